@@ -1,0 +1,188 @@
+/**
+ * The one place that opens the Studylog database. Order of events on open:
+ *   1. Inspect the existing file read-only: unreadable/corrupt → db_corrupt naming the file;
+ *      an applied migration this build does not know (newer app, or drift) → db_unknown_migration.
+ *      Either way the file is left byte-for-byte untouched.
+ *   2. If migrations are pending on a file that already holds data, copy it to a timestamped
+ *      backup beside it (VACUUM INTO: a consistent copy even with a WAL).
+ *   3. Open read-write with the production pragmas, apply pending migrations in one transaction
+ *      with foreign keys off (a table rebuild must not cascade-delete turns), then verify the FTS
+ *      triggers and foreign keys before turning foreign keys back on.
+ */
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import Database from 'better-sqlite3';
+import { drizzle, type BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
+import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
+import { readMigrationFiles } from 'drizzle-orm/migrator';
+import { ApiError } from '../../../shared/errors.ts';
+import * as schema from './schema.ts';
+import { ensureFtsTriggers, rebuildFtsIndex, registerFtsFunction } from './fts.ts';
+
+export const DEFAULT_MIGRATIONS_FOLDER = fileURLToPath(new URL('../../../../migrations', import.meta.url));
+export const DB_FILE_NAME = 'studylog.db';
+const MIGRATIONS_TABLE = '__drizzle_migrations';
+/** How long a writer waits for another connection's lock before SQLITE_BUSY. */
+const BUSY_TIMEOUT_MS = 5_000;
+
+export type Orm = BetterSQLite3Database<typeof schema>;
+
+export interface Store {
+  readonly file: string;
+  readonly sqlite: Database.Database;
+  readonly orm: Orm;
+  /** What happened while opening: migrations applied, backup written, triggers repaired. */
+  readonly openReport: OpenReport;
+  close(): void;
+}
+
+export interface OpenReport {
+  created: boolean;
+  appliedMigrations: string[];
+  backupFile: string | null;
+  repairedTriggers: string[];
+}
+
+export interface OpenOptions {
+  migrationsFolder?: string;
+  /** Clock for the backup file name; tests pin it. */
+  now?: () => Date;
+}
+
+interface KnownMigration {
+  tag: string;
+  hash: string;
+  createdAt: number;
+}
+
+function knownMigrations(migrationsFolder: string): KnownMigration[] {
+  const files = readMigrationFiles({ migrationsFolder });
+  // readMigrationFiles returns hashes and times but not names; the journal lists them in order.
+  const journal = JSON.parse(readFileSync(path.join(migrationsFolder, 'meta', '_journal.json'), 'utf8')) as { entries: { tag: string }[] };
+  return files.map((m, i) => ({ tag: journal.entries[i]?.tag ?? String(m.folderMillis), hash: m.hash, createdAt: m.folderMillis }));
+}
+
+function corrupt(file: string, cause: unknown): ApiError {
+  const reason = cause instanceof Error ? cause.message : String(cause);
+  return new ApiError(
+    'db_corrupt',
+    `The Studylog database ${file} cannot be read (${reason}). It was not changed. ` +
+      'Restore it from a backup (studylog.db.*.bak beside it) or move it away to start afresh.',
+  );
+}
+
+/** Read-only look at an existing file: which known migrations are applied, which are pending. */
+function inspect(file: string, known: KnownMigration[]): { pending: KnownMigration[]; hasData: boolean } {
+  // A read-only connection to a WAL database creates -wal/-shm files it cannot remove on close.
+  // Ones that were not there before hold nothing (this connection wrote nothing): remove them.
+  const sidecars = ['-wal', '-shm'].map((suffix) => file + suffix).filter((f) => !existsSync(f));
+  let db: Database.Database | undefined;
+  try {
+    db = new Database(file, { readonly: true, fileMustExist: true });
+    db.pragma('schema_version'); // forces SQLite to read the header: garbage fails here
+    const integrity = db.pragma('quick_check', { simple: true });
+    if (integrity !== 'ok') throw new Error(`integrity check: ${String(integrity)}`);
+    const hasTable = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").get(MIGRATIONS_TABLE);
+    const applied = hasTable
+      ? (db.prepare(`SELECT hash, created_at AS createdAt FROM ${MIGRATIONS_TABLE} ORDER BY created_at`).all() as { hash: string; createdAt: number }[])
+      : [];
+    const tableCount = (db.prepare("SELECT count(*) AS n FROM sqlite_master WHERE type = 'table'").get() as { n: number }).n;
+    for (const row of applied) {
+      const match = known.find((k) => k.createdAt === Number(row.createdAt));
+      if (!match || match.hash !== row.hash) {
+        throw new ApiError(
+          'db_unknown_migration',
+          `The Studylog database ${file} has a migration applied (created ${new Date(Number(row.createdAt)).toISOString()}) ` +
+            `that this version of Studylog does not know${match ? ' (its contents differ from ours)' : ''}. ` +
+            'It was probably written by a newer Studylog. Update Studylog; the file was not changed.',
+        );
+      }
+    }
+    const appliedAt = new Set(applied.map((r) => Number(r.createdAt)));
+    return { pending: known.filter((k) => !appliedAt.has(k.createdAt)), hasData: tableCount > 0 };
+  } catch (error) {
+    if (error instanceof ApiError) throw error;
+    throw corrupt(file, error);
+  } finally {
+    db?.close();
+    for (const f of sidecars) rmSync(f, { force: true });
+  }
+}
+
+function backupName(file: string, now: Date): string {
+  const stamp = now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+  return `${file}.${stamp}.bak`;
+}
+
+export function openDatabase(file: string, options: OpenOptions = {}): Store {
+  const migrationsFolder = options.migrationsFolder ?? DEFAULT_MIGRATIONS_FOLDER;
+  const known = knownMigrations(migrationsFolder);
+  const existed = existsSync(file) && statSync(file).size > 0;
+  const report: OpenReport = { created: !existed, appliedMigrations: [], backupFile: null, repairedTriggers: [] };
+
+  let pending = known;
+  if (existed) {
+    const inspected = inspect(file, known);
+    pending = inspected.pending;
+    if (pending.length > 0 && inspected.hasData) {
+      report.backupFile = backupName(file, (options.now ?? (() => new Date()))());
+      const source = new Database(file, { readonly: true, fileMustExist: true });
+      try {
+        source.prepare('VACUUM INTO ?').run(report.backupFile);
+      } finally {
+        source.close();
+      }
+    }
+  } else {
+    mkdirSync(path.dirname(file), { recursive: true });
+  }
+
+  let sqlite: Database.Database;
+  try {
+    sqlite = new Database(file);
+  } catch (error) {
+    throw corrupt(file, error);
+  }
+  try {
+    sqlite.pragma('journal_mode = WAL');
+    // FULL: a laptop can lose power at any moment, and a student's message must survive it.
+    sqlite.pragma('synchronous = FULL');
+    sqlite.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+    registerFtsFunction(sqlite);
+    const orm = drizzle(sqlite, { schema });
+
+    // The PRAGMA is a no-op inside a transaction, and migrate() runs in one: switch it here.
+    sqlite.pragma('foreign_keys = OFF');
+    if (pending.length > 0) {
+      migrate(orm, { migrationsFolder, migrationsTable: MIGRATIONS_TABLE });
+      report.appliedMigrations = pending.map((m) => m.tag);
+    }
+    sqlite.transaction(() => {
+      report.repairedTriggers = ensureFtsTriggers(sqlite);
+      // Rowids may have changed under a rebuilt table; re-indexing is cheap next to a wrong hit.
+      if (report.appliedMigrations.length > 0 || report.repairedTriggers.length > 0) rebuildFtsIndex(sqlite);
+      const violations = sqlite.pragma('foreign_key_check') as unknown[];
+      if (violations.length > 0) {
+        throw new Error(`${violations.length} row(s) violate foreign keys after migrating`);
+      }
+    })();
+    sqlite.pragma('foreign_keys = ON');
+
+    return {
+      file,
+      sqlite,
+      orm,
+      openReport: report,
+      close: () => sqlite.close(),
+    };
+  } catch (error) {
+    sqlite.close();
+    if (error instanceof ApiError) throw error;
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new ApiError(
+      'db_corrupt',
+      `Could not prepare the Studylog database ${file}: ${reason}.` + (report.backupFile ? ` A copy from before the attempt is at ${report.backupFile}.` : ''),
+    );
+  }
+}

@@ -1,0 +1,123 @@
+/**
+ * Full-text search over turns in Chinese and English with SQLite FTS5.
+ *
+ * FTS5's unicode61 tokenizer sees a run of Chinese characters as one long "word", and the trigram
+ * tokenizer cannot match queries shorter than three characters, so neither finds a two-character
+ * word such as 数学 inside 帮我解答数学题. We index CJK text as overlapping bigrams instead (the
+ * approach of Lucene's CJK analyzer): 数学题 → "数学 学题 题". Every character then starts a token or
+ * ends its run (the trailing unigram), so a one-character query is a prefix query and a longer
+ * one is a phrase of bigrams. Latin words go to unicode61 as they are (case- and accent-folded).
+ */
+import type Database from 'better-sqlite3';
+
+// Han (incl. extensions), Hiragana, Katakana, Hangul, CJK symbols used as word characters.
+const CJK_RUN = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}]+/gu;
+
+function bigramsOf(run: string): string[] {
+  const chars = Array.from(run);
+  if (chars.length === 1) return chars;
+  const grams: string[] = [];
+  for (let i = 0; i + 1 < chars.length; i++) grams.push(chars[i]! + chars[i + 1]!);
+  grams.push(chars[chars.length - 1]!);
+  return grams;
+}
+
+/** The text FTS5 indexes for one turn's content. Deterministic: the delete trigger relies on it. */
+export function ftsText(content: string): string {
+  return content.replace(CJK_RUN, (run) => ` ${bigramsOf(run).join(' ')} `);
+}
+
+const quote = (token: string) => `"${token.replaceAll('"', '""')}"`;
+
+/**
+ * Turns what a student typed into an FTS5 MATCH expression. Every whitespace-separated term must
+ * match (AND); FTS5 syntax in the input is never interpreted, so `"`, `*`, `NEAR`, `-` are plain
+ * text. Returns null when nothing searchable is left (e.g. only punctuation).
+ */
+export function ftsQuery(input: string): string | null {
+  const terms: string[] = [];
+  for (const term of input.split(/\s+/u)) {
+    const parts: string[] = [];
+    let last = 0;
+    for (const match of term.matchAll(CJK_RUN)) {
+      parts.push(...latinTokens(term.slice(last, match.index)));
+      const run = match[0];
+      const chars = Array.from(run);
+      if (chars.length === 1) parts.push(quote(run) + '*');
+      else for (let i = 0; i + 1 < chars.length; i++) parts.push(quote(chars[i]! + chars[i + 1]!));
+      last = match.index + run.length;
+    }
+    parts.push(...latinTokens(term.slice(last)));
+    if (parts.length === 0) continue;
+    // Latin words match as prefixes ("integr" finds "integral"); a term's parts form one phrase.
+    const lastPart = parts[parts.length - 1]!;
+    if (!lastPart.endsWith('*') && /^"[^\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}]*"$/u.test(lastPart)) {
+      parts[parts.length - 1] = lastPart + '*';
+    }
+    terms.push(parts.length === 1 ? parts[0]! : phrase(parts));
+  }
+  return terms.length ? terms.join(' AND ') : null;
+}
+
+/** A phrase of quoted tokens; FTS5 allows `*` only on the last token of a phrase. */
+function phrase(parts: string[]): string {
+  const body = parts.map((p, i) => (i < parts.length - 1 ? p.replace(/\*$/u, '') : p));
+  // `"a" + "b"` is FTS5's phrase syntax for adjacent tokens.
+  return body.join(' + ');
+}
+
+function latinTokens(text: string): string[] {
+  return (text.match(/[\p{L}\p{N}_]+/gu) ?? []).map(quote);
+}
+
+export const FTS_FUNCTION = 'studylog_fts_text';
+
+/** The triggers that keep turn_fts in step with turn. Their SQL is compared on every open. */
+export const FTS_TRIGGERS: Record<string, string> = {
+  turn_fts_after_insert: `CREATE TRIGGER turn_fts_after_insert AFTER INSERT ON turn BEGIN
+  INSERT INTO turn_fts(rowid, body) VALUES (new.rowid, ${FTS_FUNCTION}(new.content));
+END`,
+  turn_fts_after_delete: `CREATE TRIGGER turn_fts_after_delete AFTER DELETE ON turn BEGIN
+  DELETE FROM turn_fts WHERE rowid = old.rowid;
+END`,
+  turn_fts_after_update: `CREATE TRIGGER turn_fts_after_update AFTER UPDATE OF content ON turn BEGIN
+  DELETE FROM turn_fts WHERE rowid = old.rowid;
+  INSERT INTO turn_fts(rowid, body) VALUES (new.rowid, ${FTS_FUNCTION}(new.content));
+END`,
+};
+
+export function registerFtsFunction(db: Database.Database): void {
+  db.function(FTS_FUNCTION, { deterministic: true }, (content: unknown) => ftsText(String(content ?? '')));
+}
+
+/** False only on a database stopped before the FTS migration (a test's partial migrations folder). */
+function hasFtsTable(db: Database.Database): boolean {
+  return db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'turn_fts'").get() !== undefined;
+}
+
+/**
+ * Makes sure the sync triggers exist exactly as defined above; returns the names it (re)created.
+ * Runs after migrations because a migration that rebuilds `turn` drops its triggers.
+ */
+export function ensureFtsTriggers(db: Database.Database): string[] {
+  if (!hasFtsTable(db)) return [];
+  const existing = new Map(
+    (db.prepare("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'turn'").all() as { name: string; sql: string }[]).map(
+      (r) => [r.name, r.sql],
+    ),
+  );
+  const repaired: string[] = [];
+  for (const [name, sql] of Object.entries(FTS_TRIGGERS)) {
+    if (existing.get(name) === sql) continue;
+    if (existing.has(name)) db.exec(`DROP TRIGGER ${name}`);
+    db.exec(sql);
+    repaired.push(name);
+  }
+  return repaired;
+}
+
+/** Re-indexes every turn: after a migration (a rebuilt `turn` renumbers rowids) or a repair. */
+export function rebuildFtsIndex(db: Database.Database): void {
+  if (!hasFtsTable(db)) return;
+  db.exec(`DELETE FROM turn_fts; INSERT INTO turn_fts(rowid, body) SELECT rowid, ${FTS_FUNCTION}(content) FROM turn;`);
+}

@@ -1,0 +1,64 @@
+/**
+ * The SQLite schema, field for field as the seed's `session` and `turn` tables. drizzle-kit
+ * generates migrations/ from this file; the FTS table lives in a hand-written migration and its
+ * triggers in fts.ts. Timestamps: integer epoch milliseconds (UTC). Cost: integer micro-cents.
+ */
+import { sql } from 'drizzle-orm';
+import { check, index, integer, sqliteTable, text } from 'drizzle-orm/sqlite-core';
+
+type JsonObject = Record<string, unknown>;
+
+const jsonObjectCheck = (column: string) => sql.raw(`json_valid(${column}) AND json_type(${column}) = 'object'`);
+
+export const session = sqliteTable(
+  'session',
+  {
+    id: text('id').primaryKey(),
+    user_id: text('user_id').notNull(),
+    assignment_id: text('assignment_id'),
+    mode: text('mode', { enum: ['chat', 'homework', 'deep_think'] }).notNull(),
+    started_at: integer('started_at').notNull(),
+    ended_at: integer('ended_at'),
+    policy_snapshot: text('policy_snapshot', { mode: 'json' }).$type<JsonObject>().notNull(),
+    meta: text('meta', { mode: 'json' }).$type<JsonObject>().notNull(),
+  },
+  (t) => [
+    // Serves the seed's session.user_id index and the newest-first history page in one.
+    index('session_user_id_started_at_idx').on(t.user_id, t.started_at),
+    index('session_assignment_id_idx').on(t.assignment_id),
+    check('session_mode_check', sql.raw("mode IN ('chat', 'homework', 'deep_think')")),
+    check('session_times_check', sql.raw("typeof(started_at) = 'integer' AND started_at >= 0 AND (ended_at IS NULL OR (typeof(ended_at) = 'integer' AND ended_at >= started_at))")),
+    check('session_policy_snapshot_check', jsonObjectCheck('policy_snapshot')),
+    check('session_meta_check', jsonObjectCheck('meta')),
+  ],
+);
+
+export const turn = sqliteTable(
+  'turn',
+  {
+    id: text('id').primaryKey(),
+    session_id: text('session_id')
+      .notNull()
+      .references(() => session.id, { onDelete: 'cascade' }),
+    role: text('role', { enum: ['user', 'assistant', 'system'] }).notNull(),
+    content: text('content').notNull(),
+    tool_calls: text('tool_calls', { mode: 'json' }).$type<unknown[]>(),
+    model: text('model'),
+    tokens_in: integer('tokens_in').notNull().default(0),
+    tokens_out: integer('tokens_out').notNull().default(0),
+    cost: integer('cost').notNull().default(0),
+    created_at: integer('created_at').notNull(),
+    meta: text('meta', { mode: 'json' }).$type<JsonObject>().notNull(),
+  },
+  (t) => [
+    // Serves the seed's turn.session_id index and chronological reads of one session.
+    index('turn_session_id_created_at_idx').on(t.session_id, t.created_at),
+    index('turn_created_at_idx').on(t.created_at),
+    check('turn_role_check', sql.raw("role IN ('user', 'assistant', 'system')")),
+    check('turn_tokens_check', sql.raw("typeof(tokens_in) = 'integer' AND tokens_in >= 0 AND typeof(tokens_out) = 'integer' AND tokens_out >= 0")),
+    check('turn_cost_check', sql.raw("typeof(cost) = 'integer' AND cost >= 0")),
+    check('turn_created_at_check', sql.raw("typeof(created_at) = 'integer' AND created_at >= 0")),
+    check('turn_tool_calls_check', sql.raw("tool_calls IS NULL OR (json_valid(tool_calls) AND json_type(tool_calls) = 'array')")),
+    check('turn_meta_check', jsonObjectCheck('meta')),
+  ],
+);

@@ -1,0 +1,98 @@
+import { and, count, desc, eq, gte, lt, type SQL } from 'drizzle-orm';
+import { v7 as uuidv7 } from 'uuid';
+import { ApiError } from '../../../shared/errors.ts';
+import {
+  IdSchema,
+  NewSessionSchema,
+  PageSchema,
+  SessionPatchSchema,
+  type Mode,
+  type NewSession,
+  type Page,
+  type Paged,
+  type Session,
+  type SessionPatch,
+} from '../../../shared/api/schemas.ts';
+import { parseInput } from '../../../shared/validation.ts';
+import type { Store } from './connection.ts';
+import { withDbErrors } from './db-errors.ts';
+import { session } from './schema.ts';
+
+export interface SessionFilters {
+  mode?: Mode;
+  assignment_id?: string;
+  /** started_at in [from, to) */
+  from?: number;
+  to?: number;
+}
+
+/** The seed's Sessions model methods over the `session` table. */
+export class SessionsRepo {
+  readonly #store: Store;
+
+  constructor(store: Store) {
+    this.#store = store;
+  }
+
+  insertNewSession(input: NewSession): Session {
+    const data = parseInput(NewSessionSchema, input, 'session');
+    const row: Session = {
+      id: data.id ?? uuidv7(),
+      user_id: data.user_id,
+      assignment_id: data.assignment_id,
+      mode: data.mode,
+      started_at: data.started_at ?? Date.now(),
+      ended_at: data.ended_at,
+      policy_snapshot: data.policy_snapshot,
+      meta: data.meta,
+    };
+    if (row.ended_at !== null && row.ended_at < row.started_at) {
+      throw new ApiError('validation_error', 'Invalid session: ended_at: must not be before started_at', [{ path: 'ended_at', message: 'must not be before started_at' }]);
+    }
+    withDbErrors('create the session', () => this.#store.orm.insert(session).values(row).run());
+    return row;
+  }
+
+  getSessionById(id: string): Session | null {
+    const sessionId = parseInput(IdSchema, id, 'session id');
+    return (this.#store.orm.select().from(session).where(eq(session.id, sessionId)).get() as Session | undefined) ?? null;
+  }
+
+  /** The user's sessions, newest first (started_at, then id, descending), with the total count. */
+  getSessionsByUserId(userId: string, page: Page = {}, filters: SessionFilters = {}): Paged<Session> {
+    const owner = parseInput(IdSchema, userId, 'user id');
+    const { skip, limit } = parseInput(PageSchema, page, 'page');
+    const conditions: SQL[] = [eq(session.user_id, owner)];
+    if (filters.mode) conditions.push(eq(session.mode, filters.mode));
+    if (filters.assignment_id) conditions.push(eq(session.assignment_id, filters.assignment_id));
+    if (filters.from !== undefined) conditions.push(gte(session.started_at, filters.from));
+    if (filters.to !== undefined) conditions.push(lt(session.started_at, filters.to));
+    const where = and(...conditions);
+    const items = this.#store.orm
+      .select()
+      .from(session)
+      .where(where)
+      .orderBy(desc(session.started_at), desc(session.id))
+      .limit(limit)
+      .offset(skip)
+      .all() as Session[];
+    const total = this.#store.orm.select({ n: count() }).from(session).where(where).get()?.n ?? 0;
+    return { items, total };
+  }
+
+  /** Applies the patch and returns the updated session, or null when there is no such session. */
+  updateSessionById(id: string, patch: SessionPatch): Session | null {
+    const sessionId = parseInput(IdSchema, id, 'session id');
+    const changes = parseInput(SessionPatchSchema, patch, 'session update');
+    if (Object.keys(changes).length === 0) return this.getSessionById(sessionId);
+    return withDbErrors('update the session', () =>
+      (this.#store.orm.update(session).set(changes).where(eq(session.id, sessionId)).returning().get() as Session | undefined) ?? null,
+    );
+  }
+
+  /** Deletes the session and, by cascade, its turns. Returns whether a session was deleted. */
+  deleteSessionById(id: string): boolean {
+    const sessionId = parseInput(IdSchema, id, 'session id');
+    return withDbErrors('delete the session', () => this.#store.orm.delete(session).where(eq(session.id, sessionId)).run().changes > 0);
+  }
+}

@@ -1,0 +1,116 @@
+import { asc, eq } from 'drizzle-orm';
+import { v7 as uuidv7 } from 'uuid';
+import {
+  IdSchema,
+  NewTurnSchema,
+  PageSchema,
+  SearchQuerySchema,
+  TimeRangeSchema,
+  TurnPatchSchema,
+  type NewTurn,
+  type Page,
+  type Paged,
+  type Turn,
+  type TurnPatch,
+  type TurnSearchHit,
+} from '../../../shared/api/schemas.ts';
+import { parseInput } from '../../../shared/validation.ts';
+import type { Store } from './connection.ts';
+import { withDbErrors } from './db-errors.ts';
+import { ftsQuery } from './fts.ts';
+import { turn } from './schema.ts';
+
+interface TurnRow extends Omit<Turn, 'tool_calls' | 'meta'> {
+  tool_calls: string | null;
+  meta: string;
+}
+
+const TURN_COLUMNS = 't.id, t.session_id, t.role, t.content, t.tool_calls, t.model, t.tokens_in, t.tokens_out, t.cost, t.created_at, t.meta';
+
+function fromRow(row: TurnRow): Turn {
+  return { ...row, tool_calls: row.tool_calls === null ? null : (JSON.parse(row.tool_calls) as unknown[]), meta: JSON.parse(row.meta) as Record<string, unknown> };
+}
+
+/** A short excerpt around the first place any query word occurs, for a search hit. */
+function snippetOf(content: string, query: string, radius = 60): string {
+  const haystack = content.toLowerCase();
+  let at = -1;
+  for (const word of query.toLowerCase().split(/\s+/u).filter(Boolean)) {
+    at = haystack.indexOf(word);
+    if (at >= 0) break;
+  }
+  if (at < 0) return content.slice(0, radius * 2);
+  const start = Math.max(0, at - radius);
+  return (start > 0 ? '…' : '') + content.slice(start, at + radius) + (at + radius < content.length ? '…' : '');
+}
+
+/** The seed's Turns model methods over the `turn` table, plus full-text search. */
+export class TurnsRepo {
+  readonly #store: Store;
+
+  constructor(store: Store) {
+    this.#store = store;
+  }
+
+  insertNewTurn(input: NewTurn): Turn {
+    const data = parseInput(NewTurnSchema, input, 'turn');
+    const row: Turn = { ...data, id: data.id ?? uuidv7(), created_at: data.created_at ?? Date.now() };
+    withDbErrors('record the turn', () => this.#store.orm.insert(turn).values(row).run());
+    return row;
+  }
+
+  getTurnById(id: string): Turn | null {
+    const turnId = parseInput(IdSchema, id, 'turn id');
+    return (this.#store.orm.select().from(turn).where(eq(turn.id, turnId)).get() as Turn | undefined) ?? null;
+  }
+
+  /** Updates a turn (streamed text, accounting, meta); returns it, or null when it does not exist. */
+  updateTurnById(id: string, patch: TurnPatch): Turn | null {
+    const turnId = parseInput(IdSchema, id, 'turn id');
+    const changes = parseInput(TurnPatchSchema, patch, 'turn update');
+    if (Object.keys(changes).length === 0) return this.getTurnById(turnId);
+    return withDbErrors('update the turn', () => (this.#store.orm.update(turn).set(changes).where(eq(turn.id, turnId)).returning().get() as Turn | undefined) ?? null);
+  }
+
+  /** A session's turns in the order they were written (created_at, then id: UUIDv7 is monotonic). */
+  getTurnsBySessionId(sessionId: string): Turn[] {
+    const id = parseInput(IdSchema, sessionId, 'session id');
+    return this.#store.orm.select().from(turn).where(eq(turn.session_id, id)).orderBy(asc(turn.created_at), asc(turn.id)).all() as Turn[];
+  }
+
+  /**
+   * The user's turns with created_at in [from, to) — `from` included, `to` excluded, epoch ms —
+   * oldest first. The nightly learner analysis reads one day as [midnight, next midnight).
+   */
+  getTurnsByUserAndDate(userId: string, from: number, to: number): Turn[] {
+    const owner = parseInput(IdSchema, userId, 'user id');
+    const range = parseInput(TimeRangeSchema, { from, to }, 'time range');
+    const rows = this.#store.sqlite
+      .prepare(
+        `SELECT ${TURN_COLUMNS} FROM turn t JOIN session s ON s.id = t.session_id
+         WHERE s.user_id = ? AND t.created_at >= ? AND t.created_at < ?
+         ORDER BY t.created_at, t.id`,
+      )
+      .all(owner, range.from, range.to) as TurnRow[];
+    return rows.map(fromRow);
+  }
+
+  /**
+   * Full-text search over the user's turns, Chinese and English (see fts.ts for how terms match).
+   * Newest first. A query with nothing searchable in it (only punctuation) finds nothing.
+   */
+  searchTurns(userId: string, query: string, page: Page = {}): Paged<TurnSearchHit> {
+    const owner = parseInput(IdSchema, userId, 'user id');
+    const text = parseInput(SearchQuerySchema, query, 'search query');
+    const { skip, limit } = parseInput(PageSchema, page, 'page');
+    const match = ftsQuery(text);
+    if (match === null) return { items: [], total: 0 };
+    const from = `FROM turn_fts f JOIN turn t ON t.rowid = f.rowid JOIN session s ON s.id = t.session_id
+                  WHERE turn_fts MATCH ? AND s.user_id = ?`;
+    const rows = this.#store.sqlite
+      .prepare(`SELECT ${TURN_COLUMNS}, s.mode AS session_mode ${from} ORDER BY t.created_at DESC, t.id DESC LIMIT ? OFFSET ?`)
+      .all(match, owner, limit, skip) as (TurnRow & { session_mode: TurnSearchHit['session_mode'] })[];
+    const total = (this.#store.sqlite.prepare(`SELECT count(*) AS n ${from}`).get(match, owner) as { n: number }).n;
+    return { items: rows.map((r) => ({ ...fromRow(r), session_mode: r.session_mode, snippet: snippetOf(r.content, text) })), total };
+  }
+}

@@ -1,0 +1,70 @@
+/**
+ * Every failure that crosses a boundary (repository → service → IPC/HTTP → UI) is an ApiError:
+ * a stable machine `code` the UI branches on, a human `detail` it shows (the FastAPI field the
+ * original Open WebUI clients read), and the HTTP status the HTTP face answers with.
+ */
+export const ERROR_STATUS = {
+  validation_error: 422,
+  unauthorized: 401,
+  forbidden: 403,
+  not_found: 404,
+  conflict: 409,
+  payload_too_large: 413,
+  rate_limited: 429,
+  // The model provider failed; the student's message is safe in the database.
+  upstream_unreachable: 502,
+  upstream_auth: 502,
+  model_not_found: 502,
+  upstream_rate_limited: 503,
+  upstream_timeout: 504,
+  upstream_bad_response: 502,
+  upstream_error: 502,
+  provider_not_configured: 503,
+  keychain_unavailable: 503,
+  aborted: 499,
+  // The local database refused to open or to write.
+  db_corrupt: 500,
+  db_unknown_migration: 500,
+  db_unavailable: 503,
+  internal_error: 500,
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_STATUS;
+
+/** One problem with one input field: `path` is dotted (e.g. `meta.session_id`). */
+export interface FieldIssue {
+  path: string;
+  message: string;
+}
+
+export interface ApiErrorBody {
+  code: ErrorCode;
+  detail: string;
+  issues?: FieldIssue[];
+}
+
+export class ApiError extends Error {
+  readonly code: ErrorCode;
+  readonly detail: string;
+  readonly issues: FieldIssue[] | undefined;
+
+  constructor(code: ErrorCode, detail: string, issues?: FieldIssue[]) {
+    super(detail);
+    this.name = 'ApiError';
+    this.code = code;
+    this.detail = detail;
+    this.issues = issues;
+  }
+
+  get status(): number {
+    return ERROR_STATUS[this.code];
+  }
+
+  toBody(): ApiErrorBody {
+    return this.issues ? { code: this.code, detail: this.detail, issues: this.issues } : { code: this.code, detail: this.detail };
+  }
+}
+
+export function isApiError(value: unknown): value is ApiError {
+  return value instanceof ApiError;
+}

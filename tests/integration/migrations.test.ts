@@ -1,0 +1,186 @@
+// Migration safety: upgrades keep data and leave a backup; unknown migrations and garbage files
+// are refused without touching a byte; a table rebuild keeps turns, triggers and the FTS index.
+import { createHash } from 'node:crypto';
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { describe, expect, it } from 'vitest';
+import { ApiError } from '../../src/shared/errors.ts';
+import { DEFAULT_MIGRATIONS_FOLDER, openDatabase } from '../../src/main/core/db/connection.ts';
+import { SessionsRepo } from '../../src/main/core/db/sessions.repo.ts';
+import { TurnsRepo } from '../../src/main/core/db/turns.repo.ts';
+import { onCleanup, tempDir } from '../support/temp.ts';
+
+type Journal = { version: string; dialect: string; entries: { idx: number; version: string; when: number; tag: string; breakpoints: boolean }[] };
+
+/** A copy of our migrations folder cut to the first `keep` migrations, plus any extra ones. */
+function migrationsFolder(keep: number, extra: { tag: string; sql: string }[] = []): string {
+  const dir = path.join(tempDir('studylog-migrations-'), 'migrations');
+  cpSync(DEFAULT_MIGRATIONS_FOLDER, dir, { recursive: true });
+  const journalFile = path.join(dir, 'meta', '_journal.json');
+  const journal = JSON.parse(readFileSync(journalFile, 'utf8')) as Journal;
+  journal.entries = journal.entries.slice(0, keep);
+  let when = journal.entries.at(-1)!.when;
+  for (const m of extra) {
+    when += 1000;
+    journal.entries.push({ idx: journal.entries.length, version: '6', when, tag: m.tag, breakpoints: true });
+    writeFileSync(path.join(dir, `${m.tag}.sql`), m.sql);
+  }
+  writeFileSync(journalFile, JSON.stringify(journal));
+  return dir;
+}
+
+const sha = (file: string) => createHash('sha256').update(readFileSync(file)).digest('hex');
+
+function open(file: string, options: Parameters<typeof openDatabase>[1] = {}) {
+  const store = openDatabase(file, options);
+  onCleanup(() => store.sqlite.open && store.close());
+  return store;
+}
+
+function refusal(fn: () => unknown): ApiError {
+  try {
+    fn();
+  } catch (error) {
+    expect(error).toBeInstanceOf(ApiError);
+    return error as ApiError;
+  }
+  throw new Error('expected the database to be refused');
+}
+
+describe('migrations', () => {
+  it('creates a new database with every migration and no backup', () => {
+    const store = open(path.join(tempDir(), 'studylog.db'));
+    expect(store.openReport).toMatchObject({ created: true, appliedMigrations: ['0000_init', '0001_turn_fts'], backupFile: null });
+  });
+
+  it('is idempotent: a second open applies nothing and writes no backup', () => {
+    const file = path.join(tempDir(), 'studylog.db');
+    open(file).close();
+    const again = open(file);
+    expect(again.openReport).toMatchObject({ created: false, appliedMigrations: [], backupFile: null, repairedTriggers: [] });
+  });
+
+  it('upgrades a database built at an earlier migration with its data intact and a backup beside it', () => {
+    const dir = tempDir();
+    const file = path.join(dir, 'studylog.db');
+    const old = open(file, { migrationsFolder: migrationsFolder(1) });
+    expect(old.openReport.appliedMigrations).toEqual(['0000_init']);
+    old.sqlite.prepare("INSERT INTO session VALUES ('s1', 'u1', NULL, 'chat', 1, NULL, '{}', '{\"title\":\"旧\"}')").run();
+    old.sqlite.prepare("INSERT INTO turn VALUES ('t1', 's1', 'user', '以前的数学问题', NULL, NULL, 0, 0, 0, 2, '{}')").run();
+    old.close();
+
+    const upgraded = open(file, { now: () => new Date('2026-11-24T08:30:00.123Z') });
+    expect(upgraded.openReport.appliedMigrations).toEqual(['0001_turn_fts']);
+    expect(upgraded.openReport.backupFile).toBe(`${file}.20261124T083000Z.bak`);
+    expect(new SessionsRepo(upgraded).getSessionById('s1')?.meta).toEqual({ title: '旧' });
+    // Turns written before the FTS index existed are searchable after the upgrade.
+    expect(new TurnsRepo(upgraded).searchTurns('u1', '数学').items.map((t) => t.id)).toEqual(['t1']);
+
+    const backup = new Database(upgraded.openReport.backupFile!, { readonly: true });
+    expect(backup.prepare('SELECT content FROM turn').pluck().all()).toEqual(['以前的数学问题']);
+    expect(backup.prepare('SELECT count(*) FROM __drizzle_migrations').pluck().get()).toBe(1);
+    backup.close();
+  });
+
+  it('refuses a database with an applied migration this build does not know, bytes untouched', () => {
+    const file = path.join(tempDir(), 'studylog.db');
+    const newer = open(file, { migrationsFolder: migrationsFolder(2, [{ tag: '0002_from_the_future', sql: 'CREATE TABLE future (id text);' }]) });
+    newer.close();
+    const before = sha(file);
+    const filesBefore = readdirSync(path.dirname(file)).sort();
+    const error = refusal(() => openDatabase(file));
+    expect(error.code).toBe('db_unknown_migration');
+    expect(error.detail).toContain(file);
+    expect(error.detail).toMatch(/newer Studylog/);
+    expect(sha(file)).toBe(before);
+    expect(readdirSync(path.dirname(file)).sort()).toEqual(filesBefore); // no backup, no WAL left behind
+  });
+
+  it('refuses a database whose applied migration differs from ours (drift)', () => {
+    const file = path.join(tempDir(), 'studylog.db');
+    open(file).close();
+    const raw = new Database(file);
+    raw.prepare('UPDATE __drizzle_migrations SET hash = ? WHERE created_at = (SELECT max(created_at) FROM __drizzle_migrations)').run('0'.repeat(64));
+    raw.close();
+    const before = sha(file);
+    const error = refusal(() => openDatabase(file));
+    expect(error.code).toBe('db_unknown_migration');
+    expect(error.detail).toMatch(/contents differ/);
+    expect(sha(file)).toBe(before);
+  });
+
+  it('gives a clear error naming a garbage file, and leaves it alone', () => {
+    const file = path.join(tempDir(), 'studylog.db');
+    writeFileSync(file, 'this is not a database, it is a shopping list: rice, tofu, 青菜\n'.repeat(100));
+    const before = sha(file);
+    const error = refusal(() => openDatabase(file));
+    expect(error.code).toBe('db_corrupt');
+    expect(error.detail).toContain(file);
+    expect(error.detail).toMatch(/not a database/);
+    expect(sha(file)).toBe(before);
+    // Asking again gives the same answer: no silent re-create on the second try.
+    expect(refusal(() => openDatabase(file)).code).toBe('db_corrupt');
+    expect(sha(file)).toBe(before);
+  });
+
+  it('gives a clear error when the path is not a file', () => {
+    const file = path.join(tempDir(), 'studylog.db');
+    mkdirSync(file);
+    const error = refusal(() => openDatabase(file));
+    expect(error.code).toBe('db_corrupt');
+    expect(error.detail).toContain(file);
+  });
+
+  it('survives a later migration that rebuilds session and turn: no cascade loss, triggers and FTS restored', () => {
+    const file = path.join(tempDir(), 'studylog.db');
+    const store = open(file);
+    const sessions = new SessionsRepo(store);
+    const turns = new TurnsRepo(store);
+    const s = sessions.insertNewSession({ user_id: 'u1' });
+    const gone = turns.insertNewTurn({ session_id: s.id, role: 'user', content: 'deleted first' });
+    turns.insertNewTurn({ session_id: s.id, role: 'user', content: '光合作用是什么' });
+    turns.insertNewTurn({ session_id: s.id, role: 'assistant', content: 'Photosynthesis turns light into sugar' });
+    store.sqlite.prepare('DELETE FROM turn WHERE id = ?').run(gone.id); // leaves a rowid gap the rebuild closes
+    store.close();
+
+    // What drizzle-kit emits for a column change: copy into __new_x, drop, rename. Its PRAGMA lines
+    // are no-ops inside the migration transaction; dropping `session` with foreign keys on would
+    // cascade-delete every turn, and dropping `turn` drops its triggers.
+    const rebuild = readFileSync(path.join(DEFAULT_MIGRATIONS_FOLDER, '0000_init.sql'), 'utf8')
+      .split('--> statement-breakpoint')
+      .filter((stmt) => stmt.includes('CREATE TABLE'))
+      .map((stmt) => stmt.replace(/CREATE TABLE `(\w+)`/, 'CREATE TABLE `__new_$1`'));
+    const sql = [
+      'PRAGMA foreign_keys=OFF;',
+      rebuild[0]!,
+      'INSERT INTO `__new_session` SELECT * FROM `session`;',
+      'DROP TABLE `session`;',
+      'ALTER TABLE `__new_session` RENAME TO `session`;',
+      rebuild[1]!.replace('REFERENCES `session`', 'REFERENCES `session`'),
+      'INSERT INTO `__new_turn` SELECT * FROM `turn`;',
+      'DROP TABLE `turn`;',
+      'ALTER TABLE `__new_turn` RENAME TO `turn`;',
+      'PRAGMA foreign_keys=ON;',
+      'CREATE INDEX `session_user_id_started_at_idx` ON `session` (`user_id`,`started_at`);',
+      'CREATE INDEX `session_assignment_id_idx` ON `session` (`assignment_id`);',
+      'CREATE INDEX `turn_session_id_created_at_idx` ON `turn` (`session_id`,`created_at`);',
+      'CREATE INDEX `turn_created_at_idx` ON `turn` (`created_at`);',
+    ].join('\n--> statement-breakpoint\n');
+
+    const upgraded = open(file, { migrationsFolder: migrationsFolder(2, [{ tag: '0002_rebuild', sql }]) });
+    expect(upgraded.openReport.appliedMigrations).toEqual(['0002_rebuild']);
+    expect(existsSync(upgraded.openReport.backupFile!)).toBe(true);
+    expect(upgraded.openReport.repairedTriggers.sort()).toEqual(['turn_fts_after_delete', 'turn_fts_after_insert', 'turn_fts_after_update']);
+    const after = new TurnsRepo(upgraded);
+    expect(after.getTurnsBySessionId(s.id).map((t) => t.content)).toEqual(['光合作用是什么', 'Photosynthesis turns light into sugar']);
+    expect(after.searchTurns('u1', '光合').items.map((t) => t.content)).toEqual(['光合作用是什么']);
+    expect(after.searchTurns('u1', 'sugar').items.map((t) => t.content)).toEqual(['Photosynthesis turns light into sugar']);
+    // The restored triggers keep working for new writes, and the cascade is back on.
+    after.insertNewTurn({ session_id: s.id, role: 'user', content: '叶绿体' });
+    expect(after.searchTurns('u1', '叶绿').total).toBe(1);
+    expect(upgraded.sqlite.pragma('foreign_keys', { simple: true })).toBe(1);
+    new SessionsRepo(upgraded).deleteSessionById(s.id);
+    expect(upgraded.sqlite.prepare('SELECT count(*) FROM turn').pluck().get()).toBe(0);
+  });
+});

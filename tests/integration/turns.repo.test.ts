@@ -1,0 +1,189 @@
+import { describe, expect, it } from 'vitest';
+import { ApiError } from '../../src/shared/errors.ts';
+import { MAX_CONTENT_CHARS } from '../../src/shared/api/schemas.ts';
+import { SessionsRepo } from '../../src/main/core/db/sessions.repo.ts';
+import { TurnsRepo } from '../../src/main/core/db/turns.repo.ts';
+import { openTempStore, rowCount } from '../support/temp.ts';
+
+function setup() {
+  const store = openTempStore();
+  const sessions = new SessionsRepo(store);
+  const turns = new TurnsRepo(store);
+  const session = sessions.insertNewSession({ user_id: 'u1', started_at: 0 });
+  return { store, sessions, turns, session };
+}
+
+function errorOf(fn: () => unknown): ApiError {
+  try {
+    fn();
+  } catch (error) {
+    expect(error).toBeInstanceOf(ApiError);
+    return error as ApiError;
+  }
+  throw new Error('expected an error');
+}
+
+describe('TurnsRepo', () => {
+  it('inserts a turn and reads it back with JSON columns intact', () => {
+    const { turns, session } = setup();
+    const toolCalls = [{ id: 'call_1', type: 'function', function: { name: 'calc', arguments: '{"x":1}' } }];
+    const t = turns.insertNewTurn({
+      session_id: session.id,
+      role: 'assistant',
+      content: '答案是 42',
+      tool_calls: toolCalls,
+      model: 'deepseek-chat',
+      tokens_in: 12,
+      tokens_out: 34,
+      cost: 5678,
+      meta: { usage: { estimated: false }, reasoning: '思考…' },
+    });
+    expect(turns.getTurnById(t.id)).toEqual(t);
+    expect(turns.getTurnById(t.id)?.tool_calls).toEqual(toolCalls);
+    expect(turns.getTurnById('missing')).toBeNull();
+  });
+
+  it('defaults tokens and cost to 0, tool_calls and model to null, meta to {}', () => {
+    const { turns, session } = setup();
+    const t = turns.insertNewTurn({ session_id: session.id, role: 'user', content: 'hi' });
+    expect(t).toMatchObject({ tokens_in: 0, tokens_out: 0, cost: 0, tool_calls: null, model: null, meta: {} });
+  });
+
+  it('lists a session’s turns chronologically, ids breaking ties', () => {
+    const { turns, session } = setup();
+    const a = turns.insertNewTurn({ session_id: session.id, role: 'user', content: 'a', created_at: 5 });
+    const b = turns.insertNewTurn({ session_id: session.id, role: 'assistant', content: 'b', created_at: 5 });
+    const c = turns.insertNewTurn({ session_id: session.id, role: 'user', content: 'c', created_at: 3 });
+    expect(turns.getTurnsBySessionId(session.id).map((t) => t.id)).toEqual([c.id, a.id, b.id]);
+    expect(turns.getTurnsBySessionId('other')).toEqual([]);
+  });
+
+  it('refuses a turn for a session that does not exist, as not_found', () => {
+    const { store, turns } = setup();
+    expect(errorOf(() => turns.insertNewTurn({ session_id: 'ghost', role: 'user', content: 'x' })).code).toBe('not_found');
+    expect(rowCount(store, 'turn')).toBe(0);
+  });
+
+  describe('getTurnsByUserAndDate', () => {
+    it('returns the user’s turns in [from, to): from included, to excluded', () => {
+      const { sessions, turns, session } = setup();
+      const other = sessions.insertNewSession({ user_id: 'u2' });
+      for (const at of [99, 100, 150, 199, 200]) turns.insertNewTurn({ session_id: session.id, role: 'user', content: `t${at}`, created_at: at });
+      turns.insertNewTurn({ session_id: other.id, role: 'user', content: 'not mine', created_at: 150 });
+      expect(turns.getTurnsByUserAndDate('u1', 100, 200).map((t) => t.created_at)).toEqual([100, 150, 199]);
+      expect(turns.getTurnsByUserAndDate('u1', 100, 100)).toEqual([]);
+      expect(turns.getTurnsByUserAndDate('u2', 0, 1000).map((t) => t.content)).toEqual(['not mine']);
+    });
+
+    it('rejects a reversed or negative range', () => {
+      const { turns } = setup();
+      expect(errorOf(() => turns.getTurnsByUserAndDate('u1', 200, 100)).detail).toMatch(/from/);
+      expect(errorOf(() => turns.getTurnsByUserAndDate('u1', -1, 100)).code).toBe('validation_error');
+    });
+  });
+
+  describe('searchTurns', () => {
+    function seeded() {
+      const s = setup();
+      const other = s.sessions.insertNewSession({ user_id: 'u2' });
+      const add = (content: string, created_at: number, session_id = s.session.id) => s.turns.insertNewTurn({ session_id, role: 'user', content, created_at });
+      add('帮我解答这道数学题', 1);
+      add('这个物理实验怎么做？', 2);
+      add('Explain photosynthesis in simple words', 3);
+      add('What is the integral of x squared?', 4);
+      add('数学和物理哪个更难', 5);
+      add('数学 is mine too', 6, other.id);
+      return s;
+    }
+    const contents = (hits: { content: string }[]) => hits.map((h) => h.content);
+
+    it('finds two-character Chinese words inside longer text, newest first', () => {
+      const { turns } = seeded();
+      expect(contents(turns.searchTurns('u1', '数学').items)).toEqual(['数学和物理哪个更难', '帮我解答这道数学题']);
+      expect(contents(turns.searchTurns('u1', '物理').items)).toEqual(['数学和物理哪个更难', '这个物理实验怎么做？']);
+      expect(contents(turns.searchTurns('u1', '数学题').items)).toEqual(['帮我解答这道数学题']);
+      expect(turns.searchTurns('u1', '化学').total).toBe(0);
+    });
+
+    it('finds a single Chinese character wherever it stands', () => {
+      const { turns } = seeded();
+      expect(contents(turns.searchTurns('u1', '题').items)).toEqual(['帮我解答这道数学题']); // last character of its run
+      expect(turns.searchTurns('u1', '难').total).toBe(1);
+    });
+
+    it('finds English words case-insensitively and by prefix', () => {
+      const { turns } = seeded();
+      expect(contents(turns.searchTurns('u1', 'PHOTOSYNTHESIS').items)).toEqual(['Explain photosynthesis in simple words']);
+      expect(contents(turns.searchTurns('u1', 'integr').items)).toEqual(['What is the integral of x squared?']);
+      expect(turns.searchTurns('u1', 'integral squared').total).toBe(1);
+      expect(turns.searchTurns('u1', 'integral photosynthesis').total).toBe(0);
+    });
+
+    it('only searches the user’s own turns', () => {
+      const { turns } = seeded();
+      expect(contents(turns.searchTurns('u2', '数学').items)).toEqual(['数学 is mine too']);
+    });
+
+    it('treats FTS syntax as plain text and never throws on odd input', () => {
+      const { turns } = seeded();
+      for (const q of ['"', 'NEAR(', 'a OR', '*', '-x', "'; DROP TABLE turn; --", '(((', '^', '数学"']) {
+        expect(() => turns.searchTurns('u1', q)).not.toThrow();
+      }
+      expect(turns.searchTurns('u1', '数学"').total).toBe(2);
+      expect(turns.searchTurns('u1', '!!!')).toEqual({ items: [], total: 0 });
+    });
+
+    it('pages results with a total and a snippet', () => {
+      const { turns } = seeded();
+      const page = turns.searchTurns('u1', '数学', { skip: 1, limit: 1 });
+      expect(page.total).toBe(2);
+      expect(page.items).toHaveLength(1);
+      expect(page.items[0]).toMatchObject({ content: '帮我解答这道数学题', session_mode: 'chat' });
+      expect(page.items[0]?.snippet).toContain('数学');
+      expect(turns.searchTurns('u1', '数学', { skip: 5 })).toEqual({ items: [], total: 2 });
+    });
+
+    it('stays in sync after an update and a delete', () => {
+      const { store, turns, session } = seeded();
+      const t = turns.insertNewTurn({ session_id: session.id, role: 'assistant', content: '化学方程式' });
+      expect(turns.searchTurns('u1', '化学').total).toBe(1);
+      turns.updateTurnById(t.id, { content: '生物细胞' });
+      expect(turns.searchTurns('u1', '化学').total).toBe(0);
+      expect(turns.searchTurns('u1', '细胞').total).toBe(1);
+      store.sqlite.prepare('DELETE FROM turn WHERE id = ?').run(t.id);
+      expect(turns.searchTurns('u1', '细胞').total).toBe(0);
+    });
+
+    it('rejects an empty query', () => {
+      expect(errorOf(() => setup().turns.searchTurns('u1', '   ')).code).toBe('validation_error');
+    });
+  });
+
+  describe('bad input → validation error naming the field, nothing written', () => {
+    it.each([
+      ['role', { role: 'tool' }],
+      ['tokens_in', { tokens_in: -1 }],
+      ['tokens_out', { tokens_out: 1.5 }],
+      ['cost', { cost: -10 }],
+      ['cost', { cost: 0.25 }],
+      ['meta', { meta: 'x' }],
+      ['meta', { meta: null }],
+      ['tool_calls', { tool_calls: { not: 'an array' } }],
+      ['content', { content: 'x'.repeat(MAX_CONTENT_CHARS + 1) }],
+      ['content', { content: 42 }],
+      ['session_id', { session_id: '' }],
+    ])('names %s', (field, over) => {
+      const { store, turns, session } = setup();
+      const error = errorOf(() => turns.insertNewTurn({ session_id: session.id, role: 'user', content: 'ok', ...over } as never));
+      expect(error.code).toBe('validation_error');
+      expect(error.detail).toContain(field);
+      expect(error.issues?.map((i) => i.path)).toContain(field);
+      expect(rowCount(store, 'turn')).toBe(0);
+    });
+
+    it('accepts content of exactly the limit', () => {
+      const { turns, session } = setup();
+      expect(turns.insertNewTurn({ session_id: session.id, role: 'user', content: 'x'.repeat(MAX_CONTENT_CHARS) }).content).toHaveLength(MAX_CONTENT_CHARS);
+    });
+  });
+});
