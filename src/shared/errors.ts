@@ -18,6 +18,7 @@ export const ERROR_STATUS = {
   upstream_rate_limited: 503,
   upstream_timeout: 504,
   upstream_bad_response: 502,
+  upstream_bad_request: 502,
   upstream_error: 502,
   provider_not_configured: 503,
   keychain_unavailable: 503,

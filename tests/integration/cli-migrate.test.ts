@@ -11,7 +11,7 @@ describe('studylog migrate', () => {
     expect(first.stderr).toBe('');
     expect(first.code).toBe(0);
     expect(first.stdout).toContain(`database: ${path.join(dir, 'studylog.db')} (created)`);
-    expect(first.stdout).toContain('migrations applied now: 0000_init, 0001_turn_fts');
+    expect(first.stdout).toContain('migrations applied now: 0000_init, 0001_turn_fts, 0002_settings_and_turn_lookups');
     expect(first.stdout).toContain('sessions: 0, turns: 0');
     expect(existsSync(path.join(dir, 'studylog.db'))).toBe(true);
     expect(runCli(['migrate', '--data-dir', dir]).stdout).toContain('none (up to date)');

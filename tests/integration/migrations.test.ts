@@ -51,7 +51,7 @@ function refusal(fn: () => unknown): ApiError {
 describe('migrations', () => {
   it('creates a new database with every migration and no backup', () => {
     const store = open(path.join(tempDir(), 'studylog.db'));
-    expect(store.openReport).toMatchObject({ created: true, appliedMigrations: ['0000_init', '0001_turn_fts'], backupFile: null });
+    expect(store.openReport).toMatchObject({ created: true, appliedMigrations: ['0000_init', '0001_turn_fts', '0002_settings_and_turn_lookups'], backupFile: null });
   });
 
   it('is idempotent: a second open applies nothing and writes no backup', () => {
@@ -71,7 +71,7 @@ describe('migrations', () => {
     old.close();
 
     const upgraded = open(file, { now: () => new Date('2026-11-24T08:30:00.123Z') });
-    expect(upgraded.openReport.appliedMigrations).toEqual(['0001_turn_fts']);
+    expect(upgraded.openReport.appliedMigrations).toEqual(['0001_turn_fts', '0002_settings_and_turn_lookups']);
     expect(upgraded.openReport.backupFile).toBe(`${file}.20261124T083000Z.bak`);
     expect(new SessionsRepo(upgraded).getSessionById('s1')?.meta).toEqual({ title: '旧' });
     // Turns written before the FTS index existed are searchable after the upgrade.
@@ -85,7 +85,7 @@ describe('migrations', () => {
 
   it('refuses a database with an applied migration this build does not know, bytes untouched', () => {
     const file = path.join(tempDir(), 'studylog.db');
-    const newer = open(file, { migrationsFolder: migrationsFolder(2, [{ tag: '0002_from_the_future', sql: 'CREATE TABLE future (id text);' }]) });
+    const newer = open(file, { migrationsFolder: migrationsFolder(3, [{ tag: '0003_from_the_future', sql: 'CREATE TABLE future (id text);' }]) });
     newer.close();
     const before = sha(file);
     const filesBefore = readdirSync(path.dirname(file)).sort();
@@ -168,8 +168,8 @@ describe('migrations', () => {
       'CREATE INDEX `turn_created_at_idx` ON `turn` (`created_at`);',
     ].join('\n--> statement-breakpoint\n');
 
-    const upgraded = open(file, { migrationsFolder: migrationsFolder(2, [{ tag: '0002_rebuild', sql }]) });
-    expect(upgraded.openReport.appliedMigrations).toEqual(['0002_rebuild']);
+    const upgraded = open(file, { migrationsFolder: migrationsFolder(3, [{ tag: '0003_rebuild', sql }]) });
+    expect(upgraded.openReport.appliedMigrations).toEqual(['0003_rebuild']);
     expect(existsSync(upgraded.openReport.backupFile!)).toBe(true);
     expect(upgraded.openReport.repairedTriggers.sort()).toEqual(['turn_fts_after_delete', 'turn_fts_after_insert', 'turn_fts_after_update']);
     const after = new TurnsRepo(upgraded);

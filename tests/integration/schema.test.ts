@@ -59,6 +59,9 @@ describe('migrated schema', () => {
     expect(indexColumns('turn')).toEqual({
       turn_session_id_created_at_idx: ['session_id', 'created_at'],
       turn_created_at_idx: ['created_at'],
+      // Partial expression indexes over meta (see the next test).
+      turn_client_request_id_idx: [null],
+      turn_open_status_idx: [null],
     });
   });
 
@@ -68,6 +71,17 @@ describe('migrated schema', () => {
     expect(plan("SELECT * FROM session WHERE user_id = 'u' ORDER BY started_at DESC LIMIT 50")).toContain('session_user_id_started_at_idx');
     expect(plan("SELECT * FROM turn WHERE session_id = 's' ORDER BY created_at")).toContain('turn_session_id_created_at_idx');
     expect(plan('SELECT * FROM turn WHERE created_at >= 1 AND created_at < 2')).toContain('turn_created_at_idx');
+    expect(plan("SELECT * FROM turn WHERE json_extract(meta, '$.client_request_id') = 'r'")).toContain('turn_client_request_id_idx');
+    expect(plan("SELECT * FROM turn WHERE json_extract(meta, '$.status') IN ('pending', 'streaming')")).toContain('turn_open_status_idx');
+  });
+
+  it('has the setting table for JSON documents by key', () => {
+    const cols = store().sqlite.pragma('table_info(setting)') as Column[];
+    expect(cols.map((c) => [c.name, c.type, c.notnull, c.pk])).toEqual([
+      ['key', 'TEXT', 1, 1],
+      ['value', 'TEXT', 1, 0],
+      ['updated_at', 'INTEGER', 1, 0],
+    ]);
   });
 
   it('runs with WAL, foreign keys on, a busy timeout and synchronous=FULL', () => {

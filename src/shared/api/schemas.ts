@@ -152,3 +152,145 @@ export const TurnSearchHitSchema = TurnSchema.extend({
   snippet: z.string(),
 });
 export type TurnSearchHit = z.infer<typeof TurnSearchHitSchema>;
+
+// ---------------------------------------------------------------------------------------------
+// The LLM proxy contract (seed: "LLM Proxy Router"). Field names exactly as the seed's examples;
+// fields are only ever added.
+
+export const MAX_MESSAGE_CHARS = MAX_CONTENT_CHARS;
+
+export const ProxyMessageRequestSchema = z.strictObject({
+  message: z.string().trim().min(1, 'must not be empty').max(MAX_MESSAGE_CHARS, `must be at most ${MAX_MESSAGE_CHARS} characters`),
+  chat_id: IdSchema.optional(),
+  assignment_id: IdSchema.optional(),
+  /** Omitted: a new session starts in 'chat'; an existing session keeps its own mode. */
+  mode: ModeSchema.optional(),
+  model: z.string().trim().min(1).max(200).optional(),
+  meta: z
+    .looseObject({
+      session_id: IdSchema.optional(),
+    })
+    .refine((m) => JSON.stringify(m).length <= MAX_JSON_CHARS, `must serialise to at most ${MAX_JSON_CHARS} characters`)
+    .optional(),
+  /**
+   * Set by a client that may retry: the same id never writes a second user turn. A retry of a
+   * message that was answered returns the stored answer; one that failed asks the model again.
+   */
+  client_request_id: z.string().trim().min(8, 'must be at least 8 characters').max(128).optional(),
+});
+export type ProxyMessageRequest = z.input<typeof ProxyMessageRequestSchema>;
+
+export const UsageSchema = z.object({
+  tokens_in: z.number().int().nonnegative(),
+  tokens_out: z.number().int().nonnegative(),
+  /** Of tokens_in, how many the provider served from its prompt cache (billed at the cached rate). */
+  cached_tokens: z.number().int().nonnegative(),
+  /** Micro-cents. */
+  cost: z.number().int().nonnegative(),
+  /** True when the provider reported no usage (or the stream was cut) and we counted locally. */
+  estimated: z.boolean(),
+  /** False for local or unknown models: cost is 0 because we do not know a price, not because it was free. */
+  price_known: z.boolean(),
+  price_table_version: z.string(),
+});
+export type Usage = z.infer<typeof UsageSchema>;
+
+export const ASSISTANT_STATUSES = ['streaming', 'complete', 'aborted', 'interrupted'] as const;
+export type AssistantStatus = (typeof ASSISTANT_STATUSES)[number];
+
+export const ProxyMessageResponseSchema = z.object({
+  turn_id: IdSchema,
+  session_id: IdSchema,
+  content: z.string(),
+  model: z.string(),
+  meta: z.looseObject({
+    session_id: IdSchema,
+    mode: ModeSchema,
+    user_turn_id: IdSchema,
+    assignment_id: IdSchema.nullable(),
+    status: z.enum(ASSISTANT_STATUSES),
+    usage: UsageSchema,
+    reasoning: z.string().optional(),
+    finish_reason: z.string().nullable(),
+  }),
+});
+export type ProxyMessageResponse = z.infer<typeof ProxyMessageResponseSchema>;
+
+/** What a streaming call yields: deltas, then exactly one `done` (or the call throws an ApiError). */
+export type ProxyStreamEvent =
+  | { type: 'start'; session_id: string; user_turn_id: string; turn_id: string; model: string }
+  | { type: 'delta'; content: string }
+  | { type: 'reasoning'; content: string }
+  | { type: 'done'; response: ProxyMessageResponse };
+
+// ---------------------------------------------------------------------------------------------
+// Settings: providers, per-mode policy overrides, price overrides. Never an API key: keys live in
+// the OS keychain (or, headless, in an environment variable).
+
+export const LANGUAGES = ['zh-CN', 'en'] as const;
+export const LanguageSchema = z.enum(LANGUAGES);
+export type Language = z.infer<typeof LanguageSchema>;
+
+export const PROVIDER_KINDS = ['openai', 'deepseek', 'qwen', 'ollama', 'lmstudio', 'other'] as const;
+
+export const ApiKeyRefSchema = z.discriminatedUnion('source', [
+  /** The OS keychain: service "studylog", account = the provider id. */
+  z.strictObject({ source: z.literal('keychain') }),
+  /** An environment variable of the process (headless servers). */
+  z.strictObject({ source: z.literal('env'), var: z.string().regex(/^[A-Z_][A-Z0-9_]*$/, 'must be an environment variable name') }),
+  /** No key: local servers such as Ollama or LM Studio. */
+  z.strictObject({ source: z.literal('none') }),
+]);
+export type ApiKeyRef = z.infer<typeof ApiKeyRefSchema>;
+
+const forbidPlaintextKey = (value: unknown) => !(value && typeof value === 'object' && ('api_key' in value || 'apiKey' in value));
+
+export const ProviderSchema = z
+  .strictObject({
+    id: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,39}$/, 'must be 1-40 lowercase letters, digits, - or _'),
+    name: z.string().trim().min(1).max(100),
+    kind: z.enum(PROVIDER_KINDS).default('other'),
+    base_url: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }),
+    models: z.array(z.string().min(1).max(200)).max(500).default([]),
+    default_model: z.string().min(1).max(200).optional(),
+    api_key_ref: ApiKeyRefSchema,
+    /** Per request, including the time to the first byte and between stream chunks. */
+    timeout_ms: z.number().int().min(1_000).max(600_000).default(60_000),
+    /** Retries of the SDK itself (connection errors, 408, 409, 429, 5xx); we add none of our own. */
+    max_retries: z.number().int().min(0).max(5).default(2),
+  });
+export type Provider = z.infer<typeof ProviderSchema>;
+export const ProviderInputSchema = z.unknown().refine(forbidPlaintextKey, {
+  message: 'API keys are never stored in settings; set the key through the keychain',
+  path: ['api_key'],
+}).pipe(ProviderSchema);
+
+export const ReasoningEffortSchema = z.enum(['low', 'medium', 'high']);
+
+/** What a student or teacher may change about a mode in settings. Unset fields keep the default. */
+export const PolicyOverrideSchema = z.strictObject({
+  provider_id: z.string().optional(),
+  model: z.string().min(1).max(200).optional(),
+  temperature: z.number().min(0).max(2).nullable().optional(),
+  max_output_tokens: z.number().int().min(1).max(200_000).optional(),
+  reasoning_effort: ReasoningEffortSchema.nullable().optional(),
+  system_prompt: z.string().trim().min(1).max(20_000).optional(),
+});
+export type PolicyOverride = z.infer<typeof PolicyOverrideSchema>;
+
+/** USD per 1M tokens. */
+export const ModelPriceSchema = z.strictObject({
+  input: z.number().nonnegative(),
+  cached_input: z.number().nonnegative(),
+  output: z.number().nonnegative(),
+});
+export type ModelPrice = z.infer<typeof ModelPriceSchema>;
+
+export const SettingsSchema = z.strictObject({
+  providers: z.array(ProviderSchema).max(50).default([]),
+  default_provider_id: z.string().nullable().default(null),
+  policies: z.partialRecord(ModeSchema, PolicyOverrideSchema).default({}),
+  prices: z.record(z.string(), ModelPriceSchema).default({}),
+  language: LanguageSchema.nullable().default(null),
+});
+export type Settings = z.infer<typeof SettingsSchema>;

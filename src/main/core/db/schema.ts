@@ -4,7 +4,7 @@
  * triggers in fts.ts. Timestamps: integer epoch milliseconds (UTC). Cost: integer micro-cents.
  */
 import { sql } from 'drizzle-orm';
-import { check, index, integer, sqliteTable, text } from 'drizzle-orm/sqlite-core';
+import { check, index, integer, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
 
 type JsonObject = Record<string, unknown>;
 
@@ -54,6 +54,12 @@ export const turn = sqliteTable(
     // Serves the seed's turn.session_id index and chronological reads of one session.
     index('turn_session_id_created_at_idx').on(t.session_id, t.created_at),
     index('turn_created_at_idx').on(t.created_at),
+    // drizzle-kit 0.31 emits these two expression indexes mangled: check the generated SQL by hand.
+    // A retried message is found by its client request id (meta.client_request_id), unique so a
+    // retry can never write a second user turn ...
+    uniqueIndex('turn_client_request_id_idx').on(sql`json_extract(${t.meta}, '$.client_request_id')`).where(sql.raw("json_extract(meta, '$.client_request_id') IS NOT NULL")),
+    // ... and start-up finds turns a killed process left unfinished without scanning every turn.
+    index('turn_open_status_idx').on(sql`json_extract(${t.meta}, '$.status')`).where(sql.raw("json_extract(meta, '$.status') IN ('pending', 'streaming')")),
     check('turn_role_check', sql.raw("role IN ('user', 'assistant', 'system')")),
     check('turn_tokens_check', sql.raw("typeof(tokens_in) = 'integer' AND tokens_in >= 0 AND typeof(tokens_out) = 'integer' AND tokens_out >= 0")),
     check('turn_cost_check', sql.raw("typeof(cost) = 'integer' AND cost >= 0")),
@@ -61,4 +67,15 @@ export const turn = sqliteTable(
     check('turn_tool_calls_check', sql.raw("tool_calls IS NULL OR (json_valid(tool_calls) AND json_type(tool_calls) = 'array')")),
     check('turn_meta_check', jsonObjectCheck('meta')),
   ],
+);
+
+/** Settings as JSON documents by key (providers, policies, prices, caches). Never secrets. */
+export const setting = sqliteTable(
+  'setting',
+  {
+    key: text('key').primaryKey(),
+    value: text('value', { mode: 'json' }).notNull(),
+    updated_at: integer('updated_at').notNull(),
+  },
+  () => [check('setting_value_check', sql.raw('json_valid(value)'))],
 );

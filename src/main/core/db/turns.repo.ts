@@ -95,6 +95,25 @@ export class TurnsRepo {
     return rows.map(fromRow);
   }
 
+  /** The user turn a client sent with this request id (idempotent retries), with its owner. */
+  findByClientRequestId(clientRequestId: string): (Turn & { user_id: string }) | null {
+    const row = this.#store.sqlite
+      .prepare(
+        `SELECT ${TURN_COLUMNS}, s.user_id FROM turn t JOIN session s ON s.id = t.session_id
+         WHERE json_extract(t.meta, '$.client_request_id') = ?`,
+      )
+      .get(clientRequestId) as (TurnRow & { user_id: string }) | undefined;
+    return row ? { ...fromRow(row), user_id: row.user_id } : null;
+  }
+
+  /** Turns a stopped process left open: user turns still 'pending', assistant turns still 'streaming'. */
+  getOpenTurns(): Turn[] {
+    const rows = this.#store.sqlite
+      .prepare(`SELECT ${TURN_COLUMNS} FROM turn t WHERE json_extract(meta, '$.status') IN ('pending', 'streaming')`)
+      .all() as TurnRow[];
+    return rows.map(fromRow);
+  }
+
   /**
    * Full-text search over the user's turns, Chinese and English (see fts.ts for how terms match).
    * Newest first. A query with nothing searchable in it (only punctuation) finds nothing.

@@ -1,0 +1,56 @@
+/**
+ * The core, assembled: one database, its repositories and the services over them. Both entry
+ * points (the Electron shell and the headless `studylog serve`) and the tests build it here.
+ */
+import type { Language } from '../../shared/api/schemas.ts';
+import { databaseFile } from './config.ts';
+import { openDatabase, type OpenOptions, type Store } from './db/connection.ts';
+import { SessionsRepo } from './db/sessions.repo.ts';
+import { TurnsRepo } from './db/turns.repo.ts';
+import { ProviderRegistry } from './llm/providers.ts';
+import { ProxyService, type AssignmentLookup } from './llm/proxy.service.ts';
+import type { SecretStore } from './secrets/keychain.ts';
+import { SettingsStore } from './settings/settings.store.ts';
+
+export interface CoreOptions {
+  dataDir: string;
+  /** The keychain, or null where none is reachable (keys then come from the environment). */
+  secrets: SecretStore | null;
+  env?: NodeJS.ProcessEnv;
+  defaultLanguage?: Language;
+  flushIntervalMs?: number;
+  assignments?: AssignmentLookup;
+  open?: OpenOptions;
+}
+
+export interface Core {
+  store: Store;
+  sessions: SessionsRepo;
+  turns: TurnsRepo;
+  settings: SettingsStore;
+  providers: ProviderRegistry;
+  proxy: ProxyService;
+  /** What start-up repaired: streams a killed process left open. */
+  recovered: { assistant_turns: number; user_turns: number };
+  close(): void;
+}
+
+export function createCore(options: CoreOptions): Core {
+  const store = openDatabase(databaseFile(options.dataDir), options.open);
+  const sessions = new SessionsRepo(store);
+  const turns = new TurnsRepo(store);
+  const settings = new SettingsStore(store);
+  const providers = new ProviderRegistry({ settings, secrets: options.secrets, env: options.env ?? process.env });
+  const proxy = new ProxyService({
+    store,
+    sessions,
+    turns,
+    settings,
+    providers,
+    ...(options.assignments ? { assignments: options.assignments } : {}),
+    ...(options.defaultLanguage ? { defaultLanguage: options.defaultLanguage } : {}),
+    ...(options.flushIntervalMs !== undefined ? { flushIntervalMs: options.flushIntervalMs } : {}),
+  });
+  const recovered = proxy.recoverInterrupted();
+  return { store, sessions, turns, settings, providers, proxy, recovered, close: () => store.close() };
+}

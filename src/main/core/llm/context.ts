@@ -1,0 +1,67 @@
+/**
+ * The messages sent upstream: the system prompt, then as much of the session's history as fits
+ * the model's context, newest kept, oldest dropped first, then the new message. The system prompt
+ * and the new message always go.
+ */
+import type { Turn } from '../../../shared/api/schemas.ts';
+import { countTokens } from './tokens.ts';
+
+export interface ChatMessage {
+  role: 'system' | 'user' | 'assistant';
+  content: string;
+}
+
+/** Head-room for per-message overhead and tokenizer differences between models. */
+const SAFETY_MARGIN = 0.05;
+
+/**
+ * A turn's size in tokens without re-tokenizing history: a user turn's tokens_in is the local
+ * count of its own text, an assistant turn's tokens_out its completion (an over-estimate for
+ * reasoning models, which is the safe side).
+ */
+function tokensOf(turn: Turn): number {
+  return turn.role === 'assistant' ? turn.tokens_out || countTokens(turn.content) : turn.tokens_in || countTokens(turn.content);
+}
+
+/**
+ * Earlier turns worth replaying: answered messages and the answers the student saw (complete or
+ * stopped). A failed message never reached the model, and a cut answer is not one. Turns with no
+ * status (imported history) are replayed as they are.
+ */
+function replayable(history: readonly Turn[]): Turn[] {
+  return history.filter((t) => {
+    const status = t.meta.status;
+    if (t.role === 'user') return status === undefined || status === 'answered';
+    return t.role === 'assistant' && t.content.length > 0 && (status === undefined || status === 'complete' || status === 'aborted');
+  });
+}
+
+export function buildMessages(options: {
+  systemPrompt: string;
+  history: readonly Turn[];
+  message: string;
+  contextWindow: number;
+  maxOutputTokens: number;
+}): { messages: ChatMessage[]; droppedTurns: number } {
+  const { systemPrompt, message, contextWindow, maxOutputTokens } = options;
+  const history = replayable(options.history);
+  let budget = Math.floor(contextWindow * (1 - SAFETY_MARGIN)) - maxOutputTokens - countTokens(systemPrompt) - countTokens(message);
+  let keepFrom = history.length;
+  while (keepFrom > 0) {
+    const cost = tokensOf(history[keepFrom - 1]!);
+    if (cost > budget) break;
+    budget -= cost;
+    keepFrom--;
+  }
+  // Start the replay on a user turn: some providers refuse a conversation that opens with the assistant.
+  while (keepFrom < history.length && history[keepFrom]!.role !== 'user') keepFrom++;
+  const kept = history.slice(keepFrom);
+  return {
+    messages: [
+      { role: 'system', content: systemPrompt },
+      ...kept.map((t) => ({ role: t.role, content: t.content })),
+      { role: 'user', content: message },
+    ],
+    droppedTurns: history.length - kept.length,
+  };
+}

@@ -1,0 +1,530 @@
+/**
+ * The LLM proxy: every student message goes through here (seed: "数据流程图").
+ *
+ *   1. validate → find or create the session (its policy_snapshot = exactly what will be sent)
+ *   2. commit the user turn (status 'pending')          ← durable before the model is called
+ *   3. call the model through the openai SDK
+ *   4. commit the assistant turn and mark the user turn 'answered'
+ *      — or, on failure, mark the user turn 'failed' with meta.error {code, message}
+ *
+ * Accounting: the assistant turn carries the whole call — tokens_in = prompt tokens (system +
+ * history + message), tokens_out = completion tokens, cost = the call's cost. The user turn's
+ * tokens_in is the local token count of the student's own text, its tokens_out and cost are 0,
+ * so summing any set of turns never counts a call twice.
+ */
+import type OpenAI from 'openai';
+import { v7 as uuidv7 } from 'uuid';
+import {
+  ProxyMessageRequestSchema,
+  type AssistantStatus,
+  type JsonObject,
+  type Language,
+  type Mode,
+  type ProxyMessageRequest,
+  type ProxyMessageResponse,
+  type ProxyStreamEvent,
+  type Session,
+  type Turn,
+  type Usage,
+} from '../../../shared/api/schemas.ts';
+import { ApiError } from '../../../shared/errors.ts';
+import { parseInput } from '../../../shared/validation.ts';
+import type { Store } from '../db/connection.ts';
+import type { SessionsRepo } from '../db/sessions.repo.ts';
+import type { TurnsRepo } from '../db/turns.repo.ts';
+import type { SettingsStore } from '../settings/settings.store.ts';
+import { buildMessages, type ChatMessage } from './context.ts';
+import { traitsOf } from './models.ts';
+import { resolvePolicy, type ReasoningEffort } from './policies.ts';
+import { costOf } from './pricing.ts';
+import type { ProviderRegistry } from './providers.ts';
+import { countPromptTokens, countTokens } from './tokens.ts';
+import { redact, upstreamError } from './upstream-errors.ts';
+
+export interface Caller {
+  user_id: string;
+  role: 'student' | 'admin';
+}
+
+/** What the proxy needs to know about an assignment to tutor on it. */
+export interface AssignmentInfo {
+  id: string;
+  title: string;
+  subject?: string | null;
+  description?: string | null;
+}
+
+export type AssignmentLookup = (id: string) => AssignmentInfo | null;
+
+/** Exactly what is sent for a session, frozen when it starts (the seed's policy_snapshot). */
+export interface PolicySnapshot {
+  provider_id: string;
+  provider_name: string;
+  model: string;
+  temperature: number | null;
+  max_output_tokens: number;
+  reasoning_effort: ReasoningEffort | null;
+  system_prompt: { id: string; version: string; language: Language; text: string };
+}
+
+export interface ProxyServiceOptions {
+  store: Store;
+  sessions: SessionsRepo;
+  turns: TurnsRepo;
+  settings: SettingsStore;
+  providers: ProviderRegistry;
+  assignments?: AssignmentLookup;
+  /** The UI language, for system prompts; settings.language wins when set. */
+  defaultLanguage?: Language;
+  /** How often streamed text is written to the database (not per token). */
+  flushIntervalMs?: number;
+}
+
+/** Everything decided before the model is called. */
+interface Prepared {
+  session: Session;
+  snapshot: PolicySnapshot;
+  userTurn: Turn;
+  model: string;
+  messages: ChatMessage[];
+  client: OpenAI;
+  secrets: string[];
+  providerName: string;
+  timeoutMs: number;
+}
+
+type Prepare = { kind: 'replay'; response: ProxyMessageResponse } | { kind: 'call'; prepared: Prepared };
+
+const DEFAULT_FLUSH_INTERVAL_MS = 1_000;
+
+function userTurnMeta(turn: Turn, patch: JsonObject): JsonObject {
+  const meta: JsonObject = { ...turn.meta, ...patch };
+  if (patch.status !== 'failed') delete meta.error;
+  return meta;
+}
+
+export class ProxyService {
+  readonly #o: ProxyServiceOptions;
+
+  constructor(options: ProxyServiceOptions) {
+    this.#o = options;
+  }
+
+  /** Sends one message and waits for the whole answer. */
+  async send(caller: Caller, input: ProxyMessageRequest, signal?: AbortSignal): Promise<ProxyMessageResponse> {
+    const step = await this.#prepare(caller, input);
+    if (step.kind === 'replay') return step.response;
+    const p = step.prepared;
+    let completion: OpenAI.Chat.Completions.ChatCompletion;
+    try {
+      completion = await p.client.chat.completions.create({ ...this.#params(p), stream: false }, { signal });
+      if (!completion || typeof completion !== 'object' || !Array.isArray(completion.choices)) throw new SyntaxError('no choices in the reply');
+    } catch (error) {
+      throw this.#fail(p, error);
+    }
+    const choice = completion.choices[0];
+    const message = choice?.message as (OpenAI.Chat.Completions.ChatCompletionMessage & { reasoning_content?: unknown }) | undefined;
+    if (!message || (message.content !== null && typeof message.content !== 'string')) {
+      throw this.#fail(p, new SyntaxError('the reply has no message'));
+    }
+    const content = message.content ?? '';
+    const reasoning = typeof message.reasoning_content === 'string' ? message.reasoning_content : '';
+    const usage = this.#usage(p, completion.usage, content, reasoning);
+    const turn = this.#o.store.sqlite.transaction(() => {
+      const assistant = this.#o.turns.insertNewTurn({
+        session_id: p.session.id,
+        role: 'assistant',
+        content,
+        model: completion.model || p.model,
+        tokens_in: usage.tokens_in,
+        tokens_out: usage.tokens_out,
+        cost: usage.cost,
+        meta: this.#assistantMeta(p, { status: 'complete', usage, reasoning, finish_reason: choice?.finish_reason ?? null }),
+      });
+      this.#o.turns.updateTurnById(p.userTurn.id, { meta: userTurnMeta(p.userTurn, { status: 'answered', assistant_turn_id: assistant.id }) });
+      return assistant;
+    })();
+    return this.#response(p.session, turn);
+  }
+
+  /**
+   * Sends one message and yields the answer as it arrives: a `start`, text and reasoning deltas,
+   * then one `done` with the same response `send` returns. Aborting `signal` stops the model;
+   * the partial answer is kept with status 'aborted' and `done` still comes. A failure throws an
+   * ApiError after the partial answer (if any) is stored with status 'interrupted'.
+   */
+  async *stream(caller: Caller, input: ProxyMessageRequest, signal?: AbortSignal): AsyncGenerator<ProxyStreamEvent, void, undefined> {
+    const step = await this.#prepare(caller, input);
+    if (step.kind === 'replay') {
+      const r = step.response;
+      yield { type: 'start', session_id: r.session_id, user_turn_id: r.meta.user_turn_id, turn_id: r.turn_id, model: r.model };
+      if (r.meta.reasoning) yield { type: 'reasoning', content: r.meta.reasoning };
+      if (r.content) yield { type: 'delta', content: r.content };
+      yield { type: 'done', response: r };
+      return;
+    }
+    const p = step.prepared;
+    const turnId = uuidv7();
+    yield { type: 'start', session_id: p.session.id, user_turn_id: p.userTurn.id, turn_id: turnId, model: p.model };
+
+    // One controller stops the upstream call: the caller's abort, or our idle timeout.
+    const upstream = new AbortController();
+    const onAbort = () => upstream.abort(new Error('aborted by the caller'));
+    if (signal?.aborted) onAbort();
+    signal?.addEventListener('abort', onAbort, { once: true });
+    let idleTimer: NodeJS.Timeout | undefined;
+    let timedOut = false;
+    const armIdleTimer = () => {
+      clearTimeout(idleTimer);
+      idleTimer = setTimeout(() => {
+        timedOut = true;
+        upstream.abort(new Error('no data from the provider in time'));
+      }, p.timeoutMs);
+    };
+
+    let content = '';
+    let reasoning = '';
+    let finishReason: string | null = null;
+    let reported: OpenAI.Completions.CompletionUsage | null | undefined;
+    let stored = false;
+    let flushedAt = 0;
+    let responseModel = p.model;
+    const flushInterval = this.#o.flushIntervalMs ?? DEFAULT_FLUSH_INTERVAL_MS;
+    const flush = (force = false) => {
+      if (!stored) {
+        this.#o.turns.insertNewTurn({
+          id: turnId,
+          session_id: p.session.id,
+          role: 'assistant',
+          content,
+          model: responseModel,
+          meta: this.#assistantMeta(p, { status: 'streaming', reasoning }),
+        });
+        stored = true;
+        flushedAt = Date.now();
+      } else if (force || Date.now() - flushedAt >= flushInterval) {
+        this.#o.turns.updateTurnById(turnId, { content, meta: this.#assistantMeta(p, { status: 'streaming', reasoning }) });
+        flushedAt = Date.now();
+      }
+    };
+
+    try {
+      armIdleTimer();
+      const chunks = await p.client.chat.completions.create(
+        { ...this.#params(p), stream: true, stream_options: { include_usage: true } },
+        { signal: upstream.signal },
+      );
+      for await (const chunk of chunks) {
+        armIdleTimer();
+        if (chunk.usage) reported = chunk.usage;
+        if (chunk.model) responseModel = chunk.model;
+        const choice = chunk.choices?.[0];
+        if (!choice) continue;
+        const delta = choice.delta as { content?: string | null; reasoning_content?: string | null } | undefined;
+        if (choice.finish_reason) finishReason = choice.finish_reason;
+        if (delta?.reasoning_content) {
+          reasoning += delta.reasoning_content;
+          flush();
+          yield { type: 'reasoning', content: delta.reasoning_content };
+        }
+        if (delta?.content) {
+          content += delta.content;
+          flush();
+          yield { type: 'delta', content: delta.content };
+        }
+      }
+      // Our idle timeout, or a stream that ends without a finish reason (cut; some SDK paths end quietly).
+      if (timedOut) throw new ApiError('upstream_timeout', `${p.providerName} stopped sending data.`);
+      if (finishReason === null && !signal?.aborted) throw new SyntaxError('the stream ended before the model finished');
+    } catch (error) {
+      clearTimeout(idleTimer);
+      const callerAborted = signal?.aborted === true && !timedOut;
+      if (!callerAborted) {
+        const failure = timedOut ? new ApiError('upstream_timeout', `${p.providerName} stopped sending data.`) : upstreamError(error, this.#errorContext(p));
+        if (stored || content || reasoning) this.#finishAssistant(p, turnId, stored, { content, reasoning, status: 'interrupted', finishReason, reported: null, model: responseModel, error: failure });
+        throw this.#fail(p, failure);
+      }
+      // The caller stopped: fall through and keep what arrived, marked 'aborted'.
+    } finally {
+      clearTimeout(idleTimer);
+      signal?.removeEventListener('abort', onAbort);
+    }
+    const aborted = signal?.aborted === true && !timedOut;
+    const turn = this.#finishAssistant(p, turnId, stored, {
+      content,
+      reasoning,
+      status: aborted ? 'aborted' : 'complete',
+      finishReason,
+      reported: aborted ? null : reported,
+      model: responseModel,
+    });
+    yield { type: 'done', response: this.#response(p.session, turn) };
+  }
+
+  /**
+   * Start-up repair after a crash or kill: streams that were in flight keep their flushed text and
+   * become 'interrupted'; messages that never got an answer become 'failed' (retry offers itself).
+   */
+  recoverInterrupted(): { assistant_turns: number; user_turns: number } {
+    let assistantTurns = 0;
+    let userTurns = 0;
+    this.#o.store.sqlite.transaction(() => {
+      for (const turn of this.#o.turns.getOpenTurns()) {
+        if (turn.role === 'assistant') {
+          const usage = turn.meta.usage as Usage | undefined;
+          const tokensOut = countTokens(turn.content) + countTokens(String(turn.meta.reasoning ?? ''));
+          this.#o.turns.updateTurnById(turn.id, {
+            tokens_out: tokensOut,
+            meta: { ...turn.meta, status: 'interrupted', usage: { ...(usage ?? {}), tokens_out: tokensOut, estimated: true } },
+          });
+          assistantTurns++;
+        } else {
+          this.#o.turns.updateTurnById(turn.id, {
+            meta: userTurnMeta(turn, { status: 'failed', error: { code: 'interrupted', message: 'Studylog stopped before the answer was complete.' } }),
+          });
+          userTurns++;
+        }
+      }
+    })();
+    return { assistant_turns: assistantTurns, user_turns: userTurns };
+  }
+
+  // -------------------------------------------------------------------------------------------
+
+  async #prepare(caller: Caller, input: ProxyMessageRequest): Promise<Prepare> {
+    const req = parseInput(ProxyMessageRequestSchema, input, 'message');
+    const { turns, sessions } = this.#o;
+
+    // An idempotent retry: never a second user turn.
+    let retried: Turn | null = null;
+    if (req.client_request_id) {
+      const previous = turns.findByClientRequestId(req.client_request_id);
+      if (previous && previous.user_id !== caller.user_id) {
+        throw new ApiError('conflict', 'This client_request_id is already in use; send a new one for a new message.');
+      }
+      if (previous) {
+        const status = previous.meta.status;
+        if (status === 'answered') {
+          const answer = turns.getTurnById(String(previous.meta.assistant_turn_id));
+          const session = sessions.getSessionById(previous.session_id);
+          if (answer && session) return { kind: 'replay', response: this.#response(session, answer) };
+        }
+        if (status === 'pending') throw new ApiError('conflict', 'This message is still being answered.');
+        retried = previous;
+      }
+    }
+
+    const session = retried ? sessions.getSessionById(retried.session_id)! : this.#sessionFor(caller, req);
+    const isNew = !retried && !req.meta?.session_id;
+    const snapshot = isNew ? this.#snapshotFor(session.mode, req.model) : this.#snapshotOf(session);
+    const selected = this.#o.providers.select({ model: req.model ?? snapshot.model, providerId: req.model ? undefined : snapshot.provider_id });
+    const provider = selected.provider;
+    const model = selected.model;
+    const { client, secrets } = await this.#o.providers.client(provider);
+
+    const history = turns.getTurnsBySessionId(session.id).filter((t) => !retried || t.created_at < retried.created_at || (t.created_at === retried.created_at && t.id < retried.id));
+    const systemPrompt = this.#systemPrompt(snapshot, session.assignment_id);
+    const traits = traitsOf(model);
+    const message = retried ? retried.content : req.message;
+    const { messages } = buildMessages({ systemPrompt, history, message, contextWindow: traits.contextWindow, maxOutputTokens: snapshot.max_output_tokens });
+
+    // Durable before the upstream call: the new session (if any) and the user turn, together.
+    const userTurn = this.#o.store.sqlite.transaction(() => {
+      if (isNew) sessions.insertNewSession({ ...session, policy_snapshot: { ...snapshot } });
+      if (retried) {
+        return turns.updateTurnById(retried.id, { meta: userTurnMeta(retried, { status: 'pending', retries: Number(retried.meta.retries ?? 0) + 1 }) })!;
+      }
+      return turns.insertNewTurn({
+        session_id: session.id,
+        role: 'user',
+        content: req.message,
+        model,
+        tokens_in: countTokens(req.message),
+        meta: {
+          status: 'pending',
+          mode: session.mode,
+          ...(req.client_request_id ? { client_request_id: req.client_request_id } : {}),
+          ...(req.chat_id ? { chat_id: req.chat_id } : {}),
+        },
+      });
+    })();
+
+    return {
+      kind: 'call',
+      prepared: { session, snapshot, userTurn, model, messages, client, secrets, providerName: provider.name, timeoutMs: provider.timeout_ms },
+    };
+  }
+
+  /**
+   * The session a request belongs to. Rule for a request whose mode or assignment differs from its
+   * session's: refused (conflict). A session's mode and assignment are fixed when it starts, so its
+   * policy_snapshot and its place in the assignment's history stay true; switching mode or
+   * assignment starts a new session. Omitting them in a follow-up means "the session's own".
+   */
+  #sessionFor(caller: Caller, req: ReturnType<typeof ProxyMessageRequestSchema.parse>): Session {
+    const sessionId = req.meta?.session_id;
+    if (sessionId) {
+      const existing = this.#o.sessions.getSessionById(sessionId);
+      // Another user's session is "not found" too: no way to learn which ids exist.
+      if (!existing || existing.user_id !== caller.user_id) throw new ApiError('not_found', `There is no session '${sessionId}'.`);
+      if (req.mode && req.mode !== existing.mode) {
+        throw new ApiError('conflict', `Session '${sessionId}' is in ${existing.mode} mode; start a new session to use ${req.mode} mode.`);
+      }
+      if (req.assignment_id !== undefined && req.assignment_id !== existing.assignment_id) {
+        throw new ApiError('conflict', `Session '${sessionId}' belongs to ${existing.assignment_id ? `assignment '${existing.assignment_id}'` : 'no assignment'}; start a new session for another assignment.`);
+      }
+      if (existing.ended_at !== null) throw new ApiError('conflict', `Session '${sessionId}' has ended; start a new session.`);
+      return existing;
+    }
+    const mode: Mode = req.mode ?? 'chat';
+    const policy = resolvePolicy(mode, this.#language(), this.#o.settings.get().policies[mode]);
+    if (policy.requires_assignment && !req.assignment_id) {
+      throw new ApiError('validation_error', `Invalid message: assignment_id: ${mode} mode needs an assignment`, [{ path: 'assignment_id', message: `${mode} mode needs an assignment` }]);
+    }
+    if (req.assignment_id && this.#o.assignments && !this.#o.assignments(req.assignment_id)) {
+      throw new ApiError('validation_error', `Invalid message: assignment_id: there is no assignment '${req.assignment_id}'`, [{ path: 'assignment_id', message: 'no such assignment' }]);
+    }
+    return {
+      id: uuidv7(),
+      user_id: caller.user_id,
+      assignment_id: req.assignment_id ?? null,
+      mode,
+      started_at: Date.now(),
+      ended_at: null,
+      policy_snapshot: {},
+      meta: req.chat_id ? { chat_id: req.chat_id } : {},
+    };
+  }
+
+  #language(): Language {
+    return this.#o.settings.get().language ?? this.#o.defaultLanguage ?? 'zh-CN';
+  }
+
+  #snapshotFor(mode: Mode, requestedModel: string | undefined): PolicySnapshot {
+    const policy = resolvePolicy(mode, this.#language(), this.#o.settings.get().policies[mode]);
+    const { provider, model } = this.#o.providers.select({ model: requestedModel ?? policy.model, providerId: requestedModel ? undefined : policy.provider_id });
+    return {
+      provider_id: provider.id,
+      provider_name: provider.name,
+      model,
+      temperature: policy.temperature,
+      max_output_tokens: policy.max_output_tokens,
+      reasoning_effort: policy.reasoning_effort,
+      system_prompt: policy.system_prompt,
+    };
+  }
+
+  #snapshotOf(session: Session): PolicySnapshot {
+    const s = session.policy_snapshot as Partial<PolicySnapshot>;
+    // Sessions written before a snapshot existed (imports, old data) fall back to today's policy.
+    if (!s.model || !s.system_prompt || !s.provider_id) return this.#snapshotFor(session.mode, undefined);
+    return s as PolicySnapshot;
+  }
+
+  #systemPrompt(snapshot: PolicySnapshot, assignmentId: string | null): string {
+    if (!assignmentId) return snapshot.system_prompt.text;
+    const a = this.#o.assignments?.(assignmentId);
+    const zh = snapshot.system_prompt.language === 'zh-CN';
+    const lines = a
+      ? [zh ? `作业：${a.title}` : `Assignment: ${a.title}`, a.subject ? (zh ? `科目：${a.subject}` : `Subject: ${a.subject}`) : '', a.description ?? '']
+      : [zh ? `作业编号：${assignmentId}` : `Assignment id: ${assignmentId}`];
+    return `${snapshot.system_prompt.text}\n\n${lines.filter(Boolean).join('\n')}`;
+  }
+
+  /** The request body: the snapshot's parameters, shaped for what this model accepts. */
+  #params(p: Prepared): Omit<OpenAI.Chat.Completions.ChatCompletionCreateParamsNonStreaming, 'stream'> {
+    const traits = traitsOf(p.model);
+    const s = p.snapshot;
+    return {
+      model: p.model,
+      messages: p.messages,
+      ...(s.temperature !== null && !traits.noTemperature ? { temperature: s.temperature } : {}),
+      ...(traits.maxCompletionTokens ? { max_completion_tokens: s.max_output_tokens } : { max_tokens: s.max_output_tokens }),
+      ...(s.reasoning_effort && traits.reasoningEffort ? { reasoning_effort: s.reasoning_effort } : {}),
+    };
+  }
+
+  #usage(p: Prepared, reported: OpenAI.Completions.CompletionUsage | null | undefined, content: string, reasoning: string): Usage {
+    const estimated = !reported || typeof reported.prompt_tokens !== 'number' || typeof reported.completion_tokens !== 'number';
+    const tokensIn = estimated ? countPromptTokens(p.messages) : reported.prompt_tokens;
+    const tokensOut = estimated ? countTokens(content) + countTokens(reasoning) : reported.completion_tokens;
+    // OpenAI and Qwen report prompt_tokens_details.cached_tokens; DeepSeek prompt_cache_hit_tokens.
+    const details = reported as (OpenAI.Completions.CompletionUsage & { prompt_cache_hit_tokens?: number }) | null | undefined;
+    const cached = estimated ? 0 : (details?.prompt_tokens_details?.cached_tokens ?? details?.prompt_cache_hit_tokens ?? 0);
+    const costing = costOf(p.model, { tokensIn, cachedTokens: cached, tokensOut }, this.#o.settings.get().prices);
+    return { tokens_in: tokensIn, tokens_out: tokensOut, cached_tokens: cached, cost: costing.cost, estimated, price_known: costing.price_known, price_table_version: costing.price_table_version };
+  }
+
+  #assistantMeta(p: Prepared, fields: { status: AssistantStatus; usage?: Usage; reasoning: string; finish_reason?: string | null; error?: ApiError }): JsonObject {
+    return {
+      user_turn_id: p.userTurn.id,
+      mode: p.session.mode,
+      provider_id: p.snapshot.provider_id,
+      status: fields.status,
+      ...(fields.usage ? { usage: fields.usage } : {}),
+      ...(fields.reasoning ? { reasoning: fields.reasoning } : {}),
+      ...(fields.finish_reason !== undefined ? { finish_reason: fields.finish_reason } : {}),
+      ...(fields.error ? { error: { code: fields.error.code, message: fields.error.detail } } : {}),
+    };
+  }
+
+  #finishAssistant(
+    p: Prepared,
+    turnId: string,
+    stored: boolean,
+    r: { content: string; reasoning: string; status: AssistantStatus; finishReason: string | null; reported: OpenAI.Completions.CompletionUsage | null | undefined; model: string; error?: ApiError },
+  ): Turn {
+    const usage = this.#usage(p, r.reported, r.content, r.reasoning);
+    const fields = {
+      content: r.content,
+      model: r.model,
+      tokens_in: usage.tokens_in,
+      tokens_out: usage.tokens_out,
+      cost: usage.cost,
+      meta: this.#assistantMeta(p, { status: r.status, usage, reasoning: r.reasoning, finish_reason: r.finishReason, ...(r.error ? { error: r.error } : {}) }),
+    };
+    return this.#o.store.sqlite.transaction(() => {
+      const turn = stored
+        ? this.#o.turns.updateTurnById(turnId, fields)!
+        : this.#o.turns.insertNewTurn({ id: turnId, session_id: p.session.id, role: 'assistant', ...fields });
+      // A cut stream leaves the message unanswered (retry offers itself); a stopped one is answered.
+      if (r.status !== 'interrupted') {
+        this.#o.turns.updateTurnById(p.userTurn.id, { meta: userTurnMeta(p.userTurn, { status: 'answered', assistant_turn_id: turnId }) });
+      }
+      return turn;
+    })();
+  }
+
+  #errorContext(p: Prepared) {
+    return { provider: p.providerName, model: p.model, secrets: p.secrets };
+  }
+
+  /** Records the failure on the user turn (which stays) and returns the error to throw. */
+  #fail(p: Prepared, error: unknown): ApiError {
+    const failure = upstreamError(error, this.#errorContext(p));
+    this.#o.turns.updateTurnById(p.userTurn.id, {
+      meta: userTurnMeta(p.userTurn, { status: 'failed', error: { code: failure.code, message: redact(failure.detail, p.secrets) } }),
+    });
+    return failure;
+  }
+
+  #response(session: Session, turn: Turn): ProxyMessageResponse {
+    const meta = turn.meta as { user_turn_id: string; status: AssistantStatus; usage: Usage; reasoning?: string; finish_reason?: string | null };
+    return {
+      turn_id: turn.id,
+      session_id: session.id,
+      content: turn.content,
+      model: turn.model ?? '',
+      meta: {
+        session_id: session.id,
+        mode: session.mode,
+        user_turn_id: meta.user_turn_id,
+        assignment_id: session.assignment_id,
+        status: meta.status,
+        usage: meta.usage,
+        ...(meta.reasoning ? { reasoning: meta.reasoning } : {}),
+        finish_reason: meta.finish_reason ?? null,
+      },
+    };
+  }
+}

@@ -1,0 +1,70 @@
+/**
+ * Settings live in the `setting` table as JSON documents: one `settings` document (providers,
+ * policy overrides, prices, language) and cache entries such as each provider's model list.
+ * Nothing secret is ever stored here: the schema has no field for a key and refuses one.
+ */
+import { eq } from 'drizzle-orm';
+import { SettingsSchema, type Settings } from '../../../shared/api/schemas.ts';
+import { ApiError } from '../../../shared/errors.ts';
+import { parseInput } from '../../../shared/validation.ts';
+import type { Store } from '../db/connection.ts';
+import { withDbErrors } from '../db/db-errors.ts';
+import { setting } from '../db/schema.ts';
+
+const SETTINGS_KEY = 'settings';
+
+/** Any property that looks like a secret, at any depth: settings must never carry one. */
+function findSecretField(value: unknown, path: string[] = []): string | null {
+  if (!value || typeof value !== 'object') return null;
+  for (const [key, child] of Object.entries(value)) {
+    if (/^(api_?key|apiKey|secret|password|token)$/i.test(key)) return [...path, key].join('.');
+    const found = findSecretField(child, [...path, key]);
+    if (found) return found;
+  }
+  return null;
+}
+
+export class SettingsStore {
+  readonly #store: Store;
+
+  constructor(store: Store) {
+    this.#store = store;
+  }
+
+  get(): Settings {
+    const row = this.#store.orm.select().from(setting).where(eq(setting.key, SETTINGS_KEY)).get();
+    return SettingsSchema.parse(row?.value ?? {});
+  }
+
+  /** Merges top-level fields into the settings, validates the result, and stores it whole. */
+  update(patch: Partial<Record<keyof Settings, unknown>>): Settings {
+    const secret = findSecretField(patch);
+    if (secret) {
+      throw new ApiError('validation_error', `Invalid settings: ${secret}: secrets are never stored in settings; API keys go to the system keychain.`, [
+        { path: secret, message: 'secrets are never stored in settings' },
+      ]);
+    }
+    const next = parseInput(SettingsSchema, { ...this.get(), ...patch }, 'settings');
+    const ids = next.providers.map((p) => p.id);
+    const duplicate = ids.find((id, i) => ids.indexOf(id) !== i);
+    if (duplicate) throw new ApiError('validation_error', `Invalid settings: providers: the id '${duplicate}' is used twice`, [{ path: 'providers', message: `duplicate id ${duplicate}` }]);
+    this.#put(SETTINGS_KEY, next);
+    return next;
+  }
+
+  getCache<T>(key: string): { value: T; updated_at: number } | null {
+    const row = this.#store.orm.select().from(setting).where(eq(setting.key, `cache:${key}`)).get();
+    return row ? { value: row.value as T, updated_at: row.updated_at } : null;
+  }
+
+  setCache(key: string, value: unknown): void {
+    this.#put(`cache:${key}`, value);
+  }
+
+  #put(key: string, value: unknown): void {
+    const updated_at = Date.now();
+    withDbErrors('save the settings', () =>
+      this.#store.orm.insert(setting).values({ key, value, updated_at }).onConflictDoUpdate({ target: setting.key, set: { value, updated_at } }).run(),
+    );
+  }
+}

@@ -1,0 +1,91 @@
+// Providers: where keys come from (keychain → environment), the headless OPENAI_* default, the
+// /models list cached for offline use, and settings that refuse plaintext keys.
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it, vi } from 'vitest';
+import { createCore } from '../../src/main/core/app.ts';
+import { collect, setupCore, TEST_API_KEY, TEST_CALLER } from '../support/core.ts';
+import { startOpenAITestServer } from '../support/openai-test-server.ts';
+import { onCleanup, tempDir } from '../support/temp.ts';
+
+describe('providers and keys', () => {
+  it('headless with OPENAI_BASE_URL / OPENAI_API_KEY: a default provider with no settings at all', async () => {
+    const server = await startOpenAITestServer({ requiredApiKey: TEST_API_KEY });
+    onCleanup(() => void server.close());
+    const core = createCore({ dataDir: tempDir(), secrets: null, env: { OPENAI_BASE_URL: server.url, OPENAI_API_KEY: TEST_API_KEY, STUDYLOG_MODEL: 'deepseek-chat' } });
+    onCleanup(() => core.close());
+    expect(core.providers.list()).toEqual([expect.objectContaining({ id: 'env', base_url: server.url, api_key_ref: { source: 'env', var: 'OPENAI_API_KEY' } })]);
+    const res = await core.proxy.send(TEST_CALLER, { message: 'hi' });
+    expect(res).toMatchObject({ content: 'Echo: hi', model: 'deepseek-chat' });
+    expect(server.requests.at(-1)!.headers.authorization).toBe(`Bearer ${TEST_API_KEY}`);
+  });
+
+  it('a keychain provider with no keychain reachable falls back to STUDYLOG_API_KEY_<ID>, else says where to put the key', async () => {
+    const core = await setupCore({ provider: { id: 'my-openai', api_key_ref: { source: 'keychain' } }, core: { env: {} } });
+    const error = await core.proxy.send(TEST_CALLER, { message: 'x' }).catch((e) => e);
+    expect(error).toMatchObject({ code: 'provider_not_configured', detail: expect.stringContaining('STUDYLOG_API_KEY_MY_OPENAI') });
+    const withEnv = createCore({ dataDir: core.dataDir, secrets: null, env: { STUDYLOG_API_KEY_MY_OPENAI: TEST_API_KEY } });
+    onCleanup(() => withEnv.close());
+    expect((await withEnv.proxy.send(TEST_CALLER, { message: 'x' })).content).toBe('Echo: x');
+    await expect(withEnv.providers.setApiKey('my-openai', 'sk-new')).rejects.toMatchObject({ code: 'keychain_unavailable' });
+  });
+
+  it('refuses to store a key in settings, at any depth', async () => {
+    const core = await setupCore();
+    const provider = { ...core.settings.get().providers[0]!, api_key: 'sk-plaintext' };
+    expect(() => core.settings.update({ providers: [provider] })).toThrow(/api_key: secrets are never stored/);
+    expect(() => core.settings.update({ policies: { chat: { apiKey: 'x' } } } as never)).toThrow(/apiKey/);
+    expect(JSON.stringify(core.store.sqlite.prepare('SELECT value FROM setting').all())).not.toContain('sk-plaintext');
+  });
+
+  it('reports whether a key is set without revealing it', async () => {
+    const core = await setupCore();
+    const [info] = await core.providers.info();
+    expect(info).toMatchObject({ id: 'test', key_status: 'set' });
+    expect(JSON.stringify(info)).not.toContain(TEST_API_KEY);
+  });
+
+  it('lists models from /models and serves the cached list when the provider is unreachable', async () => {
+    const core = await setupCore();
+    const live = await core.providers.listModels('test');
+    expect(live).toMatchObject({ provider_id: 'test', cached: false, models: [...core.server.models].sort() });
+    await core.server.close();
+    const offline = await core.providers.listModels('test');
+    expect(offline).toMatchObject({ cached: true, models: live.models });
+    expect(offline.fetched_at).toBeGreaterThan(0);
+  });
+
+  it('an unreachable provider with nothing cached → upstream_unreachable', async () => {
+    const core = await setupCore({ provider: { base_url: 'http://127.0.0.1:9/v1' } });
+    await expect(core.providers.listModels('test')).rejects.toMatchObject({ code: 'upstream_unreachable' });
+  });
+
+  it('after a run with a known key, neither the database files nor the logs contain it', async () => {
+    const logged: string[] = [];
+    const capture = (chunk: unknown) => {
+      logged.push(String(chunk));
+      return true;
+    };
+    const spies: { mockRestore(): void }[] = [vi.spyOn(process.stdout, 'write').mockImplementation(capture), vi.spyOn(process.stderr, 'write').mockImplementation(capture)];
+    for (const method of ['log', 'info', 'warn', 'error', 'debug'] as const) spies.push(vi.spyOn(console, method).mockImplementation((...args) => void logged.push(args.map(String).join(' '))));
+    try {
+      const core = await setupCore();
+      await core.proxy.send(TEST_CALLER, { message: 'one' });
+      await collect(core.proxy.stream(TEST_CALLER, { message: 'two' }));
+      for (const fault of [{ kind: 'status', status: 401 }, { kind: 'status', status: 500 }, { kind: 'malformed' }, { kind: 'cut', afterChunks: 1 }] as const) {
+        core.server.script({ fault });
+        await collect(core.proxy.stream(TEST_CALLER, { message: 'three' })).catch(() => undefined);
+      }
+      await core.providers.listModels('test');
+      core.store.sqlite.pragma('wal_checkpoint(PASSIVE)');
+      const files = readdirSync(core.dataDir).map((f) => path.join(core.dataDir, f));
+      expect(files.length).toBeGreaterThan(0);
+      for (const file of files) expect(readFileSync(file).includes(Buffer.from(TEST_API_KEY)), file).toBe(false);
+      core.close();
+      for (const file of readdirSync(core.dataDir).map((f) => path.join(core.dataDir, f))) expect(readFileSync(file).includes(Buffer.from(TEST_API_KEY)), file).toBe(false);
+    } finally {
+      spies.forEach((s) => s.mockRestore());
+    }
+    expect(logged.join('\n')).not.toContain(TEST_API_KEY);
+  });
+});

@@ -1,0 +1,51 @@
+import { createCore, type Core, type CoreOptions } from '../../src/main/core/app.ts';
+import type { Provider } from '../../src/shared/api/schemas.ts';
+import { startOpenAITestServer, type Behaviour, type OpenAITestServer } from './openai-test-server.ts';
+import { onCleanup, tempDir } from './temp.ts';
+
+export const TEST_API_KEY = 'sk-test-DO-NOT-LEAK-0123456789abcdefXYZ';
+export const TEST_CALLER = { user_id: 'student-1', role: 'student' as const };
+
+export interface TestCore extends Core {
+  server: OpenAITestServer;
+  dataDir: string;
+  /** Chat requests the test server received (not /models). */
+  chatRequests(): OpenAITestServer['requests'];
+}
+
+/**
+ * A real core on a temp data dir, with one provider ("test") pointing at a fresh OpenAI-compatible
+ * test server over loopback. The key comes from an environment variable given to the core only.
+ */
+export async function setupCore(options: { provider?: Partial<Provider>; defaults?: Behaviour; core?: Partial<CoreOptions>; dataDir?: string } = {}): Promise<TestCore> {
+  const server = await startOpenAITestServer({ requiredApiKey: TEST_API_KEY, ...(options.defaults ? { defaults: options.defaults } : {}) });
+  onCleanup(() => void server.close());
+  const dataDir = options.dataDir ?? tempDir();
+  const core = createCore({ dataDir, secrets: null, env: { TEST_PROVIDER_KEY: TEST_API_KEY }, flushIntervalMs: 50, defaultLanguage: 'en', ...options.core });
+  onCleanup(() => core.store.sqlite.open && core.close());
+  core.settings.update({
+    providers: [
+      {
+        id: 'test',
+        name: 'Test provider',
+        kind: 'other',
+        base_url: server.url,
+        models: server.models,
+        default_model: 'gpt-4o-mini',
+        api_key_ref: { source: 'env', var: 'TEST_PROVIDER_KEY' },
+        timeout_ms: 5_000,
+        max_retries: 0,
+        ...options.provider,
+      },
+    ],
+    default_provider_id: 'test',
+  });
+  return Object.assign(core, { server, dataDir, chatRequests: () => server.requests.filter((r) => r.path.endsWith('/chat/completions')) });
+}
+
+/** Drains a proxy stream, returning its events. */
+export async function collect<T>(stream: AsyncIterable<T>): Promise<T[]> {
+  const events: T[] = [];
+  for await (const e of stream) events.push(e);
+  return events;
+}
