@@ -1,70 +1,201 @@
 /**
  * The headless `studylog` command. Runs in plain Node 24 (no `electron` import anywhere below).
- * Data goes to stdout only where a script should capture it; notes and errors go to stderr.
+ * What a script should capture goes to stdout (the URL, a token, an export); notes and errors go
+ * to stderr.
  */
+import { existsSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { isApiError } from '../shared/errors.ts';
-import { databaseFile, resolveDataDir } from './core/config.ts';
-import { openDatabase, type Store } from './core/db/connection.ts';
+import { USER_ROLES } from '../shared/api/schemas.ts';
+import { ApiError, isApiError } from '../shared/errors.ts';
+import { createCore, type Core } from './core/app.ts';
+import { resolveDataDir } from './core/config.ts';
+import { exportSessions } from './core/export.ts';
+import { startHttpServer } from './core/http/server.ts';
+import { KeytarSecretStore } from './core/secrets/keychain.ts';
 
 const USAGE = `Usage: studylog <command> [options]
 
 Commands:
-  migrate     open (or create) the database, apply pending migrations, print a summary
+  serve [--host H] [--port P] [--lan]
+                 start the HTTP API and the web app (default http://127.0.0.1:5123);
+                 on a fresh data dir, prints an admin token once
+  token create --name N (--role student|admin | --user ID)
+                 print a new API token (alone on stdout; it is shown only this once)
+  token list     list tokens (never the tokens themselves)
+  token revoke ID
+  migrate        create or upgrade the database and print a summary
+  export (--session ID | --assignment ID) [--format md|json] [--out FILE]
 
 Options:
   --data-dir D   where Studylog keeps its data (default: STUDYLOG_DATA_DIR, else the
                  platform's app-data folder for "Studylog")
   -h, --help     show this help`;
 
-function summary(store: Store): string {
-  const count = (table: string) => (store.sqlite.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n;
-  const r = store.openReport;
+export const DEFAULT_PORT = 5123;
+const RENDERER_DIR = fileURLToPath(new URL('../../out/renderer', import.meta.url));
+
+function usageError(message: string): ApiError {
+  return new ApiError('validation_error', `${message}\n\n${USAGE}`);
+}
+
+function openCore(dataDir: string): Core {
+  // Keys come from the keychain where one is reachable, else from the environment.
+  return createCore({ dataDir, secrets: new KeytarSecretStore() });
+}
+
+function summary(core: Core): string {
+  const count = (table: string) => (core.store.sqlite.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n;
+  const r = core.store.openReport;
   return [
-    `database: ${store.file}${r.created ? ' (created)' : ''}`,
+    `database: ${core.store.file}${r.created ? ' (created)' : ''}`,
     `migrations applied now: ${r.appliedMigrations.length ? r.appliedMigrations.join(', ') : 'none (up to date)'}`,
     ...(r.backupFile ? [`backup before migrating: ${r.backupFile}`] : []),
-    `sessions: ${count('session')}, turns: ${count('turn')}`,
+    `sessions: ${count('session')}, turns: ${count('turn')}, assignments: ${count('assignment')}`,
   ].join('\n');
+}
+
+async function serve(dataDir: string, values: Record<string, string | boolean | undefined>): Promise<number> {
+  const core = openCore(dataDir);
+  const fresh = core.store.openReport.created;
+  const port = values.port === undefined ? DEFAULT_PORT : Number(values.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw usageError(`--port must be a number from 0 to 65535, not '${values.port}'.`);
+  const staticDir = existsSync(path.join(RENDERER_DIR, 'index.html')) ? RENDERER_DIR : null;
+  const server = await startHttpServer({
+    core,
+    port,
+    lan: values.lan === true,
+    ...(typeof values.host === 'string' ? { host: values.host } : {}),
+    staticDir,
+  });
+  process.stdout.write(`Studylog is serving ${server.url}${server.lanUrl ? ` (LAN: ${server.lanUrl})` : ''}\n`);
+  if (fresh) {
+    const { token } = core.users.createToken({ name: 'first admin token (studylog serve)', user_id: core.owner.id });
+    process.stdout.write(`Admin token (shown only this once; keep it safe): ${token}\n`);
+  }
+  if (!staticDir) process.stderr.write('studylog: the web app is not built yet (npm run build); serving a minimal page at /.\n');
+  if (core.recovered.user_turns) process.stderr.write(`studylog: marked ${core.recovered.user_turns} unanswered message(s) from the last run as failed.\n`);
+  await new Promise<void>((resolve) => {
+    const stop = () => resolve();
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+  process.stderr.write('studylog: stopping (letting answers in progress finish)…\n');
+  await server.close();
+  core.close();
+  return 0;
+}
+
+async function token(dataDir: string, sub: string | undefined, args: string[], values: Record<string, string | boolean | undefined>): Promise<number> {
+  const core = openCore(dataDir);
+  try {
+    if (sub === 'create') {
+      const name = values.name;
+      if (typeof name !== 'string') throw usageError('token create needs --name.');
+      if (values.role !== undefined && values.user !== undefined) throw usageError('Give --role (a new user) or --user (an existing one), not both.');
+      if (values.role === undefined && values.user === undefined) throw usageError(`token create needs --role (${USER_ROLES.join('|')}) or --user ID.`);
+      const created = core.users.createToken(values.user !== undefined ? { name, user_id: values.user } : { name, role: values.role });
+      process.stdout.write(`${created.token}\n`);
+      process.stderr.write(`Created token ${created.info.id} for ${created.info.user_name} (${created.info.role}, user ${created.info.user_id}). It is shown only this once.\n`);
+      return 0;
+    }
+    if (sub === 'list') {
+      const rows = core.users.listTokens();
+      if (rows.length === 0) process.stderr.write('No tokens yet: studylog token create --name N --role student\n');
+      for (const t of rows) {
+        const state = t.revoked_at ? `revoked ${new Date(t.revoked_at).toISOString()}` : t.last_used_at ? `last used ${new Date(t.last_used_at).toISOString()}` : 'never used';
+        process.stdout.write(`${t.id}\t${t.name}\t${t.user_name} (${t.role})\t${state}\n`);
+      }
+      return 0;
+    }
+    if (sub === 'revoke') {
+      const id = args[0];
+      if (!id) throw usageError('token revoke needs the token id (see token list).');
+      const revoked = core.users.revokeToken(id);
+      if (!revoked) throw new ApiError('not_found', `There is no token '${id}'.`);
+      process.stderr.write(`Revoked token ${id} (${revoked.name}).\n`);
+      return 0;
+    }
+    throw usageError(`Unknown token command '${sub ?? ''}'.`);
+  } finally {
+    core.close();
+  }
 }
 
 export async function main(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
-    options: { 'data-dir': { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+    strict: true,
+    options: {
+      'data-dir': { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+      host: { type: 'string' },
+      port: { type: 'string' },
+      lan: { type: 'boolean' },
+      name: { type: 'string' },
+      role: { type: 'string' },
+      user: { type: 'string' },
+      session: { type: 'string' },
+      assignment: { type: 'string' },
+      format: { type: 'string' },
+      out: { type: 'string' },
+    },
   });
-  const [command] = positionals;
+  const [command, sub, ...rest] = positionals;
   if (values.help || !command) {
-    process.stdout.write(USAGE + '\n');
+    (command || values.help ? process.stdout : process.stderr).write(USAGE + '\n');
     return command || values.help ? 0 : 2;
   }
   const dataDir = resolveDataDir(values['data-dir']);
   switch (command) {
+    case 'serve':
+      return serve(dataDir, values);
+    case 'token':
+      return token(dataDir, sub, rest, values);
     case 'migrate': {
-      const store = openDatabase(databaseFile(dataDir));
+      const core = openCore(dataDir);
       try {
-        process.stdout.write(summary(store) + '\n');
+        process.stdout.write(summary(core) + '\n');
       } finally {
-        store.close();
+        core.close();
+      }
+      return 0;
+    }
+    case 'export': {
+      const format = values.format ?? 'md';
+      if (format !== 'md' && format !== 'json') throw usageError(`--format must be md or json, not '${format}'.`);
+      if (!values.session === !values.assignment) throw usageError('export needs exactly one of --session ID or --assignment ID.');
+      const core = openCore(dataDir);
+      try {
+        const caller = { user_id: core.owner.id, role: 'admin' as const };
+        const file = exportSessions(core, caller, { session_id: values.session, assignment_id: values.assignment, format });
+        if (values.out) {
+          writeFileSync(values.out, file.content);
+          process.stderr.write(`Wrote ${values.out}\n`);
+        } else {
+          process.stdout.write(file.content.endsWith('\n') ? file.content : file.content + '\n');
+        }
+      } finally {
+        core.close();
       }
       return 0;
     }
     default:
-      process.stderr.write(`studylog: unknown command '${command}'\n\n${USAGE}\n`);
-      return 2;
+      throw usageError(`Unknown command '${command}'.`);
   }
 }
 
-/** Runs a command and turns any failure into one clear line on stderr and exit code 1. */
+/** Runs a command and turns any failure into one clear message on stderr and a non-zero exit. */
 export async function run(argv: string[]): Promise<number> {
   try {
     return await main(argv);
   } catch (error) {
-    // A known failure (corrupt database, unknown migration, bad flag) is one line, no stack.
-    const message = isApiError(error) ? `${error.detail} [${error.code}]` : error instanceof Error ? error.message : String(error);
+    // A known failure (corrupt database, unknown migration, bad flag) is a message, not a stack.
+    const message = isApiError(error) ? `${error.detail}${error.code === 'validation_error' ? '' : ` [${error.code}]`}` : error instanceof Error ? error.message : String(error);
     process.stderr.write(`studylog: ${message}\n`);
-    return 1;
+    return isApiError(error) && error.code === 'validation_error' ? 2 : 1;
   }
 }
 

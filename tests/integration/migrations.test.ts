@@ -30,6 +30,9 @@ function migrationsFolder(keep: number, extra: { tag: string; sql: string }[] = 
   return dir;
 }
 
+/** Every migration this build ships, in order. */
+const ALL = (JSON.parse(readFileSync(path.join(DEFAULT_MIGRATIONS_FOLDER, 'meta', '_journal.json'), 'utf8')) as Journal).entries.map((e) => e.tag);
+
 const sha = (file: string) => createHash('sha256').update(readFileSync(file)).digest('hex');
 
 function open(file: string, options: Parameters<typeof openDatabase>[1] = {}) {
@@ -51,7 +54,7 @@ function refusal(fn: () => unknown): ApiError {
 describe('migrations', () => {
   it('creates a new database with every migration and no backup', () => {
     const store = open(path.join(tempDir(), 'studylog.db'));
-    expect(store.openReport).toMatchObject({ created: true, appliedMigrations: ['0000_init', '0001_turn_fts', '0002_settings_and_turn_lookups'], backupFile: null });
+    expect(store.openReport).toMatchObject({ created: true, appliedMigrations: ALL, backupFile: null });
   });
 
   it('is idempotent: a second open applies nothing and writes no backup', () => {
@@ -71,7 +74,7 @@ describe('migrations', () => {
     old.close();
 
     const upgraded = open(file, { now: () => new Date('2026-11-24T08:30:00.123Z') });
-    expect(upgraded.openReport.appliedMigrations).toEqual(['0001_turn_fts', '0002_settings_and_turn_lookups']);
+    expect(upgraded.openReport.appliedMigrations).toEqual(ALL.slice(1));
     expect(upgraded.openReport.backupFile).toBe(`${file}.20261124T083000Z.bak`);
     expect(new SessionsRepo(upgraded).getSessionById('s1')?.meta).toEqual({ title: '旧' });
     // Turns written before the FTS index existed are searchable after the upgrade.
@@ -85,7 +88,7 @@ describe('migrations', () => {
 
   it('refuses a database with an applied migration this build does not know, bytes untouched', () => {
     const file = path.join(tempDir(), 'studylog.db');
-    const newer = open(file, { migrationsFolder: migrationsFolder(3, [{ tag: '0003_from_the_future', sql: 'CREATE TABLE future (id text);' }]) });
+    const newer = open(file, { migrationsFolder: migrationsFolder(ALL.length, [{ tag: '9000_from_the_future', sql: 'CREATE TABLE future (id text);' }]) });
     newer.close();
     const before = sha(file);
     const filesBefore = readdirSync(path.dirname(file)).sort();
@@ -168,8 +171,8 @@ describe('migrations', () => {
       'CREATE INDEX `turn_created_at_idx` ON `turn` (`created_at`);',
     ].join('\n--> statement-breakpoint\n');
 
-    const upgraded = open(file, { migrationsFolder: migrationsFolder(3, [{ tag: '0003_rebuild', sql }]) });
-    expect(upgraded.openReport.appliedMigrations).toEqual(['0003_rebuild']);
+    const upgraded = open(file, { migrationsFolder: migrationsFolder(ALL.length, [{ tag: '9001_rebuild', sql }]) });
+    expect(upgraded.openReport.appliedMigrations).toEqual(['9001_rebuild']);
     expect(existsSync(upgraded.openReport.backupFile!)).toBe(true);
     expect(upgraded.openReport.repairedTriggers.sort()).toEqual(['turn_fts_after_delete', 'turn_fts_after_insert', 'turn_fts_after_update']);
     const after = new TurnsRepo(upgraded);

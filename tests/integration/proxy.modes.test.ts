@@ -51,7 +51,7 @@ describe('proxy: modes', () => {
     expect(res.meta).toMatchObject({ mode: 'homework', assignment_id: 'hw_001' });
     const body = core.chatRequests()[0]!.body;
     expect(body.messages[0].content).toContain('Do not give the final answer');
-    expect(body.messages[0].content).toContain('Assignment id: hw_001');
+    expect(body.messages[0].content).toContain('Assignment: 数学作业一');
     expect(body).toMatchObject({ temperature: 0.3, max_completion_tokens: 1024 });
     const session = core.sessions.getSessionById(res.session_id)!;
     expect(session).toMatchObject({ mode: 'homework', assignment_id: 'hw_001', meta: { chat_id: 'abc123' } });
@@ -66,11 +66,12 @@ describe('proxy: modes', () => {
     expect(core.chatRequests()).toHaveLength(0);
   });
 
-  it('homework includes the assignment’s title and description when the app knows it', async () => {
-    const core = await setupCore({ core: { assignments: (id) => (id === 'hw_9' ? { id, title: '二次函数练习', subject: '数学', description: '第 3 题到第 8 题' } : null) } });
+  it('homework includes the assignment’s title, subject and description; an unknown assignment is refused', async () => {
+    const core = await setupCore();
+    core.assignments.create({ id: 'hw_9', title: '二次函数练习', subject: '数学', description: '第 3 题到第 8 题' });
     await core.proxy.send(TEST_CALLER, { message: 'hi', assignment_id: 'hw_9', mode: 'homework' });
     expect(core.chatRequests()[0]!.body.messages[0].content).toMatch(/Assignment: 二次函数练习\nSubject: 数学\n第 3 题到第 8 题$/);
-    await expect(core.proxy.send(TEST_CALLER, { message: 'hi', assignment_id: 'nope', mode: 'homework' })).rejects.toMatchObject({ code: 'validation_error' });
+    await expect(core.proxy.send(TEST_CALLER, { message: 'hi', assignment_id: 'nope', mode: 'homework' })).rejects.toMatchObject({ code: 'validation_error', detail: expect.stringContaining("no assignment 'nope'") });
   });
 
   it('deep_think: reasoning effort and a larger budget for a model that takes them; reasoning kept in meta, not content', async () => {

@@ -2,13 +2,16 @@
  * The core, assembled: one database, its repositories and the services over them. Both entry
  * points (the Electron shell and the headless `studylog serve`) and the tests build it here.
  */
-import type { Language } from '../../shared/api/schemas.ts';
+import type { Language, User } from '../../shared/api/schemas.ts';
 import { databaseFile } from './config.ts';
+import { AssignmentsRepo } from './db/assignments.repo.ts';
 import { openDatabase, type OpenOptions, type Store } from './db/connection.ts';
 import { SessionsRepo } from './db/sessions.repo.ts';
 import { TurnsRepo } from './db/turns.repo.ts';
+import { UsageRepo } from './db/usage.repo.ts';
+import { UsersRepo } from './db/users.repo.ts';
 import { ProviderRegistry } from './llm/providers.ts';
-import { ProxyService, type AssignmentLookup } from './llm/proxy.service.ts';
+import { ProxyService } from './llm/proxy.service.ts';
 import type { SecretStore } from './secrets/keychain.ts';
 import { SettingsStore } from './settings/settings.store.ts';
 
@@ -19,7 +22,6 @@ export interface CoreOptions {
   env?: NodeJS.ProcessEnv;
   defaultLanguage?: Language;
   flushIntervalMs?: number;
-  assignments?: AssignmentLookup;
   open?: OpenOptions;
 }
 
@@ -27,9 +29,14 @@ export interface Core {
   store: Store;
   sessions: SessionsRepo;
   turns: TurnsRepo;
+  assignments: AssignmentsRepo;
+  users: UsersRepo;
+  usage: UsageRepo;
   settings: SettingsStore;
   providers: ProviderRegistry;
   proxy: ProxyService;
+  /** The person at the desktop (an admin); IPC calls act as them. */
+  owner: User;
   /** What start-up repaired: streams a killed process left open. */
   recovered: { assistant_turns: number; user_turns: number };
   close(): void;
@@ -37,20 +44,28 @@ export interface Core {
 
 export function createCore(options: CoreOptions): Core {
   const store = openDatabase(databaseFile(options.dataDir), options.open);
-  const sessions = new SessionsRepo(store);
-  const turns = new TurnsRepo(store);
-  const settings = new SettingsStore(store);
-  const providers = new ProviderRegistry({ settings, secrets: options.secrets, env: options.env ?? process.env });
-  const proxy = new ProxyService({
-    store,
-    sessions,
-    turns,
-    settings,
-    providers,
-    ...(options.assignments ? { assignments: options.assignments } : {}),
-    ...(options.defaultLanguage ? { defaultLanguage: options.defaultLanguage } : {}),
-    ...(options.flushIntervalMs !== undefined ? { flushIntervalMs: options.flushIntervalMs } : {}),
-  });
-  const recovered = proxy.recoverInterrupted();
-  return { store, sessions, turns, settings, providers, proxy, recovered, close: () => store.close() };
+  try {
+    const sessions = new SessionsRepo(store);
+    const turns = new TurnsRepo(store);
+    const assignments = new AssignmentsRepo(store);
+    const users = new UsersRepo(store);
+    const settings = new SettingsStore(store);
+    const providers = new ProviderRegistry({ settings, secrets: options.secrets, env: options.env ?? process.env });
+    const proxy = new ProxyService({
+      store,
+      sessions,
+      turns,
+      settings,
+      providers,
+      assignments: (id) => assignments.get(id),
+      ...(options.defaultLanguage ? { defaultLanguage: options.defaultLanguage } : {}),
+      ...(options.flushIntervalMs !== undefined ? { flushIntervalMs: options.flushIntervalMs } : {}),
+    });
+    const owner = users.ensureOwner();
+    const recovered = proxy.recoverInterrupted();
+    return { store, sessions, turns, assignments, users, usage: new UsageRepo(store), settings, providers, proxy, owner, recovered, close: () => store.close() };
+  } catch (error) {
+    store.close();
+    throw error;
+  }
 }

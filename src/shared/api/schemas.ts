@@ -294,3 +294,131 @@ export const SettingsSchema = z.strictObject({
   language: LanguageSchema.nullable().default(null),
 });
 export type Settings = z.infer<typeof SettingsSchema>;
+
+// ---------------------------------------------------------------------------------------------
+// Assignments
+
+/** Accepts epoch milliseconds or an ISO-8601 date/time (what a teacher writes by hand). */
+export const DateInputSchema = z.union([
+  TimestampSchema,
+  z
+    .string()
+    .trim()
+    .refine((s) => /^\d{4}-\d{2}-\d{2}([T ][\d:.]+(Z|[+-]\d{2}:?\d{2})?)?$/.test(s) && !Number.isNaN(Date.parse(s)), 'must be epoch milliseconds or an ISO date')
+    .transform((s) => Date.parse(s)),
+]);
+
+export const AssignmentSchema = z.object({
+  id: IdSchema,
+  title: z.string(),
+  subject: z.string().nullable(),
+  description: z.string().nullable(),
+  due_at: TimestampSchema.nullable(),
+  created_at: TimestampSchema,
+  meta: JsonObjectSchema,
+});
+export type Assignment = z.infer<typeof AssignmentSchema>;
+
+const assignmentFields = {
+  title: z.string().trim().min(1, 'must not be empty').max(200, 'must be at most 200 characters'),
+  subject: z.string().trim().max(100, 'must be at most 100 characters').nullable(),
+  description: z.string().max(20_000, 'must be at most 20,000 characters').nullable(),
+  due_at: DateInputSchema.nullable(),
+  meta: JsonObjectSchema,
+};
+
+export const NewAssignmentSchema = z.strictObject({
+  id: IdSchema.optional(),
+  title: assignmentFields.title,
+  subject: assignmentFields.subject.default(null),
+  description: assignmentFields.description.default(null),
+  due_at: assignmentFields.due_at.default(null),
+  meta: assignmentFields.meta.default({}),
+});
+export type NewAssignment = z.input<typeof NewAssignmentSchema>;
+
+export const AssignmentPatchSchema = z.strictObject({
+  title: assignmentFields.title.optional(),
+  subject: assignmentFields.subject.optional(),
+  description: assignmentFields.description.optional(),
+  due_at: assignmentFields.due_at.optional(),
+  meta: assignmentFields.meta.optional(),
+});
+
+export const MAX_IMPORT_ENTRIES = 1_000;
+
+/** A teacher's file: `{"assignments": [...]}` or a bare array of assignments. */
+export const AssignmentImportSchema = z.strictObject({
+  assignments: z.array(z.unknown()).max(MAX_IMPORT_ENTRIES, `must hold at most ${MAX_IMPORT_ENTRIES} entries`),
+});
+
+export const AssignmentImportResultSchema = z.object({
+  imported: z.number().int(),
+  updated: z.number().int(),
+  errors: z.array(z.object({ index: z.number().int(), detail: z.string() })),
+  items: z.array(AssignmentSchema),
+});
+export type AssignmentImportResult = z.infer<typeof AssignmentImportResultSchema>;
+
+// ---------------------------------------------------------------------------------------------
+// Users and API tokens
+
+export const USER_ROLES = ['student', 'admin'] as const;
+export const UserRoleSchema = z.enum(USER_ROLES);
+export type UserRole = z.infer<typeof UserRoleSchema>;
+
+export const UserSchema = z.object({ id: IdSchema, name: z.string(), role: UserRoleSchema, created_at: TimestampSchema });
+export type User = z.infer<typeof UserSchema>;
+
+export const ApiTokenInfoSchema = z.object({
+  id: IdSchema,
+  name: z.string(),
+  user_id: IdSchema,
+  user_name: z.string(),
+  role: UserRoleSchema,
+  created_at: TimestampSchema,
+  last_used_at: TimestampSchema.nullable(),
+  revoked_at: TimestampSchema.nullable(),
+});
+export type ApiTokenInfo = z.infer<typeof ApiTokenInfoSchema>;
+
+export const TokenNameSchema = z.string().trim().min(1, 'must not be empty').max(100, 'must be at most 100 characters');
+
+export const CreateTokenSchema = z.union([
+  /** A new user with this name and role, and a token for them. */
+  z.strictObject({ name: TokenNameSchema, role: UserRoleSchema }),
+  /** Another token for an existing user (e.g. the owner's own tablet). */
+  z.strictObject({ name: TokenNameSchema, user_id: IdSchema }),
+]);
+
+export const CreatedTokenSchema = z.object({
+  /** Shown once: only a hash is kept. */
+  token: z.string(),
+  info: ApiTokenInfoSchema,
+});
+
+// ---------------------------------------------------------------------------------------------
+// Usage
+
+export const USAGE_GROUPS = ['day', 'mode', 'assignment', 'model'] as const;
+
+export const UsageRowSchema = z.object({
+  /** The day (YYYY-MM-DD in the caller's offset), mode, assignment id or model. null: none. */
+  key: z.string().nullable(),
+  turns: z.number().int(),
+  tokens_in: z.number().int(),
+  tokens_out: z.number().int(),
+  cost: z.number().int(),
+  /** How many of the turns have locally counted (estimated) tokens. */
+  estimated_turns: z.number().int(),
+});
+export type UsageRow = z.infer<typeof UsageRowSchema>;
+
+export const UsageReportSchema = z.object({
+  group: z.enum(USAGE_GROUPS),
+  from: TimestampSchema,
+  to: TimestampSchema,
+  rows: z.array(UsageRowSchema),
+  total: UsageRowSchema.omit({ key: true }),
+});
+export type UsageReport = z.infer<typeof UsageReportSchema>;

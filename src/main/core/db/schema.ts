@@ -79,3 +79,52 @@ export const setting = sqliteTable(
   },
   () => [check('setting_value_check', sql.raw('json_valid(value)'))],
 );
+
+/** Assignments: what homework sessions are about. Imported from a teacher's file or made by hand. */
+export const assignment = sqliteTable(
+  'assignment',
+  {
+    id: text('id').primaryKey(),
+    title: text('title').notNull(),
+    subject: text('subject'),
+    description: text('description'),
+    due_at: integer('due_at'),
+    created_at: integer('created_at').notNull(),
+    meta: text('meta', { mode: 'json' }).$type<JsonObject>().notNull(),
+  },
+  (t) => [
+    index('assignment_due_at_idx').on(t.due_at),
+    check('assignment_title_check', sql.raw("length(trim(title)) > 0")),
+    check('assignment_times_check', sql.raw("typeof(created_at) = 'integer' AND (due_at IS NULL OR typeof(due_at) = 'integer')")),
+    check('assignment_meta_check', jsonObjectCheck('meta')),
+  ],
+);
+
+/** People who may call the API: the local owner (an admin) and whoever the owner makes tokens for. */
+export const user = sqliteTable(
+  'user',
+  {
+    id: text('id').primaryKey(),
+    name: text('name').notNull(),
+    role: text('role', { enum: ['student', 'admin'] }).notNull(),
+    created_at: integer('created_at').notNull(),
+  },
+  (t) => [index('user_name_idx').on(t.name), check('user_role_check', sql.raw("role IN ('student', 'admin')"))],
+);
+
+/** Bearer tokens for the HTTP face. Only a SHA-256 of the secret part is kept. */
+export const apiToken = sqliteTable(
+  'api_token',
+  {
+    id: text('id').primaryKey(),
+    name: text('name').notNull(),
+    user_id: text('user_id')
+      .notNull()
+      .references(() => user.id, { onDelete: 'cascade' }),
+    secret_hash: text('secret_hash').notNull(),
+    created_at: integer('created_at').notNull(),
+    last_used_at: integer('last_used_at'),
+    revoked_at: integer('revoked_at'),
+  },
+  (t) => [index('api_token_user_id_idx').on(t.user_id), check('api_token_hash_check', sql.raw('length(secret_hash) = 64'))],
+);

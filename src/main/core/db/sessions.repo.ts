@@ -1,10 +1,11 @@
-import { and, count, desc, eq, gte, lt, type SQL } from 'drizzle-orm';
+import { and, count, desc, eq, gte, lt, sql, type SQL } from 'drizzle-orm';
 import { v7 as uuidv7 } from 'uuid';
 import { ApiError } from '../../../shared/errors.ts';
 import {
   IdSchema,
   NewSessionSchema,
   PageSchema,
+  SearchQuerySchema,
   SessionPatchSchema,
   type Mode,
   type NewSession,
@@ -16,6 +17,7 @@ import {
 import { parseInput } from '../../../shared/validation.ts';
 import type { Store } from './connection.ts';
 import { withDbErrors } from './db-errors.ts';
+import { ftsQuery } from './fts.ts';
 import { session } from './schema.ts';
 
 export interface SessionFilters {
@@ -24,6 +26,8 @@ export interface SessionFilters {
   /** started_at in [from, to) */
   from?: number;
   to?: number;
+  /** Only sessions with a turn that matches this full-text query (see fts.ts). */
+  q?: string;
 }
 
 /** The seed's Sessions model methods over the `session` table. */
@@ -67,6 +71,11 @@ export class SessionsRepo {
     if (filters.assignment_id) conditions.push(eq(session.assignment_id, filters.assignment_id));
     if (filters.from !== undefined) conditions.push(gte(session.started_at, filters.from));
     if (filters.to !== undefined) conditions.push(lt(session.started_at, filters.to));
+    if (filters.q !== undefined) {
+      const match = ftsQuery(parseInput(SearchQuerySchema, filters.q, 'search query'));
+      if (match === null) return { items: [], total: 0 };
+      conditions.push(sql`${session.id} IN (SELECT t.session_id FROM turn_fts f JOIN turn t ON t.rowid = f.rowid WHERE turn_fts MATCH ${match})`);
+    }
     const where = and(...conditions);
     const items = this.#store.orm
       .select()

@@ -29,6 +29,7 @@ import {
 } from '../../../shared/api/schemas.ts';
 import { ApiError } from '../../../shared/errors.ts';
 import { parseInput } from '../../../shared/validation.ts';
+import type { Caller } from '../caller.ts';
 import type { Store } from '../db/connection.ts';
 import type { SessionsRepo } from '../db/sessions.repo.ts';
 import type { TurnsRepo } from '../db/turns.repo.ts';
@@ -40,11 +41,6 @@ import { costOf } from './pricing.ts';
 import type { ProviderRegistry } from './providers.ts';
 import { countPromptTokens, countTokens } from './tokens.ts';
 import { redact, upstreamError } from './upstream-errors.ts';
-
-export interface Caller {
-  user_id: string;
-  role: 'student' | 'admin';
-}
 
 /** What the proxy needs to know about an assignment to tutor on it. */
 export interface AssignmentInfo {

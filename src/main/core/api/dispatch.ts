@@ -1,0 +1,95 @@
+/**
+ * (route, caller, raw input) → access check → validation → handler → envelope. Both transports
+ * (IPC and HTTP) call only this, so they cannot drift apart. A request that fails validation never
+ * reaches a handler, and nothing thrown escapes: every failure becomes {detail, code}.
+ */
+import { routes, type RouteName, type StreamRouteName, type UnaryRouteName } from '../../../shared/api/routes.ts';
+import type { Envelope, StreamEvent } from '../../../shared/api/envelope.ts';
+import type { ProxyMessageResponse } from '../../../shared/api/schemas.ts';
+import { ApiError } from '../../../shared/errors.ts';
+import { parseInput } from '../../../shared/validation.ts';
+import type { Core } from '../app.ts';
+import type { Caller } from '../caller.ts';
+import { streamHandlers, unaryHandlers } from './handlers.ts';
+
+export interface DispatchOptions {
+  /** Check every reply against the route's output schema (tests turn this on). */
+  validateOutput?: boolean;
+  /** Where unexpected errors are reported; their details never reach the caller. */
+  onUnexpectedError?: (error: unknown, route: RouteName) => void;
+}
+
+export function toEnvelopeError(error: unknown, route: RouteName, options: DispatchOptions): Envelope<never> {
+  if (error instanceof ApiError) return { ok: false, status: error.status, body: error.toBody() };
+  (options.onUnexpectedError ?? ((e) => console.error(`studylog: ${route} failed unexpectedly:`, e)))(error, route);
+  const internal = new ApiError('internal_error', 'Something went wrong inside Studylog. Your data is safe; try again.');
+  return { ok: false, status: internal.status, body: internal.toBody() };
+}
+
+/** Who may call: 401 without a caller, 403 for a non-admin on an admin route. */
+function authorize(name: RouteName, caller: Caller | null): asserts caller is Caller {
+  const access = routes[name].access;
+  if (access === 'public') return;
+  if (!caller) throw new ApiError('unauthorized', 'Sign in with an API token (Authorization: Bearer …).');
+  if (access === 'admin' && caller.role !== 'admin') throw new ApiError('forbidden', 'Only an admin may do this.');
+}
+
+export async function dispatch(core: Core, name: UnaryRouteName, caller: Caller | null, rawInput: unknown, options: DispatchOptions = {}): Promise<Envelope> {
+  try {
+    const route = routes[name];
+    authorize(name, caller);
+    const input = parseInput(route.input, rawInput ?? {}, 'request');
+    const handler = unaryHandlers[name] as (core: Core, caller: Caller, input: unknown) => unknown;
+    // Public routes get an anonymous caller; their handlers never look at it.
+    const body = await handler(core, caller ?? { user_id: '', role: 'student' }, input);
+    if (options.validateOutput) route.output.parse(body);
+    return { ok: true, status: 200, body };
+  } catch (error) {
+    return toEnvelopeError(error, name, options);
+  }
+}
+
+/**
+ * A streaming route: either an error envelope before anything started (auth, validation), or the
+ * events. The events end with `done` or with one `error` event; they never throw.
+ */
+export function dispatchStream(
+  core: Core,
+  name: StreamRouteName,
+  caller: Caller | null,
+  rawInput: unknown,
+  signal: AbortSignal,
+  options: DispatchOptions = {},
+): { ok: false; envelope: Envelope<never> } | { ok: true; events: AsyncIterable<StreamEvent> } {
+  let input: unknown;
+  try {
+    authorize(name, caller);
+    input = parseInput(routes[name].input, rawInput ?? {}, 'request');
+  } catch (error) {
+    return { ok: false, envelope: toEnvelopeError(error, name, options) };
+  }
+  const source = streamHandlers[name](core, caller as Caller, input as never, signal);
+  async function* events(): AsyncGenerator<StreamEvent> {
+    try {
+      for await (const event of source) {
+        if (options.validateOutput && event.type === 'done') routes[name].output.parse(event.response);
+        yield event;
+      }
+    } catch (error) {
+      const envelope = toEnvelopeError(error, name, options);
+      if (!envelope.ok) yield { type: 'error', error: envelope.body };
+    }
+  }
+  return { ok: true, events: events() };
+}
+
+/** Drains a stream into the envelope a unary call would give (used by IPC's final reply). */
+export async function finalOf(events: AsyncIterable<StreamEvent>, onEvent: (event: StreamEvent) => void): Promise<Envelope<ProxyMessageResponse>> {
+  let last: Envelope<ProxyMessageResponse> | null = null;
+  for await (const event of events) {
+    onEvent(event);
+    if (event.type === 'done') last = { ok: true, status: 200, body: event.response };
+    if (event.type === 'error') last = { ok: false, status: new ApiError(event.error.code, event.error.detail).status, body: event.error };
+  }
+  return last ?? { ok: false, status: 500, body: { code: 'internal_error', detail: 'The stream ended without an answer.' } };
+}

@@ -1,0 +1,98 @@
+import { asc, desc, eq, sql } from 'drizzle-orm';
+import { v7 as uuidv7 } from 'uuid';
+import {
+  AssignmentPatchSchema,
+  IdSchema,
+  NewAssignmentSchema,
+  type Assignment,
+  type AssignmentImportResult,
+  type NewAssignment,
+} from '../../../shared/api/schemas.ts';
+import { ApiError } from '../../../shared/errors.ts';
+import { parseInput } from '../../../shared/validation.ts';
+import type { Store } from './connection.ts';
+import { withDbErrors } from './db-errors.ts';
+import { assignment } from './schema.ts';
+
+export class AssignmentsRepo {
+  readonly #store: Store;
+
+  constructor(store: Store) {
+    this.#store = store;
+  }
+
+  /** Due soonest first; assignments without a due date last, newest first among them. */
+  list(): Assignment[] {
+    return this.#store.orm
+      .select()
+      .from(assignment)
+      .orderBy(sql`${assignment.due_at} IS NULL`, asc(assignment.due_at), desc(assignment.created_at))
+      .all() as Assignment[];
+  }
+
+  get(id: string): Assignment | null {
+    return (this.#store.orm.select().from(assignment).where(eq(assignment.id, parseInput(IdSchema, id, 'assignment id'))).get() as Assignment | undefined) ?? null;
+  }
+
+  create(input: NewAssignment): Assignment {
+    const data = parseInput(NewAssignmentSchema, input, 'assignment');
+    const row: Assignment = { ...data, id: data.id ?? uuidv7(), created_at: Date.now() };
+    if (this.get(row.id)) throw new ApiError('conflict', `An assignment with id '${row.id}' already exists.`);
+    withDbErrors('create the assignment', () => this.#store.orm.insert(assignment).values(row).run());
+    return row;
+  }
+
+  update(id: string, patch: unknown): Assignment | null {
+    const assignmentId = parseInput(IdSchema, id, 'assignment id');
+    const changes = parseInput(AssignmentPatchSchema, patch, 'assignment update');
+    if (Object.keys(changes).length === 0) return this.get(assignmentId);
+    return withDbErrors('update the assignment', () => (this.#store.orm.update(assignment).set(changes).where(eq(assignment.id, assignmentId)).returning().get() as Assignment | undefined) ?? null);
+  }
+
+  /** Sessions keep their assignment_id (history stays as it was); the assignment itself goes. */
+  delete(id: string): boolean {
+    const assignmentId = parseInput(IdSchema, id, 'assignment id');
+    return withDbErrors('delete the assignment', () => this.#store.orm.delete(assignment).where(eq(assignment.id, assignmentId)).run().changes > 0);
+  }
+
+  /**
+   * Imports a teacher's list. Each entry is validated on its own: invalid ones are reported by
+   * index and skipped; the valid ones are written together in one transaction (all of them or,
+   * if the database fails, none). An entry whose id exists already updates that assignment.
+   */
+  import(entries: readonly unknown[]): AssignmentImportResult {
+    const errors: AssignmentImportResult['errors'] = [];
+    const valid: { index: number; data: ReturnType<typeof NewAssignmentSchema.parse> }[] = [];
+    const seen = new Set<string>();
+    entries.forEach((entry, index) => {
+      const parsed = NewAssignmentSchema.safeParse(entry);
+      if (!parsed.success) {
+        errors.push({ index, detail: parsed.error.issues.map((i) => `${i.path.map(String).join('.') || '(entry)'}: ${i.message}`).join('; ') });
+      } else if (parsed.data.id && seen.has(parsed.data.id)) {
+        errors.push({ index, detail: `id: '${parsed.data.id}' appears earlier in the file` });
+      } else {
+        if (parsed.data.id) seen.add(parsed.data.id);
+        valid.push({ index, data: parsed.data });
+      }
+    });
+    let imported = 0;
+    let updated = 0;
+    const items = withDbErrors('import the assignments', () =>
+      this.#store.sqlite.transaction(() =>
+        valid.map(({ data }) => {
+          const existing = data.id ? this.get(data.id) : null;
+          if (existing) {
+            updated++;
+            const { id: _id, ...fields } = data;
+            return this.#store.orm.update(assignment).set(fields).where(eq(assignment.id, existing.id)).returning().get() as Assignment;
+          }
+          imported++;
+          const row: Assignment = { ...data, id: data.id ?? uuidv7(), created_at: Date.now() };
+          this.#store.orm.insert(assignment).values(row).run();
+          return row;
+        }),
+      )(),
+    );
+    return { imported, updated, errors, items };
+  }
+}

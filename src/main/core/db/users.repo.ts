@@ -1,0 +1,119 @@
+/**
+ * Users and their API tokens. A token is `slk_<token id>_<secret>`: the id finds the row, and the
+ * secret is checked against its stored SHA-256 in constant time. Only the hash is stored; the
+ * token is shown once, when it is made.
+ */
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { desc, eq } from 'drizzle-orm';
+import { v7 as uuidv7 } from 'uuid';
+import { CreateTokenSchema, type ApiTokenInfo, type User, type UserRole } from '../../../shared/api/schemas.ts';
+import type { Caller } from '../caller.ts';
+import { ApiError } from '../../../shared/errors.ts';
+import { parseInput } from '../../../shared/validation.ts';
+import type { Store } from './connection.ts';
+import { withDbErrors } from './db-errors.ts';
+import { apiToken, setting, user } from './schema.ts';
+
+const TOKEN_PATTERN = /^slk_([0-9a-f-]{36})_([A-Za-z0-9_-]{43})$/;
+const OWNER_KEY = 'owner_user_id';
+/** last_used_at is a hint, not an audit log: write it at most once a minute per token. */
+const LAST_USED_RESOLUTION_MS = 60_000;
+
+const sha256 = (text: string) => createHash('sha256').update(text).digest();
+
+
+export class UsersRepo {
+  readonly #store: Store;
+
+  constructor(store: Store) {
+    this.#store = store;
+  }
+
+  /** The person at the desktop: made on first start, an admin of their own installation. */
+  ensureOwner(name = 'owner'): User {
+    const existing = this.#store.orm.select().from(setting).where(eq(setting.key, OWNER_KEY)).get();
+    const owner = existing ? this.getUser(String(existing.value)) : null;
+    if (owner) return owner;
+    return this.#store.sqlite.transaction(() => {
+      const created = this.createUser(name, 'admin');
+      this.#store.orm.insert(setting).values({ key: OWNER_KEY, value: created.id, updated_at: Date.now() }).onConflictDoUpdate({ target: setting.key, set: { value: created.id, updated_at: Date.now() } }).run();
+      return created;
+    })();
+  }
+
+  createUser(name: string, role: UserRole): User {
+    const row: User = { id: uuidv7(), name, role, created_at: Date.now() };
+    withDbErrors('create the user', () => this.#store.orm.insert(user).values(row).run());
+    return row;
+  }
+
+  getUser(id: string): User | null {
+    return (this.#store.orm.select().from(user).where(eq(user.id, id)).get() as User | undefined) ?? null;
+  }
+
+  /** `{name, role}` makes a user and a token for them; `{name, user_id}` adds a token for a user. */
+  createToken(input: unknown): { token: string; info: ApiTokenInfo } {
+    const data = parseInput(CreateTokenSchema, input, 'token');
+    return this.#store.sqlite.transaction(() => {
+      let owner: User;
+      if ('user_id' in data) {
+        const found = this.getUser(data.user_id);
+        if (!found) throw new ApiError('not_found', `There is no user '${data.user_id}'.`);
+        owner = found;
+      } else {
+        owner = this.createUser(data.name, data.role);
+      }
+      const id = uuidv7();
+      const secret = randomBytes(32).toString('base64url');
+      const row = { id, name: data.name, user_id: owner.id, secret_hash: sha256(secret).toString('hex'), created_at: Date.now(), last_used_at: null, revoked_at: null };
+      withDbErrors('create the token', () => this.#store.orm.insert(apiToken).values(row).run());
+      return { token: `slk_${id}_${secret}`, info: this.#info(row, owner) };
+    })();
+  }
+
+  listTokens(): ApiTokenInfo[] {
+    const rows = this.#store.orm
+      .select({ token: apiToken, owner: user })
+      .from(apiToken)
+      .innerJoin(user, eq(user.id, apiToken.user_id))
+      .orderBy(desc(apiToken.created_at))
+      .all();
+    return rows.map((r) => this.#info(r.token, r.owner as User));
+  }
+
+  /** Revokes a token (it stays listed, marked revoked). Returns it, or null if there is none. */
+  revokeToken(id: string): ApiTokenInfo | null {
+    const row = this.#store.orm.select().from(apiToken).where(eq(apiToken.id, id)).get();
+    if (!row) return null;
+    const revoked_at = row.revoked_at ?? Date.now();
+    this.#store.orm.update(apiToken).set({ revoked_at }).where(eq(apiToken.id, id)).run();
+    return this.#info({ ...row, revoked_at }, this.getUser(row.user_id)!);
+  }
+
+  /** The caller a bearer token stands for, or null for a malformed, unknown or revoked token. */
+  authenticate(token: string): Caller | null {
+    const match = TOKEN_PATTERN.exec(token);
+    if (!match) return null;
+    const [, id, secret] = match as unknown as [string, string, string];
+    const row = this.#store.orm.select().from(apiToken).where(eq(apiToken.id, id)).get();
+    if (!row) return null;
+    const ok = timingSafeEqual(sha256(secret), Buffer.from(row.secret_hash, 'hex'));
+    if (!ok || row.revoked_at !== null) return null;
+    const owner = this.getUser(row.user_id);
+    if (!owner) return null;
+    const now = Date.now();
+    if (row.last_used_at === null || now - row.last_used_at >= LAST_USED_RESOLUTION_MS) {
+      // A read-only or full disk must not lock people out: the timestamp is best-effort.
+      try {
+        this.#store.orm.update(apiToken).set({ last_used_at: now }).where(eq(apiToken.id, id)).run();
+      } catch {
+        /* ignored on purpose */
+      }
+    }
+    return { user_id: owner.id, role: owner.role, name: owner.name, token_id: row.id };
+  }
+
+  #info(row: typeof apiToken.$inferSelect, owner: User): ApiTokenInfo {
+    return { id: row.id, name: row.name, user_id: owner.id, user_name: owner.name, role: owner.role, created_at: row.created_at, last_used_at: row.last_used_at, revoked_at: row.revoked_at };
+  }
+}

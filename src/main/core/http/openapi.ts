@@ -1,0 +1,52 @@
+/** The OpenAPI 3.1 document of every route, generated from the route table's zod schemas. */
+import { z } from 'zod';
+import { API_PREFIX, inputLocation, pathParams, routes, ROUTE_NAMES, type RouteDef } from '../../../shared/api/routes.ts';
+
+const ErrorBody = {
+  type: 'object',
+  required: ['code', 'detail'],
+  properties: { code: { type: 'string' }, detail: { type: 'string' }, issues: { type: 'array', items: { type: 'object' } } },
+};
+
+let cached: object | undefined;
+
+export function openApiDocument(): object {
+  if (cached) return cached;
+  const paths: Record<string, Record<string, object>> = {};
+  for (const name of ROUTE_NAMES) {
+    const route: RouteDef = routes[name];
+    const params = pathParams(route.path);
+    const input = z.toJSONSchema(route.input, { io: 'input', unrepresentable: 'any' }) as { properties?: Record<string, object>; required?: string[] };
+    const output = z.toJSONSchema(route.output, { io: 'output', unrepresentable: 'any' });
+    const fields = Object.entries(input.properties ?? {}).filter(([k]) => !params.includes(k));
+    const location = inputLocation(route.method);
+    const operation: Record<string, unknown> = {
+      operationId: name,
+      summary: route.summary,
+      security: route.access === 'public' ? [] : [{ bearer: [] }],
+      parameters: [
+        ...params.map((p) => ({ name: p, in: 'path', required: true, schema: { type: 'string' } })),
+        ...(location === 'query' ? fields.map(([k, schema]) => ({ name: k, in: 'query', required: input.required?.includes(k) ?? false, schema })) : []),
+      ],
+      responses: {
+        200: route.stream
+          ? { description: 'Server-sent events: start, reasoning, delta, then done (data: the response) or error (data: {error: {code, detail}})', content: { 'text/event-stream': { schema: { type: 'string' } } }, 'x-done-schema': output }
+          : { description: 'OK', content: { 'application/json': { schema: output } } },
+        default: { description: 'An error: {code, detail}', content: { 'application/json': { schema: ErrorBody } } },
+      },
+      'x-access': route.access,
+    };
+    if (location === 'body') {
+      const bodySchema = { ...input, properties: Object.fromEntries(fields), required: (input.required ?? []).filter((k) => !params.includes(k)) };
+      operation.requestBody = { required: true, content: { 'application/json': { schema: bodySchema } } };
+    }
+    (paths[API_PREFIX + route.path] ??= {})[route.method.toLowerCase()] = operation;
+  }
+  cached = {
+    openapi: '3.1.0',
+    info: { title: 'Studylog API', version: '1', description: 'The LLM proxy and history of Studylog. Every route but /health needs Authorization: Bearer <token>.' },
+    components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+    paths,
+  };
+  return cached;
+}

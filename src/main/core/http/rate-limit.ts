@@ -1,0 +1,60 @@
+/**
+ * Per-token limits for the HTTP face: a token bucket for the request rate and a cap on requests
+ * in flight at once. Small enough to keep here; it answers with the seconds to wait (Retry-After).
+ */
+export interface RateLimits {
+  /** Sustained requests per second per token. */
+  perSecond: number;
+  /** Requests a token may make at once above the sustained rate. */
+  burst: number;
+  /** Requests of one token in flight at the same time (a stream counts until it ends). */
+  concurrent: number;
+}
+
+export const DEFAULT_LIMITS: RateLimits = { perSecond: 10, burst: 60, concurrent: 16 };
+
+type Slot = { ok: true; release: () => void } | { ok: false; retryAfterSeconds: number; detail: string };
+
+interface Bucket {
+  tokens: number;
+  refilledAt: number;
+  active: number;
+}
+
+export class RateLimiter {
+  readonly limits: RateLimits;
+  readonly #buckets = new Map<string, Bucket>();
+
+  constructor(limits: Partial<RateLimits> = {}) {
+    this.limits = { ...DEFAULT_LIMITS, ...limits };
+  }
+
+  acquire(key: string, now = Date.now()): Slot {
+    const { perSecond, burst, concurrent } = this.limits;
+    let bucket = this.#buckets.get(key);
+    if (!bucket) {
+      bucket = { tokens: burst, refilledAt: now, active: 0 };
+      this.#buckets.set(key, bucket);
+    }
+    bucket.tokens = Math.min(burst, bucket.tokens + ((now - bucket.refilledAt) / 1000) * perSecond);
+    bucket.refilledAt = now;
+    if (bucket.active >= concurrent) {
+      return { ok: false, retryAfterSeconds: 1, detail: `Too many requests at once: at most ${concurrent} per token. Try again shortly.` };
+    }
+    if (bucket.tokens < 1) {
+      return { ok: false, retryAfterSeconds: Math.max(1, Math.ceil((1 - bucket.tokens) / perSecond)), detail: `Too many requests: at most ${perSecond} per second per token. Try again shortly.` };
+    }
+    bucket.tokens -= 1;
+    bucket.active += 1;
+    let released = false;
+    const held = bucket;
+    return {
+      ok: true,
+      release: () => {
+        if (released) return;
+        released = true;
+        held.active -= 1;
+      },
+    };
+  }
+}

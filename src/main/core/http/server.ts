@@ -1,0 +1,257 @@
+/**
+ * The HTTP face: /api/v1/llm/* built from the route table on Hono, plus the web app at `/`.
+ *
+ * Off by default (the desktop turns it on in settings; `studylog serve` turns it on). Binds
+ * 127.0.0.1 unless LAN access is on. Every route but /health needs a bearer token, also from
+ * localhost. Host-header check against DNS rebinding, no CORS unless configured, a body limit,
+ * per-token rate and concurrency limits, timeouts, and a graceful shutdown in which in-flight
+ * streams finish or are stopped (and so stored as 'aborted').
+ */
+import type { AddressInfo } from 'node:net';
+import os from 'node:os';
+import { createAdaptorServer } from '@hono/node-server';
+import { serveStatic } from '@hono/node-server/serve-static';
+import { Hono, type Context } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { cors } from 'hono/cors';
+import { streamSSE } from 'hono/streaming';
+import type { Server } from 'node:http';
+import { API_PREFIX, inputLocation, pathParams, pathPattern, routes, ROUTE_NAMES, type RouteDef, type RouteName, type StreamRouteName, type UnaryRouteName } from '../../../shared/api/routes.ts';
+import { ApiError } from '../../../shared/errors.ts';
+import type { Core } from '../app.ts';
+import type { Caller } from '../caller.ts';
+import { dispatch, dispatchStream, type DispatchOptions } from '../api/dispatch.ts';
+import { openApiDocument } from './openapi.ts';
+import { RateLimiter, type RateLimits } from './rate-limit.ts';
+
+export interface HttpServerOptions {
+  core: Core;
+  /** Default 127.0.0.1; with `lan: true` the default becomes 0.0.0.0 (all interfaces). */
+  host?: string;
+  port?: number;
+  lan?: boolean;
+  /** Origins allowed to call the API from a browser page elsewhere; none by default. */
+  corsOrigins?: string[];
+  /** Extra Host names to accept (e.g. a name you gave this machine). */
+  allowedHosts?: string[];
+  bodyLimitBytes?: number;
+  limits?: Partial<RateLimits>;
+  /** Built renderer to serve at `/`; a minimal page when absent. */
+  staticDir?: string | null;
+  /** How long in-flight requests may take to finish on shutdown before streams are stopped. */
+  shutdownGraceMs?: number;
+  dispatch?: DispatchOptions;
+}
+
+export interface RunningHttpServer {
+  /** e.g. http://127.0.0.1:5123 */
+  url: string;
+  /** With LAN access on: the address other devices use. */
+  lanUrl: string | null;
+  address: AddressInfo;
+  server: Server;
+  close(): Promise<void>;
+}
+
+export const DEFAULT_BODY_LIMIT_BYTES = 1024 * 1024;
+
+const errorResponse = (c: Context, error: ApiError, headers: Record<string, string> = {}) => {
+  for (const [k, v] of Object.entries(headers)) c.header(k, v);
+  return c.json(error.toBody(), error.status as 400);
+};
+
+function lanAddresses(): string[] {
+  return Object.values(os.networkInterfaces())
+    .flat()
+    .filter((a): a is os.NetworkInterfaceInfo => !!a && a.family === 'IPv4' && !a.internal)
+    .map((a) => a.address);
+}
+
+/** Host names this server answers to; anything else is a DNS-rebinding attempt or a mistake. */
+function allowedHostNames(options: HttpServerOptions): Set<string> {
+  const names = new Set(['localhost', '127.0.0.1', '[::1]', ...(options.allowedHosts ?? []).map((h) => h.toLowerCase())]);
+  if (options.lan) {
+    for (const address of lanAddresses()) names.add(address);
+    names.add(os.hostname().toLowerCase());
+    names.add(`${os.hostname().toLowerCase()}.local`);
+  }
+  if (options.host && options.host !== '0.0.0.0' && options.host !== '::') names.add(options.host.toLowerCase());
+  return names;
+}
+
+function hostName(header: string | undefined): string | null {
+  if (!header) return null;
+  const match = /^(\[[^\]]+\]|[^:]+)(?::\d+)?$/.exec(header.trim().toLowerCase());
+  return match ? match[1]! : null;
+}
+
+const MINIMAL_PAGE = `<!doctype html><html lang="en"><meta charset="utf-8"><title>Studylog</title>
+<body style="font-family:system-ui;max-width:40rem;margin:4rem auto;line-height:1.5">
+<h1>Studylog</h1><p>The API is at <code>${API_PREFIX}</code> (see <code>${API_PREFIX}/openapi.json</code>, with a token).
+The web app has not been built: run <code>npm run build</code>.</p></body></html>`;
+
+export async function startHttpServer(options: HttpServerOptions): Promise<RunningHttpServer> {
+  const { core } = options;
+  const hosts = allowedHostNames(options);
+  const limiter = new RateLimiter(options.limits);
+  const inFlight = new Set<AbortController>();
+  let closing = false;
+
+  const app = new Hono<{ Variables: { caller: Caller | null } }>();
+
+  app.use('*', async (c, next) => {
+    const host = hostName(c.req.header('host'));
+    if (!host || !hosts.has(host)) return errorResponse(c, new ApiError('forbidden', 'This host name is not allowed.'));
+    if (closing) return errorResponse(c, new ApiError('db_unavailable', 'Studylog is shutting down.'), { Connection: 'close' });
+    c.header('X-Content-Type-Options', 'nosniff');
+    c.header('Referrer-Policy', 'no-referrer');
+    await next();
+  });
+
+  if (options.corsOrigins?.length) app.use(`${API_PREFIX}/*`, cors({ origin: options.corsOrigins, allowHeaders: ['Authorization', 'Content-Type'], maxAge: 600 }));
+
+  app.use(
+    `${API_PREFIX}/*`,
+    bodyLimit({
+      maxSize: options.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES,
+      onError: (c) => errorResponse(c, new ApiError('payload_too_large', `The request body is larger than ${options.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES} bytes.`)),
+    }),
+  );
+
+  // Authentication: every route but /health needs a valid bearer token, also from localhost.
+  app.use(`${API_PREFIX}/*`, async (c, next) => {
+    const header = c.req.header('authorization');
+    const bearer = header && /^Bearer\s+(\S+)\s*$/i.exec(header)?.[1];
+    const caller = bearer ? core.users.authenticate(bearer) : null;
+    c.set('caller', caller);
+    if (!caller && c.req.path !== `${API_PREFIX}/health`) {
+      return errorResponse(c, new ApiError('unauthorized', bearer ? 'The token is not valid (unknown, malformed or revoked).' : 'Sign in with an API token (Authorization: Bearer …).'), {
+        'WWW-Authenticate': 'Bearer',
+      });
+    }
+    await next();
+  });
+
+  async function rawInput(c: Context, name: RouteName): Promise<unknown> {
+    const route = routes[name];
+    const params = Object.fromEntries(pathParams(route.path).map((p) => [p, c.req.param(p)]));
+    if (inputLocation(route.method) === 'query') return { ...c.req.query(), ...params };
+    const text = await c.req.text();
+    if (!text.trim()) return { ...params };
+    let body: unknown;
+    try {
+      body = JSON.parse(text);
+    } catch {
+      throw new ApiError('validation_error', 'Invalid request: the body is not valid JSON.', [{ path: '(body)', message: 'not valid JSON' }]);
+    }
+    if (!body || typeof body !== 'object' || Array.isArray(body)) {
+      throw new ApiError('validation_error', 'Invalid request: the body must be a JSON object.', [{ path: '(body)', message: 'must be a JSON object' }]);
+    }
+    return { ...body, ...params };
+  }
+
+  for (const name of ROUTE_NAMES) {
+    const route: RouteDef = routes[name];
+    const path = API_PREFIX + pathPattern(route.path);
+    app.on(route.method, path, async (c) => {
+      const caller = c.get('caller');
+      // Per-token rate and concurrency limits; a stream holds its slot until it ends.
+      const slot = caller ? limiter.acquire(caller.token_id ?? caller.user_id) : null;
+      if (slot && !slot.ok) return errorResponse(c, new ApiError('rate_limited', slot.detail), { 'Retry-After': String(slot.retryAfterSeconds) });
+      let streaming = false;
+      try {
+        const input = await rawInput(c, name);
+        if (!route.stream) {
+          const envelope = await dispatch(core, name as UnaryRouteName, caller, input, options.dispatch);
+          return c.json(envelope.body as object, envelope.status as 200);
+        }
+        const controller = new AbortController();
+        const started = dispatchStream(core, name as StreamRouteName, caller, input, controller.signal, options.dispatch);
+        if (!started.ok) return c.json(started.envelope.body, started.envelope.status as 400);
+        inFlight.add(controller);
+        streaming = true;
+        return streamSSE(c, async (sse) => {
+          sse.onAbort(() => controller.abort(new Error('the client went away')));
+          try {
+            for await (const event of started.events) await sse.writeSSE({ event: event.type, data: JSON.stringify(event) });
+          } finally {
+            inFlight.delete(controller);
+            slot?.release();
+          }
+        });
+      } catch (error) {
+        if (error instanceof ApiError) return errorResponse(c, error);
+        throw error;
+      } finally {
+        if (!streaming) slot?.release();
+      }
+    });
+  }
+
+  app.get(`${API_PREFIX}/openapi.json`, (c) => c.json(openApiDocument()));
+  app.all(`${API_PREFIX}/*`, (c) => errorResponse(c, new ApiError('not_found', `There is no ${c.req.method} ${c.req.path}.`)));
+
+  // The web app. The API above never falls through to it.
+  if (options.staticDir) {
+    app.use('*', async (c, next) => {
+      await next();
+      if (c.res.headers.get('content-type')?.startsWith('text/html')) {
+        c.res.headers.set('Content-Security-Policy', "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; font-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'");
+      }
+    });
+    app.use('*', serveStatic({ root: options.staticDir }));
+    app.get('*', serveStatic({ root: options.staticDir, path: 'index.html' }));
+  } else {
+    app.get('/', (c) => c.html(MINIMAL_PAGE));
+  }
+  app.notFound((c) => errorResponse(c, new ApiError('not_found', 'Not found.')));
+  app.onError((error, c) => {
+    if (error instanceof ApiError) return errorResponse(c, error);
+    console.error('studylog: HTTP request failed unexpectedly:', error);
+    return errorResponse(c, new ApiError('internal_error', 'Something went wrong inside Studylog.'));
+  });
+
+  const server = createAdaptorServer({
+    fetch: app.fetch,
+    serverOptions: {
+      // Slow-body and slow-header clients are cut off; a model answer may take long, but it is
+      // the request that must arrive in time, not the response.
+      requestTimeout: 30_000,
+      headersTimeout: 10_000,
+      keepAliveTimeout: 5_000,
+    },
+  }) as Server;
+  server.maxHeadersCount = 100;
+
+  const host = options.host ?? (options.lan ? '0.0.0.0' : '127.0.0.1');
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const address = server.address() as AddressInfo;
+  const shownHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
+  const lan = options.lan ? lanAddresses()[0] : undefined;
+
+  return {
+    url: `http://${shownHost}:${address.port}`,
+    lanUrl: lan ? `http://${lan}:${address.port}` : null,
+    address,
+    server,
+    async close() {
+      if (closing) return;
+      closing = true;
+      const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      // Let in-flight replies finish; past the grace period, stop streams (stored as 'aborted').
+      const deadline = Date.now() + (options.shutdownGraceMs ?? 5_000);
+      while (inFlight.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
+      for (const controller of inFlight) controller.abort(new Error('the server is shutting down'));
+      const forced = setTimeout(() => server.closeAllConnections(), 2_000);
+      await stopped;
+      clearTimeout(forced);
+    },
+  };
+}

@@ -1,0 +1,184 @@
+/**
+ * The typed client (seed: "前端 API 客户端"): one function per route, derived from the route
+ * table, over either transport — IPC inside Electron (`window.studylog`) or HTTP with a bearer
+ * token in a browser. It keeps the seed's names (`sendProxyMessage`, `getUserSessions`,
+ * `getSessionTurns`) and types (`ProxyMessageRequest`, `ProxyMessageResponse`).
+ *
+ * Every call resolves with the route's output or rejects with a ClientError {code, detail}.
+ */
+import { createParser } from 'eventsource-parser';
+import type { Envelope, StreamEvent } from './envelope.ts';
+import { API_PREFIX, inputLocation, pathParams, routes, ROUTE_NAMES, type RouteInput, type RouteOutput, type StreamRouteName, type UnaryRouteName } from './routes.ts';
+import type { ProxyMessageRequest, ProxyMessageResponse } from './schemas.ts';
+import type { ApiErrorBody, ErrorCode, FieldIssue } from '../errors.ts';
+
+export type { ProxyMessageRequest, ProxyMessageResponse };
+
+export class ClientError extends Error {
+  readonly code: ErrorCode | 'network_error';
+  readonly detail: string;
+  readonly status: number;
+  readonly issues: FieldIssue[] | undefined;
+
+  constructor(status: number, body: ApiErrorBody | { code: 'network_error'; detail: string }) {
+    super(body.detail);
+    this.name = 'ClientError';
+    this.status = status;
+    this.code = body.code;
+    this.detail = body.detail;
+    this.issues = 'issues' in body ? body.issues : undefined;
+  }
+}
+
+export interface StreamOptions {
+  onEvent?: (event: StreamEvent) => void;
+  signal?: AbortSignal;
+}
+
+/** What a transport must do: carry one call, or one stream, and hand back the envelope. */
+export interface Transport {
+  call(name: UnaryRouteName, input: unknown): Promise<Envelope>;
+  stream(name: StreamRouteName, input: unknown, options: StreamOptions): Promise<Envelope<ProxyMessageResponse>>;
+}
+
+export type StudylogClient = { [N in UnaryRouteName]: (input?: RouteInput<N>) => Promise<RouteOutput<N>> } & {
+  [N in StreamRouteName]: (input: RouteInput<N>, options?: StreamOptions) => Promise<ProxyMessageResponse>;
+};
+
+function unwrap<T>(envelope: Envelope<T>): T {
+  if (envelope.ok) return envelope.body;
+  throw new ClientError(envelope.status, envelope.body);
+}
+
+export function createClient(transport: Transport): StudylogClient {
+  const client: Record<string, unknown> = {};
+  for (const name of ROUTE_NAMES) {
+    client[name] = 'stream' in routes[name]
+      ? async (input: unknown, options: StreamOptions = {}) => unwrap(await transport.stream(name as StreamRouteName, input, options))
+      : async (input: unknown = {}) => unwrap(await transport.call(name as UnaryRouteName, input));
+  }
+  return client as StudylogClient;
+}
+
+// ---------------------------------------------------------------------------------------------
+// IPC: the preload's `window.studylog`, one function per route, each returning an envelope.
+
+export type StudylogBridge = { [N in UnaryRouteName]: (input: unknown) => Promise<Envelope> } & {
+  [N in StreamRouteName]: (requestId: string, input: unknown, onEvent: (event: StreamEvent) => void) => Promise<Envelope<ProxyMessageResponse>>;
+} & {
+  /** Stops a stream started with that request id; its partial answer is kept as 'aborted'. */
+  cancelStream(requestId: string): Promise<void>;
+};
+
+export function ipcTransport(bridge: StudylogBridge): Transport {
+  return {
+    call: (name, input) => bridge[name](input),
+    stream: async (name, input, { onEvent, signal }) => {
+      const requestId = crypto.randomUUID();
+      const cancel = () => void bridge.cancelStream(requestId);
+      if (signal?.aborted) cancel();
+      signal?.addEventListener('abort', cancel, { once: true });
+      try {
+        return await bridge[name](requestId, input, (event) => onEvent?.(event));
+      } finally {
+        signal?.removeEventListener('abort', cancel);
+      }
+    },
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// HTTP: /api/v1/llm/* with a bearer token; streams as server-sent events.
+
+export interface HttpTransportOptions {
+  /** Origin of the Studylog server, e.g. http://127.0.0.1:5123 ('' for the page's own origin). */
+  baseUrl: string;
+  token: string | (() => string | null);
+  fetch?: typeof fetch;
+}
+
+function buildRequest(options: HttpTransportOptions, name: UnaryRouteName | StreamRouteName, input: unknown): { url: string; init: RequestInit } {
+  const route = routes[name];
+  const fields: Record<string, unknown> = { ...(input as Record<string, unknown>) };
+  let path: string = route.path;
+  for (const param of pathParams(route.path)) {
+    path = path.replace(`{${param}}`, encodeURIComponent(String(fields[param] ?? '')));
+    delete fields[param];
+  }
+  let url = `${options.baseUrl}${API_PREFIX}${path}`;
+  const token = typeof options.token === 'function' ? options.token() : options.token;
+  const headers: Record<string, string> = token ? { Authorization: `Bearer ${token}` } : {};
+  const init: RequestInit = { method: route.method, headers };
+  if (inputLocation(route.method) === 'query') {
+    const query = new URLSearchParams();
+    for (const [key, value] of Object.entries(fields)) if (value !== undefined && value !== null) query.set(key, String(value));
+    const qs = query.toString();
+    if (qs) url += `?${qs}`;
+  } else {
+    headers['Content-Type'] = 'application/json';
+    init.body = JSON.stringify(fields);
+  }
+  return { url, init };
+}
+
+const networkError = (error: unknown): Envelope<never> => ({
+  ok: false,
+  status: 0,
+  body: { code: 'network_error' as ErrorCode, detail: `Studylog could not be reached (${error instanceof Error ? error.message : String(error)}).` },
+});
+
+async function envelopeOf(response: Response): Promise<Envelope> {
+  const text = await response.text();
+  let body: unknown;
+  try {
+    body = text ? JSON.parse(text) : null;
+  } catch {
+    body = { code: 'internal_error', detail: `Unexpected reply (HTTP ${response.status}).` };
+  }
+  return response.ok ? { ok: true, status: response.status, body } : { ok: false, status: response.status, body: body as ApiErrorBody };
+}
+
+export function httpTransport(options: HttpTransportOptions): Transport {
+  const doFetch = options.fetch ?? ((...args: Parameters<typeof fetch>) => fetch(...args));
+  return {
+    async call(name, input) {
+      const { url, init } = buildRequest(options, name, input);
+      try {
+        return await envelopeOf(await doFetch(url, init));
+      } catch (error) {
+        return networkError(error);
+      }
+    },
+    async stream(name, input, { onEvent, signal }) {
+      const { url, init } = buildRequest(options, name, input);
+      let response: Response;
+      try {
+        response = await doFetch(url, { ...init, ...(signal ? { signal } : {}) });
+      } catch (error) {
+        return networkError(error);
+      }
+      if (!response.ok || !response.body) return (await envelopeOf(response)) as Envelope<ProxyMessageResponse>;
+      let result: Envelope<ProxyMessageResponse> | null = null;
+      const parser = createParser({
+        onEvent: (message) => {
+          const event = JSON.parse(message.data) as StreamEvent;
+          onEvent?.(event);
+          if (event.type === 'done') result = { ok: true, status: 200, body: event.response };
+          if (event.type === 'error') result = { ok: false, status: 502, body: event.error };
+        },
+      });
+      const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
+      try {
+        for (;;) {
+          const { done, value } = await reader.read();
+          if (done) break;
+          parser.feed(value);
+        }
+      } catch (error) {
+        // Stopped by the caller: the server keeps the partial answer as 'aborted'.
+        if (!result) return networkError(error) as Envelope<ProxyMessageResponse>;
+      }
+      return result ?? (networkError(new Error('the stream ended early')) as Envelope<ProxyMessageResponse>);
+    },
+  };
+}
