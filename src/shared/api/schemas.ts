@@ -286,12 +286,26 @@ export const ModelPriceSchema = z.strictObject({
 });
 export type ModelPrice = z.infer<typeof ModelPriceSchema>;
 
+/** The embedded HTTP server of the desktop app: off by default, localhost only unless LAN is on. */
+export const ServerSettingsSchema = z.strictObject({
+  enabled: z.boolean().default(false),
+  lan: z.boolean().default(false),
+  port: z.number().int().min(1024).max(65535).default(5123),
+  cors_origins: z.array(z.url({ protocol: /^https?$/ })).max(20).default([]),
+});
+export type ServerSettings = z.infer<typeof ServerSettingsSchema>;
+
+export const THEMES = ['light', 'dark', 'system'] as const;
+
 export const SettingsSchema = z.strictObject({
   providers: z.array(ProviderSchema).max(50).default([]),
   default_provider_id: z.string().nullable().default(null),
   policies: z.partialRecord(ModeSchema, PolicyOverrideSchema).default({}),
   prices: z.record(z.string(), ModelPriceSchema).default({}),
+  /** null: follow the operating system's language. */
   language: LanguageSchema.nullable().default(null),
+  theme: z.enum(THEMES).default('system'),
+  server: ServerSettingsSchema.default({ enabled: false, lan: false, port: 5123, cors_origins: [] }),
 });
 export type Settings = z.infer<typeof SettingsSchema>;
 

@@ -26,6 +26,7 @@ function findSecretField(value: unknown, path: string[] = []): string | null {
 
 export class SettingsStore {
   readonly #store: Store;
+  readonly #listeners = new Set<(settings: Settings) => void>();
 
   constructor(store: Store) {
     this.#store = store;
@@ -49,7 +50,14 @@ export class SettingsStore {
     const duplicate = ids.find((id, i) => ids.indexOf(id) !== i);
     if (duplicate) throw new ApiError('validation_error', `Invalid settings: providers: the id '${duplicate}' is used twice`, [{ path: 'providers', message: `duplicate id ${duplicate}` }]);
     this.#put(SETTINGS_KEY, next);
+    for (const listener of this.#listeners) listener(next);
     return next;
+  }
+
+  /** Called after every successful update (the desktop shell restarts its HTTP server on it). */
+  subscribe(listener: (settings: Settings) => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
   }
 
   getCache<T>(key: string): { value: T; updated_at: number } | null {
