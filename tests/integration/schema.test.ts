@@ -53,12 +53,12 @@ describe('migrated schema', () => {
           .map((i) => [i.name, (s.sqlite.pragma(`index_info(${i.name})`) as { name: string }[]).map((c) => c.name)]),
       );
     expect(indexColumns('session')).toEqual({
-      session_user_id_started_at_idx: ['user_id', 'started_at'],
+      session_user_id_started_at_idx: ['user_id', 'started_at', 'id'],
       session_assignment_id_idx: ['assignment_id'],
     });
     expect(indexColumns('turn')).toEqual({
-      turn_session_id_created_at_idx: ['session_id', 'created_at'],
-      turn_created_at_idx: ['created_at'],
+      turn_session_id_created_at_idx: ['session_id', 'created_at', 'id'],
+      turn_created_at_idx: ['created_at', 'id'],
       // Partial expression indexes over meta (see the next test).
       turn_client_request_id_idx: [null],
       turn_open_status_idx: [null],
@@ -69,7 +69,9 @@ describe('migrated schema', () => {
     const s = store();
     const plan = (sql: string) => (s.sqlite.prepare(`EXPLAIN QUERY PLAN ${sql}`).all() as { detail: string }[]).map((r) => r.detail).join(' | ');
     expect(plan("SELECT * FROM session WHERE user_id = 'u' ORDER BY started_at DESC LIMIT 50")).toContain('session_user_id_started_at_idx');
-    expect(plan("SELECT * FROM turn WHERE session_id = 's' ORDER BY created_at")).toContain('turn_session_id_created_at_idx');
+    expect(plan("SELECT * FROM turn WHERE session_id = 's' ORDER BY created_at, id")).toContain('turn_session_id_created_at_idx');
+    expect(plan("SELECT * FROM turn WHERE session_id = 's' ORDER BY created_at, id")).not.toContain('TEMP B-TREE');
+    expect(plan('SELECT * FROM turn WHERE created_at >= 1 AND created_at < 2 ORDER BY created_at, id')).not.toContain('TEMP B-TREE');
     expect(plan('SELECT * FROM turn WHERE created_at >= 1 AND created_at < 2')).toContain('turn_created_at_idx');
     expect(plan("SELECT * FROM turn WHERE json_extract(meta, '$.client_request_id') = 'r'")).toContain('turn_client_request_id_idx');
     expect(plan("SELECT * FROM turn WHERE json_extract(meta, '$.status') IN ('pending', 'streaming')")).toContain('turn_open_status_idx');

@@ -75,6 +75,18 @@ describe('SessionsRepo', () => {
     expect(sessions.getSessionsByUserId('u1', {}, { from: 10, to: 30 }).items.map((s) => s.started_at)).toEqual([20, 10]);
   });
 
+  it('filters by a full-text query over the sessions’ turns (q)', () => {
+    const { sessions, turns } = setup();
+    const a = sessions.insertNewSession({ user_id: 'u1', started_at: 1 });
+    const b = sessions.insertNewSession({ user_id: 'u1', started_at: 2 });
+    sessions.insertNewSession({ user_id: 'u1', started_at: 3 });
+    turns.insertNewTurn({ session_id: a.id, role: 'user', content: '牛顿第二定律怎么用？' });
+    turns.insertNewTurn({ session_id: b.id, role: 'assistant', content: '根据牛顿定律…' });
+    expect(sessions.getSessionsByUserId('u1', {}, { q: '牛顿' })).toEqual({ items: [b, a], total: 2, total_capped: false });
+    expect(sessions.getSessionsByUserId('u1', {}, { q: '牛顿', mode: 'homework' }).total).toBe(0);
+    expect(sessions.getSessionsByUserId('u1', {}, { q: '...' })).toEqual({ items: [], total: 0, total_capped: false });
+  });
+
   it('updates only the given fields and ends a session', () => {
     const { sessions } = setup();
     const s = sessions.insertNewSession({ user_id: 'u1', started_at: 100, meta: { a: 1 } });

@@ -3,6 +3,7 @@ import { ApiError } from '../../src/shared/errors.ts';
 import { MAX_CONTENT_CHARS } from '../../src/shared/api/schemas.ts';
 import { SessionsRepo } from '../../src/main/core/db/sessions.repo.ts';
 import { TurnsRepo } from '../../src/main/core/db/turns.repo.ts';
+import { SEARCH_SCAN_LIMIT } from '../../src/main/core/db/fts.ts';
 import { openTempStore, rowCount } from '../support/temp.ts';
 
 function setup() {
@@ -130,7 +131,7 @@ describe('TurnsRepo', () => {
         expect(() => turns.searchTurns('u1', q)).not.toThrow();
       }
       expect(turns.searchTurns('u1', '数学"').total).toBe(2);
-      expect(turns.searchTurns('u1', '!!!')).toEqual({ items: [], total: 0 });
+      expect(turns.searchTurns('u1', '!!!')).toEqual({ items: [], total: 0, total_capped: false });
     });
 
     it('pages results with a total and a snippet', () => {
@@ -140,7 +141,7 @@ describe('TurnsRepo', () => {
       expect(page.items).toHaveLength(1);
       expect(page.items[0]).toMatchObject({ content: '帮我解答这道数学题', session_mode: 'chat' });
       expect(page.items[0]?.snippet).toContain('数学');
-      expect(turns.searchTurns('u1', '数学', { skip: 5 })).toEqual({ items: [], total: 2 });
+      expect(turns.searchTurns('u1', '数学', { skip: 5 })).toEqual({ items: [], total: 2, total_capped: false });
     });
 
     it('stays in sync after an update and a delete', () => {
@@ -152,6 +153,18 @@ describe('TurnsRepo', () => {
       expect(turns.searchTurns('u1', '细胞').total).toBe(1);
       store.sqlite.prepare('DELETE FROM turn WHERE id = ?').run(t.id);
       expect(turns.searchTurns('u1', '细胞').total).toBe(0);
+    });
+
+    it('counts matches up to the scan limit and says when there are more', () => {
+      const { store, turns, session } = setup();
+      const insert = store.sqlite.prepare("INSERT INTO turn (id, session_id, role, content, created_at, meta) VALUES (?, ?, 'user', ?, ?, '{}')");
+      store.sqlite.transaction(() => {
+        for (let i = 0; i <= SEARCH_SCAN_LIMIT; i++) insert.run(`t${String(i).padStart(5, '0')}`, session.id, `复习 round ${i}`, i);
+      })();
+      const page = turns.searchTurns('u1', '复习', { limit: 3 });
+      expect(page).toMatchObject({ total: SEARCH_SCAN_LIMIT, total_capped: true });
+      expect(page.items.map((t) => t.content)).toEqual([`复习 round ${SEARCH_SCAN_LIMIT}`, `复习 round ${SEARCH_SCAN_LIMIT - 1}`, `复习 round ${SEARCH_SCAN_LIMIT - 2}`]);
+      expect(turns.searchTurns('u1', `round ${SEARCH_SCAN_LIMIT}`)).toMatchObject({ total: 1, total_capped: false });
     });
 
     it('rejects an empty query', () => {

@@ -58,7 +58,13 @@ const Empty = z.strictObject({});
 const ById = z.strictObject({ id: IdSchema });
 const Deleted = z.object({ deleted: z.literal(true) });
 const QueryTimestamp = z.coerce.number().pipe(TimestampSchema);
-const Paged = <T extends z.ZodType>(item: T) => z.object({ items: z.array(item), total: z.number().int() });
+const Paged = <T extends z.ZodType>(item: T) =>
+  z.object({
+    items: z.array(item),
+    total: z.number().int(),
+    /** Full-text filters count matches up to a limit; true when there are more than `total`. */
+    total_capped: z.boolean().optional(),
+  });
 
 const SessionQuerySchema = z.strictObject({
   ...PageSchema.shape,
@@ -201,6 +207,13 @@ export type StreamRouteName = { [N in RouteName]: Routes[N] extends { stream: tr
 export type UnaryRouteName = Exclude<RouteName, StreamRouteName>;
 
 export const ROUTE_NAMES = Object.keys(routes) as RouteName[];
+
+/** The table seen through the common RouteDef shape (e.g. to read `stream` on any entry). */
+export const routeDefs: Readonly<Record<RouteName, RouteDef>> = routes;
+
+export function isStreamRoute(name: RouteName): name is StreamRouteName {
+  return routeDefs[name].stream === true;
+}
 
 /** `/sessions/{id}/turns` → `/sessions/:id/turns` (the HTTP framework's syntax). */
 export function pathPattern(path: string): string {

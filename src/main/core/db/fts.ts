@@ -72,6 +72,13 @@ function latinTokens(text: string): string[] {
 
 export const FTS_FUNCTION = 'studylog_fts_text';
 
+/**
+ * Search counts matches up to this many: a common word in a year of history matches hundreds of
+ * thousands of turns, and counting them all takes longer than the page itself. Results are in
+ * the order turns were written (FTS5's rowid order), newest first, so a page never needs them all.
+ */
+export const SEARCH_SCAN_LIMIT = 1_000;
+
 /** The triggers that keep turn_fts in step with turn. Their SQL is compared on every open. */
 export const FTS_TRIGGERS: Record<string, string> = {
   turn_fts_after_insert: `CREATE TRIGGER turn_fts_after_insert AFTER INSERT ON turn BEGIN

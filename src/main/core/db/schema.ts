@@ -23,8 +23,9 @@ export const session = sqliteTable(
     meta: text('meta', { mode: 'json' }).$type<JsonObject>().notNull(),
   },
   (t) => [
-    // Serves the seed's session.user_id index and the newest-first history page in one.
-    index('session_user_id_started_at_idx').on(t.user_id, t.started_at),
+    // Serves the seed's session.user_id index and the newest-first history page in one; covering
+    // (id included) so a deep page skips entries in the index without reading the rows.
+    index('session_user_id_started_at_idx').on(t.user_id, t.started_at, t.id),
     index('session_assignment_id_idx').on(t.assignment_id),
     check('session_mode_check', sql.raw("mode IN ('chat', 'homework', 'deep_think')")),
     check('session_times_check', sql.raw("typeof(started_at) = 'integer' AND started_at >= 0 AND (ended_at IS NULL OR (typeof(ended_at) = 'integer' AND ended_at >= started_at))")),
@@ -51,9 +52,10 @@ export const turn = sqliteTable(
     meta: text('meta', { mode: 'json' }).$type<JsonObject>().notNull(),
   },
   (t) => [
-    // Serves the seed's turn.session_id index and chronological reads of one session.
-    index('turn_session_id_created_at_idx').on(t.session_id, t.created_at),
-    index('turn_created_at_idx').on(t.created_at),
+    // Serves the seed's turn.session_id index and chronological reads of one session; the id
+    // tiebreak is in the index so reads in (created_at, id) order need no sort.
+    index('turn_session_id_created_at_idx').on(t.session_id, t.created_at, t.id),
+    index('turn_created_at_idx').on(t.created_at, t.id),
     // drizzle-kit 0.31 emits these two expression indexes mangled: check the generated SQL by hand.
     // A retried message is found by its client request id (meta.client_request_id), unique so a
     // retry can never write a second user turn ...

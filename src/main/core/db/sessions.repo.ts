@@ -1,4 +1,4 @@
-import { and, count, desc, eq, gte, lt, sql, type SQL } from 'drizzle-orm';
+import { and, count, desc, eq, gte, inArray, lt, type SQL } from 'drizzle-orm';
 import { v7 as uuidv7 } from 'uuid';
 import { ApiError } from '../../../shared/errors.ts';
 import {
@@ -17,7 +17,7 @@ import {
 import { parseInput } from '../../../shared/validation.ts';
 import type { Store } from './connection.ts';
 import { withDbErrors } from './db-errors.ts';
-import { ftsQuery } from './fts.ts';
+import { ftsQuery, SEARCH_SCAN_LIMIT } from './fts.ts';
 import { session } from './schema.ts';
 
 export interface SessionFilters {
@@ -62,8 +62,13 @@ export class SessionsRepo {
     return (this.#store.orm.select().from(session).where(eq(session.id, sessionId)).get() as Session | undefined) ?? null;
   }
 
-  /** The user's sessions, newest first (started_at, then id, descending), with the total count. */
-  getSessionsByUserId(userId: string, page: Page = {}, filters: SessionFilters = {}): Paged<Session> {
+  /**
+   * The user's sessions, newest first (started_at, then id, descending), with the total count.
+   * With `q`, only sessions holding one of the newest SEARCH_SCAN_LIMIT matching turns are
+   * considered (and `total_capped` says there may be more): counting every match of a common
+   * word in a large history would take longer than a student should wait.
+   */
+  getSessionsByUserId(userId: string, page: Page = {}, filters: SessionFilters = {}): Paged<Session> & { total_capped?: boolean } {
     const owner = parseInput(IdSchema, userId, 'user id');
     const { skip, limit } = parseInput(PageSchema, page, 'page');
     const conditions: SQL[] = [eq(session.user_id, owner)];
@@ -71,22 +76,34 @@ export class SessionsRepo {
     if (filters.assignment_id) conditions.push(eq(session.assignment_id, filters.assignment_id));
     if (filters.from !== undefined) conditions.push(gte(session.started_at, filters.from));
     if (filters.to !== undefined) conditions.push(lt(session.started_at, filters.to));
+    let totalCapped: boolean | undefined;
     if (filters.q !== undefined) {
       const match = ftsQuery(parseInput(SearchQuerySchema, filters.q, 'search query'));
-      if (match === null) return { items: [], total: 0 };
-      conditions.push(sql`${session.id} IN (SELECT t.session_id FROM turn_fts f JOIN turn t ON t.rowid = f.rowid WHERE turn_fts MATCH ${match})`);
+      if (match === null) return { items: [], total: 0, total_capped: false };
+      const matched = this.#store.sqlite
+        .prepare(`SELECT t.session_id FROM turn_fts f JOIN turn t ON t.rowid = f.rowid WHERE turn_fts MATCH ? ORDER BY f.rowid DESC LIMIT ?`)
+        .pluck()
+        .all(match, SEARCH_SCAN_LIMIT) as string[];
+      totalCapped = matched.length === SEARCH_SCAN_LIMIT;
+      conditions.push(inArray(session.id, [...new Set(matched)]));
     }
     const where = and(...conditions);
-    const items = this.#store.orm
-      .select()
+    // Page over the covering index first, then read only the rows of the page.
+    const pageIds = this.#store.orm
+      .select({ id: session.id })
       .from(session)
       .where(where)
       .orderBy(desc(session.started_at), desc(session.id))
       .limit(limit)
-      .offset(skip)
+      .offset(skip);
+    const items = this.#store.orm
+      .select()
+      .from(session)
+      .where(inArray(session.id, pageIds))
+      .orderBy(desc(session.started_at), desc(session.id))
       .all() as Session[];
     const total = this.#store.orm.select({ n: count() }).from(session).where(where).get()?.n ?? 0;
-    return { items, total };
+    return totalCapped === undefined ? { items, total } : { items, total, total_capped: totalCapped };
   }
 
   /** Applies the patch and returns the updated session, or null when there is no such session. */

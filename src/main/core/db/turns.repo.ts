@@ -17,7 +17,7 @@ import {
 import { parseInput } from '../../../shared/validation.ts';
 import type { Store } from './connection.ts';
 import { withDbErrors } from './db-errors.ts';
-import { ftsQuery } from './fts.ts';
+import { ftsQuery, SEARCH_SCAN_LIMIT } from './fts.ts';
 import { turn } from './schema.ts';
 
 interface TurnRow extends Omit<Turn, 'tool_calls' | 'meta'> {
@@ -115,21 +115,26 @@ export class TurnsRepo {
   }
 
   /**
-   * Full-text search over the user's turns, Chinese and English (see fts.ts for how terms match).
-   * Newest first. A query with nothing searchable in it (only punctuation) finds nothing.
+   * Full-text search over the user's turns, Chinese and English (see fts.ts for how terms match),
+   * most recently written first. `total` counts matches up to SEARCH_SCAN_LIMIT; `total_capped`
+   * says there are more. A query with nothing searchable in it (only punctuation) finds nothing.
    */
-  searchTurns(userId: string, query: string, page: Page = {}): Paged<TurnSearchHit> {
+  searchTurns(userId: string, query: string, page: Page = {}): Paged<TurnSearchHit> & { total_capped: boolean } {
     const owner = parseInput(IdSchema, userId, 'user id');
     const text = parseInput(SearchQuerySchema, query, 'search query');
     const { skip, limit } = parseInput(PageSchema, page, 'page');
     const match = ftsQuery(text);
-    if (match === null) return { items: [], total: 0 };
+    if (match === null) return { items: [], total: 0, total_capped: false };
     const from = `FROM turn_fts f JOIN turn t ON t.rowid = f.rowid JOIN session s ON s.id = t.session_id
                   WHERE turn_fts MATCH ? AND s.user_id = ?`;
     const rows = this.#store.sqlite
-      .prepare(`SELECT ${TURN_COLUMNS}, s.mode AS session_mode ${from} ORDER BY t.created_at DESC, t.id DESC LIMIT ? OFFSET ?`)
+      .prepare(`SELECT ${TURN_COLUMNS}, s.mode AS session_mode ${from} ORDER BY f.rowid DESC LIMIT ? OFFSET ?`)
       .all(match, owner, limit, skip) as (TurnRow & { session_mode: TurnSearchHit['session_mode'] })[];
-    const total = (this.#store.sqlite.prepare(`SELECT count(*) AS n ${from}`).get(match, owner) as { n: number }).n;
-    return { items: rows.map((r) => ({ ...fromRow(r), session_mode: r.session_mode, snippet: snippetOf(r.content, text) })), total };
+    const counted = (this.#store.sqlite.prepare(`SELECT count(*) AS n FROM (SELECT 1 ${from} LIMIT ?)`).get(match, owner, SEARCH_SCAN_LIMIT + 1) as { n: number }).n;
+    return {
+      items: rows.map((r) => ({ ...fromRow(r), session_mode: r.session_mode, snippet: snippetOf(r.content, text) })),
+      total: Math.min(counted, SEARCH_SCAN_LIMIT),
+      total_capped: counted > SEARCH_SCAN_LIMIT,
+    };
   }
 }

@@ -34,10 +34,16 @@ export function envKeyName(providerId: string): string {
   return `STUDYLOG_API_KEY_${providerId.toUpperCase().replace(/[^A-Z0-9]/g, '_')}`;
 }
 
+/** How long a key read from the keychain is reused (each read is a D-Bus round trip on Linux). */
+const KEY_CACHE_MS = 60_000;
+
 export class ProviderRegistry {
   readonly #settings: SettingsStore;
   readonly #secrets: SecretStore | null;
   readonly #env: NodeJS.ProcessEnv;
+  readonly #keys = new Map<string, { key: string; at: number }>();
+  /** One SDK client per provider configuration and key: it keeps its connections alive. */
+  readonly #clients = new Map<string, OpenAI>();
 
   constructor(options: { settings: SettingsStore; secrets: SecretStore | null; env?: NodeJS.ProcessEnv }) {
     this.#settings = options.settings;
@@ -93,10 +99,15 @@ export class ProviderRegistry {
       throw new ApiError('provider_not_configured', `No API key for '${provider.name}': the environment variable ${ref.var} is not set.`);
     }
     let keychainProblem = '';
+    const cached = this.#keys.get(provider.id);
+    if (cached && Date.now() - cached.at < KEY_CACHE_MS) return cached.key;
     if (this.#secrets) {
       try {
         const key = await this.#secrets.get(provider.id);
-        if (key) return key;
+        if (key) {
+          this.#keys.set(provider.id, { key, at: Date.now() });
+          return key;
+        }
       } catch (error) {
         if (!(error instanceof ApiError && error.code === 'keychain_unavailable')) throw error;
         keychainProblem = ` (${error.detail})`;
@@ -117,18 +128,26 @@ export class ProviderRegistry {
     }
     if (!this.#secrets) throw new ApiError('keychain_unavailable', `No system keychain here: set ${envKeyName(providerId)} in the environment instead. Keys are never stored in plain text.`);
     await this.#secrets.set(provider.id, key);
+    this.#keys.delete(provider.id);
   }
 
   async deleteApiKey(providerId: string): Promise<boolean> {
     this.get(providerId);
     if (!this.#secrets) return false;
+    this.#keys.delete(providerId);
     return this.#secrets.delete(providerId);
   }
 
   /** An SDK client for the provider, with the provider's own timeout and retry budget. */
   async client(provider: Provider): Promise<{ client: OpenAI; secrets: string[] }> {
     const apiKey = await this.apiKey(provider);
-    const client = new OpenAI({ apiKey, baseURL: provider.base_url, timeout: provider.timeout_ms, maxRetries: provider.max_retries, logLevel: 'off' });
+    const cacheKey = JSON.stringify([provider.base_url, provider.timeout_ms, provider.max_retries, apiKey]);
+    let client = this.#clients.get(cacheKey);
+    if (!client) {
+      if (this.#clients.size >= 20) this.#clients.clear(); // settings changed many times: start afresh
+      client = new OpenAI({ apiKey, baseURL: provider.base_url, timeout: provider.timeout_ms, maxRetries: provider.max_retries, logLevel: 'off' });
+      this.#clients.set(cacheKey, client);
+    }
     return { client, secrets: [apiKey] };
   }
 

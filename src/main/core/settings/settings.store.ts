@@ -27,14 +27,21 @@ function findSecretField(value: unknown, path: string[] = []): string | null {
 export class SettingsStore {
   readonly #store: Store;
   readonly #listeners = new Set<(settings: Settings) => void>();
+  /** Parsed settings, valid while no other connection has committed (PRAGMA data_version). */
+  #cache: { settings: Settings; dataVersion: number } | undefined;
 
   constructor(store: Store) {
     this.#store = store;
   }
 
+  /** The current settings. Read on every message, so parsed once and cached until they change. */
   get(): Settings {
+    const dataVersion = this.#store.sqlite.pragma('data_version', { simple: true }) as number;
+    if (this.#cache?.dataVersion === dataVersion) return this.#cache.settings;
     const row = this.#store.orm.select().from(setting).where(eq(setting.key, SETTINGS_KEY)).get();
-    return SettingsSchema.parse(row?.value ?? {});
+    const settings = SettingsSchema.parse(row?.value ?? {});
+    this.#cache = { settings, dataVersion };
+    return settings;
   }
 
   /** Merges top-level fields into the settings, validates the result, and stores it whole. */
@@ -50,6 +57,7 @@ export class SettingsStore {
     const duplicate = ids.find((id, i) => ids.indexOf(id) !== i);
     if (duplicate) throw new ApiError('validation_error', `Invalid settings: providers: the id '${duplicate}' is used twice`, [{ path: 'providers', message: `duplicate id ${duplicate}` }]);
     this.#put(SETTINGS_KEY, next);
+    this.#cache = undefined;
     for (const listener of this.#listeners) listener(next);
     return next;
   }
