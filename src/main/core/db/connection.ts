@@ -63,8 +63,27 @@ function knownMigrations(migrationsFolder: string): KnownMigration[] {
   return files.map((m, i) => ({ tag: journal.entries[i]?.tag ?? String(m.folderMillis), hash: m.hash, createdAt: m.folderMillis }));
 }
 
+/** SQLite codes that say the file could not be reached or written, not that it is damaged. */
+function isAccessProblem(file: string, cause: unknown): boolean {
+  const code = (cause as { code?: unknown } | null)?.code;
+  if (typeof code !== 'string' || !/^SQLITE_(CANTOPEN|READONLY|IOERR|PERM|BUSY|LOCKED|FULL|AUTH)/.test(code)) return false;
+  // Something other than a file in its place is not a permission problem.
+  return !statSync(file, { throwIfNoEntry: false })?.isDirectory();
+}
+
+function unavailable(file: string, reason: string): ApiError {
+  return new ApiError(
+    'db_unavailable',
+    `The Studylog database ${file} cannot be opened for reading and writing (${reason}). It was not changed. ` +
+      'Check that the file and its folder are writable by this user, that the disk is not full, and that no other program holds it.',
+  );
+}
+
 function corrupt(file: string, cause: unknown): ApiError {
   const reason = cause instanceof Error ? cause.message : String(cause);
+  // A read-only folder, a full disk or a missing permission is not damage: "restore a backup"
+  // or "move it away" would be the wrong advice.
+  if (isAccessProblem(file, cause)) return unavailable(file, reason);
   return new ApiError(
     'db_corrupt',
     `The Studylog database ${file} cannot be read (${reason}). It was not changed. ` +
@@ -161,9 +180,11 @@ export function openDatabase(file: string, options: OpenOptions = {}): Store {
     }
     sqlite.transaction(() => {
       report.repairedTriggers = ensureFtsTriggers(sqlite);
-      // Rowids may have changed under a rebuilt table; re-indexing is cheap next to a wrong hit.
-      if (report.appliedMigrations.length > 0 || report.repairedTriggers.length > 0) rebuildFtsIndex(sqlite);
-      const violations = sqlite.pragma('foreign_key_check') as unknown[];
+      // Missing triggers mean `turn` was rebuilt (DROP TABLE drops them) or predates the index:
+      // its rowids may have changed, so re-index. Other migrations leave the index alone.
+      if (report.repairedTriggers.length > 0) rebuildFtsIndex(sqlite);
+      // Only after a migration ran: the check reads every row (a second on a large history).
+      const violations = report.appliedMigrations.length > 0 ? (sqlite.pragma('foreign_key_check') as unknown[]) : [];
       if (violations.length > 0) {
         throw new Error(`${violations.length} row(s) violate foreign keys after migrating`);
       }
@@ -181,6 +202,10 @@ export function openDatabase(file: string, options: OpenOptions = {}): Store {
     sqlite.close();
     if (error instanceof ApiError) throw error;
     const reason = error instanceof Error ? error.message : String(error);
+    if (isAccessProblem(file, error)) {
+      const unopened = unavailable(file, reason);
+      throw report.backupFile ? new ApiError(unopened.code, `${unopened.detail} A copy from before the attempt is at ${report.backupFile}.`) : unopened;
+    }
     throw new ApiError(
       'db_corrupt',
       `Could not prepare the Studylog database ${file}: ${reason}.` + (report.backupFile ? ` A copy from before the attempt is at ${report.backupFile}.` : ''),
