@@ -174,7 +174,17 @@ describe('migrations', () => {
     const upgraded = open(file, { migrationsFolder: migrationsFolder(ALL.length, [{ tag: '9001_rebuild', sql }]) });
     expect(upgraded.openReport.appliedMigrations).toEqual(['9001_rebuild']);
     expect(existsSync(upgraded.openReport.backupFile!)).toBe(true);
-    expect(upgraded.openReport.repairedTriggers.sort()).toEqual(['turn_fts_after_delete', 'turn_fts_after_insert', 'turn_fts_after_update']);
+    // Dropping `turn` dropped every trigger on it; dropping `session` the ones on it.
+    expect(upgraded.openReport.repairedTriggers.sort()).toEqual([
+      'turn_fts_after_delete',
+      'turn_fts_after_insert',
+      'turn_fts_after_update',
+      'usage_after_session_regroup',
+      'usage_after_turn_delete',
+      'usage_after_turn_insert',
+      'usage_after_turn_update',
+      'usage_before_session_delete',
+    ]);
     const after = new TurnsRepo(upgraded);
     expect(after.getTurnsBySessionId(s.id).map((t) => t.content)).toEqual(['光合作用是什么', 'Photosynthesis turns light into sugar']);
     expect(after.searchTurns('u1', '光合').items.map((t) => t.content)).toEqual(['光合作用是什么']);

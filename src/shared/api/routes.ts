@@ -24,6 +24,7 @@ import {
   ProxyMessageResponseSchema,
   SearchQuerySchema,
   SessionSchema,
+  SettingsPatchSchema,
   SettingsSchema,
   TimestampSchema,
   TurnSchema,
@@ -182,7 +183,7 @@ export const routes = {
   listModels: route({ method: 'GET', path: '/models', access: 'user', summary: 'Configured providers and their models (cached when offline)', input: Empty, output: ModelsSchema }),
   getMe: route({ method: 'GET', path: '/me', access: 'user', summary: 'Who the caller is', input: Empty, output: UserSchema }),
   getSettings: route({ method: 'GET', path: '/settings', access: 'admin', summary: 'Providers, mode policies, prices, language (never a key)', input: Empty, output: SettingsSchema }),
-  updateSettings: route({ method: 'PATCH', path: '/settings', access: 'admin', summary: 'Change settings; API keys are refused here', input: SettingsSchema.partial(), output: SettingsSchema }),
+  updateSettings: route({ method: 'PATCH', path: '/settings', access: 'admin', summary: 'Change settings; API keys are refused here', input: SettingsPatchSchema, output: SettingsSchema }),
   setProviderKey: route({
     method: 'PUT',
     path: '/providers/{id}/key',

@@ -309,6 +309,20 @@ export const SettingsSchema = z.strictObject({
 });
 export type Settings = z.infer<typeof SettingsSchema>;
 
+/**
+ * A change to settings: only the fields it names (SettingsSchema.partial() would fill the others
+ * with their defaults and so reset them). A test keeps its keys equal to SettingsSchema's.
+ */
+export const SettingsPatchSchema = z.strictObject({
+  providers: z.array(ProviderSchema).max(50).optional(),
+  default_provider_id: z.string().nullable().optional(),
+  policies: z.partialRecord(ModeSchema, PolicyOverrideSchema).optional(),
+  prices: z.record(z.string(), ModelPriceSchema).optional(),
+  language: LanguageSchema.nullable().optional(),
+  theme: z.enum(THEMES).optional(),
+  server: ServerSettingsSchema.optional(),
+});
+
 // ---------------------------------------------------------------------------------------------
 // Assignments
 

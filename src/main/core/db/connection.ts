@@ -18,7 +18,8 @@ import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
 import { readMigrationFiles } from 'drizzle-orm/migrator';
 import { ApiError } from '../../../shared/errors.ts';
 import * as schema from './schema.ts';
-import { ensureFtsTriggers, rebuildFtsIndex, registerFtsFunction } from './fts.ts';
+import { ensureDerivedTables } from './derived.ts';
+import { registerFtsFunction } from './fts.ts';
 
 export const DEFAULT_MIGRATIONS_FOLDER = fileURLToPath(new URL('../../../../migrations', import.meta.url));
 export const DB_FILE_NAME = 'studylog.db';
@@ -175,14 +176,18 @@ export function openDatabase(file: string, options: OpenOptions = {}): Store {
     // The PRAGMA is a no-op inside a transaction, and migrate() runs in one: switch it here.
     sqlite.pragma('foreign_keys = OFF');
     if (pending.length > 0) {
+      // drizzle-kit rebuilds a table by copy, DROP and RENAME. With the modern ALTER TABLE rules
+      // the RENAME fails when a trigger elsewhere (usage-rollup.ts) names the dropped table;
+      // the legacy rules let the new table take the old name and the triggers keep working.
+      sqlite.pragma('legacy_alter_table = ON');
       migrate(orm, { migrationsFolder, migrationsTable: MIGRATIONS_TABLE });
+      sqlite.pragma('legacy_alter_table = OFF');
       report.appliedMigrations = pending.map((m) => m.tag);
     }
     sqlite.transaction(() => {
-      report.repairedTriggers = ensureFtsTriggers(sqlite);
-      // Missing triggers mean `turn` was rebuilt (DROP TABLE drops them) or predates the index:
-      // its rowids may have changed, so re-index. Other migrations leave the index alone.
-      if (report.repairedTriggers.length > 0) rebuildFtsIndex(sqlite);
+      // Missing triggers mean a table was rebuilt (DROP TABLE drops them) or predates the derived
+      // table: rowids may have changed, so the derived tables are rebuilt. Otherwise left alone.
+      report.repairedTriggers = ensureDerivedTables(sqlite);
       // Only after a migration ran: the check reads every row (a second on a large history).
       const violations = report.appliedMigrations.length > 0 ? (sqlite.pragma('foreign_key_check') as unknown[]) : [];
       if (violations.length > 0) {

@@ -79,7 +79,7 @@ export const FTS_FUNCTION = 'studylog_fts_text';
  */
 export const SEARCH_SCAN_LIMIT = 1_000;
 
-/** The triggers that keep turn_fts in step with turn. Their SQL is compared on every open. */
+/** The triggers that keep turn_fts in step with turn (verified on every open: derived.ts). */
 export const FTS_TRIGGERS: Record<string, string> = {
   turn_fts_after_insert: `CREATE TRIGGER turn_fts_after_insert AFTER INSERT ON turn BEGIN
   INSERT INTO turn_fts(rowid, body) VALUES (new.rowid, ${FTS_FUNCTION}(new.content));
@@ -97,34 +97,7 @@ export function registerFtsFunction(db: Database.Database): void {
   db.function(FTS_FUNCTION, { deterministic: true }, (content: unknown) => ftsText(String(content ?? '')));
 }
 
-/** False only on a database stopped before the FTS migration (a test's partial migrations folder). */
-function hasFtsTable(db: Database.Database): boolean {
-  return db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'turn_fts'").get() !== undefined;
-}
-
-/**
- * Makes sure the sync triggers exist exactly as defined above; returns the names it (re)created.
- * Runs after migrations because a migration that rebuilds `turn` drops its triggers.
- */
-export function ensureFtsTriggers(db: Database.Database): string[] {
-  if (!hasFtsTable(db)) return [];
-  const existing = new Map(
-    (db.prepare("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'turn'").all() as { name: string; sql: string }[]).map(
-      (r) => [r.name, r.sql],
-    ),
-  );
-  const repaired: string[] = [];
-  for (const [name, sql] of Object.entries(FTS_TRIGGERS)) {
-    if (existing.get(name) === sql) continue;
-    if (existing.has(name)) db.exec(`DROP TRIGGER ${name}`);
-    db.exec(sql);
-    repaired.push(name);
-  }
-  return repaired;
-}
-
 /** Re-indexes every turn: after a migration (a rebuilt `turn` renumbers rowids) or a repair. */
 export function rebuildFtsIndex(db: Database.Database): void {
-  if (!hasFtsTable(db)) return;
   db.exec(`DELETE FROM turn_fts; INSERT INTO turn_fts(rowid, body) SELECT rowid, ${FTS_FUNCTION}(content) FROM turn;`);
 }

@@ -4,7 +4,7 @@
  * triggers in fts.ts. Timestamps: integer epoch milliseconds (UTC). Cost: integer micro-cents.
  */
 import { sql } from 'drizzle-orm';
-import { check, index, integer, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
+import { check, index, integer, primaryKey, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
 
 type JsonObject = Record<string, unknown>;
 
@@ -129,4 +129,27 @@ export const apiToken = sqliteTable(
     revoked_at: integer('revoked_at'),
   },
   (t) => [index('api_token_user_id_idx').on(t.user_id), check('api_token_hash_check', sql.raw('length(secret_hash) = 64'))],
+);
+
+/**
+ * Usage rolled up per user and 15-minute bucket (every real time-zone offset is a multiple of 15
+ * minutes, so any local day is a whole number of buckets). Derived from `turn` by triggers
+ * (usage.ts), so a year of usage sums ~35,000 rows instead of half a million turns.
+ */
+export const usageBucket = sqliteTable(
+  'usage_bucket',
+  {
+    user_id: text('user_id').notNull(),
+    bucket: integer('bucket').notNull(),
+    mode: text('mode').notNull(),
+    /** '' for none: part of the key, and NULLs are never equal in a key. */
+    assignment_key: text('assignment_key').notNull(),
+    model_key: text('model_key').notNull(),
+    turns: integer('turns').notNull(),
+    tokens_in: integer('tokens_in').notNull(),
+    tokens_out: integer('tokens_out').notNull(),
+    cost: integer('cost').notNull(),
+    estimated_turns: integer('estimated_turns').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.user_id, t.bucket, t.mode, t.assignment_key, t.model_key] })],
 );

@@ -1,19 +1,33 @@
 /**
  * Token and cost sums. Only assistant turns are summed: each carries one whole model call
- * (prompt and completion tokens, cost), so nothing is counted twice.
+ * (prompt and completion tokens, cost), so nothing is counted twice. Ranges on 15-minute
+ * boundaries (every local day is one) read the usage buckets; any other range reads the turns.
  */
 import { TimeRangeSchema, type UsageReport, type UsageRow } from '../../../shared/api/schemas.ts';
 import { parseInput } from '../../../shared/validation.ts';
 import type { Store } from './connection.ts';
+import { BUCKET_MS } from './usage-rollup.ts';
 
 export type UsageGroup = UsageReport['group'];
 
-const KEYS: Record<UsageGroup, string> = {
-  // The day in the caller's time zone: created_at shifted by its offset, as YYYY-MM-DD.
-  day: "strftime('%Y-%m-%d', (t.created_at + @offset_ms) / 1000, 'unixepoch')",
-  mode: 's.mode',
-  assignment: 's.assignment_id',
-  model: 't.model',
+const DAY_KEY = (time: string) => `strftime('%Y-%m-%d', (${time} + @offset_ms) / 1000, 'unixepoch')`;
+
+const FROM_BUCKETS = {
+  keys: { day: DAY_KEY('b.bucket'), mode: 'b.mode', assignment: "nullif(b.assignment_key, '')", model: "nullif(b.model_key, '')" } satisfies Record<UsageGroup, string>,
+  columns: `coalesce(sum(b.turns), 0) AS turns, coalesce(sum(b.tokens_in), 0) AS tokens_in, coalesce(sum(b.tokens_out), 0) AS tokens_out,
+    coalesce(sum(b.cost), 0) AS cost, coalesce(sum(b.estimated_turns), 0) AS estimated_turns`,
+  where: 'FROM usage_bucket b WHERE b.user_id = @user_id AND b.bucket >= @from AND b.bucket < @to',
+  // Buckets emptied by deletions stay behind with zero turns: leave such groups out.
+  having: 'HAVING sum(b.turns) > 0',
+};
+
+const FROM_TURNS = {
+  keys: { day: DAY_KEY('t.created_at'), mode: 's.mode', assignment: 's.assignment_id', model: 't.model' } satisfies Record<UsageGroup, string>,
+  columns: `count(*) AS turns, coalesce(sum(t.tokens_in), 0) AS tokens_in, coalesce(sum(t.tokens_out), 0) AS tokens_out,
+    coalesce(sum(t.cost), 0) AS cost, coalesce(sum(json_extract(t.meta, '$.usage.estimated') = 1), 0) AS estimated_turns`,
+  where: `FROM turn t JOIN session s ON s.id = t.session_id
+    WHERE t.role = 'assistant' AND s.user_id = @user_id AND t.created_at >= @from AND t.created_at < @to`,
+  having: '',
 };
 
 export class UsageRepo {
@@ -27,12 +41,12 @@ export class UsageRepo {
   report(userId: string, range: { from: number; to: number }, group: UsageGroup, tzOffsetMinutes = 0): UsageReport {
     const { from, to } = parseInput(TimeRangeSchema, range, 'time range');
     const params = { user_id: userId, from, to, offset_ms: tzOffsetMinutes * 60_000 };
-    const columns = `count(*) AS turns, coalesce(sum(t.tokens_in), 0) AS tokens_in, coalesce(sum(t.tokens_out), 0) AS tokens_out,
-      coalesce(sum(t.cost), 0) AS cost, coalesce(sum(json_extract(t.meta, '$.usage.estimated') = 1), 0) AS estimated_turns`;
-    const where = `FROM turn t JOIN session s ON s.id = t.session_id
-      WHERE t.role = 'assistant' AND s.user_id = @user_id AND t.created_at >= @from AND t.created_at < @to`;
-    const rows = this.#store.sqlite.prepare(`SELECT ${KEYS[group]} AS key, ${columns} ${where} GROUP BY 1 ORDER BY 1`).all(params) as UsageRow[];
-    const total = this.#store.sqlite.prepare(`SELECT ${columns} ${where}`).get(params) as Omit<UsageRow, 'key'>;
+    const aligned = from % BUCKET_MS === 0 && to % BUCKET_MS === 0;
+    const source = aligned ? FROM_BUCKETS : FROM_TURNS;
+    const rows = this.#store.sqlite
+      .prepare(`SELECT ${source.keys[group]} AS key, ${source.columns} ${source.where} GROUP BY 1 ${source.having} ORDER BY 1`)
+      .all(params) as UsageRow[];
+    const total = this.#store.sqlite.prepare(`SELECT ${source.columns} ${source.where}`).get(params) as Omit<UsageRow, 'key'>;
     return { group, from, to, rows, total };
   }
 }

@@ -1,0 +1,40 @@
+/**
+ * Tables derived from `turn` by triggers: the full-text index and the usage buckets. A migration
+ * that rebuilds `turn` or `session` (drizzle-kit's copy-drop-rename) silently drops their
+ * triggers, so on every open the triggers are compared with their definitions here, re-created
+ * where missing or different, and the derived table rebuilt from scratch when that happened.
+ */
+import type Database from 'better-sqlite3';
+import { FTS_TRIGGERS, rebuildFtsIndex } from './fts.ts';
+import { rebuildUsageBuckets, USAGE_TRIGGERS } from './usage-rollup.ts';
+
+interface Derived {
+  table: string;
+  triggers: Record<string, string>;
+  rebuild(db: Database.Database): void;
+}
+
+const DERIVED: Derived[] = [
+  { table: 'turn_fts', triggers: FTS_TRIGGERS, rebuild: rebuildFtsIndex },
+  { table: 'usage_bucket', triggers: USAGE_TRIGGERS, rebuild: rebuildUsageBuckets },
+];
+
+/** Returns the names of the triggers it (re)created; their tables are rebuilt. */
+export function ensureDerivedTables(db: Database.Database): string[] {
+  const existing = new Map((db.prepare("SELECT name, sql FROM sqlite_master WHERE type = 'trigger'").all() as { name: string; sql: string }[]).map((r) => [r.name, r.sql]));
+  const repaired: string[] = [];
+  for (const derived of DERIVED) {
+    // Absent only on a database stopped before the migration that creates it (a test's partial folder).
+    if (!db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").get(derived.table)) continue;
+    let changed = false;
+    for (const [name, sql] of Object.entries(derived.triggers)) {
+      if (existing.get(name) === sql) continue;
+      if (existing.has(name)) db.exec(`DROP TRIGGER ${name}`);
+      db.exec(sql);
+      repaired.push(name);
+      changed = true;
+    }
+    if (changed) derived.rebuild(db);
+  }
+  return repaired;
+}
