@@ -1,0 +1,84 @@
+#!/usr/bin/env node
+// `npm start`: the desktop app where Electron's binary is installed, else the same app headless
+// (`studylog serve`, the web app in a browser). Runs on any Node >= 20: the work is done by the
+// pinned Node 24 in node_modules/.bin, and Electron is never require()d here (that would try to
+// download its binary).
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const args = process.argv.slice(2);
+const isWindows = process.platform === 'win32';
+
+/** The Electron executable if it is really on disk, else null (what electron/index.js would download). */
+function electronBinary() {
+  const pkg = path.join(root, 'node_modules', 'electron');
+  const pathFile = path.join(pkg, 'path.txt');
+  if (!existsSync(pathFile)) return null;
+  const relative = readFileSync(pathFile, 'utf8').trim();
+  if (!relative) return null;
+  const dist = process.env.ELECTRON_OVERRIDE_DIST_PATH || path.join(pkg, 'dist');
+  const binary = path.join(dist, relative);
+  return existsSync(binary) ? binary : null;
+}
+
+/** The pinned Node 24 (better-sqlite3 13 and the TypeScript sources need >= 22). */
+function pinnedNode() {
+  const candidates = isWindows
+    ? [path.join(root, 'node_modules', 'node', 'bin', 'node.exe'), path.join(root, 'node_modules', '.bin', 'node.exe')]
+    : [path.join(root, 'node_modules', '.bin', 'node'), path.join(root, 'node_modules', 'node', 'bin', 'node')];
+  const found = candidates.find((c) => existsSync(c));
+  if (found) return found;
+  const major = Number(process.versions.node.split('.')[0]);
+  if (major >= 22) return process.execPath;
+  process.stderr.write(`studylog: the pinned Node 24 is missing (node_modules/.bin/node); run 'npm ci' first.\n`);
+  process.exit(1);
+}
+
+function build(node) {
+  const cli = path.join(root, 'node_modules', 'electron-vite', 'bin', 'electron-vite.js');
+  const result = spawnSync(node, [cli, 'build', '--logLevel', 'warn'], { cwd: root, stdio: 'inherit' });
+  if (result.status !== 0) {
+    process.stderr.write('studylog: the build failed (see above).\n');
+    process.exit(result.status ?? 1);
+  }
+}
+
+/**
+ * Runs the child as if it were us: our signals go to it, once each, and its exit code is ours.
+ * It gets its own process group (POSIX), so a Ctrl-C in the terminal reaches it only through us:
+ * a second SIGINT arriving straight from the terminal would cut its graceful shutdown short.
+ */
+function runForeground(command, childArgs, env = process.env) {
+  const child = spawn(command, childArgs, { cwd: root, stdio: 'inherit', env, detached: !isWindows });
+  const forwarded = new Set();
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
+    process.on(signal, () => {
+      if (forwarded.has(signal) || child.exitCode !== null || child.signalCode !== null) return;
+      forwarded.add(signal);
+      child.kill(signal);
+    });
+  }
+  child.on('error', (error) => {
+    process.stderr.write(`studylog: could not start ${path.basename(command)}: ${error.message}\n`);
+    process.exit(1);
+  });
+  const signalNumber = { SIGINT: 2, SIGTERM: 15, SIGHUP: 1, SIGKILL: 9 };
+  child.on('exit', (code, signal) => process.exit(code ?? 128 + (signalNumber[signal] ?? 0)));
+}
+
+const node = pinnedNode();
+const electron = electronBinary();
+if (electron) {
+  build(node);
+  // ELECTRON_RUN_AS_NODE would run Electron as plain Node; ELECTRON_RENDERER_URL would load a
+  // dev server instead of the build just made.
+  const { ELECTRON_RUN_AS_NODE: _node, ELECTRON_RENDERER_URL: _dev, ...env } = process.env;
+  runForeground(electron, ['.', ...args], env);
+} else {
+  process.stdout.write("Electron's binary is not available on this machine; serving the same app headless instead.\n");
+  build(node);
+  runForeground(node, [path.join(root, 'src', 'main', 'cli.ts'), 'serve', ...args]);
+}
