@@ -10,7 +10,7 @@ import { createParser } from 'eventsource-parser';
 import type { Envelope, StreamEvent } from './envelope.ts';
 import { API_PREFIX, inputLocation, pathParams, routes, ROUTE_NAMES, type RouteInput, type RouteOutput, type StreamRouteName, type UnaryRouteName } from './routes.ts';
 import type { ProxyMessageRequest, ProxyMessageResponse } from './schemas.ts';
-import type { ApiErrorBody, ErrorCode, FieldIssue } from '../errors.ts';
+import { ERROR_STATUS, type ApiErrorBody, type ErrorCode, type FieldIssue } from '../errors.ts';
 
 export type { ProxyMessageRequest, ProxyMessageResponse };
 
@@ -135,7 +135,11 @@ async function envelopeOf(response: Response): Promise<Envelope> {
   } catch {
     body = { code: 'internal_error', detail: `Unexpected reply (HTTP ${response.status}).` };
   }
-  return response.ok ? { ok: true, status: response.status, body } : { ok: false, status: response.status, body: body as ApiErrorBody };
+  if (response.ok) return { ok: true, status: response.status, body };
+  // Not every failure is ours: a proxy's HTML page, or an empty 400 from the HTTP layer itself.
+  const error = body as Partial<ApiErrorBody> | null;
+  const known = !!error && typeof error === 'object' && typeof error.code === 'string' && typeof error.detail === 'string';
+  return { ok: false, status: response.status, body: known ? (error as ApiErrorBody) : { code: 'internal_error', detail: `Unexpected reply (HTTP ${response.status}).` } };
 }
 
 export function httpTransport(options: HttpTransportOptions): Transport {
@@ -164,7 +168,8 @@ export function httpTransport(options: HttpTransportOptions): Transport {
           const event = JSON.parse(message.data) as StreamEvent;
           onEvent?.(event);
           if (event.type === 'done') result = { ok: true, status: 200, body: event.response };
-          if (event.type === 'error') result = { ok: false, status: 502, body: event.error };
+          // The status IPC would give for the same error (a stream has already answered 200).
+          if (event.type === 'error') result = { ok: false, status: ERROR_STATUS[event.error.code] ?? 502, body: event.error };
         },
       });
       const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();

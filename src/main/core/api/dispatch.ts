@@ -26,8 +26,22 @@ export function toEnvelopeError(error: unknown, route: RouteName, options: Dispa
   return { ok: false, status: internal.status, body: internal.toBody() };
 }
 
+/**
+ * Validates a request. A schema that throws instead of reporting (JSON.stringify in a size check
+ * overflows the stack on a value nested thousands deep) was still refusing the input: a
+ * validation_error, not an internal error.
+ */
+function validate(name: RouteName, rawInput: unknown): unknown {
+  try {
+    return parseInput(routes[name].input, rawInput ?? {}, 'request');
+  } catch (error) {
+    if (error instanceof ApiError) throw error;
+    throw new ApiError('validation_error', 'Invalid request: the input could not be checked (is it nested too deeply?).', [{ path: '(root)', message: 'could not be checked' }]);
+  }
+}
+
 /** Who may call: 401 without a caller, 403 for a non-admin on an admin route. */
-function authorize(name: RouteName, caller: Caller | null): asserts caller is Caller {
+export function authorize(name: RouteName, caller: Caller | null): asserts caller is Caller {
   const access = routes[name].access;
   if (access === 'public') return;
   if (!caller) throw new ApiError('unauthorized', 'Sign in with an API token (Authorization: Bearer …).');
@@ -38,7 +52,7 @@ export async function dispatch(core: Core, name: UnaryRouteName, caller: Caller 
   try {
     const route = routes[name];
     authorize(name, caller);
-    const input = parseInput(route.input, rawInput ?? {}, 'request');
+    const input = validate(name, rawInput);
     const handler = unaryHandlers[name] as (core: Core, caller: Caller, input: unknown) => unknown;
     // Public routes get an anonymous caller; their handlers never look at it.
     const body = await handler(core, caller ?? { user_id: '', role: 'student' }, input);
@@ -64,7 +78,7 @@ export function dispatchStream(
   let input: unknown;
   try {
     authorize(name, caller);
-    input = parseInput(routes[name].input, rawInput ?? {}, 'request');
+    input = validate(name, rawInput);
   } catch (error) {
     return { ok: false, envelope: toEnvelopeError(error, name, options) };
   }

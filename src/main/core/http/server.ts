@@ -15,12 +15,12 @@ import { Hono, type Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { cors } from 'hono/cors';
 import { streamSSE } from 'hono/streaming';
-import type { Server } from 'node:http';
+import type { IncomingMessage, Server } from 'node:http';
 import { API_PREFIX, inputLocation, pathParams, pathPattern, routes, ROUTE_NAMES, type RouteDef, type RouteName, type StreamRouteName, type UnaryRouteName } from '../../../shared/api/routes.ts';
-import { ApiError } from '../../../shared/errors.ts';
+import { ApiError, ERROR_STATUS } from '../../../shared/errors.ts';
 import type { Core } from '../app.ts';
 import type { Caller } from '../caller.ts';
-import { dispatch, dispatchStream, type DispatchOptions } from '../api/dispatch.ts';
+import { authorize, dispatch, dispatchStream, type DispatchOptions } from '../api/dispatch.ts';
 import { openApiDocument } from './openapi.ts';
 import { RateLimiter, type RateLimits } from './rate-limit.ts';
 
@@ -40,6 +40,10 @@ export interface HttpServerOptions {
   staticDir?: string | null;
   /** How long in-flight requests may take to finish on shutdown before streams are stopped. */
   shutdownGraceMs?: number;
+  /** How long a client may take to send a whole request, body included (default 30 s). */
+  requestTimeoutMs?: number;
+  /** How long a client may take to send the request headers (default 10 s; at most requestTimeoutMs). */
+  headersTimeoutMs?: number;
   dispatch?: DispatchOptions;
 }
 
@@ -85,6 +89,12 @@ function hostName(header: string | undefined): string | null {
   return match ? match[1]! : null;
 }
 
+function requestCutOff(c: Context, error: unknown): boolean {
+  const incoming = (c.env as { incoming?: IncomingMessage } | undefined)?.incoming;
+  if (incoming && !incoming.complete && (incoming.destroyed || incoming.readableAborted)) return true;
+  return (error as { code?: unknown } | null)?.code === 'ECONNRESET';
+}
+
 const MINIMAL_PAGE = `<!doctype html><html lang="en"><meta charset="utf-8"><title>Studylog</title>
 <body style="font-family:system-ui;max-width:40rem;margin:4rem auto;line-height:1.5">
 <h1>Studylog</h1><p>The API is at <code>${API_PREFIX}</code> (see <code>${API_PREFIX}/openapi.json</code>, with a token).
@@ -114,7 +124,9 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
     `${API_PREFIX}/*`,
     bodyLimit({
       maxSize: options.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES,
-      onError: (c) => errorResponse(c, new ApiError('payload_too_large', `The request body is larger than ${options.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES} bytes.`)),
+      // The body was not read: close the connection, or a keep-alive client would send its next
+      // request on a socket that is about to be closed under it.
+      onError: (c) => errorResponse(c, new ApiError('payload_too_large', `The request body is larger than ${options.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES} bytes.`), { Connection: 'close' }),
     }),
   );
 
@@ -160,6 +172,9 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
       if (slot && !slot.ok) return errorResponse(c, new ApiError('rate_limited', slot.detail), { 'Retry-After': String(slot.retryAfterSeconds) });
       let streaming = false;
       try {
+        // Who may call comes before reading the body, as in dispatch: a student gets 403 from an
+        // admin route whatever the body holds, malformed JSON included.
+        authorize(name, caller);
         const input = await rawInput(c, name);
         if (!route.stream) {
           const envelope = await dispatch(core, name as UnaryRouteName, caller, input, options.dispatch);
@@ -169,11 +184,19 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
         const started = dispatchStream(core, name as StreamRouteName, caller, input, controller.signal, options.dispatch);
         if (!started.ok) return c.json(started.envelope.body, started.envelope.status as 400);
         inFlight.add(controller);
+        // The first event decides the status: a message refused before the model is asked
+        // (another user's session, a conflict, no provider) is an HTTP error, not a 200 stream.
+        const events = started.events[Symbol.asyncIterator]();
+        const first = await events.next();
+        if (!first.done && first.value.type === 'error') {
+          inFlight.delete(controller);
+          return c.json(first.value.error, ERROR_STATUS[first.value.error.code] as 400);
+        }
         streaming = true;
         return streamSSE(c, async (sse) => {
           sse.onAbort(() => controller.abort(new Error('the client went away')));
           try {
-            for await (const event of started.events) await sse.writeSSE({ event: event.type, data: JSON.stringify(event) });
+            for (let next = first; !next.done; next = await events.next()) await sse.writeSSE({ event: next.value.type, data: JSON.stringify(next.value) });
           } finally {
             inFlight.delete(controller);
             slot?.release();
@@ -207,17 +230,25 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
   app.notFound((c) => errorResponse(c, new ApiError('not_found', 'Not found.')));
   app.onError((error, c) => {
     if (error instanceof ApiError) return errorResponse(c, error);
+    // The connection ended while the body was still arriving (the client went away, or Node's
+    // request timeout cut a slow one off): nobody is left to answer, and nothing went wrong here.
+    if (requestCutOff(c, error)) return errorResponse(c, new ApiError('aborted', 'The request did not arrive completely.'));
     console.error('studylog: HTTP request failed unexpectedly:', error);
     return errorResponse(c, new ApiError('internal_error', 'Something went wrong inside Studylog.'));
   });
 
+  const requestTimeout = options.requestTimeoutMs ?? 30_000;
+  const headersTimeout = Math.min(options.headersTimeoutMs ?? 10_000, requestTimeout);
   const server = createAdaptorServer({
     fetch: app.fetch,
     serverOptions: {
       // Slow-body and slow-header clients are cut off; a model answer may take long, but it is
       // the request that must arrive in time, not the response.
-      requestTimeout: 30_000,
-      headersTimeout: 10_000,
+      requestTimeout,
+      headersTimeout,
+      // Node checks those timeouts only this often (30 s by default, which would let a slow
+      // client hold its connection for up to twice as long as the timeout says).
+      connectionsCheckingInterval: Math.max(100, Math.min(headersTimeout, requestTimeout) / 4),
       keepAliveTimeout: 5_000,
     },
   }) as Server;
@@ -249,8 +280,12 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
       const deadline = Date.now() + (options.shutdownGraceMs ?? 5_000);
       while (inFlight.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
       for (const controller of inFlight) controller.abort(new Error('the server is shutting down'));
+      // A keep-alive connection whose reply has just ended stays open until closed: close each as
+      // it goes idle, and the rest after a last moment (server.close() alone waits for them all).
+      const idle = setInterval(() => server.closeIdleConnections(), 25);
       const forced = setTimeout(() => server.closeAllConnections(), 2_000);
       await stopped;
+      clearInterval(idle);
       clearTimeout(forced);
     },
   };
