@@ -63,7 +63,7 @@ function b2(iterations: number) {
 process.on('message', async (message: Command) => {
   try {
     if (message.cmd === 'start') {
-      core = createCore({ dataDir: message.dataDir, secrets: null, env: { BENCH_KEY: message.apiKey } });
+      core = createCore({ dataDir: message.dataDir, secrets: null, recover: true, env: { BENCH_KEY: message.apiKey } });
       core.settings.update({
         providers: [{ id: 'bench', name: 'Bench', base_url: message.providerUrl, models: ['gpt-4o-mini'], api_key_ref: { source: 'env', var: 'BENCH_KEY' }, max_retries: 0 }],
         default_provider_id: 'bench',

@@ -40,9 +40,9 @@ function usageError(message: string): ApiError {
   return new ApiError('validation_error', `${message}\n\n${USAGE}`);
 }
 
-function openCore(dataDir: string): Core {
+function openCore(dataDir: string, options: { serving?: boolean } = {}): Core {
   // Keys come from the keychain where one is reachable, else from the environment.
-  return createCore({ dataDir, secrets: new KeytarSecretStore() });
+  return createCore({ dataDir, secrets: new KeytarSecretStore(), recover: options.serving === true });
 }
 
 function summary(core: Core): string {
@@ -57,8 +57,9 @@ function summary(core: Core): string {
 }
 
 async function serve(dataDir: string, values: Record<string, string | boolean | undefined>): Promise<number> {
-  const core = openCore(dataDir);
-  const fresh = core.store.openReport.created;
+  const core = openCore(dataDir, { serving: true });
+  // First serve of this data dir (even after a `migrate`): the owner has no token yet.
+  const fresh = !core.users.listTokens().some((t) => t.user_id === core.owner.id);
   const port = values.port === undefined ? DEFAULT_PORT : Number(values.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw usageError(`--port must be a number from 0 to 65535, not '${values.port}'.`);
   const staticDir = existsSync(path.join(RENDERER_DIR, 'index.html')) ? RENDERER_DIR : null;
@@ -105,7 +106,7 @@ async function token(dataDir: string, sub: string | undefined, args: string[], v
       if (rows.length === 0) process.stderr.write('No tokens yet: studylog token create --name N --role student\n');
       for (const t of rows) {
         const state = t.revoked_at ? `revoked ${new Date(t.revoked_at).toISOString()}` : t.last_used_at ? `last used ${new Date(t.last_used_at).toISOString()}` : 'never used';
-        process.stdout.write(`${t.id}\t${t.name}\t${t.user_name} (${t.role})\t${state}\n`);
+        process.stdout.write(`${t.id}\t${t.name}\t${t.user_name} (${t.role}, user ${t.user_id})\t${state}\n`);
       }
       return 0;
     }

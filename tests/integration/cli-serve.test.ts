@@ -119,8 +119,8 @@ describe('studylog serve', () => {
     expect(alicePhone).toMatch(/^slk_/);
     expect((await curl(`${api}/me`, alicePhone)).json).toMatchObject({ id: userId, role: 'student' });
     expect(listed.code).toBe(0);
-    expect(listed.stdout).toContain(`${tokenId}\tAlice laptop\tAlice laptop (student)\t`);
-    expect(listed.stdout).toMatch(/\tfirst admin token \(studylog serve\)\towner \(admin\)\t/);
+    expect(listed.stdout).toContain(`${tokenId}\tAlice laptop\tAlice laptop (student, user ${userId})\t`);
+    expect(listed.stdout).toMatch(/\tfirst admin token \(studylog serve\)\towner \(admin, user [0-9a-f-]{36}\)\t/);
     for (const token of [admin, alice]) {
       expect(listed.stdout).not.toContain(token.slice(-43));
       expect(listed.stdout).not.toContain(token);

@@ -152,7 +152,14 @@ describe('proxy: streaming', () => {
     });
     await new Promise((r) => child.once('exit', r));
 
-    const after = createCore({ dataDir, secrets: null });
+    // A one-shot command (token list, export) opening the data dir repairs nothing: a server
+    // might be answering right now.
+    const oneShot = createCore({ dataDir, secrets: null });
+    expect(oneShot.recovered).toEqual({ assistant_turns: 0, user_turns: 0 });
+    expect(oneShot.turns.getOpenTurns().map((t) => t.meta.status).sort()).toEqual(['pending', 'streaming']);
+    oneShot.close();
+
+    const after = createCore({ dataDir, secrets: null, recover: true });
     onCleanup(() => after.close());
     expect(after.recovered).toEqual({ assistant_turns: 1, user_turns: 1 });
     const [user, assistant] = after.store.sqlite.prepare('SELECT role, content, meta FROM turn ORDER BY created_at, id').all() as { role: string; content: string; meta: string }[];

@@ -135,3 +135,14 @@ describe('SessionsRepo', () => {
     });
   });
 });
+
+describe('deeply nested JSON', () => {
+  it('is refused with a validation error naming the field, not a stack overflow', () => {
+    const { store, sessions } = setup();
+    let deep: Record<string, unknown> = {};
+    for (let i = 0; i < 100_000; i++) deep = { d: deep };
+    const error = validationError(() => sessions.insertNewSession({ user_id: 'u1', meta: deep }));
+    expect(error.detail).toMatch(/meta: must nest at most 32 levels/);
+    expect(rowCount(store, 'session')).toBe(0);
+  });
+});

@@ -23,6 +23,12 @@ export interface CoreOptions {
   defaultLanguage?: Language;
   flushIntervalMs?: number;
   open?: OpenOptions;
+  /**
+   * This process answers messages (the desktop app, `studylog serve`): at start, repair what a
+   * stopped one left half-written. One-shot commands leave it off, or a `token list` run beside
+   * a running server would mark the server's answers in progress as interrupted.
+   */
+  recover?: boolean;
 }
 
 export interface Core {
@@ -62,7 +68,7 @@ export function createCore(options: CoreOptions): Core {
       ...(options.flushIntervalMs !== undefined ? { flushIntervalMs: options.flushIntervalMs } : {}),
     });
     const owner = users.ensureOwner();
-    const recovered = proxy.recoverInterrupted();
+    const recovered = options.recover ? proxy.recoverInterrupted() : { assistant_turns: 0, user_turns: 0 };
     return { store, sessions, turns, assignments, users, usage: new UsageRepo(store), settings, providers, proxy, owner, recovered, close: () => store.close() };
   } catch (error) {
     store.close();

@@ -28,15 +28,30 @@ export const IdSchema = z.string().trim().min(1, 'must not be empty').max(128, '
 /** Every timestamp is an integer count of milliseconds since the Unix epoch (UTC). */
 export const TimestampSchema = z.number().int('must be an integer (milliseconds since the Unix epoch)').nonnegative();
 
-const jsonSized = (value: unknown) => JSON.stringify(value).length <= MAX_JSON_CHARS;
+/** How deeply a JSON document may nest: deep enough for any real meta, shallow enough to never overflow a stack. */
+export const MAX_JSON_DEPTH = 32;
+
+function jsonDepthWithin(value: unknown, limit: number): boolean {
+  // Iterative: a recursive walk would itself overflow on the documents it is meant to refuse.
+  const stack: [unknown, number][] = [[value, 1]];
+  while (stack.length) {
+    const [node, depth] = stack.pop()!;
+    if (node === null || typeof node !== 'object') continue;
+    if (depth > limit) return false;
+    for (const child of Object.values(node)) stack.push([child, depth + 1]);
+  }
+  return true;
+}
+
+const jsonSized = (value: unknown) => jsonDepthWithin(value, MAX_JSON_DEPTH) && JSON.stringify(value).length <= MAX_JSON_CHARS;
 export const JsonObjectSchema = z
   .record(z.string(), z.unknown(), { error: 'must be a JSON object' })
-  .refine(jsonSized, `must serialise to at most ${MAX_JSON_CHARS} characters`);
+  .refine(jsonSized, `must nest at most ${MAX_JSON_DEPTH} levels and serialise to at most ${MAX_JSON_CHARS} characters`);
 export type JsonObject = z.infer<typeof JsonObjectSchema>;
 
 export const ToolCallsSchema = z
   .array(z.unknown(), { error: 'must be a JSON array or null' })
-  .refine(jsonSized, `must serialise to at most ${MAX_JSON_CHARS} characters`)
+  .refine(jsonSized, `must nest at most ${MAX_JSON_DEPTH} levels and serialise to at most ${MAX_JSON_CHARS} characters`)
   .nullable();
 
 const TokenCountSchema = z.number().int('must be an integer').nonnegative('must not be negative');
@@ -170,7 +185,7 @@ export const ProxyMessageRequestSchema = z.strictObject({
     .looseObject({
       session_id: IdSchema.optional(),
     })
-    .refine((m) => JSON.stringify(m).length <= MAX_JSON_CHARS, `must serialise to at most ${MAX_JSON_CHARS} characters`)
+    .refine(jsonSized, `must nest at most ${MAX_JSON_DEPTH} levels and serialise to at most ${MAX_JSON_CHARS} characters`)
     .optional(),
   /**
    * Set by a client that may retry: the same id never writes a second user turn. A retry of a
