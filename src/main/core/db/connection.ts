@@ -136,6 +136,31 @@ function backupName(file: string, now: Date): string {
   return `${file}.${stamp}.bak`;
 }
 
+/**
+ * better-sqlite3 compiles SQL on every prepare(), and drizzle prepares on every query: a message
+ * would compile the same dozen statements each time. Keep compiled statements by their SQL text.
+ * A cached statement is handed out with its output modes reset, since callers set them per use
+ * (drizzle's values() turns raw() on; our repositories use pluck()).
+ */
+function cacheStatements(sqlite: Database.Database): void {
+  const compile = sqlite.prepare.bind(sqlite);
+  const cache = new Map<string, Database.Statement>();
+  sqlite.prepare = ((source: string) => {
+    let statement = cache.get(source);
+    if (!statement) {
+      statement = compile(source);
+      // Statements that change the schema (migrations, triggers) run once: not worth keeping.
+      if (!/^\s*(CREATE|DROP|ALTER)\b/i.test(source)) {
+        if (cache.size >= 500) cache.clear(); // IN (?, ?, …) lists vary in length: keep it bounded
+        cache.set(source, statement);
+      }
+    } else if (statement.reader) {
+      statement.raw(false).pluck(false).expand(false);
+    }
+    return statement;
+  }) as typeof sqlite.prepare;
+}
+
 export function openDatabase(file: string, options: OpenOptions = {}): Store {
   const migrationsFolder = options.migrationsFolder ?? DEFAULT_MIGRATIONS_FOLDER;
   const known = knownMigrations(migrationsFolder);
@@ -165,6 +190,7 @@ export function openDatabase(file: string, options: OpenOptions = {}): Store {
   } catch (error) {
     throw corrupt(file, error);
   }
+  cacheStatements(sqlite);
   try {
     sqlite.pragma('journal_mode = WAL');
     // FULL: a laptop can lose power at any moment, and a student's message must survive it.
