@@ -1,3 +1,4 @@
+import type Database from 'better-sqlite3';
 import { ApiError } from '../../../shared/errors.ts';
 
 /**
@@ -10,6 +11,15 @@ export function withDbErrors<T>(action: string, fn: () => T): T {
   } catch (error) {
     throw toApiError(action, error);
   }
+}
+
+/**
+ * Runs `fn` in one transaction with the same mapping. In WAL mode the pages reach the disk at
+ * COMMIT, so a read-only, full or failing disk shows up there, outside the statements inside:
+ * mapping only those would let the COMMIT's SqliteError escape as an internal error.
+ */
+export function inTransaction<T>(sqlite: Database.Database, action: string, fn: () => T): T {
+  return withDbErrors(action, () => sqlite.transaction(fn)());
 }
 
 export function toApiError(action: string, error: unknown): unknown {

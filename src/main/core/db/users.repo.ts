@@ -11,7 +11,7 @@ import type { Caller } from '../caller.ts';
 import { ApiError } from '../../../shared/errors.ts';
 import { parseInput } from '../../../shared/validation.ts';
 import type { Store } from './connection.ts';
-import { withDbErrors } from './db-errors.ts';
+import { inTransaction, withDbErrors } from './db-errors.ts';
 import { apiToken, setting, user } from './schema.ts';
 
 const TOKEN_PATTERN = /^slk_([0-9a-f-]{36})_([A-Za-z0-9_-]{43})$/;
@@ -34,11 +34,11 @@ export class UsersRepo {
     const existing = this.#store.orm.select().from(setting).where(eq(setting.key, OWNER_KEY)).get();
     const owner = existing ? this.getUser(String(existing.value)) : null;
     if (owner) return owner;
-    return this.#store.sqlite.transaction(() => {
+    return inTransaction(this.#store.sqlite, 'create the owner', () => {
       const created = this.createUser(name, 'admin');
       this.#store.orm.insert(setting).values({ key: OWNER_KEY, value: created.id, updated_at: Date.now() }).onConflictDoUpdate({ target: setting.key, set: { value: created.id, updated_at: Date.now() } }).run();
       return created;
-    })();
+    });
   }
 
   createUser(name: string, role: UserRole): User {
@@ -54,7 +54,7 @@ export class UsersRepo {
   /** `{name, role}` makes a user and a token for them; `{name, user_id}` adds a token for a user. */
   createToken(input: unknown): { token: string; info: ApiTokenInfo } {
     const data = parseInput(CreateTokenSchema, input, 'token');
-    return this.#store.sqlite.transaction(() => {
+    return inTransaction(this.#store.sqlite, 'create the token', () => {
       let owner: User;
       if ('user_id' in data) {
         const found = this.getUser(data.user_id);
@@ -68,7 +68,7 @@ export class UsersRepo {
       const row = { id, name: data.name, user_id: owner.id, secret_hash: sha256(secret).toString('hex'), created_at: Date.now(), last_used_at: null, revoked_at: null };
       withDbErrors('create the token', () => this.#store.orm.insert(apiToken).values(row).run());
       return { token: `slk_${id}_${secret}`, info: this.#info(row, owner) };
-    })();
+    });
   }
 
   listTokens(): ApiTokenInfo[] {
@@ -86,7 +86,7 @@ export class UsersRepo {
     const row = this.#store.orm.select().from(apiToken).where(eq(apiToken.id, id)).get();
     if (!row) return null;
     const revoked_at = row.revoked_at ?? Date.now();
-    this.#store.orm.update(apiToken).set({ revoked_at }).where(eq(apiToken.id, id)).run();
+    withDbErrors('revoke the token', () => this.#store.orm.update(apiToken).set({ revoked_at }).where(eq(apiToken.id, id)).run());
     return this.#info({ ...row, revoked_at }, this.getUser(row.user_id)!);
   }
 

@@ -31,6 +31,7 @@ import { ApiError } from '../../../shared/errors.ts';
 import { parseInput } from '../../../shared/validation.ts';
 import type { Caller } from '../caller.ts';
 import type { Store } from '../db/connection.ts';
+import { inTransaction } from '../db/db-errors.ts';
 import type { SessionsRepo } from '../db/sessions.repo.ts';
 import type { TurnsRepo } from '../db/turns.repo.ts';
 import type { SettingsStore } from '../settings/settings.store.ts';
@@ -126,20 +127,27 @@ export class ProxyService {
     const content = message.content ?? '';
     const reasoning = typeof message.reasoning_content === 'string' ? message.reasoning_content : '';
     const usage = this.#usage(p, completion.usage, content, reasoning);
-    const turn = this.#o.store.sqlite.transaction(() => {
-      const assistant = this.#o.turns.insertNewTurn({
-        session_id: p.session.id,
-        role: 'assistant',
-        content,
-        model: completion.model || p.model,
-        tokens_in: usage.tokens_in,
-        tokens_out: usage.tokens_out,
-        cost: usage.cost,
-        meta: this.#assistantMeta(p, { status: 'complete', usage, reasoning, finish_reason: choice?.finish_reason ?? null }),
+    // The answer could not be stored (full or read-only disk): the message must not stay
+    // 'pending', or every retry would be refused as still in flight until the next start.
+    let turn: Turn;
+    try {
+      turn = inTransaction(this.#o.store.sqlite, 'record the answer', () => {
+        const assistant = this.#o.turns.insertNewTurn({
+          session_id: p.session.id,
+          role: 'assistant',
+          content,
+          model: completion.model || p.model,
+          tokens_in: usage.tokens_in,
+          tokens_out: usage.tokens_out,
+          cost: usage.cost,
+          meta: this.#assistantMeta(p, { status: 'complete', usage, reasoning, finish_reason: choice?.finish_reason ?? null }),
+        });
+        this.#o.turns.updateTurnById(p.userTurn.id, { meta: userTurnMeta(p.userTurn, { status: 'answered', assistant_turn_id: assistant.id }) });
+        return assistant;
       });
-      this.#o.turns.updateTurnById(p.userTurn.id, { meta: userTurnMeta(p.userTurn, { status: 'answered', assistant_turn_id: assistant.id }) });
-      return assistant;
-    })();
+    } catch (error) {
+      throw this.#fail(p, error);
+    }
     return this.#response(p.session, turn);
   }
 
@@ -237,7 +245,13 @@ export class ProxyService {
       const callerAborted = signal?.aborted === true && !timedOut;
       if (!callerAborted) {
         const failure = timedOut ? new ApiError('upstream_timeout', `${p.providerName} stopped sending data.`) : upstreamError(error, this.#errorContext(p));
-        if (stored || content || reasoning) this.#finishAssistant(p, turnId, stored, { content, reasoning, status: 'interrupted', finishReason, reported: null, model: responseModel, error: failure });
+        if (stored || content || reasoning) {
+          try {
+            this.#finishAssistant(p, turnId, stored, { content, reasoning, status: 'interrupted', finishReason, reported: null, model: responseModel, error: failure });
+          } catch (storeError) {
+            throw this.#fail(p, storeError);
+          }
+        }
         throw this.#fail(p, failure);
       }
       // The caller stopped: fall through and keep what arrived, marked 'aborted'.
@@ -246,14 +260,20 @@ export class ProxyService {
       signal?.removeEventListener('abort', onAbort);
     }
     const aborted = signal?.aborted === true && !timedOut;
-    const turn = this.#finishAssistant(p, turnId, stored, {
-      content,
-      reasoning,
-      status: aborted ? 'aborted' : 'complete',
-      finishReason,
-      reported: aborted ? null : reported,
-      model: responseModel,
-    });
+    let turn: Turn;
+    try {
+      turn = this.#finishAssistant(p, turnId, stored, {
+        content,
+        reasoning,
+        status: aborted ? 'aborted' : 'complete',
+        finishReason,
+        reported: aborted ? null : reported,
+        model: responseModel,
+      });
+    } catch (error) {
+      // As in send(): a message whose answer could not be stored is failed, not left 'pending'.
+      throw this.#fail(p, error);
+    }
     yield { type: 'done', response: this.#response(p.session, turn) };
   }
 
@@ -264,7 +284,7 @@ export class ProxyService {
   recoverInterrupted(): { assistant_turns: number; user_turns: number } {
     let assistantTurns = 0;
     let userTurns = 0;
-    this.#o.store.sqlite.transaction(() => {
+    inTransaction(this.#o.store.sqlite, 'repair the answers the last run left open', () => {
       for (const turn of this.#o.turns.getOpenTurns()) {
         if (turn.role === 'assistant') {
           const usage = turn.meta.usage as Usage | undefined;
@@ -281,7 +301,7 @@ export class ProxyService {
           userTurns++;
         }
       }
-    })();
+    });
     return { assistant_turns: assistantTurns, user_turns: userTurns };
   }
 
@@ -325,7 +345,7 @@ export class ProxyService {
     const { messages } = buildMessages({ systemPrompt, history, message, contextWindow: traits.contextWindow, maxOutputTokens: snapshot.max_output_tokens });
 
     // Durable before the upstream call: the new session (if any) and the user turn, together.
-    const userTurn = this.#o.store.sqlite.transaction(() => {
+    const userTurn = inTransaction(this.#o.store.sqlite, 'record the message', () => {
       if (isNew) sessions.insertNewSession({ ...session, policy_snapshot: { ...snapshot } });
       if (retried) {
         return turns.updateTurnById(retried.id, { meta: userTurnMeta(retried, { status: 'pending', retries: Number(retried.meta.retries ?? 0) + 1 }) })!;
@@ -343,7 +363,7 @@ export class ProxyService {
           ...(req.chat_id ? { chat_id: req.chat_id } : {}),
         },
       });
-    })();
+    });
 
     return {
       kind: 'call',
@@ -479,7 +499,7 @@ export class ProxyService {
       cost: usage.cost,
       meta: this.#assistantMeta(p, { status: r.status, usage, reasoning: r.reasoning, finish_reason: r.finishReason, ...(r.error ? { error: r.error } : {}) }),
     };
-    return this.#o.store.sqlite.transaction(() => {
+    return inTransaction(this.#o.store.sqlite, 'record the answer', () => {
       const turn = stored
         ? this.#o.turns.updateTurnById(turnId, fields)!
         : this.#o.turns.insertNewTurn({ id: turnId, session_id: p.session.id, role: 'assistant', ...fields });
@@ -488,7 +508,7 @@ export class ProxyService {
         this.#o.turns.updateTurnById(p.userTurn.id, { meta: userTurnMeta(p.userTurn, { status: 'answered', assistant_turn_id: turnId }) });
       }
       return turn;
-    })();
+    });
   }
 
   #errorContext(p: Prepared) {

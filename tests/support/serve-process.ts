@@ -1,0 +1,148 @@
+// `studylog serve` as a real child process, for tests that kill it (-9), restart it on the same
+// data dir, or run it under a file-size limit or another user. Spawns the pinned Node running the
+// tests on bin/studylog.mjs (directly, or through a `prefix` command that ends in `exec`, so the
+// pid is always the server's own), waits for "Studylog is serving URL" on stdout and captures the
+// admin token printed on a fresh data dir. Every process started here is SIGKILLed after the test.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { DB_FILE_NAME } from '../../src/main/core/db/connection.ts';
+import { CLI } from './cli.ts';
+import { onCleanup } from './temp.ts';
+
+export interface ServeOptions {
+  dataDir: string;
+  /** Added to the child's environment (over a copy of this process's, minus Studylog/OpenAI variables). */
+  env?: Record<string, string>;
+  /** Default 0: the OS picks a free port; the URL line shows the real one. */
+  port?: number;
+  /**
+   * A command to run `node bin/studylog.mjs serve …` through; it gets those as its trailing
+   * arguments and must exec them, e.g. ['sh', '-c', 'ulimit -f 64; exec "$@"', 'sh'].
+   */
+  prefix?: string[];
+  /** How long to wait for the URL line (default 20 s: a loaded machine is slow to load TS). */
+  startTimeoutMs?: number;
+  /** Whether this start prints the first admin token (default: when the data dir has no database yet). */
+  expectAdminToken?: boolean;
+}
+
+export interface ServeExit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+}
+
+export interface ServeProcess {
+  /** e.g. http://127.0.0.1:41234 */
+  readonly url: string;
+  /** The admin token printed on the first start of a data dir; null on later starts. */
+  readonly adminToken: string | null;
+  readonly pid: number;
+  readonly child: ChildProcess;
+  stdout(): string;
+  stderr(): string;
+  readonly exited: Promise<ServeExit>;
+  /** Waits (bounded) until the child has written a match on stderr; the matched text, or null. */
+  waitForStderr(pattern: RegExp, timeoutMs?: number): Promise<string | null>;
+  /** kill -9: no shutdown code runs. Resolves once the process is gone. */
+  kill(): Promise<ServeExit>;
+  /** SIGTERM (graceful: in-flight answers finish), then SIGKILL after `graceMs`. */
+  stop(graceMs?: number): Promise<ServeExit>;
+}
+
+const URL_LINE = /Studylog is serving (http:\/\/\S+)/;
+const TOKEN_LINE = /Admin token \(shown only this once; keep it safe\): (\S+)/;
+
+/** The child must not pick up the developer's own provider or data dir. */
+function childEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [k, v] of Object.entries(process.env)) {
+    if (/^(STUDYLOG_|OPENAI_)/.test(k)) continue;
+    env[k] = v;
+  }
+  return { ...env, ...extra };
+}
+
+export async function startServe(options: ServeOptions): Promise<ServeProcess> {
+  const serveArgs = [CLI, 'serve', '--data-dir', options.dataDir, '--port', String(options.port ?? 0)];
+  // The CLI prints the first admin token when the owner has none yet: on a new data dir, or
+  // after only `migrate` ran (say so with expectAdminToken). Not peeked at here: opening the
+  // file, even read-only, would touch its -wal/-shm before the server does.
+  const dbFile = path.join(options.dataDir, DB_FILE_NAME);
+  const fresh = options.expectAdminToken ?? !(existsSync(dbFile) && statSync(dbFile).size > 0);
+  const [command, ...args] = options.prefix?.length ? [...options.prefix, process.execPath, ...serveArgs] : [process.execPath, ...serveArgs];
+  const child = spawn(command!, args, { env: childEnv(options.env ?? {}), stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  child.stdout!.setEncoding('utf8').on('data', (d: string) => (out += d));
+  child.stderr!.setEncoding('utf8').on('data', (d: string) => (err += d));
+  const exited = new Promise<ServeExit>((resolve) => {
+    child.once('exit', (code, signal) => resolve({ code, signal }));
+    child.once('error', (error) => {
+      err += `spawn failed: ${error.message}\n`;
+      resolve({ code: null, signal: null });
+    });
+  });
+  let gone = false;
+  void exited.then(() => (gone = true));
+  onCleanup(() => {
+    if (!gone) child.kill('SIGKILL');
+  });
+
+  // A fresh data dir prints the admin token right after the URL line; a later start never does.
+  const timeoutMs = options.startTimeoutMs ?? 20_000;
+  const ready = (): RegExpExecArray | null => {
+    const match = URL_LINE.exec(out);
+    if (!match || !out.includes('\n', match.index)) return null;
+    if (fresh && !TOKEN_LINE.test(out)) return null;
+    return match;
+  };
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`studylog serve did not start within ${timeoutMs} ms.\nstdout: ${out}\nstderr: ${err}`));
+    }, timeoutMs);
+    const onData = () => {
+      const match = ready();
+      if (!match) return;
+      clearTimeout(timer);
+      child.stdout!.off('data', onData);
+      resolve(match[1]!);
+    };
+    child.stdout!.on('data', onData);
+    void exited.then((exit) => {
+      clearTimeout(timer);
+      reject(new Error(`studylog serve exited (${exit.code ?? exit.signal}) before serving.\nstdout: ${out}\nstderr: ${err}`));
+    });
+  });
+  const adminToken = fresh ? TOKEN_LINE.exec(out)![1]! : null;
+
+  const readyAt = Date.now();
+  const signal = async (sig: NodeJS.Signals, graceMs: number): Promise<ServeExit> => {
+    // The CLI installs its SIGTERM handler just after printing the URL and token: a SIGTERM that
+    // arrives in between kills it with the default action (exit by signal, no clean shutdown).
+    // Give it a moment to get there.
+    if (sig !== 'SIGKILL') await new Promise((r) => setTimeout(r, Math.max(0, readyAt + 250 - Date.now())));
+    if (!gone) child.kill(sig);
+    const timer = sig === 'SIGKILL' ? undefined : setTimeout(() => !gone && child.kill('SIGKILL'), graceMs);
+    const exit = await exited;
+    clearTimeout(timer);
+    return exit;
+  };
+  return {
+    url,
+    adminToken,
+    pid: child.pid!,
+    child,
+    stdout: () => out,
+    stderr: () => err,
+    exited,
+    async waitForStderr(pattern, timeoutMs = 5_000) {
+      const deadline = Date.now() + timeoutMs;
+      while (!pattern.test(err) && !gone && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      return pattern.exec(err)?.[0] ?? null;
+    },
+    kill: () => signal('SIGKILL', 0),
+    stop: (graceMs = 10_000) => signal('SIGTERM', graceMs),
+  };
+}
