@@ -63,6 +63,11 @@ async function serve(dataDir: string, values: Record<string, string | boolean | 
   const port = values.port === undefined ? DEFAULT_PORT : Number(values.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw usageError(`--port must be a number from 0 to 65535, not '${values.port}'.`);
   const staticDir = existsSync(path.join(RENDERER_DIR, 'index.html')) ? RENDERER_DIR : null;
+  // Listen for a stop before saying we are up: a SIGTERM right after the URL must still stop cleanly.
+  let stop!: () => void;
+  const stopped = new Promise<void>((resolve) => (stop = resolve));
+  process.once('SIGINT', () => stop());
+  process.once('SIGTERM', () => stop());
   const server = await startHttpServer({
     core,
     port,
@@ -77,11 +82,7 @@ async function serve(dataDir: string, values: Record<string, string | boolean | 
   }
   if (!staticDir) process.stderr.write('studylog: the web app is not built yet (npm run build); serving a minimal page at /.\n');
   if (core.recovered.user_turns) process.stderr.write(`studylog: marked ${core.recovered.user_turns} unanswered message(s) from the last run as failed.\n`);
-  await new Promise<void>((resolve) => {
-    const stop = () => resolve();
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
-  });
+  await stopped;
   process.stderr.write('studylog: stopping (letting answers in progress finish)…\n');
   await server.close();
   core.close();

@@ -1,0 +1,251 @@
+import { ChevronDown, ChevronRight, Download, MessageSquare, Pencil, Plus, Trash2, Upload } from 'lucide-react';
+import { useRef, useState, type ChangeEvent, type FormEvent } from 'react';
+import { useTranslation } from 'react-i18next';
+import type { Assignment, AssignmentImportResult } from '../../../../shared/api/schemas.ts';
+import { useApp } from '../../app/context.tsx';
+import { toClientError, type UiError } from '../../lib/errors.ts';
+import { formatDateTime, fromDateTimeInput, toDateTimeInput } from '../../lib/format.ts';
+import { navigate } from '../../lib/route.ts';
+import { ConfirmDialog, Dialog } from '../../ui/Dialog.tsx';
+import { ErrorText } from '../../ui/ErrorText.tsx';
+import { SessionList, useExport } from '../history/SessionList.tsx';
+import { importPayload } from './import.ts';
+
+export default function AssignmentsScreen() {
+  const { t } = useTranslation();
+  const { client, assignments, assignmentsError, reloadAssignments, isAdmin } = useApp();
+  const [editing, setEditing] = useState<Assignment | 'new' | null>(null);
+  const [deleting, setDeleting] = useState<Assignment | null>(null);
+  const [error, setError] = useState<UiError | null>(null);
+  const [importResult, setImportResult] = useState<(AssignmentImportResult & { file: string }) | null>(null);
+  const fileRef = useRef<HTMLInputElement>(null);
+
+  const onFile = async (e: ChangeEvent<HTMLInputElement>) => {
+    const file = e.target.files?.[0];
+    e.target.value = '';
+    if (!file) return;
+    setError(null);
+    setImportResult(null);
+    const payload = importPayload(await file.text());
+    if (!payload) {
+      setError({ code: 'validation_error', detail: t('assignments.importBadFile', { file: file.name }) });
+      return;
+    }
+    try {
+      const result = await client.importAssignments(payload);
+      setImportResult({ ...result, file: file.name });
+      await reloadAssignments();
+    } catch (err) {
+      setError(toClientError(err));
+    }
+  };
+
+  return (
+    <section className="screen" aria-labelledby="assignments-title">
+      <header className="screen-header">
+        <h1 id="assignments-title">{t('assignments.title')}</h1>
+        <span className="spacer" />
+        {isAdmin ? (
+          <>
+            <button type="button" className="btn" onClick={() => fileRef.current?.click()} data-testid="import-button">
+              <Upload size={14} aria-hidden="true" />
+              {t('assignments.import')}
+            </button>
+            <input ref={fileRef} type="file" accept="application/json,.json" className="visually-hidden" tabIndex={-1} onChange={onFile} data-testid="import-file" aria-label={t('assignments.import')} />
+            <button type="button" className="btn btn-primary" onClick={() => setEditing('new')}>
+              <Plus size={14} aria-hidden="true" />
+              {t('assignments.new')}
+            </button>
+          </>
+        ) : null}
+      </header>
+      {isAdmin ? <p className="muted">{t('assignments.importHelp')}</p> : null}
+      <ErrorText error={error ?? assignmentsError} />
+
+      {importResult ? (
+        <div className={`notice ${importResult.errors.length ? 'notice-warning' : 'notice-ok'}`} role="status" data-testid="import-result">
+          <p>
+            <strong>{t('assignments.importDone', { file: importResult.file, imported: importResult.imported, updated: importResult.updated })}</strong>
+          </p>
+          {importResult.errors.length ? (
+            <>
+              <p>{t('assignments.importErrors', { n: importResult.errors.length })}</p>
+              <ul className="import-errors">
+                {importResult.errors.map((e) => (
+                  <li key={e.index} data-index={e.index}>
+                    {t('assignments.importEntry', { n: e.index + 1, index: e.index })}: {e.detail}
+                  </li>
+                ))}
+              </ul>
+            </>
+          ) : null}
+        </div>
+      ) : null}
+
+      {assignments.length === 0 ? <p className="muted empty">{t('assignments.empty')}</p> : null}
+      <ul className="cards">
+        {assignments.map((a) => (
+          <AssignmentCard key={a.id} assignment={a} onEdit={() => setEditing(a)} onDelete={() => setDeleting(a)} />
+        ))}
+      </ul>
+
+      {editing ? (
+        <AssignmentDialog
+          assignment={editing === 'new' ? null : editing}
+          onClose={() => setEditing(null)}
+          onSaved={async () => {
+            setEditing(null);
+            await reloadAssignments();
+          }}
+        />
+      ) : null}
+      {deleting ? (
+        <ConfirmDialog
+          title={t('assignments.deleteTitle')}
+          message={t('assignments.deleteBody', { title: deleting.title })}
+          confirmLabel={t('common.delete')}
+          danger
+          onCancel={() => setDeleting(null)}
+          onConfirm={async () => {
+            const id = deleting.id;
+            setDeleting(null);
+            try {
+              await client.deleteAssignment({ id });
+              await reloadAssignments();
+            } catch (err) {
+              setError(toClientError(err));
+            }
+          }}
+        />
+      ) : null}
+    </section>
+  );
+}
+
+function AssignmentCard({ assignment: a, onEdit, onDelete }: { assignment: Assignment; onEdit: () => void; onDelete: () => void }) {
+  const { t, i18n } = useTranslation();
+  const { chat, isAdmin } = useApp();
+  const [open, setOpen] = useState(false);
+  const exporter = useExport();
+  const overdue = a.due_at !== null && a.due_at < Date.now();
+  return (
+    <li className="card assignment-card" data-assignment-id={a.id}>
+      <div className="card-head">
+        <div className="card-title-block">
+          <h2 className="card-title">{a.title}</h2>
+          <div className="row-sub">
+            {a.subject ? <span className="chip">{a.subject}</span> : null}
+            {a.due_at !== null ? (
+              <span className={overdue ? 'due overdue' : 'due'}>{t('assignments.due', { date: formatDateTime(a.due_at, i18n.language) })}</span>
+            ) : (
+              <span className="muted">{t('assignments.noDue')}</span>
+            )}
+            <span className="muted mono">{a.id}</span>
+          </div>
+        </div>
+        <div className="row-actions">
+          <button
+            type="button"
+            className="btn btn-primary btn-small"
+            onClick={() => {
+              chat.newChat({ mode: 'homework', assignmentId: a.id });
+              navigate('chat');
+            }}
+          >
+            <MessageSquare size={14} aria-hidden="true" />
+            {t('assignments.startHomework')}
+          </button>
+          <button type="button" className="btn btn-ghost btn-small" title={t('history.exportMd')} onClick={() => exporter.run({ assignment_id: a.id }, 'md')}>
+            <Download size={14} aria-hidden="true" />
+            <span aria-hidden="true">MD</span>
+            <span className="visually-hidden">{t('history.exportMd')}</span>
+          </button>
+          <button type="button" className="btn btn-ghost btn-small" title={t('history.exportJson')} onClick={() => exporter.run({ assignment_id: a.id }, 'json')}>
+            <Download size={14} aria-hidden="true" />
+            <span aria-hidden="true">JSON</span>
+            <span className="visually-hidden">{t('history.exportJson')}</span>
+          </button>
+          {isAdmin ? (
+            <>
+              <button type="button" className="btn btn-ghost btn-small" title={t('common.edit')} onClick={onEdit}>
+                <Pencil size={14} aria-hidden="true" />
+                <span className="visually-hidden">{t('common.edit')}</span>
+              </button>
+              <button type="button" className="btn btn-ghost btn-small btn-danger-text" title={t('common.delete')} onClick={onDelete}>
+                <Trash2 size={14} aria-hidden="true" />
+                <span className="visually-hidden">{t('common.delete')}</span>
+              </button>
+            </>
+          ) : null}
+        </div>
+      </div>
+      {a.description ? <p className="card-desc">{a.description}</p> : null}
+      <ErrorText error={exporter.error} />
+      <button type="button" className="btn btn-link btn-small" aria-expanded={open} onClick={() => setOpen((o) => !o)}>
+        {open ? <ChevronDown size={14} aria-hidden="true" /> : <ChevronRight size={14} aria-hidden="true" />}
+        {t('assignments.sessions')}
+      </button>
+      {open ? <SessionList filters={{ assignment_id: a.id }} emptyText={t('assignments.noSessions')} /> : null}
+    </li>
+  );
+}
+
+function AssignmentDialog({ assignment, onClose, onSaved }: { assignment: Assignment | null; onClose: () => void; onSaved: () => void }) {
+  const { t } = useTranslation();
+  const { client } = useApp();
+  const [title, setTitle] = useState(assignment?.title ?? '');
+  const [subject, setSubject] = useState(assignment?.subject ?? '');
+  const [due, setDue] = useState(toDateTimeInput(assignment?.due_at ?? null));
+  const [description, setDescription] = useState(assignment?.description ?? '');
+  const [error, setError] = useState<UiError | null>(null);
+  const [busy, setBusy] = useState(false);
+
+  const submit = async (e: FormEvent) => {
+    e.preventDefault();
+    setBusy(true);
+    setError(null);
+    const fields = { title: title.trim(), subject: subject.trim() || null, description: description.trim() || null, due_at: fromDateTimeInput(due) };
+    try {
+      if (assignment) await client.updateAssignment({ id: assignment.id, ...fields });
+      else await client.createAssignment(fields);
+      onSaved();
+    } catch (err) {
+      setError(toClientError(err));
+      setBusy(false);
+    }
+  };
+
+  return (
+    <Dialog title={assignment ? t('assignments.edit') : t('assignments.new')} onClose={onClose} wide>
+      <form className="form" onSubmit={submit}>
+        <label className="field">
+          <span className="field-label">{t('assignments.fieldTitle')}</span>
+          <input value={title} onChange={(e) => setTitle(e.target.value)} maxLength={200} required autoFocus name="title" />
+        </label>
+        <div className="form-row">
+          <label className="field field-grow">
+            <span className="field-label">{t('assignments.fieldSubject')}</span>
+            <input value={subject} onChange={(e) => setSubject(e.target.value)} maxLength={100} name="subject" />
+          </label>
+          <label className="field">
+            <span className="field-label">{t('assignments.fieldDue')}</span>
+            <input type="datetime-local" value={due} onChange={(e) => setDue(e.target.value)} name="due" />
+          </label>
+        </div>
+        <label className="field">
+          <span className="field-label">{t('assignments.fieldDescription')}</span>
+          <textarea value={description} onChange={(e) => setDescription(e.target.value)} rows={5} name="description" />
+        </label>
+        <ErrorText error={error} />
+        <div className="dialog-footer">
+          <button type="button" className="btn" onClick={onClose}>
+            {t('common.cancel')}
+          </button>
+          <button type="submit" className="btn btn-primary" disabled={busy || !title.trim()}>
+            {t('common.save')}
+          </button>
+        </div>
+      </form>
+    </Dialog>
+  );
+}

@@ -1,0 +1,62 @@
+import { KeyRound } from 'lucide-react';
+import { useState, type FormEvent } from 'react';
+import { useTranslation } from 'react-i18next';
+import { createClient, httpTransport } from '../../../../shared/api/client.ts';
+import { toClientError, type UiError } from '../../lib/errors.ts';
+import { ErrorText } from '../../ui/ErrorText.tsx';
+
+/** The browser's way in: the API token from `studylog serve` (or one an admin created). */
+export function SignIn({ expired, onSignedIn }: { expired: boolean; onSignedIn: (token: string) => void }) {
+  const { t } = useTranslation();
+  const [token, setToken] = useState('');
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<UiError | null>(null);
+
+  async function submit(e: FormEvent) {
+    e.preventDefault();
+    const value = token.trim();
+    if (!value) return;
+    setBusy(true);
+    setError(null);
+    try {
+      await createClient(httpTransport({ baseUrl: '', token: value })).getMe();
+      onSignedIn(value);
+    } catch (err) {
+      setError(toClientError(err));
+      setBusy(false);
+    }
+  }
+
+  return (
+    <div className="signin">
+      <form className="signin-card" onSubmit={submit} aria-labelledby="signin-title">
+        <h1 className="brand">Studylog</h1>
+        <h2 id="signin-title">{t('auth.title')}</h2>
+        <p className="muted">{t('auth.explain')}</p>
+        {expired ? (
+          <p className="notice notice-warning" role="alert">
+            {t('auth.expired')}
+          </p>
+        ) : null}
+        <label className="field">
+          <span className="field-label">{t('auth.token')}</span>
+          <input
+            type="password"
+            name="token"
+            autoComplete="current-password"
+            value={token}
+            onChange={(e) => setToken(e.target.value)}
+            placeholder={t('auth.tokenPlaceholder')}
+            required
+            autoFocus
+          />
+        </label>
+        <ErrorText error={error} />
+        <button type="submit" className="btn btn-primary" disabled={busy || !token.trim()}>
+          <KeyRound size={16} aria-hidden="true" />
+          {t('auth.signIn')}
+        </button>
+      </form>
+    </div>
+  );
+}

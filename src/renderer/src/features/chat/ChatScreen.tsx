@@ -1,0 +1,178 @@
+import { BookOpen, Plus, WifiOff, X } from 'lucide-react';
+import { useEffect, useId, useSyncExternalStore } from 'react';
+import { useTranslation } from 'react-i18next';
+import { MODES, type Mode } from '../../../../shared/api/schemas.ts';
+import { useApp } from '../../app/context.tsx';
+import { isOffline } from '../../lib/errors.ts';
+import { formatCost, formatNumber } from '../../lib/format.ts';
+import { hrefFor, navigate } from '../../lib/route.ts';
+import { errorHeadline, ErrorText } from '../../ui/ErrorText.tsx';
+import { ModeBadge } from '../../ui/ModeBadge.tsx';
+import { Spinner } from '../../ui/Spinner.tsx';
+import { sessionTotals } from './chat-store.ts';
+import { Composer } from './Composer.tsx';
+import { MessageList } from './MessageList.tsx';
+
+export function ChatScreen({ routeSessionId }: { routeSessionId: string | null }) {
+  const { t, i18n } = useTranslation();
+  const { chat, assignments, models } = useApp();
+  const state = useSyncExternalStore(chat.subscribe, chat.getState);
+  const modeGroup = useId();
+
+  // The URL names a session: open it unless it is the one on screen already.
+  useEffect(() => {
+    if (routeSessionId && routeSessionId !== chat.getState().sessionId) void chat.open(routeSessionId);
+  }, [routeSessionId, chat]);
+
+  const started = state.sessionId !== null || state.messages.length > 0;
+  const assignment = assignments.find((a) => a.id === state.assignmentId) ?? null;
+  const totals = sessionTotals(state.messages);
+  const title = typeof state.session?.meta.title === 'string' ? state.session.meta.title : started ? t('chat.untitled') : t('chat.newChat');
+  const blocker = chat.blocker();
+  const sessionModel = typeof state.session?.policy_snapshot.model === 'string' ? state.session.policy_snapshot.model : null;
+
+  const startNewChat = () => {
+    chat.newChat();
+    navigate('chat');
+  };
+  const pickMode = (mode: Mode) => {
+    const wasStarted = chat.started;
+    chat.setMode(mode);
+    if (wasStarted) navigate('chat');
+  };
+  const pickAssignment = (id: string | null) => {
+    const wasStarted = chat.started;
+    chat.setAssignment(id);
+    if (wasStarted) navigate('chat');
+  };
+
+  return (
+    <section className="chat" aria-labelledby="chat-title">
+      <header className="chat-header">
+        <div className="chat-title-row">
+          <h1 id="chat-title" className="chat-title" title={title}>
+            {title}
+          </h1>
+          <ModeBadge mode={state.mode} />
+          {state.assignmentId ? (
+            <span className="chip chip-assignment" data-testid="assignment-chip" title={t('chat.assignmentChipTitle')}>
+              <BookOpen size={13} aria-hidden="true" />
+              {assignment?.title ?? state.assignmentId}
+            </span>
+          ) : null}
+          {state.session?.ended_at ? <span className="badge">{t('history.ended')}</span> : null}
+          <span className="spacer" />
+          {totals.replies > 0 ? (
+            <span className="session-totals" data-testid="session-totals" title={t('chat.sessionTotalsTitle')}>
+              {t('chat.sessionTotals', { tokens: formatNumber(totals.tokens, i18n.language), cost: formatCost(totals.cost) })}
+            </span>
+          ) : null}
+          <button type="button" className="btn btn-small" onClick={startNewChat}>
+            <Plus size={14} aria-hidden="true" />
+            {t('chat.newChat')}
+          </button>
+        </div>
+
+        <div className={started ? 'chat-pickers compact' : 'chat-pickers'}>
+          <fieldset className="mode-picker">
+            <legend className="visually-hidden">{t('chat.mode')}</legend>
+            {MODES.map((mode) => (
+              <label key={mode} className={`mode-option${state.mode === mode ? ' selected' : ''}`}>
+                <input type="radio" name={modeGroup} value={mode} checked={state.mode === mode} onChange={() => pickMode(mode)} data-mode={mode} />
+                <span className="mode-name">{t(`modes.${mode}.name`)}</span>
+                <span className="mode-desc">{t(`modes.${mode}.description`)}</span>
+              </label>
+            ))}
+          </fieldset>
+          <div className="picker-column">
+            <label className="field field-inline">
+              <span className="field-label">
+                {t('chat.assignment')}
+                {state.mode === 'homework' ? (
+                  <span className="required" aria-label={t('common.required')}>
+                    {' '}*
+                  </span>
+                ) : null}
+              </span>
+              <select
+                value={state.assignmentId ?? ''}
+                onChange={(e) => pickAssignment(e.target.value || null)}
+                aria-describedby="assignment-help"
+                data-testid="assignment-picker"
+              >
+                <option value="">{state.mode === 'homework' ? t('chat.chooseAssignment') : t('chat.noAssignment')}</option>
+                {assignments.map((a) => (
+                  <option key={a.id} value={a.id}>
+                    {a.title}
+                  </option>
+                ))}
+              </select>
+            </label>
+            <label className="field field-inline">
+              <span className="field-label">{t('chat.model')}</span>
+              <select value={state.model} onChange={(e) => chat.setModel(e.target.value)} data-testid="model-picker">
+                <option value="">{sessionModel ? t('chat.sessionModel', { model: sessionModel }) : t('chat.defaultModel')}</option>
+                {models?.providers.map((p) => (
+                  <optgroup key={p.id} label={p.name}>
+                    {p.models.map((m) => (
+                      <option key={`${p.id}/${m}`} value={m}>
+                        {m}
+                      </option>
+                    ))}
+                  </optgroup>
+                ))}
+              </select>
+            </label>
+          </div>
+        </div>
+        <p id="assignment-help" className="picker-help muted">
+          {started ? t('chat.lockedHelp') : state.mode === 'homework' ? t('chat.homeworkHelp') : t('chat.optionalAssignmentHelp')}
+          {!started && state.mode === 'homework' && assignments.length === 0 ? (
+            <>
+              {' '}
+              <a href={hrefFor('assignments')}>{t('chat.noAssignmentsYet')}</a>
+            </>
+          ) : null}
+        </p>
+      </header>
+
+      {state.notice ? (
+        <div className={`banner ${isOffline(state.notice.code) ? 'banner-offline' : 'banner-error'}`} role="alert" data-testid="chat-banner" data-code={state.notice.code}>
+          {isOffline(state.notice.code) ? <WifiOff size={18} aria-hidden="true" /> : null}
+          <div className="banner-text">
+            <strong>{isOffline(state.notice.code) ? t('chat.offlineTitle') : errorHeadline(state.notice.code)}</strong>
+            <span>{isOffline(state.notice.code) ? t('chat.offlineBody') : state.notice.detail}</span>
+          </div>
+          <button type="button" className="btn btn-ghost btn-small" onClick={() => chat.dismissNotice()} aria-label={t('common.dismiss')}>
+            <X size={14} aria-hidden="true" />
+          </button>
+        </div>
+      ) : null}
+
+      {state.loading ? (
+        <div className="screen-loading">
+          <Spinner />
+        </div>
+      ) : state.loadError ? (
+        <div className="chat-empty">
+          <ErrorText error={state.loadError} />
+        </div>
+      ) : state.messages.length === 0 ? (
+        <div className="chat-empty">
+          <p className="chat-empty-title">{t(`modes.${state.mode}.name`)}</p>
+          <p className="muted">{t(`modes.${state.mode}.description`)}</p>
+        </div>
+      ) : (
+        <MessageList messages={state.messages} sendingKey={state.sendingKey} onRetry={(key) => chat.retry(key)} />
+      )}
+
+      <Composer
+        blocker={blocker}
+        sending={state.sendingKey !== null}
+        onSend={(text) => chat.send(text)}
+        onStop={() => chat.stop()}
+        onNewChat={startNewChat}
+      />
+    </section>
+  );
+}

@@ -1,0 +1,163 @@
+import { Download, FileJson, Search } from 'lucide-react';
+import { useEffect, useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import { MODES, type Mode, type TurnSearchHit } from '../../../../shared/api/schemas.ts';
+import { useApp } from '../../app/context.tsx';
+import { toClientError, type UiError } from '../../lib/errors.ts';
+import { dateInputToMs, formatDateTime, nextLocalDay } from '../../lib/format.ts';
+import { hrefFor } from '../../lib/route.ts';
+import { ErrorText } from '../../ui/ErrorText.tsx';
+import { ModeBadge } from '../../ui/ModeBadge.tsx';
+import { SessionList, useExport, type SessionFilters } from './SessionList.tsx';
+
+function useDebounced<T>(value: T, ms: number): T {
+  const [debounced, setDebounced] = useState(value);
+  useEffect(() => {
+    const id = setTimeout(() => setDebounced(value), ms);
+    return () => clearTimeout(id);
+  }, [value, ms]);
+  return debounced;
+}
+
+/** Marks where the query's words occur in a snippet (case-insensitive; works for Chinese too). */
+function Highlighted({ text, query }: { text: string; query: string }) {
+  const words = query
+    .split(/\s+/u)
+    .filter(Boolean)
+    .map((w) => w.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
+  if (!words.length) return <>{text}</>;
+  const parts = text.split(new RegExp(`(${words.join('|')})`, 'giu'));
+  return <>{parts.map((p, i) => (i % 2 === 1 ? <mark key={i}>{p}</mark> : p))}</>;
+}
+
+export default function HistoryScreen() {
+  const { t, i18n } = useTranslation();
+  const { client, assignments } = useApp();
+  const [q, setQ] = useState('');
+  const [mode, setMode] = useState<Mode | ''>('');
+  const [assignmentId, setAssignmentId] = useState('');
+  const [fromDate, setFromDate] = useState('');
+  const [toDate, setToDate] = useState('');
+  const query = useDebounced(q.trim(), 300);
+  const [hits, setHits] = useState<{ items: TurnSearchHit[]; total: number } | null>(null);
+  const [hitsError, setHitsError] = useState<UiError | null>(null);
+  const exporter = useExport();
+
+  useEffect(() => {
+    if (!query) {
+      setHits(null);
+      return;
+    }
+    let live = true;
+    client.searchTurns({ q: query, limit: 20 }).then(
+      (page) => {
+        if (live) {
+          setHits(page);
+          setHitsError(null);
+        }
+      },
+      (e: unknown) => live && setHitsError(toClientError(e)),
+    );
+    return () => {
+      live = false;
+    };
+  }, [client, query]);
+
+  const from = dateInputToMs(fromDate);
+  const toDay = dateInputToMs(toDate);
+  const filters: SessionFilters = {
+    ...(mode ? { mode } : {}),
+    ...(assignmentId ? { assignment_id: assignmentId } : {}),
+    ...(from !== undefined ? { from } : {}),
+    ...(toDay !== undefined ? { to: nextLocalDay(toDay) } : {}),
+    ...(query ? { q: query } : {}),
+  };
+
+  return (
+    <section className="screen" aria-labelledby="history-title">
+      <header className="screen-header">
+        <h1 id="history-title">{t('history.title')}</h1>
+      </header>
+      <form className="filters" role="search" onSubmit={(e) => e.preventDefault()} aria-label={t('history.filters')}>
+        <label className="field field-grow">
+          <span className="field-label">{t('history.search')}</span>
+          <span className="input-icon">
+            <Search size={14} aria-hidden="true" />
+            <input type="search" value={q} onChange={(e) => setQ(e.target.value)} placeholder={t('history.searchPlaceholder')} data-testid="history-search" />
+          </span>
+        </label>
+        <label className="field">
+          <span className="field-label">{t('chat.mode')}</span>
+          <select value={mode} onChange={(e) => setMode(e.target.value as Mode | '')} data-testid="filter-mode">
+            <option value="">{t('history.allModes')}</option>
+            {MODES.map((m) => (
+              <option key={m} value={m}>
+                {t(`modes.${m}.name`)}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label className="field">
+          <span className="field-label">{t('chat.assignment')}</span>
+          <select value={assignmentId} onChange={(e) => setAssignmentId(e.target.value)} data-testid="filter-assignment">
+            <option value="">{t('history.allAssignments')}</option>
+            {assignments.map((a) => (
+              <option key={a.id} value={a.id}>
+                {a.title}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label className="field">
+          <span className="field-label">{t('history.from')}</span>
+          <input type="date" value={fromDate} onChange={(e) => setFromDate(e.target.value)} data-testid="filter-from" />
+        </label>
+        <label className="field">
+          <span className="field-label">{t('history.to')}</span>
+          <input type="date" value={toDate} onChange={(e) => setToDate(e.target.value)} data-testid="filter-to" />
+        </label>
+      </form>
+
+      {assignmentId ? (
+        <div className="toolbar">
+          <span className="muted">{t('history.exportAssignment')}</span>
+          <button type="button" className="btn btn-small" onClick={() => exporter.run({ assignment_id: assignmentId }, 'md')} disabled={exporter.busy} data-testid="export-assignment-md">
+            <Download size={14} aria-hidden="true" /> Markdown
+          </button>
+          <button type="button" className="btn btn-small" onClick={() => exporter.run({ assignment_id: assignmentId }, 'json')} disabled={exporter.busy} data-testid="export-assignment-json">
+            <FileJson size={14} aria-hidden="true" /> JSON
+          </button>
+          <ErrorText error={exporter.error} />
+        </div>
+      ) : null}
+
+      {query ? (
+        <section className="hits" aria-labelledby="hits-title">
+          <h2 id="hits-title" className="section-title">
+            {t('history.matchingMessages', { n: hits?.total ?? 0 })}
+          </h2>
+          <ErrorText error={hitsError} />
+          <ul className="rows">
+            {hits?.items.map((hit) => (
+              <li key={hit.id} className="row hit-row" data-testid="search-hit">
+                <a className="row-main" href={hrefFor('chat', hit.session_id)}>
+                  <span className="hit-snippet">
+                    <Highlighted text={hit.snippet} query={query} />
+                  </span>
+                  <span className="row-sub">
+                    <ModeBadge mode={hit.session_mode} />
+                    <span className="muted">{t(hit.role === 'user' ? 'chat.you' : 'chat.assistant')}</span>
+                    <span className="muted">{formatDateTime(hit.created_at, i18n.language)}</span>
+                  </span>
+                </a>
+              </li>
+            ))}
+          </ul>
+        </section>
+      ) : null}
+
+      <h2 className="section-title">{query ? t('history.matchingSessions') : t('history.sessions')}</h2>
+      <SessionList filters={filters} emptyText={query || mode || assignmentId || fromDate || toDate ? t('history.noMatches') : t('history.empty')} />
+    </section>
+  );
+}

@@ -1,0 +1,256 @@
+import { BookOpen, Download, Flag, FlagOff, Pencil, Trash2 } from 'lucide-react';
+import { useCallback, useEffect, useRef, useState, type FormEvent } from 'react';
+import { useTranslation } from 'react-i18next';
+import type { Mode, Session } from '../../../../shared/api/schemas.ts';
+import { useApp } from '../../app/context.tsx';
+import { downloadText } from '../../lib/download.ts';
+import { toClientError, type UiError } from '../../lib/errors.ts';
+import { formatDateTime } from '../../lib/format.ts';
+import { hrefFor } from '../../lib/route.ts';
+import { ConfirmDialog, Dialog } from '../../ui/Dialog.tsx';
+import { ErrorText } from '../../ui/ErrorText.tsx';
+import { ModeBadge } from '../../ui/ModeBadge.tsx';
+import { Spinner } from '../../ui/Spinner.tsx';
+
+export interface SessionFilters {
+  mode?: Mode | undefined;
+  assignment_id?: string | undefined;
+  from?: number | undefined;
+  to?: number | undefined;
+  q?: string | undefined;
+}
+
+const PAGE = 30;
+
+export function sessionTitle(session: Session, untitled: string): string {
+  return typeof session.meta.title === 'string' && session.meta.title ? session.meta.title : untitled;
+}
+
+/** Downloads one session, or every session of an assignment, as the server renders it. */
+export function useExport(): { run: (target: { session_id: string } | { assignment_id: string }, format: 'md' | 'json') => Promise<void>; error: UiError | null; busy: boolean } {
+  const { client } = useApp();
+  const [error, setError] = useState<UiError | null>(null);
+  const [busy, setBusy] = useState(false);
+  const run = useCallback(
+    async (target: { session_id: string } | { assignment_id: string }, format: 'md' | 'json') => {
+      setBusy(true);
+      setError(null);
+      try {
+        const file = await client.exportSessions({ ...target, format });
+        downloadText(file.filename, file.content_type, file.content);
+      } catch (e) {
+        setError(toClientError(e));
+      } finally {
+        setBusy(false);
+      }
+    },
+    [client],
+  );
+  return { run, error, busy };
+}
+
+/** Newest first, a page at a time, with rename / end / delete / export on each row. */
+export function SessionList({ filters, emptyText }: { filters: SessionFilters; emptyText: string }) {
+  const { t, i18n } = useTranslation();
+  const { client, assignments, chat } = useApp();
+  const [items, setItems] = useState<Session[]>([]);
+  const [total, setTotal] = useState(0);
+  const [loading, setLoading] = useState(true);
+  const [error, setError] = useState<UiError | null>(null);
+  const [renaming, setRenaming] = useState<Session | null>(null);
+  const [deleting, setDeleting] = useState<Session | null>(null);
+  const [actionError, setActionError] = useState<UiError | null>(null);
+  const exporter = useExport();
+  const request = useRef(0);
+  const key = JSON.stringify(filters);
+
+  const load = useCallback(
+    async (skip: number) => {
+      const id = ++request.current;
+      setLoading(true);
+      try {
+        const f = JSON.parse(key) as SessionFilters;
+        const page = await client.getUserSessions({ ...f, skip, limit: PAGE });
+        if (id !== request.current) return;
+        setItems((prev) => (skip === 0 ? page.items : [...prev, ...page.items]));
+        setTotal(page.total);
+        setError(null);
+      } catch (e) {
+        if (id === request.current) setError(toClientError(e));
+      } finally {
+        if (id === request.current) setLoading(false);
+      }
+    },
+    [client, key],
+  );
+
+  useEffect(() => {
+    void load(0);
+  }, [load]);
+
+  const replace = (session: Session) => setItems((prev) => prev.map((s) => (s.id === session.id ? session : s)));
+
+  const act = async (fn: () => Promise<void>) => {
+    setActionError(null);
+    try {
+      await fn();
+    } catch (e) {
+      setActionError(toClientError(e));
+    }
+  };
+
+  const assignmentTitle = (id: string) => assignments.find((a) => a.id === id)?.title ?? id;
+
+  return (
+    <div className="session-list">
+      <ErrorText error={error ?? actionError ?? exporter.error} />
+      {items.length === 0 && !loading && !error ? <p className="muted empty">{emptyText}</p> : null}
+      <ul className="rows" aria-label={t('history.sessions')}>
+        {items.map((s) => (
+          <li key={s.id} className="row session-row" data-session-id={s.id}>
+            <div className="row-main">
+              <a className="row-title" href={hrefFor('chat', s.id)}>
+                {sessionTitle(s, t('chat.untitled'))}
+              </a>
+              <div className="row-sub">
+                <ModeBadge mode={s.mode} />
+                {s.assignment_id ? (
+                  <span className="chip chip-assignment">
+                    <BookOpen size={12} aria-hidden="true" />
+                    {assignmentTitle(s.assignment_id)}
+                  </span>
+                ) : null}
+                <span className="muted">{formatDateTime(s.started_at, i18n.language)}</span>
+                {s.ended_at ? <span className="badge">{t('history.ended')}</span> : null}
+              </div>
+            </div>
+            <div className="row-actions">
+              <button type="button" className="btn btn-ghost btn-small" onClick={() => setRenaming(s)} title={t('history.rename')}>
+                <Pencil size={14} aria-hidden="true" />
+                <span className="visually-hidden">{t('history.rename')}</span>
+              </button>
+              {s.ended_at ? (
+                <button
+                  type="button"
+                  className="btn btn-ghost btn-small"
+                  title={t('history.reopen')}
+                  onClick={() => act(async () => replace(await client.updateSession({ id: s.id, ended_at: null })))}
+                >
+                  <FlagOff size={14} aria-hidden="true" />
+                  <span className="visually-hidden">{t('history.reopen')}</span>
+                </button>
+              ) : (
+                <button
+                  type="button"
+                  className="btn btn-ghost btn-small"
+                  title={t('history.end')}
+                  onClick={() =>
+                    act(async () => {
+                      const ended = await client.updateSession({ id: s.id, ended_at: Date.now() });
+                      replace(ended);
+                      if (chat.getState().sessionId === s.id) void chat.open(s.id);
+                    })
+                  }
+                >
+                  <Flag size={14} aria-hidden="true" />
+                  <span className="visually-hidden">{t('history.end')}</span>
+                </button>
+              )}
+              <button type="button" className="btn btn-ghost btn-small" title={t('history.exportMd')} onClick={() => exporter.run({ session_id: s.id }, 'md')} data-testid="export-md">
+                <Download size={14} aria-hidden="true" />
+                <span aria-hidden="true">MD</span>
+                <span className="visually-hidden">{t('history.exportMd')}</span>
+              </button>
+              <button type="button" className="btn btn-ghost btn-small" title={t('history.exportJson')} onClick={() => exporter.run({ session_id: s.id }, 'json')} data-testid="export-json">
+                <Download size={14} aria-hidden="true" />
+                <span aria-hidden="true">JSON</span>
+                <span className="visually-hidden">{t('history.exportJson')}</span>
+              </button>
+              <button type="button" className="btn btn-ghost btn-small btn-danger-text" title={t('common.delete')} onClick={() => setDeleting(s)}>
+                <Trash2 size={14} aria-hidden="true" />
+                <span className="visually-hidden">{t('common.delete')}</span>
+              </button>
+            </div>
+          </li>
+        ))}
+      </ul>
+      <div className="list-foot">
+        {loading ? <Spinner /> : null}
+        {!loading && items.length < total ? (
+          <button type="button" className="btn" onClick={() => void load(items.length)}>
+            {t('history.loadMore', { shown: items.length, total })}
+          </button>
+        ) : null}
+        {!loading && items.length > 0 && items.length >= total ? <span className="muted">{t('history.count', { n: total })}</span> : null}
+      </div>
+
+      {renaming ? (
+        <RenameDialog
+          session={renaming}
+          onClose={() => setRenaming(null)}
+          onSaved={(s) => {
+            replace(s);
+            setRenaming(null);
+            if (chat.getState().sessionId === s.id) void chat.open(s.id);
+          }}
+        />
+      ) : null}
+      {deleting ? (
+        <ConfirmDialog
+          title={t('history.deleteTitle')}
+          message={t('history.deleteBody', { title: sessionTitle(deleting, t('chat.untitled')) })}
+          confirmLabel={t('common.delete')}
+          danger
+          onCancel={() => setDeleting(null)}
+          onConfirm={() =>
+            act(async () => {
+              const id = deleting.id;
+              setDeleting(null);
+              await client.deleteSession({ id });
+              setItems((prev) => prev.filter((x) => x.id !== id));
+              setTotal((n) => n - 1);
+              if (chat.getState().sessionId === id) chat.newChat();
+            })
+          }
+        />
+      ) : null}
+    </div>
+  );
+}
+
+function RenameDialog({ session, onClose, onSaved }: { session: Session; onClose: () => void; onSaved: (s: Session) => void }) {
+  const { t } = useTranslation();
+  const { client } = useApp();
+  const [title, setTitle] = useState(typeof session.meta.title === 'string' ? session.meta.title : '');
+  const [error, setError] = useState<UiError | null>(null);
+  const [busy, setBusy] = useState(false);
+  const submit = async (e: FormEvent) => {
+    e.preventDefault();
+    setBusy(true);
+    try {
+      onSaved(await client.updateSession({ id: session.id, title: title.trim() }));
+    } catch (err) {
+      setError(toClientError(err));
+      setBusy(false);
+    }
+  };
+  return (
+    <Dialog title={t('history.rename')} onClose={onClose}>
+      <form onSubmit={submit} className="form">
+        <label className="field">
+          <span className="field-label">{t('history.fieldTitle')}</span>
+          <input value={title} onChange={(e) => setTitle(e.target.value)} maxLength={200} required autoFocus />
+        </label>
+        <ErrorText error={error} />
+        <div className="dialog-footer">
+          <button type="button" className="btn" onClick={onClose}>
+            {t('common.cancel')}
+          </button>
+          <button type="submit" className="btn btn-primary" disabled={busy || !title.trim()}>
+            {t('common.save')}
+          </button>
+        </div>
+      </form>
+    </Dialog>
+  );
+}

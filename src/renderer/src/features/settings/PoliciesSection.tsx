@@ -1,0 +1,124 @@
+import { useState, type FormEvent } from 'react';
+import { useTranslation } from 'react-i18next';
+import { MODES, type Mode, type PolicyOverride } from '../../../../shared/api/schemas.ts';
+import { useApp } from '../../app/context.tsx';
+import { toClientError, type UiError } from '../../lib/errors.ts';
+import { ErrorText } from '../../ui/ErrorText.tsx';
+
+/** Per mode: model, temperature and system prompt override the built-in policy; blank = default. */
+export function PoliciesSection() {
+  const { t } = useTranslation();
+  return (
+    <section className="card settings-section" id="set-policies" aria-labelledby="policies-title">
+      <h2 id="policies-title" className="section-title">
+        {t('settings.policies')}
+      </h2>
+      <p className="muted">{t('policies.help')}</p>
+      <div className="policy-grid">
+        {MODES.map((mode) => (
+          <PolicyCard key={mode} mode={mode} />
+        ))}
+      </div>
+    </section>
+  );
+}
+
+const SEP = '\u0000';
+
+function PolicyCard({ mode }: { mode: Mode }) {
+  const { t } = useTranslation();
+  const { settings, saveSettings, models } = useApp();
+  const current: PolicyOverride = settings?.policies[mode] ?? {};
+  const [model, setModel] = useState(current.model ? `${current.provider_id ?? ''}${SEP}${current.model}` : '');
+  const [temperature, setTemperature] = useState(current.temperature === undefined || current.temperature === null ? '' : String(current.temperature));
+  const [prompt, setPrompt] = useState(current.system_prompt ?? '');
+  const [error, setError] = useState<UiError | null>(null);
+  const [saved, setSaved] = useState(false);
+  if (!settings) return null;
+  const overridden = settings.policies[mode] !== undefined;
+
+  const save = async (e: FormEvent) => {
+    e.preventDefault();
+    setError(null);
+    setSaved(false);
+    const [providerId, modelName] = model ? model.split(SEP) : ['', ''];
+    // Fields this form does not show (max output tokens, reasoning effort) stay as they were.
+    const { provider_id: _p, model: _m, temperature: _t, system_prompt: _s, ...others } = current;
+    const next: PolicyOverride = {
+      ...others,
+      ...(modelName ? { model: modelName, ...(providerId ? { provider_id: providerId } : {}) } : {}),
+      ...(temperature.trim() !== '' ? { temperature: Number(temperature) } : {}),
+      ...(prompt.trim() ? { system_prompt: prompt.trim() } : {}),
+    };
+    const policies = { ...settings.policies };
+    if (Object.keys(next).length) policies[mode] = next;
+    else delete policies[mode];
+    try {
+      await saveSettings({ policies });
+      setSaved(true);
+    } catch (err) {
+      setError(toClientError(err));
+    }
+  };
+
+  const reset = async () => {
+    setError(null);
+    setSaved(false);
+    const policies = { ...settings.policies };
+    delete policies[mode];
+    try {
+      await saveSettings({ policies });
+      setModel('');
+      setTemperature('');
+      setPrompt('');
+    } catch (err) {
+      setError(toClientError(err));
+    }
+  };
+
+  return (
+    <form className="policy-card" onSubmit={save} data-mode={mode}>
+      <h3>
+        {t(`modes.${mode}.name`)} {overridden ? <span className="badge">{t('policies.customised')}</span> : <span className="muted">{t('policies.defaults')}</span>}
+      </h3>
+      <p className="muted small">{t(`modes.${mode}.description`)}</p>
+      <label className="field">
+        <span className="field-label">{t('chat.model')}</span>
+        <select value={model} onChange={(e) => setModel(e.target.value)}>
+          <option value="">{t('policies.defaultModel')}</option>
+          {models?.providers.map((p) => (
+            <optgroup key={p.id} label={p.name}>
+              {p.models.map((m) => (
+                <option key={m} value={`${p.id}${SEP}${m}`}>
+                  {m}
+                </option>
+              ))}
+            </optgroup>
+          ))}
+        </select>
+      </label>
+      <label className="field">
+        <span className="field-label">{t('policies.temperature')}</span>
+        <input type="number" min={0} max={2} step={0.1} value={temperature} onChange={(e) => setTemperature(e.target.value)} placeholder={t('policies.defaultPlaceholder')} />
+      </label>
+      <label className="field">
+        <span className="field-label">{t('policies.systemPrompt')}</span>
+        <textarea value={prompt} onChange={(e) => setPrompt(e.target.value)} rows={4} maxLength={20_000} placeholder={t('policies.promptPlaceholder')} />
+      </label>
+      <ErrorText error={error} />
+      <div className="form-actions">
+        <button type="submit" className="btn btn-primary btn-small">
+          {t('common.save')}
+        </button>
+        <button type="button" className="btn btn-small" onClick={() => void reset()} disabled={!overridden}>
+          {t('policies.reset')}
+        </button>
+        {saved ? (
+          <span className="ok-text" role="status">
+            {t('common.saved')}
+          </span>
+        ) : null}
+      </div>
+    </form>
+  );
+}

@@ -1,0 +1,373 @@
+import { KeyRound, Pencil, Plug, Plus, Trash2 } from 'lucide-react';
+import { useState, type FormEvent } from 'react';
+import { useTranslation } from 'react-i18next';
+import type { RouteOutput } from '../../../../shared/api/routes.ts';
+import { PROVIDER_KINDS, type Provider } from '../../../../shared/api/schemas.ts';
+import { useApp } from '../../app/context.tsx';
+import { toClientError, type UiError } from '../../lib/errors.ts';
+import { ConfirmDialog, Dialog } from '../../ui/Dialog.tsx';
+import { ErrorText } from '../../ui/ErrorText.tsx';
+import { Spinner } from '../../ui/Spinner.tsx';
+
+type KeyStatus = 'set' | 'missing' | 'not_needed' | 'unknown';
+
+export function ProvidersSection() {
+  const { t } = useTranslation();
+  const { settings, saveSettings, models, reloadModels } = useApp();
+  const [editing, setEditing] = useState<Provider | 'new' | null>(null);
+  const [removing, setRemoving] = useState<Provider | null>(null);
+  const [error, setError] = useState<UiError | null>(null);
+  if (!settings) return null;
+  const providers = settings.providers;
+
+  const save = async (next: Provider[], defaultId = settings.default_provider_id) => {
+    setError(null);
+    const stillThere = next.some((p) => p.id === defaultId);
+    await saveSettings({ providers: next, default_provider_id: stillThere ? defaultId : (next[0]?.id ?? null) });
+    await reloadModels();
+  };
+
+  return (
+    <section className="card settings-section" id="set-providers" aria-labelledby="providers-title">
+      <div className="section-head">
+        <h2 id="providers-title" className="section-title">
+          {t('settings.providers')}
+        </h2>
+        <span className="spacer" />
+        <button type="button" className="btn btn-small" onClick={() => setEditing('new')}>
+          <Plus size={14} aria-hidden="true" />
+          {t('providers.add')}
+        </button>
+      </div>
+      <p className="muted">{t('providers.help')}</p>
+      <ErrorText error={error} />
+      {providers.length === 0 ? <p className="muted">{t('providers.none')}</p> : null}
+      <ul className="rows">
+        {providers.map((p) => (
+          <ProviderRow
+            key={p.id}
+            provider={p}
+            info={models?.providers.find((m) => m.id === p.id) ?? null}
+            isDefault={settings.default_provider_id === p.id}
+            onDefault={() => save(providers, p.id).catch((e: unknown) => setError(toClientError(e)))}
+            onEdit={() => setEditing(p)}
+            onRemove={() => setRemoving(p)}
+          />
+        ))}
+      </ul>
+      {editing ? (
+        <ProviderDialog
+          provider={editing === 'new' ? null : editing}
+          takenIds={providers.map((p) => p.id)}
+          onClose={() => setEditing(null)}
+          onSave={async (p) => {
+            const next = editing === 'new' ? [...providers, p] : providers.map((x) => (x.id === p.id ? p : x));
+            await save(next, settings.default_provider_id ?? p.id);
+            setEditing(null);
+          }}
+        />
+      ) : null}
+      {removing ? (
+        <ConfirmDialog
+          title={t('providers.removeTitle')}
+          message={t('providers.removeBody', { name: removing.name })}
+          confirmLabel={t('providers.remove')}
+          danger
+          onCancel={() => setRemoving(null)}
+          onConfirm={() => {
+            const id = removing.id;
+            setRemoving(null);
+            save(providers.filter((p) => p.id !== id)).catch((e: unknown) => setError(toClientError(e)));
+          }}
+        />
+      ) : null}
+    </section>
+  );
+}
+
+function ProviderRow(props: {
+  provider: Provider;
+  info: RouteOutput<'listModels'>['providers'][number] | null;
+  isDefault: boolean;
+  onDefault: () => void;
+  onEdit: () => void;
+  onRemove: () => void;
+}) {
+  const { t } = useTranslation();
+  const { client, reloadModels } = useApp();
+  const p = props.provider;
+  const [testing, setTesting] = useState(false);
+  const [test, setTest] = useState<RouteOutput<'testProvider'> | null>(null);
+  const [testError, setTestError] = useState<UiError | null>(null);
+  const [key, setKey] = useState('');
+  const [keyBusy, setKeyBusy] = useState(false);
+  const [keyError, setKeyError] = useState<UiError | null>(null);
+  const [keySaved, setKeySaved] = useState(false);
+  // null until the provider list has loaded: no status rather than a misleading one.
+  const status: KeyStatus | null = props.info?.key_status ?? null;
+
+  const runTest = async () => {
+    setTesting(true);
+    setTest(null);
+    setTestError(null);
+    try {
+      setTest(await client.testProvider({ id: p.id }));
+      void reloadModels();
+    } catch (e) {
+      setTestError(toClientError(e));
+    } finally {
+      setTesting(false);
+    }
+  };
+
+  const saveKey = async (e: FormEvent) => {
+    e.preventDefault();
+    setKeyBusy(true);
+    setKeyError(null);
+    setKeySaved(false);
+    try {
+      await client.setProviderKey({ id: p.id, api_key: key });
+      setKeySaved(true);
+      await reloadModels();
+    } catch (err) {
+      setKeyError(toClientError(err));
+    } finally {
+      // Write-only: the key leaves the page as soon as it was sent, saved or not.
+      setKey('');
+      setKeyBusy(false);
+    }
+  };
+
+  const removeKey = async () => {
+    setKeyError(null);
+    setKeySaved(false);
+    try {
+      await client.deleteProviderKey({ id: p.id });
+      await reloadModels();
+    } catch (err) {
+      setKeyError(toClientError(err));
+    }
+  };
+
+  return (
+    <li className="row provider-row" data-provider-id={p.id}>
+      <div className="row-main">
+        <div className="row-title-line">
+          <strong>{p.name}</strong>
+          <span className="muted mono">{p.id}</span>
+          <span className="chip">{t(`providers.kinds.${p.kind}`)}</span>
+          {props.isDefault ? <span className="badge">{t('providers.default')}</span> : null}
+        </div>
+        <div className="row-sub">
+          <span className="mono">{p.base_url}</span>
+          {status ? (
+            <span className={`key-status key-${status}`} data-testid="key-status">
+              <KeyRound size={12} aria-hidden="true" />
+              {t(`providers.keyStatus.${status}`)}
+            </span>
+          ) : null}
+          {p.api_key_ref.source === 'env' ? <span className="muted">{t('providers.fromEnv', { name: p.api_key_ref.var })}</span> : null}
+          {props.info?.cached ? <span className="muted">{t('providers.cachedModels')}</span> : null}
+        </div>
+        {p.api_key_ref.source === 'keychain' ? (
+          <form className="key-form" onSubmit={saveKey}>
+            <label className="field field-inline">
+              <span className="field-label">{t('providers.apiKey')}</span>
+              <input
+                type="password"
+                value={key}
+                onChange={(e) => setKey(e.target.value)}
+                autoComplete="off"
+                spellCheck={false}
+                placeholder={status === 'set' ? t('providers.keyPlaceholderSet') : t('providers.keyPlaceholder')}
+                data-testid="api-key-input"
+              />
+            </label>
+            <button type="submit" className="btn btn-small" disabled={keyBusy || !key.trim()} data-testid="save-key">
+              {t('providers.saveKey')}
+            </button>
+            {status === 'set' ? (
+              <button type="button" className="btn btn-small btn-ghost" onClick={() => void removeKey()}>
+                {t('providers.removeKey')}
+              </button>
+            ) : null}
+            {keySaved ? (
+              <span className="ok-text" role="status">
+                {t('providers.keySaved')}
+              </span>
+            ) : null}
+          </form>
+        ) : null}
+        <ErrorText error={keyError} />
+        {test ? (
+          test.ok ? (
+            <p className="ok-text" role="status" data-testid="test-result">
+              {t('providers.testOk', { n: test.models.length })}
+            </p>
+          ) : (
+            <ErrorText error={test.error ?? { code: 'upstream_error', detail: '' }} />
+          )
+        ) : null}
+        <ErrorText error={testError} />
+      </div>
+      <div className="row-actions">
+        <button type="button" className="btn btn-small" onClick={() => void runTest()} disabled={testing} data-testid="test-connection">
+          {testing ? <Spinner /> : <Plug size={14} aria-hidden="true" />}
+          {t('providers.test')}
+        </button>
+        {!props.isDefault ? (
+          <button type="button" className="btn btn-small btn-ghost" onClick={props.onDefault}>
+            {t('providers.makeDefault')}
+          </button>
+        ) : null}
+        <button type="button" className="btn btn-ghost btn-small" onClick={props.onEdit} title={t('common.edit')}>
+          <Pencil size={14} aria-hidden="true" />
+          <span className="visually-hidden">{t('common.edit')}</span>
+        </button>
+        <button type="button" className="btn btn-ghost btn-small btn-danger-text" onClick={props.onRemove} title={t('providers.remove')}>
+          <Trash2 size={14} aria-hidden="true" />
+          <span className="visually-hidden">{t('providers.remove')}</span>
+        </button>
+      </div>
+    </li>
+  );
+}
+
+const BASE_URLS: Partial<Record<Provider['kind'], string>> = {
+  openai: 'https://api.openai.com/v1',
+  deepseek: 'https://api.deepseek.com',
+  qwen: 'https://dashscope.aliyuncs.com/compatible-mode/v1',
+  ollama: 'http://127.0.0.1:11434/v1',
+  lmstudio: 'http://127.0.0.1:1234/v1',
+};
+
+function ProviderDialog({ provider, takenIds, onClose, onSave }: { provider: Provider | null; takenIds: string[]; onClose: () => void; onSave: (p: Provider) => Promise<void> }) {
+  const { t } = useTranslation();
+  const [id, setId] = useState(provider?.id ?? '');
+  const [name, setName] = useState(provider?.name ?? '');
+  const [kind, setKind] = useState<Provider['kind']>(provider?.kind ?? 'openai');
+  const [baseUrl, setBaseUrl] = useState(provider?.base_url ?? BASE_URLS.openai!);
+  const [modelList, setModelList] = useState((provider?.models ?? []).join('\n'));
+  const [defaultModel, setDefaultModel] = useState(provider?.default_model ?? '');
+  const [keySource, setKeySource] = useState<Provider['api_key_ref']['source']>(provider?.api_key_ref.source ?? 'keychain');
+  const [envVar, setEnvVar] = useState(provider?.api_key_ref.source === 'env' ? provider.api_key_ref.var : '');
+  const [timeout, setTimeoutSeconds] = useState(String((provider?.timeout_ms ?? 60_000) / 1000));
+  const [retries, setRetries] = useState(String(provider?.max_retries ?? 2));
+  const [error, setError] = useState<UiError | null>(null);
+  const [busy, setBusy] = useState(false);
+
+  const submit = async (e: FormEvent) => {
+    e.preventDefault();
+    const cleanId = id.trim();
+    if (!provider && takenIds.includes(cleanId)) {
+      setError({ code: 'validation_error', detail: t('providers.idTaken', { id: cleanId }) });
+      return;
+    }
+    const models = modelList
+      .split(/[\n,]/)
+      .map((m) => m.trim())
+      .filter(Boolean);
+    const next: Provider = {
+      id: cleanId,
+      name: name.trim(),
+      kind,
+      base_url: baseUrl.trim(),
+      models,
+      ...(defaultModel.trim() ? { default_model: defaultModel.trim() } : {}),
+      api_key_ref: keySource === 'env' ? { source: 'env', var: envVar.trim() } : keySource === 'none' ? { source: 'none' } : { source: 'keychain' },
+      timeout_ms: Math.round(Number(timeout) * 1000),
+      max_retries: Number(retries),
+    };
+    setBusy(true);
+    setError(null);
+    try {
+      await onSave(next);
+    } catch (err) {
+      setError(toClientError(err));
+      setBusy(false);
+    }
+  };
+
+  return (
+    <Dialog title={provider ? t('providers.edit', { name: provider.name }) : t('providers.add')} onClose={onClose} wide>
+      <form className="form" onSubmit={submit}>
+        <div className="form-row">
+          <label className="field">
+            <span className="field-label">{t('providers.kind')}</span>
+            <select
+              value={kind}
+              onChange={(e) => {
+                const k = e.target.value as Provider['kind'];
+                setKind(k);
+                if (!provider && BASE_URLS[k]) setBaseUrl(BASE_URLS[k]!);
+                if (k === 'ollama' || k === 'lmstudio') setKeySource('none');
+              }}
+            >
+              {PROVIDER_KINDS.map((k) => (
+                <option key={k} value={k}>
+                  {t(`providers.kinds.${k}`)}
+                </option>
+              ))}
+            </select>
+          </label>
+          <label className="field">
+            <span className="field-label">{t('providers.id')}</span>
+            <input value={id} onChange={(e) => setId(e.target.value.toLowerCase())} pattern="[a-z0-9][a-z0-9_\-]{0,39}" required disabled={provider !== null} name="id" />
+          </label>
+          <label className="field field-grow">
+            <span className="field-label">{t('providers.name')}</span>
+            <input value={name} onChange={(e) => setName(e.target.value)} required maxLength={100} name="name" />
+          </label>
+        </div>
+        <label className="field">
+          <span className="field-label">{t('providers.baseUrl')}</span>
+          <input type="url" value={baseUrl} onChange={(e) => setBaseUrl(e.target.value)} required name="base_url" />
+        </label>
+        <div className="form-row">
+          <label className="field field-grow">
+            <span className="field-label">{t('providers.models')}</span>
+            <textarea value={modelList} onChange={(e) => setModelList(e.target.value)} rows={3} placeholder={t('providers.modelsPlaceholder')} name="models" />
+          </label>
+          <label className="field">
+            <span className="field-label">{t('providers.defaultModel')}</span>
+            <input value={defaultModel} onChange={(e) => setDefaultModel(e.target.value)} name="default_model" />
+          </label>
+        </div>
+        <div className="form-row">
+          <label className="field">
+            <span className="field-label">{t('providers.keySource')}</span>
+            <select value={keySource} onChange={(e) => setKeySource(e.target.value as Provider['api_key_ref']['source'])} name="key_source">
+              <option value="keychain">{t('providers.sources.keychain')}</option>
+              <option value="env">{t('providers.sources.env')}</option>
+              <option value="none">{t('providers.sources.none')}</option>
+            </select>
+          </label>
+          {keySource === 'env' ? (
+            <label className="field">
+              <span className="field-label">{t('providers.envVar')}</span>
+              <input value={envVar} onChange={(e) => setEnvVar(e.target.value.toUpperCase())} pattern="[A-Z_][A-Z0-9_]*" required name="env_var" />
+            </label>
+          ) : null}
+          <label className="field">
+            <span className="field-label">{t('providers.timeout')}</span>
+            <input type="number" min={1} max={600} value={timeout} onChange={(e) => setTimeoutSeconds(e.target.value)} required name="timeout" />
+          </label>
+          <label className="field">
+            <span className="field-label">{t('providers.retries')}</span>
+            <input type="number" min={0} max={5} value={retries} onChange={(e) => setRetries(e.target.value)} required name="retries" />
+          </label>
+        </div>
+        {keySource === 'keychain' ? <p className="muted">{t('providers.keyAfterSave')}</p> : null}
+        <ErrorText error={error} />
+        <div className="dialog-footer">
+          <button type="button" className="btn" onClick={onClose}>
+            {t('common.cancel')}
+          </button>
+          <button type="submit" className="btn btn-primary" disabled={busy}>
+            {t('common.save')}
+          </button>
+        </div>
+      </form>
+    </Dialog>
+  );
+}

@@ -1,0 +1,64 @@
+import { useState, type FormEvent } from 'react';
+import { useTranslation } from 'react-i18next';
+import { useApp } from '../../app/context.tsx';
+import { toClientError, type UiError } from '../../lib/errors.ts';
+import { ErrorText } from '../../ui/ErrorText.tsx';
+
+export function ServerSection() {
+  const { t } = useTranslation();
+  const { settings, saveSettings, transport } = useApp();
+  const [enabled, setEnabled] = useState(settings?.server.enabled ?? false);
+  const [lan, setLan] = useState(settings?.server.lan ?? false);
+  const [port, setPort] = useState(String(settings?.server.port ?? 5123));
+  const [error, setError] = useState<UiError | null>(null);
+  const [saved, setSaved] = useState(false);
+  if (!settings) return null;
+
+  const save = async (e: FormEvent) => {
+    e.preventDefault();
+    setError(null);
+    setSaved(false);
+    try {
+      await saveSettings({ server: { ...settings.server, enabled, lan, port: Number(port) } });
+      setSaved(true);
+    } catch (err) {
+      setError(toClientError(err));
+    }
+  };
+
+  return (
+    <section className="card settings-section" id="set-server" aria-labelledby="server-title">
+      <h2 id="server-title" className="section-title">
+        {t('settings.server')}
+      </h2>
+      <p className="muted">{t('server.help')}</p>
+      {transport === 'http' ? <p className="notice">{t('server.headlessNote')}</p> : null}
+      <form className="form" onSubmit={save}>
+        <label className="check">
+          <input type="checkbox" checked={enabled} onChange={(e) => setEnabled(e.target.checked)} />
+          {t('server.enabled')}
+        </label>
+        <label className="check">
+          <input type="checkbox" checked={lan} onChange={(e) => setLan(e.target.checked)} disabled={!enabled} />
+          {t('server.lan')}
+        </label>
+        {lan && enabled ? <p className="notice notice-warning">{t('server.lanWarning')}</p> : null}
+        <label className="field field-narrow">
+          <span className="field-label">{t('server.port')}</span>
+          <input type="number" min={1024} max={65535} value={port} onChange={(e) => setPort(e.target.value)} required disabled={!enabled} />
+        </label>
+        <ErrorText error={error} />
+        <div className="form-actions">
+          <button type="submit" className="btn btn-primary btn-small">
+            {t('common.save')}
+          </button>
+          {saved ? (
+            <span className="ok-text" role="status">
+              {t('common.saved')}
+            </span>
+          ) : null}
+        </div>
+      </form>
+    </section>
+  );
+}

@@ -1,0 +1,105 @@
+import { useTranslation } from 'react-i18next';
+import { LANGUAGES, THEMES, type Language } from '../../../../shared/api/schemas.ts';
+import { useApp } from '../../app/context.tsx';
+import { ErrorText } from '../../ui/ErrorText.tsx';
+import { PoliciesSection } from './PoliciesSection.tsx';
+import { ProvidersSection } from './ProvidersSection.tsx';
+import { ServerSection } from './ServerSection.tsx';
+import { TokensSection } from './TokensSection.tsx';
+
+const LANGUAGE_NAMES: Record<Language, string> = { 'zh-CN': '中文（简体）', en: 'English' };
+
+export default function SettingsScreen() {
+  const { t } = useTranslation();
+  const { isAdmin, settings, settingsError, languagePref, setLanguagePref, theme, setTheme, me, transport, signOut } = useApp();
+
+  return (
+    <section className="screen settings" aria-labelledby="settings-title">
+      <header className="screen-header">
+        <h1 id="settings-title">{t('settings.title')}</h1>
+      </header>
+      <nav className="settings-toc" aria-label={t('settings.sections')}>
+        <a href="#/settings" onClick={(e) => (e.preventDefault(), document.getElementById('set-appearance')?.scrollIntoView())}>
+          {t('settings.appearance')}
+        </a>
+        {isAdmin ? (
+          <>
+            <a href="#/settings" onClick={(e) => (e.preventDefault(), document.getElementById('set-providers')?.scrollIntoView())}>
+              {t('settings.providers')}
+            </a>
+            <a href="#/settings" onClick={(e) => (e.preventDefault(), document.getElementById('set-policies')?.scrollIntoView())}>
+              {t('settings.policies')}
+            </a>
+            <a href="#/settings" onClick={(e) => (e.preventDefault(), document.getElementById('set-server')?.scrollIntoView())}>
+              {t('settings.server')}
+            </a>
+            <a href="#/settings" onClick={(e) => (e.preventDefault(), document.getElementById('set-tokens')?.scrollIntoView())}>
+              {t('settings.tokens')}
+            </a>
+          </>
+        ) : null}
+      </nav>
+
+      <section className="card settings-section" id="set-appearance" aria-labelledby="appearance-title">
+        <h2 id="appearance-title" className="section-title">
+          {t('settings.appearance')}
+        </h2>
+        <div className="form-row">
+          <label className="field">
+            <span className="field-label">{t('settings.language')}</span>
+            <select value={languagePref ?? ''} onChange={(e) => void setLanguagePref((e.target.value || null) as Language | null)} data-testid="language-select">
+              <option value="">{t('settings.languageSystem')}</option>
+              {LANGUAGES.map((l) => (
+                <option key={l} value={l}>
+                  {LANGUAGE_NAMES[l]}
+                </option>
+              ))}
+            </select>
+          </label>
+          <fieldset className="field">
+            <legend className="field-label">{t('settings.theme')}</legend>
+            <div className="segmented">
+              {THEMES.map((th) => (
+                <label key={th} className={`seg-option${theme === th ? ' active' : ''}`}>
+                  <input type="radio" name="theme" value={th} checked={theme === th} onChange={() => void setTheme(th)} />
+                  {t(`settings.themes.${th}`)}
+                </label>
+              ))}
+            </div>
+          </fieldset>
+        </div>
+        {!isAdmin ? <p className="muted">{t('settings.localOnly')}</p> : null}
+      </section>
+
+      {isAdmin ? (
+        <>
+          <ErrorText error={settingsError} />
+          {settings ? (
+            <>
+              <ProvidersSection />
+              <PoliciesSection />
+              <ServerSection />
+              <TokensSection />
+            </>
+          ) : null}
+        </>
+      ) : (
+        <p className="notice">{t('settings.adminOnly')}</p>
+      )}
+
+      {transport === 'http' ? (
+        <section className="card settings-section" aria-labelledby="account-title">
+          <h2 id="account-title" className="section-title">
+            {t('settings.account')}
+          </h2>
+          <p>{t('settings.signedInAs', { name: me.name, role: t(`roles.${me.role}`) })}</p>
+          {signOut ? (
+            <button type="button" className="btn" onClick={signOut}>
+              {t('auth.signOut')}
+            </button>
+          ) : null}
+        </section>
+      ) : null}
+    </section>
+  );
+}

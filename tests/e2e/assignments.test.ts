@@ -1,0 +1,92 @@
+// Assignments in a real browser: import a teacher's JSON file (an invalid entry reported by its
+// index), create, edit, delete, see an assignment's sessions and start homework from it.
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import type { Page } from 'playwright-core';
+import { startE2E, type E2E } from './harness.ts';
+
+let e2e: E2E;
+let page: Page;
+
+beforeAll(async () => {
+  e2e = await startE2E();
+  page = await e2e.newPage();
+  await page.goto(`${e2e.url}/#/assignments`);
+  await page.getByTestId('import-button').waitFor();
+}, 90_000);
+
+afterAll(async () => {
+  await e2e?.close();
+});
+
+const cardTitles = () => page.locator('.assignment-card .card-title').allTextContents();
+
+describe('assignments', () => {
+  test("imports a teacher's file and reports the invalid entry by its index", async () => {
+    const file = {
+      assignments: [
+        { id: 'math-01', title: '数学：一元二次方程', subject: '数学', due_at: '2030-03-01', description: '解方程 x^2 - 5x + 6 = 0，并说明思路。' },
+        { id: 'bad', subject: 'no title here' },
+        { id: 'eng-01', title: 'English: persuasive essay', subject: 'English' },
+      ],
+    };
+    await page.getByTestId('import-file').setInputFiles({ name: 'teacher.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(file)) });
+    const result = page.getByTestId('import-result');
+    await result.waitFor();
+    await expect(result.textContent()).resolves.toContain('teacher.json: 2 imported, 0 updated.');
+    const errors = result.locator('.import-errors li');
+    await expect(errors.count()).resolves.toBe(1);
+    await expect(errors.first().getAttribute('data-index')).resolves.toBe('1');
+    await expect(errors.first().textContent()).resolves.toMatch(/Entry 2 \(index 1\): .*title/);
+    await expect.poll(cardTitles).toEqual(expect.arrayContaining(['数学：一元二次方程', 'English: persuasive essay']));
+    expect((await e2e.api.listAssignments()).map((a) => a.id).sort()).toEqual(['eng-01', 'math-01']);
+    await e2e.screenshot(page, 'assignments-import');
+  });
+
+  test('a file that is not JSON is refused with a clear message', async () => {
+    await page.getByTestId('import-file').setInputFiles({ name: 'notes.txt', mimeType: 'text/plain', buffer: Buffer.from('just some notes') });
+    await expect.poll(() => page.locator('.error-text').first().textContent()).toContain('notes.txt is not a JSON array');
+  });
+
+  test('creates, edits and deletes an assignment', async () => {
+    await page.getByRole('button', { name: 'New assignment' }).click();
+    let dialog = page.getByRole('dialog');
+    await dialog.locator('input[name="title"]').fill('Physics lab report');
+    await dialog.locator('input[name="subject"]').fill('Physics');
+    await dialog.locator('textarea[name="description"]').fill('Measure g with a pendulum.');
+    await e2e.screenshot(page, 'assignments-edit');
+    await dialog.getByRole('button', { name: 'Save' }).click();
+    await expect.poll(cardTitles).toContain('Physics lab report');
+
+    const card = page.locator('.assignment-card', { hasText: 'Physics lab report' });
+    await card.getByRole('button', { name: 'Edit' }).click();
+    dialog = page.getByRole('dialog');
+    await dialog.locator('input[name="title"]').fill('Physics lab report (pendulum)');
+    await dialog.getByRole('button', { name: 'Save' }).click();
+    await expect.poll(cardTitles).toContain('Physics lab report (pendulum)');
+
+    await page.locator('.assignment-card', { hasText: 'Physics lab report (pendulum)' }).getByRole('button', { name: 'Delete' }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Delete' }).click();
+    await expect.poll(cardTitles).not.toContain('Physics lab report (pendulum)');
+    expect((await e2e.api.listAssignments()).some((a) => a.title.startsWith('Physics'))).toBe(false);
+  });
+
+  test('each assignment shows its sessions, and homework starts from it', async () => {
+    await e2e.api.sendProxyMessage({ message: '我不知道怎么开始', mode: 'homework', assignment_id: 'math-01' });
+    const card = page.locator('.assignment-card', { hasText: '数学：一元二次方程' });
+    await card.getByRole('button', { name: 'Sessions' }).click();
+    await expect.poll(() => card.locator('.session-row').count()).toBe(1);
+    await e2e.screenshot(page, 'assignments');
+
+    await card.getByRole('button', { name: 'Start homework' }).click();
+    await expect.poll(() => page.url()).toMatch(/#\/chat$/);
+    await expect(page.getByTestId('assignment-chip').textContent()).resolves.toContain('数学：一元二次方程');
+    await expect(page.locator('input[data-mode="homework"]').isChecked()).resolves.toBe(true);
+    await expect(page.getByTestId('send').isDisabled()).resolves.toBe(true); // nothing typed yet
+    await page.getByTestId('composer').fill('从哪里开始？');
+    await page.getByTestId('composer').press('Enter');
+    await expect.poll(() => page.locator('[data-role="assistant"][data-status="complete"]').count()).toBe(1);
+    const sessions = await e2e.api.getUserSessions({ assignment_id: 'math-01' });
+    expect(sessions.total).toBe(2);
+    expect(sessions.items.every((s) => s.mode === 'homework')).toBe(true);
+  });
+});

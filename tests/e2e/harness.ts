@@ -1,0 +1,229 @@
+// One e2e world per test file: a fresh `studylog serve` child on a temp data dir, the
+// OpenAI-compatible test server as its provider, a typed API client with the admin token, and
+// headless Chromium. Everything is torn down in afterAll by the file that started it.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { createClient, httpTransport, type StudylogClient } from '../../src/shared/api/client.ts';
+import { CLI } from '../support/cli.ts';
+import { DB_FILE_NAME, openDatabase } from '../../src/main/core/db/connection.ts';
+import { SessionsRepo } from '../../src/main/core/db/sessions.repo.ts';
+import { TurnsRepo } from '../../src/main/core/db/turns.repo.ts';
+import { ensureRendererBuilt, launchBrowser } from '../support/browser.ts';
+import { startOpenAITestServer, type OpenAITestServer } from '../support/openai-test-server.ts';
+
+// Runs in the page (addInitScript); the tests compile without the DOM library.
+declare const localStorage: { setItem(key: string, value: string): void };
+
+export const PROVIDER_KEY = 'sk-e2e-NEVER-SHOWN-7f3a9c1d2e4b';
+export const SCREENSHOTS = fileURLToPath(new URL('../../test-results/screenshots/', import.meta.url));
+
+export interface E2E {
+  url: string;
+  token: string;
+  dataDir: string;
+  llm: OpenAITestServer;
+  api: StudylogClient;
+  browser: Browser;
+  /** Every URL any page of this world requested, to prove nothing leaves for the internet. */
+  requests: string[];
+  newPage(options?: { signedIn?: boolean; locale?: string; colorScheme?: 'light' | 'dark' }): Promise<Page>;
+  screenshot(page: Page, name: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+function childEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [k, v] of Object.entries(process.env)) if (!/^(STUDYLOG_|OPENAI_)/.test(k)) env[k] = v;
+  return { ...env, ...extra };
+}
+
+async function spawnServe(dataDir: string, env: Record<string, string>): Promise<{ child: ChildProcess; url: string; token: string }> {
+  const child = spawn(process.execPath, [CLI, 'serve', '--data-dir', dataDir, '--port', '0'], { env: childEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  child.stdout!.setEncoding('utf8').on('data', (d: string) => (out += d));
+  child.stderr!.setEncoding('utf8').on('data', (d: string) => (err += d));
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`studylog serve did not start.\nstdout: ${out}\nstderr: ${err}`));
+    }, 20_000);
+    const check = () => {
+      const url = /Studylog is serving (http:\/\/\S+)/.exec(out)?.[1];
+      const token = /Admin token \(shown only this once; keep it safe\): (\S+)/.exec(out)?.[1];
+      if (url && token) {
+        clearTimeout(timer);
+        resolve({ child, url, token });
+      }
+    };
+    child.stdout!.on('data', check);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`studylog serve exited (${code}).\nstdout: ${out}\nstderr: ${err}`));
+    });
+  });
+}
+
+export async function startE2E(): Promise<E2E> {
+  const [, llm] = await Promise.all([ensureRendererBuilt(), startOpenAITestServer({ requiredApiKey: PROVIDER_KEY })]);
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'studylog-e2e-'));
+  const { child, url, token } = await spawnServe(dataDir, { TEST_PROVIDER_KEY: PROVIDER_KEY });
+  const api = createClient(httpTransport({ baseUrl: url, token }));
+  // The test provider: no SDK retries, so an injected failure fails at once.
+  await api.updateSettings({
+    providers: [
+      {
+        id: 'test',
+        name: 'Test provider',
+        kind: 'other',
+        base_url: llm.url,
+        models: llm.models,
+        default_model: 'gpt-4o-mini',
+        api_key_ref: { source: 'env', var: 'TEST_PROVIDER_KEY' },
+        timeout_ms: 5_000,
+        max_retries: 0,
+      },
+    ],
+    default_provider_id: 'test',
+    language: 'en',
+  });
+  const browser = await launchBrowser();
+  const requests: string[] = [];
+  const contexts: BrowserContext[] = [];
+  mkdirSync(SCREENSHOTS, { recursive: true });
+
+  return {
+    url,
+    token,
+    dataDir,
+    llm,
+    api,
+    browser,
+    requests,
+    async newPage(options = {}) {
+      const context = await browser.newContext({
+        viewport: { width: 1024, height: 640 },
+        locale: options.locale ?? 'en-US',
+        colorScheme: options.colorScheme ?? 'light',
+        acceptDownloads: true,
+      });
+      contexts.push(context);
+      if (options.signedIn !== false) await context.addInitScript((t) => localStorage.setItem('studylog.token', t), token);
+      context.on('request', (r) => requests.push(r.url()));
+      const page = await context.newPage();
+      page.on('pageerror', (e) => console.error(`[page error] ${e.message}`));
+      page.on('console', (m) => {
+        if (m.type() === 'error' && !/status of (401|404|422|409|502|503)/.test(m.text())) console.error(`[console] ${JSON.stringify(m.text())} ${JSON.stringify(m.location())}`);
+      });
+      return page;
+    },
+    async screenshot(page, name) {
+      await page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`) });
+    },
+    async close() {
+      await Promise.allSettled(contexts.map((c) => c.close()));
+      await browser.close().catch(() => {});
+      child.kill('SIGTERM');
+      const killer = setTimeout(() => child.kill('SIGKILL'), 5_000);
+      await new Promise((r) => (child.exitCode !== null ? r(null) : child.once('exit', r)));
+      clearTimeout(killer);
+      await llm.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Waits until `fn` returns something truthy (polling), or throws with `what`. */
+export async function eventually<T>(fn: () => Promise<T> | T, what: string, timeoutMs = 10_000): Promise<NonNullable<T>> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const value = await fn();
+      if (value) return value as NonNullable<T>;
+    } catch (error) {
+      last = error;
+    }
+    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+// page.evaluate callbacks run in the browser; the tests compile without the DOM library.
+interface ScrollBox {
+  scrollTop: number;
+  querySelectorAll(selector: string): { length: number };
+}
+declare const document: { querySelector(selector: string): ScrollBox | null };
+declare function requestAnimationFrame(callback: (now: number) => void): number;
+
+/**
+ * Seeds one session of `turns` turns (Markdown and maths in the answers) straight into the
+ * server's SQLite file (WAL: the running server sees it at once); returns its id.
+ */
+export async function seedLongSession(e2e: E2E, count: number): Promise<string> {
+  const me = await e2e.api.getMe();
+  let sessionId = '';
+  const store = openDatabase(path.join(e2e.dataDir, DB_FILE_NAME));
+  try {
+    const sessions = new SessionsRepo(store);
+    const turns = new TurnsRepo(store);
+    const start = Date.now() - count * 1_000;
+    store.sqlite.transaction(() => {
+      const session = sessions.insertNewSession({ user_id: me.id, mode: 'chat', started_at: start, meta: { title: 'A very long session' } });
+      sessionId = session.id;
+      for (let i = 0; i < count; i++) {
+        const user = i % 2 === 0;
+        const content = user
+          ? `Question ${i}: what is ${i} squared?`
+          : i % 10 === 1
+            ? `Answer ${i}: $${i - 1}^2 = ${(i - 1) ** 2}$, because\n\n$$\n(${i - 1})^2 = ${i - 1} \\times ${i - 1}\n$$`
+            : `Answer ${i}: it is **${(i - 1) ** 2}**.\n\n- first a list item\n- and another one with \`code\``;
+        turns.insertNewTurn({
+          session_id: session.id,
+          role: user ? 'user' : 'assistant',
+          content,
+          model: 'gpt-4o-mini',
+          tokens_in: 20,
+          tokens_out: user ? 0 : 12,
+          cost: user ? 0 : 15,
+          created_at: start + i * 1_000,
+          meta: user ? { status: 'answered' } : { status: 'complete', usage: { estimated: false, price_known: true } },
+        });
+      }
+    })();
+  } finally {
+    store.close();
+  }
+  return sessionId;
+}
+
+/** Scrolls the open chat from the bottom to the top one wheel-sized jump per frame; frame gaps and DOM size. */
+export async function measureScroll(page: Page): Promise<{ steps: number; median: number; p95: number; maxNodes: number; top: number }> {
+  return page.evaluate(async () => {
+    const el = document.querySelector('[data-testid="messages"]')!;
+    const frame = () => new Promise<number>((r) => requestAnimationFrame(r));
+    const gaps: number[] = [];
+    let maxNodes = 0;
+    let last = await frame();
+    // Wheel-sized jumps from the bottom to the top, one per frame.
+    for (let i = 0; i < 400 && el.scrollTop > 0; i++) {
+      el.scrollTop = Math.max(0, el.scrollTop - 5_000);
+      const now = await frame();
+      gaps.push(now - last);
+      last = now;
+      maxNodes = Math.max(maxNodes, el.querySelectorAll('.message-slot').length);
+    }
+    // Let the virtualizer measure what is now on screen, then make sure we are at the top.
+    for (let i = 0; i < 20 && el.scrollTop > 0; i++) {
+      el.scrollTop = 0;
+      await frame();
+    }
+    gaps.sort((a, b) => a - b);
+    return { steps: gaps.length, median: gaps[Math.floor(gaps.length / 2)]!, p95: gaps[Math.floor(gaps.length * 0.95)]!, maxNodes, top: el.scrollTop };
+  });
+}

@@ -1,0 +1,145 @@
+// History in a real browser: newest first, filters, Chinese and English search, open a session to
+// read and continue it, rename, end, delete with confirmation, export as Markdown and JSON.
+import { readFileSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import type { Page } from 'playwright-core';
+import { startE2E, type E2E } from './harness.ts';
+
+let e2e: E2E;
+let page: Page;
+const ids: Record<string, string> = {};
+
+beforeAll(async () => {
+  e2e = await startE2E();
+  await e2e.api.createAssignment({ id: 'hw-alg', title: 'Algebra homework', subject: 'Maths' });
+  const send = async (name: string, message: string, extra: Record<string, unknown> = {}) => {
+    const r = await e2e.api.sendProxyMessage({ message, ...extra });
+    ids[name] = r.session_id;
+    await e2e.api.updateSession({ id: r.session_id, title: name });
+  };
+  // Oldest first, so "Physics chat" is the newest.
+  await send('Maths in Chinese', '我想复习数学里的二次函数');
+  await send('Algebra help', 'How do I factor x^2 - 5x + 6?', { mode: 'homework', assignment_id: 'hw-alg' });
+  await send('Deep question', 'Why does a prime have exactly two divisors?', { mode: 'deep_think' });
+  await send('Physics chat', 'What is momentum in physics?');
+  await e2e.api.sendProxyMessage({ message: 'And what about impulse?', meta: { session_id: ids['Physics chat']! } });
+  page = await e2e.newPage();
+  await page.goto(`${e2e.url}/#/history`);
+  await page.locator('.session-row').first().waitFor();
+}, 90_000);
+
+afterAll(async () => {
+  await e2e?.close();
+});
+
+const rowTitles = () => page.locator('.session-row .row-title').allTextContents();
+
+describe('history', () => {
+  test('lists sessions newest first with mode and assignment', async () => {
+    expect(await rowTitles()).toEqual(['Physics chat', 'Deep question', 'Algebra help', 'Maths in Chinese']);
+    const algebra = page.locator('.session-row', { hasText: 'Algebra help' });
+    await expect(algebra.locator('.badge-homework').textContent()).resolves.toBe('Homework');
+    await expect(algebra.locator('.chip-assignment').textContent()).resolves.toContain('Algebra homework');
+    await e2e.screenshot(page, 'history');
+  });
+
+  test('filters by mode, assignment and date', async () => {
+    await page.getByTestId('filter-mode').selectOption('deep_think');
+    await expect.poll(rowTitles).toEqual(['Deep question']);
+    await page.getByTestId('filter-mode').selectOption('');
+    await page.getByTestId('filter-assignment').selectOption('hw-alg');
+    await expect.poll(rowTitles).toEqual(['Algebra help']);
+    await page.getByTestId('filter-assignment').selectOption('');
+    // Tomorrow onwards: nothing; today: everything.
+    const day = (offset: number) => {
+      const d = new Date();
+      d.setDate(d.getDate() + offset);
+      return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`;
+    };
+    await page.getByTestId('filter-from').fill(day(1));
+    await expect.poll(() => page.locator('.session-row').count()).toBe(0);
+    await expect(page.locator('.empty').textContent()).resolves.toMatch(/No sessions match/);
+    await page.getByTestId('filter-from').fill(day(0));
+    await page.getByTestId('filter-to').fill(day(0));
+    await expect.poll(() => page.locator('.session-row').count()).toBe(4);
+    await page.getByTestId('filter-from').fill('');
+    await page.getByTestId('filter-to').fill('');
+  });
+
+  test('full-text search finds Chinese (数学) and English words, with snippets', async () => {
+    await page.getByTestId('history-search').fill('数学');
+    await expect.poll(rowTitles).toEqual(['Maths in Chinese']);
+    const hit = page.getByTestId('search-hit').first();
+    await expect(hit.locator('mark').first().textContent()).resolves.toBe('数学');
+    await e2e.screenshot(page, 'history-search-zh');
+    await page.getByTestId('history-search').fill('momentum');
+    await expect.poll(rowTitles).toEqual(['Physics chat']);
+    await page.getByTestId('history-search').fill('');
+    await expect.poll(() => page.locator('.session-row').count()).toBe(4);
+  });
+
+  test('opens a session to read it and continue it', async () => {
+    await page.locator('.session-row .row-title', { hasText: 'Physics chat' }).click();
+    await expect.poll(() => page.url()).toContain(`#/chat/${ids['Physics chat']}`);
+    await expect.poll(() => page.locator('[data-role="user"]').count()).toBe(2);
+    await expect(page.locator('#chat-title').textContent()).resolves.toBe('Physics chat');
+    await page.getByTestId('composer').fill('One more question');
+    await page.getByTestId('composer').press('Enter');
+    await expect.poll(() => page.locator('[data-role="assistant"][data-status="complete"]').count()).toBe(3);
+    const turns = await e2e.api.getSessionTurns({ id: ids['Physics chat']! });
+    expect(turns.filter((t) => t.role === 'user').map((t) => t.content)).toEqual(['What is momentum in physics?', 'And what about impulse?', 'One more question']);
+    await page.locator('a[data-screen="history"]').click();
+    await page.locator('.session-row').first().waitFor();
+  });
+
+  test('exports one session as Markdown and JSON', async () => {
+    const row = page.locator('.session-row', { hasText: 'Maths in Chinese' });
+    const [md] = await Promise.all([page.waitForEvent('download'), row.getByTestId('export-md').click()]);
+    expect(md.suggestedFilename()).toMatch(/\.md$/);
+    const mdText = readFileSync((await md.path())!, 'utf8');
+    expect(mdText).toContain('我想复习数学里的二次函数');
+    const [json] = await Promise.all([page.waitForEvent('download'), row.getByTestId('export-json').click()]);
+    expect(json.suggestedFilename()).toMatch(/\.json$/);
+    const parsed = JSON.parse(readFileSync((await json.path())!, 'utf8')) as unknown;
+    expect(JSON.stringify(parsed)).toContain('我想复习数学里的二次函数');
+  });
+
+  test("exports every session of an assignment", async () => {
+    await page.getByTestId('filter-assignment').selectOption('hw-alg');
+    const [md] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-assignment-md').click()]);
+    const text = readFileSync((await md.path())!, 'utf8');
+    expect(text).toContain('Algebra homework');
+    expect(text).toContain('How do I factor');
+    await page.getByTestId('filter-assignment').selectOption('');
+    await expect.poll(() => page.locator('.session-row').count()).toBe(4);
+  });
+
+  test('renames and ends a session', async () => {
+    const row = page.locator('.session-row', { hasText: 'Deep question' });
+    await row.getByRole('button', { name: 'Rename' }).click();
+    const dialog = page.getByRole('dialog');
+    await dialog.getByRole('textbox').fill('Primes, carefully');
+    await dialog.getByRole('button', { name: 'Save' }).click();
+    await expect.poll(rowTitles).toContain('Primes, carefully');
+    expect((await e2e.api.getSession({ id: ids['Deep question']! })).meta.title).toBe('Primes, carefully');
+
+    const renamed = page.locator('.session-row', { hasText: 'Primes, carefully' });
+    await renamed.getByRole('button', { name: 'End session' }).click();
+    await expect.poll(() => renamed.locator('.badge', { hasText: 'Ended' }).count()).toBe(1);
+    expect((await e2e.api.getSession({ id: ids['Deep question']! })).ended_at).toEqual(expect.any(Number));
+  });
+
+  test('deletes a session only after confirmation', async () => {
+    const row = page.locator('.session-row', { hasText: 'Algebra help' });
+    await row.getByRole('button', { name: 'Delete' }).click();
+    const dialog = page.getByRole('dialog');
+    await expect(dialog.textContent()).resolves.toContain('cannot be undone');
+    await e2e.screenshot(page, 'history-delete-confirm');
+    await dialog.getByRole('button', { name: 'Cancel' }).click();
+    await expect(page.locator('.session-row').count()).resolves.toBe(4);
+    await row.getByRole('button', { name: 'Delete' }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Delete' }).click();
+    await expect.poll(() => page.locator('.session-row').count()).toBe(3);
+    await expect(e2e.api.getSession({ id: ids['Algebra help']! })).rejects.toMatchObject({ code: 'not_found' });
+  });
+});
