@@ -7,6 +7,7 @@ import { existsSync, mkdirSync, renameSync, rmSync, statSync, writeFileSync } fr
 import path from 'node:path';
 import { v7 as uuidv7 } from 'uuid';
 import { openDatabase } from '../src/main/core/db/connection.ts';
+import { mulberry32 } from '../tests/support/random.ts';
 
 export const B2_USER = 'bench-student';
 export const B2_LONG_SESSION = 'bench-long-session';
@@ -21,18 +22,6 @@ export const B2_END = Date.UTC(2026, 10, 1);
 const ZH = ['数学', '物理', '化学', '生物', '历史', '地理', '函数', '方程', '导数', '积分', '概率', '向量', '细胞', '光合作用', '牛顿定律', '作文', '阅读理解', '单词', '语法', '实验', '证明', '几何', '三角形', '复习', '考试'];
 const ZH_GLUE = ['请帮我解释一下', '这道题怎么做', '为什么', '我不太明白', '可以举个例子吗', '下面是我的思路', '我们先看', '所以答案是', '注意这里', '总结一下'];
 const EN = ['integral', 'derivative', 'photosynthesis', 'velocity', 'molecule', 'essay', 'grammar', 'theorem', 'probability', 'equation', 'history', 'revolution', 'vector', 'energy', 'function', 'homework', 'explain', 'example', 'because', 'therefore'];
-
-/** A deterministic PRNG (mulberry32) so every run builds the same history. */
-function rng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function sentence(random: () => number): string {
   const pick = <T>(list: readonly T[]) => list[Math.floor(random() * list.length)]!;
@@ -49,7 +38,7 @@ export function generateHistory(file: string, log: (line: string) => void = () =
   for (const f of [partial, `${partial}-wal`, `${partial}-shm`]) rmSync(f, { force: true });
   const store = openDatabase(partial);
   const db = store.sqlite;
-  const random = rng(20261124);
+  const random = mulberry32(20261124);
   const insertSession = db.prepare("INSERT INTO session (id, user_id, assignment_id, mode, started_at, ended_at, policy_snapshot, meta) VALUES (?, ?, ?, ?, ?, NULL, '{}', ?)");
   const insertTurn = db.prepare('INSERT INTO turn (id, session_id, role, content, tool_calls, model, tokens_in, tokens_out, cost, created_at, meta) VALUES (?, ?, ?, ?, NULL, ?, ?, ?, ?, ?, ?)');
   const modes = ['chat', 'homework', 'deep_think'] as const;

@@ -4,6 +4,7 @@
 // applied to exactly what the server will see) re-checks it and adds an unknown field to any that
 // came out valid by accident. Valid inputs of the same flavours are checked separately below.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mulberry32 } from '../support/random.ts';
 import { API_PREFIX, pathParams, routes, ROUTE_NAMES, inputLocation, type RouteName } from '../../src/shared/api/routes.ts';
 import { ERROR_STATUS } from '../../src/shared/errors.ts';
 import { FAR_FUTURE, startApi, type ApiFixture, type RawRequest, type Reply } from '../support/http.ts';
@@ -12,17 +13,6 @@ const SEED = 0x5eed_2025;
 const REQUESTS = 5_000;
 const CONCURRENCY = 16;
 
-/** mulberry32: a tiny deterministic PRNG (same seed, same requests). */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const rnd = mulberry32(SEED);
 const int = (n: number) => Math.floor(rnd() * n);

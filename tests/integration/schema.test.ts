@@ -146,3 +146,14 @@ describe('migrated schema', () => {
     });
   });
 });
+
+describe('query plans of the history queries', () => {
+  it('getTurnsByUserAndDate walks turn(created_at, id) without a sort', () => {
+    const store = openTempStore();
+    const plan = (store.sqlite.prepare(
+      `EXPLAIN QUERY PLAN SELECT t.id FROM turn t CROSS JOIN session s ON s.id = t.session_id WHERE s.user_id = 'u' AND t.created_at >= 1 AND t.created_at < 2 ORDER BY t.created_at, t.id`,
+    ).all() as { detail: string }[]).map((r) => r.detail);
+    expect(plan[0]).toMatch(/turn_created_at_idx/);
+    expect(plan.join(' ')).not.toContain('TEMP B-TREE');
+  });
+});

@@ -6,6 +6,7 @@ import { TurnsRepo } from '../../src/main/core/db/turns.repo.ts';
 import { UsageRepo } from '../../src/main/core/db/usage.repo.ts';
 import { BUCKET_MS } from '../../src/main/core/db/usage-rollup.ts';
 import type { Store } from '../../src/main/core/db/connection.ts';
+import { mulberry32 } from '../support/random.ts';
 import { openTempStore } from '../support/temp.ts';
 
 /** What the buckets must hold: the same grouping computed straight from the turns. */
@@ -21,17 +22,12 @@ function expectedBuckets(store: Store) {
 }
 const actualBuckets = (store: Store) => store.sqlite.prepare('SELECT * FROM usage_bucket WHERE turns > 0 ORDER BY 1, 2, 3, 4, 5').all();
 
-function rng(seed: number) {
-  let a = seed;
-  return () => ((a = (a * 1103515245 + 12345) % 2147483648) / 2147483648);
-}
-
 describe('usage buckets', () => {
   it('follow 1,500 random inserts, updates, deletes, session deletes and regroupings', () => {
     const store = openTempStore();
     const sessions = new SessionsRepo(store);
     const turns = new TurnsRepo(store);
-    const random = rng(42);
+    const random = mulberry32(42);
     const pick = <T>(list: readonly T[]) => list[Math.floor(random() * list.length)]!;
     const live: string[] = [];
     const liveTurns: string[] = [];

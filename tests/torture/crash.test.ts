@@ -12,6 +12,7 @@
 //     user turn it had.
 // At the end every request that never got its answer is retried to completion: none is lost.
 import { describe, expect, it } from 'vitest';
+import { mulberry32 } from '../support/random.ts';
 import { startOpenAITestServer } from '../support/openai-test-server.ts';
 import { startServe, type ServeProcess } from '../support/serve-process.ts';
 import { onCleanup, tempDir } from '../support/temp.ts';
@@ -25,17 +26,6 @@ const API_KEY = 'sk-torture-crash-0123456789';
 const CHUNK = 6; // characters per streamed delta
 const SEED = Number(process.env.TORTURE_SEED ?? Date.now() % 1_000_000);
 
-/** A small seeded PRNG, so a failing run can be replayed with TORTURE_SEED. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface Attempt {
   round: number;
@@ -95,7 +85,7 @@ async function runAttempt(url: string, token: string, job: Job, round: number): 
 
 describe('T1 crash', () => {
   it(`kill -9 during 16-concurrent proxy and stream load, ${ROUNDS} rounds: the database is sound and matches what the clients saw`, async () => {
-    const random = prng(SEED);
+    const random = mulberry32(SEED);
     const upstream = await startOpenAITestServer({ requiredApiKey: API_KEY, defaults: { chunkDelayMs: 10, chunkSize: CHUNK } });
     onCleanup(() => void upstream.close());
     const dataDir = tempDir();

@@ -208,6 +208,10 @@ export function openDatabase(file: string, options: OpenOptions = {}): Store {
       sqlite.pragma('legacy_alter_table = ON');
       migrate(orm, { migrationsFolder, migrationsTable: MIGRATIONS_TABLE });
       sqlite.pragma('legacy_alter_table = OFF');
+      // New indexes have no statistics yet; without them the planner guesses. A sampled ANALYZE
+      // takes well under a second even on a million turns.
+      sqlite.pragma('analysis_limit = 1000');
+      sqlite.exec('ANALYZE');
       report.appliedMigrations = pending.map((m) => m.tag);
     }
     sqlite.transaction(() => {
