@@ -3,7 +3,7 @@
  * Writes bench/RESULTS.md. Everything runs on 127.0.0.1, bounded in count and time.
  */
 import { execSync, fork, spawnSync, type ChildProcess } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
@@ -223,7 +223,8 @@ async function main() {
     '',
   ];
   const out = path.join(HERE, quick ? 'RESULTS.quick.md' : 'RESULTS.md');
-  writeFileSync(out, [...header, ...results, '## Notes', '', '<!-- notes -->', ''].join('\n'));
+  const notes = existsSync(path.join(HERE, 'NOTES.md')) ? readFileSync(path.join(HERE, 'NOTES.md'), 'utf8') : '';
+  writeFileSync(out, [...header, ...results, notes].join('\n'));
   log(`Wrote ${out}`);
   await provider.close();
   agent.destroy();
