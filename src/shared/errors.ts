@@ -23,6 +23,8 @@ export const ERROR_STATUS = {
   provider_not_configured: 503,
   keychain_unavailable: 503,
   aborted: 499,
+  /** Recorded on a message whose answer a stopped process left unfinished (never an HTTP reply). */
+  interrupted: 503,
   // The local database refused to open or to write.
   db_corrupt: 500,
   db_unknown_migration: 500,

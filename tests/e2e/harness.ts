@@ -71,7 +71,7 @@ async function spawnServe(dataDir: string, env: Record<string, string>): Promise
 export async function startE2E(): Promise<E2E> {
   const [, llm] = await Promise.all([ensureRendererBuilt(), startOpenAITestServer({ requiredApiKey: PROVIDER_KEY })]);
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'studylog-e2e-'));
-  const { child, url, token } = await spawnServe(dataDir, { TEST_PROVIDER_KEY: PROVIDER_KEY });
+  const { child, url, token } = await spawnServe(dataDir, { STUDYLOG_TEST_KEY: PROVIDER_KEY });
   const api = createClient(httpTransport({ baseUrl: url, token }));
   // The test provider: no SDK retries, so an injected failure fails at once.
   await api.updateSettings({
@@ -83,7 +83,7 @@ export async function startE2E(): Promise<E2E> {
         base_url: llm.url,
         models: llm.models,
         default_model: 'gpt-4o-mini',
-        api_key_ref: { source: 'env', var: 'TEST_PROVIDER_KEY' },
+        api_key_ref: { source: 'env', var: 'STUDYLOG_TEST_KEY' },
         timeout_ms: 5_000,
         max_retries: 0,
       },

@@ -57,7 +57,7 @@ describe('settings', () => {
     await expect.poll(() => deepseek.getByTestId('key-status').textContent()).toBe(keychain === 'set' ? 'Key set' : 'No key');
     const test = page.locator('.provider-row[data-provider-id="test"]');
     await expect.poll(() => test.getByTestId('key-status').textContent()).toBe('Key set');
-    await expect(test.textContent()).resolves.toContain('Key read from $TEST_PROVIDER_KEY');
+    await expect(test.textContent()).resolves.toContain('Key read from $STUDYLOG_TEST_KEY');
     await expect(deepseek.getByTestId('api-key-input').getAttribute('type')).resolves.toBe('password');
     await pageNeverShowsAKey();
     await e2e.screenshot(page, 'settings');

@@ -263,6 +263,19 @@ describe('limits', () => {
 });
 
 describe('graceful shutdown', () => {
+  it('a non-streamed answer still waiting after the grace period is stopped; its message is kept as failed, not pending', async () => {
+    const api = await fixture({ server: { shutdownGraceMs: 100 }, defaults: { latencyMs: 3_000 } });
+    const pending = api.api('POST', '/proxy', { body: { message: 'a slow question' } });
+    await eventually(() => api.core.store.sqlite.prepare("SELECT count(*) AS n FROM turn WHERE role = 'user'").get() as { n: number }, (r) => r.n === 1);
+    await api.http.close();
+    const reply = await pending;
+    expect(reply.status).toBe(499);
+    expect(reply.json).toMatchObject({ code: 'aborted' });
+    const [turn] = api.core.store.sqlite.prepare("SELECT content, meta FROM turn WHERE role = 'user'").all() as { content: string; meta: string }[];
+    expect(turn!.content).toBe('a slow question');
+    expect(JSON.parse(turn!.meta)).toMatchObject({ status: 'failed', error: { code: 'aborted' } });
+  });
+
   it('a stream still running after the grace period is stopped, kept as aborted, and close() resolves', async () => {
     const reply = 'word '.repeat(300);
     const api = await fixture({ server: { shutdownGraceMs: 100 }, defaults: { reply, chunkSize: 5, chunkDelayMs: 30 } });

@@ -4,6 +4,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import { createCore } from '../../src/main/core/app.ts';
+import { dispatch } from '../../src/main/core/api/dispatch.ts';
 import { collect, setupCore, TEST_API_KEY, TEST_CALLER } from '../support/core.ts';
 import { startOpenAITestServer } from '../support/openai-test-server.ts';
 import { onCleanup, tempDir } from '../support/temp.ts';
@@ -22,11 +23,17 @@ describe('providers and keys', () => {
 
   it('a keychain provider with no keychain reachable falls back to STUDYLOG_API_KEY_<ID>, else says where to put the key', async () => {
     const core = await setupCore({ provider: { id: 'my-openai', api_key_ref: { source: 'keychain' } }, core: { env: {} } });
-    const error = await core.proxy.send(TEST_CALLER, { message: 'x' }).catch((e) => e);
+    const error = await core.proxy.send(TEST_CALLER, { message: 'x', client_request_id: 'req-no-key-1' }).catch((e) => e);
     expect(error).toMatchObject({ code: 'provider_not_configured', detail: expect.stringContaining('STUDYLOG_API_KEY_MY_OPENAI') });
+    // The message is not lost: it waits, failed with that code, for a retry once the key is there.
+    const [saved] = core.store.sqlite.prepare("SELECT content, meta FROM turn WHERE role = 'user'").all() as { content: string; meta: string }[];
+    expect(saved!.content).toBe('x');
+    expect(JSON.parse(saved!.meta)).toMatchObject({ status: 'failed', error: { code: 'provider_not_configured' } });
     const withEnv = createCore({ dataDir: core.dataDir, secrets: null, env: { STUDYLOG_API_KEY_MY_OPENAI: TEST_API_KEY } });
     onCleanup(() => withEnv.close());
-    expect((await withEnv.proxy.send(TEST_CALLER, { message: 'x' })).content).toBe('Echo: x');
+    const retried = await withEnv.proxy.send(TEST_CALLER, { message: 'x', client_request_id: 'req-no-key-1' });
+    expect(retried.content).toBe('Echo: x');
+    expect(withEnv.store.sqlite.prepare("SELECT count(*) FROM turn WHERE role = 'user'").pluck().get()).toBe(1);
     await expect(withEnv.providers.setApiKey('my-openai', 'sk-new')).rejects.toMatchObject({ code: 'keychain_unavailable' });
   });
 
@@ -36,6 +43,30 @@ describe('providers and keys', () => {
     expect(() => core.settings.update({ providers: [provider] })).toThrow(/api_key: secrets are never stored/);
     expect(() => core.settings.update({ policies: { chat: { apiKey: 'x' } } } as never)).toThrow(/apiKey/);
     expect(JSON.stringify(core.store.sqlite.prepare('SELECT value FROM setting').all())).not.toContain('sk-plaintext');
+  });
+
+  it('only key-like environment variables can be a provider’s key', async () => {
+    const core = await setupCore();
+    const provider = core.settings.get().providers[0]!;
+    for (const name of ['HOME', 'PATH', 'AWS_SECRET_ACCESS_KEY']) {
+      expect(() => core.settings.update({ providers: [{ ...provider, api_key_ref: { source: 'env', var: name } }] })).toThrow(/OPENAI_API_KEY/);
+    }
+    for (const name of ['OPENAI_API_KEY', 'DEEPSEEK_API_KEY', 'STUDYLOG_TEST_KEY']) {
+      expect(core.settings.update({ providers: [{ ...provider, api_key_ref: { source: 'env', var: name } }] }).providers[0]!.api_key_ref).toEqual({ source: 'env', var: name });
+    }
+  });
+
+  it('moving a keychain provider to another base_url forgets its stored key', async () => {
+    const stored = new Map<string, string>();
+    const keychain = { get: async (a: string) => stored.get(a) ?? null, set: async (a: string, k: string) => void stored.set(a, k), delete: async (a: string) => stored.delete(a) };
+    const core = await setupCore({ provider: { api_key_ref: { source: 'keychain' } }, core: { secrets: keychain } });
+    const owner = { user_id: core.owner.id, role: 'admin' as const };
+    expect(await dispatch(core, 'setProviderKey', owner, { id: 'test', api_key: TEST_API_KEY })).toMatchObject({ ok: true });
+    const provider = core.settings.get().providers[0]!;
+    expect(await dispatch(core, 'updateSettings', owner, { providers: [{ ...provider, name: 'Renamed' }] })).toMatchObject({ ok: true });
+    expect(stored.get('test')).toBe(TEST_API_KEY); // same host: the key stays
+    expect(await dispatch(core, 'updateSettings', owner, { providers: [{ ...provider, base_url: 'http://127.0.0.1:9/v1' }] })).toMatchObject({ ok: true });
+    expect(stored.has('test')).toBe(false);
   });
 
   it('reports whether a key is set without revealing it', async () => {

@@ -74,7 +74,7 @@ describe('proxy: upstream faults', () => {
 
   it('a wrong API key → upstream_auth, and the key appears in no error, turn or response', async () => {
     const wrongKey = 'sk-wrong-key-SHOULD-NOT-APPEAR-987654321';
-    const core = await setupCore({ core: { env: { TEST_PROVIDER_KEY: wrongKey } } });
+    const core = await setupCore({ core: { env: { STUDYLOG_TEST_KEY: wrongKey } } });
     const error = await core.proxy.send(TEST_CALLER, { message: 'x' }).catch((e) => e);
     expect(error).toMatchObject({ code: 'upstream_auth' });
     expect(JSON.stringify({ ...error, detail: error.detail, message: error.message })).not.toContain(wrongKey);

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import type { ApiError } from '../../src/shared/errors.ts';
 import { PRICE_TABLE_VERSION } from '../../src/main/core/llm/pricing.ts';
 import { DEFAULT_POLICIES } from '../../src/main/core/llm/policies.ts';
-import { setupCore, TEST_CALLER } from '../support/core.ts';
+import { collect, setupCore, TEST_CALLER } from '../support/core.ts';
 import { rowCount } from '../support/temp.ts';
 
 describe('proxy: modes', () => {
@@ -121,6 +121,18 @@ describe('proxy: modes', () => {
       expect(policy.system_prompt.text['zh-CN']).toMatch(/[\u4e00-\u9fff]/);
       expect(policy.system_prompt.text.en).toMatch(/^[\x20-\x7e…$]+$/);
     }
+  });
+
+  it('an answer longer than a turn may hold is kept, cut to the limit and marked truncated (reasoning too)', async () => {
+    const core = await setupCore({ defaults: { reply: 'word '.repeat(20_010), reasoning: 'think '.repeat(10_000), chunkSize: 5_000 } });
+    const sent = await core.proxy.send(TEST_CALLER, { message: 'write a lot', mode: 'deep_think', model: 'deepseek-reasoner' });
+    expect(sent.content).toHaveLength(100_000);
+    expect(sent.meta).toMatchObject({ status: 'complete', truncated: true });
+    expect(sent.meta.reasoning).toHaveLength(48_000);
+    const streamed = await collect(core.proxy.stream(TEST_CALLER, { message: 'again', mode: 'deep_think', model: 'deepseek-reasoner' }));
+    const done = streamed.at(-1) as Extract<(typeof streamed)[number], { type: 'done' }>;
+    expect(done.response.content).toHaveLength(100_000);
+    expect(core.turns.getTurnById(done.response.turn_id)!.meta).toMatchObject({ status: 'complete', truncated: true });
   });
 
   it('a local model (not in the price table) costs 0 with price_known=false', async () => {

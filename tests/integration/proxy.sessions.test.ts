@@ -42,11 +42,14 @@ describe('proxy: sessions and context', () => {
     expect(rowCount(core.store, 'session')).toBe(1);
   });
 
-  it('refuses to continue an ended session', async () => {
+  it('refuses to continue an ended session, retries of its failed messages included', async () => {
     const core = await setupCore();
     const res = await core.proxy.send(TEST_CALLER, { message: 'q' });
+    core.server.script({ fault: { kind: 'status', status: 500 } });
+    await expect(core.proxy.send(TEST_CALLER, { message: 'failed', client_request_id: 'req-ended-01', meta: { session_id: res.session_id } })).rejects.toMatchObject({ code: 'upstream_error' });
     core.sessions.updateSessionById(res.session_id, { ended_at: Date.now() });
     await expect(core.proxy.send(TEST_CALLER, { message: 'x', meta: { session_id: res.session_id } })).rejects.toMatchObject({ code: 'conflict' });
+    await expect(core.proxy.send(TEST_CALLER, { message: 'failed', client_request_id: 'req-ended-01' })).rejects.toMatchObject({ code: 'conflict' });
   });
 
   it('trims history oldest-first to the model’s budget, always keeping the system prompt and the new message', async () => {

@@ -21,7 +21,7 @@ export async function setupCore(options: { provider?: Partial<Provider>; default
   const server = await startOpenAITestServer({ requiredApiKey: TEST_API_KEY, ...(options.defaults ? { defaults: options.defaults } : {}) });
   onCleanup(() => void server.close());
   const dataDir = options.dataDir ?? tempDir();
-  const core = createCore({ dataDir, secrets: null, env: { TEST_PROVIDER_KEY: TEST_API_KEY }, flushIntervalMs: 50, defaultLanguage: 'en', ...options.core });
+  const core = createCore({ dataDir, secrets: null, env: { STUDYLOG_TEST_KEY: TEST_API_KEY }, flushIntervalMs: 50, defaultLanguage: 'en', ...options.core });
   onCleanup(() => core.store.sqlite.open && core.close());
   core.settings.update({
     providers: [
@@ -32,7 +32,7 @@ export async function setupCore(options: { provider?: Partial<Provider>; default
         base_url: server.url,
         models: server.models,
         default_model: 'gpt-4o-mini',
-        api_key_ref: { source: 'env', var: 'TEST_PROVIDER_KEY' },
+        api_key_ref: { source: 'env', var: 'STUDYLOG_TEST_KEY' },
         timeout_ms: 5_000,
         max_retries: 0,
         ...options.provider,

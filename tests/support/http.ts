@@ -125,7 +125,7 @@ export async function startApi(options: ApiOptions = {}): Promise<ApiFixture> {
   const openai = await startOpenAITestServer({ requiredApiKey: apiKey, ...(options.defaults ? { defaults: options.defaults } : {}) });
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'studylog-http-'));
   const secrets = new MemorySecretStore();
-  const core = createCore({ dataDir, secrets, env: { TEST_PROVIDER_KEY: apiKey }, flushIntervalMs: 50, defaultLanguage: 'en', ...options.core });
+  const core = createCore({ dataDir, secrets, env: { STUDYLOG_TEST_KEY: apiKey }, flushIntervalMs: 50, defaultLanguage: 'en', ...options.core });
   core.settings.update({
     providers: [
       {
@@ -135,7 +135,7 @@ export async function startApi(options: ApiOptions = {}): Promise<ApiFixture> {
         base_url: openai.url,
         models: openai.models,
         default_model: 'gpt-4o-mini',
-        api_key_ref: { source: 'env', var: 'TEST_PROVIDER_KEY' },
+        api_key_ref: { source: 'env', var: 'STUDYLOG_TEST_KEY' },
         timeout_ms: 5_000,
         max_retries: 0,
         ...options.provider,

@@ -19,7 +19,7 @@ import { setupCore, TEST_API_KEY } from '../support/core.ts';
 import { onCleanup } from '../support/temp.ts';
 import { http, invariantProblems, turns } from './helpers.ts';
 
-const WRONG_KEY = 'sk-wrong-key-for-torture-0123456789';
+const STUDYLOG_WRONG_KEY = 'sk-wrong-key-for-torture-0123456789';
 const CONCURRENCY = 16;
 const PER_KIND = 12; // × 13 kinds × (stream, not) = 312 requests
 
@@ -72,13 +72,13 @@ describe('T2 upstream faults under load', () => {
     const core = await setupCore({
       // A generous timeout for the main provider: a loaded machine must not turn good answers into timeouts.
       provider: { models: ['gpt-4o-mini'], timeout_ms: 10_000, max_retries: 1 },
-      core: { env: { TEST_PROVIDER_KEY: TEST_API_KEY, WRONG_KEY } },
+      core: { env: { STUDYLOG_TEST_KEY: TEST_API_KEY, STUDYLOG_WRONG_KEY } },
     });
     const base = core.settings.get().providers[0]!;
     core.settings.update({
       providers: [
         base,
-        { ...base, id: 'wrongkey', name: 'Wrong key', models: ['qwen-plus'], default_model: 'qwen-plus', api_key_ref: { source: 'env', var: 'WRONG_KEY' } },
+        { ...base, id: 'wrongkey', name: 'Wrong key', models: ['qwen-plus'], default_model: 'qwen-plus', api_key_ref: { source: 'env', var: 'STUDYLOG_WRONG_KEY' } },
         { ...base, id: 'slow', name: 'Hangs', models: ['llama3.2'], default_model: 'llama3.2', timeout_ms: 1_000, max_retries: 0 },
       ],
     });
@@ -121,7 +121,7 @@ describe('T2 upstream faults under load', () => {
       } else {
         expect(s.status).toBe(ERROR_STATUS[s.kind.expect as ErrorCode]);
         expect(s.reply!.detail).toMatch(/\S/);
-        expect(s.reply!.detail).not.toContain(WRONG_KEY);
+        expect(s.reply!.detail).not.toContain(STUDYLOG_WRONG_KEY);
         expect(s.reply!.detail).not.toContain(TEST_API_KEY);
       }
     }
@@ -158,7 +158,7 @@ describe('T2 upstream faults under load', () => {
     const fixed = await http(server.url, '/settings', {
       method: 'PATCH',
       token: admin,
-      body: { providers: core.settings.get().providers.map((p) => (p.id === 'wrongkey' ? { ...p, api_key_ref: { source: 'env', var: 'TEST_PROVIDER_KEY' } } : p)) },
+      body: { providers: core.settings.get().providers.map((p) => (p.id === 'wrongkey' ? { ...p, api_key_ref: { source: 'env', var: 'STUDYLOG_TEST_KEY' } } : p)) },
     });
     expect(fixed.status).toBe(200);
     core.server.models.push('gpt-9-ultra');

@@ -226,6 +226,8 @@ export const ProxyMessageResponseSchema = z.object({
     status: z.enum(ASSISTANT_STATUSES),
     usage: UsageSchema,
     reasoning: z.string().optional(),
+    /** The answer (or its reasoning) was longer than a turn holds and was cut to fit. */
+    truncated: z.boolean().optional(),
     finish_reason: z.string().nullable(),
   }),
 });
@@ -251,8 +253,15 @@ export const PROVIDER_KINDS = ['openai', 'deepseek', 'qwen', 'ollama', 'lmstudio
 export const ApiKeyRefSchema = z.discriminatedUnion('source', [
   /** The OS keychain: service "studylog", account = the provider id. */
   z.strictObject({ source: z.literal('keychain') }),
-  /** An environment variable of the process (headless servers). */
-  z.strictObject({ source: z.literal('env'), var: z.string().regex(/^[A-Z_][A-Z0-9_]*$/, 'must be an environment variable name') }),
+  /**
+   * An environment variable of the process (headless servers): OPENAI_API_KEY, a *_API_KEY, or a
+   * STUDYLOG_* one — never an arbitrary variable, which an admin token could otherwise send to
+   * any base_url it sets.
+   */
+  z.strictObject({
+    source: z.literal('env'),
+    var: z.string().regex(/^(OPENAI_API_KEY|[A-Z][A-Z0-9_]*_API_KEY|STUDYLOG_[A-Z0-9_]*KEY)$/, 'must be OPENAI_API_KEY, a *_API_KEY or a STUDYLOG_…KEY variable'),
+  }),
   /** No key: local servers such as Ollama or LM Studio. */
   z.strictObject({ source: z.literal('none') }),
 ]);

@@ -13,6 +13,8 @@ import type { Caller } from '../caller.ts';
 import { streamHandlers, unaryHandlers } from './handlers.ts';
 
 export interface DispatchOptions {
+  /** Stops a model call in progress (the HTTP server's graceful shutdown). */
+  signal?: AbortSignal;
   /** Check every reply against the route's output schema (tests turn this on). */
   validateOutput?: boolean;
   /** Where unexpected errors are reported; their details never reach the caller. */
@@ -53,9 +55,9 @@ export async function dispatch(core: Core, name: UnaryRouteName, caller: Caller 
     const route = routes[name];
     authorize(name, caller);
     const input = validate(name, rawInput);
-    const handler = unaryHandlers[name] as (core: Core, caller: Caller, input: unknown) => unknown;
+    const handler = unaryHandlers[name] as (core: Core, caller: Caller, input: unknown, signal?: AbortSignal) => unknown;
     // Public routes get an anonymous caller; their handlers never look at it.
-    const body = await handler(core, caller ?? { user_id: '', role: 'student' }, input);
+    const body = await handler(core, caller ?? { user_id: '', role: 'student' }, input, options.signal);
     if (options.validateOutput) route.output.parse(body);
     return { ok: true, status: 200, body };
   } catch (error) {

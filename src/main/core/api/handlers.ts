@@ -14,7 +14,7 @@ import { exportSessions } from '../export.ts';
 type In<N extends RouteName> = z.output<Routes[N]['input']>;
 type Out<N extends RouteName> = z.input<Routes[N]['output']>;
 
-export type UnaryHandlers = { [N in UnaryRouteName]: (core: Core, caller: Caller, input: In<N>) => Out<N> | Promise<Out<N>> };
+export type UnaryHandlers = { [N in UnaryRouteName]: (core: Core, caller: Caller, input: In<N>, signal?: AbortSignal) => Out<N> | Promise<Out<N>> };
 export type StreamHandlers = { [N in StreamRouteName]: (core: Core, caller: Caller, input: In<N>, signal: AbortSignal) => AsyncIterable<ProxyStreamEvent> };
 
 function visibleSession(core: Core, caller: Caller, id: string): Session {
@@ -36,7 +36,7 @@ function found<T>(value: T | null, what: string): T {
 }
 
 export const unaryHandlers: UnaryHandlers = {
-  sendProxyMessage: (core, caller, input) => core.proxy.send(caller, input),
+  sendProxyMessage: (core, caller, input, signal) => core.proxy.send(caller, input, signal),
 
   getUserSessions: (core, caller, { skip, limit, user_id, ...filters }) => core.sessions.getSessionsByUserId(subject(caller, user_id), { skip, limit }, filters),
   getSession: (core, caller, { id }) => visibleSession(core, caller, id),
@@ -89,7 +89,16 @@ export const unaryHandlers: UnaryHandlers = {
   getMe: (core, caller) => found(core.users.getUser(caller.user_id), 'such user'),
 
   getSettings: (core) => core.settings.get(),
-  updateSettings: (core, _caller, patch) => core.settings.update(patch),
+  updateSettings: async (core, _caller, patch) => {
+    const before = new Map(core.settings.get().providers.map((p) => [p.id, p.base_url]));
+    const after = core.settings.update(patch);
+    // A stored key goes only where it was stored for: moving a provider elsewhere forgets it, so
+    // an admin token cannot redirect the key to another host.
+    for (const p of after.providers) {
+      if (p.api_key_ref.source === 'keychain' && before.has(p.id) && before.get(p.id) !== p.base_url) await core.providers.deleteApiKey(p.id).catch(() => false);
+    }
+    return after;
+  },
   setProviderKey: async (core, _caller, { id, api_key }) => {
     await core.providers.setApiKey(id, api_key);
     return { key_status: 'set' as const };

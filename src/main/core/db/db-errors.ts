@@ -28,6 +28,8 @@ export function toApiError(action: string, error: unknown): unknown {
   if (typeof code !== 'string' || !code.startsWith('SQLITE_')) return error;
   const message = error instanceof Error ? error.message : String(error);
   if (code === 'SQLITE_CONSTRAINT_FOREIGNKEY') return new ApiError('not_found', `Could not ${action}: the session it belongs to does not exist.`);
+  // Two requests racing for the same unique key (a client_request_id, an id): the later one conflicts.
+  if (code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY') return new ApiError('conflict', `Could not ${action}: it already exists.`);
   if (code.startsWith('SQLITE_CONSTRAINT')) return new ApiError('validation_error', `Could not ${action}: ${message}.`);
   if (code === 'SQLITE_FULL') return new ApiError('db_unavailable', `Could not ${action}: the disk is full. Nothing was written.`);
   if (code.startsWith('SQLITE_READONLY')) return new ApiError('db_unavailable', `Could not ${action}: the database is read-only. Nothing was written.`);

@@ -177,8 +177,16 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
         authorize(name, caller);
         const input = await rawInput(c, name);
         if (!route.stream) {
-          const envelope = await dispatch(core, name as UnaryRouteName, caller, input, options.dispatch);
-          return c.json(envelope.body as object, envelope.status as 200);
+          // In flight until answered: shutdown waits for it, then stops the model call (the message
+          // is then marked failed, never left pending with the database closed under it).
+          const controller = new AbortController();
+          inFlight.add(controller);
+          try {
+            const envelope = await dispatch(core, name as UnaryRouteName, caller, input, { ...options.dispatch, signal: controller.signal });
+            return c.json(envelope.body as object, envelope.status as 200);
+          } finally {
+            inFlight.delete(controller);
+          }
         }
         const controller = new AbortController();
         const started = dispatchStream(core, name as StreamRouteName, caller, input, controller.signal, options.dispatch);

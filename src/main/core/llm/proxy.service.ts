@@ -15,6 +15,7 @@
 import type OpenAI from 'openai';
 import { v7 as uuidv7 } from 'uuid';
 import {
+  MAX_CONTENT_CHARS,
   ProxyMessageRequestSchema,
   type AssistantStatus,
   type JsonObject,
@@ -93,6 +94,16 @@ interface Prepared {
 type Prepare = { kind: 'replay'; response: ProxyMessageResponse } | { kind: 'call'; prepared: Prepared };
 
 const DEFAULT_FLUSH_INTERVAL_MS = 1_000;
+/** Reasoning kept in an assistant turn's meta (a JSON column of at most MAX_JSON_CHARS). */
+const MAX_REASONING_CHARS = 48_000;
+
+/**
+ * What the store can hold of an answer: a reply longer than a turn may be, or reasoning longer
+ * than its meta may hold, is cut and the turn says so (meta.truncated) rather than being lost.
+ */
+function storable(content: string): string {
+  return content.length > MAX_CONTENT_CHARS ? content.slice(0, MAX_CONTENT_CHARS) : content;
+}
 
 function userTurnMeta(turn: Turn, patch: JsonObject): JsonObject {
   const meta: JsonObject = { ...turn.meta, ...patch };
@@ -135,12 +146,12 @@ export class ProxyService {
         const assistant = this.#o.turns.insertNewTurn({
           session_id: p.session.id,
           role: 'assistant',
-          content,
+          content: storable(content),
           model: completion.model || p.model,
           tokens_in: usage.tokens_in,
           tokens_out: usage.tokens_out,
           cost: usage.cost,
-          meta: this.#assistantMeta(p, { status: 'complete', usage, reasoning, finish_reason: choice?.finish_reason ?? null }),
+          meta: this.#assistantMeta(p, { status: 'complete', usage, content, reasoning, finish_reason: choice?.finish_reason ?? null }),
         });
         this.#o.turns.updateTurnById(p.userTurn.id, { meta: userTurnMeta(p.userTurn, { status: 'answered', assistant_turn_id: assistant.id }) });
         return assistant;
@@ -200,14 +211,14 @@ export class ProxyService {
           id: turnId,
           session_id: p.session.id,
           role: 'assistant',
-          content,
+          content: storable(content),
           model: responseModel,
-          meta: this.#assistantMeta(p, { status: 'streaming', reasoning }),
+          meta: this.#assistantMeta(p, { status: 'streaming', content, reasoning }),
         });
         stored = true;
         flushedAt = Date.now();
       } else if (force || Date.now() - flushedAt >= flushInterval) {
-        this.#o.turns.updateTurnById(turnId, { content, meta: this.#assistantMeta(p, { status: 'streaming', reasoning }) });
+        this.#o.turns.updateTurnById(turnId, { content: storable(content), meta: this.#assistantMeta(p, { status: 'streaming', content, reasoning }) });
         flushedAt = Date.now();
       }
     };
@@ -331,12 +342,12 @@ export class ProxyService {
     }
 
     const session = retried ? sessions.getSessionById(retried.session_id)! : this.#sessionFor(caller, req);
+    if (retried && session.ended_at !== null) throw new ApiError('conflict', `Session '${session.id}' has ended; start a new session.`);
     const isNew = !retried && !req.meta?.session_id;
     const snapshot = isNew ? this.#snapshotFor(session.mode, req.model) : this.#snapshotOf(session);
     const selected = this.#o.providers.select({ model: req.model ?? snapshot.model, providerId: req.model ? undefined : snapshot.provider_id });
     const provider = selected.provider;
     const model = selected.model;
-    const { client, secrets } = await this.#o.providers.client(provider);
 
     const history = turns.getTurnsBySessionId(session.id).filter((t) => !retried || t.created_at < retried.created_at || (t.created_at === retried.created_at && t.id < retried.id));
     const systemPrompt = this.#systemPrompt(snapshot, session.assignment_id);
@@ -345,6 +356,7 @@ export class ProxyService {
     const { messages } = buildMessages({ systemPrompt, history, message, contextWindow: traits.contextWindow, maxOutputTokens: snapshot.max_output_tokens });
 
     // Durable before the upstream call: the new session (if any) and the user turn, together.
+    // Nothing above awaits, so no other request can slip in between the retry check and this.
     const userTurn = inTransaction(this.#o.store.sqlite, 'record the message', () => {
       if (isNew) sessions.insertNewSession({ ...session, policy_snapshot: { ...snapshot } });
       if (retried) {
@@ -365,9 +377,17 @@ export class ProxyService {
       });
     });
 
+    // The key is fetched only now: a locked keychain or a missing key leaves the message saved,
+    // marked failed with that code, ready to retry once the key is there.
+    let connection: Awaited<ReturnType<ProviderRegistry['client']>>;
+    try {
+      connection = await this.#o.providers.client(provider);
+    } catch (error) {
+      throw this.#markFailed(userTurn, upstreamError(error, { provider: provider.name, model, secrets: [] }), []);
+    }
     return {
       kind: 'call',
-      prepared: { session, snapshot, userTurn, model, messages, client, secrets, providerName: provider.name, timeoutMs: provider.timeout_ms },
+      prepared: { session, snapshot, userTurn, model, messages, client: connection.client, secrets: connection.secrets, providerName: provider.name, timeoutMs: provider.timeout_ms },
     };
   }
 
@@ -471,14 +491,16 @@ export class ProxyService {
     return { tokens_in: tokensIn, tokens_out: tokensOut, cached_tokens: cached, cost: costing.cost, estimated, price_known: costing.price_known, price_table_version: costing.price_table_version };
   }
 
-  #assistantMeta(p: Prepared, fields: { status: AssistantStatus; usage?: Usage; reasoning: string; finish_reason?: string | null; error?: ApiError }): JsonObject {
+  #assistantMeta(p: Prepared, fields: { status: AssistantStatus; usage?: Usage; content: string; reasoning: string; finish_reason?: string | null; error?: ApiError }): JsonObject {
+    const truncated = fields.content.length > MAX_CONTENT_CHARS || fields.reasoning.length > MAX_REASONING_CHARS;
     return {
       user_turn_id: p.userTurn.id,
       mode: p.session.mode,
       provider_id: p.snapshot.provider_id,
       status: fields.status,
       ...(fields.usage ? { usage: fields.usage } : {}),
-      ...(fields.reasoning ? { reasoning: fields.reasoning } : {}),
+      ...(fields.reasoning ? { reasoning: fields.reasoning.slice(0, MAX_REASONING_CHARS) } : {}),
+      ...(truncated ? { truncated: true } : {}),
       ...(fields.finish_reason !== undefined ? { finish_reason: fields.finish_reason } : {}),
       ...(fields.error ? { error: { code: fields.error.code, message: fields.error.detail } } : {}),
     };
@@ -492,12 +514,12 @@ export class ProxyService {
   ): Turn {
     const usage = this.#usage(p, r.reported, r.content, r.reasoning);
     const fields = {
-      content: r.content,
+      content: storable(r.content),
       model: r.model,
       tokens_in: usage.tokens_in,
       tokens_out: usage.tokens_out,
       cost: usage.cost,
-      meta: this.#assistantMeta(p, { status: r.status, usage, reasoning: r.reasoning, finish_reason: r.finishReason, ...(r.error ? { error: r.error } : {}) }),
+      meta: this.#assistantMeta(p, { status: r.status, usage, content: r.content, reasoning: r.reasoning, finish_reason: r.finishReason, ...(r.error ? { error: r.error } : {}) }),
     };
     return inTransaction(this.#o.store.sqlite, 'record the answer', () => {
       const turn = stored
@@ -517,15 +539,18 @@ export class ProxyService {
 
   /** Records the failure on the user turn (which stays) and returns the error to throw. */
   #fail(p: Prepared, error: unknown): ApiError {
-    const failure = upstreamError(error, this.#errorContext(p));
-    this.#o.turns.updateTurnById(p.userTurn.id, {
-      meta: userTurnMeta(p.userTurn, { status: 'failed', error: { code: failure.code, message: redact(failure.detail, p.secrets) } }),
+    return this.#markFailed(p.userTurn, upstreamError(error, this.#errorContext(p)), p.secrets);
+  }
+
+  #markFailed(userTurn: Turn, failure: ApiError, secrets: readonly string[]): ApiError {
+    this.#o.turns.updateTurnById(userTurn.id, {
+      meta: userTurnMeta(userTurn, { status: 'failed', error: { code: failure.code, message: redact(failure.detail, secrets) } }),
     });
     return failure;
   }
 
   #response(session: Session, turn: Turn): ProxyMessageResponse {
-    const meta = turn.meta as { user_turn_id: string; status: AssistantStatus; usage: Usage; reasoning?: string; finish_reason?: string | null };
+    const meta = turn.meta as { user_turn_id: string; status: AssistantStatus; usage: Usage; reasoning?: string; finish_reason?: string | null; truncated?: boolean };
     return {
       turn_id: turn.id,
       session_id: session.id,
@@ -539,6 +564,7 @@ export class ProxyService {
         status: meta.status,
         usage: meta.usage,
         ...(meta.reasoning ? { reasoning: meta.reasoning } : {}),
+        ...(meta.truncated ? { truncated: true } : {}),
         finish_reason: meta.finish_reason ?? null,
       },
     };
