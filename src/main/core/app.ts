@@ -13,6 +13,7 @@ import { UsersRepo } from './db/users.repo.ts';
 import { ProviderRegistry } from './llm/providers.ts';
 import { ProxyService } from './llm/proxy.service.ts';
 import type { SecretStore } from './secrets/keychain.ts';
+import { acquireServingLock } from './serving-lock.ts';
 import { SettingsStore } from './settings/settings.store.ts';
 
 export interface CoreOptions {
@@ -26,7 +27,8 @@ export interface CoreOptions {
   /**
    * This process answers messages (the desktop app, `studylog serve`): at start, repair what a
    * stopped one left half-written. One-shot commands leave it off, or a `token list` run beside
-   * a running server would mark the server's answers in progress as interrupted.
+   * a running server would mark the server's answers in progress as interrupted. Takes the data
+   * directory's serving lock: a second serving process is refused (serving-lock.ts).
    */
   recover?: boolean;
 }
@@ -50,7 +52,9 @@ export interface Core {
 
 export function createCore(options: CoreOptions): Core {
   const store = openDatabase(databaseFile(options.dataDir), options.open);
+  let release = () => {};
   try {
+    if (options.recover) release = acquireServingLock(options.dataDir);
     const sessions = new SessionsRepo(store);
     const turns = new TurnsRepo(store);
     const assignments = new AssignmentsRepo(store);
@@ -69,9 +73,14 @@ export function createCore(options: CoreOptions): Core {
     });
     const owner = users.ensureOwner();
     const recovered = options.recover ? proxy.recoverInterrupted() : { assistant_turns: 0, user_turns: 0 };
-    return { store, sessions, turns, assignments, users, usage: new UsageRepo(store), settings, providers, proxy, owner, recovered, close: () => store.close() };
+    const close = () => {
+      store.close();
+      release();
+    };
+    return { store, sessions, turns, assignments, users, usage: new UsageRepo(store), settings, providers, proxy, owner, recovered, close };
   } catch (error) {
     store.close();
+    release();
     throw error;
   }
 }
