@@ -18,7 +18,7 @@ import { startOpenAITestServer, type OpenAITestServer } from '../support/openai-
 // Runs in the page (addInitScript); the tests compile without the DOM library.
 declare const localStorage: { setItem(key: string, value: string): void };
 
-export const PROVIDER_KEY = 'sk-e2e-NEVER-SHOWN-7f3a9c1d2e4b';
+export const PROVIDER_KEY = 'fake-key-e2e-NEVER-SHOWN-7f3a9c1d2e4b';
 export const SCREENSHOTS = fileURLToPath(new URL('../../test-results/screenshots/', import.meta.url));
 
 export interface E2E {

@@ -10,8 +10,8 @@ declare const document: { documentElement: { lang: string; dataset: Record<strin
 declare function getComputedStyle(element: object): { backgroundColor: string };
 declare const localStorage: { getItem(key: string): string | null };
 
-const STORED_KEY = 'sk-stored-SECRET-4d5e6f7a8b9c';
-const TYPED_KEY = 'sk-typed-SECRET-0a1b2c3d4e5f';
+const STORED_KEY = 'fake-key-stored-SECRET-4d5e6f7a8b9c';
+const TYPED_KEY = 'fake-key-typed-SECRET-0a1b2c3d4e5f';
 
 let e2e: E2E;
 let page: Page;

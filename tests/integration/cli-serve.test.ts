@@ -12,7 +12,7 @@ import { CLI } from '../support/cli.ts';
 import { runCliAsync } from '../support/http.ts';
 import { startOpenAITestServer } from '../support/openai-test-server.ts';
 
-const KEY = 'sk-cli-serve-test-key-0123456789';
+const KEY = 'fake-key-cli-serve-test-key-0123456789';
 
 interface Served {
   child: ChildProcess;

@@ -136,7 +136,7 @@ describe('CORS', () => {
 });
 
 describe('the provider API key', () => {
-  const KEY = 'sk-live-FAKE-exposure-7c3f9a1e5b2d8c4f';
+  const KEY = 'fake-key-live-FAKE-exposure-7c3f9a1e5b2d8c4f';
 
   it('appears in no reply, header or stored row — across every route and every upstream failure', async () => {
     const api = await fixture({ apiKey: KEY });

@@ -348,7 +348,7 @@ beforeAll(async () => {
   revoked = r.token;
   realToken = api.token('student', 'a token the fuzz must not revoke').token_id;
   realSession = await api.session(api.core.owner.id, 'hello from a real session');
-  await api.secrets.set('kc', 'sk-kept-in-the-keychain');
+  await api.secrets.set('kc', 'fake-key-kept-in-the-keychain');
   BASE = base();
 });
 afterAll(() => api?.close());

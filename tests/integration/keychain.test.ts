@@ -23,7 +23,7 @@ function probe(withBus: boolean) {
 describe('keychain (keytar)', () => {
   // CI installs gnome-keyring and dbus (.ci/run); a developer machine without them skips with this reason.
   it.skipIf(!secretServiceAvailable && !process.env.CI)('stores, reads and deletes a key in a real Secret Service (needs dbus-run-session and gnome-keyring-daemon)', () => {
-    expect(probe(true)).toEqual({ before: null, afterSet: 'sk-keychain-roundtrip-secret-42', deleted: true, afterDelete: null });
+    expect(probe(true)).toEqual({ before: null, afterSet: 'fake-key-keychain-roundtrip-secret-42', deleted: true, afterDelete: null });
   });
 
   it('without a D-Bus session: a clear keychain_unavailable error, not a crash', () => {

@@ -73,7 +73,7 @@ describe('proxy: upstream faults', () => {
   });
 
   it('a wrong API key → upstream_auth, and the key appears in no error, turn or response', async () => {
-    const wrongKey = 'sk-wrong-key-SHOULD-NOT-APPEAR-987654321';
+    const wrongKey = 'fake-key-wrong-key-SHOULD-NOT-APPEAR-987654321';
     const core = await setupCore({ core: { env: { STUDYLOG_TEST_KEY: wrongKey } } });
     const error = await core.proxy.send(TEST_CALLER, { message: 'x' }).catch((e) => e);
     expect(error).toMatchObject({ code: 'upstream_auth' });

@@ -427,7 +427,7 @@ describe('openai-test-server: directives, auth and shutdown', () => {
   it('requiredApiKey: a wrong key → 401 whose body does not echo the key', async () => {
     const guarded = await startOpenAITestServer({ requiredApiKey: 'right-key' });
     try {
-      const wrongKey = 'sk-wrong-key-0123456789';
+      const wrongKey = 'fake-key-wrong-key-0123456789';
       const wrong = new OpenAI({ baseURL: guarded.url, apiKey: wrongKey, maxRetries: 0, timeout: 5000 });
       const err = await rejection(wrong.chat.completions.create({ model: MODEL, messages: [{ role: 'user', content: 'x' }] }));
       expect(err).toBeInstanceOf(AuthenticationError);

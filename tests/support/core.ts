@@ -3,7 +3,7 @@ import type { Provider } from '../../src/shared/api/schemas.ts';
 import { startOpenAITestServer, type Behaviour, type OpenAITestServer } from './openai-test-server.ts';
 import { onCleanup, tempDir } from './temp.ts';
 
-export const TEST_API_KEY = 'sk-test-DO-NOT-LEAK-0123456789abcdefXYZ';
+export const TEST_API_KEY = 'fake-key-test-DO-NOT-LEAK-0123456789abcdefXYZ';
 export const TEST_CALLER = { user_id: 'student-1', role: 'student' as const };
 
 export interface TestCore extends Core {

@@ -7,7 +7,7 @@ const account = process.argv[2] ?? 'probe';
 const result: Record<string, unknown> = {};
 try {
   result.before = await store.get(account);
-  await store.set(account, 'sk-keychain-roundtrip-secret-42');
+  await store.set(account, 'fake-key-keychain-roundtrip-secret-42');
   result.afterSet = await store.get(account);
   result.deleted = await store.delete(account);
   result.afterDelete = await store.get(account);

@@ -22,7 +22,7 @@ import { http, invariantProblems, openReadOnly, parseSse, sleep, turns, type Tur
 
 const ROUNDS = 10;
 const WORKERS = 16;
-const API_KEY = 'sk-torture-crash-0123456789';
+const API_KEY = 'fake-key-torture-crash-0123456789';
 const CHUNK = 6; // characters per streamed delta
 const SEED = Number(process.env.TORTURE_SEED ?? Date.now() % 1_000_000);
 

@@ -19,7 +19,7 @@ import { setupCore, TEST_API_KEY } from '../support/core.ts';
 import { onCleanup } from '../support/temp.ts';
 import { http, invariantProblems, turns } from './helpers.ts';
 
-const STUDYLOG_WRONG_KEY = 'sk-wrong-key-for-torture-0123456789';
+const STUDYLOG_WRONG_KEY = 'fake-key-wrong-key-for-torture-0123456789';
 const CONCURRENCY = 16;
 const PER_KIND = 12; // × 13 kinds × (stream, not) = 312 requests
 

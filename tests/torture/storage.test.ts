@@ -20,7 +20,7 @@ import { startServe, type ServeProcess } from '../support/serve-process.ts';
 import { onCleanup, tempDir } from '../support/temp.ts';
 import { count, http, invariantProblems, openReadOnly, turns } from './helpers.ts';
 
-const API_KEY = 'sk-torture-storage-0123456789';
+const API_KEY = 'fake-key-torture-storage-0123456789';
 const isRoot = process.getuid?.() === 0;
 
 function probeDir(): string {
