@@ -316,6 +316,18 @@ describe('IPC', () => {
     const result = (await done) as { ok: true; body: ProxyMessageResponse };
     expect(core.turns.getTurnById(result.body.turn_id)!.meta.status).toBe('aborted');
   });
+
+  it('stopStreams (on quit) also stops a message waiting for a non-streamed answer; it is kept as failed', async () => {
+    const contents = new FakeWebContents();
+    const core = await setupCore({ defaults: { latencyMs: 3_000 } });
+    const registration = registerIpc(core, { isAppUrl });
+    const done = double.invoke('studylog:sendProxyMessage', APP_FRAME, contents, { message: 'slow one' }) as Promise<Envelope<ProxyMessageResponse>>;
+    await vi.waitFor(() => expect(core.store.sqlite.prepare("SELECT count(*) FROM turn WHERE role = 'user'").pluck().get()).toBe(1), { timeout: 5_000 });
+    await registration.stopStreams();
+    expect(await done).toMatchObject({ ok: false, body: { code: 'aborted' } });
+    const meta = JSON.parse(core.store.sqlite.prepare("SELECT meta FROM turn WHERE role = 'user'").pluck().get() as string);
+    expect(meta).toMatchObject({ status: 'failed', error: { code: 'aborted' } });
+  });
 });
 
 describe('window state', () => {

@@ -41,6 +41,8 @@ export function registerIpc(core: Core, options: IpcOptions): IpcRegistration {
   /** `${webContents id}:${request id}` → the stream's controller and its end. */
   const streams = new Map<string, { controller: AbortController; done: Promise<unknown> }>();
   const watched = new WeakSet<WebContents>();
+  /** Non-streamed calls in progress (a message waiting for its answer), stopped on quit too. */
+  const unary = new Set<{ controller: AbortController; done: Promise<unknown> }>();
 
   /** Only the app's own top-level page may call: not an iframe, not a page navigated elsewhere. */
   function fromApp(event: IpcMainInvokeEvent): boolean {
@@ -61,10 +63,16 @@ export function registerIpc(core: Core, options: IpcOptions): IpcRegistration {
   for (const name of UNARY_ROUTE_NAMES) {
     handle(IPC_PREFIX + name, async (event, input) => {
       if (!fromApp(event)) return forbidden();
+      const controller = new AbortController();
+      const done = dispatch(core, name, owner, input, { ...options.dispatch, signal: controller.signal }).catch((error: unknown) =>
+        toEnvelopeError(error, name, options.dispatch ?? {}),
+      );
+      const call = { controller, done };
+      unary.add(call);
       try {
-        return await dispatch(core, name, owner, input, options.dispatch);
-      } catch (error) {
-        return toEnvelopeError(error, name, options.dispatch ?? {});
+        return await done;
+      } finally {
+        unary.delete(call);
       }
     });
   }
@@ -120,7 +128,8 @@ export function registerIpc(core: Core, options: IpcOptions): IpcRegistration {
   return {
     channels,
     async stopStreams(timeoutMs = 5_000) {
-      const pending = [...streams.values()];
+      // Streams keep their partial answer as 'aborted'; a waiting message is marked failed.
+      const pending = [...streams.values(), ...unary];
       for (const stream of pending) stream.controller.abort(new Error('Studylog is quitting'));
       let timer: NodeJS.Timeout | undefined;
       const timeout = new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs)));

@@ -203,9 +203,17 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
         streaming = true;
         return streamSSE(c, async (sse) => {
           sse.onAbort(() => controller.abort(new Error('the client went away')));
+          let next = first;
           try {
-            for (let next = first; !next.done; next = await events.next()) await sse.writeSSE({ event: next.value.type, data: JSON.stringify(next.value) });
+            for (; !next.done; next = await events.next()) await sse.writeSSE({ event: next.value.type, data: JSON.stringify(next.value) });
           } finally {
+            // If writing failed part-way, stop the model and let the proxy finish its bookkeeping
+            // (the partial answer stored as 'aborted'): a generator left suspended would leave the
+            // message 'pending' until the next start.
+            if (!next.done) {
+              controller.abort(new Error('the reply could not be written'));
+              while (!(await events.next()).done);
+            }
             inFlight.delete(controller);
             slot?.release();
           }
