@@ -58,3 +58,18 @@ export function ConfirmDialog(props: { title: string; message: ReactNode; confir
     </Dialog>
   );
 }
+
+/** The footer of a form in a dialog: Cancel, and Save (the form's submit), disabled while busy. */
+export function FormFooter(props: { onCancel: () => void; saveDisabled: boolean }) {
+  const { t } = useTranslation();
+  return (
+    <div className="dialog-footer">
+      <button type="button" className="btn" onClick={props.onCancel}>
+        {t('common.cancel')}
+      </button>
+      <button type="submit" className="btn btn-primary" disabled={props.saveDisabled}>
+        {t('common.save')}
+      </button>
+    </div>
+  );
+}

@@ -6,7 +6,7 @@ import { useApp } from '../../app/context.tsx';
 import { toClientError, type UiError } from '../../lib/errors.ts';
 import { formatDateTime, fromDateTimeInput, toDateTimeInput } from '../../lib/format.ts';
 import { navigate } from '../../lib/route.ts';
-import { ConfirmDialog, Dialog } from '../../ui/Dialog.tsx';
+import { ConfirmDialog, Dialog, FormFooter } from '../../ui/Dialog.tsx';
 import { ErrorText } from '../../ui/ErrorText.tsx';
 import { SessionList, useExport } from '../history/SessionList.tsx';
 import { importPayload } from './import.ts';
@@ -237,14 +237,7 @@ function AssignmentDialog({ assignment, onClose, onSaved }: { assignment: Assign
           <textarea value={description} onChange={(e) => setDescription(e.target.value)} rows={5} name="description" />
         </label>
         <ErrorText error={error} />
-        <div className="dialog-footer">
-          <button type="button" className="btn" onClick={onClose}>
-            {t('common.cancel')}
-          </button>
-          <button type="submit" className="btn btn-primary" disabled={busy || !title.trim()}>
-            {t('common.save')}
-          </button>
-        </div>
+        <FormFooter onCancel={onClose} saveDisabled={busy || !title.trim()} />
       </form>
     </Dialog>
   );

@@ -7,7 +7,7 @@ import { downloadText } from '../../lib/download.ts';
 import { toClientError, type UiError } from '../../lib/errors.ts';
 import { formatDateTime } from '../../lib/format.ts';
 import { hrefFor } from '../../lib/route.ts';
-import { ConfirmDialog, Dialog } from '../../ui/Dialog.tsx';
+import { ConfirmDialog, Dialog, FormFooter } from '../../ui/Dialog.tsx';
 import { ErrorText } from '../../ui/ErrorText.tsx';
 import { ModeBadge } from '../../ui/ModeBadge.tsx';
 import { Spinner } from '../../ui/Spinner.tsx';
@@ -242,14 +242,7 @@ function RenameDialog({ session, onClose, onSaved }: { session: Session; onClose
           <input value={title} onChange={(e) => setTitle(e.target.value)} maxLength={200} required autoFocus />
         </label>
         <ErrorText error={error} />
-        <div className="dialog-footer">
-          <button type="button" className="btn" onClick={onClose}>
-            {t('common.cancel')}
-          </button>
-          <button type="submit" className="btn btn-primary" disabled={busy || !title.trim()}>
-            {t('common.save')}
-          </button>
-        </div>
+        <FormFooter onCancel={onClose} saveDisabled={busy || !title.trim()} />
       </form>
     </Dialog>
   );

@@ -5,7 +5,7 @@ import type { RouteOutput } from '../../../../shared/api/routes.ts';
 import { PROVIDER_KINDS, type Provider } from '../../../../shared/api/schemas.ts';
 import { useApp } from '../../app/context.tsx';
 import { toClientError, type UiError } from '../../lib/errors.ts';
-import { ConfirmDialog, Dialog } from '../../ui/Dialog.tsx';
+import { ConfirmDialog, Dialog, FormFooter } from '../../ui/Dialog.tsx';
 import { ErrorText } from '../../ui/ErrorText.tsx';
 import { Spinner } from '../../ui/Spinner.tsx';
 
@@ -359,14 +359,7 @@ function ProviderDialog({ provider, takenIds, onClose, onSave }: { provider: Pro
         </div>
         {keySource === 'keychain' ? <p className="muted">{t('providers.keyAfterSave')}</p> : null}
         <ErrorText error={error} />
-        <div className="dialog-footer">
-          <button type="button" className="btn" onClick={onClose}>
-            {t('common.cancel')}
-          </button>
-          <button type="submit" className="btn btn-primary" disabled={busy}>
-            {t('common.save')}
-          </button>
-        </div>
+        <FormFooter onCancel={onClose} saveDisabled={busy} />
       </form>
     </Dialog>
   );
