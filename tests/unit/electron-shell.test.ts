@@ -29,6 +29,8 @@ vi.mock('electron', () => double.module);
 
 const APP_FRAME = fakeFrame('app://studylog/');
 const EVIL_FRAME = fakeFrame('https://evil.example/');
+// vi.waitFor gives up after 1 s by default; CI runs this beside Chromium suites on 2 cores.
+const WAIT = { timeout: 10_000 };
 const isAppUrl = createAppUrlMatcher(null);
 
 beforeEach(() => double.reset());
@@ -276,7 +278,7 @@ describe('IPC', () => {
     const core = await setupCore({ defaults: { reply, chunkSize: 5, chunkDelayMs: 15 } });
     const registration = registerIpc(core, { isAppUrl });
     const done = double.invoke('studylog:streamProxyMessage', APP_FRAME, contents, requestId, { message: 'tell me everything' }) as Promise<Envelope<ProxyMessageResponse>>;
-    await vi.waitFor(() => expect(sentEvents(contents).filter((e) => e.event.type === 'delta').length).toBeGreaterThanOrEqual(3), { timeout: 5_000 });
+    await vi.waitFor(() => expect(sentEvents(contents).filter((e) => e.event.type === 'delta').length).toBeGreaterThanOrEqual(3), WAIT);
     return { core, registration, done, reply };
   }
 
@@ -322,7 +324,7 @@ describe('IPC', () => {
     const core = await setupCore({ defaults: { latencyMs: 3_000 } });
     const registration = registerIpc(core, { isAppUrl });
     const done = double.invoke('studylog:sendProxyMessage', APP_FRAME, contents, { message: 'slow one' }) as Promise<Envelope<ProxyMessageResponse>>;
-    await vi.waitFor(() => expect(core.store.sqlite.prepare("SELECT count(*) FROM turn WHERE role = 'user'").pluck().get()).toBe(1), { timeout: 5_000 });
+    await vi.waitFor(() => expect(core.store.sqlite.prepare("SELECT count(*) FROM turn WHERE role = 'user'").pluck().get()).toBe(1), WAIT);
     await registration.stopStreams();
     expect(await done).toMatchObject({ ok: false, body: { code: 'aborted' } });
     const meta = JSON.parse(core.store.sqlite.prepare("SELECT meta FROM turn WHERE role = 'user'").pluck().get() as string);
@@ -454,7 +456,7 @@ describe('lifecycle (index.ts)', () => {
     const dataDir = tempDir();
     const root = appRoot();
     await launch(dataDir, root);
-    await vi.waitFor(() => expect(double.state.windows).toHaveLength(1));
+    await vi.waitFor(() => expect(double.state.windows).toHaveLength(1), WAIT);
     const window = lastWindow();
     expect(double.app.requestSingleInstanceLock).toHaveBeenCalled();
     expect(double.app.setPath).toHaveBeenCalledWith('userData', dataDir);
@@ -484,7 +486,7 @@ describe('lifecycle (index.ts)', () => {
     });
     const updated = (await double.invoke('studylog:updateSettings', APP_FRAME, window.webContents, { server: { enabled: true, port } })) as Envelope;
     expect(updated.ok).toBe(true);
-    await vi.waitFor(async () => expect((await fetch(`http://127.0.0.1:${port}/api/v1/llm/health`)).status).toBe(200));
+    await vi.waitFor(async () => expect((await fetch(`http://127.0.0.1:${port}/api/v1/llm/health`)).status).toBe(200), WAIT);
     // It serves the built app to browsers too.
     expect(await (await fetch(`http://127.0.0.1:${port}/`)).text()).toContain('<title>Studylog</title>');
 
@@ -501,7 +503,7 @@ describe('lifecycle (index.ts)', () => {
     const dataDir = tempDir();
     writeFileSync(path.join(dataDir, 'studylog.db'), 'this is not a database, just text '.repeat(200));
     await launch(dataDir);
-    await vi.waitFor(() => expect(double.app.exit).toHaveBeenCalledWith(1));
+    await vi.waitFor(() => expect(double.app.exit).toHaveBeenCalledWith(1), WAIT);
     expect(double.dialog.showErrorBox).toHaveBeenCalledTimes(1);
     const [title, message] = double.dialog.showErrorBox.mock.calls[0]!;
     expect(title).toMatch(/cannot open its database/);
@@ -512,7 +514,7 @@ describe('lifecycle (index.ts)', () => {
 
   it('an unbuilt app says how to build it, then exits', async () => {
     await launch(tempDir(), appRoot({ built: false }));
-    await vi.waitFor(() => expect(double.app.exit).toHaveBeenCalledWith(1));
+    await vi.waitFor(() => expect(double.app.exit).toHaveBeenCalledWith(1), WAIT);
     expect(double.dialog.showErrorBox).toHaveBeenCalledWith('Studylog is not built', expect.stringContaining('npm run build'));
     expect(double.state.windows).toHaveLength(0);
   });
