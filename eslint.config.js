@@ -9,6 +9,11 @@ import tseslint from 'typescript-eslint';
 
 const electron = { name: 'electron', message: 'Only the Electron shell (src/main/electron) and src/preload may import electron.' };
 const nodeBuiltins = { group: ['node:*'], message: 'This layer must stay free of Node built-ins.' };
+const drizzleAtRuntime = {
+  group: ['drizzle-orm', 'drizzle-orm/*'],
+  allowTypeImports: true,
+  message: 'Use drizzle through src/main/core/db/drizzle.ts (it loads the CommonJS build; see why there).',
+};
 const mainFromOutside = { group: ['**/main/**', '**/main'], message: 'Reach the main process through the client (src/shared/api), not by importing src/main.' };
 
 export default tseslint.config(
@@ -33,7 +38,7 @@ export default tseslint.config(
   {
     files: ['src/main/**', 'tests/**', 'bench/**'],
     ignores: ['src/main/electron/**'],
-    rules: { 'no-restricted-imports': ['error', { paths: [electron] }] },
+    rules: { 'no-restricted-imports': ['error', { paths: [electron], patterns: [drizzleAtRuntime] }] },
   },
   {
     files: ['src/renderer/**'],

@@ -1,4 +1,4 @@
-import { asc, desc, eq, sql } from 'drizzle-orm';
+import { asc, desc, eq, sql } from './drizzle.ts';
 import { v7 as uuidv7 } from 'uuid';
 import {
   AssignmentPatchSchema,

@@ -13,12 +13,11 @@ import { existsSync, mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
-import { drizzle, type BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
-import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
-import { readMigrationFiles } from 'drizzle-orm/migrator';
+import type { BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
 import { ApiError } from '../../../shared/errors.ts';
 import * as schema from './schema.ts';
 import { ensureDerivedTables } from './derived.ts';
+import { drizzle, migrate, readMigrationFiles } from './drizzle.ts';
 import { registerFtsFunction } from './fts.ts';
 
 export const DEFAULT_MIGRATIONS_FOLDER = fileURLToPath(new URL('../../../../migrations', import.meta.url));

@@ -1,4 +1,5 @@
-import { and, count, desc, eq, gte, inArray, lt, type SQL } from 'drizzle-orm';
+import type { SQL } from 'drizzle-orm';
+import { and, count, desc, eq, gte, inArray, lt } from './drizzle.ts';
 import { v7 as uuidv7 } from 'uuid';
 import { ApiError } from '../../../shared/errors.ts';
 import {

@@ -1,4 +1,4 @@
-import { asc, eq } from 'drizzle-orm';
+import { asc, eq } from './drizzle.ts';
 import { v7 as uuidv7 } from 'uuid';
 import {
   IdSchema,

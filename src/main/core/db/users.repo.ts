@@ -4,7 +4,7 @@
  * token is shown once, when it is made.
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import { desc, eq } from 'drizzle-orm';
+import { desc, eq } from './drizzle.ts';
 import { v7 as uuidv7 } from 'uuid';
 import { CreateTokenSchema, type ApiTokenInfo, type User, type UserRole } from '../../../shared/api/schemas.ts';
 import type { Caller } from '../caller.ts';

@@ -3,7 +3,7 @@
  * policy overrides, prices, language) and cache entries such as each provider's model list.
  * Nothing secret is ever stored here: the schema has no field for a key and refuses one.
  */
-import { eq } from 'drizzle-orm';
+import { eq } from '../db/drizzle.ts';
 import { SettingsSchema, type Settings } from '../../../shared/api/schemas.ts';
 import { ApiError } from '../../../shared/errors.ts';
 import { parseInput } from '../../../shared/validation.ts';
