@@ -9,6 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { SERVE_NODE_FLAGS } from '../scripts/serve-flags.mjs';
 import { startOpenAITestServer } from '../tests/support/openai-test-server.ts';
 import { B2_SESSIONS, B2_TURNS, ensureHistory } from './generate.ts';
 import { measureRenderer } from './renderer.ts';
@@ -26,7 +27,8 @@ class Child {
   readonly proc: ChildProcess;
   #waiting: ((m: unknown) => void)[] = [];
   constructor() {
-    this.proc = fork(CHILD, [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    // Measured as `npm start` / `npm run serve` run it: with the serving process's Node flags.
+    this.proc = fork(CHILD, [], { execArgv: [...process.execArgv, ...SERVE_NODE_FLAGS], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     this.proc.on('message', (m) => this.#waiting.shift()?.(m));
   }
   next<T>(): Promise<T> {

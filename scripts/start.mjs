@@ -1,15 +1,18 @@
 #!/usr/bin/env node
 // `npm start`: the desktop app where Electron's binary is installed, else the same app headless
-// (`studylog serve`, the web app in a browser). Runs on any Node >= 20: the work is done by the
+// (`studylog serve`, the web app in a browser). `--headless` (what `npm run serve` passes) serves
+// even where Electron is installed. Runs on any Node >= 20: the work is done by the
 // pinned Node 24 in node_modules/.bin, and Electron is never require()d here (that would try to
 // download its binary).
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { SERVE_NODE_FLAGS } from './serve-flags.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const args = process.argv.slice(2);
+const headless = process.argv.includes('--headless');
+const args = process.argv.slice(2).filter((arg) => arg !== '--headless');
 const isWindows = process.platform === 'win32';
 
 /** The Electron executable if it is really on disk, else null (what electron/index.js would download). */
@@ -70,7 +73,7 @@ function runForeground(command, childArgs, env = process.env) {
 }
 
 const node = pinnedNode();
-const electron = electronBinary();
+const electron = headless ? null : electronBinary();
 if (electron) {
   build(node);
   // ELECTRON_RUN_AS_NODE would run Electron as plain Node; ELECTRON_RENDERER_URL would load a
@@ -78,7 +81,7 @@ if (electron) {
   const { ELECTRON_RUN_AS_NODE: _node, ELECTRON_RENDERER_URL: _dev, ...env } = process.env;
   runForeground(electron, ['.', ...args], env);
 } else {
-  process.stdout.write("Electron's binary is not available on this machine; serving the same app headless instead.\n");
+  if (!headless) process.stdout.write("Electron's binary is not available on this machine; serving the same app headless instead.\n");
   build(node);
-  runForeground(node, [path.join(root, 'src', 'main', 'cli.ts'), 'serve', ...args]);
+  runForeground(node, [...SERVE_NODE_FLAGS, path.join(root, 'src', 'main', 'cli.ts'), 'serve', ...args]);
 }
