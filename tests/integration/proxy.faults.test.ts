@@ -98,6 +98,22 @@ describe('proxy: upstream faults', () => {
     expect(rowCount(core.store, 'turn')).toBe(2);
   });
 
+  it('the same client_request_id sent twice at once (one group commit) writes one user turn', async () => {
+    const core = await setupCore();
+    const settled = await Promise.allSettled([
+      core.proxy.send(TEST_CALLER, { message: 'twice', client_request_id: 'req-same-tick-1' }),
+      core.proxy.send(TEST_CALLER, { message: 'twice', client_request_id: 'req-same-tick-1' }),
+      core.proxy.send({ user_id: 'student-2', role: 'student' }, { message: 'twice', client_request_id: 'req-same-tick-1' }),
+    ]);
+    expect(settled.map((s) => s.status)).toEqual(['fulfilled', 'rejected', 'rejected']);
+    expect(settled.slice(1).map((s) => (s as PromiseRejectedResult).reason)).toMatchObject([
+      { code: 'conflict', detail: 'This message is still being answered.' },
+      { code: 'conflict', detail: expect.stringContaining('already in use') },
+    ]);
+    // One session, one user turn and its answer: the refused ones left nothing behind.
+    expect([rowCount(core.store, 'session'), rowCount(core.store, 'turn')]).toEqual([1, 2]);
+  });
+
   describe('bad requests are refused before anything is written', () => {
     it.each([
       ['message', { message: '' }],

@@ -501,7 +501,10 @@ function writeAsync(res: ServerResponse, data: string): Promise<void> {
 export function startOpenAITestServer(
   options: { models?: string[]; defaults?: Behaviour; requiredApiKey?: string } = {},
 ): Promise<OpenAITestServer> {
-  const server = http.createServer({ keepAliveTimeout: 1000 });
+  // Idle connections are kept as long as hosted providers keep them. undici (the SDK's fetch)
+  // closes a connection after each reply when the server's keep-alive hint is under its 2 s
+  // threshold, so a short timeout here made every proxied call open a new connection.
+  const server = http.createServer({ keepAliveTimeout: 30_000 });
   return new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen(0, '127.0.0.1', () => {

@@ -18,6 +18,7 @@ import { ApiError } from '../../../shared/errors.ts';
 import * as schema from './schema.ts';
 import { ensureDerivedTables } from './derived.ts';
 import { drizzle, migrate, readMigrationFiles } from './drizzle.ts';
+import { GroupCommit } from './group-commit.ts';
 import { registerFtsFunction } from './fts.ts';
 
 export const DEFAULT_MIGRATIONS_FOLDER = fileURLToPath(new URL('../../../../migrations', import.meta.url));
@@ -34,6 +35,9 @@ export interface Store {
   readonly orm: Orm;
   /** What happened while opening: migrations applied, backup written, triggers repaired. */
   readonly openReport: OpenReport;
+  /** Writes that share one transaction (and one fsync) with others queued in the same tick. */
+  readonly writes: GroupCommit;
+  /** Commits queued writes, then closes the connection. */
   close(): void;
 }
 
@@ -225,12 +229,17 @@ export function openDatabase(file: string, options: OpenOptions = {}): Store {
     })();
     sqlite.pragma('foreign_keys = ON');
 
+    const writes = new GroupCommit(sqlite);
     return {
       file,
       sqlite,
       orm,
       openReport: report,
-      close: () => sqlite.close(),
+      writes,
+      close: () => {
+        writes.flush();
+        sqlite.close();
+      },
     };
   } catch (error) {
     sqlite.close();

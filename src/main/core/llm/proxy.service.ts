@@ -94,6 +94,8 @@ interface Prepared {
 type Prepare = { kind: 'replay'; response: ProxyMessageResponse } | { kind: 'call'; prepared: Prepared };
 
 const DEFAULT_FLUSH_INTERVAL_MS = 1_000;
+const REQUEST_ID_IN_USE = 'This client_request_id is already in use; send a new one for a new message.';
+const STILL_BEING_ANSWERED = 'This message is still being answered.';
 /** Reasoning kept in an assistant turn's meta (a JSON column of at most MAX_JSON_CHARS). */
 const MAX_REASONING_CHARS = 48_000;
 
@@ -142,7 +144,7 @@ export class ProxyService {
     // 'pending', or every retry would be refused as still in flight until the next start.
     let turn: Turn;
     try {
-      turn = inTransaction(this.#o.store.sqlite, 'record the answer', () => {
+      turn = await this.#o.store.writes.run('record the answer', () => {
         const assistant = this.#o.turns.insertNewTurn({
           session_id: p.session.id,
           role: 'assistant',
@@ -258,7 +260,7 @@ export class ProxyService {
         const failure = timedOut ? new ApiError('upstream_timeout', `${p.providerName} stopped sending data.`) : upstreamError(error, this.#errorContext(p));
         if (stored || content || reasoning) {
           try {
-            this.#finishAssistant(p, turnId, stored, { content, reasoning, status: 'interrupted', finishReason, reported: null, model: responseModel, error: failure });
+            await this.#finishAssistant(p, turnId, stored, { content, reasoning, status: 'interrupted', finishReason, reported: null, model: responseModel, error: failure });
           } catch (storeError) {
             throw this.#fail(p, storeError);
           }
@@ -273,7 +275,7 @@ export class ProxyService {
     const aborted = signal?.aborted === true && !timedOut;
     let turn: Turn;
     try {
-      turn = this.#finishAssistant(p, turnId, stored, {
+      turn = await this.#finishAssistant(p, turnId, stored, {
         content,
         reasoning,
         status: aborted ? 'aborted' : 'complete',
@@ -326,9 +328,7 @@ export class ProxyService {
     let retried: Turn | null = null;
     if (req.client_request_id) {
       const previous = turns.findByClientRequestId(req.client_request_id);
-      if (previous && previous.user_id !== caller.user_id) {
-        throw new ApiError('conflict', 'This client_request_id is already in use; send a new one for a new message.');
-      }
+      if (previous && previous.user_id !== caller.user_id) throw new ApiError('conflict', REQUEST_ID_IN_USE);
       if (previous) {
         const status = previous.meta.status;
         if (status === 'answered') {
@@ -336,7 +336,7 @@ export class ProxyService {
           const session = sessions.getSessionById(previous.session_id);
           if (answer && session) return { kind: 'replay', response: this.#response(session, answer) };
         }
-        if (status === 'pending') throw new ApiError('conflict', 'This message is still being answered.');
+        if (status === 'pending') throw new ApiError('conflict', STILL_BEING_ANSWERED);
         retried = previous;
       }
     }
@@ -356,8 +356,18 @@ export class ProxyService {
     const { messages } = buildMessages({ systemPrompt, history, message, contextWindow: traits.contextWindow, maxOutputTokens: snapshot.max_output_tokens });
 
     // Durable before the upstream call: the new session (if any) and the user turn, together.
-    // Nothing above awaits, so no other request can slip in between the retry check and this.
-    const userTurn = inTransaction(this.#o.store.sqlite, 'record the message', () => {
+    // The write joins a group commit, so other messages may be written between the checks above
+    // and it: what they could have changed is checked again inside it.
+    const userTurn = await this.#o.store.writes.run('record the message', () => {
+      if (!isNew && sessions.getSessionById(session.id)?.ended_at != null) {
+        throw new ApiError('conflict', `Session '${session.id}' has ended; start a new session.`);
+      }
+      if (req.client_request_id) {
+        const previous = turns.findByClientRequestId(req.client_request_id);
+        if (previous && previous.user_id !== caller.user_id) throw new ApiError('conflict', REQUEST_ID_IN_USE);
+        if (previous?.meta.status === 'pending') throw new ApiError('conflict', STILL_BEING_ANSWERED);
+        if (previous && previous.id !== retried?.id) throw new ApiError('conflict', REQUEST_ID_IN_USE);
+      }
       if (isNew) sessions.insertNewSession({ ...session, policy_snapshot: { ...snapshot } });
       if (retried) {
         return turns.updateTurnById(retried.id, { meta: userTurnMeta(retried, { status: 'pending', retries: Number(retried.meta.retries ?? 0) + 1 }) })!;
@@ -511,7 +521,7 @@ export class ProxyService {
     turnId: string,
     stored: boolean,
     r: { content: string; reasoning: string; status: AssistantStatus; finishReason: string | null; reported: OpenAI.Completions.CompletionUsage | null | undefined; model: string; error?: ApiError },
-  ): Turn {
+  ): Promise<Turn> {
     const usage = this.#usage(p, r.reported, r.content, r.reasoning);
     const fields = {
       content: storable(r.content),
@@ -521,7 +531,7 @@ export class ProxyService {
       cost: usage.cost,
       meta: this.#assistantMeta(p, { status: r.status, usage, content: r.content, reasoning: r.reasoning, finish_reason: r.finishReason, ...(r.error ? { error: r.error } : {}) }),
     };
-    return inTransaction(this.#o.store.sqlite, 'record the answer', () => {
+    return this.#o.store.writes.run('record the answer', () => {
       const turn = stored
         ? this.#o.turns.updateTurnById(turnId, fields)!
         : this.#o.turns.insertNewTurn({ id: turnId, session_id: p.session.id, role: 'assistant', ...fields });

@@ -36,7 +36,8 @@ export class SettingsStore {
 
   /** The current settings. Read on every message, so parsed once and cached until they change. */
   get(): Settings {
-    const dataVersion = this.#store.sqlite.pragma('data_version', { simple: true }) as number;
+    // prepare() is cached (connection.ts); db.pragma() would compile the statement on every call.
+    const dataVersion = this.#store.sqlite.prepare('PRAGMA data_version').pluck().get() as number;
     if (this.#cache?.dataVersion === dataVersion) return this.#cache.settings;
     const row = this.#store.orm.select().from(setting).where(eq(setting.key, SETTINGS_KEY)).get();
     const settings = SettingsSchema.parse(row?.value ?? {});

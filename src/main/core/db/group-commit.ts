@@ -1,0 +1,70 @@
+/**
+ * Group commit. With synchronous=FULL every COMMIT waits for an fsync, and better-sqlite3 waits on
+ * the event loop's thread: at 16 concurrent messages, two fsyncs each were most of the proxy's
+ * blocking time (bench/NOTES.md, B1/B3). Writes queued in the same turn of the event loop run in
+ * one transaction, so they share one fsync. Each runs in its own savepoint: one that throws is
+ * rolled back alone and rejects alone. Every promise settles only after the shared COMMIT has
+ * returned, so a resolved write is as durable as one committed on its own.
+ */
+import type Database from 'better-sqlite3';
+import { toApiError } from './db-errors.ts';
+
+interface QueuedWrite {
+  action: string;
+  write: () => unknown;
+  resolve: (value: unknown) => void;
+  reject: (error: unknown) => void;
+}
+
+type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
+
+export class GroupCommit {
+  readonly #sqlite: Database.Database;
+  #queue: QueuedWrite[] = [];
+
+  constructor(sqlite: Database.Database) {
+    this.#sqlite = sqlite;
+  }
+
+  /**
+   * Runs `write` (synchronous; it reads and writes through this connection) in the next group
+   * transaction. `action` names it in errors ("Could not record the message: …").
+   */
+  run<T>(action: string, write: () => T): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      this.#queue.push({ action, write, resolve: resolve as (value: unknown) => void, reject });
+      if (this.#queue.length === 1) setImmediate(() => this.flush());
+    });
+  }
+
+  /** Commits what is queued now. Also called before the connection closes. */
+  flush(): void {
+    const batch = this.#queue;
+    if (batch.length === 0) return;
+    this.#queue = [];
+    const outcomes: Outcome[] = [];
+    try {
+      this.#sqlite.transaction(() => {
+        for (const item of batch) {
+          try {
+            outcomes.push({ ok: true, value: this.#sqlite.transaction(item.write)() });
+          } catch (error) {
+            // Some failures (a full disk, an I/O error) make SQLite roll back the whole
+            // transaction: nothing of this batch is written then, and the rest must not run
+            // outside it.
+            if (!this.#sqlite.inTransaction) throw error;
+            outcomes.push({ ok: false, error });
+          }
+        }
+      })();
+    } catch (error) {
+      for (const item of batch) item.reject(toApiError(item.action, error));
+      return;
+    }
+    batch.forEach((item, i) => {
+      const outcome = outcomes[i]!;
+      if (outcome.ok) item.resolve(outcome.value);
+      else item.reject(toApiError(item.action, outcome.error));
+    });
+  }
+}
