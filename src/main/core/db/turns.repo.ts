@@ -1,4 +1,3 @@
-import { asc, eq } from './drizzle.ts';
 import { v7 as uuidv7 } from 'uuid';
 import {
   IdSchema,
@@ -18,17 +17,25 @@ import { parseInput } from '../../../shared/validation.ts';
 import type { Store } from './connection.ts';
 import { withDbErrors } from './db-errors.ts';
 import { ftsQuery, SEARCH_SCAN_LIMIT } from './fts.ts';
-import { turn } from './schema.ts';
 
 interface TurnRow extends Omit<Turn, 'tool_calls' | 'meta'> {
   tool_calls: string | null;
   meta: string;
 }
 
-const TURN_COLUMNS = 't.id, t.session_id, t.role, t.content, t.tool_calls, t.model, t.tokens_in, t.tokens_out, t.cost, t.created_at, t.meta';
+const TURN_FIELDS = ['id', 'session_id', 'role', 'content', 'tool_calls', 'model', 'tokens_in', 'tokens_out', 'cost', 'created_at', 'meta'] as const;
+const TURN_COLUMNS = TURN_FIELDS.map((f) => `t.${f}`).join(', ');
 
 function fromRow(row: TurnRow): Turn {
   return { ...row, tool_calls: row.tool_calls === null ? null : (JSON.parse(row.tool_calls) as unknown[]), meta: JSON.parse(row.meta) as Record<string, unknown> };
+}
+
+/** Turn fields as SQLite stores them: the JSON columns as text. */
+function toRow<T extends Partial<Turn>>(fields: T): Record<string, unknown> {
+  const row: Record<string, unknown> = { ...fields };
+  if (fields.tool_calls !== undefined) row.tool_calls = fields.tool_calls === null ? null : JSON.stringify(fields.tool_calls);
+  if (fields.meta !== undefined) row.meta = JSON.stringify(fields.meta);
+  return row;
 }
 
 /** A short excerpt around the first place any query word occurs, for a search hit. */
@@ -44,7 +51,11 @@ function snippetOf(content: string, query: string, radius = 60): string {
   return (start > 0 ? '…' : '') + content.slice(start, at + radius) + (at + radius < content.length ? '…' : '');
 }
 
-/** The seed's Turns model methods over the `turn` table, plus full-text search. */
+/**
+ * The seed's Turns model methods over the `turn` table, plus full-text search. The methods every
+ * message calls are written as SQL (compiled once, see connection.ts): through drizzle's query
+ * builder they were a fifth of the proxy's CPU time (bench/NOTES.md, B1).
+ */
 export class TurnsRepo {
   readonly #store: Store;
 
@@ -55,13 +66,16 @@ export class TurnsRepo {
   insertNewTurn(input: NewTurn): Turn {
     const data = parseInput(NewTurnSchema, input, 'turn');
     const row: Turn = { ...data, id: data.id ?? uuidv7(), created_at: data.created_at ?? Date.now() };
-    withDbErrors('record the turn', () => this.#store.orm.insert(turn).values(row).run());
+    withDbErrors('record the turn', () =>
+      this.#store.sqlite.prepare(`INSERT INTO turn (${TURN_FIELDS.join(', ')}) VALUES (${TURN_FIELDS.map((f) => `@${f}`).join(', ')})`).run(toRow(row)),
+    );
     return row;
   }
 
   getTurnById(id: string): Turn | null {
     const turnId = parseInput(IdSchema, id, 'turn id');
-    return (this.#store.orm.select().from(turn).where(eq(turn.id, turnId)).get() as Turn | undefined) ?? null;
+    const row = this.#store.sqlite.prepare(`SELECT ${TURN_COLUMNS} FROM turn t WHERE t.id = ?`).get(turnId) as TurnRow | undefined;
+    return row ? fromRow(row) : null;
   }
 
   /** Updates a turn (streamed text, accounting, meta); returns it, or null when it does not exist. */
@@ -69,13 +83,19 @@ export class TurnsRepo {
     const turnId = parseInput(IdSchema, id, 'turn id');
     const changes = parseInput(TurnPatchSchema, patch, 'turn update');
     if (Object.keys(changes).length === 0) return this.getTurnById(turnId);
-    return withDbErrors('update the turn', () => (this.#store.orm.update(turn).set(changes).where(eq(turn.id, turnId)).returning().get() as Turn | undefined) ?? null);
+    // The column names come from TurnPatchSchema's keys (a strict object), never from the caller.
+    const assignments = Object.keys(changes).map((f) => `${f} = @${f}`).join(', ');
+    const row = withDbErrors('update the turn', () =>
+      this.#store.sqlite.prepare(`UPDATE turn SET ${assignments} WHERE id = @id RETURNING ${TURN_FIELDS.join(', ')}`).get({ ...toRow(changes), id: turnId }),
+    ) as TurnRow | undefined;
+    return row ? fromRow(row) : null;
   }
 
   /** A session's turns in the order they were written (created_at, then id: UUIDv7 is monotonic). */
   getTurnsBySessionId(sessionId: string): Turn[] {
     const id = parseInput(IdSchema, sessionId, 'session id');
-    return this.#store.orm.select().from(turn).where(eq(turn.session_id, id)).orderBy(asc(turn.created_at), asc(turn.id)).all() as Turn[];
+    const rows = this.#store.sqlite.prepare(`SELECT ${TURN_COLUMNS} FROM turn t WHERE t.session_id = ? ORDER BY t.created_at, t.id`).all(id) as TurnRow[];
+    return rows.map(fromRow);
   }
 
   /**

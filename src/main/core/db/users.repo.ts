@@ -95,12 +95,16 @@ export class UsersRepo {
     const match = TOKEN_PATTERN.exec(token);
     if (!match) return null;
     const [, id, secret] = match as unknown as [string, string, string];
-    const row = this.#store.orm.select().from(apiToken).where(eq(apiToken.id, id)).get();
+    // Every request comes through here: one SQL statement (compiled once) for token and owner.
+    const row = this.#store.sqlite
+      .prepare(
+        `SELECT t.secret_hash, t.revoked_at, t.last_used_at, u.id AS user_id, u.role, u.name
+         FROM api_token t JOIN user u ON u.id = t.user_id WHERE t.id = ?`,
+      )
+      .get(id) as { secret_hash: string; revoked_at: number | null; last_used_at: number | null; user_id: string; role: User['role']; name: string } | undefined;
     if (!row) return null;
     const ok = timingSafeEqual(sha256(secret), Buffer.from(row.secret_hash, 'hex'));
     if (!ok || row.revoked_at !== null) return null;
-    const owner = this.getUser(row.user_id);
-    if (!owner) return null;
     const now = Date.now();
     if (row.last_used_at === null || now - row.last_used_at >= LAST_USED_RESOLUTION_MS) {
       // A read-only or full disk must not lock people out: the timestamp is best-effort.
@@ -110,7 +114,7 @@ export class UsersRepo {
         /* ignored on purpose */
       }
     }
-    return { user_id: owner.id, role: owner.role, name: owner.name, token_id: row.id };
+    return { user_id: row.user_id, role: row.role, name: row.name, token_id: id };
   }
 
   #info(row: typeof apiToken.$inferSelect, owner: User): ApiTokenInfo {
