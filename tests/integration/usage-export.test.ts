@@ -29,10 +29,20 @@ describe('usage and export', () => {
     expect(utc.total).toEqual({ turns: 2, tokens_in: 200, tokens_out: 100, cost: 3000, estimated_turns: 1 });
     // In China (UTC+8) the homework turn at 23:30 UTC falls on 3 November.
     expect(core.usage.report(TEST_CALLER.user_id, range, 'day', 480).rows.map((r) => r.key)).toEqual(['2026-11-01', '2026-11-03']);
+    // West of Greenwich, and a range off the 15-minute grid (read from the turns): the same days.
+    expect(core.usage.report(TEST_CALLER.user_id, range, 'day', -300).rows.map((r) => r.key)).toEqual(['2026-11-01', '2026-11-02']);
+    expect(core.usage.report(TEST_CALLER.user_id, { ...range, to: range.to - 1 }, 'day', 480).rows.map((r) => r.key)).toEqual(['2026-11-01', '2026-11-03']);
     expect(core.usage.report(TEST_CALLER.user_id, range, 'mode').rows.map((r) => [r.key, r.cost])).toEqual([['chat', 1000], ['homework', 2000]]);
     expect(core.usage.report(TEST_CALLER.user_id, range, 'assignment').rows.map((r) => [r.key, r.cost])).toEqual([[null, 1000], ['hw_1', 2000]]);
     expect(core.usage.report(TEST_CALLER.user_id, range, 'model').rows.map((r) => [r.key, r.estimated_turns])).toEqual([['deepseek-chat', 1], ['gpt-4o-mini', 0]]);
     expect(core.usage.report(TEST_CALLER.user_id, { from: 0, to: 1 }, 'day')).toMatchObject({ rows: [], total: { turns: 0, cost: 0 } });
+  });
+
+  it('puts a turn in the first hours of 1970 on 31 December 1969 twelve hours west', async () => {
+    const { core, chat } = await seeded();
+    core.turns.insertNewTurn({ session_id: chat.id, role: 'assistant', content: 'early', created_at: 3 * 3_600_000, cost: 5 });
+    const day = (offset: number, to: number) => core.usage.report(TEST_CALLER.user_id, { from: 0, to }, 'day', offset).rows[0]?.key;
+    expect([day(-720, DAY), day(-720, DAY - 1), day(0, DAY), day(840, DAY)]).toEqual(['1969-12-31', '1969-12-31', '1970-01-01', '1970-01-01']);
   });
 
   it('exports one session as Markdown and JSON, and an assignment’s sessions together', async () => {
