@@ -26,8 +26,15 @@ interface TurnRow extends Omit<Turn, 'tool_calls' | 'meta'> {
 const TURN_FIELDS = ['id', 'session_id', 'role', 'content', 'tool_calls', 'model', 'tokens_in', 'tokens_out', 'cost', 'created_at', 'meta'] as const;
 const TURN_COLUMNS = TURN_FIELDS.map((f) => `t.${f}`).join(', ');
 
+/**
+ * A row read from SQLite as a Turn: its JSON columns parsed in place. Reading a month of history
+ * builds tens of thousands of these; a copy of each would double the memory it takes.
+ */
 function fromRow(row: TurnRow): Turn {
-  return { ...row, tool_calls: row.tool_calls === null ? null : (JSON.parse(row.tool_calls) as unknown[]), meta: JSON.parse(row.meta) as Record<string, unknown> };
+  const turn = row as unknown as Turn;
+  turn.tool_calls = row.tool_calls === null ? null : (JSON.parse(row.tool_calls) as unknown[]);
+  turn.meta = JSON.parse(row.meta) as Record<string, unknown>;
+  return turn;
 }
 
 /** Turn fields as SQLite stores them: the JSON columns as text. */
