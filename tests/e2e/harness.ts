@@ -12,7 +12,7 @@ import { CLI } from '../support/cli.ts';
 import { DB_FILE_NAME, openDatabase } from '../../src/main/core/db/connection.ts';
 import { SessionsRepo } from '../../src/main/core/db/sessions.repo.ts';
 import { TurnsRepo } from '../../src/main/core/db/turns.repo.ts';
-import { ensureRendererBuilt, launchBrowser } from '../support/browser.ts';
+import { ensureAppBuilt, launchBrowser } from '../support/browser.ts';
 import { startOpenAITestServer, type OpenAITestServer } from '../support/openai-test-server.ts';
 
 // Runs in the page (addInitScript); the tests compile without the DOM library.
@@ -69,7 +69,7 @@ async function spawnServe(dataDir: string, env: Record<string, string>): Promise
 }
 
 export async function startE2E(): Promise<E2E> {
-  const [, llm] = await Promise.all([ensureRendererBuilt(), startOpenAITestServer({ requiredApiKey: PROVIDER_KEY })]);
+  const [, llm] = await Promise.all([ensureAppBuilt(), startOpenAITestServer({ requiredApiKey: PROVIDER_KEY })]);
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'studylog-e2e-'));
   const { child, url, token } = await spawnServe(dataDir, { STUDYLOG_TEST_KEY: PROVIDER_KEY });
   const api = createClient(httpTransport({ baseUrl: url, token }));

@@ -1,5 +1,8 @@
 // Group commit on a real database file: writes queued in one tick share one transaction, each is
 // rolled back alone when it fails, and a promise resolves only once its write is committed.
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { createRequire } from 'node:module';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { ApiError } from '../../src/shared/errors.ts';
@@ -71,6 +74,35 @@ describe('group commit', () => {
     store.sqlite.pragma('max_page_count = 1073741823');
     await store.writes.run('add a note', () => store.sqlite.prepare('INSERT INTO note (body) VALUES (?)').run('after'));
     expect(committed()).toContain('after');
+  });
+
+  it('waits for another process that holds the write lock, rather than failing as busy', async () => {
+    const { store, committed, insert } = setup();
+    // Another process (a CLI command, say) writes and keeps the lock for 300 ms.
+    const holder = spawn(
+      process.execPath,
+      [
+        '-e',
+        `const Database = require(${JSON.stringify(createRequire(import.meta.url).resolve('better-sqlite3'))});
+         const db = new Database(${JSON.stringify(store.file)});
+         db.exec('BEGIN IMMEDIATE');
+         db.prepare("INSERT INTO note (body) VALUES ('other')").run();
+         process.stdout.write('locked\\n');
+         Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 300);
+         db.exec('COMMIT');
+         db.close();`,
+      ],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    const exited = once(holder, 'exit');
+    await once(holder.stdout!, 'data');
+    // This write reads before it writes, as the proxy's message write does.
+    await store.writes.run('look, then add', () => {
+      store.sqlite.prepare('SELECT count(*) FROM note').get();
+      return insert('mine')();
+    });
+    expect(committed()).toEqual(['other', 'mine']);
+    expect((await exited)[0]).toBe(0);
   });
 
   it('closing the store commits what is still queued', async () => {

@@ -114,6 +114,22 @@ describe('proxy: upstream faults', () => {
     expect([rowCount(core.store, 'session'), rowCount(core.store, 'turn')]).toEqual([1, 2]);
   });
 
+  it('a retry whose session is deleted before its write is not_found, and the model is not called', async () => {
+    const core = await setupCore();
+    core.server.script({ fault: { kind: 'status', status: 500 } });
+    const request = { message: 'gone', client_request_id: 'req-deleted-1' };
+    const failed = await core.proxy.send(TEST_CALLER, request).catch((e) => e);
+    const sessionId = core.turns.findByClientRequestId('req-deleted-1')!.session_id;
+    const calls = core.chatRequests().length;
+    // The retry's checks pass and its write is queued; the session goes before the write runs.
+    const retry = core.proxy.send(TEST_CALLER, request);
+    core.sessions.deleteSessionById(sessionId);
+    await expect(retry).rejects.toMatchObject({ code: 'not_found' });
+    expect(failed).toMatchObject({ code: 'upstream_error' });
+    expect(core.chatRequests()).toHaveLength(calls);
+    expect(rowCount(core.store, 'turn') + rowCount(core.store, 'session')).toBe(0);
+  });
+
   describe('bad requests are refused before anything is written', () => {
     it.each([
       ['message', { message: '' }],

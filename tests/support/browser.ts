@@ -11,9 +11,9 @@ export const CHROMIUM = process.env.STUDYLOG_CHROMIUM ?? '/usr/lib/chromium/chro
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const BUILT_INDEX = path.join(ROOT, 'out/renderer/index.html');
-const LOCK = path.join(ROOT, 'out/.renderer-build.lock');
-/** What the renderer build is made of: newer than the build means rebuild. */
-const SOURCES = ['src/renderer', 'src/shared', 'electron.vite.config.ts', 'package-lock.json'];
+const LOCK = path.join(ROOT, 'out/.build.lock');
+/** What out/ is built from (main, preload and renderer): newer than the build means rebuild. */
+const SOURCES = ['src/main', 'src/preload', 'src/renderer', 'src/shared', 'electron.vite.config.ts', 'package-lock.json'];
 
 /**
  * Launches headless Chromium with the flags TOOLCHAIN.md lists. Playwright gives every launch a
@@ -41,7 +41,7 @@ function newestMtime(target: string): number {
   return newest;
 }
 
-export function rendererIsStale(): boolean {
+export function buildIsStale(): boolean {
   if (!existsSync(BUILT_INDEX)) return true;
   const built = statSync(BUILT_INDEX).mtimeMs;
   return SOURCES.some((s) => newestMtime(s) > built);
@@ -50,13 +50,13 @@ export function rendererIsStale(): boolean {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
- * Builds out/ with `electron-vite build` when the renderer's sources are newer than the build.
+ * Builds out/ with `electron-vite build` when its sources are newer than the build.
  * Test files run in parallel processes: a lock directory makes one of them build while the others
  * wait for it.
  */
-export async function ensureRendererBuilt(): Promise<void> {
+export async function ensureAppBuilt(): Promise<void> {
   const deadline = Date.now() + 180_000;
-  while (rendererIsStale()) {
+  while (buildIsStale()) {
     mkdirSync(path.dirname(LOCK), { recursive: true });
     let mine = false;
     try {
@@ -68,7 +68,7 @@ export async function ensureRendererBuilt(): Promise<void> {
     }
     if (mine) {
       try {
-        if (!rendererIsStale()) return;
+        if (!buildIsStale()) return;
         const bin = path.join(ROOT, 'node_modules/electron-vite/bin/electron-vite.js');
         const result = spawnSync(process.execPath, [bin, 'build'], { cwd: ROOT, encoding: 'utf8', timeout: 170_000 });
         if (result.status !== 0) throw new Error(`electron-vite build failed (${result.status ?? result.signal}):\n${result.stdout}\n${result.stderr}`);
@@ -77,7 +77,7 @@ export async function ensureRendererBuilt(): Promise<void> {
         rmSync(LOCK, { recursive: true, force: true });
       }
     }
-    if (Date.now() > deadline) throw new Error('Timed out waiting for another test process to build the renderer.');
+    if (Date.now() > deadline) throw new Error('Timed out waiting for another test process to build out/.');
     await sleep(250);
   }
 }

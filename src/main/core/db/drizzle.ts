@@ -12,10 +12,11 @@ import type * as BetterSqlite3Migrator from 'drizzle-orm/better-sqlite3/migrator
 import type * as Migrator from 'drizzle-orm/migrator';
 import type * as SqliteCore from 'drizzle-orm/sqlite-core';
 
-const require = createRequire(import.meta.url);
+// Not named `require`: the bundled main process (electron-vite) declares its own.
+const load = createRequire(import.meta.url);
 
-export const { and, asc, count, desc, eq, gte, inArray, lt, sql } = require('drizzle-orm') as typeof Core;
-export const { check, index, integer, primaryKey, sqliteTable, text, uniqueIndex } = require('drizzle-orm/sqlite-core') as typeof SqliteCore;
-export const { drizzle } = require('drizzle-orm/better-sqlite3') as typeof BetterSqlite3Driver;
-export const { migrate } = require('drizzle-orm/better-sqlite3/migrator') as typeof BetterSqlite3Migrator;
-export const { readMigrationFiles } = require('drizzle-orm/migrator') as typeof Migrator;
+export const { and, asc, count, desc, eq, gte, inArray, lt, sql } = load('drizzle-orm') as typeof Core;
+export const { check, index, integer, primaryKey, sqliteTable, text, uniqueIndex } = load('drizzle-orm/sqlite-core') as typeof SqliteCore;
+export const { drizzle } = load('drizzle-orm/better-sqlite3') as typeof BetterSqlite3Driver;
+export const { migrate } = load('drizzle-orm/better-sqlite3/migrator') as typeof BetterSqlite3Migrator;
+export const { readMigrationFiles } = load('drizzle-orm/migrator') as typeof Migrator;

@@ -44,6 +44,9 @@ export class GroupCommit {
     this.#queue = [];
     const outcomes: Outcome[] = [];
     try {
+      // IMMEDIATE: take the write lock first (waiting busy_timeout for another process's
+      // writer, such as a CLI command). A deferred transaction that reads before it writes cannot
+      // wait for it: SQLite refuses the upgrade at once with SQLITE_BUSY.
       this.#sqlite.transaction(() => {
         for (const item of batch) {
           try {
@@ -56,7 +59,7 @@ export class GroupCommit {
             outcomes.push({ ok: false, error });
           }
         }
-      })();
+      }).immediate();
     } catch (error) {
       for (const item of batch) item.reject(toApiError(item.action, error));
       return;

@@ -88,7 +88,8 @@ export class TurnsRepo {
   /** Updates a turn (streamed text, accounting, meta); returns it, or null when it does not exist. */
   updateTurnById(id: string, patch: TurnPatch): Turn | null {
     const turnId = parseInput(IdSchema, id, 'turn id');
-    const changes = parseInput(TurnPatchSchema, patch, 'turn update');
+    // A field given as undefined is left alone (zod keeps such keys; SQLite would store NULL).
+    const changes = Object.fromEntries(Object.entries(parseInput(TurnPatchSchema, patch, 'turn update')).filter(([, v]) => v !== undefined)) as TurnPatch;
     if (Object.keys(changes).length === 0) return this.getTurnById(turnId);
     // The column names come from TurnPatchSchema's keys (a strict object), never from the caller.
     const assignments = Object.keys(changes).map((f) => `${f} = @${f}`).join(', ');

@@ -359,8 +359,10 @@ export class ProxyService {
     // The write joins a group commit, so other messages may be written between the checks above
     // and it: what they could have changed is checked again inside it.
     const userTurn = await this.#o.store.writes.run('record the message', () => {
-      if (!isNew && sessions.getSessionById(session.id)?.ended_at != null) {
-        throw new ApiError('conflict', `Session '${session.id}' has ended; start a new session.`);
+      if (!isNew) {
+        const current = sessions.getSessionById(session.id);
+        if (!current) throw new ApiError('not_found', `There is no session '${session.id}'.`);
+        if (current.ended_at !== null) throw new ApiError('conflict', `Session '${session.id}' has ended; start a new session.`);
       }
       if (req.client_request_id) {
         const previous = turns.findByClientRequestId(req.client_request_id);
@@ -370,7 +372,9 @@ export class ProxyService {
       }
       if (isNew) sessions.insertNewSession({ ...session, policy_snapshot: { ...snapshot } });
       if (retried) {
-        return turns.updateTurnById(retried.id, { meta: userTurnMeta(retried, { status: 'pending', retries: Number(retried.meta.retries ?? 0) + 1 }) })!;
+        const pending = turns.updateTurnById(retried.id, { meta: userTurnMeta(retried, { status: 'pending', retries: Number(retried.meta.retries ?? 0) + 1 }) });
+        if (!pending) throw new ApiError('not_found', `There is no message '${retried.id}' to retry.`);
+        return pending;
       }
       return turns.insertNewTurn({
         session_id: session.id,
