@@ -113,9 +113,9 @@ describe('proxy: streaming', () => {
     const reply = 'x'.repeat(200);
     const core = await setupCore({ defaults: { reply, chunkSize: 5, chunkDelayMs: 10 } }); // 40 deltas over ~400 ms
     const update = core.turns.updateTurnById.bind(core.turns);
-    let updates = 0;
+    const updatedAt: number[] = [];
     core.turns.updateTurnById = (id, patch) => {
-      updates++;
+      updatedAt.push(Date.now());
       return update(id, patch);
     };
     const seen: number[] = [];
@@ -125,8 +125,12 @@ describe('proxy: streaming', () => {
         seen.push(row ?? 0);
       }
     }
-    expect(updates).toBeLessThan(20); // 40 deltas; one flush per 50 ms plus the final writes
-    expect(updates).toBeGreaterThan(2);
+    // Mid-stream flushes (all but the last two updates: the finished answer and the user turn's
+    // status) are at least the 50 ms flush interval apart, however the 40 deltas arrive.
+    const flushes = updatedAt.slice(0, -2);
+    expect(flushes.length).toBeGreaterThan(1);
+    expect(flushes.length).toBeLessThan(40);
+    flushes.slice(1).forEach((t, i) => expect(t - flushes[i]!, `flush ${i + 1}`).toBeGreaterThanOrEqual(50));
     expect(seen.some((n) => n > 0 && n < reply.length)).toBe(true); // partial text was on disk mid-stream
   });
 

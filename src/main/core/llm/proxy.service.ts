@@ -207,7 +207,7 @@ export class ProxyService {
     let flushedAt = 0;
     let responseModel = p.model;
     const flushInterval = this.#o.flushIntervalMs ?? DEFAULT_FLUSH_INTERVAL_MS;
-    const flush = (force = false) => {
+    const flush = () => {
       if (!stored) {
         this.#o.turns.insertNewTurn({
           id: turnId,
@@ -219,7 +219,7 @@ export class ProxyService {
         });
         stored = true;
         flushedAt = Date.now();
-      } else if (force || Date.now() - flushedAt >= flushInterval) {
+      } else if (Date.now() - flushedAt >= flushInterval) {
         this.#o.turns.updateTurnById(turnId, { content: storable(content), meta: this.#assistantMeta(p, { status: 'streaming', content, reasoning }) });
         flushedAt = Date.now();
       }
