@@ -109,6 +109,23 @@ describe('proxy: streaming', () => {
     expect(JSON.parse(user!.meta)).toMatchObject({ status: 'failed', error: { code: 'upstream_timeout' } });
   });
 
+  it('a session deleted while its answer streams ends the stream with not_found and leaves nothing behind', async () => {
+    const core = await setupCore({ defaults: { reply: 'y'.repeat(100), chunkSize: 5, chunkDelayMs: 10 } });
+    const events: ProxyStreamEvent[] = [];
+    const error = await (async () => {
+      for await (const e of core.proxy.stream(TEST_CALLER, { message: 'go' })) {
+        events.push(e);
+        if (events.filter((x) => x.type === 'delta').length === 2) {
+          const start = events[0] as Extract<ProxyStreamEvent, { type: 'start' }>;
+          expect(core.sessions.deleteSessionById(start.session_id)).toBe(true);
+        }
+      }
+    })().catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'not_found' });
+    expect(events.some((e) => e.type === 'done')).toBe(false);
+    expect(rowCount(core.store, 'turn') + rowCount(core.store, 'session')).toBe(0);
+  });
+
   it('flushes partial text periodically, not per token', async () => {
     const reply = 'x'.repeat(200);
     const core = await setupCore({ defaults: { reply, chunkSize: 5, chunkDelayMs: 10 } }); // 40 deltas over ~400 ms

@@ -537,8 +537,10 @@ export class ProxyService {
     };
     return this.#o.store.writes.run('record the answer', () => {
       const turn = stored
-        ? this.#o.turns.updateTurnById(turnId, fields)!
+        ? this.#o.turns.updateTurnById(turnId, fields)
         : this.#o.turns.insertNewTurn({ id: turnId, session_id: p.session.id, role: 'assistant', ...fields });
+      // Deleted mid-stream (with its session): nothing left to finish.
+      if (!turn) throw new ApiError('not_found', `Session '${p.session.id}' was deleted while it was being answered.`);
       // A cut stream leaves the message unanswered (retry offers itself); a stopped one is answered.
       if (r.status !== 'interrupted') {
         this.#o.turns.updateTurnById(p.userTurn.id, { meta: userTurnMeta(p.userTurn, { status: 'answered', assistant_turn_id: turnId }) });
