@@ -34,8 +34,14 @@ describe('usage', () => {
     const box = await page.getByTestId('usage-chart').locator('canvas').boundingBox();
     expect(box!.width).toBeGreaterThan(300);
     // The chart's legend reads out the cost of the day under the cursor: hover today's bar.
-    await page.getByTestId('usage-chart').locator('.u-over').hover({ position: { x: (await page.getByTestId('usage-chart').locator('.u-over').boundingBox())!.width - 4, y: 100 } });
-    await expect.poll(() => page.getByTestId('usage-chart').locator('.u-legend').textContent()).toContain(formatCost(report.total.cost));
+    // Hovered again on every try: a chart redrawn after a hover would not update its legend.
+    const over = page.getByTestId('usage-chart').locator('.u-over');
+    await expect
+      .poll(async () => {
+        await over.hover({ position: { x: (await over.boundingBox())!.width - 4, y: 100 } });
+        return page.getByTestId('usage-chart').locator('.u-legend').textContent();
+      })
+      .toContain(formatCost(report.total.cost));
     await e2e.screenshot(page, 'usage');
   });
 

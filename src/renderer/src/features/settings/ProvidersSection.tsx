@@ -125,16 +125,20 @@ function ProviderRow(props: {
     setKeyBusy(true);
     setKeyError(null);
     setKeySaved(false);
+    let saved = false;
     try {
       await client.setProviderKey({ id: p.id, api_key: key });
-      setKeySaved(true);
-      await reloadModels();
+      saved = true;
     } catch (err) {
       setKeyError(toClientError(err));
     } finally {
       // Write-only: the key leaves the page as soon as it was sent, saved or not.
       setKey('');
       setKeyBusy(false);
+    }
+    if (saved) {
+      setKeySaved(true);
+      await reloadModels(); // asks every provider for its models: may take seconds
     }
   };
 
