@@ -4,7 +4,6 @@
 //
 // Needs Electron's binary, which is fetched lazily and cannot be downloaded on every machine
 // (not on the project's build machines). Where it is missing the test is skipped, saying so.
-import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -13,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { StudylogBridge } from '../../src/shared/api/client.ts';
 import type { Envelope } from '../../src/shared/api/envelope.ts';
 import { ROUTE_NAMES } from '../../src/shared/api/routes.ts';
+import { ensureAppBuilt } from '../support/browser.ts';
 import { tempDir } from '../support/temp.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -38,11 +38,10 @@ describe('desktop app (Electron)', () => {
   let app: ElectronApplication | null = null;
   let dataDir = '';
 
-  beforeAll(() => {
-    if (!binary) return;
-    const build = spawnSync(process.execPath, [path.join(ROOT, 'node_modules', 'electron-vite', 'bin', 'electron-vite.js'), 'build', '--logLevel', 'warn'], { cwd: ROOT, stdio: 'inherit' });
-    expect(build.status).toBe(0);
-  }, 120_000);
+  // The same up-to-date out/ the browser tests use, built under their lock.
+  beforeAll(async () => {
+    if (binary) await ensureAppBuilt();
+  }, 180_000);
 
   afterAll(async () => {
     await app?.close().catch(() => undefined);
