@@ -2,8 +2,7 @@ import { useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import { MODES, type Mode, type PolicyOverride } from '../../../../shared/api/schemas.ts';
 import { useApp } from '../../app/context.tsx';
-import { toClientError, type UiError } from '../../lib/errors.ts';
-import { ErrorText } from '../../ui/ErrorText.tsx';
+import { SaveActions, useSave } from './SaveActions.tsx';
 
 /** Per mode: model, temperature and system prompt override the built-in policy; blank = default. */
 export function PoliciesSection() {
@@ -32,15 +31,12 @@ function PolicyCard({ mode }: { mode: Mode }) {
   const [model, setModel] = useState(current.model ? `${current.provider_id ?? ''}${SEP}${current.model}` : '');
   const [temperature, setTemperature] = useState(current.temperature === undefined || current.temperature === null ? '' : String(current.temperature));
   const [prompt, setPrompt] = useState(current.system_prompt ?? '');
-  const [error, setError] = useState<UiError | null>(null);
-  const [saved, setSaved] = useState(false);
+  const { error, saved, run } = useSave();
   if (!settings) return null;
   const overridden = settings.policies[mode] !== undefined;
 
   const save = async (e: FormEvent) => {
     e.preventDefault();
-    setError(null);
-    setSaved(false);
     const [providerId, modelName] = model ? model.split(SEP) : ['', ''];
     // Fields this form does not show (max output tokens, reasoning effort) stay as they were.
     const { provider_id: _p, model: _m, temperature: _t, system_prompt: _s, ...others } = current;
@@ -53,27 +49,18 @@ function PolicyCard({ mode }: { mode: Mode }) {
     const policies = { ...settings.policies };
     if (Object.keys(next).length) policies[mode] = next;
     else delete policies[mode];
-    try {
-      await saveSettings({ policies });
-      setSaved(true);
-    } catch (err) {
-      setError(toClientError(err));
-    }
+    await run(() => saveSettings({ policies }));
   };
 
   const reset = async () => {
-    setError(null);
-    setSaved(false);
     const policies = { ...settings.policies };
     delete policies[mode];
-    try {
+    await run(async () => {
       await saveSettings({ policies });
       setModel('');
       setTemperature('');
       setPrompt('');
-    } catch (err) {
-      setError(toClientError(err));
-    }
+    }, true);
   };
 
   return (
@@ -105,20 +92,11 @@ function PolicyCard({ mode }: { mode: Mode }) {
         <span className="field-label">{t('policies.systemPrompt')}</span>
         <textarea value={prompt} onChange={(e) => setPrompt(e.target.value)} rows={4} maxLength={20_000} placeholder={t('policies.promptPlaceholder')} />
       </label>
-      <ErrorText error={error} />
-      <div className="form-actions">
-        <button type="submit" className="btn btn-primary btn-small">
-          {t('common.save')}
-        </button>
+      <SaveActions error={error} saved={saved}>
         <button type="button" className="btn btn-small" onClick={() => void reset()} disabled={!overridden}>
           {t('policies.reset')}
         </button>
-        {saved ? (
-          <span className="ok-text" role="status">
-            {t('common.saved')}
-          </span>
-        ) : null}
-      </div>
+      </SaveActions>
     </form>
   );
 }

@@ -1,8 +1,7 @@
 import { useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useApp } from '../../app/context.tsx';
-import { toClientError, type UiError } from '../../lib/errors.ts';
-import { ErrorText } from '../../ui/ErrorText.tsx';
+import { SaveActions, useSave } from './SaveActions.tsx';
 
 export function ServerSection() {
   const { t } = useTranslation();
@@ -10,20 +9,12 @@ export function ServerSection() {
   const [enabled, setEnabled] = useState(settings?.server.enabled ?? false);
   const [lan, setLan] = useState(settings?.server.lan ?? false);
   const [port, setPort] = useState(String(settings?.server.port ?? 5123));
-  const [error, setError] = useState<UiError | null>(null);
-  const [saved, setSaved] = useState(false);
+  const { error, saved, run } = useSave();
   if (!settings) return null;
 
   const save = async (e: FormEvent) => {
     e.preventDefault();
-    setError(null);
-    setSaved(false);
-    try {
-      await saveSettings({ server: { ...settings.server, enabled, lan, port: Number(port) } });
-      setSaved(true);
-    } catch (err) {
-      setError(toClientError(err));
-    }
+    await run(() => saveSettings({ server: { ...settings.server, enabled, lan, port: Number(port) } }));
   };
 
   return (
@@ -47,17 +38,7 @@ export function ServerSection() {
           <span className="field-label">{t('server.port')}</span>
           <input type="number" min={1024} max={65535} value={port} onChange={(e) => setPort(e.target.value)} required disabled={!enabled} />
         </label>
-        <ErrorText error={error} />
-        <div className="form-actions">
-          <button type="submit" className="btn btn-primary btn-small">
-            {t('common.save')}
-          </button>
-          {saved ? (
-            <span className="ok-text" role="status">
-              {t('common.saved')}
-            </span>
-          ) : null}
-        </div>
+        <SaveActions error={error} saved={saved} />
       </form>
     </section>
   );

@@ -8,6 +8,9 @@ import { ServerSection } from './ServerSection.tsx';
 import { TokensSection } from './TokensSection.tsx';
 
 const LANGUAGE_NAMES: Record<Language, string> = { 'zh-CN': '中文（简体）', en: 'English' };
+/** The sections in page order; each is the card with id `set-<name>`, titled `settings.<name>`. */
+const STUDENT_SECTIONS = ['appearance'] as const;
+const ALL_SECTIONS = [...STUDENT_SECTIONS, 'providers', 'policies', 'server', 'tokens'] as const;
 
 export default function SettingsScreen() {
   const { t } = useTranslation();
@@ -19,25 +22,11 @@ export default function SettingsScreen() {
         <h1 id="settings-title">{t('settings.title')}</h1>
       </header>
       <nav className="settings-toc" aria-label={t('settings.sections')}>
-        <a href="#/settings" onClick={(e) => (e.preventDefault(), document.getElementById('set-appearance')?.scrollIntoView())}>
-          {t('settings.appearance')}
-        </a>
-        {isAdmin ? (
-          <>
-            <a href="#/settings" onClick={(e) => (e.preventDefault(), document.getElementById('set-providers')?.scrollIntoView())}>
-              {t('settings.providers')}
-            </a>
-            <a href="#/settings" onClick={(e) => (e.preventDefault(), document.getElementById('set-policies')?.scrollIntoView())}>
-              {t('settings.policies')}
-            </a>
-            <a href="#/settings" onClick={(e) => (e.preventDefault(), document.getElementById('set-server')?.scrollIntoView())}>
-              {t('settings.server')}
-            </a>
-            <a href="#/settings" onClick={(e) => (e.preventDefault(), document.getElementById('set-tokens')?.scrollIntoView())}>
-              {t('settings.tokens')}
-            </a>
-          </>
-        ) : null}
+        {(isAdmin ? ALL_SECTIONS : STUDENT_SECTIONS).map((section) => (
+          <a key={section} href="#/settings" onClick={(e) => (e.preventDefault(), document.getElementById(`set-${section}`)?.scrollIntoView())}>
+            {t(`settings.${section}`)}
+          </a>
+        ))}
       </nav>
 
       <section className="card settings-section" id="set-appearance" aria-labelledby="appearance-title">
