@@ -1,11 +1,17 @@
 /** The OpenAPI 3.1 document of every route, generated from the route table's zod schemas. */
 import { z } from 'zod';
 import { API_PREFIX, inputLocation, pathParams, routes, ROUTE_NAMES, type RouteDef } from '../../../shared/api/routes.ts';
+import { ERROR_STATUS } from '../../../shared/errors.ts';
 
 const ErrorBody = {
   type: 'object',
   required: ['code', 'detail'],
-  properties: { code: { type: 'string' }, detail: { type: 'string' }, issues: { type: 'array', items: { type: 'object' } } },
+  properties: {
+    // The same vocabulary the client and the UI's messages use (src/shared/errors.ts).
+    code: { type: 'string', enum: Object.keys(ERROR_STATUS) },
+    detail: { type: 'string' },
+    issues: { type: 'array', items: { type: 'object' } },
+  },
 };
 
 let cached: object | undefined;

@@ -1,0 +1,36 @@
+// The OpenAPI document, as the HTTP server serves it: every route of the table with its method,
+// path, access and error vocabulary, and nothing else.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { API_PREFIX, ROUTE_NAMES, routes } from '../../src/shared/api/routes.ts';
+import { ERROR_STATUS } from '../../src/shared/errors.ts';
+import { startApi, type ApiFixture } from '../support/http.ts';
+
+type Operation = { operationId: string; security: unknown[]; 'x-access': string; responses: { default: { content: { 'application/json': { schema: { properties: { code: { enum: string[] } } } } } } } };
+
+let api: ApiFixture;
+beforeAll(async () => {
+  api = await startApi();
+});
+afterAll(() => api?.close());
+
+describe('GET /openapi.json', () => {
+  it('needs a token', async () => {
+    expect((await api.api('GET', '/openapi.json', { token: null })).status).toBe(401);
+  });
+
+  it('describes exactly the route table, with the error codes the client knows', async () => {
+    const reply = await api.api('GET', '/openapi.json');
+    expect(reply.status).toBe(200);
+    const doc = reply.json as { openapi: string; paths: Record<string, Record<string, Operation>> };
+    expect(doc.openapi).toBe('3.1.0');
+    const operations = Object.entries(doc.paths).flatMap(([path, methods]) => Object.entries(methods).map(([method, op]) => ({ path, method, op })));
+    expect(operations.map((o) => o.op.operationId).sort()).toEqual([...ROUTE_NAMES].sort());
+    for (const { path, method, op } of operations) {
+      const route = routes[op.operationId as keyof typeof routes];
+      expect([method, path], op.operationId).toEqual([route.method.toLowerCase(), API_PREFIX + route.path]);
+      expect(op['x-access']).toBe(route.access);
+      expect(op.security, op.operationId).toEqual(route.access === 'public' ? [] : [{ bearer: [] }]);
+      expect(op.responses.default.content['application/json'].schema.properties.code.enum.sort()).toEqual(Object.keys(ERROR_STATUS).sort());
+    }
+  });
+});
