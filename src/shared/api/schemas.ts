@@ -248,7 +248,7 @@ export const LANGUAGES = ['zh-CN', 'en'] as const;
 export const LanguageSchema = z.enum(LANGUAGES);
 export type Language = z.infer<typeof LanguageSchema>;
 
-export const PROVIDER_KINDS = ['openai', 'deepseek', 'qwen', 'ollama', 'lmstudio', 'other'] as const;
+export const PROVIDER_KINDS = ['openai', 'deepseek', 'qwen', 'moonshot', 'zhipu', 'siliconflow', 'openrouter', 'ollama', 'lmstudio', 'other'] as const;
 
 export const ApiKeyRefSchema = z.discriminatedUnion('source', [
   /** The OS keychain: service "studylog", account = the provider id. */

@@ -26,7 +26,7 @@ let keytarModule: Promise<Keytar> | undefined;
 
 function loadKeytar(): Promise<Keytar> {
   // Loaded on first use: the native module is not needed by processes that never touch a key.
-  keytarModule ??= import('keytar').then((m) => (m.default ?? m) as Keytar);
+  keytarModule ??= import('@github/keytar').then((m) => (m.default ?? m) as Keytar);
   return keytarModule;
 }
 

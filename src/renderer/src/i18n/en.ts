@@ -213,7 +213,7 @@ export const en = {
     cachedModels: 'Offline: showing the last model list seen',
     keyStatus: { set: 'Key set', missing: 'No key', not_needed: 'No key needed', unknown: 'Key status unknown' },
     sources: { keychain: 'System keychain', env: 'Environment variable', none: 'No key (local server)' },
-    kinds: { openai: 'OpenAI', deepseek: 'DeepSeek', qwen: 'Qwen', ollama: 'Ollama', lmstudio: 'LM Studio', other: 'Other' },
+    kinds: { openai: 'OpenAI', deepseek: 'DeepSeek', qwen: 'Qwen', moonshot: 'Kimi (Moonshot)', zhipu: 'Zhipu GLM', siliconflow: 'SiliconFlow', openrouter: 'OpenRouter', ollama: 'Ollama', lmstudio: 'LM Studio', other: 'Other' },
   },
   policies: {
     help: 'Each mode has built-in defaults. Fill a field to override it; leave it blank to keep the default.',

@@ -212,7 +212,7 @@ export const zhCN: Translation = {
     cachedModels: '离线：显示上次获取的模型列表',
     keyStatus: { set: '已设置密钥', missing: '未设置密钥', not_needed: '无需密钥', unknown: '密钥状态未知' },
     sources: { keychain: '系统钥匙串', env: '环境变量', none: '无需密钥（本地服务）' },
-    kinds: { openai: 'OpenAI', deepseek: 'DeepSeek', qwen: '通义千问', ollama: 'Ollama', lmstudio: 'LM Studio', other: '其他' },
+    kinds: { openai: 'OpenAI', deepseek: 'DeepSeek', qwen: '通义千问', moonshot: 'Kimi（月之暗面）', zhipu: '智谱 GLM', siliconflow: '硅基流动', openrouter: 'OpenRouter', ollama: 'Ollama', lmstudio: 'LM Studio', other: '其他' },
   },
   policies: {
     help: '每个模式都有内置默认值。填写某项即可覆盖；留空则使用默认值。',
