@@ -226,3 +226,49 @@ export const PROVIDER_PRESETS: readonly ProviderPreset[] = [
 export function presetOf(kind: string): ProviderPreset | undefined {
   return PROVIDER_PRESETS.find((p) => p.kind === kind);
 }
+
+/** A model a student may be sent to at all: anything but embeddings, speech, images, moderation. */
+export function isChatCapable(model: string): boolean {
+  return modelInfo(model).kind !== 'non_chat';
+}
+
+/**
+ * The model a mode uses when nothing is chosen (README "Which model answers"), for a provider of
+ * `kind` whose models are `listed` (null: its list is unknown — never fetched, provider offline):
+ *
+ *   1. the provider's own default_model, if it is a chat-capable model — in deep_think only if it
+ *      is a reasoning model (else it is the fallback of step 3);
+ *   2. the preset's default for the mode, when the provider lists it or its list is unknown;
+ *   3. deep_think: the first listed reasoning model (the catalog's before guessed ones);
+ *   4. the first listed chat or vision model (the catalog's before guessed ones);
+ *   5. the first listed model that is not a non-chat one.
+ *
+ * Never a non-chat model; a reasoning model for chat or homework only when nothing else is listed.
+ */
+export function pickDefaultModel(mode: Mode, kind: string, listed: readonly string[] | null, providerDefault?: string): string | undefined {
+  const chosen = providerDefault && isChatCapable(providerDefault) ? providerDefault : undefined;
+  if (chosen && (mode !== 'deep_think' || modelInfo(chosen).kind === 'reasoning')) return chosen;
+  const usable = listed ? listed.filter(isChatCapable) : null;
+  const preset = presetOf(kind)?.defaults[mode];
+  if (preset && (usable === null || usable.includes(preset))) return preset;
+  // The catalog's models before ones only guessed from their names ("codex-mini-latest" is not a chat model).
+  const first = (kinds: readonly ModelKind[]) =>
+    usable?.find((m) => m in MODEL_CATALOG && kinds.includes(modelInfo(m).kind)) ?? usable?.find((m) => kinds.includes(modelInfo(m).kind));
+  if (mode === 'deep_think') {
+    const thinker = first(['reasoning']);
+    if (thinker) return thinker;
+    if (chosen) return chosen;
+  }
+  return first(['chat', 'vision']) ?? usable?.[0] ?? chosen;
+}
+
+/** The preset whose base URL has this URL's host (an OPENAI_BASE_URL pointing at DeepSeek is DeepSeek). */
+export function presetForBaseUrl(baseUrl: string): ProviderPreset | undefined {
+  let host: string;
+  try {
+    host = new URL(baseUrl).host;
+  } catch {
+    return undefined;
+  }
+  return PROVIDER_PRESETS.find((p) => p.base_url && new URL(p.base_url).host === host);
+}

@@ -17,16 +17,33 @@ describe('proxy: sessions and context', () => {
     expect(messages.slice(1)).toEqual(['user:one', 'assistant:Echo: one', 'user:two']);
   });
 
-  it('answers not_found for an unknown session and for another user’s session alike, writing nothing', async () => {
+  it('answers not_found for another user’s session, and for an unknown id that is not URL-safe, writing nothing', async () => {
     const core = await setupCore();
     const mine = await core.proxy.send(TEST_CALLER, { message: 'mine' });
     const turnsBefore = rowCount(core.store, 'turn');
-    const unknown = await core.proxy.send(TEST_CALLER, { message: 'x', meta: { session_id: 'no-such-session' } }).catch((e) => e);
     const foreign = await core.proxy.send(OTHER, { message: 'x', meta: { session_id: mine.session_id } }).catch((e) => e);
-    expect(unknown).toMatchObject({ code: 'not_found' });
     expect(foreign).toMatchObject({ code: 'not_found' });
     expect(foreign.detail).toBe(`There is no session '${mine.session_id}'.`);
+    for (const id of ['no such session', '../sessions', 'a/b', '.hidden']) {
+      expect(await core.proxy.send(TEST_CALLER, { message: 'x', meta: { session_id: id } }).catch((e) => e)).toMatchObject({ code: 'not_found' });
+    }
     expect(rowCount(core.store, 'turn')).toBe(turnsBefore);
+    expect(rowCount(core.store, 'session')).toBe(1);
+  });
+
+  it('an unknown, URL-safe meta.session_id starts a session with that id (the seed’s "session_xyz"); it is then the caller’s alone', async () => {
+    const core = await setupCore();
+    const first = await core.proxy.send(TEST_CALLER, { message: 'one', meta: { session_id: 'session_xyz' } });
+    expect(first).toMatchObject({ session_id: 'session_xyz', meta: { session_id: 'session_xyz', mode: 'chat' } });
+    expect(core.sessions.getSessionById('session_xyz')).toMatchObject({ user_id: TEST_CALLER.user_id, mode: 'chat' });
+    const second = await core.proxy.send(TEST_CALLER, { message: 'two', meta: { session_id: 'session_xyz' } });
+    expect(second.session_id).toBe('session_xyz');
+    expect(core.turns.getTurnsBySessionId('session_xyz').map((t) => t.content)).toEqual(['one', 'Echo: one', 'two', 'Echo: two']);
+    // Another student offering the same id does not reach it, and writes nothing.
+    const turnsBefore = rowCount(core.store, 'turn');
+    await expect(core.proxy.send(OTHER, { message: 'peek', meta: { session_id: 'session_xyz' } })).rejects.toMatchObject({ code: 'not_found' });
+    expect(rowCount(core.store, 'turn')).toBe(turnsBefore);
+    expect(rowCount(core.store, 'session')).toBe(1);
   });
 
   it('refuses a follow-up whose mode or assignment differs from its session’s (conflict); omitted means the session’s own', async () => {

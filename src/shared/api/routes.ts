@@ -109,6 +109,19 @@ export const ModelsSchema = z.object({
       /** True when the provider was unreachable and the list is the last one seen. */
       cached: z.boolean(),
       error: z.object({ code: z.string(), detail: z.string() }).nullable(),
+      /**
+       * 'settings': configured in Settings. 'environment': from OPENAI_BASE_URL / OPENAI_API_KEY
+       * (provider id "env"), not stored in settings, so read-only there; its per-mode choice is the
+       * policies' provider_id "env" + model.
+       */
+      source: z.enum(['settings', 'environment']),
+      read_only: z.boolean(),
+      /** Which environment variables define it (environment providers only; names, never values). */
+      env_vars: z.array(z.string()),
+      /** The model each mode uses with this provider when the student picks none. */
+      defaults: z.partialRecord(ModeSchema, z.string()),
+      /** The models a student may pick in each mode with this provider (empty: the mode uses another provider). */
+      allowed: z.partialRecord(ModeSchema, z.array(z.string())),
     }),
   ),
 });

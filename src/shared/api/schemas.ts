@@ -295,6 +295,11 @@ export const ReasoningEffortSchema = z.enum(['low', 'medium', 'high']);
 export const PolicyOverrideSchema = z.strictObject({
   provider_id: z.string().optional(),
   model: z.string().min(1).max(200).optional(),
+  /**
+   * The models a student may choose in this mode (besides `model`). Unset: any chat-capable model
+   * the provider lists (README "Which model answers").
+   */
+  models: z.array(z.string().min(1).max(200)).min(1).max(100).optional(),
   temperature: z.number().min(0).max(2).nullable().optional(),
   max_output_tokens: z.number().int().min(1).max(200_000).optional(),
   reasoning_effort: ReasoningEffortSchema.nullable().optional(),

@@ -74,14 +74,20 @@ export const unaryHandlers: UnaryHandlers = {
     return {
       providers: await Promise.all(
         providers.map(async (p) => {
+          const origin = core.providers.origin(p.id);
+          let listed: { models: string[]; cached: boolean; error: { code: string; detail: string } | null };
           try {
             const list = await core.providers.listModels(p.id);
-            return { id: p.id, name: p.name, kind: p.kind, base_url: p.base_url, key_status: p.key_status, models: list.models, cached: list.cached, error: null };
+            listed = { models: list.models, cached: list.cached, error: null };
           } catch (error) {
             // Offline with nothing cached: the configured list still lets the student pick a model.
             const e = error instanceof ApiError ? error : new ApiError('upstream_error', 'The provider could not be asked for its models.');
-            return { id: p.id, name: p.name, kind: p.kind, base_url: p.base_url, key_status: p.key_status, models: p.models, cached: true, error: { code: e.code, detail: e.detail } };
+            listed = { models: p.models, cached: true, error: { code: e.code, detail: e.detail } };
           }
+          // What the proxy goes by: the configured models and the listed ones (unknown: neither).
+          const known = listed.error && listed.models.length === 0 ? null : [...new Set([...p.models, ...listed.models])];
+          const choices = core.providers.choicesFor(p, known);
+          return { id: p.id, name: p.name, kind: p.kind, base_url: p.base_url, key_status: p.key_status, ...listed, ...origin, ...choices };
         }),
       ),
     };

@@ -14,6 +14,9 @@ import type { Store } from './connection.ts';
 import { withDbErrors } from './db-errors.ts';
 import { assignment } from './schema.ts';
 
+/** meta key of an assignment registered because a message named it (value 'message'). */
+export const REGISTERED_FROM = 'registered_from';
+
 export class AssignmentsRepo {
   readonly #store: Store;
 
@@ -37,7 +40,10 @@ export class AssignmentsRepo {
   create(input: NewAssignment): Assignment {
     const data = parseInput(NewAssignmentSchema, input, 'assignment');
     const row: Assignment = { ...data, id: data.id ?? uuidv7(), created_at: Date.now() };
-    if (this.get(row.id)) throw new ApiError('conflict', `An assignment with id '${row.id}' already exists.`);
+    const existing = this.get(row.id);
+    // One a message registered is only a placeholder: creating it for real fills it in.
+    if (existing && existing.meta[REGISTERED_FROM] === 'message') return withDbErrors('create the assignment', () => this.#fillIn(existing, data));
+    if (existing) throw new ApiError('conflict', `An assignment with id '${row.id}' already exists.`);
     withDbErrors('create the assignment', () => this.#store.orm.insert(assignment).values(row).run());
     return row;
   }
@@ -47,6 +53,25 @@ export class AssignmentsRepo {
     const changes = parseInput(AssignmentPatchSchema, patch, 'assignment update');
     if (Object.keys(changes).length === 0) return this.get(assignmentId);
     return withDbErrors('update the assignment', () => (this.#store.orm.update(assignment).set(changes).where(eq(assignment.id, assignmentId)).returning().get() as Assignment | undefined) ?? null);
+  }
+
+  /**
+   * A message named this assignment before anyone created it (the seed's `"assignment_id":
+   * "hw_001"` is handed out elsewhere): keep it, titled by its id and marked
+   * meta.registered_from = 'message', so the picker, history and exports show it. Runs inside the
+   * message's write; a no-op when the assignment exists.
+   */
+  registerFromMessage(id: string): void {
+    const assignmentId = parseInput(IdSchema, id, 'assignment id');
+    const row: Assignment = { id: assignmentId, title: assignmentId, subject: null, description: null, due_at: null, created_at: Date.now(), meta: { [REGISTERED_FROM]: 'message' } };
+    withDbErrors('register the assignment', () => this.#store.orm.insert(assignment).values(row).onConflictDoNothing().run());
+  }
+
+  /** A teacher's entry for an assignment a message registered: theirs, without the mark. */
+  #fillIn(existing: Assignment, data: ReturnType<typeof NewAssignmentSchema.parse>): Assignment {
+    const { id: _id, ...fields } = data;
+    const { [REGISTERED_FROM]: _mark, ...meta } = { ...existing.meta, ...fields.meta };
+    return this.#store.orm.update(assignment).set({ ...fields, meta }).where(eq(assignment.id, existing.id)).returning().get() as Assignment;
   }
 
   /** Sessions keep their assignment_id (history stays as it was); the assignment itself goes. */
@@ -81,6 +106,10 @@ export class AssignmentsRepo {
       this.#store.sqlite.transaction(() =>
         valid.map(({ data }) => {
           const existing = data.id ? this.get(data.id) : null;
+          if (existing?.meta[REGISTERED_FROM] === 'message') {
+            updated++;
+            return this.#fillIn(existing, data);
+          }
           if (existing) {
             updated++;
             const { id: _id, ...fields } = data;

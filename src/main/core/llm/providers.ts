@@ -5,8 +5,9 @@
  * give a provider with id "env" without any settings.
  */
 import OpenAI from 'openai';
-import { ProviderSchema, type Provider } from '../../../shared/api/schemas.ts';
+import { MODES, ProviderSchema, type Mode, type PolicyOverride, type Provider } from '../../../shared/api/schemas.ts';
 import { ApiError } from '../../../shared/errors.ts';
+import { isChatCapable, pickDefaultModel, presetForBaseUrl } from '../../../shared/presets.ts';
 import type { SettingsStore } from '../settings/settings.store.ts';
 import type { SecretStore } from '../secrets/keychain.ts';
 import { upstreamError } from './upstream-errors.ts';
@@ -20,6 +21,18 @@ const MODELS_TIMEOUT_MS = 5_000;
 export interface ProviderInfo extends Provider {
   key_status: 'set' | 'missing' | 'not_needed' | 'unknown';
 }
+
+/** A new message's model choice: the mode, what the student asked for, the mode's policy. */
+export interface ModelRequest {
+  mode: Mode;
+  requested?: string | undefined;
+  policy: Pick<PolicyOverride, 'provider_id' | 'model' | 'models'>;
+}
+
+/** How many allowed models a validation error names. */
+const MAX_NAMED_MODELS = 20;
+
+const unique = <T>(items: readonly T[]): T[] => [...new Set(items)];
 
 export interface ModelList {
   provider_id: string;
@@ -44,6 +57,10 @@ export class ProviderRegistry {
   readonly #keys = new Map<string, { key: string; at: number }>();
   /** One SDK client per provider configuration and key: it keeps its connections alive. */
   readonly #clients = new Map<string, OpenAI>();
+  /** /models requests in flight, per provider. */
+  readonly #listing = new Map<string, Promise<ModelList>>();
+  /** Why a provider's /models could not be read last time (for "no model configured" errors). */
+  readonly #listErrors = new Map<string, string>();
 
   constructor(options: { settings: SettingsStore; secrets: SecretStore | null; env?: NodeJS.ProcessEnv }) {
     this.#settings = options.settings;
@@ -64,25 +81,136 @@ export class ProviderRegistry {
   }
 
   /**
-   * Which provider and model serve a request: the policy's provider, else one that lists the
-   * model, else the default provider, else the first; the model given, else the policy's, else
-   * the provider's default.
+   * Which provider and model answer a new message (README "Which model answers").
+   *
+   * A model the student asked for must be one the mode allows: the policy's `models` list when
+   * it sets one, else any chat-capable model the providers in scope list (a list that cannot be
+   * known — never fetched, provider offline — allows any chat-capable name), plus the policy's
+   * own `model`. Anything else is a validation_error naming the allowed ones. The providers in
+   * scope are the policy's provider when it names one, else all of them.
+   *
+   * Nothing asked for: the policy's model, else the mode's default for the policy's provider,
+   * else the default provider, else the first (pickDefaultModel). A provider with no configured
+   * and no cached models is asked for its /models first (bounded), so an OPENAI_BASE_URL-only
+   * setup answers its first message.
    */
-  select(options: { model?: string | undefined; providerId?: string | undefined }): { provider: Provider; model: string } {
+  async select(request: ModelRequest): Promise<{ provider: Provider; model: string }> {
     const providers = this.list();
     if (providers.length === 0) {
       throw new ApiError('provider_not_configured', 'No model provider is configured. Add one in Settings, or set OPENAI_BASE_URL and OPENAI_API_KEY.');
     }
-    const { model, providerId } = options;
+    const { mode, requested, policy } = request;
+    const pinned = policy.provider_id ? providers.find((p) => p.id === policy.provider_id) : undefined;
+    const scope = pinned ? [pinned] : providers;
+    const home = pinned ?? this.#defaultProvider(providers);
+    const policyModel = policy.model ? { provider: (await this.#lister(scope, policy.model)) ?? home, model: policy.model } : null;
+
+    if (!requested) {
+      if (policyModel) return policyModel;
+      const listed = await this.knownModels(home);
+      const model = pickDefaultModel(mode, home.kind, listed, home.default_model);
+      if (model) return { provider: home, model };
+      const why = this.#listErrors.get(home.id);
+      throw new ApiError(
+        'provider_not_configured',
+        `Provider '${home.name}' has no model configured${why ? ` and could not be asked for its models (${why})` : ''}. Pick a model in Settings.`,
+      );
+    }
+
+    if (requested === policy.model) return policyModel!;
+    if (policy.models?.length) {
+      if (!policy.models.includes(requested)) throw this.#notAllowed(mode, requested, unique([...policy.models, ...(policy.model ? [policy.model] : [])]));
+      return { provider: (await this.#lister(scope, requested)) ?? home, model: requested };
+    }
+    if (isChatCapable(requested)) {
+      const provider = (await this.#lister(scope, requested)) ?? (await this.#lister(scope, requested, true));
+      if (provider) return { provider, model: requested };
+      // Only a provider whose list cannot be known is left: let it answer (or say it does not know the model).
+      for (const p of [home, ...scope]) if ((await this.knownModels(p)) === null) return { provider: p, model: requested };
+    }
+    const allowed = unique([...(policy.model ? [policy.model] : []), ...(await Promise.all(scope.map(async (p) => (await this.knownModels(p)) ?? []))).flat().filter(isChatCapable)]);
+    throw this.#notAllowed(mode, requested, allowed);
+  }
+
+  /**
+   * The provider an existing session's model goes to: the one it used, if still configured, else
+   * one that lists the model, else the default provider. No allow-list check: the model was
+   * allowed when the session chose it.
+   */
+  async route(model: string, providerId: string | undefined): Promise<Provider> {
+    const providers = this.list();
+    if (providers.length === 0) {
+      throw new ApiError('provider_not_configured', 'No model provider is configured. Add one in Settings, or set OPENAI_BASE_URL and OPENAI_API_KEY.');
+    }
+    return providers.find((p) => p.id === providerId) ?? (await this.#lister(providers, model)) ?? this.#defaultProvider(providers);
+  }
+
+  /**
+   * A provider's models as far as we know them: those configured in settings and the last list
+   * its /models gave (cached). With neither, or with `refresh`, /models is asked (bounded, and
+   * one request at a time per provider); null when there is still nothing to go on.
+   */
+  async knownModels(provider: Provider, refresh = false): Promise<string[] | null> {
+    let cached = this.#settings.getCache<string[]>(`models:${provider.id}`)?.value ?? null;
+    if (refresh || (cached === null && provider.models.length === 0)) {
+      try {
+        cached = (await this.listModels(provider.id)).models;
+        this.#listErrors.delete(provider.id);
+      } catch (error) {
+        this.#listErrors.set(provider.id, error instanceof ApiError ? error.detail : 'the request failed');
+      }
+    }
+    if (cached === null && provider.models.length === 0) return null;
+    return unique([...provider.models, ...(cached ?? [])]);
+  }
+
+  /** What each mode would use with this provider when nothing is chosen, and what it allows. */
+  choicesFor(provider: Provider, listed: readonly string[] | null): { defaults: Partial<Record<Mode, string>>; allowed: Partial<Record<Mode, string[]>> } {
+    const policies = this.#settings.get().policies;
+    const defaults: Partial<Record<Mode, string>> = {};
+    const allowed: Partial<Record<Mode, string[]>> = {};
+    for (const mode of MODES) {
+      const policy = policies[mode] ?? {};
+      const own = !policy.provider_id || policy.provider_id === provider.id;
+      const picked = own && policy.model ? policy.model : pickDefaultModel(mode, provider.kind, listed, provider.default_model);
+      if (picked) defaults[mode] = picked;
+      if (!own) allowed[mode] = [];
+      else if (policy.models?.length) allowed[mode] = unique([...policy.models, ...(policy.model ? [policy.model] : [])]);
+      else allowed[mode] = unique([...(policy.model ? [policy.model] : []), ...(listed ?? []).filter(isChatCapable)]);
+    }
+    return { defaults, allowed };
+  }
+
+  /** The first provider in `scope` that lists the model (asking /models again when `refresh`). */
+  async #lister(scope: readonly Provider[], model: string, refresh = false): Promise<Provider | undefined> {
+    for (const p of scope) {
+      const listed = await this.knownModels(p, refresh);
+      if (listed?.includes(model)) return p;
+    }
+    return undefined;
+  }
+
+  #defaultProvider(providers: readonly Provider[]): Provider {
     const defaultId = this.#settings.get().default_provider_id;
-    const provider =
-      (providerId && providers.find((p) => p.id === providerId)) ||
-      (model && providers.find((p) => p.models.includes(model) || this.#cachedModels(p.id).includes(model))) ||
-      (defaultId && providers.find((p) => p.id === defaultId)) ||
-      providers[0]!;
-    const chosen = model ?? provider.default_model ?? provider.models[0] ?? this.#cachedModels(provider.id)[0];
-    if (!chosen) throw new ApiError('provider_not_configured', `Provider '${provider.name}' has no model configured. Pick a model in Settings.`);
-    return { provider, model: chosen };
+    return providers.find((p) => p.id === defaultId) ?? providers[0]!;
+  }
+
+  #notAllowed(mode: Mode, requested: string, allowed: readonly string[]): ApiError {
+    const shown = allowed.slice(0, MAX_NAMED_MODELS).join(', ');
+    const more = allowed.length > MAX_NAMED_MODELS ? ` (and ${allowed.length - MAX_NAMED_MODELS} more)` : '';
+    const message = allowed.length ? `'${requested}' is not allowed in ${mode} mode; choose one of: ${shown}${more}` : `'${requested}' is not allowed in ${mode} mode, and no model is available for it`;
+    return new ApiError('validation_error', `Invalid message: model: ${message}`, [{ path: 'model', message }]);
+  }
+
+  /**
+   * Where a provider comes from: Settings (editable there), or the environment — OPENAI_BASE_URL /
+   * OPENAI_API_KEY / STUDYLOG_MODEL, named in env_vars when set (never their values) — which
+   * Settings shows read-only.
+   */
+  origin(providerId: string): { source: 'settings' | 'environment'; read_only: boolean; env_vars: string[] } {
+    const fromEnv = providerId === ENV_PROVIDER_ID && !this.#settings.get().providers.some((p) => p.id === ENV_PROVIDER_ID);
+    if (!fromEnv) return { source: 'settings', read_only: false, env_vars: [] };
+    return { source: 'environment', read_only: true, env_vars: ['OPENAI_BASE_URL', 'OPENAI_API_KEY', 'STUDYLOG_MODEL'].filter((name) => Boolean(this.#env[name])) };
   }
 
   async info(): Promise<ProviderInfo[]> {
@@ -153,6 +281,15 @@ export class ProviderRegistry {
 
   /** The provider's models from its /models, cached for offline use; the cache when unreachable. */
   async listModels(providerId: string): Promise<ModelList> {
+    // Messages arriving together on a fresh setup share one /models request.
+    const inFlight = this.#listing.get(providerId);
+    if (inFlight) return inFlight;
+    const listing = this.#fetchModels(providerId).finally(() => this.#listing.delete(providerId));
+    this.#listing.set(providerId, listing);
+    return listing;
+  }
+
+  async #fetchModels(providerId: string): Promise<ModelList> {
     const provider = this.get(providerId);
     const { client, secrets } = await this.client(provider);
     try {
@@ -165,10 +302,6 @@ export class ProviderRegistry {
       if (cache) return { provider_id: provider.id, models: cache.value, cached: true, fetched_at: cache.updated_at };
       throw upstreamError(error, { provider: provider.name, model: '', secrets });
     }
-  }
-
-  #cachedModels(providerId: string): string[] {
-    return this.#settings.getCache<string[]>(`models:${providerId}`)?.value ?? [];
   }
 
   async #keyStatus(provider: Provider): Promise<ProviderInfo['key_status']> {
@@ -184,12 +317,15 @@ export class ProviderRegistry {
   #envProvider(): Provider | null {
     const baseUrl = this.#env.OPENAI_BASE_URL;
     if (!baseUrl && !this.#env.OPENAI_API_KEY) return null;
+    // An OPENAI_BASE_URL at a known provider's host gets that provider's kind (its per-mode defaults).
+    const model = this.#env.STUDYLOG_MODEL;
     return ProviderSchema.parse({
       id: ENV_PROVIDER_ID,
       name: baseUrl ? `Environment (${new URL(baseUrl).host})` : 'OpenAI (environment)',
-      kind: baseUrl ? 'other' : 'openai',
+      kind: baseUrl ? (presetForBaseUrl(baseUrl)?.kind ?? 'other') : 'openai',
       base_url: baseUrl ?? 'https://api.openai.com/v1',
-      models: this.#env.STUDYLOG_MODEL ? [this.#env.STUDYLOG_MODEL] : [],
+      models: model ? [model] : [],
+      ...(model ? { default_model: model } : {}),
       api_key_ref: this.#env.OPENAI_API_KEY ? { source: 'env', var: 'OPENAI_API_KEY' } : { source: 'none' },
     });
   }

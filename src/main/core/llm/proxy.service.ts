@@ -24,6 +24,7 @@ import {
   type ProxyMessageRequest,
   type ProxyMessageResponse,
   type ProxyStreamEvent,
+  type Provider,
   type Session,
   type Turn,
   type Usage,
@@ -53,12 +54,17 @@ export interface AssignmentInfo {
 }
 
 export type AssignmentLookup = (id: string) => AssignmentInfo | null;
+/** Registers an assignment a message names but nobody created (title = id); runs inside the message's write. */
+export type AssignmentRegistrar = (id: string) => void;
 
 /** Exactly what is sent for a session, frozen when it starts (the seed's policy_snapshot). */
 export interface PolicySnapshot {
   provider_id: string;
   provider_name: string;
+  /** The model the session started with; a follow-up that names no model uses it. */
   model: string;
+  /** Every model sent in this session, in order of first use (turn.model says which, per turn). */
+  models: string[];
   temperature: number | null;
   max_output_tokens: number;
   reasoning_effort: ReasoningEffort | null;
@@ -72,6 +78,8 @@ export interface ProxyServiceOptions {
   settings: SettingsStore;
   providers: ProviderRegistry;
   assignments?: AssignmentLookup;
+  /** Without it, a message naming an unknown assignment is refused. */
+  registerAssignment?: AssignmentRegistrar;
   /** The UI language, for system prompts; settings.language wins when set. */
   defaultLanguage?: Language;
   /** How often streamed text is written to the database (not per token). */
@@ -84,6 +92,8 @@ interface Prepared {
   snapshot: PolicySnapshot;
   userTurn: Turn;
   model: string;
+  /** The provider this message goes to (a session may switch models, and so providers). */
+  providerId: string;
   messages: ChatMessage[];
   client: OpenAI;
   secrets: string[];
@@ -94,6 +104,8 @@ interface Prepared {
 type Prepare = { kind: 'replay'; response: ProxyMessageResponse } | { kind: 'call'; prepared: Prepared };
 
 const DEFAULT_FLUSH_INTERVAL_MS = 1_000;
+/** A session id a caller may offer for a new session: URL-safe (it goes into /sessions/{id} paths). */
+const ADOPTABLE_SESSION_ID = /^[A-Za-z0-9][A-Za-z0-9._~-]{0,127}$/;
 const REQUEST_ID_IN_USE = 'This client_request_id is already in use; send a new one for a new message.';
 const STILL_BEING_ANSWERED = 'This message is still being answered.';
 /** Reasoning kept in an assistant turn's meta (a JSON column of at most MAX_JSON_CHARS). */
@@ -341,13 +353,11 @@ export class ProxyService {
       }
     }
 
-    const session = retried ? sessions.getSessionById(retried.session_id)! : this.#sessionFor(caller, req);
+    const found = retried ? { session: sessions.getSessionById(retried.session_id)!, isNew: false, registerAssignment: false } : this.#sessionFor(caller, req);
+    const { session, isNew, registerAssignment } = found;
     if (retried && session.ended_at !== null) throw new ApiError('conflict', `Session '${session.id}' has ended; start a new session.`);
-    const isNew = !retried && !req.meta?.session_id;
-    const snapshot = isNew ? this.#snapshotFor(session.mode, req.model) : this.#snapshotOf(session);
-    const selected = this.#o.providers.select({ model: req.model ?? snapshot.model, providerId: req.model ? undefined : snapshot.provider_id });
-    const provider = selected.provider;
-    const model = selected.model;
+    const { snapshot, provider, model } = isNew ? await this.#snapshotFor(session.mode, req.model) : await this.#followUp(session, req.model);
+    const addsModel = !isNew && !snapshot.models.includes(model);
 
     const history = turns.getTurnsBySessionId(session.id).filter((t) => !retried || t.created_at < retried.created_at || (t.created_at === retried.created_at && t.id < retried.id));
     const systemPrompt = this.#systemPrompt(snapshot, session.assignment_id);
@@ -363,6 +373,14 @@ export class ProxyService {
         const current = sessions.getSessionById(session.id);
         if (!current) throw new ApiError('not_found', `There is no session '${session.id}'.`);
         if (current.ended_at !== null) throw new ApiError('conflict', `Session '${session.id}' has ended; start a new session.`);
+        // Another model in this session: the snapshot keeps saying what was sent.
+        if (addsModel) {
+          const models = (current.policy_snapshot as Partial<PolicySnapshot>).models ?? snapshot.models;
+          if (!models.includes(model)) sessions.updateSessionById(session.id, { policy_snapshot: { ...snapshot, ...current.policy_snapshot, models: [...models, model] } });
+        }
+      } else if (sessions.getSessionById(session.id)) {
+        // An offered session id another message took first.
+        throw new ApiError('conflict', `Session '${session.id}' was just started by another message; send this one again.`);
       }
       if (req.client_request_id) {
         const previous = turns.findByClientRequestId(req.client_request_id);
@@ -370,6 +388,7 @@ export class ProxyService {
         if (previous?.meta.status === 'pending') throw new ApiError('conflict', STILL_BEING_ANSWERED);
         if (previous && previous.id !== retried?.id) throw new ApiError('conflict', REQUEST_ID_IN_USE);
       }
+      if (isNew && registerAssignment && session.assignment_id) this.#o.registerAssignment!(session.assignment_id);
       if (isNew) sessions.insertNewSession({ ...session, policy_snapshot: { ...snapshot } });
       if (retried) {
         const pending = turns.updateTurnById(retried.id, { meta: userTurnMeta(retried, { status: 'pending', retries: Number(retried.meta.retries ?? 0) + 1 }) });
@@ -401,7 +420,7 @@ export class ProxyService {
     }
     return {
       kind: 'call',
-      prepared: { session, snapshot, userTurn, model, messages, client: connection.client, secrets: connection.secrets, providerName: provider.name, timeoutMs: provider.timeout_ms },
+      prepared: { session, snapshot, userTurn, model, providerId: provider.id, messages, client: connection.client, secrets: connection.secrets, providerName: provider.name, timeoutMs: provider.timeout_ms },
     };
   }
 
@@ -410,32 +429,44 @@ export class ProxyService {
    * session's: refused (conflict). A session's mode and assignment are fixed when it starts, so its
    * policy_snapshot and its place in the assignment's history stay true; switching mode or
    * assignment starts a new session. Omitting them in a follow-up means "the session's own".
+   *
+   * A meta.session_id that names no session at all starts a new session with that id (the seed's
+   * `"session_id": "session_xyz"`), when it is URL-safe; a later message with it continues that
+   * session. One that names another user's session is not found, as one that is not URL-safe.
+   *
+   * An assignment_id that names no assignment is accepted: the assignment is registered with its id
+   * as title (meta.registered_from = 'message'), in the same write as the session; a teacher's
+   * import of that id fills it in later.
    */
-  #sessionFor(caller: Caller, req: ReturnType<typeof ProxyMessageRequestSchema.parse>): Session {
+  #sessionFor(caller: Caller, req: ReturnType<typeof ProxyMessageRequestSchema.parse>): { session: Session; isNew: boolean; registerAssignment: boolean } {
     const sessionId = req.meta?.session_id;
     if (sessionId) {
       const existing = this.#o.sessions.getSessionById(sessionId);
-      // Another user's session is "not found" too: no way to learn which ids exist.
-      if (!existing || existing.user_id !== caller.user_id) throw new ApiError('not_found', `There is no session '${sessionId}'.`);
-      if (req.mode && req.mode !== existing.mode) {
-        throw new ApiError('conflict', `Session '${sessionId}' is in ${existing.mode} mode; start a new session to use ${req.mode} mode.`);
+      // Another user's session is "not found" too: its content stays out of reach.
+      if (existing && existing.user_id !== caller.user_id) throw new ApiError('not_found', `There is no session '${sessionId}'.`);
+      if (!existing && !ADOPTABLE_SESSION_ID.test(sessionId)) throw new ApiError('not_found', `There is no session '${sessionId}'.`);
+      if (existing) {
+        if (req.mode && req.mode !== existing.mode) {
+          throw new ApiError('conflict', `Session '${sessionId}' is in ${existing.mode} mode; start a new session to use ${req.mode} mode.`);
+        }
+        if (req.assignment_id !== undefined && req.assignment_id !== existing.assignment_id) {
+          throw new ApiError('conflict', `Session '${sessionId}' belongs to ${existing.assignment_id ? `assignment '${existing.assignment_id}'` : 'no assignment'}; start a new session for another assignment.`);
+        }
+        if (existing.ended_at !== null) throw new ApiError('conflict', `Session '${sessionId}' has ended; start a new session.`);
+        return { session: existing, isNew: false, registerAssignment: false };
       }
-      if (req.assignment_id !== undefined && req.assignment_id !== existing.assignment_id) {
-        throw new ApiError('conflict', `Session '${sessionId}' belongs to ${existing.assignment_id ? `assignment '${existing.assignment_id}'` : 'no assignment'}; start a new session for another assignment.`);
-      }
-      if (existing.ended_at !== null) throw new ApiError('conflict', `Session '${sessionId}' has ended; start a new session.`);
-      return existing;
     }
     const mode: Mode = req.mode ?? 'chat';
     const policy = resolvePolicy(mode, this.#language(), this.#o.settings.get().policies[mode]);
     if (policy.requires_assignment && !req.assignment_id) {
       throw new ApiError('validation_error', `Invalid message: assignment_id: ${mode} mode needs an assignment`, [{ path: 'assignment_id', message: `${mode} mode needs an assignment` }]);
     }
-    if (req.assignment_id && this.#o.assignments && !this.#o.assignments(req.assignment_id)) {
+    const unknownAssignment = Boolean(req.assignment_id && this.#o.assignments && !this.#o.assignments(req.assignment_id));
+    if (unknownAssignment && !this.#o.registerAssignment) {
       throw new ApiError('validation_error', `Invalid message: assignment_id: there is no assignment '${req.assignment_id}'`, [{ path: 'assignment_id', message: 'no such assignment' }]);
     }
-    return {
-      id: uuidv7(),
+    const session: Session = {
+      id: sessionId ?? uuidv7(),
       user_id: caller.user_id,
       assignment_id: req.assignment_id ?? null,
       mode,
@@ -444,31 +475,53 @@ export class ProxyService {
       policy_snapshot: {},
       meta: req.chat_id ? { chat_id: req.chat_id } : {},
     };
+    return { session, isNew: true, registerAssignment: unknownAssignment };
   }
 
   #language(): Language {
     return this.#o.settings.get().language ?? this.#o.defaultLanguage ?? 'zh-CN';
   }
 
-  #snapshotFor(mode: Mode, requestedModel: string | undefined): PolicySnapshot {
-    const policy = resolvePolicy(mode, this.#language(), this.#o.settings.get().policies[mode]);
-    const { provider, model } = this.#o.providers.select({ model: requestedModel ?? policy.model, providerId: requestedModel ? undefined : policy.provider_id });
-    return {
+  /** A new session's snapshot: the mode's policy, and the model the student may have (validly) chosen. */
+  async #snapshotFor(mode: Mode, requestedModel: string | undefined): Promise<{ snapshot: PolicySnapshot; provider: Provider; model: string }> {
+    const override = this.#o.settings.get().policies[mode] ?? {};
+    const policy = resolvePolicy(mode, this.#language(), override);
+    const { provider, model } = await this.#o.providers.select({ mode, requested: requestedModel, policy: override });
+    const snapshot: PolicySnapshot = {
       provider_id: provider.id,
       provider_name: provider.name,
       model,
+      models: [model],
       temperature: policy.temperature,
       max_output_tokens: policy.max_output_tokens,
       reasoning_effort: policy.reasoning_effort,
       system_prompt: policy.system_prompt,
     };
+    return { snapshot, provider, model };
   }
 
-  #snapshotOf(session: Session): PolicySnapshot {
+  /**
+   * A follow-up (or a retry) in an existing session. Named no model, or one the session has used:
+   * that model, on the provider it used. Another model: only one the mode allows (as for a new
+   * session); the write that records the message adds it to the snapshot's `models`.
+   */
+  async #followUp(session: Session, requestedModel: string | undefined): Promise<{ snapshot: PolicySnapshot; provider: Provider; model: string }> {
+    const snapshot = await this.#snapshotOf(session);
+    const model = requestedModel ?? snapshot.model;
+    if (model === snapshot.model || snapshot.models.includes(model)) {
+      return { snapshot, provider: await this.#o.providers.route(model, model === snapshot.model ? snapshot.provider_id : undefined), model };
+    }
+    const override = this.#o.settings.get().policies[session.mode] ?? {};
+    const chosen = await this.#o.providers.select({ mode: session.mode, requested: model, policy: override });
+    return { snapshot, ...chosen };
+  }
+
+  async #snapshotOf(session: Session): Promise<PolicySnapshot> {
     const s = session.policy_snapshot as Partial<PolicySnapshot>;
     // Sessions written before a snapshot existed (imports, old data) fall back to today's policy.
-    if (!s.model || !s.system_prompt || !s.provider_id) return this.#snapshotFor(session.mode, undefined);
-    return s as PolicySnapshot;
+    if (!s.model || !s.system_prompt || !s.provider_id) return (await this.#snapshotFor(session.mode, undefined)).snapshot;
+    // Snapshots from before per-turn models name only the first one.
+    return { ...(s as PolicySnapshot), models: s.models ?? [s.model] };
   }
 
   #systemPrompt(snapshot: PolicySnapshot, assignmentId: string | null): string {
@@ -510,7 +563,7 @@ export class ProxyService {
     return {
       user_turn_id: p.userTurn.id,
       mode: p.session.mode,
-      provider_id: p.snapshot.provider_id,
+      provider_id: p.providerId,
       status: fields.status,
       ...(fields.usage ? { usage: fields.usage } : {}),
       ...(fields.reasoning ? { reasoning: fields.reasoning.slice(0, MAX_REASONING_CHARS) } : {}),
