@@ -51,6 +51,7 @@ export interface AssignmentInfo {
   title: string;
   subject?: string | null;
   description?: string | null;
+  meta?: Record<string, unknown>;
 }
 
 export type AssignmentLookup = (id: string) => AssignmentInfo | null;
@@ -526,7 +527,9 @@ export class ProxyService {
 
   #systemPrompt(snapshot: PolicySnapshot, assignmentId: string | null): string {
     if (!assignmentId) return snapshot.system_prompt.text;
-    const a = this.#o.assignments?.(assignmentId);
+    const found = this.#o.assignments?.(assignmentId);
+    // One a message registered knows only its id (its title is the id).
+    const a = found?.meta?.registered_from === 'message' ? null : found;
     const zh = snapshot.system_prompt.language === 'zh-CN';
     const lines = a
       ? [zh ? `作业：${a.title}` : `Assignment: ${a.title}`, a.subject ? (zh ? `科目：${a.subject}` : `Subject: ${a.subject}`) : '', a.description ?? '']
