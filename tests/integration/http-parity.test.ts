@@ -60,13 +60,13 @@ const makeCases = (): Record<RouteName, RouteCases> => ({
   sendProxyMessage: {
     valid: () => ({ message: '你好，这是测试', mode: 'chat' }),
     invalid: [{}, { message: '' }, { message: 'x', mode: 'lecture' }, { message: 'x', bogus: 1 }, { message: 'x', meta: { session_id: '' } }, { message: 42 }],
-    refused: [{ message: 'x', meta: { session_id: 'no-such-session' } }, { message: 'x', mode: 'homework' }],
+    refused: [{ message: 'x', meta: { session_id: 'no/such/session' } }, { message: 'x', mode: 'homework' }],
     volatile: true,
   },
   streamProxyMessage: {
     valid: () => ({ message: 'stream parity', mode: 'chat' }),
     invalid: [{}, { message: '   ' }, { message: 'x', model: '' }, { message: 'x', extra: true }],
-    refused: [{ message: 'x', meta: { session_id: 'no-such-session' } }],
+    refused: [{ message: 'x', meta: { session_id: 'no/such/session' } }],
     volatile: true,
   },
   getUserSessions: {
@@ -353,7 +353,8 @@ describe('the typed client over HTTP', () => {
   it('a stream refused before it starts answers with the error’s own status, as IPC does', async () => {
     const client = api.client(api.adminToken);
     const before = api.core.store.sqlite.prepare('SELECT count(*) AS n FROM turn').get();
-    const error = await client.streamProxyMessage({ message: 'x', meta: { session_id: 'no-such-session' } }).catch((e: unknown) => e);
+    // (An unknown URL-safe id would start a session with that id; this one cannot be one.)
+    const error = await client.streamProxyMessage({ message: 'x', meta: { session_id: 'no/such/session' } }).catch((e: unknown) => e);
     expect(error).toMatchObject({ status: 404, code: 'not_found' });
     expect(api.core.store.sqlite.prepare('SELECT count(*) AS n FROM turn').get()).toEqual(before);
     // A failure after the start (the provider refuses) ends the stream with an error event, and the

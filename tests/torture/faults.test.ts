@@ -71,7 +71,8 @@ describe('T2 upstream faults under load', () => {
   it(`${KINDS.length * PER_KIND * 2} requests, 16 at a time, every fault mixed with good ones: each ends with its answer or its code; retried, all are answered on their one user turn`, async () => {
     const core = await setupCore({
       // A generous timeout for the main provider: a loaded machine must not turn good answers into timeouts.
-      provider: { models: ['gpt-4o-mini'], timeout_ms: 10_000, max_retries: 1 },
+      // gpt-9-ultra: configured (so a student may choose it) but not served → model_not_found.
+      provider: { models: ['gpt-4o-mini', 'gpt-9-ultra'], timeout_ms: 10_000, max_retries: 1 },
       core: { env: { STUDYLOG_TEST_KEY: TEST_API_KEY, STUDYLOG_WRONG_KEY } },
     });
     const base = core.settings.get().providers[0]!;

@@ -181,8 +181,13 @@ export class ProviderRegistry {
     return { defaults, allowed };
   }
 
-  /** The first provider in `scope` that lists the model (asking /models again when `refresh`). */
+  /**
+   * The provider in `scope` a model goes to: the first configured with it in settings, else the
+   * first whose /models lists it (asked again when `refresh`).
+   */
   async #lister(scope: readonly Provider[], model: string, refresh = false): Promise<Provider | undefined> {
+    const configured = scope.find((p) => p.models.includes(model));
+    if (configured) return configured;
     for (const p of scope) {
       const listed = await this.knownModels(p, refresh);
       if (listed?.includes(model)) return p;
