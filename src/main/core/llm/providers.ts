@@ -59,6 +59,8 @@ export class ProviderRegistry {
   readonly #clients = new Map<string, OpenAI>();
   /** /models requests in flight, per provider. */
   readonly #listing = new Map<string, Promise<ModelList>>();
+  /** The cached /models lists, read from settings once (every message looks at one). */
+  readonly #lists = new Map<string, string[] | null>();
   /** Why a provider's /models could not be read last time (for "no model configured" errors). */
   readonly #listErrors = new Map<string, string>();
 
@@ -103,12 +105,14 @@ export class ProviderRegistry {
     const pinned = policy.provider_id ? providers.find((p) => p.id === policy.provider_id) : undefined;
     const scope = pinned ? [pinned] : providers;
     const home = pinned ?? this.#defaultProvider(providers);
-    const policyModel = policy.model ? { provider: (await this.#lister(scope, policy.model)) ?? home, model: policy.model } : null;
+    const providerOf = async (model: string) => pinned ?? (await this.#lister(scope, model)) ?? home;
 
     if (!requested) {
-      if (policyModel) return policyModel;
-      const listed = await this.knownModels(home);
-      const model = pickDefaultModel(mode, home.kind, listed, home.default_model);
+      if (policy.model) return { provider: await providerOf(policy.model), model: policy.model };
+      // A provider's own chat default needs no list (and no /models request) outside deep_think.
+      const own = home.default_model;
+      const listed = own && isChatCapable(own) && mode !== 'deep_think' ? null : await this.knownModels(home);
+      const model = pickDefaultModel(mode, home.kind, listed, own);
       if (model) return { provider: home, model };
       const why = this.#listErrors.get(home.id);
       throw new ApiError(
@@ -117,18 +121,19 @@ export class ProviderRegistry {
       );
     }
 
-    if (requested === policy.model) return policyModel!;
+    if (requested === policy.model) return { provider: await providerOf(requested), model: requested };
     if (policy.models?.length) {
       if (!policy.models.includes(requested)) throw this.#notAllowed(mode, requested, unique([...policy.models, ...(policy.model ? [policy.model] : [])]));
-      return { provider: (await this.#lister(scope, requested)) ?? home, model: requested };
+      return { provider: await providerOf(requested), model: requested };
     }
     if (isChatCapable(requested)) {
       const provider = (await this.#lister(scope, requested)) ?? (await this.#lister(scope, requested, true));
       if (provider) return { provider, model: requested };
       // Only a provider whose list cannot be known is left: let it answer (or say it does not know the model).
-      for (const p of [home, ...scope]) if ((await this.knownModels(p)) === null) return { provider: p, model: requested };
+      const unknown = [home, ...scope].find((p) => this.#peek(p) === null);
+      if (unknown) return { provider: unknown, model: requested };
     }
-    const allowed = unique([...(policy.model ? [policy.model] : []), ...(await Promise.all(scope.map(async (p) => (await this.knownModels(p)) ?? []))).flat().filter(isChatCapable)]);
+    const allowed = unique([...(policy.model ? [policy.model] : []), ...scope.flatMap((p) => this.#peek(p) ?? []).filter(isChatCapable)]);
     throw this.#notAllowed(mode, requested, allowed);
   }
 
@@ -151,7 +156,7 @@ export class ProviderRegistry {
    * one request at a time per provider); null when there is still nothing to go on.
    */
   async knownModels(provider: Provider, refresh = false): Promise<string[] | null> {
-    let cached = this.#settings.getCache<string[]>(`models:${provider.id}`)?.value ?? null;
+    let cached = this.#cachedList(provider.id);
     if (refresh || (cached === null && provider.models.length === 0)) {
       try {
         cached = (await this.listModels(provider.id)).models;
@@ -162,6 +167,12 @@ export class ProviderRegistry {
     }
     if (cached === null && provider.models.length === 0) return null;
     return unique([...provider.models, ...(cached ?? [])]);
+  }
+
+  /** knownModels without asking /models. */
+  #peek(provider: Provider): string[] | null {
+    const cached = this.#cachedList(provider.id);
+    return cached === null && provider.models.length === 0 ? null : unique([...provider.models, ...(cached ?? [])]);
   }
 
   /** What each mode would use with this provider when nothing is chosen, and what it allows. */
@@ -193,6 +204,11 @@ export class ProviderRegistry {
       if (listed?.includes(model)) return p;
     }
     return undefined;
+  }
+
+  #cachedList(providerId: string): string[] | null {
+    if (!this.#lists.has(providerId)) this.#lists.set(providerId, this.#settings.getCache<string[]>(`models:${providerId}`)?.value ?? null);
+    return this.#lists.get(providerId)!;
   }
 
   #defaultProvider(providers: readonly Provider[]): Provider {
@@ -301,6 +317,7 @@ export class ProviderRegistry {
       const page = await client.models.list({ timeout: MODELS_TIMEOUT_MS, maxRetries: 0 });
       const models = page.data.map((m) => m.id).sort();
       this.#settings.setCache(`models:${provider.id}`, models);
+      this.#lists.set(provider.id, models);
       return { provider_id: provider.id, models, cached: false, fetched_at: Date.now() };
     } catch (error) {
       const cache = this.#settings.getCache<string[]>(`models:${provider.id}`);
