@@ -111,6 +111,7 @@ export const unaryHandlers: UnaryHandlers = {
         throw error;
       }
     }
+    for (const id of change.keysToDrop) await core.providers.forgetKey(id).catch(() => false);
     return core.settings.update(patch);
   },
   setProviderKey: async (core, _caller, { id, api_key }) => {

@@ -11,8 +11,13 @@ import { originOf } from '../llm/providers.ts';
 export interface DestinationChange {
   /** What the change touches that only the local owner may change, in words (for the error). */
   restricted: string[];
-  /** Providers whose stored keychain key must go before the change is saved. */
+  /** Removed providers whose stored keychain key must go before the change is saved (else refused). */
   keysToForget: string[];
+  /**
+   * Moved providers, or ones that stop using the keychain: their key goes too, but if the keychain
+   * cannot be reached the change still stands (the key is bound to its old origin: unusable).
+   */
+  keysToDrop: string[];
 }
 
 const carriesKey = (p: Provider | undefined) => !!p && p.api_key_ref.source !== 'none';
@@ -21,6 +26,7 @@ const sameRef = (a: Provider, b: Provider) => JSON.stringify(a.api_key_ref) === 
 export function destinationChanges(before: Settings, next: Settings): DestinationChange {
   const restricted: string[] = [];
   const keysToForget: string[] = [];
+  const keysToDrop: string[] = [];
   const was = new Map(before.providers.map((p) => [p.id, p]));
   const now = new Map(next.providers.map((p) => [p.id, p]));
   for (const id of new Set([...was.keys(), ...now.keys()])) {
@@ -33,10 +39,11 @@ export function destinationChanges(before: Settings, next: Settings): Destinatio
       else if (moved) restricted.push(`moving provider '${id}' to another address`);
       else if (!sameRef(a, b)) restricted.push(`changing where provider '${id}' takes its key from`);
     }
-    // A keychain key is bound to the origin it was entered for (providers.ts), so a moved one
-    // could not be used anyway; removing it keeps a re-added provider from ever finding it.
-    if (a?.api_key_ref.source === 'keychain' && (!b || moved || b.api_key_ref.source !== 'keychain')) keysToForget.push(id);
+    // A removed provider's key must not outlive it (a provider re-added under its id must not find
+    // it). A moved one's is bound to its old origin (providers.ts) and so unusable: dropped, best effort.
+    if (a?.api_key_ref.source === 'keychain' && !b) keysToForget.push(id);
+    else if (a?.api_key_ref.source === 'keychain' && (moved || b!.api_key_ref.source !== 'keychain')) keysToDrop.push(id);
   }
   if (JSON.stringify(before.server) !== JSON.stringify(next.server)) restricted.push('the LAN server settings (on/off, port, LAN access, CORS origins)');
-  return { restricted, keysToForget };
+  return { restricted, keysToForget, keysToDrop };
 }
