@@ -63,7 +63,7 @@ function b2(iterations: number) {
 process.on('message', async (message: Command) => {
   try {
     if (message.cmd === 'start') {
-      core = createCore({ dataDir: message.dataDir, secrets: null, recover: true, env: { STUDYLOG_BENCH_KEY: message.apiKey } });
+      core = createCore({ dataDir: message.dataDir, secrets: null, recover: true, env: { STUDYLOG_BENCH_KEY: message.apiKey, STUDYLOG_BENCH_BASE_URL: message.providerUrl } });
       core.settings.update({
         providers: [{ id: 'bench', name: 'Bench', base_url: message.providerUrl, models: ['gpt-4o-mini'], api_key_ref: { source: 'env', var: 'STUDYLOG_BENCH_KEY' }, max_retries: 0 }],
         default_provider_id: 'bench',

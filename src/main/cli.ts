@@ -21,8 +21,10 @@ Commands:
   serve [--host H] [--port P] [--lan]
                  start the HTTP API and the web app (default http://127.0.0.1:5123);
                  on a fresh data dir, prints an admin token once
-  token create --name N (--role student|admin | --user ID)
-                 print a new API token (alone on stdout; it is shown only this once)
+  token create --name N (--role student|admin | --user ID | --owner)
+                 print a new API token (alone on stdout; it is shown only this once);
+                 a token for the owner made here may, from this machine, also change
+                 providers' addresses and keys and the LAN server settings
   token list     list tokens (never the tokens themselves)
   token revoke ID
   migrate        create or upgrade the database and print a summary
@@ -77,7 +79,7 @@ async function serve(dataDir: string, values: Record<string, string | boolean | 
   });
   process.stdout.write(`Studylog is serving ${server.url}${server.lanUrl ? ` (LAN: ${server.lanUrl})` : ''}\n`);
   if (fresh) {
-    const { token } = core.users.createToken({ name: 'first admin token (studylog serve)', user_id: core.owner.id });
+    const { token } = core.users.issueLocalOwnerToken('first admin token (studylog serve)');
     process.stdout.write(`Admin token (shown only this once; keep it safe): ${token}\n`);
   }
   if (!staticDir) process.stderr.write('studylog: the web app is not built yet (npm run build); serving a minimal page at /.\n');
@@ -95,9 +97,13 @@ async function token(dataDir: string, sub: string | undefined, args: string[], v
     if (sub === 'create') {
       const name = values.name;
       if (typeof name !== 'string') throw usageError('token create needs --name.');
-      if (values.role !== undefined && values.user !== undefined) throw usageError('Give --role (a new user) or --user (an existing one), not both.');
-      if (values.role === undefined && values.user === undefined) throw usageError(`token create needs --role (${USER_ROLES.join('|')}) or --user ID.`);
-      const created = core.users.createToken(values.user !== undefined ? { name, user_id: values.user } : { name, role: values.role });
+      const given = [values.role !== undefined, values.user !== undefined, values.owner === true].filter(Boolean).length;
+      if (given > 1) throw usageError('Give one of --role (a new user), --user (an existing one) or --owner, not several.');
+      if (given === 0) throw usageError(`token create needs --role (${USER_ROLES.join('|')}), --user ID or --owner.`);
+      // A token for the owner made here, on this machine, is a local-owner token (caller.ts):
+      // from this machine it may also change providers' addresses and keys and the LAN settings.
+      const forOwner = values.owner === true || values.user === core.owner.id;
+      const created = forOwner ? core.users.issueLocalOwnerToken(name) : core.users.createToken(values.user !== undefined ? { name, user_id: values.user } : { name, role: values.role });
       process.stdout.write(`${created.token}\n`);
       process.stderr.write(`Created token ${created.info.id} for ${created.info.user_name} (${created.info.role}, user ${created.info.user_id}). It is shown only this once.\n`);
       return 0;
@@ -139,6 +145,7 @@ export async function main(argv: string[]): Promise<number> {
       name: { type: 'string' },
       role: { type: 'string' },
       user: { type: 'string' },
+      owner: { type: 'boolean' },
       session: { type: 'string' },
       assignment: { type: 'string' },
       format: { type: 'string' },

@@ -71,7 +71,7 @@ async function spawnServe(dataDir: string, env: Record<string, string>): Promise
 export async function startE2E(): Promise<E2E> {
   const [, llm] = await Promise.all([ensureAppBuilt(), startOpenAITestServer({ requiredApiKey: PROVIDER_KEY })]);
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'studylog-e2e-'));
-  const { child, url, token } = await spawnServe(dataDir, { STUDYLOG_TEST_KEY: PROVIDER_KEY });
+  const { child, url, token } = await spawnServe(dataDir, { STUDYLOG_TEST_KEY: PROVIDER_KEY, STUDYLOG_TEST_BASE_URL: llm.url });
   const api = createClient(httpTransport({ baseUrl: url, token }));
   // The test provider: no SDK retries, so an injected failure fails at once.
   await api.updateSettings({

@@ -29,6 +29,11 @@ describe('keychain (keytar)', () => {
   it('without a D-Bus session: a clear keychain_unavailable error, not a crash', () => {
     const result = probe(false);
     expect(result.error).toMatchObject({ code: 'keychain_unavailable' });
-    expect(String((result.error as { detail: string }).detail)).toMatch(/system keychain is not reachable.*environment variable/s);
+    const detail = String((result.error as { detail: string }).detail);
+    // What is missing, and both ways out: a keyring (with the packages), or the provider's variables.
+    expect(detail).toMatch(/system keychain is not reachable: there is no D-Bus session/);
+    expect(detail).toContain('sudo apt install gnome-keyring libsecret-1-0');
+    expect(detail).toContain('sudo dnf install gnome-keyring libsecret');
+    expect(detail).toContain('STUDYLOG_API_KEY_OPENAI=<key> with STUDYLOG_BASE_URL_OPENAI=');
   });
 });

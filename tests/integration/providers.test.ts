@@ -5,6 +5,7 @@ import path from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import { createCore } from '../../src/main/core/app.ts';
 import { dispatch } from '../../src/main/core/api/dispatch.ts';
+import { decodeKeychainEntry } from '../../src/main/core/llm/providers.ts';
 import { collect, setupCore, TEST_API_KEY, TEST_CALLER } from '../support/core.ts';
 import { startOpenAITestServer } from '../support/openai-test-server.ts';
 import { onCleanup, tempDir } from '../support/temp.ts';
@@ -29,7 +30,14 @@ describe('providers and keys', () => {
     const [saved] = core.store.sqlite.prepare("SELECT content, meta FROM turn WHERE role = 'user'").all() as { content: string; meta: string }[];
     expect(saved!.content).toBe('x');
     expect(JSON.parse(saved!.meta)).toMatchObject({ status: 'failed', error: { code: 'provider_not_configured' } });
-    const withEnv = createCore({ dataDir: core.dataDir, secrets: null, env: { STUDYLOG_API_KEY_MY_OPENAI: TEST_API_KEY } });
+    // The fallback key goes only to the origin STUDYLOG_BASE_URL_<ID> names: without it, refused.
+    const unbound = createCore({ dataDir: core.dataDir, secrets: null, env: { STUDYLOG_API_KEY_MY_OPENAI: TEST_API_KEY } });
+    await expect(unbound.proxy.send(TEST_CALLER, { message: 'x', client_request_id: 'req-no-key-1' })).rejects.toMatchObject({
+      code: 'provider_not_configured',
+      detail: expect.stringContaining('set STUDYLOG_BASE_URL_MY_OPENAI'),
+    });
+    unbound.close();
+    const withEnv = createCore({ dataDir: core.dataDir, secrets: null, env: { STUDYLOG_API_KEY_MY_OPENAI: TEST_API_KEY, STUDYLOG_BASE_URL_MY_OPENAI: core.server.url } });
     onCleanup(() => withEnv.close());
     const retried = await withEnv.proxy.send(TEST_CALLER, { message: 'x', client_request_id: 'req-no-key-1' });
     expect(retried.content).toBe('Echo: x');
@@ -60,11 +68,12 @@ describe('providers and keys', () => {
     const stored = new Map<string, string>();
     const keychain = { get: async (a: string) => stored.get(a) ?? null, set: async (a: string, k: string) => void stored.set(a, k), delete: async (a: string) => stored.delete(a) };
     const core = await setupCore({ provider: { api_key_ref: { source: 'keychain' } }, core: { secrets: keychain } });
-    const owner = { user_id: core.owner.id, role: 'admin' as const };
+    const owner = { user_id: core.owner.id, role: 'admin' as const, local_owner: true };
     expect(await dispatch(core, 'setProviderKey', owner, { id: 'test', api_key: TEST_API_KEY })).toMatchObject({ ok: true });
     const provider = core.settings.get().providers[0]!;
     expect(await dispatch(core, 'updateSettings', owner, { providers: [{ ...provider, name: 'Renamed' }] })).toMatchObject({ ok: true });
-    expect(stored.get('test')).toBe(TEST_API_KEY); // same host: the key stays
+    // same host: the key stays, bound to the origin it was entered for
+    expect(decodeKeychainEntry(stored.get('test')!)).toEqual({ v: 1, origin: new URL(core.server.url).origin, key: TEST_API_KEY });
     expect(await dispatch(core, 'updateSettings', owner, { providers: [{ ...provider, base_url: 'http://127.0.0.1:9/v1' }] })).toMatchObject({ ok: true });
     expect(stored.has('test')).toBe(false);
   });

@@ -15,13 +15,18 @@ export interface TestCore extends Core {
 
 /**
  * A real core on a temp data dir, with one provider ("test") pointing at a fresh OpenAI-compatible
- * test server over loopback. The key comes from an environment variable given to the core only.
+ * test server over loopback. The key comes from an environment variable given to the core only,
+ * bound to the provider's base URL by STUDYLOG_TEST_BASE_URL.
  */
 export async function setupCore(options: { provider?: Partial<Provider>; defaults?: Behaviour; core?: Partial<CoreOptions>; dataDir?: string } = {}): Promise<TestCore> {
   const server = await startOpenAITestServer({ requiredApiKey: TEST_API_KEY, ...(options.defaults ? { defaults: options.defaults } : {}) });
   onCleanup(() => void server.close());
   const dataDir = options.dataDir ?? tempDir();
-  const core = createCore({ dataDir, secrets: null, env: { STUDYLOG_TEST_KEY: TEST_API_KEY }, flushIntervalMs: 50, defaultLanguage: 'en', ...options.core });
+  // The key in STUDYLOG_TEST_KEY is sent only to STUDYLOG_TEST_BASE_URL's origin (providers.ts).
+  // A test giving its own env keeps these companions (for STUDYLOG_TEST_KEY and STUDYLOG_WRONG_KEY).
+  const baseUrl = options.provider?.base_url ?? server.url;
+  const env = { STUDYLOG_TEST_BASE_URL: baseUrl, STUDYLOG_WRONG_BASE_URL: baseUrl, ...(options.core?.env ?? { STUDYLOG_TEST_KEY: TEST_API_KEY }) };
+  const core = createCore({ dataDir, secrets: null, flushIntervalMs: 50, defaultLanguage: 'en', ...options.core, env });
   onCleanup(() => core.store.sqlite.open && core.close());
   core.settings.update({
     providers: [

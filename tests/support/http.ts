@@ -106,7 +106,7 @@ export interface ApiFixture {
   url: string;
   dataDir: string;
   secrets: MemorySecretStore;
-  /** A token for the owner (an admin): the HTTP twin of an IPC call. */
+  /** A local-owner token (an admin, issued on this machine): the HTTP twin of an IPC call. */
   adminToken: string;
   /** A new user with a token, or another token for an existing user. */
   token(role: UserRole, name?: string): { token: string; user_id: string; token_id: string };
@@ -125,7 +125,9 @@ export async function startApi(options: ApiOptions = {}): Promise<ApiFixture> {
   const openai = await startOpenAITestServer({ requiredApiKey: apiKey, ...(options.defaults ? { defaults: options.defaults } : {}) });
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'studylog-http-'));
   const secrets = new MemorySecretStore();
-  const core = createCore({ dataDir, secrets, env: { STUDYLOG_TEST_KEY: apiKey }, flushIntervalMs: 50, defaultLanguage: 'en', ...options.core });
+  // The key in STUDYLOG_TEST_KEY is sent only to STUDYLOG_TEST_BASE_URL's origin (providers.ts).
+  const env = { STUDYLOG_TEST_KEY: apiKey, STUDYLOG_TEST_BASE_URL: options.provider?.base_url ?? openai.url };
+  const core = createCore({ dataDir, secrets, env, flushIntervalMs: 50, defaultLanguage: 'en', ...options.core });
   core.settings.update({
     providers: [
       {
@@ -149,7 +151,8 @@ export async function startApi(options: ApiOptions = {}): Promise<ApiFixture> {
   const server = await startHttpServer({ core, dispatch: { validateOutput: true }, ...options.server });
   const agent = new http.Agent({ keepAlive: true, maxSockets: 32 });
   const url = server.url;
-  const adminToken = core.users.createToken({ name: 'owner (test)', user_id: core.owner.id }).token;
+  // As `studylog serve` prints it: issued on this machine to the owner, so (from loopback) the local owner.
+  const adminToken = core.users.issueLocalOwnerToken('owner (test)').token;
 
   const raw = (req: RawRequest) => rawRequest(url, { agent, ...req });
   let closed = false;

@@ -14,6 +14,7 @@ import http from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { encode } from 'gpt-tokenizer';
+import { keyEchoes } from './key-echoes.ts';
 
 export type Fault =
   | { kind: 'status'; status: 401 | 403 | 404 | 429 | 500 | 502 | 503; retryAfterSeconds?: number; message?: string }
@@ -31,6 +32,8 @@ export interface Behaviour {
   usage?: boolean; // default true: include usage (non-stream: always in body; stream: only when request has stream_options.include_usage, as a final chunk with choices: [])
   cachedTokens?: number; // reported as usage.prompt_tokens_details.cached_tokens (default 0)
   fault?: Fault;
+  /** Hostile: the reply, the reasoning and a fault's message also carry the key it was sent, altered (key-echoes.ts). */
+  echoKey?: boolean;
 }
 
 export interface RecordedRequest {
@@ -346,6 +349,8 @@ class TestServer implements OpenAITestServer {
 
     const stream = request.stream === true;
     const fault = behaviour.fault;
+    const sentKey = String(req.headers.authorization ?? '').replace(/^Bearer\s+/i, '');
+    const echo = behaviour.echoKey ? ` ${Object.values(keyEchoes(sentKey)).join(' | ')}` : '';
     if (fault?.kind === 'reset' || (fault?.kind === 'cut' && !stream)) {
       req.socket.destroy();
       return;
@@ -358,12 +363,12 @@ class TestServer implements OpenAITestServer {
         headers['retry-after'] = String(fault.retryAfterSeconds);
         headers['retry-after-ms'] = String(fault.retryAfterSeconds * 1000);
       }
-      this.#sendError(res, fault.status, { ...base, message: fault.message ?? base.message }, headers);
+      this.#sendError(res, fault.status, { ...base, message: (fault.message ?? base.message) + echo }, headers);
       return;
     }
 
-    const reply = behaviour.reply ?? `Echo: ${directive.text}`;
-    const reasoning = behaviour.reasoning;
+    const reply = (behaviour.reply ?? `Echo: ${directive.text}`) + echo;
+    const reasoning = behaviour.echoKey ? `${behaviour.reasoning ?? ''}${echo}` : behaviour.reasoning;
     const id = `chatcmpl-${randomBytes(12).toString('hex')}`;
     const created = Math.floor(Date.now() / 1000);
     const model = request.model;

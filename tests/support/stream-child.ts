@@ -3,7 +3,7 @@
 import { createCore } from '../../src/main/core/app.ts';
 
 const [dataDir, baseUrl, apiKey] = process.argv.slice(2) as [string, string, string];
-const core = createCore({ dataDir, secrets: null, env: { STUDYLOG_TEST_KEY: apiKey }, flushIntervalMs: 50, defaultLanguage: 'en' });
+const core = createCore({ dataDir, secrets: null, env: { STUDYLOG_TEST_KEY: apiKey, STUDYLOG_TEST_BASE_URL: baseUrl }, flushIntervalMs: 50, defaultLanguage: 'en' });
 core.settings.update({
   providers: [{ id: 'test', name: 'Test', base_url: baseUrl, models: ['gpt-4o-mini'], api_key_ref: { source: 'env', var: 'STUDYLOG_TEST_KEY' }, max_retries: 0 }],
   default_provider_id: 'test',

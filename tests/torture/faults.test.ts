@@ -73,7 +73,7 @@ describe('T2 upstream faults under load', () => {
       // A generous timeout for the main provider: a loaded machine must not turn good answers into timeouts.
       // gpt-9-ultra: configured (so a student may choose it) but not served → model_not_found.
       provider: { models: ['gpt-4o-mini', 'gpt-9-ultra'], timeout_ms: 10_000, max_retries: 1 },
-      core: { env: { STUDYLOG_TEST_KEY: TEST_API_KEY, STUDYLOG_WRONG_KEY } },
+      core: { env: { STUDYLOG_TEST_KEY: TEST_API_KEY, STUDYLOG_WRONG_KEY } }, // STUDYLOG_*_BASE_URL: setupCore
     });
     const base = core.settings.get().providers[0]!;
     core.settings.update({
@@ -86,7 +86,8 @@ describe('T2 upstream faults under load', () => {
     const server = await startHttpServer({ core, port: 0, limits: { perSecond: 10_000, burst: 10_000, concurrent: 64 } });
     onCleanup(() => void server.close());
     const { token } = core.users.createToken({ name: 'student under load', role: 'student' });
-    const { token: admin } = core.users.createToken({ name: 'admin', user_id: core.owner.id });
+    // The owner at this machine: changing where a provider takes its key from is theirs alone.
+    const { token: admin } = core.users.issueLocalOwnerToken('owner');
 
     // Interleaved, so every stretch of the run mixes faults with good requests.
     const sent: Sent[] = [];

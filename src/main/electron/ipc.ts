@@ -36,7 +36,7 @@ const errorEnvelope = (error: ApiError): Envelope<never> => ({ ok: false, status
 const REQUEST_ID = /^[A-Za-z0-9_-]{1,100}$/;
 
 export function registerIpc(core: Core, options: IpcOptions): IpcRegistration {
-  const owner: Caller = { user_id: core.owner.id, role: 'admin', name: core.owner.name };
+  const owner: Caller = { user_id: core.owner.id, role: 'admin', name: core.owner.name, local_owner: true };
   const channels: string[] = [];
   /** `${webContents id}:${request id}` → the stream's controller and its end. */
   const streams = new Map<string, { controller: AbortController; done: Promise<unknown> }>();

@@ -10,6 +10,7 @@ import { ApiError } from '../../../shared/errors.ts';
 import type { Core } from '../app.ts';
 import { canSee, type Caller } from '../caller.ts';
 import { exportSessions } from '../export.ts';
+import { destinationChanges } from '../settings/destinations.ts';
 
 type In<N extends RouteName> = z.output<Routes[N]['input']>;
 type Out<N extends RouteName> = z.input<Routes[N]['output']>;
@@ -95,15 +96,29 @@ export const unaryHandlers: UnaryHandlers = {
   getMe: (core, caller) => found(core.users.getUser(caller.user_id), 'such user'),
 
   getSettings: (core) => core.settings.get(),
-  updateSettings: async (core, _caller, patch) => {
-    const before = new Map(core.settings.get().providers.map((p) => [p.id, p.base_url]));
-    const after = core.settings.update(patch);
-    // A stored key goes only where it was stored for: moving a provider elsewhere forgets it, so
-    // an admin token cannot redirect the key to another host.
-    for (const p of after.providers) {
-      if (p.api_key_ref.source === 'keychain' && before.has(p.id) && before.get(p.id) !== p.base_url) await core.providers.deleteApiKey(p.id).catch(() => false);
+  updateSettings: async (core, caller, patch) => {
+    const next = core.settings.preview(patch);
+    const change = destinationChanges(core.settings.get(), next);
+    if (change.restricted.length > 0 && !caller.local_owner) {
+      throw new ApiError(
+        'forbidden',
+        `Only the owner of this installation, at this computer (the desktop app, or a local owner token from this machine), may change where keys and the API go: ${change.restricted.join('; ')}.`,
+      );
     }
-    return after;
+    // The stored keys of removed or moved providers go first: if the keychain cannot delete one,
+    // nothing changes (a key left behind must never find a provider re-added under its id).
+    for (const id of change.keysToForget) {
+      try {
+        await core.providers.forgetKey(id);
+      } catch (error) {
+        if (error instanceof ApiError && error.code === 'keychain_unavailable') {
+          throw new ApiError('keychain_unavailable', `The settings were not changed: the stored key of provider '${id}' could not be removed. ${error.detail}`);
+        }
+        throw error;
+      }
+    }
+    for (const id of change.keysToDrop) await core.providers.forgetKey(id).catch(() => false);
+    return core.settings.update(patch);
   },
   setProviderKey: async (core, _caller, { id, api_key }) => {
     await core.providers.setApiKey(id, api_key);

@@ -126,6 +126,12 @@ export const apiToken = sqliteTable(
     created_at: integer('created_at').notNull(),
     last_used_at: integer('last_used_at'),
     revoked_at: integer('revoked_at'),
+    /**
+     * Issued on this machine to the installation's owner (the first token `studylog serve`
+     * prints, `studylog token create --owner`, the sign-in code exchange): with a request from
+     * loopback, it acts as the local owner (caller.ts). Tokens made through the API never are.
+     */
+    local_owner: integer('local_owner', { mode: 'boolean' }).notNull().default(false),
   },
   (t) => [index('api_token_user_id_idx').on(t.user_id), check('api_token_hash_check', sql.raw('length(secret_hash) = 64'))],
 );

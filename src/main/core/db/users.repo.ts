@@ -51,8 +51,25 @@ export class UsersRepo {
     return (this.#store.orm.select().from(user).where(eq(user.id, id)).get() as User | undefined) ?? null;
   }
 
-  /** `{name, role}` makes a user and a token for them; `{name, user_id}` adds a token for a user. */
+  /**
+   * `{name, role}` makes a user and a token for them; `{name, user_id}` adds a token for a user.
+   * What `POST /tokens` calls: such a token is never a local-owner token, whoever it is for.
+   */
   createToken(input: unknown): { token: string; info: ApiTokenInfo } {
+    return this.#issue(input, false);
+  }
+
+  /**
+   * THE way to issue a token that acts as the local owner (from loopback; see Caller.local_owner):
+   * a token for the installation's owner, issued on this machine — the first admin token
+   * `studylog serve` prints, `studylog token create --owner`, and the exchange of the owner's
+   * single-use sign-in code. Never reachable from the HTTP API's token routes.
+   */
+  issueLocalOwnerToken(name: string): { token: string; info: ApiTokenInfo } {
+    return this.#issue({ name, user_id: this.ensureOwner().id }, true);
+  }
+
+  #issue(input: unknown, localOwner: boolean): { token: string; info: ApiTokenInfo } {
     const data = parseInput(CreateTokenSchema, input, 'token');
     return inTransaction(this.#store.sqlite, 'create the token', () => {
       let owner: User;
@@ -65,7 +82,7 @@ export class UsersRepo {
       }
       const id = uuidv7();
       const secret = randomBytes(32).toString('base64url');
-      const row = { id, name: data.name, user_id: owner.id, secret_hash: sha256(secret).toString('hex'), created_at: Date.now(), last_used_at: null, revoked_at: null };
+      const row = { id, name: data.name, user_id: owner.id, secret_hash: sha256(secret).toString('hex'), created_at: Date.now(), last_used_at: null, revoked_at: null, local_owner: localOwner };
       withDbErrors('create the token', () => this.#store.orm.insert(apiToken).values(row).run());
       return { token: `slk_${id}_${secret}`, info: this.#info(row, owner) };
     });
@@ -90,7 +107,10 @@ export class UsersRepo {
     return this.#info({ ...row, revoked_at }, this.getUser(row.user_id)!);
   }
 
-  /** The caller a bearer token stands for, or null for a malformed, unknown or revoked token. */
+  /**
+   * The caller a bearer token stands for, or null for a malformed, unknown or revoked token. Its
+   * `local_owner` is the token's; the HTTP server clears it for requests not from loopback.
+   */
   authenticate(token: string): Caller | null {
     const match = TOKEN_PATTERN.exec(token);
     if (!match) return null;
@@ -98,10 +118,10 @@ export class UsersRepo {
     // Every request comes through here: one SQL statement (compiled once) for token and owner.
     const row = this.#store.sqlite
       .prepare(
-        `SELECT t.secret_hash, t.revoked_at, t.last_used_at, u.id AS user_id, u.role, u.name
+        `SELECT t.secret_hash, t.revoked_at, t.last_used_at, t.local_owner, u.id AS user_id, u.role, u.name
          FROM api_token t JOIN user u ON u.id = t.user_id WHERE t.id = ?`,
       )
-      .get(id) as { secret_hash: string; revoked_at: number | null; last_used_at: number | null; user_id: string; role: User['role']; name: string } | undefined;
+      .get(id) as { secret_hash: string; revoked_at: number | null; last_used_at: number | null; local_owner: number; user_id: string; role: User['role']; name: string } | undefined;
     if (!row) return null;
     const ok = timingSafeEqual(sha256(secret), Buffer.from(row.secret_hash, 'hex'));
     if (!ok || row.revoked_at !== null) return null;
@@ -114,7 +134,8 @@ export class UsersRepo {
         /* ignored on purpose */
       }
     }
-    return { user_id: row.user_id, role: row.role, name: row.name, token_id: id };
+    // local_owner here says how the token was issued; the HTTP face also requires loopback.
+    return { user_id: row.user_id, role: row.role, name: row.name, token_id: id, local_owner: row.local_owner === 1 };
   }
 
   #info(row: typeof apiToken.$inferSelect, owner: User): ApiTokenInfo {

@@ -19,7 +19,7 @@ import type { IncomingMessage, Server } from 'node:http';
 import { API_PREFIX, inputLocation, pathParams, pathPattern, routes, ROUTE_NAMES, type RouteDef, type RouteName, type StreamRouteName, type UnaryRouteName } from '../../../shared/api/routes.ts';
 import { ApiError, ERROR_STATUS } from '../../../shared/errors.ts';
 import type { Core } from '../app.ts';
-import type { Caller } from '../caller.ts';
+import { isLoopbackAddress, type Caller } from '../caller.ts';
 import { authorize, dispatch, dispatchStream, type DispatchOptions } from '../api/dispatch.ts';
 import { openApiDocument } from './openapi.ts';
 import { RateLimiter, type RateLimits } from './rate-limit.ts';
@@ -135,6 +135,8 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
     const header = c.req.header('authorization');
     const bearer = header && /^Bearer\s+(\S+)\s*$/i.exec(header)?.[1];
     const caller = bearer ? core.users.authenticate(bearer) : null;
+    // A local-owner token acts as the local owner only from this machine (caller.ts).
+    if (caller?.local_owner && !isLoopbackAddress((c.env as { incoming?: IncomingMessage } | undefined)?.incoming?.socket.remoteAddress)) caller.local_owner = false;
     c.set('caller', caller);
     if (!caller && c.req.path !== `${API_PREFIX}/health`) {
       return errorResponse(c, new ApiError('unauthorized', bearer ? 'The token is not valid (unknown, malformed or revoked).' : 'Sign in with an API token (Authorization: Bearer …).'), {

@@ -3,13 +3,20 @@
  * models, api_key_ref}; its key comes from the keychain, from an environment variable, or is not
  * needed (local servers). Headless, OPENAI_BASE_URL / OPENAI_API_KEY (the SDK's own conventions)
  * give a provider with id "env" without any settings.
+ *
+ * Every key is bound to one destination, the origin (scheme://host:port) it is meant for, and is
+ * never sent anywhere else, whatever the settings say:
+ * - a keychain key carries the origin it was entered for inside the keychain entry itself
+ *   (`{"v":1,"origin":…,"key":…}`), so no settings edit can move it;
+ * - an environment key goes only to the origin its documented companion variable names
+ *   (envKeyDestination below).
  */
 import OpenAI from 'openai';
 import { MODES, ProviderSchema, type Mode, type PolicyOverride, type Provider } from '../../../shared/api/schemas.ts';
 import { ApiError } from '../../../shared/errors.ts';
-import { isChatCapable, pickDefaultModel, presetForBaseUrl } from '../../../shared/presets.ts';
+import { PROVIDER_PRESETS, isChatCapable, pickDefaultModel, presetForBaseUrl } from '../../../shared/presets.ts';
 import type { SettingsStore } from '../settings/settings.store.ts';
-import type { SecretStore } from '../secrets/keychain.ts';
+import { envBaseUrlName, envKeyName, keychainUnavailableDetail, type SecretStore } from '../secrets/keychain.ts';
 import { upstreamError } from './upstream-errors.ts';
 
 export const ENV_PROVIDER_ID = 'env';
@@ -42,9 +49,88 @@ export interface ModelList {
   fetched_at: number | null;
 }
 
-/** Environment variable a keychain-backed provider falls back to where no keychain is reachable. */
-export function envKeyName(providerId: string): string {
-  return `STUDYLOG_API_KEY_${providerId.toUpperCase().replace(/[^A-Z0-9]/g, '_')}`;
+export { envBaseUrlName, envKeyName };
+
+/**
+ * The destination a key is bound to: scheme://host[:port] with the host lowercased, IDN as
+ * punycode, trailing dots dropped, default ports (80/443) left out — what the WHATWG URL parser
+ * gives, plus the trailing dots, which it keeps ("api.openai.com." is the same host). Null for
+ * something that is not an http(s) URL.
+ */
+export function originOf(url: string): string | null {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return null;
+  }
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') return null;
+  const host = parsed.hostname.replace(/\.+$/, '');
+  if (!host) return null;
+  return `${parsed.protocol}//${host}${parsed.port ? `:${parsed.port}` : ''}`;
+}
+
+/** `<PREFIX>_API_KEY` variables of the providers we ship presets for, and the preset they name. */
+const PRESET_KEY_PREFIXES: Readonly<Record<string, string>> = {
+  DEEPSEEK: 'deepseek',
+  DASHSCOPE: 'qwen',
+  MOONSHOT: 'moonshot',
+  ZHIPU: 'zhipu',
+  ZHIPUAI: 'zhipu',
+  SILICONFLOW: 'siliconflow',
+  OPENROUTER: 'openrouter',
+};
+const OPENAI_DEFAULT_BASE_URL = 'https://api.openai.com/v1';
+
+/**
+ * Where the key in environment variable `name` may be sent: its origin, and the variable that
+ * says so (for messages); or why it may go nowhere. The rule (README, "Providers and API keys"):
+ * - OPENAI_API_KEY → OPENAI_BASE_URL, else the SDK's default https://api.openai.com;
+ * - STUDYLOG_API_KEY_<ID> → STUDYLOG_BASE_URL_<ID>, which must be set;
+ * - <PREFIX>_API_KEY → <PREFIX>_BASE_URL when set, else the preset it names (DEEPSEEK_API_KEY →
+ *   api.deepseek.com, DASHSCOPE_, MOONSHOT_, ZHIPU_/ZHIPUAI_, SILICONFLOW_, OPENROUTER_API_KEY);
+ * - any other <PREFIX>_KEY (STUDYLOG_…KEY) → <PREFIX>_BASE_URL, which must be set.
+ */
+export function envKeyDestination(name: string, env: NodeJS.ProcessEnv): { origin: string; from: string } | { refused: string } {
+  const fromVar = (urlVar: string): { origin: string; from: string } | { refused: string } => {
+    const origin = originOf(env[urlVar] ?? '');
+    return origin ? { origin, from: urlVar } : { refused: `${urlVar} is not a valid http(s) URL` };
+  };
+  if (name === 'OPENAI_API_KEY') return env.OPENAI_BASE_URL ? fromVar('OPENAI_BASE_URL') : { origin: originOf(OPENAI_DEFAULT_BASE_URL)!, from: 'the OpenAI default (OPENAI_BASE_URL is not set)' };
+  const studylog = /^STUDYLOG_API_KEY_(.+)$/.exec(name);
+  if (studylog) {
+    const urlVar = `STUDYLOG_BASE_URL_${studylog[1]}`;
+    return env[urlVar] ? fromVar(urlVar) : { refused: `set ${urlVar} to the provider's base URL beside ${name}` };
+  }
+  const match = /^(.+?)(_API)?_KEY$/.exec(name);
+  if (!match) return { refused: `${name} is not a key variable` };
+  const urlVar = `${match[1]}_BASE_URL`;
+  if (env[urlVar]) return fromVar(urlVar);
+  const preset = match[2] ? PROVIDER_PRESETS.find((p) => p.id === PRESET_KEY_PREFIXES[match[1]!]) : undefined;
+  if (preset) return { origin: originOf(preset.base_url)!, from: `the ${preset.name.en} preset` };
+  return { refused: `set ${urlVar} to the provider's base URL beside ${name}` };
+}
+
+/** What Studylog keeps in the keychain for a provider: the key and the origin it was entered for. */
+interface KeychainEntry {
+  v: 1;
+  origin: string;
+  key: string;
+}
+
+export function encodeKeychainEntry(origin: string, key: string): string {
+  return JSON.stringify({ v: 1, origin, key } satisfies KeychainEntry);
+}
+
+/** A keychain secret Studylog wrote, or null (a plain key from before keys were bound: refused). */
+export function decodeKeychainEntry(secret: string): KeychainEntry | null {
+  if (!secret.startsWith('{')) return null;
+  try {
+    const entry = JSON.parse(secret) as Partial<KeychainEntry>;
+    return entry.v === 1 && typeof entry.origin === 'string' && typeof entry.key === 'string' && entry.key ? (entry as KeychainEntry) : null;
+  } catch {
+    return null;
+  }
 }
 
 /** How long a key read from the keychain is reused (each read is a D-Bus round trip on Linux). */
@@ -54,7 +140,7 @@ export class ProviderRegistry {
   readonly #settings: SettingsStore;
   readonly #secrets: SecretStore | null;
   readonly #env: NodeJS.ProcessEnv;
-  readonly #keys = new Map<string, { key: string; at: number }>();
+  readonly #keys = new Map<string, { key: string; origin: string; at: number }>();
   /** One SDK client per provider configuration and key: it keeps its connections alive. */
   readonly #clients = new Map<string, OpenAI>();
   /** /models requests in flight, per provider. */
@@ -238,36 +324,72 @@ export class ProviderRegistry {
     return Promise.all(this.list().map(async (p) => ({ ...p, key_status: await this.#keyStatus(p) })));
   }
 
-  /** The API key for a provider. Stays in the main process: only clients built here use it. */
+  /**
+   * The API key for a provider, only if it may be sent to the provider's origin. Stays in the
+   * main process: only clients built here use it.
+   */
   async apiKey(provider: Provider): Promise<string> {
     const ref = provider.api_key_ref;
     if (ref.source === 'none') return NO_KEY;
-    if (ref.source === 'env') {
-      const key = this.#env[ref.var];
-      if (key) return key;
-      throw new ApiError('provider_not_configured', `No API key for '${provider.name}': the environment variable ${ref.var} is not set.`);
-    }
+    const origin = originOf(provider.base_url);
+    if (!origin) throw new ApiError('provider_not_configured', `'${provider.name}' has no valid base URL.`);
+    if (ref.source === 'env') return this.#envKey(provider, ref.var, origin, '');
     let keychainProblem = '';
     const cached = this.#keys.get(provider.id);
-    if (cached && Date.now() - cached.at < KEY_CACHE_MS) return cached.key;
+    if (cached && Date.now() - cached.at < KEY_CACHE_MS) return this.#bound(provider, cached, origin);
     if (this.#secrets) {
       try {
-        const key = await this.#secrets.get(provider.id);
-        if (key) {
-          this.#keys.set(provider.id, { key, at: Date.now() });
-          return key;
+        const secret = await this.#secrets.get(provider.id);
+        if (secret) {
+          const entry = decodeKeychainEntry(secret);
+          if (!entry) {
+            throw new ApiError(
+              'provider_not_configured',
+              `The API key stored for '${provider.name}' was saved by an older Studylog without the address it is for, so it is not used. Enter the key again in Settings.`,
+            );
+          }
+          this.#keys.set(provider.id, { ...entry, at: Date.now() });
+          return this.#bound(provider, entry, origin);
         }
       } catch (error) {
         if (!(error instanceof ApiError && error.code === 'keychain_unavailable')) throw error;
-        keychainProblem = ` (${error.detail})`;
+        keychainProblem = error.detail;
       }
     }
-    const fallback = this.#env[envKeyName(provider.id)];
-    if (fallback) return fallback;
+    if (this.#env[envKeyName(provider.id)]) return this.#envKey(provider, envKeyName(provider.id), origin, keychainProblem);
+    // The keychain itself is the problem: say so (with its ways out), not just "no key".
+    if (keychainProblem) throw new ApiError('keychain_unavailable', keychainProblem);
     throw new ApiError(
       'provider_not_configured',
-      `No API key for '${provider.name}': set it in Settings (it is kept in the system keychain) or, on a headless server, in ${envKeyName(provider.id)}.${keychainProblem}`,
+      `No API key for '${provider.name}': set it in Settings (it is kept in the system keychain) or, on a headless server, in ${envKeyName(provider.id)} with ${envBaseUrlName(provider.id)} set to its base URL.`,
     );
+  }
+
+  /** A key read from the keychain, if it was entered for this origin. */
+  #bound(provider: Provider, entry: { origin: string; key: string }, origin: string): string {
+    if (entry.origin === origin) return entry.key;
+    throw new ApiError(
+      'provider_not_configured',
+      `The API key stored for '${provider.name}' was entered for another address (${entry.origin}); it is never sent to ${origin}. Enter the key again in Settings for the new address.`,
+    );
+  }
+
+  /** A key from an environment variable, if that variable's documented destination is this origin. */
+  #envKey(provider: Provider, name: string, origin: string, keychainProblem: string): string {
+    const key = this.#env[name];
+    const also = keychainProblem ? ` (${keychainProblem})` : '';
+    if (!key) throw new ApiError('provider_not_configured', `No API key for '${provider.name}': the environment variable ${name} is not set.${also}`);
+    const destination = envKeyDestination(name, this.#env);
+    if ('refused' in destination) {
+      throw new ApiError('provider_not_configured', `The key in ${name} is not used for '${provider.name}': ${destination.refused}, so Studylog knows where it may be sent.${also}`);
+    }
+    if (destination.origin !== origin) {
+      throw new ApiError(
+        'provider_not_configured',
+        `The key in ${name} is only sent to ${destination.origin} (${destination.from}); '${provider.name}' points to ${origin}. Enter a key for this address in Settings, or change the provider back.${also}`,
+      );
+    }
+    return key;
   }
 
   async setApiKey(providerId: string, key: string): Promise<void> {
@@ -275,15 +397,27 @@ export class ProviderRegistry {
     if (provider.api_key_ref.source !== 'keychain') {
       throw new ApiError('validation_error', `Provider '${provider.name}' does not keep its key in the keychain (api_key_ref is '${provider.api_key_ref.source}').`);
     }
-    if (!this.#secrets) throw new ApiError('keychain_unavailable', `No system keychain here: set ${envKeyName(providerId)} in the environment instead. Keys are never stored in plain text.`);
-    await this.#secrets.set(provider.id, key);
+    if (!key) throw new ApiError('validation_error', 'The API key must not be empty.', [{ path: 'api_key', message: 'must not be empty' }]);
+    const origin = originOf(provider.base_url);
+    if (!origin) throw new ApiError('validation_error', `'${provider.name}' has no valid base URL to bind the key to.`);
+    if (!this.#secrets) throw new ApiError('keychain_unavailable', keychainUnavailableDetail('No system keychain is available to this process.', providerId));
     this.#keys.delete(provider.id);
+    // The key is stored with the origin it is entered for: it is only ever sent there.
+    await this.#secrets.set(provider.id, encodeKeychainEntry(origin, key));
   }
 
   async deleteApiKey(providerId: string): Promise<boolean> {
     this.get(providerId);
-    if (!this.#secrets) return false;
+    return this.forgetKey(providerId);
+  }
+
+  /**
+   * Removes a provider's stored key (the provider may already be gone from settings). Throws
+   * keychain_unavailable when the keychain cannot be reached: the key may still be there.
+   */
+  async forgetKey(providerId: string): Promise<boolean> {
     this.#keys.delete(providerId);
+    if (!this.#secrets) return false;
     return this.#secrets.delete(providerId);
   }
 
@@ -297,7 +431,7 @@ export class ProviderRegistry {
       client = new OpenAI({ apiKey, baseURL: provider.base_url, timeout: provider.timeout_ms, maxRetries: provider.max_retries, logLevel: 'off' });
       this.#clients.set(cacheKey, client);
     }
-    return { client, secrets: [apiKey] };
+    return { client, secrets: provider.api_key_ref.source === 'none' ? [] : [apiKey] };
   }
 
   /** The provider's models from its /models, cached for offline use; the cache when unreachable. */

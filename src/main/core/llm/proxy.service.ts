@@ -116,8 +116,10 @@ const MAX_REASONING_CHARS = 48_000;
  * What the store can hold of an answer: a reply longer than a turn may be, or reasoning longer
  * than its meta may hold, is cut and the turn says so (meta.truncated) rather than being lost.
  */
-function storable(content: string): string {
-  return content.length > MAX_CONTENT_CHARS ? content.slice(0, MAX_CONTENT_CHARS) : content;
+function storable(content: string, secrets: readonly string[]): string {
+  // Redacted first: a provider echoing the key (in any form) must not get it stored or returned.
+  const safe = redact(content, secrets);
+  return safe.length > MAX_CONTENT_CHARS ? safe.slice(0, MAX_CONTENT_CHARS) : safe;
 }
 
 function userTurnMeta(turn: Turn, patch: JsonObject): JsonObject {
@@ -161,7 +163,7 @@ export class ProxyService {
         const assistant = this.#o.turns.insertNewTurn({
           session_id: p.session.id,
           role: 'assistant',
-          content: storable(content),
+          content: storable(content, p.secrets),
           model: completion.model || p.model,
           tokens_in: usage.tokens_in,
           tokens_out: usage.tokens_out,
@@ -226,14 +228,14 @@ export class ProxyService {
           id: turnId,
           session_id: p.session.id,
           role: 'assistant',
-          content: storable(content),
+          content: storable(content, p.secrets),
           model: responseModel,
           meta: this.#assistantMeta(p, { status: 'streaming', content, reasoning }),
         });
         stored = true;
         flushedAt = Date.now();
       } else if (Date.now() - flushedAt >= flushInterval) {
-        this.#o.turns.updateTurnById(turnId, { content: storable(content), meta: this.#assistantMeta(p, { status: 'streaming', content, reasoning }) });
+        this.#o.turns.updateTurnById(turnId, { content: storable(content, p.secrets), meta: this.#assistantMeta(p, { status: 'streaming', content, reasoning }) });
         flushedAt = Date.now();
       }
     };
@@ -569,10 +571,10 @@ export class ProxyService {
       provider_id: p.providerId,
       status: fields.status,
       ...(fields.usage ? { usage: fields.usage } : {}),
-      ...(fields.reasoning ? { reasoning: fields.reasoning.slice(0, MAX_REASONING_CHARS) } : {}),
+      ...(fields.reasoning ? { reasoning: redact(fields.reasoning, p.secrets).slice(0, MAX_REASONING_CHARS) } : {}),
       ...(truncated ? { truncated: true } : {}),
       ...(fields.finish_reason !== undefined ? { finish_reason: fields.finish_reason } : {}),
-      ...(fields.error ? { error: { code: fields.error.code, message: fields.error.detail } } : {}),
+      ...(fields.error ? { error: { code: fields.error.code, message: redact(fields.error.detail, p.secrets) } } : {}),
     };
   }
 
@@ -584,7 +586,7 @@ export class ProxyService {
   ): Promise<Turn> {
     const usage = this.#usage(p, r.reported, r.content, r.reasoning);
     const fields = {
-      content: storable(r.content),
+      content: storable(r.content, p.secrets),
       model: r.model,
       tokens_in: usage.tokens_in,
       tokens_out: usage.tokens_out,

@@ -17,10 +17,141 @@ import {
 } from 'openai';
 import { ApiError } from '../../../shared/errors.ts';
 
-export function redact(text: string, secrets: readonly string[]): string {
-  let out = text;
-  for (const secret of secrets) if (secret && secret.length >= 4) out = out.split(secret).join('[redacted]');
+export const REDACTED = '[redacted]';
+/** A run of this many characters of a key (after folding, see below) is removed. */
+const MIN_RUN = 8;
+
+/**
+ * Characters a hostile echo may put between a key's characters, ignored when matching: white
+ * space, common punctuation, zero-width and bidi controls, the soft hyphen.
+ */
+const SEPARATOR = /[\s\-._,:;|/\\*+'"`~=\u00ad\u180e\u200b-\u200f\u2028-\u202e\u2060-\u2064\ufeff]/;
+
+/** Every UTF-16 code unit folded for matching: -1 for a separator, ASCII letters lowercased, full-width ASCII made ASCII. */
+const FOLD = (() => {
+  const table = new Int32Array(0x10000);
+  for (let code = 0; code < 0x10000; code++) {
+    let c = code >= 0xff01 && code <= 0xff5e ? code - 0xfee0 : code;
+    if (c >= 65 && c <= 90) c += 32;
+    table[code] = SEPARATOR.test(String.fromCharCode(c)) ? -1 : c;
+  }
+  return table;
+})();
+const fold = (code: number) => FOLD[code]!;
+
+function folded(text: string): string {
+  let out = '';
+  for (let i = 0; i < text.length; i++) {
+    const c = fold(text.charCodeAt(i));
+    if (c >= 0) out += String.fromCharCode(c);
+  }
   return out;
+}
+
+/**
+ * The forms of a key a provider might echo: the key and the key reversed; its base64 at each of
+ * the three byte alignments (standard and URL-safe fold to the same string, + / - _ being
+ * separators), without the characters the neighbouring bytes change; its hex.
+ */
+function keyForms(secret: string): string[] {
+  const bytes = Buffer.from(secret, 'utf8');
+  const forms = [secret, [...secret].reverse().join(''), bytes.toString('hex')];
+  for (let shift = 0; shift < 3; shift++) {
+    const b64 = Buffer.concat([Buffer.alloc(shift), bytes]).toString('base64').replace(/=+$/, '');
+    forms.push(b64.slice(shift ? 4 : 0, -4));
+  }
+  return forms.map(folded);
+}
+
+/** Polynomial hash of 8 folded code units, rolled one unit at a time (32-bit arithmetic). */
+const BASE = 0x01000193;
+const BASE_POW = (() => {
+  let p = 1;
+  for (let i = 0; i < MIN_RUN - 1; i++) p = Math.imul(p, BASE);
+  return p;
+})();
+function hashOf(text: string, from: number): number {
+  let h = 0;
+  for (let i = from; i < from + MIN_RUN; i++) h = (Math.imul(h, BASE) + text.charCodeAt(i)) | 0;
+  return h;
+}
+
+/** Folded 8-character windows of every form of the secrets, by hash; built once per set of secrets. */
+const gramCache = new Map<string, Map<number, string[]>>();
+function gramsOf(secrets: readonly string[]): Map<number, string[]> {
+  const cacheKey = JSON.stringify(secrets);
+  let grams = gramCache.get(cacheKey);
+  if (grams) return grams;
+  grams = new Map<number, string[]>();
+  for (const secret of secrets) {
+    for (const form of keyForms(secret)) {
+      for (let i = 0; i + MIN_RUN <= form.length; i++) {
+        const h = hashOf(form, i);
+        const gram = form.slice(i, i + MIN_RUN);
+        const same = grams.get(h);
+        if (!same) grams.set(h, [gram]);
+        else if (!same.includes(gram)) same.push(gram);
+      }
+    }
+  }
+  if (gramCache.size > 50) gramCache.clear();
+  gramCache.set(cacheKey, grams);
+  return grams;
+}
+
+/**
+ * Removes from `text` every run of at least 8 characters of a secret — in any letter case,
+ * reversed, with separators (spaces, dashes, dots, zero-width characters …) between its
+ * characters, or in base64 or hex — replacing each run with "[redacted]". Applied to everything
+ * stored, logged or returned that a provider's words could reach: error details, and the
+ * content and reasoning of answers. Linear in the text: one pass folds it and rolls a hash over
+ * every 8 folded characters (the cheap check); only a hash that is a key's is compared as text.
+ */
+export function redact(text: string, secrets: readonly string[]): string {
+  const keys = secrets.filter((s) => s && s.length >= 4);
+  if (keys.length === 0 || !text) return text;
+  let out = text;
+  // Keys too short to have 8-character runs: only their exact occurrences.
+  for (const key of keys) if (folded(key).length < MIN_RUN) out = out.split(key).join(REDACTED);
+  const grams = gramsOf(keys.filter((k) => folded(k).length >= MIN_RUN));
+  if (grams.size === 0 || out.length < MIN_RUN) return out;
+  // The folded text (as code units), and where each of its characters sits in the original.
+  const norm = new Uint16Array(out.length);
+  const positions = new Int32Array(out.length);
+  let n = 0;
+  for (let i = 0; i < out.length; i++) {
+    const c = fold(out.charCodeAt(i));
+    if (c < 0) continue;
+    norm[n] = c;
+    positions[n++] = i;
+  }
+  // Mark every folded character covered by a window that is part of a key's form.
+  let marks: Uint8Array | null = null;
+  let h = 0;
+  for (let i = 0; i < n; i++) {
+    h = i < MIN_RUN ? (Math.imul(h, BASE) + norm[i]!) | 0 : (Math.imul((h - Math.imul(norm[i - MIN_RUN]!, BASE_POW)) | 0, BASE) + norm[i]!) | 0;
+    if (i < MIN_RUN - 1) continue;
+    const candidates = grams.get(h);
+    if (!candidates) continue;
+    const start = i - MIN_RUN + 1;
+    const window = String.fromCharCode(...norm.subarray(start, i + 1));
+    if (!candidates.includes(window)) continue;
+    marks ??= new Uint8Array(n);
+    marks.fill(1, start, i + 1);
+  }
+  if (!marks) return out;
+  // Each marked run (with the separators inside it) becomes one "[redacted]".
+  let result = '';
+  let copied = 0;
+  for (let i = 0; i < n; i++) {
+    if (!marks[i]) continue;
+    let j = i;
+    while (j + 1 < n && marks[j + 1]) j++;
+    result += out.slice(copied, positions[i]) + REDACTED;
+    copied = positions[j]! + 1;
+    i = j;
+  }
+  return result + out.slice(copied);
 }
 
 function providerSaid(error: APIError): string {

@@ -30,12 +30,50 @@ function loadKeytar(): Promise<Keytar> {
   return keytarModule;
 }
 
-function unavailable(error: unknown): ApiError {
-  const reason = error instanceof Error ? error.message : String(error);
-  const hint = /D-Bus|DBUS|X11|org\.freedesktop\.secrets/i.test(reason)
-    ? ' On Linux this needs a running Secret Service (GNOME Keyring or KWallet) on the session D-Bus; headless, set the key in an environment variable instead.'
-    : '';
-  return new ApiError('keychain_unavailable', `The system keychain is not reachable (${reason.split('\n')[0]}).${hint}`);
+const envSuffix = (providerId: string) => providerId.toUpperCase().replace(/[^A-Z0-9]/g, '_');
+
+/** Environment variable a keychain-backed provider falls back to where no keychain is reachable. */
+export function envKeyName(providerId: string): string {
+  return `STUDYLOG_API_KEY_${envSuffix(providerId)}`;
+}
+
+/** The variable naming where envKeyName's key may be sent (without it, that key is never used). */
+export function envBaseUrlName(providerId: string): string {
+  return `STUDYLOG_BASE_URL_${envSuffix(providerId)}`;
+}
+
+/** What is missing, from keytar's / libsecret's / D-Bus's own words. */
+function whatIsMissing(reason: string): string {
+  if (/libsecret|cannot open shared object|\.node\b|Cannot find module|ERR_DLOPEN|dlopen/i.test(reason)) {
+    return 'the keychain library could not be loaded (libsecret is not installed)';
+  }
+  if (/locked|prompt|dismissed|unlock/i.test(reason)) return 'the keyring is locked';
+  if (/org\.freedesktop\.secrets|ServiceUnknown|not provided by any \.service/i.test(reason)) {
+    return 'no Secret Service (GNOME Keyring or KWallet) is running';
+  }
+  if (/D-?Bus|DBUS|X11|address is empty|autolaunch|Could not connect/i.test(reason)) return 'there is no D-Bus session to reach a keyring through';
+  return 'the keychain refused the request';
+}
+
+/**
+ * The detail of a keychain_unavailable error: what is missing and the two ways out (a keyring,
+ * or the documented environment variables for this provider). Factual: the renderer shows its
+ * own localized headline above it.
+ */
+export function keychainUnavailableDetail(what: string, providerId: string): string {
+  const install =
+    process.platform === 'linux'
+      ? 'install or unlock a keyring (Debian/Ubuntu: sudo apt install gnome-keyring libsecret-1-0; Fedora: sudo dnf install gnome-keyring libsecret) and sign in to a desktop session'
+      : 'unlock the system keychain';
+  return (
+    `The system keychain is not reachable: ${what}. Either ${install}, or set the key in the environment of Studylog: ` +
+    `${envKeyName(providerId)}=<key> with ${envBaseUrlName(providerId)}=<the provider's base URL>. Keys are never stored in plain text.`
+  );
+}
+
+function unavailable(error: unknown, account: string): ApiError {
+  const reason = (error instanceof Error ? error.message : String(error)).split('\n')[0]!.slice(0, 200);
+  return new ApiError('keychain_unavailable', keychainUnavailableDetail(`${whatIsMissing(reason)} (${reason})`, account));
 }
 
 export class KeytarSecretStore implements SecretStore {
@@ -43,7 +81,7 @@ export class KeytarSecretStore implements SecretStore {
     try {
       return await (await loadKeytar()).getPassword(KEYCHAIN_SERVICE, account);
     } catch (error) {
-      throw unavailable(error);
+      throw unavailable(error, account);
     }
   }
 
@@ -52,7 +90,7 @@ export class KeytarSecretStore implements SecretStore {
     try {
       await (await loadKeytar()).setPassword(KEYCHAIN_SERVICE, account, secret);
     } catch (error) {
-      throw unavailable(error);
+      throw unavailable(error, account);
     }
   }
 
@@ -60,7 +98,7 @@ export class KeytarSecretStore implements SecretStore {
     try {
       return await (await loadKeytar()).deletePassword(KEYCHAIN_SERVICE, account);
     } catch (error) {
-      throw unavailable(error);
+      throw unavailable(error, account);
     }
   }
 }

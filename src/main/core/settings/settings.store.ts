@@ -47,6 +47,15 @@ export class SettingsStore {
 
   /** Merges top-level fields into the settings, validates the result, and stores it whole. */
   update(patch: Partial<Record<keyof Settings, unknown>>): Settings {
+    const next = this.preview(patch);
+    this.#put(SETTINGS_KEY, next);
+    this.#cache = undefined;
+    for (const listener of this.#listeners) listener(next);
+    return next;
+  }
+
+  /** What `update(patch)` would store, validated, without storing it (callers check it first). */
+  preview(patch: Partial<Record<keyof Settings, unknown>>): Settings {
     const secret = findSecretField(patch);
     if (secret) {
       throw new ApiError('validation_error', `Invalid settings: ${secret}: secrets are never stored in settings; API keys go to the system keychain.`, [
@@ -57,9 +66,6 @@ export class SettingsStore {
     const ids = next.providers.map((p) => p.id);
     const duplicate = ids.find((id, i) => ids.indexOf(id) !== i);
     if (duplicate) throw new ApiError('validation_error', `Invalid settings: providers: the id '${duplicate}' is used twice`, [{ path: 'providers', message: `duplicate id ${duplicate}` }]);
-    this.#put(SETTINGS_KEY, next);
-    this.#cache = undefined;
-    for (const listener of this.#listeners) listener(next);
     return next;
   }
 

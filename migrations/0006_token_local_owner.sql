@@ -1,0 +1,1 @@
+ALTER TABLE `api_token` ADD `local_owner` integer DEFAULT false NOT NULL;
