@@ -5,10 +5,11 @@ import { useTranslation } from 'react-i18next';
 /**
  * Catches what a screen throws while rendering (bad data, a chunk that failed to load), so one
  * screen shows "this screen hit a problem" while the sidebar and the other screens keep working.
- * "Reload" mounts the screen afresh (it fetches its data again).
+ * "Reload" mounts the screen afresh (it fetches its data again); if the screen fails again at once
+ * (a module that failed to load stays failed in React.lazy), the next "Reload" reloads the page.
  */
-export class ErrorBoundary extends Component<{ children: ReactNode }, { error: Error | null }> {
-  override state: { error: Error | null } = { error: null };
+export class ErrorBoundary extends Component<{ children: ReactNode }, { error: Error | null; resets: number }> {
+  override state: { error: Error | null; resets: number } = { error: null, resets: 0 };
 
   static getDerivedStateFromError(error: unknown): { error: Error } {
     return { error: error instanceof Error ? error : new Error(String(error)) };
@@ -19,7 +20,10 @@ export class ErrorBoundary extends Component<{ children: ReactNode }, { error: E
   }
 
   override render(): ReactNode {
-    if (this.state.error) return <ScreenError error={this.state.error} onReload={() => this.setState({ error: null })} />;
+    if (this.state.error) {
+      const reload = () => (this.state.resets > 0 ? window.location.reload() : this.setState({ error: null, resets: this.state.resets + 1 }));
+      return <ScreenError error={this.state.error} onReload={reload} />;
+    }
     return this.props.children;
   }
 }

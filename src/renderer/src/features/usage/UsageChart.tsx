@@ -10,6 +10,7 @@ import 'uplot/dist/uPlot.min.css';
 import { useEffect, useMemo, useRef, useState } from 'react';
 import uPlot from 'uplot';
 import { convertCost, formatAmount, formatCost, formatTimestamp, type Money } from '../../lib/format.ts';
+import { dayLabel, dayLabelIndexes } from './axis.ts';
 
 export interface DayPoint {
   /** Local midnight, epoch ms. */
@@ -19,20 +20,9 @@ export interface DayPoint {
 }
 
 const HEIGHT = 220;
-/** Room per x-axis label (px): labels are thinned to every k-th day to keep this much apart. */
-const LABEL_SPACE = 64;
 
 function cssVar(name: string, fallback: string): string {
   return getComputedStyle(document.documentElement).getPropertyValue(name).trim() || fallback;
-}
-
-/** Which day indexes get a label: every k-th, counted back from the last day (today), so today is always labelled. */
-export function dayLabelIndexes(count: number, plotWidth: number): number[] {
-  const fit = Math.max(1, Math.floor(plotWidth / LABEL_SPACE));
-  const step = Math.max(1, Math.ceil(count / fit));
-  const out: number[] = [];
-  for (let i = count - 1; i >= 0; i -= step) out.unshift(i);
-  return out;
 }
 
 export default function UsageChart(props: {
@@ -80,7 +70,7 @@ export default function UsageChart(props: {
           ...axis,
           grid: { show: false },
           splits: (u) => dayLabelIndexes(points.length, u.bbox.width / devicePixelRatio),
-          values: (_u, splits) => splits.map((i) => (points[i] ? formatTimestamp(points[i].day, language, { month: 'numeric', day: 'numeric' }) : '')),
+          values: (_u, splits) => splits.map((i) => (points[i] ? dayLabel(points[i].day, language) : '')),
         },
         { ...axis, scale: 'cost', size: 84, values: (_u, splits) => splits.map((s) => formatAmount(s, money.currency)) },
         { ...axis, scale: 'tok', side: 1, grid: { show: false }, values: (_u, splits) => splits.map((s) => numberFormat.format(s)) },
