@@ -19,9 +19,9 @@ import {
   isValidTimestamp,
   localDayKey,
   nextLocalDay,
+  parseRate,
   toDateTimeInput,
 } from '../../src/renderer/src/lib/format.ts';
-import { parseRate } from '../../src/renderer/src/lib/prefs.ts';
 
 describe('formatCost (micro-cents → USD)', () => {
   test.each([
@@ -174,7 +174,7 @@ describe('translations', () => {
     for (const key of Object.keys(english)) expect(placeholders(chinese[key]!), key).toEqual(placeholders(english[key]!));
   });
   test('no Chinese string was left in English (except names and codes)', () => {
-    const sameOk = /^(Studylog|ID|OpenAI|DeepSeek|Ollama|LM Studio|Token|slk_…)$/;
+    const sameOk = /^(Studylog|ID|OpenAI|DeepSeek|OpenRouter|Ollama|LM Studio|Token|slk_…)$/;
     const same = Object.keys(english).filter((k) => english[k] === chinese[k] && !sameOk.test(english[k]!));
     expect(same).toEqual([]);
   });

@@ -39,6 +39,12 @@ export function formatCost(microCents: number, money: Money = USD): string {
   return formatAmount(convertCost(microCents, money), money.currency);
 }
 
+/** A usable CNY-per-USD rate (the setting's text or number), or null. */
+export function parseRate(value: unknown): number | null {
+  const n = typeof value === 'number' ? value : typeof value === 'string' && value.trim() !== '' ? Number(value) : NaN;
+  return Number.isFinite(n) && n > 0 && n < 1_000 ? n : null;
+}
+
 /** What a date that cannot be shown (out of range, NaN) renders as. */
 export const INVALID_DATE = '—';
 /** JavaScript's Date range: ±100,000,000 days around the epoch. */

@@ -6,7 +6,7 @@
  */
 import { useSyncExternalStore } from 'react';
 import { LANGUAGES, THEMES, type Language } from '../../../shared/api/schemas.ts';
-import { CURRENCIES, DEFAULT_CNY_RATE, type Currency, type Money } from './format.ts';
+import { CURRENCIES, DEFAULT_CNY_RATE, parseRate, type Currency, type Money } from './format.ts';
 
 export type Theme = (typeof THEMES)[number];
 /** null: follow the operating system / browser. */
@@ -70,12 +70,6 @@ export function applyTheme(theme: Theme): void {
 
 const CURRENCY_KEY = 'studylog.currency';
 const RATE_KEY = 'studylog.cnyRate';
-
-/** A usable CNY-per-USD rate, or null. */
-export function parseRate(value: unknown): number | null {
-  const n = typeof value === 'number' ? value : typeof value === 'string' && value.trim() !== '' ? Number(value) : NaN;
-  return Number.isFinite(n) && n > 0 && n < 1_000 ? n : null;
-}
 
 function readMoney(): Money {
   const currency = read(CURRENCY_KEY);
