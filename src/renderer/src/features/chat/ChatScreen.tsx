@@ -44,9 +44,10 @@ export function ChatScreen({ routeSessionId }: { routeSessionId: string | null }
     if (wasStarted) navigate('chat');
   };
   // The model may change between messages, so it stays choosable in the compact header too.
+  // Compact, the session's model is named alone (the header has little room).
   const modelPicker = (className?: string) => (
     <select className={className} value={state.model} onChange={(e) => chat.setModel(e.target.value)} aria-label={t('chat.model')} title={t('chat.model')} data-testid="model-picker">
-      <option value="">{sessionModel ? t('chat.sessionModel', { model: sessionModel }) : t('chat.defaultModel')}</option>
+      <option value="">{sessionModel ? (className ? sessionModel : t('chat.sessionModel', { model: sessionModel })) : t('chat.defaultModel')}</option>
       {models?.providers.map((p) => (
         <optgroup key={p.id} label={p.name}>
           {p.models.map((m) => (
