@@ -196,3 +196,23 @@ describe('keyboard shortcuts', () => {
     await expect.poll(() => help.count()).toBe(0);
   });
 });
+
+describe('currency', () => {
+  test('Settings: yuan at an editable rate; a rate that is not a number is refused with a message', async () => {
+    await page.locator('a[data-screen="settings"]').click();
+    await page.getByTestId('currency-select').selectOption('CNY');
+    const rate = page.getByTestId('cny-rate');
+    await expect(rate.inputValue()).resolves.toBe('7.1');
+    await rate.fill('0');
+    await expect(page.locator('#rate-help').textContent()).resolves.toContain('请输入大于 0 的数字');
+    await rate.fill('8');
+    await expect(page.locator('#rate-help').textContent()).resolves.toContain('此汇率只用于在本设备上换算显示');
+    await e2e.screenshot(page, 'settings-currency');
+    // The rate in use is the last valid one: a 15-micro-cent reply is 15e-8 × 8 = ¥0.0000012
+    // (at the default 7.1 it would read ¥0.0000011).
+    await page.evaluate((id) => (window.location.hash = `#/chat/${id}`), longSession);
+    await expect.poll(() => page.getByTestId('reply-usage').first().textContent()).toMatch(/· ¥0\.0000012$/);
+    await page.locator('a[data-screen="settings"]').click();
+    await page.getByTestId('currency-select').selectOption('USD');
+  });
+});
