@@ -117,11 +117,15 @@ describe('chat', () => {
     await e2e.screenshot(page, 'chat-homework');
   });
 
-  test('changing the assignment of a started session starts a new chat', async () => {
-    await page.getByTestId('assignment-picker').selectOption('hw-essay');
+  test('a started session fixes its mode and assignment: another one means a new chat', async () => {
+    // The pickers are gone from the (one-line) header once the session runs.
+    await expect(page.getByTestId('assignment-picker').count()).resolves.toBe(0);
+    await page.getByRole('button', { name: 'New chat' }).first().click();
     await expect(page.locator('[data-role="user"]').count()).resolves.toBe(0);
-    await expect(page.getByTestId('assignment-chip').textContent()).resolves.toContain('Essay outline');
+    // The new chat keeps the mode and assignment, and they can be changed again.
     await expect(page.locator('input[data-mode="homework"]').isChecked()).resolves.toBe(true);
+    await page.getByTestId('assignment-picker').selectOption('hw-essay');
+    await expect(page.getByTestId('assignment-chip').textContent()).resolves.toContain('Essay outline');
   });
 
   test('stop mid-stream keeps the partial answer, marked stopped (aborted on the server)', async () => {

@@ -1,11 +1,27 @@
-// The renderer's pure pieces, without a browser: money formatting, maths delimiters, the teacher's
-// import file, and the two translations having the same keys and placeholders.
+// The renderer's pure pieces, without a browser: money formatting and currency conversion, dates
+// that never throw, maths delimiters, the usage chart's day labels, the teacher's import file, and
+// the two translations having the same keys and placeholders.
 import { describe, expect, test } from 'vitest';
 import { importPayload } from '../../src/renderer/src/features/assignments/import.ts';
 import { normalizeMathDelimiters } from '../../src/renderer/src/features/chat/math.ts';
 import { en } from '../../src/renderer/src/i18n/en.ts';
 import { zhCN } from '../../src/renderer/src/i18n/zh-CN.ts';
-import { dateInputToMs, formatCost, nextLocalDay } from '../../src/renderer/src/lib/format.ts';
+import { dayLabel, dayLabelIndexes, LABEL_SPACE } from '../../src/renderer/src/features/usage/axis.ts';
+import {
+  convertCost,
+  dateInputToMs,
+  formatCost,
+  formatDate,
+  formatDateTime,
+  formatTimestamp,
+  fromDateTimeInput,
+  INVALID_DATE,
+  isValidTimestamp,
+  localDayKey,
+  nextLocalDay,
+  parseRate,
+  toDateTimeInput,
+} from '../../src/renderer/src/lib/format.ts';
 
 describe('formatCost (micro-cents → USD)', () => {
   test.each([
@@ -25,6 +41,76 @@ describe('formatCost (micro-cents → USD)', () => {
   });
 });
 
+describe('costs in the currency the student picks', () => {
+  const cny = { currency: 'CNY', rate: 7.1 } as const;
+  test('micro-cents convert to yuan at the rate; USD is the default and unchanged', () => {
+    expect(convertCost(100_000_000)).toBe(1);
+    expect(convertCost(100_000_000, cny)).toBeCloseTo(7.1, 10);
+    expect(formatCost(123_456_789, cny)).toBe('¥8.77');
+    expect(formatCost(1_000_000, cny)).toBe('¥0.0710');
+    expect(formatCost(37_500, cny)).toBe('¥0.0027');
+    expect(formatCost(0, cny)).toBe('¥0');
+    expect(formatCost(123_456_789, { currency: 'USD', rate: 7.1 })).toBe('$1.23');
+  });
+  test('the rate setting accepts positive numbers only', () => {
+    expect(parseRate('7.25')).toBe(7.25);
+    expect(parseRate(6.9)).toBe(6.9);
+    for (const bad of ['', '0', '-1', 'abc', 'NaN', 'Infinity', null, undefined]) expect(parseRate(bad), String(bad)).toBeNull();
+  });
+});
+
+describe('dates never throw', () => {
+  // Beyond JavaScript's Date range (±8.64e15 ms), NaN and infinities: a placeholder, not a crash.
+  const bad = [8.64e15 + 1, -8.64e15 - 1, 9e15, Number.MAX_SAFE_INTEGER, NaN, Infinity, -Infinity];
+  test.each(bad)('%s renders as the placeholder', (ms) => {
+    expect(isValidTimestamp(ms)).toBe(false);
+    expect(formatDateTime(ms, 'zh-CN')).toBe(INVALID_DATE);
+    expect(formatDate(ms, 'en')).toBe(INVALID_DATE);
+    expect(formatTimestamp(ms, 'en', { month: 'numeric', day: 'numeric' })).toBe(INVALID_DATE);
+    expect(localDayKey(ms)).toBe('');
+    expect(toDateTimeInput(ms)).toBe('');
+  });
+  test('the edges of the range still format', () => {
+    expect(formatDate(8.64e15, 'en')).toMatch(/275760/);
+    expect(formatDate(0, 'en')).toMatch(/1970/);
+    expect(formatDateTime(Date.UTC(2026, 2, 8, 12), 'zh-CN')).toMatch(/2026/);
+  });
+  test('a date the datetime input cannot hold starts empty; a bad input is no date', () => {
+    expect(toDateTimeInput(Date.UTC(10_000, 0, 2))).toBe('');
+    expect(toDateTimeInput(null)).toBe('');
+    expect(fromDateTimeInput('not a date')).toBeNull();
+    expect(fromDateTimeInput('+275761-01-01T00:00')).toBeNull();
+  });
+  test('an invalid language tag does not throw either', () => {
+    expect(formatDate(0, 'not a language!')).toBe(INVALID_DATE);
+  });
+});
+
+describe("the usage chart's day axis", () => {
+  const DAY = 86_400_000;
+  test.each([
+    [7, 700],
+    [30, 700],
+    [90, 700],
+    [90, 300],
+    [30, 1_400],
+  ])('%i days at %i px: distinct days, spaced, today labelled', (days, width) => {
+    const start = new Date(2026, 0, 1).getTime();
+    const points = Array.from({ length: days }, (_, i) => start + i * DAY + 3_600_000);
+    const idx = dayLabelIndexes(days, width);
+    expect(idx.at(-1)).toBe(days - 1);
+    expect(idx.length).toBeLessThanOrEqual(Math.max(1, Math.floor(width / LABEL_SPACE)));
+    for (let i = 1; i < idx.length; i++) expect(idx[i]! - idx[i - 1]!).toBe(idx[1]! - idx[0]!);
+    for (const lang of ['zh-CN', 'en']) {
+      const labels = idx.map((i) => dayLabel(points[i]!, lang));
+      expect(new Set(labels).size, labels.join(' ')).toBe(labels.length);
+    }
+  });
+  test('every day is labelled when there is room', () => {
+    expect(dayLabelIndexes(7, 700)).toEqual([0, 1, 2, 3, 4, 5, 6]);
+  });
+});
+
 describe('normalizeMathDelimiters', () => {
   test('turns \\( \\) and \\[ \\] into dollar maths', () => {
     expect(normalizeMathDelimiters('so \\(x^2\\) and \\[y = 1\\]')).toBe('so $x^2$ and \n$$\ny = 1\n$$\n');
@@ -35,6 +121,20 @@ describe('normalizeMathDelimiters', () => {
   });
   test('leaves text without brackets untouched', () => {
     expect(normalizeMathDelimiters('$a$ costs $5')).toBe('$a$ costs $5');
+  });
+  test('a one-line $$…$$ on its own line becomes a display block; mid-sentence it stays inline', () => {
+    expect(normalizeMathDelimiters('$$x^2$$')).toBe('$$\nx^2\n$$');
+    expect(normalizeMathDelimiters('text\n\n  $$x^2$$  \n\nmore')).toBe('text\n\n  $$\nx^2\n  $$\n\nmore');
+    expect(normalizeMathDelimiters('a $$x$$ b')).toBe('a $$x$$ b');
+    expect(normalizeMathDelimiters('$$a$$ and\n$$b$$')).toBe('$$a$$ and\n$$\nb\n$$');
+  });
+  test('$$ with maths on the opening or closing line (remark-math would drop it) becomes a block', () => {
+    expect(normalizeMathDelimiters('$$ a +\n b $$')).toBe('$$\na +\n b\n$$');
+    expect(normalizeMathDelimiters('$$\ny = 1\n$$')).toBe('$$\ny = 1\n$$');
+  });
+  test('a LaTeX line break \\\\[2pt] is not a delimiter; $$ in code is left alone', () => {
+    expect(normalizeMathDelimiters('$$a \\\\[2pt] b$$')).toBe('$$\na \\\\[2pt] b\n$$');
+    expect(normalizeMathDelimiters('`$$y$$` and\n```\n$$z$$\n```')).toBe('`$$y$$` and\n```\n$$z$$\n```');
   });
 });
 
@@ -74,7 +174,7 @@ describe('translations', () => {
     for (const key of Object.keys(english)) expect(placeholders(chinese[key]!), key).toEqual(placeholders(english[key]!));
   });
   test('no Chinese string was left in English (except names and codes)', () => {
-    const sameOk = /^(Studylog|ID|OpenAI|DeepSeek|Ollama|LM Studio|Token|slk_…)$/;
+    const sameOk = /^(Studylog|ID|OpenAI|DeepSeek|OpenRouter|Ollama|LM Studio|Token|slk_…)$/;
     const same = Object.keys(english).filter((k) => english[k] === chinese[k] && !sameOk.test(english[k]!));
     expect(same).toEqual([]);
   });

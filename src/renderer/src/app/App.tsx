@@ -6,10 +6,12 @@ import { SignIn } from '../features/auth/SignIn.tsx';
 import { ChatScreen } from '../features/chat/ChatScreen.tsx';
 import { toClientError, type UiError } from '../lib/errors.ts';
 import { hrefFor, useRoute, type Screen } from '../lib/route.ts';
+import { ErrorBoundary } from '../ui/ErrorBoundary.tsx';
 import { ErrorText } from '../ui/ErrorText.tsx';
 import { Spinner } from '../ui/Spinner.tsx';
 import { makeClient, storedToken, storeToken, transportKind } from './api.ts';
 import { AppProvider, useApp } from './context.tsx';
+import { ShortcutsHelp, useShortcuts } from './shortcuts.tsx';
 
 // Only the chat is on the first screen; the rest load when first opened.
 const HistoryScreen = lazy(() => import('../features/history/HistoryScreen.tsx'));
@@ -110,6 +112,7 @@ function Shell() {
   const { me, signOut, chat } = useApp();
   const route = useRoute();
   const chatState = useSyncExternalStore(chat.subscribe, chat.getState);
+  useShortcuts(chat, route.screen);
 
   useEffect(() => {
     document.title = `${t(`nav.${route.screen}`)} · Studylog`;
@@ -151,20 +154,25 @@ function Shell() {
         </div>
       </nav>
       <main id="main" className="main" tabIndex={-1}>
-        <Suspense
-          fallback={
-            <div className="screen-loading">
-              <Spinner />
-            </div>
-          }
-        >
-          {route.screen === 'chat' ? <ChatScreen routeSessionId={route.id} /> : null}
-          {route.screen === 'history' ? <HistoryScreen /> : null}
-          {route.screen === 'assignments' ? <AssignmentsScreen /> : null}
-          {route.screen === 'usage' ? <UsageScreen /> : null}
-          {route.screen === 'settings' ? <SettingsScreen /> : null}
-        </Suspense>
+        {/* One boundary per screen (keyed, so opening another screen starts clean): a screen that
+            throws shows its own error while the sidebar and the other screens keep working. */}
+        <ErrorBoundary key={route.screen}>
+          <Suspense
+            fallback={
+              <div className="screen-loading">
+                <Spinner />
+              </div>
+            }
+          >
+            {route.screen === 'chat' ? <ChatScreen routeSessionId={route.id} /> : null}
+            {route.screen === 'history' ? <HistoryScreen /> : null}
+            {route.screen === 'assignments' ? <AssignmentsScreen /> : null}
+            {route.screen === 'usage' ? <UsageScreen /> : null}
+            {route.screen === 'settings' ? <SettingsScreen /> : null}
+          </Suspense>
+        </ErrorBoundary>
       </main>
+      <ShortcutsHelp />
     </div>
   );
 }

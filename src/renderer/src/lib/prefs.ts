@@ -1,9 +1,12 @@
 /**
- * Language and theme. The source of truth is settings (admins, the desktop owner); a copy in
+ * Language, theme and the currency costs are shown in. Language and theme: The source of truth is settings (admins, the desktop owner); a copy in
  * localStorage paints the first screen in the right language and colours before settings load,
- * and is all a student's browser has (students may not read settings).
+ * and is all a student's browser has (students may not read settings). The currency is this
+ * device's display preference only (localStorage): costs stay stored in USD micro-cents.
  */
+import { useSyncExternalStore } from 'react';
 import { LANGUAGES, THEMES, type Language } from '../../../shared/api/schemas.ts';
+import { CURRENCIES, DEFAULT_CNY_RATE, parseRate, type Currency, type Money } from './format.ts';
 
 export type Theme = (typeof THEMES)[number];
 /** null: follow the operating system / browser. */
@@ -61,4 +64,45 @@ export function storedTheme(): Theme {
 export function applyTheme(theme: Theme): void {
   write(THEME_KEY, theme);
   document.documentElement.dataset.theme = theme;
+}
+
+// ---------------------------------------------------------------- currency
+
+const CURRENCY_KEY = 'studylog.currency';
+const RATE_KEY = 'studylog.cnyRate';
+
+function readMoney(): Money {
+  const currency = read(CURRENCY_KEY);
+  return {
+    currency: (CURRENCIES as readonly string[]).includes(currency ?? '') ? (currency as Currency) : 'USD',
+    rate: parseRate(read(RATE_KEY)) ?? DEFAULT_CNY_RATE,
+  };
+}
+
+let money: Money | null = null;
+const moneyListeners = new Set<() => void>();
+
+function currentMoney(): Money {
+  money ??= readMoney();
+  return money;
+}
+
+/** Stores the currency (and the CNY rate, if given and valid); every useMoney() re-renders. */
+export function storeMoney(next: { currency?: Currency; rate?: number }): void {
+  const cur = currentMoney();
+  const rate = next.rate !== undefined ? (parseRate(next.rate) ?? cur.rate) : cur.rate;
+  money = { currency: next.currency ?? cur.currency, rate };
+  write(CURRENCY_KEY, money.currency);
+  write(RATE_KEY, String(money.rate));
+  for (const listener of moneyListeners) listener();
+}
+
+function subscribeMoney(listener: () => void): () => void {
+  moneyListeners.add(listener);
+  return () => moneyListeners.delete(listener);
+}
+
+/** The currency costs are shown in; pass it to formatCost. */
+export function useMoney(): Money {
+  return useSyncExternalStore(subscribeMoney, currentMoney);
 }

@@ -3,8 +3,10 @@ import { useEffect, useId, useSyncExternalStore } from 'react';
 import { useTranslation } from 'react-i18next';
 import { MODES, type Mode } from '../../../../shared/api/schemas.ts';
 import { useApp } from '../../app/context.tsx';
+import { ShortcutsButton } from '../../app/shortcuts.tsx';
 import { isOffline } from '../../lib/errors.ts';
 import { formatCost, formatNumber } from '../../lib/format.ts';
+import { useMoney } from '../../lib/prefs.ts';
 import { hrefFor, navigate } from '../../lib/route.ts';
 import { errorHeadline, ErrorText } from '../../ui/ErrorText.tsx';
 import { ModeBadge } from '../../ui/ModeBadge.tsx';
@@ -17,6 +19,7 @@ export function ChatScreen({ routeSessionId }: { routeSessionId: string | null }
   const { t, i18n } = useTranslation();
   const { chat, assignments, models } = useApp();
   const state = useSyncExternalStore(chat.subscribe, chat.getState);
+  const money = useMoney();
   const modeGroup = useId();
 
   // The URL names a session: open it unless it is the one on screen already.
@@ -40,6 +43,22 @@ export function ChatScreen({ routeSessionId }: { routeSessionId: string | null }
     chat.setMode(mode);
     if (wasStarted) navigate('chat');
   };
+  // The model may change between messages, so it stays choosable in the compact header too.
+  // Compact, the session's model is named alone (the header has little room).
+  const modelPicker = (className?: string) => (
+    <select className={className} value={state.model} onChange={(e) => chat.setModel(e.target.value)} aria-label={t('chat.model')} title={t('chat.model')} data-testid="model-picker">
+      <option value="">{sessionModel ? (className ? sessionModel : t('chat.sessionModel', { model: sessionModel })) : t('chat.defaultModel')}</option>
+      {models?.providers.map((p) => (
+        <optgroup key={p.id} label={p.name}>
+          {p.models.map((m) => (
+            <option key={`${p.id}/${m}`} value={m}>
+              {m}
+            </option>
+          ))}
+        </optgroup>
+      ))}
+    </select>
+  );
   const pickAssignment = (id: string | null) => {
     const wasStarted = chat.started;
     chat.setAssignment(id);
@@ -48,12 +67,17 @@ export function ChatScreen({ routeSessionId }: { routeSessionId: string | null }
 
   return (
     <section className="chat" aria-labelledby="chat-title">
-      <header className="chat-header">
+      {/* Before the first message: the mode and assignment pickers. Once the session runs they are
+          fixed, and the header shrinks to one line (mode, assignment, model) to leave room for the
+          conversation; changing them means a new chat. */}
+      <header className={started ? 'chat-header compact' : 'chat-header'} data-testid="chat-header">
         <div className="chat-title-row">
           <h1 id="chat-title" className="chat-title" title={title}>
             {title}
           </h1>
-          <ModeBadge mode={state.mode} />
+          <span title={started ? t('chat.lockedHelp') : undefined}>
+            <ModeBadge mode={state.mode} />
+          </span>
           {state.assignmentId ? (
             <span className="chip chip-assignment" data-testid="assignment-chip" title={t('chat.assignmentChipTitle')}>
               <BookOpen size={13} aria-hidden="true" />
@@ -61,79 +85,74 @@ export function ChatScreen({ routeSessionId }: { routeSessionId: string | null }
             </span>
           ) : null}
           {state.session?.ended_at ? <span className="badge">{t('history.ended')}</span> : null}
+          {started ? modelPicker('chat-model-compact') : null}
           <span className="spacer" />
           {totals.replies > 0 ? (
             <span className="session-totals" data-testid="session-totals" title={t('chat.sessionTotalsTitle')}>
-              {t('chat.sessionTotals', { tokens: formatNumber(totals.tokens, i18n.language), cost: formatCost(totals.cost) })}
+              {t('chat.sessionTotals', { tokens: formatNumber(totals.tokens, i18n.language), cost: formatCost(totals.cost, money) })}
             </span>
           ) : null}
+          <ShortcutsButton />
           <button type="button" className="btn btn-small" onClick={startNewChat}>
             <Plus size={14} aria-hidden="true" />
             {t('chat.newChat')}
           </button>
         </div>
 
-        <div className={started ? 'chat-pickers compact' : 'chat-pickers'}>
-          <fieldset className="mode-picker">
-            <legend className="visually-hidden">{t('chat.mode')}</legend>
-            {MODES.map((mode) => (
-              <label key={mode} className={`mode-option${state.mode === mode ? ' selected' : ''}`}>
-                <input type="radio" name={modeGroup} value={mode} checked={state.mode === mode} onChange={() => pickMode(mode)} data-mode={mode} />
-                <span className="mode-name">{t(`modes.${mode}.name`)}</span>
-                <span className="mode-desc">{t(`modes.${mode}.description`)}</span>
-              </label>
-            ))}
-          </fieldset>
-          <div className="picker-column">
-            <label className="field field-inline">
-              <span className="field-label">
-                {t('chat.assignment')}
-                {state.mode === 'homework' ? (
-                  <span className="required" aria-label={t('common.required')}>
-                    {' '}*
-                  </span>
-                ) : null}
-              </span>
-              <select
-                value={state.assignmentId ?? ''}
-                onChange={(e) => pickAssignment(e.target.value || null)}
-                aria-describedby="assignment-help"
-                data-testid="assignment-picker"
-              >
-                <option value="">{state.mode === 'homework' ? t('chat.chooseAssignment') : t('chat.noAssignment')}</option>
-                {assignments.map((a) => (
-                  <option key={a.id} value={a.id}>
-                    {a.title}
-                  </option>
+        {!started ? (
+          <>
+            <div className="chat-pickers">
+              <fieldset className="mode-picker">
+                <legend className="visually-hidden">{t('chat.mode')}</legend>
+                {MODES.map((mode) => (
+                  <label key={mode} className={`mode-option${state.mode === mode ? ' selected' : ''}`}>
+                    <input type="radio" name={modeGroup} value={mode} checked={state.mode === mode} onChange={() => pickMode(mode)} data-mode={mode} />
+                    <span className="mode-name">{t(`modes.${mode}.name`)}</span>
+                    <span className="mode-desc">{t(`modes.${mode}.description`)}</span>
+                  </label>
                 ))}
-              </select>
-            </label>
-            <label className="field field-inline">
-              <span className="field-label">{t('chat.model')}</span>
-              <select value={state.model} onChange={(e) => chat.setModel(e.target.value)} data-testid="model-picker">
-                <option value="">{sessionModel ? t('chat.sessionModel', { model: sessionModel }) : t('chat.defaultModel')}</option>
-                {models?.providers.map((p) => (
-                  <optgroup key={p.id} label={p.name}>
-                    {p.models.map((m) => (
-                      <option key={`${p.id}/${m}`} value={m}>
-                        {m}
+              </fieldset>
+              <div className="picker-column">
+                <label className="field field-inline">
+                  <span className="field-label">
+                    {t('chat.assignment')}
+                    {state.mode === 'homework' ? (
+                      <span className="required" aria-label={t('common.required')}>
+                        {' '}*
+                      </span>
+                    ) : null}
+                  </span>
+                  <select
+                    value={state.assignmentId ?? ''}
+                    onChange={(e) => pickAssignment(e.target.value || null)}
+                    aria-describedby="assignment-help"
+                    data-testid="assignment-picker"
+                  >
+                    <option value="">{state.mode === 'homework' ? t('chat.chooseAssignment') : t('chat.noAssignment')}</option>
+                    {assignments.map((a) => (
+                      <option key={a.id} value={a.id}>
+                        {a.title}
                       </option>
                     ))}
-                  </optgroup>
-                ))}
-              </select>
-            </label>
-          </div>
-        </div>
-        <p id="assignment-help" className="picker-help muted">
-          {started ? t('chat.lockedHelp') : state.mode === 'homework' ? t('chat.homeworkHelp') : t('chat.optionalAssignmentHelp')}
-          {!started && state.mode === 'homework' && assignments.length === 0 ? (
-            <>
-              {' '}
-              <a href={hrefFor('assignments')}>{t('chat.noAssignmentsYet')}</a>
-            </>
-          ) : null}
-        </p>
+                  </select>
+                </label>
+                <label className="field field-inline">
+                  <span className="field-label">{t('chat.model')}</span>
+                  {modelPicker()}
+                </label>
+              </div>
+            </div>
+            <p id="assignment-help" className="picker-help muted">
+              {state.mode === 'homework' ? t('chat.homeworkHelp') : t('chat.optionalAssignmentHelp')}
+              {state.mode === 'homework' && assignments.length === 0 ? (
+                <>
+                  {' '}
+                  <a href={hrefFor('assignments')}>{t('chat.noAssignmentsYet')}</a>
+                </>
+              ) : null}
+            </p>
+          </>
+        ) : null}
       </header>
 
       {state.notice ? (

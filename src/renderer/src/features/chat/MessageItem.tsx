@@ -3,6 +3,7 @@ import { lazy, memo, Suspense } from 'react';
 import { useTranslation } from 'react-i18next';
 import { isOffline } from '../../lib/errors.ts';
 import { formatCost, formatNumber } from '../../lib/format.ts';
+import { useMoney } from '../../lib/prefs.ts';
 import { CopyButton } from '../../ui/CopyButton.tsx';
 import { errorHeadline } from '../../ui/ErrorText.tsx';
 import { Spinner } from '../../ui/Spinner.tsx';
@@ -44,6 +45,7 @@ function UserItem({ message, sending, busy, onRetry }: { message: UserMessage; s
 
 function AssistantItem({ message }: { message: AssistantMessage }) {
   const { t, i18n } = useTranslation();
+  const money = useMoney();
   const live = message.status === 'waiting' || message.status === 'streaming';
   const u = message.usage;
   return (
@@ -75,7 +77,7 @@ function AssistantItem({ message }: { message: AssistantMessage }) {
         {u && !live ? (
           <span className="reply-usage muted" data-testid="reply-usage" title={t('chat.usageTitle')}>
             {t('chat.replyUsage', { tokensIn: formatNumber(u.tokens_in, i18n.language), tokensOut: formatNumber(u.tokens_out, i18n.language) })} ·{' '}
-            {u.price_known ? formatCost(u.cost) : t('chat.priceUnknown')}
+            {u.price_known ? formatCost(u.cost, money) : t('chat.priceUnknown')}
             {u.estimated ? ` · ${t('chat.estimated')}` : ''}
           </span>
         ) : null}

@@ -1,18 +1,27 @@
 import { useVirtualizer } from '@tanstack/react-virtual';
-import { useLayoutEffect, useRef } from 'react';
+import { ArrowDown } from 'lucide-react';
+import { useLayoutEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { ChatMessage } from './chat-store.ts';
 import { MessageItem } from './MessageItem.tsx';
 
+/** How close to the bottom (px) still counts as "at the bottom". */
+const NEAR_BOTTOM = 64;
+
 /**
- * Only the messages on screen are in the DOM (a session may hold thousands of turns). Stays
- * pinned to the newest message while the student is at the bottom; scrolling up unpins it.
+ * Only the messages on screen are in the DOM (a session may hold thousands of turns).
+ *
+ * Scrolling: while the student is at the bottom the list stays pinned there, so a streaming answer
+ * is followed; scrolling up unpins it and shows "jump to latest". Sending a message always brings
+ * the list to the bottom (the message and its answer are what the student wants to see next).
  */
 export function MessageList(props: { messages: ChatMessage[]; sendingKey: string | null; onRetry: (key: string) => void }) {
   const { t } = useTranslation();
-  const { messages } = props;
+  const { messages, sendingKey } = props;
   const scrollRef = useRef<HTMLDivElement>(null);
   const pinned = useRef(true);
+  const lastTop = useRef(0);
+  const [away, setAway] = useState(false);
 
   const virtualizer = useVirtualizer({
     count: messages.length,
@@ -25,33 +34,66 @@ export function MessageList(props: { messages: ChatMessage[]; sendingKey: string
   const totalSize = virtualizer.getTotalSize();
   const last = messages[messages.length - 1];
 
+  const pinToBottom = () => {
+    pinned.current = true;
+    setAway(false);
+    const el = scrollRef.current;
+    if (el) el.scrollTop = el.scrollHeight;
+  };
+
+  // A message was sent (or retried): show it and its answer. A retried message that is not the
+  // newest is scrolled into view instead (its answer goes right after it).
+  useLayoutEffect(() => {
+    if (sendingKey === null) return;
+    const at = messages.findIndex((m) => m.key === sendingKey);
+    if (at === -1 || messages.slice(at + 1).every((m) => m.kind === 'assistant')) pinToBottom();
+    else virtualizer.scrollToIndex(at, { align: 'start' });
+    // Only when a send starts, not on every streamed delta.
+  }, [sendingKey]);
+
+  // Pinned: follow new messages, streamed text and late measurements (virtualized rows grow from
+  // their estimated height once rendered).
   useLayoutEffect(() => {
     const el = scrollRef.current;
     if (el && pinned.current) el.scrollTop = el.scrollHeight;
   }, [totalSize, messages.length, last?.content, last?.key]);
 
   return (
-    <div
-      ref={scrollRef}
-      className="messages"
-      tabIndex={0}
-      aria-label={t('chat.messages')}
-      data-testid="messages"
-      onScroll={(e) => {
-        const el = e.currentTarget;
-        pinned.current = el.scrollHeight - el.scrollTop - el.clientHeight < 64;
-      }}
-    >
-      <div className="messages-inner" style={{ height: totalSize }}>
-        {virtualizer.getVirtualItems().map((item) => {
-          const message = messages[item.index]!;
-          return (
-            <div key={item.key} ref={virtualizer.measureElement} data-index={item.index} className="message-slot" style={{ transform: `translateY(${item.start}px)` }}>
-              <MessageItem message={message} sending={props.sendingKey === message.key} busy={props.sendingKey !== null} onRetry={props.onRetry} />
-            </div>
-          );
-        })}
+    <div className="messages-wrap">
+      <div
+        ref={scrollRef}
+        className="messages"
+        tabIndex={0}
+        aria-label={t('chat.messages')}
+        data-testid="messages"
+        onScroll={(e) => {
+          const el = e.currentTarget;
+          const distance = el.scrollHeight - el.scrollTop - el.clientHeight;
+          // At the bottom: pinned. Moved up (by the student): unpinned. Anything else — content
+          // growing below, the virtualizer correcting an estimate — keeps the current state.
+          if (distance < NEAR_BOTTOM) pinned.current = true;
+          else if (el.scrollTop < lastTop.current - 1) pinned.current = false;
+          lastTop.current = el.scrollTop;
+          setAway(!pinned.current);
+        }}
+      >
+        <div className="messages-inner" style={{ height: totalSize }}>
+          {virtualizer.getVirtualItems().map((item) => {
+            const message = messages[item.index]!;
+            return (
+              <div key={item.key} ref={virtualizer.measureElement} data-index={item.index} className="message-slot" style={{ transform: `translateY(${item.start}px)` }}>
+                <MessageItem message={message} sending={sendingKey === message.key} busy={sendingKey !== null} onRetry={props.onRetry} />
+              </div>
+            );
+          })}
+        </div>
       </div>
+      {away ? (
+        <button type="button" className="btn btn-small jump-latest" onClick={pinToBottom} data-testid="jump-latest">
+          <ArrowDown size={14} aria-hidden="true" />
+          {t('chat.jumpToLatest')}
+        </button>
+      ) : null}
     </div>
   );
 }

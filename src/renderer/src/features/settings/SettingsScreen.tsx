@@ -1,6 +1,9 @@
+import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { LANGUAGES, THEMES, type Language } from '../../../../shared/api/schemas.ts';
 import { useApp } from '../../app/context.tsx';
+import { CURRENCIES, parseRate, type Currency } from '../../lib/format.ts';
+import { storeMoney, useMoney } from '../../lib/prefs.ts';
 import { ErrorText } from '../../ui/ErrorText.tsx';
 import { PoliciesSection } from './PoliciesSection.tsx';
 import { ProvidersSection } from './ProvidersSection.tsx';
@@ -57,6 +60,7 @@ export default function SettingsScreen() {
             </div>
           </fieldset>
         </div>
+        <CurrencyFields />
         {!isAdmin ? <p className="muted">{t('settings.localOnly')}</p> : null}
       </section>
 
@@ -90,5 +94,50 @@ export default function SettingsScreen() {
         </section>
       ) : null}
     </section>
+  );
+}
+
+/** The currency costs are shown in, and the CNY rate: this device's preference (see lib/prefs.ts). */
+function CurrencyFields() {
+  const { t } = useTranslation();
+  const money = useMoney();
+  const [rate, setRate] = useState(String(money.rate));
+  const rateValid = parseRate(rate) !== null;
+  return (
+    <div className="form-row">
+      <label className="field">
+        <span className="field-label">{t('settings.currency')}</span>
+        <select value={money.currency} onChange={(e) => storeMoney({ currency: e.target.value as Currency })} data-testid="currency-select">
+          {CURRENCIES.map((c) => (
+            <option key={c} value={c}>
+              {t(`settings.currencies.${c}`)}
+            </option>
+          ))}
+        </select>
+      </label>
+      {money.currency === 'CNY' ? (
+        <label className="field">
+          <span className="field-label">{t('settings.rate')}</span>
+          <input
+            type="number"
+            inputMode="decimal"
+            min="0"
+            step="0.01"
+            value={rate}
+            onChange={(e) => {
+              setRate(e.target.value);
+              const valid = parseRate(e.target.value);
+              if (valid !== null) storeMoney({ rate: valid });
+            }}
+            aria-invalid={!rateValid}
+            aria-describedby="rate-help"
+            data-testid="cny-rate"
+          />
+          <span id="rate-help" className={rateValid ? 'field-help muted' : 'field-help error-text'}>
+            {rateValid ? t('settings.rateHelp') : t('settings.rateInvalid')}
+          </span>
+        </label>
+      ) : null}
+    </div>
   );
 }

@@ -3,6 +3,7 @@ import { useTranslation } from 'react-i18next';
 import type { Mode, UsageReport, UsageRow } from '../../../../shared/api/schemas.ts';
 import { useApp } from '../../app/context.tsx';
 import { formatCost, formatNumber, localDayKey, nextLocalDay, startOfLocalDay } from '../../lib/format.ts';
+import { useMoney } from '../../lib/prefs.ts';
 import { useAsync } from '../../lib/useAsync.ts';
 import { ErrorText } from '../../ui/ErrorText.tsx';
 import { Spinner } from '../../ui/Spinner.tsx';
@@ -20,6 +21,7 @@ function daysBack(n: number): number {
 export default function UsageScreen() {
   const { t, i18n } = useTranslation();
   const { client, assignments, theme } = useApp();
+  const money = useMoney();
   const [days, setDays] = useState<(typeof RANGES)[number]>(30);
   const from = daysBack(days);
   const to = nextLocalDay(Date.now());
@@ -66,14 +68,14 @@ export default function UsageScreen() {
             <div className="stat" data-testid="usage-today">
               <span className="stat-label">{t('usage.today')}</span>
               <span className="stat-value" data-testid="usage-today-cost">
-                {formatCost(today?.cost ?? 0)}
+                {formatCost(today?.cost ?? 0, money)}
               </span>
               <span className="muted">{t('usage.tokensN', { n: formatNumber(today ? today.tokens_in + today.tokens_out : 0, i18n.language) })}</span>
             </div>
             <div className="stat">
               <span className="stat-label">{t('usage.rangeTotal', { n: days })}</span>
               <span className="stat-value" data-testid="usage-total-cost">
-                {formatCost(total.cost)}
+                {formatCost(total.cost, money)}
               </span>
               <span className="muted">{t('usage.tokensN', { n: formatNumber(total.tokens_in + total.tokens_out, i18n.language) })}</span>
             </div>
@@ -90,10 +92,11 @@ export default function UsageScreen() {
                 points={points}
                 language={i18n.language}
                 theme={theme}
+                money={money}
                 dayLabel={t('usage.day')}
                 costLabel={t('usage.cost')}
                 tokensLabel={t('usage.tokens')}
-                ariaLabel={t('usage.chartLabel', { n: days, cost: formatCost(total.cost) })}
+                ariaLabel={t('usage.chartLabel', { n: days, cost: formatCost(total.cost, money) })}
               />
             </Suspense>
           </div>
@@ -116,6 +119,7 @@ export default function UsageScreen() {
 
 function UsageTable({ title, column, report, label, testId }: { title: string; column: string; report: UsageReport; label: (key: string | null) => string; testId: string }) {
   const { t, i18n } = useTranslation();
+  const money = useMoney();
   const n = (v: number) => formatNumber(v, i18n.language);
   const rows: UsageRow[] = [...report.rows].sort((a, b) => b.cost - a.cost || b.tokens_in + b.tokens_out - (a.tokens_in + a.tokens_out));
   return (
@@ -142,7 +146,7 @@ function UsageTable({ title, column, report, label, testId }: { title: string; c
                   <td className="num">{n(r.turns)}</td>
                   <td className="num">{n(r.tokens_in)}</td>
                   <td className="num">{n(r.tokens_out)}</td>
-                  <td className="num">{formatCost(r.cost)}</td>
+                  <td className="num">{formatCost(r.cost, money)}</td>
                 </tr>
               ))}
             </tbody>
