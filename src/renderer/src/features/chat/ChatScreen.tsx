@@ -48,9 +48,10 @@ export function ChatScreen({ routeSessionId }: { routeSessionId: string | null }
   const modelPicker = (className?: string) => (
     <select className={className} value={state.model} onChange={(e) => chat.setModel(e.target.value)} aria-label={t('chat.model')} title={t('chat.model')} data-testid="model-picker">
       <option value="">{sessionModel ? (className ? sessionModel : t('chat.sessionModel', { model: sessionModel })) : t('chat.defaultModel')}</option>
+      {/* Only what the mode allows (the server refuses anything else): never an embedding or speech model. */}
       {models?.providers.map((p) => (
         <optgroup key={p.id} label={p.name}>
-          {p.models.map((m) => (
+          {(p.allowed[state.mode] ?? []).map((m) => (
             <option key={`${p.id}/${m}`} value={m}>
               {m}
             </option>
