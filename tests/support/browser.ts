@@ -6,8 +6,10 @@ import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser } from 'playwright-core';
+import { CHROMIUM } from './requirements.ts';
 
-export const CHROMIUM = process.env.STUDYLOG_CHROMIUM ?? '/usr/lib/chromium/chromium';
+// Tests that launch it say so with requirePackage('chromium') (requirements.ts).
+export { CHROMIUM };
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const BUILT_INDEX = path.join(ROOT, 'out/renderer/index.html');
@@ -21,7 +23,7 @@ const SOURCES = ['src/main', 'src/preload', 'src/renderer', 'src/shared', 'elect
  * so nothing touches ~/.config/chromium.
  */
 export async function launchBrowser(): Promise<Browser> {
-  if (!existsSync(CHROMIUM)) throw new Error(`Chromium not found at ${CHROMIUM} (apt-get install -y chromium, or set STUDYLOG_CHROMIUM).`);
+  if (!existsSync(CHROMIUM)) throw new Error(`Chromium not found at ${CHROMIUM}: this needs Debian package chromium (apt-get install -y chromium), or set STUDYLOG_CHROMIUM.`);
   return chromium.launch({
     executablePath: CHROMIUM,
     headless: true,
