@@ -13,7 +13,7 @@ export default defineConfig({
       outDir: here('out/main'),
       // Dependencies stay in node_modules and are loaded at run time; the native ones
       // (better-sqlite3, keytar: N-API, one binary for Node and Electron) cannot be bundled at all.
-      externalizeDeps: { include: ['better-sqlite3', 'keytar'] },
+      externalizeDeps: { include: ['better-sqlite3', '@github/keytar'] },
       rolldownOptions: { input: { index: here('src/main/electron/index.ts') } },
     },
   },
