@@ -33,11 +33,11 @@ export function Root({ signinCode = null }: { signinCode?: string | null }) {
     if (!pendingCode) return;
     let live = true;
     exchangeSigninCode(pendingCode).then(
-      (t) => {
+      (value) => {
         if (!live) return;
-        storeToken(t);
+        storeToken(value);
         setExpired(false);
-        setToken(t);
+        setToken(value);
         setPendingCode(null);
       },
       (e: unknown) => {
@@ -66,7 +66,9 @@ export function Root({ signinCode = null }: { signinCode?: string | null }) {
       <div className="splash">
         <h1 className="brand">Studylog</h1>
         <Spinner label={t('auth.signingIn')} />
-        <p className="muted">{t('auth.signingIn')}</p>
+        <p className="muted" aria-hidden="true">
+          {t('auth.signingIn')}
+        </p>
       </div>
     );
   }
