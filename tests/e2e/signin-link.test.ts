@@ -40,6 +40,8 @@ describe.skipIf(chromium.skip)(`signing in with the printed link${chromium.note}
     expect(token).not.toBe(e2e.token);
     // The token is the owner's, and the server never saw the code in a URL (it rides in the fragment).
     expect(e2e.requests.some((u) => u.includes('code='))).toBe(false);
+    // …and no token ever rode in a URL either.
+    expect(e2e.requests.some((u) => u.includes('slk_'))).toBe(false);
 
     await p.reload();
     await p.getByTestId('composer').waitFor();
