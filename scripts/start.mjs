@@ -8,6 +8,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { buildIsStale } from './build-state.mjs';
 import { SERVE_NODE_FLAGS } from './serve-flags.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -40,10 +41,18 @@ function pinnedNode() {
   process.exit(1);
 }
 
+/**
+ * Builds out/ when it is older than its sources (first start, an update, an edit), quietly: the
+ * bundler's output is shown only if the build fails. A normal start prints only the app's own
+ * lines.
+ */
 function build(node) {
+  if (!buildIsStale(root)) return;
+  process.stderr.write('studylog: building the app (first start, or the sources changed)…\n');
   const cli = path.join(root, 'node_modules', 'electron-vite', 'bin', 'electron-vite.js');
-  const result = spawnSync(node, [cli, 'build', '--logLevel', 'warn'], { cwd: root, stdio: 'inherit' });
+  const result = spawnSync(node, [cli, 'build'], { cwd: root, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
   if (result.status !== 0) {
+    process.stderr.write(`${result.stdout ?? ''}${result.stderr ?? ''}${result.error ? `${result.error.message}\n` : ''}`);
     process.stderr.write('studylog: the build failed (see above).\n');
     process.exit(result.status ?? 1);
   }

@@ -10,7 +10,7 @@ import { parseArgs } from 'node:util';
 import { USER_ROLES } from '../shared/api/schemas.ts';
 import { ApiError, isApiError } from '../shared/errors.ts';
 import { createCore, type Core } from './core/app.ts';
-import { resolveDataDir } from './core/config.ts';
+import { resolveDataDir, systemLanguage } from './core/config.ts';
 import { exportSessions } from './core/export.ts';
 import { startHttpServer } from './core/http/server.ts';
 import { KeytarSecretStore } from './core/secrets/keychain.ts';
@@ -20,7 +20,8 @@ const USAGE = `Usage: studylog <command> [options]
 Commands:
   serve [--host H] [--port P] [--lan]
                  start the HTTP API and the web app (default http://127.0.0.1:5123);
-                 on a fresh data dir, prints an admin token once
+                 prints a one-time sign-in link (15 minutes) and, on a fresh data dir,
+                 an admin token once
   token create --name N (--role student|admin | --user ID | --owner)
                  print a new API token (alone on stdout; it is shown only this once);
                  a token for the owner made here may, from this machine, also change
@@ -58,6 +59,24 @@ function summary(core: Core): string {
   ].join('\n');
 }
 
+/** What `serve` prints once it is up: at most 4 short lines, in the terminal's language. */
+export function serveBanner(options: { url: string; lanUrl: string | null; signinUrl: string; minutes: number; adminToken: string | null; language: 'zh-CN' | 'en' }): string {
+  const { url, lanUrl, signinUrl, minutes, adminToken } = options;
+  const zh = options.language === 'zh-CN';
+  const lines = [
+    zh ? `Studylog 正在运行：${url}${lanUrl ? `（局域网：${lanUrl}）` : ''}` : `Studylog is serving ${url}${lanUrl ? ` (LAN: ${lanUrl})` : ''}`,
+    zh ? `在浏览器中打开此链接即可登录（仅可使用一次，${minutes} 分钟内有效）：${signinUrl}` : `Sign in: open this link in your browser (works once, for ${minutes} minutes): ${signinUrl}`,
+    adminToken
+      ? zh
+        ? `管理员令牌，供脚本使用（只显示这一次，请妥善保存）：${adminToken}`
+        : `Admin token (shown only this once; keep it safe): ${adminToken}`
+      : zh
+        ? '需要供脚本使用的令牌：npm run studylog -- token create --name 名称 --role admin'
+        : 'A token for scripts: npm run studylog -- token create --name NAME --role admin',
+  ];
+  return lines.join('\n') + '\n';
+}
+
 async function serve(dataDir: string, values: Record<string, string | boolean | undefined>): Promise<number> {
   const core = openCore(dataDir, { serving: true });
   // First serve of this data dir (even after a `migrate`): the owner has no token yet.
@@ -77,11 +96,20 @@ async function serve(dataDir: string, values: Record<string, string | boolean | 
     ...(typeof values.host === 'string' ? { host: values.host } : {}),
     staticDir,
   });
-  process.stdout.write(`Studylog is serving ${server.url}${server.lanUrl ? ` (LAN: ${server.lanUrl})` : ''}\n`);
-  if (fresh) {
-    const { token } = core.users.issueLocalOwnerToken('first admin token (studylog serve)');
-    process.stdout.write(`Admin token (shown only this once; keep it safe): ${token}\n`);
-  }
+  // The link carries a one-time code in the fragment (never sent to a server, so never in a log
+  // or a Referer); the web app trades it for a token and removes it from the address bar. The
+  // long-lived token itself is never put in a URL.
+  const signin = core.signinCodes.issue();
+  process.stdout.write(
+    serveBanner({
+      url: server.url,
+      lanUrl: server.lanUrl,
+      signinUrl: `${server.url}/#/signin?code=${signin.code}`,
+      minutes: Math.round(core.signinCodes.ttlMs / 60_000),
+      adminToken: fresh ? core.users.issueLocalOwnerToken('first admin token (studylog serve)').token : null,
+      language: systemLanguage(),
+    }),
+  );
   if (!staticDir) process.stderr.write('studylog: the web app is not built yet (npm run build); serving a minimal page at /.\n');
   if (core.recovered.user_turns) process.stderr.write(`studylog: marked ${core.recovered.user_turns} unanswered message(s) from the last run as failed.\n`);
   await stopped;

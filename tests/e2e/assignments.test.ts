@@ -3,6 +3,9 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { Page } from 'playwright-core';
 import { startE2E, type E2E } from './harness.ts';
+import { requirePackage } from '../support/requirements.ts';
+
+const chromium = requirePackage('chromium');
 
 let e2e: E2E;
 let page: Page;
@@ -20,7 +23,7 @@ afterAll(async () => {
 
 const cardTitles = () => page.locator('.assignment-card .card-title').allTextContents();
 
-describe('assignments', () => {
+describe.skipIf(chromium.skip)(`assignments${chromium.note}`, () => {
   test("imports a teacher's file and reports the invalid entry by its index", async () => {
     const file = {
       assignments: [

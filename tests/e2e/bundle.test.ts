@@ -3,6 +3,7 @@
 // not available on every machine, so at least check that Node parses the built main process and
 // preload script.
 import { spawnSync } from 'node:child_process';
+import { readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -12,6 +13,17 @@ const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
 describe('the built desktop bundles', () => {
   beforeAll(() => ensureAppBuilt(), 180_000);
+
+  // Vite warns about any chunk over 500 kB, and that warning is the first thing `npm start` would
+  // print: the renderer is split (electron.vite.config.ts) so none is that large.
+  it('no renderer chunk reaches the bundler’s 500 kB warning', () => {
+    const dir = path.join(ROOT, 'out/renderer/assets');
+    const sizes = readdirSync(dir)
+      .filter((f) => f.endsWith('.js'))
+      .map((f) => [f, statSync(path.join(dir, f)).size] as const);
+    expect(sizes.length).toBeGreaterThan(3);
+    expect(sizes.filter(([, size]) => size > 500 * 1000)).toEqual([]);
+  });
 
   it.each(['out/main/index.js', 'out/preload/index.cjs'])('%s parses', (file) => {
     const check = spawnSync(process.execPath, ['--check', path.join(ROOT, file)], { encoding: 'utf8' });

@@ -4,6 +4,9 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { Page } from 'playwright-core';
 import { eventually, startE2E, type E2E } from './harness.ts';
+import { requirePackage } from '../support/requirements.ts';
+
+const chromium = requirePackage('chromium');
 
 // Runs in the page; the tests compile without the DOM library.
 interface El {
@@ -42,7 +45,7 @@ async function send(text: string) {
 
 const lastAssistant = () => page.locator('[data-role="assistant"]').last();
 
-describe('chat', () => {
+describe.skipIf(chromium.skip)(`chat${chromium.note}`, () => {
   // How fast it appears is measured by `npm run bench` (B5), not asserted here.
   test('the first screen is the chat, with the three modes described', async () => {
     await page.reload();

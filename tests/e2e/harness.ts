@@ -13,6 +13,7 @@ import { DB_FILE_NAME, openDatabase } from '../../src/main/core/db/connection.ts
 import { SessionsRepo } from '../../src/main/core/db/sessions.repo.ts';
 import { TurnsRepo } from '../../src/main/core/db/turns.repo.ts';
 import { ensureAppBuilt, launchBrowser } from '../support/browser.ts';
+import { parseServeBlock, SERVE_LOCALE_ENV } from '../support/serve-output.ts';
 import { startOpenAITestServer, type OpenAITestServer } from '../support/openai-test-server.ts';
 
 // Runs in the page (addInitScript); the tests compile without the DOM library.
@@ -24,6 +25,8 @@ export const SCREENSHOTS = fileURLToPath(new URL('../../test-results/screenshots
 export interface E2E {
   url: string;
   token: string;
+  /** The one-time sign-in link `studylog serve` printed (unused until a test opens it). */
+  signinUrl: string;
   dataDir: string;
   llm: OpenAITestServer;
   api: StudylogClient;
@@ -38,10 +41,10 @@ export interface E2E {
 function childEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [k, v] of Object.entries(process.env)) if (!/^(STUDYLOG_|OPENAI_)/.test(k)) env[k] = v;
-  return { ...env, ...extra };
+  return { ...env, ...SERVE_LOCALE_ENV, ...extra };
 }
 
-async function spawnServe(dataDir: string, env: Record<string, string>): Promise<{ child: ChildProcess; url: string; token: string }> {
+async function spawnServe(dataDir: string, env: Record<string, string>): Promise<{ child: ChildProcess; url: string; token: string; signinUrl: string }> {
   const child = spawn(process.execPath, [CLI, 'serve', '--data-dir', dataDir, '--port', '0'], { env: childEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
@@ -53,11 +56,10 @@ async function spawnServe(dataDir: string, env: Record<string, string>): Promise
       reject(new Error(`studylog serve did not start.\nstdout: ${out}\nstderr: ${err}`));
     }, 20_000);
     const check = () => {
-      const url = /Studylog is serving (http:\/\/\S+)/.exec(out)?.[1];
-      const token = /Admin token \(shown only this once; keep it safe\): (\S+)/.exec(out)?.[1];
-      if (url && token) {
+      const block = parseServeBlock(out);
+      if (block?.adminToken) {
         clearTimeout(timer);
-        resolve({ child, url, token });
+        resolve({ child, url: block.url, token: block.adminToken, signinUrl: block.signinUrl });
       }
     };
     child.stdout!.on('data', check);
@@ -71,7 +73,7 @@ async function spawnServe(dataDir: string, env: Record<string, string>): Promise
 export async function startE2E(): Promise<E2E> {
   const [, llm] = await Promise.all([ensureAppBuilt(), startOpenAITestServer({ requiredApiKey: PROVIDER_KEY })]);
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'studylog-e2e-'));
-  const { child, url, token } = await spawnServe(dataDir, { STUDYLOG_TEST_KEY: PROVIDER_KEY, STUDYLOG_TEST_BASE_URL: llm.url });
+  const { child, url, token, signinUrl } = await spawnServe(dataDir, { STUDYLOG_TEST_KEY: PROVIDER_KEY, STUDYLOG_TEST_BASE_URL: llm.url });
   const api = createClient(httpTransport({ baseUrl: url, token }));
   // The test provider: no SDK retries, so an injected failure fails at once.
   await api.updateSettings({
@@ -99,6 +101,7 @@ export async function startE2E(): Promise<E2E> {
   return {
     url,
     token,
+    signinUrl,
     dataDir,
     llm,
     api,

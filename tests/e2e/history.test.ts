@@ -4,6 +4,9 @@ import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { Page } from 'playwright-core';
 import { startE2E, type E2E } from './harness.ts';
+import { requirePackage } from '../support/requirements.ts';
+
+const chromium = requirePackage('chromium');
 
 let e2e: E2E;
 let page: Page;
@@ -34,7 +37,7 @@ afterAll(async () => {
 
 const rowTitles = () => page.locator('.session-row .row-title').allTextContents();
 
-describe('history', () => {
+describe.skipIf(chromium.skip)(`history${chromium.note}`, () => {
   test('lists sessions newest first with mode and assignment', async () => {
     expect(await rowTitles()).toEqual(['Physics chat', 'Deep question', 'Algebra help', 'Maths in Chinese']);
     const algebra = page.locator('.session-row', { hasText: 'Algebra help' });

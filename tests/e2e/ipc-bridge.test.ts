@@ -8,6 +8,9 @@ import { httpTransport } from '../../src/shared/api/client.ts';
 import type { StreamEvent } from '../../src/shared/api/envelope.ts';
 import type { StreamRouteName, UnaryRouteName } from '../../src/shared/api/routes.ts';
 import { startE2E, type E2E } from './harness.ts';
+import { requirePackage } from '../support/requirements.ts';
+
+const chromium = requirePackage('chromium');
 
 // Runs in the page (addInitScript / evaluate); the tests compile without the DOM library.
 type Streams = Record<string, (event: unknown) => void>;
@@ -74,7 +77,7 @@ afterAll(async () => {
   await e2e?.close();
 });
 
-describe('the renderer over the Electron bridge', () => {
+describe.skipIf(chromium.skip)(`the renderer over the Electron bridge${chromium.note}`, () => {
   test('opens straight into the app: no sign-in, no token stored', async () => {
     await page.getByTestId('composer').waitFor();
     await expect(page.locator('input[name="token"]').count()).resolves.toBe(0);

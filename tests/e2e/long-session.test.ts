@@ -3,6 +3,9 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { Page } from 'playwright-core';
 import { measureScroll, seedLongSession, startE2E, type E2E } from './harness.ts';
+import { requirePackage } from '../support/requirements.ts';
+
+const chromium = requirePackage('chromium');
 
 // page.evaluate callbacks run in the browser; the tests compile without the DOM library.
 declare const window: { location: { hash: string } };
@@ -24,7 +27,7 @@ afterAll(async () => {
   await e2e?.close();
 });
 
-describe('a 5,000-turn session', () => {
+describe.skipIf(chromium.skip)(`a 5,000-turn session${chromium.note}`, () => {
   test('opens at the newest message with only the visible messages in the DOM', async () => {
     await page.evaluate((id) => (window.location.hash = `#/chat/${id}`), sessionId);
     await page.locator('[data-role="assistant"]', { hasText: `Answer ${TURNS - 1}:` }).waitFor();

@@ -4,6 +4,9 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { Page } from 'playwright-core';
 import { PROVIDER_KEY, startE2E, type E2E } from './harness.ts';
+import { requirePackage } from '../support/requirements.ts';
+
+const chromium = requirePackage('chromium');
 
 // page.evaluate callbacks run in the browser; the tests compile without the DOM library.
 declare const document: { documentElement: { lang: string; dataset: Record<string, string | undefined> }; body: object };
@@ -50,7 +53,7 @@ async function pageNeverShowsAKey() {
   }
 }
 
-describe('settings', () => {
+describe.skipIf(chromium.skip)(`settings${chromium.note}`, () => {
   test('providers show only the key status, never a key', async () => {
     const deepseek = page.locator('.provider-row[data-provider-id="deepseek"]');
     // Without a keychain the stored key cannot be read either: it counts as missing.
@@ -176,7 +179,7 @@ describe('settings', () => {
   });
 });
 
-describe('signing in from a browser', () => {
+describe.skipIf(chromium.skip)(`signing in from a browser${chromium.note}`, () => {
   test('asks for a token, refuses a wrong one, signs in a student, and signs out', async () => {
     const student = await e2e.api.createToken({ name: 'student browser', role: 'student' });
     const p = await e2e.newPage({ signedIn: false });

@@ -4,6 +4,9 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { Page } from 'playwright-core';
 import { formatCost } from '../../src/renderer/src/lib/format.ts';
 import { startE2E, type E2E } from './harness.ts';
+import { requirePackage } from '../support/requirements.ts';
+
+const chromium = requirePackage('chromium');
 
 let e2e: E2E;
 let page: Page;
@@ -75,7 +78,7 @@ afterAll(async () => {
   await e2e?.close();
 });
 
-describe('usage', () => {
+describe.skipIf(chromium.skip)(`usage${chromium.note}`, () => {
   test("shows today's cost as the API reports it, and draws the chart", async () => {
     const now = new Date();
     const from = new Date(now.getFullYear(), now.getMonth(), now.getDate()).getTime();

@@ -1,5 +1,6 @@
-// The headless server as its user meets it: `studylog serve` on a fresh data dir prints its URL
-// and, once, an admin token; the seed's three curl calls work against it (real curl when there is
+// The headless server as its user meets it: `studylog serve` on a fresh data dir prints a short
+// block — its URL, a one-time sign-in link and, once, an admin token (later starts: how to make
+// one); the link's code is exchanged for a token once; the seed's three curl calls work against it (real curl when there is
 // one); `studylog token …` manages tokens while it runs; `studylog export` prints a conversation;
 // SIGTERM stops it cleanly. The model is the OpenAI test server, configured only through the
 // environment (OPENAI_BASE_URL + OPENAI_API_KEY → provider "env", STUDYLOG_MODEL picks the model).
@@ -11,6 +12,7 @@ import { describe, expect, it, onTestFinished } from 'vitest';
 import { CLI } from '../support/cli.ts';
 import { runCliAsync } from '../support/http.ts';
 import { startOpenAITestServer } from '../support/openai-test-server.ts';
+import { parseServeBlock, SERVE_LOCALE_ENV, type ServeBlock } from '../support/serve-output.ts';
 
 const KEY = 'fake-key-cli-serve-test-key-0123456789';
 
@@ -18,14 +20,15 @@ interface Served {
   child: ChildProcess;
   url: string;
   adminToken: string | null;
+  block: ServeBlock;
   stdout: () => string;
   stderr: () => string;
   exited: Promise<number | null>;
 }
 
-/** Starts `studylog serve --port 0` and waits (bounded) for the URL line and, on a fresh data dir, the token line. */
-async function serve(dataDir: string, env: NodeJS.ProcessEnv, fresh: boolean): Promise<Served> {
-  const child = spawn(process.execPath, [CLI, 'serve', '--data-dir', dataDir, '--port', '0'], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+/** Starts `studylog serve --port 0` (English output) and waits (bounded) for its whole block. */
+async function serve(dataDir: string, env: NodeJS.ProcessEnv): Promise<Served> {
+  const child = spawn(process.execPath, [CLI, 'serve', '--data-dir', dataDir, '--port', '0'], { env: { ...process.env, ...SERVE_LOCALE_ENV, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   onTestFinished(() => {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
   });
@@ -34,13 +37,27 @@ async function serve(dataDir: string, env: NodeJS.ProcessEnv, fresh: boolean): P
   child.stdout!.setEncoding('utf8').on('data', (d: string) => (out += d));
   child.stderr!.setEncoding('utf8').on('data', (d: string) => (err += d));
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  for (let i = 0; i < 400 && !(/serving .*\n/.test(out) && (!fresh || /Admin token.*\n/.test(out))); i++) {
+  for (let i = 0; i < 400 && !parseServeBlock(out); i++) {
     if (child.exitCode !== null) break;
     await new Promise((r) => setTimeout(r, 25));
   }
-  const url = /^Studylog is serving (http:\/\/\S+)$/m.exec(out)?.[1];
-  expect(url, `stdout: ${out}\nstderr: ${err}`).toBeDefined();
-  return { child, url: url!, adminToken: /^Admin token \(shown only this once; keep it safe\): (slk_\S+)$/m.exec(out)?.[1] ?? null, stdout: () => out, stderr: () => err, exited };
+  const block = parseServeBlock(out);
+  expect(block, `stdout: ${out}\nstderr: ${err}`).not.toBeNull();
+  return { child, url: block!.url, adminToken: block!.adminToken, block: block!, stdout: () => out, stderr: () => err, exited };
+}
+
+/** Trades a sign-in code for a token, as the web app does. */
+async function exchange(url: string, code: string): Promise<{ status: number; json: { token?: string; code?: string } }> {
+  const r = await fetch(`${url}/api/v1/llm/auth/signin-code`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ code }) });
+  return { status: r.status, json: (await r.json()) as { token?: string; code?: string } };
+}
+
+/** The one-time code in a sign-in link: in the fragment (never sent to a server), as `#/signin?code=…`. */
+function codeOf(signinUrl: string, url: string): string {
+  expect(signinUrl.startsWith(`${url}/#/signin?code=`), signinUrl).toBe(true);
+  const code = new URLSearchParams(new URL(signinUrl).hash.split('?')[1]).get('code');
+  expect(code).toMatch(/^[A-Za-z0-9_-]{32,}$/);
+  return code!;
 }
 
 /** curl, as the seed writes it (fetch when this machine has no curl). */
@@ -69,13 +86,31 @@ describe('studylog serve', () => {
     const cli = (...args: string[]) => runCliAsync([...args, '--data-dir', dataDir], env);
 
     // --port 0: the printed URL carries the port the system picked.
-    const first = await serve(dataDir, env, true);
+    const first = await serve(dataDir, env);
     const port = Number(new URL(first.url).port);
     expect(first.url).toBe(`http://127.0.0.1:${port}`);
     expect(port).toBeGreaterThan(0);
     expect(first.adminToken).toMatch(/^slk_[0-9a-f-]{36}_[A-Za-z0-9_-]{43}$/);
     const admin = first.adminToken!;
     const api = `${first.url}/api/v1/llm`;
+
+    // One short block: the URL, the sign-in link, the admin token — nothing else on stdout.
+    expect(first.stdout().trim().split('\n')).toEqual([
+      `Studylog is serving ${first.url}`,
+      `Sign in: open this link in your browser (works once, for 15 minutes): ${first.block.signinUrl}`,
+      `Admin token (shown only this once; keep it safe): ${admin}`,
+    ]);
+    // The long-lived token is never part of a URL.
+    for (const link of first.stdout().match(/https?:\/\/\S+/g)!) expect(link).not.toContain('slk_');
+    // The link's code signs the owner in: a working token, once; a wrong code is refused too.
+    const code = codeOf(first.block.signinUrl, first.url);
+    const signedIn = await exchange(first.url, code);
+    expect(signedIn.status).toBe(200);
+    expect(signedIn.json.token).toMatch(/^slk_/);
+    expect(signedIn.json.token).not.toBe(admin);
+    expect((await curl(`${api}/me`, signedIn.json.token!)).json).toMatchObject({ role: 'admin', name: 'owner' });
+    expect(await exchange(first.url, code)).toEqual({ status: 401, json: expect.objectContaining({ code: 'unauthorized' }) });
+    expect(await exchange(first.url, `${code.slice(0, -2)}xy`)).toEqual({ status: 401, json: expect.objectContaining({ code: 'unauthorized' }) });
 
     // The seed's "测试验证", call for call.
     const sent = await curl(`${api}/proxy`, admin, { message: '你好，这是测试', mode: 'chat' });
@@ -142,15 +177,47 @@ describe('studylog serve', () => {
     expect(await first.exited).toBe(0);
     expect(first.stderr()).toContain('stopping');
 
-    // Second start on the same data: a URL, no new admin token; the old one still works.
-    const again = await serve(dataDir, env, false);
+    // Second start on the same data: a fresh sign-in link, no new admin token (how to make one
+    // instead); the old token still works, the first start's code does not (it lived in memory).
+    const again = await serve(dataDir, env);
     // Once it answers, whatever it prints at start-up has been printed.
     expect((await curl(`${again.url}/api/v1/llm/sessions`, admin)).json).toMatchObject({ total: 1 });
     expect(again.adminToken).toBeNull();
     expect(again.stdout()).not.toContain('slk_');
-    expect(again.stdout().trim().split('\n')).toEqual([`Studylog is serving ${again.url}`]);
+    expect(again.stdout().trim().split('\n')).toEqual([
+      `Studylog is serving ${again.url}`,
+      `Sign in: open this link in your browser (works once, for 15 minutes): ${again.block.signinUrl}`,
+      'A token for scripts: npm run studylog -- token create --name NAME --role admin',
+    ]);
+    const code2 = codeOf(again.block.signinUrl, again.url);
+    expect(code2).not.toBe(code);
+    expect((await exchange(again.url, code)).status).toBe(401);
+    expect((await exchange(again.url, code2)).status).toBe(200);
     again.child.kill('SIGTERM');
     expect(await again.exited).toBe(0);
+  });
+
+  it('speaks Chinese to a Chinese terminal (LANG=zh_CN.UTF-8), in the same short block', async () => {
+    const dataDir = mkdtempSync(path.join(os.tmpdir(), 'studylog-serve-'));
+    onTestFinished(() => rmSync(dataDir, { recursive: true, force: true }));
+    const child = spawn(process.execPath, [CLI, 'serve', '--data-dir', dataDir, '--port', '0'], { env: { ...process.env, STUDYLOG_DATA_DIR: '', LC_ALL: '', LC_MESSAGES: '', LANG: 'zh_CN.UTF-8' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    onTestFinished(() => {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    });
+    let out = '';
+    child.stdout!.setEncoding('utf8').on('data', (d: string) => (out += d));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    for (let i = 0; i < 400 && !/令牌.*\n/.test(out) && child.exitCode === null; i++) await new Promise((r) => setTimeout(r, 25));
+    const lines = out.trim().split('\n');
+    expect(lines, out).toHaveLength(3);
+    const url = /^Studylog 正在运行：(http:\/\/\S+)$/.exec(lines[0]!)?.[1];
+    expect(url, out).toBeDefined();
+    const signin = /^在浏览器中打开此链接即可登录（仅可使用一次，15 分钟内有效）：(\S+)$/.exec(lines[1]!)?.[1];
+    expect(signin, out).toBeDefined();
+    expect(lines[2]).toMatch(/^管理员令牌，供脚本使用（只显示这一次，请妥善保存）：slk_\S+$/);
+    expect((await exchange(url!, codeOf(signin!, url!))).status).toBe(200);
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
   });
 
   it('refuses a bad --port with usage (exit 2)', async () => {

@@ -35,6 +35,7 @@ const GUARD: Record<RouteName, Guard> = {
   listTokens: 'admin',
   createToken: 'admin',
   revokeToken: 'admin',
+  exchangeSigninCode: 'public',
   health: 'public',
 };
 

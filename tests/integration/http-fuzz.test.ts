@@ -67,6 +67,7 @@ const base = (): Record<RouteName, Input> => ({
   listTokens: {},
   createToken: { name: 'fuzz', role: 'student' },
   revokeToken: { id: realToken },
+  exchangeSigninCode: { code: 'a-code-nobody-issued' },
   health: {},
 });
 let BASE: Record<RouteName, Input>;
@@ -201,7 +202,7 @@ const CONTENT_TYPES = ['text/plain', 'application/x-www-form-urlencoded', 'multi
 const bodyRoutes = ROUTE_NAMES.filter((n) => inputLocation(routes[n].method) === 'body');
 const queryRoutes = ROUTE_NAMES.filter((n) => inputLocation(routes[n].method) === 'query');
 const paramRoutes = ROUTE_NAMES.filter((n) => pathParams(routes[n].path).length > 0);
-const authRoutes = ROUTE_NAMES.filter((n) => n !== 'health');
+const authRoutes = ROUTE_NAMES.filter((n) => routes[n].access !== 'public');
 
 /** A body for `name` that the server refuses: made invalid, then checked by the oracle. */
 function invalidBody(name: RouteName, text: string): string {

@@ -178,6 +178,13 @@ const makeCases = (): Record<RouteName, RouteCases> => ({
     refused: [{ id: 'no-such-token' }],
     volatile: true,
   },
+  exchangeSigninCode: {
+    // Each face gets its own code: a code works once.
+    valid: () => ({ code: api.core.signinCodes.issue().code }),
+    invalid: [{}, { code: '' }, { code: 'c'.repeat(129) }, { code: 'x', user_id: 'y' }],
+    refused: [{ code: 'a-code-nobody-issued' }],
+    volatile: true,
+  },
   health: { valid: () => ({}), invalid: [{ verbose: '1' }] },
 });
 let CASES: Record<RouteName, RouteCases>;

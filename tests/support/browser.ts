@@ -2,18 +2,18 @@
 // download its own browsers here; see ../shared/TOOLCHAIN.md), and the renderer build the
 // browser loads from `studylog serve`.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser } from 'playwright-core';
+import { buildIsStale as staleAt } from '../../scripts/build-state.mjs';
+import { CHROMIUM } from './requirements.ts';
 
-export const CHROMIUM = process.env.STUDYLOG_CHROMIUM ?? '/usr/lib/chromium/chromium';
+// Tests that launch it say so with requirePackage('chromium') (requirements.ts).
+export { CHROMIUM };
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const BUILT_INDEX = path.join(ROOT, 'out/renderer/index.html');
 const LOCK = path.join(ROOT, 'out/.build.lock');
-/** What out/ is built from (main, preload and renderer): newer than the build means rebuild. */
-const SOURCES = ['src/main', 'src/preload', 'src/renderer', 'src/shared', 'electron.vite.config.ts', 'package-lock.json'];
 
 /**
  * Launches headless Chromium with the flags TOOLCHAIN.md lists. Playwright gives every launch a
@@ -21,7 +21,7 @@ const SOURCES = ['src/main', 'src/preload', 'src/renderer', 'src/shared', 'elect
  * so nothing touches ~/.config/chromium.
  */
 export async function launchBrowser(): Promise<Browser> {
-  if (!existsSync(CHROMIUM)) throw new Error(`Chromium not found at ${CHROMIUM} (apt-get install -y chromium, or set STUDYLOG_CHROMIUM).`);
+  if (!existsSync(CHROMIUM)) throw new Error(`Chromium not found at ${CHROMIUM}: this needs Debian package chromium (apt-get install -y chromium), or set STUDYLOG_CHROMIUM.`);
   return chromium.launch({
     executablePath: CHROMIUM,
     headless: true,
@@ -29,22 +29,9 @@ export async function launchBrowser(): Promise<Browser> {
   });
 }
 
-function newestMtime(target: string): number {
-  const full = path.join(ROOT, target);
-  if (!existsSync(full)) return 0;
-  const stat = statSync(full);
-  if (!stat.isDirectory()) return stat.mtimeMs;
-  let newest = stat.mtimeMs;
-  for (const entry of readdirSync(full, { withFileTypes: true })) {
-    newest = Math.max(newest, newestMtime(path.join(target, entry.name)));
-  }
-  return newest;
-}
-
+/** out/ is older than its sources (the rule `npm start` uses too: scripts/build-state.mjs). */
 export function buildIsStale(): boolean {
-  if (!existsSync(BUILT_INDEX)) return true;
-  const built = statSync(BUILT_INDEX).mtimeMs;
-  return SOURCES.some((s) => newestMtime(s) > built);
+  return staleAt(ROOT);
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -304,6 +304,8 @@ export async function sampleInput(api: ApiFixture, name: RouteName, owner: { use
     listTokens: () => ({}),
     createToken: () => ({ name: 'sample token', role: 'student' }),
     revokeToken: () => ({ id: api.token('student', 'to be revoked').token_id }),
+    // A fresh one-time code each call, as `studylog serve` would print.
+    exchangeSigninCode: () => ({ code: api.core.signinCodes.issue().code }),
     health: () => ({}),
   };
   return samples[name]();

@@ -1,13 +1,12 @@
 // `studylog serve` as a real child process, for tests that kill it (-9), restart it on the same
 // data dir, or run it under a file-size limit or another user. Spawns the pinned Node running the
 // tests on bin/studylog.mjs (directly, or through a `prefix` command that ends in `exec`, so the
-// pid is always the server's own), waits for "Studylog is serving URL" on stdout and captures the
-// admin token printed on a fresh data dir. Every process started here is SIGKILLed after the test.
+// pid is always the server's own), waits for the block it prints once it is up (serve-output.ts)
+// and captures the sign-in link and the admin token printed on a fresh data dir. Every process
+// started here is SIGKILLed after the test.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, statSync } from 'node:fs';
-import path from 'node:path';
-import { DB_FILE_NAME } from '../../src/main/core/db/connection.ts';
 import { CLI } from './cli.ts';
+import { parseServeBlock, SERVE_LOCALE_ENV, type ServeBlock } from './serve-output.ts';
 import { onCleanup } from './temp.ts';
 
 export interface ServeOptions {
@@ -23,8 +22,6 @@ export interface ServeOptions {
   prefix?: string[];
   /** How long to wait for the URL line (default 20 s: a loaded machine is slow to load TS). */
   startTimeoutMs?: number;
-  /** Whether this start prints the first admin token (default: when the data dir has no database yet). */
-  expectAdminToken?: boolean;
 }
 
 export interface ServeExit {
@@ -37,6 +34,8 @@ export interface ServeProcess {
   readonly url: string;
   /** The admin token printed on the first start of a data dir; null on later starts. */
   readonly adminToken: string | null;
+  /** The one-time sign-in link this start printed. */
+  readonly signinUrl: string;
   readonly pid: number;
   readonly child: ChildProcess;
   stdout(): string;
@@ -50,9 +49,6 @@ export interface ServeProcess {
   stop(graceMs?: number): Promise<ServeExit>;
 }
 
-const URL_LINE = /Studylog is serving (http:\/\/\S+)/;
-const TOKEN_LINE = /Admin token \(shown only this once; keep it safe\): (\S+)/;
-
 /** The child must not pick up the developer's own provider or data dir. */
 function childEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
@@ -60,16 +56,11 @@ function childEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
     if (/^(STUDYLOG_|OPENAI_)/.test(k)) continue;
     env[k] = v;
   }
-  return { ...env, ...extra };
+  return { ...env, ...SERVE_LOCALE_ENV, ...extra };
 }
 
 export async function startServe(options: ServeOptions): Promise<ServeProcess> {
   const serveArgs = [CLI, 'serve', '--data-dir', options.dataDir, '--port', String(options.port ?? 0)];
-  // The CLI prints the first admin token when the owner has none yet: on a new data dir, or
-  // after only `migrate` ran (say so with expectAdminToken). Not peeked at here: opening the
-  // file, even read-only, would touch its -wal/-shm before the server does.
-  const dbFile = path.join(options.dataDir, DB_FILE_NAME);
-  const fresh = options.expectAdminToken ?? !(existsSync(dbFile) && statSync(dbFile).size > 0);
   const [command, ...args] = options.prefix?.length ? [...options.prefix, process.execPath, ...serveArgs] : [process.execPath, ...serveArgs];
   const child = spawn(command!, args, { env: childEnv(options.env ?? {}), stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
@@ -89,25 +80,20 @@ export async function startServe(options: ServeOptions): Promise<ServeProcess> {
     if (!gone) child.kill('SIGKILL');
   });
 
-  // A fresh data dir prints the admin token right after the URL line; a later start never does.
+  // The first start of a data dir prints the admin token in the block; a later start says how
+  // to make one instead.
   const timeoutMs = options.startTimeoutMs ?? 20_000;
-  const ready = (): RegExpExecArray | null => {
-    const match = URL_LINE.exec(out);
-    if (!match || !out.includes('\n', match.index)) return null;
-    if (fresh && !TOKEN_LINE.test(out)) return null;
-    return match;
-  };
-  const url = await new Promise<string>((resolve, reject) => {
+  const block = await new Promise<ServeBlock>((resolve, reject) => {
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
       reject(new Error(`studylog serve did not start within ${timeoutMs} ms.\nstdout: ${out}\nstderr: ${err}`));
     }, timeoutMs);
     const onData = () => {
-      const match = ready();
-      if (!match) return;
+      const parsed = parseServeBlock(out);
+      if (!parsed) return;
       clearTimeout(timer);
       child.stdout!.off('data', onData);
-      resolve(match[1]!);
+      resolve(parsed);
     };
     child.stdout!.on('data', onData);
     void exited.then((exit) => {
@@ -115,7 +101,6 @@ export async function startServe(options: ServeOptions): Promise<ServeProcess> {
       reject(new Error(`studylog serve exited (${exit.code ?? exit.signal}) before serving.\nstdout: ${out}\nstderr: ${err}`));
     });
   });
-  const adminToken = fresh ? TOKEN_LINE.exec(out)![1]! : null;
 
   const readyAt = Date.now();
   const signal = async (sig: NodeJS.Signals, graceMs: number): Promise<ServeExit> => {
@@ -130,8 +115,9 @@ export async function startServe(options: ServeOptions): Promise<ServeProcess> {
     return exit;
   };
   return {
-    url,
-    adminToken,
+    url: block.url,
+    adminToken: block.adminToken,
+    signinUrl: block.signinUrl,
     pid: child.pid!,
     child,
     stdout: () => out,

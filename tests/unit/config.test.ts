@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { defaultDataDir, resolveDataDir } from '../../src/main/core/config.ts';
+import { defaultDataDir, resolveDataDir, systemLanguage } from '../../src/main/core/config.ts';
 
 describe('data directory', () => {
   it('defaults to the platform’s per-user app-data folder for Studylog (Electron’s userData)', () => {
@@ -13,5 +13,22 @@ describe('data directory', () => {
     expect(resolveDataDir('/flag', { STUDYLOG_DATA_DIR: '/env' })).toBe('/flag');
     expect(resolveDataDir(undefined, { STUDYLOG_DATA_DIR: '/env' })).toBe('/env');
     expect(resolveDataDir(undefined, { XDG_CONFIG_HOME: '/xdg' })).toBe(process.platform === 'linux' ? '/xdg/Studylog' : resolveDataDir(undefined, {}));
+  });
+});
+
+describe('the terminal’s language (what `studylog serve` prints to people)', () => {
+  it('follows LC_ALL, then LC_MESSAGES, then LANG; Chinese → zh-CN, anything else → en', () => {
+    expect(systemLanguage({ LANG: 'zh_CN.UTF-8' }, 'en-US')).toBe('zh-CN');
+    expect(systemLanguage({ LANG: 'zh_TW.UTF-8' }, 'en-US')).toBe('zh-CN');
+    expect(systemLanguage({ LANG: 'en_US.UTF-8' }, 'zh-CN')).toBe('en');
+    expect(systemLanguage({ LC_ALL: 'en_GB.UTF-8', LANG: 'zh_CN.UTF-8' }, 'zh-CN')).toBe('en');
+    expect(systemLanguage({ LC_MESSAGES: 'zh_CN.UTF-8', LANG: 'C.UTF-8' }, 'en-US')).toBe('zh-CN');
+    expect(systemLanguage({ LANG: 'C' }, 'zh-CN')).toBe('en');
+    expect(systemLanguage({ LANG: 'zhx' }, 'en-US')).toBe('en');
+  });
+  it('without locale variables (Windows), uses the locale Node reports', () => {
+    expect(systemLanguage({}, 'zh-CN')).toBe('zh-CN');
+    expect(systemLanguage({ LANG: '' }, 'zh-Hans-CN')).toBe('zh-CN');
+    expect(systemLanguage({}, 'de-DE')).toBe('en');
   });
 });

@@ -3,6 +3,7 @@
  * points (the Electron shell and the headless `studylog serve`) and the tests build it here.
  */
 import type { Language, User } from '../../shared/api/schemas.ts';
+import { SigninCodes } from './auth/signin-codes.ts';
 import { databaseFile } from './config.ts';
 import { AssignmentsRepo } from './db/assignments.repo.ts';
 import { openDatabase, type OpenOptions, type Store } from './db/connection.ts';
@@ -31,6 +32,8 @@ export interface CoreOptions {
    * directory's serving lock: a second serving process is refused (serving-lock.ts).
    */
   recover?: boolean;
+  /** One-time sign-in codes (tests pass their own, with a clock). */
+  signinCodes?: SigninCodes;
 }
 
 export interface Core {
@@ -45,6 +48,8 @@ export interface Core {
   proxy: ProxyService;
   /** The person at the desktop (an admin); IPC calls act as them. */
   owner: User;
+  /** One-time sign-in codes, in this process's memory only (`studylog serve` prints one). */
+  signinCodes: SigninCodes;
   /** What start-up repaired: streams a killed process left open. */
   recovered: { assistant_turns: number; user_turns: number };
   close(): void;
@@ -78,7 +83,8 @@ export function createCore(options: CoreOptions): Core {
       store.close();
       release();
     };
-    return { store, sessions, turns, assignments, users, usage: new UsageRepo(store), settings, providers, proxy, owner, recovered, close };
+    const signinCodes = options.signinCodes ?? new SigninCodes();
+    return { store, sessions, turns, assignments, users, usage: new UsageRepo(store), settings, providers, proxy, owner, signinCodes, recovered, close };
   } catch (error) {
     store.close();
     release();

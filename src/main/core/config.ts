@@ -22,3 +22,15 @@ export function resolveDataDir(flag: string | undefined, env: NodeJS.ProcessEnv 
 export function databaseFile(dataDir: string): string {
   return path.join(dataDir, DB_FILE_NAME);
 }
+
+/**
+ * The language of the terminal's user, for what the command line prints to people (not to
+ * scripts): the POSIX locale variables in their order of precedence (LC_ALL, LC_MESSAGES, LANG),
+ * else the locale Node's Intl reports (Windows sets no LANG). Chinese → zh-CN, anything else → en.
+ */
+export function systemLanguage(env: NodeJS.ProcessEnv = process.env, intlLocale: string = Intl.DateTimeFormat().resolvedOptions().locale): 'zh-CN' | 'en' {
+  const posix = env.LC_ALL || env.LC_MESSAGES || env.LANG || undefined;
+  // "C" / "POSIX" name no language: the terminal asked for plain English.
+  const locale = posix ?? intlLocale;
+  return /^zh([-_.@]|$)/i.test(locale) ? 'zh-CN' : 'en';
+}

@@ -2,6 +2,7 @@ import './zod-jitless.ts';
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { Root } from './app/App.tsx';
+import { takeSigninCode } from './features/auth/signin-link.ts';
 import { initI18n } from './i18n/index.ts';
 import { applyTheme, resolveLanguage, storedLanguagePref, storedTheme } from './lib/prefs.ts';
 import './styles/app.css';
@@ -10,8 +11,11 @@ import './styles/app.css';
 applyTheme(storedTheme());
 initI18n(resolveLanguage(storedLanguagePref()));
 
+// A sign-in link's one-time code leaves the address bar before anything renders.
+const signinCode = takeSigninCode();
+
 createRoot(document.getElementById('root')!).render(
   <StrictMode>
-    <Root />
+    <Root signinCode={signinCode} />
   </StrictMode>,
 );

@@ -32,6 +32,7 @@ export const UNARY_ROUTE_NAMES = [
   'listTokens',
   'createToken',
   'revokeToken',
+  'exchangeSigninCode',
   'health',
 ] as const satisfies readonly UnaryRouteName[];
 

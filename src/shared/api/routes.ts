@@ -36,7 +36,7 @@ import {
 
 export const API_PREFIX = '/api/v1/llm';
 
-/** Who may call: anyone (health only), any signed-in user, or an admin. */
+/** Who may call: anyone (health, the sign-in code exchange), any signed-in user, or an admin. */
 export type Access = 'public' | 'user' | 'admin';
 export type HttpMethod = 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
 
@@ -128,6 +128,9 @@ export const ModelsSchema = z.object({
 
 export const HealthSchema = z.object({ status: z.literal('ok') });
 
+/** A one-time sign-in code, as `studylog serve` prints it in the sign-in link. */
+const SigninCodeInput = z.strictObject({ code: z.string().min(1).max(128) });
+
 export const ProviderTestSchema = z.object({ ok: z.boolean(), models: z.array(z.string()), error: z.object({ code: z.string(), detail: z.string() }).nullable() });
 
 export const routes = {
@@ -210,6 +213,14 @@ export const routes = {
   listTokens: route({ method: 'GET', path: '/tokens', access: 'admin', summary: 'API tokens (never the tokens themselves)', input: Empty, output: z.array(ApiTokenInfoSchema) }),
   createToken: route({ method: 'POST', path: '/tokens', access: 'admin', summary: 'Create a token (shown once) for a new or an existing user', input: CreateTokenSchema, output: CreatedTokenSchema }),
   revokeToken: route({ method: 'DELETE', path: '/tokens/{id}', access: 'admin', summary: 'Revoke a token', input: ById, output: ApiTokenInfoSchema }),
+  exchangeSigninCode: route({
+    method: 'POST',
+    path: '/auth/signin-code',
+    access: 'public',
+    summary: "Exchange the one-time code from `studylog serve`'s sign-in link for an API token of the owner (once; 15 minutes)",
+    input: SigninCodeInput,
+    output: z.object({ token: z.string() }),
+  }),
   health: route({ method: 'GET', path: '/health', access: 'public', summary: 'Liveness; reveals nothing', input: Empty, output: HealthSchema }),
 } as const;
 

@@ -140,6 +140,15 @@ export const unaryHandlers: UnaryHandlers = {
   createToken: (core, _caller, input) => core.users.createToken(input),
   revokeToken: (core, _caller, { id }) => found(core.users.revokeToken(id), `token '${id}'`),
 
+  // Public: the code is the credential. A wrong, used or expired one is the same `unauthorized`
+  // (nothing tells a guesser which), and it is gone after one try either way.
+  exchangeSigninCode: (core, _caller, { code }) => {
+    if (!core.signinCodes.redeem(code)) {
+      throw new ApiError('unauthorized', 'This sign-in link is not valid: it was already used, it expired (links last 15 minutes), or it was copied incompletely. Restart Studylog for a new link, or sign in with an API token.');
+    }
+    return { token: core.users.issueLocalOwnerToken('browser sign-in (one-time link)').token };
+  },
+
   health: () => ({ status: 'ok' as const }),
 };
 

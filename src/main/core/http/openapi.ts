@@ -50,7 +50,7 @@ export function openApiDocument(): object {
   }
   cached = {
     openapi: '3.1.0',
-    info: { title: 'Studylog API', version: '1', description: 'The LLM proxy and history of Studylog. Every route but /health needs Authorization: Bearer <token>.' },
+    info: { title: 'Studylog API', version: '1', description: 'The LLM proxy and history of Studylog. Every route but /health and /auth/signin-code (x-access: public) needs Authorization: Bearer <token>.' },
     components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
     paths,
   };

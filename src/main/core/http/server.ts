@@ -2,7 +2,7 @@
  * The HTTP face: /api/v1/llm/* built from the route table on Hono, plus the web app at `/`.
  *
  * Off by default (the desktop turns it on in settings; `studylog serve` turns it on). Binds
- * 127.0.0.1 unless LAN access is on. Every route but /health needs a bearer token, also from
+ * 127.0.0.1 unless LAN access is on. Every route but the public ones needs a bearer token, also from
  * localhost. Host-header check against DNS rebinding, no CORS unless configured, a body limit,
  * per-token rate and concurrency limits, timeouts, and a graceful shutdown in which in-flight
  * streams finish or are stopped (and so stored as 'aborted').
@@ -130,7 +130,9 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
     }),
   );
 
-  // Authentication: every route but /health needs a valid bearer token, also from localhost.
+  // Authentication: every route but the public ones (/health, the sign-in code exchange) needs a
+  // valid bearer token, also from localhost.
+  const publicPaths = new Set(ROUTE_NAMES.filter((n) => routes[n].access === 'public').map((n) => API_PREFIX + routes[n].path));
   app.use(`${API_PREFIX}/*`, async (c, next) => {
     const header = c.req.header('authorization');
     const bearer = header && /^Bearer\s+(\S+)\s*$/i.exec(header)?.[1];
@@ -138,7 +140,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
     // A local-owner token acts as the local owner only from this machine (caller.ts).
     if (caller?.local_owner && !isLoopbackAddress((c.env as { incoming?: IncomingMessage } | undefined)?.incoming?.socket.remoteAddress)) caller.local_owner = false;
     c.set('caller', caller);
-    if (!caller && c.req.path !== `${API_PREFIX}/health`) {
+    if (!caller && !publicPaths.has(c.req.path)) {
       return errorResponse(c, new ApiError('unauthorized', bearer ? 'The token is not valid (unknown, malformed or revoked).' : 'Sign in with an API token (Authorization: Bearer …).'), {
         'WWW-Authenticate': 'Bearer',
       });

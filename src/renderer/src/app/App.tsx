@@ -3,6 +3,7 @@ import { lazy, Suspense, useCallback, useEffect, useMemo, useState, useSyncExter
 import { useTranslation } from 'react-i18next';
 import type { User } from '../../../shared/api/schemas.ts';
 import { SignIn } from '../features/auth/SignIn.tsx';
+import { exchangeSigninCode } from '../features/auth/signin-link.ts';
 import { ChatScreen } from '../features/chat/ChatScreen.tsx';
 import { toClientError, type UiError } from '../lib/errors.ts';
 import { hrefFor, useRoute, type Screen } from '../lib/route.ts';
@@ -19,10 +20,38 @@ const AssignmentsScreen = lazy(() => import('../features/assignments/Assignments
 const UsageScreen = lazy(() => import('../features/usage/UsageScreen.tsx'));
 const SettingsScreen = lazy(() => import('../features/settings/SettingsScreen.tsx'));
 
-export function Root() {
+/** `signinCode`: the one-time code of the sign-in link this page was opened with (main.tsx took it out of the address bar). */
+export function Root({ signinCode = null }: { signinCode?: string | null }) {
+  const { t } = useTranslation();
   const kind = transportKind();
   const [token, setToken] = useState<string | null>(() => (kind === 'http' ? storedToken() : null));
   const [expired, setExpired] = useState(false);
+  const [pendingCode, setPendingCode] = useState(kind === 'http' ? signinCode : null);
+  const [linkError, setLinkError] = useState<UiError | null>(null);
+
+  // A sign-in link: its code becomes the owner's token (replacing any stored one). A used or
+  // expired link leaves a stored token as it was, else shows the sign-in form saying why.
+  useEffect(() => {
+    if (!pendingCode) return;
+    let live = true;
+    exchangeSigninCode(pendingCode).then(
+      (value) => {
+        if (!live) return;
+        storeToken(value);
+        setExpired(false);
+        setToken(value);
+        setPendingCode(null);
+      },
+      (e: unknown) => {
+        if (!live) return;
+        setLinkError(toClientError(e));
+        setPendingCode(null);
+      },
+    );
+    return () => {
+      live = false;
+    };
+  }, [pendingCode]);
   const onUnauthorized = useCallback(() => {
     storeToken(null);
     setExpired(true);
@@ -34,14 +63,27 @@ export function Root() {
     setToken(null);
   }, []);
 
+  if (pendingCode) {
+    return (
+      <div className="splash">
+        <h1 className="brand">Studylog</h1>
+        <Spinner label={t('auth.signingIn')} />
+        <p className="muted" aria-hidden="true">
+          {t('auth.signingIn')}
+        </p>
+      </div>
+    );
+  }
   if (kind === 'http' && !token) {
     return (
       <SignIn
         expired={expired}
-        onSignedIn={(t) => {
-          storeToken(t);
+        linkError={linkError}
+        onSignedIn={(value) => {
+          storeToken(value);
           setExpired(false);
-          setToken(t);
+          setLinkError(null);
+          setToken(value);
         }}
       />
     );

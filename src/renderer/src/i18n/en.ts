@@ -34,12 +34,14 @@ export const en = {
   },
   auth: {
     title: 'Sign in',
-    explain: 'Paste the API token that “studylog serve” printed, or one your teacher or parent created for you in Settings → API tokens.',
+    explain: 'Open the sign-in link that “npm start” printed in its terminal, or paste an API token: the admin token it printed on the first start, or one your teacher or parent created for you in Settings → API tokens.',
     token: 'API token',
     tokenPlaceholder: 'slk_…',
     signIn: 'Sign in',
     signOut: 'Sign out',
     expired: 'Your token is no longer accepted (revoked or changed). Sign in again.',
+    signingIn: 'Signing in…',
+    linkInvalid: 'This sign-in link does not work any more: each link works once, for 15 minutes. Restart Studylog (npm start) for a new link, or paste an API token below.',
   },
   modes: {
     chat: { name: 'Chat', description: 'A helpful assistant for any question.' },

@@ -33,12 +33,14 @@ export const zhCN: Translation = {
   },
   auth: {
     title: '登录',
-    explain: '粘贴 “studylog serve” 打印出的 API 令牌，或老师、家长在“设置 → API 令牌”中为你创建的令牌。',
+    explain: '打开 “npm start” 在终端里打印的登录链接，或粘贴 API 令牌：首次启动时打印的管理员令牌，或老师、家长在“设置 → API 令牌”中为你创建的令牌。',
     token: 'API 令牌',
     tokenPlaceholder: 'slk_…',
     signIn: '登录',
     signOut: '退出登录',
     expired: '你的令牌已失效（被撤销或已更换），请重新登录。',
+    signingIn: '正在登录…',
+    linkInvalid: '这个登录链接已失效：每个链接只能使用一次，且 15 分钟内有效。请重新启动 Studylog（npm start）获取新链接，或在下方粘贴 API 令牌。',
   },
   modes: {
     chat: { name: '聊天', description: '有问必答的学习助手。' },

@@ -5,8 +5,11 @@ import { createClient, httpTransport } from '../../../../shared/api/client.ts';
 import { toClientError, type UiError } from '../../lib/errors.ts';
 import { ErrorText } from '../../ui/ErrorText.tsx';
 
-/** The browser's way in: the API token from `studylog serve` (or one an admin created). */
-export function SignIn({ expired, onSignedIn }: { expired: boolean; onSignedIn: (token: string) => void }) {
+/**
+ * The browser's way in: the API token from `studylog serve` (or one an admin created). Shown
+ * after a sign-in link that did not work (`linkError`), saying why.
+ */
+export function SignIn({ expired, linkError = null, onSignedIn }: { expired: boolean; linkError?: UiError | null; onSignedIn: (token: string) => void }) {
   const { t } = useTranslation();
   const [token, setToken] = useState('');
   const [busy, setBusy] = useState(false);
@@ -37,6 +40,15 @@ export function SignIn({ expired, onSignedIn }: { expired: boolean; onSignedIn: 
           <p className="notice notice-warning" role="alert">
             {t('auth.expired')}
           </p>
+        ) : null}
+        {linkError ? (
+          linkError.code === 'unauthorized' ? (
+            <p className="notice notice-warning" role="alert" data-testid="signin-link-error">
+              {t('auth.linkInvalid')}
+            </p>
+          ) : (
+            <ErrorText error={linkError} />
+          )
         ) : null}
         <label className="field">
           <span className="field-label">{t('auth.token')}</span>

@@ -1,0 +1,3 @@
+export declare const BUILD_SOURCES: readonly string[];
+export declare const BUILT_MARKER: string;
+export declare function buildIsStale(root: string): boolean;

@@ -1,0 +1,70 @@
+// `npm start` as a person meets it (scripts/start.mjs --headless, what it does where Electron's
+// binary is missing): with out/ already built, nothing but Studylog's own short block — no bundler
+// lines (chunk-size warnings, "built in …", vite's banner) — then a clean stop on SIGTERM.
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { buildIsStale, ensureAppBuilt } from '../support/browser.ts';
+import { parseServeBlock, SERVE_LOCALE_ENV } from '../support/serve-output.ts';
+import { onCleanup, tempDir } from '../support/temp.ts';
+
+const START = fileURLToPath(new URL('../../scripts/start.mjs', import.meta.url));
+const BUNDLER = /chunk|vite|rolldown|built in|modules transformed|transforming|\.js\s+\d|kB/i;
+
+beforeAll(() => ensureAppBuilt(), 180_000);
+
+describe('npm start (headless)', () => {
+  it('prints only the short block on a normal start, and stops cleanly', async () => {
+    expect(buildIsStale()).toBe(false);
+    const dataDir = tempDir('studylog-start-');
+    const env: NodeJS.ProcessEnv = {};
+    for (const [k, v] of Object.entries(process.env)) if (!/^(STUDYLOG_|OPENAI_)/.test(k)) env[k] = v;
+    const child = spawn(process.execPath, [START, '--headless', '--data-dir', dataDir, '--port', '0'], { env: { ...env, ...SERVE_LOCALE_ENV }, stdio: ['ignore', 'pipe', 'pipe'] });
+    onCleanup(() => {
+      // start.mjs runs the server in its own process group: take both down if the test failed.
+      if (child.exitCode === null && child.signalCode === null) {
+        try {
+          process.kill(-child.pid!, 'SIGKILL');
+        } catch {
+          // the group is gone already
+        }
+        child.kill('SIGKILL');
+      }
+    });
+    let out = '';
+    let err = '';
+    child.stdout!.setEncoding('utf8').on('data', (d: string) => (out += d));
+    child.stderr!.setEncoding('utf8').on('data', (d: string) => (err += d));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    const block = await new Promise<ReturnType<typeof parseServeBlock>>((resolve) => {
+      const check = () => {
+        const parsed = parseServeBlock(out);
+        if (parsed) resolve(parsed);
+      };
+      child.stdout!.on('data', check);
+      void exited.then(() => resolve(parseServeBlock(out)));
+    });
+    expect(block, `stdout: ${out}\nstderr: ${err}`).not.toBeNull();
+
+    const lines = out.trim().split('\n');
+    expect(lines.length).toBeLessThanOrEqual(6);
+    expect(lines).toEqual([
+      `Studylog is serving ${block!.url}`,
+      `Sign in: open this link in your browser (works once, for 15 minutes): ${block!.signinUrl}`,
+      `Admin token (shown only this once; keep it safe): ${block!.adminToken}`,
+    ]);
+    // (The random code and token are taken out first: they could spell "kB" by chance.)
+    const printed = `${out}\n${err}`.replaceAll(block!.signinUrl, '<link>').replaceAll(block!.adminToken!, '<token>');
+    expect(printed.split('\n').filter((l) => BUNDLER.test(l))).toEqual([]);
+    // Up to date: no build at all, so not even our own note about one.
+    expect(err).toBe('');
+
+    // The page it points to is the built web app.
+    const page = await fetch(`${block!.url}/`);
+    expect(page.status).toBe(200);
+    expect(await page.text()).toMatch(/<script type="module"[^>]*src="\.\/assets\/index-/);
+
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+  });
+});
