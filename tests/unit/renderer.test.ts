@@ -74,7 +74,7 @@ describe('translations', () => {
     for (const key of Object.keys(english)) expect(placeholders(chinese[key]!), key).toEqual(placeholders(english[key]!));
   });
   test('no Chinese string was left in English (except names and codes)', () => {
-    const sameOk = /^(Studylog|ID|OpenAI|DeepSeek|Ollama|LM Studio|Token|slk_…)$/;
+    const sameOk = /^(Studylog|ID|OpenAI|OpenRouter|DeepSeek|Ollama|LM Studio|Token|slk_…)$/;
     const same = Object.keys(english).filter((k) => english[k] === chinese[k] && !sameOk.test(english[k]!));
     expect(same).toEqual([]);
   });

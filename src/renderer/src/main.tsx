@@ -5,6 +5,7 @@ import { Root } from './app/App.tsx';
 import { initI18n } from './i18n/index.ts';
 import { applyTheme, resolveLanguage, storedLanguagePref, storedTheme } from './lib/prefs.ts';
 import './styles/app.css';
+import './styles/setup.css';
 
 // Language and theme from the last visit (or the OS) before the first paint; settings refine them.
 applyTheme(storedTheme());
