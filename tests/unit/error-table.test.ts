@@ -9,8 +9,7 @@ import { PROVIDER_PRESETS } from '../../src/shared/presets.ts';
 import { en } from '../../src/renderer/src/i18n/en.ts';
 import { zhCN } from '../../src/renderer/src/i18n/zh-CN.ts';
 import { CLIENT_ERROR_CODES, ERROR_TABLE, errorAction, errorHeadline, errorNext, issueMessage, issuesFromDetail, issuesText } from '../../src/renderer/src/lib/errors.ts';
-import { canAnswer, isProviderOffline, needsSetup, newProviderId, suggestedModels, type ProviderStatus } from '../../src/renderer/src/features/setup/readiness.ts';
-import { envNames } from '../../src/renderer/src/features/setup/KeychainHint.tsx';
+import { canAnswer, envNames, isProviderOffline, needsSetup, newProviderId, suggestedModels, type ProviderStatus } from '../../src/renderer/src/features/setup/readiness.ts';
 
 const serverCodes = Object.keys(ERROR_STATUS);
 const languages = { en, 'zh-CN': zhCN } as const;

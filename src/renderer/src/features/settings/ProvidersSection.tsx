@@ -2,7 +2,7 @@ import { KeyRound, Pencil, Plug, Plus, Trash2 } from 'lucide-react';
 import { useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { RouteOutput } from '../../../../shared/api/routes.ts';
-import { PROVIDER_KINDS, type Provider } from '../../../../shared/api/schemas.ts';
+import { MODES, PROVIDER_KINDS, type Provider } from '../../../../shared/api/schemas.ts';
 import { presetOf } from '../../../../shared/presets.ts';
 import { useApp } from '../../app/context.tsx';
 import { errorHeadline, toClientError, type UiError } from '../../lib/errors.ts';
@@ -28,7 +28,16 @@ export function ProvidersSection() {
   const save = async (next: Provider[], defaultId = settings.default_provider_id) => {
     setError(null);
     const stillThere = next.some((p) => p.id === defaultId);
-    await saveSettings({ providers: next, default_provider_id: stillThere ? defaultId : (next[0]?.id ?? null) });
+    // A mode whose model came from a removed provider goes back to the default model.
+    const policies = { ...settings.policies };
+    for (const mode of MODES) {
+      const policy = policies[mode];
+      if (!policy?.provider_id || next.some((p) => p.id === policy.provider_id)) continue;
+      const { provider_id: _p, model: _m, ...rest } = policy;
+      if (Object.keys(rest).length) policies[mode] = rest;
+      else delete policies[mode];
+    }
+    await saveSettings({ providers: next, default_provider_id: stillThere ? defaultId : (next[0]?.id ?? null), policies });
     await reloadModels();
   };
 

@@ -1,10 +1,5 @@
 import { useTranslation } from 'react-i18next';
-
-/** The environment variables a keychain provider falls back to (src/main/core/llm/providers.ts). */
-export function envNames(providerId: string): { key: string; baseUrl: string } {
-  const suffix = providerId.toUpperCase().replace(/[^A-Z0-9]/g, '_');
-  return { key: `STUDYLOG_API_KEY_${suffix}`, baseUrl: `STUDYLOG_BASE_URL_${suffix}` };
-}
+import { envNames } from './readiness.ts';
 
 /**
  * Where no keychain is reachable (a headless Linux box without a Secret Service): what is missing

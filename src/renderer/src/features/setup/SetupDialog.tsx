@@ -297,7 +297,7 @@ export function SetupDialog(props: { onClose: () => void; onDone: () => void; ma
               {t('setup.back')}
             </button>
             <span className="spacer" />
-            {!props.makeDefault && Object.keys(settings.policies).length > 0 ? (
+            {!props.makeDefault ? (
               <button type="button" className="btn" onClick={() => void finish(null, true)} disabled={busy}>
                 {t('setup.skipModes')}
               </button>

@@ -67,4 +67,10 @@ export function suggestedModels(preset: ProviderPreset, listed: readonly string[
   return { chat: pick('chat', firstChat), homework: pick('homework', firstChat), deep_think: pick('deep_think', firstReasoning) };
 }
 
+/** The environment variables a keychain provider falls back to (src/main/core/llm/providers.ts). */
+export function envNames(providerId: string): { key: string; baseUrl: string } {
+  const suffix = providerId.toUpperCase().replace(/[^A-Z0-9]/g, '_');
+  return { key: `STUDYLOG_API_KEY_${suffix}`, baseUrl: `STUDYLOG_BASE_URL_${suffix}` };
+}
+
 export { PROVIDER_PRESETS };
