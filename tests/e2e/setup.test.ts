@@ -170,6 +170,20 @@ describe('first run without a keychain (no D-Bus session)', () => {
 
   const KEY = 'fake-key-typed-no-keychain-5e6f7a8b';
 
+  test('sign-in: a wrong token is explained in Chinese', async () => {
+    const p = await e2e.newPage({ signedIn: false, locale: 'zh-CN' });
+    await p.goto(e2e.url);
+    await p.locator('input[name="token"]').fill('slk_not-a-real-token');
+    await p.getByRole('button', { name: '登录' }).click();
+    const error = p.locator('.error-text');
+    await expect.poll(() => error.getAttribute('data-code')).toBe('unauthorized');
+    await expect(error.textContent()).resolves.toContain('未登录，或令牌无效。');
+    await expect(error.textContent()).resolves.toContain('请用有效的 API 令牌重新登录。');
+    expect(await englishOn(p)).toEqual([]);
+    await e2e.screenshot(p, 'setup-sign-in-error');
+    await p.context().close();
+  });
+
   test('the key stays in the field, and the hint says what is missing and the two ways out', async () => {
     await page.getByTestId('open-setup').click();
     const dialog = page.getByRole('dialog');

@@ -226,7 +226,7 @@ function ProviderRow(props: {
             ) : null}
           </form>
         ) : null}
-        <ErrorText error={keyError} fields={providerFieldLabels(t)}>
+        <ErrorText error={keyError} fields={providerFieldLabels(t)} {...(keyError?.code === 'keychain_unavailable' ? { next: '' } : {})}>
           {keyError?.code === 'keychain_unavailable' ? <KeychainHint providerId={p.id} baseUrl={p.base_url} /> : null}
         </ErrorText>
         {test?.ok ? (

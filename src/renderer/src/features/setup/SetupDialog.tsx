@@ -242,7 +242,7 @@ export function SetupDialog(props: { onClose: () => void; onDone: () => void; ma
               </button>
             </div>
           ) : null}
-          <ErrorText error={error} fields={fields}>
+          <ErrorText error={error} fields={fields} {...(error?.code === 'keychain_unavailable' ? { next: '' } : {})}>
             {error?.code === 'keychain_unavailable' && saved ? <KeychainHint providerId={saved.id} baseUrl={saved.base_url} /> : null}
           </ErrorText>
           <div className="dialog-footer">
