@@ -48,6 +48,8 @@ export interface E2EOptions {
   /** The settings' language (default en). */
   language?: 'en' | 'zh-CN';
   keychain?: KeychainMode;
+  /** More environment for the server, e.g. OPENAI_BASE_URL pointing at the test server. */
+  env?: (llm: OpenAITestServer) => Record<string, string>;
 }
 
 const has = (cmd: string) => spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0;
@@ -107,7 +109,7 @@ export async function startE2E(options: E2EOptions = {}): Promise<E2E> {
   const keychain = options.keychain ?? 'inherit';
   const [, llm] = await Promise.all([ensureAppBuilt(), startOpenAITestServer({ requiredApiKey: PROVIDER_KEY })]);
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'studylog-e2e-'));
-  const { child, url, token } = await spawnServe(dataDir, { STUDYLOG_TEST_KEY: PROVIDER_KEY }, keychain);
+  const { child, url, token } = await spawnServe(dataDir, { STUDYLOG_TEST_KEY: PROVIDER_KEY, ...options.env?.(llm) }, keychain);
   const api = createClient(httpTransport({ baseUrl: url, token }));
   if (options.provider === false) {
     // A first run: no provider at all.

@@ -296,3 +296,33 @@ describe('first run without a keychain (no D-Bus session)', () => {
     await page.getByRole('dialog').getByRole('button', { name: '取消' }).click();
   });
 });
+
+describe('the environment provider (OPENAI_BASE_URL / OPENAI_API_KEY)', () => {
+  let e2e: E2E;
+  beforeAll(async () => {
+    e2e = await startE2E({ provider: false, language: 'zh-CN', keychain: 'none', env: (llm) => ({ OPENAI_BASE_URL: llm.url, OPENAI_API_KEY: PROVIDER_KEY }) });
+  }, 90_000);
+  afterAll(async () => {
+    await e2e?.close();
+  });
+
+  test('is shown read-only in Settings with its models and where it comes from, and the chat needs no setup', async () => {
+    const page = await e2e.newPage({ locale: 'zh-CN' });
+    await page.goto(`${e2e.url}/#/settings`);
+    const row = page.getByTestId('env-provider');
+    await row.waitFor();
+    await expect(row.textContent()).resolves.toContain(`环境变量中的服务商（${new URL(e2e.llm.url).host}）`);
+    await expect(row.textContent()).resolves.toContain(e2e.llm.url);
+    await expect(row.textContent()).resolves.toContain('OPENAI_BASE_URL / OPENAI_API_KEY');
+    for (const model of e2e.llm.models) await expect(row.textContent()).resolves.toContain(model);
+    // Read-only: no key field, no edit or remove.
+    await expect(row.locator('input, button').count()).resolves.toBe(0);
+    expect((await e2e.api.getSettings()).providers).toEqual([]);
+    expect(await englishOn(page)).toEqual([]);
+    await e2e.screenshot(page, 'setup-env-provider');
+    await page.locator('a[data-screen="chat"]').click();
+    await page.getByTestId('composer').waitFor();
+    await expect(page.getByTestId('setup-prompt').count()).resolves.toBe(0);
+    await page.context().close();
+  });
+});

@@ -213,6 +213,7 @@ export const en = {
     offline: 'Offline — the provider could not be reached',
     modelsError: 'Model list: {{reason}}',
     env: 'From the environment',
+    envName: 'Environment provider ({{host}})',
     envNote: 'Set by OPENAI_BASE_URL / OPENAI_API_KEY when Studylog was started (read-only here: change those variables to change it).',
     envModels: 'Models: {{models}}',
     noModels: 'none listed',

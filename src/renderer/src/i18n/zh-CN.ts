@@ -212,6 +212,7 @@ export const zhCN: Translation = {
     offline: '离线——无法连接到服务商',
     modelsError: '模型列表：{{reason}}',
     env: '来自环境变量',
+    envName: '环境变量中的服务商（{{host}}）',
     envNote: '由启动 Studylog 时的 OPENAI_BASE_URL / OPENAI_API_KEY 设置（此处只读：修改这些环境变量即可更改）。',
     envModels: '模型：{{models}}',
     noModels: '没有列出',

@@ -290,6 +290,14 @@ function ModelsStatus({ info }: { info: ProviderStatus | null }) {
   return null;
 }
 
+function hostOf(url: string): string {
+  try {
+    return new URL(url).host;
+  } catch {
+    return url;
+  }
+}
+
 /** The provider from OPENAI_BASE_URL / OPENAI_API_KEY: shown as it is, changed only by the environment. */
 function EnvProviderRow({ info }: { info: ProviderStatus }) {
   const { t } = useTranslation();
@@ -298,7 +306,8 @@ function EnvProviderRow({ info }: { info: ProviderStatus }) {
       <li className="row provider-row provider-env" data-provider-id={info.id} data-testid="env-provider">
         <div className="row-main">
           <div className="row-title-line">
-            <strong>{info.name}</strong>
+            {/* The server names it in English ("Environment (host)"): named here in the UI's language. */}
+            <strong>{t('providers.envName', { host: hostOf(info.base_url) })}</strong>
             <span className="muted mono">{info.id}</span>
             <span className="chip">{t('providers.env')}</span>
           </div>
