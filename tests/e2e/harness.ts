@@ -1,7 +1,7 @@
 // One e2e world per test file: a fresh `studylog serve` child on a temp data dir, the
 // OpenAI-compatible test server as its provider, a typed API client with the admin token, and
 // headless Chromium. Everything is torn down in afterAll by the file that started it.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -38,14 +38,51 @@ export interface E2E {
   close(): Promise<void>;
 }
 
-function childEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
+/**
+ * The server's keychain: `inherit` whatever session this process has; `none` no D-Bus session at
+ * all (the keychain is really unavailable, as on a headless box); `private` a private D-Bus
+ * session with an unlocked gnome-keyring (the recipe of tests/integration/keychain.test.ts).
+ */
+export type KeychainMode = 'inherit' | 'none' | 'private';
+
+export interface E2EOptions {
+  /** Configure the OpenAI-compatible test server as provider `test` (default true). */
+  provider?: boolean;
+  /** The settings' language (default en). */
+  language?: 'en' | 'zh-CN';
+  keychain?: KeychainMode;
+  /** More environment for the server, e.g. OPENAI_BASE_URL pointing at the test server. */
+  env?: (llm: OpenAITestServer) => Record<string, string>;
+}
+
+const has = (cmd: string) => spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0;
+/** dbus-run-session and gnome-keyring-daemon are installed (CI installs them; see .ci/run). */
+export const privateKeychainAvailable = has('dbus-run-session') && has('gnome-keyring-daemon');
+
+function childEnv(extra: Record<string, string>, keychain: KeychainMode): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [k, v] of Object.entries(process.env)) if (!/^(STUDYLOG_|OPENAI_)/.test(k)) env[k] = v;
+  if (keychain !== 'inherit') delete env.DBUS_SESSION_BUS_ADDRESS;
   return { ...env, ...SERVE_LOCALE_ENV, ...extra };
 }
 
-async function spawnServe(dataDir: string, env: Record<string, string>): Promise<{ child: ChildProcess; url: string; token: string; signinUrl: string }> {
-  const child = spawn(process.execPath, [CLI, 'serve', '--data-dir', dataDir, '--port', '0'], { env: childEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
+async function spawnServe(dataDir: string, env: Record<string, string>, keychain: KeychainMode): Promise<{ child: ChildProcess; url: string; token: string; signinUrl: string }> {
+  const serve = [CLI, 'serve', '--data-dir', dataDir, '--port', '0'];
+  let child: ChildProcess;
+  if (keychain === 'private') {
+    // The keyring lives in the data dir's sibling home, never the developer's own.
+    const home = path.join(dataDir, 'home');
+    mkdirSync(home, { mode: 0o700 });
+    const script = 'echo -n pw | gnome-keyring-daemon --unlock --components=secrets >/dev/null; exec "$0" "$@"';
+    child = spawn('dbus-run-session', ['--', 'sh', '-c', script, process.execPath, ...serve], {
+      env: childEnv({ ...env, HOME: home, XDG_DATA_HOME: home, XDG_RUNTIME_DIR: home }, keychain),
+      stdio: ['ignore', 'pipe', 'pipe'],
+      // Its own process group: close() stops the session bus and the keyring with the server.
+      detached: true,
+    });
+  } else {
+    child = spawn(process.execPath, serve, { env: childEnv(env, keychain), stdio: ['ignore', 'pipe', 'pipe'] });
+  }
   let out = '';
   let err = '';
   child.stdout!.setEncoding('utf8').on('data', (d: string) => (out += d));
@@ -70,29 +107,35 @@ async function spawnServe(dataDir: string, env: Record<string, string>): Promise
   });
 }
 
-export async function startE2E(): Promise<E2E> {
+export async function startE2E(options: E2EOptions = {}): Promise<E2E> {
+  const keychain = options.keychain ?? 'inherit';
   const [, llm] = await Promise.all([ensureAppBuilt(), startOpenAITestServer({ requiredApiKey: PROVIDER_KEY })]);
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'studylog-e2e-'));
-  const { child, url, token, signinUrl } = await spawnServe(dataDir, { STUDYLOG_TEST_KEY: PROVIDER_KEY, STUDYLOG_TEST_BASE_URL: llm.url });
+  const { child, url, token, signinUrl } = await spawnServe(dataDir, { STUDYLOG_TEST_KEY: PROVIDER_KEY, STUDYLOG_TEST_BASE_URL: llm.url, ...options.env?.(llm) }, keychain);
   const api = createClient(httpTransport({ baseUrl: url, token }));
-  // The test provider: no SDK retries, so an injected failure fails at once.
-  await api.updateSettings({
-    providers: [
-      {
-        id: 'test',
-        name: 'Test provider',
-        kind: 'other',
-        base_url: llm.url,
-        models: llm.models,
-        default_model: 'gpt-4o-mini',
-        api_key_ref: { source: 'env', var: 'STUDYLOG_TEST_KEY' },
-        timeout_ms: 5_000,
-        max_retries: 0,
-      },
-    ],
-    default_provider_id: 'test',
-    language: 'en',
-  });
+  if (options.provider === false) {
+    // A first run: no provider at all.
+    await api.updateSettings({ language: options.language ?? 'en' });
+  } else {
+    // The test provider: no SDK retries, so an injected failure fails at once.
+    await api.updateSettings({
+      providers: [
+        {
+          id: 'test',
+          name: 'Test provider',
+          kind: 'other',
+          base_url: llm.url,
+          models: llm.models,
+          default_model: 'gpt-4o-mini',
+          api_key_ref: { source: 'env', var: 'STUDYLOG_TEST_KEY' },
+          timeout_ms: 5_000,
+          max_retries: 0,
+        },
+      ],
+      default_provider_id: 'test',
+      language: options.language ?? 'en',
+    });
+  }
   const browser = await launchBrowser();
   const requests: string[] = [];
   const contexts: BrowserContext[] = [];
@@ -130,8 +173,10 @@ export async function startE2E(): Promise<E2E> {
     async close() {
       await Promise.allSettled(contexts.map((c) => c.close()));
       await browser.close().catch(() => {});
-      child.kill('SIGTERM');
-      const killer = setTimeout(() => child.kill('SIGKILL'), 5_000);
+      // A private keychain runs in the child's own process group (dbus-run-session, the bus, the server).
+      const stop = (signal: NodeJS.Signals) => (keychain === 'private' && child.pid ? process.kill(-child.pid, signal) : child.kill(signal));
+      if (child.exitCode === null) stop('SIGTERM');
+      const killer = setTimeout(() => child.exitCode === null && stop('SIGKILL'), 5_000);
       await new Promise((r) => (child.exitCode !== null ? r(null) : child.once('exit', r)));
       clearTimeout(killer);
       await llm.close();

@@ -66,19 +66,23 @@ describe.skipIf(chromium.skip)(`settings${chromium.note}`, () => {
     await e2e.screenshot(page, 'settings');
   });
 
-  test('a typed key goes to the keychain and leaves the page; without a keychain the error says so', async () => {
+  test('a typed key goes to the keychain and leaves the page; without a keychain the error says so and the key stays', async () => {
     const deepseek = page.locator('.provider-row[data-provider-id="deepseek"]');
     await deepseek.getByTestId('api-key-input').fill(TYPED_KEY);
     await deepseek.getByTestId('save-key').click();
     if (keychain === 'set') {
       await expect.poll(() => deepseek.locator('.ok-text').textContent()).toContain('Key saved');
+      await expect(deepseek.getByTestId('api-key-input').inputValue()).resolves.toBe('');
     } else {
       const error = deepseek.locator('.error-text');
       await expect.poll(() => error.getAttribute('data-code')).toBe('keychain_unavailable');
       await expect(error.textContent()).resolves.toContain('The system keychain is not available');
+      await expect(deepseek.getByTestId('keychain-env').textContent()).resolves.toContain('STUDYLOG_API_KEY_DEEPSEEK=<your key>');
+      // Nothing was stored: the key stays in its field, for the student to use once a keyring runs.
+      await expect(deepseek.getByTestId('api-key-input').inputValue()).resolves.toBe(TYPED_KEY);
       await e2e.screenshot(page, 'settings-keychain-unavailable');
+      await deepseek.getByTestId('api-key-input').fill('');
     }
-    await expect(deepseek.getByTestId('api-key-input').inputValue()).resolves.toBe('');
     await pageNeverShowsAKey();
   });
 
@@ -88,22 +92,36 @@ describe.skipIf(chromium.skip)(`settings${chromium.note}`, () => {
     await expect.poll(() => row.getByTestId('test-result').textContent()).toBe(`Connected — ${e2e.llm.models.length} models available.`);
   });
 
-  test('adds and removes a provider', async () => {
+  test('adds a provider through the setup dialog (no id to type) and removes it with its mode models', async () => {
     await page.getByRole('button', { name: 'Add provider' }).click();
     const dialog = page.getByRole('dialog');
-    await dialog.locator('select').first().selectOption('ollama');
-    await dialog.locator('input[name="id"]').fill('local');
-    await dialog.locator('input[name="name"]').fill('My Ollama');
+    await dialog.locator('[data-preset="ollama"]').click();
     await expect(dialog.locator('input[name="base_url"]').inputValue()).resolves.toBe('http://127.0.0.1:11434/v1');
-    await dialog.getByRole('button', { name: 'Save' }).click();
-    const row = page.locator('.provider-row[data-provider-id="local"]');
+    // Pointed at the test server (which wants a key Ollama does not send): it answers, but "no".
+    await dialog.locator('input[name="base_url"]').fill(e2e.llm.url);
+    await dialog.getByTestId('setup-test').click();
+    await expect.poll(() => dialog.locator('.error-text').getAttribute('data-code')).toBe('upstream_auth');
+    await expect(dialog.locator('.error-text').textContent()).resolves.toContain('The provider refused the API key.');
+    // Where nothing answers, a local provider is set up with a typed model name.
+    await dialog.locator('input[name="base_url"]').fill('http://127.0.0.1:9/v1');
+    await dialog.getByTestId('setup-test').click();
+    await dialog.getByTestId('setup-continue-offline').click();
+    await dialog.locator('input[data-mode="chat"]').fill('llama3.2');
+    await dialog.getByTestId('setup-done').click();
+    const row = page.locator('.provider-row[data-provider-id="ollama"]');
     await row.waitFor();
     await expect.poll(() => row.getByTestId('key-status').textContent()).toBe('No key needed');
-    expect((await e2e.api.getSettings()).providers.map((p) => p.id)).toEqual(['test', 'deepseek', 'local']);
+    await expect.poll(() => row.getByTestId('models-status').textContent()).toBe('Offline — the provider could not be reached');
+    const added = await e2e.api.getSettings();
+    expect(added.providers.map((p) => p.id)).toEqual(['test', 'deepseek', 'ollama']);
+    expect(added.default_provider_id).toBe('test');
+    expect(added.policies.chat).toEqual({ provider_id: 'ollama', model: 'llama3.2' });
     await row.getByRole('button', { name: 'Remove provider' }).click();
     await page.getByRole('dialog').getByRole('button', { name: 'Remove provider' }).click();
     await expect.poll(() => row.count()).toBe(0);
-    expect((await e2e.api.getSettings()).providers.map((p) => p.id)).toEqual(['test', 'deepseek']);
+    const removed = await e2e.api.getSettings();
+    expect(removed.providers.map((p) => p.id)).toEqual(['test', 'deepseek']);
+    expect(removed.policies).toEqual({});
   });
 
   test('a mode policy override is saved, and reset removes it', async () => {

@@ -6,6 +6,7 @@ import { takeSigninCode } from './features/auth/signin-link.ts';
 import { initI18n } from './i18n/index.ts';
 import { applyTheme, resolveLanguage, storedLanguagePref, storedTheme } from './lib/prefs.ts';
 import './styles/app.css';
+import './styles/setup.css';
 
 // Language and theme from the last visit (or the OS) before the first paint; settings refine them.
 applyTheme(storedTheme());

@@ -1,10 +1,21 @@
+/**
+ * The one table from an error code to what the student sees: a headline (i18n `errors.<code>`)
+ * and a next action (i18n `errorNext.<code>`, and the kind of button that leads there). The
+ * server's `detail` is English and for developers: the UI shows it only behind a "details"
+ * disclosure, never as the headline. tests/unit/error-table.test.ts checks that every code of
+ * src/shared/errors.ts is here and has both strings in both languages.
+ */
+import i18next from 'i18next';
 import { ClientError } from '../../../shared/api/client.ts';
+import type { ErrorCode } from '../../../shared/errors.ts';
 
-/** What the UI needs from a failure: a stable code to branch on and the server's detail to show. */
+/** What the UI needs from a failure: a stable code to branch on and the server's detail. */
 export interface UiError {
   code: string;
   detail: string;
   issues?: { path: string; message: string }[] | undefined;
+  /** A sentence the renderer wrote itself (already localized): shown in place of the next step. */
+  localized?: string;
 }
 
 export function toClientError(error: unknown): UiError {
@@ -13,9 +24,122 @@ export function toClientError(error: unknown): UiError {
   return { code: 'internal_error', detail: String(error) };
 }
 
+/**
+ * Where the student goes next. `setup`: the setup dialog (admins) or Settings; `settings`:
+ * Settings → Model providers; `retry`: the same action again; `sign_in`: sign in again; `wait`:
+ * try again in a moment; `new_chat`: start a new chat; `none`: nothing to do.
+ */
+export type NextAction = 'setup' | 'settings' | 'retry' | 'sign_in' | 'wait' | 'new_chat' | 'none';
+
+/** Codes only the client produces (the server could not be reached at all). */
+export const CLIENT_ERROR_CODES = ['network_error'] as const;
+export type UiErrorCode = ErrorCode | (typeof CLIENT_ERROR_CODES)[number];
+
+export const ERROR_TABLE: Readonly<Record<UiErrorCode, { action: NextAction }>> = {
+  validation_error: { action: 'none' },
+  unauthorized: { action: 'sign_in' },
+  forbidden: { action: 'none' },
+  not_found: { action: 'none' },
+  conflict: { action: 'new_chat' },
+  payload_too_large: { action: 'none' },
+  rate_limited: { action: 'wait' },
+  upstream_unreachable: { action: 'retry' },
+  upstream_auth: { action: 'settings' },
+  model_not_found: { action: 'settings' },
+  upstream_rate_limited: { action: 'wait' },
+  upstream_timeout: { action: 'retry' },
+  upstream_bad_response: { action: 'retry' },
+  upstream_bad_request: { action: 'settings' },
+  upstream_error: { action: 'retry' },
+  provider_not_configured: { action: 'setup' },
+  keychain_unavailable: { action: 'settings' },
+  aborted: { action: 'retry' },
+  interrupted: { action: 'retry' },
+  db_corrupt: { action: 'none' },
+  db_unknown_migration: { action: 'none' },
+  db_unavailable: { action: 'retry' },
+  internal_error: { action: 'retry' },
+  network_error: { action: 'retry' },
+};
+
+function known(code: string): UiErrorCode {
+  return Object.hasOwn(ERROR_TABLE, code) ? (code as UiErrorCode) : 'internal_error';
+}
+
+/** The localized headline for a code (an unknown code reads as "something went wrong"). */
+export function errorHeadline(code: string): string {
+  return i18next.t(`errors.${known(code)}`);
+}
+
+/** The localized next step for a code: what the student can do about it. */
+export function errorNext(code: string): string {
+  return i18next.t(`errorNext.${known(code)}`);
+}
+
+export function errorAction(code: string): NextAction {
+  return ERROR_TABLE[known(code)].action;
+}
+
 /** The provider (or Studylog itself) could not be reached: the message is kept and can be retried. */
 export const OFFLINE_CODES: ReadonlySet<string> = new Set(['upstream_unreachable', 'network_error']);
 
 export function isOffline(code: string | undefined): boolean {
   return code !== undefined && OFFLINE_CODES.has(code);
+}
+
+// -------------------------------------------------------------------------------------------
+// Field issues (validation_error): the server's zod messages are English; the common ones are
+// mapped to localized sentences, the rest become a localized generic line naming the field.
+
+const ISSUE_PATTERNS: { test: RegExp; key: string; vars?: (m: RegExpExecArray) => Record<string, string> }[] = [
+  { test: /must not be empty|expected string to have >=1|Too small: expected string/i, key: 'empty' },
+  { test: /at most ([\d,]+) (characters|entries)|Too big: expected \w+ to have <=([\d,]+)/i, key: 'tooLong', vars: (m) => ({ max: (m[1] ?? m[3] ?? '').replace(/,/g, '') }) },
+  { test: /http\(s\) URL|Invalid URL/i, key: 'url' },
+  { test: /epoch milliseconds or an ISO date/i, key: 'date' },
+  { test: /lowercase letters, digits/i, key: 'id' },
+  { test: /appears earlier in the file/i, key: 'duplicate' },
+  { test: /Unrecognized key/i, key: 'unknownKey' },
+  { test: /received undefined|Required/i, key: 'required' },
+  { test: /expected (string|number|object|array|boolean)/i, key: 'type' },
+  { test: /_API_KEY|STUDYLOG_…KEY/i, key: 'envVar' },
+];
+
+/** A localized sentence for one zod issue message. */
+export function issueMessage(message: string): string {
+  for (const p of ISSUE_PATTERNS) {
+    const m = p.test.exec(message);
+    // Keys and placeholders are checked by the unit test (a dynamic key defeats i18next's types).
+    if (m) return String(i18next.t(`validation.${p.key}` as never, (p.vars ? p.vars(m) : {}) as never));
+  }
+  return i18next.t('validation.invalid');
+}
+
+/** The localized name of a field, or the path itself when the form does not know it. */
+export function fieldName(path: string, labels?: Readonly<Record<string, string>>): string {
+  if (labels?.[path]) return labels[path];
+  const last = path.split('.').at(-1) ?? path;
+  const key = `validation.fields.${last}`;
+  if (i18next.exists(key)) return i18next.t(key as 'validation.fields.title');
+  if (path === '(root)' || path === '(entry)' || path === '') return i18next.t('validation.fields.entry');
+  return path;
+}
+
+/**
+ * A server detail of the form "path: message; path: message" (the assignment import's per-entry
+ * errors) as localized issues.
+ */
+export function issuesFromDetail(detail: string): { path: string; message: string }[] {
+  return detail
+    .split(/;\s+/)
+    .filter(Boolean)
+    .map((part) => {
+      const at = part.indexOf(': ');
+      return at > 0 ? { path: part.slice(0, at), message: part.slice(at + 2) } : { path: '(entry)', message: part };
+    });
+}
+
+/** Issues as one localized line: "Title: must not be empty; Due: must be a date …". */
+export function issuesText(issues: { path: string; message: string }[], labels?: Readonly<Record<string, string>>): string {
+  const sep = i18next.language === 'zh-CN' ? '；' : '; ';
+  return issues.map((i) => `${fieldName(i.path, labels)}: ${issueMessage(i.message)}`).join(sep);
 }

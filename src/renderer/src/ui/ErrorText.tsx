@@ -1,29 +1,57 @@
-import i18next from 'i18next';
+import type { ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
-import type { UiError } from '../lib/errors.ts';
+import { errorHeadline, errorNext, fieldName, issueMessage, type UiError } from '../lib/errors.ts';
 
-/** A translated headline for an error code (the UI branches on `code`), with the server's detail. */
-export function errorHeadline(code: string): string {
-  const key = `errors.${code}`;
-  return i18next.exists(key) ? i18next.t(key as 'errors.internal_error') : i18next.t('errors.internal_error');
-}
+export { errorHeadline };
 
-export function ErrorText({ error, className }: { error: UiError | null | undefined; className?: string }) {
+/**
+ * An error as the student reads it: the localized headline and next step for its code (the UI
+ * branches on `code`), localized field issues, and the server's (English, technical) detail only
+ * behind a "details" disclosure. `headline`/`next` replace the table's text where the place knows
+ * better (e.g. "no key yet" under a connection test); `fields` names the form's fields.
+ */
+export function ErrorText(props: {
+  error: UiError | null | undefined;
+  className?: string;
+  headline?: string;
+  next?: ReactNode;
+  fields?: Readonly<Record<string, string>>;
+  children?: ReactNode;
+}) {
   useTranslation(); // re-render on language change
+  const { error } = props;
   if (!error) return null;
   return (
-    <div className={`error-text ${className ?? ''}`} role="alert" data-code={error.code}>
-      <strong>{errorHeadline(error.code)}</strong>
-      {error.detail ? <span className="error-detail"> {error.detail}</span> : null}
-      {error.issues?.length ? (
-        <ul className="error-issues">
-          {error.issues.map((issue, i) => (
-            <li key={i}>
-              <code>{issue.path}</code>: {issue.message}
-            </li>
-          ))}
-        </ul>
-      ) : null}
+    <div className={`error-text ${props.className ?? ''}`} role="alert" data-code={error.code}>
+      <strong className="error-headline">{props.headline ?? errorHeadline(error.code)}</strong>
+      <span className="error-next"> {props.next ?? error.localized ?? errorNext(error.code)}</span>
+      {error.issues?.length ? <IssueList issues={error.issues} fields={props.fields} /> : null}
+      {props.children}
+      <ErrorDetails detail={error.detail} />
     </div>
+  );
+}
+
+export function IssueList({ issues, fields }: { issues: { path: string; message: string }[]; fields?: Readonly<Record<string, string>> | undefined }) {
+  return (
+    <ul className="error-issues">
+      {issues.map((issue, i) => (
+        <li key={i} data-path={issue.path}>
+          {fieldName(issue.path, fields)}: {issueMessage(issue.message)}
+        </li>
+      ))}
+    </ul>
+  );
+}
+
+/** The server's own words, for a teacher or a bug report: collapsed, never the headline. */
+export function ErrorDetails({ detail }: { detail: string | undefined }) {
+  const { t } = useTranslation();
+  if (!detail) return null;
+  return (
+    <details className="error-details">
+      <summary>{t('errorUi.details')}</summary>
+      <span className="error-detail">{detail}</span>
+    </details>
   );
 }

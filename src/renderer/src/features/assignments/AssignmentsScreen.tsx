@@ -3,7 +3,7 @@ import { useRef, useState, type ChangeEvent, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { Assignment, AssignmentImportResult } from '../../../../shared/api/schemas.ts';
 import { useApp } from '../../app/context.tsx';
-import { toClientError, type UiError } from '../../lib/errors.ts';
+import { issuesFromDetail, issuesText, toClientError, type UiError } from '../../lib/errors.ts';
 import { formatDateTime, fromDateTimeInput, toDateTimeInput } from '../../lib/format.ts';
 import { navigate } from '../../lib/route.ts';
 import { ConfirmDialog, Dialog, FormFooter } from '../../ui/Dialog.tsx';
@@ -28,7 +28,7 @@ export default function AssignmentsScreen() {
     setImportResult(null);
     const payload = importPayload(await file.text());
     if (!payload) {
-      setError({ code: 'validation_error', detail: t('assignments.importBadFile', { file: file.name }) });
+      setError({ code: 'validation_error', detail: '', localized: t('assignments.importBadFile', { file: file.name }) });
       return;
     }
     try {
@@ -73,7 +73,7 @@ export default function AssignmentsScreen() {
               <ul className="import-errors">
                 {importResult.errors.map((e) => (
                   <li key={e.index} data-index={e.index}>
-                    {t('assignments.importEntry', { n: e.index + 1, index: e.index })}: {e.detail}
+                    {t('assignments.importEntry', { n: e.index + 1, index: e.index })}: {issuesText(issuesFromDetail(e.detail))}
                   </li>
                 ))}
               </ul>

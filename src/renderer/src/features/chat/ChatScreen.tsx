@@ -1,17 +1,18 @@
-import { BookOpen, Plus, WifiOff, X } from 'lucide-react';
+import { BookOpen, Plus } from 'lucide-react';
 import { useEffect, useId, useSyncExternalStore } from 'react';
 import { useTranslation } from 'react-i18next';
 import { MODES, type Mode } from '../../../../shared/api/schemas.ts';
 import { useApp } from '../../app/context.tsx';
 import { ShortcutsButton } from '../../app/shortcuts.tsx';
-import { isOffline } from '../../lib/errors.ts';
 import { formatCost, formatNumber } from '../../lib/format.ts';
 import { useMoney } from '../../lib/prefs.ts';
 import { hrefFor, navigate } from '../../lib/route.ts';
-import { errorHeadline, ErrorText } from '../../ui/ErrorText.tsx';
+import { ErrorText } from '../../ui/ErrorText.tsx';
 import { ModeBadge } from '../../ui/ModeBadge.tsx';
 import { Spinner } from '../../ui/Spinner.tsx';
 import { sessionTotals } from './chat-store.ts';
+import { SetupPrompt, useNeedsSetup } from '../setup/SetupPrompt.tsx';
+import { ChatBanner } from './ChatBanner.tsx';
 import { Composer } from './Composer.tsx';
 import { MessageList } from './MessageList.tsx';
 
@@ -20,6 +21,7 @@ export function ChatScreen({ routeSessionId }: { routeSessionId: string | null }
   const { chat, assignments, models } = useApp();
   const state = useSyncExternalStore(chat.subscribe, chat.getState);
   const money = useMoney();
+  const needsSetup = useNeedsSetup();
   const modeGroup = useId();
 
   // The URL names a session: open it unless it is the one on screen already.
@@ -156,18 +158,7 @@ export function ChatScreen({ routeSessionId }: { routeSessionId: string | null }
         ) : null}
       </header>
 
-      {state.notice ? (
-        <div className={`banner ${isOffline(state.notice.code) ? 'banner-offline' : 'banner-error'}`} role="alert" data-testid="chat-banner" data-code={state.notice.code}>
-          {isOffline(state.notice.code) ? <WifiOff size={18} aria-hidden="true" /> : null}
-          <div className="banner-text">
-            <strong>{isOffline(state.notice.code) ? t('chat.offlineTitle') : errorHeadline(state.notice.code)}</strong>
-            <span>{isOffline(state.notice.code) ? t('chat.offlineBody') : state.notice.detail}</span>
-          </div>
-          <button type="button" className="btn btn-ghost btn-small" onClick={() => chat.dismissNotice()} aria-label={t('common.dismiss')}>
-            <X size={14} aria-hidden="true" />
-          </button>
-        </div>
-      ) : null}
+      <ChatBanner notice={state.notice} mode={state.mode} onDismiss={() => chat.dismissNotice()} />
 
       {state.loading ? (
         <div className="screen-loading">
@@ -177,6 +168,8 @@ export function ChatScreen({ routeSessionId }: { routeSessionId: string | null }
         <div className="chat-empty">
           <ErrorText error={state.loadError} />
         </div>
+      ) : state.messages.length === 0 && needsSetup ? (
+        <SetupPrompt />
       ) : state.messages.length === 0 ? (
         <div className="chat-empty">
           <p className="chat-empty-title">{t(`modes.${state.mode}.name`)}</p>

@@ -2,12 +2,16 @@ import { KeyRound, Pencil, Plug, Plus, Trash2 } from 'lucide-react';
 import { useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { RouteOutput } from '../../../../shared/api/routes.ts';
-import { PROVIDER_KINDS, type Provider } from '../../../../shared/api/schemas.ts';
+import { MODES, PROVIDER_KINDS, type Provider } from '../../../../shared/api/schemas.ts';
+import { presetOf } from '../../../../shared/presets.ts';
 import { useApp } from '../../app/context.tsx';
-import { toClientError, type UiError } from '../../lib/errors.ts';
+import { errorHeadline, toClientError, type UiError } from '../../lib/errors.ts';
 import { ConfirmDialog, Dialog, FormFooter } from '../../ui/Dialog.tsx';
 import { ErrorText } from '../../ui/ErrorText.tsx';
 import { Spinner } from '../../ui/Spinner.tsx';
+import { KeychainHint } from '../setup/KeychainHint.tsx';
+import { envProvider, isProviderOffline, type ProviderStatus } from '../setup/readiness.ts';
+import { providerFieldLabels, SetupDialog } from '../setup/SetupDialog.tsx';
 
 type KeyStatus = 'set' | 'missing' | 'not_needed' | 'unknown';
 
@@ -19,11 +23,21 @@ export function ProvidersSection() {
   const [error, setError] = useState<UiError | null>(null);
   if (!settings) return null;
   const providers = settings.providers;
+  const fromEnv = envProvider(models);
 
   const save = async (next: Provider[], defaultId = settings.default_provider_id) => {
     setError(null);
     const stillThere = next.some((p) => p.id === defaultId);
-    await saveSettings({ providers: next, default_provider_id: stillThere ? defaultId : (next[0]?.id ?? null) });
+    // A mode whose model came from a removed provider goes back to the default model.
+    const policies = { ...settings.policies };
+    for (const mode of MODES) {
+      const policy = policies[mode];
+      if (!policy?.provider_id || next.some((p) => p.id === policy.provider_id)) continue;
+      const { provider_id: _p, model: _m, ...rest } = policy;
+      if (Object.keys(rest).length) policies[mode] = rest;
+      else delete policies[mode];
+    }
+    await saveSettings({ providers: next, default_provider_id: stillThere ? defaultId : (next[0]?.id ?? null), policies });
     await reloadModels();
   };
 
@@ -41,7 +55,7 @@ export function ProvidersSection() {
       </div>
       <p className="muted">{t('providers.help')}</p>
       <ErrorText error={error} />
-      {providers.length === 0 ? <p className="muted">{t('providers.none')}</p> : null}
+      {providers.length === 0 && !fromEnv ? <p className="muted">{t('providers.none')}</p> : null}
       <ul className="rows">
         {providers.map((p) => (
           <ProviderRow
@@ -55,16 +69,19 @@ export function ProvidersSection() {
           />
         ))}
       </ul>
-      {editing ? (
+      {fromEnv ? <EnvProviderRow info={fromEnv} /> : null}
+      {editing === 'new' ? <SetupDialog makeDefault={providers.length === 0} onClose={() => setEditing(null)} onDone={() => setEditing(null)} /> : null}
+      {editing && editing !== 'new' ? (
         <ProviderDialog
-          provider={editing === 'new' ? null : editing}
-          takenIds={providers.map((p) => p.id)}
+          provider={editing}
           onClose={() => setEditing(null)}
           onSave={async (p) => {
-            const next = editing === 'new' ? [...providers, p] : providers.map((x) => (x.id === p.id ? p : x));
-            await save(next, settings.default_provider_id ?? p.id);
-            setEditing(null);
+            await save(
+              providers.map((x) => (x.id === p.id ? p : x)),
+              settings.default_provider_id ?? p.id,
+            );
           }}
+          onDone={() => setEditing(null)}
         />
       ) : null}
       {removing ? (
@@ -87,7 +104,7 @@ export function ProvidersSection() {
 
 function ProviderRow(props: {
   provider: Provider;
-  info: RouteOutput<'listModels'>['providers'][number] | null;
+  info: ProviderStatus | null;
   isDefault: boolean;
   onDefault: () => void;
   onEdit: () => void;
@@ -129,15 +146,17 @@ function ProviderRow(props: {
     try {
       await client.setProviderKey({ id: p.id, api_key: key });
       saved = true;
+      // Write-only: once stored, the key leaves the page. Not stored (no keychain here), it stays
+      // in the field so the student need not find it again.
+      setKey('');
     } catch (err) {
       setKeyError(toClientError(err));
     } finally {
-      // Write-only: the key leaves the page as soon as it was sent, saved or not.
-      setKey('');
       setKeyBusy(false);
     }
     if (saved) {
       setKeySaved(true);
+      setTest(null);
       await reloadModels(); // asks every provider for its models: may take seconds
     }
   };
@@ -152,6 +171,11 @@ function ProviderRow(props: {
       setKeyError(toClientError(err));
     }
   };
+
+  // The connection test speaks about the connection: a missing key is "no key yet", not "no
+  // provider set up".
+  const testFailure = test && !test.ok ? (test.error ?? { code: 'upstream_error', detail: '' }) : null;
+  const missingKey = testFailure?.code === 'provider_not_configured' && p.api_key_ref.source === 'keychain';
 
   return (
     <li className="row provider-row" data-provider-id={p.id}>
@@ -171,7 +195,7 @@ function ProviderRow(props: {
             </span>
           ) : null}
           {p.api_key_ref.source === 'env' ? <span className="muted">{t('providers.fromEnv', { name: p.api_key_ref.var })}</span> : null}
-          {props.info?.cached ? <span className="muted">{t('providers.cachedModels')}</span> : null}
+          <ModelsStatus info={props.info} />
         </div>
         {p.api_key_ref.source === 'keychain' ? (
           <form className="key-form" onSubmit={saveKey}>
@@ -202,16 +226,21 @@ function ProviderRow(props: {
             ) : null}
           </form>
         ) : null}
-        <ErrorText error={keyError} />
-        {test ? (
-          test.ok ? (
-            <p className="ok-text" role="status" data-testid="test-result">
-              {t('providers.testOk', { n: test.models.length })}
-            </p>
-          ) : (
-            <ErrorText error={test.error ?? { code: 'upstream_error', detail: '' }} />
-          )
+        <ErrorText error={keyError} fields={providerFieldLabels(t)} {...(keyError?.code === 'keychain_unavailable' ? { next: '' } : {})}>
+          {keyError?.code === 'keychain_unavailable' ? <KeychainHint providerId={p.id} baseUrl={p.base_url} /> : null}
+        </ErrorText>
+        {test?.ok ? (
+          <p className="ok-text" role="status" data-testid="test-result">
+            {t('providers.testOk', { n: test.models.length })}
+          </p>
         ) : null}
+        {missingKey ? (
+          <p className="notice notice-warning" role="alert" data-testid="test-result" data-code="provider_not_configured">
+            {t('providers.noKeyYet')}
+          </p>
+        ) : (
+          <ErrorText error={testFailure} />
+        )}
         <ErrorText error={testError} />
       </div>
       <div className="row-actions">
@@ -237,42 +266,92 @@ function ProviderRow(props: {
   );
 }
 
-const BASE_URLS: Partial<Record<Provider['kind'], string>> = {
-  openai: 'https://api.openai.com/v1',
-  deepseek: 'https://api.deepseek.com',
-  qwen: 'https://dashscope.aliyuncs.com/compatible-mode/v1',
-  ollama: 'http://127.0.0.1:11434/v1',
-  lmstudio: 'http://127.0.0.1:1234/v1',
-};
-
-function ProviderDialog({ provider, takenIds, onClose, onSave }: { provider: Provider | null; takenIds: string[]; onClose: () => void; onSave: (p: Provider) => Promise<void> }) {
+/**
+ * What the last model-list fetch said: "offline" only when it failed to connect (a provider never
+ * fetched, or one waiting for its key, is not offline); another failure by its headline.
+ */
+function ModelsStatus({ info }: { info: ProviderStatus | null }) {
   const { t } = useTranslation();
-  const [id, setId] = useState(provider?.id ?? '');
-  const [name, setName] = useState(provider?.name ?? '');
-  const [kind, setKind] = useState<Provider['kind']>(provider?.kind ?? 'openai');
-  const [baseUrl, setBaseUrl] = useState(provider?.base_url ?? BASE_URLS.openai!);
-  const [modelList, setModelList] = useState((provider?.models ?? []).join('\n'));
-  const [defaultModel, setDefaultModel] = useState(provider?.default_model ?? '');
-  const [keySource, setKeySource] = useState<Provider['api_key_ref']['source']>(provider?.api_key_ref.source ?? 'keychain');
-  const [envVar, setEnvVar] = useState(provider?.api_key_ref.source === 'env' ? provider.api_key_ref.var : '');
-  const [timeout, setTimeoutSeconds] = useState(String((provider?.timeout_ms ?? 60_000) / 1000));
-  const [retries, setRetries] = useState(String(provider?.max_retries ?? 2));
+  if (!info) return null;
+  if (isProviderOffline(info)) {
+    return (
+      <span className="muted" data-testid="models-status" data-state="offline">
+        {info.error ? t('providers.offline') : t('providers.cachedModels')}
+      </span>
+    );
+  }
+  if (info.error && info.error.code !== 'provider_not_configured') {
+    return (
+      <span className="muted" data-testid="models-status" data-state="error">
+        {t('providers.modelsError', { reason: errorHeadline(info.error.code) })}
+      </span>
+    );
+  }
+  return null;
+}
+
+function hostOf(url: string): string {
+  try {
+    return new URL(url).host;
+  } catch {
+    return url;
+  }
+}
+
+/** The provider from OPENAI_BASE_URL / OPENAI_API_KEY: shown as it is, changed only by the environment. */
+function EnvProviderRow({ info }: { info: ProviderStatus }) {
+  const { t } = useTranslation();
+  return (
+    <ul className="rows">
+      <li className="row provider-row provider-env" data-provider-id={info.id} data-testid="env-provider">
+        <div className="row-main">
+          <div className="row-title-line">
+            {/* The server names it in English ("Environment (host)"): named here in the UI's language. */}
+            <strong>{t('providers.envName', { host: hostOf(info.base_url) })}</strong>
+            <span className="muted mono">{info.id}</span>
+            <span className="chip">{t('providers.env')}</span>
+          </div>
+          <div className="row-sub">
+            <span className="mono">{info.base_url}</span>
+            <span className={`key-status key-${info.key_status}`} data-testid="key-status">
+              <KeyRound size={12} aria-hidden="true" />
+              {t(`providers.keyStatus.${info.key_status}`)}
+            </span>
+            <ModelsStatus info={info} />
+          </div>
+          <p className="muted small">{t('providers.envModels', { models: info.models.length ? info.models.join(', ') : t('providers.noModels') })}</p>
+          <p className="muted small">{t('providers.envNote')}</p>
+        </div>
+      </li>
+    </ul>
+  );
+}
+
+/** Edit a provider: its name, kind, address, models, where its key comes from, and the key itself. */
+function ProviderDialog({ provider, onClose, onSave, onDone }: { provider: Provider; onClose: () => void; onSave: (p: Provider) => Promise<void>; onDone: () => void }) {
+  const { t } = useTranslation();
+  const { client } = useApp();
+  const [name, setName] = useState(provider.name);
+  const [kind, setKind] = useState<Provider['kind']>(provider.kind);
+  const [baseUrl, setBaseUrl] = useState(provider.base_url);
+  const [modelList, setModelList] = useState(provider.models.join('\n'));
+  const [defaultModel, setDefaultModel] = useState(provider.default_model ?? '');
+  const [keySource, setKeySource] = useState<Provider['api_key_ref']['source']>(provider.api_key_ref.source);
+  const [envVar, setEnvVar] = useState(provider.api_key_ref.source === 'env' ? provider.api_key_ref.var : '');
+  const [key, setKey] = useState('');
+  const [timeout, setTimeoutSeconds] = useState(String(provider.timeout_ms / 1000));
+  const [retries, setRetries] = useState(String(provider.max_retries));
   const [error, setError] = useState<UiError | null>(null);
   const [busy, setBusy] = useState(false);
 
   const submit = async (e: FormEvent) => {
     e.preventDefault();
-    const cleanId = id.trim();
-    if (!provider && takenIds.includes(cleanId)) {
-      setError({ code: 'validation_error', detail: t('providers.idTaken', { id: cleanId }) });
-      return;
-    }
     const models = modelList
       .split(/[\n,]/)
       .map((m) => m.trim())
       .filter(Boolean);
     const next: Provider = {
-      id: cleanId,
+      id: provider.id,
       name: name.trim(),
       kind,
       base_url: baseUrl.trim(),
@@ -286,14 +365,28 @@ function ProviderDialog({ provider, takenIds, onClose, onSave }: { provider: Pro
     setError(null);
     try {
       await onSave(next);
+      if (keySource === 'keychain' && key.trim()) {
+        await client.setProviderKey({ id: next.id, api_key: key.trim() });
+        setKey('');
+      }
+      onDone();
     } catch (err) {
+      // Settings saved or not, a key that was not stored stays in its field.
       setError(toClientError(err));
       setBusy(false);
     }
   };
 
+  const labels = {
+    ...providerFieldLabels(t),
+    'api_key_ref.var': t('providers.envVar'),
+    timeout_ms: t('providers.timeout'),
+    max_retries: t('providers.retries'),
+    default_model: t('providers.defaultModel'),
+  };
+
   return (
-    <Dialog title={provider ? t('providers.edit', { name: provider.name }) : t('providers.add')} onClose={onClose} wide>
+    <Dialog title={t('providers.edit', { name: provider.name })} onClose={onClose} wide>
       <form className="form" onSubmit={submit}>
         <div className="form-row">
           <label className="field">
@@ -303,9 +396,13 @@ function ProviderDialog({ provider, takenIds, onClose, onSave }: { provider: Pro
               onChange={(e) => {
                 const k = e.target.value as Provider['kind'];
                 setKind(k);
-                if (!provider && BASE_URLS[k]) setBaseUrl(BASE_URLS[k]!);
-                if (k === 'ollama' || k === 'lmstudio') setKeySource('none');
+                // A preset's address follows the kind, unless the student typed their own.
+                const from = presetOf(kind)?.base_url;
+                const to = presetOf(k)?.base_url;
+                if (to && (!baseUrl || baseUrl === from)) setBaseUrl(to);
+                if (presetOf(k)?.local) setKeySource('none');
               }}
+              name="kind"
             >
               {PROVIDER_KINDS.map((k) => (
                 <option key={k} value={k}>
@@ -313,10 +410,6 @@ function ProviderDialog({ provider, takenIds, onClose, onSave }: { provider: Pro
                 </option>
               ))}
             </select>
-          </label>
-          <label className="field">
-            <span className="field-label">{t('providers.id')}</span>
-            <input value={id} onChange={(e) => setId(e.target.value.toLowerCase())} pattern="[a-z0-9][a-z0-9_\-]{0,39}" required disabled={provider !== null} name="id" />
           </label>
           <label className="field field-grow">
             <span className="field-label">{t('providers.name')}</span>
@@ -352,6 +445,12 @@ function ProviderDialog({ provider, takenIds, onClose, onSave }: { provider: Pro
               <input value={envVar} onChange={(e) => setEnvVar(e.target.value.toUpperCase())} pattern="[A-Z_][A-Z0-9_]*" required name="env_var" />
             </label>
           ) : null}
+          {keySource === 'keychain' ? (
+            <label className="field field-grow">
+              <span className="field-label">{t('providers.apiKey')}</span>
+              <input type="password" value={key} onChange={(e) => setKey(e.target.value)} autoComplete="off" spellCheck={false} placeholder={t('providers.keyPlaceholder')} name="api_key" />
+            </label>
+          ) : null}
           <label className="field">
             <span className="field-label">{t('providers.timeout')}</span>
             <input type="number" min={1} max={600} value={timeout} onChange={(e) => setTimeoutSeconds(e.target.value)} required name="timeout" />
@@ -361,8 +460,9 @@ function ProviderDialog({ provider, takenIds, onClose, onSave }: { provider: Pro
             <input type="number" min={0} max={5} value={retries} onChange={(e) => setRetries(e.target.value)} required name="retries" />
           </label>
         </div>
-        {keySource === 'keychain' ? <p className="muted">{t('providers.keyAfterSave')}</p> : null}
-        <ErrorText error={error} />
+        <ErrorText error={error} fields={labels}>
+          {error?.code === 'keychain_unavailable' ? <KeychainHint providerId={provider.id} baseUrl={baseUrl} /> : null}
+        </ErrorText>
         <FormFooter onCancel={onClose} saveDisabled={busy} />
       </form>
     </Dialog>

@@ -1,0 +1,91 @@
+import { RefreshCw, Settings as SettingsIcon, Sparkles, WifiOff, X } from 'lucide-react';
+import { useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import type { Mode } from '../../../../shared/api/schemas.ts';
+import { useApp } from '../../app/context.tsx';
+import { errorAction, errorHeadline, errorNext, isOffline, type UiError } from '../../lib/errors.ts';
+import { navigate } from '../../lib/route.ts';
+import { ErrorDetails } from '../../ui/ErrorText.tsx';
+import { activeProvider, isProviderOffline } from '../setup/readiness.ts';
+import { SetupDialog } from '../setup/SetupDialog.tsx';
+
+/**
+ * The chat's banner: the last send's failure (localized headline, what to do, a button that goes
+ * there, the server's detail folded away), or — with nothing sent yet — "offline" when the
+ * provider that answers this mode could not be reached when its models were asked for.
+ */
+export function ChatBanner({ notice, mode, onDismiss }: { notice: UiError | null; mode: Mode; onDismiss: () => void }) {
+  const { t } = useTranslation();
+  const { models, settings, reloadModels, isAdmin, signOut, chat } = useApp();
+  const [setupOpen, setSetupOpen] = useState(false);
+  const [checking, setChecking] = useState(false);
+  const provider = activeProvider(models, settings, mode);
+  const providerOffline = provider !== null && isProviderOffline(provider);
+
+  const setup = setupOpen ? (
+    <SetupDialog
+      makeDefault={false}
+      onClose={() => setSetupOpen(false)}
+      onDone={() => {
+        setSetupOpen(false);
+        onDismiss();
+      }}
+    />
+  ) : null;
+
+  if (!notice && !providerOffline) return setup;
+
+  if (!notice || isOffline(notice.code)) {
+    const check = async () => {
+      setChecking(true);
+      await reloadModels();
+      setChecking(false);
+    };
+    return (
+      <div className="banner banner-offline" role="alert" data-testid="chat-banner" data-code={notice?.code ?? 'upstream_unreachable'}>
+        <WifiOff size={18} aria-hidden="true" />
+        <div className="banner-text">
+          <strong>{t('chat.offlineTitle')}</strong>
+          <span>{notice ? t('chat.offlineBody') : t('chat.offlineIdleBody')}</span>
+        </div>
+        {!notice ? (
+          <button type="button" className="btn btn-small" onClick={() => void check()} disabled={checking} data-testid="banner-action">
+            <RefreshCw size={14} aria-hidden="true" />
+            {t('errorUi.actions.check')}
+          </button>
+        ) : (
+          <button type="button" className="btn btn-ghost btn-small" onClick={onDismiss} aria-label={t('common.dismiss')}>
+            <X size={14} aria-hidden="true" />
+          </button>
+        )}
+      </div>
+    );
+  }
+
+  const action = errorAction(notice.code);
+  let button: { label: string; icon: typeof Sparkles; run: () => void } | null = null;
+  if (action === 'setup' && isAdmin) button = { label: t('errorUi.actions.setup'), icon: Sparkles, run: () => setSetupOpen(true) };
+  else if ((action === 'settings' || action === 'setup') && isAdmin) button = { label: t('errorUi.actions.settings'), icon: SettingsIcon, run: () => navigate('settings') };
+  else if (action === 'sign_in' && signOut) button = { label: t('errorUi.actions.sign_in'), icon: RefreshCw, run: signOut };
+  else if (action === 'new_chat') button = { label: t('errorUi.actions.new_chat'), icon: RefreshCw, run: () => (chat.newChat(), navigate('chat')) };
+
+  return (
+    <div className="banner banner-error" role="alert" data-testid="chat-banner" data-code={notice.code}>
+      <div className="banner-text">
+        <strong>{errorHeadline(notice.code)}</strong>
+        <span>{errorNext(notice.code)}</span>
+        <ErrorDetails detail={notice.detail} />
+      </div>
+      {button ? (
+        <button type="button" className="btn btn-primary btn-small" onClick={button.run} data-testid="banner-action" data-action={action}>
+          <button.icon size={14} aria-hidden="true" />
+          {button.label}
+        </button>
+      ) : null}
+      <button type="button" className="btn btn-ghost btn-small" onClick={onDismiss} aria-label={t('common.dismiss')}>
+        <X size={14} aria-hidden="true" />
+      </button>
+      {setup}
+    </div>
+  );
+}

@@ -1,0 +1,313 @@
+/**
+ * First contact: pick a provider preset → paste the key → "test and continue" (saves the
+ * provider under a generated id, stores the key in the keychain, lists the models) → the model of
+ * each mode, prefilled from the preset → done. Opened from the chat when no model can answer, and
+ * from Settings → Model providers ("add provider").
+ */
+import { ArrowLeft, ExternalLink, Plug } from 'lucide-react';
+import { useId, useState, type FormEvent } from 'react';
+import { useTranslation } from 'react-i18next';
+import { MODES, type Mode, type Provider, type Settings } from '../../../../shared/api/schemas.ts';
+import type { ProviderPreset } from '../../../../shared/presets.ts';
+import { useApp } from '../../app/context.tsx';
+import { toClientError, type UiError } from '../../lib/errors.ts';
+import { Dialog } from '../../ui/Dialog.tsx';
+import { ErrorText } from '../../ui/ErrorText.tsx';
+import { Spinner } from '../../ui/Spinner.tsx';
+import { KeychainHint } from './KeychainHint.tsx';
+import { newProviderId, PROVIDER_PRESETS, suggestedModels } from './readiness.ts';
+
+type Step = 'pick' | 'connect' | 'models';
+
+/** The provider fields a form knows, for localized validation messages. */
+export function providerFieldLabels(t: (key: 'setup.baseUrl' | 'setup.apiKey' | 'providers.name') => string): Record<string, string> {
+  return { base_url: t('setup.baseUrl'), api_key: t('setup.apiKey'), name: t('providers.name'), 'providers.0.base_url': t('setup.baseUrl') };
+}
+
+export function SetupDialog(props: { onClose: () => void; onDone: () => void; makeDefault: boolean }) {
+  const { t } = useTranslation();
+  const { client, settings, saveSettings, reloadModels, language } = useApp();
+  const [step, setStep] = useState<Step>('pick');
+  const [preset, setPreset] = useState<ProviderPreset | null>(null);
+  const [baseUrl, setBaseUrl] = useState('');
+  const [key, setKey] = useState('');
+  /** The provider saved by this dialog (a second "test" updates it rather than adding another). */
+  const [saved, setSaved] = useState<Provider | null>(null);
+  const [keyStored, setKeyStored] = useState(false);
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<UiError | null>(null);
+  const [noKey, setNoKey] = useState(false);
+  const [unreachable, setUnreachable] = useState(false);
+  const [listed, setListed] = useState<string[]>([]);
+  const [chosen, setChosen] = useState<Record<Mode, string>>({ chat: '', homework: '', deep_think: '' });
+  const listId = useId();
+  if (!settings) return null;
+
+  const pick = (p: ProviderPreset) => {
+    setPreset(p);
+    setBaseUrl(p.base_url);
+    setKey('');
+    setSaved(null);
+    setKeyStored(false);
+    setError(null);
+    setNoKey(false);
+    setUnreachable(false);
+    setStep('connect');
+  };
+
+  const editableUrl = preset !== null && (preset.local || preset.kind === 'other');
+  // "Other" servers may take no key; every cloud preset needs one.
+  const keyRequired = preset !== null && preset.needs_key && preset.kind !== 'other';
+
+  /** Saves the provider (generated id) and returns the settings as they now are. */
+  const saveProvider = async (p: ProviderPreset, current: Settings): Promise<Provider> => {
+    const taken = current.providers.map((x) => x.id).filter((id) => id !== saved?.id);
+    const id = saved?.id ?? newProviderId(p, taken);
+    const suffix = id === p.id ? '' : ` ${id.slice(p.id.length + 1)}`;
+    const usesKey = p.needs_key && (p.kind !== 'other' || key.trim() !== '' || keyStored);
+    const provider: Provider = {
+      id,
+      name: `${p.name[language]}${suffix}`,
+      kind: p.kind,
+      base_url: baseUrl.trim(),
+      models: saved?.models ?? [],
+      api_key_ref: usesKey ? { source: 'keychain' } : { source: 'none' },
+      timeout_ms: saved?.timeout_ms ?? 60_000,
+      max_retries: saved?.max_retries ?? 2,
+    };
+    const exists = current.providers.some((x) => x.id === id);
+    const providers = exists ? current.providers.map((x) => (x.id === id ? provider : x)) : [...current.providers, provider];
+    const defaultOk = current.default_provider_id !== null && providers.some((x) => x.id === current.default_provider_id);
+    await saveSettings({ providers, default_provider_id: props.makeDefault || !defaultOk ? id : current.default_provider_id });
+    // Moving a provider to another address forgets its key (the server's rule): paste it again.
+    if (saved && saved.base_url !== provider.base_url) setKeyStored(false);
+    setSaved(provider);
+    return provider;
+  };
+
+  const connect = async (e: FormEvent) => {
+    e.preventDefault();
+    if (!preset || busy) return;
+    setBusy(true);
+    setError(null);
+    setNoKey(false);
+    setUnreachable(false);
+    try {
+      const provider = await saveProvider(preset, settings);
+      if (key.trim()) {
+        try {
+          await client.setProviderKey({ id: provider.id, api_key: key.trim() });
+        } catch (err) {
+          // The key stays in the field (keychain unavailable, or refused): nothing was stored.
+          setError(toClientError(err));
+          return;
+        }
+        setKey(''); // write-only: stored, so it leaves the page
+        setKeyStored(true);
+      }
+      const result = await client.testProvider({ id: provider.id });
+      if (result.ok) {
+        setListed(result.models);
+        setChosen(suggestedModels(preset, result.models));
+        setStep('models');
+      } else if (result.error?.code === 'upstream_unreachable' || result.error?.code === 'upstream_timeout') {
+        setUnreachable(true);
+      } else if (result.error?.code === 'provider_not_configured') {
+        setNoKey(true);
+      } else {
+        setError(result.error ?? { code: 'upstream_error', detail: '' });
+      }
+    } catch (err) {
+      setError(toClientError(err));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const continueOffline = () => {
+    if (!preset) return;
+    setListed([]);
+    setChosen(suggestedModels(preset, []));
+    setStep('models');
+  };
+
+  const finish = async (e: FormEvent | null, keepModes = false) => {
+    e?.preventDefault();
+    if (!saved || busy) return;
+    setBusy(true);
+    setError(null);
+    try {
+      const typed = [...new Set(MODES.map((m) => chosen[m].trim()).filter(Boolean))];
+      // Without a list from the provider (offline, a local server not started yet) the typed
+      // names are the provider's models, so the chat can use them before the first connection.
+      const provider: Provider = { ...saved, models: listed.length ? saved.models : typed, ...(chosen.chat.trim() ? { default_model: chosen.chat.trim() } : {}) };
+      const policies = { ...settings.policies };
+      if (!keepModes) {
+        for (const mode of MODES) {
+          const model = chosen[mode].trim();
+          if (model) policies[mode] = { ...policies[mode], provider_id: provider.id, model };
+        }
+      }
+      await saveSettings({ providers: settings.providers.map((x) => (x.id === provider.id ? provider : x)), policies });
+      await reloadModels();
+      props.onDone();
+    } catch (err) {
+      setError(toClientError(err));
+      setBusy(false);
+    }
+  };
+
+  const fields = providerFieldLabels(t);
+
+  return (
+    <Dialog title={t('setup.title')} onClose={props.onClose} wide>
+      {step === 'pick' ? (
+        <div className="setup-pick">
+          <p className="muted">{t('setup.intro')}</p>
+          <ul className="preset-grid" aria-label={t('setup.presets')}>
+            {PROVIDER_PRESETS.map((p) => (
+              <li key={p.id}>
+                <button type="button" className="preset" onClick={() => pick(p)} data-preset={p.id}>
+                  <span className="preset-name">{p.name[language]}</span>
+                  <span className="preset-host muted small">{p.local ? t('setup.noKeyNeeded') : p.base_url ? new URL(p.base_url).host : t('providers.kinds.other')}</span>
+                </button>
+              </li>
+            ))}
+          </ul>
+          <div className="dialog-footer">
+            <button type="button" className="btn" onClick={props.onClose}>
+              {t('common.cancel')}
+            </button>
+          </div>
+        </div>
+      ) : null}
+
+      {step === 'connect' && preset ? (
+        <form className="form" onSubmit={connect} data-testid="setup-connect">
+          <h3 className="setup-step-title">{preset.name[language]}</h3>
+          <label className="field">
+            <span className="field-label">{t('setup.baseUrl')}</span>
+            <input
+              type="url"
+              name="base_url"
+              value={baseUrl}
+              onChange={(e) => setBaseUrl(e.target.value)}
+              readOnly={!editableUrl}
+              required
+              autoFocus={editableUrl}
+              placeholder="https://…/v1"
+              spellCheck={false}
+            />
+          </label>
+          {preset.needs_key ? (
+            <label className="field">
+              <span className="field-label">
+                {t('setup.apiKey')}
+                {preset.key_page ? (
+                  <>
+                    {' · '}
+                    <a href={preset.key_page} target="_blank" rel="noreferrer" data-testid="key-page">
+                      {t('setup.getKey')}
+                      <ExternalLink size={12} aria-hidden="true" />
+                    </a>
+                  </>
+                ) : null}
+              </span>
+              <input
+                type="password"
+                name="api_key"
+                value={key}
+                onChange={(e) => setKey(e.target.value)}
+                autoComplete="off"
+                spellCheck={false}
+                autoFocus={!editableUrl}
+                placeholder={keyStored ? t('providers.keyPlaceholderSet') : keyRequired ? t('setup.keyPlaceholder') : t('setup.keyOptionalPlaceholder')}
+                data-testid="setup-key"
+              />
+              <span className="muted small">{t('setup.keyStays')}</span>
+            </label>
+          ) : (
+            <p className="muted">{t('setup.noKeyNeeded')}</p>
+          )}
+          {noKey ? (
+            <p className="notice notice-warning" role="alert" data-testid="setup-no-key">
+              {t('setup.noKey')}
+            </p>
+          ) : null}
+          {unreachable ? (
+            <div className="notice notice-warning" role="alert" data-testid="setup-unreachable">
+              <p>{t('setup.unreachable', { name: preset.name[language], url: baseUrl })}</p>
+              <button type="button" className="btn btn-small" onClick={continueOffline} data-testid="setup-continue-offline">
+                {t('setup.continueOffline')}
+              </button>
+            </div>
+          ) : null}
+          <ErrorText error={error} fields={fields} {...(error?.code === 'keychain_unavailable' ? { next: '' } : {})}>
+            {error?.code === 'keychain_unavailable' && saved ? <KeychainHint providerId={saved.id} baseUrl={saved.base_url} /> : null}
+          </ErrorText>
+          <div className="dialog-footer">
+            <button type="button" className="btn btn-ghost" onClick={() => setStep('pick')}>
+              <ArrowLeft size={14} aria-hidden="true" />
+              {t('setup.back')}
+            </button>
+            <span className="spacer" />
+            <button type="submit" className="btn btn-primary" disabled={busy || (keyRequired && !key.trim() && !keyStored)} data-testid="setup-test">
+              {busy ? <Spinner /> : <Plug size={14} aria-hidden="true" />}
+              {busy ? t('setup.testing') : t('setup.test')}
+            </button>
+          </div>
+        </form>
+      ) : null}
+
+      {step === 'models' && preset && saved ? (
+        <form className="form" onSubmit={(e) => void finish(e)} data-testid="setup-models">
+          <h3 className="setup-step-title">{t('setup.models')}</h3>
+          {listed.length ? (
+            <p className="ok-text" role="status" data-testid="setup-connected">
+              {t('setup.connected', { n: listed.length })}
+            </p>
+          ) : (
+            <p className="muted">{t('setup.modelsTyped')}</p>
+          )}
+          <p className="muted small">{t('setup.modelsHelp')}</p>
+          <datalist id={listId}>
+            {listed.map((m) => (
+              <option key={m} value={m} />
+            ))}
+          </datalist>
+          {MODES.map((mode) => (
+            <label key={mode} className="field">
+              <span className="field-label">{t(`modes.${mode}.name`)}</span>
+              <input
+                name={`model-${mode}`}
+                list={listId}
+                value={chosen[mode]}
+                onChange={(e) => setChosen((c) => ({ ...c, [mode]: e.target.value }))}
+                placeholder={t('setup.modelPlaceholder')}
+                required={mode === 'chat'}
+                spellCheck={false}
+                data-mode={mode}
+              />
+            </label>
+          ))}
+          <ErrorText error={error} fields={fields} />
+          <div className="dialog-footer">
+            <button type="button" className="btn btn-ghost" onClick={() => setStep('connect')}>
+              <ArrowLeft size={14} aria-hidden="true" />
+              {t('setup.back')}
+            </button>
+            <span className="spacer" />
+            {!props.makeDefault ? (
+              <button type="button" className="btn" onClick={() => void finish(null, true)} disabled={busy}>
+                {t('setup.skipModes')}
+              </button>
+            ) : null}
+            <button type="submit" className="btn btn-primary" disabled={busy} data-testid="setup-done">
+              {t('setup.done')}
+            </button>
+          </div>
+        </form>
+      ) : null}
+    </Dialog>
+  );
+}
