@@ -34,7 +34,7 @@ import type { Caller } from '../caller.ts';
 import type { Store } from '../db/connection.ts';
 import { inTransaction } from '../db/db-errors.ts';
 import type { SessionsRepo } from '../db/sessions.repo.ts';
-import type { TurnsRepo } from '../db/turns.repo.ts';
+import { clientRequestKey, type TurnsRepo } from '../db/turns.repo.ts';
 import type { SettingsStore } from '../settings/settings.store.ts';
 import { buildMessages, type ChatMessage } from './context.ts';
 import { traitsOf } from './models.ts';
@@ -327,8 +327,8 @@ export class ProxyService {
     // An idempotent retry: never a second user turn.
     let retried: Turn | null = null;
     if (req.client_request_id) {
-      const previous = turns.findByClientRequestId(req.client_request_id);
-      if (previous && previous.user_id !== caller.user_id) throw new ApiError('conflict', REQUEST_ID_IN_USE);
+      // Scoped per user: another user's use of the same id is invisible, a fresh id here.
+      const previous = turns.findByClientRequestId(caller.user_id, req.client_request_id);
       if (previous) {
         const status = previous.meta.status;
         if (status === 'answered') {
@@ -365,8 +365,7 @@ export class ProxyService {
         if (current.ended_at !== null) throw new ApiError('conflict', `Session '${session.id}' has ended; start a new session.`);
       }
       if (req.client_request_id) {
-        const previous = turns.findByClientRequestId(req.client_request_id);
-        if (previous && previous.user_id !== caller.user_id) throw new ApiError('conflict', REQUEST_ID_IN_USE);
+        const previous = turns.findByClientRequestId(caller.user_id, req.client_request_id);
         if (previous?.meta.status === 'pending') throw new ApiError('conflict', STILL_BEING_ANSWERED);
         if (previous && previous.id !== retried?.id) throw new ApiError('conflict', REQUEST_ID_IN_USE);
       }
@@ -385,7 +384,7 @@ export class ProxyService {
         meta: {
           status: 'pending',
           mode: session.mode,
-          ...(req.client_request_id ? { client_request_id: req.client_request_id } : {}),
+          ...(req.client_request_id ? { client_request_id: req.client_request_id, client_request_key: clientRequestKey(caller.user_id, req.client_request_id) } : {}),
           ...(req.chat_id ? { chat_id: req.chat_id } : {}),
         },
       });
