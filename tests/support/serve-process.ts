@@ -23,6 +23,8 @@ export interface ServeOptions {
   prefix?: string[];
   /** How long to wait for the URL line (default 20 s: a loaded machine is slow to load TS). */
   startTimeoutMs?: number;
+  /** More `serve` flags, e.g. ['--rate-limit', 'off']. */
+  args?: string[];
   /** Whether this start prints the first admin token (default: when the data dir has no database yet). */
   expectAdminToken?: boolean;
 }
@@ -64,7 +66,7 @@ function childEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
 }
 
 export async function startServe(options: ServeOptions): Promise<ServeProcess> {
-  const serveArgs = [CLI, 'serve', '--data-dir', options.dataDir, '--port', String(options.port ?? 0)];
+  const serveArgs = [CLI, 'serve', '--data-dir', options.dataDir, '--port', String(options.port ?? 0), ...(options.args ?? [])];
   // The CLI prints the first admin token when the owner has none yet: on a new data dir, or
   // after only `migrate` ran (say so with expectAdminToken). Not peeked at here: opening the
   // file, even read-only, would touch its -wal/-shm before the server does.

@@ -327,8 +327,10 @@ export const ProviderSchema = z
     models: z.array(z.string().min(1).max(200)).max(500).default([]),
     default_model: z.string().min(1).max(200).optional(),
     api_key_ref: ApiKeyRefSchema,
-    /** Per request, including the time to the first byte and between stream chunks. */
+    /** The longest wait for the first byte, and between stream chunks (an idle provider is cut off). */
     timeout_ms: z.number().int().min(1_000).max(600_000).default(60_000),
+    /** The longest a whole answer may take, streamed or not (default 10 minutes); then it is cut off. */
+    max_request_ms: z.number().int().min(1_000).max(3_600_000).optional(),
     /** Retries of the SDK itself (connection errors, 408, 409, 429, 5xx); we add none of our own. */
     max_retries: z.number().int().min(0).max(5).default(2),
   });
