@@ -3,25 +3,30 @@
  * What a script should capture goes to stdout (the URL, a token, an export); notes and errors go
  * to stderr.
  */
-import { existsSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, openSync, writeSync } from 'node:fs';
+import { once } from 'node:events';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { USER_ROLES } from '../shared/api/schemas.ts';
 import { ApiError, isApiError } from '../shared/errors.ts';
 import { createCore, type Core } from './core/app.ts';
+import type { RateLimits } from './core/http/rate-limit.ts';
+import { DEFAULT_LIMITS } from './core/http/rate-limit.ts';
 import { resolveDataDir, systemLanguage } from './core/config.ts';
-import { exportSessions } from './core/export.ts';
+import { openExport } from './core/export.ts';
 import { startHttpServer } from './core/http/server.ts';
 import { KeytarSecretStore } from './core/secrets/keychain.ts';
 
 const USAGE = `Usage: studylog <command> [options]
 
 Commands:
-  serve [--host H] [--port P] [--lan]
+  serve [--host H] [--port P] [--lan] [--rate-limit off|R[,B[,C]]]
                  start the HTTP API and the web app (default http://127.0.0.1:5123);
                  prints a one-time sign-in link (15 minutes) and, on a fresh data dir,
-                 an admin token once
+                 an admin token once.
+                 --rate-limit: per token, R requests/s sustained, bursts of B, C at
+                 once (default 10,60,16); 'off' for none (e.g. a class server)
   token create --name N (--role student|admin | --user ID | --owner)
                  print a new API token (alone on stdout; it is shown only this once);
                  a token for the owner made here may, from this machine, also change
@@ -77,11 +82,28 @@ export function serveBanner(options: { url: string; lanUrl: string | null; signi
   return lines.join('\n') + '\n';
 }
 
+/**
+ * `--rate-limit off | R[,B[,C]]`: per-token requests per second, burst and requests in flight; the
+ * parts left out keep their defaults.
+ */
+export function parseRateLimit(value: string | undefined): Partial<RateLimits> | false | undefined {
+  if (value === undefined) return undefined;
+  if (value.trim().toLowerCase() === 'off') return false;
+  const parts = value.split(',').map((p) => p.trim());
+  const numbers = parts.map(Number);
+  const ok = parts.length <= 3 && numbers.every((n, i) => parts[i] !== '' && Number.isFinite(n) && n > 0 && (i === 0 || Number.isInteger(n)) && n <= 1_000_000);
+  if (!ok) throw usageError(`--rate-limit must be 'off' or <per-second>[,<burst>[,<in-flight>]] with positive numbers (e.g. 20,120,32), not '${value}'.`);
+  const [perSecond, burst, concurrent] = numbers as [number, number?, number?];
+  // A burst smaller than one second's worth would make the sustained rate unreachable.
+  return { perSecond, burst: burst ?? Math.max(DEFAULT_LIMITS.burst, Math.ceil(perSecond)), ...(concurrent !== undefined ? { concurrent } : {}) };
+}
+
 async function serve(dataDir: string, values: Record<string, string | boolean | undefined>): Promise<number> {
   const core = openCore(dataDir, { serving: true });
   // First serve of this data dir (even after a `migrate`): the owner has no token yet.
   const fresh = !core.users.listTokens().some((t) => t.user_id === core.owner.id);
   const port = values.port === undefined ? DEFAULT_PORT : Number(values.port);
+  const limits = parseRateLimit(typeof values['rate-limit'] === 'string' ? values['rate-limit'] : undefined);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw usageError(`--port must be a number from 0 to 65535, not '${values.port}'.`);
   const staticDir = existsSync(path.join(RENDERER_DIR, 'index.html')) ? RENDERER_DIR : null;
   // Listen for a stop before saying we are up: a SIGTERM right after the URL must still stop cleanly.
@@ -94,6 +116,7 @@ async function serve(dataDir: string, values: Record<string, string | boolean | 
     port,
     lan: values.lan === true,
     ...(typeof values.host === 'string' ? { host: values.host } : {}),
+    ...(limits !== undefined ? { limits } : {}),
     staticDir,
   });
   // The link carries a one-time code in the fragment (never sent to a server, so never in a log
@@ -170,6 +193,7 @@ export async function main(argv: string[]): Promise<number> {
       host: { type: 'string' },
       port: { type: 'string' },
       lan: { type: 'boolean' },
+      'rate-limit': { type: 'string' },
       name: { type: 'string' },
       role: { type: 'string' },
       user: { type: 'string' },
@@ -207,13 +231,26 @@ export async function main(argv: string[]): Promise<number> {
       const core = openCore(dataDir);
       try {
         const caller = { user_id: core.owner.id, role: 'admin' as const };
-        const file = exportSessions(core, caller, { session_id: values.session, assignment_id: values.assignment, format });
-        if (values.out) {
-          writeFileSync(values.out, file.content);
-          process.stderr.write(`Wrote ${values.out}\n`);
-        } else {
-          process.stdout.write(file.content.endsWith('\n') ? file.content : file.content + '\n');
+        // Written as it is read, a page of turns at a time: a large assignment is never held whole.
+        const file = openExport(core, caller, { session_id: values.session, assignment_id: values.assignment, format });
+        const fd = values.out ? openSync(values.out, 'w') : null;
+        // stdout may be a pipe: wait for it to drain rather than buffer the whole export.
+        const write = async (text: string) => {
+          if (fd !== null) writeSync(fd, text);
+          else if (!process.stdout.write(text)) await once(process.stdout, 'drain');
+        };
+        try {
+          let last = '';
+          for (const chunk of file.chunks) {
+            if (!chunk) continue;
+            await write(chunk);
+            last = chunk;
+          }
+          if (fd === null && !last.endsWith('\n')) await write('\n');
+        } finally {
+          if (fd !== null) closeSync(fd);
         }
+        if (values.out) process.stderr.write(`Wrote ${values.out}\n`);
       } finally {
         core.close();
       }

@@ -9,9 +9,9 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { dispatch, dispatchStream } from '../../src/main/core/api/dispatch.ts';
 import type { Caller } from '../../src/main/core/caller.ts';
-import { ClientError, createClient, httpTransport } from '../../src/shared/api/client.ts';
+import { ClientError, createClient, httpTransport, readAllPages } from '../../src/shared/api/client.ts';
 import type { StreamEvent } from '../../src/shared/api/envelope.ts';
-import { ROUTE_NAMES, routes, type RouteName, type StreamRouteName, type UnaryRouteName } from '../../src/shared/api/routes.ts';
+import { isCursorRoute, ROUTE_NAMES, routes, type RouteName, type StreamRouteName, type UnaryRouteName } from '../../src/shared/api/routes.ts';
 import { ProxyMessageResponseSchema } from '../../src/shared/api/schemas.ts';
 import { ERROR_STATUS } from '../../src/shared/errors.ts';
 import { callRoute, FAR_FUTURE, sseEvents, startApi, type ApiFixture } from '../support/http.ts';
@@ -81,7 +81,7 @@ const makeCases = (): Record<RouteName, RouteCases> => ({
   updateSession: {
     // Idempotent: both faces give the same session back.
     valid: () => sessionInput({ title: 'Renamed by parity' }),
-    invalid: [sessionInput({ title: '' }), sessionInput({ ended_at: -1 }), sessionInput({ meta: 'not an object' }), sessionInput({ bogus: 1 })],
+    invalid: [sessionInput({ title: '' }), sessionInput({ ended_at: -1 }), sessionInput({ ended_at: 8.64e15 + 1 }), sessionInput({ meta: 'not an object' }), sessionInput({ bogus: 1 })],
     refused: [{ id: 'no-such-session', title: 'x' }],
   },
   deleteSession: {
@@ -90,13 +90,14 @@ const makeCases = (): Record<RouteName, RouteCases> => ({
     refused: [{ id: 'no-such-session' }],
   },
   getSessionTurns: {
-    valid: () => sessionInput(),
-    invalid: [sessionInput({ limit: '5' }), { id: 'z'.repeat(129) }],
+    // A page of one: both faces name the same next cursor (a header over HTTP).
+    valid: () => sessionInput({ limit: '1' }),
+    invalid: [sessionInput({ limit: '0' }), sessionInput({ limit: '1001' }), sessionInput({ cursor: 'not a cursor!' }), sessionInput({ cursor: 'Zm9v' }), { id: 'z'.repeat(129) }, sessionInput({ bogus: '1' })],
     refused: [{ id: 'no-such-session' }],
   },
   getTurns: {
-    valid: () => ({ from: 0, to: FAR_FUTURE }),
-    invalid: [{ from: '0' }, { from: 'abc', to: '1' }, { from: '-1', to: '5' }, { from: '1.5', to: '5' }, { from: 'Infinity', to: '5' }, { from: '0', to: '1', bogus: 'x' }],
+    valid: () => ({ from: 0, to: FAR_FUTURE, limit: 2 }),
+    invalid: [{ from: '0', to: '8640000000000001' }, { from: '0', to: '1', limit: '0' }, { from: '0', to: '1', cursor: '' },{ from: '0' }, { from: 'abc', to: '1' }, { from: '-1', to: '5' }, { from: '1.5', to: '5' }, { from: 'Infinity', to: '5' }, { from: '0', to: '1', bogus: 'x' }],
   },
   searchTurns: {
     valid: () => ({ q: 'sample' }),
@@ -120,7 +121,7 @@ const makeCases = (): Record<RouteName, RouteCases> => ({
   },
   createAssignment: {
     valid: () => ({ title: 'Parity essay', subject: 'English', due_at: '2030-01-01' }),
-    invalid: [{}, { title: '' }, { title: 'x', due_at: 'tomorrow' }, { title: 'x', subject: 5 }, { title: 'x', bogus: 1 }],
+    invalid: [{}, { title: '' }, { title: 'x', due_at: 'tomorrow' }, { title: 'x', due_at: '2026-02-30' }, { title: 'x', due_at: 9e15 }, { id: '..', title: 'x' }, { id: 'a/b', title: 'x' }, { title: 'x', subject: 5 }, { title: 'x', bogus: 1 }],
     refused: [{ id: 'hw_001', title: 'duplicate' }],
     volatile: true,
   },
@@ -202,17 +203,17 @@ async function both(name: RouteName, input: Input | ((face: Face) => Input | Pro
   const ipcInput = await inputFor('ipc');
   if ('stream' in routes[name]) {
     const started = dispatchStream(api.core, name as StreamRouteName, owner, ipcInput, new AbortController().signal, DISPATCH_OPTIONS);
-    if (!started.ok) return { http: reply, ipc: { status: started.envelope.status, body: started.envelope.body as unknown }, ipcEvents: null };
+    if (!started.ok) return { http: reply, ipc: { status: started.envelope.status, body: started.envelope.body as unknown }, ipcEvents: null, ipcCursor: null };
     const events: StreamEvent[] = [];
     for await (const e of started.events) events.push(e);
     const error = events.find((e) => e.type === 'error');
     const done = events.find((e) => e.type === 'done');
     const ipc = error ? { status: ERROR_STATUS[error.error.code], body: error.error as unknown } : { status: 200, body: (done as { response: unknown }).response };
-    return { http: reply, ipc, ipcEvents: events };
+    return { http: reply, ipc, ipcEvents: events, ipcCursor: null };
   }
   const envelope = await dispatch(api.core, name as UnaryRouteName, owner, ipcInput, DISPATCH_OPTIONS);
   expect(envelope.ok).toBe(envelope.status < 400);
-  return { http: reply, ipc: { status: envelope.status, body: envelope.body as unknown }, ipcEvents: null };
+  return { http: reply, ipc: { status: envelope.status, body: envelope.body as unknown }, ipcEvents: null, ipcCursor: envelope.ok ? (envelope.next_cursor ?? null) : null };
 }
 
 /** The HTTP reply as {status, body}; a stream's body is its `done` response. */
@@ -253,6 +254,11 @@ describe('parity: dispatch (IPC) and HTTP give the same envelopes for every rout
     if (cases.volatile) expect(normalise(http.body)).toEqual(normalise(valid.ipc.body));
     else expect(http.body).toEqual(valid.ipc.body);
     routes[name].output.parse(http.body);
+    if (isCursorRoute(name)) {
+      // The cases ask for a short page of a longer list: a next cursor, the same on both faces.
+      expect(valid.ipcCursor, name).toEqual(expect.any(String));
+      expect(valid.http.headers['x-next-cursor'] ?? null).toEqual(valid.ipcCursor);
+    }
     mark(name, 'valid');
     if (valid.ipcEvents && http.events) {
       // The same events in the same order: start, deltas, done.
@@ -295,6 +301,13 @@ describe('the typed client over HTTP', () => {
       ['user', 'through the client'],
       ['assistant', 'Echo: through the client'],
     ]);
+    // The next page's cursor: beside the array, through client.page; readAllPages follows it.
+    const first = await client.page.getSessionTurns({ id: sent.session_id, limit: 1 });
+    expect(first.items.map((t) => t.content)).toEqual(['through the client']);
+    expect(first.next_cursor).toEqual(expect.any(String));
+    const second = await client.page.getSessionTurns({ id: sent.session_id, limit: 1, cursor: first.next_cursor! });
+    expect([second.items.map((t) => t.content), second.next_cursor]).toEqual([['Echo: through the client'], null]);
+    expect((await readAllPages(client.page.getSessionTurns, { id: sent.session_id, limit: 1 })).map((t) => t.content)).toEqual(turns.map((t) => t.content));
     const page = await client.getUserSessions({ limit: 1 });
     expect(page.items.map((s) => s.id)).toEqual([sent.session_id]);
     expect(page.total).toBeGreaterThan(1);

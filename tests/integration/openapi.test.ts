@@ -1,7 +1,7 @@
 // The OpenAPI document, as the HTTP server serves it: every route of the table with its method,
 // path, access and error vocabulary, and nothing else.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { API_PREFIX, ROUTE_NAMES, routes } from '../../src/shared/api/routes.ts';
+import { API_PREFIX, ROUTE_NAMES, routeDefs, routes } from '../../src/shared/api/routes.ts';
 import { ERROR_STATUS } from '../../src/shared/errors.ts';
 import { startApi, type ApiFixture } from '../support/http.ts';
 
@@ -31,6 +31,9 @@ describe('GET /openapi.json', () => {
       expect(op['x-access']).toBe(route.access);
       expect(op.security, op.operationId).toEqual(route.access === 'public' ? [] : [{ bearer: [] }]);
       expect(op.responses.default.content['application/json'].schema.properties.code.enum.sort()).toEqual(Object.keys(ERROR_STATUS).sort());
+      // Cursor-paged routes document where the next page's cursor travels.
+      const headers = (op.responses as unknown as Record<string, { headers?: Record<string, unknown> }>)['200']?.headers ?? {};
+      expect(['X-Next-Cursor' in headers, op.operationId]).toEqual([routeDefs[op.operationId as keyof typeof routes].cursor === true, op.operationId]);
     }
   });
 });

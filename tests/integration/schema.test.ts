@@ -60,7 +60,7 @@ describe('migrated schema', () => {
       turn_session_id_created_at_idx: ['session_id', 'created_at', 'id'],
       turn_created_at_idx: ['created_at', 'id'],
       // Partial expression indexes over meta (see the next test).
-      turn_client_request_id_idx: [null],
+      turn_client_request_key_idx: [null],
       turn_open_status_idx: [null],
     });
   });
@@ -73,7 +73,7 @@ describe('migrated schema', () => {
     expect(plan("SELECT * FROM turn WHERE session_id = 's' ORDER BY created_at, id")).not.toContain('TEMP B-TREE');
     expect(plan('SELECT * FROM turn WHERE created_at >= 1 AND created_at < 2 ORDER BY created_at, id')).not.toContain('TEMP B-TREE');
     expect(plan('SELECT * FROM turn WHERE created_at >= 1 AND created_at < 2')).toContain('turn_created_at_idx');
-    expect(plan("SELECT * FROM turn WHERE json_extract(meta, '$.client_request_id') = 'r'")).toContain('turn_client_request_id_idx');
+    expect(plan("SELECT * FROM turn WHERE json_extract(meta, '$.client_request_key') = 'r'")).toContain('turn_client_request_key_idx');
     expect(plan("SELECT * FROM turn WHERE json_extract(meta, '$.status') IN ('pending', 'streaming')")).toContain('turn_open_status_idx');
   });
 

@@ -13,8 +13,9 @@ import { randomBytes } from 'node:crypto';
 import http from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
-import { encode } from 'gpt-tokenizer';
 import { keyEchoes } from './key-echoes.ts';
+// Counted as the proxy counts (gpt-tokenizer, long runs in pieces: whole, they cost quadratic time).
+import { countTokens } from '../../src/main/core/llm/tokens.ts';
 
 export type Fault =
   | { kind: 'status'; status: 401 | 403 | 404 | 429 | 500 | 502 | 503; retryAfterSeconds?: number; message?: string }
@@ -31,6 +32,9 @@ export interface Behaviour {
   chunkSize?: number; // characters per content delta (default 4)
   usage?: boolean; // default true: include usage (non-stream: always in body; stream: only when request has stream_options.include_usage, as a final chunk with choices: [])
   cachedTokens?: number; // reported as usage.prompt_tokens_details.cached_tokens (default 0)
+  // Never finishes: streaming, content (or reasoning) deltas of chunkSize characters, forever, until
+  // the client closes the connection; non-streaming, a 200 JSON body whose content string never ends.
+  endless?: 'content' | 'reasoning';
   fault?: Fault;
   /** Hostile: the reply, the reasoning and a fault's message also carry the key it was sent, altered (key-echoes.ts). */
   echoKey?: boolean;
@@ -43,6 +47,8 @@ export interface RecordedRequest {
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- arbitrary JSON sent by the client under test
   body: any; // parsed JSON body (or undefined)
   at: number; // Date.now() when received
+  // What went back: body bytes written so far, and whether the connection has closed (either side).
+  response: { bytes: number; closed: boolean };
 }
 
 export interface OpenAITestServer {
@@ -147,15 +153,15 @@ function promptTokens(messages: readonly unknown[]): number {
   let total = 3;
   for (const message of messages) {
     const content = message && typeof message === 'object' ? (message as Json).content : undefined;
-    total += 4 + encode(contentText(content)).length;
+    total += 4 + countTokens(contentText(content));
   }
   return total;
 }
 
 function makeUsage(messages: readonly unknown[], reply: string, reasoning: string | undefined, cachedTokens: number): Json {
   const prompt = promptTokens(messages);
-  const reasoningTokens = reasoning ? encode(reasoning).length : 0;
-  const completion = encode(reply).length + reasoningTokens;
+  const reasoningTokens = reasoning ? countTokens(reasoning) : 0;
+  const completion = countTokens(reply) + reasoningTokens;
   return {
     prompt_tokens: prompt,
     completion_tokens: completion,
@@ -260,7 +266,14 @@ class TestServer implements OpenAITestServer {
     }
     const method = req.method ?? 'GET';
     const path = req.url ?? '/';
-    this.requests.push({ method, path, headers: { ...req.headers }, body, at: Date.now() });
+    const record: RecordedRequest = { method, path, headers: { ...req.headers }, body, at: Date.now(), response: { bytes: 0, closed: false } };
+    this.requests.push(record);
+    res.on('close', () => (record.response.closed = true));
+    const write = res.write.bind(res) as (chunk: string | Buffer, cb?: () => void) => boolean;
+    res.write = ((chunk: string | Buffer, ...rest: unknown[]) => {
+      record.response.bytes += Buffer.byteLength(chunk);
+      return (write as (...args: unknown[]) => boolean)(chunk, ...rest);
+    }) as typeof res.write;
 
     if (this.requiredApiKey !== null && req.headers.authorization !== `Bearer ${this.requiredApiKey}`) {
       this.#sendError(res, 401, STATUS_ERRORS[401]!);
@@ -374,6 +387,13 @@ class TestServer implements OpenAITestServer {
     const model = request.model;
     const usage = makeUsage(messages, reply, reasoning, behaviour.cachedTokens ?? 0);
 
+    if (!stream && behaviour.endless) {
+      res.writeHead(200, { 'content-type': 'application/json', 'x-request-id': requestId() });
+      await writeAsync(res, `{"id":"${id}","object":"chat.completion","created":${created},"model":"${model}","choices":[{"index":0,"message":{"role":"assistant","content":"`);
+      const piece = 'x'.repeat(64 * 1024);
+      while (!res.destroyed && !res.writableEnded) await writeAsync(res, piece);
+      return;
+    }
     if (!stream) {
       if (fault?.kind === 'malformed') {
         res.writeHead(200, { 'content-type': 'application/json', 'x-request-id': requestId() });
@@ -436,6 +456,12 @@ class TestServer implements OpenAITestServer {
       return;
     }
     const size = Math.max(1, Math.floor(behaviour.chunkSize ?? DEFAULT_CHUNK_SIZE));
+    if (behaviour.endless) {
+      const field = behaviour.endless === 'reasoning' ? 'reasoning_content' : 'content';
+      const piece = '无尽'.repeat(Math.ceil(size / 2)).slice(0, size);
+      while (await send(JSON.stringify(chunk({ [field]: piece }, null))));
+      return;
+    }
     if (reasoning) {
       for (const piece of splitChunks(reasoning, size)) {
         if (!(await send(JSON.stringify(chunk({ reasoning_content: piece }, null))))) return;

@@ -22,6 +22,8 @@ export interface ServeOptions {
   prefix?: string[];
   /** How long to wait for the URL line (default 20 s: a loaded machine is slow to load TS). */
   startTimeoutMs?: number;
+  /** More `serve` flags, e.g. ['--rate-limit', 'off']. */
+  args?: string[];
 }
 
 export interface ServeExit {
@@ -60,7 +62,7 @@ function childEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
 }
 
 export async function startServe(options: ServeOptions): Promise<ServeProcess> {
-  const serveArgs = [CLI, 'serve', '--data-dir', options.dataDir, '--port', String(options.port ?? 0)];
+  const serveArgs = [CLI, 'serve', '--data-dir', options.dataDir, '--port', String(options.port ?? 0), ...(options.args ?? [])];
   const [command, ...args] = options.prefix?.length ? [...options.prefix, process.execPath, ...serveArgs] : [process.execPath, ...serveArgs];
   const child = spawn(command!, args, { env: childEnv(options.env ?? {}), stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';

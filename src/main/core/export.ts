@@ -1,4 +1,10 @@
-/** One session, or all sessions of an assignment, as Markdown or JSON — for the student to keep. */
+/**
+ * One session, or all sessions of an assignment, as Markdown or JSON — for the student to keep.
+ *
+ * Written as a sequence of chunks read from the database a page at a time, so an assignment with
+ * thousands of long sessions never sits in memory whole: the HTTP face streams the chunks as they
+ * come, the CLI writes them to the file, IPC (the desktop owner, in-process) joins them.
+ */
 import type { Assignment, Session, Turn } from '../../shared/api/schemas.ts';
 import { ApiError } from '../../shared/errors.ts';
 import { canSee, type Caller } from './caller.ts';
@@ -10,14 +16,35 @@ export interface ExportFile {
   content: string;
 }
 
+/** An export ready to be written: its name and type are known, its content comes in chunks. */
+export interface ExportStream {
+  filename: string;
+  content_type: string;
+  chunks: Iterable<string>;
+}
+
+export interface ExportInput {
+  session_id?: string | undefined;
+  assignment_id?: string | undefined;
+  format: 'md' | 'json';
+}
+
 const ROLE_LABEL: Record<Turn['role'], string> = { user: 'Student · 学生', assistant: 'Assistant · 助手', system: 'System · 系统' };
 
-const iso = (ms: number | null) => (ms === null ? '—' : new Date(ms).toISOString().replace('.000Z', 'Z'));
+/**
+ * A time as ISO 8601; one a Date cannot hold (a row written before the bounds existed) is shown as
+ * its raw number rather than failing the whole export.
+ */
+const iso = (ms: number | null) => {
+  if (ms === null) return '—';
+  const date = new Date(ms);
+  return Number.isNaN(date.getTime()) ? String(ms) : date.toISOString().replace('.000Z', 'Z');
+};
 const safeName = (text: string) => text.replace(/[^\p{L}\p{N}_-]+/gu, '-').replace(/^-+|-+$/g, '').slice(0, 60) || 'export';
 
-function sessionMarkdown(session: Session, turns: Turn[]): string {
+function* sessionMarkdown(session: Session, pages: Iterable<Turn[]>): Generator<string> {
   const title = typeof session.meta.title === 'string' ? session.meta.title : `Session ${session.id}`;
-  const lines = [
+  yield [
     `## ${title}`,
     '',
     `- session: \`${session.id}\``,
@@ -25,43 +52,95 @@ function sessionMarkdown(session: Session, turns: Turn[]): string {
     `- assignment: ${session.assignment_id ?? '—'}`,
     `- started: ${iso(session.started_at)}  ended: ${iso(session.ended_at)}`,
     '',
-  ];
-  for (const turn of turns) {
-    const status = typeof turn.meta.status === 'string' && turn.meta.status !== 'answered' && turn.meta.status !== 'complete' ? ` _(${turn.meta.status})_` : '';
-    lines.push(`### ${ROLE_LABEL[turn.role]} — ${iso(turn.created_at)}${turn.model && turn.role === 'assistant' ? ` · ${turn.model}` : ''}${status}`, '');
-    if (typeof turn.meta.reasoning === 'string' && turn.meta.reasoning) {
-      lines.push('<details><summary>Reasoning · 思考过程</summary>', '', turn.meta.reasoning, '', '</details>', '');
+  ].join('\n');
+  for (const turns of pages) {
+    const lines: string[] = [];
+    for (const turn of turns) {
+      const status = typeof turn.meta.status === 'string' && turn.meta.status !== 'answered' && turn.meta.status !== 'complete' ? ` _(${turn.meta.status})_` : '';
+      lines.push(`### ${ROLE_LABEL[turn.role]} — ${iso(turn.created_at)}${turn.model && turn.role === 'assistant' ? ` · ${turn.model}` : ''}${status}`, '');
+      if (typeof turn.meta.reasoning === 'string' && turn.meta.reasoning) {
+        lines.push('<details><summary>Reasoning · 思考过程</summary>', '', turn.meta.reasoning, '', '</details>', '');
+      }
+      lines.push(turn.content, '');
     }
-    lines.push(turn.content, '');
+    yield '\n' + lines.join('\n');
   }
-  return lines.join('\n');
 }
 
-export function exportSessions(core: Core, caller: Caller, input: { session_id?: string | undefined; assignment_id?: string | undefined; format: 'md' | 'json' }): ExportFile {
-  let sessions: Session[];
+/** JSON.stringify(value, null, 2) placed at an indentation level (JSON text has no raw newlines in strings). */
+const pretty = (value: unknown, level: number) => JSON.stringify(value, null, 2).replace(/\n/g, '\n' + '  '.repeat(level));
+
+/**
+ * The same text as JSON.stringify({exported_at, assignment, sessions: [{session, turns}]}, null, 2),
+ * written a page of turns at a time.
+ */
+function* exportJson(assignment: Assignment | null, sessions: Iterable<Session>, pagesOf: (id: string) => Iterable<Turn[]>): Generator<string> {
+  yield `{\n  "exported_at": ${Date.now()},\n  "assignment": ${pretty(assignment, 1)},\n  "sessions": [`;
+  let firstSession = true;
+  for (const session of sessions) {
+    yield `${firstSession ? '' : ','}\n    {\n      "session": ${pretty(session, 3)},\n      "turns": [`;
+    firstSession = false;
+    let firstTurn = true;
+    for (const turns of pagesOf(session.id)) {
+      yield turns.map((turn, i) => `${firstTurn && i === 0 ? '' : ','}\n        ${pretty(turn, 4)}`).join('');
+      firstTurn = false;
+    }
+    yield firstTurn ? ']\n    }' : '\n      ]\n    }';
+  }
+  yield firstSession ? ']\n}' : '\n  ]\n}';
+}
+
+/**
+ * Opens an export: checks now what can be refused (no such session or assignment, not the caller's),
+ * then reads the rows only as the chunks are taken.
+ */
+export function openExport(core: Core, caller: Caller, input: ExportInput): ExportStream {
+  let sessionIds: string[];
   let assignment: Assignment | null = null;
   if (input.session_id) {
     const session = core.sessions.getSessionById(input.session_id);
     if (!session || !canSee(caller, session.user_id)) throw new ApiError('not_found', `There is no session '${input.session_id}'.`);
-    sessions = [session];
+    sessionIds = [session.id];
   } else {
     assignment = core.assignments.get(input.assignment_id!);
-    sessions = [];
+    // Only the ids are held (a few dozen bytes each); each session is read when its turn comes.
+    sessionIds = [];
     for (let skip = 0; ; skip += 200) {
       const page = core.sessions.getSessionsByUserId(caller.user_id, { skip, limit: 200 }, { assignment_id: input.assignment_id! });
-      sessions.push(...page.items);
-      if (skip + 200 >= page.total) break;
+      for (const s of page.items) sessionIds.push(s.id);
+      if (skip + 200 >= page.total || page.items.length === 0) break;
     }
-    sessions.reverse(); // oldest first, as they happened
-    if (!assignment && sessions.length === 0) throw new ApiError('not_found', `There is no assignment '${input.assignment_id}'.`);
+    sessionIds.reverse(); // oldest first, as they happened
+    if (!assignment && sessionIds.length === 0) throw new ApiError('not_found', `There is no assignment '${input.assignment_id}'.`);
   }
-  const withTurns = sessions.map((session) => ({ session, turns: core.turns.getTurnsBySessionId(session.id) }));
-  const base = assignment ? `studylog-${safeName(assignment.title)}` : `studylog-session-${sessions[0]!.id}`;
-  if (input.format === 'json') {
-    return { filename: `${base}.json`, content_type: 'application/json', content: JSON.stringify({ exported_at: Date.now(), assignment, sessions: withTurns }, null, 2) };
+  // A session deleted while the export runs is left out.
+  function* sessions(): Generator<Session> {
+    for (const id of sessionIds) {
+      const session = core.sessions.getSessionById(id);
+      if (session) yield session;
+    }
   }
-  const header = assignment
-    ? [`# ${assignment.title}`, '', ...(assignment.subject ? [`${assignment.subject}`, ''] : []), ...(assignment.description ? [assignment.description, ''] : [])]
-    : [];
-  return { filename: `${base}.md`, content_type: 'text/markdown; charset=utf-8', content: [...header, ...withTurns.map((s) => sessionMarkdown(s.session, s.turns))].join('\n') };
+  const pagesOf = (id: string) => core.turns.iterateTurnsBySessionId(id);
+  const base = assignment ? `studylog-${safeName(assignment.title)}` : `studylog-session-${sessionIds[0]}`;
+  if (input.format === 'json') return { filename: `${base}.json`, content_type: 'application/json', chunks: exportJson(assignment, sessions(), pagesOf) };
+  function* markdown(): Generator<string> {
+    if (assignment) {
+      yield [`# ${assignment.title}`, '', ...(assignment.subject ? [`${assignment.subject}`, ''] : []), ...(assignment.description ? [assignment.description, ''] : [])].join('\n') + '\n';
+    }
+    let first = true;
+    for (const session of sessions()) {
+      if (!first) yield '\n';
+      first = false;
+      yield* sessionMarkdown(session, pagesOf(session.id));
+    }
+  }
+  return { filename: `${base}.md`, content_type: 'text/markdown; charset=utf-8', chunks: markdown() };
+}
+
+/** The whole export as one string (IPC, where the desktop owner's own process holds it). */
+export function exportSessions(core: Core, caller: Caller, input: ExportInput): ExportFile {
+  const { filename, content_type, chunks } = openExport(core, caller, input);
+  let content = '';
+  for (const chunk of chunks) content += chunk;
+  return { filename, content_type, content };
 }

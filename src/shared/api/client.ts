@@ -8,8 +8,22 @@
  */
 import { createParser } from 'eventsource-parser';
 import type { Envelope, StreamEvent } from './envelope.ts';
-import { API_PREFIX, inputLocation, pathParams, routes, ROUTE_NAMES, type RouteInput, type RouteOutput, type StreamRouteName, type UnaryRouteName } from './routes.ts';
-import type { ProxyMessageRequest, ProxyMessageResponse } from './schemas.ts';
+import {
+  API_PREFIX,
+  inputLocation,
+  isCursorRoute,
+  NEXT_CURSOR_HEADER,
+  pathParams,
+  routes,
+  ROUTE_NAMES,
+  type CursorItem,
+  type CursorRouteName,
+  type RouteInput,
+  type RouteOutput,
+  type StreamRouteName,
+  type UnaryRouteName,
+} from './routes.ts';
+import type { CursorPage, ProxyMessageRequest, ProxyMessageResponse } from './schemas.ts';
 import { ERROR_STATUS, type ApiErrorBody, type ErrorCode, type FieldIssue } from '../errors.ts';
 
 export type { ProxyMessageRequest, ProxyMessageResponse };
@@ -43,7 +57,25 @@ export interface Transport {
 
 export type StudylogClient = { [N in UnaryRouteName]: (input?: RouteInput<N>) => Promise<RouteOutput<N>> } & {
   [N in StreamRouteName]: (input: RouteInput<N>, options?: StreamOptions) => Promise<ProxyMessageResponse>;
+} & {
+  /**
+   * Cursor-paged routes with their next cursor: `client.getSessionTurns(input)` gives the page
+   * alone (the seed's array), `client.page.getSessionTurns(input)` the page and `next_cursor`.
+   */
+  page: { [N in CursorRouteName]: (input?: RouteInput<N>) => Promise<CursorPage<CursorItem<N>>> };
 };
+
+/** Reads every page of a cursor route (e.g. a whole session's turns), one request per page. */
+export async function readAllPages<T, I extends { cursor?: string | undefined }>(page: (input?: I) => Promise<CursorPage<T>>, input: NoInfer<I>): Promise<T[]> {
+  const all: T[] = [];
+  let cursor: string | null | undefined = input.cursor;
+  do {
+    const next = await page({ ...input, ...(cursor ? { cursor } : {}) });
+    all.push(...next.items);
+    cursor = next.next_cursor;
+  } while (cursor);
+  return all;
+}
 
 function unwrap<T>(envelope: Envelope<T>): T {
   if (envelope.ok) return envelope.body;
@@ -52,11 +84,19 @@ function unwrap<T>(envelope: Envelope<T>): T {
 
 export function createClient(transport: Transport): StudylogClient {
   const client: Record<string, unknown> = {};
+  const page: Record<string, unknown> = {};
   for (const name of ROUTE_NAMES) {
     client[name] = 'stream' in routes[name]
       ? async (input: unknown, options: StreamOptions = {}) => unwrap(await transport.stream(name as StreamRouteName, input, options))
       : async (input: unknown = {}) => unwrap(await transport.call(name as UnaryRouteName, input));
+    if (isCursorRoute(name)) {
+      page[name] = async (input: unknown = {}) => {
+        const envelope = await transport.call(name, input);
+        return { items: unwrap(envelope), next_cursor: (envelope.ok && envelope.next_cursor) || null };
+      };
+    }
   }
+  client.page = page;
   return client as StudylogClient;
 }
 
@@ -135,7 +175,10 @@ async function envelopeOf(response: Response): Promise<Envelope> {
   } catch {
     body = { code: 'internal_error', detail: `Unexpected reply (HTTP ${response.status}).` };
   }
-  if (response.ok) return { ok: true, status: response.status, body };
+  if (response.ok) {
+    const next = response.headers.get(NEXT_CURSOR_HEADER);
+    return { ok: true, status: response.status, body, ...(next !== null ? { next_cursor: next || null } : {}) };
+  }
   // Not every failure is ours: a proxy's HTML page, or an empty 400 from the HTTP layer itself.
   const error = body as Partial<ApiErrorBody> | null;
   const known = !!error && typeof error === 'object' && typeof error.code === 'string' && typeof error.detail === 'string';

@@ -27,6 +27,7 @@ import {
   SettingsPatchSchema,
   SettingsSchema,
   TimestampSchema,
+  TurnPageSchema,
   TurnSchema,
   TurnSearchHitSchema,
   USAGE_GROUPS,
@@ -50,6 +51,12 @@ export interface RouteDef<I extends z.ZodType = z.ZodType, O extends z.ZodType =
   output: O;
   /** Server-sent events over HTTP, events keyed by request id over IPC. */
   stream?: true;
+  /**
+   * Paged by cursor: the body is one page (an array), and where the next page starts travels
+   * beside it — the `X-Next-Cursor` header (and a `Link: <…>; rel="next"`) over HTTP,
+   * `next_cursor` in the envelope over IPC. Pass it back as `cursor`; none on the last page.
+   */
+  cursor?: true;
 }
 
 // Keeps each entry's exact schema types and its `stream: true` literal for the derived types below.
@@ -150,14 +157,23 @@ export const routes = {
   getSession: route({ method: 'GET', path: '/sessions/{id}', access: 'user', summary: 'One session (owner or admin)', input: ById, output: SessionSchema }),
   updateSession: route({ method: 'PATCH', path: '/sessions/{id}', access: 'user', summary: 'Rename or end a session (owner or admin)', input: SessionPatchInput, output: SessionSchema }),
   deleteSession: route({ method: 'DELETE', path: '/sessions/{id}', access: 'user', summary: 'Delete a session and its turns (owner or admin)', input: ById, output: Deleted }),
-  getSessionTurns: route({ method: 'GET', path: '/sessions/{id}/turns', access: 'user', summary: "A session's turns, oldest first (owner or admin)", input: ById, output: z.array(TurnSchema) }),
+  getSessionTurns: route({
+    method: 'GET',
+    path: '/sessions/{id}/turns',
+    access: 'user',
+    summary: "A session's turns, oldest first (owner or admin), a page at a time (limit default 200, max 1000; cursor from X-Next-Cursor)",
+    input: z.strictObject({ id: IdSchema, ...TurnPageSchema.shape }),
+    output: z.array(TurnSchema),
+    cursor: true,
+  }),
   getTurns: route({
     method: 'GET',
     path: '/turns',
     access: 'user',
-    summary: "The caller's turns created in [from, to) — the nightly-analysis query; admins may pass user_id",
-    input: z.strictObject({ from: QueryTimestamp, to: QueryTimestamp, user_id: IdSchema.optional() }),
+    summary: "The caller's turns created in [from, to), oldest first, a page at a time — the nightly-analysis query; admins may pass user_id",
+    input: z.strictObject({ from: QueryTimestamp, to: QueryTimestamp, user_id: IdSchema.optional(), ...TurnPageSchema.shape }),
     output: z.array(TurnSchema),
+    cursor: true,
   }),
   searchTurns: route({
     method: 'GET',
@@ -231,6 +247,10 @@ export type RouteOutput<N extends RouteName> = z.output<Routes[N]['output']>;
 export type StreamRouteName = { [N in RouteName]: Routes[N] extends { stream: true } ? N : never }[RouteName];
 export type UnaryRouteName = Exclude<RouteName, StreamRouteName>;
 
+export type CursorRouteName = { [N in RouteName]: Routes[N] extends { cursor: true } ? N : never }[RouteName];
+/** The items of a cursor route's page. */
+export type CursorItem<N extends CursorRouteName> = RouteOutput<N> extends (infer T)[] ? T : never;
+
 export const ROUTE_NAMES = Object.keys(routes) as RouteName[];
 
 /** The table seen through the common RouteDef shape (e.g. to read `stream` on any entry). */
@@ -239,6 +259,13 @@ export const routeDefs: Readonly<Record<RouteName, RouteDef>> = routes;
 export function isStreamRoute(name: RouteName): name is StreamRouteName {
   return routeDefs[name].stream === true;
 }
+
+export function isCursorRoute(name: RouteName): name is CursorRouteName {
+  return routeDefs[name].cursor === true;
+}
+
+/** The response header that carries a cursor route's next page. */
+export const NEXT_CURSOR_HEADER = 'X-Next-Cursor';
 
 /** `/sessions/{id}/turns` → `/sessions/:id/turns` (the HTTP framework's syntax). */
 export function pathPattern(path: string): string {

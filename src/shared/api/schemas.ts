@@ -22,11 +22,32 @@ export const MAX_JSON_CHARS = 64_000;
 export const MAX_PAGE_LIMIT = 200;
 export const DEFAULT_PAGE_LIMIT = 50;
 
-/** Ids are opaque strings; ours are UUIDv7 (time-sortable), but imported ids may be anything short. */
-export const IdSchema = z.string().trim().min(1, 'must not be empty').max(128, 'must be at most 128 characters');
+/** What an id may hold: letters and digits of any script, and `_ - . : @ + ~` (no spaces, slashes or control characters). */
+export const ID_PATTERN = /^[\p{L}\p{N}\p{M}_.:@+~-]+$/u;
+export const MAX_ID_CHARS = 128;
 
-/** Every timestamp is an integer count of milliseconds since the Unix epoch (UTC). */
-export const TimestampSchema = z.number().int('must be an integer (milliseconds since the Unix epoch)').nonnegative();
+/**
+ * Ids are opaque strings; ours are UUIDv7 (time-sortable), imported ones (a teacher's `hw_001`)
+ * anything short within ID_PATTERN. Never `.` or `..` (or only dots): a URL path cannot carry them,
+ * so such a row could never be opened, changed or deleted.
+ */
+export const IdSchema = z
+  .string()
+  .trim()
+  .min(1, 'must not be empty')
+  .max(MAX_ID_CHARS, `must be at most ${MAX_ID_CHARS} characters`)
+  .regex(ID_PATTERN, 'must hold only letters, digits and _ - . : @ + ~ (no spaces, slashes or control characters)')
+  .refine((id) => !/^\.+$/.test(id), 'must not be only dots');
+
+/** The largest time a JavaScript Date holds (±8.64e15 ms, about year 275760): beyond it, dates cannot be shown. */
+export const MAX_TIMESTAMP_MS = 8_640_000_000_000_000;
+
+/** Every timestamp is an integer count of milliseconds since the Unix epoch (UTC), within a Date's range. */
+export const TimestampSchema = z
+  .number()
+  .int('must be an integer (milliseconds since the Unix epoch)')
+  .nonnegative('must not be negative (before 1970)')
+  .max(MAX_TIMESTAMP_MS, `must be at most ${MAX_TIMESTAMP_MS} (the largest date a computer calendar holds)`);
 
 /** How deeply a JSON document may nest: deep enough for any real meta, shallow enough to never overflow a stack. */
 export const MAX_JSON_DEPTH = 32;
@@ -147,6 +168,34 @@ export const PageSchema = z.object({
     .default(DEFAULT_PAGE_LIMIT),
 });
 export type Page = z.input<typeof PageSchema>;
+
+/** Turn lists (a session's turns, a time range of turns) come a page at a time, oldest first. */
+export const DEFAULT_TURN_PAGE_LIMIT = 200;
+export const MAX_TURN_PAGE_LIMIT = 1_000;
+/** A page of turns ends early rather than serialise to more than this (a turn alone is under 1.2 MB). */
+export const TURN_PAGE_BYTES = 4 * 1024 * 1024;
+/** No JSON reply over HTTP is larger than this; a larger one is refused with payload_too_large. */
+export const MAX_RESPONSE_BYTES = 8 * 1024 * 1024;
+
+/** Where the next page starts: opaque to the caller, passed back as given. */
+export const CursorSchema = z.string().min(1, 'must not be empty').max(400, 'must be at most 400 characters').regex(/^[A-Za-z0-9_-]+$/, 'must be a cursor this server gave out');
+
+export const TurnPageSchema = z.object({
+  limit: z.coerce
+    .number()
+    .int('must be an integer')
+    .min(1, 'must be at least 1')
+    .max(MAX_TURN_PAGE_LIMIT, `must be at most ${MAX_TURN_PAGE_LIMIT}`)
+    .default(DEFAULT_TURN_PAGE_LIMIT),
+  cursor: CursorSchema.optional(),
+});
+export type TurnPage = z.input<typeof TurnPageSchema>;
+
+/** One page of a cursor-paged list; `next_cursor` is null on the last page. */
+export interface CursorPage<T> {
+  items: T[];
+  next_cursor: string | null;
+}
 
 /** A half-open time range [from, to): `from` included, `to` excluded, both epoch milliseconds. */
 export const TimeRangeSchema = z
@@ -278,8 +327,10 @@ export const ProviderSchema = z
     models: z.array(z.string().min(1).max(200)).max(500).default([]),
     default_model: z.string().min(1).max(200).optional(),
     api_key_ref: ApiKeyRefSchema,
-    /** Per request, including the time to the first byte and between stream chunks. */
+    /** The longest wait for the first byte, and between stream chunks (an idle provider is cut off). */
     timeout_ms: z.number().int().min(1_000).max(600_000).default(60_000),
+    /** The longest a whole answer may take, streamed or not (default 10 minutes); then it is cut off. */
+    max_request_ms: z.number().int().min(1_000).max(3_600_000).optional(),
     /** Retries of the SDK itself (connection errors, 408, 409, 429, 5xx); we add none of our own. */
     max_retries: z.number().int().min(0).max(5).default(2),
   });
@@ -355,14 +406,38 @@ export const SettingsPatchSchema = z.strictObject({
 // ---------------------------------------------------------------------------------------------
 // Assignments
 
+/** ISO dates a teacher may write: years 1970-9999, real calendar days, optional time and zone. */
+export const ISO_DATE_PATTERN = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,3})?)?(Z|[+-]\d{2}:?\d{2})?)?$/;
+
+/**
+ * A strict ISO-8601 date or date-time: the calendar must have that day (2026-02-30 is refused, not
+ * rolled over to March), the year is 1970-9999, hours 00-23, minutes and seconds 00-59. Returns
+ * epoch milliseconds, or null. A date alone is midnight UTC; a time without a zone is local time
+ * (as Date.parse reads it).
+ */
+export function parseIsoDate(text: string): number | null {
+  const m = ISO_DATE_PATTERN.exec(text);
+  if (!m) return null;
+  const [year, month, day] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  if (year < 1970 || month < 1 || month > 12 || day < 1) return null;
+  const daysInMonth = new Date(Date.UTC(year, month, 0)).getUTCDate();
+  if (day > daysInMonth) return null;
+  if (m[4] !== undefined && (Number(m[4]) > 23 || Number(m[5]) > 59 || (m[6] !== undefined && Number(m[6]) > 59))) return null;
+  const zone = m[7];
+  if (zone && zone !== 'Z' && (Number(zone.slice(1, 3)) > 14 || Number(zone.slice(-2)) > 59)) return null;
+  const iso = m[4] === undefined ? `${m[1]}-${m[2]}-${m[3]}T00:00:00Z` : text.replace(' ', 'T').replace(/([+-]\d{2})(\d{2})$/, '$1:$2');
+  const ms = Date.parse(iso);
+  return Number.isFinite(ms) && ms >= 0 ? ms : null;
+}
+
 /** Accepts epoch milliseconds or an ISO-8601 date/time (what a teacher writes by hand). */
 export const DateInputSchema = z.union([
   TimestampSchema,
   z
     .string()
     .trim()
-    .refine((s) => /^\d{4}-\d{2}-\d{2}([T ][\d:.]+(Z|[+-]\d{2}:?\d{2})?)?$/.test(s) && !Number.isNaN(Date.parse(s)), 'must be epoch milliseconds or an ISO date')
-    .transform((s) => Date.parse(s)),
+    .refine((s) => parseIsoDate(s) !== null, 'must be epoch milliseconds or a real ISO date (YYYY-MM-DD, years 1970-9999, optionally with THH:MM[:SS] and a zone)')
+    .transform((s) => parseIsoDate(s)!),
 ]);
 
 export const AssignmentSchema = z.object({

@@ -3,9 +3,9 @@
  * (IPC and HTTP) call only this, so they cannot drift apart. A request that fails validation never
  * reaches a handler, and nothing thrown escapes: every failure becomes {detail, code}.
  */
-import { routes, type RouteName, type StreamRouteName, type UnaryRouteName } from '../../../shared/api/routes.ts';
+import { isCursorRoute, routes, type RouteName, type StreamRouteName, type UnaryRouteName } from '../../../shared/api/routes.ts';
 import type { Envelope, StreamEvent } from '../../../shared/api/envelope.ts';
-import type { ProxyMessageResponse } from '../../../shared/api/schemas.ts';
+import type { CursorPage, ProxyMessageResponse } from '../../../shared/api/schemas.ts';
 import { ApiError } from '../../../shared/errors.ts';
 import { parseInput } from '../../../shared/validation.ts';
 import type { Core } from '../app.ts';
@@ -33,7 +33,7 @@ export function toEnvelopeError(error: unknown, route: RouteName, options: Dispa
  * overflows the stack on a value nested thousands deep) was still refusing the input: a
  * validation_error, not an internal error.
  */
-function validate(name: RouteName, rawInput: unknown): unknown {
+export function validate(name: RouteName, rawInput: unknown): unknown {
   try {
     return parseInput(routes[name].input, rawInput ?? {}, 'request');
   } catch (error) {
@@ -57,9 +57,15 @@ export async function dispatch(core: Core, name: UnaryRouteName, caller: Caller 
     const input = validate(name, rawInput);
     const handler = unaryHandlers[name] as (core: Core, caller: Caller, input: unknown, signal?: AbortSignal) => unknown;
     // Public routes get an anonymous caller; their handlers never look at it.
-    const body = await handler(core, caller ?? { user_id: '', role: 'student' }, input, options.signal);
-    if (options.validateOutput) route.output.parse(body);
-    return { ok: true, status: 200, body };
+    const result = await handler(core, caller ?? { user_id: '', role: 'student' }, input, options.signal);
+    if (isCursorRoute(name)) {
+      // The page is the body (the seed's shape: a bare array); its next cursor rides beside it.
+      const page = result as CursorPage<unknown>;
+      if (options.validateOutput) route.output.parse(page.items);
+      return { ok: true, status: 200, body: page.items, next_cursor: page.next_cursor };
+    }
+    if (options.validateOutput) route.output.parse(result);
+    return { ok: true, status: 200, body: result };
   } catch (error) {
     return toEnvelopeError(error, name, options);
   }

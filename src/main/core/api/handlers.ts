@@ -4,7 +4,7 @@
  * (another user's session is "not found", so ids cannot be probed).
  */
 import type { z } from 'zod';
-import type { ProxyStreamEvent, Session } from '../../../shared/api/schemas.ts';
+import type { CursorPage, ProxyStreamEvent, Session } from '../../../shared/api/schemas.ts';
 import type { RouteName, Routes, StreamRouteName, UnaryRouteName } from '../../../shared/api/routes.ts';
 import { ApiError } from '../../../shared/errors.ts';
 import type { Core } from '../app.ts';
@@ -13,7 +13,8 @@ import { exportSessions } from '../export.ts';
 import { destinationChanges } from '../settings/destinations.ts';
 
 type In<N extends RouteName> = z.output<Routes[N]['input']>;
-type Out<N extends RouteName> = z.input<Routes[N]['output']>;
+/** A cursor route's handler returns the page and its next cursor; dispatch splits them. */
+type Out<N extends RouteName> = Routes[N] extends { cursor: true } ? CursorPage<z.input<Routes[N]['output']> extends (infer T)[] ? T : never> : z.input<Routes[N]['output']>;
 
 export type UnaryHandlers = { [N in UnaryRouteName]: (core: Core, caller: Caller, input: In<N>, signal?: AbortSignal) => Out<N> | Promise<Out<N>> };
 export type StreamHandlers = { [N in StreamRouteName]: (core: Core, caller: Caller, input: In<N>, signal: AbortSignal) => AsyncIterable<ProxyStreamEvent> };
@@ -51,11 +52,11 @@ export const unaryHandlers: UnaryHandlers = {
     core.sessions.deleteSessionById(id);
     return { deleted: true };
   },
-  getSessionTurns: (core, caller, { id }) => {
+  getSessionTurns: (core, caller, { id, limit, cursor }) => {
     visibleSession(core, caller, id);
-    return core.turns.getTurnsBySessionId(id);
+    return core.turns.getTurnsBySessionIdPage(id, { limit, ...(cursor ? { cursor } : {}) });
   },
-  getTurns: (core, caller, { from, to, user_id }) => core.turns.getTurnsByUserAndDate(subject(caller, user_id), from, to),
+  getTurns: (core, caller, { from, to, user_id, limit, cursor }) => core.turns.getTurnsByUserAndDatePage(subject(caller, user_id), from, to, { limit, ...(cursor ? { cursor } : {}) }),
   searchTurns: (core, caller, { q, skip, limit }) => core.turns.searchTurns(caller.user_id, q, { skip, limit }),
   getUsage: (core, caller, { from, to, group, tz_offset_minutes, user_id }) => core.usage.report(subject(caller, user_id), { from, to }, group, tz_offset_minutes),
   exportSessions: (core, caller, input) => exportSessions(core, caller, input),

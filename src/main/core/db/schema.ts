@@ -56,9 +56,10 @@ export const turn = sqliteTable(
     index('turn_session_id_created_at_idx').on(t.session_id, t.created_at, t.id),
     index('turn_created_at_idx').on(t.created_at, t.id),
     // drizzle-kit 0.31 emits these two expression indexes mangled: check the generated SQL by hand.
-    // A retried message is found by its client request id (meta.client_request_id), unique so a
-    // retry can never write a second user turn ...
-    uniqueIndex('turn_client_request_id_idx').on(sql`json_extract(${t.meta}, '$.client_request_id')`).where(sql.raw("json_extract(meta, '$.client_request_id') IS NOT NULL")),
+    // A retried message is found by its client request id within its user (meta.client_request_key
+    // = JSON [user_id, client_request_id]; a turn has no user column), unique so a retry can never
+    // write a second user turn, while another user's use of the same id stays invisible ...
+    uniqueIndex('turn_client_request_key_idx').on(sql`json_extract(${t.meta}, '$.client_request_key')`).where(sql.raw("json_extract(meta, '$.client_request_key') IS NOT NULL")),
     // ... and start-up finds turns a killed process left unfinished without scanning every turn.
     index('turn_open_status_idx').on(sql`json_extract(${t.meta}, '$.status')`).where(sql.raw("json_extract(meta, '$.status') IN ('pending', 'streaming')")),
     check('turn_role_check', sql.raw("role IN ('user', 'assistant', 'system')")),

@@ -5,14 +5,19 @@ import {
   PageSchema,
   SearchQuerySchema,
   TimeRangeSchema,
+  TurnPageSchema,
   TurnPatchSchema,
+  TURN_PAGE_BYTES,
+  type CursorPage,
   type NewTurn,
   type Page,
   type Paged,
   type Turn,
+  type TurnPage,
   type TurnPatch,
   type TurnSearchHit,
 } from '../../../shared/api/schemas.ts';
+import { ApiError } from '../../../shared/errors.ts';
 import { parseInput } from '../../../shared/validation.ts';
 import type { Store } from './connection.ts';
 import { withDbErrors } from './db-errors.ts';
@@ -45,6 +50,26 @@ function toRow<T extends Partial<Turn>>(fields: T): Record<string, unknown> {
   return row;
 }
 
+/** What makes a client_request_id unique: the id within its user (JSON, so no two pairs collide). */
+export function clientRequestKey(userId: string, clientRequestId: string): string {
+  return JSON.stringify([userId, clientRequestId]);
+}
+
+/** A page cursor: the (created_at, id) of the last turn given, base64url so it is opaque. */
+function encodeCursor(turn: Turn): string {
+  return Buffer.from(`${turn.created_at}.${turn.id}`, 'utf8').toString('base64url');
+}
+
+function decodeCursor(cursor: string): { created_at: number; id: string } {
+  const text = Buffer.from(cursor, 'base64url').toString('utf8');
+  const dot = text.indexOf('.');
+  const createdAt = Number(text.slice(0, dot));
+  if (dot < 1 || !/^\d+$/.test(text.slice(0, dot)) || !Number.isSafeInteger(createdAt) || !text.slice(dot + 1)) {
+    throw new ApiError('validation_error', 'Invalid request: cursor: not a cursor this server gave out', [{ path: 'cursor', message: 'not a cursor this server gave out' }]);
+  }
+  return { created_at: createdAt, id: text.slice(dot + 1) };
+}
+
 /** A short excerpt around the first place any query word occurs, for a search hit. */
 function snippetOf(content: string, query: string, radius = 60): string {
   const haystack = content.toLowerCase();
@@ -56,6 +81,35 @@ function snippetOf(content: string, query: string, radius = 60): string {
   if (at < 0) return content.slice(0, radius * 2);
   const start = Math.max(0, at - radius);
   return (start > 0 ? '…' : '') + content.slice(start, at + radius) + (at + radius < content.length ? '…' : '');
+}
+
+/**
+ * Reads rows (limit + 1 of them at most) into a page: stops at `limit` turns or before the JSON
+ * would pass TURN_PAGE_BYTES, and says where the next page starts.
+ */
+function takePage(rows: IterableIterator<TurnRow>, limit: number): CursorPage<Turn> {
+  const items: Turn[] = [];
+  let bytes = 0;
+  let more = false;
+  try {
+    for (const row of rows) {
+      if (items.length === limit) {
+        more = true;
+        break;
+      }
+      const turn = fromRow(row);
+      const size = Buffer.byteLength(JSON.stringify(turn), 'utf8');
+      if (items.length > 0 && bytes + size > TURN_PAGE_BYTES) {
+        more = true;
+        break;
+      }
+      items.push(turn);
+      bytes += size;
+    }
+  } finally {
+    rows.return?.();
+  }
+  return { items, next_cursor: more ? encodeCursor(items[items.length - 1]!) : null };
 }
 
 /**
@@ -107,6 +161,51 @@ export class TurnsRepo {
   }
 
   /**
+   * One page of a session's turns, in order, after `page.cursor` (the start when absent): at most
+   * `page.limit` turns and never more than TURN_PAGE_BYTES of JSON (at least one turn, which alone
+   * is far smaller). `next_cursor` continues it; null on the last page.
+   */
+  getTurnsBySessionIdPage(sessionId: string, page: TurnPage = {}): CursorPage<Turn> {
+    const id = parseInput(IdSchema, sessionId, 'session id');
+    const { limit, cursor } = parseInput(TurnPageSchema, page, 'page');
+    const after = cursor ? decodeCursor(cursor) : null;
+    const rows = this.#store.sqlite
+      .prepare(
+        `SELECT ${TURN_COLUMNS} FROM turn t WHERE t.session_id = ? ${after ? 'AND (t.created_at, t.id) > (?, ?)' : ''}
+         ORDER BY t.created_at, t.id LIMIT ?`,
+      )
+      .iterate(...[id, ...(after ? [after.created_at, after.id] : []), limit + 1]) as IterableIterator<TurnRow>;
+    return takePage(rows, limit);
+  }
+
+  /** One page of the user's turns in [from, to), oldest first; see getTurnsBySessionIdPage for the rules. */
+  getTurnsByUserAndDatePage(userId: string, from: number, to: number, page: TurnPage = {}): CursorPage<Turn> {
+    const owner = parseInput(IdSchema, userId, 'user id');
+    const range = parseInput(TimeRangeSchema, { from, to }, 'time range');
+    const { limit, cursor } = parseInput(TurnPageSchema, page, 'page');
+    const after = cursor ? decodeCursor(cursor) : null;
+    const rows = this.#store.sqlite
+      .prepare(
+        // As in getTurnsByUserAndDate: turn leads, walking turn(created_at, id) in order.
+        `SELECT ${TURN_COLUMNS} FROM turn t CROSS JOIN session s ON s.id = t.session_id
+         WHERE s.user_id = ? AND t.created_at >= ? AND t.created_at < ? ${after ? 'AND (t.created_at, t.id) > (?, ?)' : ''}
+         ORDER BY t.created_at, t.id LIMIT ?`,
+      )
+      .iterate(...[owner, range.from, range.to, ...(after ? [after.created_at, after.id] : []), limit + 1]) as IterableIterator<TurnRow>;
+    return takePage(rows, limit);
+  }
+
+  /** Every turn of a session, a page at a time (bounded memory for a caller that streams them out). */
+  *iterateTurnsBySessionId(sessionId: string): Generator<Turn[]> {
+    let cursor: string | null | undefined;
+    do {
+      const page = this.getTurnsBySessionIdPage(sessionId, { ...(cursor ? { cursor } : {}) });
+      if (page.items.length) yield page.items;
+      cursor = page.next_cursor;
+    } while (cursor);
+  }
+
+  /**
    * The user's turns with created_at in [from, to) — `from` included, `to` excluded, epoch ms —
    * oldest first. The nightly learner analysis reads one day as [midnight, next midnight).
    */
@@ -126,15 +225,15 @@ export class TurnsRepo {
     return rows.map(fromRow);
   }
 
-  /** The user turn a client sent with this request id (idempotent retries), with its owner. */
-  findByClientRequestId(clientRequestId: string): (Turn & { user_id: string }) | null {
+  /**
+   * The user turn this user sent with this request id (idempotent retries). Request ids are scoped
+   * per user: another user's use of the same id is invisible (meta.client_request_key, unique).
+   */
+  findByClientRequestId(userId: string, clientRequestId: string): Turn | null {
     const row = this.#store.sqlite
-      .prepare(
-        `SELECT ${TURN_COLUMNS}, s.user_id FROM turn t JOIN session s ON s.id = t.session_id
-         WHERE json_extract(t.meta, '$.client_request_id') = ?`,
-      )
-      .get(clientRequestId) as (TurnRow & { user_id: string }) | undefined;
-    return row ? { ...fromRow(row), user_id: row.user_id } : null;
+      .prepare(`SELECT ${TURN_COLUMNS} FROM turn t WHERE json_extract(t.meta, '$.client_request_key') = ?`)
+      .get(clientRequestKey(userId, clientRequestId)) as TurnRow | undefined;
+    return row ? fromRow(row) : null;
   }
 
   /** Turns a stopped process left open: user turns still 'pending', assistant turns still 'streaming'. */

@@ -1,6 +1,6 @@
 /** The OpenAPI 3.1 document of every route, generated from the route table's zod schemas. */
 import { z } from 'zod';
-import { API_PREFIX, inputLocation, pathParams, routes, ROUTE_NAMES, type RouteDef } from '../../../shared/api/routes.ts';
+import { API_PREFIX, inputLocation, NEXT_CURSOR_HEADER, pathParams, routes, ROUTE_NAMES, type RouteDef } from '../../../shared/api/routes.ts';
 import { ERROR_STATUS } from '../../../shared/errors.ts';
 
 const ErrorBody = {
@@ -37,7 +37,16 @@ export function openApiDocument(): object {
       responses: {
         200: route.stream
           ? { description: 'Server-sent events: start, reasoning, delta, then done (data: the response) or error (data: {error: {code, detail}})', content: { 'text/event-stream': { schema: { type: 'string' } } }, 'x-done-schema': output }
-          : { description: 'OK', content: { 'application/json': { schema: output } } },
+          : route.cursor
+            ? {
+                description: 'One page; when there is more, X-Next-Cursor (and Link rel="next") says where the next starts: pass it back as `cursor`',
+                headers: {
+                  [NEXT_CURSOR_HEADER]: { description: 'The next page starts here; absent on the last page', schema: { type: 'string' } },
+                  Link: { description: '<the next page>; rel="next"', schema: { type: 'string' } },
+                },
+                content: { 'application/json': { schema: output } },
+              }
+            : { description: 'OK', content: { 'application/json': { schema: output } } },
         default: { description: 'An error: {code, detail}', content: { 'application/json': { schema: ErrorBody } } },
       },
       'x-access': route.access,

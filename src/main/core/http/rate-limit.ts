@@ -1,5 +1,5 @@
 /**
- * Per-token limits for the HTTP face: a token bucket for the request rate and a cap on requests
+ * Per-token (and, for requests without a valid token, per-address) limits for the HTTP face: a token bucket for the request rate and a cap on requests
  * in flight at once. Small enough to keep here; it answers with the seconds to wait (Retry-After).
  */
 export interface RateLimits {
@@ -12,6 +12,16 @@ export interface RateLimits {
 }
 
 export const DEFAULT_LIMITS: RateLimits = { perSecond: 10, burst: 60, concurrent: 16 };
+
+/**
+ * Per client address, for API requests that carry no valid token (none, unknown, revoked) — /health
+ * included. Generous enough for a class behind one NAT address signing in, tight enough that a
+ * flood of bad tokens costs little. Requests with a valid token never count here.
+ */
+export const DEFAULT_ANONYMOUS_LIMITS: RateLimits = { perSecond: 20, burst: 200, concurrent: 32 };
+
+/** Buckets kept before idle ones (full, nothing in flight) are forgotten. */
+const MAX_KEYS = 10_000;
 
 type Slot = { ok: true; release: () => void } | { ok: false; retryAfterSeconds: number; detail: string };
 
@@ -33,6 +43,7 @@ export class RateLimiter {
     const { perSecond, burst, concurrent } = this.limits;
     let bucket = this.#buckets.get(key);
     if (!bucket) {
+      if (this.#buckets.size >= MAX_KEYS) this.#forgetIdle(now);
       bucket = { tokens: burst, refilledAt: now, active: 0 };
       this.#buckets.set(key, bucket);
     }
@@ -56,5 +67,13 @@ export class RateLimiter {
         held.active -= 1;
       },
     };
+  }
+
+  /** Memory stays bounded however many addresses or tokens come and go. */
+  #forgetIdle(now: number): void {
+    const { perSecond, burst } = this.limits;
+    for (const [key, b] of this.#buckets) {
+      if (b.active === 0 && b.tokens + ((now - b.refilledAt) / 1000) * perSecond >= burst) this.#buckets.delete(key);
+    }
   }
 }

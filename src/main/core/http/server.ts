@@ -14,15 +14,17 @@ import { serveStatic } from '@hono/node-server/serve-static';
 import { Hono, type Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { cors } from 'hono/cors';
-import { streamSSE } from 'hono/streaming';
+import { stream as streamBody, streamSSE } from 'hono/streaming';
 import type { IncomingMessage, Server } from 'node:http';
-import { API_PREFIX, inputLocation, pathParams, pathPattern, routes, ROUTE_NAMES, type RouteDef, type RouteName, type StreamRouteName, type UnaryRouteName } from '../../../shared/api/routes.ts';
+import { API_PREFIX, inputLocation, isCursorRoute, NEXT_CURSOR_HEADER, pathParams, pathPattern, routes, ROUTE_NAMES, type RouteDef, type RouteName, type StreamRouteName, type UnaryRouteName } from '../../../shared/api/routes.ts';
+import { MAX_RESPONSE_BYTES } from '../../../shared/api/schemas.ts';
 import { ApiError, ERROR_STATUS } from '../../../shared/errors.ts';
 import type { Core } from '../app.ts';
 import { isLoopbackAddress, type Caller } from '../caller.ts';
-import { authorize, dispatch, dispatchStream, type DispatchOptions } from '../api/dispatch.ts';
+import { authorize, dispatch, dispatchStream, validate, type DispatchOptions } from '../api/dispatch.ts';
+import { openExport, type ExportInput } from '../export.ts';
 import { openApiDocument } from './openapi.ts';
-import { RateLimiter, type RateLimits } from './rate-limit.ts';
+import { DEFAULT_ANONYMOUS_LIMITS, RateLimiter, type RateLimits } from './rate-limit.ts';
 
 export interface HttpServerOptions {
   core: Core;
@@ -35,7 +37,12 @@ export interface HttpServerOptions {
   /** Extra Host names to accept (e.g. a name you gave this machine). */
   allowedHosts?: string[];
   bodyLimitBytes?: number;
-  limits?: Partial<RateLimits>;
+  /** Per token; `false` turns them off (`studylog serve --rate-limit off`). */
+  limits?: Partial<RateLimits> | false;
+  /** Per client address, for API requests without a valid token (always on; see rate-limit.ts). */
+  anonymousLimits?: Partial<RateLimits>;
+  /** The largest JSON reply (default MAX_RESPONSE_BYTES); a larger one is payload_too_large. */
+  maxResponseBytes?: number;
   /** Built renderer to serve at `/`; a minimal page when absent. */
   staticDir?: string | null;
   /** How long in-flight requests may take to finish on shutdown before streams are stopped. */
@@ -83,14 +90,35 @@ function allowedHostNames(options: HttpServerOptions): Set<string> {
   return names;
 }
 
+/**
+ * The authority of an absolute-form request target (`GET http://other.host/x HTTP/1.1`), which
+ * HTTP/1.1 says wins over the Host header: it must name this machine too. Null for the usual
+ * origin-form (`/x`); '' when the target is absolute but has no readable host.
+ */
+function targetHost(incoming: IncomingMessage | undefined): string | null {
+  const target = incoming?.url ?? '';
+  if (target.startsWith('/') || target === '*' || !/^[a-z][a-z0-9+.-]*:/i.test(target)) return null;
+  try {
+    return new URL(target).hostname.toLowerCase();
+  } catch {
+    return '';
+  }
+}
+
+/** What every HTML page of this server may do: only its own origin; no forms elsewhere, no framing. */
+export const CONTENT_SECURITY_POLICY =
+  "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; font-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+
 function hostName(header: string | undefined): string | null {
   if (!header) return null;
   const match = /^(\[[^\]]+\]|[^:]+)(?::\d+)?$/.exec(header.trim().toLowerCase());
   return match ? match[1]! : null;
 }
 
+const incomingOf = (c: Context) => (c.env as { incoming?: IncomingMessage } | undefined)?.incoming;
+
 function requestCutOff(c: Context, error: unknown): boolean {
-  const incoming = (c.env as { incoming?: IncomingMessage } | undefined)?.incoming;
+  const incoming = incomingOf(c);
   if (incoming && !incoming.complete && (incoming.destroyed || incoming.readableAborted)) return true;
   return (error as { code?: unknown } | null)?.code === 'ECONNRESET';
 }
@@ -103,7 +131,9 @@ The web app has not been built: run <code>npm run build</code>.</p></body></html
 export async function startHttpServer(options: HttpServerOptions): Promise<RunningHttpServer> {
   const { core } = options;
   const hosts = allowedHostNames(options);
-  const limiter = new RateLimiter(options.limits);
+  const limiter = options.limits === false ? null : new RateLimiter(options.limits);
+  const anonymousLimiter = new RateLimiter({ ...DEFAULT_ANONYMOUS_LIMITS, ...options.anonymousLimits });
+  const maxResponseBytes = options.maxResponseBytes ?? MAX_RESPONSE_BYTES;
   const inFlight = new Set<AbortController>();
   let closing = false;
 
@@ -112,6 +142,8 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
   app.use('*', async (c, next) => {
     const host = hostName(c.req.header('host'));
     if (!host || !hosts.has(host)) return errorResponse(c, new ApiError('forbidden', 'This host name is not allowed.'));
+    const target = targetHost(incomingOf(c));
+    if (target !== null && !hosts.has(target)) return errorResponse(c, new ApiError('forbidden', 'This host name is not allowed.'));
     if (closing) return errorResponse(c, new ApiError('db_unavailable', 'Studylog is shutting down.'), { Connection: 'close' });
     c.header('X-Content-Type-Options', 'nosniff');
     c.header('Referrer-Policy', 'no-referrer');
@@ -140,13 +172,69 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
     // A local-owner token acts as the local owner only from this machine (caller.ts).
     if (caller?.local_owner && !isLoopbackAddress((c.env as { incoming?: IncomingMessage } | undefined)?.incoming?.socket.remoteAddress)) caller.local_owner = false;
     c.set('caller', caller);
-    if (!caller && !publicPaths.has(c.req.path)) {
-      return errorResponse(c, new ApiError('unauthorized', bearer ? 'The token is not valid (unknown, malformed or revoked).' : 'Sign in with an API token (Authorization: Bearer …).'), {
-        'WWW-Authenticate': 'Bearer',
-      });
+    if (caller) return next();
+    // No valid token (none, unknown or revoked): limited per client address, the public routes included (a sign-in code cannot be guessed by brute force).
+    const slot = anonymousLimiter.acquire(`address:${incomingOf(c)?.socket.remoteAddress ?? 'unknown'}`);
+    if (!slot.ok) {
+      return errorResponse(c, new ApiError('rate_limited', 'Too many requests without a valid token from this address. Try again shortly.'), { 'Retry-After': String(slot.retryAfterSeconds) });
     }
-    await next();
+    try {
+      if (!publicPaths.has(c.req.path)) {
+        return errorResponse(c, new ApiError('unauthorized', bearer ? 'The token is not valid (unknown, malformed or revoked).' : 'Sign in with an API token (Authorization: Bearer …).'), {
+          'WWW-Authenticate': 'Bearer',
+        });
+      }
+      await next();
+    } finally {
+      slot.release();
+    }
   });
+
+  /** A JSON reply, refused when it would be larger than maxResponseBytes (memory stays bounded per request). */
+  function jsonReply(c: Context, body: unknown, status: number) {
+    const text = JSON.stringify(body);
+    if (text.length > maxResponseBytes / 3 && Buffer.byteLength(text, 'utf8') > maxResponseBytes) {
+      return errorResponse(c, new ApiError('payload_too_large', `The answer would be larger than ${maxResponseBytes} bytes; ask for less (a smaller limit or a narrower range).`));
+    }
+    return c.body(text, status as 200, { 'Content-Type': 'application/json' });
+  }
+
+  /**
+   * An export as the route's JSON {filename, content_type, content}, with the content escaped and
+   * sent as the database is read (a page of turns at a time), so a large assignment never sits in
+   * memory whole. Refusals (not found) come before the first byte, as JSON errors.
+   */
+  function exportReply(c: Context, input: ExportInput, onEnd: () => void) {
+    const file = openExport(core, c.get('caller') as Caller, input);
+    return streamBody(c, async (out) => {
+      out.onAbort(onEnd);
+      try {
+        await writeExport(out, file.filename, file.content_type, file.chunks);
+      } finally {
+        onEnd();
+      }
+    }, async (error) => {
+      // Headers are gone: all that is left is to cut the reply, so the client sees it incomplete.
+      console.error('studylog: an export failed part-way:', error);
+      incomingOf(c)?.socket.destroy();
+    });
+  }
+
+  /** Writes the export's JSON, the content escaped a chunk at a time (JSON escaping is per character). */
+  async function writeExport(out: { write(text: string): Promise<unknown>; aborted: boolean; closed: boolean }, filename: string, contentType: string, chunks: Iterable<string>) {
+    const escaped = (text: string) => JSON.stringify(text).slice(1, -1);
+    await out.write(`{"filename":${JSON.stringify(filename)},"content_type":${JSON.stringify(contentType)},"content":"`);
+    let pending = '';
+    for (const chunk of chunks) {
+      if (out.aborted || out.closed) return;
+      pending += escaped(chunk);
+      if (pending.length >= 64 * 1024) {
+        await out.write(pending);
+        pending = '';
+      }
+    }
+    await out.write(pending + '"}');
+  }
 
   async function rawInput(c: Context, name: RouteName): Promise<unknown> {
     const route = routes[name];
@@ -172,7 +260,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
     app.on(route.method, path, async (c) => {
       const caller = c.get('caller');
       // Per-token rate and concurrency limits; a stream holds its slot until it ends.
-      const slot = caller ? limiter.acquire(caller.token_id ?? caller.user_id) : null;
+      const slot = caller && limiter ? limiter.acquire(caller.token_id ?? caller.user_id) : null;
       if (slot && !slot.ok) return errorResponse(c, new ApiError('rate_limited', slot.detail), { 'Retry-After': String(slot.retryAfterSeconds) });
       let streaming = false;
       try {
@@ -180,6 +268,13 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
         // admin route whatever the body holds, malformed JSON included.
         authorize(name, caller);
         const input = await rawInput(c, name);
+        if (name === 'exportSessions') {
+          c.header('Content-Type', 'application/json');
+          // The slot is held until the last byte is out.
+          const response = exportReply(c, validate(name, input) as ExportInput, () => slot?.release());
+          streaming = true;
+          return response;
+        }
         if (!route.stream) {
           // In flight until answered: shutdown waits for it, then stops the model call (the message
           // is then marked failed, never left pending with the database closed under it).
@@ -187,7 +282,13 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
           inFlight.add(controller);
           try {
             const envelope = await dispatch(core, name as UnaryRouteName, caller, input, { ...options.dispatch, signal: controller.signal });
-            return c.json(envelope.body as object, envelope.status as 200);
+            if (envelope.ok && isCursorRoute(name) && envelope.next_cursor) {
+              const next = new URL(c.req.url);
+              next.searchParams.set('cursor', envelope.next_cursor);
+              c.header(NEXT_CURSOR_HEADER, envelope.next_cursor);
+              c.header('Link', `<${next.pathname}${next.search}>; rel="next"`);
+            }
+            return jsonReply(c, envelope.body, envelope.status);
           } finally {
             inFlight.delete(controller);
           }
@@ -235,13 +336,11 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
   app.all(`${API_PREFIX}/*`, (c) => errorResponse(c, new ApiError('not_found', `There is no ${c.req.method} ${c.req.path}.`)));
 
   // The web app. The API above never falls through to it.
+  app.use('*', async (c, next) => {
+    await next();
+    if (c.res.headers.get('content-type')?.startsWith('text/html')) c.res.headers.set('Content-Security-Policy', CONTENT_SECURITY_POLICY);
+  });
   if (options.staticDir) {
-    app.use('*', async (c, next) => {
-      await next();
-      if (c.res.headers.get('content-type')?.startsWith('text/html')) {
-        c.res.headers.set('Content-Security-Policy', "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; font-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'");
-      }
-    });
     app.use('*', serveStatic({ root: options.staticDir }));
     app.get('*', serveStatic({ root: options.staticDir, path: 'index.html' }));
   } else {

@@ -35,7 +35,7 @@ import type { Caller } from '../caller.ts';
 import type { Store } from '../db/connection.ts';
 import { inTransaction } from '../db/db-errors.ts';
 import type { SessionsRepo } from '../db/sessions.repo.ts';
-import type { TurnsRepo } from '../db/turns.repo.ts';
+import { clientRequestKey, type TurnsRepo } from '../db/turns.repo.ts';
 import type { SettingsStore } from '../settings/settings.store.ts';
 import { buildMessages, type ChatMessage } from './context.ts';
 import { traitsOf } from './models.ts';
@@ -44,6 +44,7 @@ import { costOf } from './pricing.ts';
 import type { ProviderRegistry } from './providers.ts';
 import { countPromptTokens, countTokens } from './tokens.ts';
 import { redact, upstreamError } from './upstream-errors.ts';
+import { DEFAULT_MAX_REQUEST_MS, MAX_REASONING_CHARS, tooLargeIn } from './upstream-limits.ts';
 
 /** What the proxy needs to know about an assignment to tutor on it. */
 export interface AssignmentInfo {
@@ -100,6 +101,8 @@ interface Prepared {
   secrets: string[];
   providerName: string;
   timeoutMs: number;
+  /** The longest the whole answer may take. */
+  maxRequestMs: number;
 }
 
 type Prepare = { kind: 'replay'; response: ProxyMessageResponse } | { kind: 'call'; prepared: Prepared };
@@ -109,8 +112,6 @@ const DEFAULT_FLUSH_INTERVAL_MS = 1_000;
 const ADOPTABLE_SESSION_ID = /^[A-Za-z0-9][A-Za-z0-9._~-]{0,127}$/;
 const REQUEST_ID_IN_USE = 'This client_request_id is already in use; send a new one for a new message.';
 const STILL_BEING_ANSWERED = 'This message is still being answered.';
-/** Reasoning kept in an assistant turn's meta (a JSON column of at most MAX_JSON_CHARS). */
-const MAX_REASONING_CHARS = 48_000;
 
 /**
  * What the store can hold of an answer: a reply longer than a turn may be, or reasoning longer
@@ -141,10 +142,15 @@ export class ProxyService {
     if (step.kind === 'replay') return step.response;
     const p = step.prepared;
     let completion: OpenAI.Chat.Completions.ChatCompletion;
+    // The whole answer has a time limit too (the SDK's timeout is the provider's idle timeout).
+    const deadline = AbortSignal.timeout(p.maxRequestMs);
     try {
-      completion = await p.client.chat.completions.create({ ...this.#params(p), stream: false }, { signal });
+      completion = await p.client.chat.completions.create({ ...this.#params(p), stream: false }, { signal: signal ? AbortSignal.any([signal, deadline]) : deadline });
       if (!completion || typeof completion !== 'object' || !Array.isArray(completion.choices)) throw new SyntaxError('no choices in the reply');
     } catch (error) {
+      if (deadline.aborted && !signal?.aborted) throw this.#fail(p, new ApiError('upstream_timeout', `${p.providerName} took longer than ${Math.round(p.maxRequestMs / 1000)} s to answer.`));
+      const tooLarge = tooLargeIn(error);
+      if (tooLarge) throw this.#fail(p, new ApiError('upstream_bad_response', `${p.providerName} sent a reply larger than ${tooLarge.limitBytes} bytes; it was not kept.`));
       throw this.#fail(p, error);
     }
     const choice = completion.choices[0];
@@ -205,14 +211,20 @@ export class ProxyService {
     if (signal?.aborted) onAbort();
     signal?.addEventListener('abort', onAbort, { once: true });
     let idleTimer: NodeJS.Timeout | undefined;
-    let timedOut = false;
+    let timedOut: ApiError | null = null;
+    const timeOut = (error: ApiError) => {
+      timedOut ??= error;
+      upstream.abort(new Error(error.detail));
+    };
     const armIdleTimer = () => {
       clearTimeout(idleTimer);
-      idleTimer = setTimeout(() => {
-        timedOut = true;
-        upstream.abort(new Error('no data from the provider in time'));
-      }, p.timeoutMs);
+      idleTimer = setTimeout(() => timeOut(new ApiError('upstream_timeout', `${p.providerName} stopped sending data.`)), p.timeoutMs);
     };
+    // However steadily it sends, a provider gets maxRequestMs for the whole answer.
+    const wallClock = setTimeout(() => timeOut(new ApiError('upstream_timeout', `${p.providerName} took longer than ${Math.round(p.maxRequestMs / 1000)} s to answer.`)), p.maxRequestMs);
+    /** The answer reached a turn's cap: the upstream is stopped and what fits is kept (meta.truncated). */
+    let capped = false;
+    let reasoningCapped = false;
 
     let content = '';
     let reasoning = '';
@@ -254,28 +266,43 @@ export class ProxyService {
         if (!choice) continue;
         const delta = choice.delta as { content?: string | null; reasoning_content?: string | null } | undefined;
         if (choice.finish_reason) finishReason = choice.finish_reason;
-        if (delta?.reasoning_content) {
-          reasoning += delta.reasoning_content;
+        if (delta?.reasoning_content && !reasoningCapped) {
+          // Reasoning past its cap is dropped (not held): the answer after it may still come.
+          const piece = delta.reasoning_content.slice(0, MAX_REASONING_CHARS - reasoning.length);
+          reasoning += piece;
+          if (reasoning.length >= MAX_REASONING_CHARS) reasoningCapped = true;
           flush();
-          yield { type: 'reasoning', content: delta.reasoning_content };
+          if (piece) yield { type: 'reasoning', content: piece };
         }
         if (delta?.content) {
-          content += delta.content;
+          const piece = delta.content.slice(0, MAX_CONTENT_CHARS - content.length);
+          content += piece;
           flush();
-          yield { type: 'delta', content: delta.content };
+          if (piece) yield { type: 'delta', content: piece };
+          if (content.length >= MAX_CONTENT_CHARS) {
+            // A turn holds no more: stop the provider now rather than read what cannot be kept.
+            capped = true;
+            finishReason = 'length';
+            upstream.abort(new Error('the answer reached the length a turn holds'));
+            break;
+          }
         }
       }
-      // Our idle timeout, or a stream that ends without a finish reason (cut; some SDK paths end quietly).
-      if (timedOut) throw new ApiError('upstream_timeout', `${p.providerName} stopped sending data.`);
+      // Our timeouts, or a stream that ends without a finish reason (cut; some SDK paths end quietly).
+      if (timedOut) throw timedOut;
       if (finishReason === null && !signal?.aborted) throw new SyntaxError('the stream ended before the model finished');
     } catch (error) {
       clearTimeout(idleTimer);
+      clearTimeout(wallClock);
       const callerAborted = signal?.aborted === true && !timedOut;
       if (!callerAborted) {
-        const failure = timedOut ? new ApiError('upstream_timeout', `${p.providerName} stopped sending data.`) : upstreamError(error, this.#errorContext(p));
+        const tooLarge = tooLargeIn(error);
+        const failure =
+          timedOut ??
+          (tooLarge ? new ApiError('upstream_bad_response', `${p.providerName} sent more than ${tooLarge.limitBytes} bytes; the stream was stopped.`) : upstreamError(error, this.#errorContext(p)));
         if (stored || content || reasoning) {
           try {
-            await this.#finishAssistant(p, turnId, stored, { content, reasoning, status: 'interrupted', finishReason, reported: null, model: responseModel, error: failure });
+            await this.#finishAssistant(p, turnId, stored, { content, reasoning, status: 'interrupted', finishReason, reported: null, model: responseModel, error: failure, truncated: reasoningCapped });
           } catch (storeError) {
             throw this.#fail(p, storeError);
           }
@@ -285,9 +312,10 @@ export class ProxyService {
       // The caller stopped: fall through and keep what arrived, marked 'aborted'.
     } finally {
       clearTimeout(idleTimer);
+      clearTimeout(wallClock);
       signal?.removeEventListener('abort', onAbort);
     }
-    const aborted = signal?.aborted === true && !timedOut;
+    const aborted = signal?.aborted === true && !timedOut && !capped;
     let turn: Turn;
     try {
       turn = await this.#finishAssistant(p, turnId, stored, {
@@ -295,8 +323,10 @@ export class ProxyService {
         reasoning,
         status: aborted ? 'aborted' : 'complete',
         finishReason,
-        reported: aborted ? null : reported,
+        // A capped stream was stopped before the provider's usage chunk: counted locally.
+        reported: aborted || capped ? null : reported,
         model: responseModel,
+        truncated: capped || reasoningCapped,
       });
     } catch (error) {
       // As in send(): a message whose answer could not be stored is failed, not left 'pending'.
@@ -342,8 +372,8 @@ export class ProxyService {
     // An idempotent retry: never a second user turn.
     let retried: Turn | null = null;
     if (req.client_request_id) {
-      const previous = turns.findByClientRequestId(req.client_request_id);
-      if (previous && previous.user_id !== caller.user_id) throw new ApiError('conflict', REQUEST_ID_IN_USE);
+      // Scoped per user: another user's use of the same id is invisible, a fresh id here.
+      const previous = turns.findByClientRequestId(caller.user_id, req.client_request_id);
       if (previous) {
         const status = previous.meta.status;
         if (status === 'answered') {
@@ -386,8 +416,7 @@ export class ProxyService {
         throw new ApiError('conflict', `Session '${session.id}' was just started by another message; send this one again.`);
       }
       if (req.client_request_id) {
-        const previous = turns.findByClientRequestId(req.client_request_id);
-        if (previous && previous.user_id !== caller.user_id) throw new ApiError('conflict', REQUEST_ID_IN_USE);
+        const previous = turns.findByClientRequestId(caller.user_id, req.client_request_id);
         if (previous?.meta.status === 'pending') throw new ApiError('conflict', STILL_BEING_ANSWERED);
         if (previous && previous.id !== retried?.id) throw new ApiError('conflict', REQUEST_ID_IN_USE);
       }
@@ -407,7 +436,7 @@ export class ProxyService {
         meta: {
           status: 'pending',
           mode: session.mode,
-          ...(req.client_request_id ? { client_request_id: req.client_request_id } : {}),
+          ...(req.client_request_id ? { client_request_id: req.client_request_id, client_request_key: clientRequestKey(caller.user_id, req.client_request_id) } : {}),
           ...(req.chat_id ? { chat_id: req.chat_id } : {}),
         },
       });
@@ -423,7 +452,19 @@ export class ProxyService {
     }
     return {
       kind: 'call',
-      prepared: { session, snapshot, userTurn, model, providerId: provider.id, messages, client: connection.client, secrets: connection.secrets, providerName: provider.name, timeoutMs: provider.timeout_ms },
+      prepared: {
+        session,
+        snapshot,
+        userTurn,
+        model,
+        providerId: provider.id,
+        messages,
+        client: connection.client,
+        secrets: connection.secrets,
+        providerName: provider.name,
+        timeoutMs: provider.timeout_ms,
+        maxRequestMs: provider.max_request_ms ?? DEFAULT_MAX_REQUEST_MS,
+      },
     };
   }
 
@@ -563,8 +604,8 @@ export class ProxyService {
     return { tokens_in: tokensIn, tokens_out: tokensOut, cached_tokens: cached, cost: costing.cost, estimated, price_known: costing.price_known, price_table_version: costing.price_table_version };
   }
 
-  #assistantMeta(p: Prepared, fields: { status: AssistantStatus; usage?: Usage; content: string; reasoning: string; finish_reason?: string | null; error?: ApiError }): JsonObject {
-    const truncated = fields.content.length > MAX_CONTENT_CHARS || fields.reasoning.length > MAX_REASONING_CHARS;
+  #assistantMeta(p: Prepared, fields: { status: AssistantStatus; usage?: Usage; content: string; reasoning: string; finish_reason?: string | null; error?: ApiError; truncated?: boolean }): JsonObject {
+    const truncated = fields.truncated === true || fields.content.length > MAX_CONTENT_CHARS || fields.reasoning.length > MAX_REASONING_CHARS;
     return {
       user_turn_id: p.userTurn.id,
       mode: p.session.mode,
@@ -582,7 +623,7 @@ export class ProxyService {
     p: Prepared,
     turnId: string,
     stored: boolean,
-    r: { content: string; reasoning: string; status: AssistantStatus; finishReason: string | null; reported: OpenAI.Completions.CompletionUsage | null | undefined; model: string; error?: ApiError },
+    r: { content: string; reasoning: string; status: AssistantStatus; finishReason: string | null; reported: OpenAI.Completions.CompletionUsage | null | undefined; model: string; error?: ApiError; truncated?: boolean },
   ): Promise<Turn> {
     const usage = this.#usage(p, r.reported, r.content, r.reasoning);
     const fields = {
@@ -591,7 +632,7 @@ export class ProxyService {
       tokens_in: usage.tokens_in,
       tokens_out: usage.tokens_out,
       cost: usage.cost,
-      meta: this.#assistantMeta(p, { status: r.status, usage, content: r.content, reasoning: r.reasoning, finish_reason: r.finishReason, ...(r.error ? { error: r.error } : {}) }),
+      meta: this.#assistantMeta(p, { status: r.status, usage, content: r.content, reasoning: r.reasoning, finish_reason: r.finishReason, truncated: r.truncated === true, ...(r.error ? { error: r.error } : {}) }),
     };
     return this.#o.store.writes.run('record the answer', () => {
       const turn = stored

@@ -13,8 +13,28 @@ const REPLY_PRIMING = 3;
 /** Text such as "<|endoftext|>" in a student's message is counted as plain text, never refused. */
 const PLAIN_TEXT = { disallowedSpecial: new Set<string>() };
 
+/**
+ * Runs without whitespace longer than this are counted in pieces of this size. The tokenizer's cost
+ * grows with the square of a run's length: 100,000 characters of one CJK run took 40 s of CPU (the
+ * event loop stalled), which any student or provider could send. In pieces it takes milliseconds
+ * and the count moves by at most a token per piece (about 1% of such text).
+ */
+const MAX_RUN_CHARS = 500;
+const LONG_RUN = new RegExp(`\\S{${MAX_RUN_CHARS + 1},}`, 'gu');
+
 export function countTokens(text: string): number {
-  return text ? encode(text, PLAIN_TEXT).length : 0;
+  if (!text) return 0;
+  let count = 0;
+  let from = 0;
+  for (const run of text.matchAll(LONG_RUN)) {
+    const end = run.index + run[0].length;
+    let cut = run.index + MAX_RUN_CHARS;
+    // The text before the run, with the run's first piece (so a leading space joins it as usual).
+    count += encode(text.slice(from, cut), PLAIN_TEXT).length;
+    for (; cut + MAX_RUN_CHARS < end; cut += MAX_RUN_CHARS) count += encode(text.slice(cut, cut + MAX_RUN_CHARS), PLAIN_TEXT).length;
+    from = cut;
+  }
+  return count + (from < text.length ? encode(text.slice(from), PLAIN_TEXT).length : 0);
 }
 
 export function countPromptTokens(messages: readonly { content: string }[]): number {

@@ -38,16 +38,21 @@ export function makeClient(options: { token?: () => string | null; onUnauthorize
   const base = window.studylog
     ? createClient(ipcTransport(window.studylog))
     : createClient(httpTransport({ baseUrl: '', token: options.token ?? storedToken }));
-  const wrapped: Record<string, unknown> = {};
-  for (const [name, fn] of Object.entries(base as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>)) {
-    wrapped[name] = async (...args: unknown[]) => {
-      try {
-        return await fn(...args);
-      } catch (error) {
-        if (error instanceof ClientError && error.code === 'unauthorized') options.onUnauthorized();
-        throw error;
-      }
-    };
-  }
-  return wrapped as unknown as StudylogClient;
+  const wrap = (functions: Record<string, (...args: unknown[]) => Promise<unknown>>) => {
+    const wrapped: Record<string, unknown> = {};
+    for (const [name, fn] of Object.entries(functions)) {
+      wrapped[name] = async (...args: unknown[]) => {
+        try {
+          return await fn(...args);
+        } catch (error) {
+          if (error instanceof ClientError && error.code === 'unauthorized') options.onUnauthorized();
+          throw error;
+        }
+      };
+    }
+    return wrapped;
+  };
+  // `page` holds the cursor routes' page functions (see createClient): wrapped one level down.
+  const { page, ...calls } = base as unknown as Record<string, (...args: unknown[]) => Promise<unknown>> & { page: Record<string, (...args: unknown[]) => Promise<unknown>> };
+  return { ...wrap(calls), page: wrap(page) } as unknown as StudylogClient;
 }

@@ -10,7 +10,7 @@
  * - Every message gets a client_request_id; a retry sends the same id, so the server never stores
  *   a second copy of the student's message.
  */
-import type { StudylogClient } from '../../../../shared/api/client.ts';
+import { readAllPages, type StudylogClient } from '../../../../shared/api/client.ts';
 import type { Mode, ProxyMessageRequest, ProxyMessageResponse, Session, Turn } from '../../../../shared/api/schemas.ts';
 import { toClientError, type UiError } from '../../lib/errors.ts';
 import { hrefFor, navigate } from '../../lib/route.ts';
@@ -191,7 +191,7 @@ export class ChatStore {
     this.#controller = null;
     this.#set({ ...EMPTY, model: this.#state.model, sessionId, loading: true });
     try {
-      const [session, turns] = await Promise.all([this.#client.getSession({ id: sessionId }), this.#client.getSessionTurns({ id: sessionId })]);
+      const [session, turns] = await Promise.all([this.#client.getSession({ id: sessionId }), readAllPages(this.#client.page.getSessionTurns, { id: sessionId })]);
       if (generation !== this.#generation) return;
       this.#set({ session, mode: session.mode, assignmentId: session.assignment_id, messages: messagesFromTurns(turns), loading: false });
     } catch (error) {
@@ -395,7 +395,7 @@ export class ChatStore {
     for (let attempt = 0; attempt < 10 && generation === this.#generation; attempt++) {
       await new Promise((r) => setTimeout(r, 300));
       try {
-        const turns = await this.#client.getTurns({ from: Math.max(0, startedAt - 60_000), to: Date.now() + 60_000 });
+        const turns = await readAllPages(this.#client.page.getTurns, { from: Math.max(0, startedAt - 60_000), to: Date.now() + 60_000 });
         const turn = turns.find((t) => t.id === turnId);
         if (!turn) continue;
         const [message] = messagesFromTurns([turn]);
