@@ -373,9 +373,9 @@ describe('the typed client over HTTP', () => {
   it('a stream refused before it starts answers with the error’s own status, as IPC does', async () => {
     const client = api.client(api.adminToken);
     const before = api.core.store.sqlite.prepare('SELECT count(*) AS n FROM turn').get();
-    // (An unknown URL-safe id would start a session with that id; this one cannot be one.)
+    // An id that cannot name a session (an unknown valid one would start a session with that id).
     const error = await client.streamProxyMessage({ message: 'x', meta: { session_id: 'no/such/session' } }).catch((e: unknown) => e);
-    expect(error).toMatchObject({ status: 404, code: 'not_found' });
+    expect(error).toMatchObject({ status: 422, code: 'validation_error' });
     expect(api.core.store.sqlite.prepare('SELECT count(*) AS n FROM turn').get()).toEqual(before);
     // A failure after the start (the provider refuses) ends the stream with an error event, and the
     // client reports the status the same error has over IPC.

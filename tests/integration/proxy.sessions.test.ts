@@ -17,15 +17,15 @@ describe('proxy: sessions and context', () => {
     expect(messages.slice(1)).toEqual(['user:one', 'assistant:Echo: one', 'user:two']);
   });
 
-  it('answers not_found for another user’s session, and for an unknown id that is not URL-safe, writing nothing', async () => {
+  it('answers not_found for another user’s session, and validation_error for an id that could not name a session, writing nothing', async () => {
     const core = await setupCore();
     const mine = await core.proxy.send(TEST_CALLER, { message: 'mine' });
     const turnsBefore = rowCount(core.store, 'turn');
     const foreign = await core.proxy.send(OTHER, { message: 'x', meta: { session_id: mine.session_id } }).catch((e) => e);
     expect(foreign).toMatchObject({ code: 'not_found' });
     expect(foreign.detail).toBe(`There is no session '${mine.session_id}'.`);
-    for (const id of ['no such session', '../sessions', 'a/b', '.hidden']) {
-      expect(await core.proxy.send(TEST_CALLER, { message: 'x', meta: { session_id: id } }).catch((e) => e)).toMatchObject({ code: 'not_found' });
+    for (const id of ['no such session', '../sessions', 'a/b', '..']) {
+      expect(await core.proxy.send(TEST_CALLER, { message: 'x', meta: { session_id: id } }).catch((e) => e)).toMatchObject({ code: 'validation_error' });
     }
     expect(rowCount(core.store, 'turn')).toBe(turnsBefore);
     expect(rowCount(core.store, 'session')).toBe(1);

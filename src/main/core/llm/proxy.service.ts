@@ -108,8 +108,6 @@ interface Prepared {
 type Prepare = { kind: 'replay'; response: ProxyMessageResponse } | { kind: 'call'; prepared: Prepared };
 
 const DEFAULT_FLUSH_INTERVAL_MS = 1_000;
-/** A session id a caller may offer for a new session: URL-safe (it goes into /sessions/{id} paths). */
-const ADOPTABLE_SESSION_ID = /^[A-Za-z0-9][A-Za-z0-9._~-]{0,127}$/;
 const REQUEST_ID_IN_USE = 'This client_request_id is already in use; send a new one for a new message.';
 const STILL_BEING_ANSWERED = 'This message is still being answered.';
 
@@ -475,8 +473,9 @@ export class ProxyService {
    * assignment starts a new session. Omitting them in a follow-up means "the session's own".
    *
    * A meta.session_id that names no session at all starts a new session with that id (the seed's
-   * `"session_id": "session_xyz"`), when it is URL-safe; a later message with it continues that
-   * session. One that names another user's session is not found, as one that is not URL-safe.
+   * `"session_id": "session_xyz"`); a later message with it continues that session. One that names
+   * another user's session is not found. (The request schema's IdSchema already refused ids that
+   * could not be used in a /sessions/{id} path.)
    *
    * An assignment_id that names no assignment is accepted: the assignment is registered with its id
    * as title (meta.registered_from = 'message'), in the same write as the session; a teacher's
@@ -488,7 +487,6 @@ export class ProxyService {
       const existing = this.#o.sessions.getSessionById(sessionId);
       // Another user's session is "not found" too: its content stays out of reach.
       if (existing && existing.user_id !== caller.user_id) throw new ApiError('not_found', `There is no session '${sessionId}'.`);
-      if (!existing && !ADOPTABLE_SESSION_ID.test(sessionId)) throw new ApiError('not_found', `There is no session '${sessionId}'.`);
       if (existing) {
         if (req.mode && req.mode !== existing.mode) {
           throw new ApiError('conflict', `Session '${sessionId}' is in ${existing.mode} mode; start a new session to use ${req.mode} mode.`);
