@@ -56,8 +56,8 @@ async function pageNeverShowsAKey() {
 describe.skipIf(chromium.skip)(`settings${chromium.note}`, () => {
   test('providers show only the key status, never a key', async () => {
     const deepseek = page.locator('.provider-row[data-provider-id="deepseek"]');
-    // Without a keychain the stored key cannot be read either: it counts as missing.
-    await expect.poll(() => deepseek.getByTestId('key-status').textContent()).toBe(keychain === 'set' ? 'Key set' : 'No key');
+    // Without a keychain the stored key cannot be read either: the status says why.
+    await expect.poll(() => deepseek.getByTestId('key-status').textContent()).toBe(keychain === 'set' ? 'Key set' : 'Keychain not reachable');
     const test = page.locator('.provider-row[data-provider-id="test"]');
     await expect.poll(() => test.getByTestId('key-status').textContent()).toBe('Key set');
     await expect(test.textContent()).resolves.toContain('Key read from $STUDYLOG_TEST_KEY');

@@ -97,6 +97,7 @@ const ISSUE_PATTERNS: { test: RegExp; key: string; vars?: (m: RegExpExecArray) =
   { test: /http\(s\) URL|Invalid URL/i, key: 'url' },
   { test: /epoch milliseconds or an ISO date/i, key: 'date' },
   { test: /lowercase letters, digits/i, key: 'id' },
+  { test: /only letters, digits and _|must not be only dots/i, key: 'idChars' },
   { test: /appears earlier in the file/i, key: 'duplicate' },
   { test: /Unrecognized key/i, key: 'unknownKey' },
   { test: /received undefined|Required/i, key: 'required' },

@@ -238,8 +238,10 @@ function ProviderRow(props: {
           <p className="notice notice-warning" role="alert" data-testid="test-result" data-code="provider_not_configured">
             {t('providers.noKeyYet')}
           </p>
-        ) : (
-          <ErrorText error={testFailure} />
+        ) : testFailure?.code === 'keychain_unavailable' && keyError?.code === 'keychain_unavailable' ? null /* said once, above */ : (
+          <ErrorText error={testFailure} {...(testFailure?.code === 'keychain_unavailable' ? { next: '' } : {})}>
+            {testFailure?.code === 'keychain_unavailable' ? <KeychainHint providerId={p.id} baseUrl={p.base_url} /> : null}
+          </ErrorText>
         )}
         <ErrorText error={testError} />
       </div>
