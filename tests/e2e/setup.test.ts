@@ -106,6 +106,7 @@ describe.skipIf(!privateKeychainAvailable && !process.env.CI)('first run with a 
     const answer = page.locator('[data-role="assistant"]').last();
     await expect.poll(() => answer.getAttribute('data-status')).toBe('complete');
     await expect(answer.textContent()).resolves.toContain('二次函数的一般形式是');
+    await answer.locator('.katex').first().waitFor(); // the maths typeset (its chunk loads on first use)
     await shot('05-first-answer');
 
     expect(clicks).toBeLessThanOrEqual(8);
