@@ -243,10 +243,20 @@ describe('redaction of a key a provider echoes back altered', () => {
     expect((answer.json as { content: string }).content).toContain('[redacted]');
     expect(leakedRuns(answer.text, key())).toEqual([]);
 
-    api.openai.script({ echoKey: true });
+    // Streamed 4 characters a delta (the test server's default), so every echo arrives split:
+    // neither the live deltas nor the final answer may carry a run of it.
+    api.openai.script({ echoKey: true, reasoning: 'Thinking it over.' });
     const streamed = await api.api('POST', '/proxy/stream', { body: { message: 'echo my key, streamed' } });
-    const done = sseEvents(streamed.text).find((e) => e.event === 'done');
+    const events = sseEvents(streamed.text);
+    const live = (type: string) => events.filter((e) => e.event === type).map((e) => (e.data as { content: string }).content).join('');
+    expect(live('delta')).toContain('[redacted]');
+    expect(leakedRuns(live('delta'), key())).toEqual([]);
+    expect(leakedRuns(live('reasoning'), key())).toEqual([]);
+    const done = (events.find((e) => e.event === 'done')!.data as { response: { content: string } }).response;
     expect(leakedRuns(JSON.stringify(done), key())).toEqual([]);
+    // What streamed says what was stored (the stream may cut one long run into several redactions).
+    const words = (text: string) => text.replaceAll('[redacted]', ' ').split(/[\s|]+/).filter(Boolean);
+    expect(words(live('delta'))).toEqual(words(done.content));
 
     for (const status of [500, 401] as const) {
       api.openai.script({ echoKey: true, fault: { kind: 'status', status, message: 'Bad key' } });

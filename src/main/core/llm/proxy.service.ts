@@ -43,7 +43,7 @@ import { resolvePolicy, type ReasoningEffort } from './policies.ts';
 import { costOf } from './pricing.ts';
 import type { ProviderRegistry } from './providers.ts';
 import { countPromptTokens, countTokens } from './tokens.ts';
-import { redact, upstreamError } from './upstream-errors.ts';
+import { redact, StreamRedactor, upstreamError } from './upstream-errors.ts';
 import { DEFAULT_MAX_REQUEST_MS, MAX_REASONING_CHARS, tooLargeIn } from './upstream-limits.ts';
 
 /** What the proxy needs to know about an assignment to tutor on it. */
@@ -226,6 +226,9 @@ export class ProxyService {
 
     let content = '';
     let reasoning = '';
+    // What the caller sees as it arrives, with any echo of the key removed (held back a little).
+    const contentOut = new StreamRedactor(p.secrets);
+    const reasoningOut = new StreamRedactor(p.secrets);
     let finishReason: string | null = null;
     let reported: OpenAI.Completions.CompletionUsage | null | undefined;
     let stored = false;
@@ -270,13 +273,15 @@ export class ProxyService {
           reasoning += piece;
           if (reasoning.length >= MAX_REASONING_CHARS) reasoningCapped = true;
           flush();
-          if (piece) yield { type: 'reasoning', content: piece };
+          const visible = reasoningOut.push(piece);
+          if (visible) yield { type: 'reasoning', content: visible };
         }
         if (delta?.content) {
           const piece = delta.content.slice(0, MAX_CONTENT_CHARS - content.length);
           content += piece;
           flush();
-          if (piece) yield { type: 'delta', content: piece };
+          const visible = contentOut.push(piece);
+          if (visible) yield { type: 'delta', content: visible };
           if (content.length >= MAX_CONTENT_CHARS) {
             // A turn holds no more: stop the provider now rather than read what cannot be kept.
             capped = true;
@@ -305,6 +310,11 @@ export class ProxyService {
             throw this.#fail(p, storeError);
           }
         }
+        // What arrived before the failure was stored: the caller sees all of it too.
+        const reasoningTail = reasoningOut.end();
+        if (reasoningTail) yield { type: 'reasoning', content: reasoningTail };
+        const contentTail = contentOut.end();
+        if (contentTail) yield { type: 'delta', content: contentTail };
         throw this.#fail(p, failure);
       }
       // The caller stopped: fall through and keep what arrived, marked 'aborted'.
@@ -314,6 +324,10 @@ export class ProxyService {
       signal?.removeEventListener('abort', onAbort);
     }
     const aborted = signal?.aborted === true && !timedOut && !capped;
+    const reasoningTail = reasoningOut.end();
+    if (reasoningTail) yield { type: 'reasoning', content: reasoningTail };
+    const contentTail = contentOut.end();
+    if (contentTail) yield { type: 'delta', content: contentTail };
     let turn: Turn;
     try {
       turn = await this.#finishAssistant(p, turnId, stored, {

@@ -100,58 +100,150 @@ function gramsOf(secrets: readonly string[]): Map<number, string[]> {
 }
 
 /**
- * Removes from `text` every run of at least 8 characters of a secret — in any letter case,
- * reversed, with separators (spaces, dashes, dots, zero-width characters …) between its
- * characters, or in base64 or hex — replacing each run with "[redacted]". Applied to everything
- * stored, logged or returned that a provider's words could reach: error details, and the
- * content and reasoning of answers. Linear in the text: one pass folds it and rolls a hash over
- * every 8 folded characters (the cheap check); only a hash that is a key's is compared as text.
+ * Where `text` holds a run of at least 8 characters of a secret — in any letter case, reversed,
+ * with separators (spaces, dashes, dots, zero-width characters …) between its characters, or in
+ * base64 or hex: half-open [start, end) ranges of `text`, in order, not overlapping. Linear in the
+ * text: one pass folds it and rolls a hash over every 8 folded characters (the cheap check); only
+ * a hash that is a key's is compared as text.
+ */
+export function secretRanges(text: string, secrets: readonly string[]): Array<[number, number]> {
+  const keys = secrets.filter((s) => s && s.length >= 4);
+  if (keys.length === 0 || !text) return [];
+  const ranges: Array<[number, number]> = [];
+  // Keys too short to have 8-character runs: only their exact occurrences.
+  for (const key of keys) {
+    if (folded(key).length >= MIN_RUN) continue;
+    for (let at = text.indexOf(key); at >= 0; at = text.indexOf(key, at + key.length)) ranges.push([at, at + key.length]);
+  }
+  const grams = gramsOf(keys.filter((k) => folded(k).length >= MIN_RUN));
+  if (grams.size > 0 && text.length >= MIN_RUN) {
+    // The folded text (as code units), and where each of its characters sits in the original.
+    const norm = new Uint16Array(text.length);
+    const positions = new Int32Array(text.length);
+    let n = 0;
+    for (let i = 0; i < text.length; i++) {
+      const c = fold(text.charCodeAt(i));
+      if (c < 0) continue;
+      norm[n] = c;
+      positions[n++] = i;
+    }
+    // Mark every folded character covered by a window that is part of a key's form.
+    let marks: Uint8Array | null = null;
+    let h = 0;
+    for (let i = 0; i < n; i++) {
+      h = i < MIN_RUN ? (Math.imul(h, BASE) + norm[i]!) | 0 : (Math.imul((h - Math.imul(norm[i - MIN_RUN]!, BASE_POW)) | 0, BASE) + norm[i]!) | 0;
+      if (i < MIN_RUN - 1) continue;
+      const candidates = grams.get(h);
+      if (!candidates) continue;
+      const start = i - MIN_RUN + 1;
+      const window = String.fromCharCode(...norm.subarray(start, i + 1));
+      if (!candidates.includes(window)) continue;
+      marks ??= new Uint8Array(n);
+      marks.fill(1, start, i + 1);
+    }
+    // Each marked run (with the separators inside it) is one range.
+    for (let i = 0; marks && i < n; i++) {
+      if (!marks[i]) continue;
+      let j = i;
+      while (j + 1 < n && marks[j + 1]) j++;
+      ranges.push([positions[i]!, positions[j]! + 1]);
+      i = j;
+    }
+  }
+  if (ranges.length < 2) return ranges;
+  // Exact short-key hits and runs may overlap: sort and merge.
+  ranges.sort((a, b) => a[0] - b[0]);
+  const merged: Array<[number, number]> = [ranges[0]!];
+  for (const [s, e] of ranges.slice(1)) {
+    const last = merged.at(-1)!;
+    if (s <= last[1]) last[1] = Math.max(last[1], e);
+    else merged.push([s, e]);
+  }
+  return merged;
+}
+
+/**
+ * `text` with every range secretRanges finds replaced by "[redacted]". Applied to everything
+ * stored, logged or returned that a provider's words could reach: error details, the content and
+ * reasoning of answers, and (through StreamRedactor) the text streamed as it arrives.
  */
 export function redact(text: string, secrets: readonly string[]): string {
-  const keys = secrets.filter((s) => s && s.length >= 4);
-  if (keys.length === 0 || !text) return text;
-  let out = text;
-  // Keys too short to have 8-character runs: only their exact occurrences.
-  for (const key of keys) if (folded(key).length < MIN_RUN) out = out.split(key).join(REDACTED);
-  const grams = gramsOf(keys.filter((k) => folded(k).length >= MIN_RUN));
-  if (grams.size === 0 || out.length < MIN_RUN) return out;
-  // The folded text (as code units), and where each of its characters sits in the original.
-  const norm = new Uint16Array(out.length);
-  const positions = new Int32Array(out.length);
-  let n = 0;
-  for (let i = 0; i < out.length; i++) {
-    const c = fold(out.charCodeAt(i));
-    if (c < 0) continue;
-    norm[n] = c;
-    positions[n++] = i;
+  return replaceRanges(text, secretRanges(text, secrets), 0, text.length);
+}
+
+/** text[from, to) with the ranges (clipped to it) replaced by "[redacted]". */
+function replaceRanges(text: string, ranges: ReadonlyArray<readonly [number, number]>, from: number, to: number): string {
+  let out = '';
+  let copied = from;
+  for (const [s, e] of ranges) {
+    if (e <= from || s >= to) continue;
+    out += text.slice(copied, Math.max(s, from)) + REDACTED;
+    copied = Math.min(e, to);
   }
-  // Mark every folded character covered by a window that is part of a key's form.
-  let marks: Uint8Array | null = null;
-  let h = 0;
-  for (let i = 0; i < n; i++) {
-    h = i < MIN_RUN ? (Math.imul(h, BASE) + norm[i]!) | 0 : (Math.imul((h - Math.imul(norm[i - MIN_RUN]!, BASE_POW)) | 0, BASE) + norm[i]!) | 0;
-    if (i < MIN_RUN - 1) continue;
-    const candidates = grams.get(h);
-    if (!candidates) continue;
-    const start = i - MIN_RUN + 1;
-    const window = String.fromCharCode(...norm.subarray(start, i + 1));
-    if (!candidates.includes(window)) continue;
-    marks ??= new Uint8Array(n);
-    marks.fill(1, start, i + 1);
+  return out + text.slice(copied, to);
+}
+
+/**
+ * Redaction for text streamed piece by piece: a key may arrive split over several pieces, so the
+ * tail that could still be the start of a key (its last 7 characters, separators aside, at most
+ * HOLD code units) is held back until more text or the end shows what it is, and a run found
+ * across the release point is held whole while it may still grow. Each release is checked with
+ * up to HOLD already-released characters before it for context; work per piece is proportional
+ * to the piece plus HOLD, so a whole answer stays linear.
+ */
+export class StreamRedactor {
+  /** The most held back (and the context looked at): a tail of separators cannot hold more. */
+  static readonly HOLD = 64;
+  readonly #secrets: readonly string[];
+  #raw = '';
+  #released = 0;
+
+  constructor(secrets: readonly string[]) {
+    this.#secrets = secrets.filter((s) => s && s.length >= 4);
   }
-  if (!marks) return out;
-  // Each marked run (with the separators inside it) becomes one "[redacted]".
-  let result = '';
-  let copied = 0;
-  for (let i = 0; i < n; i++) {
-    if (!marks[i]) continue;
-    let j = i;
-    while (j + 1 < n && marks[j + 1]) j++;
-    result += out.slice(copied, positions[i]) + REDACTED;
-    copied = positions[j]! + 1;
-    i = j;
+
+  /** Adds a piece; returns the text that may be sent now (possibly empty). */
+  push(piece: string): string {
+    this.#raw += piece;
+    if (this.#secrets.length === 0) return this.#release(this.#raw.length);
+    // A run of a key is found once it has MIN_RUN folded characters; a shorter one can only be
+    // among the last MIN_RUN - 1 of them (and the separators around them): hold those back.
+    let holdFrom = this.#raw.length;
+    for (let seen = 0; holdFrom > 0 && seen < MIN_RUN - 1; ) if (fold(this.#raw.charCodeAt(--holdFrom)) >= 0) seen++;
+    return this.#release(Math.max(holdFrom, this.#raw.length - StreamRedactor.HOLD));
   }
-  return result + out.slice(copied);
+
+  /** The stream ended: everything not yet sent. */
+  end(): string {
+    return this.#release(this.#raw.length);
+  }
+
+  #release(upTo: number): string {
+    if (upTo <= this.#released) return '';
+    if (this.#secrets.length === 0) {
+      const out = this.#raw.slice(this.#released, upTo);
+      this.#released = upTo;
+      return out;
+    }
+    const from = Math.max(0, this.#released - StreamRedactor.HOLD);
+    const ranges = secretRanges(this.#raw.slice(from), this.#secrets).map(([s, e]): [number, number] => [s + from, e + from]);
+    const open = this.#raw.length;
+    for (const [s, e] of ranges) {
+      if (s >= upTo || e <= upTo) continue;
+      // A run across the release point: hold it whole while it may still grow, else release it whole.
+      upTo = e >= open && upTo < open ? Math.max(this.#released, s) : e;
+    }
+    if (upTo <= this.#released) return '';
+    const out = replaceRanges(this.#raw, ranges, this.#released, upTo);
+    this.#released = upTo;
+    // What is released is never looked at again but as context: keep the raw text bounded.
+    const keep = Math.max(0, this.#released - StreamRedactor.HOLD);
+    if (keep > 4 * StreamRedactor.HOLD) {
+      this.#raw = this.#raw.slice(keep);
+      this.#released -= keep;
+    }
+    return out;
+  }
 }
 
 function providerSaid(error: APIError): string {
