@@ -4,6 +4,7 @@
 // line once the session runs.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { Page } from 'playwright-core';
+import { requirePackage } from '../support/requirements.ts';
 import { seedLongSession, startE2E, type E2E } from './harness.ts';
 
 // page.evaluate callbacks run in the browser; the tests compile without the DOM library.
@@ -17,11 +18,14 @@ interface Box {
 declare const document: { querySelector(s: string): Box | null; activeElement: Box | null };
 declare const window: { location: { hash: string } };
 
+const chromium = requirePackage('chromium');
+
 let e2e: E2E;
 let page: Page;
 let longSession: string;
 
 beforeAll(async () => {
+  if (chromium.skip) return;
   e2e = await startE2E();
   await e2e.api.updateSettings({ language: 'zh-CN' });
   await e2e.api.createAssignment({ id: 'hw-ux', title: '物理作业：牛顿第二定律' });
@@ -75,7 +79,7 @@ async function scrollToTop() {
   throw new Error('could not scroll to the top');
 }
 
-describe('scrolling', () => {
+describe.skipIf(chromium.skip)(`scrolling${chromium.note}`, () => {
   test('sending from the top of a long session brings the message and its answer into view', async () => {
     await page.evaluate((id) => (window.location.hash = `#/chat/${id}`), longSession);
     await page.locator('[data-role="assistant"]', { hasText: 'Answer 399:' }).waitFor();
@@ -113,7 +117,7 @@ describe('scrolling', () => {
   });
 });
 
-describe('maths', () => {
+describe.skipIf(chromium.skip)(`maths${chromium.note}`, () => {
   test('one-line $$…$$, multi-line $$ and \\[…\\] are display maths; \\(…\\) is inline', async () => {
     await page.keyboard.press('Control+Shift+O');
     const text = ['单行公式：', '', '$$E = mc^2$$', '', '多行：', '$$', 'F = ma', '$$', '', '方括号：\\[a^2 + b^2 = c^2\\]', '', '行内 \\(v = at\\) 结束。'].join('\n');
@@ -131,7 +135,7 @@ describe('maths', () => {
   });
 });
 
-describe('the header', () => {
+describe.skipIf(chromium.skip)(`the header${chromium.note}`, () => {
   test('is one line once the session runs; the pickers are there only before the first message', async () => {
     await page.keyboard.press('Control+Shift+O');
     await page.locator('label.mode-option', { has: page.locator('input[data-mode="homework"]') }).click();
@@ -155,7 +159,7 @@ describe('the header', () => {
   });
 });
 
-describe('keyboard shortcuts', () => {
+describe.skipIf(chromium.skip)(`keyboard shortcuts${chromium.note}`, () => {
   test('Esc stops a streaming answer', async () => {
     await page.keyboard.press('Control+Shift+O');
     await send(`慢慢回答 ${reply('字'.repeat(600), { chunkDelayMs: 40, chunkSize: 4 })}`);
@@ -197,7 +201,7 @@ describe('keyboard shortcuts', () => {
   });
 });
 
-describe('currency', () => {
+describe.skipIf(chromium.skip)(`currency${chromium.note}`, () => {
   test('Settings: yuan at an editable rate; a rate that is not a number is refused with a message', async () => {
     await page.locator('a[data-screen="settings"]').click();
     await page.getByTestId('currency-select').selectOption('CNY');

@@ -1,7 +1,7 @@
 // One e2e world per test file: a fresh `studylog serve` child on a temp data dir, the
 // OpenAI-compatible test server as its provider, a typed API client with the admin token, and
 // headless Chromium. Everything is torn down in afterAll by the file that started it.
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -55,9 +55,6 @@ export interface E2EOptions {
   env?: (llm: OpenAITestServer) => Record<string, string>;
 }
 
-const has = (cmd: string) => spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0;
-/** dbus-run-session and gnome-keyring-daemon are installed (CI installs them; see .ci/run). */
-export const privateKeychainAvailable = has('dbus-run-session') && has('gnome-keyring-daemon');
 
 function childEnv(extra: Record<string, string>, keychain: KeychainMode): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};

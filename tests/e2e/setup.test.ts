@@ -6,7 +6,11 @@
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { Locator, Page } from 'playwright-core';
-import { PROVIDER_KEY, privateKeychainAvailable, startE2E, type E2E } from './harness.ts';
+import { PROVIDER_KEY, startE2E, type E2E } from './harness.ts';
+import { requirePackage } from '../support/requirements.ts';
+
+const chromium = requirePackage('chromium');
+const chromiumAndKeyring = requirePackage(['chromium', 'dbus', 'gnome-keyring']);
 
 // Runs in the page; the tests compile without the DOM library.
 declare const document: { body: { innerText: string } };
@@ -41,7 +45,7 @@ async function closedPort(): Promise<number> {
   return port;
 }
 
-describe.skipIf(!privateKeychainAvailable && !process.env.CI)('first run with a keychain (needs dbus-run-session and gnome-keyring-daemon)', () => {
+describe.skipIf(chromiumAndKeyring.skip)(`first run with a keychain${chromiumAndKeyring.note}`, () => {
   let e2e: E2E;
   beforeAll(async () => {
     e2e = await startE2E({ provider: false, language: 'zh-CN', keychain: 'private' });
@@ -155,7 +159,7 @@ describe.skipIf(!privateKeychainAvailable && !process.env.CI)('first run with a 
   });
 });
 
-describe('first run without a keychain (no D-Bus session)', () => {
+describe.skipIf(chromium.skip)(`first run without a keychain (no D-Bus session)${chromium.note}`, () => {
   let e2e: E2E;
   let page: Page;
   beforeAll(async () => {
@@ -300,7 +304,7 @@ describe('first run without a keychain (no D-Bus session)', () => {
   });
 });
 
-describe('the environment provider (OPENAI_BASE_URL / OPENAI_API_KEY)', () => {
+describe.skipIf(chromium.skip)(`the environment provider (OPENAI_BASE_URL / OPENAI_API_KEY)${chromium.note}`, () => {
   let e2e: E2E;
   beforeAll(async () => {
     e2e = await startE2E({ provider: false, language: 'zh-CN', keychain: 'none', env: (llm) => ({ OPENAI_BASE_URL: llm.url, OPENAI_API_KEY: PROVIDER_KEY }) });

@@ -12,13 +12,16 @@ import { API_PREFIX } from '../../src/shared/api/routes.ts';
 import { leakedRuns } from '../support/key-echoes.ts';
 import { rawRequest, sseEvents, startApi, type ApiFixture, type Reply } from '../support/http.ts';
 import { startOpenAITestServer, type OpenAITestServer } from '../support/openai-test-server.ts';
-import { secretServiceAvailable, startSecretService } from '../support/secret-service.ts';
+import { requirePackage } from '../support/requirements.ts';
+import { startSecretService } from '../support/secret-service.ts';
 import { startServe, type ServeProcess } from '../support/serve-process.ts';
 import { onCleanup, tempDir } from '../support/temp.ts';
 
-const KEY = 'sk-owner-Q7f2LmZx9RtV4pWb8NcY3kHd6JsA1uE5';
-const OTHER_KEY = 'sk-deepseek-Hq4Vn8Tz2Lw6Pb9Xc3Mf7Kr1Yd5Gs0Ja';
+const KEY = 'fake-key-owner-Q7f2LmZx9RtV4pWb8NcY3kHd6JsA1uE5';
+const OTHER_KEY = 'fake-key-deepseek-Hq4Vn8Tz2Lw6Pb9Xc3Mf7Kr1Yd5Gs0Ja';
 const noBus = { DBUS_SESSION_BUS_ADDRESS: '', DISPLAY: '' };
+/** What startSecretService runs: dbus-daemon, gnome-keyring-daemon, gdbus. */
+const keyring = requirePackage(['dbus', 'gnome-keyring', 'libglib2.0-bin']);
 
 async function upstreams(): Promise<{ honest: OpenAITestServer; hostile: OpenAITestServer }> {
   const honest = await startOpenAITestServer({ requiredApiKey: KEY });
@@ -52,8 +55,8 @@ function filesUnder(dir: string): string[] {
 }
 
 describe('keys go only where they were entered (studylog serve)', () => {
-  it.skipIf(!secretServiceAvailable && !process.env.CI)(
-    'a keychain key never reaches another host: not by remove + re-add in two PATCHes, not by any edit of the settings; a removed provider’s key leaves the keychain; a pre-binding key must be entered again',
+  it.skipIf(keyring.skip)(
+    `a keychain key never reaches another host: not by remove + re-add in two PATCHes, not by any edit of the settings; a removed provider’s key leaves the keychain; a pre-binding key must be entered again${keyring.note}`,
     async () => {
       const { honest, hostile } = await upstreams();
       const keychain = await startSecretService();
@@ -97,7 +100,7 @@ describe('keys go only where they were entered (studylog serve)', () => {
     },
   );
 
-  it.skipIf(!secretServiceAvailable && !process.env.CI)('when the keychain cannot delete a removed provider’s key, the change is refused and nothing changes', async () => {
+  it.skipIf(keyring.skip)(`when the keychain cannot delete a removed provider’s key, the change is refused and nothing changes${keyring.note}`, async () => {
     const { honest } = await upstreams();
     const keychain = await startSecretService();
     const serve = await startServe({ dataDir: tempDir(), env: keychain.env });

@@ -41,6 +41,8 @@ const CHECKS = {
   dbus: () => onPath('dbus-run-session'),
   'gnome-keyring': () => onPath('gnome-keyring-daemon'),
   'libsecret-1-0': hasLibsecret,
+  // gdbus: how tests/support/secret-service.ts waits for its private keyring to answer.
+  'libglib2.0-bin': () => onPath('gdbus'),
 } satisfies Record<string, () => boolean>;
 
 export type DebianPackage = keyof typeof CHECKS;

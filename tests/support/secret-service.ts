@@ -1,13 +1,12 @@
 // A private Secret Service for tests that run `studylog serve` against a real keychain: a session
 // D-Bus daemon and gnome-keyring-daemon (unlocked) started here, with their own pids, so a test
 // can take the keychain away mid-run (stop()) and see what Studylog does. Both are killed after
-// the test. Needs the `dbus` and `gnome-keyring` packages (CI installs them).
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+// the test. Needs the `dbus`, `gnome-keyring` and `libglib2.0-bin` packages (CI installs them;
+// tests check with requirePackage).
+import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { onCleanup, tempDir } from './temp.ts';
 
-const has = (cmd: string) => spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0;
-export const secretServiceAvailable = has('dbus-daemon') && has('gnome-keyring-daemon') && has('gdbus');
 
 export interface SecretService {
   /** Environment for a process that should use this keychain (HOME, XDG_*, DBUS_SESSION_BUS_ADDRESS). */
