@@ -10,7 +10,7 @@ import { PROVIDER_KEY, startE2E, type E2E } from './harness.ts';
 import { requirePackage } from '../support/requirements.ts';
 
 const chromium = requirePackage('chromium');
-const chromiumAndKeyring = requirePackage(['chromium', 'dbus', 'gnome-keyring']);
+const chromiumAndKeyring = requirePackage(['chromium', 'libsecret-1-0', 'dbus', 'gnome-keyring']);
 
 // Runs in the page; the tests compile without the DOM library.
 declare const document: { body: { innerText: string } };

@@ -177,11 +177,11 @@ describe('the HTTP layer (items 8, 9, 11)', () => {
     for (let i = 0; i < 5; i++) expect((await limited.api('GET', '/me')).status).toBe(200);
   });
 
-  it("every HTML page carries a CSP with form-action, base-uri 'none' and frame-ancestors 'none' (the Electron policy too)", async () => {
+  it("every HTML page carries a CSP with form-action, base-uri and frame-ancestors 'none' (the Electron policy too)", async () => {
     const page = await api.raw({ method: 'GET', path: '/' });
     const csp = String(page.headers['content-security-policy']);
     for (const policy of [csp, ELECTRON_CSP]) {
-      expect(policy).toMatch(/form-action '(none|self)'/);
+      expect(policy).toContain("form-action 'none'");
       expect(policy).toContain("base-uri 'none'");
       expect(policy).toContain("frame-ancestors 'none'");
       expect(policy).toContain("object-src 'none'");

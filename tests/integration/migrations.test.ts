@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { ApiError } from '../../src/shared/errors.ts';
 import { DEFAULT_MIGRATIONS_FOLDER, openDatabase } from '../../src/main/core/db/connection.ts';
 import { SessionsRepo } from '../../src/main/core/db/sessions.repo.ts';
-import { TurnsRepo } from '../../src/main/core/db/turns.repo.ts';
+import { clientRequestKey, TurnsRepo } from '../../src/main/core/db/turns.repo.ts';
 import { onCleanup, tempDir } from '../support/temp.ts';
 
 type Journal = { version: string; dialect: string; entries: { idx: number; version: string; when: number; tag: string; breakpoints: boolean }[] };
@@ -84,6 +84,20 @@ describe('migrations', () => {
     expect(backup.prepare('SELECT content FROM turn').pluck().all()).toEqual(['以前的数学问题']);
     expect(backup.prepare('SELECT count(*) FROM __drizzle_migrations').pluck().get()).toBe(1);
     backup.close();
+  });
+
+  it('0007 gives every old client_request_id its per-user key, in the form new rows use', () => {
+    const file = path.join(tempDir(), 'studylog.db');
+    const before = ALL.indexOf('0007_client_request_per_user');
+    const old = open(file, { migrationsFolder: migrationsFolder(before) });
+    old.sqlite.prepare("INSERT INTO session VALUES ('s1', 'u1', NULL, 'chat', 1, NULL, '{}', '{}')").run();
+    old.sqlite.prepare(`INSERT INTO turn VALUES ('t1', 's1', 'user', 'q', NULL, NULL, 0, 0, 0, 2, '{"client_request_id":"r-1"}')`).run();
+    old.close();
+    const upgraded = open(file);
+    const turns = new TurnsRepo(upgraded);
+    expect(turns.findByClientRequestId('u1', 'r-1')?.id).toBe('t1');
+    expect(turns.findByClientRequestId('u2', 'r-1')).toBeNull();
+    expect(turns.getTurnById('t1')?.meta.client_request_key).toBe(clientRequestKey('u1', 'r-1'));
   });
 
   it('refuses a database with an applied migration this build does not know, bytes untouched', () => {

@@ -3,7 +3,9 @@
 // A used, wrong or expired code is `unauthorized`; nothing is written then.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SIGNIN_CODE_TTL_MS, SigninCodes } from '../../src/main/core/auth/signin-codes.ts';
-import { startApi, type ApiFixture } from '../support/http.ts';
+import { API_PREFIX } from '../../src/shared/api/routes.ts';
+import { addressKey } from '../../src/main/core/http/server.ts';
+import { rawRequest, startApi, type ApiFixture } from '../support/http.ts';
 
 let now = Date.now();
 let api: ApiFixture;
@@ -62,5 +64,44 @@ describe('sign-in code exchange', () => {
     expect(await exchange(42)).toMatchObject({ status: 422, json: { code: 'validation_error' } });
     // Still only this route: the rest of the API wants a token.
     expect((await api.api('GET', '/me', { token: null })).status).toBe(401);
+  });
+
+  it('works only from this computer: a code sent from another address is refused and stays unspent', async () => {
+    const lan = await startApi({ server: { host: '0.0.0.0', lan: true } });
+    try {
+      const lanUrl = lan.http.lanUrl;
+      if (!lanUrl) return expect.fail('this machine has no non-loopback IPv4 address to test from');
+      const { code } = lan.core.signinCodes.issue();
+      const fromLan = await rawRequest(lanUrl, {
+        method: 'POST',
+        path: `${API_PREFIX}/auth/signin-code`,
+        headers: { 'Content-Type': 'application/json', Host: new URL(lanUrl).host },
+        body: JSON.stringify({ code }),
+      });
+      expect(fromLan.status).toBe(403);
+      expect(JSON.parse(fromLan.text)).toMatchObject({ code: 'forbidden' });
+      // Refused before the code was looked at: it still works here.
+      expect((await lan.api('POST', '/auth/signin-code', { token: null, body: { code } })).status).toBe(200);
+    } finally {
+      await lan.close();
+    }
+  });
+
+  it('guesses count against the per-address limit even with a valid token', async () => {
+    const limited = await startApi({ server: { anonymousLimits: { perSecond: 0.001, burst: 2 } } });
+    try {
+      const guess = () => limited.api('POST', '/auth/signin-code', { body: { code: 'x'.repeat(32) } });
+      expect([(await guess()).status, (await guess()).status, (await guess()).status]).toEqual([401, 401, 429]);
+    } finally {
+      await limited.close();
+    }
+  });
+
+  it('the per-address limit keys an IPv6 client by its /64 (rotating addresses within it does not help)', () => {
+    expect(addressKey('2001:db8:1:2:aaaa::1')).toBe(addressKey('2001:db8:1:2:bbbb:cccc:dddd:eeee'));
+    expect(addressKey('2001:db8:1:2::1')).not.toBe(addressKey('2001:db8:1:3::1'));
+    expect(addressKey('::ffff:192.0.2.7')).toBe('192.0.2.7');
+    expect(addressKey('192.0.2.7')).toBe('192.0.2.7');
+    expect(addressKey('fe80::1%eth0')).toBe(addressKey('fe80::2'));
   });
 });

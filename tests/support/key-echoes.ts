@@ -15,6 +15,10 @@ export function keyEchoes(key: string): Record<string, string> {
     base64Shifted1: Buffer.from(`k=${key}`).toString('base64'),
     base64UrlShifted2: Buffer.from(`key:${key}`).toString('base64url'),
     middle: key.slice(3, 15),
+    hex: Buffer.from(key).toString('hex'),
+    hexUpper: Buffer.from(key).toString('hex').toUpperCase(),
+    // Far apart: more separators between two characters than a stream holds back by length.
+    farApart: [...key].join(' '.repeat(20)),
   };
 }
 

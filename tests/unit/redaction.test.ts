@@ -39,6 +39,18 @@ describe('redaction of a key a provider echoes', () => {
     expect(out.replaceAll('[redacted]', '')).toBe(redact(echoes, [KEY]).replaceAll('[redacted]', ''));
   });
 
+  it('a key spaced out by any number of separators is removed from the stream too', () => {
+    for (const gap of [' ', ' '.repeat(16), '\u200b'.repeat(40), ' - '.repeat(100)]) {
+      const text = `key: ${[...KEY].join(gap)} end`;
+      for (const size of [1, 5, 64]) {
+        const { out } = streamed(text, size, [KEY]);
+        expect(leakedRuns(out, KEY), `gap ${JSON.stringify(gap.slice(0, 3))}… ×${gap.length}, pieces of ${size}`).toEqual([]);
+        expect(out).toContain('[redacted]');
+        expect(out.endsWith(' end')).toBe(true);
+      }
+    }
+  });
+
   it('holds back only the last 7 characters (separators aside), and nothing without a key', () => {
     const clean = 'a'.repeat(1_000);
     const redactor = new StreamRedactor([KEY]);

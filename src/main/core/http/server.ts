@@ -115,6 +115,25 @@ function hostName(header: string | undefined): string | null {
   return match ? match[1]! : null;
 }
 
+/**
+ * The per-address limiter's key: an IPv4 address (also IPv4-mapped IPv6) as it is; an IPv6 address
+ * by its /64, the block one device or home gets, so rotating addresses within it does not help.
+ */
+export function addressKey(address: string | undefined): string {
+  if (!address) return 'unknown';
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
+  if (mapped) return mapped[1]!;
+  if (!address.includes(':')) return address;
+  const [head = '', tail = ''] = address.split('%')[0]!.split('::');
+  const left = head ? head.split(':') : [];
+  const right = tail ? tail.split(':') : [];
+  const groups = address.includes('::') ? [...left, ...Array<string>(Math.max(0, 8 - left.length - right.length)).fill('0'), ...right] : left;
+  return `${groups
+    .slice(0, 4)
+    .map((g) => (parseInt(g || '0', 16) || 0).toString(16))
+    .join(':')}::/64`;
+}
+
 const incomingOf = (c: Context) => (c.env as { incoming?: IncomingMessage } | undefined)?.incoming;
 
 function requestCutOff(c: Context, error: unknown): boolean {
@@ -165,16 +184,25 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
   // Authentication: every route but the public ones (/health, the sign-in code exchange) needs a
   // valid bearer token, also from localhost.
   const publicPaths = new Set(ROUTE_NAMES.filter((n) => routes[n].access === 'public').map((n) => API_PREFIX + routes[n].path));
+  const signinPath = API_PREFIX + routes.exchangeSigninCode.path;
   app.use(`${API_PREFIX}/*`, async (c, next) => {
     const header = c.req.header('authorization');
     const bearer = header && /^Bearer\s+(\S+)\s*$/i.exec(header)?.[1];
     const caller = bearer ? core.users.authenticate(bearer) : null;
+    const address = incomingOf(c)?.socket.remoteAddress;
     // A local-owner token acts as the local owner only from this machine (caller.ts).
-    if (caller?.local_owner && !isLoopbackAddress((c.env as { incoming?: IncomingMessage } | undefined)?.incoming?.socket.remoteAddress)) caller.local_owner = false;
+    if (caller?.local_owner && !isLoopbackAddress(address)) caller.local_owner = false;
     c.set('caller', caller);
-    if (caller) return next();
-    // No valid token (none, unknown or revoked): limited per client address, the public routes included (a sign-in code cannot be guessed by brute force).
-    const slot = anonymousLimiter.acquire(`address:${incomingOf(c)?.socket.remoteAddress ?? 'unknown'}`);
+    // The sign-in link signs in the owner at this machine: its code is refused from any other
+    // address (with LAN access on, someone who saw the link must not trade it from their laptop).
+    const signingIn = c.req.path === signinPath;
+    if (signingIn && !isLoopbackAddress(address)) {
+      return errorResponse(c, new ApiError('forbidden', 'A sign-in link works only in a browser on the computer running Studylog. From another device, sign in with an API token.'));
+    }
+    if (caller && !signingIn) return next();
+    // No valid token (none, unknown or revoked), and every sign-in attempt: limited per client
+    // address (a sign-in code cannot be guessed by brute force, with or without a token).
+    const slot = anonymousLimiter.acquire(`address:${addressKey(address)}`);
     if (!slot.ok) {
       return errorResponse(c, new ApiError('rate_limited', 'Too many requests without a valid token from this address. Try again shortly.'), { 'Retry-After': String(slot.retryAfterSeconds) });
     }

@@ -185,18 +185,19 @@ function replaceRanges(text: string, ranges: ReadonlyArray<readonly [number, num
 
 /**
  * Redaction for text streamed piece by piece: a key may arrive split over several pieces, so the
- * tail that could still be the start of a key (its last 7 characters, separators aside, at most
- * HOLD code units) is held back until more text or the end shows what it is, and a run found
- * across the release point is held whole while it may still grow. Each release is checked with
- * up to HOLD already-released characters before it for context; work per piece is proportional
- * to the piece plus HOLD, so a whole answer stays linear.
+ * tail that could still be the start of a key — its last 7 characters that are not separators,
+ * with every separator after the first of them — is held back until more text or the end shows
+ * what it is, and a run found across the release point is held whole while it may still grow.
+ * Each release is checked together with the 7 characters (separators aside) released before it,
+ * so a run that began in released text is still found. Counting in characters that are not
+ * separators is what makes a key spaced out with any number of separators as safe as a plain one.
  */
 export class StreamRedactor {
-  /** The most held back (and the context looked at): a tail of separators cannot hold more. */
-  static readonly HOLD = 64;
   readonly #secrets: readonly string[];
   #raw = '';
   #released = 0;
+  /** Where in #raw each character that is not a separator sits, in order. */
+  #kept: number[] = [];
 
   constructor(secrets: readonly string[]) {
     this.#secrets = secrets.filter((s) => s && s.length >= 4);
@@ -204,13 +205,14 @@ export class StreamRedactor {
 
   /** Adds a piece; returns the text that may be sent now (possibly empty). */
   push(piece: string): string {
+    const at = this.#raw.length;
     this.#raw += piece;
     if (this.#secrets.length === 0) return this.#release(this.#raw.length);
-    // A run of a key is found once it has MIN_RUN folded characters; a shorter one can only be
-    // among the last MIN_RUN - 1 of them (and the separators around them): hold those back.
-    let holdFrom = this.#raw.length;
-    for (let seen = 0; holdFrom > 0 && seen < MIN_RUN - 1; ) if (fold(this.#raw.charCodeAt(--holdFrom)) >= 0) seen++;
-    return this.#release(Math.max(holdFrom, this.#raw.length - StreamRedactor.HOLD));
+    for (let i = 0; i < piece.length; i++) if (fold(piece.charCodeAt(i)) >= 0) this.#kept.push(at + i);
+    // A run of a key is found once it has MIN_RUN such characters; a shorter one can only be
+    // among the last MIN_RUN - 1 of them (and what follows them): hold those back.
+    const held = this.#kept.length >= MIN_RUN - 1 ? this.#kept[this.#kept.length - (MIN_RUN - 1)]! : 0;
+    return this.#release(held);
   }
 
   /** The stream ended: everything not yet sent. */
@@ -225,7 +227,7 @@ export class StreamRedactor {
       this.#released = upTo;
       return out;
     }
-    const from = Math.max(0, this.#released - StreamRedactor.HOLD);
+    const from = this.#contextStart();
     const ranges = secretRanges(this.#raw.slice(from), this.#secrets).map(([s, e]): [number, number] => [s + from, e + from]);
     const open = this.#raw.length;
     for (const [s, e] of ranges) {
@@ -236,13 +238,26 @@ export class StreamRedactor {
     if (upTo <= this.#released) return '';
     const out = replaceRanges(this.#raw, ranges, this.#released, upTo);
     this.#released = upTo;
-    // What is released is never looked at again but as context: keep the raw text bounded.
-    const keep = Math.max(0, this.#released - StreamRedactor.HOLD);
-    if (keep > 4 * StreamRedactor.HOLD) {
-      this.#raw = this.#raw.slice(keep);
-      this.#released -= keep;
-    }
+    this.#forgetReleased();
     return out;
+  }
+
+  /** The start of the context: the 7th character (separators aside) before the release point. */
+  #contextStart(): number {
+    // From the end: only the held tail (a few entries) lies past the release point.
+    let firstUnreleased = this.#kept.length;
+    while (firstUnreleased > 0 && this.#kept[firstUnreleased - 1]! >= this.#released) firstUnreleased--;
+    const k = firstUnreleased - (MIN_RUN - 1);
+    return k <= 0 ? 0 : this.#kept[k]!;
+  }
+
+  /** Released text is only context from now on: keep just enough of it (memory stays bounded). */
+  #forgetReleased(): void {
+    const keepFrom = this.#contextStart();
+    if (keepFrom < 4096) return;
+    this.#raw = this.#raw.slice(keepFrom);
+    this.#released -= keepFrom;
+    this.#kept = this.#kept.filter((i) => i >= keepFrom).map((i) => i - keepFrom);
   }
 }
 
