@@ -47,7 +47,10 @@ export function parseRate(value: unknown): number | null {
 
 /** What a date that cannot be shown (out of range, NaN) renders as. */
 export const INVALID_DATE = '—';
-/** JavaScript's Date range: ±100,000,000 days around the epoch. */
+/**
+ * JavaScript's Date range: ±100,000,000 days around the epoch (MAX_TIMESTAMP_MS of the schemas,
+ * not imported from there: that module brings zod, which the renderer's first chunk must not).
+ */
 const MAX_DATE_MS = 8.64e15;
 
 export function isValidTimestamp(ms: unknown): ms is number {

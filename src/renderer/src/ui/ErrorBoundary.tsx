@@ -1,6 +1,7 @@
 import { RotateCcw, TriangleAlert } from 'lucide-react';
 import { Component, type ErrorInfo, type ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
+import { ErrorDetails } from './ErrorText.tsx';
 
 /**
  * Catches what a screen throws while rendering (bad data, a chunk that failed to load), so one
@@ -35,7 +36,8 @@ function ScreenError({ error, onReload }: { error: Error; onReload: () => void }
       <TriangleAlert size={28} aria-hidden="true" />
       <p className="screen-error-title">{t('boundary.title')}</p>
       <p className="muted">{t('boundary.body')}</p>
-      {error.message ? <code className="screen-error-detail">{error.message}</code> : null}
+      {/* The exception's own words (English, for whoever debugs it) stay folded away. */}
+      <ErrorDetails detail={error.message} />
       <button type="button" className="btn btn-primary" onClick={onReload} data-testid="screen-reload">
         <RotateCcw size={14} aria-hidden="true" />
         {t('boundary.reload')}
