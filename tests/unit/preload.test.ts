@@ -1,10 +1,10 @@
 // The preload: `window.studylog` has exactly one function per route of the table (plus
 // cancelStream), each a thin ipcRenderer.invoke; streams hear only their own events. The plain
-// list of route names the preload is built from must match the route table.
+// manifest the preload is built from (no zod) must match the route table.
 import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import type { StudylogBridge } from '../../src/shared/api/client.ts';
-import { STREAM_ROUTE_NAMES, UNARY_ROUTE_NAMES } from '../../src/shared/api/route-names.ts';
+import { STREAM_ROUTE_NAMES, UNARY_ROUTE_NAMES } from '../../src/shared/api/manifest.ts';
 import { routes, ROUTE_NAMES } from '../../src/shared/api/routes.ts';
 
 const double = await vi.hoisted(async () => {
@@ -23,7 +23,7 @@ beforeAll(async () => {
   bridge = api as StudylogBridge;
 });
 
-describe('route-names.ts', () => {
+describe('manifest.ts', () => {
   it('lists exactly the routes of the table, streams apart', () => {
     expect([...UNARY_ROUTE_NAMES, ...STREAM_ROUTE_NAMES].sort()).toEqual([...ROUTE_NAMES].sort());
     expect([...STREAM_ROUTE_NAMES].sort()).toEqual(ROUTE_NAMES.filter((name) => 'stream' in routes[name]).sort());
@@ -37,9 +37,9 @@ function runtimeImports(relativePath: string): string[] {
 }
 
 describe('the preload bundle stays small', () => {
-  it('imports at run time only electron and the plain route names (no zod, no schemas)', () => {
-    expect(runtimeImports('src/preload/index.ts').sort()).toEqual(['../shared/api/route-names.ts', 'electron']);
-    expect(runtimeImports('src/shared/api/route-names.ts')).toEqual([]);
+  it('imports at run time only electron and the plain manifest (no zod, no schemas)', () => {
+    expect(runtimeImports('src/preload/index.ts').sort()).toEqual(['../shared/api/manifest.ts', 'electron']);
+    expect(runtimeImports('src/shared/api/manifest.ts')).toEqual([]);
   });
 });
 
