@@ -303,6 +303,16 @@ describe('IPC', () => {
     expect(result.body.meta.status).toBe('complete');
   });
 
+  it('the route stopProxyStream stops the window’s own stream as cancelStream does; another window’s call stops nothing', async () => {
+    const contents = new FakeWebContents();
+    const { done, reply } = await startSlowStream(contents, 'req-route');
+    expect(await double.invoke('studylog:stopProxyStream', APP_FRAME, new FakeWebContents(), { id: 'req-route' })).toEqual({ ok: true, status: 200, body: { stopped: false } });
+    expect(await double.invoke('studylog:stopProxyStream', APP_FRAME, contents, { id: 'req-route' })).toEqual({ ok: true, status: 200, body: { stopped: true } });
+    const result = (await done) as { ok: true; body: ProxyMessageResponse };
+    expect(result.body.meta.status).toBe('aborted');
+    expect(result.body.content.length).toBeLessThan(reply.length);
+  });
+
   it('a closed window stops its streams (stored as aborted)', async () => {
     const contents = new FakeWebContents();
     const { done } = await startSlowStream(contents, 'req-close');

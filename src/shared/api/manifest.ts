@@ -58,7 +58,6 @@ export const manifest = {
       {
         summary: 'A homework question continuing a session (the seed’s request example, without its comment)',
         input: { message: '帮我解答这道数学题', chat_id: 'abc123', assignment_id: 'hw_001', mode: 'homework', model: 'gpt-5', meta: { session_id: 'session_xyz' } },
-        output: { turn_id: 'turn_123', session_id: 'session_xyz', content: '…', model: 'gpt-5', meta: { session_id: 'session_xyz', mode: 'homework', user_turn_id: 'turn_122' } },
       },
     ],
   }),
