@@ -329,6 +329,17 @@ describe('IPC', () => {
     expect(core.turns.getTurnById(result.body.turn_id)!.meta.status).toBe('aborted');
   });
 
+  it('once stopStreams (on quit) has begun, new calls and streams are refused, as the HTTP face refuses them while shutting down', async () => {
+    const core = await setupCore();
+    const registration = registerIpc(core, { isAppUrl });
+    const contents = new FakeWebContents();
+    await registration.stopStreams();
+    const refused = { ok: false, status: 503, body: { code: 'db_unavailable', detail: 'Studylog is shutting down.' } };
+    expect(await double.invoke('studylog:sendProxyMessage', APP_FRAME, contents, { message: 'too late' })).toEqual(refused);
+    expect(await double.invoke('studylog:streamProxyMessage', APP_FRAME, contents, 'req-late', { message: 'too late' })).toEqual(refused);
+    expect(core.chatRequests()).toHaveLength(0);
+  });
+
   it('stopStreams (on quit) also stops a message waiting for a non-streamed answer; it is kept as failed', async () => {
     const contents = new FakeWebContents();
     const core = await setupCore({ defaults: { latencyMs: 3_000 } });

@@ -57,13 +57,15 @@ export class RunningStream {
   readonly #events: AsyncIterator<StreamEvent>;
   readonly #controller: AbortController;
   readonly #ended: () => void;
+  readonly #onError: (error: unknown) => Envelope<never>;
   #first: IteratorResult<StreamEvent> | null = null;
   #pumped = false;
 
-  constructor(events: AsyncIterable<StreamEvent>, controller: AbortController, ended: () => void) {
+  constructor(events: AsyncIterable<StreamEvent>, controller: AbortController, ended: () => void, onError: (error: unknown) => Envelope<never>) {
     this.#events = events[Symbol.asyncIterator]();
     this.#controller = controller;
     this.#ended = ended;
+    this.#onError = onError;
   }
 
   /** The first event (kept for pump), or null when there is none. */
@@ -103,8 +105,7 @@ export class RunningStream {
       return finalEnvelope(last);
     } catch (error) {
       // dispatchStream turns failures into an `error` event; this is only a last resort.
-      const envelope = toEnvelopeError(error, 'streamProxyMessage', {});
-      return envelope.ok ? finalEnvelope(last) : envelope;
+      return this.#onError(error);
     } finally {
       this.#ended();
     }
@@ -190,7 +191,7 @@ export class TransportRuntime {
       this.#streams.set(registered, running);
       void done.finally(() => this.#streams.delete(registered));
     }
-    return { ok: true, stream: new RunningStream(started.events, controller, ended) };
+    return { ok: true, stream: new RunningStream(started.events, controller, ended, (error) => toEnvelopeError(error, name, this.#options)) };
   }
 
   /** Stops the stream of that id in that scope; false when there is none (it ended, or never was). */
