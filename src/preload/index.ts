@@ -1,7 +1,7 @@
 /**
- * The preload: `window.studylog`, one function per route of the table (names from
- * route-names.ts, so neither zod nor the schemas end up in this script), each returning the
- * envelope its ipcMain handler returns. The page never sees ipcRenderer itself.
+ * The preload: `window.studylog`, one function per route of the manifest (plain data, so neither
+ * zod nor the schemas end up in this script), each returning the envelope its ipcMain handler
+ * returns. The page never sees ipcRenderer itself.
  *
  * Runs sandboxed: bundled into one CommonJS file (out/preload/index.cjs) that requires only
  * `electron`.
@@ -9,7 +9,7 @@
 import { contextBridge, ipcRenderer, type IpcRendererEvent } from 'electron';
 import type { StudylogBridge } from '../shared/api/client.ts';
 import type { StreamEvent } from '../shared/api/envelope.ts';
-import { CANCEL_STREAM_CHANNEL, IPC_PREFIX, STREAM_EVENT_CHANNEL, STREAM_ROUTE_NAMES, UNARY_ROUTE_NAMES } from '../shared/api/route-names.ts';
+import { CANCEL_STREAM_CHANNEL, IPC_PREFIX, STREAM_EVENT_CHANNEL, STREAM_ROUTE_NAMES, UNARY_ROUTE_NAMES } from '../shared/api/manifest.ts';
 
 function buildBridge(): StudylogBridge {
   const api: Record<string, unknown> = {};

@@ -3,7 +3,7 @@
 // not available on every machine, so at least check that Node parses the built main process and
 // preload script.
 import { spawnSync } from 'node:child_process';
-import { readdirSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -23,6 +23,16 @@ describe('the built desktop bundles', () => {
       .map((f) => [f, statSync(path.join(dir, f)).size] as const);
     expect(sizes.length).toBeGreaterThan(3);
     expect(sizes.filter(([, size]) => size > 500 * 1000)).toEqual([]);
+  });
+
+  // The server validates; the renderer loads the plain route manifest, never zod (~100 kB of the
+  // first load before). A zod class name in a chunk means a runtime import of schemas.ts or
+  // routes.ts slipped in (import them with `import type`).
+  it('no renderer chunk, and not the preload, holds zod', () => {
+    const dir = path.join(ROOT, 'out/renderer/assets');
+    const files = [...readdirSync(dir).filter((f) => f.endsWith('.js')).map((f) => path.join(dir, f)), path.join(ROOT, 'out/preload/index.cjs')];
+    const withZod = files.filter((file) => /\$ZodType|ZodError/.test(readFileSync(file, 'utf8'))).map((file) => path.relative(ROOT, file));
+    expect(withZod).toEqual([]);
   });
 
   it.each(['out/main/index.js', 'out/preload/index.cjs'])('%s parses', (file) => {

@@ -4,40 +4,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROUTE_NAMES, routes, type RouteName } from '../../src/shared/api/routes.ts';
 import { callRoute, FAR_FUTURE, sampleInput, sseEvents, startApi, type ApiFixture, type Reply } from '../support/http.ts';
+import { ROUTE_CASES, type Guard } from '../support/route-cases.ts';
 
-/** Decided here, independently of the table's `access` (which is checked against it). */
-type Guard = 'public' | 'user' | 'admin' | 'session';
-const GUARD: Record<RouteName, Guard> = {
-  sendProxyMessage: 'session',
-  streamProxyMessage: 'session',
-  getUserSessions: 'user',
-  getSession: 'session',
-  updateSession: 'session',
-  deleteSession: 'session',
-  getSessionTurns: 'session',
-  getTurns: 'user',
-  searchTurns: 'user',
-  getUsage: 'user',
-  exportSessions: 'session',
-  listAssignments: 'user',
-  getAssignment: 'user',
-  createAssignment: 'admin',
-  updateAssignment: 'admin',
-  deleteAssignment: 'admin',
-  importAssignments: 'admin',
-  listModels: 'user',
-  getMe: 'user',
-  getSettings: 'admin',
-  updateSettings: 'admin',
-  setProviderKey: 'admin',
-  deleteProviderKey: 'admin',
-  testProvider: 'admin',
-  listTokens: 'admin',
-  createToken: 'admin',
-  revokeToken: 'admin',
-  exchangeSigninCode: 'public',
-  health: 'public',
-};
+/** Decided in the route table (tests/support/route-cases.ts), independently of the manifest's `access` (which is checked against it). */
+const GUARD = Object.fromEntries(Object.entries(ROUTE_CASES).map(([name, c]) => [name, c.guard])) as Record<RouteName, Guard>;
 
 const KINDS = ['no token', 'malformed token', 'unknown token', 'revoked token', 'right id, wrong secret', 'other student', 'owner student', 'admin'] as const;
 type Kind = (typeof KINDS)[number];

@@ -7,7 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mulberry32 } from '../support/random.ts';
 import { API_PREFIX, pathParams, routes, ROUTE_NAMES, inputLocation, type RouteName } from '../../src/shared/api/routes.ts';
 import { ERROR_STATUS } from '../../src/shared/errors.ts';
-import { FAR_FUTURE, startApi, type ApiFixture, type RawRequest, type Reply } from '../support/http.ts';
+import { startApi, type ApiFixture, type RawRequest, type Reply } from '../support/http.ts';
+import { ROUTE_CASES, type CaseContext } from '../support/route-cases.ts';
 
 const SEED = 0x5eed_2025;
 const REQUESTS = 5_000;
@@ -38,38 +39,11 @@ let realSession: string;
 let realToken: string;
 const unexpected: unknown[] = [];
 
-/** A valid-looking input per route, on real rows where there are some (so an accident would show). */
-const base = (): Record<RouteName, Input> => ({
-  sendProxyMessage: { message: 'hello', mode: 'chat', meta: { session_id: realSession } },
-  streamProxyMessage: { message: 'hello' },
-  getUserSessions: { limit: '5', mode: 'chat' },
-  getSession: { id: realSession },
-  updateSession: { id: realSession, title: 'renamed' },
-  deleteSession: { id: realSession },
-  getSessionTurns: { id: realSession },
-  getTurns: { from: '0', to: String(FAR_FUTURE) },
-  searchTurns: { q: 'hello' },
-  getUsage: { from: '0', to: String(FAR_FUTURE), group: 'day' },
-  exportSessions: { session_id: realSession, format: 'md' },
-  listAssignments: {},
-  getAssignment: { id: 'hw_001' },
-  createAssignment: { title: 'new', subject: 'Maths', due_at: '2030-01-01' },
-  updateAssignment: { id: 'hw_001', title: 'changed' },
-  deleteAssignment: { id: 'hw_001' },
-  importAssignments: { assignments: [{ title: 'imported' }] },
-  listModels: {},
-  getMe: {},
-  getSettings: {},
-  updateSettings: { theme: 'dark' },
-  setProviderKey: { id: 'kc', api_key: 'sk-fuzz' },
-  deleteProviderKey: { id: 'kc' },
-  testProvider: { id: 'test' },
-  listTokens: {},
-  createToken: { name: 'fuzz', role: 'student' },
-  revokeToken: { id: realToken },
-  exchangeSigninCode: { code: 'a-code-nobody-issued' },
-  health: {},
-});
+/** A valid-looking input per route (the route table's `fuzz`), on real rows where there are some (so an accident would show). */
+const base = (): Record<RouteName, Input> => {
+  const ctx: CaseContext = { api, owner: { user_id: api.core.owner.id }, session: realSession, tokenId: realToken };
+  return Object.fromEntries(Object.entries(ROUTE_CASES).map(([name, c]) => [name, c.fuzz(ctx)])) as Record<RouteName, Input>;
+};
 let BASE: Record<RouteName, Input>;
 
 // ---------------------------------------------------------------------------------------------

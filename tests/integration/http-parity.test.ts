@@ -2,8 +2,9 @@
 // dispatch() (what IPC calls, as the desktop owner) and through the real HTTP server (a token of
 // that same owner). Outputs are checked against the route's output schema on both faces.
 //
-// The input map is a Record<RouteName, …>: a route added to the table without a case here is a
-// type error, and the last test fails at run time unless every route was exercised on both faces.
+// The cases come from the one route table (tests/support/route-cases.ts), a Record<RouteName, …>:
+// a route added without a case is a type error, and the last test fails at run time unless every
+// route was exercised on both faces.
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
@@ -14,19 +15,13 @@ import type { StreamEvent } from '../../src/shared/api/envelope.ts';
 import { isCursorRoute, ROUTE_NAMES, routes, type RouteName, type StreamRouteName, type UnaryRouteName } from '../../src/shared/api/routes.ts';
 import { ProxyMessageResponseSchema } from '../../src/shared/api/schemas.ts';
 import { ERROR_STATUS } from '../../src/shared/errors.ts';
-import { callRoute, FAR_FUTURE, sseEvents, startApi, type ApiFixture } from '../support/http.ts';
-
-type Face = 'ipc' | 'http';
-type Input = Record<string, unknown>;
+import { callRoute, sseEvents, startApi, type ApiFixture } from '../support/http.ts';
+import { ROUTE_CASES, type CaseContext, type Face, type Input } from '../support/route-cases.ts';
 
 interface RouteCases {
-  /** A valid input; called once per face, so a call that consumes something gets its own. */
   valid: (face: Face) => Input | Promise<Input>;
-  /** Refused by validation (422) on both faces. */
   invalid: Input[];
-  /** Other refusals (404, 409 …) both faces must agree on. */
   refused?: Input[];
-  /** The reply holds things the call itself made (ids, times, tokens): compare after normalising. */
   volatile?: true;
 }
 
@@ -52,142 +47,16 @@ function normalise(value: unknown, key = ''): unknown {
   return value;
 }
 
-const sessionInput = (extra: Input = {}) => ({ id: sessionId, ...extra });
-const freshSession = async () => api.session(owner.user_id, 'to be deleted');
-
 // Built after the fixtures exist (the session id is part of several inputs).
-const makeCases = (): Record<RouteName, RouteCases> => ({
-  sendProxyMessage: {
-    valid: () => ({ message: '你好，这是测试', mode: 'chat' }),
-    invalid: [{}, { message: '' }, { message: 'x', mode: 'lecture' }, { message: 'x', bogus: 1 }, { message: 'x', meta: { session_id: '' } }, { message: 42 }],
-    refused: [{ message: 'x', meta: { session_id: 'no/such/session' } }, { message: 'x', mode: 'homework' }],
-    volatile: true,
-  },
-  streamProxyMessage: {
-    valid: () => ({ message: 'stream parity', mode: 'chat' }),
-    invalid: [{}, { message: '   ' }, { message: 'x', model: '' }, { message: 'x', extra: true }],
-    refused: [{ message: 'x', meta: { session_id: 'no/such/session' } }],
-    volatile: true,
-  },
-  getUserSessions: {
-    valid: () => ({ limit: 5, mode: 'chat' }),
-    invalid: [{ limit: '0' }, { limit: '201' }, { skip: '-1' }, { mode: 'nope' }, { from: 'yesterday' }, { bogus: '1' }, { q: '' }],
-  },
-  getSession: {
-    valid: () => sessionInput(),
-    invalid: [{ id: 'x'.repeat(129) }, { id: '   ' }, sessionInput({ bogus: '1' })],
-    refused: [{ id: 'no-such-session' }],
-  },
-  updateSession: {
-    // Idempotent: both faces give the same session back.
-    valid: () => sessionInput({ title: 'Renamed by parity' }),
-    invalid: [sessionInput({ title: '' }), sessionInput({ ended_at: -1 }), sessionInput({ ended_at: 8.64e15 + 1 }), sessionInput({ meta: 'not an object' }), sessionInput({ bogus: 1 })],
-    refused: [{ id: 'no-such-session', title: 'x' }],
-  },
-  deleteSession: {
-    valid: async () => ({ id: await freshSession() }),
-    invalid: [sessionInput({ bogus: '1' }), { id: 'y'.repeat(200) }],
-    refused: [{ id: 'no-such-session' }],
-  },
-  getSessionTurns: {
-    // A page of one: both faces name the same next cursor (a header over HTTP).
-    valid: () => sessionInput({ limit: '1' }),
-    invalid: [sessionInput({ limit: '0' }), sessionInput({ limit: '1001' }), sessionInput({ cursor: 'not a cursor!' }), sessionInput({ cursor: 'Zm9v' }), { id: 'z'.repeat(129) }, sessionInput({ bogus: '1' })],
-    refused: [{ id: 'no-such-session' }],
-  },
-  getTurns: {
-    valid: () => ({ from: 0, to: FAR_FUTURE, limit: 2 }),
-    invalid: [{ from: '0', to: '8640000000000001' }, { from: '0', to: '1', limit: '0' }, { from: '0', to: '1', cursor: '' },{ from: '0' }, { from: 'abc', to: '1' }, { from: '-1', to: '5' }, { from: '1.5', to: '5' }, { from: 'Infinity', to: '5' }, { from: '0', to: '1', bogus: 'x' }],
-  },
-  searchTurns: {
-    valid: () => ({ q: 'sample' }),
-    invalid: [{}, { q: '' }, { q: 'x'.repeat(501) }, { q: 'ok', limit: 'NaN' }],
-  },
-  getUsage: {
-    valid: () => ({ from: 0, to: FAR_FUTURE, group: 'model', tz_offset_minutes: 480 }),
-    invalid: [{ from: '0', to: '1', group: 'week' }, { from: '0', to: '1', tz_offset_minutes: '900' }, { to: '1' }],
-  },
-  exportSessions: {
-    valid: () => ({ session_id: sessionId, format: 'json' }),
-    invalid: [{ format: 'md' }, { session_id: 'a', assignment_id: 'b' }, { session_id: 'a', format: 'pdf' }],
-    refused: [{ session_id: 'no-such-session' }, { assignment_id: 'no-such-assignment' }],
-    volatile: true, // exported_at
-  },
-  listAssignments: { valid: () => ({}), invalid: [{ bogus: '1' }] },
-  getAssignment: {
-    valid: () => ({ id: 'hw_001' }),
-    invalid: [{ id: 'q'.repeat(129) }, { id: 'hw_001', x: '1' }],
-    refused: [{ id: 'no-such-assignment' }],
-  },
-  createAssignment: {
-    valid: () => ({ title: 'Parity essay', subject: 'English', due_at: '2030-01-01' }),
-    invalid: [{}, { title: '' }, { title: 'x', due_at: 'tomorrow' }, { title: 'x', due_at: '2026-02-30' }, { title: 'x', due_at: 9e15 }, { id: '..', title: 'x' }, { id: 'a/b', title: 'x' }, { title: 'x', subject: 5 }, { title: 'x', bogus: 1 }],
-    refused: [{ id: 'hw_001', title: 'duplicate' }],
-    volatile: true,
-  },
-  updateAssignment: {
-    valid: () => ({ id: 'hw_1', subject: 'Maths', due_at: 1_900_000_000_000 }),
-    invalid: [{ id: 'hw_1', title: 5 }, { id: 'hw_1', due_at: 'soon' }, { id: 'hw_1', created_at: 1 }],
-    refused: [{ id: 'no-such-assignment', title: 'x' }],
-  },
-  deleteAssignment: {
-    valid: () => ({ id: api.core.assignments.create({ title: 'To be deleted' }).id }),
-    invalid: [{ id: 'hw_1', cascade: 'true' }],
-    refused: [{ id: 'no-such-assignment' }],
-  },
-  importAssignments: {
-    valid: () => ({ assignments: [{ title: 'Imported' }, { title: '' }] }),
-    invalid: [{}, { assignments: 'none' }, { assignments: [], extra: 1 }],
-    volatile: true,
-  },
-  listModels: { valid: () => ({}), invalid: [{ provider: 'test' }] },
-  getMe: { valid: () => ({}), invalid: [{ id: 'x' }] },
-  getSettings: { valid: () => ({}), invalid: [{ section: 'all' }] },
-  updateSettings: {
-    valid: () => ({ language: 'en', theme: 'light' }),
-    invalid: [{ language: 'fr' }, { theme: 'neon' }, { providers: [{ id: 'x', name: 'X', base_url: 'http://127.0.0.1:9/v1', api_key: 'sk-nope', api_key_ref: { source: 'none' } }] }, { bogus: 1 }],
-  },
-  setProviderKey: {
-    valid: () => ({ id: 'kc', api_key: 'sk-parity-keychain' }),
-    invalid: [{ id: 'kc', api_key: '   ' }, { id: 'kc' }, { id: 'kc', api_key: 'k'.repeat(501) }],
-    // 'test' keeps its key in an environment variable: refused by the service, not the schema.
-    refused: [{ id: 'no-such-provider', api_key: 'sk-x' }, { id: 'test', api_key: 'sk-not-for-env' }],
-  },
-  deleteProviderKey: {
-    valid: async () => {
-      await api.secrets.set('kc', 'sk-to-delete');
-      return { id: 'kc' };
-    },
-    invalid: [{ id: 'kc', force: 'yes' }],
-    refused: [{ id: 'no-such-provider' }],
-  },
-  testProvider: {
-    valid: () => ({ id: 'test' }),
-    invalid: [{ id: 'test', bogus: 1 }],
-    refused: [{ id: 'no-such-provider' }],
-  },
-  listTokens: { valid: () => ({}), invalid: [{ all: 'true' }] },
-  createToken: {
-    valid: () => ({ name: 'tablet', role: 'student' }),
-    invalid: [{ name: 'x', role: 'teacher' }, { name: '', role: 'student' }, { name: 'x', role: 'student', user_id: 'y' }, {}],
-    refused: [{ name: 'x', user_id: 'no-such-user' }],
-    volatile: true,
-  },
-  revokeToken: {
-    valid: () => ({ id: api.token('student', 'to revoke').token_id }),
-    invalid: [{ id: 'w'.repeat(129) }],
-    refused: [{ id: 'no-such-token' }],
-    volatile: true,
-  },
-  exchangeSigninCode: {
-    // Each face gets its own code: a code works once.
-    valid: () => ({ code: api.core.signinCodes.issue().code }),
-    invalid: [{}, { code: '' }, { code: 'c'.repeat(129) }, { code: 'x', user_id: 'y' }],
-    refused: [{ code: 'a-code-nobody-issued' }],
-    volatile: true,
-  },
-  health: { valid: () => ({}), invalid: [{ verbose: '1' }] },
-});
+function makeCases(): Record<RouteName, RouteCases> {
+  const ctx: CaseContext = { api, owner, session: sessionId, tokenId: '' };
+  return Object.fromEntries(
+    Object.entries(ROUTE_CASES).map(([name, c]) => [
+      name,
+      { valid: (face: Face) => c.valid(ctx, face), invalid: c.invalid(ctx), ...(c.refused ? { refused: c.refused(ctx) } : {}), ...(c.volatile ? { volatile: c.volatile } : {}) },
+    ]),
+  ) as Record<RouteName, RouteCases>;
+}
 let CASES: Record<RouteName, RouteCases>;
 
 function mark(name: RouteName, what: string) {

@@ -1,7 +1,7 @@
 // The OpenAPI document, as the HTTP server serves it: every route of the table with its method,
 // path, access and error vocabulary, and nothing else.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { API_PREFIX, ROUTE_NAMES, routeDefs, routes } from '../../src/shared/api/routes.ts';
+import { API_PREFIX, pathParams, ROUTE_NAMES, routeDefs, routes } from '../../src/shared/api/routes.ts';
 import { ERROR_STATUS } from '../../src/shared/errors.ts';
 import { startApi, type ApiFixture } from '../support/http.ts';
 
@@ -35,5 +35,29 @@ describe('GET /openapi.json', () => {
       const headers = (op.responses as unknown as Record<string, { headers?: Record<string, unknown> }>)['200']?.headers ?? {};
       expect(['X-Next-Cursor' in headers, op.operationId]).toEqual([routeDefs[op.operationId as keyof typeof routes].cursor === true, op.operationId]);
     }
+  });
+
+  it('shows the manifest’s examples, each a valid input (and output) of its route', async () => {
+    const doc = (await api.api('GET', '/openapi.json')).json as { paths: Record<string, Record<string, { requestBody?: { content: Record<string, { examples?: Record<string, { value: unknown }> }> }; parameters: { name: string; example?: unknown }[] }>> };
+    let checked = 0;
+    for (const name of ROUTE_NAMES) {
+      const route = routeDefs[name];
+      for (const example of route.examples ?? []) {
+        expect([name, example.summary, route.input.safeParse(example.input).error?.issues ?? []]).toEqual([name, example.summary, []]);
+        if (example.output !== undefined && !route.cursor) expect([name, route.output.safeParse(example.output).success]).toEqual([name, true]);
+        checked++;
+      }
+      const first = route.examples?.[0];
+      if (!first) continue;
+      const op = doc.paths[API_PREFIX + route.path]![route.method.toLowerCase()]!;
+      const params = pathParams(route.path);
+      if (op.requestBody) {
+        const shown = op.requestBody.content['application/json']!.examples!.example1!.value;
+        expect(shown).toEqual(Object.fromEntries(Object.entries(first.input).filter(([k]) => !params.includes(k))));
+      } else {
+        for (const [field, value] of Object.entries(first.input)) expect(op.parameters.find((p) => p.name === field)?.example, `${name}.${field}`).toEqual(value);
+      }
+    }
+    expect(checked).toBeGreaterThan(10);
   });
 });

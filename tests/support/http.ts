@@ -14,10 +14,11 @@ import path from 'node:path';
 import { createCore, type Core, type CoreOptions } from '../../src/main/core/app.ts';
 import { startHttpServer, type HttpServerOptions, type RunningHttpServer } from '../../src/main/core/http/server.ts';
 import { createClient, httpTransport, type StudylogClient } from '../../src/shared/api/client.ts';
-import { API_PREFIX, inputLocation, pathParams, routes, type RouteName } from '../../src/shared/api/routes.ts';
+import { API_PREFIX, inputLocation, manifest, pathParams, type RouteName } from '../../src/shared/api/manifest.ts';
 import type { Provider, UserRole } from '../../src/shared/api/schemas.ts';
 import type { SecretStore } from '../../src/main/core/secrets/keychain.ts';
 import { CLI } from './cli.ts';
+import { FAR_FUTURE, ROUTE_CASES } from './route-cases.ts';
 import { TEST_API_KEY } from './core.ts';
 import { startOpenAITestServer, type Behaviour, type OpenAITestServer } from './openai-test-server.ts';
 
@@ -249,7 +250,7 @@ export function rawExchange(baseUrl: string, request: string): Promise<{ status:
 
 /** How a route's input travels over HTTP (what the typed client does, written out independently). */
 export function routeRequest(name: RouteName, input: Record<string, unknown>): { method: string; path: string; query?: Record<string, string>; body?: Record<string, unknown> } {
-  const route = routes[name];
+  const route = manifest[name];
   const rest: Record<string, unknown> = { ...input };
   let p: string = route.path;
   for (const param of pathParams(route.path)) {
@@ -268,45 +269,13 @@ export function callRoute(api: ApiFixture, name: RouteName, input: Record<string
   return api.api(r.method, r.path, { token, ...(r.query ? { query: r.query } : {}), ...(r.body ? { body: r.body } : {}) });
 }
 
-export const FAR_FUTURE = 4_102_444_800_000; // 2100-01-01
+export { FAR_FUTURE };
 
 /**
- * A valid input for every route. Session routes act on a session of `owner` (made fresh when the
- * call would consume it); routes that delete something get a fresh something.
+ * A valid input for every route (the table's `sample`, tests/support/route-cases.ts). Session
+ * routes act on a session of `owner` (made fresh when the call would consume it); routes that
+ * delete something get a fresh something.
  */
 export async function sampleInput(api: ApiFixture, name: RouteName, owner: { user_id: string }): Promise<Record<string, unknown>> {
-  const session = () => api.session(owner.user_id, 'sample for ' + name);
-  const samples: Record<RouteName, () => Promise<Record<string, unknown>> | Record<string, unknown>> = {
-    sendProxyMessage: async () => ({ message: 'a follow-up', meta: { session_id: await session() } }),
-    streamProxyMessage: async () => ({ message: 'a streamed follow-up', meta: { session_id: await session() } }),
-    getUserSessions: () => ({ limit: 10 }),
-    getSession: async () => ({ id: await session() }),
-    updateSession: async () => ({ id: await session(), title: 'Renamed' }),
-    deleteSession: async () => ({ id: await session() }),
-    getSessionTurns: async () => ({ id: await session() }),
-    getTurns: () => ({ from: 0, to: FAR_FUTURE }),
-    searchTurns: () => ({ q: 'sample' }),
-    getUsage: () => ({ from: 0, to: FAR_FUTURE, group: 'mode' }),
-    exportSessions: async () => ({ session_id: await session(), format: 'md' }),
-    listAssignments: () => ({}),
-    getAssignment: () => ({ id: 'hw_001' }),
-    createAssignment: () => ({ title: 'Sample assignment', subject: 'Maths' }),
-    updateAssignment: () => ({ id: 'hw_1', description: 'Chapter 2' }),
-    deleteAssignment: () => ({ id: api.core.assignments.create({ title: 'To be deleted' }).id }),
-    importAssignments: () => ({ assignments: [{ title: 'Imported sample' }] }),
-    listModels: () => ({}),
-    getMe: () => ({}),
-    getSettings: () => ({}),
-    updateSettings: () => ({ theme: 'dark' }),
-    setProviderKey: () => ({ id: 'kc', api_key: 'sk-sample-keychain-key' }),
-    deleteProviderKey: () => ({ id: 'kc' }),
-    testProvider: () => ({ id: 'test' }),
-    listTokens: () => ({}),
-    createToken: () => ({ name: 'sample token', role: 'student' }),
-    revokeToken: () => ({ id: api.token('student', 'to be revoked').token_id }),
-    // A fresh one-time code each call, as `studylog serve` would print.
-    exchangeSigninCode: () => ({ code: api.core.signinCodes.issue().code }),
-    health: () => ({}),
-  };
-  return samples[name]();
+  return ROUTE_CASES[name].sample({ api, owner });
 }

@@ -303,6 +303,16 @@ describe('IPC', () => {
     expect(result.body.meta.status).toBe('complete');
   });
 
+  it('the route stopProxyStream stops the window’s own stream as cancelStream does; another window’s call stops nothing', async () => {
+    const contents = new FakeWebContents();
+    const { done, reply } = await startSlowStream(contents, 'req-route');
+    expect(await double.invoke('studylog:stopProxyStream', APP_FRAME, new FakeWebContents(), { id: 'req-route' })).toEqual({ ok: true, status: 200, body: { stopped: false } });
+    expect(await double.invoke('studylog:stopProxyStream', APP_FRAME, contents, { id: 'req-route' })).toEqual({ ok: true, status: 200, body: { stopped: true } });
+    const result = (await done) as { ok: true; body: ProxyMessageResponse };
+    expect(result.body.meta.status).toBe('aborted');
+    expect(result.body.content.length).toBeLessThan(reply.length);
+  });
+
   it('a closed window stops its streams (stored as aborted)', async () => {
     const contents = new FakeWebContents();
     const { done } = await startSlowStream(contents, 'req-close');
@@ -317,6 +327,17 @@ describe('IPC', () => {
     await registration.stopStreams();
     const result = (await done) as { ok: true; body: ProxyMessageResponse };
     expect(core.turns.getTurnById(result.body.turn_id)!.meta.status).toBe('aborted');
+  });
+
+  it('once stopStreams (on quit) has begun, new calls and streams are refused, as the HTTP face refuses them while shutting down', async () => {
+    const core = await setupCore();
+    const registration = registerIpc(core, { isAppUrl });
+    const contents = new FakeWebContents();
+    await registration.stopStreams();
+    const refused = { ok: false, status: 503, body: { code: 'db_unavailable', detail: 'Studylog is shutting down.' } };
+    expect(await double.invoke('studylog:sendProxyMessage', APP_FRAME, contents, { message: 'too late' })).toEqual(refused);
+    expect(await double.invoke('studylog:streamProxyMessage', APP_FRAME, contents, 'req-late', { message: 'too late' })).toEqual(refused);
+    expect(core.chatRequests()).toHaveLength(0);
   });
 
   it('stopStreams (on quit) also stops a message waiting for a non-streamed answer; it is kept as failed', async () => {

@@ -1,10 +1,10 @@
 // The preload: `window.studylog` has exactly one function per route of the table (plus
 // cancelStream), each a thin ipcRenderer.invoke; streams hear only their own events. The plain
-// list of route names the preload is built from must match the route table.
+// manifest the preload is built from (no zod) must match the route table.
 import { readFileSync } from 'node:fs';
-import { beforeAll, describe, expect, it, vi } from 'vitest';
+import { beforeAll, describe, expect, expectTypeOf, it, vi } from 'vitest';
 import type { StudylogBridge } from '../../src/shared/api/client.ts';
-import { STREAM_ROUTE_NAMES, UNARY_ROUTE_NAMES } from '../../src/shared/api/route-names.ts';
+import { fillPath, httpRequestOf, STREAM_ROUTE_NAMES, UNARY_ROUTE_NAMES, type ParamsFromUrl, type RouteParams } from '../../src/shared/api/manifest.ts';
 import { routes, ROUTE_NAMES } from '../../src/shared/api/routes.ts';
 
 const double = await vi.hoisted(async () => {
@@ -23,10 +23,28 @@ beforeAll(async () => {
   bridge = api as StudylogBridge;
 });
 
-describe('route-names.ts', () => {
+describe('manifest.ts', () => {
   it('lists exactly the routes of the table, streams apart', () => {
     expect([...UNARY_ROUTE_NAMES, ...STREAM_ROUTE_NAMES].sort()).toEqual([...ROUTE_NAMES].sort());
     expect([...STREAM_ROUTE_NAMES].sort()).toEqual(ROUTE_NAMES.filter((name) => 'stream' in routes[name]).sort());
+  });
+});
+
+describe('path parameters, typed from the path string', () => {
+  it('ParamsFromUrl names each {param} of a path; a path without any gives none', () => {
+    expectTypeOf<ParamsFromUrl<'/sessions/{id}/turns'>>().toEqualTypeOf<{ id: string }>();
+    expectTypeOf<ParamsFromUrl<'/a/{x}/b/{y}'>>().toEqualTypeOf<{ x: string; y: string }>();
+    expectTypeOf<keyof ParamsFromUrl<'/sessions'>>().toEqualTypeOf<never>();
+    expectTypeOf<RouteParams<'getSessionTurns'>>().toEqualTypeOf<{ id: string }>();
+    // @ts-expect-error: the path needs its id
+    fillPath('/sessions/{id}/turns', {});
+    expect(fillPath('/sessions/{id}/turns', { id: 'a b/c' })).toBe('/sessions/a%20b%2Fc/turns');
+  });
+
+  it('a call becomes its HTTP request: path parameters in the path, the rest in the query or the body', () => {
+    expect(httpRequestOf('getSessionTurns', { id: 's1', limit: 2, cursor: undefined })).toEqual({ method: 'GET', path: '/sessions/s1/turns', query: { limit: '2' }, body: null });
+    expect(httpRequestOf('updateSession', { id: 's1', title: 'T' })).toEqual({ method: 'PATCH', path: '/sessions/s1', query: null, body: { title: 'T' } });
+    expect(httpRequestOf('stopProxyStream', { id: 'r-1' })).toEqual({ method: 'POST', path: '/proxy/stream/r-1/stop', query: null, body: {} });
   });
 });
 
@@ -37,9 +55,9 @@ function runtimeImports(relativePath: string): string[] {
 }
 
 describe('the preload bundle stays small', () => {
-  it('imports at run time only electron and the plain route names (no zod, no schemas)', () => {
-    expect(runtimeImports('src/preload/index.ts').sort()).toEqual(['../shared/api/route-names.ts', 'electron']);
-    expect(runtimeImports('src/shared/api/route-names.ts')).toEqual([]);
+  it('imports at run time only electron and the plain manifest (no zod, no schemas)', () => {
+    expect(runtimeImports('src/preload/index.ts').sort()).toEqual(['../shared/api/manifest.ts', 'electron']);
+    expect(runtimeImports('src/shared/api/manifest.ts')).toEqual([]);
   });
 });
 

@@ -4,25 +4,25 @@
  * token in a browser. It keeps the seed's names (`sendProxyMessage`, `getUserSessions`,
  * `getSessionTurns`) and types (`ProxyMessageRequest`, `ProxyMessageResponse`).
  *
- * Every call resolves with the route's output or rejects with a ClientError {code, detail}.
+ * Every call resolves with the route's output or rejects with a ClientError {code, detail}. Only
+ * the plain manifest is loaded at run time (no zod): the server validates.
  */
 import { createParser } from 'eventsource-parser';
 import type { Envelope, StreamEvent } from './envelope.ts';
 import {
   API_PREFIX,
-  inputLocation,
+  httpRequestOf,
   isCursorRoute,
+  isStreamRoute,
   NEXT_CURSOR_HEADER,
-  pathParams,
-  routes,
   ROUTE_NAMES,
-  type CursorItem,
+  STREAM_ID_HEADER,
   type CursorRouteName,
-  type RouteInput,
-  type RouteOutput,
   type StreamRouteName,
   type UnaryRouteName,
-} from './routes.ts';
+} from './manifest.ts';
+// Types only: the schemas stay on the server's side (and out of the renderer's bundle).
+import type { CursorItem, RouteInput, RouteOutput } from './routes.ts';
 import type { CursorPage, ProxyMessageRequest, ProxyMessageResponse } from './schemas.ts';
 import { ERROR_STATUS, type ApiErrorBody, type ErrorCode, type FieldIssue } from '../errors.ts';
 
@@ -86,7 +86,7 @@ export function createClient(transport: Transport): StudylogClient {
   const client: Record<string, unknown> = {};
   const page: Record<string, unknown> = {};
   for (const name of ROUTE_NAMES) {
-    client[name] = 'stream' in routes[name]
+    client[name] = isStreamRoute(name)
       ? async (input: unknown, options: StreamOptions = {}) => unwrap(await transport.stream(name as StreamRouteName, input, options))
       : async (input: unknown = {}) => unwrap(await transport.call(name as UnaryRouteName, input));
     if (isCursorRoute(name)) {
@@ -137,26 +137,18 @@ export interface HttpTransportOptions {
   fetch?: typeof fetch;
 }
 
-function buildRequest(options: HttpTransportOptions, name: UnaryRouteName | StreamRouteName, input: unknown): { url: string; init: RequestInit } {
-  const route = routes[name];
-  const fields: Record<string, unknown> = { ...(input as Record<string, unknown>) };
-  let path: string = route.path;
-  for (const param of pathParams(route.path)) {
-    path = path.replace(`{${param}}`, encodeURIComponent(String(fields[param] ?? '')));
-    delete fields[param];
-  }
-  let url = `${options.baseUrl}${API_PREFIX}${path}`;
+function buildRequest(options: HttpTransportOptions, name: UnaryRouteName | StreamRouteName, input: unknown, headers: Record<string, string> = {}): { url: string; init: RequestInit } {
+  const request = httpRequestOf(name, { ...(input as Record<string, unknown>) });
+  let url = `${options.baseUrl}${API_PREFIX}${request.path}`;
   const token = typeof options.token === 'function' ? options.token() : options.token;
-  const headers: Record<string, string> = token ? { Authorization: `Bearer ${token}` } : {};
-  const init: RequestInit = { method: route.method, headers };
-  if (inputLocation(route.method) === 'query') {
-    const query = new URLSearchParams();
-    for (const [key, value] of Object.entries(fields)) if (value !== undefined && value !== null) query.set(key, String(value));
-    const qs = query.toString();
+  if (token) headers.Authorization = `Bearer ${token}`;
+  const init: RequestInit = { method: request.method, headers };
+  if (request.query) {
+    const qs = new URLSearchParams(request.query).toString();
     if (qs) url += `?${qs}`;
   } else {
     headers['Content-Type'] = 'application/json';
-    init.body = JSON.stringify(fields);
+    init.body = JSON.stringify(request.body);
   }
   return { url, init };
 }
@@ -185,48 +177,80 @@ async function envelopeOf(response: Response): Promise<Envelope> {
   return { ok: false, status: response.status, body: known ? (error as ApiErrorBody) : { code: 'internal_error', detail: `Unexpected reply (HTTP ${response.status}).` } };
 }
 
+/**
+ * A random id for a stream. Not crypto.randomUUID: a page served over plain http to another
+ * machine on the LAN is not a secure context, and there only getRandomValues exists.
+ */
+function randomId(): string {
+  return Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, '0')).join('');
+}
+
 export function httpTransport(options: HttpTransportOptions): Transport {
   const doFetch = options.fetch ?? ((...args: Parameters<typeof fetch>) => fetch(...args));
+  async function call(name: UnaryRouteName, input: unknown): Promise<Envelope> {
+    const { url, init } = buildRequest(options, name, input);
+    try {
+      return await envelopeOf(await doFetch(url, init));
+    } catch (error) {
+      return networkError(error);
+    }
+  }
   return {
-    async call(name, input) {
-      const { url, init } = buildRequest(options, name, input);
-      try {
-        return await envelopeOf(await doFetch(url, init));
-      } catch (error) {
-        return networkError(error);
-      }
-    },
+    call,
     async stream(name, input, { onEvent, signal }) {
-      const { url, init } = buildRequest(options, name, input);
-      let response: Response;
+      // The stream's id is ours, as over IPC: stopping it asks the server (stopProxyStream), which
+      // stops the model and still ends the stream with `done` and the partial answer ('aborted').
+      const streamId = randomId();
+      const { url, init } = buildRequest(options, name, input, { [STREAM_ID_HEADER]: streamId });
+      // Cuts the connection: only when the server could not be asked to stop (it then still keeps
+      // the partial answer as 'aborted', but this call cannot hear it).
+      const connection = new AbortController();
+      let responded = false;
+      const stop = () => {
+        void call('stopProxyStream', { id: streamId }).then((reply) => {
+          if (!reply.ok) connection.abort(signal?.reason);
+        });
+      };
+      // The server knows the stream's id once it has answered; a stop before that waits for it.
+      const onAbort = () => {
+        if (responded) stop();
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
       try {
-        response = await doFetch(url, { ...init, ...(signal ? { signal } : {}) });
-      } catch (error) {
-        return networkError(error);
-      }
-      if (!response.ok || !response.body) return (await envelopeOf(response)) as Envelope<ProxyMessageResponse>;
-      let result: Envelope<ProxyMessageResponse> | null = null;
-      const parser = createParser({
-        onEvent: (message) => {
-          const event = JSON.parse(message.data) as StreamEvent;
-          onEvent?.(event);
-          if (event.type === 'done') result = { ok: true, status: 200, body: event.response };
-          // The status IPC would give for the same error (a stream has already answered 200).
-          if (event.type === 'error') result = { ok: false, status: ERROR_STATUS[event.error.code] ?? 502, body: event.error };
-        },
-      });
-      const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
-      try {
-        for (;;) {
-          const { done, value } = await reader.read();
-          if (done) break;
-          parser.feed(value);
+        let response: Response;
+        try {
+          response = await doFetch(url, { ...init, signal: connection.signal });
+        } catch (error) {
+          return networkError(error);
         }
-      } catch (error) {
-        // Stopped by the caller: the server keeps the partial answer as 'aborted'.
-        if (!result) return networkError(error) as Envelope<ProxyMessageResponse>;
+        if (!response.ok || !response.body) return (await envelopeOf(response)) as Envelope<ProxyMessageResponse>;
+        responded = true;
+        if (signal?.aborted) stop();
+        let result: Envelope<ProxyMessageResponse> | null = null;
+        const parser = createParser({
+          onEvent: (message) => {
+            const event = JSON.parse(message.data) as StreamEvent;
+            onEvent?.(event);
+            if (event.type === 'done') result = { ok: true, status: 200, body: event.response };
+            // The status IPC would give for the same error (a stream has already answered 200).
+            if (event.type === 'error') result = { ok: false, status: ERROR_STATUS[event.error.code] ?? 502, body: event.error };
+          },
+        });
+        const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
+        try {
+          for (;;) {
+            const { done, value } = await reader.read();
+            if (done) break;
+            parser.feed(value);
+          }
+        } catch (error) {
+          // The connection was cut (by the network, or above): the server keeps the partial answer.
+          if (!result) return networkError(error) as Envelope<ProxyMessageResponse>;
+        }
+        return result ?? (networkError(new Error('the stream ended early')) as Envelope<ProxyMessageResponse>);
+      } finally {
+        signal?.removeEventListener('abort', onAbort);
       }
-      return result ?? (networkError(new Error('the stream ended early')) as Envelope<ProxyMessageResponse>);
     },
   };
 }

@@ -1,12 +1,13 @@
 /**
- * THE route table. One entry per operation drives every face: the ipcMain handlers, the preload
- * API (`window.studylog`), the HTTP routes under /api/v1/llm, the renderer's typed client and the
- * OpenAPI document. A route added here appears everywhere, or the parity test fails.
+ * The route table with its zod schemas: the manifest (manifest.ts — method, path, access, summary,
+ * examples as plain data) plus each route's input and output schema, attached by route name. The
+ * server side (dispatch, the HTTP face, OpenAPI) and tests import this; the renderer and the
+ * preload import only types from it (`import type`, erased), so zod never reaches their bundles.
  *
- * Input is one object: path parameters, plus the query string (GET, DELETE) or the JSON body
- * (POST, PATCH, PUT). Query values arrive as strings over HTTP, so numeric query fields coerce.
+ * Query values arrive as strings over HTTP, so numeric query fields coerce.
  */
 import { z } from 'zod';
+import { manifest, ROUTE_NAMES, STREAM_ID_PATTERN, type CursorRouteName, type Manifest, type RouteName, type RouteParams, type RouteSpec } from './manifest.ts';
 import {
   ApiTokenInfoSchema,
   AssignmentImportResultSchema,
@@ -35,32 +36,39 @@ import {
   UserSchema,
 } from './schemas.ts';
 
-export const API_PREFIX = '/api/v1/llm';
+// The manifest's names, types and helpers, for the callers that import them from here.
+export {
+  API_PREFIX,
+  fillPath,
+  httpRequestOf,
+  inputLocation,
+  isCursorRoute,
+  isStreamRoute,
+  manifest,
+  NEXT_CURSOR_HEADER,
+  pathParams,
+  pathPattern,
+  ROUTE_NAMES,
+  STREAM_ID_HEADER,
+  type Access,
+  type CursorRouteName,
+  type HttpMethod,
+  type ParamsFromUrl,
+  type RouteName,
+  type RouteParams,
+  type RouteSpec,
+  type StreamRouteName,
+  type UnaryRouteName,
+} from './manifest.ts';
 
-/** Who may call: anyone (health, the sign-in code exchange), any signed-in user, or an admin. */
-export type Access = 'public' | 'user' | 'admin';
-export type HttpMethod = 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
-
-export interface RouteDef<I extends z.ZodType = z.ZodType, O extends z.ZodType = z.ZodType> {
-  method: HttpMethod;
-  /** Relative to API_PREFIX; `{name}` marks a path parameter. */
-  path: string;
-  access: Access;
-  summary: string;
+/** A route's input and output schemas. */
+export interface RouteSchemas<I extends z.ZodType = z.ZodType, O extends z.ZodType = z.ZodType> {
   input: I;
   output: O;
-  /** Server-sent events over HTTP, events keyed by request id over IPC. */
-  stream?: true;
-  /**
-   * Paged by cursor: the body is one page (an array), and where the next page starts travels
-   * beside it — the `X-Next-Cursor` header (and a `Link: <…>; rel="next"`) over HTTP,
-   * `next_cursor` in the envelope over IPC. Pass it back as `cursor`; none on the last page.
-   */
-  cursor?: true;
 }
 
-// Keeps each entry's exact schema types and its `stream: true` literal for the derived types below.
-const route = <const D extends RouteDef>(def: D): D => def;
+/** A manifest entry with its schemas attached. */
+export type RouteDef<I extends z.ZodType = z.ZodType, O extends z.ZodType = z.ZodType> = RouteSpec & RouteSchemas<I, O>;
 
 const Empty = z.strictObject({});
 const ById = z.strictObject({ id: IdSchema });
@@ -138,56 +146,25 @@ export const HealthSchema = z.object({ status: z.literal('ok') });
 /** A one-time sign-in code, as `studylog serve` prints it in the sign-in link. */
 const SigninCodeInput = z.strictObject({ code: z.string().min(1).max(128) });
 
+/** A stream's id (X-Stream-Id over HTTP, the request id over IPC). */
+const StreamIdSchema = z.string().regex(STREAM_ID_PATTERN, 'must be 1-100 letters, digits, - or _');
+
 export const ProviderTestSchema = z.object({ ok: z.boolean(), models: z.array(z.string()), error: z.object({ code: z.string(), detail: z.string() }).nullable() });
 
-export const routes = {
-  // Seed: POST /api/v1/llm/proxy and its streaming twin.
-  sendProxyMessage: route({ method: 'POST', path: '/proxy', access: 'user', summary: 'Send a message through the LLM proxy and wait for the answer', input: ProxyMessageRequestSchema, output: ProxyMessageResponseSchema }),
-  streamProxyMessage: route({
-    method: 'POST',
-    path: '/proxy/stream',
-    access: 'user',
-    summary: 'Send a message and stream the answer (events: start, reasoning, delta, done | error)',
-    input: ProxyMessageRequestSchema,
-    output: ProxyMessageResponseSchema,
-    stream: true,
-  }),
-  // Seed: GET /api/v1/llm/sessions and /sessions/{id}/turns.
-  getUserSessions: route({ method: 'GET', path: '/sessions', access: 'user', summary: "The caller's sessions, newest first, with filters", input: SessionQuerySchema, output: Paged(SessionSchema) }),
-  getSession: route({ method: 'GET', path: '/sessions/{id}', access: 'user', summary: 'One session (owner or admin)', input: ById, output: SessionSchema }),
-  updateSession: route({ method: 'PATCH', path: '/sessions/{id}', access: 'user', summary: 'Rename or end a session (owner or admin)', input: SessionPatchInput, output: SessionSchema }),
-  deleteSession: route({ method: 'DELETE', path: '/sessions/{id}', access: 'user', summary: 'Delete a session and its turns (owner or admin)', input: ById, output: Deleted }),
-  getSessionTurns: route({
-    method: 'GET',
-    path: '/sessions/{id}/turns',
-    access: 'user',
-    summary: "A session's turns, oldest first (owner or admin), a page at a time (limit default 200, max 1000; cursor from X-Next-Cursor)",
-    input: z.strictObject({ id: IdSchema, ...TurnPageSchema.shape }),
-    output: z.array(TurnSchema),
-    cursor: true,
-  }),
-  getTurns: route({
-    method: 'GET',
-    path: '/turns',
-    access: 'user',
-    summary: "The caller's turns created in [from, to), oldest first, a page at a time — the nightly-analysis query; admins may pass user_id",
-    input: z.strictObject({ from: QueryTimestamp, to: QueryTimestamp, user_id: IdSchema.optional(), ...TurnPageSchema.shape }),
-    output: z.array(TurnSchema),
-    cursor: true,
-  }),
-  searchTurns: route({
-    method: 'GET',
-    path: '/turns/search',
-    access: 'user',
-    summary: "Full-text search over the caller's turns (Chinese and English), newest first",
-    input: z.strictObject({ q: SearchQuerySchema, ...PageSchema.shape }),
-    output: Paged(TurnSearchHitSchema),
-  }),
-  getUsage: route({
-    method: 'GET',
-    path: '/usage',
-    access: 'user',
-    summary: 'Token and cost sums over [from, to), grouped by day, mode, assignment or model',
+// Each route's schemas, by name: a route in the manifest without schemas here (or the other way
+// round) is a type error.
+export const routeSchemas = {
+  sendProxyMessage: { input: ProxyMessageRequestSchema, output: ProxyMessageResponseSchema },
+  streamProxyMessage: { input: ProxyMessageRequestSchema, output: ProxyMessageResponseSchema },
+  stopProxyStream: { input: z.strictObject({ id: StreamIdSchema }), output: z.object({ stopped: z.boolean() }) },
+  getUserSessions: { input: SessionQuerySchema, output: Paged(SessionSchema) },
+  getSession: { input: ById, output: SessionSchema },
+  updateSession: { input: SessionPatchInput, output: SessionSchema },
+  deleteSession: { input: ById, output: Deleted },
+  getSessionTurns: { input: z.strictObject({ id: IdSchema, ...TurnPageSchema.shape }), output: z.array(TurnSchema) },
+  getTurns: { input: z.strictObject({ from: QueryTimestamp, to: QueryTimestamp, user_id: IdSchema.optional(), ...TurnPageSchema.shape }), output: z.array(TurnSchema) },
+  searchTurns: { input: z.strictObject({ q: SearchQuerySchema, ...PageSchema.shape }), output: Paged(TurnSearchHitSchema) },
+  getUsage: {
     input: z.strictObject({
       from: QueryTimestamp,
       to: QueryTimestamp,
@@ -197,86 +174,42 @@ export const routes = {
       user_id: IdSchema.optional(),
     }),
     output: UsageReportSchema,
-  }),
-  exportSessions: route({ method: 'GET', path: '/export', access: 'user', summary: 'One session, or every session of an assignment, as Markdown or JSON', input: ExportInput, output: ExportSchema }),
-  listAssignments: route({ method: 'GET', path: '/assignments', access: 'user', summary: 'Assignments, due soonest first', input: Empty, output: z.array(AssignmentSchema) }),
-  getAssignment: route({ method: 'GET', path: '/assignments/{id}', access: 'user', summary: 'One assignment', input: ById, output: AssignmentSchema }),
-  createAssignment: route({ method: 'POST', path: '/assignments', access: 'admin', summary: 'Create an assignment', input: NewAssignmentSchema, output: AssignmentSchema }),
-  updateAssignment: route({ method: 'PATCH', path: '/assignments/{id}', access: 'admin', summary: 'Change an assignment', input: AssignmentPatchSchema.extend({ id: IdSchema }), output: AssignmentSchema }),
-  deleteAssignment: route({ method: 'DELETE', path: '/assignments/{id}', access: 'admin', summary: 'Delete an assignment (its sessions keep their history)', input: ById, output: Deleted }),
-  importAssignments: route({
-    method: 'POST',
-    path: '/assignments/import',
-    access: 'admin',
-    summary: "Import a teacher's file: invalid entries reported by index, the valid ones imported together",
-    input: AssignmentImportSchema,
-    output: AssignmentImportResultSchema,
-  }),
-  listModels: route({ method: 'GET', path: '/models', access: 'user', summary: 'Configured providers and their models (cached when offline)', input: Empty, output: ModelsSchema }),
-  getMe: route({ method: 'GET', path: '/me', access: 'user', summary: 'Who the caller is', input: Empty, output: UserSchema }),
-  getSettings: route({ method: 'GET', path: '/settings', access: 'admin', summary: 'Providers, mode policies, prices, language (never a key)', input: Empty, output: SettingsSchema }),
-  updateSettings: route({ method: 'PATCH', path: '/settings', access: 'admin', summary: 'Change settings; API keys are refused here', input: SettingsPatchSchema, output: SettingsSchema }),
-  setProviderKey: route({
-    method: 'PUT',
-    path: '/providers/{id}/key',
-    access: 'admin',
-    summary: "Store a provider's API key in the system keychain (write-only)",
-    input: z.strictObject({ id: IdSchema, api_key: z.string().trim().min(1, 'must not be empty').max(500) }),
-    output: z.object({ key_status: z.literal('set') }),
-  }),
-  deleteProviderKey: route({ method: 'DELETE', path: '/providers/{id}/key', access: 'admin', summary: "Remove a provider's key from the keychain", input: ById, output: z.object({ deleted: z.boolean() }) }),
-  testProvider: route({ method: 'POST', path: '/providers/{id}/test', access: 'admin', summary: 'Try to reach a provider and list its models', input: ById, output: ProviderTestSchema }),
-  listTokens: route({ method: 'GET', path: '/tokens', access: 'admin', summary: 'API tokens (never the tokens themselves)', input: Empty, output: z.array(ApiTokenInfoSchema) }),
-  createToken: route({ method: 'POST', path: '/tokens', access: 'admin', summary: 'Create a token (shown once) for a new or an existing user', input: CreateTokenSchema, output: CreatedTokenSchema }),
-  revokeToken: route({ method: 'DELETE', path: '/tokens/{id}', access: 'admin', summary: 'Revoke a token', input: ById, output: ApiTokenInfoSchema }),
-  exchangeSigninCode: route({
-    method: 'POST',
-    path: '/auth/signin-code',
-    access: 'public',
-    summary: "Exchange the one-time code from `studylog serve`'s sign-in link for an API token of the owner (once; 15 minutes)",
-    input: SigninCodeInput,
-    output: z.object({ token: z.string() }),
-  }),
-  health: route({ method: 'GET', path: '/health', access: 'public', summary: 'Liveness; reveals nothing', input: Empty, output: HealthSchema }),
-} as const;
+  },
+  exportSessions: { input: ExportInput, output: ExportSchema },
+  listAssignments: { input: Empty, output: z.array(AssignmentSchema) },
+  getAssignment: { input: ById, output: AssignmentSchema },
+  createAssignment: { input: NewAssignmentSchema, output: AssignmentSchema },
+  updateAssignment: { input: AssignmentPatchSchema.extend({ id: IdSchema }), output: AssignmentSchema },
+  deleteAssignment: { input: ById, output: Deleted },
+  importAssignments: { input: AssignmentImportSchema, output: AssignmentImportResultSchema },
+  listModels: { input: Empty, output: ModelsSchema },
+  getMe: { input: Empty, output: UserSchema },
+  getSettings: { input: Empty, output: SettingsSchema },
+  updateSettings: { input: SettingsPatchSchema, output: SettingsSchema },
+  setProviderKey: { input: z.strictObject({ id: IdSchema, api_key: z.string().trim().min(1, 'must not be empty').max(500) }), output: z.object({ key_status: z.literal('set') }) },
+  deleteProviderKey: { input: ById, output: z.object({ deleted: z.boolean() }) },
+  testProvider: { input: ById, output: ProviderTestSchema },
+  listTokens: { input: Empty, output: z.array(ApiTokenInfoSchema) },
+  createToken: { input: CreateTokenSchema, output: CreatedTokenSchema },
+  revokeToken: { input: ById, output: ApiTokenInfoSchema },
+  exchangeSigninCode: { input: SigninCodeInput, output: z.object({ token: z.string() }) },
+  health: { input: Empty, output: HealthSchema },
+} as const satisfies Record<RouteName, RouteSchemas>;
+
+type Attached = { [N in RouteName]: Manifest[N] & (typeof routeSchemas)[N] };
+
+/** The manifest with the schemas attached: what dispatch, the HTTP face and OpenAPI read. */
+export const routes = Object.fromEntries(ROUTE_NAMES.map((name) => [name, { ...manifest[name], ...routeSchemas[name] }])) as Attached;
 
 export type Routes = typeof routes;
-export type RouteName = keyof Routes;
 export type RouteInput<N extends RouteName> = z.input<Routes[N]['input']>;
 export type RouteOutput<N extends RouteName> = z.output<Routes[N]['output']>;
-export type StreamRouteName = { [N in RouteName]: Routes[N] extends { stream: true } ? N : never }[RouteName];
-export type UnaryRouteName = Exclude<RouteName, StreamRouteName>;
-
-export type CursorRouteName = { [N in RouteName]: Routes[N] extends { cursor: true } ? N : never }[RouteName];
 /** The items of a cursor route's page. */
 export type CursorItem<N extends CursorRouteName> = RouteOutput<N> extends (infer T)[] ? T : never;
-
-export const ROUTE_NAMES = Object.keys(routes) as RouteName[];
 
 /** The table seen through the common RouteDef shape (e.g. to read `stream` on any entry). */
 export const routeDefs: Readonly<Record<RouteName, RouteDef>> = routes;
 
-export function isStreamRoute(name: RouteName): name is StreamRouteName {
-  return routeDefs[name].stream === true;
-}
-
-export function isCursorRoute(name: RouteName): name is CursorRouteName {
-  return routeDefs[name].cursor === true;
-}
-
-/** The response header that carries a cursor route's next page. */
-export const NEXT_CURSOR_HEADER = 'X-Next-Cursor';
-
-/** `/sessions/{id}/turns` → `/sessions/:id/turns` (the HTTP framework's syntax). */
-export function pathPattern(path: string): string {
-  return path.replace(/\{(\w+)\}/g, ':$1');
-}
-
-export function pathParams(path: string): string[] {
-  return [...path.matchAll(/\{(\w+)\}/g)].map((m) => m[1]!);
-}
-
-/** Where a route's non-path input comes from over HTTP. */
-export function inputLocation(method: HttpMethod): 'query' | 'body' {
-  return method === 'GET' || method === 'DELETE' ? 'query' : 'body';
-}
+// Every path parameter is a field of the route's input (a typo in either is a type error).
+type MissingParams = { [N in RouteName]: Exclude<keyof RouteParams<N>, keyof z.output<Routes[N]['input']>> extends never ? never : N }[RouteName];
+export const PATH_PARAMS_IN_INPUT: [MissingParams] extends [never] ? true : { missing: MissingParams } = true;

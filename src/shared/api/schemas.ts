@@ -3,8 +3,10 @@
  * every transport and the renderer. Types are inferred from these schemas, never written twice.
  */
 import { z } from 'zod';
+import { LANGUAGES, MODES, PROVIDER_KINDS, THEMES, USER_ROLES } from './vocabulary.ts';
 
-export const MODES = ['chat', 'homework', 'deep_think'] as const;
+// Plain lists (no zod), so the renderer can import them without loading a validator.
+export { LANGUAGES, MODES, PROVIDER_KINDS, THEMES, USER_ROLES };
 export const ModeSchema = z.enum(MODES);
 export type Mode = z.infer<typeof ModeSchema>;
 
@@ -293,11 +295,9 @@ export type ProxyStreamEvent =
 // Settings: providers, per-mode policy overrides, price overrides. Never an API key: keys live in
 // the OS keychain (or, headless, in an environment variable).
 
-export const LANGUAGES = ['zh-CN', 'en'] as const;
 export const LanguageSchema = z.enum(LANGUAGES);
 export type Language = z.infer<typeof LanguageSchema>;
 
-export const PROVIDER_KINDS = ['openai', 'deepseek', 'qwen', 'moonshot', 'zhipu', 'siliconflow', 'openrouter', 'ollama', 'lmstudio', 'other'] as const;
 
 export const ApiKeyRefSchema = z.discriminatedUnion('source', [
   /** The OS keychain: service "studylog", account = the provider id. */
@@ -375,7 +375,6 @@ export const ServerSettingsSchema = z.strictObject({
 });
 export type ServerSettings = z.infer<typeof ServerSettingsSchema>;
 
-export const THEMES = ['light', 'dark', 'system'] as const;
 
 export const SettingsSchema = z.strictObject({
   providers: z.array(ProviderSchema).max(50).default([]),
@@ -495,7 +494,6 @@ export type AssignmentImportResult = z.infer<typeof AssignmentImportResultSchema
 // ---------------------------------------------------------------------------------------------
 // Users and API tokens
 
-export const USER_ROLES = ['student', 'admin'] as const;
 export const UserRoleSchema = z.enum(USER_ROLES);
 export type UserRole = z.infer<typeof UserRoleSchema>;
 

@@ -1,16 +1,22 @@
 /**
  * (route, caller, raw input) → access check → validation → handler → envelope. Both transports
- * (IPC and HTTP) call only this, so they cannot drift apart. A request that fails validation never
- * reaches a handler, and nothing thrown escapes: every failure becomes {detail, code}.
+ * (IPC and HTTP) reach it only through the transport runtime (runtime.ts), so they cannot drift
+ * apart. A request that fails validation never reaches a handler, and nothing thrown escapes:
+ * every failure becomes {detail, code}.
  */
 import { isCursorRoute, routes, type RouteName, type StreamRouteName, type UnaryRouteName } from '../../../shared/api/routes.ts';
 import type { Envelope, StreamEvent } from '../../../shared/api/envelope.ts';
-import type { CursorPage, ProxyMessageResponse } from '../../../shared/api/schemas.ts';
+import type { CursorPage } from '../../../shared/api/schemas.ts';
 import { ApiError } from '../../../shared/errors.ts';
 import { parseInput } from '../../../shared/validation.ts';
 import type { Core } from '../app.ts';
 import type { Caller } from '../caller.ts';
-import { streamHandlers, unaryHandlers } from './handlers.ts';
+import { streamHandlers, unaryHandlers, type CallContext } from './handlers.ts';
+
+/** Stops a stream of the caller's (by the id its client gave it); false when there is none. */
+export interface StreamControl {
+  stop(streamId: string): boolean;
+}
 
 export interface DispatchOptions {
   /** Stops a model call in progress (the HTTP server's graceful shutdown). */
@@ -19,6 +25,8 @@ export interface DispatchOptions {
   validateOutput?: boolean;
   /** Where unexpected errors are reported; their details never reach the caller. */
   onUnexpectedError?: (error: unknown, route: RouteName) => void;
+  /** The streams this call may stop (stopProxyStream): the caller's, on the same face. */
+  streams?: StreamControl;
 }
 
 export function toEnvelopeError(error: unknown, route: RouteName, options: DispatchOptions): Envelope<never> {
@@ -55,9 +63,9 @@ export async function dispatch(core: Core, name: UnaryRouteName, caller: Caller 
     const route = routes[name];
     authorize(name, caller);
     const input = validate(name, rawInput);
-    const handler = unaryHandlers[name] as (core: Core, caller: Caller, input: unknown, signal?: AbortSignal) => unknown;
+    const handler = unaryHandlers[name] as (core: Core, caller: Caller, input: unknown, signal: AbortSignal | undefined, context: CallContext) => unknown;
     // Public routes get an anonymous caller; their handlers never look at it.
-    const result = await handler(core, caller ?? { user_id: '', role: 'student' }, input, options.signal);
+    const result = await handler(core, caller ?? { user_id: '', role: 'student' }, input, options.signal, { streams: options.streams ?? null });
     if (isCursorRoute(name)) {
       // The page is the body (the seed's shape: a bare array); its next cursor rides beside it.
       const page = result as CursorPage<unknown>;
@@ -103,15 +111,4 @@ export function dispatchStream(
     }
   }
   return { ok: true, events: events() };
-}
-
-/** Drains a stream into the envelope a unary call would give (used by IPC's final reply). */
-export async function finalOf(events: AsyncIterable<StreamEvent>, onEvent: (event: StreamEvent) => void): Promise<Envelope<ProxyMessageResponse>> {
-  let last: Envelope<ProxyMessageResponse> | null = null;
-  for await (const event of events) {
-    onEvent(event);
-    if (event.type === 'done') last = { ok: true, status: 200, body: event.response };
-    if (event.type === 'error') last = { ok: false, status: new ApiError(event.error.code, event.error.detail).status, body: event.error };
-  }
-  return last ?? { ok: false, status: 500, body: { code: 'internal_error', detail: 'The stream ended without an answer.' } };
 }

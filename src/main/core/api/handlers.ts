@@ -16,7 +16,13 @@ type In<N extends RouteName> = z.output<Routes[N]['input']>;
 /** A cursor route's handler returns the page and its next cursor; dispatch splits them. */
 type Out<N extends RouteName> = Routes[N] extends { cursor: true } ? CursorPage<z.input<Routes[N]['output']> extends (infer T)[] ? T : never> : z.input<Routes[N]['output']>;
 
-export type UnaryHandlers = { [N in UnaryRouteName]: (core: Core, caller: Caller, input: In<N>, signal?: AbortSignal) => Out<N> | Promise<Out<N>> };
+/** What a call may reach of the transport it came by. */
+export interface CallContext {
+  /** The caller's streams on this face (a window's over IPC, a user's over HTTP); null outside a transport. */
+  streams: { stop(streamId: string): boolean } | null;
+}
+
+export type UnaryHandlers = { [N in UnaryRouteName]: (core: Core, caller: Caller, input: In<N>, signal: AbortSignal | undefined, context: CallContext) => Out<N> | Promise<Out<N>> };
 export type StreamHandlers = { [N in StreamRouteName]: (core: Core, caller: Caller, input: In<N>, signal: AbortSignal) => AsyncIterable<ProxyStreamEvent> };
 
 function visibleSession(core: Core, caller: Caller, id: string): Session {
@@ -39,6 +45,8 @@ function found<T>(value: T | null, what: string): T {
 
 export const unaryHandlers: UnaryHandlers = {
   sendProxyMessage: (core, caller, input, signal) => core.proxy.send(caller, input, signal),
+  // The stream then ends by itself with `done` (the partial answer, 'aborted'), to whoever reads it.
+  stopProxyStream: (_core, _caller, { id }, _signal, { streams }) => ({ stopped: streams?.stop(id) ?? false }),
 
   getUserSessions: (core, caller, { skip, limit, user_id, ...filters }) => core.sessions.getSessionsByUserId(subject(caller, user_id), { skip, limit }, filters),
   getSession: (core, caller, { id }) => visibleSession(core, caller, id),

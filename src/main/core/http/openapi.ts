@@ -1,6 +1,6 @@
-/** The OpenAPI 3.1 document of every route, generated from the route table's zod schemas. */
+/** The OpenAPI 3.1 document of every route: the manifest's data, and the schemas attached to it as JSON Schema. */
 import { z } from 'zod';
-import { API_PREFIX, inputLocation, NEXT_CURSOR_HEADER, pathParams, routes, ROUTE_NAMES, type RouteDef } from '../../../shared/api/routes.ts';
+import { API_PREFIX, inputLocation, NEXT_CURSOR_HEADER, pathParams, routes, ROUTE_NAMES, STREAM_ID_HEADER, type RouteDef } from '../../../shared/api/routes.ts';
 import { ERROR_STATUS } from '../../../shared/errors.ts';
 
 const ErrorBody = {
@@ -16,6 +16,12 @@ const ErrorBody = {
 
 let cached: object | undefined;
 
+/** The examples that show a reply, as OpenAPI's named examples. */
+function responseExamples(examples: readonly { summary: string; output?: unknown }[]): { examples?: Record<string, { summary: string; value: unknown }> } {
+  const shown = examples.filter((e) => e.output !== undefined);
+  return shown.length ? { examples: Object.fromEntries(shown.map((e, i) => [`example${i + 1}`, { summary: e.summary, value: e.output }])) } : {};
+}
+
 export function openApiDocument(): object {
   if (cached) return cached;
   const paths: Record<string, Record<string, object>> = {};
@@ -26,13 +32,21 @@ export function openApiDocument(): object {
     const output = z.toJSONSchema(route.output, { io: 'output', unrepresentable: 'any' });
     const fields = Object.entries(input.properties ?? {}).filter(([k]) => !params.includes(k));
     const location = inputLocation(route.method);
+    const examples = route.examples ?? [];
+    /** A parameter's value in the first example that has one. */
+    const exampleOf = (field: string) => {
+      const found = examples.find((e) => e.input[field] !== undefined);
+      return found ? { example: found.input[field] } : {};
+    };
+    const withoutParams = (input: Record<string, unknown>) => Object.fromEntries(Object.entries(input).filter(([k]) => !params.includes(k)));
     const operation: Record<string, unknown> = {
       operationId: name,
       summary: route.summary,
       security: route.access === 'public' ? [] : [{ bearer: [] }],
       parameters: [
-        ...params.map((p) => ({ name: p, in: 'path', required: true, schema: { type: 'string' } })),
-        ...(location === 'query' ? fields.map(([k, schema]) => ({ name: k, in: 'query', required: input.required?.includes(k) ?? false, schema })) : []),
+        ...params.map((p) => ({ name: p, in: 'path', required: true, schema: { type: 'string' }, ...exampleOf(p) })),
+        ...(location === 'query' ? fields.map(([k, schema]) => ({ name: k, in: 'query', required: input.required?.includes(k) ?? false, schema, ...exampleOf(k) })) : []),
+        ...(route.stream ? [{ name: STREAM_ID_HEADER, in: 'header', required: false, description: 'An id of your choosing (1-100 letters, digits, - or _), to stop the stream with stopProxyStream', schema: { type: 'string' } }] : []),
       ],
       responses: {
         200: route.stream
@@ -46,14 +60,15 @@ export function openApiDocument(): object {
                 },
                 content: { 'application/json': { schema: output } },
               }
-            : { description: 'OK', content: { 'application/json': { schema: output } } },
+            : { description: 'OK', content: { 'application/json': { schema: output, ...responseExamples(examples) } } },
         default: { description: 'An error: {code, detail}', content: { 'application/json': { schema: ErrorBody } } },
       },
       'x-access': route.access,
     };
     if (location === 'body') {
       const bodySchema = { ...input, properties: Object.fromEntries(fields), required: (input.required ?? []).filter((k) => !params.includes(k)) };
-      operation.requestBody = { required: true, content: { 'application/json': { schema: bodySchema } } };
+      const bodyExamples = examples.length ? { examples: Object.fromEntries(examples.map((e, i) => [`example${i + 1}`, { summary: e.summary, value: withoutParams(e.input) }])) } : {};
+      operation.requestBody = { required: true, content: { 'application/json': { schema: bodySchema, ...bodyExamples } } };
     }
     (paths[API_PREFIX + route.path] ??= {})[route.method.toLowerCase()] = operation;
   }

@@ -39,7 +39,8 @@ export class RateLimiter {
     this.limits = { ...DEFAULT_LIMITS, ...limits };
   }
 
-  acquire(key: string, now = Date.now()): Slot {
+  /** `inFlight: false`: counts against the rate only, not the requests at once (a stream's stop). */
+  acquire(key: string, now = Date.now(), { inFlight = true }: { inFlight?: boolean } = {}): Slot {
     const { perSecond, burst, concurrent } = this.limits;
     let bucket = this.#buckets.get(key);
     if (!bucket) {
@@ -49,13 +50,14 @@ export class RateLimiter {
     }
     bucket.tokens = Math.min(burst, bucket.tokens + ((now - bucket.refilledAt) / 1000) * perSecond);
     bucket.refilledAt = now;
-    if (bucket.active >= concurrent) {
+    if (inFlight && bucket.active >= concurrent) {
       return { ok: false, retryAfterSeconds: 1, detail: `Too many requests at once: at most ${concurrent} per token. Try again shortly.` };
     }
     if (bucket.tokens < 1) {
       return { ok: false, retryAfterSeconds: Math.max(1, Math.ceil((1 - bucket.tokens) / perSecond)), detail: `Too many requests: at most ${perSecond} per second per token. Try again shortly.` };
     }
     bucket.tokens -= 1;
+    if (!inFlight) return { ok: true, release: () => undefined };
     bucket.active += 1;
     let released = false;
     const held = bucket;

@@ -5,7 +5,8 @@
  * 127.0.0.1 unless LAN access is on. Every route but the public ones needs a bearer token, also from
  * localhost. Host-header check against DNS rebinding, no CORS unless configured, a body limit,
  * per-token rate and concurrency limits, timeouts, and a graceful shutdown in which in-flight
- * streams finish or are stopped (and so stored as 'aborted').
+ * streams finish or are stopped (and so stored as 'aborted'). Calls, streams, their stopping and
+ * the shutdown go through the transport runtime (core/api/runtime.ts), as IPC's do.
  */
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
@@ -16,12 +17,13 @@ import { bodyLimit } from 'hono/body-limit';
 import { cors } from 'hono/cors';
 import { stream as streamBody, streamSSE } from 'hono/streaming';
 import type { IncomingMessage, Server } from 'node:http';
-import { API_PREFIX, inputLocation, isCursorRoute, NEXT_CURSOR_HEADER, pathParams, pathPattern, routes, ROUTE_NAMES, type RouteDef, type RouteName, type StreamRouteName, type UnaryRouteName } from '../../../shared/api/routes.ts';
+import { API_PREFIX, inputLocation, isCursorRoute, isStreamRoute, NEXT_CURSOR_HEADER, pathParams, pathPattern, ROUTE_NAMES, routeSpecs, STREAM_ID_HEADER, type RouteName } from '../../../shared/api/manifest.ts';
 import { MAX_RESPONSE_BYTES } from '../../../shared/api/schemas.ts';
-import { ApiError, ERROR_STATUS } from '../../../shared/errors.ts';
+import { ApiError } from '../../../shared/errors.ts';
 import type { Core } from '../app.ts';
 import { isLoopbackAddress, type Caller } from '../caller.ts';
-import { authorize, dispatch, dispatchStream, validate, type DispatchOptions } from '../api/dispatch.ts';
+import { authorize, validate, type DispatchOptions } from '../api/dispatch.ts';
+import { TransportRuntime } from '../api/runtime.ts';
 import { openExport, type ExportInput } from '../export.ts';
 import { openApiDocument } from './openapi.ts';
 import { DEFAULT_ANONYMOUS_LIMITS, RateLimiter, type RateLimits } from './rate-limit.ts';
@@ -153,7 +155,8 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
   const limiter = options.limits === false ? null : new RateLimiter(options.limits);
   const anonymousLimiter = new RateLimiter({ ...DEFAULT_ANONYMOUS_LIMITS, ...options.anonymousLimits });
   const maxResponseBytes = options.maxResponseBytes ?? MAX_RESPONSE_BYTES;
-  const inFlight = new Set<AbortController>();
+  // In-flight calls and streams, cancellation and shutdown: the same runtime as the IPC face.
+  const runtime = new TransportRuntime(core, options.dispatch ?? {});
   let closing = false;
 
   const app = new Hono<{ Variables: { caller: Caller | null } }>();
@@ -163,13 +166,13 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
     if (!host || !hosts.has(host)) return errorResponse(c, new ApiError('forbidden', 'This host name is not allowed.'));
     const target = targetHost(incomingOf(c));
     if (target !== null && !hosts.has(target)) return errorResponse(c, new ApiError('forbidden', 'This host name is not allowed.'));
-    if (closing) return errorResponse(c, new ApiError('db_unavailable', 'Studylog is shutting down.'), { Connection: 'close' });
+    if (runtime.closing) return errorResponse(c, new ApiError('db_unavailable', 'Studylog is shutting down.'), { Connection: 'close' });
     c.header('X-Content-Type-Options', 'nosniff');
     c.header('Referrer-Policy', 'no-referrer');
     await next();
   });
 
-  if (options.corsOrigins?.length) app.use(`${API_PREFIX}/*`, cors({ origin: options.corsOrigins, allowHeaders: ['Authorization', 'Content-Type'], maxAge: 600 }));
+  if (options.corsOrigins?.length) app.use(`${API_PREFIX}/*`, cors({ origin: options.corsOrigins, allowHeaders: ['Authorization', 'Content-Type', STREAM_ID_HEADER], maxAge: 600 }));
 
   app.use(
     `${API_PREFIX}/*`,
@@ -183,8 +186,8 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
 
   // Authentication: every route but the public ones (/health, the sign-in code exchange) needs a
   // valid bearer token, also from localhost.
-  const publicPaths = new Set(ROUTE_NAMES.filter((n) => routes[n].access === 'public').map((n) => API_PREFIX + routes[n].path));
-  const signinPath = API_PREFIX + routes.exchangeSigninCode.path;
+  const publicPaths = new Set(ROUTE_NAMES.filter((n) => routeSpecs[n].access === 'public').map((n) => API_PREFIX + routeSpecs[n].path));
+  const signinPath = API_PREFIX + routeSpecs.exchangeSigninCode.path;
   app.use(`${API_PREFIX}/*`, async (c, next) => {
     const header = c.req.header('authorization');
     const bearer = header && /^Bearer\s+(\S+)\s*$/i.exec(header)?.[1];
@@ -265,7 +268,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
   }
 
   async function rawInput(c: Context, name: RouteName): Promise<unknown> {
-    const route = routes[name];
+    const route = routeSpecs[name];
     const params = Object.fromEntries(pathParams(route.path).map((p) => [p, c.req.param(p)]));
     if (inputLocation(route.method) === 'query') return { ...c.req.query(), ...params };
     const text = await c.req.text();
@@ -282,13 +285,17 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
     return { ...body, ...params };
   }
 
+  /** A user's streams, whichever of their tokens started them (stopProxyStream acts within it). */
+  const scopeOf = (caller: Caller | null) => (caller ? `user:${caller.user_id}` : 'anonymous');
+
   for (const name of ROUTE_NAMES) {
-    const route: RouteDef = routes[name];
+    const route = routeSpecs[name];
     const path = API_PREFIX + pathPattern(route.path);
     app.on(route.method, path, async (c) => {
       const caller = c.get('caller');
-      // Per-token rate and concurrency limits; a stream holds its slot until it ends.
-      const slot = caller && limiter ? limiter.acquire(caller.token_id ?? caller.user_id) : null;
+      // Per-token rate and concurrency limits; a stream holds its slot until it ends. Stopping a
+      // stream is not held back by the stream's own slot (it counts against the rate only).
+      const slot = caller && limiter ? limiter.acquire(caller.token_id ?? caller.user_id, Date.now(), { inFlight: name !== 'stopProxyStream' }) : null;
       if (slot && !slot.ok) return errorResponse(c, new ApiError('rate_limited', slot.detail), { 'Retry-After': String(slot.retryAfterSeconds) });
       let streaming = false;
       try {
@@ -303,51 +310,36 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
           streaming = true;
           return response;
         }
-        if (!route.stream) {
+        if (!isStreamRoute(name)) {
           // In flight until answered: shutdown waits for it, then stops the model call (the message
           // is then marked failed, never left pending with the database closed under it).
-          const controller = new AbortController();
-          inFlight.add(controller);
-          try {
-            const envelope = await dispatch(core, name as UnaryRouteName, caller, input, { ...options.dispatch, signal: controller.signal });
-            if (envelope.ok && isCursorRoute(name) && envelope.next_cursor) {
-              const next = new URL(c.req.url);
-              next.searchParams.set('cursor', envelope.next_cursor);
-              c.header(NEXT_CURSOR_HEADER, envelope.next_cursor);
-              c.header('Link', `<${next.pathname}${next.search}>; rel="next"`);
-            }
-            return jsonReply(c, envelope.body, envelope.status);
-          } finally {
-            inFlight.delete(controller);
+          const envelope = await runtime.call(name, caller, input, scopeOf(caller));
+          if (envelope.ok && isCursorRoute(name) && envelope.next_cursor) {
+            const next = new URL(c.req.url);
+            next.searchParams.set('cursor', envelope.next_cursor);
+            c.header(NEXT_CURSOR_HEADER, envelope.next_cursor);
+            c.header('Link', `<${next.pathname}${next.search}>; rel="next"`);
           }
+          return jsonReply(c, envelope.body, envelope.status);
         }
-        const controller = new AbortController();
-        const started = dispatchStream(core, name as StreamRouteName, caller, input, controller.signal, options.dispatch);
-        if (!started.ok) return c.json(started.envelope.body, started.envelope.status as 400);
-        inFlight.add(controller);
+        const opened = runtime.openStream(name, caller, input, { scope: scopeOf(caller), streamId: c.req.header(STREAM_ID_HEADER) });
+        if (!opened.ok) return c.json(opened.envelope.body, opened.envelope.status as 400);
+        const { stream } = opened;
         // The first event decides the status: a message refused before the model is asked
         // (another user's session, a conflict, no provider) is an HTTP error, not a 200 stream.
-        const events = started.events[Symbol.asyncIterator]();
-        const first = await events.next();
-        if (!first.done && first.value.type === 'error') {
-          inFlight.delete(controller);
-          return c.json(first.value.error, ERROR_STATUS[first.value.error.code] as 400);
+        const first = await stream.peek();
+        if (first?.type === 'error') {
+          const envelope = await stream.pump(() => undefined);
+          return c.json(envelope.body, envelope.status as 400);
         }
         streaming = true;
         return streamSSE(c, async (sse) => {
-          sse.onAbort(() => controller.abort(new Error('the client went away')));
-          let next = first;
+          // The client went away: stop the model (the partial answer is stored as 'aborted').
+          sse.onAbort(() => stream.stop(new Error('the client went away')));
           try {
-            for (; !next.done; next = await events.next()) await sse.writeSSE({ event: next.value.type, data: JSON.stringify(next.value) });
+            // Stopped by stopProxyStream, the stream still ends here with `done` (the partial answer).
+            await stream.pump((event) => sse.writeSSE({ event: event.type, data: JSON.stringify(event) }));
           } finally {
-            // If writing failed part-way, stop the model and let the proxy finish its bookkeeping
-            // (the partial answer stored as 'aborted'): a generator left suspended would leave the
-            // message 'pending' until the next start.
-            if (!next.done) {
-              controller.abort(new Error('the reply could not be written'));
-              while (!(await events.next()).done);
-            }
-            inFlight.delete(controller);
             slot?.release();
           }
         });
@@ -423,10 +415,8 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
       closing = true;
       const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
-      // Let in-flight replies finish; past the grace period, stop streams (stored as 'aborted').
-      const deadline = Date.now() + (options.shutdownGraceMs ?? 5_000);
-      while (inFlight.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
-      for (const controller of inFlight) controller.abort(new Error('the server is shutting down'));
+      // Let in-flight replies finish; past the grace period, stop them (streams stored as 'aborted').
+      await runtime.shutdown({ graceMs: options.shutdownGraceMs ?? 5_000, settleMs: 2_000 });
       // A keep-alive connection whose reply has just ended stays open until closed: close each as
       // it goes idle, and the rest after a last moment (server.close() alone waits for them all).
       const idle = setInterval(() => server.closeIdleConnections(), 25);

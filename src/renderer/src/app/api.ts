@@ -3,7 +3,7 @@
  * (IPC, the desktop owner, no sign-in); in a browser served by `studylog serve` it talks HTTP to
  * its own origin with the API token the student typed in, kept in localStorage.
  */
-import { ClientError, createClient, httpTransport, ipcTransport, type StudylogClient } from '../../../shared/api/client.ts';
+import { createClient, httpTransport, ipcTransport, type StudylogClient, type Transport } from '../../../shared/api/client.ts';
 
 export type TransportKind = 'ipc' | 'http';
 
@@ -31,28 +31,25 @@ export function storeToken(token: string | null): void {
 }
 
 /**
+ * A link around a transport (electron-trpc's idea): every reply that says `unauthorized` is
+ * reported before the client rejects as usual — one place, whatever the route.
+ */
+function reportingUnauthorized(transport: Transport, onUnauthorized: () => void): Transport {
+  const check = <E extends { ok: boolean; body: unknown }>(envelope: E): E => {
+    if (!envelope.ok && (envelope.body as { code?: unknown }).code === 'unauthorized') onUnauthorized();
+    return envelope;
+  };
+  return {
+    call: async (name, input) => check(await transport.call(name, input)),
+    stream: async (name, input, options) => check(await transport.stream(name, input, options)),
+  };
+}
+
+/**
  * A client whose every call reports a 401 to `onUnauthorized` (a revoked or expired token sends
  * the student back to sign-in) before rejecting as usual.
  */
 export function makeClient(options: { token?: () => string | null; onUnauthorized: () => void }): StudylogClient {
-  const base = window.studylog
-    ? createClient(ipcTransport(window.studylog))
-    : createClient(httpTransport({ baseUrl: '', token: options.token ?? storedToken }));
-  const wrap = (functions: Record<string, (...args: unknown[]) => Promise<unknown>>) => {
-    const wrapped: Record<string, unknown> = {};
-    for (const [name, fn] of Object.entries(functions)) {
-      wrapped[name] = async (...args: unknown[]) => {
-        try {
-          return await fn(...args);
-        } catch (error) {
-          if (error instanceof ClientError && error.code === 'unauthorized') options.onUnauthorized();
-          throw error;
-        }
-      };
-    }
-    return wrapped;
-  };
-  // `page` holds the cursor routes' page functions (see createClient): wrapped one level down.
-  const { page, ...calls } = base as unknown as Record<string, (...args: unknown[]) => Promise<unknown>> & { page: Record<string, (...args: unknown[]) => Promise<unknown>> };
-  return { ...wrap(calls), page: wrap(page) } as unknown as StudylogClient;
+  const transport = window.studylog ? ipcTransport(window.studylog) : httpTransport({ baseUrl: '', token: options.token ?? storedToken });
+  return createClient(reportingUnauthorized(transport, options.onUnauthorized));
 }

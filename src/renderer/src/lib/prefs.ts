@@ -5,7 +5,8 @@
  * device's display preference only (localStorage): costs stay stored in USD micro-cents.
  */
 import { useSyncExternalStore } from 'react';
-import { LANGUAGES, THEMES, type Language } from '../../../shared/api/schemas.ts';
+import { LANGUAGES, THEMES } from '../../../shared/api/vocabulary.ts';
+import type { Language } from '../../../shared/api/schemas.ts';
 import { CURRENCIES, DEFAULT_CNY_RATE, parseRate, type Currency, type Money } from './format.ts';
 
 export type Theme = (typeof THEMES)[number];

@@ -1,7 +1,8 @@
 import { BookOpen, Plus } from 'lucide-react';
 import { useEffect, useId, useSyncExternalStore } from 'react';
 import { useTranslation } from 'react-i18next';
-import { MODES, type Mode } from '../../../../shared/api/schemas.ts';
+import { MODES } from '../../../../shared/api/vocabulary.ts';
+import type { Mode } from '../../../../shared/api/schemas.ts';
 import { useApp } from '../../app/context.tsx';
 import { ShortcutsButton } from '../../app/shortcuts.tsx';
 import { formatCost, formatNumber } from '../../lib/format.ts';

@@ -288,7 +288,6 @@ export class ChatStore {
       ...(s.sessionId ? { meta: { session_id: s.sessionId } } : {}),
       ...(user.clientRequestId ? { client_request_id: user.clientRequestId } : {}),
     };
-    const startedAt = Date.now();
 
     // Deltas arrive per token; the list re-renders at most once per frame.
     let pendingContent = '';
@@ -351,12 +350,11 @@ export class ChatStore {
     }
 
     if (controller.signal.aborted) {
-      // Stopped by the student: the server keeps what arrived as 'aborted'.
+      // Stopped by the student, and the stream's final answer was lost on the way (a stopped
+      // stream normally ends with `done`, handled above): the server keeps what arrived as 'aborted'.
       this.#patchMessage(userKey, { status: 'sent' });
       this.#patchMessage(assistant.key, { status: 'aborted' });
       this.#set({ sendingKey: null });
-      const turnId = (this.#message(assistant.key) as AssistantMessage | undefined)?.turnId;
-      if (turnId) void this.#settleStopped(generation, assistant.key, turnId, startedAt);
       return;
     }
 
@@ -388,23 +386,5 @@ export class ChatStore {
         }
       }
     })();
-  }
-
-  /** After a stop the server writes the partial answer's final tokens and cost; pick them up. */
-  async #settleStopped(generation: number, key: string, turnId: string, startedAt: number): Promise<void> {
-    for (let attempt = 0; attempt < 10 && generation === this.#generation; attempt++) {
-      await new Promise((r) => setTimeout(r, 300));
-      try {
-        const turns = await readAllPages(this.#client.page.getTurns, { from: Math.max(0, startedAt - 60_000), to: Date.now() + 60_000 });
-        const turn = turns.find((t) => t.id === turnId);
-        if (!turn) continue;
-        const [message] = messagesFromTurns([turn]);
-        if (!message || message.kind !== 'assistant' || message.status === 'streaming') continue;
-        if (generation === this.#generation) this.#patchMessage(key, { content: message.content, reasoning: message.reasoning, usage: message.usage, model: message.model, status: message.status });
-        return;
-      } catch {
-        return;
-      }
-    }
   }
 }

@@ -1,7 +1,8 @@
 import { Download, FileJson, Search } from 'lucide-react';
 import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { MODES, type Mode, type TurnSearchHit } from '../../../../shared/api/schemas.ts';
+import { MODES } from '../../../../shared/api/vocabulary.ts';
+import type { Mode, TurnSearchHit } from '../../../../shared/api/schemas.ts';
 import { useApp } from '../../app/context.tsx';
 import { toClientError, type UiError } from '../../lib/errors.ts';
 import { dateInputToMs, formatDateTime, nextLocalDay } from '../../lib/format.ts';

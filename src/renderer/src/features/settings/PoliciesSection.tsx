@@ -1,6 +1,7 @@
 import { useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
-import { MODES, type Mode, type PolicyOverride } from '../../../../shared/api/schemas.ts';
+import { MODES } from '../../../../shared/api/vocabulary.ts';
+import type { Mode, PolicyOverride } from '../../../../shared/api/schemas.ts';
 import { useApp } from '../../app/context.tsx';
 import { SaveActions, useSave } from './SaveActions.tsx';
 

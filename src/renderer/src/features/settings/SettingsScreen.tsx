@@ -1,6 +1,7 @@
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { LANGUAGES, THEMES, type Language } from '../../../../shared/api/schemas.ts';
+import { LANGUAGES, THEMES } from '../../../../shared/api/vocabulary.ts';
+import type { Language } from '../../../../shared/api/schemas.ts';
 import { useApp } from '../../app/context.tsx';
 import { CURRENCIES, parseRate, type Currency } from '../../lib/format.ts';
 import { storeMoney, useMoney } from '../../lib/prefs.ts';

@@ -1,6 +1,7 @@
 import { useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
-import { USER_ROLES, type ApiTokenInfo, type UserRole } from '../../../../shared/api/schemas.ts';
+import { USER_ROLES } from '../../../../shared/api/vocabulary.ts';
+import type { ApiTokenInfo, UserRole } from '../../../../shared/api/schemas.ts';
 import { useApp } from '../../app/context.tsx';
 import { toClientError, type UiError } from '../../lib/errors.ts';
 import { formatDateTime } from '../../lib/format.ts';

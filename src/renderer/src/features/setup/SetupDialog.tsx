@@ -7,7 +7,8 @@
 import { ArrowLeft, ExternalLink, Plug } from 'lucide-react';
 import { useId, useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
-import { MODES, type Mode, type Provider, type Settings } from '../../../../shared/api/schemas.ts';
+import { MODES } from '../../../../shared/api/vocabulary.ts';
+import type { Mode, Provider, Settings } from '../../../../shared/api/schemas.ts';
 import type { ProviderPreset } from '../../../../shared/presets.ts';
 import { useApp } from '../../app/context.tsx';
 import { toClientError, type UiError } from '../../lib/errors.ts';

@@ -1,0 +1,266 @@
+/**
+ * THE route manifest: every operation as plain data — method, path, who may call it, whether it
+ * streams or pages, a summary and examples. No zod here, so the renderer and the preload import it
+ * without shipping a validator: the schemas are attached by route name on the server's side
+ * (routes.ts), and the typed client takes its types from there with `import type` (erased).
+ *
+ * One entry drives every face: the ipcMain handlers and the preload API (`window.studylog`), the
+ * HTTP routes under /api/v1/llm, the typed client and the OpenAPI document. Adding a route: an
+ * entry here, its schemas in routes.ts, its handler in src/main/core/api/handlers.ts and its test
+ * cases in tests/support/route-cases.ts — a type error names whichever is missing.
+ *
+ * Input is one object: path parameters, plus the query string (GET, DELETE) or the JSON body
+ * (POST, PATCH, PUT).
+ */
+
+export const API_PREFIX = '/api/v1/llm';
+
+/** Who may call: anyone (health, the sign-in code exchange), any signed-in user, or an admin. */
+export type Access = 'public' | 'user' | 'admin';
+export type HttpMethod = 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
+
+/** A sample call, shown in the OpenAPI document (and checked against the route's schema by a test). */
+export interface RouteExample {
+  summary: string;
+  input: Record<string, unknown>;
+  output?: unknown;
+}
+
+export interface RouteSpec {
+  method: HttpMethod;
+  /** Relative to API_PREFIX; `{name}` marks a path parameter. */
+  path: string;
+  access: Access;
+  summary: string;
+  /** Server-sent events over HTTP, events keyed by request id over IPC. */
+  stream?: true;
+  /**
+   * Paged by cursor: the body is one page (an array), and where the next page starts travels
+   * beside it — the `X-Next-Cursor` header (and a `Link: <…>; rel="next"`) over HTTP,
+   * `next_cursor` in the envelope over IPC. Pass it back as `cursor`; none on the last page.
+   */
+  cursor?: true;
+  examples?: readonly RouteExample[];
+}
+
+// Keeps each entry's literal path, method and `stream: true` for the derived types below.
+const spec = <const S extends RouteSpec>(s: S): S => s;
+
+export const manifest = {
+  // Seed: POST /api/v1/llm/proxy and its streaming twin.
+  sendProxyMessage: spec({
+    method: 'POST',
+    path: '/proxy',
+    access: 'user',
+    summary: 'Send a message through the LLM proxy and wait for the answer',
+    examples: [
+      { summary: 'A plain chat message (the seed’s curl example)', input: { message: '你好，这是测试', mode: 'chat' } },
+      {
+        summary: 'A homework question continuing a session (the seed’s request example, without its comment)',
+        input: { message: '帮我解答这道数学题', chat_id: 'abc123', assignment_id: 'hw_001', mode: 'homework', model: 'gpt-5', meta: { session_id: 'session_xyz' } },
+      },
+    ],
+  }),
+  streamProxyMessage: spec({
+    method: 'POST',
+    path: '/proxy/stream',
+    access: 'user',
+    summary: 'Send a message and stream the answer (events: start, reasoning, delta, done | error). Send an X-Stream-Id header to be able to stop it with stopProxyStream.',
+    stream: true,
+    examples: [{ summary: 'A deep_think question', input: { message: '为什么天空是蓝色的？', mode: 'deep_think' } }],
+  }),
+  stopProxyStream: spec({
+    method: 'POST',
+    path: '/proxy/stream/{id}/stop',
+    access: 'user',
+    summary: "Stop the caller's stream started with that X-Stream-Id: the stream still ends with `done`, the partial answer kept as aborted. `stopped` is false when no such stream is running.",
+    examples: [{ summary: 'Stop a stream', input: { id: '0193a5c2-7f1e-7c4b-9a62-3d1f0e8b2a41' }, output: { stopped: true } }],
+  }),
+  // Seed: GET /api/v1/llm/sessions and /sessions/{id}/turns.
+  getUserSessions: spec({
+    method: 'GET',
+    path: '/sessions',
+    access: 'user',
+    summary: "The caller's sessions, newest first, with filters",
+    examples: [{ summary: 'The first page (the seed’s skip and limit)', input: { skip: 0, limit: 50 } }, { summary: 'Homework sessions mentioning 函数', input: { mode: 'homework', q: '函数' } }],
+  }),
+  getSession: spec({ method: 'GET', path: '/sessions/{id}', access: 'user', summary: 'One session (owner or admin)' }),
+  updateSession: spec({
+    method: 'PATCH',
+    path: '/sessions/{id}',
+    access: 'user',
+    summary: 'Rename or end a session (owner or admin)',
+    examples: [{ summary: 'Rename', input: { id: 'session_xyz', title: '二次函数' } }],
+  }),
+  deleteSession: spec({ method: 'DELETE', path: '/sessions/{id}', access: 'user', summary: 'Delete a session and its turns (owner or admin)' }),
+  getSessionTurns: spec({
+    method: 'GET',
+    path: '/sessions/{id}/turns',
+    access: 'user',
+    summary: "A session's turns, oldest first (owner or admin), a page at a time (limit default 200, max 1000; cursor from X-Next-Cursor)",
+    cursor: true,
+    examples: [{ summary: 'The first page (the seed’s call)', input: { id: 'session_xyz' } }],
+  }),
+  getTurns: spec({
+    method: 'GET',
+    path: '/turns',
+    access: 'user',
+    summary: "The caller's turns created in [from, to), oldest first, a page at a time — the nightly-analysis query; admins may pass user_id",
+    cursor: true,
+    examples: [{ summary: 'One day (UTC)', input: { from: 1767225600000, to: 1767312000000 } }],
+  }),
+  searchTurns: spec({
+    method: 'GET',
+    path: '/turns/search',
+    access: 'user',
+    summary: "Full-text search over the caller's turns (Chinese and English), newest first",
+    examples: [{ summary: 'A Chinese word', input: { q: '数学' } }],
+  }),
+  getUsage: spec({
+    method: 'GET',
+    path: '/usage',
+    access: 'user',
+    summary: 'Token and cost sums over [from, to), grouped by day, mode, assignment or model',
+    examples: [{ summary: 'Per day, China Standard Time', input: { from: 1767225600000, to: 1769904000000, group: 'day', tz_offset_minutes: 480 } }],
+  }),
+  exportSessions: spec({
+    method: 'GET',
+    path: '/export',
+    access: 'user',
+    summary: 'One session, or every session of an assignment, as Markdown or JSON',
+    examples: [{ summary: 'An assignment’s sessions as Markdown', input: { assignment_id: 'hw_001', format: 'md' } }],
+  }),
+  listAssignments: spec({ method: 'GET', path: '/assignments', access: 'user', summary: 'Assignments, due soonest first' }),
+  getAssignment: spec({ method: 'GET', path: '/assignments/{id}', access: 'user', summary: 'One assignment' }),
+  createAssignment: spec({
+    method: 'POST',
+    path: '/assignments',
+    access: 'admin',
+    summary: 'Create an assignment',
+    examples: [{ summary: 'With a due date', input: { id: 'hw_001', title: '数学作业一', subject: '数学', due_at: '2026-03-01' } }],
+  }),
+  updateAssignment: spec({ method: 'PATCH', path: '/assignments/{id}', access: 'admin', summary: 'Change an assignment' }),
+  deleteAssignment: spec({ method: 'DELETE', path: '/assignments/{id}', access: 'admin', summary: 'Delete an assignment (its sessions keep their history)' }),
+  importAssignments: spec({
+    method: 'POST',
+    path: '/assignments/import',
+    access: 'admin',
+    summary: "Import a teacher's file: invalid entries reported by index, the valid ones imported together",
+    examples: [{ summary: 'Two assignments', input: { assignments: [{ id: 'hw_001', title: '数学作业一' }, { title: 'Essay outline', subject: 'English', due_at: '2026-03-15' }] } }],
+  }),
+  listModels: spec({ method: 'GET', path: '/models', access: 'user', summary: 'Configured providers and their models (cached when offline)' }),
+  getMe: spec({ method: 'GET', path: '/me', access: 'user', summary: 'Who the caller is' }),
+  getSettings: spec({ method: 'GET', path: '/settings', access: 'admin', summary: 'Providers, mode policies, prices, language (never a key)' }),
+  updateSettings: spec({
+    method: 'PATCH',
+    path: '/settings',
+    access: 'admin',
+    summary: 'Change settings; API keys are refused here',
+    examples: [{ summary: 'Language and theme', input: { language: 'zh-CN', theme: 'dark' } }],
+  }),
+  setProviderKey: spec({ method: 'PUT', path: '/providers/{id}/key', access: 'admin', summary: "Store a provider's API key in the system keychain (write-only)" }),
+  deleteProviderKey: spec({ method: 'DELETE', path: '/providers/{id}/key', access: 'admin', summary: "Remove a provider's key from the keychain" }),
+  testProvider: spec({ method: 'POST', path: '/providers/{id}/test', access: 'admin', summary: 'Try to reach a provider and list its models' }),
+  listTokens: spec({ method: 'GET', path: '/tokens', access: 'admin', summary: 'API tokens (never the tokens themselves)' }),
+  createToken: spec({
+    method: 'POST',
+    path: '/tokens',
+    access: 'admin',
+    summary: 'Create a token (shown once) for a new or an existing user',
+    examples: [{ summary: 'A student’s token', input: { name: '王小明', role: 'student' } }],
+  }),
+  revokeToken: spec({ method: 'DELETE', path: '/tokens/{id}', access: 'admin', summary: 'Revoke a token' }),
+  exchangeSigninCode: spec({
+    method: 'POST',
+    path: '/auth/signin-code',
+    access: 'public',
+    summary: "Exchange the one-time code from `studylog serve`'s sign-in link for an API token of the owner (once; 15 minutes)",
+  }),
+  health: spec({ method: 'GET', path: '/health', access: 'public', summary: 'Liveness; reveals nothing', examples: [{ summary: 'Up', input: {}, output: { status: 'ok' } }] }),
+} as const satisfies Record<string, RouteSpec>;
+
+export type Manifest = typeof manifest;
+export type RouteName = keyof Manifest;
+export type StreamRouteName = { [N in RouteName]: Manifest[N] extends { stream: true } ? N : never }[RouteName];
+export type UnaryRouteName = Exclude<RouteName, StreamRouteName>;
+export type CursorRouteName = { [N in RouteName]: Manifest[N] extends { cursor: true } ? N : never }[RouteName];
+
+export const ROUTE_NAMES = Object.keys(manifest) as RouteName[];
+
+/** The manifest seen through the common RouteSpec shape (e.g. to read `stream` on any entry). */
+export const routeSpecs: Readonly<Record<RouteName, RouteSpec>> = manifest;
+
+export function isStreamRoute(name: RouteName): name is StreamRouteName {
+  return routeSpecs[name].stream === true;
+}
+
+export function isCursorRoute(name: RouteName): name is CursorRouteName {
+  return routeSpecs[name].cursor === true;
+}
+
+export const UNARY_ROUTE_NAMES = ROUTE_NAMES.filter((name): name is UnaryRouteName => !isStreamRoute(name));
+export const STREAM_ROUTE_NAMES = ROUTE_NAMES.filter(isStreamRoute);
+
+// ---------------------------------------------------------------------------------------------
+// Path parameters, typed from the path string (ts-rest's ParamsFromUrl idea).
+
+type ParamNames<P extends string> = P extends `${string}{${infer Name}}${infer Rest}` ? Name | ParamNames<Rest> : never;
+/** `ParamsFromUrl<'/sessions/{id}/turns'>` is `{ id: string }`; a path without parameters gives `{}`. */
+export type ParamsFromUrl<P extends string> = { [K in ParamNames<P>]: string };
+export type RouteParams<N extends RouteName> = ParamsFromUrl<Manifest[N]['path']>;
+
+/** The names of a path's parameters. */
+export function pathParams(path: string): string[] {
+  return [...path.matchAll(/\{(\w+)\}/g)].map((m) => m[1]!);
+}
+
+/** `/sessions/{id}/turns` → `/sessions/:id/turns` (the HTTP framework's syntax). */
+export function pathPattern(path: string): string {
+  return path.replace(/\{(\w+)\}/g, ':$1');
+}
+
+/** The path with its parameters filled in (each URL-encoded). */
+export function fillPath<P extends string>(path: P, params: ParamsFromUrl<P>): string {
+  return path.replace(/\{(\w+)\}/g, (_, name: string) => encodeURIComponent(String((params as Record<string, unknown>)[name] ?? '')));
+}
+
+/** Where a route's non-path input comes from over HTTP. */
+export function inputLocation(method: HttpMethod): 'query' | 'body' {
+  return method === 'GET' || method === 'DELETE' ? 'query' : 'body';
+}
+
+/**
+ * A call's HTTP request: the path with its parameters filled in, and the rest of the input as the
+ * query string's fields or the JSON body.
+ */
+export function httpRequestOf(name: RouteName, input: Record<string, unknown>): { method: HttpMethod; path: string; query: Record<string, string> | null; body: Record<string, unknown> | null } {
+  const route = routeSpecs[name];
+  const rest: Record<string, unknown> = { ...input };
+  const params: Record<string, string> = {};
+  for (const param of pathParams(route.path)) {
+    params[param] = String(rest[param] ?? '');
+    delete rest[param];
+  }
+  const path = fillPath(route.path, params);
+  if (inputLocation(route.method) === 'body') return { method: route.method, path, query: null, body: rest };
+  const query: Record<string, string> = {};
+  for (const [key, value] of Object.entries(rest)) if (value !== undefined && value !== null) query[key] = String(value);
+  return { method: route.method, path, query, body: null };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Headers and IPC channels.
+
+/** The response header that carries a cursor route's next page. */
+export const NEXT_CURSOR_HEADER = 'X-Next-Cursor';
+/** A stream's id, chosen by the client (as over IPC), so that stopProxyStream can name it. */
+export const STREAM_ID_HEADER = 'X-Stream-Id';
+/** What a stream id may be: the same rule over IPC and HTTP. */
+export const STREAM_ID_PATTERN = /^[A-Za-z0-9_-]{1,100}$/;
+
+/** IPC channel of a route: `studylog:<name>`. */
+export const IPC_PREFIX = 'studylog:';
+/** Main → renderer: `(requestId, event)` for each event of a stream. */
+export const STREAM_EVENT_CHANNEL = 'studylog:stream-event';
+/** Renderer → main: `(requestId)` stops that stream. */
+export const CANCEL_STREAM_CHANNEL = 'studylog:cancelStream';

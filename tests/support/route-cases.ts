@@ -1,0 +1,297 @@
+// THE per-route test table: for every route of the manifest, what the HTTP tests need — who may
+// call it (decided here, independently of the manifest's `access`, which http-auth checks against
+// it), a sample input for any caller (the auth matrix, the exposure tests), the parity cases (valid,
+// invalid, refused on both faces) and the fuzz's valid-looking base input.
+//
+// A Record<RouteName, …>: a route added to the manifest without an entry here is a type error.
+import type { RouteName } from '../../src/shared/api/routes.ts';
+import type { ApiFixture } from './http.ts';
+
+export type Input = Record<string, unknown>;
+export type Face = 'ipc' | 'http';
+/** 'session': a user route acting on a session, for its owner (or an admin) only. */
+export type Guard = 'public' | 'user' | 'admin' | 'session';
+
+export const FAR_FUTURE = 4_102_444_800_000; // 2100-01-01
+
+export interface CaseContext {
+  api: ApiFixture;
+  /** The user the calls act for (their sessions are the ones used). */
+  owner: { user_id: string };
+  /** A session of the owner with at least two turns (for the read routes). */
+  session: string;
+  /** A token's id that a call may name (the fuzz's must never be revoked). */
+  tokenId: string;
+}
+
+/** What a sample needs: the fixture and whose sessions to act on. */
+export type SampleContext = Pick<CaseContext, 'api' | 'owner'>;
+
+export interface RouteCase {
+  guard: Guard;
+  /**
+   * A valid input for any caller: session routes act on a session of `ctx.owner` (made fresh when
+   * the call would consume it); routes that delete something get a fresh something.
+   */
+  sample: (ctx: SampleContext) => Input | Promise<Input>;
+  /** Parity: a valid input, asked for once per face (a call that consumes something gets its own). */
+  valid: (ctx: CaseContext, face: Face) => Input | Promise<Input>;
+  /** Parity: refused by validation (422) on both faces. */
+  invalid: (ctx: CaseContext) => Input[];
+  /** Parity: other refusals (404, 409 …) both faces must agree on. */
+  refused?: (ctx: CaseContext) => Input[];
+  /** Parity: the reply holds things the call itself made (ids, times, tokens): compare after normalising. */
+  volatile?: true;
+  /** Fuzz: a valid-looking input on real rows (so an accident would show), to be made invalid. */
+  fuzz: (ctx: CaseContext) => Input;
+}
+
+const fresh = (ctx: SampleContext, what: string) => ctx.api.session(ctx.owner.user_id, what);
+
+export const ROUTE_CASES: Record<RouteName, RouteCase> = {
+  sendProxyMessage: {
+    guard: 'session',
+    sample: async (ctx) => ({ message: 'a follow-up', meta: { session_id: await fresh(ctx, 'sample for sendProxyMessage') } }),
+    valid: () => ({ message: '你好，这是测试', mode: 'chat' }),
+    invalid: () => [{}, { message: '' }, { message: 'x', mode: 'lecture' }, { message: 'x', bogus: 1 }, { message: 'x', meta: { session_id: '' } }, { message: 42 }],
+    refused: () => [{ message: 'x', meta: { session_id: 'no/such/session' } }, { message: 'x', mode: 'homework' }],
+    volatile: true,
+    fuzz: (ctx) => ({ message: 'hello', mode: 'chat', meta: { session_id: ctx.session } }),
+  },
+  streamProxyMessage: {
+    guard: 'session',
+    sample: async (ctx) => ({ message: 'a streamed follow-up', meta: { session_id: await fresh(ctx, 'sample for streamProxyMessage') } }),
+    valid: () => ({ message: 'stream parity', mode: 'chat' }),
+    invalid: () => [{}, { message: '   ' }, { message: 'x', model: '' }, { message: 'x', extra: true }],
+    refused: () => [{ message: 'x', meta: { session_id: 'no/such/session' } }],
+    volatile: true,
+    fuzz: () => ({ message: 'hello' }),
+  },
+  stopProxyStream: {
+    // Stops only the caller's own streams; naming none (or another's) stops nothing.
+    guard: 'user',
+    sample: () => ({ id: 'no-such-stream' }),
+    valid: () => ({ id: 'no-such-stream' }),
+    invalid: () => [{ id: 'a b' }, { id: 'a.b' }, { id: 'x'.repeat(101) }, { id: 'no-such-stream', bogus: 1 }],
+    fuzz: () => ({ id: 'no-such-stream' }),
+  },
+  getUserSessions: {
+    guard: 'user',
+    sample: () => ({ limit: 10 }),
+    valid: () => ({ limit: 5, mode: 'chat' }),
+    invalid: () => [{ limit: '0' }, { limit: '201' }, { skip: '-1' }, { mode: 'nope' }, { from: 'yesterday' }, { bogus: '1' }, { q: '' }],
+    fuzz: () => ({ limit: '5', mode: 'chat' }),
+  },
+  getSession: {
+    guard: 'session',
+    sample: async (ctx) => ({ id: await fresh(ctx, 'sample for getSession') }),
+    valid: (ctx) => ({ id: ctx.session }),
+    invalid: (ctx) => [{ id: 'x'.repeat(129) }, { id: '   ' }, { id: ctx.session, bogus: '1' }],
+    refused: () => [{ id: 'no-such-session' }],
+    fuzz: (ctx) => ({ id: ctx.session }),
+  },
+  updateSession: {
+    guard: 'session',
+    sample: async (ctx) => ({ id: await fresh(ctx, 'sample for updateSession'), title: 'Renamed' }),
+    // Idempotent: both faces give the same session back.
+    valid: (ctx) => ({ id: ctx.session, title: 'Renamed by parity' }),
+    invalid: (ctx) => [
+      { id: ctx.session, title: '' },
+      { id: ctx.session, ended_at: -1 },
+      { id: ctx.session, ended_at: 8.64e15 + 1 },
+      { id: ctx.session, meta: 'not an object' },
+      { id: ctx.session, bogus: 1 },
+    ],
+    refused: () => [{ id: 'no-such-session', title: 'x' }],
+    fuzz: (ctx) => ({ id: ctx.session, title: 'renamed' }),
+  },
+  deleteSession: {
+    guard: 'session',
+    sample: async (ctx) => ({ id: await fresh(ctx, 'sample for deleteSession') }),
+    valid: async (ctx) => ({ id: await fresh(ctx, 'to be deleted') }),
+    invalid: (ctx) => [{ id: ctx.session, bogus: '1' }, { id: 'y'.repeat(200) }],
+    refused: () => [{ id: 'no-such-session' }],
+    fuzz: (ctx) => ({ id: ctx.session }),
+  },
+  getSessionTurns: {
+    guard: 'session',
+    sample: async (ctx) => ({ id: await fresh(ctx, 'sample for getSessionTurns') }),
+    // A page of one: both faces name the same next cursor (a header over HTTP).
+    valid: (ctx) => ({ id: ctx.session, limit: '1' }),
+    invalid: (ctx) => [
+      { id: ctx.session, limit: '0' },
+      { id: ctx.session, limit: '1001' },
+      { id: ctx.session, cursor: 'not a cursor!' },
+      { id: ctx.session, cursor: 'Zm9v' },
+      { id: 'z'.repeat(129) },
+      { id: ctx.session, bogus: '1' },
+    ],
+    refused: () => [{ id: 'no-such-session' }],
+    fuzz: (ctx) => ({ id: ctx.session }),
+  },
+  getTurns: {
+    guard: 'user',
+    sample: () => ({ from: 0, to: FAR_FUTURE }),
+    valid: () => ({ from: 0, to: FAR_FUTURE, limit: 2 }),
+    invalid: () => [
+      { from: '0', to: '8640000000000001' },
+      { from: '0', to: '1', limit: '0' },
+      { from: '0', to: '1', cursor: '' },
+      { from: '0' },
+      { from: 'abc', to: '1' },
+      { from: '-1', to: '5' },
+      { from: '1.5', to: '5' },
+      { from: 'Infinity', to: '5' },
+      { from: '0', to: '1', bogus: 'x' },
+    ],
+    fuzz: () => ({ from: '0', to: String(FAR_FUTURE) }),
+  },
+  searchTurns: {
+    guard: 'user',
+    sample: () => ({ q: 'sample' }),
+    valid: () => ({ q: 'sample' }),
+    invalid: () => [{}, { q: '' }, { q: 'x'.repeat(501) }, { q: 'ok', limit: 'NaN' }],
+    fuzz: () => ({ q: 'hello' }),
+  },
+  getUsage: {
+    guard: 'user',
+    sample: () => ({ from: 0, to: FAR_FUTURE, group: 'mode' }),
+    valid: () => ({ from: 0, to: FAR_FUTURE, group: 'model', tz_offset_minutes: 480 }),
+    invalid: () => [{ from: '0', to: '1', group: 'week' }, { from: '0', to: '1', tz_offset_minutes: '900' }, { to: '1' }],
+    fuzz: () => ({ from: '0', to: String(FAR_FUTURE), group: 'day' }),
+  },
+  exportSessions: {
+    guard: 'session',
+    sample: async (ctx) => ({ session_id: await fresh(ctx, 'sample for exportSessions'), format: 'md' }),
+    valid: (ctx) => ({ session_id: ctx.session, format: 'json' }),
+    invalid: () => [{ format: 'md' }, { session_id: 'a', assignment_id: 'b' }, { session_id: 'a', format: 'pdf' }],
+    refused: () => [{ session_id: 'no-such-session' }, { assignment_id: 'no-such-assignment' }],
+    volatile: true, // exported_at
+    fuzz: (ctx) => ({ session_id: ctx.session, format: 'md' }),
+  },
+  listAssignments: { guard: 'user', sample: () => ({}), valid: () => ({}), invalid: () => [{ bogus: '1' }], fuzz: () => ({}) },
+  getAssignment: {
+    guard: 'user',
+    sample: () => ({ id: 'hw_001' }),
+    valid: () => ({ id: 'hw_001' }),
+    invalid: () => [{ id: 'q'.repeat(129) }, { id: 'hw_001', x: '1' }],
+    refused: () => [{ id: 'no-such-assignment' }],
+    fuzz: () => ({ id: 'hw_001' }),
+  },
+  createAssignment: {
+    guard: 'admin',
+    sample: () => ({ title: 'Sample assignment', subject: 'Maths' }),
+    valid: () => ({ title: 'Parity essay', subject: 'English', due_at: '2030-01-01' }),
+    invalid: () => [
+      {},
+      { title: '' },
+      { title: 'x', due_at: 'tomorrow' },
+      { title: 'x', due_at: '2026-02-30' },
+      { title: 'x', due_at: 9e15 },
+      { id: '..', title: 'x' },
+      { id: 'a/b', title: 'x' },
+      { title: 'x', subject: 5 },
+      { title: 'x', bogus: 1 },
+    ],
+    refused: () => [{ id: 'hw_001', title: 'duplicate' }],
+    volatile: true,
+    fuzz: () => ({ title: 'new', subject: 'Maths', due_at: '2030-01-01' }),
+  },
+  updateAssignment: {
+    guard: 'admin',
+    sample: () => ({ id: 'hw_1', description: 'Chapter 2' }),
+    valid: () => ({ id: 'hw_1', subject: 'Maths', due_at: 1_900_000_000_000 }),
+    invalid: () => [{ id: 'hw_1', title: 5 }, { id: 'hw_1', due_at: 'soon' }, { id: 'hw_1', created_at: 1 }],
+    refused: () => [{ id: 'no-such-assignment', title: 'x' }],
+    fuzz: () => ({ id: 'hw_001', title: 'changed' }),
+  },
+  deleteAssignment: {
+    guard: 'admin',
+    sample: (ctx) => ({ id: ctx.api.core.assignments.create({ title: 'To be deleted' }).id }),
+    valid: (ctx) => ({ id: ctx.api.core.assignments.create({ title: 'To be deleted' }).id }),
+    invalid: () => [{ id: 'hw_1', cascade: 'true' }],
+    refused: () => [{ id: 'no-such-assignment' }],
+    fuzz: () => ({ id: 'hw_001' }),
+  },
+  importAssignments: {
+    guard: 'admin',
+    sample: () => ({ assignments: [{ title: 'Imported sample' }] }),
+    valid: () => ({ assignments: [{ title: 'Imported' }, { title: '' }] }),
+    invalid: () => [{}, { assignments: 'none' }, { assignments: [], extra: 1 }],
+    volatile: true,
+    fuzz: () => ({ assignments: [{ title: 'imported' }] }),
+  },
+  listModels: { guard: 'user', sample: () => ({}), valid: () => ({}), invalid: () => [{ provider: 'test' }], fuzz: () => ({}) },
+  getMe: { guard: 'user', sample: () => ({}), valid: () => ({}), invalid: () => [{ id: 'x' }], fuzz: () => ({}) },
+  getSettings: { guard: 'admin', sample: () => ({}), valid: () => ({}), invalid: () => [{ section: 'all' }], fuzz: () => ({}) },
+  updateSettings: {
+    guard: 'admin',
+    sample: () => ({ theme: 'dark' }),
+    valid: () => ({ language: 'en', theme: 'light' }),
+    invalid: () => [
+      { language: 'fr' },
+      { theme: 'neon' },
+      { providers: [{ id: 'x', name: 'X', base_url: 'http://127.0.0.1:9/v1', api_key: 'sk-nope', api_key_ref: { source: 'none' } }] },
+      { bogus: 1 },
+    ],
+    fuzz: () => ({ theme: 'dark' }),
+  },
+  setProviderKey: {
+    guard: 'admin',
+    sample: () => ({ id: 'kc', api_key: 'sk-sample-keychain-key' }),
+    valid: () => ({ id: 'kc', api_key: 'sk-parity-keychain' }),
+    invalid: () => [{ id: 'kc', api_key: '   ' }, { id: 'kc' }, { id: 'kc', api_key: 'k'.repeat(501) }],
+    // 'test' keeps its key in an environment variable: refused by the service, not the schema.
+    refused: () => [{ id: 'no-such-provider', api_key: 'sk-x' }, { id: 'test', api_key: 'sk-not-for-env' }],
+    fuzz: () => ({ id: 'kc', api_key: 'sk-fuzz' }),
+  },
+  deleteProviderKey: {
+    guard: 'admin',
+    sample: () => ({ id: 'kc' }),
+    valid: async (ctx) => {
+      await ctx.api.secrets.set('kc', 'sk-to-delete');
+      return { id: 'kc' };
+    },
+    invalid: () => [{ id: 'kc', force: 'yes' }],
+    refused: () => [{ id: 'no-such-provider' }],
+    fuzz: () => ({ id: 'kc' }),
+  },
+  testProvider: {
+    guard: 'admin',
+    sample: () => ({ id: 'test' }),
+    valid: () => ({ id: 'test' }),
+    invalid: () => [{ id: 'test', bogus: 1 }],
+    refused: () => [{ id: 'no-such-provider' }],
+    fuzz: () => ({ id: 'test' }),
+  },
+  listTokens: { guard: 'admin', sample: () => ({}), valid: () => ({}), invalid: () => [{ all: 'true' }], fuzz: () => ({}) },
+  createToken: {
+    guard: 'admin',
+    sample: () => ({ name: 'sample token', role: 'student' }),
+    valid: () => ({ name: 'tablet', role: 'student' }),
+    invalid: () => [{ name: 'x', role: 'teacher' }, { name: '', role: 'student' }, { name: 'x', role: 'student', user_id: 'y' }, {}],
+    refused: () => [{ name: 'x', user_id: 'no-such-user' }],
+    volatile: true,
+    fuzz: () => ({ name: 'fuzz', role: 'student' }),
+  },
+  revokeToken: {
+    guard: 'admin',
+    sample: (ctx) => ({ id: ctx.api.token('student', 'to be revoked').token_id }),
+    valid: (ctx) => ({ id: ctx.api.token('student', 'to revoke').token_id }),
+    invalid: () => [{ id: 'w'.repeat(129) }],
+    refused: () => [{ id: 'no-such-token' }],
+    volatile: true,
+    fuzz: (ctx) => ({ id: ctx.tokenId }),
+  },
+  exchangeSigninCode: {
+    guard: 'public',
+    // A fresh one-time code each call, as `studylog serve` would print (a code works once).
+    sample: (ctx) => ({ code: ctx.api.core.signinCodes.issue().code }),
+    valid: (ctx) => ({ code: ctx.api.core.signinCodes.issue().code }),
+    invalid: () => [{}, { code: '' }, { code: 'c'.repeat(129) }, { code: 'x', user_id: 'y' }],
+    refused: () => [{ code: 'a-code-nobody-issued' }],
+    volatile: true,
+    fuzz: () => ({ code: 'a-code-nobody-issued' }),
+  },
+  health: { guard: 'public', sample: () => ({}), valid: () => ({}), invalid: () => [{ verbose: '1' }], fuzz: () => ({}) },
+};
