@@ -42,16 +42,18 @@ export const unaryHandlers: UnaryHandlers = {
 
   getUserSessions: (core, caller, { skip, limit, user_id, ...filters }) => core.sessions.getSessionsByUserId(subject(caller, user_id), { skip, limit }, filters),
   getSession: (core, caller, { id }) => visibleSession(core, caller, id),
-  updateSession: (core, caller, { id, title, meta, ended_at }) => {
-    const session = visibleSession(core, caller, id);
-    const nextMeta = meta || title ? { ...session.meta, ...meta, ...(title ? { title } : {}) } : undefined;
-    return found(core.sessions.updateSessionById(id, { ...(nextMeta ? { meta: nextMeta } : {}), ...(ended_at !== undefined ? { ended_at } : {}) }), `session '${id}'`);
-  },
-  deleteSession: (core, caller, { id }) => {
-    visibleSession(core, caller, id);
-    core.sessions.deleteSessionById(id);
-    return { deleted: true };
-  },
+  updateSession: (core, caller, { id, title, meta, ended_at }) =>
+    core.store.writes.run('update the session', (db) => {
+      const session = visibleSession(core, caller, id);
+      const nextMeta = meta || title ? { ...session.meta, ...meta, ...(title ? { title } : {}) } : undefined;
+      return found(core.sessions.updateSessionById(db, id, { ...(nextMeta ? { meta: nextMeta } : {}), ...(ended_at !== undefined ? { ended_at } : {}) }), `session '${id}'`);
+    }),
+  deleteSession: (core, caller, { id }) =>
+    core.store.writes.run('delete the session', (db) => {
+      visibleSession(core, caller, id);
+      core.sessions.deleteSessionById(db, id);
+      return { deleted: true };
+    }),
   getSessionTurns: (core, caller, { id, limit, cursor }) => {
     visibleSession(core, caller, id);
     return core.turns.getTurnsBySessionIdPage(id, { limit, ...(cursor ? { cursor } : {}) });

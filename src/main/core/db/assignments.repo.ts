@@ -11,6 +11,7 @@ import {
 import { ApiError } from '../../../shared/errors.ts';
 import { parseInput } from '../../../shared/validation.ts';
 import type { Store } from './connection.ts';
+import type { WritableDB } from './handles.ts';
 import { withDbErrors } from './db-errors.ts';
 import { assignment } from './schema.ts';
 
@@ -61,10 +62,13 @@ export class AssignmentsRepo {
    * meta.registered_from = 'message', so the picker, history and exports show it. Runs inside the
    * message's write; a no-op when the assignment exists.
    */
-  registerFromMessage(id: string): void {
+  registerFromMessage(db: WritableDB, id: string): void {
     const assignmentId = parseInput(IdSchema, id, 'assignment id');
-    const row: Assignment = { id: assignmentId, title: assignmentId, subject: null, description: null, due_at: null, created_at: Date.now(), meta: { [REGISTERED_FROM]: 'message' } };
-    withDbErrors('register the assignment', () => this.#store.orm.insert(assignment).values(row).onConflictDoNothing().run());
+    withDbErrors('register the assignment', () =>
+      db
+        .prepare('INSERT INTO assignment (id, title, subject, description, due_at, created_at, meta) VALUES (?, ?, NULL, NULL, NULL, ?, ?) ON CONFLICT DO NOTHING')
+        .run(assignmentId, assignmentId, Date.now(), JSON.stringify({ [REGISTERED_FROM]: 'message' })),
+    );
   }
 
   /** A teacher's entry for an assignment a message registered: theirs, without the mark. */
