@@ -109,9 +109,9 @@ describe('proxy: modes', () => {
     core.settings.update({ policies: { chat: { temperature: 1.1, max_output_tokens: 300, system_prompt: 'Answer like a pirate.' } } });
     const res = await core.proxy.send(TEST_CALLER, { message: 'hi' });
     expect(core.chatRequests()[0]!.body).toMatchObject({ temperature: 1.1, max_completion_tokens: 300, messages: [{ role: 'system', content: 'Answer like a pirate.' }, { role: 'user', content: 'hi' }] });
-    const snapshot = core.sessions.getSessionById(res.session_id)!.policy_snapshot as { system_prompt: { id: string; version: string } };
-    expect(snapshot.system_prompt.id).toBe('chat.custom');
-    expect(snapshot.system_prompt.version).toMatch(/^[0-9a-f]{12}$/);
+    const snapshot = core.sessions.getSessionById(res.session_id)!.policy_snapshot;
+    expect(snapshot.system_prompt?.id).toBe('chat.custom');
+    expect(snapshot.system_prompt?.version).toMatch(/^[0-9a-f]{12}$/);
   });
 
   it('system prompts ship in zh-CN and en, chosen by the language setting', async () => {
