@@ -85,7 +85,7 @@ describe('unbounded responses (item 3): turn lists are paged, replies capped, ex
   it('a JSON reply larger than the response cap is refused with payload_too_large', async () => {
     const small = await startApi({ server: { maxResponseBytes: 4_000 } });
     onTestFinished(() => small.close());
-    for (let i = 0; i < 40; i++) small.core.assignments.create({ title: `Assignment ${i}`, description: 'd'.repeat(200) });
+    for (let i = 0; i < 40; i++) small.core.assignments.create(testWrites(small.core.store), { title: `Assignment ${i}`, description: 'd'.repeat(200) });
     const reply = await small.api('GET', '/assignments');
     expect([reply.status, (reply.json as { code: string }).code]).toEqual([413, 'payload_too_large']);
     expect(Buffer.byteLength(reply.text)).toBeLessThan(4_000);
@@ -93,7 +93,7 @@ describe('unbounded responses (item 3): turn lists are paged, replies capped, ex
 
   it('an export by assignment is streamed from the database (no Content-Length), and is the same as over IPC', async () => {
     const student = api.token('student');
-    api.core.assignments.create({ id: 'big_hw', title: 'Big homework' });
+    api.core.assignments.create(testWrites(api.core.store), { id: 'big_hw', title: 'Big homework' });
     for (let s = 0; s < 3; s++) {
       const session = api.core.sessions.insertNewSession(testWrites(api.core.store), { user_id: student.user_id, mode: 'chat', assignment_id: 'big_hw', started_at: 10_000 + s });
       for (let i = 0; i < 30; i++) api.core.turns.insertNewTurn(testWrites(api.core.store), { session_id: session.id, role: 'user', content: `s${s} t${i} "quoted" \n` + 'x'.repeat(50_000), created_at: 10_000 + i });

@@ -15,6 +15,7 @@ import { isCursorRoute, ROUTE_NAMES, routes, type RouteName, type StreamRouteNam
 import { ProxyMessageResponseSchema } from '../../src/shared/api/schemas.ts';
 import { ERROR_STATUS } from '../../src/shared/errors.ts';
 import { callRoute, FAR_FUTURE, sseEvents, startApi, type ApiFixture } from '../support/http.ts';
+import { testWrites } from '../support/temp.ts';
 
 type Face = 'ipc' | 'http';
 type Input = Record<string, unknown>;
@@ -131,7 +132,7 @@ const makeCases = (): Record<RouteName, RouteCases> => ({
     refused: [{ id: 'no-such-assignment', title: 'x' }],
   },
   deleteAssignment: {
-    valid: () => ({ id: api.core.assignments.create({ title: 'To be deleted' }).id }),
+    valid: () => ({ id: api.core.assignments.create(testWrites(api.core.store), { title: 'To be deleted' }).id }),
     invalid: [{ id: 'hw_1', cascade: 'true' }],
     refused: [{ id: 'no-such-assignment' }],
   },

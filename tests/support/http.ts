@@ -18,6 +18,7 @@ import { API_PREFIX, inputLocation, pathParams, routes, type RouteName } from '.
 import type { Provider, UserRole } from '../../src/shared/api/schemas.ts';
 import type { SecretStore } from '../../src/main/core/secrets/keychain.ts';
 import { CLI } from './cli.ts';
+import { testWrites } from './temp.ts';
 import { TEST_API_KEY } from './core.ts';
 import { startOpenAITestServer, type Behaviour, type OpenAITestServer } from './openai-test-server.ts';
 
@@ -147,7 +148,7 @@ export async function startApi(options: ApiOptions = {}): Promise<ApiFixture> {
     ],
     default_provider_id: 'test',
   });
-  for (const [id, title] of [['hw_001', '数学作业一'], ['hw_1', 'Algebra 1']] as const) core.assignments.create({ id, title });
+  for (const [id, title] of [['hw_001', '数学作业一'], ['hw_1', 'Algebra 1']] as const) core.assignments.create(testWrites(core.store), { id, title });
   const server = await startHttpServer({ core, dispatch: { validateOutput: true }, ...options.server });
   const agent = new http.Agent({ keepAlive: true, maxSockets: 32 });
   const url = server.url;
@@ -292,7 +293,7 @@ export async function sampleInput(api: ApiFixture, name: RouteName, owner: { use
     getAssignment: () => ({ id: 'hw_001' }),
     createAssignment: () => ({ title: 'Sample assignment', subject: 'Maths' }),
     updateAssignment: () => ({ id: 'hw_1', description: 'Chapter 2' }),
-    deleteAssignment: () => ({ id: api.core.assignments.create({ title: 'To be deleted' }).id }),
+    deleteAssignment: () => ({ id: api.core.assignments.create(testWrites(api.core.store), { title: 'To be deleted' }).id }),
     importAssignments: () => ({ assignments: [{ title: 'Imported sample' }] }),
     listModels: () => ({}),
     getMe: () => ({}),

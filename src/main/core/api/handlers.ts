@@ -65,13 +65,14 @@ export const unaryHandlers: UnaryHandlers = {
 
   listAssignments: (core) => core.assignments.list(),
   getAssignment: (core, _caller, { id }) => found(core.assignments.get(id), `assignment '${id}'`),
-  createAssignment: (core, _caller, input) => core.assignments.create(input),
-  updateAssignment: (core, _caller, { id, ...patch }) => found(core.assignments.update(id, patch), `assignment '${id}'`),
-  deleteAssignment: (core, _caller, { id }) => {
-    if (!core.assignments.delete(id)) throw new ApiError('not_found', `There is no assignment '${id}'.`);
-    return { deleted: true };
-  },
-  importAssignments: (core, _caller, { assignments }) => core.assignments.import(assignments),
+  createAssignment: (core, _caller, input) => core.store.writes.run('create the assignment', (db) => core.assignments.create(db, input)),
+  updateAssignment: (core, _caller, { id, ...patch }) => core.store.writes.run('update the assignment', (db) => found(core.assignments.update(db, id, patch), `assignment '${id}'`)),
+  deleteAssignment: (core, _caller, { id }) =>
+    core.store.writes.run('delete the assignment', (db) => {
+      if (!core.assignments.delete(db, id)) throw new ApiError('not_found', `There is no assignment '${id}'.`);
+      return { deleted: true };
+    }),
+  importAssignments: (core, _caller, { assignments }) => core.store.writes.run('import the assignments', (db) => core.assignments.import(db, assignments)),
 
   listModels: async (core) => {
     const providers = await core.providers.info();
