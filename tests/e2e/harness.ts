@@ -218,8 +218,8 @@ export async function seedLongSession(e2e: E2E, count: number): Promise<string> 
     const sessions = new SessionsRepo(store);
     const turns = new TurnsRepo(store);
     const start = Date.now() - count * 1_000;
-    store.sqlite.transaction(() => {
-      const session = sessions.insertNewSession({ user_id: me.id, mode: 'chat', started_at: start, meta: { title: 'A very long session' } });
+    store.transaction('seed a long session', (db) => {
+      const session = sessions.insertNewSession(db, { user_id: me.id, mode: 'chat', started_at: start, meta: { title: 'A very long session' } });
       sessionId = session.id;
       for (let i = 0; i < count; i++) {
         const user = i % 2 === 0;
@@ -228,19 +228,18 @@ export async function seedLongSession(e2e: E2E, count: number): Promise<string> 
           : i % 10 === 1
             ? `Answer ${i}: $${i - 1}^2 = ${(i - 1) ** 2}$, because\n\n$$\n(${i - 1})^2 = ${i - 1} \\times ${i - 1}\n$$`
             : `Answer ${i}: it is **${(i - 1) ** 2}**.\n\n- first a list item\n- and another one with \`code\``;
-        turns.insertNewTurn({
+        turns.insertNewTurn(db, {
           session_id: session.id,
-          role: user ? 'user' : 'assistant',
           content,
           model: 'gpt-4o-mini',
           tokens_in: 20,
           tokens_out: user ? 0 : 12,
           cost: user ? 0 : 15,
           created_at: start + i * 1_000,
-          meta: user ? { status: 'answered' } : { status: 'complete', usage: { estimated: false, price_known: true } },
+          ...(user ? { role: 'user' as const, meta: { status: 'answered' as const } } : { role: 'assistant' as const, meta: { status: 'complete' as const, usage: { estimated: false, price_known: true } } }),
         });
       }
-    })();
+    });
   } finally {
     store.close();
   }

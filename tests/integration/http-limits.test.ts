@@ -13,7 +13,7 @@ import { MAX_REASONING_CHARS, MAX_UPSTREAM_BODY_BYTES } from '../../src/main/cor
 import { FAR_FUTURE, rawExchange, sseEvents, startApi, type ApiFixture } from '../support/http.ts';
 import { startServe } from '../support/serve-process.ts';
 import { runCli } from '../support/cli.ts';
-import { tempDir } from '../support/temp.ts';
+import { tempDir, testWrites } from '../support/temp.ts';
 
 let api: ApiFixture;
 
@@ -24,12 +24,12 @@ afterAll(() => api?.close());
 
 /** A session of `userId` holding `count` turns of `chars` characters each, written straight to the store. */
 function bigSession(userId: string, count: number, chars: number, at = 1_000): string {
-  const session = api.core.sessions.insertNewSession({ user_id: userId, mode: 'chat', started_at: at });
-  api.core.store.sqlite.transaction(() => {
+  const session = api.core.store.transaction('seed the session', (db) => api.core.sessions.insertNewSession(db, { user_id: userId, mode: 'chat', started_at: at }));
+  api.core.store.transaction('seed the turns', (db) => {
     for (let i = 0; i < count; i++) {
-      api.core.turns.insertNewTurn({ session_id: session.id, role: i % 2 ? 'assistant' : 'user', content: `${i}:` + '学'.repeat(Math.max(0, chars - 8)), created_at: at + i });
+      api.core.turns.insertNewTurn(db, { session_id: session.id, role: i % 2 ? 'assistant' : 'user', content: `${i}:` + '学'.repeat(Math.max(0, chars - 8)), created_at: at + i });
     }
-  })();
+  });
   return session.id;
 }
 
@@ -85,7 +85,7 @@ describe('unbounded responses (item 3): turn lists are paged, replies capped, ex
   it('a JSON reply larger than the response cap is refused with payload_too_large', async () => {
     const small = await startApi({ server: { maxResponseBytes: 4_000 } });
     onTestFinished(() => small.close());
-    for (let i = 0; i < 40; i++) small.core.assignments.create({ title: `Assignment ${i}`, description: 'd'.repeat(200) });
+    for (let i = 0; i < 40; i++) small.core.assignments.create(testWrites(small.core.store), { title: `Assignment ${i}`, description: 'd'.repeat(200) });
     const reply = await small.api('GET', '/assignments');
     expect([reply.status, (reply.json as { code: string }).code]).toEqual([413, 'payload_too_large']);
     expect(Buffer.byteLength(reply.text)).toBeLessThan(4_000);
@@ -93,10 +93,10 @@ describe('unbounded responses (item 3): turn lists are paged, replies capped, ex
 
   it('an export by assignment is streamed from the database (no Content-Length), and is the same as over IPC', async () => {
     const student = api.token('student');
-    api.core.assignments.create({ id: 'big_hw', title: 'Big homework' });
+    api.core.assignments.create(testWrites(api.core.store), { id: 'big_hw', title: 'Big homework' });
     for (let s = 0; s < 3; s++) {
-      const session = api.core.sessions.insertNewSession({ user_id: student.user_id, mode: 'chat', assignment_id: 'big_hw', started_at: 10_000 + s });
-      for (let i = 0; i < 30; i++) api.core.turns.insertNewTurn({ session_id: session.id, role: 'user', content: `s${s} t${i} "quoted" \n` + 'x'.repeat(50_000), created_at: 10_000 + i });
+      const session = api.core.sessions.insertNewSession(testWrites(api.core.store), { user_id: student.user_id, mode: 'chat', assignment_id: 'big_hw', started_at: 10_000 + s });
+      for (let i = 0; i < 30; i++) api.core.turns.insertNewTurn(testWrites(api.core.store), { session_id: session.id, role: 'user', content: `s${s} t${i} "quoted" \n` + 'x'.repeat(50_000), created_at: 10_000 + i });
     }
     for (const format of ['md', 'json'] as const) {
       const reply = await api.api('GET', '/export', { token: student.token, query: { assignment_id: 'big_hw', format } });

@@ -9,7 +9,7 @@ import { ApiError } from '../../src/shared/errors.ts';
 import { DEFAULT_MIGRATIONS_FOLDER, openDatabase } from '../../src/main/core/db/connection.ts';
 import { SessionsRepo } from '../../src/main/core/db/sessions.repo.ts';
 import { clientRequestKey, TurnsRepo } from '../../src/main/core/db/turns.repo.ts';
-import { onCleanup, tempDir } from '../support/temp.ts';
+import { onCleanup, tempDir, testWrites } from '../support/temp.ts';
 
 type Journal = { version: string; dialect: string; entries: { idx: number; version: string; when: number; tag: string; breakpoints: boolean }[] };
 
@@ -154,10 +154,11 @@ describe('migrations', () => {
     const store = open(file);
     const sessions = new SessionsRepo(store);
     const turns = new TurnsRepo(store);
-    const s = sessions.insertNewSession({ user_id: 'u1' });
-    const gone = turns.insertNewTurn({ session_id: s.id, role: 'user', content: 'deleted first' });
-    turns.insertNewTurn({ session_id: s.id, role: 'user', content: '光合作用是什么' });
-    turns.insertNewTurn({ session_id: s.id, role: 'assistant', content: 'Photosynthesis turns light into sugar' });
+    const db = testWrites(store);
+    const s = sessions.insertNewSession(db, { user_id: 'u1' });
+    const gone = turns.insertNewTurn(db, { session_id: s.id, role: 'user', content: 'deleted first' });
+    turns.insertNewTurn(db, { session_id: s.id, role: 'user', content: '光合作用是什么' });
+    turns.insertNewTurn(db, { session_id: s.id, role: 'assistant', content: 'Photosynthesis turns light into sugar' });
     store.sqlite.prepare('DELETE FROM turn WHERE id = ?').run(gone.id); // leaves a rowid gap the rebuild closes
     store.close();
 
@@ -204,10 +205,10 @@ describe('migrations', () => {
     expect(after.searchTurns('u1', '光合').items.map((t) => t.content)).toEqual(['光合作用是什么']);
     expect(after.searchTurns('u1', 'sugar').items.map((t) => t.content)).toEqual(['Photosynthesis turns light into sugar']);
     // The restored triggers keep working for new writes, and the cascade is back on.
-    after.insertNewTurn({ session_id: s.id, role: 'user', content: '叶绿体' });
+    after.insertNewTurn(testWrites(upgraded), { session_id: s.id, role: 'user', content: '叶绿体' });
     expect(after.searchTurns('u1', '叶绿').total).toBe(1);
     expect(upgraded.sqlite.pragma('foreign_keys', { simple: true })).toBe(1);
-    new SessionsRepo(upgraded).deleteSessionById(s.id);
+    new SessionsRepo(upgraded).deleteSessionById(testWrites(upgraded), s.id);
     expect(upgraded.sqlite.prepare('SELECT count(*) FROM turn').pluck().get()).toBe(0);
   });
 });

@@ -2,8 +2,8 @@
 // client_request_id never writes a second user turn.
 import { describe, expect, it } from 'vitest';
 import type { Fault } from '../support/openai-test-server.ts';
-import { setupCore, TEST_CALLER } from '../support/core.ts';
-import { rowCount } from '../support/temp.ts';
+import { sendThroughDispatch, setupCore, TEST_CALLER } from '../support/core.ts';
+import { rowCount, testWrites } from '../support/temp.ts';
 
 const faults: [string, Fault, string][] = [
   ['401', { kind: 'status', status: 401 }, 'upstream_auth'],
@@ -123,7 +123,7 @@ describe('proxy: upstream faults', () => {
     const calls = core.chatRequests().length;
     // The retry's checks pass and its write is queued; the session goes before the write runs.
     const retry = core.proxy.send(TEST_CALLER, request);
-    core.sessions.deleteSessionById(sessionId);
+    core.sessions.deleteSessionById(testWrites(core.store), sessionId);
     await expect(retry).rejects.toMatchObject({ code: 'not_found' });
     expect(failed).toMatchObject({ code: 'upstream_error' });
     expect(core.chatRequests()).toHaveLength(calls);
@@ -142,7 +142,7 @@ describe('proxy: upstream faults', () => {
       ['unexpected', { message: 'x', unexpected: true }],
     ])('names %s', async (field, request) => {
       const core = await setupCore();
-      const error = await core.proxy.send(TEST_CALLER, request as never).catch((e) => e);
+      const error = await sendThroughDispatch(core, TEST_CALLER, request).catch((e) => e);
       expect(error).toMatchObject({ code: 'validation_error' });
       expect(error.detail).toContain(field);
       expect(rowCount(core.store, 'turn') + rowCount(core.store, 'session')).toBe(0);

@@ -7,7 +7,7 @@ import { dispatch } from '../../src/main/core/api/dispatch.ts';
 import type { RouteOutput } from '../../src/shared/api/routes.ts';
 import { setupCore, TEST_API_KEY, TEST_CALLER } from '../support/core.ts';
 import { startOpenAITestServer } from '../support/openai-test-server.ts';
-import { onCleanup, rowCount, tempDir } from '../support/temp.ts';
+import { onCleanup, rowCount, tempDir, testWrites } from '../support/temp.ts';
 
 const OPENAI_STYLE = ['dall-e-3', 'gpt-4o-mini', 'gpt-5', 'omni-moderation-latest', 'text-embedding-3-small', 'tts-1', 'whisper-1'];
 
@@ -156,8 +156,8 @@ describe('proxy: an assignment_id nobody created', () => {
     expect(core.assignments.get('hw_new')).toBeNull();
     await core.proxy.send(TEST_CALLER, { message: 'x', assignment_id: 'hw_new' });
     expect(core.assignments.get('hw_new')).toMatchObject({ title: 'hw_new', meta: { registered_from: 'message' } });
-    expect(core.assignments.create({ id: 'hw_new', title: 'Essay', subject: 'English' })).toMatchObject({ id: 'hw_new', title: 'Essay', subject: 'English', meta: {} });
-    expect(() => core.assignments.create({ id: 'hw_new', title: 'Again' })).toThrow(/already exists/);
+    expect(core.assignments.create(testWrites(core.store), { id: 'hw_new', title: 'Essay', subject: 'English' })).toMatchObject({ id: 'hw_new', title: 'Essay', subject: 'English', meta: {} });
+    expect(() => core.assignments.create(testWrites(core.store), { id: 'hw_new', title: 'Again' })).toThrow(/already exists/);
     // Homework still needs one.
     await expect(core.proxy.send(TEST_CALLER, { message: 'x', mode: 'homework' })).rejects.toMatchObject({ code: 'validation_error', issues: [{ path: 'assignment_id' }] });
   });

@@ -5,7 +5,7 @@ import type { ApiError } from '../../src/shared/errors.ts';
 import { PRICE_TABLE_VERSION } from '../../src/main/core/llm/pricing.ts';
 import { DEFAULT_POLICIES } from '../../src/main/core/llm/policies.ts';
 import { collect, setupCore, TEST_CALLER } from '../support/core.ts';
-import { rowCount } from '../support/temp.ts';
+import { rowCount, testWrites } from '../support/temp.ts';
 
 describe('proxy: modes', () => {
   it('chat: a plain assistant; both turns, tokens and cost recorded', async () => {
@@ -69,7 +69,7 @@ describe('proxy: modes', () => {
 
   it('homework includes the assignment’s title, subject and description', async () => {
     const core = await setupCore();
-    core.assignments.create({ id: 'hw_9', title: '二次函数练习', subject: '数学', description: '第 3 题到第 8 题' });
+    core.assignments.create(testWrites(core.store), { id: 'hw_9', title: '二次函数练习', subject: '数学', description: '第 3 题到第 8 题' });
     await core.proxy.send(TEST_CALLER, { message: 'hi', assignment_id: 'hw_9', mode: 'homework' });
     expect(core.chatRequests()[0]!.body.messages[0].content).toMatch(/Assignment: 二次函数练习\nSubject: 数学\n第 3 题到第 8 题$/);
   });
@@ -109,9 +109,9 @@ describe('proxy: modes', () => {
     core.settings.update({ policies: { chat: { temperature: 1.1, max_output_tokens: 300, system_prompt: 'Answer like a pirate.' } } });
     const res = await core.proxy.send(TEST_CALLER, { message: 'hi' });
     expect(core.chatRequests()[0]!.body).toMatchObject({ temperature: 1.1, max_completion_tokens: 300, messages: [{ role: 'system', content: 'Answer like a pirate.' }, { role: 'user', content: 'hi' }] });
-    const snapshot = core.sessions.getSessionById(res.session_id)!.policy_snapshot as { system_prompt: { id: string; version: string } };
-    expect(snapshot.system_prompt.id).toBe('chat.custom');
-    expect(snapshot.system_prompt.version).toMatch(/^[0-9a-f]{12}$/);
+    const snapshot = core.sessions.getSessionById(res.session_id)!.policy_snapshot;
+    expect(snapshot.system_prompt?.id).toBe('chat.custom');
+    expect(snapshot.system_prompt?.version).toMatch(/^[0-9a-f]{12}$/);
   });
 
   it('system prompts ship in zh-CN and en, chosen by the language setting', async () => {

@@ -1,7 +1,7 @@
 // Session create / reuse / foreign, the mode-and-assignment rule, and history with trimming.
 import { describe, expect, it } from 'vitest';
-import { setupCore, TEST_CALLER } from '../support/core.ts';
-import { rowCount } from '../support/temp.ts';
+import { sendThroughDispatch, setupCore, TEST_CALLER } from '../support/core.ts';
+import { rowCount, testWrites } from '../support/temp.ts';
 
 const OTHER = { user_id: 'student-2', role: 'student' as const };
 
@@ -64,7 +64,7 @@ describe('proxy: sessions and context', () => {
     const res = await core.proxy.send(TEST_CALLER, { message: 'q' });
     core.server.script({ fault: { kind: 'status', status: 500 } });
     await expect(core.proxy.send(TEST_CALLER, { message: 'failed', client_request_id: 'req-ended-01', meta: { session_id: res.session_id } })).rejects.toMatchObject({ code: 'upstream_error' });
-    core.sessions.updateSessionById(res.session_id, { ended_at: Date.now() });
+    core.sessions.updateSessionById(testWrites(core.store), res.session_id, { ended_at: Date.now() });
     await expect(core.proxy.send(TEST_CALLER, { message: 'x', meta: { session_id: res.session_id } })).rejects.toMatchObject({ code: 'conflict' });
     await expect(core.proxy.send(TEST_CALLER, { message: 'failed', client_request_id: 'req-ended-01' })).rejects.toMatchObject({ code: 'conflict' });
   });
@@ -75,7 +75,7 @@ describe('proxy: sessions and context', () => {
     const long = (n: number) => `${n} ` + 'word '.repeat(1000);
     let sid: string | undefined;
     for (let i = 0; i < 8; i++) {
-      const res = await core.proxy.send(TEST_CALLER, { message: long(i), model: 'llama3.2', ...(sid ? { meta: { session_id: sid } } : {}) }, undefined);
+      const res = await sendThroughDispatch(core, TEST_CALLER, { message: long(i), model: 'llama3.2', ...(sid ? { meta: { session_id: sid } } : {}) });
       sid = res.session_id;
     }
     const last = core.chatRequests().at(-1)!.body.messages as { role: string; content: string }[];

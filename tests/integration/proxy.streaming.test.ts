@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import type { ProxyStreamEvent } from '../../src/shared/api/schemas.ts';
 import { createCore } from '../../src/main/core/app.ts';
 import { collect, setupCore, TEST_API_KEY, TEST_CALLER } from '../support/core.ts';
-import { onCleanup, rowCount, tempDir } from '../support/temp.ts';
+import { onCleanup, rowCount, tempDir, testWrites } from '../support/temp.ts';
 
 const text = (events: ProxyStreamEvent[], type: 'delta' | 'reasoning') => events.filter((e) => e.type === type).map((e) => (e as { content: string }).content).join('');
 
@@ -117,7 +117,7 @@ describe('proxy: streaming', () => {
         events.push(e);
         if (events.filter((x) => x.type === 'delta').length === 2) {
           const start = events[0] as Extract<ProxyStreamEvent, { type: 'start' }>;
-          expect(core.sessions.deleteSessionById(start.session_id)).toBe(true);
+          expect(core.sessions.deleteSessionById(testWrites(core.store), start.session_id)).toBe(true);
         }
       }
     })().catch((e: unknown) => e);
@@ -131,9 +131,9 @@ describe('proxy: streaming', () => {
     const core = await setupCore({ defaults: { reply, chunkSize: 5, chunkDelayMs: 10 } }); // 40 deltas over ~400 ms
     const update = core.turns.updateTurnById.bind(core.turns);
     const updatedAt: number[] = [];
-    core.turns.updateTurnById = (id, patch) => {
+    core.turns.updateTurnById = (db, id, patch) => {
       updatedAt.push(Date.now());
-      return update(id, patch);
+      return update(db, id, patch);
     };
     const seen: number[] = [];
     for await (const e of core.proxy.stream(TEST_CALLER, { message: 'go' })) {

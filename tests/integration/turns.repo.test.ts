@@ -4,14 +4,15 @@ import { MAX_CONTENT_CHARS } from '../../src/shared/api/schemas.ts';
 import { SessionsRepo } from '../../src/main/core/db/sessions.repo.ts';
 import { TurnsRepo } from '../../src/main/core/db/turns.repo.ts';
 import { SEARCH_SCAN_LIMIT } from '../../src/main/core/db/fts.ts';
-import { openTempStore, rowCount } from '../support/temp.ts';
+import { openTempStore, rowCount, testWrites } from '../support/temp.ts';
 
 function setup() {
   const store = openTempStore();
   const sessions = new SessionsRepo(store);
   const turns = new TurnsRepo(store);
-  const session = sessions.insertNewSession({ user_id: 'u1', started_at: 0 });
-  return { store, sessions, turns, session };
+  const db = testWrites(store);
+  const session = sessions.insertNewSession(db, { user_id: 'u1', started_at: 0 });
+  return { store, db, sessions, turns, session };
 }
 
 function errorOf(fn: () => unknown): ApiError {
@@ -26,9 +27,9 @@ function errorOf(fn: () => unknown): ApiError {
 
 describe('TurnsRepo', () => {
   it('inserts a turn and reads it back with JSON columns intact', () => {
-    const { turns, session } = setup();
+    const { turns, session, db } = setup();
     const toolCalls = [{ id: 'call_1', type: 'function', function: { name: 'calc', arguments: '{"x":1}' } }];
-    const t = turns.insertNewTurn({
+    const t = turns.insertNewTurn(db, {
       session_id: session.id,
       role: 'assistant',
       content: '答案是 42',
@@ -45,32 +46,32 @@ describe('TurnsRepo', () => {
   });
 
   it('defaults tokens and cost to 0, tool_calls and model to null, meta to {}', () => {
-    const { turns, session } = setup();
-    const t = turns.insertNewTurn({ session_id: session.id, role: 'user', content: 'hi' });
+    const { turns, session, db } = setup();
+    const t = turns.insertNewTurn(db, { session_id: session.id, role: 'user', content: 'hi' });
     expect(t).toMatchObject({ tokens_in: 0, tokens_out: 0, cost: 0, tool_calls: null, model: null, meta: {} });
   });
 
   it('lists a session’s turns chronologically, ids breaking ties', () => {
-    const { turns, session } = setup();
-    const a = turns.insertNewTurn({ session_id: session.id, role: 'user', content: 'a', created_at: 5 });
-    const b = turns.insertNewTurn({ session_id: session.id, role: 'assistant', content: 'b', created_at: 5 });
-    const c = turns.insertNewTurn({ session_id: session.id, role: 'user', content: 'c', created_at: 3 });
+    const { turns, session, db } = setup();
+    const a = turns.insertNewTurn(db, { session_id: session.id, role: 'user', content: 'a', created_at: 5 });
+    const b = turns.insertNewTurn(db, { session_id: session.id, role: 'assistant', content: 'b', created_at: 5 });
+    const c = turns.insertNewTurn(db, { session_id: session.id, role: 'user', content: 'c', created_at: 3 });
     expect(turns.getTurnsBySessionId(session.id).map((t) => t.id)).toEqual([c.id, a.id, b.id]);
     expect(turns.getTurnsBySessionId('other')).toEqual([]);
   });
 
   it('refuses a turn for a session that does not exist, as not_found', () => {
-    const { store, turns } = setup();
-    expect(errorOf(() => turns.insertNewTurn({ session_id: 'ghost', role: 'user', content: 'x' })).code).toBe('not_found');
+    const { store, turns, db } = setup();
+    expect(errorOf(() => turns.insertNewTurn(db, { session_id: 'ghost', role: 'user', content: 'x' })).code).toBe('not_found');
     expect(rowCount(store, 'turn')).toBe(0);
   });
 
   describe('getTurnsByUserAndDate', () => {
     it('returns the user’s turns in [from, to): from included, to excluded', () => {
-      const { sessions, turns, session } = setup();
-      const other = sessions.insertNewSession({ user_id: 'u2' });
-      for (const at of [99, 100, 150, 199, 200]) turns.insertNewTurn({ session_id: session.id, role: 'user', content: `t${at}`, created_at: at });
-      turns.insertNewTurn({ session_id: other.id, role: 'user', content: 'not mine', created_at: 150 });
+      const { sessions, turns, session, db } = setup();
+      const other = sessions.insertNewSession(db, { user_id: 'u2' });
+      for (const at of [99, 100, 150, 199, 200]) turns.insertNewTurn(db, { session_id: session.id, role: 'user', content: `t${at}`, created_at: at });
+      turns.insertNewTurn(db, { session_id: other.id, role: 'user', content: 'not mine', created_at: 150 });
       expect(turns.getTurnsByUserAndDate('u1', 100, 200).map((t) => t.created_at)).toEqual([100, 150, 199]);
       expect(turns.getTurnsByUserAndDate('u1', 100, 100)).toEqual([]);
       expect(turns.getTurnsByUserAndDate('u2', 0, 1000).map((t) => t.content)).toEqual(['not mine']);
@@ -86,8 +87,8 @@ describe('TurnsRepo', () => {
   describe('searchTurns', () => {
     function seeded() {
       const s = setup();
-      const other = s.sessions.insertNewSession({ user_id: 'u2' });
-      const add = (content: string, created_at: number, session_id = s.session.id) => s.turns.insertNewTurn({ session_id, role: 'user', content, created_at });
+      const other = s.sessions.insertNewSession(s.db, { user_id: 'u2' });
+      const add = (content: string, created_at: number, session_id = s.session.id) => s.turns.insertNewTurn(s.db, { session_id, role: 'user', content, created_at });
       add('帮我解答这道数学题', 1);
       add('这个物理实验怎么做？', 2);
       add('Explain photosynthesis in simple words', 3);
@@ -145,10 +146,10 @@ describe('TurnsRepo', () => {
     });
 
     it('stays in sync after an update and a delete', () => {
-      const { store, turns, session } = seeded();
-      const t = turns.insertNewTurn({ session_id: session.id, role: 'assistant', content: '化学方程式' });
+      const { store, db, turns, session } = seeded();
+      const t = turns.insertNewTurn(db, { session_id: session.id, role: 'assistant', content: '化学方程式' });
       expect(turns.searchTurns('u1', '化学').total).toBe(1);
-      turns.updateTurnById(t.id, { content: '生物细胞' });
+      turns.updateTurnById(db, t.id, { content: '生物细胞' });
       expect(turns.searchTurns('u1', '化学').total).toBe(0);
       expect(turns.searchTurns('u1', '细胞').total).toBe(1);
       store.sqlite.prepare('DELETE FROM turn WHERE id = ?').run(t.id);
@@ -186,8 +187,8 @@ describe('TurnsRepo', () => {
       ['content', { content: 42 }],
       ['session_id', { session_id: '' }],
     ])('names %s', (field, over) => {
-      const { store, turns, session } = setup();
-      const error = errorOf(() => turns.insertNewTurn({ session_id: session.id, role: 'user', content: 'ok', ...over } as never));
+      const { store, turns, session, db } = setup();
+      const error = errorOf(() => turns.insertNewTurn(db, { session_id: session.id, role: 'user', content: 'ok', ...over } as never));
       expect(error.code).toBe('validation_error');
       expect(error.detail).toContain(field);
       expect(error.issues?.map((i) => i.path)).toContain(field);
@@ -195,8 +196,8 @@ describe('TurnsRepo', () => {
     });
 
     it('accepts content of exactly the limit', () => {
-      const { turns, session } = setup();
-      expect(turns.insertNewTurn({ session_id: session.id, role: 'user', content: 'x'.repeat(MAX_CONTENT_CHARS) }).content).toHaveLength(MAX_CONTENT_CHARS);
+      const { turns, session, db } = setup();
+      expect(turns.insertNewTurn(db, { session_id: session.id, role: 'user', content: 'x'.repeat(MAX_CONTENT_CHARS) }).content).toHaveLength(MAX_CONTENT_CHARS);
     });
   });
 });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { exportSessions } from '../../src/main/core/export.ts';
 import { setupCore, TEST_CALLER } from '../support/core.ts';
+import { testWrites } from '../support/temp.ts';
 
 const DAY = 86_400_000;
 
@@ -8,11 +9,11 @@ describe('usage and export', () => {
   async function seeded() {
     const core = await setupCore();
     const at = (iso: string) => Date.parse(iso);
-    const chat = core.sessions.insertNewSession({ user_id: TEST_CALLER.user_id, mode: 'chat', started_at: at('2026-11-01T10:00:00Z') });
-    const hw = core.sessions.insertNewSession({ user_id: TEST_CALLER.user_id, mode: 'homework', assignment_id: 'hw_1', started_at: at('2026-11-02T23:30:00Z'), meta: { title: '代数作业' } });
-    const other = core.sessions.insertNewSession({ user_id: 'someone-else', started_at: at('2026-11-01T10:00:00Z') });
+    const chat = core.sessions.insertNewSession(testWrites(core.store), { user_id: TEST_CALLER.user_id, mode: 'chat', started_at: at('2026-11-01T10:00:00Z') });
+    const hw = core.sessions.insertNewSession(testWrites(core.store), { user_id: TEST_CALLER.user_id, mode: 'homework', assignment_id: 'hw_1', started_at: at('2026-11-02T23:30:00Z'), meta: { title: '代数作业' } });
+    const other = core.sessions.insertNewSession(testWrites(core.store), { user_id: 'someone-else', started_at: at('2026-11-01T10:00:00Z') });
     const turn = (session_id: string, iso: string, role: 'user' | 'assistant', cost: number, model = 'gpt-4o-mini', estimated = false) =>
-      core.turns.insertNewTurn({ session_id, role, content: `${role} at ${iso}`, model, created_at: at(iso), tokens_in: 100, tokens_out: role === 'assistant' ? 50 : 0, cost, meta: { usage: { estimated } } });
+      core.turns.insertNewTurn(testWrites(core.store), { session_id, role, content: `${role} at ${iso}`, model, created_at: at(iso), tokens_in: 100, tokens_out: role === 'assistant' ? 50 : 0, cost, meta: { usage: { estimated } } });
     turn(chat.id, '2026-11-01T10:00:00Z', 'user', 0);
     turn(chat.id, '2026-11-01T10:00:01Z', 'assistant', 1_000);
     turn(hw.id, '2026-11-02T23:30:00Z', 'user', 0);
@@ -40,7 +41,7 @@ describe('usage and export', () => {
 
   it('puts a turn in the first hours of 1970 on 31 December 1969 twelve hours west', async () => {
     const { core, chat } = await seeded();
-    core.turns.insertNewTurn({ session_id: chat.id, role: 'assistant', content: 'early', created_at: 3 * 3_600_000, cost: 5 });
+    core.turns.insertNewTurn(testWrites(core.store), { session_id: chat.id, role: 'assistant', content: 'early', created_at: 3 * 3_600_000, cost: 5 });
     const day = (offset: number, to: number) => core.usage.report(TEST_CALLER.user_id, { from: 0, to }, 'day', offset).rows[0]?.key;
     expect([day(-720, DAY), day(-720, DAY - 1), day(0, DAY), day(840, DAY)]).toEqual(['1969-12-31', '1969-12-31', '1970-01-01', '1970-01-01']);
   });

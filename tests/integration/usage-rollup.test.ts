@@ -7,7 +7,7 @@ import { UsageRepo } from '../../src/main/core/db/usage.repo.ts';
 import { BUCKET_MS } from '../../src/main/core/db/usage-rollup.ts';
 import type { Store } from '../../src/main/core/db/connection.ts';
 import { mulberry32 } from '../support/random.ts';
-import { openTempStore } from '../support/temp.ts';
+import { openTempStore, testWrites } from '../support/temp.ts';
 
 /** What the buckets must hold: the same grouping computed straight from the turns. */
 function expectedBuckets(store: Store) {
@@ -34,9 +34,9 @@ describe('usage buckets', () => {
     for (let step = 0; step < 1500; step++) {
       const r = random();
       if (live.length < 3 || r < 0.1) {
-        live.push(sessions.insertNewSession({ user_id: pick(['u1', 'u2']), mode: pick(['chat', 'homework', 'deep_think'] as const), assignment_id: pick([null, 'hw1', 'hw2']), started_at: 0 }).id);
+        live.push(sessions.insertNewSession(testWrites(store), { user_id: pick(['u1', 'u2']), mode: pick(['chat', 'homework', 'deep_think'] as const), assignment_id: pick([null, 'hw1', 'hw2']), started_at: 0 }).id);
       } else if (r < 0.6) {
-        const t = turns.insertNewTurn({
+        const t = turns.insertNewTurn(testWrites(store), {
           session_id: pick(live),
           role: pick(['user', 'assistant', 'assistant'] as const),
           content: 'x',
@@ -50,14 +50,14 @@ describe('usage buckets', () => {
         liveTurns.push(t.id);
       } else if (r < 0.75 && liveTurns.length) {
         const id = pick(liveTurns);
-        turns.updateTurnById(id, random() < 0.5 ? { content: 'flush only' } : { tokens_out: Math.floor(random() * 500), cost: Math.floor(random() * 100_000), model: pick([null, 'qwen-plus']), meta: { usage: { estimated: random() < 0.5 } } });
+        turns.updateTurnById(testWrites(store), id, random() < 0.5 ? { content: 'flush only' } : { tokens_out: Math.floor(random() * 500), cost: Math.floor(random() * 100_000), model: pick([null, 'qwen-plus']), meta: { usage: { estimated: random() < 0.5 } } });
       } else if (r < 0.85 && liveTurns.length) {
         store.sqlite.prepare('DELETE FROM turn WHERE id = ?').run(liveTurns.splice(Math.floor(random() * liveTurns.length), 1)[0]);
       } else if (r < 0.93) {
-        sessions.updateSessionById(pick(live), { mode: pick(['chat', 'homework'] as const), assignment_id: pick([null, 'hw3']) });
+        sessions.updateSessionById(testWrites(store), pick(live), { mode: pick(['chat', 'homework'] as const), assignment_id: pick([null, 'hw3']) });
       } else {
         const id = live.splice(Math.floor(random() * live.length), 1)[0]!;
-        sessions.deleteSessionById(id);
+        sessions.deleteSessionById(testWrites(store), id);
       }
       if (step % 250 === 249) expect(actualBuckets(store)).toEqual(expectedBuckets(store));
     }
@@ -78,8 +78,8 @@ describe('usage buckets', () => {
 
   it('are rebuilt when a table rebuild dropped their triggers', async () => {
     const store = openTempStore();
-    const s = new SessionsRepo(store).insertNewSession({ user_id: 'u1' });
-    new TurnsRepo(store).insertNewTurn({ session_id: s.id, role: 'assistant', content: 'a', cost: 7, created_at: 1 });
+    const s = new SessionsRepo(store).insertNewSession(testWrites(store), { user_id: 'u1' });
+    new TurnsRepo(store).insertNewTurn(testWrites(store), { session_id: s.id, role: 'assistant', content: 'a', cost: 7, created_at: 1 });
     store.sqlite.exec('DROP TRIGGER usage_after_turn_insert; DELETE FROM usage_bucket;');
     const file = store.file;
     store.close();

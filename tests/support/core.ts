@@ -1,7 +1,10 @@
+import { dispatch } from '../../src/main/core/api/dispatch.ts';
 import { createCore, type Core, type CoreOptions } from '../../src/main/core/app.ts';
-import type { Provider } from '../../src/shared/api/schemas.ts';
+import type { Caller } from '../../src/main/core/caller.ts';
+import type { Provider, ProxyMessageResponse } from '../../src/shared/api/schemas.ts';
+import { ApiError } from '../../src/shared/errors.ts';
 import { startOpenAITestServer, type Behaviour, type OpenAITestServer } from './openai-test-server.ts';
-import { onCleanup, tempDir } from './temp.ts';
+import { onCleanup, tempDir, testWrites } from './temp.ts';
 
 export const TEST_API_KEY = 'fake-key-test-DO-NOT-LEAK-0123456789abcdefXYZ';
 export const TEST_CALLER = { user_id: 'student-1', role: 'student' as const };
@@ -46,7 +49,7 @@ export async function setupCore(options: { provider?: Partial<Provider>; default
     default_provider_id: 'test',
   });
   // Homework sessions need an assignment that exists.
-  for (const [id, title] of [['hw_001', '数学作业一'], ['hw_1', 'Algebra 1'], ['hw_2', 'Algebra 2']] as const) core.assignments.create({ id, title });
+  for (const [id, title] of [['hw_001', '数学作业一'], ['hw_1', 'Algebra 1'], ['hw_2', 'Algebra 2']] as const) core.assignments.create(testWrites(core.store), { id, title });
   return Object.assign(core, { server, dataDir, chatRequests: () => server.requests.filter((r) => r.path.endsWith('/chat/completions')) });
 }
 
@@ -55,4 +58,15 @@ export async function collect<T>(stream: AsyncIterable<T>): Promise<T[]> {
   const events: T[] = [];
   for await (const e of stream) events.push(e);
   return events;
+}
+
+/**
+ * Sends a message as a transport does: through dispatch, where every request is validated (the
+ * proxy takes the parsed message and does not parse it again). Resolves with the response,
+ * rejects with the ApiError — as core.proxy.send does for input that passed validation.
+ */
+export async function sendThroughDispatch(core: Core, caller: Caller, input: unknown): Promise<ProxyMessageResponse> {
+  const envelope = await dispatch(core, 'sendProxyMessage', caller, input);
+  if (!envelope.ok) throw new ApiError(envelope.body.code, envelope.body.detail, envelope.body.issues);
+  return envelope.body as ProxyMessageResponse;
 }

@@ -19,6 +19,7 @@ import type { Provider, UserRole } from '../../src/shared/api/schemas.ts';
 import type { SecretStore } from '../../src/main/core/secrets/keychain.ts';
 import { CLI } from './cli.ts';
 import { FAR_FUTURE, ROUTE_CASES } from './route-cases.ts';
+import { testWrites } from './temp.ts';
 import { TEST_API_KEY } from './core.ts';
 import { startOpenAITestServer, type Behaviour, type OpenAITestServer } from './openai-test-server.ts';
 
@@ -148,7 +149,7 @@ export async function startApi(options: ApiOptions = {}): Promise<ApiFixture> {
     ],
     default_provider_id: 'test',
   });
-  for (const [id, title] of [['hw_001', '数学作业一'], ['hw_1', 'Algebra 1']] as const) core.assignments.create({ id, title });
+  for (const [id, title] of [['hw_001', '数学作业一'], ['hw_1', 'Algebra 1']] as const) core.assignments.create(testWrites(core.store), { id, title });
   const server = await startHttpServer({ core, dispatch: { validateOutput: true }, ...options.server });
   const agent = new http.Agent({ keepAlive: true, maxSockets: 32 });
   const url = server.url;

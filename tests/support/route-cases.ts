@@ -6,6 +6,7 @@
 // A Record<RouteName, …>: a route added to the manifest without an entry here is a type error.
 import type { RouteName } from '../../src/shared/api/routes.ts';
 import type { ApiFixture } from './http.ts';
+import { testWrites } from './temp.ts';
 
 export type Input = Record<string, unknown>;
 export type Face = 'ipc' | 'http';
@@ -207,8 +208,8 @@ export const ROUTE_CASES: Record<RouteName, RouteCase> = {
   },
   deleteAssignment: {
     guard: 'admin',
-    sample: (ctx) => ({ id: ctx.api.core.assignments.create({ title: 'To be deleted' }).id }),
-    valid: (ctx) => ({ id: ctx.api.core.assignments.create({ title: 'To be deleted' }).id }),
+    sample: (ctx) => ({ id: ctx.api.core.assignments.create(testWrites(ctx.api.core.store), { title: 'To be deleted' }).id }),
+    valid: (ctx) => ({ id: ctx.api.core.assignments.create(testWrites(ctx.api.core.store), { title: 'To be deleted' }).id }),
     invalid: () => [{ id: 'hw_1', cascade: 'true' }],
     refused: () => [{ id: 'no-such-assignment' }],
     fuzz: () => ({ id: 'hw_001' }),

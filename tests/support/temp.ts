@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach } from 'vitest';
 import { openDatabase, type OpenOptions, type Store } from '../../src/main/core/db/connection.ts';
+import { writeHandle, type WritableDB } from '../../src/main/core/db/handles.ts';
 
 const cleanups: (() => void)[] = [];
 
@@ -32,4 +33,13 @@ export function onCleanup(fn: () => void): void {
 
 export function rowCount(store: Store, table: string): number {
   return (store.sqlite.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n;
+}
+
+/**
+ * A write handle for the rows a test sets up or changes itself: each statement commits on its
+ * own. The app's code gets its handle only from store.writes.run (the group commit) or
+ * store.transaction.
+ */
+export function testWrites(store: Store): WritableDB {
+  return writeHandle(store.sqlite);
 }

@@ -73,7 +73,7 @@ export function createCore(options: CoreOptions): Core {
       settings,
       providers,
       assignments: (id) => assignments.get(id),
-      registerAssignment: (id) => assignments.registerFromMessage(id),
+      registerAssignment: (db, id) => assignments.registerFromMessage(db, id),
       ...(options.defaultLanguage ? { defaultLanguage: options.defaultLanguage } : {}),
       ...(options.flushIntervalMs !== undefined ? { flushIntervalMs: options.flushIntervalMs } : {}),
     });

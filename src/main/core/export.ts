@@ -43,7 +43,7 @@ const iso = (ms: number | null) => {
 const safeName = (text: string) => text.replace(/[^\p{L}\p{N}_-]+/gu, '-').replace(/^-+|-+$/g, '').slice(0, 60) || 'export';
 
 function* sessionMarkdown(session: Session, pages: Iterable<Turn[]>): Generator<string> {
-  const title = typeof session.meta.title === 'string' ? session.meta.title : `Session ${session.id}`;
+  const title = session.meta.title ?? `Session ${session.id}`;
   yield [
     `## ${title}`,
     '',
@@ -58,7 +58,7 @@ function* sessionMarkdown(session: Session, pages: Iterable<Turn[]>): Generator<
     for (const turn of turns) {
       const status = typeof turn.meta.status === 'string' && turn.meta.status !== 'answered' && turn.meta.status !== 'complete' ? ` _(${turn.meta.status})_` : '';
       lines.push(`### ${ROLE_LABEL[turn.role]} — ${iso(turn.created_at)}${turn.model && turn.role === 'assistant' ? ` · ${turn.model}` : ''}${status}`, '');
-      if (typeof turn.meta.reasoning === 'string' && turn.meta.reasoning) {
+      if (turn.role === 'assistant' && turn.meta.reasoning) {
         lines.push('<details><summary>Reasoning · 思考过程</summary>', '', turn.meta.reasoning, '', '</details>', '');
       }
       lines.push(turn.content, '');

@@ -83,6 +83,113 @@ export const MicroCentsSchema = z.number().int('must be an integer number of mic
 
 export const ContentSchema = z.string().max(MAX_CONTENT_CHARS, `must be at most ${MAX_CONTENT_CHARS} characters`);
 
+// ---------------------------------------------------------------------------------------------
+// The JSON columns: session.meta, session.policy_snapshot and turn.meta (one schema per role).
+// Each names every field Studylog writes; unknown keys pass through (rows from older versions,
+// fields added later), and every field is optional, so `{}` and old rows stay readable. The store
+// reads them through one hydration point per table (src/main/core/db/hydrate.ts), which leaves
+// out a known field whose stored value does not fit (a raw SQL write) rather than fail the row.
+
+const jsonSizedMessage = `must nest at most ${MAX_JSON_DEPTH} levels and serialise to at most ${MAX_JSON_CHARS} characters`;
+
+export const LanguageSchema = z.enum(LANGUAGES);
+export type Language = z.infer<typeof LanguageSchema>;
+
+export const ReasoningEffortSchema = z.enum(['low', 'medium', 'high']);
+
+export const UsageSchema = z.object({
+  tokens_in: z.number().int().nonnegative(),
+  tokens_out: z.number().int().nonnegative(),
+  /** Of tokens_in, how many the provider served from its prompt cache (billed at the cached rate). */
+  cached_tokens: z.number().int().nonnegative(),
+  /** Micro-cents. */
+  cost: z.number().int().nonnegative(),
+  /** True when the provider reported no usage (or the stream was cut) and we counted locally. */
+  estimated: z.boolean(),
+  /** False for local or unknown models: cost is 0 because we do not know a price, not because it was free. */
+  price_known: z.boolean(),
+  price_table_version: z.string(),
+});
+export type Usage = z.infer<typeof UsageSchema>;
+
+export const ASSISTANT_STATUSES = ['streaming', 'complete', 'aborted', 'interrupted'] as const;
+export type AssistantStatus = (typeof ASSISTANT_STATUSES)[number];
+
+export const USER_STATUSES = ['pending', 'answered', 'failed'] as const;
+export type UserStatus = (typeof USER_STATUSES)[number];
+
+/** Why a message failed (user turn) or an answer was cut (assistant turn): a stable code and the English detail. */
+export const TurnErrorSchema = z.looseObject({ code: z.string(), message: z.string() });
+export type TurnError = z.infer<typeof TurnErrorSchema>;
+
+export const SessionMetaSchema = z.looseObject({
+  /** What the history shows; set by a rename (PATCH /sessions/{id}). */
+  title: z.string().optional(),
+  /** The seed's chat_id of the message that started the session. */
+  chat_id: z.string().optional(),
+});
+export type SessionMeta = z.infer<typeof SessionMetaSchema>;
+
+/** Exactly what is sent for a session, frozen when it starts (the seed's policy_snapshot). */
+export const PolicySnapshotSchema = z.looseObject({
+  provider_id: z.string(),
+  provider_name: z.string(),
+  /** The model the session started with; a follow-up that names no model uses it. */
+  model: z.string(),
+  /** Every model sent in this session, in order of first use (turn.model says which, per turn). */
+  models: z.array(z.string()),
+  temperature: z.number().nullable(),
+  max_output_tokens: z.number().int(),
+  reasoning_effort: ReasoningEffortSchema.nullable(),
+  system_prompt: z.looseObject({ id: z.string(), version: z.string(), language: LanguageSchema, text: z.string() }),
+});
+export type PolicySnapshot = z.infer<typeof PolicySnapshotSchema>;
+
+/**
+ * What session.policy_snapshot holds: a whole snapshot, or part of one — `{}` for sessions from
+ * before snapshots existed (imports, old data), no `models` before per-turn models.
+ */
+export const StoredPolicySnapshotSchema = PolicySnapshotSchema.partial();
+export type StoredPolicySnapshot = z.infer<typeof StoredPolicySnapshotSchema>;
+
+export const UserTurnMetaSchema = z.looseObject({
+  /** pending until answered; failed (with error) when the call failed — a retry sets it pending again. */
+  status: z.enum(USER_STATUSES).optional(),
+  mode: ModeSchema.optional(),
+  /** The client's id for this message, and its key unique per user (JSON [user_id, client_request_id]). */
+  client_request_id: z.string().optional(),
+  client_request_key: z.string().optional(),
+  chat_id: z.string().optional(),
+  /** How many times it was asked again. */
+  retries: z.number().int().nonnegative().optional(),
+  assistant_turn_id: z.string().optional(),
+  error: TurnErrorSchema.optional(),
+});
+export type UserTurnMeta = z.infer<typeof UserTurnMetaSchema>;
+
+export const AssistantTurnMetaSchema = z.looseObject({
+  user_turn_id: z.string().optional(),
+  mode: ModeSchema.optional(),
+  provider_id: z.string().optional(),
+  status: z.enum(ASSISTANT_STATUSES).optional(),
+  /** Whole once the answer is settled; a stream repaired after a crash has only tokens_out and estimated. */
+  usage: UsageSchema.partial().optional(),
+  reasoning: z.string().optional(),
+  /** The answer (or its reasoning) was longer than a turn holds and was cut to fit. */
+  truncated: z.boolean().optional(),
+  finish_reason: z.string().nullable().optional(),
+  /** Why a stream was cut (status interrupted). */
+  error: TurnErrorSchema.optional(),
+});
+export type AssistantTurnMeta = z.infer<typeof AssistantTurnMetaSchema>;
+
+/** System turns (imported history) carry no fields of ours. */
+export const SystemTurnMetaSchema = z.looseObject({});
+export type SystemTurnMeta = z.infer<typeof SystemTurnMetaSchema>;
+
+/** The schema of a turn's meta, by role. */
+export const TURN_META_SCHEMAS = { user: UserTurnMetaSchema, assistant: AssistantTurnMetaSchema, system: SystemTurnMetaSchema } as const;
+
 export const SessionSchema = z.object({
   id: IdSchema,
   user_id: IdSchema,
@@ -90,8 +197,8 @@ export const SessionSchema = z.object({
   mode: ModeSchema,
   started_at: TimestampSchema,
   ended_at: TimestampSchema.nullable(),
-  policy_snapshot: JsonObjectSchema,
-  meta: JsonObjectSchema,
+  policy_snapshot: StoredPolicySnapshotSchema,
+  meta: SessionMetaSchema,
 });
 export type Session = z.infer<typeof SessionSchema>;
 
@@ -102,8 +209,8 @@ export const NewSessionSchema = z.strictObject({
   mode: ModeSchema.default('chat'),
   started_at: TimestampSchema.optional(),
   ended_at: TimestampSchema.nullable().default(null),
-  policy_snapshot: JsonObjectSchema.default({}),
-  meta: JsonObjectSchema.default({}),
+  policy_snapshot: StoredPolicySnapshotSchema.refine(jsonSized, jsonSizedMessage).default({}),
+  meta: SessionMetaSchema.refine(jsonSized, jsonSizedMessage).default({}),
 });
 export type NewSession = z.input<typeof NewSessionSchema>;
 
@@ -112,15 +219,14 @@ export const SessionPatchSchema = z.strictObject({
   assignment_id: IdSchema.nullable().optional(),
   mode: ModeSchema.optional(),
   ended_at: TimestampSchema.nullable().optional(),
-  policy_snapshot: JsonObjectSchema.optional(),
-  meta: JsonObjectSchema.optional(),
+  policy_snapshot: StoredPolicySnapshotSchema.refine(jsonSized, jsonSizedMessage).optional(),
+  meta: SessionMetaSchema.refine(jsonSized, jsonSizedMessage).optional(),
 });
 export type SessionPatch = z.input<typeof SessionPatchSchema>;
 
-export const TurnSchema = z.object({
+const turnFields = {
   id: IdSchema,
   session_id: IdSchema,
-  role: RoleSchema,
   content: ContentSchema,
   tool_calls: ToolCallsSchema,
   model: z.string().max(200).nullable(),
@@ -128,14 +234,21 @@ export const TurnSchema = z.object({
   tokens_out: TokenCountSchema,
   cost: MicroCentsSchema,
   created_at: TimestampSchema,
-  meta: JsonObjectSchema,
-});
+};
+export const UserTurnSchema = z.object({ ...turnFields, role: z.literal('user'), meta: UserTurnMetaSchema });
+export const AssistantTurnSchema = z.object({ ...turnFields, role: z.literal('assistant'), meta: AssistantTurnMetaSchema });
+export const SystemTurnSchema = z.object({ ...turnFields, role: z.literal('system'), meta: SystemTurnMetaSchema });
+/** A turn: its meta's fields depend on its role. */
+export const TurnSchema = z.discriminatedUnion('role', [UserTurnSchema, AssistantTurnSchema, SystemTurnSchema]);
+export type UserTurn = z.infer<typeof UserTurnSchema>;
+export type AssistantTurn = z.infer<typeof AssistantTurnSchema>;
+export type SystemTurn = z.infer<typeof SystemTurnSchema>;
 export type Turn = z.infer<typeof TurnSchema>;
+export type TurnMeta = Turn['meta'];
 
-export const NewTurnSchema = z.strictObject({
+const newTurnFields = {
   id: IdSchema.optional(),
   session_id: IdSchema,
-  role: RoleSchema,
   content: ContentSchema,
   tool_calls: ToolCallsSchema.default(null),
   model: z.string().max(200).nullable().default(null),
@@ -143,8 +256,12 @@ export const NewTurnSchema = z.strictObject({
   tokens_out: TokenCountSchema.default(0),
   cost: MicroCentsSchema.default(0),
   created_at: TimestampSchema.optional(),
-  meta: JsonObjectSchema.default({}),
-});
+};
+export const NewTurnSchema = z.discriminatedUnion('role', [
+  z.strictObject({ ...newTurnFields, role: z.literal('user'), meta: UserTurnMetaSchema.refine(jsonSized, jsonSizedMessage).default({}) }),
+  z.strictObject({ ...newTurnFields, role: z.literal('assistant'), meta: AssistantTurnMetaSchema.refine(jsonSized, jsonSizedMessage).default({}) }),
+  z.strictObject({ ...newTurnFields, role: z.literal('system'), meta: SystemTurnMetaSchema.refine(jsonSized, jsonSizedMessage).default({}) }),
+]);
 export type NewTurn = z.input<typeof NewTurnSchema>;
 
 /** What may change on a turn: its text while streaming, its accounting and meta once settled. */
@@ -155,7 +272,8 @@ export const TurnPatchSchema = z.strictObject({
   tokens_out: TokenCountSchema.optional(),
   cost: MicroCentsSchema.optional(),
   tool_calls: ToolCallsSchema.optional(),
-  meta: JsonObjectSchema.optional(),
+  /** The whole new meta (the caller merges). Its fields are typed by the role; the store checks its size. */
+  meta: z.union([UserTurnMetaSchema, AssistantTurnMetaSchema]).refine(jsonSized, jsonSizedMessage).optional(),
 });
 export type TurnPatch = z.input<typeof TurnPatchSchema>;
 
@@ -212,11 +330,13 @@ export interface Paged<T> {
   total: number;
 }
 
-export const TurnSearchHitSchema = TurnSchema.extend({
-  /** The owning session's id and mode, so a hit can be opened without another query. */
-  session_mode: ModeSchema,
-  snippet: z.string(),
-});
+/** The owning session's mode, so a hit can be opened without another query, and an excerpt. */
+const searchHitFields = { session_mode: ModeSchema, snippet: z.string() };
+export const TurnSearchHitSchema = z.discriminatedUnion('role', [
+  UserTurnSchema.extend(searchHitFields),
+  AssistantTurnSchema.extend(searchHitFields),
+  SystemTurnSchema.extend(searchHitFields),
+]);
 export type TurnSearchHit = z.infer<typeof TurnSearchHitSchema>;
 
 // ---------------------------------------------------------------------------------------------
@@ -245,24 +365,8 @@ export const ProxyMessageRequestSchema = z.strictObject({
   client_request_id: z.string().trim().min(8, 'must be at least 8 characters').max(128).optional(),
 });
 export type ProxyMessageRequest = z.input<typeof ProxyMessageRequestSchema>;
-
-export const UsageSchema = z.object({
-  tokens_in: z.number().int().nonnegative(),
-  tokens_out: z.number().int().nonnegative(),
-  /** Of tokens_in, how many the provider served from its prompt cache (billed at the cached rate). */
-  cached_tokens: z.number().int().nonnegative(),
-  /** Micro-cents. */
-  cost: z.number().int().nonnegative(),
-  /** True when the provider reported no usage (or the stream was cut) and we counted locally. */
-  estimated: z.boolean(),
-  /** False for local or unknown models: cost is 0 because we do not know a price, not because it was free. */
-  price_known: z.boolean(),
-  price_table_version: z.string(),
-});
-export type Usage = z.infer<typeof UsageSchema>;
-
-export const ASSISTANT_STATUSES = ['streaming', 'complete', 'aborted', 'interrupted'] as const;
-export type AssistantStatus = (typeof ASSISTANT_STATUSES)[number];
+/** A request as dispatch hands it to the proxy: parsed by ProxyMessageRequestSchema (trimmed, checked). */
+export type ProxyMessage = z.output<typeof ProxyMessageRequestSchema>;
 
 export const ProxyMessageResponseSchema = z.object({
   turn_id: IdSchema,
@@ -294,10 +398,6 @@ export type ProxyStreamEvent =
 // ---------------------------------------------------------------------------------------------
 // Settings: providers, per-mode policy overrides, price overrides. Never an API key: keys live in
 // the OS keychain (or, headless, in an environment variable).
-
-export const LanguageSchema = z.enum(LANGUAGES);
-export type Language = z.infer<typeof LanguageSchema>;
-
 
 export const ApiKeyRefSchema = z.discriminatedUnion('source', [
   /** The OS keychain: service "studylog", account = the provider id. */
@@ -339,8 +439,6 @@ export const ProviderInputSchema = z.unknown().refine(forbidPlaintextKey, {
   message: 'API keys are never stored in settings; set the key through the keychain',
   path: ['api_key'],
 }).pipe(ProviderSchema);
-
-export const ReasoningEffortSchema = z.enum(['low', 'medium', 'high']);
 
 /** What a student or teacher may change about a mode in settings. Unset fields keep the default. */
 export const PolicyOverrideSchema = z.strictObject({

@@ -50,16 +50,18 @@ export const unaryHandlers: UnaryHandlers = {
 
   getUserSessions: (core, caller, { skip, limit, user_id, ...filters }) => core.sessions.getSessionsByUserId(subject(caller, user_id), { skip, limit }, filters),
   getSession: (core, caller, { id }) => visibleSession(core, caller, id),
-  updateSession: (core, caller, { id, title, meta, ended_at }) => {
-    const session = visibleSession(core, caller, id);
-    const nextMeta = meta || title ? { ...session.meta, ...meta, ...(title ? { title } : {}) } : undefined;
-    return found(core.sessions.updateSessionById(id, { ...(nextMeta ? { meta: nextMeta } : {}), ...(ended_at !== undefined ? { ended_at } : {}) }), `session '${id}'`);
-  },
-  deleteSession: (core, caller, { id }) => {
-    visibleSession(core, caller, id);
-    core.sessions.deleteSessionById(id);
-    return { deleted: true };
-  },
+  updateSession: (core, caller, { id, title, meta, ended_at }) =>
+    core.store.writes.run('update the session', (db) => {
+      const session = visibleSession(core, caller, id);
+      const nextMeta = meta || title ? { ...session.meta, ...meta, ...(title ? { title } : {}) } : undefined;
+      return found(core.sessions.updateSessionById(db, id, { ...(nextMeta ? { meta: nextMeta } : {}), ...(ended_at !== undefined ? { ended_at } : {}) }), `session '${id}'`);
+    }),
+  deleteSession: (core, caller, { id }) =>
+    core.store.writes.run('delete the session', (db) => {
+      visibleSession(core, caller, id);
+      core.sessions.deleteSessionById(db, id);
+      return { deleted: true };
+    }),
   getSessionTurns: (core, caller, { id, limit, cursor }) => {
     visibleSession(core, caller, id);
     return core.turns.getTurnsBySessionIdPage(id, { limit, ...(cursor ? { cursor } : {}) });
@@ -71,13 +73,14 @@ export const unaryHandlers: UnaryHandlers = {
 
   listAssignments: (core) => core.assignments.list(),
   getAssignment: (core, _caller, { id }) => found(core.assignments.get(id), `assignment '${id}'`),
-  createAssignment: (core, _caller, input) => core.assignments.create(input),
-  updateAssignment: (core, _caller, { id, ...patch }) => found(core.assignments.update(id, patch), `assignment '${id}'`),
-  deleteAssignment: (core, _caller, { id }) => {
-    if (!core.assignments.delete(id)) throw new ApiError('not_found', `There is no assignment '${id}'.`);
-    return { deleted: true };
-  },
-  importAssignments: (core, _caller, { assignments }) => core.assignments.import(assignments),
+  createAssignment: (core, _caller, input) => core.store.writes.run('create the assignment', (db) => core.assignments.create(db, input)),
+  updateAssignment: (core, _caller, { id, ...patch }) => core.store.writes.run('update the assignment', (db) => found(core.assignments.update(db, id, patch), `assignment '${id}'`)),
+  deleteAssignment: (core, _caller, { id }) =>
+    core.store.writes.run('delete the assignment', (db) => {
+      if (!core.assignments.delete(db, id)) throw new ApiError('not_found', `There is no assignment '${id}'.`);
+      return { deleted: true };
+    }),
+  importAssignments: (core, _caller, { assignments }) => core.store.writes.run('import the assignments', (db) => core.assignments.import(db, assignments)),
 
   listModels: async (core) => {
     const providers = await core.providers.info();

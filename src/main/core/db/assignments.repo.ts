@@ -11,11 +11,14 @@ import {
 import { ApiError } from '../../../shared/errors.ts';
 import { parseInput } from '../../../shared/validation.ts';
 import type { Store } from './connection.ts';
+import type { WritableDB } from './handles.ts';
 import { withDbErrors } from './db-errors.ts';
 import { assignment } from './schema.ts';
 
 /** meta key of an assignment registered because a message named it (value 'message'). */
 export const REGISTERED_FROM = 'registered_from';
+
+const FIELDS = ['id', 'title', 'subject', 'description', 'due_at', 'created_at', 'meta'] as const;
 
 export class AssignmentsRepo {
   readonly #store: Store;
@@ -37,22 +40,23 @@ export class AssignmentsRepo {
     return (this.#store.orm.select().from(assignment).where(eq(assignment.id, parseInput(IdSchema, id, 'assignment id'))).get() as Assignment | undefined) ?? null;
   }
 
-  create(input: NewAssignment): Assignment {
+  /** Writes take the write handle (handles.ts): inside `store.writes.run` or `store.transaction`. */
+  create(db: WritableDB, input: NewAssignment): Assignment {
     const data = parseInput(NewAssignmentSchema, input, 'assignment');
     const row: Assignment = { ...data, id: data.id ?? uuidv7(), created_at: Date.now() };
     const existing = this.get(row.id);
     // One a message registered is only a placeholder: creating it for real fills it in.
-    if (existing && existing.meta[REGISTERED_FROM] === 'message') return withDbErrors('create the assignment', () => this.#fillIn(existing, data));
+    if (existing && existing.meta[REGISTERED_FROM] === 'message') return withDbErrors('create the assignment', () => this.#fillIn(db, existing, data));
     if (existing) throw new ApiError('conflict', `An assignment with id '${row.id}' already exists.`);
-    withDbErrors('create the assignment', () => this.#store.orm.insert(assignment).values(row).run());
+    withDbErrors('create the assignment', () => this.#insert(db, row));
     return row;
   }
 
-  update(id: string, patch: unknown): Assignment | null {
+  update(db: WritableDB, id: string, patch: unknown): Assignment | null {
     const assignmentId = parseInput(IdSchema, id, 'assignment id');
     const changes = parseInput(AssignmentPatchSchema, patch, 'assignment update');
     if (Object.keys(changes).length === 0) return this.get(assignmentId);
-    return withDbErrors('update the assignment', () => (this.#store.orm.update(assignment).set(changes).where(eq(assignment.id, assignmentId)).returning().get() as Assignment | undefined) ?? null);
+    return withDbErrors('update the assignment', () => this.#update(db, assignmentId, changes));
   }
 
   /**
@@ -61,23 +65,40 @@ export class AssignmentsRepo {
    * meta.registered_from = 'message', so the picker, history and exports show it. Runs inside the
    * message's write; a no-op when the assignment exists.
    */
-  registerFromMessage(id: string): void {
+  registerFromMessage(db: WritableDB, id: string): void {
     const assignmentId = parseInput(IdSchema, id, 'assignment id');
-    const row: Assignment = { id: assignmentId, title: assignmentId, subject: null, description: null, due_at: null, created_at: Date.now(), meta: { [REGISTERED_FROM]: 'message' } };
-    withDbErrors('register the assignment', () => this.#store.orm.insert(assignment).values(row).onConflictDoNothing().run());
+    withDbErrors('register the assignment', () =>
+      db
+        .prepare('INSERT INTO assignment (id, title, subject, description, due_at, created_at, meta) VALUES (?, ?, NULL, NULL, NULL, ?, ?) ON CONFLICT DO NOTHING')
+        .run(assignmentId, assignmentId, Date.now(), JSON.stringify({ [REGISTERED_FROM]: 'message' })),
+    );
   }
 
   /** A teacher's entry for an assignment a message registered: theirs, without the mark. */
-  #fillIn(existing: Assignment, data: ReturnType<typeof NewAssignmentSchema.parse>): Assignment {
+  #fillIn(db: WritableDB, existing: Assignment, data: ReturnType<typeof NewAssignmentSchema.parse>): Assignment {
     const { id: _id, ...fields } = data;
     const { [REGISTERED_FROM]: _mark, ...meta } = { ...existing.meta, ...fields.meta };
-    return this.#store.orm.update(assignment).set({ ...fields, meta }).where(eq(assignment.id, existing.id)).returning().get() as Assignment;
+    return this.#update(db, existing.id, { ...fields, meta })!;
+  }
+
+  #insert(db: WritableDB, row: Assignment): void {
+    db.prepare(`INSERT INTO assignment (${FIELDS.join(', ')}) VALUES (${FIELDS.map((f) => `@${f}`).join(', ')})`).run({ ...row, meta: JSON.stringify(row.meta) });
+  }
+
+  /** The column names come from the patch schemas' keys (strict objects), never from the caller. */
+  #update(db: WritableDB, id: string, patch: Partial<Omit<Assignment, 'id' | 'created_at'>>): Assignment | null {
+    const changes = Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined));
+    if (Object.keys(changes).length === 0) return this.get(id);
+    const row = db
+      .prepare(`UPDATE assignment SET ${Object.keys(changes).map((f) => `${f} = @${f}`).join(', ')} WHERE id = @id RETURNING ${FIELDS.join(', ')}`)
+      .get({ ...changes, ...(changes.meta !== undefined ? { meta: JSON.stringify(changes.meta) } : {}), id }) as (Omit<Assignment, 'meta'> & { meta: string }) | undefined;
+    return row ? { ...row, meta: JSON.parse(row.meta) as Assignment['meta'] } : null;
   }
 
   /** Sessions keep their assignment_id (history stays as it was); the assignment itself goes. */
-  delete(id: string): boolean {
+  delete(db: WritableDB, id: string): boolean {
     const assignmentId = parseInput(IdSchema, id, 'assignment id');
-    return withDbErrors('delete the assignment', () => this.#store.orm.delete(assignment).where(eq(assignment.id, assignmentId)).run().changes > 0);
+    return withDbErrors('delete the assignment', () => db.prepare('DELETE FROM assignment WHERE id = ?').run(assignmentId).changes > 0);
   }
 
   /**
@@ -85,7 +106,7 @@ export class AssignmentsRepo {
    * index and skipped; the valid ones are written together in one transaction (all of them or,
    * if the database fails, none). An entry whose id exists already updates that assignment.
    */
-  import(entries: readonly unknown[]): AssignmentImportResult {
+  import(db: WritableDB, entries: readonly unknown[]): AssignmentImportResult {
     const errors: AssignmentImportResult['errors'] = [];
     const valid: { index: number; data: ReturnType<typeof NewAssignmentSchema.parse> }[] = [];
     const seen = new Set<string>();
@@ -102,25 +123,24 @@ export class AssignmentsRepo {
     });
     let imported = 0;
     let updated = 0;
+    // The write it runs in (one transaction) makes it all of them or, if the database fails, none.
     const items = withDbErrors('import the assignments', () =>
-      this.#store.sqlite.transaction(() =>
-        valid.map(({ data }) => {
-          const existing = data.id ? this.get(data.id) : null;
-          if (existing?.meta[REGISTERED_FROM] === 'message') {
-            updated++;
-            return this.#fillIn(existing, data);
-          }
-          if (existing) {
-            updated++;
-            const { id: _id, ...fields } = data;
-            return this.#store.orm.update(assignment).set(fields).where(eq(assignment.id, existing.id)).returning().get() as Assignment;
-          }
-          imported++;
-          const row: Assignment = { ...data, id: data.id ?? uuidv7(), created_at: Date.now() };
-          this.#store.orm.insert(assignment).values(row).run();
-          return row;
-        }),
-      )(),
+      valid.map(({ data }) => {
+        const existing = data.id ? this.get(data.id) : null;
+        if (existing?.meta[REGISTERED_FROM] === 'message') {
+          updated++;
+          return this.#fillIn(db, existing, data);
+        }
+        if (existing) {
+          updated++;
+          const { id: _id, ...fields } = data;
+          return this.#update(db, existing.id, fields)!;
+        }
+        imported++;
+        const row: Assignment = { ...data, id: data.id ?? uuidv7(), created_at: Date.now() };
+        this.#insert(db, row);
+        return row;
+      }),
     );
     return { imported, updated, errors, items };
   }

@@ -18,7 +18,9 @@ import { ApiError } from '../../../shared/errors.ts';
 import * as schema from './schema.ts';
 import { ensureDerivedTables } from './derived.ts';
 import { drizzle, migrate, readMigrationFiles } from './drizzle.ts';
+import { inTransaction } from './db-errors.ts';
 import { GroupCommit } from './group-commit.ts';
+import { writeHandle, type WritableDB } from './handles.ts';
 import { registerFtsFunction } from './fts.ts';
 
 export const DEFAULT_MIGRATIONS_FOLDER = fileURLToPath(new URL('../../../../migrations', import.meta.url));
@@ -35,8 +37,16 @@ export interface Store {
   readonly orm: Orm;
   /** What happened while opening: migrations applied, backup written, triggers repaired. */
   readonly openReport: OpenReport;
-  /** Writes that share one transaction (and one fsync) with others queued in the same tick. */
+  /**
+   * Writes that share one transaction (and one fsync) with others queued in the same tick: how
+   * every write of a running app is made (`store.writes.run(action, (db) => repo.write(db, …))`).
+   */
   readonly writes: GroupCommit;
+  /**
+   * Runs `write` at once in its own transaction, outside the group commit: start-up repair,
+   * one-shot commands, imports and tests. SQLite's failures become ApiErrors naming `action`.
+   */
+  transaction<T>(action: string, write: (db: WritableDB) => T): T;
   /** Commits queued writes, then closes the connection. */
   close(): void;
 }
@@ -230,12 +240,14 @@ export function openDatabase(file: string, options: OpenOptions = {}): Store {
     sqlite.pragma('foreign_keys = ON');
 
     const writes = new GroupCommit(sqlite);
+    const db = writeHandle(sqlite);
     return {
       file,
       sqlite,
       orm,
       openReport: report,
       writes,
+      transaction: (action, write) => inTransaction(sqlite, action, () => write(db)),
       close: () => {
         writes.flush();
         sqlite.close();

@@ -8,10 +8,11 @@
  */
 import type Database from 'better-sqlite3';
 import { toApiError } from './db-errors.ts';
+import { writeHandle, type WritableDB } from './handles.ts';
 
 interface QueuedWrite {
   action: string;
-  write: () => unknown;
+  write: (db: WritableDB) => unknown;
   resolve: (value: unknown) => void;
   reject: (error: unknown) => void;
 }
@@ -20,17 +21,20 @@ type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
 
 export class GroupCommit {
   readonly #sqlite: Database.Database;
+  readonly #db: WritableDB;
   #queue: QueuedWrite[] = [];
 
   constructor(sqlite: Database.Database) {
     this.#sqlite = sqlite;
+    this.#db = writeHandle(sqlite);
   }
 
   /**
-   * Runs `write` (synchronous; it reads and writes through this connection) in the next group
-   * transaction. `action` names it in errors ("Could not record the message: …").
+   * Runs `write` (synchronous; it reads and writes through this connection, the write handle it
+   * is given) in the next group transaction. `action` names it in errors ("Could not record the
+   * message: …").
    */
-  run<T>(action: string, write: () => T): Promise<T> {
+  run<T>(action: string, write: (db: WritableDB) => T): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       this.#queue.push({ action, write, resolve: resolve as (value: unknown) => void, reject });
       if (this.#queue.length === 1) setImmediate(() => this.flush());
@@ -50,7 +54,7 @@ export class GroupCommit {
       this.#sqlite.transaction(() => {
         for (const item of batch) {
           try {
-            outcomes.push({ ok: true, value: this.#sqlite.transaction(item.write)() });
+            outcomes.push({ ok: true, value: this.#sqlite.transaction(() => item.write(this.#db))() });
           } catch (error) {
             // Some failures (a full disk, an I/O error) make SQLite roll back the whole
             // transaction: nothing of this batch is written then, and the rest must not run

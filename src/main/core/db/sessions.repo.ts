@@ -19,6 +19,8 @@ import { parseInput } from '../../../shared/validation.ts';
 import type { Store } from './connection.ts';
 import { withDbErrors } from './db-errors.ts';
 import { ftsQuery, SEARCH_SCAN_LIMIT } from './fts.ts';
+import type { WritableDB } from './handles.ts';
+import { hydrateSession, type SessionRow } from './hydrate.ts';
 import { session } from './schema.ts';
 
 export interface SessionFilters {
@@ -33,9 +35,12 @@ export interface SessionFilters {
 
 const SESSION_FIELDS = ['id', 'user_id', 'assignment_id', 'mode', 'started_at', 'ended_at', 'policy_snapshot', 'meta'] as const;
 
-interface SessionRow extends Omit<Session, 'policy_snapshot' | 'meta'> {
-  policy_snapshot: string;
-  meta: string;
+/** Session fields as SQLite stores them: the JSON columns as text. */
+function toRow<T extends Partial<Session>>(fields: T): Record<string, unknown> {
+  const row: Record<string, unknown> = { ...fields };
+  if (fields.policy_snapshot !== undefined) row.policy_snapshot = JSON.stringify(fields.policy_snapshot);
+  if (fields.meta !== undefined) row.meta = JSON.stringify(fields.meta);
+  return row;
 }
 
 /**
@@ -49,7 +54,8 @@ export class SessionsRepo {
     this.#store = store;
   }
 
-  insertNewSession(input: NewSession): Session {
+  /** Writes take the write handle (handles.ts): inside `store.writes.run` or `store.transaction`. */
+  insertNewSession(db: WritableDB, input: NewSession): Session {
     const data = parseInput(NewSessionSchema, input, 'session');
     const row: Session = {
       id: data.id ?? uuidv7(),
@@ -65,9 +71,7 @@ export class SessionsRepo {
       throw new ApiError('validation_error', 'Invalid session: ended_at: must not be before started_at', [{ path: 'ended_at', message: 'must not be before started_at' }]);
     }
     withDbErrors('create the session', () =>
-      this.#store.sqlite
-        .prepare(`INSERT INTO session (${SESSION_FIELDS.join(', ')}) VALUES (${SESSION_FIELDS.map((f) => `@${f}`).join(', ')})`)
-        .run({ ...row, policy_snapshot: JSON.stringify(row.policy_snapshot), meta: JSON.stringify(row.meta) }),
+      db.prepare(`INSERT INTO session (${SESSION_FIELDS.join(', ')}) VALUES (${SESSION_FIELDS.map((f) => `@${f}`).join(', ')})`).run(toRow(row)),
     );
     return row;
   }
@@ -75,7 +79,7 @@ export class SessionsRepo {
   getSessionById(id: string): Session | null {
     const sessionId = parseInput(IdSchema, id, 'session id');
     const row = this.#store.sqlite.prepare(`SELECT ${SESSION_FIELDS.join(', ')} FROM session WHERE id = ?`).get(sessionId) as SessionRow | undefined;
-    return row ? { ...row, policy_snapshot: JSON.parse(row.policy_snapshot) as Session['policy_snapshot'], meta: JSON.parse(row.meta) as Session['meta'] } : null;
+    return row ? hydrateSession(row) : null;
   }
 
   /**
@@ -117,24 +121,29 @@ export class SessionsRepo {
       .from(session)
       .where(inArray(session.id, pageIds))
       .orderBy(desc(session.started_at), desc(session.id))
-      .all() as Session[];
+      .all()
+      .map(hydrateSession);
     const total = this.#store.orm.select({ n: count() }).from(session).where(where).get()?.n ?? 0;
     return totalCapped === undefined ? { items, total } : { items, total, total_capped: totalCapped };
   }
 
   /** Applies the patch and returns the updated session, or null when there is no such session. */
-  updateSessionById(id: string, patch: SessionPatch): Session | null {
+  updateSessionById(db: WritableDB, id: string, patch: SessionPatch): Session | null {
     const sessionId = parseInput(IdSchema, id, 'session id');
-    const changes = parseInput(SessionPatchSchema, patch, 'session update');
+    // A field given as undefined is left alone (zod keeps such keys; SQLite would store NULL).
+    const changes = Object.fromEntries(Object.entries(parseInput(SessionPatchSchema, patch, 'session update')).filter(([, v]) => v !== undefined));
     if (Object.keys(changes).length === 0) return this.getSessionById(sessionId);
-    return withDbErrors('update the session', () =>
-      (this.#store.orm.update(session).set(changes).where(eq(session.id, sessionId)).returning().get() as Session | undefined) ?? null,
-    );
+    // The column names come from SessionPatchSchema's keys (a strict object), never from the caller.
+    const assignments = Object.keys(changes).map((f) => `${f} = @${f}`).join(', ');
+    const row = withDbErrors('update the session', () =>
+      db.prepare(`UPDATE session SET ${assignments} WHERE id = @id RETURNING ${SESSION_FIELDS.join(', ')}`).get({ ...toRow(changes), id: sessionId }),
+    ) as SessionRow | undefined;
+    return row ? hydrateSession(row) : null;
   }
 
   /** Deletes the session and, by cascade, its turns. Returns whether a session was deleted. */
-  deleteSessionById(id: string): boolean {
+  deleteSessionById(db: WritableDB, id: string): boolean {
     const sessionId = parseInput(IdSchema, id, 'session id');
-    return withDbErrors('delete the session', () => this.#store.orm.delete(session).where(eq(session.id, sessionId)).run().changes > 0);
+    return withDbErrors('delete the session', () => db.prepare('DELETE FROM session WHERE id = ?').run(sessionId).changes > 0);
   }
 }

@@ -22,25 +22,11 @@ import { parseInput } from '../../../shared/validation.ts';
 import type { Store } from './connection.ts';
 import { withDbErrors } from './db-errors.ts';
 import { ftsQuery, SEARCH_SCAN_LIMIT } from './fts.ts';
-
-interface TurnRow extends Omit<Turn, 'tool_calls' | 'meta'> {
-  tool_calls: string | null;
-  meta: string;
-}
+import type { WritableDB } from './handles.ts';
+import { hydrateTurn, type TurnRow } from './hydrate.ts';
 
 const TURN_FIELDS = ['id', 'session_id', 'role', 'content', 'tool_calls', 'model', 'tokens_in', 'tokens_out', 'cost', 'created_at', 'meta'] as const;
 const TURN_COLUMNS = TURN_FIELDS.map((f) => `t.${f}`).join(', ');
-
-/**
- * A row read from SQLite as a Turn: its JSON columns parsed in place. Reading a month of history
- * builds tens of thousands of these; a copy of each would double the memory it takes.
- */
-function fromRow(row: TurnRow): Turn {
-  const turn = row as unknown as Turn;
-  turn.tool_calls = row.tool_calls === null ? null : (JSON.parse(row.tool_calls) as unknown[]);
-  turn.meta = JSON.parse(row.meta) as Record<string, unknown>;
-  return turn;
-}
 
 /** Turn fields as SQLite stores them: the JSON columns as text. */
 function toRow<T extends Partial<Turn>>(fields: T): Record<string, unknown> {
@@ -97,7 +83,7 @@ function takePage(rows: IterableIterator<TurnRow>, limit: number): CursorPage<Tu
         more = true;
         break;
       }
-      const turn = fromRow(row);
+      const turn = hydrateTurn(row);
       const size = Buffer.byteLength(JSON.stringify(turn), 'utf8');
       if (items.length > 0 && bytes + size > TURN_PAGE_BYTES) {
         more = true;
@@ -124,11 +110,13 @@ export class TurnsRepo {
     this.#store = store;
   }
 
-  insertNewTurn(input: NewTurn): Turn {
+  /** Writes take the write handle (handles.ts): inside `store.writes.run` or `store.transaction`. */
+  insertNewTurn<I extends NewTurn>(db: WritableDB, input: I): Extract<Turn, { role: I['role'] }> {
     const data = parseInput(NewTurnSchema, input, 'turn');
-    const row: Turn = { ...data, id: data.id ?? uuidv7(), created_at: data.created_at ?? Date.now() };
+    // The schema keeps the role as given, and the meta as that role's.
+    const row = { ...data, id: data.id ?? uuidv7(), created_at: data.created_at ?? Date.now() } as Extract<Turn, { role: I['role'] }>;
     withDbErrors('record the turn', () =>
-      this.#store.sqlite.prepare(`INSERT INTO turn (${TURN_FIELDS.join(', ')}) VALUES (${TURN_FIELDS.map((f) => `@${f}`).join(', ')})`).run(toRow(row)),
+      db.prepare(`INSERT INTO turn (${TURN_FIELDS.join(', ')}) VALUES (${TURN_FIELDS.map((f) => `@${f}`).join(', ')})`).run(toRow(row)),
     );
     return row;
   }
@@ -136,11 +124,11 @@ export class TurnsRepo {
   getTurnById(id: string): Turn | null {
     const turnId = parseInput(IdSchema, id, 'turn id');
     const row = this.#store.sqlite.prepare(`SELECT ${TURN_COLUMNS} FROM turn t WHERE t.id = ?`).get(turnId) as TurnRow | undefined;
-    return row ? fromRow(row) : null;
+    return row ? hydrateTurn(row) : null;
   }
 
   /** Updates a turn (streamed text, accounting, meta); returns it, or null when it does not exist. */
-  updateTurnById(id: string, patch: TurnPatch): Turn | null {
+  updateTurnById(db: WritableDB, id: string, patch: TurnPatch): Turn | null {
     const turnId = parseInput(IdSchema, id, 'turn id');
     // A field given as undefined is left alone (zod keeps such keys; SQLite would store NULL).
     const changes = Object.fromEntries(Object.entries(parseInput(TurnPatchSchema, patch, 'turn update')).filter(([, v]) => v !== undefined)) as TurnPatch;
@@ -148,16 +136,16 @@ export class TurnsRepo {
     // The column names come from TurnPatchSchema's keys (a strict object), never from the caller.
     const assignments = Object.keys(changes).map((f) => `${f} = @${f}`).join(', ');
     const row = withDbErrors('update the turn', () =>
-      this.#store.sqlite.prepare(`UPDATE turn SET ${assignments} WHERE id = @id RETURNING ${TURN_FIELDS.join(', ')}`).get({ ...toRow(changes), id: turnId }),
+      db.prepare(`UPDATE turn SET ${assignments} WHERE id = @id RETURNING ${TURN_FIELDS.join(', ')}`).get({ ...toRow(changes), id: turnId }),
     ) as TurnRow | undefined;
-    return row ? fromRow(row) : null;
+    return row ? hydrateTurn(row) : null;
   }
 
   /** A session's turns in the order they were written (created_at, then id: UUIDv7 is monotonic). */
   getTurnsBySessionId(sessionId: string): Turn[] {
     const id = parseInput(IdSchema, sessionId, 'session id');
     const rows = this.#store.sqlite.prepare(`SELECT ${TURN_COLUMNS} FROM turn t WHERE t.session_id = ? ORDER BY t.created_at, t.id`).all(id) as TurnRow[];
-    return rows.map(fromRow);
+    return rows.map(hydrateTurn);
   }
 
   /**
@@ -222,7 +210,7 @@ export class TurnsRepo {
          ORDER BY t.created_at, t.id`,
       )
       .all(owner, range.from, range.to) as TurnRow[];
-    return rows.map(fromRow);
+    return rows.map(hydrateTurn);
   }
 
   /**
@@ -233,7 +221,7 @@ export class TurnsRepo {
     const row = this.#store.sqlite
       .prepare(`SELECT ${TURN_COLUMNS} FROM turn t WHERE json_extract(t.meta, '$.client_request_key') = ?`)
       .get(clientRequestKey(userId, clientRequestId)) as TurnRow | undefined;
-    return row ? fromRow(row) : null;
+    return row ? hydrateTurn(row) : null;
   }
 
   /** Turns a stopped process left open: user turns still 'pending', assistant turns still 'streaming'. */
@@ -241,7 +229,7 @@ export class TurnsRepo {
     const rows = this.#store.sqlite
       .prepare(`SELECT ${TURN_COLUMNS} FROM turn t WHERE json_extract(meta, '$.status') IN ('pending', 'streaming')`)
       .all() as TurnRow[];
-    return rows.map(fromRow);
+    return rows.map(hydrateTurn);
   }
 
   /**
@@ -262,7 +250,7 @@ export class TurnsRepo {
       .all(match, owner, limit, skip) as (TurnRow & { session_mode: TurnSearchHit['session_mode'] })[];
     const counted = (this.#store.sqlite.prepare(`SELECT count(*) AS n FROM (SELECT 1 ${from} LIMIT ?)`).get(match, owner, SEARCH_SCAN_LIMIT + 1) as { n: number }).n;
     return {
-      items: rows.map((r) => ({ ...fromRow(r), session_mode: r.session_mode, snippet: snippetOf(r.content, text) })),
+      items: rows.map((r) => ({ ...hydrateTurn(r), session_mode: r.session_mode, snippet: snippetOf(r.content, text) })),
       total: Math.min(counted, SEARCH_SCAN_LIMIT),
       total_capped: counted > SEARCH_SCAN_LIMIT,
     };

@@ -91,15 +91,11 @@ function titleFrom(text: string): string {
   return oneLine.length > 60 ? `${oneLine.slice(0, 59)}…` : oneLine;
 }
 
-type Meta = Record<string, unknown>;
-const str = (v: unknown): string | null => (typeof v === 'string' ? v : null);
-
 export function messagesFromTurns(turns: Turn[]): ChatMessage[] {
   const out: ChatMessage[] = [];
   for (const turn of turns) {
-    const meta = turn.meta as Meta;
     if (turn.role === 'user') {
-      const error = meta.error as { code?: unknown; message?: unknown } | undefined;
+      const { meta } = turn;
       out.push({
         kind: 'user',
         key: turn.id,
@@ -107,18 +103,19 @@ export function messagesFromTurns(turns: Turn[]): ChatMessage[] {
         content: turn.content,
         createdAt: turn.created_at,
         status: meta.status === 'failed' ? 'failed' : 'sent',
-        error: meta.status === 'failed' ? { code: str(error?.code) ?? 'upstream_error', detail: str(error?.message) ?? '' } : null,
-        clientRequestId: str(meta.client_request_id),
+        error: meta.status === 'failed' ? { code: meta.error?.code ?? 'upstream_error', detail: meta.error?.message ?? '' } : null,
+        clientRequestId: meta.client_request_id ?? null,
       });
     } else if (turn.role === 'assistant') {
-      const usage = (meta.usage ?? {}) as Partial<ReplyUsage>;
-      const status = str(meta.status);
+      const { meta } = turn;
+      const usage = meta.usage ?? {};
+      const status = meta.status;
       out.push({
         kind: 'assistant',
         key: turn.id,
         turnId: turn.id,
         content: turn.content,
-        reasoning: str(meta.reasoning) ?? '',
+        reasoning: meta.reasoning ?? '',
         status: status === 'streaming' || status === 'aborted' || status === 'interrupted' ? status : 'complete',
         model: turn.model,
         usage: { tokens_in: turn.tokens_in, tokens_out: turn.tokens_out, cost: turn.cost, estimated: usage.estimated === true, price_known: usage.price_known !== false },
