@@ -40,6 +40,7 @@ import type { SettingsStore } from '../settings/settings.store.ts';
 import { buildMessages, type ChatMessage } from './context.ts';
 import { traitsOf } from './models.ts';
 import { resolvePolicy, type ReasoningEffort } from './policies.ts';
+import { titleMeta } from './session-title.ts';
 import { costOf } from './pricing.ts';
 import type { ProviderRegistry } from './providers.ts';
 import { countPromptTokens, countTokens } from './tokens.ts';
@@ -529,7 +530,8 @@ export class ProxyService {
       started_at: Date.now(),
       ended_at: null,
       policy_snapshot: {},
-      meta: req.chat_id ? { chat_id: req.chat_id } : {},
+      // Named after its first message here, so every client shows the same title (session-title.ts).
+      meta: { ...(req.chat_id ? { chat_id: req.chat_id } : {}), ...titleMeta(req.message) },
     };
     return { session, isNew: true, registerAssignment: unknownAssignment };
   }
