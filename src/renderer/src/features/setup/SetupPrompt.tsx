@@ -1,20 +1,21 @@
 import { Sparkles } from 'lucide-react';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { useApp } from '../../app/context.tsx';
+import { useIdentity } from '../../app/identity.tsx';
+import { useModels } from '../../app/server-state.ts';
 import { needsSetup } from './readiness.ts';
 import { SetupDialog } from './SetupDialog.tsx';
 
 /** True when no provider can answer yet: the chat then shows <SetupPrompt/> instead of its empty state. */
 export function useNeedsSetup(): boolean {
-  const { models } = useApp();
+  const { models } = useModels();
   return needsSetup(models);
 }
 
 /** "Set up a model" in place of the chat's empty state (students are told to ask the admin). */
 export function SetupPrompt() {
   const { t } = useTranslation();
-  const { isAdmin } = useApp();
+  const { isAdmin } = useIdentity();
   const [open, setOpen] = useState(false);
   return (
     <div className="chat-empty setup-prompt" data-testid="setup-prompt">
