@@ -1,5 +1,5 @@
 import { BookOpen, Plus } from 'lucide-react';
-import { useEffect, useId, useSyncExternalStore } from 'react';
+import { useEffect, useId, useState, useSyncExternalStore } from 'react';
 import { useTranslation } from 'react-i18next';
 import { MODES, type Mode } from '../../../../shared/api/schemas.ts';
 import { needsAssignment } from '../../../../shared/modes.ts';
@@ -31,6 +31,7 @@ export function ChatScreen({ routeSessionId }: { routeSessionId: string | null }
   const session = useRouteQuery('getSession', { id: state.sessionId ?? '' }, { enabled: state.sessionId !== null }).data ?? null;
   const money = useMoney();
   const needsSetup = useNeedsSetup();
+  const [setupOpen, setSetupOpen] = useState(false);
   const modeGroup = useId();
 
   // The URL names a session: open it unless it is the one on screen already.
@@ -178,8 +179,8 @@ export function ChatScreen({ routeSessionId }: { routeSessionId: string | null }
         <div className="chat-empty">
           <ErrorText error={state.loadError} />
         </div>
-      ) : state.messages.length === 0 && needsSetup ? (
-        <SetupPrompt />
+      ) : state.messages.length === 0 && (needsSetup || setupOpen) ? (
+        <SetupPrompt open={setupOpen} setOpen={setSetupOpen} />
       ) : state.messages.length === 0 ? (
         <div className="chat-empty">
           <p className="chat-empty-title">{t(`modes.${state.mode}.name`)}</p>

@@ -1,5 +1,4 @@
 import { Sparkles } from 'lucide-react';
-import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useIdentity } from '../../app/identity.tsx';
 import { useModels } from '../../app/server-state.ts';
@@ -12,11 +11,14 @@ export function useNeedsSetup(): boolean {
   return needsSetup(models);
 }
 
-/** "Set up a model" in place of the chat's empty state (students are told to ask the admin). */
-export function SetupPrompt() {
+/**
+ * "Set up a model" in place of the chat's empty state (students are told to ask the admin). The
+ * chat owns whether its dialog is open, and keeps the prompt on screen while it is: the dialog
+ * saves the provider before it is done, and the models the chat then reads may already answer.
+ */
+export function SetupPrompt({ open, setOpen }: { open: boolean; setOpen: (open: boolean) => void }) {
   const { t } = useTranslation();
   const { isAdmin } = useIdentity();
-  const [open, setOpen] = useState(false);
   return (
     <div className="chat-empty setup-prompt" data-testid="setup-prompt">
       <p className="chat-empty-title">{t('setup.prompt.title')}</p>
