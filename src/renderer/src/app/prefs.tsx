@@ -2,7 +2,7 @@
  * The UI's language and theme: this device's choice (localStorage), and for the admin the
  * settings' too — loading or saving settings applies theirs.
  */
-import { createContext, useCallback, useContext, useEffect, useState, type ReactNode } from 'react';
+import { createContext, useContext, useEffect, useState, type ReactNode } from 'react';
 import type { Language } from '../../../shared/api/schemas.ts';
 import { currentLanguage, setLanguage } from '../i18n/index.ts';
 import { applyTheme, resolveLanguage, storedLanguagePref, storedTheme, storeLanguagePref, type LanguagePref, type Theme } from '../lib/prefs.ts';
@@ -29,39 +29,35 @@ export function PrefsProvider({ children }: { children: ReactNode }) {
   const { isAdmin } = useIdentity();
   const { settings } = useSettings();
   const saveSettings = useSaveSettings();
-  const [languagePref, setLanguagePrefState] = useState<LanguagePref>(storedLanguagePref);
+  const [localLanguagePref, setLocalLanguagePref] = useState<LanguagePref>(storedLanguagePref);
+  const [localTheme, setLocalTheme] = useState<Theme>(storedTheme);
   const [language, setLanguageState] = useState<Language>(currentLanguage);
-  const [theme, setThemeState] = useState<Theme>(storedTheme);
 
-  const applyLanguagePref = useCallback(async (pref: LanguagePref) => {
-    storeLanguagePref(pref);
-    setLanguagePrefState(pref);
-    const lang = resolveLanguage(pref);
-    await setLanguage(lang);
-    setLanguageState(lang);
-  }, []);
+  // The admin's choice is the settings' once they are loaded (saving them changes it); until then,
+  // and for students, this device's.
+  const fromSettings = isAdmin && settings !== null;
+  const languagePref = fromSettings ? settings.language : localLanguagePref;
+  const theme = fromSettings ? settings.theme : localTheme;
 
-  // The settings as loaded or saved carry the admin's language and theme.
-  const settingsLanguage = settings?.language;
-  const settingsTheme = settings?.theme;
   useEffect(() => {
-    if (settingsLanguage !== undefined) void applyLanguagePref(settingsLanguage);
-  }, [settingsLanguage, applyLanguagePref]);
-  useEffect(() => {
-    if (settingsTheme === undefined) return;
-    applyTheme(settingsTheme);
-    setThemeState(settingsTheme);
-  }, [settingsTheme]);
+    storeLanguagePref(languagePref);
+    const lang = resolveLanguage(languagePref);
+    let live = true;
+    void setLanguage(lang).then(() => live && setLanguageState(lang));
+    return () => {
+      live = false;
+    };
+  }, [languagePref]);
+  useEffect(() => applyTheme(theme), [theme]);
 
   const setLanguagePref = async (pref: LanguagePref) => {
-    await applyLanguagePref(pref);
-    if (isAdmin) await saveSettings({ language: pref });
+    if (fromSettings) await saveSettings({ language: pref });
+    else setLocalLanguagePref(pref);
   };
 
   const setTheme = async (next: Theme) => {
-    applyTheme(next);
-    setThemeState(next);
-    if (isAdmin) await saveSettings({ theme: next });
+    if (fromSettings) await saveSettings({ theme: next });
+    else setLocalTheme(next);
   };
 
   return <PrefsContext.Provider value={{ language, languagePref, setLanguagePref, theme, setTheme }}>{children}</PrefsContext.Provider>;
