@@ -4,12 +4,13 @@
  */
 import { createHash } from 'node:crypto';
 import type { Language, Mode, PolicyOverride } from '../../../shared/api/schemas.ts';
+import { needsAssignment } from '../../../shared/modes.ts';
 
 export type ReasoningEffort = 'low' | 'medium' | 'high';
 
 export interface ModePolicy {
   mode: Mode;
-  /** Sessions in this mode must name an assignment. */
+  /** Sessions in this mode must name an assignment (the shared rule, src/shared/modes.ts). */
   requires_assignment: boolean;
   temperature: number | null;
   max_output_tokens: number;
@@ -21,7 +22,7 @@ export interface ModePolicy {
 export const DEFAULT_POLICIES: Readonly<Record<Mode, ModePolicy>> = {
   chat: {
     mode: 'chat',
-    requires_assignment: false,
+    requires_assignment: needsAssignment('chat'),
     temperature: 0.7,
     max_output_tokens: 2_048,
     reasoning_effort: null,
@@ -36,7 +37,7 @@ export const DEFAULT_POLICIES: Readonly<Record<Mode, ModePolicy>> = {
   },
   homework: {
     mode: 'homework',
-    requires_assignment: true,
+    requires_assignment: needsAssignment('homework'),
     temperature: 0.3,
     max_output_tokens: 1_024,
     reasoning_effort: null,
@@ -58,7 +59,7 @@ export const DEFAULT_POLICIES: Readonly<Record<Mode, ModePolicy>> = {
   },
   deep_think: {
     mode: 'deep_think',
-    requires_assignment: false,
+    requires_assignment: needsAssignment('deep_think'),
     // Reasoning models reject or ignore temperature; leave sampling to the model.
     temperature: null,
     max_output_tokens: 8_192,

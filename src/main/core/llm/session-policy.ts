@@ -17,6 +17,7 @@ import type { SessionsRepo } from '../db/sessions.repo.ts';
 import type { SettingsStore } from '../settings/settings.store.ts';
 import { resolvePolicy } from './policies.ts';
 import type { ProviderRegistry } from './providers.ts';
+import { titleMeta } from './session-title.ts';
 
 /** What the proxy needs to know about an assignment to tutor on it. */
 export interface AssignmentInfo {
@@ -109,7 +110,8 @@ export class SessionPolicy {
       started_at: Date.now(),
       ended_at: null,
       policy_snapshot: {},
-      meta: req.chat_id ? { chat_id: req.chat_id } : {},
+      // Named after its first message here, so every client shows the same title (session-title.ts).
+      meta: { ...(req.chat_id ? { chat_id: req.chat_id } : {}), ...titleMeta(req.message) },
     };
     return { session, isNew: true, registerAssignment: unknownAssignment };
   }

@@ -1,9 +1,11 @@
 import { BookOpen, ChartColumn, History, LogOut, MessageSquare, Settings as SettingsIcon } from 'lucide-react';
 import { lazy, Suspense, useCallback, useEffect, useMemo, useState, useSyncExternalStore } from 'react';
 import { useTranslation } from 'react-i18next';
-import type { User } from '../../../shared/api/schemas.ts';
 import { SignIn } from '../features/auth/SignIn.tsx';
 import { exchangeSigninCode } from '../features/auth/signin-link.ts';
+import { ApiCache } from '../data/cache.ts';
+import { ApiCacheProvider, useRouteQuery } from '../data/queries.tsx';
+import { useChat } from '../features/chat/chat-context.tsx';
 import { ChatScreen } from '../features/chat/ChatScreen.tsx';
 import { toClientError, type UiError } from '../lib/errors.ts';
 import { hrefFor, useRoute, type Screen } from '../lib/route.ts';
@@ -11,7 +13,8 @@ import { ErrorBoundary } from '../ui/ErrorBoundary.tsx';
 import { ErrorText } from '../ui/ErrorText.tsx';
 import { Spinner } from '../ui/Spinner.tsx';
 import { makeClient, storedToken, storeToken, transportKind } from './api.ts';
-import { AppProvider, useApp } from './context.tsx';
+import { SignedInProviders } from './context.tsx';
+import { useIdentity } from './identity.tsx';
 import { ShortcutsHelp, useShortcuts } from './shortcuts.tsx';
 
 // Only the chat is on the first screen; the rest load when first opened.
@@ -99,32 +102,30 @@ export function Root({ signinCode = null }: { signinCode?: string | null }) {
 }
 
 function SignedIn(props: { token: string | null; onUnauthorized: () => void; signOut: (() => void) | null }) {
-  const { t } = useTranslation();
   const { token, onUnauthorized } = props;
   const client = useMemo(() => makeClient({ token: () => token, onUnauthorized }), [token, onUnauthorized]);
-  const [me, setMe] = useState<User | null>(null);
-  const [error, setError] = useState<UiError | null>(null);
-  const [attempt, setAttempt] = useState(0);
+  // One cache per signed-in client: another sign-in (a new key above) starts empty.
+  const cache = useMemo(() => new ApiCache(client), [client]);
+  return (
+    <ApiCacheProvider cache={cache}>
+      <WhoAmI signOut={props.signOut} />
+    </ApiCacheProvider>
+  );
+}
 
-  useEffect(() => {
-    let live = true;
-    client.getMe().then(
-      (user) => live && setMe(user),
-      (e: unknown) => live && setError(toClientError(e)),
-    );
-    return () => {
-      live = false;
-    };
-  }, [client, attempt]);
+/** Who is signed in (GET /me), then the shell. */
+function WhoAmI({ signOut }: { signOut: (() => void) | null }) {
+  const { t } = useTranslation();
+  const me = useRouteQuery('getMe', {});
 
-  if (!me) {
+  if (!me.data) {
     return (
       <div className="splash">
         <h1 className="brand">Studylog</h1>
-        {error ? (
+        {me.error && !me.fetching ? (
           <>
-            <ErrorText error={error} />
-            <button type="button" className="btn btn-primary" onClick={() => (setError(null), setAttempt((n) => n + 1))}>
+            <ErrorText error={me.error} />
+            <button type="button" className="btn btn-primary" onClick={() => void me.refetch()}>
               {t('common.retry')}
             </button>
           </>
@@ -135,9 +136,9 @@ function SignedIn(props: { token: string | null; onUnauthorized: () => void; sig
     );
   }
   return (
-    <AppProvider client={client} transport={transportKind()} me={me} signOut={props.signOut}>
+    <SignedInProviders me={me.data} transport={transportKind()} signOut={signOut}>
       <Shell />
-    </AppProvider>
+    </SignedInProviders>
   );
 }
 
@@ -151,7 +152,8 @@ const NAV: { screen: Screen; icon: typeof MessageSquare }[] = [
 
 function Shell() {
   const { t } = useTranslation();
-  const { me, signOut, chat } = useApp();
+  const { me, signOut } = useIdentity();
+  const chat = useChat();
   const route = useRoute();
   const chatState = useSyncExternalStore(chat.subscribe, chat.getState);
   useShortcuts(chat, route.screen);

@@ -2,7 +2,10 @@ import { ChevronDown, ChevronRight, Download, MessageSquare, Pencil, Plus, Trash
 import { useRef, useState, type ChangeEvent, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { Assignment, AssignmentImportResult } from '../../../../shared/api/schemas.ts';
-import { useApp } from '../../app/context.tsx';
+import { useIdentity } from '../../app/identity.tsx';
+import { useAssignments } from '../../app/server-state.ts';
+import { useApiCache } from '../../data/queries.tsx';
+import { useChat } from '../chat/chat-context.tsx';
 import { issuesFromDetail, issuesText, toClientError, type UiError } from '../../lib/errors.ts';
 import { formatDateTime, fromDateTimeInput, toDateTimeInput } from '../../lib/format.ts';
 import { navigate } from '../../lib/route.ts';
@@ -13,7 +16,9 @@ import { importPayload } from './import.ts';
 
 export default function AssignmentsScreen() {
   const { t } = useTranslation();
-  const { client, assignments, assignmentsError, reloadAssignments, isAdmin } = useApp();
+  const { isAdmin } = useIdentity();
+  const { assignments, error: assignmentsError } = useAssignments();
+  const cache = useApiCache();
   const [editing, setEditing] = useState<Assignment | 'new' | null>(null);
   const [deleting, setDeleting] = useState<Assignment | null>(null);
   const [error, setError] = useState<UiError | null>(null);
@@ -32,9 +37,8 @@ export default function AssignmentsScreen() {
       return;
     }
     try {
-      const result = await client.importAssignments(payload);
+      const result = await cache.write('importAssignments', payload);
       setImportResult({ ...result, file: file.name });
-      await reloadAssignments();
     } catch (err) {
       setError(toClientError(err));
     }
@@ -93,10 +97,7 @@ export default function AssignmentsScreen() {
         <AssignmentDialog
           assignment={editing === 'new' ? null : editing}
           onClose={() => setEditing(null)}
-          onSaved={async () => {
-            setEditing(null);
-            await reloadAssignments();
-          }}
+          onSaved={() => setEditing(null)}
         />
       ) : null}
       {deleting ? (
@@ -110,8 +111,7 @@ export default function AssignmentsScreen() {
             const id = deleting.id;
             setDeleting(null);
             try {
-              await client.deleteAssignment({ id });
-              await reloadAssignments();
+              await cache.write('deleteAssignment', { id });
             } catch (err) {
               setError(toClientError(err));
             }
@@ -124,7 +124,8 @@ export default function AssignmentsScreen() {
 
 function AssignmentCard({ assignment: a, onEdit, onDelete }: { assignment: Assignment; onEdit: () => void; onDelete: () => void }) {
   const { t, i18n } = useTranslation();
-  const { chat, isAdmin } = useApp();
+  const { isAdmin } = useIdentity();
+  const chat = useChat();
   const [open, setOpen] = useState(false);
   const exporter = useExport();
   const overdue = a.due_at !== null && a.due_at < Date.now();
@@ -192,7 +193,7 @@ function AssignmentCard({ assignment: a, onEdit, onDelete }: { assignment: Assig
 
 function AssignmentDialog({ assignment, onClose, onSaved }: { assignment: Assignment | null; onClose: () => void; onSaved: () => void }) {
   const { t } = useTranslation();
-  const { client } = useApp();
+  const cache = useApiCache();
   const [title, setTitle] = useState(assignment?.title ?? '');
   const [subject, setSubject] = useState(assignment?.subject ?? '');
   const [due, setDue] = useState(toDateTimeInput(assignment?.due_at ?? null));
@@ -206,8 +207,8 @@ function AssignmentDialog({ assignment, onClose, onSaved }: { assignment: Assign
     setError(null);
     const fields = { title: title.trim(), subject: subject.trim() || null, description: description.trim() || null, due_at: fromDateTimeInput(due) };
     try {
-      if (assignment) await client.updateAssignment({ id: assignment.id, ...fields });
-      else await client.createAssignment(fields);
+      if (assignment) await cache.write('updateAssignment', { id: assignment.id, ...fields });
+      else await cache.write('createAssignment', fields);
       onSaved();
     } catch (err) {
       setError(toClientError(err));

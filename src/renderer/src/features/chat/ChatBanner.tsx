@@ -2,12 +2,14 @@ import { RefreshCw, Settings as SettingsIcon, Sparkles, WifiOff, X } from 'lucid
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { Mode } from '../../../../shared/api/schemas.ts';
-import { useApp } from '../../app/context.tsx';
+import { useIdentity } from '../../app/identity.tsx';
+import { useModels, useSettings } from '../../app/server-state.ts';
 import { errorAction, errorHeadline, errorNext, isOffline, type UiError } from '../../lib/errors.ts';
 import { navigate } from '../../lib/route.ts';
 import { ErrorDetails } from '../../ui/ErrorText.tsx';
 import { activeProvider, isProviderOffline } from '../setup/readiness.ts';
 import { SetupDialog } from '../setup/SetupDialog.tsx';
+import { useChat } from './chat-context.tsx';
 
 /**
  * The chat's banner: the last send's failure (localized headline, what to do, a button that goes
@@ -16,7 +18,10 @@ import { SetupDialog } from '../setup/SetupDialog.tsx';
  */
 export function ChatBanner({ notice, mode, onDismiss }: { notice: UiError | null; mode: Mode; onDismiss: () => void }) {
   const { t } = useTranslation();
-  const { models, settings, reloadModels, isAdmin, signOut, chat } = useApp();
+  const { isAdmin, signOut } = useIdentity();
+  const { models, refetch: checkModels } = useModels();
+  const { settings } = useSettings();
+  const chat = useChat();
   const [setupOpen, setSetupOpen] = useState(false);
   const [checking, setChecking] = useState(false);
   const provider = activeProvider(models, settings, mode);
@@ -38,7 +43,7 @@ export function ChatBanner({ notice, mode, onDismiss }: { notice: UiError | null
   if (!notice || isOffline(notice.code)) {
     const check = async () => {
       setChecking(true);
-      await reloadModels();
+      await checkModels();
       setChecking(false);
     };
     return (

@@ -1,9 +1,11 @@
 import { BookOpen, Plus } from 'lucide-react';
-import { useEffect, useId, useSyncExternalStore } from 'react';
+import { useEffect, useId, useState, useSyncExternalStore } from 'react';
 import { useTranslation } from 'react-i18next';
 import { MODES } from '../../../../shared/api/vocabulary.ts';
 import type { Mode } from '../../../../shared/api/schemas.ts';
-import { useApp } from '../../app/context.tsx';
+import { needsAssignment } from '../../../../shared/modes.ts';
+import { useAssignments, useModels } from '../../app/server-state.ts';
+import { useRouteQuery } from '../../data/queries.tsx';
 import { ShortcutsButton } from '../../app/shortcuts.tsx';
 import { formatCost, formatNumber } from '../../lib/format.ts';
 import { useMoney } from '../../lib/prefs.ts';
@@ -11,18 +13,26 @@ import { hrefFor, navigate } from '../../lib/route.ts';
 import { ErrorText } from '../../ui/ErrorText.tsx';
 import { ModeBadge } from '../../ui/ModeBadge.tsx';
 import { Spinner } from '../../ui/Spinner.tsx';
-import { sessionTotals } from './chat-store.ts';
 import { SetupPrompt, useNeedsSetup } from '../setup/SetupPrompt.tsx';
 import { ChatBanner } from './ChatBanner.tsx';
+import { useChat } from './chat-context.tsx';
+import { blockerOf } from './composer.ts';
+import { sessionTotals } from './messages.ts';
 import { Composer } from './Composer.tsx';
 import { MessageList } from './MessageList.tsx';
 
 export function ChatScreen({ routeSessionId }: { routeSessionId: string | null }) {
   const { t, i18n } = useTranslation();
-  const { chat, assignments, models } = useApp();
+  const chat = useChat();
+  const { assignments } = useAssignments();
+  const { models } = useModels();
   const state = useSyncExternalStore(chat.subscribe, chat.getState);
+  // The session is server state: its title (the server names it after the first message), whether
+  // it has ended, its model — read through the cache, so a rename or an end elsewhere shows here.
+  const session = useRouteQuery('getSession', { id: state.sessionId ?? '' }, { enabled: state.sessionId !== null }).data ?? null;
   const money = useMoney();
   const needsSetup = useNeedsSetup();
+  const [setupOpen, setSetupOpen] = useState(false);
   const modeGroup = useId();
 
   // The URL names a session: open it unless it is the one on screen already.
@@ -33,9 +43,10 @@ export function ChatScreen({ routeSessionId }: { routeSessionId: string | null }
   const started = state.sessionId !== null || state.messages.length > 0;
   const assignment = assignments.find((a) => a.id === state.assignmentId) ?? null;
   const totals = sessionTotals(state.messages);
-  const title = typeof state.session?.meta.title === 'string' ? state.session.meta.title : started ? t('chat.untitled') : t('chat.newChat');
-  const blocker = chat.blocker();
-  const sessionModel = typeof state.session?.policy_snapshot.model === 'string' ? state.session.policy_snapshot.model : null;
+  const title = typeof session?.meta.title === 'string' ? session.meta.title : started ? t('chat.untitled') : t('chat.newChat');
+  const blocker = blockerOf(state, session ?? undefined);
+  const sessionModel = typeof session?.policy_snapshot.model === 'string' ? session.policy_snapshot.model : null;
+  const assignmentRequired = needsAssignment(state.mode);
 
   const startNewChat = () => {
     chat.newChat();
@@ -88,7 +99,7 @@ export function ChatScreen({ routeSessionId }: { routeSessionId: string | null }
               {assignment?.title ?? state.assignmentId}
             </span>
           ) : null}
-          {state.session?.ended_at ? <span className="badge">{t('history.ended')}</span> : null}
+          {session?.ended_at ? <span className="badge">{t('history.ended')}</span> : null}
           {started ? modelPicker('chat-model-compact') : null}
           <span className="spacer" />
           {totals.replies > 0 ? (
@@ -120,7 +131,7 @@ export function ChatScreen({ routeSessionId }: { routeSessionId: string | null }
                 <label className="field field-inline">
                   <span className="field-label">
                     {t('chat.assignment')}
-                    {state.mode === 'homework' ? (
+                    {assignmentRequired ? (
                       <span className="required" aria-label={t('common.required')}>
                         {' '}*
                       </span>
@@ -132,7 +143,7 @@ export function ChatScreen({ routeSessionId }: { routeSessionId: string | null }
                     aria-describedby="assignment-help"
                     data-testid="assignment-picker"
                   >
-                    <option value="">{state.mode === 'homework' ? t('chat.chooseAssignment') : t('chat.noAssignment')}</option>
+                    <option value="">{assignmentRequired ? t('chat.chooseAssignment') : t('chat.noAssignment')}</option>
                     {assignments.map((a) => (
                       <option key={a.id} value={a.id}>
                         {a.title}
@@ -147,8 +158,8 @@ export function ChatScreen({ routeSessionId }: { routeSessionId: string | null }
               </div>
             </div>
             <p id="assignment-help" className="picker-help muted">
-              {state.mode === 'homework' ? t('chat.homeworkHelp') : t('chat.optionalAssignmentHelp')}
-              {state.mode === 'homework' && assignments.length === 0 ? (
+              {assignmentRequired ? t('chat.homeworkHelp') : t('chat.optionalAssignmentHelp')}
+              {assignmentRequired && assignments.length === 0 ? (
                 <>
                   {' '}
                   <a href={hrefFor('assignments')}>{t('chat.noAssignmentsYet')}</a>
@@ -169,8 +180,8 @@ export function ChatScreen({ routeSessionId }: { routeSessionId: string | null }
         <div className="chat-empty">
           <ErrorText error={state.loadError} />
         </div>
-      ) : state.messages.length === 0 && needsSetup ? (
-        <SetupPrompt />
+      ) : state.messages.length === 0 && (needsSetup || setupOpen) ? (
+        <SetupPrompt open={setupOpen} setOpen={setSetupOpen} />
       ) : state.messages.length === 0 ? (
         <div className="chat-empty">
           <p className="chat-empty-title">{t(`modes.${state.mode}.name`)}</p>

@@ -7,7 +7,7 @@ import { useMoney } from '../../lib/prefs.ts';
 import { CopyButton } from '../../ui/CopyButton.tsx';
 import { errorHeadline } from '../../ui/ErrorText.tsx';
 import { Spinner } from '../../ui/Spinner.tsx';
-import type { AssistantMessage, ChatMessage, UserMessage } from './chat-store.ts';
+import type { AssistantMessage, ChatMessage, UserMessage } from './messages.ts';
 
 // Markdown, KaTeX and the highlighter load after the first screen is up.
 const Markdown = lazy(() => import('./Markdown.tsx'));

@@ -2,7 +2,7 @@ import { useVirtualizer } from '@tanstack/react-virtual';
 import { ArrowDown } from 'lucide-react';
 import { useLayoutEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import type { ChatMessage } from './chat-store.ts';
+import type { ChatMessage } from './messages.ts';
 import { MessageItem } from './MessageItem.tsx';
 
 /** How close to the bottom (px) still counts as "at the bottom". */

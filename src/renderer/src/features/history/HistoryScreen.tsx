@@ -2,9 +2,9 @@ import { Download, FileJson, Search } from 'lucide-react';
 import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { MODES } from '../../../../shared/api/vocabulary.ts';
-import type { Mode, TurnSearchHit } from '../../../../shared/api/schemas.ts';
-import { useApp } from '../../app/context.tsx';
-import { toClientError, type UiError } from '../../lib/errors.ts';
+import type { Mode } from '../../../../shared/api/schemas.ts';
+import { useAssignments } from '../../app/server-state.ts';
+import { useRouteQuery } from '../../data/queries.tsx';
 import { dateInputToMs, formatDateTime, nextLocalDay } from '../../lib/format.ts';
 import { hrefFor } from '../../lib/route.ts';
 import { ErrorText } from '../../ui/ErrorText.tsx';
@@ -33,36 +33,18 @@ function Highlighted({ text, query }: { text: string; query: string }) {
 
 export default function HistoryScreen() {
   const { t, i18n } = useTranslation();
-  const { client, assignments } = useApp();
+  const { assignments } = useAssignments();
   const [q, setQ] = useState('');
   const [mode, setMode] = useState<Mode | ''>('');
   const [assignmentId, setAssignmentId] = useState('');
   const [fromDate, setFromDate] = useState('');
   const [toDate, setToDate] = useState('');
   const query = useDebounced(q.trim(), 300);
-  const [hits, setHits] = useState<{ items: TurnSearchHit[]; total: number } | null>(null);
-  const [hitsError, setHitsError] = useState<UiError | null>(null);
+  // The previous query's hits stay on screen while the next one loads.
+  const search = useRouteQuery('searchTurns', { q: query, limit: 20 }, { enabled: query !== '', keepPrevious: true });
+  const hits = query ? (search.data ?? null) : null;
+  const hitsError = search.error;
   const exporter = useExport();
-
-  useEffect(() => {
-    if (!query) {
-      setHits(null);
-      return;
-    }
-    let live = true;
-    client.searchTurns({ q: query, limit: 20 }).then(
-      (page) => {
-        if (live) {
-          setHits(page);
-          setHitsError(null);
-        }
-      },
-      (e: unknown) => live && setHitsError(toClientError(e)),
-    );
-    return () => {
-      live = false;
-    };
-  }, [client, query]);
 
   const from = dateInputToMs(fromDate);
   const toDay = dateInputToMs(toDate);

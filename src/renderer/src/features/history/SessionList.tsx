@@ -1,8 +1,10 @@
 import { BookOpen, Download, Flag, FlagOff, Pencil, Trash2 } from 'lucide-react';
-import { useCallback, useEffect, useRef, useState, type FormEvent } from 'react';
+import { useCallback, useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { Mode, Session } from '../../../../shared/api/schemas.ts';
-import { useApp } from '../../app/context.tsx';
+import { useAssignments } from '../../app/server-state.ts';
+import { useApiCache, usePagedQuery, useRouteMutation } from '../../data/queries.tsx';
+import { useChat } from '../chat/chat-context.tsx';
 import { downloadText } from '../../lib/download.ts';
 import { toClientError, type UiError } from '../../lib/errors.ts';
 import { formatDateTime } from '../../lib/format.ts';
@@ -28,7 +30,7 @@ export function sessionTitle(session: Session, untitled: string): string {
 
 /** Downloads one session, or every session of an assignment, as the server renders it. */
 export function useExport(): { run: (target: { session_id: string } | { assignment_id: string }, format: 'md' | 'json') => Promise<void>; error: UiError | null; busy: boolean } {
-  const { client } = useApp();
+  const cache = useApiCache();
   const [error, setError] = useState<UiError | null>(null);
   const [busy, setBusy] = useState(false);
   const run = useCallback(
@@ -36,7 +38,8 @@ export function useExport(): { run: (target: { session_id: string } | { assignme
       setBusy(true);
       setError(null);
       try {
-        const file = await client.exportSessions({ ...target, format });
+        // A download, not state to keep: asked for each time, past the cache.
+        const file = await cache.client.exportSessions({ ...target, format });
         downloadText(file.filename, file.content_type, file.content);
       } catch (e) {
         setError(toClientError(e));
@@ -44,7 +47,7 @@ export function useExport(): { run: (target: { session_id: string } | { assignme
         setBusy(false);
       }
     },
-    [client],
+    [cache],
   );
   return { run, error, busy };
 }
@@ -52,52 +55,16 @@ export function useExport(): { run: (target: { session_id: string } | { assignme
 /** Newest first, a page at a time, with rename / end / delete / export on each row. */
 export function SessionList({ filters, emptyText }: { filters: SessionFilters; emptyText: string }) {
   const { t, i18n } = useTranslation();
-  const { client, assignments, chat } = useApp();
-  const [items, setItems] = useState<Session[]>([]);
-  const [total, setTotal] = useState(0);
-  const [loading, setLoading] = useState(true);
-  const [error, setError] = useState<UiError | null>(null);
+  const { assignments } = useAssignments();
+  const chat = useChat();
+  // Every page loaded so far; a rename, an end or a delete (through the cache) refreshes them.
+  const { items, total, loading, error, loadMore } = usePagedQuery('getUserSessions', filters, PAGE);
   const [renaming, setRenaming] = useState<Session | null>(null);
   const [deleting, setDeleting] = useState<Session | null>(null);
-  const [actionError, setActionError] = useState<UiError | null>(null);
+  const update = useRouteMutation('updateSession');
+  const remove = useRouteMutation('deleteSession');
+  const actionError = update.error ?? remove.error;
   const exporter = useExport();
-  const request = useRef(0);
-  const key = JSON.stringify(filters);
-
-  const load = useCallback(
-    async (skip: number) => {
-      const id = ++request.current;
-      setLoading(true);
-      try {
-        const f = JSON.parse(key) as SessionFilters;
-        const page = await client.getUserSessions({ ...f, skip, limit: PAGE });
-        if (id !== request.current) return;
-        setItems((prev) => (skip === 0 ? page.items : [...prev, ...page.items]));
-        setTotal(page.total);
-        setError(null);
-      } catch (e) {
-        if (id === request.current) setError(toClientError(e));
-      } finally {
-        if (id === request.current) setLoading(false);
-      }
-    },
-    [client, key],
-  );
-
-  useEffect(() => {
-    void load(0);
-  }, [load]);
-
-  const replace = (session: Session) => setItems((prev) => prev.map((s) => (s.id === session.id ? session : s)));
-
-  const act = async (fn: () => Promise<void>) => {
-    setActionError(null);
-    try {
-      await fn();
-    } catch (e) {
-      setActionError(toClientError(e));
-    }
-  };
 
   const assignmentTitle = (id: string) => assignments.find((a) => a.id === id)?.title ?? id;
 
@@ -134,7 +101,7 @@ export function SessionList({ filters, emptyText }: { filters: SessionFilters; e
                   type="button"
                   className="btn btn-ghost btn-small"
                   title={t('history.reopen')}
-                  onClick={() => act(async () => replace(await client.updateSession({ id: s.id, ended_at: null })))}
+                  onClick={() => void update.run({ id: s.id, ended_at: null })}
                 >
                   <FlagOff size={14} aria-hidden="true" />
                   <span className="visually-hidden">{t('history.reopen')}</span>
@@ -144,13 +111,7 @@ export function SessionList({ filters, emptyText }: { filters: SessionFilters; e
                   type="button"
                   className="btn btn-ghost btn-small"
                   title={t('history.end')}
-                  onClick={() =>
-                    act(async () => {
-                      const ended = await client.updateSession({ id: s.id, ended_at: Date.now() });
-                      replace(ended);
-                      if (chat.getState().sessionId === s.id) void chat.open(s.id);
-                    })
-                  }
+                  onClick={() => void update.run({ id: s.id, ended_at: Date.now() })}
                 >
                   <Flag size={14} aria-hidden="true" />
                   <span className="visually-hidden">{t('history.end')}</span>
@@ -177,7 +138,7 @@ export function SessionList({ filters, emptyText }: { filters: SessionFilters; e
       <div className="list-foot">
         {loading ? <Spinner /> : null}
         {!loading && items.length < total ? (
-          <button type="button" className="btn" onClick={() => void load(items.length)}>
+          <button type="button" className="btn" onClick={loadMore}>
             {t('history.loadMore', { shown: items.length, total })}
           </button>
         ) : null}
@@ -188,11 +149,7 @@ export function SessionList({ filters, emptyText }: { filters: SessionFilters; e
         <RenameDialog
           session={renaming}
           onClose={() => setRenaming(null)}
-          onSaved={(s) => {
-            replace(s);
-            setRenaming(null);
-            if (chat.getState().sessionId === s.id) void chat.open(s.id);
-          }}
+          onSaved={() => setRenaming(null)}
         />
       ) : null}
       {deleting ? (
@@ -202,38 +159,27 @@ export function SessionList({ filters, emptyText }: { filters: SessionFilters; e
           confirmLabel={t('common.delete')}
           danger
           onCancel={() => setDeleting(null)}
-          onConfirm={() =>
-            act(async () => {
-              const id = deleting.id;
-              setDeleting(null);
-              await client.deleteSession({ id });
-              setItems((prev) => prev.filter((x) => x.id !== id));
-              setTotal((n) => n - 1);
-              if (chat.getState().sessionId === id) chat.newChat();
-            })
-          }
+          onConfirm={async () => {
+            const id = deleting.id;
+            setDeleting(null);
+            if ((await remove.run({ id })) && chat.getState().sessionId === id) chat.newChat();
+          }}
         />
       ) : null}
     </div>
   );
 }
 
-function RenameDialog({ session, onClose, onSaved }: { session: Session; onClose: () => void; onSaved: (s: Session) => void }) {
+function RenameDialog({ session, onClose, onSaved }: { session: Session; onClose: () => void; onSaved: () => void }) {
   const { t } = useTranslation();
-  const { client } = useApp();
   const [title, setTitle] = useState(typeof session.meta.title === 'string' ? session.meta.title : '');
-  const [error, setError] = useState<UiError | null>(null);
-  const [busy, setBusy] = useState(false);
+  // The cache then has the new title everywhere it shows: the list, the chat's header.
+  const rename = useRouteMutation('updateSession');
   const submit = async (e: FormEvent) => {
     e.preventDefault();
-    setBusy(true);
-    try {
-      onSaved(await client.updateSession({ id: session.id, title: title.trim() }));
-    } catch (err) {
-      setError(toClientError(err));
-      setBusy(false);
-    }
+    if (await rename.run({ id: session.id, title: title.trim() })) onSaved();
   };
+  const { error, busy } = rename;
   return (
     <Dialog title={t('history.rename')} onClose={onClose}>
       <form onSubmit={submit} className="form">

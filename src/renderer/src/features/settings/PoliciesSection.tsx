@@ -2,7 +2,7 @@ import { useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import { MODES } from '../../../../shared/api/vocabulary.ts';
 import type { Mode, PolicyOverride } from '../../../../shared/api/schemas.ts';
-import { useApp } from '../../app/context.tsx';
+import { useModels, useSaveSettings, useSettings } from '../../app/server-state.ts';
 import { SaveActions, useSave } from './SaveActions.tsx';
 
 /** Per mode: model, temperature and system prompt override the built-in policy; blank = default. */
@@ -27,7 +27,9 @@ const SEP = '\u0000';
 
 function PolicyCard({ mode }: { mode: Mode }) {
   const { t } = useTranslation();
-  const { settings, saveSettings, models } = useApp();
+  const { settings } = useSettings();
+  const saveSettings = useSaveSettings();
+  const { models } = useModels();
   const current: PolicyOverride = settings?.policies[mode] ?? {};
   const [model, setModel] = useState(current.model ? `${current.provider_id ?? ''}${SEP}${current.model}` : '');
   const [temperature, setTemperature] = useState(current.temperature === undefined || current.temperature === null ? '' : String(current.temperature));

@@ -1,11 +1,14 @@
 import { useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
-import { useApp } from '../../app/context.tsx';
+import { useIdentity } from '../../app/identity.tsx';
+import { useSaveSettings, useSettings } from '../../app/server-state.ts';
 import { SaveActions, useSave } from './SaveActions.tsx';
 
 export function ServerSection() {
   const { t } = useTranslation();
-  const { settings, saveSettings, transport } = useApp();
+  const { transport } = useIdentity();
+  const { settings } = useSettings();
+  const saveSettings = useSaveSettings();
   const [enabled, setEnabled] = useState(settings?.server.enabled ?? false);
   const [lan, setLan] = useState(settings?.server.lan ?? false);
   const [port, setPort] = useState(String(settings?.server.port ?? 5123));

@@ -2,12 +2,14 @@ import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { LANGUAGES, THEMES } from '../../../../shared/api/vocabulary.ts';
 import type { Language } from '../../../../shared/api/schemas.ts';
-import { useApp } from '../../app/context.tsx';
+import { useIdentity } from '../../app/identity.tsx';
+import { usePrefs } from '../../app/prefs.tsx';
+import { useSettings } from '../../app/server-state.ts';
 import { CURRENCIES, parseRate, type Currency } from '../../lib/format.ts';
 import { storeMoney, useMoney } from '../../lib/prefs.ts';
 import { ErrorText } from '../../ui/ErrorText.tsx';
 import { PoliciesSection } from './PoliciesSection.tsx';
-import { ProvidersSection } from './ProvidersSection.tsx';
+import { ProvidersSection } from './providers/ProvidersSection.tsx';
 import { ServerSection } from './ServerSection.tsx';
 import { TokensSection } from './TokensSection.tsx';
 
@@ -18,7 +20,9 @@ const ALL_SECTIONS = [...STUDENT_SECTIONS, 'providers', 'policies', 'server', 't
 
 export default function SettingsScreen() {
   const { t } = useTranslation();
-  const { isAdmin, settings, settingsError, languagePref, setLanguagePref, theme, setTheme, me, transport, signOut } = useApp();
+  const { isAdmin, me, transport, signOut } = useIdentity();
+  const { settings, error: settingsError } = useSettings();
+  const { languagePref, setLanguagePref, theme, setTheme } = usePrefs();
 
   return (
     <section className="screen settings" aria-labelledby="settings-title">

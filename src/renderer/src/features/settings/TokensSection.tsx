@@ -2,18 +2,17 @@ import { useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import { USER_ROLES } from '../../../../shared/api/vocabulary.ts';
 import type { ApiTokenInfo, UserRole } from '../../../../shared/api/schemas.ts';
-import { useApp } from '../../app/context.tsx';
+import { useApiCache, useRouteQuery } from '../../data/queries.tsx';
 import { toClientError, type UiError } from '../../lib/errors.ts';
 import { formatDateTime } from '../../lib/format.ts';
-import { useAsync } from '../../lib/useAsync.ts';
 import { CopyButton } from '../../ui/CopyButton.tsx';
 import { ConfirmDialog } from '../../ui/Dialog.tsx';
 import { ErrorText } from '../../ui/ErrorText.tsx';
 
 export function TokensSection() {
   const { t, i18n } = useTranslation();
-  const { client } = useApp();
-  const tokens = useAsync(() => client.listTokens(), [client]);
+  const cache = useApiCache();
+  const tokens = useRouteQuery('listTokens', {});
   const [name, setName] = useState('');
   const [role, setRole] = useState<UserRole>('student');
   const [created, setCreated] = useState<{ token: string; name: string } | null>(null);
@@ -24,10 +23,9 @@ export function TokensSection() {
     e.preventDefault();
     setError(null);
     try {
-      const result = await client.createToken({ name: name.trim(), role });
+      const result = await cache.write('createToken', { name: name.trim(), role });
       setCreated({ token: result.token, name: result.info.name });
       setName('');
-      tokens.reload();
     } catch (err) {
       setError(toClientError(err));
     }
@@ -122,8 +120,7 @@ export function TokensSection() {
             const id = revoking.id;
             setRevoking(null);
             try {
-              await client.revokeToken({ id });
-              tokens.reload();
+              await cache.write('revokeToken', { id });
             } catch (err) {
               setError(toClientError(err));
             }

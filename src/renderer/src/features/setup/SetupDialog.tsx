@@ -10,7 +10,9 @@ import { useTranslation } from 'react-i18next';
 import { MODES } from '../../../../shared/api/vocabulary.ts';
 import type { Mode, Provider, Settings } from '../../../../shared/api/schemas.ts';
 import type { ProviderPreset } from '../../../../shared/presets.ts';
-import { useApp } from '../../app/context.tsx';
+import { usePrefs } from '../../app/prefs.tsx';
+import { useSaveSettings, useSettings } from '../../app/server-state.ts';
+import { useApiCache } from '../../data/queries.tsx';
 import { toClientError, type UiError } from '../../lib/errors.ts';
 import { Dialog } from '../../ui/Dialog.tsx';
 import { ErrorText } from '../../ui/ErrorText.tsx';
@@ -27,7 +29,10 @@ export function providerFieldLabels(t: (key: 'setup.baseUrl' | 'setup.apiKey' | 
 
 export function SetupDialog(props: { onClose: () => void; onDone: () => void; makeDefault: boolean }) {
   const { t } = useTranslation();
-  const { client, settings, saveSettings, reloadModels, language } = useApp();
+  const cache = useApiCache();
+  const { settings } = useSettings();
+  const saveSettings = useSaveSettings();
+  const { language } = usePrefs();
   const [step, setStep] = useState<Step>('pick');
   const [preset, setPreset] = useState<ProviderPreset | null>(null);
   const [baseUrl, setBaseUrl] = useState('');
@@ -79,7 +84,8 @@ export function SetupDialog(props: { onClose: () => void; onDone: () => void; ma
     const exists = current.providers.some((x) => x.id === id);
     const providers = exists ? current.providers.map((x) => (x.id === id ? provider : x)) : [...current.providers, provider];
     const defaultOk = current.default_provider_id !== null && providers.some((x) => x.id === current.default_provider_id);
-    await saveSettings({ providers, default_provider_id: props.makeDefault || !defaultOk ? id : current.default_provider_id });
+    // The models are asked again in the background; `finish` waits for them.
+    await saveSettings({ providers, default_provider_id: props.makeDefault || !defaultOk ? id : current.default_provider_id }, { settle: false });
     // Moving a provider to another address forgets its key (the server's rule): paste it again.
     if (saved && saved.base_url !== provider.base_url) setKeyStored(false);
     setSaved(provider);
@@ -97,7 +103,7 @@ export function SetupDialog(props: { onClose: () => void; onDone: () => void; ma
       const provider = await saveProvider(preset, settings);
       if (key.trim()) {
         try {
-          await client.setProviderKey({ id: provider.id, api_key: key.trim() });
+          await cache.write('setProviderKey', { id: provider.id, api_key: key.trim() }, { settle: false });
         } catch (err) {
           // The key stays in the field (keychain unavailable, or refused): nothing was stored.
           setError(toClientError(err));
@@ -106,7 +112,7 @@ export function SetupDialog(props: { onClose: () => void; onDone: () => void; ma
         setKey(''); // write-only: stored, so it leaves the page
         setKeyStored(true);
       }
-      const result = await client.testProvider({ id: provider.id });
+      const result = await cache.write('testProvider', { id: provider.id }, { settle: false });
       if (result.ok) {
         setListed(result.models);
         setChosen(suggestedModels(preset, result.models));
@@ -149,8 +155,8 @@ export function SetupDialog(props: { onClose: () => void; onDone: () => void; ma
           if (model) policies[mode] = { ...policies[mode], provider_id: provider.id, model };
         }
       }
+      // Resolves once the models are asked again (the write makes them stale): the chat can answer then.
       await saveSettings({ providers: settings.providers.map((x) => (x.id === provider.id ? provider : x)), policies });
-      await reloadModels();
       props.onDone();
     } catch (err) {
       setError(toClientError(err));

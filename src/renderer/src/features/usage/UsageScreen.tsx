@@ -1,10 +1,11 @@
 import { lazy, Suspense, useMemo, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { Mode, UsageReport, UsageRow } from '../../../../shared/api/schemas.ts';
-import { useApp } from '../../app/context.tsx';
+import { usePrefs } from '../../app/prefs.tsx';
+import { useAssignments } from '../../app/server-state.ts';
+import { useRouteQuery } from '../../data/queries.tsx';
 import { formatCost, formatNumber, localDayKey, nextLocalDay, startOfLocalDay } from '../../lib/format.ts';
 import { useMoney } from '../../lib/prefs.ts';
-import { useAsync } from '../../lib/useAsync.ts';
 import { ErrorText } from '../../ui/ErrorText.tsx';
 import { Spinner } from '../../ui/Spinner.tsx';
 import type { DayPoint } from './UsageChart.tsx';
@@ -20,7 +21,8 @@ function daysBack(n: number): number {
 
 export default function UsageScreen() {
   const { t, i18n } = useTranslation();
-  const { client, assignments, theme } = useApp();
+  const { assignments } = useAssignments();
+  const { theme } = usePrefs();
   const money = useMoney();
   const [days, setDays] = useState<(typeof RANGES)[number]>(30);
   const from = daysBack(days);
@@ -28,11 +30,7 @@ export default function UsageScreen() {
   // Minutes east of UTC, so the server cuts days at the student's midnight.
   const tz = -new Date().getTimezoneOffset();
 
-  const report = useAsync(async () => {
-    const ask = (group: 'day' | 'mode' | 'assignment' | 'model') => client.getUsage({ from, to, group, tz_offset_minutes: tz });
-    const [day, mode, assignment, model] = await Promise.all([ask('day'), ask('mode'), ask('assignment'), ask('model')]);
-    return { day, mode, assignment, model };
-  }, [client, from, to, tz]);
+  const report = useUsageReport(from, to, tz);
 
   const points = useMemo<DayPoint[]>(() => {
     const byKey = new Map((report.data?.day.rows ?? []).map((r) => [r.key, r]));
@@ -115,6 +113,20 @@ export default function UsageScreen() {
       ) : null}
     </section>
   );
+}
+
+type Group = 'day' | 'mode' | 'assignment' | 'model';
+
+/** The four views of [from, to) the screen shows, each a cached read; the last range stays while another loads. */
+function useUsageReport(from: number, to: number, tz: number) {
+  const ask = (group: Group) => ({ from, to, group, tz_offset_minutes: tz });
+  const day = useRouteQuery('getUsage', ask('day'), { keepPrevious: true });
+  const mode = useRouteQuery('getUsage', ask('mode'), { keepPrevious: true });
+  const assignment = useRouteQuery('getUsage', ask('assignment'), { keepPrevious: true });
+  const model = useRouteQuery('getUsage', ask('model'), { keepPrevious: true });
+  const all = [day, mode, assignment, model];
+  const data = day.data && mode.data && assignment.data && model.data ? { day: day.data, mode: mode.data, assignment: assignment.data, model: model.data } : undefined;
+  return { data, error: all.find((q) => q.error)?.error ?? null, loading: all.some((q) => q.loading) };
 }
 
 function UsageTable({ title, column, report, label, testId }: { title: string; column: string; report: UsageReport; label: (key: string | null) => string; testId: string }) {

@@ -1,0 +1,75 @@
+/**
+ * The renderer's cache rules, one table for every route the screens use: how long a read stays
+ * fresh, and what each write makes stale. A call site never reloads anything by hand: a write
+ * through the cache (ApiCache.write, useRouteMutation) applies its row here.
+ *
+ * A route missing from the table is read fresh on every mount and, written, makes nothing stale:
+ * a new write route the screens use gets its row here.
+ */
+import type { RouteInput, RouteName, RouteOutput } from '../../../shared/api/routes.ts';
+
+/**
+ * 'kept': read once, then only after a write makes it stale (settings, models, assignments: what
+ * every screen shows and only this app changes). 'fresh': read again whenever a screen showing it
+ * opens (history, usage: other clients add to them).
+ */
+export type Freshness = 'kept' | 'fresh';
+
+export const READS: Partial<Record<RouteName, Freshness>> = {
+  getMe: 'kept',
+  getSettings: 'kept',
+  listModels: 'kept',
+  listAssignments: 'kept',
+  getAssignment: 'kept',
+  getUserSessions: 'fresh',
+  getSession: 'fresh',
+  getSessionTurns: 'fresh',
+  getTurns: 'fresh',
+  searchTurns: 'fresh',
+  getUsage: 'fresh',
+  listTokens: 'fresh',
+};
+
+export interface WriteEffect<N extends RouteName> {
+  /** Reads whose every cached input is stale after this write (matched by route name); or which, given the write's input. */
+  stale: readonly RouteName[] | ((input: RouteInput<N>) => readonly RouteName[]);
+  /** The write's answer is the new value of one read: cached as it is, without asking again. */
+  answers?: (output: RouteOutput<N>, input: RouteInput<N>) => CachedAnswer;
+  /** Stale even when the write failed (a failed message is still recorded, with its session). */
+  evenOnFailure?: true;
+}
+
+/** A read's key and value, for `answers`. */
+export type CachedAnswer = { [R in RouteName]: { route: R; input: RouteInput<R>; value: RouteOutput<R> } }[RouteName];
+
+/** A message adds turns, maybe a session, and usage; search finds its words. */
+const MESSAGE = {
+  stale: ['getUserSessions', 'getSession', 'getSessionTurns', 'getTurns', 'searchTurns', 'getUsage'],
+  evenOnFailure: true,
+} as const;
+const ASSIGNMENTS = ['listAssignments', 'getAssignment'] as const;
+
+export const WRITES: { [N in RouteName]?: WriteEffect<N> } = {
+  sendProxyMessage: MESSAGE,
+  streamProxyMessage: MESSAGE,
+  updateSession: {
+    stale: ['getUserSessions'],
+    answers: (session) => ({ route: 'getSession', input: { id: session.id }, value: session }),
+  },
+  deleteSession: { stale: ['getUserSessions', 'getSession', 'getSessionTurns', 'getTurns', 'searchTurns', 'getUsage'] },
+  createAssignment: { stale: ASSIGNMENTS },
+  updateAssignment: { stale: ASSIGNMENTS },
+  deleteAssignment: { stale: ASSIGNMENTS },
+  importAssignments: { stale: ASSIGNMENTS },
+  // Providers and policies decide which models each mode may use (a theme or language does not).
+  updateSettings: {
+    stale: (patch) => (patch.providers !== undefined || patch.policies !== undefined || patch.default_provider_id !== undefined ? ['listModels'] : []),
+    answers: (settings) => ({ route: 'getSettings', input: {}, value: settings }),
+  },
+  // A key, or a connection test, changes what GET /models can list (and its key status).
+  setProviderKey: { stale: ['listModels'] },
+  deleteProviderKey: { stale: ['listModels'] },
+  testProvider: { stale: ['listModels'] },
+  createToken: { stale: ['listTokens'] },
+  revokeToken: { stale: ['listTokens'] },
+};

@@ -1,0 +1,85 @@
+/**
+ * The chat's state and its container: plain TypeScript with a subscribe/getState pair for
+ * useSyncExternalStore. The seams of the chat (composer.ts, session-loader.ts, sender.ts,
+ * retry.ts) all change the chat through one box.
+ *
+ * The session itself (title, ended or not, its policy snapshot) is not kept here: it is server
+ * state, read through the query cache (`getSession`), so a rename or an end elsewhere shows at once.
+ */
+import type { Mode } from '../../../../shared/api/schemas.ts';
+import type { UiError } from '../../lib/errors.ts';
+import type { AssistantMessage, ChatMessage, UserMessage } from './messages.ts';
+
+export interface ChatState {
+  sessionId: string | null;
+  mode: Mode;
+  assignmentId: string | null;
+  /** '' = the mode's configured model (or, for an existing session, the one it started with). */
+  model: string;
+  messages: ChatMessage[];
+  loading: boolean;
+  loadError: UiError | null;
+  /** The user message being answered right now. */
+  sendingKey: string | null;
+  /** The last send's failure, shown as a banner until dismissed or the next send. */
+  notice: UiError | null;
+}
+
+export const EMPTY_CHAT: ChatState = {
+  sessionId: null,
+  mode: 'chat',
+  assignmentId: null,
+  model: '',
+  messages: [],
+  loading: false,
+  loadError: null,
+  sendingKey: null,
+  notice: null,
+};
+
+export class ChatBox {
+  #state: ChatState = EMPTY_CHAT;
+  readonly #listeners = new Set<() => void>();
+  /** Bumped whenever the chat is replaced, so a detached stream or load stops writing into it. */
+  #generation = 0;
+
+  subscribe = (listener: () => void): (() => void) => {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  };
+
+  getState = (): ChatState => this.#state;
+
+  set(patch: Partial<ChatState>): void {
+    this.#state = { ...this.#state, ...patch };
+    for (const l of this.#listeners) l();
+  }
+
+  /** Another chat takes the screen; returns its generation. */
+  replace(state: ChatState): number {
+    this.#generation++;
+    this.set({ ...EMPTY_CHAT, ...state });
+    return this.#generation;
+  }
+
+  get generation(): number {
+    return this.#generation;
+  }
+
+  /** Whether work started for `generation` may still write into the chat. */
+  isCurrent(generation: number): boolean {
+    return generation === this.#generation;
+  }
+
+  get started(): boolean {
+    return this.#state.sessionId !== null || this.#state.messages.length > 0;
+  }
+
+  message(key: string): ChatMessage | undefined {
+    return this.#state.messages.find((m) => m.key === key);
+  }
+
+  patchMessage(key: string, patch: Partial<UserMessage> | Partial<AssistantMessage>): void {
+    this.set({ messages: this.#state.messages.map((m) => (m.key === key ? ({ ...m, ...patch } as ChatMessage) : m)) });
+  }
+}

@@ -1,0 +1,58 @@
+/**
+ * The composer's choices — mode, assignment, model — and why sending is not possible right now.
+ * The rules are the server's (src/shared/modes.ts), shown here before the server would refuse:
+ * - A session's mode and assignment are fixed when it starts; choosing another starts a new chat.
+ * - A mode whose assignment is 'required' (homework) cannot send without one; in the others it is
+ *   optional (it then appears with the assignment in history and exports, and the assignment's
+ *   text goes into the model's context).
+ */
+import type { Mode, Session } from '../../../../shared/api/schemas.ts';
+import { needsAssignment } from '../../../../shared/modes.ts';
+import type { ChatBox, ChatState } from './chat-state.ts';
+
+export type Blocker = 'busy' | 'needs_assignment' | 'ended' | 'loading';
+
+/** Why sending is not possible in this state, or null. `session`: the chat's session as the cache has it. */
+export function blockerOf(state: ChatState, session: Session | undefined): Blocker | null {
+  if (state.loading) return 'loading';
+  if (state.sendingKey) return 'busy';
+  if (session?.ended_at) return 'ended';
+  if (!state.sessionId && needsAssignment(state.mode) && !state.assignmentId) return 'needs_assignment';
+  return null;
+}
+
+export interface NewChatOptions {
+  mode?: Mode;
+  assignmentId?: string | null;
+}
+
+export class ComposerChoices {
+  readonly #box: ChatBox;
+  readonly #newChat: (options: NewChatOptions) => void;
+
+  constructor(box: ChatBox, newChat: (options: NewChatOptions) => void) {
+    this.#box = box;
+    this.#newChat = newChat;
+  }
+
+  setMode(mode: Mode): void {
+    const state = this.#box.getState();
+    if (mode === state.mode) return;
+    // An assignment is kept where it is required and otherwise chosen anew: it is optional
+    // there, so it should never ride along unnoticed.
+    const assignmentId = needsAssignment(mode) ? state.assignmentId : null;
+    if (this.#box.started) this.#newChat({ mode, assignmentId });
+    else this.#box.set({ mode, assignmentId });
+  }
+
+  setAssignment(assignmentId: string | null): void {
+    if (assignmentId === this.#box.getState().assignmentId) return;
+    if (this.#box.started) this.#newChat({ assignmentId });
+    else this.#box.set({ assignmentId });
+  }
+
+  /** The model may change between messages: it never starts a new chat. */
+  setModel(model: string): void {
+    this.#box.set({ model });
+  }
+}

@@ -1,0 +1,12 @@
+/**
+ * Retrying a failed message: the same client_request_id, so the server answers the message it
+ * already stored instead of storing a second copy. Only one message is answered at a time.
+ */
+import type { ChatBox } from './chat-state.ts';
+import type { Sender } from './sender.ts';
+
+export function retryMessage(box: ChatBox, sender: Sender, userKey: string): void {
+  const user = box.message(userKey);
+  if (!user || user.kind !== 'user' || user.status !== 'failed' || !user.clientRequestId || box.getState().sendingKey) return;
+  void sender.run(userKey);
+}

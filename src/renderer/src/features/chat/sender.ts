@@ -1,0 +1,166 @@
+/**
+ * Sending a message and streaming its answer into the chat. Every message gets a
+ * client_request_id; a retry (retry.ts) sends the same id, so the server never stores a second
+ * copy of the student's message. The send goes through the query cache, which marks what it
+ * changes (the session list, the turns, usage …) stale when it is over.
+ */
+import type { ProxyMessageRequest, ProxyMessageResponse } from '../../../../shared/api/schemas.ts';
+import type { ApiCache } from '../../data/cache.ts';
+import { toClientError, type UiError } from '../../lib/errors.ts';
+import { hrefFor, navigate } from '../../lib/route.ts';
+import type { ChatBox } from './chat-state.ts';
+import { localKey, type AssistantMessage, type UserMessage } from './messages.ts';
+
+export class Sender {
+  readonly #box: ChatBox;
+  readonly #cache: ApiCache;
+  #controller: AbortController | null = null;
+
+  constructor(box: ChatBox, cache: ApiCache) {
+    this.#box = box;
+    this.#cache = cache;
+  }
+
+  /** The chat was replaced: a reply still streaming for the old one is left to finish on the server. */
+  detach(): void {
+    this.#controller = null;
+  }
+
+  stop(): void {
+    this.#controller?.abort();
+  }
+
+  /** Adds the student's message (not sent yet) and sends it. */
+  send(content: string): void {
+    const user: UserMessage = {
+      kind: 'user',
+      key: localKey('u'),
+      turnId: null,
+      content,
+      createdAt: Date.now(),
+      status: 'sending',
+      error: null,
+      clientRequestId: crypto.randomUUID(),
+    };
+    this.#box.set({ messages: [...this.#box.getState().messages, user] });
+    void this.run(user.key);
+  }
+
+  /** Sends the user message `userKey` (new, or failed before) and streams its answer in. */
+  async run(userKey: string): Promise<void> {
+    const box = this.#box;
+    const generation = box.generation;
+    const live = () => box.isCurrent(generation);
+    const user = box.message(userKey) as UserMessage;
+    const controller = new AbortController();
+    this.#controller = controller;
+
+    // The reply's placeholder goes right after its message (a retry may not be the last one).
+    const assistant: AssistantMessage = { kind: 'assistant', key: localKey('a'), turnId: null, content: '', reasoning: '', status: 'waiting', model: null, usage: null, createdAt: Date.now() };
+    const messages = [...box.getState().messages];
+    let at = messages.findIndex((m) => m.key === userKey) + 1;
+    // Skip replies already attached to this message (an interrupted partial answer stays visible).
+    while (at < messages.length && messages[at]!.kind === 'assistant') at++;
+    messages.splice(at, 0, assistant);
+    box.set({ messages, sendingKey: userKey, notice: null });
+    box.patchMessage(userKey, { status: 'sending', error: null });
+
+    const s = box.getState();
+    const request: ProxyMessageRequest = {
+      message: user.content,
+      mode: s.mode,
+      ...(s.assignmentId ? { assignment_id: s.assignmentId } : {}),
+      ...(s.model ? { model: s.model } : {}),
+      ...(s.sessionId ? { meta: { session_id: s.sessionId } } : {}),
+      ...(user.clientRequestId ? { client_request_id: user.clientRequestId } : {}),
+    };
+
+    // Deltas arrive per token; the list re-renders at most once per frame.
+    let pendingContent = '';
+    let pendingReasoning = '';
+    let timer: ReturnType<typeof setTimeout> | null = null;
+    const flush = () => {
+      timer = null;
+      if (!live() || (!pendingContent && !pendingReasoning)) return;
+      const current = box.message(assistant.key) as AssistantMessage | undefined;
+      if (!current) return;
+      box.patchMessage(assistant.key, { content: current.content + pendingContent, reasoning: current.reasoning + pendingReasoning, status: 'streaming' });
+      pendingContent = '';
+      pendingReasoning = '';
+    };
+    const schedule = () => {
+      timer ??= setTimeout(flush, 16);
+    };
+
+    let response: ProxyMessageResponse | null = null;
+    let failure: UiError | null = null;
+    try {
+      response = await this.#cache.stream('streamProxyMessage', request, {
+        signal: controller.signal,
+        onEvent: (event) => {
+          if (!live()) return;
+          if (event.type === 'start') {
+            box.patchMessage(userKey, { turnId: event.user_turn_id });
+            box.patchMessage(assistant.key, { turnId: event.turn_id, model: event.model, status: 'streaming' });
+            if (!box.getState().sessionId) this.#sessionStarted(event.session_id);
+          } else if (event.type === 'delta') {
+            pendingContent += event.content;
+            schedule();
+          } else if (event.type === 'reasoning') {
+            pendingReasoning += event.content;
+            schedule();
+          }
+        },
+      });
+    } catch (error) {
+      failure = toClientError(error);
+    }
+    if (timer) clearTimeout(timer);
+    flush();
+    if (this.#controller === controller) this.#controller = null;
+    if (!live()) return;
+
+    if (response) {
+      box.patchMessage(userKey, { status: 'sent', turnId: response.meta.user_turn_id });
+      box.patchMessage(assistant.key, {
+        turnId: response.turn_id,
+        content: response.content,
+        reasoning: response.meta.reasoning ?? (box.message(assistant.key) as AssistantMessage).reasoning,
+        status: response.meta.status === 'streaming' ? 'complete' : response.meta.status,
+        model: response.model,
+        usage: response.meta.usage,
+      });
+      if (!box.getState().sessionId) this.#sessionStarted(response.session_id);
+      box.set({ sendingKey: null });
+      return;
+    }
+
+    if (controller.signal.aborted) {
+      // Stopped by the student, and the stream's final answer was lost on the way (a stopped
+      // stream normally ends with `done`, handled above): the server keeps what arrived as 'aborted'.
+      box.patchMessage(userKey, { status: 'sent' });
+      box.patchMessage(assistant.key, { status: 'aborted' });
+      box.set({ sendingKey: null });
+      return;
+    }
+
+    const error = failure ?? { code: 'internal_error', detail: '' };
+    box.patchMessage(userKey, { status: 'failed', error });
+    const partial = box.message(assistant.key) as AssistantMessage;
+    if (partial.content || partial.reasoning) box.patchMessage(assistant.key, { status: 'interrupted' });
+    else box.set({ messages: box.getState().messages.filter((m) => m.key !== assistant.key) });
+    box.set({ sendingKey: null, notice: error });
+  }
+
+  /**
+   * A new session got its id: remember it and show it in the URL. Its title is the server's
+   * (derived from the first message when the session was recorded); the chat header reads the
+   * session through the cache.
+   */
+  #sessionStarted(sessionId: string): void {
+    this.#box.set({ sessionId });
+    // Only when the student is looking at this new chat: elsewhere the URL is theirs.
+    const hash = window.location.hash.split('?')[0];
+    if (hash === '' || hash === '#' || hash === '#/' || hash === hrefFor('chat')) navigate('chat', sessionId, { replace: true });
+  }
+}
