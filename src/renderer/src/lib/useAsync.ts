@@ -36,7 +36,9 @@ export function useAsync<T>(load: () => Promise<T>, deps: readonly unknown[]): A
     return () => {
       live = false;
     };
-    // The caller lists what `load` depends on; `load` itself is read through a ref.
+    // The caller lists what `load` depends on; `load` itself is read through a ref. The lint checks
+    // those lists at each call (react-hooks/exhaustive-deps with additionalHooks: useAsync).
+    // eslint-disable-next-line react-hooks/exhaustive-deps -- a caller's list cannot be checked here
   }, [...deps, tick]);
 
   const reload = useCallback(() => setTick((n) => n + 1), []);
