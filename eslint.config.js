@@ -1,5 +1,5 @@
 // Lint. Three parts:
-// - The layer map (lint-rules/layers.js), enforced by one local rule, local/code-layering:
+// - The layer map (lint-rules/layers.ts), enforced by one local rule, local/code-layering:
 //     src/shared   ← pure TypeScript: no node:, electron, DOM or Node-only packages
 //     src/main/core, src/main/cli.ts ← no electron (the headless server and tests must load them)
 //     src/main/electron, src/preload ← the only places that may import electron
@@ -11,7 +11,7 @@ import js from '@eslint/js';
 import reactHooks from 'eslint-plugin-react-hooks';
 import globals from 'globals';
 import tseslint from 'typescript-eslint';
-import local from './lint-rules/code-layering.js';
+import local from './lint-rules/code-layering.ts';
 
 const drizzleAtRuntime = {
   group: ['drizzle-orm', 'drizzle-orm/*'],

@@ -1,9 +1,22 @@
 // The layer map as data (VS Code's code-layering, Signal's Node/DOM package lists): which folder
 // is which layer, what each layer may import, and what kind every npm package is. One rule
-// (code-layering.js) enforces it; tests/unit/layering.test.ts lints fixtures against it.
+// (code-layering.ts) enforces it; tests/unit/layering.test.ts lints fixtures against it.
 //
 // Adding a dependency: put it in PACKAGES under its kind, or the lint names it as unclassified.
 // Adding a folder outside the layers below: give it a layer, or the lint says it has none.
+
+export type PackageKind = 'neutral' | 'node' | 'dom' | 'electron' | 'test' | 'build';
+
+export interface Layer {
+  /** What the layer is, said in its messages. */
+  what: string;
+  /** Repository-relative path prefixes ending in `/` (a folder), or exact file paths. */
+  files: string[];
+  /** The layers whose files it may import. */
+  layers: string[];
+  /** The kinds of npm package it may import. */
+  packages: PackageKind[];
+}
 
 /**
  * What kind each npm package is. `node`: needs Node (native code, sockets, the file system) or
@@ -13,7 +26,7 @@
  * `test` and `build`: tooling, for tests, benchmarks and config files only.
  * Node's built-in modules (`node:*`) are `node` without being listed.
  */
-export const PACKAGES = {
+export const PACKAGES: Record<PackageKind, string[]> = {
   neutral: ['zod', 'uuid', 'eventsource-parser', 'i18next'],
   node: ['better-sqlite3', '@github/keytar', 'openai', 'drizzle-orm', 'hono', '@hono/node-server', 'gpt-tokenizer'],
   dom: [
@@ -42,7 +55,7 @@ export const PACKAGES = {
  * (type-only imports included: a type from a forbidden layer is a design smell even when it is
  * erased). `packages`: the kinds of npm package it may import.
  */
-export const LAYERS = {
+export const LAYERS: Record<string, Layer> = {
   shared: {
     what: 'the contract: pure TypeScript for main, preload and renderer',
     files: ['src/shared/'],

@@ -1,46 +1,49 @@
 // `local/code-layering`: every import (static, re-export, dynamic `import('…')`, type-only too)
-// must be allowed by the layer map in layers.js — a file of another layer by the importing
+// must be allowed by the layer map in layers.ts — a file of another layer by the importing
 // layer's `layers`, an npm package by its kind and the layer's `packages`.
 import { isBuiltin } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { LAYERS, PACKAGES } from './layers.js';
+import type { ESLint, Rule } from 'eslint';
+import { LAYERS, PACKAGES, type PackageKind } from './layers.ts';
 
 export const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
-const MAP = 'lint-rules/layers.js';
+const MAP = 'lint-rules/layers.ts';
+
+/** A syntax node, as `context.report` takes it. */
+type SyntaxNode = Extract<Rule.ReportDescriptor, { node: unknown }>['node'];
 
 /** The layer a repository-relative path (with forward slashes) belongs to, or null. */
-export function layerOf(relativePath) {
+export function layerOf(relativePath: string): string | null {
   for (const [name, layer] of Object.entries(LAYERS)) {
     if (layer.files.some((prefix) => (prefix.endsWith('/') ? relativePath.startsWith(prefix) : relativePath === prefix))) return name;
   }
   return null;
 }
 
-const KIND_OF = new Map(Object.entries(PACKAGES).flatMap(([kind, names]) => names.map((name) => [name, kind])));
+const KIND_OF = new Map<string, PackageKind>((Object.entries(PACKAGES) as [PackageKind, string[]][]).flatMap(([kind, names]) => names.map((name): [string, PackageKind] => [name, kind])));
 
 /** `@scope/name/sub?raw` → `@scope/name`; `name/sub` → `name`. */
-function packageName(specifier) {
-  const bare = specifier.split('?')[0];
+function packageName(specifier: string): string {
+  const bare = specifier.split('?')[0]!;
   const parts = bare.split('/');
-  return bare.startsWith('@') ? parts.slice(0, 2).join('/') : parts[0];
+  return bare.startsWith('@') ? parts.slice(0, 2).join('/') : parts[0]!;
 }
 
 /** The kind of a bare specifier: a `PACKAGES` kind, `node` for Node's built-ins, else null. */
-export function packageKind(specifier) {
-  if (specifier.startsWith('node:') || isBuiltin(specifier.split('/')[0])) return 'node';
+export function packageKind(specifier: string): PackageKind | null {
+  if (specifier.startsWith('node:') || isBuiltin(specifier.split('/')[0]!)) return 'node';
   return KIND_OF.get(packageName(specifier)) ?? null;
 }
 
-function toPosix(p) {
+function toPosix(p: string): string {
   return p.split(path.sep).join('/');
 }
 
-/** @type {import('eslint').Rule.RuleModule} */
-export const codeLayering = {
+export const codeLayering: Rule.RuleModule = {
   meta: {
     type: 'problem',
-    docs: { description: 'Imports follow the layer map of lint-rules/layers.js' },
+    docs: { description: 'Imports follow the layer map of lint-rules/layers.ts' },
     schema: [],
     messages: {
       noLayer: '{{file}} belongs to no layer: add its folder to LAYERS in ' + MAP + '.',
@@ -61,12 +64,12 @@ export const codeLayering = {
         },
       };
     }
-    const layer = LAYERS[from];
+    const layer = LAYERS[from]!;
 
-    function check(node, specifier) {
+    function check(node: SyntaxNode, specifier: unknown): void {
       if (typeof specifier !== 'string') return;
       if (specifier.startsWith('.') || specifier.startsWith('/')) {
-        const target = toPosix(path.relative(REPO_ROOT, path.resolve(path.dirname(context.filename), specifier.split('?')[0])));
+        const target = toPosix(path.relative(REPO_ROOT, path.resolve(path.dirname(context.filename), specifier.split('?')[0]!)));
         const to = layerOf(target);
         if (!to) context.report({ node, messageId: 'outside', data: { from, target } });
         else if (!layer.layers.includes(to)) context.report({ node, messageId: 'layer', data: { from, what: layer.what, to, target, allowed: layer.layers.join(', ') } });
@@ -80,11 +83,16 @@ export const codeLayering = {
 
     return {
       ImportDeclaration: (node) => check(node.source, node.source.value),
-      ExportNamedDeclaration: (node) => node.source && check(node.source, node.source.value),
+      ExportNamedDeclaration: (node) => {
+        if (node.source) check(node.source, node.source.value);
+      },
       ExportAllDeclaration: (node) => check(node.source, node.source.value),
-      ImportExpression: (node) => node.source.type === 'Literal' && check(node.source, node.source.value),
+      ImportExpression: (node) => {
+        if (node.source.type === 'Literal') check(node.source, node.source.value);
+      },
     };
   },
 };
 
-export default { meta: { name: 'studylog-local' }, rules: { 'code-layering': codeLayering } };
+const plugin: ESLint.Plugin = { meta: { name: 'studylog-local' }, rules: { 'code-layering': codeLayering } };
+export default plugin;
