@@ -50,7 +50,7 @@ export const codeLayering: Rule.RuleModule = {
       layer: 'The {{from}} layer ({{what}}) may not import {{target}} from the {{to}} layer; it may import: {{allowed}} (' + MAP + ').',
       outside: 'The {{from}} layer may not import {{target}}: that file belongs to no layer (' + MAP + ').',
       unclassified: 'The package {{name}} is not classified: add it to PACKAGES in ' + MAP + ' (neutral, node, dom, electron, test or build).',
-      package: 'The {{from}} layer ({{what}}) may not import {{name}}, a {{kind}} package; it may import {{allowed}} packages (' + MAP + ').',
+      package: 'The {{from}} layer ({{what}}) may not import {{name}} ({{kind}} package); it may import {{allowed}} packages (' + MAP + ').',
     },
   },
   create(context) {

@@ -51,23 +51,23 @@ const ALLOWED: [file: string, code: string][] = [
 const FORBIDDEN: [file: string, code: string, message: RegExp][] = [
   // Node-only packages and Node's built-ins never reach src/shared or the renderer.
   ...['better-sqlite3', '@github/keytar', 'openai', 'drizzle-orm', 'drizzle-orm/sqlite-core', 'hono', '@hono/node-server', 'gpt-tokenizer'].flatMap((name): [string, string, RegExp][] => [
-    ['src/shared/fixture.ts', `import x from '${name}';`, new RegExp(`shared layer .* may not import ${name.split('/sqlite-core')[0]}, a node package`)],
-    ['src/renderer/src/fixture.ts', `import x from '${name}';`, new RegExp(`renderer layer .* may not import ${name.split('/sqlite-core')[0]}, a node package`)],
+    ['src/shared/fixture.ts', `import x from '${name}';`, new RegExp(`shared layer .* may not import ${name.split('/sqlite-core')[0]} \\(node package\\)`)],
+    ['src/renderer/src/fixture.ts', `import x from '${name}';`, new RegExp(`renderer layer .* may not import ${name.split('/sqlite-core')[0]} \\(node package\\)`)],
   ]),
-  ['src/shared/fixture.ts', "import { readFileSync } from 'node:fs';", /shared layer .* may not import node:fs, a node package/],
-  ['src/renderer/src/fixture.ts', "import path from 'path';", /renderer layer .* may not import path, a node package/],
+  ['src/shared/fixture.ts', "import { readFileSync } from 'node:fs';", /shared layer .* may not import node:fs \(node package\)/],
+  ['src/renderer/src/fixture.ts', "import path from 'path';", /renderer layer .* may not import path \(node package\)/],
   ['src/renderer/src/fixture.ts', "import type { Database } from 'better-sqlite3';", /renderer layer .* may not import better-sqlite3/],
   ['src/renderer/src/fixture.ts', "export const load = () => import('openai');", /renderer layer .* may not import openai/],
   ['src/shared/fixture.ts', "export * from 'hono';", /shared layer .* may not import hono/],
   ['src/shared/fixture.ts', "export { Hono } from 'hono';", /shared layer .* may not import hono/],
   // DOM-only packages never reach src/main.
   ...['react', 'react-dom', 'katex', 'react-markdown', 'lucide-react', 'uplot'].flatMap((name): [string, string, RegExp][] => [
-    ['src/main/core/fixture.ts', `import x from '${name}';`, new RegExp(`core layer .* may not import ${name}, a dom package`)],
-    ['src/main/electron/fixture.ts', `import x from '${name}';`, new RegExp(`electron layer .* may not import ${name}, a dom package`)],
-    ['src/shared/fixture.ts', `import x from '${name}';`, new RegExp(`shared layer .* may not import ${name}, a dom package`)],
+    ['src/main/core/fixture.ts', `import x from '${name}';`, new RegExp(`core layer .* may not import ${name} \\(dom package\\)`)],
+    ['src/main/electron/fixture.ts', `import x from '${name}';`, new RegExp(`electron layer .* may not import ${name} \\(dom package\\)`)],
+    ['src/shared/fixture.ts', `import x from '${name}';`, new RegExp(`shared layer .* may not import ${name} \\(dom package\\)`)],
   ]),
   // electron: only the shell and the preload.
-  ['src/main/core/fixture.ts', "import { app } from 'electron';", /core layer .* may not import electron, a electron package/],
+  ['src/main/core/fixture.ts', "import { app } from 'electron';", /core layer .* may not import electron \(electron package\)/],
   ['src/main/cli.ts', "import { app } from 'electron';", /cli layer .* may not import electron/],
   ['src/shared/fixture.ts', "import { app } from 'electron';", /shared layer .* may not import electron/],
   ['src/renderer/src/fixture.ts', "import { ipcRenderer } from 'electron';", /renderer layer .* may not import electron/],
@@ -78,7 +78,7 @@ const FORBIDDEN: [file: string, code: string, message: RegExp][] = [
   ['src/main/core/fixture.ts', "import { run } from '../cli.ts';", /core layer .* may not import src\/main\/cli.ts from the cli layer/],
   // The preload: electron and src/shared only (sandboxed: no Node built-ins, no zod, no main).
   ['src/preload/fixture.ts', "import fs from 'node:fs';", /preload layer .* may not import node:fs/],
-  ['src/preload/fixture.ts', "import { z } from 'zod';", /preload layer .* may not import zod, a neutral package/],
+  ['src/preload/fixture.ts', "import { z } from 'zod';", /preload layer .* may not import zod \(neutral package\)/],
   ['src/preload/fixture.ts', "import { createCore } from '../main/core/app.ts';", /preload layer .* may not import src\/main\/core\/app.ts from the core layer/],
   ['src/preload/fixture.ts', "import { App } from '../renderer/src/app/App.tsx';", /preload layer .* may not import .* from the renderer layer/],
   // src/shared and the renderer never import src/main; nothing in src imports tests.
