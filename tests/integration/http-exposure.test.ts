@@ -285,7 +285,8 @@ describe('graceful shutdown', () => {
   it('a non-streamed answer still waiting after the grace period is stopped; its message is kept as failed, not pending', async () => {
     const api = await fixture({ server: { shutdownGraceMs: 100 }, defaults: { latencyMs: 3_000 } });
     const pending = api.api('POST', '/proxy', { body: { message: 'a slow question' } });
-    await eventually(() => api.core.store.sqlite.prepare("SELECT count(*) AS n FROM turn WHERE role = 'user'").get() as { n: number }, (r) => r.n === 1);
+    // Waiting for the model (its user turn is written before the call).
+    await api.openai.waitForRequest((r) => r.path.endsWith('/chat/completions'));
     await api.http.close();
     const reply = await pending;
     expect(reply.status).toBe(499);
