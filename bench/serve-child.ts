@@ -60,7 +60,10 @@ function b2(iterations: number) {
   return results;
 }
 
-process.on('message', async (message: Command) => {
+// Every command is answered, its failure included, so nothing is left to reject.
+process.on('message', (message: Command) => void handle(message));
+
+async function handle(message: Command): Promise<void> {
   try {
     if (message.cmd === 'start') {
       core = createCore({ dataDir: message.dataDir, secrets: null, recover: true, env: { STUDYLOG_BENCH_KEY: message.apiKey, STUDYLOG_BENCH_BASE_URL: message.providerUrl } });
@@ -89,5 +92,5 @@ process.on('message', async (message: Command) => {
   } catch (error) {
     reply({ error: String(error) });
   }
-});
+}
 reply({ ready: true });

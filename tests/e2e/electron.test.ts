@@ -77,10 +77,17 @@ describe('desktop app (Electron)', () => {
     expect(await page.evaluate(() => fetch('https://example.com/').then(() => 'fetched', () => 'blocked'))).toBe('blocked');
     // Neither navigation away nor new windows.
     expect(await page.evaluate(() => (globalThis as unknown as PageGlobal).open('https://example.com/') ?? null)).toBeNull();
+    // Wait for the attempt itself (will-navigate in the main process) instead of a while: the
+    // shell's own listener, registered first, has refused it by the time this one hears it.
+    type Tried = { navigationTried?: Promise<{ url: string; refused: boolean }> };
+    await app.evaluate(({ BrowserWindow }) => {
+      const contents = BrowserWindow.getAllWindows()[0]!.webContents;
+      (globalThis as Tried).navigationTried = new Promise((resolve) => contents.once('will-navigate', (event) => resolve({ url: event.url, refused: event.defaultPrevented })));
+    });
     await page.evaluate(() => {
       (globalThis as unknown as PageGlobal).location.href = 'https://example.com/';
     });
-    await page.waitForTimeout(500);
+    expect(await app.evaluate(() => (globalThis as Tried).navigationTried)).toEqual({ url: 'https://example.com/', refused: true });
     expect(page.url()).toBe('app://studylog/');
     const windows = await app.evaluate(({ BrowserWindow }) => BrowserWindow.getAllWindows().length);
     expect(windows).toBe(1);

@@ -26,7 +26,25 @@ interface Served {
   exited: Promise<number | null>;
 }
 
-/** Starts `studylog serve --port 0` (English output) and waits (bounded) for its whole block. */
+/**
+ * Resolves once `seen()` holds, checked on each chunk the child prints (listen for the output
+ * first, so the chunk is already counted) — or once the child has exited.
+ */
+function untilOutput(child: ChildProcess, seen: () => boolean): Promise<void> {
+  return new Promise((resolve) => {
+    const check = () => {
+      if (!seen() && child.exitCode === null && child.signalCode === null) return;
+      child.stdout!.off('data', check);
+      child.off('exit', check);
+      resolve();
+    };
+    child.stdout!.on('data', check);
+    child.on('exit', check);
+    check();
+  });
+}
+
+/** Starts `studylog serve --port 0` (English output) and waits for its whole block. */
 async function serve(dataDir: string, env: NodeJS.ProcessEnv): Promise<Served> {
   const child = spawn(process.execPath, [CLI, 'serve', '--data-dir', dataDir, '--port', '0'], { env: { ...process.env, ...SERVE_LOCALE_ENV, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   onTestFinished(() => {
@@ -37,10 +55,7 @@ async function serve(dataDir: string, env: NodeJS.ProcessEnv): Promise<Served> {
   child.stdout!.setEncoding('utf8').on('data', (d: string) => (out += d));
   child.stderr!.setEncoding('utf8').on('data', (d: string) => (err += d));
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  for (let i = 0; i < 400 && !parseServeBlock(out); i++) {
-    if (child.exitCode !== null) break;
-    await new Promise((r) => setTimeout(r, 25));
-  }
+  await untilOutput(child, () => parseServeBlock(out) !== null);
   const block = parseServeBlock(out);
   expect(block, `stdout: ${out}\nstderr: ${err}`).not.toBeNull();
   return { child, url: block!.url, adminToken: block!.adminToken, block: block!, stdout: () => out, stderr: () => err, exited };
@@ -207,7 +222,7 @@ describe('studylog serve', () => {
     let out = '';
     child.stdout!.setEncoding('utf8').on('data', (d: string) => (out += d));
     const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-    for (let i = 0; i < 400 && !/令牌.*\n/.test(out) && child.exitCode === null; i++) await new Promise((r) => setTimeout(r, 25));
+    await untilOutput(child, () => /令牌.*\n/.test(out));
     const lines = out.trim().split('\n');
     expect(lines, out).toHaveLength(3);
     const url = /^Studylog 正在运行：(http:\/\/\S+)$/.exec(lines[0]!)?.[1];

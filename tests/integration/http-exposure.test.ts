@@ -19,6 +19,11 @@ async function fixture(options: ApiOptions = {}): Promise<ApiFixture> {
 function openStream(api: ApiFixture, token: string, message: string) {
   const controller = new AbortController();
   const state = { text: '', ended: false, error: null as unknown };
+  // Called whenever text arrives or the stream ends.
+  const listeners = new Set<() => void>();
+  const changed = () => {
+    for (const listener of listeners) listener();
+  };
   const events = () => sseEvents(state.text.slice(0, state.text.lastIndexOf('\n\n') + 2));
   const finished = (async () => {
     const response = await fetch(`${api.url}${API_PREFIX}/proxy/stream`, {
@@ -33,6 +38,7 @@ function openStream(api: ApiFixture, token: string, message: string) {
       const { done, value } = await reader.read();
       if (done) break;
       state.text += value;
+      changed();
     }
   })()
     .catch((error: unknown) => {
@@ -40,13 +46,19 @@ function openStream(api: ApiFixture, token: string, message: string) {
     })
     .finally(() => {
       state.ended = true;
+      changed();
     });
-  /** Waits (bounded) until an event of this type has arrived. */
+  /** Waits until an event of this type has arrived, or the stream has ended. */
   async function waitFor(type: string) {
-    for (let i = 0; i < 500 && !events().some((e) => e.event === type); i++) {
-      if (state.ended) break;
-      await new Promise((r) => setTimeout(r, 10));
-    }
+    await new Promise<void>((resolve) => {
+      const check = () => {
+        if (!state.ended && !events().some((e) => e.event === type)) return;
+        listeners.delete(check);
+        resolve();
+      };
+      listeners.add(check);
+      check();
+    });
     expect(events().map((e) => e.event)).toContain(type);
   }
   return { events, waitFor, finished, abort: () => controller.abort(), state };
@@ -212,15 +224,22 @@ describe('limits', () => {
     const before = api.core.store.sqlite.prepare('SELECT count(*) AS n FROM turn').get();
     const head = (framing: string) => `POST ${API_PREFIX}/proxy HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${api.adminToken}\r\nContent-Type: application/json\r\n${framing}\r\n\r\n`;
     for (const request of [head('Content-Length: 1000') + '{"message": "half', head('Transfer-Encoding: chunked') + '10\r\n{"message": "hal\r\n']) {
+      // The client goes away once the server has begun the request (and is reading its body);
+      // done when both ends have seen the connection close.
       await new Promise<void>((resolve) => {
-        const socket = net.connect(api.http.address.port, '127.0.0.1', () => socket.write(request, () => setTimeout(() => socket.destroy(), 50)));
+        let open = 2;
+        const closed = () => --open === 0 && resolve();
+        api.http.server.once('request', (req: http.IncomingMessage) => {
+          req.once('close', closed);
+          socket.destroy();
+        });
+        const socket = net.connect(api.http.address.port, '127.0.0.1', () => socket.write(request));
         socket.on('error', () => {});
-        socket.on('close', () => resolve());
+        socket.on('close', closed);
       });
       // Answered after the cut-off connection was seen: any log line for it has been written.
       expect((await api.api('GET', '/me')).status).toBe(200);
     }
-    for (let i = 0; i < 10 && logged.mock.calls.length === 0; i++) await new Promise((r) => setTimeout(r, 10));
     expect(logged.mock.calls.map((args) => String(args[0]))).toEqual([]);
     expect(api.core.store.sqlite.prepare('SELECT count(*) AS n FROM turn').get()).toEqual(before);
   });
@@ -266,7 +285,8 @@ describe('graceful shutdown', () => {
   it('a non-streamed answer still waiting after the grace period is stopped; its message is kept as failed, not pending', async () => {
     const api = await fixture({ server: { shutdownGraceMs: 100 }, defaults: { latencyMs: 3_000 } });
     const pending = api.api('POST', '/proxy', { body: { message: 'a slow question' } });
-    await eventually(() => api.core.store.sqlite.prepare("SELECT count(*) AS n FROM turn WHERE role = 'user'").get() as { n: number }, (r) => r.n === 1);
+    // Waiting for the model (its user turn is written before the call).
+    await api.openai.waitForRequest((r) => r.path.endsWith('/chat/completions'));
     await api.http.close();
     const reply = await pending;
     expect(reply.status).toBe(499);

@@ -55,7 +55,7 @@ describe('unbounded responses (item 3): turn lists are paged, replies capped, ex
     expect(first.status).toBe(200);
     expect((first.json as Turn[]).length).toBe(200);
     expect(first.headers['x-next-cursor']).toEqual(expect.any(String));
-    expect(first.headers.link).toBe(`<${API_PREFIX}/sessions/${id}/turns?cursor=${first.headers['x-next-cursor']}>; rel="next"`);
+    expect(first.headers.link).toBe(`<${API_PREFIX}/sessions/${id}/turns?cursor=${String(first.headers['x-next-cursor'])}>; rel="next"`);
     const pages = await allPages(`/sessions/${id}/turns`, {}, student.token);
     expect(pages.map((p) => p.turns.length)).toEqual([200, 200, 50]);
     expect(pages.at(-1)!.link).toBeUndefined();

@@ -92,7 +92,8 @@ describe('proxy: upstream faults', () => {
   it("a client_request_id still being answered is a conflict; another user's use of it is invisible (a fresh id for them)", async () => {
     const core = await setupCore({ defaults: { latencyMs: 300 } });
     const first = core.proxy.send(TEST_CALLER, { message: 'slow', client_request_id: 'req-inflight-1' });
-    await new Promise((r) => setTimeout(r, 50));
+    // In flight: its user turn is written and the model has been called.
+    await core.server.waitForRequest((r) => r.path.endsWith('/chat/completions'));
     await expect(core.proxy.send(TEST_CALLER, { message: 'slow', client_request_id: 'req-inflight-1' })).rejects.toMatchObject({ code: 'conflict' });
     await first;
     const other = await core.proxy.send({ user_id: 'student-2', role: 'student' }, { message: 'mine', client_request_id: 'req-inflight-1' });

@@ -90,7 +90,7 @@ describe('proxy: streaming', () => {
     const res = (retry.at(-1) as Extract<ProxyStreamEvent, { type: 'done' }>).response;
     expect(res.content).toBe('one two three four five six');
     expect(res.meta.user_turn_id).toBe(user!.id);
-    expect(core.turns.getTurnsBySessionId(sessionId).map((t) => `${t.role}:${t.meta.status}`)).toEqual(['user:answered', 'assistant:interrupted', 'assistant:complete']);
+    expect(core.turns.getTurnsBySessionId(sessionId).map((t) => `${t.role}:${String(t.meta.status)}`)).toEqual(['user:answered', 'assistant:interrupted', 'assistant:complete']);
   });
 
   it('an upstream error before any text → the error, no assistant turn', async () => {

@@ -462,7 +462,7 @@ describe('openai-test-server: directives, auth and shutdown', () => {
     const s = await startOpenAITestServer({ defaults: { fault: { kind: 'hang' } } });
     const c = new OpenAI({ baseURL: s.url, apiKey: 'test-key', maxRetries: 0, timeout: 5000 });
     const pending = rejection(c.chat.completions.create({ model: MODEL, messages: [{ role: 'user', content: 'x' }] }));
-    while (s.requests.length === 0) await new Promise((r) => setTimeout(r, 5));
+    await s.waitForRequest();
     const t = Date.now();
     await s.close();
     expect(Date.now() - t).toBeLessThan(2000);

@@ -55,6 +55,9 @@ export interface OpenAITestServer {
   readonly url: string; // e.g. http://127.0.0.1:PORT/v1  (use as the SDK baseURL)
   readonly port: number;
   readonly requests: RecordedRequest[]; // every request received, in order (including /models)
+  // Resolves with the first request (received already, or the next to arrive) that `match` accepts
+  // — the whole request has been read then. For tests that must act while a call is in flight.
+  waitForRequest(match?: (request: RecordedRequest) => boolean): Promise<RecordedRequest>;
   models: string[]; // model ids served by GET /v1/models
   defaults: Behaviour; // applied to every chat request (mutable)
   script(...behaviours: Behaviour[]): void; // queue: each chat request takes the next queued behaviour (merged over defaults) before falling back to directives/defaults
@@ -200,6 +203,7 @@ class TestServer implements OpenAITestServer {
   readonly #sockets = new Set<Socket>();
   readonly #timers = new Set<NodeJS.Timeout>();
   readonly #queue: Behaviour[] = [];
+  readonly #waiters = new Set<(request: RecordedRequest) => boolean>();
   #closing: Promise<void> | null = null;
 
   constructor(server: http.Server, port: number, options: { models?: string[]; defaults?: Behaviour; requiredApiKey?: string }) {
@@ -223,6 +227,19 @@ class TestServer implements OpenAITestServer {
           res.destroy();
         }
       });
+    });
+  }
+
+  waitForRequest(match: (request: RecordedRequest) => boolean = () => true): Promise<RecordedRequest> {
+    const seen = this.requests.find(match);
+    if (seen) return Promise.resolve(seen);
+    return new Promise((resolve) => {
+      const waiter = (request: RecordedRequest) => {
+        if (!match(request)) return false;
+        resolve(request);
+        return true;
+      };
+      this.#waiters.add(waiter);
     });
   }
 
@@ -268,6 +285,7 @@ class TestServer implements OpenAITestServer {
     const path = req.url ?? '/';
     const record: RecordedRequest = { method, path, headers: { ...req.headers }, body, at: Date.now(), response: { bytes: 0, closed: false } };
     this.requests.push(record);
+    for (const waiter of this.#waiters) if (waiter(record)) this.#waiters.delete(waiter);
     res.on('close', () => (record.response.closed = true));
     const write = res.write.bind(res) as (chunk: string | Buffer, cb?: () => void) => boolean;
     res.write = ((chunk: string | Buffer, ...rest: unknown[]) => {

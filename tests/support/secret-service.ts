@@ -69,7 +69,7 @@ export async function startSecretService(): Promise<SecretService> {
     read: async (account) => JSON.parse(await keytar('get', account)) as string | null,
     write: async (account, secret) => void (await keytar('set', account, secret)),
     async stop() {
-      const gone = children.map((c) => (c.exitCode === null && c.signalCode === null ? new Promise((r) => c.once('exit', r)) : null));
+      const gone = children.filter((c) => c.exitCode === null && c.signalCode === null).map((c) => new Promise((r) => c.once('exit', r)));
       kill();
       await Promise.all(gone);
     },

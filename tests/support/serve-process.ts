@@ -104,12 +104,8 @@ export async function startServe(options: ServeOptions): Promise<ServeProcess> {
     });
   });
 
-  const readyAt = Date.now();
   const signal = async (sig: NodeJS.Signals, graceMs: number): Promise<ServeExit> => {
-    // The CLI installs its SIGTERM handler just after printing the URL and token: a SIGTERM that
-    // arrives in between kills it with the default action (exit by signal, no clean shutdown).
-    // Give it a moment to get there.
-    if (sig !== 'SIGKILL') await new Promise((r) => setTimeout(r, Math.max(0, readyAt + 250 - Date.now())));
+    // No pause before a SIGTERM: the CLI listens for it before it prints the block (src/main/cli.ts).
     if (!gone) child.kill(sig);
     const timer = sig === 'SIGKILL' ? undefined : setTimeout(() => !gone && child.kill('SIGKILL'), graceMs);
     const exit = await exited;
@@ -126,8 +122,21 @@ export async function startServe(options: ServeOptions): Promise<ServeProcess> {
     stderr: () => err,
     exited,
     async waitForStderr(pattern, timeoutMs = 5_000) {
-      const deadline = Date.now() + timeoutMs;
-      while (!pattern.test(err) && !gone && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      // Checked on each chunk of stderr and when the process exits; null after timeoutMs (a ceiling).
+      await new Promise<void>((resolve) => {
+        const done = () => {
+          clearTimeout(timer);
+          child.stderr!.off('data', check);
+          resolve();
+        };
+        const check = () => {
+          if (pattern.test(err) || gone) done();
+        };
+        const timer = setTimeout(done, timeoutMs);
+        child.stderr!.on('data', check);
+        void exited.then(done);
+        check();
+      });
       return pattern.exec(err)?.[0] ?? null;
     },
     kill: () => signal('SIGKILL', 0),

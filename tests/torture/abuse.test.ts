@@ -207,7 +207,7 @@ describe('T4 abuse', () => {
     expect(big413.map((r) => `${r.streamed ? 'streamed' : 'declared'} ${r.status} ${r.body.code}`)).toEqual(big413.map((r) => `${r.streamed ? 'streamed' : 'declared'} 413 payload_too_large`));
     for (const o of rawBig) {
       expect(o.closedByServerMs).not.toBeNull();
-      expect(o.statuses.every((status) => status === 413), `${o.statuses} ${o.text.slice(0, 300)}`).toBe(true);
+      expect(o.statuses.every((status) => status === 413), `${o.statuses.join(',')} ${o.text.slice(0, 300)}`).toBe(true);
     }
     // Bad tokens: 401 unauthorized with a challenge, every one.
     for (const r of bad) {

@@ -389,14 +389,8 @@ describe('T3 storage faults', () => {
     // B: its user turn is committed, then copied into the database file by a checkpoint; its
     // answer (and all of C) arrive afterwards and so live only in the WAL.
     const bPending = http(s.url, '/proxy', { token, body: { message: '[[test:{"latencyMs":1500}]] question B', client_request_id: 'wal-bbbb-0001' } });
-    const deadline = Date.now() + 5_000;
-    for (;;) {
-      const ro = openReadOnly(dbFile);
-      const seen = count(ro, "SELECT count(*) FROM turn WHERE json_extract(meta, '$.client_request_id') = 'wal-bbbb-0001'");
-      ro.close();
-      if (seen || Date.now() > deadline) break;
-      await new Promise((r) => setTimeout(r, 20));
-    }
+    // The model is called only once the user turn is committed.
+    await upstream.waitForRequest((r) => r.path.endsWith('/chat/completions') && JSON.stringify(r.body).includes('question B'));
     const rw = new Database(dbFile, { fileMustExist: true });
     const [checkpoint] = rw.pragma('wal_checkpoint(TRUNCATE)') as { busy: number }[];
     rw.close();

@@ -61,18 +61,97 @@ describe('the preload bundle stays small', () => {
   });
 });
 
+/**
+ * What `api` (a bridge as the preload exposes it) lets a page reach of ipcRenderer, as a list of
+ * problems (empty: nothing). Each exposed value must be a function; each is called as a page could
+ * call it (a string that is no studylog: channel first, then an input, then a callback), and
+ * while its call is in flight every listener it added hears an event whose `sender` is
+ * ipcRenderer, as Electron's events do. A function may only call ipcRenderer.invoke, .on and
+ * .removeListener, always on a `studylog:` channel, and nothing it returns or passes to the
+ * callback may hold ipcRenderer or one of its methods.
+ */
+async function leaks(api: Record<string, unknown>): Promise<string[]> {
+  const ipc = double.ipcRenderer as unknown as Record<string, unknown>;
+  // Electron's other ipcRenderer methods, so that a preload calling one is seen (and not a TypeError).
+  for (const method of ['send', 'sendSync', 'sendToHost', 'postMessage', 'once', 'addListener', 'off', 'removeAllListeners']) ipc[method] ??= vi.fn();
+  const forbidden = new Set<unknown>([ipc, ...Object.values(ipc).filter((v) => typeof v === 'function')]);
+  const holds = (value: unknown, depth = 0): boolean => {
+    if (forbidden.has(value)) return true;
+    if (depth > 4 || value === null || (typeof value !== 'object' && typeof value !== 'function')) return false;
+    return Object.values(value).some((v) => holds(v, depth + 1));
+  };
+  const spies = Object.entries(ipc).filter((entry): entry is [string, ReturnType<typeof vi.fn>] => vi.isMockFunction(entry[1]));
+  const problems: string[] = [];
+  for (const [name, value] of Object.entries(api)) {
+    if (typeof value !== 'function') {
+      problems.push(`${name} is not a function`);
+      continue;
+    }
+    if (holds(value)) problems.push(`${name} is or holds ipcRenderer`);
+    const before = new Map(spies.map(([method, spy]) => [method, spy.mock.calls.length]));
+    const listenersBefore = new Set([...double.state.rendererListeners.values()].flatMap((set) => [...set]));
+    const heard: unknown[][] = [];
+    let reply: unknown;
+    try {
+      const pending = Promise.resolve((value as (...args: unknown[]) => unknown)('page:probe', { probe: name }, (...args: unknown[]) => heard.push(args)));
+      for (const [channel, set] of double.state.rendererListeners) {
+        for (const listener of set) if (!listenersBefore.has(listener)) listener({ sender: double.ipcRenderer }, 'page:probe', { type: 'delta', content: channel });
+      }
+      reply = await pending;
+    } catch (error) {
+      problems.push(`${name} threw ${String(error)}`);
+    }
+    if (holds(reply)) problems.push(`${name} returns ipcRenderer`);
+    if (heard.some((args) => holds(args))) problems.push(`${name} passes ipcRenderer to its callback`);
+    for (const [method, spy] of spies) {
+      for (const args of spy.mock.calls.slice(before.get(method))) {
+        if (!['invoke', 'on', 'removeListener'].includes(method)) problems.push(`${name} calls ipcRenderer.${method}`);
+        else if (typeof args[0] !== 'string' || !args[0].startsWith('studylog:')) problems.push(`${name} calls ipcRenderer.${method} on ${String(args[0])}`);
+      }
+    }
+  }
+  return problems;
+}
+
 describe('window.studylog', () => {
   it('has exactly one function per route, plus cancelStream', () => {
     expect(Object.keys(bridge).sort()).toEqual([...ROUTE_NAMES, 'cancelStream'].sort());
     for (const [name, value] of Object.entries(bridge)) expect(typeof value, name).toBe('function');
   });
 
-  it('exposes no ipcRenderer: only the route functions', () => {
-    for (const value of Object.values(bridge)) {
-      expect(value).not.toBe(double.ipcRenderer);
-      expect(value).not.toBe(double.ipcRenderer.invoke);
-      expect(value).not.toBe(double.ipcRenderer.on);
-    }
+  it('exposes no ipcRenderer: each function only invokes or listens on studylog: channels and hands nothing of ipcRenderer back', async () => {
+    expect(await leaks(bridge)).toEqual([]);
+  });
+
+  it('that check catches a leaky preload', async () => {
+    const { ipcRenderer } = double;
+    // [what leaks, the bridge, the problem the check must name]
+    const leaky: [string, Record<string, unknown>, string][] = [
+      ['ipcRenderer itself', { ...bridge, ipc: ipcRenderer }, 'ipc is not a function'],
+      ['one of its methods', { ...bridge, invoke: ipcRenderer.invoke }, 'invoke is or holds ipcRenderer'],
+      ['an object around it', { ...bridge, electron: { ipcRenderer } }, 'electron is not a function'],
+      ['a function returning it', { ...bridge, getMe: () => ipcRenderer }, 'getMe returns ipcRenderer'],
+      ['a reply carrying it', { ...bridge, getMe: async (input: unknown) => ({ ...(await ipcRenderer.invoke('studylog:getMe', input) as object), ipcRenderer }) }, 'getMe returns ipcRenderer'],
+      ['a channel the page chooses', { ...bridge, call: (channel: string, input: unknown) => ipcRenderer.invoke(channel, input) }, 'call calls ipcRenderer.invoke on page:probe'],
+      ['a listener on a channel the page chooses', { ...bridge, subscribe: (channel: string, _input: unknown, listener: () => void) => void ipcRenderer.on(channel, listener) }, 'subscribe calls ipcRenderer.on on page:probe'],
+      ['a method other than invoke/on/removeListener', { ...bridge, log: (message: unknown) => (ipcRenderer as unknown as { send(channel: string, ...args: unknown[]): void }).send('studylog:log', message) }, 'log calls ipcRenderer.send'],
+      [
+        'the raw IPC event (its sender is ipcRenderer) handed to a stream callback',
+        {
+          ...bridge,
+          streamProxyMessage: async (requestId: string, input: unknown, onEvent: (...args: unknown[]) => void) => {
+            ipcRenderer.on('studylog:stream-event', onEvent);
+            try {
+              return await ipcRenderer.invoke('studylog:streamProxyMessage', requestId, input);
+            } finally {
+              ipcRenderer.removeListener('studylog:stream-event', onEvent);
+            }
+          },
+        },
+        'streamProxyMessage passes ipcRenderer to its callback',
+      ],
+    ];
+    for (const [what, api, problem] of leaky) expect(await leaks(api), what).toContain(problem);
   });
 
   it('each route invokes studylog:<name> with its input and returns the reply', async () => {

@@ -4,19 +4,26 @@ import { DB_FILE_NAME } from './db/connection.ts';
 
 export const APP_NAME = 'Studylog';
 
+/** Path rules of a platform (Windows' on Windows, POSIX's elsewhere), whatever runs this. */
+function pathsOf(platform: NodeJS.Platform): path.PlatformPath {
+  return platform === 'win32' ? path.win32 : path.posix;
+}
+
 /**
  * The platform's per-user app-data folder for Studylog — the same folder Electron's
  * app.getPath('userData') gives the desktop app, so the desktop and `studylog serve` share data.
+ * Built with the platform's own path rules, so each platform's answer can be checked on any.
  */
 export function defaultDataDir(platform: NodeJS.Platform = process.platform, env: NodeJS.ProcessEnv = process.env, home = os.homedir()): string {
-  if (platform === 'win32') return path.join(env.APPDATA || path.join(home, 'AppData', 'Roaming'), APP_NAME);
-  if (platform === 'darwin') return path.join(home, 'Library', 'Application Support', APP_NAME);
-  return path.join(env.XDG_CONFIG_HOME || path.join(home, '.config'), APP_NAME);
+  const p = pathsOf(platform);
+  if (platform === 'win32') return p.join(env.APPDATA || p.join(home, 'AppData', 'Roaming'), APP_NAME);
+  if (platform === 'darwin') return p.join(home, 'Library', 'Application Support', APP_NAME);
+  return p.join(env.XDG_CONFIG_HOME || p.join(home, '.config'), APP_NAME);
 }
 
 /** `--data-dir` wins, then STUDYLOG_DATA_DIR, then the platform default. */
-export function resolveDataDir(flag: string | undefined, env: NodeJS.ProcessEnv = process.env): string {
-  return path.resolve(flag || env.STUDYLOG_DATA_DIR || defaultDataDir(process.platform, env));
+export function resolveDataDir(flag: string | undefined, env: NodeJS.ProcessEnv = process.env, platform: NodeJS.Platform = process.platform, home = os.homedir()): string {
+  return pathsOf(platform).resolve(flag || env.STUDYLOG_DATA_DIR || defaultDataDir(platform, env, home));
 }
 
 export function databaseFile(dataDir: string): string {

@@ -1,6 +1,6 @@
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { ArrowDown } from 'lucide-react';
-import { useLayoutEffect, useRef, useState } from 'react';
+import { useEffectEvent, useLayoutEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { ChatMessage } from './messages.ts';
 import { MessageItem } from './MessageItem.tsx';
@@ -43,12 +43,15 @@ export function MessageList(props: { messages: ChatMessage[]; sendingKey: string
 
   // A message was sent (or retried): show it and its answer. A retried message that is not the
   // newest is scrolled into view instead (its answer goes right after it).
-  useLayoutEffect(() => {
-    if (sendingKey === null) return;
-    const at = messages.findIndex((m) => m.key === sendingKey);
+  // Only when a send starts, not on every streamed delta: the messages are read (as they are
+  // then) through an effect event, so they are not a dependency.
+  const showSent = useEffectEvent((key: string) => {
+    const at = messages.findIndex((m) => m.key === key);
     if (at === -1 || messages.slice(at + 1).every((m) => m.kind === 'assistant')) pinToBottom();
     else virtualizer.scrollToIndex(at, { align: 'start' });
-    // Only when a send starts, not on every streamed delta.
+  });
+  useLayoutEffect(() => {
+    if (sendingKey !== null) showSent(sendingKey);
   }, [sendingKey]);
 
   // Pinned: follow new messages, streamed text and late measurements (virtualized rows grow from
