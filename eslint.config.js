@@ -72,8 +72,7 @@ export default tseslint.config(
     plugins: { 'react-hooks': reactHooks },
     rules: {
       'react-hooks/rules-of-hooks': 'error',
-      // useAsync(load, deps) takes a dependency list as useEffect does: checked at each call.
-      'react-hooks/exhaustive-deps': ['error', { additionalHooks: '^useAsync$' }],
+      'react-hooks/exhaustive-deps': 'error',
     },
   },
 );

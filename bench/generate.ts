@@ -21,9 +21,56 @@ export const YEAR_MS = 365 * 86_400_000;
 /** The year ends here; fixed so results do not depend on the day the bench runs. */
 export const B2_END = Date.UTC(2026, 10, 1);
 
-const ZH = ['数学', '物理', '化学', '生物', '历史', '地理', '函数', '方程', '导数', '积分', '概率', '向量', '细胞', '光合作用', '牛顿定律', '作文', '阅读理解', '单词', '语法', '实验', '证明', '几何', '三角形', '复习', '考试'];
+const ZH = [
+  '数学',
+  '物理',
+  '化学',
+  '生物',
+  '历史',
+  '地理',
+  '函数',
+  '方程',
+  '导数',
+  '积分',
+  '概率',
+  '向量',
+  '细胞',
+  '光合作用',
+  '牛顿定律',
+  '作文',
+  '阅读理解',
+  '单词',
+  '语法',
+  '实验',
+  '证明',
+  '几何',
+  '三角形',
+  '复习',
+  '考试',
+];
 const ZH_GLUE = ['请帮我解释一下', '这道题怎么做', '为什么', '我不太明白', '可以举个例子吗', '下面是我的思路', '我们先看', '所以答案是', '注意这里', '总结一下'];
-const EN = ['integral', 'derivative', 'photosynthesis', 'velocity', 'molecule', 'essay', 'grammar', 'theorem', 'probability', 'equation', 'history', 'revolution', 'vector', 'energy', 'function', 'homework', 'explain', 'example', 'because', 'therefore'];
+const EN = [
+  'integral',
+  'derivative',
+  'photosynthesis',
+  'velocity',
+  'molecule',
+  'essay',
+  'grammar',
+  'theorem',
+  'probability',
+  'equation',
+  'history',
+  'revolution',
+  'vector',
+  'energy',
+  'function',
+  'homework',
+  'explain',
+  'example',
+  'because',
+  'therefore',
+];
 
 function sentence(random: () => number): string {
   const pick = <T>(list: readonly T[]) => list[Math.floor(random() * list.length)]!;
@@ -46,7 +93,9 @@ export function generateHistory(file: string, log: (line: string) => void = () =
   for (const name of [...Object.keys(FTS_TRIGGERS), ...Object.keys(USAGE_TRIGGERS)]) db.exec(`DROP TRIGGER ${name}`);
   const random = mulberry32(20261124);
   const insertSession = db.prepare("INSERT INTO session (id, user_id, assignment_id, mode, started_at, ended_at, policy_snapshot, meta) VALUES (?, ?, ?, ?, ?, NULL, '{}', ?)");
-  const insertTurn = db.prepare('INSERT INTO turn (id, session_id, role, content, tool_calls, model, tokens_in, tokens_out, cost, created_at, meta) VALUES (?, ?, ?, ?, NULL, ?, ?, ?, ?, ?, ?)');
+  const insertTurn = db.prepare(
+    'INSERT INTO turn (id, session_id, role, content, tool_calls, model, tokens_in, tokens_out, cost, created_at, meta) VALUES (?, ?, ?, ?, NULL, ?, ?, ?, ?, ?, ?)',
+  );
   const modes = ['chat', 'homework', 'deep_think'] as const;
   const models = ['gpt-4o-mini', 'deepseek-chat', 'qwen-plus', 'llama3.2'];
   const perSession = (B2_TURNS - 500) / (B2_SESSIONS - 1); // 49.99…: the long session holds 500
@@ -63,7 +112,18 @@ export function generateHistory(file: string, log: (line: string) => void = () =
         const content = user ? sentence(random) : `${sentence(random)} ${sentence(random)} ${sentence(random)}`;
         const tokensIn = user ? 20 : 200 + t * 20;
         const tokensOut = user ? 0 : 120;
-        insertTurn.run(uuidv7(), id, user ? 'user' : 'assistant', content, user ? null : models[s % 4]!, tokensIn, tokensOut, user ? 0 : tokensIn * 15 + tokensOut * 60, startedAt + t * 30_000, user ? '{"status":"answered"}' : '{"status":"complete","usage":{"estimated":false}}');
+        insertTurn.run(
+          uuidv7(),
+          id,
+          user ? 'user' : 'assistant',
+          content,
+          user ? null : models[s % 4]!,
+          tokensIn,
+          tokensOut,
+          user ? 0 : tokensIn * 15 + tokensOut * 60,
+          startedAt + t * 30_000,
+          user ? '{"status":"answered"}' : '{"status":"complete","usage":{"estimated":false}}',
+        );
         written++;
       }
     }

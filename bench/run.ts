@@ -103,10 +103,24 @@ async function main() {
   log('B1: proxy overhead…');
   const b1 = new Child();
   await b1.next();
-  const started = await b1.ask<{ url: string; token: string; synchronous: number }>({ cmd: 'start', dataDir: path.join(tmp, 'b1'), providerUrl: provider.url, apiKey: 'bench-key' });
+  const started = await b1.ask<{ url: string; token: string; synchronous: number }>({
+    cmd: 'start',
+    dataDir: path.join(tmp, 'b1'),
+    providerUrl: provider.url,
+    apiKey: 'bench-key',
+  });
   const auth = { Authorization: `Bearer ${started.token}` };
   const direct = (message: string, stream = false) =>
-    JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'system', content: 'You are a study assistant.' }, { role: 'user', content: message }], max_completion_tokens: 2048, temperature: 0.7, ...(stream ? { stream: true, stream_options: { include_usage: true } } : {}) });
+    JSON.stringify({
+      model: 'gpt-4o-mini',
+      messages: [
+        { role: 'system', content: 'You are a study assistant.' },
+        { role: 'user', content: message },
+      ],
+      max_completion_tokens: 2048,
+      temperature: 0.7,
+      ...(stream ? { stream: true, stream_options: { include_usage: true } } : {}),
+    });
   const directCall = (i: number) => post(`${provider.url}/chat/completions`, direct(`question ${i}`), { Authorization: 'Bearer bench-key' });
   const proxyCall = (i: number) => post(`${started.url}/api/v1/llm/proxy`, JSON.stringify({ message: `question ${i}` }), auth);
   const n = quick ? 300 : 2_000;
@@ -121,7 +135,9 @@ async function main() {
     const p = await load(n, c, proxyCall);
     if (c === 16) lagAt16 = (await b1.ask<{ lag: { p50: number; p99: number; max: number } }>({ cmd: 'stats' })).lag;
     b1Numbers[c] = { direct: d, proxied: p };
-    rows.push(`| ${c} | ${ms(d.p50)} / ${ms(d.p99)} | ${ms(p.p50)} / ${ms(p.p99)} | **${ms(p.p50 - d.p50)}** / **${ms(p.p99 - d.p99)}** | ${d.rps.toFixed(0)} | **${p.rps.toFixed(0)}** | ${p.failures} |`);
+    rows.push(
+      `| ${c} | ${ms(d.p50)} / ${ms(d.p99)} | ${ms(p.p50)} / ${ms(p.p99)} | **${ms(p.p50 - d.p50)}** / **${ms(p.p99 - d.p99)}** | ${d.rps.toFixed(0)} | **${p.rps.toFixed(0)}** | ${p.failures} |`,
+    );
   }
   // Time to first delta, streaming.
   const ttft = async (url: string, body: (i: number) => string, headers: Record<string, string>) => {

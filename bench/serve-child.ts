@@ -8,15 +8,11 @@ import { createCore, type Core } from '../src/main/core/app.ts';
 import { openDatabase } from '../src/main/core/db/connection.ts';
 import { startHttpServer, type RunningHttpServer } from '../src/main/core/http/server.ts';
 import { B2_END, B2_LONG_SESSION, B2_USER, YEAR_MS } from './generate.ts';
-import type { summarize} from './stats.ts';
+import type { summarize } from './stats.ts';
 import { timeSync } from './stats.ts';
 
 type Command =
-  | { cmd: 'start'; dataDir: string; providerUrl: string; apiKey: string }
-  | { cmd: 'resetLag' }
-  | { cmd: 'stats' }
-  | { cmd: 'b2'; iterations: number }
-  | { cmd: 'stop' };
+  { cmd: 'start'; dataDir: string; providerUrl: string; apiKey: string } | { cmd: 'resetLag' } | { cmd: 'stats' } | { cmd: 'b2'; iterations: number } | { cmd: 'stop' };
 
 if (process.argv[2] === 'coldstart') {
   const started = performance.now();
@@ -68,7 +64,9 @@ async function handle(message: Command): Promise<void> {
     if (message.cmd === 'start') {
       core = createCore({ dataDir: message.dataDir, secrets: null, recover: true, env: { STUDYLOG_BENCH_KEY: message.apiKey, STUDYLOG_BENCH_BASE_URL: message.providerUrl } });
       core.settings.update({
-        providers: [{ id: 'bench', name: 'Bench', base_url: message.providerUrl, models: ['gpt-4o-mini'], api_key_ref: { source: 'env', var: 'STUDYLOG_BENCH_KEY' }, max_retries: 0 }],
+        providers: [
+          { id: 'bench', name: 'Bench', base_url: message.providerUrl, models: ['gpt-4o-mini'], api_key_ref: { source: 'env', var: 'STUDYLOG_BENCH_KEY' }, max_retries: 0 },
+        ],
         default_provider_id: 'bench',
       });
       // Production settings, except limits high enough not to be what is measured.
@@ -80,7 +78,11 @@ async function handle(message: Command): Promise<void> {
       reply({ ok: true });
     } else if (message.cmd === 'stats') {
       const ns = (v: number) => v / 1e6;
-      reply({ rssPeakMb: process.resourceUsage().maxRSS / 1024, rssNowMb: process.memoryUsage.rss() / 1024 / 1024, lag: { p50: ns(lag.percentile(50)), p99: ns(lag.percentile(99)), max: ns(lag.max) } });
+      reply({
+        rssPeakMb: process.resourceUsage().maxRSS / 1024,
+        rssNowMb: process.memoryUsage.rss() / 1024 / 1024,
+        lag: { p50: ns(lag.percentile(50)), p99: ns(lag.percentile(99)), max: ns(lag.max) },
+      });
     } else if (message.cmd === 'b2') {
       reply(b2(message.iterations));
     } else if (message.cmd === 'stop') {

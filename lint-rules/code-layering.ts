@@ -21,7 +21,9 @@ export function layerOf(relativePath: string): string | null {
   return null;
 }
 
-const KIND_OF = new Map<string, PackageKind>((Object.entries(PACKAGES) as [PackageKind, string[]][]).flatMap(([kind, names]) => names.map((name): [string, PackageKind] => [name, kind])));
+const KIND_OF = new Map<string, PackageKind>(
+  (Object.entries(PACKAGES) as [PackageKind, string[]][]).flatMap(([kind, names]) => names.map((name): [string, PackageKind] => [name, kind])),
+);
 
 /** `@scope/name/sub?raw` → `@scope/name`; `name/sub` → `name`. */
 function packageName(specifier: string): string {
@@ -78,7 +80,8 @@ export const codeLayering: Rule.RuleModule = {
       const kind = packageKind(specifier);
       const name = specifier.startsWith('node:') ? specifier : packageName(specifier);
       if (!kind) context.report({ node, messageId: 'unclassified', data: { name } });
-      else if (!layer.packages.includes(kind)) context.report({ node, messageId: 'package', data: { from, what: layer.what, name, kind, allowed: layer.packages.join(', ') || 'no' } });
+      else if (!layer.packages.includes(kind))
+        context.report({ node, messageId: 'package', data: { from, what: layer.what, name, kind, allowed: layer.packages.join(', ') || 'no' } });
     }
 
     return {

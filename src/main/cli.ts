@@ -70,7 +70,9 @@ export function serveBanner(options: { url: string; lanUrl: string | null; signi
   const zh = options.language === 'zh-CN';
   const lines = [
     zh ? `Studylog 正在运行：${url}${lanUrl ? `（局域网：${lanUrl}）` : ''}` : `Studylog is serving ${url}${lanUrl ? ` (LAN: ${lanUrl})` : ''}`,
-    zh ? `在浏览器中打开此链接即可登录（仅可使用一次，${minutes} 分钟内有效）：${signinUrl}` : `Sign in: open this link in your browser (works once, for ${minutes} minutes): ${signinUrl}`,
+    zh
+      ? `在浏览器中打开此链接即可登录（仅可使用一次，${minutes} 分钟内有效）：${signinUrl}`
+      : `Sign in: open this link in your browser (works once, for ${minutes} minutes): ${signinUrl}`,
     adminToken
       ? zh
         ? `管理员令牌，供脚本使用（只显示这一次，请妥善保存）：${adminToken}`
@@ -154,7 +156,9 @@ async function token(dataDir: string, sub: string | undefined, args: string[], v
       // A token for the owner made here, on this machine, is a local-owner token (caller.ts):
       // from this machine it may also change providers' addresses and keys and the LAN settings.
       const forOwner = values.owner === true || values.user === core.owner.id;
-      const created = forOwner ? core.users.issueLocalOwnerToken(name) : core.users.createToken(values.user !== undefined ? { name, user_id: values.user } : { name, role: values.role });
+      const created = forOwner
+        ? core.users.issueLocalOwnerToken(name)
+        : core.users.createToken(values.user !== undefined ? { name, user_id: values.user } : { name, role: values.role });
       process.stdout.write(`${created.token}\n`);
       process.stderr.write(`Created token ${created.info.id} for ${created.info.user_name} (${created.info.role}, user ${created.info.user_id}). It is shown only this once.\n`);
       return 0;

@@ -30,7 +30,12 @@ describe('the built desktop bundles', () => {
   // routes.ts slipped in (import them with `import type`).
   it('no renderer chunk, and not the preload, holds zod', () => {
     const dir = path.join(ROOT, 'out/renderer/assets');
-    const files = [...readdirSync(dir).filter((f) => f.endsWith('.js')).map((f) => path.join(dir, f)), path.join(ROOT, 'out/preload/index.cjs')];
+    const files = [
+      ...readdirSync(dir)
+        .filter((f) => f.endsWith('.js'))
+        .map((f) => path.join(dir, f)),
+      path.join(ROOT, 'out/preload/index.cjs'),
+    ];
     const withZod = files.filter((file) => /\$ZodType|ZodError/.test(readFileSync(file, 'utf8'))).map((file) => path.relative(ROOT, file));
     expect(withZod).toEqual([]);
   });

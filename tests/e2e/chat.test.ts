@@ -15,7 +15,11 @@ interface El {
   getAttribute(name: string): string | null;
   blur(): void;
 }
-declare const document: { activeElement: El | null; documentElement: { scrollWidth: number; clientWidth: number }; querySelector(s: string): { scrollWidth: number; clientWidth: number } | null };
+declare const document: {
+  activeElement: El | null;
+  documentElement: { scrollWidth: number; clientWidth: number };
+  querySelector(s: string): { scrollWidth: number; clientWidth: number } | null;
+};
 declare function getComputedStyle(element: El): { outlineStyle: string; outlineWidth: string };
 
 let e2e: E2E;
@@ -145,11 +149,15 @@ describe.skipIf(chromium.skip)(`chat${chromium.note}`, () => {
     expect(partial.length).toBeLessThan(long.trim().length);
 
     const session = (await e2e.api.getUserSessions({ mode: 'chat', limit: 1 })).items[0]!;
-    const stored = await eventually(async () => {
-      const turns = await e2e.api.getSessionTurns({ id: session.id });
-      const a = turns.find((t) => t.role === 'assistant');
-      return a && a.meta.status !== 'streaming' ? a : null;
-    }, 'the stopped answer to be stored', 15_000);
+    const stored = await eventually(
+      async () => {
+        const turns = await e2e.api.getSessionTurns({ id: session.id });
+        const a = turns.find((t) => t.role === 'assistant');
+        return a && a.meta.status !== 'streaming' ? a : null;
+      },
+      'the stopped answer to be stored',
+      15_000,
+    );
     expect(stored.meta.status).toBe('aborted');
     expect(stored.content.length).toBeGreaterThan(0);
     expect(stored.content.length).toBeLessThan(long.length);
@@ -203,12 +211,20 @@ describe.skipIf(chromium.skip)(`chat${chromium.note}`, () => {
     await page.goto(`${e2e.url}/#/chat`);
     await page.reload();
     await page.getByTestId('composer').waitFor();
-    const focused = () => page.evaluate(() => ({ tag: document.activeElement?.tagName, text: document.activeElement?.textContent?.trim(), screen: document.activeElement?.getAttribute('data-screen') }));
+    const focused = () =>
+      page.evaluate(() => ({
+        tag: document.activeElement?.tagName,
+        text: document.activeElement?.textContent?.trim(),
+        screen: document.activeElement?.getAttribute('data-screen'),
+      }));
     await page.evaluate(() => document.activeElement?.blur());
     await page.keyboard.press('Tab');
     await expect(focused()).resolves.toMatchObject({ text: 'Skip to content' });
     await page.keyboard.press('Tab');
-    const ring = () => page.evaluate(() => (document.activeElement ? getComputedStyle(document.activeElement) : null)).then((st) => st && st.outlineStyle !== 'none' && parseFloat(st.outlineWidth) >= 2);
+    const ring = () =>
+      page
+        .evaluate(() => (document.activeElement ? getComputedStyle(document.activeElement) : null))
+        .then((st) => st && st.outlineStyle !== 'none' && parseFloat(st.outlineWidth) >= 2);
     // The first Tab of a fresh focus order lands on the skip link or the first nav link.
     const seen = new Set<string>();
     for (let i = 0; i < 8; i++) {

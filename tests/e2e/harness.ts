@@ -55,7 +55,6 @@ export interface E2EOptions {
   env?: (llm: OpenAITestServer) => Record<string, string>;
 }
 
-
 function childEnv(extra: Record<string, string>, keychain: KeychainMode): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [k, v] of Object.entries(process.env)) if (!/^(STUDYLOG_|OPENAI_)/.test(k)) env[k] = v;
@@ -236,7 +235,9 @@ export async function seedLongSession(e2e: E2E, count: number): Promise<string> 
           tokens_out: user ? 0 : 12,
           cost: user ? 0 : 15,
           created_at: start + i * 1_000,
-          ...(user ? { role: 'user' as const, meta: { status: 'answered' as const } } : { role: 'assistant' as const, meta: { status: 'complete' as const, usage: { estimated: false, price_known: true } } }),
+          ...(user
+            ? { role: 'user' as const, meta: { status: 'answered' as const } }
+            : { role: 'assistant' as const, meta: { status: 'complete' as const, usage: { estimated: false, price_known: true } } }),
         });
       }
     });

@@ -107,7 +107,7 @@ describe.skipIf(chromium.skip)(`history${chromium.note}`, () => {
     expect(JSON.stringify(parsed)).toContain('我想复习数学里的二次函数');
   });
 
-  test("exports every session of an assignment", async () => {
+  test('exports every session of an assignment', async () => {
     await page.getByTestId('filter-assignment').selectOption('hw-alg');
     const [md] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-assignment-md').click()]);
     const text = readFileSync((await md.path())!, 'utf8');

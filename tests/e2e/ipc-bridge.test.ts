@@ -95,7 +95,9 @@ describe.skipIf(chromium.skip)(`the renderer over the Electron bridge${chromium.
     await page.getByTestId('composer').fill(`Slowly [[test:{"chunkDelayMs":40,"reply":"${'slow '.repeat(150)}"}]]`);
     await page.getByTestId('composer').press('Enter');
     // Some of the answer's own text has arrived (not just the "Thinking…" placeholder).
-    await expect.poll(async () => ((await page.locator('[data-role="assistant"]').last().locator('.markdown, .plain-text').first().textContent()) ?? '').length).toBeGreaterThan(20);
+    await expect
+      .poll(async () => ((await page.locator('[data-role="assistant"]').last().locator('.markdown, .plain-text').first().textContent()) ?? '').length)
+      .toBeGreaterThan(20);
     await page.getByTestId('stop').click();
     await expect.poll(() => page.locator('[data-role="assistant"]').last().getAttribute('data-status')).toBe('aborted');
     expect(calls).toContain('cancelStream');

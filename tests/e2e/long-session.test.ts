@@ -40,7 +40,9 @@ describe.skipIf(chromium.skip)(`a 5,000-turn session${chromium.note}`, () => {
 
   test('scrolls through all of it, to the very first message, keeping the DOM small', async () => {
     const result = await measureScroll(page);
-    console.log(`long session scroll: ${result.steps} steps, median frame ${result.median.toFixed(1)} ms, p95 ${result.p95.toFixed(1)} ms, at most ${result.maxNodes} messages in the DOM`);
+    console.log(
+      `long session scroll: ${result.steps} steps, median frame ${result.median.toFixed(1)} ms, p95 ${result.p95.toFixed(1)} ms, at most ${result.maxNodes} messages in the DOM`,
+    );
     expect(result.top).toBe(0);
     // Virtualized: never more than a screenful of messages in the page. Frame times are
     // measured by `npm run bench` (B5), not asserted here.

@@ -24,7 +24,19 @@ beforeAll(async () => {
   e2e = await startE2E();
   const settings = await e2e.api.getSettings();
   await e2e.api.updateSettings({
-    providers: [...settings.providers, { id: 'deepseek', name: 'DeepSeek', kind: 'deepseek', base_url: 'https://api.deepseek.com', models: ['deepseek-chat'], api_key_ref: { source: 'keychain' }, timeout_ms: 60_000, max_retries: 2 }],
+    providers: [
+      ...settings.providers,
+      {
+        id: 'deepseek',
+        name: 'DeepSeek',
+        kind: 'deepseek',
+        base_url: 'https://api.deepseek.com',
+        models: ['deepseek-chat'],
+        api_key_ref: { source: 'keychain' },
+        timeout_ms: 60_000,
+        max_retries: 2,
+      },
+    ],
   });
   // Where a keychain is reachable the key is stored; a headless box without one says so.
   try {

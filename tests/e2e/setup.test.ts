@@ -279,7 +279,12 @@ describe.skipIf(chromium.skip)(`first run without a keychain (no D-Bus session)$
     await e2e.screenshot(page, 'setup-offline-unsent');
 
     const settings = await e2e.api.getSettings();
-    expect(settings.providers.find((p) => p.id === 'ollama')).toMatchObject({ kind: 'ollama', models: ['qwen2.5:7b'], default_model: 'qwen2.5:7b', api_key_ref: { source: 'none' } });
+    expect(settings.providers.find((p) => p.id === 'ollama')).toMatchObject({
+      kind: 'ollama',
+      models: ['qwen2.5:7b'],
+      default_model: 'qwen2.5:7b',
+      api_key_ref: { source: 'none' },
+    });
     expect(settings.policies.chat).toEqual({ provider_id: 'ollama', model: 'qwen2.5:7b' });
   });
 

@@ -34,14 +34,16 @@ describe('assignments', () => {
   it('imports a teacher’s file: invalid entries reported by index, valid ones imported together, existing ids updated', () => {
     const { store, db, assignments } = setup();
     assignments.create(db, { id: 'hw_existing', title: 'old title' });
-    const result = store.transaction('import', (tx) => assignments.import(tx, [
-      { id: 'hw_a', title: '作业 A', subject: '语文', due_at: '2026-12-01T08:00:00+08:00' },
-      { title: '' },
-      { id: 'hw_existing', title: 'new title' },
-      'not an object',
-      { id: 'hw_a', title: 'duplicate in file' },
-      { title: 'No id, gets one' },
-    ]));
+    const result = store.transaction('import', (tx) =>
+      assignments.import(tx, [
+        { id: 'hw_a', title: '作业 A', subject: '语文', due_at: '2026-12-01T08:00:00+08:00' },
+        { title: '' },
+        { id: 'hw_existing', title: 'new title' },
+        'not an object',
+        { id: 'hw_a', title: 'duplicate in file' },
+        { title: 'No id, gets one' },
+      ]),
+    );
     expect(result.imported).toBe(2);
     expect(result.updated).toBe(1);
     expect(result.errors.map((e) => e.index)).toEqual([1, 3, 4]);

@@ -46,7 +46,10 @@ function untilOutput(child: ChildProcess, seen: () => boolean): Promise<void> {
 
 /** Starts `studylog serve --port 0` (English output) and waits for its whole block. */
 async function serve(dataDir: string, env: NodeJS.ProcessEnv): Promise<Served> {
-  const child = spawn(process.execPath, [CLI, 'serve', '--data-dir', dataDir, '--port', '0'], { env: { ...process.env, ...SERVE_LOCALE_ENV, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [CLI, 'serve', '--data-dir', dataDir, '--port', '0'], {
+    env: { ...process.env, ...SERVE_LOCALE_ENV, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   onTestFinished(() => {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
   });
@@ -79,7 +82,11 @@ function codeOf(signinUrl: string, url: string): string {
 async function curl(url: string, token: string, body?: unknown): Promise<{ status: number; json: unknown }> {
   const hasCurl = await new Promise<boolean>((resolve) => execFile('curl', ['--version'], (error) => resolve(!error)));
   if (!hasCurl) {
-    const r = await fetch(url, { method: body ? 'POST' : 'GET', headers: { Authorization: `Bearer ${token}`, ...(body ? { 'Content-Type': 'application/json' } : {}) }, ...(body ? { body: JSON.stringify(body) } : {}) });
+    const r = await fetch(url, {
+      method: body ? 'POST' : 'GET',
+      headers: { Authorization: `Bearer ${token}`, ...(body ? { 'Content-Type': 'application/json' } : {}) },
+      ...(body ? { body: JSON.stringify(body) } : {}),
+    });
     return { status: r.status, json: await r.json() };
   }
   const args = ['-sS', '--noproxy', '*', '--max-time', '20', '-w', '\n%{http_code}', url, '-H', `Authorization: Bearer ${token}`];
@@ -148,7 +155,11 @@ describe('studylog serve', () => {
     expect((await curl(`${api}/me`, admin)).json).toMatchObject({ role: 'admin' });
 
     // Tokens, while the server runs: made, listed, used, revoked.
-    const [created, md, json] = await Promise.all([cli('token', 'create', '--name', 'Alice laptop', '--role', 'student'), cli('export', '--session', res.session_id, '--format', 'md'), cli('export', '--session', res.session_id, '--format', 'json')]);
+    const [created, md, json] = await Promise.all([
+      cli('token', 'create', '--name', 'Alice laptop', '--role', 'student'),
+      cli('export', '--session', res.session_id, '--format', 'md'),
+      cli('export', '--session', res.session_id, '--format', 'json'),
+    ]);
     expect(created.code, created.stderr).toBe(0);
     expect(created.stdout).toMatch(/^slk_[0-9a-f-]{36}_[A-Za-z0-9_-]{43}\n$/);
     const alice = created.stdout.trim();
@@ -161,7 +172,9 @@ describe('studylog serve', () => {
     expect(md.stdout).toMatch(/### Assistant · 助手 — .* · gpt-4o-mini\n\nEcho: 你好，这是测试\n/);
     expect(json.code, json.stderr).toBe(0);
     const exported = JSON.parse(json.stdout) as { sessions: { session: { id: string }; turns: { role: string; content: string }[] }[] };
-    expect(exported.sessions.map((s) => [s.session.id, s.turns.map((t) => `${t.role}:${t.content}`)])).toEqual([[res.session_id, ['user:你好，这是测试', 'assistant:Echo: 你好，这是测试']]]);
+    expect(exported.sessions.map((s) => [s.session.id, s.turns.map((t) => `${t.role}:${t.content}`)])).toEqual([
+      [res.session_id, ['user:你好，这是测试', 'assistant:Echo: 你好，这是测试']],
+    ]);
 
     const [second, listed] = await Promise.all([cli('token', 'create', '--name', 'Alice phone', '--user', userId!), cli('token', 'list')]);
     expect(second.code, second.stderr).toBe(0);
@@ -215,7 +228,10 @@ describe('studylog serve', () => {
   it('speaks Chinese to a Chinese terminal (LANG=zh_CN.UTF-8), in the same short block', async () => {
     const dataDir = mkdtempSync(path.join(os.tmpdir(), 'studylog-serve-'));
     onTestFinished(() => rmSync(dataDir, { recursive: true, force: true }));
-    const child = spawn(process.execPath, [CLI, 'serve', '--data-dir', dataDir, '--port', '0'], { env: { ...process.env, STUDYLOG_DATA_DIR: '', LC_ALL: '', LC_MESSAGES: '', LANG: 'zh_CN.UTF-8' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [CLI, 'serve', '--data-dir', dataDir, '--port', '0'], {
+      env: { ...process.env, STUDYLOG_DATA_DIR: '', LC_ALL: '', LC_MESSAGES: '', LANG: 'zh_CN.UTF-8' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     onTestFinished(() => {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
     });

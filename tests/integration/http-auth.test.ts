@@ -187,7 +187,9 @@ describe('one student’s data is invisible to another', () => {
     const missing = await asBob('GET', '/sessions/01900000-0000-7000-8000-000000000000');
     expect(foreign.status).toBe(404);
     expect(missing.status).toBe(404);
-    expect((foreign.json as { detail: string }).detail.replace(aliceSession, '<id>')).toBe((missing.json as { detail: string }).detail.replace('01900000-0000-7000-8000-000000000000', '<id>'));
+    expect((foreign.json as { detail: string }).detail.replace(aliceSession, '<id>')).toBe(
+      (missing.json as { detail: string }).detail.replace('01900000-0000-7000-8000-000000000000', '<id>'),
+    );
     expect((await asBob('GET', '/export', { session_id: aliceSession })).status).toBe(404);
     // Bob cannot add a turn to Alice's session, streaming or not.
     const before = counts();

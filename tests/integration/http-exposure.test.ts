@@ -92,7 +92,18 @@ describe('where the server listens and whom it answers', () => {
     const port = api.http.address.port;
     const me = (host: string | null) =>
       rawExchange(api.url, `GET ${API_PREFIX}/me HTTP/1.1\r\n${host === null ? '' : `Host: ${host}\r\n`}Authorization: Bearer ${api.adminToken}\r\nConnection: close\r\n\r\n`);
-    for (const host of ['evil.example', `evil.example:${port}`, '127.0.0.1.evil.example', `127.0.0.1.evil.example:${port}`, `localhost.evil.example:${port}`, '127.0.0.2', `[::2]:${port}`, '0.0.0.0', '', null]) {
+    for (const host of [
+      'evil.example',
+      `evil.example:${port}`,
+      '127.0.0.1.evil.example',
+      `127.0.0.1.evil.example:${port}`,
+      `localhost.evil.example:${port}`,
+      '127.0.0.2',
+      `[::2]:${port}`,
+      '0.0.0.0',
+      '',
+      null,
+    ]) {
       const reply = await me(host);
       expect([host, reply.status]).toEqual([host, expect.toSatisfy((s: number) => s === 403 || s === 400)]);
       expect(reply.body).not.toContain(api.core.owner.id);
@@ -115,7 +126,11 @@ describe('where the server listens and whom it answers', () => {
 
 describe('CORS', () => {
   const preflight = (api: ApiFixture, origin: string) =>
-    api.raw({ method: 'OPTIONS', path: `${API_PREFIX}/me`, headers: { Origin: origin, 'Access-Control-Request-Method': 'GET', 'Access-Control-Request-Headers': 'authorization' } });
+    api.raw({
+      method: 'OPTIONS',
+      path: `${API_PREFIX}/me`,
+      headers: { Origin: origin, 'Access-Control-Request-Method': 'GET', 'Access-Control-Request-Headers': 'authorization' },
+    });
 
   it('sends no Access-Control-Allow-Origin by default, not even on a preflight', async () => {
     const api = await fixture();
@@ -186,7 +201,7 @@ describe('the provider API key', () => {
       expect([what, JSON.stringify(reply.headers).includes(fragment)]).toEqual([what, false]);
     }
     // The failed turns keep the error, not the key; nothing under the data dir holds it.
-    const failed = api.core.store.sqlite.prepare("SELECT meta FROM turn WHERE meta LIKE '%\"failed\"%'").all() as { meta: string }[];
+    const failed = api.core.store.sqlite.prepare('SELECT meta FROM turn WHERE meta LIKE \'%"failed"%\'').all() as { meta: string }[];
     expect(failed.length).toBeGreaterThanOrEqual(8);
     api.core.store.sqlite.pragma('wal_checkpoint(TRUNCATE)');
     for (const file of readdirSync(api.dataDir)) {
@@ -201,7 +216,14 @@ describe('limits', () => {
     const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
     onTestFinished(() => agent.destroy());
     const send = (body: string, chunked = false) =>
-      rawRequest(api.url, { method: 'POST', path: `${API_PREFIX}/proxy`, headers: { Authorization: `Bearer ${api.adminToken}`, 'Content-Type': 'application/json' }, body, chunked, agent });
+      rawRequest(api.url, {
+        method: 'POST',
+        path: `${API_PREFIX}/proxy`,
+        headers: { Authorization: `Bearer ${api.adminToken}`, 'Content-Type': 'application/json' },
+        body,
+        chunked,
+        agent,
+      });
     const before = api.core.store.sqlite.prepare('SELECT count(*) AS n FROM turn').get();
     for (const chunked of [false, true]) {
       const reply = await send(JSON.stringify({ message: 'x'.repeat(1024 * 1024) }), chunked);
@@ -222,7 +244,8 @@ describe('limits', () => {
     const logged = vi.spyOn(console, 'error').mockImplementation(() => {});
     onTestFinished(() => logged.mockRestore());
     const before = api.core.store.sqlite.prepare('SELECT count(*) AS n FROM turn').get();
-    const head = (framing: string) => `POST ${API_PREFIX}/proxy HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${api.adminToken}\r\nContent-Type: application/json\r\n${framing}\r\n\r\n`;
+    const head = (framing: string) =>
+      `POST ${API_PREFIX}/proxy HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${api.adminToken}\r\nContent-Type: application/json\r\n${framing}\r\n\r\n`;
     for (const request of [head('Content-Length: 1000') + '{"message": "half', head('Transfer-Encoding: chunked') + '10\r\n{"message": "hal\r\n']) {
       // The client goes away once the server has begun the request (and is reading its body);
       // done when both ends have seen the connection close.
@@ -273,8 +296,14 @@ describe('limits', () => {
 
     stream.abort();
     await stream.finished;
-    await eventually(() => api.api('GET', '/me', { token: student.token }).then((r) => r.status), (s) => s === 200);
-    const [turn] = await eventually(() => assistantTurns(api), (turns) => turns.length === 1 && turns[0]!.status === 'aborted');
+    await eventually(
+      () => api.api('GET', '/me', { token: student.token }).then((r) => r.status),
+      (s) => s === 200,
+    );
+    const [turn] = await eventually(
+      () => assistantTurns(api),
+      (turns) => turns.length === 1 && turns[0]!.status === 'aborted',
+    );
     expect(turn!.content.length).toBeGreaterThan(0);
     expect(reply.startsWith(turn!.content)).toBe(true);
     expect(turn!.content.length).toBeLessThan(reply.length);

@@ -14,7 +14,6 @@ const SEED = 0x5eed_2025;
 const REQUESTS = 5_000;
 const CONCURRENCY = 16;
 
-
 const rnd = mulberry32(SEED);
 const int = (n: number) => Math.floor(rnd() * n);
 const pick = <T>(items: readonly T[]): T => items[int(items.length)]!;
@@ -22,14 +21,54 @@ const chance = (p: number) => rnd() < p;
 
 type Input = Record<string, unknown>;
 
-const INJECTIONS = ["'; DROP TABLE turn; --", 'NEAR(', '"*', 'a OR 1=1', '*', '"', 'x" OR "y', '); DELETE FROM session; --', 'turn_fts MATCH \'*\'', '\\', '%', '_'];
+const INJECTIONS = ["'; DROP TABLE turn; --", 'NEAR(', '"*', 'a OR 1=1', '*', '"', 'x" OR "y', '); DELETE FROM session; --', "turn_fts MATCH '*'", '\\', '%', '_'];
 const UNICODE = ['😀🎉', '\u202Eevil\u202C', 'مرحبا', 'a\u0000b', '\u0000', '\ud800', 'x\udfff', '数学作业', '\uFEFF', 'e\u0301', '\u200B'];
-const NUMBERISH = ['NaN', 'Infinity', '-Infinity', '-1', '-0', '1e400', '1e-400', '0x10', '9007199254740993', '99999999999999999999999', '1.5', ' 1', '', ' ', 'null', 'true', '[]', '{}'];
+const NUMBERISH = [
+  'NaN',
+  'Infinity',
+  '-Infinity',
+  '-1',
+  '-0',
+  '1e400',
+  '1e-400',
+  '0x10',
+  '9007199254740993',
+  '99999999999999999999999',
+  '1.5',
+  ' 1',
+  '',
+  ' ',
+  'null',
+  'true',
+  '[]',
+  '{}',
+];
 /** Raw JSON texts for a value (some JSON cannot be written from JS: huge numbers, deep nesting, __proto__). */
 const JSON_VALUES = [
-  'null', 'true', 'false', '0', '-1', '1.5', '1e308', '-1e308', '1e999', '9007199254740993', '123456789012345678901234567890', '""', '" "', '[]', '{}', '[1,2,3]',
-  '{"a":{"b":{"c":1}}}', '"NaN"', '"Infinity"', '"-1"', '{"__proto__":{"polluted":true}}', '{"constructor":{"prototype":{"x":1}}}',
-  '['.repeat(20_000) + ']'.repeat(20_000), '{"a":'.repeat(10_000) + '1' + '}'.repeat(10_000),
+  'null',
+  'true',
+  'false',
+  '0',
+  '-1',
+  '1.5',
+  '1e308',
+  '-1e308',
+  '1e999',
+  '9007199254740993',
+  '123456789012345678901234567890',
+  '""',
+  '" "',
+  '[]',
+  '{}',
+  '[1,2,3]',
+  '{"a":{"b":{"c":1}}}',
+  '"NaN"',
+  '"Infinity"',
+  '"-1"',
+  '{"__proto__":{"polluted":true}}',
+  '{"constructor":{"prototype":{"x":1}}}',
+  '['.repeat(20_000) + ']'.repeat(20_000),
+  '{"a":'.repeat(10_000) + '1' + '}'.repeat(10_000),
 ];
 
 let api: ApiFixture;
@@ -165,9 +204,44 @@ function badJson(): string | Buffer {
 const NON_OBJECT = ['[]', '[{"message":"hi"}]', '"hello"', '123', 'null', 'true', '1e999', '""'];
 
 const TRICKY_IDS = [
-  '..', '%2e%2e', '%2E%2e', '.', '%2e', 'a%2Fb', '..%2F..%2Fsettings', '%2F%2F', 'a%2F..%2F..', '%252e%252e', '%00', '%ff', '%', '%zz', 'a%20b', '%20',
-  '%F0%9F%98%80', '%E2%80%AE', '%ED%A0%80', encodeURIComponent("'; DROP TABLE turn; --"), encodeURIComponent('NEAR('), encodeURIComponent('"*'), 'x'.repeat(129), 'y'.repeat(4_000),
-  '%2e%2e%5c%2e%2e', 'hw_001%00', 'hw_001%20', '%68w_001x', '*', '~', ';', 'a;b=c', '%3F', '%23', '%26', '..;', 'nul', 'con',
+  '..',
+  '%2e%2e',
+  '%2E%2e',
+  '.',
+  '%2e',
+  'a%2Fb',
+  '..%2F..%2Fsettings',
+  '%2F%2F',
+  'a%2F..%2F..',
+  '%252e%252e',
+  '%00',
+  '%ff',
+  '%',
+  '%zz',
+  'a%20b',
+  '%20',
+  '%F0%9F%98%80',
+  '%E2%80%AE',
+  '%ED%A0%80',
+  encodeURIComponent("'; DROP TABLE turn; --"),
+  encodeURIComponent('NEAR('),
+  encodeURIComponent('"*'),
+  'x'.repeat(129),
+  'y'.repeat(4_000),
+  '%2e%2e%5c%2e%2e',
+  'hw_001%00',
+  'hw_001%20',
+  '%68w_001x',
+  '*',
+  '~',
+  ';',
+  'a;b=c',
+  '%3F',
+  '%23',
+  '%26',
+  '..;',
+  'nul',
+  'con',
 ];
 
 const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS', 'TRACE'] as const;
@@ -211,7 +285,11 @@ function generate(): Case {
     const input = chance(0.5) ? BASE[name] : mutate(BASE[name]);
     maxLength = 100_001;
     if (inputLocation(route.method) === 'body') {
-      return { kind: 'auth', status: 401, req: { method: route.method, path: pathFor(name, input), headers: { ...headers, 'Content-Type': 'application/json' }, body: JSON.stringify(input) } };
+      return {
+        kind: 'auth',
+        status: 401,
+        req: { method: route.method, path: pathFor(name, input), headers: { ...headers, 'Content-Type': 'application/json' }, body: JSON.stringify(input) },
+      };
     }
     return { kind: 'auth', status: 401, req: { method: route.method, path: `${pathFor(name, input)}?${new URLSearchParams(input as Record<string, string>)}`, headers } };
   }
@@ -222,7 +300,13 @@ function generate(): Case {
     const input = mutate(BASE[name]);
     return {
       kind: 'body',
-      req: { method: routes[name].method, path: pathFor(name, BASE[name]), headers: { ...authHeader(token), 'Content-Type': 'application/json' }, body: invalidBody(name, bodyText(input)), chunked: chance(0.1) },
+      req: {
+        method: routes[name].method,
+        path: pathFor(name, BASE[name]),
+        headers: { ...authHeader(token), 'Content-Type': 'application/json' },
+        body: invalidBody(name, bodyText(input)),
+        chunked: chance(0.1),
+      },
     };
   }
 
@@ -255,7 +339,10 @@ function generate(): Case {
     const route = routes[name];
     const path = pathFor(name, BASE[name], pick(TRICKY_IDS)).replace(chance(0.15) ? '/sessions/' : '\u0000', '//sessions//');
     if (inputLocation(route.method) === 'body') {
-      return { kind: 'path', req: { method: route.method, path, headers: { ...authHeader(admin), 'Content-Type': 'application/json' }, body: JSON.stringify({ ...mutate(BASE[name]), __fuzz: 1 }) } };
+      return {
+        kind: 'path',
+        req: { method: route.method, path, headers: { ...authHeader(admin), 'Content-Type': 'application/json' }, body: JSON.stringify({ ...mutate(BASE[name]), __fuzz: 1 }) },
+      };
     }
     return { kind: 'path', req: { method: route.method, path: `${path}?${new URLSearchParams({ __fuzz: pick([...INJECTIONS, ...UNICODE]) })}`, headers: authHeader(admin) } };
   }
@@ -269,7 +356,12 @@ function generate(): Case {
     const body = method === 'GET' || method === 'OPTIONS' || method === 'TRACE' ? undefined : JSON.stringify({ ...BASE[name], __fuzz: 1 });
     return {
       kind: 'method',
-      req: { method, path: `${pathFor(name, BASE[name])}?__fuzz=1`, headers: { ...authHeader(admin), ...(body ? { 'Content-Type': 'application/json' } : {}) }, ...(body ? { body } : {}) },
+      req: {
+        method,
+        path: `${pathFor(name, BASE[name])}?__fuzz=1`,
+        headers: { ...authHeader(admin), ...(body ? { 'Content-Type': 'application/json' } : {}) },
+        ...(body ? { body } : {}),
+      },
     };
   }
 
@@ -278,7 +370,10 @@ function generate(): Case {
     const name = pick(bodyRoutes);
     const ct = pick(CONTENT_TYPES);
     const body = chance(0.5) ? `${new URLSearchParams({ message: pick(INJECTIONS) })}` : invalidBody(name, bodyText(mutate(BASE[name])));
-    return { kind: 'content-type', req: { method: routes[name].method, path: pathFor(name, BASE[name]), headers: { ...authHeader(admin), ...(ct ? { 'Content-Type': ct } : {}) }, body } };
+    return {
+      kind: 'content-type',
+      req: { method: routes[name].method, path: pathFor(name, BASE[name]), headers: { ...authHeader(admin), ...(ct ? { 'Content-Type': ct } : {}) }, body },
+    };
   }
 
   const name = pick(bodyRoutes);
@@ -287,7 +382,13 @@ function generate(): Case {
   return {
     kind: 'oversized',
     status: 413,
-    req: { method: routes[name].method, path: pathFor(name, BASE[name]), headers: { ...authHeader(pick([admin, student, null])), 'Content-Type': 'application/json' }, body, chunked: chance(0.5) },
+    req: {
+      method: routes[name].method,
+      path: pathFor(name, BASE[name]),
+      headers: { ...authHeader(pick([admin, student, null])), 'Content-Type': 'application/json' },
+      body,
+      chunked: chance(0.5),
+    },
   };
 }
 
@@ -308,7 +409,10 @@ function snapshot() {
   };
 }
 
-const counts = () => Object.fromEntries(['session', 'turn', 'assignment', 'api_token', 'user'].map((t) => [t, (api.core.store.sqlite.prepare(`SELECT count(*) AS n FROM ${t}`).get() as { n: number }).n]));
+const counts = () =>
+  Object.fromEntries(
+    ['session', 'turn', 'assignment', 'api_token', 'user'].map((t) => [t, (api.core.store.sqlite.prepare(`SELECT count(*) AS n FROM ${t}`).get() as { n: number }).n]),
+  );
 
 beforeAll(async () => {
   api = await startApi({
@@ -360,7 +464,10 @@ describe('fuzz: malformed requests over HTTP', () => {
           typeof body?.code !== 'string' || typeof body?.detail !== 'string' ? 'body is not {detail, code}' : '',
           typeof body?.code === 'string' && ERROR_STATUS[body.code as keyof typeof ERROR_STATUS] !== reply.status ? `code ${String(body.code)} with status ${reply.status}` : '',
         ].filter(Boolean);
-        if (problems.length) failures.push(`#${i} ${c.kind} ${c.req.method} ${c.req.path.slice(0, 120)} ${String(c.req.body ?? '').slice(0, 120)}: ${problems.join('; ')} — ${reply.text.slice(0, 200)}`);
+        if (problems.length)
+          failures.push(
+            `#${i} ${c.kind} ${c.req.method} ${c.req.path.slice(0, 120)} ${String(c.req.body ?? '').slice(0, 120)}: ${problems.join('; ')} — ${reply.text.slice(0, 200)}`,
+          );
       }
     }
     await Promise.all(Array.from({ length: CONCURRENCY }, worker));

@@ -96,7 +96,13 @@ describe('unbounded responses (item 3): turn lists are paged, replies capped, ex
     api.core.assignments.create(testWrites(api.core.store), { id: 'big_hw', title: 'Big homework' });
     for (let s = 0; s < 3; s++) {
       const session = api.core.sessions.insertNewSession(testWrites(api.core.store), { user_id: student.user_id, mode: 'chat', assignment_id: 'big_hw', started_at: 10_000 + s });
-      for (let i = 0; i < 30; i++) api.core.turns.insertNewTurn(testWrites(api.core.store), { session_id: session.id, role: 'user', content: `s${s} t${i} "quoted" \n` + 'x'.repeat(50_000), created_at: 10_000 + i });
+      for (let i = 0; i < 30; i++)
+        api.core.turns.insertNewTurn(testWrites(api.core.store), {
+          session_id: session.id,
+          role: 'user',
+          content: `s${s} t${i} "quoted" \n` + 'x'.repeat(50_000),
+          created_at: 10_000 + i,
+        });
     }
     for (const format of ['md', 'json'] as const) {
       const reply = await api.api('GET', '/export', { token: student.token, query: { assignment_id: 'big_hw', format } });
@@ -129,8 +135,16 @@ describe('bounds (items 4 and 7)', () => {
     expect(await refused('POST', '/assignments', { title: 'x', due_at: '2026-13-01' })).toEqual(invalid);
     expect(await refused('POST', '/assignments', { title: 'x', due_at: '-0001-01-01' })).toEqual(invalid);
     expect(await refused('POST', '/assignments', { title: 'x', due_at: '2026-01-01T24:00' })).toEqual(invalid);
-    for (const id of ['.', '..', '...', 'a/b', 'a\\b', 'tab\there', 'nul\u0000', 'x'.repeat(129)]) expect(await refused('POST', '/assignments', { id, title: 'x' })).toEqual(invalid);
-    const imported = await api.api('POST', '/assignments/import', { body: { assignments: [{ id: '..', title: 'dots' }, { title: 'leap', due_at: '2028-02-29' }] } });
+    for (const id of ['.', '..', '...', 'a/b', 'a\\b', 'tab\there', 'nul\u0000', 'x'.repeat(129)])
+      expect(await refused('POST', '/assignments', { id, title: 'x' })).toEqual(invalid);
+    const imported = await api.api('POST', '/assignments/import', {
+      body: {
+        assignments: [
+          { id: '..', title: 'dots' },
+          { title: 'leap', due_at: '2028-02-29' },
+        ],
+      },
+    });
     expect((imported.json as { errors: { index: number }[] }).errors.map((e) => e.index)).toEqual([0]);
     expect(await refused('POST', '/assignments', { id: '数学-第1周', title: 'Chinese ids are fine', due_at: '2026-02-28' })).toEqual([200, undefined]);
 
@@ -209,7 +223,9 @@ describe('upstream limits (item 10): a provider that never stops', () => {
     const student = api.token('student');
     api.openai.script({ endless: 'content', chunkSize: 1_000 });
     const reply = await api.api('POST', '/proxy/stream', { token: student.token, body: { message: 'never stop' } });
-    const done = sseEvents(reply.text).find((e) => e.event === 'done')?.data as { response: { turn_id: string; content: string; meta: { truncated?: boolean; status: string; finish_reason: string } } };
+    const done = sseEvents(reply.text).find((e) => e.event === 'done')?.data as {
+      response: { turn_id: string; content: string; meta: { truncated?: boolean; status: string; finish_reason: string } };
+    };
     expect(done.response.meta).toMatchObject({ truncated: true, status: 'complete', finish_reason: 'length' });
     expect(done.response.content.length).toBe(MAX_CONTENT_CHARS);
     const stored = api.core.turns.getTurnById(done.response.turn_id)!;

@@ -39,7 +39,10 @@ const ISO = /\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z/g;
 function normalise(value: unknown, key = ''): unknown {
   if (typeof value === 'string') {
     if (/^slk_/.test(value)) return '<token>';
-    return value.replace(UUID, '<uuid>').replace(ISO, '<iso>').replace(/"(\w+_at)": \d+/g, '"$1": <ts>');
+    return value
+      .replace(UUID, '<uuid>')
+      .replace(ISO, '<iso>')
+      .replace(/"(\w+_at)": \d+/g, '"$1": <ts>');
   }
   if (typeof value === 'number' && /(_at|^at)$/.test(key)) return '<ts>';
   if (Array.isArray(value)) return value.map((v) => normalise(v));
@@ -187,7 +190,10 @@ describe('the typed client over HTTP', () => {
     expect(notFound).toMatchObject({ status: 404, code: 'not_found', detail: "There is no session 'no-such-session'." });
     const invalid = await client.getUserSessions({ limit: 0 }).catch((e: unknown) => e);
     expect(invalid).toMatchObject({ status: 422, code: 'validation_error', issues: [{ path: 'limit' }] });
-    const anonymous = await api.client(null).getMe().catch((e: unknown) => e);
+    const anonymous = await api
+      .client(null)
+      .getMe()
+      .catch((e: unknown) => e);
     expect(anonymous).toMatchObject({ status: 401, code: 'unauthorized' });
     expect(await api.client(null).health()).toEqual({ status: 'ok' });
   });
@@ -200,7 +206,13 @@ describe('the typed client over HTTP', () => {
       const streamed = await client.streamProxyMessage({ message: 'same shape please', mode: 'chat' }, { onEvent: (e) => events.push(e) });
       const sent = await client.sendProxyMessage({ message: 'same shape please', mode: 'chat' });
 
-      expect(events[0]).toMatchObject({ type: 'start', session_id: streamed.session_id, turn_id: streamed.turn_id, user_turn_id: streamed.meta.user_turn_id, model: 'gpt-4o-mini' });
+      expect(events[0]).toMatchObject({
+        type: 'start',
+        session_id: streamed.session_id,
+        turn_id: streamed.turn_id,
+        user_turn_id: streamed.meta.user_turn_id,
+        model: 'gpt-4o-mini',
+      });
       const deltas = events.filter((e) => e.type === 'delta');
       expect(deltas.length).toBeGreaterThan(2);
       expect(deltas.map((e) => (e as { content: string }).content).join('')).toBe('Echo: same shape please');

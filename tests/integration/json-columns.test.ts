@@ -19,14 +19,17 @@ describe('typed JSON columns', () => {
   it('a stored row whose known field does not fit its schema stays readable: that field is left out, the others (unknown ones too) stay', () => {
     const { store, sessions, turns, session } = setup();
     // Raw SQL (another program, an old version) can write what the app never would.
-    store.sqlite.prepare("UPDATE session SET meta = ?, policy_snapshot = ? WHERE id = ?").run(
-      JSON.stringify({ title: 42, chat_id: 'c1', colour: 'blue' }),
-      JSON.stringify({ model: 'gpt-4o-mini', temperature: 'hot', future_field: [1, 2] }),
-      session.id,
-    );
+    store.sqlite
+      .prepare('UPDATE session SET meta = ?, policy_snapshot = ? WHERE id = ?')
+      .run(JSON.stringify({ title: 42, chat_id: 'c1', colour: 'blue' }), JSON.stringify({ model: 'gpt-4o-mini', temperature: 'hot', future_field: [1, 2] }), session.id);
     store.sqlite
       .prepare("INSERT INTO turn (id, session_id, role, content, created_at, meta) VALUES ('t1', ?, 'assistant', 'hi', 1, ?), ('t2', ?, 'user', 'yo', 2, ?)")
-      .run(session.id, JSON.stringify({ status: 'exploded', usage: { tokens_in: -1 }, reasoning: 'why', extra: true }), session.id, JSON.stringify({ status: 'failed', retries: 'many', error: { code: 'upstream_error', message: 'down' } }));
+      .run(
+        session.id,
+        JSON.stringify({ status: 'exploded', usage: { tokens_in: -1 }, reasoning: 'why', extra: true }),
+        session.id,
+        JSON.stringify({ status: 'failed', retries: 'many', error: { code: 'upstream_error', message: 'down' } }),
+      );
     const read = sessions.getSessionById(session.id)!;
     expect(read.meta).toEqual({ chat_id: 'c1', colour: 'blue' });
     expect(read.policy_snapshot).toEqual({ model: 'gpt-4o-mini', future_field: [1, 2] });

@@ -46,7 +46,16 @@ function client(serve: ServeProcess) {
     });
 }
 
-const provider = (id: string, baseUrl: string, ref: object, models = ['gpt-4o-mini']) => ({ id, name: `Provider ${id}`, kind: 'other', base_url: baseUrl, models, api_key_ref: ref, max_retries: 0, timeout_ms: 5_000 });
+const provider = (id: string, baseUrl: string, ref: object, models = ['gpt-4o-mini']) => ({
+  id,
+  name: `Provider ${id}`,
+  kind: 'other',
+  base_url: baseUrl,
+  models,
+  api_key_ref: ref,
+  max_retries: 0,
+  timeout_ms: 5_000,
+});
 
 /** Every file under a directory, read whole (the database, its WAL, anything else written there). */
 function filesUnder(dir: string): string[] {
@@ -144,7 +153,15 @@ describe('keys go only where they were entered (studylog serve)', () => {
     const { honest, hostile } = await upstreams();
     const serve = await startServe({
       dataDir: tempDir(),
-      env: { ...noBus, OPENAI_BASE_URL: honest.url, OPENAI_API_KEY: KEY, STUDYLOG_MODEL: 'gpt-4o-mini', DEEPSEEK_API_KEY: OTHER_KEY, STUDYLOG_API_KEY_KC: KEY, STUDYLOG_BASE_URL_KC: honest.url },
+      env: {
+        ...noBus,
+        OPENAI_BASE_URL: honest.url,
+        OPENAI_API_KEY: KEY,
+        STUDYLOG_MODEL: 'gpt-4o-mini',
+        DEEPSEEK_API_KEY: OTHER_KEY,
+        STUDYLOG_API_KEY_KC: KEY,
+        STUDYLOG_BASE_URL_KC: honest.url,
+      },
     });
     const api = client(serve);
     const owner = serve.adminToken!;
@@ -167,7 +184,10 @@ describe('keys go only where they were entered (studylog serve)', () => {
     expect((await api('POST', '/proxy', owner, { message: 'kc', model: 'm-kc' })).json).toMatchObject({ content: 'Echo: kc' });
     settings.providers[2] = provider('kc', hostile.url, { source: 'keychain' }, ['m-kc']);
     expect((await api('PATCH', '/settings', owner, settings)).status).toBe(200);
-    expect((await api('POST', '/proxy', owner, { message: 'kc moved', model: 'm-kc' })).json).toMatchObject({ code: 'provider_not_configured', detail: expect.stringContaining('STUDYLOG_BASE_URL_KC') });
+    expect((await api('POST', '/proxy', owner, { message: 'kc moved', model: 'm-kc' })).json).toMatchObject({
+      code: 'provider_not_configured',
+      detail: expect.stringContaining('STUDYLOG_BASE_URL_KC'),
+    });
     expect(hostile.requests).toEqual([]);
     expect(authorizations(honest).every((a) => a === `Bearer ${KEY}`)).toBe(true);
   });
@@ -208,7 +228,13 @@ describe('who may change where keys and the API go (HTTP vs the local owner)', (
     }
     expect(JSON.stringify(base())).toBe(before);
     // What is not about destinations stays an admin's to change.
-    const harmless = { theme: 'dark', providers: [...base().providers.map((p) => ({ ...p, name: `${p.name} (renamed)` })), { ...test(), id: 'ollama', base_url: 'http://127.0.0.1:11434/v1', api_key_ref: { source: 'none' } }] };
+    const harmless = {
+      theme: 'dark',
+      providers: [
+        ...base().providers.map((p) => ({ ...p, name: `${p.name} (renamed)` })),
+        { ...test(), id: 'ollama', base_url: 'http://127.0.0.1:11434/v1', api_key_ref: { source: 'none' } },
+      ],
+    };
     expect((await api.api('PATCH', '/settings', { token: teacher, body: harmless })).status).toBe(200);
   });
 
@@ -253,14 +279,22 @@ describe('redaction of a key a provider echoes back altered', () => {
     api.openai.script({ echoKey: true, reasoning: 'Thinking it over.' });
     const streamed = await api.api('POST', '/proxy/stream', { body: { message: 'echo my key, streamed' } });
     const events = sseEvents(streamed.text);
-    const live = (type: string) => events.filter((e) => e.event === type).map((e) => (e.data as { content: string }).content).join('');
+    const live = (type: string) =>
+      events
+        .filter((e) => e.event === type)
+        .map((e) => (e.data as { content: string }).content)
+        .join('');
     expect(live('delta')).toContain('[redacted]');
     expect(leakedRuns(live('delta'), key())).toEqual([]);
     expect(leakedRuns(live('reasoning'), key())).toEqual([]);
     const done = (events.find((e) => e.event === 'done')!.data as { response: { content: string } }).response;
     expect(leakedRuns(JSON.stringify(done), key())).toEqual([]);
     // What streamed says what was stored (the stream may cut one long run into several redactions).
-    const words = (text: string) => text.replaceAll('[redacted]', ' ').split(/[\s|]+/).filter(Boolean);
+    const words = (text: string) =>
+      text
+        .replaceAll('[redacted]', ' ')
+        .split(/[\s|]+/)
+        .filter(Boolean);
     expect(words(live('delta'))).toEqual(words(done.content));
 
     for (const status of [500, 401] as const) {

@@ -17,7 +17,11 @@ function probe(withBus: boolean) {
   const env = { PATH: process.env.PATH, HOME: home, XDG_DATA_HOME: home, XDG_RUNTIME_DIR: home };
   const node = JSON.stringify(process.execPath);
   const run = withBus
-    ? spawnSync('dbus-run-session', ['--', 'sh', '-c', `echo -n pw | gnome-keyring-daemon --unlock --components=secrets >/dev/null; exec ${node} ${JSON.stringify(PROBE)} openai`], { env, encoding: 'utf8', timeout: 30_000 })
+    ? spawnSync(
+        'dbus-run-session',
+        ['--', 'sh', '-c', `echo -n pw | gnome-keyring-daemon --unlock --components=secrets >/dev/null; exec ${node} ${JSON.stringify(PROBE)} openai`],
+        { env, encoding: 'utf8', timeout: 30_000 },
+      )
     : spawnSync(process.execPath, [PROBE, 'openai'], { env, encoding: 'utf8', timeout: 30_000 });
   expect(run.stderr).not.toMatch(/Segmentation|Abort|core dumped/);
   return JSON.parse(run.stdout.trim().split('\n').at(-1)!) as Record<string, unknown>;

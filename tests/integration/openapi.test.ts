@@ -5,7 +5,12 @@ import { API_PREFIX, pathParams, ROUTE_NAMES, routeDefs, routes } from '../../sr
 import { ERROR_STATUS } from '../../src/shared/errors.ts';
 import { startApi, type ApiFixture } from '../support/http.ts';
 
-type Operation = { operationId: string; security: unknown[]; 'x-access': string; responses: { default: { content: { 'application/json': { schema: { properties: { code: { enum: string[] } } } } } } } };
+type Operation = {
+  operationId: string;
+  security: unknown[];
+  'x-access': string;
+  responses: { default: { content: { 'application/json': { schema: { properties: { code: { enum: string[] } } } } } } };
+};
 
 let api: ApiFixture;
 beforeAll(async () => {
@@ -38,7 +43,12 @@ describe('GET /openapi.json', () => {
   });
 
   it('shows the manifest’s examples, each a valid input (and output) of its route', async () => {
-    const doc = (await api.api('GET', '/openapi.json')).json as { paths: Record<string, Record<string, { requestBody?: { content: Record<string, { examples?: Record<string, { value: unknown }> }> }; parameters: { name: string; example?: unknown }[] }>> };
+    const doc = (await api.api('GET', '/openapi.json')).json as {
+      paths: Record<
+        string,
+        Record<string, { requestBody?: { content: Record<string, { examples?: Record<string, { value: unknown }> }> }; parameters: { name: string; example?: unknown }[] }>
+      >;
+    };
     let checked = 0;
     for (const name of ROUTE_NAMES) {
       const route = routeDefs[name];

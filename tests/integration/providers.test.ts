@@ -107,7 +107,8 @@ describe('providers and keys', () => {
       return true;
     };
     const spies: { mockRestore(): void }[] = [vi.spyOn(process.stdout, 'write').mockImplementation(capture), vi.spyOn(process.stderr, 'write').mockImplementation(capture)];
-    for (const method of ['log', 'info', 'warn', 'error', 'debug'] as const) spies.push(vi.spyOn(console, method).mockImplementation((...args) => void logged.push(args.map(String).join(' '))));
+    for (const method of ['log', 'info', 'warn', 'error', 'debug'] as const)
+      spies.push(vi.spyOn(console, method).mockImplementation((...args) => void logged.push(args.map(String).join(' '))));
     try {
       const core = await setupCore();
       await core.proxy.send(TEST_CALLER, { message: 'one' });

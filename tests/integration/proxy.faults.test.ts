@@ -54,7 +54,10 @@ describe('proxy: upstream faults', () => {
   it('a model the provider is configured with but does not serve → model_not_found', async () => {
     const core = await setupCore();
     core.settings.update({ providers: [{ ...core.settings.get().providers[0]!, models: [...core.server.models, 'gpt-9-ultra'] }] });
-    await expect(core.proxy.send(TEST_CALLER, { message: 'x', model: 'gpt-9-ultra' })).rejects.toMatchObject({ code: 'model_not_found', detail: expect.stringContaining('gpt-9-ultra') });
+    await expect(core.proxy.send(TEST_CALLER, { message: 'x', model: 'gpt-9-ultra' })).rejects.toMatchObject({
+      code: 'model_not_found',
+      detail: expect.stringContaining('gpt-9-ultra'),
+    });
     expect(core.turns.getTurnsBySessionId(core.sessions.getSessionsByUserId(TEST_CALLER.user_id).items[0]!.id)).toHaveLength(1);
   });
 

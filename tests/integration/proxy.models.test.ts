@@ -42,7 +42,10 @@ describe('proxy: which model answers', () => {
 
   it('env only, /models lists nothing usable: provider_not_configured naming the problem, nothing written', async () => {
     const { core } = await envOnly(['text-embedding-3-small', 'whisper-1']);
-    await expect(core.proxy.send(TEST_CALLER, { message: 'hi' })).rejects.toMatchObject({ code: 'provider_not_configured', detail: expect.stringContaining('has no model configured') });
+    await expect(core.proxy.send(TEST_CALLER, { message: 'hi' })).rejects.toMatchObject({
+      code: 'provider_not_configured',
+      detail: expect.stringContaining('has no model configured'),
+    });
     expect(rowCount(core.store, 'turn')).toBe(0);
   });
 
@@ -53,7 +56,9 @@ describe('proxy: which model answers', () => {
     for (const model of ['gpt-9-ultra', 'text-embedding-3-small']) {
       const error = await core.proxy.send(TEST_CALLER, { message: 'x', model }).catch((e) => e);
       expect(error).toMatchObject({ code: 'validation_error', issues: [{ path: 'model' }] });
-      expect(error.detail).toBe(`Invalid message: model: '${model}' is not allowed in chat mode; choose one of: gpt-4o-mini, deepseek-chat, deepseek-reasoner, qwen-plus, llama3.2`);
+      expect(error.detail).toBe(
+        `Invalid message: model: '${model}' is not allowed in chat mode; choose one of: gpt-4o-mini, deepseek-chat, deepseek-reasoner, qwen-plus, llama3.2`,
+      );
     }
     expect(rowCount(core.store, 'session')).toBe(0);
     expect(rowCount(core.store, 'turn')).toBe(0);
@@ -74,7 +79,10 @@ describe('proxy: which model answers', () => {
     const core = await setupCore();
     core.settings.update({ policies: { homework: { model: 'deepseek-chat', models: ['qwen-plus'] } } });
     const refused = await core.proxy.send(TEST_CALLER, { message: 'x', mode: 'homework', assignment_id: 'hw_1', model: 'gpt-4o-mini' }).catch((e) => e);
-    expect(refused).toMatchObject({ code: 'validation_error', detail: "Invalid message: model: 'gpt-4o-mini' is not allowed in homework mode; choose one of: qwen-plus, deepseek-chat" });
+    expect(refused).toMatchObject({
+      code: 'validation_error',
+      detail: "Invalid message: model: 'gpt-4o-mini' is not allowed in homework mode; choose one of: qwen-plus, deepseek-chat",
+    });
     expect((await core.proxy.send(TEST_CALLER, { message: 'x', mode: 'homework', assignment_id: 'hw_1', model: 'qwen-plus' })).model).toBe('qwen-plus');
     expect((await core.proxy.send(TEST_CALLER, { message: 'x', mode: 'homework', assignment_id: 'hw_1' })).model).toBe('deepseek-chat');
     // chat has no list: any listed chat model.
@@ -95,7 +103,14 @@ describe('proxy: which model answers', () => {
     expect(back.model).toBe('gpt-4o-mini');
     expect(core.chatRequests().map((r) => r.body.model)).toEqual(['gpt-4o-mini', 'deepseek-chat', 'gpt-4o-mini']);
     const turns = core.turns.getTurnsBySessionId(sid);
-    expect(turns.map((t) => `${t.role}:${t.model}`)).toEqual(['user:gpt-4o-mini', 'assistant:gpt-4o-mini', 'user:deepseek-chat', 'assistant:deepseek-chat', 'user:gpt-4o-mini', 'assistant:gpt-4o-mini']);
+    expect(turns.map((t) => `${t.role}:${t.model}`)).toEqual([
+      'user:gpt-4o-mini',
+      'assistant:gpt-4o-mini',
+      'user:deepseek-chat',
+      'assistant:deepseek-chat',
+      'user:gpt-4o-mini',
+      'assistant:gpt-4o-mini',
+    ]);
     // Each answer is priced as its own model: deepseek-chat at 0.27 / 1.10 USD per 1M.
     const answer = turns[3]!;
     expect(answer.cost).toBe(Math.round(answer.tokens_in * 27 + answer.tokens_out * 110));
@@ -124,7 +139,13 @@ describe('proxy: which model answers', () => {
     // Providers from settings say so.
     const configured = await setupCore();
     const listed = (await dispatch(configured, 'listModels', TEST_CALLER, {}, { validateOutput: true })) as { body: RouteOutput<'listModels'> };
-    expect(listed.body.providers[0]).toMatchObject({ id: 'test', source: 'settings', read_only: false, env_vars: [], defaults: { chat: 'gpt-4o-mini', deep_think: 'deepseek-reasoner' } });
+    expect(listed.body.providers[0]).toMatchObject({
+      id: 'test',
+      source: 'settings',
+      read_only: false,
+      env_vars: [],
+      defaults: { chat: 'gpt-4o-mini', deep_think: 'deepseek-reasoner' },
+    });
   });
 });
 
@@ -140,7 +161,9 @@ describe('proxy: an assignment_id nobody created', () => {
     const history = (await dispatch(core, 'getUserSessions', TEST_CALLER, { assignment_id: 'hw_777' })) as { body: RouteOutput<'getUserSessions'> };
     expect(history.body.items.map((s) => s.id)).toEqual([res.session_id]);
 
-    const imported = await dispatch(core, 'importAssignments', admin, { assignments: [{ id: 'hw_777', title: '二次函数练习', description: '第 3 题到第 8 题', due_at: '2026-12-01' }] });
+    const imported = await dispatch(core, 'importAssignments', admin, {
+      assignments: [{ id: 'hw_777', title: '二次函数练习', description: '第 3 题到第 8 题', due_at: '2026-12-01' }],
+    });
     expect(imported).toMatchObject({ ok: true, body: { imported: 0, updated: 1 } });
     const filled = core.assignments.get('hw_777')!;
     expect(filled).toMatchObject({ title: '二次函数练习', description: '第 3 题到第 8 题', due_at: Date.parse('2026-12-01') });
@@ -156,7 +179,12 @@ describe('proxy: an assignment_id nobody created', () => {
     expect(core.assignments.get('hw_new')).toBeNull();
     await core.proxy.send(TEST_CALLER, { message: 'x', assignment_id: 'hw_new' });
     expect(core.assignments.get('hw_new')).toMatchObject({ title: 'hw_new', meta: { registered_from: 'message' } });
-    expect(core.assignments.create(testWrites(core.store), { id: 'hw_new', title: 'Essay', subject: 'English' })).toMatchObject({ id: 'hw_new', title: 'Essay', subject: 'English', meta: {} });
+    expect(core.assignments.create(testWrites(core.store), { id: 'hw_new', title: 'Essay', subject: 'English' })).toMatchObject({
+      id: 'hw_new',
+      title: 'Essay',
+      subject: 'English',
+      meta: {},
+    });
     expect(() => core.assignments.create(testWrites(core.store), { id: 'hw_new', title: 'Again' })).toThrow(/already exists/);
     // Homework still needs one.
     await expect(core.proxy.send(TEST_CALLER, { message: 'x', mode: 'homework' })).rejects.toMatchObject({ code: 'validation_error', issues: [{ path: 'assignment_id' }] });

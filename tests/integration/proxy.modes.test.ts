@@ -22,7 +22,14 @@ describe('proxy: modes', () => {
     expect(req!.body).not.toHaveProperty('reasoning_effort');
 
     const [user, assistant] = core.turns.getTurnsBySessionId(res.session_id);
-    expect(user).toMatchObject({ id: res.meta.user_turn_id, role: 'user', content: '你好，这是测试', cost: 0, tokens_out: 0, meta: { status: 'answered', assistant_turn_id: res.turn_id } });
+    expect(user).toMatchObject({
+      id: res.meta.user_turn_id,
+      role: 'user',
+      content: '你好，这是测试',
+      cost: 0,
+      tokens_out: 0,
+      meta: { status: 'answered', assistant_turn_id: res.turn_id },
+    });
     expect(user!.tokens_in).toBeGreaterThan(0);
     expect(assistant).toMatchObject({ id: res.turn_id, role: 'assistant', content: res.content, model: 'gpt-4o-mini' });
     // Provider-reported usage, and cost = in × 0.15 + out × 0.60 (USD/M) × 100.
@@ -61,7 +68,10 @@ describe('proxy: modes', () => {
 
   it('homework without an assignment is refused before anything is written', async () => {
     const core = await setupCore();
-    await expect(core.proxy.send(TEST_CALLER, { message: 'help', mode: 'homework' })).rejects.toMatchObject({ code: 'validation_error', detail: expect.stringContaining('assignment_id') });
+    await expect(core.proxy.send(TEST_CALLER, { message: 'help', mode: 'homework' })).rejects.toMatchObject({
+      code: 'validation_error',
+      detail: expect.stringContaining('assignment_id'),
+    });
     expect(rowCount(core.store, 'session')).toBe(0);
     expect(rowCount(core.store, 'turn')).toBe(0);
     expect(core.chatRequests()).toHaveLength(0);
@@ -108,7 +118,14 @@ describe('proxy: modes', () => {
     const core = await setupCore();
     core.settings.update({ policies: { chat: { temperature: 1.1, max_output_tokens: 300, system_prompt: 'Answer like a pirate.' } } });
     const res = await core.proxy.send(TEST_CALLER, { message: 'hi' });
-    expect(core.chatRequests()[0]!.body).toMatchObject({ temperature: 1.1, max_completion_tokens: 300, messages: [{ role: 'system', content: 'Answer like a pirate.' }, { role: 'user', content: 'hi' }] });
+    expect(core.chatRequests()[0]!.body).toMatchObject({
+      temperature: 1.1,
+      max_completion_tokens: 300,
+      messages: [
+        { role: 'system', content: 'Answer like a pirate.' },
+        { role: 'user', content: 'hi' },
+      ],
+    });
     const snapshot = core.sessions.getSessionById(res.session_id)!.policy_snapshot;
     expect(snapshot.system_prompt?.id).toBe('chat.custom');
     expect(snapshot.system_prompt?.version).toMatch(/^[0-9a-f]{12}$/);

@@ -50,7 +50,10 @@ describe('proxy: sessions and context', () => {
     const core = await setupCore();
     const hw = await core.proxy.send(TEST_CALLER, { message: 'q1', mode: 'homework', assignment_id: 'hw_1' });
     const sid = hw.session_id;
-    await expect(core.proxy.send(TEST_CALLER, { message: 'x', mode: 'chat', meta: { session_id: sid } })).rejects.toMatchObject({ code: 'conflict', detail: expect.stringContaining('homework mode') });
+    await expect(core.proxy.send(TEST_CALLER, { message: 'x', mode: 'chat', meta: { session_id: sid } })).rejects.toMatchObject({
+      code: 'conflict',
+      detail: expect.stringContaining('homework mode'),
+    });
     await expect(core.proxy.send(TEST_CALLER, { message: 'x', assignment_id: 'hw_2', meta: { session_id: sid } })).rejects.toMatchObject({ code: 'conflict' });
     const follow = await core.proxy.send(TEST_CALLER, { message: 'q2', meta: { session_id: sid } });
     expect(follow.meta).toMatchObject({ mode: 'homework', assignment_id: 'hw_1' });
@@ -63,7 +66,9 @@ describe('proxy: sessions and context', () => {
     const core = await setupCore();
     const res = await core.proxy.send(TEST_CALLER, { message: 'q' });
     core.server.script({ fault: { kind: 'status', status: 500 } });
-    await expect(core.proxy.send(TEST_CALLER, { message: 'failed', client_request_id: 'req-ended-01', meta: { session_id: res.session_id } })).rejects.toMatchObject({ code: 'upstream_error' });
+    await expect(core.proxy.send(TEST_CALLER, { message: 'failed', client_request_id: 'req-ended-01', meta: { session_id: res.session_id } })).rejects.toMatchObject({
+      code: 'upstream_error',
+    });
     core.sessions.updateSessionById(testWrites(core.store), res.session_id, { ended_at: Date.now() });
     await expect(core.proxy.send(TEST_CALLER, { message: 'x', meta: { session_id: res.session_id } })).rejects.toMatchObject({ code: 'conflict' });
     await expect(core.proxy.send(TEST_CALLER, { message: 'failed', client_request_id: 'req-ended-01' })).rejects.toMatchObject({ code: 'conflict' });
@@ -95,7 +100,10 @@ describe('proxy: sessions and context', () => {
     const first = await core.proxy.send(TEST_CALLER, { message: 'kept' });
     await core.proxy.send(TEST_CALLER, { message: 'lost [[test:{"fault":{"kind":"status","status":500}}]]', meta: { session_id: first.session_id } }).catch(() => undefined);
     await core.proxy.send(TEST_CALLER, { message: 'next', meta: { session_id: first.session_id } });
-    const contents = core.chatRequests().at(-1)!.body.messages.map((m: { content: string }) => m.content);
+    const contents = core
+      .chatRequests()
+      .at(-1)!
+      .body.messages.map((m: { content: string }) => m.content);
     expect(contents.slice(1)).toEqual(['kept', 'Echo: kept', 'next']);
   });
 });

@@ -8,7 +8,11 @@ import { createCore } from '../../src/main/core/app.ts';
 import { collect, setupCore, TEST_API_KEY, TEST_CALLER } from '../support/core.ts';
 import { onCleanup, rowCount, tempDir, testWrites } from '../support/temp.ts';
 
-const text = (events: ProxyStreamEvent[], type: 'delta' | 'reasoning') => events.filter((e) => e.type === type).map((e) => (e as { content: string }).content).join('');
+const text = (events: ProxyStreamEvent[], type: 'delta' | 'reasoning') =>
+  events
+    .filter((e) => e.type === type)
+    .map((e) => (e as { content: string }).content)
+    .join('');
 
 describe('proxy: streaming', () => {
   it('yields start, deltas and done; asks for usage and records the provider’s numbers', async () => {
@@ -20,7 +24,11 @@ describe('proxy: streaming', () => {
     const done = events.at(-1)!;
     expect(done.type).toBe('done');
     const res = (done as Extract<ProxyStreamEvent, { type: 'done' }>).response;
-    expect(res).toMatchObject({ content: '光合作用把光能转化为化学能。', turn_id: (events[0] as { turn_id: string }).turn_id, meta: { status: 'complete', finish_reason: 'stop', usage: { estimated: false } } });
+    expect(res).toMatchObject({
+      content: '光合作用把光能转化为化学能。',
+      turn_id: (events[0] as { turn_id: string }).turn_id,
+      meta: { status: 'complete', finish_reason: 'stop', usage: { estimated: false } },
+    });
     expect(core.chatRequests()[0]!.body).toMatchObject({ stream: true, stream_options: { include_usage: true } });
     const assistant = core.turns.getTurnById(res.turn_id)!;
     expect(assistant).toMatchObject({ content: res.content, tokens_in: res.meta.usage.tokens_in, tokens_out: res.meta.usage.tokens_out, cost: res.meta.usage.cost });
@@ -154,7 +162,9 @@ describe('proxy: streaming', () => {
   it('kill -9 mid-stream: the next start finds the user turn and the flushed text, marked interrupted', async () => {
     const core = await setupCore({ defaults: { reply: 'word '.repeat(400), chunkSize: 5, chunkDelayMs: 10 } });
     const dataDir = tempDir();
-    const child = spawn(process.execPath, [fileURLToPath(new URL('../support/stream-child.ts', import.meta.url)), dataDir, core.server.url, TEST_API_KEY], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [fileURLToPath(new URL('../support/stream-child.ts', import.meta.url)), dataDir, core.server.url, TEST_API_KEY], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     onCleanup(() => child.kill('SIGKILL'));
     let lastLine = '';
     let stderr = '';
@@ -177,7 +187,12 @@ describe('proxy: streaming', () => {
     // might be answering right now.
     const oneShot = createCore({ dataDir, secrets: null });
     expect(oneShot.recovered).toEqual({ assistant_turns: 0, user_turns: 0 });
-    expect(oneShot.turns.getOpenTurns().map((t) => t.meta.status).sort()).toEqual(['pending', 'streaming']);
+    expect(
+      oneShot.turns
+        .getOpenTurns()
+        .map((t) => t.meta.status)
+        .sort(),
+    ).toEqual(['pending', 'streaming']);
     oneShot.close();
 
     const after = createCore({ dataDir, secrets: null, recover: true });

@@ -110,12 +110,29 @@ describe('migrated schema', () => {
   describe('CHECK constraints hold even for writes that bypass validation', () => {
     const insertSession = (s: ReturnType<typeof store>, over: Record<string, unknown>) =>
       s.sqlite
-        .prepare('INSERT INTO session (id, user_id, assignment_id, mode, started_at, ended_at, policy_snapshot, meta) VALUES (@id, @user_id, @assignment_id, @mode, @started_at, @ended_at, @policy_snapshot, @meta)')
+        .prepare(
+          'INSERT INTO session (id, user_id, assignment_id, mode, started_at, ended_at, policy_snapshot, meta) VALUES (@id, @user_id, @assignment_id, @mode, @started_at, @ended_at, @policy_snapshot, @meta)',
+        )
         .run({ id: 's1', user_id: 'u', assignment_id: null, mode: 'chat', started_at: 1000, ended_at: null, policy_snapshot: '{}', meta: '{}', ...over });
     const insertTurn = (s: ReturnType<typeof store>, over: Record<string, unknown>) =>
       s.sqlite
-        .prepare('INSERT INTO turn (id, session_id, role, content, tool_calls, model, tokens_in, tokens_out, cost, created_at, meta) VALUES (@id, @session_id, @role, @content, @tool_calls, @model, @tokens_in, @tokens_out, @cost, @created_at, @meta)')
-        .run({ id: 't1', session_id: 's1', role: 'user', content: 'hi', tool_calls: null, model: null, tokens_in: 0, tokens_out: 0, cost: 0, created_at: 1000, meta: '{}', ...over });
+        .prepare(
+          'INSERT INTO turn (id, session_id, role, content, tool_calls, model, tokens_in, tokens_out, cost, created_at, meta) VALUES (@id, @session_id, @role, @content, @tool_calls, @model, @tokens_in, @tokens_out, @cost, @created_at, @meta)',
+        )
+        .run({
+          id: 't1',
+          session_id: 's1',
+          role: 'user',
+          content: 'hi',
+          tool_calls: null,
+          model: null,
+          tokens_in: 0,
+          tokens_out: 0,
+          cost: 0,
+          created_at: 1000,
+          meta: '{}',
+          ...over,
+        });
 
     it.each([
       ['mode outside the enum', { mode: 'exam' }],
@@ -150,9 +167,13 @@ describe('migrated schema', () => {
 describe('query plans of the history queries', () => {
   it('getTurnsByUserAndDate walks turn(created_at, id) without a sort', () => {
     const store = openTempStore();
-    const plan = (store.sqlite.prepare(
-      `EXPLAIN QUERY PLAN SELECT t.id FROM turn t CROSS JOIN session s ON s.id = t.session_id WHERE s.user_id = 'u' AND t.created_at >= 1 AND t.created_at < 2 ORDER BY t.created_at, t.id`,
-    ).all() as { detail: string }[]).map((r) => r.detail);
+    const plan = (
+      store.sqlite
+        .prepare(
+          `EXPLAIN QUERY PLAN SELECT t.id FROM turn t CROSS JOIN session s ON s.id = t.session_id WHERE s.user_id = 'u' AND t.created_at >= 1 AND t.created_at < 2 ORDER BY t.created_at, t.id`,
+        )
+        .all() as { detail: string }[]
+    ).map((r) => r.detail);
     expect(plan[0]).toMatch(/turn_created_at_idx/);
     expect(plan.join(' ')).not.toContain('TEMP B-TREE');
   });

@@ -47,10 +47,13 @@ describe('the seed’s examples against studylog serve, configured only by OPENA
     };
 
     // 1. curl -X POST …/api/v1/llm/proxy -d '{"message": "你好，这是测试", "mode": "chat"}'
-    const first = await call('/proxy', `{
+    const first = await call(
+      '/proxy',
+      `{
     "message": "你好，这是测试",
     "mode": "chat"
-  }`);
+  }`,
+    );
     expect(first.status, JSON.stringify(first.json)).toBe(200);
     const chat = first.json as SeedResponse;
     expect(chat).toMatchObject({ turn_id: expect.any(String), session_id: expect.any(String), content: 'Echo: 你好，这是测试', model: 'gpt-4o-mini' });

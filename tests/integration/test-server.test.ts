@@ -246,9 +246,7 @@ describe('openai-test-server: errors and faults', () => {
 
   it('status faults also apply to streaming requests (before any SSE)', async () => {
     server.script({ fault: { kind: 'status', status: 503 } });
-    const err = await rejection(
-      client.chat.completions.create({ model: MODEL, messages: [{ role: 'user', content: 'x' }], stream: true }),
-    );
+    const err = await rejection(client.chat.completions.create({ model: MODEL, messages: [{ role: 'user', content: 'x' }], stream: true }));
     expect(err).toBeInstanceOf(InternalServerError);
     expect((err as InternalServerError).status).toBe(503);
   });
@@ -307,9 +305,7 @@ describe('openai-test-server: errors and faults', () => {
   it('hang with a 300 ms client timeout → APIConnectionTimeoutError', { timeout: 4000 }, async () => {
     server.script({ fault: { kind: 'hang' } });
     const t = Date.now();
-    const err = await rejection(
-      client.chat.completions.create({ model: MODEL, messages: [{ role: 'user', content: 'x' }] }, { timeout: 300 }),
-    );
+    const err = await rejection(client.chat.completions.create({ model: MODEL, messages: [{ role: 'user', content: 'x' }] }, { timeout: 300 }));
     expect(err).toBeInstanceOf(APIConnectionTimeoutError);
     expect(Date.now() - t).toBeLessThan(2000);
   });
@@ -420,9 +416,7 @@ describe('openai-test-server: directives, auth and shutdown', () => {
   });
 
   it('an unparseable directive → 400', async () => {
-    const err = await rejection(
-      client.chat.completions.create({ model: MODEL, messages: [{ role: 'user', content: 'x [[test:{oops}]]' }] }),
-    );
+    const err = await rejection(client.chat.completions.create({ model: MODEL, messages: [{ role: 'user', content: 'x [[test:{oops}]]' }] }));
     expect(err).toBeInstanceOf(BadRequestError);
   });
 

@@ -10,10 +10,26 @@ describe('usage and export', () => {
     const core = await setupCore();
     const at = (iso: string) => Date.parse(iso);
     const chat = core.sessions.insertNewSession(testWrites(core.store), { user_id: TEST_CALLER.user_id, mode: 'chat', started_at: at('2026-11-01T10:00:00Z') });
-    const hw = core.sessions.insertNewSession(testWrites(core.store), { user_id: TEST_CALLER.user_id, mode: 'homework', assignment_id: 'hw_1', started_at: at('2026-11-02T23:30:00Z'), meta: { title: '代数作业' } });
+    const hw = core.sessions.insertNewSession(testWrites(core.store), {
+      user_id: TEST_CALLER.user_id,
+      mode: 'homework',
+      assignment_id: 'hw_1',
+      started_at: at('2026-11-02T23:30:00Z'),
+      meta: { title: '代数作业' },
+    });
     const other = core.sessions.insertNewSession(testWrites(core.store), { user_id: 'someone-else', started_at: at('2026-11-01T10:00:00Z') });
     const turn = (session_id: string, iso: string, role: 'user' | 'assistant', cost: number, model = 'gpt-4o-mini', estimated = false) =>
-      core.turns.insertNewTurn(testWrites(core.store), { session_id, role, content: `${role} at ${iso}`, model, created_at: at(iso), tokens_in: 100, tokens_out: role === 'assistant' ? 50 : 0, cost, meta: { usage: { estimated } } });
+      core.turns.insertNewTurn(testWrites(core.store), {
+        session_id,
+        role,
+        content: `${role} at ${iso}`,
+        model,
+        created_at: at(iso),
+        tokens_in: 100,
+        tokens_out: role === 'assistant' ? 50 : 0,
+        cost,
+        meta: { usage: { estimated } },
+      });
     turn(chat.id, '2026-11-01T10:00:00Z', 'user', 0);
     turn(chat.id, '2026-11-01T10:00:01Z', 'assistant', 1_000);
     turn(hw.id, '2026-11-02T23:30:00Z', 'user', 0);
@@ -26,16 +42,28 @@ describe('usage and export', () => {
     const { core } = await seeded();
     const range = { from: Date.parse('2026-11-01T00:00:00Z') - DAY, to: Date.parse('2026-11-04T00:00:00Z') };
     const utc = core.usage.report(TEST_CALLER.user_id, range, 'day');
-    expect(utc.rows.map((r) => [r.key, r.turns, r.cost])).toEqual([['2026-11-01', 1, 1000], ['2026-11-02', 1, 2000]]);
+    expect(utc.rows.map((r) => [r.key, r.turns, r.cost])).toEqual([
+      ['2026-11-01', 1, 1000],
+      ['2026-11-02', 1, 2000],
+    ]);
     expect(utc.total).toEqual({ turns: 2, tokens_in: 200, tokens_out: 100, cost: 3000, estimated_turns: 1 });
     // In China (UTC+8) the homework turn at 23:30 UTC falls on 3 November.
     expect(core.usage.report(TEST_CALLER.user_id, range, 'day', 480).rows.map((r) => r.key)).toEqual(['2026-11-01', '2026-11-03']);
     // West of Greenwich, and a range off the 15-minute grid (read from the turns): the same days.
     expect(core.usage.report(TEST_CALLER.user_id, range, 'day', -300).rows.map((r) => r.key)).toEqual(['2026-11-01', '2026-11-02']);
     expect(core.usage.report(TEST_CALLER.user_id, { ...range, to: range.to - 1 }, 'day', 480).rows.map((r) => r.key)).toEqual(['2026-11-01', '2026-11-03']);
-    expect(core.usage.report(TEST_CALLER.user_id, range, 'mode').rows.map((r) => [r.key, r.cost])).toEqual([['chat', 1000], ['homework', 2000]]);
-    expect(core.usage.report(TEST_CALLER.user_id, range, 'assignment').rows.map((r) => [r.key, r.cost])).toEqual([[null, 1000], ['hw_1', 2000]]);
-    expect(core.usage.report(TEST_CALLER.user_id, range, 'model').rows.map((r) => [r.key, r.estimated_turns])).toEqual([['deepseek-chat', 1], ['gpt-4o-mini', 0]]);
+    expect(core.usage.report(TEST_CALLER.user_id, range, 'mode').rows.map((r) => [r.key, r.cost])).toEqual([
+      ['chat', 1000],
+      ['homework', 2000],
+    ]);
+    expect(core.usage.report(TEST_CALLER.user_id, range, 'assignment').rows.map((r) => [r.key, r.cost])).toEqual([
+      [null, 1000],
+      ['hw_1', 2000],
+    ]);
+    expect(core.usage.report(TEST_CALLER.user_id, range, 'model').rows.map((r) => [r.key, r.estimated_turns])).toEqual([
+      ['deepseek-chat', 1],
+      ['gpt-4o-mini', 0],
+    ]);
     expect(core.usage.report(TEST_CALLER.user_id, { from: 0, to: 1 }, 'day')).toMatchObject({ rows: [], total: { turns: 0, cost: 0 } });
   });
 

@@ -34,7 +34,14 @@ describe('usage buckets', () => {
     for (let step = 0; step < 1500; step++) {
       const r = random();
       if (live.length < 3 || r < 0.1) {
-        live.push(sessions.insertNewSession(testWrites(store), { user_id: pick(['u1', 'u2']), mode: pick(['chat', 'homework', 'deep_think'] as const), assignment_id: pick([null, 'hw1', 'hw2']), started_at: 0 }).id);
+        live.push(
+          sessions.insertNewSession(testWrites(store), {
+            user_id: pick(['u1', 'u2']),
+            mode: pick(['chat', 'homework', 'deep_think'] as const),
+            assignment_id: pick([null, 'hw1', 'hw2']),
+            started_at: 0,
+          }).id,
+        );
       } else if (r < 0.6) {
         const t = turns.insertNewTurn(testWrites(store), {
           session_id: pick(live),
@@ -50,7 +57,13 @@ describe('usage buckets', () => {
         liveTurns.push(t.id);
       } else if (r < 0.75 && liveTurns.length) {
         const id = pick(liveTurns);
-        turns.updateTurnById(testWrites(store), id, random() < 0.5 ? { content: 'flush only' } : { tokens_out: Math.floor(random() * 500), cost: Math.floor(random() * 100_000), model: pick([null, 'qwen-plus']), meta: { usage: { estimated: random() < 0.5 } } });
+        turns.updateTurnById(
+          testWrites(store),
+          id,
+          random() < 0.5
+            ? { content: 'flush only' }
+            : { tokens_out: Math.floor(random() * 500), cost: Math.floor(random() * 100_000), model: pick([null, 'qwen-plus']), meta: { usage: { estimated: random() < 0.5 } } },
+        );
       } else if (r < 0.85 && liveTurns.length) {
         store.sqlite.prepare('DELETE FROM turn WHERE id = ?').run(liveTurns.splice(Math.floor(random() * liveTurns.length), 1)[0]);
       } else if (r < 0.93) {

@@ -49,7 +49,12 @@ export async function setupCore(options: { provider?: Partial<Provider>; default
     default_provider_id: 'test',
   });
   // Homework sessions need an assignment that exists.
-  for (const [id, title] of [['hw_001', '数学作业一'], ['hw_1', 'Algebra 1'], ['hw_2', 'Algebra 2']] as const) core.assignments.create(testWrites(core.store), { id, title });
+  for (const [id, title] of [
+    ['hw_001', '数学作业一'],
+    ['hw_1', 'Algebra 1'],
+    ['hw_2', 'Algebra 2'],
+  ] as const)
+    core.assignments.create(testWrites(core.store), { id, title });
   return Object.assign(core, { server, dataDir, chatRequests: () => server.requests.filter((r) => r.path.endsWith('/chat/completions')) });
 }
 

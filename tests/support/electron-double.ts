@@ -68,7 +68,8 @@ export function createElectronDouble() {
     isPackaged: false,
     protocolHandlers: new Map<string, (request: Request) => Promise<Response> | Response>(),
     privilegedSchemes: [] as unknown[],
-    headersReceived: null as null | ((details: { url: string; responseHeaders?: Record<string, string[]> }, callback: (response: { responseHeaders?: Record<string, string[]> }) => void) => void),
+    headersReceived: null as
+      null | ((details: { url: string; responseHeaders?: Record<string, string[]> }, callback: (response: { responseHeaders?: Record<string, string[]> }) => void) => void),
     permissionRequest: null as null | ((contents: unknown, permission: string, callback: (granted: boolean) => void, details: unknown) => void),
     permissionCheck: null as null | ((contents: unknown, permission: string, origin: string, details: unknown) => boolean),
     rendererListeners: new Map<string, Set<(...args: unknown[]) => void>>(),

@@ -149,7 +149,11 @@ export async function startApi(options: ApiOptions = {}): Promise<ApiFixture> {
     ],
     default_provider_id: 'test',
   });
-  for (const [id, title] of [['hw_001', '数学作业一'], ['hw_1', 'Algebra 1']] as const) core.assignments.create(testWrites(core.store), { id, title });
+  for (const [id, title] of [
+    ['hw_001', '数学作业一'],
+    ['hw_1', 'Algebra 1'],
+  ] as const)
+    core.assignments.create(testWrites(core.store), { id, title });
   const server = await startHttpServer({ core, dispatch: { validateOutput: true }, ...options.server });
   const agent = new http.Agent({ keepAlive: true, maxSockets: 32 });
   const url = server.url;

@@ -24,7 +24,11 @@ export function keyEchoes(key: string): Record<string, string> {
 
 /** Every 8-character run of every echo form (what must appear nowhere), folded for a lax search. */
 export function leakedRuns(text: string, key: string): string[] {
-  const fold = (s: string) => s.replace(/[\s\-._,:;|/\\*+'"`~=\u200b-\u200f\u2060\ufeff]/g, '').replace(/[\uff01-\uff5e]/g, (c) => String.fromCharCode(c.charCodeAt(0) - 0xfee0)).toLowerCase();
+  const fold = (s: string) =>
+    s
+      .replace(/[\s\-._,:;|/\\*+'"`~=\u200b-\u200f\u2060\ufeff]/g, '')
+      .replace(/[\uff01-\uff5e]/g, (c) => String.fromCharCode(c.charCodeAt(0) - 0xfee0))
+      .toLowerCase();
   const haystack = fold(text);
   const found: string[] = [];
   for (const [name, form] of Object.entries({ key, ...keyEchoes(key) })) {

@@ -104,11 +104,7 @@ const STATUS_ERRORS: Record<number, ErrorBody> = {
 function contentText(content: unknown): string {
   if (typeof content === 'string') return content;
   if (Array.isArray(content)) {
-    return content
-      .map((part: unknown) =>
-        part && typeof part === 'object' && typeof (part as Json).text === 'string' ? ((part as Json).text as string) : '',
-      )
-      .join('');
+    return content.map((part: unknown) => (part && typeof part === 'object' && typeof (part as Json).text === 'string' ? ((part as Json).text as string) : '')).join('');
   }
   return '';
 }
@@ -330,8 +326,7 @@ class TestServer implements OpenAITestServer {
   async #chat(req: IncomingMessage, res: ServerResponse, body: unknown, bodyInvalid: boolean): Promise<void> {
     if (bodyInvalid || !body || typeof body !== 'object' || Array.isArray(body)) {
       this.#sendError(res, 400, {
-        message:
-          "We could not parse the JSON body of your request. (HINT: This likely means you aren't using your HTTP library correctly.)",
+        message: "We could not parse the JSON body of your request. (HINT: This likely means you aren't using your HTTP library correctly.)",
         type: 'invalid_request_error',
         param: null,
         code: null,
@@ -344,15 +339,12 @@ class TestServer implements OpenAITestServer {
       return;
     }
     const messages = request.messages;
-    if (
-      !Array.isArray(messages) ||
-      messages.length === 0 ||
-      !messages.every((m: unknown) => m !== null && typeof m === 'object' && typeof (m as Json).role === 'string')
-    ) {
+    if (!Array.isArray(messages) || messages.length === 0 || !messages.every((m: unknown) => m !== null && typeof m === 'object' && typeof (m as Json).role === 'string')) {
       this.#sendError(res, 400, {
-        message: Array.isArray(messages) && messages.length === 0
-          ? "Invalid 'messages': empty array. Expected an array with minimum length 1, but got an empty array instead."
-          : "Invalid 'messages': expected an array of message objects, each with a 'role'.",
+        message:
+          Array.isArray(messages) && messages.length === 0
+            ? "Invalid 'messages': empty array. Expected an array with minimum length 1, but got an empty array instead."
+            : "Invalid 'messages': expected an array of message objects, each with a 'role'.",
         type: 'invalid_request_error',
         param: 'messages',
         code: Array.isArray(messages) && messages.length === 0 ? 'empty_array' : 'invalid_type',
@@ -371,9 +363,7 @@ class TestServer implements OpenAITestServer {
       return;
     }
     const queued = this.#queue.shift();
-    const behaviour: Behaviour = queued
-      ? { ...this.defaults, ...queued }
-      : { ...this.defaults, ...(directive.behaviour ?? {}) };
+    const behaviour: Behaviour = queued ? { ...this.defaults, ...queued } : { ...this.defaults, ...(directive.behaviour ?? {}) };
 
     await this.#sleep(behaviour.latencyMs ?? 0);
     if (res.destroyed) return;
@@ -434,8 +424,7 @@ class TestServer implements OpenAITestServer {
     }
 
     const streamOptions = request.stream_options;
-    const includeUsage =
-      !!streamOptions && typeof streamOptions === 'object' && (streamOptions as Json).include_usage === true;
+    const includeUsage = !!streamOptions && typeof streamOptions === 'object' && (streamOptions as Json).include_usage === true;
     const chunk = (delta: Json, finishReason: string | null): Json => {
       const out: Json = {
         id,
@@ -547,9 +536,7 @@ function writeAsync(res: ServerResponse, data: string): Promise<void> {
   });
 }
 
-export function startOpenAITestServer(
-  options: { models?: string[]; defaults?: Behaviour; requiredApiKey?: string } = {},
-): Promise<OpenAITestServer> {
+export function startOpenAITestServer(options: { models?: string[]; defaults?: Behaviour; requiredApiKey?: string } = {}): Promise<OpenAITestServer> {
   // Idle connections are kept as long as hosted providers keep them. undici (the SDK's fetch)
   // closes a connection after each reply when the server's keep-alive hint is under its 2 s
   // threshold, so a short timeout here made every proxied call open a new connection.

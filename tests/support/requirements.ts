@@ -31,7 +31,14 @@ function onPath(command: string): boolean {
 function hasLibsecret(): boolean {
   const cache = spawnSync(existsSync('/sbin/ldconfig') ? '/sbin/ldconfig' : 'ldconfig', ['-p'], { encoding: 'utf8' });
   if (cache.status === 0) return /\blibsecret-1\.so\.0\b/.test(cache.stdout);
-  const dirs = ['/lib', '/usr/lib', '/lib64', '/usr/lib64', `/usr/lib/${process.arch === 'arm64' ? 'aarch64' : 'x86_64'}-linux-gnu`, `/lib/${process.arch === 'arm64' ? 'aarch64' : 'x86_64'}-linux-gnu`];
+  const dirs = [
+    '/lib',
+    '/usr/lib',
+    '/lib64',
+    '/usr/lib64',
+    `/usr/lib/${process.arch === 'arm64' ? 'aarch64' : 'x86_64'}-linux-gnu`,
+    `/lib/${process.arch === 'arm64' ? 'aarch64' : 'x86_64'}-linux-gnu`,
+  ];
   return dirs.some((d) => existsSync(path.join(d, 'libsecret-1.so.0')));
 }
 
@@ -75,6 +82,9 @@ export function requirePackage(packages: DebianPackage | DebianPackage[], option
   if (missing.length === 0) return { missing, skip: false, note: '' };
   const reason = `needs Debian package${missing.length > 1 ? 's' : ''} ${missing.join(', ')}`;
   const plural = missing.length > 1;
-  if (isCI(options.env)) throw new Error(`This test ${reason}, which ${plural ? 'are' : 'is'} not installed; CI must install ${plural ? 'them' : 'it'} (.ci/run: apt-get install ${missing.join(' ')}).`);
+  if (isCI(options.env))
+    throw new Error(
+      `This test ${reason}, which ${plural ? 'are' : 'is'} not installed; CI must install ${plural ? 'them' : 'it'} (.ci/run: apt-get install ${missing.join(' ')}).`,
+    );
   return { missing, skip: true, note: ` [skipped: ${reason}]` };
 }

@@ -55,7 +55,10 @@ export const ROUTE_CASES: Record<RouteName, RouteCase> = {
     sample: async (ctx) => ({ message: 'a follow-up', meta: { session_id: await fresh(ctx, 'sample for sendProxyMessage') } }),
     valid: () => ({ message: '你好，这是测试', mode: 'chat' }),
     invalid: () => [{}, { message: '' }, { message: 'x', mode: 'lecture' }, { message: 'x', bogus: 1 }, { message: 'x', meta: { session_id: '' } }, { message: 42 }],
-    refused: () => [{ message: 'x', meta: { session_id: 'no/such/session' } }, { message: 'x', mode: 'homework' }],
+    refused: () => [
+      { message: 'x', meta: { session_id: 'no/such/session' } },
+      { message: 'x', mode: 'homework' },
+    ],
     volatile: true,
     fuzz: (ctx) => ({ message: 'hello', mode: 'chat', meta: { session_id: ctx.session } }),
   },
@@ -202,7 +205,11 @@ export const ROUTE_CASES: Record<RouteName, RouteCase> = {
     guard: 'admin',
     sample: () => ({ id: 'hw_1', description: 'Chapter 2' }),
     valid: () => ({ id: 'hw_1', subject: 'Maths', due_at: 1_900_000_000_000 }),
-    invalid: () => [{ id: 'hw_1', title: 5 }, { id: 'hw_1', due_at: 'soon' }, { id: 'hw_1', created_at: 1 }],
+    invalid: () => [
+      { id: 'hw_1', title: 5 },
+      { id: 'hw_1', due_at: 'soon' },
+      { id: 'hw_1', created_at: 1 },
+    ],
     refused: () => [{ id: 'no-such-assignment', title: 'x' }],
     fuzz: () => ({ id: 'hw_001', title: 'changed' }),
   },
@@ -243,7 +250,10 @@ export const ROUTE_CASES: Record<RouteName, RouteCase> = {
     valid: () => ({ id: 'kc', api_key: 'sk-parity-keychain' }),
     invalid: () => [{ id: 'kc', api_key: '   ' }, { id: 'kc' }, { id: 'kc', api_key: 'k'.repeat(501) }],
     // 'test' keeps its key in an environment variable: refused by the service, not the schema.
-    refused: () => [{ id: 'no-such-provider', api_key: 'sk-x' }, { id: 'test', api_key: 'sk-not-for-env' }],
+    refused: () => [
+      { id: 'no-such-provider', api_key: 'sk-x' },
+      { id: 'test', api_key: 'sk-not-for-env' },
+    ],
     fuzz: () => ({ id: 'kc', api_key: 'sk-fuzz' }),
   },
   deleteProviderKey: {

@@ -7,7 +7,6 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { onCleanup, tempDir } from './temp.ts';
 
-
 export interface SecretService {
   /** Environment for a process that should use this keychain (HOME, XDG_*, DBUS_SESSION_BUS_ADDRESS). */
   env: Record<string, string>;
@@ -53,7 +52,9 @@ export async function startSecretService(): Promise<SecretService> {
   keyring.stdin!.end('pw');
   // Ready once it owns the Secret Service's name on the bus (gdbus waits for it, no polling).
   // Not spawnSync: the password must still flow through the pipe while we wait.
-  const waited = await new Promise<number | null>((resolve) => spawn('gdbus', ['wait', '--session', '--timeout', '20', 'org.freedesktop.secrets'], { env, stdio: 'ignore' }).once('exit', resolve));
+  const waited = await new Promise<number | null>((resolve) =>
+    spawn('gdbus', ['wait', '--session', '--timeout', '20', 'org.freedesktop.secrets'], { env, stdio: 'ignore' }).once('exit', resolve),
+  );
   if (waited !== 0) throw new Error(`gnome-keyring-daemon did not start (gdbus wait exited ${waited}).`);
   const keytar = (op: string, account: string, secret = ''): Promise<string> =>
     new Promise((resolve, reject) => {

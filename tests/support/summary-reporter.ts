@@ -28,7 +28,11 @@ export default class SummaryReporter implements Reporter {
     // A file that failed before its tests ran (e.g. requirePackage under CI=true) has no tests to count.
     const unloaded = testModules.filter((m) => m.errors().length > 0 && [...m.children.allTests()].length === 0).length;
     let out = '\n';
-    for (const [reason, n] of reasons) out += `skipped ${n} test${n === 1 ? '' : 's'}: ${reason} (apt-get install ${reason.replace(/^needs Debian packages? /, '').split(', ').join(' ')})\n`;
+    for (const [reason, n] of reasons)
+      out += `skipped ${n} test${n === 1 ? '' : 's'}: ${reason} (apt-get install ${reason
+        .replace(/^needs Debian packages? /, '')
+        .split(', ')
+        .join(' ')})\n`;
     process.stdout.write(`${out}tests: ${passed} passed, ${failed} failed, ${skipped} skipped${unloaded ? `, ${unloaded} file${unloaded === 1 ? '' : 's'} failed to load` : ''}\n`);
   }
 }

@@ -32,7 +32,11 @@ interface RawOutcome {
  * A raw HTTP/1.1 connection: writes `head`, then calls `feed` every `everyMs` until the server
  * answers with a status (when `stopOnStatus`) or closes, or until `maxMs` (then we close it).
  */
-function raw(port: number, head: string, options: { everyMs: number; feed: (socket: net.Socket, i: number) => boolean; maxMs: number; stopOnStatus?: boolean }): Promise<RawOutcome> {
+function raw(
+  port: number,
+  head: string,
+  options: { everyMs: number; feed: (socket: net.Socket, i: number) => boolean; maxMs: number; stopOnStatus?: boolean },
+): Promise<RawOutcome> {
   return new Promise((resolve) => {
     const started = Date.now();
     const socket = net.connect(port, '127.0.0.1');
@@ -109,7 +113,11 @@ describe('T4 abuse', () => {
         const health = await http(server.url, '/health', { timeoutMs: 10_000 });
         healthLatencies.push(health.ms);
         if (health.status !== 200) validFailures.push(`health ${health.status}`);
-        for (const [path, body] of [['/me', undefined], ['/proxy', { message: `valid message ${round}` }], ['/sessions', undefined]] as const) {
+        for (const [path, body] of [
+          ['/me', undefined],
+          ['/proxy', { message: `valid message ${round}` }],
+          ['/sessions', undefined],
+        ] as const) {
           const reply = await http(server.url, path, { token: valid.token, ...(body ? { body } : {}), timeoutMs: 10_000 });
           validLatencies.push(reply.ms);
           if (reply.status !== 200) validFailures.push(`${path} ${reply.status} ${JSON.stringify(reply.body)}`);
@@ -204,10 +212,15 @@ describe('T4 abuse', () => {
       expect(o.closedByServerMs!).toBeLessThan(HEADERS_TIMEOUT_MS + 4_000);
     }
     // Oversized: 413 payload_too_large, declared or streamed.
-    expect(big413.map((r) => `${r.streamed ? 'streamed' : 'declared'} ${r.status} ${r.body.code}`)).toEqual(big413.map((r) => `${r.streamed ? 'streamed' : 'declared'} 413 payload_too_large`));
+    expect(big413.map((r) => `${r.streamed ? 'streamed' : 'declared'} ${r.status} ${r.body.code}`)).toEqual(
+      big413.map((r) => `${r.streamed ? 'streamed' : 'declared'} 413 payload_too_large`),
+    );
     for (const o of rawBig) {
       expect(o.closedByServerMs).not.toBeNull();
-      expect(o.statuses.every((status) => status === 413), `${o.statuses.join(',')} ${o.text.slice(0, 300)}`).toBe(true);
+      expect(
+        o.statuses.every((status) => status === 413),
+        `${o.statuses.join(',')} ${o.text.slice(0, 300)}`,
+      ).toBe(true);
     }
     // Bad tokens: 401 unauthorized with a challenge, every one.
     for (const r of bad) {

@@ -26,7 +26,6 @@ const API_KEY = 'fake-key-torture-crash-0123456789';
 const CHUNK = 6; // characters per streamed delta
 const SEED = Number(process.env.TORTURE_SEED ?? Date.now() % 1_000_000);
 
-
 interface Attempt {
   round: number;
   outcome: 'complete' | 'cut' | 'refused';

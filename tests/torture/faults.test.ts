@@ -97,7 +97,10 @@ describe('T2 upstream faults under load', () => {
           const n = sent.length;
           const crid = `t2-${String(n).padStart(4, '0')}-${kind.name.replace(/\s/g, '-')}`;
           const text = `question ${n} (${kind.name}${stream ? ', streamed' : ''})`;
-          const directive = kind.fault || kind.usage === false ? `[[test:${JSON.stringify({ ...(kind.fault ? { fault: kind.fault } : {}), ...(kind.usage === false ? { usage: false } : {}) })}]] ` : '';
+          const directive =
+            kind.fault || kind.usage === false
+              ? `[[test:${JSON.stringify({ ...(kind.fault ? { fault: kind.fault } : {}), ...(kind.usage === false ? { usage: false } : {}) })}]] `
+              : '';
           sent.push({ crid, kind, stream, text, body: { message: directive + text, client_request_id: crid, ...(kind.model ? { model: kind.model } : {}) } });
         }
       }

@@ -81,7 +81,10 @@ export function turns(db: Db): TurnRow[] {
 }
 
 export function count(db: Db, sql: string, ...params: unknown[]): number {
-  return db.prepare(sql).pluck().get(...params) as number;
+  return db
+    .prepare(sql)
+    .pluck()
+    .get(...params) as number;
 }
 
 /**

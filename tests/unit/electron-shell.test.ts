@@ -110,7 +110,10 @@ describe('the session', () => {
   it('puts the strict CSP on every response, replacing any other', () => {
     hardenSession(double.session.defaultSession as never, { dev: false });
     let headers: Record<string, string[]> | undefined;
-    double.state.headersReceived!({ url: 'app://studylog/', responseHeaders: { 'content-security-policy': ['default-src *'], 'X-Other': ['1'] } }, (r) => (headers = r.responseHeaders));
+    double.state.headersReceived!(
+      { url: 'app://studylog/', responseHeaders: { 'content-security-policy': ['default-src *'], 'X-Other': ['1'] } },
+      (r) => (headers = r.responseHeaders),
+    );
     expect(headers).toEqual({ 'X-Other': ['1'], 'Content-Security-Policy': [CONTENT_SECURITY_POLICY] });
     for (const directive of [
       "default-src 'self'",
@@ -143,7 +146,9 @@ describe('the app:// protocol', () => {
 
   it('is registered as a standard, secure scheme before ready', () => {
     registerAppScheme();
-    expect(double.protocol.registerSchemesAsPrivileged).toHaveBeenCalledWith([expect.objectContaining({ scheme: 'app', privileges: expect.objectContaining({ standard: true, secure: true }) })]);
+    expect(double.protocol.registerSchemesAsPrivileged).toHaveBeenCalledWith([
+      expect.objectContaining({ scheme: 'app', privileges: expect.objectContaining({ standard: true, secure: true }) }),
+    ]);
   });
 
   it('serves the built renderer with the CSP', async () => {
@@ -261,7 +266,12 @@ describe('IPC', () => {
     expect(events.every((e) => e.id === 'req-1')).toBe(true);
     expect(events[0]!.event.type).toBe('start');
     expect(events.at(-1)!.event).toEqual({ type: 'done', response: reply.ok ? reply.body : null });
-    expect(events.filter((e) => e.event.type === 'delta').map((e) => (e.event as { content: string }).content).join('')).toBe('one two three four');
+    expect(
+      events
+        .filter((e) => e.event.type === 'delta')
+        .map((e) => (e.event as { content: string }).content)
+        .join(''),
+    ).toBe('one two three four');
   });
 
   it('streams: a bad request id or input is an error envelope, not an exception', async () => {
@@ -269,7 +279,11 @@ describe('IPC', () => {
     registerIpc(core, { isAppUrl });
     const contents = new FakeWebContents();
     expect(await double.invoke('studylog:streamProxyMessage', APP_FRAME, contents, 42, { message: 'x' })).toMatchObject({ ok: false, status: 422 });
-    expect(await double.invoke('studylog:streamProxyMessage', APP_FRAME, contents, 'req-2', { nope: true })).toMatchObject({ ok: false, status: 422, body: { code: 'validation_error' } });
+    expect(await double.invoke('studylog:streamProxyMessage', APP_FRAME, contents, 'req-2', { nope: true })).toMatchObject({
+      ok: false,
+      status: 422,
+      body: { code: 'validation_error' },
+    });
     expect(contents.send).not.toHaveBeenCalled();
   });
 
@@ -380,11 +394,23 @@ describe('window state', () => {
 
   it('is clamped to a display that exists', () => {
     // Saved on a monitor that is gone: centred on the primary display.
-    expect(fitToDisplays({ x: 5000, y: 3000, width: 1200, height: 800, maximized: false }, [primary], primary)).toEqual({ x: 360, y: 120, width: 1200, height: 800, maximized: false });
+    expect(fitToDisplays({ x: 5000, y: 3000, width: 1200, height: 800, maximized: false }, [primary], primary)).toEqual({
+      x: 360,
+      y: 120,
+      width: 1200,
+      height: 800,
+      maximized: false,
+    });
     // Larger than the display: shrunk to it.
     expect(fitToDisplays({ x: 0, y: 0, width: 4000, height: 3000, maximized: false }, [primary], primary)).toEqual({ x: 0, y: 0, width: 1920, height: 1040, maximized: false });
     // Half off the right edge: moved inside.
-    expect(fitToDisplays({ x: 1500, y: 500, width: 1200, height: 800, maximized: true }, [primary], primary)).toEqual({ x: 720, y: 240, width: 1200, height: 800, maximized: true });
+    expect(fitToDisplays({ x: 1500, y: 500, width: 1200, height: 800, maximized: true }, [primary], primary)).toEqual({
+      x: 720,
+      y: 240,
+      width: 1200,
+      height: 800,
+      maximized: true,
+    });
     // On a second monitor that is still there: stays there.
     const right = { x: 1920, y: 0, width: 2560, height: 1400 };
     expect(fitToDisplays({ x: 2000, y: 100, width: 1600, height: 1000, maximized: false }, [primary, right], primary)).toMatchObject({ x: 2000, y: 100 });
@@ -438,7 +464,10 @@ describe('lifecycle (index.ts)', () => {
   beforeEach(() => void vi.spyOn(console, 'error').mockImplementation(() => undefined));
   afterEach(() => {
     vi.mocked(console.error).mockRestore();
-    for (const [key, value] of [['STUDYLOG_DATA_DIR', saved.dataDir], ['ELECTRON_RENDERER_URL', saved.rendererUrl]] as const) {
+    for (const [key, value] of [
+      ['STUDYLOG_DATA_DIR', saved.dataDir],
+      ['ELECTRON_RENDERER_URL', saved.rendererUrl],
+    ] as const) {
       if (value === undefined) delete process.env[key];
       else process.env[key] = value;
     }

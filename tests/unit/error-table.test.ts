@@ -15,7 +15,13 @@ const serverCodes = Object.keys(ERROR_STATUS);
 const languages = { en, 'zh-CN': zhCN } as const;
 
 beforeAll(async () => {
-  await i18next.init({ resources: { en: { translation: en }, 'zh-CN': { translation: zhCN } }, lng: 'zh-CN', fallbackLng: false, returnNull: false, interpolation: { escapeValue: false } });
+  await i18next.init({
+    resources: { en: { translation: en }, 'zh-CN': { translation: zhCN } },
+    lng: 'zh-CN',
+    fallbackLng: false,
+    returnNull: false,
+    interpolation: { escapeValue: false },
+  });
 });
 
 describe('the error table', () => {
@@ -81,7 +87,22 @@ describe('field issues in words', () => {
 });
 
 describe('set up a model, or offline', () => {
-  const status = (over: Partial<ProviderStatus>): ProviderStatus => ({ id: 'p', name: 'P', kind: 'other', base_url: 'http://x/v1', key_status: 'set', models: ['m'], cached: false, error: null, source: 'settings', read_only: false, env_vars: [], defaults: {}, allowed: {}, ...over });
+  const status = (over: Partial<ProviderStatus>): ProviderStatus => ({
+    id: 'p',
+    name: 'P',
+    kind: 'other',
+    base_url: 'http://x/v1',
+    key_status: 'set',
+    models: ['m'],
+    cached: false,
+    error: null,
+    source: 'settings',
+    read_only: false,
+    env_vars: [],
+    defaults: {},
+    allowed: {},
+    ...over,
+  });
 
   test('no provider, or none with a key and a model: set up a model', () => {
     expect(needsSetup(null)).toBe(false); // not loaded yet: nothing to say
@@ -113,7 +134,11 @@ describe('set up a model, or offline', () => {
     expect(suggestedModels(deepseek, [])).toEqual({ chat: 'deepseek-chat', homework: 'deepseek-chat', deep_think: 'deepseek-reasoner' });
     expect(suggestedModels(deepseek, ['deepseek-chat', 'deepseek-reasoner'])).toEqual({ chat: 'deepseek-chat', homework: 'deepseek-chat', deep_think: 'deepseek-reasoner' });
     const other = PROVIDER_PRESETS.find((p) => p.id === 'other')!;
-    expect(suggestedModels(other, ['text-embedding-3-small', 'deepseek-reasoner', 'gpt-4o-mini'])).toEqual({ chat: 'gpt-4o-mini', homework: 'gpt-4o-mini', deep_think: 'deepseek-reasoner' });
+    expect(suggestedModels(other, ['text-embedding-3-small', 'deepseek-reasoner', 'gpt-4o-mini'])).toEqual({
+      chat: 'gpt-4o-mini',
+      homework: 'gpt-4o-mini',
+      deep_think: 'deepseek-reasoner',
+    });
   });
 
   test("the keychain hint names this provider's own variables", () => {

@@ -28,21 +28,33 @@ const eslint = new ESLint({
 /** The layering problems of `code` placed at `file` (repository-relative). */
 async function problems(file: string, code: string): Promise<string[]> {
   const [result] = await eslint.lintText(code, { filePath: path.join(REPO_ROOT, file) });
-  expect(result!.messages.filter((m) => m.ruleId !== 'local/code-layering'), 'the fixture parses').toEqual([]);
+  expect(
+    result!.messages.filter((m) => m.ruleId !== 'local/code-layering'),
+    'the fixture parses',
+  ).toEqual([]);
   return result!.messages.map((m) => m.message);
 }
 
 const ALLOWED: [file: string, code: string][] = [
   ['src/shared/api/fixture.ts', "import { z } from 'zod';\nimport type { ApiError } from '../errors.ts';\nimport { parse } from 'eventsource-parser';"],
-  ['src/main/core/fixture.ts', "import Database from 'better-sqlite3';\nimport fs from 'node:fs';\nimport OpenAI from 'openai';\nimport { Hono } from 'hono';\nimport { serve } from '@hono/node-server';\nimport keytar from '@github/keytar';\nimport { encode } from 'gpt-tokenizer';\nimport { ERROR_STATUS } from '../../shared/errors.ts';"],
+  [
+    'src/main/core/fixture.ts',
+    "import Database from 'better-sqlite3';\nimport fs from 'node:fs';\nimport OpenAI from 'openai';\nimport { Hono } from 'hono';\nimport { serve } from '@hono/node-server';\nimport keytar from '@github/keytar';\nimport { encode } from 'gpt-tokenizer';\nimport { ERROR_STATUS } from '../../shared/errors.ts';",
+  ],
   ['src/main/cli.ts', "import { createCore } from './core/app.ts';\nimport { parseArgs } from 'node:util';"],
   ['src/main/electron/fixture.ts', "import { app } from 'electron';\nimport { createCore } from '../core/app.ts';\nimport path from 'node:path';"],
-  ['src/preload/fixture.ts', "import { contextBridge } from 'electron';\nimport { IPC_PREFIX } from '../shared/api/route-names.ts';\nimport type { StudylogBridge } from '../shared/api/client.ts';"],
+  [
+    'src/preload/fixture.ts',
+    "import { contextBridge } from 'electron';\nimport { IPC_PREFIX } from '../shared/api/route-names.ts';\nimport type { StudylogBridge } from '../shared/api/client.ts';",
+  ],
   [
     'src/renderer/src/fixture.tsx',
     "import { useState } from 'react';\nimport { createRoot } from 'react-dom/client';\nimport 'katex/dist/katex.min.css';\nimport i18next from 'i18next';\nimport { createClient } from '../../shared/api/client.ts';\nimport { App } from './app/App.tsx';\nexport const lazy = () => import('./features/chat/Markdown.tsx');",
   ],
-  ['tests/unit/fixture.test.ts', "import { it } from 'vitest';\nimport { createCore } from '../../src/main/core/app.ts';\nimport { en } from '../../src/renderer/src/i18n/en.ts';\nimport { chromium } from 'playwright-core';"],
+  [
+    'tests/unit/fixture.test.ts',
+    "import { it } from 'vitest';\nimport { createCore } from '../../src/main/core/app.ts';\nimport { en } from '../../src/renderer/src/i18n/en.ts';\nimport { chromium } from 'playwright-core';",
+  ],
   ['bench/fixture.ts', "import { startOpenAITestServer } from '../tests/support/openai-test-server.ts';\nimport { performance } from 'node:perf_hooks';"],
   ['scripts/fixture.mjs', "import { spawn } from 'node:child_process';\nimport { buildIsStale } from './build-state.mjs';"],
 ];
@@ -50,10 +62,12 @@ const ALLOWED: [file: string, code: string][] = [
 // [file, import statement, what the message must say]
 const FORBIDDEN: [file: string, code: string, message: RegExp][] = [
   // Node-only packages and Node's built-ins never reach src/shared or the renderer.
-  ...['better-sqlite3', '@github/keytar', 'openai', 'drizzle-orm', 'drizzle-orm/sqlite-core', 'hono', '@hono/node-server', 'gpt-tokenizer'].flatMap((name): [string, string, RegExp][] => [
-    ['src/shared/fixture.ts', `import x from '${name}';`, new RegExp(`shared layer .* may not import ${name.split('/sqlite-core')[0]} \\(node package\\)`)],
-    ['src/renderer/src/fixture.ts', `import x from '${name}';`, new RegExp(`renderer layer .* may not import ${name.split('/sqlite-core')[0]} \\(node package\\)`)],
-  ]),
+  ...['better-sqlite3', '@github/keytar', 'openai', 'drizzle-orm', 'drizzle-orm/sqlite-core', 'hono', '@hono/node-server', 'gpt-tokenizer'].flatMap(
+    (name): [string, string, RegExp][] => [
+      ['src/shared/fixture.ts', `import x from '${name}';`, new RegExp(`shared layer .* may not import ${name.split('/sqlite-core')[0]} \\(node package\\)`)],
+      ['src/renderer/src/fixture.ts', `import x from '${name}';`, new RegExp(`renderer layer .* may not import ${name.split('/sqlite-core')[0]} \\(node package\\)`)],
+    ],
+  ),
   ['src/shared/fixture.ts', "import { readFileSync } from 'node:fs';", /shared layer .* may not import node:fs \(node package\)/],
   ['src/renderer/src/fixture.ts', "import path from 'path';", /renderer layer .* may not import path \(node package\)/],
   ['src/renderer/src/fixture.ts', "import type { Database } from 'better-sqlite3';", /renderer layer .* may not import better-sqlite3/],
@@ -88,8 +102,12 @@ const FORBIDDEN: [file: string, code: string, message: RegExp][] = [
   ['src/main/core/fixture.ts', "import { tempDir } from '../../../tests/support/temp.ts';", /core layer .* from the tests layer/],
   // Not in the map at all: an unclassified package, a file outside every layer.
   ['src/shared/fixture.ts', "import pad from 'left-pad';", /The package left-pad is not classified: add it to PACKAGES in lint-rules\/layers.ts/],
-  ['src/main/core/fixture.ts', "import x from '../../../migrations/meta/_journal.json';", /core layer may not import migrations\/meta\/_journal.json: that file belongs to no layer/],
-  ['misc/fixture.ts', "export const x = 1;", /misc\/fixture.ts belongs to no layer: add its folder to LAYERS in lint-rules\/layers.ts/],
+  [
+    'src/main/core/fixture.ts',
+    "import x from '../../../migrations/meta/_journal.json';",
+    /core layer may not import migrations\/meta\/_journal.json: that file belongs to no layer/,
+  ],
+  ['misc/fixture.ts', 'export const x = 1;', /misc\/fixture.ts belongs to no layer: add its folder to LAYERS in lint-rules\/layers.ts/],
 ];
 
 describe('the layer map (lint-rules/layers.ts), enforced by local/code-layering', () => {
@@ -120,7 +138,20 @@ describe('the layer map (lint-rules/layers.ts), enforced by local/code-layering'
 
   it("the project's eslint.config.js applies it to every layer, JavaScript files included", async () => {
     const project = new ESLint({ cwd: REPO_ROOT });
-    const files = ['src/shared/errors.ts', 'src/main/core/app.ts', 'src/main/cli.ts', 'src/main/electron/index.ts', 'src/preload/index.ts', 'src/renderer/src/main.tsx', 'tests/unit/layering.test.ts', 'bench/run.ts', 'scripts/start.mjs', 'bin/studylog.mjs', 'eslint.config.js', 'lint-rules/code-layering.ts'];
+    const files = [
+      'src/shared/errors.ts',
+      'src/main/core/app.ts',
+      'src/main/cli.ts',
+      'src/main/electron/index.ts',
+      'src/preload/index.ts',
+      'src/renderer/src/main.tsx',
+      'tests/unit/layering.test.ts',
+      'bench/run.ts',
+      'scripts/start.mjs',
+      'bin/studylog.mjs',
+      'eslint.config.js',
+      'lint-rules/code-layering.ts',
+    ];
     for (const file of files) {
       const config = (await project.calculateConfigForFile(path.join(REPO_ROOT, file))) as { rules: Record<string, unknown[]> };
       expect(config.rules['local/code-layering']?.[0], file).toBe(2);

@@ -131,10 +131,22 @@ describe('window.studylog', () => {
       ['one of its methods', { ...bridge, invoke: ipcRenderer.invoke }, 'invoke is or holds ipcRenderer'],
       ['an object around it', { ...bridge, electron: { ipcRenderer } }, 'electron is not a function'],
       ['a function returning it', { ...bridge, getMe: () => ipcRenderer }, 'getMe returns ipcRenderer'],
-      ['a reply carrying it', { ...bridge, getMe: async (input: unknown) => ({ ...(await ipcRenderer.invoke('studylog:getMe', input) as object), ipcRenderer }) }, 'getMe returns ipcRenderer'],
+      [
+        'a reply carrying it',
+        { ...bridge, getMe: async (input: unknown) => ({ ...((await ipcRenderer.invoke('studylog:getMe', input)) as object), ipcRenderer }) },
+        'getMe returns ipcRenderer',
+      ],
       ['a channel the page chooses', { ...bridge, call: (channel: string, input: unknown) => ipcRenderer.invoke(channel, input) }, 'call calls ipcRenderer.invoke on page:probe'],
-      ['a listener on a channel the page chooses', { ...bridge, subscribe: (channel: string, _input: unknown, listener: () => void) => void ipcRenderer.on(channel, listener) }, 'subscribe calls ipcRenderer.on on page:probe'],
-      ['a method other than invoke/on/removeListener', { ...bridge, log: (message: unknown) => (ipcRenderer as unknown as { send(channel: string, ...args: unknown[]): void }).send('studylog:log', message) }, 'log calls ipcRenderer.send'],
+      [
+        'a listener on a channel the page chooses',
+        { ...bridge, subscribe: (channel: string, _input: unknown, listener: () => void) => void ipcRenderer.on(channel, listener) },
+        'subscribe calls ipcRenderer.on on page:probe',
+      ],
+      [
+        'a method other than invoke/on/removeListener',
+        { ...bridge, log: (message: unknown) => (ipcRenderer as unknown as { send(channel: string, ...args: unknown[]): void }).send('studylog:log', message) },
+        'log calls ipcRenderer.send',
+      ],
       [
         'the raw IPC event (its sender is ipcRenderer) handed to a stream callback',
         {

@@ -47,7 +47,21 @@ describe('the default model', () => {
     expect(pickDefaultModel('deep_think', 'openai', OPENAI)).toBe('o4-mini');
     expect(pickDefaultModel('chat', 'openai', OPENAI)).toBe('gpt-4o-mini');
     const nonChat = OPENAI.filter((m) => modelInfo(m).kind === 'non_chat');
-    expect(nonChat).toEqual(['babbage-002', 'dall-e-2', 'dall-e-3', 'davinci-002', 'gpt-4o-mini-transcribe', 'gpt-4o-realtime-preview', 'gpt-image-1', 'omni-moderation-latest', 'text-embedding-3-large', 'text-embedding-3-small', 'tts-1', 'tts-1-hd', 'whisper-1']);
+    expect(nonChat).toEqual([
+      'babbage-002',
+      'dall-e-2',
+      'dall-e-3',
+      'davinci-002',
+      'gpt-4o-mini-transcribe',
+      'gpt-4o-realtime-preview',
+      'gpt-image-1',
+      'omni-moderation-latest',
+      'text-embedding-3-large',
+      'text-embedding-3-small',
+      'tts-1',
+      'tts-1-hd',
+      'whisper-1',
+    ]);
     for (const mode of MODES) {
       expect(nonChat).not.toContain(pickDefaultModel(mode, 'other', OPENAI));
       expect(pickDefaultModel(mode, 'other', nonChat)).toBeUndefined();

@@ -17,7 +17,9 @@ describe('requirePackage', () => {
   });
 
   it('throws under CI=true instead, naming the package and how CI installs it', () => {
-    expect(() => requirePackage('chromium', { env: { CI: 'true' }, installed: none })).toThrow(/needs Debian package chromium, which is not installed; CI must install it \(.ci\/run: apt-get install chromium\)/);
+    expect(() => requirePackage('chromium', { env: { CI: 'true' }, installed: none })).toThrow(
+      /needs Debian package chromium, which is not installed; CI must install it \(.ci\/run: apt-get install chromium\)/,
+    );
     expect(() => requirePackage(['dbus', 'gnome-keyring'], { env: { CI: '1' }, installed: none })).toThrow(/apt-get install dbus gnome-keyring/);
     // CI=false (or 0) is not CI.
     expect(requirePackage('chromium', { env: { CI: 'false' }, installed: none }).skip).toBe(true);

@@ -40,7 +40,11 @@ const iso = (ms: number | null) => {
   const date = new Date(ms);
   return Number.isNaN(date.getTime()) ? String(ms) : date.toISOString().replace('.000Z', 'Z');
 };
-const safeName = (text: string) => text.replace(/[^\p{L}\p{N}_-]+/gu, '-').replace(/^-+|-+$/g, '').slice(0, 60) || 'export';
+const safeName = (text: string) =>
+  text
+    .replace(/[^\p{L}\p{N}_-]+/gu, '-')
+    .replace(/^-+|-+$/g, '')
+    .slice(0, 60) || 'export';
 
 function* sessionMarkdown(session: Session, pages: Iterable<Turn[]>): Generator<string> {
   const title = session.meta.title ?? `Session ${session.id}`;
@@ -125,7 +129,10 @@ export function openExport(core: Core, caller: Caller, input: ExportInput): Expo
   if (input.format === 'json') return { filename: `${base}.json`, content_type: 'application/json', chunks: exportJson(assignment, sessions(), pagesOf) };
   function* markdown(): Generator<string> {
     if (assignment) {
-      yield [`# ${assignment.title}`, '', ...(assignment.subject ? [`${assignment.subject}`, ''] : []), ...(assignment.description ? [assignment.description, ''] : [])].join('\n') + '\n';
+      yield (
+        [`# ${assignment.title}`, '', ...(assignment.subject ? [`${assignment.subject}`, ''] : []), ...(assignment.description ? [assignment.description, ''] : [])].join('\n') +
+        '\n'
+      );
     }
     let first = true;
     for (const session of sessions()) {

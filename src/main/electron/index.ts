@@ -135,5 +135,8 @@ if (!app.requestSingleInstanceLock()) {
         app.quit();
       });
   });
-  app.whenReady().then(onReady).catch((error: unknown) => fail('Studylog could not start', error));
+  app
+    .whenReady()
+    .then(onReady)
+    .catch((error: unknown) => fail('Studylog could not start', error));
 }

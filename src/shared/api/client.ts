@@ -137,7 +137,12 @@ export interface HttpTransportOptions {
   fetch?: typeof fetch;
 }
 
-function buildRequest(options: HttpTransportOptions, name: UnaryRouteName | StreamRouteName, input: unknown, headers: Record<string, string> = {}): { url: string; init: RequestInit } {
+function buildRequest(
+  options: HttpTransportOptions,
+  name: UnaryRouteName | StreamRouteName,
+  input: unknown,
+  headers: Record<string, string> = {},
+): { url: string; init: RequestInit } {
   const request = httpRequestOf(name, { ...(input as Record<string, unknown>) });
   let url = `${options.baseUrl}${API_PREFIX}${request.path}`;
   const token = typeof options.token === 'function' ? options.token() : options.token;

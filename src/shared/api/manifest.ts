@@ -73,7 +73,8 @@ export const manifest = {
     method: 'POST',
     path: '/proxy/stream/{id}/stop',
     access: 'user',
-    summary: "Stop the caller's stream started with that X-Stream-Id: the stream still ends with `done`, the partial answer kept as aborted. `stopped` is false when no such stream is running.",
+    summary:
+      "Stop the caller's stream started with that X-Stream-Id: the stream still ends with `done`, the partial answer kept as aborted. `stopped` is false when no such stream is running.",
     examples: [{ summary: 'Stop a stream', input: { id: '0193a5c2-7f1e-7c4b-9a62-3d1f0e8b2a41' }, output: { stopped: true } }],
   }),
   // Seed: GET /api/v1/llm/sessions and /sessions/{id}/turns.
@@ -82,7 +83,10 @@ export const manifest = {
     path: '/sessions',
     access: 'user',
     summary: "The caller's sessions, newest first, with filters",
-    examples: [{ summary: 'The first page (the seed’s skip and limit)', input: { skip: 0, limit: 50 } }, { summary: 'Homework sessions mentioning 函数', input: { mode: 'homework', q: '函数' } }],
+    examples: [
+      { summary: 'The first page (the seed’s skip and limit)', input: { skip: 0, limit: 50 } },
+      { summary: 'Homework sessions mentioning 函数', input: { mode: 'homework', q: '函数' } },
+    ],
   }),
   getSession: spec({ method: 'GET', path: '/sessions/{id}', access: 'user', summary: 'One session (owner or admin)' }),
   updateSession: spec({
@@ -146,7 +150,17 @@ export const manifest = {
     path: '/assignments/import',
     access: 'admin',
     summary: "Import a teacher's file: invalid entries reported by index, the valid ones imported together",
-    examples: [{ summary: 'Two assignments', input: { assignments: [{ id: 'hw_001', title: '数学作业一' }, { title: 'Essay outline', subject: 'English', due_at: '2026-03-15' }] } }],
+    examples: [
+      {
+        summary: 'Two assignments',
+        input: {
+          assignments: [
+            { id: 'hw_001', title: '数学作业一' },
+            { title: 'Essay outline', subject: 'English', due_at: '2026-03-15' },
+          ],
+        },
+      },
+    ],
   }),
   listModels: spec({ method: 'GET', path: '/models', access: 'user', summary: 'Configured providers and their models (cached when offline)' }),
   getMe: spec({ method: 'GET', path: '/me', access: 'user', summary: 'Who the caller is' }),
@@ -233,7 +247,10 @@ export function inputLocation(method: HttpMethod): 'query' | 'body' {
  * A call's HTTP request: the path with its parameters filled in, and the rest of the input as the
  * query string's fields or the JSON body.
  */
-export function httpRequestOf(name: RouteName, input: Record<string, unknown>): { method: HttpMethod; path: string; query: Record<string, string> | null; body: Record<string, unknown> | null } {
+export function httpRequestOf(
+  name: RouteName,
+  input: Record<string, unknown>,
+): { method: HttpMethod; path: string; query: Record<string, string> | null; body: Record<string, unknown> | null } {
   const route = routeSpecs[name];
   const rest: Record<string, unknown> = { ...input };
   const params: Record<string, string> = {};

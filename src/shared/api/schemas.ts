@@ -280,12 +280,7 @@ export type TurnPatch = z.input<typeof TurnPatchSchema>;
 /** Query-string friendly: numbers may arrive as strings from HTTP. */
 export const PageSchema = z.object({
   skip: z.coerce.number().int('must be an integer').nonnegative('must not be negative').default(0),
-  limit: z.coerce
-    .number()
-    .int('must be an integer')
-    .min(1, 'must be at least 1')
-    .max(MAX_PAGE_LIMIT, `must be at most ${MAX_PAGE_LIMIT}`)
-    .default(DEFAULT_PAGE_LIMIT),
+  limit: z.coerce.number().int('must be an integer').min(1, 'must be at least 1').max(MAX_PAGE_LIMIT, `must be at most ${MAX_PAGE_LIMIT}`).default(DEFAULT_PAGE_LIMIT),
 });
 export type Page = z.input<typeof PageSchema>;
 
@@ -298,7 +293,11 @@ export const TURN_PAGE_BYTES = 4 * 1024 * 1024;
 export const MAX_RESPONSE_BYTES = 8 * 1024 * 1024;
 
 /** Where the next page starts: opaque to the caller, passed back as given. */
-export const CursorSchema = z.string().min(1, 'must not be empty').max(400, 'must be at most 400 characters').regex(/^[A-Za-z0-9_-]+$/, 'must be a cursor this server gave out');
+export const CursorSchema = z
+  .string()
+  .min(1, 'must not be empty')
+  .max(400, 'must be at most 400 characters')
+  .regex(/^[A-Za-z0-9_-]+$/, 'must be a cursor this server gave out');
 
 export const TurnPageSchema = z.object({
   limit: z.coerce
@@ -418,27 +417,29 @@ export type ApiKeyRef = z.infer<typeof ApiKeyRefSchema>;
 
 const forbidPlaintextKey = (value: unknown) => !(value && typeof value === 'object' && ('api_key' in value || 'apiKey' in value));
 
-export const ProviderSchema = z
-  .strictObject({
-    id: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,39}$/, 'must be 1-40 lowercase letters, digits, - or _'),
-    name: z.string().trim().min(1).max(100),
-    kind: z.enum(PROVIDER_KINDS).default('other'),
-    base_url: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }),
-    models: z.array(z.string().min(1).max(200)).max(500).default([]),
-    default_model: z.string().min(1).max(200).optional(),
-    api_key_ref: ApiKeyRefSchema,
-    /** The longest wait for the first byte, and between stream chunks (an idle provider is cut off). */
-    timeout_ms: z.number().int().min(1_000).max(600_000).default(60_000),
-    /** The longest a whole answer may take, streamed or not (default 10 minutes); then it is cut off. */
-    max_request_ms: z.number().int().min(1_000).max(3_600_000).optional(),
-    /** Retries of the SDK itself (connection errors, 408, 409, 429, 5xx); we add none of our own. */
-    max_retries: z.number().int().min(0).max(5).default(2),
-  });
+export const ProviderSchema = z.strictObject({
+  id: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,39}$/, 'must be 1-40 lowercase letters, digits, - or _'),
+  name: z.string().trim().min(1).max(100),
+  kind: z.enum(PROVIDER_KINDS).default('other'),
+  base_url: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }),
+  models: z.array(z.string().min(1).max(200)).max(500).default([]),
+  default_model: z.string().min(1).max(200).optional(),
+  api_key_ref: ApiKeyRefSchema,
+  /** The longest wait for the first byte, and between stream chunks (an idle provider is cut off). */
+  timeout_ms: z.number().int().min(1_000).max(600_000).default(60_000),
+  /** The longest a whole answer may take, streamed or not (default 10 minutes); then it is cut off. */
+  max_request_ms: z.number().int().min(1_000).max(3_600_000).optional(),
+  /** Retries of the SDK itself (connection errors, 408, 409, 429, 5xx); we add none of our own. */
+  max_retries: z.number().int().min(0).max(5).default(2),
+});
 export type Provider = z.infer<typeof ProviderSchema>;
-export const ProviderInputSchema = z.unknown().refine(forbidPlaintextKey, {
-  message: 'API keys are never stored in settings; set the key through the keychain',
-  path: ['api_key'],
-}).pipe(ProviderSchema);
+export const ProviderInputSchema = z
+  .unknown()
+  .refine(forbidPlaintextKey, {
+    message: 'API keys are never stored in settings; set the key through the keychain',
+    path: ['api_key'],
+  })
+  .pipe(ProviderSchema);
 
 /** What a student or teacher may change about a mode in settings. Unset fields keep the default. */
 export const PolicyOverrideSchema = z.strictObject({
@@ -469,10 +470,12 @@ export const ServerSettingsSchema = z.strictObject({
   enabled: z.boolean().default(false),
   lan: z.boolean().default(false),
   port: z.number().int().min(1024).max(65535).default(5123),
-  cors_origins: z.array(z.url({ protocol: /^https?$/ })).max(20).default([]),
+  cors_origins: z
+    .array(z.url({ protocol: /^https?$/ }))
+    .max(20)
+    .default([]),
 });
 export type ServerSettings = z.infer<typeof ServerSettingsSchema>;
-
 
 export const SettingsSchema = z.strictObject({
   providers: z.array(ProviderSchema).max(50).default([]),

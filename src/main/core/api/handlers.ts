@@ -22,7 +22,9 @@ export interface CallContext {
   streams: { stop(streamId: string): boolean } | null;
 }
 
-export type UnaryHandlers = { [N in UnaryRouteName]: (core: Core, caller: Caller, input: In<N>, signal: AbortSignal | undefined, context: CallContext) => Out<N> | Promise<Out<N>> };
+export type UnaryHandlers = {
+  [N in UnaryRouteName]: (core: Core, caller: Caller, input: In<N>, signal: AbortSignal | undefined, context: CallContext) => Out<N> | Promise<Out<N>>;
+};
 export type StreamHandlers = { [N in StreamRouteName]: (core: Core, caller: Caller, input: In<N>, signal: AbortSignal) => AsyncIterable<ProxyStreamEvent> };
 
 function visibleSession(core: Core, caller: Caller, id: string): Session {
@@ -66,7 +68,8 @@ export const unaryHandlers: UnaryHandlers = {
     visibleSession(core, caller, id);
     return core.turns.getTurnsBySessionIdPage(id, { limit, ...(cursor ? { cursor } : {}) });
   },
-  getTurns: (core, caller, { from, to, user_id, limit, cursor }) => core.turns.getTurnsByUserAndDatePage(subject(caller, user_id), from, to, { limit, ...(cursor ? { cursor } : {}) }),
+  getTurns: (core, caller, { from, to, user_id, limit, cursor }) =>
+    core.turns.getTurnsByUserAndDatePage(subject(caller, user_id), from, to, { limit, ...(cursor ? { cursor } : {}) }),
   searchTurns: (core, caller, { q, skip, limit }) => core.turns.searchTurns(caller.user_id, q, { skip, limit }),
   getUsage: (core, caller, { from, to, group, tz_offset_minutes, user_id }) => core.usage.report(subject(caller, user_id), { from, to }, group, tz_offset_minutes),
   exportSessions: (core, caller, input) => exportSessions(core, caller, input),
@@ -74,7 +77,8 @@ export const unaryHandlers: UnaryHandlers = {
   listAssignments: (core) => core.assignments.list(),
   getAssignment: (core, _caller, { id }) => found(core.assignments.get(id), `assignment '${id}'`),
   createAssignment: (core, _caller, input) => core.store.writes.run('create the assignment', (db) => core.assignments.create(db, input)),
-  updateAssignment: (core, _caller, { id, ...patch }) => core.store.writes.run('update the assignment', (db) => found(core.assignments.update(db, id, patch), `assignment '${id}'`)),
+  updateAssignment: (core, _caller, { id, ...patch }) =>
+    core.store.writes.run('update the assignment', (db) => found(core.assignments.update(db, id, patch), `assignment '${id}'`)),
   deleteAssignment: (core, _caller, { id }) =>
     core.store.writes.run('delete the assignment', (db) => {
       if (!core.assignments.delete(db, id)) throw new ApiError('not_found', `There is no assignment '${id}'.`);
@@ -156,7 +160,10 @@ export const unaryHandlers: UnaryHandlers = {
   // (nothing tells a guesser which), and it is gone after one try either way.
   exchangeSigninCode: (core, _caller, { code }) => {
     if (!core.signinCodes.redeem(code)) {
-      throw new ApiError('unauthorized', 'This sign-in link is not valid: it was already used, it expired (links last 15 minutes), or it was copied incompletely. Restart Studylog for a new link, or sign in with an API token.');
+      throw new ApiError(
+        'unauthorized',
+        'This sign-in link is not valid: it was already used, it expired (links last 15 minutes), or it was copied incompletely. Restart Studylog for a new link, or sign in with an API token.',
+      );
     }
     return { token: core.users.issueLocalOwnerToken('browser sign-in (one-time link)').token };
   },

@@ -169,13 +169,23 @@ export class TransportRuntime {
    * it within `scope` for stop(); without one (undefined) it can only be stopped by its face or by
    * shutdown.
    */
-  openStream(name: StreamRouteName, caller: Caller | null, rawInput: unknown, where: { scope: string; streamId?: unknown }): { ok: false; envelope: Envelope<never> } | { ok: true; stream: RunningStream } {
+  openStream(
+    name: StreamRouteName,
+    caller: Caller | null,
+    rawInput: unknown,
+    where: { scope: string; streamId?: unknown },
+  ): { ok: false; envelope: Envelope<never> } | { ok: true; stream: RunningStream } {
     if (this.#closing) return { ok: false, envelope: shuttingDown() };
     const { scope, streamId } = where;
     let key: string | null = null;
     if (streamId !== undefined) {
       if (typeof streamId !== 'string' || !STREAM_ID_PATTERN.test(streamId)) {
-        return { ok: false, envelope: errorEnvelope(new ApiError('validation_error', 'Invalid request: the stream needs a request id (1-100 letters, digits, - or _).', [{ path: 'requestId', message: 'invalid' }])) };
+        return {
+          ok: false,
+          envelope: errorEnvelope(
+            new ApiError('validation_error', 'Invalid request: the stream needs a request id (1-100 letters, digits, - or _).', [{ path: 'requestId', message: 'invalid' }]),
+          ),
+        };
       }
       key = `${scope}\n${streamId}`;
       if (this.#streams.has(key)) return { ok: false, envelope: errorEnvelope(new ApiError('conflict', `A stream with the request id '${streamId}' is already running.`)) };

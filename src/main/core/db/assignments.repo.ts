@@ -1,13 +1,6 @@
 import { asc, desc, eq, sql } from './drizzle.ts';
 import { v7 as uuidv7 } from 'uuid';
-import {
-  AssignmentPatchSchema,
-  IdSchema,
-  NewAssignmentSchema,
-  type Assignment,
-  type AssignmentImportResult,
-  type NewAssignment,
-} from '../../../shared/api/schemas.ts';
+import { AssignmentPatchSchema, IdSchema, NewAssignmentSchema, type Assignment, type AssignmentImportResult, type NewAssignment } from '../../../shared/api/schemas.ts';
 import { ApiError } from '../../../shared/errors.ts';
 import { parseInput } from '../../../shared/validation.ts';
 import type { Store } from './connection.ts';
@@ -37,7 +30,13 @@ export class AssignmentsRepo {
   }
 
   get(id: string): Assignment | null {
-    return (this.#store.orm.select().from(assignment).where(eq(assignment.id, parseInput(IdSchema, id, 'assignment id'))).get() as Assignment | undefined) ?? null;
+    return (
+      (this.#store.orm
+        .select()
+        .from(assignment)
+        .where(eq(assignment.id, parseInput(IdSchema, id, 'assignment id')))
+        .get() as Assignment | undefined) ?? null
+    );
   }
 
   /** Writes take the write handle (handles.ts): inside `store.writes.run` or `store.transaction`. */
@@ -90,7 +89,11 @@ export class AssignmentsRepo {
     const changes = Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined));
     if (Object.keys(changes).length === 0) return this.get(id);
     const row = db
-      .prepare(`UPDATE assignment SET ${Object.keys(changes).map((f) => `${f} = @${f}`).join(', ')} WHERE id = @id RETURNING ${FIELDS.join(', ')}`)
+      .prepare(
+        `UPDATE assignment SET ${Object.keys(changes)
+          .map((f) => `${f} = @${f}`)
+          .join(', ')} WHERE id = @id RETURNING ${FIELDS.join(', ')}`,
+      )
       .get({ ...changes, ...(changes.meta !== undefined ? { meta: JSON.stringify(changes.meta) } : {}), id }) as (Omit<Assignment, 'meta'> & { meta: string }) | undefined;
     return row ? { ...row, meta: JSON.parse(row.meta) as Assignment['meta'] } : null;
   }

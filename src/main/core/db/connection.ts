@@ -100,8 +100,7 @@ function corrupt(file: string, cause: unknown): ApiError {
   if (isAccessProblem(file, cause)) return unavailable(file, reason);
   return new ApiError(
     'db_corrupt',
-    `The Studylog database ${file} cannot be read (${reason}). It was not changed. ` +
-      'Restore it from a backup (studylog.db.*.bak beside it) or move it away to start afresh.',
+    `The Studylog database ${file} cannot be read (${reason}). It was not changed. ` + 'Restore it from a backup (studylog.db.*.bak beside it) or move it away to start afresh.',
   );
 }
 
@@ -145,7 +144,10 @@ function inspect(file: string, known: KnownMigration[]): { pending: KnownMigrati
 }
 
 function backupName(file: string, now: Date): string {
-  const stamp = now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+  const stamp = now
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d+Z$/, 'Z');
   return `${file}.${stamp}.bak`;
 }
 

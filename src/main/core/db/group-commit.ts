@@ -51,19 +51,21 @@ export class GroupCommit {
       // IMMEDIATE: take the write lock first (waiting busy_timeout for another process's
       // writer, such as a CLI command). A deferred transaction that reads before it writes cannot
       // wait for it: SQLite refuses the upgrade at once with SQLITE_BUSY.
-      this.#sqlite.transaction(() => {
-        for (const item of batch) {
-          try {
-            outcomes.push({ ok: true, value: this.#sqlite.transaction(() => item.write(this.#db))() });
-          } catch (error) {
-            // Some failures (a full disk, an I/O error) make SQLite roll back the whole
-            // transaction: nothing of this batch is written then, and the rest must not run
-            // outside it.
-            if (!this.#sqlite.inTransaction) throw error;
-            outcomes.push({ ok: false, error });
+      this.#sqlite
+        .transaction(() => {
+          for (const item of batch) {
+            try {
+              outcomes.push({ ok: true, value: this.#sqlite.transaction(() => item.write(this.#db))() });
+            } catch (error) {
+              // Some failures (a full disk, an I/O error) make SQLite roll back the whole
+              // transaction: nothing of this batch is written then, and the rest must not run
+              // outside it.
+              if (!this.#sqlite.inTransaction) throw error;
+              outcomes.push({ ok: false, error });
+            }
           }
-        }
-      }).immediate();
+        })
+        .immediate();
     } catch (error) {
       for (const item of batch) item.reject(toApiError(item.action, error));
       return;

@@ -7,13 +7,7 @@
  * out of what is read (its other fields, known or not, stay). Nothing is thrown on read.
  */
 import type { z } from 'zod';
-import {
-  SessionMetaSchema,
-  StoredPolicySnapshotSchema,
-  TURN_META_SCHEMAS,
-  type Session,
-  type Turn,
-} from '../../../shared/api/schemas.ts';
+import { SessionMetaSchema, StoredPolicySnapshotSchema, TURN_META_SCHEMAS, type Session, type Turn } from '../../../shared/api/schemas.ts';
 
 /** A session row as SQLite returns it: the JSON columns as text (raw SQL) or parsed (drizzle's json mode). */
 export type SessionRow = Omit<Session, 'policy_snapshot' | 'meta'> & { policy_snapshot: unknown; meta: unknown };

@@ -59,9 +59,13 @@ export const turn = sqliteTable(
     // A retried message is found by its client request id within its user (meta.client_request_key
     // = JSON [user_id, client_request_id]; a turn has no user column), unique so a retry can never
     // write a second user turn, while another user's use of the same id stays invisible ...
-    uniqueIndex('turn_client_request_key_idx').on(sql`json_extract(${t.meta}, '$.client_request_key')`).where(sql.raw("json_extract(meta, '$.client_request_key') IS NOT NULL")),
+    uniqueIndex('turn_client_request_key_idx')
+      .on(sql`json_extract(${t.meta}, '$.client_request_key')`)
+      .where(sql.raw("json_extract(meta, '$.client_request_key') IS NOT NULL")),
     // ... and start-up finds turns a killed process left unfinished without scanning every turn.
-    index('turn_open_status_idx').on(sql`json_extract(${t.meta}, '$.status')`).where(sql.raw("json_extract(meta, '$.status') IN ('pending', 'streaming')")),
+    index('turn_open_status_idx')
+      .on(sql`json_extract(${t.meta}, '$.status')`)
+      .where(sql.raw("json_extract(meta, '$.status') IN ('pending', 'streaming')")),
     check('turn_role_check', sql.raw("role IN ('user', 'assistant', 'system')")),
     check('turn_tokens_check', sql.raw("typeof(tokens_in) = 'integer' AND tokens_in >= 0 AND typeof(tokens_out) = 'integer' AND tokens_out >= 0")),
     check('turn_cost_check', sql.raw("typeof(cost) = 'integer' AND cost >= 0")),
@@ -96,7 +100,7 @@ export const assignment = sqliteTable(
   },
   (t) => [
     index('assignment_due_at_idx').on(t.due_at),
-    check('assignment_title_check', sql.raw("length(trim(title)) > 0")),
+    check('assignment_title_check', sql.raw('length(trim(title)) > 0')),
     check('assignment_times_check', sql.raw("typeof(created_at) = 'integer' AND (due_at IS NULL OR typeof(due_at) = 'integer')")),
     check('assignment_meta_check', jsonObjectCheck('meta')),
   ],

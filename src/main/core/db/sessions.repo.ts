@@ -109,20 +109,8 @@ export class SessionsRepo {
     }
     const where = and(...conditions);
     // Page over the covering index first, then read only the rows of the page.
-    const pageIds = this.#store.orm
-      .select({ id: session.id })
-      .from(session)
-      .where(where)
-      .orderBy(desc(session.started_at), desc(session.id))
-      .limit(limit)
-      .offset(skip);
-    const items = this.#store.orm
-      .select()
-      .from(session)
-      .where(inArray(session.id, pageIds))
-      .orderBy(desc(session.started_at), desc(session.id))
-      .all()
-      .map(hydrateSession);
+    const pageIds = this.#store.orm.select({ id: session.id }).from(session).where(where).orderBy(desc(session.started_at), desc(session.id)).limit(limit).offset(skip);
+    const items = this.#store.orm.select().from(session).where(inArray(session.id, pageIds)).orderBy(desc(session.started_at), desc(session.id)).all().map(hydrateSession);
     const total = this.#store.orm.select({ n: count() }).from(session).where(where).get()?.n ?? 0;
     return totalCapped === undefined ? { items, total } : { items, total, total_capped: totalCapped };
   }
@@ -134,7 +122,9 @@ export class SessionsRepo {
     const changes = Object.fromEntries(Object.entries(parseInput(SessionPatchSchema, patch, 'session update')).filter(([, v]) => v !== undefined));
     if (Object.keys(changes).length === 0) return this.getSessionById(sessionId);
     // The column names come from SessionPatchSchema's keys (a strict object), never from the caller.
-    const assignments = Object.keys(changes).map((f) => `${f} = @${f}`).join(', ');
+    const assignments = Object.keys(changes)
+      .map((f) => `${f} = @${f}`)
+      .join(', ');
     const row = withDbErrors('update the session', () =>
       db.prepare(`UPDATE session SET ${assignments} WHERE id = @id RETURNING ${SESSION_FIELDS.join(', ')}`).get({ ...toRow(changes), id: sessionId }),
     ) as SessionRow | undefined;

@@ -115,9 +115,7 @@ export class TurnsRepo {
     const data = parseInput(NewTurnSchema, input, 'turn');
     // The schema keeps the role as given, and the meta as that role's.
     const row = { ...data, id: data.id ?? uuidv7(), created_at: data.created_at ?? Date.now() } as Extract<Turn, { role: I['role'] }>;
-    withDbErrors('record the turn', () =>
-      db.prepare(`INSERT INTO turn (${TURN_FIELDS.join(', ')}) VALUES (${TURN_FIELDS.map((f) => `@${f}`).join(', ')})`).run(toRow(row)),
-    );
+    withDbErrors('record the turn', () => db.prepare(`INSERT INTO turn (${TURN_FIELDS.join(', ')}) VALUES (${TURN_FIELDS.map((f) => `@${f}`).join(', ')})`).run(toRow(row)));
     return row;
   }
 
@@ -134,7 +132,9 @@ export class TurnsRepo {
     const changes = Object.fromEntries(Object.entries(parseInput(TurnPatchSchema, patch, 'turn update')).filter(([, v]) => v !== undefined)) as TurnPatch;
     if (Object.keys(changes).length === 0) return this.getTurnById(turnId);
     // The column names come from TurnPatchSchema's keys (a strict object), never from the caller.
-    const assignments = Object.keys(changes).map((f) => `${f} = @${f}`).join(', ');
+    const assignments = Object.keys(changes)
+      .map((f) => `${f} = @${f}`)
+      .join(', ');
     const row = withDbErrors('update the turn', () =>
       db.prepare(`UPDATE turn SET ${assignments} WHERE id = @id RETURNING ${TURN_FIELDS.join(', ')}`).get({ ...toRow(changes), id: turnId }),
     ) as TurnRow | undefined;
@@ -226,9 +226,7 @@ export class TurnsRepo {
 
   /** Turns a stopped process left open: user turns still 'pending', assistant turns still 'streaming'. */
   getOpenTurns(): Turn[] {
-    const rows = this.#store.sqlite
-      .prepare(`SELECT ${TURN_COLUMNS} FROM turn t WHERE json_extract(meta, '$.status') IN ('pending', 'streaming')`)
-      .all() as TurnRow[];
+    const rows = this.#store.sqlite.prepare(`SELECT ${TURN_COLUMNS} FROM turn t WHERE json_extract(meta, '$.status') IN ('pending', 'streaming')`).all() as TurnRow[];
     return rows.map(hydrateTurn);
   }
 

@@ -21,7 +21,6 @@ const LAST_USED_RESOLUTION_MS = 60_000;
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest();
 
-
 export class UsersRepo {
   readonly #store: Store;
 
@@ -36,7 +35,11 @@ export class UsersRepo {
     if (owner) return owner;
     return inTransaction(this.#store.sqlite, 'create the owner', () => {
       const created = this.createUser(name, 'admin');
-      this.#store.orm.insert(setting).values({ key: OWNER_KEY, value: created.id, updated_at: Date.now() }).onConflictDoUpdate({ target: setting.key, set: { value: created.id, updated_at: Date.now() } }).run();
+      this.#store.orm
+        .insert(setting)
+        .values({ key: OWNER_KEY, value: created.id, updated_at: Date.now() })
+        .onConflictDoUpdate({ target: setting.key, set: { value: created.id, updated_at: Date.now() } })
+        .run();
       return created;
     });
   }
@@ -82,19 +85,23 @@ export class UsersRepo {
       }
       const id = uuidv7();
       const secret = randomBytes(32).toString('base64url');
-      const row = { id, name: data.name, user_id: owner.id, secret_hash: sha256(secret).toString('hex'), created_at: Date.now(), last_used_at: null, revoked_at: null, local_owner: localOwner };
+      const row = {
+        id,
+        name: data.name,
+        user_id: owner.id,
+        secret_hash: sha256(secret).toString('hex'),
+        created_at: Date.now(),
+        last_used_at: null,
+        revoked_at: null,
+        local_owner: localOwner,
+      };
       withDbErrors('create the token', () => this.#store.orm.insert(apiToken).values(row).run());
       return { token: `slk_${id}_${secret}`, info: this.#info(row, owner) };
     });
   }
 
   listTokens(): ApiTokenInfo[] {
-    const rows = this.#store.orm
-      .select({ token: apiToken, owner: user })
-      .from(apiToken)
-      .innerJoin(user, eq(user.id, apiToken.user_id))
-      .orderBy(desc(apiToken.created_at))
-      .all();
+    const rows = this.#store.orm.select({ token: apiToken, owner: user }).from(apiToken).innerJoin(user, eq(user.id, apiToken.user_id)).orderBy(desc(apiToken.created_at)).all();
     return rows.map((r) => this.#info(r.token, r.owner as User));
   }
 
@@ -121,7 +128,8 @@ export class UsersRepo {
         `SELECT t.secret_hash, t.revoked_at, t.last_used_at, t.local_owner, u.id AS user_id, u.role, u.name
          FROM api_token t JOIN user u ON u.id = t.user_id WHERE t.id = ?`,
       )
-      .get(id) as { secret_hash: string; revoked_at: number | null; last_used_at: number | null; local_owner: number; user_id: string; role: User['role']; name: string } | undefined;
+      .get(id) as
+      { secret_hash: string; revoked_at: number | null; last_used_at: number | null; local_owner: number; user_id: string; role: User['role']; name: string } | undefined;
     if (!row) return null;
     const ok = timingSafeEqual(sha256(secret), Buffer.from(row.secret_hash, 'hex'));
     if (!ok || row.revoked_at !== null) return null;
@@ -139,6 +147,15 @@ export class UsersRepo {
   }
 
   #info(row: typeof apiToken.$inferSelect, owner: User): ApiTokenInfo {
-    return { id: row.id, name: row.name, user_id: owner.id, user_name: owner.name, role: owner.role, created_at: row.created_at, last_used_at: row.last_used_at, revoked_at: row.revoked_at };
+    return {
+      id: row.id,
+      name: row.name,
+      user_id: owner.id,
+      user_name: owner.name,
+      role: owner.role,
+      created_at: row.created_at,
+      last_used_at: row.last_used_at,
+      revoked_at: row.revoked_at,
+    };
   }
 }

@@ -46,11 +46,25 @@ export function openApiDocument(): object {
       parameters: [
         ...params.map((p) => ({ name: p, in: 'path', required: true, schema: { type: 'string' }, ...exampleOf(p) })),
         ...(location === 'query' ? fields.map(([k, schema]) => ({ name: k, in: 'query', required: input.required?.includes(k) ?? false, schema, ...exampleOf(k) })) : []),
-        ...(route.stream ? [{ name: STREAM_ID_HEADER, in: 'header', required: false, description: 'An id of your choosing (1-100 letters, digits, - or _), to stop the stream with stopProxyStream', schema: { type: 'string' } }] : []),
+        ...(route.stream
+          ? [
+              {
+                name: STREAM_ID_HEADER,
+                in: 'header',
+                required: false,
+                description: 'An id of your choosing (1-100 letters, digits, - or _), to stop the stream with stopProxyStream',
+                schema: { type: 'string' },
+              },
+            ]
+          : []),
       ],
       responses: {
         200: route.stream
-          ? { description: 'Server-sent events: start, reasoning, delta, then done (data: the response) or error (data: {error: {code, detail}})', content: { 'text/event-stream': { schema: { type: 'string' } } }, 'x-done-schema': output }
+          ? {
+              description: 'Server-sent events: start, reasoning, delta, then done (data: the response) or error (data: {error: {code, detail}})',
+              content: { 'text/event-stream': { schema: { type: 'string' } } },
+              'x-done-schema': output,
+            }
           : route.cursor
             ? {
                 description: 'One page; when there is more, X-Next-Cursor (and Link rel="next") says where the next starts: pass it back as `cursor`',
@@ -67,14 +81,20 @@ export function openApiDocument(): object {
     };
     if (location === 'body') {
       const bodySchema = { ...input, properties: Object.fromEntries(fields), required: (input.required ?? []).filter((k) => !params.includes(k)) };
-      const bodyExamples = examples.length ? { examples: Object.fromEntries(examples.map((e, i) => [`example${i + 1}`, { summary: e.summary, value: withoutParams(e.input) }])) } : {};
+      const bodyExamples = examples.length
+        ? { examples: Object.fromEntries(examples.map((e, i) => [`example${i + 1}`, { summary: e.summary, value: withoutParams(e.input) }])) }
+        : {};
       operation.requestBody = { required: true, content: { 'application/json': { schema: bodySchema, ...bodyExamples } } };
     }
     (paths[API_PREFIX + route.path] ??= {})[route.method.toLowerCase()] = operation;
   }
   cached = {
     openapi: '3.1.0',
-    info: { title: 'Studylog API', version: '1', description: 'The LLM proxy and history of Studylog. Every route but /health and /auth/signin-code (x-access: public) needs Authorization: Bearer <token>.' },
+    info: {
+      title: 'Studylog API',
+      version: '1',
+      description: 'The LLM proxy and history of Studylog. Every route but /health and /auth/signin-code (x-access: public) needs Authorization: Bearer <token>.',
+    },
     components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
     paths,
   };

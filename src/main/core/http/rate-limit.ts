@@ -54,7 +54,11 @@ export class RateLimiter {
       return { ok: false, retryAfterSeconds: 1, detail: `Too many requests at once: at most ${concurrent} per token. Try again shortly.` };
     }
     if (bucket.tokens < 1) {
-      return { ok: false, retryAfterSeconds: Math.max(1, Math.ceil((1 - bucket.tokens) / perSecond)), detail: `Too many requests: at most ${perSecond} per second per token. Try again shortly.` };
+      return {
+        ok: false,
+        retryAfterSeconds: Math.max(1, Math.ceil((1 - bucket.tokens) / perSecond)),
+        detail: `Too many requests: at most ${perSecond} per second per token. Try again shortly.`,
+      };
     }
     bucket.tokens -= 1;
     if (!inFlight) return { ok: true, release: () => undefined };

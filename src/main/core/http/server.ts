@@ -17,7 +17,19 @@ import { bodyLimit } from 'hono/body-limit';
 import { cors } from 'hono/cors';
 import { stream as streamBody, streamSSE } from 'hono/streaming';
 import type { IncomingMessage, Server } from 'node:http';
-import { API_PREFIX, inputLocation, isCursorRoute, isStreamRoute, NEXT_CURSOR_HEADER, pathParams, pathPattern, ROUTE_NAMES, routeSpecs, STREAM_ID_HEADER, type RouteName } from '../../../shared/api/manifest.ts';
+import {
+  API_PREFIX,
+  inputLocation,
+  isCursorRoute,
+  isStreamRoute,
+  NEXT_CURSOR_HEADER,
+  pathParams,
+  pathPattern,
+  ROUTE_NAMES,
+  routeSpecs,
+  STREAM_ID_HEADER,
+  type RouteName,
+} from '../../../shared/api/manifest.ts';
 import { MAX_RESPONSE_BYTES } from '../../../shared/api/schemas.ts';
 import { ApiError } from '../../../shared/errors.ts';
 import type { Core } from '../app.ts';
@@ -172,7 +184,8 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
     await next();
   });
 
-  if (options.corsOrigins?.length) app.use(`${API_PREFIX}/*`, cors({ origin: options.corsOrigins, allowHeaders: ['Authorization', 'Content-Type', STREAM_ID_HEADER], maxAge: 600 }));
+  if (options.corsOrigins?.length)
+    app.use(`${API_PREFIX}/*`, cors({ origin: options.corsOrigins, allowHeaders: ['Authorization', 'Content-Type', STREAM_ID_HEADER], maxAge: 600 }));
 
   app.use(
     `${API_PREFIX}/*`,
@@ -180,7 +193,10 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
       maxSize: options.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES,
       // The body was not read: close the connection, or a keep-alive client would send its next
       // request on a socket that is about to be closed under it.
-      onError: (c) => errorResponse(c, new ApiError('payload_too_large', `The request body is larger than ${options.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES} bytes.`), { Connection: 'close' }),
+      onError: (c) =>
+        errorResponse(c, new ApiError('payload_too_large', `The request body is larger than ${options.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES} bytes.`), {
+          Connection: 'close',
+        }),
     }),
   );
 
@@ -200,20 +216,29 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
     // address (with LAN access on, someone who saw the link must not trade it from their laptop).
     const signingIn = c.req.path === signinPath;
     if (signingIn && !isLoopbackAddress(address)) {
-      return errorResponse(c, new ApiError('forbidden', 'A sign-in link works only in a browser on the computer running Studylog. From another device, sign in with an API token.'));
+      return errorResponse(
+        c,
+        new ApiError('forbidden', 'A sign-in link works only in a browser on the computer running Studylog. From another device, sign in with an API token.'),
+      );
     }
     if (caller && !signingIn) return next();
     // No valid token (none, unknown or revoked), and every sign-in attempt: limited per client
     // address (a sign-in code cannot be guessed by brute force, with or without a token).
     const slot = anonymousLimiter.acquire(`address:${addressKey(address)}`);
     if (!slot.ok) {
-      return errorResponse(c, new ApiError('rate_limited', 'Too many requests without a valid token from this address. Try again shortly.'), { 'Retry-After': String(slot.retryAfterSeconds) });
+      return errorResponse(c, new ApiError('rate_limited', 'Too many requests without a valid token from this address. Try again shortly.'), {
+        'Retry-After': String(slot.retryAfterSeconds),
+      });
     }
     try {
       if (!publicPaths.has(c.req.path)) {
-        return errorResponse(c, new ApiError('unauthorized', bearer ? 'The token is not valid (unknown, malformed or revoked).' : 'Sign in with an API token (Authorization: Bearer …).'), {
-          'WWW-Authenticate': 'Bearer',
-        });
+        return errorResponse(
+          c,
+          new ApiError('unauthorized', bearer ? 'The token is not valid (unknown, malformed or revoked).' : 'Sign in with an API token (Authorization: Bearer …).'),
+          {
+            'WWW-Authenticate': 'Bearer',
+          },
+        );
       }
       await next();
     } finally {
@@ -237,18 +262,22 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
    */
   function exportReply(c: Context, input: ExportInput, onEnd: () => void) {
     const file = openExport(core, c.get('caller') as Caller, input);
-    return streamBody(c, async (out) => {
-      out.onAbort(onEnd);
-      try {
-        await writeExport(out, file.filename, file.content_type, file.chunks);
-      } finally {
-        onEnd();
-      }
-    }, async (error) => {
-      // Headers are gone: all that is left is to cut the reply, so the client sees it incomplete.
-      console.error('studylog: an export failed part-way:', error);
-      incomingOf(c)?.socket.destroy();
-    });
+    return streamBody(
+      c,
+      async (out) => {
+        out.onAbort(onEnd);
+        try {
+          await writeExport(out, file.filename, file.content_type, file.chunks);
+        } finally {
+          onEnd();
+        }
+      },
+      async (error) => {
+        // Headers are gone: all that is left is to cut the reply, so the client sees it incomplete.
+        console.error('studylog: an export failed part-way:', error);
+        incomingOf(c)?.socket.destroy();
+      },
+    );
   }
 
   /** Writes the export's JSON, the content escaped a chunk at a time (JSON escaping is per character). */

@@ -153,7 +153,15 @@ export class AnswerRecorder {
       tokens_in: usage.tokens_in,
       tokens_out: usage.tokens_out,
       cost: usage.cost,
-      meta: this.#assistantMeta(p, { status: r.status, usage, content: r.content, reasoning: r.reasoning, finish_reason: r.finishReason, truncated: r.truncated === true, ...(r.error ? { error: r.error } : {}) }),
+      meta: this.#assistantMeta(p, {
+        status: r.status,
+        usage,
+        content: r.content,
+        reasoning: r.reasoning,
+        finish_reason: r.finishReason,
+        truncated: r.truncated === true,
+        ...(r.error ? { error: r.error } : {}),
+      }),
     };
     return this.#o.store.writes.run('record the answer', (db) => {
       const turn = stored
@@ -238,10 +246,21 @@ export class AnswerRecorder {
     const details = reported as (NonNullable<ReportedUsage> & { prompt_cache_hit_tokens?: number }) | null | undefined;
     const cached = estimated ? 0 : (details?.prompt_tokens_details?.cached_tokens ?? details?.prompt_cache_hit_tokens ?? 0);
     const costing = costOf(p.model, { tokensIn, cachedTokens: cached, tokensOut }, this.#o.settings.get().prices);
-    return { tokens_in: tokensIn, tokens_out: tokensOut, cached_tokens: cached, cost: costing.cost, estimated, price_known: costing.price_known, price_table_version: costing.price_table_version };
+    return {
+      tokens_in: tokensIn,
+      tokens_out: tokensOut,
+      cached_tokens: cached,
+      cost: costing.cost,
+      estimated,
+      price_known: costing.price_known,
+      price_table_version: costing.price_table_version,
+    };
   }
 
-  #assistantMeta(p: Prepared, fields: { status: AssistantStatus; usage?: Usage; content: string; reasoning: string; finish_reason?: string | null; error?: ApiError; truncated?: boolean }): AssistantTurnMeta {
+  #assistantMeta(
+    p: Prepared,
+    fields: { status: AssistantStatus; usage?: Usage; content: string; reasoning: string; finish_reason?: string | null; error?: ApiError; truncated?: boolean },
+  ): AssistantTurnMeta {
     const truncated = fields.truncated === true || fields.content.length > MAX_CONTENT_CHARS || fields.reasoning.length > MAX_REASONING_CHARS;
     return {
       user_turn_id: p.userTurn.id,

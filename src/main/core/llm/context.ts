@@ -36,13 +36,10 @@ function replayable(history: readonly Turn[]): Turn[] {
   });
 }
 
-export function buildMessages(options: {
-  systemPrompt: string;
-  history: readonly Turn[];
-  message: string;
-  contextWindow: number;
-  maxOutputTokens: number;
-}): { messages: ChatMessage[]; droppedTurns: number } {
+export function buildMessages(options: { systemPrompt: string; history: readonly Turn[]; message: string; contextWindow: number; maxOutputTokens: number }): {
+  messages: ChatMessage[];
+  droppedTurns: number;
+} {
   const { systemPrompt, message, contextWindow, maxOutputTokens } = options;
   const history = replayable(options.history);
   let budget = Math.floor(contextWindow * (1 - SAFETY_MARGIN)) - maxOutputTokens - countTokens(systemPrompt) - countTokens(message);
@@ -57,11 +54,7 @@ export function buildMessages(options: {
   while (keepFrom < history.length && history[keepFrom]!.role !== 'user') keepFrom++;
   const kept = history.slice(keepFrom);
   return {
-    messages: [
-      { role: 'system', content: systemPrompt },
-      ...kept.map((t) => ({ role: t.role, content: t.content })),
-      { role: 'user', content: message },
-    ],
+    messages: [{ role: 'system', content: systemPrompt }, ...kept.map((t) => ({ role: t.role, content: t.content })), { role: 'user', content: message }],
     droppedTurns: history.length - kept.length,
   };
 }

@@ -169,7 +169,9 @@ export class AnswerStream {
       const tooLarge = tooLargeIn(error);
       throw (
         this.timedOut ??
-        (tooLarge ? new ApiError('upstream_bad_response', `${p.providerName} sent more than ${tooLarge.limitBytes} bytes; the stream was stopped.`) : upstreamError(error, errorContext(p)))
+        (tooLarge
+          ? new ApiError('upstream_bad_response', `${p.providerName} sent more than ${tooLarge.limitBytes} bytes; the stream was stopped.`)
+          : upstreamError(error, errorContext(p)))
       );
     } finally {
       clearTimeout(idleTimer);

@@ -97,7 +97,8 @@ export function envKeyDestination(name: string, env: NodeJS.ProcessEnv): { origi
     const origin = originOf(env[urlVar] ?? '');
     return origin ? { origin, from: urlVar } : { refused: `${urlVar} is not a valid http(s) URL` };
   };
-  if (name === 'OPENAI_API_KEY') return env.OPENAI_BASE_URL ? fromVar('OPENAI_BASE_URL') : { origin: originOf(OPENAI_DEFAULT_BASE_URL)!, from: 'the OpenAI default (OPENAI_BASE_URL is not set)' };
+  if (name === 'OPENAI_API_KEY')
+    return env.OPENAI_BASE_URL ? fromVar('OPENAI_BASE_URL') : { origin: originOf(OPENAI_DEFAULT_BASE_URL)!, from: 'the OpenAI default (OPENAI_BASE_URL is not set)' };
   const studylog = /^STUDYLOG_API_KEY_(.+)$/.exec(name);
   if (studylog) {
     const urlVar = `STUDYLOG_BASE_URL_${studylog[1]}`;
@@ -306,7 +307,9 @@ export class ProviderRegistry {
   #notAllowed(mode: Mode, requested: string, allowed: readonly string[]): ApiError {
     const shown = allowed.slice(0, MAX_NAMED_MODELS).join(', ');
     const more = allowed.length > MAX_NAMED_MODELS ? ` (and ${allowed.length - MAX_NAMED_MODELS} more)` : '';
-    const message = allowed.length ? `'${requested}' is not allowed in ${mode} mode; choose one of: ${shown}${more}` : `'${requested}' is not allowed in ${mode} mode, and no model is available for it`;
+    const message = allowed.length
+      ? `'${requested}' is not allowed in ${mode} mode; choose one of: ${shown}${more}`
+      : `'${requested}' is not allowed in ${mode} mode, and no model is available for it`;
     return new ApiError('validation_error', `Invalid message: model: ${message}`, [{ path: 'model', message }]);
   }
 
@@ -382,7 +385,10 @@ export class ProviderRegistry {
     if (!key) throw new ApiError('provider_not_configured', `No API key for '${provider.name}': the environment variable ${name} is not set.${also}`);
     const destination = envKeyDestination(name, this.#env);
     if ('refused' in destination) {
-      throw new ApiError('provider_not_configured', `The key in ${name} is not used for '${provider.name}': ${destination.refused}, so Studylog knows where it may be sent.${also}`);
+      throw new ApiError(
+        'provider_not_configured',
+        `The key in ${name} is not used for '${provider.name}': ${destination.refused}, so Studylog knows where it may be sent.${also}`,
+      );
     }
     if (destination.origin !== origin) {
       throw new ApiError(

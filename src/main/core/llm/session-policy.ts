@@ -87,7 +87,10 @@ export class SessionPolicy {
           throw new ApiError('conflict', `Session '${sessionId}' is in ${existing.mode} mode; start a new session to use ${req.mode} mode.`);
         }
         if (req.assignment_id !== undefined && req.assignment_id !== existing.assignment_id) {
-          throw new ApiError('conflict', `Session '${sessionId}' belongs to ${existing.assignment_id ? `assignment '${existing.assignment_id}'` : 'no assignment'}; start a new session for another assignment.`);
+          throw new ApiError(
+            'conflict',
+            `Session '${sessionId}' belongs to ${existing.assignment_id ? `assignment '${existing.assignment_id}'` : 'no assignment'}; start a new session for another assignment.`,
+          );
         }
         if (existing.ended_at !== null) throw ended(sessionId);
         return { session: existing, isNew: false, registerAssignment: false };
@@ -96,11 +99,15 @@ export class SessionPolicy {
     const mode: Mode = req.mode ?? 'chat';
     const policy = resolvePolicy(mode, this.#language(), this.#o.settings.get().policies[mode]);
     if (policy.requires_assignment && !req.assignment_id) {
-      throw new ApiError('validation_error', `Invalid message: assignment_id: ${mode} mode needs an assignment`, [{ path: 'assignment_id', message: `${mode} mode needs an assignment` }]);
+      throw new ApiError('validation_error', `Invalid message: assignment_id: ${mode} mode needs an assignment`, [
+        { path: 'assignment_id', message: `${mode} mode needs an assignment` },
+      ]);
     }
     const unknownAssignment = Boolean(req.assignment_id && this.#o.assignments && !this.#o.assignments(req.assignment_id));
     if (unknownAssignment && !this.#o.registerAssignment) {
-      throw new ApiError('validation_error', `Invalid message: assignment_id: there is no assignment '${req.assignment_id}'`, [{ path: 'assignment_id', message: 'no such assignment' }]);
+      throw new ApiError('validation_error', `Invalid message: assignment_id: there is no assignment '${req.assignment_id}'`, [
+        { path: 'assignment_id', message: 'no such assignment' },
+      ]);
     }
     const session: Session = {
       id: sessionId ?? uuidv7(),
@@ -161,7 +168,8 @@ export class SessionPolicy {
     // Another model in this session: the snapshot keeps saying what was sent.
     if (!choice.snapshot.models.includes(choice.model)) {
       const models = current.policy_snapshot.models ?? choice.snapshot.models;
-      if (!models.includes(choice.model)) sessions.updateSessionById(db, session.id, { policy_snapshot: { ...choice.snapshot, ...current.policy_snapshot, models: [...models, choice.model] } });
+      if (!models.includes(choice.model))
+        sessions.updateSessionById(db, session.id, { policy_snapshot: { ...choice.snapshot, ...current.policy_snapshot, models: [...models, choice.model] } });
     }
   }
 

@@ -57,7 +57,9 @@ function keyForms(secret: string): string[] {
   const bytes = Buffer.from(secret, 'utf8');
   const forms = [secret, [...secret].reverse().join(''), bytes.toString('hex')];
   for (let shift = 0; shift < 3; shift++) {
-    const b64 = Buffer.concat([Buffer.alloc(shift), bytes]).toString('base64').replace(/=+$/, '');
+    const b64 = Buffer.concat([Buffer.alloc(shift), bytes])
+      .toString('base64')
+      .replace(/=+$/, '');
     forms.push(b64.slice(shift ? 4 : 0, -4));
   }
   return forms.map(folded);
@@ -280,14 +282,18 @@ export function upstreamError(error: unknown, context: { provider: string; model
     return make('upstream_auth', `${provider} refused the API key (HTTP ${error.status}). Check the key in Settings.${providerSaid(error)}`);
   }
   if (error instanceof NotFoundError) return make('model_not_found', `${provider} has no model '${model}' (or its base URL is wrong).${providerSaid(error)}`);
-  if (error instanceof RateLimitError) return make('upstream_rate_limited', `${provider} is rate-limiting requests; it still refused after retrying. Try again in a minute.${providerSaid(error)}`);
+  if (error instanceof RateLimitError)
+    return make('upstream_rate_limited', `${provider} is rate-limiting requests; it still refused after retrying. Try again in a minute.${providerSaid(error)}`);
   if (error instanceof InternalServerError) return make('upstream_error', `${provider} had an internal error (HTTP ${error.status}).${providerSaid(error)}`);
   if (error instanceof BadRequestError || error instanceof UnprocessableEntityError) {
     return make('upstream_bad_request', `${provider} rejected the request (HTTP ${error.status}).${providerSaid(error)}`);
   }
   if (error instanceof APIError) return make('upstream_error', `${provider} answered with HTTP ${error.status ?? 'error'}.${providerSaid(error)}`);
   // Node's fetch reports a connection dropped mid-body as TypeError('terminated').
-  if (error instanceof Error && (error.message === 'terminated' || /ECONNRESET|socket hang up|other side closed/i.test(String((error as { cause?: unknown }).cause ?? error.message)))) {
+  if (
+    error instanceof Error &&
+    (error.message === 'terminated' || /ECONNRESET|socket hang up|other side closed/i.test(String((error as { cause?: unknown }).cause ?? error.message)))
+  ) {
     return make('upstream_unreachable', `The connection to ${provider} was lost before the answer was complete. Your message is saved; retry it.`);
   }
   if (error instanceof SyntaxError) return make('upstream_bad_response', `${provider} sent a reply that is not valid JSON.`);

@@ -65,7 +65,8 @@ export class SettingsStore {
     const next = parseInput(SettingsSchema, { ...this.get(), ...patch }, 'settings');
     const ids = next.providers.map((p) => p.id);
     const duplicate = ids.find((id, i) => ids.indexOf(id) !== i);
-    if (duplicate) throw new ApiError('validation_error', `Invalid settings: providers: the id '${duplicate}' is used twice`, [{ path: 'providers', message: `duplicate id ${duplicate}` }]);
+    if (duplicate)
+      throw new ApiError('validation_error', `Invalid settings: providers: the id '${duplicate}' is used twice`, [{ path: 'providers', message: `duplicate id ${duplicate}` }]);
     return next;
   }
 
@@ -76,7 +77,11 @@ export class SettingsStore {
   }
 
   getCache<T>(key: string): { value: T; updated_at: number } | null {
-    const row = this.#store.orm.select().from(setting).where(eq(setting.key, `cache:${key}`)).get();
+    const row = this.#store.orm
+      .select()
+      .from(setting)
+      .where(eq(setting.key, `cache:${key}`))
+      .get();
     return row ? { value: row.value as T, updated_at: row.updated_at } : null;
   }
 

@@ -91,14 +91,7 @@ export function Root({ signinCode = null }: { signinCode?: string | null }) {
       />
     );
   }
-  return (
-    <SignedIn
-      key={token ?? 'ipc'}
-      token={token}
-      onUnauthorized={onUnauthorized}
-      signOut={kind === 'http' ? signOut : null}
-    />
-  );
+  return <SignedIn key={token ?? 'ipc'} token={token} onUnauthorized={onUnauthorized} signOut={kind === 'http' ? signOut : null} />;
 }
 
 function SignedIn(props: { token: string | null; onUnauthorized: () => void; signOut: (() => void) | null }) {

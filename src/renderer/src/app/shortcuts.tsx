@@ -61,7 +61,12 @@ function focusWhenReady(selector: string): void {
 function isTyping(target: EventTarget | null): boolean {
   const el = target as HTMLElement | null;
   if (!el || !el.tagName) return false;
-  return el.isContentEditable || el.tagName === 'TEXTAREA' || el.tagName === 'SELECT' || (el.tagName === 'INPUT' && !['checkbox', 'radio', 'button', 'submit'].includes((el as HTMLInputElement).type));
+  return (
+    el.isContentEditable ||
+    el.tagName === 'TEXTAREA' ||
+    el.tagName === 'SELECT' ||
+    (el.tagName === 'INPUT' && !['checkbox', 'radio', 'button', 'submit'].includes((el as HTMLInputElement).type))
+  );
 }
 
 export const COMPOSER_SELECTOR = '[data-testid="composer"]';
@@ -118,7 +123,14 @@ export function useShortcuts(chat: ChatStore, screen: Screen): void {
 export function ShortcutsButton() {
   const { t } = useTranslation();
   return (
-    <button type="button" className="btn btn-ghost btn-small btn-icon" onClick={() => setShortcutsHelpOpen(true)} aria-label={t('shortcuts.open')} title={t('shortcuts.open')} data-testid="shortcuts-button">
+    <button
+      type="button"
+      className="btn btn-ghost btn-small btn-icon"
+      onClick={() => setShortcutsHelpOpen(true)}
+      aria-label={t('shortcuts.open')}
+      title={t('shortcuts.open')}
+      data-testid="shortcuts-button"
+    >
       <Keyboard size={16} aria-hidden="true" />
     </button>
   );

@@ -34,7 +34,8 @@ export const en = {
   },
   auth: {
     title: 'Sign in',
-    explain: 'Open the sign-in link that “npm start” printed in its terminal, or paste an API token: the admin token it printed on the first start, or one your teacher or parent created for you in Settings → API tokens.',
+    explain:
+      'Open the sign-in link that “npm start” printed in its terminal, or paste an API token: the admin token it printed on the first start, or one your teacher or parent created for you in Settings → API tokens.',
     token: 'API token',
     tokenPlaceholder: 'slk_…',
     signIn: 'Sign in',
@@ -141,7 +142,7 @@ export const en = {
     new: 'New assignment',
     edit: 'Edit assignment',
     import: 'Import JSON…',
-    importHelp: "Import a teacher's file: a JSON array of assignments, or {\"assignments\": [...]}, each with a title and optionally id, subject, description and due_at.",
+    importHelp: 'Import a teacher\'s file: a JSON array of assignments, or {"assignments": [...]}, each with a title and optionally id, subject, description and due_at.',
     importBadFile: '{{file}} is not a JSON array of assignments nor an object with an "assignments" array.',
     importDone: '{{file}}: {{imported}} imported, {{updated}} updated.',
     importErrors: 'Not imported ({{n}}):',
@@ -244,7 +245,18 @@ export const en = {
     noModels: 'none listed',
     keyStatus: { set: 'Key set', missing: 'No key', not_needed: 'No key needed', unknown: 'Keychain not reachable' },
     sources: { keychain: 'System keychain', env: 'Environment variable', none: 'No key (local server)' },
-    kinds: { openai: 'OpenAI', deepseek: 'DeepSeek', qwen: 'Qwen', moonshot: 'Kimi (Moonshot)', zhipu: 'Zhipu GLM', siliconflow: 'SiliconFlow', openrouter: 'OpenRouter', ollama: 'Ollama', lmstudio: 'LM Studio', other: 'Other' },
+    kinds: {
+      openai: 'OpenAI',
+      deepseek: 'DeepSeek',
+      qwen: 'Qwen',
+      moonshot: 'Kimi (Moonshot)',
+      zhipu: 'Zhipu GLM',
+      siliconflow: 'SiliconFlow',
+      openrouter: 'OpenRouter',
+      ollama: 'Ollama',
+      lmstudio: 'LM Studio',
+      other: 'Other',
+    },
   },
   policies: {
     help: 'Each mode has built-in defaults. Fill a field to override it; leave it blank to keep the default.',

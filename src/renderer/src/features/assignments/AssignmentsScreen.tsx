@@ -55,7 +55,16 @@ export default function AssignmentsScreen() {
               <Upload size={14} aria-hidden="true" />
               {t('assignments.import')}
             </button>
-            <input ref={fileRef} type="file" accept="application/json,.json" className="visually-hidden" tabIndex={-1} onChange={onFile} data-testid="import-file" aria-label={t('assignments.import')} />
+            <input
+              ref={fileRef}
+              type="file"
+              accept="application/json,.json"
+              className="visually-hidden"
+              tabIndex={-1}
+              onChange={onFile}
+              data-testid="import-file"
+              aria-label={t('assignments.import')}
+            />
             <button type="button" className="btn btn-primary" onClick={() => setEditing('new')}>
               <Plus size={14} aria-hidden="true" />
               {t('assignments.new')}
@@ -93,13 +102,7 @@ export default function AssignmentsScreen() {
         ))}
       </ul>
 
-      {editing ? (
-        <AssignmentDialog
-          assignment={editing === 'new' ? null : editing}
-          onClose={() => setEditing(null)}
-          onSaved={() => setEditing(null)}
-        />
-      ) : null}
+      {editing ? <AssignmentDialog assignment={editing === 'new' ? null : editing} onClose={() => setEditing(null)} onSaved={() => setEditing(null)} /> : null}
       {deleting ? (
         <ConfirmDialog
           title={t('assignments.deleteTitle')}

@@ -60,7 +60,14 @@ export function ChatScreen({ routeSessionId }: { routeSessionId: string | null }
   // The model may change between messages, so it stays choosable in the compact header too.
   // Compact, the session's model is named alone (the header has little room).
   const modelPicker = (className?: string) => (
-    <select className={className} value={state.model} onChange={(e) => chat.setModel(e.target.value)} aria-label={t('chat.model')} title={t('chat.model')} data-testid="model-picker">
+    <select
+      className={className}
+      value={state.model}
+      onChange={(e) => chat.setModel(e.target.value)}
+      aria-label={t('chat.model')}
+      title={t('chat.model')}
+      data-testid="model-picker"
+    >
       <option value="">{sessionModel ? (className ? sessionModel : t('chat.sessionModel', { model: sessionModel })) : t('chat.defaultModel')}</option>
       {/* Only what the mode allows (the server refuses anything else): never an embedding or speech model. */}
       {models?.providers.map((p) => (
@@ -133,7 +140,8 @@ export function ChatScreen({ routeSessionId }: { routeSessionId: string | null }
                     {t('chat.assignment')}
                     {assignmentRequired ? (
                       <span className="required" aria-label={t('common.required')}>
-                        {' '}*
+                        {' '}
+                        *
                       </span>
                     ) : null}
                   </span>
@@ -191,13 +199,7 @@ export function ChatScreen({ routeSessionId }: { routeSessionId: string | null }
         <MessageList messages={state.messages} sendingKey={state.sendingKey} onRetry={(key) => chat.retry(key)} />
       )}
 
-      <Composer
-        blocker={blocker}
-        sending={state.sendingKey !== null}
-        onSend={(text) => chat.send(text)}
-        onStop={() => chat.stop()}
-        onNewChat={startNewChat}
-      />
+      <Composer blocker={blocker} sending={state.sendingKey !== null} onSend={(text) => chat.send(text)} onStop={() => chat.stop()} onNewChat={startNewChat} />
     </section>
   );
 }

@@ -25,8 +25,7 @@ export function Composer(props: { blocker: Blocker; sending: boolean; onSend: (t
     send();
   };
 
-  const hint =
-    props.blocker === 'needs_assignment' ? t('chat.needsAssignment') : props.blocker === 'ended' ? t('chat.endedHint') : null;
+  const hint = props.blocker === 'needs_assignment' ? t('chat.needsAssignment') : props.blocker === 'ended' ? t('chat.endedHint') : null;
 
   return (
     <div className="composer">

@@ -17,9 +17,7 @@ export function normalizeMathDelimiters(text: string): string {
       return part
         .replace(/(?<!\\)\\\[([\s\S]+?)\\\]/g, (_m, body: string) => `\n$$\n${body.trim()}\n$$\n`)
         .replace(/(?<!\\)\\\(([\s\S]+?)\\\)/g, (_m, body: string) => `$${body.trim()}$`)
-        .replace(/^([ \t]*)\$\$((?:(?!\$\$)[\s\S])+?)\$\$[ \t]*$/gm, (_m, indent: string, body: string) =>
-          body.trim() ? `${indent}$$\n${body.trim()}\n${indent}$$` : _m,
-        );
+        .replace(/^([ \t]*)\$\$((?:(?!\$\$)[\s\S])+?)\$\$[ \t]*$/gm, (_m, indent: string, body: string) => (body.trim() ? `${indent}$$\n${body.trim()}\n${indent}$$` : _m));
     })
     .join('');
 }

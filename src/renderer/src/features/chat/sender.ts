@@ -56,7 +56,17 @@ export class Sender {
     this.#controller = controller;
 
     // The reply's placeholder goes right after its message (a retry may not be the last one).
-    const assistant: AssistantMessage = { kind: 'assistant', key: localKey('a'), turnId: null, content: '', reasoning: '', status: 'waiting', model: null, usage: null, createdAt: Date.now() };
+    const assistant: AssistantMessage = {
+      kind: 'assistant',
+      key: localKey('a'),
+      turnId: null,
+      content: '',
+      reasoning: '',
+      status: 'waiting',
+      model: null,
+      usage: null,
+      createdAt: Date.now(),
+    };
     const messages = [...box.getState().messages];
     let at = messages.findIndex((m) => m.key === userKey) + 1;
     // Skip replies already attached to this message (an interrupted partial answer stays visible).

@@ -104,10 +104,22 @@ export default function HistoryScreen() {
       {assignmentId ? (
         <div className="toolbar">
           <span className="muted">{t('history.exportAssignment')}</span>
-          <button type="button" className="btn btn-small" onClick={() => exporter.run({ assignment_id: assignmentId }, 'md')} disabled={exporter.busy} data-testid="export-assignment-md">
+          <button
+            type="button"
+            className="btn btn-small"
+            onClick={() => exporter.run({ assignment_id: assignmentId }, 'md')}
+            disabled={exporter.busy}
+            data-testid="export-assignment-md"
+          >
             <Download size={14} aria-hidden="true" /> Markdown
           </button>
-          <button type="button" className="btn btn-small" onClick={() => exporter.run({ assignment_id: assignmentId }, 'json')} disabled={exporter.busy} data-testid="export-assignment-json">
+          <button
+            type="button"
+            className="btn btn-small"
+            onClick={() => exporter.run({ assignment_id: assignmentId }, 'json')}
+            disabled={exporter.busy}
+            data-testid="export-assignment-json"
+          >
             <FileJson size={14} aria-hidden="true" /> JSON
           </button>
           <ErrorText error={exporter.error} />

@@ -97,32 +97,34 @@ export function SessionList({ filters, emptyText }: { filters: SessionFilters; e
                 <span className="visually-hidden">{t('history.rename')}</span>
               </button>
               {s.ended_at ? (
-                <button
-                  type="button"
-                  className="btn btn-ghost btn-small"
-                  title={t('history.reopen')}
-                  onClick={() => void update.run({ id: s.id, ended_at: null })}
-                >
+                <button type="button" className="btn btn-ghost btn-small" title={t('history.reopen')} onClick={() => void update.run({ id: s.id, ended_at: null })}>
                   <FlagOff size={14} aria-hidden="true" />
                   <span className="visually-hidden">{t('history.reopen')}</span>
                 </button>
               ) : (
-                <button
-                  type="button"
-                  className="btn btn-ghost btn-small"
-                  title={t('history.end')}
-                  onClick={() => void update.run({ id: s.id, ended_at: Date.now() })}
-                >
+                <button type="button" className="btn btn-ghost btn-small" title={t('history.end')} onClick={() => void update.run({ id: s.id, ended_at: Date.now() })}>
                   <Flag size={14} aria-hidden="true" />
                   <span className="visually-hidden">{t('history.end')}</span>
                 </button>
               )}
-              <button type="button" className="btn btn-ghost btn-small" title={t('history.exportMd')} onClick={() => exporter.run({ session_id: s.id }, 'md')} data-testid="export-md">
+              <button
+                type="button"
+                className="btn btn-ghost btn-small"
+                title={t('history.exportMd')}
+                onClick={() => exporter.run({ session_id: s.id }, 'md')}
+                data-testid="export-md"
+              >
                 <Download size={14} aria-hidden="true" />
                 <span aria-hidden="true">MD</span>
                 <span className="visually-hidden">{t('history.exportMd')}</span>
               </button>
-              <button type="button" className="btn btn-ghost btn-small" title={t('history.exportJson')} onClick={() => exporter.run({ session_id: s.id }, 'json')} data-testid="export-json">
+              <button
+                type="button"
+                className="btn btn-ghost btn-small"
+                title={t('history.exportJson')}
+                onClick={() => exporter.run({ session_id: s.id }, 'json')}
+                data-testid="export-json"
+              >
                 <Download size={14} aria-hidden="true" />
                 <span aria-hidden="true">JSON</span>
                 <span className="visually-hidden">{t('history.exportJson')}</span>
@@ -145,13 +147,7 @@ export function SessionList({ filters, emptyText }: { filters: SessionFilters; e
         {!loading && items.length > 0 && items.length >= total ? <span className="muted">{t('history.count', { n: total })}</span> : null}
       </div>
 
-      {renaming ? (
-        <RenameDialog
-          session={renaming}
-          onClose={() => setRenaming(null)}
-          onSaved={() => setRenaming(null)}
-        />
-      ) : null}
+      {renaming ? <RenameDialog session={renaming} onClose={() => setRenaming(null)} onSaved={() => setRenaming(null)} /> : null}
       {deleting ? (
         <ConfirmDialog
           title={t('history.deleteTitle')}

@@ -99,7 +99,13 @@ export default function UsageScreen() {
             </Suspense>
           </div>
           <div className="tables">
-            <UsageTable title={t('usage.byMode')} column={t('chat.mode')} report={report.data.mode} label={(k) => (k ? t(`modes.${k as Mode}.name`) : t('usage.none'))} testId="usage-by-mode" />
+            <UsageTable
+              title={t('usage.byMode')}
+              column={t('chat.mode')}
+              report={report.data.mode}
+              label={(k) => (k ? t(`modes.${k as Mode}.name`) : t('usage.none'))}
+              testId="usage-by-mode"
+            />
             <UsageTable
               title={t('usage.byAssignment')}
               column={t('chat.assignment')}
@@ -145,10 +151,18 @@ function UsageTable({ title, column, report, label, testId }: { title: string; c
             <thead>
               <tr>
                 <th scope="col">{column}</th>
-                <th scope="col" className="num">{t('usage.turns')}</th>
-                <th scope="col" className="num">{t('usage.tokensIn')}</th>
-                <th scope="col" className="num">{t('usage.tokensOut')}</th>
-                <th scope="col" className="num">{t('usage.cost')}</th>
+                <th scope="col" className="num">
+                  {t('usage.turns')}
+                </th>
+                <th scope="col" className="num">
+                  {t('usage.tokensIn')}
+                </th>
+                <th scope="col" className="num">
+                  {t('usage.tokensOut')}
+                </th>
+                <th scope="col" className="num">
+                  {t('usage.cost')}
+                </th>
               </tr>
             </thead>
             <tbody>

@@ -39,4 +39,3 @@ export function EnvProviderRow({ info }: { info: ProviderStatus }) {
     </ul>
   );
 }
-

@@ -30,4 +30,3 @@ export function ModelsStatus({ info }: { info: ProviderStatus | null }) {
   }
   return null;
 }
-

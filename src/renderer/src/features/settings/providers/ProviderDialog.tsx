@@ -131,7 +131,15 @@ export function ProviderDialog({ provider, onClose, onSave, onDone }: { provider
           {keySource === 'keychain' ? (
             <label className="field field-grow">
               <span className="field-label">{t('providers.apiKey')}</span>
-              <input type="password" value={key} onChange={(e) => setKey(e.target.value)} autoComplete="off" spellCheck={false} placeholder={t('providers.keyPlaceholder')} name="api_key" />
+              <input
+                type="password"
+                value={key}
+                onChange={(e) => setKey(e.target.value)}
+                autoComplete="off"
+                spellCheck={false}
+                placeholder={t('providers.keyPlaceholder')}
+                name="api_key"
+              />
             </label>
           ) : null}
           <label className="field">

@@ -13,14 +13,7 @@ import type { ProviderStatus } from '../../setup/readiness.ts';
 import { ModelsStatus } from './ModelsStatus.tsx';
 import { ProviderKeyForm, useKeyForm, type KeyStatus } from './ProviderKeyForm.tsx';
 
-export function ProviderRow(props: {
-  provider: Provider;
-  info: ProviderStatus | null;
-  isDefault: boolean;
-  onDefault: () => void;
-  onEdit: () => void;
-  onRemove: () => void;
-}) {
+export function ProviderRow(props: { provider: Provider; info: ProviderStatus | null; isDefault: boolean; onDefault: () => void; onEdit: () => void; onRemove: () => void }) {
   const { t } = useTranslation();
   const cache = useApiCache();
   const p = props.provider;
