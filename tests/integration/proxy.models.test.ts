@@ -190,3 +190,31 @@ describe('proxy: an assignment_id nobody created', () => {
     await expect(core.proxy.send(TEST_CALLER, { message: 'x', mode: 'homework' })).rejects.toMatchObject({ code: 'validation_error', issues: [{ path: 'assignment_id' }] });
   });
 });
+
+describe('proxy: a message sent before the provider can be asked for its models', () => {
+  it('no key yet, or a refused key: the message is kept, failed with that code (not "set up a model"), and a retry answers it', async () => {
+    const server = await startOpenAITestServer({ requiredApiKey: TEST_API_KEY });
+    onCleanup(() => void server.close());
+    const core = await setupCore({ provider: { base_url: server.url, models: [], default_model: undefined }, core: { env: {} } });
+    const request = { message: '先存下来的问题', client_request_id: 'kept-before-models-1' };
+
+    // No key at all: /models cannot be asked; the message is kept, not lost, and says why.
+    const missing = await core.proxy.send(TEST_CALLER, request).catch((e) => e);
+    expect(missing).toMatchObject({ code: 'provider_not_configured', detail: expect.stringContaining('model list could not be read') });
+    const [turn] = core.turns.getTurnsBySessionId(core.sessions.getSessionsByUserId(TEST_CALLER.user_id, { skip: 0, limit: 5 }).items[0]!.id);
+    expect(turn).toMatchObject({ role: 'user', content: '先存下来的问题', meta: { status: 'failed', error: { code: 'provider_not_configured' } } });
+
+    // A refused key: upstream_auth (not "set up a model"), still one user turn.
+    const wrong = await setupCore({ provider: { base_url: server.url, models: [], default_model: undefined }, core: { env: { STUDYLOG_TEST_KEY: 'fake-key-refused-0000' } } });
+    await expect(wrong.proxy.send(TEST_CALLER, { message: 'x' })).rejects.toMatchObject({ code: 'upstream_auth' });
+    expect(rowCount(wrong.store, 'turn')).toBe(1);
+
+    // The key arrives: the retry answers the same turn, and the session's snapshot is filled in.
+    const fixed = createCore({ dataDir: core.dataDir, secrets: null, defaultLanguage: 'en', env: { STUDYLOG_TEST_KEY: TEST_API_KEY, STUDYLOG_TEST_BASE_URL: server.url } });
+    onCleanup(() => fixed.close());
+    const answer = await fixed.proxy.send(TEST_CALLER, request);
+    expect(answer.meta.user_turn_id).toBe(turn!.id);
+    expect(rowCount(fixed.store, 'turn')).toBe(2);
+    expect(fixed.sessions.getSessionById(answer.session_id)!.policy_snapshot).toMatchObject({ provider_id: 'test', model: answer.model, models: [answer.model] });
+  });
+});

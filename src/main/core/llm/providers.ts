@@ -21,6 +21,13 @@ import { cappedFetch } from './upstream-limits.ts';
 import { upstreamError } from './upstream-errors.ts';
 
 export const ENV_PROVIDER_ID = 'env';
+
+/**
+ * No model could be chosen because the provider's model list could not be read (no key yet, a
+ * locked keychain, offline …), with that failure's code: unlike a provider with nothing usable,
+ * this can pass by itself, so the proxy keeps the message for a retry.
+ */
+export class ModelsUnreadable extends ApiError {}
 /** The SDK insists on a key; local servers ignore it. */
 const NO_KEY = 'no-key-needed';
 const MODELS_TIMEOUT_MS = 5_000;
@@ -150,7 +157,7 @@ export class ProviderRegistry {
   /** The cached /models lists, read from settings once (every message looks at one). */
   readonly #lists = new Map<string, string[] | null>();
   /** Why a provider's /models could not be read last time (for "no model configured" errors). */
-  readonly #listErrors = new Map<string, string>();
+  readonly #listErrors = new Map<string, ApiError>();
 
   constructor(options: { settings: SettingsStore; secrets: SecretStore | null; env?: NodeJS.ProcessEnv }) {
     this.#settings = options.settings;
@@ -202,11 +209,11 @@ export class ProviderRegistry {
       const listed = own && isChatCapable(own) && mode !== 'deep_think' ? null : await this.knownModels(home);
       const model = pickDefaultModel(mode, home.kind, listed, own);
       if (model) return { provider: home, model };
+      // Its models could not be asked for: say why (no key, a locked keychain, offline …), with
+      // that error's own code, so the student is sent to the real problem, not "set up a model".
       const why = this.#listErrors.get(home.id);
-      throw new ApiError(
-        'provider_not_configured',
-        `Provider '${home.name}' has no model configured${why ? ` and could not be asked for its models (${why})` : ''}. Pick a model in Settings.`,
-      );
+      if (why) throw new ModelsUnreadable(why.code, `'${home.name}' has no model configured, and its model list could not be read: ${why.detail}`);
+      throw new ApiError('provider_not_configured', `Provider '${home.name}' has no model configured. Pick a model in Settings.`);
     }
 
     if (requested === policy.model) return { provider: await providerOf(requested), model: requested };
@@ -250,7 +257,7 @@ export class ProviderRegistry {
         cached = (await this.listModels(provider.id)).models;
         this.#listErrors.delete(provider.id);
       } catch (error) {
-        this.#listErrors.set(provider.id, error instanceof ApiError ? error.detail : 'the request failed');
+        this.#listErrors.set(provider.id, error instanceof ApiError ? error : new ApiError('upstream_error', 'the request failed'));
       }
     }
     if (cached === null && provider.models.length === 0) return null;

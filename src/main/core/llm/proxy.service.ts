@@ -15,6 +15,7 @@
  */
 import { v7 as uuidv7 } from 'uuid';
 import type { AssistantTurn, Language, ProxyMessage, ProxyMessageResponse, ProxyStreamEvent, UserTurn } from '../../../shared/api/schemas.ts';
+import { ApiError, type ErrorCode } from '../../../shared/errors.ts';
 import type { Caller } from '../caller.ts';
 import type { Store } from '../db/connection.ts';
 import type { SessionsRepo } from '../db/sessions.repo.ts';
@@ -25,9 +26,9 @@ import { buildMessages } from './context.ts';
 import { traitsOf } from './models.ts';
 import { AnswerStream, complete } from './openai-adapter.ts';
 import { errorContext, type Prepared } from './prepared.ts';
-import type { ProviderRegistry } from './providers.ts';
+import { ModelsUnreadable, type ProviderRegistry } from './providers.ts';
 import { RequestLedger } from './request-ledger.ts';
-import { SessionPolicy, type AssignmentLookup, type AssignmentRegistrar } from './session-policy.ts';
+import { SessionPolicy, type AssignmentLookup, type AssignmentRegistrar, type SessionPlan } from './session-policy.ts';
 import { upstreamError } from './upstream-errors.ts';
 import { DEFAULT_MAX_REQUEST_MS } from './upstream-limits.ts';
 
@@ -50,6 +51,17 @@ export interface ProxyServiceOptions {
 }
 
 type Prepare = { kind: 'replay'; response: ProxyMessageResponse } | { kind: 'call'; prepared: Prepared };
+
+/** Why no model could be chosen, when the message is still worth keeping for a retry (#keepUnsent). */
+const KEPT_WHEN_UNCHOSEN: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
+  'keychain_unavailable',
+  'upstream_auth',
+  'upstream_unreachable',
+  'upstream_timeout',
+  'upstream_rate_limited',
+  'upstream_error',
+  'upstream_bad_response',
+]);
 
 export class ProxyService {
   readonly #o: ProxyServiceOptions;
@@ -169,7 +181,12 @@ export class ProxyService {
 
     const plan = retried ? this.#policy.sessionOfRetry(retried.session_id) : this.#policy.sessionFor(caller, req);
     const { session } = plan;
-    const choice = await this.#policy.choose(plan, req.model);
+    let choice: Awaited<ReturnType<SessionPolicy['choose']>>;
+    try {
+      choice = await this.#policy.choose(plan, req.model);
+    } catch (error) {
+      throw await this.#keepUnsent(caller, req, plan, retried, error);
+    }
     const { snapshot, provider, model } = choice;
 
     const history = this.#o.turns
@@ -213,5 +230,22 @@ export class ProxyService {
         maxRequestMs: provider.max_request_ms ?? DEFAULT_MAX_REQUEST_MS,
       },
     };
+  }
+
+  /**
+   * No model could be chosen because the provider could not be asked (its key is missing or
+   * refused, the keychain is locked, it is offline): the message is still kept — a new session
+   * with an empty snapshot (filled in by the first message that gets an answer) and the user turn
+   * marked failed with that code — so a retry sends it once the provider answers. Refusals
+   * (validation, not found, conflict) and a setup with no usable model write nothing, as before.
+   */
+  async #keepUnsent(caller: Caller, req: ProxyMessage, plan: SessionPlan, retried: UserTurn | null, error: unknown): Promise<unknown> {
+    if (!(error instanceof ModelsUnreadable || (error instanceof ApiError && KEPT_WHEN_UNCHOSEN.has(error.code)))) return error;
+    const userTurn = await this.#o.store.writes.run('record the message', (db) => {
+      if (req.client_request_id) this.#ledger.checkInWrite(caller, req.client_request_id, retried);
+      this.#policy.createUnchosenInWrite(db, plan);
+      return this.#ledger.record(db, caller, req, plan.session, req.model ?? null, retried);
+    });
+    return this.#recorder.markFailed(userTurn, error, []);
   }
 }

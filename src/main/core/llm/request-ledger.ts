@@ -55,7 +55,7 @@ export class RequestLedger {
   }
 
   /** Inside the message's write, the user turn: a new one (status 'pending'), or the retried one set 'pending' again. */
-  record(db: WritableDB, caller: Caller, req: ProxyMessage, session: Session, model: string, retried: UserTurn | null): UserTurn {
+  record(db: WritableDB, caller: Caller, req: ProxyMessage, session: Session, model: string | null, retried: UserTurn | null): UserTurn {
     if (retried) {
       const pending = this.#turns.updateTurnById(db, retried.id, { meta: userTurnMeta(retried, { status: 'pending', retries: (retried.meta.retries ?? 0) + 1 }) });
       if (pending?.role !== 'user') throw new ApiError('not_found', `There is no message '${retried.id}' to retry.`);

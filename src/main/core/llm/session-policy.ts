@@ -165,12 +165,28 @@ export class SessionPolicy {
     const current = sessions.getSessionById(session.id);
     if (!current) throw new ApiError('not_found', `There is no session '${session.id}'.`);
     if (current.ended_at !== null) throw ended(session.id);
+    // A session kept without a snapshot (its first message found no model): this one says what is sent.
+    if (!current.policy_snapshot.model) {
+      sessions.updateSessionById(db, session.id, { policy_snapshot: { ...choice.snapshot, models: [choice.model] } });
+      return;
+    }
     // Another model in this session: the snapshot keeps saying what was sent.
     if (!choice.snapshot.models.includes(choice.model)) {
       const models = current.policy_snapshot.models ?? choice.snapshot.models;
       if (!models.includes(choice.model))
         sessions.updateSessionById(db, session.id, { policy_snapshot: { ...choice.snapshot, ...current.policy_snapshot, models: [...models, choice.model] } });
     }
+  }
+
+  /**
+   * Inside the write of a message no model could be chosen for (proxy.service.ts #keepUnsent): a
+   * new session is created with an empty snapshot, which the first answered message fills in.
+   */
+  createUnchosenInWrite(db: WritableDB, plan: SessionPlan): void {
+    if (!plan.isNew) return;
+    if (this.#o.sessions.getSessionById(plan.session.id)) throw new ApiError('conflict', `Session '${plan.session.id}' was just started by another message; send this one again.`);
+    if (plan.registerAssignment && plan.session.assignment_id) this.#o.registerAssignment!(db, plan.session.assignment_id);
+    this.#o.sessions.insertNewSession(db, { ...plan.session, policy_snapshot: {} });
   }
 
   /** Inside the message's write: a new session (and the assignment it names, if unknown) is created. */
