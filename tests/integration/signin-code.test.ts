@@ -104,4 +104,14 @@ describe('sign-in code exchange', () => {
     expect(addressKey('192.0.2.7')).toBe('192.0.2.7');
     expect(addressKey('fe80::1%eth0')).toBe(addressKey('fe80::2'));
   });
+
+  it('signing out ends a token a sign-in link minted, and leaves a token made on purpose working', async () => {
+    const { code } = api.core.signinCodes.issue();
+    const { token } = (await exchange(code)).json as { token: string };
+    expect((await api.api('POST', '/auth/signout', { token, body: {} })).json).toEqual({ revoked: true });
+    expect((await api.api('GET', '/me', { token })).status).toBe(401);
+    const student = api.token('student', 'a student keeps this one');
+    expect((await api.api('POST', '/auth/signout', { token: student.token, body: {} })).json).toEqual({ revoked: false });
+    expect((await api.api('GET', '/me', { token: student.token })).status).toBe(200);
+  });
 });

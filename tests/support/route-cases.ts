@@ -304,5 +304,14 @@ export const ROUTE_CASES: Record<RouteName, RouteCase> = {
     volatile: true,
     fuzz: () => ({ code: 'a-code-nobody-issued' }),
   },
+  signOut: {
+    guard: 'user',
+    // Revokes only a token a sign-in link minted: the fixtures' tokens keep working.
+    sample: () => ({}),
+    valid: () => ({}),
+    invalid: () => [{ everywhere: true }],
+    volatile: true,
+    fuzz: () => ({}),
+  },
   health: { guard: 'public', sample: () => ({}), valid: () => ({}), invalid: () => [{ verbose: '1' }], fuzz: () => ({}) },
 };

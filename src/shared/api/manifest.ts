@@ -190,6 +190,12 @@ export const manifest = {
     access: 'public',
     summary: "Exchange the one-time code from `studylog serve`'s sign-in link for an API token of the owner (once; 15 minutes)",
   }),
+  signOut: spec({
+    method: 'POST',
+    path: '/auth/signout',
+    access: 'user',
+    summary: "Sign out: revoke the caller's own token (over IPC there is none: revoked is false)",
+  }),
   health: spec({ method: 'GET', path: '/health', access: 'public', summary: 'Liveness; reveals nothing', examples: [{ summary: 'Up', input: {}, output: { status: 'ok' } }] }),
 } as const satisfies Record<string, RouteSpec>;
 

@@ -193,6 +193,7 @@ export const routeSchemas = {
   createToken: { input: CreateTokenSchema, output: CreatedTokenSchema },
   revokeToken: { input: ById, output: ApiTokenInfoSchema },
   exchangeSigninCode: { input: SigninCodeInput, output: z.object({ token: z.string() }) },
+  signOut: { input: Empty, output: z.object({ revoked: z.boolean() }) },
   health: { input: Empty, output: HealthSchema },
 } as const satisfies Record<RouteName, RouteSchemas>;
 

@@ -45,6 +45,9 @@ function found<T>(value: T | null, what: string): T {
   return value;
 }
 
+/** The name of the tokens sign-in links mint (signOut revokes only these). */
+export const SIGNIN_LINK_TOKEN_NAME = 'browser sign-in (one-time link)';
+
 export const unaryHandlers: UnaryHandlers = {
   sendProxyMessage: (core, caller, input, signal) => core.proxy.send(caller, input, signal),
   // The stream then ends by itself with `done` (the partial answer, 'aborted'), to whoever reads it.
@@ -165,7 +168,16 @@ export const unaryHandlers: UnaryHandlers = {
         'This sign-in link is not valid: it was already used, it expired (links last 15 minutes), or it was copied incompletely. Restart Studylog for a new link, or sign in with an API token.',
       );
     }
-    return { token: core.users.issueLocalOwnerToken('browser sign-in (one-time link)').token };
+    return { token: core.users.issueLocalOwnerToken(SIGNIN_LINK_TOKEN_NAME).token };
+  },
+
+  // A browser's sign-out ends the token a sign-in link minted for it (each use of a link mints one;
+  // a new link comes with the next start). Tokens made on purpose — a student's, the one for
+  // scripts — are credentials their holders keep: signing out of a page leaves them working.
+  signOut: (core, caller) => {
+    const token = caller.token_id ? core.users.listTokens().find((t) => t.id === caller.token_id) : undefined;
+    if (token?.name !== SIGNIN_LINK_TOKEN_NAME) return { revoked: false };
+    return { revoked: core.users.revokeToken(token.id) !== null };
   },
 
   health: () => ({ status: 'ok' as const }),

@@ -61,6 +61,12 @@ export function Root({ signinCode = null }: { signinCode?: string | null }) {
     setToken(null);
   }, []);
   const signOut = useCallback(() => {
+    // The server ends a token a sign-in link minted (best effort: signing out never waits on it).
+    const current = storedToken();
+    if (current)
+      void makeClient({ token: () => current, onUnauthorized: () => {} })
+        .signOut({})
+        .catch(() => {});
     storeToken(null);
     setExpired(false);
     setToken(null);
