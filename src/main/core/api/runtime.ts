@@ -152,6 +152,19 @@ export class TransportRuntime {
     return running;
   }
 
+  /**
+   * Work a transport runs itself (HTTP streaming an export), tracked as a call is: shutdown waits
+   * for it, then aborts its signal. Null once shutdown has begun.
+   */
+  begin(): { signal: AbortSignal; end: () => void } | null {
+    if (this.#closing) return null;
+    const controller = new AbortController();
+    let end!: () => void;
+    const done = new Promise<void>((resolve) => (end = resolve));
+    this.#track(controller, done);
+    return { signal: controller.signal, end };
+  }
+
   /** One call, tracked until answered (shutdown stops it: a waiting message is then marked failed). Never rejects. */
   async call(name: UnaryRouteName, caller: Caller | null, rawInput: unknown, scope: string): Promise<Envelope> {
     if (this.#closing) return shuttingDown();

@@ -262,14 +262,22 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
    */
   function exportReply(c: Context, input: ExportInput, onEnd: () => void) {
     const file = openExport(core, c.get('caller') as Caller, input);
+    // In flight like any call: shutdown waits for the export, then stops it between two pages
+    // (never reading the database after it closed).
+    const job = runtime.begin();
+    if (!job) throw new ApiError('db_unavailable', 'Studylog is shutting down.');
+    const finish = () => {
+      job.end();
+      onEnd();
+    };
     return streamBody(
       c,
       async (out) => {
-        out.onAbort(onEnd);
+        out.onAbort(finish);
         try {
-          await writeExport(out, file.filename, file.content_type, file.chunks);
+          await writeExport(out, file.filename, file.content_type, file.chunks, job.signal);
         } finally {
-          onEnd();
+          finish();
         }
       },
       async (error) => {
@@ -281,12 +289,20 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
   }
 
   /** Writes the export's JSON, the content escaped a chunk at a time (JSON escaping is per character). */
-  async function writeExport(out: { write(text: string): Promise<unknown>; aborted: boolean; closed: boolean }, filename: string, contentType: string, chunks: Iterable<string>) {
+  async function writeExport(
+    out: { write(text: string): Promise<unknown>; aborted: boolean; closed: boolean },
+    filename: string,
+    contentType: string,
+    chunks: Iterable<string>,
+    stopped: AbortSignal,
+  ) {
     const escaped = (text: string) => JSON.stringify(text).slice(1, -1);
     await out.write(`{"filename":${JSON.stringify(filename)},"content_type":${JSON.stringify(contentType)},"content":"`);
     let pending = '';
     for (const chunk of chunks) {
+      // Cut short (client gone, or shutting down): the reply stays incomplete, never falsely whole.
       if (out.aborted || out.closed) return;
+      if (stopped.aborted) throw new ApiError('aborted', 'Studylog is shutting down; the export was stopped.');
       pending += escaped(chunk);
       if (pending.length >= 64 * 1024) {
         await out.write(pending);
