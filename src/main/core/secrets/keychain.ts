@@ -7,6 +7,7 @@
  * keychain_unavailable error instead of a crash.
  */
 import { ApiError } from '../../../shared/errors.ts';
+import { providerEnvNames } from '../../../shared/provider-env.ts';
 
 export const KEYCHAIN_SERVICE = 'studylog';
 
@@ -30,16 +31,14 @@ function loadKeytar(): Promise<Keytar> {
   return keytarModule;
 }
 
-const envSuffix = (providerId: string) => providerId.toUpperCase().replace(/[^A-Z0-9]/g, '_');
-
 /** Environment variable a keychain-backed provider falls back to where no keychain is reachable. */
 export function envKeyName(providerId: string): string {
-  return `STUDYLOG_API_KEY_${envSuffix(providerId)}`;
+  return providerEnvNames(providerId).key;
 }
 
 /** The variable naming where envKeyName's key may be sent (without it, that key is never used). */
 export function envBaseUrlName(providerId: string): string {
-  return `STUDYLOG_BASE_URL_${envSuffix(providerId)}`;
+  return providerEnvNames(providerId).baseUrl;
 }
 
 /** What is missing, from keytar's / libsecret's / D-Bus's own words. */

@@ -20,6 +20,7 @@ import { blockerOf } from './composer.ts';
 import { sessionTotals } from './messages.ts';
 import { Composer } from './Composer.tsx';
 import { MessageList } from './MessageList.tsx';
+import { providerLabel } from '../setup/readiness.ts';
 
 export function ChatScreen({ routeSessionId }: { routeSessionId: string | null }) {
   const { t, i18n } = useTranslation();
@@ -71,7 +72,7 @@ export function ChatScreen({ routeSessionId }: { routeSessionId: string | null }
       <option value="">{sessionModel ? (className ? sessionModel : t('chat.sessionModel', { model: sessionModel })) : t('chat.defaultModel')}</option>
       {/* Only what the mode allows (the server refuses anything else): never an embedding or speech model. */}
       {models?.providers.map((p) => (
-        <optgroup key={p.id} label={p.name}>
+        <optgroup key={p.id} label={providerLabel(p, t)}>
           {(p.allowed[state.mode] ?? []).map((m) => (
             <option key={`${p.id}/${m}`} value={m}>
               {m}

@@ -4,6 +4,7 @@ import { MODES } from '../../../../shared/api/vocabulary.ts';
 import type { Mode, PolicyOverride } from '../../../../shared/api/schemas.ts';
 import { useModels, useSaveSettings, useSettings } from '../../app/server-state.ts';
 import { SaveActions, useSave } from './SaveActions.tsx';
+import { providerLabel } from '../setup/readiness.ts';
 
 /** Per mode: model, temperature and system prompt override the built-in policy; blank = default. */
 export function PoliciesSection() {
@@ -77,7 +78,7 @@ function PolicyCard({ mode }: { mode: Mode }) {
         <select value={model} onChange={(e) => setModel(e.target.value)}>
           <option value="">{t('policies.defaultModel')}</option>
           {models?.providers.map((p) => (
-            <optgroup key={p.id} label={p.name}>
+            <optgroup key={p.id} label={providerLabel(p, t)}>
               {p.models.map((m) => (
                 <option key={m} value={`${p.id}${SEP}${m}`}>
                   {m}

@@ -67,10 +67,19 @@ export function suggestedModels(preset: ProviderPreset, listed: readonly string[
   return { chat: pick('chat', firstChat), homework: pick('homework', firstChat), deep_think: pick('deep_think', firstReasoning) };
 }
 
-/** The environment variables a keychain provider falls back to (src/main/core/llm/providers.ts). */
-export function envNames(providerId: string): { key: string; baseUrl: string } {
-  const suffix = providerId.toUpperCase().replace(/[^A-Z0-9]/g, '_');
-  return { key: `STUDYLOG_API_KEY_${suffix}`, baseUrl: `STUDYLOG_BASE_URL_${suffix}` };
+/** The environment variables a keychain provider falls back to (the server reads the same names). */
+export { providerEnvNames as envNames } from '../../../../shared/provider-env.ts';
+
+/** How a provider is named on screen: the environment's provider by where it points, in the UI's language. */
+export function providerLabel(p: Pick<ProviderStatus, 'name' | 'source' | 'base_url'>, t: (key: 'providers.envName', vars: { host: string }) => string): string {
+  if (p.source !== 'environment') return p.name;
+  let host = p.base_url;
+  try {
+    host = new URL(p.base_url).host;
+  } catch {
+    // keep the URL as it is
+  }
+  return t('providers.envName', { host });
 }
 
 export { PROVIDER_PRESETS };

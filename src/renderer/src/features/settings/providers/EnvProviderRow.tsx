@@ -1,15 +1,7 @@
 import { KeyRound } from 'lucide-react';
 import { useTranslation } from 'react-i18next';
-import type { ProviderStatus } from '../../setup/readiness.ts';
+import { providerLabel, type ProviderStatus } from '../../setup/readiness.ts';
 import { ModelsStatus } from './ModelsStatus.tsx';
-
-function hostOf(url: string): string {
-  try {
-    return new URL(url).host;
-  } catch {
-    return url;
-  }
-}
 
 /** The provider from OPENAI_BASE_URL / OPENAI_API_KEY: shown as it is, changed only by the environment. */
 export function EnvProviderRow({ info }: { info: ProviderStatus }) {
@@ -20,7 +12,7 @@ export function EnvProviderRow({ info }: { info: ProviderStatus }) {
         <div className="row-main">
           <div className="row-title-line">
             {/* The server names it in English ("Environment (host)"): named here in the UI's language. */}
-            <strong>{t('providers.envName', { host: hostOf(info.base_url) })}</strong>
+            <strong>{providerLabel(info, t)}</strong>
             <span className="muted mono">{info.id}</span>
             <span className="chip">{t('providers.env')}</span>
           </div>
