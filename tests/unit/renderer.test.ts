@@ -2,7 +2,7 @@
 // that never throw, maths delimiters, the usage chart's day labels, the teacher's import file, and
 // the two translations having the same keys and placeholders.
 import { describe, expect, test } from 'vitest';
-import { importPayload } from '../../src/renderer/src/features/assignments/import.ts';
+import { IMPORT_EXAMPLE, importPayload, isGeneratedId } from '../../src/renderer/src/features/assignments/import.ts';
 import { normalizeMathDelimiters } from '../../src/renderer/src/features/chat/math.ts';
 import { en } from '../../src/renderer/src/i18n/en.ts';
 import { zhCN } from '../../src/renderer/src/i18n/zh-CN.ts';
@@ -143,10 +143,17 @@ describe("a teacher's import file", () => {
     expect(importPayload('[{"title":"A"}]')).toEqual({ assignments: [{ title: 'A' }] });
     expect(importPayload('\uFEFF{"assignments":[{"title":"B"}]}')).toEqual({ assignments: [{ title: 'B' }] });
   });
-  test('anything else is refused', () => {
-    expect(importPayload('not json')).toBeNull();
-    expect(importPayload('{"title":"A"}')).toBeNull();
-    expect(importPayload('42')).toBeNull();
+  test('anything else is refused, saying whether it was JSON at all', () => {
+    expect(importPayload('not json')).toEqual({ error: 'not_json' });
+    expect(importPayload('{"title":"A"}')).toEqual({ error: 'no_list' });
+    expect(importPayload('42')).toEqual({ error: 'no_list' });
+  });
+  test('the example on the page is a file the import takes', () => {
+    expect(importPayload(IMPORT_EXAMPLE)).toMatchObject({ assignments: [{ id: 'hw_001', due_at: '2026-12-10' }] });
+  });
+  test('ids the server made are told from ids a teacher chose', () => {
+    expect(isGeneratedId('01a22531-e0b0-72bc-a948-177f73927266')).toBe(true);
+    expect(['hw_001', 'math-01', '01a22531']).toEqual(['hw_001', 'math-01', '01a22531'].filter((id) => !isGeneratedId(id)));
   });
 });
 
