@@ -32,6 +32,9 @@ export const en = {
     student: 'student',
     admin: 'admin',
   },
+  users: {
+    owner: "This computer's owner",
+  },
   auth: {
     title: 'Sign in',
     explain:
@@ -300,6 +303,10 @@ export const en = {
     revoke: 'Revoke',
     revokeTitle: 'Revoke this token?',
     revokeBody: 'Devices signed in with “{{name}}” will be signed out.',
+    known: {
+      browserSignin: 'Browser sign-in (one-time link)',
+      firstAdmin: 'First admin token (studylog serve)',
+    },
   },
   errors: {
     validation_error: 'Some input is not valid.',

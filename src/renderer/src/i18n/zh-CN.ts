@@ -31,6 +31,9 @@ export const zhCN: Translation = {
     student: '学生',
     admin: '管理员',
   },
+  users: {
+    owner: '本机所有者',
+  },
   auth: {
     title: '登录',
     explain: '打开 “npm start” 在终端里打印的登录链接，或粘贴 API 令牌：首次启动时打印的管理员令牌，或老师、家长在“设置 → API 令牌”中为你创建的令牌。',
@@ -297,6 +300,10 @@ export const zhCN: Translation = {
     revoke: '撤销',
     revokeTitle: '撤销这个令牌？',
     revokeBody: '使用“{{name}}”登录的设备将被登出。',
+    known: {
+      browserSignin: '浏览器登录（一次性链接）',
+      firstAdmin: '首个管理员令牌（studylog serve）',
+    },
   },
   errors: {
     validation_error: '有输入不符合要求。',
