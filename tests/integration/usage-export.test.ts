@@ -84,7 +84,7 @@ describe('usage and export', () => {
       expect(md.filename).toBe(`studylog-session-${hw.id}.md`);
       expect(md.content).toContain('## 代数作业');
       expect(md.content).toContain('- 模式：作业辅导');
-      expect(md.content).toContain('- 开始：2026-11-03 07:30 (UTC+08:00)　结束：—');
+      expect(md.content).toContain('- 开始：2026-11-03 07:30 (UTC+08:00)\n- 结束：—\n');
       expect(md.content).toMatch(/### 学生 — 2026-11-03 07:30 \(UTC\+08:00\)\n\nuser at 2026-11-02T23:30:00Z/);
       core.settings.update({ language: 'en' });
       const en = exportSessions(core, TEST_CALLER, { session_id: hw.id, format: 'md' }).content;

@@ -88,7 +88,8 @@ function* sessionMarkdown(session: Session, pages: Iterable<Turn[]>, l: Labels):
     `- ${f.session}${l.colon}\`${session.id}\``,
     `- ${f.mode}${l.colon}${l.mode[session.mode]}`,
     `- ${f.assignment}${l.colon}${session.assignment_id ?? '—'}`,
-    `- ${f.started}${l.colon}${localTime(session.started_at)}　${f.ended}${l.colon}${localTime(session.ended_at)}`,
+    `- ${f.started}${l.colon}${localTime(session.started_at)}`,
+    `- ${f.ended}${l.colon}${localTime(session.ended_at)}`,
     '',
   ].join('\n');
   for (const turns of pages) {
