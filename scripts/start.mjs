@@ -16,6 +16,29 @@ const headless = process.argv.includes('--headless');
 const args = process.argv.slice(2).filter((arg) => arg !== '--headless');
 const isWindows = process.platform === 'win32';
 
+/**
+ * The terminal's language, as src/main/cli.ts systemLanguage reads it (kept here so this script
+ * stays plain JS with no dependencies): LC_ALL, LC_MESSAGES, LANG, else Intl's locale; Chinese →
+ * zh-CN, anything else (including "C") → English.
+ */
+const zh = /^zh([-_.@]|$)/i.test(process.env.LC_ALL || process.env.LC_MESSAGES || process.env.LANG || Intl.DateTimeFormat().resolvedOptions().locale);
+/** This script's own lines, in the terminal's language. */
+const say = zh
+  ? {
+      noNode: "studylog：缺少固定版本的 Node 24（node_modules/.bin/node），请先运行 'npm ci'。\n",
+      building: 'studylog：正在构建应用（首次启动，或源代码有改动）…\n',
+      buildFailed: 'studylog：构建失败（见上方输出）。\n',
+      cannotStart: (name, message) => `studylog：无法启动 ${name}：${message}\n`,
+      noElectron: '本机没有可用的 Electron 程序，改为以无界面方式运行同一个应用（在浏览器中使用）。\n',
+    }
+  : {
+      noNode: "studylog: the pinned Node 24 is missing (node_modules/.bin/node); run 'npm ci' first.\n",
+      building: 'studylog: building the app (first start, or the sources changed)…\n',
+      buildFailed: 'studylog: the build failed (see above).\n',
+      cannotStart: (name, message) => `studylog: could not start ${name}: ${message}\n`,
+      noElectron: "Electron's binary is not available on this machine; serving the same app headless instead.\n",
+    };
+
 /** The Electron executable if it is really on disk, else null (what electron/index.js would download). */
 function electronBinary() {
   const pkg = path.join(root, 'node_modules', 'electron');
@@ -37,7 +60,7 @@ function pinnedNode() {
   if (found) return found;
   const major = Number(process.versions.node.split('.')[0]);
   if (major >= 22) return process.execPath;
-  process.stderr.write(`studylog: the pinned Node 24 is missing (node_modules/.bin/node); run 'npm ci' first.\n`);
+  process.stderr.write(say.noNode);
   process.exit(1);
 }
 
@@ -48,12 +71,12 @@ function pinnedNode() {
  */
 function build(node) {
   if (!buildIsStale(root)) return;
-  process.stderr.write('studylog: building the app (first start, or the sources changed)…\n');
+  process.stderr.write(say.building);
   const cli = path.join(root, 'node_modules', 'electron-vite', 'bin', 'electron-vite.js');
   const result = spawnSync(node, [cli, 'build'], { cwd: root, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
   if (result.status !== 0) {
     process.stderr.write(`${result.stdout ?? ''}${result.stderr ?? ''}${result.error ? `${result.error.message}\n` : ''}`);
-    process.stderr.write('studylog: the build failed (see above).\n');
+    process.stderr.write(say.buildFailed);
     process.exit(result.status ?? 1);
   }
 }
@@ -74,7 +97,7 @@ function runForeground(command, childArgs, env = process.env) {
     });
   }
   child.on('error', (error) => {
-    process.stderr.write(`studylog: could not start ${path.basename(command)}: ${error.message}\n`);
+    process.stderr.write(say.cannotStart(path.basename(command), error.message));
     process.exit(1);
   });
   const signalNumber = { SIGINT: 2, SIGTERM: 15, SIGHUP: 1, SIGKILL: 9 };
@@ -90,7 +113,7 @@ if (electron) {
   const { ELECTRON_RUN_AS_NODE: _node, ELECTRON_RENDERER_URL: _dev, ...env } = process.env;
   runForeground(electron, ['.', ...args], env);
 } else {
-  if (!headless) process.stdout.write("Electron's binary is not available on this machine; serving the same app headless instead.\n");
+  if (!headless) process.stdout.write(say.noElectron);
   build(node);
   runForeground(node, [...SERVE_NODE_FLAGS, path.join(root, 'src', 'main', 'cli.ts'), 'serve', ...args]);
 }

@@ -135,10 +135,19 @@ async function serve(dataDir: string, values: Record<string, string | boolean | 
       language: systemLanguage(),
     }),
   );
-  if (!staticDir) process.stderr.write('studylog: the web app is not built yet (npm run build); serving a minimal page at /.\n');
-  if (core.recovered.user_turns) process.stderr.write(`studylog: marked ${core.recovered.user_turns} unanswered message(s) from the last run as failed.\n`);
+  const zh = systemLanguage() === 'zh-CN';
+  if (!staticDir)
+    process.stderr.write(
+      zh ? 'studylog：网页应用尚未构建（npm run build），/ 处只提供一个简单页面。\n' : 'studylog: the web app is not built yet (npm run build); serving a minimal page at /.\n',
+    );
+  if (core.recovered.user_turns)
+    process.stderr.write(
+      zh
+        ? `studylog：上次运行中有 ${core.recovered.user_turns} 条消息未获回答，已标记为失败。\n`
+        : `studylog: marked ${core.recovered.user_turns} unanswered message(s) from the last run as failed.\n`,
+    );
   await stopped;
-  process.stderr.write('studylog: stopping (letting answers in progress finish)…\n');
+  process.stderr.write(zh ? 'studylog：正在停止（等待进行中的回答完成）…\n' : 'studylog: stopping (letting answers in progress finish)…\n');
   await server.close();
   core.close();
   return 0;

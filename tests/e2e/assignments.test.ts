@@ -27,7 +27,7 @@ describe.skipIf(chromium.skip)(`assignments${chromium.note}`, () => {
   test("imports a teacher's file and reports the invalid entry by its index", async () => {
     const file = {
       assignments: [
-        { id: 'math-01', title: '数学：一元二次方程', subject: '数学', due_at: '2030-03-01', description: '解方程 x^2 - 5x + 6 = 0，并说明思路。' },
+        { id: 'math-01', title: '数学：一元二次方程', subject: '数学', due_at: '2030-03-01', description: '解方程 $x^2 - 5x + 6 = 0$，并说明思路。' },
         { id: 'bad', subject: 'no title here' },
         { id: 'eng-01', title: 'English: persuasive essay', subject: 'English' },
       ],
@@ -39,15 +39,21 @@ describe.skipIf(chromium.skip)(`assignments${chromium.note}`, () => {
     const errors = result.locator('.import-errors li');
     await expect(errors.count()).resolves.toBe(1);
     await expect(errors.first().getAttribute('data-index')).resolves.toBe('1');
-    await expect(errors.first().textContent()).resolves.toMatch(/Entry 2 \(index 1\): Title: is missing/);
+    await expect(errors.first().textContent()).resolves.toMatch(/^Entry 2: Title: is missing/);
     await expect.poll(cardTitles).toEqual(expect.arrayContaining(['数学：一元二次方程', 'English: persuasive essay']));
     expect((await e2e.api.listAssignments()).map((a) => a.id).sort()).toEqual(['eng-01', 'math-01']);
+    // The teacher's id is shown, small; the description's maths is rendered by KaTeX, as in the chat.
+    const math = page.locator('.assignment-card', { hasText: '数学：一元二次方程' });
+    await expect(math.getByTestId('assignment-id').textContent()).resolves.toBe('ID math-01');
+    await math.locator('.card-desc .katex').first().waitFor();
     await e2e.screenshot(page, 'assignments-import');
   });
 
   test('a file that is not JSON is refused with a clear message', async () => {
     await page.getByTestId('import-file').setInputFiles({ name: 'notes.txt', mimeType: 'text/plain', buffer: Buffer.from('just some notes') });
-    await expect.poll(() => page.locator('.error-text').first().textContent()).toContain('notes.txt is not a JSON array');
+    await expect.poll(() => page.locator('.error-text').first().textContent()).toContain('notes.txt is not a valid JSON file.');
+    await page.getByTestId('import-file').setInputFiles({ name: 'one.json', mimeType: 'application/json', buffer: Buffer.from('{"title": "A"}') });
+    await expect.poll(() => page.locator('.error-text').first().textContent()).toContain('one.json has no list of assignments');
   });
 
   test('creates, edits and deletes an assignment', async () => {
@@ -61,6 +67,7 @@ describe.skipIf(chromium.skip)(`assignments${chromium.note}`, () => {
     await expect.poll(cardTitles).toContain('Physics lab report');
 
     const card = page.locator('.assignment-card', { hasText: 'Physics lab report' });
+    await expect(card.getByTestId('assignment-id').count()).resolves.toBe(0); // a made-up UUID is not shown
     await card.getByRole('button', { name: 'Edit' }).click();
     dialog = page.getByRole('dialog');
     await dialog.locator('input[name="title"]').fill('Physics lab report (pendulum)');

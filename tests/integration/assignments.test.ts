@@ -13,12 +13,27 @@ describe('assignments', () => {
     const late = assignments.create(db, { title: '期末复习', due_at: '2026-12-20' });
     const soon = assignments.create(db, { id: 'hw_1', title: '二次函数', subject: '数学', description: '第 3–8 题', due_at: Date.UTC(2026, 11, 1) });
     const none = assignments.create(db, { title: 'Reading log' });
-    expect(late.due_at).toBe(Date.parse('2026-12-20'));
+    expect(late.due_at).toBe(new Date(2026, 11, 20, 23, 59, 59, 999).getTime()); // a date alone: the end of that day
     expect(assignments.list().map((a) => a.id)).toEqual([soon.id, late.id, none.id]);
     expect(assignments.update(db, 'hw_1', { title: '二次函数（修订）', meta: { points: 10 } })).toMatchObject({ title: '二次函数（修订）', subject: '数学', meta: { points: 10 } });
     expect(assignments.update(db, 'missing', { title: 'x' })).toBeNull();
     expect(assignments.delete(db, 'hw_1')).toBe(true);
     expect(assignments.get('hw_1')).toBeNull();
+  });
+
+  it('reads a due date without a time as the end of that day in the server’s time zone, a time as given', () => {
+    const { db, assignments } = setup();
+    const tz = process.env.TZ;
+    process.env.TZ = 'Asia/Shanghai'; // Node reads TZ again when it changes
+    try {
+      // 23:59:59.999 in UTC+8, not 08:00 (UTC midnight seen from China).
+      expect(assignments.create(db, { title: 'a', due_at: '2026-12-10' }).due_at).toBe(Date.UTC(2026, 11, 10, 15, 59, 59, 999));
+      expect(assignments.create(db, { title: 'b', due_at: '2026-12-10T08:00:00Z' }).due_at).toBe(Date.UTC(2026, 11, 10, 8));
+      expect(assignments.create(db, { title: 'c', due_at: '2026-12-10T18:30' }).due_at).toBe(Date.UTC(2026, 11, 10, 10, 30));
+    } finally {
+      if (tz === undefined) delete process.env.TZ;
+      else process.env.TZ = tz;
+    }
   });
 
   it('refuses a duplicate id and bad fields, writing nothing', () => {

@@ -167,9 +167,9 @@ describe('studylog serve', () => {
     expect((await curl(`${api}/me`, alice)).json).toMatchObject({ id: userId, role: 'student', name: 'Alice laptop' });
 
     expect(md.code, md.stderr).toBe(0);
-    expect(md.stdout).toContain(`- session: \`${res.session_id}\``);
-    expect(md.stdout).toMatch(/### Student · 学生 — .*\n\n你好，这是测试\n/);
-    expect(md.stdout).toMatch(/### Assistant · 助手 — .* · gpt-4o-mini\n\nEcho: 你好，这是测试\n/);
+    expect(md.stdout).toContain(`- 会话：\`${res.session_id}\``);
+    expect(md.stdout).toMatch(/### 学生 — .*\n\n你好，这是测试\n/);
+    expect(md.stdout).toMatch(/### 助手 — .* · gpt-4o-mini\n\nEcho: 你好，这是测试\n/);
     expect(json.code, json.stderr).toBe(0);
     const exported = JSON.parse(json.stdout) as { sessions: { session: { id: string }; turns: { role: string; content: string }[] }[] };
     expect(exported.sessions.map((s) => [s.session.id, s.turns.map((t) => `${t.role}:${t.content}`)])).toEqual([

@@ -67,4 +67,44 @@ describe('npm start (headless)', () => {
     child.kill('SIGTERM');
     expect(await exited).toBe(0);
   });
+
+  it('speaks Chinese to a Chinese terminal (LANG=zh_CN.UTF-8): its own note, the block and the stop', async () => {
+    expect(buildIsStale()).toBe(false);
+    const dataDir = tempDir('studylog-start-');
+    const env: NodeJS.ProcessEnv = {};
+    for (const [k, v] of Object.entries(process.env)) if (!/^(STUDYLOG_|OPENAI_)/.test(k)) env[k] = v;
+    // No --headless, and Electron's binary looked for in an empty folder: the "no Electron here" path.
+    const child = spawn(process.execPath, [START, '--data-dir', dataDir, '--port', '0'], {
+      env: { ...env, LC_ALL: '', LC_MESSAGES: '', LANG: 'zh_CN.UTF-8', ELECTRON_OVERRIDE_DIST_PATH: tempDir('studylog-no-electron-') },
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
+    });
+    onCleanup(() => {
+      if (child.exitCode === null && child.signalCode === null) {
+        try {
+          process.kill(-child.pid!, 'SIGKILL');
+        } catch {
+          // the group is gone already
+        }
+      }
+    });
+    let out = '';
+    let err = '';
+    child.stdout!.setEncoding('utf8').on('data', (d: string) => (out += d));
+    child.stderr!.setEncoding('utf8').on('data', (d: string) => (err += d));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    await new Promise<void>((resolve) => {
+      const check = () => {
+        if (/令牌.*\n/.test(out)) resolve();
+      };
+      child.stdout!.on('data', check);
+      void exited.then(() => resolve());
+    });
+    const lines = out.trim().split('\n');
+    expect(lines[0], `stdout: ${out}\nstderr: ${err}`).toBe('本机没有可用的 Electron 程序，改为以无界面方式运行同一个应用（在浏览器中使用）。');
+    expect(lines[1]).toMatch(/^Studylog 正在运行：http:\/\/\S+$/);
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    expect(err).toBe('studylog：正在停止（等待进行中的回答完成）…\n');
+  });
 });

@@ -76,11 +76,27 @@ describe('usage and export', () => {
 
   it('exports one session as Markdown and JSON, and an assignment’s sessions together', async () => {
     const { core, hw } = await seeded();
-    const md = exportSessions(core, TEST_CALLER, { session_id: hw.id, format: 'md' });
-    expect(md.filename).toBe(`studylog-session-${hw.id}.md`);
-    expect(md.content).toContain('## 代数作业');
-    expect(md.content).toContain('- mode: homework');
-    expect(md.content).toMatch(/### Student · 学生 — 2026-11-02T23:30:00Z\n\nuser at 2026-11-02T23:30:00Z/);
+    const tz = process.env.TZ;
+    process.env.TZ = 'Asia/Shanghai'; // times are the server's local time with its offset; Node reads TZ again when it changes
+    try {
+      // No language in the settings: Chinese labels, as the proxy's prompts.
+      const md = exportSessions(core, TEST_CALLER, { session_id: hw.id, format: 'md' });
+      expect(md.filename).toBe(`studylog-session-${hw.id}.md`);
+      expect(md.content).toContain('## 代数作业');
+      expect(md.content).toContain('- 模式：作业辅导');
+      expect(md.content).toContain('- 开始：2026-11-03 07:30 (UTC+08:00)\n- 结束：—\n');
+      expect(md.content).toMatch(/### 学生 — 2026-11-03 07:30 \(UTC\+08:00\)\n\nuser at 2026-11-02T23:30:00Z/);
+      core.settings.update({ language: 'en' });
+      const en = exportSessions(core, TEST_CALLER, { session_id: hw.id, format: 'md' }).content;
+      expect(en).toContain('- Mode: Homework');
+      expect(en).toMatch(/### Student — 2026-11-03 07:30 \(UTC\+08:00\)\n\nuser at 2026-11-02T23:30:00Z/);
+      expect(en).not.toMatch(/[学生助手模式]/);
+      process.env.TZ = 'America/New_York';
+      expect(exportSessions(core, TEST_CALLER, { session_id: hw.id, format: 'md' }).content).toContain('### Student — 2026-11-02 18:30 (UTC-05:00)');
+    } finally {
+      if (tz === undefined) delete process.env.TZ;
+      else process.env.TZ = tz;
+    }
     const json = JSON.parse(exportSessions(core, TEST_CALLER, { session_id: hw.id, format: 'json' }).content);
     expect(json.sessions[0].turns).toHaveLength(2);
     const byAssignment = exportSessions(core, TEST_CALLER, { assignment_id: 'hw_1', format: 'md' });

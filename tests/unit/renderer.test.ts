@@ -1,9 +1,11 @@
 // The renderer's pure pieces, without a browser: money formatting and currency conversion, dates
 // that never throw, maths delimiters, the usage chart's day labels, the teacher's import file, and
 // the two translations having the same keys and placeholders.
+import { readFileSync } from 'node:fs';
 import { describe, expect, test } from 'vitest';
-import { importPayload } from '../../src/renderer/src/features/assignments/import.ts';
+import { IMPORT_EXAMPLE, importPayload, isGeneratedId } from '../../src/renderer/src/features/assignments/import.ts';
 import { normalizeMathDelimiters } from '../../src/renderer/src/features/chat/math.ts';
+import { tokenDisplayName, userDisplayName } from '../../src/renderer/src/lib/display-names.ts';
 import { en } from '../../src/renderer/src/i18n/en.ts';
 import { zhCN } from '../../src/renderer/src/i18n/zh-CN.ts';
 import { dayLabel, dayLabelIndexes, LABEL_SPACE } from '../../src/renderer/src/features/usage/axis.ts';
@@ -143,10 +145,36 @@ describe("a teacher's import file", () => {
     expect(importPayload('[{"title":"A"}]')).toEqual({ assignments: [{ title: 'A' }] });
     expect(importPayload('\uFEFF{"assignments":[{"title":"B"}]}')).toEqual({ assignments: [{ title: 'B' }] });
   });
-  test('anything else is refused', () => {
-    expect(importPayload('not json')).toBeNull();
-    expect(importPayload('{"title":"A"}')).toBeNull();
-    expect(importPayload('42')).toBeNull();
+  test('anything else is refused, saying whether it was JSON at all', () => {
+    expect(importPayload('not json')).toEqual({ error: 'not_json' });
+    expect(importPayload('{"title":"A"}')).toEqual({ error: 'no_list' });
+    expect(importPayload('42')).toEqual({ error: 'no_list' });
+  });
+  test('the example on the page is a file the import takes', () => {
+    expect(importPayload(IMPORT_EXAMPLE)).toMatchObject({ assignments: [{ id: 'hw_001', due_at: '2026-12-10' }] });
+  });
+  test('ids the server made are told from ids a teacher chose', () => {
+    expect(isGeneratedId('01a22531-e0b0-72bc-a948-177f73927266')).toBe(true);
+    expect(['hw_001', 'math-01', '01a22531']).toEqual(['hw_001', 'math-01', '01a22531'].filter((id) => !isGeneratedId(id)));
+  });
+});
+
+describe('names the server writes, in the UI language', () => {
+  const translate = (messages: object) => (key: string) => key.split('.').reduce<unknown>((o, k) => (o as Record<string, unknown>)[k], messages) as string;
+  test('the tokens the server makes (their names read from where it names them)', () => {
+    const made = ['src/main/cli.ts', 'src/main/core/api/handlers.ts'].flatMap((file) =>
+      [...readFileSync(new URL(`../../${file}`, import.meta.url), 'utf8').matchAll(/issueLocalOwnerToken\('([^']+)'\)/g)].map((m) => m[1]!),
+    );
+    expect(made.sort()).toEqual(['browser sign-in (one-time link)', 'first admin token (studylog serve)']);
+    expect(made.map((name) => tokenDisplayName(name, translate(zhCN)))).toEqual(['浏览器登录（一次性链接）', '首个管理员令牌（studylog serve）']);
+    expect(tokenDisplayName('browser sign-in (one-time link)', translate(en))).toBe('Browser sign-in (one-time link)');
+    expect(tokenDisplayName('小明的平板', translate(zhCN))).toBe('小明的平板');
+  });
+  test("the installation's owner; anyone else as named", () => {
+    expect(userDisplayName({ name: 'owner', role: 'admin' }, translate(zhCN))).toBe('本机所有者');
+    expect(userDisplayName({ name: 'owner', role: 'admin' }, translate(en))).toBe("This computer's owner");
+    expect(userDisplayName({ name: 'owner', role: 'student' }, translate(zhCN))).toBe('owner');
+    expect(userDisplayName({ name: '小明', role: 'student' }, translate(zhCN))).toBe('小明');
   });
 });
 

@@ -5,7 +5,7 @@
  * thousands of long sessions never sits in memory whole: the HTTP face streams the chunks as they
  * come, the CLI writes them to the file, IPC (the desktop owner, in-process) joins them.
  */
-import type { Assignment, Session, Turn } from '../../shared/api/schemas.ts';
+import type { Assignment, Language, Mode, Session, Turn } from '../../shared/api/schemas.ts';
 import { ApiError } from '../../shared/errors.ts';
 import { canSee, type Caller } from './caller.ts';
 import type { Core } from './app.ts';
@@ -29,16 +29,49 @@ export interface ExportInput {
   format: 'md' | 'json';
 }
 
-const ROLE_LABEL: Record<Turn['role'], string> = { user: 'Student · 学生', assistant: 'Assistant · 助手', system: 'System · 系统' };
+/**
+ * The Markdown's labels, in the settings' language (else Chinese), as the proxy picks the language
+ * of its system prompts (SessionPolicy #language). The JSON export has no labels.
+ */
+const LABELS = {
+  'zh-CN': {
+    role: { user: '学生', assistant: '助手', system: '系统' } satisfies Record<Turn['role'], string>,
+    mode: { chat: '聊天', homework: '作业辅导', deep_think: '深度思考' } satisfies Record<Mode, string>,
+    status: { streaming: '回答中', aborted: '已停止', interrupted: '已中断，回答不完整', pending: '未发送', failed: '未获回答' } as Record<string, string>,
+    session: (id: string) => `会话 ${id}`,
+    fields: { session: '会话', mode: '模式', assignment: '作业', started: '开始', ended: '结束' },
+    colon: '：',
+    reasoning: '思考过程',
+  },
+  en: {
+    role: { user: 'Student', assistant: 'Assistant', system: 'System' } satisfies Record<Turn['role'], string>,
+    mode: { chat: 'Chat', homework: 'Homework', deep_think: 'Deep think' } satisfies Record<Mode, string>,
+    status: { streaming: 'still answering', aborted: 'stopped', interrupted: 'interrupted, the answer is incomplete', pending: 'not sent', failed: 'not answered' } as Record<
+      string,
+      string
+    >,
+    session: (id: string) => `Session ${id}`,
+    fields: { session: 'Session', mode: 'Mode', assignment: 'Assignment', started: 'Started', ended: 'Ended' },
+    colon: ': ',
+    reasoning: 'Reasoning',
+  },
+} satisfies Record<Language, unknown>;
+type Labels = (typeof LABELS)[Language];
+
+const pad = (n: number) => String(n).padStart(2, '0');
 
 /**
- * A time as ISO 8601; one a Date cannot hold (a row written before the bounds existed) is shown as
- * its raw number rather than failing the whole export.
+ * A time as the student reads it: the local date and time where the server runs, with its UTC
+ * offset (`2026-11-29 10:16 (UTC+08:00)`). One a Date cannot hold (a row written before the bounds
+ * existed) is shown as its raw number rather than failing the whole export.
  */
-const iso = (ms: number | null) => {
+const localTime = (ms: number | null) => {
   if (ms === null) return '—';
   const date = new Date(ms);
-  return Number.isNaN(date.getTime()) ? String(ms) : date.toISOString().replace('.000Z', 'Z');
+  if (Number.isNaN(date.getTime())) return String(ms);
+  const offset = -date.getTimezoneOffset(); // minutes east of UTC, at that date (summer time)
+  const zone = `UTC${offset < 0 ? '-' : '+'}${pad(Math.floor(Math.abs(offset) / 60))}:${pad(Math.abs(offset) % 60)}`;
+  return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())} ${pad(date.getHours())}:${pad(date.getMinutes())} (${zone})`;
 };
 const safeName = (text: string) =>
   text
@@ -46,24 +79,27 @@ const safeName = (text: string) =>
     .replace(/^-+|-+$/g, '')
     .slice(0, 60) || 'export';
 
-function* sessionMarkdown(session: Session, pages: Iterable<Turn[]>): Generator<string> {
-  const title = session.meta.title ?? `Session ${session.id}`;
+function* sessionMarkdown(session: Session, pages: Iterable<Turn[]>, l: Labels): Generator<string> {
+  const title = session.meta.title ?? l.session(session.id);
+  const f = l.fields;
   yield [
     `## ${title}`,
     '',
-    `- session: \`${session.id}\``,
-    `- mode: ${session.mode}`,
-    `- assignment: ${session.assignment_id ?? '—'}`,
-    `- started: ${iso(session.started_at)}  ended: ${iso(session.ended_at)}`,
+    `- ${f.session}${l.colon}\`${session.id}\``,
+    `- ${f.mode}${l.colon}${l.mode[session.mode]}`,
+    `- ${f.assignment}${l.colon}${session.assignment_id ?? '—'}`,
+    `- ${f.started}${l.colon}${localTime(session.started_at)}`,
+    `- ${f.ended}${l.colon}${localTime(session.ended_at)}`,
     '',
   ].join('\n');
   for (const turns of pages) {
     const lines: string[] = [];
     for (const turn of turns) {
-      const status = typeof turn.meta.status === 'string' && turn.meta.status !== 'answered' && turn.meta.status !== 'complete' ? ` _(${turn.meta.status})_` : '';
-      lines.push(`### ${ROLE_LABEL[turn.role]} — ${iso(turn.created_at)}${turn.model && turn.role === 'assistant' ? ` · ${turn.model}` : ''}${status}`, '');
+      const status =
+        typeof turn.meta.status === 'string' && turn.meta.status !== 'answered' && turn.meta.status !== 'complete' ? ` _(${l.status[turn.meta.status] ?? turn.meta.status})_` : '';
+      lines.push(`### ${l.role[turn.role]} — ${localTime(turn.created_at)}${turn.model && turn.role === 'assistant' ? ` · ${turn.model}` : ''}${status}`, '');
       if (turn.role === 'assistant' && turn.meta.reasoning) {
-        lines.push('<details><summary>Reasoning · 思考过程</summary>', '', turn.meta.reasoning, '', '</details>', '');
+        lines.push(`<details><summary>${l.reasoning}</summary>`, '', turn.meta.reasoning, '', '</details>', '');
       }
       lines.push(turn.content, '');
     }
@@ -127,6 +163,7 @@ export function openExport(core: Core, caller: Caller, input: ExportInput): Expo
   const pagesOf = (id: string) => core.turns.iterateTurnsBySessionId(id);
   const base = assignment ? `studylog-${safeName(assignment.title)}` : `studylog-session-${sessionIds[0]}`;
   if (input.format === 'json') return { filename: `${base}.json`, content_type: 'application/json', chunks: exportJson(assignment, sessions(), pagesOf) };
+  const labels = LABELS[core.settings.get().language ?? 'zh-CN'];
   function* markdown(): Generator<string> {
     if (assignment) {
       yield (
@@ -138,7 +175,7 @@ export function openExport(core: Core, caller: Caller, input: ExportInput): Expo
     for (const session of sessions()) {
       if (!first) yield '\n';
       first = false;
-      yield* sessionMarkdown(session, pagesOf(session.id));
+      yield* sessionMarkdown(session, pagesOf(session.id), labels);
     }
   }
   return { filename: `${base}.md`, content_type: 'text/markdown; charset=utf-8', chunks: markdown() };

@@ -512,10 +512,10 @@ export const ISO_DATE_PATTERN = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(
 /**
  * A strict ISO-8601 date or date-time: the calendar must have that day (2026-02-30 is refused, not
  * rolled over to March), the year is 1970-9999, hours 00-23, minutes and seconds 00-59. Returns
- * epoch milliseconds, or null. A date alone is midnight UTC; a time without a zone is local time
- * (as Date.parse reads it).
+ * epoch milliseconds, or null. A date alone is midnight UTC unless `dateOnly` is 'end-of-local-day';
+ * a time without a zone is local time (as Date.parse reads it).
  */
-export function parseIsoDate(text: string): number | null {
+export function parseIsoDate(text: string, dateOnly: 'utc-midnight' | 'end-of-local-day' = 'utc-midnight'): number | null {
   const m = ISO_DATE_PATTERN.exec(text);
   if (!m) return null;
   const [year, month, day] = [Number(m[1]), Number(m[2]), Number(m[3])];
@@ -525,19 +525,27 @@ export function parseIsoDate(text: string): number | null {
   if (m[4] !== undefined && (Number(m[4]) > 23 || Number(m[5]) > 59 || (m[6] !== undefined && Number(m[6]) > 59))) return null;
   const zone = m[7];
   if (zone && zone !== 'Z' && (Number(zone.slice(1, 3)) > 14 || Number(zone.slice(-2)) > 59)) return null;
+  // A due date without a time is the whole of that day where the server runs, not 08:00 in UTC+8.
+  if (m[4] === undefined && dateOnly === 'end-of-local-day') return new Date(year, month - 1, day, 23, 59, 59, 999).getTime();
   const iso = m[4] === undefined ? `${m[1]}-${m[2]}-${m[3]}T00:00:00Z` : text.replace(' ', 'T').replace(/([+-]\d{2})(\d{2})$/, '$1:$2');
   const ms = Date.parse(iso);
   return Number.isFinite(ms) && ms >= 0 ? ms : null;
 }
 
-/** Accepts epoch milliseconds or an ISO-8601 date/time (what a teacher writes by hand). */
+/**
+ * A due date: epoch milliseconds or an ISO-8601 date/time (what a teacher writes by hand). A date
+ * without a time ("2026-12-10") is the end of that day (23:59:59.999) in the server's local time zone.
+ */
 export const DateInputSchema = z.union([
   TimestampSchema,
   z
     .string()
     .trim()
-    .refine((s) => parseIsoDate(s) !== null, 'must be epoch milliseconds or a real ISO date (YYYY-MM-DD, years 1970-9999, optionally with THH:MM[:SS] and a zone)')
-    .transform((s) => parseIsoDate(s)!),
+    .refine(
+      (s) => parseIsoDate(s, 'end-of-local-day') !== null,
+      'must be epoch milliseconds or a real ISO date (YYYY-MM-DD, years 1970-9999, optionally with THH:MM[:SS] and a zone)',
+    )
+    .transform((s) => parseIsoDate(s, 'end-of-local-day')!),
 ]);
 
 export const AssignmentSchema = z.object({

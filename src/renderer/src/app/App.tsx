@@ -15,6 +15,7 @@ import { Spinner } from '../ui/Spinner.tsx';
 import { makeClient, storedToken, storeToken, transportKind } from './api.ts';
 import { SignedInProviders } from './context.tsx';
 import { useIdentity } from './identity.tsx';
+import { userDisplayName } from '../lib/display-names.ts';
 import { ShortcutsHelp, useShortcuts } from './shortcuts.tsx';
 
 // Only the chat is on the first screen; the rest load when first opened.
@@ -185,7 +186,7 @@ function Shell() {
         </ul>
         <div className="sidebar-foot">
           <div className="me" title={me.id}>
-            <span className="me-name">{me.name}</span>
+            <span className="me-name">{userDisplayName(me, t)}</span>
             <span className="me-role">{t(`roles.${me.role}`)}</span>
           </div>
           {signOut ? (

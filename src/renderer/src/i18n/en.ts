@@ -32,6 +32,9 @@ export const en = {
     student: 'student',
     admin: 'admin',
   },
+  users: {
+    owner: "This computer's owner",
+  },
   auth: {
     title: 'Sign in',
     explain:
@@ -142,13 +145,19 @@ export const en = {
     new: 'New assignment',
     edit: 'Edit assignment',
     import: 'Import JSON…',
-    importHelp: 'Import a teacher\'s file: a JSON array of assignments, or {"assignments": [...]}, each with a title and optionally id, subject, description and due_at.',
-    importBadFile: '{{file}} is not a JSON array of assignments nor an object with an "assignments" array.',
+    importHelp:
+      "Import a teacher's assignments file (.json). Each assignment needs a title and may have a subject, a description and a due date; a date without a time means due by the end of that day.",
+    importFormat: 'File format',
+    importFormatNote:
+      'A list of assignments (or {"assignments": [...]}). title is the title (required); id is a short code the teacher chooses — importing the same id again updates that assignment; subject is the subject; description may use Markdown and $maths$; due_at is the due date, e.g. 2026-12-10 or 2026-12-10T18:00.',
+    importNotJson: '{{file}} is not a valid JSON file.',
+    importBadFile: '{{file}} has no list of assignments: it should be an array of assignments, or an object with an "assignments" list.',
     importDone: '{{file}}: {{imported}} imported, {{updated}} updated.',
     importErrors: 'Not imported ({{n}}):',
-    importEntry: 'Entry {{n}} (index {{index}})',
+    importEntry: 'Entry {{n}}',
     empty: 'No assignments yet.',
     due: 'Due {{date}}',
+    idLabel: 'ID {{id}}',
     noDue: 'No due date',
     startHomework: 'Start homework',
     sessions: 'Sessions',
@@ -294,6 +303,10 @@ export const en = {
     revoke: 'Revoke',
     revokeTitle: 'Revoke this token?',
     revokeBody: 'Devices signed in with “{{name}}” will be signed out.',
+    known: {
+      browserSignin: 'Browser sign-in (one-time link)',
+      firstAdmin: 'First admin token (studylog serve)',
+    },
   },
   errors: {
     validation_error: 'Some input is not valid.',

@@ -31,6 +31,9 @@ export const zhCN: Translation = {
     student: '学生',
     admin: '管理员',
   },
+  users: {
+    owner: '本机所有者',
+  },
   auth: {
     title: '登录',
     explain: '打开 “npm start” 在终端里打印的登录链接，或粘贴 API 令牌：首次启动时打印的管理员令牌，或老师、家长在“设置 → API 令牌”中为你创建的令牌。',
@@ -140,13 +143,18 @@ export const zhCN: Translation = {
     new: '新建作业',
     edit: '编辑作业',
     import: '导入 JSON…',
-    importHelp: '导入老师提供的文件：一个作业数组，或 {"assignments": [...]}；每项需要 title，可选 id、subject、description 和 due_at。',
-    importBadFile: '{{file}} 既不是作业的 JSON 数组，也不是带 "assignments" 数组的对象。',
+    importHelp: '可以导入老师给的作业文件（.json）。每份作业要有标题，还可以写科目、说明和截止日期；只写日期不写时间，表示当天结束前截止。',
+    importFormat: '文件格式',
+    importFormatNote:
+      '一个作业列表（或 {"assignments": [...]}）。title 是标题（必填）；id 是老师自定的编号，再次导入同一编号会更新该作业；subject 是科目；description 是说明，可用 Markdown 和 $公式$；due_at 是截止日期，如 2026-12-10 或 2026-12-10T18:00。',
+    importNotJson: '{{file}} 不是有效的 JSON 文件。',
+    importBadFile: '{{file}} 里没有作业列表：应是一个作业数组，或带 "assignments" 列表的对象。',
     importDone: '{{file}}：导入 {{imported}} 项，更新 {{updated}} 项。',
     importErrors: '有 {{n}} 项未导入：',
-    importEntry: '第 {{n}} 项（索引 {{index}}）',
+    importEntry: '第 {{n}} 项',
     empty: '还没有作业。',
     due: '截止：{{date}}',
+    idLabel: '编号 {{id}}',
     noDue: '无截止日期',
     startHomework: '开始辅导',
     sessions: '相关会话',
@@ -292,6 +300,10 @@ export const zhCN: Translation = {
     revoke: '撤销',
     revokeTitle: '撤销这个令牌？',
     revokeBody: '使用“{{name}}”登录的设备将被登出。',
+    known: {
+      browserSignin: '浏览器登录（一次性链接）',
+      firstAdmin: '首个管理员令牌（studylog serve）',
+    },
   },
   errors: {
     validation_error: '有输入不符合要求。',

@@ -1,5 +1,5 @@
 import { ChevronDown, ChevronRight, Download, MessageSquare, Pencil, Plus, Trash2, Upload } from 'lucide-react';
-import { useRef, useState, type ChangeEvent, type FormEvent } from 'react';
+import { lazy, Suspense, useRef, useState, type ChangeEvent, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { Assignment, AssignmentImportResult } from '../../../../shared/api/schemas.ts';
 import { useIdentity } from '../../app/identity.tsx';
@@ -12,7 +12,11 @@ import { navigate } from '../../lib/route.ts';
 import { ConfirmDialog, Dialog, FormFooter } from '../../ui/Dialog.tsx';
 import { ErrorText } from '../../ui/ErrorText.tsx';
 import { SessionList, useExport } from '../history/SessionList.tsx';
-import { importPayload } from './import.ts';
+import { IMPORT_EXAMPLE, importPayload, isGeneratedId } from './import.ts';
+
+// The description is Markdown with maths, shown as the chat shows a reply; the renderer (KaTeX,
+// the highlighter) loads after the first screen is up, as in MessageItem.
+const Markdown = lazy(() => import('../chat/Markdown.tsx'));
 
 export default function AssignmentsScreen() {
   const { t } = useTranslation();
@@ -32,8 +36,9 @@ export default function AssignmentsScreen() {
     setError(null);
     setImportResult(null);
     const payload = importPayload(await file.text());
-    if (!payload) {
-      setError({ code: 'validation_error', detail: '', localized: t('assignments.importBadFile', { file: file.name }) });
+    if ('error' in payload) {
+      const message = payload.error === 'not_json' ? t('assignments.importNotJson', { file: file.name }) : t('assignments.importBadFile', { file: file.name });
+      setError({ code: 'validation_error', detail: '', localized: message });
       return;
     }
     try {
@@ -72,7 +77,16 @@ export default function AssignmentsScreen() {
           </>
         ) : null}
       </header>
-      {isAdmin ? <p className="muted">{t('assignments.importHelp')}</p> : null}
+      {isAdmin ? (
+        <div className="muted import-help" data-testid="import-help">
+          <p>{t('assignments.importHelp')}</p>
+          <details>
+            <summary>{t('assignments.importFormat')}</summary>
+            <p>{t('assignments.importFormatNote')}</p>
+            <pre className="mono">{IMPORT_EXAMPLE}</pre>
+          </details>
+        </div>
+      ) : null}
       <ErrorText error={error ?? assignmentsError} />
 
       {importResult ? (
@@ -86,7 +100,7 @@ export default function AssignmentsScreen() {
               <ul className="import-errors">
                 {importResult.errors.map((e) => (
                   <li key={e.index} data-index={e.index}>
-                    {t('assignments.importEntry', { n: e.index + 1, index: e.index })}: {issuesText(issuesFromDetail(e.detail))}
+                    {t('assignments.importEntry', { n: e.index + 1 })}: {issuesText(issuesFromDetail(e.detail))}
                   </li>
                 ))}
               </ul>
@@ -144,7 +158,11 @@ function AssignmentCard({ assignment: a, onEdit, onDelete }: { assignment: Assig
             ) : (
               <span className="muted">{t('assignments.noDue')}</span>
             )}
-            <span className="muted mono">{a.id}</span>
+            {isGeneratedId(a.id) ? null : (
+              <span className="muted small mono" data-testid="assignment-id">
+                {t('assignments.idLabel', { id: a.id })}
+              </span>
+            )}
           </div>
         </div>
         <div className="row-actions">
@@ -183,7 +201,13 @@ function AssignmentCard({ assignment: a, onEdit, onDelete }: { assignment: Assig
           ) : null}
         </div>
       </div>
-      {a.description ? <p className="card-desc">{a.description}</p> : null}
+      {a.description ? (
+        <div className="card-desc">
+          <Suspense fallback={<p className="plain-text">{a.description}</p>}>
+            <Markdown text={a.description} />
+          </Suspense>
+        </div>
+      ) : null}
       <ErrorText error={exporter.error} />
       <button type="button" className="btn btn-link btn-small" aria-expanded={open} onClick={() => setOpen((o) => !o)}>
         {open ? <ChevronDown size={14} aria-hidden="true" /> : <ChevronRight size={14} aria-hidden="true" />}

@@ -12,6 +12,7 @@ import { PoliciesSection } from './PoliciesSection.tsx';
 import { ProvidersSection } from './providers/ProvidersSection.tsx';
 import { ServerSection } from './ServerSection.tsx';
 import { TokensSection } from './TokensSection.tsx';
+import { userDisplayName } from '../../lib/display-names.ts';
 
 const LANGUAGE_NAMES: Record<Language, string> = { 'zh-CN': '中文（简体）', en: 'English' };
 /** The sections in page order; each is the card with id `set-<name>`, titled `settings.<name>`. */
@@ -90,7 +91,7 @@ export default function SettingsScreen() {
           <h2 id="account-title" className="section-title">
             {t('settings.account')}
           </h2>
-          <p>{t('settings.signedInAs', { name: me.name, role: t(`roles.${me.role}`) })}</p>
+          <p>{t('settings.signedInAs', { name: userDisplayName(me, t), role: t(`roles.${me.role}`) })}</p>
           {signOut ? (
             <button type="button" className="btn" onClick={signOut}>
               {t('auth.signOut')}

@@ -3,6 +3,7 @@ import { useTranslation } from 'react-i18next';
 import { USER_ROLES } from '../../../../shared/api/vocabulary.ts';
 import type { ApiTokenInfo, UserRole } from '../../../../shared/api/schemas.ts';
 import { useApiCache, useRouteQuery } from '../../data/queries.tsx';
+import { tokenDisplayName, userDisplayName } from '../../lib/display-names.ts';
 import { toClientError, type UiError } from '../../lib/errors.ts';
 import { formatDateTime } from '../../lib/format.ts';
 import { CopyButton } from '../../ui/CopyButton.tsx';
@@ -90,9 +91,9 @@ export function TokensSection() {
           <tbody>
             {tokens.data?.map((tok) => (
               <tr key={tok.id}>
-                <th scope="row">{tok.name}</th>
+                <th scope="row">{tokenDisplayName(tok.name, t)}</th>
                 <td>
-                  {tok.user_name} ({t(`roles.${tok.role}`)})
+                  {userDisplayName({ name: tok.user_name, role: tok.role }, t)} ({t(`roles.${tok.role}`)})
                 </td>
                 <td>{formatDateTime(tok.created_at, i18n.language)}</td>
                 <td>{tok.last_used_at ? formatDateTime(tok.last_used_at, i18n.language) : t('tokens.never')}</td>
@@ -112,7 +113,7 @@ export function TokensSection() {
       {revoking ? (
         <ConfirmDialog
           title={t('tokens.revokeTitle')}
-          message={t('tokens.revokeBody', { name: revoking.name })}
+          message={t('tokens.revokeBody', { name: tokenDisplayName(revoking.name, t) })}
           confirmLabel={t('tokens.revoke')}
           danger
           onCancel={() => setRevoking(null)}
