@@ -11,8 +11,9 @@ import type { Caller } from '../caller.ts';
 import { ApiError } from '../../../shared/errors.ts';
 import { parseInput } from '../../../shared/validation.ts';
 import type { Store } from './connection.ts';
-import { inTransaction, withDbErrors } from './db-errors.ts';
+import type { WritableDB } from './handles.ts';
 import { apiToken, setting, user } from './schema.ts';
+import { putSetting } from './setting-rows.ts';
 
 const TOKEN_PATTERN = /^slk_([0-9a-f-]{36})_([A-Za-z0-9_-]{43})$/;
 const OWNER_KEY = 'owner_user_id';
@@ -33,20 +34,20 @@ export class UsersRepo {
     const existing = this.#store.orm.select().from(setting).where(eq(setting.key, OWNER_KEY)).get();
     const owner = existing ? this.getUser(String(existing.value)) : null;
     if (owner) return owner;
-    return inTransaction(this.#store.sqlite, 'create the owner', () => {
-      const created = this.createUser(name, 'admin');
-      this.#store.orm
-        .insert(setting)
-        .values({ key: OWNER_KEY, value: created.id, updated_at: Date.now() })
-        .onConflictDoUpdate({ target: setting.key, set: { value: created.id, updated_at: Date.now() } })
-        .run();
+    return this.#store.transaction('create the owner', (db) => {
+      const created = this.#insertUser(db, name, 'admin');
+      putSetting(db, OWNER_KEY, created.id);
       return created;
     });
   }
 
   createUser(name: string, role: UserRole): User {
+    return this.#store.transaction('create the user', (db) => this.#insertUser(db, name, role));
+  }
+
+  #insertUser(db: WritableDB, name: string, role: UserRole): User {
     const row: User = { id: uuidv7(), name, role, created_at: Date.now() };
-    withDbErrors('create the user', () => this.#store.orm.insert(user).values(row).run());
+    db.prepare('INSERT INTO user (id, name, role, created_at) VALUES (@id, @name, @role, @created_at)').run(row);
     return row;
   }
 
@@ -74,14 +75,14 @@ export class UsersRepo {
 
   #issue(input: unknown, localOwner: boolean): { token: string; info: ApiTokenInfo } {
     const data = parseInput(CreateTokenSchema, input, 'token');
-    return inTransaction(this.#store.sqlite, 'create the token', () => {
+    return this.#store.transaction('create the token', (db) => {
       let owner: User;
       if ('user_id' in data) {
         const found = this.getUser(data.user_id);
         if (!found) throw new ApiError('not_found', `There is no user '${data.user_id}'.`);
         owner = found;
       } else {
-        owner = this.createUser(data.name, data.role);
+        owner = this.#insertUser(db, data.name, data.role);
       }
       const id = uuidv7();
       const secret = randomBytes(32).toString('base64url');
@@ -95,7 +96,10 @@ export class UsersRepo {
         revoked_at: null,
         local_owner: localOwner,
       };
-      withDbErrors('create the token', () => this.#store.orm.insert(apiToken).values(row).run());
+      db.prepare(
+        `INSERT INTO api_token (id, name, user_id, secret_hash, created_at, last_used_at, revoked_at, local_owner)
+         VALUES (@id, @name, @user_id, @secret_hash, @created_at, @last_used_at, @revoked_at, @local_owner)`,
+      ).run({ ...row, local_owner: row.local_owner ? 1 : 0 });
       return { token: `slk_${id}_${secret}`, info: this.#info(row, owner) };
     });
   }
@@ -110,7 +114,7 @@ export class UsersRepo {
     const row = this.#store.orm.select().from(apiToken).where(eq(apiToken.id, id)).get();
     if (!row) return null;
     const revoked_at = row.revoked_at ?? Date.now();
-    withDbErrors('revoke the token', () => this.#store.orm.update(apiToken).set({ revoked_at }).where(eq(apiToken.id, id)).run());
+    this.#store.transaction('revoke the token', (db) => db.prepare('UPDATE api_token SET revoked_at = ? WHERE id = ?').run(revoked_at, id));
     return this.#info({ ...row, revoked_at }, this.getUser(row.user_id)!);
   }
 
@@ -137,7 +141,7 @@ export class UsersRepo {
     if (row.last_used_at === null || now - row.last_used_at >= LAST_USED_RESOLUTION_MS) {
       // A read-only or full disk must not lock people out: the timestamp is best-effort.
       try {
-        this.#store.orm.update(apiToken).set({ last_used_at: now }).where(eq(apiToken.id, id)).run();
+        this.#store.transaction('note the token used', (db) => db.prepare('UPDATE api_token SET last_used_at = ? WHERE id = ?').run(now, id));
       } catch {
         /* ignored on purpose */
       }

@@ -8,8 +8,8 @@ import { SettingsSchema, type Settings } from '../../../shared/api/schemas.ts';
 import { ApiError } from '../../../shared/errors.ts';
 import { parseInput } from '../../../shared/validation.ts';
 import type { Store } from '../db/connection.ts';
-import { withDbErrors } from '../db/db-errors.ts';
 import { setting } from '../db/schema.ts';
+import { putSetting } from '../db/setting-rows.ts';
 
 const SETTINGS_KEY = 'settings';
 
@@ -90,9 +90,6 @@ export class SettingsStore {
   }
 
   #put(key: string, value: unknown): void {
-    const updated_at = Date.now();
-    withDbErrors('save the settings', () =>
-      this.#store.orm.insert(setting).values({ key, value, updated_at }).onConflictDoUpdate({ target: setting.key, set: { value, updated_at } }).run(),
-    );
+    this.#store.transaction('save the settings', (db) => putSetting(db, key, value));
   }
 }
