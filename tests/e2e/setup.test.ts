@@ -158,6 +158,34 @@ describe.skipIf(chromiumAndKeyring.skip)(`first run with a keychain${chromiumAnd
     await page.context().close();
   });
 
+  test('editing a provider: moving it to another address warns, before saving, that its key must be entered again', async () => {
+    await e2e.api.setProviderKey({ id: 'other', api_key: PROVIDER_KEY });
+    const page = await e2e.newPage({ locale: 'zh-CN' });
+    await page.goto(`${e2e.url}/#/settings`);
+    const row = page.locator('.provider-row[data-provider-id="other"]');
+    await expect.poll(() => row.getByTestId('key-status').textContent()).toBe('已设置密钥');
+    await row.getByRole('button', { name: '编辑' }).click();
+    const dialog = page.getByRole('dialog');
+    const url = dialog.locator('input[name="base_url"]');
+    const warning = dialog.getByTestId('key-dropped-warning');
+    await expect(warning.count()).resolves.toBe(0);
+    // Another path at the same address keeps the key: no warning.
+    await url.fill(`${e2e.llm.url}/`);
+    await expect(warning.count()).resolves.toBe(0);
+    await url.fill('http://127.0.0.1:9/v1');
+    await expect(warning.textContent()).resolves.toBe('接口地址改了：已保存的密钥只会发给当初输入它时的地址，所以保存后需要重新输入密钥（也可以现在就在上面的“API 密钥”中填写）。');
+    expect(await englishOn(page)).toEqual([]);
+    await e2e.screenshot(page, 'setup-edit-url-warning');
+    // A new key typed here goes with the new address: nothing to warn about.
+    await dialog.locator('input[name="api_key"]').fill('sk-new-key');
+    await expect(warning.count()).resolves.toBe(0);
+    await page.keyboard.press('Escape');
+    await expect.poll(() => page.getByRole('dialog').count()).toBe(0);
+    expect((await e2e.api.getSettings()).providers.find((p) => p.id === 'other')?.base_url).toBe(e2e.llm.url);
+    await e2e.api.deleteProviderKey({ id: 'other' });
+    await page.context().close();
+  });
+
   test('a refused key is corrected in the dialog; cancelling removes the provider that never connected, and its key', async () => {
     const page = await e2e.newPage({ locale: 'zh-CN' });
     await page.goto(`${e2e.url}/#/settings`);

@@ -232,6 +232,8 @@ export const en = {
     keyPlaceholderSet: 'A key is stored — paste a new one to replace it',
     saveKey: 'Save key',
     removeKey: 'Remove key',
+    urlDropsKey:
+      'The address changed: the saved key only goes to the address it was entered for, so after saving you must enter the key again (or type it in the API key field above now).',
     keySaved: 'Key saved to the keychain.',
     fromEnv: 'Key read from ${{name}}',
     cachedModels: 'Offline: showing the last model list seen',

@@ -230,6 +230,7 @@ export const zhCN: Translation = {
     keyPlaceholderSet: '已保存密钥——粘贴新密钥即可替换',
     saveKey: '保存密钥',
     removeKey: '删除密钥',
+    urlDropsKey: '接口地址改了：已保存的密钥只会发给当初输入它时的地址，所以保存后需要重新输入密钥（也可以现在就在上面的“API 密钥”中填写）。',
     keySaved: '密钥已保存到钥匙串。',
     fromEnv: '密钥读取自 ${{name}}',
     cachedModels: '离线：显示上次获取的模型列表',
