@@ -153,6 +153,28 @@ describe.skipIf(chromium.skip)(`the header${chromium.note}`, () => {
     expect(box.height).toBeLessThan(60);
     await e2e.screenshot(page, 'chat-compact-header');
 
+    // At 800×600 the header wraps rather than squeeze: every control is on-screen, whole, and the
+    // title and the assignment keep a readable width.
+    await page.setViewportSize({ width: 800, height: 600 });
+    try {
+      const controls = header.locator('button, select');
+      await expect(controls.count()).resolves.toBeGreaterThanOrEqual(3); // model, shortcuts, new chat
+      for (const control of await controls.all()) {
+        const b = (await control.boundingBox())!;
+        expect(b.x).toBeGreaterThanOrEqual(0);
+        expect(b.x + b.width).toBeLessThanOrEqual(800);
+        expect(b.y + b.height).toBeLessThanOrEqual(600);
+      }
+      // Not squeezed to nothing (both hold more than a few characters).
+      expect((await header.locator('.chat-title').boundingBox())!.width).toBeGreaterThan(40);
+      expect((await header.getByTestId('assignment-chip').boundingBox())!.width).toBeGreaterThan(60);
+      const newChat = (await header.getByRole('button', { name: '新对话' }).boundingBox())!;
+      expect(newChat.x + newChat.width).toBeLessThanOrEqual((await header.boundingBox())!.x + (await header.boundingBox())!.width);
+      await e2e.screenshot(page, 'chat-compact-header-800');
+    } finally {
+      await page.setViewportSize({ width: 1024, height: 640 });
+    }
+
     // A new chat brings the pickers back.
     await page.getByRole('button', { name: '新对话' }).click();
     await page.getByTestId('assignment-picker').waitFor();

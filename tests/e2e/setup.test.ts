@@ -157,6 +157,86 @@ describe.skipIf(chromiumAndKeyring.skip)(`first run with a keychain${chromiumAnd
     await e2e.api.deleteProviderKey({ id: 'other' });
     await page.context().close();
   });
+
+  test('editing a provider: moving it to another address warns, before saving, that its key must be entered again', async () => {
+    await e2e.api.setProviderKey({ id: 'other', api_key: PROVIDER_KEY });
+    const page = await e2e.newPage({ locale: 'zh-CN' });
+    await page.goto(`${e2e.url}/#/settings`);
+    const row = page.locator('.provider-row[data-provider-id="other"]');
+    await expect.poll(() => row.getByTestId('key-status').textContent()).toBe('已设置密钥');
+    await row.getByRole('button', { name: '编辑' }).click();
+    const dialog = page.getByRole('dialog');
+    const url = dialog.locator('input[name="base_url"]');
+    const warning = dialog.getByTestId('key-dropped-warning');
+    await expect(warning.count()).resolves.toBe(0);
+    // Another path at the same address keeps the key: no warning.
+    await url.fill(`${e2e.llm.url}/`);
+    await expect(warning.count()).resolves.toBe(0);
+    await url.fill('http://127.0.0.1:9/v1');
+    await expect(warning.textContent()).resolves.toBe('接口地址改了：已保存的密钥只会发给当初输入它时的地址，所以保存后需要重新输入密钥（也可以现在就在上面的“API 密钥”中填写）。');
+    expect(await englishOn(page)).toEqual([]);
+    await e2e.screenshot(page, 'setup-edit-url-warning');
+    // A new key typed here goes with the new address: nothing to warn about.
+    await dialog.locator('input[name="api_key"]').fill('sk-new-key');
+    await expect(warning.count()).resolves.toBe(0);
+    await page.keyboard.press('Escape');
+    await expect.poll(() => page.getByRole('dialog').count()).toBe(0);
+    expect((await e2e.api.getSettings()).providers.find((p) => p.id === 'other')?.base_url).toBe(e2e.llm.url);
+    await e2e.api.deleteProviderKey({ id: 'other' });
+    await page.context().close();
+  });
+
+  test('a refused key is corrected in the dialog; cancelling removes the provider that never connected, and its key', async () => {
+    const page = await e2e.newPage({ locale: 'zh-CN' });
+    await page.goto(`${e2e.url}/#/settings`);
+    await page.locator('.provider-row[data-provider-id="other"]').waitFor();
+    const before = await e2e.api.getSettings();
+    await page.getByRole('button', { name: '添加服务商' }).click();
+    const dialog = page.getByRole('dialog');
+    await dialog.locator('[data-preset="other"]').click();
+    await dialog.locator('input[name="base_url"]').fill(e2e.llm.url);
+    await dialog.getByTestId('setup-key').fill('sk-wrong-key-for-the-test-server');
+    await dialog.getByTestId('setup-test').click();
+    const error = dialog.locator('.error-text');
+    await expect.poll(() => error.getAttribute('data-code')).toBe('upstream_auth');
+    // The key field is right there: not "go to Settings".
+    await expect(error.locator('.error-next').textContent()).resolves.toBe(' 请在上面的“API 密钥”输入框中粘贴正确的密钥，然后再点“测试并继续”。');
+    await expect(error.textContent()).resolves.not.toContain('设置 → 模型服务商');
+    expect(await englishOn(page)).toEqual([]);
+    // Saved (with the refused key stored) but never connected.
+    await expect(e2e.api.getSettings().then((s) => s.providers.map((p) => p.id))).resolves.toEqual(['other', 'other-2', 'other-3']);
+    await expect(e2e.api.listModels({}).then((m) => m.providers.find((p) => p.id === 'other-3')?.key_status)).resolves.toBe('set');
+    await page.keyboard.press('Escape');
+    await expect.poll(() => page.getByRole('dialog').count()).toBe(0);
+    const after = await e2e.api.getSettings();
+    expect(after.providers).toEqual(before.providers);
+    expect(after.default_provider_id).toBe(before.default_provider_id);
+    // The key went with it: a provider added again under that id finds none.
+    const again = { ...before.providers.find((p) => p.id === 'other')!, id: 'other-3', name: 'again' };
+    await e2e.api.updateSettings({ providers: [...before.providers, again] });
+    await expect(e2e.api.listModels({}).then((m) => m.providers.find((p) => p.id === 'other-3')?.key_status)).resolves.toBe('missing');
+    await e2e.api.updateSettings({ providers: before.providers });
+    await page.context().close();
+  });
+
+  test('a provider that connected stays when the dialog is closed at the models step', async () => {
+    const page = await e2e.newPage({ locale: 'zh-CN' });
+    await page.goto(`${e2e.url}/#/settings`);
+    await page.locator('.provider-row[data-provider-id="other"]').waitFor();
+    await page.getByRole('button', { name: '添加服务商' }).click();
+    const dialog = page.getByRole('dialog');
+    await dialog.locator('[data-preset="other"]').click();
+    await dialog.locator('input[name="base_url"]').fill(e2e.llm.url);
+    await dialog.getByTestId('setup-key').fill(PROVIDER_KEY);
+    await dialog.getByTestId('setup-test').click();
+    await dialog.getByTestId('setup-connected').waitFor();
+    await page.keyboard.press('Escape');
+    await expect.poll(() => page.getByRole('dialog').count()).toBe(0);
+    await page.locator('.provider-row[data-provider-id="other-3"]').waitFor();
+    expect((await e2e.api.getSettings()).providers.map((p) => p.id)).toEqual(['other', 'other-2', 'other-3']);
+    await expect(e2e.api.listModels({}).then((m) => m.providers.find((p) => p.id === 'other-3')?.key_status)).resolves.toBe('set');
+    await page.context().close();
+  });
 });
 
 describe.skipIf(chromium.skip)(`first run without a keychain (no D-Bus session)${chromium.note}`, () => {
@@ -206,7 +286,13 @@ describe.skipIf(chromium.skip)(`first run without a keychain (no D-Bus session)$
     const hint = dialog.getByTestId('keychain-hint');
     await expect(hint.textContent()).resolves.toContain('sudo apt install gnome-keyring libsecret-1-0');
     await expect(hint.textContent()).resolves.toContain('sudo dnf install gnome-keyring libsecret');
-    await expect(dialog.getByTestId('keychain-env').textContent()).resolves.toBe('STUDYLOG_API_KEY_DEEPSEEK=<你的密钥>\nSTUDYLOG_BASE_URL_DEEPSEEK=https://api.deepseek.com/v1');
+    // Installed but useless without a desktop session: the hint says so, and the second way is
+    // the exact command for this provider, with a button to copy it.
+    await expect(dialog.getByTestId('keychain-no-session').textContent()).resolves.toBe('已经安装了？在没有桌面会话的环境（服务器、WSL、SSH）里密钥环无法运行，请用第二种方法。');
+    await expect(dialog.getByTestId('keychain-env').textContent()).resolves.toBe(
+      'STUDYLOG_API_KEY_DEEPSEEK=<你的密钥> STUDYLOG_BASE_URL_DEEPSEEK=https://api.deepseek.com/v1 npm start',
+    );
+    await expect(hint.getByRole('button', { name: '复制' }).count()).resolves.toBe(1);
     // The server's English detail is folded away, not on screen.
     await expect(error.locator('details').getAttribute('open')).resolves.toBeNull();
     expect(await englishOn(page)).toEqual([]);
@@ -216,12 +302,37 @@ describe.skipIf(chromium.skip)(`first run without a keychain (no D-Bus session)$
     expect(JSON.stringify(await e2e.api.getSettings())).not.toContain(KEY);
     const stored = await page.evaluate(() => Array.from({ length: localStorage.length }, (_, i) => localStorage.getItem(localStorage.key(i)!)).join('\n'));
     expect(stored).not.toContain(KEY);
+    // Saved by "test and continue", never connected, no key stored: going back to the presets
+    // removes it again (the keychain cannot even be asked), and cancelling leaves nothing behind.
+    expect((await e2e.api.getSettings()).providers.map((p) => p.id)).toEqual(['deepseek']);
     await dialog.getByRole('button', { name: '返回' }).click();
+    await expect.poll(async () => (await e2e.api.getSettings()).providers).toEqual([]);
     await dialog.getByRole('button', { name: '取消' }).click();
+    await expect.poll(() => page.getByRole('dialog').count()).toBe(0);
+    const after = await e2e.api.getSettings();
+    expect(after.providers).toEqual([]);
+    expect(after.default_provider_id).toBeNull();
   });
 
   test('Settings: the key form keeps the key too, and test connection names the keychain as the problem', async () => {
-    await page.locator('a[data-screen="settings"]').click();
+    // The abandoned setup above left nothing: a DeepSeek provider as the owner saved it before the keychain went away.
+    await e2e.api.updateSettings({
+      providers: [
+        {
+          id: 'deepseek',
+          name: 'DeepSeek',
+          kind: 'deepseek',
+          base_url: 'https://api.deepseek.com/v1',
+          models: [],
+          api_key_ref: { source: 'keychain' },
+          timeout_ms: 60_000,
+          max_retries: 2,
+        },
+      ],
+      default_provider_id: 'deepseek',
+    });
+    await page.goto(`${e2e.url}/#/settings`);
+    await page.reload();
     const row = page.locator('.provider-row[data-provider-id="deepseek"]');
     await row.waitFor();
     // Never fetched (no key): not "offline".

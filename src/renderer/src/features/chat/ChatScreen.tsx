@@ -102,24 +102,27 @@ export function ChatScreen({ routeSessionId }: { routeSessionId: string | null }
             <ModeBadge mode={state.mode} />
           </span>
           {state.assignmentId ? (
-            <span className="chip chip-assignment" data-testid="assignment-chip" title={t('chat.assignmentChipTitle')}>
+            <span className="chip chip-assignment" data-testid="assignment-chip" title={`${assignment?.title ?? state.assignmentId} · ${t('chat.assignmentChipTitle')}`}>
               <BookOpen size={13} aria-hidden="true" />
-              {assignment?.title ?? state.assignmentId}
+              <span className="chip-text">{assignment?.title ?? state.assignmentId}</span>
             </span>
           ) : null}
           {session?.ended_at ? <span className="badge">{t('history.ended')}</span> : null}
           {started ? modelPicker('chat-model-compact') : null}
-          <span className="spacer" />
-          {totals.replies > 0 ? (
-            <span className="session-totals" data-testid="session-totals" title={t('chat.sessionTotalsTitle')}>
-              {t('chat.sessionTotals', { tokens: formatNumber(totals.tokens, i18n.language), cost: formatCost(totals.cost, money) })}
-            </span>
-          ) : null}
-          <ShortcutsButton />
-          <button type="button" className="btn btn-small" onClick={startNewChat}>
-            <Plus size={14} aria-hidden="true" />
-            {t('chat.newChat')}
-          </button>
+          {/* One piece, right-aligned: in a narrow window it moves to a second line as a whole
+              rather than push "new chat" off-screen or squeeze the title to nothing. */}
+          <div className="chat-header-actions" data-testid="chat-header-actions">
+            {totals.replies > 0 ? (
+              <span className="session-totals" data-testid="session-totals" title={t('chat.sessionTotalsTitle')}>
+                {t('chat.sessionTotals', { tokens: formatNumber(totals.tokens, i18n.language), cost: formatCost(totals.cost, money) })}
+              </span>
+            ) : null}
+            <ShortcutsButton />
+            <button type="button" className="btn btn-small" onClick={startNewChat}>
+              <Plus size={14} aria-hidden="true" />
+              {t('chat.newChat')}
+            </button>
+          </div>
         </div>
 
         {!started ? (

@@ -40,6 +40,10 @@ export function SetupDialog(props: { onClose: () => void; onDone: () => void; ma
   /** The provider saved by this dialog (a second "test" updates it rather than adding another). */
   const [saved, setSaved] = useState<Provider | null>(null);
   const [keyStored, setKeyStored] = useState(false);
+  /** Whether the saved provider ever answered a test: one that did stays if the dialog is left. */
+  const [connected, setConnected] = useState(false);
+  /** The default provider before this dialog saved its own (restored if that one is discarded). */
+  const [defaultBefore, setDefaultBefore] = useState<string | null | undefined>(undefined);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<UiError | null>(null);
   const [noKey, setNoKey] = useState(false);
@@ -55,10 +59,50 @@ export function SetupDialog(props: { onClose: () => void; onDone: () => void; ma
     setKey('');
     setSaved(null);
     setKeyStored(false);
+    setConnected(false);
     setError(null);
     setNoKey(false);
     setUnreachable(false);
     setStep('connect');
+  };
+
+  /**
+   * Leaving the dialog (cancel, close, back to the presets) after "test and continue" saved a
+   * provider that never connected: the dialog created it, so it removes it again rather than leave
+   * a broken provider behind for every abandoned try. Its key goes with it (the server deletes the
+   * key of a removed provider). Where no key was stored (the keychain may be unreachable, and the
+   * server refuses to remove a keychain provider whose key it cannot delete), the provider first
+   * stops taking its key from the keychain, then goes.
+   */
+  const discard = async (): Promise<boolean> => {
+    if (!saved || connected) return true;
+    setBusy(true);
+    setError(null);
+    try {
+      let current = settings;
+      if (!keyStored && saved.api_key_ref.source === 'keychain') {
+        current = await saveSettings({ providers: current.providers.map((x) => (x.id === saved.id ? { ...x, api_key_ref: { source: 'none' as const } } : x)) }, { settle: false });
+      }
+      const providers = current.providers.filter((x) => x.id !== saved.id);
+      const previous = defaultBefore !== undefined && defaultBefore !== null && providers.some((x) => x.id === defaultBefore) ? defaultBefore : (providers[0]?.id ?? null);
+      await saveSettings({ providers, default_provider_id: current.default_provider_id === saved.id ? previous : current.default_provider_id });
+      setSaved(null);
+      setKeyStored(false);
+      return true;
+    } catch (err) {
+      setError(toClientError(err));
+      return false;
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const close = async () => {
+    if (await discard()) props.onClose();
+  };
+
+  const backToPresets = async () => {
+    if (await discard()) setStep('pick');
   };
 
   const editableUrl = preset !== null && (preset.local || preset.kind === 'other');
@@ -84,6 +128,7 @@ export function SetupDialog(props: { onClose: () => void; onDone: () => void; ma
     const exists = current.providers.some((x) => x.id === id);
     const providers = exists ? current.providers.map((x) => (x.id === id ? provider : x)) : [...current.providers, provider];
     const defaultOk = current.default_provider_id !== null && providers.some((x) => x.id === current.default_provider_id);
+    if (!saved) setDefaultBefore(current.default_provider_id);
     // The models are asked again in the background; `finish` waits for them.
     await saveSettings({ providers, default_provider_id: props.makeDefault || !defaultOk ? id : current.default_provider_id }, { settle: false });
     // Moving a provider to another address forgets its key (the server's rule): paste it again.
@@ -114,6 +159,7 @@ export function SetupDialog(props: { onClose: () => void; onDone: () => void; ma
       }
       const result = await cache.write('testProvider', { id: provider.id }, { settle: false });
       if (result.ok) {
+        setConnected(true);
         setListed(result.models);
         setChosen(suggestedModels(preset, result.models));
         setStep('models');
@@ -167,7 +213,7 @@ export function SetupDialog(props: { onClose: () => void; onDone: () => void; ma
   const fields = providerFieldLabels(t);
 
   return (
-    <Dialog title={t('setup.title')} onClose={props.onClose} wide>
+    <Dialog title={t('setup.title')} onClose={() => void close()} wide>
       {step === 'pick' ? (
         <div className="setup-pick">
           <p className="muted">{t('setup.intro')}</p>
@@ -182,7 +228,7 @@ export function SetupDialog(props: { onClose: () => void; onDone: () => void; ma
             ))}
           </ul>
           <div className="dialog-footer">
-            <button type="button" className="btn" onClick={props.onClose}>
+            <button type="button" className="btn" onClick={() => void close()}>
               {t('common.cancel')}
             </button>
           </div>
@@ -249,11 +295,16 @@ export function SetupDialog(props: { onClose: () => void; onDone: () => void; ma
               </button>
             </div>
           ) : null}
-          <ErrorText error={error} fields={fields} {...(error?.code === 'keychain_unavailable' ? { next: '' } : {})}>
+          {/* The key field is right here: a refused key is corrected above, not in Settings. */}
+          <ErrorText
+            error={error}
+            fields={fields}
+            {...(error?.code === 'keychain_unavailable' ? { next: '' } : error?.code === 'upstream_auth' && preset.needs_key ? { next: t('setup.wrongKey') } : {})}
+          >
             {error?.code === 'keychain_unavailable' && saved ? <KeychainHint providerId={saved.id} baseUrl={saved.base_url} /> : null}
           </ErrorText>
           <div className="dialog-footer">
-            <button type="button" className="btn btn-ghost" onClick={() => setStep('pick')}>
+            <button type="button" className="btn btn-ghost" onClick={() => void backToPresets()} disabled={busy}>
               <ArrowLeft size={14} aria-hidden="true" />
               {t('setup.back')}
             </button>

@@ -3,12 +3,22 @@ import { useTranslation } from 'react-i18next';
 import { PROVIDER_KINDS } from '../../../../../shared/api/vocabulary.ts';
 import type { Provider } from '../../../../../shared/api/schemas.ts';
 import { presetOf } from '../../../../../shared/presets.ts';
+import { useModels } from '../../../app/server-state.ts';
 import { useApiCache } from '../../../data/queries.tsx';
 import { toClientError, type UiError } from '../../../lib/errors.ts';
 import { Dialog, FormFooter } from '../../../ui/Dialog.tsx';
 import { ErrorText } from '../../../ui/ErrorText.tsx';
 import { KeychainHint } from '../../setup/KeychainHint.tsx';
 import { providerFieldLabels } from '../../setup/SetupDialog.tsx';
+
+/** The scheme, host and port a key is bound to (null while the typed address is not a URL). */
+function originOf(url: string): string | null {
+  try {
+    return new URL(url.trim()).origin;
+  } catch {
+    return null;
+  }
+}
 
 /** Edit a provider: its name, kind, address, models, where its key comes from, and the key itself. */
 export function ProviderDialog({ provider, onClose, onSave, onDone }: { provider: Provider; onClose: () => void; onSave: (p: Provider) => Promise<void>; onDone: () => void }) {
@@ -26,6 +36,13 @@ export function ProviderDialog({ provider, onClose, onSave, onDone }: { provider
   const [retries, setRetries] = useState(String(provider.max_retries));
   const [error, setError] = useState<UiError | null>(null);
   const [busy, setBusy] = useState(false);
+  const { models: modelsInfo } = useModels();
+  // A stored key only ever goes to the address it was entered for: moving the provider to another
+  // one makes the server drop it. Said before saving, unless a new key is typed here already.
+  const keySet = modelsInfo?.providers.find((x) => x.id === provider.id)?.key_status === 'set';
+  const newUrl = originOf(baseUrl);
+  const keyWillBeDropped =
+    keySet && provider.api_key_ref.source === 'keychain' && keySource === 'keychain' && newUrl !== null && newUrl !== originOf(provider.base_url) && !key.trim();
 
   const submit = async (e: FormEvent) => {
     e.preventDefault();
@@ -151,6 +168,11 @@ export function ProviderDialog({ provider, onClose, onSave, onDone }: { provider
             <input type="number" min={0} max={5} value={retries} onChange={(e) => setRetries(e.target.value)} required name="retries" />
           </label>
         </div>
+        {keyWillBeDropped ? (
+          <p className="notice notice-warning" role="alert" data-testid="key-dropped-warning">
+            {t('providers.urlDropsKey')}
+          </p>
+        ) : null}
         <ErrorText error={error} fields={labels}>
           {error?.code === 'keychain_unavailable' ? <KeychainHint providerId={provider.id} baseUrl={baseUrl} /> : null}
         </ErrorText>
