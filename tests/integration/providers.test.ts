@@ -95,6 +95,20 @@ describe('providers and keys', () => {
     expect(offline.fetched_at).toBeGreaterThan(0);
   });
 
+  const ADMIN = { user_id: 'owner-1', role: 'admin' as const };
+
+  it('a refused key with a cached list says the key was refused, not "offline" (models route and connection test)', async () => {
+    const core = await setupCore({ core: { env: { STUDYLOG_TEST_KEY: TEST_API_KEY } } });
+    await core.providers.listModels('test'); // cached now
+    const wrong = createCore({ dataDir: core.dataDir, secrets: null, env: { STUDYLOG_TEST_KEY: 'fake-key-refused-0001', STUDYLOG_TEST_BASE_URL: core.server.url } });
+    onCleanup(() => wrong.close());
+    core.server.requiredApiKey = TEST_API_KEY;
+    const listed = await wrong.providers.listModels('test');
+    expect(listed).toMatchObject({ cached: true, error: { code: 'upstream_auth' } });
+    expect(await dispatch(wrong, 'listModels', ADMIN, {})).toMatchObject({ ok: true, body: { providers: [{ cached: true, error: { code: 'upstream_auth' } }] } });
+    expect(await dispatch(wrong, 'testProvider', ADMIN, { id: 'test' })).toMatchObject({ ok: true, body: { ok: false, error: { code: 'upstream_auth' } } });
+  });
+
   it('an unreachable provider with nothing cached → upstream_unreachable', async () => {
     const core = await setupCore({ provider: { base_url: 'http://127.0.0.1:9/v1' } });
     await expect(core.providers.listModels('test')).rejects.toMatchObject({ code: 'upstream_unreachable' });

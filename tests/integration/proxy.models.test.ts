@@ -166,7 +166,7 @@ describe('proxy: an assignment_id nobody created', () => {
     });
     expect(imported).toMatchObject({ ok: true, body: { imported: 0, updated: 1 } });
     const filled = core.assignments.get('hw_777')!;
-    expect(filled).toMatchObject({ title: '二次函数练习', description: '第 3 题到第 8 题', due_at: Date.parse('2026-12-01') });
+    expect(filled).toMatchObject({ title: '二次函数练习', description: '第 3 题到第 8 题', due_at: new Date(2026, 11, 1, 23, 59, 59, 999).getTime() }); // a date alone: the end of that day, local time
     expect(filled.meta).not.toHaveProperty('registered_from');
     // The next session on it gets the teacher's text.
     await core.proxy.send(TEST_CALLER, { message: 'again', assignment_id: 'hw_777', mode: 'homework' });

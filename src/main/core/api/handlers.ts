@@ -98,7 +98,7 @@ export const unaryHandlers: UnaryHandlers = {
           let listed: { models: string[]; cached: boolean; error: { code: string; detail: string } | null };
           try {
             const list = await core.providers.listModels(p.id);
-            listed = { models: list.models, cached: list.cached, error: null };
+            listed = { models: list.models, cached: list.cached, error: list.error ? { code: list.error.code, detail: list.error.detail } : null };
           } catch (error) {
             // Offline with nothing cached: the configured list still lets the student pick a model.
             const e = error instanceof ApiError ? error : new ApiError('upstream_error', 'The provider could not be asked for its models.');
@@ -147,7 +147,13 @@ export const unaryHandlers: UnaryHandlers = {
   testProvider: async (core, _caller, { id }) => {
     try {
       const list = await core.providers.listModels(id);
-      if (list.cached) return { ok: false, models: list.models, error: { code: 'upstream_unreachable', detail: 'The provider could not be reached; this is the last list seen.' } };
+      // Not asked this time: say why (offline, or a refused key …), with the last list seen.
+      if (list.cached)
+        return {
+          ok: false,
+          models: list.models,
+          error: { code: list.error?.code ?? 'upstream_unreachable', detail: list.error?.detail ?? 'The provider could not be reached; this is the last list seen.' },
+        };
       return { ok: true, models: list.models, error: null };
     } catch (error) {
       if (!(error instanceof ApiError) || error.code === 'not_found') throw error;

@@ -52,9 +52,14 @@ const unique = <T>(items: readonly T[]): T[] => [...new Set(items)];
 export interface ModelList {
   provider_id: string;
   models: string[];
-  /** True when the provider could not be reached and the list is the last one we saw. */
+  /** True when the provider could not be asked and the list is the last one we saw. */
   cached: boolean;
   fetched_at: number | null;
+  /**
+   * With a cached list: why it could not be asked this time — offline, or something the student
+   * must fix (a refused key …), which a cached list must not make look like "offline".
+   */
+  error?: ApiError;
 }
 
 export { envBaseUrlName, envKeyName };
@@ -469,9 +474,10 @@ export class ProviderRegistry {
       this.#lists.set(provider.id, models);
       return { provider_id: provider.id, models, cached: false, fetched_at: Date.now() };
     } catch (error) {
+      const failure = upstreamError(error, { provider: provider.name, model: '', secrets });
       const cache = this.#settings.getCache<string[]>(`models:${provider.id}`);
-      if (cache) return { provider_id: provider.id, models: cache.value, cached: true, fetched_at: cache.updated_at };
-      throw upstreamError(error, { provider: provider.name, model: '', secrets });
+      if (cache) return { provider_id: provider.id, models: cache.value, cached: true, fetched_at: cache.updated_at, error: failure };
+      throw failure;
     }
   }
 
