@@ -17,6 +17,7 @@ import { resolveDataDir, systemLanguage } from './core/config.ts';
 import { openExport } from './core/export.ts';
 import { startHttpServer } from './core/http/server.ts';
 import { KeytarSecretStore } from './core/secrets/keychain.ts';
+import { SERVER_TOKEN_NAMES } from '../shared/token-names.ts';
 
 const USAGE = `Usage: studylog <command> [options]
 
@@ -131,7 +132,7 @@ async function serve(dataDir: string, values: Record<string, string | boolean | 
       lanUrl: server.lanUrl,
       signinUrl: `${server.url}/#/signin?code=${signin.code}`,
       minutes: Math.round(core.signinCodes.ttlMs / 60_000),
-      adminToken: fresh ? core.users.issueLocalOwnerToken('first admin token (studylog serve)').token : null,
+      adminToken: fresh ? core.users.issueLocalOwnerToken(SERVER_TOKEN_NAMES.firstAdmin).token : null,
       language: systemLanguage(),
     }),
   );

@@ -11,6 +11,7 @@ import type { Core } from '../app.ts';
 import { canSee, type Caller } from '../caller.ts';
 import { exportSessions } from '../export.ts';
 import { destinationChanges } from '../settings/destinations.ts';
+import { SERVER_TOKEN_NAMES } from '../../../shared/token-names.ts';
 
 type In<N extends RouteName> = z.output<Routes[N]['input']>;
 /** A cursor route's handler returns the page and its next cursor; dispatch splits them. */
@@ -44,9 +45,6 @@ function found<T>(value: T | null, what: string): T {
   if (value === null) throw new ApiError('not_found', `There is no ${what}.`);
   return value;
 }
-
-/** The name of the tokens sign-in links mint (signOut revokes only these). */
-export const SIGNIN_LINK_TOKEN_NAME = 'browser sign-in (one-time link)';
 
 export const unaryHandlers: UnaryHandlers = {
   sendProxyMessage: (core, caller, input, signal) => core.proxy.send(caller, input, signal),
@@ -174,7 +172,7 @@ export const unaryHandlers: UnaryHandlers = {
         'This sign-in link is not valid: it was already used, it expired (links last 15 minutes), or it was copied incompletely. Restart Studylog for a new link, or sign in with an API token.',
       );
     }
-    return { token: core.users.issueLocalOwnerToken(SIGNIN_LINK_TOKEN_NAME).token };
+    return { token: core.users.issueLocalOwnerToken(SERVER_TOKEN_NAMES.signinLink).token };
   },
 
   // A browser's sign-out ends the token a sign-in link minted for it (each use of a link mints one;
@@ -182,7 +180,7 @@ export const unaryHandlers: UnaryHandlers = {
   // scripts — are credentials their holders keep: signing out of a page leaves them working.
   signOut: (core, caller) => {
     const token = caller.token_id ? core.users.listTokens().find((t) => t.id === caller.token_id) : undefined;
-    if (token?.name !== SIGNIN_LINK_TOKEN_NAME) return { revoked: false };
+    if (token?.name !== SERVER_TOKEN_NAMES.signinLink) return { revoked: false };
     return { revoked: core.users.revokeToken(token.id) !== null };
   },
 

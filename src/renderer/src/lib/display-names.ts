@@ -3,18 +3,20 @@
  * (scripts and the CLI's `token list` read them); only their display is translated.
  */
 
-/** Token names the server gives the tokens it makes (src/main/cli.ts, the sign-in exchange). */
-const SERVER_TOKEN_NAMES = {
-  'browser sign-in (one-time link)': 'tokens.known.browserSignin',
-  'first admin token (studylog serve)': 'tokens.known.firstAdmin',
-} as const;
+import { SERVER_TOKEN_NAMES } from '../../../shared/token-names.ts';
 
-type DisplayKey = (typeof SERVER_TOKEN_NAMES)[keyof typeof SERVER_TOKEN_NAMES] | 'users.owner';
+/** Each server-made token name's display key: a name added there without one here is a type error. */
+const DISPLAY_KEYS = {
+  [SERVER_TOKEN_NAMES.signinLink]: 'tokens.known.browserSignin',
+  [SERVER_TOKEN_NAMES.firstAdmin]: 'tokens.known.firstAdmin',
+} as const satisfies Record<(typeof SERVER_TOKEN_NAMES)[keyof typeof SERVER_TOKEN_NAMES], string>;
+
+type DisplayKey = (typeof DISPLAY_KEYS)[keyof typeof DISPLAY_KEYS] | 'users.owner';
 type Translate = (key: DisplayKey) => string;
 
 /** A token's name: a server-made one in the UI's language, a person's as they typed it. */
 export function tokenDisplayName(name: string, t: Translate): string {
-  const key = (SERVER_TOKEN_NAMES as Record<string, DisplayKey>)[name];
+  const key = (DISPLAY_KEYS as Record<string, DisplayKey>)[name];
   return key ? t(key) : name;
 }
 
