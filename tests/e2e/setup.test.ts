@@ -194,7 +194,7 @@ describe.skipIf(chromiumAndKeyring.skip)(`first run with a keychain${chromiumAnd
     const dialog = page.getByRole('dialog');
     await dialog.locator('[data-preset="other"]').click();
     await dialog.locator('input[name="base_url"]').fill(e2e.llm.url);
-    await dialog.getByTestId('setup-key').fill('sk-wrong-key-for-the-test-server');
+    await dialog.getByTestId('setup-key').fill('fake-key-wrong-for-the-test-server');
     await dialog.getByTestId('setup-test').click();
     const error = dialog.locator('.error-text');
     await expect.poll(() => error.getAttribute('data-code')).toBe('upstream_auth');

@@ -98,7 +98,10 @@ export function SetupDialog(props: { onClose: () => void; onDone: () => void; ma
   };
 
   const close = async () => {
-    if (await discard()) props.onClose();
+    // Closing always closes: a provider that could not be discarded stays in Settings, where it
+    // can be removed (never a dialog the student cannot leave).
+    await discard();
+    props.onClose();
   };
 
   const backToPresets = async () => {
