@@ -135,6 +135,18 @@ describe.skipIf(chromium.skip)(`maths${chromium.note}`, () => {
   });
 });
 
+describe.skipIf(chromium.skip)(`an answer the provider cuts${chromium.note}`, () => {
+  test('the question says the answer was cut off (not "not sent"), with the partial answer below and a retry', async () => {
+    await page.keyboard.press('Control+Shift+O');
+    await send(`会被切断的问题 ${reply('第一部分已经到达，后面的部分不会来了。', { fault: { kind: 'cut', afterChunks: 3 } })}`);
+    await expect.poll(() => lastAssistant().getAttribute('data-status')).toBe('interrupted');
+    await expect(lastAssistant().textContent()).resolves.not.toBe('');
+    const status = lastUser().getByTestId('unsent');
+    await expect(status.textContent()).resolves.toBe('回答中途中断——可以重试，获取完整回答');
+    await expect(lastUser().getByTestId('retry').count()).resolves.toBe(1);
+  });
+});
+
 describe.skipIf(chromium.skip)(`the header${chromium.note}`, () => {
   test('is one line once the session runs; the pickers are there only before the first message', async () => {
     await page.keyboard.press('Control+Shift+O');

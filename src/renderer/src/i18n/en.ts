@@ -84,6 +84,7 @@ export const en = {
     stopped: 'Stopped',
     interrupted: 'Interrupted — the answer is incomplete',
     unsent: 'Not sent — the model could not be reached',
+    cut: 'The answer was cut off part-way — retry for a whole one',
     failed: 'Not answered: {{reason}}',
     replyUsage: '{{tokensIn}} in / {{tokensOut}} out tokens',
     usageTitle: 'Tokens sent to and received from the model for this reply, and its cost',

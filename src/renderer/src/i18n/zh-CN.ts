@@ -82,6 +82,7 @@ export const zhCN: Translation = {
     stopped: '已停止',
     interrupted: '已中断——回答不完整',
     unsent: '未发送——无法连接到模型',
+    cut: '回答中途中断——可以重试，获取完整回答',
     failed: '未获回答：{{reason}}',
     replyUsage: '输入 {{tokensIn}} / 输出 {{tokensOut}} 个 token',
     usageTitle: '本次回答发送给模型和从模型收到的 token 数，以及费用',

@@ -16,10 +16,11 @@ function Plain({ text }: { text: string }) {
   return <div className="plain-text">{text}</div>;
 }
 
-function UserItem({ message, sending, busy, onRetry }: { message: UserMessage; sending: boolean; busy: boolean; onRetry: (key: string) => void }) {
+function UserItem({ message, sending, busy, cut, onRetry }: { message: UserMessage; sending: boolean; busy: boolean; cut: boolean; onRetry: (key: string) => void }) {
   const { t } = useTranslation();
   const failed = message.status === 'failed';
-  const offline = failed && isOffline(message.error?.code);
+  // Part of an answer arrived before the connection dropped: it was sent, the answer was cut.
+  const offline = failed && !cut && isOffline(message.error?.code);
   return (
     <article className={`message message-user${failed ? ' message-failed' : ''}`} data-role="user" data-status={message.status} aria-label={t('chat.you')}>
       <Plain text={message.content} />
@@ -28,7 +29,7 @@ function UserItem({ message, sending, busy, onRetry }: { message: UserMessage; s
         {failed ? (
           <span className="message-status status-failed" data-testid="unsent">
             {offline ? <WifiOff size={13} aria-hidden="true" /> : null}
-            {offline ? t('chat.unsent') : t('chat.failed', { reason: errorHeadline(message.error?.code ?? 'internal_error') })}
+            {cut ? t('chat.cut') : offline ? t('chat.unsent') : t('chat.failed', { reason: errorHeadline(message.error?.code ?? 'internal_error') })}
           </span>
         ) : null}
         {failed && message.clientRequestId ? (
@@ -87,6 +88,6 @@ function AssistantItem({ message }: { message: AssistantMessage }) {
   );
 }
 
-export const MessageItem = memo(function MessageItem(props: { message: ChatMessage; sending: boolean; busy: boolean; onRetry: (key: string) => void }) {
+export const MessageItem = memo(function MessageItem(props: { message: ChatMessage; sending: boolean; busy: boolean; cut: boolean; onRetry: (key: string) => void }) {
   return props.message.kind === 'user' ? <UserItem {...props} message={props.message} /> : <AssistantItem message={props.message} />;
 });

@@ -83,9 +83,12 @@ export function MessageList(props: { messages: ChatMessage[]; sendingKey: string
         <div className="messages-inner" style={{ height: totalSize }}>
           {virtualizer.getVirtualItems().map((item) => {
             const message = messages[item.index]!;
+            // A question whose answer the provider cut part-way (the partial answer follows it).
+            const next = messages[item.index + 1];
+            const cut = next?.kind === 'assistant' && next.status === 'interrupted' && next.content !== '';
             return (
               <div key={item.key} ref={virtualizer.measureElement} data-index={item.index} className="message-slot" style={{ transform: `translateY(${item.start}px)` }}>
-                <MessageItem message={message} sending={sendingKey === message.key} busy={sendingKey !== null} onRetry={props.onRetry} />
+                <MessageItem message={message} sending={sendingKey === message.key} busy={sendingKey !== null} cut={cut} onRetry={props.onRetry} />
               </div>
             );
           })}
