@@ -45,7 +45,7 @@ export const PACKAGES: Record<PackageKind, string[]> = {
     '@tanstack/react-query',
   ],
   electron: ['electron'],
-  test: ['vitest', 'playwright-core', 'eslint', 'typescript-eslint'],
+  test: ['vitest', 'playwright-core', 'eslint', 'typescript-eslint', 'ai', '@ai-sdk/openai-compatible'],
   build: ['electron-vite', 'vite', '@vitejs/plugin-react', 'drizzle-kit', '@eslint/js', 'globals', 'eslint-plugin-react-hooks'],
 };
 

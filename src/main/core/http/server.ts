@@ -38,6 +38,7 @@ import { authorize, validate, type DispatchOptions } from '../api/dispatch.ts';
 import { TransportRuntime } from '../api/runtime.ts';
 import { openExport, type ExportInput } from '../export.ts';
 import { openApiDocument } from './openapi.ts';
+import { ASSIGNMENT_HEADER, MODE_HEADER, mountOpenAIFace, OPENAI_PREFIX, openAIErrorShape, SESSION_HEADER } from './openai-face.ts';
 import { DEFAULT_ANONYMOUS_LIMITS, RateLimiter, type RateLimits } from './rate-limit.ts';
 
 export interface HttpServerOptions {
@@ -172,6 +173,10 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
   let closing = false;
 
   const app = new Hono<{ Variables: { caller: Caller | null } }>();
+  // The OpenAI-compatible face (/v1, openai-face.ts) goes through the same middleware as the API;
+  // its errors, those of the middleware included, come out in OpenAI's shape.
+  const prefixes = [API_PREFIX, OPENAI_PREFIX];
+  app.use(`${OPENAI_PREFIX}/*`, openAIErrorShape);
 
   app.use('*', async (c, next) => {
     const host = hostName(c.req.header('host'));
@@ -185,26 +190,33 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
   });
 
   if (options.corsOrigins?.length)
-    app.use(`${API_PREFIX}/*`, cors({ origin: options.corsOrigins, allowHeaders: ['Authorization', 'Content-Type', STREAM_ID_HEADER], maxAge: 600 }));
-
-  app.use(
-    `${API_PREFIX}/*`,
-    bodyLimit({
-      maxSize: options.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES,
-      // The body was not read: close the connection, or a keep-alive client would send its next
-      // request on a socket that is about to be closed under it.
-      onError: (c) =>
-        errorResponse(c, new ApiError('payload_too_large', `The request body is larger than ${options.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES} bytes.`), {
-          Connection: 'close',
+    for (const prefix of prefixes)
+      app.use(
+        `${prefix}/*`,
+        cors({
+          origin: options.corsOrigins,
+          allowHeaders: ['Authorization', 'Content-Type', STREAM_ID_HEADER, SESSION_HEADER, MODE_HEADER, ASSIGNMENT_HEADER],
+          exposeHeaders: [SESSION_HEADER],
+          maxAge: 600,
         }),
-    }),
-  );
+      );
+
+  const limitBody = bodyLimit({
+    maxSize: options.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES,
+    // The body was not read: close the connection, or a keep-alive client would send its next
+    // request on a socket that is about to be closed under it.
+    onError: (c) =>
+      errorResponse(c, new ApiError('payload_too_large', `The request body is larger than ${options.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES} bytes.`), {
+        Connection: 'close',
+      }),
+  });
+  for (const prefix of prefixes) app.use(`${prefix}/*`, limitBody);
 
   // Authentication: every route but the public ones (/health, the sign-in code exchange) needs a
   // valid bearer token, also from localhost.
   const publicPaths = new Set(ROUTE_NAMES.filter((n) => routeSpecs[n].access === 'public').map((n) => API_PREFIX + routeSpecs[n].path));
   const signinPath = API_PREFIX + routeSpecs.exchangeSigninCode.path;
-  app.use(`${API_PREFIX}/*`, async (c, next) => {
+  const authenticate = async (c: Context<{ Variables: { caller: Caller | null } }>, next: () => Promise<void>) => {
     const header = c.req.header('authorization');
     const bearer = header && /^Bearer\s+(\S+)\s*$/i.exec(header)?.[1];
     const caller = bearer ? core.users.authenticate(bearer) : null;
@@ -244,7 +256,8 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
     } finally {
       slot.release();
     }
-  });
+  };
+  for (const prefix of prefixes) app.use(`${prefix}/*`, authenticate);
 
   /** A JSON reply, refused when it would be larger than maxResponseBytes (memory stays bounded per request). */
   function jsonReply(c: Context, body: unknown, status: number) {
@@ -396,6 +409,8 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
       }
     });
   }
+
+  mountOpenAIFace(app, { runtime, limiter, scopeOf });
 
   app.get(`${API_PREFIX}/openapi.json`, (c) => c.json(openApiDocument()));
   app.all(`${API_PREFIX}/*`, (c) => errorResponse(c, new ApiError('not_found', `There is no ${c.req.method} ${c.req.path}.`)));
