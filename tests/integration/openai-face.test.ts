@@ -4,7 +4,7 @@
 import { createOpenAICompatible } from '@ai-sdk/openai-compatible';
 import { generateText, streamText } from 'ai';
 import OpenAI from 'openai';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { ASSIGNMENT_HEADER, SESSION_HEADER } from '../../src/main/core/http/openai-face.ts';
 import { startApi, type ApiFixture } from '../support/http.ts';
 
@@ -146,6 +146,60 @@ describe('POST /v1/chat/completions with the openai SDK', () => {
     const e = error as InstanceType<typeof OpenAI.UnprocessableEntityError>;
     expect(e.error).toMatchObject({ type: 'invalid_request_error', code: 'validation_error', param: 'model' });
     expect(api.core.store.sqlite.prepare("SELECT count(*) FROM turn WHERE content = 'embed me'").pluck().get()).toBe(0);
+  });
+});
+
+describe('failures and limits', () => {
+  it('a provider failure keeps the message as failed and reaches the SDK as an error, plain and mid-stream', async () => {
+    const student = api.token('student');
+    const client = sdk(student.token);
+    api.openai.script({ fault: { kind: 'status', status: 500 } });
+    const plain = await client.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'plain fails' }] }).catch((e: unknown) => e);
+    expect(plain).toBeInstanceOf(OpenAI.APIError);
+    expect((plain as InstanceType<typeof OpenAI.APIError>).status).toBe(502);
+    expect((plain as InstanceType<typeof OpenAI.APIError>).error).toMatchObject({ type: 'server_error', code: 'upstream_error' });
+
+    api.openai.script({ fault: { kind: 'cut', afterChunks: 2 } });
+    const stream = await client.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'stream is cut' }], stream: true });
+    let text = '';
+    const failure = await (async () => {
+      for await (const chunk of stream) text += chunk.choices[0]?.delta.content ?? '';
+    })().catch((e: unknown) => e);
+    expect(failure).toBeInstanceOf(OpenAI.APIError);
+    expect((failure as InstanceType<typeof OpenAI.APIError>).error).toMatchObject({ code: 'upstream_unreachable' });
+    expect(text.length).toBeGreaterThan(0);
+
+    const statuses = api.core.store.sqlite
+      .prepare("SELECT content, json_extract(meta, '$.status') AS status FROM turn WHERE role = 'user' AND content IN ('plain fails', 'stream is cut') ORDER BY content")
+      .all();
+    expect(statuses).toEqual([
+      { content: 'plain fails', status: 'failed' },
+      { content: 'stream is cut', status: 'failed' },
+    ]);
+  });
+
+  it('the per-token rate limit and the Host check apply to /v1 (429 with Retry-After in OpenAI’s shape; 403)', async () => {
+    const limited = await startApi({ server: { limits: { perSecond: 0.001, burst: 1, concurrent: 16 } } });
+    onTestFinished(() => limited.close());
+    const student = limited.token('student');
+    const headers = { Authorization: `Bearer ${student.token}` };
+    expect((await limited.raw({ method: 'GET', path: '/v1/models', headers })).status).toBe(200);
+    const refused = await limited.raw({ method: 'GET', path: '/v1/models', headers });
+    expect(refused.status).toBe(429);
+    expect(refused.headers['retry-after']).toBeDefined();
+    expect(refused.json).toMatchObject({ error: { type: 'rate_limit_error', code: 'rate_limited' } });
+
+    const foreign = await limited.raw({ method: 'GET', path: '/v1/models', headers: { ...headers, Host: 'evil.example' } });
+    expect(foreign.status).toBe(403);
+  });
+
+  it('a body over the limit is 413 and an unknown /v1 path 404, in OpenAI’s shape', async () => {
+    const student = api.token('student');
+    const headers = { Authorization: `Bearer ${student.token}`, 'Content-Type': 'application/json' };
+    const big = await api.raw({ method: 'POST', path: '/v1/chat/completions', headers, body: JSON.stringify({ messages: [{ role: 'user', content: 'x'.repeat(1_100_000) }] }) });
+    expect([big.status, big.json]).toMatchObject([413, { error: { code: 'payload_too_large' } }]);
+    const missing = await api.raw({ method: 'POST', path: '/v1/embeddings', headers, body: '{}' });
+    expect([missing.status, missing.json]).toMatchObject([404, { error: { type: 'not_found_error', code: 'not_found' } }]);
   });
 });
 
