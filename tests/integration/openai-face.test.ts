@@ -107,11 +107,13 @@ describe('POST /v1/chat/completions with the openai SDK', () => {
 
   it('a model alias picks the mode and the assignment header files the session under it (homework)', async () => {
     const student = api.token('student');
-    const { response } = await sdk(student.token)
+    const { data, response } = await sdk(student.token)
       .chat.completions.create({ model: 'studylog/homework', messages: [{ role: 'user', content: 'help with question 3' }] }, { headers: { [ASSIGNMENT_HEADER]: 'hw_001' } })
       .withResponse();
     const session = api.core.sessions.getSessionById(response.headers.get(SESSION_HEADER)!)!;
     expect(session).toMatchObject({ mode: 'homework', assignment_id: 'hw_001' });
+    // The alias resolves to the mode's model, which the reply names.
+    expect(data.model).toBe('gpt-4o-mini');
     // The homework tutor's prompt went upstream, not a plain chat.
     expect(session.policy_snapshot.system_prompt?.id).toContain('homework');
   });

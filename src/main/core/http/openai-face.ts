@@ -75,8 +75,6 @@ interface ChatRequest {
   proxyInput: Record<string, unknown>;
   stream: boolean;
   includeUsage: boolean;
-  /** The model name as the client gave it (an alias is answered as itself). */
-  requested: string | null;
 }
 
 const invalid = (param: string, message: string) => new ApiError('validation_error', `Invalid request: ${param} ${message}.`, [{ path: param, message }]);
@@ -136,7 +134,6 @@ function chatRequest(c: Context, raw: unknown): ChatRequest {
     },
     stream: body.stream === true,
     includeUsage: options?.include_usage === true,
-    requested: typeof body.model === 'string' && body.model.startsWith(MODEL_ALIAS_PREFIX) ? body.model : null,
   };
 }
 
@@ -151,12 +148,13 @@ const usageOf = (r: ProxyMessageResponse) => {
 const completionId = (turnId: string) => `chatcmpl-${turnId}`;
 const seconds = () => Math.floor(Date.now() / 1000);
 
-function completion(r: ProxyMessageResponse, requested: string | null) {
+/** The answer as a chat.completion; `model` is the model that answered (an alias resolved). */
+function completion(r: ProxyMessageResponse) {
   return {
     id: completionId(r.turn_id),
     object: 'chat.completion',
     created: seconds(),
-    model: requested ?? r.model,
+    model: r.model,
     choices: [
       {
         index: 0,
@@ -226,7 +224,7 @@ export function mountOpenAIFace(app: FaceApp, { runtime, limiter, scopeOf }: Ope
         if (!envelope.ok) return failEnvelope(c, envelope);
         const response = envelope.body as ProxyMessageResponse;
         c.header(SESSION_HEADER, response.session_id);
-        return c.json(completion(response, request.requested));
+        return c.json(completion(response));
       }
 
       const opened = runtime.openStream('streamProxyMessage', caller, request.proxyInput, { scope: scopeOf(caller) });
@@ -241,7 +239,7 @@ export function mountOpenAIFace(app: FaceApp, { runtime, limiter, scopeOf }: Ope
       return streamSSE(c, async (sse) => {
         sse.onAbort(() => stream.stop(new Error('the client went away')));
         let id = completionId(first?.type === 'start' ? first.turn_id : 'unknown');
-        let model = request.requested ?? (first?.type === 'start' ? first.model : '');
+        let model = first?.type === 'start' ? first.model : '';
         const created = seconds();
         // With include_usage, OpenAI's chunks carry `usage: null` until the last one.
         const chunk = (delta: Record<string, unknown>, finish: string | null) =>
@@ -260,14 +258,14 @@ export function mountOpenAIFace(app: FaceApp, { runtime, limiter, scopeOf }: Ope
             switch (event.type) {
               case 'start':
                 id = completionId(event.turn_id);
-                model = request.requested ?? event.model;
+                model = event.model;
                 return chunk({ role: 'assistant', content: '' }, null);
               case 'delta':
                 return chunk({ content: event.content }, null);
               case 'reasoning':
                 return chunk({ reasoning_content: event.content }, null);
               case 'done':
-                model = request.requested ?? event.response.model;
+                model = event.response.model;
                 await chunk({}, finishReason(event.response));
                 if (request.includeUsage) {
                   await sse.writeSSE({
