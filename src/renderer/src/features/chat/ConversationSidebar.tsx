@@ -58,7 +58,8 @@ export function ChatLayout({ children }: { children: ReactNode }) {
   useEffect(() => {
     if (!narrow || !narrowOpen) return;
     const onKey = (e: KeyboardEvent) => {
-      if (e.key === 'Escape') setNarrowOpen(false);
+      // Esc in a dialog (the delete confirmation) closes the dialog only.
+      if (e.key === 'Escape' && !document.querySelector('dialog[open]')) setNarrowOpen(false);
     };
     window.addEventListener('keydown', onKey);
     return () => window.removeEventListener('keydown', onKey);
