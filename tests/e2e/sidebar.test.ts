@@ -1,7 +1,8 @@
 // The chat's conversation sidebar in zh-CN: sessions grouped 今天 / 昨天 / 更早 by the local day they
 // started (seeded straight into the SQLite file with chosen started_at), inline search, pin moves a
-// session into 置顶 at the top, inline rename, open, new chat, delete with confirmation; and at
-// 800×600 the sidebar is closed (the chat keeps the width) until the header's button opens it.
+// session into 置顶 at the top, inline rename, open, new chat, delete with confirmation; and below
+// 1100 px (1024×640, 800×600) the sidebar is closed (the chat keeps the width) until the header's
+// button opens it over the chat.
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { Page } from 'playwright-core';
@@ -72,6 +73,8 @@ beforeAll(async () => {
     { title: '今天的物理', started_at: Math.max(localDay(0, 0), now - 60_000), question: '动量守恒定律是什么？' },
   ]);
   page = await e2e.newPage({ locale: 'zh-CN' });
+  // Wide enough for the sidebar beside the chat (from 1100 px; below, it is an overlay).
+  await page.setViewportSize({ width: 1280, height: 720 });
   await page.goto(e2e.url);
   await page.getByTestId('conv-sidebar').locator('.conv-row').first().waitFor();
 }, 120_000);
@@ -190,19 +193,35 @@ describe.skipIf(chromium.skip)(`conversation sidebar${chromium.note}`, () => {
     await expect.poll(async () => (await groups()).map((g) => g.title)).toEqual(['今天', '更早']);
   });
 
-  test('at 800×600 the sidebar is closed and the chat keeps its width; the header button opens it over the chat', async () => {
+  test('wide, the header button hides the sidebar and the chat takes its room', async () => {
+    const chatWidth = () => page.evaluate(() => document.querySelector('.chat')!.getBoundingClientRect().width);
+    const beside = await chatWidth();
+    await page.getByTestId('conv-toggle').click();
+    await expect.poll(() => sidebar().count()).toBe(0);
+    expect(await chatWidth()).toBeGreaterThan(beside + 200);
+    await page.getByTestId('conv-toggle').click();
+    await sidebar().locator('.conv-row').first().waitFor();
+  });
+
+  test('at 1024×640 and 800×600 the sidebar is closed and the chat keeps its width; the header button opens it over the chat', async () => {
     const narrow = await e2e.newPage({ locale: 'zh-CN' });
-    await narrow.setViewportSize({ width: 800, height: 600 });
-    await narrow.goto(e2e.url);
-    await narrow.getByTestId('composer').waitFor();
     const toggle = narrow.getByTestId('conv-toggle');
-    await expect(toggle.getAttribute('aria-expanded')).resolves.toBe('false');
-    expect(await narrow.getByTestId('conv-sidebar').count()).toBe(0);
     // The chat fills the main area beside the app's navigation.
     const widths = () =>
       narrow.evaluate(() => ({ chat: document.querySelector('.chat')!.getBoundingClientRect().width, main: document.querySelector('#main')!.getBoundingClientRect().width }));
+    await narrow.goto(e2e.url);
+    await narrow.getByTestId('composer').waitFor();
+    for (const [width, height] of [
+      [1024, 640],
+      [800, 600],
+    ] as const) {
+      await narrow.setViewportSize({ width, height });
+      await expect.poll(() => toggle.getAttribute('aria-expanded')).toBe('false');
+      expect(await narrow.getByTestId('conv-sidebar').count()).toBe(0);
+      const { chat, main } = await widths();
+      expect(chat).toBeGreaterThan(main - 2);
+    }
     const closed = await widths();
-    expect(closed.chat).toBeGreaterThan(closed.main - 2);
     await e2e.screenshot(narrow, 'sidebar-800x600-closed');
 
     await toggle.click();

@@ -3,8 +3,9 @@
  * query cache, a page at a time), grouped 置顶 / 今天 / 昨天 / 更早, with an inline search (the
  * sessions route's `q`), and per session open, pin, rename (inline) and delete; "new chat" on top.
  *
- * Wide windows show it beside the chat (the header's toggle hides it); below 900 px it is hidden
- * and opens as an overlay over the chat, so the conversation keeps its room at 800×600.
+ * Wide windows show it beside the chat (the header's toggle hides it); below 1100 px it is hidden
+ * and opens as an overlay over the chat, so the conversation keeps its room (at 1024×640 a sidebar
+ * beside it would leave the chat ~600 px and wrap its one-line header; at 800×600 even less).
  */
 import { Check, PanelLeft, Pencil, Pin, PinOff, Plus, Search, Trash2, X } from 'lucide-react';
 import { createContext, useContext, useEffect, useState, useSyncExternalStore, type FormEvent, type ReactNode } from 'react';
@@ -20,8 +21,8 @@ import { useChat } from './chat-context.tsx';
 import { groupSessions, isPinned } from './sidebar-groups.ts';
 
 const PAGE = 30;
-/** Below this window width the sidebar is an overlay, closed until asked for (app.css matches it). */
-const NARROW = '(max-width: 899px)';
+/** Below this window width (where the app's navigation narrows too) the sidebar is an overlay, closed until asked for. */
+const NARROW = '(max-width: 1099px)';
 
 function subscribeNarrow(onChange: () => void): () => void {
   const media = window.matchMedia(NARROW);
