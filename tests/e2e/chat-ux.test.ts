@@ -188,7 +188,7 @@ describe.skipIf(chromium.skip)(`the header${chromium.note}`, () => {
     }
 
     // A new chat brings the pickers back.
-    await page.getByRole('button', { name: '新对话' }).click();
+    await page.getByTestId('chat-header').getByRole('button', { name: '新对话' }).click();
     await page.getByTestId('assignment-picker').waitFor();
   });
 });

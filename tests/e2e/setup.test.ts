@@ -403,7 +403,7 @@ describe.skipIf(chromium.skip)(`first run without a keychain (no D-Bus session)$
     await e2e.api.updateSettings({ policies: { chat: { provider_id: 'deepseek', model: 'deepseek-chat' } } });
     await page.goto(`${e2e.url}/#/chat`);
     await page.reload();
-    await page.getByRole('button', { name: '新对话' }).click();
+    await page.getByTestId('chat-header').getByRole('button', { name: '新对话' }).click();
     await page.getByTestId('composer').fill('再试一次');
     await page.getByTestId('send').click();
     const banner = page.getByTestId('chat-banner');

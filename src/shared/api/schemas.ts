@@ -127,6 +127,8 @@ export const SessionMetaSchema = z.looseObject({
   title: z.string().optional(),
   /** The seed's chat_id of the message that started the session. */
   chat_id: z.string().optional(),
+  /** Kept at the top of the chat's conversation sidebar (PATCH /sessions/{id} `meta`). */
+  pinned: z.boolean().optional(),
 });
 export type SessionMeta = z.infer<typeof SessionMetaSchema>;
 

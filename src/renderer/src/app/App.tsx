@@ -7,6 +7,7 @@ import { ApiCache } from '../data/cache.ts';
 import { ApiCacheProvider, useRouteQuery } from '../data/queries.tsx';
 import { useChat } from '../features/chat/chat-context.tsx';
 import { ChatScreen } from '../features/chat/ChatScreen.tsx';
+import { ChatLayout } from '../features/chat/ConversationSidebar.tsx';
 import { toClientError, type UiError } from '../lib/errors.ts';
 import { hrefFor, useRoute, type Screen } from '../lib/route.ts';
 import { ErrorBoundary } from '../ui/ErrorBoundary.tsx';
@@ -208,7 +209,11 @@ function Shell() {
               </div>
             }
           >
-            {route.screen === 'chat' ? <ChatScreen routeSessionId={route.id} /> : null}
+            {route.screen === 'chat' ? (
+              <ChatLayout>
+                <ChatScreen routeSessionId={route.id} />
+              </ChatLayout>
+            ) : null}
             {route.screen === 'history' ? <HistoryScreen /> : null}
             {route.screen === 'assignments' ? <AssignmentsScreen /> : null}
             {route.screen === 'usage' ? <UsageScreen /> : null}

@@ -141,6 +141,17 @@ export const en = {
     deleteTitle: 'Delete this session?',
     deleteBody: '“{{title}}” and all its messages will be deleted from this computer. This cannot be undone.',
   },
+  convs: {
+    title: 'Conversations',
+    show: 'Show conversations',
+    hide: 'Hide conversations',
+    search: 'Search conversations',
+    empty: 'No conversations yet.',
+    noMatches: 'No conversation matches.',
+    pin: 'Pin to the top',
+    unpin: 'Unpin',
+    groups: { pinned: 'Pinned', today: 'Today', yesterday: 'Yesterday', earlier: 'Earlier' },
+  },
   assignments: {
     title: 'Assignments',
     new: 'New assignment',

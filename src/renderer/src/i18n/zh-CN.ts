@@ -139,6 +139,17 @@ export const zhCN: Translation = {
     deleteTitle: '删除这个会话？',
     deleteBody: '“{{title}}”及其所有消息将从这台电脑上删除，且无法恢复。',
   },
+  convs: {
+    title: '对话列表',
+    show: '显示对话列表',
+    hide: '隐藏对话列表',
+    search: '搜索对话',
+    empty: '还没有对话。',
+    noMatches: '没有匹配的对话。',
+    pin: '置顶',
+    unpin: '取消置顶',
+    groups: { pinned: '置顶', today: '今天', yesterday: '昨天', earlier: '更早' },
+  },
   assignments: {
     title: '作业',
     new: '新建作业',

@@ -15,6 +15,7 @@ import { ModeBadge } from '../../ui/ModeBadge.tsx';
 import { Spinner } from '../../ui/Spinner.tsx';
 import { SetupPrompt, useNeedsSetup } from '../setup/SetupPrompt.tsx';
 import { ChatBanner } from './ChatBanner.tsx';
+import { SidebarToggle } from './ConversationSidebar.tsx';
 import { useChat } from './chat-context.tsx';
 import { blockerOf } from './composer.ts';
 import { sessionTotals } from './messages.ts';
@@ -95,6 +96,7 @@ export function ChatScreen({ routeSessionId }: { routeSessionId: string | null }
           conversation; changing them means a new chat. */}
       <header className={started ? 'chat-header compact' : 'chat-header'} data-testid="chat-header">
         <div className="chat-title-row">
+          <SidebarToggle />
           <h1 id="chat-title" className="chat-title" title={title}>
             {title}
           </h1>
