@@ -10,7 +10,8 @@ declare const performance: { now(): number };
 declare const window: { location: { hash: string } };
 
 export async function measureRenderer(reloads: number): Promise<{ firstScreen: Summary; scroll: { median: number; p95: number; maxNodes: number; steps: number } }> {
-  const e2e = await startE2E();
+  // Reloaded many times in a few seconds: the per-token rate limit (a real student never does that) is off.
+  const e2e = await startE2E({ args: ['--rate-limit', 'off'] });
   try {
     const page = await e2e.newPage();
     await page.goto(e2e.url);

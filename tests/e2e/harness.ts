@@ -51,6 +51,8 @@ export interface E2EOptions {
   /** The settings' language (default en). */
   language?: 'en' | 'zh-CN';
   keychain?: KeychainMode;
+  /** More `serve` flags, e.g. ['--rate-limit', 'off'] for a benchmark that reloads the app quickly. */
+  args?: string[];
   /** More environment for the server, e.g. OPENAI_BASE_URL pointing at the test server. */
   env?: (llm: OpenAITestServer) => Record<string, string>;
 }
@@ -62,8 +64,13 @@ function childEnv(extra: Record<string, string>, keychain: KeychainMode): NodeJS
   return { ...env, ...SERVE_LOCALE_ENV, ...extra };
 }
 
-async function spawnServe(dataDir: string, env: Record<string, string>, keychain: KeychainMode): Promise<{ child: ChildProcess; url: string; token: string; signinUrl: string }> {
-  const serve = [CLI, 'serve', '--data-dir', dataDir, '--port', '0'];
+async function spawnServe(
+  dataDir: string,
+  env: Record<string, string>,
+  keychain: KeychainMode,
+  args: readonly string[],
+): Promise<{ child: ChildProcess; url: string; token: string; signinUrl: string }> {
+  const serve = [CLI, 'serve', '--data-dir', dataDir, '--port', '0', ...args];
   let child: ChildProcess;
   if (keychain === 'private') {
     // The keyring lives in the data dir's sibling home, never the developer's own.
@@ -107,7 +114,12 @@ export async function startE2E(options: E2EOptions = {}): Promise<E2E> {
   const keychain = options.keychain ?? 'inherit';
   const [, llm] = await Promise.all([ensureAppBuilt(), startOpenAITestServer({ requiredApiKey: PROVIDER_KEY })]);
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'studylog-e2e-'));
-  const { child, url, token, signinUrl } = await spawnServe(dataDir, { STUDYLOG_TEST_KEY: PROVIDER_KEY, STUDYLOG_TEST_BASE_URL: llm.url, ...options.env?.(llm) }, keychain);
+  const { child, url, token, signinUrl } = await spawnServe(
+    dataDir,
+    { STUDYLOG_TEST_KEY: PROVIDER_KEY, STUDYLOG_TEST_BASE_URL: llm.url, ...options.env?.(llm) },
+    keychain,
+    options.args ?? [],
+  );
   const api = createClient(httpTransport({ baseUrl: url, token }));
   if (options.provider === false) {
     // A first run: no provider at all.
