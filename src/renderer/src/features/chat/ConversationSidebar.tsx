@@ -19,6 +19,7 @@ import { Spinner } from '../../ui/Spinner.tsx';
 import { sessionTitle } from '../history/SessionList.tsx';
 import { useChat } from './chat-context.tsx';
 import { groupSessions, isPinned } from './sidebar-groups.ts';
+import { useDebounced } from '../../lib/useDebounced.ts';
 
 const PAGE = 30;
 /** Below this window width (where the app's navigation narrows too) the sidebar is an overlay, closed until asked for. */
@@ -36,15 +37,6 @@ interface SidebarState {
   toggle: () => void;
 }
 const SidebarContext = createContext<SidebarState | null>(null);
-
-function useDebounced<T>(value: T, ms: number): T {
-  const [debounced, setDebounced] = useState(value);
-  useEffect(() => {
-    const id = setTimeout(() => setDebounced(value), ms);
-    return () => clearTimeout(id);
-  }, [value, ms]);
-  return debounced;
-}
 
 /** The chat screen with its sidebar. */
 export function ChatLayout({ children }: { children: ReactNode }) {

@@ -1,5 +1,5 @@
 import { Download, FileJson, Search } from 'lucide-react';
-import { useEffect, useState } from 'react';
+import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { MODES } from '../../../../shared/api/vocabulary.ts';
 import type { Mode } from '../../../../shared/api/schemas.ts';
@@ -10,15 +10,7 @@ import { hrefFor } from '../../lib/route.ts';
 import { ErrorText } from '../../ui/ErrorText.tsx';
 import { ModeBadge } from '../../ui/ModeBadge.tsx';
 import { SessionList, useExport, type SessionFilters } from './SessionList.tsx';
-
-function useDebounced<T>(value: T, ms: number): T {
-  const [debounced, setDebounced] = useState(value);
-  useEffect(() => {
-    const id = setTimeout(() => setDebounced(value), ms);
-    return () => clearTimeout(id);
-  }, [value, ms]);
-  return debounced;
-}
+import { useDebounced } from '../../lib/useDebounced.ts';
 
 /** Marks where the query's words occur in a snippet (case-insensitive; works for Chinese too). */
 function Highlighted({ text, query }: { text: string; query: string }) {
