@@ -80,4 +80,32 @@ describe.skipIf(chromium.skip)(`homework${chromium.note}`, () => {
     await expect.poll(tokensLeft).toBeLessThan(before);
     await e2e.screenshot(page, 'homework-panel');
   });
+
+  test('the teacher’s editor shows the policy; raising the ceiling there lets the student climb again', async () => {
+    const chatUrl = page.url();
+    await page.goto(`${e2e.url}/#/assignments`);
+    const card = page.locator('.assignment-card', { hasText: '数学作业：一元二次方程' });
+    await card.getByRole('button', { name: '编辑' }).click();
+    const dialog = page.getByRole('dialog');
+    await expect(dialog.locator('select[name="hint_ceiling"]').inputValue()).resolves.toBe('3');
+    await expect(dialog.locator('input[name="allowed_models"]').inputValue()).resolves.toBe('gpt-4o-mini, deepseek-chat');
+    await expect(dialog.locator('input[name="allowance_tokens"]').inputValue()).resolves.toBe('100000');
+    await expect(dialog.locator('textarea[name="context"]').inputValue()).resolves.toBe('本班只学过因式分解。');
+    await dialog.locator('select[name="hint_ceiling"]').selectOption('5');
+    await dialog.locator('input[name="mode-deep_think"]').uncheck();
+    await dialog.getByRole('button', { name: '保存' }).click();
+    await expect
+      .poll(async () => (await e2e.api.getAssignment({ id: 'hw-ladder' })).policy)
+      .toEqual({
+        allowed_modes: ['chat', 'homework'],
+        hint_ceiling: 5,
+        allowed_models: ['gpt-4o-mini', 'deepseek-chat'],
+        allowance: { tokens: 100_000 },
+        context: '本班只学过因式分解。',
+      });
+
+    await page.goto(chatUrl);
+    await expect.poll(() => panel().getByTestId('panel-ceiling').textContent()).toBe('最多提示到第 5 级：完整解答');
+    await expect.poll(() => page.getByTestId('more-help').isDisabled()).toBe(false);
+  });
 });
