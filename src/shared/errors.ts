@@ -11,6 +11,11 @@ export const ERROR_STATUS = {
   conflict: 409,
   payload_too_large: 413,
   rate_limited: 429,
+  // An assignment's AI policy refused the message (src/main/core/llm/assignment-policy.ts); the
+  // message is kept (failed with this code) for the first two, nothing is written for the third.
+  hint_ceiling_reached: 409,
+  allowance_exhausted: 403,
+  assignment_not_open: 403,
   // The model provider failed; the student's message is safe in the database.
   upstream_unreachable: 502,
   upstream_auth: 502,

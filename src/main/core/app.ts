@@ -65,6 +65,7 @@ export function createCore(options: CoreOptions): Core {
     const assignments = new AssignmentsRepo(store);
     const users = new UsersRepo(store);
     const settings = new SettingsStore(store);
+    const usage = new UsageRepo(store);
     const providers = new ProviderRegistry({ settings, secrets: options.secrets, env: options.env ?? process.env });
     const proxy = new ProxyService({
       store,
@@ -74,6 +75,7 @@ export function createCore(options: CoreOptions): Core {
       providers,
       assignments: (id) => assignments.get(id),
       registerAssignment: (db, id) => assignments.registerFromMessage(db, id),
+      assignmentUse: (userId, assignmentId) => usage.assignmentUse(userId, assignmentId),
       ...(options.defaultLanguage ? { defaultLanguage: options.defaultLanguage } : {}),
       ...(options.flushIntervalMs !== undefined ? { flushIntervalMs: options.flushIntervalMs } : {}),
     });
@@ -84,7 +86,7 @@ export function createCore(options: CoreOptions): Core {
       release();
     };
     const signinCodes = options.signinCodes ?? new SigninCodes();
-    return { store, sessions, turns, assignments, users, usage: new UsageRepo(store), settings, providers, proxy, owner, signinCodes, recovered, close };
+    return { store, sessions, turns, assignments, users, usage, settings, providers, proxy, owner, signinCodes, recovered, close };
   } catch (error) {
     store.close();
     release();

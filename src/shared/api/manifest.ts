@@ -136,6 +136,13 @@ export const manifest = {
   }),
   listAssignments: spec({ method: 'GET', path: '/assignments', access: 'user', summary: 'Assignments, due soonest first' }),
   getAssignment: spec({ method: 'GET', path: '/assignments/{id}', access: 'user', summary: 'One assignment' }),
+  getAssignmentStatus: spec({
+    method: 'GET',
+    path: '/assignments/{id}/status',
+    access: 'user',
+    summary: "The caller's standing on an assignment: its AI policy as applied (defaults filled in), the allowance used and left, not open yet or late; admins may pass user_id",
+    examples: [{ summary: 'My allowance on hw_001', input: { id: 'hw_001' } }],
+  }),
   createAssignment: spec({
     method: 'POST',
     path: '/assignments',

@@ -129,8 +129,21 @@ export const SessionMetaSchema = z.looseObject({
   chat_id: z.string().optional(),
   /** Kept at the top of the chat's conversation sidebar (PATCH /sessions/{id} `meta`). */
   pinned: z.boolean().optional(),
+  /** Homework: the session's current hint level (src/shared/hint-ladder.ts); 1 until the student asks for more. */
+  hint_level: z.number().int().min(1).max(5).optional(),
 });
 export type SessionMeta = z.infer<typeof SessionMetaSchema>;
+
+/** The policy with its defaults filled in: what is enforced, and what a session's snapshot records. */
+export const AppliedAssignmentPolicySchema = z.looseObject({
+  allowed_modes: z.array(ModeSchema),
+  hint_ceiling: z.union([z.literal(1), z.literal(2), z.literal(3), z.literal(4), z.literal(5)]),
+  allowed_models: z.array(z.string()),
+  allowance: z.object({ tokens: z.number().int().optional(), cost: z.number().int().optional() }),
+  opens_at: TimestampSchema.nullable(),
+  due_at: TimestampSchema.nullable(),
+  context: z.string().nullable(),
+});
 
 /** Exactly what is sent for a session, frozen when it starts (the seed's policy_snapshot). */
 export const PolicySnapshotSchema = z.looseObject({
@@ -144,6 +157,8 @@ export const PolicySnapshotSchema = z.looseObject({
   max_output_tokens: z.number().int(),
   reasoning_effort: ReasoningEffortSchema.nullable(),
   system_prompt: z.looseObject({ id: z.string(), version: z.string(), language: LanguageSchema, text: z.string() }),
+  /** The assignment's AI policy as applied (defaults filled in); sessions with an assignment only. */
+  assignment_policy: AppliedAssignmentPolicySchema.optional(),
 });
 export type PolicySnapshot = z.infer<typeof PolicySnapshotSchema>;
 
@@ -166,6 +181,9 @@ export const UserTurnMetaSchema = z.looseObject({
   retries: z.number().int().nonnegative().optional(),
   assistant_turn_id: z.string().optional(),
   error: TurnErrorSchema.optional(),
+  /** Homework: the hint level this message was sent at, and whether the student asked for more help with it. */
+  hint_level: z.number().int().min(1).max(5).optional(),
+  hint_request: z.literal('more').optional(),
 });
 export type UserTurnMeta = z.infer<typeof UserTurnMetaSchema>;
 
@@ -182,6 +200,10 @@ export const AssistantTurnMetaSchema = z.looseObject({
   finish_reason: z.string().nullable().optional(),
   /** Why a stream was cut (status interrupted). */
   error: TurnErrorSchema.optional(),
+  /** Homework: the hint level this answer was given at (src/shared/hint-ladder.ts). */
+  hint_level: z.number().int().min(1).max(5).optional(),
+  /** The check pass (assignment-policy.ts) thinks this answer gives a final answer above its hint level. */
+  flagged: z.literal('final_answer_above_level').optional(),
 });
 export type AssistantTurnMeta = z.infer<typeof AssistantTurnMetaSchema>;
 
@@ -364,6 +386,11 @@ export const ProxyMessageRequestSchema = z.strictObject({
    * message that was answered returns the stored answer; one that failed asks the model again.
    */
   client_request_id: z.string().trim().min(8, 'must be at least 8 characters').max(128).optional(),
+  /**
+   * Homework: "more" raises the session's hint level by one for this message (never above the
+   * assignment's ceiling: hint_ceiling_reached). A retry keeps the level its message was sent at.
+   */
+  hint_request: z.literal('more').optional(),
 });
 export type ProxyMessageRequest = z.input<typeof ProxyMessageRequestSchema>;
 /** A request as dispatch hands it to the proxy: parsed by ProxyMessageRequestSchema (trimmed, checked). */
@@ -385,6 +412,9 @@ export const ProxyMessageResponseSchema = z.object({
     /** The answer (or its reasoning) was longer than a turn holds and was cut to fit. */
     truncated: z.boolean().optional(),
     finish_reason: z.string().nullable(),
+    /** Homework: the hint level of this answer, and the check pass's flag. */
+    hint_level: z.number().int().optional(),
+    flagged: z.literal('final_answer_above_level').optional(),
   }),
 });
 export type ProxyMessageResponse = z.infer<typeof ProxyMessageResponseSchema>;
@@ -550,6 +580,32 @@ export const DateInputSchema = z.union([
     .transform((s) => parseIsoDate(s, 'end-of-local-day')!),
 ]);
 
+/**
+ * An assignment's AI policy, as a teacher sets it: every field optional, defaults in
+ * AppliedAssignmentPolicySchema (src/shared/hint-ladder.ts). Stored in the assignment's
+ * `meta.policy`; the routes carry it as `policy`.
+ */
+export const AssignmentPolicySchema = z.strictObject({
+  /** The modes a session on this assignment may use; unset: every mode. */
+  allowed_modes: z.array(ModeSchema).min(1, 'must name at least one mode').max(MODES.length).optional(),
+  /** The highest hint level (1 what to review … 5 worked solution); unset: 4. */
+  hint_ceiling: z.number().int('must be a whole number').min(1, 'must be 1 to 5').max(5, 'must be 1 to 5').optional(),
+  /** Model ids a student may use; unset or empty: any the mode allows. */
+  allowed_models: z.array(z.string().trim().min(1).max(200)).max(100).optional(),
+  /** Per student, over all their sessions on this assignment: tokens (in + out) and/or cost in micro-cents. */
+  allowance: z
+    .strictObject({
+      tokens: z.number().int('must be a whole number').positive('must be more than 0').optional(),
+      cost: MicroCentsSchema.positive('must be more than 0').optional(),
+    })
+    .optional(),
+  /** Before this time no message on the assignment is answered (epoch ms or an ISO date). */
+  opens_at: DateInputSchema.nullable().optional(),
+  /** Text given to the model in the system prompt. */
+  context: z.string().trim().max(20_000, 'must be at most 20,000 characters').optional(),
+});
+export type AssignmentPolicy = z.output<typeof AssignmentPolicySchema>;
+
 export const AssignmentSchema = z.object({
   id: IdSchema,
   title: z.string(),
@@ -558,6 +614,8 @@ export const AssignmentSchema = z.object({
   due_at: TimestampSchema.nullable(),
   created_at: TimestampSchema,
   meta: JsonObjectSchema,
+  /** Its AI policy as set ({} when none): the fields of meta.policy. */
+  policy: AssignmentPolicySchema,
 });
 export type Assignment = z.infer<typeof AssignmentSchema>;
 
@@ -567,6 +625,8 @@ const assignmentFields = {
   description: z.string().max(20_000, 'must be at most 20,000 characters').nullable(),
   due_at: DateInputSchema.nullable(),
   meta: JsonObjectSchema,
+  /** Replaces the whole policy; null removes it. */
+  policy: AssignmentPolicySchema.nullable(),
 };
 
 export const NewAssignmentSchema = z.strictObject({
@@ -576,6 +636,7 @@ export const NewAssignmentSchema = z.strictObject({
   description: assignmentFields.description.default(null),
   due_at: assignmentFields.due_at.default(null),
   meta: assignmentFields.meta.default({}),
+  policy: assignmentFields.policy.optional(),
 });
 export type NewAssignment = z.input<typeof NewAssignmentSchema>;
 
@@ -585,7 +646,25 @@ export const AssignmentPatchSchema = z.strictObject({
   description: assignmentFields.description.optional(),
   due_at: assignmentFields.due_at.optional(),
   meta: assignmentFields.meta.optional(),
+  policy: assignmentFields.policy.optional(),
 });
+
+/** How much of an assignment's allowance a student has used, and what the policy allows now. */
+export const AssignmentStatusSchema = z.object({
+  assignment_id: IdSchema,
+  user_id: IdSchema,
+  policy: AppliedAssignmentPolicySchema,
+  /** Over the student's sessions on this assignment: tokens in + out, cost in micro-cents. */
+  used: z.object({ tokens: z.number().int(), cost: z.number().int() }),
+  /** What is left of each allowance set (never below 0); null: no such allowance. */
+  left: z.object({ tokens: z.number().int().nullable(), cost: z.number().int().nullable() }),
+  exhausted: z.boolean(),
+  /** Not opened yet (opens_at in the future): messages are refused. */
+  not_open: z.boolean(),
+  /** Past its due date: messages are still answered; the panel says late. */
+  late: z.boolean(),
+});
+export type AssignmentStatus = z.infer<typeof AssignmentStatusSchema>;
 
 export const MAX_IMPORT_ENTRIES = 1_000;
 

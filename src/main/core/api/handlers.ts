@@ -10,6 +10,7 @@ import { ApiError } from '../../../shared/errors.ts';
 import type { Core } from '../app.ts';
 import { canSee, type Caller } from '../caller.ts';
 import { exportSessions } from '../export.ts';
+import { assignmentStatus } from '../llm/assignment-policy.ts';
 import { destinationChanges } from '../settings/destinations.ts';
 import { SERVER_TOKEN_NAMES } from '../../../shared/token-names.ts';
 
@@ -77,6 +78,8 @@ export const unaryHandlers: UnaryHandlers = {
 
   listAssignments: (core) => core.assignments.list(),
   getAssignment: (core, _caller, { id }) => found(core.assignments.get(id), `assignment '${id}'`),
+  getAssignmentStatus: (core, caller, { id, user_id }) =>
+    assignmentStatus(found(core.assignments.get(id), `assignment '${id}'`), subject(caller, user_id), (u, a) => core.usage.assignmentUse(u, a)),
   createAssignment: (core, _caller, input) => core.store.writes.run('create the assignment', (db) => core.assignments.create(db, input)),
   updateAssignment: (core, _caller, { id, ...patch }) =>
     core.store.writes.run('update the assignment', (db) => found(core.assignments.update(db, id, patch), `assignment '${id}'`)),

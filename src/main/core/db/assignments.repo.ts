@@ -1,6 +1,15 @@
 import { asc, desc, eq, sql } from './drizzle.ts';
 import { v7 as uuidv7 } from 'uuid';
-import { AssignmentPatchSchema, IdSchema, NewAssignmentSchema, type Assignment, type AssignmentImportResult, type NewAssignment } from '../../../shared/api/schemas.ts';
+import {
+  AssignmentPatchSchema,
+  AssignmentPolicySchema,
+  IdSchema,
+  NewAssignmentSchema,
+  type Assignment,
+  type AssignmentImportResult,
+  type AssignmentPolicy,
+  type NewAssignment,
+} from '../../../shared/api/schemas.ts';
 import { ApiError } from '../../../shared/errors.ts';
 import { parseInput } from '../../../shared/validation.ts';
 import type { Store } from './connection.ts';
@@ -11,7 +20,29 @@ import { assignment } from './schema.ts';
 /** meta key of an assignment registered because a message named it (value 'message'). */
 export const REGISTERED_FROM = 'registered_from';
 
+/** meta key holding the assignment's AI policy (the routes carry it as `policy`). */
+export const POLICY_KEY = 'policy';
+
 const FIELDS = ['id', 'title', 'subject', 'description', 'due_at', 'created_at', 'meta'] as const;
+
+type StoredAssignment = Omit<Assignment, 'policy'>;
+
+/**
+ * A row as the routes show it: meta.policy moves to `policy` (a stored policy that no longer
+ * fits the schema — raw SQL, an older version — reads as none rather than failing the row).
+ */
+function withPolicy(row: StoredAssignment): Assignment {
+  const { [POLICY_KEY]: stored, ...meta } = row.meta;
+  const parsed = stored === undefined ? null : AssignmentPolicySchema.safeParse(stored);
+  return { ...row, meta, policy: parsed?.success ? parsed.data : {} };
+}
+
+/** The meta to store: `meta` (given, or the row's) with the policy (given, or the row's) under meta.policy. */
+function metaWithPolicy(meta: Record<string, unknown>, policy: AssignmentPolicy | null | undefined, existing: Assignment | null): Record<string, unknown> {
+  const { [POLICY_KEY]: _ignored, ...rest } = meta;
+  const kept = policy === undefined ? (existing?.policy ?? {}) : (policy ?? {});
+  return Object.keys(kept).length ? { ...rest, [POLICY_KEY]: kept } : rest;
+}
 
 export class AssignmentsRepo {
   readonly #store: Store;
@@ -26,36 +57,39 @@ export class AssignmentsRepo {
       .select()
       .from(assignment)
       .orderBy(sql`${assignment.due_at} IS NULL`, asc(assignment.due_at), desc(assignment.created_at))
-      .all() as Assignment[];
+      .all()
+      .map((row) => withPolicy(row as StoredAssignment));
   }
 
   get(id: string): Assignment | null {
-    return (
-      (this.#store.orm
-        .select()
-        .from(assignment)
-        .where(eq(assignment.id, parseInput(IdSchema, id, 'assignment id')))
-        .get() as Assignment | undefined) ?? null
-    );
+    const row = this.#store.orm
+      .select()
+      .from(assignment)
+      .where(eq(assignment.id, parseInput(IdSchema, id, 'assignment id')))
+      .get() as StoredAssignment | undefined;
+    return row ? withPolicy(row) : null;
   }
 
   /** Writes take the write handle (handles.ts): inside `store.writes.run` or `store.transaction`. */
   create(db: WritableDB, input: NewAssignment): Assignment {
     const data = parseInput(NewAssignmentSchema, input, 'assignment');
-    const row: Assignment = { ...data, id: data.id ?? uuidv7(), created_at: Date.now() };
-    const existing = this.get(row.id);
+    const id = data.id ?? uuidv7();
+    const existing = this.get(id);
     // One a message registered is only a placeholder: creating it for real fills it in.
     if (existing && existing.meta[REGISTERED_FROM] === 'message') return withDbErrors('create the assignment', () => this.#fillIn(db, existing, data));
-    if (existing) throw new ApiError('conflict', `An assignment with id '${row.id}' already exists.`);
-    withDbErrors('create the assignment', () => this.#insert(db, row));
-    return row;
+    if (existing) throw new ApiError('conflict', `An assignment with id '${id}' already exists.`);
+    return withDbErrors('create the assignment', () => this.#insert(db, this.#newRow(data, id)));
   }
 
   update(db: WritableDB, id: string, patch: unknown): Assignment | null {
     const assignmentId = parseInput(IdSchema, id, 'assignment id');
-    const changes = parseInput(AssignmentPatchSchema, patch, 'assignment update');
-    if (Object.keys(changes).length === 0) return this.get(assignmentId);
-    return withDbErrors('update the assignment', () => this.#update(db, assignmentId, changes));
+    const { policy, ...changes } = parseInput(AssignmentPatchSchema, patch, 'assignment update');
+    if (Object.keys(changes).length === 0 && policy === undefined) return this.get(assignmentId);
+    const existing = this.get(assignmentId);
+    if (!existing) return null;
+    // The policy lives in meta.policy: a meta without it keeps the stored one, a policy replaces it.
+    const meta = changes.meta !== undefined || policy !== undefined ? metaWithPolicy(changes.meta ?? existing.meta, policy, existing) : undefined;
+    return withDbErrors('update the assignment', () => this.#update(db, assignmentId, { ...changes, ...(meta ? { meta } : {}) }));
   }
 
   /**
@@ -75,17 +109,23 @@ export class AssignmentsRepo {
 
   /** A teacher's entry for an assignment a message registered: theirs, without the mark. */
   #fillIn(db: WritableDB, existing: Assignment, data: ReturnType<typeof NewAssignmentSchema.parse>): Assignment {
-    const { id: _id, ...fields } = data;
+    const { id: _id, policy, ...fields } = data;
     const { [REGISTERED_FROM]: _mark, ...meta } = { ...existing.meta, ...fields.meta };
-    return this.#update(db, existing.id, { ...fields, meta })!;
+    return this.#update(db, existing.id, { ...fields, meta: metaWithPolicy(meta, policy, existing) })!;
   }
 
-  #insert(db: WritableDB, row: Assignment): void {
+  #newRow(data: ReturnType<typeof NewAssignmentSchema.parse>, id: string): StoredAssignment {
+    const { policy, ...fields } = data;
+    return { ...fields, id, meta: metaWithPolicy(fields.meta, policy, null), created_at: Date.now() };
+  }
+
+  #insert(db: WritableDB, row: StoredAssignment): Assignment {
     db.prepare(`INSERT INTO assignment (${FIELDS.join(', ')}) VALUES (${FIELDS.map((f) => `@${f}`).join(', ')})`).run({ ...row, meta: JSON.stringify(row.meta) });
+    return withPolicy(row);
   }
 
   /** The column names come from the patch schemas' keys (strict objects), never from the caller. */
-  #update(db: WritableDB, id: string, patch: Partial<Omit<Assignment, 'id' | 'created_at'>>): Assignment | null {
+  #update(db: WritableDB, id: string, patch: Partial<Omit<StoredAssignment, 'id' | 'created_at'>>): Assignment | null {
     const changes = Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined));
     if (Object.keys(changes).length === 0) return this.get(id);
     const row = db
@@ -94,8 +134,8 @@ export class AssignmentsRepo {
           .map((f) => `${f} = @${f}`)
           .join(', ')} WHERE id = @id RETURNING ${FIELDS.join(', ')}`,
       )
-      .get({ ...changes, ...(changes.meta !== undefined ? { meta: JSON.stringify(changes.meta) } : {}), id }) as (Omit<Assignment, 'meta'> & { meta: string }) | undefined;
-    return row ? { ...row, meta: JSON.parse(row.meta) as Assignment['meta'] } : null;
+      .get({ ...changes, ...(changes.meta !== undefined ? { meta: JSON.stringify(changes.meta) } : {}), id }) as (Omit<StoredAssignment, 'meta'> & { meta: string }) | undefined;
+    return row ? withPolicy({ ...row, meta: JSON.parse(row.meta) as Assignment['meta'] }) : null;
   }
 
   /** Sessions keep their assignment_id (history stays as it was); the assignment itself goes. */
@@ -136,13 +176,11 @@ export class AssignmentsRepo {
         }
         if (existing) {
           updated++;
-          const { id: _id, ...fields } = data;
-          return this.#update(db, existing.id, fields)!;
+          const { id: _id, policy, ...fields } = data;
+          return this.#update(db, existing.id, { ...fields, meta: metaWithPolicy(fields.meta, policy, existing) })!;
         }
         imported++;
-        const row: Assignment = { ...data, id: data.id ?? uuidv7(), created_at: Date.now() };
-        this.#insert(db, row);
-        return row;
+        return this.#insert(db, this.#newRow(data, data.id ?? uuidv7()));
       }),
     );
     return { imported, updated, errors, items };

@@ -44,6 +44,21 @@ export class UsageRepo {
     this.#store = store;
   }
 
+  /**
+   * What one student has used on one assignment: tokens (in + out) and cost of the answers in all
+   * their sessions on it — the figure an assignment's allowance is checked against (before every
+   * upstream call, from the local database, so offline too).
+   */
+  assignmentUse(userId: string, assignmentId: string): { tokens: number; cost: number } {
+    return this.#store.sqlite
+      .prepare(
+        `SELECT coalesce(sum(t.tokens_in + t.tokens_out), 0) AS tokens, coalesce(sum(t.cost), 0) AS cost
+         FROM session s JOIN turn t ON t.session_id = s.id
+         WHERE s.assignment_id = ? AND s.user_id = ? AND t.role = 'assistant'`,
+      )
+      .get(assignmentId, userId) as { tokens: number; cost: number };
+  }
+
   /** Sums for one user's turns created in [from, to), grouped by `group`, keys ascending. */
   report(userId: string, range: { from: number; to: number }, group: UsageGroup, tzOffsetMinutes = 0): UsageReport {
     const { from, to } = parseInput(TimeRangeSchema, range, 'time range');

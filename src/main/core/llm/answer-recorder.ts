@@ -25,6 +25,7 @@ import type { Store } from '../db/connection.ts';
 import type { WritableDB } from '../db/handles.ts';
 import type { TurnsRepo } from '../db/turns.repo.ts';
 import type { SettingsStore } from '../settings/settings.store.ts';
+import { finalAnswerFlag } from './assignment-policy.ts';
 import type { Completion, ReportedUsage } from './openai-adapter.ts';
 import { errorContext, type Prepared } from './prepared.ts';
 import { costOf } from './pricing.ts';
@@ -203,6 +204,8 @@ export class AnswerRecorder {
         ...(meta.reasoning ? { reasoning: meta.reasoning } : {}),
         ...(meta.truncated ? { truncated: true } : {}),
         finish_reason: meta.finish_reason ?? null,
+        ...(meta.hint_level !== undefined ? { hint_level: meta.hint_level } : {}),
+        ...(meta.flagged ? { flagged: meta.flagged } : {}),
       },
     };
   }
@@ -262,6 +265,8 @@ export class AnswerRecorder {
     fields: { status: AssistantStatus; usage?: Usage; content: string; reasoning: string; finish_reason?: string | null; error?: ApiError; truncated?: boolean },
   ): AssistantTurnMeta {
     const truncated = fields.truncated === true || fields.content.length > MAX_CONTENT_CHARS || fields.reasoning.length > MAX_REASONING_CHARS;
+    // Homework: the level the answer was given at, and the check pass once it is settled (assignment-policy.ts).
+    const flagged = p.hintLevel !== undefined && fields.status !== 'streaming' ? finalAnswerFlag(fields.content, p.hintLevel) : undefined;
     return {
       user_turn_id: p.userTurn.id,
       mode: p.session.mode,
@@ -272,6 +277,8 @@ export class AnswerRecorder {
       ...(truncated ? { truncated: true } : {}),
       ...(fields.finish_reason !== undefined ? { finish_reason: fields.finish_reason } : {}),
       ...(fields.error ? { error: { code: fields.error.code, message: redact(fields.error.detail, p.secrets) } } : {}),
+      ...(p.hintLevel !== undefined ? { hint_level: p.hintLevel } : {}),
+      ...(flagged ? { flagged } : {}),
     };
   }
 }

@@ -23,6 +23,8 @@ export interface Prepared {
   timeoutMs: number;
   /** The longest the whole answer may take. */
   maxRequestMs: number;
+  /** Homework: the hint level this message is answered at (recorded on the answer, checked by the check pass). */
+  hintLevel?: number;
 }
 
 export function errorContext(p: Prepared): { provider: string; model: string; secrets: readonly string[] } {

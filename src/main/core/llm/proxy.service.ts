@@ -21,7 +21,8 @@ import type { Store } from '../db/connection.ts';
 import type { SessionsRepo } from '../db/sessions.repo.ts';
 import type { TurnsRepo } from '../db/turns.repo.ts';
 import type { SettingsStore } from '../settings/settings.store.ts';
-import { AnswerRecorder } from './answer-recorder.ts';
+import { AnswerRecorder, userTurnMeta } from './answer-recorder.ts';
+import { AssignmentGate, type AssignmentUse, type Gate } from './assignment-policy.ts';
 import { buildMessages } from './context.ts';
 import { traitsOf } from './models.ts';
 import { AnswerStream, complete } from './openai-adapter.ts';
@@ -44,6 +45,8 @@ export interface ProxyServiceOptions {
   assignments?: AssignmentLookup;
   /** Without it, a message naming an unknown assignment is refused. */
   registerAssignment?: AssignmentRegistrar;
+  /** What a student has used on an assignment, for its allowance (without it, allowances are not enforced). */
+  assignmentUse?: AssignmentUse;
   /** The UI language, for system prompts; settings.language wins when set. */
   defaultLanguage?: Language;
   /** How often streamed text is written to the database (not per token). */
@@ -68,12 +71,14 @@ export class ProxyService {
   readonly #policy: SessionPolicy;
   readonly #ledger: RequestLedger;
   readonly #recorder: AnswerRecorder;
+  readonly #gate: AssignmentGate;
 
   constructor(options: ProxyServiceOptions) {
     this.#o = options;
     this.#policy = new SessionPolicy(options);
     this.#ledger = new RequestLedger(options);
     this.#recorder = new AnswerRecorder(options);
+    this.#gate = new AssignmentGate(options);
   }
 
   /** Sends one message and waits for the whole answer. */
@@ -179,20 +184,30 @@ export class ProxyService {
     if (ledgered.kind === 'replay') return { kind: 'replay', response: this.#recorder.response(ledgered.session, ledgered.answer) };
     const retried: UserTurn | null = ledgered.kind === 'retry' ? ledgered.turn : null;
 
-    const plan = retried ? this.#policy.sessionOfRetry(retried.session_id) : this.#policy.sessionFor(caller, req);
+    let plan = retried ? this.#policy.sessionOfRetry(retried.session_id) : this.#policy.sessionFor(caller, req);
+    // The assignment's policy, from the local database before the provider is asked (so offline
+    // too): refusals that keep the message end here (assignment-policy.ts).
+    const gate = this.#gate.check(plan, req, retried);
+    if (gate?.refusal) throw await this.#keepRefused(caller, req, plan, retried, gate);
+    if (plan.isNew && gate) plan = { ...plan, session: { ...plan.session, meta: this.#gate.newSessionMeta(gate, plan.session.meta) } };
     const { session } = plan;
     let choice: Awaited<ReturnType<SessionPolicy['choose']>>;
     try {
       choice = await this.#policy.choose(plan, req.model);
+      const allowed = this.#gate.modelToRetry(gate, req.model, choice.model);
+      if (allowed) choice = await this.#policy.choose(plan, allowed);
     } catch (error) {
       throw await this.#keepUnsent(caller, req, plan, retried, error);
     }
+    this.#gate.checkModel(gate, choice.model);
+    // The policy as applied lands in a new session's snapshot (a running one's: recordInWrite).
+    if (gate && plan.isNew) choice = { ...choice, snapshot: { ...choice.snapshot, assignment_policy: gate.policy } };
     const { snapshot, provider, model } = choice;
 
     const history = this.#o.turns
       .getTurnsBySessionId(session.id)
       .filter((t) => !retried || t.created_at < retried.created_at || (t.created_at === retried.created_at && t.id < retried.id));
-    const systemPrompt = this.#policy.systemPrompt(snapshot, session.assignment_id);
+    const systemPrompt = this.#policy.systemPrompt(snapshot, session.assignment_id, this.#gate.promptAdditions(gate, snapshot.system_prompt.language));
     const message = retried ? retried.content : req.message;
     const { messages } = buildMessages({ systemPrompt, history, message, contextWindow: traitsOf(model).contextWindow, maxOutputTokens: snapshot.max_output_tokens });
 
@@ -203,7 +218,8 @@ export class ProxyService {
       this.#policy.checkInWrite(db, plan, choice);
       if (req.client_request_id) this.#ledger.checkInWrite(caller, req.client_request_id, retried);
       this.#policy.createInWrite(db, plan, choice);
-      return this.#ledger.record(db, caller, req, session, model, retried);
+      this.#gate.recordInWrite(db, plan, gate);
+      return this.#ledger.record(db, caller, req, session, model, retried, this.#gate.userTurnMeta(gate));
     });
 
     // The key is fetched only now: a locked keychain or a missing key leaves the message saved,
@@ -228,8 +244,27 @@ export class ProxyService {
         providerName: provider.name,
         timeoutMs: provider.timeout_ms,
         maxRequestMs: provider.max_request_ms ?? DEFAULT_MAX_REQUEST_MS,
+        ...(gate?.level != null ? { hintLevel: gate.level } : {}),
       },
     };
+  }
+
+  /**
+   * The assignment's policy refused the message (allowance used up, hint ceiling reached): it is
+   * kept — the session created if new, with the applied policy in its snapshot, and the user turn
+   * failed with the refusal's code, in one write — and the provider is never asked.
+   */
+  async #keepRefused(caller: Caller, req: ProxyMessage, plan: SessionPlan, retried: UserTurn | null, gate: Gate): Promise<ApiError> {
+    const refusal = gate.refusal!;
+    await this.#o.store.writes.run('record the refused message', (db) => {
+      if (req.client_request_id) this.#ledger.checkInWrite(caller, req.client_request_id, retried);
+      const session = plan.isNew ? { ...plan.session, meta: this.#gate.newSessionMeta(gate, plan.session.meta) } : plan.session;
+      this.#policy.createUnchosenInWrite(db, { ...plan, session });
+      if (plan.isNew) this.#o.sessions.updateSessionById(db, session.id, { policy_snapshot: { assignment_policy: gate.policy } });
+      const turn = this.#ledger.record(db, caller, req, session, req.model ?? null, retried, this.#gate.userTurnMeta(gate));
+      this.#o.turns.updateTurnById(db, turn.id, { meta: userTurnMeta(turn, { status: 'failed', error: { code: refusal.code, message: refusal.detail } }) });
+    });
+    return refusal;
   }
 
   /**

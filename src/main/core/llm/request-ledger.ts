@@ -5,7 +5,7 @@
  * conflict. Ids are scoped per user (meta.client_request_key, unique), so another user's use of
  * the same id is invisible.
  */
-import type { AssistantTurn, ProxyMessage, Session, UserTurn } from '../../../shared/api/schemas.ts';
+import type { AssistantTurn, ProxyMessage, Session, UserTurn, UserTurnMeta } from '../../../shared/api/schemas.ts';
 import { ApiError } from '../../../shared/errors.ts';
 import type { Caller } from '../caller.ts';
 import type { WritableDB } from '../db/handles.ts';
@@ -54,8 +54,11 @@ export class RequestLedger {
     if (previous && previous.id !== retried?.id) throw new ApiError('conflict', REQUEST_ID_IN_USE);
   }
 
-  /** Inside the message's write, the user turn: a new one (status 'pending'), or the retried one set 'pending' again. */
-  record(db: WritableDB, caller: Caller, req: ProxyMessage, session: Session, model: string | null, retried: UserTurn | null): UserTurn {
+  /**
+   * Inside the message's write, the user turn: a new one (status 'pending'), or the retried one set
+   * 'pending' again. `extra` adds to a new turn's meta (the hint level, assignment-policy.ts).
+   */
+  record(db: WritableDB, caller: Caller, req: ProxyMessage, session: Session, model: string | null, retried: UserTurn | null, extra: UserTurnMeta = {}): UserTurn {
     if (retried) {
       const pending = this.#turns.updateTurnById(db, retried.id, { meta: userTurnMeta(retried, { status: 'pending', retries: (retried.meta.retries ?? 0) + 1 }) });
       if (pending?.role !== 'user') throw new ApiError('not_found', `There is no message '${retried.id}' to retry.`);
@@ -72,6 +75,7 @@ export class RequestLedger {
         mode: session.mode,
         ...(req.client_request_id ? { client_request_id: req.client_request_id, client_request_key: clientRequestKey(caller.user_id, req.client_request_id) } : {}),
         ...(req.chat_id ? { chat_id: req.chat_id } : {}),
+        ...extra,
       },
     });
   }

@@ -8,7 +8,7 @@
  * session's is refused (conflict); omitting them in a follow-up means "the session's own".
  */
 import { v7 as uuidv7 } from 'uuid';
-import type { Language, Mode, PolicySnapshot, Provider, ProxyMessage, Session } from '../../../shared/api/schemas.ts';
+import type { AssignmentPolicy, Language, Mode, PolicySnapshot, Provider, ProxyMessage, Session } from '../../../shared/api/schemas.ts';
 import { PolicySnapshotSchema } from '../../../shared/api/schemas.ts';
 import { ApiError } from '../../../shared/errors.ts';
 import type { Caller } from '../caller.ts';
@@ -25,7 +25,10 @@ export interface AssignmentInfo {
   title: string;
   subject?: string | null;
   description?: string | null;
+  due_at?: number | null;
   meta?: Record<string, unknown>;
+  /** Its AI policy as set (assignment-policy.ts fills in the defaults). */
+  policy?: AssignmentPolicy;
 }
 
 export type AssignmentLookup = (id: string) => AssignmentInfo | null;
@@ -136,9 +139,13 @@ export class SessionPolicy {
     return plan.isNew ? this.#snapshotFor(plan.session.mode, requestedModel) : this.#followUp(plan.session, requestedModel);
   }
 
-  /** The system prompt sent: the snapshot's, and what the assignment (if any) says. */
-  systemPrompt(snapshot: PolicySnapshot, assignmentId: string | null): string {
-    if (!assignmentId) return snapshot.system_prompt.text;
+  /**
+   * The system prompt sent: the snapshot's, the hint level's instruction (homework), what the
+   * assignment (if any) says, and the teacher's context text from its policy (assignment-policy.ts).
+   */
+  systemPrompt(snapshot: PolicySnapshot, assignmentId: string | null, additions: { level?: string; context?: string } = {}): string {
+    const base = additions.level ? `${snapshot.system_prompt.text}\n\n${additions.level}` : snapshot.system_prompt.text;
+    if (!assignmentId) return base;
     const found = this.#o.assignments?.(assignmentId);
     // One a message registered knows only its id (its title is the id).
     const a = found?.meta?.registered_from === 'message' ? null : found;
@@ -146,7 +153,8 @@ export class SessionPolicy {
     const lines = a
       ? [zh ? `作业：${a.title}` : `Assignment: ${a.title}`, a.subject ? (zh ? `科目：${a.subject}` : `Subject: ${a.subject}`) : '', a.description ?? '']
       : [zh ? `作业编号：${assignmentId}` : `Assignment id: ${assignmentId}`];
-    return `${snapshot.system_prompt.text}\n\n${lines.filter(Boolean).join('\n')}`;
+    const context = additions.context ? `\n\n${zh ? '老师给出的背景材料：' : 'Context from the teacher:'}\n${additions.context}` : '';
+    return `${base}\n\n${lines.filter(Boolean).join('\n')}${context}`;
   }
 
   /**

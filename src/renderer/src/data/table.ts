@@ -21,6 +21,8 @@ export const READS: Partial<Record<RouteName, Freshness>> = {
   listModels: 'kept',
   listAssignments: 'kept',
   getAssignment: 'kept',
+  // Other clients (another window, the teacher changing the policy) change the allowance used.
+  getAssignmentStatus: 'fresh',
   getUserSessions: 'fresh',
   getSession: 'fresh',
   getSessionTurns: 'fresh',
@@ -44,10 +46,10 @@ export type CachedAnswer = { [R in RouteName]: { route: R; input: RouteInput<R>;
 
 /** A message adds turns, maybe a session, and usage; search finds its words. */
 const MESSAGE = {
-  stale: ['getUserSessions', 'getSession', 'getSessionTurns', 'getTurns', 'searchTurns', 'getUsage'],
+  stale: ['getUserSessions', 'getSession', 'getSessionTurns', 'getTurns', 'searchTurns', 'getUsage', 'getAssignmentStatus'],
   evenOnFailure: true,
 } as const;
-const ASSIGNMENTS = ['listAssignments', 'getAssignment'] as const;
+const ASSIGNMENTS = ['listAssignments', 'getAssignment', 'getAssignmentStatus'] as const;
 
 export const WRITES: { [N in RouteName]?: WriteEffect<N> } = {
   sendProxyMessage: MESSAGE,

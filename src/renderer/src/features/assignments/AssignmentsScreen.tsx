@@ -1,13 +1,15 @@
 import { ChevronDown, ChevronRight, Download, MessageSquare, Pencil, Plus, Trash2, Upload } from 'lucide-react';
 import { lazy, Suspense, useRef, useState, type ChangeEvent, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
-import type { Assignment, AssignmentImportResult } from '../../../../shared/api/schemas.ts';
+import type { Assignment, AssignmentImportResult, AssignmentPolicy, Mode } from '../../../../shared/api/schemas.ts';
+import { MODES } from '../../../../shared/api/vocabulary.ts';
+import { DEFAULT_HINT_CEILING, HINT_LADDER } from '../../../../shared/hint-ladder.ts';
 import { useIdentity } from '../../app/identity.tsx';
 import { useAssignments } from '../../app/server-state.ts';
 import { useApiCache } from '../../data/queries.tsx';
 import { useChat } from '../chat/chat-context.tsx';
 import { issuesFromDetail, issuesText, toClientError, type UiError } from '../../lib/errors.ts';
-import { formatDateTime, fromDateTimeInput, toDateTimeInput } from '../../lib/format.ts';
+import { formatDateTime, fromDateTimeInput, MICRO_CENTS_PER_USD, toDateTimeInput } from '../../lib/format.ts';
 import { navigate } from '../../lib/route.ts';
 import { ConfirmDialog, Dialog, FormFooter } from '../../ui/Dialog.tsx';
 import { ErrorText } from '../../ui/ErrorText.tsx';
@@ -225,6 +227,14 @@ function AssignmentDialog({ assignment, onClose, onSaved }: { assignment: Assign
   const [subject, setSubject] = useState(assignment?.subject ?? '');
   const [due, setDue] = useState(toDateTimeInput(assignment?.due_at ?? null));
   const [description, setDescription] = useState(assignment?.description ?? '');
+  const policy = assignment?.policy ?? {};
+  const [modes, setModes] = useState<Mode[]>(policy.allowed_modes ?? [...MODES]);
+  const [ceiling, setCeiling] = useState(String(policy.hint_ceiling ?? DEFAULT_HINT_CEILING));
+  const [models, setModels] = useState((policy.allowed_models ?? []).join(', '));
+  const [tokens, setTokens] = useState(policy.allowance?.tokens !== undefined ? String(policy.allowance.tokens) : '');
+  const [costUsd, setCostUsd] = useState(policy.allowance?.cost !== undefined ? String(policy.allowance.cost / MICRO_CENTS_PER_USD) : '');
+  const [opens, setOpens] = useState(toDateTimeInput(policy.opens_at ?? null));
+  const [context, setContext] = useState(policy.context ?? '');
   const [error, setError] = useState<UiError | null>(null);
   const [busy, setBusy] = useState(false);
 
@@ -232,7 +242,13 @@ function AssignmentDialog({ assignment, onClose, onSaved }: { assignment: Assign
     e.preventDefault();
     setBusy(true);
     setError(null);
-    const fields = { title: title.trim(), subject: subject.trim() || null, description: description.trim() || null, due_at: fromDateTimeInput(due) };
+    const fields = {
+      title: title.trim(),
+      subject: subject.trim() || null,
+      description: description.trim() || null,
+      due_at: fromDateTimeInput(due),
+      policy: policyOf({ modes, ceiling, models, tokens, costUsd, opens, context }),
+    };
     try {
       if (assignment) await cache.write('updateAssignment', { id: assignment.id, ...fields });
       else await cache.write('createAssignment', fields);
@@ -264,9 +280,100 @@ function AssignmentDialog({ assignment, onClose, onSaved }: { assignment: Assign
           <span className="field-label">{t('assignments.fieldDescription')}</span>
           <textarea value={description} onChange={(e) => setDescription(e.target.value)} rows={5} name="description" />
         </label>
+        <fieldset className="form policy-fields" data-testid="policy-fields">
+          <legend className="field-label">{t('assignments.policy')}</legend>
+          <p className="muted small">{t('assignments.policyHelp')}</p>
+          <div className="form-row">
+            <span className="field-label">{t('assignments.policyModes')}</span>
+            {MODES.map((m) => (
+              <label key={m} className="checkbox">
+                <input
+                  type="checkbox"
+                  name={`mode-${m}`}
+                  checked={modes.includes(m)}
+                  onChange={(e) => setModes((current) => (e.target.checked ? MODES.filter((x) => x === m || current.includes(x)) : current.filter((x) => x !== m)))}
+                />
+                {t(`modes.${m}.name`)}
+              </label>
+            ))}
+          </div>
+          <div className="form-row">
+            <label className="field field-grow">
+              <span className="field-label">{t('assignments.policyCeiling')}</span>
+              <select value={ceiling} onChange={(e) => setCeiling(e.target.value)} name="hint_ceiling">
+                {HINT_LADDER.map((step) => (
+                  <option key={step.level} value={step.level}>
+                    {t('assignments.policyLevel', { level: step.level, name: t(`homework.levels.${step.id}`) })}
+                  </option>
+                ))}
+              </select>
+            </label>
+            <label className="field">
+              <span className="field-label">{t('assignments.policyOpens')}</span>
+              <input type="datetime-local" value={opens} onChange={(e) => setOpens(e.target.value)} name="opens_at" />
+            </label>
+          </div>
+          <label className="field">
+            <span className="field-label">{t('assignments.policyModels')}</span>
+            <input value={models} onChange={(e) => setModels(e.target.value)} name="allowed_models" placeholder={t('assignments.policyModelsPlaceholder')} />
+          </label>
+          <div className="form-row">
+            <label className="field field-grow">
+              <span className="field-label">{t('assignments.policyTokens')}</span>
+              <input
+                type="number"
+                min={1}
+                step={1}
+                value={tokens}
+                onChange={(e) => setTokens(e.target.value)}
+                name="allowance_tokens"
+                placeholder={t('assignments.policyUnlimited')}
+              />
+            </label>
+            <label className="field field-grow">
+              <span className="field-label">{t('assignments.policyCost')}</span>
+              <input
+                type="number"
+                min={0}
+                step="any"
+                value={costUsd}
+                onChange={(e) => setCostUsd(e.target.value)}
+                name="allowance_cost"
+                placeholder={t('assignments.policyUnlimited')}
+              />
+            </label>
+          </div>
+          <label className="field">
+            <span className="field-label">{t('assignments.policyContext')}</span>
+            <textarea value={context} onChange={(e) => setContext(e.target.value)} rows={3} name="context" placeholder={t('assignments.policyContextPlaceholder')} />
+          </label>
+        </fieldset>
         <ErrorText error={error} />
         <FormFooter onCancel={onClose} saveDisabled={busy || !title.trim()} />
       </form>
     </Dialog>
   );
+}
+
+/**
+ * The policy the editor's fields describe: only what differs from the defaults (every mode, ceiling
+ * 4, any model, no allowance, open now, no context), so an untouched form stores no policy.
+ */
+function policyOf(f: { modes: Mode[]; ceiling: string; models: string; tokens: string; costUsd: string; opens: string; context: string }): AssignmentPolicy {
+  const models = f.models
+    .split(/[,，\s]+/)
+    .map((m) => m.trim())
+    .filter(Boolean);
+  const tokens = f.tokens.trim() ? Number(f.tokens) : undefined;
+  const cost = f.costUsd.trim() ? Math.round(Number(f.costUsd) * MICRO_CENTS_PER_USD) : undefined;
+  const opens = fromDateTimeInput(f.opens);
+  const ceiling = Number(f.ceiling);
+  return {
+    ...(f.modes.length < MODES.length ? { allowed_modes: f.modes } : {}),
+    ...(ceiling !== DEFAULT_HINT_CEILING ? { hint_ceiling: ceiling } : {}),
+    ...(models.length ? { allowed_models: models } : {}),
+    ...(tokens !== undefined || cost !== undefined ? { allowance: { ...(tokens !== undefined ? { tokens } : {}), ...(cost !== undefined ? { cost } : {}) } } : {}),
+    ...(opens !== null ? { opens_at: opens } : {}),
+    ...(f.context.trim() ? { context: f.context.trim() } : {}),
+  };
 }

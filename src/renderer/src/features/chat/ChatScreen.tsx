@@ -14,6 +14,7 @@ import { ErrorText } from '../../ui/ErrorText.tsx';
 import { ModeBadge } from '../../ui/ModeBadge.tsx';
 import { Spinner } from '../../ui/Spinner.tsx';
 import { SetupPrompt, useNeedsSetup } from '../setup/SetupPrompt.tsx';
+import { AssignmentPanel } from './AssignmentPanel.tsx';
 import { ChatBanner } from './ChatBanner.tsx';
 import { SidebarToggle } from './ConversationSidebar.tsx';
 import { useChat } from './chat-context.tsx';
@@ -183,6 +184,19 @@ export function ChatScreen({ routeSessionId }: { routeSessionId: string | null }
           </>
         ) : null}
       </header>
+
+      {state.assignmentId ? (
+        <AssignmentPanel
+          assignment={assignment}
+          assignmentId={state.assignmentId}
+          mode={state.mode}
+          session={session}
+          busy={blocker !== null}
+          onMoreHelp={() => chat.moreHelp(t('homework.moreHelpMessage'))}
+          // No-op until the hand-in dialog (issue 13, the hand-in branch) is wired here.
+          onHandIn={() => {}}
+        />
+      ) : null}
 
       <ChatBanner notice={state.notice} mode={state.mode} onDismiss={() => chat.dismissNotice()} />
 

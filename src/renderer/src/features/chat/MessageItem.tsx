@@ -1,4 +1,4 @@
-import { Brain, RotateCcw, WifiOff } from 'lucide-react';
+import { AlertTriangle, Brain, RotateCcw, WifiOff } from 'lucide-react';
 import { lazy, memo, Suspense } from 'react';
 import { useTranslation } from 'react-i18next';
 import { isOffline } from '../../lib/errors.ts';
@@ -75,6 +75,17 @@ function AssistantItem({ message }: { message: AssistantMessage }) {
         {message.status === 'aborted' ? <span className="message-status status-aborted">{t('chat.stopped')}</span> : null}
         {message.status === 'interrupted' ? <span className="message-status status-failed">{t('chat.interrupted')}</span> : null}
         {message.model ? <span className="muted">{message.model}</span> : null}
+        {message.hintLevel !== undefined ? (
+          <span className="muted" data-testid="reply-hint-level">
+            {t('homework.levelShort', { level: message.hintLevel })}
+          </span>
+        ) : null}
+        {message.flagged && !live ? (
+          <span className="message-status status-flagged" data-testid="flagged" title={t('homework.flaggedTitle')}>
+            <AlertTriangle size={13} aria-hidden="true" />
+            {t('homework.flagged')}
+          </span>
+        ) : null}
         {u && !live ? (
           <span className="reply-usage muted" data-testid="reply-usage" title={t('chat.usageTitle')}>
             {t('chat.replyUsage', { tokensIn: formatNumber(u.tokens_in, i18n.language), tokensOut: formatNumber(u.tokens_out, i18n.language) })} ·{' '}

@@ -79,6 +79,17 @@ export class ChatStore {
     return true;
   }
 
+  /**
+   * Homework's "more help": sends `text` asking for the next hint level (the server raises the
+   * session's level by one, or refuses at the assignment's ceiling with the message kept).
+   */
+  moreHelp(text: string): boolean {
+    const content = text.trim();
+    if (!content || this.blocker() || this.#box.getState().sendingKey) return false;
+    this.#sender.send(content, 'more');
+    return true;
+  }
+
   retry(userKey: string): void {
     retryMessage(this.#box, this.#sender, userKey);
   }

@@ -26,6 +26,8 @@ export interface UserMessage {
   error: UiError | null;
   /** Present when this client (or another Studylog client) can retry it without a duplicate. */
   clientRequestId: string | null;
+  /** Homework: sent with "more help" (the hint level rises by one). */
+  hintRequest?: 'more';
 }
 
 export interface AssistantMessage {
@@ -38,6 +40,9 @@ export interface AssistantMessage {
   model: string | null;
   usage: ReplyUsage | null;
   createdAt: number;
+  /** Homework: the hint level this answer was given at, and whether the check pass flagged a final answer in it. */
+  hintLevel?: number | undefined;
+  flagged?: boolean;
 }
 
 export type ChatMessage = UserMessage | AssistantMessage;
@@ -57,6 +62,7 @@ export function messagesFromTurns(turns: Turn[]): ChatMessage[] {
         status: meta.status === 'failed' ? 'failed' : 'sent',
         error: meta.status === 'failed' ? { code: meta.error?.code ?? 'upstream_error', detail: meta.error?.message ?? '' } : null,
         clientRequestId: meta.client_request_id ?? null,
+        ...(meta.hint_request ? { hintRequest: meta.hint_request } : {}),
       });
     } else if (turn.role === 'assistant') {
       const { meta } = turn;
@@ -72,6 +78,8 @@ export function messagesFromTurns(turns: Turn[]): ChatMessage[] {
         model: turn.model,
         usage: { tokens_in: turn.tokens_in, tokens_out: turn.tokens_out, cost: turn.cost, estimated: usage.estimated === true, price_known: usage.price_known !== false },
         createdAt: turn.created_at,
+        hintLevel: meta.hint_level,
+        flagged: meta.flagged === 'final_answer_above_level',
       });
     }
   }

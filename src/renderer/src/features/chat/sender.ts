@@ -30,8 +30,8 @@ export class Sender {
     this.#controller?.abort();
   }
 
-  /** Adds the student's message (not sent yet) and sends it. */
-  send(content: string): void {
+  /** Adds the student's message (not sent yet) and sends it; `hintRequest` asks for the next hint level (homework). */
+  send(content: string, hintRequest?: 'more'): void {
     const user: UserMessage = {
       kind: 'user',
       key: localKey('u'),
@@ -41,6 +41,7 @@ export class Sender {
       status: 'sending',
       error: null,
       clientRequestId: crypto.randomUUID(),
+      ...(hintRequest ? { hintRequest } : {}),
     };
     this.#box.set({ messages: [...this.#box.getState().messages, user] });
     void this.run(user.key);
@@ -83,6 +84,7 @@ export class Sender {
       ...(s.model ? { model: s.model } : {}),
       ...(s.sessionId ? { meta: { session_id: s.sessionId } } : {}),
       ...(user.clientRequestId ? { client_request_id: user.clientRequestId } : {}),
+      ...(user.hintRequest ? { hint_request: user.hintRequest } : {}),
     };
 
     // Deltas arrive per token; the list re-renders at most once per frame.
@@ -139,6 +141,8 @@ export class Sender {
         status: response.meta.status === 'streaming' ? 'complete' : response.meta.status,
         model: response.model,
         usage: response.meta.usage,
+        hintLevel: response.meta.hint_level,
+        flagged: response.meta.flagged === 'final_answer_above_level',
       });
       if (!box.getState().sessionId) this.#sessionStarted(response.session_id);
       box.set({ sendingKey: null });

@@ -1,0 +1,111 @@
+// Homework in a real browser, in zh-CN: an assignment with an AI policy (created through the API)
+// shows in the AssignmentPanel beside the chat; 更多帮助 climbs the hint ladder (the provider sees
+// each level's prompt), the ceiling disables the button with its reason, the allowance left
+// shrinks as answers arrive, and an answer the check pass flags is marked.
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import type { Page } from 'playwright-core';
+import { HINT_LADDER } from '../../src/shared/hint-ladder.ts';
+import { startE2E, type E2E } from './harness.ts';
+import { requirePackage } from '../support/requirements.ts';
+
+const chromium = requirePackage('chromium');
+
+let e2e: E2E;
+let page: Page;
+
+beforeAll(async () => {
+  e2e = await startE2E({ language: 'zh-CN' });
+  await e2e.api.createAssignment({
+    id: 'hw-ladder',
+    title: '数学作业：一元二次方程',
+    subject: '数学',
+    description: '解方程 $x^2 - 5x + 6 = 0$。',
+    due_at: '2020-01-10',
+    policy: { hint_ceiling: 3, allowed_models: ['gpt-4o-mini', 'deepseek-chat'], allowance: { tokens: 100_000 }, context: '本班只学过因式分解。' },
+  });
+  page = await e2e.newPage({ locale: 'zh-CN' });
+  await page.goto(e2e.url);
+  await page.getByTestId('composer').waitFor();
+}, 90_000);
+
+afterAll(async () => {
+  await e2e?.close();
+});
+
+const panel = () => page.getByTestId('assignment-panel');
+const assistants = () => page.locator('[data-role="assistant"]');
+const chatRequests = () => e2e.llm.requests.filter((r) => r.path.endsWith('/chat/completions'));
+const lastSystemPrompt = () => chatRequests().at(-1)?.body.messages[0].content as string | undefined;
+const tokensLeft = async () => Number((await panel().getByTestId('panel-allowance-tokens').textContent())!.match(/剩余额度：([\d,]+)/)![1]!.replace(/,/g, ''));
+
+describe.skipIf(chromium.skip)(`homework${chromium.note}`, () => {
+  test('the panel shows the assignment and its policy in plain words', async () => {
+    await page.locator('label.mode-option', { has: page.locator('input[data-mode="homework"]') }).click();
+    await page.getByTestId('assignment-picker').selectOption('hw-ladder');
+    await panel().waitFor();
+    await expect(panel().locator('.assignment-panel-title').textContent()).resolves.toBe('数学作业：一元二次方程');
+    await expect(panel().getByTestId('panel-due').textContent()).resolves.toContain('已逾期');
+    await expect(panel().getByTestId('panel-ceiling').textContent()).resolves.toBe('最多提示到第 3 级：下一步');
+    await expect(panel().getByTestId('panel-models').textContent()).resolves.toBe('可用模型：gpt-4o-mini、deepseek-chat');
+    await expect.poll(tokensLeft).toBe(100_000);
+    await expect(panel().getByTestId('hint-level').textContent()).resolves.toBe('当前提示：第 1 级 · 该复习什么');
+    await expect(panel().getByTestId('hand-in').textContent()).resolves.toBe('交作业');
+  });
+
+  test('a first question is answered at level 1; the allowance left shrinks; a final answer is flagged', async () => {
+    await page.getByTestId('composer').fill('这道题怎么开始？[[test:{"reply":"先复习因式分解。答案是 x = 2 或 x = 3。"}]]');
+    await page.getByTestId('composer').press('Enter');
+    await expect.poll(() => assistants().last().getAttribute('data-status')).toBe('complete');
+    expect(lastSystemPrompt()).toContain(HINT_LADDER[0]!.prompt['zh-CN']);
+    expect(lastSystemPrompt()).toContain('本班只学过因式分解。');
+    await expect.poll(tokensLeft).toBeLessThan(100_000);
+    await expect(assistants().last().getByTestId('flagged').textContent()).resolves.toBe('可能直接给出了答案');
+    await expect(assistants().last().getByTestId('reply-hint-level').textContent()).resolves.toBe('提示第 1 级');
+  });
+
+  test('更多帮助 climbs one level at a time; at the ceiling the button is disabled with the reason', async () => {
+    const before = await tokensLeft();
+    for (const level of [2, 3]) {
+      const answered = await assistants().count();
+      await page.getByTestId('more-help').click();
+      await expect.poll(() => assistants().count()).toBe(answered + 1);
+      await expect.poll(() => assistants().last().getAttribute('data-status')).toBe('complete');
+      expect(lastSystemPrompt()).toContain(HINT_LADDER[level - 1]!.prompt['zh-CN']);
+      expect(chatRequests().at(-1)!.body.messages.at(-1)).toEqual({ role: 'user', content: '请给我更多帮助。' });
+      await expect.poll(() => panel().getByTestId('hint-level').getAttribute('data-level')).toBe(String(level));
+    }
+    await expect(panel().getByTestId('hint-level').textContent()).resolves.toBe('当前提示：第 3 级 · 下一步');
+    await expect.poll(() => page.getByTestId('more-help').isDisabled()).toBe(true);
+    await expect(panel().getByTestId('more-help-reason').textContent()).resolves.toBe('已到这份作业允许的最高提示级别。');
+    await expect.poll(tokensLeft).toBeLessThan(before);
+    await e2e.screenshot(page, 'homework-panel');
+  });
+
+  test('the teacher’s editor shows the policy; raising the ceiling there lets the student climb again', async () => {
+    const chatUrl = page.url();
+    await page.goto(`${e2e.url}/#/assignments`);
+    const card = page.locator('.assignment-card', { hasText: '数学作业：一元二次方程' });
+    await card.getByRole('button', { name: '编辑' }).click();
+    const dialog = page.getByRole('dialog');
+    await expect(dialog.locator('select[name="hint_ceiling"]').inputValue()).resolves.toBe('3');
+    await expect(dialog.locator('input[name="allowed_models"]').inputValue()).resolves.toBe('gpt-4o-mini, deepseek-chat');
+    await expect(dialog.locator('input[name="allowance_tokens"]').inputValue()).resolves.toBe('100000');
+    await expect(dialog.locator('textarea[name="context"]').inputValue()).resolves.toBe('本班只学过因式分解。');
+    await dialog.locator('select[name="hint_ceiling"]').selectOption('5');
+    await dialog.locator('input[name="mode-deep_think"]').uncheck();
+    await dialog.getByRole('button', { name: '保存' }).click();
+    await expect
+      .poll(async () => (await e2e.api.getAssignment({ id: 'hw-ladder' })).policy)
+      .toEqual({
+        allowed_modes: ['chat', 'homework'],
+        hint_ceiling: 5,
+        allowed_models: ['gpt-4o-mini', 'deepseek-chat'],
+        allowance: { tokens: 100_000 },
+        context: '本班只学过因式分解。',
+      });
+
+    await page.goto(chatUrl);
+    await expect.poll(() => panel().getByTestId('panel-ceiling').textContent()).toBe('最多提示到第 5 级：完整解答');
+    await expect.poll(() => page.getByTestId('more-help').isDisabled()).toBe(false);
+  });
+});
