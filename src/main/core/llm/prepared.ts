@@ -23,6 +23,8 @@ export interface Prepared {
   timeoutMs: number;
   /** The longest the whole answer may take. */
   maxRequestMs: number;
+  /** Another answer to a message already answered (versions): a failure leaves the message as it was. */
+  regenerating?: boolean;
 }
 
 export function errorContext(p: Prepared): { provider: string; model: string; secrets: readonly string[] } {

@@ -14,7 +14,7 @@
  * constraints do for raw SQL.) Every write goes through the group commit (store.writes).
  */
 import { v7 as uuidv7 } from 'uuid';
-import type { AssistantTurn, Language, ProxyMessage, ProxyMessageResponse, ProxyStreamEvent, UserTurn } from '../../../shared/api/schemas.ts';
+import type { AssistantTurn, Language, ProxyMessage, ProxyMessageResponse, ProxyStreamEvent, Session, UserTurn } from '../../../shared/api/schemas.ts';
 import { ApiError, type ErrorCode } from '../../../shared/errors.ts';
 import type { Caller } from '../caller.ts';
 import type { Store } from '../db/connection.ts';
@@ -31,6 +31,8 @@ import { RequestLedger } from './request-ledger.ts';
 import { SessionPolicy, type AssignmentLookup, type AssignmentRegistrar, type SessionPlan } from './session-policy.ts';
 import { upstreamError } from './upstream-errors.ts';
 import { DEFAULT_MAX_REQUEST_MS } from './upstream-limits.ts';
+import { ModelTitles } from './model-title.ts';
+import { contextOf, followNewTurn, parentOfNewMessage } from './versions.ts';
 
 export type { PolicySnapshot, ProxyMessage } from '../../../shared/api/schemas.ts';
 export type { AssignmentInfo, AssignmentLookup, AssignmentRegistrar } from './session-policy.ts';
@@ -48,6 +50,15 @@ export interface ProxyServiceOptions {
   defaultLanguage?: Language;
   /** How often streamed text is written to the database (not per token). */
   flushIntervalMs?: number;
+  /** After a session's first answer, ask its model for a short title (model-title.ts). Off unless the entry point turns it on. */
+  modelTitles?: boolean;
+}
+
+/** Another answer to a message (versions): the session, the message or its answer, optionally another model. */
+export interface RegenerateRequest {
+  id: string;
+  turn_id: string;
+  model?: string | undefined;
 }
 
 type Prepare = { kind: 'replay'; response: ProxyMessageResponse } | { kind: 'call'; prepared: Prepared };
@@ -68,12 +79,15 @@ export class ProxyService {
   readonly #policy: SessionPolicy;
   readonly #ledger: RequestLedger;
   readonly #recorder: AnswerRecorder;
+  /** Model-made session titles, after the first answer (never before `done`). */
+  readonly titles: ModelTitles;
 
   constructor(options: ProxyServiceOptions) {
     this.#o = options;
     this.#policy = new SessionPolicy(options);
     this.#ledger = new RequestLedger(options);
     this.#recorder = new AnswerRecorder(options);
+    this.titles = new ModelTitles({ ...options, enabled: options.modelTitles === true });
   }
 
   /** Sends one message and waits for the whole answer. */
@@ -90,6 +104,7 @@ export class ProxyService {
     } catch (error) {
       throw await this.#recorder.fail(p, error);
     }
+    this.titles.afterAnswer(p, turn);
     return this.#recorder.response(p.session, turn);
   }
 
@@ -109,7 +124,22 @@ export class ProxyService {
       yield { type: 'done', response: r };
       return;
     }
-    const p = step.prepared;
+    yield* this.#streamAnswer(step.prepared, signal);
+  }
+
+  /**
+   * Versions: another answer to a message already sent (`turn_id` names the message or one of its
+   * answers), streamed as `stream` does, beside the earlier answers — which stay. Optionally with
+   * another model the mode allows. The context is the message's own branch. A failure leaves the
+   * message and its earlier answers as they were.
+   */
+  async *regenerate(caller: Caller, req: RegenerateRequest, signal?: AbortSignal): AsyncGenerator<ProxyStreamEvent, void, undefined> {
+    const p = await this.#prepareRegeneration(caller, req);
+    yield* this.#streamAnswer(p, signal);
+  }
+
+  /** The answer to a prepared message, streamed and recorded (`stream`, `regenerate`). */
+  async *#streamAnswer(p: Prepared, signal: AbortSignal | undefined): AsyncGenerator<ProxyStreamEvent, void, undefined> {
     const turnId = uuidv7();
     yield { type: 'start', session_id: p.session.id, user_turn_id: p.userTurn.id, turn_id: turnId, model: p.model };
 
@@ -161,6 +191,7 @@ export class ProxyService {
       throw await this.#recorder.fail(p, error);
     }
     yield { type: 'done', response: this.#recorder.response(p.session, turn) };
+    this.titles.afterAnswer(p, turn);
   }
 
   /**
@@ -181,17 +212,17 @@ export class ProxyService {
 
     const plan = retried ? this.#policy.sessionOfRetry(retried.session_id) : this.#policy.sessionFor(caller, req);
     const { session } = plan;
+    const parentId = retried ? retried.parent_id : parentOfNewMessage(this.#o.turns, session, plan.isNew, req.parent_id);
     let choice: Awaited<ReturnType<SessionPolicy['choose']>>;
     try {
       choice = await this.#policy.choose(plan, req.model);
     } catch (error) {
-      throw await this.#keepUnsent(caller, req, plan, retried, error);
+      throw await this.#keepUnsent(caller, req, plan, retried, parentId, error);
     }
     const { snapshot, provider, model } = choice;
 
-    const history = this.#o.turns
-      .getTurnsBySessionId(session.id)
-      .filter((t) => !retried || t.created_at < retried.created_at || (t.created_at === retried.created_at && t.id < retried.id));
+    // Versions: the message's context is its own branch (a retried message keeps its place).
+    const history = contextOf(this.#o.turns, parentId);
     const systemPrompt = this.#policy.systemPrompt(snapshot, session.assignment_id);
     const message = retried ? retried.content : req.message;
     const { messages } = buildMessages({ systemPrompt, history, message, contextWindow: traitsOf(model).contextWindow, maxOutputTokens: snapshot.max_output_tokens });
@@ -203,7 +234,8 @@ export class ProxyService {
       this.#policy.checkInWrite(db, plan, choice);
       if (req.client_request_id) this.#ledger.checkInWrite(caller, req.client_request_id, retried);
       this.#policy.createInWrite(db, plan, choice);
-      return this.#ledger.record(db, caller, req, session, model, retried);
+      if (!plan.isNew) followNewTurn(db, this.#o.sessions, session.id);
+      return this.#ledger.record(db, caller, req, session, model, retried, parentId);
     });
 
     // The key is fetched only now: a locked keychain or a missing key leaves the message saved,
@@ -232,6 +264,52 @@ export class ProxyService {
     };
   }
 
+  /** What regenerate sends: the message again, on its own branch, to the model chosen (or the session's). */
+  async #prepareRegeneration(caller: Caller, req: RegenerateRequest): Promise<Prepared> {
+    const { sessions, turns } = this.#o;
+    const found: Session | null = sessions.getSessionById(req.id);
+    // Only the session's owner may add to it (an admin reads others' sessions, never writes in them).
+    if (!found || found.user_id !== caller.user_id) throw new ApiError('not_found', `There is no session '${req.id}'.`);
+    const named = turns.getTurnById(req.turn_id);
+    if (!named || named.session_id !== found.id || named.role === 'system') throw new ApiError('not_found', `There is no message or answer '${req.turn_id}' in session '${req.id}'.`);
+    const message = named.role === 'user' ? named : named.parent_id ? turns.getTurnById(named.parent_id) : null;
+    if (message?.role !== 'user') throw new ApiError('not_found', `The answer '${req.turn_id}' has no message to answer again.`);
+    if (message.meta.status === 'pending') throw new ApiError('conflict', 'This message is still being answered.');
+    const plan = this.#policy.sessionOfRetry(found.id);
+    const choice = await this.#policy.choose(plan, req.model);
+    const { snapshot, provider, model } = choice;
+    const systemPrompt = this.#policy.systemPrompt(snapshot, found.assignment_id);
+    const { messages } = buildMessages({
+      systemPrompt,
+      history: contextOf(turns, message.parent_id),
+      message: message.content,
+      contextWindow: traitsOf(model).contextWindow,
+      maxOutputTokens: snapshot.max_output_tokens,
+    });
+    // The model joins the snapshot's `models`; the new answer will be the end of the active branch.
+    await this.#o.store.writes.run('record the regeneration', (db) => {
+      this.#policy.checkInWrite(db, plan, choice);
+      followNewTurn(db, sessions, found.id);
+    });
+    const connection = await this.#o.providers.client(provider).catch((error: unknown) => {
+      throw upstreamError(error, { provider: provider.name, model, secrets: [] });
+    });
+    return {
+      session: plan.session,
+      snapshot,
+      userTurn: message,
+      model,
+      providerId: provider.id,
+      messages,
+      client: connection.client,
+      secrets: connection.secrets,
+      providerName: provider.name,
+      timeoutMs: provider.timeout_ms,
+      maxRequestMs: provider.max_request_ms ?? DEFAULT_MAX_REQUEST_MS,
+      regenerating: true,
+    };
+  }
+
   /**
    * No model could be chosen because the provider could not be asked (its key is missing or
    * refused, the keychain is locked, it is offline): the message is still kept — a new session
@@ -239,12 +317,13 @@ export class ProxyService {
    * marked failed with that code — so a retry sends it once the provider answers. Refusals
    * (validation, not found, conflict) and a setup with no usable model write nothing, as before.
    */
-  async #keepUnsent(caller: Caller, req: ProxyMessage, plan: SessionPlan, retried: UserTurn | null, error: unknown): Promise<unknown> {
+  async #keepUnsent(caller: Caller, req: ProxyMessage, plan: SessionPlan, retried: UserTurn | null, parentId: string | null, error: unknown): Promise<unknown> {
     if (!(error instanceof ModelsUnreadable || (error instanceof ApiError && KEPT_WHEN_UNCHOSEN.has(error.code)))) return error;
     const userTurn = await this.#o.store.writes.run('record the message', (db) => {
       if (req.client_request_id) this.#ledger.checkInWrite(caller, req.client_request_id, retried);
       this.#policy.createUnchosenInWrite(db, plan);
-      return this.#ledger.record(db, caller, req, plan.session, req.model ?? null, retried);
+      if (!plan.isNew) followNewTurn(db, this.#o.sessions, plan.session.id);
+      return this.#ledger.record(db, caller, req, plan.session, req.model ?? null, retried, parentId);
     });
     return this.#recorder.markFailed(userTurn, error, []);
   }

@@ -54,8 +54,11 @@ export class RequestLedger {
     if (previous && previous.id !== retried?.id) throw new ApiError('conflict', REQUEST_ID_IN_USE);
   }
 
-  /** Inside the message's write, the user turn: a new one (status 'pending'), or the retried one set 'pending' again. */
-  record(db: WritableDB, caller: Caller, req: ProxyMessage, session: Session, model: string | null, retried: UserTurn | null): UserTurn {
+  /**
+   * Inside the message's write, the user turn: a new one (status 'pending', following `parentId` —
+   * versions.ts), or the retried one set 'pending' again (where it was).
+   */
+  record(db: WritableDB, caller: Caller, req: ProxyMessage, session: Session, model: string | null, retried: UserTurn | null, parentId: string | null): UserTurn {
     if (retried) {
       const pending = this.#turns.updateTurnById(db, retried.id, { meta: userTurnMeta(retried, { status: 'pending', retries: (retried.meta.retries ?? 0) + 1 }) });
       if (pending?.role !== 'user') throw new ApiError('not_found', `There is no message '${retried.id}' to retry.`);
@@ -65,6 +68,7 @@ export class RequestLedger {
       session_id: session.id,
       role: 'user',
       content: req.message,
+      parent_id: parentId,
       model,
       tokens_in: countTokens(req.message),
       meta: {
