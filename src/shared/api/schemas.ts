@@ -277,7 +277,8 @@ const newTurnFields = {
   tokens_out: TokenCountSchema.default(0),
   cost: MicroCentsSchema.default(0),
   created_at: TimestampSchema.optional(),
-  parent_id: IdSchema.nullable().default(null),
+  /** Omitted: the turn follows the session's turns in the order written (turns.repo.ts insertNewTurn). */
+  parent_id: IdSchema.nullable().optional(),
 };
 export const NewTurnSchema = z.discriminatedUnion('role', [
   z.strictObject({ ...newTurnFields, role: z.literal('user'), meta: UserTurnMetaSchema.refine(jsonSized, jsonSizedMessage).default({}) }),

@@ -115,8 +115,28 @@ export class TurnsRepo {
     const data = parseInput(NewTurnSchema, input, 'turn');
     // The schema keeps the role as given, and the meta as that role's.
     const row = { ...data, id: data.id ?? uuidv7(), created_at: data.created_at ?? Date.now() } as Extract<Turn, { role: I['role'] }>;
+    // A turn written without a parent (history written directly: imports, seeds) follows the
+    // session's turns in the order written, as migration 0008 linked the turns before it.
+    if (data.parent_id === undefined) row.parent_id = data.role === 'system' ? null : this.#writtenParent(row);
     withDbErrors('record the turn', () => db.prepare(`INSERT INTO turn (${TURN_FIELDS.join(', ')}) VALUES (${TURN_FIELDS.map((f) => `@${f}`).join(', ')})`).run(toRow(row)));
     return row;
+  }
+
+  /** 0008's rule: an answer follows its message (meta.user_turn_id, else the last message before it), a message the last answer before it. */
+  #writtenParent(turn: Turn): string | null {
+    const role = turn.role === 'assistant' ? 'user' : 'assistant';
+    const named = turn.role === 'assistant' ? turn.meta.user_turn_id : undefined;
+    const sqlite = this.#store.sqlite;
+    if (named) {
+      const found = sqlite.prepare(`SELECT t.id FROM turn t WHERE t.id = ? AND t.session_id = ? AND t.role = 'user'`).pluck().get(named, turn.session_id) as string | undefined;
+      if (found) return found;
+    }
+    // Walks turn(session_id, created_at, id) backwards from the new turn's place.
+    const before = sqlite
+      .prepare(`SELECT t.id FROM turn t WHERE t.session_id = ? AND (t.created_at, t.id) < (?, ?) AND t.role = ? ORDER BY t.created_at DESC, t.id DESC LIMIT 1`)
+      .pluck()
+      .get(turn.session_id, turn.created_at, turn.id, role) as string | undefined;
+    return before ?? null;
   }
 
   getTurnById(id: string): Turn | null {

@@ -3,6 +3,7 @@
  * state, no client.
  */
 import type { Turn } from '../../../../shared/api/schemas.ts';
+import { activePath, childrenOf, versionsOf } from '../../../../shared/turn-tree.ts';
 import type { UiError } from '../../lib/errors.ts';
 
 export interface ReplyUsage {
@@ -11,6 +12,12 @@ export interface ReplyUsage {
   cost: number;
   estimated: boolean;
   price_known: boolean;
+}
+
+/** A stored turn's place among its versions (‹ 2 / 3 ›): the versions' turn ids, oldest first. */
+export interface Versions {
+  index: number;
+  ids: string[];
 }
 
 export type UserStatus = 'sending' | 'sent' | 'failed';
@@ -26,6 +33,9 @@ export interface UserMessage {
   error: UiError | null;
   /** Present when this client (or another Studylog client) can retry it without a duplicate. */
   clientRequestId: string | null;
+  /** The answer it follows (a stored turn's parent_id); undefined for a message not stored yet. */
+  parentId?: string | null;
+  versions?: Versions | null;
 }
 
 export interface AssistantMessage {
@@ -38,14 +48,22 @@ export interface AssistantMessage {
   model: string | null;
   usage: ReplyUsage | null;
   createdAt: number;
+  versions?: Versions | null;
 }
 
 export type ChatMessage = UserMessage | AssistantMessage;
 
-/** Stored turns as chat messages: the turn's meta is typed by its role (TurnSchema is a union). */
-export function messagesFromTurns(turns: Turn[]): ChatMessage[] {
+/**
+ * Stored turns as chat messages: the active branch (src/shared/turn-tree.ts) — the chosen version,
+ * else the newest — each with its place among its versions. The turn's meta is typed by its role
+ * (TurnSchema is a union).
+ */
+export function messagesFromTurns(turns: Turn[], chosenLeafId?: string | null): ChatMessage[] {
+  const children = childrenOf(turns);
   const out: ChatMessage[] = [];
-  for (const turn of turns) {
+  for (const turn of activePath(turns, chosenLeafId)) {
+    const v = versionsOf(turn, children);
+    const versions = v.count > 1 ? { index: v.index, ids: v.siblings.map((t) => t.id) } : null;
     if (turn.role === 'user') {
       const { meta } = turn;
       out.push({
@@ -57,6 +75,8 @@ export function messagesFromTurns(turns: Turn[]): ChatMessage[] {
         status: meta.status === 'failed' ? 'failed' : 'sent',
         error: meta.status === 'failed' ? { code: meta.error?.code ?? 'upstream_error', detail: meta.error?.message ?? '' } : null,
         clientRequestId: meta.client_request_id ?? null,
+        parentId: turn.parent_id,
+        versions,
       });
     } else if (turn.role === 'assistant') {
       const { meta } = turn;
@@ -72,10 +92,26 @@ export function messagesFromTurns(turns: Turn[]): ChatMessage[] {
         model: turn.model,
         usage: { tokens_in: turn.tokens_in, tokens_out: turn.tokens_out, cost: turn.cost, estimated: usage.estimated === true, price_known: usage.price_known !== false },
         createdAt: turn.created_at,
+        versions,
       });
     }
   }
   return out;
+}
+
+/**
+ * The answer a message on screen follows: the stored parent, else the nearest answer above it
+ * (what the server chose when it was sent). null: a first message.
+ */
+export function parentOf(messages: readonly ChatMessage[], key: string): string | null {
+  const at = messages.findIndex((m) => m.key === key);
+  const message = messages[at];
+  if (message?.kind === 'user' && message.parentId !== undefined) return message.parentId;
+  for (let i = at - 1; i >= 0; i--) {
+    const m = messages[i]!;
+    if (m.kind === 'assistant' && m.turnId) return m.turnId;
+  }
+  return null;
 }
 
 export function sessionTotals(messages: ChatMessage[]): { tokens: number; cost: number; replies: number } {
