@@ -23,7 +23,7 @@ export function inConversation(turn: TreeTurn): boolean {
 }
 
 const newer = (a: TreeTurn, b: TreeTurn) => a.created_at > b.created_at || (a.created_at === b.created_at && a.id > b.id);
-const byAge = (a: TreeTurn, b: TreeTurn) => (a.created_at - b.created_at) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+const byAge = (a: TreeTurn, b: TreeTurn) => a.created_at - b.created_at || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 
 /** The children of each turn (key null: the first messages), oldest first. */
 export function childrenOf<T extends TreeTurn>(turns: readonly T[]): Map<string | null, T[]> {
@@ -87,5 +87,12 @@ export interface VersionInfo<T extends TreeTurn = TreeTurn> {
 
 export function versionsOf<T extends TreeTurn>(turn: T, children: Map<string | null, T[]>): VersionInfo<T> {
   const siblings = (children.get(turn.parent_id) ?? [turn]).filter((t) => t.role === turn.role);
-  return { index: Math.max(0, siblings.findIndex((t) => t.id === turn.id)), count: siblings.length, siblings };
+  return {
+    index: Math.max(
+      0,
+      siblings.findIndex((t) => t.id === turn.id),
+    ),
+    count: siblings.length,
+    siblings,
+  };
 }

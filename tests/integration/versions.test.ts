@@ -38,7 +38,8 @@ async function regenerate(core: Core, input: RouteInput<'regenerateAnswer'>): Pr
 const turnsOf = (core: Core, session: string) => call(core, 'getSessionTurns', { id: session }) as Promise<Turn[]>;
 const activeOf = (core: Core, session: string) => call(core, 'getSessionTurns', { id: session, path: 'active' }) as Promise<Turn[]>;
 /** What the provider was sent on its last chat call, as [role, content] pairs without the system prompt. */
-const lastSent = (core: TestCore) => (core.chatRequests().at(-1)!.body.messages as { role: string; content: string }[]).filter((m) => m.role !== 'system').map((m) => [m.role, m.content]);
+const lastSent = (core: TestCore) =>
+  (core.chatRequests().at(-1)!.body.messages as { role: string; content: string }[]).filter((m) => m.role !== 'system').map((m) => [m.role, m.content]);
 
 /** q1 → a1, q2 → a2: a two-exchange session. */
 async function conversation(core: TestCore) {
@@ -74,7 +75,10 @@ describe('versions in the proxy', () => {
     const turns = await turnsOf(core, c.session);
     expect(turns).toHaveLength(6); // nothing overwritten
     expect(turns.find((t) => t.id === edited.meta.user_turn_id)?.parent_id).toBe(c.a1);
-    const v = versionsOf(turns.find((t) => t.id === edited.meta.user_turn_id)!, childrenOf(turns));
+    const v = versionsOf(
+      turns.find((t) => t.id === edited.meta.user_turn_id)!,
+      childrenOf(turns),
+    );
     expect([v.index, v.count]).toEqual([1, 2]);
     // The next message continues the new branch (the end of the active branch by default).
     await core.proxy.send(TEST_CALLER, { message: 'q3', meta: { session_id: c.session } });
@@ -302,7 +306,10 @@ describe('the tree', () => {
     mkdirSync(folder, { recursive: true });
     cpSync(DEFAULT_MIGRATIONS_FOLDER, folder, { recursive: true });
     const journal = JSON.parse(readFileSync(journalFile(folder), 'utf8')) as { entries: { tag: string }[] };
-    journal.entries = journal.entries.slice(0, journal.entries.findIndex((e) => e.tag === '0008_turn_parent'));
+    journal.entries = journal.entries.slice(
+      0,
+      journal.entries.findIndex((e) => e.tag === '0008_turn_parent'),
+    );
     writeFileSync(journalFile(folder), JSON.stringify(journal));
 
     const file = path.join(tempDir(), 'studylog.db');

@@ -141,7 +141,10 @@ export const ROUTE_CASES: Record<RouteName, RouteCase> = {
     sample: async (ctx) => answerOf(ctx, await fresh(ctx, 'sample for regenerateAnswer')),
     valid: async (ctx) => answerOf(ctx, await fresh(ctx, 'regenerate parity')),
     invalid: (ctx) => [{ id: ctx.session }, { id: ctx.session, turn_id: 'a b' }, { ...answerOf(ctx, ctx.session), model: '' }, { ...answerOf(ctx, ctx.session), bogus: 1 }],
-    refused: (ctx) => [{ id: 'no-such-session', turn_id: 'no-such-turn' }, { id: ctx.session, turn_id: 'no-such-turn' }],
+    refused: (ctx) => [
+      { id: 'no-such-session', turn_id: 'no-such-turn' },
+      { id: ctx.session, turn_id: 'no-such-turn' },
+    ],
     volatile: true,
     fuzz: (ctx) => answerOf(ctx, ctx.session),
   },
@@ -151,7 +154,10 @@ export const ROUTE_CASES: Record<RouteName, RouteCase> = {
     // Idempotent: both faces choose the same version and give the same session back.
     valid: (ctx) => answerOf(ctx, ctx.session),
     invalid: (ctx) => [{ id: ctx.session }, { id: ctx.session, turn_id: '' }, { ...answerOf(ctx, ctx.session), bogus: 1 }],
-    refused: (ctx) => [{ id: 'no-such-session', turn_id: 'no-such-turn' }, { id: ctx.session, turn_id: 'no-such-turn' }],
+    refused: (ctx) => [
+      { id: 'no-such-session', turn_id: 'no-such-turn' },
+      { id: ctx.session, turn_id: 'no-such-turn' },
+    ],
     fuzz: (ctx) => answerOf(ctx, ctx.session),
   },
   getTurns: {

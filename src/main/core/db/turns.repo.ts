@@ -210,10 +210,8 @@ export class TurnsRepo {
   activeLeafId(sessionId: string, chosenLeafId?: string | null): string | null {
     const id = parseInput(IdSchema, sessionId, 'session id');
     if (chosenLeafId) {
-      const chosen = this.#store.sqlite
-        .prepare(`SELECT t.id FROM turn t WHERE t.id = ? AND t.session_id = ? AND t.role IN ('user', 'assistant')`)
-        .pluck()
-        .get(chosenLeafId, id) as string | undefined;
+      const chosen = this.#store.sqlite.prepare(`SELECT t.id FROM turn t WHERE t.id = ? AND t.session_id = ? AND t.role IN ('user', 'assistant')`).pluck().get(chosenLeafId, id) as
+        string | undefined;
       if (chosen) return chosen;
     }
     // Walks turn(session_id, created_at, id) from the end: system turns (the title's record) are skipped.

@@ -137,7 +137,15 @@ export class ModelTitles {
         meta: {
           purpose: 'title',
           provider_id: p.providerId,
-          usage: { tokens_in: tokensIn, tokens_out: tokensOut, cached_tokens: 0, cost: costing.cost, estimated, price_known: costing.price_known, price_table_version: costing.price_table_version },
+          usage: {
+            tokens_in: tokensIn,
+            tokens_out: tokensOut,
+            cached_tokens: 0,
+            cost: costing.cost,
+            estimated,
+            price_known: costing.price_known,
+            price_table_version: costing.price_table_version,
+          },
         },
       });
       // A rename made while the call ran wins.

@@ -271,7 +271,8 @@ export class ProxyService {
     // Only the session's owner may add to it (an admin reads others' sessions, never writes in them).
     if (!found || found.user_id !== caller.user_id) throw new ApiError('not_found', `There is no session '${req.id}'.`);
     const named = turns.getTurnById(req.turn_id);
-    if (!named || named.session_id !== found.id || named.role === 'system') throw new ApiError('not_found', `There is no message or answer '${req.turn_id}' in session '${req.id}'.`);
+    if (!named || named.session_id !== found.id || named.role === 'system')
+      throw new ApiError('not_found', `There is no message or answer '${req.turn_id}' in session '${req.id}'.`);
     const message = named.role === 'user' ? named : named.parent_id ? turns.getTurnById(named.parent_id) : null;
     if (message?.role !== 'user') throw new ApiError('not_found', `The answer '${req.turn_id}' has no message to answer again.`);
     if (message.meta.status === 'pending') throw new ApiError('conflict', 'This message is still being answered.');
