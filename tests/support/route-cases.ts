@@ -140,7 +140,12 @@ export const ROUTE_CASES: Record<RouteName, RouteCase> = {
     guard: 'session',
     sample: async (ctx) => answerOf(ctx, await fresh(ctx, 'sample for regenerateAnswer')),
     valid: async (ctx) => answerOf(ctx, await fresh(ctx, 'regenerate parity')),
-    invalid: (ctx) => [{ id: ctx.session }, { id: ctx.session, turn_id: 'a b' }, { ...answerOf(ctx, ctx.session), model: '' }, { ...answerOf(ctx, ctx.session), bogus: 1 }],
+    invalid: (ctx) => [
+      { id: ctx.session, turn_id: 'a b' },
+      { id: ctx.session, turn_id: 'x'.repeat(129) },
+      { ...answerOf(ctx, ctx.session), model: '' },
+      { ...answerOf(ctx, ctx.session), bogus: 1 },
+    ],
     refused: (ctx) => [
       { id: 'no-such-session', turn_id: 'no-such-turn' },
       { id: ctx.session, turn_id: 'no-such-turn' },
