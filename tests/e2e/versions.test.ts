@@ -9,6 +9,12 @@ import { startE2E, type E2E } from './harness.ts';
 
 const chromium = requirePackage('chromium');
 
+// page.evaluate callbacks run in the browser; the tests compile without the DOM library.
+interface Element {
+  textContent: string | null;
+  querySelector(selector: string): Element | null;
+}
+
 let e2e: E2E;
 let page: Page;
 
@@ -30,7 +36,7 @@ const answers = () => page.locator('[data-role="assistant"]');
 /** What the chat shows, top to bottom: each message's text and its ‹ n / m › (if it has versions). */
 const shown = () =>
   messages().evaluateAll((els) =>
-    els.map((el) => {
+    (els as unknown as Element[]).map((el) => {
       const text = (el.querySelector('.plain-text, .markdown') ?? el).textContent?.trim() ?? '';
       const count = el.querySelector('[data-testid="version-count"]')?.textContent?.replace(/\s+/g, ' ').trim() ?? null;
       return count ? `${text} ‹${count}›` : text;
