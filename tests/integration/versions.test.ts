@@ -13,7 +13,7 @@ import { TurnsRepo } from '../../src/main/core/db/turns.repo.ts';
 import { MODEL_TITLE_MAX, titleFromReply } from '../../src/main/core/llm/model-title.ts';
 import type { RouteInput, RouteName, UnaryRouteName } from '../../src/shared/api/routes.ts';
 import type { ProxyMessageResponse, Session, Turn } from '../../src/shared/api/schemas.ts';
-import { activePath, childrenOf, newestLeafUnder, versionsOf } from '../../src/shared/turn-tree.ts';
+import { activePath, childrenOf, versionsOf } from '../../src/shared/turn-tree.ts';
 import { collect, setupCore, TEST_CALLER, type TestCore } from '../support/core.ts';
 import { onCleanup, tempDir } from '../support/temp.ts';
 
@@ -363,15 +363,5 @@ describe('the tree', () => {
     // A session's deletion cascades through the tree.
     store.transaction('delete', (db) => db.prepare("DELETE FROM session WHERE id = 's1'").run());
     expect(turns.getTurnsBySessionId('s1')).toEqual([]);
-  });
-
-  it('switching lands on the newest leaf below the chosen version', () => {
-    const t = (id: string, parent_id: string | null, role: 'user' | 'assistant', created_at: number) => ({ id, parent_id, role, created_at });
-    const turns = [t('q1', null, 'user', 1), t('a1', 'q1', 'assistant', 2), t('q2', 'a1', 'user', 3), t('a1b', 'q1', 'assistant', 4), t('q2b', 'a1', 'user', 5)];
-    const children = childrenOf(turns);
-    expect(newestLeafUnder(turns[1]!, children).id).toBe('q2b');
-    expect(activePath(turns, undefined).map((x) => x.id)).toEqual(['q1', 'a1', 'q2b']);
-    expect(activePath(turns, 'a1b').map((x) => x.id)).toEqual(['q1', 'a1b']);
-    expect(versionsOf(turns[4]!, children)).toMatchObject({ index: 1, count: 2 });
   });
 });
