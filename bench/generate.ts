@@ -94,7 +94,7 @@ export function generateHistory(file: string, log: (line: string) => void = () =
   const random = mulberry32(20261124);
   const insertSession = db.prepare("INSERT INTO session (id, user_id, assignment_id, mode, started_at, ended_at, policy_snapshot, meta) VALUES (?, ?, ?, ?, ?, NULL, '{}', ?)");
   const insertTurn = db.prepare(
-    'INSERT INTO turn (id, session_id, role, content, tool_calls, model, tokens_in, tokens_out, cost, created_at, meta) VALUES (?, ?, ?, ?, NULL, ?, ?, ?, ?, ?, ?)',
+    'INSERT INTO turn (id, session_id, role, content, tool_calls, model, tokens_in, tokens_out, cost, created_at, meta, parent_id) VALUES (?, ?, ?, ?, NULL, ?, ?, ?, ?, ?, ?, ?)',
   );
   const modes = ['chat', 'homework', 'deep_think'] as const;
   const models = ['gpt-4o-mini', 'deepseek-chat', 'qwen-plus', 'llama3.2'];
@@ -107,13 +107,16 @@ export function generateHistory(file: string, log: (line: string) => void = () =
       const mode = modes[s % 3]!;
       insertSession.run(id, B2_USER, mode === 'homework' ? `hw_${s % 40}` : null, mode, startedAt, JSON.stringify({ title: `Session ${s}` }));
       const turns = s === 0 ? 500 : Math.round((s + 1) * perSession) - Math.round(s * perSession);
+      // Each turn follows the one before it (versions: turn.parent_id), as a conversation without edits.
+      let previous: string | null = null;
       for (let t = 0; t < turns && written < B2_TURNS; t++) {
         const user = t % 2 === 0;
+        const turnId = uuidv7();
         const content = user ? sentence(random) : `${sentence(random)} ${sentence(random)} ${sentence(random)}`;
         const tokensIn = user ? 20 : 200 + t * 20;
         const tokensOut = user ? 0 : 120;
         insertTurn.run(
-          uuidv7(),
+          turnId,
           id,
           user ? 'user' : 'assistant',
           content,
@@ -123,7 +126,9 @@ export function generateHistory(file: string, log: (line: string) => void = () =
           user ? 0 : tokensIn * 15 + tokensOut * 60,
           startedAt + t * 30_000,
           user ? '{"status":"answered"}' : '{"status":"complete","usage":{"estimated":false}}',
+          previous,
         );
+        previous = turnId;
         written++;
       }
     }

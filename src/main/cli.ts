@@ -51,7 +51,9 @@ function usageError(message: string): ApiError {
 
 function openCore(dataDir: string, options: { serving?: boolean } = {}): Core {
   // Keys come from the keychain where one is reachable, else from the environment.
-  return createCore({ dataDir, secrets: new KeytarSecretStore(), recover: options.serving === true });
+  // A serving process titles sessions with their model (STUDYLOG_MODEL_TITLES=off keeps the titles derived from the first message).
+  const modelTitles = options.serving === true && process.env.STUDYLOG_MODEL_TITLES !== 'off';
+  return createCore({ dataDir, secrets: new KeytarSecretStore(), recover: options.serving === true, modelTitles });
 }
 
 function summary(core: Core): string {

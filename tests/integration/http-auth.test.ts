@@ -13,7 +13,7 @@ const KINDS = ['no token', 'malformed token', 'unknown token', 'revoked token', 
 type Kind = (typeof KINDS)[number];
 
 /** Continuing a session is for its owner only, admins included (README: "a session of the caller's"). */
-const OWNER_ONLY: RouteName[] = ['sendProxyMessage', 'streamProxyMessage'];
+const OWNER_ONLY: RouteName[] = ['sendProxyMessage', 'streamProxyMessage', 'regenerateAnswer'];
 
 function expected(name: RouteName, kind: Kind): number {
   const guard = GUARD[name];

@@ -175,7 +175,8 @@ describe('migrations', () => {
       'INSERT INTO `__new_session` SELECT * FROM `session`;',
       'DROP TABLE `session`;',
       'ALTER TABLE `__new_session` RENAME TO `session`;',
-      rebuild[1]!.replace('REFERENCES `session`', 'REFERENCES `session`'),
+      // The turn table as it is since 0008 (with its parent), rebuilt.
+      rebuild[1]!.replace('`meta` text NOT NULL,', '`meta` text NOT NULL,\n\t`parent_id` text REFERENCES turn(id) ON DELETE cascade,'),
       'INSERT INTO `__new_turn` SELECT * FROM `turn`;',
       'DROP TABLE `turn`;',
       'ALTER TABLE `__new_turn` RENAME TO `turn`;',
@@ -184,6 +185,7 @@ describe('migrations', () => {
       'CREATE INDEX `session_assignment_id_idx` ON `session` (`assignment_id`);',
       'CREATE INDEX `turn_session_id_created_at_idx` ON `turn` (`session_id`,`created_at`);',
       'CREATE INDEX `turn_created_at_idx` ON `turn` (`created_at`);',
+      'CREATE INDEX `turn_parent_id_idx` ON `turn` (`parent_id`);',
     ].join('\n--> statement-breakpoint\n');
 
     const upgraded = open(file, { migrationsFolder: migrationsFolder(ALL.length, [{ tag: '9001_rebuild', sql }]) });

@@ -35,13 +35,17 @@ describe('migrated schema', () => {
       ['cost', 'INTEGER', 1, 0],
       ['created_at', 'INTEGER', 1, 0],
       ['meta', 'TEXT', 1, 0],
+      // Versions (0008): an addition after the seed's fields.
+      ['parent_id', 'TEXT', 0, 0],
     ]);
   });
 
   it('links turn.session_id to session.id with ON DELETE CASCADE', () => {
     const fks = store().sqlite.pragma('foreign_key_list(turn)') as { table: string; from: string; to: string; on_delete: string }[];
-    expect(fks).toHaveLength(1);
-    expect(fks[0]).toMatchObject({ table: 'session', from: 'session_id', to: 'id', on_delete: 'CASCADE' });
+    expect(fks).toHaveLength(2);
+    expect(fks.find((fk) => fk.from === 'session_id')).toMatchObject({ table: 'session', from: 'session_id', to: 'id', on_delete: 'CASCADE' });
+    // Versions: a turn's parent, deleted with it (only ever as part of its session).
+    expect(fks.find((fk) => fk.from === 'parent_id')).toMatchObject({ table: 'turn', from: 'parent_id', to: 'id', on_delete: 'CASCADE' });
   });
 
   it('has the seed indexes, led by the seed columns, plus the ones the queries need', () => {
@@ -59,6 +63,8 @@ describe('migrated schema', () => {
     expect(indexColumns('turn')).toEqual({
       turn_session_id_created_at_idx: ['session_id', 'created_at', 'id'],
       turn_created_at_idx: ['created_at', 'id'],
+      // A turn's versions, and the cascade's lookup of children when a session is deleted.
+      turn_parent_id_idx: ['parent_id'],
       // Partial expression indexes over meta (see the next test).
       turn_client_request_key_idx: [null],
       turn_open_status_idx: [null],

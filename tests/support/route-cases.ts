@@ -48,6 +48,8 @@ export interface RouteCase {
 }
 
 const fresh = (ctx: SampleContext, what: string) => ctx.api.session(ctx.owner.user_id, what);
+/** A session's first answer, for the version routes. */
+const answerOf = (ctx: SampleContext, session: string) => ({ id: session, turn_id: ctx.api.core.turns.getTurnsBySessionId(session).find((t) => t.role === 'assistant')!.id });
 
 export const ROUTE_CASES: Record<RouteName, RouteCase> = {
   sendProxyMessage: {
@@ -132,6 +134,36 @@ export const ROUTE_CASES: Record<RouteName, RouteCase> = {
     ],
     refused: () => [{ id: 'no-such-session' }],
     fuzz: (ctx) => ({ id: ctx.session }),
+  },
+  regenerateAnswer: {
+    // Another answer in the caller's own session (an admin reads others' sessions, never adds to them).
+    guard: 'session',
+    sample: async (ctx) => answerOf(ctx, await fresh(ctx, 'sample for regenerateAnswer')),
+    valid: async (ctx) => answerOf(ctx, await fresh(ctx, 'regenerate parity')),
+    invalid: (ctx) => [
+      { id: ctx.session, turn_id: 'a b' },
+      { id: ctx.session, turn_id: 'x'.repeat(129) },
+      { ...answerOf(ctx, ctx.session), model: '' },
+      { ...answerOf(ctx, ctx.session), bogus: 1 },
+    ],
+    refused: (ctx) => [
+      { id: 'no-such-session', turn_id: 'no-such-turn' },
+      { id: ctx.session, turn_id: 'no-such-turn' },
+    ],
+    volatile: true,
+    fuzz: (ctx) => answerOf(ctx, ctx.session),
+  },
+  selectSessionPath: {
+    guard: 'session',
+    sample: async (ctx) => answerOf(ctx, await fresh(ctx, 'sample for selectSessionPath')),
+    // Idempotent: both faces choose the same version and give the same session back.
+    valid: (ctx) => answerOf(ctx, ctx.session),
+    invalid: (ctx) => [{ id: ctx.session }, { id: ctx.session, turn_id: '' }, { ...answerOf(ctx, ctx.session), bogus: 1 }],
+    refused: (ctx) => [
+      { id: 'no-such-session', turn_id: 'no-such-turn' },
+      { id: ctx.session, turn_id: 'no-such-turn' },
+    ],
+    fuzz: (ctx) => answerOf(ctx, ctx.session),
   },
   getTurns: {
     guard: 'user',

@@ -34,6 +34,8 @@ export interface CoreOptions {
   recover?: boolean;
   /** One-time sign-in codes (tests pass their own, with a clock). */
   signinCodes?: SigninCodes;
+  /** After a session's first answer, ask its model for a short title (llm/model-title.ts). The app and `studylog serve` turn it on. */
+  modelTitles?: boolean;
 }
 
 export interface Core {
@@ -78,10 +80,12 @@ export function createCore(options: CoreOptions): Core {
       assignmentUse: (userId, assignmentId) => usage.assignmentUse(userId, assignmentId),
       ...(options.defaultLanguage ? { defaultLanguage: options.defaultLanguage } : {}),
       ...(options.flushIntervalMs !== undefined ? { flushIntervalMs: options.flushIntervalMs } : {}),
+      ...(options.modelTitles ? { modelTitles: true } : {}),
     });
     const owner = users.ensureOwner();
     const recovered = options.recover ? proxy.recoverInterrupted() : { assistant_turns: 0, user_turns: 0 };
     const close = () => {
+      proxy.titles.close();
       store.close();
       release();
     };

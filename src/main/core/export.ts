@@ -42,6 +42,7 @@ const LABELS = {
     fields: { session: '会话', mode: '模式', assignment: '作业', started: '开始', ended: '结束' },
     colon: '：',
     reasoning: '思考过程',
+    version: (n: number, of: number) => `（第 ${n} 版，共 ${of} 版）`,
   },
   en: {
     role: { user: 'Student', assistant: 'Assistant', system: 'System' } satisfies Record<Turn['role'], string>,
@@ -54,6 +55,7 @@ const LABELS = {
     fields: { session: 'Session', mode: 'Mode', assignment: 'Assignment', started: 'Started', ended: 'Ended' },
     colon: ': ',
     reasoning: 'Reasoning',
+    version: (n: number, of: number) => ` (version ${n} of ${of})`,
   },
 } satisfies Record<Language, unknown>;
 type Labels = (typeof LABELS)[Language];
@@ -79,7 +81,12 @@ const safeName = (text: string) =>
     .replace(/^-+|-+$/g, '')
     .slice(0, 60) || 'export';
 
-function* sessionMarkdown(session: Session, pages: Iterable<Turn[]>, l: Labels): Generator<string> {
+/**
+ * One session in Markdown: every turn in the order written — every version of an edited message or
+ * a regenerated answer included, each marked "(version 2 of 3)". The record of a title call
+ * (a system turn, meta.purpose 'title') is usage, not conversation: left out.
+ */
+function* sessionMarkdown(session: Session, pages: Iterable<Turn[]>, versions: Map<string, { n: number; of: number }>, l: Labels): Generator<string> {
   const title = session.meta.title ?? l.session(session.id);
   const f = l.fields;
   yield [
@@ -95,9 +102,14 @@ function* sessionMarkdown(session: Session, pages: Iterable<Turn[]>, l: Labels):
   for (const turns of pages) {
     const lines: string[] = [];
     for (const turn of turns) {
+      if (turn.role === 'system' && turn.meta.purpose === 'title') continue;
+      const version = versions.get(turn.id);
       const status =
         typeof turn.meta.status === 'string' && turn.meta.status !== 'answered' && turn.meta.status !== 'complete' ? ` _(${l.status[turn.meta.status] ?? turn.meta.status})_` : '';
-      lines.push(`### ${l.role[turn.role]} — ${localTime(turn.created_at)}${turn.model && turn.role === 'assistant' ? ` · ${turn.model}` : ''}${status}`, '');
+      lines.push(
+        `### ${l.role[turn.role]}${version ? l.version(version.n, version.of) : ''} — ${localTime(turn.created_at)}${turn.model && turn.role === 'assistant' ? ` · ${turn.model}` : ''}${status}`,
+        '',
+      );
       if (turn.role === 'assistant' && turn.meta.reasoning) {
         lines.push(`<details><summary>${l.reasoning}</summary>`, '', turn.meta.reasoning, '', '</details>', '');
       }
@@ -175,7 +187,7 @@ export function openExport(core: Core, caller: Caller, input: ExportInput): Expo
     for (const session of sessions()) {
       if (!first) yield '\n';
       first = false;
-      yield* sessionMarkdown(session, pagesOf(session.id), labels);
+      yield* sessionMarkdown(session, pagesOf(session.id), core.turns.versionNumbers(session.id), labels);
     }
   }
   return { filename: `${base}.md`, content_type: 'text/markdown; charset=utf-8', chunks: markdown() };

@@ -64,7 +64,13 @@ async function onReady(): Promise<void> {
     return;
   }
   try {
-    core = createCore({ dataDir, secrets: new KeytarSecretStore(), recover: true, open: { migrationsFolder: paths.migrationsFolder } });
+    core = createCore({
+      dataDir,
+      secrets: new KeytarSecretStore(),
+      recover: true,
+      open: { migrationsFolder: paths.migrationsFolder },
+      modelTitles: process.env.STUDYLOG_MODEL_TITLES !== 'off',
+    });
   } catch (error) {
     fail('Studylog cannot open its database', error);
     return;

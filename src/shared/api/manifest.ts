@@ -101,9 +101,31 @@ export const manifest = {
     method: 'GET',
     path: '/sessions/{id}/turns',
     access: 'user',
-    summary: "A session's turns, oldest first (owner or admin), a page at a time (limit default 200, max 1000; cursor from X-Next-Cursor)",
+    summary:
+      "A session's turns, oldest first (owner or admin), a page at a time (limit default 200, max 1000; cursor from X-Next-Cursor). Every version, each with its parent_id; `path=active`: only the active branch",
     cursor: true,
-    examples: [{ summary: 'The first page (the seed’s call)', input: { id: 'session_xyz' } }],
+    examples: [
+      { summary: 'The first page (the seed’s call)', input: { id: 'session_xyz' } },
+      { summary: 'The active branch (what the student sees, and what the model is sent)', input: { id: 'session_xyz', path: 'active' } },
+    ],
+  }),
+  // Versions: another answer to a message, and which version the student is looking at.
+  regenerateAnswer: spec({
+    method: 'POST',
+    path: '/sessions/{id}/turns/{turn_id}/regenerate',
+    access: 'user',
+    summary:
+      'Answer a message again (turn_id: the message or one of its answers), optionally with another model the mode allows; streamed like /proxy/stream. The new answer is a version beside the earlier ones, which stay.',
+    stream: true,
+    examples: [{ summary: 'Another answer, from another model', input: { id: 'session_xyz', turn_id: 'turn_123', model: 'deepseek-chat' } }],
+  }),
+  selectSessionPath: spec({
+    method: 'POST',
+    path: '/sessions/{id}/path',
+    access: 'user',
+    summary:
+      "Switch versions: the active branch goes through turn_id (down to its newest answer). Kept in the session's meta.active_leaf_id, so the choice survives a reload; the next message continues it.",
+    examples: [{ summary: 'Show version 1 of a message', input: { id: 'session_xyz', turn_id: 'turn_122' } }],
   }),
   getTurns: spec({
     method: 'GET',

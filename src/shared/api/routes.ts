@@ -162,7 +162,15 @@ export const routeSchemas = {
   getSession: { input: ById, output: SessionSchema },
   updateSession: { input: SessionPatchInput, output: SessionSchema },
   deleteSession: { input: ById, output: Deleted },
-  getSessionTurns: { input: z.strictObject({ id: IdSchema, ...TurnPageSchema.shape }), output: z.array(TurnSchema) },
+  getSessionTurns: {
+    input: z.strictObject({ id: IdSchema, ...TurnPageSchema.shape, /** Only the active branch (versions). */ path: z.enum(['active']).optional() }),
+    output: z.array(TurnSchema),
+  },
+  regenerateAnswer: {
+    input: z.strictObject({ id: IdSchema, turn_id: IdSchema, model: z.string().trim().min(1).max(200).optional() }),
+    output: ProxyMessageResponseSchema,
+  },
+  selectSessionPath: { input: z.strictObject({ id: IdSchema, turn_id: IdSchema }), output: SessionSchema },
   getTurns: { input: z.strictObject({ from: QueryTimestamp, to: QueryTimestamp, user_id: IdSchema.optional(), ...TurnPageSchema.shape }), output: z.array(TurnSchema) },
   searchTurns: { input: z.strictObject({ q: SearchQuerySchema, ...PageSchema.shape }), output: Paged(TurnSearchHitSchema) },
   getUsage: {

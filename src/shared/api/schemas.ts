@@ -131,6 +131,16 @@ export const SessionMetaSchema = z.looseObject({
   pinned: z.boolean().optional(),
   /** Homework: the session's current hint level (src/shared/hint-ladder.ts); 1 until the student asks for more. */
   hint_level: z.number().int().min(1).max(5).optional(),
+  /**
+   * Who named it: 'message' (derived from the first message), 'model' (a title the session's model
+   * made after the first answer), 'student' (a rename, which nothing ever overwrites).
+   */
+  title_source: z.enum(['message', 'model', 'student']).optional(),
+  /**
+   * The version the student chose (POST /sessions/{id}/path): the leaf of the active branch.
+   * Absent: the branch ends at the newest message or answer. Cleared when a new turn is written.
+   */
+  active_leaf_id: z.string().optional(),
 });
 export type SessionMeta = z.infer<typeof SessionMetaSchema>;
 
@@ -207,8 +217,15 @@ export const AssistantTurnMetaSchema = z.looseObject({
 });
 export type AssistantTurnMeta = z.infer<typeof AssistantTurnMetaSchema>;
 
-/** System turns (imported history) carry no fields of ours. */
-export const SystemTurnMetaSchema = z.looseObject({});
+/**
+ * System turns: imported history, or (purpose 'title') the record of the call that made a session's
+ * title — hidden from transcripts and context, counted in usage like an answer.
+ */
+export const SystemTurnMetaSchema = z.looseObject({
+  purpose: z.enum(['title']).optional(),
+  provider_id: z.string().optional(),
+  usage: UsageSchema.partial().optional(),
+});
 export type SystemTurnMeta = z.infer<typeof SystemTurnMetaSchema>;
 
 /** The schema of a turn's meta, by role. */
@@ -258,6 +275,8 @@ const turnFields = {
   tokens_out: TokenCountSchema,
   cost: MicroCentsSchema,
   created_at: TimestampSchema,
+  /** The turn this one follows (versions are siblings); null for a first message. Not a seed field. */
+  parent_id: IdSchema.nullable(),
 };
 export const UserTurnSchema = z.object({ ...turnFields, role: z.literal('user'), meta: UserTurnMetaSchema });
 export const AssistantTurnSchema = z.object({ ...turnFields, role: z.literal('assistant'), meta: AssistantTurnMetaSchema });
@@ -280,6 +299,8 @@ const newTurnFields = {
   tokens_out: TokenCountSchema.default(0),
   cost: MicroCentsSchema.default(0),
   created_at: TimestampSchema.optional(),
+  /** Omitted: the turn follows the session's turns in the order written (turns.repo.ts insertNewTurn). */
+  parent_id: IdSchema.nullable().optional(),
 };
 export const NewTurnSchema = z.discriminatedUnion('role', [
   z.strictObject({ ...newTurnFields, role: z.literal('user'), meta: UserTurnMetaSchema.refine(jsonSized, jsonSizedMessage).default({}) }),
@@ -391,6 +412,12 @@ export const ProxyMessageRequestSchema = z.strictObject({
    * assignment's ceiling: hint_ceiling_reached). A retry keeps the level its message was sent at.
    */
   hint_request: z.literal('more').optional(),
+  /**
+   * Versions: the answer this message follows (an assistant turn of the session), or null for a new
+   * first message. Editing a message sends its text again with the edited turn's parent_id, so the
+   * edit becomes a sibling version. Omitted: the end of the session's active branch.
+   */
+  parent_id: IdSchema.nullable().optional(),
 });
 export type ProxyMessageRequest = z.input<typeof ProxyMessageRequestSchema>;
 /** A request as dispatch hands it to the proxy: parsed by ProxyMessageRequestSchema (trimmed, checked). */

@@ -13,6 +13,7 @@ import { exportSessions } from '../export.ts';
 import { assignmentStatus } from '../llm/assignment-policy.ts';
 import { destinationChanges } from '../settings/destinations.ts';
 import { SERVER_TOKEN_NAMES } from '../../../shared/token-names.ts';
+import { childrenOf, inConversation, newestLeafUnder } from '../../../shared/turn-tree.ts';
 
 type In<N extends RouteName> = z.output<Routes[N]['input']>;
 /** A cursor route's handler returns the page and its next cursor; dispatch splits them. */
@@ -42,6 +43,14 @@ function subject(caller: Caller, userId: string | undefined): string {
   return userId;
 }
 
+/** The newest leaf below a turn of the session: where switching to that version lands (src/shared/turn-tree.ts). */
+function branchLeaf(core: Core, sessionId: string, turnId: string): string {
+  const turns = core.turns.getTurnsBySessionId(sessionId);
+  const turn = turns.find((t) => t.id === turnId);
+  if (!turn || !inConversation(turn)) throw new ApiError('not_found', `There is no message or answer '${turnId}' in session '${sessionId}'.`);
+  return newestLeafUnder(turn, childrenOf(turns)).id;
+}
+
 function found<T>(value: T | null, what: string): T {
   if (value === null) throw new ApiError('not_found', `There is no ${what}.`);
   return value;
@@ -57,7 +66,9 @@ export const unaryHandlers: UnaryHandlers = {
   updateSession: (core, caller, { id, title, meta, ended_at }) =>
     core.store.writes.run('update the session', (db) => {
       const session = visibleSession(core, caller, id);
-      const nextMeta = meta || title ? { ...session.meta, ...meta, ...(title ? { title } : {}) } : undefined;
+      // A name the student gives is never replaced by a model-made one (llm/model-title.ts).
+      const renamed = title !== undefined || typeof meta?.title === 'string';
+      const nextMeta = meta || title ? { ...session.meta, ...meta, ...(title ? { title } : {}), ...(renamed ? { title_source: 'student' as const } : {}) } : undefined;
       return found(core.sessions.updateSessionById(db, id, { ...(nextMeta ? { meta: nextMeta } : {}), ...(ended_at !== undefined ? { ended_at } : {}) }), `session '${id}'`);
     }),
   deleteSession: (core, caller, { id }) =>
@@ -66,10 +77,16 @@ export const unaryHandlers: UnaryHandlers = {
       core.sessions.deleteSessionById(db, id);
       return { deleted: true };
     }),
-  getSessionTurns: (core, caller, { id, limit, cursor }) => {
-    visibleSession(core, caller, id);
-    return core.turns.getTurnsBySessionIdPage(id, { limit, ...(cursor ? { cursor } : {}) });
+  getSessionTurns: (core, caller, { id, limit, cursor, path }) => {
+    const session = visibleSession(core, caller, id);
+    const page = { limit, ...(cursor ? { cursor } : {}) };
+    return path === 'active' ? core.turns.getActivePathPage(id, session.meta.active_leaf_id, page) : core.turns.getTurnsBySessionIdPage(id, page);
   },
+  selectSessionPath: (core, caller, { id, turn_id }) =>
+    core.store.writes.run('switch versions', (db) => {
+      const session = visibleSession(core, caller, id);
+      return found(core.sessions.updateSessionById(db, id, { meta: { ...session.meta, active_leaf_id: branchLeaf(core, id, turn_id) } }), `session '${id}'`);
+    }),
   getTurns: (core, caller, { from, to, user_id, limit, cursor }) =>
     core.turns.getTurnsByUserAndDatePage(subject(caller, user_id), from, to, { limit, ...(cursor ? { cursor } : {}) }),
   searchTurns: (core, caller, { q, skip, limit }) => core.turns.searchTurns(caller.user_id, q, { skip, limit }),
@@ -192,4 +209,5 @@ export const unaryHandlers: UnaryHandlers = {
 
 export const streamHandlers: StreamHandlers = {
   streamProxyMessage: (core, caller, input, signal) => core.proxy.stream(caller, input, signal),
+  regenerateAnswer: (core, caller, input, signal) => core.proxy.regenerate(caller, input, signal),
 };

@@ -3,6 +3,7 @@
  * generates migrations/ from this file; the FTS table lives in a hand-written migration and its
  * triggers in fts.ts. Timestamps: integer epoch milliseconds (UTC). Cost: integer micro-cents.
  */
+import type { AnySQLiteColumn } from 'drizzle-orm/sqlite-core';
 import { check, index, integer, primaryKey, sql, sqliteTable, text, uniqueIndex } from './drizzle.ts';
 
 type JsonObject = Record<string, unknown>;
@@ -49,8 +50,16 @@ export const turn = sqliteTable(
     cost: integer('cost').notNull().default(0),
     created_at: integer('created_at').notNull(),
     meta: text('meta', { mode: 'json' }).$type<JsonObject>().notNull(),
+    /**
+     * The turn this one follows (versions: an edit or a regeneration is a sibling, nothing is
+     * overwritten). A user turn's parent is the assistant turn it answers (null: the first
+     * message); an assistant turn's is its user turn. Not a seed field: an addition.
+     */
+    parent_id: text('parent_id').references((): AnySQLiteColumn => turn.id, { onDelete: 'cascade' }),
   },
   (t) => [
+    // Children of a turn (versions), and the cascade's lookup when a session's turns are deleted.
+    index('turn_parent_id_idx').on(t.parent_id),
     // Serves the seed's turn.session_id index and chronological reads of one session; the id
     // tiebreak is in the index so reads in (created_at, id) order need no sort.
     index('turn_session_id_created_at_idx').on(t.session_id, t.created_at, t.id),

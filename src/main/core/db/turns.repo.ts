@@ -25,7 +25,7 @@ import { ftsQuery, SEARCH_SCAN_LIMIT } from './fts.ts';
 import type { WritableDB } from './handles.ts';
 import { hydrateTurn, type TurnRow } from './hydrate.ts';
 
-const TURN_FIELDS = ['id', 'session_id', 'role', 'content', 'tool_calls', 'model', 'tokens_in', 'tokens_out', 'cost', 'created_at', 'meta'] as const;
+const TURN_FIELDS = ['id', 'session_id', 'role', 'content', 'tool_calls', 'model', 'tokens_in', 'tokens_out', 'cost', 'created_at', 'meta', 'parent_id'] as const;
 const TURN_COLUMNS = TURN_FIELDS.map((f) => `t.${f}`).join(', ');
 
 /** Turn fields as SQLite stores them: the JSON columns as text. */
@@ -115,8 +115,28 @@ export class TurnsRepo {
     const data = parseInput(NewTurnSchema, input, 'turn');
     // The schema keeps the role as given, and the meta as that role's.
     const row = { ...data, id: data.id ?? uuidv7(), created_at: data.created_at ?? Date.now() } as Extract<Turn, { role: I['role'] }>;
+    // A turn written without a parent (history written directly: imports, seeds) follows the
+    // session's turns in the order written, as migration 0008 linked the turns before it.
+    if (data.parent_id === undefined) row.parent_id = data.role === 'system' ? null : this.#writtenParent(row);
     withDbErrors('record the turn', () => db.prepare(`INSERT INTO turn (${TURN_FIELDS.join(', ')}) VALUES (${TURN_FIELDS.map((f) => `@${f}`).join(', ')})`).run(toRow(row)));
     return row;
+  }
+
+  /** 0008's rule: an answer follows its message (meta.user_turn_id, else the last message before it), a message the last answer before it. */
+  #writtenParent(turn: Turn): string | null {
+    const role = turn.role === 'assistant' ? 'user' : 'assistant';
+    const named = turn.role === 'assistant' ? turn.meta.user_turn_id : undefined;
+    const sqlite = this.#store.sqlite;
+    if (named) {
+      const found = sqlite.prepare(`SELECT t.id FROM turn t WHERE t.id = ? AND t.session_id = ? AND t.role = 'user'`).pluck().get(named, turn.session_id) as string | undefined;
+      if (found) return found;
+    }
+    // Walks turn(session_id, created_at, id) backwards from the new turn's place.
+    const before = sqlite
+      .prepare(`SELECT t.id FROM turn t WHERE t.session_id = ? AND (t.created_at, t.id) < (?, ?) AND t.role = ? ORDER BY t.created_at DESC, t.id DESC LIMIT 1`)
+      .pluck()
+      .get(turn.session_id, turn.created_at, turn.id, role) as string | undefined;
+    return before ?? null;
   }
 
   getTurnById(id: string): Turn | null {
@@ -181,6 +201,76 @@ export class TurnsRepo {
       )
       .iterate(...[owner, range.from, range.to, ...(after ? [after.created_at, after.id] : []), limit + 1]) as IterableIterator<TurnRow>;
     return takePage(rows, limit);
+  }
+
+  /**
+   * Versions (src/shared/turn-tree.ts): the leaf of a session's active branch — `chosenLeafId` when
+   * it is a message or answer of that session, else the newest one; null for a session with none.
+   */
+  activeLeafId(sessionId: string, chosenLeafId?: string | null): string | null {
+    const id = parseInput(IdSchema, sessionId, 'session id');
+    if (chosenLeafId) {
+      const chosen = this.#store.sqlite.prepare(`SELECT t.id FROM turn t WHERE t.id = ? AND t.session_id = ? AND t.role IN ('user', 'assistant')`).pluck().get(chosenLeafId, id) as
+        string | undefined;
+      if (chosen) return chosen;
+    }
+    // Walks turn(session_id, created_at, id) from the end: system turns (the title's record) are skipped.
+    const newest = this.#store.sqlite
+      .prepare(`SELECT t.id FROM turn t WHERE t.session_id = ? AND t.role IN ('user', 'assistant') ORDER BY t.created_at DESC, t.id DESC LIMIT 1`)
+      .pluck()
+      .get(id) as string | undefined;
+    return newest ?? null;
+  }
+
+  /**
+   * The branch ending at `leafId`: its turns from the first message down to it, in order (each
+   * turn's parent by primary key, so a branch of a long session costs its length, not the session's).
+   */
+  getPathTo(leafId: string | null): Turn[] {
+    if (!leafId) return [];
+    const rows = this.#store.sqlite
+      .prepare(
+        `WITH RECURSIVE up(id, depth) AS (
+           SELECT ?, 0
+           UNION ALL SELECT t.parent_id, up.depth + 1 FROM turn t JOIN up ON t.id = up.id WHERE t.parent_id IS NOT NULL AND up.depth < 1000000
+         )
+         SELECT ${TURN_COLUMNS} FROM up JOIN turn t ON t.id = up.id ORDER BY up.depth DESC`,
+      )
+      .all(leafId) as TurnRow[];
+    return rows.map(hydrateTurn);
+  }
+
+  /** One page of a session's active branch, in the same paging as getTurnsBySessionIdPage (a child is always newer than its parent). */
+  getActivePathPage(sessionId: string, chosenLeafId: string | null | undefined, page: TurnPage = {}): CursorPage<Turn> {
+    const { limit, cursor } = parseInput(TurnPageSchema, page, 'page');
+    const after = cursor ? decodeCursor(cursor) : null;
+    const path = this.getPathTo(this.activeLeafId(sessionId, chosenLeafId)).filter(
+      (t) => !after || t.created_at > after.created_at || (t.created_at === after.created_at && t.id > after.id),
+    );
+    // takePage hydrates rows; these are hydrated already (hydrating again is a no-op on parsed JSON).
+    return takePage(
+      path.map((t) => ({ ...t, tool_calls: t.tool_calls === null ? null : JSON.stringify(t.tool_calls), meta: JSON.stringify(t.meta) }) as TurnRow)[Symbol.iterator](),
+      limit,
+    );
+  }
+
+  /**
+   * The messages and answers of a session that have versions: each one's number among its
+   * versions (siblings of the same role, oldest first) and how many there are. Turns without
+   * versions are left out, so a long linear session gives an empty map.
+   */
+  versionNumbers(sessionId: string): Map<string, { n: number; of: number }> {
+    const id = parseInput(IdSchema, sessionId, 'session id');
+    const rows = this.#store.sqlite
+      .prepare(
+        `SELECT id, n, "of" FROM (
+           SELECT t.id, row_number() OVER w AS n, count(*) OVER (PARTITION BY t.parent_id, t.role) AS "of"
+           FROM turn t WHERE t.session_id = ? AND t.role IN ('user', 'assistant')
+           WINDOW w AS (PARTITION BY t.parent_id, t.role ORDER BY t.created_at, t.id)
+         ) WHERE "of" > 1`,
+      )
+      .all(id) as { id: string; n: number; of: number }[];
+    return new Map(rows.map((r) => [r.id, { n: r.n, of: r.of }]));
   }
 
   /** Every turn of a session, a page at a time (bounded memory for a caller that streams them out). */

@@ -1,12 +1,13 @@
 /**
- * Token and cost sums. Only assistant turns are summed: each carries one whole model call
- * (prompt and completion tokens, cost), so nothing is counted twice. Ranges on 15-minute
+ * Token and cost sums. Only the turns that record a model call are summed — assistant turns and
+ * the title calls' system turns (usage-rollup.ts CALL): each carries one whole call (prompt and
+ * completion tokens, cost), so nothing is counted twice. Ranges on 15-minute
  * boundaries (every local day is one) read the usage buckets; any other range reads the turns.
  */
 import { TimeRangeSchema, type UsageReport, type UsageRow } from '../../../shared/api/schemas.ts';
 import { parseInput } from '../../../shared/validation.ts';
 import type { Store } from './connection.ts';
-import { BUCKET_MS } from './usage-rollup.ts';
+import { BUCKET_MS, CALL } from './usage-rollup.ts';
 
 export type UsageGroup = UsageReport['group'];
 
@@ -33,7 +34,7 @@ const FROM_TURNS = {
   columns: `count(*) AS turns, coalesce(sum(t.tokens_in), 0) AS tokens_in, coalesce(sum(t.tokens_out), 0) AS tokens_out,
     coalesce(sum(t.cost), 0) AS cost, coalesce(sum(json_extract(t.meta, '$.usage.estimated') = 1), 0) AS estimated_turns`,
   where: `FROM turn t JOIN session s ON s.id = t.session_id
-    WHERE t.role = 'assistant' AND s.user_id = @user_id AND t.created_at >= @from AND t.created_at < @to`,
+    WHERE ${CALL('t')} AND s.user_id = @user_id AND t.created_at >= @from AND t.created_at < @to`,
   having: '',
 };
 

@@ -100,6 +100,7 @@ export class AnswerRecorder {
       const assistant = this.#o.turns.insertNewTurn(db, {
         session_id: p.session.id,
         role: 'assistant',
+        parent_id: p.userTurn.id,
         content: storable(answer.content, p.secrets),
         model: answer.model,
         tokens_in: usage.tokens_in,
@@ -129,7 +130,7 @@ export class AnswerRecorder {
         if (!stored) {
           const meta = this.#assistantMeta(p, { status: 'streaming', content, reasoning });
           await store.writes.run('record the answer so far', (db) =>
-            turns.insertNewTurn(db, { id: turnId, session_id: p.session.id, role: 'assistant', content: storable(content, p.secrets), model, meta }),
+            turns.insertNewTurn(db, { id: turnId, session_id: p.session.id, role: 'assistant', parent_id: p.userTurn.id, content: storable(content, p.secrets), model, meta }),
           );
           stored = true;
           flushedAt = Date.now();
@@ -167,7 +168,7 @@ export class AnswerRecorder {
     return this.#o.store.writes.run('record the answer', (db) => {
       const turn = stored
         ? this.#o.turns.updateTurnById(db, turnId, fields)
-        : this.#o.turns.insertNewTurn(db, { id: turnId, session_id: p.session.id, role: 'assistant', ...fields });
+        : this.#o.turns.insertNewTurn(db, { id: turnId, session_id: p.session.id, role: 'assistant', parent_id: p.userTurn.id, ...fields });
       // Deleted mid-stream (with its session): nothing left to finish.
       if (turn?.role !== 'assistant') throw new ApiError('not_found', `Session '${p.session.id}' was deleted while it was being answered.`);
       if (r.status !== 'interrupted') this.#markAnswered(db, p.userTurn, turnId);
@@ -175,9 +176,14 @@ export class AnswerRecorder {
     });
   }
 
-  /** Records the failure on the user turn (which stays) and returns the error to throw. */
+  /**
+   * Records the failure on the user turn (which stays) and returns the error to throw. A failed
+   * regeneration leaves the message as it was: it has its earlier answer.
+   */
   fail(p: Prepared, error: unknown): Promise<ApiError> {
-    return this.markFailed(p.userTurn, upstreamError(error, errorContext(p)), p.secrets);
+    const failure = upstreamError(error, errorContext(p));
+    if (p.regenerating) return Promise.resolve(failure);
+    return this.markFailed(p.userTurn, failure, p.secrets);
   }
 
   async markFailed(userTurn: UserTurn, failure: ApiError, secrets: readonly string[]): Promise<ApiError> {

@@ -112,7 +112,7 @@ export class AssignmentGate {
    * not allow, a hint request outside homework); returns the gate (maybe with a refusal that keeps
    * the message), or null for a message on no assignment.
    */
-  check(plan: SessionPlan, req: ProxyMessage, retried: UserTurn | null, now = Date.now()): Gate | null {
+  check(plan: SessionPlan, req: Pick<ProxyMessage, 'hint_request'>, retried: UserTurn | null, now = Date.now()): Gate | null {
     const { session } = plan;
     const homework = session.mode === 'homework';
     if (req.hint_request && !homework) {

@@ -25,6 +25,8 @@ export interface Prepared {
   maxRequestMs: number;
   /** Homework: the hint level this message is answered at (recorded on the answer, checked by the check pass). */
   hintLevel?: number;
+  /** Another answer to a message already answered (versions): a failure leaves the message as it was. */
+  regenerating?: boolean;
 }
 
 export function errorContext(p: Prepared): { provider: string; model: string; secrets: readonly string[] } {

@@ -14,7 +14,7 @@
  * constraints do for raw SQL.) Every write goes through the group commit (store.writes).
  */
 import { v7 as uuidv7 } from 'uuid';
-import type { AssistantTurn, Language, ProxyMessage, ProxyMessageResponse, ProxyStreamEvent, UserTurn } from '../../../shared/api/schemas.ts';
+import type { AssistantTurn, Language, ProxyMessage, ProxyMessageResponse, ProxyStreamEvent, Session, UserTurn } from '../../../shared/api/schemas.ts';
 import { ApiError, type ErrorCode } from '../../../shared/errors.ts';
 import type { Caller } from '../caller.ts';
 import type { Store } from '../db/connection.ts';
@@ -32,6 +32,8 @@ import { RequestLedger } from './request-ledger.ts';
 import { SessionPolicy, type AssignmentLookup, type AssignmentRegistrar, type SessionPlan } from './session-policy.ts';
 import { upstreamError } from './upstream-errors.ts';
 import { DEFAULT_MAX_REQUEST_MS } from './upstream-limits.ts';
+import { ModelTitles } from './model-title.ts';
+import { contextOf, followNewTurn, parentOfNewMessage } from './versions.ts';
 
 export type { PolicySnapshot, ProxyMessage } from '../../../shared/api/schemas.ts';
 export type { AssignmentInfo, AssignmentLookup, AssignmentRegistrar } from './session-policy.ts';
@@ -51,6 +53,15 @@ export interface ProxyServiceOptions {
   defaultLanguage?: Language;
   /** How often streamed text is written to the database (not per token). */
   flushIntervalMs?: number;
+  /** After a session's first answer, ask its model for a short title (model-title.ts). Off unless the entry point turns it on. */
+  modelTitles?: boolean;
+}
+
+/** Another answer to a message (versions): the session, the message or its answer, optionally another model. */
+export interface RegenerateRequest {
+  id: string;
+  turn_id: string;
+  model?: string | undefined;
 }
 
 type Prepare = { kind: 'replay'; response: ProxyMessageResponse } | { kind: 'call'; prepared: Prepared };
@@ -72,6 +83,8 @@ export class ProxyService {
   readonly #ledger: RequestLedger;
   readonly #recorder: AnswerRecorder;
   readonly #gate: AssignmentGate;
+  /** Model-made session titles, after the first answer (never before `done`). */
+  readonly titles: ModelTitles;
 
   constructor(options: ProxyServiceOptions) {
     this.#o = options;
@@ -79,6 +92,7 @@ export class ProxyService {
     this.#ledger = new RequestLedger(options);
     this.#recorder = new AnswerRecorder(options);
     this.#gate = new AssignmentGate(options);
+    this.titles = new ModelTitles({ ...options, enabled: options.modelTitles === true });
   }
 
   /** Sends one message and waits for the whole answer. */
@@ -95,6 +109,7 @@ export class ProxyService {
     } catch (error) {
       throw await this.#recorder.fail(p, error);
     }
+    this.titles.afterAnswer(p, turn);
     return this.#recorder.response(p.session, turn);
   }
 
@@ -114,7 +129,22 @@ export class ProxyService {
       yield { type: 'done', response: r };
       return;
     }
-    const p = step.prepared;
+    yield* this.#streamAnswer(step.prepared, signal);
+  }
+
+  /**
+   * Versions: another answer to a message already sent (`turn_id` names the message or one of its
+   * answers), streamed as `stream` does, beside the earlier answers — which stay. Optionally with
+   * another model the mode allows. The context is the message's own branch. A failure leaves the
+   * message and its earlier answers as they were.
+   */
+  async *regenerate(caller: Caller, req: RegenerateRequest, signal?: AbortSignal): AsyncGenerator<ProxyStreamEvent, void, undefined> {
+    const p = await this.#prepareRegeneration(caller, req);
+    yield* this.#streamAnswer(p, signal);
+  }
+
+  /** The answer to a prepared message, streamed and recorded (`stream`, `regenerate`). */
+  async *#streamAnswer(p: Prepared, signal: AbortSignal | undefined): AsyncGenerator<ProxyStreamEvent, void, undefined> {
     const turnId = uuidv7();
     yield { type: 'start', session_id: p.session.id, user_turn_id: p.userTurn.id, turn_id: turnId, model: p.model };
 
@@ -166,6 +196,7 @@ export class ProxyService {
       throw await this.#recorder.fail(p, error);
     }
     yield { type: 'done', response: this.#recorder.response(p.session, turn) };
+    this.titles.afterAnswer(p, turn);
   }
 
   /**
@@ -185,10 +216,12 @@ export class ProxyService {
     const retried: UserTurn | null = ledgered.kind === 'retry' ? ledgered.turn : null;
 
     let plan = retried ? this.#policy.sessionOfRetry(retried.session_id) : this.#policy.sessionFor(caller, req);
+    // Versions: where the message goes in the session's tree (versions.ts).
+    const parentId = retried ? retried.parent_id : parentOfNewMessage(this.#o.turns, plan.session, plan.isNew, req.parent_id);
     // The assignment's policy, from the local database before the provider is asked (so offline
     // too): refusals that keep the message end here (assignment-policy.ts).
     const gate = this.#gate.check(plan, req, retried);
-    if (gate?.refusal) throw await this.#keepRefused(caller, req, plan, retried, gate);
+    if (gate?.refusal) throw await this.#keepRefused(caller, req, plan, retried, parentId, gate);
     if (plan.isNew && gate) plan = { ...plan, session: { ...plan.session, meta: this.#gate.newSessionMeta(gate, plan.session.meta) } };
     const { session } = plan;
     let choice: Awaited<ReturnType<SessionPolicy['choose']>>;
@@ -197,16 +230,15 @@ export class ProxyService {
       const allowed = this.#gate.modelToRetry(gate, req.model, choice.model);
       if (allowed) choice = await this.#policy.choose(plan, allowed);
     } catch (error) {
-      throw await this.#keepUnsent(caller, req, plan, retried, error);
+      throw await this.#keepUnsent(caller, req, plan, retried, parentId, error);
     }
     this.#gate.checkModel(gate, choice.model);
     // The policy as applied lands in a new session's snapshot (a running one's: recordInWrite).
     if (gate && plan.isNew) choice = { ...choice, snapshot: { ...choice.snapshot, assignment_policy: gate.policy } };
     const { snapshot, provider, model } = choice;
 
-    const history = this.#o.turns
-      .getTurnsBySessionId(session.id)
-      .filter((t) => !retried || t.created_at < retried.created_at || (t.created_at === retried.created_at && t.id < retried.id));
+    // Versions: the message's context is its own branch (a retried message keeps its place).
+    const history = contextOf(this.#o.turns, parentId);
     const systemPrompt = this.#policy.systemPrompt(snapshot, session.assignment_id, this.#gate.promptAdditions(gate, snapshot.system_prompt.language));
     const message = retried ? retried.content : req.message;
     const { messages } = buildMessages({ systemPrompt, history, message, contextWindow: traitsOf(model).contextWindow, maxOutputTokens: snapshot.max_output_tokens });
@@ -219,7 +251,8 @@ export class ProxyService {
       if (req.client_request_id) this.#ledger.checkInWrite(caller, req.client_request_id, retried);
       this.#policy.createInWrite(db, plan, choice);
       this.#gate.recordInWrite(db, plan, gate);
-      return this.#ledger.record(db, caller, req, session, model, retried, this.#gate.userTurnMeta(gate));
+      if (!plan.isNew) followNewTurn(db, this.#o.sessions, session.id);
+      return this.#ledger.record(db, caller, req, session, model, retried, parentId, this.#gate.userTurnMeta(gate));
     });
 
     // The key is fetched only now: a locked keychain or a missing key leaves the message saved,
@@ -249,19 +282,74 @@ export class ProxyService {
     };
   }
 
+  /** What regenerate sends: the message again, on its own branch, to the model chosen (or the session's). */
+  async #prepareRegeneration(caller: Caller, req: RegenerateRequest): Promise<Prepared> {
+    const { sessions, turns } = this.#o;
+    const found: Session | null = sessions.getSessionById(req.id);
+    // Only the session's owner may add to it (an admin reads others' sessions, never writes in them).
+    if (!found || found.user_id !== caller.user_id) throw new ApiError('not_found', `There is no session '${req.id}'.`);
+    const named = turns.getTurnById(req.turn_id);
+    if (!named || named.session_id !== found.id || named.role === 'system')
+      throw new ApiError('not_found', `There is no message or answer '${req.turn_id}' in session '${req.id}'.`);
+    const message = named.role === 'user' ? named : named.parent_id ? turns.getTurnById(named.parent_id) : null;
+    if (message?.role !== 'user') throw new ApiError('not_found', `The answer '${req.turn_id}' has no message to answer again.`);
+    if (message.meta.status === 'pending') throw new ApiError('conflict', 'This message is still being answered.');
+    const plan = this.#policy.sessionOfRetry(found.id);
+    // The assignment's policy applies to another answer as to the first: the allowance, the
+    // models, and the hint level the message was sent at (answered like a retry of it).
+    const gate = this.#gate.check(plan, {}, message);
+    if (gate?.refusal) throw gate.refusal;
+    let choice = await this.#policy.choose(plan, req.model);
+    const allowed = this.#gate.modelToRetry(gate, req.model, choice.model);
+    if (allowed) choice = await this.#policy.choose(plan, allowed);
+    this.#gate.checkModel(gate, choice.model);
+    const { snapshot, provider, model } = choice;
+    const systemPrompt = this.#policy.systemPrompt(snapshot, found.assignment_id, this.#gate.promptAdditions(gate, snapshot.system_prompt.language));
+    const { messages } = buildMessages({
+      systemPrompt,
+      history: contextOf(turns, message.parent_id),
+      message: message.content,
+      contextWindow: traitsOf(model).contextWindow,
+      maxOutputTokens: snapshot.max_output_tokens,
+    });
+    // The model joins the snapshot's `models`; the new answer will be the end of the active branch.
+    await this.#o.store.writes.run('record the regeneration', (db) => {
+      this.#policy.checkInWrite(db, plan, choice);
+      followNewTurn(db, sessions, found.id);
+    });
+    const connection = await this.#o.providers.client(provider).catch((error: unknown) => {
+      throw upstreamError(error, { provider: provider.name, model, secrets: [] });
+    });
+    return {
+      session: plan.session,
+      snapshot,
+      userTurn: message,
+      model,
+      providerId: provider.id,
+      messages,
+      client: connection.client,
+      secrets: connection.secrets,
+      providerName: provider.name,
+      timeoutMs: provider.timeout_ms,
+      maxRequestMs: provider.max_request_ms ?? DEFAULT_MAX_REQUEST_MS,
+      regenerating: true,
+      ...(gate?.level != null ? { hintLevel: gate.level } : {}),
+    };
+  }
+
   /**
    * The assignment's policy refused the message (allowance used up, hint ceiling reached): it is
    * kept — the session created if new, with the applied policy in its snapshot, and the user turn
    * failed with the refusal's code, in one write — and the provider is never asked.
    */
-  async #keepRefused(caller: Caller, req: ProxyMessage, plan: SessionPlan, retried: UserTurn | null, gate: Gate): Promise<ApiError> {
+  async #keepRefused(caller: Caller, req: ProxyMessage, plan: SessionPlan, retried: UserTurn | null, parentId: string | null, gate: Gate): Promise<ApiError> {
     const refusal = gate.refusal!;
     await this.#o.store.writes.run('record the refused message', (db) => {
       if (req.client_request_id) this.#ledger.checkInWrite(caller, req.client_request_id, retried);
       const session = plan.isNew ? { ...plan.session, meta: this.#gate.newSessionMeta(gate, plan.session.meta) } : plan.session;
       this.#policy.createUnchosenInWrite(db, { ...plan, session });
       if (plan.isNew) this.#o.sessions.updateSessionById(db, session.id, { policy_snapshot: { assignment_policy: gate.policy } });
-      const turn = this.#ledger.record(db, caller, req, session, req.model ?? null, retried, this.#gate.userTurnMeta(gate));
+      const turn = this.#ledger.record(db, caller, req, session, req.model ?? null, retried, parentId, this.#gate.userTurnMeta(gate));
       this.#o.turns.updateTurnById(db, turn.id, { meta: userTurnMeta(turn, { status: 'failed', error: { code: refusal.code, message: refusal.detail } }) });
     });
     return refusal;
@@ -274,12 +362,13 @@ export class ProxyService {
    * marked failed with that code — so a retry sends it once the provider answers. Refusals
    * (validation, not found, conflict) and a setup with no usable model write nothing, as before.
    */
-  async #keepUnsent(caller: Caller, req: ProxyMessage, plan: SessionPlan, retried: UserTurn | null, error: unknown): Promise<unknown> {
+  async #keepUnsent(caller: Caller, req: ProxyMessage, plan: SessionPlan, retried: UserTurn | null, parentId: string | null, error: unknown): Promise<unknown> {
     if (!(error instanceof ModelsUnreadable || (error instanceof ApiError && KEPT_WHEN_UNCHOSEN.has(error.code)))) return error;
     const userTurn = await this.#o.store.writes.run('record the message', (db) => {
       if (req.client_request_id) this.#ledger.checkInWrite(caller, req.client_request_id, retried);
       this.#policy.createUnchosenInWrite(db, plan);
-      return this.#ledger.record(db, caller, req, plan.session, req.model ?? null, retried);
+      if (!plan.isNew) followNewTurn(db, this.#o.sessions, plan.session.id);
+      return this.#ledger.record(db, caller, req, plan.session, req.model ?? null, retried, parentId);
     });
     return this.#recorder.markFailed(userTurn, error, []);
   }

@@ -98,7 +98,7 @@ export class ApiCache {
   async stream<N extends StreamRouteName>(name: N, input: RouteInput<N>, options: StreamOptions): Promise<ProxyMessageResponse> {
     let output: ProxyMessageResponse;
     try {
-      output = await this.client[name](input, options);
+      output = await (this.client[name] as (input: RouteInput<N>, options: StreamOptions) => Promise<ProxyMessageResponse>)(input, options);
     } catch (error) {
       if (WRITES[name]?.evenOnFailure) await this.#stale(name, input);
       throw error;

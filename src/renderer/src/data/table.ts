@@ -54,6 +54,9 @@ const ASSIGNMENTS = ['listAssignments', 'getAssignment', 'getAssignmentStatus'] 
 export const WRITES: { [N in RouteName]?: WriteEffect<N> } = {
   sendProxyMessage: MESSAGE,
   streamProxyMessage: MESSAGE,
+  regenerateAnswer: MESSAGE,
+  // Switching versions changes the session's active_leaf_id only.
+  selectSessionPath: { stale: [], answers: (session) => ({ route: 'getSession', input: { id: session.id }, value: session }) },
   updateSession: {
     stale: ['getUserSessions'],
     answers: (session) => ({ route: 'getSession', input: { id: session.id }, value: session }),

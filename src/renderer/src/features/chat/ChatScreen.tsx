@@ -1,5 +1,5 @@
 import { BookOpen, Plus } from 'lucide-react';
-import { useEffect, useId, useState, useSyncExternalStore } from 'react';
+import { useEffect, useId, useMemo, useState, useSyncExternalStore } from 'react';
 import { useTranslation } from 'react-i18next';
 import { MODES } from '../../../../shared/api/vocabulary.ts';
 import type { Mode } from '../../../../shared/api/schemas.ts';
@@ -50,6 +50,17 @@ export function ChatScreen({ routeSessionId }: { routeSessionId: string | null }
   const blocker = blockerOf(state, session ?? undefined);
   const sessionModel = typeof session?.policy_snapshot.model === 'string' ? session.policy_snapshot.model : null;
   const assignmentRequired = needsAssignment(state.mode);
+  // What a message can do (versions): regenerating may pick any model the mode allows.
+  const actions = useMemo(
+    () => ({
+      onRetry: (key: string) => chat.retry(key),
+      onEdit: (key: string, text: string) => chat.edit(key, text),
+      onRegenerate: (key: string, model: string | null) => chat.regenerate(key, model),
+      onVersion: (turnId: string) => void chat.showVersion(turnId),
+      models: [...new Set(models?.providers.flatMap((p) => p.allowed[state.mode] ?? []) ?? [])],
+    }),
+    [chat, models, state.mode],
+  );
 
   const startNewChat = () => {
     chat.newChat();
@@ -216,7 +227,7 @@ export function ChatScreen({ routeSessionId }: { routeSessionId: string | null }
           <p className="muted">{t(`modes.${state.mode}.description`)}</p>
         </div>
       ) : (
-        <MessageList messages={state.messages} sendingKey={state.sendingKey} onRetry={(key) => chat.retry(key)} />
+        <MessageList messages={state.messages} sendingKey={state.sendingKey} actions={actions} />
       )}
 
       <Composer blocker={blocker} sending={state.sendingKey !== null} onSend={(text) => chat.send(text)} onStop={() => chat.stop()} onNewChat={startNewChat} />

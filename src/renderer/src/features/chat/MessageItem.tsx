@@ -1,5 +1,5 @@
-import { AlertTriangle, Brain, RotateCcw, WifiOff } from 'lucide-react';
-import { lazy, memo, Suspense } from 'react';
+import { AlertTriangle, Brain, ChevronLeft, ChevronRight, Pencil, RefreshCw, RotateCcw, WifiOff } from 'lucide-react';
+import { lazy, memo, Suspense, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { isOffline } from '../../lib/errors.ts';
 import { formatCost, formatNumber } from '../../lib/format.ts';
@@ -7,7 +7,17 @@ import { useMoney } from '../../lib/prefs.ts';
 import { CopyButton } from '../../ui/CopyButton.tsx';
 import { errorHeadline } from '../../ui/ErrorText.tsx';
 import { Spinner } from '../../ui/Spinner.tsx';
-import type { AssistantMessage, ChatMessage, UserMessage } from './messages.ts';
+import type { AssistantMessage, ChatMessage, UserMessage, Versions } from './messages.ts';
+
+/** What a message can do besides being read (versions): edit, regenerate, switch ‹ ›. */
+export interface MessageActions {
+  onRetry: (key: string) => void;
+  onEdit: (key: string, text: string) => boolean;
+  onRegenerate: (key: string, model: string | null) => void;
+  onVersion: (turnId: string) => void;
+  /** The models a regeneration may use (the mode's allowed ones). */
+  models: readonly string[];
+}
 
 // Markdown, KaTeX and the highlighter load after the first screen is up.
 const Markdown = lazy(() => import('./Markdown.tsx'));
@@ -16,15 +26,90 @@ function Plain({ text }: { text: string }) {
   return <div className="plain-text">{text}</div>;
 }
 
-function UserItem({ message, sending, busy, cut, onRetry }: { message: UserMessage; sending: boolean; busy: boolean; cut: boolean; onRetry: (key: string) => void }) {
+/** ‹ 2 / 3 ›: this message's or answer's place among its versions, and a switch to its neighbours. */
+function VersionSwitch({ versions, busy, onVersion }: { versions: Versions | null | undefined; busy: boolean; onVersion: (turnId: string) => void }) {
   const { t } = useTranslation();
+  if (!versions) return null;
+  const { index, ids } = versions;
+  const label = t('chat.versionOf', { n: index + 1, count: ids.length });
+  return (
+    <span className="versions" data-testid="versions" role="group" aria-label={label} title={label}>
+      <button
+        type="button"
+        className="btn btn-icon btn-small"
+        onClick={() => onVersion(ids[index - 1]!)}
+        disabled={busy || index === 0}
+        aria-label={t('chat.previousVersion')}
+        title={t('chat.previousVersion')}
+        data-testid="version-prev"
+      >
+        <ChevronLeft size={14} aria-hidden="true" />
+      </button>
+      <span className="versions-count" data-testid="version-count">
+        {index + 1} / {ids.length}
+      </span>
+      <button
+        type="button"
+        className="btn btn-icon btn-small"
+        onClick={() => onVersion(ids[index + 1]!)}
+        disabled={busy || index === ids.length - 1}
+        aria-label={t('chat.nextVersion')}
+        title={t('chat.nextVersion')}
+        data-testid="version-next"
+      >
+        <ChevronRight size={14} aria-hidden="true" />
+      </button>
+    </span>
+  );
+}
+
+/** Editing a sent message in place: sending makes a new version beside it. */
+function EditBox({ initial, onSend, onCancel }: { initial: string; onSend: (text: string) => boolean; onCancel: () => void }) {
+  const { t } = useTranslation();
+  const [text, setText] = useState(initial);
+  return (
+    <form
+      className="message-edit"
+      onSubmit={(e) => {
+        e.preventDefault();
+        if (onSend(text)) onCancel();
+      }}
+    >
+      <textarea
+        value={text}
+        onChange={(e) => setText(e.target.value)}
+        aria-label={t('chat.editLabel')}
+        data-testid="edit-input"
+        rows={Math.min(8, Math.max(2, text.split('\n').length))}
+        autoFocus
+        onKeyDown={(e) => {
+          if (e.key === 'Escape') onCancel();
+        }}
+      />
+      <div className="message-edit-actions">
+        <button type="button" className="btn btn-small" onClick={onCancel} data-testid="edit-cancel">
+          {t('common.cancel')}
+        </button>
+        <button type="submit" className="btn btn-small btn-primary" disabled={!text.trim() || text.trim() === initial.trim()} data-testid="edit-send">
+          {t('chat.editSend')}
+        </button>
+      </div>
+    </form>
+  );
+}
+
+function UserItem({ message, sending, busy, cut, actions }: { message: UserMessage; sending: boolean; busy: boolean; cut: boolean; actions: MessageActions }) {
+  const { t } = useTranslation();
+  const [editing, setEditing] = useState(false);
+  const { onRetry } = actions;
   const failed = message.status === 'failed';
   // Part of an answer arrived before the connection dropped: it was sent, the answer was cut.
   const offline = failed && !cut && isOffline(message.error?.code);
   return (
     <article className={`message message-user${failed ? ' message-failed' : ''}`} data-role="user" data-status={message.status} aria-label={t('chat.you')}>
-      <Plain text={message.content} />
+      {editing ? <EditBox initial={message.content} onSend={(text) => actions.onEdit(message.key, text)} onCancel={() => setEditing(false)} /> : <Plain text={message.content} />}
       <footer className="message-meta">
+        <VersionSwitch versions={message.versions} busy={busy} onVersion={actions.onVersion} />
         {sending ? <Spinner label={t('chat.sending')} /> : null}
         {failed ? (
           <span className="message-status status-failed" data-testid="unsent">
@@ -38,13 +123,41 @@ function UserItem({ message, sending, busy, cut, onRetry }: { message: UserMessa
             {t('chat.retry')}
           </button>
         ) : null}
+        {!editing && message.turnId && message.status !== 'sending' ? (
+          <button type="button" className="btn btn-small" onClick={() => setEditing(true)} disabled={busy} data-testid="edit" title={t('chat.editLabel')}>
+            <Pencil size={13} aria-hidden="true" />
+            {t('chat.edit')}
+          </button>
+        ) : null}
         <CopyButton text={message.content} />
       </footer>
     </article>
   );
 }
 
-function AssistantItem({ message }: { message: AssistantMessage }) {
+/** Another answer, from the same model or another the mode allows. */
+function Regenerate({ message, busy, actions }: { message: AssistantMessage; busy: boolean; actions: MessageActions }) {
+  const { t } = useTranslation();
+  const [model, setModel] = useState('');
+  return (
+    <span className="regenerate">
+      <select value={model} onChange={(e) => setModel(e.target.value)} aria-label={t('chat.regenerateModel')} title={t('chat.regenerateModel')} data-testid="regenerate-model">
+        <option value="">{t('chat.sameModel')}</option>
+        {actions.models.map((m) => (
+          <option key={m} value={m}>
+            {m}
+          </option>
+        ))}
+      </select>
+      <button type="button" className="btn btn-small" onClick={() => actions.onRegenerate(message.key, model || null)} disabled={busy} data-testid="regenerate">
+        <RefreshCw size={13} aria-hidden="true" />
+        {t('chat.regenerate')}
+      </button>
+    </span>
+  );
+}
+
+function AssistantItem({ message, busy, actions }: { message: AssistantMessage; busy: boolean; actions: MessageActions }) {
   const { t, i18n } = useTranslation();
   const money = useMoney();
   const live = message.status === 'waiting' || message.status === 'streaming';
@@ -72,6 +185,7 @@ function AssistantItem({ message }: { message: AssistantMessage }) {
         </p>
       ) : null}
       <footer className="message-meta">
+        <VersionSwitch versions={message.versions} busy={busy} onVersion={actions.onVersion} />
         {message.status === 'aborted' ? <span className="message-status status-aborted">{t('chat.stopped')}</span> : null}
         {message.status === 'interrupted' ? <span className="message-status status-failed">{t('chat.interrupted')}</span> : null}
         {message.model ? <span className="muted">{message.model}</span> : null}
@@ -94,11 +208,12 @@ function AssistantItem({ message }: { message: AssistantMessage }) {
           </span>
         ) : null}
         {message.content && !live ? <CopyButton text={message.content} /> : null}
+        {message.turnId && !live ? <Regenerate message={message} busy={busy} actions={actions} /> : null}
       </footer>
     </article>
   );
 }
 
-export const MessageItem = memo(function MessageItem(props: { message: ChatMessage; sending: boolean; busy: boolean; cut: boolean; onRetry: (key: string) => void }) {
-  return props.message.kind === 'user' ? <UserItem {...props} message={props.message} /> : <AssistantItem message={props.message} />;
+export const MessageItem = memo(function MessageItem(props: { message: ChatMessage; sending: boolean; busy: boolean; cut: boolean; actions: MessageActions }) {
+  return props.message.kind === 'user' ? <UserItem {...props} message={props.message} /> : <AssistantItem message={props.message} busy={props.busy} actions={props.actions} />;
 });

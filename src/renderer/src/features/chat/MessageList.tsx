@@ -3,7 +3,7 @@ import { ArrowDown } from 'lucide-react';
 import { useEffectEvent, useLayoutEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { ChatMessage } from './messages.ts';
-import { MessageItem } from './MessageItem.tsx';
+import { MessageItem, type MessageActions } from './MessageItem.tsx';
 
 /** How close to the bottom (px) still counts as "at the bottom". */
 const NEAR_BOTTOM = 64;
@@ -15,7 +15,7 @@ const NEAR_BOTTOM = 64;
  * is followed; scrolling up unpins it and shows "jump to latest". Sending a message always brings
  * the list to the bottom (the message and its answer are what the student wants to see next).
  */
-export function MessageList(props: { messages: ChatMessage[]; sendingKey: string | null; onRetry: (key: string) => void }) {
+export function MessageList(props: { messages: ChatMessage[]; sendingKey: string | null; actions: MessageActions }) {
   const { t } = useTranslation();
   const { messages, sendingKey } = props;
   const scrollRef = useRef<HTMLDivElement>(null);
@@ -88,7 +88,7 @@ export function MessageList(props: { messages: ChatMessage[]; sendingKey: string
             const cut = next?.kind === 'assistant' && next.status === 'interrupted' && next.content !== '';
             return (
               <div key={item.key} ref={virtualizer.measureElement} data-index={item.index} className="message-slot" style={{ transform: `translateY(${item.start}px)` }}>
-                <MessageItem message={message} sending={sendingKey === message.key} busy={sendingKey !== null} cut={cut} onRetry={props.onRetry} />
+                <MessageItem message={message} sending={sendingKey === message.key} busy={sendingKey !== null} cut={cut} actions={props.actions} />
               </div>
             );
           })}

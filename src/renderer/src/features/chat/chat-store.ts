@@ -10,11 +10,13 @@
  */
 import type { Mode } from '../../../../shared/api/schemas.ts';
 import type { ApiCache } from '../../data/cache.ts';
+import { toClientError } from '../../lib/errors.ts';
 import { ChatBox, EMPTY_CHAT, type ChatState } from './chat-state.ts';
 import { blockerOf, ComposerChoices, type Blocker, type NewChatOptions } from './composer.ts';
+import { parentOf } from './messages.ts';
 import { retryMessage } from './retry.ts';
 import { Sender } from './sender.ts';
-import { openSession } from './session-loader.ts';
+import { openSession, refreshSession } from './session-loader.ts';
 
 export type { ChatState } from './chat-state.ts';
 export type { AssistantMessage, ChatMessage, ReplyUsage, UserMessage } from './messages.ts';
@@ -86,12 +88,47 @@ export class ChatStore {
   moreHelp(text: string): boolean {
     const content = text.trim();
     if (!content || this.blocker() || this.#box.getState().sendingKey) return false;
-    this.#sender.send(content, 'more');
+    this.#sender.send(content, { hintRequest: 'more' });
     return true;
   }
 
   retry(userKey: string): void {
     retryMessage(this.#box, this.#sender, userKey);
+  }
+
+  /**
+   * Versions: the edited text goes as a new message beside the one edited (same parent); that one
+   * stays, a ‹ › away. What was below it belongs to its version.
+   */
+  edit(userKey: string, text: string): boolean {
+    const content = text.trim();
+    const { messages } = this.#box.getState();
+    const at = messages.findIndex((m) => m.key === userKey);
+    if (!content || at === -1 || this.blocker()) return false;
+    const parentId = parentOf(messages, userKey);
+    this.#box.set({ messages: messages.slice(0, at) });
+    this.#sender.send(content, { parentId });
+    return true;
+  }
+
+  /** Versions: another answer in place of `answerKey`'s (which stays, a ‹ › away), from `model` or the session's. */
+  regenerate(answerKey: string, model: string | null): void {
+    if (this.blocker()) return;
+    void this.#sender.regenerate(answerKey, model);
+  }
+
+  /** Versions: show another version of a message or an answer; the choice is kept in the session. */
+  async showVersion(turnId: string): Promise<void> {
+    const { sessionId } = this.#box.getState();
+    if (!sessionId || this.#box.getState().sendingKey) return;
+    const generation = this.#box.generation;
+    try {
+      await this.#cache.write('selectSessionPath', { id: sessionId, turn_id: turnId }, { settle: false });
+    } catch (error) {
+      if (this.#box.isCurrent(generation)) this.#box.set({ notice: toClientError(error) });
+      return;
+    }
+    await refreshSession(this.#box, this.#cache, sessionId, generation);
   }
 
   stop(): void {

@@ -3,6 +3,7 @@
  * state, no client.
  */
 import type { Turn } from '../../../../shared/api/schemas.ts';
+import { activePath, childrenOf, versionsOf } from '../../../../shared/turn-tree.ts';
 import type { UiError } from '../../lib/errors.ts';
 
 export interface ReplyUsage {
@@ -11,6 +12,12 @@ export interface ReplyUsage {
   cost: number;
   estimated: boolean;
   price_known: boolean;
+}
+
+/** A stored turn's place among its versions (‹ 2 / 3 ›): the versions' turn ids, oldest first. */
+export interface Versions {
+  index: number;
+  ids: string[];
 }
 
 export type UserStatus = 'sending' | 'sent' | 'failed';
@@ -28,6 +35,9 @@ export interface UserMessage {
   clientRequestId: string | null;
   /** Homework: sent with "more help" (the hint level rises by one). */
   hintRequest?: 'more';
+  /** The answer it follows (a stored turn's parent_id); undefined for a message not stored yet. */
+  parentId?: string | null;
+  versions?: Versions | null;
 }
 
 export interface AssistantMessage {
@@ -43,14 +53,22 @@ export interface AssistantMessage {
   /** Homework: the hint level this answer was given at, and whether the check pass flagged a final answer in it. */
   hintLevel?: number | undefined;
   flagged?: boolean;
+  versions?: Versions | null;
 }
 
 export type ChatMessage = UserMessage | AssistantMessage;
 
-/** Stored turns as chat messages: the turn's meta is typed by its role (TurnSchema is a union). */
-export function messagesFromTurns(turns: Turn[]): ChatMessage[] {
+/**
+ * Stored turns as chat messages: the active branch (src/shared/turn-tree.ts) — the chosen version,
+ * else the newest — each with its place among its versions. The turn's meta is typed by its role
+ * (TurnSchema is a union).
+ */
+export function messagesFromTurns(turns: Turn[], chosenLeafId?: string | null): ChatMessage[] {
+  const children = childrenOf(turns);
   const out: ChatMessage[] = [];
-  for (const turn of turns) {
+  for (const turn of activePath(turns, chosenLeafId)) {
+    const v = versionsOf(turn, children);
+    const versions = v.count > 1 ? { index: v.index, ids: v.siblings.map((t) => t.id) } : null;
     if (turn.role === 'user') {
       const { meta } = turn;
       out.push({
@@ -63,6 +81,8 @@ export function messagesFromTurns(turns: Turn[]): ChatMessage[] {
         error: meta.status === 'failed' ? { code: meta.error?.code ?? 'upstream_error', detail: meta.error?.message ?? '' } : null,
         clientRequestId: meta.client_request_id ?? null,
         ...(meta.hint_request ? { hintRequest: meta.hint_request } : {}),
+        parentId: turn.parent_id,
+        versions,
       });
     } else if (turn.role === 'assistant') {
       const { meta } = turn;
@@ -80,10 +100,26 @@ export function messagesFromTurns(turns: Turn[]): ChatMessage[] {
         createdAt: turn.created_at,
         hintLevel: meta.hint_level,
         flagged: meta.flagged === 'final_answer_above_level',
+        versions,
       });
     }
   }
   return out;
+}
+
+/**
+ * The answer a message on screen follows: the stored parent, else the nearest answer above it
+ * (what the server chose when it was sent). null: a first message.
+ */
+export function parentOf(messages: readonly ChatMessage[], key: string): string | null {
+  const at = messages.findIndex((m) => m.key === key);
+  const message = messages[at];
+  if (message?.kind === 'user' && message.parentId !== undefined) return message.parentId;
+  for (let i = at - 1; i >= 0; i--) {
+    const m = messages[i]!;
+    if (m.kind === 'assistant' && m.turnId) return m.turnId;
+  }
+  return null;
 }
 
 export function sessionTotals(messages: ChatMessage[]): { tokens: number; cost: number; replies: number } {

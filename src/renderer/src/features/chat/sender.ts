@@ -4,12 +4,27 @@
  * copy of the student's message. The send goes through the query cache, which marks what it
  * changes (the session list, the turns, usage …) stale when it is over.
  */
+import type { StreamOptions } from '../../../../shared/api/client.ts';
 import type { ProxyMessageRequest, ProxyMessageResponse } from '../../../../shared/api/schemas.ts';
 import type { ApiCache } from '../../data/cache.ts';
 import { toClientError, type UiError } from '../../lib/errors.ts';
 import { hrefFor, navigate } from '../../lib/route.ts';
 import type { ChatBox } from './chat-state.ts';
 import { localKey, type AssistantMessage, type UserMessage } from './messages.ts';
+import { refreshSession } from './session-loader.ts';
+
+/** An answer placeholder, filled in as the stream arrives. */
+const waitingAnswer = (): AssistantMessage => ({
+  kind: 'assistant',
+  key: localKey('a'),
+  turnId: null,
+  content: '',
+  reasoning: '',
+  status: 'waiting',
+  model: null,
+  usage: null,
+  createdAt: Date.now(),
+});
 
 export class Sender {
   readonly #box: ChatBox;
@@ -30,8 +45,13 @@ export class Sender {
     this.#controller?.abort();
   }
 
-  /** Adds the student's message (not sent yet) and sends it; `hintRequest` asks for the next hint level (homework). */
-  send(content: string, hintRequest?: 'more'): void {
+  /**
+   * Adds the student's message (not sent yet) and sends it. `parentId` (versions): an edit, sent
+   * as a new version beside the edited message; the branch is read again from the server after.
+   * `hintRequest` asks for the next hint level (homework).
+   */
+  send(content: string, options: { parentId?: string | null; hintRequest?: 'more' } = {}): void {
+    const { parentId, hintRequest } = options;
     const user: UserMessage = {
       kind: 'user',
       key: localKey('u'),
@@ -42,13 +62,45 @@ export class Sender {
       error: null,
       clientRequestId: crypto.randomUUID(),
       ...(hintRequest ? { hintRequest } : {}),
+      ...(parentId !== undefined ? { parentId } : {}),
     };
     this.#box.set({ messages: [...this.#box.getState().messages, user] });
-    void this.run(user.key);
+    void this.run(user.key, { refresh: parentId !== undefined });
+  }
+
+  /**
+   * Versions: another answer to the message before `answerKey` (optionally from another model),
+   * streamed in its place; the earlier answer stays on the server as another version, and the
+   * branch is read again from the server when it is over.
+   */
+  async regenerate(answerKey: string, model: string | null): Promise<void> {
+    const box = this.#box;
+    const generation = box.generation;
+    const { messages, sessionId } = box.getState();
+    const at = messages.findIndex((m) => m.key === answerKey);
+    const answer = messages[at];
+    const user = messages[at - 1];
+    if (!sessionId || answer?.kind !== 'assistant' || !answer.turnId || user?.kind !== 'user') return;
+    const controller = new AbortController();
+    this.#controller = controller;
+    const placeholder = waitingAnswer();
+    // What was below the answer belongs to the other version: it comes back with ‹ ›.
+    box.set({ messages: [...messages.slice(0, at), placeholder], sendingKey: user.key, notice: null });
+    const { failure } = await this.#follow(
+      (options) => this.#cache.stream('regenerateAnswer', { id: sessionId, turn_id: answer.turnId!, ...(model ? { model } : {}) }, options),
+      controller,
+      generation,
+      placeholder.key,
+      user.key,
+    );
+    if (this.#controller === controller) this.#controller = null;
+    if (!box.isCurrent(generation)) return;
+    box.set({ sendingKey: null, ...(failure && !controller.signal.aborted ? { notice: failure } : {}) });
+    await refreshSession(box, this.#cache, sessionId, generation);
   }
 
   /** Sends the user message `userKey` (new, or failed before) and streams its answer in. */
-  async run(userKey: string): Promise<void> {
+  async run(userKey: string, options: { refresh?: boolean } = {}): Promise<void> {
     const box = this.#box;
     const generation = box.generation;
     const live = () => box.isCurrent(generation);
@@ -57,17 +109,7 @@ export class Sender {
     this.#controller = controller;
 
     // The reply's placeholder goes right after its message (a retry may not be the last one).
-    const assistant: AssistantMessage = {
-      kind: 'assistant',
-      key: localKey('a'),
-      turnId: null,
-      content: '',
-      reasoning: '',
-      status: 'waiting',
-      model: null,
-      usage: null,
-      createdAt: Date.now(),
-    };
+    const assistant = waitingAnswer();
     const messages = [...box.getState().messages];
     let at = messages.findIndex((m) => m.key === userKey) + 1;
     // Skip replies already attached to this message (an interrupted partial answer stays visible).
@@ -85,50 +127,10 @@ export class Sender {
       ...(s.sessionId ? { meta: { session_id: s.sessionId } } : {}),
       ...(user.clientRequestId ? { client_request_id: user.clientRequestId } : {}),
       ...(user.hintRequest ? { hint_request: user.hintRequest } : {}),
+      ...(user.parentId !== undefined ? { parent_id: user.parentId } : {}),
     };
 
-    // Deltas arrive per token; the list re-renders at most once per frame.
-    let pendingContent = '';
-    let pendingReasoning = '';
-    let timer: ReturnType<typeof setTimeout> | null = null;
-    const flush = () => {
-      timer = null;
-      if (!live() || (!pendingContent && !pendingReasoning)) return;
-      const current = box.message(assistant.key) as AssistantMessage | undefined;
-      if (!current) return;
-      box.patchMessage(assistant.key, { content: current.content + pendingContent, reasoning: current.reasoning + pendingReasoning, status: 'streaming' });
-      pendingContent = '';
-      pendingReasoning = '';
-    };
-    const schedule = () => {
-      timer ??= setTimeout(flush, 16);
-    };
-
-    let response: ProxyMessageResponse | null = null;
-    let failure: UiError | null = null;
-    try {
-      response = await this.#cache.stream('streamProxyMessage', request, {
-        signal: controller.signal,
-        onEvent: (event) => {
-          if (!live()) return;
-          if (event.type === 'start') {
-            box.patchMessage(userKey, { turnId: event.user_turn_id });
-            box.patchMessage(assistant.key, { turnId: event.turn_id, model: event.model, status: 'streaming' });
-            if (!box.getState().sessionId) this.#sessionStarted(event.session_id);
-          } else if (event.type === 'delta') {
-            pendingContent += event.content;
-            schedule();
-          } else if (event.type === 'reasoning') {
-            pendingReasoning += event.content;
-            schedule();
-          }
-        },
-      });
-    } catch (error) {
-      failure = toClientError(error);
-    }
-    if (timer) clearTimeout(timer);
-    flush();
+    const { response, failure } = await this.#follow((o) => this.#cache.stream('streamProxyMessage', request, o), controller, generation, assistant.key, userKey);
     if (this.#controller === controller) this.#controller = null;
     if (!live()) return;
 
@@ -146,6 +148,7 @@ export class Sender {
       });
       if (!box.getState().sessionId) this.#sessionStarted(response.session_id);
       box.set({ sendingKey: null });
+      if (options.refresh) await refreshSession(box, this.#cache, response.session_id, generation);
       return;
     }
 
@@ -164,6 +167,64 @@ export class Sender {
     if (partial.content || partial.reasoning) box.patchMessage(assistant.key, { status: 'interrupted' });
     else box.set({ messages: box.getState().messages.filter((m) => m.key !== assistant.key) });
     box.set({ sendingKey: null, notice: error });
+  }
+
+  /**
+   * Streams an answer into the placeholder `assistantKey`: deltas batched to one re-render per
+   * frame, the turn ids from `start`. Resolves with the final response, or the failure.
+   */
+  async #follow(
+    call: (options: StreamOptions) => Promise<ProxyMessageResponse>,
+    controller: AbortController,
+    generation: number,
+    assistantKey: string,
+    userKey: string,
+  ): Promise<{ response: ProxyMessageResponse | null; failure: UiError | null }> {
+    const box = this.#box;
+    const live = () => box.isCurrent(generation);
+    // Deltas arrive per token; the list re-renders at most once per frame.
+    let pendingContent = '';
+    let pendingReasoning = '';
+    let timer: ReturnType<typeof setTimeout> | null = null;
+    const flush = () => {
+      timer = null;
+      if (!live() || (!pendingContent && !pendingReasoning)) return;
+      const current = box.message(assistantKey) as AssistantMessage | undefined;
+      if (!current) return;
+      box.patchMessage(assistantKey, { content: current.content + pendingContent, reasoning: current.reasoning + pendingReasoning, status: 'streaming' });
+      pendingContent = '';
+      pendingReasoning = '';
+    };
+    const schedule = () => {
+      timer ??= setTimeout(flush, 16);
+    };
+
+    let response: ProxyMessageResponse | null = null;
+    let failure: UiError | null = null;
+    try {
+      response = await call({
+        signal: controller.signal,
+        onEvent: (event) => {
+          if (!live()) return;
+          if (event.type === 'start') {
+            box.patchMessage(userKey, { turnId: event.user_turn_id });
+            box.patchMessage(assistantKey, { turnId: event.turn_id, model: event.model, status: 'streaming' });
+            if (!box.getState().sessionId) this.#sessionStarted(event.session_id);
+          } else if (event.type === 'delta') {
+            pendingContent += event.content;
+            schedule();
+          } else if (event.type === 'reasoning') {
+            pendingReasoning += event.content;
+            schedule();
+          }
+        },
+      });
+    } catch (error) {
+      failure = toClientError(error);
+    }
+    if (timer) clearTimeout(timer);
+    flush();
+    return { response, failure };
   }
 
   /**

@@ -12,9 +12,24 @@ export async function openSession(box: ChatBox, cache: ApiCache, sessionId: stri
   try {
     const [session, turns] = await Promise.all([cache.read('getSession', { id: sessionId }), cache.readAll('getSessionTurns', { id: sessionId })]);
     if (!box.isCurrent(generation)) return;
-    box.set({ mode: session.mode, assignmentId: session.assignment_id, messages: messagesFromTurns(turns), loading: false });
+    // The active branch: the version the student chose (kept in the session), else the newest.
+    box.set({ mode: session.mode, assignmentId: session.assignment_id, messages: messagesFromTurns(turns, session.meta.active_leaf_id), loading: false });
   } catch (error) {
     if (!box.isCurrent(generation)) return;
     box.set({ loading: false, loadError: toClientError(error) });
+  }
+}
+
+/**
+ * Versions: reads the session's branch again (after an edit, a regeneration or a switch ‹ ›), in
+ * place — no loading state — unless another chat took the screen meanwhile. A failure to read
+ * leaves the chat as it is.
+ */
+export async function refreshSession(box: ChatBox, cache: ApiCache, sessionId: string, generation: number): Promise<void> {
+  try {
+    const [session, turns] = await Promise.all([cache.read('getSession', { id: sessionId }), cache.readAll('getSessionTurns', { id: sessionId })]);
+    if (box.isCurrent(generation) && box.getState().sessionId === sessionId) box.set({ messages: messagesFromTurns(turns, session.meta.active_leaf_id) });
+  } catch {
+    // Shown as it was; the next open reads it again.
   }
 }

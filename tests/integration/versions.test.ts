@@ -1,0 +1,367 @@
+// Versions: editing a message or regenerating an answer adds a sibling turn (nothing is
+// overwritten); the context sent upstream follows the chosen branch; GET turns returns every
+// version with its parent; exports show every version; usage counts every call. And the
+// model-made session title: after the first answer, recorded as usage, skipped when it fails,
+// never over the student's own name.
+import { cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { dispatch, dispatchStream } from '../../src/main/core/api/dispatch.ts';
+import type { Core } from '../../src/main/core/app.ts';
+import { DEFAULT_MIGRATIONS_FOLDER, openDatabase } from '../../src/main/core/db/connection.ts';
+import { TurnsRepo } from '../../src/main/core/db/turns.repo.ts';
+import { MODEL_TITLE_MAX, titleFromReply } from '../../src/main/core/llm/model-title.ts';
+import type { RouteInput, RouteName, UnaryRouteName } from '../../src/shared/api/routes.ts';
+import type { ProxyMessageResponse, Session, Turn } from '../../src/shared/api/schemas.ts';
+import { activePath, childrenOf, versionsOf } from '../../src/shared/turn-tree.ts';
+import { collect, setupCore, TEST_CALLER, type TestCore } from '../support/core.ts';
+import { onCleanup, tempDir } from '../support/temp.ts';
+
+/** A unary route through dispatch, as both faces call it; throws with the error envelope. */
+async function call<N extends UnaryRouteName>(core: Core, name: N, input: RouteInput<N>): Promise<unknown> {
+  const envelope = await dispatch(core, name, TEST_CALLER, input);
+  if (!envelope.ok) throw Object.assign(new Error(envelope.body.detail), envelope.body);
+  return envelope.body;
+}
+
+/** Regenerates through the streaming route; returns the `done` response (or throws the error event). */
+async function regenerate(core: Core, input: RouteInput<'regenerateAnswer'>): Promise<ProxyMessageResponse> {
+  const opened = dispatchStream(core, 'regenerateAnswer' as RouteName & 'regenerateAnswer', TEST_CALLER, input, new AbortController().signal);
+  if (!opened.ok) throw Object.assign(new Error(opened.envelope.body.detail), opened.envelope.body);
+  const events = await collect(opened.events);
+  const last = events.at(-1)!;
+  if (last.type === 'error') throw Object.assign(new Error(last.error.detail), last.error);
+  if (last.type !== 'done') throw new Error(`no done event: ${JSON.stringify(events)}`);
+  return last.response;
+}
+
+const turnsOf = (core: Core, session: string) => call(core, 'getSessionTurns', { id: session }) as Promise<Turn[]>;
+const activeOf = (core: Core, session: string) => call(core, 'getSessionTurns', { id: session, path: 'active' }) as Promise<Turn[]>;
+/** What the provider was sent on its last chat call, as [role, content] pairs without the system prompt. */
+const lastSent = (core: TestCore) =>
+  (core.chatRequests().at(-1)!.body.messages as { role: string; content: string }[]).filter((m) => m.role !== 'system').map((m) => [m.role, m.content]);
+
+/** q1 → a1, q2 → a2: a two-exchange session. */
+async function conversation(core: TestCore) {
+  const first = await core.proxy.send(TEST_CALLER, { message: 'q1' });
+  const session = first.session_id;
+  const second = await core.proxy.send(TEST_CALLER, { message: 'q2', meta: { session_id: session } });
+  return { session, q1: first.meta.user_turn_id, a1: first.turn_id, q2: second.meta.user_turn_id, a2: second.turn_id };
+}
+
+describe('versions in the proxy', () => {
+  it('links each turn to the one it follows, and GET turns returns every turn with its parent', async () => {
+    const core = await setupCore();
+    const c = await conversation(core);
+    const turns = await turnsOf(core, c.session);
+    expect(turns.map((t) => [t.id, t.parent_id])).toEqual([
+      [c.q1, null],
+      [c.a1, c.q1],
+      [c.q2, c.a1],
+      [c.a2, c.q2],
+    ]);
+  });
+
+  it('an edit is a new message beside the edited one; what follows is sent on the edited branch only', async () => {
+    const core = await setupCore();
+    const c = await conversation(core);
+    // Edit q2: the same parent as q2.
+    const edited = await core.proxy.send(TEST_CALLER, { message: 'q2, better', parent_id: c.a1, meta: { session_id: c.session } });
+    expect(lastSent(core)).toEqual([
+      ['user', 'q1'],
+      ['assistant', 'Echo: q1'],
+      ['user', 'q2, better'],
+    ]);
+    const turns = await turnsOf(core, c.session);
+    expect(turns).toHaveLength(6); // nothing overwritten
+    expect(turns.find((t) => t.id === edited.meta.user_turn_id)?.parent_id).toBe(c.a1);
+    const v = versionsOf(
+      turns.find((t) => t.id === edited.meta.user_turn_id)!,
+      childrenOf(turns),
+    );
+    expect([v.index, v.count]).toEqual([1, 2]);
+    // The next message continues the new branch (the end of the active branch by default).
+    await core.proxy.send(TEST_CALLER, { message: 'q3', meta: { session_id: c.session } });
+    expect(lastSent(core)).toEqual([
+      ['user', 'q1'],
+      ['assistant', 'Echo: q1'],
+      ['user', 'q2, better'],
+      ['assistant', 'Echo: q2, better'],
+      ['user', 'q3'],
+    ]);
+    // Editing the first message starts a new branch from the top.
+    await core.proxy.send(TEST_CALLER, { message: 'q1 again', parent_id: null, meta: { session_id: c.session } });
+    expect(lastSent(core)).toEqual([['user', 'q1 again']]);
+  });
+
+  it('regenerating adds an answer beside the old one, with another model if asked; the context is the message’s branch', async () => {
+    const core = await setupCore();
+    const c = await conversation(core);
+    core.server.script({ reply: 'a second answer to q1' });
+    const again = await regenerate(core, { id: c.session, turn_id: c.a1, model: 'deepseek-chat' });
+    expect(again).toMatchObject({ content: 'a second answer to q1', model: 'deepseek-chat', meta: { user_turn_id: c.q1, status: 'complete' } });
+    expect(core.chatRequests().at(-1)!.body.model).toBe('deepseek-chat');
+    expect(lastSent(core)).toEqual([['user', 'q1']]);
+    const turns = await turnsOf(core, c.session);
+    expect(turns).toHaveLength(5);
+    expect(turns.find((t) => t.id === again.turn_id)?.parent_id).toBe(c.q1);
+    // The new answer is the end of the active branch: q2 and a2 are on the other version.
+    expect((await activeOf(core, c.session)).map((t) => t.id)).toEqual([c.q1, again.turn_id]);
+    const next = await core.proxy.send(TEST_CALLER, { message: 'q2b', meta: { session_id: c.session } });
+    expect(lastSent(core)).toEqual([
+      ['user', 'q1'],
+      ['assistant', 'a second answer to q1'],
+      ['user', 'q2b'],
+    ]);
+    expect(next.model).toBe('gpt-4o-mini'); // the session's model again: regenerate's model was for that answer
+    // The model is in the snapshot's models, as a follow-up's is.
+    expect(core.sessions.getSessionById(c.session)?.policy_snapshot.models).toEqual(['gpt-4o-mini', 'deepseek-chat']);
+  });
+
+  it('switching versions is kept in the session (survives a reload) and the next message follows it', async () => {
+    const core = await setupCore();
+    const c = await conversation(core);
+    const again = await regenerate(core, { id: c.session, turn_id: c.q1 });
+    // Back to the first answer: the branch runs down to its newest leaf (a2).
+    const session = (await call(core, 'selectSessionPath', { id: c.session, turn_id: c.a1 })) as Session;
+    expect(session.meta.active_leaf_id).toBe(c.a2);
+    expect((await activeOf(core, c.session)).map((t) => t.id)).toEqual([c.q1, c.a1, c.q2, c.a2]);
+    // What the app computes from every turn agrees with the server's path.
+    expect(activePath(await turnsOf(core, c.session), session.meta.active_leaf_id).map((t) => t.id)).toEqual([c.q1, c.a1, c.q2, c.a2]);
+    await core.proxy.send(TEST_CALLER, { message: 'q3', meta: { session_id: c.session } });
+    expect(lastSent(core)).toEqual([
+      ['user', 'q1'],
+      ['assistant', 'Echo: q1'],
+      ['user', 'q2'],
+      ['assistant', 'Echo: q2'],
+      ['user', 'q3'],
+    ]);
+    // The new turn is the end of the branch again: the chosen leaf is dropped.
+    expect(core.sessions.getSessionById(c.session)?.meta.active_leaf_id).toBeUndefined();
+    // Switching to the regenerated answer shows it alone.
+    await call(core, 'selectSessionPath', { id: c.session, turn_id: again.turn_id });
+    expect((await activeOf(core, c.session)).map((t) => t.id)).toEqual([c.q1, again.turn_id]);
+  });
+
+  it('refuses a parent that is not an answer of the session, writing nothing', async () => {
+    const core = await setupCore();
+    const c = await conversation(core);
+    const other = await core.proxy.send(TEST_CALLER, { message: 'elsewhere' });
+    const before = (await turnsOf(core, c.session)).length;
+    await expect(core.proxy.send(TEST_CALLER, { message: 'x', parent_id: c.q2, meta: { session_id: c.session } })).rejects.toMatchObject({ code: 'validation_error' });
+    await expect(core.proxy.send(TEST_CALLER, { message: 'x', parent_id: other.turn_id, meta: { session_id: c.session } })).rejects.toMatchObject({
+      code: 'validation_error',
+    });
+    await expect(regenerate(core, { id: c.session, turn_id: other.turn_id })).rejects.toMatchObject({ code: 'not_found' });
+    expect(await turnsOf(core, c.session)).toHaveLength(before);
+  });
+
+  it('a failed regeneration leaves the message answered and its answer on the branch', async () => {
+    const core = await setupCore();
+    const c = await conversation(core);
+    core.server.script({ fault: { kind: 'status', status: 500 } });
+    await expect(regenerate(core, { id: c.session, turn_id: c.a2 })).rejects.toMatchObject({ code: 'upstream_error' });
+    const q2 = (await turnsOf(core, c.session)).find((t) => t.id === c.q2)!;
+    expect(q2.meta).toMatchObject({ status: 'answered', assistant_turn_id: c.a2 });
+    expect((await activeOf(core, c.session)).map((t) => t.id)).toEqual([c.q1, c.a1, c.q2, c.a2]);
+  });
+
+  it('a new message after a failed one is its sibling: user and assistant turns keep alternating', async () => {
+    const core = await setupCore();
+    const c = await conversation(core);
+    core.server.script({ fault: { kind: 'status', status: 500 } });
+    await expect(core.proxy.send(TEST_CALLER, { message: 'lost', meta: { session_id: c.session }, client_request_id: 'req-lost-001' })).rejects.toMatchObject({
+      code: 'upstream_error',
+    });
+    const next = await core.proxy.send(TEST_CALLER, { message: 'q3', meta: { session_id: c.session } });
+    const turns = await turnsOf(core, c.session);
+    expect(turns.find((t) => t.content === 'lost')?.parent_id).toBe(c.a2);
+    expect(turns.find((t) => t.id === next.meta.user_turn_id)?.parent_id).toBe(c.a2);
+    // Retrying the failed one answers it where it is, with its own branch as context.
+    await core.proxy.send(TEST_CALLER, { message: 'lost', meta: { session_id: c.session }, client_request_id: 'req-lost-001' });
+    expect(lastSent(core).at(-1)).toEqual(['user', 'lost']);
+    expect(lastSent(core)).toHaveLength(5);
+  });
+
+  it('usage counts every call: the first answers and each regeneration', async () => {
+    const core = await setupCore();
+    const c = await conversation(core);
+    await regenerate(core, { id: c.session, turn_id: c.a1 });
+    await regenerate(core, { id: c.session, turn_id: c.a1, model: 'qwen-plus' });
+    const report = core.usage.report(TEST_CALLER.user_id, { from: 0, to: Date.now() + 60_000 }, 'model');
+    expect(report.total.turns).toBe(4);
+    expect(report.rows.map((r) => [r.key, r.turns])).toEqual([
+      ['gpt-4o-mini', 3],
+      ['qwen-plus', 1],
+    ]);
+  });
+});
+
+describe('exports show every version', () => {
+  it('Markdown marks each version, in the settings’ language; JSON has every turn with its parent', async () => {
+    const core = await setupCore();
+    const c = await conversation(core);
+    await core.proxy.send(TEST_CALLER, { message: 'q2 edited', parent_id: c.a1, meta: { session_id: c.session } });
+    core.server.script({ reply: 'another a1' });
+    await regenerate(core, { id: c.session, turn_id: c.a1 });
+
+    core.settings.update({ language: 'zh-CN' });
+    const zh = ((await call(core, 'exportSessions', { session_id: c.session, format: 'md' })) as { content: string }).content;
+    expect(zh.match(/^### 学生（第 \d 版，共 2 版）/gm)).toEqual(['### 学生（第 1 版，共 2 版）', '### 学生（第 2 版，共 2 版）']);
+    expect(zh.match(/^### 助手（第 \d 版，共 2 版）/gm)).toEqual(['### 助手（第 1 版，共 2 版）', '### 助手（第 2 版，共 2 版）']);
+    for (const text of ['q1', 'q2', 'q2 edited', 'Echo: q2', 'Echo: q2 edited', 'another a1']) expect(zh).toContain(`\n${text}\n`);
+
+    core.settings.update({ language: 'en' });
+    const en = ((await call(core, 'exportSessions', { session_id: c.session, format: 'md' })) as { content: string }).content;
+    expect(en).toContain('### Student (version 2 of 2) — ');
+    expect(en).toContain('### Assistant (version 1 of 2) — ');
+
+    const json = JSON.parse(((await call(core, 'exportSessions', { session_id: c.session, format: 'json' })) as { content: string }).content) as {
+      sessions: { turns: Turn[] }[];
+    };
+    const turns = json.sessions[0]!.turns;
+    expect(turns).toHaveLength(7); // q1, a1, q2, a2, the edited q2 and its answer, the second a1
+    expect(turns.map((t) => t.parent_id)).toEqual((await turnsOf(core, c.session)).map((t) => t.parent_id));
+  });
+});
+
+describe('the model-made title', () => {
+  const titled = () => setupCore({ core: { modelTitles: true } });
+
+  it('after the first answer: one small call to the session’s model, the title cut to fit, counted in usage, hidden from the conversation', async () => {
+    const core = await titled();
+    core.server.script({ reply: '二次函数的顶点' }, { reply: '“二次函数顶点坐标的求法与配方法详解以及更多更多内容”' });
+    const first = await core.proxy.send(TEST_CALLER, { message: '二次函数 y = x² - 4x + 3 的顶点怎么求？' });
+    await core.proxy.titles.settled();
+    const title = core.sessions.getSessionById(first.session_id)!.meta;
+    expect(title.title_source).toBe('model');
+    expect(Array.from(title.title!)).toHaveLength(MODEL_TITLE_MAX);
+    expect(title.title).toBe('二次函数顶点坐标的求法与配方法详解以及…');
+    // The call: the session's model, not streamed, the question and a request for a short title.
+    const request = core.chatRequests().at(-1)!.body;
+    expect(request).toMatchObject({ model: 'gpt-4o-mini', stream: false });
+    expect(request.messages.at(-1)).toEqual({ role: 'user', content: '二次函数 y = x² - 4x + 3 的顶点怎么求？' });
+    // Recorded as its own call: usage counts two calls, the conversation shows one exchange.
+    const usage = core.usage.report(TEST_CALLER.user_id, { from: 0, to: Date.now() + 60_000 }, 'mode');
+    expect(usage.total.turns).toBe(2);
+    expect(usage.total.tokens_in).toBeGreaterThan(first.meta.usage.tokens_in);
+    const turns = await turnsOf(core, first.session_id);
+    expect(turns.map((t) => [t.role, t.role === 'system' ? t.meta.purpose : null])).toEqual([
+      ['user', null],
+      ['assistant', null],
+      ['system', 'title'],
+    ]);
+    expect((await activeOf(core, first.session_id)).map((t) => t.role)).toEqual(['user', 'assistant']);
+    const md = ((await call(core, 'exportSessions', { session_id: first.session_id, format: 'md' })) as { content: string }).content;
+    expect(md).not.toMatch(/### (System|系统)/);
+    // Only after the first answer.
+    await core.proxy.send(TEST_CALLER, { message: 'a follow-up', meta: { session_id: first.session_id } });
+    await core.proxy.titles.settled();
+    expect(core.chatRequests()).toHaveLength(3);
+  });
+
+  it('is skipped when the title call fails (offline by then): the title from the message stays, nothing is counted', async () => {
+    const core = await titled();
+    core.server.script({}, { fault: { kind: 'reset' } });
+    const first = await core.proxy.send(TEST_CALLER, { message: 'why is the sky blue' });
+    await core.proxy.titles.settled();
+    expect(core.chatRequests()).toHaveLength(2);
+    expect(core.sessions.getSessionById(first.session_id)!.meta).toMatchObject({ title: 'why is the sky blue' });
+    expect(core.sessions.getSessionById(first.session_id)!.meta.title_source).toBeUndefined();
+    expect(core.usage.report(TEST_CALLER.user_id, { from: 0, to: Date.now() + 60_000 }, 'mode').total.turns).toBe(1);
+  });
+
+  it('is never asked for when the message got no answer (offline)', async () => {
+    const core = await titled();
+    core.server.script({ fault: { kind: 'reset' } });
+    await expect(core.proxy.send(TEST_CALLER, { message: 'offline question' })).rejects.toMatchObject({ code: 'upstream_unreachable' });
+    await core.proxy.titles.settled();
+    expect(core.chatRequests()).toHaveLength(1);
+  });
+
+  it('never replaces the student’s own name, even one given while the call runs', async () => {
+    const core = await titled();
+    core.server.script({}, { reply: 'Model title', latencyMs: 300 });
+    const first = await core.proxy.send(TEST_CALLER, { message: 'a question' });
+    // The title call is in flight: the student renames meanwhile.
+    await core.server.waitForRequest((r) => String(r.body?.messages?.[0]?.content).startsWith('Write a title'));
+    await call(core, 'updateSession', { id: first.session_id, title: 'Mine' });
+    await core.proxy.titles.settled();
+    expect(core.sessions.getSessionById(first.session_id)!.meta).toMatchObject({ title: 'Mine', title_source: 'student' });
+    // The call was made, so usage counts it all the same.
+    expect(core.usage.report(TEST_CALLER.user_id, { from: 0, to: Date.now() + 60_000 }, 'mode').total.turns).toBe(2);
+  });
+
+  it('reads a title out of a chatty reply', () => {
+    expect(titleFromReply('标题：《勾股定理》\n\n这是一个关于……')).toBe('勾股定理');
+    expect(titleFromReply('<think>hmm</think>\n"Why the sky is blue."')).toBe('Why the sky is blue');
+    expect(titleFromReply('  \n ')).toBeNull();
+  });
+});
+
+describe('the tree', () => {
+  it('0008 gives existing turns their parents in the order they were written', () => {
+    const journalFile = (dir: string) => path.join(dir, 'meta', '_journal.json');
+    const folder = path.join(tempDir('studylog-migrations-'), 'migrations');
+    mkdirSync(folder, { recursive: true });
+    cpSync(DEFAULT_MIGRATIONS_FOLDER, folder, { recursive: true });
+    const journal = JSON.parse(readFileSync(journalFile(folder), 'utf8')) as { entries: { tag: string }[] };
+    journal.entries = journal.entries.slice(
+      0,
+      journal.entries.findIndex((e) => e.tag === '0008_turn_parent'),
+    );
+    writeFileSync(journalFile(folder), JSON.stringify(journal));
+
+    const file = path.join(tempDir(), 'studylog.db');
+    const old = openDatabase(file, { migrationsFolder: folder });
+    old.sqlite.prepare("INSERT INTO session VALUES ('s1', 'u1', NULL, 'chat', 1, NULL, '{}', '{}')").run();
+    old.sqlite.prepare("INSERT INTO session VALUES ('s2', 'u1', NULL, 'chat', 1, NULL, '{}', '{}')").run();
+    const turn = old.sqlite.prepare('INSERT INTO turn VALUES (?, ?, ?, ?, NULL, NULL, 0, 0, 0, ?, ?)');
+    // s1: q1 → a1 (interrupted), retried → a1b; q2 failed; q3 → a3 (answers named by meta.user_turn_id).
+    turn.run('q1', 's1', 'user', 'q1', 10, '{"status":"answered"}');
+    turn.run('a1', 's1', 'assistant', 'a1', 11, '{"user_turn_id":"q1","status":"interrupted"}');
+    turn.run('a1b', 's1', 'assistant', 'a1b', 12, '{"user_turn_id":"q1","status":"complete"}');
+    turn.run('q2', 's1', 'user', 'q2', 13, '{"status":"failed"}');
+    turn.run('q3', 's1', 'user', 'q3', 14, '{"status":"answered"}');
+    turn.run('a3', 's1', 'assistant', 'a3', 15, '{}');
+    // s2: imported history without meta, a system prompt first.
+    turn.run('x0', 's2', 'system', 'be kind', 10, '{}');
+    turn.run('x1', 's2', 'user', 'hi', 10, '{}');
+    turn.run('x2', 's2', 'assistant', 'hello', 11, '{}');
+    old.close();
+
+    const store = openDatabase(file);
+    onCleanup(() => store.sqlite.open && store.close());
+    expect(store.openReport.appliedMigrations).toEqual(['0008_turn_parent']);
+    const turns = new TurnsRepo(store);
+    expect(turns.getTurnsBySessionId('s1').map((t) => [t.id, t.parent_id])).toEqual([
+      ['q1', null],
+      ['a1', 'q1'],
+      ['a1b', 'q1'],
+      ['q2', 'a1b'],
+      ['q3', 'a1b'],
+      ['a3', 'q3'],
+    ]);
+    expect(turns.getTurnsBySessionId('s2').map((t) => [t.id, t.parent_id])).toEqual([
+      ['x0', null],
+      ['x1', null],
+      ['x2', 'x1'],
+    ]);
+    // The newest turn ends the active branch; the path walks the parents.
+    expect(turns.activeLeafId('s1')).toBe('a3');
+    expect(turns.getPathTo('a3').map((t) => t.id)).toEqual(['q1', 'a1b', 'q3', 'a3']);
+    expect(turns.activeLeafId('s1', 'a1')).toBe('a1');
+    expect(turns.activeLeafId('s1', 'no-such-turn')).toBe('a3');
+    expect(turns.versionNumbers('s1')).toEqual(
+      new Map([
+        ['a1', { n: 1, of: 2 }],
+        ['a1b', { n: 2, of: 2 }],
+        ['q2', { n: 1, of: 2 }],
+        ['q3', { n: 2, of: 2 }],
+      ]),
+    );
+    // A session's deletion cascades through the tree.
+    store.transaction('delete', (db) => db.prepare("DELETE FROM session WHERE id = 's1'").run());
+    expect(turns.getTurnsBySessionId('s1')).toEqual([]);
+  });
+});
