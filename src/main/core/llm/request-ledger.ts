@@ -59,7 +59,16 @@ export class RequestLedger {
    * versions.ts), or the retried one set 'pending' again (where it was). `extra` adds to a new
    * turn's meta (the hint level, assignment-policy.ts).
    */
-  record(db: WritableDB, caller: Caller, req: ProxyMessage, session: Session, model: string | null, retried: UserTurn | null, parentId: string | null, extra: UserTurnMeta = {}): UserTurn {
+  record(
+    db: WritableDB,
+    caller: Caller,
+    req: ProxyMessage,
+    session: Session,
+    model: string | null,
+    retried: UserTurn | null,
+    parentId: string | null,
+    extra: UserTurnMeta = {},
+  ): UserTurn {
     if (retried) {
       const pending = this.#turns.updateTurnById(db, retried.id, { meta: userTurnMeta(retried, { status: 'pending', retries: (retried.meta.retries ?? 0) + 1 }) });
       if (pending?.role !== 'user') throw new ApiError('not_found', `There is no message '${retried.id}' to retry.`);
