@@ -15,7 +15,8 @@ import type { RouteInput, RouteName, UnaryRouteName } from '../../src/shared/api
 import type { ProxyMessageResponse, Session, Turn } from '../../src/shared/api/schemas.ts';
 import { activePath, childrenOf, versionsOf } from '../../src/shared/turn-tree.ts';
 import { collect, setupCore, TEST_CALLER, type TestCore } from '../support/core.ts';
-import { onCleanup, tempDir } from '../support/temp.ts';
+import { onCleanup, tempDir, testWrites } from '../support/temp.ts';
+import { HINT_LADDER } from '../../src/shared/hint-ladder.ts';
 
 /** A unary route through dispatch, as both faces call it; throws with the error envelope. */
 async function call<N extends UnaryRouteName>(core: Core, name: N, input: RouteInput<N>): Promise<unknown> {
@@ -363,5 +364,32 @@ describe('the tree', () => {
     // A session's deletion cascades through the tree.
     store.transaction('delete', (db) => db.prepare("DELETE FROM session WHERE id = 's1'").run());
     expect(turns.getTurnsBySessionId('s1')).toEqual([]);
+  });
+});
+
+describe('versions under an assignment policy', () => {
+  it('another answer is given at the level its message was sent at, with the policy’s models and allowance', async () => {
+    const core = await setupCore();
+    core.assignments.create(testWrites(core.store), {
+      id: 'hw_regen',
+      title: 'Regenerate',
+      policy: { hint_ceiling: 3, allowed_models: ['gpt-4o-mini'], allowance: { tokens: 100_000 } },
+    });
+    const first = await core.proxy.send(TEST_CALLER, { message: 'Solve x^2 = 4', mode: 'homework', assignment_id: 'hw_regen' });
+    const more = await core.proxy.send(TEST_CALLER, { message: 'more help', meta: { session_id: first.session_id }, hint_request: 'more' });
+    expect(more.meta.hint_level).toBe(2);
+
+    // Regenerating the first answer: level 1's prompt again (not the session's level 2), level 1 recorded.
+    const again = await regenerate(core, { id: first.session_id, turn_id: first.turn_id });
+    expect(core.chatRequests().at(-1)!.body.messages[0].content).toContain(HINT_LADDER[0]!.prompt.en);
+    expect(core.turns.getTurnById(again.turn_id)!.meta).toMatchObject({ hint_level: 1 });
+
+    // A model the policy does not allow is refused, nothing sent.
+    const sent = core.chatRequests().length;
+    await expect(regenerate(core, { id: first.session_id, turn_id: more.turn_id, model: 'deepseek-chat' })).rejects.toMatchObject({ code: 'validation_error' });
+    // The allowance used up: refused before any upstream call.
+    core.assignments.update(testWrites(core.store), 'hw_regen', { policy: { hint_ceiling: 3, allowance: { tokens: 1 } } });
+    await expect(regenerate(core, { id: first.session_id, turn_id: more.turn_id })).rejects.toMatchObject({ code: 'allowance_exhausted' });
+    expect(core.chatRequests()).toHaveLength(sent);
   });
 });
