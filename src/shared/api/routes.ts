@@ -28,6 +28,7 @@ import {
   SettingsPatchSchema,
   SettingsSchema,
   TimestampSchema,
+  TitleSearchHitSchema,
   TurnPageSchema,
   TurnSchema,
   TurnSearchHitSchema,
@@ -163,7 +164,11 @@ export const routeSchemas = {
   deleteSession: { input: ById, output: Deleted },
   getSessionTurns: { input: z.strictObject({ id: IdSchema, ...TurnPageSchema.shape }), output: z.array(TurnSchema) },
   getTurns: { input: z.strictObject({ from: QueryTimestamp, to: QueryTimestamp, user_id: IdSchema.optional(), ...TurnPageSchema.shape }), output: z.array(TurnSchema) },
-  searchTurns: { input: z.strictObject({ q: SearchQuerySchema, ...PageSchema.shape }), output: Paged(TurnSearchHitSchema) },
+  searchTurns: {
+    input: z.strictObject({ q: SearchQuerySchema, ...PageSchema.shape }),
+    // Beside the seed's turn hits: the sessions and assignments whose titles match (first page only).
+    output: Paged(TurnSearchHitSchema).extend({ title_hits: z.array(TitleSearchHitSchema).optional() }),
+  },
   getUsage: {
     input: z.strictObject({
       from: QueryTimestamp,

@@ -331,14 +331,42 @@ export interface Paged<T> {
   total: number;
 }
 
-/** The owning session's mode, so a hit can be opened without another query, and an excerpt. */
-const searchHitFields = { session_mode: ModeSchema, snippet: z.string() };
+/** Where a search's terms occur in a text: [start, end) offsets (UTF-16 code units), sorted. */
+export const HighlightsSchema = z.array(z.tuple([z.number().int().nonnegative(), z.number().int().nonnegative()]));
+
+/**
+ * The owning session's mode, so a hit can be opened without another query, and an excerpt: plain
+ * text (no Markdown or LaTeX), with `highlights` marking the query's terms in it.
+ */
+const searchHitFields = { session_mode: ModeSchema, snippet: z.string(), kind: z.literal('turn'), highlights: HighlightsSchema };
 export const TurnSearchHitSchema = z.discriminatedUnion('role', [
   UserTurnSchema.extend(searchHitFields),
   AssistantTurnSchema.extend(searchHitFields),
   SystemTurnSchema.extend(searchHitFields),
 ]);
 export type TurnSearchHit = z.infer<typeof TurnSearchHitSchema>;
+
+/** A search that matched a title: a session's (meta.title) or an assignment's. */
+export const TitleSearchHitSchema = z.discriminatedUnion('kind', [
+  z.object({
+    kind: z.literal('session'),
+    session_id: IdSchema,
+    session_mode: ModeSchema,
+    assignment_id: IdSchema.nullable(),
+    started_at: TimestampSchema,
+    title: z.string(),
+    highlights: HighlightsSchema,
+  }),
+  z.object({
+    kind: z.literal('assignment'),
+    assignment_id: IdSchema,
+    title: z.string(),
+    highlights: HighlightsSchema,
+    /** How many sessions the caller has on it. */
+    sessions: z.number().int().nonnegative(),
+  }),
+]);
+export type TitleSearchHit = z.infer<typeof TitleSearchHitSchema>;
 
 // ---------------------------------------------------------------------------------------------
 // The LLM proxy contract (seed: "LLM Proxy Router"). Field names exactly as the seed's examples;
