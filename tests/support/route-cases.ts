@@ -229,6 +229,32 @@ export const ROUTE_CASES: Record<RouteName, RouteCase> = {
     volatile: true,
     fuzz: () => ({ assignments: [{ title: 'imported' }] }),
   },
+  listTemplates: { guard: 'user', sample: () => ({}), valid: () => ({}), invalid: () => [{ language: 'en' }], fuzz: () => ({}) },
+  saveTemplate: {
+    guard: 'user',
+    sample: () => ({ id: 'essay_feedback', text: 'Only the three most important problems, please.' }),
+    valid: () => ({ id: 'translate', text: '只译成英文。' }),
+    invalid: () => [
+      { id: 'translate' },
+      { id: 'translate', text: '   ' },
+      { id: 'Bad Id', text: 'x' },
+      { id: 'translate', text: 'x', extra: 1 },
+      { id: 'mine', name: '', text: 'x' },
+    ],
+    // A template of the caller's own needs a name.
+    refused: () => [{ id: 'no-such-template', text: 'x' }],
+    volatile: true,
+    fuzz: () => ({ id: 'english_speaking', text: 'Reply in English only.' }),
+  },
+  deleteTemplate: {
+    guard: 'user',
+    // A built-in template without the caller's copy: nothing to forget, on either face.
+    sample: () => ({ id: 'explain_mistake' }),
+    valid: () => ({ id: 'explain_mistake' }),
+    invalid: () => [{ id: 'Bad Id' }, { id: 'explain_mistake', all: true }],
+    refused: () => [{ id: 'no-such-template' }],
+    fuzz: () => ({ id: 'explain_mistake' }),
+  },
   listModels: { guard: 'user', sample: () => ({}), valid: () => ({}), invalid: () => [{ provider: 'test' }], fuzz: () => ({}) },
   getMe: { guard: 'user', sample: () => ({}), valid: () => ({}), invalid: () => [{ id: 'x' }], fuzz: () => ({}) },
   getSettings: { guard: 'admin', sample: () => ({}), valid: () => ({}), invalid: () => [{ section: 'all' }], fuzz: () => ({}) },

@@ -16,6 +16,7 @@ import { ProxyService } from './llm/proxy.service.ts';
 import type { SecretStore } from './secrets/keychain.ts';
 import { acquireServingLock } from './serving-lock.ts';
 import { SettingsStore } from './settings/settings.store.ts';
+import { TemplatesStore } from './settings/templates.store.ts';
 
 export interface CoreOptions {
   dataDir: string;
@@ -44,6 +45,8 @@ export interface Core {
   users: UsersRepo;
   usage: UsageRepo;
   settings: SettingsStore;
+  /** Study templates: the built-in ones and each user's own copies. */
+  templates: TemplatesStore;
   providers: ProviderRegistry;
   proxy: ProxyService;
   /** The person at the desktop (an admin); IPC calls act as them. */
@@ -65,6 +68,7 @@ export function createCore(options: CoreOptions): Core {
     const assignments = new AssignmentsRepo(store);
     const users = new UsersRepo(store);
     const settings = new SettingsStore(store);
+    const templates = new TemplatesStore(store);
     const providers = new ProviderRegistry({ settings, secrets: options.secrets, env: options.env ?? process.env });
     const proxy = new ProxyService({
       store,
@@ -74,6 +78,7 @@ export function createCore(options: CoreOptions): Core {
       providers,
       assignments: (id) => assignments.get(id),
       registerAssignment: (db, id) => assignments.registerFromMessage(db, id),
+      templates: (userId, id, language) => templates.snapshot(userId, id, language),
       ...(options.defaultLanguage ? { defaultLanguage: options.defaultLanguage } : {}),
       ...(options.flushIntervalMs !== undefined ? { flushIntervalMs: options.flushIntervalMs } : {}),
     });
@@ -84,7 +89,7 @@ export function createCore(options: CoreOptions): Core {
       release();
     };
     const signinCodes = options.signinCodes ?? new SigninCodes();
-    return { store, sessions, turns, assignments, users, usage: new UsageRepo(store), settings, providers, proxy, owner, signinCodes, recovered, close };
+    return { store, sessions, turns, assignments, users, usage: new UsageRepo(store), settings, templates, providers, proxy, owner, signinCodes, recovered, close };
   } catch (error) {
     store.close();
     release();

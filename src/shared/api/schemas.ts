@@ -3,6 +3,7 @@
  * every transport and the renderer. Types are inferred from these schemas, never written twice.
  */
 import { z } from 'zod';
+import { MAX_TEMPLATE_NAME, MAX_TEMPLATE_TEXT, TEMPLATE_ID_PATTERN } from '../templates.ts';
 import { LANGUAGES, MODES, PROVIDER_KINDS, THEMES, USER_ROLES } from './vocabulary.ts';
 
 // Plain lists (no zod), so the renderer can import them without loading a validator.
@@ -144,6 +145,12 @@ export const PolicySnapshotSchema = z.looseObject({
   max_output_tokens: z.number().int(),
   reasoning_effort: ReasoningEffortSchema.nullable(),
   system_prompt: z.looseObject({ id: z.string(), version: z.string(), language: LanguageSchema, text: z.string() }),
+  /**
+   * The study template the session started with (src/shared/templates.ts), sent after the mode's
+   * prompt. `edited`: the student's own text (a copy of a built-in, or their own template), whose
+   * version is then a hash of the text.
+   */
+  template: z.looseObject({ id: z.string(), version: z.string(), language: LanguageSchema, name: z.string(), text: z.string(), edited: z.boolean() }).optional(),
 });
 export type PolicySnapshot = z.infer<typeof PolicySnapshotSchema>;
 
@@ -392,6 +399,11 @@ export const ProxyMessageRequestSchema = z.strictObject({
    * message that was answered returns the stored answer; one that failed asks the model again.
    */
   client_request_id: z.string().trim().min(8, 'must be at least 8 characters').max(128).optional(),
+  /**
+   * A new session starts with this study template (GET /templates): its text follows the mode's
+   * system prompt. A session keeps the one it started with; a follow-up naming another is a conflict.
+   */
+  template_id: z.string().regex(TEMPLATE_ID_PATTERN, 'must be a template id (1-40 lowercase letters, digits, - or _)').optional(),
 });
 export type ProxyMessageRequest = z.input<typeof ProxyMessageRequestSchema>;
 /** A request as dispatch hands it to the proxy: parsed by ProxyMessageRequestSchema (trimmed, checked). */
@@ -691,3 +703,31 @@ export const UsageReportSchema = z.object({
   total: UsageRowSchema.omit({ key: true }),
 });
 export type UsageReport = z.infer<typeof UsageReportSchema>;
+
+// ---------------------------------------------------------------------------------------------
+// Study templates (src/shared/templates.ts): the built-in ones and the caller's own copies.
+
+export const TemplateIdSchema = z.string().regex(TEMPLATE_ID_PATTERN, 'must be 1-40 lowercase letters, digits, - or _');
+
+const LocalizedSchema = z.object({ 'zh-CN': z.string(), en: z.string() });
+
+export const TemplateSchema = z.object({
+  id: TemplateIdSchema,
+  /** The built-in text's version; null for a template the student wrote. */
+  version: z.string().nullable(),
+  builtin: z.boolean(),
+  /** The built-in name and text in both languages (empty for the student's own template). */
+  name: LocalizedSchema,
+  text: LocalizedSchema,
+  /** The caller's own version: used instead of the built-in text when present. */
+  custom: z.object({ name: z.string(), text: z.string(), updated_at: TimestampSchema }).nullable(),
+});
+export type Template = z.infer<typeof TemplateSchema>;
+
+export const TemplateSaveSchema = z.strictObject({
+  id: TemplateIdSchema,
+  /** Required for a new template of the student's own; a built-in keeps its name when omitted. */
+  name: z.string().trim().min(1, 'must not be empty').max(MAX_TEMPLATE_NAME, `must be at most ${MAX_TEMPLATE_NAME} characters`).optional(),
+  text: z.string().trim().min(1, 'must not be empty').max(MAX_TEMPLATE_TEXT, `must be at most ${MAX_TEMPLATE_TEXT} characters`),
+});
+export type TemplateSave = z.infer<typeof TemplateSaveSchema>;

@@ -87,6 +87,10 @@ export const unaryHandlers: UnaryHandlers = {
     }),
   importAssignments: (core, _caller, { assignments }) => core.store.writes.run('import the assignments', (db) => core.assignments.import(db, assignments)),
 
+  listTemplates: (core, caller) => core.templates.list(caller.user_id),
+  saveTemplate: (core, caller, input) => core.store.writes.run('save the template', (db) => core.templates.save(db, caller.user_id, input)),
+  deleteTemplate: (core, caller, { id }) => core.store.writes.run('delete the template', (db) => ({ deleted: core.templates.remove(db, caller.user_id, id) })),
+
   listModels: async (core) => {
     const providers = await core.providers.info();
     return {

@@ -28,7 +28,7 @@ import { AnswerStream, complete } from './openai-adapter.ts';
 import { errorContext, type Prepared } from './prepared.ts';
 import { ModelsUnreadable, type ProviderRegistry } from './providers.ts';
 import { RequestLedger } from './request-ledger.ts';
-import { SessionPolicy, type AssignmentLookup, type AssignmentRegistrar, type SessionPlan } from './session-policy.ts';
+import { SessionPolicy, type AssignmentLookup, type AssignmentRegistrar, type SessionPlan, type SessionPolicyOptions } from './session-policy.ts';
 import { upstreamError } from './upstream-errors.ts';
 import { DEFAULT_MAX_REQUEST_MS } from './upstream-limits.ts';
 
@@ -48,6 +48,8 @@ export interface ProxyServiceOptions {
   defaultLanguage?: Language;
   /** How often streamed text is written to the database (not per token). */
   flushIntervalMs?: number;
+  /** Study templates (a new session's template_id): see session-policy.ts. */
+  templates?: SessionPolicyOptions['templates'];
 }
 
 type Prepare = { kind: 'replay'; response: ProxyMessageResponse } | { kind: 'call'; prepared: Prepared };
