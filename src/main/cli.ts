@@ -51,7 +51,7 @@ function usageError(message: string): ApiError {
 
 function openCore(dataDir: string, options: { serving?: boolean } = {}): Core {
   // Keys come from the keychain where one is reachable, else from the environment.
-  return createCore({ dataDir, secrets: new KeytarSecretStore(), recover: options.serving === true });
+  return createCore({ dataDir, secrets: new KeytarSecretStore(), recover: options.serving === true, dailyJobs: options.serving === true });
 }
 
 function summary(core: Core): string {

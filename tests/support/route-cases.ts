@@ -164,6 +164,24 @@ export const ROUTE_CASES: Record<RouteName, RouteCase> = {
     invalid: () => [{ from: '0', to: '1', group: 'week' }, { from: '0', to: '1', tz_offset_minutes: '900' }, { to: '1' }],
     fuzz: () => ({ from: '0', to: String(FAR_FUTURE), group: 'day' }),
   },
+  getLearnerSummary: {
+    guard: 'user',
+    sample: () => ({ from: '2026-03-01', to: '2026-03-08' }),
+    valid: () => ({ from: '2000-01-01', to: '2000-01-08' }),
+    invalid: () => [{ from: '2026-03-01' }, { from: '2026-02-30', to: '2026-03-02' }, { from: '2026-03-08', to: '2026-03-01' }, { from: '20260301', to: '20260308' }],
+    fuzz: () => ({ from: '2026-03-01', to: '2026-03-08' }),
+  },
+  runLearnerSummary: {
+    guard: 'user',
+    sample: () => ({ from: '2026-03-01', to: '2026-03-02' }),
+    valid: () => ({ from: '2000-01-01', to: '2000-01-02' }),
+    invalid: () => [
+      { from: '2026-01-01', to: '2026-03-01' },
+      { from: '2026-03-01', to: '2026-03-01' },
+      { from: 'today', to: 'tomorrow' },
+    ],
+    fuzz: () => ({ from: '2026-03-01', to: '2026-03-02' }),
+  },
   exportSessions: {
     guard: 'session',
     sample: async (ctx) => ({ session_id: await fresh(ctx, 'sample for exportSessions'), format: 'md' }),

@@ -4,6 +4,7 @@
  */
 import type { Language, User } from '../../shared/api/schemas.ts';
 import { SigninCodes } from './auth/signin-codes.ts';
+import { LearnerSummaries } from './learner-summary.ts';
 import { databaseFile } from './config.ts';
 import { AssignmentsRepo } from './db/assignments.repo.ts';
 import { openDatabase, type OpenOptions, type Store } from './db/connection.ts';
@@ -35,6 +36,8 @@ export interface CoreOptions {
   recover?: boolean;
   /** One-time sign-in codes (tests pass their own, with a clock). */
   signinCodes?: SigninCodes;
+  /** Run the daily jobs (the learner summary) on a timer: the serving process (desktop app, `studylog serve`). */
+  dailyJobs?: boolean;
 }
 
 export interface Core {
@@ -49,6 +52,8 @@ export interface Core {
   templates: TemplatesStore;
   providers: ProviderRegistry;
   proxy: ProxyService;
+  /** The learner summary: per student and day (learner-summary.ts). */
+  learnerSummaries: LearnerSummaries;
   /** The person at the desktop (an admin); IPC calls act as them. */
   owner: User;
   /** One-time sign-in codes, in this process's memory only (`studylog serve` prints one). */
@@ -84,12 +89,31 @@ export function createCore(options: CoreOptions): Core {
     });
     const owner = users.ensureOwner();
     const recovered = options.recover ? proxy.recoverInterrupted() : { assistant_turns: 0, user_turns: 0 };
+    const learnerSummaries = new LearnerSummaries({ store, turns, sessions });
+    if (options.dailyJobs) learnerSummaries.startDaily();
     const close = () => {
+      learnerSummaries.stop();
       store.close();
       release();
     };
     const signinCodes = options.signinCodes ?? new SigninCodes();
-    return { store, sessions, turns, assignments, users, usage: new UsageRepo(store), settings, templates, providers, proxy, owner, signinCodes, recovered, close };
+    return {
+      store,
+      sessions,
+      turns,
+      assignments,
+      users,
+      usage: new UsageRepo(store),
+      settings,
+      templates,
+      providers,
+      proxy,
+      learnerSummaries,
+      owner,
+      signinCodes,
+      recovered,
+      close,
+    };
   } catch (error) {
     store.close();
     release();

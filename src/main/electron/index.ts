@@ -64,7 +64,7 @@ async function onReady(): Promise<void> {
     return;
   }
   try {
-    core = createCore({ dataDir, secrets: new KeytarSecretStore(), recover: true, open: { migrationsFolder: paths.migrationsFolder } });
+    core = createCore({ dataDir, secrets: new KeytarSecretStore(), recover: true, dailyJobs: true, open: { migrationsFolder: paths.migrationsFolder } });
   } catch (error) {
     fail('Studylog cannot open its database', error);
     return;

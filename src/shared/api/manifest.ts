@@ -127,6 +127,21 @@ export const manifest = {
     summary: 'Token and cost sums over [from, to), grouped by day, mode, assignment or model',
     examples: [{ summary: 'Per day, China Standard Time', input: { from: 1767225600000, to: 1769904000000, group: 'day', tz_offset_minutes: 480 } }],
   }),
+  getLearnerSummary: spec({
+    method: 'GET',
+    path: '/learner-summary',
+    access: 'user',
+    summary:
+      "The caller's learner summary per local day in [from, to) (YYYY-MM-DD): time on task, messages, sessions by mode and assignment, hint levels, topics; admins may pass user_id",
+    examples: [{ summary: 'A week', input: { from: '2026-03-02', to: '2026-03-09' } }],
+  }),
+  runLearnerSummary: spec({
+    method: 'POST',
+    path: '/learner-summary/run',
+    access: 'user',
+    summary: "Compute the caller's learner summary now for the days in [from, to) (at most 31); admins may pass user_id. It also runs once a day by itself",
+    examples: [{ summary: 'Today', input: { from: '2026-03-08', to: '2026-03-09' } }],
+  }),
   exportSessions: spec({
     method: 'GET',
     path: '/export',

@@ -16,8 +16,10 @@ import {
   AssignmentSchema,
   CreatedTokenSchema,
   CreateTokenSchema,
+  DaySchema,
   IdSchema,
   JsonObjectSchema,
+  LearnerDaySchema,
   ModeSchema,
   NewAssignmentSchema,
   PageSchema,
@@ -106,6 +108,11 @@ const SessionPatchInput = z.strictObject({
   ended_at: TimestampSchema.nullable().optional(),
 });
 
+/** A range of local days, [from, to); admins may name another user. */
+const LearnerRangeInput = z
+  .strictObject({ from: DaySchema, to: DaySchema, user_id: IdSchema.optional() })
+  .refine((v) => v.from < v.to, { message: 'must be after from', path: ['to'] });
+
 const ExportInput = z
   .strictObject({
     session_id: IdSchema.optional(),
@@ -183,6 +190,8 @@ export const routeSchemas = {
     }),
     output: UsageReportSchema,
   },
+  getLearnerSummary: { input: LearnerRangeInput, output: z.array(LearnerDaySchema) },
+  runLearnerSummary: { input: LearnerRangeInput, output: z.array(LearnerDaySchema) },
   exportSessions: { input: ExportInput, output: ExportSchema },
   listAssignments: { input: Empty, output: z.array(AssignmentSchema) },
   getAssignment: { input: ById, output: AssignmentSchema },

@@ -731,3 +731,45 @@ export const TemplateSaveSchema = z.strictObject({
   text: z.string().trim().min(1, 'must not be empty').max(MAX_TEMPLATE_TEXT, `must be at most ${MAX_TEMPLATE_TEXT} characters`),
 });
 export type TemplateSave = z.infer<typeof TemplateSaveSchema>;
+
+// ---------------------------------------------------------------------------------------------
+// The learner summary: per student and local day (src/main/core/learner-summary.ts).
+
+/** A calendar day, YYYY-MM-DD (a real date, years 1970-9999). */
+export const DaySchema = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a day as YYYY-MM-DD')
+  .refine((d) => parseIsoDate(d) !== null, 'must be a real calendar day (years 1970-9999)');
+
+export const LearnerSummarySchema = z.looseObject({
+  /** Sum of the gaps between the day's consecutive turns, each gap counted up to 5 minutes. */
+  time_on_task_ms: z.number().int().nonnegative(),
+  /** The student's messages and the answers they got. */
+  messages: z.number().int().nonnegative(),
+  answers: z.number().int().nonnegative(),
+  /** Sessions with a turn that day, in all and by mode. */
+  sessions: z.number().int().nonnegative(),
+  by_mode: z.partialRecord(ModeSchema, z.number().int().nonnegative()),
+  /** Per assignment worked on: its sessions and messages that day, and the highest hint level an answer reached (0: none recorded). */
+  assignments: z.array(
+    z.object({
+      assignment_id: IdSchema,
+      sessions: z.number().int().nonnegative(),
+      messages: z.number().int().nonnegative(),
+      max_hint_level: z.number().int().nonnegative(),
+    }),
+  ),
+  /** The most frequent terms of the student's own messages (Chinese bigrams, English words), stop-words left out. */
+  topics: z.array(z.object({ term: z.string(), count: z.number().int().positive() })),
+  first_at: TimestampSchema,
+  last_at: TimestampSchema,
+});
+export type LearnerSummary = z.infer<typeof LearnerSummarySchema>;
+
+export const LearnerDaySchema = z.object({
+  user_id: IdSchema,
+  day: z.string(),
+  summary: LearnerSummarySchema,
+  computed_at: TimestampSchema,
+});
+export type LearnerDay = z.infer<typeof LearnerDaySchema>;
