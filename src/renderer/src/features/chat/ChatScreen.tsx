@@ -23,7 +23,7 @@ import { Composer } from './Composer.tsx';
 import { MessageList } from './MessageList.tsx';
 import { providerLabel } from '../setup/readiness.ts';
 
-export function ChatScreen({ routeSessionId }: { routeSessionId: string | null }) {
+export function ChatScreen({ routeSessionId, routeTurnId = null }: { routeSessionId: string | null; routeTurnId?: string | null }) {
   const { t, i18n } = useTranslation();
   const chat = useChat();
   const { assignments } = useAssignments();
@@ -202,7 +202,12 @@ export function ChatScreen({ routeSessionId }: { routeSessionId: string | null }
           <p className="muted">{t(`modes.${state.mode}.description`)}</p>
         </div>
       ) : (
-        <MessageList messages={state.messages} sendingKey={state.sendingKey} onRetry={(key) => chat.retry(key)} />
+        <MessageList
+          messages={state.messages}
+          sendingKey={state.sendingKey}
+          onRetry={(key) => chat.retry(key)}
+          focusTurnId={routeSessionId !== null && routeSessionId === state.sessionId ? routeTurnId : null}
+        />
       )}
 
       <Composer blocker={blocker} sending={state.sendingKey !== null} onSend={(text) => chat.send(text)} onStop={() => chat.stop()} onNewChat={startNewChat} />

@@ -7,6 +7,7 @@ import { useMoney } from '../../lib/prefs.ts';
 import { CopyButton } from '../../ui/CopyButton.tsx';
 import { errorHeadline } from '../../ui/ErrorText.tsx';
 import { Spinner } from '../../ui/Spinner.tsx';
+import { CopyMenu } from './CopyMenu.tsx';
 import type { AssistantMessage, ChatMessage, UserMessage } from './messages.ts';
 
 // Markdown, KaTeX and the highlighter load after the first screen is up.
@@ -82,7 +83,7 @@ function AssistantItem({ message }: { message: AssistantMessage }) {
             {u.estimated ? ` · ${t('chat.estimated')}` : ''}
           </span>
         ) : null}
-        {message.content && !live ? <CopyButton text={message.content} /> : null}
+        {message.content && !live ? <CopyMenu text={message.content} /> : null}
       </footer>
     </article>
   );
