@@ -55,11 +55,11 @@ describe('study templates', () => {
   it('uses the student’s edited copy (theirs only), versioned by its text; reset returns to the built-in', async () => {
     const core = await setupCore();
     const saved = await dispatch(core, 'saveTemplate', TEST_CALLER, { id: 'translate', text: '只把中文译成英文，不要解释。' }, { validateOutput: true });
-    expect(saved.body).toMatchObject({ id: 'translate', builtin: true, custom: { name: '翻译', text: '只把中文译成英文，不要解释。' } });
+    expect(saved.body).toMatchObject({ id: 'translate', builtin: true, custom: { name: '', text: '只把中文译成英文，不要解释。' } });
 
     const mine = await sendThroughDispatch(core, TEST_CALLER, { message: '今天天气很好', template_id: 'translate' });
     const snapshot = core.sessions.getSessionById(mine.session_id)!.policy_snapshot.template!;
-    expect(snapshot).toMatchObject({ id: 'translate', edited: true, name: '翻译', text: '只把中文译成英文，不要解释。' });
+    expect(snapshot).toMatchObject({ id: 'translate', edited: true, name: 'Translate', text: '只把中文译成英文，不要解释。' });
     expect(snapshot.version).toMatch(/^custom-[0-9a-f]{12}$/);
     expect(core.chatRequests()[0]!.body.messages[0].content).toContain('只把中文译成英文，不要解释。');
 

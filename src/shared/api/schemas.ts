@@ -719,7 +719,7 @@ export const TemplateSchema = z.object({
   /** The built-in name and text in both languages (empty for the student's own template). */
   name: LocalizedSchema,
   text: LocalizedSchema,
-  /** The caller's own version: used instead of the built-in text when present. */
+  /** The caller's own version: used instead of the built-in text when present ('' name: the built-in's). */
   custom: z.object({ name: z.string(), text: z.string(), updated_at: TimestampSchema }).nullable(),
 });
 export type Template = z.infer<typeof TemplateSchema>;

@@ -62,7 +62,8 @@ export class TemplatesStore {
         { path: 'id', message: `at most ${MAX_OWN_TEMPLATES} templates of your own` },
       ]);
     }
-    const name = input.name ?? copies[input.id]?.name ?? builtin?.name['zh-CN'] ?? input.id;
+    // A copy of a built-in keeps the built-in's name (in each language) unless the student names it.
+    const name = input.name ?? copies[input.id]?.name ?? '';
     putSetting(db, keyOf(userId), { ...copies, [input.id]: { name, text: input.text, updated_at: Date.now() } });
     return this.list(userId).find((t) => t.id === input.id)!;
   }
@@ -86,7 +87,7 @@ export class TemplatesStore {
     if (copy) {
       // Versioned by content, as a custom system prompt is: the snapshot says exactly which text.
       const version = `custom-${createHash('sha256').update(copy.text).digest('hex').slice(0, 12)}`;
-      return { id, version, language, name: copy.name, text: copy.text, edited: true };
+      return { id, version, language, name: copy.name || builtin?.name[language] || id, text: copy.text, edited: true };
     }
     if (builtin) return { id, version: builtin.version, language, name: builtin.name[language], text: builtin.text[language], edited: false };
     throw new ApiError('validation_error', `Invalid message: template_id: there is no template '${id}'`, [{ path: 'template_id', message: 'no such template' }]);
