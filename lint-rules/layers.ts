@@ -27,7 +27,19 @@ export interface Layer {
  * Node's built-in modules (`node:*`) are `node` without being listed.
  */
 export const PACKAGES: Record<PackageKind, string[]> = {
-  neutral: ['zod', 'uuid', 'eventsource-parser', 'i18next'],
+  neutral: [
+    'zod',
+    'uuid',
+    'eventsource-parser',
+    'i18next',
+    // Markdown as plain text (src/shared/markdown-text.ts): search snippets on the server, copy in the app.
+    'mdast',
+    'mdast-util-from-markdown',
+    'mdast-util-gfm',
+    'mdast-util-math',
+    'micromark-extension-gfm',
+    'micromark-extension-math',
+  ],
   node: ['better-sqlite3', '@github/keytar', 'openai', 'drizzle-orm', 'hono', '@hono/node-server', 'gpt-tokenizer'],
   dom: [
     'react',

@@ -132,7 +132,7 @@ describe('TurnsRepo', () => {
         expect(() => turns.searchTurns('u1', q)).not.toThrow();
       }
       expect(turns.searchTurns('u1', '数学"').total).toBe(2);
-      expect(turns.searchTurns('u1', '!!!')).toEqual({ items: [], total: 0, total_capped: false });
+      expect(turns.searchTurns('u1', '!!!')).toEqual({ items: [], total: 0, total_capped: false, title_hits: [] });
     });
 
     it('pages results with a total and a snippet', () => {

@@ -196,6 +196,24 @@ export const ROUTE_CASES: Record<RouteName, RouteCase> = {
     invalid: () => [{ from: '0', to: '1', group: 'week' }, { from: '0', to: '1', tz_offset_minutes: '900' }, { to: '1' }],
     fuzz: () => ({ from: '0', to: String(FAR_FUTURE), group: 'day' }),
   },
+  getLearnerSummary: {
+    guard: 'user',
+    sample: () => ({ from: '2026-03-01', to: '2026-03-08' }),
+    valid: () => ({ from: '2000-01-01', to: '2000-01-08' }),
+    invalid: () => [{ from: '2026-03-01' }, { from: '2026-02-30', to: '2026-03-02' }, { from: '2026-03-08', to: '2026-03-01' }, { from: '20260301', to: '20260308' }],
+    fuzz: () => ({ from: '2026-03-01', to: '2026-03-08' }),
+  },
+  runLearnerSummary: {
+    guard: 'user',
+    sample: () => ({ from: '2026-03-01', to: '2026-03-02' }),
+    valid: () => ({ from: '2000-01-01', to: '2000-01-02' }),
+    invalid: () => [
+      { from: '2026-01-01', to: '2026-03-01' },
+      { from: '2026-03-01', to: '2026-03-01' },
+      { from: 'today', to: 'tomorrow' },
+    ],
+    fuzz: () => ({ from: '2026-03-01', to: '2026-03-02' }),
+  },
   exportSessions: {
     guard: 'session',
     sample: async (ctx) => ({ session_id: await fresh(ctx, 'sample for exportSessions'), format: 'md' }),
@@ -271,6 +289,32 @@ export const ROUTE_CASES: Record<RouteName, RouteCase> = {
     invalid: () => [{}, { assignments: 'none' }, { assignments: [], extra: 1 }],
     volatile: true,
     fuzz: () => ({ assignments: [{ title: 'imported' }] }),
+  },
+  listTemplates: { guard: 'user', sample: () => ({}), valid: () => ({}), invalid: () => [{ language: 'en' }], fuzz: () => ({}) },
+  saveTemplate: {
+    guard: 'user',
+    sample: () => ({ id: 'essay_feedback', text: 'Only the three most important problems, please.' }),
+    valid: () => ({ id: 'translate', text: '只译成英文。' }),
+    invalid: () => [
+      { id: 'translate' },
+      { id: 'translate', text: '   ' },
+      { id: 'Bad Id', text: 'x' },
+      { id: 'translate', text: 'x', extra: 1 },
+      { id: 'mine', name: '', text: 'x' },
+    ],
+    // A template of the caller's own needs a name.
+    refused: () => [{ id: 'no-such-template', text: 'x' }],
+    volatile: true,
+    fuzz: () => ({ id: 'english_speaking', text: 'Reply in English only.' }),
+  },
+  deleteTemplate: {
+    guard: 'user',
+    // A built-in template without the caller's copy: nothing to forget, on either face.
+    sample: () => ({ id: 'explain_mistake' }),
+    valid: () => ({ id: 'explain_mistake' }),
+    invalid: () => [{ id: 'Bad Id' }, { id: 'explain_mistake', all: true }],
+    refused: () => [{ id: 'no-such-template' }],
+    fuzz: () => ({ id: 'explain_mistake' }),
   },
   listModels: { guard: 'user', sample: () => ({}), valid: () => ({}), invalid: () => [{ provider: 'test' }], fuzz: () => ({}) },
   getMe: { guard: 'user', sample: () => ({}), valid: () => ({}), invalid: () => [{ id: 'x' }], fuzz: () => ({}) },

@@ -4,6 +4,7 @@
  */
 import type { Language, User } from '../../shared/api/schemas.ts';
 import { SigninCodes } from './auth/signin-codes.ts';
+import { LearnerSummaries } from './learner-summary.ts';
 import { databaseFile } from './config.ts';
 import { AssignmentsRepo } from './db/assignments.repo.ts';
 import { openDatabase, type OpenOptions, type Store } from './db/connection.ts';
@@ -16,6 +17,7 @@ import { ProxyService } from './llm/proxy.service.ts';
 import type { SecretStore } from './secrets/keychain.ts';
 import { acquireServingLock } from './serving-lock.ts';
 import { SettingsStore } from './settings/settings.store.ts';
+import { TemplatesStore } from './settings/templates.store.ts';
 
 export interface CoreOptions {
   dataDir: string;
@@ -36,6 +38,8 @@ export interface CoreOptions {
   signinCodes?: SigninCodes;
   /** After a session's first answer, ask its model for a short title (llm/model-title.ts). The app and `studylog serve` turn it on. */
   modelTitles?: boolean;
+  /** Run the daily jobs (the learner summary) on a timer: the serving process (desktop app, `studylog serve`). */
+  dailyJobs?: boolean;
 }
 
 export interface Core {
@@ -46,8 +50,12 @@ export interface Core {
   users: UsersRepo;
   usage: UsageRepo;
   settings: SettingsStore;
+  /** Study templates: the built-in ones and each user's own copies. */
+  templates: TemplatesStore;
   providers: ProviderRegistry;
   proxy: ProxyService;
+  /** The learner summary: per student and day (learner-summary.ts). */
+  learnerSummaries: LearnerSummaries;
   /** The person at the desktop (an admin); IPC calls act as them. */
   owner: User;
   /** One-time sign-in codes, in this process's memory only (`studylog serve` prints one). */
@@ -68,6 +76,7 @@ export function createCore(options: CoreOptions): Core {
     const users = new UsersRepo(store);
     const settings = new SettingsStore(store);
     const usage = new UsageRepo(store);
+    const templates = new TemplatesStore(store);
     const providers = new ProviderRegistry({ settings, secrets: options.secrets, env: options.env ?? process.env });
     const proxy = new ProxyService({
       store,
@@ -78,19 +87,39 @@ export function createCore(options: CoreOptions): Core {
       assignments: (id) => assignments.get(id),
       registerAssignment: (db, id) => assignments.registerFromMessage(db, id),
       assignmentUse: (userId, assignmentId) => usage.assignmentUse(userId, assignmentId),
+      templates: (userId, id, language) => templates.snapshot(userId, id, language),
       ...(options.defaultLanguage ? { defaultLanguage: options.defaultLanguage } : {}),
       ...(options.flushIntervalMs !== undefined ? { flushIntervalMs: options.flushIntervalMs } : {}),
       ...(options.modelTitles ? { modelTitles: true } : {}),
     });
     const owner = users.ensureOwner();
     const recovered = options.recover ? proxy.recoverInterrupted() : { assistant_turns: 0, user_turns: 0 };
+    const learnerSummaries = new LearnerSummaries({ store, turns, sessions });
+    if (options.dailyJobs) learnerSummaries.startDaily();
     const close = () => {
       proxy.titles.close();
+      learnerSummaries.stop();
       store.close();
       release();
     };
     const signinCodes = options.signinCodes ?? new SigninCodes();
-    return { store, sessions, turns, assignments, users, usage, settings, providers, proxy, owner, signinCodes, recovered, close };
+    return {
+      store,
+      sessions,
+      turns,
+      assignments,
+      users,
+      usage,
+      settings,
+      templates,
+      providers,
+      proxy,
+      learnerSummaries,
+      owner,
+      signinCodes,
+      recovered,
+      close,
+    };
   } catch (error) {
     store.close();
     release();

@@ -68,6 +68,7 @@ async function onReady(): Promise<void> {
       dataDir,
       secrets: new KeytarSecretStore(),
       recover: true,
+      dailyJobs: true,
       open: { migrationsFolder: paths.migrationsFolder },
       modelTitles: process.env.STUDYLOG_MODEL_TITLES !== 'off',
     });

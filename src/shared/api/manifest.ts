@@ -149,6 +149,21 @@ export const manifest = {
     summary: 'Token and cost sums over [from, to), grouped by day, mode, assignment or model',
     examples: [{ summary: 'Per day, China Standard Time', input: { from: 1767225600000, to: 1769904000000, group: 'day', tz_offset_minutes: 480 } }],
   }),
+  getLearnerSummary: spec({
+    method: 'GET',
+    path: '/learner-summary',
+    access: 'user',
+    summary:
+      "The caller's learner summary per local day in [from, to) (YYYY-MM-DD): time on task, messages, sessions by mode and assignment, hint levels, topics; admins may pass user_id",
+    examples: [{ summary: 'A week', input: { from: '2026-03-02', to: '2026-03-09' } }],
+  }),
+  runLearnerSummary: spec({
+    method: 'POST',
+    path: '/learner-summary/run',
+    access: 'user',
+    summary: "Compute the caller's learner summary now for the days in [from, to) (at most 31); admins may pass user_id. It also runs once a day by itself",
+    examples: [{ summary: 'Today', input: { from: '2026-03-08', to: '2026-03-09' } }],
+  }),
   exportSessions: spec({
     method: 'GET',
     path: '/export',
@@ -190,6 +205,25 @@ export const manifest = {
         },
       },
     ],
+  }),
+  listTemplates: spec({
+    method: 'GET',
+    path: '/templates',
+    access: 'user',
+    summary: "Study templates: the built-in ones (zh-CN and en) with the caller's edited copies, then the caller's own",
+  }),
+  saveTemplate: spec({
+    method: 'PUT',
+    path: '/templates/{id}',
+    access: 'user',
+    summary: "Save the caller's text for a built-in template, or a template of their own (a new one needs a name)",
+    examples: [{ summary: 'Edit the essay feedback template', input: { id: 'essay_feedback', text: '请只指出三个最重要的问题。' } }],
+  }),
+  deleteTemplate: spec({
+    method: 'DELETE',
+    path: '/templates/{id}',
+    access: 'user',
+    summary: "Forget the caller's copy: a built-in template returns to its own text, one of the caller's own is deleted",
   }),
   listModels: spec({ method: 'GET', path: '/models', access: 'user', summary: 'Configured providers and their models (cached when offline)' }),
   getMe: spec({ method: 'GET', path: '/me', access: 'user', summary: 'Who the caller is' }),

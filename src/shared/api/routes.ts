@@ -17,8 +17,10 @@ import {
   AssignmentStatusSchema,
   CreatedTokenSchema,
   CreateTokenSchema,
+  DaySchema,
   IdSchema,
   JsonObjectSchema,
+  LearnerDaySchema,
   ModeSchema,
   NewAssignmentSchema,
   PageSchema,
@@ -28,7 +30,11 @@ import {
   SessionSchema,
   SettingsPatchSchema,
   SettingsSchema,
+  TemplateIdSchema,
+  TemplateSaveSchema,
+  TemplateSchema,
   TimestampSchema,
+  TitleSearchHitSchema,
   TurnPageSchema,
   TurnSchema,
   TurnSearchHitSchema,
@@ -103,6 +109,11 @@ const SessionPatchInput = z.strictObject({
   ended_at: TimestampSchema.nullable().optional(),
 });
 
+/** A range of local days, [from, to); admins may name another user. */
+const LearnerRangeInput = z
+  .strictObject({ from: DaySchema, to: DaySchema, user_id: IdSchema.optional() })
+  .refine((v) => v.from < v.to, { message: 'must be after from', path: ['to'] });
+
 const ExportInput = z
   .strictObject({
     session_id: IdSchema.optional(),
@@ -172,7 +183,11 @@ export const routeSchemas = {
   },
   selectSessionPath: { input: z.strictObject({ id: IdSchema, turn_id: IdSchema }), output: SessionSchema },
   getTurns: { input: z.strictObject({ from: QueryTimestamp, to: QueryTimestamp, user_id: IdSchema.optional(), ...TurnPageSchema.shape }), output: z.array(TurnSchema) },
-  searchTurns: { input: z.strictObject({ q: SearchQuerySchema, ...PageSchema.shape }), output: Paged(TurnSearchHitSchema) },
+  searchTurns: {
+    input: z.strictObject({ q: SearchQuerySchema, ...PageSchema.shape }),
+    // Beside the seed's turn hits: the sessions and assignments whose titles match (first page only).
+    output: Paged(TurnSearchHitSchema).extend({ title_hits: z.array(TitleSearchHitSchema).optional() }),
+  },
   getUsage: {
     input: z.strictObject({
       from: QueryTimestamp,
@@ -184,6 +199,8 @@ export const routeSchemas = {
     }),
     output: UsageReportSchema,
   },
+  getLearnerSummary: { input: LearnerRangeInput, output: z.array(LearnerDaySchema) },
+  runLearnerSummary: { input: LearnerRangeInput, output: z.array(LearnerDaySchema) },
   exportSessions: { input: ExportInput, output: ExportSchema },
   listAssignments: { input: Empty, output: z.array(AssignmentSchema) },
   getAssignment: { input: ById, output: AssignmentSchema },
@@ -192,6 +209,9 @@ export const routeSchemas = {
   updateAssignment: { input: AssignmentPatchSchema.extend({ id: IdSchema }), output: AssignmentSchema },
   deleteAssignment: { input: ById, output: Deleted },
   importAssignments: { input: AssignmentImportSchema, output: AssignmentImportResultSchema },
+  listTemplates: { input: Empty, output: z.array(TemplateSchema) },
+  saveTemplate: { input: TemplateSaveSchema, output: TemplateSchema },
+  deleteTemplate: { input: z.strictObject({ id: TemplateIdSchema }), output: z.object({ deleted: z.boolean() }) },
   listModels: { input: Empty, output: ModelsSchema },
   getMe: { input: Empty, output: UserSchema },
   getSettings: { input: Empty, output: SettingsSchema },

@@ -3,6 +3,7 @@
  * every transport and the renderer. Types are inferred from these schemas, never written twice.
  */
 import { z } from 'zod';
+import { MAX_TEMPLATE_NAME, MAX_TEMPLATE_TEXT, TEMPLATE_ID_PATTERN } from '../templates.ts';
 import { LANGUAGES, MODES, PROVIDER_KINDS, THEMES, USER_ROLES } from './vocabulary.ts';
 
 // Plain lists (no zod), so the renderer can import them without loading a validator.
@@ -169,6 +170,12 @@ export const PolicySnapshotSchema = z.looseObject({
   system_prompt: z.looseObject({ id: z.string(), version: z.string(), language: LanguageSchema, text: z.string() }),
   /** The assignment's AI policy as applied (defaults filled in); sessions with an assignment only. */
   assignment_policy: AppliedAssignmentPolicySchema.optional(),
+  /**
+   * The study template the session started with (src/shared/templates.ts), sent after the mode's
+   * prompt. `edited`: the student's own text (a copy of a built-in, or their own template), whose
+   * version is then a hash of the text.
+   */
+  template: z.looseObject({ id: z.string(), version: z.string(), language: LanguageSchema, name: z.string(), text: z.string(), edited: z.boolean() }).optional(),
 });
 export type PolicySnapshot = z.infer<typeof PolicySnapshotSchema>;
 
@@ -374,14 +381,42 @@ export interface Paged<T> {
   total: number;
 }
 
-/** The owning session's mode, so a hit can be opened without another query, and an excerpt. */
-const searchHitFields = { session_mode: ModeSchema, snippet: z.string() };
+/** Where a search's terms occur in a text: [start, end) offsets (UTF-16 code units), sorted. */
+export const HighlightsSchema = z.array(z.tuple([z.number().int().nonnegative(), z.number().int().nonnegative()]));
+
+/**
+ * The owning session's mode, so a hit can be opened without another query, and an excerpt: plain
+ * text (no Markdown or LaTeX), with `highlights` marking the query's terms in it.
+ */
+const searchHitFields = { session_mode: ModeSchema, snippet: z.string(), kind: z.literal('turn'), highlights: HighlightsSchema };
 export const TurnSearchHitSchema = z.discriminatedUnion('role', [
   UserTurnSchema.extend(searchHitFields),
   AssistantTurnSchema.extend(searchHitFields),
   SystemTurnSchema.extend(searchHitFields),
 ]);
 export type TurnSearchHit = z.infer<typeof TurnSearchHitSchema>;
+
+/** A search that matched a title: a session's (meta.title) or an assignment's. */
+export const TitleSearchHitSchema = z.discriminatedUnion('kind', [
+  z.object({
+    kind: z.literal('session'),
+    session_id: IdSchema,
+    session_mode: ModeSchema,
+    assignment_id: IdSchema.nullable(),
+    started_at: TimestampSchema,
+    title: z.string(),
+    highlights: HighlightsSchema,
+  }),
+  z.object({
+    kind: z.literal('assignment'),
+    assignment_id: IdSchema,
+    title: z.string(),
+    highlights: HighlightsSchema,
+    /** How many sessions the caller has on it. */
+    sessions: z.number().int().nonnegative(),
+  }),
+]);
+export type TitleSearchHit = z.infer<typeof TitleSearchHitSchema>;
 
 // ---------------------------------------------------------------------------------------------
 // The LLM proxy contract (seed: "LLM Proxy Router"). Field names exactly as the seed's examples;
@@ -418,6 +453,11 @@ export const ProxyMessageRequestSchema = z.strictObject({
    * edit becomes a sibling version. Omitted: the end of the session's active branch.
    */
   parent_id: IdSchema.nullable().optional(),
+  /**
+   * A new session starts with this study template (GET /templates): its text follows the mode's
+   * system prompt. A session keeps the one it started with; a follow-up naming another is a conflict.
+   */
+  template_id: z.string().regex(TEMPLATE_ID_PATTERN, 'must be a template id (1-40 lowercase letters, digits, - or _)').optional(),
 });
 export type ProxyMessageRequest = z.input<typeof ProxyMessageRequestSchema>;
 /** A request as dispatch hands it to the proxy: parsed by ProxyMessageRequestSchema (trimmed, checked). */
@@ -769,3 +809,73 @@ export const UsageReportSchema = z.object({
   total: UsageRowSchema.omit({ key: true }),
 });
 export type UsageReport = z.infer<typeof UsageReportSchema>;
+
+// ---------------------------------------------------------------------------------------------
+// Study templates (src/shared/templates.ts): the built-in ones and the caller's own copies.
+
+export const TemplateIdSchema = z.string().regex(TEMPLATE_ID_PATTERN, 'must be 1-40 lowercase letters, digits, - or _');
+
+const LocalizedSchema = z.object({ 'zh-CN': z.string(), en: z.string() });
+
+export const TemplateSchema = z.object({
+  id: TemplateIdSchema,
+  /** The built-in text's version; null for a template the student wrote. */
+  version: z.string().nullable(),
+  builtin: z.boolean(),
+  /** The built-in name and text in both languages (empty for the student's own template). */
+  name: LocalizedSchema,
+  text: LocalizedSchema,
+  /** The caller's own version: used instead of the built-in text when present ('' name: the built-in's). */
+  custom: z.object({ name: z.string(), text: z.string(), updated_at: TimestampSchema }).nullable(),
+});
+export type Template = z.infer<typeof TemplateSchema>;
+
+export const TemplateSaveSchema = z.strictObject({
+  id: TemplateIdSchema,
+  /** Required for a new template of the student's own; a built-in keeps its name when omitted. */
+  name: z.string().trim().min(1, 'must not be empty').max(MAX_TEMPLATE_NAME, `must be at most ${MAX_TEMPLATE_NAME} characters`).optional(),
+  text: z.string().trim().min(1, 'must not be empty').max(MAX_TEMPLATE_TEXT, `must be at most ${MAX_TEMPLATE_TEXT} characters`),
+});
+export type TemplateSave = z.infer<typeof TemplateSaveSchema>;
+
+// ---------------------------------------------------------------------------------------------
+// The learner summary: per student and local day (src/main/core/learner-summary.ts).
+
+/** A calendar day, YYYY-MM-DD (a real date, years 1970-9999). */
+export const DaySchema = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a day as YYYY-MM-DD')
+  .refine((d) => parseIsoDate(d) !== null, 'must be a real calendar day (years 1970-9999)');
+
+export const LearnerSummarySchema = z.looseObject({
+  /** Sum of the gaps between the day's consecutive turns, each gap counted up to 5 minutes. */
+  time_on_task_ms: z.number().int().nonnegative(),
+  /** The student's messages and the answers they got. */
+  messages: z.number().int().nonnegative(),
+  answers: z.number().int().nonnegative(),
+  /** Sessions with a turn that day, in all and by mode. */
+  sessions: z.number().int().nonnegative(),
+  by_mode: z.partialRecord(ModeSchema, z.number().int().nonnegative()),
+  /** Per assignment worked on: its sessions and messages that day, and the highest hint level an answer reached (0: none recorded). */
+  assignments: z.array(
+    z.object({
+      assignment_id: IdSchema,
+      sessions: z.number().int().nonnegative(),
+      messages: z.number().int().nonnegative(),
+      max_hint_level: z.number().int().nonnegative(),
+    }),
+  ),
+  /** The most frequent terms of the student's own messages (Chinese bigrams, English words), stop-words left out. */
+  topics: z.array(z.object({ term: z.string(), count: z.number().int().positive() })),
+  first_at: TimestampSchema,
+  last_at: TimestampSchema,
+});
+export type LearnerSummary = z.infer<typeof LearnerSummarySchema>;
+
+export const LearnerDaySchema = z.object({
+  user_id: IdSchema,
+  day: z.string(),
+  summary: LearnerSummarySchema,
+  computed_at: TimestampSchema,
+});
+export type LearnerDay = z.infer<typeof LearnerDaySchema>;

@@ -92,6 +92,13 @@ export const unaryHandlers: UnaryHandlers = {
   searchTurns: (core, caller, { q, skip, limit }) => core.turns.searchTurns(caller.user_id, q, { skip, limit }),
   getUsage: (core, caller, { from, to, group, tz_offset_minutes, user_id }) => core.usage.report(subject(caller, user_id), { from, to }, group, tz_offset_minutes),
   exportSessions: (core, caller, input) => exportSessions(core, caller, input),
+  // A teacher (when there is that role) sees a student's days only for work they handed in.
+  getLearnerSummary: (core, caller, { from, to, user_id }) => core.learnerSummaries.list(subject(caller, user_id), from, to),
+  runLearnerSummary: async (core, caller, { from, to, user_id }) => {
+    const userId = subject(caller, user_id);
+    await core.learnerSummaries.run(from, to, [userId]);
+    return core.learnerSummaries.list(userId, from, to);
+  },
 
   listAssignments: (core) => core.assignments.list(),
   getAssignment: (core, _caller, { id }) => found(core.assignments.get(id), `assignment '${id}'`),
@@ -106,6 +113,10 @@ export const unaryHandlers: UnaryHandlers = {
       return { deleted: true };
     }),
   importAssignments: (core, _caller, { assignments }) => core.store.writes.run('import the assignments', (db) => core.assignments.import(db, assignments)),
+
+  listTemplates: (core, caller) => core.templates.list(caller.user_id),
+  saveTemplate: (core, caller, input) => core.store.writes.run('save the template', (db) => core.templates.save(db, caller.user_id, input)),
+  deleteTemplate: (core, caller, { id }) => core.store.writes.run('delete the template', (db) => ({ deleted: core.templates.remove(db, caller.user_id, id) })),
 
   listModels: async (core) => {
     const providers = await core.providers.info();

@@ -101,3 +101,47 @@ export function registerFtsFunction(db: Database.Database): void {
 export function rebuildFtsIndex(db: Database.Database): void {
   db.exec(`DELETE FROM turn_fts; INSERT INTO turn_fts(rowid, body) SELECT rowid, ${FTS_FUNCTION}(content) FROM turn;`);
 }
+
+// ---------------------------------------------------------------------------------------------
+// Titles (a session's meta.title, an assignment's title) are short and few per student, so they
+// are matched without an index: every whitespace-separated term of the query must occur in the
+// title (LIKE, case-insensitive for Latin letters). Chinese needs nothing more — 数学 is found
+// inside 我们今天学数学 — and a Latin term matches inside a word as well as at its start.
+
+/** The query's terms as title matching uses them (lowercase). */
+export function titleTerms(input: string): string[] {
+  return input
+    .toLowerCase()
+    .split(/\s+/u)
+    .filter((term) => term !== '');
+}
+
+/** A LIKE pattern that finds `term` anywhere (its `%`, `_` and `\` taken literally, ESCAPE '\'). */
+export function likePattern(term: string): string {
+  return `%${term.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+}
+
+/** `expr LIKE ? ESCAPE '\' AND …` for every term, and its parameters. */
+export function titleMatchSql(expr: string, terms: string[]): { sql: string; params: string[] } {
+  return { sql: terms.map(() => `${expr} LIKE ? ESCAPE '\\'`).join(' AND '), params: terms.map(likePattern) };
+}
+
+/**
+ * Where the query's terms occur in `text` (case-insensitive), as [start, end) ranges of UTF-16
+ * offsets, sorted and merged: what a search result marks.
+ */
+export function highlightRanges(text: string, query: string): [number, number][] {
+  const haystack = text.toLowerCase();
+  const ranges: [number, number][] = [];
+  for (const term of titleTerms(query)) {
+    for (let at = haystack.indexOf(term); at >= 0; at = haystack.indexOf(term, at + term.length)) ranges.push([at, at + term.length]);
+  }
+  ranges.sort((a, b) => a[0] - b[0]);
+  const merged: [number, number][] = [];
+  for (const r of ranges) {
+    const last = merged[merged.length - 1];
+    if (last && r[0] <= last[1]) last[1] = Math.max(last[1], r[1]);
+    else merged.push([r[0], r[1]]);
+  }
+  return merged;
+}

@@ -172,3 +172,19 @@ export const usageBucket = sqliteTable(
   },
   (t) => [primaryKey({ columns: [t.user_id, t.bucket, t.mode, t.assignment_key, t.model_key] })],
 );
+
+/**
+ * The learner summary (learner-summary.ts): one row per student and local calendar day, computed
+ * from that day's turns once a day and on demand. Derived data: recomputing a day replaces its row.
+ */
+export const learnerDay = sqliteTable(
+  'learner_day',
+  {
+    user_id: text('user_id').notNull(),
+    /** YYYY-MM-DD in the serving computer's time zone. */
+    day: text('day').notNull(),
+    summary: text('summary', { mode: 'json' }).$type<JsonObject>().notNull(),
+    computed_at: integer('computed_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.user_id, t.day] }), check('learner_day_summary_check', jsonObjectCheck('summary'))],
+);

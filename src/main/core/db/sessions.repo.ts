@@ -1,5 +1,5 @@
 import type { SQL } from 'drizzle-orm';
-import { and, count, desc, eq, gte, inArray, lt } from './drizzle.ts';
+import { and, count, desc, eq, gte, inArray, lt, or, sql } from './drizzle.ts';
 import { v7 as uuidv7 } from 'uuid';
 import { ApiError } from '../../../shared/errors.ts';
 import {
@@ -18,7 +18,7 @@ import {
 import { parseInput } from '../../../shared/validation.ts';
 import type { Store } from './connection.ts';
 import { withDbErrors } from './db-errors.ts';
-import { ftsQuery, SEARCH_SCAN_LIMIT } from './fts.ts';
+import { ftsQuery, likePattern, SEARCH_SCAN_LIMIT, titleTerms } from './fts.ts';
 import type { WritableDB } from './handles.ts';
 import { hydrateSession, type SessionRow } from './hydrate.ts';
 import { session } from './schema.ts';
@@ -29,7 +29,7 @@ export interface SessionFilters {
   /** started_at in [from, to) */
   from?: number;
   to?: number;
-  /** Only sessions with a turn that matches this full-text query (see fts.ts). */
+  /** Only sessions with a turn that matches this full-text query (see fts.ts), or whose title or assignment's title holds its terms. */
   q?: string;
 }
 
@@ -98,14 +98,23 @@ export class SessionsRepo {
     if (filters.to !== undefined) conditions.push(lt(session.started_at, filters.to));
     let totalCapped: boolean | undefined;
     if (filters.q !== undefined) {
-      const match = ftsQuery(parseInput(SearchQuerySchema, filters.q, 'search query'));
-      if (match === null) return { items: [], total: 0, total_capped: false };
-      const matched = this.#store.sqlite
-        .prepare(`SELECT t.session_id FROM turn_fts f JOIN turn t ON t.rowid = f.rowid WHERE turn_fts MATCH ? ORDER BY f.rowid DESC LIMIT ?`)
-        .pluck()
-        .all(match, SEARCH_SCAN_LIMIT) as string[];
+      const text = parseInput(SearchQuerySchema, filters.q, 'search query');
+      const match = ftsQuery(text);
+      const matched =
+        match === null
+          ? []
+          : (this.#store.sqlite
+              .prepare(`SELECT t.session_id FROM turn_fts f JOIN turn t ON t.rowid = f.rowid WHERE turn_fts MATCH ? ORDER BY f.rowid DESC LIMIT ?`)
+              .pluck()
+              .all(match, SEARCH_SCAN_LIMIT) as string[]);
       totalCapped = matched.length === SEARCH_SCAN_LIMIT;
-      conditions.push(inArray(session.id, [...new Set(matched)]));
+      // A session matches by a message, by its title or by its assignment's title (fts.ts, titles).
+      const terms = titleTerms(text);
+      if (match === null && terms.length === 0) return { items: [], total: 0, total_capped: false };
+      const like = (expr: SQL, term: string) => sql`${expr} LIKE ${likePattern(term)} ESCAPE '\\'`;
+      const byTitle = terms.length ? and(sql`json_type(${session.meta}, '$.title') = 'text'`, ...terms.map((t) => like(sql`json_extract(${session.meta}, '$.title')`, t))) : sql`0`;
+      const byAssignment = terms.length ? sql`${session.assignment_id} IN (SELECT a.id FROM assignment a WHERE ${and(...terms.map((t) => like(sql.raw('a.title'), t)))})` : sql`0`;
+      conditions.push(or(inArray(session.id, [...new Set(matched)]), byTitle, byAssignment)!);
     }
     const where = and(...conditions);
     // Page over the covering index first, then read only the rows of the page.

@@ -15,18 +15,22 @@ import {
   type Turn,
   type TurnPage,
   type TurnPatch,
+  type TitleSearchHit,
   type TurnSearchHit,
 } from '../../../shared/api/schemas.ts';
 import { ApiError } from '../../../shared/errors.ts';
 import { parseInput } from '../../../shared/validation.ts';
 import type { Store } from './connection.ts';
 import { withDbErrors } from './db-errors.ts';
-import { ftsQuery, SEARCH_SCAN_LIMIT } from './fts.ts';
+import { markdownToText } from '../../../shared/markdown-text.ts';
+import { ftsQuery, highlightRanges, SEARCH_SCAN_LIMIT, titleMatchSql, titleTerms } from './fts.ts';
 import type { WritableDB } from './handles.ts';
 import { hydrateTurn, type TurnRow } from './hydrate.ts';
 
 const TURN_FIELDS = ['id', 'session_id', 'role', 'content', 'tool_calls', 'model', 'tokens_in', 'tokens_out', 'cost', 'created_at', 'meta', 'parent_id'] as const;
 const TURN_COLUMNS = TURN_FIELDS.map((f) => `t.${f}`).join(', ');
+/** Title hits a search returns, of sessions and of assignments each. */
+const TITLE_HIT_LIMIT = 20;
 
 /** Turn fields as SQLite stores them: the JSON columns as text. */
 function toRow<T extends Partial<Turn>>(fields: T): Record<string, unknown> {
@@ -56,17 +60,33 @@ function decodeCursor(cursor: string): { created_at: number; id: string } {
   return { created_at: createdAt, id: text.slice(dot + 1) };
 }
 
-/** A short excerpt around the first place any query word occurs, for a search hit. */
-function snippetOf(content: string, query: string, radius = 60): string {
-  const haystack = content.toLowerCase();
-  let at = -1;
-  for (const word of query.toLowerCase().split(/\s+/u).filter(Boolean)) {
-    at = haystack.indexOf(word);
-    if (at >= 0) break;
+/** How much text a snippet shows either side of the first match. */
+const SNIPPET_RADIUS = 60;
+/** Above this many characters, only the paragraphs around the match are read as Markdown. */
+const SNIPPET_PARSE_LIMIT = 4_000;
+
+/**
+ * A short excerpt of a turn around the first place a query term occurs, as plain text (the
+ * Markdown and LaTeX read as text: markdown-text.ts), with the terms marked. A long turn is cut to
+ * the paragraphs around the match before it is parsed, so a hit never parses 100,000 characters.
+ */
+export function snippetOf(content: string, query: string): { snippet: string; highlights: [number, number][] } {
+  let source = content;
+  if (content.length > SNIPPET_PARSE_LIMIT) {
+    const lower = content.toLowerCase();
+    const found = Math.min(...titleTerms(query).map((t) => (lower.indexOf(t) < 0 ? Infinity : lower.indexOf(t))));
+    const at = Number.isFinite(found) ? found : 0;
+    const start = Math.max(0, content.lastIndexOf('\n\n', Math.max(0, at - SNIPPET_PARSE_LIMIT / 4)));
+    const end = content.indexOf('\n\n', Math.min(content.length, at + SNIPPET_PARSE_LIMIT / 4));
+    source = content.slice(start, end < 0 ? content.length : end);
   }
-  if (at < 0) return content.slice(0, radius * 2);
-  const start = Math.max(0, at - radius);
-  return (start > 0 ? '…' : '') + content.slice(start, at + radius) + (at + radius < content.length ? '…' : '');
+  const plain = markdownToText(source, { math: 'text' }).replace(/\s+/gu, ' ');
+  const first = highlightRanges(plain, query)[0]?.[0] ?? 0;
+  const start = Math.max(0, first - SNIPPET_RADIUS);
+  const end = Math.min(plain.length, first + SNIPPET_RADIUS * 2);
+  const prefix = start > 0 ? '…' : '';
+  const snippet = prefix + plain.slice(start, end) + (end < plain.length ? '…' : '');
+  return { snippet, highlights: highlightRanges(snippet, query) };
 }
 
 /**
@@ -323,14 +343,17 @@ export class TurnsRepo {
   /**
    * Full-text search over the user's turns, Chinese and English (see fts.ts for how terms match),
    * most recently written first. `total` counts matches up to SEARCH_SCAN_LIMIT; `total_capped`
-   * says there are more. A query with nothing searchable in it (only punctuation) finds nothing.
+   * says there are more. A query with nothing searchable in it (only punctuation) finds no turns.
+   * The first page (skip 0) also carries `title_hits`: the user's sessions and the assignments
+   * whose titles hold every term of the query.
    */
-  searchTurns(userId: string, query: string, page: Page = {}): Paged<TurnSearchHit> & { total_capped: boolean } {
+  searchTurns(userId: string, query: string, page: Page = {}): Paged<TurnSearchHit> & { total_capped: boolean; title_hits?: TitleSearchHit[] } {
     const owner = parseInput(IdSchema, userId, 'user id');
     const text = parseInput(SearchQuerySchema, query, 'search query');
     const { skip, limit } = parseInput(PageSchema, page, 'page');
+    const titles = skip === 0 ? { title_hits: this.searchTitles(owner, text) } : {};
     const match = ftsQuery(text);
-    if (match === null) return { items: [], total: 0, total_capped: false };
+    if (match === null) return { items: [], total: 0, total_capped: false, ...titles };
     const from = `FROM turn_fts f JOIN turn t ON t.rowid = f.rowid JOIN session s ON s.id = t.session_id
                   WHERE turn_fts MATCH ? AND s.user_id = ?`;
     const rows = this.#store.sqlite
@@ -338,9 +361,49 @@ export class TurnsRepo {
       .all(match, owner, limit, skip) as (TurnRow & { session_mode: TurnSearchHit['session_mode'] })[];
     const counted = (this.#store.sqlite.prepare(`SELECT count(*) AS n FROM (SELECT 1 ${from} LIMIT ?)`).get(match, owner, SEARCH_SCAN_LIMIT + 1) as { n: number }).n;
     return {
-      items: rows.map((r) => ({ ...hydrateTurn(r), session_mode: r.session_mode, snippet: snippetOf(r.content, text) })),
+      items: rows.map((r) => ({ ...hydrateTurn(r), session_mode: r.session_mode, kind: 'turn' as const, ...snippetOf(r.content, text) })),
       total: Math.min(counted, SEARCH_SCAN_LIMIT),
       total_capped: counted > SEARCH_SCAN_LIMIT,
+      ...titles,
     };
+  }
+
+  /** The user's sessions (newest first) and the assignments whose titles hold every term, TITLE_HIT_LIMIT of each at most. */
+  searchTitles(userId: string, query: string): TitleSearchHit[] {
+    const terms = titleTerms(query);
+    if (terms.length === 0) return [];
+    const sessionTitle = titleMatchSql("json_extract(meta, '$.title')", terms);
+    const sessions = this.#store.sqlite
+      .prepare(
+        `SELECT id, mode, assignment_id, started_at, json_extract(meta, '$.title') AS title FROM session
+         WHERE user_id = ? AND json_type(meta, '$.title') = 'text' AND ${sessionTitle.sql}
+         ORDER BY started_at DESC, id DESC LIMIT ?`,
+      )
+      .all(userId, ...sessionTitle.params, TITLE_HIT_LIMIT) as {
+      id: string;
+      mode: TurnSearchHit['session_mode'];
+      assignment_id: string | null;
+      started_at: number;
+      title: string;
+    }[];
+    const assignmentTitle = titleMatchSql('a.title', terms);
+    const assignments = this.#store.sqlite
+      .prepare(
+        `SELECT a.id, a.title, (SELECT count(*) FROM session s WHERE s.user_id = ? AND s.assignment_id = a.id) AS sessions FROM assignment a
+         WHERE ${assignmentTitle.sql} ORDER BY sessions DESC, a.created_at DESC, a.id LIMIT ?`,
+      )
+      .all(userId, ...assignmentTitle.params, TITLE_HIT_LIMIT) as { id: string; title: string; sessions: number }[];
+    return [
+      ...sessions.map((s) => ({
+        kind: 'session' as const,
+        session_id: s.id,
+        session_mode: s.mode,
+        assignment_id: s.assignment_id,
+        started_at: s.started_at,
+        title: s.title,
+        highlights: highlightRanges(s.title, query),
+      })),
+      ...assignments.map((a) => ({ kind: 'assignment' as const, assignment_id: a.id, title: a.title, sessions: a.sessions, highlights: highlightRanges(a.title, query) })),
+    ];
   }
 }

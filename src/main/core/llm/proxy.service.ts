@@ -29,7 +29,7 @@ import { AnswerStream, complete } from './openai-adapter.ts';
 import { errorContext, type Prepared } from './prepared.ts';
 import { ModelsUnreadable, type ProviderRegistry } from './providers.ts';
 import { RequestLedger } from './request-ledger.ts';
-import { SessionPolicy, type AssignmentLookup, type AssignmentRegistrar, type SessionPlan } from './session-policy.ts';
+import { SessionPolicy, type AssignmentLookup, type AssignmentRegistrar, type SessionPlan, type SessionPolicyOptions } from './session-policy.ts';
 import { upstreamError } from './upstream-errors.ts';
 import { DEFAULT_MAX_REQUEST_MS } from './upstream-limits.ts';
 import { ModelTitles } from './model-title.ts';
@@ -55,6 +55,8 @@ export interface ProxyServiceOptions {
   flushIntervalMs?: number;
   /** After a session's first answer, ask its model for a short title (model-title.ts). Off unless the entry point turns it on. */
   modelTitles?: boolean;
+  /** Study templates (a new session's template_id): see session-policy.ts. */
+  templates?: SessionPolicyOptions['templates'];
 }
 
 /** Another answer to a message (versions): the session, the message or its answer, optionally another model. */

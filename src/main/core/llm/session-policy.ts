@@ -18,6 +18,7 @@ import type { SettingsStore } from '../settings/settings.store.ts';
 import { resolvePolicy } from './policies.ts';
 import type { ProviderRegistry } from './providers.ts';
 import { titleMeta } from './session-title.ts';
+import type { TemplateSnapshot } from '../settings/templates.store.ts';
 
 /** What the proxy needs to know about an assignment to tutor on it. */
 export interface AssignmentInfo {
@@ -44,6 +45,8 @@ export interface SessionPolicyOptions {
   registerAssignment?: AssignmentRegistrar;
   /** The UI language, for system prompts; settings.language wins when set. */
   defaultLanguage?: Language;
+  /** A study template as a new session records it (templates.store.ts); without it, template_id is refused. */
+  templates?: (userId: string, templateId: string, language: Language) => TemplateSnapshot;
 }
 
 /** The session a message goes to: an existing one, or one to create in the message's write. */
@@ -52,6 +55,8 @@ export interface SessionPlan {
   isNew: boolean;
   /** The message names an assignment nobody created: register it with the session. */
   registerAssignment: boolean;
+  /** A new session's study template (its snapshot records it). */
+  template?: TemplateSnapshot;
 }
 
 /** The snapshot a message is sent with, and where it goes. */
@@ -95,6 +100,13 @@ export class SessionPolicy {
             `Session '${sessionId}' belongs to ${existing.assignment_id ? `assignment '${existing.assignment_id}'` : 'no assignment'}; start a new session for another assignment.`,
           );
         }
+        const template = existing.policy_snapshot.template?.id;
+        if (req.template_id !== undefined && req.template_id !== template) {
+          throw new ApiError(
+            'conflict',
+            `Session '${sessionId}' ${template ? `started with template '${template}'` : 'started without a template'}; start a new session for another template.`,
+          );
+        }
         if (existing.ended_at !== null) throw ended(sessionId);
         return { session: existing, isNew: false, registerAssignment: false };
       }
@@ -112,6 +124,12 @@ export class SessionPolicy {
         { path: 'assignment_id', message: 'no such assignment' },
       ]);
     }
+    let template: TemplateSnapshot | undefined;
+    if (req.template_id !== undefined) {
+      if (!this.#o.templates)
+        throw new ApiError('validation_error', 'Invalid message: template_id: templates are not available here', [{ path: 'template_id', message: 'not available' }]);
+      template = this.#o.templates(caller.user_id, req.template_id, this.#language());
+    }
     const session: Session = {
       id: sessionId ?? uuidv7(),
       user_id: caller.user_id,
@@ -123,7 +141,7 @@ export class SessionPolicy {
       // Named after its first message here, so every client shows the same title (session-title.ts).
       meta: { ...(req.chat_id ? { chat_id: req.chat_id } : {}), ...titleMeta(req.message) },
     };
-    return { session, isNew: true, registerAssignment: unknownAssignment };
+    return { session, isNew: true, registerAssignment: unknownAssignment, ...(template ? { template } : {}) };
   }
 
   /** The session of a message sent again (a retry): it must not have ended since. */
@@ -135,16 +153,19 @@ export class SessionPolicy {
   }
 
   /** The snapshot and model for this message: a new session's, or a follow-up's in its session. */
-  choose(plan: SessionPlan, requestedModel: string | undefined): Promise<Choice> {
-    return plan.isNew ? this.#snapshotFor(plan.session.mode, requestedModel) : this.#followUp(plan.session, requestedModel);
+  async choose(plan: SessionPlan, requestedModel: string | undefined): Promise<Choice> {
+    if (!plan.isNew) return this.#followUp(plan.session, requestedModel);
+    const choice = await this.#snapshotFor(plan.session.mode, requestedModel);
+    return plan.template ? { ...choice, snapshot: { ...choice.snapshot, template: plan.template } } : choice;
   }
 
   /**
-   * The system prompt sent: the snapshot's, the hint level's instruction (homework), what the
-   * assignment (if any) says, and the teacher's context text from its policy (assignment-policy.ts).
+   * The system prompt sent: the snapshot's, its study template's text, the hint level's instruction
+   * (homework), what the assignment (if any) says, and the teacher's context text from its policy
+   * (assignment-policy.ts).
    */
   systemPrompt(snapshot: PolicySnapshot, assignmentId: string | null, additions: { level?: string; context?: string } = {}): string {
-    const base = additions.level ? `${snapshot.system_prompt.text}\n\n${additions.level}` : snapshot.system_prompt.text;
+    const base = [snapshot.system_prompt.text, snapshot.template?.text, additions.level].filter(Boolean).join('\n\n');
     if (!assignmentId) return base;
     const found = this.#o.assignments?.(assignmentId);
     // One a message registered knows only its id (its title is the id).
@@ -194,7 +215,8 @@ export class SessionPolicy {
     if (!plan.isNew) return;
     if (this.#o.sessions.getSessionById(plan.session.id)) throw new ApiError('conflict', `Session '${plan.session.id}' was just started by another message; send this one again.`);
     if (plan.registerAssignment && plan.session.assignment_id) this.#o.registerAssignment!(db, plan.session.assignment_id);
-    this.#o.sessions.insertNewSession(db, { ...plan.session, policy_snapshot: {} });
+    // The template is kept, so the message's retry (which fills in the rest) still sends it.
+    this.#o.sessions.insertNewSession(db, { ...plan.session, policy_snapshot: plan.template ? { template: plan.template } : {} });
   }
 
   /** Inside the message's write: a new session (and the assignment it names, if unknown) is created. */
@@ -247,7 +269,9 @@ export class SessionPolicy {
     // Snapshots from before per-turn models name only the first one.
     const whole = s.model ? PolicySnapshotSchema.safeParse({ ...s, models: s.models ?? [s.model] }) : null;
     if (whole?.success) return whole.data;
-    // Sessions written before a snapshot existed (imports, old data) fall back to today's policy.
-    return (await this.#snapshotFor(session.mode, undefined)).snapshot;
+    // Sessions written before a snapshot existed (imports, old data), or kept when no model could be
+    // chosen, fall back to today's policy (with the template they started with).
+    const today = (await this.#snapshotFor(session.mode, undefined)).snapshot;
+    return s.template ? { ...today, template: s.template } : today;
   }
 }

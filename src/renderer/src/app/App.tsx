@@ -211,7 +211,7 @@ function Shell() {
           >
             {route.screen === 'chat' ? (
               <ChatLayout>
-                <ChatScreen routeSessionId={route.id} />
+                <ChatScreen routeSessionId={route.id} routeTurnId={route.turn} />
               </ChatLayout>
             ) : null}
             {route.screen === 'history' ? <HistoryScreen /> : null}

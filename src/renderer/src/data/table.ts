@@ -30,6 +30,8 @@ export const READS: Partial<Record<RouteName, Freshness>> = {
   searchTurns: 'fresh',
   getUsage: 'fresh',
   listTokens: 'fresh',
+  listTemplates: 'kept',
+  getLearnerSummary: 'fresh',
 };
 
 export interface WriteEffect<N extends RouteName> {
@@ -75,6 +77,9 @@ export const WRITES: { [N in RouteName]?: WriteEffect<N> } = {
   setProviderKey: { stale: ['listModels'] },
   deleteProviderKey: { stale: ['listModels'] },
   testProvider: { stale: ['listModels'] },
+  saveTemplate: { stale: ['listTemplates'] },
+  deleteTemplate: { stale: ['listTemplates'] },
+  runLearnerSummary: { stale: ['getLearnerSummary'] },
   createToken: { stale: ['listTokens'] },
   revokeToken: { stale: ['listTokens'] },
 };

@@ -1,5 +1,6 @@
 /**
- * Hash routing: `#/chat`, `#/chat/<session id>`, `#/history`, `#/assignments`, `#/usage`,
+ * Hash routing: `#/chat`, `#/chat/<session id>` (`?turn=<turn id>`: scrolled to that message,
+ * highlighted — where a search hit leads), `#/history`, `#/assignments`, `#/usage`,
  * `#/settings`. A hash keeps the same URLs working from file://-like Electron origins and from
  * `studylog serve`, with no server-side routes.
  */
@@ -11,12 +12,15 @@ export type Screen = (typeof SCREENS)[number];
 export interface Route {
   screen: Screen;
   id: string | null;
+  /** A message to show: `?turn=<id>`. */
+  turn: string | null;
 }
 
 export function parseHash(hash: string): Route {
-  const [screen, id] = hash.replace(/^#\/?/, '').split('?')[0]!.split('/');
+  const [path, search] = hash.replace(/^#\/?/, '').split('?');
+  const [screen, id] = path!.split('/');
   const known = (SCREENS as readonly string[]).includes(screen ?? '') ? (screen as Screen) : 'chat';
-  return { screen: known, id: id ? decodeURIComponent(id) : null };
+  return { screen: known, id: id ? decodeURIComponent(id) : null, turn: new URLSearchParams(search ?? '').get('turn') };
 }
 
 function subscribe(onChange: () => void): () => void {
@@ -31,8 +35,8 @@ export function useRoute(): Route {
   return parseHash(hash);
 }
 
-export function hrefFor(screen: Screen, id?: string | null): string {
-  return `#/${screen}${id ? `/${encodeURIComponent(id)}` : ''}`;
+export function hrefFor(screen: Screen, id?: string | null, options: { turn?: string } = {}): string {
+  return `#/${screen}${id ? `/${encodeURIComponent(id)}` : ''}${options.turn ? `?turn=${encodeURIComponent(options.turn)}` : ''}`;
 }
 
 export function navigate(screen: Screen, id?: string | null, options: { replace?: boolean } = {}): void {

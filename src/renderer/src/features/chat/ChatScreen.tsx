@@ -1,4 +1,4 @@
-import { BookOpen, Plus } from 'lucide-react';
+import { BookOpen, NotebookPen, Plus } from 'lucide-react';
 import { useEffect, useId, useMemo, useState, useSyncExternalStore } from 'react';
 import { useTranslation } from 'react-i18next';
 import { MODES } from '../../../../shared/api/vocabulary.ts';
@@ -24,7 +24,7 @@ import { Composer } from './Composer.tsx';
 import { MessageList } from './MessageList.tsx';
 import { providerLabel } from '../setup/readiness.ts';
 
-export function ChatScreen({ routeSessionId }: { routeSessionId: string | null }) {
+export function ChatScreen({ routeSessionId, routeTurnId = null }: { routeSessionId: string | null; routeTurnId?: string | null }) {
   const { t, i18n } = useTranslation();
   const chat = useChat();
   const { assignments } = useAssignments();
@@ -34,6 +34,9 @@ export function ChatScreen({ routeSessionId }: { routeSessionId: string | null }
   // it has ended, its model — read through the cache, so a rename or an end elsewhere shows here.
   const session = useRouteQuery('getSession', { id: state.sessionId ?? '' }, { enabled: state.sessionId !== null }).data ?? null;
   const money = useMoney();
+  const templates = useRouteQuery('listTemplates', {}).data ?? [];
+  const language = i18n.language === 'en' ? 'en' : 'zh-CN';
+  const sessionTemplate = session?.policy_snapshot.template ?? null;
   const needsSetup = useNeedsSetup();
   const [setupOpen, setSetupOpen] = useState(false);
   const modeGroup = useId();
@@ -121,6 +124,12 @@ export function ChatScreen({ routeSessionId }: { routeSessionId: string | null }
               <span className="chip-text">{assignment?.title ?? state.assignmentId}</span>
             </span>
           ) : null}
+          {sessionTemplate ? (
+            <span className="chip chip-template" data-testid="template-chip" title={t('templates.chipTitle', { name: sessionTemplate.name })}>
+              <NotebookPen size={13} aria-hidden="true" />
+              <span className="chip-text">{sessionTemplate.name}</span>
+            </span>
+          ) : null}
           {session?.ended_at ? <span className="badge">{t('history.ended')}</span> : null}
           {started ? modelPicker('chat-model-compact') : null}
           {/* One piece, right-aligned: in a narrow window it moves to a second line as a whole
@@ -132,6 +141,24 @@ export function ChatScreen({ routeSessionId }: { routeSessionId: string | null }
               </span>
             ) : null}
             <ShortcutsButton />
+            {/* The new chat's study template: chosen before its first message, by "new chat". */}
+            {!started && templates.length > 0 ? (
+              <select
+                className="template-picker"
+                value={state.templateId ?? ''}
+                onChange={(e) => chat.setTemplate(e.target.value || null)}
+                aria-label={t('templates.picker')}
+                title={t('templates.picker')}
+                data-testid="template-picker"
+              >
+                <option value="">{t('templates.none')}</option>
+                {templates.map((tpl) => (
+                  <option key={tpl.id} value={tpl.id}>
+                    {tpl.custom?.name || tpl.name[language]}
+                  </option>
+                ))}
+              </select>
+            ) : null}
             <button type="button" className="btn btn-small" onClick={startNewChat}>
               <Plus size={14} aria-hidden="true" />
               {t('chat.newChat')}
@@ -227,7 +254,12 @@ export function ChatScreen({ routeSessionId }: { routeSessionId: string | null }
           <p className="muted">{t(`modes.${state.mode}.description`)}</p>
         </div>
       ) : (
-        <MessageList messages={state.messages} sendingKey={state.sendingKey} actions={actions} />
+        <MessageList
+          messages={state.messages}
+          sendingKey={state.sendingKey}
+          actions={actions}
+          focusTurnId={routeSessionId !== null && routeSessionId === state.sessionId ? routeTurnId : null}
+        />
       )}
 
       <Composer blocker={blocker} sending={state.sendingKey !== null} onSend={(text) => chat.send(text)} onStop={() => chat.stop()} onNewChat={startNewChat} />

@@ -11,10 +11,11 @@ import { Check, PanelLeft, Pencil, Pin, PinOff, Plus, Search, Trash2, X } from '
 import { createContext, useContext, useEffect, useState, useSyncExternalStore, type FormEvent, type ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { Session } from '../../../../shared/api/schemas.ts';
-import { usePagedQuery, useRouteMutation } from '../../data/queries.tsx';
+import { usePagedQuery, useRouteMutation, useRouteQuery } from '../../data/queries.tsx';
 import { hrefFor, navigate } from '../../lib/route.ts';
 import { ConfirmDialog } from '../../ui/Dialog.tsx';
 import { ErrorText } from '../../ui/ErrorText.tsx';
+import { Marked } from '../../ui/Marked.tsx';
 import { Spinner } from '../../ui/Spinner.tsx';
 import { sessionTitle } from '../history/SessionList.tsx';
 import { useChat } from './chat-context.tsx';
@@ -103,6 +104,8 @@ function ConversationSidebar({ onLeave }: { onLeave: () => void }) {
   const [q, setQ] = useState('');
   const query = useDebounced(q.trim(), 300);
   const { items, total, loading, error, loadMore } = usePagedQuery('getUserSessions', query ? { q: query } : {}, PAGE);
+  // Searching: the messages that match too, each opening its session at that message.
+  const messageHits = useRouteQuery('searchTurns', { q: query, limit: 10 }, { enabled: query !== '' }).data?.items ?? [];
   // "Today" as of when the sidebar opened; the groups are by the local calendar day.
   const [now] = useState(Date.now);
   const groups = groupSessions(items, now);
@@ -183,6 +186,22 @@ function ConversationSidebar({ onLeave }: { onLeave: () => void }) {
             </ul>
           </section>
         ))}
+        {query && messageHits.length > 0 ? (
+          <section className="conv-group" aria-label={t('find.messageHits')} data-group="messages">
+            <h2 className="conv-group-title">{t('find.messageHits')}</h2>
+            <ul className="conv-list">
+              {messageHits.map((hit) => (
+                <li key={hit.id} className="conv-row conv-hit" data-testid="conv-message-hit">
+                  <a className="conv-link" href={hrefFor('chat', hit.session_id, { turn: hit.id })} onClick={onLeave}>
+                    <span className="conv-title conv-hit-snippet">
+                      <Marked text={hit.snippet} ranges={hit.highlights} />
+                    </span>
+                  </a>
+                </li>
+              ))}
+            </ul>
+          </section>
+        ) : null}
         <div className="conv-foot">
           {loading ? <Spinner /> : null}
           {!loading && items.length < total ? (

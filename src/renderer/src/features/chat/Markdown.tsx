@@ -4,13 +4,14 @@
  * else becomes a link, so no reply can make the app fetch from the network.
  */
 import 'katex/dist/katex.min.css';
-import { memo, useRef, type ComponentProps } from 'react';
+import { memo, useCallback, useRef, useState, type ComponentProps, type MouseEvent } from 'react';
 import ReactMarkdown, { type Components } from 'react-markdown';
 import rehypeHighlight from 'rehype-highlight';
 import rehypeKatex from 'rehype-katex';
 import remarkGfm from 'remark-gfm';
 import remarkMath from 'remark-math';
 import { CopyButton } from '../../ui/CopyButton.tsx';
+import { FormulaMenu, latexAt } from './CopyMenu.tsx';
 import { normalizeMathDelimiters } from './math.ts';
 
 const remarkPlugins = [remarkGfm, remarkMath];
@@ -53,11 +54,21 @@ const components: Components = {
 };
 
 function Markdown({ text }: { text: string }) {
+  // A right-click (or a click that selected nothing) on a formula offers to copy its LaTeX.
+  const [formula, setFormula] = useState<{ latex: string; x: number; y: number } | null>(null);
+  const closeFormula = useCallback(() => setFormula(null), []);
+  const onFormula = (e: MouseEvent, click: boolean) => {
+    const latex = latexAt(e.target);
+    if (latex === null || (click && !window.getSelection()?.isCollapsed)) return;
+    e.preventDefault();
+    setFormula({ latex, x: e.clientX, y: e.clientY });
+  };
   return (
-    <div className="markdown">
+    <div className="markdown" onContextMenu={(e) => onFormula(e, false)} onClick={(e) => onFormula(e, true)}>
       <ReactMarkdown remarkPlugins={remarkPlugins} rehypePlugins={rehypePlugins} components={components}>
         {normalizeMathDelimiters(text)}
       </ReactMarkdown>
+      {formula ? <FormulaMenu {...formula} onClose={closeFormula} /> : null}
     </div>
   );
 }

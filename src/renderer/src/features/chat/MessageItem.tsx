@@ -7,6 +7,7 @@ import { useMoney } from '../../lib/prefs.ts';
 import { CopyButton } from '../../ui/CopyButton.tsx';
 import { errorHeadline } from '../../ui/ErrorText.tsx';
 import { Spinner } from '../../ui/Spinner.tsx';
+import { CopyMenu } from './CopyMenu.tsx';
 import type { AssistantMessage, ChatMessage, UserMessage, Versions } from './messages.ts';
 
 /** What a message can do besides being read (versions): edit, regenerate, switch ‹ ›. */
@@ -207,7 +208,7 @@ function AssistantItem({ message, busy, actions }: { message: AssistantMessage; 
             {u.estimated ? ` · ${t('chat.estimated')}` : ''}
           </span>
         ) : null}
-        {message.content && !live ? <CopyButton text={message.content} /> : null}
+        {message.content && !live ? <CopyMenu text={message.content} /> : null}
         {message.turnId && !live ? <Regenerate message={message} busy={busy} actions={actions} /> : null}
       </footer>
     </article>

@@ -15,9 +15,11 @@ const NEAR_BOTTOM = 64;
  * is followed; scrolling up unpins it and shows "jump to latest". Sending a message always brings
  * the list to the bottom (the message and its answer are what the student wants to see next).
  */
-export function MessageList(props: { messages: ChatMessage[]; sendingKey: string | null; actions: MessageActions }) {
+export function MessageList(props: { messages: ChatMessage[]; sendingKey: string | null; actions: MessageActions; focusTurnId?: string | null }) {
   const { t } = useTranslation();
-  const { messages, sendingKey } = props;
+  const { messages, sendingKey, focusTurnId = null } = props;
+  // The message a search hit pointed at (#/chat/<session>?turn=<id>): scrolled to and highlighted.
+  const [highlightKey, setHighlightKey] = useState<string | null>(null);
   const scrollRef = useRef<HTMLDivElement>(null);
   const pinned = useRef(true);
   const lastTop = useRef(0);
@@ -54,6 +56,20 @@ export function MessageList(props: { messages: ChatMessage[]; sendingKey: string
     if (sendingKey !== null) showSent(sendingKey);
   }, [sendingKey]);
 
+  // A search hit: show its message in the middle, unpinned (so the list does not jump to the end).
+  const showTurn = useEffectEvent((turnId: string) => {
+    const at = messages.findIndex((m) => m.turnId === turnId);
+    if (at === -1) return;
+    pinned.current = false;
+    setAway(true);
+    setHighlightKey(messages[at]!.key);
+    virtualizer.scrollToIndex(at, { align: 'center' });
+  });
+  const hasMessages = messages.length > 0;
+  useLayoutEffect(() => {
+    if (focusTurnId && hasMessages) showTurn(focusTurnId);
+  }, [focusTurnId, hasMessages]);
+
   // Pinned: follow new messages, streamed text and late measurements (virtualized rows grow from
   // their estimated height once rendered).
   useLayoutEffect(() => {
@@ -87,7 +103,15 @@ export function MessageList(props: { messages: ChatMessage[]; sendingKey: string
             const next = messages[item.index + 1];
             const cut = next?.kind === 'assistant' && next.status === 'interrupted' && next.content !== '';
             return (
-              <div key={item.key} ref={virtualizer.measureElement} data-index={item.index} className="message-slot" style={{ transform: `translateY(${item.start}px)` }}>
+              <div
+                key={item.key}
+                ref={virtualizer.measureElement}
+                data-index={item.index}
+                className={message.key === highlightKey ? 'message-slot highlighted' : 'message-slot'}
+                data-highlighted={message.key === highlightKey ? 'true' : undefined}
+                data-turn-id={message.turnId ?? undefined}
+                style={{ transform: `translateY(${item.start}px)` }}
+              >
                 <MessageItem message={message} sending={sendingKey === message.key} busy={sendingKey !== null} cut={cut} actions={props.actions} />
               </div>
             );

@@ -16,6 +16,8 @@ export interface ChatState {
   assignmentId: string | null;
   /** '' = the mode's configured model (or, for an existing session, the one it started with). */
   model: string;
+  /** The study template a new chat starts with (GET /templates); a started session keeps its own. */
+  templateId: string | null;
   messages: ChatMessage[];
   loading: boolean;
   loadError: UiError | null;
@@ -30,6 +32,7 @@ export const EMPTY_CHAT: ChatState = {
   mode: 'chat',
   assignmentId: null,
   model: '',
+  templateId: null,
   messages: [],
   loading: false,
   loadError: null,

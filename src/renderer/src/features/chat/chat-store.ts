@@ -64,6 +64,11 @@ export class ChatStore {
     this.#composer.setModel(model);
   }
 
+  /** Before the first message only: the session records its template when it starts. */
+  setTemplate(templateId: string | null): void {
+    if (!this.#box.started) this.#box.set({ templateId });
+  }
+
   dismissNotice(): void {
     this.#box.set({ notice: null });
   }

@@ -125,6 +125,7 @@ export class Sender {
       ...(s.assignmentId ? { assignment_id: s.assignmentId } : {}),
       ...(s.model ? { model: s.model } : {}),
       ...(s.sessionId ? { meta: { session_id: s.sessionId } } : {}),
+      ...(!s.sessionId && s.templateId ? { template_id: s.templateId } : {}),
       ...(user.clientRequestId ? { client_request_id: user.clientRequestId } : {}),
       ...(user.hintRequest ? { hint_request: user.hintRequest } : {}),
       ...(user.parentId !== undefined ? { parent_id: user.parentId } : {}),

@@ -1,4 +1,4 @@
-import { Download, FileJson, Search } from 'lucide-react';
+import { BookOpen, Download, FileJson, MessageSquare, Search } from 'lucide-react';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { MODES } from '../../../../shared/api/vocabulary.ts';
@@ -8,20 +8,10 @@ import { useRouteQuery } from '../../data/queries.tsx';
 import { dateInputToMs, formatDateTime, nextLocalDay } from '../../lib/format.ts';
 import { hrefFor } from '../../lib/route.ts';
 import { ErrorText } from '../../ui/ErrorText.tsx';
+import { Marked } from '../../ui/Marked.tsx';
 import { ModeBadge } from '../../ui/ModeBadge.tsx';
 import { SessionList, useExport, type SessionFilters } from './SessionList.tsx';
 import { useDebounced } from '../../lib/useDebounced.ts';
-
-/** Marks where the query's words occur in a snippet (case-insensitive; works for Chinese too). */
-function Highlighted({ text, query }: { text: string; query: string }) {
-  const words = query
-    .split(/\s+/u)
-    .filter(Boolean)
-    .map((w) => w.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
-  if (!words.length) return <>{text}</>;
-  const parts = text.split(new RegExp(`(${words.join('|')})`, 'giu'));
-  return <>{parts.map((p, i) => (i % 2 === 1 ? <mark key={i}>{p}</mark> : p))}</>;
-}
 
 export default function HistoryScreen() {
   const { t, i18n } = useTranslation();
@@ -35,6 +25,7 @@ export default function HistoryScreen() {
   // The previous query's hits stay on screen while the next one loads.
   const search = useRouteQuery('searchTurns', { q: query, limit: 20 }, { enabled: query !== '', keepPrevious: true });
   const hits = query ? (search.data ?? null) : null;
+  const titleHits = hits?.title_hits ?? [];
   const hitsError = search.error;
   const exporter = useExport();
 
@@ -118,6 +109,44 @@ export default function HistoryScreen() {
         </div>
       ) : null}
 
+      {query && titleHits.length > 0 ? (
+        <section className="hits" aria-labelledby="title-hits-title">
+          <h2 id="title-hits-title" className="section-title">
+            {t('find.matchingTitles', { n: titleHits.length })}
+          </h2>
+          <ul className="rows">
+            {titleHits.map((hit) =>
+              hit.kind === 'session' ? (
+                <li key={`s-${hit.session_id}`} className="row hit-row" data-testid="title-hit" data-kind="session">
+                  <a className="row-main" href={hrefFor('chat', hit.session_id)}>
+                    <span className="hit-snippet">
+                      <MessageSquare size={14} aria-hidden="true" /> <Marked text={hit.title} ranges={hit.highlights} />
+                    </span>
+                    <span className="row-sub">
+                      <ModeBadge mode={hit.session_mode} />
+                      <span className="muted">{t('find.titleHitSession')}</span>
+                      <span className="muted">{formatDateTime(hit.started_at, i18n.language)}</span>
+                    </span>
+                  </a>
+                </li>
+              ) : (
+                <li key={`a-${hit.assignment_id}`} className="row hit-row" data-testid="title-hit" data-kind="assignment">
+                  {/* An assignment: its sessions, by the assignment filter below. */}
+                  <button type="button" className="row-main row-button" onClick={() => (setAssignmentId(hit.assignment_id), setQ(''))}>
+                    <span className="hit-snippet">
+                      <BookOpen size={14} aria-hidden="true" /> <Marked text={hit.title} ranges={hit.highlights} />
+                    </span>
+                    <span className="row-sub">
+                      <span className="muted">{t('find.titleHitAssignment', { n: hit.sessions })}</span>
+                    </span>
+                  </button>
+                </li>
+              ),
+            )}
+          </ul>
+        </section>
+      ) : null}
+
       {query ? (
         <section className="hits" aria-labelledby="hits-title">
           <h2 id="hits-title" className="section-title">
@@ -127,9 +156,9 @@ export default function HistoryScreen() {
           <ul className="rows">
             {hits?.items.map((hit) => (
               <li key={hit.id} className="row hit-row" data-testid="search-hit">
-                <a className="row-main" href={hrefFor('chat', hit.session_id)}>
+                <a className="row-main" href={hrefFor('chat', hit.session_id, { turn: hit.id })}>
                   <span className="hit-snippet">
-                    <Highlighted text={hit.snippet} query={query} />
+                    <Marked text={hit.snippet} ranges={hit.highlights} />
                   </span>
                   <span className="row-sub">
                     <ModeBadge mode={hit.session_mode} />

@@ -11,6 +11,7 @@ import { ErrorText } from '../../ui/ErrorText.tsx';
 import { PoliciesSection } from './PoliciesSection.tsx';
 import { ProvidersSection } from './providers/ProvidersSection.tsx';
 import { ServerSection } from './ServerSection.tsx';
+import { TemplatesSection } from './TemplatesSection.tsx';
 import { TokensSection } from './TokensSection.tsx';
 import { userDisplayName } from '../../lib/display-names.ts';
 
@@ -69,6 +70,8 @@ export default function SettingsScreen() {
         <CurrencyFields />
         {!isAdmin ? <p className="muted">{t('settings.localOnly')}</p> : null}
       </section>
+
+      <TemplatesSection />
 
       {isAdmin ? (
         <>

@@ -8,6 +8,7 @@ import { formatCost, formatNumber, localDayKey, nextLocalDay, startOfLocalDay } 
 import { useMoney } from '../../lib/prefs.ts';
 import { ErrorText } from '../../ui/ErrorText.tsx';
 import { Spinner } from '../../ui/Spinner.tsx';
+import { LearnerDays } from './LearnerDays.tsx';
 import type { DayPoint } from './UsageChart.tsx';
 
 const UsageChart = lazy(() => import('./UsageChart.tsx'));
@@ -117,6 +118,7 @@ export default function UsageScreen() {
           </div>
         </>
       ) : null}
+      <LearnerDays />
     </section>
   );
 }

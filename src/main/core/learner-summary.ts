@@ -1,0 +1,261 @@
+/**
+ * The learner summary (the seed's nightly analysis): per student and local calendar day, what they
+ * did — time on task, messages, sessions by mode and assignment, the highest hint level reached
+ * per assignment, and the topics of their messages — in `learner_day`, shown to the student on the
+ * Usage screen.
+ *
+ * - Days are calendar days where Studylog serves (the process's time zone: `TZ` sets it).
+ * - A day is read a page of turns at a time (getTurnsByUserAndDatePage), so memory stays bounded
+ *   whatever the day holds; only counters, the day's sessions and its term counts are kept.
+ * - Time on task: the sum of the gaps between consecutive turns of the day (any session), each
+ *   gap counted up to IDLE_CAP_MS — a pause longer than that is a break, not study.
+ * - Topics: Chinese text as overlapping bigrams (as the search index reads it) and English words of
+ *   3+ letters, from the student's own messages; bigrams holding a common function character
+ *   (的, 了, 我, 这 …) and English stop-words are left out; a term must occur twice in the day.
+ * - Runs once a day (a timer in the serving process compares the last run's day with today: no
+ *   cron) for the days since the last run (at most a week back), and on demand for a range.
+ */
+import type { LearnerDay, LearnerSummary, Mode, Turn } from '../../shared/api/schemas.ts';
+import { ApiError } from '../../shared/errors.ts';
+import type { Store } from './db/connection.ts';
+import type { WritableDB } from './db/handles.ts';
+import type { SessionsRepo } from './db/sessions.repo.ts';
+import type { TurnsRepo } from './db/turns.repo.ts';
+import { putSetting } from './db/setting-rows.ts';
+
+/** A pause longer than this between two turns is not counted as time on task. */
+export const IDLE_CAP_MS = 5 * 60_000;
+/** Turns read per page. */
+export const SUMMARY_PAGE_SIZE = 500;
+/** An on-demand run covers at most this many days; the daily run looks back at most a week. */
+export const MAX_RUN_DAYS = 31;
+const DAILY_LOOKBACK_DAYS = 7;
+const TOP_TOPICS = 8;
+const LAST_RUN_KEY = 'learner_summary:last_run';
+
+const CJK_RUN = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}]+/gu;
+// Function characters: a bigram holding one is rarely a topic (的问, 我想, 这道 …).
+const STOP_CHARS = new Set([...'的了是我你他她它们这那个吗呢吧啊呀在有和与及就都也还很把被给让么什怎请帮一不没要会能可以为对到说看想做过着得地吗嘛哦哪谁些道']);
+const STOP_WORDS = new Set(
+  'the and for are but not you your with this that what how why who when where which can could would should will about from have has had was were been into than then them they their there these those does did doing just also very please help explain tell give show want need know like make get one two'.split(
+    ' ',
+  ),
+);
+
+/** The topic terms of one message. */
+export function topicTerms(text: string): string[] {
+  const terms: string[] = [];
+  for (const run of text.match(CJK_RUN) ?? []) {
+    const chars = Array.from(run);
+    for (let i = 0; i + 1 < chars.length; i++) {
+      if (!STOP_CHARS.has(chars[i]!) && !STOP_CHARS.has(chars[i + 1]!)) terms.push(chars[i]! + chars[i + 1]!);
+    }
+  }
+  for (const word of text
+    .replace(CJK_RUN, ' ')
+    .toLowerCase()
+    .match(/[a-z]{3,}/g) ?? [])
+    if (!STOP_WORDS.has(word)) terms.push(word);
+  return terms;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Local calendar days.
+
+const pad = (n: number) => String(n).padStart(2, '0');
+export function dayOf(ms: number): string {
+  const d = new Date(ms);
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`;
+}
+/** [start, end) of a local day in epoch ms (23 or 25 hours long across a DST change). */
+export function dayRange(day: string): { from: number; to: number } {
+  const [y, m, d] = day.split('-').map(Number) as [number, number, number];
+  return { from: new Date(y, m - 1, d).getTime(), to: new Date(y, m - 1, d + 1).getTime() };
+}
+export function addDays(day: string, n: number): string {
+  const [y, m, d] = day.split('-').map(Number) as [number, number, number];
+  return dayOf(new Date(y, m - 1, d + n).getTime());
+}
+/** The days in [from, to), in order. */
+export function daysBetween(from: string, to: string): string[] {
+  const days: string[] = [];
+  for (let day = from; day < to; day = addDays(day, 1)) days.push(day);
+  return days;
+}
+
+// ---------------------------------------------------------------------------------------------
+
+export interface LearnerSummaryOptions {
+  store: Store;
+  turns: Pick<TurnsRepo, 'getTurnsByUserAndDatePage'>;
+  sessions: Pick<SessionsRepo, 'getSessionById'>;
+  /** Turns per page (tests make it small). */
+  pageSize?: number;
+  now?: () => number;
+}
+
+interface SessionInfo {
+  mode: Mode;
+  assignment_id: string | null;
+}
+
+export class LearnerSummaries {
+  readonly #o: LearnerSummaryOptions;
+  #timer: ReturnType<typeof setInterval> | null = null;
+  #running: Promise<unknown> | null = null;
+
+  constructor(options: LearnerSummaryOptions) {
+    this.#o = options;
+  }
+
+  #now(): number {
+    return this.#o.now?.() ?? Date.now();
+  }
+
+  /** One student's day, read a page at a time; null when they have no turn that day. */
+  async computeDay(userId: string, day: string): Promise<LearnerSummary | null> {
+    const { from, to } = dayRange(day);
+    const sessions = new Map<string, SessionInfo | null>();
+    const byAssignment = new Map<string, { sessions: Set<string>; messages: number; max_hint_level: number }>();
+    const terms = new Map<string, number>();
+    let messages = 0;
+    let answers = 0;
+    let timeOnTask = 0;
+    let first: number | null = null;
+    let last: number | null = null;
+    let cursor: string | null | undefined;
+    do {
+      const page = this.#o.turns.getTurnsByUserAndDatePage(userId, from, to, { limit: this.#o.pageSize ?? SUMMARY_PAGE_SIZE, ...(cursor ? { cursor } : {}) });
+      for (const turn of page.items) {
+        if (last !== null) timeOnTask += Math.min(turn.created_at - last, IDLE_CAP_MS);
+        first ??= turn.created_at;
+        last = turn.created_at;
+        const session = this.#session(sessions, turn.session_id);
+        const work = session?.assignment_id ? byAssignment.get(session.assignment_id) : undefined;
+        const entry = work ?? (session?.assignment_id ? { sessions: new Set<string>(), messages: 0, max_hint_level: 0 } : undefined);
+        if (entry && session?.assignment_id) {
+          entry.sessions.add(turn.session_id);
+          byAssignment.set(session.assignment_id, entry);
+        }
+        if (turn.role === 'user') {
+          messages++;
+          if (entry) entry.messages++;
+          for (const term of topicTerms(turn.content)) terms.set(term, (terms.get(term) ?? 0) + 1);
+        } else if (turn.role === 'assistant') {
+          answers++;
+          if (entry) entry.max_hint_level = Math.max(entry.max_hint_level, hintLevel(turn));
+        }
+      }
+      cursor = page.next_cursor;
+      // Let the serving process answer between pages.
+      if (cursor) await new Promise((resolve) => setImmediate(resolve));
+    } while (cursor);
+    if (first === null || last === null) return null;
+    const byMode: Partial<Record<Mode, number>> = {};
+    for (const info of sessions.values()) if (info) byMode[info.mode] = (byMode[info.mode] ?? 0) + 1;
+    return {
+      time_on_task_ms: timeOnTask,
+      messages,
+      answers,
+      sessions: sessions.size,
+      by_mode: byMode,
+      assignments: [...byAssignment].map(([assignment_id, a]) => ({ assignment_id, sessions: a.sessions.size, messages: a.messages, max_hint_level: a.max_hint_level })),
+      topics: [...terms]
+        .filter(([, count]) => count >= 2)
+        .sort((a, b) => b[1] - a[1])
+        .slice(0, TOP_TOPICS)
+        .map(([term, count]) => ({ term, count })),
+      first_at: first,
+      last_at: last,
+    };
+  }
+
+  #session(cache: Map<string, SessionInfo | null>, id: string): SessionInfo | null {
+    if (!cache.has(id)) {
+      const s = this.#o.sessions.getSessionById(id);
+      cache.set(id, s ? { mode: s.mode, assignment_id: s.assignment_id } : null);
+    }
+    return cache.get(id)!;
+  }
+
+  /** Computes and stores the days in [from, to) for these users (every user with turns then when omitted). Returns the rows written. */
+  async run(from: string, to: string, userIds?: string[]): Promise<LearnerDay[]> {
+    const days = daysBetween(from, to);
+    if (days.length > MAX_RUN_DAYS) {
+      throw new ApiError('validation_error', `Invalid request: to: at most ${MAX_RUN_DAYS} days at a time`, [{ path: 'to', message: `at most ${MAX_RUN_DAYS} days at a time` }]);
+    }
+    const written: LearnerDay[] = [];
+    for (const day of days) {
+      const { from: start, to: end } = dayRange(day);
+      for (const userId of userIds ?? this.#usersWithTurns(start, end)) {
+        const summary = await this.computeDay(userId, day);
+        const row = summary ? { user_id: userId, day, summary, computed_at: this.#now() } : null;
+        await this.#o.store.writes.run('record the learner summary', (db) => this.#put(db, userId, day, row));
+        if (row) written.push(row);
+      }
+    }
+    return written;
+  }
+
+  #usersWithTurns(from: number, to: number): string[] {
+    return this.#o.store.sqlite
+      .prepare('SELECT DISTINCT s.user_id FROM turn t CROSS JOIN session s ON s.id = t.session_id WHERE t.created_at >= ? AND t.created_at < ?')
+      .pluck()
+      .all(from, to) as string[];
+  }
+
+  #put(db: WritableDB, userId: string, day: string, row: LearnerDay | null): void {
+    if (!row) {
+      db.prepare('DELETE FROM learner_day WHERE user_id = ? AND day = ?').run(userId, day);
+      return;
+    }
+    db.prepare(
+      'INSERT INTO learner_day (user_id, day, summary, computed_at) VALUES (?, ?, ?, ?) ON CONFLICT(user_id, day) DO UPDATE SET summary = excluded.summary, computed_at = excluded.computed_at',
+    ).run(userId, day, JSON.stringify(row.summary), row.computed_at);
+  }
+
+  /** The stored days in [from, to) of one student, oldest first. */
+  list(userId: string, from: string, to: string): LearnerDay[] {
+    const rows = this.#o.store.sqlite
+      .prepare('SELECT user_id, day, summary, computed_at FROM learner_day WHERE user_id = ? AND day >= ? AND day < ? ORDER BY day')
+      .all(userId, from, to) as { user_id: string; day: string; summary: string; computed_at: number }[];
+    return rows.map((r) => ({ ...r, summary: JSON.parse(r.summary) as LearnerSummary }));
+  }
+
+  /** The daily run: the days since the last run (at most a week back) up to yesterday, once per day. */
+  async runIfDue(): Promise<boolean> {
+    const today = dayOf(this.#now());
+    const last = this.#o.store.sqlite.prepare('SELECT value FROM setting WHERE key = ?').pluck().get(LAST_RUN_KEY) as string | undefined;
+    const lastDay = last ? (JSON.parse(last) as { day?: string }).day : undefined;
+    if (lastDay === today) return false;
+    const weekAgo = addDays(today, -DAILY_LOOKBACK_DAYS);
+    // The last run's own day was not over when it ran: it is computed again.
+    await this.run(lastDay && lastDay > weekAgo ? lastDay : weekAgo, today);
+    await this.#o.store.writes.run('record the learner summary run', (db) => putSetting(db, LAST_RUN_KEY, { day: today, at: this.#now() }));
+    return true;
+  }
+
+  /** Checks now and then every `everyMs` whether the daily run is due (the timer never keeps the process alive). */
+  startDaily(everyMs = 30 * 60_000): void {
+    if (this.#timer) return;
+    const check = () => {
+      if (this.#running) return;
+      this.#running = this.runIfDue()
+        .catch((error: unknown) => console.error('studylog: the learner summary could not be computed:', error))
+        .finally(() => (this.#running = null));
+    };
+    setImmediate(check);
+    this.#timer = setInterval(check, everyMs);
+    this.#timer.unref();
+  }
+
+  stop(): void {
+    if (this.#timer) clearInterval(this.#timer);
+    this.#timer = null;
+  }
+}
+
+function hintLevel(turn: Turn): number {
+  const level = (turn.meta as { hint_level?: unknown }).hint_level;
+  return typeof level === 'number' && Number.isInteger(level) && level > 0 ? level : 0;
+}

@@ -1,0 +1,170 @@
+// The learner summary (issue 13, item 8): per student and local day, read a page of turns at a
+// time — time on task, sessions by mode and assignment, hint levels, topics — once a day and on demand.
+import { cpSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { dispatch } from '../../src/main/core/api/dispatch.ts';
+import { DEFAULT_MIGRATIONS_FOLDER, openDatabase } from '../../src/main/core/db/connection.ts';
+import { SessionsRepo } from '../../src/main/core/db/sessions.repo.ts';
+import { TurnsRepo } from '../../src/main/core/db/turns.repo.ts';
+import { addDays, dayOf, dayRange, IDLE_CAP_MS, LearnerSummaries, topicTerms } from '../../src/main/core/learner-summary.ts';
+import type { TurnPage } from '../../src/shared/api/schemas.ts';
+import { setupCore, TEST_CALLER } from '../support/core.ts';
+import { onCleanup, openTempStore, tempDir, testWrites } from '../support/temp.ts';
+
+const DAY = '2026-03-02';
+const MIN = 60_000;
+
+function seeded(store = openTempStore()) {
+  const sessions = new SessionsRepo(store);
+  const turns = new TurnsRepo(store);
+  const db = testWrites(store);
+  const { from } = dayRange(DAY);
+  const at = (minutes: number) => from + 9 * 60 * MIN + minutes * MIN;
+  const chat = sessions.insertNewSession(db, { user_id: 'u1', mode: 'chat', started_at: at(0) });
+  const hw = sessions.insertNewSession(db, { user_id: 'u1', mode: 'homework', assignment_id: 'hw_1', started_at: at(3) });
+  const hw2 = sessions.insertNewSession(db, { user_id: 'u1', mode: 'homework', assignment_id: 'hw_1', started_at: at(40) });
+  const deep = sessions.insertNewSession(db, { user_id: 'u1', mode: 'deep_think', started_at: at(60) });
+  const other = sessions.insertNewSession(db, { user_id: 'u2', mode: 'chat', started_at: at(0) });
+  const say = (session_id: string, minutes: number, content: string) => turns.insertNewTurn(db, { session_id, role: 'user', content, created_at: at(minutes) });
+  const answer = (session_id: string, minutes: number, meta: Record<string, unknown> = {}) =>
+    turns.insertNewTurn(db, { session_id, role: 'assistant', content: 'answer', created_at: at(minutes), meta });
+  say(chat.id, 0, '二次函数的图像怎么画？');
+  answer(chat.id, 1);
+  say(hw.id, 3, '这道二次函数题我不会');
+  answer(hw.id, 4, { hint_level: 1 });
+  say(hw.id, 6, '还是不懂二次函数的顶点');
+  answer(hw.id, 7, { hint_level: 3 });
+  // A long pause: counted as 5 minutes at most.
+  say(hw2.id, 40, 'photosynthesis and the chlorophyll');
+  answer(hw2.id, 41, { hint_level: 2 });
+  say(deep.id, 60, 'Why does photosynthesis need light?');
+  answer(deep.id, 62);
+  // Another student's turn, and one of u1 the next day: neither counts.
+  say(other.id, 2, '二次函数');
+  say(chat.id, 24 * 60, '二次函数');
+  return { store, sessions, turns, db };
+}
+
+describe('the learner summary of a day', () => {
+  it('sums time on task with pauses capped, counts sessions by mode and assignment, the highest hint level, and topics', async () => {
+    const { store, sessions, turns } = seeded();
+    const summary = await new LearnerSummaries({ store, sessions, turns }).computeDay('u1', DAY);
+    // Gaps 1, 2, 1, 2, 1, 5 (33 capped), 1, 5 (19 capped), 2 minutes.
+    expect(IDLE_CAP_MS).toBe(5 * MIN);
+    expect(summary).toEqual({
+      time_on_task_ms: 20 * MIN,
+      messages: 5,
+      answers: 5,
+      sessions: 4,
+      by_mode: { chat: 1, homework: 2, deep_think: 1 },
+      assignments: [{ assignment_id: 'hw_1', sessions: 2, messages: 3, max_hint_level: 3 }],
+      topics: [
+        { term: '二次', count: 3 },
+        { term: '次函', count: 3 },
+        { term: '函数', count: 3 },
+        { term: 'photosynthesis', count: 2 },
+      ],
+      first_at: dayRange(DAY).from + 9 * 60 * MIN,
+      last_at: dayRange(DAY).from + 9 * 60 * MIN + 62 * MIN,
+    });
+    expect(await new LearnerSummaries({ store, sessions, turns }).computeDay('u1', addDays(DAY, -1))).toBeNull();
+  });
+
+  it('reads the day a page at a time: more turns than a page give the same summary', async () => {
+    const { store, sessions, turns } = seeded();
+    const limits: (number | undefined)[] = [];
+    const spy = {
+      getTurnsByUserAndDatePage: (userId: string, from: number, to: number, page?: TurnPage) => {
+        limits.push(page?.limit === undefined ? undefined : Number(page.limit));
+        return turns.getTurnsByUserAndDatePage(userId, from, to, page);
+      },
+    };
+    const paged = await new LearnerSummaries({ store, sessions, turns: spy, pageSize: 3 }).computeDay('u1', DAY);
+    expect(limits).toEqual([3, 3, 3, 3]); // 10 turns: 3 + 3 + 3 + 1
+    expect(paged).toEqual(await new LearnerSummaries({ store, sessions, turns }).computeDay('u1', DAY));
+  });
+
+  it('leaves common words out of the topics', () => {
+    expect(topicTerms('请问这道数学题怎么做')).toEqual(['数学', '学题']);
+    expect(topicTerms('Please explain the integral of x squared')).toEqual(['integral', 'squared']);
+  });
+});
+
+describe('runs', () => {
+  it('stores each student’s days on demand; a day with nothing left loses its row', async () => {
+    const { store, sessions, turns } = seeded();
+    const summaries = new LearnerSummaries({ store, sessions, turns, now: () => 1234 });
+    const written = await summaries.run(DAY, addDays(DAY, 2));
+    expect(written.map((r) => `${r.user_id} ${r.day}`).sort()).toEqual([`u1 ${DAY}`, `u1 ${addDays(DAY, 1)}`, `u2 ${DAY}`]);
+    expect(summaries.list('u1', DAY, addDays(DAY, 7)).map((r) => [r.day, r.summary.messages, r.computed_at])).toEqual([
+      [DAY, 5, 1234],
+      [addDays(DAY, 1), 1, 1234],
+    ]);
+    store.sqlite.prepare('DELETE FROM turn WHERE session_id IN (SELECT id FROM session WHERE user_id = ?)').run('u2');
+    await summaries.run(DAY, addDays(DAY, 1), ['u2']);
+    expect(summaries.list('u2', DAY, addDays(DAY, 1))).toEqual([]);
+  });
+
+  it('runs by itself once a day, for the days since the last run', async () => {
+    const { store, sessions, turns } = seeded();
+    let now = dayRange(addDays(DAY, 3)).from + 8 * 60 * MIN;
+    const summaries = new LearnerSummaries({ store, sessions, turns, now: () => now });
+    expect(await summaries.runIfDue()).toBe(true);
+    expect(summaries.list('u1', '2000-01-01', '2100-01-01').map((r) => r.day)).toEqual([DAY, addDays(DAY, 1)]);
+    store.sqlite.prepare('DELETE FROM learner_day').run();
+    expect(await summaries.runIfDue()).toBe(false); // already ran today
+    expect(summaries.list('u1', '2000-01-01', '2100-01-01')).toEqual([]);
+    now += 24 * 60 * MIN;
+    expect(await summaries.runIfDue()).toBe(true); // the next day: from the last run's day on
+    expect(summaries.list('u1', '2000-01-01', '2100-01-01')).toEqual([]);
+    expect(dayOf(now)).toBe(addDays(DAY, 4));
+  });
+});
+
+describe('the learner summary routes', () => {
+  it('give a student their own days; another student’s only to an admin', async () => {
+    const core = await setupCore();
+    const answer = await dispatch(core, 'sendProxyMessage', TEST_CALLER, { message: '函数 函数 的问题' });
+    expect(answer.ok).toBe(true);
+    const today = dayOf(Date.now());
+    const range = { from: today, to: addDays(today, 1) };
+    expect((await dispatch(core, 'getLearnerSummary', TEST_CALLER, range)).body).toEqual([]);
+    const run = await dispatch(core, 'runLearnerSummary', TEST_CALLER, range, { validateOutput: true });
+    expect(run.body).toMatchObject([{ user_id: TEST_CALLER.user_id, day: today, summary: { messages: 1, answers: 1, sessions: 1, by_mode: { chat: 1 } } }]);
+    expect((await dispatch(core, 'getLearnerSummary', TEST_CALLER, range, { validateOutput: true })).body).toEqual(run.body);
+
+    const other = { user_id: 'student-2', role: 'student' as const };
+    expect((await dispatch(core, 'getLearnerSummary', other, { ...range, user_id: TEST_CALLER.user_id })).body).toMatchObject({ code: 'forbidden' });
+    expect((await dispatch(core, 'getLearnerSummary', other, range)).body).toEqual([]);
+    const admin = { user_id: core.owner.id, role: 'admin' as const };
+    expect((await dispatch(core, 'getLearnerSummary', admin, { ...range, user_id: TEST_CALLER.user_id })).body).toEqual(run.body);
+    expect((await dispatch(core, 'runLearnerSummary', TEST_CALLER, { from: '2026-01-01', to: '2026-03-01' })).body).toMatchObject({ code: 'validation_error' });
+  });
+});
+
+describe('the learner_summary migration', () => {
+  it('upgrades a database from the previous migration, its turns summarised afterwards', async () => {
+    const dir = path.join(tempDir('studylog-migrations-'), 'migrations');
+    cpSync(DEFAULT_MIGRATIONS_FOLDER, dir, { recursive: true });
+    const journalFile = path.join(dir, 'meta', '_journal.json');
+    const journal = JSON.parse(readFileSync(journalFile, 'utf8')) as { entries: { tag: string }[] };
+    const at = journal.entries.findIndex((e) => e.tag.endsWith('_learner_summary'));
+    expect(at).toBeGreaterThan(0);
+    journal.entries = journal.entries.slice(0, at);
+    writeFileSync(journalFile, JSON.stringify(journal));
+
+    const file = path.join(tempDir(), 'studylog.db');
+    const old = openDatabase(file, { migrationsFolder: dir });
+    seeded(old);
+    expect(old.sqlite.prepare("SELECT count(*) FROM sqlite_master WHERE name = 'learner_day'").pluck().get()).toBe(0);
+    old.close();
+
+    const store = openDatabase(file);
+    onCleanup(() => store.sqlite.open && store.close());
+    expect(store.openReport.appliedMigrations.at(-1)).toMatch(/_learner_summary$/);
+    const summaries = new LearnerSummaries({ store, sessions: new SessionsRepo(store), turns: new TurnsRepo(store) });
+    await summaries.run(DAY, addDays(DAY, 1), ['u1']);
+    expect(summaries.list('u1', DAY, addDays(DAY, 1))[0]!.summary.messages).toBe(5);
+  });
+});

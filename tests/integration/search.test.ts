@@ -1,0 +1,108 @@
+// Search finds messages, session titles and assignment names (Chinese bigrams included); its
+// snippets are plain text with the terms marked (issue 12, item 4).
+import { describe, expect, it } from 'vitest';
+import { AssignmentsRepo } from '../../src/main/core/db/assignments.repo.ts';
+import { SessionsRepo } from '../../src/main/core/db/sessions.repo.ts';
+import { snippetOf, TurnsRepo } from '../../src/main/core/db/turns.repo.ts';
+import { dispatch } from '../../src/main/core/api/dispatch.ts';
+import { routes } from '../../src/shared/api/routes.ts';
+import { setupCore, TEST_CALLER } from '../support/core.ts';
+import { openTempStore, testWrites } from '../support/temp.ts';
+
+function seeded() {
+  const store = openTempStore();
+  const sessions = new SessionsRepo(store);
+  const turns = new TurnsRepo(store);
+  const assignments = new AssignmentsRepo(store);
+  const db = testWrites(store);
+  assignments.create(db, { id: 'hw_geo', title: '几何证明练习' });
+  assignments.create(db, { id: 'hw_essay', title: 'Essay: My Hometown' });
+  const titled = sessions.insertNewSession(db, { user_id: 'u1', started_at: 10, meta: { title: '我们今天学数学' } });
+  const geometry = sessions.insertNewSession(db, { user_id: 'u1', started_at: 20, assignment_id: 'hw_geo', mode: 'homework', meta: { title: '第三题' } });
+  const essay = sessions.insertNewSession(db, { user_id: 'u1', started_at: 30, assignment_id: 'hw_essay', meta: { title: 'Outline help' } });
+  const plain = sessions.insertNewSession(db, { user_id: 'u1', started_at: 40, meta: { title: '随便聊聊' } });
+  const others = sessions.insertNewSession(db, { user_id: 'u2', started_at: 50, meta: { title: '数学竞赛' } });
+  turns.insertNewTurn(db, { session_id: plain.id, role: 'user', content: '你好', created_at: 41 });
+  turns.insertNewTurn(db, {
+    session_id: plain.id,
+    role: 'assistant',
+    content: '## 勾股定理\n\n**直角三角形**中，$a^2 + b^2 = c^2$，也就是 \\(\\frac{a}{c}\\) 的平方加上……\n\n- 第一步：画图',
+    created_at: 42,
+  });
+  return { store, sessions, turns, assignments, db, titled, geometry, essay, plain, others };
+}
+
+describe('search over titles', () => {
+  it('finds a session by a two-character Chinese word inside its title (数学 in 我们今天学数学)', () => {
+    const { turns, sessions, titled } = seeded();
+    const hits = turns.searchTurns('u1', '数学');
+    expect(hits.items).toEqual([]); // no message says 数学
+    expect(hits.title_hits).toEqual([
+      { kind: 'session', session_id: titled.id, session_mode: 'chat', assignment_id: null, started_at: 10, title: '我们今天学数学', highlights: [[5, 7]] },
+    ]);
+    // The sidebar's and the history's session list (the sessions route's q) finds it too; never another user's.
+    expect(sessions.getSessionsByUserId('u1', {}, { q: '数学' }).items.map((s) => s.id)).toEqual([titled.id]);
+    expect(sessions.getSessionsByUserId('u2', {}, { q: '数学' }).items.map((s) => s.meta.title)).toEqual(['数学竞赛']);
+  });
+
+  it('finds assignments by name, with the caller’s session count, and the sessions filed under them', () => {
+    const { turns, sessions, geometry, essay } = seeded();
+    expect(turns.searchTurns('u1', '几何').title_hits).toEqual([{ kind: 'assignment', assignment_id: 'hw_geo', title: '几何证明练习', sessions: 1, highlights: [[0, 2]] }]);
+    expect(turns.searchTurns('u2', '几何').title_hits).toEqual([{ kind: 'assignment', assignment_id: 'hw_geo', title: '几何证明练习', sessions: 0, highlights: [[0, 2]] }]);
+    expect(sessions.getSessionsByUserId('u1', {}, { q: '几何' }).items.map((s) => s.id)).toEqual([geometry.id]);
+    // Latin terms: case-insensitive, every term must be in the title.
+    expect(sessions.getSessionsByUserId('u1', {}, { q: 'HOMETOWN essay' }).items.map((s) => s.id)).toEqual([essay.id]);
+    expect(sessions.getSessionsByUserId('u1', {}, { q: 'hometown physics' }).total).toBe(0);
+    expect(turns.searchTurns('u1', 'outline').title_hits?.map((h) => h.title)).toEqual(['Outline help']);
+  });
+
+  it('takes LIKE wildcards literally', () => {
+    const { turns, sessions } = seeded();
+    expect(turns.searchTurns('u1', '%').title_hits).toEqual([]);
+    expect(sessions.getSessionsByUserId('u1', {}, { q: '_' }).total).toBe(0);
+  });
+
+  it('gives title hits with the first page only', () => {
+    const { turns } = seeded();
+    expect(turns.searchTurns('u1', '数学', { skip: 20 }).title_hits).toBeUndefined();
+  });
+});
+
+describe('search snippets', () => {
+  it('are plain text — no Markdown or LaTeX — with the match marked', () => {
+    const { turns } = seeded();
+    const [hit] = turns.searchTurns('u1', '直角').items;
+    expect(hit!.snippet).toBe('勾股定理 直角三角形中，a² + b² = c²，也就是 a/c 的平方加上…… • 第一步：画图');
+    expect(hit!.kind).toBe('turn');
+    const [start, end] = hit!.highlights[0]!;
+    expect(hit!.snippet.slice(start, end)).toBe('直角');
+  });
+
+  it('show the part of a long message around the match', () => {
+    const long = `${'前言。'.repeat(3_000)}\n\n中间有一个**光合作用**的问题。\n\n${'后记。'.repeat(3_000)}`;
+    const { snippet, highlights } = snippetOf(long, '光合');
+    expect(snippet).toContain('光合作用的问题');
+    expect(snippet.startsWith('…') && snippet.endsWith('…')).toBe(true);
+    expect(snippet.length).toBeLessThan(200);
+    expect(highlights.map(([s, e]) => snippet.slice(s, e))).toEqual(['光合']);
+  });
+
+  it('mark every term, merged where they overlap', () => {
+    const { snippet, highlights } = snippetOf('Integrals and *integration*: the integral of x', 'integr integral');
+    expect(highlights.map(([s, e]) => snippet.slice(s, e))).toEqual(['Integral', 'integr', 'integral']);
+  });
+});
+
+describe('the searchTurns route', () => {
+  it('answers turn hits and title hits in its declared shape', async () => {
+    const core = await setupCore();
+    const db = testWrites(core.store);
+    core.sessions.insertNewSession(db, { user_id: TEST_CALLER.user_id, meta: { title: '数学复习计划' } });
+    const envelope = await dispatch(core, 'searchTurns', TEST_CALLER, { q: '数学' }, { validateOutput: true });
+    expect(envelope.ok).toBe(true);
+    const body = routes.searchTurns.output.parse(envelope.body);
+    expect(body.title_hits?.map((h) => `${h.kind}: ${h.title}`)).toEqual(['session: 数学复习计划', 'assignment: 数学作业一']);
+    // An assignment of the fixture (数学作业一) matches too.
+    expect((await dispatch(core, 'searchTurns', TEST_CALLER, { q: '作业' })).body).toMatchObject({ title_hits: [{ kind: 'assignment', assignment_id: 'hw_001' }] });
+  });
+});
