@@ -28,7 +28,7 @@ export interface Layer {
  */
 export const PACKAGES: Record<PackageKind, string[]> = {
   neutral: ['zod', 'uuid', 'eventsource-parser', 'i18next'],
-  node: ['better-sqlite3', '@github/keytar', 'openai', 'drizzle-orm', 'hono', '@hono/node-server', 'gpt-tokenizer'],
+  node: ['better-sqlite3', '@github/keytar', 'openai', 'drizzle-orm', 'hono', '@hono/node-server', 'gpt-tokenizer', 'sharp', 'tesseract.js', 'unpdf'],
   dom: [
     'react',
     'react-dom',

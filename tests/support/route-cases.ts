@@ -47,6 +47,10 @@ export interface RouteCase {
   fuzz: (ctx: CaseContext) => Input;
 }
 
+/** A 16×16 white PNG: the smallest image an upload takes (OCR finds no text in it). */
+const BLANK_PNG =
+  'iVBORw0KGgoAAAANSUhEUgAAABAAAAAQCAIAAACQkWg2AAAACXBIWXMAAAPoAAAD6AG1e1JrAAAAHUlEQVQokWP4TyJgGNVABGAgRhEyGNVADKB9KAEAr639H8LdEzEAAAAASUVORK5CYII=';
+
 const fresh = (ctx: SampleContext, what: string) => ctx.api.session(ctx.owner.user_id, what);
 
 export const ROUTE_CASES: Record<RouteName, RouteCase> = {
@@ -78,6 +82,24 @@ export const ROUTE_CASES: Record<RouteName, RouteCase> = {
     valid: () => ({ id: 'no-such-stream' }),
     invalid: () => [{ id: 'a b' }, { id: 'a.b' }, { id: 'x'.repeat(101) }, { id: 'no-such-stream', bogus: 1 }],
     fuzz: () => ({ id: 'no-such-stream' }),
+  },
+  uploadAttachment: {
+    guard: 'user',
+    sample: () => ({ name: 'blank.png', data: BLANK_PNG }),
+    valid: () => ({ name: 'blank.png', data: BLANK_PNG }),
+    invalid: () => [{}, { name: 'x.png' }, { name: '', data: BLANK_PNG }, { name: 'x.png', data: 'not base64!' }, { name: 'x.png', data: BLANK_PNG, bogus: 1 }],
+    // Its type is read from its bytes: text is not an image, whatever its name says.
+    refused: () => [{ name: 'x.png', data: Buffer.from('just text').toString('base64') }],
+    volatile: true,
+    fuzz: () => ({ name: 'blank.png', data: BLANK_PNG }),
+  },
+  getAttachment: {
+    guard: 'user',
+    sample: () => ({ sha256: '0'.repeat(64) }),
+    valid: () => ({ sha256: '0'.repeat(64) }),
+    invalid: () => [{ sha256: 'abc' }, { sha256: 'G'.repeat(64) }, { sha256: '0'.repeat(64), bogus: '1' }],
+    refused: () => [{ sha256: 'f'.repeat(64) }],
+    fuzz: () => ({ sha256: '0'.repeat(64) }),
   },
   getUserSessions: {
     guard: 'user',

@@ -2,10 +2,14 @@
  * The core, assembled: one database, its repositories and the services over them. Both entry
  * points (the Electron shell and the headless `studylog serve`) and the tests build it here.
  */
+import path from 'node:path';
 import type { Language, User } from '../../shared/api/schemas.ts';
+import { TesseractOcr, type Ocr } from './attachments/ocr.ts';
+import { AttachmentService } from './attachments/service.ts';
 import { SigninCodes } from './auth/signin-codes.ts';
 import { databaseFile } from './config.ts';
 import { AssignmentsRepo } from './db/assignments.repo.ts';
+import { AttachmentsRepo } from './db/attachments.repo.ts';
 import { openDatabase, type OpenOptions, type Store } from './db/connection.ts';
 import { SessionsRepo } from './db/sessions.repo.ts';
 import { TurnsRepo } from './db/turns.repo.ts';
@@ -34,6 +38,8 @@ export interface CoreOptions {
   recover?: boolean;
   /** One-time sign-in codes (tests pass their own, with a clock). */
   signinCodes?: SigninCodes;
+  /** The OCR of attached images (default: tesseract.js, its language files gathered in `<dataDir>/ocr`). */
+  ocr?: Ocr;
 }
 
 export interface Core {
@@ -46,6 +52,8 @@ export interface Core {
   settings: SettingsStore;
   providers: ProviderRegistry;
   proxy: ProxyService;
+  /** Photos and PDFs on messages (README "Attachments"). */
+  attachments: AttachmentService;
   /** The person at the desktop (an admin); IPC calls act as them. */
   owner: User;
   /** One-time sign-in codes, in this process's memory only (`studylog serve` prints one). */
@@ -66,6 +74,8 @@ export function createCore(options: CoreOptions): Core {
     const users = new UsersRepo(store);
     const settings = new SettingsStore(store);
     const providers = new ProviderRegistry({ settings, secrets: options.secrets, env: options.env ?? process.env });
+    const ocr = options.ocr ?? new TesseractOcr(path.join(options.dataDir, 'ocr'));
+    const attachments = new AttachmentService({ store, repo: new AttachmentsRepo(store), ocr });
     const proxy = new ProxyService({
       store,
       sessions,
@@ -74,17 +84,20 @@ export function createCore(options: CoreOptions): Core {
       providers,
       assignments: (id) => assignments.get(id),
       registerAssignment: (db, id) => assignments.registerFromMessage(db, id),
+      attachments,
       ...(options.defaultLanguage ? { defaultLanguage: options.defaultLanguage } : {}),
       ...(options.flushIntervalMs !== undefined ? { flushIntervalMs: options.flushIntervalMs } : {}),
     });
     const owner = users.ensureOwner();
     const recovered = options.recover ? proxy.recoverInterrupted() : { assistant_turns: 0, user_turns: 0 };
     const close = () => {
+      // The OCR worker thread ends in the background (nothing of it is waited for).
+      void ocr.close().catch(() => undefined);
       store.close();
       release();
     };
     const signinCodes = options.signinCodes ?? new SigninCodes();
-    return { store, sessions, turns, assignments, users, usage: new UsageRepo(store), settings, providers, proxy, owner, signinCodes, recovered, close };
+    return { store, sessions, turns, assignments, users, usage: new UsageRepo(store), settings, providers, proxy, attachments, owner, signinCodes, recovered, close };
   } catch (error) {
     store.close();
     release();

@@ -23,6 +23,8 @@ export interface Prepared {
   timeoutMs: number;
   /** The longest the whole answer may take. */
   maxRequestMs: number;
+  /** Estimated tokens of the images sent with the message (attachment-context.ts); 0 or absent: none. */
+  imageTokens?: number;
 }
 
 export function errorContext(p: Prepared): { provider: string; model: string; secrets: readonly string[] } {

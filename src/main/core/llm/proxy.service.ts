@@ -14,14 +14,18 @@
  * constraints do for raw SQL.) Every write goes through the group commit (store.writes).
  */
 import { v7 as uuidv7 } from 'uuid';
-import type { AssistantTurn, Language, ProxyMessage, ProxyMessageResponse, ProxyStreamEvent, UserTurn } from '../../../shared/api/schemas.ts';
+import type { AssistantTurn, Language, ProxyMessage, ProxyMessageResponse, ProxyStreamEvent, TurnAttachmentMeta, UserTurn } from '../../../shared/api/schemas.ts';
+import { modelInfo } from '../../../shared/presets.ts';
 import { ApiError, type ErrorCode } from '../../../shared/errors.ts';
+import type { AttachmentService, MessageFile } from '../attachments/service.ts';
 import type { Caller } from '../caller.ts';
 import type { Store } from '../db/connection.ts';
+import type { WritableDB } from '../db/handles.ts';
 import type { SessionsRepo } from '../db/sessions.repo.ts';
 import type { TurnsRepo } from '../db/turns.repo.ts';
 import type { SettingsStore } from '../settings/settings.store.ts';
 import { AnswerRecorder } from './answer-recorder.ts';
+import { composeMessage, imagesRefused, withImages, type ComposedMessage } from './attachment-context.ts';
 import { buildMessages } from './context.ts';
 import { traitsOf } from './models.ts';
 import { AnswerStream, complete } from './openai-adapter.ts';
@@ -29,6 +33,7 @@ import { errorContext, type Prepared } from './prepared.ts';
 import { ModelsUnreadable, type ProviderRegistry } from './providers.ts';
 import { RequestLedger } from './request-ledger.ts';
 import { SessionPolicy, type AssignmentLookup, type AssignmentRegistrar, type SessionPlan } from './session-policy.ts';
+import { countTokens } from './tokens.ts';
 import { upstreamError } from './upstream-errors.ts';
 import { DEFAULT_MAX_REQUEST_MS } from './upstream-limits.ts';
 
@@ -48,6 +53,8 @@ export interface ProxyServiceOptions {
   defaultLanguage?: Language;
   /** How often streamed text is written to the database (not per token). */
   flushIntervalMs?: number;
+  /** Photos and PDFs on messages; without it, a message with attachments is refused. */
+  attachments?: AttachmentService;
 }
 
 type Prepare = { kind: 'replay'; response: ProxyMessageResponse } | { kind: 'call'; prepared: Prepared };
@@ -88,7 +95,7 @@ export class ProxyService {
       // 'pending', or every retry would be refused as still in flight until the next start.
       turn = await this.#recorder.recordCompletion(p, answer);
     } catch (error) {
-      throw await this.#recorder.fail(p, error);
+      throw await this.#recorder.fail(p, imagesRefused(p, error));
     }
     return this.#recorder.response(p.session, turn);
   }
@@ -121,7 +128,7 @@ export class ProxyService {
         if (piece.visible) yield { type: piece.kind, content: piece.visible };
       }
     } catch (error) {
-      const failure = upstreamError(error, errorContext(p));
+      const failure = imagesRefused(p, upstreamError(error, errorContext(p))) as ReturnType<typeof upstreamError>;
       if (partial.stored || answer.content || answer.reasoning) {
         try {
           await this.#recorder.finish(p, turnId, partial.stored, {
@@ -181,11 +188,12 @@ export class ProxyService {
 
     const plan = retried ? this.#policy.sessionOfRetry(retried.session_id) : this.#policy.sessionFor(caller, req);
     const { session } = plan;
+    const files = this.#files(caller, req, retried);
     let choice: Awaited<ReturnType<SessionPolicy['choose']>>;
     try {
       choice = await this.#policy.choose(plan, req.model);
     } catch (error) {
-      throw await this.#keepUnsent(caller, req, plan, retried, error);
+      throw await this.#keepUnsent(caller, req, plan, retried, files, error);
     }
     const { snapshot, provider, model } = choice;
 
@@ -194,7 +202,23 @@ export class ProxyService {
       .filter((t) => !retried || t.created_at < retried.created_at || (t.created_at === retried.created_at && t.id < retried.id));
     const systemPrompt = this.#policy.systemPrompt(snapshot, session.assignment_id);
     const message = retried ? retried.content : req.message;
-    const { messages } = buildMessages({ systemPrompt, history, message, contextWindow: traitsOf(model).contextWindow, maxOutputTokens: snapshot.max_output_tokens });
+    const contextWindow = traitsOf(model).contextWindow;
+    const composed = files.length
+      ? composeMessage(message, files, {
+          images: modelInfo(model).images,
+          zh: snapshot.system_prompt.language === 'zh-CN',
+          budgetTokens: Math.floor(contextWindow * 0.95) - snapshot.max_output_tokens - countTokens(systemPrompt) - countTokens(message) - 64,
+        })
+      : null;
+    const built = buildMessages({
+      systemPrompt,
+      history,
+      message: composed?.text ?? message,
+      contextWindow,
+      maxOutputTokens: snapshot.max_output_tokens,
+      extraTokens: composed?.imageTokens ?? 0,
+    });
+    const messages = composed ? withImages(built.messages, composed.images) : built.messages;
 
     // Durable before the upstream call: the new session (if any) and the user turn, together.
     // The write joins a group commit, so other messages may be written between the checks above
@@ -203,7 +227,7 @@ export class ProxyService {
       this.#policy.checkInWrite(db, plan, choice);
       if (req.client_request_id) this.#ledger.checkInWrite(caller, req.client_request_id, retried);
       this.#policy.createInWrite(db, plan, choice);
-      return this.#ledger.record(db, caller, req, session, model, retried);
+      return this.#attach(db, this.#ledger.record(db, caller, req, session, model, retried), files, composed, retried);
     });
 
     // The key is fetched only now: a locked keychain or a missing key leaves the message saved,
@@ -228,6 +252,7 @@ export class ProxyService {
         providerName: provider.name,
         timeoutMs: provider.timeout_ms,
         maxRequestMs: provider.max_request_ms ?? DEFAULT_MAX_REQUEST_MS,
+        imageTokens: composed?.imageTokens ?? 0,
       },
     };
   }
@@ -239,13 +264,39 @@ export class ProxyService {
    * marked failed with that code — so a retry sends it once the provider answers. Refusals
    * (validation, not found, conflict) and a setup with no usable model write nothing, as before.
    */
-  async #keepUnsent(caller: Caller, req: ProxyMessage, plan: SessionPlan, retried: UserTurn | null, error: unknown): Promise<unknown> {
+  async #keepUnsent(caller: Caller, req: ProxyMessage, plan: SessionPlan, retried: UserTurn | null, files: MessageFile[], error: unknown): Promise<unknown> {
     if (!(error instanceof ModelsUnreadable || (error instanceof ApiError && KEPT_WHEN_UNCHOSEN.has(error.code)))) return error;
     const userTurn = await this.#o.store.writes.run('record the message', (db) => {
       if (req.client_request_id) this.#ledger.checkInWrite(caller, req.client_request_id, retried);
       this.#policy.createUnchosenInWrite(db, plan);
-      return this.#ledger.record(db, caller, req, plan.session, req.model ?? null, retried);
+      return this.#attach(db, this.#ledger.record(db, caller, req, plan.session, req.model ?? null, retried), files, null, retried);
     });
     return this.#recorder.markFailed(userTurn, error, []);
+  }
+
+  /**
+   * A message's attachments: a new message's as it names them (each must be the caller's upload),
+   * a retried one's as they were stored with it (the same files, the same text).
+   */
+  #files(caller: Caller, req: ProxyMessage, retried: UserTurn | null): MessageFile[] {
+    const service = this.#o.attachments;
+    if (retried) return retried.meta.attachments?.length && service ? service.ofTurn(retried.id) : [];
+    if (!req.attachments?.length) return [];
+    if (!service) throw new ApiError('validation_error', 'Invalid message: attachments: this server takes no attachments', [{ path: 'attachments', message: 'not taken here' }]);
+    return service.forMessage(caller, req.attachments);
+  }
+
+  /**
+   * Inside the message's write: a new message is linked to its attachments (with the text that
+   * goes in their place); the turn's meta.attachments says what each was and how it was sent.
+   */
+  #attach(db: WritableDB, userTurn: UserTurn, files: readonly MessageFile[], composed: ComposedMessage | null, retried: UserTurn | null): UserTurn {
+    if (files.length === 0) return userTurn;
+    if (!retried) this.#o.attachments!.repo.link(db, userTurn.id, files.map((f) => ({ sha256: f.sha256, name: f.name, text: f.text })));
+    const meta: TurnAttachmentMeta[] =
+      composed?.meta ??
+      files.map((f) => ({ sha256: f.sha256, kind: f.kind, mime: f.mime, name: f.name, bytes: f.bytes, width: f.width, height: f.height, pages: f.pages }));
+    const updated = this.#o.turns.updateTurnById(db, userTurn.id, { meta: { ...userTurn.meta, attachments: meta } });
+    return updated?.role === 'user' ? updated : userTurn;
   }
 }
