@@ -10,7 +10,10 @@ export async function textImage(lines: readonly string[], options: { width?: num
   const height = fontSize * 2 * lines.length + fontSize;
   const escape = (t: string) => t.replace(/&/g, '&amp;').replace(/</g, '&lt;');
   const text = lines
-    .map((line, i) => `<text x="40" y="${fontSize * 1.6 + i * fontSize * 2}" font-size="${fontSize}" font-family="Noto Sans CJK SC, Noto Sans SC, sans-serif" fill="#000">${escape(line)}</text>`)
+    .map(
+      (line, i) =>
+        `<text x="40" y="${fontSize * 1.6 + i * fontSize * 2}" font-size="${fontSize}" font-family="Noto Sans CJK SC, Noto Sans SC, sans-serif" fill="#000">${escape(line)}</text>`,
+    )
     .join('');
   const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}"><rect width="100%" height="100%" fill="#fff"/>${text}</svg>`;
   return sharp(Buffer.from(svg)).png().toBuffer();
@@ -34,20 +37,27 @@ export function plainImage(format: 'png' | 'jpeg' | 'webp', width = 32, height =
 }
 
 /**
- * A one-page PDF showing these lines (Helvetica, so ASCII text), written object by object with a
- * correct cross-reference table. `trailerExtra` is added to the trailer dictionary, `extraObjects`
- * after the page objects (numbered from 6).
+ * A PDF showing these lines (Helvetica, so ASCII text; 28 lines to a page, each line short enough
+ * to stay on the page), written object by object with a correct cross-reference table.
+ * `extraObjects` come after the others (their numbers are given to `trailerExtra`'s function).
  */
-export function textPdf(lines: readonly string[], options: { trailerExtra?: string; extraObjects?: readonly string[] } = {}): Buffer {
-  const stream = `BT /F1 18 Tf 50 750 Td ${lines.map((l, i) => `${i ? '0 -26 Td ' : ''}(${l.replace(/[()\\]/g, (c) => `\\${c}`)}) Tj`).join(' ')} ET`;
+export function textPdf(lines: readonly string[], options: { trailerExtra?: (firstExtra: number) => string; extraObjects?: readonly string[] } = {}): Buffer {
+  const pages: string[][] = [];
+  for (let i = 0; i < Math.max(1, lines.length); i += 28) pages.push(lines.slice(i, i + 28));
+  // 1 catalog, 2 page tree, 3 font, then a page and its content stream per page.
+  const pageObject = (i: number) => 4 + 2 * i;
   const objects = [
     '<< /Type /Catalog /Pages 2 0 R >>',
-    '<< /Type /Pages /Kids [3 0 R] /Count 1 >>',
-    '<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /Font << /F1 5 0 R >> >> /Contents 4 0 R >>',
-    `<< /Length ${Buffer.byteLength(stream, 'latin1')} >>\nstream\n${stream}\nendstream`,
+    `<< /Type /Pages /Kids [${pages.map((_, i) => `${pageObject(i)} 0 R`).join(' ')}] /Count ${pages.length} >>`,
     '<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>',
-    ...(options.extraObjects ?? []),
   ];
+  pages.forEach((pageLines, i) => {
+    const stream = `BT /F1 14 Tf 40 760 Td ${pageLines.map((l, j) => `${j ? '0 -26 Td ' : ''}(${l.replace(/[()\\]/g, (c) => `\\${c}`)}) Tj`).join(' ')} ET`;
+    objects.push(`<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /Font << /F1 3 0 R >> >> /Contents ${pageObject(i) + 1} 0 R >>`);
+    objects.push(`<< /Length ${Buffer.byteLength(stream, 'latin1')} >>\nstream\n${stream}\nendstream`);
+  });
+  const firstExtra = objects.length + 1;
+  objects.push(...(options.extraObjects ?? []));
   let body = '%PDF-1.4\n';
   const offsets: number[] = [];
   objects.forEach((object, i) => {
@@ -56,7 +66,7 @@ export function textPdf(lines: readonly string[], options: { trailerExtra?: stri
   });
   const xref = Buffer.byteLength(body, 'latin1');
   body += `xref\n0 ${objects.length + 1}\n0000000000 65535 f \n${offsets.map((o) => `${String(o).padStart(10, '0')} 00000 n \n`).join('')}`;
-  body += `trailer\n<< /Size ${objects.length + 1} /Root 1 0 R ${options.trailerExtra ?? ''} >>\nstartxref\n${xref}\n%%EOF\n`;
+  body += `trailer\n<< /Size ${objects.length + 1} /Root 1 0 R ${options.trailerExtra?.(firstExtra) ?? ''} >>\nstartxref\n${xref}\n%%EOF\n`;
   return Buffer.from(body, 'latin1');
 }
 
@@ -70,6 +80,6 @@ export function encryptedPdf(): Buffer {
   const hex32 = (byte: string) => `<${byte.repeat(32)}>`;
   return textPdf(['secret homework'], {
     extraObjects: [`<< /Filter /Standard /V 1 /R 2 /Length 40 /P -44 /O ${hex32('5a')} /U ${hex32('a5')} >>`],
-    trailerExtra: `/Encrypt 6 0 R /ID [<0123456789abcdef0123456789abcdef> <0123456789abcdef0123456789abcdef>]`,
+    trailerExtra: (n) => `/Encrypt ${n} 0 R /ID [<0123456789abcdef0123456789abcdef> <0123456789abcdef0123456789abcdef>]`,
   });
 }

@@ -48,8 +48,7 @@ export interface RouteCase {
 }
 
 /** A 16×16 white PNG: the smallest image an upload takes (OCR finds no text in it). */
-const BLANK_PNG =
-  'iVBORw0KGgoAAAANSUhEUgAAABAAAAAQCAIAAACQkWg2AAAACXBIWXMAAAPoAAAD6AG1e1JrAAAAHUlEQVQokWP4TyJgGNVABGAgRhEyGNVADKB9KAEAr639H8LdEzEAAAAASUVORK5CYII=';
+const BLANK_PNG = 'iVBORw0KGgoAAAANSUhEUgAAABAAAAAQCAIAAACQkWg2AAAACXBIWXMAAAPoAAAD6AG1e1JrAAAAHUlEQVQokWP4TyJgGNVABGAgRhEyGNVADKB9KAEAr639H8LdEzEAAAAASUVORK5CYII=';
 
 const fresh = (ctx: SampleContext, what: string) => ctx.api.session(ctx.owner.user_id, what);
 

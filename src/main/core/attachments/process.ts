@@ -45,7 +45,7 @@ export function sniff(data: Buffer): Sniffed {
 const sha256Of = (data: Buffer) => createHash('sha256').update(data).digest('hex');
 
 function cutText(text: string): { text: string; text_truncated: boolean } {
-  const clean = text.replace(/\u0000/g, '').trim();
+  const clean = text.replaceAll('\u0000', '').trim();
   if (clean.length <= ATTACHMENT_LIMITS.textChars) return { text: clean, text_truncated: false };
   return { text: clean.slice(0, ATTACHMENT_LIMITS.textChars), text_truncated: true };
 }
@@ -59,7 +59,10 @@ export async function processAttachment(data: Buffer, name: string, ocr: Ocr): P
   if (data.length === 0) throw new ApiError('attachment_unreadable', `'${name}' is empty.`);
   const type = sniff(data);
   if (type?.kind === 'heic') {
-    throw new ApiError('attachment_unsupported', `'${name}' is a HEIC photo, which Studylog cannot read yet. Save it as JPEG or PNG (on an iPhone: Settings → Camera → Formats → Most Compatible) and attach it again.`);
+    throw new ApiError(
+      'attachment_unsupported',
+      `'${name}' is a HEIC photo, which Studylog cannot read yet. Save it as JPEG or PNG (on an iPhone: Settings → Camera → Formats → Most Compatible) and attach it again.`,
+    );
   }
   if (type === null) throw new ApiError('attachment_unsupported', `'${name}' is not a PNG, JPEG or WebP image or a PDF.`);
   if (type.kind === 'pdf') {

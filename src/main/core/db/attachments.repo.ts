@@ -79,10 +79,10 @@ export class AttachmentsRepo {
     return (
       this.#store.sqlite
         .prepare(
-          `SELECT 1 FROM attachment_owner WHERE sha256 = ?1 AND user_id = ?2
-           UNION ALL SELECT 1 FROM turn_attachment ta JOIN turn t ON t.id = ta.turn_id JOIN session s ON s.id = t.session_id WHERE ta.sha256 = ?1 AND s.user_id = ?2 LIMIT 1`,
+          `SELECT 1 FROM attachment_owner WHERE sha256 = @sha256 AND user_id = @userId
+           UNION ALL SELECT 1 FROM turn_attachment ta JOIN turn t ON t.id = ta.turn_id JOIN session s ON s.id = t.session_id WHERE ta.sha256 = @sha256 AND s.user_id = @userId LIMIT 1`,
         )
-        .get(sha256, userId) !== undefined
+        .get({ sha256, userId }) !== undefined
     );
   }
 }

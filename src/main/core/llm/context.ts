@@ -8,9 +8,7 @@ import type { Turn } from '../../../shared/api/schemas.ts';
 import { countTokens } from './tokens.ts';
 
 /** Text; the student's message becomes content parts when it carries images (attachment-context.ts). */
-export type ChatMessage =
-  | { role: 'system' | 'assistant'; content: string }
-  | { role: 'user'; content: string | OpenAI.Chat.Completions.ChatCompletionContentPart[] };
+export type ChatMessage = { role: 'system' | 'assistant'; content: string } | { role: 'user'; content: string | OpenAI.Chat.Completions.ChatCompletionContentPart[] };
 
 /** Head-room for per-message overhead and tokenizer differences between models. */
 const SAFETY_MARGIN = 0.05;

@@ -292,10 +292,14 @@ export class ProxyService {
    */
   #attach(db: WritableDB, userTurn: UserTurn, files: readonly MessageFile[], composed: ComposedMessage | null, retried: UserTurn | null): UserTurn {
     if (files.length === 0) return userTurn;
-    if (!retried) this.#o.attachments!.repo.link(db, userTurn.id, files.map((f) => ({ sha256: f.sha256, name: f.name, text: f.text })));
+    if (!retried)
+      this.#o.attachments!.repo.link(
+        db,
+        userTurn.id,
+        files.map((f) => ({ sha256: f.sha256, name: f.name, text: f.text })),
+      );
     const meta: TurnAttachmentMeta[] =
-      composed?.meta ??
-      files.map((f) => ({ sha256: f.sha256, kind: f.kind, mime: f.mime, name: f.name, bytes: f.bytes, width: f.width, height: f.height, pages: f.pages }));
+      composed?.meta ?? files.map((f) => ({ sha256: f.sha256, kind: f.kind, mime: f.mime, name: f.name, bytes: f.bytes, width: f.width, height: f.height, pages: f.pages }));
     const updated = this.#o.turns.updateTurnById(db, userTurn.id, { meta: { ...userTurn.meta, attachments: meta } });
     return updated?.role === 'user' ? updated : userTurn;
   }
