@@ -83,7 +83,15 @@ export const manifest = {
     access: 'user',
     summary:
       'Attach a photo (PNG, JPEG, WebP; up to 10 MB) or a PDF (up to 20 MB, 500 pages), base64-encoded: its type is read from its bytes, an image is stored without its metadata (EXIF, GPS) and at most 2048 px on its longest side, its text read locally (OCR, or the PDF text). Send it with a message by its sha256 (`attachments`). The body may be up to 28 MiB here.',
-    examples: [{ summary: 'A photo of a problem', input: { name: '习题.png', data: 'iVBORw0KGgo…' } }],
+    examples: [
+      {
+        summary: 'A photo of a problem',
+        input: {
+          name: '习题.png',
+          data: 'iVBORw0KGgoAAAANSUhEUgAAABAAAAAQCAIAAACQkWg2AAAACXBIWXMAAAPoAAAD6AG1e1JrAAAAHUlEQVQokWP4TyJgGNVABGAgRhEyGNVADKB9KAEAr639H8LdEzEAAAAASUVORK5CYII=',
+        },
+      },
+    ],
   }),
   getAttachment: spec({
     method: 'GET',
