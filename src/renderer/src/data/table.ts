@@ -28,6 +28,8 @@ export const READS: Partial<Record<RouteName, Freshness>> = {
   searchTurns: 'fresh',
   getUsage: 'fresh',
   listTokens: 'fresh',
+  // Content-addressed: an attachment never changes.
+  getAttachment: 'kept',
 };
 
 export interface WriteEffect<N extends RouteName> {
@@ -70,6 +72,7 @@ export const WRITES: { [N in RouteName]?: WriteEffect<N> } = {
   setProviderKey: { stale: ['listModels'] },
   deleteProviderKey: { stale: ['listModels'] },
   testProvider: { stale: ['listModels'] },
+  uploadAttachment: { stale: [] },
   createToken: { stale: ['listTokens'] },
   revokeToken: { stale: ['listTokens'] },
 };

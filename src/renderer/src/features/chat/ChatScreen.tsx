@@ -4,6 +4,7 @@ import { useTranslation } from 'react-i18next';
 import { MODES } from '../../../../shared/api/vocabulary.ts';
 import type { Mode } from '../../../../shared/api/schemas.ts';
 import { needsAssignment } from '../../../../shared/modes.ts';
+import { modelInfo } from '../../../../shared/presets.ts';
 import { useAssignments, useModels } from '../../app/server-state.ts';
 import { useRouteQuery } from '../../data/queries.tsx';
 import { ShortcutsButton } from '../../app/shortcuts.tsx';
@@ -49,6 +50,10 @@ export function ChatScreen({ routeSessionId }: { routeSessionId: string | null }
   const blocker = blockerOf(state, session ?? undefined);
   const sessionModel = typeof session?.policy_snapshot.model === 'string' ? session.policy_snapshot.model : null;
   const assignmentRequired = needsAssignment(state.mode);
+  // The model the next message goes to: the one picked, else the session's, else the mode's default.
+  const modeProvider = models?.providers.find((p) => (p.allowed[state.mode]?.length ?? 0) > 0 && p.defaults[state.mode]);
+  const nextModel = state.model || sessionModel || modeProvider?.defaults[state.mode] || '';
+  const textOnly = !modelInfo(nextModel).images;
 
   const startNewChat = () => {
     chat.newChat();
@@ -205,7 +210,15 @@ export function ChatScreen({ routeSessionId }: { routeSessionId: string | null }
         <MessageList messages={state.messages} sendingKey={state.sendingKey} onRetry={(key) => chat.retry(key)} />
       )}
 
-      <Composer blocker={blocker} sending={state.sendingKey !== null} onSend={(text) => chat.send(text)} onStop={() => chat.stop()} onNewChat={startNewChat} />
+      <Composer
+        blocker={blocker}
+        sending={state.sendingKey !== null}
+        textOnly={textOnly}
+        onSend={(text, attachments) => chat.send(text, attachments, t('attachments.defaultMessage'))}
+        onUpload={(name, data) => chat.uploadAttachment(name, data)}
+        onStop={() => chat.stop()}
+        onNewChat={startNewChat}
+      />
     </section>
   );
 }

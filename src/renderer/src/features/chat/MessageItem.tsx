@@ -7,6 +7,7 @@ import { useMoney } from '../../lib/prefs.ts';
 import { CopyButton } from '../../ui/CopyButton.tsx';
 import { errorHeadline } from '../../ui/ErrorText.tsx';
 import { Spinner } from '../../ui/Spinner.tsx';
+import { MessageAttachments } from './Attachments.tsx';
 import type { AssistantMessage, ChatMessage, UserMessage } from './messages.ts';
 
 // Markdown, KaTeX and the highlighter load after the first screen is up.
@@ -24,6 +25,7 @@ function UserItem({ message, sending, busy, cut, onRetry }: { message: UserMessa
   return (
     <article className={`message message-user${failed ? ' message-failed' : ''}`} data-role="user" data-status={message.status} aria-label={t('chat.you')}>
       <Plain text={message.content} />
+      <MessageAttachments items={message.attachments} />
       <footer className="message-meta">
         {sending ? <Spinner label={t('chat.sending')} /> : null}
         {failed ? (

@@ -2,7 +2,7 @@
  * The chat's messages as the screen shows them, and how stored turns become them. Pure: no
  * state, no client.
  */
-import type { Turn } from '../../../../shared/api/schemas.ts';
+import type { AttachmentKind, Turn } from '../../../../shared/api/schemas.ts';
 import type { UiError } from '../../lib/errors.ts';
 
 export interface ReplyUsage {
@@ -14,6 +14,19 @@ export interface ReplyUsage {
 }
 
 export type UserStatus = 'sending' | 'sent' | 'failed';
+
+/** An attachment shown with a message (its bytes stay on the server; an image's thumbnail is asked for). */
+export interface MessageAttachmentView {
+  sha256: string;
+  kind: AttachmentKind;
+  name: string;
+  bytes: number;
+  pages: number | null;
+  /** Sent as a content part (a vision model) or as its text. */
+  sentAs: 'image' | 'text' | null;
+  /** The text sent in its place (an image's OCR as confirmed): what a retry sends too. */
+  text?: string;
+}
 export type AssistantStatus = 'waiting' | 'streaming' | 'complete' | 'aborted' | 'interrupted';
 
 export interface UserMessage {
@@ -26,6 +39,8 @@ export interface UserMessage {
   error: UiError | null;
   /** Present when this client (or another Studylog client) can retry it without a duplicate. */
   clientRequestId: string | null;
+  /** Photos and PDFs sent with it. */
+  attachments: MessageAttachmentView[];
 }
 
 export interface AssistantMessage {
@@ -57,6 +72,7 @@ export function messagesFromTurns(turns: Turn[]): ChatMessage[] {
         status: meta.status === 'failed' ? 'failed' : 'sent',
         error: meta.status === 'failed' ? { code: meta.error?.code ?? 'upstream_error', detail: meta.error?.message ?? '' } : null,
         clientRequestId: meta.client_request_id ?? null,
+        attachments: (meta.attachments ?? []).map((a) => ({ sha256: a.sha256, kind: a.kind, name: a.name, bytes: a.bytes, pages: a.pages ?? null, sentAs: a.sent_as ?? null })),
       });
     } else if (turn.role === 'assistant') {
       const { meta } = turn;

@@ -9,7 +9,7 @@ import type { ApiCache } from '../../data/cache.ts';
 import { toClientError, type UiError } from '../../lib/errors.ts';
 import { hrefFor, navigate } from '../../lib/route.ts';
 import type { ChatBox } from './chat-state.ts';
-import { localKey, type AssistantMessage, type UserMessage } from './messages.ts';
+import { localKey, type AssistantMessage, type MessageAttachmentView, type UserMessage } from './messages.ts';
 
 export class Sender {
   readonly #box: ChatBox;
@@ -30,8 +30,8 @@ export class Sender {
     this.#controller?.abort();
   }
 
-  /** Adds the student's message (not sent yet) and sends it. */
-  send(content: string): void {
+  /** Adds the student's message (not sent yet) and sends it, with its attachments (uploaded already). */
+  send(content: string, attachments: MessageAttachmentView[] = []): void {
     const user: UserMessage = {
       kind: 'user',
       key: localKey('u'),
@@ -41,6 +41,7 @@ export class Sender {
       status: 'sending',
       error: null,
       clientRequestId: crypto.randomUUID(),
+      attachments,
     };
     this.#box.set({ messages: [...this.#box.getState().messages, user] });
     void this.run(user.key);
@@ -83,6 +84,8 @@ export class Sender {
       ...(s.model ? { model: s.model } : {}),
       ...(s.sessionId ? { meta: { session_id: s.sessionId } } : {}),
       ...(user.clientRequestId ? { client_request_id: user.clientRequestId } : {}),
+      // A retry names them again; the server sends the ones stored with the message.
+      ...(user.attachments.length ? { attachments: user.attachments.map((a) => ({ sha256: a.sha256, name: a.name, ...(a.text !== undefined ? { text: a.text } : {}) })) } : {}),
     };
 
     // Deltas arrive per token; the list re-renders at most once per frame.
