@@ -11,7 +11,12 @@ import type { Attachment, ProxyMessageResponse } from '../../src/shared/api/sche
 import { encryptedPdf, jpegWithGps, plainImage, textImage, textPdf } from '../support/files.ts';
 import { startApi } from '../support/http.ts';
 import { sendThroughDispatch, setupCore, TEST_CALLER, type TestCore } from '../support/core.ts';
-import { onCleanup, rowCount } from '../support/temp.ts';
+import { onCleanup, rowCount, tempDir, testWrites } from '../support/temp.ts';
+import { cpSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { DEFAULT_MIGRATIONS_FOLDER, openDatabase } from '../../src/main/core/db/connection.ts';
+import { AttachmentsRepo } from '../../src/main/core/db/attachments.repo.ts';
+import { TurnsRepo } from '../../src/main/core/db/turns.repo.ts';
 
 const OTHER = { user_id: 'student-2', role: 'student' as const };
 
@@ -203,6 +208,10 @@ describe('what the model receives', () => {
     expect(hits.items.filter((h) => h.role === 'user').map((h) => h.id)).toEqual([r.meta.user_turn_id]);
     expect(core.turns.searchTurns(TEST_CALLER.user_id, '看一下').items.map((h) => h.id)).toContain(r.meta.user_turn_id);
 
+    // The export names the file (the bytes stay in the database, and so in its backups).
+    const exported = await dispatch(core, 'exportSessions', TEST_CALLER, { session_id: r.session_id, format: 'md' });
+    expect(exported.ok && (exported.body as { content: string }).content).toContain(`pythagoras.pdf (PDF`);
+
     const deleted = await dispatch(core, 'deleteSession', TEST_CALLER, { id: r.session_id });
     expect(deleted.ok).toBe(true);
     expect(rowCount(core.store, 'turn_attachment')).toBe(0);
@@ -217,6 +226,41 @@ describe('what the model receives', () => {
     await expect(sendThroughDispatch(core, TEST_CALLER, { message: 'x', attachments: nine })).rejects.toMatchObject({ code: 'validation_error' });
     await expect(sendThroughDispatch(core, TEST_CALLER, { message: 'x', attachments: nine.slice(0, 2) })).rejects.toMatchObject({ code: 'validation_error' });
     expect(rowCount(core.store, 'turn')).toBe(0);
+  });
+});
+
+describe('migration 0009', () => {
+  it('upgrades a database from the migration before: old turns kept and searchable, the attachment triggers in place', () => {
+    const file = path.join(tempDir(), 'studylog.db');
+    const folder = path.join(tempDir('studylog-migrations-'), 'migrations');
+    cpSync(DEFAULT_MIGRATIONS_FOLDER, folder, { recursive: true });
+    const journalFile = path.join(folder, 'meta', '_journal.json');
+    const journal = JSON.parse(readFileSync(journalFile, 'utf8')) as { entries: { tag: string }[] };
+    journal.entries = journal.entries.slice(
+      0,
+      journal.entries.findIndex((e) => e.tag.endsWith('_attachments')),
+    );
+    writeFileSync(journalFile, JSON.stringify(journal));
+    const old = openDatabase(file, { migrationsFolder: folder });
+    old.sqlite.prepare("INSERT INTO session VALUES ('s1', 'u1', NULL, 'chat', 1, NULL, '{}', '{}')").run();
+    old.sqlite.prepare(`INSERT INTO turn VALUES ('t1', 's1', 'user', '勾股定理的证明', NULL, NULL, 0, 0, 0, 2, '{}')`).run();
+    old.close();
+
+    const store = openDatabase(file);
+    onCleanup(() => store.sqlite.open && store.close());
+    const triggers = store.sqlite.prepare("SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'turn_attachment' ORDER BY name").pluck().all();
+    expect(triggers).toEqual(['turn_attachment_after_delete', 'turn_attachment_fts_after_insert']);
+    const turns = new TurnsRepo(store);
+    expect(turns.searchTurns('u1', '勾股').items.map((t) => t.id)).toEqual(['t1']);
+    // An attachment linked to the old turn: found by its text too, and gone with it.
+    const db = testWrites(store);
+    const repo = new AttachmentsRepo(store);
+    repo.store(db, 'u1', { sha256: 'a'.repeat(64), kind: 'pdf', mime: 'application/pdf', data: Buffer.from('%PDF-'), width: null, height: null, pages: 1, text: 'hypotenuse' });
+    repo.link(db, 't1', [{ sha256: 'a'.repeat(64), name: 'proof.pdf', text: 'hypotenuse squared' }]);
+    expect(turns.searchTurns('u1', 'hypotenuse').items.map((t) => t.id)).toEqual(['t1']);
+    expect(turns.searchTurns('u1', '勾股').items.map((t) => t.id)).toEqual(['t1']);
+    store.sqlite.prepare("DELETE FROM session WHERE id = 's1'").run();
+    expect(rowCount(store, 'attachment')).toBe(0);
   });
 });
 

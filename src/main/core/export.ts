@@ -42,6 +42,8 @@ const LABELS = {
     fields: { session: '会话', mode: '模式', assignment: '作业', started: '开始', ended: '结束' },
     colon: '：',
     reasoning: '思考过程',
+    attachments: '附件',
+    pages: (n: number) => `${n} 页`,
   },
   en: {
     role: { user: 'Student', assistant: 'Assistant', system: 'System' } satisfies Record<Turn['role'], string>,
@@ -54,6 +56,8 @@ const LABELS = {
     fields: { session: 'Session', mode: 'Mode', assignment: 'Assignment', started: 'Started', ended: 'Ended' },
     colon: ': ',
     reasoning: 'Reasoning',
+    attachments: 'Attachments',
+    pages: (n: number) => `${n} page${n === 1 ? '' : 's'}`,
   },
 } satisfies Record<Language, unknown>;
 type Labels = (typeof LABELS)[Language];
@@ -102,6 +106,13 @@ function* sessionMarkdown(session: Session, pages: Iterable<Turn[]>, l: Labels):
         lines.push(`<details><summary>${l.reasoning}</summary>`, '', turn.meta.reasoning, '', '</details>', '');
       }
       lines.push(turn.content, '');
+      // The files themselves stay in the database (and so in its backups): named here, with their SHA-256.
+      if (turn.role === 'user' && turn.meta.attachments?.length) {
+        const files = turn.meta.attachments.map(
+          (a) => `${a.name} (${a.kind === 'pdf' ? `PDF, ${l.pages(a.pages ?? 0)}` : a.mime}, ${Math.ceil(a.bytes / 1024)} KB, sha256 ${a.sha256.slice(0, 12)}…)`,
+        );
+        lines.push(`📎 ${l.attachments}${l.colon}${files.join('; ')}`, '');
+      }
     }
     yield '\n' + lines.join('\n');
   }
