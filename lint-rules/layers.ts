@@ -28,7 +28,21 @@ export interface Layer {
  */
 export const PACKAGES: Record<PackageKind, string[]> = {
   neutral: ['zod', 'uuid', 'eventsource-parser', 'i18next'],
-  node: ['better-sqlite3', '@github/keytar', 'openai', 'drizzle-orm', 'hono', '@hono/node-server', 'gpt-tokenizer', 'sharp', 'tesseract.js', 'unpdf'],
+  node: [
+    'better-sqlite3',
+    '@github/keytar',
+    'openai',
+    'drizzle-orm',
+    'hono',
+    '@hono/node-server',
+    'gpt-tokenizer',
+    'sharp',
+    'tesseract.js',
+    'unpdf',
+    // OCR language data: never imported, their files are found by path (src/main/core/attachments/ocr.ts).
+    '@tesseract.js-data/chi_sim',
+    '@tesseract.js-data/eng',
+  ],
   dom: [
     'react',
     'react-dom',
