@@ -40,7 +40,21 @@ export const PACKAGES: Record<PackageKind, string[]> = {
     'micromark-extension-gfm',
     'micromark-extension-math',
   ],
-  node: ['better-sqlite3', '@github/keytar', 'openai', 'drizzle-orm', 'hono', '@hono/node-server', 'gpt-tokenizer'],
+  node: [
+    'better-sqlite3',
+    '@github/keytar',
+    'openai',
+    'drizzle-orm',
+    'hono',
+    '@hono/node-server',
+    'gpt-tokenizer',
+    'sharp',
+    'tesseract.js',
+    'unpdf',
+    // OCR language data: never imported, their files are found by path (src/main/core/attachments/ocr.ts).
+    '@tesseract.js-data/chi_sim',
+    '@tesseract.js-data/eng',
+  ],
   dom: [
     'react',
     'react-dom',

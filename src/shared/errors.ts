@@ -16,6 +16,11 @@ export const ERROR_STATUS = {
   hint_ceiling_reached: 409,
   allowance_exhausted: 403,
   assignment_not_open: 403,
+  // An attachment that cannot be taken (README "Attachments"): nothing of it was stored.
+  attachment_too_large: 413,
+  attachment_unsupported: 415,
+  attachment_unreadable: 422,
+  attachment_encrypted: 422,
   // The model provider failed; the student's message is safe in the database.
   upstream_unreachable: 502,
   upstream_auth: 502,
@@ -24,6 +29,8 @@ export const ERROR_STATUS = {
   upstream_timeout: 504,
   upstream_bad_response: 502,
   upstream_bad_request: 502,
+  /** The model refused the message's images (it takes text only): the message is kept, failed. */
+  model_refuses_images: 502,
   upstream_error: 502,
   provider_not_configured: 503,
   keychain_unavailable: 503,

@@ -59,6 +59,7 @@ export interface OpenAITestServer {
   // — the whole request has been read then. For tests that must act while a call is in flight.
   waitForRequest(match?: (request: RecordedRequest) => boolean): Promise<RecordedRequest>;
   models: string[]; // model ids served by GET /v1/models
+  refuseImages: string[]; // models that answer 400 to a message with image_url parts (as a text-only model does)
   defaults: Behaviour; // applied to every chat request (mutable)
   script(...behaviours: Behaviour[]): void; // queue: each chat request takes the next queued behaviour (merged over defaults) before falling back to directives/defaults
   requiredApiKey: string | null; // if set, requests whose `Authorization: Bearer <key>` differs get 401 (the body never echoes the key)
@@ -192,6 +193,7 @@ class TestServer implements OpenAITestServer {
   readonly port: number;
   readonly requests: RecordedRequest[] = [];
   models: string[];
+  refuseImages: string[] = [];
   defaults: Behaviour;
   requiredApiKey: string | null;
 
@@ -356,6 +358,11 @@ class TestServer implements OpenAITestServer {
       return;
     }
 
+    const hasImages = messages.some((m) => Array.isArray((m as Json).content) && ((m as Json).content as Json[]).some((p) => p?.type === 'image_url'));
+    if (hasImages && this.refuseImages.includes(request.model)) {
+      this.#sendError(res, 400, { message: 'Invalid content type. image_url is only supported by certain models.', type: 'invalid_request_error', param: 'messages', code: null });
+      return;
+    }
     const lastUser = [...messages].reverse().find((m) => (m as Json).role === 'user') as Json | undefined;
     const directive = parseDirective(contentText(lastUser?.content));
     if (directive.error) {

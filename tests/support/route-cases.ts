@@ -4,6 +4,7 @@
 // invalid, refused on both faces) and the fuzz's valid-looking base input.
 //
 // A Record<RouteName, …>: a route added to the manifest without an entry here is a type error.
+import sharp from 'sharp';
 import type { RouteName } from '../../src/shared/api/routes.ts';
 import type { ApiFixture } from './http.ts';
 import { testWrites } from './temp.ts';
@@ -47,6 +48,24 @@ export interface RouteCase {
   fuzz: (ctx: CaseContext) => Input;
 }
 
+/** A 16×16 white PNG: the smallest image an upload takes (OCR finds no text in it). */
+const BLANK_PNG = 'iVBORw0KGgoAAAANSUhEUgAAABAAAAAQCAIAAACQkWg2AAAACXBIWXMAAAPoAAAD6AG1e1JrAAAAHUlEQVQokWP4TyJgGNVABGAgRhEyGNVADKB9KAEAr639H8LdEzEAAAAASUVORK5CYII=';
+
+let attachmentCount = 0;
+const validAttachments = new WeakMap<object, Promise<string>>();
+/**
+ * Uploads an image of its own (a colour no other call used: stored content is shared by everyone
+ * who uploads the same bytes) as `userId`, and gives its sha256.
+ */
+async function ownAttachment(ctx: SampleContext, userId: string): Promise<string> {
+  const n = ++attachmentCount;
+  const png = await sharp({ create: { width: 8, height: 8, channels: 3, background: { r: n % 256, g: (n >> 8) % 256, b: 77 } } })
+    .png()
+    .toBuffer();
+  const attachment = await ctx.api.core.attachments.upload({ user_id: userId, role: 'student' }, { name: 'own.png', data: png.toString('base64') });
+  return attachment.sha256;
+}
+
 const fresh = (ctx: SampleContext, what: string) => ctx.api.session(ctx.owner.user_id, what);
 /** A session's first answer, for the version routes. */
 const answerOf = (ctx: SampleContext, session: string) => ({ id: session, turn_id: ctx.api.core.turns.getTurnsBySessionId(session).find((t) => t.role === 'assistant')!.id });
@@ -80,6 +99,29 @@ export const ROUTE_CASES: Record<RouteName, RouteCase> = {
     valid: () => ({ id: 'no-such-stream' }),
     invalid: () => [{ id: 'a b' }, { id: 'a.b' }, { id: 'x'.repeat(101) }, { id: 'no-such-stream', bogus: 1 }],
     fuzz: () => ({ id: 'no-such-stream' }),
+  },
+  uploadAttachment: {
+    guard: 'user',
+    sample: () => ({ name: 'blank.png', data: BLANK_PNG }),
+    valid: () => ({ name: 'blank.png', data: BLANK_PNG }),
+    invalid: () => [{}, { name: 'x.png' }, { name: '', data: BLANK_PNG }, { name: 'x.png', data: 'not base64!' }, { name: 'x.png', data: BLANK_PNG, bogus: 1 }],
+    // Its type is read from its bytes: text is not an image, whatever its name says.
+    refused: () => [{ name: 'x.png', data: Buffer.from('just text').toString('base64') }],
+    volatile: true,
+    fuzz: () => ({ name: 'blank.png', data: BLANK_PNG }),
+  },
+  getAttachment: {
+    // Like a session: its uploader's or an admin's; anyone else's is not found.
+    guard: 'session',
+    sample: async (ctx) => ({ sha256: await ownAttachment(ctx, ctx.owner.user_id) }),
+    // One attachment for both faces, so their replies can be compared.
+    valid: async (ctx) => {
+      if (!validAttachments.has(ctx.api)) validAttachments.set(ctx.api, ownAttachment(ctx, ctx.owner.user_id));
+      return { sha256: await validAttachments.get(ctx.api)!, thumbnail: '1' };
+    },
+    invalid: () => [{ sha256: 'abc' }, { sha256: 'G'.repeat(64) }, { sha256: '0'.repeat(64), bogus: '1' }],
+    refused: () => [{ sha256: 'f'.repeat(64) }],
+    fuzz: () => ({ sha256: '0'.repeat(64) }),
   },
   getUserSessions: {
     guard: 'user',

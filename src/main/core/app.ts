@@ -2,11 +2,15 @@
  * The core, assembled: one database, its repositories and the services over them. Both entry
  * points (the Electron shell and the headless `studylog serve`) and the tests build it here.
  */
+import path from 'node:path';
 import type { Language, User } from '../../shared/api/schemas.ts';
+import { TesseractOcr, type Ocr } from './attachments/ocr.ts';
+import { AttachmentService } from './attachments/service.ts';
 import { SigninCodes } from './auth/signin-codes.ts';
 import { LearnerSummaries } from './learner-summary.ts';
 import { databaseFile } from './config.ts';
 import { AssignmentsRepo } from './db/assignments.repo.ts';
+import { AttachmentsRepo } from './db/attachments.repo.ts';
 import { openDatabase, type OpenOptions, type Store } from './db/connection.ts';
 import { SessionsRepo } from './db/sessions.repo.ts';
 import { TurnsRepo } from './db/turns.repo.ts';
@@ -40,6 +44,8 @@ export interface CoreOptions {
   modelTitles?: boolean;
   /** Run the daily jobs (the learner summary) on a timer: the serving process (desktop app, `studylog serve`). */
   dailyJobs?: boolean;
+  /** The OCR of attached images (default: tesseract.js, its language files gathered in `<dataDir>/ocr`). */
+  ocr?: Ocr;
 }
 
 export interface Core {
@@ -56,6 +62,8 @@ export interface Core {
   proxy: ProxyService;
   /** The learner summary: per student and day (learner-summary.ts). */
   learnerSummaries: LearnerSummaries;
+  /** Photos and PDFs on messages (README "Attachments"). */
+  attachments: AttachmentService;
   /** The person at the desktop (an admin); IPC calls act as them. */
   owner: User;
   /** One-time sign-in codes, in this process's memory only (`studylog serve` prints one). */
@@ -78,6 +86,8 @@ export function createCore(options: CoreOptions): Core {
     const usage = new UsageRepo(store);
     const templates = new TemplatesStore(store);
     const providers = new ProviderRegistry({ settings, secrets: options.secrets, env: options.env ?? process.env });
+    const ocr = options.ocr ?? new TesseractOcr(path.join(options.dataDir, 'ocr'));
+    const attachments = new AttachmentService({ store, repo: new AttachmentsRepo(store), ocr });
     const proxy = new ProxyService({
       store,
       sessions,
@@ -88,6 +98,7 @@ export function createCore(options: CoreOptions): Core {
       registerAssignment: (db, id) => assignments.registerFromMessage(db, id),
       assignmentUse: (userId, assignmentId) => usage.assignmentUse(userId, assignmentId),
       templates: (userId, id, language) => templates.snapshot(userId, id, language),
+      attachments,
       ...(options.defaultLanguage ? { defaultLanguage: options.defaultLanguage } : {}),
       ...(options.flushIntervalMs !== undefined ? { flushIntervalMs: options.flushIntervalMs } : {}),
       ...(options.modelTitles ? { modelTitles: true } : {}),
@@ -99,6 +110,8 @@ export function createCore(options: CoreOptions): Core {
     const close = () => {
       proxy.titles.close();
       learnerSummaries.stop();
+      // The OCR worker thread ends in the background (nothing of it is waited for).
+      void ocr.close().catch(() => undefined);
       store.close();
       release();
     };
@@ -115,6 +128,7 @@ export function createCore(options: CoreOptions): Core {
       providers,
       proxy,
       learnerSummaries,
+      attachments,
       owner,
       signinCodes,
       recovered,

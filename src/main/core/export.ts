@@ -43,6 +43,8 @@ const LABELS = {
     colon: '：',
     reasoning: '思考过程',
     version: (n: number, of: number) => `（第 ${n} 版，共 ${of} 版）`,
+    attachments: '附件',
+    pages: (n: number) => `${n} 页`,
   },
   en: {
     role: { user: 'Student', assistant: 'Assistant', system: 'System' } satisfies Record<Turn['role'], string>,
@@ -56,6 +58,8 @@ const LABELS = {
     colon: ': ',
     reasoning: 'Reasoning',
     version: (n: number, of: number) => ` (version ${n} of ${of})`,
+    attachments: 'Attachments',
+    pages: (n: number) => `${n} page${n === 1 ? '' : 's'}`,
   },
 } satisfies Record<Language, unknown>;
 type Labels = (typeof LABELS)[Language];
@@ -114,6 +118,13 @@ function* sessionMarkdown(session: Session, pages: Iterable<Turn[]>, versions: M
         lines.push(`<details><summary>${l.reasoning}</summary>`, '', turn.meta.reasoning, '', '</details>', '');
       }
       lines.push(turn.content, '');
+      // The files themselves stay in the database (and so in its backups): named here, with their SHA-256.
+      if (turn.role === 'user' && turn.meta.attachments?.length) {
+        const files = turn.meta.attachments.map(
+          (a) => `${a.name} (${a.kind === 'pdf' ? `PDF, ${l.pages(a.pages ?? 0)}` : a.mime}, ${Math.ceil(a.bytes / 1024)} KB, sha256 ${a.sha256.slice(0, 12)}…)`,
+        );
+        lines.push(`📎 ${l.attachments}${l.colon}${files.join('; ')}`, '');
+      }
     }
     yield '\n' + lines.join('\n');
   }

@@ -77,6 +77,28 @@ export const manifest = {
       "Stop the caller's stream started with that X-Stream-Id: the stream still ends with `done`, the partial answer kept as aborted. `stopped` is false when no such stream is running.",
     examples: [{ summary: 'Stop a stream', input: { id: '0193a5c2-7f1e-7c4b-9a62-3d1f0e8b2a41' }, output: { stopped: true } }],
   }),
+  uploadAttachment: spec({
+    method: 'POST',
+    path: '/attachments',
+    access: 'user',
+    summary:
+      'Attach a photo (PNG, JPEG, WebP; up to 10 MB) or a PDF (up to 20 MB, 500 pages), base64-encoded: its type is read from its bytes, an image is stored without its metadata (EXIF, GPS) and at most 2048 px on its longest side, its text read locally (OCR, or the PDF text). Send it with a message by its sha256 (`attachments`). The body may be up to 28 MiB here.',
+    examples: [
+      {
+        summary: 'A photo of a problem',
+        input: {
+          name: '习题.png',
+          data: 'iVBORw0KGgoAAAANSUhEUgAAABAAAAAQCAIAAACQkWg2AAAACXBIWXMAAAPoAAAD6AG1e1JrAAAAHUlEQVQokWP4TyJgGNVABGAgRhEyGNVADKB9KAEAr639H8LdEzEAAAAASUVORK5CYII=',
+        },
+      },
+    ],
+  }),
+  getAttachment: spec({
+    method: 'GET',
+    path: '/attachments/{sha256}',
+    access: 'user',
+    summary: "One of the caller's attachments (its description and text, never its bytes); `thumbnail=1` adds a small JPEG of an image as a data URL",
+  }),
   // Seed: GET /api/v1/llm/sessions and /sessions/{id}/turns.
   getUserSessions: spec({
     method: 'GET',

@@ -10,6 +10,8 @@ import { z } from 'zod';
 import { manifest, ROUTE_NAMES, STREAM_ID_PATTERN, type CursorRouteName, type Manifest, type RouteName, type RouteParams, type RouteSpec } from './manifest.ts';
 import {
   ApiTokenInfoSchema,
+  AttachmentSchema,
+  AttachmentUploadSchema,
   AssignmentImportResultSchema,
   AssignmentImportSchema,
   AssignmentPatchSchema,
@@ -21,6 +23,7 @@ import {
   IdSchema,
   JsonObjectSchema,
   LearnerDaySchema,
+  Sha256Schema,
   ModeSchema,
   NewAssignmentSchema,
   PageSchema,
@@ -169,6 +172,11 @@ export const routeSchemas = {
   sendProxyMessage: { input: ProxyMessageRequestSchema, output: ProxyMessageResponseSchema },
   streamProxyMessage: { input: ProxyMessageRequestSchema, output: ProxyMessageResponseSchema },
   stopProxyStream: { input: z.strictObject({ id: StreamIdSchema }), output: z.object({ stopped: z.boolean() }) },
+  uploadAttachment: { input: AttachmentUploadSchema, output: AttachmentSchema },
+  getAttachment: {
+    input: z.strictObject({ sha256: Sha256Schema, thumbnail: z.enum(['0', '1', 'true', 'false']).optional() }),
+    output: AttachmentSchema.extend({ thumbnail: z.string().nullable() }),
+  },
   getUserSessions: { input: SessionQuerySchema, output: Paged(SessionSchema) },
   getSession: { input: ById, output: SessionSchema },
   updateSession: { input: SessionPatchInput, output: SessionSchema },

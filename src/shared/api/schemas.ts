@@ -186,6 +186,94 @@ export type PolicySnapshot = z.infer<typeof PolicySnapshotSchema>;
 export const StoredPolicySnapshotSchema = PolicySnapshotSchema.partial();
 export type StoredPolicySnapshot = z.infer<typeof StoredPolicySnapshotSchema>;
 
+// ---------------------------------------------------------------------------------------------
+// Attachments: photos and PDFs of a problem (README "Attachments").
+
+export const ATTACHMENT_KINDS = ['image', 'pdf'] as const;
+export type AttachmentKind = (typeof ATTACHMENT_KINDS)[number];
+
+/** The limits on attachments, named in the errors and documented in README and SECURITY.md. */
+export const ATTACHMENT_LIMITS = {
+  /** An image as uploaded (PNG, JPEG, WebP). */
+  imageBytes: 10 * 1024 * 1024,
+  /** Images larger than this many pixels are refused before they are decoded. */
+  imageMaxPixels: 50_000_000,
+  /** Images are stored (and sent) shrunk to fit this many pixels on their longest side. */
+  imageMaxSide: 2048,
+  pdfBytes: 20 * 1024 * 1024,
+  pdfPages: 500,
+  perMessage: 8,
+  /** Text kept from one attachment (OCR or a PDF's text). */
+  textChars: MAX_CONTENT_CHARS,
+  /** Text a student may send for one attachment (the OCR text as edited). */
+  sentTextChars: 20_000,
+} as const;
+
+export const Sha256Schema = z.string().regex(/^[0-9a-f]{64}$/, 'must be a SHA-256 (64 lowercase hex digits)');
+const AttachmentNameSchema = z.string().trim().min(1, 'must not be empty').max(255, 'must be at most 255 characters');
+
+/** An attachment on a user turn (meta.attachments): what it was and how it went to the model. */
+export const TurnAttachmentMetaSchema = z.looseObject({
+  sha256: Sha256Schema,
+  kind: z.enum(ATTACHMENT_KINDS),
+  mime: z.string(),
+  name: z.string(),
+  bytes: z.number().int().nonnegative(),
+  width: z.number().int().nullable().optional(),
+  height: z.number().int().nullable().optional(),
+  pages: z.number().int().nullable().optional(),
+  /** How it reached the model the last time the message was sent: as an image, or as its text. */
+  sent_as: z.enum(['image', 'text']).optional(),
+  /** Tokens it costs, estimated (OpenAI's tile rule for images; the local tokenizer for text). */
+  tokens: z.number().int().nonnegative().optional(),
+  tokens_estimated: z.literal(true).optional(),
+});
+export type TurnAttachmentMeta = z.infer<typeof TurnAttachmentMetaSchema>;
+
+/** An attachment as the API shows it (never its bytes; an image's thumbnail on request). */
+export const AttachmentSchema = z.object({
+  sha256: Sha256Schema,
+  kind: z.enum(ATTACHMENT_KINDS),
+  mime: z.string(),
+  bytes: z.number().int().nonnegative(),
+  width: z.number().int().nullable(),
+  height: z.number().int().nullable(),
+  pages: z.number().int().nullable(),
+  /** What was read from it locally: OCR of an image, the text of a PDF. */
+  text: z.string(),
+  text_truncated: z.boolean(),
+  /** An image's estimated tokens (OpenAI's tile rule, detail high); null for a PDF. */
+  image_tokens: z.number().int().nullable(),
+  created_at: TimestampSchema,
+});
+export type Attachment = z.infer<typeof AttachmentSchema>;
+
+/** The largest upload body: a PDF at its limit, base64-encoded, with room for the JSON around it. */
+export const MAX_UPLOAD_BODY_BYTES = Math.ceil((ATTACHMENT_LIMITS.pdfBytes * 4) / 3) + 64 * 1024;
+
+export const AttachmentUploadSchema = z.strictObject({
+  /** The file's name, as the student's computer called it (shown with the message). */
+  name: AttachmentNameSchema,
+  /** The file, base64-encoded. Its type is read from its bytes, not from its name. */
+  data: z
+    .string()
+    .min(1, 'must not be empty')
+    .max(MAX_UPLOAD_BODY_BYTES, 'is larger than any attachment may be')
+    .regex(/^[A-Za-z0-9+/]*={0,2}$/, 'must be base64'),
+});
+
+/** An attachment on a message being sent. */
+export const MessageAttachmentSchema = z.strictObject({
+  sha256: Sha256Schema,
+  name: AttachmentNameSchema,
+  /**
+   * The text to send in the attachment's place to a model that takes no images — the OCR text as
+   * the student checked and edited it. Omitted: the text read at upload.
+   */
+  text: z.string().max(ATTACHMENT_LIMITS.sentTextChars, `must be at most ${ATTACHMENT_LIMITS.sentTextChars} characters`).optional(),
+});
+export type MessageAttachment = z.infer<typeof MessageAttachmentSchema>;
+
 export const UserTurnMetaSchema = z.looseObject({
   /** pending until answered; failed (with error) when the call failed — a retry sets it pending again. */
   status: z.enum(USER_STATUSES).optional(),
@@ -201,6 +289,8 @@ export const UserTurnMetaSchema = z.looseObject({
   /** Homework: the hint level this message was sent at, and whether the student asked for more help with it. */
   hint_level: z.number().int().min(1).max(5).optional(),
   hint_request: z.literal('more').optional(),
+  /** Photos and PDFs sent with the message, in order (their text and bytes: the attachment tables). */
+  attachments: z.array(TurnAttachmentMetaSchema).max(ATTACHMENT_LIMITS.perMessage).optional(),
 });
 export type UserTurnMeta = z.infer<typeof UserTurnMetaSchema>;
 
@@ -458,6 +548,12 @@ export const ProxyMessageRequestSchema = z.strictObject({
    * system prompt. A session keeps the one it started with; a follow-up naming another is a conflict.
    */
   template_id: z.string().regex(TEMPLATE_ID_PATTERN, 'must be a template id (1-40 lowercase letters, digits, - or _)').optional(),
+  /** Photos and PDFs uploaded with POST /attachments, sent with this message (README "Attachments"). */
+  attachments: z
+    .array(MessageAttachmentSchema)
+    .max(ATTACHMENT_LIMITS.perMessage, `must hold at most ${ATTACHMENT_LIMITS.perMessage} attachments`)
+    .refine((list) => new Set(list.map((a) => a.sha256)).size === list.length, 'must not name the same attachment twice')
+    .optional(),
 });
 export type ProxyMessageRequest = z.input<typeof ProxyMessageRequestSchema>;
 /** A request as dispatch hands it to the proxy: parsed by ProxyMessageRequestSchema (trimmed, checked). */

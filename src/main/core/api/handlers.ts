@@ -61,6 +61,9 @@ export const unaryHandlers: UnaryHandlers = {
   // The stream then ends by itself with `done` (the partial answer, 'aborted'), to whoever reads it.
   stopProxyStream: (_core, _caller, { id }, _signal, { streams }) => ({ stopped: streams?.stop(id) ?? false }),
 
+  uploadAttachment: (core, caller, input) => core.attachments.upload(caller, input),
+  getAttachment: (core, caller, { sha256, thumbnail }) => core.attachments.get(caller, sha256, thumbnail === '1' || thumbnail === 'true'),
+
   getUserSessions: (core, caller, { skip, limit, user_id, ...filters }) => core.sessions.getSessionsByUserId(subject(caller, user_id), { skip, limit }, filters),
   getSession: (core, caller, { id }) => visibleSession(core, caller, id),
   updateSession: (core, caller, { id, title, meta, ended_at }) =>

@@ -5,7 +5,7 @@
  * where missing or different, and the derived table rebuilt from scratch when that happened.
  */
 import type Database from 'better-sqlite3';
-import { FTS_TRIGGERS, rebuildFtsIndex } from './fts.ts';
+import { ATTACHMENT_FTS_TRIGGERS, FTS_TRIGGERS, rebuildFtsIndex } from './fts.ts';
 import { rebuildUsageBuckets, USAGE_TRIGGERS } from './usage-rollup.ts';
 
 interface Derived {
@@ -17,6 +17,7 @@ interface Derived {
 const DERIVED: Derived[] = [
   { table: 'turn_fts', triggers: FTS_TRIGGERS, rebuild: rebuildFtsIndex },
   { table: 'usage_bucket', triggers: USAGE_TRIGGERS, rebuild: rebuildUsageBuckets },
+  { table: 'turn_attachment', triggers: ATTACHMENT_FTS_TRIGGERS, rebuild: rebuildFtsIndex },
 ];
 
 /** Returns the names of the triggers it (re)created; their tables are rebuilt. */

@@ -16,7 +16,7 @@ import type * as SqliteCore from 'drizzle-orm/sqlite-core';
 const load = createRequire(import.meta.url);
 
 export const { and, asc, count, desc, eq, gte, inArray, lt, or, sql } = load('drizzle-orm') as typeof Core;
-export const { check, index, integer, primaryKey, sqliteTable, text, uniqueIndex } = load('drizzle-orm/sqlite-core') as typeof SqliteCore;
+export const { blob, check, index, integer, primaryKey, sqliteTable, text, uniqueIndex } = load('drizzle-orm/sqlite-core') as typeof SqliteCore;
 export const { drizzle } = load('drizzle-orm/better-sqlite3') as typeof BetterSqlite3Driver;
 export const { migrate } = load('drizzle-orm/better-sqlite3/migrator') as typeof BetterSqlite3Migrator;
 export const { readMigrationFiles } = load('drizzle-orm/migrator') as typeof Migrator;

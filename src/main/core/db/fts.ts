@@ -93,13 +93,29 @@ END`,
 END`,
 };
 
+/**
+ * A message's attachments are found by their text too (OCR of a photo, a PDF's text): when a user
+ * turn is linked to its attachments (in the write that records it), its index entry is written
+ * again with that text after its content. Verified on every open like the others (derived.ts).
+ */
+export const ATTACHMENT_FTS_TRIGGERS: Record<string, string> = {
+  turn_attachment_fts_after_insert: `CREATE TRIGGER turn_attachment_fts_after_insert AFTER INSERT ON turn_attachment BEGIN
+  DELETE FROM turn_fts WHERE rowid = (SELECT rowid FROM turn WHERE id = new.turn_id);
+  INSERT INTO turn_fts(rowid, body) SELECT rowid, ${FTS_FUNCTION}(content || ' ' || (SELECT group_concat(text, ' ') FROM turn_attachment WHERE turn_id = new.turn_id)) FROM turn WHERE id = new.turn_id;
+END`,
+};
+
 export function registerFtsFunction(db: Database.Database): void {
   db.function(FTS_FUNCTION, { deterministic: true }, (content: unknown) => ftsText(String(content ?? '')));
 }
 
 /** Re-indexes every turn: after a migration (a rebuilt `turn` renumbers rowids) or a repair. */
 export function rebuildFtsIndex(db: Database.Database): void {
-  db.exec(`DELETE FROM turn_fts; INSERT INTO turn_fts(rowid, body) SELECT rowid, ${FTS_FUNCTION}(content) FROM turn;`);
+  // With the text of each turn's attachments (a database from before them has no such table).
+  const attachments = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'turn_attachment'").get()
+    ? `coalesce(' ' || (SELECT group_concat(a.text, ' ') FROM turn_attachment a WHERE a.turn_id = turn.id), '')`
+    : `''`;
+  db.exec(`DELETE FROM turn_fts; INSERT INTO turn_fts(rowid, body) SELECT rowid, ${FTS_FUNCTION}(content || ${attachments}) FROM turn;`);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -4,7 +4,7 @@
  * triggers in fts.ts. Timestamps: integer epoch milliseconds (UTC). Cost: integer micro-cents.
  */
 import type { AnySQLiteColumn } from 'drizzle-orm/sqlite-core';
-import { check, index, integer, primaryKey, sql, sqliteTable, text, uniqueIndex } from './drizzle.ts';
+import { blob, check, index, integer, primaryKey, sql, sqliteTable, text, uniqueIndex } from './drizzle.ts';
 
 type JsonObject = Record<string, unknown>;
 
@@ -187,4 +187,66 @@ export const learnerDay = sqliteTable(
     computed_at: integer('computed_at').notNull(),
   },
   (t) => [primaryKey({ columns: [t.user_id, t.day] }), check('learner_day_summary_check', jsonObjectCheck('summary'))],
+);
+
+/**
+ * Attachments (photos and PDFs of a problem), content-addressed: the key is the SHA-256 of the
+ * stored bytes — an image as re-encoded without its metadata (EXIF, GPS), a PDF as uploaded. The
+ * bytes live here, in the database, so a backup or a copy of studylog.db holds them, and an upload
+ * is stored whole or not at all (one transaction). `text` is what was read from it locally: OCR
+ * of an image, the text of a PDF (attachments.ts).
+ */
+export const attachment = sqliteTable(
+  'attachment',
+  {
+    sha256: text('sha256').primaryKey(),
+    kind: text('kind', { enum: ['image', 'pdf'] }).notNull(),
+    mime: text('mime').notNull(),
+    bytes: integer('bytes').notNull(),
+    width: integer('width'),
+    height: integer('height'),
+    pages: integer('pages'),
+    text: text('text').notNull().default(''),
+    data: blob('data', { mode: 'buffer' }).notNull(),
+    created_at: integer('created_at').notNull(),
+  },
+  () => [
+    check('attachment_kind_check', sql.raw("kind IN ('image', 'pdf')")),
+    check('attachment_sha256_check', sql.raw("length(sha256) = 64 AND sha256 NOT GLOB '*[^0-9a-f]*'")),
+    check('attachment_bytes_check', sql.raw("typeof(bytes) = 'integer' AND bytes = length(data)")),
+  ],
+);
+
+/** Who uploaded an attachment: only they (and admins) may send or read it. */
+export const attachmentOwner = sqliteTable(
+  'attachment_owner',
+  {
+    user_id: text('user_id').notNull(),
+    sha256: text('sha256')
+      .notNull()
+      .references(() => attachment.sha256, { onDelete: 'cascade' }),
+    created_at: integer('created_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.user_id, t.sha256] }), index('attachment_owner_sha256_idx').on(t.sha256)],
+);
+
+/**
+ * The attachments of a user turn, in order, with the name the student gave the file and the text
+ * that went to a model that takes no images (the OCR text as the student confirmed it, a PDF's
+ * text): a retry sends the same, and search finds it (fts.ts).
+ */
+export const turnAttachment = sqliteTable(
+  'turn_attachment',
+  {
+    turn_id: text('turn_id')
+      .notNull()
+      .references(() => turn.id, { onDelete: 'cascade' }),
+    position: integer('position').notNull(),
+    sha256: text('sha256')
+      .notNull()
+      .references(() => attachment.sha256),
+    name: text('name').notNull(),
+    text: text('text').notNull().default(''),
+  },
+  (t) => [primaryKey({ columns: [t.turn_id, t.position] }), index('turn_attachment_sha256_idx').on(t.sha256)],
 );

@@ -30,7 +30,7 @@ import {
   STREAM_ID_HEADER,
   type RouteName,
 } from '../../../shared/api/manifest.ts';
-import { MAX_RESPONSE_BYTES } from '../../../shared/api/schemas.ts';
+import { MAX_RESPONSE_BYTES, MAX_UPLOAD_BODY_BYTES } from '../../../shared/api/schemas.ts';
 import { ApiError } from '../../../shared/errors.ts';
 import type { Core } from '../app.ts';
 import { isLoopbackAddress, type Caller } from '../caller.ts';
@@ -210,7 +210,16 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
         Connection: 'close',
       }),
   });
-  for (const prefix of prefixes) app.use(`${prefix}/*`, limitBody);
+  // An attachment's upload may be larger (a 20 MB PDF, base64-encoded): that one route alone.
+  const uploadPath = API_PREFIX + routeSpecs.uploadAttachment.path;
+  const limitUpload = bodyLimit({
+    maxSize: MAX_UPLOAD_BODY_BYTES,
+    onError: (c) =>
+      errorResponse(c, new ApiError('attachment_too_large', `The upload is larger than ${MAX_UPLOAD_BODY_BYTES} bytes: images may be up to 10 MB, PDFs up to 20 MB.`), {
+        Connection: 'close',
+      }),
+  });
+  for (const prefix of prefixes) app.use(`${prefix}/*`, (c, next) => (c.req.method === 'POST' && c.req.path === uploadPath ? limitUpload(c, next) : limitBody(c, next)));
 
   // Authentication: every route but the public ones (/health, the sign-in code exchange) needs a
   // valid bearer token, also from localhost.

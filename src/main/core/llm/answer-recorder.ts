@@ -249,7 +249,7 @@ export class AnswerRecorder {
 
   #usage(p: Prepared, reported: ReportedUsage, content: string, reasoning: string): Usage {
     const estimated = !reported || typeof reported.prompt_tokens !== 'number' || typeof reported.completion_tokens !== 'number';
-    const tokensIn = estimated ? countPromptTokens(p.messages) : reported.prompt_tokens;
+    const tokensIn = estimated ? countPromptTokens(p.messages) + (p.imageTokens ?? 0) : reported.prompt_tokens;
     const tokensOut = estimated ? countTokens(content) + countTokens(reasoning) : reported.completion_tokens;
     // OpenAI and Qwen report prompt_tokens_details.cached_tokens; DeepSeek prompt_cache_hit_tokens.
     const details = reported as (NonNullable<ReportedUsage> & { prompt_cache_hit_tokens?: number }) | null | undefined;

@@ -3,13 +3,12 @@
  * the model's context, newest kept, oldest dropped first, then the new message. The system prompt
  * and the new message always go.
  */
+import type OpenAI from 'openai';
 import type { Turn } from '../../../shared/api/schemas.ts';
 import { countTokens } from './tokens.ts';
 
-export interface ChatMessage {
-  role: 'system' | 'user' | 'assistant';
-  content: string;
-}
+/** Text; the student's message becomes content parts when it carries images (attachment-context.ts). */
+export type ChatMessage = { role: 'system' | 'assistant'; content: string } | { role: 'user'; content: string | OpenAI.Chat.Completions.ChatCompletionContentPart[] };
 
 /** Head-room for per-message overhead and tokenizer differences between models. */
 const SAFETY_MARGIN = 0.05;
@@ -36,13 +35,21 @@ function replayable(history: readonly Turn[]): Turn[] {
   });
 }
 
-export function buildMessages(options: { systemPrompt: string; history: readonly Turn[]; message: string; contextWindow: number; maxOutputTokens: number }): {
+export function buildMessages(options: {
+  systemPrompt: string;
+  history: readonly Turn[];
+  message: string;
+  contextWindow: number;
+  maxOutputTokens: number;
+  /** Tokens the message takes beyond its text (its images). */
+  extraTokens?: number;
+}): {
   messages: ChatMessage[];
   droppedTurns: number;
 } {
   const { systemPrompt, message, contextWindow, maxOutputTokens } = options;
   const history = replayable(options.history);
-  let budget = Math.floor(contextWindow * (1 - SAFETY_MARGIN)) - maxOutputTokens - countTokens(systemPrompt) - countTokens(message);
+  let budget = Math.floor(contextWindow * (1 - SAFETY_MARGIN)) - maxOutputTokens - countTokens(systemPrompt) - countTokens(message) - (options.extraTokens ?? 0);
   let keepFrom = history.length;
   while (keepFrom > 0) {
     const cost = tokensOf(history[keepFrom - 1]!);
@@ -54,7 +61,7 @@ export function buildMessages(options: { systemPrompt: string; history: readonly
   while (keepFrom < history.length && history[keepFrom]!.role !== 'user') keepFrom++;
   const kept = history.slice(keepFrom);
   return {
-    messages: [{ role: 'system', content: systemPrompt }, ...kept.map((t) => ({ role: t.role, content: t.content })), { role: 'user', content: message }],
+    messages: [{ role: 'system', content: systemPrompt }, ...kept.map((t) => ({ role: t.role, content: t.content }) as ChatMessage), { role: 'user', content: message }],
     droppedTurns: history.length - kept.length,
   };
 }

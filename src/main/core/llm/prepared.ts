@@ -27,6 +27,8 @@ export interface Prepared {
   hintLevel?: number;
   /** Another answer to a message already answered (versions): a failure leaves the message as it was. */
   regenerating?: boolean;
+  /** Estimated tokens of the images sent with the message (attachment-context.ts); 0 or absent: none. */
+  imageTokens?: number;
 }
 
 export function errorContext(p: Prepared): { provider: string; model: string; secrets: readonly string[] } {

@@ -14,15 +14,30 @@
  * constraints do for raw SQL.) Every write goes through the group commit (store.writes).
  */
 import { v7 as uuidv7 } from 'uuid';
-import type { AssistantTurn, Language, ProxyMessage, ProxyMessageResponse, ProxyStreamEvent, Session, UserTurn } from '../../../shared/api/schemas.ts';
+import type {
+  AssistantTurn,
+  Language,
+  PolicySnapshot,
+  ProxyMessage,
+  ProxyMessageResponse,
+  ProxyStreamEvent,
+  Session,
+  Turn,
+  TurnAttachmentMeta,
+  UserTurn,
+} from '../../../shared/api/schemas.ts';
+import { modelInfo } from '../../../shared/presets.ts';
 import { ApiError, type ErrorCode } from '../../../shared/errors.ts';
+import type { AttachmentService, MessageFile } from '../attachments/service.ts';
 import type { Caller } from '../caller.ts';
 import type { Store } from '../db/connection.ts';
+import type { WritableDB } from '../db/handles.ts';
 import type { SessionsRepo } from '../db/sessions.repo.ts';
 import type { TurnsRepo } from '../db/turns.repo.ts';
 import type { SettingsStore } from '../settings/settings.store.ts';
 import { AnswerRecorder, userTurnMeta } from './answer-recorder.ts';
 import { AssignmentGate, type AssignmentUse, type Gate } from './assignment-policy.ts';
+import { composeMessage, imagesRefused, withImages, type ComposedMessage } from './attachment-context.ts';
 import { buildMessages } from './context.ts';
 import { traitsOf } from './models.ts';
 import { AnswerStream, complete } from './openai-adapter.ts';
@@ -30,6 +45,7 @@ import { errorContext, type Prepared } from './prepared.ts';
 import { ModelsUnreadable, type ProviderRegistry } from './providers.ts';
 import { RequestLedger } from './request-ledger.ts';
 import { SessionPolicy, type AssignmentLookup, type AssignmentRegistrar, type SessionPlan, type SessionPolicyOptions } from './session-policy.ts';
+import { countTokens } from './tokens.ts';
 import { upstreamError } from './upstream-errors.ts';
 import { DEFAULT_MAX_REQUEST_MS } from './upstream-limits.ts';
 import { ModelTitles } from './model-title.ts';
@@ -55,6 +71,8 @@ export interface ProxyServiceOptions {
   flushIntervalMs?: number;
   /** After a session's first answer, ask its model for a short title (model-title.ts). Off unless the entry point turns it on. */
   modelTitles?: boolean;
+  /** Photos and PDFs on messages; without it, a message with attachments is refused. */
+  attachments?: AttachmentService;
   /** Study templates (a new session's template_id): see session-policy.ts. */
   templates?: SessionPolicyOptions['templates'];
 }
@@ -109,7 +127,7 @@ export class ProxyService {
       // 'pending', or every retry would be refused as still in flight until the next start.
       turn = await this.#recorder.recordCompletion(p, answer);
     } catch (error) {
-      throw await this.#recorder.fail(p, error);
+      throw await this.#recorder.fail(p, imagesRefused(p, error));
     }
     this.titles.afterAnswer(p, turn);
     return this.#recorder.response(p.session, turn);
@@ -158,7 +176,7 @@ export class ProxyService {
         if (piece.visible) yield { type: piece.kind, content: piece.visible };
       }
     } catch (error) {
-      const failure = upstreamError(error, errorContext(p));
+      const failure = imagesRefused(p, upstreamError(error, errorContext(p))) as ReturnType<typeof upstreamError>;
       if (partial.stored || answer.content || answer.reasoning) {
         try {
           await this.#recorder.finish(p, turnId, partial.stored, {
@@ -222,8 +240,10 @@ export class ProxyService {
     const parentId = retried ? retried.parent_id : parentOfNewMessage(this.#o.turns, plan.session, plan.isNew, req.parent_id);
     // The assignment's policy, from the local database before the provider is asked (so offline
     // too): refusals that keep the message end here (assignment-policy.ts).
+    // Its attachments (each checked to be the caller's): kept with the message whatever happens next.
+    const files = this.#files(caller, req, retried);
     const gate = this.#gate.check(plan, req, retried);
-    if (gate?.refusal) throw await this.#keepRefused(caller, req, plan, retried, parentId, gate);
+    if (gate?.refusal) throw await this.#keepRefused(caller, req, plan, retried, parentId, files, gate);
     if (plan.isNew && gate) plan = { ...plan, session: { ...plan.session, meta: this.#gate.newSessionMeta(gate, plan.session.meta) } };
     const { session } = plan;
     let choice: Awaited<ReturnType<SessionPolicy['choose']>>;
@@ -232,7 +252,7 @@ export class ProxyService {
       const allowed = this.#gate.modelToRetry(gate, req.model, choice.model);
       if (allowed) choice = await this.#policy.choose(plan, allowed);
     } catch (error) {
-      throw await this.#keepUnsent(caller, req, plan, retried, parentId, error);
+      throw await this.#keepUnsent(caller, req, plan, retried, parentId, files, error);
     }
     this.#gate.checkModel(gate, choice.model);
     // The policy as applied lands in a new session's snapshot (a running one's: recordInWrite).
@@ -243,7 +263,7 @@ export class ProxyService {
     const history = contextOf(this.#o.turns, parentId);
     const systemPrompt = this.#policy.systemPrompt(snapshot, session.assignment_id, this.#gate.promptAdditions(gate, snapshot.system_prompt.language));
     const message = retried ? retried.content : req.message;
-    const { messages } = buildMessages({ systemPrompt, history, message, contextWindow: traitsOf(model).contextWindow, maxOutputTokens: snapshot.max_output_tokens });
+    const { messages, composed } = upstreamMessages(snapshot, model, systemPrompt, history, message, files);
 
     // Durable before the upstream call: the new session (if any) and the user turn, together.
     // The write joins a group commit, so other messages may be written between the checks above
@@ -254,7 +274,8 @@ export class ProxyService {
       this.#policy.createInWrite(db, plan, choice);
       this.#gate.recordInWrite(db, plan, gate);
       if (!plan.isNew) followNewTurn(db, this.#o.sessions, session.id);
-      return this.#ledger.record(db, caller, req, session, model, retried, parentId, this.#gate.userTurnMeta(gate));
+      const recorded = this.#ledger.record(db, caller, req, session, model, retried, parentId, this.#gate.userTurnMeta(gate));
+      return this.#attach(db, recorded, files, composed, retried);
     });
 
     // The key is fetched only now: a locked keychain or a missing key leaves the message saved,
@@ -280,6 +301,7 @@ export class ProxyService {
         timeoutMs: provider.timeout_ms,
         maxRequestMs: provider.max_request_ms ?? DEFAULT_MAX_REQUEST_MS,
         ...(gate?.level != null ? { hintLevel: gate.level } : {}),
+        imageTokens: composed?.imageTokens ?? 0,
       },
     };
   }
@@ -307,13 +329,9 @@ export class ProxyService {
     this.#gate.checkModel(gate, choice.model);
     const { snapshot, provider, model } = choice;
     const systemPrompt = this.#policy.systemPrompt(snapshot, found.assignment_id, this.#gate.promptAdditions(gate, snapshot.system_prompt.language));
-    const { messages } = buildMessages({
-      systemPrompt,
-      history: contextOf(turns, message.parent_id),
-      message: message.content,
-      contextWindow: traitsOf(model).contextWindow,
-      maxOutputTokens: snapshot.max_output_tokens,
-    });
+    // The message's attachments go again, as the model chosen takes them.
+    const files = this.#files(caller, {}, message);
+    const { messages, composed } = upstreamMessages(snapshot, model, systemPrompt, contextOf(turns, message.parent_id), message.content, files);
     // The model joins the snapshot's `models`; the new answer will be the end of the active branch.
     await this.#o.store.writes.run('record the regeneration', (db) => {
       this.#policy.checkInWrite(db, plan, choice);
@@ -335,6 +353,7 @@ export class ProxyService {
       timeoutMs: provider.timeout_ms,
       maxRequestMs: provider.max_request_ms ?? DEFAULT_MAX_REQUEST_MS,
       regenerating: true,
+      imageTokens: composed?.imageTokens ?? 0,
       ...(gate?.level != null ? { hintLevel: gate.level } : {}),
     };
   }
@@ -344,14 +363,16 @@ export class ProxyService {
    * kept — the session created if new, with the applied policy in its snapshot, and the user turn
    * failed with the refusal's code, in one write — and the provider is never asked.
    */
-  async #keepRefused(caller: Caller, req: ProxyMessage, plan: SessionPlan, retried: UserTurn | null, parentId: string | null, gate: Gate): Promise<ApiError> {
+  async #keepRefused(caller: Caller, req: ProxyMessage, plan: SessionPlan, retried: UserTurn | null, parentId: string | null, files: MessageFile[], gate: Gate): Promise<ApiError> {
     const refusal = gate.refusal!;
     await this.#o.store.writes.run('record the refused message', (db) => {
       if (req.client_request_id) this.#ledger.checkInWrite(caller, req.client_request_id, retried);
       const session = plan.isNew ? { ...plan.session, meta: this.#gate.newSessionMeta(gate, plan.session.meta) } : plan.session;
       this.#policy.createUnchosenInWrite(db, { ...plan, session });
       if (plan.isNew) this.#o.sessions.updateSessionById(db, session.id, { policy_snapshot: { assignment_policy: gate.policy } });
-      const turn = this.#ledger.record(db, caller, req, session, req.model ?? null, retried, parentId, this.#gate.userTurnMeta(gate));
+      if (!plan.isNew) followNewTurn(db, this.#o.sessions, session.id);
+      const recorded = this.#ledger.record(db, caller, req, session, req.model ?? null, retried, parentId, this.#gate.userTurnMeta(gate));
+      const turn = this.#attach(db, recorded, files, null, retried);
       this.#o.turns.updateTurnById(db, turn.id, { meta: userTurnMeta(turn, { status: 'failed', error: { code: refusal.code, message: refusal.detail } }) });
     });
     return refusal;
@@ -364,14 +385,84 @@ export class ProxyService {
    * marked failed with that code — so a retry sends it once the provider answers. Refusals
    * (validation, not found, conflict) and a setup with no usable model write nothing, as before.
    */
-  async #keepUnsent(caller: Caller, req: ProxyMessage, plan: SessionPlan, retried: UserTurn | null, parentId: string | null, error: unknown): Promise<unknown> {
+  async #keepUnsent(
+    caller: Caller,
+    req: ProxyMessage,
+    plan: SessionPlan,
+    retried: UserTurn | null,
+    parentId: string | null,
+    files: MessageFile[],
+    error: unknown,
+  ): Promise<unknown> {
     if (!(error instanceof ModelsUnreadable || (error instanceof ApiError && KEPT_WHEN_UNCHOSEN.has(error.code)))) return error;
     const userTurn = await this.#o.store.writes.run('record the message', (db) => {
       if (req.client_request_id) this.#ledger.checkInWrite(caller, req.client_request_id, retried);
       this.#policy.createUnchosenInWrite(db, plan);
       if (!plan.isNew) followNewTurn(db, this.#o.sessions, plan.session.id);
-      return this.#ledger.record(db, caller, req, plan.session, req.model ?? null, retried, parentId);
+      return this.#attach(db, this.#ledger.record(db, caller, req, plan.session, req.model ?? null, retried, parentId), files, null, retried);
     });
     return this.#recorder.markFailed(userTurn, error, []);
   }
+
+  /**
+   * A message's attachments: a new message's as it names them (each must be the caller's upload),
+   * a retried one's as they were stored with it (the same files, the same text).
+   */
+  #files(caller: Caller, req: Pick<ProxyMessage, 'attachments'>, retried: UserTurn | null): MessageFile[] {
+    const service = this.#o.attachments;
+    if (retried) return retried.meta.attachments?.length && service ? service.ofTurn(retried.id) : [];
+    if (!req.attachments?.length) return [];
+    if (!service) throw new ApiError('validation_error', 'Invalid message: attachments: this server takes no attachments', [{ path: 'attachments', message: 'not taken here' }]);
+    return service.forMessage(caller, req.attachments);
+  }
+
+  /**
+   * Inside the message's write: a new message is linked to its attachments (with the text that
+   * goes in their place); the turn's meta.attachments says what each was and how it was sent.
+   */
+  #attach(db: WritableDB, userTurn: UserTurn, files: readonly MessageFile[], composed: ComposedMessage | null, retried: UserTurn | null): UserTurn {
+    if (files.length === 0) return userTurn;
+    if (!retried)
+      this.#o.attachments!.repo.link(
+        db,
+        userTurn.id,
+        files.map((f) => ({ sha256: f.sha256, name: f.name, text: f.text })),
+      );
+    const meta: TurnAttachmentMeta[] =
+      composed?.meta ?? files.map((f) => ({ sha256: f.sha256, kind: f.kind, mime: f.mime, name: f.name, bytes: f.bytes, width: f.width, height: f.height, pages: f.pages }));
+    const updated = this.#o.turns.updateTurnById(db, userTurn.id, { meta: { ...userTurn.meta, attachments: meta } });
+    return updated?.role === 'user' ? updated : userTurn;
+  }
+}
+
+/**
+ * What goes upstream for one message: the system prompt, its branch's history and the message —
+ * with its attachments as the model takes them (images as content parts for a model that reads
+ * them, else their text; a PDF's text within the token budget: attachment-context.ts).
+ */
+function upstreamMessages(
+  snapshot: PolicySnapshot,
+  model: string,
+  systemPrompt: string,
+  history: Turn[],
+  message: string,
+  files: readonly MessageFile[],
+): { messages: ReturnType<typeof buildMessages>['messages']; composed: ComposedMessage | null } {
+  const contextWindow = traitsOf(model).contextWindow;
+  const composed = files.length
+    ? composeMessage(message, files, {
+        images: modelInfo(model).images,
+        zh: snapshot.system_prompt.language === 'zh-CN',
+        budgetTokens: Math.floor(contextWindow * 0.95) - snapshot.max_output_tokens - countTokens(systemPrompt) - countTokens(message) - 64,
+      })
+    : null;
+  const built = buildMessages({
+    systemPrompt,
+    history,
+    message: composed?.text ?? message,
+    contextWindow,
+    maxOutputTokens: snapshot.max_output_tokens,
+    extraTokens: composed?.imageTokens ?? 0,
+  });
+  return { messages: composed ? withImages(built.messages, composed.images) : built.messages, composed };
 }

@@ -37,6 +37,10 @@ export function countTokens(text: string): number {
   return count + (from < text.length ? encode(text.slice(from), PLAIN_TEXT).length : 0);
 }
 
-export function countPromptTokens(messages: readonly { content: string }[]): number {
-  return messages.reduce((sum, m) => sum + PER_MESSAGE_OVERHEAD + countTokens(m.content), REPLY_PRIMING);
+/** Content parts count their text only: images are estimated apart (attachment-context.ts). */
+type Content = string | readonly { type: string; text?: string }[];
+const textOf = (content: Content) => (typeof content === 'string' ? content : content.map((part) => part.text ?? '').join('\n'));
+
+export function countPromptTokens(messages: readonly { content: Content }[]): number {
+  return messages.reduce((sum, m) => sum + PER_MESSAGE_OVERHEAD + countTokens(textOf(m.content)), REPLY_PRIMING);
 }

@@ -32,6 +32,8 @@ export const READS: Partial<Record<RouteName, Freshness>> = {
   listTokens: 'fresh',
   listTemplates: 'kept',
   getLearnerSummary: 'fresh',
+  // Content-addressed: an attachment never changes.
+  getAttachment: 'kept',
 };
 
 export interface WriteEffect<N extends RouteName> {
@@ -80,6 +82,7 @@ export const WRITES: { [N in RouteName]?: WriteEffect<N> } = {
   saveTemplate: { stale: ['listTemplates'] },
   deleteTemplate: { stale: ['listTemplates'] },
   runLearnerSummary: { stale: ['getLearnerSummary'] },
+  uploadAttachment: { stale: [] },
   createToken: { stale: ['listTokens'] },
   revokeToken: { stale: ['listTokens'] },
 };

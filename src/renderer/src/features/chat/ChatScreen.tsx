@@ -4,6 +4,7 @@ import { useTranslation } from 'react-i18next';
 import { MODES } from '../../../../shared/api/vocabulary.ts';
 import type { Mode } from '../../../../shared/api/schemas.ts';
 import { needsAssignment } from '../../../../shared/modes.ts';
+import { modelInfo } from '../../../../shared/presets.ts';
 import { useAssignments, useModels } from '../../app/server-state.ts';
 import { useRouteQuery } from '../../data/queries.tsx';
 import { ShortcutsButton } from '../../app/shortcuts.tsx';
@@ -64,6 +65,10 @@ export function ChatScreen({ routeSessionId, routeTurnId = null }: { routeSessio
     }),
     [chat, models, state.mode],
   );
+  // The model the next message goes to: the one picked, else the session's, else the mode's default.
+  const modeProvider = models?.providers.find((p) => (p.allowed[state.mode]?.length ?? 0) > 0 && p.defaults[state.mode]);
+  const nextModel = state.model || sessionModel || modeProvider?.defaults[state.mode] || '';
+  const textOnly = !modelInfo(nextModel).images;
 
   const startNewChat = () => {
     chat.newChat();
@@ -262,7 +267,15 @@ export function ChatScreen({ routeSessionId, routeTurnId = null }: { routeSessio
         />
       )}
 
-      <Composer blocker={blocker} sending={state.sendingKey !== null} onSend={(text) => chat.send(text)} onStop={() => chat.stop()} onNewChat={startNewChat} />
+      <Composer
+        blocker={blocker}
+        sending={state.sendingKey !== null}
+        textOnly={textOnly}
+        onSend={(text, attachments) => chat.send(text, attachments, t('attachments.defaultMessage'))}
+        onUpload={(name, data) => chat.uploadAttachment(name, data)}
+        onStop={() => chat.stop()}
+        onNewChat={startNewChat}
+      />
     </section>
   );
 }

@@ -1,22 +1,60 @@
-import { Send, Square } from 'lucide-react';
-import { useRef, useState, type KeyboardEvent } from 'react';
+import { Paperclip, Send, Square } from 'lucide-react';
+import { useRef, useState, type ClipboardEvent, type DragEvent, type KeyboardEvent } from 'react';
 import { useTranslation } from 'react-i18next';
+import type { Attachment } from '../../../../shared/api/schemas.ts';
+import { AttachmentTray, sentAttachments, useAttachmentTray } from './Attachments.tsx';
+import type { MessageAttachmentView } from './messages.ts';
 
 type Blocker = 'busy' | 'needs_assignment' | 'ended' | 'loading' | null;
 
 /** Enter sends, Shift+Enter is a new line; an IME composition (Chinese input) never sends. */
-export function Composer(props: { blocker: Blocker; sending: boolean; onSend: (text: string) => boolean; onStop: () => void; onNewChat: () => void }) {
+export function Composer(props: {
+  blocker: Blocker;
+  sending: boolean;
+  /** The model this message goes to takes no images: an image is sent as its (editable) recognized text. */
+  textOnly: boolean;
+  onSend: (text: string, attachments: MessageAttachmentView[]) => boolean;
+  onUpload: (name: string, data: string) => Promise<Attachment>;
+  onStop: () => void;
+  onNewChat: () => void;
+}) {
   const { t } = useTranslation();
   const [text, setText] = useState('');
+  const [dragging, setDragging] = useState(false);
   const ref = useRef<HTMLTextAreaElement>(null);
-  const canSend = props.blocker === null && text.trim().length > 0;
+  const fileInput = useRef<HTMLInputElement>(null);
+  const tray = useAttachmentTray(props.onUpload);
+  const ready = sentAttachments(tray.items, props.textOnly);
+  // A file still being read holds the message back: it would be sent without it.
+  const uploading = tray.items.some((i) => i.status === 'uploading');
+  const canSend = props.blocker === null && !uploading && (text.trim().length > 0 || ready.length > 0);
 
   const send = () => {
     if (!canSend) return;
-    if (props.onSend(text)) {
+    if (props.onSend(text, ready)) {
       setText('');
+      tray.clear();
       ref.current?.focus();
     }
+  };
+
+  const onPaste = (e: ClipboardEvent<HTMLTextAreaElement>) => {
+    const files = [...e.clipboardData.files];
+    if (files.length === 0) return;
+    e.preventDefault();
+    tray.add(files);
+  };
+  const hasFiles = (e: DragEvent) => e.dataTransfer.types.includes('Files');
+  const onDragOver = (e: DragEvent<HTMLDivElement>) => {
+    if (!hasFiles(e) || props.blocker === 'ended') return;
+    e.preventDefault();
+    setDragging(true);
+  };
+  const onDrop = (e: DragEvent<HTMLDivElement>) => {
+    setDragging(false);
+    if (!hasFiles(e) || props.blocker === 'ended') return;
+    e.preventDefault();
+    tray.add([...e.dataTransfer.files]);
   };
 
   const onKeyDown = (e: KeyboardEvent<HTMLTextAreaElement>) => {
@@ -28,7 +66,7 @@ export function Composer(props: { blocker: Blocker; sending: boolean; onSend: (t
   const hint = props.blocker === 'needs_assignment' ? t('chat.needsAssignment') : props.blocker === 'ended' ? t('chat.endedHint') : null;
 
   return (
-    <div className="composer">
+    <div className={`composer${dragging ? ' composer-dragging' : ''}`} onDragOver={onDragOver} onDragLeave={() => setDragging(false)} onDrop={onDrop} data-testid="composer-area">
       {hint ? (
         <p className="composer-hint" id="composer-hint" data-testid="composer-hint" role="status">
           {hint}
@@ -39,13 +77,43 @@ export function Composer(props: { blocker: Blocker; sending: boolean; onSend: (t
           ) : null}
         </p>
       ) : null}
+      <AttachmentTray items={tray.items} textOnly={props.textOnly} onRemove={tray.remove} onText={tray.setText} />
+      {props.textOnly && ready.some((a) => a.kind === 'image') ? (
+        <p className="muted composer-hint" data-testid="ocr-hint">
+          {t('attachments.textOnlyHint')}
+        </p>
+      ) : null}
       <div className="composer-row">
+        <input
+          ref={fileInput}
+          type="file"
+          accept={tray.accept}
+          multiple
+          hidden
+          onChange={(e) => {
+            tray.add([...(e.target.files ?? [])]);
+            e.target.value = '';
+          }}
+          data-testid="attach-input"
+        />
+        <button
+          type="button"
+          className="btn composer-attach"
+          onClick={() => fileInput.current?.click()}
+          disabled={props.blocker === 'ended'}
+          aria-label={t('attachments.attach')}
+          title={t('attachments.attachTitle')}
+          data-testid="attach"
+        >
+          <Paperclip size={16} aria-hidden="true" />
+        </button>
         <textarea
           ref={ref}
           className="composer-input"
           value={text}
           onChange={(e) => setText(e.target.value)}
           onKeyDown={onKeyDown}
+          onPaste={onPaste}
           placeholder={t('chat.placeholder')}
           aria-label={t('chat.messageLabel')}
           aria-describedby={hint ? 'composer-hint' : undefined}

@@ -7,6 +7,7 @@ import { useMoney } from '../../lib/prefs.ts';
 import { CopyButton } from '../../ui/CopyButton.tsx';
 import { errorHeadline } from '../../ui/ErrorText.tsx';
 import { Spinner } from '../../ui/Spinner.tsx';
+import { MessageAttachments } from './Attachments.tsx';
 import { CopyMenu } from './CopyMenu.tsx';
 import type { AssistantMessage, ChatMessage, UserMessage, Versions } from './messages.ts';
 
@@ -109,6 +110,7 @@ function UserItem({ message, sending, busy, cut, actions }: { message: UserMessa
   return (
     <article className={`message message-user${failed ? ' message-failed' : ''}`} data-role="user" data-status={message.status} aria-label={t('chat.you')}>
       {editing ? <EditBox initial={message.content} onSend={(text) => actions.onEdit(message.key, text)} onCancel={() => setEditing(false)} /> : <Plain text={message.content} />}
+      <MessageAttachments items={message.attachments} />
       <footer className="message-meta">
         <VersionSwitch versions={message.versions} busy={busy} onVersion={actions.onVersion} />
         {sending ? <Spinner label={t('chat.sending')} /> : null}

@@ -8,12 +8,12 @@
  * - sender.ts: sending and streaming the answer; retry.ts: retrying a failed message.
  * Server state (the session, the session list, usage) lives in the query cache, not here.
  */
-import type { Mode } from '../../../../shared/api/schemas.ts';
+import type { Attachment, Mode } from '../../../../shared/api/schemas.ts';
 import type { ApiCache } from '../../data/cache.ts';
 import { toClientError } from '../../lib/errors.ts';
 import { ChatBox, EMPTY_CHAT, type ChatState } from './chat-state.ts';
 import { blockerOf, ComposerChoices, type Blocker, type NewChatOptions } from './composer.ts';
-import { parentOf } from './messages.ts';
+import { parentOf, type MessageAttachmentView } from './messages.ts';
 import { retryMessage } from './retry.ts';
 import { Sender } from './sender.ts';
 import { openSession, refreshSession } from './session-loader.ts';
@@ -79,10 +79,11 @@ export class ChatStore {
     return blockerOf(this.#box.getState(), sessionId ? this.#cache.cached('getSession', { id: sessionId }) : undefined);
   }
 
-  send(text: string): boolean {
-    const content = text.trim();
+  /** `text` may be empty when there are attachments: `fallback` (a localized "see the attachment") is sent then. */
+  send(text: string, attachments: MessageAttachmentView[] = [], fallback = ''): boolean {
+    const content = text.trim() || (attachments.length ? fallback : '');
     if (!content || this.blocker()) return false;
-    this.#sender.send(content);
+    this.#sender.send(content, { attachments });
     return true;
   }
 
@@ -95,6 +96,11 @@ export class ChatStore {
     if (!content || this.blocker() || this.#box.getState().sendingKey) return false;
     this.#sender.send(content, { hintRequest: 'more' });
     return true;
+  }
+
+  /** Uploads a file the student attached (checked, cleaned and read by the server). */
+  uploadAttachment(name: string, data: string): Promise<Attachment> {
+    return this.#cache.write('uploadAttachment', { name, data });
   }
 
   retry(userKey: string): void {

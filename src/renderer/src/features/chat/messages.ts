@@ -2,7 +2,7 @@
  * The chat's messages as the screen shows them, and how stored turns become them. Pure: no
  * state, no client.
  */
-import type { Turn } from '../../../../shared/api/schemas.ts';
+import type { AttachmentKind, Turn } from '../../../../shared/api/schemas.ts';
 import { activePath, childrenOf, versionsOf } from '../../../../shared/turn-tree.ts';
 import type { UiError } from '../../lib/errors.ts';
 
@@ -21,6 +21,19 @@ export interface Versions {
 }
 
 export type UserStatus = 'sending' | 'sent' | 'failed';
+
+/** An attachment shown with a message (its bytes stay on the server; an image's thumbnail is asked for). */
+export interface MessageAttachmentView {
+  sha256: string;
+  kind: AttachmentKind;
+  name: string;
+  bytes: number;
+  pages: number | null;
+  /** Sent as a content part (a vision model) or as its text. */
+  sentAs: 'image' | 'text' | null;
+  /** The text sent in its place (an image's OCR as confirmed): what a retry sends too. */
+  text?: string;
+}
 export type AssistantStatus = 'waiting' | 'streaming' | 'complete' | 'aborted' | 'interrupted';
 
 export interface UserMessage {
@@ -38,6 +51,8 @@ export interface UserMessage {
   /** The answer it follows (a stored turn's parent_id); undefined for a message not stored yet. */
   parentId?: string | null;
   versions?: Versions | null;
+  /** Photos and PDFs sent with it. */
+  attachments: MessageAttachmentView[];
 }
 
 export interface AssistantMessage {
@@ -83,6 +98,7 @@ export function messagesFromTurns(turns: Turn[], chosenLeafId?: string | null): 
         ...(meta.hint_request ? { hintRequest: meta.hint_request } : {}),
         parentId: turn.parent_id,
         versions,
+        attachments: (meta.attachments ?? []).map((a) => ({ sha256: a.sha256, kind: a.kind, name: a.name, bytes: a.bytes, pages: a.pages ?? null, sentAs: a.sent_as ?? null })),
       });
     } else if (turn.role === 'assistant') {
       const { meta } = turn;

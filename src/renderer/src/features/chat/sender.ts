@@ -10,7 +10,7 @@ import type { ApiCache } from '../../data/cache.ts';
 import { toClientError, type UiError } from '../../lib/errors.ts';
 import { hrefFor, navigate } from '../../lib/route.ts';
 import type { ChatBox } from './chat-state.ts';
-import { localKey, type AssistantMessage, type UserMessage } from './messages.ts';
+import { localKey, type AssistantMessage, type MessageAttachmentView, type UserMessage } from './messages.ts';
 import { refreshSession } from './session-loader.ts';
 
 /** An answer placeholder, filled in as the stream arrives. */
@@ -48,10 +48,10 @@ export class Sender {
   /**
    * Adds the student's message (not sent yet) and sends it. `parentId` (versions): an edit, sent
    * as a new version beside the edited message; the branch is read again from the server after.
-   * `hintRequest` asks for the next hint level (homework).
+   * `hintRequest` asks for the next hint level (homework). `attachments`: uploaded already.
    */
-  send(content: string, options: { parentId?: string | null; hintRequest?: 'more' } = {}): void {
-    const { parentId, hintRequest } = options;
+  send(content: string, options: { parentId?: string | null; hintRequest?: 'more'; attachments?: MessageAttachmentView[] } = {}): void {
+    const { parentId, hintRequest, attachments = [] } = options;
     const user: UserMessage = {
       kind: 'user',
       key: localKey('u'),
@@ -63,6 +63,7 @@ export class Sender {
       clientRequestId: crypto.randomUUID(),
       ...(hintRequest ? { hintRequest } : {}),
       ...(parentId !== undefined ? { parentId } : {}),
+      attachments,
     };
     this.#box.set({ messages: [...this.#box.getState().messages, user] });
     void this.run(user.key, { refresh: parentId !== undefined });
@@ -129,6 +130,8 @@ export class Sender {
       ...(user.clientRequestId ? { client_request_id: user.clientRequestId } : {}),
       ...(user.hintRequest ? { hint_request: user.hintRequest } : {}),
       ...(user.parentId !== undefined ? { parent_id: user.parentId } : {}),
+      // A retry names them again; the server sends the ones stored with the message.
+      ...(user.attachments.length ? { attachments: user.attachments.map((a) => ({ sha256: a.sha256, name: a.name, ...(a.text !== undefined ? { text: a.text } : {}) })) } : {}),
     };
 
     const { response, failure } = await this.#follow((o) => this.#cache.stream('streamProxyMessage', request, o), controller, generation, assistant.key, userKey);

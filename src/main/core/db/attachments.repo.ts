@@ -1,0 +1,88 @@
+/**
+ * Attachments in the database (schema.ts: attachment, attachment_owner, turn_attachment): stored by
+ * the SHA-256 of their bytes, so the same photo attached twice is stored once; owned by whoever
+ * uploaded them; linked to the user turns that sent them, in order, with the text that was sent.
+ */
+import type { Attachment, AttachmentKind } from '../../../shared/api/schemas.ts';
+import type { Store } from './connection.ts';
+import { withDbErrors } from './db-errors.ts';
+import type { WritableDB } from './handles.ts';
+
+export interface NewAttachment {
+  sha256: string;
+  kind: AttachmentKind;
+  mime: string;
+  data: Buffer;
+  width: number | null;
+  height: number | null;
+  pages: number | null;
+  text: string;
+}
+
+/** What the store knows of one attachment, without its bytes. */
+export type StoredAttachment = Omit<Attachment, 'text_truncated' | 'image_tokens'>;
+
+/** One attachment of a user turn, with the text that went in its place to a text-only model. */
+export interface TurnAttachmentLink {
+  position: number;
+  sha256: string;
+  name: string;
+  text: string;
+}
+
+const COLUMNS = 'a.sha256, a.kind, a.mime, a.bytes, a.width, a.height, a.pages, a.text, a.created_at';
+
+export class AttachmentsRepo {
+  readonly #store: Store;
+
+  constructor(store: Store) {
+    this.#store = store;
+  }
+
+  /** Stores the bytes (once per content) and who uploaded them; idempotent. */
+  store(db: WritableDB, userId: string, a: NewAttachment, now = Date.now()): void {
+    withDbErrors('store the attachment', () => {
+      db.prepare(
+        `INSERT INTO attachment (sha256, kind, mime, bytes, width, height, pages, text, data, created_at)
+         VALUES (@sha256, @kind, @mime, @bytes, @width, @height, @pages, @text, @data, @now) ON CONFLICT (sha256) DO NOTHING`,
+      ).run({ ...a, bytes: a.data.length, now });
+      db.prepare('INSERT INTO attachment_owner (user_id, sha256, created_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING').run(userId, a.sha256, now);
+    });
+  }
+
+  /** The attachment's description (not its bytes). Who may see it: `visibleTo`. */
+  get(sha256: string): StoredAttachment | null {
+    return (this.#store.sqlite.prepare(`SELECT ${COLUMNS} FROM attachment a WHERE a.sha256 = ?`).get(sha256) as StoredAttachment | undefined) ?? null;
+  }
+
+  /** The stored bytes. */
+  data(sha256: string): Buffer | null {
+    const row = this.#store.sqlite.prepare('SELECT data FROM attachment WHERE sha256 = ?').get(sha256) as { data: Buffer } | undefined;
+    return row?.data ?? null;
+  }
+
+  /** Links a user turn to its attachments (inside the message's write). */
+  link(db: WritableDB, turnId: string, links: readonly Omit<TurnAttachmentLink, 'position'>[]): void {
+    withDbErrors('record the attachments', () => {
+      const insert = db.prepare('INSERT INTO turn_attachment (turn_id, position, sha256, name, text) VALUES (?, ?, ?, ?, ?)');
+      links.forEach((l, position) => insert.run(turnId, position, l.sha256, l.name, l.text));
+    });
+  }
+
+  /** A turn's attachments, in order. */
+  linksOf(turnId: string): TurnAttachmentLink[] {
+    return this.#store.sqlite.prepare('SELECT position, sha256, name, text FROM turn_attachment WHERE turn_id = ? ORDER BY position').all(turnId) as TurnAttachmentLink[];
+  }
+
+  /** Whether `userId` may read an attachment: they uploaded it, or one of their turns sent it. */
+  visibleTo(sha256: string, userId: string): boolean {
+    return (
+      this.#store.sqlite
+        .prepare(
+          `SELECT 1 FROM attachment_owner WHERE sha256 = @sha256 AND user_id = @userId
+           UNION ALL SELECT 1 FROM turn_attachment ta JOIN turn t ON t.id = ta.turn_id JOIN session s ON s.id = t.session_id WHERE ta.sha256 = @sha256 AND s.user_id = @userId LIMIT 1`,
+        )
+        .get({ sha256, userId }) !== undefined
+    );
+  }
+}

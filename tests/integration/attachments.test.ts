@@ -1,0 +1,289 @@
+// Attachments end to end below the UI: uploads through dispatch (as IPC) and HTTP, the store
+// (content addressing, dedupe, nothing half-stored, metadata stripped), bad input, and what the
+// model receives — image content parts for a vision model, OCR text for a text model, a PDF's text
+// for both — with the real openai SDK against the OpenAI-compatible test server.
+import { createHash } from 'node:crypto';
+import sharp from 'sharp';
+import { describe, expect, it } from 'vitest';
+import { dispatch } from '../../src/main/core/api/dispatch.ts';
+import { estimateImageTokens } from '../../src/main/core/attachments/process.ts';
+import type { Attachment, ProxyMessageResponse } from '../../src/shared/api/schemas.ts';
+import { encryptedPdf, jpegWithGps, plainImage, textImage, textPdf } from '../support/files.ts';
+import { startApi } from '../support/http.ts';
+import { sendThroughDispatch, setupCore, TEST_CALLER, type TestCore } from '../support/core.ts';
+import { onCleanup, rowCount, tempDir, testWrites } from '../support/temp.ts';
+import { cpSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { DEFAULT_MIGRATIONS_FOLDER, openDatabase } from '../../src/main/core/db/connection.ts';
+import { AttachmentsRepo } from '../../src/main/core/db/attachments.repo.ts';
+import { TurnsRepo } from '../../src/main/core/db/turns.repo.ts';
+
+const OTHER = { user_id: 'student-2', role: 'student' as const };
+
+async function upload(core: TestCore, data: Buffer, name: string, caller = TEST_CALLER) {
+  return dispatch(core, 'uploadAttachment', caller, { name, data: data.toString('base64') });
+}
+
+async function uploaded(core: TestCore, data: Buffer, name: string, caller = TEST_CALLER): Promise<Attachment> {
+  const reply = await upload(core, data, name, caller);
+  if (!reply.ok) throw new Error(`upload refused: ${JSON.stringify(reply.body)}`);
+  return reply.body as Attachment;
+}
+
+const storedBytes = (core: TestCore, sha: string) => (core.store.sqlite.prepare('SELECT data FROM attachment WHERE sha256 = ?').get(sha) as { data: Buffer }).data;
+const lastUserContent = (core: TestCore) => {
+  const body = core.chatRequests().at(-1)!.body as { messages: { role: string; content: unknown }[] };
+  return body.messages.at(-1)!.content;
+};
+
+describe('storage', () => {
+  it('stores an image by the SHA-256 of its stored bytes, once, whoever uploads it again', async () => {
+    const core = await setupCore();
+    const png = await plainImage('png', 40, 30);
+    const a = await uploaded(core, png, 'one.png');
+    expect(a).toMatchObject({ kind: 'image', mime: 'image/png', width: 40, height: 30, pages: null, text_truncated: false });
+    expect(a.sha256).toBe(createHash('sha256').update(storedBytes(core, a.sha256)).digest('hex'));
+    expect(a.bytes).toBe(storedBytes(core, a.sha256).length);
+    expect(a.image_tokens).toBe(estimateImageTokens(40, 30));
+    // The same picture again (another name, another user): one stored copy, two owners.
+    const again = await uploaded(core, png, 'two.png');
+    const other = await uploaded(core, png, 'mine.png', OTHER);
+    expect([again.sha256, other.sha256]).toEqual([a.sha256, a.sha256]);
+    expect(rowCount(core.store, 'attachment')).toBe(1);
+    expect(rowCount(core.store, 'attachment_owner')).toBe(2);
+  });
+
+  it('strips EXIF and GPS from a photo (turned upright first), and shrinks a large one to 2048 px', async () => {
+    const core = await setupCore();
+    const photo = await jpegWithGps();
+    // The test's own photo does carry them (or the check below could not fail).
+    const before = await sharp(photo).metadata();
+    expect(before.exif).toBeDefined();
+    expect(photo.includes('StudylogTestPhone')).toBe(true);
+    const a = await uploaded(core, photo, 'photo.jpg');
+    const bytes = storedBytes(core, a.sha256);
+    const after = await sharp(bytes).metadata();
+    expect(after.exif).toBeUndefined();
+    expect(after.xmp).toBeUndefined();
+    expect(bytes.includes('StudylogTestPhone')).toBe(false);
+    expect(bytes.includes('GPS')).toBe(false);
+    // Orientation 6 (rotated 90°): stored upright, so the sides swap.
+    expect([a.width, a.height]).toEqual(before.orientation === 6 ? [48, 64] : [64, 48]);
+
+    const big = await uploaded(core, await plainImage('webp', 3000, 1000), 'wide.webp');
+    expect(big).toMatchObject({ mime: 'image/webp', width: 2048, height: 683 });
+  });
+
+  it('refuses bad input with its own code and stores nothing', async () => {
+    const core = await setupCore();
+    const png = await plainImage('png');
+    const cases: [Buffer, string, string][] = [
+      [Buffer.concat([png.subarray(0, 16), Buffer.alloc(10 * 1024 * 1024)]), 'huge.png', 'attachment_too_large'],
+      [Buffer.concat([Buffer.from('%PDF-1.4\n'), Buffer.alloc(20 * 1024 * 1024)]), 'huge.pdf', 'attachment_too_large'],
+      [Buffer.from('GIF89a just a gif'), 'anim.gif', 'attachment_unsupported'],
+      [Buffer.from('notes: x + 2 = 5'), 'notes.png', 'attachment_unsupported'],
+      [Buffer.concat([Buffer.from([0, 0, 0, 24]), Buffer.from('ftypheic'), Buffer.alloc(64)]), 'IMG_0001.HEIC', 'attachment_unsupported'],
+      [png.subarray(0, png.length - 20), 'cut.png', 'attachment_unreadable'],
+      [Buffer.from('%PDF-1.4\n1 0 obj garbage'), 'broken.pdf', 'attachment_unreadable'],
+      [encryptedPdf(), 'locked.pdf', 'attachment_encrypted'],
+    ];
+    for (const [data, name, code] of cases) {
+      const reply = await upload(core, data, name);
+      expect(reply.ok, name).toBe(false);
+      expect(reply.ok ? null : reply.body.code, name).toBe(code);
+      expect(reply.ok ? '' : reply.body.detail, name).toContain(name);
+    }
+    expect(rowCount(core.store, 'attachment')).toBe(0);
+    expect(rowCount(core.store, 'attachment_owner')).toBe(0);
+  });
+
+  it('reads a PDF: its pages and text', async () => {
+    const core = await setupCore();
+    const a = await uploaded(core, textPdf(['Question 7: solve 3x + 4 = 19', 'Show your steps']), 'worksheet.pdf');
+    expect(a).toMatchObject({ kind: 'pdf', mime: 'application/pdf', pages: 1, width: null, image_tokens: null });
+    expect(a.text).toContain('Question 7: solve 3x + 4 = 19');
+  });
+
+  it("another user's attachment is not found: not readable, not sendable", async () => {
+    const core = await setupCore();
+    const a = await uploaded(core, await plainImage('png'), 'mine.png');
+    const read = await dispatch(core, 'getAttachment', OTHER, { sha256: a.sha256 });
+    expect(read.ok ? null : read.body.code).toBe('not_found');
+    await expect(sendThroughDispatch(core, OTHER, { message: 'look', attachments: [{ sha256: a.sha256, name: 'x.png' }] })).rejects.toMatchObject({ code: 'not_found' });
+    expect(rowCount(core.store, 'turn')).toBe(0);
+    const own = await dispatch(core, 'getAttachment', TEST_CALLER, { sha256: a.sha256, thumbnail: '1' });
+    expect(own.ok && (own.body as { thumbnail: string }).thumbnail).toMatch(/^data:image\/jpeg;base64,/);
+  });
+});
+
+describe('OCR', () => {
+  it('finds the Chinese and English words of an image the test draws', async () => {
+    const core = await setupCore();
+    const a = await uploaded(core, await textImage(['三角形的面积', 'area of a triangle'], { fontSize: 64, width: 1000 }), 'problem.png');
+    expect(a.text).toContain('三角形的面积');
+    // Tesseract may run two English words together; the words themselves must be there.
+    expect(a.text.toLowerCase().replace(/\s+/g, '')).toContain('areaofatriangle');
+  });
+});
+
+describe('what the model receives', () => {
+  it('a vision model gets the image as an image_url content part, and the turn records it as estimated tokens', async () => {
+    const core = await setupCore();
+    const a = await uploaded(core, await plainImage('jpeg', 600, 400), 'graph.jpg');
+    const r = await sendThroughDispatch(core, TEST_CALLER, { message: '这张图是什么？', model: 'gpt-4o-mini', attachments: [{ sha256: a.sha256, name: 'graph.jpg' }] });
+    const content = lastUserContent(core) as { type: string; text?: string; image_url?: { url: string } }[];
+    expect(content[0]).toEqual({ type: 'text', text: '这张图是什么？' });
+    expect(content[1]!.type).toBe('image_url');
+    expect(content[1]!.image_url!.url).toBe(`data:image/jpeg;base64,${storedBytes(core, a.sha256).toString('base64')}`);
+    const userTurn = core.turns.getTurnById(r.meta.user_turn_id)!;
+    expect(userTurn.meta).toMatchObject({
+      attachments: [{ sha256: a.sha256, name: 'graph.jpg', kind: 'image', sent_as: 'image', tokens: estimateImageTokens(600, 400), tokens_estimated: true }],
+    });
+  });
+
+  it('a text model gets the OCR text the student confirmed, labelled; a PDF goes as its text to both', async () => {
+    const core = await setupCore();
+    const image = await uploaded(core, await plainImage('png'), 'photo.png');
+    const pdf = await uploaded(core, textPdf(['Exercise 12: prove the identity']), 'sheet.pdf');
+    await sendThroughDispatch(core, TEST_CALLER, {
+      message: 'Help with these',
+      model: 'deepseek-chat',
+      attachments: [
+        { sha256: image.sha256, name: 'photo.png', text: 'x^2 - 5x + 6 = 0 (edited by the student)' },
+        { sha256: pdf.sha256, name: 'sheet.pdf' },
+      ],
+    });
+    const content = lastUserContent(core);
+    expect(typeof content).toBe('string');
+    expect(content).toContain('Help with these');
+    expect(content).toContain('"photo.png"');
+    expect(content).toContain('x^2 - 5x + 6 = 0 (edited by the student)');
+    expect(content).toContain('"sheet.pdf" (1 pages)');
+    expect(content).toContain('Exercise 12: prove the identity');
+
+    await sendThroughDispatch(core, TEST_CALLER, { message: 'And this one', model: 'gpt-4o-mini', attachments: [{ sha256: pdf.sha256, name: 'sheet.pdf' }] });
+    const visionContent = lastUserContent(core);
+    expect(typeof visionContent).toBe('string');
+    expect(visionContent).toContain('Exercise 12: prove the identity');
+  });
+
+  it("a PDF's text is cut to the model's token budget, and says so", async () => {
+    const core = await setupCore();
+    // llama3.2 is unknown: an 8k context; the PDF's text is several times that.
+    const lines = Array.from({ length: 600 }, (_, i) => `Line ${i} lorem ipsum dolor sit amet consectetur adipiscing elit`);
+    const pdf = await uploaded(core, textPdf(lines), 'long.pdf');
+    expect(pdf.text.length).toBeGreaterThan(30_000);
+    await sendThroughDispatch(core, TEST_CALLER, { message: 'summarize', model: 'llama3.2', attachments: [{ sha256: pdf.sha256, name: 'long.pdf' }] });
+    const content = lastUserContent(core) as string;
+    expect(content).toContain('(too long: cut)');
+    expect(content.length).toBeLessThan(pdf.text.length);
+  });
+
+  it('a model that refuses images: model_refuses_images, the message kept; a retry with a text model sends the OCR text', async () => {
+    const core = await setupCore();
+    core.server.refuseImages = ['gpt-4o-mini'];
+    const a = await uploaded(core, await plainImage('png'), 'p.png');
+    const request = {
+      message: 'what is this',
+      model: 'gpt-4o-mini',
+      client_request_id: 'attach-refused-1',
+      attachments: [{ sha256: a.sha256, name: 'p.png', text: 'y = 2x + 1' }],
+    };
+    await expect(sendThroughDispatch(core, TEST_CALLER, request)).rejects.toMatchObject({ code: 'model_refuses_images' });
+    const [kept] = core.turns.getTurnsBySessionId((core.store.sqlite.prepare('SELECT id FROM session').get() as { id: string }).id);
+    expect(kept).toMatchObject({ role: 'user', content: 'what is this', meta: { status: 'failed', error: { code: 'model_refuses_images' }, attachments: [{ sha256: a.sha256 }] } });
+
+    const retried: ProxyMessageResponse = await sendThroughDispatch(core, TEST_CALLER, { ...request, model: 'deepseek-chat' });
+    expect(retried.meta.user_turn_id).toBe(kept!.id);
+    expect(lastUserContent(core)).toContain('y = 2x + 1');
+  });
+
+  it('search finds a message by the text of its attachments; deleting its session deletes them', async () => {
+    const core = await setupCore();
+    const pdf = await uploaded(core, textPdf(['Pythagorean theorem worksheet']), 'pythagoras.pdf');
+    const r = await sendThroughDispatch(core, TEST_CALLER, { message: '看一下这个', attachments: [{ sha256: pdf.sha256, name: 'pythagoras.pdf' }] });
+    // The message itself says only 看一下这个: it is found by its attachment's text. (The test
+    // server's answer echoes what it was sent, so the answer is found too.)
+    const hits = core.turns.searchTurns(TEST_CALLER.user_id, 'pythagorean');
+    expect(hits.items.filter((h) => h.role === 'user').map((h) => h.id)).toEqual([r.meta.user_turn_id]);
+    expect(core.turns.searchTurns(TEST_CALLER.user_id, '看一下').items.map((h) => h.id)).toContain(r.meta.user_turn_id);
+
+    // The export names the file (the bytes stay in the database, and so in its backups).
+    const exported = await dispatch(core, 'exportSessions', TEST_CALLER, { session_id: r.session_id, format: 'md' });
+    expect(exported.ok && (exported.body as { content: string }).content).toContain(`pythagoras.pdf (PDF`);
+
+    const deleted = await dispatch(core, 'deleteSession', TEST_CALLER, { id: r.session_id });
+    expect(deleted.ok).toBe(true);
+    expect(rowCount(core.store, 'turn_attachment')).toBe(0);
+    expect(rowCount(core.store, 'attachment')).toBe(0);
+    expect(core.turns.searchTurns(TEST_CALLER.user_id, 'pythagorean').items).toEqual([]);
+  });
+
+  it('refuses more than 8 attachments or one named twice, writing nothing', async () => {
+    const core = await setupCore();
+    const a = await uploaded(core, await plainImage('png'), 'p.png');
+    const nine = Array.from({ length: 9 }, (_, i) => ({ sha256: a.sha256, name: `p${i}.png` }));
+    await expect(sendThroughDispatch(core, TEST_CALLER, { message: 'x', attachments: nine })).rejects.toMatchObject({ code: 'validation_error' });
+    await expect(sendThroughDispatch(core, TEST_CALLER, { message: 'x', attachments: nine.slice(0, 2) })).rejects.toMatchObject({ code: 'validation_error' });
+    expect(rowCount(core.store, 'turn')).toBe(0);
+  });
+});
+
+describe('migration 0010', () => {
+  it('upgrades a database from the migration before: old turns kept and searchable, the attachment triggers in place', () => {
+    const file = path.join(tempDir(), 'studylog.db');
+    const folder = path.join(tempDir('studylog-migrations-'), 'migrations');
+    cpSync(DEFAULT_MIGRATIONS_FOLDER, folder, { recursive: true });
+    const journalFile = path.join(folder, 'meta', '_journal.json');
+    const journal = JSON.parse(readFileSync(journalFile, 'utf8')) as { entries: { tag: string }[] };
+    journal.entries = journal.entries.slice(
+      0,
+      journal.entries.findIndex((e) => e.tag.endsWith('_attachments')),
+    );
+    writeFileSync(journalFile, JSON.stringify(journal));
+    const old = openDatabase(file, { migrationsFolder: folder });
+    old.sqlite.prepare("INSERT INTO session VALUES ('s1', 'u1', NULL, 'chat', 1, NULL, '{}', '{}')").run();
+    old.sqlite
+      .prepare(
+        `INSERT INTO turn (id, session_id, role, content, tool_calls, model, tokens_in, tokens_out, cost, created_at, meta) VALUES ('t1', 's1', 'user', '勾股定理的证明', NULL, NULL, 0, 0, 0, 2, '{}')`,
+      )
+      .run();
+    old.close();
+
+    const store = openDatabase(file);
+    onCleanup(() => store.sqlite.open && store.close());
+    const triggers = store.sqlite.prepare("SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'turn_attachment' ORDER BY name").pluck().all();
+    expect(triggers).toEqual(['turn_attachment_after_delete', 'turn_attachment_fts_after_insert']);
+    const turns = new TurnsRepo(store);
+    expect(turns.searchTurns('u1', '勾股').items.map((t) => t.id)).toEqual(['t1']);
+    // An attachment linked to the old turn: found by its text too, and gone with it.
+    const db = testWrites(store);
+    const repo = new AttachmentsRepo(store);
+    repo.store(db, 'u1', { sha256: 'a'.repeat(64), kind: 'pdf', mime: 'application/pdf', data: Buffer.from('%PDF-'), width: null, height: null, pages: 1, text: 'hypotenuse' });
+    repo.link(db, 't1', [{ sha256: 'a'.repeat(64), name: 'proof.pdf', text: 'hypotenuse squared' }]);
+    expect(turns.searchTurns('u1', 'hypotenuse').items.map((t) => t.id)).toEqual(['t1']);
+    expect(turns.searchTurns('u1', '勾股').items.map((t) => t.id)).toEqual(['t1']);
+    store.sqlite.prepare("DELETE FROM session WHERE id = 's1'").run();
+    expect(rowCount(store, 'attachment')).toBe(0);
+  });
+});
+
+describe('over HTTP', () => {
+  it('takes an upload larger than the 1 MiB body limit of other routes, and refuses one over its own', async () => {
+    const api = await startApi();
+    onCleanup(() => void api.close());
+    const noisy = await sharp({ create: { width: 650, height: 650, channels: 3, background: '#808080', noise: { type: 'gaussian', mean: 128, sigma: 60 } } })
+      .png()
+      .toBuffer();
+    expect(noisy.length).toBeGreaterThan(1024 * 1024);
+    const ok = await api.api('POST', '/attachments', { token: api.adminToken, body: { name: 'noise.png', data: noisy.toString('base64') } });
+    expect(ok.status).toBe(200);
+    expect(ok.json).toMatchObject({ kind: 'image', width: 650 });
+    const tooBig = await api.api('POST', '/attachments', { token: api.adminToken, body: { name: 'x.pdf', data: 'A'.repeat(29 * 1024 * 1024) } });
+    expect(tooBig.status).toBe(413);
+    expect(tooBig.json).toMatchObject({ code: 'attachment_too_large' });
+    // Elsewhere the limit is unchanged.
+    const elsewhere = await api.api('POST', '/proxy', { token: api.adminToken, body: { message: 'x'.repeat(2 * 1024 * 1024) } });
+    expect(elsewhere.status).toBe(413);
+  });
+});
