@@ -11,6 +11,8 @@ import { SessionsRepo } from './db/sessions.repo.ts';
 import { TurnsRepo } from './db/turns.repo.ts';
 import { UsageRepo } from './db/usage.repo.ts';
 import { UsersRepo } from './db/users.repo.ts';
+import { HandinService } from './handin/handin.service.ts';
+import { SigningKeys } from './handin/signing.ts';
 import { ProviderRegistry } from './llm/providers.ts';
 import { ProxyService } from './llm/proxy.service.ts';
 import type { SecretStore } from './secrets/keychain.ts';
@@ -46,6 +48,8 @@ export interface Core {
   settings: SettingsStore;
   providers: ProviderRegistry;
   proxy: ProxyService;
+  /** Hand-ins: drafts, signed bundles, imports, the teacher's review. */
+  handin: HandinService;
   /** The person at the desktop (an admin); IPC calls act as them. */
   owner: User;
   /** One-time sign-in codes, in this process's memory only (`studylog serve` prints one). */
@@ -84,7 +88,8 @@ export function createCore(options: CoreOptions): Core {
       release();
     };
     const signinCodes = options.signinCodes ?? new SigninCodes();
-    return { store, sessions, turns, assignments, users, usage: new UsageRepo(store), settings, providers, proxy, owner, signinCodes, recovered, close };
+    const handin = new HandinService({ store, sessions, turns, assignments, users, settings, keys: new SigningKeys(options.secrets) });
+    return { store, sessions, turns, assignments, users, usage: new UsageRepo(store), settings, providers, proxy, handin, owner, signinCodes, recovered, close };
   } catch (error) {
     store.close();
     release();

@@ -35,6 +35,7 @@ import {
   UsageReportSchema,
   UserSchema,
 } from './schemas.ts';
+import { ImportSubmissionInput, NewSubmissionInput, ReturnSubmissionInput, SubmissionDetailSchema, SubmissionPatchInput, SubmissionSchema } from './handin.ts';
 
 // The manifest's names, types and helpers, for the callers that import them from here.
 export {
@@ -182,6 +183,16 @@ export const routeSchemas = {
   updateAssignment: { input: AssignmentPatchSchema.extend({ id: IdSchema }), output: AssignmentSchema },
   deleteAssignment: { input: ById, output: Deleted },
   importAssignments: { input: AssignmentImportSchema, output: AssignmentImportResultSchema },
+  createSubmission: { input: NewSubmissionInput, output: SubmissionSchema },
+  listSubmissions: { input: ById, output: z.array(SubmissionSchema) },
+  exportGrades: { input: ById, output: ExportSchema },
+  listMySubmissions: { input: Empty, output: z.array(SubmissionSchema) },
+  getSubmission: { input: ById, output: SubmissionDetailSchema },
+  updateSubmission: { input: SubmissionPatchInput, output: SubmissionSchema },
+  submitSubmission: { input: ById, output: SubmissionSchema },
+  getSubmissionBundle: { input: ById, output: ExportSchema },
+  returnSubmission: { input: ReturnSubmissionInput, output: SubmissionSchema },
+  importSubmission: { input: ImportSubmissionInput, output: SubmissionSchema },
   listModels: { input: Empty, output: ModelsSchema },
   getMe: { input: Empty, output: UserSchema },
   getSettings: { input: Empty, output: SettingsSchema },

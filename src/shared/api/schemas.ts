@@ -558,6 +558,8 @@ export const AssignmentSchema = z.object({
   due_at: TimestampSchema.nullable(),
   created_at: TimestampSchema,
   meta: JsonObjectSchema,
+  /** The teacher (or admin) who made it; null for ones made before teachers existed or registered by a message. */
+  owner_id: IdSchema.nullable().optional(),
 });
 export type Assignment = z.infer<typeof AssignmentSchema>;
 

@@ -9,6 +9,7 @@ import type { RouteName, Routes, StreamRouteName, UnaryRouteName } from '../../.
 import { ApiError } from '../../../shared/errors.ts';
 import type { Core } from '../app.ts';
 import { canSee, type Caller } from '../caller.ts';
+import { teaches } from '../handin/handin.service.ts';
 import { exportSessions } from '../export.ts';
 import { destinationChanges } from '../settings/destinations.ts';
 import { SERVER_TOKEN_NAMES } from '../../../shared/token-names.ts';
@@ -39,6 +40,20 @@ function subject(caller: Caller, userId: string | undefined): string {
   if (!userId || userId === caller.user_id) return caller.user_id;
   if (caller.role !== 'admin') throw new ApiError('forbidden', "Only an admin may read another user's data.");
   return userId;
+}
+
+/** A teacher sees only the assignments they own; everyone else sees all. */
+function visibleAssignment(core: Core, caller: Caller, id: string) {
+  const assignment = core.assignments.get(id);
+  if (!assignment || (caller.role === 'teacher' && !teaches(caller, assignment))) throw new ApiError('not_found', `There is no assignment '${id}'.`);
+  return assignment;
+}
+
+/** An assignment the caller may change: a teacher's own, or any for an admin. */
+function taughtAssignment(core: Core, caller: Caller, id: string) {
+  const assignment = core.assignments.get(id);
+  if (!assignment || !teaches(caller, assignment)) throw new ApiError('not_found', `There is no assignment '${id}'${caller.role === 'teacher' ? ' of yours' : ''}.`);
+  return assignment;
 }
 
 function found<T>(value: T | null, what: string): T {
@@ -75,17 +90,40 @@ export const unaryHandlers: UnaryHandlers = {
   getUsage: (core, caller, { from, to, group, tz_offset_minutes, user_id }) => core.usage.report(subject(caller, user_id), { from, to }, group, tz_offset_minutes),
   exportSessions: (core, caller, input) => exportSessions(core, caller, input),
 
-  listAssignments: (core) => core.assignments.list(),
-  getAssignment: (core, _caller, { id }) => found(core.assignments.get(id), `assignment '${id}'`),
-  createAssignment: (core, _caller, input) => core.store.writes.run('create the assignment', (db) => core.assignments.create(db, input)),
-  updateAssignment: (core, _caller, { id, ...patch }) =>
-    core.store.writes.run('update the assignment', (db) => found(core.assignments.update(db, id, patch), `assignment '${id}'`)),
-  deleteAssignment: (core, _caller, { id }) =>
+  // Students see every assignment (to work on it); a teacher sees and changes only their own.
+  listAssignments: (core, caller) => core.assignments.list(caller.role === 'teacher' ? caller.user_id : undefined),
+  getAssignment: (core, caller, { id }) => visibleAssignment(core, caller, id),
+  createAssignment: (core, caller, input) => core.store.writes.run('create the assignment', (db) => core.assignments.create(db, input, caller.user_id)),
+  updateAssignment: (core, caller, { id, ...patch }) =>
+    core.store.writes.run('update the assignment', (db) => {
+      taughtAssignment(core, caller, id);
+      return found(core.assignments.update(db, id, patch), `assignment '${id}'`);
+    }),
+  deleteAssignment: (core, caller, { id }) =>
     core.store.writes.run('delete the assignment', (db) => {
+      taughtAssignment(core, caller, id);
       if (!core.assignments.delete(db, id)) throw new ApiError('not_found', `There is no assignment '${id}'.`);
       return { deleted: true };
     }),
-  importAssignments: (core, _caller, { assignments }) => core.store.writes.run('import the assignments', (db) => core.assignments.import(db, assignments)),
+  importAssignments: (core, caller, { assignments }) =>
+    core.store.writes.run('import the assignments', (db) => core.assignments.import(db, assignments, caller.user_id, (existing) => teaches(caller, existing))),
+
+  createSubmission: (core, caller, { id, ...fields }) => {
+    visibleAssignment(core, caller, id);
+    return core.handin.create(caller, id, fields);
+  },
+  listSubmissions: (core, caller, { id }) => {
+    visibleAssignment(core, caller, id);
+    return core.handin.list(caller, id);
+  },
+  exportGrades: (core, caller, { id }) => core.handin.gradesCsv(caller, id),
+  listMySubmissions: (core, caller) => core.handin.listMine(caller),
+  getSubmission: (core, caller, { id }) => core.handin.detail(caller, id),
+  updateSubmission: (core, caller, { id, ...fields }) => core.handin.update(caller, id, fields),
+  submitSubmission: (core, caller, { id }) => core.handin.submit(caller, id),
+  getSubmissionBundle: (core, caller, { id }) => core.handin.bundleFile(caller, id),
+  returnSubmission: (core, caller, { id, score, feedback }) => core.handin.returnGrade(caller, id, score, feedback),
+  importSubmission: (core, caller, { bundle }) => core.handin.import(caller, bundle),
 
   listModels: async (core) => {
     const providers = await core.providers.info();

@@ -30,6 +30,7 @@ export const en = {
   },
   roles: {
     student: 'student',
+    teacher: 'teacher',
     admin: 'admin',
   },
   users: {
@@ -328,6 +329,8 @@ export const en = {
     forbidden: 'You are not allowed to do that.',
     not_found: 'Not found.',
     conflict: 'That conflicts with the current state.',
+    bundle_invalid: 'This hand-in file did not pass verification.',
+    handin_closed: 'This assignment is closed for hand-ins.',
     payload_too_large: 'That is too large.',
     rate_limited: 'Too many requests — wait a moment.',
     upstream_unreachable: 'The model provider could not be reached.',
@@ -355,6 +358,8 @@ export const en = {
     forbidden: 'Ask the admin (your teacher or parent) to do this.',
     not_found: 'It may have been deleted: go back and reload the list.',
     conflict: 'Reload, or start a new chat.',
+    bundle_invalid: 'The reasons are listed below. Ask the student for the file Studylog exported, unchanged.',
+    handin_closed: 'Ask your teacher whether a late hand-in is still possible.',
     payload_too_large: 'Make it shorter and try again.',
     rate_limited: 'Wait a few seconds, then try again.',
     upstream_unreachable: 'Check the internet connection (or that the local model server is running) and the provider’s address, then try again.',

@@ -29,6 +29,7 @@ export const zhCN: Translation = {
   },
   roles: {
     student: '学生',
+    teacher: '教师',
     admin: '管理员',
   },
   users: {
@@ -324,6 +325,8 @@ export const zhCN: Translation = {
     forbidden: '你没有权限执行此操作。',
     not_found: '未找到。',
     conflict: '与当前状态冲突。',
+    bundle_invalid: '这个交作业文件未通过校验。',
+    handin_closed: '这份作业已截止提交。',
     payload_too_large: '内容太大。',
     rate_limited: '请求过于频繁，请稍候。',
     upstream_unreachable: '无法连接到模型服务商。',
@@ -350,6 +353,8 @@ export const zhCN: Translation = {
     forbidden: '请让管理员（老师或家长）来操作。',
     not_found: '它可能已被删除：返回并刷新列表。',
     conflict: '请刷新，或开始新对话。',
+    bundle_invalid: '原因见下方。请让学生提供 Studylog 导出的原始文件，不要改动。',
+    handin_closed: '请询问老师是否还能补交。',
     payload_too_large: '请缩短内容后重试。',
     rate_limited: '请等几秒钟再试。',
     upstream_unreachable: '请检查网络连接（或本机模型服务是否已启动）以及服务商地址，然后重试。',

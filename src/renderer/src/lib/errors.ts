@@ -41,6 +41,8 @@ export const ERROR_TABLE: Readonly<Record<UiErrorCode, { action: NextAction }>> 
   forbidden: { action: 'none' },
   not_found: { action: 'none' },
   conflict: { action: 'new_chat' },
+  bundle_invalid: { action: 'none' },
+  handin_closed: { action: 'none' },
   payload_too_large: { action: 'none' },
   rate_limited: { action: 'wait' },
   upstream_unreachable: { action: 'retry' },
