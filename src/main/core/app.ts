@@ -88,7 +88,16 @@ export function createCore(options: CoreOptions): Core {
       release();
     };
     const signinCodes = options.signinCodes ?? new SigninCodes();
-    const handin = new HandinService({ store, sessions, turns, assignments, users, settings, keys: new SigningKeys(options.secrets) });
+    const handin = new HandinService({
+      store,
+      sessions,
+      turns,
+      assignments,
+      users,
+      settings,
+      keys: new SigningKeys(options.secrets),
+      ...(options.defaultLanguage ? { defaultLanguage: options.defaultLanguage } : {}),
+    });
     return { store, sessions, turns, assignments, users, usage: new UsageRepo(store), settings, providers, proxy, handin, owner, signinCodes, recovered, close };
   } catch (error) {
     store.close();

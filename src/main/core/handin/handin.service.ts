@@ -37,6 +37,8 @@ export interface HandinDeps {
   users: UsersRepo;
   settings: SettingsStore;
   keys: SigningKeys;
+  /** The language of notes and messages when settings name none (as the proxy's). */
+  defaultLanguage?: Language;
 }
 
 export interface HandinFields {
@@ -77,7 +79,7 @@ export class HandinService {
   }
 
   #language(): Language {
-    return this.#d.settings.get().language ?? 'zh-CN';
+    return this.#d.settings.get().language ?? this.#d.defaultLanguage ?? 'zh-CN';
   }
 
   #assignment(id: string): Assignment {
@@ -221,7 +223,7 @@ export class HandinService {
   }
 
   /** A teacher files a `.studylog` file under their assignment, after verifying it. */
-  import(caller: Caller, text: string): Promise<Submission> {
+  async import(caller: Caller, text: string): Promise<Submission> {
     const language = this.#language();
     const first = verifyBundle(text);
     const knownKey = first.bundle ? this.submissions.studentKey(first.bundle.student.id) : null;
@@ -297,7 +299,7 @@ export class HandinService {
   }
 
   /** The teacher's grade: score and feedback go back to the student; the hand-in is closed. */
-  returnGrade(caller: Caller, id: string, score: number | null, feedback: string): Promise<Submission> {
+  async returnGrade(caller: Caller, id: string, score: number | null, feedback: string): Promise<Submission> {
     const found = this.#visible(caller, id);
     this.#teacherOf(caller, found.assignment_id);
     if (found.status === 'draft') throw new ApiError('conflict', 'This hand-in is a draft: it has not been handed in.');
