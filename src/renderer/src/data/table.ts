@@ -28,6 +28,10 @@ export const READS: Partial<Record<RouteName, Freshness>> = {
   searchTurns: 'fresh',
   getUsage: 'fresh',
   listTokens: 'fresh',
+  // Hand-ins: a teacher's inbox fills as students hand in; a student's grade arrives from the teacher.
+  listSubmissions: 'fresh',
+  listMySubmissions: 'fresh',
+  getSubmission: 'fresh',
 };
 
 export interface WriteEffect<N extends RouteName> {
@@ -48,6 +52,7 @@ const MESSAGE = {
   evenOnFailure: true,
 } as const;
 const ASSIGNMENTS = ['listAssignments', 'getAssignment'] as const;
+const HANDINS = ['listSubmissions', 'listMySubmissions', 'getSubmission'] as const;
 
 export const WRITES: { [N in RouteName]?: WriteEffect<N> } = {
   sendProxyMessage: MESSAGE,
@@ -70,6 +75,11 @@ export const WRITES: { [N in RouteName]?: WriteEffect<N> } = {
   setProviderKey: { stale: ['listModels'] },
   deleteProviderKey: { stale: ['listModels'] },
   testProvider: { stale: ['listModels'] },
+  createSubmission: { stale: HANDINS },
+  updateSubmission: { stale: HANDINS },
+  submitSubmission: { stale: HANDINS },
+  returnSubmission: { stale: HANDINS },
+  importSubmission: { stale: HANDINS },
   createToken: { stale: ['listTokens'] },
   revokeToken: { stale: ['listTokens'] },
 };

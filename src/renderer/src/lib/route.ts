@@ -1,11 +1,12 @@
 /**
  * Hash routing: `#/chat`, `#/chat/<session id>`, `#/history`, `#/assignments`, `#/usage`,
- * `#/settings`. A hash keeps the same URLs working from file://-like Electron origins and from
+ * `#/settings`, and the hand-in pages: `#/handin/<assignment id>` (a student's hand-in),
+ * `#/review/<assignment id>` (a teacher's inbox), `#/submission/<id>` (one hand-in). A hash keeps the same URLs working from file://-like Electron origins and from
  * `studylog serve`, with no server-side routes.
  */
 import { useSyncExternalStore } from 'react';
 
-export const SCREENS = ['chat', 'history', 'assignments', 'usage', 'settings'] as const;
+export const SCREENS = ['chat', 'history', 'assignments', 'usage', 'settings', 'handin', 'review', 'submission'] as const;
 export type Screen = (typeof SCREENS)[number];
 
 export interface Route {

@@ -1,14 +1,15 @@
-import { ChevronDown, ChevronRight, Download, MessageSquare, Pencil, Plus, Trash2, Upload } from 'lucide-react';
+import { ChevronDown, ChevronRight, Download, Inbox, MessageSquare, Pencil, Plus, Send, Trash2, Upload } from 'lucide-react';
 import { lazy, Suspense, useRef, useState, type ChangeEvent, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { Assignment, AssignmentImportResult } from '../../../../shared/api/schemas.ts';
 import { useIdentity } from '../../app/identity.tsx';
 import { useAssignments } from '../../app/server-state.ts';
-import { useApiCache } from '../../data/queries.tsx';
+import { useApiCache, useRouteQuery } from '../../data/queries.tsx';
+import { HandinStatus } from '../handin/screens.tsx';
 import { useChat } from '../chat/chat-context.tsx';
 import { issuesFromDetail, issuesText, toClientError, type UiError } from '../../lib/errors.ts';
 import { formatDateTime, fromDateTimeInput, toDateTimeInput } from '../../lib/format.ts';
-import { navigate } from '../../lib/route.ts';
+import { hrefFor, navigate } from '../../lib/route.ts';
 import { ConfirmDialog, Dialog, FormFooter } from '../../ui/Dialog.tsx';
 import { ErrorText } from '../../ui/ErrorText.tsx';
 import { SessionList, useExport } from '../history/SessionList.tsx';
@@ -20,7 +21,9 @@ const Markdown = lazy(() => import('../chat/Markdown.tsx'));
 
 export default function AssignmentsScreen() {
   const { t } = useTranslation();
-  const { isAdmin } = useIdentity();
+  // Teachers make and import assignments as admins do (their own; the server checks).
+  const { me } = useIdentity();
+  const isAdmin = me.role === 'admin' || me.role === 'teacher';
   const { assignments, error: assignmentsError } = useAssignments();
   const cache = useApiCache();
   const [editing, setEditing] = useState<Assignment | 'new' | null>(null);
@@ -141,7 +144,10 @@ export default function AssignmentsScreen() {
 
 function AssignmentCard({ assignment: a, onEdit, onDelete }: { assignment: Assignment; onEdit: () => void; onDelete: () => void }) {
   const { t, i18n } = useTranslation();
-  const { isAdmin } = useIdentity();
+  const { me } = useIdentity();
+  const isAdmin = me.role === 'admin' || me.role === 'teacher';
+  const mine = useRouteQuery('listMySubmissions', {});
+  const handin = mine.data?.find((s) => s.assignment_id === a.id) ?? null;
   const chat = useChat();
   const [open, setOpen] = useState(false);
   const exporter = useExport();
@@ -177,6 +183,18 @@ function AssignmentCard({ assignment: a, onEdit, onDelete }: { assignment: Assig
             <MessageSquare size={14} aria-hidden="true" />
             {t('assignments.startHomework')}
           </button>
+          {isAdmin ? (
+            <a className="btn btn-small" href={hrefFor('review', a.id)} data-testid="open-inbox">
+              <Inbox size={14} aria-hidden="true" />
+              {t('handin.inbox')}
+            </a>
+          ) : null}
+          {me.role !== 'teacher' ? (
+            <a className="btn btn-small" href={hrefFor('handin', a.id)} data-testid="open-handin">
+              <Send size={14} aria-hidden="true" />
+              {t('handin.open')}
+            </a>
+          ) : null}
           <button type="button" className="btn btn-ghost btn-small" title={t('history.exportMd')} onClick={() => exporter.run({ assignment_id: a.id }, 'md')}>
             <Download size={14} aria-hidden="true" />
             <span aria-hidden="true">MD</span>
@@ -201,6 +219,7 @@ function AssignmentCard({ assignment: a, onEdit, onDelete }: { assignment: Assig
           ) : null}
         </div>
       </div>
+      {handin ? <HandinStatus submission={handin} /> : null}
       {a.description ? (
         <div className="card-desc">
           <Suspense fallback={<p className="plain-text">{a.description}</p>}>

@@ -11,6 +11,7 @@ import { ErrorText } from '../../ui/ErrorText.tsx';
 import { ModeBadge } from '../../ui/ModeBadge.tsx';
 import { SessionList, useExport, type SessionFilters } from './SessionList.tsx';
 import { useDebounced } from '../../lib/useDebounced.ts';
+import { MyHandins } from '../handin/screens.tsx';
 
 /** Marks where the query's words occur in a snippet (case-insensitive; works for Chinese too). */
 function Highlighted({ text, query }: { text: string; query: string }) {
@@ -53,6 +54,7 @@ export default function HistoryScreen() {
       <header className="screen-header">
         <h1 id="history-title">{t('history.title')}</h1>
       </header>
+      <MyHandins />
       <form className="filters" role="search" onSubmit={(e) => e.preventDefault()} aria-label={t('history.filters')}>
         <label className="field field-grow">
           <span className="field-label">{t('history.search')}</span>
