@@ -192,7 +192,7 @@ export const zhCN: Translation = {
     verifiedColumn: '校验',
     verifiedOk: '校验通过',
     verifiedNo: '未通过校验',
-    submissionTitle: '{{student}} — {{title}}',
+    submissionTitle: '{{student}} 的作业：{{title}}',
     backToInbox: '返回提交列表',
     sum: {
       turns: '消息数',
