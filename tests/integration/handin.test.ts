@@ -309,7 +309,10 @@ describe('who sees what on a shared server', () => {
     const submitted = await as(s).call('POST', `/submissions/${draft.id}/submit`);
     expect(submitted.status, submitted.text).toBe(200);
 
+    // Edits after handing in are the student's draft until handed in again: the teacher sees what was handed in.
+    expect((await as(s).call('PATCH', `/submissions/${draft.id}`, { answer: '还没写完的修改' })).status).toBe(200);
     const inbox = (await as(t1).call('GET', '/assignments/essay-1/submissions')).json as Submission[];
+    expect(inbox[0]!.answer).toBe('我的作文');
     expect(inbox.map((x) => [x.student_name, x.status, x.late])).toEqual([['王小明', 'submitted', false]]);
     const detail = (await as(t1).call('GET', `/submissions/${draft.id}`)).json as SubmissionDetail;
     expect(detail.sessions.map((x) => x.session.id)).toEqual([handed]);
@@ -401,6 +404,14 @@ describe('who sees what on a shared server', () => {
 });
 
 describe('the migration to teachers', () => {
+  it('studylog token create --role teacher makes a teacher', () => {
+    const dir = tempDir();
+    const made = runCli(['token', 'create', '--name', '李老师', '--role', 'teacher', '--data-dir', dir]);
+    expect(made.code, made.stderr).toBe(0);
+    expect(made.stdout).toMatch(/^slk_/);
+    expect(made.stderr).toMatch(/for 李老师 \(teacher, user /);
+  });
+
   it('upgrades a database from before teachers, keeping users and their tokens', () => {
     const dir = tempDir();
     const migrations = path.join(tempDir(), 'migrations');

@@ -274,10 +274,23 @@ export class HandinService {
     });
   }
 
+  /**
+   * A hand-in as its teacher sees it (and `caller` null: as anyone reading what was handed in):
+   * the answer, note and sessions of the bundle handed in, not the draft fields the student may
+   * have changed since (those count only when handed in again).
+   */
+  #asHandedIn(caller: Caller | null, found: Submission): Submission {
+    if (caller && found.user_id === caller.user_id) return found;
+    const text = this.submissions.bundleText(found.id);
+    if (!text) return found;
+    const bundle = BundleSchema.parse(JSON.parse(text));
+    return { ...found, answer: bundle.answer, ai_note: bundle.note, session_ids: bundle.sessions.map((x) => x.session.id) };
+  }
+
   /** A teacher's inbox (hand-ins, no drafts); for a student, their own hand-in of it. */
   list(caller: Caller, assignmentId: string): Submission[] {
     const assignment = this.#assignment(assignmentId);
-    if (teaches(caller, assignment)) return this.submissions.listByAssignment(assignment.id, { drafts: false });
+    if (teaches(caller, assignment)) return this.submissions.listByAssignment(assignment.id, { drafts: false }).map((x) => this.#asHandedIn(caller, x));
     return this.submissions.listByAssignment(assignment.id, { userId: caller.user_id, drafts: true });
   }
 
@@ -291,7 +304,8 @@ export class HandinService {
     const draft = found.user_id === caller.user_id ? this.#liveSessions(found.session_ids) : [];
     const sessions = text ? BundleSchema.parse(JSON.parse(text)).sessions : draft;
     return {
-      submission: found,
+      // What was handed in, for its student too (their draft fields are in the hand-in screen's form).
+      submission: this.#asHandedIn(null, found),
       summary: summarize(sessions),
       sessions,
       suggested_ai_note: found.user_id === caller.user_id ? suggestAiNote(draft, this.#language()) : '',
@@ -303,7 +317,10 @@ export class HandinService {
     const found = this.#visible(caller, id);
     this.#teacherOf(caller, found.assignment_id);
     if (found.status === 'draft') throw new ApiError('conflict', 'This hand-in is a draft: it has not been handed in.');
-    return this.#d.store.writes.run('return the hand-in', (db) => this.submissions.update(db, id, { status: 'returned', score, feedback, returned_at: Date.now() })!);
+    const returned = await this.#d.store.writes.run('return the hand-in', (db) =>
+      this.submissions.update(db, id, { status: 'returned', score, feedback, returned_at: Date.now() })!,
+    );
+    return this.#asHandedIn(caller, returned);
   }
 
   /** Grades as CSV (UTF-8 with a BOM, so spreadsheet programs read Chinese names right). */

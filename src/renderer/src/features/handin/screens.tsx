@@ -89,18 +89,27 @@ export function HandinScreen({ assignmentId }: { assignmentId: string }) {
         <h1 id="handin-title">{t('handin.title', { title: assignment.data?.title ?? assignmentId })}</h1>
       </header>
       {assignment.data?.due_at != null ? <p className="muted">{t('assignments.due', { date: formatDateTime(assignment.data.due_at, i18n.language) })}</p> : null}
-      <HandinForm key={detail.data.submission.id} detail={detail.data} sessions={sessions.data?.items ?? []} />
+      <HandinForm key={opened.id} draft={opened} detail={detail.data} sessions={sessions.data?.items ?? []} />
     </section>
   );
 }
 
-function HandinForm({ detail, sessions }: { detail: SubmissionDetail; sessions: { id: string; started_at: number; meta: { title?: string | undefined } }[] }) {
+/** `draft`: the hand-in's own fields as the student left them (the form starts from them); `detail`: its state now. */
+function HandinForm({
+  draft,
+  detail,
+  sessions,
+}: {
+  draft: Submission;
+  detail: SubmissionDetail;
+  sessions: { id: string; started_at: number; meta: { title?: string | undefined } }[];
+}) {
   const { t, i18n } = useTranslation();
   const cache = useApiCache();
   const s = detail.submission;
-  const [picked, setPicked] = useState<string[]>(s.session_ids);
-  const [answer, setAnswer] = useState(s.answer);
-  const [note, setNote] = useState(s.ai_note);
+  const [picked, setPicked] = useState<string[]>(draft.session_ids);
+  const [answer, setAnswer] = useState(draft.answer);
+  const [note, setNote] = useState(draft.ai_note);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<UiError | null>(null);
   const [saved, setSaved] = useState<'saved' | 'submitted' | null>(null);
