@@ -242,6 +242,15 @@ describe('the hand-in bundle through a file', () => {
     expect(core.handin.submissions.get(draft.id)).toMatchObject({ status: 'draft', answer: 'mine' });
   });
 
+  it('a session deleted after it was picked is left out of the hand-in', async () => {
+    const { core, student, sessions } = await studentSide();
+    const draft = await core.handin.create(student, 'hw_001', {});
+    expect(draft.session_ids).toEqual(sessions);
+    await core.store.writes.run('delete', (db) => core.sessions.deleteSessionById(db, sessions[1]!));
+    const submitted = await core.handin.submit(student, draft.id);
+    expect(submitted.verification).toMatchObject({ ok: true, sessions: 1, turns: 4 });
+  });
+
   it('keeps one signing key per installation, in the keychain', async () => {
     const secrets = new MemorySecretStore();
     const { core, student } = await studentSide(secrets);

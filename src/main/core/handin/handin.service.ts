@@ -174,7 +174,12 @@ export class HandinService {
     const now = Date.now();
     const closes = closesAt(assignment);
     if (closes !== null && now > closes) throw new ApiError('handin_closed', `Assignment '${assignment.title}' closed for hand-ins at ${new Date(closes).toISOString()}.`);
-    const sessionIds = this.#checkSessions(caller, assignment.id, found.session_ids);
+    // A session deleted since it was picked is left out (it can no longer be shown or signed).
+    const sessionIds = this.#checkSessions(
+      caller,
+      assignment.id,
+      found.session_ids.filter((sid) => this.#d.sessions.getSessionById(sid) !== null),
+    );
     const key = await this.#d.keys.get();
     const late = assignment.due_at !== null && now > assignment.due_at;
     const student = this.#d.users.getUser(caller.user_id);
