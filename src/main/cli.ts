@@ -3,7 +3,7 @@
  * What a script should capture goes to stdout (the URL, a token, an export); notes and errors go
  * to stderr.
  */
-import { closeSync, existsSync, openSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { once } from 'node:events';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -15,6 +15,8 @@ import type { RateLimits } from './core/http/rate-limit.ts';
 import { DEFAULT_LIMITS } from './core/http/rate-limit.ts';
 import { resolveDataDir, systemLanguage } from './core/config.ts';
 import { openExport } from './core/export.ts';
+import { verifyBundle } from './core/handin/bundle.ts';
+import { describeProblem } from '../shared/api/handin.ts';
 import { startHttpServer } from './core/http/server.ts';
 import { KeytarSecretStore } from './core/secrets/keychain.ts';
 import { SERVER_TOKEN_NAMES } from '../shared/token-names.ts';
@@ -28,7 +30,7 @@ Commands:
                  an admin token once.
                  --rate-limit: per token, R requests/s sustained, bursts of B, C at
                  once (default 10,60,16); 'off' for none (e.g. a class server)
-  token create --name N (--role student|admin | --user ID | --owner)
+  token create --name N (--role student|teacher|admin | --user ID | --owner)
                  print a new API token (alone on stdout; it is shown only this once);
                  a token for the owner made here may, from this machine, also change
                  providers' addresses and keys and the LAN server settings
@@ -36,6 +38,8 @@ Commands:
   token revoke ID
   migrate        create or upgrade the database and print a summary
   export (--session ID | --assignment ID) [--format md|json] [--out FILE]
+  verify FILE    check a .studylog hand-in file: its hash chain and its signature;
+                 prints OK or exactly what does not match (exit code 0 or 1)
 
 Options:
   --data-dir D   where Studylog keeps its data (default: STUDYLOG_DATA_DIR, else the
@@ -198,6 +202,33 @@ async function token(dataDir: string, sub: string | undefined, args: string[], v
   }
 }
 
+/**
+ * `studylog verify FILE`: the file's own checks (chain, end, signature by the key it carries).
+ * Whether that key is the student's is for the teacher's Studylog, which keeps the keys on record.
+ */
+export function verifyFile(file: string | undefined): number {
+  if (!file) throw usageError('verify needs the .studylog file to check.');
+  const zh = systemLanguage() === 'zh-CN';
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new ApiError('not_found', `Cannot read ${file}: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  const { verification, bundle } = verifyBundle(text);
+  if (verification.ok && bundle) {
+    process.stdout.write(
+      zh
+        ? `OK：${file} 校验通过（${verification.sessions} 个会话，${verification.turns} 条消息，学生 ${bundle.student.name}，作业 ${bundle.assignment.title}）。\n签名密钥指纹：${verification.key_fingerprint}\n`
+        : `OK: ${file} verified (${verification.sessions} session(s), ${verification.turns} turn(s), student ${bundle.student.name}, assignment ${bundle.assignment.title}).\nSigning key fingerprint: ${verification.key_fingerprint}\n`,
+    );
+    return 0;
+  }
+  process.stdout.write(zh ? `校验失败：${file}\n` : `FAILED: ${file}\n`);
+  for (const problem of verification.problems) process.stdout.write(`- ${describeProblem(problem, zh ? 'zh-CN' : 'en')}\n`);
+  return 1;
+}
+
 export async function main(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
@@ -225,6 +256,8 @@ export async function main(argv: string[]): Promise<number> {
     (command || values.help ? process.stdout : process.stderr).write(USAGE + '\n');
     return command || values.help ? 0 : 2;
   }
+  // Reads one file; needs no data directory.
+  if (command === 'verify') return verifyFile(sub);
   const dataDir = resolveDataDir(values['data-dir']);
   switch (command) {
     case 'serve':

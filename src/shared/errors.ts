@@ -9,6 +9,10 @@ export const ERROR_STATUS = {
   forbidden: 403,
   not_found: 404,
   conflict: 409,
+  /** A hand-in file that failed verification (chain, signature, key, or not a bundle at all). */
+  bundle_invalid: 422,
+  /** The assignment closed for hand-ins (its policy's closes_at has passed). */
+  handin_closed: 409,
   payload_too_large: 413,
   rate_limited: 429,
   // An assignment's AI policy refused the message (src/main/core/llm/assignment-policy.ts); the

@@ -95,6 +95,8 @@ export type AppliedAssignmentPolicy = {
   opens_at: number | null;
   /** The assignment's due date (after it: still allowed, shown as late). */
   due_at: number | null;
+  /** After it hand-ins are refused (handin_closed); null: never. */
+  closes_at: number | null;
   /** Text the model is given in the system prompt; null: none. */
   context: string | null;
 };

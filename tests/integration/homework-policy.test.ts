@@ -141,6 +141,7 @@ describe('assignment policy', () => {
       allowance: { tokens: 1_000_000 },
       opens_at: null,
       due_at: 4_102_444_800_000,
+      closes_at: null,
       context: 'Use only the methods of chapter 3.',
     });
     expect(systemOf(core)).toMatch(/Assignment: Homework hw_ctx\nProblems 1-4\n\nContext from the teacher:\nUse only the methods of chapter 3\.$/);

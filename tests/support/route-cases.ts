@@ -11,8 +11,12 @@ import { testWrites } from './temp.ts';
 
 export type Input = Record<string, unknown>;
 export type Face = 'ipc' | 'http';
-/** 'session': a user route acting on a session, for its owner (or an admin) only. */
-export type Guard = 'public' | 'user' | 'admin' | 'session';
+/**
+ * 'session': a user route acting on a session (or a hand-in), for its owner (or an admin) only.
+ * 'teacher': teachers and admins. 'assignment': everyone but a teacher who does not own the
+ * assignment (404). 'taught': an assignment's teacher or an admin (students 403, other teachers 404).
+ */
+export type Guard = 'public' | 'user' | 'admin' | 'session' | 'teacher' | 'assignment' | 'taught';
 
 export const FAR_FUTURE = 4_102_444_800_000; // 2100-01-01
 
@@ -69,6 +73,33 @@ async function ownAttachment(ctx: SampleContext, userId: string): Promise<string
 const fresh = (ctx: SampleContext, what: string) => ctx.api.session(ctx.owner.user_id, what);
 /** A session's first answer, for the version routes. */
 const answerOf = (ctx: SampleContext, session: string) => ({ id: session, turn_id: ctx.api.core.turns.getTurnsBySessionId(session).find((t) => t.role === 'assistant')!.id });
+
+/**
+ * A fresh assignment (owned by no teacher) and the owner's hand-in of it, with one session of it:
+ * a draft, or handed in. Fresh each time, so a return or a resubmission never meets an earlier one.
+ */
+async function handin(ctx: SampleContext, state: 'draft' | 'submitted', userId = ctx.owner.user_id): Promise<{ id: string; assignment_id: string }> {
+  const core = ctx.api.core;
+  const assignment = core.assignments.create(testWrites(core.store), { title: 'Hand-in sample', due_at: FAR_FUTURE });
+  const caller = { user_id: userId, role: 'student' as const };
+  await core.proxy.send(caller, { message: 'a hint please', mode: 'homework', assignment_id: assignment.id });
+  const draft = await core.handin.create(caller, assignment.id, { answer: 'x = 2' });
+  if (state === 'submitted') await core.handin.submit(caller, draft.id);
+  return { id: draft.id, assignment_id: assignment.id };
+}
+/** One handed-in hand-in per fixture, for the read routes' parity (both faces read the same one). */
+const sharedHandins = new WeakMap<object, Promise<{ id: string; assignment_id: string }>>();
+function sharedHandin(ctx: SampleContext) {
+  let made = sharedHandins.get(ctx.api);
+  if (!made) sharedHandins.set(ctx.api, (made = handin(ctx, 'submitted')));
+  return made;
+}
+/** A student's file (imported files name a student: never a teacher or an admin of the server). */
+async function studentBundle(ctx: SampleContext): Promise<string> {
+  const student = ctx.api.token('student', 'a student handing in by file');
+  return ctx.api.core.handin.submissions.bundleText((await handin(ctx, 'submitted', student.user_id)).id)!;
+}
+const NO_SUCH_SUBMISSION = '01900000-0000-7000-8000-0000000000aa';
 
 export const ROUTE_CASES: Record<RouteName, RouteCase> = {
   sendProxyMessage: {
@@ -267,7 +298,7 @@ export const ROUTE_CASES: Record<RouteName, RouteCase> = {
   },
   listAssignments: { guard: 'user', sample: () => ({}), valid: () => ({}), invalid: () => [{ bogus: '1' }], fuzz: () => ({}) },
   getAssignment: {
-    guard: 'user',
+    guard: 'assignment',
     sample: () => ({ id: 'hw_001' }),
     valid: () => ({ id: 'hw_001' }),
     invalid: () => [{ id: 'q'.repeat(129) }, { id: 'hw_001', x: '1' }],
@@ -275,7 +306,7 @@ export const ROUTE_CASES: Record<RouteName, RouteCase> = {
     fuzz: () => ({ id: 'hw_001' }),
   },
   getAssignmentStatus: {
-    guard: 'user',
+    guard: 'assignment',
     sample: () => ({ id: 'hw_001' }),
     valid: () => ({ id: 'hw_001' }),
     invalid: () => [{ id: 'q'.repeat(129) }, { id: 'hw_001', x: '1' }],
@@ -283,7 +314,7 @@ export const ROUTE_CASES: Record<RouteName, RouteCase> = {
     fuzz: () => ({ id: 'hw_001' }),
   },
   createAssignment: {
-    guard: 'admin',
+    guard: 'teacher',
     sample: () => ({ title: 'Sample assignment', subject: 'Maths' }),
     valid: () => ({ title: 'Parity essay', subject: 'English', due_at: '2030-01-01' }),
     invalid: () => [
@@ -305,7 +336,7 @@ export const ROUTE_CASES: Record<RouteName, RouteCase> = {
     fuzz: () => ({ title: 'new', subject: 'Maths', due_at: '2030-01-01' }),
   },
   updateAssignment: {
-    guard: 'admin',
+    guard: 'taught',
     sample: () => ({ id: 'hw_1', description: 'Chapter 2' }),
     valid: () => ({ id: 'hw_1', subject: 'Maths', due_at: 1_900_000_000_000 }),
     invalid: () => [
@@ -317,7 +348,7 @@ export const ROUTE_CASES: Record<RouteName, RouteCase> = {
     fuzz: () => ({ id: 'hw_001', title: 'changed' }),
   },
   deleteAssignment: {
-    guard: 'admin',
+    guard: 'taught',
     sample: (ctx) => ({ id: ctx.api.core.assignments.create(testWrites(ctx.api.core.store), { title: 'To be deleted' }).id }),
     valid: (ctx) => ({ id: ctx.api.core.assignments.create(testWrites(ctx.api.core.store), { title: 'To be deleted' }).id }),
     invalid: () => [{ id: 'hw_1', cascade: 'true' }],
@@ -325,7 +356,7 @@ export const ROUTE_CASES: Record<RouteName, RouteCase> = {
     fuzz: () => ({ id: 'hw_001' }),
   },
   importAssignments: {
-    guard: 'admin',
+    guard: 'teacher',
     sample: () => ({ assignments: [{ title: 'Imported sample' }] }),
     valid: () => ({ assignments: [{ title: 'Imported' }, { title: '' }] }),
     invalid: () => [{}, { assignments: 'none' }, { assignments: [], extra: 1 }],
@@ -357,6 +388,103 @@ export const ROUTE_CASES: Record<RouteName, RouteCase> = {
     invalid: () => [{ id: 'Bad Id' }, { id: 'explain_mistake', all: true }],
     refused: () => [{ id: 'no-such-template' }],
     fuzz: () => ({ id: 'explain_mistake' }),
+  },
+  createSubmission: {
+    guard: 'assignment',
+    sample: (ctx) => ({ id: ctx.api.core.assignments.create(testWrites(ctx.api.core.store), { title: 'To hand in' }).id }),
+    valid: (ctx) => ({ id: ctx.api.core.assignments.create(testWrites(ctx.api.core.store), { title: 'To hand in' }).id, answer: 'x = 2', ai_note: 'no AI' }),
+    invalid: () => [
+      { id: 'hw_001', answer: 5 },
+      { id: 'hw_001', session_ids: 'all' },
+      { id: 'hw_001', ai_note: 'n'.repeat(20_001) },
+      { id: 'hw_001', bogus: 1 },
+    ],
+    refused: () => [{ id: 'no-such-assignment' }, { id: 'hw_1', session_ids: ['no-such-session'] }],
+    volatile: true,
+    fuzz: () => ({ id: 'hw_001', answer: 'fuzz' }),
+  },
+  listSubmissions: {
+    guard: 'assignment',
+    sample: () => ({ id: 'hw_001' }),
+    valid: async (ctx) => ({ id: (await sharedHandin(ctx)).assignment_id }),
+    invalid: () => [{ id: 'hw_001', status: 'late' }, { id: 'q'.repeat(129) }],
+    refused: () => [{ id: 'no-such-assignment' }],
+    volatile: true,
+    fuzz: () => ({ id: 'hw_001' }),
+  },
+  exportGrades: {
+    guard: 'taught',
+    sample: () => ({ id: 'hw_001' }),
+    valid: async (ctx) => ({ id: (await sharedHandin(ctx)).assignment_id }),
+    invalid: () => [{ id: 'hw_001', format: 'xlsx' }],
+    refused: () => [{ id: 'no-such-assignment' }],
+    volatile: true,
+    fuzz: () => ({ id: 'hw_001' }),
+  },
+  listMySubmissions: { guard: 'user', sample: () => ({}), valid: () => ({}), invalid: () => [{ user_id: 'x' }], volatile: true, fuzz: () => ({}) },
+  getSubmission: {
+    guard: 'session',
+    sample: async (ctx) => ({ id: (await handin(ctx, 'submitted')).id }),
+    valid: async (ctx) => ({ id: (await sharedHandin(ctx)).id }),
+    invalid: () => [{ id: 'x'.repeat(129) }, { id: NO_SUCH_SUBMISSION, full: '1' }],
+    refused: () => [{ id: NO_SUCH_SUBMISSION }],
+    volatile: true,
+    fuzz: () => ({ id: NO_SUCH_SUBMISSION }),
+  },
+  updateSubmission: {
+    guard: 'session',
+    sample: async (ctx) => ({ id: (await handin(ctx, 'draft')).id, answer: 'x = 3' }),
+    valid: async (ctx) => ({ id: (await handin(ctx, 'draft')).id, answer: 'x = 3', ai_note: 'I asked for one hint.' }),
+    invalid: () => [
+      { id: NO_SUCH_SUBMISSION, answer: null },
+      { id: NO_SUCH_SUBMISSION, status: 'returned' },
+      { id: NO_SUCH_SUBMISSION, answer: 'a'.repeat(100_001) },
+    ],
+    refused: () => [{ id: NO_SUCH_SUBMISSION, answer: 'x' }],
+    volatile: true,
+    fuzz: () => ({ id: NO_SUCH_SUBMISSION, answer: 'fuzz' }),
+  },
+  submitSubmission: {
+    guard: 'session',
+    sample: async (ctx) => ({ id: (await handin(ctx, 'draft')).id }),
+    valid: async (ctx) => ({ id: (await handin(ctx, 'draft')).id }),
+    invalid: () => [{ id: NO_SUCH_SUBMISSION, late: true }],
+    refused: () => [{ id: NO_SUCH_SUBMISSION }],
+    volatile: true,
+    fuzz: () => ({ id: NO_SUCH_SUBMISSION }),
+  },
+  getSubmissionBundle: {
+    guard: 'session',
+    sample: async (ctx) => ({ id: (await handin(ctx, 'submitted')).id }),
+    valid: async (ctx) => ({ id: (await sharedHandin(ctx)).id }),
+    invalid: () => [{ id: NO_SUCH_SUBMISSION, format: 'zip' }],
+    refused: () => [{ id: NO_SUCH_SUBMISSION }],
+    volatile: true,
+    fuzz: () => ({ id: NO_SUCH_SUBMISSION }),
+  },
+  returnSubmission: {
+    guard: 'taught',
+    sample: async (ctx) => ({ id: (await handin(ctx, 'submitted')).id, score: 90, feedback: '很好' }),
+    valid: async (ctx) => ({ id: (await handin(ctx, 'submitted')).id, score: 85, feedback: 'Good.' }),
+    invalid: () => [
+      { id: NO_SUCH_SUBMISSION, score: -1 },
+      { id: NO_SUCH_SUBMISSION, score: 1.5 },
+      { id: NO_SUCH_SUBMISSION, score: 1001 },
+      { id: NO_SUCH_SUBMISSION, score: 1, feedback: 5 },
+    ],
+    refused: () => [{ id: NO_SUCH_SUBMISSION, score: 1 }],
+    volatile: true,
+    fuzz: () => ({ id: NO_SUCH_SUBMISSION, score: 1, feedback: '' }),
+  },
+  importSubmission: {
+    guard: 'taught',
+    // Its own hand-in's file, imported where it was handed in: the same file again, filed as it is.
+    sample: async (ctx) => ({ bundle: await studentBundle(ctx) }),
+    valid: async (ctx) => ({ bundle: await studentBundle(ctx) }),
+    invalid: () => [{}, { bundle: '' }, { bundle: 5 }, { bundle: '{}', extra: 1 }],
+    refused: () => [{ bundle: '{"format":"studylog.handin"' }, { bundle: 'not json' }, { bundle: '{}' }],
+    volatile: true,
+    fuzz: () => ({ bundle: '{}' }),
   },
   listModels: { guard: 'user', sample: () => ({}), valid: () => ({}), invalid: () => [{ provider: 'test' }], fuzz: () => ({}) },
   getMe: { guard: 'user', sample: () => ({}), valid: () => ({}), invalid: () => [{ id: 'x' }], fuzz: () => ({}) },
@@ -409,7 +537,7 @@ export const ROUTE_CASES: Record<RouteName, RouteCase> = {
     guard: 'admin',
     sample: () => ({ name: 'sample token', role: 'student' }),
     valid: () => ({ name: 'tablet', role: 'student' }),
-    invalid: () => [{ name: 'x', role: 'teacher' }, { name: '', role: 'student' }, { name: 'x', role: 'student', user_id: 'y' }, {}],
+    invalid: () => [{ name: 'x', role: 'principal' }, { name: '', role: 'student' }, { name: 'x', role: 'student', user_id: 'y' }, {}],
     refused: () => [{ name: 'x', user_id: 'no-such-user' }],
     volatile: true,
     fuzz: () => ({ name: 'fuzz', role: 'student' }),

@@ -16,6 +16,8 @@ import { SessionsRepo } from './db/sessions.repo.ts';
 import { TurnsRepo } from './db/turns.repo.ts';
 import { UsageRepo } from './db/usage.repo.ts';
 import { UsersRepo } from './db/users.repo.ts';
+import { HandinService } from './handin/handin.service.ts';
+import { SigningKeys } from './handin/signing.ts';
 import { ProviderRegistry } from './llm/providers.ts';
 import { ProxyService } from './llm/proxy.service.ts';
 import type { SecretStore } from './secrets/keychain.ts';
@@ -64,6 +66,8 @@ export interface Core {
   learnerSummaries: LearnerSummaries;
   /** Photos and PDFs on messages (README "Attachments"). */
   attachments: AttachmentService;
+  /** Hand-ins: drafts, signed bundles, imports, the teacher's review. */
+  handin: HandinService;
   /** The person at the desktop (an admin); IPC calls act as them. */
   owner: User;
   /** One-time sign-in codes, in this process's memory only (`studylog serve` prints one). */
@@ -116,6 +120,16 @@ export function createCore(options: CoreOptions): Core {
       release();
     };
     const signinCodes = options.signinCodes ?? new SigninCodes();
+    const handin = new HandinService({
+      store,
+      sessions,
+      turns,
+      assignments,
+      users,
+      settings,
+      keys: new SigningKeys(options.secrets),
+      ...(options.defaultLanguage ? { defaultLanguage: options.defaultLanguage } : {}),
+    });
     return {
       store,
       sessions,
@@ -129,6 +143,7 @@ export function createCore(options: CoreOptions): Core {
       proxy,
       learnerSummaries,
       attachments,
+      handin,
       owner,
       signinCodes,
       recovered,

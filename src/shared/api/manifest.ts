@@ -15,8 +15,11 @@
 
 export const API_PREFIX = '/api/v1/llm';
 
-/** Who may call: anyone (health, the sign-in code exchange), any signed-in user, or an admin. */
-export type Access = 'public' | 'user' | 'admin';
+/**
+ * Who may call: anyone (health, the sign-in code exchange), any signed-in user, a teacher or an
+ * admin ('teacher'), or an admin. Handlers narrow further (a teacher's own assignments).
+ */
+export type Access = 'public' | 'user' | 'teacher' | 'admin';
 export type HttpMethod = 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
 
 /** A sample call, shown in the OpenAPI document (and checked against the route's schema by a test). */
@@ -193,7 +196,7 @@ export const manifest = {
     summary: 'One session, or every session of an assignment, as Markdown or JSON',
     examples: [{ summary: 'An assignment’s sessions as Markdown', input: { assignment_id: 'hw_001', format: 'md' } }],
   }),
-  listAssignments: spec({ method: 'GET', path: '/assignments', access: 'user', summary: 'Assignments, due soonest first' }),
+  listAssignments: spec({ method: 'GET', path: '/assignments', access: 'user', summary: "Assignments, due soonest first (a teacher's: the ones they own)" }),
   getAssignment: spec({ method: 'GET', path: '/assignments/{id}', access: 'user', summary: 'One assignment' }),
   getAssignmentStatus: spec({
     method: 'GET',
@@ -205,16 +208,21 @@ export const manifest = {
   createAssignment: spec({
     method: 'POST',
     path: '/assignments',
-    access: 'admin',
+    access: 'teacher',
     summary: 'Create an assignment',
     examples: [{ summary: 'With a due date', input: { id: 'hw_001', title: '数学作业一', subject: '数学', due_at: '2026-03-01' } }],
   }),
-  updateAssignment: spec({ method: 'PATCH', path: '/assignments/{id}', access: 'admin', summary: 'Change an assignment' }),
-  deleteAssignment: spec({ method: 'DELETE', path: '/assignments/{id}', access: 'admin', summary: 'Delete an assignment (its sessions keep their history)' }),
+  updateAssignment: spec({ method: 'PATCH', path: '/assignments/{id}', access: 'teacher', summary: 'Change an assignment (its teacher or an admin)' }),
+  deleteAssignment: spec({
+    method: 'DELETE',
+    path: '/assignments/{id}',
+    access: 'teacher',
+    summary: 'Delete an assignment (its teacher or an admin; its sessions and hand-ins keep their history)',
+  }),
   importAssignments: spec({
     method: 'POST',
     path: '/assignments/import',
-    access: 'admin',
+    access: 'teacher',
     summary: "Import a teacher's file: invalid entries reported by index, the valid ones imported together",
     examples: [
       {
@@ -246,6 +254,55 @@ export const manifest = {
     path: '/templates/{id}',
     access: 'user',
     summary: "Forget the caller's copy: a built-in template returns to its own text, one of the caller's own is deleted",
+  }),
+  // Hand-ins (README "Hand-in and review"; who sees what: SECURITY.md).
+  createSubmission: spec({
+    method: 'POST',
+    path: '/assignments/{id}/submissions',
+    access: 'user',
+    summary: "Open the caller's hand-in for an assignment: the existing one, or a new draft with every session of it and a suggested AI-use note",
+    examples: [{ summary: 'Start a hand-in', input: { id: 'hw_001' } }],
+  }),
+  listSubmissions: spec({
+    method: 'GET',
+    path: '/assignments/{id}/submissions',
+    access: 'user',
+    summary: "An assignment's hand-ins: a teacher's inbox (its owner or an admin; no drafts), or a student's own",
+  }),
+  exportGrades: spec({ method: 'GET', path: '/assignments/{id}/grades', access: 'teacher', summary: "An assignment's grades as CSV (its teacher or an admin)" }),
+  listMySubmissions: spec({ method: 'GET', path: '/submissions', access: 'user', summary: "The caller's hand-ins, with their status, score and feedback" }),
+  getSubmission: spec({
+    method: 'GET',
+    path: '/submissions/{id}',
+    access: 'user',
+    summary: 'One hand-in (its student, or a teacher of the assignment): the summary card, the transcript with every version, the answer, the note, the verification',
+  }),
+  updateSubmission: spec({
+    method: 'PATCH',
+    path: '/submissions/{id}',
+    access: 'user',
+    summary: "Change the caller's hand-in (sessions, answer, AI-use note) until it is returned",
+    examples: [{ summary: 'Write the answer', input: { id: '0193a5c2-7f1e-7c4b-9a62-3d1f0e8b2a41', answer: 'x = 2' } }],
+  }),
+  submitSubmission: spec({
+    method: 'POST',
+    path: '/submissions/{id}/submit',
+    access: 'user',
+    summary: "Hand in (again, until it is returned): a signed bundle of the sessions, the answer and the note; late after the due date, refused after the policy's closes_at",
+  }),
+  getSubmissionBundle: spec({ method: 'GET', path: '/submissions/{id}/bundle', access: 'user', summary: 'The hand-in as a .studylog file (format studylog.handin, version 1)' }),
+  returnSubmission: spec({
+    method: 'POST',
+    path: '/submissions/{id}/return',
+    access: 'teacher',
+    summary: 'Return a hand-in with a score and feedback (its teacher or an admin)',
+    examples: [{ summary: 'A grade', input: { id: '0193a5c2-7f1e-7c4b-9a62-3d1f0e8b2a41', score: 90, feedback: '思路清楚。' } }],
+  }),
+  importSubmission: spec({
+    method: 'POST',
+    path: '/submissions/import',
+    access: 'teacher',
+    summary: "Import a student's .studylog file: verified (hash chain, signature, the student's key on record), then filed under its assignment",
   }),
   listModels: spec({ method: 'GET', path: '/models', access: 'user', summary: 'Configured providers and their models (cached when offline)' }),
   getMe: spec({ method: 'GET', path: '/me', access: 'user', summary: 'Who the caller is' }),

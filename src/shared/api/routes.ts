@@ -45,6 +45,7 @@ import {
   UsageReportSchema,
   UserSchema,
 } from './schemas.ts';
+import { ImportSubmissionInput, NewSubmissionInput, ReturnSubmissionInput, SubmissionDetailSchema, SubmissionPatchInput, SubmissionSchema } from './handin.ts';
 
 // The manifest's names, types and helpers, for the callers that import them from here.
 export {
@@ -220,6 +221,16 @@ export const routeSchemas = {
   listTemplates: { input: Empty, output: z.array(TemplateSchema) },
   saveTemplate: { input: TemplateSaveSchema, output: TemplateSchema },
   deleteTemplate: { input: z.strictObject({ id: TemplateIdSchema }), output: z.object({ deleted: z.boolean() }) },
+  createSubmission: { input: NewSubmissionInput, output: SubmissionSchema },
+  listSubmissions: { input: ById, output: z.array(SubmissionSchema) },
+  exportGrades: { input: ById, output: ExportSchema },
+  listMySubmissions: { input: Empty, output: z.array(SubmissionSchema) },
+  getSubmission: { input: ById, output: SubmissionDetailSchema },
+  updateSubmission: { input: SubmissionPatchInput, output: SubmissionSchema },
+  submitSubmission: { input: ById, output: SubmissionSchema },
+  getSubmissionBundle: { input: ById, output: ExportSchema },
+  returnSubmission: { input: ReturnSubmissionInput, output: SubmissionSchema },
+  importSubmission: { input: ImportSubmissionInput, output: SubmissionSchema },
   listModels: { input: Empty, output: ModelsSchema },
   getMe: { input: Empty, output: UserSchema },
   getSettings: { input: Empty, output: SettingsSchema },

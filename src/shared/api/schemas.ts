@@ -153,6 +153,8 @@ export const AppliedAssignmentPolicySchema = z.looseObject({
   allowance: z.object({ tokens: z.number().int().optional(), cost: z.number().int().optional() }),
   opens_at: TimestampSchema.nullable(),
   due_at: TimestampSchema.nullable(),
+  // Absent from snapshots taken before hand-ins could close.
+  closes_at: TimestampSchema.nullable().optional(),
   context: z.string().nullable(),
 });
 
@@ -764,6 +766,8 @@ export const AssignmentPolicySchema = z.strictObject({
     .optional(),
   /** Before this time no message on the assignment is answered (epoch ms or an ISO date). */
   opens_at: DateInputSchema.nullable().optional(),
+  /** After this time hand-ins are refused (handin_closed); between due_at and it they are late. */
+  closes_at: DateInputSchema.nullable().optional(),
   /** Text given to the model in the system prompt. */
   context: z.string().trim().max(20_000, 'must be at most 20,000 characters').optional(),
 });
@@ -779,6 +783,8 @@ export const AssignmentSchema = z.object({
   meta: JsonObjectSchema,
   /** Its AI policy as set ({} when none): the fields of meta.policy. */
   policy: AssignmentPolicySchema,
+  /** The teacher (or admin) who made it; null for ones made before teachers existed or registered by a message. */
+  owner_id: IdSchema.nullable().optional(),
 });
 export type Assignment = z.infer<typeof AssignmentSchema>;
 

@@ -50,12 +50,13 @@ export function validate(name: RouteName, rawInput: unknown): unknown {
   }
 }
 
-/** Who may call: 401 without a caller, 403 for a non-admin on an admin route. */
+/** Who may call: 401 without a caller, 403 for a non-admin on an admin route (a student on a teacher route). */
 export function authorize(name: RouteName, caller: Caller | null): asserts caller is Caller {
   const access = routes[name].access;
   if (access === 'public') return;
   if (!caller) throw new ApiError('unauthorized', 'Sign in with an API token (Authorization: Bearer …).');
   if (access === 'admin' && caller.role !== 'admin') throw new ApiError('forbidden', 'Only an admin may do this.');
+  if (access === 'teacher' && caller.role !== 'teacher' && caller.role !== 'admin') throw new ApiError('forbidden', 'Only a teacher (or an admin) may do this.');
 }
 
 export async function dispatch(core: Core, name: UnaryRouteName, caller: Caller | null, rawInput: unknown, options: DispatchOptions = {}): Promise<Envelope> {

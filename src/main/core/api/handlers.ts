@@ -9,6 +9,7 @@ import type { RouteName, Routes, StreamRouteName, UnaryRouteName } from '../../.
 import { ApiError } from '../../../shared/errors.ts';
 import type { Core } from '../app.ts';
 import { canSee, type Caller } from '../caller.ts';
+import { teaches } from '../handin/handin.service.ts';
 import { exportSessions } from '../export.ts';
 import { assignmentStatus } from '../llm/assignment-policy.ts';
 import { destinationChanges } from '../settings/destinations.ts';
@@ -49,6 +50,20 @@ function branchLeaf(core: Core, sessionId: string, turnId: string): string {
   const turn = turns.find((t) => t.id === turnId);
   if (!turn || !inConversation(turn)) throw new ApiError('not_found', `There is no message or answer '${turnId}' in session '${sessionId}'.`);
   return newestLeafUnder(turn, childrenOf(turns)).id;
+}
+
+/** A teacher sees only the assignments they own; everyone else sees all. */
+function visibleAssignment(core: Core, caller: Caller, id: string) {
+  const assignment = core.assignments.get(id);
+  if (!assignment || (caller.role === 'teacher' && !teaches(caller, assignment))) throw new ApiError('not_found', `There is no assignment '${id}'.`);
+  return assignment;
+}
+
+/** An assignment the caller may change: a teacher's own, or any for an admin. */
+function taughtAssignment(core: Core, caller: Caller, id: string) {
+  const assignment = core.assignments.get(id);
+  if (!assignment || !teaches(caller, assignment)) throw new ApiError('not_found', `There is no assignment '${id}'${caller.role === 'teacher' ? ' of yours' : ''}.`);
+  return assignment;
 }
 
 function found<T>(value: T | null, what: string): T {
@@ -103,19 +118,41 @@ export const unaryHandlers: UnaryHandlers = {
     return core.learnerSummaries.list(userId, from, to);
   },
 
-  listAssignments: (core) => core.assignments.list(),
-  getAssignment: (core, _caller, { id }) => found(core.assignments.get(id), `assignment '${id}'`),
-  getAssignmentStatus: (core, caller, { id, user_id }) =>
-    assignmentStatus(found(core.assignments.get(id), `assignment '${id}'`), subject(caller, user_id), (u, a) => core.usage.assignmentUse(u, a)),
-  createAssignment: (core, _caller, input) => core.store.writes.run('create the assignment', (db) => core.assignments.create(db, input)),
-  updateAssignment: (core, _caller, { id, ...patch }) =>
-    core.store.writes.run('update the assignment', (db) => found(core.assignments.update(db, id, patch), `assignment '${id}'`)),
-  deleteAssignment: (core, _caller, { id }) =>
+  // Students see every assignment (to work on it); a teacher sees and changes only their own.
+  listAssignments: (core, caller) => core.assignments.list(caller.role === 'teacher' ? caller.user_id : undefined),
+  getAssignment: (core, caller, { id }) => visibleAssignment(core, caller, id),
+  getAssignmentStatus: (core, caller, { id, user_id }) => assignmentStatus(visibleAssignment(core, caller, id), subject(caller, user_id), (u, a) => core.usage.assignmentUse(u, a)),
+  createAssignment: (core, caller, input) => core.store.writes.run('create the assignment', (db) => core.assignments.create(db, input, caller.user_id)),
+  updateAssignment: (core, caller, { id, ...patch }) =>
+    core.store.writes.run('update the assignment', (db) => {
+      taughtAssignment(core, caller, id);
+      return found(core.assignments.update(db, id, patch), `assignment '${id}'`);
+    }),
+  deleteAssignment: (core, caller, { id }) =>
     core.store.writes.run('delete the assignment', (db) => {
+      taughtAssignment(core, caller, id);
       if (!core.assignments.delete(db, id)) throw new ApiError('not_found', `There is no assignment '${id}'.`);
       return { deleted: true };
     }),
-  importAssignments: (core, _caller, { assignments }) => core.store.writes.run('import the assignments', (db) => core.assignments.import(db, assignments)),
+  importAssignments: (core, caller, { assignments }) =>
+    core.store.writes.run('import the assignments', (db) => core.assignments.import(db, assignments, caller.user_id, (existing) => teaches(caller, existing))),
+
+  createSubmission: (core, caller, { id, ...fields }) => {
+    visibleAssignment(core, caller, id);
+    return core.handin.create(caller, id, fields);
+  },
+  listSubmissions: (core, caller, { id }) => {
+    visibleAssignment(core, caller, id);
+    return core.handin.list(caller, id);
+  },
+  exportGrades: (core, caller, { id }) => core.handin.gradesCsv(caller, id),
+  listMySubmissions: (core, caller) => core.handin.listMine(caller),
+  getSubmission: (core, caller, { id }) => core.handin.detail(caller, id),
+  updateSubmission: (core, caller, { id, ...fields }) => core.handin.update(caller, id, fields),
+  submitSubmission: (core, caller, { id }) => core.handin.submit(caller, id),
+  getSubmissionBundle: (core, caller, { id }) => core.handin.bundleFile(caller, id),
+  returnSubmission: (core, caller, { id, score, feedback }) => core.handin.returnGrade(caller, id, score, feedback),
+  importSubmission: (core, caller, { bundle }) => core.handin.import(caller, bundle),
 
   listTemplates: (core, caller) => core.templates.list(caller.user_id),
   saveTemplate: (core, caller, input) => core.store.writes.run('save the template', (db) => core.templates.save(db, caller.user_id, input)),

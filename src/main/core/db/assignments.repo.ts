@@ -23,7 +23,7 @@ export const REGISTERED_FROM = 'registered_from';
 /** meta key holding the assignment's AI policy (the routes carry it as `policy`). */
 export const POLICY_KEY = 'policy';
 
-const FIELDS = ['id', 'title', 'subject', 'description', 'due_at', 'created_at', 'meta'] as const;
+const FIELDS = ['id', 'title', 'subject', 'description', 'due_at', 'created_at', 'meta', 'owner_id'] as const;
 
 type StoredAssignment = Omit<Assignment, 'policy'>;
 
@@ -51,11 +51,12 @@ export class AssignmentsRepo {
     this.#store = store;
   }
 
-  /** Due soonest first; assignments without a due date last, newest first among them. */
-  list(): Assignment[] {
+  /** Due soonest first; assignments without a due date last, newest first among them. `ownerId`: only that teacher's. */
+  list(ownerId?: string): Assignment[] {
     return this.#store.orm
       .select()
       .from(assignment)
+      .where(ownerId === undefined ? undefined : eq(assignment.owner_id, ownerId))
       .orderBy(sql`${assignment.due_at} IS NULL`, asc(assignment.due_at), desc(assignment.created_at))
       .all()
       .map((row) => withPolicy(row as StoredAssignment));
@@ -71,14 +72,14 @@ export class AssignmentsRepo {
   }
 
   /** Writes take the write handle (handles.ts): inside `store.writes.run` or `store.transaction`. */
-  create(db: WritableDB, input: NewAssignment): Assignment {
+  create(db: WritableDB, input: NewAssignment, ownerId: string | null = null): Assignment {
     const data = parseInput(NewAssignmentSchema, input, 'assignment');
     const id = data.id ?? uuidv7();
     const existing = this.get(id);
     // One a message registered is only a placeholder: creating it for real fills it in.
-    if (existing && existing.meta[REGISTERED_FROM] === 'message') return withDbErrors('create the assignment', () => this.#fillIn(db, existing, data));
+    if (existing && existing.meta[REGISTERED_FROM] === 'message') return withDbErrors('create the assignment', () => this.#fillIn(db, existing, data, ownerId));
     if (existing) throw new ApiError('conflict', `An assignment with id '${id}' already exists.`);
-    return withDbErrors('create the assignment', () => this.#insert(db, this.#newRow(data, id)));
+    return withDbErrors('create the assignment', () => this.#insert(db, this.#newRow(data, id, ownerId)));
   }
 
   update(db: WritableDB, id: string, patch: unknown): Assignment | null {
@@ -108,19 +109,23 @@ export class AssignmentsRepo {
   }
 
   /** A teacher's entry for an assignment a message registered: theirs, without the mark. */
-  #fillIn(db: WritableDB, existing: Assignment, data: ReturnType<typeof NewAssignmentSchema.parse>): Assignment {
+  #fillIn(db: WritableDB, existing: Assignment, data: ReturnType<typeof NewAssignmentSchema.parse>, ownerId: string | null): Assignment {
     const { id: _id, policy, ...fields } = data;
     const { [REGISTERED_FROM]: _mark, ...meta } = { ...existing.meta, ...fields.meta };
-    return this.#update(db, existing.id, { ...fields, meta: metaWithPolicy(meta, policy, existing) })!;
+    return this.#update(db, existing.id, { ...fields, meta: metaWithPolicy(meta, policy, existing), ...(ownerId ? { owner_id: ownerId } : {}) })!;
   }
 
-  #newRow(data: ReturnType<typeof NewAssignmentSchema.parse>, id: string): StoredAssignment {
+  #newRow(data: ReturnType<typeof NewAssignmentSchema.parse>, id: string, ownerId: string | null): StoredAssignment {
     const { policy, ...fields } = data;
-    return { ...fields, id, meta: metaWithPolicy(fields.meta, policy, null), created_at: Date.now() };
+    return { ...fields, id, meta: metaWithPolicy(fields.meta, policy, null), created_at: Date.now(), owner_id: ownerId };
   }
 
   #insert(db: WritableDB, row: StoredAssignment): Assignment {
-    db.prepare(`INSERT INTO assignment (${FIELDS.join(', ')}) VALUES (${FIELDS.map((f) => `@${f}`).join(', ')})`).run({ ...row, meta: JSON.stringify(row.meta) });
+    db.prepare(`INSERT INTO assignment (${FIELDS.join(', ')}) VALUES (${FIELDS.map((f) => `@${f}`).join(', ')})`).run({
+      ...row,
+      owner_id: row.owner_id ?? null,
+      meta: JSON.stringify(row.meta),
+    });
     return withPolicy(row);
   }
 
@@ -147,9 +152,10 @@ export class AssignmentsRepo {
   /**
    * Imports a teacher's list. Each entry is validated on its own: invalid ones are reported by
    * index and skipped; the valid ones are written together in one transaction (all of them or,
-   * if the database fails, none). An entry whose id exists already updates that assignment.
+   * if the database fails, none). An entry whose id exists already updates that assignment — if
+   * `canEdit` allows (a teacher may change only their own); new ones belong to `ownerId`.
    */
-  import(db: WritableDB, entries: readonly unknown[]): AssignmentImportResult {
+  import(db: WritableDB, entries: readonly unknown[], ownerId: string | null = null, canEdit: (existing: Assignment) => boolean = () => true): AssignmentImportResult {
     const errors: AssignmentImportResult['errors'] = [];
     const valid: { index: number; data: ReturnType<typeof NewAssignmentSchema.parse> }[] = [];
     const seen = new Set<string>();
@@ -159,6 +165,8 @@ export class AssignmentsRepo {
         errors.push({ index, detail: parsed.error.issues.map((i) => `${i.path.map(String).join('.') || '(entry)'}: ${i.message}`).join('; ') });
       } else if (parsed.data.id && seen.has(parsed.data.id)) {
         errors.push({ index, detail: `id: '${parsed.data.id}' appears earlier in the file` });
+      } else if (parsed.data.id && this.get(parsed.data.id) && this.get(parsed.data.id)!.meta[REGISTERED_FROM] !== 'message' && !canEdit(this.get(parsed.data.id)!)) {
+        errors.push({ index, detail: `id: '${parsed.data.id}' is another teacher's assignment` });
       } else {
         if (parsed.data.id) seen.add(parsed.data.id);
         valid.push({ index, data: parsed.data });
@@ -172,7 +180,7 @@ export class AssignmentsRepo {
         const existing = data.id ? this.get(data.id) : null;
         if (existing?.meta[REGISTERED_FROM] === 'message') {
           updated++;
-          return this.#fillIn(db, existing, data);
+          return this.#fillIn(db, existing, data, ownerId);
         }
         if (existing) {
           updated++;
@@ -180,7 +188,7 @@ export class AssignmentsRepo {
           return this.#update(db, existing.id, { ...fields, meta: metaWithPolicy(fields.meta, policy, existing) })!;
         }
         imported++;
-        return this.#insert(db, this.#newRow(data, data.id ?? uuidv7()));
+        return this.#insert(db, this.#newRow(data, data.id ?? uuidv7(), ownerId));
       }),
     );
     return { imported, updated, errors, items };

@@ -106,9 +106,12 @@ export const assignment = sqliteTable(
     due_at: integer('due_at'),
     created_at: integer('created_at').notNull(),
     meta: text('meta', { mode: 'json' }).$type<JsonObject>().notNull(),
+    /** The teacher who made it (null: made before teachers existed, or by the installation's owner); admins see all. */
+    owner_id: text('owner_id'),
   },
   (t) => [
     index('assignment_due_at_idx').on(t.due_at),
+    index('assignment_owner_id_idx').on(t.owner_id),
     check('assignment_title_check', sql.raw('length(trim(title)) > 0')),
     check('assignment_times_check', sql.raw("typeof(created_at) = 'integer' AND (due_at IS NULL OR typeof(due_at) = 'integer')")),
     check('assignment_meta_check', jsonObjectCheck('meta')),
@@ -121,10 +124,10 @@ export const user = sqliteTable(
   {
     id: text('id').primaryKey(),
     name: text('name').notNull(),
-    role: text('role', { enum: ['student', 'admin'] }).notNull(),
+    role: text('role', { enum: ['student', 'teacher', 'admin'] }).notNull(),
     created_at: integer('created_at').notNull(),
   },
-  (t) => [index('user_name_idx').on(t.name), check('user_role_check', sql.raw("role IN ('student', 'admin')"))],
+  (t) => [index('user_name_idx').on(t.name), check('user_role_check', sql.raw("role IN ('student', 'teacher', 'admin')"))],
 );
 
 /** Bearer tokens for the HTTP face. Only a SHA-256 of the secret part is kept. */
@@ -250,3 +253,58 @@ export const turnAttachment = sqliteTable(
   },
   (t) => [primaryKey({ columns: [t.turn_id, t.position] }), index('turn_attachment_sha256_idx').on(t.sha256)],
 );
+
+/**
+ * A student's hand-in for an assignment (one per student and assignment; a resubmission replaces
+ * the bundle and keeps the previous bundle's hash in meta.history). Handed in on this server
+ * (`source` 'server') or imported from a `.studylog` file (`source` 'file'). No foreign keys: an
+ * assignment may be deleted while its hand-ins stay, and a file's student need not have a token.
+ */
+export const submission = sqliteTable(
+  'submission',
+  {
+    id: text('id').primaryKey(),
+    assignment_id: text('assignment_id').notNull(),
+    user_id: text('user_id').notNull(),
+    status: text('status', { enum: ['draft', 'submitted', 'returned'] }).notNull(),
+    session_ids: text('session_ids', { mode: 'json' }).$type<string[]>().notNull(),
+    answer: text('answer').notNull(),
+    ai_note: text('ai_note').notNull(),
+    /** The signed bundle as handed in (canonical JSON text); null while a draft. */
+    bundle: text('bundle'),
+    /** sha256 (hex) of `bundle`. */
+    bundle_hash: text('bundle_hash'),
+    submitted_at: integer('submitted_at'),
+    late: integer('late', { mode: 'boolean' }).notNull().default(false),
+    score: integer('score'),
+    feedback: text('feedback'),
+    returned_at: integer('returned_at'),
+    source: text('source', { enum: ['server', 'file'] }).notNull(),
+    /** What the last verification found ({ok, problems, key_fingerprint, checked_at}). */
+    verification: text('verification', { mode: 'json' }).$type<JsonObject>(),
+    created_at: integer('created_at').notNull(),
+    updated_at: integer('updated_at').notNull(),
+    meta: text('meta', { mode: 'json' }).$type<JsonObject>().notNull(),
+  },
+  (t) => [
+    uniqueIndex('submission_assignment_user_idx').on(t.assignment_id, t.user_id),
+    index('submission_user_id_idx').on(t.user_id),
+    check('submission_status_check', sql.raw("status IN ('draft', 'submitted', 'returned')")),
+    check('submission_source_check', sql.raw("source IN ('server', 'file')")),
+    check('submission_session_ids_check', sql.raw("json_valid(session_ids) AND json_type(session_ids) = 'array'")),
+    check('submission_verification_check', sql.raw("verification IS NULL OR (json_valid(verification) AND json_type(verification) = 'object')")),
+    check('submission_meta_check', jsonObjectCheck('meta')),
+    check('submission_score_check', sql.raw("score IS NULL OR (typeof(score) = 'integer' AND score >= 0 AND score <= 1000)")),
+  ],
+);
+
+/**
+ * The public key each student's hand-ins are signed with, recorded the first time one arrives
+ * (trust on first use): a later hand-in signed by another key is refused.
+ */
+export const handinKey = sqliteTable('handin_key', {
+  user_id: text('user_id').primaryKey(),
+  /** Ed25519 public key, SPKI DER, base64. */
+  public_key: text('public_key').notNull(),
+  first_seen_at: integer('first_seen_at').notNull(),
+});

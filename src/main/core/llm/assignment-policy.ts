@@ -44,6 +44,7 @@ export function applyPolicy(a: Pick<AssignmentInfo, 'policy' | 'due_at'> | null)
     allowance: { ...(p.allowance?.tokens !== undefined ? { tokens: p.allowance.tokens } : {}), ...(p.allowance?.cost !== undefined ? { cost: p.allowance.cost } : {}) },
     opens_at: p.opens_at ?? null,
     due_at: a?.due_at ?? null,
+    closes_at: p.closes_at ?? null,
     context: p.context ? p.context : null,
   };
 }

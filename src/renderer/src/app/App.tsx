@@ -24,6 +24,9 @@ const HistoryScreen = lazy(() => import('../features/history/HistoryScreen.tsx')
 const AssignmentsScreen = lazy(() => import('../features/assignments/AssignmentsScreen.tsx'));
 const UsageScreen = lazy(() => import('../features/usage/UsageScreen.tsx'));
 const SettingsScreen = lazy(() => import('../features/settings/SettingsScreen.tsx'));
+const HandinScreen = lazy(() => import('../features/handin/screens.tsx').then((m) => ({ default: m.HandinScreen })));
+const ReviewScreen = lazy(() => import('../features/handin/screens.tsx').then((m) => ({ default: m.ReviewScreen })));
+const SubmissionScreen = lazy(() => import('../features/handin/screens.tsx').then((m) => ({ default: m.SubmissionScreen })));
 
 /** `signinCode`: the one-time code of the sign-in link this page was opened with (main.tsx took it out of the address bar). */
 export function Root({ signinCode = null }: { signinCode?: string | null }) {
@@ -218,6 +221,9 @@ function Shell() {
             {route.screen === 'assignments' ? <AssignmentsScreen /> : null}
             {route.screen === 'usage' ? <UsageScreen /> : null}
             {route.screen === 'settings' ? <SettingsScreen /> : null}
+            {route.screen === 'handin' && route.id ? <HandinScreen key={route.id} assignmentId={route.id} /> : null}
+            {route.screen === 'review' && route.id ? <ReviewScreen key={route.id} assignmentId={route.id} /> : null}
+            {route.screen === 'submission' && route.id ? <SubmissionScreen key={route.id} id={route.id} /> : null}
           </Suspense>
         </ErrorBoundary>
       </main>

@@ -34,6 +34,10 @@ export const READS: Partial<Record<RouteName, Freshness>> = {
   getLearnerSummary: 'fresh',
   // Content-addressed: an attachment never changes.
   getAttachment: 'kept',
+  // Hand-ins: a teacher's inbox fills as students hand in; a student's grade arrives from the teacher.
+  listSubmissions: 'fresh',
+  listMySubmissions: 'fresh',
+  getSubmission: 'fresh',
 };
 
 export interface WriteEffect<N extends RouteName> {
@@ -54,6 +58,7 @@ const MESSAGE = {
   evenOnFailure: true,
 } as const;
 const ASSIGNMENTS = ['listAssignments', 'getAssignment', 'getAssignmentStatus'] as const;
+const HANDINS = ['listSubmissions', 'listMySubmissions', 'getSubmission'] as const;
 
 export const WRITES: { [N in RouteName]?: WriteEffect<N> } = {
   sendProxyMessage: MESSAGE,
@@ -83,6 +88,11 @@ export const WRITES: { [N in RouteName]?: WriteEffect<N> } = {
   deleteTemplate: { stale: ['listTemplates'] },
   runLearnerSummary: { stale: ['getLearnerSummary'] },
   uploadAttachment: { stale: [] },
+  createSubmission: { stale: HANDINS },
+  updateSubmission: { stale: HANDINS },
+  submitSubmission: { stale: HANDINS },
+  returnSubmission: { stale: HANDINS },
+  importSubmission: { stale: HANDINS },
   createToken: { stale: ['listTokens'] },
   revokeToken: { stale: ['listTokens'] },
 };

@@ -41,6 +41,8 @@ export const ERROR_TABLE: Readonly<Record<UiErrorCode, { action: NextAction }>> 
   forbidden: { action: 'none' },
   not_found: { action: 'none' },
   conflict: { action: 'new_chat' },
+  bundle_invalid: { action: 'none' },
+  handin_closed: { action: 'none' },
   payload_too_large: { action: 'none' },
   attachment_too_large: { action: 'none' },
   attachment_unsupported: { action: 'none' },

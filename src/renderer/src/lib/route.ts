@@ -1,12 +1,13 @@
 /**
  * Hash routing: `#/chat`, `#/chat/<session id>` (`?turn=<turn id>`: scrolled to that message,
- * highlighted — where a search hit leads), `#/history`, `#/assignments`, `#/usage`,
- * `#/settings`. A hash keeps the same URLs working from file://-like Electron origins and from
+ * highlighted — where a search hit leads), `#/history`, `#/assignments`, `#/usage`, `#/settings`,
+ * and the hand-in pages: `#/handin/<assignment id>` (a student's hand-in), `#/review/<assignment
+ * id>` (a teacher's inbox), `#/submission/<id>` (one hand-in). A hash keeps the same URLs working from file://-like Electron origins and from
  * `studylog serve`, with no server-side routes.
  */
 import { useSyncExternalStore } from 'react';
 
-export const SCREENS = ['chat', 'history', 'assignments', 'usage', 'settings'] as const;
+export const SCREENS = ['chat', 'history', 'assignments', 'usage', 'settings', 'handin', 'review', 'submission'] as const;
 export type Screen = (typeof SCREENS)[number];
 
 export interface Route {

@@ -1,4 +1,4 @@
-import { ChevronDown, ChevronRight, Download, MessageSquare, Pencil, Plus, Trash2, Upload } from 'lucide-react';
+import { ChevronDown, ChevronRight, Download, Inbox, MessageSquare, Pencil, Plus, Send, Trash2, Upload } from 'lucide-react';
 import { lazy, Suspense, useRef, useState, type ChangeEvent, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { Assignment, AssignmentImportResult, AssignmentPolicy, Mode } from '../../../../shared/api/schemas.ts';
@@ -6,11 +6,12 @@ import { MODES } from '../../../../shared/api/vocabulary.ts';
 import { DEFAULT_HINT_CEILING, HINT_LADDER } from '../../../../shared/hint-ladder.ts';
 import { useIdentity } from '../../app/identity.tsx';
 import { useAssignments } from '../../app/server-state.ts';
-import { useApiCache } from '../../data/queries.tsx';
+import { useApiCache, useRouteQuery } from '../../data/queries.tsx';
+import { HandinStatus } from '../handin/screens.tsx';
 import { useChat } from '../chat/chat-context.tsx';
 import { issuesFromDetail, issuesText, toClientError, type UiError } from '../../lib/errors.ts';
 import { formatDateTime, fromDateTimeInput, MICRO_CENTS_PER_USD, toDateTimeInput } from '../../lib/format.ts';
-import { navigate } from '../../lib/route.ts';
+import { hrefFor, navigate } from '../../lib/route.ts';
 import { ConfirmDialog, Dialog, FormFooter } from '../../ui/Dialog.tsx';
 import { ErrorText } from '../../ui/ErrorText.tsx';
 import { SessionList, useExport } from '../history/SessionList.tsx';
@@ -22,7 +23,9 @@ const Markdown = lazy(() => import('../chat/Markdown.tsx'));
 
 export default function AssignmentsScreen() {
   const { t } = useTranslation();
-  const { isAdmin } = useIdentity();
+  // Teachers make and import assignments as admins do (their own; the server checks).
+  const { me } = useIdentity();
+  const isAdmin = me.role === 'admin' || me.role === 'teacher';
   const { assignments, error: assignmentsError } = useAssignments();
   const cache = useApiCache();
   const [editing, setEditing] = useState<Assignment | 'new' | null>(null);
@@ -143,7 +146,10 @@ export default function AssignmentsScreen() {
 
 function AssignmentCard({ assignment: a, onEdit, onDelete }: { assignment: Assignment; onEdit: () => void; onDelete: () => void }) {
   const { t, i18n } = useTranslation();
-  const { isAdmin } = useIdentity();
+  const { me } = useIdentity();
+  const isAdmin = me.role === 'admin' || me.role === 'teacher';
+  const mine = useRouteQuery('listMySubmissions', {});
+  const handin = mine.data?.find((s) => s.assignment_id === a.id) ?? null;
   const chat = useChat();
   const [open, setOpen] = useState(false);
   const exporter = useExport();
@@ -179,6 +185,18 @@ function AssignmentCard({ assignment: a, onEdit, onDelete }: { assignment: Assig
             <MessageSquare size={14} aria-hidden="true" />
             {t('assignments.startHomework')}
           </button>
+          {isAdmin ? (
+            <a className="btn btn-small" href={hrefFor('review', a.id)} data-testid="open-inbox">
+              <Inbox size={14} aria-hidden="true" />
+              {t('handin.inbox')}
+            </a>
+          ) : null}
+          {me.role !== 'teacher' ? (
+            <a className="btn btn-small" href={hrefFor('handin', a.id)} data-testid="open-handin">
+              <Send size={14} aria-hidden="true" />
+              {t('handin.open')}
+            </a>
+          ) : null}
           <button type="button" className="btn btn-ghost btn-small" title={t('history.exportMd')} onClick={() => exporter.run({ assignment_id: a.id }, 'md')}>
             <Download size={14} aria-hidden="true" />
             <span aria-hidden="true">MD</span>
@@ -203,6 +221,7 @@ function AssignmentCard({ assignment: a, onEdit, onDelete }: { assignment: Assig
           ) : null}
         </div>
       </div>
+      {handin ? <HandinStatus submission={handin} /> : null}
       {a.description ? (
         <div className="card-desc">
           <Suspense fallback={<p className="plain-text">{a.description}</p>}>
@@ -234,6 +253,7 @@ function AssignmentDialog({ assignment, onClose, onSaved }: { assignment: Assign
   const [tokens, setTokens] = useState(policy.allowance?.tokens !== undefined ? String(policy.allowance.tokens) : '');
   const [costUsd, setCostUsd] = useState(policy.allowance?.cost !== undefined ? String(policy.allowance.cost / MICRO_CENTS_PER_USD) : '');
   const [opens, setOpens] = useState(toDateTimeInput(policy.opens_at ?? null));
+  const [closes, setCloses] = useState(toDateTimeInput(policy.closes_at ?? null));
   const [context, setContext] = useState(policy.context ?? '');
   const [error, setError] = useState<UiError | null>(null);
   const [busy, setBusy] = useState(false);
@@ -247,7 +267,7 @@ function AssignmentDialog({ assignment, onClose, onSaved }: { assignment: Assign
       subject: subject.trim() || null,
       description: description.trim() || null,
       due_at: fromDateTimeInput(due),
-      policy: policyOf({ modes, ceiling, models, tokens, costUsd, opens, context }),
+      policy: policyOf({ modes, ceiling, models, tokens, costUsd, opens, closes, context }),
     };
     try {
       if (assignment) await cache.write('updateAssignment', { id: assignment.id, ...fields });
@@ -312,6 +332,10 @@ function AssignmentDialog({ assignment, onClose, onSaved }: { assignment: Assign
               <span className="field-label">{t('assignments.policyOpens')}</span>
               <input type="datetime-local" value={opens} onChange={(e) => setOpens(e.target.value)} name="opens_at" />
             </label>
+            <label className="field">
+              <span className="field-label">{t('assignments.policyCloses')}</span>
+              <input type="datetime-local" value={closes} onChange={(e) => setCloses(e.target.value)} name="closes_at" />
+            </label>
           </div>
           <label className="field">
             <span className="field-label">{t('assignments.policyModels')}</span>
@@ -359,7 +383,7 @@ function AssignmentDialog({ assignment, onClose, onSaved }: { assignment: Assign
  * The policy the editor's fields describe: only what differs from the defaults (every mode, ceiling
  * 4, any model, no allowance, open now, no context), so an untouched form stores no policy.
  */
-function policyOf(f: { modes: Mode[]; ceiling: string; models: string; tokens: string; costUsd: string; opens: string; context: string }): AssignmentPolicy {
+function policyOf(f: { modes: Mode[]; ceiling: string; models: string; tokens: string; costUsd: string; opens: string; closes: string; context: string }): AssignmentPolicy {
   const models = f.models
     .split(/[,，\s]+/)
     .map((m) => m.trim())
@@ -367,6 +391,7 @@ function policyOf(f: { modes: Mode[]; ceiling: string; models: string; tokens: s
   const tokens = f.tokens.trim() ? Number(f.tokens) : undefined;
   const cost = f.costUsd.trim() ? Math.round(Number(f.costUsd) * MICRO_CENTS_PER_USD) : undefined;
   const opens = fromDateTimeInput(f.opens);
+  const closes = fromDateTimeInput(f.closes);
   const ceiling = Number(f.ceiling);
   return {
     ...(f.modes.length < MODES.length ? { allowed_modes: f.modes } : {}),
@@ -374,6 +399,7 @@ function policyOf(f: { modes: Mode[]; ceiling: string; models: string; tokens: s
     ...(models.length ? { allowed_models: models } : {}),
     ...(tokens !== undefined || cost !== undefined ? { allowance: { ...(tokens !== undefined ? { tokens } : {}), ...(cost !== undefined ? { cost } : {}) } } : {}),
     ...(opens !== null ? { opens_at: opens } : {}),
+    ...(closes !== null ? { closes_at: closes } : {}),
     ...(f.context.trim() ? { context: f.context.trim() } : {}),
   };
 }

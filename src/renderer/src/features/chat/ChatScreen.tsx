@@ -236,8 +236,7 @@ export function ChatScreen({ routeSessionId, routeTurnId = null }: { routeSessio
           session={session}
           busy={blocker !== null}
           onMoreHelp={() => chat.moreHelp(t('homework.moreHelpMessage'))}
-          // No-op until the hand-in dialog (issue 13, the hand-in branch) is wired here.
-          onHandIn={() => {}}
+          onHandIn={(_sessionId, assignmentId) => navigate('handin', assignmentId)}
         />
       ) : null}
 

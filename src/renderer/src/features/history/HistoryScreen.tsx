@@ -12,6 +12,7 @@ import { Marked } from '../../ui/Marked.tsx';
 import { ModeBadge } from '../../ui/ModeBadge.tsx';
 import { SessionList, useExport, type SessionFilters } from './SessionList.tsx';
 import { useDebounced } from '../../lib/useDebounced.ts';
+import { MyHandins } from '../handin/screens.tsx';
 
 export default function HistoryScreen() {
   const { t, i18n } = useTranslation();
@@ -44,6 +45,7 @@ export default function HistoryScreen() {
       <header className="screen-header">
         <h1 id="history-title">{t('history.title')}</h1>
       </header>
+      <MyHandins />
       <form className="filters" role="search" onSubmit={(e) => e.preventDefault()} aria-label={t('history.filters')}>
         <label className="field field-grow">
           <span className="field-label">{t('history.search')}</span>

@@ -1,0 +1,281 @@
+/**
+ * The `.studylog` hand-in bundle (format `studylog.handin`, version 1): build and sign it, verify
+ * it, summarize it. README "Hand-in and review" documents the format:
+ *
+ * - The turns of every session handed in, every version included, in (session order, created_at,
+ *   id) order, form ONE hash chain (chain.ts): each turn carries `prev_hash` and
+ *   `hash = sha256(prev_hash + canonicalJson(turn fields))`; the first prev_hash is 64 zeros and
+ *   `chain_head` is the last hash.
+ * - `signature` is Ed25519 (by `public_key`) over canonicalJson(the bundle without `signature`):
+ *   it covers the chain head and everything else (answer, note, student, assignment).
+ * - Verification says exactly what does not match: a turn changed (its hash no longer fits), a
+ *   turn missing (a prev_hash that names no turn of the bundle), turns rearranged (a prev_hash
+ *   naming another turn of the bundle), the end cut off (chain_head), the signature, or a key other
+ *   than the one on record for the student.
+ */
+import { createHash } from 'node:crypto';
+import {
+  BUNDLE_FORMAT,
+  BUNDLE_VERSION,
+  BundleSchema,
+  type Bundle,
+  type BundleProblem,
+  type BundleSession,
+  type BundleTurn,
+  type HandinSummary,
+  type Verification,
+} from '../../../shared/api/handin.ts';
+import type { Assignment, Language, Session, Turn } from '../../../shared/api/schemas.ts';
+import { canonicalJson, chainTurn, GENESIS_HASH, turnHash, type ChainTurn } from './chain.ts';
+import { keyFingerprint, signText, verifyText, type SigningKey } from './signing.ts';
+
+/** A turn row as the chain sees it: parent_id is null until turns have versions (another column). */
+export function toChainTurn(turn: Turn): ChainTurn {
+  const parent = (turn as { parent_id?: unknown }).parent_id;
+  return chainTurn({ ...turn, parent_id: typeof parent === 'string' ? parent : null, meta: turn.meta as Record<string, unknown> });
+}
+
+export function bundleSession(session: Session, turns: Turn[]): { session: BundleSession['session']; turns: ChainTurn[] } {
+  const models = session.policy_snapshot.models ?? (session.policy_snapshot.model ? [session.policy_snapshot.model] : []);
+  return {
+    session: {
+      id: session.id,
+      assignment_id: session.assignment_id,
+      mode: session.mode,
+      started_at: session.started_at,
+      ended_at: session.ended_at,
+      title: session.meta.title ?? null,
+      models: [...new Set([...models, ...turns.flatMap((t) => (t.role === 'assistant' && t.model ? [t.model] : []))])],
+    },
+    turns: turns.map(toChainTurn),
+  };
+}
+
+/** Chains the turns of the sessions in order: prev_hash and hash on every turn. */
+export function chainSessions(sessions: { session: BundleSession['session']; turns: ChainTurn[] }[]): { sessions: BundleSession[]; head: string } {
+  let prev = GENESIS_HASH;
+  const chained = sessions.map(({ session, turns }) => ({
+    session,
+    turns: turns.map((turn): BundleTurn => {
+      const hash = turnHash(prev, turn);
+      const out = { ...turn, prev_hash: prev, hash };
+      prev = hash;
+      return out;
+    }),
+  }));
+  return { sessions: chained, head: prev };
+}
+
+export interface BundleInput {
+  assignment: Pick<Assignment, 'id' | 'title' | 'subject' | 'due_at'>;
+  student: { id: string; name: string };
+  submission: { id: string; submitted_at: number; late: boolean };
+  sessions: { session: BundleSession['session']; turns: ChainTurn[] }[];
+  answer: string;
+  note: string;
+  language: Language;
+}
+
+/** The text that is signed: the bundle without its signature, as canonical JSON. */
+export function signedText(bundle: Omit<Bundle, 'signature'> | Bundle): string {
+  const { signature: _signature, ...rest } = bundle as Bundle;
+  return canonicalJson(rest);
+}
+
+export function buildBundle(input: BundleInput, key: SigningKey, now = Date.now()): Bundle {
+  const { sessions, head } = chainSessions(input.sessions);
+  const unsigned: Omit<Bundle, 'signature'> = {
+    format: BUNDLE_FORMAT,
+    version: BUNDLE_VERSION,
+    created_at: now,
+    assignment: { id: input.assignment.id, title: input.assignment.title, subject: input.assignment.subject, due_at: input.assignment.due_at },
+    student: input.student,
+    submission: input.submission,
+    sessions,
+    transcript_md: transcriptMarkdown(input.assignment.title, input.student.name, sessions, input.answer, input.note, input.language),
+    answer: input.answer,
+    note: input.note,
+    chain_head: head,
+    public_key: key.publicKey,
+  };
+  return { ...unsigned, signature: signText(key.privateKey, signedText(unsigned)) };
+}
+
+/** The bundle as the file holds it: canonical JSON (so its bytes, and their hash, are stable). */
+export function bundleText(bundle: Bundle): string {
+  return canonicalJson(bundle);
+}
+
+export const bundleHash = (text: string) => createHash('sha256').update(text, 'utf8').digest('hex');
+
+export interface VerifyResult {
+  verification: Verification;
+  /** The parsed bundle when its shape was right (even if its chain or signature is not). */
+  bundle: Bundle | null;
+}
+
+/**
+ * Checks a bundle's text: its shape, every link of the chain, its end, its signature and, when
+ * the student's key is on record, that it is that key. Never throws on bad input.
+ */
+export function verifyBundle(text: string, options: { knownKey?: string | null; now?: number } = {}): VerifyResult {
+  const checked_at = options.now ?? Date.now();
+  const fail = (problem: BundleProblem): VerifyResult => ({
+    verification: { ok: false, problems: [problem], key_fingerprint: null, sessions: 0, turns: 0, chain_head: null, checked_at },
+    bundle: null,
+  });
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (error) {
+    // A file cut short ends inside a value: the parser reaches the end of the text still expecting more.
+    const message = error instanceof Error ? error.message : '';
+    const trimmed = text.trimStart();
+    return fail({ code: trimmed.startsWith('{') && /end of (JSON )?input|Unterminated|Expected/i.test(message) ? 'truncated' : 'invalid_json' });
+  }
+  if (raw && typeof raw === 'object' && (raw as { format?: unknown }).format === BUNDLE_FORMAT) {
+    const version = (raw as { version?: unknown }).version;
+    if (typeof version === 'number' && version > BUNDLE_VERSION) return fail({ code: 'unsupported_version', field: String(version) });
+  }
+  const parsed = BundleSchema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    return fail({ code: 'not_a_bundle', field: issue.path.map(String).join('.') || '(file)' });
+  }
+  const bundle = parsed.data;
+  const problems: BundleProblem[] = [];
+  const allHashes = new Set(bundle.sessions.flatMap((s) => s.turns.map((t) => t.hash)));
+  let prev = GENESIS_HASH;
+  let turns = 0;
+  bundle.sessions.forEach((s, si) => {
+    s.turns.forEach((turn, ti) => {
+      turns++;
+      const where = { session_index: si + 1, session_id: s.session.id, turn_index: ti + 1, turn_id: turn.id };
+      const { prev_hash, hash, ...fields } = turn;
+      if (prev_hash !== prev) {
+        // The turn it follows is elsewhere in the bundle (moved), or nowhere (removed).
+        problems.push({ code: allHashes.has(prev_hash) ? 'order_changed' : 'turn_missing', ...where });
+      } else if (turn.session_id !== s.session.id) {
+        problems.push({ code: 'order_changed', ...where });
+      }
+      if (turnHash(prev_hash, fields) !== hash) problems.push({ code: 'turn_changed', ...where });
+      prev = hash;
+    });
+  });
+  if (prev !== bundle.chain_head) problems.push({ code: 'end_missing' });
+  if (!verifyText(bundle.public_key, signedText(bundle), bundle.signature)) problems.push({ code: 'signature_invalid' });
+  if (options.knownKey && options.knownKey !== bundle.public_key) problems.push({ code: 'key_mismatch' });
+  return {
+    verification: {
+      ok: problems.length === 0,
+      problems,
+      key_fingerprint: keyFingerprint(bundle.public_key),
+      sessions: bundle.sessions.length,
+      turns,
+      chain_head: bundle.chain_head,
+      checked_at,
+    },
+    bundle,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// What the teacher's summary card and the AI-use note are made of.
+
+type AnyTurn = Pick<ChainTurn, 'role' | 'parent_id' | 'created_at' | 'tokens_in' | 'tokens_out' | 'cost' | 'meta' | 'model'>;
+
+const hintLevel = (turn: AnyTurn): number | null => {
+  const level = turn.meta.hint_level;
+  return typeof level === 'number' && Number.isInteger(level) && level >= 1 && level <= 5 ? level : null;
+};
+
+export function summarize(sessions: { session: { models: string[] }; turns: AnyTurn[] }[]): HandinSummary {
+  const turns = sessions.flatMap((s) => s.turns);
+  let highest: number | null = null;
+  let highestAt: number | null = null;
+  const parents = new Map<string, number>();
+  let flagged = 0;
+  for (const turn of turns) {
+    const level = turn.role === 'assistant' ? hintLevel(turn) : null;
+    if (level !== null && (highest === null || level > highest)) {
+      highest = level;
+      highestAt = turn.created_at;
+    }
+    if (turn.role === 'assistant' && turn.parent_id) parents.set(turn.parent_id, (parents.get(turn.parent_id) ?? 0) + 1);
+    if (turn.meta.flagged) flagged++;
+  }
+  const times = turns.map((t) => t.created_at);
+  return {
+    sessions: sessions.length,
+    turns: turns.length,
+    first_at: times.length ? Math.min(...times) : null,
+    last_at: times.length ? Math.max(...times) : null,
+    highest_hint_level: highest,
+    highest_hint_at: highestAt,
+    worked_solution: highest === 5,
+    regenerations: [...parents.values()].reduce((sum, n) => sum + (n - 1), 0),
+    flagged,
+    tokens_in: turns.reduce((sum, t) => sum + t.tokens_in, 0),
+    tokens_out: turns.reduce((sum, t) => sum + t.tokens_out, 0),
+    cost: turns.reduce((sum, t) => sum + t.cost, 0),
+    models: [...new Set(sessions.flatMap((s) => s.session.models))],
+  };
+}
+
+const pad = (n: number) => String(n).padStart(2, '0');
+const day = (ms: number) => {
+  const d = new Date(ms);
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`;
+};
+const time = (ms: number) => {
+  const d = new Date(ms);
+  return `${day(ms)} ${pad(d.getHours())}:${pad(d.getMinutes())}`;
+};
+
+/** The AI-use note a student starts from: the tool, models, dates and hint levels, to edit. */
+export function suggestAiNote(sessions: { session: { models: string[] }; turns: AnyTurn[] }[], language: Language): string {
+  const s = summarize(sessions);
+  const zh = language === 'zh-CN';
+  if (s.turns === 0) return zh ? '这次作业我没有使用 AI。' : 'I did not use AI for this assignment.';
+  const dates = s.first_at !== null && s.last_at !== null ? (day(s.first_at) === day(s.last_at) ? day(s.first_at) : `${day(s.first_at)} – ${day(s.last_at)}`) : '—';
+  const models = s.models.length ? s.models.join(', ') : '—';
+  const asked = sessions.flatMap((x) => x.turns).filter((t) => t.role === 'user').length;
+  const lines = zh
+    ? [
+        `工具：Studylog（${models}）`,
+        `时间：${dates}，${s.sessions} 个会话，提问 ${asked} 次`,
+        `最高提示级别：${s.highest_hint_level ?? '—'}${s.worked_solution ? '（得到了完整解答）' : ''}`,
+        '我是这样使用 AI 的：',
+      ]
+    : [
+        `Tool: Studylog (${models})`,
+        `When: ${dates}, ${s.sessions} session(s), ${asked} question(s)`,
+        `Highest hint level: ${s.highest_hint_level ?? '—'}${s.worked_solution ? ' (a worked solution was given)' : ''}`,
+        'How I used it:',
+      ];
+  return lines.join('\n');
+}
+
+function transcriptMarkdown(title: string, student: string, sessions: BundleSession[], answer: string, note: string, language: Language): string {
+  const zh = language === 'zh-CN';
+  const role = (r: string) =>
+    (zh
+      ? ({ user: '学生', assistant: '助手', system: '系统' } as Record<string, string>)[r]
+      : ({ user: 'Student', assistant: 'Assistant', system: 'System' } as Record<string, string>)[r]) ?? r;
+  const out = [`# ${title}`, '', `${zh ? '学生' : 'Student'}: ${student}`, ''];
+  sessions.forEach((s, i) => {
+    out.push(`## ${s.session.title ?? (zh ? `会话 ${i + 1}` : `Session ${i + 1}`)}`, '');
+    for (const t of s.turns) {
+      const level = t.role === 'assistant' ? hintLevel(t) : null;
+      const version = t.parent_id && t.role === 'assistant' ? (zh ? `（回复 ${t.parent_id} 的一个版本）` : ` (a version of the reply to ${t.parent_id})`) : '';
+      out.push(
+        `### ${role(t.role)} — ${time(t.created_at)}${t.model && t.role === 'assistant' ? ` · ${t.model}` : ''}${level ? ` · ${zh ? '提示级别' : 'hint level'} ${level}` : ''}${version}`,
+        '',
+        t.content,
+        '',
+      );
+    }
+  });
+  out.push(`## ${zh ? '答案' : 'Answer'}`, '', answer || '—', '', `## ${zh ? 'AI 使用说明' : 'AI-use note'}`, '', note || '—', '');
+  return out.join('\n');
+}

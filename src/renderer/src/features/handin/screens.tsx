@@ -1,0 +1,488 @@
+/**
+ * Hand-ins in the UI: the student's hand-in screen (`#/handin/<assignment id>`), the teacher's
+ * inbox for an assignment (`#/review/<assignment id>`) and one hand-in (`#/submission/<id>`): the
+ * summary card, the transcript with every version, the answer, the note, and the grade.
+ */
+import { CheckCircle2, Download, FileUp, Send, ShieldAlert } from 'lucide-react';
+import { useEffect, useRef, useState, type ChangeEvent } from 'react';
+import { useTranslation } from 'react-i18next';
+import type { Submission, SubmissionDetail } from '../../../../shared/api/handin.ts';
+import { useIdentity } from '../../app/identity.tsx';
+import { useApiCache, useRouteMutation, useRouteQuery } from '../../data/queries.tsx';
+import { downloadText } from '../../lib/download.ts';
+import { toClientError, type UiError } from '../../lib/errors.ts';
+import { formatCost, formatDateTime, formatNumber } from '../../lib/format.ts';
+import { useMoney } from '../../lib/prefs.ts';
+import { hrefFor, navigate } from '../../lib/route.ts';
+import { ErrorText } from '../../ui/ErrorText.tsx';
+import { Spinner } from '../../ui/Spinner.tsx';
+import '../../styles/handin.css';
+
+const canTeach = (role: string) => role === 'teacher' || role === 'admin';
+
+/** Status, late, score and feedback of a hand-in, as the student and the teacher read it. */
+export function HandinStatus({ submission: s }: { submission: Submission }) {
+  const { t, i18n } = useTranslation();
+  return (
+    <div className="handin-status" data-testid="handin-status" data-status={s.status}>
+      <span className={`chip status-${s.status}`}>{t(`handin.status.${s.status}`)}</span>
+      {s.submitted_at !== null ? <span className="muted small">{t('handin.submittedAt', { date: formatDateTime(s.submitted_at, i18n.language) })}</span> : null}
+      {s.late ? <span className="chip chip-warning">{t('handin.late')}</span> : null}
+      {s.status === 'returned' ? (
+        <span className="handin-grade" data-testid="handin-grade">
+          {t('handin.score', { score: s.score ?? '—' })}
+          {s.feedback ? <span className="handin-feedback"> — {s.feedback}</span> : null}
+        </span>
+      ) : null}
+    </div>
+  );
+}
+
+/** A refused hand-in file: the headline, then each problem in the teacher's language. */
+function BundleError({ error }: { error: UiError | null }) {
+  if (!error) return null;
+  if (error.code !== 'bundle_invalid') return <ErrorText error={error} />;
+  return (
+    <ErrorText error={{ ...error, issues: undefined }}>
+      <ul className="error-issues" data-testid="bundle-problems">
+        {error.issues?.map((issue, i) => (
+          <li key={i} data-problem={issue.path}>
+            {issue.message}
+          </li>
+        ))}
+      </ul>
+    </ErrorText>
+  );
+}
+
+/** The student's hand-in for one assignment: pick sessions, write the answer and the AI-use note, save, hand in, download. */
+export function HandinScreen({ assignmentId }: { assignmentId: string }) {
+  const { t, i18n } = useTranslation();
+  const cache = useApiCache();
+  const assignment = useRouteQuery('getAssignment', { id: assignmentId });
+  const [opened, setOpened] = useState<Submission | null>(null);
+  const [openError, setOpenError] = useState<UiError | null>(null);
+  // Opening is a write (a draft is made the first time), once per assignment shown.
+  useEffect(() => {
+    let live = true;
+    cache.write('createSubmission', { id: assignmentId }).then(
+      (s) => live && setOpened(s),
+      (e: unknown) => live && setOpenError(toClientError(e)),
+    );
+    return () => {
+      live = false;
+    };
+  }, [cache, assignmentId]);
+  const detail = useRouteQuery('getSubmission', { id: opened?.id ?? '' }, { enabled: opened !== null });
+  const sessions = useRouteQuery('getUserSessions', { assignment_id: assignmentId, limit: 200 });
+
+  if (openError) return <ErrorText error={openError} />;
+  if (!opened || !detail.data)
+    return (
+      <div className="screen-loading">
+        <Spinner />
+      </div>
+    );
+  return (
+    <section className="screen handin-screen" aria-labelledby="handin-title">
+      <header className="screen-header">
+        <h1 id="handin-title">{t('handin.title', { title: assignment.data?.title ?? assignmentId })}</h1>
+      </header>
+      {assignment.data?.due_at != null ? <p className="muted">{t('assignments.due', { date: formatDateTime(assignment.data.due_at, i18n.language) })}</p> : null}
+      <HandinForm key={opened.id} draft={opened} detail={detail.data} sessions={sessions.data?.items ?? []} />
+    </section>
+  );
+}
+
+/** `draft`: the hand-in's own fields as the student left them (the form starts from them); `detail`: its state now. */
+function HandinForm({
+  draft,
+  detail,
+  sessions,
+}: {
+  draft: Submission;
+  detail: SubmissionDetail;
+  sessions: { id: string; started_at: number; meta: { title?: string | undefined } }[];
+}) {
+  const { t, i18n } = useTranslation();
+  const cache = useApiCache();
+  const s = detail.submission;
+  const [picked, setPicked] = useState<string[]>(draft.session_ids);
+  const [answer, setAnswer] = useState(draft.answer);
+  const [note, setNote] = useState(draft.ai_note);
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<UiError | null>(null);
+  const [saved, setSaved] = useState<'saved' | 'submitted' | null>(null);
+  const locked = s.status === 'returned';
+
+  const save = async () => cache.write('updateSubmission', { id: s.id, session_ids: picked, answer, ai_note: note });
+  const act = async (what: 'save' | 'submit') => {
+    setBusy(true);
+    setError(null);
+    setSaved(null);
+    try {
+      await save();
+      if (what === 'submit') await cache.write('submitSubmission', { id: s.id });
+      setSaved(what === 'submit' ? 'submitted' : 'saved');
+    } catch (e) {
+      setError(toClientError(e));
+    } finally {
+      setBusy(false);
+    }
+  };
+  const download = async () => {
+    try {
+      const file = await cache.client.getSubmissionBundle({ id: s.id });
+      downloadText(file.filename, file.content_type, file.content);
+    } catch (e) {
+      setError(toClientError(e));
+    }
+  };
+
+  return (
+    <div className="form handin-form">
+      <HandinStatus submission={s} />
+      {saved ? (
+        <p className="notice notice-ok" role="status" data-testid="handin-saved">
+          {t(saved === 'submitted' ? 'handin.submittedNotice' : 'handin.savedNotice')}
+        </p>
+      ) : null}
+      <fieldset className="field" disabled={locked}>
+        <legend className="field-label">{t('handin.sessions')}</legend>
+        {sessions.length === 0 ? <p className="muted">{t('handin.noSessions')}</p> : null}
+        {sessions.map((session) => (
+          <label key={session.id} className="checkbox">
+            <input
+              type="checkbox"
+              checked={picked.includes(session.id)}
+              onChange={(e) => setPicked((p) => (e.target.checked ? [...p, session.id] : p.filter((x) => x !== session.id)))}
+              data-session-id={session.id}
+            />
+            {session.meta.title ?? formatDateTime(session.started_at, i18n.language)}
+          </label>
+        ))}
+      </fieldset>
+      <label className="field">
+        <span className="field-label">{t('handin.answer')}</span>
+        <textarea value={answer} onChange={(e) => setAnswer(e.target.value)} rows={8} name="answer" disabled={locked} />
+      </label>
+      <label className="field">
+        <span className="field-label">{t('handin.note')}</span>
+        <span className="muted small">{t('handin.noteHelp')}</span>
+        <textarea value={note} onChange={(e) => setNote(e.target.value)} rows={6} name="ai_note" disabled={locked} />
+      </label>
+      {!locked ? (
+        <button type="button" className="btn btn-link btn-small" onClick={() => setNote(detail.suggested_ai_note)}>
+          {t('handin.noteRewrite')}
+        </button>
+      ) : null}
+      <ErrorText error={error} />
+      <div className="form-footer">
+        {!locked ? (
+          <>
+            <button type="button" className="btn" disabled={busy} onClick={() => void act('save')} data-testid="handin-save">
+              {t('handin.saveDraft')}
+            </button>
+            <button type="button" className="btn btn-primary" disabled={busy} onClick={() => void act('submit')} data-testid="handin-submit">
+              <Send size={14} aria-hidden="true" />
+              {s.status === 'submitted' ? t('handin.resubmit') : t('handin.submit')}
+            </button>
+          </>
+        ) : null}
+        {s.status !== 'draft' ? (
+          <button type="button" className="btn btn-ghost" onClick={() => void download()} data-testid="handin-download">
+            <Download size={14} aria-hidden="true" />
+            {t('handin.download')}
+          </button>
+        ) : null}
+      </div>
+      <p className="muted small">{t('handin.rules')}</p>
+    </div>
+  );
+}
+
+/** A teacher's inbox for one assignment, the import of `.studylog` files and the grades as CSV. */
+export function ReviewScreen({ assignmentId }: { assignmentId: string }) {
+  const { t, i18n } = useTranslation();
+  const cache = useApiCache();
+  const assignment = useRouteQuery('getAssignment', { id: assignmentId });
+  const inbox = useRouteQuery('listSubmissions', { id: assignmentId });
+  const fileRef = useRef<HTMLInputElement>(null);
+  const [error, setError] = useState<UiError | null>(null);
+  const [imported, setImported] = useState<string | null>(null);
+
+  const onFile = async (e: ChangeEvent<HTMLInputElement>) => {
+    const file = e.target.files?.[0];
+    e.target.value = '';
+    if (!file) return;
+    setError(null);
+    setImported(null);
+    try {
+      const s = await cache.write('importSubmission', { bundle: await file.text() });
+      setImported(t('handin.imported', { file: file.name, student: s.student_name ?? s.user_id }));
+    } catch (err) {
+      setError(toClientError(err));
+    }
+  };
+  const grades = async () => {
+    try {
+      const csv = await cache.client.exportGrades({ id: assignmentId });
+      downloadText(csv.filename, csv.content_type, csv.content);
+    } catch (err) {
+      setError(toClientError(err));
+    }
+  };
+
+  return (
+    <section className="screen" aria-labelledby="review-title">
+      <header className="screen-header">
+        <h1 id="review-title">{t('handin.inboxTitle', { title: assignment.data?.title ?? assignmentId })}</h1>
+        <span className="spacer" />
+        <button type="button" className="btn" onClick={() => fileRef.current?.click()} data-testid="handin-import">
+          <FileUp size={14} aria-hidden="true" />
+          {t('handin.import')}
+        </button>
+        <input
+          ref={fileRef}
+          type="file"
+          accept=".studylog,application/json"
+          className="visually-hidden"
+          tabIndex={-1}
+          onChange={onFile}
+          data-testid="handin-import-file"
+          aria-label={t('handin.import')}
+        />
+        <button type="button" className="btn" onClick={() => void grades()} data-testid="grades-csv">
+          <Download size={14} aria-hidden="true" />
+          {t('handin.gradesCsv')}
+        </button>
+      </header>
+      <p className="muted">{t('handin.importHelp')}</p>
+      {imported ? (
+        <p className="notice notice-ok" role="status">
+          {imported}
+        </p>
+      ) : null}
+      <BundleError error={error ?? inbox.error} />
+      {inbox.data && inbox.data.length === 0 ? <p className="muted empty">{t('handin.inboxEmpty')}</p> : null}
+      {inbox.data && inbox.data.length > 0 ? (
+        <table className="table" data-testid="inbox">
+          <thead>
+            <tr>
+              <th>{t('handin.student')}</th>
+              <th>{t('handin.submittedAtColumn')}</th>
+              <th>{t('handin.lateColumn')}</th>
+              <th>{t('handin.statusColumn')}</th>
+              <th>{t('handin.scoreColumn')}</th>
+              <th>{t('handin.verifiedColumn')}</th>
+            </tr>
+          </thead>
+          <tbody>
+            {inbox.data.map((s) => (
+              <tr key={s.id} data-submission-id={s.id}>
+                <td>
+                  <a href={hrefFor('submission', s.id)}>{s.student_name ?? s.user_id}</a>
+                </td>
+                <td>{s.submitted_at !== null ? formatDateTime(s.submitted_at, i18n.language) : '—'}</td>
+                <td>{s.late ? t('handin.late') : t('common.no')}</td>
+                <td>{t(`handin.status.${s.status}`)}</td>
+                <td>{s.score ?? '—'}</td>
+                <td>{s.verification?.ok ? t('handin.verifiedOk') : t('handin.verifiedNo')}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      ) : null}
+    </section>
+  );
+}
+
+/** One hand-in: the summary card, then the transcript (every version), the answer and the note; the grade form for its teacher. */
+export function SubmissionScreen({ id }: { id: string }) {
+  const { t, i18n } = useTranslation();
+  const { me } = useIdentity();
+  const money = useMoney();
+  const detail = useRouteQuery('getSubmission', { id });
+  if (detail.error) return <ErrorText error={detail.error} />;
+  if (!detail.data)
+    return (
+      <div className="screen-loading">
+        <Spinner />
+      </div>
+    );
+  const { submission: s, summary, sessions } = detail.data;
+  const teacher = canTeach(me.role) && s.user_id !== me.id;
+  const when = (ms: number | null) => (ms === null ? '—' : formatDateTime(ms, i18n.language));
+  const v = s.verification;
+  return (
+    <section className="screen submission-screen" aria-labelledby="submission-title">
+      <header className="screen-header">
+        <h1 id="submission-title">{t('handin.submissionTitle', { student: s.student_name ?? s.user_id, title: s.assignment_title ?? s.assignment_id })}</h1>
+        <span className="spacer" />
+        {teacher ? (
+          <a className="btn btn-ghost" href={hrefFor('review', s.assignment_id)}>
+            {t('handin.backToInbox')}
+          </a>
+        ) : null}
+      </header>
+      <HandinStatus submission={s} />
+      <div className="card summary-card" data-testid="summary-card">
+        <dl className="stats">
+          <div className="stat">
+            <dt className="stat-label">{t('handin.sum.turns')}</dt>
+            <dd className="stat-value" data-testid="sum-turns">
+              {formatNumber(summary.turns, i18n.language)}
+            </dd>
+          </div>
+          <div className="stat">
+            <dt className="stat-label">{t('handin.sum.span')}</dt>
+            <dd className="stat-value">
+              {when(summary.first_at)} – {when(summary.last_at)}
+            </dd>
+          </div>
+          <div className="stat">
+            <dt className="stat-label">{t('handin.sum.hint')}</dt>
+            <dd className="stat-value" data-testid="sum-hint">
+              {summary.highest_hint_level ?? '—'}
+              {summary.highest_hint_at !== null ? <span className="muted small"> ({when(summary.highest_hint_at)})</span> : null}
+            </dd>
+          </div>
+          <div className="stat">
+            <dt className="stat-label">{t('handin.sum.worked')}</dt>
+            <dd className="stat-value" data-testid="sum-worked">
+              {summary.worked_solution ? t('common.yes') : t('common.no')}
+            </dd>
+          </div>
+          <div className="stat">
+            <dt className="stat-label">{t('handin.sum.regenerations')}</dt>
+            <dd className="stat-value">{summary.regenerations}</dd>
+          </div>
+          <div className="stat">
+            <dt className="stat-label">{t('handin.sum.tokens')}</dt>
+            <dd className="stat-value">{formatNumber(summary.tokens_in + summary.tokens_out, i18n.language)}</dd>
+          </div>
+          <div className="stat">
+            <dt className="stat-label">{t('handin.sum.cost')}</dt>
+            <dd className="stat-value">{formatCost(summary.cost, money)}</dd>
+          </div>
+          <div className="stat">
+            <dt className="stat-label">{t('handin.sum.verification')}</dt>
+            <dd className="stat-value" data-testid="sum-verification" data-ok={v?.ok ? 'true' : 'false'}>
+              {v ? (
+                v.ok ? (
+                  <>
+                    <CheckCircle2 size={14} aria-hidden="true" /> {t('handin.verifiedOk')}
+                  </>
+                ) : (
+                  <>
+                    <ShieldAlert size={14} aria-hidden="true" /> {t('handin.verifiedNo')}
+                  </>
+                )
+              ) : (
+                '—'
+              )}
+            </dd>
+          </div>
+        </dl>
+        {v?.key_fingerprint ? <p className="muted small mono">{t('handin.keyFingerprint', { fp: v.key_fingerprint })}</p> : null}
+        {s.source === 'file' ? <p className="muted small">{t('handin.fromFile')}</p> : null}
+      </div>
+      {teacher ? <GradeForm submission={s} /> : null}
+      <h2>{t('handin.answer')}</h2>
+      <div className="card plain-text" data-testid="submission-answer">
+        {s.answer || '—'}
+      </div>
+      <h2>{t('handin.note')}</h2>
+      <div className="card plain-text" data-testid="submission-note">
+        {s.ai_note || '—'}
+      </div>
+      <h2>{t('handin.transcript')}</h2>
+      {sessions.map((session, i) => (
+        <div key={session.session.id} className="card transcript" data-session-id={session.session.id}>
+          <h3>{session.session.title ?? t('handin.sessionN', { n: i + 1 })}</h3>
+          <ol className="transcript-turns">
+            {session.turns.map((turn) => (
+              <li key={turn.id} className={`transcript-turn role-${turn.role}`} data-turn-id={turn.id}>
+                <div className="muted small">
+                  {t(`handin.role.${turn.role === 'assistant' ? 'assistant' : turn.role === 'system' ? 'system' : 'user'}`)} · {when(turn.created_at)}
+                  {turn.model && turn.role === 'assistant' ? ` · ${turn.model}` : ''}
+                  {typeof turn.meta.hint_level === 'number' ? ` · ${t('handin.hintLevel', { n: turn.meta.hint_level })}` : ''}
+                  {turn.parent_id && turn.role === 'assistant' ? ` · ${t('handin.version')}` : ''}
+                </div>
+                <div className="plain-text">{turn.content}</div>
+              </li>
+            ))}
+          </ol>
+        </div>
+      ))}
+    </section>
+  );
+}
+
+function GradeForm({ submission: s }: { submission: Submission }) {
+  const { t } = useTranslation();
+  const [score, setScore] = useState(s.score === null ? '' : String(s.score));
+  const [feedback, setFeedback] = useState(s.feedback ?? '');
+  const mutation = useRouteMutation('returnSubmission');
+  const [done, setDone] = useState(false);
+  const submit = async () => {
+    setDone(false);
+    const parsed = score.trim() === '' ? null : Number(score);
+    if ((await mutation.run({ id: s.id, score: parsed, feedback })) !== null) setDone(true);
+  };
+  return (
+    <form
+      className="form card grade-form"
+      onSubmit={(e) => {
+        e.preventDefault();
+        void submit();
+      }}
+    >
+      <h2>{t('handin.grade')}</h2>
+      <label className="field">
+        <span className="field-label">{t('handin.scoreField')}</span>
+        <input type="number" min={0} max={1000} step={1} value={score} onChange={(e) => setScore(e.target.value)} name="score" />
+      </label>
+      <label className="field">
+        <span className="field-label">{t('handin.feedback')}</span>
+        <textarea value={feedback} onChange={(e) => setFeedback(e.target.value)} rows={4} name="feedback" />
+      </label>
+      <ErrorText error={mutation.error} />
+      {done ? (
+        <p className="notice notice-ok" role="status" data-testid="grade-saved">
+          {t('handin.returnedNotice')}
+        </p>
+      ) : null}
+      <div className="form-footer">
+        <button type="submit" className="btn btn-primary" disabled={mutation.busy} data-testid="grade-return">
+          {t('handin.returnButton')}
+        </button>
+      </div>
+    </form>
+  );
+}
+
+/** The caller's hand-ins (History): status, score and feedback as the teacher returned them. */
+export function MyHandins() {
+  const { t } = useTranslation();
+  const mine = useRouteQuery('listMySubmissions', {});
+  if (!mine.data || mine.data.length === 0) return null;
+  return (
+    <section className="my-handins" aria-labelledby="my-handins-title" data-testid="my-handins">
+      <h2 id="my-handins-title">{t('handin.mine')}</h2>
+      <ul className="cards">
+        {mine.data.map((s) => (
+          <li key={s.id} className="card" data-submission-id={s.id}>
+            <a href={s.status === 'draft' ? hrefFor('handin', s.assignment_id) : hrefFor('submission', s.id)}>{s.assignment_title ?? s.assignment_id}</a>
+            <HandinStatus submission={s} />
+          </li>
+        ))}
+      </ul>
+    </section>
+  );
+}
+
+/** Opens the hand-in screen of an assignment (what the assignment panel's 交作业 button does). */
+export function openHandin(assignmentId: string): void {
+  navigate('handin', assignmentId);
+}

@@ -1,0 +1,116 @@
+// Hand-in and review in a real browser, in Chinese, on one class server with a real keychain (the
+// installation's signing key lives there): a student hands in from the hand-in screen and
+// downloads the signed .studylog file (which `studylog verify` accepts); the teacher sees the
+// inbox and the summary card and grades it; the student sees the grade in History.
+import { readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import type { BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { createClient, httpTransport, type StudylogClient } from '../../src/shared/api/client.ts';
+import { runCli } from '../support/cli.ts';
+import { requirePackage } from '../support/requirements.ts';
+import { tempDir } from '../support/temp.ts';
+import { startE2E, type E2E } from './harness.ts';
+
+// Runs in the page (addInitScript); the tests compile without the DOM library.
+declare const localStorage: { setItem(key: string, value: string): void };
+
+const chromium = requirePackage('chromium');
+const keyring = requirePackage(['libsecret-1-0', 'dbus', 'gnome-keyring']);
+const skip = chromium.skip || keyring.skip;
+
+let e2e: E2E;
+const contexts: BrowserContext[] = [];
+let student: { token: string; api: StudylogClient };
+let teacher: { token: string; api: StudylogClient };
+
+async function pageAs(token: string): Promise<Page> {
+  const context = await e2e.browser.newContext({ viewport: { width: 1100, height: 800 }, locale: 'zh-CN', acceptDownloads: true });
+  contexts.push(context);
+  await context.addInitScript((t) => localStorage.setItem('studylog.token', t), token);
+  const page = await context.newPage();
+  page.on('pageerror', (e) => console.error(`[page error] ${e.message}`));
+  return page;
+}
+
+beforeAll(async () => {
+  if (skip) return;
+  e2e = await startE2E({ language: 'zh-CN', keychain: 'private' });
+  const as = async (role: 'student' | 'teacher', name: string) => {
+    const { token } = await e2e.api.createToken({ name, role });
+    return { token, api: createClient(httpTransport({ baseUrl: e2e.url, token })) };
+  };
+  student = await as('student', '王小明');
+  teacher = await as('teacher', '李老师');
+  await teacher.api.createAssignment({ id: 'hw-e2e', title: '二次函数作业', subject: '数学', due_at: '2099-01-01' });
+  await student.api.sendProxyMessage({ message: '二次函数的顶点怎么求？', mode: 'homework', assignment_id: 'hw-e2e' });
+}, 120_000);
+
+afterAll(async () => {
+  await Promise.allSettled(contexts.map((c) => c.close()));
+  await e2e?.close();
+});
+
+describe.skipIf(skip)(`hand-in and review${chromium.note}${keyring.note}`, () => {
+  test('the student hands in from the hand-in screen; the teacher reviews and grades; the student sees the grade', async () => {
+    // The student: the assignment's card opens the hand-in screen.
+    const sp = await pageAs(student.token);
+    await sp.goto(`${e2e.url}/#/assignments`);
+    await sp.locator('.assignment-card', { hasText: '二次函数作业' }).getByTestId('open-handin').click();
+    await sp.getByRole('heading', { name: '交作业：二次函数作业' }).waitFor();
+    // The assignment's session is picked; the AI-use note is prefilled from it.
+    await expect(sp.locator('input[type=checkbox][data-session-id]').isChecked()).resolves.toBe(true);
+    await expect(sp.locator('textarea[name=ai_note]').inputValue()).resolves.toMatch(/^工具：Studylog（gpt-4o-mini）/);
+    await sp.locator('textarea[name=answer]').fill('顶点是 (-b/2a, c - b²/4a)。');
+    await sp.locator('textarea[name=ai_note]').fill('用 Studylog 问了一次顶点公式的提示。');
+    await sp.getByTestId('handin-submit').click();
+    await expect.poll(() => sp.getByTestId('handin-saved').textContent()).toContain('已提交');
+    await expect.poll(() => sp.getByTestId('handin-status').getAttribute('data-status')).toBe('submitted');
+    await e2e.screenshot(sp, 'handin-student');
+
+    // The signed file downloads and verifies.
+    const [download] = await Promise.all([sp.waitForEvent('download'), sp.getByTestId('handin-download').click()]);
+    expect(download.suggestedFilename()).toMatch(/\.studylog$/);
+    const file = path.join(tempDir(), download.suggestedFilename());
+    await download.saveAs(file);
+    const verified = runCli(['verify', file], { LANG: 'zh_CN.UTF-8', LC_ALL: '' });
+    expect(verified.code, verified.stdout + verified.stderr).toBe(0);
+    expect(verified.stdout).toMatch(/^OK：.*校验通过（1 个会话，2 条消息，学生 王小明，作业 二次函数作业）/);
+
+    // The teacher: the inbox, then the hand-in's summary card.
+    const tp = await pageAs(teacher.token);
+    await tp.goto(`${e2e.url}/#/assignments`);
+    await tp.locator('.assignment-card', { hasText: '二次函数作业' }).getByTestId('open-inbox').click();
+    const row = tp.getByTestId('inbox').locator('tbody tr');
+    await expect.poll(() => row.count()).toBe(1);
+    await expect(row.first().textContent()).resolves.toMatch(/王小明.*已提交.*校验通过/);
+    await row.first().getByRole('link', { name: '王小明' }).click();
+    await tp.getByTestId('summary-card').waitFor();
+    await expect(tp.getByTestId('sum-turns').textContent()).resolves.toBe('2');
+    await expect(tp.getByTestId('sum-verification').getAttribute('data-ok')).resolves.toBe('true');
+    await expect(tp.getByTestId('sum-worked').textContent()).resolves.toBe('否');
+    await expect(tp.getByTestId('submission-answer').textContent()).resolves.toBe('顶点是 (-b/2a, c - b²/4a)。');
+    await expect(tp.getByTestId('submission-note').textContent()).resolves.toBe('用 Studylog 问了一次顶点公式的提示。');
+    await expect(tp.locator('.transcript-turn').first().textContent()).resolves.toContain('二次函数的顶点怎么求？');
+    await tp.locator('input[name=score]').fill('95');
+    await tp.locator('textarea[name=feedback]').fill('推导清楚。');
+    await tp.getByTestId('grade-return').click();
+    await tp.getByTestId('grade-saved').waitFor();
+    await e2e.screenshot(tp, 'handin-teacher-review');
+
+    // A tampered file is refused on import with the exact problem.
+    const text = JSON.parse(readFileSync(file, 'utf8')) as { sessions: { turns: { content: string }[] }[] };
+    text.sessions[0]!.turns[1]!.content = '改过的回答';
+    const tampered = path.join(tempDir(), 'tampered.studylog');
+    writeFileSync(tampered, JSON.stringify(text));
+    await tp.goto(`${e2e.url}/#/review/hw-e2e`);
+    await tp.getByTestId('handin-import-file').setInputFiles(tampered);
+    await expect.poll(() => tp.getByTestId('bundle-problems').textContent()).toMatch(/哈希链在第 1 个会话（.*）的第 2 条消息处断开/);
+
+    // The student sees the grade in History.
+    await sp.goto(`${e2e.url}/#/history`);
+    const mine = sp.getByTestId('my-handins');
+    await expect.poll(() => mine.getByTestId('handin-status').getAttribute('data-status')).toBe('returned');
+    await expect(mine.getByTestId('handin-grade').textContent()).resolves.toBe('得分：95 — 推导清楚。');
+  });
+});

@@ -1,0 +1,452 @@
+// Hand-ins end to end below the UI: a student's signed bundle through a file (written, verified
+// by the `studylog verify` command, imported into the teacher's own Studylog), each kind of
+// tampering refused with its own message, who sees what (teachers, students, admins), late and
+// closed hand-ins, the grade going back to the student, grades as CSV, and the upgrade of a
+// database from before teachers.
+import { createPrivateKey, generateKeyPairSync } from 'node:crypto';
+import { cpSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { createCore, type Core } from '../../src/main/core/app.ts';
+import type { Caller } from '../../src/main/core/caller.ts';
+import { DEFAULT_MIGRATIONS_FOLDER, openDatabase } from '../../src/main/core/db/connection.ts';
+import { canonicalJson } from '../../src/main/core/handin/chain.ts';
+import { bundleText, chainSessions, signedText } from '../../src/main/core/handin/bundle.ts';
+import { publicKeyOf, signText, SIGNING_KEY_ACCOUNT } from '../../src/main/core/handin/signing.ts';
+import type { Bundle, Submission, SubmissionDetail } from '../../src/shared/api/handin.ts';
+import { ApiError } from '../../src/shared/errors.ts';
+import { runCli } from '../support/cli.ts';
+import { setupCore } from '../support/core.ts';
+import { MemorySecretStore, startApi, type ApiFixture } from '../support/http.ts';
+import { onCleanup, tempDir, testWrites } from '../support/temp.ts';
+
+const EN = { LANG: 'en_US.UTF-8', LC_ALL: '', LC_MESSAGES: '' };
+const ZH = { LANG: 'zh_CN.UTF-8', LC_ALL: '', LC_MESSAGES: '' };
+
+async function refusal(promise: Promise<unknown> | (() => unknown)): Promise<ApiError> {
+  try {
+    await (typeof promise === 'function' ? promise() : promise);
+  } catch (error) {
+    expect(error).toBeInstanceOf(ApiError);
+    return error as ApiError;
+  }
+  throw new Error('expected a refusal');
+}
+
+/** The student's laptop: two homework sessions of hw_001 (one with a hint level 3 answer) and a practice chat. */
+async function studentSide(secrets = new MemorySecretStore()) {
+  const core = await setupCore({ core: { secrets } });
+  const user = core.users.createUser('王小明', 'student');
+  const student: Caller = { user_id: user.id, role: 'student', name: user.name };
+  const first = await core.proxy.send(student, { message: '二次函数的顶点怎么求？', mode: 'homework', assignment_id: 'hw_001' });
+  await core.proxy.send(student, { message: '能再给一点提示吗？', meta: { session_id: first.session_id } });
+  const second = await core.proxy.send(student, { message: '判别式是什么意思？', mode: 'homework', assignment_id: 'hw_001' });
+  const practice = await core.proxy.send(student, { message: 'just practising', mode: 'chat' });
+  // The hint ladder (another part of Studylog) marks answers with their level.
+  core.turns.updateTurnById(testWrites(core.store), first.turn_id, { meta: { ...core.turns.getTurnById(first.turn_id)!.meta, hint_level: 3 } });
+  return { core, student, sessions: [first.session_id, second.session_id], practice: practice.session_id };
+}
+
+/** The teacher's own Studylog (another data directory), with hw_001 theirs. */
+function teacherSide() {
+  const core = createCore({ dataDir: tempDir(), secrets: new MemorySecretStore(), defaultLanguage: 'en' });
+  onCleanup(() => core.store.sqlite.open && core.close());
+  core.settings.update({ language: 'en' });
+  const user = core.users.createUser('李老师', 'teacher');
+  const teacher: Caller = { user_id: user.id, role: 'teacher', name: user.name };
+  core.assignments.create(testWrites(core.store), { id: 'hw_001', title: '数学作业一' }, teacher.user_id);
+  return { core, teacher };
+}
+
+async function handIn(core: Core, student: Caller, fields: { answer?: string; ai_note?: string } = {}): Promise<{ submission: Submission; file: string; text: string }> {
+  const draft = await core.handin.create(student, 'hw_001', { answer: 'x = -b/2a', ...fields });
+  const submission = await core.handin.submit(student, draft.id);
+  const { content, filename } = core.handin.bundleFile(student, submission.id);
+  expect(filename).toMatch(/\.studylog$/);
+  const file = path.join(tempDir(), filename);
+  writeFileSync(file, content);
+  return { submission, file, text: content };
+}
+
+const mutate = (text: string, change: (b: Bundle) => void): string => {
+  const bundle = JSON.parse(text) as Bundle;
+  change(bundle);
+  return JSON.stringify(bundle, null, 2);
+};
+
+function verifyCli(file: string, env = EN) {
+  return runCli(['verify', file], env);
+}
+
+describe('the hand-in bundle through a file', () => {
+  it('round trip: hand in, write the file, verify it with the CLI, import it into the teacher’s Studylog', async () => {
+    const { core, student, sessions, practice } = await studentSide();
+    const { submission, file, text } = await handIn(core, student);
+    expect(submission).toMatchObject({ status: 'submitted', late: false, source: 'server', verification: { ok: true, problems: [], sessions: 2, turns: 6 } });
+    expect(submission.session_ids).toEqual(sessions);
+    expect(submission.session_ids).not.toContain(practice);
+
+    const bundle = JSON.parse(text) as Bundle;
+    expect(bundle).toMatchObject({ format: 'studylog.handin', version: 1, student: { id: student.user_id, name: '王小明' }, assignment: { id: 'hw_001' }, answer: 'x = -b/2a' });
+    // The prefilled AI-use note names the tool, the model and the highest hint level reached.
+    expect(bundle.note).toContain('Studylog (gpt-4o-mini)');
+    expect(bundle.note).toMatch(/Highest hint level: 3/);
+    expect(bundle.transcript_md).toContain('二次函数的顶点怎么求？');
+    expect(bundle.sessions.flatMap((s) => s.turns).map((t) => t.prev_hash)).toEqual([
+      '0'.repeat(64),
+      ...bundle.sessions
+        .flatMap((s) => s.turns)
+        .slice(0, -1)
+        .map((t) => t.hash),
+    ]);
+    // The file is canonical JSON: the same bytes as the bundle re-serialised canonically.
+    expect(text).toBe(canonicalJson(bundle));
+
+    const ok = verifyCli(file);
+    expect(ok.code, ok.stderr).toBe(0);
+    expect(ok.stdout).toMatch(/^OK: .* verified \(2 session\(s\), 6 turn\(s\), student 王小明, assignment 数学作业一\)/);
+    expect(verifyCli(file, ZH).stdout).toMatch(/^OK：.*校验通过（2 个会话，6 条消息/);
+
+    const { core: tcore, teacher } = teacherSide();
+    const imported = await tcore.handin.import(teacher, readFileSync(file, 'utf8'));
+    expect(imported).toMatchObject({ assignment_id: 'hw_001', user_id: student.user_id, student_name: '王小明', status: 'submitted', source: 'file', verification: { ok: true } });
+    expect(tcore.handin.list(teacher, 'hw_001').map((s) => s.id)).toEqual([imported.id]);
+    const detail: SubmissionDetail = tcore.handin.detail(teacher, imported.id);
+    expect(detail.summary).toMatchObject({ sessions: 2, turns: 6, highest_hint_level: 3, worked_solution: false, regenerations: 0, tokens_in: expect.any(Number) });
+    expect(detail.summary.highest_hint_at).toBe(bundle.sessions[0]!.turns[1]!.created_at);
+    expect(detail.summary.cost).toBe(bundle.sessions.flatMap((s) => s.turns).reduce((sum, t) => sum + t.cost, 0));
+    expect(detail.sessions.map((s) => s.session.id)).toEqual(sessions);
+    // The same file again is the same hand-in, not a second one.
+    expect((await tcore.handin.import(teacher, text)).id).toBe(imported.id);
+    expect(tcore.handin.list(teacher, 'hw_001')).toHaveLength(1);
+  });
+
+  it('refuses every tampering with its own message, on import and from the CLI', async () => {
+    const { core, student } = await studentSide();
+    const { text } = await handIn(core, student);
+    const { core: tcore, teacher } = teacherSide();
+    // The genuine file first: the teacher's Studylog records the student's key.
+    await tcore.handin.import(teacher, text);
+
+    const other = generateKeyPairSync('ed25519').privateKey;
+    const cases: { name: string; text: string; code: string; cli: RegExp | null; zh: RegExp }[] = [
+      {
+        name: 'a turn changed',
+        text: mutate(text, (b) => (b.sessions[0]!.turns[1]!.content = 'a better answer, written afterwards')),
+        code: 'turn_changed',
+        cli: /The hash chain is broken at turn 2 of session 1 \(/,
+        zh: /哈希链在第 1 个会话（.*）的第 2 条消息处断开/,
+      },
+      {
+        name: 'a turn removed',
+        text: mutate(text, (b) => b.sessions[0]!.turns.splice(1, 1)),
+        code: 'turn_missing',
+        cli: /One or more turns are missing \(removed\) before turn 2 of session 1/,
+        zh: /第 1 个会话（.*）的第 2 条消息之前少了一条或多条消息/,
+      },
+      {
+        name: 'turns reordered',
+        text: mutate(text, (b) => {
+          const turns = b.sessions[0]!.turns;
+          [turns[1], turns[2]] = [turns[2]!, turns[1]!];
+        }),
+        code: 'order_changed',
+        cli: /The order was changed at turn 2 of session 1/,
+        zh: /第 1 个会话（.*）的第 2 条消息的顺序被改动过/,
+      },
+      {
+        name: 'the last turn removed',
+        text: mutate(text, (b) => b.sessions.at(-1)!.turns.pop()),
+        code: 'end_missing',
+        cli: /The last turn\(s\) were removed/,
+        zh: /最后的一条或多条消息被删除了/,
+      },
+      {
+        name: 'the answer changed (signature)',
+        text: mutate(text, (b) => (b.answer = 'copied from a friend')),
+        code: 'signature_invalid',
+        cli: /The signature does not match/,
+        zh: /签名不匹配/,
+      },
+      {
+        // Everything consistent, re-signed by someone else's key: only the key on record tells.
+        name: 'signed by another key',
+        text: (() => {
+          const b = JSON.parse(text) as Bundle;
+          b.answer = 'a forged answer';
+          b.public_key = publicKeyOf(other);
+          b.signature = signText(other, signedText(b));
+          return bundleText(b);
+        })(),
+        code: 'key_mismatch',
+        cli: null,
+        zh: /这个文件由另一个密钥签名/,
+      },
+      {
+        name: 'a truncated file',
+        text: text.slice(0, Math.floor(text.length / 2)),
+        code: 'truncated',
+        cli: /The file is incomplete \(cut off part-way\)/,
+        zh: /文件不完整/,
+      },
+    ];
+    tcore.settings.update({ language: 'zh-CN' });
+    for (const c of cases) {
+      const error = await refusal(tcore.handin.import(teacher, c.text));
+      expect([c.name, error.code, error.issues?.[0]?.path]).toEqual([c.name, 'bundle_invalid', c.code]);
+      // Localized in the teacher's language (settings), English in the detail.
+      expect(error.issues![0]!.message, c.name).toMatch(c.zh);
+      const file = path.join(tempDir(), 'tampered.studylog');
+      writeFileSync(file, c.text);
+      const run = verifyCli(file);
+      if (c.cli) {
+        expect([c.name, run.code]).toEqual([c.name, 1]);
+        expect(run.stdout.split('\n').slice(0, 2).join('\n'), c.name).toMatch(c.cli);
+        expect(error.detail, c.name).toMatch(c.cli);
+      } else {
+        // The file alone is consistent: the CLI says so and names the key, which is not the student's.
+        expect(run.code).toBe(0);
+        expect(run.stdout).toContain('Signing key fingerprint:');
+      }
+    }
+    expect(verifyCli(path.join(tempDir(), 'missing.studylog')).code).toBe(1);
+    // Nothing was filed: the genuine hand-in is the only one, unchanged.
+    expect(tcore.handin.list(teacher, 'hw_001')).toHaveLength(1);
+    expect(tcore.handin.list(teacher, 'hw_001')[0]!.answer).toBe('x = -b/2a');
+  });
+
+  it('a chain recomputed after a change still fails: the signature covers the chain head', async () => {
+    const { core, student } = await studentSide();
+    const { text } = await handIn(core, student);
+    const b = JSON.parse(text) as Bundle;
+    b.sessions[1]!.turns[0]!.content = 'rewritten';
+    const rechained = chainSessions(b.sessions.map((s) => ({ session: s.session, turns: s.turns.map(({ prev_hash: _p, hash: _h, ...t }) => t) })));
+    b.sessions = rechained.sessions;
+    b.chain_head = rechained.head;
+    const file = path.join(tempDir(), 'rechained.studylog');
+    writeFileSync(file, bundleText(b));
+    const run = verifyCli(file);
+    expect(run.code).toBe(1);
+    expect(run.stdout).toMatch(/The signature does not match/);
+    expect(run.stdout).not.toMatch(/hash chain is broken/);
+  });
+
+  it('without a keychain the hand-in cannot be signed, and says so; the draft stays', async () => {
+    const core = await setupCore(); // secrets: null
+    const student: Caller = { user_id: 'student-1', role: 'student' };
+    await core.proxy.send(student, { message: 'hi', mode: 'homework', assignment_id: 'hw_001' });
+    const draft = await core.handin.create(student, 'hw_001', { answer: 'mine' });
+    const error = await refusal(core.handin.submit(student, draft.id));
+    expect(error.code).toBe('keychain_unavailable');
+    expect(error.detail).toMatch(/^The hand-in cannot be signed/);
+    expect(core.handin.submissions.get(draft.id)).toMatchObject({ status: 'draft', answer: 'mine' });
+  });
+
+  it('a session deleted after it was picked is left out of the hand-in', async () => {
+    const { core, student, sessions } = await studentSide();
+    const draft = await core.handin.create(student, 'hw_001', {});
+    expect(draft.session_ids).toEqual(sessions);
+    await core.store.writes.run('delete', (db) => core.sessions.deleteSessionById(db, sessions[1]!));
+    const submitted = await core.handin.submit(student, draft.id);
+    expect(submitted.verification).toMatchObject({ ok: true, sessions: 1, turns: 4 });
+  });
+
+  it('keeps one signing key per installation, in the keychain', async () => {
+    const secrets = new MemorySecretStore();
+    const { core, student } = await studentSide(secrets);
+    const a = await handIn(core, student);
+    const key = JSON.parse(a.text).public_key as string;
+    const stored = secrets.secrets.get(SIGNING_KEY_ACCOUNT)!;
+    expect(publicKeyOf(createPrivateKey({ key: Buffer.from(stored, 'base64'), format: 'der', type: 'pkcs8' }))).toBe(key);
+    const again = await core.handin.submit(student, a.submission.id);
+    expect(JSON.parse(core.handin.bundleFile(student, again.id).content).public_key).toBe(key);
+    // The resubmission replaced the bundle and kept the previous one's hash.
+    expect(again.meta.history).toEqual([{ bundle_hash: a.submission.bundle_hash, submitted_at: a.submission.submitted_at, source: 'server' }]);
+    expect(again.bundle_hash).not.toBe(a.submission.bundle_hash);
+  });
+});
+
+describe('who sees what on a shared server', () => {
+  async function classServer() {
+    const api = await startApi();
+    onCleanup(() => void api.close());
+    const t1 = api.token('teacher', '李老师');
+    const t2 = api.token('teacher', '张老师');
+    const s = api.token('student', '王小明');
+    const s2 = api.token('student', '陈小红');
+    const as = (who: { token: string }) => ({
+      call: (method: string, p: string, body?: unknown, query?: Record<string, string>) =>
+        api.api(method, p, { token: who.token, ...(body !== undefined ? { body } : {}), ...(query ? { query } : {}) }),
+    });
+    return { api, t1, t2, s, s2, as };
+  }
+
+  async function homework(api: ApiFixture, token: string, assignment: string, message: string): Promise<string> {
+    const reply = await api.api('POST', '/proxy', { token, body: { message, mode: 'homework', assignment_id: assignment } });
+    expect(reply.status, reply.text).toBe(200);
+    return (reply.json as { session_id: string }).session_id;
+  }
+
+  it('a teacher sees their assignments, the hand-ins to them and the sessions handed in — never a practice chat', async () => {
+    const { api, t1, t2, s, s2, as } = await classServer();
+    const created = await as(t1).call('POST', '/assignments', { id: 'essay-1', title: '作文一', due_at: '2099-01-01' });
+    expect(created.status).toBe(200);
+    expect(created.json).toMatchObject({ owner_id: t1.user_id });
+    // Another teacher neither sees nor changes it.
+    expect((await as(t2).call('GET', '/assignments/essay-1')).status).toBe(404);
+    expect(((await as(t2).call('GET', '/assignments')).json as { id: string }[]).map((a) => a.id)).not.toContain('essay-1');
+    expect((await as(t2).call('PATCH', '/assignments/essay-1', { title: 'mine now' })).status).toBe(404);
+    expect((await as(t2).call('DELETE', '/assignments/essay-1')).status).toBe(404);
+    expect(((await as(t1).call('GET', '/assignments')).json as { id: string }[]).map((a) => a.id)).toEqual(['essay-1']);
+    // Students see it (to work on it) but cannot make assignments.
+    expect((await as(s).call('GET', '/assignments/essay-1')).status).toBe(200);
+    expect((await as(s).call('POST', '/assignments', { title: 'no' })).status).toBe(403);
+
+    const handed = await homework(api, s.token, 'essay-1', '帮我看看开头');
+    const practice = (await as(s).call('POST', '/proxy', { message: 'a practice chat', mode: 'chat' })).json as { session_id: string };
+    // Only sessions of the assignment may be handed in.
+    const opened = await as(s).call('POST', '/assignments/essay-1/submissions', {});
+    const draft = opened.json as Submission;
+    expect(draft).toMatchObject({ status: 'draft', session_ids: [handed] });
+    const wrong = await as(s).call('PATCH', `/submissions/${draft.id}`, { session_ids: [handed, practice.session_id] });
+    expect([wrong.status, (wrong.json as { code: string }).code]).toEqual([422, 'validation_error']);
+    // A draft is the student's alone.
+    expect((await as(t1).call('GET', `/submissions/${draft.id}`)).status).toBe(404);
+    expect((await as(t1).call('GET', '/assignments/essay-1/submissions')).json).toEqual([]);
+
+    await as(s).call('PATCH', `/submissions/${draft.id}`, { answer: '我的作文', ai_note: '用 AI 检查了开头。' });
+    const submitted = await as(s).call('POST', `/submissions/${draft.id}/submit`);
+    expect(submitted.status, submitted.text).toBe(200);
+
+    // Edits after handing in are the student's draft until handed in again: the teacher sees what was handed in.
+    expect((await as(s).call('PATCH', `/submissions/${draft.id}`, { answer: '还没写完的修改' })).status).toBe(200);
+    const inbox = (await as(t1).call('GET', '/assignments/essay-1/submissions')).json as Submission[];
+    expect(inbox[0]!.answer).toBe('我的作文');
+    expect(inbox.map((x) => [x.student_name, x.status, x.late])).toEqual([['王小明', 'submitted', false]]);
+    const detail = (await as(t1).call('GET', `/submissions/${draft.id}`)).json as SubmissionDetail;
+    expect(detail.sessions.map((x) => x.session.id)).toEqual([handed]);
+    expect(detail.submission).toMatchObject({ answer: '我的作文', ai_note: '用 AI 检查了开头。', verification: { ok: true } });
+    expect(JSON.stringify(detail)).not.toContain('a practice chat');
+    // The session routes stay the student's: a teacher reads sessions only through the hand-in.
+    for (const id of [handed, practice.session_id]) {
+      expect((await as(t1).call('GET', `/sessions/${id}`)).status).toBe(404);
+      expect((await as(t1).call('GET', `/sessions/${id}/turns`)).status).toBe(404);
+    }
+    expect((await as(t1).call('GET', '/sessions', undefined, { user_id: s.user_id })).status).toBe(403);
+    expect((await as(t1).call('GET', '/turns/search', undefined, { q: 'practice' })).json).toMatchObject({ total: 0 });
+    // The other teacher and the other student see nothing of it.
+    expect((await as(t2).call('GET', `/submissions/${draft.id}`)).status).toBe(404);
+    expect((await as(t2).call('GET', '/assignments/essay-1/submissions')).status).toBe(404);
+    expect((await as(t2).call('POST', `/submissions/${draft.id}/return`, { score: 1 })).status).toBe(404);
+    expect((await as(s2).call('GET', `/submissions/${draft.id}`)).status).toBe(404);
+    expect((await as(s2).call('GET', '/assignments/essay-1/submissions')).json).toEqual([]);
+    // A student cannot grade, import or read the grades.
+    expect((await as(s).call('POST', `/submissions/${draft.id}/return`, { score: 100 })).status).toBe(403);
+    expect((await as(s).call('GET', '/assignments/essay-1/grades')).status).toBe(403);
+    expect((await as(s).call('POST', '/submissions/import', { bundle: '{}' })).status).toBe(403);
+    // The teacher cannot change the student's hand-in.
+    expect((await as(t1).call('PATCH', `/submissions/${draft.id}`, { answer: 'x' })).status).toBe(404);
+    // An admin sees every hand-in.
+    expect((await api.api('GET', `/submissions/${draft.id}`)).status).toBe(200);
+  });
+
+  it('late after the due date; refused after the close date; the grade goes back to the student; grades as CSV', async () => {
+    const { api, t1, s, as } = await classServer();
+    const past = Date.now() - 86_400_000;
+    await as(t1).call('POST', '/assignments', { id: 'late-1', title: 'Late one', due_at: past });
+    await as(t1).call('POST', '/assignments', { id: 'closed-1', title: 'Closed one', due_at: past, policy: { closes_at: past + 1000 } });
+    await homework(api, s.token, 'late-1', 'help');
+    const late = (await as(s).call('POST', '/assignments/late-1/submissions', { answer: '42' })).json as Submission;
+    const submitted = (await as(s).call('POST', `/submissions/${late.id}/submit`)).json as Submission;
+    expect(submitted).toMatchObject({ status: 'submitted', late: true });
+    const closed = (await as(s).call('POST', '/assignments/closed-1/submissions', {})).json as Submission;
+    const refused = await as(s).call('POST', `/submissions/${closed.id}/submit`);
+    expect([refused.status, (refused.json as { code: string }).code]).toEqual([409, 'handin_closed']);
+
+    // A second student whose name a spreadsheet would run as a formula.
+    const evil = api.token('student', '=HYPERLINK("x")');
+    const e = (await as(evil).call('POST', '/assignments/late-1/submissions', { answer: 'b' })).json as Submission;
+    expect((await as(evil).call('POST', `/submissions/${e.id}/submit`)).status).toBe(200);
+
+    const returned = await as(t1).call('POST', `/submissions/${late.id}/return`, { score: 88, feedback: '思路清楚，注意格式。' });
+    expect(returned.json).toMatchObject({ status: 'returned', score: 88, feedback: '思路清楚，注意格式。', returned_at: expect.any(Number) });
+    const mine = (await as(s).call('GET', '/submissions')).json as Submission[];
+    expect(mine.find((x) => x.id === late.id)).toMatchObject({ status: 'returned', score: 88, feedback: '思路清楚，注意格式。', assignment_title: 'Late one' });
+    // Returned: no more changes, no resubmission.
+    expect((await as(s).call('POST', `/submissions/${late.id}/submit`)).status).toBe(409);
+    expect((await as(s).call('PATCH', `/submissions/${late.id}`, { answer: 'new' })).status).toBe(409);
+
+    const csv = (await as(t1).call('GET', '/assignments/late-1/grades')).json as { filename: string; content_type: string; content: string };
+    expect(csv.content_type).toBe('text/csv; charset=utf-8');
+    expect(csv.filename).toBe('grades-Late-one.csv');
+    const lines = csv.content
+      .replace(/^\uFEFF/, '')
+      .trimEnd()
+      .split('\r\n');
+    expect(csv.content.startsWith('\uFEFF')).toBe(true);
+    expect(lines[0]).toBe('student_id,student,status,submitted_at,late,score,feedback,returned_at,verified,source');
+    expect(lines).toHaveLength(3);
+    expect(lines.find((l) => l.startsWith(s.user_id))).toMatch(/^[^,]+,王小明,returned,\d{4}-\d\d-\d\dT[^,]+,yes,88,思路清楚，注意格式。,\d{4}-[^,]+,yes,server$/);
+    expect(lines.find((l) => l.startsWith(evil.user_id))).toContain(`,"'=HYPERLINK(""x"")",submitted,`);
+  });
+
+  it('a teacher imports a file handed in by USB stick into the class server; a student’s earlier key is on record', async () => {
+    const { api, t1, as } = await classServer();
+    await as(t1).call('POST', '/assignments', { id: 'hw_001-file', title: 'By file' });
+    // The student's laptop: its own Studylog, its own key.
+    const { core, student } = await studentSide();
+    core.assignments.create(testWrites(core.store), { id: 'hw_001-file', title: 'By file' });
+    await core.proxy.send(student, { message: 'offline work', mode: 'homework', assignment_id: 'hw_001-file' });
+    const draft = await core.handin.create(student, 'hw_001-file', { answer: 'done' });
+    const sub = await core.handin.submit(student, draft.id);
+    const file = core.handin.bundleFile(student, sub.id).content;
+    const imported = await as(t1).call('POST', '/submissions/import', { bundle: file });
+    expect(imported.status, imported.text).toBe(200);
+    expect(imported.json).toMatchObject({ source: 'file', student_name: '王小明', status: 'submitted' });
+    expect(api.core.handin.submissions.studentKey(student.user_id)).toBe(JSON.parse(file).public_key);
+    // A file for an assignment the teacher does not have is refused, naming it.
+    const foreign = await as(t1).call('POST', '/submissions/import', { bundle: core.handin.bundleFile(student, (await handIn(core, student)).submission.id).content });
+    expect([foreign.status, (foreign.json as { detail: string }).detail]).toEqual([404, "There is no assignment 'hw_001' of yours."]);
+    const garbage = await as(t1).call('POST', '/submissions/import', { bundle: '{"format":"studylog.handin","version":1' });
+    expect(garbage.json).toMatchObject({ code: 'bundle_invalid', issues: [{ path: 'truncated' }] });
+  });
+});
+
+describe('the migration to teachers', () => {
+  it('studylog token create --role teacher makes a teacher', () => {
+    const dir = tempDir();
+    const made = runCli(['token', 'create', '--name', '李老师', '--role', 'teacher', '--data-dir', dir]);
+    expect(made.code, made.stderr).toBe(0);
+    expect(made.stdout).toMatch(/^slk_/);
+    expect(made.stderr).toMatch(/for 李老师 \(teacher, user /);
+  });
+
+  it('upgrades a database from before teachers, keeping users and their tokens', () => {
+    const dir = tempDir();
+    const migrations = path.join(tempDir(), 'migrations');
+    cpSync(DEFAULT_MIGRATIONS_FOLDER, migrations, { recursive: true });
+    const journalFile = path.join(migrations, 'meta', '_journal.json');
+    const journal = JSON.parse(readFileSync(journalFile, 'utf8')) as { entries: { tag: string }[] };
+    const at = journal.entries.findIndex((e) => e.tag.endsWith('_teacher_and_submissions'));
+    expect(at).toBeGreaterThan(0);
+    writeFileSync(journalFile, JSON.stringify({ ...journal, entries: journal.entries.slice(0, at) }));
+    const file = path.join(dir, 'studylog.db');
+    const old = openDatabase(file, { migrationsFolder: migrations });
+    old.sqlite.prepare("INSERT INTO user VALUES ('u1', '王小明', 'student', 1)").run();
+    old.sqlite.prepare(`INSERT INTO api_token (id, name, user_id, secret_hash, created_at) VALUES ('t1', 'laptop', 'u1', '${'a'.repeat(64)}', 2)`).run();
+    old.sqlite.prepare("INSERT INTO assignment (id, title, created_at, meta) VALUES ('hw_9', 'Old', 3, '{}')").run();
+    expect(() => old.sqlite.prepare("INSERT INTO user VALUES ('u2', 'T', 'teacher', 1)").run()).toThrow(/CHECK/);
+    old.close();
+
+    const upgraded = openDatabase(file);
+    onCleanup(() => upgraded.sqlite.open && upgraded.close());
+    expect(upgraded.openReport.appliedMigrations.at(-1)).toMatch(/_teacher_and_submissions$/);
+    expect(upgraded.sqlite.prepare('SELECT id, user_id FROM api_token').all()).toEqual([{ id: 't1', user_id: 'u1' }]);
+    expect(upgraded.sqlite.prepare("SELECT owner_id FROM assignment WHERE id = 'hw_9'").get()).toEqual({ owner_id: null });
+    upgraded.sqlite.prepare("INSERT INTO user VALUES ('u2', 'T', 'teacher', 1)").run();
+    expect(() => upgraded.sqlite.prepare("INSERT INTO user VALUES ('u3', 'X', 'principal', 1)").run()).toThrow(/CHECK/);
+    // The token still cascades with its user (the foreign key survived the table rebuild).
+    upgraded.sqlite.prepare("DELETE FROM user WHERE id = 'u1'").run();
+    expect(upgraded.sqlite.prepare('SELECT count(*) AS n FROM api_token').get()).toEqual({ n: 0 });
+  });
+});

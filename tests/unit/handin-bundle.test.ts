@@ -1,0 +1,116 @@
+// The bundle's verification, case by case, without a database: what each kind of damage is
+// called, and that a sound bundle (even an empty one) passes.
+import { generateKeyPairSync } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { buildBundle, bundleText, summarize, verifyBundle, type BundleInput } from '../../src/main/core/handin/bundle.ts';
+import type { ChainTurn } from '../../src/main/core/handin/chain.ts';
+import { publicKeyOf } from '../../src/main/core/handin/signing.ts';
+import type { Bundle } from '../../src/shared/api/handin.ts';
+
+const key = (() => {
+  const { privateKey } = generateKeyPairSync('ed25519');
+  return { privateKey, publicKey: publicKeyOf(privateKey) };
+})();
+
+const turn = (session: string, n: number, extra: Partial<ChainTurn> = {}): ChainTurn => ({
+  id: `${session}-t${n}`,
+  session_id: session,
+  parent_id: null,
+  role: n % 2 === 1 ? 'user' : 'assistant',
+  content: `turn ${n} of ${session}`,
+  model: n % 2 === 1 ? null : 'gpt-4o-mini',
+  tokens_in: 10,
+  tokens_out: 5,
+  cost: 100,
+  created_at: 1_700_000_000_000 + n * 1000,
+  meta: {},
+  ...extra,
+});
+const session = (id: string) => ({ id, assignment_id: 'hw_1', mode: 'homework', started_at: 1_700_000_000_000, ended_at: null, title: null, models: ['gpt-4o-mini'] });
+
+function input(): BundleInput {
+  return {
+    assignment: { id: 'hw_1', title: 'Algebra', subject: null, due_at: null },
+    student: { id: 'u1', name: 'Ann' },
+    submission: { id: 'sub1', submitted_at: 1_700_000_100_000, late: false },
+    sessions: [
+      { session: session('s1'), turns: [turn('s1', 1), turn('s1', 2, { meta: { hint_level: 2 } }), turn('s1', 3), turn('s1', 4, { meta: { hint_level: 5 } })] },
+      { session: session('s2'), turns: [turn('s2', 1), turn('s2', 2), turn('s2', 3, { role: 'assistant', parent_id: 's2-t1', meta: { hint_level: 1 } })] },
+    ],
+    answer: '42',
+    note: 'I used hints.',
+    language: 'en',
+  };
+}
+
+const text = bundleText(buildBundle(input(), key, 1_700_000_200_000));
+const tamper = (change: (b: Bundle) => void) => {
+  const b = JSON.parse(text) as Bundle;
+  change(b);
+  return JSON.stringify(b);
+};
+const codes = (t: string, knownKey?: string) => verifyBundle(t, knownKey ? { knownKey } : {}).verification.problems.map((p) => p.code);
+
+describe('bundle verification', () => {
+  it('passes a sound bundle, and an empty one', () => {
+    expect(verifyBundle(text).verification).toMatchObject({ ok: true, problems: [], sessions: 2, turns: 7 });
+    const empty = bundleText(buildBundle({ ...input(), sessions: [] }, key));
+    expect(verifyBundle(empty).verification).toMatchObject({ ok: true, turns: 0, chain_head: '0'.repeat(64) });
+  });
+
+  it('names the turn that changed, by session and position', () => {
+    const result = verifyBundle(tamper((b) => (b.sessions[1]!.turns[2]!.meta = { hint_level: 1, edited: true }))).verification;
+    expect(result.problems).toEqual([{ code: 'turn_changed', session_index: 2, session_id: 's2', turn_index: 3, turn_id: 's2-t3' }, { code: 'signature_invalid' }]);
+  });
+
+  it('tells a removed turn from rearranged ones, also across sessions', () => {
+    expect(codes(tamper((b) => b.sessions[0]!.turns.splice(2, 1)))).toEqual(['turn_missing', 'signature_invalid']);
+    expect(codes(tamper((b) => b.sessions.reverse()))[0]).toBe('order_changed');
+    expect(codes(tamper((b) => b.sessions.splice(0, 1)))).toEqual(['turn_missing', 'signature_invalid']);
+    expect(codes(tamper((b) => b.sessions[1]!.turns.pop()))).toEqual(['end_missing', 'signature_invalid']);
+    // A turn moved to the next session (the chain's links still hold): its session_id says so.
+    expect(codes(tamper((b) => b.sessions[1]!.turns.unshift(b.sessions[0]!.turns.pop()!)))).toEqual(['order_changed', 'signature_invalid']);
+  });
+
+  it('refuses what is not a bundle, naming the field, and a newer version', () => {
+    expect(verifyBundle('{"format":"studylog.handin","version":1').verification.problems).toEqual([{ code: 'truncated' }]);
+    expect(verifyBundle('hello').verification.problems).toEqual([{ code: 'invalid_json' }]);
+    expect(verifyBundle(tamper((b) => delete (b as Partial<Bundle>).chain_head)).verification.problems).toEqual([{ code: 'not_a_bundle', field: 'chain_head' }]);
+    expect(verifyBundle(tamper((b) => ((b as { version: number }).version = 2))).verification.problems).toEqual([{ code: 'unsupported_version', field: '2' }]);
+    expect(verifyBundle('[]').verification.problems).toEqual([{ code: 'not_a_bundle', field: '(file)' }]);
+  });
+
+  it('checks the key against the one on record', () => {
+    const other = publicKeyOf(generateKeyPairSync('ed25519').privateKey);
+    expect(codes(text, other)).toEqual(['key_mismatch']);
+    expect(codes(text, key.publicKey)).toEqual([]);
+    expect(codes(tamper((b) => (b.public_key = other)))).toEqual(['signature_invalid']);
+    expect(codes(tamper((b) => (b.signature = 'AAAA')))).toEqual(['signature_invalid']);
+  });
+});
+
+describe('the summary card', () => {
+  it('counts turns, tokens and cost, the highest hint level and when, a worked solution, regenerations', () => {
+    const b = JSON.parse(text) as Bundle;
+    expect(summarize(b.sessions)).toEqual({
+      sessions: 2,
+      turns: 7,
+      first_at: 1_700_000_001_000,
+      last_at: 1_700_000_004_000,
+      highest_hint_level: 5,
+      highest_hint_at: 1_700_000_004_000,
+      worked_solution: true,
+      regenerations: 0,
+      flagged: 0,
+      tokens_in: 70,
+      tokens_out: 35,
+      cost: 700,
+      models: ['gpt-4o-mini'],
+    });
+    // Two answers to the same question: one regeneration.
+    const again = summarize([
+      { session: session('s'), turns: [turn('s', 1), turn('s', 2, { parent_id: 's-t1' }), turn('s', 4, { parent_id: 's-t1', meta: { flagged: 'final_answer_above_level' } })] },
+    ]);
+    expect(again).toMatchObject({ regenerations: 1, flagged: 1 });
+  });
+});
