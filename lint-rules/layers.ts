@@ -28,7 +28,7 @@ export interface Layer {
  */
 export const PACKAGES: Record<PackageKind, string[]> = {
   neutral: ['zod', 'uuid', 'eventsource-parser', 'i18next'],
-  node: ['better-sqlite3', '@github/keytar', 'openai', 'drizzle-orm', 'hono', '@hono/node-server', 'gpt-tokenizer'],
+  node: ['better-sqlite3', '@github/keytar', 'openai', 'drizzle-orm', 'hono', '@hono/node-server', 'gpt-tokenizer', 'pg', 'qrcode', 'csv-parse'],
   dom: [
     'react',
     'react-dom',
@@ -112,7 +112,7 @@ export const LAYERS: Record<string, Layer> = {
   },
   tooling: {
     what: 'config files at the root and these lint rules',
-    files: ['lint-rules/', 'eslint.config.js', 'vitest.config.ts', 'electron.vite.config.ts', 'drizzle.config.ts'],
+    files: ['lint-rules/', 'eslint.config.js', 'vitest.config.ts', 'electron.vite.config.ts', 'drizzle.config.ts', 'drizzle.hub-pg.config.ts', 'drizzle.hub-sqlite.config.ts'],
     layers: ['tooling'],
     packages: ['neutral', 'node', 'test', 'build'],
   },
