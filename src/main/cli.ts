@@ -17,6 +17,7 @@ import { resolveDataDir, systemLanguage } from './core/config.ts';
 import { openExport } from './core/export.ts';
 import { startHttpServer } from './core/http/server.ts';
 import { KeytarSecretStore } from './core/secrets/keychain.ts';
+import { hubMain, syncMain } from './core/hub/command.ts';
 import { SERVER_TOKEN_NAMES } from '../shared/token-names.ts';
 
 const USAGE = `Usage: studylog <command> [options]
@@ -36,6 +37,8 @@ Commands:
   token revoke ID
   migrate        create or upgrade the database and print a summary
   export (--session ID | --assignment ID) [--format md|json] [--out FILE]
+  hub [serve] [--database-url postgres://…]   the class hub (see: studylog hub --help)
+  sync --hub URL [--token T]                   one sync round of this laptop with a class hub
 
 Options:
   --data-dir D   where Studylog keeps its data (default: STUDYLOG_DATA_DIR, else the
@@ -197,6 +200,9 @@ async function token(dataDir: string, sub: string | undefined, args: string[], v
 }
 
 export async function main(argv: string[]): Promise<number> {
+  // The hub and sync commands parse their own options (core/hub/command.ts).
+  if (argv[0] === 'hub') return hubMain(argv.slice(1));
+  if (argv[0] === 'sync') return syncMain(argv.slice(1));
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
