@@ -130,7 +130,7 @@ export class Outbox {
     return this.#store.transaction('resend turns the class hub lost', (db) => {
       const from = db.prepare('SELECT seq FROM sync_outbox WHERE session_id = ? AND prev_hash = ?').get(sessionId, hubHead) as { seq: number } | undefined;
       if (!from) return 0;
-      return db.prepare('UPDATE sync_outbox SET acked_at = NULL WHERE session_id = ? AND seq >= ?').run(sessionId, from.seq).changes;
+      return db.prepare('UPDATE sync_outbox SET acked_at = NULL WHERE session_id = ? AND seq >= ? AND acked_at IS NOT NULL').run(sessionId, from.seq).changes;
     });
   }
 
