@@ -5,10 +5,11 @@ import path from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { DEFAULT_MIGRATIONS_FOLDER, openDatabase } from '../../src/main/core/db/connection.ts';
 import { chainHashes } from '../../src/main/core/handin/chain.ts';
+import type { WritableDB } from '../../src/main/core/db/handles.ts';
 import { Outbox } from '../../src/main/core/sync/outbox.ts';
 import { onCleanup, openTempStore, tempDir, testWrites } from '../support/temp.ts';
 
-function seed(sqlite: { prepare: (s: string) => { run: (...a: unknown[]) => unknown } }) {
+function seed(sqlite: WritableDB) {
   sqlite.prepare(`INSERT INTO assignment (id, title, created_at, meta) VALUES ('shared', 'A', 0, '{"policy":{"share_sessions":true}}'), ('private', 'B', 0, '{}')`).run();
   const session = sqlite.prepare(`INSERT INTO session (id, user_id, assignment_id, mode, started_at, policy_snapshot, meta) VALUES (?, 'u', ?, ?, 1, '{}', ?)`);
   session.run('s_hw', 'shared', 'homework', '{}');
