@@ -114,8 +114,9 @@ export async function hubMain(argv: string[]): Promise<number> {
     process.stdout.write(
       [
         zh() ? `Studylog 班级中心正在运行：${hub.url}（数据库：${where}）` : `Studylog hub is serving ${hub.url} (database: ${where})`,
-        zh() ? `教师面板：${hub.url}/#/hub` : `Teacher dashboard: ${hub.url}/#/hub`,
         ...(adminToken ? [zh() ? `管理员令牌（只显示这一次，请妥善保存）：${adminToken}` : `Admin token (shown only this once; keep it safe): ${adminToken}`] : []),
+        // Last, so a script reading the block knows it has all of it.
+        zh() ? `教师面板：${hub.url}/#/hub` : `Teacher dashboard: ${hub.url}/#/hub`,
       ].join('\n') + '\n',
     );
     await stopped;
