@@ -37,7 +37,9 @@ const T0 = 1_800_000_000_000;
 const server = await startPostgres();
 const lines: string[] = [];
 try {
-  const store = new HubStore(await openPgHub(await createDatabase(server), { poolSize: 10 }));
+  // The hub's clock: the end of the synthesized days loaded so far (triage looks at the last two weeks).
+  let hubNow = T0;
+  const store = new HubStore(await openPgHub(await createDatabase(server), { poolSize: 10 }), { now: () => hubNow });
   const admin = await store.createUser('admin', 'admin');
   const caller: HubCaller = { user_id: admin.id, name: 'admin', role: 'admin', device_id: (await store.issueDevice(admin.id, 'bench')).device_id };
 
@@ -108,13 +110,13 @@ try {
     const t = performance.now();
     // One session a student a day on one of their class's 10 assignments; 40 turns each, every
     // 10th user turn mentions 数学, assistant turns carry hint levels (a few stuck, a few at 5).
-    await db.run(sql`INSERT INTO hub_session (id, user_id, device_id, assignment_id, mode, started_at, meta, received_at, chain_head, turn_count)
-      SELECT 's' || d || '_' || u, 'u' || u, 'dev', 'a' || (1 + (u - 1) / ${n(CLASS_SIZE)}) || '_' || (1 + (d % 10)), 'homework', ${n(T0)} + d * ${n(DAY)}, '{}'::jsonb, ${n(T0)} + d * ${n(DAY)} + 3600000, repeat('0', 64), ${n(TURNS_PER_DAY)}
+    await db.run(sql`INSERT INTO hub_session (id, user_id, device_id, assignment_id, mode, started_at, meta, received_at, chain_head, turn_count, tokens)
+      SELECT 's' || d || '_' || u, 'u' || u, 'dev', 'a' || (1 + (u - 1) / ${n(CLASS_SIZE)}) || '_' || (1 + (d % 10)), 'homework', ${n(T0)} + d::bigint * ${n(DAY)}, '{}'::jsonb, ${n(T0)} + d::bigint * ${n(DAY)} + 3600000, repeat('0', 64), ${n(TURNS_PER_DAY)}, ${n(TURNS_PER_DAY * 80)}
       FROM generate_series(${n(loaded)}, ${n(days - 1)}) d, generate_series(1, ${n(STUDENTS)}) u`);
     await db.run(sql`INSERT INTO hub_turn (id, session_id, user_id, role, content, tokens_in, tokens_out, cost, created_at, received_at, meta, hash, hint_level, flagged, grams)
       SELECT 't' || d || '_' || u || '_' || k, 's' || d || '_' || u, 'u' || u, CASE WHEN k % 2 = 0 THEN 'user' ELSE 'assistant' END,
         CASE WHEN k % 20 = 0 THEN '我们今天学数学' WHEN k % 2 = 0 THEN '这道题怎么做 ' || k ELSE '提示：先想想定义 ' || k END,
-        20, 60, 5, ${n(T0)} + d * ${n(DAY)} + k * 60000, ${n(T0)} + d * ${n(DAY)} + 3600000, '{}'::jsonb, md5(d || '_' || u || '_' || k) || md5(k || '_' || u),
+        20, 60, 5, ${n(T0)} + d::bigint * ${n(DAY)} + k * 60000, ${n(T0)} + d::bigint * ${n(DAY)} + 3600000, '{}'::jsonb, md5(d || '_' || u || '_' || k) || md5(k || '_' || u),
         CASE WHEN k % 2 = 1 THEN CASE WHEN u % 17 = 0 THEN 3 WHEN u % 23 = 0 AND k % 3 = 0 THEN 5 ELSE 1 + (k % 4) END END,
         (k = 39 AND u % 50 = 0),
         CASE WHEN k % 20 = 0 THEN ARRAY['们','今','天','学','数','我','我们','们今','今天','天学','学数','数学'] WHEN k % 2 = 0 THEN ARRAY['这','道','题','怎','么','做','这道','道题','题怎','怎么','么做', k::text] ELSE ARRAY['提','示','先','想','定','义','提示','先想','想想','定义', k::text] END
@@ -124,6 +126,7 @@ try {
     const turns = Number((await db.all<{ n: number }>(sql`SELECT count(*) AS n FROM hub_turn`))[0]!.n);
     log(`H2 ${days} days: ${turns} turns (loaded in ${loadS.toFixed(0)} s)`);
     loaded = days;
+    hubNow = T0 + days * DAY + 3_600_000;
     const results: Record<string, Summary> = {};
     const queries: Record<string, (classId: string) => Promise<unknown>> = {
       overview: (c) => store.overview(caller, c),
@@ -151,7 +154,7 @@ try {
   )[0]!;
   const names = Object.keys(growth[0]!.results);
   lines.push(
-    `## H2 dashboard queries as the term grows (${n(STUDENTS)} students, ${n(CLASSES)} classes of ${n(CLASS_SIZE)}, ${n(TURNS_PER_DAY)} turns a day; per class, 20 classes)`,
+    `## H2 dashboard queries as the term grows (${STUDENTS} students, ${CLASSES} classes of ${CLASS_SIZE}, ${TURNS_PER_DAY} turns a day; per class, 20 classes)`,
     '',
     `| days | turns | ${names.map((n) => `${n} p50 / p95`).join(' | ')} |`,
     `|---|---|${names.map(() => '---').join('|')}|`,
@@ -162,7 +165,7 @@ try {
   );
   writeFileSync(
     path.join(path.dirname(fileURLToPath(import.meta.url)), 'HUB-RESULTS.md'),
-    `# Hub benchmark results\n\n${new Date().toISOString().slice(0, 10)}, PostgreSQL 15 (throwaway cluster, fsync off), 2 shared cores. \`node bench/hub.ts --days ${values.days} --students ${n(STUDENTS)}\`.\n\n${lines.join('\n')}\n`,
+    `# Hub benchmark results\n\n${new Date().toISOString().slice(0, 10)}, PostgreSQL 15 (throwaway cluster, fsync off), 2 shared cores. \`node bench/hub.ts --days ${values.days} --students ${STUDENTS}\`.\n\n${lines.join('\n')}\n`,
   );
   await store.close();
 } finally {

@@ -63,7 +63,8 @@ CREATE TABLE "hub_session" (
 	"meta" jsonb NOT NULL,
 	"received_at" bigint NOT NULL,
 	"chain_head" text NOT NULL,
-	"turn_count" integer NOT NULL
+	"turn_count" integer NOT NULL,
+	"tokens" bigint DEFAULT 0 NOT NULL
 );
 --> statement-breakpoint
 CREATE TABLE "hub_turn" (

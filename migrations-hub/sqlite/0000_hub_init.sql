@@ -78,6 +78,7 @@ CREATE TABLE `hub_session` (
 	`received_at` integer NOT NULL,
 	`chain_head` text NOT NULL,
 	`turn_count` integer NOT NULL,
+	`tokens` integer DEFAULT 0 NOT NULL,
 	FOREIGN KEY (`user_id`) REFERENCES `hub_user`(`id`) ON UPDATE no action ON DELETE cascade
 );
 --> statement-breakpoint

@@ -142,6 +142,10 @@ describe.each([
     expect(triage.worked_solutions).toMatchObject([{ user_id: student.user_id, assignment_id: 'hw_002', level: 5, count: 2, of: 2 }]);
     expect(triage.flagged).toMatchObject([{ turn_id: worked[3]!.id, excerpt: '完整解答……' }]);
 
+    // Triage is about current work: two weeks later, nobody is listed.
+    clock += 15 * 86_400_000;
+    expect(await store.triage(teacher, klass.id)).toEqual({ stuck: [], worked_solutions: [], flagged: [] });
+
     const hits = await store.search(teacher, klass.id, '数学');
     expect(hits.map((h) => h.content)).toEqual(['我们今天学数学']);
     expect(await store.search(teacher, klass.id, '学数')).toHaveLength(1);

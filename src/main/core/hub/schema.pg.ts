@@ -129,6 +129,8 @@ export const hubSession = pgTable(
     received_at: ms('received_at').notNull(),
     chain_head: text('chain_head').notNull(),
     turn_count: integer('turn_count').notNull(),
+    /** tokens_in + tokens_out of its turns, and the newest turn's arrival: the overview reads sessions, not turns. */
+    tokens: bigint('tokens', { mode: 'number' }).notNull().default(0),
   },
   (t) => [index('hub_session_user_idx').on(t.user_id, t.started_at), index('hub_session_assignment_idx').on(t.assignment_id)],
 );

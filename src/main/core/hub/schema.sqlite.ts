@@ -125,6 +125,8 @@ export const hubSession = sqliteTable(
     received_at: ms('received_at').notNull(),
     chain_head: text('chain_head').notNull(),
     turn_count: integer('turn_count').notNull(),
+    /** tokens_in + tokens_out of its turns, and the newest turn's arrival: the overview reads sessions, not turns. */
+    tokens: integer('tokens').notNull().default(0),
   },
   (t) => [index('hub_session_user_idx').on(t.user_id, t.started_at), index('hub_session_assignment_idx').on(t.assignment_id)],
 );

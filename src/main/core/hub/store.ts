@@ -40,6 +40,8 @@ export interface HubCaller {
 export const STUCK_RUN = 3;
 export const WORKED_MIN = 2;
 export const WORKED_SHARE = 0.3;
+/** Triage looks at what arrived in the last two weeks: current work, and a query that does not grow with the term. */
+export const TRIAGE_WINDOW_MS = 14 * 86_400_000;
 /** A pull repeats what changed in the last few seconds: a write stamped just before a pull but committed after it is not missed. */
 export const PULL_OVERLAP_MS = 5_000;
 
@@ -303,7 +305,9 @@ export class HubStore {
         }
         await this.#insertTurns(tx, s.id, caller.user_id, receivedAt, fresh);
         const count = Number(head.turn_count) + fresh.length;
-        if (fresh.length) await tx.run(sql`UPDATE hub_session SET chain_head = ${cur}, turn_count = ${count}, received_at = ${receivedAt} WHERE id = ${s.id}`);
+        const tokens = fresh.reduce((n, f) => n + f.turn.tokens_in + f.turn.tokens_out, 0);
+        if (fresh.length)
+          await tx.run(sql`UPDATE hub_session SET chain_head = ${cur}, turn_count = ${count}, tokens = tokens + ${tokens}, received_at = ${receivedAt} WHERE id = ${s.id}`);
         return { session_id: s.id, stored, duplicate, head: cur, turn_count: count };
       });
     } catch (error) {
@@ -402,11 +406,12 @@ export class HubStore {
   /** Each student of the class: sessions, turns and tokens shared, and when the hub last heard of them. */
   async overview(caller: HubCaller, classId: string): Promise<OverviewRow[]> {
     await this.assertTeaches(caller, classId);
+    // From sessions (one row per ~40 turns, kept by push), not from turns: this page is opened
+    // often and must not grow with every turn of the term (bench/HUB-RESULTS.md).
     const rows = await this.db.all<OverviewRow>(
-      sql`SELECT u.id AS user_id, u.name, m.student_no,
-            (SELECT count(*) FROM hub_session s WHERE s.user_id = u.id) AS sessions,
-            count(t.id) AS turns, coalesce(sum(t.tokens_in + t.tokens_out), 0) AS tokens, max(t.received_at) AS last_received_at
-          FROM hub_member m JOIN hub_user u ON u.id = m.user_id LEFT JOIN hub_turn t ON t.user_id = u.id
+      sql`SELECT u.id AS user_id, u.name, m.student_no, count(s.id) AS sessions, coalesce(sum(s.turn_count), 0) AS turns,
+            coalesce(sum(s.tokens), 0) AS tokens, max(s.received_at) AS last_received_at
+          FROM hub_member m JOIN hub_user u ON u.id = m.user_id LEFT JOIN hub_session s ON s.user_id = u.id
           WHERE m.class_id = ${classId} AND m.role = 'student'
           GROUP BY u.id, u.name, m.student_no ORDER BY u.name, u.id`,
     );
@@ -428,15 +433,16 @@ export class HubStore {
   }
 
   /**
-   * Triage: students stuck at a hint level (their last STUCK_RUN or more replies on an assignment
+   * Triage, over the last TRIAGE_WINDOW_MS: students stuck at a hint level (their last STUCK_RUN or more replies on an assignment
    * at the same level), leaning on worked solutions (level 5 in WORKED_SHARE of their replies, at
    * least WORKED_MIN times), and replies flagged on the desktop (meta.flagged).
    */
   async triage(caller: HubCaller, classId: string): Promise<Triage> {
     await this.assertTeaches(caller, classId);
+    const since = this.#now() - TRIAGE_WINDOW_MS;
     const scoped = sql`FROM hub_turn t JOIN hub_session s ON s.id = t.session_id JOIN hub_user u ON u.id = t.user_id
       JOIN hub_member m ON m.user_id = t.user_id AND m.class_id = ${classId} AND m.role = 'student'
-      WHERE t.role = 'assistant' AND s.assignment_id IN (SELECT id FROM hub_assignment WHERE class_id = ${classId})`;
+      WHERE t.role = 'assistant' AND t.received_at >= ${since} AND s.assignment_id IN (SELECT id FROM hub_assignment WHERE class_id = ${classId})`;
     const stuck = await this.db.all<TriageRow>(
       sql`WITH a AS (
             SELECT t.user_id, s.assignment_id, t.hint_level,
@@ -462,7 +468,7 @@ export class HubStore {
       sql`SELECT t.user_id, u.name, s.assignment_id, t.hint_level AS level, 1 AS count, 1 AS "of", t.id AS turn_id, substr(t.content, 1, 160) AS excerpt
           FROM hub_turn t JOIN hub_session s ON s.id = t.session_id JOIN hub_user u ON u.id = t.user_id
           JOIN hub_member m ON m.user_id = t.user_id AND m.class_id = ${classId} AND m.role = 'student'
-          WHERE t.flagged = ${boolParam(this.db.dialect, true)} ORDER BY t.received_at DESC LIMIT 100`,
+          WHERE t.flagged = ${boolParam(this.db.dialect, true)} AND t.received_at >= ${since} ORDER BY t.received_at DESC LIMIT 100`,
     );
     const num = (r: TriageRow): TriageRow => ({ ...r, level: r.level === null ? null : Number(r.level), count: Number(r.count), of: Number(r.of) });
     return { stuck: stuck.map(num), worked_solutions: worked.map(num), flagged: flagged.map(num) };
