@@ -7,7 +7,7 @@ import { HUB_PREFIX } from '../../src/shared/api/hub.ts';
 import { openSqliteHub } from '../../src/main/core/hub/sql.ts';
 import { startHubServer } from '../../src/main/core/hub/server.ts';
 import { HubStore } from '../../src/main/core/hub/store.ts';
-import { hubTeacher } from '../support/hub.ts';
+import { hubAdmin, hubTeacher } from '../support/hub.ts';
 import { onCleanup, tempDir } from '../support/temp.ts';
 
 async function hub() {
@@ -48,6 +48,17 @@ describe('the hub over HTTP', () => {
     expect((await call('POST', '/classes', student.token, { name: 'x' })).json()).toMatchObject({ code: 'forbidden' });
     const overview = await call('GET', `/classes/${klass.id}/overview`, teacher.token);
     expect((overview.json() as unknown as { name: string }[]).map((r) => r.name)).toEqual(['吴二', '周一']);
+    // An admin adds a second teacher, who then sees the class; a student cannot be added as one.
+    const admin = await hubAdmin(store);
+    const adminToken = (await store.issueDevice(admin.user_id, 'admin browser')).token;
+    const second = await hubTeacher(store, '赵老师');
+    expect((await call('GET', `/classes/${klass.id}/overview`, second.token)).json()).toMatchObject({ code: 'forbidden' });
+    expect((await call('POST', `/classes/${klass.id}/teachers`, teacher.token, { user_id: second.caller.user_id })).json()).toMatchObject({ code: 'forbidden' });
+    expect((await call('POST', `/classes/${klass.id}/teachers`, adminToken, { user_id: second.caller.user_id })).json()).toEqual({ added: true });
+    expect((await call('GET', `/classes/${klass.id}/overview`, second.token)).status).toBe(200);
+    expect((await call('POST', `/classes/${klass.id}/teachers`, adminToken, { user_id: (await call('GET', '/me', student.token)).json().user_id })).json()).toMatchObject({
+      code: 'validation_error',
+    });
     // Revoked: a stable code the desktop branches on.
     expect((await call('POST', `/devices/${student.device_id}/revoke`, teacher.token)).status).toBe(200);
     expect(await call('GET', '/me', student.token)).toMatchObject({ status: 401 });

@@ -21,6 +21,8 @@ export const JoinClassSchema = z.object({
   student_no: z.string().trim().min(1).max(64).optional(),
   device_name: z.string().trim().min(1).max(200).default('laptop'),
 });
+/** An admin adds a teacher (a hub user with the teacher role) to a class. */
+export const AddTeacherSchema = z.object({ user_id: Id });
 export const NewDeviceSchema = z.object({ name: z.string().trim().min(1).max(200) });
 export const RosterImportSchema = z.object({ csv: z.string().min(1).max(2_000_000) });
 

@@ -13,6 +13,7 @@ import { bodyLimit } from 'hono/body-limit';
 import type { IncomingMessage, Server } from 'node:http';
 import QRCode from 'qrcode';
 import {
+  AddTeacherSchema,
   AllowanceInputSchema,
   AssignmentInputSchema,
   CreateClassSchema,
@@ -143,6 +144,11 @@ export function hubApp(options: HubServerOptions): Hono<Env> {
     const isCsv = (c.req.header('content-type') ?? '').startsWith('text/csv');
     const csv = isCsv ? await c.req.text() : parseInput(RosterImportSchema, await jsonBody(c), 'roster').csv;
     return c.json(await store.importRoster(c.get('caller'), c.req.param('id'), csv));
+  });
+  r.post('/classes/:id/teachers', async (c) => {
+    const input = parseInput(AddTeacherSchema, await jsonBody(c), 'teacher');
+    await store.addTeacher(c.get('caller'), c.req.param('id'), input.user_id);
+    return c.json({ added: true });
   });
   r.get('/classes/:id/overview', async (c) => c.json(await store.overview(c.get('caller'), c.req.param('id'))));
   r.get('/classes/:id/inbox', async (c) => c.json(await store.inbox(c.get('caller'), c.req.param('id'))));

@@ -144,6 +144,9 @@ export class HubStore {
   /** Adds a teacher to a class (an admin's call). */
   async addTeacher(caller: HubCaller, classId: string, userId: string): Promise<void> {
     if (caller.role !== 'admin') throw new ApiError('forbidden', 'Only an admin may add a teacher to a class.');
+    await this.assertTeaches(caller, classId);
+    const users = await this.db.all<{ role: HubRole }>(sql`SELECT role FROM hub_user WHERE id = ${userId}`);
+    if (users[0]?.role !== 'teacher') throw new ApiError('validation_error', `User '${userId}' is not a teacher (make one with: studylog hub token create --role teacher).`);
     await this.db.run(
       sql`INSERT INTO hub_member (class_id, user_id, role, joined_at) VALUES (${classId}, ${userId}, 'teacher', ${this.#now()}) ON CONFLICT (class_id, user_id) DO NOTHING`,
     );
