@@ -20,7 +20,7 @@ const drizzleAtRuntime = {
 };
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'out/', 'dist/', 'coverage/', 'test-results/', 'migrations/meta/', 'bench/data/'] },
+  { ignores: ['node_modules/', 'out/', 'dist/', 'coverage/', 'test-results/', 'migrations/meta/', 'migrations-hub/*/meta/', 'bench/data/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

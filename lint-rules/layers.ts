@@ -54,6 +54,9 @@ export const PACKAGES: Record<PackageKind, string[]> = {
     // OCR language data: never imported, their files are found by path (src/main/core/attachments/ocr.ts).
     '@tesseract.js-data/chi_sim',
     '@tesseract.js-data/eng',
+    'pg',
+    'qrcode',
+    'csv-parse',
   ],
   dom: [
     'react',
@@ -138,7 +141,7 @@ export const LAYERS: Record<string, Layer> = {
   },
   tooling: {
     what: 'config files at the root and these lint rules',
-    files: ['lint-rules/', 'eslint.config.js', 'vitest.config.ts', 'electron.vite.config.ts', 'drizzle.config.ts'],
+    files: ['lint-rules/', 'eslint.config.js', 'vitest.config.ts', 'electron.vite.config.ts', 'drizzle.config.ts', 'drizzle.hub-pg.config.ts', 'drizzle.hub-sqlite.config.ts'],
     layers: ['tooling'],
     packages: ['neutral', 'node', 'test', 'build'],
   },

@@ -19,6 +19,7 @@ import { verifyBundle } from './core/handin/bundle.ts';
 import { describeProblem } from '../shared/api/handin.ts';
 import { startHttpServer } from './core/http/server.ts';
 import { KeytarSecretStore } from './core/secrets/keychain.ts';
+import { hubMain, syncMain } from './core/hub/command.ts';
 import { SERVER_TOKEN_NAMES } from '../shared/token-names.ts';
 
 const USAGE = `Usage: studylog <command> [options]
@@ -40,6 +41,8 @@ Commands:
   export (--session ID | --assignment ID) [--format md|json] [--out FILE]
   verify FILE    check a .studylog hand-in file: its hash chain and its signature;
                  prints OK or exactly what does not match (exit code 0 or 1)
+  hub [serve] [--database-url postgres://…]   the class hub (see: studylog hub --help)
+  sync --hub URL [--token T]                   one sync round of this laptop with a class hub
 
 Options:
   --data-dir D   where Studylog keeps its data (default: STUDYLOG_DATA_DIR, else the
@@ -230,6 +233,9 @@ export function verifyFile(file: string | undefined): number {
 }
 
 export async function main(argv: string[]): Promise<number> {
+  // The hub and sync commands parse their own options (core/hub/command.ts).
+  if (argv[0] === 'hub') return hubMain(argv.slice(1));
+  if (argv[0] === 'sync') return syncMain(argv.slice(1));
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,

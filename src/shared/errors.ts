@@ -45,6 +45,13 @@ export const ERROR_STATUS = {
   db_corrupt: 500,
   db_unknown_migration: 500,
   db_unavailable: 503,
+  // The hub (hub/, sync/): a pushed turn does not follow the session's verified hash chain, or
+  // contradicts a turn already stored under its id ...
+  chain_broken: 409,
+  // ... or follows a turn the hub does not have yet (the device resends from the hub's head).
+  chain_gap: 409,
+  // This device's hub token was revoked (also mid-sync): nothing more is accepted from it.
+  device_revoked: 401,
   internal_error: 500,
 } as const;
 

@@ -9,7 +9,7 @@
 // Each check looks for what the test really uses (a file, a command, a library), not at dpkg, so
 // it also holds where the thing came from elsewhere (STUDYLOG_CHROMIUM).
 import { spawnSync } from 'node:child_process';
-import { accessSync, constants, existsSync } from 'node:fs';
+import { accessSync, constants, existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 
 export const CHROMIUM = process.env.STUDYLOG_CHROMIUM ?? '/usr/lib/chromium/chromium';
@@ -42,6 +42,17 @@ function hasLibsecret(): boolean {
   return dirs.some((d) => existsSync(path.join(d, 'libsecret-1.so.0')));
 }
 
+/** Where Debian's postgresql puts initdb and pg_ctl (/usr/lib/postgresql/<major>/bin), newest first. */
+export function postgresBinDir(): string | null {
+  const root = '/usr/lib/postgresql';
+  if (!existsSync(root)) return null;
+  const majors = readdirSync(root)
+    .filter((v) => /^\d+$/.test(v))
+    .sort((a, b) => Number(b) - Number(a));
+  for (const major of majors) if (existsSync(path.join(root, major, 'bin', 'initdb'))) return path.join(root, major, 'bin');
+  return null;
+}
+
 /** Each package, and how to tell it is installed. */
 const CHECKS = {
   chromium: () => existsSync(CHROMIUM),
@@ -50,6 +61,8 @@ const CHECKS = {
   'libsecret-1-0': hasLibsecret,
   // gdbus: how tests/support/secret-service.ts waits for its private keyring to answer.
   'libglib2.0-bin': () => onPath('gdbus'),
+  // The hub's tests start a throwaway cluster (tests/support/postgres.ts), or use HUB_TEST_DATABASE_URL.
+  postgresql: () => !!process.env.HUB_TEST_DATABASE_URL || postgresBinDir() !== null,
 } satisfies Record<string, () => boolean>;
 
 export type DebianPackage = keyof typeof CHECKS;

@@ -1,6 +1,7 @@
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { Root } from './app/App.tsx';
+import { HubDashboard } from './features/hub/HubDashboard.tsx';
 import { takeSigninCode } from './features/auth/signin-link.ts';
 import { initI18n } from './i18n/index.ts';
 import { applyTheme, resolveLanguage, storedLanguagePref, storedTheme } from './lib/prefs.ts';
@@ -14,8 +15,8 @@ initI18n(resolveLanguage(storedLanguagePref()));
 // A sign-in link's one-time code leaves the address bar before anything renders.
 const signinCode = takeSigninCode();
 
-createRoot(document.getElementById('root')!).render(
-  <StrictMode>
-    <Root signinCode={signinCode} />
-  </StrictMode>,
-);
+// The class hub (`studylog hub`) serves this app for its teacher dashboard at #/hub; it has none of
+// the student app's /api/v1/llm routes, so the dashboard renders on its own.
+const onHub = /^#\/hub(\/|$|\?)/.test(window.location.hash);
+
+createRoot(document.getElementById('root')!).render(<StrictMode>{onHub ? <HubDashboard /> : <Root signinCode={signinCode} />}</StrictMode>);

@@ -308,3 +308,25 @@ export const handinKey = sqliteTable('handin_key', {
   public_key: text('public_key').notNull(),
   first_seen_at: integer('first_seen_at').notNull(),
 });
+
+/**
+ * What this laptop will send to a class hub (core/sync/): an append-only log of what the student
+ * agreed to share, each entry frozen as it was chained (payload, prev_hash, hash), so a later
+ * change on the desktop can never make a pushed chain disagree. Only acked_at is ever set, once.
+ */
+export const syncOutbox = sqliteTable(
+  'sync_outbox',
+  {
+    seq: integer('seq').primaryKey({ autoIncrement: true }),
+    /** 'turn' now; 'handin' when hand-ins (the submission table) join the outbox. */
+    kind: text('kind', { enum: ['turn', 'handin'] }).notNull(),
+    session_id: text('session_id').notNull(),
+    item_id: text('item_id').notNull().unique(),
+    payload: text('payload', { mode: 'json' }).$type<JsonObject>().notNull(),
+    prev_hash: text('prev_hash').notNull(),
+    hash: text('hash').notNull(),
+    enqueued_at: integer('enqueued_at').notNull(),
+    acked_at: integer('acked_at'),
+  },
+  (t) => [index('sync_outbox_session_idx').on(t.session_id, t.seq), index('sync_outbox_pending_idx').on(t.acked_at, t.seq)],
+);

@@ -68,6 +68,9 @@ export const ERROR_TABLE: Readonly<Record<UiErrorCode, { action: NextAction }>> 
   db_corrupt: { action: 'none' },
   db_unknown_migration: { action: 'none' },
   db_unavailable: { action: 'retry' },
+  chain_broken: { action: 'none' },
+  chain_gap: { action: 'retry' },
+  device_revoked: { action: 'none' },
   internal_error: { action: 'retry' },
   network_error: { action: 'retry' },
 };

@@ -1,0 +1,42 @@
+/**
+ * A class roster from CSV (csv-parse): a header row naming the columns — `student_no` and `name`,
+ * or 学号 and 姓名 as a school's export writes them — then one student per row. A UTF-8 BOM
+ * (Excel) is fine. Errors name the row.
+ */
+import { parse } from 'csv-parse/sync';
+import { ApiError } from '../../../shared/errors.ts';
+
+const NUMBER_HEADERS = ['student_no', 'student number', 'number', 'id', '学号'];
+const NAME_HEADERS = ['name', 'student', '姓名', '名字'];
+
+export interface RosterEntry {
+  student_no: string;
+  name: string;
+}
+
+export function parseRoster(csv: string): RosterEntry[] {
+  let records: string[][];
+  try {
+    records = parse(csv, { bom: true, skip_empty_lines: true, trim: true, relax_column_count: true }) as string[][];
+  } catch (error) {
+    throw new ApiError('validation_error', `The roster is not valid CSV: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  const [header, ...rows] = records;
+  if (!header) throw new ApiError('validation_error', 'The roster is empty: it needs a header row (student_no,name or 学号,姓名) and one row per student.');
+  const lower = header.map((h) => h.toLowerCase());
+  const noAt = lower.findIndex((h) => NUMBER_HEADERS.includes(h));
+  const nameAt = lower.findIndex((h) => NAME_HEADERS.includes(h));
+  if (noAt < 0 || nameAt < 0)
+    throw new ApiError('validation_error', `The roster's header row must name the columns student_no and name (or 学号 and 姓名); it has: ${header.join(', ')}.`);
+  const seen = new Set<string>();
+  return rows.map((row, i) => {
+    const student_no = row[noAt]?.trim() ?? '';
+    const name = row[nameAt]?.trim() ?? '';
+    const line = i + 2;
+    if (!student_no || !name) throw new ApiError('validation_error', `Roster row ${line} needs both a student number and a name.`);
+    if (student_no.length > 64 || name.length > 200) throw new ApiError('validation_error', `Roster row ${line} is too long (student number ≤ 64, name ≤ 200 characters).`);
+    if (seen.has(student_no)) throw new ApiError('validation_error', `Roster row ${line} repeats student number ${student_no}.`);
+    seen.add(student_no);
+    return { student_no, name };
+  });
+}

@@ -1,0 +1,64 @@
+/**
+ * Search on the hub, behind one adapter with two faces. On PostgreSQL, pg_trgm cannot match a
+ * two-character word (its trigrams need three), and the `simple` text-search parser keeps a run of
+ * Chinese as one word; so each turn carries `grams`, a text[] of the tokens below under a GIN
+ * index: CJK runs as overlapping bigrams plus each character alone, Latin words lower-cased.
+ * A query needs all its tokens (`grams @> …`, served by the index) and then the words themselves
+ * in the content (`strpos`), which removes bigrams that occur apart. 数学 is one bigram, so it
+ * finds 我们今天学数学. On SQLite the hub uses FTS5 over the desktop's bigram text (db/fts.ts).
+ */
+import type { SQL } from 'drizzle-orm';
+import { ftsQuery, ftsText } from '../db/fts.ts';
+import { sql, type Dialect } from './sql.ts';
+
+const CJK_RUN = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}]+/gu;
+const WORD = /[\p{L}\p{N}_]+/gu;
+
+function cjkTokens(run: string, withUnigrams: boolean): string[] {
+  const chars = Array.from(run);
+  const tokens: string[] = withUnigrams || chars.length === 1 ? [...chars] : [];
+  for (let i = 0; i + 1 < chars.length; i++) tokens.push(chars[i]! + chars[i + 1]!);
+  return tokens;
+}
+
+function tokensOf(text: string, withUnigrams: boolean): string[] {
+  const tokens: string[] = [];
+  const lower = text.toLowerCase();
+  let last = 0;
+  for (const match of lower.matchAll(CJK_RUN)) {
+    tokens.push(...(lower.slice(last, match.index).match(WORD) ?? []));
+    tokens.push(...cjkTokens(match[0], withUnigrams));
+    last = match.index + match[0].length;
+  }
+  tokens.push(...(lower.slice(last).match(WORD) ?? []));
+  return tokens;
+}
+
+/** What a turn is indexed under on PostgreSQL (distinct, sorted: a stable array). */
+export function searchGrams(content: string): string[] {
+  return [...new Set(tokensOf(content, true))].sort();
+}
+
+/** The text the SQLite hub's FTS5 table indexes (the desktop's bigram text). */
+export const sqliteSearchText = ftsText;
+
+/**
+ * The WHERE condition that finds `query` in hub_turn (aliased `t`), or null when nothing in it is
+ * searchable. Every whitespace-separated term must occur.
+ */
+export function searchCondition(dialect: Dialect, query: string): SQL | null {
+  const terms = query
+    .split(/\s+/u)
+    .map((t) => t.trim())
+    .filter((t) => tokensOf(t, false).length > 0);
+  if (terms.length === 0) return null;
+  if (dialect === 'sqlite') {
+    const match = ftsQuery(query);
+    return match ? sql`t.id IN (SELECT turn_id FROM hub_turn_fts WHERE hub_turn_fts MATCH ${match})` : null;
+  }
+  const grams = [...new Set(terms.flatMap((t) => tokensOf(t, false)))];
+  const conditions = [sql`t.grams @> ${sql.param(grams)}::text[]`];
+  // The index narrows; the words themselves (case-folded) decide.
+  for (const term of terms) conditions.push(sql`strpos(lower(t.content), ${term.toLowerCase()}) > 0`);
+  return sql.join(conditions, sql` AND `);
+}

@@ -1,0 +1,201 @@
+/**
+ * The hub's HTTP face (`studylog hub`): its own routes under /api/v1/hub/ (shared/api/hub.ts) on
+ * Hono, in the style of http/server.ts — bearer tokens (one per device, hub/store.ts), stable
+ * error codes in the `{code, detail}` envelope, a body limit, a per-address limit on requests
+ * without a valid token (joining with a class code included) — plus the web app at `/` (the
+ * teacher's dashboard is its #/hub page).
+ */
+import type { AddressInfo } from 'node:net';
+import { createAdaptorServer } from '@hono/node-server';
+import { serveStatic } from '@hono/node-server/serve-static';
+import { Hono, type Context } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import type { IncomingMessage, Server } from 'node:http';
+import QRCode from 'qrcode';
+import {
+  AddTeacherSchema,
+  AllowanceInputSchema,
+  AssignmentInputSchema,
+  CreateClassSchema,
+  FeedbackInputSchema,
+  HUB_PREFIX,
+  JoinClassSchema,
+  NewDeviceSchema,
+  PushSchema,
+  RosterImportSchema,
+  type PushResult,
+} from '../../../shared/api/hub.ts';
+import { ApiError, isApiError } from '../../../shared/errors.ts';
+import { parseInput } from '../../../shared/validation.ts';
+import { CONTENT_SECURITY_POLICY, addressKey } from '../http/server.ts';
+import { DEFAULT_ANONYMOUS_LIMITS, RateLimiter } from '../http/rate-limit.ts';
+import type { HubCaller, HubStore } from './store.ts';
+
+export interface HubServerOptions {
+  store: HubStore;
+  host?: string;
+  port?: number;
+  staticDir?: string | null;
+  bodyLimitBytes?: number;
+  /** Called after a push is stored, before it is answered (the torture tests stop the hub here). */
+  onPushStored?: (result: PushResult) => void | Promise<void>;
+}
+
+export interface RunningHub {
+  url: string;
+  address: AddressInfo;
+  server: Server;
+  close(): Promise<void>;
+}
+
+/** A push of a few days' turns fits; larger backlogs go in several pushes (sync/client.ts batches). */
+export const HUB_BODY_LIMIT_BYTES = 8 * 1024 * 1024;
+
+type Env = { Variables: { caller: HubCaller } };
+
+const PAGE = `<!doctype html><html lang="en"><meta charset="utf-8"><title>Studylog hub</title>
+<body style="font-family:system-ui;max-width:40rem;margin:4rem auto;line-height:1.5">
+<h1>Studylog hub</h1><p>The API is at <code>${HUB_PREFIX}</code>. The web app has not been built: run <code>npm run build</code>.</p></body></html>`;
+
+const errorResponse = (c: Context, error: ApiError) => c.json(error.toBody(), error.status as 400);
+
+async function jsonBody(c: Context): Promise<unknown> {
+  try {
+    return await c.req.json();
+  } catch {
+    throw new ApiError('validation_error', 'The request body must be JSON.');
+  }
+}
+
+export function hubApp(options: HubServerOptions): Hono<Env> {
+  const { store } = options;
+  const anonymous = new RateLimiter(DEFAULT_ANONYMOUS_LIMITS);
+  const app = new Hono<Env>();
+  const incomingOf = (c: Context) => (c.env as { incoming?: IncomingMessage } | undefined)?.incoming;
+
+  app.onError((error, c) => {
+    if (isApiError(error)) return errorResponse(c, error);
+    console.error('studylog hub:', error);
+    return errorResponse(c, new ApiError('internal_error', 'The hub had an unexpected error.'));
+  });
+  app.use('*', async (c, next) => {
+    c.header('X-Content-Type-Options', 'nosniff');
+    c.header('Referrer-Policy', 'no-referrer');
+    await next();
+  });
+  app.use(
+    `${HUB_PREFIX}/*`,
+    bodyLimit({
+      maxSize: options.bodyLimitBytes ?? HUB_BODY_LIMIT_BYTES,
+      onError: (c) => errorResponse(c, new ApiError('payload_too_large', `The request body is larger than ${options.bodyLimitBytes ?? HUB_BODY_LIMIT_BYTES} bytes.`)),
+    }),
+  );
+
+  const publicPaths = new Set([`${HUB_PREFIX}/health`, `${HUB_PREFIX}/join`]);
+  app.use(`${HUB_PREFIX}/*`, async (c, next) => {
+    const bearer = /^Bearer\s+(\S+)\s*$/i.exec(c.req.header('authorization') ?? '')?.[1];
+    const caller = bearer ? await store.authenticate(bearer) : null;
+    if (caller && caller !== 'revoked' && !publicPaths.has(c.req.path)) {
+      c.set('caller', caller);
+      return next();
+    }
+    if (caller === 'revoked') return errorResponse(c, new ApiError('device_revoked', 'This device’s hub token was revoked. Join the class again, or ask your teacher.'));
+    const slot = anonymous.acquire(`address:${addressKey(incomingOf(c)?.socket.remoteAddress)}`);
+    if (!slot.ok) {
+      c.header('Retry-After', String(slot.retryAfterSeconds));
+      return errorResponse(c, new ApiError('rate_limited', 'Too many requests without a valid token from this address. Try again shortly.'));
+    }
+    try {
+      if (!publicPaths.has(c.req.path))
+        return errorResponse(c, new ApiError('unauthorized', bearer ? 'The hub token is not valid.' : 'Sign in with a hub token (Authorization: Bearer …).'));
+      return await next();
+    } finally {
+      slot.release();
+    }
+  });
+
+  const r = app.basePath(HUB_PREFIX);
+  r.get('/health', (c) => c.json({ ok: true, database: store.db.dialect }));
+  r.post('/join', async (c) => {
+    const input = parseInput(JoinClassSchema, await jsonBody(c), 'join');
+    const joined = await store.joinClass(input);
+    return c.json({ token: joined.token, device_id: joined.device_id, user_id: joined.user_id, class: { id: joined.class.id, name: joined.class.name } }, 201);
+  });
+  r.get('/me', (c) => c.json(c.get('caller')));
+  r.post('/devices', async (c) => {
+    const caller = c.get('caller');
+    const input = parseInput(NewDeviceSchema, await jsonBody(c), 'device');
+    return c.json(await store.issueDevice(caller.user_id, input.name), 201);
+  });
+  r.post('/devices/:id/revoke', async (c) => {
+    await store.revokeDevice(c.get('caller'), c.req.param('id'));
+    return c.json({ revoked: true });
+  });
+  r.get('/classes', async (c) => c.json(await store.listClasses(c.get('caller'))));
+  r.post('/classes', async (c) => c.json(await store.createClass(c.get('caller'), parseInput(CreateClassSchema, await jsonBody(c), 'class').name), 201));
+  // The class code as a QR code: what students scan to join (the code alone, typed in Studylog).
+  r.get('/classes/:id/qr', async (c) => {
+    const klass = await store.getClass(c.get('caller'), c.req.param('id'));
+    const svg = await QRCode.toString(`studylog-class:${klass.code}`, { type: 'svg', margin: 1, errorCorrectionLevel: 'M' });
+    c.header('Content-Type', 'image/svg+xml; charset=utf-8');
+    return c.body(svg);
+  });
+  r.post('/classes/:id/roster', async (c) => {
+    const isCsv = (c.req.header('content-type') ?? '').startsWith('text/csv');
+    const csv = isCsv ? await c.req.text() : parseInput(RosterImportSchema, await jsonBody(c), 'roster').csv;
+    return c.json(await store.importRoster(c.get('caller'), c.req.param('id'), csv));
+  });
+  r.post('/classes/:id/teachers', async (c) => {
+    const input = parseInput(AddTeacherSchema, await jsonBody(c), 'teacher');
+    await store.addTeacher(c.get('caller'), c.req.param('id'), input.user_id);
+    return c.json({ added: true });
+  });
+  r.get('/classes/:id/overview', async (c) => c.json(await store.overview(c.get('caller'), c.req.param('id'))));
+  r.get('/classes/:id/inbox', async (c) => c.json(await store.inbox(c.get('caller'), c.req.param('id'))));
+  r.get('/classes/:id/triage', async (c) => c.json(await store.triage(c.get('caller'), c.req.param('id'))));
+  r.get('/classes/:id/search', async (c) => c.json(await store.search(c.get('caller'), c.req.param('id'), c.req.query('q') ?? '')));
+  r.post('/assignments', async (c) => c.json(await store.upsertAssignment(c.get('caller'), parseInput(AssignmentInputSchema, await jsonBody(c), 'assignment'))));
+  r.post('/feedback', async (c) => c.json(await store.setFeedback(c.get('caller'), parseInput(FeedbackInputSchema, await jsonBody(c), 'feedback'))));
+  r.post('/allowances', async (c) => c.json(await store.setAllowance(c.get('caller'), parseInput(AllowanceInputSchema, await jsonBody(c), 'allowance'))));
+  r.post('/sync/push', async (c) => {
+    const result = await store.push(c.get('caller'), parseInput(PushSchema, await jsonBody(c), 'push'));
+    await options.onPushStored?.(result);
+    return c.json(result);
+  });
+  r.get('/sync/pull', async (c) => {
+    const since = Number(c.req.query('since') ?? '0');
+    if (!Number.isInteger(since) || since < 0) throw new ApiError('validation_error', 'since must be a non-negative integer (the cursor of the last pull).');
+    return c.json(await store.pull(c.get('caller'), since));
+  });
+  app.all(`${HUB_PREFIX}/*`, (c) => errorResponse(c, new ApiError('not_found', `No hub route ${c.req.method} ${c.req.path}.`)));
+
+  app.use('*', async (c, next) => {
+    c.header('Content-Security-Policy', CONTENT_SECURITY_POLICY);
+    await next();
+  });
+  if (options.staticDir) app.use('*', serveStatic({ root: options.staticDir }));
+  app.get('*', (c) => c.html(PAGE));
+  return app;
+}
+
+export async function startHubServer(options: HubServerOptions): Promise<RunningHub> {
+  const app = hubApp(options);
+  const server = createAdaptorServer({ fetch: app.fetch }) as Server;
+  const host = options.host ?? '127.0.0.1';
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, host, () => resolve());
+  });
+  const address = server.address() as AddressInfo;
+  const shown = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
+  return {
+    url: `http://${shown.includes(':') ? `[${shown}]` : shown}:${address.port}`,
+    address,
+    server,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}

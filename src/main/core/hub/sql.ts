@@ -1,0 +1,148 @@
+/**
+ * The hub's one seam between its store and the two databases it runs on. Queries are written
+ * once with drizzle's `sql` template (placeholders are compiled per dialect: `$1` for
+ * PostgreSQL, `?` for SQLite); the few places where the dialects differ ask `dialect`.
+ * PostgreSQL: drizzle's node-postgres driver over a `pg` pool. SQLite: better-sqlite3 through
+ * drizzle, its calls made one at a time (an async queue), so a transaction spanning awaits is
+ * never interleaved with another caller's statements on the one connection.
+ */
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import Database from 'better-sqlite3';
+import type { SQL } from 'drizzle-orm';
+import pg from 'pg';
+import { ApiError } from '../../../shared/errors.ts';
+import { drizzle as drizzleSqlite, migrate as migrateSqlite, sql } from '../db/drizzle.ts';
+import { drizzle as drizzlePg, migrate as migratePg } from './drizzle-pg.ts';
+
+export { sql };
+export type Dialect = 'pg' | 'sqlite';
+
+export interface HubSql {
+  readonly dialect: Dialect;
+  all<T>(query: SQL): Promise<T[]>;
+  /** Rows changed. */
+  run(query: SQL): Promise<number>;
+  /** Runs `work` in one transaction: committed when it returns, rolled back when it throws. */
+  transaction<T>(work: (tx: HubSql) => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+  /** Where the data lives, for messages (a URL without its password, or a file). */
+  readonly where: string;
+}
+
+const MIGRATIONS = fileURLToPath(new URL('../../../../migrations-hub/', import.meta.url));
+
+/** A JSON document as a parameter: jsonb on PostgreSQL, JSON text on SQLite. */
+export function jsonParam(dialect: Dialect, value: unknown): SQL {
+  return dialect === 'pg' ? sql`${JSON.stringify(value)}::jsonb` : sql`${JSON.stringify(value)}`;
+}
+
+/** A JSON column as read back: an object from jsonb, a string from SQLite. */
+export function jsonValue<T = Record<string, unknown>>(value: unknown): T {
+  return (typeof value === 'string' ? JSON.parse(value) : value) as T;
+}
+
+export function boolParam(dialect: Dialect, value: boolean): SQL {
+  return dialect === 'pg' ? sql`${value}` : sql`${value ? 1 : 0}`;
+}
+
+/**
+ * bigint (int8: times, counts) and numeric (sums) as JavaScript numbers: every value the hub keeps
+ * fits in 2^53. Set on pg's global parsers because drizzle's node-postgres session passes its own
+ * per-query `types`, which fall back to the globals (a pool's `types` would be ignored); the hub
+ * is the only user of `pg` in the process.
+ */
+pg.types.setTypeParser(pg.types.builtins.INT8, (value: string) => Number(value));
+pg.types.setTypeParser(pg.types.builtins.NUMERIC, (value: string) => Number(value));
+
+function redact(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return 'the database URL';
+  }
+}
+
+type PgDb = ReturnType<typeof drizzlePg>;
+type PgRunner = Pick<PgDb, 'execute'> & { transaction?: PgDb['transaction'] };
+
+function pgSql(runner: PgRunner, where: string, close: () => Promise<void>, inTransaction: boolean): HubSql {
+  return {
+    dialect: 'pg',
+    where,
+    all: async <T>(query: SQL) => (await runner.execute(query)).rows as T[],
+    run: async (query: SQL) => (await runner.execute(query)).rowCount ?? 0,
+    transaction: async <T>(work: (tx: HubSql) => Promise<T>): Promise<T> => {
+      if (inTransaction || !runner.transaction) return work(pgSql(runner, where, close, true));
+      return runner.transaction(async (tx) => work(pgSql(tx, where, close, true)));
+    },
+    close,
+  };
+}
+
+/** Connects to PostgreSQL and applies the hub's pending migrations. */
+export async function openPgHub(url: string, options: { poolSize?: number } = {}): Promise<HubSql> {
+  const pool = new pg.Pool({ connectionString: url, max: options.poolSize ?? 10 });
+  // An idle client's error (the server restarted) must not end the process; the next query fails instead.
+  pool.on('error', () => {});
+  const db = drizzlePg(pool);
+  try {
+    await migratePg(db, { migrationsFolder: path.join(MIGRATIONS, 'pg') });
+  } catch (error) {
+    await pool.end();
+    throw new ApiError('db_unavailable', `Could not open the hub database at ${redact(url)}: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  return pgSql(db, redact(url), () => pool.end(), false);
+}
+
+/** Opens (creating) the hub's SQLite file and applies its pending migrations. */
+export function openSqliteHub(file: string): HubSql {
+  mkdirSync(path.dirname(file), { recursive: true });
+  const sqlite = new Database(file);
+  sqlite.pragma('journal_mode = WAL');
+  sqlite.pragma('foreign_keys = ON');
+  sqlite.pragma('busy_timeout = 5000');
+  const db = drizzleSqlite(sqlite);
+  migrateSqlite(db, { migrationsFolder: path.join(MIGRATIONS, 'sqlite') });
+  // One statement or transaction at a time on the one connection.
+  let queue: Promise<unknown> = Promise.resolve();
+  const serial = <T>(work: () => Promise<T>): Promise<T> => {
+    const next = queue.then(work, work);
+    queue = next.catch(() => {});
+    return next;
+  };
+  const direct = (inTransaction: boolean): HubSql => ({
+    dialect: 'sqlite',
+    where: file,
+    all: async <T>(query: SQL) => db.all<T>(query),
+    run: async (query: SQL) => db.run(query).changes,
+    transaction: async <T>(work: (tx: HubSql) => Promise<T>): Promise<T> => {
+      if (inTransaction) return work(direct(true));
+      sqlite.exec('BEGIN IMMEDIATE');
+      try {
+        const result = await work(direct(true));
+        sqlite.exec('COMMIT');
+        return result;
+      } catch (error) {
+        sqlite.exec('ROLLBACK');
+        throw error;
+      }
+    },
+    close: async () => {
+      await queue;
+      sqlite.close();
+    },
+  });
+  const inner = direct(false);
+  return {
+    dialect: 'sqlite',
+    where: file,
+    all: (query) => serial(() => inner.all(query)),
+    run: (query) => serial(() => inner.run(query)),
+    transaction: (work) => serial(() => inner.transaction(work)),
+    close: () => inner.close(),
+  };
+}

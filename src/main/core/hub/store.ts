@@ -1,0 +1,492 @@
+/**
+ * The hub's store: identity (classes, class codes, devices, rosters), sync (push verified by the
+ * hash chain, idempotent by turn id; pull of what teachers changed), and the dashboard's reads.
+ * Async, over either database (sql.ts); every query is written once for both.
+ */
+import { createHash, randomBytes, randomInt, timingSafeEqual } from 'node:crypto';
+import type { SQL } from 'drizzle-orm';
+import { v7 as uuidv7 } from 'uuid';
+import type {
+  HubAllowance,
+  HubAssignment,
+  HubClass,
+  HubFeedback,
+  HubRole,
+  InboxRow,
+  OverviewRow,
+  PullResult,
+  PushInput,
+  PushSession,
+  PushSessionResult,
+  PushResult,
+  SearchHit,
+  Triage,
+  TriageRow,
+} from '../../../shared/api/hub.ts';
+import { ApiError } from '../../../shared/errors.ts';
+import { GENESIS_HASH, turnHash, type ChainTurn } from '../handin/chain.ts';
+import { parseRoster } from './roster.ts';
+import { searchCondition, searchGrams, sqliteSearchText } from './search.ts';
+import { boolParam, jsonParam, jsonValue, sql, type HubSql } from './sql.ts';
+
+export interface HubCaller {
+  user_id: string;
+  name: string;
+  role: HubRole;
+  device_id: string;
+}
+
+/** Triage thresholds: replies in a row at one hint level, and the share of level-5 (worked) replies. */
+export const STUCK_RUN = 3;
+export const WORKED_MIN = 2;
+export const WORKED_SHARE = 0.3;
+/** Triage looks at what arrived in the last two weeks: current work, and a query that does not grow with the term. */
+export const TRIAGE_WINDOW_MS = 14 * 86_400_000;
+/** A pull repeats what changed in the last few seconds: a write stamped just before a pull but committed after it is not missed. */
+export const PULL_OVERLAP_MS = 5_000;
+
+const TOKEN_PATTERN = /^slh_([0-9a-f-]{36})_([A-Za-z0-9_-]{43})$/;
+// No 0/O, 1/I/L: a code is read aloud in class and typed by hand.
+const CODE_ALPHABET = 'ABCDEFGHJKMNPQRSTUVWXYZ23456789';
+
+const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
+
+function classCode(): string {
+  let code = '';
+  for (let i = 0; i < 8; i++) code += CODE_ALPHABET[randomInt(CODE_ALPHABET.length)];
+  return code;
+}
+
+const inList = (values: string[]): SQL =>
+  sql.join(
+    values.map((v) => sql`${v}`),
+    sql`, `,
+  );
+
+export class HubStore {
+  readonly db: HubSql;
+  readonly #now: () => number;
+
+  constructor(db: HubSql, options: { now?: () => number } = {}) {
+    this.db = db;
+    this.#now = options.now ?? Date.now;
+  }
+
+  close(): Promise<void> {
+    return this.db.close();
+  }
+
+  // ---- identity ---------------------------------------------------------------------------
+
+  async createUser(name: string, role: HubRole, db: HubSql = this.db): Promise<{ id: string; name: string; role: HubRole }> {
+    const row = { id: uuidv7(), name, role };
+    await db.run(sql`INSERT INTO hub_user (id, name, role, created_at) VALUES (${row.id}, ${name}, ${role}, ${this.#now()})`);
+    return row;
+  }
+
+  /** A new token for one device of a user: `slh_<device id>_<secret>`, shown once; only its hash is kept. */
+  async issueDevice(userId: string, name: string, db: HubSql = this.db): Promise<{ token: string; device_id: string }> {
+    const id = uuidv7();
+    const secret = randomBytes(32).toString('base64url');
+    await db.run(sql`INSERT INTO hub_device (id, user_id, name, secret_hash, created_at) VALUES (${id}, ${userId}, ${name}, ${sha256(secret)}, ${this.#now()})`);
+    return { token: `slh_${id}_${secret}`, device_id: id };
+  }
+
+  /** The caller a bearer token stands for; `revoked` for a revoked device's token, null for anything unknown. */
+  async authenticate(token: string): Promise<HubCaller | 'revoked' | null> {
+    const match = TOKEN_PATTERN.exec(token);
+    if (!match) return null;
+    const [, id, secret] = match as unknown as [string, string, string];
+    const rows = await this.db.all<{ user_id: string; secret_hash: string; revoked_at: number | null; name: string; role: HubRole; last_seen_at: number | null }>(
+      sql`SELECT d.user_id, d.secret_hash, d.revoked_at, d.last_seen_at, u.name, u.role FROM hub_device d JOIN hub_user u ON u.id = d.user_id WHERE d.id = ${id}`,
+    );
+    const row = rows[0];
+    if (!row || !timingSafeEqual(Buffer.from(sha256(secret)), Buffer.from(row.secret_hash))) return null;
+    if (row.revoked_at !== null) return 'revoked';
+    const now = this.#now();
+    if (row.last_seen_at === null || now - row.last_seen_at > 60_000) await this.db.run(sql`UPDATE hub_device SET last_seen_at = ${now} WHERE id = ${id}`);
+    return { user_id: row.user_id, name: row.name, role: row.role, device_id: id };
+  }
+
+  async revokeDevice(caller: HubCaller, deviceId: string): Promise<void> {
+    const rows = await this.db.all<{ user_id: string }>(sql`SELECT user_id FROM hub_device WHERE id = ${deviceId}`);
+    const device = rows[0];
+    if (!device) throw new ApiError('not_found', `There is no device '${deviceId}'.`);
+    if (device.user_id !== caller.user_id && caller.role !== 'admin' && !(await this.#teachesStudent(caller, device.user_id)))
+      throw new ApiError('forbidden', 'Only the device’s owner, their teacher or an admin may revoke it.');
+    await this.db.run(sql`UPDATE hub_device SET revoked_at = ${this.#now()} WHERE id = ${deviceId} AND revoked_at IS NULL`);
+  }
+
+  async createClass(caller: HubCaller, name: string): Promise<HubClass> {
+    if (caller.role === 'student') throw new ApiError('forbidden', 'Only a teacher or an admin may create a class.');
+    return this.db.transaction(async (tx) => {
+      const row: HubClass = { id: uuidv7(), name, code: classCode(), created_at: this.#now() };
+      await tx.run(sql`INSERT INTO hub_class (id, name, code, created_at) VALUES (${row.id}, ${row.name}, ${row.code}, ${row.created_at})`);
+      if (caller.role === 'teacher')
+        await tx.run(sql`INSERT INTO hub_member (class_id, user_id, role, joined_at) VALUES (${row.id}, ${caller.user_id}, 'teacher', ${row.created_at})`);
+      return row;
+    });
+  }
+
+  async listClasses(caller: HubCaller): Promise<HubClass[]> {
+    if (caller.role === 'admin') return this.db.all<HubClass>(sql`SELECT id, name, code, created_at FROM hub_class ORDER BY created_at DESC`);
+    return this.db.all<HubClass>(
+      sql`SELECT c.id, c.name, c.code, c.created_at FROM hub_class c JOIN hub_member m ON m.class_id = c.id WHERE m.user_id = ${caller.user_id} ORDER BY c.created_at DESC`,
+    );
+  }
+
+  async getClass(caller: HubCaller, classId: string): Promise<HubClass> {
+    await this.assertTeaches(caller, classId);
+    const rows = await this.db.all<HubClass>(sql`SELECT id, name, code, created_at FROM hub_class WHERE id = ${classId}`);
+    return rows[0]!;
+  }
+
+  /** Adds a teacher to a class (an admin's call). */
+  async addTeacher(caller: HubCaller, classId: string, userId: string): Promise<void> {
+    if (caller.role !== 'admin') throw new ApiError('forbidden', 'Only an admin may add a teacher to a class.');
+    await this.assertTeaches(caller, classId);
+    const users = await this.db.all<{ role: HubRole }>(sql`SELECT role FROM hub_user WHERE id = ${userId}`);
+    if (users[0]?.role !== 'teacher') throw new ApiError('validation_error', `User '${userId}' is not a teacher (make one with: studylog hub token create --role teacher).`);
+    await this.db.run(
+      sql`INSERT INTO hub_member (class_id, user_id, role, joined_at) VALUES (${classId}, ${userId}, 'teacher', ${this.#now()}) ON CONFLICT (class_id, user_id) DO NOTHING`,
+    );
+  }
+
+  async assertTeaches(caller: HubCaller, classId: string): Promise<void> {
+    const exists = await this.db.all<{ id: string }>(sql`SELECT id FROM hub_class WHERE id = ${classId}`);
+    if (!exists[0]) throw new ApiError('not_found', `There is no class '${classId}'.`);
+    if (caller.role === 'admin') return;
+    const rows = await this.db.all<{ role: string }>(sql`SELECT role FROM hub_member WHERE class_id = ${classId} AND user_id = ${caller.user_id} AND role = 'teacher'`);
+    if (!rows[0]) throw new ApiError('forbidden', 'Only the class’s teachers (and admins) may do this.');
+  }
+
+  async #teachesStudent(caller: HubCaller, studentId: string): Promise<boolean> {
+    if (caller.role !== 'teacher') return false;
+    const rows = await this.db.all<{ n: number }>(
+      sql`SELECT count(*) AS n FROM hub_member t JOIN hub_member s ON s.class_id = t.class_id WHERE t.user_id = ${caller.user_id} AND t.role = 'teacher' AND s.user_id = ${studentId}`,
+    );
+    return Number(rows[0]?.n ?? 0) > 0;
+  }
+
+  /**
+   * A student joins with the class code. With a student number on the class's roster, they take
+   * that roster entry (once: a second device is added from the first, POST /devices); otherwise a
+   * new student is made. Returns the new device's token.
+   */
+  async joinClass(input: { code: string; name: string; student_no?: string | undefined; device_name: string }) {
+    return this.db.transaction(async (tx) => {
+      const classes = await tx.all<HubClass>(sql`SELECT id, name, code, created_at FROM hub_class WHERE code = ${input.code.toUpperCase().replace(/\s+/g, '')}`);
+      const klass = classes[0];
+      if (!klass) throw new ApiError('not_found', 'No class has this class code. Check it with your teacher.');
+      let userId: string | null = null;
+      if (input.student_no) {
+        const rows = await tx.all<{ user_id: string; devices: number }>(
+          sql`SELECT m.user_id, (SELECT count(*) FROM hub_device d WHERE d.user_id = m.user_id AND d.revoked_at IS NULL) AS devices FROM hub_member m WHERE m.class_id = ${klass.id} AND m.student_no = ${input.student_no}`,
+        );
+        const entry = rows[0];
+        if (entry && Number(entry.devices) > 0)
+          throw new ApiError('conflict', 'This student number has already joined. Add this device from your first device, or ask your teacher.');
+        if (entry) userId = entry.user_id;
+      }
+      if (!userId) {
+        userId = (await this.createUser(input.name, 'student', tx)).id;
+        await tx.run(
+          sql`INSERT INTO hub_member (class_id, user_id, role, student_no, joined_at) VALUES (${klass.id}, ${userId}, 'student', ${input.student_no ?? null}, ${this.#now()})`,
+        );
+      }
+      const device = await this.issueDevice(userId, input.device_name, tx);
+      return { ...device, user_id: userId, class: klass };
+    });
+  }
+
+  /** Roster CSV (student_no,name; 学号,姓名 also read): adds new students, renames known ones. */
+  async importRoster(caller: HubCaller, classId: string, csv: string): Promise<{ added: number; updated: number; total: number }> {
+    await this.assertTeaches(caller, classId);
+    const entries = parseRoster(csv);
+    return this.db.transaction(async (tx) => {
+      let added = 0;
+      let updated = 0;
+      for (const entry of entries) {
+        const rows = await tx.all<{ user_id: string; name: string }>(
+          sql`SELECT m.user_id, u.name FROM hub_member m JOIN hub_user u ON u.id = m.user_id WHERE m.class_id = ${classId} AND m.student_no = ${entry.student_no}`,
+        );
+        const known = rows[0];
+        if (known) {
+          if (known.name !== entry.name) {
+            await tx.run(sql`UPDATE hub_user SET name = ${entry.name} WHERE id = ${known.user_id}`);
+            updated++;
+          }
+          continue;
+        }
+        const user = await this.createUser(entry.name, 'student', tx);
+        await tx.run(sql`INSERT INTO hub_member (class_id, user_id, role, student_no, joined_at) VALUES (${classId}, ${user.id}, 'student', ${entry.student_no}, ${this.#now()})`);
+        added++;
+      }
+      return { added, updated, total: entries.length };
+    });
+  }
+
+  // ---- sync: push ------------------------------------------------------------------------------
+
+  /**
+   * Stores what a device pushed, session by session, each in its own transaction: turns already
+   * stored (same id, same hash) are acknowledged again and not written twice; a new turn must
+   * follow the session's verified chain head (else chain_gap) with the hash it claims (else
+   * chain_broken, and nothing of that session's batch is stored). The device's revocation is
+   * checked inside each transaction, so a token revoked mid-sync stops the push there.
+   */
+  async push(caller: HubCaller, input: PushInput): Promise<PushResult> {
+    const receivedAt = this.#now();
+    const results: PushSessionResult[] = [];
+    for (const session of input.sessions) results.push(await this.#pushSession(caller, session, receivedAt));
+    return { received_at: receivedAt, sessions: results };
+  }
+
+  async #pushSession(caller: HubCaller, s: PushSession, receivedAt: number): Promise<PushSessionResult> {
+    class Refused extends Error {
+      readonly result: PushSessionResult;
+      constructor(result: PushSessionResult) {
+        super(result.error?.detail);
+        this.result = result;
+      }
+    }
+    try {
+      return await this.db.transaction(async (tx) => {
+        const device = await tx.all<{ revoked_at: number | null }>(sql`SELECT revoked_at FROM hub_device WHERE id = ${caller.device_id}`);
+        if (!device[0] || device[0].revoked_at !== null) throw new ApiError('device_revoked', 'This device’s hub token was revoked; nothing more is accepted from it.');
+        await tx.run(
+          sql`INSERT INTO hub_session (id, user_id, device_id, assignment_id, mode, started_at, meta, received_at, chain_head, turn_count)
+              VALUES (${s.id}, ${caller.user_id}, ${caller.device_id}, ${s.assignment_id}, ${s.mode}, ${s.started_at}, ${jsonParam(tx.dialect, s.meta)}, ${receivedAt}, ${GENESIS_HASH}, 0)
+              ON CONFLICT (id) DO NOTHING`,
+        );
+        // FOR UPDATE: two pushes of one session (retries racing) extend its chain one after the other.
+        const lock = tx.dialect === 'pg' ? sql` FOR UPDATE` : sql``;
+        const head = (
+          await tx.all<{ user_id: string; chain_head: string; turn_count: number }>(sql`SELECT user_id, chain_head, turn_count FROM hub_session WHERE id = ${s.id}${lock}`)
+        )[0]!;
+        const refuse = (code: 'chain_broken' | 'chain_gap' | 'forbidden', detail: string, turnId: string | null) =>
+          new Refused({ session_id: s.id, stored: [], duplicate: [], error: { code, detail, turn_id: turnId }, head: head.chain_head, turn_count: Number(head.turn_count) });
+        if (head.user_id !== caller.user_id) throw refuse('forbidden', 'This session belongs to another student.', null);
+        const known = new Map<string, string>();
+        if (s.turns.length) {
+          const rows = await tx.all<{ id: string; hash: string; session_id: string }>(
+            sql`SELECT id, hash, session_id FROM hub_turn WHERE id IN (${inList(s.turns.map((t) => t.id))})`,
+          );
+          for (const r of rows) known.set(r.id, r.hash);
+        }
+        let cur = head.chain_head;
+        const stored: string[] = [];
+        const duplicate: string[] = [];
+        const fresh: { turn: PushSession['turns'][number]; hash: string }[] = [];
+        for (const t of s.turns) {
+          const had = known.get(t.id);
+          if (had !== undefined) {
+            if (had !== t.hash) throw refuse('chain_broken', `Turn ${t.id} was already stored with different content.`, t.id);
+            duplicate.push(t.id);
+            continue;
+          }
+          if (t.prev_hash !== cur) throw refuse('chain_gap', `Turn ${t.id} follows a turn the hub does not have; send the session from the hub's head.`, t.id);
+          const chainTurn: ChainTurn = {
+            id: t.id,
+            session_id: s.id,
+            parent_id: t.parent_id,
+            role: t.role,
+            content: t.content,
+            model: t.model,
+            tokens_in: t.tokens_in,
+            tokens_out: t.tokens_out,
+            cost: t.cost,
+            created_at: t.created_at,
+            meta: t.meta,
+          };
+          const hash = turnHash(cur, chainTurn);
+          if (hash !== t.hash) throw refuse('chain_broken', `Turn ${t.id} does not match its hash: it was changed after it was chained.`, t.id);
+          fresh.push({ turn: t, hash });
+          known.set(t.id, hash);
+          stored.push(t.id);
+          cur = hash;
+        }
+        await this.#insertTurns(tx, s.id, caller.user_id, receivedAt, fresh);
+        const count = Number(head.turn_count) + fresh.length;
+        const tokens = fresh.reduce((n, f) => n + f.turn.tokens_in + f.turn.tokens_out, 0);
+        if (fresh.length)
+          await tx.run(sql`UPDATE hub_session SET chain_head = ${cur}, turn_count = ${count}, tokens = tokens + ${tokens}, received_at = ${receivedAt} WHERE id = ${s.id}`);
+        return { session_id: s.id, stored, duplicate, head: cur, turn_count: count };
+      });
+    } catch (error) {
+      if (error instanceof Refused) return error.result;
+      throw error;
+    }
+  }
+
+  async #insertTurns(tx: HubSql, sessionId: string, userId: string, receivedAt: number, turns: { turn: PushSession['turns'][number]; hash: string }[]): Promise<void> {
+    // Batches keep under both databases' limit on parameters in one statement.
+    for (let i = 0; i < turns.length; i += 400) {
+      const batch = turns.slice(i, i + 400);
+      const rows = batch.map(({ turn: t, hash }) => {
+        const level = typeof t.meta.hint_level === 'number' && Number.isInteger(t.meta.hint_level) ? t.meta.hint_level : null;
+        const grams = tx.dialect === 'pg' ? sql`, ${sql.param(searchGrams(t.content))}::text[]` : sql``;
+        return sql`(${t.id}, ${sessionId}, ${userId}, ${t.parent_id}, ${t.role}, ${t.content}, ${t.model}, ${t.tokens_in}, ${t.tokens_out}, ${t.cost}, ${t.created_at}, ${receivedAt}, ${jsonParam(tx.dialect, t.meta)}, ${hash}, ${level}, ${boolParam(tx.dialect, t.meta.flagged === true)}${grams})`;
+      });
+      const gramsColumn = tx.dialect === 'pg' ? sql`, grams` : sql``;
+      await tx.run(
+        sql`INSERT INTO hub_turn (id, session_id, user_id, parent_id, role, content, model, tokens_in, tokens_out, cost, created_at, received_at, meta, hash, hint_level, flagged${gramsColumn})
+            VALUES ${sql.join(rows, sql`, `)}`,
+      );
+      if (tx.dialect === 'sqlite')
+        await tx.run(
+          sql`INSERT INTO hub_turn_fts (turn_id, body) VALUES ${sql.join(
+            batch.map(({ turn: t }) => sql`(${t.id}, ${sqliteSearchText(t.content)})`),
+            sql`, `,
+          )}`,
+        );
+    }
+  }
+
+  // ---- sync: pull and what teachers change ---------------------------------------------------------
+
+  async pull(caller: HubCaller, since: number): Promise<PullResult> {
+    const now = this.#now();
+    const assignments = await this.db.all<HubAssignment>(
+      sql`SELECT a.id, a.class_id, a.title, a.description, a.due_at, a.policy, a.updated_at FROM hub_assignment a
+          JOIN hub_member m ON m.class_id = a.class_id AND m.user_id = ${caller.user_id} WHERE a.updated_at >= ${since} ORDER BY a.updated_at, a.id`,
+    );
+    const feedback = await this.db.all<HubFeedback>(
+      sql`SELECT assignment_id, user_id, grade, feedback, updated_at FROM hub_feedback WHERE user_id = ${caller.user_id} AND updated_at >= ${since} ORDER BY updated_at`,
+    );
+    const allowances = await this.db.all<HubAllowance>(
+      sql`SELECT class_id, user_id, daily_tokens, updated_at FROM hub_allowance WHERE user_id = ${caller.user_id} AND updated_at >= ${since} ORDER BY updated_at`,
+    );
+    return {
+      assignments: assignments.map((a) => ({ ...a, policy: jsonValue(a.policy) })),
+      feedback,
+      allowances,
+      cursor: Math.max(since, now - PULL_OVERLAP_MS),
+    };
+  }
+
+  async upsertAssignment(
+    caller: HubCaller,
+    input: { id?: string | undefined; class_id: string; title: string; description: string | null; due_at: number | null; policy: Record<string, unknown> },
+  ): Promise<HubAssignment> {
+    await this.assertTeaches(caller, input.class_id);
+    const now = this.#now();
+    const id = input.id ?? uuidv7();
+    const existing = await this.db.all<{ class_id: string }>(sql`SELECT class_id FROM hub_assignment WHERE id = ${id}`);
+    if (existing[0] && existing[0].class_id !== input.class_id) throw new ApiError('conflict', `Assignment '${id}' belongs to another class.`);
+    await this.db.run(
+      sql`INSERT INTO hub_assignment (id, class_id, title, description, due_at, policy, created_at, updated_at)
+          VALUES (${id}, ${input.class_id}, ${input.title}, ${input.description}, ${input.due_at}, ${jsonParam(this.db.dialect, input.policy)}, ${now}, ${now})
+          ON CONFLICT (id) DO UPDATE SET title = excluded.title, description = excluded.description, due_at = excluded.due_at, policy = excluded.policy, updated_at = excluded.updated_at`,
+    );
+    return { id, class_id: input.class_id, title: input.title, description: input.description, due_at: input.due_at, policy: input.policy, updated_at: now };
+  }
+
+  async setFeedback(caller: HubCaller, input: { assignment_id: string; user_id: string; grade: string | null; feedback: string | null }): Promise<HubFeedback> {
+    const rows = await this.db.all<{ class_id: string }>(sql`SELECT class_id FROM hub_assignment WHERE id = ${input.assignment_id}`);
+    if (!rows[0]) throw new ApiError('not_found', `There is no assignment '${input.assignment_id}'.`);
+    await this.assertTeaches(caller, rows[0].class_id);
+    const now = this.#now();
+    await this.db.run(
+      sql`INSERT INTO hub_feedback (assignment_id, user_id, grade, feedback, updated_at) VALUES (${input.assignment_id}, ${input.user_id}, ${input.grade}, ${input.feedback}, ${now})
+          ON CONFLICT (assignment_id, user_id) DO UPDATE SET grade = excluded.grade, feedback = excluded.feedback, updated_at = excluded.updated_at`,
+    );
+    return { ...input, updated_at: now };
+  }
+
+  async setAllowance(caller: HubCaller, input: { class_id: string; user_id: string; daily_tokens: number }): Promise<HubAllowance> {
+    await this.assertTeaches(caller, input.class_id);
+    const now = this.#now();
+    await this.db.run(
+      sql`INSERT INTO hub_allowance (class_id, user_id, daily_tokens, updated_at) VALUES (${input.class_id}, ${input.user_id}, ${input.daily_tokens}, ${now})
+          ON CONFLICT (class_id, user_id) DO UPDATE SET daily_tokens = excluded.daily_tokens, updated_at = excluded.updated_at`,
+    );
+    return { ...input, updated_at: now };
+  }
+
+  // ---- the teacher's dashboard ------------------------------------------------------------------------
+
+  /** Each student of the class: sessions, turns and tokens shared, and when the hub last heard of them. */
+  async overview(caller: HubCaller, classId: string): Promise<OverviewRow[]> {
+    await this.assertTeaches(caller, classId);
+    // From sessions (one row per ~40 turns, kept by push), not from turns: this page is opened
+    // often and must not grow with every turn of the term (bench/HUB-RESULTS.md).
+    const rows = await this.db.all<OverviewRow>(
+      sql`SELECT u.id AS user_id, u.name, m.student_no, count(s.id) AS sessions, coalesce(sum(s.turn_count), 0) AS turns,
+            coalesce(sum(s.tokens), 0) AS tokens, max(s.received_at) AS last_received_at
+          FROM hub_member m JOIN hub_user u ON u.id = m.user_id LEFT JOIN hub_session s ON s.user_id = u.id
+          WHERE m.class_id = ${classId} AND m.role = 'student'
+          GROUP BY u.id, u.name, m.student_no ORDER BY u.name, u.id`,
+    );
+    return rows.map((r) => ({ ...r, sessions: Number(r.sessions), turns: Number(r.turns), tokens: Number(r.tokens) }));
+  }
+
+  /** The assignment inbox: per assignment, how many students started, how much they worked, the latest activity. */
+  async inbox(caller: HubCaller, classId: string): Promise<InboxRow[]> {
+    await this.assertTeaches(caller, classId);
+    const rows = await this.db.all<InboxRow>(
+      sql`SELECT a.id AS assignment_id, a.title, a.due_at,
+            (SELECT count(DISTINCT s.user_id) FROM hub_session s WHERE s.assignment_id = a.id) AS students_started,
+            (SELECT count(*) FROM hub_member m WHERE m.class_id = a.class_id AND m.role = 'student') AS students_in_class,
+            (SELECT coalesce(sum(s.turn_count), 0) FROM hub_session s WHERE s.assignment_id = a.id) AS turns,
+            (SELECT max(s.received_at) FROM hub_session s WHERE s.assignment_id = a.id) AS last_received_at
+          FROM hub_assignment a WHERE a.class_id = ${classId} ORDER BY coalesce(a.due_at, a.created_at) DESC, a.id`,
+    );
+    return rows.map((r) => ({ ...r, students_started: Number(r.students_started), students_in_class: Number(r.students_in_class), turns: Number(r.turns) }));
+  }
+
+  /**
+   * Triage, over the last TRIAGE_WINDOW_MS: students stuck at a hint level (their last STUCK_RUN or more replies on an assignment
+   * at the same level), leaning on worked solutions (level 5 in WORKED_SHARE of their replies, at
+   * least WORKED_MIN times), and replies flagged on the desktop (meta.flagged).
+   */
+  async triage(caller: HubCaller, classId: string): Promise<Triage> {
+    await this.assertTeaches(caller, classId);
+    const since = this.#now() - TRIAGE_WINDOW_MS;
+    const scoped = sql`FROM hub_turn t JOIN hub_session s ON s.id = t.session_id JOIN hub_user u ON u.id = t.user_id
+      JOIN hub_member m ON m.user_id = t.user_id AND m.class_id = ${classId} AND m.role = 'student'
+      WHERE t.role = 'assistant' AND t.received_at >= ${since} AND s.assignment_id IN (SELECT id FROM hub_assignment WHERE class_id = ${classId})`;
+    const stuck = await this.db.all<TriageRow>(
+      sql`WITH a AS (
+            SELECT t.user_id, s.assignment_id, t.hint_level,
+              row_number() OVER (PARTITION BY t.user_id, s.assignment_id ORDER BY t.created_at DESC, t.id DESC) AS rn
+            ${scoped} AND t.hint_level IS NOT NULL
+          ), latest AS (SELECT user_id, assignment_id, hint_level FROM a WHERE rn = 1),
+          runs AS (
+            SELECT a.user_id, a.assignment_id, l.hint_level AS level, min(CASE WHEN a.hint_level <> l.hint_level THEN a.rn END) AS first_change, count(*) AS total
+            FROM a JOIN latest l ON l.user_id = a.user_id AND l.assignment_id = a.assignment_id GROUP BY a.user_id, a.assignment_id, l.hint_level
+          )
+          SELECT r.user_id, u.name, r.assignment_id, r.level, coalesce(r.first_change - 1, r.total) AS count, r.total AS "of", NULL AS turn_id, NULL AS excerpt
+          FROM runs r JOIN hub_user u ON u.id = r.user_id
+          WHERE coalesce(r.first_change - 1, r.total) >= ${STUCK_RUN} ORDER BY count DESC, u.name`,
+    );
+    const worked = await this.db.all<TriageRow>(
+      sql`SELECT t.user_id, u.name, s.assignment_id, 5 AS level, sum(CASE WHEN t.hint_level = 5 THEN 1 ELSE 0 END) AS count, count(*) AS "of", NULL AS turn_id, NULL AS excerpt
+          ${scoped} AND t.hint_level IS NOT NULL GROUP BY t.user_id, u.name, s.assignment_id
+          HAVING sum(CASE WHEN t.hint_level = 5 THEN 1 ELSE 0 END) >= ${WORKED_MIN}
+             AND sum(CASE WHEN t.hint_level = 5 THEN 1 ELSE 0 END) >= ${sql.raw(String(WORKED_SHARE))} * count(*)
+          ORDER BY count DESC, u.name`,
+    );
+    const flagged = await this.db.all<TriageRow>(
+      sql`SELECT t.user_id, u.name, s.assignment_id, t.hint_level AS level, 1 AS count, 1 AS "of", t.id AS turn_id, substr(t.content, 1, 160) AS excerpt
+          FROM hub_turn t JOIN hub_session s ON s.id = t.session_id JOIN hub_user u ON u.id = t.user_id
+          JOIN hub_member m ON m.user_id = t.user_id AND m.class_id = ${classId} AND m.role = 'student'
+          WHERE t.flagged = ${boolParam(this.db.dialect, true)} AND t.received_at >= ${since} ORDER BY t.received_at DESC LIMIT 100`,
+    );
+    const num = (r: TriageRow): TriageRow => ({ ...r, level: r.level === null ? null : Number(r.level), count: Number(r.count), of: Number(r.of) });
+    return { stuck: stuck.map(num), worked_solutions: worked.map(num), flagged: flagged.map(num) };
+  }
+
+  /** Turns of the class's students containing every word of `query` (Chinese words of any length), newest first. */
+  async search(caller: HubCaller, classId: string, query: string, limit = 50): Promise<SearchHit[]> {
+    await this.assertTeaches(caller, classId);
+    const condition = searchCondition(this.db.dialect, query);
+    if (!condition) return [];
+    return this.db.all<SearchHit>(
+      sql`SELECT t.id AS turn_id, t.session_id, t.user_id, u.name, t.role, t.content, t.created_at
+          FROM hub_turn t JOIN hub_user u ON u.id = t.user_id
+          JOIN hub_member m ON m.user_id = t.user_id AND m.class_id = ${classId} AND m.role = 'student'
+          WHERE ${condition} ORDER BY t.received_at DESC, t.id DESC LIMIT ${Math.min(Math.max(limit, 1), 200)}`,
+    );
+  }
+}

@@ -1,0 +1,203 @@
+/**
+ * Store-and-forward sync with a class hub: collect what became shareable into the outbox, push it
+ * in batches until the hub has acknowledged everything, then pull what teachers changed
+ * (assignments and their policies, grades and feedback, allowances). Pushes are idempotent by turn
+ * id on the hub, so a push the hub stored but never answered (it stopped mid-push) is simply sent
+ * again and acknowledged as a duplicate: after any outage everything arrives exactly once.
+ *
+ * Failures: an unreachable hub (or a 5xx, or a 429) backs off exponentially — 2 s doubling to at
+ * most 30 minutes, with jitter so a class coming back online does not arrive at once; a revoked
+ * device stops syncing (nothing is dropped: the outbox keeps its entries); a session the hub
+ * refuses (chain_broken) is held back and reported; chain_gap resends from the hub's head.
+ */
+import type { PullResult, PushResult, PushSession } from '../../../shared/api/hub.ts';
+import { HUB_PREFIX } from '../../../shared/api/hub.ts';
+import { ApiError, type ErrorCode } from '../../../shared/errors.ts';
+import type { Store } from '../db/connection.ts';
+import { putSetting } from '../db/setting-rows.ts';
+import { Outbox } from './outbox.ts';
+
+export const BACKOFF_BASE_MS = 2_000;
+export const BACKOFF_MAX_MS = 30 * 60_000;
+export const PULL_CURSOR_KEY = 'hub.pull_cursor';
+export const FEEDBACK_KEY = 'hub.feedback';
+export const ALLOWANCES_KEY = 'hub.allowances';
+
+export interface SyncClientOptions {
+  store: Store;
+  /** e.g. http://hub.school.lan:5124 */
+  hubUrl: string;
+  token: string;
+  now?: () => number;
+  /** [0, 1): the share of the delay taken off at random (jitter); tests pass a fixed one. */
+  random?: () => number;
+  /** Outbox entries per push. */
+  batch?: number;
+  fetch?: typeof fetch;
+}
+
+export interface SyncState {
+  attempts: number;
+  next_attempt_at: number;
+  last_error: { code: ErrorCode | 'hub_unreachable'; detail: string } | null;
+  revoked: boolean;
+  /** Sessions the hub refused (chain_broken): held back, with why. */
+  refused: Record<string, string>;
+}
+
+export interface SyncReport {
+  status: 'synced' | 'not_due' | 'offline' | 'revoked' | 'error';
+  pushed: number;
+  duplicates: number;
+  pending: number;
+  pulled: { assignments: number; feedback: number; allowances: number };
+}
+
+export function backoffDelay(attempts: number, random: number): number {
+  const full = Math.min(BACKOFF_MAX_MS, BACKOFF_BASE_MS * 2 ** Math.max(0, attempts - 1));
+  return Math.round(full * (1 - 0.5 * random));
+}
+
+class HubUnreachable extends Error {}
+
+export class SyncClient {
+  readonly outbox: Outbox;
+  readonly state: SyncState = { attempts: 0, next_attempt_at: 0, last_error: null, revoked: false, refused: {} };
+  readonly #options: SyncClientOptions;
+  readonly #now: () => number;
+
+  constructor(options: SyncClientOptions) {
+    this.#options = options;
+    this.#now = options.now ?? Date.now;
+    this.outbox = new Outbox(options.store, { now: this.#now });
+  }
+
+  async #call<T>(method: 'GET' | 'POST', route: string, body?: unknown): Promise<T> {
+    let response: Response;
+    try {
+      response = await (this.#options.fetch ?? fetch)(this.#options.hubUrl.replace(/\/+$/, '') + HUB_PREFIX + route, {
+        method,
+        headers: { Authorization: `Bearer ${this.#options.token}`, ...(body === undefined ? {} : { 'Content-Type': 'application/json' }) },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+        signal: AbortSignal.timeout(60_000),
+      });
+    } catch (error) {
+      throw new HubUnreachable(error instanceof Error ? error.message : String(error));
+    }
+    let parsed: unknown;
+    try {
+      parsed = await response.json();
+    } catch (error) {
+      // A hub that stopped while answering: the same as one that never answered.
+      throw new HubUnreachable(`the hub's answer was cut off (${error instanceof Error ? error.message : String(error)})`);
+    }
+    if (response.ok) return parsed as T;
+    const { code, detail } = (parsed ?? {}) as { code?: ErrorCode; detail?: string };
+    if (response.status >= 500 || response.status === 429) throw new HubUnreachable(`${response.status} ${detail ?? ''}`);
+    throw new ApiError(code ?? 'internal_error', detail ?? `The hub answered ${response.status}.`);
+  }
+
+  /** One round, if due (backing off after failures): collect, push until drained, pull. */
+  async sync(options: { force?: boolean } = {}): Promise<SyncReport> {
+    const report: SyncReport = { status: 'synced', pushed: 0, duplicates: 0, pending: 0, pulled: { assignments: 0, feedback: 0, allowances: 0 } };
+    if (this.state.revoked) return { ...report, status: 'revoked', pending: this.outbox.counts().pending };
+    if (!options.force && this.#now() < this.state.next_attempt_at) return { ...report, status: 'not_due', pending: this.outbox.counts().pending };
+    this.outbox.collect();
+    try {
+      await this.#pushAll(report);
+      await this.#pull(report);
+      this.state.attempts = 0;
+      this.state.next_attempt_at = 0;
+      this.state.last_error = null;
+    } catch (error) {
+      report.pending = this.outbox.counts().pending;
+      if (error instanceof HubUnreachable) {
+        this.state.attempts++;
+        this.state.next_attempt_at = this.#now() + backoffDelay(this.state.attempts, (this.#options.random ?? Math.random)());
+        this.state.last_error = { code: 'hub_unreachable', detail: `The class hub could not be reached: ${error.message}` };
+        return { ...report, status: 'offline' };
+      }
+      if (error instanceof ApiError) {
+        this.state.last_error = { code: error.code, detail: error.detail };
+        if (error.code === 'device_revoked' || error.code === 'unauthorized') {
+          this.state.revoked = true;
+          return { ...report, status: 'revoked' };
+        }
+        this.state.attempts++;
+        this.state.next_attempt_at = this.#now() + backoffDelay(this.state.attempts, (this.#options.random ?? Math.random)());
+        return { ...report, status: 'error' };
+      }
+      throw error;
+    }
+    report.pending = this.outbox.counts().pending;
+    return report;
+  }
+
+  async #pushAll(report: SyncReport): Promise<void> {
+    const batch = this.#options.batch ?? 500;
+    for (;;) {
+      const entries = this.outbox.pending(batch).filter((e) => !(e.session_id in this.state.refused));
+      if (entries.length === 0) return;
+      const sessions = new Map<string, PushSession>();
+      const info = this.#options.store.sqlite.prepare('SELECT assignment_id, mode, started_at, meta FROM session WHERE id = ?');
+      for (const e of entries) {
+        let s = sessions.get(e.session_id);
+        if (!s) {
+          const row = info.get(e.session_id) as { assignment_id: string | null; mode: PushSession['mode']; started_at: number; meta: string } | undefined;
+          s = {
+            id: e.session_id,
+            assignment_id: row?.assignment_id ?? null,
+            mode: row?.mode ?? 'chat',
+            started_at: row?.started_at ?? e.payload.created_at,
+            meta: row ? (JSON.parse(row.meta) as Record<string, unknown>) : {},
+            turns: [],
+          };
+          sessions.set(e.session_id, s);
+        }
+        const { session_id: _session, ...turn } = e.payload;
+        s.turns.push({ ...turn, role: turn.role as 'user' | 'assistant' | 'system', prev_hash: e.prev_hash, hash: e.hash });
+      }
+      const result = await this.#call<PushResult>('POST', '/sync/push', { sessions: [...sessions.values()] });
+      let progressed = false;
+      for (const r of result.sessions) {
+        this.outbox.ack([...r.stored, ...r.duplicate]);
+        report.pushed += r.stored.length;
+        report.duplicates += r.duplicate.length;
+        if (r.stored.length + r.duplicate.length > 0) progressed = true;
+        if (r.error?.code === 'chain_gap' && this.outbox.resendAfter(r.session_id, r.head) > 0) progressed = true;
+        else if (r.error) this.state.refused[r.session_id] = `${r.error.code}: ${r.error.detail}`;
+      }
+      // Nothing acknowledged and nothing to resend: only refused sessions were left.
+      if (!progressed) return;
+    }
+  }
+
+  async #pull(report: SyncReport): Promise<void> {
+    const store = this.#options.store;
+    const cursorRow = store.sqlite.prepare('SELECT value FROM setting WHERE key = ?').get(PULL_CURSOR_KEY) as { value: string } | undefined;
+    const since = cursorRow ? Number(JSON.parse(cursorRow.value)) : 0;
+    const pulled = await this.#call<PullResult>('GET', `/sync/pull?since=${since}`);
+    const readMap = (key: string) => {
+      const row = store.sqlite.prepare('SELECT value FROM setting WHERE key = ?').get(key) as { value: string } | undefined;
+      return row ? (JSON.parse(row.value) as Record<string, unknown>) : {};
+    };
+    store.transaction('apply what the class hub sent', (db) => {
+      // An assignment from the hub: its policy and class go into meta (policy: what sessions of it may do and share).
+      const upsert = db.prepare(
+        `INSERT INTO assignment (id, title, description, due_at, created_at, meta) VALUES (@id, @title, @description, @due_at, @now, json_object('policy', json(@policy), 'hub_class_id', @class_id))
+         ON CONFLICT(id) DO UPDATE SET title = excluded.title, description = excluded.description, due_at = excluded.due_at,
+           meta = json_set(assignment.meta, '$.policy', json(@policy), '$.hub_class_id', @class_id)`,
+      );
+      for (const a of pulled.assignments)
+        upsert.run({ id: a.id, title: a.title, description: a.description, due_at: a.due_at, now: this.#now(), policy: JSON.stringify(a.policy), class_id: a.class_id });
+      const feedback = readMap(FEEDBACK_KEY);
+      for (const f of pulled.feedback) feedback[f.assignment_id] = { grade: f.grade, feedback: f.feedback, updated_at: f.updated_at };
+      const allowances = readMap(ALLOWANCES_KEY);
+      for (const a of pulled.allowances) allowances[a.class_id] = { daily_tokens: a.daily_tokens, updated_at: a.updated_at };
+      if (pulled.feedback.length) putSetting(db, FEEDBACK_KEY, feedback);
+      if (pulled.allowances.length) putSetting(db, ALLOWANCES_KEY, allowances);
+      putSetting(db, PULL_CURSOR_KEY, pulled.cursor);
+    });
+    report.pulled = { assignments: pulled.assignments.length, feedback: pulled.feedback.length, allowances: pulled.allowances.length };
+  }
+}

@@ -1,0 +1,141 @@
+/**
+ * The desktop's outbox (table sync_outbox): what the student agreed to share with the class hub,
+ * appended in each session's chain order and frozen as chained (handin/chain.ts), so what was
+ * pushed can never disagree with what is pushed next.
+ *
+ * What is shared (and nothing else):
+ *   - the sessions of an assignment whose policy says so (assignment meta.policy.share_sessions = true);
+ *   - a session the student opted in (session meta.share_with_teacher = true) — practice chats never otherwise;
+ *   - hand-ins, always: HOOK — when the `submission` table exists (hand-in work), append each
+ *     submitted bundle here as kind 'handin' (item_id = the submission id); the hub side is to come.
+ * Only finished turns are appended: a session's turns up to its first one still being written.
+ */
+import type { Store } from '../db/connection.ts';
+import { GENESIS_HASH, turnHash, type ChainTurn } from '../handin/chain.ts';
+
+export interface OutboxEntry {
+  seq: number;
+  kind: 'turn' | 'handin';
+  session_id: string;
+  item_id: string;
+  payload: ChainTurn;
+  prev_hash: string;
+  hash: string;
+  enqueued_at: number;
+}
+
+interface TurnRow {
+  id: string;
+  session_id: string;
+  role: string;
+  content: string;
+  model: string | null;
+  tokens_in: number;
+  tokens_out: number;
+  cost: number;
+  created_at: number;
+  meta: string;
+}
+
+const OPEN_STATUSES = new Set(['pending', 'streaming']);
+
+export class Outbox {
+  readonly #store: Store;
+  readonly #now: () => number;
+
+  constructor(store: Store, options: { now?: () => number } = {}) {
+    this.#store = store;
+    this.#now = options.now ?? Date.now;
+  }
+
+  /** Sessions the student shares: by their assignment's policy, or opted in one by one. */
+  sharedSessionIds(): string[] {
+    return (
+      this.#store.sqlite
+        .prepare(
+          `SELECT s.id FROM session s LEFT JOIN assignment a ON a.id = s.assignment_id
+           WHERE json_extract(s.meta, '$.share_with_teacher') = 1 OR json_extract(a.meta, '$.policy.share_sessions') = 1
+           ORDER BY s.started_at, s.id`,
+        )
+        .all() as { id: string }[]
+    ).map((r) => r.id);
+  }
+
+  /** Appends the shared sessions' finished turns not in the outbox yet. Returns how many. */
+  collect(): number {
+    const sessions = this.sharedSessionIds();
+    if (sessions.length === 0) return 0;
+    const newTurns = this.#store.sqlite.prepare(
+      `SELECT t.id, t.session_id, t.role, t.content, t.model, t.tokens_in, t.tokens_out, t.cost, t.created_at, t.meta FROM turn t
+       WHERE t.session_id = ? AND NOT EXISTS (SELECT 1 FROM sync_outbox o WHERE o.item_id = t.id) ORDER BY t.created_at, t.id`,
+    );
+    const lastHash = this.#store.sqlite.prepare('SELECT hash FROM sync_outbox WHERE session_id = ? ORDER BY seq DESC LIMIT 1');
+    const hasParent = (this.#store.sqlite.prepare("SELECT count(*) AS n FROM pragma_table_info('turn') WHERE name = 'parent_id'").get() as { n: number }).n > 0;
+    const parentOf = hasParent ? this.#store.sqlite.prepare('SELECT parent_id FROM turn WHERE id = ?').pluck() : null;
+    return this.#store.transaction('share turns with the class hub', (db) => {
+      const append = db.prepare(`INSERT INTO sync_outbox (kind, session_id, item_id, payload, prev_hash, hash, enqueued_at) VALUES ('turn', ?, ?, ?, ?, ?, ?)`);
+      let appended = 0;
+      for (const sessionId of sessions) {
+        let prev = (lastHash.get(sessionId) as { hash: string } | undefined)?.hash ?? GENESIS_HASH;
+        for (const row of newTurns.all(sessionId) as TurnRow[]) {
+          const meta = JSON.parse(row.meta) as Record<string, unknown>;
+          if (typeof meta.status === 'string' && OPEN_STATUSES.has(meta.status)) break;
+          const payload: ChainTurn = {
+            id: row.id,
+            session_id: row.session_id,
+            parent_id: ((parentOf?.get(row.id) as string | null | undefined) ?? null) || null,
+            role: row.role,
+            content: row.content,
+            model: row.model,
+            tokens_in: row.tokens_in,
+            tokens_out: row.tokens_out,
+            cost: row.cost,
+            created_at: row.created_at,
+            meta,
+          };
+          const hash = turnHash(prev, payload);
+          append.run(sessionId, row.id, JSON.stringify(payload), prev, hash, this.#now());
+          prev = hash;
+          appended++;
+        }
+      }
+      return appended;
+    });
+  }
+
+  /** The oldest entries not yet acknowledged by the hub, in order. */
+  pending(limit: number): OutboxEntry[] {
+    const rows = this.#store.sqlite
+      .prepare('SELECT seq, kind, session_id, item_id, payload, prev_hash, hash, enqueued_at FROM sync_outbox WHERE acked_at IS NULL ORDER BY seq LIMIT ?')
+      .all(limit) as (Omit<OutboxEntry, 'payload'> & { payload: string })[];
+    return rows.map((r) => ({ ...r, payload: JSON.parse(r.payload) as ChainTurn }));
+  }
+
+  /** Marks what the hub says it holds (stored now, or already). */
+  ack(itemIds: string[]): void {
+    if (itemIds.length === 0) return;
+    const at = this.#now();
+    this.#store.transaction('record what the class hub stored', (db) => {
+      const mark = db.prepare('UPDATE sync_outbox SET acked_at = ? WHERE item_id = ? AND acked_at IS NULL');
+      for (const id of itemIds) mark.run(at, id);
+    });
+  }
+
+  /**
+   * The hub lacks turns of a session it had acknowledged (it was restored from an older backup):
+   * send them again, from the one whose predecessor is the hub's head. The one change to an entry
+   * besides its acknowledgement, and only on the hub's word.
+   */
+  resendAfter(sessionId: string, hubHead: string): number {
+    return this.#store.transaction('resend turns the class hub lost', (db) => {
+      const from = db.prepare('SELECT seq FROM sync_outbox WHERE session_id = ? AND prev_hash = ?').get(sessionId, hubHead) as { seq: number } | undefined;
+      if (!from) return 0;
+      return db.prepare('UPDATE sync_outbox SET acked_at = NULL WHERE session_id = ? AND seq >= ? AND acked_at IS NOT NULL').run(sessionId, from.seq).changes;
+    });
+  }
+
+  counts(): { pending: number; acked: number } {
+    const row = this.#store.sqlite.prepare('SELECT count(*) - count(acked_at) AS pending, count(acked_at) AS acked FROM sync_outbox').get() as { pending: number; acked: number };
+    return { pending: row.pending, acked: row.acked };
+  }
+}

@@ -1,0 +1,275 @@
+/**
+ * The teacher's dashboard on the hub (`#/hub`): pick a class, then its overview (each student's
+ * shared work), the assignment inbox, triage (stuck at a hint level, leaning on worked solutions,
+ * flagged replies) and search across the class's shared turns. Rendered instead of the student
+ * app when the page is opened at #/hub (main.tsx): the hub has no /api/v1/llm routes.
+ */
+import { useEffect, useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import type { HubClass, InboxRow, OverviewRow, SearchHit, Triage, TriageRow } from '../../../../shared/api/hub.ts';
+import { errorHeadline } from '../../lib/errors.ts';
+import { hubGet, HubCallError, storedHubToken, storeHubToken } from './hub-api.ts';
+
+type Tab = 'overview' | 'inbox' | 'triage' | 'search';
+const TABS: Tab[] = ['overview', 'inbox', 'triage', 'search'];
+
+function useHub<T>(token: string, route: string | null): { data: T | null; error: HubCallError | null } {
+  const [state, setState] = useState<{ route: string | null; data: T | null; error: HubCallError | null }>({ route: null, data: null, error: null });
+  useEffect(() => {
+    if (!route) return;
+    let live = true;
+    hubGet<T>(token, route).then(
+      (data) => live && setState({ route, data, error: null }),
+      (error: unknown) => live && setState({ route, data: null, error: error instanceof HubCallError ? error : new HubCallError('internal_error', String(error)) }),
+    );
+    return () => {
+      live = false;
+    };
+  }, [token, route]);
+  return state.route === route ? state : { data: null, error: null };
+}
+
+const when = (ms: number | null, locale: string) => (ms === null ? '—' : new Date(ms).toLocaleString(locale));
+
+export function HubDashboard() {
+  const [token, setToken] = useState(storedHubToken());
+  return token ? <Dashboard token={token} signOut={() => (storeHubToken(null), setToken(null))} /> : <HubSignIn onToken={(t) => (storeHubToken(t), setToken(t))} />;
+}
+
+function HubSignIn({ onToken }: { onToken: (token: string) => void }) {
+  const { t } = useTranslation();
+  const [value, setValue] = useState('');
+  return (
+    <main className="screen hub-signin" data-testid="hub-signin">
+      <h1>{t('hub.title')}</h1>
+      <p className="muted">{t('hub.signInHint')}</p>
+      <form
+        onSubmit={(e) => {
+          e.preventDefault();
+          if (value.trim()) onToken(value.trim());
+        }}
+      >
+        <label className="field">
+          <span className="field-label">{t('hub.token')}</span>
+          <input type="password" value={value} onChange={(e) => setValue(e.target.value)} autoComplete="off" />
+        </label>
+        <button type="submit" className="btn">
+          {t('hub.signIn')}
+        </button>
+      </form>
+    </main>
+  );
+}
+
+function Dashboard({ token, signOut }: { token: string; signOut: () => void }) {
+  const { t, i18n } = useTranslation();
+  const classes = useHub<HubClass[]>(token, '/classes');
+  const [picked, setPicked] = useState<string | null>(null);
+  const [tab, setTab] = useState<Tab>('overview');
+  const classId = picked ?? classes.data?.[0]?.id ?? null;
+  const klass = classes.data?.find((c) => c.id === classId) ?? null;
+  if (classes.error)
+    return (
+      <main className="screen" data-testid="hub-dashboard">
+        <p role="alert" className="error-text">
+          {errorHeadline(classes.error.code)} {classes.error.message}
+        </p>
+        <button type="button" className="btn btn-ghost" onClick={signOut}>
+          {t('hub.signOut')}
+        </button>
+      </main>
+    );
+  return (
+    <main className="screen" data-testid="hub-dashboard">
+      <header className="screen-header">
+        <h1>{t('hub.title')}</h1>
+        <div className="spacer" />
+        {classes.data && classes.data.length > 0 ? (
+          <label>
+            <span className="visually-hidden">{t('hub.class')}</span>
+            <select value={classId ?? ''} onChange={(e) => setPicked(e.target.value)}>
+              {classes.data.map((c) => (
+                <option key={c.id} value={c.id}>
+                  {c.name}
+                </option>
+              ))}
+            </select>
+          </label>
+        ) : null}
+        <button type="button" className="btn btn-ghost btn-small" onClick={signOut}>
+          {t('hub.signOut')}
+        </button>
+      </header>
+      {classes.data && classes.data.length === 0 ? <p className="muted">{t('hub.noClasses')}</p> : null}
+      {klass ? (
+        <>
+          <p className="muted" data-testid="hub-class-code">
+            {t('hub.classCode', { code: klass.code })}
+          </p>
+          <div className="segmented" role="tablist">
+            {TABS.map((name) => (
+              <button key={name} type="button" role="tab" aria-selected={tab === name} className={tab === name ? 'active' : ''} onClick={() => setTab(name)}>
+                {t(`hub.tabs.${name}`)}
+              </button>
+            ))}
+          </div>
+          {tab === 'overview' ? <Overview token={token} classId={klass.id} locale={i18n.language} /> : null}
+          {tab === 'inbox' ? <Inbox token={token} classId={klass.id} locale={i18n.language} /> : null}
+          {tab === 'triage' ? <TriagePanel token={token} classId={klass.id} /> : null}
+          {tab === 'search' ? <Search token={token} classId={klass.id} locale={i18n.language} /> : null}
+        </>
+      ) : null}
+    </main>
+  );
+}
+
+function Failed({ error }: { error: HubCallError | null }) {
+  return error ? (
+    <p role="alert" className="error-text">
+      {errorHeadline(error.code)} {error.message}
+    </p>
+  ) : null;
+}
+
+function Overview({ token, classId, locale }: { token: string; classId: string; locale: string }) {
+  const { t } = useTranslation();
+  const { data, error } = useHub<OverviewRow[]>(token, `/classes/${encodeURIComponent(classId)}/overview`);
+  return (
+    <section className="card table-card" data-testid="hub-overview">
+      <Failed error={error} />
+      <table className="data-table">
+        <thead>
+          <tr>
+            <th>{t('hub.student')}</th>
+            <th>{t('hub.studentNo')}</th>
+            <th className="num">{t('hub.sessions')}</th>
+            <th className="num">{t('hub.turns')}</th>
+            <th className="num">{t('hub.tokens')}</th>
+            <th>{t('hub.lastActivity')}</th>
+          </tr>
+        </thead>
+        <tbody>
+          {data?.map((r) => (
+            <tr key={r.user_id}>
+              <td>{r.name}</td>
+              <td>{r.student_no ?? '—'}</td>
+              <td className="num">{r.sessions}</td>
+              <td className="num">{r.turns}</td>
+              <td className="num">{r.tokens}</td>
+              <td>{when(r.last_received_at, locale)}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </section>
+  );
+}
+
+function Inbox({ token, classId, locale }: { token: string; classId: string; locale: string }) {
+  const { t } = useTranslation();
+  const { data, error } = useHub<InboxRow[]>(token, `/classes/${encodeURIComponent(classId)}/inbox`);
+  return (
+    <section className="card table-card" data-testid="hub-inbox">
+      <Failed error={error} />
+      {data?.length === 0 ? <p className="muted">{t('hub.noAssignments')}</p> : null}
+      <table className="data-table">
+        <thead>
+          <tr>
+            <th>{t('hub.assignment')}</th>
+            <th>{t('hub.due')}</th>
+            <th className="num">{t('hub.started')}</th>
+            <th className="num">{t('hub.turns')}</th>
+            <th>{t('hub.lastActivity')}</th>
+          </tr>
+        </thead>
+        <tbody>
+          {data?.map((r) => (
+            <tr key={r.assignment_id}>
+              <td>{r.title}</td>
+              <td>{when(r.due_at, locale)}</td>
+              <td className="num">{t('hub.startedOf', { started: r.students_started, total: r.students_in_class })}</td>
+              <td className="num">{r.turns}</td>
+              <td>{when(r.last_received_at, locale)}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </section>
+  );
+}
+
+function TriageList({ title, rows, line, testId }: { title: string; rows: TriageRow[]; line: (r: TriageRow) => string; testId: string }) {
+  const { t } = useTranslation();
+  return (
+    <section className="card" data-testid={testId}>
+      <h2 className="section-title">{title}</h2>
+      {rows.length === 0 ? <p className="muted">{t('hub.triageNone')}</p> : null}
+      <ul>
+        {rows.map((r, i) => (
+          <li key={`${r.user_id}-${r.assignment_id ?? ''}-${r.turn_id ?? i}`}>
+            <strong>{r.name}</strong> {line(r)}
+          </li>
+        ))}
+      </ul>
+    </section>
+  );
+}
+
+function TriagePanel({ token, classId }: { token: string; classId: string }) {
+  const { t } = useTranslation();
+  const { data, error } = useHub<Triage>(token, `/classes/${encodeURIComponent(classId)}/triage`);
+  return (
+    <div className="tables">
+      <Failed error={error} />
+      {data ? (
+        <>
+          <TriageList
+            testId="hub-stuck"
+            title={t('hub.stuck')}
+            rows={data.stuck}
+            line={(r) => t('hub.stuckLine', { level: r.level ?? 0, count: r.count, assignment: r.assignment_id ?? '' })}
+          />
+          <TriageList
+            testId="hub-worked"
+            title={t('hub.worked')}
+            rows={data.worked_solutions}
+            line={(r) => t('hub.workedLine', { count: r.count, of: r.of, assignment: r.assignment_id ?? '' })}
+          />
+          <TriageList testId="hub-flagged" title={t('hub.flagged')} rows={data.flagged} line={(r) => `“${r.excerpt ?? ''}”`} />
+        </>
+      ) : null}
+    </div>
+  );
+}
+
+function Search({ token, classId, locale }: { token: string; classId: string; locale: string }) {
+  const { t } = useTranslation();
+  const [query, setQuery] = useState('');
+  const [submitted, setSubmitted] = useState('');
+  const { data, error } = useHub<SearchHit[]>(token, submitted ? `/classes/${encodeURIComponent(classId)}/search?q=${encodeURIComponent(submitted)}` : null);
+  return (
+    <section className="card" data-testid="hub-search">
+      <form
+        onSubmit={(e) => {
+          e.preventDefault();
+          setSubmitted(query.trim());
+        }}
+      >
+        <label className="field">
+          <span className="field-label">{t('hub.searchLabel')}</span>
+          <input type="search" value={query} onChange={(e) => setQuery(e.target.value)} placeholder={t('hub.searchPlaceholder')} />
+        </label>
+      </form>
+      <Failed error={error} />
+      {data && data.length === 0 ? <p className="muted">{t('hub.noResults')}</p> : null}
+      <ul>
+        {data?.map((h) => (
+          <li key={h.turn_id}>
+            <strong>{h.name}</strong> <span className="muted">{when(h.created_at, locale)}</span>
+            <div>{h.content}</div>
+          </li>
+        ))}
+      </ul>
+    </section>
+  );
+}

@@ -1,0 +1,35 @@
+/**
+ * The teacher dashboard's calls to the hub (/api/v1/hub, served by `studylog hub`): a bearer
+ * token kept in this browser, errors as the `{code, detail}` envelope the rest of the app reads.
+ */
+import { HUB_PREFIX } from '../../../../shared/api/hub.ts';
+import type { ErrorCode } from '../../../../shared/errors.ts';
+
+const TOKEN_KEY = 'studylog.hub.token';
+
+export const storedHubToken = (): string | null => window.localStorage.getItem(TOKEN_KEY);
+export const storeHubToken = (token: string | null): void => {
+  if (token) window.localStorage.setItem(TOKEN_KEY, token);
+  else window.localStorage.removeItem(TOKEN_KEY);
+};
+
+export class HubCallError extends Error {
+  readonly code: ErrorCode | 'network_error';
+  constructor(code: ErrorCode | 'network_error', detail: string) {
+    super(detail);
+    this.code = code;
+  }
+}
+
+export async function hubGet<T>(token: string, route: string): Promise<T> {
+  let response: Response;
+  try {
+    response = await fetch(HUB_PREFIX + route, { headers: { Authorization: `Bearer ${token}` } });
+  } catch (error) {
+    throw new HubCallError('network_error', error instanceof Error ? error.message : String(error));
+  }
+  const body = (await response.json().catch(() => null)) as unknown;
+  if (response.ok) return body as T;
+  const { code, detail } = (body ?? {}) as { code?: ErrorCode; detail?: string };
+  throw new HubCallError(code ?? 'internal_error', detail ?? String(response.status));
+}

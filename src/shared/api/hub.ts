@@ -1,0 +1,170 @@
+/**
+ * The hub's contract (routes under /api/v1/hub/, served by `studylog hub`): what a desktop pushes
+ * and pulls, what a teacher sends and reads. JSON field names snake_case, as the desktop's.
+ */
+import { z } from 'zod';
+
+export const HUB_PREFIX = '/api/v1/hub';
+
+const Id = z.string().min(1).max(128);
+const Ms = z.number().int().min(0).max(8.64e15);
+const Hash = z.string().regex(/^[0-9a-f]{64}$/, 'a hex SHA-256');
+const JsonObject = z.record(z.string(), z.unknown());
+
+export const HubRoleSchema = z.enum(['student', 'teacher', 'admin']);
+export type HubRole = z.infer<typeof HubRoleSchema>;
+
+export const CreateClassSchema = z.object({ name: z.string().trim().min(1).max(200) });
+export const JoinClassSchema = z.object({
+  code: z.string().trim().min(4).max(32),
+  name: z.string().trim().min(1).max(200),
+  student_no: z.string().trim().min(1).max(64).optional(),
+  device_name: z.string().trim().min(1).max(200).default('laptop'),
+});
+/** An admin adds a teacher (a hub user with the teacher role) to a class. */
+export const AddTeacherSchema = z.object({ user_id: Id });
+export const NewDeviceSchema = z.object({ name: z.string().trim().min(1).max(200) });
+export const RosterImportSchema = z.object({ csv: z.string().min(1).max(2_000_000) });
+
+/** One turn as pushed: the chain fields (handin/chain.ts ChainTurn, minus session_id) and its link. */
+export const PushTurnSchema = z.object({
+  id: Id,
+  parent_id: Id.nullable(),
+  role: z.enum(['user', 'assistant', 'system']),
+  content: z.string().max(1_000_000),
+  model: z.string().max(200).nullable(),
+  tokens_in: z.number().int().min(0),
+  tokens_out: z.number().int().min(0),
+  cost: z.number().int().min(0),
+  created_at: Ms,
+  meta: JsonObject,
+  /** The hash of the turn before it in the session (64 zeros for the first). */
+  prev_hash: Hash,
+  hash: Hash,
+});
+export type PushTurn = z.infer<typeof PushTurnSchema>;
+
+export const PushSessionSchema = z.object({
+  id: Id,
+  assignment_id: Id.nullable(),
+  mode: z.enum(['chat', 'homework', 'deep_think']),
+  started_at: Ms,
+  meta: JsonObject,
+  turns: z.array(PushTurnSchema).max(2_000),
+});
+export type PushSession = z.infer<typeof PushSessionSchema>;
+
+export const PushSchema = z.object({ sessions: z.array(PushSessionSchema).min(1).max(500) });
+export type PushInput = z.infer<typeof PushSchema>;
+
+/** Per session: the turns now stored, those it already had, or why the session was refused. */
+export interface PushSessionResult {
+  session_id: string;
+  stored: string[];
+  duplicate: string[];
+  error?: { code: 'chain_broken' | 'chain_gap' | 'forbidden'; detail: string; turn_id: string | null };
+  /** The hub's chain head for the session after this push (a device resends from here on chain_gap). */
+  head: string;
+  turn_count: number;
+}
+export interface PushResult {
+  received_at: number;
+  sessions: PushSessionResult[];
+}
+
+export const AssignmentInputSchema = z.object({
+  id: Id.optional(),
+  class_id: Id,
+  title: z.string().trim().min(1).max(500),
+  description: z.string().max(20_000).nullable().default(null),
+  due_at: Ms.nullable().default(null),
+  policy: JsonObject.default({}),
+});
+export const FeedbackInputSchema = z.object({
+  assignment_id: Id,
+  user_id: Id,
+  grade: z.string().max(100).nullable().default(null),
+  feedback: z.string().max(20_000).nullable().default(null),
+});
+export const AllowanceInputSchema = z.object({ class_id: Id, user_id: Id, daily_tokens: z.number().int().min(0).max(1e9) });
+
+export interface HubAssignment {
+  id: string;
+  class_id: string;
+  title: string;
+  description: string | null;
+  due_at: number | null;
+  policy: Record<string, unknown>;
+  updated_at: number;
+}
+export interface HubFeedback {
+  assignment_id: string;
+  user_id: string;
+  grade: string | null;
+  feedback: string | null;
+  updated_at: number;
+}
+export interface HubAllowance {
+  class_id: string;
+  user_id: string;
+  daily_tokens: number;
+  updated_at: number;
+}
+/** What a device pulls: everything changed at or after `since` (hub clock); pass `cursor` next time. */
+export interface PullResult {
+  assignments: HubAssignment[];
+  feedback: HubFeedback[];
+  allowances: HubAllowance[];
+  cursor: number;
+}
+
+export interface HubClass {
+  id: string;
+  name: string;
+  code: string;
+  created_at: number;
+}
+
+export interface OverviewRow {
+  user_id: string;
+  name: string;
+  student_no: string | null;
+  sessions: number;
+  turns: number;
+  tokens: number;
+  last_received_at: number | null;
+}
+export interface InboxRow {
+  assignment_id: string;
+  title: string;
+  due_at: number | null;
+  students_started: number;
+  students_in_class: number;
+  turns: number;
+  last_received_at: number | null;
+}
+export interface TriageRow {
+  user_id: string;
+  name: string;
+  assignment_id: string | null;
+  /** stuck: the latest hint level and how many replies in a row stayed there; worked: level-5 replies; flagged: flagged replies. */
+  level: number | null;
+  count: number;
+  of: number;
+  turn_id: string | null;
+  excerpt: string | null;
+}
+export interface Triage {
+  stuck: TriageRow[];
+  worked_solutions: TriageRow[];
+  flagged: TriageRow[];
+}
+export interface SearchHit {
+  turn_id: string;
+  session_id: string;
+  user_id: string;
+  name: string;
+  role: string;
+  content: string;
+  created_at: number;
+}

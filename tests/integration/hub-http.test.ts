@@ -1,0 +1,80 @@
+// The hub's HTTP face over the SQLite hub: public join by class code, the class's QR code as SVG,
+// a roster posted as text/csv, who may call what, and the stable codes for a bad token, a revoked
+// device, an unknown route and a bad body. (The same routes on PostgreSQL: tests/torture/hub-sync.test.ts.)
+import path from 'node:path';
+import { describe, expect, test } from 'vitest';
+import { HUB_PREFIX } from '../../src/shared/api/hub.ts';
+import { openSqliteHub } from '../../src/main/core/hub/sql.ts';
+import { startHubServer } from '../../src/main/core/hub/server.ts';
+import { HubStore } from '../../src/main/core/hub/store.ts';
+import { hubAdmin, hubTeacher } from '../support/hub.ts';
+import { onCleanup, tempDir } from '../support/temp.ts';
+
+async function hub() {
+  const store = new HubStore(openSqliteHub(path.join(tempDir(), 'hub.db')));
+  const running = await startHubServer({ store, port: 0 });
+  onCleanup(() => void running.close().then(() => store.close()));
+  const call = async (method: string, route: string, token: string | null, body?: unknown, contentType = 'application/json') => {
+    const response = await fetch(running.url + HUB_PREFIX + route, {
+      method,
+      headers: { ...(token ? { Authorization: `Bearer ${token}` } : {}), ...(body !== undefined ? { 'Content-Type': contentType } : {}) },
+      ...(body !== undefined ? { body: typeof body === 'string' ? body : JSON.stringify(body) } : {}),
+    });
+    const text = await response.text();
+    return { status: response.status, type: response.headers.get('content-type') ?? '', text, json: () => JSON.parse(text) as Record<string, unknown> };
+  };
+  return { store, call };
+}
+
+describe('the hub over HTTP', () => {
+  test('a teacher makes a class, shows its QR code, loads a roster; a student joins with the code', async () => {
+    const { store, call } = await hub();
+    const teacher = await hubTeacher(store);
+    const made = await call('POST', '/classes', teacher.token, { name: '初三（1）班' });
+    expect(made.status).toBe(201);
+    const klass = made.json() as { id: string; code: string };
+    const qr = await call('GET', `/classes/${klass.id}/qr`, teacher.token);
+    expect(qr.type).toMatch(/^image\/svg\+xml/);
+    expect(qr.text).toMatch(/^<svg[\s\S]*<\/svg>\s*$/);
+    const roster = await call('POST', `/classes/${klass.id}/roster`, teacher.token, '学号,姓名\n7,周一\n8,吴二\n', 'text/csv');
+    expect(roster.json()).toEqual({ added: 2, updated: 0, total: 2 });
+    const joined = await call('POST', '/join', null, { code: klass.code, name: '周一', student_no: '7' });
+    expect(joined.status).toBe(201);
+    const student = joined.json() as { token: string; device_id: string };
+    expect(student.token).toMatch(/^slh_/);
+    expect((await call('GET', '/me', student.token)).json()).toMatchObject({ role: 'student', name: '周一' });
+    // A student cannot read the class dashboard or make a class.
+    expect((await call('GET', `/classes/${klass.id}/overview`, student.token)).json()).toMatchObject({ code: 'forbidden' });
+    expect((await call('POST', '/classes', student.token, { name: 'x' })).json()).toMatchObject({ code: 'forbidden' });
+    const overview = await call('GET', `/classes/${klass.id}/overview`, teacher.token);
+    expect((overview.json() as unknown as { name: string }[]).map((r) => r.name)).toEqual(['吴二', '周一']);
+    // An admin adds a second teacher, who then sees the class; a student cannot be added as one.
+    const admin = await hubAdmin(store);
+    const adminToken = (await store.issueDevice(admin.user_id, 'admin browser')).token;
+    const second = await hubTeacher(store, '赵老师');
+    expect((await call('GET', `/classes/${klass.id}/overview`, second.token)).json()).toMatchObject({ code: 'forbidden' });
+    expect((await call('POST', `/classes/${klass.id}/teachers`, teacher.token, { user_id: second.caller.user_id })).json()).toMatchObject({ code: 'forbidden' });
+    expect((await call('POST', `/classes/${klass.id}/teachers`, adminToken, { user_id: second.caller.user_id })).json()).toEqual({ added: true });
+    expect((await call('GET', `/classes/${klass.id}/overview`, second.token)).status).toBe(200);
+    expect((await call('POST', `/classes/${klass.id}/teachers`, adminToken, { user_id: (await call('GET', '/me', student.token)).json().user_id })).json()).toMatchObject({
+      code: 'validation_error',
+    });
+    // Revoked: a stable code the desktop branches on.
+    expect((await call('POST', `/devices/${student.device_id}/revoke`, teacher.token)).status).toBe(200);
+    expect(await call('GET', '/me', student.token)).toMatchObject({ status: 401 });
+    expect((await call('GET', '/me', student.token)).json()).toMatchObject({ code: 'device_revoked' });
+  });
+
+  test('bad tokens, bad bodies and unknown routes get stable codes', async () => {
+    const { store, call } = await hub();
+    const teacher = await hubTeacher(store);
+    expect((await call('GET', '/classes', null)).json()).toMatchObject({ code: 'unauthorized' });
+    expect((await call('GET', '/classes', 'slh_not-a-token')).json()).toMatchObject({ code: 'unauthorized' });
+    expect((await call('POST', '/join', null, { code: 'ZZZZ2345', name: 'x' })).json()).toMatchObject({ code: 'not_found' });
+    expect((await call('POST', '/sync/push', teacher.token, { sessions: [] })).json()).toMatchObject({ code: 'validation_error' });
+    expect((await call('POST', '/classes', teacher.token, '{not json')).json()).toMatchObject({ code: 'validation_error' });
+    expect((await call('GET', '/sync/pull?since=-1', teacher.token)).json()).toMatchObject({ code: 'validation_error' });
+    expect((await call('GET', '/nope', teacher.token)).json()).toMatchObject({ code: 'not_found' });
+    expect((await call('GET', '/health', null)).json()).toEqual({ ok: true, database: 'sqlite' });
+  });
+});

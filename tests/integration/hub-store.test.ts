@@ -1,0 +1,156 @@
+// The hub's store on both databases: identity (classes, class codes, rosters, devices), push
+// verified by the hash chain and idempotent by turn id, pull, the dashboard's queries, and search
+// that finds a two-character Chinese word. PostgreSQL is a real throwaway cluster (support/postgres.ts).
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { v7 as uuidv7 } from 'uuid';
+import { isApiError } from '../../src/shared/errors.ts';
+import type { HubCaller, HubStore } from '../../src/main/core/hub/store.ts';
+import { startPostgres, type PgServer } from '../support/postgres.ts';
+import { requirePackage } from '../support/requirements.ts';
+import { chained, hubTeacher, openHub, session } from '../support/hub.ts';
+
+const postgres = requirePackage('postgresql');
+let server: PgServer | null = null;
+
+beforeAll(async () => {
+  if (!postgres.skip) server = await startPostgres();
+});
+afterAll(() => server?.stop());
+
+async function codeOf(promise: Promise<unknown>): Promise<string> {
+  try {
+    await promise;
+  } catch (error) {
+    if (isApiError(error)) return error.code;
+    throw error;
+  }
+  return 'no error';
+}
+
+async function classWithStudent(store: HubStore) {
+  const teacher = await hubTeacher(store);
+  const klass = await store.createClass(teacher.caller, '初二（3）班');
+  const joined = await store.joinClass({ code: klass.code.toLowerCase(), name: '王小明', device_name: 'laptop' });
+  const student = (await store.authenticate(joined.token)) as HubCaller;
+  return { teacher: teacher.caller, klass, joined, student };
+}
+
+describe.each([
+  { kind: 'sqlite' as const, skip: false, name: 'SQLite' },
+  { kind: 'pg' as const, skip: postgres.skip, name: `PostgreSQL${postgres.note}` },
+])('the hub store on $name', ({ kind, skip }) => {
+  test.skipIf(skip)('a class code joins a student; a roster entry is taken once; a revoked device is told so', async () => {
+    const store = await openHub(kind, server);
+    const { teacher, klass, student } = await classWithStudent(store);
+    expect(klass.code).toMatch(/^[A-HJ-NP-Z2-9]{8}$/);
+    expect(student.role).toBe('student');
+    const roster = await store.importRoster(teacher, klass.id, '\uFEFF学号,姓名\n2024001,张三\n2024002,李四\n');
+    expect(roster).toEqual({ added: 2, updated: 0, total: 2 });
+    expect(await store.importRoster(teacher, klass.id, 'student_no,name\n2024001,张三丰\n')).toEqual({ added: 0, updated: 1, total: 1 });
+    const zhang = await store.joinClass({ code: klass.code, name: 'whatever', student_no: '2024001', device_name: 'laptop' });
+    expect(await codeOf(store.joinClass({ code: klass.code, name: 'x', student_no: '2024001', device_name: 'other' }))).toBe('conflict');
+    expect((await store.overview(teacher, klass.id)).map((r) => r.name)).toEqual(['张三丰', '李四', '王小明']);
+    expect(await codeOf(store.joinClass({ code: 'NOPE2345', name: 'x', device_name: 'l' }))).toBe('not_found');
+    expect(await codeOf(store.importRoster(teacher, klass.id, 'name\nonly names\n'))).toBe('validation_error');
+    expect(await codeOf(store.overview(student, klass.id))).toBe('forbidden');
+    await store.revokeDevice(teacher, zhang.device_id);
+    expect(await store.authenticate(zhang.token)).toBe('revoked');
+    expect(await store.authenticate(zhang.token.slice(0, -2) + 'xx')).toBeNull();
+    await store.close();
+  });
+
+  test.skipIf(skip)('push stores each turn once, acknowledges replays, refuses a broken chain and a gap', async () => {
+    const store = await openHub(kind, server);
+    const { student } = await classWithStudent(store);
+    const sid = uuidv7();
+    const turns = chained(sid, [{ content: '我们今天学数学' }, { content: '好的，先看第一题。', meta: { hint_level: 1 } }, { content: '第二步呢？' }]);
+    const first = await store.push(student, { sessions: [session(sid, turns.slice(0, 2))] });
+    expect(first.sessions[0]).toMatchObject({ stored: [turns[0]!.id, turns[1]!.id], duplicate: [], turn_count: 2, head: turns[1]!.hash });
+    // A replay of everything plus the next turn: two duplicates, one stored.
+    const again = await store.push(student, { sessions: [session(sid, turns)] });
+    expect(again.sessions[0]).toMatchObject({ stored: [turns[2]!.id], duplicate: [turns[0]!.id, turns[1]!.id], turn_count: 3 });
+    const count = await store.db.all<{ n: number }>((await import('../../src/main/core/hub/sql.ts')).sql`SELECT count(*) AS n FROM hub_turn`);
+    expect(Number(count[0]!.n)).toBe(3);
+
+    // Changed content under a valid-looking chain: refused, nothing of the batch stored.
+    const sid2 = uuidv7();
+    const good = chained(sid2, [{ content: 'a' }, { content: 'b' }]);
+    const tampered = [good[0]!, { ...good[1]!, content: 'b (edited after chaining)' }];
+    const broken = await store.push(student, { sessions: [session(sid2, tampered)] });
+    expect(broken.sessions[0]!.error).toMatchObject({ code: 'chain_broken', turn_id: good[1]!.id });
+    expect(broken.sessions[0]!.stored).toEqual([]);
+    // A turn whose predecessor the hub lacks: a gap, with the head to resend from.
+    const gap = await store.push(student, { sessions: [session(sid2, good.slice(1))] });
+    expect(gap.sessions[0]).toMatchObject({ error: { code: 'chain_gap' }, head: '0'.repeat(64), turn_count: 0 });
+    // Another student cannot add to this student's session.
+    const other = await store.joinClass({ code: (await store.listClasses(student))[0]!.code, name: 'Other', device_name: 'l' });
+    const otherCaller = (await store.authenticate(other.token)) as HubCaller;
+    const hijack = await store.push(otherCaller, { sessions: [session(sid, chained(sid, [{ content: 'x' }], turns[2]!.hash))] });
+    expect(hijack.sessions[0]!.error?.code).toBe('forbidden');
+    await store.close();
+  });
+
+  test.skipIf(skip)('pull brings assignments, grades and allowances; the dashboard triages; search finds 数学', async () => {
+    let clock = 1_800_000_000_000;
+    const store = await openHub(kind, server, () => clock);
+    const { teacher, klass, student } = await classWithStudent(store);
+    const hw = await store.upsertAssignment(teacher, {
+      id: 'hw_001',
+      class_id: klass.id,
+      title: '二次函数',
+      description: null,
+      due_at: null,
+      policy: { share_sessions: true, hint_ceiling: 5 },
+    });
+    await store.setFeedback(teacher, { assignment_id: hw.id, user_id: student.user_id, grade: 'A-', feedback: '思路清楚' });
+    await store.setAllowance(teacher, { class_id: klass.id, user_id: student.user_id, daily_tokens: 20_000 });
+    const pulled = await store.pull(student, 0);
+    expect(pulled.assignments).toMatchObject([{ id: 'hw_001', policy: { share_sessions: true, hint_ceiling: 5 } }]);
+    expect(pulled.feedback).toMatchObject([{ grade: 'A-', feedback: '思路清楚' }]);
+    expect(pulled.allowances).toMatchObject([{ daily_tokens: 20_000 }]);
+    // The next pull repeats the last PULL_OVERLAP_MS (a write stamped before a pull but committed
+    // after it is not missed; the desktop applies them idempotently); once past it, nothing is new.
+    clock += 60_000;
+    const overlap = await store.pull(student, pulled.cursor);
+    expect(overlap.assignments).toHaveLength(1);
+    expect(await store.pull(student, overlap.cursor)).toMatchObject({ assignments: [], feedback: [], allowances: [] });
+    const hw2 = await store.upsertAssignment(teacher, { id: 'hw_002', class_id: klass.id, title: '几何', description: null, due_at: null, policy: {} });
+    expect((await store.pull(student, overlap.cursor)).assignments.map((a) => a.id)).toEqual(['hw_002']);
+
+    // Stuck at level 3 for three replies; leaning on level 5 in another session; one flagged reply.
+    const s1 = uuidv7();
+    const levels = [1, 3, 3, 3];
+    const specs = levels.flatMap((level, i) => [{ content: `第${i}次提问` }, { content: `提示 ${level}`, role: 'assistant' as const, meta: { hint_level: level } }]);
+    specs.push({ content: '我们今天学数学' });
+    await store.push(student, { sessions: [session(s1, chained(s1, specs), { assignment_id: hw.id })] });
+    const s2 = uuidv7();
+    const worked = chained(s2, [
+      { content: '直接给答案' },
+      { content: '完整解答……', role: 'assistant', meta: { hint_level: 5 } },
+      { content: '下一题也要' },
+      { content: '完整解答……', role: 'assistant', meta: { hint_level: 5, flagged: true } },
+    ]);
+    await store.push(student, { sessions: [session(s2, worked, { assignment_id: hw2.id })] });
+
+    const triage = await store.triage(teacher, klass.id);
+    expect(triage.stuck).toMatchObject([{ user_id: student.user_id, name: '王小明', assignment_id: 'hw_001', level: 3, count: 3, of: 4 }]);
+    const inbox = await store.inbox(teacher, klass.id);
+    expect(inbox.find((r) => r.assignment_id === 'hw_001')).toMatchObject({ students_started: 1, students_in_class: 1, turns: 9 });
+    expect(inbox.find((r) => r.assignment_id === 'hw_002')).toMatchObject({ students_started: 1, turns: 4 });
+    const overview = await store.overview(teacher, klass.id);
+    expect(overview).toMatchObject([{ user_id: student.user_id, sessions: 2, turns: 13 }]);
+    expect(triage.worked_solutions).toMatchObject([{ user_id: student.user_id, assignment_id: 'hw_002', level: 5, count: 2, of: 2 }]);
+    expect(triage.flagged).toMatchObject([{ turn_id: worked[3]!.id, excerpt: '完整解答……' }]);
+
+    // Triage is about current work: two weeks later, nobody is listed.
+    clock += 15 * 86_400_000;
+    expect(await store.triage(teacher, klass.id)).toEqual({ stuck: [], worked_solutions: [], flagged: [] });
+
+    const hits = await store.search(teacher, klass.id, '数学');
+    expect(hits.map((h) => h.content)).toEqual(['我们今天学数学']);
+    expect(await store.search(teacher, klass.id, '学数')).toHaveLength(1);
+    expect(await store.search(teacher, klass.id, '数理')).toHaveLength(0);
+    expect((await store.search(teacher, klass.id, '提示')).length).toBe(4);
+    await store.close();
+  });
+});
