@@ -59,7 +59,7 @@ describe.skipIf(chromium.skip)(`a timestamp beyond the Date range${chromium.note
     await e2e.screenshot(page, 'assignment-invalid-date');
     // Editing it opens a form with an empty due date instead of garbage.
     await card.getByRole('button', { name: '编辑' }).click();
-    await expect(page.locator('dialog input[type="datetime-local"]').inputValue()).resolves.toBe('');
+    await expect(page.locator('dialog input[type="datetime-local"][name="due"]').inputValue()).resolves.toBe('');
     await page.keyboard.press('Escape');
   });
 

@@ -104,7 +104,7 @@ describe('studylog serve', () => {
       await openai.close();
       rmSync(dataDir, { recursive: true, force: true });
     });
-    const env = { OPENAI_BASE_URL: openai.url, OPENAI_API_KEY: KEY, STUDYLOG_MODEL: 'gpt-4o-mini', STUDYLOG_DATA_DIR: '' };
+    const env = { OPENAI_BASE_URL: openai.url, OPENAI_API_KEY: KEY, STUDYLOG_MODEL: 'gpt-4o-mini', STUDYLOG_DATA_DIR: '', STUDYLOG_MODEL_TITLES: 'off' };
     const cli = (...args: string[]) => runCliAsync([...args, '--data-dir', dataDir], env);
 
     // --port 0: the printed URL carries the port the system picked.

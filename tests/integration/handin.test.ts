@@ -440,7 +440,7 @@ describe('the migration to teachers', () => {
 
     const upgraded = openDatabase(file);
     onCleanup(() => upgraded.sqlite.open && upgraded.close());
-    expect(upgraded.openReport.appliedMigrations.at(-1)).toMatch(/_teacher_and_submissions$/);
+    expect(upgraded.openReport.appliedMigrations[0]).toMatch(/_teacher_and_submissions$/);
     expect(upgraded.sqlite.prepare('SELECT id, user_id FROM api_token').all()).toEqual([{ id: 't1', user_id: 'u1' }]);
     expect(upgraded.sqlite.prepare("SELECT owner_id FROM assignment WHERE id = 'hw_9'").get()).toEqual({ owner_id: null });
     upgraded.sqlite.prepare("INSERT INTO user VALUES ('u2', 'T', 'teacher', 1)").run();

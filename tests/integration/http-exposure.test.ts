@@ -204,8 +204,11 @@ describe('the provider API key', () => {
     const failed = api.core.store.sqlite.prepare('SELECT meta FROM turn WHERE meta LIKE \'%"failed"%\'').all() as { meta: string }[];
     expect(failed.length).toBeGreaterThanOrEqual(8);
     api.core.store.sqlite.pragma('wal_checkpoint(TRUNCATE)');
-    for (const file of readdirSync(api.dataDir)) {
-      expect([file, readFileSync(path.join(api.dataDir, file)).includes(fragment)]).toEqual([file, false]);
+    // Every file, in subfolders too (the OCR language data gathered at the first image).
+    for (const entry of readdirSync(api.dataDir, { recursive: true, withFileTypes: true })) {
+      if (!entry.isFile()) continue;
+      const file = path.join(entry.parentPath, entry.name);
+      expect([file, readFileSync(file).includes(fragment)]).toEqual([file, false]);
     }
   });
 });

@@ -58,7 +58,8 @@ function childEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
     if (/^(STUDYLOG_|OPENAI_)/.test(k)) continue;
     env[k] = v;
   }
-  return { ...env, ...SERVE_LOCALE_ENV, ...extra };
+  // Model-made titles add a call after each first answer: off unless a test turns them on (tests/integration/versions.test.ts covers them).
+  return { ...env, ...SERVE_LOCALE_ENV, STUDYLOG_MODEL_TITLES: 'off', ...extra };
 }
 
 export async function startServe(options: ServeOptions): Promise<ServeProcess> {

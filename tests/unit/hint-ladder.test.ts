@@ -31,6 +31,7 @@ describe('the assignment policy', () => {
       allowance: {},
       opens_at: null,
       due_at: null,
+      closes_at: null,
       context: null,
     });
     expect(applyPolicy({ policy: { allowed_models: [], context: '' }, due_at: 5 })).toMatchObject({ allowed_models: [], context: null, due_at: 5 });

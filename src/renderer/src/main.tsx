@@ -1,7 +1,6 @@
-import { StrictMode } from 'react';
+import { lazy, StrictMode, Suspense } from 'react';
 import { createRoot } from 'react-dom/client';
 import { Root } from './app/App.tsx';
-import { HubDashboard } from './features/hub/HubDashboard.tsx';
 import { takeSigninCode } from './features/auth/signin-link.ts';
 import { initI18n } from './i18n/index.ts';
 import { applyTheme, resolveLanguage, storedLanguagePref, storedTheme } from './lib/prefs.ts';
@@ -18,5 +17,17 @@ const signinCode = takeSigninCode();
 // The class hub (`studylog hub`) serves this app for its teacher dashboard at #/hub; it has none of
 // the student app's /api/v1/llm routes, so the dashboard renders on its own.
 const onHub = /^#\/hub(\/|$|\?)/.test(window.location.hash);
+// Its own chunk: a student's first screen does not load it.
+const HubDashboard = lazy(() => import('./features/hub/HubDashboard.tsx').then((m) => ({ default: m.HubDashboard })));
 
-createRoot(document.getElementById('root')!).render(<StrictMode>{onHub ? <HubDashboard /> : <Root signinCode={signinCode} />}</StrictMode>);
+createRoot(document.getElementById('root')!).render(
+  <StrictMode>
+    {onHub ? (
+      <Suspense fallback={null}>
+        <HubDashboard />
+      </Suspense>
+    ) : (
+      <Root signinCode={signinCode} />
+    )}
+  </StrictMode>,
+);

@@ -3,8 +3,9 @@
  * and pulls, what a teacher sends and reads. JSON field names snake_case, as the desktop's.
  */
 import { z } from 'zod';
+import { HUB_PREFIX } from './manifest.ts';
 
-export const HUB_PREFIX = '/api/v1/hub';
+export { HUB_PREFIX };
 
 const Id = z.string().min(1).max(128);
 const Ms = z.number().int().min(0).max(8.64e15);

@@ -14,6 +14,8 @@
  */
 
 export const API_PREFIX = '/api/v1/llm';
+/** The class hub's routes (`studylog hub`, src/main/core/hub/; their schemas: hub.ts). */
+export const HUB_PREFIX = '/api/v1/hub';
 
 /**
  * Who may call: anyone (health, the sign-in code exchange), any signed-in user, a teacher or an

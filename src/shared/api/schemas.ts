@@ -4,10 +4,10 @@
  */
 import { z } from 'zod';
 import { MAX_TEMPLATE_NAME, MAX_TEMPLATE_TEXT, TEMPLATE_ID_PATTERN } from '../templates.ts';
-import { LANGUAGES, MODES, PROVIDER_KINDS, THEMES, USER_ROLES } from './vocabulary.ts';
+import { ATTACHMENT_LIMITS, LANGUAGES, MAX_CONTENT_CHARS, MODES, PROVIDER_KINDS, THEMES, USER_ROLES } from './vocabulary.ts';
 
 // Plain lists (no zod), so the renderer can import them without loading a validator.
-export { LANGUAGES, MODES, PROVIDER_KINDS, THEMES, USER_ROLES };
+export { ATTACHMENT_LIMITS, LANGUAGES, MAX_CONTENT_CHARS, MODES, PROVIDER_KINDS, THEMES, USER_ROLES };
 export const ModeSchema = z.enum(MODES);
 export type Mode = z.infer<typeof ModeSchema>;
 
@@ -15,11 +15,6 @@ export const ROLES = ['user', 'assistant', 'system'] as const;
 export const RoleSchema = z.enum(ROLES);
 export type Role = z.infer<typeof RoleSchema>;
 
-/**
- * The longest turn we store, in UTF-16 code units: about 30,000 Chinese characters' worth of
- * tokens beyond any model's useful context, yet far below what would slow the FTS index.
- */
-export const MAX_CONTENT_CHARS = 100_000;
 /** The largest JSON document (meta, policy_snapshot, tool_calls) stored in one column. */
 export const MAX_JSON_CHARS = 64_000;
 export const MAX_PAGE_LIMIT = 200;
@@ -193,23 +188,6 @@ export type StoredPolicySnapshot = z.infer<typeof StoredPolicySnapshotSchema>;
 
 export const ATTACHMENT_KINDS = ['image', 'pdf'] as const;
 export type AttachmentKind = (typeof ATTACHMENT_KINDS)[number];
-
-/** The limits on attachments, named in the errors and documented in README and SECURITY.md. */
-export const ATTACHMENT_LIMITS = {
-  /** An image as uploaded (PNG, JPEG, WebP). */
-  imageBytes: 10 * 1024 * 1024,
-  /** Images larger than this many pixels are refused before they are decoded. */
-  imageMaxPixels: 50_000_000,
-  /** Images are stored (and sent) shrunk to fit this many pixels on their longest side. */
-  imageMaxSide: 2048,
-  pdfBytes: 20 * 1024 * 1024,
-  pdfPages: 500,
-  perMessage: 8,
-  /** Text kept from one attachment (OCR or a PDF's text). */
-  textChars: MAX_CONTENT_CHARS,
-  /** Text a student may send for one attachment (the OCR text as edited). */
-  sentTextChars: 20_000,
-} as const;
 
 export const Sha256Schema = z.string().regex(/^[0-9a-f]{64}$/, 'must be a SHA-256 (64 lowercase hex digits)');
 const AttachmentNameSchema = z.string().trim().min(1, 'must not be empty').max(255, 'must be at most 255 characters');

@@ -2,7 +2,7 @@
  * The teacher dashboard's calls to the hub (/api/v1/hub, served by `studylog hub`): a bearer
  * token kept in this browser, errors as the `{code, detail}` envelope the rest of the app reads.
  */
-import { HUB_PREFIX } from '../../../../shared/api/hub.ts';
+import { HUB_PREFIX } from '../../../../shared/api/manifest.ts';
 import type { ErrorCode } from '../../../../shared/errors.ts';
 
 const TOKEN_KEY = 'studylog.hub.token';
