@@ -6,6 +6,8 @@ import { createRequire } from 'node:module';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { ApiError } from '../../src/shared/errors.ts';
+import { GroupCommit } from '../../src/main/core/db/group-commit.ts';
+import { WalSync } from '../../src/main/core/db/wal-sync.ts';
 import { onCleanup, openTempStore } from '../support/temp.ts';
 
 function setup() {
@@ -103,6 +105,43 @@ describe('group commit', () => {
     });
     expect(committed()).toEqual(['other', 'mine']);
     expect((await exited)[0]).toBe(0);
+  });
+
+  it('a write resolves only after a WAL sync that started after its COMMIT has returned; commits made meanwhile share the next sync', async () => {
+    const { store, committed, insert } = setup();
+    // The real sync on the real WAL, with a log of when each starts and returns.
+    const log: string[] = [];
+    class LoggedSync extends WalSync {
+      override async sync(): Promise<void> {
+        log.push(`sync start, committed: ${committed().join('')}`);
+        await super.sync();
+        log.push('sync done');
+      }
+    }
+    const wal = new LoggedSync(store.file);
+    onCleanup(() => wal.close());
+    const writes = new GroupCommit(store.sqlite, wal);
+    const track = (p: Promise<unknown>, name: string) => p.then(() => log.push(`${name} resolved`));
+    const first = [track(writes.run('add a', insert('a')), 'a'), track(writes.run('add b', insert('b')), 'b')];
+    // Queued while the first sync runs: committed in the next tick, acknowledged by the next sync.
+    await new Promise((resolve) => setImmediate(resolve));
+    const second = track(writes.run('add c', insert('c')), 'c');
+    await Promise.all([...first, second]);
+    // c, committed while the first sync ran, waits for the second (which starts as the first returns).
+    expect(log).toEqual(['sync start, committed: ab', 'sync done', 'sync start, committed: abc', 'a resolved', 'b resolved', 'sync done', 'c resolved']);
+  });
+
+  it('a write whose WAL cannot be synced is not reported written (db_unavailable)', async () => {
+    const { store, insert } = setup();
+    // A WAL that is not there: the sync fails as a failing disk would.
+    const wal = new WalSync(`${store.file}.missing`);
+    onCleanup(() => wal.close());
+    const writes = new GroupCommit(store.sqlite, wal);
+    const settled = await Promise.allSettled([writes.run('add a', insert('a'))]);
+    expect(settled[0]).toMatchObject({
+      status: 'rejected',
+      reason: { code: 'db_unavailable', detail: expect.stringContaining('Could not add a: the database could not be saved to the disk') },
+    });
   });
 
   it('closing the store commits what is still queued', async () => {

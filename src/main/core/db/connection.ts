@@ -22,6 +22,7 @@ import { inTransaction } from './db-errors.ts';
 import { GroupCommit } from './group-commit.ts';
 import { writeHandle, type WritableDB } from './handles.ts';
 import { registerFtsFunction } from './fts.ts';
+import { notSynced, WalSync } from './wal-sync.ts';
 
 export const DEFAULT_MIGRATIONS_FOLDER = fileURLToPath(new URL('../../../../migrations', import.meta.url));
 export const DB_FILE_NAME = 'studylog.db';
@@ -206,10 +207,15 @@ export function openDatabase(file: string, options: OpenOptions = {}): Store {
     throw corrupt(file, error);
   }
   cacheStatements(sqlite);
+  let wal: WalSync | undefined;
   try {
     sqlite.pragma('journal_mode = WAL');
-    // FULL: a laptop can lose power at any moment, and a student's message must survive it.
-    sqlite.pragma('synchronous = FULL');
+    // A laptop can lose power at any moment, and a student's message must survive it: no write is
+    // reported done before the WAL holding it is synced to the disk. SQLite would do that inside
+    // COMMIT (synchronous=FULL), on the event loop's thread; wal-sync.ts does it on the thread
+    // pool after COMMIT (the group commit) or right after it (store.transaction), so COMMIT
+    // itself need not (NORMAL).
+    sqlite.pragma('synchronous = NORMAL');
     sqlite.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
     registerFtsFunction(sqlite);
     const orm = drizzle(sqlite, { schema });
@@ -241,7 +247,11 @@ export function openDatabase(file: string, options: OpenOptions = {}): Store {
     })();
     sqlite.pragma('foreign_keys = ON');
 
-    const writes = new GroupCommit(sqlite);
+    wal = new WalSync(file);
+    // What opening wrote (migrations, repairs) is on the disk before anything else happens.
+    wal.syncNow();
+    const synced = wal;
+    const writes = new GroupCommit(sqlite, synced);
     const db = writeHandle(sqlite);
     return {
       file,
@@ -249,13 +259,23 @@ export function openDatabase(file: string, options: OpenOptions = {}): Store {
       orm,
       openReport: report,
       writes,
-      transaction: (action, write) => inTransaction(sqlite, action, () => write(db)),
+      transaction: (action, write) => {
+        const result = inTransaction(sqlite, action, () => write(db));
+        try {
+          synced.syncNow();
+        } catch (error) {
+          throw notSynced(action, error);
+        }
+        return result;
+      },
       close: () => {
-        writes.flush();
+        writes.close();
+        synced.close();
         sqlite.close();
       },
     };
   } catch (error) {
+    wal?.close();
     sqlite.close();
     if (error instanceof ApiError) throw error;
     const reason = error instanceof Error ? error.message : String(error);

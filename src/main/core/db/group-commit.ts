@@ -1,14 +1,15 @@
 /**
- * Group commit. With synchronous=FULL every COMMIT waits for an fsync, and better-sqlite3 waits on
- * the event loop's thread: at 16 concurrent messages, two fsyncs each were most of the proxy's
- * blocking time (bench/NOTES.md, B1/B3). Writes queued in the same turn of the event loop run in
- * one transaction, so they share one fsync. Each runs in its own savepoint: one that throws is
- * rolled back alone and rejects alone. Every promise settles only after the shared COMMIT has
- * returned, so a resolved write is as durable as one committed on its own.
+ * Group commit. Writes queued in the same turn of the event loop run in one transaction. Each runs
+ * in its own savepoint: one that throws is rolled back alone and rejects alone. The COMMIT does not
+ * wait for the disk (wal-sync.ts): the WAL is then synced on libuv's thread pool, so the event loop
+ * goes on serving while the disk works, and every commit made while a sync runs shares the next
+ * one. A write's promise resolves only after the shared COMMIT and a sync started after it have
+ * returned, so a resolved write is on the disk, as with synchronous=FULL.
  */
 import type Database from 'better-sqlite3';
 import { toApiError } from './db-errors.ts';
 import { writeHandle, type WritableDB } from './handles.ts';
+import { notSynced, type WalSync } from './wal-sync.ts';
 
 interface QueuedWrite {
   action: string;
@@ -19,14 +20,26 @@ interface QueuedWrite {
 
 type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
 
+/** A committed write waiting for the sync that makes it durable. */
+interface Unsynced {
+  item: QueuedWrite;
+  value: unknown;
+}
+
 export class GroupCommit {
   readonly #sqlite: Database.Database;
   readonly #db: WritableDB;
+  readonly #wal: WalSync;
   #queue: QueuedWrite[] = [];
+  /** Committed, not yet covered by a sync that started after their COMMIT. */
+  #unsynced: Unsynced[] = [];
+  /** Covered by the sync running now. */
+  #syncing: Unsynced[] | null = null;
 
-  constructor(sqlite: Database.Database) {
+  constructor(sqlite: Database.Database, wal: WalSync) {
     this.#sqlite = sqlite;
     this.#db = writeHandle(sqlite);
+    this.#wal = wal;
   }
 
   /**
@@ -41,7 +54,26 @@ export class GroupCommit {
     });
   }
 
-  /** Commits what is queued now. Also called before the connection closes. */
+  /**
+   * Commits what is queued and syncs it at once, on this thread, settling every write still
+   * waiting: called before the connection closes.
+   */
+  close(): void {
+    this.flush();
+    const waiting = [...(this.#syncing ?? []), ...this.#unsynced];
+    this.#syncing = null;
+    this.#unsynced = [];
+    if (waiting.length === 0) return;
+    try {
+      this.#wal.syncNow();
+    } catch (error) {
+      for (const w of waiting) w.item.reject(notSynced(w.item.action, error));
+      return;
+    }
+    for (const w of waiting) w.item.resolve(w.value);
+  }
+
+  /** Commits what is queued now; its promises settle once a sync covers the COMMIT. */
   flush(): void {
     const batch = this.#queue;
     if (batch.length === 0) return;
@@ -72,8 +104,29 @@ export class GroupCommit {
     }
     batch.forEach((item, i) => {
       const outcome = outcomes[i]!;
-      if (outcome.ok) item.resolve(outcome.value);
+      // A rolled-back write wrote nothing: it need not wait for the disk.
+      if (outcome.ok) this.#unsynced.push({ item, value: outcome.value });
       else item.reject(toApiError(item.action, outcome.error));
     });
+    this.#sync();
+  }
+
+  /** Starts a sync for the committed writes unless one runs (they then wait for the next). */
+  #sync(): void {
+    if (this.#syncing || this.#unsynced.length === 0) return;
+    const covered = this.#unsynced;
+    this.#unsynced = [];
+    this.#syncing = covered;
+    const done = (error?: unknown) => {
+      // close() settled them already (it synced on its own thread).
+      if (this.#syncing !== covered) return;
+      this.#syncing = null;
+      for (const w of covered) {
+        if (error === undefined) w.item.resolve(w.value);
+        else w.item.reject(notSynced(w.item.action, error));
+      }
+      this.#sync();
+    };
+    this.#wal.sync().then(() => done(), done);
   }
 }

@@ -189,9 +189,10 @@ export class ProxyService {
     }
     const { snapshot, provider, model } = choice;
 
-    const history = this.#o.turns
-      .getTurnsBySessionId(session.id)
-      .filter((t) => !retried || t.created_at < retried.created_at || (t.created_at === retried.created_at && t.id < retried.id));
+    // A session this message starts has no history yet: no query.
+    const history = (plan.isNew ? [] : this.#o.turns.getTurnsBySessionId(session.id)).filter(
+      (t) => !retried || t.created_at < retried.created_at || (t.created_at === retried.created_at && t.id < retried.id),
+    );
     const systemPrompt = this.#policy.systemPrompt(snapshot, session.assignment_id);
     const message = retried ? retried.content : req.message;
     const { messages } = buildMessages({ systemPrompt, history, message, contextWindow: traitsOf(model).contextWindow, maxOutputTokens: snapshot.max_output_tokens });
