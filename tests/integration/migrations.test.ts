@@ -100,6 +100,22 @@ describe('migrations', () => {
     expect(turns.getTurnById('t1')?.meta.client_request_key).toBe(clientRequestKey('u1', 'r-1'));
   });
 
+  it('0012 adds the day rollup and fills it from the turns already there, in the zone it records', () => {
+    const file = path.join(tempDir(), 'studylog.db');
+    const old = open(file, { migrationsFolder: migrationsFolder(ALL.indexOf('0012_usage_day_rollup')) });
+    old.sqlite.prepare("INSERT INTO session VALUES ('s1', 'u1', NULL, 'chat', 1, NULL, '{}', '{}')").run();
+    old.sqlite.prepare(`INSERT INTO turn VALUES ('t1', 's1', 'assistant', 'a', NULL, 'm', 3, 4, 5, ${86_400_000 + 1}, '{}')`).run();
+    old.sqlite.prepare(`INSERT INTO turn VALUES ('t2', 's1', 'assistant', 'b', NULL, 'm', 30, 40, 50, ${2 * 86_400_000 + 1}, '{}')`).run();
+    expect(old.sqlite.prepare("SELECT count(*) FROM sqlite_master WHERE name = 'usage_day'").pluck().get()).toBe(0);
+    old.close();
+    const upgraded = open(file);
+    expect(upgraded.openReport.appliedMigrations).toEqual(['0012_usage_day_rollup']);
+    const offset = JSON.parse(upgraded.sqlite.prepare("SELECT value FROM setting WHERE key = 'usage_day_offset_minutes'").pluck().get() as string) as number;
+    expect(offset).toBe(-new Date().getTimezoneOffset() || 0);
+    expect(upgraded.sqlite.prepare('SELECT sum(turns), sum(tokens_in), sum(tokens_out), sum(cost) FROM usage_day').raw().get()).toEqual([2, 33, 44, 55]);
+    expect(upgraded.sqlite.prepare('SELECT count(*) FROM usage_day').pluck().get()).toBe(2); // two days apart in any zone
+  });
+
   it('refuses a database with an applied migration this build does not know, bytes untouched', () => {
     const file = path.join(tempDir(), 'studylog.db');
     const newer = open(file, { migrationsFolder: migrationsFolder(ALL.length, [{ tag: '9000_from_the_future', sql: 'CREATE TABLE future (id text);' }]) });
@@ -199,6 +215,11 @@ describe('migrations', () => {
       'usage_after_turn_insert',
       'usage_after_turn_update',
       'usage_before_session_delete',
+      'usage_day_after_session_regroup',
+      'usage_day_after_turn_delete',
+      'usage_day_after_turn_insert',
+      'usage_day_after_turn_update',
+      'usage_day_before_session_delete',
     ]);
     const after = new TurnsRepo(upgraded);
     expect(after.getTurnsBySessionId(s.id).map((t) => t.content)).toEqual(['光合作用是什么', 'Photosynthesis turns light into sugar']);

@@ -163,3 +163,27 @@ export const usageBucket = sqliteTable(
   },
   (t) => [primaryKey({ columns: [t.user_id, t.bucket, t.mode, t.assignment_key, t.model_key] })],
 );
+
+/**
+ * Usage rolled up per user and local day, in one time zone: the offset the usage-rollup triggers
+ * are written for (usage-rollup.ts, the serving machine's). Usage by day over a year then sums
+ * ~365 days' rows; another offset, or a range not on that zone's midnights, reads the 15-minute
+ * buckets. Derived from `turn` by triggers, like usage_bucket; `day` is the day number in that
+ * zone (days since 1970-01-01).
+ */
+export const usageDay = sqliteTable(
+  'usage_day',
+  {
+    user_id: text('user_id').notNull(),
+    day: integer('day').notNull(),
+    mode: text('mode').notNull(),
+    assignment_key: text('assignment_key').notNull(),
+    model_key: text('model_key').notNull(),
+    turns: integer('turns').notNull(),
+    tokens_in: integer('tokens_in').notNull(),
+    tokens_out: integer('tokens_out').notNull(),
+    cost: integer('cost').notNull(),
+    estimated_turns: integer('estimated_turns').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.user_id, t.day, t.mode, t.assignment_key, t.model_key] })],
+);
