@@ -11,3 +11,5 @@ CREATE TABLE `usage_day` (
 	`estimated_turns` integer NOT NULL,
 	PRIMARY KEY(`user_id`, `day`, `mode`, `assignment_key`, `model_key`)
 );
+--> statement-breakpoint
+CREATE INDEX `session_id_user_id_idx` ON `session` (`id`,`user_id`);

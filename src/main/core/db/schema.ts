@@ -26,6 +26,9 @@ export const session = sqliteTable(
     // (id included) so a deep page skips entries in the index without reading the rows.
     index('session_user_id_started_at_idx').on(t.user_id, t.started_at, t.id),
     index('session_assignment_id_idx').on(t.assignment_id),
+    // A turn's owner in one index search (covering): the turns of a day join every turn to its
+    // session's user_id (turns.repo.ts getTurnsByUserAndDate), without reading the session rows.
+    index('session_id_user_id_idx').on(t.id, t.user_id),
     check('session_mode_check', sql.raw("mode IN ('chat', 'homework', 'deep_think')")),
     check('session_times_check', sql.raw("typeof(started_at) = 'integer' AND started_at >= 0 AND (ended_at IS NULL OR (typeof(ended_at) = 'integer' AND ended_at >= started_at))")),
     check('session_policy_snapshot_check', jsonObjectCheck('policy_snapshot')),
