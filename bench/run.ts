@@ -21,8 +21,12 @@ const HERE = path.dirname(fileURLToPath(import.meta.url));
 const CHILD = path.join(HERE, 'serve-child.ts');
 const quick = process.argv.includes('--quick');
 const log = (line: string) => process.stderr.write(line + '\n');
-/** A B2 row's p95 target in ms: 50 for search, null for the month read (a job, paged), else 5. */
-const targetOf = (name: string): number | null => (/a page at a time/.test(name) ? null : /search|q \(/.test(name) ? 50 : 5);
+/**
+ * A B2 row's p95 target in ms: 50 for search, 5 for the rest, none (null) for the month read (a
+ * job, in pages) and for usage in a zone other than the day rollup's (the 15-minute buckets' fallback).
+ */
+const targetOf = (name: string): number | null => (/a page at a time|another zone/.test(name) ? null : /search|q \(/.test(name) ? 50 : 5);
+const untargeted = (name: string) => (/another zone/.test(name) ? '— (the fallback: 15-minute buckets)' : '— (a job, in pages of ≤ 4 MiB)');
 const kb = (bytes: number) => `${(bytes / 1024).toFixed(1)} KB`;
 
 // ---------------------------------------------------------------------------------------------
@@ -250,7 +254,7 @@ async function main() {
     '|---|---|---|---|---|',
     ...Object.entries(queries).map(([name, s]) => {
       const target = targetOf(name);
-      return `| ${name} | ${s.rows} | ${ms(s.p50)} | ${ms(s.p95)} | ${target === null ? '— (a job, in pages of ≤ 4 MiB)' : s.p95 <= target ? `≤ ${target} ms ✓` : `≤ ${target} ms ✗`} |`;
+      return `| ${name} | ${s.rows} | ${ms(s.p50)} | ${ms(s.p95)} | ${target === null ? untargeted(name) : s.p95 <= target ? `≤ ${target} ms ✓` : `≤ ${target} ms ✗`} |`;
     }),
     '',
     `Cold start (open + migration check, a fresh process, ${cold.length} runs after \`sync\`): p50 ${ms(coldSummary.p50)}, max ${ms(coldSummary.max)} (target ≤ 300 ms).`,
