@@ -8,7 +8,7 @@ import path from 'node:path';
 import { v7 as uuidv7 } from 'uuid';
 import { openDatabase } from '../src/main/core/db/connection.ts';
 import { FTS_TRIGGERS } from '../src/main/core/db/fts.ts';
-import { USAGE_TRIGGERS } from '../src/main/core/db/usage-rollup.ts';
+import { USAGE_TRIGGERS, usageDayTriggers } from '../src/main/core/db/usage-rollup.ts';
 import { mulberry32 } from '../tests/support/random.ts';
 
 export const B2_USER = 'bench-student';
@@ -89,8 +89,8 @@ export function generateHistory(file: string, log: (line: string) => void = () =
   const db = store.sqlite;
   // A bulk load is faster without the derived-table triggers (FTS5 flushes its in-memory index at
   // every statement savepoint they cause): drop them, load, and let the next open re-create them
-  // and rebuild the FTS index and usage buckets in one pass each (derived.ts).
-  for (const name of [...Object.keys(FTS_TRIGGERS), ...Object.keys(USAGE_TRIGGERS)]) db.exec(`DROP TRIGGER ${name}`);
+  // and rebuild the FTS index, usage buckets and usage days in one pass each (derived.ts).
+  for (const name of [...Object.keys(FTS_TRIGGERS), ...Object.keys(USAGE_TRIGGERS), ...Object.keys(usageDayTriggers(0))]) db.exec(`DROP TRIGGER ${name}`);
   const random = mulberry32(20261124);
   const insertSession = db.prepare("INSERT INTO session (id, user_id, assignment_id, mode, started_at, ended_at, policy_snapshot, meta) VALUES (?, ?, ?, ?, ?, NULL, '{}', ?)");
   const insertTurn = db.prepare(

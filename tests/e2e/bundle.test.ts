@@ -6,6 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ensureAppBuilt } from '../support/browser.ts';
 
@@ -38,6 +39,17 @@ describe('the built desktop bundles', () => {
     ];
     const withZod = files.filter((file) => /\$ZodType|ZodError/.test(readFileSync(file, 'utf8'))).map((file) => path.relative(ROOT, file));
     expect(withZod).toEqual([]);
+  });
+
+  // What a browser (or Electron) must fetch and parse before the first screen: index.html's
+  // script, the chunks it preloads and its styles. Screens and the Markdown view load later.
+  it('the first load (index.html’s script, preloaded chunks and styles) is at most 200 KB gzipped', () => {
+    const dir = path.join(ROOT, 'out/renderer');
+    const html = readFileSync(path.join(dir, 'index.html'), 'utf8');
+    const files = [...html.matchAll(/(?:src|href)="\.\/(assets\/[^"]+\.(?:js|css))"/g)].map((m) => m[1]!);
+    expect(files.filter((f) => f.endsWith('.js')).length).toBeGreaterThan(0);
+    const gzipped = files.reduce((sum, f) => sum + gzipSync(readFileSync(path.join(dir, f)), { level: 9 }).length, 0);
+    expect(gzipped).toBeLessThanOrEqual(200 * 1024);
   });
 
   it.each(['out/main/index.js', 'out/preload/index.cjs'])('%s parses', (file) => {

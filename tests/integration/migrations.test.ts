@@ -100,6 +100,25 @@ describe('migrations', () => {
     expect(turns.getTurnById('t1')?.meta.client_request_key).toBe(clientRequestKey('u1', 'r-1'));
   });
 
+  it('0013 adds the day rollup and fills it from the turns already there, in the zone it records', () => {
+    const file = path.join(tempDir(), 'studylog.db');
+    const old = open(file, { migrationsFolder: migrationsFolder(ALL.indexOf('0013_usage_day_rollup')) });
+    old.sqlite.prepare("INSERT INTO session VALUES ('s1', 'u1', NULL, 'chat', 1, NULL, '{}', '{}')").run();
+    const turn = old.sqlite.prepare(
+      'INSERT INTO turn (id, session_id, role, content, tool_calls, model, tokens_in, tokens_out, cost, created_at, meta) VALUES (?, ?, ?, ?, NULL, ?, ?, ?, ?, ?, ?)',
+    );
+    turn.run('t1', 's1', 'assistant', 'a', 'm', 3, 4, 5, 86_400_000 + 1, '{}');
+    turn.run('t2', 's1', 'assistant', 'b', 'm', 30, 40, 50, 2 * 86_400_000 + 1, '{}');
+    expect(old.sqlite.prepare("SELECT count(*) FROM sqlite_master WHERE name = 'usage_day'").pluck().get()).toBe(0);
+    old.close();
+    const upgraded = open(file);
+    expect(upgraded.openReport.appliedMigrations).toEqual(['0013_usage_day_rollup']);
+    const offset = JSON.parse(upgraded.sqlite.prepare("SELECT value FROM setting WHERE key = 'usage_day_offset_minutes'").pluck().get() as string) as number;
+    expect(offset).toBe(-new Date().getTimezoneOffset() || 0);
+    expect(upgraded.sqlite.prepare('SELECT sum(turns), sum(tokens_in), sum(tokens_out), sum(cost) FROM usage_day').raw().get()).toEqual([2, 33, 44, 55]);
+    expect(upgraded.sqlite.prepare('SELECT count(*) FROM usage_day').pluck().get()).toBe(2); // two days apart in any zone
+  });
+
   it('refuses a database with an applied migration this build does not know, bytes untouched', () => {
     const file = path.join(tempDir(), 'studylog.db');
     const newer = open(file, { migrationsFolder: migrationsFolder(ALL.length, [{ tag: '9000_from_the_future', sql: 'CREATE TABLE future (id text);' }]) });
@@ -201,6 +220,11 @@ describe('migrations', () => {
       'usage_after_turn_insert',
       'usage_after_turn_update',
       'usage_before_session_delete',
+      'usage_day_after_session_regroup',
+      'usage_day_after_turn_delete',
+      'usage_day_after_turn_insert',
+      'usage_day_after_turn_update',
+      'usage_day_before_session_delete',
     ]);
     const after = new TurnsRepo(upgraded);
     expect(after.getTurnsBySessionId(s.id).map((t) => t.content)).toEqual(['光合作用是什么', 'Photosynthesis turns light into sugar']);

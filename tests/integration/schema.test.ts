@@ -59,6 +59,7 @@ describe('migrated schema', () => {
     expect(indexColumns('session')).toEqual({
       session_user_id_started_at_idx: ['user_id', 'started_at', 'id'],
       session_assignment_id_idx: ['assignment_id'],
+      session_id_user_id_idx: ['id', 'user_id'],
     });
     expect(indexColumns('turn')).toEqual({
       turn_session_id_created_at_idx: ['session_id', 'created_at', 'id'],

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ApiError } from '../../src/shared/errors.ts';
-import { MAX_CONTENT_CHARS } from '../../src/shared/api/schemas.ts';
+import { MAX_CONTENT_CHARS, TURN_PAGE_BYTES } from '../../src/shared/api/schemas.ts';
 import { SessionsRepo } from '../../src/main/core/db/sessions.repo.ts';
 import { TurnsRepo } from '../../src/main/core/db/turns.repo.ts';
 import { SEARCH_SCAN_LIMIT } from '../../src/main/core/db/fts.ts';
@@ -75,6 +75,30 @@ describe('TurnsRepo', () => {
       expect(turns.getTurnsByUserAndDate('u1', 100, 200).map((t) => t.created_at)).toEqual([100, 150, 199]);
       expect(turns.getTurnsByUserAndDate('u1', 100, 100)).toEqual([]);
       expect(turns.getTurnsByUserAndDate('u2', 0, 1000).map((t) => t.content)).toEqual(['not mine']);
+    });
+
+    it('read a page at a time (iterateTurnsByUserAndDate): the same turns in the same order, no page over its limit or TURN_PAGE_BYTES', () => {
+      const { turns, sessions, session, db } = setup();
+      const other = sessions.insertNewSession(db, { user_id: 'u2', started_at: 0 });
+      for (let i = 0; i < 230; i++) {
+        // Every third turn is a full one (100,000 characters): ~6 MB of JSON in the range, over TURN_PAGE_BYTES.
+        turns.insertNewTurn(db, {
+          session_id: i % 7 ? session.id : other.id,
+          role: i % 2 ? 'assistant' : 'user',
+          content: i % 3 ? `turn ${i}` : 'x'.repeat(MAX_CONTENT_CHARS),
+          created_at: 1_000 + (i % 50),
+        });
+      }
+      const whole = turns.getTurnsByUserAndDate('u1', 1_000, 1_045);
+      expect(whole.length).toBeGreaterThan(150);
+      const pages = [...turns.iterateTurnsByUserAndDate('u1', 1_000, 1_045, { limit: 40 })];
+      expect(pages.flat().map((t) => t.id)).toEqual(whole.map((t) => t.id));
+      for (const page of pages) expect(page.length).toBeLessThanOrEqual(40);
+      // The byte bound: full turns force pages shorter than the limit.
+      const byBytes = [...turns.iterateTurnsByUserAndDate('u1', 1_000, 1_045, { limit: 500 })];
+      expect(byBytes.length).toBeGreaterThan(1);
+      for (const page of byBytes) expect(Buffer.byteLength(JSON.stringify(page))).toBeLessThanOrEqual(TURN_PAGE_BYTES);
+      expect(byBytes.flat().map((t) => t.id)).toEqual(whole.map((t) => t.id));
     });
 
     it('rejects a reversed or negative range', () => {

@@ -1,23 +1,37 @@
 /**
- * Tables derived from `turn` by triggers: the full-text index and the usage buckets. A migration
+ * Tables derived from `turn` by triggers: the full-text index, the usage buckets and days. A migration
  * that rebuilds `turn` or `session` (drizzle-kit's copy-drop-rename) silently drops their
  * triggers, so on every open the triggers are compared with their definitions here, re-created
  * where missing or different, and the derived table rebuilt from scratch when that happened.
  */
 import type Database from 'better-sqlite3';
 import { ATTACHMENT_FTS_TRIGGERS, FTS_TRIGGERS, rebuildFtsIndex } from './fts.ts';
-import { rebuildUsageBuckets, USAGE_TRIGGERS } from './usage-rollup.ts';
+import { rebuildUsageBuckets, rebuildUsageDays, USAGE_DAY_OFFSET_KEY, USAGE_TRIGGERS, usageDayOffset, usageDayTriggers } from './usage-rollup.ts';
 
 interface Derived {
   table: string;
-  triggers: Record<string, string>;
+  triggers(db: Database.Database): Record<string, string>;
   rebuild(db: Database.Database): void;
 }
 
 const DERIVED: Derived[] = [
-  { table: 'turn_fts', triggers: FTS_TRIGGERS, rebuild: rebuildFtsIndex },
-  { table: 'usage_bucket', triggers: USAGE_TRIGGERS, rebuild: rebuildUsageBuckets },
-  { table: 'turn_attachment', triggers: ATTACHMENT_FTS_TRIGGERS, rebuild: rebuildFtsIndex },
+  { table: 'turn_fts', triggers: () => FTS_TRIGGERS, rebuild: rebuildFtsIndex },
+  { table: 'usage_bucket', triggers: () => USAGE_TRIGGERS, rebuild: rebuildUsageBuckets },
+  { table: 'turn_attachment', triggers: () => ATTACHMENT_FTS_TRIGGERS, rebuild: rebuildFtsIndex },
+  // Its triggers are written for one offset: another offset means other triggers and a rebuild.
+  {
+    table: 'usage_day',
+    triggers: (db) => usageDayTriggers(usageDayOffset(db)),
+    rebuild: (db) => {
+      const offset = usageDayOffset(db);
+      rebuildUsageDays(db, offset);
+      db.prepare('INSERT INTO setting (key, value, updated_at) VALUES (?, ?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at').run(
+        USAGE_DAY_OFFSET_KEY,
+        JSON.stringify(offset),
+        Date.now(),
+      );
+    },
+  },
 ];
 
 /** Returns the names of the triggers it (re)created; their tables are rebuilt. */
@@ -28,7 +42,7 @@ export function ensureDerivedTables(db: Database.Database): string[] {
     // Absent only on a database stopped before the migration that creates it (a test's partial folder).
     if (!db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").get(derived.table)) continue;
     let changed = false;
-    for (const [name, sql] of Object.entries(derived.triggers)) {
+    for (const [name, sql] of Object.entries(derived.triggers(db))) {
       if (existing.get(name) === sql) continue;
       if (existing.has(name)) db.exec(`DROP TRIGGER ${name}`);
       db.exec(sql);

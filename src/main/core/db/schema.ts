@@ -27,6 +27,9 @@ export const session = sqliteTable(
     // (id included) so a deep page skips entries in the index without reading the rows.
     index('session_user_id_started_at_idx').on(t.user_id, t.started_at, t.id),
     index('session_assignment_id_idx').on(t.assignment_id),
+    // A turn's owner in one index search (covering): the turns of a day join every turn to its
+    // session's user_id (turns.repo.ts getTurnsByUserAndDate), without reading the session rows.
+    index('session_id_user_id_idx').on(t.id, t.user_id),
     check('session_mode_check', sql.raw("mode IN ('chat', 'homework', 'deep_think')")),
     check('session_times_check', sql.raw("typeof(started_at) = 'integer' AND started_at >= 0 AND (ended_at IS NULL OR (typeof(ended_at) = 'integer' AND ended_at >= started_at))")),
     check('session_policy_snapshot_check', jsonObjectCheck('policy_snapshot')),
@@ -329,4 +332,28 @@ export const syncOutbox = sqliteTable(
     acked_at: integer('acked_at'),
   },
   (t) => [index('sync_outbox_session_idx').on(t.session_id, t.seq), index('sync_outbox_pending_idx').on(t.acked_at, t.seq)],
+);
+
+/**
+ * Usage rolled up per user and local day, in one time zone: the offset the usage-rollup triggers
+ * are written for (usage-rollup.ts, the serving machine's). Usage by day over a year then sums
+ * ~365 days' rows; another offset, or a range not on that zone's midnights, reads the 15-minute
+ * buckets. Derived from `turn` by triggers, like usage_bucket; `day` is the day number in that
+ * zone (days since 1970-01-01).
+ */
+export const usageDay = sqliteTable(
+  'usage_day',
+  {
+    user_id: text('user_id').notNull(),
+    day: integer('day').notNull(),
+    mode: text('mode').notNull(),
+    assignment_key: text('assignment_key').notNull(),
+    model_key: text('model_key').notNull(),
+    turns: integer('turns').notNull(),
+    tokens_in: integer('tokens_in').notNull(),
+    tokens_out: integer('tokens_out').notNull(),
+    cost: integer('cost').notNull(),
+    estimated_turns: integer('estimated_turns').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.user_id, t.day, t.mode, t.assignment_key, t.model_key] })],
 );

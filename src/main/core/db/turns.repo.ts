@@ -304,6 +304,20 @@ export class TurnsRepo {
   }
 
   /**
+   * The user's turns in [from, to), oldest first, a page at a time (getTurnsByUserAndDatePage's
+   * pages: at most TURN_PAGE_BYTES of JSON each): what a job over weeks of history reads, in
+   * bounded memory, where getTurnsByUserAndDate would hold every turn at once.
+   */
+  *iterateTurnsByUserAndDate(userId: string, from: number, to: number, page: Omit<TurnPage, 'cursor'> = {}): Generator<Turn[]> {
+    let cursor: string | null | undefined;
+    do {
+      const next = this.getTurnsByUserAndDatePage(userId, from, to, { ...page, ...(cursor ? { cursor } : {}) });
+      if (next.items.length) yield next.items;
+      cursor = next.next_cursor;
+    } while (cursor);
+  }
+
+  /**
    * The user's turns with created_at in [from, to) — `from` included, `to` excluded, epoch ms —
    * oldest first. The nightly learner analysis reads one day as [midnight, next midnight).
    */

@@ -11,6 +11,7 @@ import type { Caller } from '../caller.ts';
 import { ApiError } from '../../../shared/errors.ts';
 import { parseInput } from '../../../shared/validation.ts';
 import type { Store } from './connection.ts';
+import { dataVersion } from './data-version.ts';
 import type { WritableDB } from './handles.ts';
 import { apiToken, setting, user } from './schema.ts';
 import { putSetting } from './setting-rows.ts';
@@ -22,11 +23,60 @@ const LAST_USED_RESOLUTION_MS = 60_000;
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest();
 
+/** A token's row and its owner's, as authenticate() reads them. */
+interface TokenRow {
+  secret_hash: string;
+  revoked_at: number | null;
+  last_used_at: number | null;
+  local_owner: number;
+  user_id: string;
+  role: User['role'];
+  name: string;
+}
+
+/**
+ * How many times this connection changed a token or a user (temporary triggers call it): the
+ * token rows authenticate() keeps are dropped when it moves. Another process's change (a `token
+ * revoke` beside the server) moves PRAGMA data_version instead.
+ */
+const authEpochs = new WeakMap<Store['sqlite'], { epoch: number }>();
+function authEpoch(sqlite: Store['sqlite']): { epoch: number } {
+  let counter = authEpochs.get(sqlite);
+  if (!counter) {
+    const created = { epoch: 0 };
+    counter = created;
+    authEpochs.set(sqlite, created);
+    sqlite.function('studylog_auth_changed', { deterministic: false, varargs: false }, () => {
+      created.epoch++;
+      return null;
+    });
+    // TEMP: these live in this connection only, never in the file's schema.
+    for (const [table, event] of [
+      ['api_token', 'UPDATE'],
+      ['api_token', 'DELETE'],
+      ['user', 'UPDATE'],
+      ['user', 'DELETE'],
+    ] as const) {
+      sqlite.exec(`CREATE TEMP TRIGGER IF NOT EXISTS studylog_auth_${table}_${event.toLowerCase()} AFTER ${event} ON main.${table} BEGIN SELECT studylog_auth_changed(); END`);
+    }
+  }
+  return counter;
+}
+
 export class UsersRepo {
   readonly #store: Store;
+  readonly #authEpoch: { epoch: number };
+  /**
+   * Token rows by token id, read once instead of on every request: valid while neither this
+   * connection (authEpoch) nor another process (data_version) has changed tokens or users.
+   * Bounded: a flood of distinct unknown ids is never kept (only rows that exist are).
+   */
+  #tokens = new Map<string, TokenRow>();
+  #tokensAt = { epoch: -1, dataVersion: -1 };
 
   constructor(store: Store) {
     this.#store = store;
+    this.#authEpoch = authEpoch(store.sqlite);
   }
 
   /** The person at the desktop: made on first start, an admin of their own installation. */
@@ -126,28 +176,39 @@ export class UsersRepo {
     const match = TOKEN_PATTERN.exec(token);
     if (!match) return null;
     const [, id, secret] = match as unknown as [string, string, string];
-    // Every request comes through here: one SQL statement (compiled once) for token and owner.
-    const row = this.#store.sqlite
-      .prepare(
-        `SELECT t.secret_hash, t.revoked_at, t.last_used_at, t.local_owner, u.id AS user_id, u.role, u.name
-         FROM api_token t JOIN user u ON u.id = t.user_id WHERE t.id = ?`,
-      )
-      .get(id) as
-      { secret_hash: string; revoked_at: number | null; last_used_at: number | null; local_owner: number; user_id: string; role: User['role']; name: string } | undefined;
+    const row = this.#tokenRow(id);
     if (!row) return null;
     const ok = timingSafeEqual(sha256(secret), Buffer.from(row.secret_hash, 'hex'));
     if (!ok || row.revoked_at !== null) return null;
     const now = Date.now();
     if (row.last_used_at === null || now - row.last_used_at >= LAST_USED_RESOLUTION_MS) {
-      // A read-only or full disk must not lock people out: the timestamp is best-effort.
-      try {
-        this.#store.transaction('note the token used', (db) => db.prepare('UPDATE api_token SET last_used_at = ? WHERE id = ?').run(now, id));
-      } catch {
-        /* ignored on purpose */
-      }
+      row.last_used_at = now;
+      // A read-only or full disk must not lock people out: the timestamp is best-effort, and
+      // the request does not wait for it.
+      this.#store.writes.run('note the token used', (db) => db.prepare('UPDATE api_token SET last_used_at = ? WHERE id = ?').run(now, id)).catch(() => undefined);
     }
     // local_owner here says how the token was issued; the HTTP face also requires loopback.
     return { user_id: row.user_id, role: row.role, name: row.name, token_id: id, local_owner: row.local_owner === 1 };
+  }
+
+  /** Every request comes through here: one SQL statement (compiled once) for token and owner, kept while valid. */
+  #tokenRow(id: string): TokenRow | undefined {
+    const version = dataVersion(this.#store.sqlite);
+    if (this.#tokensAt.epoch !== this.#authEpoch.epoch || this.#tokensAt.dataVersion !== version) {
+      this.#tokens = new Map();
+      this.#tokensAt = { epoch: this.#authEpoch.epoch, dataVersion: version };
+    }
+    let row = this.#tokens.get(id);
+    if (!row) {
+      row = this.#store.sqlite
+        .prepare(
+          `SELECT t.secret_hash, t.revoked_at, t.last_used_at, t.local_owner, u.id AS user_id, u.role, u.name
+           FROM api_token t JOIN user u ON u.id = t.user_id WHERE t.id = ?`,
+        )
+        .get(id) as TokenRow | undefined;
+      if (row) this.#tokens.set(id, row);
+    }
+    return row;
   }
 
   #info(row: typeof apiToken.$inferSelect, owner: User): ApiTokenInfo {

@@ -49,8 +49,15 @@ export function buildMessages(options: {
 } {
   const { systemPrompt, message, contextWindow, maxOutputTokens } = options;
   const history = replayable(options.history);
-  let budget = Math.floor(contextWindow * (1 - SAFETY_MARGIN)) - maxOutputTokens - countTokens(systemPrompt) - countTokens(message) - (options.extraTokens ?? 0);
+  const room = Math.floor(contextWindow * (1 - SAFETY_MARGIN)) - maxOutputTokens - (options.extraTokens ?? 0);
   let keepFrom = history.length;
+  // A text never has more o200k tokens than UTF-8 bytes (each token stands for at least one
+  // byte): when everything fits counted in bytes, all of it fits, and nothing is tokenized. This
+  // is almost every message (the system prompt used to be tokenized for each one).
+  const historyTokens = history.reduce((sum, t) => sum + tokensOf(t), 0);
+  let budget = room - Buffer.byteLength(systemPrompt, 'utf8') - Buffer.byteLength(message, 'utf8');
+  if (historyTokens <= budget) keepFrom = 0;
+  else budget = room - countTokens(systemPrompt) - countTokens(message);
   while (keepFrom > 0) {
     const cost = tokensOf(history[keepFrom - 1]!);
     if (cost > budget) break;

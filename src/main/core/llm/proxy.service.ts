@@ -259,8 +259,9 @@ export class ProxyService {
     if (gate && plan.isNew) choice = { ...choice, snapshot: { ...choice.snapshot, assignment_policy: gate.policy } };
     const { snapshot, provider, model } = choice;
 
-    // Versions: the message's context is its own branch (a retried message keeps its place).
-    const history = contextOf(this.#o.turns, parentId);
+    // Versions: the message's context is its own branch (a retried message keeps its place); a
+    // session this message starts has none yet: no query.
+    const history = plan.isNew ? [] : contextOf(this.#o.turns, parentId);
     const systemPrompt = this.#policy.systemPrompt(snapshot, session.assignment_id, this.#gate.promptAdditions(gate, snapshot.system_prompt.language));
     const message = retried ? retried.content : req.message;
     const { messages, composed } = upstreamMessages(snapshot, model, systemPrompt, history, message, files);

@@ -8,6 +8,7 @@ import { SettingsSchema, type Settings } from '../../../shared/api/schemas.ts';
 import { ApiError } from '../../../shared/errors.ts';
 import { parseInput } from '../../../shared/validation.ts';
 import type { Store } from '../db/connection.ts';
+import { dataVersion } from '../db/data-version.ts';
 import { setting } from '../db/schema.ts';
 import { putSetting } from '../db/setting-rows.ts';
 
@@ -36,12 +37,11 @@ export class SettingsStore {
 
   /** The current settings. Read on every message, so parsed once and cached until they change. */
   get(): Settings {
-    // prepare() is cached (connection.ts); db.pragma() would compile the statement on every call.
-    const dataVersion = this.#store.sqlite.prepare('PRAGMA data_version').pluck().get() as number;
-    if (this.#cache?.dataVersion === dataVersion) return this.#cache.settings;
+    const version = dataVersion(this.#store.sqlite);
+    if (this.#cache?.dataVersion === version) return this.#cache.settings;
     const row = this.#store.orm.select().from(setting).where(eq(setting.key, SETTINGS_KEY)).get();
     const settings = SettingsSchema.parse(row?.value ?? {});
-    this.#cache = { settings, dataVersion };
+    this.#cache = { settings, dataVersion: version };
     return settings;
   }
 
