@@ -117,7 +117,7 @@ export async function startE2E(options: E2EOptions = {}): Promise<E2E> {
   const { child, url, token, signinUrl } = await spawnServe(
     dataDir,
     // Model-made titles off: a test's provider calls and titles stay the ones it makes (a test may turn them on in `env`).
-    { STUDYLOG_TEST_KEY: PROVIDER_KEY, STUDYLOG_TEST_BASE_URL: llm.url, ...options.env?.(llm) },
+    { STUDYLOG_TEST_KEY: PROVIDER_KEY, STUDYLOG_TEST_BASE_URL: llm.url, STUDYLOG_MODEL_TITLES: 'off', ...options.env?.(llm) },
     keychain,
     options.args ?? [],
   );
