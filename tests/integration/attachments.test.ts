@@ -5,12 +5,12 @@
 import { createHash } from 'node:crypto';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
-import { dispatch } from '../../src/main/core/api/dispatch.ts';
+import { dispatch, dispatchStream } from '../../src/main/core/api/dispatch.ts';
 import { estimateImageTokens } from '../../src/main/core/attachments/process.ts';
 import type { Attachment, ProxyMessageResponse } from '../../src/shared/api/schemas.ts';
 import { encryptedPdf, jpegWithGps, plainImage, textImage, textPdf } from '../support/files.ts';
 import { startApi } from '../support/http.ts';
-import { sendThroughDispatch, setupCore, TEST_CALLER, type TestCore } from '../support/core.ts';
+import { collect, sendThroughDispatch, setupCore, TEST_CALLER, type TestCore } from '../support/core.ts';
 import { onCleanup, rowCount, tempDir, testWrites } from '../support/temp.ts';
 import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -226,6 +226,117 @@ describe('what the model receives', () => {
     await expect(sendThroughDispatch(core, TEST_CALLER, { message: 'x', attachments: nine })).rejects.toMatchObject({ code: 'validation_error' });
     await expect(sendThroughDispatch(core, TEST_CALLER, { message: 'x', attachments: nine.slice(0, 2) })).rejects.toMatchObject({ code: 'validation_error' });
     expect(rowCount(core.store, 'turn')).toBe(0);
+  });
+});
+
+describe('edits and follow-ups keep the files', () => {
+  type Part = { type: string; text?: string; image_url?: { url: string } };
+  const sentMessages = (core: TestCore) =>
+    (core.chatRequests().at(-1)!.body as { messages: { role: string; content: string | Part[] }[] }).messages.filter((m) => m.role !== 'system');
+  const linksOf = (core: TestCore, turnId: string) =>
+    core.store.sqlite.prepare('SELECT sha256, name, text FROM turn_attachment WHERE turn_id = ? ORDER BY position').all(turnId) as { sha256: string; name: string; text: string }[];
+
+  it('an edit names the edited message’s files again: a vision model gets the image, the new version is linked to it', async () => {
+    const core = await setupCore();
+    const a = await uploaded(core, await plainImage('jpeg', 300, 200), 'sheet.jpg');
+    const first = await sendThroughDispatch(core, TEST_CALLER, { message: '第一问怎么做？', model: 'gpt-4o-mini', attachments: [{ sha256: a.sha256, name: 'sheet.jpg' }] });
+    // The edit, as the chat sends it after a reload: the same files by hash, no text.
+    const edited = await sendThroughDispatch(core, TEST_CALLER, {
+      message: '第一问和第二问怎么做？',
+      model: 'gpt-4o-mini',
+      parent_id: null,
+      meta: { session_id: first.session_id },
+      attachments: [{ sha256: a.sha256, name: 'sheet.jpg' }],
+    });
+    const [message] = sentMessages(core);
+    expect(sentMessages(core)).toHaveLength(1);
+    const parts = message!.content as Part[];
+    expect(parts[0]).toEqual({ type: 'text', text: '第一问和第二问怎么做？' });
+    expect(parts[1]!.image_url!.url).toBe(`data:image/jpeg;base64,${storedBytes(core, a.sha256).toString('base64')}`);
+    const turn = core.turns.getTurnById(edited.meta.user_turn_id)!;
+    expect(turn.parent_id).toBeNull();
+    expect(turn.meta).toMatchObject({ attachments: [{ sha256: a.sha256, name: 'sheet.jpg', sent_as: 'image' }] });
+    expect(linksOf(core, edited.meta.user_turn_id).map((l) => l.sha256)).toEqual([a.sha256]);
+  });
+
+  it('an edit to a text model sends the text the student confirmed with the edited message, not the raw OCR', async () => {
+    const core = await setupCore();
+    const a = await uploaded(core, await textImage(['x + 1 = 3'], { width: 400, fontSize: 48 }), 'eq.png');
+    const first = await sendThroughDispatch(core, TEST_CALLER, {
+      message: 'q1',
+      model: 'deepseek-chat',
+      attachments: [{ sha256: a.sha256, name: 'eq.png', text: 'x + 1 = 3 (checked by the student)' }],
+    });
+    await sendThroughDispatch(core, TEST_CALLER, { message: 'q2', model: 'deepseek-chat', meta: { session_id: first.session_id } });
+    // Edit q1 (no text given: the chat on a reloaded page does not have it).
+    const edited = await sendThroughDispatch(core, TEST_CALLER, {
+      message: 'q1, asked better',
+      model: 'deepseek-chat',
+      parent_id: null,
+      meta: { session_id: first.session_id },
+      attachments: [{ sha256: a.sha256, name: 'eq.png' }],
+    });
+    const content = sentMessages(core).at(-1)!.content as string;
+    expect(content).toContain('q1, asked better');
+    expect(content).toContain('"eq.png"');
+    expect(content).toContain('x + 1 = 3 (checked by the student)');
+    expect(linksOf(core, edited.meta.user_turn_id)).toEqual([{ sha256: a.sha256, name: 'eq.png', text: 'x + 1 = 3 (checked by the student)' }]);
+    // A text the edit does give wins.
+    await sendThroughDispatch(core, TEST_CALLER, {
+      message: 'q1, once more',
+      model: 'deepseek-chat',
+      parent_id: null,
+      meta: { session_id: first.session_id },
+      attachments: [{ sha256: a.sha256, name: 'eq.png', text: 'x + 1 = 4' }],
+    });
+    expect(sentMessages(core).at(-1)!.content).toContain('x + 1 = 4');
+  });
+
+  it('a follow-up to a vision model carries the earlier photo as an image part; regenerating does too', async () => {
+    const core = await setupCore();
+    const a = await uploaded(core, await plainImage('png', 200, 100), 'problems.png');
+    const first = await sendThroughDispatch(core, TEST_CALLER, { message: '第一问怎么做？', model: 'gpt-4o-mini', attachments: [{ sha256: a.sha256, name: 'problems.png' }] });
+    const followUp = await sendThroughDispatch(core, TEST_CALLER, { message: '第二问呢？', model: 'gpt-4o-mini', meta: { session_id: first.session_id } });
+    const expectHistory = () => {
+      const [earlier, answer, last] = sentMessages(core);
+      expect(earlier!.role).toBe('user');
+      const parts = earlier!.content as Part[];
+      expect(parts[0]).toEqual({ type: 'text', text: '第一问怎么做？' });
+      expect(parts[1]!.image_url!.url).toBe(`data:image/png;base64,${storedBytes(core, a.sha256).toString('base64')}`);
+      expect(answer).toEqual({ role: 'assistant', content: 'Echo: 第一问怎么做？' });
+      expect(last).toEqual({ role: 'user', content: '第二问呢？' });
+    };
+    expectHistory();
+    // The follow-up itself names no file: the photo rides in the history only.
+    expect(core.turns.getTurnById(followUp.meta.user_turn_id)!.meta.attachments).toBeUndefined();
+
+    const opened = dispatchStream(core, 'regenerateAnswer', TEST_CALLER, { id: first.session_id, turn_id: followUp.turn_id }, new AbortController().signal);
+    if (!opened.ok) throw new Error(opened.envelope.body.detail);
+    expect((await collect(opened.events)).at(-1)!.type).toBe('done');
+    expectHistory();
+  });
+
+  it('a follow-up to a text model carries the earlier photo’s confirmed text and the PDF’s text, labelled as first sent', async () => {
+    const core = await setupCore();
+    const image = await uploaded(core, await plainImage('png'), 'photo.png');
+    const pdf = await uploaded(core, textPdf(['Exercise 12: prove the identity']), 'sheet.pdf');
+    const first = await sendThroughDispatch(core, TEST_CALLER, {
+      message: 'Help with these',
+      model: 'gpt-4o-mini',
+      attachments: [
+        { sha256: image.sha256, name: 'photo.png', text: 'y = 2x + 1 (as the student typed it)' },
+        { sha256: pdf.sha256, name: 'sheet.pdf' },
+      ],
+    });
+    // The session goes on with a text model: the photo goes as its text now.
+    await sendThroughDispatch(core, TEST_CALLER, { message: 'And the second one?', model: 'deepseek-chat', meta: { session_id: first.session_id } });
+    const [earlier, , last] = sentMessages(core);
+    expect(typeof earlier!.content).toBe('string');
+    const text = earlier!.content as string;
+    expect(text.startsWith('Help with these\n\n')).toBe(true);
+    expect(text).toContain('Text recognized (OCR) in the attached image "photo.png":\ny = 2x + 1 (as the student typed it)');
+    expect(text).toContain('Text of the attached PDF "sheet.pdf" (1 pages):\nExercise 12: prove the identity');
+    expect(last).toEqual({ role: 'user', content: 'And the second one?' });
   });
 });
 

@@ -65,24 +65,34 @@ export class AttachmentService {
     return { ...describe(stored), thumbnail: data ? await thumbnailOf(data) : null };
   }
 
-  /** A new message's attachments, in order: each must be one the caller uploaded. */
-  forMessage(caller: Caller, list: readonly MessageAttachment[]): MessageFile[] {
+  /**
+   * A new message's attachments, in order: each must be one the caller uploaded (or sent: an edit
+   * names the edited message's files again). One named without `text` goes with the text sent with
+   * it before in the session (`within`: an edit keeps what the student confirmed, preferring the
+   * edited message's versions), else with the text read from it.
+   */
+  forMessage(caller: Caller, list: readonly MessageAttachment[], within?: { sessionId: string; parentId: string | null }): MessageFile[] {
     return list.map((item) => {
       const stored = this.#visible(caller, item.sha256, `attachment '${item.name}' (${item.sha256.slice(0, 12)}…) — attach the file again`);
-      return this.#file(stored, item.name, item.text ?? stored.text);
+      const sent = item.text === undefined && within ? this.#repo.sentText(within.sessionId, item.sha256, within.parentId) : null;
+      return this.#file(stored, item.name, item.text ?? sent ?? stored.text);
     });
   }
 
-  /** The attachments a stored user turn was sent with (a retry sends them again, with the same text). */
-  ofTurn(turnId: string): MessageFile[] {
+  /**
+   * The attachments a stored user turn was sent with (a retry sends them again, with the same text;
+   * the history of a later message carries them too). `withData: false` leaves the bytes unread
+   * (an empty buffer): a model that takes no images gets the text only.
+   */
+  ofTurn(turnId: string, withData = true): MessageFile[] {
     return this.#repo.linksOf(turnId).flatMap((link) => {
       const stored = this.#repo.get(link.sha256);
-      return stored ? [this.#file(stored, link.name, link.text)] : [];
+      return stored ? [this.#file(stored, link.name, link.text, withData)] : [];
     });
   }
 
-  #file(stored: StoredAttachment, name: string, text: string): MessageFile {
-    const data = this.#repo.data(stored.sha256);
+  #file(stored: StoredAttachment, name: string, text: string, withData = true): MessageFile {
+    const data = withData ? this.#repo.data(stored.sha256) : Buffer.alloc(0);
     if (!data) throw new ApiError('not_found', `The attachment '${name}' is no longer stored; attach the file again.`);
     return { sha256: stored.sha256, kind: stored.kind, mime: stored.mime, name, bytes: stored.bytes, width: stored.width, height: stored.height, pages: stored.pages, text, data };
   }

@@ -74,6 +74,22 @@ export class AttachmentsRepo {
     return this.#store.sqlite.prepare('SELECT position, sha256, name, text FROM turn_attachment WHERE turn_id = ? ORDER BY position').all(turnId) as TurnAttachmentLink[];
   }
 
+  /**
+   * The text last sent with an attachment in a session — the OCR text as the student confirmed it
+   * (the composer shows it only for a text model) — preferring a message with parent `parentId`
+   * (an edit names the edited message's parent, so its versions come first). Null: never sent there.
+   */
+  sentText(sessionId: string, sha256: string, parentId: string | null): string | null {
+    const row = this.#store.sqlite
+      .prepare(
+        `SELECT ta.text FROM turn_attachment ta JOIN turn t ON t.id = ta.turn_id
+         WHERE t.session_id = @sessionId AND ta.sha256 = @sha256
+         ORDER BY (t.parent_id IS @parentId) DESC, t.created_at DESC, t.id DESC LIMIT 1`,
+      )
+      .get({ sessionId, sha256, parentId }) as { text: string } | undefined;
+    return row?.text ?? null;
+  }
+
   /** Whether `userId` may read an attachment: they uploaded it, or one of their turns sent it. */
   visibleTo(sha256: string, userId: string): boolean {
     return (
