@@ -6,9 +6,11 @@ import { createHash } from 'node:crypto';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { dispatch, dispatchStream } from '../../src/main/core/api/dispatch.ts';
+import type { Caller } from '../../src/main/core/caller.ts';
 import { estimateImageTokens } from '../../src/main/core/attachments/process.ts';
 import type { Attachment, ProxyMessageResponse } from '../../src/shared/api/schemas.ts';
 import { encryptedPdf, jpegWithGps, plainImage, textImage, textPdf } from '../support/files.ts';
+import { runCli } from '../support/cli.ts';
 import { startApi } from '../support/http.ts';
 import { collect, sendThroughDispatch, setupCore, TEST_CALLER, type TestCore } from '../support/core.ts';
 import { onCleanup, rowCount, tempDir, testWrites } from '../support/temp.ts';
@@ -20,11 +22,11 @@ import { TurnsRepo } from '../../src/main/core/db/turns.repo.ts';
 
 const OTHER = { user_id: 'student-2', role: 'student' as const };
 
-async function upload(core: TestCore, data: Buffer, name: string, caller = TEST_CALLER) {
+async function upload(core: TestCore, data: Buffer, name: string, caller: Caller = TEST_CALLER) {
   return dispatch(core, 'uploadAttachment', caller, { name, data: data.toString('base64') });
 }
 
-async function uploaded(core: TestCore, data: Buffer, name: string, caller = TEST_CALLER): Promise<Attachment> {
+async function uploaded(core: TestCore, data: Buffer, name: string, caller: Caller = TEST_CALLER): Promise<Attachment> {
   const reply = await upload(core, data, name, caller);
   if (!reply.ok) throw new Error(`upload refused: ${JSON.stringify(reply.body)}`);
   return reply.body as Attachment;
@@ -208,9 +210,9 @@ describe('what the model receives', () => {
     expect(hits.items.filter((h) => h.role === 'user').map((h) => h.id)).toEqual([r.meta.user_turn_id]);
     expect(core.turns.searchTurns(TEST_CALLER.user_id, '看一下').items.map((h) => h.id)).toContain(r.meta.user_turn_id);
 
-    // The export names the file (the bytes stay in the database, and so in its backups).
+    // The export links the file by its hash (the bytes stay in the database, and so in its backups).
     const exported = await dispatch(core, 'exportSessions', TEST_CALLER, { session_id: r.session_id, format: 'md' });
-    expect(exported.ok && (exported.body as { content: string }).content).toContain(`pythagoras.pdf (PDF`);
+    expect(exported.ok && (exported.body as { content: string }).content).toContain(`[pythagoras.pdf](attachments/${pdf.sha256}.pdf) (PDF, 1 页, `);
 
     const deleted = await dispatch(core, 'deleteSession', TEST_CALLER, { id: r.session_id });
     expect(deleted.ok).toBe(true);
@@ -337,6 +339,109 @@ describe('edits and follow-ups keep the files', () => {
     expect(text).toContain('Text recognized (OCR) in the attached image "photo.png":\ny = 2x + 1 (as the student typed it)');
     expect(text).toContain('Text of the attached PDF "sheet.pdf" (1 pages):\nExercise 12: prove the identity');
     expect(last).toEqual({ role: 'user', content: 'And the second one?' });
+  });
+});
+
+describe('exports with the files', () => {
+  type Exported = { sessions: { turns: { id: string }[] }[]; attachments?: Record<string, { name: string; kind: string; mime: string; bytes: number; data: string }> };
+  const sha = (data: Buffer) => createHash('sha256').update(data).digest('hex');
+
+  /** A session with a photo on its first message and the photo again plus a PDF on its second. */
+  async function sessionWithFiles(core: TestCore) {
+    const photo = await uploaded(core, await plainImage('jpeg', 320, 240), 'photo.jpg');
+    const pdf = await uploaded(core, textPdf(['Exercise 7']), 'sheet.pdf');
+    const first = await sendThroughDispatch(core, TEST_CALLER, { message: 'one', attachments: [{ sha256: photo.sha256, name: 'photo.jpg' }] });
+    await sendThroughDispatch(core, TEST_CALLER, {
+      message: 'two',
+      meta: { session_id: first.session_id },
+      attachments: [
+        { sha256: photo.sha256, name: 'again.jpg' },
+        { sha256: pdf.sha256, name: 'sheet.pdf' },
+      ],
+    });
+    return { session: first.session_id, photo, pdf };
+  }
+
+  it('a JSON export with attachments=1 carries each file once, and its data round-trips to the hash it is keyed by', async () => {
+    const core = await setupCore();
+    const { session, photo, pdf } = await sessionWithFiles(core);
+    const reply = await dispatch(core, 'exportSessions', TEST_CALLER, { session_id: session, format: 'json', attachments: '1' });
+    if (!reply.ok) throw new Error(reply.body.detail);
+    const json = JSON.parse((reply.body as { content: string }).content) as Exported;
+    expect(json.sessions[0]!.turns).toHaveLength(4);
+    expect(Object.keys(json.attachments!).sort()).toEqual([photo.sha256, pdf.sha256].sort());
+    for (const [key, file] of Object.entries(json.attachments!)) {
+      const data = Buffer.from(file.data, 'base64');
+      expect(sha(data)).toBe(key);
+      expect(file.bytes).toBe(data.length);
+    }
+    expect(json.attachments![photo.sha256]).toMatchObject({ name: 'photo.jpg', kind: 'image', mime: 'image/jpeg' });
+    expect(json.attachments![pdf.sha256]).toMatchObject({ name: 'sheet.pdf', kind: 'pdf', mime: 'application/pdf' });
+    // Without the parameter, the JSON names the files only (in each turn's meta).
+    const plain = await dispatch(core, 'exportSessions', TEST_CALLER, { session_id: session, format: 'json' });
+    expect(JSON.parse((plain.body as { content: string }).content)).not.toHaveProperty('attachments');
+    // Markdown carries no files: the parameter is refused, saying why.
+    const md = await dispatch(core, 'exportSessions', TEST_CALLER, { session_id: session, format: 'md', attachments: '1' });
+    expect(md.ok).toBe(false);
+    expect(md.body).toMatchObject({ code: 'validation_error', detail: expect.stringContaining('only a JSON export carries the files') });
+  });
+
+  it('the CLI writes the files the Markdown links beside it, by hash (and into the JSON with --attachments)', async () => {
+    const core = await setupCore();
+    const { session, photo, pdf } = await sessionWithFiles(core);
+    core.close();
+    const out = path.join(tempDir(), 'notes.md');
+    const md = runCli(['export', '--data-dir', core.dataDir, '--session', session, '--out', out, '--attachments']);
+    expect(md.code, md.stderr).toBe(0);
+    expect(md.stderr).toContain('Wrote 2 attachments');
+    const text = readFileSync(out, 'utf8');
+    for (const [file, ext] of [
+      [photo, 'jpg'],
+      [pdf, 'pdf'],
+    ] as const) {
+      const linked = `attachments/${file.sha256}.${ext}`;
+      expect(text).toContain(`](${linked})`);
+      expect(sha(readFileSync(path.join(path.dirname(out), linked)))).toBe(file.sha256);
+    }
+    const json = runCli(['export', '--data-dir', core.dataDir, '--session', session, '--format', 'json', '--attachments']);
+    expect(json.code, json.stderr).toBe(0);
+    expect(Object.keys((JSON.parse(json.stdout) as Exported).attachments!).sort()).toEqual([photo.sha256, pdf.sha256].sort());
+  });
+
+  it('over HTTP too (streamed), and an export over the bound is refused before the first byte, naming the size', async () => {
+    const api = await startApi();
+    onCleanup(() => void api.close());
+    const core = api.core as TestCore;
+    const png = await plainImage('png', 64, 64);
+    const a = await uploaded(core, png, 'p.png', { user_id: core.owner.id, role: 'admin' });
+    const sent = await core.proxy.send({ user_id: core.owner.id, role: 'admin' }, { message: 'look', attachments: [{ sha256: a.sha256, name: 'p.png' }] });
+    const reply = await api.api('GET', `/export?session_id=${sent.session_id}&format=json&attachments=1`, { token: api.adminToken });
+    expect(reply.status).toBe(200);
+    const json = JSON.parse((reply.json as { content: string }).content) as Exported;
+    expect(sha(Buffer.from(json.attachments![a.sha256]!.data, 'base64'))).toBe(a.sha256);
+
+    // Two files of 40 MB (written straight into the file: zero bytes, a PDF to the checks) on the same message.
+    const db = testWrites(core.store);
+    for (const fake of ['a', 'b']) {
+      const hash = fake.repeat(64);
+      db.prepare(`INSERT INTO attachment (sha256, kind, mime, bytes, text, data, created_at) VALUES (?, 'pdf', 'application/pdf', ?, '', zeroblob(?), 0)`).run(
+        hash,
+        40 << 20,
+        40 << 20,
+      );
+      db.prepare('INSERT INTO turn_attachment (turn_id, position, sha256, name, text) VALUES (?, ?, ?, ?, ?)').run(
+        sent.meta.user_turn_id,
+        fake === 'a' ? 1 : 2,
+        hash,
+        `${fake}.pdf`,
+        '',
+      );
+    }
+    const tooBig = await api.api('GET', `/export?session_id=${sent.session_id}&format=json&attachments=1`, { token: api.adminToken });
+    expect(tooBig.status).toBe(413);
+    expect(tooBig.json).toMatchObject({ code: 'payload_too_large', detail: expect.stringContaining('3 attachments hold 81 MB, more than the 64 MB') });
+    // Without the files it goes as before.
+    expect((await api.api('GET', `/export?session_id=${sent.session_id}&format=json`, { token: api.adminToken })).status).toBe(200);
   });
 });
 

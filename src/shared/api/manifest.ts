@@ -193,7 +193,8 @@ export const manifest = {
     method: 'GET',
     path: '/export',
     access: 'user',
-    summary: 'One session, or every session of an assignment, as Markdown or JSON',
+    summary:
+      'One session, or every session of an assignment, as Markdown or JSON (the Markdown links each attachment by its hash); `attachments=1` puts the files themselves in a JSON export (base64, at most 64 MB of files)',
     examples: [{ summary: 'An assignment’s sessions as Markdown', input: { assignment_id: 'hw_001', format: 'md' } }],
   }),
   listAssignments: spec({ method: 'GET', path: '/assignments', access: 'user', summary: "Assignments, due soonest first (a teacher's: the ones they own)" }),

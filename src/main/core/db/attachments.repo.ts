@@ -30,6 +30,15 @@ export interface TurnAttachmentLink {
   text: string;
 }
 
+/** A file as an export lists it (its bytes read when its turn comes). */
+export interface ExportedFile {
+  sha256: string;
+  name: string;
+  kind: AttachmentKind;
+  mime: string;
+  bytes: number;
+}
+
 const COLUMNS = 'a.sha256, a.kind, a.mime, a.bytes, a.width, a.height, a.pages, a.text, a.created_at';
 
 export class AttachmentsRepo {
@@ -88,6 +97,23 @@ export class AttachmentsRepo {
       )
       .get({ sessionId, sha256, parentId }) as { text: string } | undefined;
     return row?.text ?? null;
+  }
+
+  /**
+   * The files the messages of some sessions carry, each once (by hash), with the name it was first
+   * sent under, oldest message first (exports).
+   */
+  ofSessions(sessionIds: readonly string[]): ExportedFile[] {
+    if (sessionIds.length === 0) return [];
+    const rows = this.#store.sqlite
+      .prepare(
+        `SELECT ta.sha256, ta.name, a.kind, a.mime, a.bytes FROM turn_attachment ta
+         JOIN turn t ON t.id = ta.turn_id JOIN attachment a ON a.sha256 = ta.sha256
+         WHERE t.session_id IN (SELECT value FROM json_each(?)) ORDER BY t.created_at, t.id, ta.position`,
+      )
+      .all(JSON.stringify(sessionIds)) as ExportedFile[];
+    const seen = new Set<string>();
+    return rows.filter((r) => !seen.has(r.sha256) && seen.add(r.sha256));
   }
 
   /** Whether `userId` may read an attachment: they uploaded it, or one of their turns sent it. */
