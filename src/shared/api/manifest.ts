@@ -152,6 +152,14 @@ export const manifest = {
       "Switch versions: the active branch goes through turn_id (down to its newest answer). Kept in the session's meta.active_leaf_id, so the choice survives a reload; the next message continues it.",
     examples: [{ summary: 'Show version 1 of a message', input: { id: 'session_xyz', turn_id: 'turn_122' } }],
   }),
+  waitSessionTitle: spec({
+    method: 'GET',
+    path: '/sessions/{id}/title',
+    access: 'user',
+    summary:
+      "The session once its model-made title is written: after a session's first answer the server asks the session's model for a short title; this answers when that call is over (at once when none is being made), so a client shows the title without polling",
+    examples: [{ summary: 'After the first answer', input: { id: 'session_xyz' } }],
+  }),
   getTurns: spec({
     method: 'GET',
     path: '/turns',

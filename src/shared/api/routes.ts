@@ -193,6 +193,7 @@ export const routeSchemas = {
     output: ProxyMessageResponseSchema,
   },
   selectSessionPath: { input: z.strictObject({ id: IdSchema, turn_id: IdSchema }), output: SessionSchema },
+  waitSessionTitle: { input: ById, output: SessionSchema },
   getTurns: { input: z.strictObject({ from: QueryTimestamp, to: QueryTimestamp, user_id: IdSchema.optional(), ...TurnPageSchema.shape }), output: z.array(TurnSchema) },
   searchTurns: {
     input: z.strictObject({ q: SearchQuerySchema, ...PageSchema.shape }),

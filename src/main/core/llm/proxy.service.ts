@@ -103,7 +103,7 @@ export class ProxyService {
   readonly #ledger: RequestLedger;
   readonly #recorder: AnswerRecorder;
   readonly #gate: AssignmentGate;
-  /** Model-made session titles, after the first answer (never before `done`). */
+  /** Model-made session titles, after the first answer is recorded (in the background: never delaying it). */
   readonly titles: ModelTitles;
 
   constructor(options: ProxyServiceOptions) {
@@ -215,8 +215,10 @@ export class ProxyService {
       // As in send(): a message whose answer could not be stored is failed, not left 'pending'.
       throw await this.#recorder.fail(p, error);
     }
-    yield { type: 'done', response: this.#recorder.response(p.session, turn) };
+    // Started before `done` goes out (it runs in the background): a client waiting for the title
+    // after `done` (GET /sessions/{id}/title) finds it in flight.
     this.titles.afterAnswer(p, turn);
+    yield { type: 'done', response: this.#recorder.response(p.session, turn) };
   }
 
   /**
