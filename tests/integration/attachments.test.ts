@@ -6,6 +6,7 @@ import { createHash } from 'node:crypto';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { dispatch, dispatchStream } from '../../src/main/core/api/dispatch.ts';
+import { createCore } from '../../src/main/core/app.ts';
 import type { Caller } from '../../src/main/core/caller.ts';
 import { estimateImageTokens } from '../../src/main/core/attachments/process.ts';
 import type { Attachment, ProxyMessageResponse } from '../../src/shared/api/schemas.ts';
@@ -442,6 +443,49 @@ describe('exports with the files', () => {
     expect(tooBig.json).toMatchObject({ code: 'payload_too_large', detail: expect.stringContaining('3 attachments hold 81 MB, more than the 64 MB') });
     // Without the files it goes as before.
     expect((await api.api('GET', `/export?session_id=${sent.session_id}&format=json`, { token: api.adminToken })).status).toBe(200);
+  });
+});
+
+describe('the clean-up of files never sent', () => {
+  const DAY = 24 * 60 * 60_000;
+  /** Makes an upload look `days` old (the file and its owners). */
+  const age = (core: TestCore, sha256: string, days: number) => {
+    const at = Date.now() - days * DAY;
+    const db = testWrites(core.store);
+    db.prepare('UPDATE attachment SET created_at = ? WHERE sha256 = ?').run(at, sha256);
+    db.prepare('UPDATE attachment_owner SET created_at = ? WHERE sha256 = ?').run(at, sha256);
+  };
+  const stored = (core: TestCore) => (core.store.sqlite.prepare('SELECT sha256 FROM attachment ORDER BY sha256').pluck().all() as string[]).sort();
+
+  it('deletes files uploaded over a day ago and never sent; keeps sent ones, recent ones and ones uploaded again lately', async () => {
+    const core = await setupCore();
+    const unsent = await uploaded(core, await plainImage('png', 20, 20), 'forgotten.png');
+    const sent = await uploaded(core, await plainImage('png', 21, 21), 'sent.png');
+    const recent = await uploaded(core, await plainImage('png', 22, 22), 'recent.png');
+    const again = await uploaded(core, await plainImage('png', 23, 23), 'again.png');
+    await sendThroughDispatch(core, TEST_CALLER, { message: 'with a photo', attachments: [{ sha256: sent.sha256, name: 'sent.png' }] });
+    for (const a of [unsent, sent, again]) age(core, a.sha256, 2);
+    // The same file uploaded again today (by another student): it may be about to be sent.
+    await uploaded(core, await plainImage('png', 23, 23), 'again.png', OTHER);
+
+    await expect(core.attachments.cleanUp()).resolves.toBe(1);
+    expect(stored(core)).toEqual([sent.sha256, recent.sha256, again.sha256].sort());
+    expect(core.store.sqlite.prepare('SELECT count(*) FROM attachment_owner WHERE sha256 = ?').pluck().get(unsent.sha256)).toBe(0);
+    // A day later still, the sent one stays as long as its message does.
+    await expect(core.attachments.cleanUp(Date.now() + 3 * DAY)).resolves.toBe(2);
+    expect(stored(core)).toEqual([sent.sha256]);
+  });
+
+  it('runs when a serving process starts', async () => {
+    const dataDir = tempDir();
+    const first = await setupCore({ dataDir });
+    const a = await uploaded(first, await plainImage('png', 20, 20), 'forgotten.png');
+    age(first, a.sha256, 2);
+    first.close();
+    const serving = createCore({ dataDir, secrets: null, dailyJobs: true });
+    onCleanup(() => serving.close());
+    await expect.poll(() => rowCount(serving.store, 'attachment')).toBe(0);
+    expect(rowCount(serving.store, 'attachment_owner')).toBe(0);
   });
 });
 

@@ -33,10 +33,16 @@ const describe = (a: StoredAttachment): Attachment => ({
   image_tokens: a.kind === 'image' && a.width && a.height ? estimateImageTokens(a.width, a.height) : null,
 });
 
+/** A file uploaded but never sent is deleted after this long (README "Attachments"). */
+export const UNSENT_ATTACHMENT_TTL_MS = 24 * 60 * 60_000;
+/** How often the serving process looks for them (and once at start). */
+const CLEAN_UP_EVERY_MS = 6 * 60 * 60_000;
+
 export class AttachmentService {
   readonly #store: Store;
   readonly #repo: AttachmentsRepo;
   readonly #ocr: Ocr;
+  #timer: ReturnType<typeof setInterval> | null = null;
 
   constructor(options: { store: Store; repo: AttachmentsRepo; ocr: Ocr }) {
     this.#store = options.store;
@@ -89,6 +95,27 @@ export class AttachmentService {
       const stored = this.#repo.get(link.sha256);
       return stored ? [this.#file(stored, link.name, link.text, withData)] : [];
     });
+  }
+
+  /** Deletes the files uploaded more than a day ago and never sent (a message's files stay as long as it does). */
+  cleanUp(now = Date.now()): Promise<number> {
+    return this.#store.writes.run('clean up unsent attachments', (db) => this.#repo.deleteUnsent(db, now - UNSENT_ATTACHMENT_TTL_MS));
+  }
+
+  /** The clean-up now (after start-up) and every few hours; the timer never keeps the process alive. */
+  startCleanUp(everyMs = CLEAN_UP_EVERY_MS): void {
+    if (this.#timer) return;
+    const run = () => {
+      if (this.#timer) void this.cleanUp().catch((error: unknown) => console.error('studylog: unsent attachments could not be cleaned up:', error));
+    };
+    setImmediate(run);
+    this.#timer = setInterval(run, everyMs);
+    this.#timer.unref();
+  }
+
+  stop(): void {
+    if (this.#timer) clearInterval(this.#timer);
+    this.#timer = null;
   }
 
   #file(stored: StoredAttachment, name: string, text: string, withData = true): MessageFile {

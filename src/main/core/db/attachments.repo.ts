@@ -55,7 +55,12 @@ export class AttachmentsRepo {
         `INSERT INTO attachment (sha256, kind, mime, bytes, width, height, pages, text, data, created_at)
          VALUES (@sha256, @kind, @mime, @bytes, @width, @height, @pages, @text, @data, @now) ON CONFLICT (sha256) DO NOTHING`,
       ).run({ ...a, bytes: a.data.length, now });
-      db.prepare('INSERT INTO attachment_owner (user_id, sha256, created_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING').run(userId, a.sha256, now);
+      // Uploaded again: the time is the latest upload's (the clean-up spares a file uploaded lately).
+      db.prepare('INSERT INTO attachment_owner (user_id, sha256, created_at) VALUES (?, ?, ?) ON CONFLICT (user_id, sha256) DO UPDATE SET created_at = excluded.created_at').run(
+        userId,
+        a.sha256,
+        now,
+      );
     });
   }
 
@@ -114,6 +119,25 @@ export class AttachmentsRepo {
       .all(JSON.stringify(sessionIds)) as ExportedFile[];
     const seen = new Set<string>();
     return rows.filter((r) => !seen.has(r.sha256) && seen.add(r.sha256));
+  }
+
+  /**
+   * The clean-up: files no message carries and nobody uploaded since `before` (uploaded and never
+   * sent, or their message deleted before the trigger existed) are deleted, owners with them.
+   * Returns how many.
+   */
+  deleteUnsent(db: WritableDB, before: number): number {
+    return withDbErrors(
+      'clean up unsent attachments',
+      () =>
+        db
+          .prepare(
+            `DELETE FROM attachment WHERE created_at < @before
+             AND NOT EXISTS (SELECT 1 FROM turn_attachment ta WHERE ta.sha256 = attachment.sha256)
+             AND NOT EXISTS (SELECT 1 FROM attachment_owner o WHERE o.sha256 = attachment.sha256 AND o.created_at >= @before)`,
+          )
+          .run({ before }).changes,
+    );
   }
 
   /** Whether `userId` may read an attachment: they uploaded it, or one of their turns sent it. */
