@@ -3,7 +3,7 @@
  * What a script should capture goes to stdout (the URL, a token, an export); notes and errors go
  * to stderr.
  */
-import { closeSync, existsSync, openSync, readFileSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, writeFileSync, writeSync } from 'node:fs';
 import { once } from 'node:events';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -38,7 +38,10 @@ Commands:
   token list     list tokens (never the tokens themselves)
   token revoke ID
   migrate        create or upgrade the database and print a summary
-  export (--session ID | --assignment ID) [--format md|json] [--out FILE]
+  export (--session ID | --assignment ID) [--format md|json] [--out FILE] [--attachments]
+                 --attachments: with the photos and PDFs — in the JSON (base64, at most
+                 64 MB of files), or for Markdown written beside FILE as the
+                 attachments/<sha256>.<ext> it links
   verify FILE    check a .studylog hand-in file: its hash chain and its signature;
                  prints OK or exactly what does not match (exit code 0 or 1)
   hub [serve] [--database-url postgres://…]   the class hub (see: studylog hub --help)
@@ -255,6 +258,7 @@ export async function main(argv: string[]): Promise<number> {
       assignment: { type: 'string' },
       format: { type: 'string' },
       out: { type: 'string' },
+      attachments: { type: 'boolean' },
     },
   });
   const [command, sub, ...rest] = positionals;
@@ -287,7 +291,9 @@ export async function main(argv: string[]): Promise<number> {
       try {
         const caller = { user_id: core.owner.id, role: 'admin' as const };
         // Written as it is read, a page of turns at a time: a large assignment is never held whole.
-        const file = openExport(core, caller, { session_id: values.session, assignment_id: values.assignment, format });
+        const withFiles = values.attachments === true;
+        if (withFiles && format === 'md' && !values.out) throw usageError('export --format md --attachments needs --out FILE: the files are written beside it.');
+        const file = openExport(core, caller, { session_id: values.session, assignment_id: values.assignment, format, attachments: withFiles && format === 'json' });
         const fd = values.out ? openSync(values.out, 'w') : null;
         // stdout may be a pipe: wait for it to drain rather than buffer the whole export.
         const write = async (text: string) => {
@@ -306,6 +312,17 @@ export async function main(argv: string[]): Promise<number> {
           if (fd !== null) closeSync(fd);
         }
         if (values.out) process.stderr.write(`Wrote ${values.out}\n`);
+        if (withFiles && format === 'md' && values.out) {
+          // The Markdown links each file as attachments/<sha256>.<ext>, relative to itself.
+          let count = 0;
+          for (const f of file.files()) {
+            const target = path.join(path.dirname(values.out), f.path);
+            mkdirSync(path.dirname(target), { recursive: true });
+            writeFileSync(target, f.data);
+            count++;
+          }
+          process.stderr.write(`Wrote ${count} attachment${count === 1 ? '' : 's'} to ${path.join(path.dirname(values.out), 'attachments')}\n`);
+        }
       } finally {
         core.close();
       }

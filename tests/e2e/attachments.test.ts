@@ -121,6 +121,39 @@ describe.skipIf(chromium.skip)(`attachments${chromium.note}`, () => {
     expect(content).toContain('三角形的面积：底是 6，高是 4');
   });
 
+  test('after a reload, editing that message keeps the photo with its confirmed text; a follow-up carries it too', async () => {
+    // The session of the test before: opened again from the server, which alone has the confirmed text.
+    await page.reload();
+    const user = page.locator('[data-role="user"]').last();
+    await user.getByTestId('message-attachments').waitFor();
+    await user.getByTestId('edit').click();
+    // The editor shows what goes with the new version.
+    await expect(user.getByTestId('edit-attachments').textContent()).resolves.toContain('题目.png');
+    await expect(user.getByTestId('edit-attachments').textContent()).resolves.toContain('新版本会带上 1 个附件');
+    await user.getByTestId('edit-input').fill('请算出这个三角形的面积');
+    await user.getByTestId('edit-send').click();
+    await page.locator('[data-role="user"]').last().getByTestId('version-count').waitFor({ timeout: 30_000 });
+    await page.locator('[data-role="assistant"][data-status="complete"]').last().waitFor({ timeout: 30_000 });
+    let content = lastChatBody()!.messages.at(-1)!.content;
+    expect(typeof content).toBe('string');
+    expect(content).toContain('请算出这个三角形的面积');
+    expect(content).toContain('「题目.png」');
+    expect(content).toContain('三角形的面积：底是 6，高是 4');
+    // The new version shows the photo too.
+    await expect(page.locator('[data-role="user"]').last().getByTestId('message-attachments').textContent()).resolves.toContain('题目.png');
+
+    // A follow-up: the photo's text rides in the history.
+    await page.getByTestId('composer').fill('那周长呢？');
+    await page.getByTestId('send').click();
+    await expect.poll(() => lastChatBody()!.messages.at(-1)!.content).toBe('那周长呢？');
+    content = lastChatBody()!
+      .messages.filter((m) => m.role === 'user')
+      .at(-2)!.content;
+    expect(content).toContain('请算出这个三角形的面积');
+    expect(content).toContain('三角形的面积：底是 6，高是 4');
+    await page.locator('[data-role="assistant"][data-status="complete"]').nth(1).waitFor({ timeout: 30_000 });
+  });
+
   test('bad files are refused in Chinese, the text typed stays, nothing is sent', async () => {
     await newChatWith('gpt-4o-mini');
     const requestsBefore = e2e.llm.requests.length;

@@ -241,3 +241,38 @@ describe.skipIf(chromium.skip)(`conversation sidebar${chromium.note}`, () => {
     await narrow.context().close();
   });
 });
+
+// Model-made titles on (the harness turns them off elsewhere): the title appears in the chat header
+// and the sidebar shortly after the first answer, without reading the session again. The title
+// call is made slow, so the reads that follow every answer come back before it (with the title
+// derived from the message): only the wait for the title (GET /sessions/{id}/title) brings it.
+describe.skipIf(chromium.skip)(`the model-made title${chromium.note}`, () => {
+  let titled: E2E;
+
+  beforeAll(async () => {
+    titled = await startE2E({ language: 'zh-CN', env: () => ({ STUDYLOG_MODEL_TITLES: 'on' }) });
+  }, 120_000);
+
+  afterAll(async () => {
+    await titled?.close();
+  });
+
+  test('shows in the header and the sidebar soon after the first answer', async () => {
+    const tab = await titled.newPage({ locale: 'zh-CN' });
+    await tab.setViewportSize({ width: 1280, height: 720 });
+    await tab.goto(titled.url);
+    await tab.getByTestId('composer').waitFor();
+    titled.llm.script({}, { reply: '勾股定理入门', latencyMs: 1500 });
+    await tab.getByTestId('composer').fill('请解释一下勾股定理，并举一个直角三角形的例子');
+    await tab.getByTestId('composer').press('Enter');
+    await tab.locator('[data-role="assistant"][data-status="complete"]').waitFor({ timeout: 30_000 });
+    // Answered: the header still shows the title derived from the message …
+    expect(await tab.locator('#chat-title').textContent()).not.toBe('勾股定理入门');
+    // … until the model's title is written.
+    await expect.poll(() => tab.locator('#chat-title').textContent(), { timeout: 15_000 }).toBe('勾股定理入门');
+    await expect.poll(() => tab.getByTestId('conv-sidebar').locator('.conv-title').first().textContent(), { timeout: 15_000 }).toBe('勾股定理入门');
+    const calls = titled.llm.requests.filter((r) => r.path.endsWith('/chat/completions'));
+    expect(calls).toHaveLength(2);
+    await tab.context().close();
+  }, 60_000);
+});

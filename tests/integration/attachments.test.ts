@@ -5,12 +5,15 @@
 import { createHash } from 'node:crypto';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
-import { dispatch } from '../../src/main/core/api/dispatch.ts';
+import { dispatch, dispatchStream } from '../../src/main/core/api/dispatch.ts';
+import { createCore } from '../../src/main/core/app.ts';
+import type { Caller } from '../../src/main/core/caller.ts';
 import { estimateImageTokens } from '../../src/main/core/attachments/process.ts';
 import type { Attachment, ProxyMessageResponse } from '../../src/shared/api/schemas.ts';
 import { encryptedPdf, jpegWithGps, plainImage, textImage, textPdf } from '../support/files.ts';
+import { runCli } from '../support/cli.ts';
 import { startApi } from '../support/http.ts';
-import { sendThroughDispatch, setupCore, TEST_CALLER, type TestCore } from '../support/core.ts';
+import { collect, sendThroughDispatch, setupCore, TEST_CALLER, type TestCore } from '../support/core.ts';
 import { onCleanup, rowCount, tempDir, testWrites } from '../support/temp.ts';
 import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -20,11 +23,11 @@ import { TurnsRepo } from '../../src/main/core/db/turns.repo.ts';
 
 const OTHER = { user_id: 'student-2', role: 'student' as const };
 
-async function upload(core: TestCore, data: Buffer, name: string, caller = TEST_CALLER) {
+async function upload(core: TestCore, data: Buffer, name: string, caller: Caller = TEST_CALLER) {
   return dispatch(core, 'uploadAttachment', caller, { name, data: data.toString('base64') });
 }
 
-async function uploaded(core: TestCore, data: Buffer, name: string, caller = TEST_CALLER): Promise<Attachment> {
+async function uploaded(core: TestCore, data: Buffer, name: string, caller: Caller = TEST_CALLER): Promise<Attachment> {
   const reply = await upload(core, data, name, caller);
   if (!reply.ok) throw new Error(`upload refused: ${JSON.stringify(reply.body)}`);
   return reply.body as Attachment;
@@ -208,9 +211,9 @@ describe('what the model receives', () => {
     expect(hits.items.filter((h) => h.role === 'user').map((h) => h.id)).toEqual([r.meta.user_turn_id]);
     expect(core.turns.searchTurns(TEST_CALLER.user_id, '看一下').items.map((h) => h.id)).toContain(r.meta.user_turn_id);
 
-    // The export names the file (the bytes stay in the database, and so in its backups).
+    // The export links the file by its hash (the bytes stay in the database, and so in its backups).
     const exported = await dispatch(core, 'exportSessions', TEST_CALLER, { session_id: r.session_id, format: 'md' });
-    expect(exported.ok && (exported.body as { content: string }).content).toContain(`pythagoras.pdf (PDF`);
+    expect(exported.ok && (exported.body as { content: string }).content).toContain(`[pythagoras.pdf](attachments/${pdf.sha256}.pdf) (PDF, 1 页, `);
 
     const deleted = await dispatch(core, 'deleteSession', TEST_CALLER, { id: r.session_id });
     expect(deleted.ok).toBe(true);
@@ -226,6 +229,263 @@ describe('what the model receives', () => {
     await expect(sendThroughDispatch(core, TEST_CALLER, { message: 'x', attachments: nine })).rejects.toMatchObject({ code: 'validation_error' });
     await expect(sendThroughDispatch(core, TEST_CALLER, { message: 'x', attachments: nine.slice(0, 2) })).rejects.toMatchObject({ code: 'validation_error' });
     expect(rowCount(core.store, 'turn')).toBe(0);
+  });
+});
+
+describe('edits and follow-ups keep the files', () => {
+  type Part = { type: string; text?: string; image_url?: { url: string } };
+  const sentMessages = (core: TestCore) =>
+    (core.chatRequests().at(-1)!.body as { messages: { role: string; content: string | Part[] }[] }).messages.filter((m) => m.role !== 'system');
+  const linksOf = (core: TestCore, turnId: string) =>
+    core.store.sqlite.prepare('SELECT sha256, name, text FROM turn_attachment WHERE turn_id = ? ORDER BY position').all(turnId) as { sha256: string; name: string; text: string }[];
+
+  it('an edit names the edited message’s files again: a vision model gets the image, the new version is linked to it', async () => {
+    const core = await setupCore();
+    const a = await uploaded(core, await plainImage('jpeg', 300, 200), 'sheet.jpg');
+    const first = await sendThroughDispatch(core, TEST_CALLER, { message: '第一问怎么做？', model: 'gpt-4o-mini', attachments: [{ sha256: a.sha256, name: 'sheet.jpg' }] });
+    // The edit, as the chat sends it after a reload: the same files by hash, no text.
+    const edited = await sendThroughDispatch(core, TEST_CALLER, {
+      message: '第一问和第二问怎么做？',
+      model: 'gpt-4o-mini',
+      parent_id: null,
+      meta: { session_id: first.session_id },
+      attachments: [{ sha256: a.sha256, name: 'sheet.jpg' }],
+    });
+    const [message] = sentMessages(core);
+    expect(sentMessages(core)).toHaveLength(1);
+    const parts = message!.content as Part[];
+    expect(parts[0]).toEqual({ type: 'text', text: '第一问和第二问怎么做？' });
+    expect(parts[1]!.image_url!.url).toBe(`data:image/jpeg;base64,${storedBytes(core, a.sha256).toString('base64')}`);
+    const turn = core.turns.getTurnById(edited.meta.user_turn_id)!;
+    expect(turn.parent_id).toBeNull();
+    expect(turn.meta).toMatchObject({ attachments: [{ sha256: a.sha256, name: 'sheet.jpg', sent_as: 'image' }] });
+    expect(linksOf(core, edited.meta.user_turn_id).map((l) => l.sha256)).toEqual([a.sha256]);
+  });
+
+  it('an edit to a text model sends the text the student confirmed with the edited message, not the raw OCR', async () => {
+    const core = await setupCore();
+    const a = await uploaded(core, await textImage(['x + 1 = 3'], { width: 400, fontSize: 48 }), 'eq.png');
+    const first = await sendThroughDispatch(core, TEST_CALLER, {
+      message: 'q1',
+      model: 'deepseek-chat',
+      attachments: [{ sha256: a.sha256, name: 'eq.png', text: 'x + 1 = 3 (checked by the student)' }],
+    });
+    await sendThroughDispatch(core, TEST_CALLER, { message: 'q2', model: 'deepseek-chat', meta: { session_id: first.session_id } });
+    // Edit q1 (no text given: the chat on a reloaded page does not have it).
+    const edited = await sendThroughDispatch(core, TEST_CALLER, {
+      message: 'q1, asked better',
+      model: 'deepseek-chat',
+      parent_id: null,
+      meta: { session_id: first.session_id },
+      attachments: [{ sha256: a.sha256, name: 'eq.png' }],
+    });
+    const content = sentMessages(core).at(-1)!.content as string;
+    expect(content).toContain('q1, asked better');
+    expect(content).toContain('"eq.png"');
+    expect(content).toContain('x + 1 = 3 (checked by the student)');
+    expect(linksOf(core, edited.meta.user_turn_id)).toEqual([{ sha256: a.sha256, name: 'eq.png', text: 'x + 1 = 3 (checked by the student)' }]);
+    // A text the edit does give wins.
+    await sendThroughDispatch(core, TEST_CALLER, {
+      message: 'q1, once more',
+      model: 'deepseek-chat',
+      parent_id: null,
+      meta: { session_id: first.session_id },
+      attachments: [{ sha256: a.sha256, name: 'eq.png', text: 'x + 1 = 4' }],
+    });
+    expect(sentMessages(core).at(-1)!.content).toContain('x + 1 = 4');
+  });
+
+  it('a follow-up to a vision model carries the earlier photo as an image part; regenerating does too', async () => {
+    const core = await setupCore();
+    const a = await uploaded(core, await plainImage('png', 200, 100), 'problems.png');
+    const first = await sendThroughDispatch(core, TEST_CALLER, { message: '第一问怎么做？', model: 'gpt-4o-mini', attachments: [{ sha256: a.sha256, name: 'problems.png' }] });
+    const followUp = await sendThroughDispatch(core, TEST_CALLER, { message: '第二问呢？', model: 'gpt-4o-mini', meta: { session_id: first.session_id } });
+    const expectHistory = () => {
+      const [earlier, answer, last] = sentMessages(core);
+      expect(earlier!.role).toBe('user');
+      const parts = earlier!.content as Part[];
+      expect(parts[0]).toEqual({ type: 'text', text: '第一问怎么做？' });
+      expect(parts[1]!.image_url!.url).toBe(`data:image/png;base64,${storedBytes(core, a.sha256).toString('base64')}`);
+      expect(answer).toEqual({ role: 'assistant', content: 'Echo: 第一问怎么做？' });
+      expect(last).toEqual({ role: 'user', content: '第二问呢？' });
+    };
+    expectHistory();
+    // The follow-up itself names no file: the photo rides in the history only.
+    expect(core.turns.getTurnById(followUp.meta.user_turn_id)!.meta.attachments).toBeUndefined();
+
+    const opened = dispatchStream(core, 'regenerateAnswer', TEST_CALLER, { id: first.session_id, turn_id: followUp.turn_id }, new AbortController().signal);
+    if (!opened.ok) throw new Error(opened.envelope.body.detail);
+    expect((await collect(opened.events)).at(-1)!.type).toBe('done');
+    expectHistory();
+  });
+
+  it('a follow-up to a text model carries the earlier photo’s confirmed text and the PDF’s text, labelled as first sent', async () => {
+    const core = await setupCore();
+    const image = await uploaded(core, await plainImage('png'), 'photo.png');
+    const pdf = await uploaded(core, textPdf(['Exercise 12: prove the identity']), 'sheet.pdf');
+    const first = await sendThroughDispatch(core, TEST_CALLER, {
+      message: 'Help with these',
+      model: 'gpt-4o-mini',
+      attachments: [
+        { sha256: image.sha256, name: 'photo.png', text: 'y = 2x + 1 (as the student typed it)' },
+        { sha256: pdf.sha256, name: 'sheet.pdf' },
+      ],
+    });
+    // The session goes on with a text model: the photo goes as its text now.
+    await sendThroughDispatch(core, TEST_CALLER, { message: 'And the second one?', model: 'deepseek-chat', meta: { session_id: first.session_id } });
+    const [earlier, , last] = sentMessages(core);
+    expect(typeof earlier!.content).toBe('string');
+    const text = earlier!.content as string;
+    expect(text.startsWith('Help with these\n\n')).toBe(true);
+    expect(text).toContain('Text recognized (OCR) in the attached image "photo.png":\ny = 2x + 1 (as the student typed it)');
+    expect(text).toContain('Text of the attached PDF "sheet.pdf" (1 pages):\nExercise 12: prove the identity');
+    expect(last).toEqual({ role: 'user', content: 'And the second one?' });
+  });
+});
+
+describe('exports with the files', () => {
+  type Exported = { sessions: { turns: { id: string }[] }[]; attachments?: Record<string, { name: string; kind: string; mime: string; bytes: number; data: string }> };
+  const sha = (data: Buffer) => createHash('sha256').update(data).digest('hex');
+
+  /** A session with a photo on its first message and the photo again plus a PDF on its second. */
+  async function sessionWithFiles(core: TestCore) {
+    const photo = await uploaded(core, await plainImage('jpeg', 320, 240), 'photo.jpg');
+    const pdf = await uploaded(core, textPdf(['Exercise 7']), 'sheet.pdf');
+    const first = await sendThroughDispatch(core, TEST_CALLER, { message: 'one', attachments: [{ sha256: photo.sha256, name: 'photo.jpg' }] });
+    await sendThroughDispatch(core, TEST_CALLER, {
+      message: 'two',
+      meta: { session_id: first.session_id },
+      attachments: [
+        { sha256: photo.sha256, name: 'again.jpg' },
+        { sha256: pdf.sha256, name: 'sheet.pdf' },
+      ],
+    });
+    return { session: first.session_id, photo, pdf };
+  }
+
+  it('a JSON export with attachments=1 carries each file once, and its data round-trips to the hash it is keyed by', async () => {
+    const core = await setupCore();
+    const { session, photo, pdf } = await sessionWithFiles(core);
+    const reply = await dispatch(core, 'exportSessions', TEST_CALLER, { session_id: session, format: 'json', attachments: '1' });
+    if (!reply.ok) throw new Error(reply.body.detail);
+    const json = JSON.parse((reply.body as { content: string }).content) as Exported;
+    expect(json.sessions[0]!.turns).toHaveLength(4);
+    expect(Object.keys(json.attachments!).sort()).toEqual([photo.sha256, pdf.sha256].sort());
+    for (const [key, file] of Object.entries(json.attachments!)) {
+      const data = Buffer.from(file.data, 'base64');
+      expect(sha(data)).toBe(key);
+      expect(file.bytes).toBe(data.length);
+    }
+    expect(json.attachments![photo.sha256]).toMatchObject({ name: 'photo.jpg', kind: 'image', mime: 'image/jpeg' });
+    expect(json.attachments![pdf.sha256]).toMatchObject({ name: 'sheet.pdf', kind: 'pdf', mime: 'application/pdf' });
+    // Without the parameter, the JSON names the files only (in each turn's meta).
+    const plain = await dispatch(core, 'exportSessions', TEST_CALLER, { session_id: session, format: 'json' });
+    expect(JSON.parse((plain.body as { content: string }).content)).not.toHaveProperty('attachments');
+    // Markdown carries no files: the parameter is refused, saying why.
+    const md = await dispatch(core, 'exportSessions', TEST_CALLER, { session_id: session, format: 'md', attachments: '1' });
+    expect(md.ok).toBe(false);
+    expect(md.body).toMatchObject({ code: 'validation_error', detail: expect.stringContaining('only a JSON export carries the files') });
+  });
+
+  it('the CLI writes the files the Markdown links beside it, by hash (and into the JSON with --attachments)', async () => {
+    const core = await setupCore();
+    const { session, photo, pdf } = await sessionWithFiles(core);
+    core.close();
+    const out = path.join(tempDir(), 'notes.md');
+    const md = runCli(['export', '--data-dir', core.dataDir, '--session', session, '--out', out, '--attachments']);
+    expect(md.code, md.stderr).toBe(0);
+    expect(md.stderr).toContain('Wrote 2 attachments');
+    const text = readFileSync(out, 'utf8');
+    for (const [file, ext] of [
+      [photo, 'jpg'],
+      [pdf, 'pdf'],
+    ] as const) {
+      const linked = `attachments/${file.sha256}.${ext}`;
+      expect(text).toContain(`](${linked})`);
+      expect(sha(readFileSync(path.join(path.dirname(out), linked)))).toBe(file.sha256);
+    }
+    const json = runCli(['export', '--data-dir', core.dataDir, '--session', session, '--format', 'json', '--attachments']);
+    expect(json.code, json.stderr).toBe(0);
+    expect(Object.keys((JSON.parse(json.stdout) as Exported).attachments!).sort()).toEqual([photo.sha256, pdf.sha256].sort());
+  });
+
+  it('over HTTP too (streamed), and an export over the bound is refused before the first byte, naming the size', async () => {
+    const api = await startApi();
+    onCleanup(() => void api.close());
+    const core = api.core as TestCore;
+    const png = await plainImage('png', 64, 64);
+    const a = await uploaded(core, png, 'p.png', { user_id: core.owner.id, role: 'admin' });
+    const sent = await core.proxy.send({ user_id: core.owner.id, role: 'admin' }, { message: 'look', attachments: [{ sha256: a.sha256, name: 'p.png' }] });
+    const reply = await api.api('GET', `/export?session_id=${sent.session_id}&format=json&attachments=1`, { token: api.adminToken });
+    expect(reply.status).toBe(200);
+    const json = JSON.parse((reply.json as { content: string }).content) as Exported;
+    expect(sha(Buffer.from(json.attachments![a.sha256]!.data, 'base64'))).toBe(a.sha256);
+
+    // Two files of 40 MB (written straight into the file: zero bytes, a PDF to the checks) on the same message.
+    const db = testWrites(core.store);
+    for (const fake of ['a', 'b']) {
+      const hash = fake.repeat(64);
+      db.prepare(`INSERT INTO attachment (sha256, kind, mime, bytes, text, data, created_at) VALUES (?, 'pdf', 'application/pdf', ?, '', zeroblob(?), 0)`).run(
+        hash,
+        40 << 20,
+        40 << 20,
+      );
+      db.prepare('INSERT INTO turn_attachment (turn_id, position, sha256, name, text) VALUES (?, ?, ?, ?, ?)').run(
+        sent.meta.user_turn_id,
+        fake === 'a' ? 1 : 2,
+        hash,
+        `${fake}.pdf`,
+        '',
+      );
+    }
+    const tooBig = await api.api('GET', `/export?session_id=${sent.session_id}&format=json&attachments=1`, { token: api.adminToken });
+    expect(tooBig.status).toBe(413);
+    expect(tooBig.json).toMatchObject({ code: 'payload_too_large', detail: expect.stringContaining('3 attachments hold 81 MB, more than the 64 MB') });
+    // Without the files it goes as before.
+    expect((await api.api('GET', `/export?session_id=${sent.session_id}&format=json`, { token: api.adminToken })).status).toBe(200);
+  });
+});
+
+describe('the clean-up of files never sent', () => {
+  const DAY = 24 * 60 * 60_000;
+  /** Makes an upload look `days` old (the file and its owners). */
+  const age = (core: TestCore, sha256: string, days: number) => {
+    const at = Date.now() - days * DAY;
+    const db = testWrites(core.store);
+    db.prepare('UPDATE attachment SET created_at = ? WHERE sha256 = ?').run(at, sha256);
+    db.prepare('UPDATE attachment_owner SET created_at = ? WHERE sha256 = ?').run(at, sha256);
+  };
+  const stored = (core: TestCore) => (core.store.sqlite.prepare('SELECT sha256 FROM attachment ORDER BY sha256').pluck().all() as string[]).sort();
+
+  it('deletes files uploaded over a day ago and never sent; keeps sent ones, recent ones and ones uploaded again lately', async () => {
+    const core = await setupCore();
+    const unsent = await uploaded(core, await plainImage('png', 20, 20), 'forgotten.png');
+    const sent = await uploaded(core, await plainImage('png', 21, 21), 'sent.png');
+    const recent = await uploaded(core, await plainImage('png', 22, 22), 'recent.png');
+    const again = await uploaded(core, await plainImage('png', 23, 23), 'again.png');
+    await sendThroughDispatch(core, TEST_CALLER, { message: 'with a photo', attachments: [{ sha256: sent.sha256, name: 'sent.png' }] });
+    for (const a of [unsent, sent, again]) age(core, a.sha256, 2);
+    // The same file uploaded again today (by another student): it may be about to be sent.
+    await uploaded(core, await plainImage('png', 23, 23), 'again.png', OTHER);
+
+    await expect(core.attachments.cleanUp()).resolves.toBe(1);
+    expect(stored(core)).toEqual([sent.sha256, recent.sha256, again.sha256].sort());
+    expect(core.store.sqlite.prepare('SELECT count(*) FROM attachment_owner WHERE sha256 = ?').pluck().get(unsent.sha256)).toBe(0);
+    // A day later still, the sent one stays as long as its message does.
+    await expect(core.attachments.cleanUp(Date.now() + 3 * DAY)).resolves.toBe(2);
+    expect(stored(core)).toEqual([sent.sha256]);
+  });
+
+  it('runs when a serving process starts', async () => {
+    const dataDir = tempDir();
+    const first = await setupCore({ dataDir });
+    const a = await uploaded(first, await plainImage('png', 20, 20), 'forgotten.png');
+    age(first, a.sha256, 2);
+    first.close();
+    const serving = createCore({ dataDir, secrets: null, dailyJobs: true });
+    onCleanup(() => serving.close());
+    await expect.poll(() => rowCount(serving.store, 'attachment')).toBe(0);
+    expect(rowCount(serving.store, 'attachment_owner')).toBe(0);
   });
 });
 

@@ -104,6 +104,8 @@ describe('studylog serve', () => {
       await openai.close();
       rmSync(dataDir, { recursive: true, force: true });
     });
+    // Model-made titles off: the title call after the first answer (tested in versions.test.ts)
+    // would add a provider call and a system turn while this test counts them.
     const env = { OPENAI_BASE_URL: openai.url, OPENAI_API_KEY: KEY, STUDYLOG_MODEL: 'gpt-4o-mini', STUDYLOG_DATA_DIR: '', STUDYLOG_MODEL_TITLES: 'off' };
     const cli = (...args: string[]) => runCliAsync([...args, '--data-dir', dataDir], env);
 

@@ -261,6 +261,23 @@ describe('the model-made title', () => {
     expect(core.chatRequests()).toHaveLength(3);
   });
 
+  it('GET /sessions/{id}/title answers once the title is written — the stream’s `done` finds the call already in flight', async () => {
+    const core = await titled();
+    core.server.script({}, { reply: '天空的颜色', latencyMs: 300 });
+    const opened = dispatchStream(core, 'streamProxyMessage', TEST_CALLER, { message: 'why is the sky blue' }, new AbortController().signal);
+    if (!opened.ok) throw new Error(opened.envelope.body.detail);
+    let waited: Promise<unknown> | null = null;
+    for await (const event of opened.events) {
+      // As the chat does: ask for the title as soon as the answer is done.
+      if (event.type === 'done') waited = call(core, 'waitSessionTitle', { id: event.response.session_id });
+    }
+    const session = (await waited) as Session;
+    expect(session.meta).toMatchObject({ title: '天空的颜色', title_source: 'model' });
+    // With no title call in flight, it answers at once with the session as it is.
+    expect(((await call(core, 'waitSessionTitle', { id: session.id })) as Session).meta.title).toBe('天空的颜色');
+    await expect(call(core, 'waitSessionTitle', { id: 'no-such-session' })).rejects.toMatchObject({ code: 'not_found' });
+  });
+
   it('is skipped when the title call fails (offline by then): the title from the message stays, nothing is counted', async () => {
     const core = await titled();
     core.server.script({}, { fault: { kind: 'reset' } });

@@ -169,6 +169,14 @@ export const ROUTE_CASES: Record<RouteName, RouteCase> = {
     refused: () => [{ id: 'no-such-session' }],
     fuzz: (ctx) => ({ id: ctx.session }),
   },
+  waitSessionTitle: {
+    guard: 'session',
+    sample: async (ctx) => ({ id: await fresh(ctx, 'sample for waitSessionTitle') }),
+    valid: (ctx) => ({ id: ctx.session }),
+    invalid: (ctx) => [{ id: 'x'.repeat(129) }, { id: '   ' }, { id: ctx.session, bogus: '1' }],
+    refused: () => [{ id: 'no-such-session' }],
+    fuzz: (ctx) => ({ id: ctx.session }),
+  },
   updateSession: {
     guard: 'session',
     sample: async (ctx) => ({ id: await fresh(ctx, 'sample for updateSession'), title: 'Renamed' }),

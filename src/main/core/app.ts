@@ -110,10 +110,14 @@ export function createCore(options: CoreOptions): Core {
     const owner = users.ensureOwner();
     const recovered = options.recover ? proxy.recoverInterrupted() : { assistant_turns: 0, user_turns: 0 };
     const learnerSummaries = new LearnerSummaries({ store, turns, sessions });
-    if (options.dailyJobs) learnerSummaries.startDaily();
+    if (options.dailyJobs) {
+      learnerSummaries.startDaily();
+      attachments.startCleanUp();
+    }
     const close = () => {
       proxy.titles.close();
       learnerSummaries.stop();
+      attachments.stop();
       // The OCR worker thread ends in the background (nothing of it is waited for).
       void ocr.close().catch(() => undefined);
       store.close();

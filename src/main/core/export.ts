@@ -9,6 +9,7 @@ import type { Assignment, Language, Mode, Session, Turn } from '../../shared/api
 import { ApiError } from '../../shared/errors.ts';
 import { canSee, type Caller } from './caller.ts';
 import type { Core } from './app.ts';
+import type { ExportedFile } from './db/attachments.repo.ts';
 
 export interface ExportFile {
   filename: string;
@@ -21,13 +22,29 @@ export interface ExportStream {
   filename: string;
   content_type: string;
   chunks: Iterable<string>;
+  /** The files its messages carry, each once, at the path the Markdown links (the CLI's `--attachments` writes them). */
+  files(): Iterable<{ path: string; data: Buffer }>;
 }
 
 export interface ExportInput {
   session_id?: string | undefined;
   assignment_id?: string | undefined;
   format: 'md' | 'json';
+  /** A JSON export with the files themselves (base64), as the route's query gives it ('1'/'true') or a boolean. */
+  attachments?: boolean | '0' | '1' | 'true' | 'false' | undefined;
 }
+
+/**
+ * The most bytes of files one export with attachments may carry (before base64, which adds a
+ * third): an export is one JSON text, which the desktop app holds whole (IPC) and a browser saves
+ * whole. Larger: payload_too_large, naming the size and the ways out.
+ */
+export const MAX_EXPORT_ATTACHMENT_BYTES = 64 * 1024 * 1024;
+
+const EXTENSIONS: Record<string, string> = { 'image/png': 'png', 'image/jpeg': 'jpg', 'image/webp': 'webp', 'application/pdf': 'pdf' };
+
+/** Where a file is linked from the Markdown, by its hash: `attachments/<sha256>.<ext>` (`studylog export --attachments` writes it there). */
+export const attachmentPath = (sha256: string, mime: string) => `attachments/${sha256}.${EXTENSIONS[mime] ?? 'bin'}`;
 
 /**
  * The Markdown's labels, in the settings' language (else Chinese), as the proxy picks the language
@@ -118,10 +135,12 @@ function* sessionMarkdown(session: Session, pages: Iterable<Turn[]>, versions: M
         lines.push(`<details><summary>${l.reasoning}</summary>`, '', turn.meta.reasoning, '', '</details>', '');
       }
       lines.push(turn.content, '');
-      // The files themselves stay in the database (and so in its backups): named here, with their SHA-256.
+      // Each file linked by its hash: the path `studylog export --attachments` writes it to, and
+      // its key in a JSON export with attachments. The bytes stay in the database (and its backups).
       if (turn.role === 'user' && turn.meta.attachments?.length) {
         const files = turn.meta.attachments.map(
-          (a) => `${a.name} (${a.kind === 'pdf' ? `PDF, ${l.pages(a.pages ?? 0)}` : a.mime}, ${Math.ceil(a.bytes / 1024)} KB, sha256 ${a.sha256.slice(0, 12)}…)`,
+          (a) =>
+            `[${a.name.replace(/[[\]\\]/g, '\\$&')}](${attachmentPath(a.sha256, a.mime)}) (${a.kind === 'pdf' ? `PDF, ${l.pages(a.pages ?? 0)}` : a.mime}, ${Math.ceil(a.bytes / 1024)} KB)`,
         );
         lines.push(`📎 ${l.attachments}${l.colon}${files.join('; ')}`, '');
       }
@@ -133,11 +152,39 @@ function* sessionMarkdown(session: Session, pages: Iterable<Turn[]>, versions: M
 /** JSON.stringify(value, null, 2) placed at an indentation level (JSON text has no raw newlines in strings). */
 const pretty = (value: unknown, level: number) => JSON.stringify(value, null, 2).replace(/\n/g, '\n' + '  '.repeat(level));
 
+/** Base64 is written in pieces of this many bytes (a multiple of 3, so the pieces join into one base64 text). */
+const BASE64_PIECE = 3 * 256 * 1024;
+
 /**
- * The same text as JSON.stringify({exported_at, assignment, sessions: [{session, turns}]}, null, 2),
+ * `"attachments": {sha256: {name, kind, mime, bytes, data}}` — each file once, its bytes base64 —
+ * read a file at a time, and written a piece at a time. A file gone meanwhile (its session deleted
+ * while the export ran) is left out.
+ */
+function* attachmentsJson(files: readonly ExportedFile[], dataOf: (sha256: string) => Buffer | null): Generator<string> {
+  yield ',\n  "attachments": {';
+  let first = true;
+  for (const file of files) {
+    const data = dataOf(file.sha256);
+    if (!data) continue;
+    const { sha256, name, kind, mime, bytes } = file;
+    yield `${first ? '' : ','}\n    ${JSON.stringify(sha256)}: {\n      "name": ${JSON.stringify(name)},\n      "kind": ${JSON.stringify(kind)},\n      "mime": ${JSON.stringify(mime)},\n      "bytes": ${bytes},\n      "data": "`;
+    first = false;
+    for (let at = 0; at < data.length; at += BASE64_PIECE) yield data.subarray(at, at + BASE64_PIECE).toString('base64');
+    yield '"\n    }';
+  }
+  yield first ? '}' : '\n  }';
+}
+
+/**
+ * The same text as JSON.stringify({exported_at, assignment, sessions: [{session, turns}], attachments?}, null, 2),
  * written a page of turns at a time.
  */
-function* exportJson(assignment: Assignment | null, sessions: Iterable<Session>, pagesOf: (id: string) => Iterable<Turn[]>): Generator<string> {
+function* exportJson(
+  assignment: Assignment | null,
+  sessions: Iterable<Session>,
+  pagesOf: (id: string) => Iterable<Turn[]>,
+  files: { list: readonly ExportedFile[]; dataOf: (sha256: string) => Buffer | null } | null,
+): Generator<string> {
   yield `{\n  "exported_at": ${Date.now()},\n  "assignment": ${pretty(assignment, 1)},\n  "sessions": [`;
   let firstSession = true;
   for (const session of sessions) {
@@ -150,7 +197,9 @@ function* exportJson(assignment: Assignment | null, sessions: Iterable<Session>,
     }
     yield firstTurn ? ']\n    }' : '\n      ]\n    }';
   }
-  yield firstSession ? ']\n}' : '\n  ]\n}';
+  yield firstSession ? ']' : '\n  ]';
+  if (files) yield* attachmentsJson(files.list, files.dataOf);
+  yield '\n}';
 }
 
 /**
@@ -185,7 +234,14 @@ export function openExport(core: Core, caller: Caller, input: ExportInput): Expo
   }
   const pagesOf = (id: string) => core.turns.iterateTurnsBySessionId(id);
   const base = assignment ? `studylog-${safeName(assignment.title)}` : `studylog-session-${sessionIds[0]}`;
-  if (input.format === 'json') return { filename: `${base}.json`, content_type: 'application/json', chunks: exportJson(assignment, sessions(), pagesOf) };
+  const files = withAttachments(input) ? exportedFiles(core, input, sessionIds) : null;
+  function* linked(): Generator<{ path: string; data: Buffer }> {
+    for (const f of core.attachments.repo.ofSessions(sessionIds)) {
+      const data = core.attachments.repo.data(f.sha256);
+      if (data) yield { path: attachmentPath(f.sha256, f.mime), data };
+    }
+  }
+  if (input.format === 'json') return { filename: `${base}.json`, content_type: 'application/json', chunks: exportJson(assignment, sessions(), pagesOf, files), files: linked };
   const labels = LABELS[core.settings.get().language ?? 'zh-CN'];
   function* markdown(): Generator<string> {
     if (assignment) {
@@ -201,7 +257,30 @@ export function openExport(core: Core, caller: Caller, input: ExportInput): Expo
       yield* sessionMarkdown(session, pagesOf(session.id), core.turns.versionNumbers(session.id), labels);
     }
   }
-  return { filename: `${base}.md`, content_type: 'text/markdown; charset=utf-8', chunks: markdown() };
+  return { filename: `${base}.md`, content_type: 'text/markdown; charset=utf-8', chunks: markdown(), files: linked };
+}
+
+const withAttachments = (input: ExportInput) => input.attachments === true || input.attachments === '1' || input.attachments === 'true';
+
+/**
+ * The files of an export with attachments, checked before the first byte: a JSON export only (the
+ * Markdown links them by hash), and within MAX_EXPORT_ATTACHMENT_BYTES.
+ */
+function exportedFiles(core: Core, input: ExportInput, sessionIds: readonly string[]) {
+  if (input.format !== 'json')
+    throw new ApiError('validation_error', 'Invalid request: attachments: only a JSON export carries the files (the Markdown links each by its hash).', [
+      { path: 'attachments', message: 'only with format=json' },
+    ]);
+  const list = core.attachments.repo.ofSessions(sessionIds);
+  const total = list.reduce((sum, f) => sum + f.bytes, 0);
+  if (total > MAX_EXPORT_ATTACHMENT_BYTES) {
+    const mb = (n: number) => `${Math.ceil(n / (1024 * 1024))} MB`;
+    throw new ApiError(
+      'payload_too_large',
+      `This export's ${list.length} attachments hold ${mb(total)}, more than the ${mb(MAX_EXPORT_ATTACHMENT_BYTES)} one export may carry: export fewer sessions at a time, or without attachments (the files stay in the database and its backups; the export names each by its hash).`,
+    );
+  }
+  return { list, dataOf: (sha256: string) => core.attachments.repo.data(sha256) };
 }
 
 /** The whole export as one string (IPC, where the desktop owner's own process holds it). */

@@ -154,6 +154,14 @@ export const manifest = {
       "Switch versions: the active branch goes through turn_id (down to its newest answer). Kept in the session's meta.active_leaf_id, so the choice survives a reload; the next message continues it.",
     examples: [{ summary: 'Show version 1 of a message', input: { id: 'session_xyz', turn_id: 'turn_122' } }],
   }),
+  waitSessionTitle: spec({
+    method: 'GET',
+    path: '/sessions/{id}/title',
+    access: 'user',
+    summary:
+      "The session once its model-made title is written: after a session's first answer the server asks the session's model for a short title; this answers when that call is over (at once when none is being made), so a client shows the title without polling",
+    examples: [{ summary: 'After the first answer', input: { id: 'session_xyz' } }],
+  }),
   getTurns: spec({
     method: 'GET',
     path: '/turns',
@@ -195,7 +203,8 @@ export const manifest = {
     method: 'GET',
     path: '/export',
     access: 'user',
-    summary: 'One session, or every session of an assignment, as Markdown or JSON',
+    summary:
+      'One session, or every session of an assignment, as Markdown or JSON (the Markdown links each attachment by its hash); `attachments=1` puts the files themselves in a JSON export (base64, at most 64 MB of files)',
     examples: [{ summary: 'An assignment’s sessions as Markdown', input: { assignment_id: 'hw_001', format: 'md' } }],
   }),
   listAssignments: spec({ method: 'GET', path: '/assignments', access: 'user', summary: "Assignments, due soonest first (a teacher's: the ones they own)" }),

@@ -123,6 +123,8 @@ const ExportInput = z
     session_id: IdSchema.optional(),
     assignment_id: IdSchema.optional(),
     format: z.enum(['md', 'json']).default('md'),
+    /** '1': a JSON export carries the files themselves (`attachments`: sha256 → {name, kind, mime, bytes, data (base64)}). */
+    attachments: z.enum(['0', '1', 'true', 'false']).optional(),
   })
   .refine((v) => Boolean(v.session_id) !== Boolean(v.assignment_id), { message: 'give exactly one of session_id or assignment_id', path: ['session_id'] });
 
@@ -191,6 +193,7 @@ export const routeSchemas = {
     output: ProxyMessageResponseSchema,
   },
   selectSessionPath: { input: z.strictObject({ id: IdSchema, turn_id: IdSchema }), output: SessionSchema },
+  waitSessionTitle: { input: ById, output: SessionSchema },
   getTurns: { input: z.strictObject({ from: QueryTimestamp, to: QueryTimestamp, user_id: IdSchema.optional(), ...TurnPageSchema.shape }), output: z.array(TurnSchema) },
   searchTurns: {
     input: z.strictObject({ q: SearchQuerySchema, ...PageSchema.shape }),

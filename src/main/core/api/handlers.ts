@@ -105,6 +105,11 @@ export const unaryHandlers: UnaryHandlers = {
       const session = visibleSession(core, caller, id);
       return found(core.sessions.updateSessionById(db, id, { meta: { ...session.meta, active_leaf_id: branchLeaf(core, id, turn_id) } }), `session '${id}'`);
     }),
+  waitSessionTitle: async (core, caller, { id }) => {
+    visibleSession(core, caller, id);
+    await core.proxy.titles.settledFor(id);
+    return visibleSession(core, caller, id);
+  },
   getTurns: (core, caller, { from, to, user_id, limit, cursor }) =>
     core.turns.getTurnsByUserAndDatePage(subject(caller, user_id), from, to, { limit, ...(cursor ? { cursor } : {}) }),
   searchTurns: (core, caller, { q, skip, limit }) => core.turns.searchTurns(caller.user_id, q, { skip, limit }),

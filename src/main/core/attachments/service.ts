@@ -33,10 +33,16 @@ const describe = (a: StoredAttachment): Attachment => ({
   image_tokens: a.kind === 'image' && a.width && a.height ? estimateImageTokens(a.width, a.height) : null,
 });
 
+/** A file uploaded but never sent is deleted after this long (README "Attachments"). */
+export const UNSENT_ATTACHMENT_TTL_MS = 24 * 60 * 60_000;
+/** How often the serving process looks for them (and once at start). */
+const CLEAN_UP_EVERY_MS = 6 * 60 * 60_000;
+
 export class AttachmentService {
   readonly #store: Store;
   readonly #repo: AttachmentsRepo;
   readonly #ocr: Ocr;
+  #timer: ReturnType<typeof setInterval> | null = null;
 
   constructor(options: { store: Store; repo: AttachmentsRepo; ocr: Ocr }) {
     this.#store = options.store;
@@ -65,24 +71,55 @@ export class AttachmentService {
     return { ...describe(stored), thumbnail: data ? await thumbnailOf(data) : null };
   }
 
-  /** A new message's attachments, in order: each must be one the caller uploaded. */
-  forMessage(caller: Caller, list: readonly MessageAttachment[]): MessageFile[] {
+  /**
+   * A new message's attachments, in order: each must be one the caller uploaded (or sent: an edit
+   * names the edited message's files again). One named without `text` goes with the text sent with
+   * it before in the session (`within`: an edit keeps what the student confirmed, preferring the
+   * edited message's versions), else with the text read from it.
+   */
+  forMessage(caller: Caller, list: readonly MessageAttachment[], within?: { sessionId: string; parentId: string | null }): MessageFile[] {
     return list.map((item) => {
       const stored = this.#visible(caller, item.sha256, `attachment '${item.name}' (${item.sha256.slice(0, 12)}…) — attach the file again`);
-      return this.#file(stored, item.name, item.text ?? stored.text);
+      const sent = item.text === undefined && within ? this.#repo.sentText(within.sessionId, item.sha256, within.parentId) : null;
+      return this.#file(stored, item.name, item.text ?? sent ?? stored.text);
     });
   }
 
-  /** The attachments a stored user turn was sent with (a retry sends them again, with the same text). */
-  ofTurn(turnId: string): MessageFile[] {
+  /**
+   * The attachments a stored user turn was sent with (a retry sends them again, with the same text;
+   * the history of a later message carries them too). `withData: false` leaves the bytes unread
+   * (an empty buffer): a model that takes no images gets the text only.
+   */
+  ofTurn(turnId: string, withData = true): MessageFile[] {
     return this.#repo.linksOf(turnId).flatMap((link) => {
       const stored = this.#repo.get(link.sha256);
-      return stored ? [this.#file(stored, link.name, link.text)] : [];
+      return stored ? [this.#file(stored, link.name, link.text, withData)] : [];
     });
   }
 
-  #file(stored: StoredAttachment, name: string, text: string): MessageFile {
-    const data = this.#repo.data(stored.sha256);
+  /** Deletes the files uploaded more than a day ago and never sent (a message's files stay as long as it does). */
+  cleanUp(now = Date.now()): Promise<number> {
+    return this.#store.writes.run('clean up unsent attachments', (db) => this.#repo.deleteUnsent(db, now - UNSENT_ATTACHMENT_TTL_MS));
+  }
+
+  /** The clean-up now (after start-up) and every few hours; the timer never keeps the process alive. */
+  startCleanUp(everyMs = CLEAN_UP_EVERY_MS): void {
+    if (this.#timer) return;
+    const run = () => {
+      if (this.#timer) void this.cleanUp().catch((error: unknown) => console.error('studylog: unsent attachments could not be cleaned up:', error));
+    };
+    setImmediate(run);
+    this.#timer = setInterval(run, everyMs);
+    this.#timer.unref();
+  }
+
+  stop(): void {
+    if (this.#timer) clearInterval(this.#timer);
+    this.#timer = null;
+  }
+
+  #file(stored: StoredAttachment, name: string, text: string, withData = true): MessageFile {
+    const data = withData ? this.#repo.data(stored.sha256) : Buffer.alloc(0);
     if (!data) throw new ApiError('not_found', `The attachment '${name}' is no longer stored; attach the file again.`);
     return { sha256: stored.sha256, kind: stored.kind, mime: stored.mime, name, bytes: stored.bytes, width: stored.width, height: stored.height, pages: stored.pages, text, data };
   }

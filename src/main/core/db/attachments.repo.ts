@@ -30,6 +30,15 @@ export interface TurnAttachmentLink {
   text: string;
 }
 
+/** A file as an export lists it (its bytes read when its turn comes). */
+export interface ExportedFile {
+  sha256: string;
+  name: string;
+  kind: AttachmentKind;
+  mime: string;
+  bytes: number;
+}
+
 const COLUMNS = 'a.sha256, a.kind, a.mime, a.bytes, a.width, a.height, a.pages, a.text, a.created_at';
 
 export class AttachmentsRepo {
@@ -46,7 +55,12 @@ export class AttachmentsRepo {
         `INSERT INTO attachment (sha256, kind, mime, bytes, width, height, pages, text, data, created_at)
          VALUES (@sha256, @kind, @mime, @bytes, @width, @height, @pages, @text, @data, @now) ON CONFLICT (sha256) DO NOTHING`,
       ).run({ ...a, bytes: a.data.length, now });
-      db.prepare('INSERT INTO attachment_owner (user_id, sha256, created_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING').run(userId, a.sha256, now);
+      // Uploaded again: the time is the latest upload's (the clean-up spares a file uploaded lately).
+      db.prepare('INSERT INTO attachment_owner (user_id, sha256, created_at) VALUES (?, ?, ?) ON CONFLICT (user_id, sha256) DO UPDATE SET created_at = excluded.created_at').run(
+        userId,
+        a.sha256,
+        now,
+      );
     });
   }
 
@@ -72,6 +86,58 @@ export class AttachmentsRepo {
   /** A turn's attachments, in order. */
   linksOf(turnId: string): TurnAttachmentLink[] {
     return this.#store.sqlite.prepare('SELECT position, sha256, name, text FROM turn_attachment WHERE turn_id = ? ORDER BY position').all(turnId) as TurnAttachmentLink[];
+  }
+
+  /**
+   * The text last sent with an attachment in a session — the OCR text as the student confirmed it
+   * (the composer shows it only for a text model) — preferring a message with parent `parentId`
+   * (an edit names the edited message's parent, so its versions come first). Null: never sent there.
+   */
+  sentText(sessionId: string, sha256: string, parentId: string | null): string | null {
+    const row = this.#store.sqlite
+      .prepare(
+        `SELECT ta.text FROM turn_attachment ta JOIN turn t ON t.id = ta.turn_id
+         WHERE t.session_id = @sessionId AND ta.sha256 = @sha256
+         ORDER BY (t.parent_id IS @parentId) DESC, t.created_at DESC, t.id DESC LIMIT 1`,
+      )
+      .get({ sessionId, sha256, parentId }) as { text: string } | undefined;
+    return row?.text ?? null;
+  }
+
+  /**
+   * The files the messages of some sessions carry, each once (by hash), with the name it was first
+   * sent under, oldest message first (exports).
+   */
+  ofSessions(sessionIds: readonly string[]): ExportedFile[] {
+    if (sessionIds.length === 0) return [];
+    const rows = this.#store.sqlite
+      .prepare(
+        `SELECT ta.sha256, ta.name, a.kind, a.mime, a.bytes FROM turn_attachment ta
+         JOIN turn t ON t.id = ta.turn_id JOIN attachment a ON a.sha256 = ta.sha256
+         WHERE t.session_id IN (SELECT value FROM json_each(?)) ORDER BY t.created_at, t.id, ta.position`,
+      )
+      .all(JSON.stringify(sessionIds)) as ExportedFile[];
+    const seen = new Set<string>();
+    return rows.filter((r) => !seen.has(r.sha256) && seen.add(r.sha256));
+  }
+
+  /**
+   * The clean-up: files no message carries and nobody uploaded since `before` (uploaded and never
+   * sent, or their message deleted before the trigger existed) are deleted, owners with them.
+   * Returns how many.
+   */
+  deleteUnsent(db: WritableDB, before: number): number {
+    return withDbErrors(
+      'clean up unsent attachments',
+      () =>
+        db
+          .prepare(
+            `DELETE FROM attachment WHERE created_at < @before
+             AND NOT EXISTS (SELECT 1 FROM turn_attachment ta WHERE ta.sha256 = attachment.sha256)
+             AND NOT EXISTS (SELECT 1 FROM attachment_owner o WHERE o.sha256 = attachment.sha256 AND o.created_at >= @before)`,
+          )
+          .run({ before }).changes,
+    );
   }
 
   /** Whether `userId` may read an attachment: they uploaded it, or one of their turns sent it. */

@@ -57,10 +57,21 @@ function cutToTokens(text: string, tokens: number): string {
  * attachments' text may take at most (what the context window leaves after the system prompt,
  * the student's text and the answer); history is dropped before it (context.ts).
  */
-export function composeMessage(message: string, files: readonly MessageFile[], options: { images: boolean; zh: boolean; budgetTokens: number }): ComposedMessage {
+export function composeMessage(
+  message: string,
+  files: readonly MessageFile[],
+  options: {
+    images: boolean;
+    zh: boolean;
+    budgetTokens: number;
+    /** An image that does not fit the budget goes as its text instead (history: historyMessage). */
+    imagesWithinBudget?: boolean;
+  },
+): ComposedMessage {
   const images: ContentPart[] = [];
   const blocks: string[] = [];
   const meta: TurnAttachmentMeta[] = [];
+  const asTextInstead = new Set<string>();
   let imageTokens = 0;
   let budget = options.budgetTokens;
   // Images first: they are small, and a PDF's text is what gets cut.
@@ -69,6 +80,10 @@ export function composeMessage(message: string, files: readonly MessageFile[], o
     const base = { sha256: file.sha256, kind: file.kind, mime: file.mime, name: file.name, bytes: file.bytes, width: file.width, height: file.height, pages: null };
     if (options.images) {
       const tokens = file.width && file.height ? estimateImageTokens(file.width, file.height) : 85;
+      if (options.imagesWithinBudget && tokens > budget) {
+        asTextInstead.add(file.sha256);
+        continue;
+      }
       images.push({ type: 'image_url', image_url: { url: `data:${file.mime};base64,${file.data.toString('base64')}`, detail: 'high' } });
       imageTokens += tokens;
       budget -= tokens;
@@ -76,7 +91,7 @@ export function composeMessage(message: string, files: readonly MessageFile[], o
     }
   }
   for (const file of files) {
-    const asText = file.kind === 'pdf' || !options.images;
+    const asText = file.kind === 'pdf' || !options.images || asTextInstead.has(file.sha256);
     if (!asText) continue;
     const body = file.text.trim() || (options.zh ? '（没有识别出文字）' : '(no text found)');
     const whole = countTokens(body);
@@ -102,6 +117,29 @@ export function composeMessage(message: string, files: readonly MessageFile[], o
   const order = new Map(files.map((f, i) => [f.sha256, i]));
   meta.sort((a, b) => order.get(a.sha256)! - order.get(b.sha256)!);
   return { text: blocks.length ? `${message}\n\n${blocks.join('\n\n')}` : message, images, imageTokens, meta };
+}
+
+/**
+ * An earlier message of the branch as it goes in the history of a later one (context.ts): with its
+ * attachments as the model now chosen takes them, labelled as in the first send — to a model that
+ * takes images, its images as content parts; to any other, their text as sent then (the OCR text
+ * the student confirmed: turn_attachment.text); a PDF's text to every model. All of it within
+ * `budgetTokens` (what the context window still has room for, newer messages counted first): an
+ * image that does not fit goes as its text, text is cut to fit. Null: no attachments.
+ */
+export function historyMessage(
+  turn: { content: string },
+  files: readonly MessageFile[],
+  options: { images: boolean; zh: boolean; budgetTokens: number },
+): { content: string | ContentPart[]; tokens: number; imageTokens: number } | null {
+  if (files.length === 0) return null;
+  const ownTokens = countTokens(turn.content);
+  const composed = composeMessage(turn.content, files, { ...options, budgetTokens: options.budgetTokens - ownTokens, imagesWithinBudget: true });
+  return {
+    content: composed.images.length ? [{ type: 'text', text: composed.text }, ...composed.images] : composed.text,
+    tokens: countTokens(composed.text) + composed.imageTokens,
+    imageTokens: composed.imageTokens,
+  };
 }
 
 /** The last message (the student's) as content parts: its text, then its images. */

@@ -1,10 +1,12 @@
 /**
  * The messages sent upstream: the system prompt, then as much of the session's history as fits
  * the model's context, newest kept, oldest dropped first, then the new message. The system prompt
- * and the new message always go.
+ * and the new message always go. An earlier message with attachments carries them
+ * (`withAttachments`: attachment-context.ts historyMessage), within what is left when it is
+ * reached — so newer messages and their files come first, and the oldest files are dropped first.
  */
 import type OpenAI from 'openai';
-import type { Turn } from '../../../shared/api/schemas.ts';
+import type { Turn, UserTurn } from '../../../shared/api/schemas.ts';
 import { countTokens } from './tokens.ts';
 
 /** Text; the student's message becomes content parts when it carries images (attachment-context.ts). */
@@ -43,6 +45,11 @@ export function buildMessages(options: {
   maxOutputTokens: number;
   /** Tokens the message takes beyond its text (its images). */
   extraTokens?: number;
+  /**
+   * An earlier message with its attachments, within `budget` tokens: its content and what it
+   * costs in all (at most `budget`); null when it has none.
+   */
+  withAttachments?: (turn: UserTurn, budget: number) => { content: string | OpenAI.Chat.Completions.ChatCompletionContentPart[]; tokens: number } | null;
 }): {
   messages: ChatMessage[];
   droppedTurns: number;
@@ -50,17 +57,24 @@ export function buildMessages(options: {
   const { systemPrompt, message, contextWindow, maxOutputTokens } = options;
   const history = replayable(options.history);
   const room = Math.floor(contextWindow * (1 - SAFETY_MARGIN)) - maxOutputTokens - (options.extraTokens ?? 0);
+  const withFiles = new Map<Turn, ChatMessage>();
   let keepFrom = history.length;
   // A text never has more o200k tokens than UTF-8 bytes (each token stands for at least one
-  // byte): when everything fits counted in bytes, all of it fits, and nothing is tokenized. This
-  // is almost every message (the system prompt used to be tokenized for each one).
+  // byte): when the history's text fits beside the system prompt and the message counted in bytes,
+  // those two need not be tokenized. This is almost every message (the system prompt used to be
+  // tokenized for each one). The walk below still runs: earlier attachments cost more than text.
   const historyTokens = history.reduce((sum, t) => sum + tokensOf(t), 0);
   let budget = room - Buffer.byteLength(systemPrompt, 'utf8') - Buffer.byteLength(message, 'utf8');
-  if (historyTokens <= budget) keepFrom = 0;
-  else budget = room - countTokens(systemPrompt) - countTokens(message);
+  if (historyTokens > budget) budget = room - countTokens(systemPrompt) - countTokens(message);
   while (keepFrom > 0) {
-    const cost = tokensOf(history[keepFrom - 1]!);
+    const turn = history[keepFrom - 1]!;
+    let cost = tokensOf(turn);
     if (cost > budget) break;
+    const expanded = turn.role === 'user' && options.withAttachments ? options.withAttachments(turn, budget) : null;
+    if (expanded) {
+      withFiles.set(turn, { role: 'user', content: expanded.content });
+      cost = expanded.tokens;
+    }
     budget -= cost;
     keepFrom--;
   }
@@ -68,7 +82,11 @@ export function buildMessages(options: {
   while (keepFrom < history.length && history[keepFrom]!.role !== 'user') keepFrom++;
   const kept = history.slice(keepFrom);
   return {
-    messages: [{ role: 'system', content: systemPrompt }, ...kept.map((t) => ({ role: t.role, content: t.content }) as ChatMessage), { role: 'user', content: message }],
+    messages: [
+      { role: 'system', content: systemPrompt },
+      ...kept.map((t) => withFiles.get(t) ?? ({ role: t.role, content: t.content } as ChatMessage)),
+      { role: 'user', content: message },
+    ],
     droppedTurns: history.length - kept.length,
   };
 }

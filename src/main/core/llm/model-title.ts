@@ -69,7 +69,11 @@ export class ModelTitles {
     this.#o = options;
   }
 
-  /** After an answer was recorded (and its `done` sent): the title call, in the background, when this was the session's first answer. */
+  /**
+   * After an answer was recorded (before its `done` is sent, so a client that asks for the title
+   * as soon as it has the answer finds the call in flight): the title call, in the background,
+   * when this was the session's first answer.
+   */
   afterAnswer(p: Prepared, answer: AssistantTurn): void {
     const sessionId = p.session.id;
     if (!this.#o.enabled || this.#closing.signal.aborted || answer.meta.status !== 'complete' || this.#inFlight.has(sessionId)) return;
@@ -84,6 +88,11 @@ export class ModelTitles {
       .catch(() => undefined)
       .finally(() => this.#inFlight.delete(sessionId));
     this.#inFlight.set(sessionId, task);
+  }
+
+  /** Resolves when no title call is in flight for the session (at once when none is): GET /sessions/{id}/title. */
+  async settledFor(sessionId: string): Promise<void> {
+    await this.#inFlight.get(sessionId);
   }
 
   /** Resolves when no title call is in flight (tests; shutdown). */

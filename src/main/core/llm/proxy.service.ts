@@ -37,7 +37,7 @@ import type { TurnsRepo } from '../db/turns.repo.ts';
 import type { SettingsStore } from '../settings/settings.store.ts';
 import { AnswerRecorder, userTurnMeta } from './answer-recorder.ts';
 import { AssignmentGate, type AssignmentUse, type Gate } from './assignment-policy.ts';
-import { composeMessage, imagesRefused, withImages, type ComposedMessage } from './attachment-context.ts';
+import { composeMessage, historyMessage, imagesRefused, withImages, type ComposedMessage } from './attachment-context.ts';
 import { buildMessages } from './context.ts';
 import { traitsOf } from './models.ts';
 import { AnswerStream, complete } from './openai-adapter.ts';
@@ -103,7 +103,7 @@ export class ProxyService {
   readonly #ledger: RequestLedger;
   readonly #recorder: AnswerRecorder;
   readonly #gate: AssignmentGate;
-  /** Model-made session titles, after the first answer (never before `done`). */
+  /** Model-made session titles, after the first answer is recorded (in the background: never delaying it). */
   readonly titles: ModelTitles;
 
   constructor(options: ProxyServiceOptions) {
@@ -215,8 +215,10 @@ export class ProxyService {
       // As in send(): a message whose answer could not be stored is failed, not left 'pending'.
       throw await this.#recorder.fail(p, error);
     }
-    yield { type: 'done', response: this.#recorder.response(p.session, turn) };
+    // Started before `done` goes out (it runs in the background): a client waiting for the title
+    // after `done` (GET /sessions/{id}/title) finds it in flight.
     this.titles.afterAnswer(p, turn);
+    yield { type: 'done', response: this.#recorder.response(p.session, turn) };
   }
 
   /**
@@ -241,7 +243,7 @@ export class ProxyService {
     // The assignment's policy, from the local database before the provider is asked (so offline
     // too): refusals that keep the message end here (assignment-policy.ts).
     // Its attachments (each checked to be the caller's): kept with the message whatever happens next.
-    const files = this.#files(caller, req, retried);
+    const files = this.#files(caller, req, retried, plan.isNew ? undefined : { sessionId: plan.session.id, parentId });
     const gate = this.#gate.check(plan, req, retried);
     if (gate?.refusal) throw await this.#keepRefused(caller, req, plan, retried, parentId, files, gate);
     if (plan.isNew && gate) plan = { ...plan, session: { ...plan.session, meta: this.#gate.newSessionMeta(gate, plan.session.meta) } };
@@ -264,7 +266,7 @@ export class ProxyService {
     const history = plan.isNew ? [] : contextOf(this.#o.turns, parentId);
     const systemPrompt = this.#policy.systemPrompt(snapshot, session.assignment_id, this.#gate.promptAdditions(gate, snapshot.system_prompt.language));
     const message = retried ? retried.content : req.message;
-    const { messages, composed } = upstreamMessages(snapshot, model, systemPrompt, history, message, files);
+    const { messages, composed, imageTokens } = upstreamMessages(snapshot, model, systemPrompt, history, message, files, this.#filesOf);
 
     // Durable before the upstream call: the new session (if any) and the user turn, together.
     // The write joins a group commit, so other messages may be written between the checks above
@@ -302,7 +304,7 @@ export class ProxyService {
         timeoutMs: provider.timeout_ms,
         maxRequestMs: provider.max_request_ms ?? DEFAULT_MAX_REQUEST_MS,
         ...(gate?.level != null ? { hintLevel: gate.level } : {}),
-        imageTokens: composed?.imageTokens ?? 0,
+        imageTokens,
       },
     };
   }
@@ -332,7 +334,7 @@ export class ProxyService {
     const systemPrompt = this.#policy.systemPrompt(snapshot, found.assignment_id, this.#gate.promptAdditions(gate, snapshot.system_prompt.language));
     // The message's attachments go again, as the model chosen takes them.
     const files = this.#files(caller, {}, message);
-    const { messages, composed } = upstreamMessages(snapshot, model, systemPrompt, contextOf(turns, message.parent_id), message.content, files);
+    const { messages, imageTokens } = upstreamMessages(snapshot, model, systemPrompt, contextOf(turns, message.parent_id), message.content, files, this.#filesOf);
     // The model joins the snapshot's `models`; the new answer will be the end of the active branch.
     await this.#o.store.writes.run('record the regeneration', (db) => {
       this.#policy.checkInWrite(db, plan, choice);
@@ -354,7 +356,7 @@ export class ProxyService {
       timeoutMs: provider.timeout_ms,
       maxRequestMs: provider.max_request_ms ?? DEFAULT_MAX_REQUEST_MS,
       regenerating: true,
-      imageTokens: composed?.imageTokens ?? 0,
+      imageTokens,
       ...(gate?.level != null ? { hintLevel: gate.level } : {}),
     };
   }
@@ -409,12 +411,18 @@ export class ProxyService {
    * A message's attachments: a new message's as it names them (each must be the caller's upload),
    * a retried one's as they were stored with it (the same files, the same text).
    */
-  #files(caller: Caller, req: Pick<ProxyMessage, 'attachments'>, retried: UserTurn | null): MessageFile[] {
+  #files(caller: Caller, req: Pick<ProxyMessage, 'attachments'>, retried: UserTurn | null, within?: { sessionId: string; parentId: string | null }): MessageFile[] {
     const service = this.#o.attachments;
     if (retried) return retried.meta.attachments?.length && service ? service.ofTurn(retried.id) : [];
     if (!req.attachments?.length) return [];
     if (!service) throw new ApiError('validation_error', 'Invalid message: attachments: this server takes no attachments', [{ path: 'attachments', message: 'not taken here' }]);
-    return service.forMessage(caller, req.attachments);
+    return service.forMessage(caller, req.attachments, within);
+  }
+
+  /** An earlier message's attachments, for the history (upstreamMessages); null without attachments. */
+  get #filesOf(): ((turnId: string, withData: boolean) => MessageFile[]) | null {
+    const service = this.#o.attachments;
+    return service ? (turnId, withData) => service.ofTurn(turnId, withData) : null;
   }
 
   /**
@@ -437,9 +445,12 @@ export class ProxyService {
 }
 
 /**
- * What goes upstream for one message: the system prompt, its branch's history and the message —
- * with its attachments as the model takes them (images as content parts for a model that reads
- * them, else their text; a PDF's text within the token budget: attachment-context.ts).
+ * What goes upstream for one message (send, retry and regenerate alike): the system prompt, its
+ * branch's history and the message — with its attachments as the model takes them (images as
+ * content parts for a model that reads them, else their text; a PDF's text within the token
+ * budget: attachment-context.ts). Earlier messages of the branch carry their attachments the same
+ * way (`filesOf`: a stored turn's files), within what the context window leaves, oldest dropped
+ * first. `imageTokens`: the estimated tokens of every image sent, history included.
  */
 function upstreamMessages(
   snapshot: PolicySnapshot,
@@ -448,15 +459,19 @@ function upstreamMessages(
   history: Turn[],
   message: string,
   files: readonly MessageFile[],
-): { messages: ReturnType<typeof buildMessages>['messages']; composed: ComposedMessage | null } {
+  filesOf: ((turnId: string, withData: boolean) => MessageFile[]) | null,
+): { messages: ReturnType<typeof buildMessages>['messages']; composed: ComposedMessage | null; imageTokens: number } {
   const contextWindow = traitsOf(model).contextWindow;
+  const images = modelInfo(model).images;
+  const zh = snapshot.system_prompt.language === 'zh-CN';
   const composed = files.length
     ? composeMessage(message, files, {
-        images: modelInfo(model).images,
-        zh: snapshot.system_prompt.language === 'zh-CN',
+        images,
+        zh,
         budgetTokens: Math.floor(contextWindow * 0.95) - snapshot.max_output_tokens - countTokens(systemPrompt) - countTokens(message) - 64,
       })
     : null;
+  let imageTokens = composed?.imageTokens ?? 0;
   const built = buildMessages({
     systemPrompt,
     history,
@@ -464,6 +479,16 @@ function upstreamMessages(
     contextWindow,
     maxOutputTokens: snapshot.max_output_tokens,
     extraTokens: composed?.imageTokens ?? 0,
+    ...(filesOf
+      ? {
+          withAttachments: (turn: UserTurn, budget: number) => {
+            if (!turn.meta.attachments?.length) return null;
+            const earlier = historyMessage(turn, filesOf(turn.id, images), { images, zh, budgetTokens: budget });
+            imageTokens += earlier?.imageTokens ?? 0;
+            return earlier;
+          },
+        }
+      : {}),
   });
-  return { messages: composed ? withImages(built.messages, composed.images) : built.messages, composed };
+  return { messages: composed ? withImages(built.messages, composed.images) : built.messages, composed, imageTokens };
 }

@@ -64,6 +64,9 @@ export const WRITES: { [N in RouteName]?: WriteEffect<N> } = {
   sendProxyMessage: MESSAGE,
   streamProxyMessage: MESSAGE,
   regenerateAnswer: MESSAGE,
+  // A read that waits for the model-made title (after a first answer): its answer is the session,
+  // and the session list shows the title too.
+  waitSessionTitle: { stale: ['getUserSessions'], answers: (session) => ({ route: 'getSession', input: { id: session.id }, value: session }) },
   // Switching versions changes the session's active_leaf_id only.
   selectSessionPath: { stale: [], answers: (session) => ({ route: 'getSession', input: { id: session.id }, value: session }) },
   updateSession: {

@@ -136,6 +136,8 @@ export const en = {
     edit: 'Edit',
     editLabel: 'Edit your message',
     editSend: 'Send as a new version',
+    editKeepsAttachments_one: '{{count}} attachment goes with the new version:',
+    editKeepsAttachments_other: '{{count}} attachments go with the new version:',
     regenerate: 'Regenerate',
     regenerateModel: 'Model for the new answer',
     sameModel: 'Same model',

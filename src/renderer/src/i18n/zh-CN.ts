@@ -134,6 +134,8 @@ export const zhCN: Translation = {
     edit: '编辑',
     editLabel: '编辑你的消息',
     editSend: '作为新版本发送',
+    editKeepsAttachments_one: '新版本会带上 {{count}} 个附件：',
+    editKeepsAttachments_other: '新版本会带上 {{count}} 个附件：',
     regenerate: '重新生成',
     regenerateModel: '新回答使用的模型',
     sameModel: '同一模型',

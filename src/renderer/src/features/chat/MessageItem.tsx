@@ -9,7 +9,7 @@ import { errorHeadline } from '../../ui/ErrorText.tsx';
 import { Spinner } from '../../ui/Spinner.tsx';
 import { MessageAttachments } from './Attachments.tsx';
 import { CopyMenu } from './CopyMenu.tsx';
-import type { AssistantMessage, ChatMessage, UserMessage, Versions } from './messages.ts';
+import type { AssistantMessage, ChatMessage, MessageAttachmentView, UserMessage, Versions } from './messages.ts';
 
 /** What a message can do besides being read (versions): edit, regenerate, switch ‹ ›. */
 export interface MessageActions {
@@ -65,8 +65,8 @@ function VersionSwitch({ versions, busy, onVersion }: { versions: Versions | nul
   );
 }
 
-/** Editing a sent message in place: sending makes a new version beside it. */
-function EditBox({ initial, onSend, onCancel }: { initial: string; onSend: (text: string) => boolean; onCancel: () => void }) {
+/** Editing a sent message in place: sending makes a new version beside it, with the message's attachments (shown, not editable). */
+function EditBox({ initial, attachments, onSend, onCancel }: { initial: string; attachments: MessageAttachmentView[]; onSend: (text: string) => boolean; onCancel: () => void }) {
   const { t } = useTranslation();
   const [text, setText] = useState(initial);
   return (
@@ -88,6 +88,12 @@ function EditBox({ initial, onSend, onCancel }: { initial: string; onSend: (text
           if (e.key === 'Escape') onCancel();
         }}
       />
+      {attachments.length ? (
+        <div className="message-edit-attachments" data-testid="edit-attachments">
+          <p className="muted">{t('chat.editKeepsAttachments', { count: attachments.length })}</p>
+          <MessageAttachments items={attachments} />
+        </div>
+      ) : null}
       <div className="message-edit-actions">
         <button type="button" className="btn btn-small" onClick={onCancel} data-testid="edit-cancel">
           {t('common.cancel')}
@@ -109,8 +115,14 @@ function UserItem({ message, sending, busy, cut, actions }: { message: UserMessa
   const offline = failed && !cut && isOffline(message.error?.code);
   return (
     <article className={`message message-user${failed ? ' message-failed' : ''}`} data-role="user" data-status={message.status} aria-label={t('chat.you')}>
-      {editing ? <EditBox initial={message.content} onSend={(text) => actions.onEdit(message.key, text)} onCancel={() => setEditing(false)} /> : <Plain text={message.content} />}
-      <MessageAttachments items={message.attachments} />
+      {editing ? (
+        <EditBox initial={message.content} attachments={message.attachments} onSend={(text) => actions.onEdit(message.key, text)} onCancel={() => setEditing(false)} />
+      ) : (
+        <>
+          <Plain text={message.content} />
+          <MessageAttachments items={message.attachments} />
+        </>
+      )}
       <footer className="message-meta">
         <VersionSwitch versions={message.versions} busy={busy} onVersion={actions.onVersion} />
         {sending ? <Spinner label={t('chat.sending')} /> : null}

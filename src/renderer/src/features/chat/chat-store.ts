@@ -109,16 +109,19 @@ export class ChatStore {
 
   /**
    * Versions: the edited text goes as a new message beside the one edited (same parent); that one
-   * stays, a ‹ › away. What was below it belongs to its version.
+   * stays, a ‹ › away. What was below it belongs to its version. The edited message's photos and
+   * PDFs go with it: the same files, with the text sent in their place when this chat has it (else
+   * the server sends the text stored with the edited message).
    */
   edit(userKey: string, text: string): boolean {
     const content = text.trim();
     const { messages } = this.#box.getState();
     const at = messages.findIndex((m) => m.key === userKey);
-    if (!content || at === -1 || this.blocker()) return false;
+    const edited = messages[at];
+    if (!content || edited?.kind !== 'user' || this.blocker()) return false;
     const parentId = parentOf(messages, userKey);
     this.#box.set({ messages: messages.slice(0, at) });
-    this.#sender.send(content, { parentId });
+    this.#sender.send(content, { parentId, attachments: edited.attachments });
     return true;
   }
 

@@ -152,6 +152,7 @@ export class Sender {
       });
       if (!box.getState().sessionId) this.#sessionStarted(response.session_id);
       box.set({ sendingKey: null });
+      if (response.meta.status === 'complete') this.#awaitTitle(response.session_id);
       if (options.refresh) await refreshSession(box, this.#cache, response.session_id, generation);
       return;
     }
@@ -229,6 +230,19 @@ export class Sender {
     if (timer) clearTimeout(timer);
     flush();
     return { response, failure };
+  }
+
+  /**
+   * After a session's first complete answer the server asks the model for a short title (unless
+   * the student named the session): the chat header and the sidebar show it as soon as it is
+   * written — one request that the server answers when the title call is over (no polling).
+   */
+  #awaitTitle(sessionId: string): void {
+    const answers = this.#box.getState().messages.filter((m) => m.kind === 'assistant' && m.status === 'complete').length;
+    const titled = this.#cache.cached('getSession', { id: sessionId })?.meta.title_source;
+    if (answers !== 1 || titled !== undefined) return;
+    // Not shown: the derived title stays until the session is read again.
+    this.#cache.write('waitSessionTitle', { id: sessionId }, { settle: false }).catch(() => undefined);
   }
 
   /**
