@@ -3,6 +3,7 @@
  * and pulls, what a teacher sends and reads. JSON field names snake_case, as the desktop's.
  */
 import { z } from 'zod';
+import { MAX_FEEDBACK_CHARS, MAX_SCORE, type Bundle, type HandinSummary, type Verification } from './handin.ts';
 
 export const HUB_PREFIX = '/api/v1/hub';
 
@@ -110,13 +111,75 @@ export interface HubAllowance {
   daily_tokens: number;
   updated_at: number;
 }
+/**
+ * A graded hand-in, as its laptop pulls it: written onto the laptop's own submission
+ * (`submission_id`), which then shows returned with its score and feedback, as a hand-in returned
+ * on the desktop does.
+ */
+export interface HubHandinGrade {
+  submission_id: string;
+  assignment_id: string;
+  /** The bundle that was graded. */
+  bundle_hash: string;
+  score: number | null;
+  feedback: string | null;
+  returned_at: number;
+  updated_at: number;
+}
 /** What a device pulls: everything changed at or after `since` (hub clock); pass `cursor` next time. */
 export interface PullResult {
   assignments: HubAssignment[];
   feedback: HubFeedback[];
   allowances: HubAllowance[];
+  /** Hand-ins graded on the hub (older hubs leave it out). */
+  handins?: HubHandinGrade[];
   cursor: number;
 }
+
+// ---- hand-ins on the hub -------------------------------------------------------------------------
+
+/**
+ * POST /sync/handins: the body is the `.studylog` bundle itself (its canonical JSON text, as the
+ * laptop signed it). The hub verifies it as a teacher's import does and files it in the
+ * assignment's inbox; the same bundle again is acknowledged as a duplicate and stored once.
+ */
+export interface HandinPushResult {
+  handin_id: string;
+  submission_id: string;
+  bundle_hash: string;
+  status: 'stored' | 'duplicate';
+  late: boolean;
+}
+/** One hand-in in a teacher's list (no bundle). */
+export interface HubHandinRow {
+  id: string;
+  assignment_id: string;
+  user_id: string;
+  name: string;
+  student_no: string | null;
+  submission_id: string;
+  bundle_hash: string;
+  submitted_at: number;
+  late: boolean;
+  received_at: number;
+  status: 'submitted' | 'returned';
+  score: number | null;
+  feedback: string | null;
+  returned_at: number | null;
+  /** The signing key's fingerprint, what a teacher compares by eye. */
+  key_fingerprint: string | null;
+}
+/** One hand-in as its teacher reads it: the row, what was handed in (the bundle) and its summary card. */
+export interface HubHandinDetail {
+  handin: HubHandinRow;
+  verification: Verification;
+  summary: HandinSummary;
+  bundle: Bundle;
+}
+export const ReturnHandinSchema = z.object({
+  score: z.number().int('must be a whole number').min(0, 'must not be negative').max(MAX_SCORE, `must be at most ${MAX_SCORE}`).nullable(),
+  feedback: z.string().max(MAX_FEEDBACK_CHARS, `must be at most ${MAX_FEEDBACK_CHARS} characters`).default(''),
+});
 
 export interface HubClass {
   id: string;
@@ -140,6 +203,9 @@ export interface InboxRow {
   due_at: number | null;
   students_started: number;
   students_in_class: number;
+  /** Hand-ins that reached the hub, and how many of them were graded. */
+  handed_in: number;
+  graded: number;
   turns: number;
   last_received_at: number | null;
 }
