@@ -28,6 +28,7 @@ import {
   PushSchema,
   ReturnHandinSchema,
   RosterImportSchema,
+  type HandinPushResult,
   type PushResult,
 } from '../../../shared/api/hub.ts';
 import { ApiError, isApiError } from '../../../shared/errors.ts';
@@ -52,6 +53,8 @@ export interface HubServerOptions {
   maxResponseBytes?: number;
   /** Called after a push is stored, before it is answered (the torture tests stop the hub here). */
   onPushStored?: (result: PushResult) => void | Promise<void>;
+  /** Called after a hand-in is filed, before it is answered (the same, for hand-ins). */
+  onHandinStored?: (result: HandinPushResult) => void | Promise<void>;
 }
 
 export interface RunningHub {
@@ -211,7 +214,9 @@ export function hubApp(options: HubServerOptions): Hono<Env> {
   r.post('/sync/handins', async (c) => {
     const text = await c.req.text();
     if (text.length > MAX_BUNDLE_CHARS) throw new ApiError('payload_too_large', `A hand-in may be at most ${MAX_BUNDLE_CHARS} characters.`);
-    return reply(c, await store.receiveHandin(c.get('caller'), text, languageOf(c)));
+    const result = await store.receiveHandin(c.get('caller'), text, languageOf(c));
+    await options.onHandinStored?.(result);
+    return reply(c, result);
   });
   r.get('/assignments/:id/handins', async (c) => reply(c, await store.listHandins(c.get('caller'), c.req.param('id'))));
   r.get('/handins/:id', async (c) => reply(c, await store.handinDetail(c.get('caller'), c.req.param('id'))));
