@@ -23,6 +23,7 @@ import { ProxyService } from './llm/proxy.service.ts';
 import type { SecretStore } from './secrets/keychain.ts';
 import { acquireServingLock } from './serving-lock.ts';
 import { SettingsStore } from './settings/settings.store.ts';
+import { HubLink } from './sync/link.ts';
 import { TemplatesStore } from './settings/templates.store.ts';
 
 export interface CoreOptions {
@@ -46,6 +47,11 @@ export interface CoreOptions {
   modelTitles?: boolean;
   /** Run the daily jobs (the learner summary) on a timer: the serving process (desktop app, `studylog serve`). */
   dailyJobs?: boolean;
+  /**
+   * Sync with the class hub in the background while joined (sync/link.ts): the serving process
+   * (desktop app, `studylog serve`). A number is the interval in ms (tests); true, the default one.
+   */
+  hubSync?: boolean | number;
   /** The OCR of attached images (default: tesseract.js, its language files gathered in `<dataDir>/ocr`). */
   ocr?: Ocr;
 }
@@ -68,6 +74,8 @@ export interface Core {
   attachments: AttachmentService;
   /** Hand-ins: drafts, signed bundles, imports, the teacher's review. */
   handin: HandinService;
+  /** This laptop's link to a class hub: join, sync state, sync now, the background sync. */
+  hub: HubLink;
   /** The person at the desktop (an admin); IPC calls act as them. */
   owner: User;
   /** One-time sign-in codes, in this process's memory only (`studylog serve` prints one). */
@@ -111,7 +119,10 @@ export function createCore(options: CoreOptions): Core {
     const recovered = options.recover ? proxy.recoverInterrupted() : { assistant_turns: 0, user_turns: 0 };
     const learnerSummaries = new LearnerSummaries({ store, turns, sessions });
     if (options.dailyJobs) learnerSummaries.startDaily();
+    const hub = new HubLink({ store, secrets: options.secrets });
+    if (options.hubSync) hub.start(typeof options.hubSync === 'number' ? options.hubSync : undefined);
     const close = () => {
+      hub.stop();
       proxy.titles.close();
       learnerSummaries.stop();
       // The OCR worker thread ends in the background (nothing of it is waited for).
@@ -144,6 +155,7 @@ export function createCore(options: CoreOptions): Core {
       learnerSummaries,
       attachments,
       handin,
+      hub,
       owner,
       signinCodes,
       recovered,

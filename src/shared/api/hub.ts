@@ -234,3 +234,60 @@ export interface SearchHit {
   content: string;
   created_at: number;
 }
+
+// ---- the desktop's link to a class hub (Settings → Class hub; routes under /api/v1/llm/hub) -----
+
+/** What a class's QR code holds: `studylog-class:<code>` (the code alone also works). */
+export const CLASS_QR_PREFIX = 'studylog-class:';
+
+/** The class code from what was typed or scanned: the QR's prefix, spaces and case dropped. */
+export function classCodeOf(input: string): string {
+  const trimmed = input.trim();
+  const code = trimmed.toLowerCase().startsWith(CLASS_QR_PREFIX) ? trimmed.slice(CLASS_QR_PREFIX.length) : trimmed;
+  return code.replace(/\s+/g, '').toUpperCase();
+}
+
+export const JoinHubInputSchema = z.strictObject({
+  /** e.g. http://hub.school.lan:5124 */
+  hub_url: z
+    .string()
+    .trim()
+    .max(2000)
+    .refine((value) => {
+      try {
+        return ['http:', 'https:'].includes(new URL(value).protocol);
+      } catch {
+        return false;
+      }
+    }, 'must be an http:// or https:// address, e.g. http://hub.school.lan:5124'),
+  /** The class code, or the QR code's content. */
+  code: z.string().trim().min(4, 'must be the class code from your teacher').max(64),
+  /** The student's name as the teacher knows it. */
+  name: z.string().trim().min(1, 'must not be empty').max(200),
+  /** The school's student number, when the class has a roster. */
+  student_no: z.string().trim().max(64).optional(),
+});
+export type JoinHubInput = z.infer<typeof JoinHubInputSchema>;
+
+export const HubLinkStatusSchema = z.object({
+  joined: z.boolean(),
+  hub_url: z.string().nullable(),
+  class_name: z.string().nullable(),
+  student_name: z.string().nullable(),
+  joined_at: z.number().nullable(),
+  /** The background sync runs in this process (the desktop app, `studylog serve`). */
+  background: z.boolean(),
+  syncing: z.boolean(),
+  last_attempt_at: z.number().nullable(),
+  last_success_at: z.number().nullable(),
+  /** Outbox entries the hub has not acknowledged yet (turns and hand-ins). */
+  pending: z.number().int(),
+  /** Sessions or hand-ins the hub refused, held back (e.g. a changed chain). */
+  refused: z.number().int(),
+  /** The last failure, a stable code (errors.ts) and the detail; null after a success. */
+  last_error: z.object({ code: z.string(), detail: z.string() }).nullable(),
+  /** When the next background attempt is due after failures (backoff), or null. */
+  next_attempt_at: z.number().nullable(),
+  revoked: z.boolean(),
+});
+export type HubLinkStatus = z.infer<typeof HubLinkStatusSchema>;

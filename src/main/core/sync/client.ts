@@ -46,7 +46,7 @@ export interface SyncClientOptions {
 export interface SyncState {
   attempts: number;
   next_attempt_at: number;
-  last_error: { code: ErrorCode | 'hub_unreachable'; detail: string } | null;
+  last_error: { code: ErrorCode; detail: string } | null;
   revoked: boolean;
   /** Sessions the hub refused (chain_broken): held back, with why. */
   refused: Record<string, string>;
