@@ -114,7 +114,11 @@ function classHub(ctx: SampleContext) {
     made = (async () => {
       const store = new HubStore(openSqliteHub(path.join(tempDir(), 'hub.db')));
       const running = await startHubServer({ store, port: 0 });
-      onCleanup(() => void running.close().then(() => store.close()));
+      // Stopped after the test that started it: the next one gets its own.
+      onCleanup(() => {
+        classHubs.delete(ctx.api);
+        void running.close().then(() => store.close());
+      });
       return { url: running.url, store, teacher: (await hubTeacher(store)).caller };
     })();
     classHubs.set(ctx.api, made);
@@ -128,9 +132,10 @@ async function joinInput(ctx: SampleContext): Promise<Input> {
   if (ctx.api.core.hub.status().joined) await ctx.api.core.hub.leave();
   return { hub_url: hub.url, code: `studylog-class:${klass.code}`, name: '王小明' };
 }
-/** The laptop in a class (joined if it was not). */
+/** The laptop in a class of the running hub (joined if it was not). */
 async function inClass(ctx: SampleContext): Promise<Input> {
-  if (!ctx.api.core.hub.status().joined) await ctx.api.core.hub.join((await joinInput(ctx)) as never);
+  const hub = await classHub(ctx);
+  if (ctx.api.core.hub.status().hub_url !== hub.url) await ctx.api.core.hub.join((await joinInput(ctx)) as never);
   return {};
 }
 
