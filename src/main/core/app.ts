@@ -23,6 +23,7 @@ import { ProxyService } from './llm/proxy.service.ts';
 import type { SecretStore } from './secrets/keychain.ts';
 import { acquireServingLock } from './serving-lock.ts';
 import { SettingsStore } from './settings/settings.store.ts';
+import { hubDailyAllowance } from './sync/allowances.ts';
 import { HubLink } from './sync/link.ts';
 import { TemplatesStore } from './settings/templates.store.ts';
 
@@ -109,6 +110,7 @@ export function createCore(options: CoreOptions): Core {
       assignments: (id) => assignments.get(id),
       registerAssignment: (db, id) => assignments.registerFromMessage(db, id),
       assignmentUse: (userId, assignmentId) => usage.assignmentUse(userId, assignmentId),
+      dailyAllowance: hubDailyAllowance(store),
       templates: (userId, id, language) => templates.snapshot(userId, id, language),
       attachments,
       ...(options.defaultLanguage ? { defaultLanguage: options.defaultLanguage } : {}),
