@@ -54,7 +54,7 @@ describe(`joining a class hub from the desktop, and the background sync (${kind 
     await store.upsertAssignment(teacher.caller, { id: 'hw_hub', class_id: klass.id, title: '一次函数', description: null, due_at: null, policy: { share_sessions: true } });
     // The serving process, with a short interval for the test (the app's is a minute).
     const api = await startApi({ core: { hubSync: 100 } });
-    onCleanup(() => api.close());
+    onCleanup(() => void api.close());
 
     expect((await api.api('GET', '/hub/link')).json).toMatchObject({ joined: false, background: true, pending: 0 });
     // A student cannot join this laptop to a class: the owner's Settings only.
@@ -114,13 +114,13 @@ describe(`joining a class hub from the desktop, and the background sync (${kind 
     const before = await devices();
 
     const noKeychain = await startApi({ core: { secrets: null } });
-    onCleanup(() => noKeychain.close());
+    onCleanup(() => void noKeychain.close());
     const refused = await noKeychain.api('POST', '/hub/join', { body: { hub_url: hub.url, code: klass.code, name: '李四' } });
     expect(refused.json).toMatchObject({ code: 'keychain_unavailable' });
     expect(await devices()).toBe(before);
 
     const api = await startApi();
-    onCleanup(() => api.close());
+    onCleanup(() => void api.close());
     expect((await api.api('POST', '/hub/join', { body: { hub_url: hub.url, code: 'ZZZZ2345', name: '李四' } })).json).toMatchObject({ code: 'not_found' });
     expect((await api.api('POST', '/hub/join', { body: { hub_url: 'http://127.0.0.1:9', code: klass.code, name: '李四' } })).json).toMatchObject({ code: 'hub_unreachable' });
     expect((await api.api('POST', '/hub/join', { body: { hub_url: 'hub.school.lan', code: klass.code, name: '李四' } })).json).toMatchObject({ code: 'validation_error' });

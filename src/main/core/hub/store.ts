@@ -33,7 +33,6 @@ import { ApiError } from '../../../shared/errors.ts';
 import { acceptBundle } from '../handin/accept.ts';
 import { bundleHash, summarize } from '../handin/bundle.ts';
 import { GENESIS_HASH, turnHash, type ChainTurn } from '../handin/chain.ts';
-import { keyFingerprint } from '../handin/signing.ts';
 import { parseRoster } from './roster.ts';
 import { searchCondition, searchGrams, sqliteSearchText } from './search.ts';
 import { boolParam, jsonParam, jsonValue, sql, type HubSql } from './sql.ts';
