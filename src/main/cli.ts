@@ -63,7 +63,14 @@ function openCore(dataDir: string, options: { serving?: boolean } = {}): Core {
   // Keys come from the keychain where one is reachable, else from the environment.
   // A serving process titles sessions with their model (STUDYLOG_MODEL_TITLES=off keeps the titles derived from the first message).
   const modelTitles = options.serving === true && process.env.STUDYLOG_MODEL_TITLES !== 'off';
-  return createCore({ dataDir, secrets: new KeytarSecretStore(), recover: options.serving === true, modelTitles, dailyJobs: options.serving === true });
+  return createCore({
+    dataDir,
+    secrets: new KeytarSecretStore(),
+    recover: options.serving === true,
+    modelTitles,
+    dailyJobs: options.serving === true,
+    hubSync: options.serving === true,
+  });
 }
 
 function summary(core: Core): string {

@@ -52,6 +52,8 @@ export const ERROR_STATUS = {
   chain_gap: 409,
   // This device's hub token was revoked (also mid-sync): nothing more is accepted from it.
   device_revoked: 401,
+  // The class hub could not be reached (offline, wrong address, the hub stopped): sync retries later.
+  hub_unreachable: 502,
   internal_error: 500,
 } as const;
 

@@ -1,6 +1,8 @@
 // The teacher's dashboard on the hub, in real Chromium: the hub (SQLite) serves the built web app,
 // a teacher's token opens #/hub, and the class's overview, triage and search (数学) show what
-// students shared — in Chinese, the first users' language.
+// students shared, and a hand-in that reached the hub is read and graded — in Chinese, the first
+// users' language.
+import { generateKeyPairSync } from 'node:crypto';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Browser } from 'playwright-core';
@@ -9,6 +11,9 @@ import { v7 as uuidv7 } from 'uuid';
 import { openSqliteHub } from '../../src/main/core/hub/sql.ts';
 import { startHubServer, type RunningHub } from '../../src/main/core/hub/server.ts';
 import { HubStore, type HubCaller } from '../../src/main/core/hub/store.ts';
+import { bundleText, buildBundle } from '../../src/main/core/handin/bundle.ts';
+import { publicKeyOf } from '../../src/main/core/handin/signing.ts';
+import { sql } from '../../src/main/core/hub/sql.ts';
 import { ensureAppBuilt, launchBrowser } from '../support/browser.ts';
 import { chained, hubTeacher, session } from '../support/hub.ts';
 import { requirePackage } from '../support/requirements.ts';
@@ -50,6 +55,26 @@ describe.skipIf(chromium.skip)(`the hub's teacher dashboard${chromium.note}`, ()
     ]);
     specs.push({ content: '我们今天学数学' });
     await store.push(student, { sessions: [session(sid, chained(sid, specs), { assignment_id: hw.id })] });
+    // 张三's laptop handed in (a bundle signed with its key) and synced.
+    const { privateKey } = generateKeyPairSync('ed25519');
+    const bundle = buildBundle(
+      {
+        assignment: { id: hw.id, title: hw.title, subject: null, due_at: null },
+        student: { id: 'laptop-user', name: '张三' },
+        submission: { id: uuidv7(), submitted_at: Date.now(), late: false },
+        sessions: [
+          {
+            session: { id: sid, assignment_id: hw.id, mode: 'homework', started_at: 1, ended_at: null, title: null, models: [] },
+            turns: chained(sid, specs.slice(0, 2)).map(({ prev_hash: _p, hash: _h, ...t }) => ({ ...t, session_id: sid })),
+          },
+        ],
+        answer: 'y = 2x + 1',
+        note: '我用 AI 要了两次提示。',
+        language: 'zh-CN',
+      },
+      { privateKey, publicKey: publicKeyOf(privateKey) },
+    );
+    await store.receiveHandin(student, bundleText(bundle), 'zh-CN');
     hub = await startHubServer({ store, port: 0, staticDir: RENDERER });
     browser = await launchBrowser();
   });
@@ -77,6 +102,28 @@ describe.skipIf(chromium.skip)(`the hub's teacher dashboard${chromium.note}`, ()
     await page.getByLabel('搜索本班分享的对话').fill('数学');
     await page.getByLabel('搜索本班分享的对话').press('Enter');
     await expect.poll(() => page.getByTestId('hub-search').locator('li').allTextContents()).toEqual([expect.stringContaining('我们今天学数学')]);
+    await context.close();
+  });
+
+  test('a hand-in in the inbox: read, verified, graded — the grade is on the hub for the laptop to pull', async () => {
+    const context = await browser.newContext({ locale: 'zh-CN' });
+    await context.addInitScript((token: string) => localStorage.setItem('studylog.hub.token', token), teacherToken);
+    const page = await context.newPage();
+    await page.goto(`${hub.url}/#/hub`);
+    await page.getByRole('tab', { name: '作业收件箱' }).click();
+    await page.getByTestId('hub-open-handins-hw_1').click();
+    await expect.poll(() => page.getByTestId('hub-open-handins-hw_1').textContent()).toBe('已交 1 份，已批改 0 份');
+    await page.getByTestId('hub-handin').getByRole('button', { name: '查看并批改' }).click();
+    const detail = page.getByTestId('hub-handin-detail');
+    await expect.poll(() => detail.textContent()).toContain('已验证：哈希链和签名完整');
+    await expect.poll(() => detail.textContent()).toContain('y = 2x + 1');
+    await detail.getByLabel('分数').fill('95');
+    await detail.getByLabel('评语').fill('很好，步骤清楚。');
+    await detail.getByRole('button', { name: '按此成绩发回' }).click();
+    await expect.poll(() => page.getByTestId('hub-open-handins-hw_1').textContent()).toBe('已交 1 份，已批改 1 份');
+    await expect.poll(() => page.getByTestId('hub-handin').textContent()).toContain('得分 95');
+    const rows = await store.db.all<{ status: string; score: number; feedback: string }>(sql`SELECT status, score, feedback FROM hub_handin`);
+    expect(rows).toEqual([{ status: 'returned', score: 95, feedback: '很好，步骤清楚。' }]);
     await context.close();
   });
 

@@ -1,13 +1,16 @@
 // The hub's HTTP face over the SQLite hub: public join by class code, the class's QR code as SVG,
 // a roster posted as text/csv, who may call what, and the stable codes for a bad token, a revoked
-// device, an unknown route and a bad body. (The same routes on PostgreSQL: tests/torture/hub-sync.test.ts.)
+// device, an unknown route and a bad body; the desktop server's hardening (Host header, per-token
+// rate limits, bounded replies and bodies). (The same routes on PostgreSQL: tests/torture/hub-sync.test.ts.)
+import { request } from 'node:http';
 import path from 'node:path';
+import { v7 as uuidv7 } from 'uuid';
 import { describe, expect, test } from 'vitest';
 import { HUB_PREFIX } from '../../src/shared/api/hub.ts';
 import { openSqliteHub } from '../../src/main/core/hub/sql.ts';
 import { startHubServer } from '../../src/main/core/hub/server.ts';
-import { HubStore } from '../../src/main/core/hub/store.ts';
-import { hubAdmin, hubTeacher } from '../support/hub.ts';
+import { HubStore, type HubCaller } from '../../src/main/core/hub/store.ts';
+import { chained, hubAdmin, hubTeacher, session } from '../support/hub.ts';
 import { onCleanup, tempDir } from '../support/temp.ts';
 
 async function hub() {
@@ -76,5 +79,74 @@ describe('the hub over HTTP', () => {
     expect((await call('GET', '/sync/pull?since=-1', teacher.token)).json()).toMatchObject({ code: 'validation_error' });
     expect((await call('GET', '/nope', teacher.token)).json()).toMatchObject({ code: 'not_found' });
     expect((await call('GET', '/health', null)).json()).toEqual({ ok: true, database: 'sqlite' });
+  });
+});
+
+/** A request with a Host header of our choosing (fetch will not send one). */
+function withHost(url: string, route: string, host: string, token: string | null): Promise<{ status: number; json: Record<string, unknown> }> {
+  const u = new URL(url);
+  return new Promise((resolve, reject) => {
+    const req = request({ host: u.hostname, port: u.port, path: HUB_PREFIX + route, headers: { Host: host, ...(token ? { Authorization: `Bearer ${token}` } : {}) } }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => (body += chunk));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, json: JSON.parse(body) as Record<string, unknown> }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+describe('the hub hardened as the desktop server is', () => {
+  test('a Host header naming another machine is refused (DNS rebinding); a name given with --allowed-host is accepted', async () => {
+    const store = new HubStore(openSqliteHub(path.join(tempDir(), 'hub.db')));
+    const running = await startHubServer({ store, port: 0, allowedHosts: ['hub.school.lan'] });
+    onCleanup(() => void running.close().then(() => store.close()));
+    const teacher = await hubTeacher(store);
+    const port = new URL(running.url).port;
+    expect(await withHost(running.url, '/me', `attacker.example:${port}`, teacher.token)).toMatchObject({ status: 403, json: { code: 'forbidden' } });
+    expect(await withHost(running.url, '/health', 'attacker.example', null)).toMatchObject({ status: 403 });
+    expect(await withHost(running.url, '/me', `hub.school.lan:${port}`, teacher.token)).toMatchObject({ status: 200, json: { role: 'teacher' } });
+    expect(await withHost(running.url, '/me', `127.0.0.1:${port}`, teacher.token)).toMatchObject({ status: 200 });
+    expect(await withHost(running.url, '/me', `localhost:${port}`, teacher.token)).toMatchObject({ status: 200 });
+  });
+
+  test('per device token: a rate limit with Retry-After, one device’s flood not slowing another', async () => {
+    const store = new HubStore(openSqliteHub(path.join(tempDir(), 'hub.db')));
+    const running = await startHubServer({ store, port: 0, limits: { perSecond: 0.001, burst: 3 } });
+    onCleanup(() => void running.close().then(() => store.close()));
+    const one = await hubTeacher(store, '甲老师');
+    const two = await hubTeacher(store, '乙老师');
+    const me = (token: string) => fetch(`${running.url}${HUB_PREFIX}/me`, { headers: { Authorization: `Bearer ${token}` } });
+    const statuses = [];
+    for (let i = 0; i < 4; i++) statuses.push((await me(one.token)).status);
+    expect(statuses).toEqual([200, 200, 200, 429]);
+    const limited = await me(one.token);
+    expect(limited.headers.get('retry-after')).toMatch(/^\d+$/);
+    expect(await limited.json()).toMatchObject({ code: 'rate_limited' });
+    expect((await me(two.token)).status).toBe(200);
+  });
+
+  test('bounded: a reply larger than the limit is refused with payload_too_large; bodies are limited, a hand-in by its own limit', async () => {
+    const store = new HubStore(openSqliteHub(path.join(tempDir(), 'hub.db')));
+    const running = await startHubServer({ store, port: 0, maxResponseBytes: 4_000, bodyLimitBytes: 1_000 });
+    onCleanup(() => void running.close().then(() => store.close()));
+    const teacher = await hubTeacher(store);
+    const klass = await store.createClass(teacher.caller, '初二（3）班');
+    const joined = await store.joinClass({ code: klass.code, name: '王小明', device_name: 'laptop' });
+    const student = (await store.authenticate(joined.token)) as HubCaller;
+    const sid = uuidv7();
+    await store.push(student, { sessions: [session(sid, chained(sid, [{ content: `数学 ${'很长的问题'.repeat(400)}` }]))] });
+    const call = (method: string, route: string, token: string, body?: string) =>
+      fetch(`${running.url}${HUB_PREFIX}${route}`, { method, headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' }, ...(body ? { body } : {}) });
+    const big = await call('GET', `/classes/${klass.id}/search?q=${encodeURIComponent('数学')}`, teacher.token);
+    expect(big.status).toBe(413);
+    expect(await big.json()).toMatchObject({ code: 'payload_too_large' });
+    expect((await call('GET', `/classes/${klass.id}/overview`, teacher.token)).status).toBe(200);
+    const tooLong = await call('POST', '/classes', teacher.token, JSON.stringify({ name: 'x'.repeat(2_000) }));
+    expect(await tooLong.json()).toMatchObject({ code: 'payload_too_large' });
+    // A hand-in is not held to the push limit (it has its own, HUB_HANDIN_BODY_LIMIT_BYTES): this one is read, and refused as no bundle.
+    const handin = await call('POST', '/sync/handins', joined.token, JSON.stringify({ format: 'studylog.handin', padding: 'x'.repeat(2_000) }));
+    expect(await handin.json()).toMatchObject({ code: 'bundle_invalid' });
   });
 });

@@ -5,9 +5,14 @@
 //
 // A Record<RouteName, …>: a route added to the manifest without an entry here is a type error.
 import sharp from 'sharp';
+import path from 'node:path';
+import { startHubServer } from '../../src/main/core/hub/server.ts';
+import { openSqliteHub } from '../../src/main/core/hub/sql.ts';
+import { HubStore, type HubCaller } from '../../src/main/core/hub/store.ts';
 import type { RouteName } from '../../src/shared/api/routes.ts';
+import { hubTeacher } from './hub.ts';
 import type { ApiFixture } from './http.ts';
-import { testWrites } from './temp.ts';
+import { onCleanup, tempDir, testWrites } from './temp.ts';
 
 export type Input = Record<string, unknown>;
 export type Face = 'ipc' | 'http';
@@ -100,6 +105,39 @@ async function studentBundle(ctx: SampleContext): Promise<string> {
   return ctx.api.core.handin.submissions.bundleText((await handin(ctx, 'submitted', student.user_id)).id)!;
 }
 const NO_SUCH_SUBMISSION = '01900000-0000-7000-8000-0000000000aa';
+
+/** A real class hub (on SQLite) per fixture, for the hub link routes. */
+const classHubs = new WeakMap<object, Promise<{ url: string; store: HubStore; teacher: HubCaller }>>();
+function classHub(ctx: SampleContext) {
+  let made = classHubs.get(ctx.api);
+  if (!made) {
+    made = (async () => {
+      const store = new HubStore(openSqliteHub(path.join(tempDir(), 'hub.db')));
+      const running = await startHubServer({ store, port: 0 });
+      // Stopped after the test that started it: the next one gets its own.
+      onCleanup(() => {
+        classHubs.delete(ctx.api);
+        void running.close().then(() => store.close());
+      });
+      return { url: running.url, store, teacher: (await hubTeacher(store)).caller };
+    })();
+    classHubs.set(ctx.api, made);
+  }
+  return made;
+}
+/** What joining a fresh class takes; the laptop leaves the class it is in first (one class at a time). */
+async function joinInput(ctx: SampleContext): Promise<Input> {
+  const hub = await classHub(ctx);
+  const klass = await hub.store.createClass(hub.teacher, 'a class of the route table');
+  if (ctx.api.core.hub.status().joined) await ctx.api.core.hub.leave();
+  return { hub_url: hub.url, code: `studylog-class:${klass.code}`, name: '王小明' };
+}
+/** The laptop in a class of the running hub (joined if it was not). */
+async function inClass(ctx: SampleContext): Promise<Input> {
+  const hub = await classHub(ctx);
+  if (ctx.api.core.hub.status().hub_url !== hub.url) await ctx.api.core.hub.join((await joinInput(ctx)) as never);
+  return {};
+}
 
 export const ROUTE_CASES: Record<RouteName, RouteCase> = {
   sendProxyMessage: {
@@ -494,6 +532,23 @@ export const ROUTE_CASES: Record<RouteName, RouteCase> = {
     volatile: true,
     fuzz: () => ({ bundle: '{}' }),
   },
+  getHubLink: { guard: 'admin', sample: () => ({}), valid: () => ({}), invalid: () => [{ hub_url: 'x' }], volatile: true, fuzz: () => ({}) },
+  joinHub: {
+    guard: 'admin',
+    sample: joinInput,
+    valid: joinInput,
+    invalid: () => [
+      {},
+      { hub_url: 'ftp://hub.school.lan', code: 'K7M2QX9P', name: '王小明' },
+      { hub_url: 'http://hub.school.lan', code: 'K7', name: '王小明' },
+      { hub_url: 'http://hub.school.lan', code: 'K7M2QX9P', name: '' },
+      { hub_url: 'http://hub.school.lan', code: 'K7M2QX9P', name: '王小明', token: 'x' },
+    ],
+    volatile: true,
+    fuzz: () => ({ hub_url: 'http://127.0.0.1:9', code: 'K7M2QX9P', name: '王小明' }),
+  },
+  syncHub: { guard: 'admin', sample: inClass, valid: inClass, invalid: () => [{ force: true }], volatile: true, fuzz: () => ({}) },
+  leaveHub: { guard: 'admin', sample: inClass, valid: inClass, invalid: () => [{ all: true }], volatile: true, fuzz: () => ({}) },
   listModels: { guard: 'user', sample: () => ({}), valid: () => ({}), invalid: () => [{ provider: 'test' }], fuzz: () => ({}) },
   getMe: { guard: 'user', sample: () => ({}), valid: () => ({}), invalid: () => [{ id: 'x' }], fuzz: () => ({}) },
   getSettings: { guard: 'admin', sample: () => ({}), valid: () => ({}), invalid: () => [{ section: 'all' }], fuzz: () => ({}) },

@@ -19,6 +19,9 @@ import { createDatabase, startPostgres, type PgServer } from '../support/postgre
 import { requirePackage } from '../support/requirements.ts';
 import { onCleanup, openTempStore, tempDir, testWrites } from '../support/temp.ts';
 import { hubTeacher } from '../support/hub.ts';
+import { setupCore } from '../support/core.ts';
+import { MemorySecretStore } from '../support/http.ts';
+import type { Caller } from '../../src/main/core/caller.ts';
 
 const postgres = requirePackage('postgresql');
 // HUB_TORTURE_DB=sqlite runs these on the SQLite hub even where PostgreSQL is installed.
@@ -39,7 +42,7 @@ async function hubDatabase(): Promise<{ where: string; store: HubStore }> {
   return { where, store };
 }
 
-async function startChild(where: string, fault?: 'exit-after-push'): Promise<{ url: string; child: ChildProcess; exited: Promise<unknown> }> {
+async function startChild(where: string, fault?: 'exit-after-push' | 'exit-after-handin'): Promise<{ url: string; child: ChildProcess; exited: Promise<unknown> }> {
   const child = spawn(process.execPath, [path.join(import.meta.dirname, '../support/hub-child.ts'), kind, where, ...(fault ? [fault] : [])], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
@@ -280,5 +283,50 @@ describe(`hub sync torture on ${kind === 'pg' ? 'PostgreSQL' : `SQLite${postgres
       expect(Number(r.created_at)).toBeGreaterThan(Number(r.received_at) + 2 * 3_600_000);
       expect(Number(r.received_at)).toBeGreaterThanOrEqual(before);
     }
+  });
+
+  test('a hand-in: the hub vanishes after filing it, the retry files nothing twice, a tampered copy is refused, the grade comes down', async () => {
+    const { where, store } = await hubDatabase();
+    let hub = await startChild(where, 'exit-after-handin');
+    const { token, teacher, hw } = await classAndStudent(store, hub.url);
+    // A real laptop: it pulls the assignment, works on it and hands in (signed bundle).
+    const laptop = await setupCore({ core: { secrets: new MemorySecretStore() } });
+    const user = laptop.users.createUser('陈同学', 'student');
+    const student: Caller = { user_id: user.id, role: 'student', name: user.name };
+    let now = 1_800_000_000_000;
+    const client = new SyncClient({ store: laptop.store, hubUrl: hub.url, token, now: () => now, random: () => 0 });
+    // The first round finds the hub; it pulls the assignment (and nothing to push yet).
+    expect((await client.sync()).pulled.assignments).toBe(1);
+    await laptop.proxy.send(student, { message: '函数的定义域是什么？', mode: 'homework', assignment_id: hw.id });
+    const draft = await laptop.handin.create(student, hw.id, { answer: 'x ≥ 0' });
+    const submitted = await laptop.handin.submit(student, draft.id);
+
+    expect((await client.sync({ force: true })).status).toBe('offline'); // filed, never answered
+    await hub.exited;
+    const count = async () => Number((await store.db.all<{ n: number }>(sql`SELECT count(*) AS n FROM hub_handin`))[0]!.n);
+    expect(await count()).toBe(1);
+    expect(client.outbox.pendingHandins()).toHaveLength(1);
+
+    hub = await startChild(where);
+    const retrying = new SyncClient({ store: laptop.store, hubUrl: hub.url, token, now: () => now, random: () => 0 });
+    now += 2_000;
+    expect(await retrying.sync()).toMatchObject({ status: 'synced', handins: 1, pending: 0 });
+    expect(await count()).toBe(1);
+
+    // A copy changed on the way (its answer rewritten): refused with a stable code, nothing filed over the real one.
+    const text = laptop.handin.submissions.bundleText(submitted.id)!;
+    const changed = text.replace('"answer":"x ≥ 0"', '"answer":"x > 0"');
+    expect(changed).not.toBe(text);
+    const refused = await fetch(`${hub.url}${HUB_PREFIX}/sync/handins`, { method: 'POST', headers: { Authorization: `Bearer ${token}` }, body: changed });
+    expect(refused.status).toBe(422);
+    expect(await refused.json()).toMatchObject({ code: 'bundle_invalid', issues: [{ path: 'signature_invalid' }] });
+    const rows = await store.db.all<{ id: string; bundle: string }>(sql`SELECT id, bundle FROM hub_handin`);
+    expect(rows.map((r) => r.bundle)).toEqual([text]);
+
+    // The teacher grades on the hub; the next round brings it to the laptop.
+    await store.returnHandin(teacher.caller, rows[0]!.id, { score: 88, feedback: '定义域写对了。' });
+    now += 60_000;
+    expect((await retrying.sync()).pulled.grades).toBe(1);
+    expect(laptop.handin.listMine(student)[0]).toMatchObject({ id: submitted.id, status: 'returned', score: 88, feedback: '定义域写对了。' });
   });
 });

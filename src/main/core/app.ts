@@ -23,6 +23,8 @@ import { ProxyService } from './llm/proxy.service.ts';
 import type { SecretStore } from './secrets/keychain.ts';
 import { acquireServingLock } from './serving-lock.ts';
 import { SettingsStore } from './settings/settings.store.ts';
+import { hubDailyAllowance } from './sync/allowances.ts';
+import { HubLink } from './sync/link.ts';
 import { TemplatesStore } from './settings/templates.store.ts';
 
 export interface CoreOptions {
@@ -46,6 +48,11 @@ export interface CoreOptions {
   modelTitles?: boolean;
   /** Run the daily jobs (the learner summary) on a timer: the serving process (desktop app, `studylog serve`). */
   dailyJobs?: boolean;
+  /**
+   * Sync with the class hub in the background while joined (sync/link.ts): the serving process
+   * (desktop app, `studylog serve`). A number is the interval in ms (tests); true, the default one.
+   */
+  hubSync?: boolean | number;
   /** The OCR of attached images (default: tesseract.js, its language files gathered in `<dataDir>/ocr`). */
   ocr?: Ocr;
 }
@@ -68,6 +75,8 @@ export interface Core {
   attachments: AttachmentService;
   /** Hand-ins: drafts, signed bundles, imports, the teacher's review. */
   handin: HandinService;
+  /** This laptop's link to a class hub: join, sync state, sync now, the background sync. */
+  hub: HubLink;
   /** The person at the desktop (an admin); IPC calls act as them. */
   owner: User;
   /** One-time sign-in codes, in this process's memory only (`studylog serve` prints one). */
@@ -101,6 +110,7 @@ export function createCore(options: CoreOptions): Core {
       assignments: (id) => assignments.get(id),
       registerAssignment: (db, id) => assignments.registerFromMessage(db, id),
       assignmentUse: (userId, assignmentId) => usage.assignmentUse(userId, assignmentId),
+      dailyAllowance: hubDailyAllowance(store),
       templates: (userId, id, language) => templates.snapshot(userId, id, language),
       attachments,
       ...(options.defaultLanguage ? { defaultLanguage: options.defaultLanguage } : {}),
@@ -114,7 +124,10 @@ export function createCore(options: CoreOptions): Core {
       learnerSummaries.startDaily();
       attachments.startCleanUp();
     }
+    const hub = new HubLink({ store, secrets: options.secrets });
+    if (options.hubSync) hub.start(typeof options.hubSync === 'number' ? options.hubSync : undefined);
     const close = () => {
+      hub.stop();
       proxy.titles.close();
       learnerSummaries.stop();
       attachments.stop();
@@ -148,6 +161,7 @@ export function createCore(options: CoreOptions): Core {
       learnerSummaries,
       attachments,
       handin,
+      hub,
       owner,
       signinCodes,
       recovered,

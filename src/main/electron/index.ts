@@ -69,6 +69,7 @@ async function onReady(): Promise<void> {
       secrets: new KeytarSecretStore(),
       recover: true,
       dailyJobs: true,
+      hubSync: true,
       open: { migrationsFolder: paths.migrationsFolder },
       modelTitles: process.env.STUDYLOG_MODEL_TITLES !== 'off',
     });

@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { HUB_PREFIX } from './manifest.ts';
+import { MAX_FEEDBACK_CHARS, MAX_SCORE, type Bundle, type HandinSummary, type Verification } from './handin.ts';
 
 export { HUB_PREFIX };
 
@@ -111,13 +112,75 @@ export interface HubAllowance {
   daily_tokens: number;
   updated_at: number;
 }
+/**
+ * A graded hand-in, as its laptop pulls it: written onto the laptop's own submission
+ * (`submission_id`), which then shows returned with its score and feedback, as a hand-in returned
+ * on the desktop does.
+ */
+export interface HubHandinGrade {
+  submission_id: string;
+  assignment_id: string;
+  /** The bundle that was graded. */
+  bundle_hash: string;
+  score: number | null;
+  feedback: string | null;
+  returned_at: number;
+  updated_at: number;
+}
 /** What a device pulls: everything changed at or after `since` (hub clock); pass `cursor` next time. */
 export interface PullResult {
   assignments: HubAssignment[];
   feedback: HubFeedback[];
   allowances: HubAllowance[];
+  /** Hand-ins graded on the hub (older hubs leave it out). */
+  handins?: HubHandinGrade[];
   cursor: number;
 }
+
+// ---- hand-ins on the hub -------------------------------------------------------------------------
+
+/**
+ * POST /sync/handins: the body is the `.studylog` bundle itself (its canonical JSON text, as the
+ * laptop signed it). The hub verifies it as a teacher's import does and files it in the
+ * assignment's inbox; the same bundle again is acknowledged as a duplicate and stored once.
+ */
+export interface HandinPushResult {
+  handin_id: string;
+  submission_id: string;
+  bundle_hash: string;
+  status: 'stored' | 'duplicate';
+  late: boolean;
+}
+/** One hand-in in a teacher's list (no bundle). */
+export interface HubHandinRow {
+  id: string;
+  assignment_id: string;
+  user_id: string;
+  name: string;
+  student_no: string | null;
+  submission_id: string;
+  bundle_hash: string;
+  submitted_at: number;
+  late: boolean;
+  received_at: number;
+  status: 'submitted' | 'returned';
+  score: number | null;
+  feedback: string | null;
+  returned_at: number | null;
+  /** The signing key's fingerprint, what a teacher compares by eye. */
+  key_fingerprint: string | null;
+}
+/** One hand-in as its teacher reads it: the row, what was handed in (the bundle) and its summary card. */
+export interface HubHandinDetail {
+  handin: HubHandinRow;
+  verification: Verification;
+  summary: HandinSummary;
+  bundle: Bundle;
+}
+export const ReturnHandinSchema = z.object({
+  score: z.number().int('must be a whole number').min(0, 'must not be negative').max(MAX_SCORE, `must be at most ${MAX_SCORE}`).nullable(),
+  feedback: z.string().max(MAX_FEEDBACK_CHARS, `must be at most ${MAX_FEEDBACK_CHARS} characters`).default(''),
+});
 
 export interface HubClass {
   id: string;
@@ -141,6 +204,9 @@ export interface InboxRow {
   due_at: number | null;
   students_started: number;
   students_in_class: number;
+  /** Hand-ins that reached the hub, and how many of them were graded. */
+  handed_in: number;
+  graded: number;
   turns: number;
   last_received_at: number | null;
 }
@@ -169,3 +235,60 @@ export interface SearchHit {
   content: string;
   created_at: number;
 }
+
+// ---- the desktop's link to a class hub (Settings → Class hub; routes under /api/v1/llm/hub) -----
+
+/** What a class's QR code holds: `studylog-class:<code>` (the code alone also works). */
+export const CLASS_QR_PREFIX = 'studylog-class:';
+
+/** The class code from what was typed or scanned: the QR's prefix, spaces and case dropped. */
+export function classCodeOf(input: string): string {
+  const trimmed = input.trim();
+  const code = trimmed.toLowerCase().startsWith(CLASS_QR_PREFIX) ? trimmed.slice(CLASS_QR_PREFIX.length) : trimmed;
+  return code.replace(/\s+/g, '').toUpperCase();
+}
+
+export const JoinHubInputSchema = z.strictObject({
+  /** e.g. http://hub.school.lan:5124 */
+  hub_url: z
+    .string()
+    .trim()
+    .max(2000)
+    .refine((value) => {
+      try {
+        return ['http:', 'https:'].includes(new URL(value).protocol);
+      } catch {
+        return false;
+      }
+    }, 'must be an http:// or https:// address, e.g. http://hub.school.lan:5124'),
+  /** The class code, or the QR code's content. */
+  code: z.string().trim().min(4, 'must be the class code from your teacher').max(64),
+  /** The student's name as the teacher knows it. */
+  name: z.string().trim().min(1, 'must not be empty').max(200),
+  /** The school's student number, when the class has a roster. */
+  student_no: z.string().trim().max(64).optional(),
+});
+export type JoinHubInput = z.infer<typeof JoinHubInputSchema>;
+
+export const HubLinkStatusSchema = z.object({
+  joined: z.boolean(),
+  hub_url: z.string().nullable(),
+  class_name: z.string().nullable(),
+  student_name: z.string().nullable(),
+  joined_at: z.number().nullable(),
+  /** The background sync runs in this process (the desktop app, `studylog serve`). */
+  background: z.boolean(),
+  syncing: z.boolean(),
+  last_attempt_at: z.number().nullable(),
+  last_success_at: z.number().nullable(),
+  /** Outbox entries the hub has not acknowledged yet (turns and hand-ins). */
+  pending: z.number().int(),
+  /** Sessions or hand-ins the hub refused, held back (e.g. a changed chain). */
+  refused: z.number().int(),
+  /** The last failure, a stable code (errors.ts) and the detail; null after a success. */
+  last_error: z.object({ code: z.string(), detail: z.string() }).nullable(),
+  /** When the next background attempt is due after failures (backoff), or null. */
+  next_attempt_at: z.number().nullable(),
+  revoked: z.boolean(),
+});
+export type HubLinkStatus = z.infer<typeof HubLinkStatusSchema>;

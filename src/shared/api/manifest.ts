@@ -315,6 +315,32 @@ export const manifest = {
     access: 'teacher',
     summary: "Import a student's .studylog file: verified (hash chain, signature, the student's key on record), then filed under its assignment",
   }),
+  // This laptop's link to a class hub (README "The class hub"; the hub's own routes are under /api/v1/hub).
+  getHubLink: spec({
+    method: 'GET',
+    path: '/hub/link',
+    access: 'admin',
+    summary: "This laptop's class hub: joined or not, the sync state (last success, pending items, last error), the background sync",
+  }),
+  joinHub: spec({
+    method: 'POST',
+    path: '/hub/join',
+    access: 'admin',
+    summary: "Join a class on a class hub with its address and the class code (or the QR code's content); the device token goes to the system keychain; a first sync follows",
+    examples: [{ summary: 'Join with the class code', input: { hub_url: 'http://hub.school.lan:5124', code: 'K7M2QX9P', name: '王小明', student_no: '2024017' } }],
+  }),
+  syncHub: spec({
+    method: 'POST',
+    path: '/hub/sync',
+    access: 'admin',
+    summary: 'Sync with the class hub now (ignoring the backoff after failures); answers the sync state after the round',
+  }),
+  leaveHub: spec({
+    method: 'DELETE',
+    path: '/hub/link',
+    access: 'admin',
+    summary: 'Leave the class hub: the device token is deleted from the keychain; what is waiting to be sent stays on this laptop',
+  }),
   listModels: spec({ method: 'GET', path: '/models', access: 'user', summary: 'Configured providers and their models (cached when offline)' }),
   getMe: spec({ method: 'GET', path: '/me', access: 'user', summary: 'Who the caller is' }),
   getSettings: spec({ method: 'GET', path: '/settings', access: 'admin', summary: 'Providers, mode policies, prices, language (never a key)' }),

@@ -45,6 +45,7 @@ import {
   UsageReportSchema,
   UserSchema,
 } from './schemas.ts';
+import { HubLinkStatusSchema, JoinHubInputSchema } from './hub.ts';
 import { ImportSubmissionInput, NewSubmissionInput, ReturnSubmissionInput, SubmissionDetailSchema, SubmissionPatchInput, SubmissionSchema } from './handin.ts';
 
 // The manifest's names, types and helpers, for the callers that import them from here.
@@ -234,6 +235,10 @@ export const routeSchemas = {
   getSubmissionBundle: { input: ById, output: ExportSchema },
   returnSubmission: { input: ReturnSubmissionInput, output: SubmissionSchema },
   importSubmission: { input: ImportSubmissionInput, output: SubmissionSchema },
+  getHubLink: { input: Empty, output: HubLinkStatusSchema },
+  joinHub: { input: JoinHubInputSchema, output: HubLinkStatusSchema },
+  syncHub: { input: Empty, output: HubLinkStatusSchema },
+  leaveHub: { input: Empty, output: HubLinkStatusSchema },
   listModels: { input: Empty, output: ModelsSchema },
   getMe: { input: Empty, output: UserSchema },
   getSettings: { input: Empty, output: SettingsSchema },

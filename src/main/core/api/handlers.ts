@@ -186,6 +186,10 @@ export const unaryHandlers: UnaryHandlers = {
       ),
     };
   },
+  getHubLink: (core) => core.hub.status(),
+  joinHub: (core, _caller, input) => core.hub.join(input),
+  syncHub: (core) => core.hub.sync({ force: true }),
+  leaveHub: (core) => core.hub.leave(),
   getMe: (core, caller) => found(core.users.getUser(caller.user_id), 'such user'),
 
   getSettings: (core) => core.settings.get(),

@@ -15,7 +15,7 @@
  * after handing in change only the draft fields; the teacher sees the bundle last handed in.
  */
 import { v7 as uuidv7 } from 'uuid';
-import { BundleSchema, describeProblem, type Submission, type SubmissionDetail } from '../../../shared/api/handin.ts';
+import { BundleSchema, type Submission, type SubmissionDetail } from '../../../shared/api/handin.ts';
 import type { Assignment, Language, Session } from '../../../shared/api/schemas.ts';
 import { ApiError } from '../../../shared/errors.ts';
 import type { Caller } from '../caller.ts';
@@ -26,6 +26,7 @@ import { SubmissionsRepo } from '../db/submissions.repo.ts';
 import type { TurnsRepo } from '../db/turns.repo.ts';
 import type { UsersRepo } from '../db/users.repo.ts';
 import type { SettingsStore } from '../settings/settings.store.ts';
+import { acceptBundle } from './accept.ts';
 import { bundleHash, bundleSession, bundleText, buildBundle, suggestAiNote, summarize, verifyBundle } from './bundle.ts';
 import type { SigningKeys } from './signing.ts';
 
@@ -226,16 +227,7 @@ export class HandinService {
   /** A teacher files a `.studylog` file under their assignment, after verifying it. */
   async import(caller: Caller, text: string): Promise<Submission> {
     const language = this.#language();
-    const first = verifyBundle(text);
-    const knownKey = first.bundle ? this.submissions.studentKey(first.bundle.student.id) : null;
-    const { verification, bundle } = knownKey ? verifyBundle(text, { knownKey }) : first;
-    if (!verification.ok || !bundle) {
-      throw new ApiError(
-        'bundle_invalid',
-        `The hand-in file was refused: ${verification.problems.map((p) => describeProblem(p, 'en')).join(' ')}`,
-        verification.problems.map((p) => ({ path: p.code, message: describeProblem(p, language) })),
-      );
-    }
+    const { verification, bundle } = acceptBundle(text, { language, knownKey: (b) => this.submissions.studentKey(b.student.id) });
     const assignment = this.#teacherOf(caller, bundle.assignment.id);
     const closes = closesAt(assignment);
     if (closes !== null && bundle.submission.submitted_at > closes)

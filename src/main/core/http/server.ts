@@ -93,8 +93,8 @@ function lanAddresses(): string[] {
     .map((a) => a.address);
 }
 
-/** Host names this server answers to; anything else is a DNS-rebinding attempt or a mistake. */
-function allowedHostNames(options: HttpServerOptions): Set<string> {
+/** Host names this server answers to; anything else is a DNS-rebinding attempt or a mistake. (The class hub's server uses it too.) */
+export function allowedHostNames(options: Pick<HttpServerOptions, 'allowedHosts' | 'lan' | 'host'>): Set<string> {
   const names = new Set(['localhost', '127.0.0.1', '[::1]', ...(options.allowedHosts ?? []).map((h) => h.toLowerCase())]);
   if (options.lan) {
     for (const address of lanAddresses()) names.add(address);
@@ -151,6 +151,23 @@ export function addressKey(address: string | undefined): string {
 
 const incomingOf = (c: Context) => (c.env as { incoming?: IncomingMessage } | undefined)?.incoming;
 
+/** The request names one of `hosts`, in its Host header and in an absolute-form target (DNS-rebinding guard). */
+export function hostAllowed(c: Context, hosts: Set<string>): boolean {
+  const host = hostName(c.req.header('host'));
+  if (!host || !hosts.has(host)) return false;
+  const target = targetHost(incomingOf(c));
+  return target === null || hosts.has(target);
+}
+
+/** A JSON reply, refused when it would be larger than maxBytes (memory stays bounded per request). */
+export function boundedJson(c: Context, body: unknown, status: number, maxBytes: number) {
+  const text = JSON.stringify(body);
+  if (text.length > maxBytes / 3 && Buffer.byteLength(text, 'utf8') > maxBytes) {
+    return errorResponse(c, new ApiError('payload_too_large', `The answer would be larger than ${maxBytes} bytes; ask for less (a smaller limit or a narrower range).`));
+  }
+  return c.body(text, status as 200, { 'Content-Type': 'application/json' });
+}
+
 function requestCutOff(c: Context, error: unknown): boolean {
   const incoming = incomingOf(c);
   if (incoming && !incoming.complete && (incoming.destroyed || incoming.readableAborted)) return true;
@@ -179,10 +196,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
   app.use(`${OPENAI_PREFIX}/*`, openAIErrorShape);
 
   app.use('*', async (c, next) => {
-    const host = hostName(c.req.header('host'));
-    if (!host || !hosts.has(host)) return errorResponse(c, new ApiError('forbidden', 'This host name is not allowed.'));
-    const target = targetHost(incomingOf(c));
-    if (target !== null && !hosts.has(target)) return errorResponse(c, new ApiError('forbidden', 'This host name is not allowed.'));
+    if (!hostAllowed(c, hosts)) return errorResponse(c, new ApiError('forbidden', 'This host name is not allowed.'));
     if (runtime.closing) return errorResponse(c, new ApiError('db_unavailable', 'Studylog is shutting down.'), { Connection: 'close' });
     c.header('X-Content-Type-Options', 'nosniff');
     c.header('Referrer-Policy', 'no-referrer');
@@ -270,11 +284,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
 
   /** A JSON reply, refused when it would be larger than maxResponseBytes (memory stays bounded per request). */
   function jsonReply(c: Context, body: unknown, status: number) {
-    const text = JSON.stringify(body);
-    if (text.length > maxResponseBytes / 3 && Buffer.byteLength(text, 'utf8') > maxResponseBytes) {
-      return errorResponse(c, new ApiError('payload_too_large', `The answer would be larger than ${maxResponseBytes} bytes; ask for less (a smaller limit or a narrower range).`));
-    }
-    return c.body(text, status as 200, { 'Content-Type': 'application/json' });
+    return boundedJson(c, body, status, maxResponseBytes);
   }
 
   /**

@@ -18,7 +18,7 @@ import { HubStore } from './store.ts';
 export const HUB_DEFAULT_PORT = 5124;
 const RENDERER_DIR = fileURLToPath(new URL('../../../../out/renderer', import.meta.url));
 
-export const HUB_USAGE = `Usage: studylog hub [serve] [--database-url postgres://…] [--host H] [--port P] [--lan]
+export const HUB_USAGE = `Usage: studylog hub [serve] [--database-url postgres://…] [--host H] [--port P] [--lan] [--allowed-host NAME]…
        studylog hub token create --name N --role teacher|admin
        studylog hub token revoke DEVICE_ID
        studylog sync --hub URL [--token T]      (one sync round of this laptop; token also from STUDYLOG_HUB_TOKEN)
@@ -27,6 +27,9 @@ export const HUB_USAGE = `Usage: studylog hub [serve] [--database-url postgres:/
                  on PostgreSQL with --database-url (or STUDYLOG_HUB_DATABASE_URL), else on
                  SQLite (hub.db in the data directory); default http://127.0.0.1:${HUB_DEFAULT_PORT}.
                  The first start prints an admin token once.
+  --allowed-host NAME  a host name students' laptops use for the hub (e.g. hub.school.lan); other
+                 Host headers are refused (DNS rebinding). localhost, the bound address and, with
+                 --lan, this machine's LAN addresses and name are always accepted.
   --data-dir D   where the SQLite hub (and a desktop's data) lives`;
 
 const zh = () => systemLanguage() === 'zh-CN';
@@ -55,6 +58,7 @@ export async function hubMain(argv: string[]): Promise<number> {
       host: { type: 'string' },
       port: { type: 'string' },
       lan: { type: 'boolean' },
+      'allowed-host': { type: 'string', multiple: true },
       name: { type: 'string' },
       role: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
@@ -108,6 +112,8 @@ export async function hubMain(argv: string[]): Promise<number> {
       store,
       port,
       host: values.host ?? (values.lan ? '0.0.0.0' : '127.0.0.1'),
+      ...(values.lan ? { lan: true } : {}),
+      allowedHosts: values['allowed-host'] ?? [],
       staticDir: existsSync(path.join(RENDERER_DIR, 'index.html')) ? RENDERER_DIR : null,
     });
     const where = store.db.dialect === 'pg' ? `PostgreSQL ${store.db.where}` : `SQLite ${store.db.where}`;

@@ -167,3 +167,48 @@ export const hubTurn = pgTable(
     index('hub_turn_grams_idx').using('gin', t.grams),
   ],
 );
+
+/**
+ * A hand-in that reached the hub: the signed `.studylog` bundle (handin/bundle.ts) as the laptop
+ * sent it, verified on arrival as a teacher's import verifies a file, filed under its assignment
+ * (one per student and assignment; a new bundle replaces the old until it is graded). The
+ * teacher's score and feedback go back to the laptop on its next pull.
+ */
+export const hubHandin = pgTable(
+  'hub_handin',
+  {
+    id: text('id').primaryKey(),
+    assignment_id: text('assignment_id')
+      .notNull()
+      .references(() => hubAssignment.id, { onDelete: 'cascade' }),
+    user_id: text('user_id')
+      .notNull()
+      .references(() => hubUser.id, { onDelete: 'cascade' }),
+    device_id: text('device_id').notNull(),
+    /** The laptop's submission id (bundle.submission.id): where the grade is written back. */
+    submission_id: text('submission_id').notNull(),
+    bundle: text('bundle').notNull(),
+    bundle_hash: text('bundle_hash').notNull(),
+    submitted_at: ms('submitted_at').notNull(),
+    late: boolean('late').notNull(),
+    received_at: ms('received_at').notNull(),
+    verification: jsonb('verification').$type<JsonObject>().notNull(),
+    status: text('status', { enum: ['submitted', 'returned'] }).notNull(),
+    score: integer('score'),
+    feedback: text('feedback'),
+    returned_at: ms('returned_at'),
+    updated_at: ms('updated_at').notNull(),
+    /** history: the bundles it replaced ({bundle_hash, submitted_at, received_at}). */
+    meta: jsonb('meta').$type<JsonObject>().notNull(),
+  },
+  (t) => [uniqueIndex('hub_handin_assignment_user_idx').on(t.assignment_id, t.user_id), index('hub_handin_user_updated_idx').on(t.user_id, t.updated_at)],
+);
+
+/** The key each student's hand-ins are signed with, recorded from the first one (trust on first use). */
+export const hubHandinKey = pgTable('hub_handin_key', {
+  user_id: text('user_id')
+    .primaryKey()
+    .references(() => hubUser.id, { onDelete: 'cascade' }),
+  public_key: text('public_key').notNull(),
+  first_seen_at: ms('first_seen_at').notNull(),
+});

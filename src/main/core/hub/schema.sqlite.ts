@@ -157,3 +157,40 @@ export const hubTurn = sqliteTable(
   },
   (t) => [index('hub_turn_session_idx').on(t.session_id, t.created_at, t.id), index('hub_turn_user_received_idx').on(t.user_id, t.received_at)],
 );
+
+/** A hand-in that reached the hub (schema.pg.ts hubHandin). */
+export const hubHandin = sqliteTable(
+  'hub_handin',
+  {
+    id: text('id').primaryKey(),
+    assignment_id: text('assignment_id')
+      .notNull()
+      .references(() => hubAssignment.id, { onDelete: 'cascade' }),
+    user_id: text('user_id')
+      .notNull()
+      .references(() => hubUser.id, { onDelete: 'cascade' }),
+    device_id: text('device_id').notNull(),
+    submission_id: text('submission_id').notNull(),
+    bundle: text('bundle').notNull(),
+    bundle_hash: text('bundle_hash').notNull(),
+    submitted_at: ms('submitted_at').notNull(),
+    late: integer('late', { mode: 'boolean' }).notNull(),
+    received_at: ms('received_at').notNull(),
+    verification: text('verification', { mode: 'json' }).$type<JsonObject>().notNull(),
+    status: text('status', { enum: ['submitted', 'returned'] }).notNull(),
+    score: integer('score'),
+    feedback: text('feedback'),
+    returned_at: ms('returned_at'),
+    updated_at: ms('updated_at').notNull(),
+    meta: text('meta', { mode: 'json' }).$type<JsonObject>().notNull(),
+  },
+  (t) => [uniqueIndex('hub_handin_assignment_user_idx').on(t.assignment_id, t.user_id), index('hub_handin_user_updated_idx').on(t.user_id, t.updated_at)],
+);
+
+export const hubHandinKey = sqliteTable('hub_handin_key', {
+  user_id: text('user_id')
+    .primaryKey()
+    .references(() => hubUser.id, { onDelete: 'cascade' }),
+  public_key: text('public_key').notNull(),
+  first_seen_at: ms('first_seen_at').notNull(),
+});

@@ -1,9 +1,11 @@
 /**
  * The hub's HTTP face (`studylog hub`): its own routes under /api/v1/hub/ (shared/api/hub.ts) on
- * Hono, in the style of http/server.ts — bearer tokens (one per device, hub/store.ts), stable
- * error codes in the `{code, detail}` envelope, a body limit, a per-address limit on requests
- * without a valid token (joining with a class code included) — plus the web app at `/` (the
- * teacher's dashboard is its #/hub page).
+ * Hono, to the desktop server's standard and with its pieces (http/server.ts, http/rate-limit.ts)
+ * — the Host-header check against DNS rebinding, bearer tokens (one per device, hub/store.ts),
+ * per-token rate and concurrency limits, a per-address limit on requests without a valid token
+ * (joining with a class code included), a body limit, replies bounded in size, stable error codes
+ * in the `{code, detail}` envelope — plus the web app at `/` (the teacher's dashboard is its #/hub
+ * page).
  */
 import type { AddressInfo } from 'node:net';
 import { createAdaptorServer } from '@hono/node-server';
@@ -12,6 +14,8 @@ import { Hono, type Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import type { IncomingMessage, Server } from 'node:http';
 import QRCode from 'qrcode';
+import { MAX_BUNDLE_CHARS } from '../../../shared/api/handin.ts';
+import type { Language } from '../../../shared/api/schemas.ts';
 import {
   AddTeacherSchema,
   AllowanceInputSchema,
@@ -22,13 +26,15 @@ import {
   JoinClassSchema,
   NewDeviceSchema,
   PushSchema,
+  ReturnHandinSchema,
   RosterImportSchema,
+  type HandinPushResult,
   type PushResult,
 } from '../../../shared/api/hub.ts';
 import { ApiError, isApiError } from '../../../shared/errors.ts';
 import { parseInput } from '../../../shared/validation.ts';
-import { CONTENT_SECURITY_POLICY, addressKey } from '../http/server.ts';
-import { DEFAULT_ANONYMOUS_LIMITS, RateLimiter } from '../http/rate-limit.ts';
+import { CONTENT_SECURITY_POLICY, addressKey, allowedHostNames, boundedJson, hostAllowed } from '../http/server.ts';
+import { DEFAULT_ANONYMOUS_LIMITS, RateLimiter, type RateLimits } from '../http/rate-limit.ts';
 import type { HubCaller, HubStore } from './store.ts';
 
 export interface HubServerOptions {
@@ -36,9 +42,19 @@ export interface HubServerOptions {
   host?: string;
   port?: number;
   staticDir?: string | null;
+  /** Bound on all interfaces (`--lan`): the machine's LAN addresses and name are accepted Host names. */
+  lan?: boolean;
+  /** Extra Host names to accept (the name students' laptops use for the hub, e.g. hub.school.lan). */
+  allowedHosts?: string[];
   bodyLimitBytes?: number;
+  /** Per device token; `false` turns them off. */
+  limits?: Partial<RateLimits> | false;
+  /** The largest JSON reply (default HUB_MAX_RESPONSE_BYTES); a larger one is payload_too_large. */
+  maxResponseBytes?: number;
   /** Called after a push is stored, before it is answered (the torture tests stop the hub here). */
   onPushStored?: (result: PushResult) => void | Promise<void>;
+  /** Called after a hand-in is filed, before it is answered (the same, for hand-ins). */
+  onHandinStored?: (result: HandinPushResult) => void | Promise<void>;
 }
 
 export interface RunningHub {
@@ -50,6 +66,11 @@ export interface RunningHub {
 
 /** A push of a few days' turns fits; larger backlogs go in several pushes (sync/client.ts batches). */
 export const HUB_BODY_LIMIT_BYTES = 8 * 1024 * 1024;
+/** A hand-in's bundle is sent as it is: up to MAX_BUNDLE_CHARS characters, at most 3 UTF-8 bytes each. */
+export const HUB_HANDIN_BODY_LIMIT_BYTES = 3 * MAX_BUNDLE_CHARS;
+/** Replies: a hand-in as its teacher reads it (the whole bundle) fits; nothing grows without bound. */
+export const HUB_MAX_RESPONSE_BYTES = HUB_HANDIN_BODY_LIMIT_BYTES + 1024 * 1024;
+export const HUB_HANDIN_PATH = `${HUB_PREFIX}/sync/handins`;
 
 type Env = { Variables: { caller: HubCaller } };
 
@@ -67,11 +88,24 @@ async function jsonBody(c: Context): Promise<unknown> {
   }
 }
 
+/** The language of problem descriptions in a refusal: the request's Accept-Language, Chinese first. */
+function languageOf(c: Context): Language {
+  const header = (c.req.header('accept-language') ?? '').trim().toLowerCase();
+  return header.startsWith('en') ? 'en' : 'zh-CN';
+}
+
 export function hubApp(options: HubServerOptions): Hono<Env> {
   const { store } = options;
+  // Bound on all interfaces, the machine's LAN addresses and name are its names too (as the desktop's --lan).
+  const hosts = allowedHostNames({ ...options, lan: options.lan ?? (options.host === '0.0.0.0' || options.host === '::') });
   const anonymous = new RateLimiter(DEFAULT_ANONYMOUS_LIMITS);
+  // Per device token, with the desktop's defaults (http/rate-limit.ts): a laptop syncs in a few
+  // requests, a teacher's dashboard loads four at once.
+  const perToken = options.limits === false ? null : new RateLimiter(options.limits);
+  const maxResponseBytes = options.maxResponseBytes ?? HUB_MAX_RESPONSE_BYTES;
   const app = new Hono<Env>();
   const incomingOf = (c: Context) => (c.env as { incoming?: IncomingMessage } | undefined)?.incoming;
+  const reply = (c: Context, body: unknown, status = 200) => boundedJson(c, body, status, maxResponseBytes);
 
   app.onError((error, c) => {
     if (isApiError(error)) return errorResponse(c, error);
@@ -79,17 +113,22 @@ export function hubApp(options: HubServerOptions): Hono<Env> {
     return errorResponse(c, new ApiError('internal_error', 'The hub had an unexpected error.'));
   });
   app.use('*', async (c, next) => {
+    if (!hostAllowed(c, hosts))
+      return errorResponse(c, new ApiError('forbidden', 'This host name is not allowed (start the hub with --allowed-host NAME for the name students use).'));
     c.header('X-Content-Type-Options', 'nosniff');
     c.header('Referrer-Policy', 'no-referrer');
     await next();
   });
-  app.use(
-    `${HUB_PREFIX}/*`,
-    bodyLimit({
-      maxSize: options.bodyLimitBytes ?? HUB_BODY_LIMIT_BYTES,
-      onError: (c) => errorResponse(c, new ApiError('payload_too_large', `The request body is larger than ${options.bodyLimitBytes ?? HUB_BODY_LIMIT_BYTES} bytes.`)),
-    }),
-  );
+  const limitBody = bodyLimit({
+    maxSize: options.bodyLimitBytes ?? HUB_BODY_LIMIT_BYTES,
+    onError: (c) => errorResponse(c, new ApiError('payload_too_large', `The request body is larger than ${options.bodyLimitBytes ?? HUB_BODY_LIMIT_BYTES} bytes.`)),
+  });
+  // A hand-in's bundle may be larger than a push: that route alone.
+  const limitHandin = bodyLimit({
+    maxSize: HUB_HANDIN_BODY_LIMIT_BYTES,
+    onError: (c) => errorResponse(c, new ApiError('payload_too_large', `The hand-in is larger than ${HUB_HANDIN_BODY_LIMIT_BYTES} bytes.`)),
+  });
+  app.use(`${HUB_PREFIX}/*`, (c, next) => (c.req.method === 'POST' && c.req.path === HUB_HANDIN_PATH ? limitHandin(c, next) : limitBody(c, next)));
 
   const publicPaths = new Set([`${HUB_PREFIX}/health`, `${HUB_PREFIX}/join`]);
   app.use(`${HUB_PREFIX}/*`, async (c, next) => {
@@ -97,7 +136,17 @@ export function hubApp(options: HubServerOptions): Hono<Env> {
     const caller = bearer ? await store.authenticate(bearer) : null;
     if (caller && caller !== 'revoked' && !publicPaths.has(c.req.path)) {
       c.set('caller', caller);
-      return next();
+      // Per device token, as the desktop server limits per token: rate and requests at once.
+      const slot = perToken?.acquire(`device:${caller.device_id}`);
+      if (slot && !slot.ok) {
+        c.header('Retry-After', String(slot.retryAfterSeconds));
+        return errorResponse(c, new ApiError('rate_limited', slot.detail));
+      }
+      try {
+        return await next();
+      } finally {
+        if (slot?.ok) slot.release();
+      }
     }
     if (caller === 'revoked') return errorResponse(c, new ApiError('device_revoked', 'This device’s hub token was revoked. Join the class again, or ask your teacher.'));
     const slot = anonymous.acquire(`address:${addressKey(incomingOf(c)?.socket.remoteAddress)}`);
@@ -115,24 +164,24 @@ export function hubApp(options: HubServerOptions): Hono<Env> {
   });
 
   const r = app.basePath(HUB_PREFIX);
-  r.get('/health', (c) => c.json({ ok: true, database: store.db.dialect }));
+  r.get('/health', (c) => reply(c, { ok: true, database: store.db.dialect }));
   r.post('/join', async (c) => {
     const input = parseInput(JoinClassSchema, await jsonBody(c), 'join');
     const joined = await store.joinClass(input);
-    return c.json({ token: joined.token, device_id: joined.device_id, user_id: joined.user_id, class: { id: joined.class.id, name: joined.class.name } }, 201);
+    return reply(c, { token: joined.token, device_id: joined.device_id, user_id: joined.user_id, class: { id: joined.class.id, name: joined.class.name } }, 201);
   });
-  r.get('/me', (c) => c.json(c.get('caller')));
+  r.get('/me', (c) => reply(c, c.get('caller')));
   r.post('/devices', async (c) => {
     const caller = c.get('caller');
     const input = parseInput(NewDeviceSchema, await jsonBody(c), 'device');
-    return c.json(await store.issueDevice(caller.user_id, input.name), 201);
+    return reply(c, await store.issueDevice(caller.user_id, input.name), 201);
   });
   r.post('/devices/:id/revoke', async (c) => {
     await store.revokeDevice(c.get('caller'), c.req.param('id'));
-    return c.json({ revoked: true });
+    return reply(c, { revoked: true });
   });
-  r.get('/classes', async (c) => c.json(await store.listClasses(c.get('caller'))));
-  r.post('/classes', async (c) => c.json(await store.createClass(c.get('caller'), parseInput(CreateClassSchema, await jsonBody(c), 'class').name), 201));
+  r.get('/classes', async (c) => reply(c, await store.listClasses(c.get('caller'))));
+  r.post('/classes', async (c) => reply(c, await store.createClass(c.get('caller'), parseInput(CreateClassSchema, await jsonBody(c), 'class').name), 201));
   // The class code as a QR code: what students scan to join (the code alone, typed in Studylog).
   r.get('/classes/:id/qr', async (c) => {
     const klass = await store.getClass(c.get('caller'), c.req.param('id'));
@@ -143,29 +192,39 @@ export function hubApp(options: HubServerOptions): Hono<Env> {
   r.post('/classes/:id/roster', async (c) => {
     const isCsv = (c.req.header('content-type') ?? '').startsWith('text/csv');
     const csv = isCsv ? await c.req.text() : parseInput(RosterImportSchema, await jsonBody(c), 'roster').csv;
-    return c.json(await store.importRoster(c.get('caller'), c.req.param('id'), csv));
+    return reply(c, await store.importRoster(c.get('caller'), c.req.param('id'), csv));
   });
   r.post('/classes/:id/teachers', async (c) => {
     const input = parseInput(AddTeacherSchema, await jsonBody(c), 'teacher');
     await store.addTeacher(c.get('caller'), c.req.param('id'), input.user_id);
-    return c.json({ added: true });
+    return reply(c, { added: true });
   });
-  r.get('/classes/:id/overview', async (c) => c.json(await store.overview(c.get('caller'), c.req.param('id'))));
-  r.get('/classes/:id/inbox', async (c) => c.json(await store.inbox(c.get('caller'), c.req.param('id'))));
-  r.get('/classes/:id/triage', async (c) => c.json(await store.triage(c.get('caller'), c.req.param('id'))));
-  r.get('/classes/:id/search', async (c) => c.json(await store.search(c.get('caller'), c.req.param('id'), c.req.query('q') ?? '')));
-  r.post('/assignments', async (c) => c.json(await store.upsertAssignment(c.get('caller'), parseInput(AssignmentInputSchema, await jsonBody(c), 'assignment'))));
-  r.post('/feedback', async (c) => c.json(await store.setFeedback(c.get('caller'), parseInput(FeedbackInputSchema, await jsonBody(c), 'feedback'))));
-  r.post('/allowances', async (c) => c.json(await store.setAllowance(c.get('caller'), parseInput(AllowanceInputSchema, await jsonBody(c), 'allowance'))));
+  r.get('/classes/:id/overview', async (c) => reply(c, await store.overview(c.get('caller'), c.req.param('id'))));
+  r.get('/classes/:id/inbox', async (c) => reply(c, await store.inbox(c.get('caller'), c.req.param('id'))));
+  r.get('/classes/:id/triage', async (c) => reply(c, await store.triage(c.get('caller'), c.req.param('id'))));
+  r.get('/classes/:id/search', async (c) => reply(c, await store.search(c.get('caller'), c.req.param('id'), c.req.query('q') ?? '')));
+  r.post('/assignments', async (c) => reply(c, await store.upsertAssignment(c.get('caller'), parseInput(AssignmentInputSchema, await jsonBody(c), 'assignment'))));
+  r.post('/feedback', async (c) => reply(c, await store.setFeedback(c.get('caller'), parseInput(FeedbackInputSchema, await jsonBody(c), 'feedback'))));
+  r.post('/allowances', async (c) => reply(c, await store.setAllowance(c.get('caller'), parseInput(AllowanceInputSchema, await jsonBody(c), 'allowance'))));
   r.post('/sync/push', async (c) => {
     const result = await store.push(c.get('caller'), parseInput(PushSchema, await jsonBody(c), 'push'));
     await options.onPushStored?.(result);
-    return c.json(result);
+    return reply(c, result);
   });
+  r.post('/sync/handins', async (c) => {
+    const text = await c.req.text();
+    if (text.length > MAX_BUNDLE_CHARS) throw new ApiError('payload_too_large', `A hand-in may be at most ${MAX_BUNDLE_CHARS} characters.`);
+    const result = await store.receiveHandin(c.get('caller'), text, languageOf(c));
+    await options.onHandinStored?.(result);
+    return reply(c, result);
+  });
+  r.get('/assignments/:id/handins', async (c) => reply(c, await store.listHandins(c.get('caller'), c.req.param('id'))));
+  r.get('/handins/:id', async (c) => reply(c, await store.handinDetail(c.get('caller'), c.req.param('id'))));
+  r.post('/handins/:id/return', async (c) => reply(c, await store.returnHandin(c.get('caller'), c.req.param('id'), parseInput(ReturnHandinSchema, await jsonBody(c), 'grade'))));
   r.get('/sync/pull', async (c) => {
     const since = Number(c.req.query('since') ?? '0');
     if (!Number.isInteger(since) || since < 0) throw new ApiError('validation_error', 'since must be a non-negative integer (the cursor of the last pull).');
-    return c.json(await store.pull(c.get('caller'), since));
+    return reply(c, await store.pull(c.get('caller'), since));
   });
   app.all(`${HUB_PREFIX}/*`, (c) => errorResponse(c, new ApiError('not_found', `No hub route ${c.req.method} ${c.req.path}.`)));
 

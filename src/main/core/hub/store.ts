@@ -6,11 +6,17 @@
 import { createHash, randomBytes, randomInt, timingSafeEqual } from 'node:crypto';
 import type { SQL } from 'drizzle-orm';
 import { v7 as uuidv7 } from 'uuid';
+import { BundleSchema } from '../../../shared/api/handin.ts';
+import type { Language } from '../../../shared/api/schemas.ts';
 import type {
+  HandinPushResult,
   HubAllowance,
   HubAssignment,
   HubClass,
   HubFeedback,
+  HubHandinDetail,
+  HubHandinGrade,
+  HubHandinRow,
   HubRole,
   InboxRow,
   OverviewRow,
@@ -24,6 +30,8 @@ import type {
   TriageRow,
 } from '../../../shared/api/hub.ts';
 import { ApiError } from '../../../shared/errors.ts';
+import { acceptBundle } from '../handin/accept.ts';
+import { bundleHash, summarize } from '../handin/bundle.ts';
 import { GENESIS_HASH, turnHash, type ChainTurn } from '../handin/chain.ts';
 import { parseRoster } from './roster.ts';
 import { searchCondition, searchGrams, sqliteSearchText } from './search.ts';
@@ -48,6 +56,14 @@ export const PULL_OVERLAP_MS = 5_000;
 const TOKEN_PATTERN = /^slh_([0-9a-f-]{36})_([A-Za-z0-9_-]{43})$/;
 // No 0/O, 1/I/L: a code is read aloud in class and typed by hand.
 const CODE_ALPHABET = 'ABCDEFGHJKMNPQRSTUVWXYZ23456789';
+
+/** When an assignment stops taking hand-ins: its policy's closes_at (epoch ms, or a date the desktop's policy schema also reads), or never. */
+function closesAtOf(policy: Record<string, unknown>): number | null {
+  const value = policy.closes_at;
+  if (typeof value === 'number' && Number.isFinite(value)) return value;
+  if (typeof value === 'string' && !Number.isNaN(Date.parse(value))) return Date.parse(value);
+  return null;
+}
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 
@@ -357,10 +373,15 @@ export class HubStore {
     const allowances = await this.db.all<HubAllowance>(
       sql`SELECT class_id, user_id, daily_tokens, updated_at FROM hub_allowance WHERE user_id = ${caller.user_id} AND updated_at >= ${since} ORDER BY updated_at`,
     );
+    const handins = await this.db.all<HubHandinGrade>(
+      sql`SELECT submission_id, assignment_id, bundle_hash, score, feedback, returned_at, updated_at FROM hub_handin
+          WHERE user_id = ${caller.user_id} AND status = 'returned' AND updated_at >= ${since} ORDER BY updated_at`,
+    );
     return {
       assignments: assignments.map((a) => ({ ...a, policy: jsonValue(a.policy) })),
       feedback,
       allowances,
+      handins,
       cursor: Math.max(since, now - PULL_OVERLAP_MS),
     };
   }
@@ -404,6 +425,130 @@ export class HubStore {
     return { ...input, updated_at: now };
   }
 
+  // ---- hand-ins ------------------------------------------------------------------------------------
+
+  /**
+   * A hand-in a student's laptop sent: the signed bundle's text, verified exactly as a teacher's
+   * import verifies a file (handin/accept.ts: chain, end, signature, and the key on record for this
+   * student — the first hand-in records it), then filed in its assignment's inbox under the
+   * device's student. The same bundle again is a duplicate, stored once; a new one replaces the old
+   * until the teacher has graded it (then `conflict`). Refused bundles: `bundle_invalid`.
+   */
+  async receiveHandin(caller: HubCaller, text: string, language: Language = 'en'): Promise<HandinPushResult> {
+    const keys = await this.db.all<{ public_key: string }>(sql`SELECT public_key FROM hub_handin_key WHERE user_id = ${caller.user_id}`);
+    const known = keys[0]?.public_key ?? null;
+    const { bundle, verification } = acceptBundle(text, { language, knownKey: () => known, now: this.#now() });
+    const assignments = await this.db.all<{ class_id: string; due_at: number | null; policy: unknown }>(
+      sql`SELECT class_id, due_at, policy FROM hub_assignment WHERE id = ${bundle.assignment.id}`,
+    );
+    const assignment = assignments[0];
+    if (!assignment) throw new ApiError('not_found', `The class hub has no assignment '${bundle.assignment.id}': only hand-ins of assignments set on the hub can be sent to it.`);
+    const members = await this.db.all<{ role: string }>(
+      sql`SELECT role FROM hub_member WHERE class_id = ${assignment.class_id} AND user_id = ${caller.user_id} AND role = 'student'`,
+    );
+    if (!members[0]) throw new ApiError('forbidden', 'Only a student of the assignment’s class may hand in to it.');
+    const closes = closesAtOf(jsonValue(assignment.policy));
+    if (closes !== null && bundle.submission.submitted_at > closes)
+      throw new ApiError('handin_closed', `This hand-in was made at ${new Date(bundle.submission.submitted_at).toISOString()}, after the assignment closed.`);
+    const hash = bundleHash(text);
+    const dueAt = assignment.due_at === null ? null : Number(assignment.due_at);
+    const late = dueAt !== null && bundle.submission.submitted_at > dueAt;
+    const now = this.#now();
+    return this.db.transaction(async (tx) => {
+      const device = await tx.all<{ revoked_at: number | null }>(sql`SELECT revoked_at FROM hub_device WHERE id = ${caller.device_id}`);
+      if (!device[0] || device[0].revoked_at !== null) throw new ApiError('device_revoked', 'This device’s hub token was revoked; nothing more is accepted from it.');
+      await tx.run(sql`INSERT INTO hub_handin_key (user_id, public_key, first_seen_at) VALUES (${caller.user_id}, ${bundle.public_key}, ${now}) ON CONFLICT (user_id) DO NOTHING`);
+      const id = uuidv7();
+      // ON CONFLICT: two sends of one hand-in racing (a retry storm) file it once; the loser reads the winner's row.
+      const inserted = await tx.run(
+        sql`INSERT INTO hub_handin (id, assignment_id, user_id, device_id, submission_id, bundle, bundle_hash, submitted_at, late, received_at, verification, status, updated_at, meta)
+            VALUES (${id}, ${bundle.assignment.id}, ${caller.user_id}, ${caller.device_id}, ${bundle.submission.id}, ${text}, ${hash}, ${bundle.submission.submitted_at},
+              ${boolParam(tx.dialect, late)}, ${now}, ${jsonParam(tx.dialect, verification)}, 'submitted', ${now}, ${jsonParam(tx.dialect, {})})
+            ON CONFLICT (assignment_id, user_id) DO NOTHING`,
+      );
+      const result = { submission_id: bundle.submission.id, bundle_hash: hash, late };
+      if (inserted) return { handin_id: id, status: 'stored' as const, ...result };
+      const lock = tx.dialect === 'pg' ? sql` FOR UPDATE` : sql``;
+      const existing = (
+        await tx.all<{ id: string; bundle_hash: string; status: string; submitted_at: number; received_at: number; meta: unknown }>(
+          sql`SELECT id, bundle_hash, status, submitted_at, received_at, meta FROM hub_handin WHERE assignment_id = ${bundle.assignment.id} AND user_id = ${caller.user_id}${lock}`,
+        )
+      )[0]!;
+      if (existing.bundle_hash === hash) return { handin_id: existing.id, status: 'duplicate' as const, ...result };
+      if (existing.status === 'returned') throw new ApiError('conflict', 'This hand-in was already graded on the class hub; a new one is not accepted.');
+      const meta = jsonValue<{ history?: unknown[] }>(existing.meta);
+      const history = [
+        ...(Array.isArray(meta.history) ? meta.history : []),
+        { bundle_hash: existing.bundle_hash, submitted_at: Number(existing.submitted_at), received_at: Number(existing.received_at) },
+      ].slice(-50);
+      await tx.run(
+        sql`UPDATE hub_handin SET device_id = ${caller.device_id}, submission_id = ${bundle.submission.id}, bundle = ${text}, bundle_hash = ${hash},
+              submitted_at = ${bundle.submission.submitted_at}, late = ${boolParam(tx.dialect, late)}, received_at = ${now},
+              verification = ${jsonParam(tx.dialect, verification)}, updated_at = ${now}, meta = ${jsonParam(tx.dialect, { ...meta, history })}
+            WHERE id = ${existing.id}`,
+      );
+      return { handin_id: existing.id, status: 'stored' as const, ...result };
+    });
+  }
+
+  async #handinRows(where: SQL): Promise<(HubHandinRow & { verification: unknown })[]> {
+    const rows = await this.db.all<Omit<HubHandinRow, 'late' | 'key_fingerprint'> & { verification: unknown; late: boolean | number }>(
+      sql`SELECT h.id, h.assignment_id, h.user_id, u.name, m.student_no, h.submission_id, h.bundle_hash, h.submitted_at, h.late, h.received_at, h.status,
+            h.score, h.feedback, h.returned_at, h.verification
+          FROM hub_handin h JOIN hub_user u ON u.id = h.user_id JOIN hub_assignment a ON a.id = h.assignment_id
+          LEFT JOIN hub_member m ON m.class_id = a.class_id AND m.user_id = h.user_id
+          WHERE ${where} ORDER BY h.submitted_at, h.id`,
+    );
+    return rows.map((r) => {
+      const verification = jsonValue<{ key_fingerprint?: string | null }>(r.verification);
+      return {
+        ...r,
+        late: r.late === true || r.late === 1,
+        score: r.score === null ? null : Number(r.score),
+        key_fingerprint: verification.key_fingerprint ?? null,
+      };
+    });
+  }
+
+  /** An assignment's hand-ins, for its class's teachers: earliest handed in first. */
+  async listHandins(caller: HubCaller, assignmentId: string): Promise<HubHandinRow[]> {
+    await this.#assignmentOfTeacher(caller, assignmentId);
+    return (await this.#handinRows(sql`h.assignment_id = ${assignmentId}`)).map(({ verification: _v, ...row }) => row);
+  }
+
+  /** One hand-in as handed in: the bundle, its verification and the summary card (handin/bundle.ts summarize). */
+  async handinDetail(caller: HubCaller, id: string): Promise<HubHandinDetail> {
+    const found = await this.#handinOfTeacher(caller, id);
+    const texts = await this.db.all<{ bundle: string }>(sql`SELECT bundle FROM hub_handin WHERE id = ${id}`);
+    const bundle = BundleSchema.parse(JSON.parse(texts[0]!.bundle));
+    const { verification, ...handin } = found;
+    return { handin, verification: jsonValue(verification), summary: summarize(bundle.sessions), bundle };
+  }
+
+  /** The teacher's grade: score and feedback, sent back to the student's laptop on its next pull. */
+  async returnHandin(caller: HubCaller, id: string, input: { score: number | null; feedback: string }): Promise<HubHandinRow> {
+    await this.#handinOfTeacher(caller, id);
+    const now = this.#now();
+    await this.db.run(
+      sql`UPDATE hub_handin SET status = 'returned', score = ${input.score}, feedback = ${input.feedback}, returned_at = ${now}, updated_at = ${now} WHERE id = ${id}`,
+    );
+    const { verification: _v, ...row } = (await this.#handinRows(sql`h.id = ${id}`))[0]!;
+    return row;
+  }
+
+  async #assignmentOfTeacher(caller: HubCaller, assignmentId: string): Promise<void> {
+    const rows = await this.db.all<{ class_id: string }>(sql`SELECT class_id FROM hub_assignment WHERE id = ${assignmentId}`);
+    if (!rows[0]) throw new ApiError('not_found', `There is no assignment '${assignmentId}'.`);
+    await this.assertTeaches(caller, rows[0].class_id);
+  }
+
+  async #handinOfTeacher(caller: HubCaller, id: string): Promise<HubHandinRow & { verification: unknown }> {
+    const found = (await this.#handinRows(sql`h.id = ${id}`))[0];
+    if (!found) throw new ApiError('not_found', `There is no hand-in '${id}'.`);
+    await this.#assignmentOfTeacher(caller, found.assignment_id);
+    return found;
+  }
+
   // ---- the teacher's dashboard ------------------------------------------------------------------------
 
   /** Each student of the class: sessions, turns and tokens shared, and when the hub last heard of them. */
@@ -428,11 +573,20 @@ export class HubStore {
       sql`SELECT a.id AS assignment_id, a.title, a.due_at,
             (SELECT count(DISTINCT s.user_id) FROM hub_session s WHERE s.assignment_id = a.id) AS students_started,
             (SELECT count(*) FROM hub_member m WHERE m.class_id = a.class_id AND m.role = 'student') AS students_in_class,
+            (SELECT count(*) FROM hub_handin h WHERE h.assignment_id = a.id) AS handed_in,
+            (SELECT count(*) FROM hub_handin h WHERE h.assignment_id = a.id AND h.status = 'returned') AS graded,
             (SELECT coalesce(sum(s.turn_count), 0) FROM hub_session s WHERE s.assignment_id = a.id) AS turns,
             (SELECT max(s.received_at) FROM hub_session s WHERE s.assignment_id = a.id) AS last_received_at
           FROM hub_assignment a WHERE a.class_id = ${classId} ORDER BY coalesce(a.due_at, a.created_at) DESC, a.id`,
     );
-    return rows.map((r) => ({ ...r, students_started: Number(r.students_started), students_in_class: Number(r.students_in_class), turns: Number(r.turns) }));
+    return rows.map((r) => ({
+      ...r,
+      students_started: Number(r.students_started),
+      students_in_class: Number(r.students_in_class),
+      handed_in: Number(r.handed_in),
+      graded: Number(r.graded),
+      turns: Number(r.turns),
+    }));
   }
 
   /**

@@ -34,6 +34,13 @@ import type { AssignmentInfo, AssignmentLookup, SessionPlan } from './session-po
 /** What one student has used on one assignment (usage.repo.ts assignmentUse). */
 export type AssignmentUse = (userId: string, assignmentId: string) => { tokens: number; cost: number };
 
+/**
+ * A per-day token allowance that also applies to a message on this assignment, and what the
+ * student used of it today; null when none applies. The class hub's allowances (a teacher's
+ * change, pulled by sync: sync/allowances.ts) are per class and per day.
+ */
+export type DailyAllowance = (userId: string, assignment: AssignmentInfo, now: number) => { daily_tokens: number; used_today: number; class_id: string } | null;
+
 /** The policy with every default filled in (an unknown or placeholder assignment gets the defaults). */
 export function applyPolicy(a: Pick<AssignmentInfo, 'policy' | 'due_at'> | null): AppliedAssignmentPolicy {
   const p = a?.policy ?? {};
@@ -100,11 +107,13 @@ const isoOf = (ms: number) => new Date(ms).toISOString();
 export class AssignmentGate {
   readonly #assignments: AssignmentLookup | undefined;
   readonly #use: AssignmentUse | undefined;
+  readonly #daily: DailyAllowance | undefined;
   readonly #sessions: SessionsRepo;
 
-  constructor(options: { assignments?: AssignmentLookup; assignmentUse?: AssignmentUse; sessions: SessionsRepo }) {
+  constructor(options: { assignments?: AssignmentLookup; assignmentUse?: AssignmentUse; dailyAllowance?: DailyAllowance; sessions: SessionsRepo }) {
     this.#assignments = options.assignments;
     this.#use = options.assignmentUse;
+    this.#daily = options.dailyAllowance;
     this.#sessions = options.sessions;
   }
 
@@ -175,6 +184,14 @@ export class AssignmentGate {
           `The AI allowance for assignment '${assignmentId}' is used up: ${used.cost} of ${policy.allowance.cost} micro-cents used; the message is kept, not sent.`,
         );
       }
+    }
+    // The class hub's daily allowance for this student (a teacher's change), on top of the assignment's own.
+    const daily = found && this.#daily && refusal?.code !== 'allowance_exhausted' ? this.#daily(session.user_id, found, now) : null;
+    if (daily && daily.used_today >= daily.daily_tokens) {
+      refusal = new ApiError(
+        'allowance_exhausted',
+        `Today's AI allowance from your class hub is used up: ${daily.used_today} of ${daily.daily_tokens} tokens today on this class's assignments; the message is kept, not sent. It starts again tomorrow.`,
+      );
     }
     if (refusal) raised = false;
     return { assignmentId, policy, level, asked: !retried && req.hint_request === 'more', raised, refusal };

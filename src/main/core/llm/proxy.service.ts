@@ -36,7 +36,7 @@ import type { SessionsRepo } from '../db/sessions.repo.ts';
 import type { TurnsRepo } from '../db/turns.repo.ts';
 import type { SettingsStore } from '../settings/settings.store.ts';
 import { AnswerRecorder, userTurnMeta } from './answer-recorder.ts';
-import { AssignmentGate, type AssignmentUse, type Gate } from './assignment-policy.ts';
+import { AssignmentGate, type AssignmentUse, type DailyAllowance, type Gate } from './assignment-policy.ts';
 import { composeMessage, historyMessage, imagesRefused, withImages, type ComposedMessage } from './attachment-context.ts';
 import { buildMessages } from './context.ts';
 import { traitsOf } from './models.ts';
@@ -65,6 +65,8 @@ export interface ProxyServiceOptions {
   registerAssignment?: AssignmentRegistrar;
   /** What a student has used on an assignment, for its allowance (without it, allowances are not enforced). */
   assignmentUse?: AssignmentUse;
+  /** A daily allowance on top of the assignment's own (the class hub's, sync/allowances.ts). */
+  dailyAllowance?: DailyAllowance;
   /** The UI language, for system prompts; settings.language wins when set. */
   defaultLanguage?: Language;
   /** How often streamed text is written to the database (not per token). */

@@ -5,16 +5,23 @@
  * id on the hub, so a push the hub stored but never answered (it stopped mid-push) is simply sent
  * again and acknowledged as a duplicate: after any outage everything arrives exactly once.
  *
+ * Hand-ins go first, one request each (POST /sync/handins, the bundle's text as the body), and are
+ * acknowledged once stored or known; a hand-in the hub refuses (bundle_invalid, already graded,
+ * an assignment it does not have) is held back with why, like a refused session. A grade given on
+ * the hub comes down on the pull and is written onto the laptop's own hand-in (status returned,
+ * score, feedback), so it shows as one returned on the desktop does.
+ *
  * Failures: an unreachable hub (or a 5xx, or a 429) backs off exponentially — 2 s doubling to at
  * most 30 minutes, with jitter so a class coming back online does not arrive at once; a revoked
  * device stops syncing (nothing is dropped: the outbox keeps its entries); a session the hub
  * refuses (chain_broken) is held back and reported; chain_gap resends from the hub's head.
  */
-import type { PullResult, PushResult, PushSession } from '../../../shared/api/hub.ts';
+import type { HandinPushResult, PullResult, PushResult, PushSession } from '../../../shared/api/hub.ts';
 import { HUB_PREFIX } from '../../../shared/api/hub.ts';
 import { ApiError, type ErrorCode } from '../../../shared/errors.ts';
 import type { Store } from '../db/connection.ts';
 import { putSetting } from '../db/setting-rows.ts';
+import { SubmissionsRepo } from '../db/submissions.repo.ts';
 import { Outbox } from './outbox.ts';
 
 export const BACKOFF_BASE_MS = 2_000;
@@ -39,7 +46,7 @@ export interface SyncClientOptions {
 export interface SyncState {
   attempts: number;
   next_attempt_at: number;
-  last_error: { code: ErrorCode | 'hub_unreachable'; detail: string } | null;
+  last_error: { code: ErrorCode; detail: string } | null;
   revoked: boolean;
   /** Sessions the hub refused (chain_broken): held back, with why. */
   refused: Record<string, string>;
@@ -49,9 +56,14 @@ export interface SyncReport {
   status: 'synced' | 'not_due' | 'offline' | 'revoked' | 'error';
   pushed: number;
   duplicates: number;
+  /** Hand-ins the hub acknowledged this round (stored, or already held). */
+  handins: number;
   pending: number;
-  pulled: { assignments: number; feedback: number; allowances: number };
+  pulled: { assignments: number; feedback: number; allowances: number; grades: number };
 }
+
+/** What the hub answers for a hand-in it will never take as it is: held back, with why (not retried). */
+const HANDIN_REFUSALS: ReadonlySet<ErrorCode> = new Set(['bundle_invalid', 'conflict', 'not_found', 'forbidden', 'handin_closed', 'validation_error', 'payload_too_large']);
 
 export function backoffDelay(attempts: number, random: number): number {
   const full = Math.min(BACKOFF_MAX_MS, BACKOFF_BASE_MS * 2 ** Math.max(0, attempts - 1));
@@ -72,13 +84,14 @@ export class SyncClient {
     this.outbox = new Outbox(options.store, { now: this.#now });
   }
 
+  /** A JSON body is serialized; a string is sent as it is (a hand-in's bundle, already JSON). */
   async #call<T>(method: 'GET' | 'POST', route: string, body?: unknown): Promise<T> {
     let response: Response;
     try {
       response = await (this.#options.fetch ?? fetch)(this.#options.hubUrl.replace(/\/+$/, '') + HUB_PREFIX + route, {
         method,
         headers: { Authorization: `Bearer ${this.#options.token}`, ...(body === undefined ? {} : { 'Content-Type': 'application/json' }) },
-        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+        ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }),
         signal: AbortSignal.timeout(60_000),
       });
     } catch (error) {
@@ -99,11 +112,12 @@ export class SyncClient {
 
   /** One round, if due (backing off after failures): collect, push until drained, pull. */
   async sync(options: { force?: boolean } = {}): Promise<SyncReport> {
-    const report: SyncReport = { status: 'synced', pushed: 0, duplicates: 0, pending: 0, pulled: { assignments: 0, feedback: 0, allowances: 0 } };
+    const report: SyncReport = { status: 'synced', pushed: 0, duplicates: 0, handins: 0, pending: 0, pulled: { assignments: 0, feedback: 0, allowances: 0, grades: 0 } };
     if (this.state.revoked) return { ...report, status: 'revoked', pending: this.outbox.counts().pending };
     if (!options.force && this.#now() < this.state.next_attempt_at) return { ...report, status: 'not_due', pending: this.outbox.counts().pending };
     this.outbox.collect();
     try {
+      await this.#pushHandins(report);
       await this.#pushAll(report);
       await this.#pull(report);
       this.state.attempts = 0;
@@ -131,6 +145,23 @@ export class SyncClient {
     }
     report.pending = this.outbox.counts().pending;
     return report;
+  }
+
+  async #pushHandins(report: SyncReport): Promise<void> {
+    for (const entry of this.outbox.pendingHandins()) {
+      if (entry.session_id in this.state.refused) continue;
+      try {
+        await this.#call<HandinPushResult>('POST', '/sync/handins', entry.payload.bundle);
+      } catch (error) {
+        if (error instanceof ApiError && HANDIN_REFUSALS.has(error.code)) {
+          this.state.refused[entry.session_id] = `${error.code}: ${error.detail}`;
+          continue;
+        }
+        throw error;
+      }
+      this.outbox.ack([entry.item_id]);
+      report.handins++;
+    }
   }
 
   async #pushAll(report: SyncReport): Promise<void> {
@@ -194,10 +225,24 @@ export class SyncClient {
       for (const f of pulled.feedback) feedback[f.assignment_id] = { grade: f.grade, feedback: f.feedback, updated_at: f.updated_at };
       const allowances = readMap(ALLOWANCES_KEY);
       for (const a of pulled.allowances) allowances[a.class_id] = { daily_tokens: a.daily_tokens, updated_at: a.updated_at };
+      // A grade given on the hub: onto this laptop's own hand-in (one made on another device of the student is not here).
+      const submissions = new SubmissionsRepo(store);
+      for (const g of pulled.handins ?? []) {
+        const mine = submissions.get(g.submission_id);
+        if (!mine) continue;
+        submissions.update(db, mine.id, {
+          status: 'returned',
+          score: g.score,
+          feedback: g.feedback,
+          returned_at: g.returned_at,
+          meta: { ...mine.meta, hub_graded_bundle: g.bundle_hash },
+        });
+        report.pulled.grades++;
+      }
       if (pulled.feedback.length) putSetting(db, FEEDBACK_KEY, feedback);
       if (pulled.allowances.length) putSetting(db, ALLOWANCES_KEY, allowances);
       putSetting(db, PULL_CURSOR_KEY, pulled.cursor);
     });
-    report.pulled = { assignments: pulled.assignments.length, feedback: pulled.feedback.length, allowances: pulled.allowances.length };
+    report.pulled = { ...report.pulled, assignments: pulled.assignments.length, feedback: pulled.feedback.length, allowances: pulled.allowances.length };
   }
 }

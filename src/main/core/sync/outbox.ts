@@ -6,8 +6,11 @@
  * What is shared (and nothing else):
  *   - the sessions of an assignment whose policy says so (assignment meta.policy.share_sessions = true);
  *   - a session the student opted in (session meta.share_with_teacher = true) — practice chats never otherwise;
- *   - hand-ins, always: HOOK — when the `submission` table exists (hand-in work), append each
- *     submitted bundle here as kind 'handin' (item_id = the submission id); the hub side is to come.
+ *   - hand-ins, always (whatever the policy says): each signed bundle handed in on this laptop
+ *     for an assignment that came from the class hub (meta.hub_class_id) — kind 'handin', item_id
+ *     `handin:<bundle hash>`, payload {submission_id, assignment_id, bundle} with the bundle's text
+ *     exactly as signed; a hand-in handed in again is a new entry (the hub replaces the old one
+ *     until it is graded). Hand-ins of the laptop's own assignments stay here (they go by file).
  * Only finished turns are appended: a session's turns up to its first one still being written.
  */
 import type { Store } from '../db/connection.ts';
@@ -37,6 +40,21 @@ interface TurnRow {
   meta: string;
 }
 
+/** A hand-in in the outbox: the bundle's text exactly as it was signed and stored. */
+export interface HandinPayload {
+  submission_id: string;
+  assignment_id: string;
+  bundle: string;
+}
+export interface HandinEntry {
+  seq: number;
+  session_id: string;
+  item_id: string;
+  payload: HandinPayload;
+  /** The bundle's sha256 (submission.bundle_hash). */
+  hash: string;
+}
+
 const OPEN_STATUSES = new Set(['pending', 'streaming']);
 
 export class Outbox {
@@ -61,8 +79,37 @@ export class Outbox {
     ).map((r) => r.id);
   }
 
-  /** Appends the shared sessions' finished turns not in the outbox yet. Returns how many. */
+  /** Appends what became shareable: hand-ins (always) and the shared sessions' finished turns. Returns how many entries. */
   collect(): number {
+    return this.collectHandins() + this.collectTurns();
+  }
+
+  /** Appends each bundle handed in for a hub assignment and not in the outbox yet. */
+  collectHandins(): number {
+    const rows = this.#store.sqlite
+      .prepare(
+        `SELECT s.id, s.assignment_id, s.bundle, s.bundle_hash FROM submission s JOIN assignment a ON a.id = s.assignment_id
+         WHERE s.bundle IS NOT NULL AND s.bundle_hash IS NOT NULL AND s.source = 'server' AND json_extract(a.meta, '$.hub_class_id') IS NOT NULL
+           AND NOT EXISTS (SELECT 1 FROM sync_outbox o WHERE o.item_id = 'handin:' || s.bundle_hash)
+         ORDER BY s.submitted_at, s.id`,
+      )
+      .all() as { id: string; assignment_id: string; bundle: string; bundle_hash: string }[];
+    if (rows.length === 0) return 0;
+    return this.#store.transaction('share hand-ins with the class hub', (db) => {
+      const append = db.prepare(
+        `INSERT INTO sync_outbox (kind, session_id, item_id, payload, prev_hash, hash, enqueued_at) VALUES ('handin', ?, ?, ?, ?, ?, ?) ON CONFLICT (item_id) DO NOTHING`,
+      );
+      let appended = 0;
+      for (const r of rows) {
+        const payload: HandinPayload = { submission_id: r.id, assignment_id: r.assignment_id, bundle: r.bundle };
+        appended += append.run(`handin:${r.id}`, `handin:${r.bundle_hash}`, JSON.stringify(payload), GENESIS_HASH, r.bundle_hash, this.#now()).changes;
+      }
+      return appended;
+    });
+  }
+
+  /** Appends the shared sessions' finished turns not in the outbox yet. Returns how many. */
+  collectTurns(): number {
     const sessions = this.sharedSessionIds();
     if (sessions.length === 0) return 0;
     const newTurns = this.#store.sqlite.prepare(
@@ -103,12 +150,20 @@ export class Outbox {
     });
   }
 
-  /** The oldest entries not yet acknowledged by the hub, in order. */
+  /** The oldest turns not yet acknowledged by the hub, in order. */
   pending(limit: number): OutboxEntry[] {
     const rows = this.#store.sqlite
-      .prepare('SELECT seq, kind, session_id, item_id, payload, prev_hash, hash, enqueued_at FROM sync_outbox WHERE acked_at IS NULL ORDER BY seq LIMIT ?')
+      .prepare("SELECT seq, kind, session_id, item_id, payload, prev_hash, hash, enqueued_at FROM sync_outbox WHERE acked_at IS NULL AND kind = 'turn' ORDER BY seq LIMIT ?")
       .all(limit) as (Omit<OutboxEntry, 'payload'> & { payload: string })[];
     return rows.map((r) => ({ ...r, payload: JSON.parse(r.payload) as ChainTurn }));
+  }
+
+  /** The hand-ins not yet acknowledged by the hub, oldest first. */
+  pendingHandins(): HandinEntry[] {
+    const rows = this.#store.sqlite
+      .prepare("SELECT seq, session_id, item_id, payload, hash FROM sync_outbox WHERE acked_at IS NULL AND kind = 'handin' ORDER BY seq")
+      .all() as (Omit<HandinEntry, 'payload'> & { payload: string })[];
+    return rows.map((r) => ({ ...r, payload: JSON.parse(r.payload) as HandinPayload }));
   }
 
   /** Marks what the hub says it holds (stored now, or already). */

@@ -38,6 +38,8 @@ export const READS: Partial<Record<RouteName, Freshness>> = {
   listSubmissions: 'fresh',
   listMySubmissions: 'fresh',
   getSubmission: 'fresh',
+  // The class hub's sync state changes with every background round.
+  getHubLink: 'fresh',
 };
 
 export interface WriteEffect<N extends RouteName> {
@@ -96,6 +98,10 @@ export const WRITES: { [N in RouteName]?: WriteEffect<N> } = {
   submitSubmission: { stale: HANDINS },
   returnSubmission: { stale: HANDINS },
   importSubmission: { stale: HANDINS },
+  // A sync round brings assignments (and their policies) and grades from the class hub.
+  joinHub: { stale: ['getHubLink', 'listAssignments', 'getAssignment', ...HANDINS] },
+  syncHub: { stale: ['getHubLink', 'listAssignments', 'getAssignment', ...HANDINS] },
+  leaveHub: { stale: ['getHubLink'] },
   createToken: { stale: ['listTokens'] },
   revokeToken: { stale: ['listTokens'] },
 };

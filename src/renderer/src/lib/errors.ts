@@ -71,6 +71,7 @@ export const ERROR_TABLE: Readonly<Record<UiErrorCode, { action: NextAction }>> 
   chain_broken: { action: 'none' },
   chain_gap: { action: 'retry' },
   device_revoked: { action: 'none' },
+  hub_unreachable: { action: 'retry' },
   internal_error: { action: 'retry' },
   network_error: { action: 'retry' },
 };

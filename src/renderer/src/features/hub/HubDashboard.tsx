@@ -1,14 +1,15 @@
 /**
  * The teacher's dashboard on the hub (`#/hub`): pick a class, then its overview (each student's
- * shared work), the assignment inbox, triage (stuck at a hint level, leaning on worked solutions,
+ * shared work), the assignment inbox (with the hand-ins that reached the hub, to read and grade:
+ * the score and feedback go back to the student's laptop on its next sync), triage (stuck at a hint level, leaning on worked solutions,
  * flagged replies) and search across the class's shared turns. Rendered instead of the student
  * app when the page is opened at #/hub (main.tsx): the hub has no /api/v1/llm routes.
  */
 import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import type { HubClass, InboxRow, OverviewRow, SearchHit, Triage, TriageRow } from '../../../../shared/api/hub.ts';
+import type { HubClass, HubHandinDetail, HubHandinRow, InboxRow, OverviewRow, SearchHit, Triage, TriageRow } from '../../../../shared/api/hub.ts';
 import { errorHeadline } from '../../lib/errors.ts';
-import { hubGet, HubCallError, storedHubToken, storeHubToken } from './hub-api.ts';
+import { hubGet, HubCallError, hubPost, storedHubToken, storeHubToken } from './hub-api.ts';
 
 type Tab = 'overview' | 'inbox' | 'triage' | 'search';
 const TABS: Tab[] = ['overview', 'inbox', 'triage', 'search'];
@@ -167,34 +168,133 @@ function Overview({ token, classId, locale }: { token: string; classId: string; 
 
 function Inbox({ token, classId, locale }: { token: string; classId: string; locale: string }) {
   const { t } = useTranslation();
-  const { data, error } = useHub<InboxRow[]>(token, `/classes/${encodeURIComponent(classId)}/inbox`);
+  const [open, setOpen] = useState<InboxRow | null>(null);
+  // A grade given below changes the counts: the inbox is read again.
+  const [version, setVersion] = useState(0);
+  const { data, error } = useHub<InboxRow[]>(token, `/classes/${encodeURIComponent(classId)}/inbox?v=${version}`);
   return (
-    <section className="card table-card" data-testid="hub-inbox">
-      <Failed error={error} />
-      {data?.length === 0 ? <p className="muted">{t('hub.noAssignments')}</p> : null}
-      <table className="data-table">
-        <thead>
-          <tr>
-            <th>{t('hub.assignment')}</th>
-            <th>{t('hub.due')}</th>
-            <th className="num">{t('hub.started')}</th>
-            <th className="num">{t('hub.turns')}</th>
-            <th>{t('hub.lastActivity')}</th>
-          </tr>
-        </thead>
-        <tbody>
-          {data?.map((r) => (
-            <tr key={r.assignment_id}>
-              <td>{r.title}</td>
-              <td>{when(r.due_at, locale)}</td>
-              <td className="num">{t('hub.startedOf', { started: r.students_started, total: r.students_in_class })}</td>
-              <td className="num">{r.turns}</td>
-              <td>{when(r.last_received_at, locale)}</td>
+    <>
+      <section className="card table-card" data-testid="hub-inbox">
+        <Failed error={error} />
+        {data?.length === 0 ? <p className="muted">{t('hub.noAssignments')}</p> : null}
+        <table className="data-table">
+          <thead>
+            <tr>
+              <th>{t('hub.assignment')}</th>
+              <th>{t('hub.due')}</th>
+              <th className="num">{t('hub.started')}</th>
+              <th className="num">{t('hub.turns')}</th>
+              <th>{t('hub.handIns')}</th>
+              <th>{t('hub.lastActivity')}</th>
             </tr>
-          ))}
-        </tbody>
-      </table>
+          </thead>
+          <tbody>
+            {data?.map((r) => (
+              <tr key={r.assignment_id}>
+                <td>{r.title}</td>
+                <td>{when(r.due_at, locale)}</td>
+                <td className="num">{t('hub.startedOf', { started: r.students_started, total: r.students_in_class })}</td>
+                <td className="num">{r.turns}</td>
+                <td>
+                  <button type="button" className="btn btn-ghost btn-small" onClick={() => setOpen(r)} data-testid={`hub-open-handins-${r.assignment_id}`}>
+                    {t('hub.handedInOf', { handed: r.handed_in, graded: r.graded })}
+                  </button>
+                </td>
+                <td>{when(r.last_received_at, locale)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </section>
+      {open ? <Handins key={`${open.assignment_id}-${version}`} token={token} assignment={open} locale={locale} onGraded={() => setVersion((v) => v + 1)} /> : null}
+    </>
+  );
+}
+
+/** An assignment's hand-ins on the hub: read one (answer, AI-use note, transcript, verification) and grade it. */
+function Handins({ token, assignment, locale, onGraded }: { token: string; assignment: InboxRow; locale: string; onGraded: () => void }) {
+  const { t } = useTranslation();
+  const { data, error } = useHub<HubHandinRow[]>(token, `/assignments/${encodeURIComponent(assignment.assignment_id)}/handins`);
+  const [shown, setShown] = useState<string | null>(null);
+  return (
+    <section className="card" data-testid="hub-handins">
+      <h2 className="section-title">{t('hub.handinsOf', { title: assignment.title })}</h2>
+      <Failed error={error} />
+      {data?.length === 0 ? <p className="muted">{t('hub.noHandins')}</p> : null}
+      <ul className="hub-handins">
+        {data?.map((h) => (
+          <li key={h.id} data-testid="hub-handin">
+            <strong>{h.name}</strong> {h.student_no ? <span className="muted">{h.student_no}</span> : null} <span className="muted">{when(h.submitted_at, locale)}</span>{' '}
+            {h.late ? <span className="badge">{t('hub.late')}</span> : null} <span className="badge">{t(`hub.handinStatus.${h.status}`)}</span>
+            {h.status === 'returned' ? <span> {t('hub.gradedWith', { score: h.score ?? '—' })}</span> : null}{' '}
+            <button type="button" className="btn btn-ghost btn-small" onClick={() => setShown(shown === h.id ? null : h.id)}>
+              {t('hub.show')}
+            </button>
+            {shown === h.id ? <HandinDetail token={token} row={h} onGraded={onGraded} /> : null}
+          </li>
+        ))}
+      </ul>
     </section>
+  );
+}
+
+function HandinDetail({ token, row, onGraded }: { token: string; row: HubHandinRow; onGraded: () => void }) {
+  const { t } = useTranslation();
+  const { data, error } = useHub<HubHandinDetail>(token, `/handins/${encodeURIComponent(row.id)}`);
+  const [score, setScore] = useState(row.score === null ? '' : String(row.score));
+  const [feedback, setFeedback] = useState(row.feedback ?? '');
+  const [failed, setFailed] = useState<HubCallError | null>(null);
+  const [busy, setBusy] = useState(false);
+  const submit = async () => {
+    setBusy(true);
+    setFailed(null);
+    try {
+      await hubPost<HubHandinRow>(token, `/handins/${encodeURIComponent(row.id)}/return`, { score: score.trim() === '' ? null : Number(score), feedback });
+      onGraded();
+    } catch (e) {
+      setFailed(e instanceof HubCallError ? e : new HubCallError('internal_error', String(e)));
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <div className="hub-handin-detail" data-testid="hub-handin-detail">
+      <Failed error={error} />
+      {data ? (
+        <>
+          <p className={data.verification.ok ? 'muted' : 'error-text'}>
+            {data.verification.ok ? t('hub.verified', { fingerprint: data.verification.key_fingerprint ?? '—' }) : t('hub.notVerified')}
+          </p>
+          <h3>{t('hub.answer')}</h3>
+          <pre className="hub-pre">{data.bundle.answer || '—'}</pre>
+          <h3>{t('hub.aiNote')}</h3>
+          <pre className="hub-pre">{data.bundle.note || '—'}</pre>
+          <details>
+            <summary>{t('hub.transcript', { turns: data.summary.turns })}</summary>
+            <pre className="hub-pre">{data.bundle.transcript_md}</pre>
+          </details>
+        </>
+      ) : null}
+      <form
+        onSubmit={(e) => {
+          e.preventDefault();
+          void submit();
+        }}
+      >
+        <label className="field">
+          <span className="field-label">{t('hub.score')}</span>
+          <input type="number" min={0} max={1000} step={1} value={score} onChange={(e) => setScore(e.target.value)} data-testid="hub-grade-score" />
+        </label>
+        <label className="field">
+          <span className="field-label">{t('hub.feedback')}</span>
+          <textarea value={feedback} onChange={(e) => setFeedback(e.target.value)} rows={3} data-testid="hub-grade-feedback" />
+        </label>
+        <button type="submit" className="btn" disabled={busy} data-testid="hub-grade-return">
+          {t('hub.returnGrade')}
+        </button>
+      </form>
+      <Failed error={failed} />
+    </div>
   );
 }
 

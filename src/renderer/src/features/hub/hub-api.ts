@@ -22,14 +22,26 @@ export class HubCallError extends Error {
 }
 
 export async function hubGet<T>(token: string, route: string): Promise<T> {
+  return hubCall<T>(token, 'GET', route);
+}
+
+export async function hubPost<T>(token: string, route: string, body: unknown): Promise<T> {
+  return hubCall<T>(token, 'POST', route, body);
+}
+
+async function hubCall<T>(token: string, method: 'GET' | 'POST', route: string, body?: unknown): Promise<T> {
   let response: Response;
   try {
-    response = await fetch(HUB_PREFIX + route, { headers: { Authorization: `Bearer ${token}` } });
+    response = await fetch(HUB_PREFIX + route, {
+      method,
+      headers: { Authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'Content-Type': 'application/json' }) },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
   } catch (error) {
     throw new HubCallError('network_error', error instanceof Error ? error.message : String(error));
   }
-  const body = (await response.json().catch(() => null)) as unknown;
-  if (response.ok) return body as T;
-  const { code, detail } = (body ?? {}) as { code?: ErrorCode; detail?: string };
+  const answer = (await response.json().catch(() => null)) as unknown;
+  if (response.ok) return answer as T;
+  const { code, detail } = (answer ?? {}) as { code?: ErrorCode; detail?: string };
   throw new HubCallError(code ?? 'internal_error', detail ?? String(response.status));
 }

@@ -8,6 +8,7 @@ import { useSettings } from '../../app/server-state.ts';
 import { CURRENCIES, parseRate, type Currency } from '../../lib/format.ts';
 import { storeMoney, useMoney } from '../../lib/prefs.ts';
 import { ErrorText } from '../../ui/ErrorText.tsx';
+import { HubSection } from './HubSection.tsx';
 import { PoliciesSection } from './PoliciesSection.tsx';
 import { ProvidersSection } from './providers/ProvidersSection.tsx';
 import { ServerSection } from './ServerSection.tsx';
@@ -18,7 +19,7 @@ import { userDisplayName } from '../../lib/display-names.ts';
 const LANGUAGE_NAMES: Record<Language, string> = { 'zh-CN': '中文（简体）', en: 'English' };
 /** The sections in page order; each is the card with id `set-<name>`, titled `settings.<name>`. */
 const STUDENT_SECTIONS = ['appearance'] as const;
-const ALL_SECTIONS = [...STUDENT_SECTIONS, 'providers', 'policies', 'server', 'tokens'] as const;
+const ALL_SECTIONS = [...STUDENT_SECTIONS, 'providers', 'policies', 'hub', 'server', 'tokens'] as const;
 
 export default function SettingsScreen() {
   const { t } = useTranslation();
@@ -80,6 +81,7 @@ export default function SettingsScreen() {
             <>
               <ProvidersSection />
               <PoliciesSection />
+              <HubSection />
               <ServerSection />
               <TokensSection />
             </>

@@ -1,0 +1,29 @@
+/**
+ * Accepting a hand-in file's text where it is filed — a teacher's import on the desktop
+ * (handin.service.ts) and the class hub (hub/store.ts) — one check, written once: the bundle's
+ * shape, every link of its chain, its end, its signature, and the key on record for the student
+ * (trust on first use). Refused: `bundle_invalid`, naming each problem (in English in the detail,
+ * in the caller's language per problem).
+ */
+import { describeProblem, type Bundle, type Verification } from '../../../shared/api/handin.ts';
+import type { Language } from '../../../shared/api/schemas.ts';
+import { ApiError } from '../../../shared/errors.ts';
+import { verifyBundle } from './bundle.ts';
+
+export function acceptBundle(
+  text: string,
+  options: { language: Language; knownKey: (bundle: Bundle) => string | null; now?: number },
+): { bundle: Bundle; verification: Verification } {
+  const now = options.now ?? Date.now();
+  const first = verifyBundle(text, { now });
+  const knownKey = first.bundle ? options.knownKey(first.bundle) : null;
+  const { verification, bundle } = knownKey ? verifyBundle(text, { knownKey, now }) : first;
+  if (!verification.ok || !bundle) {
+    throw new ApiError(
+      'bundle_invalid',
+      `The hand-in file was refused: ${verification.problems.map((p) => describeProblem(p, 'en')).join(' ')}`,
+      verification.problems.map((p) => ({ path: p.code, message: describeProblem(p, options.language) })),
+    );
+  }
+  return { bundle, verification };
+}

@@ -1,0 +1,259 @@
+/**
+ * This laptop's link to a class hub (Settings → Class hub): joining with the hub's address and the
+ * class code (what the class's QR code holds), the device token kept in the system keychain like
+ * API keys (never in the database), the sync state in words, "sync now", and the background sync
+ * of the serving process (the desktop app, `studylog serve`): a round every SYNC_INTERVAL_MS,
+ * skipped while the client backs off after failures (client.ts), stopped on close.
+ *
+ * Stored: setting `hub.link` (address, class, student name, when joined — no secret) and setting
+ * `hub.sync_state` (last attempt, last success, last error), so the state survives a restart.
+ */
+import os from 'node:os';
+import { classCodeOf, HUB_PREFIX, type HubLinkStatus, type JoinHubInput } from '../../../shared/api/hub.ts';
+import { ApiError, type ErrorCode } from '../../../shared/errors.ts';
+import type { Store } from '../db/connection.ts';
+import { putSetting } from '../db/setting-rows.ts';
+import type { SecretStore } from '../secrets/keychain.ts';
+import { SyncClient, type SyncReport } from './client.ts';
+import { Outbox } from './outbox.ts';
+
+export const LINK_KEY = 'hub.link';
+export const SYNC_STATE_KEY = 'hub.sync_state';
+/** The keychain account of this device's hub token (a colon: never a provider's id). */
+export const HUB_TOKEN_ACCOUNT = 'hub:device-token';
+/** How often the serving process tries a round (a round not yet due after failures is skipped). */
+export const SYNC_INTERVAL_MS = 60_000;
+
+interface Link {
+  hub_url: string;
+  class_id: string;
+  class_name: string;
+  student_name: string;
+  user_id: string;
+  device_id: string;
+  joined_at: number;
+}
+interface SyncStateRow {
+  last_attempt_at: number | null;
+  last_success_at: number | null;
+  last_error: { code: string; detail: string } | null;
+}
+
+export interface HubLinkOptions {
+  store: Store;
+  secrets: SecretStore | null;
+  now?: () => number;
+  fetch?: typeof fetch;
+}
+
+const noKeychain = (why: string) =>
+  new ApiError(
+    'keychain_unavailable',
+    `This laptop cannot join a class hub: its device token is kept in the system keychain, and ${why}. Unlock or install a keyring, then join again.`,
+  );
+
+export class HubLink {
+  readonly #o: HubLinkOptions;
+  readonly #now: () => number;
+  /** Aborts a round in flight when the process closes. */
+  readonly #closing = new AbortController();
+  #client: SyncClient | null = null;
+  #running: Promise<SyncReport | null> | null = null;
+  #timer: ReturnType<typeof setInterval> | null = null;
+  /** Listeners told after each round (tests wait on this instead of sleeping). */
+  readonly #listeners = new Set<(status: HubLinkStatus) => void>();
+
+  constructor(options: HubLinkOptions) {
+    this.#o = options;
+    this.#now = options.now ?? Date.now;
+  }
+
+  #read<T>(key: string): T | null {
+    const value = this.#o.store.sqlite.prepare('SELECT value FROM setting WHERE key = ?').pluck().get(key) as string | undefined;
+    return value === undefined ? null : (JSON.parse(value) as T);
+  }
+
+  #link(): Link | null {
+    return this.#read<Link>(LINK_KEY);
+  }
+
+  #fetch: typeof fetch = (input, init) =>
+    (this.#o.fetch ?? fetch)(input, { ...init, signal: init?.signal ? AbortSignal.any([init.signal, this.#closing.signal]) : this.#closing.signal });
+
+  status(): HubLinkStatus {
+    const link = this.#link();
+    const state = this.#read<SyncStateRow>(SYNC_STATE_KEY);
+    const counts = new Outbox(this.#o.store).counts();
+    const client = this.#client;
+    return {
+      joined: link !== null,
+      hub_url: link?.hub_url ?? null,
+      class_name: link?.class_name ?? null,
+      student_name: link?.student_name ?? null,
+      joined_at: link?.joined_at ?? null,
+      background: this.#timer !== null,
+      syncing: this.#running !== null,
+      last_attempt_at: state?.last_attempt_at ?? null,
+      last_success_at: state?.last_success_at ?? null,
+      pending: counts.pending,
+      refused: client ? Object.keys(client.state.refused).length : 0,
+      last_error: state?.last_error ?? null,
+      next_attempt_at: client && client.state.next_attempt_at > this.#now() ? client.state.next_attempt_at : null,
+      revoked: client?.state.revoked ?? false,
+    };
+  }
+
+  /**
+   * Joins a class: the hub issues this device a token (POST /join), kept in the keychain. The
+   * keychain is checked first, so a token is never issued only to be lost. A first round follows.
+   */
+  async join(input: JoinHubInput): Promise<HubLinkStatus> {
+    if (this.#link()) throw new ApiError('conflict', 'This laptop is already in a class hub. Leave it first to join another.');
+    const secrets = this.#o.secrets;
+    if (!secrets) throw noKeychain('this Studylog runs without one');
+    try {
+      await secrets.get(HUB_TOKEN_ACCOUNT);
+    } catch (error) {
+      throw noKeychain(error instanceof ApiError ? error.detail : 'the keychain could not be reached');
+    }
+    const hubUrl = input.hub_url.trim().replace(/\/+$/, '');
+    let response: Response;
+    try {
+      response = await this.#fetch(`${hubUrl}${HUB_PREFIX}/join`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({
+          code: classCodeOf(input.code),
+          name: input.name,
+          ...(input.student_no ? { student_no: input.student_no } : {}),
+          device_name: os.hostname().slice(0, 200) || 'laptop',
+        }),
+        signal: AbortSignal.timeout(30_000),
+      });
+    } catch (error) {
+      throw new ApiError('hub_unreachable', `The class hub at ${hubUrl} could not be reached: ${error instanceof Error ? error.message : String(error)}`);
+    }
+    const body = (await response.json().catch(() => null)) as {
+      token?: string;
+      device_id?: string;
+      user_id?: string;
+      class?: { id: string; name: string };
+      code?: ErrorCode;
+      detail?: string;
+    } | null;
+    if (!response.ok || !body?.token || !body.class) {
+      if (body?.code) throw new ApiError(body.code, body.detail ?? `The hub answered ${response.status}.`);
+      throw new ApiError('hub_unreachable', `${hubUrl} did not answer as a Studylog class hub (HTTP ${response.status}).`);
+    }
+    try {
+      await secrets.set(HUB_TOKEN_ACCOUNT, body.token);
+    } catch (error) {
+      throw noKeychain(error instanceof ApiError ? error.detail : 'the keychain refused to store the token');
+    }
+    const link: Link = {
+      hub_url: hubUrl,
+      class_id: body.class.id,
+      class_name: body.class.name,
+      student_name: input.name,
+      user_id: body.user_id ?? '',
+      device_id: body.device_id ?? '',
+      joined_at: this.#now(),
+    };
+    await this.#o.store.writes.run('join the class hub', (db) => {
+      putSetting(db, LINK_KEY, link);
+      putSetting(db, SYNC_STATE_KEY, { last_attempt_at: null, last_success_at: null, last_error: null } satisfies SyncStateRow);
+    });
+    this.#client = null;
+    await this.sync({ force: true });
+    return this.status();
+  }
+
+  /** Leaves the class: the token is deleted from the keychain; the outbox stays (nothing shared is lost). */
+  async leave(): Promise<HubLinkStatus> {
+    await this.#running;
+    try {
+      await this.#o.secrets?.delete(HUB_TOKEN_ACCOUNT);
+    } catch (error) {
+      throw noKeychain(error instanceof ApiError ? error.detail : 'the keychain could not be reached');
+    }
+    await this.#o.store.writes.run('leave the class hub', (db) => {
+      db.prepare('DELETE FROM setting WHERE key IN (?, ?)').run(LINK_KEY, SYNC_STATE_KEY);
+    });
+    this.#client = null;
+    return this.status();
+  }
+
+  /**
+   * One round: collect, push, pull (client.ts). `force` (the "sync now" button) ignores the
+   * backoff; the background timer does not. A round already running is joined, not doubled.
+   * Never throws for the hub's failures: they are the status's last_error.
+   */
+  async sync(options: { force?: boolean } = {}): Promise<HubLinkStatus> {
+    const link = this.#link();
+    if (!link) throw new ApiError('conflict', 'This laptop has not joined a class hub yet (Settings → Class hub).');
+    this.#running ??= this.#round(link, options.force === true).finally(() => {
+      this.#running = null;
+    });
+    await this.#running;
+    const status = this.status();
+    for (const listener of this.#listeners) listener(status);
+    return status;
+  }
+
+  async #round(link: Link, force: boolean): Promise<SyncReport | null> {
+    let token: string | null;
+    try {
+      token = (await this.#o.secrets?.get(HUB_TOKEN_ACCOUNT)) ?? null;
+    } catch (error) {
+      this.#record({ code: 'keychain_unavailable', detail: error instanceof ApiError ? error.detail : String(error) }, false);
+      return null;
+    }
+    if (!token) {
+      this.#record({ code: 'unauthorized', detail: 'The device token is missing from the keychain: leave the class and join it again.' }, false);
+      return null;
+    }
+    // One client while joined: its backoff and refusals carry over from round to round.
+    this.#client ??= new SyncClient({ store: this.#o.store, hubUrl: link.hub_url, token, now: this.#now, fetch: this.#fetch });
+    const report = await this.#client.sync({ force });
+    if (report.status === 'not_due') return report;
+    const error = this.#client.state.last_error;
+    this.#record(report.status === 'synced' ? null : (error ?? { code: 'internal_error', detail: `The sync ended as ${report.status}.` }), report.status === 'synced');
+    return report;
+  }
+
+  #record(error: { code: string; detail: string } | null, success: boolean): void {
+    if (this.#closing.signal.aborted) return;
+    const now = this.#now();
+    const previous = this.#read<SyncStateRow>(SYNC_STATE_KEY);
+    const next: SyncStateRow = { last_attempt_at: now, last_success_at: success ? now : (previous?.last_success_at ?? null), last_error: error };
+    this.#o.store.transaction('record the class hub sync', (db) => putSetting(db, SYNC_STATE_KEY, next));
+  }
+
+  /** Runs after each round (tests: wait for the background sync without sleeping). */
+  onRound(listener: (status: HubLinkStatus) => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  /** The serving process's background sync: a round every `intervalMs` while joined (and one now). */
+  start(intervalMs = SYNC_INTERVAL_MS): void {
+    if (this.#timer) return;
+    const tick = () => {
+      if (!this.#link() || this.#closing.signal.aborted) return;
+      this.sync().catch((error: unknown) => {
+        // A failure of the round itself (the database closed under it at shutdown): nothing to do.
+        if (!this.#closing.signal.aborted) console.error('studylog: the class hub sync failed:', error);
+      });
+    };
+    this.#timer = setInterval(tick, intervalMs);
+    this.#timer.unref();
+    tick();
+  }
+
+  /** Stops the timer and aborts a round in flight (the outbox keeps what was not acknowledged). */
+  stop(): void {
+    if (this.#timer) clearInterval(this.#timer);
+    this.#timer = null;
+    this.#closing.abort();
+  }
+}

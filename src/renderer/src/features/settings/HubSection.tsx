@@ -1,0 +1,114 @@
+/**
+ * Settings → Class hub: join a class with the hub's address and the class code (what the class's
+ * QR code holds; `studylog-class:…` pasted whole also works), then see the sync state in words —
+ * the last success, what is waiting to be sent, the last error — with "Sync now" and "Leave".
+ * The device token goes to the system keychain (like API keys); the serving process syncs in the
+ * background (README "The class hub").
+ */
+import { useState, type FormEvent } from 'react';
+import { useTranslation } from 'react-i18next';
+import type { HubLinkStatus } from '../../../../shared/api/hub.ts';
+import { useRouteMutation, useRouteQuery } from '../../data/queries.tsx';
+import { errorHeadline } from '../../lib/errors.ts';
+import { formatDateTime } from '../../lib/format.ts';
+import { ErrorText } from '../../ui/ErrorText.tsx';
+
+export function HubSection() {
+  const { t } = useTranslation();
+  const link = useRouteQuery('getHubLink', {});
+  return (
+    <section className="card settings-section" id="set-hub" aria-labelledby="hub-link-title" data-testid="hub-link">
+      <h2 id="hub-link-title" className="section-title">
+        {t('settings.hub')}
+      </h2>
+      <p className="muted">{t('hubLink.help')}</p>
+      <ErrorText error={link.error} />
+      {link.data ? link.data.joined ? <Joined status={link.data} /> : <JoinForm /> : null}
+    </section>
+  );
+}
+
+function JoinForm() {
+  const { t } = useTranslation();
+  const join = useRouteMutation('joinHub');
+  const [hubUrl, setHubUrl] = useState('');
+  const [code, setCode] = useState('');
+  const [name, setName] = useState('');
+  const [studentNo, setStudentNo] = useState('');
+  const submit = async (e: FormEvent) => {
+    e.preventDefault();
+    await join.run({ hub_url: hubUrl.trim(), code: code.trim(), name: name.trim(), ...(studentNo.trim() ? { student_no: studentNo.trim() } : {}) });
+  };
+  return (
+    <form className="form" onSubmit={submit}>
+      <label className="field">
+        <span className="field-label">{t('hubLink.url')}</span>
+        <input value={hubUrl} onChange={(e) => setHubUrl(e.target.value)} placeholder="http://hub.school.lan:5124" required inputMode="url" autoComplete="off" />
+      </label>
+      <label className="field">
+        <span className="field-label">{t('hubLink.code')}</span>
+        <input value={code} onChange={(e) => setCode(e.target.value)} required autoComplete="off" aria-describedby="hub-code-help" />
+        <span id="hub-code-help" className="field-help muted">
+          {t('hubLink.codeHelp')}
+        </span>
+      </label>
+      <div className="form-row">
+        <label className="field field-grow">
+          <span className="field-label">{t('hubLink.name')}</span>
+          <input value={name} onChange={(e) => setName(e.target.value)} required maxLength={200} />
+        </label>
+        <label className="field">
+          <span className="field-label">{t('hubLink.studentNo')}</span>
+          <input value={studentNo} onChange={(e) => setStudentNo(e.target.value)} maxLength={64} placeholder={t('common.optional')} />
+        </label>
+      </div>
+      <ErrorText error={join.error} />
+      <div className="form-actions">
+        <button type="submit" className="btn btn-primary btn-small" disabled={join.busy || !hubUrl.trim() || !code.trim() || !name.trim()}>
+          {join.busy ? t('hubLink.joining') : t('hubLink.join')}
+        </button>
+      </div>
+    </form>
+  );
+}
+
+function Joined({ status }: { status: HubLinkStatus }) {
+  const { t, i18n } = useTranslation();
+  const sync = useRouteMutation('syncHub');
+  const leave = useRouteMutation('leaveHub');
+  const when = (ms: number | null) => (ms === null ? t('hubLink.never') : formatDateTime(ms, i18n.language));
+  return (
+    <div className="hub-link-state">
+      <p data-testid="hub-link-class">{t('hubLink.joinedAs', { name: status.student_name ?? '', klass: status.class_name ?? '', url: status.hub_url ?? '' })}</p>
+      <dl className="facts">
+        <dt>{t('hubLink.lastSuccess')}</dt>
+        <dd data-testid="hub-link-last-success">{when(status.last_success_at)}</dd>
+        <dt>{t('hubLink.pending')}</dt>
+        <dd data-testid="hub-link-pending">{status.pending === 0 ? t('hubLink.nothingPending') : t('hubLink.pendingItems', { count: status.pending })}</dd>
+        <dt>{t('hubLink.lastError')}</dt>
+        <dd data-testid="hub-link-error">
+          {status.last_error ? (
+            <>
+              <span className="error-text">{errorHeadline(status.last_error.code)}</span> <span className="muted">{status.last_error.detail}</span>
+            </>
+          ) : (
+            t('hubLink.noError')
+          )}
+        </dd>
+      </dl>
+      {status.revoked ? <p className="notice notice-warning">{t('hubLink.revoked')}</p> : null}
+      {status.refused > 0 ? <p className="notice notice-warning">{t('hubLink.refused', { count: status.refused })}</p> : null}
+      {status.next_attempt_at !== null ? <p className="muted">{t('hubLink.nextAttempt', { at: when(status.next_attempt_at) })}</p> : null}
+      <p className="muted">{status.background ? t('hubLink.background') : t('hubLink.noBackground')}</p>
+      <ErrorText error={sync.error ?? leave.error} />
+      <div className="form-actions">
+        <button type="button" className="btn btn-primary btn-small" disabled={sync.busy || status.syncing} onClick={() => void sync.run({})}>
+          {sync.busy || status.syncing ? t('hubLink.syncing') : t('hubLink.syncNow')}
+        </button>
+        <button type="button" className="btn btn-ghost btn-small" disabled={leave.busy} onClick={() => void leave.run({})}>
+          {t('hubLink.leave')}
+        </button>
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,79 @@
+// Allowance changes from the class hub are applied: a teacher sets a student's daily token
+// allowance on the hub, the laptop pulls it, and the proxy refuses (allowance_exhausted, the
+// message kept, the provider never asked) once the day's tokens on that class's assignments are
+// used — not on the laptop's own assignments. Raising it on the hub lets the next message through.
+import { describe, expect, test } from 'vitest';
+import { startHubServer } from '../../src/main/core/hub/server.ts';
+import { hubDailyAllowance, startOfDay } from '../../src/main/core/sync/allowances.ts';
+import { SyncClient } from '../../src/main/core/sync/client.ts';
+import { HUB_PREFIX } from '../../src/shared/api/hub.ts';
+import { ApiError } from '../../src/shared/errors.ts';
+import { setupCore, TEST_CALLER } from '../support/core.ts';
+import { hubTeacher, openHub } from '../support/hub.ts';
+import { onCleanup } from '../support/temp.ts';
+
+async function failure(promise: Promise<unknown>): Promise<ApiError> {
+  try {
+    await promise;
+  } catch (error) {
+    if (error instanceof ApiError) return error;
+    throw error;
+  }
+  throw new Error('expected a refusal');
+}
+
+describe('allowances from the class hub', () => {
+  test('a daily allowance set on the hub limits the class’s assignments on the laptop; raised, the next message goes', async () => {
+    const store = await openHub('sqlite', null);
+    onCleanup(() => void store.close());
+    const hub = await startHubServer({ store, port: 0 });
+    onCleanup(() => void hub.close());
+    const teacher = await hubTeacher(store);
+    const klass = await store.createClass(teacher.caller, '初二（3）班');
+    await store.upsertAssignment(teacher.caller, { id: 'hw_hub', class_id: klass.id, title: '一次函数', description: null, due_at: null, policy: {} });
+    const joined = await store.joinClass({ code: klass.code, name: '王小明', device_name: 'laptop' });
+
+    const core = await setupCore();
+    const client = new SyncClient({ store: core.store, hubUrl: hub.url, token: joined.token });
+    expect((await client.sync()).pulled.assignments).toBe(1);
+    // No allowance from the hub yet: no limit beyond the assignment's own.
+    const first = await core.proxy.send(TEST_CALLER, { message: '斜率是什么？', mode: 'homework', assignment_id: 'hw_hub' });
+    const used = core.turns.getTurnById(first.turn_id)!;
+    const spent = used.tokens_in + used.tokens_out;
+    expect(spent).toBeGreaterThan(0);
+
+    // The teacher allows a little less than what was already used today.
+    const set = await fetch(`${hub.url}${HUB_PREFIX}/allowances`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${teacher.token}`, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ class_id: klass.id, user_id: joined.user_id, daily_tokens: spent }),
+    });
+    expect(set.status).toBe(200);
+    expect((await client.sync({ force: true })).pulled.allowances).toBe(1);
+    const sent = core.chatRequests().length;
+    const refused = await failure(core.proxy.send(TEST_CALLER, { message: '截距呢？', meta: { session_id: first.session_id } }));
+    expect(refused).toMatchObject({ code: 'allowance_exhausted', detail: expect.stringContaining(`${spent} of ${spent} tokens today`) });
+    expect(core.chatRequests()).toHaveLength(sent);
+    expect(core.turns.getTurnsBySessionId(first.session_id).at(-1)).toMatchObject({
+      role: 'user',
+      content: '截距呢？',
+      meta: { status: 'failed', error: { code: 'allowance_exhausted' } },
+    });
+    // A new session on the class's assignment too; the laptop's own assignment (not from the hub) is not limited.
+    expect(await failure(core.proxy.send(TEST_CALLER, { message: '再问一次', mode: 'homework', assignment_id: 'hw_hub' }))).toMatchObject({ code: 'allowance_exhausted' });
+    await core.proxy.send(TEST_CALLER, { message: 'own homework', mode: 'homework', assignment_id: 'hw_1' });
+
+    // Tomorrow the day's count starts again.
+    const daily = hubDailyAllowance(core.store);
+    const assignment = core.assignments.get('hw_hub')!;
+    expect(daily(TEST_CALLER.user_id, assignment, Date.now())).toMatchObject({ daily_tokens: spent, used_today: spent, class_id: klass.id });
+    expect(daily(TEST_CALLER.user_id, assignment, startOfDay(Date.now()) + 86_400_000 + 3_600_000)).toMatchObject({ used_today: 0 });
+    expect(daily(TEST_CALLER.user_id, core.assignments.get('hw_1')!, Date.now())).toBeNull();
+
+    // The teacher raises it: after the next sync the message goes.
+    await store.setAllowance(teacher.caller, { class_id: klass.id, user_id: joined.user_id, daily_tokens: 100_000 });
+    await client.sync({ force: true });
+    const after = await core.proxy.send(TEST_CALLER, { message: '截距呢？', meta: { session_id: first.session_id } });
+    expect(after.content.length).toBeGreaterThan(0);
+  });
+});

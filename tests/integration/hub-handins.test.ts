@@ -1,0 +1,182 @@
+// Hand-ins reach the class hub: a student's signed bundle goes into the laptop's outbox (always),
+// is pushed to the hub, verified there by the desktop's own check (handin/accept.ts), filed in the
+// assignment's inbox, graded by the teacher on the hub, and the grade comes down to the laptop on
+// the next pull, showing as a hand-in returned on the desktop does. A bundle pushed twice is stored
+// once; a tampered one, or one signed by another key, is refused with bundle_invalid. On a real
+// PostgreSQL (support/postgres.ts), and on the SQLite hub.
+import { generateKeyPairSync } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import type { Caller } from '../../src/main/core/caller.ts';
+import { bundleText, signedText } from '../../src/main/core/handin/bundle.ts';
+import { publicKeyOf, signText } from '../../src/main/core/handin/signing.ts';
+import { startHubServer } from '../../src/main/core/hub/server.ts';
+import { sql } from '../../src/main/core/hub/sql.ts';
+import type { HubStore } from '../../src/main/core/hub/store.ts';
+import { SyncClient } from '../../src/main/core/sync/client.ts';
+import type { Bundle } from '../../src/shared/api/handin.ts';
+import { HUB_PREFIX, type HubHandinDetail, type HubHandinRow, type InboxRow } from '../../src/shared/api/hub.ts';
+import { setupCore } from '../support/core.ts';
+import { hubTeacher, openHub } from '../support/hub.ts';
+import { MemorySecretStore } from '../support/http.ts';
+import { startPostgres, type PgServer } from '../support/postgres.ts';
+import { requirePackage } from '../support/requirements.ts';
+import { onCleanup } from '../support/temp.ts';
+
+const postgres = requirePackage('postgresql');
+let server: PgServer | null = null;
+beforeAll(async () => {
+  if (!postgres.skip) server = await startPostgres();
+});
+afterAll(() => server?.stop());
+
+async function hubWithClass(kind: 'pg' | 'sqlite') {
+  const store = await openHub(kind, server);
+  onCleanup(() => void store.close());
+  const hub = await startHubServer({ store, port: 0 });
+  onCleanup(() => void hub.close());
+  const teacher = await hubTeacher(store);
+  const klass = await store.createClass(teacher.caller, '初二（3）班');
+  await store.upsertAssignment(teacher.caller, { id: 'hw_001', class_id: klass.id, title: '二次函数', description: null, due_at: null, policy: {} });
+  const call = async <T>(method: string, route: string, token: string | null, body?: string | object, headers: Record<string, string> = {}) => {
+    const response = await fetch(hub.url + HUB_PREFIX + route, {
+      method,
+      headers: { ...(token ? { Authorization: `Bearer ${token}` } : {}), ...(body !== undefined ? { 'Content-Type': 'application/json' } : {}), ...headers },
+      ...(body !== undefined ? { body: typeof body === 'string' ? body : JSON.stringify(body) } : {}),
+    });
+    return { status: response.status, body: (await response.json()) as T };
+  };
+  const joined = await call<{ token: string; user_id: string }>('POST', '/join', null, { code: klass.code, name: '王小明' });
+  expect(joined.status).toBe(201);
+  return { store, hub, teacher, klass, call, token: joined.body.token, hubUserId: joined.body.user_id };
+}
+
+/** The student's laptop, joined to the hub: it has pulled hw_001 and worked on it; returns a hand-in made there. */
+async function laptop(hubUrl: string, token: string) {
+  const core = await setupCore({ core: { secrets: new MemorySecretStore() } });
+  const user = core.users.createUser('王小明', 'student');
+  const student: Caller = { user_id: user.id, role: 'student', name: user.name };
+  const client = new SyncClient({ store: core.store, hubUrl, token });
+  expect((await client.sync()).pulled.assignments).toBe(1);
+  await core.proxy.send(student, { message: '二次函数的顶点怎么求？', mode: 'homework', assignment_id: 'hw_001' });
+  const handIn = async (answer: string) => {
+    const draft = await core.handin.create(student, 'hw_001', {});
+    await core.handin.update(student, draft.id, { answer });
+    return core.handin.submit(student, draft.id);
+  };
+  return { core, student, client, handIn };
+}
+
+async function handinRows(store: HubStore): Promise<number> {
+  const rows = await store.db.all<{ n: number }>(sql`SELECT count(*) AS n FROM hub_handin`);
+  return Number(rows[0]!.n);
+}
+
+describe.each([
+  { kind: 'pg' as const, skip: postgres.skip, name: `PostgreSQL${postgres.note}` },
+  { kind: 'sqlite' as const, skip: false, name: 'SQLite' },
+])('hand-ins on the hub ($name)', ({ kind, skip }) => {
+  test.skipIf(skip)('a hand-in is pushed, verified and filed once; the grade given on the hub arrives on the laptop', async () => {
+    const hub = await hubWithClass(kind);
+    const { core, student, client, handIn } = await laptop(hub.hub.url, hub.token);
+    const submitted = await handIn('顶点 (-b/2a, …)');
+
+    const first = await client.sync();
+    expect(first).toMatchObject({ status: 'synced', handins: 1, pending: 0 });
+    expect(await handinRows(hub.store)).toBe(1);
+    // The bundle again (the laptop never heard the answer, or a retry storm): acknowledged, not stored twice.
+    const text = core.handin.submissions.bundleText(submitted.id)!;
+    const again = await Promise.all([1, 2, 3].map(() => hub.call<{ status: string; submission_id: string }>('POST', '/sync/handins', hub.token, text)));
+    expect(again.map((a) => [a.status, a.body.status])).toEqual([
+      [200, 'duplicate'],
+      [200, 'duplicate'],
+      [200, 'duplicate'],
+    ]);
+    expect(await handinRows(hub.store)).toBe(1);
+    expect((await client.sync({ force: true })).handins).toBe(0);
+
+    // The teacher's inbox on the hub: filed under the student, verified, with the summary card.
+    const inbox = await hub.call<InboxRow[]>('GET', `/classes/${hub.klass.id}/inbox`, hub.teacher.token);
+    expect(inbox.body.find((r) => r.assignment_id === 'hw_001')).toMatchObject({ handed_in: 1, graded: 0 });
+    const list = await hub.call<HubHandinRow[]>('GET', '/assignments/hw_001/handins', hub.teacher.token);
+    expect(list.body).toMatchObject([{ user_id: hub.hubUserId, name: '王小明', submission_id: submitted.id, status: 'submitted', late: false, score: null }]);
+    expect(list.body[0]!.key_fingerprint).toMatch(/^[0-9a-f]{4}( [0-9a-f]{4}){7}$/);
+    const detail = await hub.call<HubHandinDetail>('GET', `/handins/${list.body[0]!.id}`, hub.teacher.token);
+    expect(detail.body.verification).toMatchObject({ ok: true, problems: [] });
+    expect(detail.body.bundle.answer).toBe('顶点 (-b/2a, …)');
+    expect(detail.body.summary).toMatchObject({ sessions: 1, turns: 2 });
+    // A student cannot read the inbox or grade.
+    expect((await hub.call('GET', '/assignments/hw_001/handins', hub.token)).body).toMatchObject({ code: 'forbidden' });
+    expect((await hub.call('POST', `/handins/${list.body[0]!.id}/return`, hub.token, { score: 100 })).body).toMatchObject({ code: 'forbidden' });
+
+    const graded = await hub.call<HubHandinRow>('POST', `/handins/${list.body[0]!.id}/return`, hub.teacher.token, { score: 92, feedback: '思路清楚，注意符号。' });
+    expect(graded.body).toMatchObject({ status: 'returned', score: 92, feedback: '思路清楚，注意符号。' });
+    expect(core.handin.listMine(student)[0]).toMatchObject({ status: 'submitted', score: null });
+
+    const down = await client.sync({ force: true });
+    expect(down.pulled.grades).toBe(1);
+    // As a hand-in returned on the desktop: status, score, feedback, when.
+    const mine = core.handin.listMine(student)[0]!;
+    expect(mine).toMatchObject({ id: submitted.id, status: 'returned', score: 92, feedback: '思路清楚，注意符号。' });
+    expect(mine.returned_at).toBeGreaterThan(0);
+    // Graded: handing in again is refused on the laptop, as after a desktop return.
+    await expect(core.handin.submit(student, submitted.id)).rejects.toMatchObject({ code: 'conflict' });
+  });
+
+  test.skipIf(skip)('a tampered bundle, or one signed by another key, is refused with bundle_invalid and nothing is filed', async () => {
+    const hub = await hubWithClass(kind);
+    const { core, client, handIn } = await laptop(hub.hub.url, hub.token);
+    const submitted = await handIn('x = 2');
+    const text = core.handin.submissions.bundleText(submitted.id)!;
+    const bundle = JSON.parse(text) as Bundle;
+
+    // A turn changed after signing: the chain no longer fits (and so the signature).
+    const changed = structuredClone(bundle);
+    changed.sessions[0]!.turns[1]!.content = '答案是 x = 2';
+    const refused = await hub.call<{ code: string; issues: { path: string; message: string }[] }>('POST', '/sync/handins', hub.token, bundleText(changed), {
+      'Accept-Language': 'zh-CN',
+    });
+    expect(refused.status).toBe(422);
+    expect(refused.body.code).toBe('bundle_invalid');
+    expect(refused.body.issues.map((d) => d.path)).toEqual(['turn_changed', 'signature_invalid']);
+    expect(refused.body.issues[0]!.message).toMatch(/哈希链/);
+    expect((await hub.call<{ code: string }>('POST', '/sync/handins', hub.token, '{"format":"studylog.handin"')).body.code).toBe('bundle_invalid');
+    expect(await handinRows(hub.store)).toBe(0);
+
+    // The real one is filed, and records the student's key…
+    expect((await hub.call<{ status: string }>('POST', '/sync/handins', hub.token, text)).body.status).toBe('stored');
+    // …so a bundle re-signed by someone else's key (a whole new, self-consistent file) is refused.
+    const { privateKey } = generateKeyPairSync('ed25519');
+    const forged = { ...structuredClone(bundle), answer: 'x = 3', public_key: publicKeyOf(privateKey) };
+    forged.signature = signText(privateKey, signedText(forged));
+    const other = await hub.call<{ code: string; issues: { path: string }[] }>('POST', '/sync/handins', hub.token, bundleText(forged));
+    expect(other.body).toMatchObject({ code: 'bundle_invalid', issues: [{ path: 'key_mismatch' }] });
+    const stored = await hub.store.db.all<{ bundle: string }>(sql`SELECT bundle FROM hub_handin`);
+    expect(stored.map((r) => r.bundle)).toEqual([text]);
+
+    // The laptop's own outbox entry, tampered with: held back with the code, the rest still syncs.
+    await handIn('x = 2, checked');
+    client.outbox.collect();
+    const entry = client.outbox.pendingHandins()[0]!;
+    expect(entry.payload.bundle).toContain('"answer":"x = 2, checked"');
+    const tampered = JSON.stringify({ ...entry.payload, bundle: entry.payload.bundle.replace('"answer":"x = 2, checked"', '"answer":"x = 5, checked"') });
+    core.store.sqlite.prepare('UPDATE sync_outbox SET payload = ? WHERE seq = ?').run(tampered, entry.seq);
+    const report = await client.sync({ force: true });
+    expect(report).toMatchObject({ status: 'synced', handins: 0 });
+    expect(client.state.refused[entry.session_id]).toMatch(/^bundle_invalid: /);
+    expect(client.outbox.pendingHandins()).toHaveLength(1);
+  });
+
+  test.skipIf(skip)('a hand-in for an assignment the hub does not have stays on the laptop, and is refused if sent', async () => {
+    const hub = await hubWithClass(kind);
+    const { core, student, client } = await laptop(hub.hub.url, hub.token);
+    // hw_1 is the laptop's own assignment (not from the hub): its hand-in is not sent.
+    await core.proxy.send(student, { message: '1 + 1?', mode: 'homework', assignment_id: 'hw_1' });
+    const draft = await core.handin.create(student, 'hw_1', { answer: '2' });
+    await core.handin.submit(student, draft.id);
+    expect(client.outbox.collectHandins()).toBe(0);
+    const text = core.handin.submissions.bundleText(draft.id)!;
+    const bundle = JSON.parse(text) as Bundle;
+    expect(bundle.assignment.id).toBe('hw_1');
+    expect((await hub.call<{ code: string }>('POST', '/sync/handins', hub.token, text)).body.code).toBe('not_found');
+  });
+});
