@@ -4,13 +4,15 @@
 // chat page, climbing the hint ladder with 更多帮助 up to the ceiling (the provider sees each
 // level's prompt, in order); the student opens 交作业 from the assignment panel, picks the session,
 // writes the answer and hands in; the teacher opens the inbox, reads the summary card and grades;
-// the student sees the score and the feedback. A full-page screenshot of every step is saved
+// the student sees the score and the feedback. The answer carries a photo and a PDF (signed in the
+// bundle); the teacher sees the photo's thumbnail and the PDF's name. A full-page screenshot of every step is saved
 // under test-results/screenshots/sprint1-*.png.
 import path from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { createClient, httpTransport, type StudylogClient } from '../../src/shared/api/client.ts';
 import { HINT_LADDER } from '../../src/shared/hint-ladder.ts';
+import { plainImage, textPdf } from '../support/files.ts';
 import { requirePackage } from '../support/requirements.ts';
 import { SCREENSHOTS, startE2E, type E2E } from './harness.ts';
 
@@ -138,10 +140,18 @@ describe.skipIf(skip)(`the Sprint 1 loop${chromium.note}${keyring.note}`, () => 
     await session.check();
     await expect(sp.locator('textarea[name=ai_note]').inputValue()).resolves.toContain('最高提示级别：3');
     await sp.locator('textarea[name=answer]').fill('x² − 5x + 6 = (x − 2)(x − 3) = 0，所以 x = 2 或 x = 3。');
+    // The answer's files: a photo of the working and a PDF, attached as in the chat's composer.
+    await sp.getByTestId('answer-attach-input').setInputFiles([
+      { name: '草稿纸.png', mimeType: 'image/png', buffer: await plainImage('png', 120, 90) },
+      { name: '解答.pdf', mimeType: 'application/pdf', buffer: textPdf(['x = 2, x = 3']) },
+    ]);
+    await expect.poll(() => sp.locator('[data-testid=attachment-chip][data-status=ready]').count()).toBe(2);
     await shoot(sp, '3-student-handin-form');
     await sp.getByTestId('handin-submit').click();
     await expect.poll(() => sp.getByTestId('handin-status').getAttribute('data-status')).toBe('submitted');
     await expect(sp.getByTestId('handin-saved').textContent()).resolves.toContain('已提交');
+    // Saved with the hand-in: the files are now the draft's, listed by name.
+    await expect(sp.getByTestId('answer-files').locator('.attachment-name').allTextContents()).resolves.toEqual(['草稿纸.png', '解答.pdf']);
     await shoot(sp, '3-student-submitted');
   });
 
@@ -163,6 +173,13 @@ describe.skipIf(skip)(`the Sprint 1 loop${chromium.note}${keyring.note}`, () => 
     await expect(tp.getByTestId('sum-verification').textContent()).resolves.toContain('校验通过');
     await expect(tp.getByTestId('submission-answer').textContent()).resolves.toBe('x² − 5x + 6 = (x − 2)(x − 3) = 0，所以 x = 2 或 x = 3。');
     await expect(tp.locator('.transcript-turn').count()).resolves.toBe(6);
+    // The answer's files, from the signed bundle: the photo as a thumbnail, the PDF by name.
+    const files = tp.getByTestId('answer-files');
+    await expect(files.locator('.attachment-name').allTextContents()).resolves.toEqual(['草稿纸.png', '解答.pdf']);
+    await expect.poll(() => files.locator('li[data-kind=image]').getByTestId('answer-thumb').getAttribute('src')).toMatch(/^data:image\/jpeg;base64,/);
+    await expect(files.locator('li[data-kind=pdf] .attachment-icon').count()).resolves.toBe(1);
+    await files.scrollIntoViewIfNeeded();
+    await shoot(tp, '4-teacher-answer-files');
     await tp.locator('input[name=score]').fill('92');
     await tp.locator('textarea[name=feedback]').fill('因式分解正确，过程完整。');
     await tp.getByTestId('grade-return').click();

@@ -16,6 +16,7 @@ import { publicKeyOf, signText, SIGNING_KEY_ACCOUNT } from '../../src/main/core/
 import type { Bundle, Submission, SubmissionDetail } from '../../src/shared/api/handin.ts';
 import { ApiError } from '../../src/shared/errors.ts';
 import { runCli } from '../support/cli.ts';
+import { plainImage, textPdf } from '../support/files.ts';
 import { setupCore } from '../support/core.ts';
 import { MemorySecretStore, startApi, type ApiFixture } from '../support/http.ts';
 import { onCleanup, tempDir, testWrites } from '../support/temp.ts';
@@ -213,6 +214,73 @@ describe('the hand-in bundle through a file', () => {
     // Nothing was filed: the genuine hand-in is the only one, unchanged.
     expect(tcore.handin.list(teacher, 'hw_001')).toHaveLength(1);
     expect(tcore.handin.list(teacher, 'hw_001')[0]!.answer).toBe('x = -b/2a');
+  });
+
+  it('answer files: uploaded, handed in inside the bundle (version 2), verified, imported and shown to the teacher; a changed file refused', async () => {
+    const { core, student } = await studentSide();
+    const photo = await core.attachments.upload(student, { name: 'x.png', data: (await plainImage('png', 64, 48)).toString('base64') });
+    const pdf = await core.attachments.upload(student, { name: 'y.pdf', data: textPdf(['x = 2 or x = 3']).toString('base64') });
+    const someoneElse = await core.attachments.upload(
+      { user_id: core.users.createUser('张三', 'student').id, role: 'student' },
+      {
+        name: 'z.png',
+        data: (await plainImage('png', 20, 20)).toString('base64'),
+      },
+    );
+    const draft = await core.handin.create(student, 'hw_001', { answer: '见附件。' });
+    // Only the caller's own uploads; not more than 4 MB together.
+    expect((await refusal(core.handin.update(student, draft.id, { answer_files: [{ sha256: someoneElse.sha256, name: 'z.png' }] }))).code).toBe('not_found');
+    const saved = await core.handin.update(student, draft.id, {
+      answer_files: [
+        { sha256: photo.sha256, name: '解题过程.png' },
+        { sha256: pdf.sha256, name: '答案.pdf' },
+      ],
+    });
+    expect(saved.answer_files).toEqual([
+      { sha256: photo.sha256, name: '解题过程.png', kind: 'image', mime: 'image/png', bytes: photo.bytes },
+      { sha256: pdf.sha256, name: '答案.pdf', kind: 'pdf', mime: 'application/pdf', bytes: pdf.bytes },
+    ]);
+    const submitted = await core.handin.submit(student, draft.id);
+    expect(submitted.verification).toMatchObject({ ok: true });
+    const { content: text } = core.handin.bundleFile(student, submitted.id);
+    const bundle = JSON.parse(text) as Extract<Bundle, { version: 2 }>;
+    expect(bundle.version).toBe(2);
+    expect(bundle.answer_files.map((f) => [f.name, f.sha256])).toEqual([
+      ['解题过程.png', photo.sha256],
+      ['答案.pdf', pdf.sha256],
+    ]);
+    expect(Buffer.from(bundle.file_data[pdf.sha256]!, 'base64').equals(core.attachments.repo.data(pdf.sha256)!)).toBe(true);
+    const file = path.join(tempDir(), 'with-files.studylog');
+    writeFileSync(file, text);
+    expect(verifyCli(file).code).toBe(0);
+
+    // The teacher's own Studylog has never seen the files: they come from the bundle.
+    const { core: tcore, teacher } = teacherSide();
+    const imported = await tcore.handin.import(teacher, text);
+    expect(tcore.handin.detail(teacher, imported.id).submission.answer_files.map((f) => f.name)).toEqual(['解题过程.png', '答案.pdf']);
+    const image = await tcore.handin.file(teacher, imported.id, photo.sha256);
+    expect(image).toMatchObject({ name: '解题过程.png', kind: 'image', bytes: photo.bytes });
+    expect(image.thumbnail).toMatch(/^data:image\/jpeg;base64,/);
+    expect(await tcore.handin.file(teacher, imported.id, pdf.sha256)).toMatchObject({ name: '答案.pdf', kind: 'pdf', thumbnail: null });
+    expect((await refusal(tcore.handin.file(teacher, imported.id, someoneElse.sha256))).code).toBe('not_found');
+
+    // A file changed after signing: refused on import, and by the CLI, naming the file.
+    const changed = mutate(text, (b) => {
+      const data = Buffer.from((b as typeof bundle).file_data[pdf.sha256]!, 'base64');
+      data[data.length - 3] = 0x21;
+      (b as typeof bundle).file_data[pdf.sha256] = data.toString('base64');
+    });
+    const { core: tcore2, teacher: teacher2 } = teacherSide();
+    const error = await refusal(tcore2.handin.import(teacher2, changed));
+    expect([error.code, error.issues]).toEqual([
+      'bundle_invalid',
+      [{ path: 'file_changed', message: expect.stringMatching(/answer's file 2 \(答案\.pdf\) was changed after signing/) }],
+    ]);
+    expect(tcore2.handin.list(teacher2, 'hw_001')).toEqual([]);
+    writeFileSync(file, changed);
+    const run = verifyCli(file, ZH);
+    expect(run.code).toBe(1);
+    expect(run.stdout).toMatch(/答案的第 2 个附件（答案\.pdf）在签名后被改动过/);
   });
 
   it('a chain recomputed after a change still fails: the signature covers the chain head', async () => {
@@ -440,7 +508,8 @@ describe('the migration to teachers', () => {
 
     const upgraded = openDatabase(file);
     onCleanup(() => upgraded.sqlite.open && upgraded.close());
-    expect(upgraded.openReport.appliedMigrations.at(-1)).toMatch(/_teacher_and_submissions$/);
+    // The migration to teachers is applied first (later ones after it).
+    expect(upgraded.openReport.appliedMigrations[0]).toMatch(/_teacher_and_submissions$/);
     expect(upgraded.sqlite.prepare('SELECT id, user_id FROM api_token').all()).toEqual([{ id: 't1', user_id: 'u1' }]);
     expect(upgraded.sqlite.prepare("SELECT owner_id FROM assignment WHERE id = 'hw_9'").get()).toEqual({ owner_id: null });
     upgraded.sqlite.prepare("INSERT INTO user VALUES ('u2', 'T', 'teacher', 1)").run();

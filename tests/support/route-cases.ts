@@ -100,6 +100,17 @@ async function studentBundle(ctx: SampleContext): Promise<string> {
   return ctx.api.core.handin.submissions.bundleText((await handin(ctx, 'submitted', student.user_id)).id)!;
 }
 const NO_SUCH_SUBMISSION = '01900000-0000-7000-8000-0000000000aa';
+/** A handed-in hand-in whose answer carries one image of the owner's: its id and the file's sha256. */
+async function handinWithFile(ctx: SampleContext): Promise<{ id: string; sha256: string }> {
+  const core = ctx.api.core;
+  const caller = { user_id: ctx.owner.user_id, role: 'student' as const };
+  const assignment = core.assignments.create(testWrites(core.store), { title: 'Hand-in with a file', due_at: FAR_FUTURE });
+  const sha256 = await ownAttachment(ctx, ctx.owner.user_id);
+  const draft = await core.handin.create(caller, assignment.id, { answer: 'see the photo', answer_files: [{ sha256, name: 'answer.png' }] });
+  await core.handin.submit(caller, draft.id);
+  return { id: draft.id, sha256 };
+}
+const sharedFiles = new WeakMap<object, Promise<{ id: string; sha256: string }>>();
 
 export const ROUTE_CASES: Record<RouteName, RouteCase> = {
   sendProxyMessage: {
@@ -461,6 +472,21 @@ export const ROUTE_CASES: Record<RouteName, RouteCase> = {
     refused: () => [{ id: NO_SUCH_SUBMISSION }],
     volatile: true,
     fuzz: () => ({ id: NO_SUCH_SUBMISSION }),
+  },
+  getSubmissionFile: {
+    guard: 'session',
+    sample: (ctx) => handinWithFile(ctx),
+    // One hand-in for both faces, so their replies can be compared.
+    valid: (ctx) => {
+      if (!sharedFiles.has(ctx.api)) sharedFiles.set(ctx.api, handinWithFile(ctx));
+      return sharedFiles.get(ctx.api)!;
+    },
+    invalid: () => [
+      { id: NO_SUCH_SUBMISSION, sha256: 'abc' },
+      { id: NO_SUCH_SUBMISSION, sha256: '0'.repeat(64), thumbnail: '1' },
+    ],
+    refused: () => [{ id: NO_SUCH_SUBMISSION, sha256: '0'.repeat(64) }],
+    fuzz: () => ({ id: NO_SUCH_SUBMISSION, sha256: '0'.repeat(64) }),
   },
   returnSubmission: {
     guard: 'taught',

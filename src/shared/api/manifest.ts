@@ -290,7 +290,18 @@ export const manifest = {
     access: 'user',
     summary: "Hand in (again, until it is returned): a signed bundle of the sessions, the answer and the note; late after the due date, refused after the policy's closes_at",
   }),
-  getSubmissionBundle: spec({ method: 'GET', path: '/submissions/{id}/bundle', access: 'user', summary: 'The hand-in as a .studylog file (format studylog.handin, version 1)' }),
+  getSubmissionBundle: spec({
+    method: 'GET',
+    path: '/submissions/{id}/bundle',
+    access: 'user',
+    summary: 'The hand-in as a .studylog file (format studylog.handin: version 1, or 2 when the answer has files)',
+  }),
+  getSubmissionFile: spec({
+    method: 'GET',
+    path: '/submissions/{id}/files/{sha256}',
+    access: 'user',
+    summary: "One of a hand-in's answer files (its student, or a teacher of the assignment): name, type, size and, for an image, a small JPEG",
+  }),
   returnSubmission: spec({
     method: 'POST',
     path: '/submissions/{id}/return',

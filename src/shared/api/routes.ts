@@ -45,7 +45,16 @@ import {
   UsageReportSchema,
   UserSchema,
 } from './schemas.ts';
-import { ImportSubmissionInput, NewSubmissionInput, ReturnSubmissionInput, SubmissionDetailSchema, SubmissionPatchInput, SubmissionSchema } from './handin.ts';
+import {
+  ImportSubmissionInput,
+  NewSubmissionInput,
+  ReturnSubmissionInput,
+  SubmissionDetailSchema,
+  SubmissionFileInput,
+  SubmissionFileSchema,
+  SubmissionPatchInput,
+  SubmissionSchema,
+} from './handin.ts';
 
 // The manifest's names, types and helpers, for the callers that import them from here.
 export {
@@ -229,6 +238,7 @@ export const routeSchemas = {
   updateSubmission: { input: SubmissionPatchInput, output: SubmissionSchema },
   submitSubmission: { input: ById, output: SubmissionSchema },
   getSubmissionBundle: { input: ById, output: ExportSchema },
+  getSubmissionFile: { input: SubmissionFileInput, output: SubmissionFileSchema },
   returnSubmission: { input: ReturnSubmissionInput, output: SubmissionSchema },
   importSubmission: { input: ImportSubmissionInput, output: SubmissionSchema },
   listModels: { input: Empty, output: ModelsSchema },

@@ -151,6 +151,7 @@ export const unaryHandlers: UnaryHandlers = {
   updateSubmission: (core, caller, { id, ...fields }) => core.handin.update(caller, id, fields),
   submitSubmission: (core, caller, { id }) => core.handin.submit(caller, id),
   getSubmissionBundle: (core, caller, { id }) => core.handin.bundleFile(caller, id),
+  getSubmissionFile: (core, caller, { id, sha256 }) => core.handin.file(caller, id, sha256),
   returnSubmission: (core, caller, { id, score, feedback }) => core.handin.returnGrade(caller, id, score, feedback),
   importSubmission: (core, caller, { bundle }) => core.handin.import(caller, bundle),
 

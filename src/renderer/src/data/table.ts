@@ -38,6 +38,8 @@ export const READS: Partial<Record<RouteName, Freshness>> = {
   listSubmissions: 'fresh',
   listMySubmissions: 'fresh',
   getSubmission: 'fresh',
+  // A hand-in's file is named by its content's hash: it never changes.
+  getSubmissionFile: 'kept',
 };
 
 export interface WriteEffect<N extends RouteName> {

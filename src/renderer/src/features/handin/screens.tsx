@@ -3,10 +3,11 @@
  * inbox for an assignment (`#/review/<assignment id>`) and one hand-in (`#/submission/<id>`): the
  * summary card, the transcript with every version, the answer, the note, and the grade.
  */
-import { CheckCircle2, Download, FileUp, Send, ShieldAlert } from 'lucide-react';
-import { useEffect, useRef, useState, type ChangeEvent } from 'react';
+import { CheckCircle2, Download, FileText, FileUp, Paperclip, Send, ShieldAlert, X } from 'lucide-react';
+import { useCallback, useEffect, useRef, useState, type ChangeEvent } from 'react';
 import { useTranslation } from 'react-i18next';
-import type { Submission, SubmissionDetail } from '../../../../shared/api/handin.ts';
+import type { AnswerFile, Submission, SubmissionDetail } from '../../../../shared/api/handin.ts';
+import { AttachmentTray, formatSize, useAttachmentTray } from '../chat/Attachments.tsx';
 import { useIdentity } from '../../app/identity.tsx';
 import { useApiCache, useRouteMutation, useRouteQuery } from '../../data/queries.tsx';
 import { downloadText } from '../../lib/download.ts';
@@ -52,6 +53,51 @@ function BundleError({ error }: { error: UiError | null }) {
         ))}
       </ul>
     </ErrorText>
+  );
+}
+
+/**
+ * The answer's files: an image's thumbnail or a PDF's name, with its size (the student's draft and
+ * the teacher's view alike; the thumbnail comes from the hand-in, so a file handed in by
+ * `.studylog` file shows too). `onRemove`: the student's draft, before handing in.
+ */
+function AnswerFiles({ submissionId, files, onRemove }: { submissionId: string; files: AnswerFile[]; onRemove?: (sha256: string) => void }) {
+  const { t, i18n } = useTranslation();
+  if (files.length === 0) return null;
+  return (
+    <ul className="message-attachments answer-files" aria-label={t('handin.files')} data-testid="answer-files">
+      {files.map((f) => (
+        <li key={f.sha256} className="attachment-chip" data-kind={f.kind} data-sha256={f.sha256}>
+          <div className="attachment-chip-row">
+            {f.kind === 'image' ? <AnswerThumbnail submissionId={submissionId} file={f} /> : <FileText size={28} aria-hidden="true" className="attachment-icon" />}
+            <span className="attachment-name" title={f.name}>
+              {f.name}
+            </span>
+            <span className="muted attachment-size">{formatSize(f.bytes, i18n.language)}</span>
+            {onRemove ? (
+              <button
+                type="button"
+                className="btn btn-small btn-icon"
+                onClick={() => onRemove(f.sha256)}
+                aria-label={t('attachments.remove', { name: f.name })}
+                data-testid="answer-file-remove"
+              >
+                <X size={14} aria-hidden="true" />
+              </button>
+            ) : null}
+          </div>
+        </li>
+      ))}
+    </ul>
+  );
+}
+
+function AnswerThumbnail({ submissionId, file }: { submissionId: string; file: AnswerFile }) {
+  const { data } = useRouteQuery('getSubmissionFile', { id: submissionId, sha256: file.sha256 });
+  return data?.thumbnail ? (
+    <img className="attachment-thumb" src={data.thumbnail} alt={file.name} data-testid="answer-thumb" />
+  ) : (
+    <span className="attachment-thumb attachment-thumb-empty" aria-hidden="true" />
   );
 }
 
@@ -109,13 +155,28 @@ function HandinForm({
   const s = detail.submission;
   const [picked, setPicked] = useState<string[]>(draft.session_ids);
   const [answer, setAnswer] = useState(draft.answer);
+  // The answer's files: those saved with the draft, then the ones just added (uploaded at once, as in the chat's composer).
+  const [files, setFiles] = useState<AnswerFile[]>(draft.answer_files);
+  const upload = useCallback((name: string, data: string) => cache.write('uploadAttachment', { name, data }), [cache]);
+  const tray = useAttachmentTray(upload);
+  const fileInput = useRef<HTMLInputElement>(null);
+  const uploading = tray.items.some((i) => i.status === 'uploading');
   const [note, setNote] = useState(draft.ai_note);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<UiError | null>(null);
   const [saved, setSaved] = useState<'saved' | 'submitted' | null>(null);
   const locked = s.status === 'returned';
 
-  const save = async () => cache.write('updateSubmission', { id: s.id, session_ids: picked, answer, ai_note: note });
+  const save = async () => {
+    const added = tray.items.flatMap((i): AnswerFile[] =>
+      i.status === 'ready' && i.attachment ? [{ sha256: i.attachment.sha256, name: i.name, kind: i.attachment.kind, mime: i.attachment.mime, bytes: i.attachment.bytes }] : [],
+    );
+    const all = [...files, ...added.filter((a) => !files.some((f) => f.sha256 === a.sha256))];
+    await cache.write('updateSubmission', { id: s.id, session_ids: picked, answer, answer_files: all.map((f) => ({ sha256: f.sha256, name: f.name })), ai_note: note });
+    // Saved: the new files join the draft's list (a file that failed to upload stays in the tray with its reason).
+    setFiles(all);
+    for (const item of tray.items) if (item.status === 'ready') tray.remove(item.key);
+  };
   const act = async (what: 'save' | 'submit') => {
     setBusy(true);
     setError(null);
@@ -166,6 +227,32 @@ function HandinForm({
         <span className="field-label">{t('handin.answer')}</span>
         <textarea value={answer} onChange={(e) => setAnswer(e.target.value)} rows={8} name="answer" disabled={locked} />
       </label>
+      <div className="field">
+        <span className="field-label">{t('handin.files')}</span>
+        <span className="muted small">{t('handin.filesHelp')}</span>
+        <AnswerFiles submissionId={s.id} files={files} {...(locked ? {} : { onRemove: (sha: string) => setFiles((list) => list.filter((f) => f.sha256 !== sha)) })} />
+        <AttachmentTray items={tray.items} textOnly={false} onRemove={tray.remove} onText={tray.setText} />
+        {!locked ? (
+          <div>
+            <input
+              ref={fileInput}
+              type="file"
+              accept={tray.accept}
+              multiple
+              hidden
+              onChange={(e) => {
+                tray.add([...(e.target.files ?? [])]);
+                e.target.value = '';
+              }}
+              data-testid="answer-attach-input"
+            />
+            <button type="button" className="btn btn-small" onClick={() => fileInput.current?.click()} data-testid="answer-attach">
+              <Paperclip size={14} aria-hidden="true" />
+              {t('handin.attach')}
+            </button>
+          </div>
+        ) : null}
+      </div>
       <label className="field">
         <span className="field-label">{t('handin.note')}</span>
         <span className="muted small">{t('handin.noteHelp')}</span>
@@ -180,10 +267,10 @@ function HandinForm({
       <div className="form-footer">
         {!locked ? (
           <>
-            <button type="button" className="btn" disabled={busy} onClick={() => void act('save')} data-testid="handin-save">
+            <button type="button" className="btn" disabled={busy || uploading} onClick={() => void act('save')} data-testid="handin-save">
               {t('handin.saveDraft')}
             </button>
-            <button type="button" className="btn btn-primary" disabled={busy} onClick={() => void act('submit')} data-testid="handin-submit">
+            <button type="button" className="btn btn-primary" disabled={busy || uploading} onClick={() => void act('submit')} data-testid="handin-submit">
               <Send size={14} aria-hidden="true" />
               {s.status === 'submitted' ? t('handin.resubmit') : t('handin.submit')}
             </button>
@@ -392,6 +479,7 @@ export function SubmissionScreen({ id }: { id: string }) {
       <div className="card plain-text" data-testid="submission-answer">
         {s.answer || '—'}
       </div>
+      <AnswerFiles submissionId={s.id} files={s.answer_files} />
       <h2>{t('handin.note')}</h2>
       <div className="card plain-text" data-testid="submission-note">
         {s.ai_note || '—'}
