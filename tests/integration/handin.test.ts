@@ -14,6 +14,7 @@ import { canonicalJson } from '../../src/main/core/handin/chain.ts';
 import { bundleText, chainSessions, signedText } from '../../src/main/core/handin/bundle.ts';
 import { publicKeyOf, signText, SIGNING_KEY_ACCOUNT } from '../../src/main/core/handin/signing.ts';
 import type { Bundle, Submission, SubmissionDetail } from '../../src/shared/api/handin.ts';
+import type { LearnerDay } from '../../src/shared/api/schemas.ts';
 import { ApiError } from '../../src/shared/errors.ts';
 import { runCli } from '../support/cli.ts';
 import { plainImage, textPdf } from '../support/files.ts';
@@ -456,6 +457,56 @@ describe('who sees what on a shared server', () => {
     expect(lines).toHaveLength(3);
     expect(lines.find((l) => l.startsWith(s.user_id))).toMatch(/^[^,]+,王小明,returned,\d{4}-\d\d-\d\dT[^,]+,yes,88,思路清楚，注意格式。,\d{4}-[^,]+,yes,server$/);
     expect(lines.find((l) => l.startsWith(evil.user_id))).toContain(`,"'=HYPERLINK(""x"")",submitted,`);
+  });
+
+  it('the learner summary for a teacher: only the work handed in to them, recomputed — never a practice chat of the same day', async () => {
+    const { api, t1, t2, s, s2, as } = await classServer();
+    await as(t1).call('POST', '/assignments', { id: 'sum-1', title: '顶点', due_at: '2099-01-01' });
+    const handed = await homework(api, s.token, 'sum-1', '顶点坐标怎么求？顶点坐标公式是什么？');
+    const practice = ((await as(s).call('POST', '/proxy', { message: '恐龙化石是什么？恐龙化石怎么形成？', mode: 'chat' })).json as { session_id: string }).session_id;
+    // One morning (the server's local day): the homework at 10:00, its answer a minute later; the practice chat two and three minutes after.
+    const DAY = '2026-03-02';
+    const base = new Date(2026, 2, 2, 10, 0).getTime();
+    const at = (session: string, role: string, ms: number) =>
+      api.core.store.sqlite.prepare('UPDATE turn SET created_at = ? WHERE session_id = ? AND role = ?').run(ms, session, role);
+    at(handed, 'user', base);
+    at(handed, 'assistant', base + 60_000);
+    at(practice, 'user', base + 120_000);
+    at(practice, 'assistant', base + 180_000);
+    const draft = (await as(s).call('POST', '/assignments/sum-1/submissions', {})).json as Submission;
+    expect((await as(s).call('POST', `/submissions/${draft.id}/submit`)).status).toBe(200);
+
+    // The student's own stored day holds both chats: the practice chat's topics and time too.
+    const own = (await as(s).call('POST', '/learner-summary/run', { from: DAY, to: '2026-03-03' })).json as LearnerDay[];
+    expect(own).toHaveLength(1);
+    expect(own[0]!.summary).toMatchObject({ time_on_task_ms: 180_000, messages: 2, sessions: 2 });
+    expect(own[0]!.summary.topics.map((t) => t.term)).toEqual(expect.arrayContaining(['顶点', '恐龙', '化石']));
+
+    // The teacher: the day from the hand-in alone.
+    const seen = await as(t1).call('GET', '/learner-summary', undefined, { from: DAY, to: '2026-03-03', user_id: s.user_id });
+    expect(seen.status, seen.text).toBe(200);
+    const days = seen.json as LearnerDay[];
+    expect(days.map((d) => d.day)).toEqual([DAY]);
+    expect(days[0]!.summary).toMatchObject({
+      time_on_task_ms: 60_000,
+      messages: 1,
+      answers: 1,
+      sessions: 1,
+      by_mode: { homework: 1 },
+      assignments: [{ assignment_id: 'sum-1', sessions: 1, messages: 1, max_hint_level: 1 }],
+      first_at: base,
+      last_at: base + 60_000,
+    });
+    expect(days[0]!.summary.topics.map((t) => t.term)).toEqual(expect.arrayContaining(['顶点', '坐标']));
+    expect(seen.text).not.toMatch(/恐龙|化石/);
+    // Days outside the range are left out.
+    expect((await as(t1).call('GET', '/learner-summary', undefined, { from: '2026-03-03', to: '2026-03-04', user_id: s.user_id })).json).toEqual([]);
+    // Another teacher, and a student who handed nothing in to this teacher: not found.
+    expect((await as(t2).call('GET', '/learner-summary', undefined, { from: DAY, to: '2026-03-03', user_id: s.user_id })).status).toBe(404);
+    expect((await as(t1).call('GET', '/learner-summary', undefined, { from: DAY, to: '2026-03-03', user_id: s2.user_id })).status).toBe(404);
+    // Another student: forbidden, as before; running it for someone else stays an admin's.
+    expect((await as(s2).call('GET', '/learner-summary', undefined, { from: DAY, to: '2026-03-03', user_id: s.user_id })).status).toBe(403);
+    expect((await as(t1).call('POST', '/learner-summary/run', { from: DAY, to: '2026-03-03', user_id: s.user_id })).status).toBe(403);
   });
 
   it('a teacher imports a file handed in by USB stick into the class server; a student’s earlier key is on record', async () => {

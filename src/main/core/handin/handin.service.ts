@@ -27,7 +27,7 @@ import {
   type SubmissionDetail,
   type SubmissionFile,
 } from '../../../shared/api/handin.ts';
-import type { Assignment, Language, Session } from '../../../shared/api/schemas.ts';
+import type { Assignment, Language, LearnerDay, Mode, Session } from '../../../shared/api/schemas.ts';
 import { ApiError } from '../../../shared/errors.ts';
 import type { Caller } from '../caller.ts';
 import type { Store } from '../db/connection.ts';
@@ -38,6 +38,7 @@ import type { SessionsRepo } from '../db/sessions.repo.ts';
 import { SubmissionsRepo } from '../db/submissions.repo.ts';
 import type { TurnsRepo } from '../db/turns.repo.ts';
 import type { UsersRepo } from '../db/users.repo.ts';
+import { summarizeDays, type SessionInfo } from '../learner-summary.ts';
 import type { SettingsStore } from '../settings/settings.store.ts';
 import { bundleFileData, bundleHash, bundleSession, bundleText, buildBundle, suggestAiNote, summarize, verifyBundle } from './bundle.ts';
 import type { SigningKeys } from './signing.ts';
@@ -402,6 +403,26 @@ export class HandinService {
       sessions,
       suggested_ai_note: found.user_id === caller.user_id ? suggestAiNote(draft, this.#language()) : '',
     };
+  }
+
+  /**
+   * A student's learner summary as their teacher sees it: per day, computed from the turns of the
+   * sessions in that student's hand-ins (submitted or returned) to assignments the caller teaches
+   * — as handed in, from the bundles — never the stored whole-day rows, which mix in practice
+   * chats. A student with no such hand-in is not found (another teacher's student looks like none).
+   */
+  learnerDays(caller: Caller, userId: string, from: string, to: string): LearnerDay[] {
+    const handedIn = this.submissions.listByUser(userId).filter((s) => s.status !== 'draft' && teaches(caller, this.#d.assignments.get(s.assignment_id)));
+    if (handedIn.length === 0) throw new ApiError('not_found', `There is no student '${userId}' with work handed in to you.`);
+    const sessions = new Map<string, SessionInfo>();
+    const turns = handedIn.flatMap((s) =>
+      (this.#bundleOf(s.id)?.sessions ?? []).flatMap(({ session, turns: list }) => {
+        sessions.set(session.id, { mode: session.mode as Mode, assignment_id: session.assignment_id });
+        return list;
+      }),
+    );
+    const now = Date.now();
+    return summarizeDays(turns, (id) => sessions.get(id) ?? null, from, to).map(({ day, summary }) => ({ user_id: userId, day, summary, computed_at: now }));
   }
 
   /** The teacher's grade: score and feedback go back to the student; the hand-in is closed. */
