@@ -17,7 +17,7 @@
  * - A teacher never reads the stored rows (a day mixes practice chats with homework): their view
  *   is recomputed from the turns handed in to them (`summarizeDays`, handin.service.ts).
  */
-import type { LearnerDay, LearnerSummary, Mode, Turn } from '../../shared/api/schemas.ts';
+import type { LearnerDay, LearnerSummary, Mode } from '../../shared/api/schemas.ts';
 import { ApiError } from '../../shared/errors.ts';
 import type { Store } from './db/connection.ts';
 import type { WritableDB } from './db/handles.ts';
