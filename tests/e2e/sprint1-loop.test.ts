@@ -5,7 +5,8 @@
 // level's prompt, in order); the student opens 交作业 from the assignment panel, picks the session,
 // writes the answer and hands in; the teacher opens the inbox, reads the summary card and grades;
 // the student sees the score and the feedback. The answer carries a photo and a PDF (signed in the
-// bundle); the teacher sees the photo's thumbnail and the PDF's name. A full-page screenshot of every step is saved
+// bundle); the teacher sees the photo's thumbnail and the PDF's name, and the learner summary of
+// the days handed in (never the practice chat the student had the same day). A full-page screenshot of every step is saved
 // under test-results/screenshots/sprint1-*.png.
 import path from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
@@ -131,6 +132,8 @@ describe.skipIf(skip)(`the Sprint 1 loop${chromium.note}${keyring.note}`, () => 
 
   test('3. the student opens 交作业 from the panel, picks the session, writes the answer and hands in', async () => {
     const sp = student.page;
+    // A practice chat the same day: never part of what the teacher sees.
+    await student.api.sendProxyMessage({ message: '恐龙化石是什么？恐龙化石怎么形成？', mode: 'chat' });
     await sp.getByTestId('assignment-panel').getByTestId('hand-in').click();
     await sp.getByRole('heading', { name: `交作业：${TITLE}` }).waitFor();
     const session = sp.locator('input[type=checkbox][data-session-id]');
@@ -180,6 +183,14 @@ describe.skipIf(skip)(`the Sprint 1 loop${chromium.note}${keyring.note}`, () => 
     await expect(files.locator('li[data-kind=pdf] .attachment-icon').count()).resolves.toBe(1);
     await files.scrollIntoViewIfNeeded();
     await shoot(tp, '4-teacher-answer-files');
+    // The learner summary of the days handed in: this hand-in's three questions, up to level 3, and not the practice chat.
+    const days = tp.getByTestId('handed-in-days');
+    await expect.poll(() => days.locator('tbody tr').count()).toBe(1);
+    await expect(days.getByTestId('day-messages').textContent()).resolves.toBe('3');
+    await expect(days.getByTestId('day-hint').textContent()).resolves.toBe('3');
+    await expect(days.textContent()).resolves.not.toMatch(/恐龙|化石/);
+    await days.scrollIntoViewIfNeeded();
+    await shoot(tp, '4-teacher-days');
     await tp.locator('input[name=score]').fill('92');
     await tp.locator('textarea[name=feedback]').fill('因式分解正确，过程完整。');
     await tp.getByTestId('grade-return').click();

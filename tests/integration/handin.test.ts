@@ -504,6 +504,12 @@ describe('who sees what on a shared server', () => {
     // Another teacher, and a student who handed nothing in to this teacher: not found.
     expect((await as(t2).call('GET', '/learner-summary', undefined, { from: DAY, to: '2026-03-03', user_id: s.user_id })).status).toBe(404);
     expect((await as(t1).call('GET', '/learner-summary', undefined, { from: DAY, to: '2026-03-03', user_id: s2.user_id })).status).toBe(404);
+    // An admin reads the stored day (anyone's), or, with scope=handed_in, what a teacher sees.
+    const admin = (query: Record<string, string>) => api.api('GET', '/learner-summary', { query: { from: DAY, to: '2026-03-03', user_id: s.user_id, ...query } });
+    expect((await admin({})).text).toMatch(/恐龙/);
+    const adminScoped = await admin({ scope: 'handed_in' });
+    expect((adminScoped.json as LearnerDay[]).map((d) => d.summary)).toEqual(days.map((d) => d.summary));
+    expect((await as(s).call('GET', '/learner-summary', undefined, { from: DAY, to: '2026-03-03', scope: 'handed_in' })).status).toBe(422);
     // Another student: forbidden, as before; running it for someone else stays an admin's.
     expect((await as(s2).call('GET', '/learner-summary', undefined, { from: DAY, to: '2026-03-03', user_id: s.user_id })).status).toBe(403);
     expect((await as(t1).call('POST', '/learner-summary/run', { from: DAY, to: '2026-03-03', user_id: s.user_id })).status).toBe(403);

@@ -179,8 +179,14 @@ export const manifest = {
     path: '/learner-summary',
     access: 'user',
     summary:
-      "The caller's learner summary per local day in [from, to) (YYYY-MM-DD): time on task, messages, sessions by mode and assignment, hint levels, topics; admins may pass user_id",
-    examples: [{ summary: 'A week', input: { from: '2026-03-02', to: '2026-03-09' } }],
+      "The caller's learner summary per local day in [from, to) (YYYY-MM-DD): time on task, messages, sessions by mode and assignment, hint levels, topics; admins may pass user_id. A teacher naming a student (or anyone with scope=handed_in) gets it recomputed from only the work that student handed in to the caller's assignments",
+    examples: [
+      { summary: 'A week', input: { from: '2026-03-02', to: '2026-03-09' } },
+      {
+        summary: "A student's handed-in work, as their teacher sees it",
+        input: { from: '2026-03-02', to: '2026-03-09', user_id: '0193a5c2-7f1e-7c4b-9a62-3d1f0e8b2a41', scope: 'handed_in' },
+      },
+    ],
   }),
   runLearnerSummary: spec({
     method: 'POST',

@@ -126,6 +126,14 @@ const SessionPatchInput = z.strictObject({
 const LearnerRangeInput = z
   .strictObject({ from: DaySchema, to: DaySchema, user_id: IdSchema.optional() })
   .refine((v) => v.from < v.to, { message: 'must be after from', path: ['to'] });
+/**
+ * Reading it: `scope: "handed_in"` (with `user_id`) asks for only the work that student handed in
+ * to the caller's assignments, recomputed from it — what a teacher always gets for a student.
+ */
+const LearnerReadInput = z
+  .strictObject({ from: DaySchema, to: DaySchema, user_id: IdSchema.optional(), scope: z.literal('handed_in').optional() })
+  .refine((v) => v.from < v.to, { message: 'must be after from', path: ['to'] })
+  .refine((v) => v.scope === undefined || v.user_id !== undefined, { message: 'needs user_id', path: ['scope'] });
 
 const ExportInput = z
   .strictObject({
@@ -217,7 +225,7 @@ export const routeSchemas = {
     }),
     output: UsageReportSchema,
   },
-  getLearnerSummary: { input: LearnerRangeInput, output: z.array(LearnerDaySchema) },
+  getLearnerSummary: { input: LearnerReadInput, output: z.array(LearnerDaySchema) },
   runLearnerSummary: { input: LearnerRangeInput, output: z.array(LearnerDaySchema) },
   exportSessions: { input: ExportInput, output: ExportSchema },
   listAssignments: { input: Empty, output: z.array(AssignmentSchema) },

@@ -12,7 +12,7 @@ import { useIdentity } from '../../app/identity.tsx';
 import { useApiCache, useRouteMutation, useRouteQuery } from '../../data/queries.tsx';
 import { downloadText } from '../../lib/download.ts';
 import { toClientError, type UiError } from '../../lib/errors.ts';
-import { formatCost, formatDateTime, formatNumber } from '../../lib/format.ts';
+import { formatCost, formatDateTime, formatNumber, localDayKey, nextLocalDay, startOfLocalDay } from '../../lib/format.ts';
 import { useMoney } from '../../lib/prefs.ts';
 import { hrefFor, navigate } from '../../lib/route.ts';
 import { ErrorText } from '../../ui/ErrorText.tsx';
@@ -353,32 +353,34 @@ export function ReviewScreen({ assignmentId }: { assignmentId: string }) {
       <BundleError error={error ?? inbox.error} />
       {inbox.data && inbox.data.length === 0 ? <p className="muted empty">{t('handin.inboxEmpty')}</p> : null}
       {inbox.data && inbox.data.length > 0 ? (
-        <table className="table" data-testid="inbox">
-          <thead>
-            <tr>
-              <th>{t('handin.student')}</th>
-              <th>{t('handin.submittedAtColumn')}</th>
-              <th>{t('handin.lateColumn')}</th>
-              <th>{t('handin.statusColumn')}</th>
-              <th>{t('handin.scoreColumn')}</th>
-              <th>{t('handin.verifiedColumn')}</th>
-            </tr>
-          </thead>
-          <tbody>
-            {inbox.data.map((s) => (
-              <tr key={s.id} data-submission-id={s.id}>
-                <td>
-                  <a href={hrefFor('submission', s.id)}>{s.student_name ?? s.user_id}</a>
-                </td>
-                <td>{s.submitted_at !== null ? formatDateTime(s.submitted_at, i18n.language) : '—'}</td>
-                <td>{s.late ? t('handin.late') : t('common.no')}</td>
-                <td>{t(`handin.status.${s.status}`)}</td>
-                <td>{s.score ?? '—'}</td>
-                <td>{s.verification?.ok ? t('handin.verifiedOk') : t('handin.verifiedNo')}</td>
+        <div className="table-scroll">
+          <table className="data-table" data-testid="inbox">
+            <thead>
+              <tr>
+                <th>{t('handin.student')}</th>
+                <th>{t('handin.submittedAtColumn')}</th>
+                <th>{t('handin.lateColumn')}</th>
+                <th>{t('handin.statusColumn')}</th>
+                <th>{t('handin.scoreColumn')}</th>
+                <th>{t('handin.verifiedColumn')}</th>
               </tr>
-            ))}
-          </tbody>
-        </table>
+            </thead>
+            <tbody>
+              {inbox.data.map((s) => (
+                <tr key={s.id} data-submission-id={s.id}>
+                  <td>
+                    <a href={hrefFor('submission', s.id)}>{s.student_name ?? s.user_id}</a>
+                  </td>
+                  <td>{s.submitted_at !== null ? formatDateTime(s.submitted_at, i18n.language) : '—'}</td>
+                  <td>{s.late ? t('handin.late') : t('common.no')}</td>
+                  <td>{t(`handin.status.${s.status}`)}</td>
+                  <td>{s.score ?? '—'}</td>
+                  <td>{s.verification?.ok ? t('handin.verifiedOk') : t('handin.verifiedNo')}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
       ) : null}
     </section>
   );
@@ -474,6 +476,7 @@ export function SubmissionScreen({ id }: { id: string }) {
         {v?.key_fingerprint ? <p className="muted small mono">{t('handin.keyFingerprint', { fp: v.key_fingerprint })}</p> : null}
         {s.source === 'file' ? <p className="muted small">{t('handin.fromFile')}</p> : null}
       </div>
+      {teacher && summary.first_at !== null && summary.last_at !== null ? <HandedInDays userId={s.user_id} first={summary.first_at} last={summary.last_at} /> : null}
       {teacher ? <GradeForm submission={s} /> : null}
       <h2>{t('handin.answer')}</h2>
       <div className="card plain-text" data-testid="submission-answer">
@@ -503,6 +506,56 @@ export function SubmissionScreen({ id }: { id: string }) {
           </ol>
         </div>
       ))}
+    </section>
+  );
+}
+
+/**
+ * The student's learner summary around this hand-in, as their teacher may see it: per day, from
+ * only the sessions handed in to this teacher (the server recomputes it; never the student's
+ * other chats). The days are the server's; a day either side of the hand-in's span is asked for,
+ * so a different time zone here loses none.
+ */
+function HandedInDays({ userId, first, last }: { userId: string; first: number; last: number }) {
+  const { t, i18n } = useTranslation();
+  const from = localDayKey(startOfLocalDay(first) - 1);
+  const to = localDayKey(nextLocalDay(nextLocalDay(last)));
+  const days = useRouteQuery('getLearnerSummary', { from, to, user_id: userId, scope: 'handed_in' });
+  if (days.error) return <ErrorText error={days.error} />;
+  if (!days.data || days.data.length === 0) return null;
+  const minutes = (ms: number) => t('learner.minutes', { n: formatNumber(Math.round(ms / 60_000), i18n.language) });
+  return (
+    <section className="card handed-in-days" aria-labelledby="handed-in-days-title" data-testid="handed-in-days">
+      <h2 id="handed-in-days-title">{t('handin.daysTitle')}</h2>
+      <p className="muted small">{t('handin.daysHelp')}</p>
+      <div className="table-scroll">
+        <table className="data-table">
+          <thead>
+            <tr>
+              <th>{t('handin.daysDay')}</th>
+              <th>{t('learner.timeOnTask')}</th>
+              <th>{t('learner.messages')}</th>
+              <th>{t('handin.daysAnswers')}</th>
+              <th>{t('learner.sessions')}</th>
+              <th>{t('handin.sum.hint')}</th>
+              <th>{t('learner.topics')}</th>
+            </tr>
+          </thead>
+          <tbody>
+            {days.data.map(({ day, summary: d }) => (
+              <tr key={day} data-day={day}>
+                <td>{day}</td>
+                <td data-testid="day-time">{minutes(d.time_on_task_ms)}</td>
+                <td data-testid="day-messages">{d.messages}</td>
+                <td>{d.answers}</td>
+                <td>{d.sessions}</td>
+                <td data-testid="day-hint">{Math.max(0, ...d.assignments.map((a) => a.max_hint_level)) || '—'}</td>
+                <td>{d.topics.map((topic) => topic.term).join(t('homework.listSeparator')) || '—'}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
     </section>
   );
 }
