@@ -219,4 +219,32 @@ describe.skipIf(skip)(`the Sprint 1 loop${chromium.note}${keyring.note}`, () => 
     await expect.poll(() => panel.getByTestId('handin-grade').textContent()).toBe('得分：92 — 因式分解正确，过程完整。');
     await shoot(sp, '5-student-panel');
   });
+
+  test('6. a file changed after signing is refused on import, said in the UI’s language whatever the server’s', async () => {
+    const tp = teacher.page;
+    const [handedIn] = await teacher.api.listSubmissions({ id: assignmentId });
+    const bundle = JSON.parse((await teacher.api.getSubmissionBundle({ id: handedIn!.id })).content) as {
+      answer_files: { sha256: string; name: string }[];
+      file_data: Record<string, string>;
+    };
+    const pdf = bundle.answer_files.find((f) => f.name === '解答.pdf')!;
+    const bytes = Buffer.from(bundle.file_data[pdf.sha256]!, 'base64');
+    bytes[bytes.length - 10] = bytes[bytes.length - 10]! ^ 0x01;
+    bundle.file_data[pdf.sha256] = bytes.toString('base64');
+    const tampered = JSON.stringify(bundle);
+    // The server's settings now in English: its own message is English …
+    await e2e.api.updateSettings({ language: 'en' });
+    const refused = await teacher.api.importSubmission({ bundle: tampered }).then(
+      () => null,
+      (e: unknown) => e as { code: string; issues: { path: string; message: string }[] },
+    );
+    expect(refused?.code).toBe('bundle_invalid');
+    expect(refused?.issues.map((i) => [i.path, i.message])).toEqual([['file_changed', expect.stringMatching(/^The answer's file 2 \(解答\.pdf\) was changed after signing/)]]);
+    // … while the teacher's Chinese screen says it in Chinese, from the problem's code and where it is.
+    await tp.goto(`${e2e.url}/#/review/${assignmentId}`);
+    await tp.getByTestId('handin-import-file').setInputFiles({ name: 'tampered.studylog', mimeType: 'application/json', buffer: Buffer.from(tampered) });
+    const problems = tp.getByTestId('bundle-problems');
+    await expect.poll(() => problems.textContent()).toBe('答案的第 2 个附件（解答.pdf）在签名后被改动过：内容与签名时的 SHA-256 不一致。');
+    await shoot(tp, '6-teacher-import-refused');
+  });
 });

@@ -6,7 +6,7 @@
 import { CheckCircle2, Download, FileText, FileUp, Paperclip, Send, ShieldAlert, X } from 'lucide-react';
 import { useCallback, useEffect, useRef, useState, type ChangeEvent } from 'react';
 import { useTranslation } from 'react-i18next';
-import type { AnswerFile, Submission, SubmissionDetail } from '../../../../shared/api/handin.ts';
+import { BundleProblemSchema, describeProblem, type AnswerFile, type Submission, type SubmissionDetail } from '../../../../shared/api/handin.ts';
 import { AttachmentTray, formatSize, useAttachmentTray } from '../chat/Attachments.tsx';
 import { useIdentity } from '../../app/identity.tsx';
 import { useApiCache, useRouteMutation, useRouteQuery } from '../../data/queries.tsx';
@@ -39,16 +39,29 @@ export function HandinStatus({ submission: s }: { submission: Submission }) {
   );
 }
 
-/** A refused hand-in file: the headline, then each problem in the teacher's language. */
+/**
+ * A refused hand-in file: the headline, then each problem in the UI's language — said here from
+ * its code and where it is (the issue's `params`), not in the server's settings language.
+ */
 function BundleError({ error }: { error: UiError | null }) {
+  const { t, i18n } = useTranslation();
   if (!error) return null;
+  // An import the teacher already graded: a new file is not taken.
+  if (error.code === 'conflict') return <ErrorText error={{ ...error, localized: t('handin.importReturned') }} />;
   if (error.code !== 'bundle_invalid') return <ErrorText error={error} />;
+  const language = i18n.language === 'zh-CN' ? 'zh-CN' : 'en';
+  const say = (issue: NonNullable<UiError['issues']>[number]): string => {
+    const problem = BundleProblemSchema.safeParse({ ...issue.params, code: issue.path });
+    if (problem.success) return describeProblem(problem.data, language);
+    if (issue.path === 'student') return t('handin.importStudentRole');
+    return issue.message;
+  };
   return (
     <ErrorText error={{ ...error, issues: undefined }}>
       <ul className="error-issues" data-testid="bundle-problems">
         {error.issues?.map((issue, i) => (
           <li key={i} data-problem={issue.path}>
-            {issue.message}
+            {say(issue)}
           </li>
         ))}
       </ul>
