@@ -11,9 +11,9 @@ import { createCore, type Core } from '../../src/main/core/app.ts';
 import type { Caller } from '../../src/main/core/caller.ts';
 import { DEFAULT_MIGRATIONS_FOLDER, openDatabase } from '../../src/main/core/db/connection.ts';
 import { canonicalJson } from '../../src/main/core/handin/chain.ts';
-import { bundleText, chainSessions, signedText } from '../../src/main/core/handin/bundle.ts';
+import { buildBundle, bundleText, chainSessions, signedText } from '../../src/main/core/handin/bundle.ts';
 import { publicKeyOf, signText, SIGNING_KEY_ACCOUNT } from '../../src/main/core/handin/signing.ts';
-import type { Bundle, Submission, SubmissionDetail } from '../../src/shared/api/handin.ts';
+import { MAX_IMPORT_BODY_BYTES, type Bundle, type Submission, type SubmissionDetail } from '../../src/shared/api/handin.ts';
 import type { LearnerDay } from '../../src/shared/api/schemas.ts';
 import { ApiError } from '../../src/shared/errors.ts';
 import { runCli } from '../support/cli.ts';
@@ -275,7 +275,13 @@ describe('the hand-in bundle through a file', () => {
     const error = await refusal(tcore2.handin.import(teacher2, changed));
     expect([error.code, error.issues]).toEqual([
       'bundle_invalid',
-      [{ path: 'file_changed', message: expect.stringMatching(/answer's file 2 \(答案\.pdf\) was changed after signing/) }],
+      [
+        {
+          path: 'file_changed',
+          message: expect.stringMatching(/answer's file 2 \(答案\.pdf\) was changed after signing/),
+          params: { file_index: 2, field: '答案.pdf', sha256: pdf.sha256 },
+        },
+      ],
     ]);
     expect(tcore2.handin.list(teacher2, 'hw_001')).toEqual([]);
     writeFileSync(file, changed);
@@ -534,6 +540,38 @@ describe('who sees what on a shared server', () => {
     expect([foreign.status, (foreign.json as { detail: string }).detail]).toEqual([404, "There is no assignment 'hw_001' of yours."]);
     const garbage = await as(t1).call('POST', '/submissions/import', { bundle: '{"format":"studylog.handin","version":1' });
     expect(garbage.json).toMatchObject({ code: 'bundle_invalid', issues: [{ path: 'truncated' }] });
+  });
+
+  it('over HTTP a hand-in file with answer files larger than the 1 MiB body limit is imported; one above the largest bundle is refused', async () => {
+    const { api, t1, as } = await classServer();
+    await as(t1).call('POST', '/assignments', { id: 'big-1', title: 'With photos' });
+    const { privateKey } = generateKeyPairSync('ed25519');
+    const key = { privateKey, publicKey: publicKeyOf(privateKey) };
+    // Three scans of 1 MB each (their bytes need not be a picture to be carried and checked).
+    const scans = [1, 2, 3].map((n) => ({ name: `scan-${n}.pdf`, kind: 'pdf' as const, mime: 'application/pdf', data: Buffer.alloc(1024 * 1024, n) }));
+    const bundle = buildBundle(
+      {
+        assignment: { id: 'big-1', title: 'With photos', subject: null, due_at: null },
+        student: { id: 'stu-big', name: '刘小华' },
+        submission: { id: 'sub-big', submitted_at: Date.now(), late: false },
+        sessions: [],
+        answer: 'see the scans',
+        files: scans,
+        note: '',
+        language: 'en',
+      },
+      key,
+    );
+    const text = bundleText(bundle);
+    expect(text.length).toBeGreaterThan(4 * 1024 * 1024);
+    const imported = await as(t1).call('POST', '/submissions/import', { bundle: text });
+    expect(imported.status, imported.text.slice(0, 300)).toBe(200);
+    expect((imported.json as Submission).answer_files.map((f) => f.name)).toEqual(['scan-1.pdf', 'scan-2.pdf', 'scan-3.pdf']);
+    const tooBig = await as(t1).call('POST', '/submissions/import', { bundle: 'x'.repeat(MAX_IMPORT_BODY_BYTES + 1) });
+    expect([tooBig.status, (tooBig.json as { code: string }).code]).toEqual([413, 'payload_too_large']);
+    // Other routes keep the 1 MiB limit.
+    expect((await as(t1).call('POST', '/assignments', { title: 'x'.repeat(1024 * 1024 + 1) })).status).toBe(413);
+    expect(api.core.handin.submissions.studentKey('stu-big')).toBe(key.publicKey);
   });
 });
 

@@ -313,7 +313,7 @@ export class HandinService {
     const late = assignment.due_at !== null && bundle.submission.submitted_at > assignment.due_at;
     // The file's text is stored as it came: its hash is the one the student's copy has.
     const stored = text;
-    return this.#d.store.writes.run('import the hand-in', (db) => {
+    const saved = await this.#d.store.writes.run('import the hand-in', (db) => {
       this.submissions.ensureStudent(db, bundle.student.id, bundle.student.name);
       this.submissions.recordStudentKey(db, bundle.student.id, bundle.public_key);
       const existing = this.submissions.find(assignment.id, bundle.student.id);
@@ -337,6 +337,8 @@ export class HandinService {
       if (existing.status === 'returned') throw new ApiError('conflict', 'This student’s hand-in was already returned with a grade; a new file is not accepted.');
       return this.submissions.update(db, existing.id, { ...fields, meta: withHistory(existing) })!;
     });
+    // As the teacher sees it: the answer's files are the bundle's.
+    return this.#asHandedIn(caller, saved);
   }
 
   /**
