@@ -253,7 +253,9 @@ describe('the hand-in bundle through a file', () => {
     expect(Buffer.from(bundle.file_data[pdf.sha256]!, 'base64').equals(core.attachments.repo.data(pdf.sha256)!)).toBe(true);
     const file = path.join(tempDir(), 'with-files.studylog');
     writeFileSync(file, text);
-    expect(verifyCli(file).code).toBe(0);
+    const verified = verifyCli(file);
+    expect(verified.code, verified.stderr).toBe(0);
+    expect(verified.stdout).toContain('2 answer file(s), their bytes as signed: 解题过程.png, 答案.pdf');
 
     // The teacher's own Studylog has never seen the files: they come from the bundle.
     const { core: tcore, teacher } = teacherSide();

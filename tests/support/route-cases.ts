@@ -450,6 +450,8 @@ export const ROUTE_CASES: Record<RouteName, RouteCase> = {
       { id: NO_SUCH_SUBMISSION, answer: null },
       { id: NO_SUCH_SUBMISSION, status: 'returned' },
       { id: NO_SUCH_SUBMISSION, answer: 'a'.repeat(100_001) },
+      { id: NO_SUCH_SUBMISSION, answer_files: [{ sha256: 'abc', name: 'x.png' }] },
+      { id: NO_SUCH_SUBMISSION, answer_files: Array.from({ length: 9 }, (_, i) => ({ sha256: String(i).repeat(64), name: 'x.png' })) },
     ],
     refused: () => [{ id: NO_SUCH_SUBMISSION, answer: 'x' }],
     volatile: true,
