@@ -16,7 +16,7 @@ import { DEFAULT_LIMITS } from './core/http/rate-limit.ts';
 import { resolveDataDir, systemLanguage } from './core/config.ts';
 import { openExport } from './core/export.ts';
 import { verifyBundle } from './core/handin/bundle.ts';
-import { describeProblem } from '../shared/api/handin.ts';
+import { bundleAnswerFiles, describeProblem } from '../shared/api/handin.ts';
 import { startHttpServer } from './core/http/server.ts';
 import { KeytarSecretStore } from './core/secrets/keychain.ts';
 import { hubMain, syncMain } from './core/hub/command.ts';
@@ -235,6 +235,11 @@ export function verifyFile(file: string | undefined): number {
         ? `OK：${file} 校验通过（${verification.sessions} 个会话，${verification.turns} 条消息，学生 ${bundle.student.name}，作业 ${bundle.assignment.title}）。\n签名密钥指纹：${verification.key_fingerprint}\n`
         : `OK: ${file} verified (${verification.sessions} session(s), ${verification.turns} turn(s), student ${bundle.student.name}, assignment ${bundle.assignment.title}).\nSigning key fingerprint: ${verification.key_fingerprint}\n`,
     );
+    const files = bundleAnswerFiles(bundle);
+    if (files.length) {
+      const names = files.map((f) => f.name).join(zh ? '、' : ', ');
+      process.stdout.write(zh ? `答案附件 ${files.length} 个，内容与签名一致：${names}\n` : `${files.length} answer file(s), their bytes as signed: ${names}\n`);
+    }
     return 0;
   }
   process.stdout.write(zh ? `校验失败：${file}\n` : `FAILED: ${file}\n`);

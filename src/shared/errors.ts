@@ -59,10 +59,15 @@ export const ERROR_STATUS = {
 
 export type ErrorCode = keyof typeof ERROR_STATUS;
 
-/** One problem with one input field: `path` is dotted (e.g. `meta.session_id`). */
+/**
+ * One problem with one input field: `path` is dotted (e.g. `meta.session_id`). `params`: the
+ * values a client formats the problem with in its own language (a refused hand-in file: `path` is
+ * the problem's code, `params` where it is — src/shared/api/handin.ts `describeProblem`).
+ */
 export interface FieldIssue {
   path: string;
   message: string;
+  params?: Record<string, string | number> | undefined;
 }
 
 export interface ApiErrorBody {

@@ -44,7 +44,8 @@ describe.skipIf(chromium.skip)(`homework${chromium.note}`, () => {
     await page.getByTestId('assignment-picker').selectOption('hw-ladder');
     await panel().waitFor();
     await expect(panel().locator('.assignment-panel-title').textContent()).resolves.toBe('数学作业：一元二次方程');
-    await expect(panel().getByTestId('panel-due').textContent()).resolves.toContain('已逾期');
+    // 'late' comes with the student's standing (getAssignmentStatus), which loads after the panel.
+    await expect.poll(() => panel().getByTestId('panel-due').textContent()).toContain('已逾期');
     await expect(panel().getByTestId('panel-ceiling').textContent()).resolves.toBe('最多提示到第 3 级：下一步');
     await expect(panel().getByTestId('panel-models').textContent()).resolves.toBe('可用模型：gpt-4o-mini、deepseek-chat');
     await expect.poll(tokensLeft).toBe(100_000);

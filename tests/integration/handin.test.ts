@@ -11,11 +11,13 @@ import { createCore, type Core } from '../../src/main/core/app.ts';
 import type { Caller } from '../../src/main/core/caller.ts';
 import { DEFAULT_MIGRATIONS_FOLDER, openDatabase } from '../../src/main/core/db/connection.ts';
 import { canonicalJson } from '../../src/main/core/handin/chain.ts';
-import { bundleText, chainSessions, signedText } from '../../src/main/core/handin/bundle.ts';
+import { buildBundle, bundleText, chainSessions, signedText } from '../../src/main/core/handin/bundle.ts';
 import { publicKeyOf, signText, SIGNING_KEY_ACCOUNT } from '../../src/main/core/handin/signing.ts';
-import type { Bundle, Submission, SubmissionDetail } from '../../src/shared/api/handin.ts';
+import { MAX_IMPORT_BODY_BYTES, type Bundle, type Submission, type SubmissionDetail } from '../../src/shared/api/handin.ts';
+import type { LearnerDay } from '../../src/shared/api/schemas.ts';
 import { ApiError } from '../../src/shared/errors.ts';
 import { runCli } from '../support/cli.ts';
+import { plainImage, textPdf } from '../support/files.ts';
 import { setupCore } from '../support/core.ts';
 import { MemorySecretStore, startApi, type ApiFixture } from '../support/http.ts';
 import { onCleanup, tempDir, testWrites } from '../support/temp.ts';
@@ -215,6 +217,81 @@ describe('the hand-in bundle through a file', () => {
     expect(tcore.handin.list(teacher, 'hw_001')[0]!.answer).toBe('x = -b/2a');
   });
 
+  it('answer files: uploaded, handed in inside the bundle (version 2), verified, imported and shown to the teacher; a changed file refused', async () => {
+    const { core, student } = await studentSide();
+    const photo = await core.attachments.upload(student, { name: 'x.png', data: (await plainImage('png', 64, 48)).toString('base64') });
+    const pdf = await core.attachments.upload(student, { name: 'y.pdf', data: textPdf(['x = 2 or x = 3']).toString('base64') });
+    const someoneElse = await core.attachments.upload(
+      { user_id: core.users.createUser('张三', 'student').id, role: 'student' },
+      {
+        name: 'z.png',
+        data: (await plainImage('png', 20, 20)).toString('base64'),
+      },
+    );
+    const draft = await core.handin.create(student, 'hw_001', { answer: '见附件。' });
+    // Only the caller's own uploads; not more than 4 MB together.
+    expect((await refusal(core.handin.update(student, draft.id, { answer_files: [{ sha256: someoneElse.sha256, name: 'z.png' }] }))).code).toBe('not_found');
+    const saved = await core.handin.update(student, draft.id, {
+      answer_files: [
+        { sha256: photo.sha256, name: '解题过程.png' },
+        { sha256: pdf.sha256, name: '答案.pdf' },
+      ],
+    });
+    expect(saved.answer_files).toEqual([
+      { sha256: photo.sha256, name: '解题过程.png', kind: 'image', mime: 'image/png', bytes: photo.bytes },
+      { sha256: pdf.sha256, name: '答案.pdf', kind: 'pdf', mime: 'application/pdf', bytes: pdf.bytes },
+    ]);
+    const submitted = await core.handin.submit(student, draft.id);
+    expect(submitted.verification).toMatchObject({ ok: true });
+    const { content: text } = core.handin.bundleFile(student, submitted.id);
+    const bundle = JSON.parse(text) as Extract<Bundle, { version: 2 }>;
+    expect(bundle.version).toBe(2);
+    expect(bundle.answer_files.map((f) => [f.name, f.sha256])).toEqual([
+      ['解题过程.png', photo.sha256],
+      ['答案.pdf', pdf.sha256],
+    ]);
+    expect(Buffer.from(bundle.file_data[pdf.sha256]!, 'base64').equals(core.attachments.repo.data(pdf.sha256)!)).toBe(true);
+    const file = path.join(tempDir(), 'with-files.studylog');
+    writeFileSync(file, text);
+    const verified = verifyCli(file);
+    expect(verified.code, verified.stderr).toBe(0);
+    expect(verified.stdout).toContain('2 answer file(s), their bytes as signed: 解题过程.png, 答案.pdf');
+
+    // The teacher's own Studylog has never seen the files: they come from the bundle.
+    const { core: tcore, teacher } = teacherSide();
+    const imported = await tcore.handin.import(teacher, text);
+    expect(tcore.handin.detail(teacher, imported.id).submission.answer_files.map((f) => f.name)).toEqual(['解题过程.png', '答案.pdf']);
+    const image = await tcore.handin.file(teacher, imported.id, photo.sha256);
+    expect(image).toMatchObject({ name: '解题过程.png', kind: 'image', bytes: photo.bytes });
+    expect(image.thumbnail).toMatch(/^data:image\/jpeg;base64,/);
+    expect(await tcore.handin.file(teacher, imported.id, pdf.sha256)).toMatchObject({ name: '答案.pdf', kind: 'pdf', thumbnail: null });
+    expect((await refusal(tcore.handin.file(teacher, imported.id, someoneElse.sha256))).code).toBe('not_found');
+
+    // A file changed after signing: refused on import, and by the CLI, naming the file.
+    const changed = mutate(text, (b) => {
+      const data = Buffer.from((b as typeof bundle).file_data[pdf.sha256]!, 'base64');
+      data[data.length - 3] = 0x21;
+      (b as typeof bundle).file_data[pdf.sha256] = data.toString('base64');
+    });
+    const { core: tcore2, teacher: teacher2 } = teacherSide();
+    const error = await refusal(tcore2.handin.import(teacher2, changed));
+    expect([error.code, error.issues]).toEqual([
+      'bundle_invalid',
+      [
+        {
+          path: 'file_changed',
+          message: expect.stringMatching(/answer's file 2 \(答案\.pdf\) was changed after signing/),
+          params: { file_index: 2, field: '答案.pdf', sha256: pdf.sha256 },
+        },
+      ],
+    ]);
+    expect(tcore2.handin.list(teacher2, 'hw_001')).toEqual([]);
+    writeFileSync(file, changed);
+    const run = verifyCli(file, ZH);
+    expect(run.code).toBe(1);
+    expect(run.stdout).toMatch(/答案的第 2 个附件（答案\.pdf）在签名后被改动过/);
+  });
+
   it('a chain recomputed after a change still fails: the signature covers the chain head', async () => {
     const { core, student } = await studentSide();
     const { text } = await handIn(core, student);
@@ -390,6 +467,62 @@ describe('who sees what on a shared server', () => {
     expect(lines.find((l) => l.startsWith(evil.user_id))).toContain(`,"'=HYPERLINK(""x"")",submitted,`);
   });
 
+  it('the learner summary for a teacher: only the work handed in to them, recomputed — never a practice chat of the same day', async () => {
+    const { api, t1, t2, s, s2, as } = await classServer();
+    await as(t1).call('POST', '/assignments', { id: 'sum-1', title: '顶点', due_at: '2099-01-01' });
+    const handed = await homework(api, s.token, 'sum-1', '顶点坐标怎么求？顶点坐标公式是什么？');
+    const practice = ((await as(s).call('POST', '/proxy', { message: '恐龙化石是什么？恐龙化石怎么形成？', mode: 'chat' })).json as { session_id: string }).session_id;
+    // One morning (the server's local day): the homework at 10:00, its answer a minute later; the practice chat two and three minutes after.
+    const DAY = '2026-03-02';
+    const base = new Date(2026, 2, 2, 10, 0).getTime();
+    const at = (session: string, role: string, ms: number) =>
+      api.core.store.sqlite.prepare('UPDATE turn SET created_at = ? WHERE session_id = ? AND role = ?').run(ms, session, role);
+    at(handed, 'user', base);
+    at(handed, 'assistant', base + 60_000);
+    at(practice, 'user', base + 120_000);
+    at(practice, 'assistant', base + 180_000);
+    const draft = (await as(s).call('POST', '/assignments/sum-1/submissions', {})).json as Submission;
+    expect((await as(s).call('POST', `/submissions/${draft.id}/submit`)).status).toBe(200);
+
+    // The student's own stored day holds both chats: the practice chat's topics and time too.
+    const own = (await as(s).call('POST', '/learner-summary/run', { from: DAY, to: '2026-03-03' })).json as LearnerDay[];
+    expect(own).toHaveLength(1);
+    expect(own[0]!.summary).toMatchObject({ time_on_task_ms: 180_000, messages: 2, sessions: 2 });
+    expect(own[0]!.summary.topics.map((t) => t.term)).toEqual(expect.arrayContaining(['顶点', '恐龙', '化石']));
+
+    // The teacher: the day from the hand-in alone.
+    const seen = await as(t1).call('GET', '/learner-summary', undefined, { from: DAY, to: '2026-03-03', user_id: s.user_id });
+    expect(seen.status, seen.text).toBe(200);
+    const days = seen.json as LearnerDay[];
+    expect(days.map((d) => d.day)).toEqual([DAY]);
+    expect(days[0]!.summary).toMatchObject({
+      time_on_task_ms: 60_000,
+      messages: 1,
+      answers: 1,
+      sessions: 1,
+      by_mode: { homework: 1 },
+      assignments: [{ assignment_id: 'sum-1', sessions: 1, messages: 1, max_hint_level: 1 }],
+      first_at: base,
+      last_at: base + 60_000,
+    });
+    expect(days[0]!.summary.topics.map((t) => t.term)).toEqual(expect.arrayContaining(['顶点', '坐标']));
+    expect(seen.text).not.toMatch(/恐龙|化石/);
+    // Days outside the range are left out.
+    expect((await as(t1).call('GET', '/learner-summary', undefined, { from: '2026-03-03', to: '2026-03-04', user_id: s.user_id })).json).toEqual([]);
+    // Another teacher, and a student who handed nothing in to this teacher: not found.
+    expect((await as(t2).call('GET', '/learner-summary', undefined, { from: DAY, to: '2026-03-03', user_id: s.user_id })).status).toBe(404);
+    expect((await as(t1).call('GET', '/learner-summary', undefined, { from: DAY, to: '2026-03-03', user_id: s2.user_id })).status).toBe(404);
+    // An admin reads the stored day (anyone's), or, with scope=handed_in, what a teacher sees.
+    const admin = (query: Record<string, string>) => api.api('GET', '/learner-summary', { query: { from: DAY, to: '2026-03-03', user_id: s.user_id, ...query } });
+    expect((await admin({})).text).toMatch(/恐龙/);
+    const adminScoped = await admin({ scope: 'handed_in' });
+    expect((adminScoped.json as LearnerDay[]).map((d) => d.summary)).toEqual(days.map((d) => d.summary));
+    expect((await as(s).call('GET', '/learner-summary', undefined, { from: DAY, to: '2026-03-03', scope: 'handed_in' })).status).toBe(422);
+    // Another student: forbidden, as before; running it for someone else stays an admin's.
+    expect((await as(s2).call('GET', '/learner-summary', undefined, { from: DAY, to: '2026-03-03', user_id: s.user_id })).status).toBe(403);
+    expect((await as(t1).call('POST', '/learner-summary/run', { from: DAY, to: '2026-03-03', user_id: s.user_id })).status).toBe(403);
+  });
+
   it('a teacher imports a file handed in by USB stick into the class server; a student’s earlier key is on record', async () => {
     const { api, t1, as } = await classServer();
     await as(t1).call('POST', '/assignments', { id: 'hw_001-file', title: 'By file' });
@@ -409,6 +542,38 @@ describe('who sees what on a shared server', () => {
     expect([foreign.status, (foreign.json as { detail: string }).detail]).toEqual([404, "There is no assignment 'hw_001' of yours."]);
     const garbage = await as(t1).call('POST', '/submissions/import', { bundle: '{"format":"studylog.handin","version":1' });
     expect(garbage.json).toMatchObject({ code: 'bundle_invalid', issues: [{ path: 'truncated' }] });
+  });
+
+  it('over HTTP a hand-in file with answer files larger than the 1 MiB body limit is imported; one above the largest bundle is refused', async () => {
+    const { api, t1, as } = await classServer();
+    await as(t1).call('POST', '/assignments', { id: 'big-1', title: 'With photos' });
+    const { privateKey } = generateKeyPairSync('ed25519');
+    const key = { privateKey, publicKey: publicKeyOf(privateKey) };
+    // Three scans of 1 MB each (their bytes need not be a picture to be carried and checked).
+    const scans = [1, 2, 3].map((n) => ({ name: `scan-${n}.pdf`, kind: 'pdf' as const, mime: 'application/pdf', data: Buffer.alloc(1024 * 1024, n) }));
+    const bundle = buildBundle(
+      {
+        assignment: { id: 'big-1', title: 'With photos', subject: null, due_at: null },
+        student: { id: 'stu-big', name: '刘小华' },
+        submission: { id: 'sub-big', submitted_at: Date.now(), late: false },
+        sessions: [],
+        answer: 'see the scans',
+        files: scans,
+        note: '',
+        language: 'en',
+      },
+      key,
+    );
+    const text = bundleText(bundle);
+    expect(text.length).toBeGreaterThan(4 * 1024 * 1024);
+    const imported = await as(t1).call('POST', '/submissions/import', { bundle: text });
+    expect(imported.status, imported.text.slice(0, 300)).toBe(200);
+    expect((imported.json as Submission).answer_files.map((f) => f.name)).toEqual(['scan-1.pdf', 'scan-2.pdf', 'scan-3.pdf']);
+    const tooBig = await as(t1).call('POST', '/submissions/import', { bundle: 'x'.repeat(MAX_IMPORT_BODY_BYTES + 1) });
+    expect([tooBig.status, (tooBig.json as { code: string }).code]).toEqual([413, 'payload_too_large']);
+    // Other routes keep the 1 MiB limit.
+    expect((await as(t1).call('POST', '/assignments', { title: 'x'.repeat(1024 * 1024 + 1) })).status).toBe(413);
+    expect(api.core.handin.submissions.studentKey('stu-big')).toBe(key.publicKey);
   });
 });
 
@@ -440,6 +605,7 @@ describe('the migration to teachers', () => {
 
     const upgraded = openDatabase(file);
     onCleanup(() => upgraded.sqlite.open && upgraded.close());
+    // The migration to teachers is applied first (later ones after it).
     expect(upgraded.openReport.appliedMigrations[0]).toMatch(/_teacher_and_submissions$/);
     expect(upgraded.sqlite.prepare('SELECT id, user_id FROM api_token').all()).toEqual([{ id: 't1', user_id: 'u1' }]);
     expect(upgraded.sqlite.prepare("SELECT owner_id FROM assignment WHERE id = 'hw_9'").get()).toEqual({ owner_id: null });

@@ -376,8 +376,8 @@ function generate(): Case {
     };
   }
 
-  // An attachment's upload has a limit of its own (28 MiB; tests/integration/attachments.test.ts).
-  const name = pick(bodyRoutes.filter((n) => n !== 'uploadAttachment'));
+  // An attachment's upload and a hand-in file's import have limits of their own (28 MiB, tests/integration/attachments.test.ts; 14 MiB, handin.test.ts).
+  const name = pick(bodyRoutes.filter((n) => n !== 'uploadAttachment' && n !== 'importSubmission'));
   const size = 1024 * 1024 + 1 + int(64 * 1024);
   const body = JSON.stringify({ message: 'x'.repeat(size) });
   return {

@@ -162,6 +162,7 @@ describe('the learner_summary migration', () => {
 
     const store = openDatabase(file);
     onCleanup(() => store.sqlite.open && store.close());
+    // The learner summary's migration is applied first (later ones after it).
     expect(store.openReport.appliedMigrations[0]).toMatch(/_learner_summary$/);
     const summaries = new LearnerSummaries({ store, sessions: new SessionsRepo(store), turns: new TurnsRepo(store) });
     await summaries.run(DAY, addDays(DAY, 1), ['u1']);

@@ -105,6 +105,17 @@ async function studentBundle(ctx: SampleContext): Promise<string> {
   return ctx.api.core.handin.submissions.bundleText((await handin(ctx, 'submitted', student.user_id)).id)!;
 }
 const NO_SUCH_SUBMISSION = '01900000-0000-7000-8000-0000000000aa';
+/** A handed-in hand-in whose answer carries one image of the owner's: its id and the file's sha256. */
+async function handinWithFile(ctx: SampleContext): Promise<{ id: string; sha256: string }> {
+  const core = ctx.api.core;
+  const caller = { user_id: ctx.owner.user_id, role: 'student' as const };
+  const assignment = core.assignments.create(testWrites(core.store), { title: 'Hand-in with a file', due_at: FAR_FUTURE });
+  const sha256 = await ownAttachment(ctx, ctx.owner.user_id);
+  const draft = await core.handin.create(caller, assignment.id, { answer: 'see the photo', answer_files: [{ sha256, name: 'answer.png' }] });
+  await core.handin.submit(caller, draft.id);
+  return { id: draft.id, sha256 };
+}
+const sharedFiles = new WeakMap<object, Promise<{ id: string; sha256: string }>>();
 
 /** A real class hub (on SQLite) per fixture, for the hub link routes. */
 const classHubs = new WeakMap<object, Promise<{ url: string; store: HubStore; teacher: HubCaller }>>();
@@ -485,6 +496,8 @@ export const ROUTE_CASES: Record<RouteName, RouteCase> = {
       { id: NO_SUCH_SUBMISSION, answer: null },
       { id: NO_SUCH_SUBMISSION, status: 'returned' },
       { id: NO_SUCH_SUBMISSION, answer: 'a'.repeat(100_001) },
+      { id: NO_SUCH_SUBMISSION, answer_files: [{ sha256: 'abc', name: 'x.png' }] },
+      { id: NO_SUCH_SUBMISSION, answer_files: Array.from({ length: 9 }, (_, i) => ({ sha256: String(i).repeat(64), name: 'x.png' })) },
     ],
     refused: () => [{ id: NO_SUCH_SUBMISSION, answer: 'x' }],
     volatile: true,
@@ -507,6 +520,21 @@ export const ROUTE_CASES: Record<RouteName, RouteCase> = {
     refused: () => [{ id: NO_SUCH_SUBMISSION }],
     volatile: true,
     fuzz: () => ({ id: NO_SUCH_SUBMISSION }),
+  },
+  getSubmissionFile: {
+    guard: 'session',
+    sample: (ctx) => handinWithFile(ctx),
+    // One hand-in for both faces, so their replies can be compared.
+    valid: (ctx) => {
+      if (!sharedFiles.has(ctx.api)) sharedFiles.set(ctx.api, handinWithFile(ctx));
+      return sharedFiles.get(ctx.api)!;
+    },
+    invalid: () => [
+      { id: NO_SUCH_SUBMISSION, sha256: 'abc' },
+      { id: NO_SUCH_SUBMISSION, sha256: '0'.repeat(64), thumbnail: '1' },
+    ],
+    refused: () => [{ id: NO_SUCH_SUBMISSION, sha256: '0'.repeat(64) }],
+    fuzz: () => ({ id: NO_SUCH_SUBMISSION, sha256: '0'.repeat(64) }),
   },
   returnSubmission: {
     guard: 'taught',

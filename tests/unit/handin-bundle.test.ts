@@ -1,6 +1,6 @@
 // The bundle's verification, case by case, without a database: what each kind of damage is
 // called, and that a sound bundle (even an empty one) passes.
-import { generateKeyPairSync } from 'node:crypto';
+import { createHash, generateKeyPairSync } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { buildBundle, bundleText, summarize, verifyBundle, type BundleInput } from '../../src/main/core/handin/bundle.ts';
 import type { ChainTurn } from '../../src/main/core/handin/chain.ts';
@@ -76,7 +76,9 @@ describe('bundle verification', () => {
     expect(verifyBundle('{"format":"studylog.handin","version":1').verification.problems).toEqual([{ code: 'truncated' }]);
     expect(verifyBundle('hello').verification.problems).toEqual([{ code: 'invalid_json' }]);
     expect(verifyBundle(tamper((b) => delete (b as Partial<Bundle>).chain_head)).verification.problems).toEqual([{ code: 'not_a_bundle', field: 'chain_head' }]);
-    expect(verifyBundle(tamper((b) => ((b as { version: number }).version = 2))).verification.problems).toEqual([{ code: 'unsupported_version', field: '2' }]);
+    expect(verifyBundle(tamper((b) => ((b as { version: number }).version = 3))).verification.problems).toEqual([{ code: 'unsupported_version', field: '3' }]);
+    // Version 2 is the format with answer files: a version 1 bundle relabelled lacks them.
+    expect(verifyBundle(tamper((b) => ((b as { version: number }).version = 2))).verification.problems).toEqual([{ code: 'not_a_bundle', field: 'answer_files' }]);
     expect(verifyBundle('[]').verification.problems).toEqual([{ code: 'not_a_bundle', field: '(file)' }]);
   });
 
@@ -86,6 +88,75 @@ describe('bundle verification', () => {
     expect(codes(text, key.publicKey)).toEqual([]);
     expect(codes(tamper((b) => (b.public_key = other)))).toEqual(['signature_invalid']);
     expect(codes(tamper((b) => (b.signature = 'AAAA')))).toEqual(['signature_invalid']);
+  });
+});
+
+describe('answer files (version 2)', () => {
+  const png = Buffer.from('89504e470d0a1a0a' + '00'.repeat(40), 'hex');
+  const pdf = Buffer.from('%PDF-1.7 the answer, scanned\n%%EOF\n');
+  const withFiles = bundleText(
+    buildBundle(
+      {
+        ...input(),
+        files: [
+          { name: '解题过程.png', kind: 'image', mime: 'image/png', data: png },
+          { name: 'answer.pdf', kind: 'pdf', mime: 'application/pdf', data: pdf },
+        ],
+      },
+      key,
+      1_700_000_200_000,
+    ),
+  );
+  const sha = (data: Buffer) => createHash('sha256').update(data).digest('hex');
+  const tamperFiles = (change: (b: Extract<Bundle, { version: 2 }>) => void) => {
+    const b = JSON.parse(withFiles) as Extract<Bundle, { version: 2 }>;
+    change(b);
+    return JSON.stringify(b);
+  };
+
+  it('a bundle without files is still version 1, exactly the format before files', () => {
+    const b = JSON.parse(text) as Record<string, unknown>;
+    expect(b.version).toBe(1);
+    expect(Object.keys(b).sort()).toEqual(
+      ['answer', 'assignment', 'chain_head', 'created_at', 'format', 'note', 'public_key', 'sessions', 'signature', 'student', 'submission', 'transcript_md', 'version'].sort(),
+    );
+  });
+
+  it('round trip: the files travel as base64, named by their sha256 in the signed part, and verify', () => {
+    const b = JSON.parse(withFiles) as Extract<Bundle, { version: 2 }>;
+    expect(b.version).toBe(2);
+    expect(b.answer_files).toEqual([
+      { sha256: sha(png), name: '解题过程.png', kind: 'image', mime: 'image/png', bytes: png.length },
+      { sha256: sha(pdf), name: 'answer.pdf', kind: 'pdf', mime: 'application/pdf', bytes: pdf.length },
+    ]);
+    expect(Buffer.from(b.file_data[sha(png)]!, 'base64').equals(png)).toBe(true);
+    expect(Buffer.from(b.file_data[sha(pdf)]!, 'base64').equals(pdf)).toBe(true);
+    expect(b.transcript_md).toContain(`- answer.pdf (application/pdf, ${pdf.length} bytes, sha256 ${sha(pdf)})`);
+    const result = verifyBundle(withFiles);
+    expect(result.verification).toMatchObject({ ok: true, problems: [] });
+    expect(result.bundle?.version).toBe(2);
+  });
+
+  it('a file whose bytes do not match its sha256 is refused, by name; a missing one too', () => {
+    const changed = Buffer.from(pdf);
+    changed[3] = 0x32;
+    expect(verifyBundle(tamperFiles((b) => (b.file_data[sha(pdf)] = changed.toString('base64')))).verification.problems).toEqual([
+      { code: 'file_changed', file_index: 2, field: 'answer.pdf', sha256: sha(pdf) },
+    ]);
+    expect(verifyBundle(tamperFiles((b) => delete b.file_data[sha(png)])).verification.problems).toEqual([
+      { code: 'file_missing', file_index: 1, field: '解题过程.png', sha256: sha(png) },
+    ]);
+    // Another file swapped in under a new hash: the signed list no longer matches.
+    expect(
+      codes(
+        tamperFiles((b) => {
+          b.answer_files[1]!.sha256 = sha(changed);
+          b.file_data = { [sha(png)]: png.toString('base64'), [sha(changed)]: changed.toString('base64') };
+        }),
+      ),
+    ).toEqual(['signature_invalid']);
+    // A file left out of the list altogether.
+    expect(codes(tamperFiles((b) => b.answer_files.pop()))).toEqual(['signature_invalid']);
   });
 });
 

@@ -145,6 +145,7 @@ export function createCore(options: CoreOptions): Core {
       users,
       settings,
       keys: new SigningKeys(options.secrets),
+      attachments: attachments.repo,
       ...(options.defaultLanguage ? { defaultLanguage: options.defaultLanguage } : {}),
     });
     return {

@@ -14,8 +14,10 @@
  *   (的, 了, 我, 这 …) and English stop-words are left out; a term must occur twice in the day.
  * - Runs once a day (a timer in the serving process compares the last run's day with today: no
  *   cron) for the days since the last run (at most a week back), and on demand for a range.
+ * - A teacher never reads the stored rows (a day mixes practice chats with homework): their view
+ *   is recomputed from the turns handed in to them (`summarizeDays`, handin.service.ts).
  */
-import type { LearnerDay, LearnerSummary, Mode, Turn } from '../../shared/api/schemas.ts';
+import type { LearnerDay, LearnerSummary, Mode } from '../../shared/api/schemas.ts';
 import { ApiError } from '../../shared/errors.ts';
 import type { Store } from './db/connection.ts';
 import type { WritableDB } from './db/handles.ts';
@@ -94,9 +96,105 @@ export interface LearnerSummaryOptions {
   now?: () => number;
 }
 
-interface SessionInfo {
+export interface SessionInfo {
   mode: Mode;
   assignment_id: string | null;
+}
+
+/** The turn fields a summary reads (a stored turn's, or a bundle's). */
+export interface SummaryTurn {
+  session_id: string;
+  role: string;
+  content: string;
+  created_at: number;
+  meta: Record<string, unknown>;
+}
+
+/** One day's counters, fed its turns in time order (one page at a time or all at once). */
+class DayAccumulator {
+  readonly #sessionOf: (id: string) => SessionInfo | null;
+  readonly #sessions = new Map<string, SessionInfo | null>();
+  readonly #byAssignment = new Map<string, { sessions: Set<string>; messages: number; max_hint_level: number }>();
+  readonly #terms = new Map<string, number>();
+  #messages = 0;
+  #answers = 0;
+  #timeOnTask = 0;
+  #first: number | null = null;
+  #last: number | null = null;
+
+  constructor(sessionOf: (id: string) => SessionInfo | null) {
+    this.#sessionOf = sessionOf;
+  }
+
+  add(turn: SummaryTurn): void {
+    if (this.#last !== null) this.#timeOnTask += Math.min(turn.created_at - this.#last, IDLE_CAP_MS);
+    this.#first ??= turn.created_at;
+    this.#last = turn.created_at;
+    if (!this.#sessions.has(turn.session_id)) this.#sessions.set(turn.session_id, this.#sessionOf(turn.session_id));
+    const session = this.#sessions.get(turn.session_id)!;
+    let entry: { sessions: Set<string>; messages: number; max_hint_level: number } | undefined;
+    if (session?.assignment_id) {
+      entry = this.#byAssignment.get(session.assignment_id) ?? { sessions: new Set<string>(), messages: 0, max_hint_level: 0 };
+      entry.sessions.add(turn.session_id);
+      this.#byAssignment.set(session.assignment_id, entry);
+    }
+    if (turn.role === 'user') {
+      this.#messages++;
+      if (entry) entry.messages++;
+      for (const term of topicTerms(turn.content)) this.#terms.set(term, (this.#terms.get(term) ?? 0) + 1);
+    } else if (turn.role === 'assistant') {
+      this.#answers++;
+      if (entry) entry.max_hint_level = Math.max(entry.max_hint_level, hintLevel(turn));
+    }
+  }
+
+  result(): LearnerSummary | null {
+    if (this.#first === null || this.#last === null) return null;
+    const byMode: Partial<Record<Mode, number>> = {};
+    for (const info of this.#sessions.values()) if (info) byMode[info.mode] = (byMode[info.mode] ?? 0) + 1;
+    return {
+      time_on_task_ms: this.#timeOnTask,
+      messages: this.#messages,
+      answers: this.#answers,
+      sessions: this.#sessions.size,
+      by_mode: byMode,
+      assignments: [...this.#byAssignment].map(([assignment_id, a]) => ({ assignment_id, sessions: a.sessions.size, messages: a.messages, max_hint_level: a.max_hint_level })),
+      topics: [...this.#terms]
+        .filter(([, count]) => count >= 2)
+        .sort((a, b) => b[1] - a[1])
+        .slice(0, TOP_TOPICS)
+        .map(([term, count]) => ({ term, count })),
+      first_at: this.#first,
+      last_at: this.#last,
+    };
+  }
+}
+
+/**
+ * Per-day summaries of exactly these turns (whatever else the student did those days), for the
+ * days in [from, to): what a teacher sees, from the sessions handed in to them.
+ */
+export function summarizeDays(
+  turns: readonly (SummaryTurn & { id: string })[],
+  sessionOf: (id: string) => SessionInfo | null,
+  from: string,
+  to: string,
+): { day: string; summary: LearnerSummary }[] {
+  const byDay = new Map<string, DayAccumulator>();
+  const ordered = [...new Map(turns.map((t) => [t.id, t])).values()].sort((a, b) => a.created_at - b.created_at || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  for (const turn of ordered) {
+    const day = dayOf(turn.created_at);
+    if (day < from || day >= to) continue;
+    let acc = byDay.get(day);
+    if (!acc) byDay.set(day, (acc = new DayAccumulator(sessionOf)));
+    acc.add(turn);
+  }
+  return [...byDay]
+    .sort(([a], [b]) => (a < b ? -1 : 1))
+    .flatMap(([day, acc]) => {
+      const summary = acc.result();
+      return summary ? [{ day, summary }] : [];
+    });
 }
 
 export class LearnerSummaries {
@@ -115,67 +213,19 @@ export class LearnerSummaries {
   /** One student's day, read a page at a time; null when they have no turn that day. */
   async computeDay(userId: string, day: string): Promise<LearnerSummary | null> {
     const { from, to } = dayRange(day);
-    const sessions = new Map<string, SessionInfo | null>();
-    const byAssignment = new Map<string, { sessions: Set<string>; messages: number; max_hint_level: number }>();
-    const terms = new Map<string, number>();
-    let messages = 0;
-    let answers = 0;
-    let timeOnTask = 0;
-    let first: number | null = null;
-    let last: number | null = null;
+    const acc = new DayAccumulator((id) => {
+      const s = this.#o.sessions.getSessionById(id);
+      return s ? { mode: s.mode, assignment_id: s.assignment_id } : null;
+    });
     let cursor: string | null | undefined;
     do {
       const page = this.#o.turns.getTurnsByUserAndDatePage(userId, from, to, { limit: this.#o.pageSize ?? SUMMARY_PAGE_SIZE, ...(cursor ? { cursor } : {}) });
-      for (const turn of page.items) {
-        if (last !== null) timeOnTask += Math.min(turn.created_at - last, IDLE_CAP_MS);
-        first ??= turn.created_at;
-        last = turn.created_at;
-        const session = this.#session(sessions, turn.session_id);
-        const work = session?.assignment_id ? byAssignment.get(session.assignment_id) : undefined;
-        const entry = work ?? (session?.assignment_id ? { sessions: new Set<string>(), messages: 0, max_hint_level: 0 } : undefined);
-        if (entry && session?.assignment_id) {
-          entry.sessions.add(turn.session_id);
-          byAssignment.set(session.assignment_id, entry);
-        }
-        if (turn.role === 'user') {
-          messages++;
-          if (entry) entry.messages++;
-          for (const term of topicTerms(turn.content)) terms.set(term, (terms.get(term) ?? 0) + 1);
-        } else if (turn.role === 'assistant') {
-          answers++;
-          if (entry) entry.max_hint_level = Math.max(entry.max_hint_level, hintLevel(turn));
-        }
-      }
+      for (const turn of page.items) acc.add(turn);
       cursor = page.next_cursor;
       // Let the serving process answer between pages.
       if (cursor) await new Promise((resolve) => setImmediate(resolve));
     } while (cursor);
-    if (first === null || last === null) return null;
-    const byMode: Partial<Record<Mode, number>> = {};
-    for (const info of sessions.values()) if (info) byMode[info.mode] = (byMode[info.mode] ?? 0) + 1;
-    return {
-      time_on_task_ms: timeOnTask,
-      messages,
-      answers,
-      sessions: sessions.size,
-      by_mode: byMode,
-      assignments: [...byAssignment].map(([assignment_id, a]) => ({ assignment_id, sessions: a.sessions.size, messages: a.messages, max_hint_level: a.max_hint_level })),
-      topics: [...terms]
-        .filter(([, count]) => count >= 2)
-        .sort((a, b) => b[1] - a[1])
-        .slice(0, TOP_TOPICS)
-        .map(([term, count]) => ({ term, count })),
-      first_at: first,
-      last_at: last,
-    };
-  }
-
-  #session(cache: Map<string, SessionInfo | null>, id: string): SessionInfo | null {
-    if (!cache.has(id)) {
-      const s = this.#o.sessions.getSessionById(id);
-      cache.set(id, s ? { mode: s.mode, assignment_id: s.assignment_id } : null);
-    }
-    return cache.get(id)!;
+    return acc.result();
   }
 
   /** Computes and stores the days in [from, to) for these users (every user with turns then when omitted). Returns the rows written. */
@@ -255,7 +305,7 @@ export class LearnerSummaries {
   }
 }
 
-function hintLevel(turn: Turn): number {
+function hintLevel(turn: { meta: Record<string, unknown> }): number {
   const level = (turn.meta as { hint_level?: unknown }).hint_level;
   return typeof level === 'number' && Number.isInteger(level) && level > 0 ? level : 0;
 }

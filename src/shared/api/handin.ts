@@ -1,13 +1,21 @@
 /**
- * Hand-ins: the submission rows, the `.studylog` bundle (format `studylog.handin`, version 1), the
- * teacher's summary card and what verification found. README "Hand-in and review" describes the
- * bundle; src/main/core/handin/ builds, signs and verifies it.
+ * Hand-ins: the submission rows, the `.studylog` bundle (format `studylog.handin`, versions 1 and
+ * 2), the teacher's summary card and what verification found. README "Hand-in and review"
+ * describes the bundle; src/main/core/handin/ builds, signs and verifies it.
+ *
+ * Version 2 is version 1 plus the answer's files (`answer_files`, signed, each named by its
+ * sha256; `file_data`, their bytes in base64, outside the signed text and checked against those
+ * hashes). A hand-in without files is still written as version 1, byte for byte as before, so an
+ * older Studylog reads it; one with files is version 2, which an older Studylog refuses as newer.
  */
 import { z } from 'zod';
-import { IdSchema, JsonObjectSchema, TimestampSchema } from './schemas.ts';
+import { ATTACHMENT_KINDS, ATTACHMENT_LIMITS, IdSchema, JsonObjectSchema, Sha256Schema, TimestampSchema } from './schemas.ts';
 
 export const BUNDLE_FORMAT = 'studylog.handin';
-export const BUNDLE_VERSION = 1;
+/** The newest version this Studylog writes and reads (it reads every version from 1). */
+export const BUNDLE_VERSION = 2;
+/** A bundle without answer files is written as this version (the format before files existed). */
+export const BUNDLE_VERSION_NO_FILES = 1;
 /** The file extension of a bundle. */
 export const BUNDLE_EXTENSION = '.studylog';
 
@@ -22,6 +30,24 @@ export const MAX_FEEDBACK_CHARS = 20_000;
 export const MAX_SCORE = 1000;
 /** The largest bundle accepted on import (a file's text). */
 export const MAX_BUNDLE_CHARS = 7 * 1024 * 1024;
+/**
+ * The largest body of an import over HTTP: the file's text as a JSON string (quotes and
+ * backslashes in it are escaped, so up to twice its length) and room around it.
+ */
+export const MAX_IMPORT_BODY_BYTES = 2 * MAX_BUNDLE_CHARS + 64 * 1024;
+/** An answer's files: at most as many as a message's attachments, and this many bytes together (they travel base64 in the bundle). */
+export const MAX_ANSWER_FILES = ATTACHMENT_LIMITS.perMessage;
+export const MAX_ANSWER_FILES_BYTES = 4 * 1024 * 1024;
+
+/** A file of the answer (an attachment the student uploaded): what the hand-in and the bundle say of it. */
+export const AnswerFileSchema = z.object({
+  sha256: Sha256Schema,
+  name: z.string(),
+  kind: z.enum(ATTACHMENT_KINDS),
+  mime: z.string(),
+  bytes: z.number().int().nonnegative(),
+});
+export type AnswerFile = z.infer<typeof AnswerFileSchema>;
 
 // ---------------------------------------------------------------------------------------------
 // Verification
@@ -41,6 +67,8 @@ export const BUNDLE_PROBLEM_CODES = [
   'end_missing',
   'signature_invalid',
   'key_mismatch',
+  'file_missing',
+  'file_changed',
 ] as const;
 export type BundleProblemCode = (typeof BUNDLE_PROBLEM_CODES)[number];
 
@@ -50,8 +78,11 @@ export const BundleProblemSchema = z.object({
   session_id: z.string().optional(),
   turn_index: z.number().int().optional(),
   turn_id: z.string().optional(),
-  /** not_a_bundle: which field; unsupported_version: the version found. */
+  /** not_a_bundle: which field; unsupported_version: the version found; file_*: the file's name. */
   field: z.string().optional(),
+  /** file_missing, file_changed: which of the answer's files (1-based) and its sha256 as signed. */
+  file_index: z.number().int().optional(),
+  sha256: z.string().optional(),
 });
 export type BundleProblem = z.infer<typeof BundleProblemSchema>;
 
@@ -102,6 +133,14 @@ export function describeProblem(p: BundleProblem, language: Lang): string {
       return zh
         ? '这个文件由另一个密钥签名，与这名学生之前交作业时记录的密钥不同。'
         : 'This file is signed by another key than the one on record for this student (from their earlier hand-ins).';
+    case 'file_missing':
+      return zh
+        ? `答案的第 ${p.file_index ?? '?'} 个附件（${p.field ?? '?'}）缺少文件内容。`
+        : `The bytes of the answer's file ${p.file_index ?? '?'} (${p.field ?? '?'}) are missing from the bundle.`;
+    case 'file_changed':
+      return zh
+        ? `答案的第 ${p.file_index ?? '?'} 个附件（${p.field ?? '?'}）在签名后被改动过：内容与签名时的 SHA-256 不一致。`
+        : `The answer's file ${p.file_index ?? '?'} (${p.field ?? '?'}) was changed after signing: its bytes do not match the signed SHA-256.`;
   }
 }
 
@@ -142,9 +181,9 @@ export const BundleSessionSchema = z.object({
 export type BundleSession = z.infer<typeof BundleSessionSchema>;
 
 /** Version 1 of the `.studylog` file: one JSON object, every field required. */
-export const BundleSchema = z.object({
+export const BundleV1Schema = z.object({
   format: z.literal(BUNDLE_FORMAT),
-  version: z.literal(BUNDLE_VERSION),
+  version: z.literal(BUNDLE_VERSION_NO_FILES),
   created_at: z.number(),
   assignment: z.object({ id: z.string(), title: z.string(), subject: z.string().nullable(), due_at: z.number().nullable() }),
   student: z.object({ id: z.string(), name: z.string() }),
@@ -157,10 +196,24 @@ export const BundleSchema = z.object({
   chain_head: z.string().regex(/^[0-9a-f]{64}$/),
   /** Ed25519 public key, SPKI DER, base64. */
   public_key: z.string(),
-  /** Ed25519 signature (base64) of canonicalJson(the bundle without `signature`). */
+  /** Ed25519 signature (base64) of canonicalJson(the bundle without `signature` — and, in version 2, without `file_data`). */
   signature: z.string(),
 });
+
+/** Version 2: version 1 and the answer's files. */
+export const BundleV2Schema = BundleV1Schema.extend({
+  version: z.literal(2),
+  /** The answer's files in order (signed): each one's bytes are named by its sha256. */
+  answer_files: z.array(AnswerFileSchema).max(MAX_ANSWER_FILES),
+  /** sha256 → the file's bytes in base64. Not signed itself: each entry must hash to a signed sha256. */
+  file_data: z.record(z.string(), z.string()),
+});
+
+export const BundleSchema = z.discriminatedUnion('version', [BundleV1Schema, BundleV2Schema]);
 export type Bundle = z.infer<typeof BundleSchema>;
+
+/** The answer's files a bundle names (none in version 1). */
+export const bundleAnswerFiles = (bundle: Bundle): AnswerFile[] => (bundle.version === 2 ? bundle.answer_files : []);
 
 // ---------------------------------------------------------------------------------------------
 // Submissions and the summary card
@@ -174,6 +227,8 @@ export const SubmissionSchema = z.object({
   status: SubmissionStatusSchema,
   session_ids: z.array(z.string()),
   answer: z.string(),
+  /** The answer's files: the draft's (its student), or the bundle's as handed in (its teacher). */
+  answer_files: z.array(AnswerFileSchema),
   ai_note: z.string(),
   bundle_hash: z.string().nullable(),
   submitted_at: TimestampSchema.nullable(),
@@ -224,17 +279,23 @@ export type SubmissionDetail = z.infer<typeof SubmissionDetailSchema>;
 const answerField = z.string().max(MAX_ANSWER_CHARS, `must be at most ${MAX_ANSWER_CHARS} characters`);
 const noteField = z.string().max(MAX_NOTE_CHARS, `must be at most ${MAX_NOTE_CHARS} characters`);
 const sessionIdsField = z.array(IdSchema).max(200, 'must name at most 200 sessions');
+/** The answer's files by the hash of the caller's uploads (POST /attachments), in order, with the name shown. */
+const answerFilesField = z
+  .array(z.strictObject({ sha256: Sha256Schema, name: z.string().trim().min(1, 'must not be empty').max(255, 'must be at most 255 characters') }))
+  .max(MAX_ANSWER_FILES, `must name at most ${MAX_ANSWER_FILES} files`);
 
 export const NewSubmissionInput = z.strictObject({
   id: IdSchema,
   session_ids: sessionIdsField.optional(),
   answer: answerField.optional(),
+  answer_files: answerFilesField.optional(),
   ai_note: noteField.optional(),
 });
 export const SubmissionPatchInput = z.strictObject({
   id: IdSchema,
   session_ids: sessionIdsField.optional(),
   answer: answerField.optional(),
+  answer_files: answerFilesField.optional(),
   ai_note: noteField.optional(),
 });
 export const ReturnSubmissionInput = z.strictObject({
@@ -242,6 +303,11 @@ export const ReturnSubmissionInput = z.strictObject({
   score: z.number().int('must be a whole number').min(0, 'must not be negative').max(MAX_SCORE, `must be at most ${MAX_SCORE}`).nullable(),
   feedback: z.string().max(MAX_FEEDBACK_CHARS, `must be at most ${MAX_FEEDBACK_CHARS} characters`).default(''),
 });
+/** One of a hand-in's answer files, for its student or teacher: its description and, for an image, a small JPEG (a data URL). */
+export const SubmissionFileInput = z.strictObject({ id: IdSchema, sha256: Sha256Schema });
+export const SubmissionFileSchema = AnswerFileSchema.extend({ thumbnail: z.string().nullable() });
+export type SubmissionFile = z.infer<typeof SubmissionFileSchema>;
+
 export const ImportSubmissionInput = z.strictObject({
   /** The `.studylog` file's text. */
   bundle: z.string().min(1, 'must not be empty').max(MAX_BUNDLE_CHARS, `must be at most ${MAX_BUNDLE_CHARS} characters`),

@@ -189,8 +189,14 @@ export const manifest = {
     path: '/learner-summary',
     access: 'user',
     summary:
-      "The caller's learner summary per local day in [from, to) (YYYY-MM-DD): time on task, messages, sessions by mode and assignment, hint levels, topics; admins may pass user_id",
-    examples: [{ summary: 'A week', input: { from: '2026-03-02', to: '2026-03-09' } }],
+      "The caller's learner summary per local day in [from, to) (YYYY-MM-DD): time on task, messages, sessions by mode and assignment, hint levels, topics; admins may pass user_id. A teacher naming a student (or anyone with scope=handed_in) gets it recomputed from only the work that student handed in to the caller's assignments",
+    examples: [
+      { summary: 'A week', input: { from: '2026-03-02', to: '2026-03-09' } },
+      {
+        summary: "A student's handed-in work, as their teacher sees it",
+        input: { from: '2026-03-02', to: '2026-03-09', user_id: '0193a5c2-7f1e-7c4b-9a62-3d1f0e8b2a41', scope: 'handed_in' },
+      },
+    ],
   }),
   runLearnerSummary: spec({
     method: 'POST',
@@ -301,7 +307,18 @@ export const manifest = {
     access: 'user',
     summary: "Hand in (again, until it is returned): a signed bundle of the sessions, the answer and the note; late after the due date, refused after the policy's closes_at",
   }),
-  getSubmissionBundle: spec({ method: 'GET', path: '/submissions/{id}/bundle', access: 'user', summary: 'The hand-in as a .studylog file (format studylog.handin, version 1)' }),
+  getSubmissionBundle: spec({
+    method: 'GET',
+    path: '/submissions/{id}/bundle',
+    access: 'user',
+    summary: 'The hand-in as a .studylog file (format studylog.handin: version 1, or 2 when the answer has files)',
+  }),
+  getSubmissionFile: spec({
+    method: 'GET',
+    path: '/submissions/{id}/files/{sha256}',
+    access: 'user',
+    summary: "One of a hand-in's answer files (its student, or a teacher of the assignment): name, type, size and, for an image, a small JPEG",
+  }),
   returnSubmission: spec({
     method: 'POST',
     path: '/submissions/{id}/return',

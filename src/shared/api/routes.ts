@@ -46,7 +46,16 @@ import {
   UserSchema,
 } from './schemas.ts';
 import { HubLinkStatusSchema, JoinHubInputSchema } from './hub.ts';
-import { ImportSubmissionInput, NewSubmissionInput, ReturnSubmissionInput, SubmissionDetailSchema, SubmissionPatchInput, SubmissionSchema } from './handin.ts';
+import {
+  ImportSubmissionInput,
+  NewSubmissionInput,
+  ReturnSubmissionInput,
+  SubmissionDetailSchema,
+  SubmissionFileInput,
+  SubmissionFileSchema,
+  SubmissionPatchInput,
+  SubmissionSchema,
+} from './handin.ts';
 
 // The manifest's names, types and helpers, for the callers that import them from here.
 export {
@@ -118,6 +127,14 @@ const SessionPatchInput = z.strictObject({
 const LearnerRangeInput = z
   .strictObject({ from: DaySchema, to: DaySchema, user_id: IdSchema.optional() })
   .refine((v) => v.from < v.to, { message: 'must be after from', path: ['to'] });
+/**
+ * Reading it: `scope: "handed_in"` (with `user_id`) asks for only the work that student handed in
+ * to the caller's assignments, recomputed from it — what a teacher always gets for a student.
+ */
+const LearnerReadInput = z
+  .strictObject({ from: DaySchema, to: DaySchema, user_id: IdSchema.optional(), scope: z.literal('handed_in').optional() })
+  .refine((v) => v.from < v.to, { message: 'must be after from', path: ['to'] })
+  .refine((v) => v.scope === undefined || v.user_id !== undefined, { message: 'needs user_id', path: ['scope'] });
 
 const ExportInput = z
   .strictObject({
@@ -212,7 +229,7 @@ export const routeSchemas = {
     }),
     output: UsageReportSchema,
   },
-  getLearnerSummary: { input: LearnerRangeInput, output: z.array(LearnerDaySchema) },
+  getLearnerSummary: { input: LearnerReadInput, output: z.array(LearnerDaySchema) },
   runLearnerSummary: { input: LearnerRangeInput, output: z.array(LearnerDaySchema) },
   exportSessions: { input: ExportInput, output: ExportSchema },
   listAssignments: { input: Empty, output: z.array(AssignmentSchema) },
@@ -233,6 +250,7 @@ export const routeSchemas = {
   updateSubmission: { input: SubmissionPatchInput, output: SubmissionSchema },
   submitSubmission: { input: ById, output: SubmissionSchema },
   getSubmissionBundle: { input: ById, output: ExportSchema },
+  getSubmissionFile: { input: SubmissionFileInput, output: SubmissionFileSchema },
   returnSubmission: { input: ReturnSubmissionInput, output: SubmissionSchema },
   importSubmission: { input: ImportSubmissionInput, output: SubmissionSchema },
   getHubLink: { input: Empty, output: HubLinkStatusSchema },

@@ -115,8 +115,13 @@ export const unaryHandlers: UnaryHandlers = {
   searchTurns: (core, caller, { q, skip, limit }) => core.turns.searchTurns(caller.user_id, q, { skip, limit }),
   getUsage: (core, caller, { from, to, group, tz_offset_minutes, user_id }) => core.usage.report(subject(caller, user_id), { from, to }, group, tz_offset_minutes),
   exportSessions: (core, caller, input) => exportSessions(core, caller, input),
-  // A teacher (when there is that role) sees a student's days only for work they handed in.
-  getLearnerSummary: (core, caller, { from, to, user_id }) => core.learnerSummaries.list(subject(caller, user_id), from, to),
+  // A teacher sees a student's days only for the work handed in to them, recomputed from it
+  // (handin.service.ts); the student their own stored days, an admin anyone's — or, asking for
+  // scope "handed_in", as a teacher sees them.
+  getLearnerSummary: (core, caller, { from, to, user_id, scope }) =>
+    user_id !== undefined && (scope === 'handed_in' || (caller.role === 'teacher' && user_id !== caller.user_id))
+      ? core.handin.learnerDays(caller, user_id, from, to)
+      : core.learnerSummaries.list(subject(caller, user_id), from, to),
   runLearnerSummary: async (core, caller, { from, to, user_id }) => {
     const userId = subject(caller, user_id);
     await core.learnerSummaries.run(from, to, [userId]);
@@ -156,6 +161,7 @@ export const unaryHandlers: UnaryHandlers = {
   updateSubmission: (core, caller, { id, ...fields }) => core.handin.update(caller, id, fields),
   submitSubmission: (core, caller, { id }) => core.handin.submit(caller, id),
   getSubmissionBundle: (core, caller, { id }) => core.handin.bundleFile(caller, id),
+  getSubmissionFile: (core, caller, { id, sha256 }) => core.handin.file(caller, id, sha256),
   returnSubmission: (core, caller, { id, score, feedback }) => core.handin.returnGrade(caller, id, score, feedback),
   importSubmission: (core, caller, { bundle }) => core.handin.import(caller, bundle),
 

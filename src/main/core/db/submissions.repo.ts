@@ -2,7 +2,7 @@
  * Hand-ins (table `submission`, one per student and assignment) and the students' recorded
  * signing keys (table `handin_key`). Who may see what is decided in handin.service.ts.
  */
-import type { Submission, Verification } from '../../../shared/api/handin.ts';
+import { AnswerFileSchema, type Submission, type Verification } from '../../../shared/api/handin.ts';
 import type { Store } from './connection.ts';
 import { withDbErrors } from './db-errors.ts';
 import type { WritableDB } from './handles.ts';
@@ -35,13 +35,19 @@ const SELECT = `SELECT s.id, s.assignment_id, a.title AS assignment_title, s.use
   s.created_at, s.updated_at, s.meta
   FROM submission s LEFT JOIN assignment a ON a.id = s.assignment_id LEFT JOIN user u ON u.id = s.user_id`;
 
-const hydrate = (row: Row): Submission => ({
-  ...row,
-  session_ids: JSON.parse(row.session_ids) as string[],
-  late: row.late === 1,
-  verification: row.verification === null ? null : (JSON.parse(row.verification) as Verification),
-  meta: JSON.parse(row.meta) as Submission['meta'],
-});
+const hydrate = (row: Row): Submission => {
+  const meta = JSON.parse(row.meta) as Submission['meta'];
+  // The draft's answer files live in meta.answer_files (no column of their own); one that does not fit is left out.
+  const files = AnswerFileSchema.array().safeParse(meta.answer_files ?? []);
+  return {
+    ...row,
+    session_ids: JSON.parse(row.session_ids) as string[],
+    answer_files: files.success ? files.data : [],
+    late: row.late === 1,
+    verification: row.verification === null ? null : (JSON.parse(row.verification) as Verification),
+    meta,
+  };
+};
 
 /** The columns a write may set (never from a caller's keys). */
 export type SubmissionWrite = Partial<{

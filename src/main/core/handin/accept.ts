@@ -22,7 +22,8 @@ export function acceptBundle(
     throw new ApiError(
       'bundle_invalid',
       `The hand-in file was refused: ${verification.problems.map((p) => describeProblem(p, 'en')).join(' ')}`,
-      verification.problems.map((p) => ({ path: p.code, message: describeProblem(p, options.language) })),
+      // The code and where (params) let a client say it in its own language; the message is in the settings' language.
+      verification.problems.map(({ code, ...params }) => ({ path: code, message: describeProblem({ code, ...params }, options.language), params })),
     );
   }
   return { bundle, verification };

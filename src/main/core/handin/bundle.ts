@@ -1,13 +1,16 @@
 /**
- * The `.studylog` hand-in bundle (format `studylog.handin`, version 1): build and sign it, verify
- * it, summarize it. README "Hand-in and review" documents the format:
+ * The `.studylog` hand-in bundle (format `studylog.handin`, version 1, or 2 with answer files):
+ * build and sign it, verify it, summarize it. README "Hand-in and review" documents the format:
  *
  * - The turns of every session handed in, every version included, in (session order, created_at,
  *   id) order, form ONE hash chain (chain.ts): each turn carries `prev_hash` and
  *   `hash = sha256(prev_hash + canonicalJson(turn fields))`; the first prev_hash is 64 zeros and
  *   `chain_head` is the last hash.
- * - `signature` is Ed25519 (by `public_key`) over canonicalJson(the bundle without `signature`):
- *   it covers the chain head and everything else (answer, note, student, assignment).
+ * - `signature` is Ed25519 (by `public_key`) over canonicalJson(the bundle without `signature`
+ *   and `file_data`): it covers the chain head and everything else (answer, note, student,
+ *   assignment, and in version 2 the answer's files by name, type, size and sha256).
+ * - Version 2 carries each answer file's bytes in `file_data` (sha256 → base64), checked against
+ *   the signed sha256: the signature stays over a small text, and a changed file is named as such.
  * - Verification says exactly what does not match: a turn changed (its hash no longer fits), a
  *   turn missing (a prev_hash that names no turn of the bundle), turns rearranged (a prev_hash
  *   naming another turn of the bundle), the end cut off (chain_head), the signature, or a key other
@@ -17,7 +20,9 @@ import { createHash } from 'node:crypto';
 import {
   BUNDLE_FORMAT,
   BUNDLE_VERSION,
+  BUNDLE_VERSION_NO_FILES,
   BundleSchema,
+  type AnswerFile,
   type Bundle,
   type BundleProblem,
   type BundleSession,
@@ -72,33 +77,56 @@ export interface BundleInput {
   submission: { id: string; submitted_at: number; late: boolean };
   sessions: { session: BundleSession['session']; turns: ChainTurn[] }[];
   answer: string;
+  /** The answer's files, in order, with their bytes (none: a version 1 bundle). */
+  files?: (Omit<AnswerFile, 'sha256' | 'bytes'> & { data: Buffer })[];
   note: string;
   language: Language;
 }
 
-/** The text that is signed: the bundle without its signature, as canonical JSON. */
-export function signedText(bundle: Omit<Bundle, 'signature'> | Bundle): string {
-  const { signature: _signature, ...rest } = bundle as Bundle;
+type Unsigned<B> = B extends unknown ? Omit<B, 'signature'> : never;
+
+/** The text that is signed: the bundle without its signature and its files' bytes, as canonical JSON. */
+export function signedText(bundle: Unsigned<Bundle> | Bundle): string {
+  const { signature: _signature, file_data: _data, ...rest } = bundle as Bundle & { file_data?: unknown };
   return canonicalJson(rest);
 }
 
+export const sha256Hex = (data: Buffer) => createHash('sha256').update(data).digest('hex');
+
 export function buildBundle(input: BundleInput, key: SigningKey, now = Date.now()): Bundle {
   const { sessions, head } = chainSessions(input.sessions);
-  const unsigned: Omit<Bundle, 'signature'> = {
+  const files = input.files ?? [];
+  // Named by the hash of the bytes that travel, whatever the caller said.
+  const answerFiles: AnswerFile[] = files.map((f) => ({ sha256: sha256Hex(f.data), name: f.name, kind: f.kind, mime: f.mime, bytes: f.data.length }));
+  const common = {
     format: BUNDLE_FORMAT,
-    version: BUNDLE_VERSION,
     created_at: now,
     assignment: { id: input.assignment.id, title: input.assignment.title, subject: input.assignment.subject, due_at: input.assignment.due_at },
     student: input.student,
     submission: input.submission,
     sessions,
-    transcript_md: transcriptMarkdown(input.assignment.title, input.student.name, sessions, input.answer, input.note, input.language),
+    transcript_md: transcriptMarkdown(input.assignment.title, input.student.name, sessions, input.answer, answerFiles, input.note, input.language),
     answer: input.answer,
     note: input.note,
     chain_head: head,
     public_key: key.publicKey,
-  };
-  return { ...unsigned, signature: signText(key.privateKey, signedText(unsigned)) };
+  } as const;
+  // Without files, exactly the version 1 format (an older Studylog reads it); with files, version 2.
+  const unsigned: Unsigned<Bundle> = files.length
+    ? {
+        ...common,
+        version: BUNDLE_VERSION,
+        answer_files: answerFiles,
+        file_data: Object.fromEntries(files.map((f, i) => [answerFiles[i]!.sha256, f.data.toString('base64')])),
+      }
+    : { ...common, version: BUNDLE_VERSION_NO_FILES };
+  return { ...unsigned, signature: signText(key.privateKey, signedText(unsigned)) } as Bundle;
+}
+
+/** The bytes of one of a bundle's answer files, if it carries them (unchecked: verifyBundle checks them). */
+export function bundleFileData(bundle: Bundle, sha256: string): Buffer | null {
+  if (bundle.version !== 2 || !Object.hasOwn(bundle.file_data, sha256)) return null;
+  return Buffer.from(bundle.file_data[sha256]!, 'base64');
 }
 
 /** The bundle as the file holds it: canonical JSON (so its bytes, and their hash, are stable). */
@@ -163,6 +191,15 @@ export function verifyBundle(text: string, options: { knownKey?: string | null; 
     });
   });
   if (prev !== bundle.chain_head) problems.push({ code: 'end_missing' });
+  if (bundle.version === 2) {
+    bundle.answer_files.forEach((file, i) => {
+      const where = { file_index: i + 1, field: file.name, sha256: file.sha256 };
+      const data = bundleFileData(bundle, file.sha256);
+      if (!data) problems.push({ code: 'file_missing', ...where });
+      else if (data.length !== file.bytes || sha256Hex(data) !== file.sha256 || data.toString('base64') !== bundle.file_data[file.sha256])
+        problems.push({ code: 'file_changed', ...where });
+    });
+  }
   if (!verifyText(bundle.public_key, signedText(bundle), bundle.signature)) problems.push({ code: 'signature_invalid' });
   if (options.knownKey && options.knownKey !== bundle.public_key) problems.push({ code: 'key_mismatch' });
   return {
@@ -256,7 +293,7 @@ export function suggestAiNote(sessions: { session: { models: string[] }; turns: 
   return lines.join('\n');
 }
 
-function transcriptMarkdown(title: string, student: string, sessions: BundleSession[], answer: string, note: string, language: Language): string {
+function transcriptMarkdown(title: string, student: string, sessions: BundleSession[], answer: string, files: AnswerFile[], note: string, language: Language): string {
   const zh = language === 'zh-CN';
   const role = (r: string) =>
     (zh
@@ -276,6 +313,10 @@ function transcriptMarkdown(title: string, student: string, sessions: BundleSess
       );
     }
   });
-  out.push(`## ${zh ? '答案' : 'Answer'}`, '', answer || '—', '', `## ${zh ? 'AI 使用说明' : 'AI-use note'}`, '', note || '—', '');
+  out.push(`## ${zh ? '答案' : 'Answer'}`, '', answer || '—', '');
+  if (files.length) {
+    out.push(`${zh ? '附件' : 'Files'}:`, '', ...files.map((f) => `- ${f.name} (${f.mime}, ${f.bytes} bytes, sha256 ${f.sha256})`), '');
+  }
+  out.push(`## ${zh ? 'AI 使用说明' : 'AI-use note'}`, '', note || '—', '');
   return out.join('\n');
 }

@@ -15,19 +15,32 @@
  * after handing in change only the draft fields; the teacher sees the bundle last handed in.
  */
 import { v7 as uuidv7 } from 'uuid';
-import { BundleSchema, type Submission, type SubmissionDetail } from '../../../shared/api/handin.ts';
-import type { Assignment, Language, Session } from '../../../shared/api/schemas.ts';
+import {
+  BundleSchema,
+  bundleAnswerFiles,
+  MAX_ANSWER_FILES_BYTES,
+  MAX_BUNDLE_CHARS,
+  type AnswerFile,
+  type Bundle,
+  type Submission,
+  type SubmissionDetail,
+  type SubmissionFile,
+} from '../../../shared/api/handin.ts';
+import type { Assignment, Language, LearnerDay, Mode, Session } from '../../../shared/api/schemas.ts';
 import { ApiError } from '../../../shared/errors.ts';
 import type { Caller } from '../caller.ts';
 import type { Store } from '../db/connection.ts';
+import { thumbnailOf } from '../attachments/process.ts';
 import type { AssignmentsRepo } from '../db/assignments.repo.ts';
+import type { AttachmentsRepo } from '../db/attachments.repo.ts';
 import type { SessionsRepo } from '../db/sessions.repo.ts';
 import { SubmissionsRepo } from '../db/submissions.repo.ts';
 import type { TurnsRepo } from '../db/turns.repo.ts';
 import type { UsersRepo } from '../db/users.repo.ts';
+import { summarizeDays, type SessionInfo } from '../learner-summary.ts';
 import type { SettingsStore } from '../settings/settings.store.ts';
 import { acceptBundle } from './accept.ts';
-import { bundleHash, bundleSession, bundleText, buildBundle, suggestAiNote, summarize, verifyBundle } from './bundle.ts';
+import { bundleFileData, bundleHash, bundleSession, bundleText, buildBundle, suggestAiNote, summarize, verifyBundle } from './bundle.ts';
 import type { SigningKeys } from './signing.ts';
 
 export interface HandinDeps {
@@ -38,6 +51,8 @@ export interface HandinDeps {
   users: UsersRepo;
   settings: SettingsStore;
   keys: SigningKeys;
+  /** The uploads an answer's files are (README "Attachments"). */
+  attachments: Pick<AttachmentsRepo, 'get' | 'data' | 'visibleTo'>;
   /** The language of notes and messages when settings name none (as the proxy's). */
   defaultLanguage?: Language;
 }
@@ -45,6 +60,7 @@ export interface HandinDeps {
 export interface HandinFields {
   session_ids?: string[] | undefined;
   answer?: string | undefined;
+  answer_files?: { sha256: string; name: string }[] | undefined;
   ai_note?: string | undefined;
 }
 
@@ -132,6 +148,27 @@ export class HandinService {
     return unique;
   }
 
+  /**
+   * The answer's files as the draft records them: each one an upload the caller may read (their
+   * own), at most MAX_ANSWER_FILES_BYTES together — they travel base64 in the bundle.
+   */
+  #checkFiles(caller: Caller, files: { sha256: string; name: string }[]): AnswerFile[] {
+    const unique = [...new Map(files.map((f) => [f.sha256, f])).values()];
+    const out = unique.map(({ sha256, name }): AnswerFile => {
+      const stored = this.#d.attachments.get(sha256);
+      // Another user's upload and none at all look alike.
+      if (!stored || (caller.role !== 'admin' && !this.#d.attachments.visibleTo(sha256, caller.user_id)))
+        throw new ApiError('not_found', `There is no attachment '${name}' (${sha256.slice(0, 12)}…); attach the file again.`);
+      return { sha256, name, kind: stored.kind, mime: stored.mime, bytes: stored.bytes };
+    });
+    const total = out.reduce((sum, f) => sum + f.bytes, 0);
+    if (total > MAX_ANSWER_FILES_BYTES)
+      throw new ApiError('validation_error', `The answer's files are ${total} bytes together; at most ${MAX_ANSWER_FILES_BYTES} bytes (4 MB) may be handed in.`, [
+        { path: 'answer_files', message: `at most ${MAX_ANSWER_FILES_BYTES / 1024 / 1024} MB together (these are ${(total / 1024 / 1024).toFixed(1)} MB)` },
+      ]);
+    return out;
+  }
+
   #liveSessions(sessionIds: string[]) {
     return sessionIds.flatMap((id) => {
       const session = this.#d.sessions.getSessionById(id);
@@ -146,21 +183,34 @@ export class HandinService {
     if (existing) return existing;
     const sessionIds = fields.session_ids ? this.#checkSessions(caller, assignment.id, fields.session_ids) : this.#sessionsOf(caller.user_id, assignment.id).map((s) => s.id);
     const note = fields.ai_note ?? suggestAiNote(this.#liveSessions(sessionIds), this.#language());
+    const files = fields.answer_files ? this.#checkFiles(caller, fields.answer_files) : [];
     return this.#d.store.writes.run('start the hand-in', (db) =>
-      this.submissions.insert(db, { id: uuidv7(), assignment_id: assignment.id, user_id: caller.user_id, session_ids: sessionIds, answer: fields.answer ?? '', ai_note: note }),
+      this.submissions.insert(db, {
+        id: uuidv7(),
+        assignment_id: assignment.id,
+        user_id: caller.user_id,
+        session_ids: sessionIds,
+        answer: fields.answer ?? '',
+        ai_note: note,
+        ...(files.length ? { meta: { answer_files: files } } : {}),
+      }),
     );
   }
 
   async update(caller: Caller, id: string, fields: HandinFields): Promise<Submission> {
     const found = this.#own(caller, id);
     const sessionIds = fields.session_ids ? this.#checkSessions(caller, found.assignment_id, fields.session_ids) : undefined;
-    const saved = await this.#d.store.writes.run('save the hand-in', (db) =>
-      this.submissions.update(db, id, {
+    const files = fields.answer_files ? this.#checkFiles(caller, fields.answer_files) : undefined;
+    const saved = await this.#d.store.writes.run('save the hand-in', (db) => {
+      // meta re-read inside the write: a hand-in in between adds to its history.
+      const meta = files ? { ...this.#own(caller, id).meta, answer_files: files } : undefined;
+      return this.submissions.update(db, id, {
         ...(sessionIds ? { session_ids: sessionIds } : {}),
         ...(fields.answer !== undefined ? { answer: fields.answer } : {}),
         ...(fields.ai_note !== undefined ? { ai_note: fields.ai_note } : {}),
-      }),
-    );
+        ...(meta ? { meta } : {}),
+      });
+    });
     return saved!;
   }
 
@@ -177,6 +227,12 @@ export class HandinService {
       assignment.id,
       found.session_ids.filter((sid) => this.#d.sessions.getSessionById(sid) !== null),
     );
+    // The answer's files, as uploaded: their bytes go into the bundle.
+    const files = this.#checkFiles(caller, found.answer_files).map((f) => {
+      const data = this.#d.attachments.data(f.sha256);
+      if (!data) throw new ApiError('not_found', `The file '${f.name}' is no longer stored; attach it again.`);
+      return { name: f.name, kind: f.kind, mime: f.mime, data };
+    });
     const key = await this.#d.keys.get();
     const late = assignment.due_at !== null && now > assignment.due_at;
     const student = this.#d.users.getUser(caller.user_id);
@@ -187,6 +243,7 @@ export class HandinService {
         submission: { id: found.id, submitted_at: now, late },
         sessions: this.#liveSessions(sessionIds),
         answer: found.answer,
+        files,
         note: found.ai_note,
         language: this.#language(),
       },
@@ -194,6 +251,11 @@ export class HandinService {
       now,
     );
     const text = bundleText(bundle);
+    if (text.length > MAX_BUNDLE_CHARS)
+      throw new ApiError(
+        'payload_too_large',
+        `This hand-in would be a file of ${text.length} characters; at most ${MAX_BUNDLE_CHARS} can be imported. Hand in fewer sessions or smaller files.`,
+      );
     const { verification } = verifyBundle(text, { now });
     return this.#d.store.writes.run('hand in', (db) => {
       // Re-read inside the write: a teacher may have returned it meanwhile.
@@ -241,7 +303,7 @@ export class HandinService {
     const late = assignment.due_at !== null && bundle.submission.submitted_at > assignment.due_at;
     // The file's text is stored as it came: its hash is the one the student's copy has.
     const stored = text;
-    return this.#d.store.writes.run('import the hand-in', (db) => {
+    const saved = await this.#d.store.writes.run('import the hand-in', (db) => {
       this.submissions.ensureStudent(db, bundle.student.id, bundle.student.name);
       this.submissions.recordStudentKey(db, bundle.student.id, bundle.public_key);
       const existing = this.submissions.find(assignment.id, bundle.student.id);
@@ -265,6 +327,8 @@ export class HandinService {
       if (existing.status === 'returned') throw new ApiError('conflict', 'This student’s hand-in was already returned with a grade; a new file is not accepted.');
       return this.submissions.update(db, existing.id, { ...fields, meta: withHistory(existing) })!;
     });
+    // As the teacher sees it: the answer's files are the bundle's.
+    return this.#asHandedIn(caller, saved);
   }
 
   /**
@@ -274,10 +338,39 @@ export class HandinService {
    */
   #asHandedIn(caller: Caller | null, found: Submission): Submission {
     if (caller && found.user_id === caller.user_id) return found;
-    const text = this.submissions.bundleText(found.id);
-    if (!text) return found;
-    const bundle = BundleSchema.parse(JSON.parse(text));
-    return { ...found, answer: bundle.answer, ai_note: bundle.note, session_ids: bundle.sessions.map((x) => x.session.id) };
+    const bundle = this.#bundleOf(found.id);
+    if (!bundle) return found;
+    return { ...found, answer: bundle.answer, answer_files: bundleAnswerFiles(bundle), ai_note: bundle.note, session_ids: bundle.sessions.map((x) => x.session.id) };
+  }
+
+  #bundleOf(id: string): Bundle | null {
+    const text = this.submissions.bundleText(id);
+    return text ? BundleSchema.parse(JSON.parse(text)) : null;
+  }
+
+  /**
+   * One of the answer's files, as the caller sees the hand-in (its teacher: as handed in; its
+   * student: the draft's): its description and, for an image, a small JPEG. The bytes come from
+   * the bundle — so a file handed in by `.studylog` file shows too — or, for the student's own
+   * draft, from their upload.
+   */
+  async file(caller: Caller, id: string, sha256: string): Promise<SubmissionFile> {
+    const found = this.#visible(caller, id);
+    const seen = this.#asHandedIn(caller, found);
+    const own = found.user_id === caller.user_id;
+    const bundle = this.#bundleOf(id);
+    const file = seen.answer_files.find((f) => f.sha256 === sha256) ?? (own && bundle ? bundleAnswerFiles(bundle).find((f) => f.sha256 === sha256) : undefined);
+    if (!file) throw new ApiError('not_found', `Hand-in '${id}' has no file '${sha256}'.`);
+    const data = (bundle && bundleFileData(bundle, sha256)) ?? (own ? this.#d.attachments.data(sha256) : null);
+    let thumbnail: string | null = null;
+    if (data && file.kind === 'image') {
+      try {
+        thumbnail = await thumbnailOf(data);
+      } catch {
+        thumbnail = null; // not a readable image (a file from elsewhere): its name still shows
+      }
+    }
+    return { ...file, thumbnail };
   }
 
   /** A teacher's inbox (hand-ins, no drafts); for a student, their own hand-in of it. */
@@ -293,9 +386,9 @@ export class HandinService {
 
   detail(caller: Caller, id: string): SubmissionDetail {
     const found = this.#visible(caller, id);
-    const text = this.submissions.bundleText(id);
+    const bundle = this.#bundleOf(id);
     const draft = found.user_id === caller.user_id ? this.#liveSessions(found.session_ids) : [];
-    const sessions = text ? BundleSchema.parse(JSON.parse(text)).sessions : draft;
+    const sessions = bundle ? bundle.sessions : draft;
     return {
       // What was handed in, for its student too (their draft fields are in the hand-in screen's form).
       submission: this.#asHandedIn(null, found),
@@ -303,6 +396,26 @@ export class HandinService {
       sessions,
       suggested_ai_note: found.user_id === caller.user_id ? suggestAiNote(draft, this.#language()) : '',
     };
+  }
+
+  /**
+   * A student's learner summary as their teacher sees it: per day, computed from the turns of the
+   * sessions in that student's hand-ins (submitted or returned) to assignments the caller teaches
+   * — as handed in, from the bundles — never the stored whole-day rows, which mix in practice
+   * chats. A student with no such hand-in is not found (another teacher's student looks like none).
+   */
+  learnerDays(caller: Caller, userId: string, from: string, to: string): LearnerDay[] {
+    const handedIn = this.submissions.listByUser(userId).filter((s) => s.status !== 'draft' && teaches(caller, this.#d.assignments.get(s.assignment_id)));
+    if (handedIn.length === 0) throw new ApiError('not_found', `There is no student '${userId}' with work handed in to you.`);
+    const sessions = new Map<string, SessionInfo>();
+    const turns = handedIn.flatMap((s) =>
+      (this.#bundleOf(s.id)?.sessions ?? []).flatMap(({ session, turns: list }) => {
+        sessions.set(session.id, { mode: session.mode as Mode, assignment_id: session.assignment_id });
+        return list;
+      }),
+    );
+    const now = Date.now();
+    return summarizeDays(turns, (id) => sessions.get(id) ?? null, from, to).map(({ day, summary }) => ({ user_id: userId, day, summary, computed_at: now }));
   }
 
   /** The teacher's grade: score and feedback go back to the student; the hand-in is closed. */

@@ -31,6 +31,7 @@ import {
   type RouteName,
 } from '../../../shared/api/manifest.ts';
 import { MAX_RESPONSE_BYTES, MAX_UPLOAD_BODY_BYTES } from '../../../shared/api/schemas.ts';
+import { MAX_BUNDLE_CHARS, MAX_IMPORT_BODY_BYTES } from '../../../shared/api/handin.ts';
 import { ApiError } from '../../../shared/errors.ts';
 import type { Core } from '../app.ts';
 import { isLoopbackAddress, type Caller } from '../caller.ts';
@@ -233,7 +234,23 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
         Connection: 'close',
       }),
   });
-  for (const prefix of prefixes) app.use(`${prefix}/*`, (c, next) => (c.req.method === 'POST' && c.req.path === uploadPath ? limitUpload(c, next) : limitBody(c, next)));
+  // A teacher's import of a .studylog file (which may carry the answer's files): up to the largest bundle.
+  const importPath = API_PREFIX + routeSpecs.importSubmission.path;
+  const limitImport = bodyLimit({
+    maxSize: MAX_IMPORT_BODY_BYTES,
+    onError: (c) =>
+      errorResponse(c, new ApiError('payload_too_large', `The hand-in file is larger than ${MAX_BUNDLE_CHARS} characters, the largest a hand-in can be.`), {
+        Connection: 'close',
+      }),
+  });
+  for (const prefix of prefixes)
+    app.use(`${prefix}/*`, (c, next) =>
+      c.req.method === 'POST' && c.req.path === uploadPath
+        ? limitUpload(c, next)
+        : c.req.method === 'POST' && c.req.path === importPath
+          ? limitImport(c, next)
+          : limitBody(c, next),
+    );
 
   // Authentication: every route but the public ones (/health, the sign-in code exchange) needs a
   // valid bearer token, also from localhost.

@@ -40,6 +40,8 @@ export const READS: Partial<Record<RouteName, Freshness>> = {
   getSubmission: 'fresh',
   // The class hub's sync state changes with every background round.
   getHubLink: 'fresh',
+  // A hand-in's file is named by its content's hash: it never changes.
+  getSubmissionFile: 'kept',
 };
 
 export interface WriteEffect<N extends RouteName> {

@@ -13,7 +13,7 @@ import type { ErrorCode } from '../../../shared/errors.ts';
 export interface UiError {
   code: string;
   detail: string;
-  issues?: { path: string; message: string }[] | undefined;
+  issues?: { path: string; message: string; params?: Record<string, string | number> | undefined }[] | undefined;
   /** A sentence the renderer wrote itself (already localized): shown in place of the next step. */
   localized?: string;
 }

@@ -318,7 +318,7 @@ function AssignmentDialog({ assignment, onClose, onSaved }: { assignment: Assign
             ))}
           </div>
           <div className="form-row">
-            <label className="field field-grow">
+            <label className="field field-grow field-wide-select">
               <span className="field-label">{t('assignments.policyCeiling')}</span>
               <select value={ceiling} onChange={(e) => setCeiling(e.target.value)} name="hint_ceiling">
                 {HINT_LADDER.map((step) => (

@@ -14,6 +14,7 @@ import { MODES } from '../../../../shared/api/vocabulary.ts';
 import { useRouteQuery } from '../../data/queries.tsx';
 import { formatCost, formatDateTime, formatNumber } from '../../lib/format.ts';
 import { useMoney } from '../../lib/prefs.ts';
+import { HandinStatus } from '../handin/screens.tsx';
 
 const Markdown = lazy(() => import('./Markdown.tsx'));
 
@@ -25,10 +26,7 @@ export interface AssignmentPanelProps {
   /** Something is being answered, or sending is blocked for another reason. */
   busy: boolean;
   onMoreHelp: () => void;
-  /**
-   * "Hand in": the hand-in dialog is another part of Studylog (issue 13, hand-in); until it is
-   * wired here, ChatScreen passes a no-op.
-   */
+  /** "Hand in": ChatScreen opens the hand-in screen of the assignment. */
   onHandIn: (sessionId: string | null, assignmentId: string) => void;
 }
 
@@ -57,6 +55,8 @@ export function AssignmentPanel({ assignment, assignmentId, mode, session, busy,
   const notOpen = status?.not_open === true;
   const moreHelpBlocked = atCeiling ? t('homework.atCeiling') : exhausted ? t('errors.allowance_exhausted') : notOpen ? t('errors.assignment_not_open') : null;
   const title = assignment?.title ?? assignmentId;
+  // The student's hand-in of it, once handed in: its status, and the score and feedback once returned.
+  const handin = useRouteQuery('listMySubmissions', {}).data?.find((s) => s.assignment_id === assignmentId && s.status !== 'draft') ?? null;
 
   return (
     <aside className="assignment-panel" aria-label={t('homework.panel')} data-testid="assignment-panel">
@@ -114,6 +114,8 @@ export function AssignmentPanel({ assignment, assignmentId, mode, session, busy,
           {policy.allowance.tokens === undefined && policy.allowance.cost === undefined ? <li>{t('homework.noAllowance')}</li> : null}
         </ul>
       ) : null}
+
+      {handin ? <HandinStatus submission={handin} /> : null}
 
       <div className="assignment-panel-actions">
         {homework ? (

@@ -3,15 +3,16 @@
  * inbox for an assignment (`#/review/<assignment id>`) and one hand-in (`#/submission/<id>`): the
  * summary card, the transcript with every version, the answer, the note, and the grade.
  */
-import { CheckCircle2, Download, FileUp, Send, ShieldAlert } from 'lucide-react';
-import { useEffect, useRef, useState, type ChangeEvent } from 'react';
+import { CheckCircle2, Download, FileText, FileUp, Paperclip, Send, ShieldAlert, X } from 'lucide-react';
+import { useCallback, useEffect, useRef, useState, type ChangeEvent } from 'react';
 import { useTranslation } from 'react-i18next';
-import type { Submission, SubmissionDetail } from '../../../../shared/api/handin.ts';
+import { BundleProblemSchema, describeProblem, type AnswerFile, type Submission, type SubmissionDetail } from '../../../../shared/api/handin.ts';
+import { AttachmentTray, formatSize, useAttachmentTray } from '../chat/Attachments.tsx';
 import { useIdentity } from '../../app/identity.tsx';
 import { useApiCache, useRouteMutation, useRouteQuery } from '../../data/queries.tsx';
 import { downloadText } from '../../lib/download.ts';
 import { toClientError, type UiError } from '../../lib/errors.ts';
-import { formatCost, formatDateTime, formatNumber } from '../../lib/format.ts';
+import { formatCost, formatDateTime, formatNumber, localDayKey, nextLocalDay, startOfLocalDay } from '../../lib/format.ts';
 import { useMoney } from '../../lib/prefs.ts';
 import { hrefFor, navigate } from '../../lib/route.ts';
 import { ErrorText } from '../../ui/ErrorText.tsx';
@@ -38,20 +39,78 @@ export function HandinStatus({ submission: s }: { submission: Submission }) {
   );
 }
 
-/** A refused hand-in file: the headline, then each problem in the teacher's language. */
+/**
+ * A refused hand-in file: the headline, then each problem in the UI's language — said here from
+ * its code and where it is (the issue's `params`), not in the server's settings language.
+ */
 function BundleError({ error }: { error: UiError | null }) {
+  const { t, i18n } = useTranslation();
   if (!error) return null;
+  // An import the teacher already graded: a new file is not taken.
+  if (error.code === 'conflict') return <ErrorText error={{ ...error, localized: t('handin.importReturned') }} />;
   if (error.code !== 'bundle_invalid') return <ErrorText error={error} />;
+  const language = i18n.language === 'zh-CN' ? 'zh-CN' : 'en';
+  const say = (issue: NonNullable<UiError['issues']>[number]): string => {
+    const problem = BundleProblemSchema.safeParse({ ...issue.params, code: issue.path });
+    if (problem.success) return describeProblem(problem.data, language);
+    if (issue.path === 'student') return t('handin.importStudentRole');
+    return issue.message;
+  };
   return (
     <ErrorText error={{ ...error, issues: undefined }}>
       <ul className="error-issues" data-testid="bundle-problems">
         {error.issues?.map((issue, i) => (
           <li key={i} data-problem={issue.path}>
-            {issue.message}
+            {say(issue)}
           </li>
         ))}
       </ul>
     </ErrorText>
+  );
+}
+
+/**
+ * The answer's files: an image's thumbnail or a PDF's name, with its size (the student's draft and
+ * the teacher's view alike; the thumbnail comes from the hand-in, so a file handed in by
+ * `.studylog` file shows too). `onRemove`: the student's draft, before handing in.
+ */
+function AnswerFiles({ submissionId, files, onRemove }: { submissionId: string; files: AnswerFile[]; onRemove?: (sha256: string) => void }) {
+  const { t, i18n } = useTranslation();
+  if (files.length === 0) return null;
+  return (
+    <ul className="message-attachments answer-files" aria-label={t('handin.files')} data-testid="answer-files">
+      {files.map((f) => (
+        <li key={f.sha256} className="attachment-chip" data-kind={f.kind} data-sha256={f.sha256}>
+          <div className="attachment-chip-row">
+            {f.kind === 'image' ? <AnswerThumbnail submissionId={submissionId} file={f} /> : <FileText size={28} aria-hidden="true" className="attachment-icon" />}
+            <span className="attachment-name" title={f.name}>
+              {f.name}
+            </span>
+            <span className="muted attachment-size">{formatSize(f.bytes, i18n.language)}</span>
+            {onRemove ? (
+              <button
+                type="button"
+                className="btn btn-small btn-icon"
+                onClick={() => onRemove(f.sha256)}
+                aria-label={t('attachments.remove', { name: f.name })}
+                data-testid="answer-file-remove"
+              >
+                <X size={14} aria-hidden="true" />
+              </button>
+            ) : null}
+          </div>
+        </li>
+      ))}
+    </ul>
+  );
+}
+
+function AnswerThumbnail({ submissionId, file }: { submissionId: string; file: AnswerFile }) {
+  const { data } = useRouteQuery('getSubmissionFile', { id: submissionId, sha256: file.sha256 });
+  return data?.thumbnail ? (
+    <img className="attachment-thumb" src={data.thumbnail} alt={file.name} data-testid="answer-thumb" />
+  ) : (
+    <span className="attachment-thumb attachment-thumb-empty" aria-hidden="true" />
   );
 }
 
@@ -109,13 +168,28 @@ function HandinForm({
   const s = detail.submission;
   const [picked, setPicked] = useState<string[]>(draft.session_ids);
   const [answer, setAnswer] = useState(draft.answer);
+  // The answer's files: those saved with the draft, then the ones just added (uploaded at once, as in the chat's composer).
+  const [files, setFiles] = useState<AnswerFile[]>(draft.answer_files);
+  const upload = useCallback((name: string, data: string) => cache.write('uploadAttachment', { name, data }), [cache]);
+  const tray = useAttachmentTray(upload);
+  const fileInput = useRef<HTMLInputElement>(null);
+  const uploading = tray.items.some((i) => i.status === 'uploading');
   const [note, setNote] = useState(draft.ai_note);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<UiError | null>(null);
   const [saved, setSaved] = useState<'saved' | 'submitted' | null>(null);
   const locked = s.status === 'returned';
 
-  const save = async () => cache.write('updateSubmission', { id: s.id, session_ids: picked, answer, ai_note: note });
+  const save = async () => {
+    const added = tray.items.flatMap((i): AnswerFile[] =>
+      i.status === 'ready' && i.attachment ? [{ sha256: i.attachment.sha256, name: i.name, kind: i.attachment.kind, mime: i.attachment.mime, bytes: i.attachment.bytes }] : [],
+    );
+    const all = [...files, ...added.filter((a) => !files.some((f) => f.sha256 === a.sha256))];
+    await cache.write('updateSubmission', { id: s.id, session_ids: picked, answer, answer_files: all.map((f) => ({ sha256: f.sha256, name: f.name })), ai_note: note });
+    // Saved: the new files join the draft's list (a file that failed to upload stays in the tray with its reason).
+    setFiles(all);
+    for (const item of tray.items) if (item.status === 'ready') tray.remove(item.key);
+  };
   const act = async (what: 'save' | 'submit') => {
     setBusy(true);
     setError(null);
@@ -166,6 +240,32 @@ function HandinForm({
         <span className="field-label">{t('handin.answer')}</span>
         <textarea value={answer} onChange={(e) => setAnswer(e.target.value)} rows={8} name="answer" disabled={locked} />
       </label>
+      <div className="field">
+        <span className="field-label">{t('handin.files')}</span>
+        <span className="muted small">{t('handin.filesHelp')}</span>
+        <AnswerFiles submissionId={s.id} files={files} {...(locked ? {} : { onRemove: (sha: string) => setFiles((list) => list.filter((f) => f.sha256 !== sha)) })} />
+        <AttachmentTray items={tray.items} textOnly={false} onRemove={tray.remove} onText={tray.setText} />
+        {!locked ? (
+          <div>
+            <input
+              ref={fileInput}
+              type="file"
+              accept={tray.accept}
+              multiple
+              hidden
+              onChange={(e) => {
+                tray.add([...(e.target.files ?? [])]);
+                e.target.value = '';
+              }}
+              data-testid="answer-attach-input"
+            />
+            <button type="button" className="btn btn-small" onClick={() => fileInput.current?.click()} data-testid="answer-attach">
+              <Paperclip size={14} aria-hidden="true" />
+              {t('handin.attach')}
+            </button>
+          </div>
+        ) : null}
+      </div>
       <label className="field">
         <span className="field-label">{t('handin.note')}</span>
         <span className="muted small">{t('handin.noteHelp')}</span>
@@ -180,10 +280,10 @@ function HandinForm({
       <div className="form-footer">
         {!locked ? (
           <>
-            <button type="button" className="btn" disabled={busy} onClick={() => void act('save')} data-testid="handin-save">
+            <button type="button" className="btn" disabled={busy || uploading} onClick={() => void act('save')} data-testid="handin-save">
               {t('handin.saveDraft')}
             </button>
-            <button type="button" className="btn btn-primary" disabled={busy} onClick={() => void act('submit')} data-testid="handin-submit">
+            <button type="button" className="btn btn-primary" disabled={busy || uploading} onClick={() => void act('submit')} data-testid="handin-submit">
               <Send size={14} aria-hidden="true" />
               {s.status === 'submitted' ? t('handin.resubmit') : t('handin.submit')}
             </button>
@@ -266,32 +366,34 @@ export function ReviewScreen({ assignmentId }: { assignmentId: string }) {
       <BundleError error={error ?? inbox.error} />
       {inbox.data && inbox.data.length === 0 ? <p className="muted empty">{t('handin.inboxEmpty')}</p> : null}
       {inbox.data && inbox.data.length > 0 ? (
-        <table className="table" data-testid="inbox">
-          <thead>
-            <tr>
-              <th>{t('handin.student')}</th>
-              <th>{t('handin.submittedAtColumn')}</th>
-              <th>{t('handin.lateColumn')}</th>
-              <th>{t('handin.statusColumn')}</th>
-              <th>{t('handin.scoreColumn')}</th>
-              <th>{t('handin.verifiedColumn')}</th>
-            </tr>
-          </thead>
-          <tbody>
-            {inbox.data.map((s) => (
-              <tr key={s.id} data-submission-id={s.id}>
-                <td>
-                  <a href={hrefFor('submission', s.id)}>{s.student_name ?? s.user_id}</a>
-                </td>
-                <td>{s.submitted_at !== null ? formatDateTime(s.submitted_at, i18n.language) : '—'}</td>
-                <td>{s.late ? t('handin.late') : t('common.no')}</td>
-                <td>{t(`handin.status.${s.status}`)}</td>
-                <td>{s.score ?? '—'}</td>
-                <td>{s.verification?.ok ? t('handin.verifiedOk') : t('handin.verifiedNo')}</td>
+        <div className="table-scroll">
+          <table className="data-table" data-testid="inbox">
+            <thead>
+              <tr>
+                <th>{t('handin.student')}</th>
+                <th>{t('handin.submittedAtColumn')}</th>
+                <th>{t('handin.lateColumn')}</th>
+                <th>{t('handin.statusColumn')}</th>
+                <th>{t('handin.scoreColumn')}</th>
+                <th>{t('handin.verifiedColumn')}</th>
               </tr>
-            ))}
-          </tbody>
-        </table>
+            </thead>
+            <tbody>
+              {inbox.data.map((s) => (
+                <tr key={s.id} data-submission-id={s.id}>
+                  <td>
+                    <a href={hrefFor('submission', s.id)}>{s.student_name ?? s.user_id}</a>
+                  </td>
+                  <td>{s.submitted_at !== null ? formatDateTime(s.submitted_at, i18n.language) : '—'}</td>
+                  <td>{s.late ? t('handin.late') : t('common.no')}</td>
+                  <td>{t(`handin.status.${s.status}`)}</td>
+                  <td>{s.score ?? '—'}</td>
+                  <td>{s.verification?.ok ? t('handin.verifiedOk') : t('handin.verifiedNo')}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
       ) : null}
     </section>
   );
@@ -387,11 +489,13 @@ export function SubmissionScreen({ id }: { id: string }) {
         {v?.key_fingerprint ? <p className="muted small mono">{t('handin.keyFingerprint', { fp: v.key_fingerprint })}</p> : null}
         {s.source === 'file' ? <p className="muted small">{t('handin.fromFile')}</p> : null}
       </div>
+      {teacher && summary.first_at !== null && summary.last_at !== null ? <HandedInDays userId={s.user_id} first={summary.first_at} last={summary.last_at} /> : null}
       {teacher ? <GradeForm submission={s} /> : null}
       <h2>{t('handin.answer')}</h2>
       <div className="card plain-text" data-testid="submission-answer">
         {s.answer || '—'}
       </div>
+      <AnswerFiles submissionId={s.id} files={s.answer_files} />
       <h2>{t('handin.note')}</h2>
       <div className="card plain-text" data-testid="submission-note">
         {s.ai_note || '—'}
@@ -415,6 +519,56 @@ export function SubmissionScreen({ id }: { id: string }) {
           </ol>
         </div>
       ))}
+    </section>
+  );
+}
+
+/**
+ * The student's learner summary around this hand-in, as their teacher may see it: per day, from
+ * only the sessions handed in to this teacher (the server recomputes it; never the student's
+ * other chats). The days are the server's; a day either side of the hand-in's span is asked for,
+ * so a different time zone here loses none.
+ */
+function HandedInDays({ userId, first, last }: { userId: string; first: number; last: number }) {
+  const { t, i18n } = useTranslation();
+  const from = localDayKey(startOfLocalDay(first) - 1);
+  const to = localDayKey(nextLocalDay(nextLocalDay(last)));
+  const days = useRouteQuery('getLearnerSummary', { from, to, user_id: userId, scope: 'handed_in' });
+  if (days.error) return <ErrorText error={days.error} />;
+  if (!days.data || days.data.length === 0) return null;
+  const minutes = (ms: number) => t('learner.minutes', { n: formatNumber(Math.round(ms / 60_000), i18n.language) });
+  return (
+    <section className="card handed-in-days" aria-labelledby="handed-in-days-title" data-testid="handed-in-days">
+      <h2 id="handed-in-days-title">{t('handin.daysTitle')}</h2>
+      <p className="muted small">{t('handin.daysHelp')}</p>
+      <div className="table-scroll">
+        <table className="data-table">
+          <thead>
+            <tr>
+              <th>{t('handin.daysDay')}</th>
+              <th>{t('learner.timeOnTask')}</th>
+              <th>{t('learner.messages')}</th>
+              <th>{t('handin.daysAnswers')}</th>
+              <th>{t('learner.sessions')}</th>
+              <th>{t('handin.sum.hint')}</th>
+              <th>{t('learner.topics')}</th>
+            </tr>
+          </thead>
+          <tbody>
+            {days.data.map(({ day, summary: d }) => (
+              <tr key={day} data-day={day}>
+                <td>{day}</td>
+                <td data-testid="day-time">{minutes(d.time_on_task_ms)}</td>
+                <td data-testid="day-messages">{d.messages}</td>
+                <td>{d.answers}</td>
+                <td>{d.sessions}</td>
+                <td data-testid="day-hint">{Math.max(0, ...d.assignments.map((a) => a.max_hint_level)) || '—'}</td>
+                <td>{d.topics.map((topic) => topic.term).join(t('homework.listSeparator')) || '—'}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
     </section>
   );
 }
