@@ -62,7 +62,7 @@ export type ErrorCode = keyof typeof ERROR_STATUS;
 /**
  * One problem with one input field: `path` is dotted (e.g. `meta.session_id`). `params`: the
  * values a client formats the problem with in its own language (a refused hand-in file: `path` is
- * the problem's code, `params` where it is — src/shared/api/handin.ts `describeProblem`).
+ * the problem's code, `params` where it is — src/shared/handin-problems.ts `describeProblem`).
  */
 export interface FieldIssue {
   path: string;

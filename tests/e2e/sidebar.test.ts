@@ -88,7 +88,7 @@ const row = (title: string) => sidebar().locator('.conv-row', { hasText: title }
 /** Each group on screen, top to bottom: its heading and its sessions' titles. */
 const groups = () =>
   sidebar()
-    .locator('.conv-group')
+    .locator('.conv-group:not([data-group="messages"])')
     .evaluateAll((sections) =>
       sections.map((s) => {
         const el = s as unknown as { querySelector(q: string): { textContent: string }; querySelectorAll(q: string): ArrayLike<{ textContent: string }> };

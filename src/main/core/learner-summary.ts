@@ -201,6 +201,7 @@ export class LearnerSummaries {
   readonly #o: LearnerSummaryOptions;
   #timer: ReturnType<typeof setInterval> | null = null;
   #running: Promise<unknown> | null = null;
+  #stopped = false;
 
   constructor(options: LearnerSummaryOptions) {
     this.#o = options;
@@ -291,7 +292,8 @@ export class LearnerSummaries {
     const check = () => {
       if (this.#running) return;
       this.#running = this.runIfDue()
-        .catch((error: unknown) => console.error('studylog: the learner summary could not be computed:', error))
+        // A run the closing store cut short wrote whole days only; it is done again at the next start.
+        .catch((error: unknown) => this.#stopped || console.error('studylog: the learner summary could not be computed:', error))
         .finally(() => (this.#running = null));
     };
     setImmediate(check);
@@ -300,6 +302,7 @@ export class LearnerSummaries {
   }
 
   stop(): void {
+    this.#stopped = true;
     if (this.#timer) clearInterval(this.#timer);
     this.#timer = null;
   }

@@ -9,7 +9,10 @@
  * older Studylog reads it; one with files is version 2, which an older Studylog refuses as newer.
  */
 import { z } from 'zod';
+import { BUNDLE_PROBLEM_CODES, describeProblem, type BundleProblem, type BundleProblemCode } from '../handin-problems.ts';
 import { ATTACHMENT_KINDS, ATTACHMENT_LIMITS, IdSchema, JsonObjectSchema, Sha256Schema, TimestampSchema } from './schemas.ts';
+
+export { BUNDLE_PROBLEM_CODES, describeProblem, type BundleProblem, type BundleProblemCode };
 
 export const BUNDLE_FORMAT = 'studylog.handin';
 /** The newest version this Studylog writes and reads (it reads every version from 1). */
@@ -52,26 +55,6 @@ export type AnswerFile = z.infer<typeof AnswerFileSchema>;
 // ---------------------------------------------------------------------------------------------
 // Verification
 
-/**
- * What can be wrong with a bundle. Positions are 1-based: "turn 3 of session 2" is the third turn
- * of the bundle's second session.
- */
-export const BUNDLE_PROBLEM_CODES = [
-  'truncated',
-  'invalid_json',
-  'not_a_bundle',
-  'unsupported_version',
-  'turn_changed',
-  'turn_missing',
-  'order_changed',
-  'end_missing',
-  'signature_invalid',
-  'key_mismatch',
-  'file_missing',
-  'file_changed',
-] as const;
-export type BundleProblemCode = (typeof BUNDLE_PROBLEM_CODES)[number];
-
 export const BundleProblemSchema = z.object({
   code: z.enum(BUNDLE_PROBLEM_CODES),
   session_index: z.number().int().optional(),
@@ -84,7 +67,8 @@ export const BundleProblemSchema = z.object({
   file_index: z.number().int().optional(),
   sha256: z.string().optional(),
 });
-export type BundleProblem = z.infer<typeof BundleProblemSchema>;
+// The schema checks exactly the plain type the renderer words without zod (handin-problems.ts).
+BundleProblemSchema satisfies z.ZodType<BundleProblem>;
 
 export const VerificationSchema = z.object({
   ok: z.boolean(),
@@ -97,52 +81,6 @@ export const VerificationSchema = z.object({
   checked_at: TimestampSchema,
 });
 export type Verification = z.infer<typeof VerificationSchema>;
-
-type Lang = 'zh-CN' | 'en';
-
-/** One problem in words, in Chinese or English (the CLI, and import's refusal). */
-export function describeProblem(p: BundleProblem, language: Lang): string {
-  const zh = language === 'zh-CN';
-  const where = zh
-    ? `第 ${p.session_index ?? '?'} 个会话（${p.session_id ?? '?'}）的第 ${p.turn_index ?? '?'} 条消息`
-    : `turn ${p.turn_index ?? '?'} of session ${p.session_index ?? '?'} (${p.session_id ?? '?'})`;
-  switch (p.code) {
-    case 'truncated':
-      return zh ? '文件不完整（在中途被截断），无法读取。请让学生重新导出。' : 'The file is incomplete (cut off part-way) and cannot be read. Ask the student to export it again.';
-    case 'invalid_json':
-      return zh ? '这不是一个可读的交作业文件（不是有效的 JSON）。' : 'This is not a readable hand-in file (not valid JSON).';
-    case 'not_a_bundle':
-      return zh ? `这不是 Studylog 交作业文件：字段 ${p.field ?? '?'} 缺失或不正确。` : `This is not a Studylog hand-in file: field ${p.field ?? '?'} is missing or wrong.`;
-    case 'unsupported_version':
-      return zh
-        ? `这个交作业文件的格式版本（${p.field ?? '?'}）比本 Studylog 新，请更新 Studylog。`
-        : `This hand-in file's format version (${p.field ?? '?'}) is newer than this Studylog knows; update Studylog.`;
-    case 'turn_changed':
-      return zh ? `哈希链在${where}处断开：这条消息在签名后被改动过。` : `The hash chain is broken at ${where}: this turn was changed after it was signed.`;
-    case 'turn_missing':
-      return zh ? `${where}之前少了一条或多条消息（被删除了）。` : `One or more turns are missing (removed) before ${where}.`;
-    case 'order_changed':
-      return zh ? `${where}的顺序被改动过（消息被重新排列）。` : `The order was changed at ${where} (turns were rearranged).`;
-    case 'end_missing':
-      return zh ? '最后的一条或多条消息被删除了：哈希链的末端与签名时不一致。' : 'The last turn(s) were removed: the end of the hash chain does not match what was signed.';
-    case 'signature_invalid':
-      return zh
-        ? '签名不匹配：文件内容在签名后被改动过，或签名不属于文件中的密钥。'
-        : 'The signature does not match: the content was changed after signing, or the signature is not by the key in the file.';
-    case 'key_mismatch':
-      return zh
-        ? '这个文件由另一个密钥签名，与这名学生之前交作业时记录的密钥不同。'
-        : 'This file is signed by another key than the one on record for this student (from their earlier hand-ins).';
-    case 'file_missing':
-      return zh
-        ? `答案的第 ${p.file_index ?? '?'} 个附件（${p.field ?? '?'}）缺少文件内容。`
-        : `The bytes of the answer's file ${p.file_index ?? '?'} (${p.field ?? '?'}) are missing from the bundle.`;
-    case 'file_changed':
-      return zh
-        ? `答案的第 ${p.file_index ?? '?'} 个附件（${p.field ?? '?'}）在签名后被改动过：内容与签名时的 SHA-256 不一致。`
-        : `The answer's file ${p.file_index ?? '?'} (${p.field ?? '?'}) was changed after signing: its bytes do not match the signed SHA-256.`;
-  }
-}
 
 // ---------------------------------------------------------------------------------------------
 // The bundle

@@ -7,7 +7,7 @@ import { DEFAULT_HINT_CEILING, HINT_LADDER } from '../../../../shared/hint-ladde
 import { useIdentity } from '../../app/identity.tsx';
 import { useAssignments } from '../../app/server-state.ts';
 import { useApiCache, useRouteQuery } from '../../data/queries.tsx';
-import { HandinStatus } from '../handin/screens.tsx';
+import { HandinStatus } from '../handin/HandinStatus.tsx';
 import { useChat } from '../chat/chat-context.tsx';
 import { issuesFromDetail, issuesText, toClientError, type UiError } from '../../lib/errors.ts';
 import { formatDateTime, fromDateTimeInput, MICRO_CENTS_PER_USD, toDateTimeInput } from '../../lib/format.ts';

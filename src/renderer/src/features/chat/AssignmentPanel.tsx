@@ -14,7 +14,7 @@ import { MODES } from '../../../../shared/api/vocabulary.ts';
 import { useRouteQuery } from '../../data/queries.tsx';
 import { formatCost, formatDateTime, formatNumber } from '../../lib/format.ts';
 import { useMoney } from '../../lib/prefs.ts';
-import { HandinStatus } from '../handin/screens.tsx';
+import { HandinStatus } from '../handin/HandinStatus.tsx';
 
 const Markdown = lazy(() => import('./Markdown.tsx'));
 

@@ -6,7 +6,8 @@
 import { CheckCircle2, Download, FileText, FileUp, Paperclip, Send, ShieldAlert, X } from 'lucide-react';
 import { useCallback, useEffect, useRef, useState, type ChangeEvent } from 'react';
 import { useTranslation } from 'react-i18next';
-import { BundleProblemSchema, describeProblem, type AnswerFile, type Submission, type SubmissionDetail } from '../../../../shared/api/handin.ts';
+import type { AnswerFile, Submission, SubmissionDetail } from '../../../../shared/api/handin.ts';
+import { describeProblem, isBundleProblemCode, type BundleProblem } from '../../../../shared/handin-problems.ts';
 import { AttachmentTray, formatSize, useAttachmentTray } from '../chat/Attachments.tsx';
 import { useIdentity } from '../../app/identity.tsx';
 import { useApiCache, useRouteMutation, useRouteQuery } from '../../data/queries.tsx';
@@ -17,27 +18,10 @@ import { useMoney } from '../../lib/prefs.ts';
 import { hrefFor, navigate } from '../../lib/route.ts';
 import { ErrorText } from '../../ui/ErrorText.tsx';
 import { Spinner } from '../../ui/Spinner.tsx';
+import { HandinStatus } from './HandinStatus.tsx';
 import '../../styles/handin.css';
 
 const canTeach = (role: string) => role === 'teacher' || role === 'admin';
-
-/** Status, late, score and feedback of a hand-in, as the student and the teacher read it. */
-export function HandinStatus({ submission: s }: { submission: Submission }) {
-  const { t, i18n } = useTranslation();
-  return (
-    <div className="handin-status" data-testid="handin-status" data-status={s.status}>
-      <span className={`chip status-${s.status}`}>{t(`handin.status.${s.status}`)}</span>
-      {s.submitted_at !== null ? <span className="muted small">{t('handin.submittedAt', { date: formatDateTime(s.submitted_at, i18n.language) })}</span> : null}
-      {s.late ? <span className="chip chip-warning">{t('handin.late')}</span> : null}
-      {s.status === 'returned' ? (
-        <span className="handin-grade" data-testid="handin-grade">
-          {t('handin.score', { score: s.score ?? '—' })}
-          {s.feedback ? <span className="handin-feedback"> — {s.feedback}</span> : null}
-        </span>
-      ) : null}
-    </div>
-  );
-}
 
 /**
  * A refused hand-in file: the headline, then each problem in the UI's language — said here from
@@ -51,8 +35,8 @@ function BundleError({ error }: { error: UiError | null }) {
   if (error.code !== 'bundle_invalid') return <ErrorText error={error} />;
   const language = i18n.language === 'zh-CN' ? 'zh-CN' : 'en';
   const say = (issue: NonNullable<UiError['issues']>[number]): string => {
-    const problem = BundleProblemSchema.safeParse({ ...issue.params, code: issue.path });
-    if (problem.success) return describeProblem(problem.data, language);
+    // The server's own words for where the problem is (params: positions, ids, a field's name).
+    if (isBundleProblemCode(issue.path)) return describeProblem({ ...(issue.params as Omit<BundleProblem, 'code'>), code: issue.path }, language);
     if (issue.path === 'student') return t('handin.importStudentRole');
     return issue.message;
   };

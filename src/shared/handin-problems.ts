@@ -1,0 +1,87 @@
+/**
+ * What can be wrong with a hand-in file, and how to say it in Chinese or English: plain data and
+ * a function, no validator, so the renderer words a refused import in its own language without
+ * loading zod (the bundle's schemas, api/handin.ts, re-export these).
+ */
+
+/**
+ * What can be wrong with a bundle. Positions are 1-based: "turn 3 of session 2" is the third turn
+ * of the bundle's second session.
+ */
+export const BUNDLE_PROBLEM_CODES = [
+  'truncated',
+  'invalid_json',
+  'not_a_bundle',
+  'unsupported_version',
+  'turn_changed',
+  'turn_missing',
+  'order_changed',
+  'end_missing',
+  'signature_invalid',
+  'key_mismatch',
+  'file_missing',
+  'file_changed',
+] as const;
+export type BundleProblemCode = (typeof BUNDLE_PROBLEM_CODES)[number];
+
+/** One problem found in a bundle, and where (1-based positions). */
+export interface BundleProblem {
+  code: BundleProblemCode;
+  session_index?: number | undefined;
+  session_id?: string | undefined;
+  turn_index?: number | undefined;
+  turn_id?: string | undefined;
+  /** not_a_bundle: which field; unsupported_version: the version found; file_*: the file's name. */
+  field?: string | undefined;
+  /** file_missing, file_changed: which of the answer's files (1-based) and its sha256 as signed. */
+  file_index?: number | undefined;
+  sha256?: string | undefined;
+}
+
+export const isBundleProblemCode = (code: string): code is BundleProblemCode => (BUNDLE_PROBLEM_CODES as readonly string[]).includes(code);
+
+type Lang = 'zh-CN' | 'en';
+
+/** One problem in words, in Chinese or English (the CLI, and import's refusal). */
+export function describeProblem(p: BundleProblem, language: Lang): string {
+  const zh = language === 'zh-CN';
+  const where = zh
+    ? `第 ${p.session_index ?? '?'} 个会话（${p.session_id ?? '?'}）的第 ${p.turn_index ?? '?'} 条消息`
+    : `turn ${p.turn_index ?? '?'} of session ${p.session_index ?? '?'} (${p.session_id ?? '?'})`;
+  switch (p.code) {
+    case 'truncated':
+      return zh ? '文件不完整（在中途被截断），无法读取。请让学生重新导出。' : 'The file is incomplete (cut off part-way) and cannot be read. Ask the student to export it again.';
+    case 'invalid_json':
+      return zh ? '这不是一个可读的交作业文件（不是有效的 JSON）。' : 'This is not a readable hand-in file (not valid JSON).';
+    case 'not_a_bundle':
+      return zh ? `这不是 Studylog 交作业文件：字段 ${p.field ?? '?'} 缺失或不正确。` : `This is not a Studylog hand-in file: field ${p.field ?? '?'} is missing or wrong.`;
+    case 'unsupported_version':
+      return zh
+        ? `这个交作业文件的格式版本（${p.field ?? '?'}）比本 Studylog 新，请更新 Studylog。`
+        : `This hand-in file's format version (${p.field ?? '?'}) is newer than this Studylog knows; update Studylog.`;
+    case 'turn_changed':
+      return zh ? `哈希链在${where}处断开：这条消息在签名后被改动过。` : `The hash chain is broken at ${where}: this turn was changed after it was signed.`;
+    case 'turn_missing':
+      return zh ? `${where}之前少了一条或多条消息（被删除了）。` : `One or more turns are missing (removed) before ${where}.`;
+    case 'order_changed':
+      return zh ? `${where}的顺序被改动过（消息被重新排列）。` : `The order was changed at ${where} (turns were rearranged).`;
+    case 'end_missing':
+      return zh ? '最后的一条或多条消息被删除了：哈希链的末端与签名时不一致。' : 'The last turn(s) were removed: the end of the hash chain does not match what was signed.';
+    case 'signature_invalid':
+      return zh
+        ? '签名不匹配：文件内容在签名后被改动过，或签名不属于文件中的密钥。'
+        : 'The signature does not match: the content was changed after signing, or the signature is not by the key in the file.';
+    case 'key_mismatch':
+      return zh
+        ? '这个文件由另一个密钥签名，与这名学生之前交作业时记录的密钥不同。'
+        : 'This file is signed by another key than the one on record for this student (from their earlier hand-ins).';
+    case 'file_missing':
+      return zh
+        ? `答案的第 ${p.file_index ?? '?'} 个附件（${p.field ?? '?'}）缺少文件内容。`
+        : `The bytes of the answer's file ${p.file_index ?? '?'} (${p.field ?? '?'}) are missing from the bundle.`;
+    case 'file_changed':
+      return zh
+        ? `答案的第 ${p.file_index ?? '?'} 个附件（${p.field ?? '?'}）在签名后被改动过：内容与签名时的 SHA-256 不一致。`
+        : `The answer's file ${p.file_index ?? '?'} (${p.field ?? '?'}) was changed after signing: its bytes do not match the signed SHA-256.`;
+  }
+}
