@@ -476,6 +476,23 @@ describe('the clean-up of files never sent', () => {
     expect(stored(core)).toEqual([sent.sha256]);
   });
 
+  it('keeps a file a hand-in’s answer names: through the clean-up, and when the chat that also sent it is deleted', async () => {
+    const core = await setupCore();
+    const photo = await uploaded(core, await plainImage('png', 24, 24), 'answer.png');
+    const sent = await sendThroughDispatch(core, TEST_CALLER, { message: 'my working', attachments: [{ sha256: photo.sha256, name: 'answer.png' }] });
+    const meta = { answer_files: [{ sha256: photo.sha256, name: 'answer.png', kind: 'image', mime: 'image/png', bytes: photo.bytes }] };
+    testWrites(core.store)
+      .prepare(
+        `INSERT INTO submission (id, assignment_id, user_id, status, session_ids, answer, ai_note, source, created_at, updated_at, meta)
+         VALUES ('sub1', 'hw_001', ?, 'draft', '[]', '', '', 'server', 1, 1, ?)`,
+      )
+      .run(TEST_CALLER.user_id, JSON.stringify(meta));
+    age(core, photo.sha256, 2);
+    await expect(core.attachments.cleanUp()).resolves.toBe(0);
+    await dispatch(core, 'deleteSession', TEST_CALLER, { id: sent.session_id });
+    expect(stored(core)).toEqual([photo.sha256]);
+  });
+
   it('runs when a serving process starts', async () => {
     const dataDir = tempDir();
     const first = await setupCore({ dataDir });

@@ -84,6 +84,36 @@ describe('homework: the hint ladder', () => {
     expect(core.sessions.getSessionById(start.session_id)!.meta.hint_level).toBe(2);
   });
 
+  it('the level is the server’s: a session edit naming a hint level (or a version, or who named it) changes none of them', async () => {
+    const core = await setupCore();
+    const first = await core.proxy.send(TEST_CALLER, { message: 'start', mode: 'homework', assignment_id: 'hw_001' });
+    const patched = await dispatch(core, 'updateSession', TEST_CALLER, {
+      id: first.session_id,
+      meta: { hint_level: 5, active_leaf_id: first.meta.user_turn_id, title_source: 'model', pinned: true },
+    });
+    expect(patched.ok).toBe(true);
+    const meta = core.sessions.getSessionById(first.session_id)!.meta;
+    expect(meta).toMatchObject({ hint_level: 1, pinned: true });
+    expect(meta.active_leaf_id).toBeUndefined();
+    expect(meta.title_source).not.toBe('model');
+    const next = await core.proxy.send(TEST_CALLER, { message: 'next', meta: { session_id: first.session_id } });
+    expect(next.meta.hint_level).toBe(1);
+    expect(systemOf(core)).toContain(levelPrompt(1));
+  });
+
+  it('a stored policy with a key this version does not know (a class hub’s) is still enforced', async () => {
+    const core = await setupCore();
+    core.store.sqlite
+      .prepare("INSERT INTO assignment (id, title, created_at, meta) VALUES ('hub_hw', 'From the hub', 1, ?)")
+      .run(JSON.stringify({ policy: { hint_ceiling: 2, share_sessions: true, a_future_key: 'x' }, hub_class_id: 'c1' }));
+    expect(core.assignments.get('hub_hw')!.policy).toEqual({ hint_ceiling: 2, share_sessions: true });
+    const first = await core.proxy.send(TEST_CALLER, { message: 'start', mode: 'homework', assignment_id: 'hub_hw' });
+    await core.proxy.send(TEST_CALLER, { message: 'more', meta: { session_id: first.session_id }, hint_request: 'more' });
+    expect(await failure(core.proxy.send(TEST_CALLER, { message: 'more', meta: { session_id: first.session_id }, hint_request: 'more' }))).toMatchObject({
+      code: 'hint_ceiling_reached',
+    });
+  });
+
   it('hint_request outside homework is refused, nothing written', async () => {
     const core = await setupCore();
     const refused = await failure(sendThroughDispatch(core, TEST_CALLER, { message: 'hi', mode: 'chat', hint_request: 'more' }));

@@ -110,6 +110,14 @@ describe('auth matrix: every route × every kind of caller', () => {
 });
 
 describe('tokens', () => {
+  it('joining or leaving a class hub is the local owner’s alone: another admin token is refused, nothing changed', async () => {
+    const other = api.token('admin', 'an admin on the LAN').token;
+    const join = await api.api('POST', '/hub/join', { token: other, body: { hub_url: 'http://127.0.0.1:9', code: 'ABCD-EFGH', name: '王小明' } });
+    expect([join.status, (join.json as { code: string }).code]).toEqual([403, 'forbidden']);
+    const leave = await api.api('DELETE', '/hub/link', { token: other });
+    expect([leave.status, (leave.json as { code: string }).code]).toEqual([403, 'forbidden']);
+  });
+
   it('only the exact token works: a changed secret, a changed id, another scheme or the query string do not', async () => {
     const me = (authorization: string | null, query?: Record<string, string>) =>
       api.api('GET', '/me', { token: null, ...(query ? { query } : {}), headers: authorization ? { Authorization: authorization } : {} });

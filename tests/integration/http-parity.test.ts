@@ -103,7 +103,8 @@ function httpEnvelope(name: RouteName, reply: { status: number; json: unknown; t
 
 beforeAll(async () => {
   api = await startApi({ server: { limits: { perSecond: 10_000, burst: 10_000 } } });
-  owner = { user_id: api.core.owner.id, role: 'admin' };
+  // The desktop app's IPC caller (electron/ipc.ts): the owner, at this computer — as the HTTP face's token here is.
+  owner = { user_id: api.core.owner.id, role: 'admin', local_owner: true };
   sessionId = await api.session(owner.user_id, 'the sample session');
   await api.core.proxy.send(owner, { message: 'a second sample message', meta: { session_id: sessionId } });
   CASES = makeCases();

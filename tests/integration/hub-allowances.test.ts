@@ -77,3 +77,27 @@ describe('allowances from the class hub', () => {
     expect(after.content.length).toBeGreaterThan(0);
   });
 });
+
+describe('assignments from the class hub', () => {
+  test('never take over one of this laptop’s own with the same id (its hand-ins would go to the hub’s teacher)', async () => {
+    const store = await openHub('sqlite', null);
+    onCleanup(() => void store.close());
+    const hub = await startHubServer({ store, port: 0 });
+    onCleanup(() => void hub.close());
+    const teacher = await hubTeacher(store);
+    const klass = await store.createClass(teacher.caller, '初二（3）班');
+    await store.upsertAssignment(teacher.caller, { id: 'hw_local', class_id: klass.id, title: 'The hub’s', description: null, due_at: null, policy: { hint_ceiling: 5 } });
+    await store.upsertAssignment(teacher.caller, { id: 'hw_new', class_id: klass.id, title: 'Only on the hub', description: null, due_at: null, policy: {} });
+    const joined = await store.joinClass({ code: klass.code, name: '王小明', device_name: 'laptop' });
+
+    const core = await setupCore();
+    core.store.sqlite
+      .prepare("INSERT INTO assignment (id, title, created_at, meta) VALUES ('hw_local', 'The laptop’s own', 1, ?)")
+      .run(JSON.stringify({ policy: { hint_ceiling: 2 } }));
+    const report = await new SyncClient({ store: core.store, hubUrl: hub.url, token: joined.token }).sync();
+    expect(report.conflicts).toEqual([expect.stringContaining("assignment 'hw_local' exists on this computer")]);
+    expect(core.assignments.get('hw_local')).toMatchObject({ title: 'The laptop’s own', policy: { hint_ceiling: 2 } });
+    expect(core.assignments.get('hw_local')!.meta).not.toHaveProperty('hub_class_id');
+    expect(core.assignments.get('hw_new')).toMatchObject({ title: 'Only on the hub', meta: { hub_class_id: klass.id } });
+  });
+});

@@ -20,7 +20,7 @@ import { hubTeacher, openHub } from '../support/hub.ts';
 import { MemorySecretStore } from '../support/http.ts';
 import { startPostgres, type PgServer } from '../support/postgres.ts';
 import { requirePackage } from '../support/requirements.ts';
-import { onCleanup } from '../support/temp.ts';
+import { onCleanup, testWrites } from '../support/temp.ts';
 
 const postgres = requirePackage('postgresql');
 let server: PgServer | null = null;
@@ -56,6 +56,8 @@ async function laptop(hubUrl: string, token: string) {
   const user = core.users.createUser('王小明', 'student');
   const student: Caller = { user_id: user.id, role: 'student', name: user.name };
   const client = new SyncClient({ store: core.store, hubUrl, token });
+  // The core fixture's own hw_001 would be this laptop's assignment, which a hub's of the same id never takes over.
+  testWrites(core.store).prepare("DELETE FROM assignment WHERE id = 'hw_001'").run();
   expect((await client.sync()).pulled.assignments).toBe(1);
   await core.proxy.send(student, { message: '二次函数的顶点怎么求？', mode: 'homework', assignment_id: 'hw_001' });
   const handIn = async (answer: string) => {

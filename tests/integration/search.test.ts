@@ -105,4 +105,14 @@ describe('the searchTurns route', () => {
     // An assignment of the fixture (数学作业一) matches too.
     expect((await dispatch(core, 'searchTurns', TEST_CALLER, { q: '作业' })).body).toMatchObject({ title_hits: [{ kind: 'assignment', assignment_id: 'hw_001' }] });
   });
+
+  it('shows a teacher only their own assignments among the title hits', async () => {
+    const core = await setupCore();
+    const db = testWrites(core.store);
+    core.assignments.create(db, { id: 'hw_mine', title: '数学作业（我的）' }, 'teacher-1');
+    core.assignments.create(db, { id: 'hw_theirs', title: '数学作业（别人的）' }, 'teacher-2');
+    const teacher = { user_id: 'teacher-1', role: 'teacher' as const };
+    const hits = (await dispatch(core, 'searchTurns', teacher, { q: '数学作业' })).body as { title_hits: { assignment_id: string }[] };
+    expect(hits.title_hits.map((h) => h.assignment_id)).toEqual(['hw_mine']);
+  });
 });

@@ -748,6 +748,8 @@ export const AssignmentPolicySchema = z.strictObject({
   closes_at: DateInputSchema.nullable().optional(),
   /** Text given to the model in the system prompt. */
   context: z.string().trim().max(20_000, 'must be at most 20,000 characters').optional(),
+  /** A class hub's assignment: its sessions are shared with the teacher through the hub (src/main/core/sync/outbox.ts). */
+  share_sessions: z.boolean().optional(),
 });
 export type AssignmentPolicy = z.output<typeof AssignmentPolicySchema>;
 

@@ -52,6 +52,12 @@ function branchLeaf(core: Core, sessionId: string, turnId: string): string {
   return newestLeafUnder(turn, childrenOf(turns)).id;
 }
 
+/** Refuses what only the owner of this installation, at this computer, may do. */
+function ownerAtThisComputer(caller: Caller, what: string): void {
+  if (!caller.local_owner)
+    throw new ApiError('forbidden', `Only the owner of this installation, at this computer (the desktop app, or a local owner token from this machine), may ${what}.`);
+}
+
 /** A teacher sees only the assignments they own; everyone else sees all. */
 function visibleAssignment(core: Core, caller: Caller, id: string) {
   const assignment = core.assignments.get(id);
@@ -84,9 +90,13 @@ export const unaryHandlers: UnaryHandlers = {
   updateSession: (core, caller, { id, title, meta, ended_at }) =>
     core.store.writes.run('update the session', (db) => {
       const session = visibleSession(core, caller, id);
+      // What the server keeps is not the caller's to set: the hint level rises only with "more
+      // help" (assignment-policy.ts), the chosen version has its own route, the title's source
+      // follows from who named it.
+      const { hint_level: _level, active_leaf_id: _leaf, title_source: _source, ...patch } = meta ?? {};
       // A name the student gives is never replaced by a model-made one (llm/model-title.ts).
       const renamed = title !== undefined || typeof meta?.title === 'string';
-      const nextMeta = meta || title ? { ...session.meta, ...meta, ...(title ? { title } : {}), ...(renamed ? { title_source: 'student' as const } : {}) } : undefined;
+      const nextMeta = meta || title ? { ...session.meta, ...patch, ...(title ? { title } : {}), ...(renamed ? { title_source: 'student' as const } : {}) } : undefined;
       return found(core.sessions.updateSessionById(db, id, { ...(nextMeta ? { meta: nextMeta } : {}), ...(ended_at !== undefined ? { ended_at } : {}) }), `session '${id}'`);
     }),
   deleteSession: (core, caller, { id }) =>
@@ -112,7 +122,8 @@ export const unaryHandlers: UnaryHandlers = {
   },
   getTurns: (core, caller, { from, to, user_id, limit, cursor }) =>
     core.turns.getTurnsByUserAndDatePage(subject(caller, user_id), from, to, { limit, ...(cursor ? { cursor } : {}) }),
-  searchTurns: (core, caller, { q, skip, limit }) => core.turns.searchTurns(caller.user_id, q, { skip, limit }),
+  // A teacher's assignment hits are their own assignments only (as listAssignments shows them).
+  searchTurns: (core, caller, { q, skip, limit }) => core.turns.searchTurns(caller.user_id, q, { skip, limit }, caller.role === 'teacher' ? caller.user_id : undefined),
   getUsage: (core, caller, { from, to, group, tz_offset_minutes, user_id }) => core.usage.report(subject(caller, user_id), { from, to }, group, tz_offset_minutes),
   exportSessions: (core, caller, input) => exportSessions(core, caller, input),
   // A teacher sees a student's days only for the work handed in to them, recomputed from it
@@ -193,9 +204,17 @@ export const unaryHandlers: UnaryHandlers = {
     };
   },
   getHubLink: (core) => core.hub.status(),
-  joinHub: (core, _caller, input) => core.hub.join(input),
+  // Where shared sessions and hand-ins go is the installation owner's choice, at this computer
+  // (as for where keys and the API go: settings/destinations.ts).
+  joinHub: (core, caller, input) => {
+    ownerAtThisComputer(caller, 'join a class hub');
+    return core.hub.join(input);
+  },
   syncHub: (core) => core.hub.sync({ force: true }),
-  leaveHub: (core) => core.hub.leave(),
+  leaveHub: (core, caller) => {
+    ownerAtThisComputer(caller, 'leave the class hub');
+    return core.hub.leave();
+  },
   getMe: (core, caller) => found(core.users.getUser(caller.user_id), 'such user'),
 
   getSettings: (core) => core.settings.get(),

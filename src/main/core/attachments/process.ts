@@ -124,9 +124,16 @@ async function processPdf(data: Buffer, name: string): Promise<ProcessedAttachme
   return { sha256: sha256Of(data), kind: 'pdf', mime: 'application/pdf', data, width: null, height: null, pages, ...cutText(text) };
 }
 
-/** A small JPEG of an image attachment for lists and chips (a data URL: the CSP allows `data:` images). */
+/**
+ * A small JPEG of an image attachment for lists and chips (a data URL: the CSP allows `data:` images).
+ * Decoded under the upload's pixel limit: an imported hand-in's file was never checked by an upload.
+ */
 export async function thumbnailOf(data: Buffer): Promise<string> {
-  const jpeg = await sharp(data).resize({ width: 320, height: 320, fit: 'inside', withoutEnlargement: true }).flatten({ background: '#ffffff' }).jpeg({ quality: 75 }).toBuffer();
+  const jpeg = await sharp(data, { limitInputPixels: ATTACHMENT_LIMITS.imageMaxPixels })
+    .resize({ width: 320, height: 320, fit: 'inside', withoutEnlargement: true })
+    .flatten({ background: '#ffffff' })
+    .jpeg({ quality: 75 })
+    .toBuffer();
   return `data:image/jpeg;base64,${jpeg.toString('base64')}`;
 }
 

@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import { asc, desc, eq, sql } from './drizzle.ts';
 import { v7 as uuidv7 } from 'uuid';
 import {
@@ -28,12 +29,19 @@ const FIELDS = ['id', 'title', 'subject', 'description', 'due_at', 'created_at',
 type StoredAssignment = Omit<Assignment, 'policy'>;
 
 /**
+ * A stored policy is read leniently: a key this version does not know (a newer Studylog's, a
+ * class hub's) is dropped, never the reason the rest of the policy — ceiling, allowance, dates —
+ * goes unenforced.
+ */
+const StoredPolicySchema = z.object(AssignmentPolicySchema.shape);
+
+/**
  * A row as the routes show it: meta.policy moves to `policy` (a stored policy that no longer
  * fits the schema — raw SQL, an older version — reads as none rather than failing the row).
  */
 function withPolicy(row: StoredAssignment): Assignment {
   const { [POLICY_KEY]: stored, ...meta } = row.meta;
-  const parsed = stored === undefined ? null : AssignmentPolicySchema.safeParse(stored);
+  const parsed = stored === undefined ? null : StoredPolicySchema.safeParse(stored);
   return { ...row, meta, policy: parsed?.success ? parsed.data : {} };
 }
 

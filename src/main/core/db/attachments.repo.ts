@@ -41,6 +41,9 @@ export interface ExportedFile {
 
 const COLUMNS = 'a.sha256, a.kind, a.mime, a.bytes, a.width, a.height, a.pages, a.text, a.created_at';
 
+/** A hand-in (draft or handed in) whose answer names the file `sha` (submission.meta.answer_files). */
+export const ANSWER_FILE_USES = (sha: string) => `SELECT 1 FROM submission s, json_each(s.meta, '$.answer_files') f WHERE json_extract(f.value, '$.sha256') = ${sha}`;
+
 export class AttachmentsRepo {
   readonly #store: Store;
 
@@ -122,9 +125,9 @@ export class AttachmentsRepo {
   }
 
   /**
-   * The clean-up: files no message carries and nobody uploaded since `before` (uploaded and never
-   * sent, or their message deleted before the trigger existed) are deleted, owners with them.
-   * Returns how many.
+   * The clean-up: files no message carries, no hand-in's answer names and nobody uploaded since
+   * `before` (uploaded and never sent, or their message deleted before the trigger existed) are
+   * deleted, owners with them. Returns how many.
    */
   deleteUnsent(db: WritableDB, before: number): number {
     return withDbErrors(
@@ -134,6 +137,7 @@ export class AttachmentsRepo {
           .prepare(
             `DELETE FROM attachment WHERE created_at < @before
              AND NOT EXISTS (SELECT 1 FROM turn_attachment ta WHERE ta.sha256 = attachment.sha256)
+             AND NOT EXISTS (${ANSWER_FILE_USES('attachment.sha256')})
              AND NOT EXISTS (SELECT 1 FROM attachment_owner o WHERE o.sha256 = attachment.sha256 AND o.created_at >= @before)`,
           )
           .run({ before }).changes,

@@ -359,13 +359,13 @@ export class TurnsRepo {
    * most recently written first. `total` counts matches up to SEARCH_SCAN_LIMIT; `total_capped`
    * says there are more. A query with nothing searchable in it (only punctuation) finds no turns.
    * The first page (skip 0) also carries `title_hits`: the user's sessions and the assignments
-   * whose titles hold every term of the query.
+   * whose titles hold every term of the query (`assignmentsOf`: only that teacher's assignments).
    */
-  searchTurns(userId: string, query: string, page: Page = {}): Paged<TurnSearchHit> & { total_capped: boolean; title_hits?: TitleSearchHit[] } {
+  searchTurns(userId: string, query: string, page: Page = {}, assignmentsOf?: string): Paged<TurnSearchHit> & { total_capped: boolean; title_hits?: TitleSearchHit[] } {
     const owner = parseInput(IdSchema, userId, 'user id');
     const text = parseInput(SearchQuerySchema, query, 'search query');
     const { skip, limit } = parseInput(PageSchema, page, 'page');
-    const titles = skip === 0 ? { title_hits: this.searchTitles(owner, text) } : {};
+    const titles = skip === 0 ? { title_hits: this.searchTitles(owner, text, assignmentsOf) } : {};
     const match = ftsQuery(text);
     if (match === null) return { items: [], total: 0, total_capped: false, ...titles };
     const from = `FROM turn_fts f JOIN turn t ON t.rowid = f.rowid JOIN session s ON s.id = t.session_id
@@ -383,7 +383,7 @@ export class TurnsRepo {
   }
 
   /** The user's sessions (newest first) and the assignments whose titles hold every term, TITLE_HIT_LIMIT of each at most. */
-  searchTitles(userId: string, query: string): TitleSearchHit[] {
+  searchTitles(userId: string, query: string, assignmentsOf?: string): TitleSearchHit[] {
     const terms = titleTerms(query);
     if (terms.length === 0) return [];
     const sessionTitle = titleMatchSql("json_extract(meta, '$.title')", terms);
@@ -404,9 +404,9 @@ export class TurnsRepo {
     const assignments = this.#store.sqlite
       .prepare(
         `SELECT a.id, a.title, (SELECT count(*) FROM session s WHERE s.user_id = ? AND s.assignment_id = a.id) AS sessions FROM assignment a
-         WHERE ${assignmentTitle.sql} ORDER BY sessions DESC, a.created_at DESC, a.id LIMIT ?`,
+         WHERE ${assignmentTitle.sql} ${assignmentsOf === undefined ? '' : 'AND a.owner_id = ?'} ORDER BY sessions DESC, a.created_at DESC, a.id LIMIT ?`,
       )
-      .all(userId, ...assignmentTitle.params, TITLE_HIT_LIMIT) as { id: string; title: string; sessions: number }[];
+      .all(userId, ...assignmentTitle.params, ...(assignmentsOf === undefined ? [] : [assignmentsOf]), TITLE_HIT_LIMIT) as { id: string; title: string; sessions: number }[];
     return [
       ...sessions.map((s) => ({
         kind: 'session' as const,

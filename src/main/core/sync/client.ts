@@ -60,6 +60,8 @@ export interface SyncReport {
   handins: number;
   pending: number;
   pulled: { assignments: number; feedback: number; allowances: number; grades: number };
+  /** What the hub sent that was not applied here (an assignment id this computer already uses for its own). */
+  conflicts?: string[];
 }
 
 /** What the hub answers for a hand-in it will never take as it is: held back, with why (not retried). */
@@ -214,13 +216,27 @@ export class SyncClient {
     };
     store.transaction('apply what the class hub sent', (db) => {
       // An assignment from the hub: its policy and class go into meta (policy: what sessions of it may do and share).
+      // Only the hub's own rows are updated: an assignment of this laptop's with the same id (a
+      // local teacher's, one imported from a file) is never taken over — its hand-ins would go to
+      // the hub's teacher — and the hub's is not applied here (reported in the sync state).
       const upsert = db.prepare(
         `INSERT INTO assignment (id, title, description, due_at, created_at, meta) VALUES (@id, @title, @description, @due_at, @now, json_object('policy', json(@policy), 'hub_class_id', @class_id))
          ON CONFLICT(id) DO UPDATE SET title = excluded.title, description = excluded.description, due_at = excluded.due_at,
-           meta = json_set(assignment.meta, '$.policy', json(@policy), '$.hub_class_id', @class_id)`,
+           meta = json_set(assignment.meta, '$.policy', json(@policy), '$.hub_class_id', @class_id)
+         WHERE json_extract(assignment.meta, '$.hub_class_id') IS NOT NULL`,
       );
-      for (const a of pulled.assignments)
-        upsert.run({ id: a.id, title: a.title, description: a.description, due_at: a.due_at, now: this.#now(), policy: JSON.stringify(a.policy), class_id: a.class_id });
+      for (const a of pulled.assignments) {
+        const applied = upsert.run({
+          id: a.id,
+          title: a.title,
+          description: a.description,
+          due_at: a.due_at,
+          now: this.#now(),
+          policy: JSON.stringify(a.policy),
+          class_id: a.class_id,
+        });
+        if (applied.changes === 0) report.conflicts = [...(report.conflicts ?? []), `assignment '${a.id}' exists on this computer and is not the hub's: not replaced`];
+      }
       const feedback = readMap(FEEDBACK_KEY);
       for (const f of pulled.feedback) feedback[f.assignment_id] = { grade: f.grade, feedback: f.feedback, updated_at: f.updated_at };
       const allowances = readMap(ALLOWANCES_KEY);
