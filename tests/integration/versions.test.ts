@@ -233,7 +233,9 @@ describe('the model-made title', () => {
     const core = await titled();
     core.server.script({ reply: '二次函数的顶点' }, { reply: '“二次函数顶点坐标的求法与配方法详解以及更多更多内容”' });
     const first = await core.proxy.send(TEST_CALLER, { message: '二次函数 y = x² - 4x + 3 的顶点怎么求？' });
-    await core.proxy.titles.settled();
+    // Made when the app asks (GET /sessions/{id}/title, as the chat does after a first answer).
+    expect(core.chatRequests()).toHaveLength(1);
+    await core.proxy.titles.request(first.session_id);
     const title = core.sessions.getSessionById(first.session_id)!.meta;
     expect(title.title_source).toBe('model');
     expect(Array.from(title.title!)).toHaveLength(MODEL_TITLE_MAX);
@@ -257,7 +259,7 @@ describe('the model-made title', () => {
     expect(md).not.toMatch(/### (System|系统)/);
     // Only after the first answer.
     await core.proxy.send(TEST_CALLER, { message: 'a follow-up', meta: { session_id: first.session_id } });
-    await core.proxy.titles.settled();
+    await core.proxy.titles.request(first.session_id);
     expect(core.chatRequests()).toHaveLength(3);
   });
 
@@ -278,11 +280,18 @@ describe('the model-made title', () => {
     await expect(call(core, 'waitSessionTitle', { id: 'no-such-session' })).rejects.toMatchObject({ code: 'not_found' });
   });
 
+  it('is not made for a session nobody asks a title for (an API client, a script): one call per message', async () => {
+    const core = await titled();
+    for (let i = 0; i < 3; i++) await core.proxy.send(TEST_CALLER, { message: `one-off question ${i}` });
+    await core.proxy.titles.settled();
+    expect(core.chatRequests()).toHaveLength(3);
+  });
+
   it('is skipped when the title call fails (offline by then): the title from the message stays, nothing is counted', async () => {
     const core = await titled();
     core.server.script({}, { fault: { kind: 'reset' } });
     const first = await core.proxy.send(TEST_CALLER, { message: 'why is the sky blue' });
-    await core.proxy.titles.settled();
+    await core.proxy.titles.request(first.session_id);
     expect(core.chatRequests()).toHaveLength(2);
     expect(core.sessions.getSessionById(first.session_id)!.meta).toMatchObject({ title: 'why is the sky blue' });
     expect(core.sessions.getSessionById(first.session_id)!.meta.title_source).toBeUndefined();
@@ -293,7 +302,8 @@ describe('the model-made title', () => {
     const core = await titled();
     core.server.script({ fault: { kind: 'reset' } });
     await expect(core.proxy.send(TEST_CALLER, { message: 'offline question' })).rejects.toMatchObject({ code: 'upstream_unreachable' });
-    await core.proxy.titles.settled();
+    const session = core.sessions.getSessionsByUserId(TEST_CALLER.user_id).items[0]!;
+    await core.proxy.titles.request(session.id);
     expect(core.chatRequests()).toHaveLength(1);
   });
 
@@ -301,10 +311,11 @@ describe('the model-made title', () => {
     const core = await titled();
     core.server.script({}, { reply: 'Model title', latencyMs: 300 });
     const first = await core.proxy.send(TEST_CALLER, { message: 'a question' });
+    const titling = core.proxy.titles.request(first.session_id);
     // The title call is in flight: the student renames meanwhile.
     await core.server.waitForRequest((r) => String(r.body?.messages?.[0]?.content).startsWith('Write a title'));
     await call(core, 'updateSession', { id: first.session_id, title: 'Mine' });
-    await core.proxy.titles.settled();
+    await titling;
     expect(core.sessions.getSessionById(first.session_id)!.meta).toMatchObject({ title: 'Mine', title_source: 'student' });
     // The call was made, so usage counts it all the same.
     expect(core.usage.report(TEST_CALLER.user_id, { from: 0, to: Date.now() + 60_000 }, 'mode').total.turns).toBe(2);

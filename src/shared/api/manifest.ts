@@ -159,7 +159,7 @@ export const manifest = {
     path: '/sessions/{id}/title',
     access: 'user',
     summary:
-      "The session once its model-made title is written: after a session's first answer the server asks the session's model for a short title; this answers when that call is over (at once when none is being made), so a client shows the title without polling",
+      "The session once its model-made title is written: after a session's first answer, this asks the session's model for a short title (once; only on request, so API clients pay no title calls) and answers when that call is over (at once when there is nothing to do), so a client shows the title without polling",
     examples: [{ summary: 'After the first answer', input: { id: 'session_xyz' } }],
   }),
   getTurns: spec({

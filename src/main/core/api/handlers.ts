@@ -117,7 +117,7 @@ export const unaryHandlers: UnaryHandlers = {
     }),
   waitSessionTitle: async (core, caller, { id }) => {
     visibleSession(core, caller, id);
-    await core.proxy.titles.settledFor(id);
+    await core.proxy.titles.request(id);
     return visibleSession(core, caller, id);
   },
   getTurns: (core, caller, { from, to, user_id, limit, cursor }) =>

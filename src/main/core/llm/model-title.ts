@@ -4,6 +4,10 @@
  * one small non-streamed call to the session's model asks for a short title (at most 12 Chinese
  * characters or 6 words), cut to MODEL_TITLE_MAX characters, which replaces the derived one.
  *
+ * Made when the app asks for it (GET /sessions/{id}/title, which the chat calls after a first
+ * answer), not for every new session: a script, an editor extension on the OpenAI-compatible face
+ * or a benchmark that starts a session per request would otherwise pay a second call per message.
+ *
  * - Never over the student's name: a rename (PATCH /sessions/{id}) sets meta.title_source
  *   'student', and the title is written only while title_source is unset (checked in the write).
  * - Offline, or when the call fails or says nothing usable: skipped, the derived title stays.
@@ -28,6 +32,8 @@ export const MODEL_TITLE_MAX = 20;
 const TITLE_MAX_TOKENS = 256;
 /** The most of the question the title call sends. */
 const QUESTION_CHARS = 2_000;
+/** Sessions kept ready for a title request. */
+const READY_KEPT = 64;
 
 const PROMPTS = {
   'zh-CN': '请为下面这位学生的问题起一个简短的标题，不超过12个汉字。只输出标题本身，不要引号、标点或解释。',
@@ -63,6 +69,8 @@ export interface ModelTitlesOptions {
 export class ModelTitles {
   readonly #o: ModelTitlesOptions;
   readonly #inFlight = new Map<string, Promise<void>>();
+  /** Sessions whose first answer just came, ready for a title when the app asks (the newest few). */
+  readonly #ready = new Map<string, Prepared>();
   readonly #closing = new AbortController();
 
   constructor(options: ModelTitlesOptions) {
@@ -71,8 +79,8 @@ export class ModelTitles {
 
   /**
    * After an answer was recorded (before its `done` is sent, so a client that asks for the title
-   * as soon as it has the answer finds the call in flight): the title call, in the background,
-   * when this was the session's first answer.
+   * as soon as it has the answer finds the session ready): when this was the session's first
+   * answer, the session may be titled on request.
    */
   afterAnswer(p: Prepared, answer: AssistantTurn): void {
     const sessionId = p.session.id;
@@ -83,15 +91,24 @@ export class ModelTitles {
       .pluck()
       .get(sessionId) as number;
     if (complete !== 1) return;
-    const task = this.#title(p)
-      // Skipped: offline, a refusal, a session deleted meanwhile, a closed store. The derived title stays.
-      .catch(() => undefined)
-      .finally(() => this.#inFlight.delete(sessionId));
-    this.#inFlight.set(sessionId, task);
+    this.#ready.set(sessionId, p);
+    // Bounded: a session nobody asks a title for soon is left with the one from its first message.
+    if (this.#ready.size > READY_KEPT) this.#ready.delete(this.#ready.keys().next().value!);
   }
 
-  /** Resolves when no title call is in flight for the session (at once when none is): GET /sessions/{id}/title. */
-  async settledFor(sessionId: string): Promise<void> {
+  /**
+   * GET /sessions/{id}/title: starts the title call for a session whose first answer just came,
+   * and resolves when no call is in flight for it (at once when there is nothing to do).
+   */
+  async request(sessionId: string): Promise<void> {
+    const ready = this.#ready.get(sessionId);
+    if (ready && !this.#inFlight.has(sessionId) && !this.#closing.signal.aborted) {
+      this.#ready.delete(sessionId);
+      const task = this.#title(ready)
+        .catch(() => undefined)
+        .finally(() => this.#inFlight.delete(sessionId));
+      this.#inFlight.set(sessionId, task);
+    }
     await this.#inFlight.get(sessionId);
   }
 
@@ -102,6 +119,7 @@ export class ModelTitles {
 
   /** Stops title calls in flight and starts no more (the core is closing). */
   close(): void {
+    this.#ready.clear();
     this.#closing.abort(new Error('Studylog is closing'));
   }
 
