@@ -291,24 +291,7 @@ export class ProxyService {
     } catch (error) {
       throw await this.#recorder.markFailed(userTurn, upstreamError(error, { provider: provider.name, model, secrets: [] }), []);
     }
-    return {
-      kind: 'call',
-      prepared: {
-        session,
-        snapshot,
-        userTurn,
-        model,
-        providerId: provider.id,
-        messages,
-        client: connection.client,
-        secrets: connection.secrets,
-        providerName: provider.name,
-        timeoutMs: provider.timeout_ms,
-        maxRequestMs: provider.max_request_ms ?? DEFAULT_MAX_REQUEST_MS,
-        ...(gate?.level != null ? { hintLevel: gate.level } : {}),
-        imageTokens,
-      },
-    };
+    return { kind: 'call', prepared: preparedCall({ session, snapshot, userTurn, model, provider, messages, connection, imageTokens, gate }) };
   }
 
   /** What regenerate sends: the message again, on its own branch, to the model chosen (or the session's). */
@@ -345,22 +328,7 @@ export class ProxyService {
     const connection = await this.#o.providers.client(provider).catch((error: unknown) => {
       throw upstreamError(error, { provider: provider.name, model, secrets: [] });
     });
-    return {
-      session: plan.session,
-      snapshot,
-      userTurn: message,
-      model,
-      providerId: provider.id,
-      messages,
-      client: connection.client,
-      secrets: connection.secrets,
-      providerName: provider.name,
-      timeoutMs: provider.timeout_ms,
-      maxRequestMs: provider.max_request_ms ?? DEFAULT_MAX_REQUEST_MS,
-      regenerating: true,
-      imageTokens,
-      ...(gate?.level != null ? { hintLevel: gate.level } : {}),
-    };
+    return { ...preparedCall({ session: plan.session, snapshot, userTurn: message, model, provider, messages, connection, imageTokens, gate }), regenerating: true };
   }
 
   /**
@@ -493,4 +461,33 @@ function upstreamMessages(
       : {}),
   });
   return { messages: composed ? withImages(built.messages, composed.images) : built.messages, composed, imageTokens };
+}
+
+/** A message ready to go upstream (send, stream, regenerate): what the call and its recording need. */
+function preparedCall(o: {
+  session: Prepared['session'];
+  snapshot: Prepared['snapshot'];
+  userTurn: UserTurn;
+  model: string;
+  provider: { id: string; name: string; timeout_ms: number; max_request_ms?: number | undefined };
+  messages: Prepared['messages'];
+  connection: Awaited<ReturnType<ProviderRegistry['client']>>;
+  imageTokens: number;
+  gate: Gate | null;
+}): Prepared {
+  return {
+    session: o.session,
+    snapshot: o.snapshot,
+    userTurn: o.userTurn,
+    model: o.model,
+    providerId: o.provider.id,
+    messages: o.messages,
+    client: o.connection.client,
+    secrets: o.connection.secrets,
+    providerName: o.provider.name,
+    timeoutMs: o.provider.timeout_ms,
+    maxRequestMs: o.provider.max_request_ms ?? DEFAULT_MAX_REQUEST_MS,
+    imageTokens: o.imageTokens,
+    ...(o.gate?.level != null ? { hintLevel: o.gate.level } : {}),
+  };
 }
