@@ -9,21 +9,13 @@
 import { createHash } from 'node:crypto';
 import sharp, { type OutputInfo } from 'sharp';
 import { extractText, getDocumentProxy } from 'unpdf';
-import { ATTACHMENT_LIMITS, type AttachmentKind } from '../../../shared/api/schemas.ts';
+import { ATTACHMENT_LIMITS } from '../../../shared/api/schemas.ts';
 import { ApiError } from '../../../shared/errors.ts';
+import type { NewAttachment } from '../db/attachments.repo.ts';
 import type { Ocr } from './ocr.ts';
 
-export interface ProcessedAttachment {
-  sha256: string;
-  kind: AttachmentKind;
-  mime: string;
-  /** The stored bytes: the re-encoded image, or the PDF as uploaded. */
-  data: Buffer;
-  width: number | null;
-  height: number | null;
-  pages: number | null;
-  /** OCR of an image, the text of a PDF; at most ATTACHMENT_LIMITS.textChars characters. */
-  text: string;
+/** An upload made ready to store, and whether its text had to be cut. */
+export interface ProcessedAttachment extends NewAttachment {
   text_truncated: boolean;
 }
 

@@ -8,14 +8,17 @@ import type { Store } from './connection.ts';
 import { withDbErrors } from './db-errors.ts';
 import type { WritableDB } from './handles.ts';
 
+/** An attachment as stored (attachments/process.ts makes one from an upload). */
 export interface NewAttachment {
   sha256: string;
   kind: AttachmentKind;
   mime: string;
+  /** The stored bytes: the re-encoded image, or the PDF as uploaded. */
   data: Buffer;
   width: number | null;
   height: number | null;
   pages: number | null;
+  /** OCR of an image, the text of a PDF; at most ATTACHMENT_LIMITS.textChars characters. */
   text: string;
 }
 

@@ -7,7 +7,7 @@
  */
 import i18next from 'i18next';
 import { FileText, X } from 'lucide-react';
-import { useCallback, useRef, useState } from 'react';
+import { useCallback, useRef, useState, type ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { Attachment } from '../../../../shared/api/schemas.ts';
 import { ATTACHMENT_LIMITS } from '../../../../shared/api/vocabulary.ts';
@@ -103,6 +103,50 @@ export function useAttachmentTray(upload: (name: string, data: string) => Promis
   const setText = useCallback((key: string, text: string) => patch(key, { text }), [patch]);
   const clear = useCallback(() => setItems([]), []);
   return { items, add, remove, setText, clear, accept: ACCEPT };
+}
+
+/**
+ * The attach button: a hidden file input the button opens, its files going to the tray (the chat's
+ * composer, a hand-in's answer).
+ */
+export function AttachButton(props: {
+  tray: Pick<ReturnType<typeof useAttachmentTray>, 'add' | 'accept'>;
+  className: string;
+  disabled?: boolean;
+  inputTestId: string;
+  testId: string;
+  label?: string;
+  title?: string;
+  children: ReactNode;
+}) {
+  const input = useRef<HTMLInputElement>(null);
+  return (
+    <>
+      <input
+        ref={input}
+        type="file"
+        accept={props.tray.accept}
+        multiple
+        hidden
+        onChange={(e) => {
+          props.tray.add([...(e.target.files ?? [])]);
+          e.target.value = '';
+        }}
+        data-testid={props.inputTestId}
+      />
+      <button
+        type="button"
+        className={props.className}
+        onClick={() => input.current?.click()}
+        disabled={props.disabled}
+        aria-label={props.label}
+        title={props.title}
+        data-testid={props.testId}
+      >
+        {props.children}
+      </button>
+    </>
+  );
 }
 
 /** What a message sends and shows for the tray's ready files (the text only where it goes as text). */

@@ -2,7 +2,7 @@ import { Paperclip, Send, Square } from 'lucide-react';
 import { useRef, useState, type ClipboardEvent, type DragEvent, type KeyboardEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { Attachment } from '../../../../shared/api/schemas.ts';
-import { AttachmentTray, sentAttachments, useAttachmentTray } from './Attachments.tsx';
+import { AttachButton, AttachmentTray, sentAttachments, useAttachmentTray } from './Attachments.tsx';
 import type { MessageAttachmentView } from './messages.ts';
 
 type Blocker = 'busy' | 'needs_assignment' | 'ended' | 'loading' | null;
@@ -22,7 +22,6 @@ export function Composer(props: {
   const [text, setText] = useState('');
   const [dragging, setDragging] = useState(false);
   const ref = useRef<HTMLTextAreaElement>(null);
-  const fileInput = useRef<HTMLInputElement>(null);
   const tray = useAttachmentTray(props.onUpload);
   const ready = sentAttachments(tray.items, props.textOnly);
   // A file still being read holds the message back: it would be sent without it.
@@ -84,29 +83,17 @@ export function Composer(props: {
         </p>
       ) : null}
       <div className="composer-row">
-        <input
-          ref={fileInput}
-          type="file"
-          accept={tray.accept}
-          multiple
-          hidden
-          onChange={(e) => {
-            tray.add([...(e.target.files ?? [])]);
-            e.target.value = '';
-          }}
-          data-testid="attach-input"
-        />
-        <button
-          type="button"
+        <AttachButton
+          tray={tray}
           className="btn composer-attach"
-          onClick={() => fileInput.current?.click()}
           disabled={props.blocker === 'ended'}
-          aria-label={t('attachments.attach')}
+          label={t('attachments.attach')}
           title={t('attachments.attachTitle')}
-          data-testid="attach"
+          inputTestId="attach-input"
+          testId="attach"
         >
           <Paperclip size={16} aria-hidden="true" />
-        </button>
+        </AttachButton>
         <textarea
           ref={ref}
           className="composer-input"

@@ -8,7 +8,7 @@ import { useCallback, useEffect, useRef, useState, type ChangeEvent } from 'reac
 import { useTranslation } from 'react-i18next';
 import type { AnswerFile, Submission, SubmissionDetail } from '../../../../shared/api/handin.ts';
 import { describeProblem, isBundleProblemCode, type BundleProblem } from '../../../../shared/handin-problems.ts';
-import { AttachmentTray, formatSize, useAttachmentTray } from '../chat/Attachments.tsx';
+import { AttachButton, AttachmentTray, formatSize, useAttachmentTray } from '../chat/Attachments.tsx';
 import { useIdentity } from '../../app/identity.tsx';
 import { useApiCache, useRouteMutation, useRouteQuery } from '../../data/queries.tsx';
 import { downloadText } from '../../lib/download.ts';
@@ -156,7 +156,6 @@ function HandinForm({
   const [files, setFiles] = useState<AnswerFile[]>(draft.answer_files);
   const upload = useCallback((name: string, data: string) => cache.write('uploadAttachment', { name, data }), [cache]);
   const tray = useAttachmentTray(upload);
-  const fileInput = useRef<HTMLInputElement>(null);
   const uploading = tray.items.some((i) => i.status === 'uploading');
   const [note, setNote] = useState(draft.ai_note);
   const [busy, setBusy] = useState(false);
@@ -231,22 +230,10 @@ function HandinForm({
         <AttachmentTray items={tray.items} textOnly={false} onRemove={tray.remove} onText={tray.setText} />
         {!locked ? (
           <div>
-            <input
-              ref={fileInput}
-              type="file"
-              accept={tray.accept}
-              multiple
-              hidden
-              onChange={(e) => {
-                tray.add([...(e.target.files ?? [])]);
-                e.target.value = '';
-              }}
-              data-testid="answer-attach-input"
-            />
-            <button type="button" className="btn btn-small" onClick={() => fileInput.current?.click()} data-testid="answer-attach">
+            <AttachButton tray={tray} className="btn btn-small" inputTestId="answer-attach-input" testId="answer-attach">
               <Paperclip size={14} aria-hidden="true" />
               {t('handin.attach')}
-            </button>
+            </AttachButton>
           </div>
         ) : null}
       </div>
