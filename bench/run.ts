@@ -1,6 +1,7 @@
 /**
  * `npm run bench`: B1 proxy overhead, B2 history at scale, B3 event-loop lag, B4 memory, B5 the
- * app in Chromium and its first load, B6 Studylog beside a peer gateway (../shared/peer-bench).
+ * app in Chromium and its first load, B6 Studylog beside a peer gateway (../shared/peer-bench), B7
+ * the floor under the c=1 target (floor.ts).
  * Writes bench/RESULTS.md. Everything runs on 127.0.0.1, bounded in count and time.
  */
 import { execSync, fork, spawnSync, type ChildProcess } from 'node:child_process';
@@ -14,6 +15,7 @@ import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { SERVE_NODE_FLAGS } from '../scripts/serve-flags.mjs';
 import { startOpenAITestServer } from '../tests/support/openai-test-server.ts';
 import { B2_SESSIONS, B2_TURNS, ensureHistory } from './generate.ts';
+import { measureFloor } from './floor.ts';
 import { measureRenderer } from './renderer.ts';
 import { ms, summarize, type Summary } from './stats.ts';
 
@@ -109,6 +111,8 @@ interface PeerResult {
   verdict: string;
   throughput: number;
   latency: number;
+  /** The gateway's added p50 at c=1, ms (its table row). */
+  portkeyAdded: number;
 }
 
 function runPeer(requests: number): PeerResult | { skipped: string } {
@@ -121,7 +125,9 @@ function runPeer(requests: number): PeerResult | { skipped: string } {
   const ratios = /throughput at c=16 ([\d.]+)x, added p50 at c=1 (-?[\d.]+)x/.exec(verdict);
   if (run.status !== 0 || !ratios)
     return { skipped: `the peer harness failed (exit ${run.status ?? run.signal}): ${(run.stderr || out).trim().split('\n').slice(-3).join(' / ')}` };
-  return { table, verdict: verdict.trim(), throughput: Number(ratios[1]), latency: Number(ratios[2]) };
+  const portkeyRow = table.find((line) => /^\| portkey \| 1 \|/.test(line));
+  const portkeyAdded = Number(portkeyRow?.split('|')[6]);
+  return { table, verdict: verdict.trim(), throughput: Number(ratios[1]), latency: Number(ratios[2]), portkeyAdded };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -208,6 +214,9 @@ async function main() {
   const ttftProxy = await ttft(`${started.url}/api/v1/llm/proxy/stream`, (i) => JSON.stringify({ message: `stream ${i}` }), auth);
   const b1Stats = await b1.ask<{ rssPeakMb: number }>({ cmd: 'stats' });
   await b1.ask({ cmd: 'stop' });
+  log('B7: the floor under the c=1 target…');
+  provider.defaults = {};
+  const floor = await measureFloor({ providerUrl: provider.url, apiKey: 'bench-key', requests: quick ? 200 : 700, post });
 
   results.push(
     '## B1 — proxy overhead',
@@ -291,8 +300,45 @@ async function main() {
     '',
     ...('skipped' in peer ? [`**Skipped**: ${peer.skipped}.`] : [...peer.table, '', peer.verdict]),
     '',
-    'The hub (PostgreSQL) has not landed on this branch: no figures for it.',
+    '## B7 — the floor under the c=1 target',
     '',
+    `What any proxy on Node and the official \`openai\` SDK adds here, and what durability costs, in B1's harness (its client and test provider; a forwarder child: node:http in, one upstream call, the reply out, nothing recorded; medians of three interleaved rounds of ${quick ? 200 : 700}):`,
+    '',
+    '| part | added p50 at c=1 |',
+    '|---|---|',
+    `| a forwarder with \`fetch\` | ${ms(floor.fetchAdded)} |`,
+    `| a forwarder with the \`openai\` SDK (Studylog must use it) | ${ms(floor.sdkAdded)} |`,
+    `| one commit of a small row, WAL, synchronous=FULL (500 in a row) | ${ms(floor.commit.p50)} p50, ${ms(floor.commit.p95)} p95 |`,
+    `| **floor**: the SDK forwarder + two commits in series (the user turn before the upstream call, the answer before the reply) | **${ms(floor.floor)}** |`,
+    `| Studylog \`/proxy\` (B1) | ${ms(b1Numbers[1]!.proxied.p50 - b1Numbers[1]!.direct.p50)} |`,
+    ...('skipped' in peer ? [] : [`| the peer gateway, no persistence (B6, its own harness) | ${ms(peer.portkeyAdded)} |`]),
+    '',
+    `At concurrency 16 in the same harness: the \`fetch\` forwarder ${floor.fetchRps.toFixed(0)} req/s, the SDK forwarder ${floor.sdkRps.toFixed(0)} req/s, Studylog \`/proxy\` ${b1Numbers[16]!.proxied.rps.toFixed(0)} req/s (B1, a few seconds earlier) — ${((100 * b1Numbers[16]!.proxied.rps) / floor.sdkRps).toFixed(0)} % of a forwarder on the same SDK that records nothing.`,
+    '',
+    'skipped' in peer
+      ? 'The peer harness did not run, so the floor is not compared with the gateway.'
+      : floor.floor >= peer.portkeyAdded
+        ? `The floor alone (${ms(floor.floor)}) is at or above the gateway's added latency (${ms(peer.portkeyAdded)}): with the SDK and two synchronous=FULL commits in series, "added p50 at c=1 ≤ the gateway's" cannot be met on this machine whatever Studylog's own code does.`
+        : `The floor (${ms(floor.floor)}) is below the gateway's added latency (${ms(peer.portkeyAdded)}): Studylog's own work above the floor (${ms(b1Numbers[1]!.proxied.p50 - b1Numbers[1]!.direct.p50 - floor.floor)} in B1) is what misses the target.`,
+    '',
+  );
+
+  // The hub's figures come from its own bench (a PostgreSQL cluster and minutes to hours of
+  // synthesized term): the latest bench/HUB-RESULTS.md it wrote, its sections one level down.
+  const hubResults = path.join(HERE, 'HUB-RESULTS.md');
+  results.push(
+    '## The hub on PostgreSQL (from bench/HUB-RESULTS.md)',
+    '',
+    ...(existsSync(hubResults)
+      ? [
+          "Not run by `npm run bench`: the hub's own bench (`bench/hub.ts`, README) writes bench/HUB-RESULTS.md, copied here as it was last written (read bench/HUB-NOTES.md with it).",
+          '',
+          ...readFileSync(hubResults, 'utf8')
+            .split('\n')
+            .filter((line) => !line.startsWith('# '))
+            .map((line) => (line.startsWith('## ') ? `#${line}` : line)),
+        ]
+      : ["bench/HUB-RESULTS.md is missing: run the hub's bench (`bench/hub.ts`) to measure the hub.", '']),
   );
 
   const c16 = b1Numbers[16]!;
