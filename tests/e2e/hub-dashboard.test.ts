@@ -37,7 +37,7 @@ describe.skipIf(chromium.skip)(`the hub's teacher dashboard${chromium.note}`, ()
     const teacher = await hubTeacher(store, '李老师');
     teacherToken = teacher.token;
     const klass = await store.createClass(teacher.caller, '初二（3）班');
-    await store.importRoster(teacher.caller, klass.id, '学号,姓名\n1,张三\n2,李四\n');
+    const roster = await store.importRoster(teacher.caller, klass.id, '学号,姓名\n1,张三\n2,李四\n');
     const hw = await store.upsertAssignment(teacher.caller, {
       id: 'hw_1',
       class_id: klass.id,
@@ -46,7 +46,7 @@ describe.skipIf(chromium.skip)(`the hub's teacher dashboard${chromium.note}`, ()
       due_at: null,
       policy: { share_sessions: true },
     });
-    const joined = await store.joinClass({ code: klass.code, name: '张三', student_no: '1', device_name: 'laptop' });
+    const joined = await store.joinClass({ code: klass.code, name: '张三', student_no: '1', join_code: roster.codes[0]!.join_code, device_name: 'laptop' });
     const student = (await store.authenticate(joined.token)) as HubCaller;
     const sid = uuidv7();
     const specs = [1, 2, 2, 2].flatMap((level, i) => [

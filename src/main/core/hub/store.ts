@@ -271,10 +271,8 @@ export class HubStore {
                 WHERE class_id = ${klass.id} AND student_no = ${input.student_no} AND role = 'student'${lock}`,
           )
         )[0];
-        if (!entry)
-          throw new ApiError('not_found', `Student number ${input.student_no} is not on this class's roster. Check it, or ask your teacher to add you.`);
-        if (!input.join_code)
-          throw new ApiError('join_code_required', 'This student number is on the class roster: joining as it needs your own join code from your teacher.');
+        if (!entry) throw new ApiError('not_found', `Student number ${input.student_no} is not on this class's roster. Check it, or ask your teacher to add you.`);
+        if (!input.join_code) throw new ApiError('join_code_required', 'This student number is on the class roster: joining as it needs your own join code from your teacher.');
         const verdict = checkJoinCode(entry, joinCodeHash(klass.id, entry.user_id, input.join_code));
         if (verdict !== 'ok') {
           if (verdict === 'join_code_invalid') {
@@ -283,9 +281,7 @@ export class HubStore {
           }
           return { refused: joinCodeError(verdict) };
         }
-        await tx.run(
-          sql`UPDATE hub_member SET join_code_spent_at = ${this.#now()}, join_code_failures = 0 WHERE class_id = ${klass.id} AND user_id = ${entry.user_id}`,
-        );
+        await tx.run(sql`UPDATE hub_member SET join_code_spent_at = ${this.#now()}, join_code_failures = 0 WHERE class_id = ${klass.id} AND user_id = ${entry.user_id}`);
         userId = entry.user_id;
       } else {
         if (!(await this.#openToUnlisted(tx, klass.id, klass.open_join)))
@@ -421,8 +417,7 @@ export class HubStore {
       user_id: r.user_id,
       student_no: r.student_no,
       name: r.name,
-      code_state:
-        Number(r.join_code_failures) >= JOIN_CODE_MAX_FAILURES ? 'locked' : r.join_code_spent_at !== null ? 'spent' : r.join_code_hash !== null ? 'waiting' : 'none',
+      code_state: Number(r.join_code_failures) >= JOIN_CODE_MAX_FAILURES ? 'locked' : r.join_code_spent_at !== null ? 'spent' : r.join_code_hash !== null ? 'waiting' : 'none',
       code_issued_at: r.join_code_issued_at === null ? null : Number(r.join_code_issued_at),
       code_spent_at: r.join_code_spent_at === null ? null : Number(r.join_code_spent_at),
       devices: Number(r.devices),

@@ -64,14 +64,12 @@ const noKeychain = (why: string) =>
 
 /** Students other than the owner who can use this installation (a token not revoked): each would need their own hub identity. */
 export function otherStudents(store: Store, ownerId: string): string[] {
-  return (
-    store.sqlite
-      .prepare(
-        `SELECT u.name FROM user u WHERE u.role = 'student' AND u.id <> ? AND EXISTS (SELECT 1 FROM api_token t WHERE t.user_id = u.id AND t.revoked_at IS NULL) ORDER BY u.name`,
-      )
-      .pluck()
-      .all(ownerId) as string[]
-  );
+  return store.sqlite
+    .prepare(
+      `SELECT u.name FROM user u WHERE u.role = 'student' AND u.id <> ? AND EXISTS (SELECT 1 FROM api_token t WHERE t.user_id = u.id AND t.revoked_at IS NULL) ORDER BY u.name`,
+    )
+    .pluck()
+    .all(ownerId) as string[];
 }
 
 export class HubLink {

@@ -175,7 +175,9 @@ export class Outbox {
   /** The oldest turns not yet acknowledged by the hub, in order. */
   pending(limit: number): OutboxEntry[] {
     const rows = this.#store.sqlite
-      .prepare(`SELECT seq, kind, session_id, item_id, payload, prev_hash, hash, enqueued_at FROM sync_outbox WHERE acked_at IS NULL AND kind = 'turn'${this.#ownedEntry()} ORDER BY seq LIMIT ?`)
+      .prepare(
+        `SELECT seq, kind, session_id, item_id, payload, prev_hash, hash, enqueued_at FROM sync_outbox WHERE acked_at IS NULL AND kind = 'turn'${this.#ownedEntry()} ORDER BY seq LIMIT ?`,
+      )
       .all(limit) as (Omit<OutboxEntry, 'payload'> & { payload: string })[];
     return rows.map((r) => ({ ...r, payload: JSON.parse(r.payload) as ChainTurn }));
   }
@@ -212,9 +214,10 @@ export class Outbox {
   }
 
   counts(): { pending: number; acked: number } {
-    const row = this.#store.sqlite
-      .prepare(`SELECT count(*) - count(acked_at) AS pending, count(acked_at) AS acked FROM sync_outbox WHERE 1 = 1${this.#ownedEntry()}`)
-      .get() as { pending: number; acked: number };
+    const row = this.#store.sqlite.prepare(`SELECT count(*) - count(acked_at) AS pending, count(acked_at) AS acked FROM sync_outbox WHERE 1 = 1${this.#ownedEntry()}`).get() as {
+      pending: number;
+      acked: number;
+    };
     return { pending: row.pending, acked: row.acked };
   }
 }
