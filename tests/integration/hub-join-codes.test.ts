@@ -4,15 +4,26 @@
 // replaces the old one and signs out the entry's devices; wrong codes lock the entry after
 // JOIN_CODE_MAX_FAILURES tries (guessing is bounded per entry); a class with a roster takes no one
 // off it unless its teacher opens it.
+import { cpSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import Database from 'better-sqlite3';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { drizzle as drizzleSqlite, migrate as migrateSqlite } from '../../src/main/core/db/drizzle.ts';
+import { drizzle as drizzlePg, migrate as migratePg } from '../../src/main/core/hub/drizzle-pg.ts';
+import { openPgHub, openSqliteHub } from '../../src/main/core/hub/sql.ts';
+import { HubStore } from '../../src/main/core/hub/store.ts';
+import { createDatabase } from '../support/postgres.ts';
 import { CLASS_QR_PREFIX, HUB_PREFIX, normalizeJoinCode, parseClassQr, type IssuedJoinCode, type RosterRow } from '../../src/shared/api/hub.ts';
 import { startHubServer } from '../../src/main/core/hub/server.ts';
 import { sql } from '../../src/main/core/hub/sql.ts';
 import { JOIN_CODE_MAX_FAILURES } from '../../src/main/core/hub/store.ts';
 import { hubTeacher, openHub } from '../support/hub.ts';
+import { startApi } from '../support/http.ts';
 import { startPostgres, type PgServer } from '../support/postgres.ts';
 import { requirePackage } from '../support/requirements.ts';
-import { onCleanup } from '../support/temp.ts';
+import { onCleanup, tempDir } from '../support/temp.ts';
 
 const postgres = requirePackage('postgresql');
 let server: PgServer | null = null;
@@ -36,7 +47,7 @@ async function hub(kind: 'pg' | 'sqlite') {
   const teacher = await hubTeacher(store, '李老师');
   const klass = (await call<{ id: string; code: string; open_join: boolean | null }>('POST', '/classes', teacher.token, { name: '初二（3）班' })).json;
   const join = (body: Record<string, unknown>) => call<{ code?: string; token?: string; user_id?: string }>('POST', '/join', null, { code: klass.code, name: '某同学', ...body });
-  return { store, call, teacher, klass, join };
+  return { store, call, teacher, klass, join, url: running.url };
 }
 
 describe.each([
@@ -133,5 +144,67 @@ describe.each([
     const closed = (await call<{ id: string; code: string }>('POST', '/classes', teacher.token, { name: 'closed', open_join: false })).json;
     expect((await call('POST', '/join', null, { code: closed.code, name: 'x' })).json).toMatchObject({ code: 'class_closed' });
     expect((await call('POST', `/classes/${klass.id}/join-policy`, null, { open_join: null })).json).toMatchObject({ code: 'unauthorized' });
+  });
+
+  test.skipIf(skip)('from the desktop: a student’s QR code text joins as their roster entry; a wrong code is named in the join screen’s terms', async () => {
+    const { call, teacher, klass, url } = await hub(kind);
+    const added = (await call<IssuedJoinCode>('POST', `/classes/${klass.id}/students`, teacher.token, { student_no: '2024007', name: '陈七' })).json;
+    const api = await startApi();
+    onCleanup(() => void api.close());
+    const wrong = await api.api('POST', '/hub/join', { body: { hub_url: url, code: klass.code, name: '陈七', student_no: '2024007', join_code: 'ABCD-EFGH' } });
+    expect([wrong.status, (wrong.json as { code: string }).code]).toEqual([403, 'join_code_invalid']);
+    const missing = await api.api('POST', '/hub/join', { body: { hub_url: url, code: klass.code, name: '陈七', student_no: '2024007' } });
+    expect((missing.json as { code: string }).code).toBe('join_code_required');
+    const joined = await api.api('POST', '/hub/join', { body: { hub_url: url, code: added.qr_text, name: '陈七' } });
+    expect(joined.json).toMatchObject({ joined: true, class_name: '初二（3）班', last_error: null });
+    expect((await call<RosterRow[]>('GET', `/classes/${klass.id}/roster`, teacher.token)).json).toMatchObject([{ student_no: '2024007', code_state: 'spent', devices: 1 }]);
+  });
+
+  test.skipIf(skip)('a hub from before join codes upgrades: its unclaimed roster entries get codes on the next import, a claimed one keeps its device', async () => {
+    // The hub's migrations up to the one before join codes, in a copy of the folder.
+    const dir = path.join(tempDir('studylog-hub-migrations-'), kind);
+    cpSync(fileURLToPath(new URL(`../../migrations-hub/${kind}`, import.meta.url)), dir, { recursive: true });
+    const journalFile = path.join(dir, 'meta', '_journal.json');
+    const journal = JSON.parse(readFileSync(journalFile, 'utf8')) as { entries: { tag: string }[] };
+    journal.entries = journal.entries.slice(
+      0,
+      journal.entries.findIndex((e) => e.tag.endsWith('_hub_join_codes')),
+    );
+    writeFileSync(journalFile, JSON.stringify(journal));
+    const seed = [
+      `INSERT INTO hub_class (id, name, code, created_at) VALUES ('c1', '旧班', 'OLDCLASS', 1)`,
+      `INSERT INTO hub_user (id, name, role, created_at) VALUES ('t1', '老师', 'teacher', 1), ('u1', '甲', 'student', 1), ('u2', '乙', 'student', 1)`,
+      `INSERT INTO hub_member (class_id, user_id, role, student_no, joined_at) VALUES ('c1', 't1', 'teacher', NULL, 1), ('c1', 'u1', 'student', '1', 1), ('c1', 'u2', 'student', '2', 1)`,
+      `INSERT INTO hub_device (id, user_id, name, secret_hash, created_at) VALUES ('d1', 'u1', 'laptop', '${'0'.repeat(64)}', 1)`,
+    ];
+    let store: HubStore;
+    if (kind === 'pg') {
+      const url = await createDatabase(server!);
+      const pool = new pg.Pool({ connectionString: url });
+      await migratePg(drizzlePg(pool), { migrationsFolder: dir });
+      for (const statement of seed) await pool.query(statement);
+      await pool.end();
+      store = new HubStore(await openPgHub(url));
+    } else {
+      const file = path.join(tempDir(), 'hub.db');
+      const sqlite = new Database(file);
+      migrateSqlite(drizzleSqlite(sqlite), { migrationsFolder: dir });
+      for (const statement of seed) sqlite.exec(statement);
+      sqlite.close();
+      store = new HubStore(openSqliteHub(file));
+    }
+    onCleanup(() => void store.close());
+    const device = await store.issueDevice('t1', 'browser');
+    const teacher = (await store.authenticate(device.token)) as Exclude<Awaited<ReturnType<HubStore['authenticate']>>, 'revoked' | null>;
+    expect((await store.roster(teacher, 'c1')).map((r) => [r.student_no, r.code_state, r.devices])).toEqual([
+      ['1', 'none', 1],
+      ['2', 'none', 0],
+    ]);
+    // Nobody claims an entry without a code, and the class (it has a roster) is closed to the class code alone.
+    expect(await store.joinClass({ code: 'OLDCLASS', name: 'x', student_no: '2', device_name: 'l' }).catch((e: { code: string }) => e.code)).toBe('join_code_required');
+    expect(await store.joinClass({ code: 'OLDCLASS', name: 'x', device_name: 'l' }).catch((e: { code: string }) => e.code)).toBe('class_closed');
+    const imported = await store.importRoster(teacher, 'c1', 'student_no,name\n1,甲\n2,乙\n');
+    expect(imported.codes.map((c) => c.student_no)).toEqual(['2']);
+    expect((await store.joinClass({ code: 'OLDCLASS', name: '乙', student_no: '2', join_code: imported.codes[0]!.join_code, device_name: 'l' })).user_id).toBe('u2');
   });
 });
