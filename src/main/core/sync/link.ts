@@ -66,7 +66,7 @@ const noKeychain = (why: string) =>
 export function otherStudents(store: Store, ownerId: string): string[] {
   return store.sqlite
     .prepare(
-      `SELECT u.name FROM user u WHERE u.role = 'student' AND u.id <> ? AND EXISTS (SELECT 1 FROM api_token t WHERE t.user_id = u.id AND t.revoked_at IS NULL) ORDER BY u.name`,
+      `SELECT DISTINCT u.name FROM user u WHERE u.role = 'student' AND u.id <> ? AND EXISTS (SELECT 1 FROM api_token t WHERE t.user_id = u.id AND t.revoked_at IS NULL) ORDER BY u.name`,
     )
     .pluck()
     .all(ownerId) as string[];
@@ -133,7 +133,7 @@ export class HubLink {
     if (others.length > 0)
       throw new ApiError(
         'hub_shared_install',
-        `This Studylog is also used by ${others.length === 1 ? 'student' : 'students'} ${others.slice(0, 5).join(', ')}${others.length > 5 ? ' …' : ''} (API tokens): a class hub link is one student's identity, so each student joins from their own Studylog. Revoke those tokens first to join from here.`,
+        `Other students use this Studylog with their own API tokens (${others.slice(0, 5).join(', ')}${others.length > 5 ? ', …' : ''}): a class hub link is one student's identity, so each student joins from their own Studylog. Revoke those tokens first to join from here.`,
       );
     const secrets = this.#o.secrets;
     if (!secrets) throw noKeychain('this Studylog runs without one');
