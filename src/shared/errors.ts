@@ -54,6 +54,18 @@ export const ERROR_STATUS = {
   device_revoked: 401,
   // The class hub could not be reached (offline, wrong address, the hub stopped): sync retries later.
   hub_unreachable: 502,
+  // Joining a class (hub/store.ts joinClass): a roster entry is claimed with its own one-time join
+  // code — none given, a wrong one, one already used, one the teacher replaced, one locked after
+  // too many wrong tries — and a class with a roster takes no one off it (unless the teacher opens it).
+  join_code_required: 403,
+  join_code_invalid: 403,
+  join_code_spent: 409,
+  join_code_reissued: 409,
+  join_code_locked: 403,
+  class_closed: 403,
+  // This Studylog is used by more than one person (`studylog serve` with students' tokens): it
+  // cannot join a class hub under one student's identity, nor take on another person while joined.
+  hub_shared_install: 409,
   internal_error: 500,
 } as const;
 

@@ -1,7 +1,8 @@
 // The teacher's dashboard on the hub, in real Chromium: the hub (SQLite) serves the built web app,
 // a teacher's token opens #/hub, and the class's overview, triage and search (数学) show what
-// students shared, and a hand-in that reached the hub is read and graded — in Chinese, the first
-// users' language.
+// students shared, a hand-in that reached the hub is read and graded, and the roster screen issues
+// and reissues per-student join codes (shown once, with QR codes) — in Chinese, the first users'
+// language.
 import { generateKeyPairSync } from 'node:crypto';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -30,6 +31,7 @@ describe.skipIf(chromium.skip)(`the hub's teacher dashboard${chromium.note}`, ()
   let hub: RunningHub;
   let store: HubStore;
   let teacherToken = '';
+  let classCode = '';
 
   beforeAll(async () => {
     await ensureAppBuilt();
@@ -37,7 +39,8 @@ describe.skipIf(chromium.skip)(`the hub's teacher dashboard${chromium.note}`, ()
     const teacher = await hubTeacher(store, '李老师');
     teacherToken = teacher.token;
     const klass = await store.createClass(teacher.caller, '初二（3）班');
-    await store.importRoster(teacher.caller, klass.id, '学号,姓名\n1,张三\n2,李四\n');
+    classCode = klass.code;
+    const roster = await store.importRoster(teacher.caller, klass.id, '学号,姓名\n1,张三\n2,李四\n');
     const hw = await store.upsertAssignment(teacher.caller, {
       id: 'hw_1',
       class_id: klass.id,
@@ -46,7 +49,7 @@ describe.skipIf(chromium.skip)(`the hub's teacher dashboard${chromium.note}`, ()
       due_at: null,
       policy: { share_sessions: true },
     });
-    const joined = await store.joinClass({ code: klass.code, name: '张三', student_no: '1', device_name: 'laptop' });
+    const joined = await store.joinClass({ code: klass.code, name: '张三', student_no: '1', join_code: roster.codes[0]!.join_code, device_name: 'laptop' });
     const student = (await store.authenticate(joined.token)) as HubCaller;
     const sid = uuidv7();
     const specs = [1, 2, 2, 2].flatMap((level, i) => [
@@ -124,6 +127,40 @@ describe.skipIf(chromium.skip)(`the hub's teacher dashboard${chromium.note}`, ()
     await expect.poll(() => page.getByTestId('hub-handin').textContent()).toContain('得分 95');
     const rows = await store.db.all<{ status: string; score: number; feedback: string }>(sql`SELECT status, score, feedback FROM hub_handin`);
     expect(rows).toEqual([{ status: 'returned', score: 95, feedback: '很好，步骤清楚。' }]);
+    await context.close();
+  });
+
+  test('the roster: each entry’s join code state; a student added gets a code shown once (with a QR code) that joins; a reissue signs the old holder out', async () => {
+    const context = await browser.newContext({ locale: 'zh-CN' });
+    await context.addInitScript((token: string) => localStorage.setItem('studylog.hub.token', token), teacherToken);
+    const page = await context.newPage();
+    await page.goto(`${hub.url}/#/hub`);
+    await page.getByRole('tab', { name: '名单与加入码' }).click();
+    const rows = page.getByTestId('hub-roster-row');
+    await expect.poll(() => rows.allTextContents()).toEqual([expect.stringMatching(/^1张三已使用1/), expect.stringMatching(/^2李四已发放，未使用0/)]);
+
+    // Adding a student issues their code, shown this once with their QR code; it joins once.
+    await page.getByLabel('学号', { exact: true }).last().fill('3');
+    await page.getByLabel('姓名', { exact: true }).fill('王五');
+    await page.getByRole('button', { name: '添加学生' }).click();
+    const issued = page.getByTestId('hub-issued-code');
+    await expect.poll(() => issued.count()).toBe(1);
+    const code = (await issued.locator('code').textContent()) ?? '';
+    expect(code).toMatch(/^[A-HJ-NP-Z2-9]{4}-[A-HJ-NP-Z2-9]{4}$/);
+    expect(await issued.getByRole('img', { name: '王五 的二维码' }).getAttribute('src')).toMatch(/^data:image\/svg\+xml/);
+    expect(await page.getByRole('link', { name: '下载 CSV' }).getAttribute('href')).toContain(encodeURIComponent(code));
+    const wang = await store.joinClass({ code: classCode, name: '王五', student_no: '3', join_code: code, device_name: 'laptop' });
+    await page.getByRole('tab', { name: '概览' }).click();
+    await page.getByRole('tab', { name: '名单与加入码' }).click();
+    await expect.poll(() => rows.nth(2).textContent()).toMatch(/^3王五已使用1/);
+
+    // Reissued (after a confirmation naming the devices): the new code is shown, the old device is out.
+    await rows.nth(2).getByRole('button', { name: '重发加入码' }).click();
+    await rows.nth(2).getByRole('button', { name: '确认重发：旧加入码失效，这个学生的 1 台设备将被登出' }).click();
+    await expect.poll(() => page.getByTestId('hub-roster').textContent()).toContain('已登出 1 台设备。');
+    await expect.poll(() => issued.locator('code').textContent()).not.toBe(code);
+    expect(await store.authenticate(wang.token)).toBe('revoked');
+    await expect.poll(() => rows.nth(2).textContent()).toMatch(/^3王五已发放，未使用0/);
     await context.close();
   });
 

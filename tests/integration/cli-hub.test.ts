@@ -9,6 +9,7 @@ import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { HUB_PREFIX } from '../../src/shared/api/hub.ts';
 import { DB_FILE_NAME, openDatabase } from '../../src/main/core/db/connection.ts';
+import { UsersRepo } from '../../src/main/core/db/users.repo.ts';
 import { CLI, runCli } from '../support/cli.ts';
 import { createDatabase, startPostgres, type PgServer } from '../support/postgres.ts';
 import { requirePackage } from '../support/requirements.ts';
@@ -64,8 +65,12 @@ describe('studylog hub', () => {
     const desk = tempDir();
     const store = openDatabase(path.join(desk, DB_FILE_NAME));
     const db = testWrites(store);
-    db.prepare(`INSERT INTO session (id, user_id, mode, started_at, policy_snapshot, meta) VALUES ('s1', 'u', 'chat', 1, '{}', '{"share_with_teacher":true}')`).run();
+    // The installation's owner's session goes; another local user's never does under this token.
+    const owner = new UsersRepo(store).ensureOwner();
+    db.prepare(`INSERT INTO session (id, user_id, mode, started_at, policy_snapshot, meta) VALUES ('s1', ?, 'chat', 1, '{}', '{"share_with_teacher":true}')`).run(owner.id);
     db.prepare(`INSERT INTO turn (id, session_id, role, content, created_at, meta) VALUES ('t1', 's1', 'user', '我们今天学数学', 2, '{}')`).run();
+    db.prepare(`INSERT INTO session (id, user_id, mode, started_at, policy_snapshot, meta) VALUES ('s2', 'someone-else', 'chat', 1, '{}', '{"share_with_teacher":true}')`).run();
+    db.prepare(`INSERT INTO turn (id, session_id, role, content, created_at, meta) VALUES ('t2', 's2', 'user', '别人的话', 2, '{}')`).run();
     store.close();
     const synced = runCli(['sync', '--hub', url, '--data-dir', desk], { STUDYLOG_HUB_TOKEN: student.token! });
     expect(synced.code).toBe(0);

@@ -60,6 +60,8 @@ describe(`joining a class hub from the desktop, and the background sync (${kind 
     // A student cannot join this laptop to a class: the owner's Settings only.
     const student = api.token('student', '小明');
     expect((await api.api('POST', '/hub/join', { token: student.token, body: { hub_url: hub.url, code: klass.code, name: '王小明' } })).status).toBe(403);
+    // (And while that student's token works, this Studylog is shared: tests/integration/hub-shared-install.test.ts.)
+    api.core.users.revokeToken(student.token_id);
 
     const joined = await api.api('POST', '/hub/join', { body: { hub_url: `${hub.url}/`, code: ` ${CLASS_QR_PREFIX}${klass.code.toLowerCase()} `, name: '王小明' } });
     expect(joined.status).toBe(200);

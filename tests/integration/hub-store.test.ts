@@ -39,16 +39,21 @@ describe.each([
   { kind: 'sqlite' as const, skip: false, name: 'SQLite' },
   { kind: 'pg' as const, skip: postgres.skip, name: `PostgreSQL${postgres.note}` },
 ])('the hub store on $name', ({ kind, skip }) => {
-  test.skipIf(skip)('a class code joins a student; a roster entry is taken once; a revoked device is told so', async () => {
+  test.skipIf(skip)('a class code joins a student; a roster entry is taken once, with its own join code; a revoked device is told so', async () => {
     const store = await openHub(kind, server);
     const { teacher, klass, student } = await classWithStudent(store);
     expect(klass.code).toMatch(/^[A-HJ-NP-Z2-9]{8}$/);
     expect(student.role).toBe('student');
     const roster = await store.importRoster(teacher, klass.id, '\uFEFF学号,姓名\n2024001,张三\n2024002,李四\n');
-    expect(roster).toEqual({ added: 2, updated: 0, total: 2 });
-    expect(await store.importRoster(teacher, klass.id, 'student_no,name\n2024001,张三丰\n')).toEqual({ added: 0, updated: 1, total: 1 });
-    const zhang = await store.joinClass({ code: klass.code, name: 'whatever', student_no: '2024001', device_name: 'laptop' });
-    expect(await codeOf(store.joinClass({ code: klass.code, name: 'x', student_no: '2024001', device_name: 'other' }))).toBe('conflict');
+    expect(roster).toMatchObject({ added: 2, updated: 0, total: 2 });
+    expect(roster.codes.map((c) => c.student_no)).toEqual(['2024001', '2024002']);
+    // A known entry keeps its code (none is issued again).
+    expect(await store.importRoster(teacher, klass.id, 'student_no,name\n2024001,张三丰\n')).toEqual({ added: 0, updated: 1, total: 1, codes: [] });
+    expect(await codeOf(store.joinClass({ code: klass.code, name: 'x', student_no: '2024001', device_name: 'other' }))).toBe('join_code_required');
+    const zhang = await store.joinClass({ code: klass.code, name: 'whatever', student_no: '2024001', join_code: roster.codes[0]!.join_code, device_name: 'laptop' });
+    expect(await codeOf(store.joinClass({ code: klass.code, name: 'x', student_no: '2024001', join_code: roster.codes[0]!.join_code, device_name: 'other' }))).toBe(
+      'join_code_spent',
+    );
     expect((await store.overview(teacher, klass.id)).map((r) => r.name)).toEqual(['张三丰', '李四', '王小明']);
     expect(await codeOf(store.joinClass({ code: 'NOPE2345', name: 'x', device_name: 'l' }))).toBe('not_found');
     expect(await codeOf(store.importRoster(teacher, klass.id, 'name\nonly names\n'))).toBe('validation_error');

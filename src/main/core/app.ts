@@ -124,7 +124,7 @@ export function createCore(options: CoreOptions): Core {
       learnerSummaries.startDaily();
       attachments.startCleanUp();
     }
-    const hub = new HubLink({ store, secrets: options.secrets });
+    const hub = new HubLink({ store, secrets: options.secrets, ownerId: owner.id });
     if (options.hubSync) hub.start(typeof options.hubSync === 'number' ? options.hubSync : undefined);
     const close = () => {
       hub.stop();

@@ -16,13 +16,22 @@ const JsonObject = z.record(z.string(), z.unknown());
 export const HubRoleSchema = z.enum(['student', 'teacher', 'admin']);
 export type HubRole = z.infer<typeof HubRoleSchema>;
 
-export const CreateClassSchema = z.object({ name: z.string().trim().min(1).max(200) });
+/**
+ * `open_join`: may a student not on the roster join with the class code alone? null (the default):
+ * yes while the class has no roster, no once it has one.
+ */
+export const CreateClassSchema = z.object({ name: z.string().trim().min(1).max(200), open_join: z.boolean().nullable().optional() });
+export const JoinPolicySchema = z.object({ open_join: z.boolean().nullable() });
 export const JoinClassSchema = z.object({
   code: z.string().trim().min(4).max(32),
   name: z.string().trim().min(1).max(200),
   student_no: z.string().trim().min(1).max(64).optional(),
+  /** The roster entry's own one-time join code (needed to claim an entry of the roster). */
+  join_code: z.string().trim().min(1).max(32).optional(),
   device_name: z.string().trim().min(1).max(200).default('laptop'),
 });
+/** A teacher adds one student to the roster (as a one-line roster import would). */
+export const AddStudentSchema = z.object({ student_no: z.string().trim().min(1).max(64), name: z.string().trim().min(1).max(200) });
 /** An admin adds a teacher (a hub user with the teacher role) to a class. */
 export const AddTeacherSchema = z.object({ user_id: Id });
 export const NewDeviceSchema = z.object({ name: z.string().trim().min(1).max(200) });
@@ -187,6 +196,45 @@ export interface HubClass {
   name: string;
   code: string;
   created_at: number;
+  /** See CreateClassSchema: null is the default (open while the class has no roster). */
+  open_join: boolean | null;
+}
+
+/**
+ * A roster entry's one-time join code, as issued (on import, on adding a student, on reissue):
+ * shown to the teacher this once — the hub keeps only its hash. `qr_text` is what the student's
+ * QR code holds (`studylog-class:CLASS?no=…&key=…`), `qr_svg` that QR code.
+ */
+export interface IssuedJoinCode {
+  user_id: string;
+  student_no: string;
+  name: string;
+  join_code: string;
+  qr_text: string;
+  qr_svg: string;
+}
+export interface RosterImportResult {
+  added: number;
+  updated: number;
+  total: number;
+  /** Codes for the entries added (known entries keep theirs). */
+  codes: IssuedJoinCode[];
+}
+/** A reissued code: the old one no longer works, and the entry's devices were signed out. */
+export interface ReissuedJoinCode extends IssuedJoinCode {
+  revoked_devices: number;
+}
+/** A roster entry's join code: none issued yet, issued and waiting, used, or locked after too many wrong tries. */
+export type JoinCodeState = 'none' | 'waiting' | 'spent' | 'locked';
+export interface RosterRow {
+  user_id: string;
+  student_no: string;
+  name: string;
+  code_state: JoinCodeState;
+  code_issued_at: number | null;
+  code_spent_at: number | null;
+  /** Devices of this student not revoked. */
+  devices: number;
 }
 
 export interface OverviewRow {
@@ -238,14 +286,38 @@ export interface SearchHit {
 
 // ---- the desktop's link to a class hub (Settings → Class hub; routes under /api/v1/llm/hub) -----
 
-/** What a class's QR code holds: `studylog-class:<code>` (the code alone also works). */
+/**
+ * What a class's QR code holds: `studylog-class:<code>` (the code alone also works); a student's
+ * own QR code adds their roster entry: `studylog-class:<code>?no=<student number>&key=<join code>`.
+ */
 export const CLASS_QR_PREFIX = 'studylog-class:';
 
-/** The class code from what was typed or scanned: the QR's prefix, spaces and case dropped. */
-export function classCodeOf(input: string): string {
+/** A join code as typed: case, spaces and dashes dropped (it is shown as ABCD-EFGH). */
+export function normalizeJoinCode(input: string): string {
+  return input.replace(/[\s-]+/g, '').toUpperCase();
+}
+
+/** The class code, and a student's number and join code if the text is a student's QR code. */
+export function parseClassQr(input: string): { code: string; student_no?: string; join_code?: string } {
   const trimmed = input.trim();
-  const code = trimmed.toLowerCase().startsWith(CLASS_QR_PREFIX) ? trimmed.slice(CLASS_QR_PREFIX.length) : trimmed;
-  return code.replace(/\s+/g, '').toUpperCase();
+  const body = trimmed.toLowerCase().startsWith(CLASS_QR_PREFIX) ? trimmed.slice(CLASS_QR_PREFIX.length) : trimmed;
+  const at = body.indexOf('?');
+  const code = (at < 0 ? body : body.slice(0, at)).replace(/\s+/g, '').toUpperCase();
+  if (at < 0) return { code };
+  const query = new URLSearchParams(body.slice(at + 1));
+  const no = query.get('no')?.trim();
+  const key = query.get('key');
+  return { code, ...(no ? { student_no: no } : {}), ...(key ? { join_code: normalizeJoinCode(key) } : {}) };
+}
+
+/** The class code from what was typed or scanned: the QR's prefix (and a student's part), spaces and case dropped. */
+export function classCodeOf(input: string): string {
+  return parseClassQr(input).code;
+}
+
+/** What a student's own QR code holds. */
+export function studentQrText(classCode: string, studentNo: string, joinCode: string): string {
+  return `${CLASS_QR_PREFIX}${classCode}?${new URLSearchParams({ no: studentNo, key: joinCode }).toString()}`;
 }
 
 export const JoinHubInputSchema = z.strictObject({
@@ -267,6 +339,8 @@ export const JoinHubInputSchema = z.strictObject({
   name: z.string().trim().min(1, 'must not be empty').max(200),
   /** The school's student number, when the class has a roster. */
   student_no: z.string().trim().max(64).optional(),
+  /** The student's own one-time join code from the teacher (needed for an entry of the roster). */
+  join_code: z.string().trim().max(32).optional(),
 });
 export type JoinHubInput = z.infer<typeof JoinHubInputSchema>;
 

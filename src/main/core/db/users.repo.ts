@@ -18,6 +18,8 @@ import { putSetting } from './setting-rows.ts';
 
 const TOKEN_PATTERN = /^slk_([0-9a-f-]{36})_([A-Za-z0-9_-]{43})$/;
 const OWNER_KEY = 'owner_user_id';
+/** sync/link.ts LINK_KEY: set while this installation is joined to a class hub. */
+const HUB_LINK_KEY = 'hub.link';
 /** last_used_at is a hint, not an audit log: write it at most once a minute per token. */
 const LAST_USED_RESOLUTION_MS = 60_000;
 
@@ -134,6 +136,13 @@ export class UsersRepo {
       } else {
         owner = this.#insertUser(db, data.name, data.role);
       }
+      // Joined to a class hub, this installation is one student's (sync/link.ts): another student
+      // would share under that student's hub identity, so none is added while joined.
+      if (owner.role === 'student' && db.prepare('SELECT 1 FROM setting WHERE key = ?').get(HUB_LINK_KEY) !== undefined)
+        throw new ApiError(
+          'hub_shared_install',
+          'This Studylog is joined to a class hub as one student: no token for another student can be made while it is. Each student joins from their own Studylog (or leave the class hub first).',
+        );
       const id = uuidv7();
       const secret = randomBytes(32).toString('base64url');
       const row = {

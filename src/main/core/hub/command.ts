@@ -139,7 +139,8 @@ export async function syncMain(argv: string[]): Promise<number> {
   if (!values.hub || !token) throw usage('sync needs --hub URL and a token (--token, or STUDYLOG_HUB_TOKEN).');
   const core = createCore({ dataDir: resolveDataDir(values['data-dir']), secrets: null });
   try {
-    const client = new SyncClient({ store: core.store, hubUrl: values.hub, token });
+    // This installation's owner's items only: a hub token is one student's identity.
+    const client = new SyncClient({ store: core.store, hubUrl: values.hub, token, userId: core.owner.id });
     const report = await client.sync({ force: true });
     process.stdout.write(JSON.stringify({ ...report, error: client.state.last_error, refused: client.state.refused }) + '\n');
     return report.status === 'synced' ? 0 : 1;

@@ -25,6 +25,11 @@ export const hubClass = pgTable('hub_class', {
   name: text('name').notNull(),
   code: text('code').notNull().unique(),
   created_at: ms('created_at').notNull(),
+  /**
+   * May a student not on the roster join with the class code alone? null: the default — yes while
+   * the class has no roster, no once it has one (roster entries are claimed with their own join code).
+   */
+  open_join: boolean('open_join'),
 });
 
 /** Who is in a class: students (from the roster or by joining) and its teachers. */
@@ -41,6 +46,16 @@ export const hubMember = pgTable(
     /** The school's number for the student (the roster's key); null for a teacher. */
     student_no: text('student_no'),
     joined_at: ms('joined_at').notNull(),
+    /**
+     * A roster entry's one-time join code (store.ts issueJoinCode): only a SHA-256 of it, the one it
+     * replaced (so a reissued code is named as such), when it was issued and spent, and the wrong
+     * codes tried since it was issued (JOIN_CODE_MAX_FAILURES locks it until the teacher reissues).
+     */
+    join_code_hash: text('join_code_hash'),
+    join_code_old_hash: text('join_code_old_hash'),
+    join_code_issued_at: ms('join_code_issued_at'),
+    join_code_spent_at: ms('join_code_spent_at'),
+    join_code_failures: integer('join_code_failures').notNull().default(0),
   },
   (t) => [primaryKey({ columns: [t.class_id, t.user_id] }), uniqueIndex('hub_member_student_no_idx').on(t.class_id, t.student_no), index('hub_member_user_idx').on(t.user_id)],
 );

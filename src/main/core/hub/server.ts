@@ -17,6 +17,7 @@ import QRCode from 'qrcode';
 import { MAX_BUNDLE_CHARS } from '../../../shared/api/handin.ts';
 import type { Language } from '../../../shared/api/schemas.ts';
 import {
+  AddStudentSchema,
   AddTeacherSchema,
   AllowanceInputSchema,
   AssignmentInputSchema,
@@ -24,18 +25,20 @@ import {
   FeedbackInputSchema,
   HUB_PREFIX,
   JoinClassSchema,
+  JoinPolicySchema,
   NewDeviceSchema,
   PushSchema,
   ReturnHandinSchema,
   RosterImportSchema,
   type HandinPushResult,
+  type IssuedJoinCode,
   type PushResult,
 } from '../../../shared/api/hub.ts';
 import { ApiError, isApiError } from '../../../shared/errors.ts';
 import { parseInput } from '../../../shared/validation.ts';
 import { CONTENT_SECURITY_POLICY, addressKey, allowedHostNames, boundedJson, hostAllowed } from '../http/server.ts';
 import { DEFAULT_ANONYMOUS_LIMITS, RateLimiter, type RateLimits } from '../http/rate-limit.ts';
-import type { HubCaller, HubStore } from './store.ts';
+import type { HubCaller, HubStore, IssuedCode } from './store.ts';
 
 export interface HubServerOptions {
   store: HubStore;
@@ -181,7 +184,14 @@ export function hubApp(options: HubServerOptions): Hono<Env> {
     return reply(c, { revoked: true });
   });
   r.get('/classes', async (c) => reply(c, await store.listClasses(c.get('caller'))));
-  r.post('/classes', async (c) => reply(c, await store.createClass(c.get('caller'), parseInput(CreateClassSchema, await jsonBody(c), 'class').name), 201));
+  r.post('/classes', async (c) => {
+    const input = parseInput(CreateClassSchema, await jsonBody(c), 'class');
+    return reply(c, await store.createClass(c.get('caller'), input.name, input.open_join ?? null), 201);
+  });
+  // Whether students not on the roster may join with the class code alone (null: the default, while it has no roster).
+  r.post('/classes/:id/join-policy', async (c) =>
+    reply(c, await store.setJoinPolicy(c.get('caller'), c.req.param('id'), parseInput(JoinPolicySchema, await jsonBody(c), 'join policy').open_join)),
+  );
   // The class code as a QR code: what students scan to join (the code alone, typed in Studylog).
   r.get('/classes/:id/qr', async (c) => {
     const klass = await store.getClass(c.get('caller'), c.req.param('id'));
@@ -192,8 +202,15 @@ export function hubApp(options: HubServerOptions): Hono<Env> {
   r.post('/classes/:id/roster', async (c) => {
     const isCsv = (c.req.header('content-type') ?? '').startsWith('text/csv');
     const csv = isCsv ? await c.req.text() : parseInput(RosterImportSchema, await jsonBody(c), 'roster').csv;
-    return reply(c, await store.importRoster(c.get('caller'), c.req.param('id'), csv));
+    const result = await store.importRoster(c.get('caller'), c.req.param('id'), csv);
+    return reply(c, { ...result, codes: await Promise.all(result.codes.map(withQr)) });
   });
+  r.get('/classes/:id/roster', async (c) => reply(c, await store.roster(c.get('caller'), c.req.param('id'))));
+  r.post('/classes/:id/students', async (c) =>
+    reply(c, await withQr(await store.addStudent(c.get('caller'), c.req.param('id'), parseInput(AddStudentSchema, await jsonBody(c), 'student'))), 201),
+  );
+  // A new join code for a roster entry: the old one stops working and the entry's devices are revoked.
+  r.post('/classes/:id/roster/:user_id/code', async (c) => reply(c, await withQr(await store.reissueJoinCode(c.get('caller'), c.req.param('id'), c.req.param('user_id')))));
   r.post('/classes/:id/teachers', async (c) => {
     const input = parseInput(AddTeacherSchema, await jsonBody(c), 'teacher');
     await store.addTeacher(c.get('caller'), c.req.param('id'), input.user_id);
@@ -235,6 +252,11 @@ export function hubApp(options: HubServerOptions): Hono<Env> {
   if (options.staticDir) app.use('*', serveStatic({ root: options.staticDir }));
   app.get('*', (c) => c.html(PAGE));
   return app;
+}
+
+/** A student's join code with its QR code (what the teacher prints or shows the student). */
+async function withQr<T extends IssuedCode>(code: T): Promise<T & Pick<IssuedJoinCode, 'qr_svg'>> {
+  return { ...code, qr_svg: await QRCode.toString(code.qr_text, { type: 'svg', margin: 1, errorCorrectionLevel: 'M' }) };
 }
 
 export async function startHubServer(options: HubServerOptions): Promise<RunningHub> {

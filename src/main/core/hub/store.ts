@@ -19,21 +19,24 @@ import type {
   HubHandinRow,
   HubRole,
   InboxRow,
+  IssuedJoinCode,
   OverviewRow,
   PullResult,
   PushInput,
   PushSession,
   PushSessionResult,
   PushResult,
+  RosterRow,
   SearchHit,
   Triage,
   TriageRow,
 } from '../../../shared/api/hub.ts';
+import { normalizeJoinCode, studentQrText } from '../../../shared/api/hub.ts';
 import { ApiError } from '../../../shared/errors.ts';
 import { acceptBundle } from '../handin/accept.ts';
 import { bundleHash, summarize } from '../handin/bundle.ts';
 import { GENESIS_HASH, turnHash, type ChainTurn } from '../handin/chain.ts';
-import { parseRoster } from './roster.ts';
+import { parseRoster, type RosterEntry } from './roster.ts';
 import { searchCondition, searchGrams, sqliteSearchText } from './search.ts';
 import { boolParam, jsonParam, jsonValue, sql, type HubSql } from './sql.ts';
 
@@ -71,6 +74,57 @@ function classCode(): string {
   let code = '';
   for (let i = 0; i < 8; i++) code += CODE_ALPHABET[randomInt(CODE_ALPHABET.length)];
   return code;
+}
+
+/** Wrong join codes tried on one roster entry before it is locked (until the teacher reissues its code). */
+export const JOIN_CODE_MAX_FAILURES = 10;
+
+/** A one-time join code: 8 characters of CODE_ALPHABET (31^8, about 8.5 × 10^11), shown as ABCD-EFGH. */
+function joinCode(): string {
+  const raw = classCode();
+  return `${raw.slice(0, 4)}-${raw.slice(4)}`;
+}
+
+/** Kept instead of the code: salted with the entry, so one hash says nothing about another entry's. */
+const joinCodeHash = (classId: string, userId: string, code: string) => sha256(`studylog-join:${classId}:${userId}:${normalizeJoinCode(code)}`);
+
+interface JoinCodeRow {
+  join_code_hash: string | null;
+  join_code_old_hash: string | null;
+  join_code_spent_at: number | null;
+  join_code_failures: number;
+}
+type JoinVerdict = 'ok' | 'join_code_invalid' | 'join_code_spent' | 'join_code_reissued' | 'join_code_locked';
+
+const sameHash = (a: string | null, b: string) => a !== null && a.length === b.length && timingSafeEqual(Buffer.from(a), Buffer.from(b));
+
+function checkJoinCode(entry: JoinCodeRow, given: string): JoinVerdict {
+  if (Number(entry.join_code_failures) >= JOIN_CODE_MAX_FAILURES) return 'join_code_locked';
+  if (sameHash(entry.join_code_hash, given)) return entry.join_code_spent_at === null ? 'ok' : 'join_code_spent';
+  if (sameHash(entry.join_code_old_hash, given)) return 'join_code_reissued';
+  return 'join_code_invalid';
+}
+
+function joinCodeError(code: Exclude<JoinVerdict, 'ok'>): ApiError {
+  const detail = {
+    join_code_invalid: 'This join code is not the one for this student number. Check both with your teacher (letters and digits; no O, I, L, 0 or 1).',
+    join_code_spent: 'This join code was already used to join. Add this device from your first one, or ask your teacher for a new code.',
+    join_code_reissued: 'This join code was replaced by a new one. Ask your teacher for the new code.',
+    join_code_locked: `Too many wrong join codes were tried for this student number (${JOIN_CODE_MAX_FAILURES}): it is locked until your teacher issues a new code.`,
+  }[code];
+  return new ApiError(code, detail);
+}
+
+/** A boolean column as read back (boolean on PostgreSQL, 0/1 on SQLite), null kept. */
+function boolOf(value: unknown): boolean | null {
+  return value === null || value === undefined ? null : value === true || value === 1;
+}
+
+/** A join code as the store returns it (the HTTP face adds the QR code's SVG). */
+export type IssuedCode = Omit<IssuedJoinCode, 'qr_svg'>;
+
+function issued(classCode: string, userId: string, entry: { student_no: string; name: string }, code: string): IssuedCode {
+  return { user_id: userId, student_no: entry.student_no, name: entry.name, join_code: code, qr_text: studentQrText(classCode, entry.student_no, code) };
 }
 
 const inList = (values: string[]): SQL =>
@@ -133,11 +187,13 @@ export class HubStore {
     await this.db.run(sql`UPDATE hub_device SET revoked_at = ${this.#now()} WHERE id = ${deviceId} AND revoked_at IS NULL`);
   }
 
-  async createClass(caller: HubCaller, name: string): Promise<HubClass> {
+  async createClass(caller: HubCaller, name: string, openJoin: boolean | null = null): Promise<HubClass> {
     if (caller.role === 'student') throw new ApiError('forbidden', 'Only a teacher or an admin may create a class.');
     return this.db.transaction(async (tx) => {
-      const row: HubClass = { id: uuidv7(), name, code: classCode(), created_at: this.#now() };
-      await tx.run(sql`INSERT INTO hub_class (id, name, code, created_at) VALUES (${row.id}, ${row.name}, ${row.code}, ${row.created_at})`);
+      const row: HubClass = { id: uuidv7(), name, code: classCode(), created_at: this.#now(), open_join: openJoin };
+      await tx.run(
+        sql`INSERT INTO hub_class (id, name, code, created_at, open_join) VALUES (${row.id}, ${row.name}, ${row.code}, ${row.created_at}, ${openJoin === null ? null : boolParam(tx.dialect, openJoin)})`,
+      );
       if (caller.role === 'teacher')
         await tx.run(sql`INSERT INTO hub_member (class_id, user_id, role, joined_at) VALUES (${row.id}, ${caller.user_id}, 'teacher', ${row.created_at})`);
       return row;
@@ -145,16 +201,19 @@ export class HubStore {
   }
 
   async listClasses(caller: HubCaller): Promise<HubClass[]> {
-    if (caller.role === 'admin') return this.db.all<HubClass>(sql`SELECT id, name, code, created_at FROM hub_class ORDER BY created_at DESC`);
-    return this.db.all<HubClass>(
-      sql`SELECT c.id, c.name, c.code, c.created_at FROM hub_class c JOIN hub_member m ON m.class_id = c.id WHERE m.user_id = ${caller.user_id} ORDER BY c.created_at DESC`,
-    );
+    const rows =
+      caller.role === 'admin'
+        ? await this.db.all<HubClass>(sql`SELECT id, name, code, created_at, open_join FROM hub_class ORDER BY created_at DESC`)
+        : await this.db.all<HubClass>(
+            sql`SELECT c.id, c.name, c.code, c.created_at, c.open_join FROM hub_class c JOIN hub_member m ON m.class_id = c.id WHERE m.user_id = ${caller.user_id} ORDER BY c.created_at DESC`,
+          );
+    return rows.map((r) => ({ ...r, open_join: boolOf(r.open_join) }));
   }
 
   async getClass(caller: HubCaller, classId: string): Promise<HubClass> {
     await this.assertTeaches(caller, classId);
-    const rows = await this.db.all<HubClass>(sql`SELECT id, name, code, created_at FROM hub_class WHERE id = ${classId}`);
-    return rows[0]!;
+    const rows = await this.db.all<HubClass>(sql`SELECT id, name, code, created_at, open_join FROM hub_class WHERE id = ${classId}`);
+    return { ...rows[0]!, open_join: boolOf(rows[0]!.open_join) };
   }
 
   /** Adds a teacher to a class (an admin's call). */
@@ -185,46 +244,110 @@ export class HubStore {
   }
 
   /**
-   * A student joins with the class code. With a student number on the class's roster, they take
-   * that roster entry (once: a second device is added from the first, POST /devices); otherwise a
-   * new student is made. Returns the new device's token.
+   * A student joins with the class code (returns the new device's token):
+   *   - with a student number, they claim that entry of the class's roster, and only with the
+   *     entry's own one-time join code (issued to the teacher on import, shown once, kept here as a
+   *     hash): a right code is spent by this join; a wrong one counts, and after
+   *     JOIN_CODE_MAX_FAILURES wrong tries the entry is locked until the teacher reissues its code
+   *     (so guessing is bounded per entry, whatever the addresses it comes from); a second device
+   *     is added from the first (POST /devices);
+   *   - without one, as a student not on the roster — only if the class is open to that
+   *     (`open_join`, by default: while it has no roster).
+   * Failures after a wrong code are committed before the error is thrown (the count must stick).
    */
-  async joinClass(input: { code: string; name: string; student_no?: string | undefined; device_name: string }) {
-    return this.db.transaction(async (tx) => {
-      const classes = await tx.all<HubClass>(sql`SELECT id, name, code, created_at FROM hub_class WHERE code = ${input.code.toUpperCase().replace(/\s+/g, '')}`);
+  async joinClass(input: { code: string; name: string; student_no?: string | undefined; join_code?: string | undefined; device_name: string }) {
+    const outcome = await this.db.transaction(async (tx) => {
+      const classes = await tx.all<HubClass & { open_join: unknown }>(
+        sql`SELECT id, name, code, created_at, open_join FROM hub_class WHERE code = ${input.code.toUpperCase().replace(/\s+/g, '')}`,
+      );
       const klass = classes[0];
       if (!klass) throw new ApiError('not_found', 'No class has this class code. Check it with your teacher.');
-      let userId: string | null = null;
+      let userId: string;
       if (input.student_no) {
-        const rows = await tx.all<{ user_id: string; devices: number }>(
-          sql`SELECT m.user_id, (SELECT count(*) FROM hub_device d WHERE d.user_id = m.user_id AND d.revoked_at IS NULL) AS devices FROM hub_member m WHERE m.class_id = ${klass.id} AND m.student_no = ${input.student_no}`,
-        );
-        const entry = rows[0];
-        if (entry && Number(entry.devices) > 0)
-          throw new ApiError('conflict', 'This student number has already joined. Add this device from your first device, or ask your teacher.');
-        if (entry) userId = entry.user_id;
-      }
-      if (!userId) {
+        const lock = tx.dialect === 'pg' ? sql` FOR UPDATE` : sql``;
+        const entry = (
+          await tx.all<JoinCodeRow & { user_id: string }>(
+            sql`SELECT user_id, join_code_hash, join_code_old_hash, join_code_spent_at, join_code_failures FROM hub_member
+                WHERE class_id = ${klass.id} AND student_no = ${input.student_no} AND role = 'student'${lock}`,
+          )
+        )[0];
+        if (!entry) throw new ApiError('not_found', `Student number ${input.student_no} is not on this class's roster. Check it, or ask your teacher to add you.`);
+        if (!input.join_code) throw new ApiError('join_code_required', 'This student number is on the class roster: joining as it needs your own join code from your teacher.');
+        const verdict = checkJoinCode(entry, joinCodeHash(klass.id, entry.user_id, input.join_code));
+        if (verdict !== 'ok') {
+          if (verdict === 'join_code_invalid') {
+            await tx.run(sql`UPDATE hub_member SET join_code_failures = join_code_failures + 1 WHERE class_id = ${klass.id} AND user_id = ${entry.user_id}`);
+            if (Number(entry.join_code_failures) + 1 >= JOIN_CODE_MAX_FAILURES) return { refused: joinCodeError('join_code_locked') };
+          }
+          return { refused: joinCodeError(verdict) };
+        }
+        await tx.run(sql`UPDATE hub_member SET join_code_spent_at = ${this.#now()}, join_code_failures = 0 WHERE class_id = ${klass.id} AND user_id = ${entry.user_id}`);
+        userId = entry.user_id;
+      } else {
+        if (!(await this.#openToUnlisted(tx, klass.id, klass.open_join)))
+          throw new ApiError(
+            'class_closed',
+            'This class takes only the students on its roster, each with their own join code: give your student number and join code, or ask your teacher.',
+          );
         userId = (await this.createUser(input.name, 'student', tx)).id;
-        await tx.run(
-          sql`INSERT INTO hub_member (class_id, user_id, role, student_no, joined_at) VALUES (${klass.id}, ${userId}, 'student', ${input.student_no ?? null}, ${this.#now()})`,
-        );
+        await tx.run(sql`INSERT INTO hub_member (class_id, user_id, role, joined_at) VALUES (${klass.id}, ${userId}, 'student', ${this.#now()})`);
       }
       const device = await this.issueDevice(userId, input.device_name, tx);
-      return { ...device, user_id: userId, class: klass };
+      const { open_join: _open, ...shown } = klass;
+      return { ...device, user_id: userId, class: { ...shown, open_join: boolOf(klass.open_join) } };
     });
+    if ('refused' in outcome) throw outcome.refused;
+    return outcome;
   }
 
-  /** Roster CSV (student_no,name; 学号,姓名 also read): adds new students, renames known ones. */
-  async importRoster(caller: HubCaller, classId: string, csv: string): Promise<{ added: number; updated: number; total: number }> {
+  /** May a student not on the roster join with the class code alone? The class's choice, by default: while it has no roster. */
+  async #openToUnlisted(tx: HubSql, classId: string, openJoin: unknown): Promise<boolean> {
+    const chosen = boolOf(openJoin);
+    if (chosen !== null) return chosen;
+    const rows = await tx.all<{ n: number }>(sql`SELECT count(*) AS n FROM hub_member WHERE class_id = ${classId} AND role = 'student' AND student_no IS NOT NULL`);
+    return Number(rows[0]?.n ?? 0) === 0;
+  }
+
+  /** A teacher's choice: may students not on the roster join with the class code alone (null: the default)? */
+  async setJoinPolicy(caller: HubCaller, classId: string, openJoin: boolean | null): Promise<HubClass> {
+    await this.assertTeaches(caller, classId);
+    await this.db.run(sql`UPDATE hub_class SET open_join = ${openJoin === null ? null : boolParam(this.db.dialect, openJoin)} WHERE id = ${classId}`);
+    return this.getClass(caller, classId);
+  }
+
+  /** A new one-time join code for a roster entry: the one before it stops working (named as replaced), the wrong-try count restarts. */
+  async #issueJoinCode(tx: HubSql, classId: string, userId: string): Promise<string> {
+    const code = joinCode();
+    await tx.run(
+      sql`UPDATE hub_member SET join_code_old_hash = join_code_hash, join_code_hash = ${joinCodeHash(classId, userId, code)}, join_code_issued_at = ${this.#now()},
+            join_code_spent_at = NULL, join_code_failures = 0
+          WHERE class_id = ${classId} AND user_id = ${userId}`,
+    );
+    return code;
+  }
+
+  async #classCode(tx: HubSql, classId: string): Promise<string> {
+    return (await tx.all<{ code: string }>(sql`SELECT code FROM hub_class WHERE id = ${classId}`))[0]!.code;
+  }
+
+  /**
+   * Roster CSV (student_no,name; 学号,姓名 also read): adds new students, each with a one-time join
+   * code (returned this once), and renames known ones. A known entry never issued a code and not
+   * joined (imported before join codes existed) gets one too; one joined already keeps its devices.
+   */
+  async importRoster(caller: HubCaller, classId: string, csv: string): Promise<{ added: number; updated: number; total: number; codes: IssuedCode[] }> {
     await this.assertTeaches(caller, classId);
     const entries = parseRoster(csv);
     return this.db.transaction(async (tx) => {
+      const classCode = await this.#classCode(tx, classId);
       let added = 0;
       let updated = 0;
+      const codes: IssuedCode[] = [];
       for (const entry of entries) {
-        const rows = await tx.all<{ user_id: string; name: string }>(
-          sql`SELECT m.user_id, u.name FROM hub_member m JOIN hub_user u ON u.id = m.user_id WHERE m.class_id = ${classId} AND m.student_no = ${entry.student_no}`,
+        const rows = await tx.all<{ user_id: string; name: string; join_code_issued_at: number | null; devices: number }>(
+          sql`SELECT m.user_id, u.name, m.join_code_issued_at,
+                (SELECT count(*) FROM hub_device d WHERE d.user_id = m.user_id AND d.revoked_at IS NULL) AS devices
+              FROM hub_member m JOIN hub_user u ON u.id = m.user_id WHERE m.class_id = ${classId} AND m.student_no = ${entry.student_no}`,
         );
         const known = rows[0];
         if (known) {
@@ -232,14 +355,73 @@ export class HubStore {
             await tx.run(sql`UPDATE hub_user SET name = ${entry.name} WHERE id = ${known.user_id}`);
             updated++;
           }
+          if (known.join_code_issued_at === null && Number(known.devices) === 0)
+            codes.push(issued(classCode, known.user_id, entry, await this.#issueJoinCode(tx, classId, known.user_id)));
           continue;
         }
-        const user = await this.createUser(entry.name, 'student', tx);
-        await tx.run(sql`INSERT INTO hub_member (class_id, user_id, role, student_no, joined_at) VALUES (${classId}, ${user.id}, 'student', ${entry.student_no}, ${this.#now()})`);
+        const user = await this.#addRosterEntry(tx, classId, entry);
+        codes.push(issued(classCode, user, entry, await this.#issueJoinCode(tx, classId, user)));
         added++;
       }
-      return { added, updated, total: entries.length };
+      return { added, updated, total: entries.length, codes };
     });
+  }
+
+  async #addRosterEntry(tx: HubSql, classId: string, entry: RosterEntry): Promise<string> {
+    const user = await this.createUser(entry.name, 'student', tx);
+    await tx.run(sql`INSERT INTO hub_member (class_id, user_id, role, student_no, joined_at) VALUES (${classId}, ${user.id}, 'student', ${entry.student_no}, ${this.#now()})`);
+    return user.id;
+  }
+
+  /** One student added to the roster, with their join code (returned this once). */
+  async addStudent(caller: HubCaller, classId: string, entry: RosterEntry): Promise<IssuedCode> {
+    await this.assertTeaches(caller, classId);
+    return this.db.transaction(async (tx) => {
+      const taken = await tx.all<{ user_id: string }>(sql`SELECT user_id FROM hub_member WHERE class_id = ${classId} AND student_no = ${entry.student_no}`);
+      if (taken[0]) throw new ApiError('conflict', `Student number ${entry.student_no} is already on this class's roster (reissue their join code there).`);
+      const user = await this.#addRosterEntry(tx, classId, entry);
+      return issued(await this.#classCode(tx, classId), user, entry, await this.#issueJoinCode(tx, classId, user));
+    });
+  }
+
+  /**
+   * A new join code for a roster entry (lost, or someone else used it): the old code stops working,
+   * and every device of the entry is revoked — whoever joined with the old code is out, and the
+   * student joins again with the new one (their shared work stays theirs: same hub user).
+   */
+  async reissueJoinCode(caller: HubCaller, classId: string, userId: string): Promise<IssuedCode & { revoked_devices: number }> {
+    await this.assertTeaches(caller, classId);
+    return this.db.transaction(async (tx) => {
+      const rows = await tx.all<{ student_no: string; name: string }>(
+        sql`SELECT m.student_no, u.name FROM hub_member m JOIN hub_user u ON u.id = m.user_id
+            WHERE m.class_id = ${classId} AND m.user_id = ${userId} AND m.role = 'student' AND m.student_no IS NOT NULL`,
+      );
+      const entry = rows[0];
+      if (!entry) throw new ApiError('not_found', `There is no roster entry '${userId}' in this class.`);
+      const code = await this.#issueJoinCode(tx, classId, userId);
+      const revoked = await tx.run(sql`UPDATE hub_device SET revoked_at = ${this.#now()} WHERE user_id = ${userId} AND revoked_at IS NULL`);
+      return { ...issued(await this.#classCode(tx, classId), userId, entry, code), revoked_devices: revoked };
+    });
+  }
+
+  /** The class's roster, for its teachers: each entry's join code state (never the code) and devices. */
+  async roster(caller: HubCaller, classId: string): Promise<RosterRow[]> {
+    await this.assertTeaches(caller, classId);
+    const rows = await this.db.all<JoinCodeRow & { user_id: string; student_no: string; name: string; join_code_issued_at: number | null; devices: number }>(
+      sql`SELECT m.user_id, m.student_no, u.name, m.join_code_hash, m.join_code_old_hash, m.join_code_issued_at, m.join_code_spent_at, m.join_code_failures,
+            (SELECT count(*) FROM hub_device d WHERE d.user_id = m.user_id AND d.revoked_at IS NULL) AS devices
+          FROM hub_member m JOIN hub_user u ON u.id = m.user_id
+          WHERE m.class_id = ${classId} AND m.role = 'student' AND m.student_no IS NOT NULL ORDER BY m.student_no`,
+    );
+    return rows.map((r) => ({
+      user_id: r.user_id,
+      student_no: r.student_no,
+      name: r.name,
+      code_state: Number(r.join_code_failures) >= JOIN_CODE_MAX_FAILURES ? 'locked' : r.join_code_spent_at !== null ? 'spent' : r.join_code_hash !== null ? 'waiting' : 'none',
+      code_issued_at: r.join_code_issued_at === null ? null : Number(r.join_code_issued_at),
+      code_spent_at: r.join_code_spent_at === null ? null : Number(r.join_code_spent_at),
+      devices: Number(r.devices),
+    }));
   }
 
   // ---- sync: push ------------------------------------------------------------------------------

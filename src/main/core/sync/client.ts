@@ -35,6 +35,11 @@ export interface SyncClientOptions {
   /** e.g. http://hub.school.lan:5124 */
   hubUrl: string;
   token: string;
+  /**
+   * The local user whose sessions and hand-ins go to the hub under this token (the one who joined:
+   * link.ts; the owner: `studylog sync`). Omitted: everything in the outbox (a store with one user).
+   */
+  userId?: string | null;
   now?: () => number;
   /** [0, 1): the share of the delay taken off at random (jitter); tests pass a fixed one. */
   random?: () => number;
@@ -83,7 +88,7 @@ export class SyncClient {
   constructor(options: SyncClientOptions) {
     this.#options = options;
     this.#now = options.now ?? Date.now;
-    this.outbox = new Outbox(options.store, { now: this.#now });
+    this.outbox = new Outbox(options.store, { now: this.#now, userId: options.userId ?? null });
   }
 
   /** A JSON body is serialized; a string is sent as it is (a hand-in's bundle, already JSON). */

@@ -7,9 +7,15 @@
  *
  * Stored: setting `hub.link` (address, class, student name, when joined — no secret) and setting
  * `hub.sync_state` (last attempt, last success, last error), so the state survives a restart.
+ *
+ * One student per link: a hub device token is one student's identity, so the link belongs to the
+ * local user who joined (the installation's owner), only that user's sessions and hand-ins are
+ * sent with it (outbox.ts `userId`), joining is refused while another student uses this
+ * installation (a `studylog serve` with students' tokens), and no student token can be made while
+ * joined (users.repo.ts) — `hub_shared_install` either way (SECURITY.md "The class hub").
  */
 import os from 'node:os';
-import { classCodeOf, HUB_PREFIX, type HubLinkStatus, type JoinHubInput } from '../../../shared/api/hub.ts';
+import { HUB_PREFIX, normalizeJoinCode, parseClassQr, type HubLinkStatus, type JoinHubInput } from '../../../shared/api/hub.ts';
 import { ApiError, type ErrorCode } from '../../../shared/errors.ts';
 import type { Store } from '../db/connection.ts';
 import { putSetting } from '../db/setting-rows.ts';
@@ -32,6 +38,8 @@ interface Link {
   user_id: string;
   device_id: string;
   joined_at: number;
+  /** The local user whose items go with this link (links made before it existed: the owner). */
+  local_user_id?: string;
 }
 interface SyncStateRow {
   last_attempt_at: number | null;
@@ -42,6 +50,8 @@ interface SyncStateRow {
 export interface HubLinkOptions {
   store: Store;
   secrets: SecretStore | null;
+  /** The installation's owner: who joins, and whose items the link sends. */
+  ownerId: string;
   now?: () => number;
   fetch?: typeof fetch;
 }
@@ -51,6 +61,16 @@ const noKeychain = (why: string) =>
     'keychain_unavailable',
     `This laptop cannot join a class hub: its device token is kept in the system keychain, and ${why}. Unlock or install a keyring, then join again.`,
   );
+
+/** Students other than the owner who can use this installation (a token not revoked): each would need their own hub identity. */
+export function otherStudents(store: Store, ownerId: string): string[] {
+  return store.sqlite
+    .prepare(
+      `SELECT DISTINCT u.name FROM user u WHERE u.role = 'student' AND u.id <> ? AND EXISTS (SELECT 1 FROM api_token t WHERE t.user_id = u.id AND t.revoked_at IS NULL) ORDER BY u.name`,
+    )
+    .pluck()
+    .all(ownerId) as string[];
+}
 
 export class HubLink {
   readonly #o: HubLinkOptions;
@@ -83,7 +103,7 @@ export class HubLink {
   status(): HubLinkStatus {
     const link = this.#link();
     const state = this.#read<SyncStateRow>(SYNC_STATE_KEY);
-    const counts = new Outbox(this.#o.store).counts();
+    const counts = new Outbox(this.#o.store, { userId: link?.local_user_id ?? this.#o.ownerId }).counts();
     const client = this.#client;
     return {
       joined: link !== null,
@@ -109,6 +129,12 @@ export class HubLink {
    */
   async join(input: JoinHubInput): Promise<HubLinkStatus> {
     if (this.#link()) throw new ApiError('conflict', 'This laptop is already in a class hub. Leave it first to join another.');
+    const others = otherStudents(this.#o.store, this.#o.ownerId);
+    if (others.length > 0)
+      throw new ApiError(
+        'hub_shared_install',
+        `Other students use this Studylog with their own API tokens (${others.slice(0, 5).join(', ')}${others.length > 5 ? ', …' : ''}): a class hub link is one student's identity, so each student joins from their own Studylog. Revoke those tokens first to join from here.`,
+      );
     const secrets = this.#o.secrets;
     if (!secrets) throw noKeychain('this Studylog runs without one');
     try {
@@ -117,15 +143,20 @@ export class HubLink {
       throw noKeychain(error instanceof ApiError ? error.detail : 'the keychain could not be reached');
     }
     const hubUrl = input.hub_url.trim().replace(/\/+$/, '');
+    // A student's own QR code carries their student number and join code; what was typed wins.
+    const scanned = parseClassQr(input.code);
+    const studentNo = input.student_no?.trim() || scanned.student_no;
+    const joinCode = input.join_code?.trim() ? normalizeJoinCode(input.join_code) : scanned.join_code;
     let response: Response;
     try {
       response = await this.#fetch(`${hubUrl}${HUB_PREFIX}/join`, {
         method: 'POST',
         headers: { 'Content-Type': 'application/json' },
         body: JSON.stringify({
-          code: classCodeOf(input.code),
+          code: scanned.code,
           name: input.name,
-          ...(input.student_no ? { student_no: input.student_no } : {}),
+          ...(studentNo ? { student_no: studentNo } : {}),
+          ...(joinCode ? { join_code: joinCode } : {}),
           device_name: os.hostname().slice(0, 200) || 'laptop',
         }),
         signal: AbortSignal.timeout(30_000),
@@ -158,6 +189,7 @@ export class HubLink {
       user_id: body.user_id ?? '',
       device_id: body.device_id ?? '',
       joined_at: this.#now(),
+      local_user_id: this.#o.ownerId,
     };
     await this.#o.store.writes.run('join the class hub', (db) => {
       putSetting(db, LINK_KEY, link);
@@ -213,7 +245,14 @@ export class HubLink {
       return null;
     }
     // One client while joined: its backoff and refusals carry over from round to round.
-    this.#client ??= new SyncClient({ store: this.#o.store, hubUrl: link.hub_url, token, now: this.#now, fetch: this.#fetch });
+    this.#client ??= new SyncClient({
+      store: this.#o.store,
+      hubUrl: link.hub_url,
+      token,
+      userId: link.local_user_id ?? this.#o.ownerId,
+      now: this.#now,
+      fetch: this.#fetch,
+    });
     const report = await this.#client.sync({ force });
     if (report.status === 'not_due') return report;
     const error = this.#client.state.last_error;

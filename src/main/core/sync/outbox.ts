@@ -12,6 +12,10 @@
  *     exactly as signed; a hand-in handed in again is a new entry (the hub replaces the old one
  *     until it is graded). Hand-ins of the laptop's own assignments stay here (they go by file).
  * Only finished turns are appended: a session's turns up to its first one still being written.
+ *
+ * Whose: with `userId`, only that local user's sessions and hand-ins are collected and sent (a
+ * hub link is one student's identity: link.ts passes the user who joined), and entries collected
+ * for anyone else are never sent under it. Without, every user's (a laptop store with one user).
  */
 import type { Store } from '../db/connection.ts';
 import { GENESIS_HASH, turnHash, type ChainTurn } from '../handin/chain.ts';
@@ -55,15 +59,33 @@ export interface HandinEntry {
   hash: string;
 }
 
+/** A user id as an SQL string literal (ids are ours, uuids; quoted anyway). */
+const sqlString = (value: string) => `'${value.replace(/'/g, "''")}'`;
+
 const OPEN_STATUSES = new Set(['pending', 'streaming']);
 
 export class Outbox {
   readonly #store: Store;
   readonly #now: () => number;
+  readonly #userId: string | null;
 
-  constructor(store: Store, options: { now?: () => number } = {}) {
+  constructor(store: Store, options: { now?: () => number; userId?: string | null } = {}) {
     this.#store = store;
     this.#now = options.now ?? Date.now;
+    this.#userId = options.userId ?? null;
+  }
+
+  /** `AND` the row (a session, a submission) belongs to the linked user; nothing when there is none. */
+  #mine(alias: string): string {
+    return this.#userId === null ? '' : ` AND ${alias}.user_id = ${sqlString(this.#userId)}`;
+  }
+
+  /** Unacknowledged entries of the linked user only (all when there is none). */
+  #ownedEntry(): string {
+    if (this.#userId === null) return '';
+    const me = sqlString(this.#userId);
+    return ` AND ((kind = 'turn' AND EXISTS (SELECT 1 FROM session s WHERE s.id = sync_outbox.session_id AND s.user_id = ${me}))
+      OR (kind = 'handin' AND EXISTS (SELECT 1 FROM submission m WHERE m.id = json_extract(sync_outbox.payload, '$.submission_id') AND m.user_id = ${me})))`;
   }
 
   /** Sessions the student shares: by their assignment's policy, or opted in one by one. */
@@ -72,7 +94,7 @@ export class Outbox {
       this.#store.sqlite
         .prepare(
           `SELECT s.id FROM session s LEFT JOIN assignment a ON a.id = s.assignment_id
-           WHERE json_extract(s.meta, '$.share_with_teacher') = 1 OR json_extract(a.meta, '$.policy.share_sessions') = 1
+           WHERE (json_extract(s.meta, '$.share_with_teacher') = 1 OR json_extract(a.meta, '$.policy.share_sessions') = 1)${this.#mine('s')}
            ORDER BY s.started_at, s.id`,
         )
         .all() as { id: string }[]
@@ -90,7 +112,7 @@ export class Outbox {
       .prepare(
         `SELECT s.id, s.assignment_id, s.bundle, s.bundle_hash FROM submission s JOIN assignment a ON a.id = s.assignment_id
          WHERE s.bundle IS NOT NULL AND s.bundle_hash IS NOT NULL AND s.source = 'server' AND json_extract(a.meta, '$.hub_class_id') IS NOT NULL
-           AND NOT EXISTS (SELECT 1 FROM sync_outbox o WHERE o.item_id = 'handin:' || s.bundle_hash)
+           AND NOT EXISTS (SELECT 1 FROM sync_outbox o WHERE o.item_id = 'handin:' || s.bundle_hash)${this.#mine('s')}
          ORDER BY s.submitted_at, s.id`,
       )
       .all() as { id: string; assignment_id: string; bundle: string; bundle_hash: string }[];
@@ -153,7 +175,9 @@ export class Outbox {
   /** The oldest turns not yet acknowledged by the hub, in order. */
   pending(limit: number): OutboxEntry[] {
     const rows = this.#store.sqlite
-      .prepare("SELECT seq, kind, session_id, item_id, payload, prev_hash, hash, enqueued_at FROM sync_outbox WHERE acked_at IS NULL AND kind = 'turn' ORDER BY seq LIMIT ?")
+      .prepare(
+        `SELECT seq, kind, session_id, item_id, payload, prev_hash, hash, enqueued_at FROM sync_outbox WHERE acked_at IS NULL AND kind = 'turn'${this.#ownedEntry()} ORDER BY seq LIMIT ?`,
+      )
       .all(limit) as (Omit<OutboxEntry, 'payload'> & { payload: string })[];
     return rows.map((r) => ({ ...r, payload: JSON.parse(r.payload) as ChainTurn }));
   }
@@ -161,7 +185,7 @@ export class Outbox {
   /** The hand-ins not yet acknowledged by the hub, oldest first. */
   pendingHandins(): HandinEntry[] {
     const rows = this.#store.sqlite
-      .prepare("SELECT seq, session_id, item_id, payload, hash FROM sync_outbox WHERE acked_at IS NULL AND kind = 'handin' ORDER BY seq")
+      .prepare(`SELECT seq, session_id, item_id, payload, hash FROM sync_outbox WHERE acked_at IS NULL AND kind = 'handin'${this.#ownedEntry()} ORDER BY seq`)
       .all() as (Omit<HandinEntry, 'payload'> & { payload: string })[];
     return rows.map((r) => ({ ...r, payload: JSON.parse(r.payload) as HandinPayload }));
   }
@@ -190,7 +214,10 @@ export class Outbox {
   }
 
   counts(): { pending: number; acked: number } {
-    const row = this.#store.sqlite.prepare('SELECT count(*) - count(acked_at) AS pending, count(acked_at) AS acked FROM sync_outbox').get() as { pending: number; acked: number };
+    const row = this.#store.sqlite.prepare(`SELECT count(*) - count(acked_at) AS pending, count(acked_at) AS acked FROM sync_outbox WHERE 1 = 1${this.#ownedEntry()}`).get() as {
+      pending: number;
+      acked: number;
+    };
     return { pending: row.pending, acked: row.acked };
   }
 }

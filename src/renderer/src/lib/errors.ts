@@ -72,6 +72,13 @@ export const ERROR_TABLE: Readonly<Record<UiErrorCode, { action: NextAction }>> 
   chain_gap: { action: 'retry' },
   device_revoked: { action: 'none' },
   hub_unreachable: { action: 'retry' },
+  join_code_required: { action: 'none' },
+  join_code_invalid: { action: 'none' },
+  join_code_spent: { action: 'none' },
+  join_code_reissued: { action: 'none' },
+  join_code_locked: { action: 'none' },
+  class_closed: { action: 'none' },
+  hub_shared_install: { action: 'none' },
   internal_error: { action: 'retry' },
   network_error: { action: 'retry' },
 };

@@ -2,17 +2,32 @@
  * The teacher's dashboard on the hub (`#/hub`): pick a class, then its overview (each student's
  * shared work), the assignment inbox (with the hand-ins that reached the hub, to read and grade:
  * the score and feedback go back to the student's laptop on its next sync), triage (stuck at a hint level, leaning on worked solutions,
- * flagged replies) and search across the class's shared turns. Rendered instead of the student
+ * flagged replies), search across the class's shared turns, and the roster with each student's
+ * one-time join code (issued on import or reissue, shown that once: printable, as CSV and as QR
+ * codes; the hub keeps only hashes) and whether students off the roster may join. Rendered instead of the student
  * app when the page is opened at #/hub (main.tsx): the hub has no /api/v1/llm routes.
  */
 import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import type { HubClass, HubHandinDetail, HubHandinRow, InboxRow, OverviewRow, SearchHit, Triage, TriageRow } from '../../../../shared/api/hub.ts';
+import type {
+  HubClass,
+  HubHandinDetail,
+  HubHandinRow,
+  InboxRow,
+  IssuedJoinCode,
+  OverviewRow,
+  ReissuedJoinCode,
+  RosterImportResult,
+  RosterRow,
+  SearchHit,
+  Triage,
+  TriageRow,
+} from '../../../../shared/api/hub.ts';
 import { errorHeadline } from '../../lib/errors.ts';
 import { hubGet, HubCallError, hubPost, storedHubToken, storeHubToken } from './hub-api.ts';
 
-type Tab = 'overview' | 'inbox' | 'triage' | 'search';
-const TABS: Tab[] = ['overview', 'inbox', 'triage', 'search'];
+type Tab = 'overview' | 'inbox' | 'triage' | 'search' | 'roster';
+const TABS: Tab[] = ['overview', 'inbox', 'triage', 'search', 'roster'];
 
 function useHub<T>(token: string, route: string | null): { data: T | null; error: HubCallError | null } {
   const [state, setState] = useState<{ route: string | null; data: T | null; error: HubCallError | null }>({ route: null, data: null, error: null });
@@ -64,7 +79,9 @@ function HubSignIn({ onToken }: { onToken: (token: string) => void }) {
 
 function Dashboard({ token, signOut }: { token: string; signOut: () => void }) {
   const { t, i18n } = useTranslation();
-  const classes = useHub<HubClass[]>(token, '/classes');
+  // A change of the class's join policy reads the classes again.
+  const [classesVersion, setClassesVersion] = useState(0);
+  const classes = useHub<HubClass[]>(token, `/classes?v=${classesVersion}`);
   const [picked, setPicked] = useState<string | null>(null);
   const [tab, setTab] = useState<Tab>('overview');
   const classId = picked ?? classes.data?.[0]?.id ?? null;
@@ -118,6 +135,7 @@ function Dashboard({ token, signOut }: { token: string; signOut: () => void }) {
           {tab === 'inbox' ? <Inbox token={token} classId={klass.id} locale={i18n.language} /> : null}
           {tab === 'triage' ? <TriagePanel token={token} classId={klass.id} /> : null}
           {tab === 'search' ? <Search token={token} classId={klass.id} locale={i18n.language} /> : null}
+          {tab === 'roster' ? <Roster key={klass.id} token={token} klass={klass} onClassChanged={() => setClassesVersion((v) => v + 1)} /> : null}
         </>
       ) : null}
     </main>
@@ -371,5 +389,206 @@ function Search({ token, classId, locale }: { token: string; classId: string; lo
         ))}
       </ul>
     </section>
+  );
+}
+
+const asCallError = (e: unknown) => (e instanceof HubCallError ? e : new HubCallError('internal_error', String(e)));
+
+/** The issued codes as a CSV file (UTF-8 with a BOM, so Excel reads the Chinese names). */
+function codesCsv(codes: IssuedJoinCode[]): string {
+  const cell = (v: string) => (/[",\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v);
+  const lines = ['student_no,name,join_code,qr_text', ...codes.map((c) => [c.student_no, c.name, c.join_code, c.qr_text].map(cell).join(','))];
+  return `data:text/csv;charset=utf-8,${encodeURIComponent('\uFEFF' + lines.join('\r\n') + '\r\n')}`;
+}
+
+/** The class's roster: import or add students (each gets a one-time join code), see each code's state, reissue one. */
+function Roster({ token, klass, onClassChanged }: { token: string; klass: HubClass; onClassChanged: () => void }) {
+  const { t } = useTranslation();
+  const base = `/classes/${encodeURIComponent(klass.id)}`;
+  const [version, setVersion] = useState(0);
+  const { data, error } = useHub<RosterRow[]>(token, `${base}/roster?v=${version}`);
+  const [issued, setIssued] = useState<IssuedJoinCode[]>([]);
+  const [note, setNote] = useState<string | null>(null);
+  const [failed, setFailed] = useState<HubCallError | null>(null);
+  const [busy, setBusy] = useState(false);
+  const [csv, setCsv] = useState('');
+  const [studentNo, setStudentNo] = useState('');
+  const [name, setName] = useState('');
+  const [confirming, setConfirming] = useState<string | null>(null);
+  const act = async (work: () => Promise<void>) => {
+    setBusy(true);
+    setFailed(null);
+    setNote(null);
+    try {
+      await work();
+      setVersion((v) => v + 1);
+    } catch (e) {
+      setFailed(asCallError(e));
+    } finally {
+      setBusy(false);
+    }
+  };
+  const policy = klass.open_join === null ? 'default' : klass.open_join ? 'open' : 'closed';
+  return (
+    <div className="tables" data-testid="hub-roster">
+      <section className="card">
+        <p className="muted">{t('hub.roster.help')}</p>
+        <label className="field">
+          <span className="field-label">{t('hub.roster.openJoin')}</span>
+          <select
+            value={policy}
+            disabled={busy}
+            data-testid="hub-open-join"
+            onChange={(e) => {
+              const value = e.target.value === 'default' ? null : e.target.value === 'open';
+              void act(async () => {
+                await hubPost<HubClass>(token, `${base}/join-policy`, { open_join: value });
+                onClassChanged();
+              });
+            }}
+          >
+            <option value="default">{t('hub.roster.openJoinDefault')}</option>
+            <option value="open">{t('hub.roster.openJoinTrue')}</option>
+            <option value="closed">{t('hub.roster.openJoinFalse')}</option>
+          </select>
+        </label>
+        <form
+          onSubmit={(e) => {
+            e.preventDefault();
+            void act(async () => {
+              const result = await hubPost<RosterImportResult>(token, `${base}/roster`, { csv });
+              setIssued(result.codes);
+              setNote(t('hub.roster.imported', { added: result.added, updated: result.updated, total: result.total }));
+              setCsv('');
+            });
+          }}
+        >
+          <label className="field">
+            <span className="field-label">{t('hub.roster.importLabel')}</span>
+            <textarea value={csv} onChange={(e) => setCsv(e.target.value)} rows={4} placeholder={'学号,姓名\n2024001,张三'} data-testid="hub-roster-csv" />
+          </label>
+          <button type="submit" className="btn btn-small" disabled={busy || !csv.trim()}>
+            {t('hub.roster.import')}
+          </button>
+        </form>
+        <form
+          className="form-row"
+          onSubmit={(e) => {
+            e.preventDefault();
+            void act(async () => {
+              const code = await hubPost<IssuedJoinCode>(token, `${base}/students`, { student_no: studentNo.trim(), name: name.trim() });
+              setIssued([code]);
+              setStudentNo('');
+              setName('');
+            });
+          }}
+        >
+          <label className="field">
+            <span className="field-label">{t('hub.roster.addNo')}</span>
+            <input value={studentNo} onChange={(e) => setStudentNo(e.target.value)} maxLength={64} />
+          </label>
+          <label className="field field-grow">
+            <span className="field-label">{t('hub.roster.addName')}</span>
+            <input value={name} onChange={(e) => setName(e.target.value)} maxLength={200} />
+          </label>
+          <button type="submit" className="btn btn-small" disabled={busy || !studentNo.trim() || !name.trim()}>
+            {t('hub.roster.add')}
+          </button>
+        </form>
+        {note ? <p className="muted">{note}</p> : null}
+        <Failed error={failed ?? error} />
+      </section>
+      {issued.length > 0 ? (
+        <section className="card" data-testid="hub-issued-codes">
+          <h2 className="section-title">{t('hub.roster.issuedTitle')}</h2>
+          <p className="muted">{t('hub.roster.issuedHelp')}</p>
+          <div className="form-actions">
+            <button type="button" className="btn btn-small" onClick={() => window.print()}>
+              {t('hub.roster.print')}
+            </button>
+            <a className="btn btn-ghost btn-small" href={codesCsv(issued)} download={`${klass.name}-join-codes.csv`}>
+              {t('hub.roster.downloadCsv')}
+            </a>
+          </div>
+          <table className="data-table">
+            <thead>
+              <tr>
+                <th>{t('hub.studentNo')}</th>
+                <th>{t('hub.student')}</th>
+                <th>{t('hub.roster.joinCode')}</th>
+                <th>{t('hub.roster.qr')}</th>
+              </tr>
+            </thead>
+            <tbody>
+              {issued.map((c) => (
+                <tr key={c.user_id} data-testid="hub-issued-code">
+                  <td>{c.student_no}</td>
+                  <td>{c.name}</td>
+                  <td>
+                    <code className="hub-join-code">{c.join_code}</code>
+                  </td>
+                  <td>
+                    <img
+                      className="hub-qr"
+                      width={96}
+                      height={96}
+                      alt={t('hub.roster.qrOf', { name: c.name })}
+                      src={`data:image/svg+xml;charset=utf-8,${encodeURIComponent(c.qr_svg)}`}
+                    />
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </section>
+      ) : null}
+      <section className="card table-card">
+        {data?.length === 0 ? <p className="muted">{t('hub.roster.empty')}</p> : null}
+        <table className="data-table">
+          <thead>
+            <tr>
+              <th>{t('hub.studentNo')}</th>
+              <th>{t('hub.student')}</th>
+              <th>{t('hub.roster.state')}</th>
+              <th className="num">{t('hub.roster.devices')}</th>
+              <th />
+            </tr>
+          </thead>
+          <tbody>
+            {data?.map((r) => (
+              <tr key={r.user_id} data-testid="hub-roster-row">
+                <td>{r.student_no}</td>
+                <td>{r.name}</td>
+                <td>{t(`hub.roster.states.${r.code_state}`)}</td>
+                <td className="num">{r.devices}</td>
+                <td>
+                  {confirming === r.user_id ? (
+                    <button
+                      type="button"
+                      className="btn btn-small"
+                      disabled={busy}
+                      onClick={() =>
+                        void act(async () => {
+                          const code = await hubPost<ReissuedJoinCode>(token, `${base}/roster/${encodeURIComponent(r.user_id)}/code`, {});
+                          setIssued([code]);
+                          setConfirming(null);
+                          if (code.revoked_devices > 0) setNote(t('hub.roster.revokedDevices', { count: code.revoked_devices }));
+                        })
+                      }
+                    >
+                      {t('hub.roster.reissueConfirm', { count: r.devices })}
+                    </button>
+                  ) : (
+                    <button type="button" className="btn btn-ghost btn-small" onClick={() => setConfirming(r.user_id)}>
+                      {t('hub.roster.reissue')}
+                    </button>
+                  )}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </section>
+    </div>
   );
 }

@@ -1,13 +1,14 @@
 /**
  * Settings → Class hub: join a class with the hub's address and the class code (what the class's
- * QR code holds; `studylog-class:…` pasted whole also works), then see the sync state in words —
+ * QR code holds; `studylog-class:…` pasted whole also works) and, for a student on the class's
+ * roster, their number and own one-time join code (a student's QR code text fills both), then see the sync state in words —
  * the last success, what is waiting to be sent, the last error — with "Sync now" and "Leave".
  * The device token goes to the system keychain (like API keys); the serving process syncs in the
  * background (README "The class hub").
  */
 import { useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
-import type { HubLinkStatus } from '../../../../shared/api/hub.ts';
+import { parseClassQr, type HubLinkStatus } from '../../../../shared/api/hub.ts';
 import { useRouteMutation, useRouteQuery } from '../../data/queries.tsx';
 import { errorHeadline } from '../../lib/errors.ts';
 import { formatDateTime } from '../../lib/format.ts';
@@ -35,9 +36,23 @@ function JoinForm() {
   const [code, setCode] = useState('');
   const [name, setName] = useState('');
   const [studentNo, setStudentNo] = useState('');
+  const [joinCode, setJoinCode] = useState('');
   const submit = async (e: FormEvent) => {
     e.preventDefault();
-    await join.run({ hub_url: hubUrl.trim(), code: code.trim(), name: name.trim(), ...(studentNo.trim() ? { student_no: studentNo.trim() } : {}) });
+    await join.run({
+      hub_url: hubUrl.trim(),
+      code: code.trim(),
+      name: name.trim(),
+      ...(studentNo.trim() ? { student_no: studentNo.trim() } : {}),
+      ...(joinCode.trim() ? { join_code: joinCode.trim() } : {}),
+    });
+  };
+  // A student's own QR code text carries their number and join code: fill them in.
+  const onCode = (value: string) => {
+    setCode(value);
+    const scanned = parseClassQr(value);
+    if (scanned.student_no) setStudentNo(scanned.student_no);
+    if (scanned.join_code) setJoinCode(scanned.join_code);
   };
   return (
     <form className="form" onSubmit={submit}>
@@ -47,7 +62,7 @@ function JoinForm() {
       </label>
       <label className="field">
         <span className="field-label">{t('hubLink.code')}</span>
-        <input value={code} onChange={(e) => setCode(e.target.value)} required autoComplete="off" aria-describedby="hub-code-help" />
+        <input value={code} onChange={(e) => onCode(e.target.value)} required autoComplete="off" aria-describedby="hub-code-help" />
         <span id="hub-code-help" className="field-help muted">
           {t('hubLink.codeHelp')}
         </span>
@@ -61,7 +76,21 @@ function JoinForm() {
           <span className="field-label">{t('hubLink.studentNo')}</span>
           <input value={studentNo} onChange={(e) => setStudentNo(e.target.value)} maxLength={64} placeholder={t('common.optional')} />
         </label>
+        <label className="field">
+          <span className="field-label">{t('hubLink.joinCode')}</span>
+          <input
+            value={joinCode}
+            onChange={(e) => setJoinCode(e.target.value)}
+            maxLength={32}
+            placeholder={t('common.optional')}
+            autoComplete="off"
+            aria-describedby="hub-join-code-help"
+          />
+        </label>
       </div>
+      <p id="hub-join-code-help" className="field-help muted">
+        {t('hubLink.joinCodeHelp')}
+      </p>
       <ErrorText error={join.error} />
       <div className="form-actions">
         <button type="submit" className="btn btn-primary btn-small" disabled={join.busy || !hubUrl.trim() || !code.trim() || !name.trim()}>

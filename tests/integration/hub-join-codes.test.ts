@@ -1,0 +1,210 @@
+// Per-student join codes over real HTTP, on a real PostgreSQL hub (support/postgres.ts) and on the
+// SQLite hub: a roster entry cannot be claimed with the class code and a student number alone; its
+// own one-time code (issued on import, kept only as a hash) joins once and is spent; a reissued code
+// replaces the old one and signs out the entry's devices; wrong codes lock the entry after
+// JOIN_CODE_MAX_FAILURES tries (guessing is bounded per entry); a class with a roster takes no one
+// off it unless its teacher opens it.
+import { cpSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import Database from 'better-sqlite3';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { drizzle as drizzleSqlite, migrate as migrateSqlite } from '../../src/main/core/db/drizzle.ts';
+import { drizzle as drizzlePg, migrate as migratePg } from '../../src/main/core/hub/drizzle-pg.ts';
+import { openPgHub, openSqliteHub } from '../../src/main/core/hub/sql.ts';
+import { HubStore } from '../../src/main/core/hub/store.ts';
+import { createDatabase } from '../support/postgres.ts';
+import { CLASS_QR_PREFIX, HUB_PREFIX, normalizeJoinCode, parseClassQr, type IssuedJoinCode, type RosterRow } from '../../src/shared/api/hub.ts';
+import { startHubServer } from '../../src/main/core/hub/server.ts';
+import { sql } from '../../src/main/core/hub/sql.ts';
+import { JOIN_CODE_MAX_FAILURES } from '../../src/main/core/hub/store.ts';
+import { hubTeacher, openHub } from '../support/hub.ts';
+import { startApi } from '../support/http.ts';
+import { startPostgres, type PgServer } from '../support/postgres.ts';
+import { requirePackage } from '../support/requirements.ts';
+import { onCleanup, tempDir } from '../support/temp.ts';
+
+const postgres = requirePackage('postgresql');
+let server: PgServer | null = null;
+beforeAll(async () => {
+  if (!postgres.skip) server = await startPostgres();
+});
+afterAll(() => server?.stop());
+
+async function hub(kind: 'pg' | 'sqlite') {
+  const store = await openHub(kind, server);
+  const running = await startHubServer({ store, port: 0 });
+  onCleanup(() => void running.close().then(() => store.close()));
+  const call = async <T = Record<string, unknown>>(method: string, route: string, token: string | null, body?: unknown, contentType = 'application/json') => {
+    const response = await fetch(running.url + HUB_PREFIX + route, {
+      method,
+      headers: { ...(token ? { Authorization: `Bearer ${token}` } : {}), ...(body !== undefined ? { 'Content-Type': contentType } : {}) },
+      ...(body !== undefined ? { body: typeof body === 'string' ? body : JSON.stringify(body) } : {}),
+    });
+    return { status: response.status, json: (await response.json()) as T };
+  };
+  const teacher = await hubTeacher(store, '李老师');
+  const klass = (await call<{ id: string; code: string; open_join: boolean | null }>('POST', '/classes', teacher.token, { name: '初二（3）班' })).json;
+  const join = (body: Record<string, unknown>) => call<{ code?: string; token?: string; user_id?: string }>('POST', '/join', null, { code: klass.code, name: '某同学', ...body });
+  return { store, call, teacher, klass, join, url: running.url };
+}
+
+describe.each([
+  { kind: 'pg' as const, skip: postgres.skip, name: `PostgreSQL${postgres.note}` },
+  { kind: 'sqlite' as const, skip: false, name: 'SQLite' },
+])('per-student join codes on the $name hub', ({ kind, skip }) => {
+  test.skipIf(skip)('a roster entry cannot be claimed with the class code and student number alone; its own code joins once and is spent', async () => {
+    const { store, call, teacher, klass, join } = await hub(kind);
+    expect(klass.open_join).toBeNull();
+    // Before a roster the class is open: an unlisted student joins with the class code alone.
+    expect((await join({ name: '旁听生' })).status).toBe(201);
+    const imported = await call<{ added: number; codes: IssuedJoinCode[] }>('POST', `/classes/${klass.id}/roster`, teacher.token, '学号,姓名\n7,周一\n8,吴二\n', 'text/csv');
+    expect(imported.json).toMatchObject({ added: 2, updated: 0, total: 2 });
+    const [zhou, wu] = imported.json.codes as [IssuedJoinCode, IssuedJoinCode];
+    expect(zhou).toMatchObject({ student_no: '7', name: '周一' });
+    expect(zhou.join_code).toMatch(/^[A-HJ-NP-Z2-9]{4}-[A-HJ-NP-Z2-9]{4}$/);
+    expect(zhou.qr_svg).toMatch(/^<svg[\s\S]*<\/svg>\s*$/);
+    expect(parseClassQr(zhou.qr_text)).toEqual({ code: klass.code, student_no: '7', join_code: normalizeJoinCode(zhou.join_code) });
+    expect(zhou.qr_text.startsWith(CLASS_QR_PREFIX)).toBe(true);
+    // Only hashes are kept: neither code is anywhere in the roster's rows.
+    const rows = JSON.stringify(await store.db.all(sql`SELECT * FROM hub_member`));
+    for (const c of [zhou, wu]) {
+      expect(rows).not.toContain(c.join_code);
+      expect(rows).not.toContain(normalizeJoinCode(c.join_code));
+    }
+
+    // The class code and the number alone, or with someone else's code: refused, stable codes.
+    expect(await join({ student_no: '7' })).toMatchObject({ status: 403, json: { code: 'join_code_required' } });
+    expect(await join({ student_no: '7', join_code: wu.join_code })).toMatchObject({ status: 403, json: { code: 'join_code_invalid' } });
+    expect(await join({ student_no: '9', join_code: zhou.join_code })).toMatchObject({ status: 404, json: { code: 'not_found' } });
+    // With a roster, the class code alone no longer lets anyone in.
+    expect(await join({ name: '冒名者' })).toMatchObject({ status: 403, json: { code: 'class_closed' } });
+
+    // The right code, typed loosely: joins, as the roster's entry.
+    const joined = await join({ student_no: '7', join_code: ` ${normalizeJoinCode(zhou.join_code).toLowerCase()} `, name: 'whatever' });
+    expect(joined.status).toBe(201);
+    expect(joined.json.user_id).toBe(zhou.user_id);
+    expect((await call('GET', '/me', joined.json.token!)).json).toMatchObject({ role: 'student', name: '周一' });
+    // Spent: the same code again is refused (a second device is added from the first).
+    expect(await join({ student_no: '7', join_code: zhou.join_code })).toMatchObject({ status: 409, json: { code: 'join_code_spent' } });
+    const roster = (await call<RosterRow[]>('GET', `/classes/${klass.id}/roster`, teacher.token)).json;
+    expect(roster.map((r) => [r.student_no, r.code_state, r.devices])).toEqual([
+      ['7', 'spent', 1],
+      ['8', 'waiting', 0],
+    ]);
+    // The roster and its codes are the class's teachers' only.
+    expect((await call('GET', `/classes/${klass.id}/roster`, joined.json.token!)).json).toMatchObject({ code: 'forbidden' });
+    expect((await call('POST', `/classes/${klass.id}/roster/${wu.user_id}/code`, joined.json.token!)).json).toMatchObject({ code: 'forbidden' });
+  });
+
+  test.skipIf(skip)('a reissued code replaces the old one and signs out the devices that joined with it', async () => {
+    const { call, teacher, klass, join } = await hub(kind);
+    const added = await call<IssuedJoinCode>('POST', `/classes/${klass.id}/students`, teacher.token, { student_no: '2024001', name: '张三' });
+    expect(added.status).toBe(201);
+    expect((await call('POST', `/classes/${klass.id}/students`, teacher.token, { student_no: '2024001', name: '又一个' })).json).toMatchObject({ code: 'conflict' });
+    // Whoever came first with the code (say, a classmate who saw it) is signed out by the reissue.
+    const first = await join({ student_no: '2024001', join_code: added.json.join_code });
+    expect(first.status).toBe(201);
+    const reissued = await call<IssuedJoinCode & { revoked_devices: number }>('POST', `/classes/${klass.id}/roster/${added.json.user_id}/code`, teacher.token);
+    expect(reissued.json).toMatchObject({ user_id: added.json.user_id, student_no: '2024001', revoked_devices: 1 });
+    expect(reissued.json.join_code).not.toBe(added.json.join_code);
+    expect((await call('GET', '/me', first.json.token!)).json).toMatchObject({ code: 'device_revoked' });
+    expect(await join({ student_no: '2024001', join_code: added.json.join_code })).toMatchObject({ status: 409, json: { code: 'join_code_reissued' } });
+    const again = await join({ student_no: '2024001', join_code: reissued.json.join_code });
+    expect(again.status).toBe(201);
+    expect(again.json.user_id).toBe(added.json.user_id);
+    expect((await call<RosterRow[]>('GET', `/classes/${klass.id}/roster`, teacher.token)).json).toMatchObject([{ code_state: 'spent', devices: 1 }]);
+    expect((await call('POST', `/classes/${klass.id}/roster/no-such-user/code`, teacher.token)).json).toMatchObject({ code: 'not_found' });
+  });
+
+  test.skipIf(skip)('guessing is bounded: wrong codes lock the entry, even against the right code, until the teacher reissues', async () => {
+    const { store, call, teacher, klass, join } = await hub(kind);
+    const added = (await call<IssuedJoinCode>('POST', `/classes/${klass.id}/students`, teacher.token, { student_no: '42', name: '王五' })).json;
+    const answers: string[] = [];
+    for (let i = 0; i < JOIN_CODE_MAX_FAILURES + 2; i++) answers.push((await join({ student_no: '42', join_code: `WRNG-${String(i).padStart(4, 'A')}` })).json.code!);
+    expect(answers).toEqual([...Array<string>(JOIN_CODE_MAX_FAILURES - 1).fill('join_code_invalid'), 'join_code_locked', 'join_code_locked', 'join_code_locked']);
+    // The count is stored (a restart does not reset it), and the right code no longer opens the entry.
+    const failures = await store.db.all<{ n: number }>(sql`SELECT join_code_failures AS n FROM hub_member WHERE user_id = ${added.user_id}`);
+    expect(Number(failures[0]!.n)).toBe(JOIN_CODE_MAX_FAILURES);
+    expect(await join({ student_no: '42', join_code: added.join_code })).toMatchObject({ status: 403, json: { code: 'join_code_locked' } });
+    expect((await call<RosterRow[]>('GET', `/classes/${klass.id}/roster`, teacher.token)).json).toMatchObject([{ code_state: 'locked' }]);
+    const fresh = (await call<IssuedJoinCode>('POST', `/classes/${klass.id}/roster/${added.user_id}/code`, teacher.token)).json;
+    expect((await join({ student_no: '42', join_code: fresh.join_code })).status).toBe(201);
+  });
+
+  test.skipIf(skip)('open joining is the class’s choice: the teacher opens a class with a roster, or closes one without', async () => {
+    const { call, teacher, klass, join } = await hub(kind);
+    await call('POST', `/classes/${klass.id}/students`, teacher.token, { student_no: '1', name: '甲' });
+    expect((await join({ name: '旁听生' })).json).toMatchObject({ code: 'class_closed' });
+    expect((await call('POST', `/classes/${klass.id}/join-policy`, teacher.token, { open_join: true })).json).toMatchObject({ open_join: true });
+    expect((await join({ name: '旁听生' })).status).toBe(201);
+    // Open or not, a roster entry still needs its own code.
+    expect((await join({ student_no: '1' })).json).toMatchObject({ code: 'join_code_required' });
+    const closed = (await call<{ id: string; code: string }>('POST', '/classes', teacher.token, { name: 'closed', open_join: false })).json;
+    expect((await call('POST', '/join', null, { code: closed.code, name: 'x' })).json).toMatchObject({ code: 'class_closed' });
+    expect((await call('POST', `/classes/${klass.id}/join-policy`, null, { open_join: null })).json).toMatchObject({ code: 'unauthorized' });
+  });
+
+  test.skipIf(skip)('from the desktop: a student’s QR code text joins as their roster entry; a wrong code is named in the join screen’s terms', async () => {
+    const { call, teacher, klass, url } = await hub(kind);
+    const added = (await call<IssuedJoinCode>('POST', `/classes/${klass.id}/students`, teacher.token, { student_no: '2024007', name: '陈七' })).json;
+    const api = await startApi();
+    onCleanup(() => void api.close());
+    const wrong = await api.api('POST', '/hub/join', { body: { hub_url: url, code: klass.code, name: '陈七', student_no: '2024007', join_code: 'ABCD-EFGH' } });
+    expect([wrong.status, (wrong.json as { code: string }).code]).toEqual([403, 'join_code_invalid']);
+    const missing = await api.api('POST', '/hub/join', { body: { hub_url: url, code: klass.code, name: '陈七', student_no: '2024007' } });
+    expect((missing.json as { code: string }).code).toBe('join_code_required');
+    const joined = await api.api('POST', '/hub/join', { body: { hub_url: url, code: added.qr_text, name: '陈七' } });
+    expect(joined.json).toMatchObject({ joined: true, class_name: '初二（3）班', last_error: null });
+    expect((await call<RosterRow[]>('GET', `/classes/${klass.id}/roster`, teacher.token)).json).toMatchObject([{ student_no: '2024007', code_state: 'spent', devices: 1 }]);
+  });
+
+  test.skipIf(skip)('a hub from before join codes upgrades: its unclaimed roster entries get codes on the next import, a claimed one keeps its device', async () => {
+    // The hub's migrations up to the one before join codes, in a copy of the folder.
+    const dir = path.join(tempDir('studylog-hub-migrations-'), kind);
+    cpSync(fileURLToPath(new URL(`../../migrations-hub/${kind}`, import.meta.url)), dir, { recursive: true });
+    const journalFile = path.join(dir, 'meta', '_journal.json');
+    const journal = JSON.parse(readFileSync(journalFile, 'utf8')) as { entries: { tag: string }[] };
+    journal.entries = journal.entries.slice(
+      0,
+      journal.entries.findIndex((e) => e.tag.endsWith('_hub_join_codes')),
+    );
+    writeFileSync(journalFile, JSON.stringify(journal));
+    const seed = [
+      `INSERT INTO hub_class (id, name, code, created_at) VALUES ('c1', '旧班', 'OLDCLASS', 1)`,
+      `INSERT INTO hub_user (id, name, role, created_at) VALUES ('t1', '老师', 'teacher', 1), ('u1', '甲', 'student', 1), ('u2', '乙', 'student', 1)`,
+      `INSERT INTO hub_member (class_id, user_id, role, student_no, joined_at) VALUES ('c1', 't1', 'teacher', NULL, 1), ('c1', 'u1', 'student', '1', 1), ('c1', 'u2', 'student', '2', 1)`,
+      `INSERT INTO hub_device (id, user_id, name, secret_hash, created_at) VALUES ('d1', 'u1', 'laptop', '${'0'.repeat(64)}', 1)`,
+    ];
+    let store: HubStore;
+    if (kind === 'pg') {
+      const url = await createDatabase(server!);
+      const pool = new pg.Pool({ connectionString: url });
+      await migratePg(drizzlePg(pool), { migrationsFolder: dir });
+      for (const statement of seed) await pool.query(statement);
+      await pool.end();
+      store = new HubStore(await openPgHub(url));
+    } else {
+      const file = path.join(tempDir(), 'hub.db');
+      const sqlite = new Database(file);
+      migrateSqlite(drizzleSqlite(sqlite), { migrationsFolder: dir });
+      for (const statement of seed) sqlite.exec(statement);
+      sqlite.close();
+      store = new HubStore(openSqliteHub(file));
+    }
+    onCleanup(() => void store.close());
+    const device = await store.issueDevice('t1', 'browser');
+    const teacher = (await store.authenticate(device.token)) as Exclude<Awaited<ReturnType<HubStore['authenticate']>>, 'revoked' | null>;
+    expect((await store.roster(teacher, 'c1')).map((r) => [r.student_no, r.code_state, r.devices])).toEqual([
+      ['1', 'none', 1],
+      ['2', 'none', 0],
+    ]);
+    // Nobody claims an entry without a code, and the class (it has a roster) is closed to the class code alone.
+    expect(await store.joinClass({ code: 'OLDCLASS', name: 'x', student_no: '2', device_name: 'l' }).catch((e: { code: string }) => e.code)).toBe('join_code_required');
+    expect(await store.joinClass({ code: 'OLDCLASS', name: 'x', device_name: 'l' }).catch((e: { code: string }) => e.code)).toBe('class_closed');
+    const imported = await store.importRoster(teacher, 'c1', 'student_no,name\n1,甲\n2,乙\n');
+    expect(imported.codes.map((c) => c.student_no)).toEqual(['2']);
+    expect((await store.joinClass({ code: 'OLDCLASS', name: '乙', student_no: '2', join_code: imported.codes[0]!.join_code, device_name: 'l' })).user_id).toBe('u2');
+  });
+});
