@@ -106,6 +106,13 @@ describe.skipIf(skip)(`hand-in and review${chromium.note}${keyring.note}`, () =>
     await tp.goto(`${e2e.url}/#/review/hw-e2e`);
     await tp.getByTestId('handin-import-file').setInputFiles(tampered);
     await expect.poll(() => tp.getByTestId('bundle-problems').textContent()).toMatch(/哈希链在第 1 个会话（.*）的第 2 条消息处断开/);
+    // A file larger than any hand-in (counted in bytes: 2.7 million Chinese characters are 8.1 MB) is refused at once, naming its size.
+    const huge = path.join(tempDir(), 'huge.studylog');
+    writeFileSync(huge, '春'.repeat(2_700_000));
+    await tp.getByTestId('handin-import-file').setInputFiles(huge);
+    await expect
+      .poll(async () => (await tp.locator('[data-code="payload_too_large"] .error-next').textContent())?.trim())
+      .toBe('这份作业有 7.7 MB（8100000 字节），超过了上限 7 MB（7340032 字节）。请少交几个会话或更小的文件。');
 
     // The student sees the grade in History.
     await sp.goto(`${e2e.url}/#/history`);

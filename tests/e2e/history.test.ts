@@ -137,6 +137,8 @@ describe.skipIf(chromium.skip)(`history${chromium.note}`, () => {
     await row.getByRole('button', { name: 'Delete' }).click();
     const dialog = page.getByRole('dialog');
     await expect(dialog.textContent()).resolves.toContain('cannot be undone');
+    // The same confirmation as the conversation sidebar's (one component: useDeleteSession).
+    await expect(dialog.getByTestId('delete-session-confirm').textContent()).resolves.toContain('Algebra help');
     await e2e.screenshot(page, 'history-delete-confirm');
     await dialog.getByRole('button', { name: 'Cancel' }).click();
     await expect(page.locator('.session-row').count()).resolves.toBe(4);

@@ -180,6 +180,8 @@ describe.skipIf(chromium.skip)(`conversation sidebar${chromium.note}`, () => {
     await row('化学：摩尔质量').getByRole('button', { name: '删除' }).click();
     const dialog = page.getByRole('dialog');
     await expect(dialog.textContent()).resolves.toContain('化学：摩尔质量');
+    // The same confirmation as History's (one component: useDeleteSession).
+    await expect(dialog.getByTestId('delete-session-confirm').textContent()).resolves.toContain('化学：摩尔质量');
     await dialog.getByRole('button', { name: '取消' }).click();
     await expect.poll(() => page.getByRole('dialog').count()).toBe(0);
     expect((await e2e.api.getSession({ id: ids['昨天的化学']! })).id).toBe(ids['昨天的化学']);

@@ -13,7 +13,7 @@ import { DEFAULT_MIGRATIONS_FOLDER, openDatabase } from '../../src/main/core/db/
 import { canonicalJson } from '../../src/main/core/handin/chain.ts';
 import { buildBundle, bundleText, chainSessions, signedText } from '../../src/main/core/handin/bundle.ts';
 import { publicKeyOf, signText, SIGNING_KEY_ACCOUNT } from '../../src/main/core/handin/signing.ts';
-import { MAX_IMPORT_BODY_BYTES, type Bundle, type Submission, type SubmissionDetail } from '../../src/shared/api/handin.ts';
+import { MAX_BUNDLE_BYTES, MAX_IMPORT_BODY_BYTES, megabytes, type Bundle, type Submission, type SubmissionDetail } from '../../src/shared/api/handin.ts';
 import type { LearnerDay } from '../../src/shared/api/schemas.ts';
 import { ApiError } from '../../src/shared/errors.ts';
 import { runCli } from '../support/cli.ts';
@@ -574,6 +574,53 @@ describe('who sees what on a shared server', () => {
     // Other routes keep the 1 MiB limit.
     expect((await as(t1).call('POST', '/assignments', { title: 'x'.repeat(1024 * 1024 + 1) })).status).toBe(413);
     expect(api.core.handin.submissions.studentKey('stu-big')).toBe(key.publicKey);
+  });
+
+  it('a hand-in’s size is counted in UTF-8 bytes: one heavy in Chinese over 7 MB is refused on import and when handed in, naming its size', async () => {
+    const { t1, as } = await classServer();
+    await as(t1).call('POST', '/assignments', { id: 'zh-big', title: '作文' });
+    const { privateKey } = generateKeyPairSync('ed25519');
+    const key = { privateKey, publicKey: publicKeyOf(privateKey) };
+    // 1.25 million Chinese characters (the bundle holds the answer twice: as given and in its transcript):
+    // far fewer characters than the limit's bytes, 7.2 MB of UTF-8.
+    const essay = '春'.repeat(1_250_000);
+    const text = bundleText(
+      buildBundle(
+        {
+          assignment: { id: 'zh-big', title: '作文', subject: null, due_at: null },
+          student: { id: 'stu-zh', name: '刘小华' },
+          submission: { id: 'sub-zh', submitted_at: Date.now(), late: false },
+          sessions: [],
+          answer: essay,
+          files: [],
+          note: '',
+          language: 'zh-CN',
+        },
+        key,
+      ),
+    );
+    const bytes = Buffer.byteLength(text);
+    expect(text.length).toBeLessThan(MAX_BUNDLE_BYTES);
+    expect(bytes).toBeGreaterThan(MAX_BUNDLE_BYTES);
+    const refused = await as(t1).call('POST', '/submissions/import', { bundle: text });
+    expect(refused.status).toBe(413);
+    const body = refused.json as { code: string; detail: string; issues: { path: string; message: string; params: Record<string, number> }[] };
+    expect(body).toMatchObject({ code: 'payload_too_large', issues: [{ path: 'bundle', params: { bytes, max_bytes: MAX_BUNDLE_BYTES } }] });
+    expect(body.detail).toContain(`${megabytes(bytes)} (${bytes} bytes)`);
+    expect(megabytes(bytes)).toBe('7.2 MB');
+    expect(body.detail).toContain(`7 MB (${MAX_BUNDLE_BYTES} bytes)`);
+    expect(body.issues[0]!.message).toContain('7.2 MB'); // the settings' language (English here)
+    expect((await as(t1).call('GET', '/assignments/zh-big/submissions')).json).toEqual([]);
+
+    // Handing in: the student's own Studylog refuses to make such a file (it could not be downloaded
+    // within the 8 MiB reply cap), in the settings' language; the draft stays a draft.
+    const { core, student } = await studentSide();
+    core.settings.update({ language: 'zh-CN' });
+    const draft = await core.handin.create(student, 'hw_001', { answer: essay });
+    const error = await refusal(core.handin.submit(student, draft.id));
+    expect(error.code).toBe('payload_too_large');
+    expect(error.issues?.[0]?.message).toMatch(/^这份作业有 7\.\d MB（\d+ 字节），超过了上限 7 MB（7340032 字节）/);
+    expect(core.handin.submissions.get(draft.id)?.status).toBe('draft');
   });
 });
 

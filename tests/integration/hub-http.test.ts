@@ -149,5 +149,9 @@ describe('the hub hardened as the desktop server is', () => {
     // A hand-in is not held to the push limit (it has its own, HUB_HANDIN_BODY_LIMIT_BYTES): this one is read, and refused as no bundle.
     const handin = await call('POST', '/sync/handins', joined.token, JSON.stringify({ format: 'studylog.handin', padding: 'x'.repeat(2_000) }));
     expect(await handin.json()).toMatchObject({ code: 'bundle_invalid' });
+    // Its limit is in UTF-8 bytes: 2.5 million Chinese characters (fewer characters than the limit's bytes) are 7.5 MB, over it.
+    const chinese = await call('POST', '/sync/handins', joined.token, '数'.repeat(2_500_000));
+    expect(chinese.status).toBe(413);
+    expect(await chinese.json()).toMatchObject({ code: 'payload_too_large' });
   });
 });

@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { ApiError } from '../../src/shared/errors.ts';
 import { DEFAULT_MIGRATIONS_FOLDER, openDatabase } from '../../src/main/core/db/connection.ts';
 import { SessionsRepo } from '../../src/main/core/db/sessions.repo.ts';
+import { ASSIGNMENT_USE_SQL, UsageRepo } from '../../src/main/core/db/usage.repo.ts';
 import { clientRequestKey, TurnsRepo } from '../../src/main/core/db/turns.repo.ts';
 import { onCleanup, tempDir, testWrites } from '../support/temp.ts';
 
@@ -117,6 +118,39 @@ describe('migrations', () => {
     expect(offset).toBe(-new Date().getTimezoneOffset() || 0);
     expect(upgraded.sqlite.prepare('SELECT sum(turns), sum(tokens_in), sum(tokens_out), sum(cost) FROM usage_day').raw().get()).toEqual([2, 33, 44, 55]);
     expect(upgraded.sqlite.prepare('SELECT count(*) FROM usage_day').pluck().get()).toBe(2); // two days apart in any zone
+  });
+
+  it('allowance_sum: an assignment’s allowance is summed from one covering index, with the same answer as before', () => {
+    const file = path.join(tempDir(), 'studylog.db');
+    const tag = ALL.find((t) => t.endsWith('_allowance_sum'))!;
+    const old = open(file, { migrationsFolder: migrationsFolder(ALL.indexOf(tag)) });
+    const session = old.sqlite.prepare("INSERT INTO session VALUES (?, ?, ?, 'homework', 1, NULL, '{}', '{}')");
+    session.run('s1', 'u1', 'hw');
+    session.run('s2', 'u1', 'hw');
+    session.run('s3', 'u1', null); // a chat: not the assignment's
+    session.run('s4', 'u2', 'hw'); // another student's
+    const turn = old.sqlite.prepare(
+      'INSERT INTO turn (id, session_id, role, content, tool_calls, model, tokens_in, tokens_out, cost, created_at, meta, parent_id) VALUES (?, ?, ?, ?, NULL, ?, ?, ?, ?, ?, ?, ?)',
+    );
+    turn.run('q1', 's1', 'user', '问题', null, 0, 0, 0, 10, '{"status":"answered"}', null);
+    turn.run('a1', 's1', 'assistant', '答案', 'm', 10, 20, 3, 11, '{"status":"complete"}', 'q1');
+    turn.run('a1b', 's1', 'assistant', '另一个答案', 'm', 100, 200, 30, 12, '{"status":"complete"}', 'q1'); // a regeneration: a version, counted
+    turn.run('q2', 's1', 'user', '失败的问题', null, 0, 0, 0, 13, '{"status":"failed"}', 'a1b'); // failed: no call
+    turn.run('a2', 's1', 'assistant', '半个答案', 'm', 1000, 2000, 300, 14, '{"status":"interrupted"}', 'q2');
+    turn.run('title', 's1', 'system', '标题', 'm', 5, 6, 7, 15, '{"purpose":"title"}', null); // the title's call
+    turn.run('sys', 's1', 'system', 'other', 'm', 50_000, 0, 0, 16, '{}', null); // not a call
+    turn.run('a3', 's2', 'assistant', '答案', 'm', 1, 2, 3, 17, '{}', null);
+    turn.run('a4', 's3', 'assistant', 'chat', 'm', 70_000, 0, 0, 18, '{}', null);
+    turn.run('a5', 's4', 'assistant', 'other student', 'm', 80_000, 0, 0, 19, '{}', null);
+    const before = new UsageRepo(old).assignmentUse('u1', 'hw');
+    expect(before).toEqual({ tokens: 10 + 20 + 100 + 200 + 1000 + 2000 + 5 + 6 + 1 + 2, cost: 3 + 30 + 300 + 7 + 3 });
+    old.close();
+    const upgraded = open(file);
+    expect(upgraded.openReport.appliedMigrations[0]).toBe(tag);
+    expect(new UsageRepo(upgraded).assignmentUse('u1', 'hw')).toEqual(before);
+    // The turns are read through the index alone (a student's whole history is never scanned for it).
+    const plan = (upgraded.sqlite.prepare(`EXPLAIN QUERY PLAN ${ASSIGNMENT_USE_SQL}`).all('hw', 'u1') as { detail: string }[]).map((r) => r.detail);
+    expect(plan).toContainEqual(expect.stringMatching(/^SEARCH t USING COVERING INDEX turn_call_usage_idx \(session_id=\?\)$/));
   });
 
   it('refuses a database with an applied migration this build does not know, bytes untouched', () => {

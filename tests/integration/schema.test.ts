@@ -69,6 +69,8 @@ describe('migrated schema', () => {
       // Partial expression indexes over meta (see the next test).
       turn_client_request_key_idx: [null],
       turn_open_status_idx: [null],
+      // The allowance's sum: the call turns only, covering what it reads (migrations.test.ts: allowance_sum).
+      turn_call_usage_idx: ['session_id', 'role', null, 'tokens_in', 'tokens_out', 'cost'],
     });
   });
 

@@ -184,6 +184,44 @@ describe('versions in the proxy', () => {
     expect(lastSent(core)).toHaveLength(5);
   });
 
+  it('two messages sent to a session at the same moment follow one another (not sibling versions), both answered', async () => {
+    const core = await setupCore();
+    const c = await conversation(core);
+    // One sent whole, one streamed, started together: the second waits for the first's answer.
+    const [first, streamed] = await Promise.all([
+      core.proxy.send(TEST_CALLER, { message: 'q3', meta: { session_id: c.session } }),
+      collect(core.proxy.stream(TEST_CALLER, { message: 'q4', meta: { session_id: c.session } })),
+    ]);
+    const done = streamed.at(-1)!;
+    if (done.type !== 'done') throw new Error(`no done event: ${JSON.stringify(streamed)}`);
+    const second = done.response;
+    const turns = await turnsOf(core, c.session);
+    const parentOf = (id: string) => turns.find((t) => t.id === id)?.parent_id;
+    expect([parentOf(first.meta.user_turn_id), parentOf(first.turn_id), parentOf(second.meta.user_turn_id), parentOf(second.turn_id)]).toEqual([
+      c.a2,
+      first.meta.user_turn_id,
+      first.turn_id,
+      second.meta.user_turn_id,
+    ]);
+    // The second was sent with the first exchange as its context.
+    expect(lastSent(core).slice(-3)).toEqual([
+      ['user', 'q3'],
+      ['assistant', 'Echo: q3'],
+      ['user', 'q4'],
+    ]);
+    expect((await activeOf(core, c.session)).map((t) => t.content)).toEqual(['q1', 'Echo: q1', 'q2', 'Echo: q2', 'q3', 'Echo: q3', 'q4', 'Echo: q4']);
+    // A failed first message lets the next one go (it then follows the last answer, beside the failed one).
+    core.server.script({ fault: { kind: 'status', status: 500 } });
+    const [failed, after] = await Promise.allSettled([
+      core.proxy.send(TEST_CALLER, { message: 'lost', meta: { session_id: c.session } }),
+      core.proxy.send(TEST_CALLER, { message: 'q5', meta: { session_id: c.session } }),
+    ]);
+    expect(failed).toMatchObject({ status: 'rejected', reason: { code: 'upstream_error' } });
+    expect(after.status).toBe('fulfilled');
+    const again = await turnsOf(core, c.session);
+    expect(again.find((t) => t.content === 'q5')?.parent_id).toBe(second.turn_id);
+  });
+
   it('usage counts every call: the first answers and each regeneration', async () => {
     const core = await setupCore();
     const c = await conversation(core);

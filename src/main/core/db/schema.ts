@@ -78,6 +78,12 @@ export const turn = sqliteTable(
     index('turn_open_status_idx')
       .on(sql`json_extract(${t.meta}, '$.status')`)
       .where(sql.raw("json_extract(meta, '$.status') IN ('pending', 'streaming')")),
+    // An assignment's allowance is checked before every message on it (usage.repo.ts
+    // assignmentUse): the turns that record a model call (usage-rollup.ts CALL), with what the
+    // sum and its WHERE read, so the sum reads this small index and never the turns themselves.
+    index('turn_call_usage_idx')
+      .on(t.session_id, t.role, sql`json_extract(${t.meta}, '$.purpose')`, t.tokens_in, t.tokens_out, t.cost)
+      .where(sql.raw("role = 'assistant' OR (role = 'system' AND json_extract(meta, '$.purpose') = 'title')")),
     check('turn_role_check', sql.raw("role IN ('user', 'assistant', 'system')")),
     check('turn_tokens_check', sql.raw("typeof(tokens_in) = 'integer' AND tokens_in >= 0 AND typeof(tokens_out) = 'integer' AND tokens_out >= 0")),
     check('turn_cost_check', sql.raw("typeof(cost) = 'integer' AND cost >= 0")),

@@ -49,6 +49,15 @@ const FROM_TURNS = {
   having: '',
 };
 
+/**
+ * What one student has used on one assignment (assignmentUse). It reads the student's sessions on
+ * the assignment and, of their turns, only the index turn_call_usage_idx (migration allowance_sum:
+ * the call turns, with the columns this sum and CALL read): never the turns themselves.
+ */
+export const ASSIGNMENT_USE_SQL = `SELECT coalesce(sum(t.tokens_in + t.tokens_out), 0) AS tokens, coalesce(sum(t.cost), 0) AS cost
+  FROM session s CROSS JOIN turn t ON t.session_id = s.id
+  WHERE s.assignment_id = ? AND s.user_id = ? AND ${CALL('t')}`;
+
 export class UsageRepo {
   readonly #store: Store;
 
@@ -62,13 +71,7 @@ export class UsageRepo {
    * upstream call, from the local database, so offline too).
    */
   assignmentUse(userId: string, assignmentId: string): { tokens: number; cost: number } {
-    return this.#store.sqlite
-      .prepare(
-        `SELECT coalesce(sum(t.tokens_in + t.tokens_out), 0) AS tokens, coalesce(sum(t.cost), 0) AS cost
-         FROM session s JOIN turn t ON t.session_id = s.id
-         WHERE s.assignment_id = ? AND s.user_id = ? AND ${CALL('t')}`,
-      )
-      .get(assignmentId, userId) as { tokens: number; cost: number };
+    return this.#store.sqlite.prepare(ASSIGNMENT_USE_SQL).get(assignmentId, userId) as { tokens: number; cost: number };
   }
 
   /** Sums for one user's turns created in [from, to), grouped by `group`, keys ascending. */

@@ -3,9 +3,10 @@
  * (handin.service.ts) and the class hub (hub/store.ts) — one check, written once: the bundle's
  * shape, every link of its chain, its end, its signature, and the key on record for the student
  * (trust on first use). Refused: `bundle_invalid`, naming each problem (in English in the detail,
- * in the caller's language per problem).
+ * in the caller's language per problem); a file over MAX_BUNDLE_BYTES (its UTF-8 bytes) first,
+ * with `payload_too_large`.
  */
-import { describeProblem, type Bundle, type Verification } from '../../../shared/api/handin.ts';
+import { describeBundleSize, describeProblem, MAX_BUNDLE_BYTES, type Bundle, type Verification } from '../../../shared/api/handin.ts';
 import type { Language } from '../../../shared/api/schemas.ts';
 import { ApiError } from '../../../shared/errors.ts';
 import { verifyBundle } from './bundle.ts';
@@ -14,6 +15,8 @@ export function acceptBundle(
   text: string,
   options: { language: Language; knownKey: (bundle: Bundle) => string | null; now?: number },
 ): { bundle: Bundle; verification: Verification } {
+  const bytes = Buffer.byteLength(text, 'utf8');
+  if (bytes > MAX_BUNDLE_BYTES) throw bundleTooLarge(bytes, options.language);
   const now = options.now ?? Date.now();
   const first = verifyBundle(text, { now });
   const knownKey = first.bundle ? options.knownKey(first.bundle) : null;
@@ -27,4 +30,14 @@ export function acceptBundle(
     );
   }
   return { bundle, verification };
+}
+
+/**
+ * A hand-in over MAX_BUNDLE_BYTES: the size in the detail (English) and in the caller's language
+ * (the issue; `params` let a client say it in its own).
+ */
+export function bundleTooLarge(bytes: number, language: Language): ApiError {
+  return new ApiError('payload_too_large', describeBundleSize(bytes, 'en'), [
+    { path: 'bundle', message: describeBundleSize(bytes, language), params: { bytes, max_bytes: MAX_BUNDLE_BYTES } },
+  ]);
 }

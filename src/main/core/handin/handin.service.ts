@@ -19,7 +19,7 @@ import {
   BundleSchema,
   bundleAnswerFiles,
   MAX_ANSWER_FILES_BYTES,
-  MAX_BUNDLE_CHARS,
+  MAX_BUNDLE_BYTES,
   type AnswerFile,
   type Bundle,
   type Submission,
@@ -39,7 +39,7 @@ import type { TurnsRepo } from '../db/turns.repo.ts';
 import type { UsersRepo } from '../db/users.repo.ts';
 import { summarizeDays, type SessionInfo } from '../learner-summary.ts';
 import type { SettingsStore } from '../settings/settings.store.ts';
-import { acceptBundle } from './accept.ts';
+import { acceptBundle, bundleTooLarge } from './accept.ts';
 import { bundleFileData, bundleHash, bundleSession, bundleText, buildBundle, suggestAiNote, summarize, verifyBundle } from './bundle.ts';
 import type { SigningKeys } from './signing.ts';
 
@@ -251,11 +251,11 @@ export class HandinService {
       now,
     );
     const text = bundleText(bundle);
-    if (text.length > MAX_BUNDLE_CHARS)
-      throw new ApiError(
-        'payload_too_large',
-        `This hand-in would be a file of ${text.length} characters; at most ${MAX_BUNDLE_CHARS} can be imported. Hand in fewer sessions or smaller files.`,
-      );
+    // Its size in UTF-8 bytes as its download carries it (a JSON string: quotes and backslashes
+    // escaped — never fewer bytes than the file): within the cap, the file can be downloaded
+    // (the 8 MiB reply cap), imported and sent to the class hub.
+    const bytes = Buffer.byteLength(JSON.stringify(text), 'utf8') - 2;
+    if (bytes > MAX_BUNDLE_BYTES) throw bundleTooLarge(bytes, this.#language());
     const { verification } = verifyBundle(text, { now });
     return this.#d.store.writes.run('hand in', (db) => {
       // Re-read inside the write: a teacher may have returned it meanwhile.

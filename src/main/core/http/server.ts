@@ -31,7 +31,7 @@ import {
   type RouteName,
 } from '../../../shared/api/manifest.ts';
 import { MAX_RESPONSE_BYTES, MAX_UPLOAD_BODY_BYTES } from '../../../shared/api/schemas.ts';
-import { MAX_BUNDLE_CHARS, MAX_IMPORT_BODY_BYTES } from '../../../shared/api/handin.ts';
+import { MAX_BUNDLE_BYTES, MAX_IMPORT_BODY_BYTES, megabytes } from '../../../shared/api/handin.ts';
 import { ApiError } from '../../../shared/errors.ts';
 import type { Core } from '../app.ts';
 import { isLoopbackAddress, type Caller } from '../caller.ts';
@@ -239,9 +239,13 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
   const limitImport = bodyLimit({
     maxSize: MAX_IMPORT_BODY_BYTES,
     onError: (c) =>
-      errorResponse(c, new ApiError('payload_too_large', `The hand-in file is larger than ${MAX_BUNDLE_CHARS} characters, the largest a hand-in can be.`), {
-        Connection: 'close',
-      }),
+      errorResponse(
+        c,
+        new ApiError('payload_too_large', `The hand-in file is larger than ${megabytes(MAX_BUNDLE_BYTES)} (${MAX_BUNDLE_BYTES} bytes), the largest a hand-in may be.`),
+        {
+          Connection: 'close',
+        },
+      ),
   });
   for (const prefix of prefixes)
     app.use(`${prefix}/*`, (c, next) =>

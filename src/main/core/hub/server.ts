@@ -14,7 +14,7 @@ import { Hono, type Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import type { IncomingMessage, Server } from 'node:http';
 import QRCode from 'qrcode';
-import { MAX_BUNDLE_CHARS } from '../../../shared/api/handin.ts';
+import { MAX_BUNDLE_BYTES } from '../../../shared/api/handin.ts';
 import type { Language } from '../../../shared/api/schemas.ts';
 import {
   AddStudentSchema,
@@ -69,10 +69,13 @@ export interface RunningHub {
 
 /** A push of a few days' turns fits; larger backlogs go in several pushes (sync/client.ts batches). */
 export const HUB_BODY_LIMIT_BYTES = 8 * 1024 * 1024;
-/** A hand-in's bundle is sent as it is: up to MAX_BUNDLE_CHARS characters, at most 3 UTF-8 bytes each. */
-export const HUB_HANDIN_BODY_LIMIT_BYTES = 3 * MAX_BUNDLE_CHARS;
-/** Replies: a hand-in as its teacher reads it (the whole bundle) fits; nothing grows without bound. */
-export const HUB_MAX_RESPONSE_BYTES = HUB_HANDIN_BODY_LIMIT_BYTES + 1024 * 1024;
+/**
+ * A hand-in's bundle is sent as it is (its UTF-8 bytes): up to MAX_BUNDLE_BYTES, checked with its
+ * size named in the caller's language (handin/accept.ts); the body limit leaves room for that.
+ */
+export const HUB_HANDIN_BODY_LIMIT_BYTES = MAX_BUNDLE_BYTES + 64 * 1024;
+/** Replies: a hand-in as its teacher reads it (the whole bundle as a JSON string: up to twice its bytes) fits; nothing grows without bound. */
+export const HUB_MAX_RESPONSE_BYTES = 2 * MAX_BUNDLE_BYTES + 1024 * 1024;
 export const HUB_HANDIN_PATH = `${HUB_PREFIX}/sync/handins`;
 
 type Env = { Variables: { caller: HubCaller } };
@@ -229,8 +232,8 @@ export function hubApp(options: HubServerOptions): Hono<Env> {
     return reply(c, result);
   });
   r.post('/sync/handins', async (c) => {
+    // Its size (UTF-8 bytes, not characters) is checked by receiveHandin (handin/accept.ts), in the caller's language.
     const text = await c.req.text();
-    if (text.length > MAX_BUNDLE_CHARS) throw new ApiError('payload_too_large', `A hand-in may be at most ${MAX_BUNDLE_CHARS} characters.`);
     const result = await store.receiveHandin(c.get('caller'), text, languageOf(c));
     await options.onHandinStored?.(result);
     return reply(c, result);

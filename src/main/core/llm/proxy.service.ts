@@ -86,7 +86,8 @@ export interface RegenerateRequest {
   model?: string | undefined;
 }
 
-type Prepare = { kind: 'replay'; response: ProxyMessageResponse } | { kind: 'call'; prepared: Prepared };
+/** `done`: the exchange is over (answered, failed or stopped): the session's next message may go (#afterEarlierMessages). */
+type Prepare = { kind: 'replay'; response: ProxyMessageResponse } | { kind: 'call'; prepared: Prepared; done: () => void };
 
 /** Why no model could be chosen, when the message is still worth keeping for a retry (#keepUnsent). */
 const KEPT_WHEN_UNCHOSEN: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
@@ -105,6 +106,8 @@ export class ProxyService {
   readonly #ledger: RequestLedger;
   readonly #recorder: AnswerRecorder;
   readonly #gate: AssignmentGate;
+  /** Per session, the end of its queue of new messages in flight (#afterEarlierMessages). */
+  readonly #inFlight = new Map<string, Promise<void>>();
   /** Model-made session titles, after the first answer is recorded (in the background: never delaying it). */
   readonly titles: ModelTitles;
 
@@ -130,6 +133,8 @@ export class ProxyService {
       turn = await this.#recorder.recordCompletion(p, answer);
     } catch (error) {
       throw await this.#recorder.fail(p, imagesRefused(p, error));
+    } finally {
+      step.done();
     }
     this.titles.afterAnswer(p, turn);
     return this.#recorder.response(p.session, turn);
@@ -151,7 +156,12 @@ export class ProxyService {
       yield { type: 'done', response: r };
       return;
     }
-    yield* this.#streamAnswer(step.prepared, signal);
+    try {
+      yield* this.#streamAnswer(step.prepared, signal);
+    } finally {
+      // Also when the consumer stops reading (return()): the generator's finally runs then.
+      step.done();
+    }
   }
 
   /**
@@ -240,6 +250,51 @@ export class ProxyService {
     const retried: UserTurn | null = ledgered.kind === 'retry' ? ledgered.turn : null;
 
     let plan = retried ? this.#policy.sessionOfRetry(retried.session_id) : this.#policy.sessionFor(caller, req);
+    let done = () => {};
+    if (!retried && !plan.isNew && req.parent_id === undefined) {
+      done = await this.#afterEarlierMessages(plan.session.id);
+      // The session as the earlier message left it (its answer is the new end of the branch, its hint level).
+      try {
+        plan = this.#policy.sessionFor(caller, req);
+      } catch (error) {
+        done();
+        throw error;
+      }
+    }
+    try {
+      return { kind: 'call', prepared: await this.#prepareCall(caller, req, retried, plan), done };
+    } catch (error) {
+      done();
+      throw error;
+    }
+  }
+
+  /**
+   * Two new messages sent to one session at the same moment (no parent_id: "the end of the active
+   * branch") must follow one another, not both pick the same parent and become sibling versions.
+   * The parent is the end of the branch once the earlier message is answered (its answer), so
+   * picking it again inside the group-committed write is not enough: the earlier message may
+   * still be waiting for its answer. So such messages queue per session, in this process: each
+   * waits until the previous one's exchange is over (answered, failed, stopped), then is prepared
+   * as usual. Edits and regenerations name their parent on purpose and never wait; a retry keeps
+   * its place; a replay or a conflict answers at once. Resolves with the release of this turn.
+   */
+  async #afterEarlierMessages(sessionId: string): Promise<() => void> {
+    const earlier = this.#inFlight.get(sessionId) ?? Promise.resolve();
+    let release!: () => void;
+    const mine = new Promise<void>((resolve) => (release = resolve));
+    this.#inFlight.set(sessionId, mine);
+    await earlier;
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      release();
+      if (this.#inFlight.get(sessionId) === mine) this.#inFlight.delete(sessionId);
+    };
+  }
+
+  async #prepareCall(caller: Caller, req: ProxyMessage, retried: UserTurn | null, plan: SessionPlan): Promise<Prepared> {
     // Versions: where the message goes in the session's tree (versions.ts).
     const parentId = retried ? retried.parent_id : parentOfNewMessage(this.#o.turns, plan.session, plan.isNew, req.parent_id);
     // The assignment's policy, from the local database before the provider is asked (so offline
@@ -291,7 +346,7 @@ export class ProxyService {
     } catch (error) {
       throw await this.#recorder.markFailed(userTurn, upstreamError(error, { provider: provider.name, model, secrets: [] }), []);
     }
-    return { kind: 'call', prepared: preparedCall({ session, snapshot, userTurn, model, provider, messages, connection, imageTokens, gate }) };
+    return preparedCall({ session, snapshot, userTurn, model, provider, messages, connection, imageTokens, gate });
   }
 
   /** What regenerate sends: the message again, on its own branch, to the model chosen (or the session's). */

@@ -13,11 +13,10 @@ import { useTranslation } from 'react-i18next';
 import type { Session } from '../../../../shared/api/schemas.ts';
 import { usePagedQuery, useRouteMutation, useRouteQuery } from '../../data/queries.tsx';
 import { hrefFor, navigate } from '../../lib/route.ts';
-import { ConfirmDialog } from '../../ui/Dialog.tsx';
 import { ErrorText } from '../../ui/ErrorText.tsx';
 import { Marked } from '../../ui/Marked.tsx';
 import { Spinner } from '../../ui/Spinner.tsx';
-import { sessionTitle } from '../history/SessionList.tsx';
+import { sessionTitle, useDeleteSession } from '../history/SessionList.tsx';
 import { useChat } from './chat-context.tsx';
 import { groupSessions, isPinned } from './sidebar-groups.ts';
 import { useDebounced } from '../../lib/useDebounced.ts';
@@ -110,9 +109,9 @@ function ConversationSidebar({ onLeave }: { onLeave: () => void }) {
   const [now] = useState(Date.now);
   const groups = groupSessions(items, now);
   const [renamingId, setRenamingId] = useState<string | null>(null);
-  const [deleting, setDeleting] = useState<Session | null>(null);
   const update = useRouteMutation('updateSession');
-  const remove = useRouteMutation('deleteSession');
+  // The chat on screen was the deleted session: it gives way to a new one, at the chat's address.
+  const remove = useDeleteSession({ afterOpenChatDeleted: () => navigate('chat') });
 
   const newChat = () => {
     chat.newChat();
@@ -173,7 +172,7 @@ function ConversationSidebar({ onLeave }: { onLeave: () => void }) {
                         type="button"
                         className="btn btn-ghost btn-small btn-icon btn-danger-text"
                         title={t('common.delete')}
-                        onClick={() => setDeleting(s)}
+                        onClick={() => remove.ask(s)}
                         data-testid="conv-delete"
                       >
                         <Trash2 size={14} aria-hidden="true" />
@@ -212,24 +211,7 @@ function ConversationSidebar({ onLeave }: { onLeave: () => void }) {
         </div>
       </div>
 
-      {deleting ? (
-        <ConfirmDialog
-          title={t('history.deleteTitle')}
-          message={t('history.deleteBody', { title: sessionTitle(deleting, t('chat.untitled')) })}
-          confirmLabel={t('common.delete')}
-          danger
-          onCancel={() => setDeleting(null)}
-          onConfirm={async () => {
-            const id = deleting.id;
-            setDeleting(null);
-            // The chat on screen was this session: it gives way to a new one.
-            if ((await remove.run({ id })) && chat.getState().sessionId === id) {
-              chat.newChat();
-              navigate('chat');
-            }
-          }}
-        />
-      ) : null}
+      {remove.dialog}
     </aside>
   );
 }

@@ -6,7 +6,7 @@
 import { CheckCircle2, Download, FileText, FileUp, Paperclip, Send, ShieldAlert, X } from 'lucide-react';
 import { useCallback, useEffect, useRef, useState, type ChangeEvent } from 'react';
 import { useTranslation } from 'react-i18next';
-import type { AnswerFile, Submission, SubmissionDetail } from '../../../../shared/api/handin.ts';
+import { describeBundleSize, MAX_BUNDLE_BYTES, type AnswerFile, type Submission, type SubmissionDetail } from '../../../../shared/api/handin.ts';
 import { describeProblem, isBundleProblemCode, type BundleProblem } from '../../../../shared/handin-problems.ts';
 import { AttachButton, AttachmentTray, formatSize, useAttachmentTray } from '../chat/Attachments.tsx';
 import { useIdentity } from '../../app/identity.tsx';
@@ -24,6 +24,22 @@ import '../../styles/handin.css';
 const canTeach = (role: string) => role === 'teacher' || role === 'admin';
 
 /**
+ * A hand-in too large (handing in, or a file imported): its size and the limit in the UI's
+ * language, from the refusal's params (bytes), or from the file's own size before it is sent.
+ */
+function withSize(error: UiError | null, language: string): UiError | null {
+  const bytes = error?.code === 'payload_too_large' ? error.issues?.find((i) => i.path === 'bundle')?.params?.bytes : undefined;
+  if (!error || typeof bytes !== 'number') return error;
+  return { ...error, issues: undefined, localized: describeBundleSize(bytes, language === 'zh-CN' ? 'zh-CN' : 'en') };
+}
+
+const tooLargeFile = (file: File): UiError => ({
+  code: 'payload_too_large',
+  detail: `${file.name}: ${file.size} bytes`,
+  issues: [{ path: 'bundle', message: '', params: { bytes: file.size, max_bytes: MAX_BUNDLE_BYTES } }],
+});
+
+/**
  * A refused hand-in file: the headline, then each problem in the UI's language — said here from
  * its code and where it is (the issue's `params`), not in the server's settings language.
  */
@@ -32,7 +48,7 @@ function BundleError({ error }: { error: UiError | null }) {
   if (!error) return null;
   // An import the teacher already graded: a new file is not taken.
   if (error.code === 'conflict') return <ErrorText error={{ ...error, localized: t('handin.importReturned') }} />;
-  if (error.code !== 'bundle_invalid') return <ErrorText error={error} />;
+  if (error.code !== 'bundle_invalid') return <ErrorText error={withSize(error, i18n.language)} />;
   const language = i18n.language === 'zh-CN' ? 'zh-CN' : 'en';
   const say = (issue: NonNullable<UiError['issues']>[number]): string => {
     // The server's own words for where the problem is (params: positions, ids, a field's name).
@@ -247,7 +263,7 @@ function HandinForm({
           {t('handin.noteRewrite')}
         </button>
       ) : null}
-      <ErrorText error={error} />
+      <ErrorText error={withSize(error, i18n.language)} />
       <div className="form-footer">
         {!locked ? (
           <>
@@ -288,6 +304,8 @@ export function ReviewScreen({ assignmentId }: { assignmentId: string }) {
     if (!file) return;
     setError(null);
     setImported(null);
+    // Larger than any hand-in: said at once, not after uploading it.
+    if (file.size > MAX_BUNDLE_BYTES) return setError(tooLargeFile(file));
     try {
       const s = await cache.write('importSubmission', { bundle: await file.text() });
       setImported(t('handin.imported', { file: file.name, student: s.student_name ?? s.user_id }));

@@ -1,5 +1,5 @@
 import { BookOpen, Download, Flag, FlagOff, Pencil, Trash2 } from 'lucide-react';
-import { useCallback, useState, type FormEvent } from 'react';
+import { useCallback, useState, type FormEvent, type ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { Mode, Session } from '../../../../shared/api/schemas.ts';
 import { useAssignments } from '../../app/server-state.ts';
@@ -52,17 +52,50 @@ export function useExport(): { run: (target: { session_id: string } | { assignme
   return { run, error, busy };
 }
 
+/**
+ * Deleting a session, asked first — one dialog for the conversation sidebar and History. `ask`
+ * opens the confirmation for a session; `dialog` is where it renders; `error` is a failed delete
+ * (shown by the list, which outlives the dialog). A chat on screen that is deleted gives way to a
+ * new one, then `afterOpenChatDeleted` runs (the sidebar also leaves the deleted chat's address).
+ */
+export function useDeleteSession(options: { afterOpenChatDeleted?: () => void } = {}): {
+  ask: (session: Session) => void;
+  dialog: ReactNode;
+  error: UiError | null;
+} {
+  const { t } = useTranslation();
+  const chat = useChat();
+  const remove = useRouteMutation('deleteSession');
+  const [deleting, setDeleting] = useState<Session | null>(null);
+  const dialog = deleting ? (
+    <ConfirmDialog
+      title={t('history.deleteTitle')}
+      message={<span data-testid="delete-session-confirm">{t('history.deleteBody', { title: sessionTitle(deleting, t('chat.untitled')) })}</span>}
+      confirmLabel={t('common.delete')}
+      danger
+      onCancel={() => setDeleting(null)}
+      onConfirm={async () => {
+        const id = deleting.id;
+        setDeleting(null);
+        if ((await remove.run({ id })) && chat.getState().sessionId === id) {
+          chat.newChat();
+          options.afterOpenChatDeleted?.();
+        }
+      }}
+    />
+  ) : null;
+  return { ask: setDeleting, dialog, error: remove.error };
+}
+
 /** Newest first, a page at a time, with rename / end / delete / export on each row. */
 export function SessionList({ filters, emptyText }: { filters: SessionFilters; emptyText: string }) {
   const { t, i18n } = useTranslation();
   const { assignments } = useAssignments();
-  const chat = useChat();
   // Every page loaded so far; a rename, an end or a delete (through the cache) refreshes them.
   const { items, total, loading, error, loadMore } = usePagedQuery('getUserSessions', filters, PAGE);
   const [renaming, setRenaming] = useState<Session | null>(null);
-  const [deleting, setDeleting] = useState<Session | null>(null);
   const update = useRouteMutation('updateSession');
-  const remove = useRouteMutation('deleteSession');
+  const remove = useDeleteSession();
   const actionError = update.error ?? remove.error;
   const exporter = useExport();
 
@@ -129,7 +162,7 @@ export function SessionList({ filters, emptyText }: { filters: SessionFilters; e
                 <span aria-hidden="true">JSON</span>
                 <span className="visually-hidden">{t('history.exportJson')}</span>
               </button>
-              <button type="button" className="btn btn-ghost btn-small btn-danger-text" title={t('common.delete')} onClick={() => setDeleting(s)}>
+              <button type="button" className="btn btn-ghost btn-small btn-danger-text" title={t('common.delete')} onClick={() => remove.ask(s)}>
                 <Trash2 size={14} aria-hidden="true" />
                 <span className="visually-hidden">{t('common.delete')}</span>
               </button>
@@ -148,20 +181,7 @@ export function SessionList({ filters, emptyText }: { filters: SessionFilters; e
       </div>
 
       {renaming ? <RenameDialog session={renaming} onClose={() => setRenaming(null)} onSaved={() => setRenaming(null)} /> : null}
-      {deleting ? (
-        <ConfirmDialog
-          title={t('history.deleteTitle')}
-          message={t('history.deleteBody', { title: sessionTitle(deleting, t('chat.untitled')) })}
-          confirmLabel={t('common.delete')}
-          danger
-          onCancel={() => setDeleting(null)}
-          onConfirm={async () => {
-            const id = deleting.id;
-            setDeleting(null);
-            if ((await remove.run({ id })) && chat.getState().sessionId === id) chat.newChat();
-          }}
-        />
-      ) : null}
+      {remove.dialog}
     </div>
   );
 }

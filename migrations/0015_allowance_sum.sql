@@ -1,0 +1,2 @@
+-- The allowance's sum (usage.repo.ts assignmentUse) reads only this index: the turns that record a model call, with their tokens and cost (drizzle-kit mangles the expression column: written by hand).
+CREATE INDEX `turn_call_usage_idx` ON `turn` (`session_id`,`role`,json_extract(meta, '$.purpose'),`tokens_in`,`tokens_out`,`cost`) WHERE role = 'assistant' OR (role = 'system' AND json_extract(meta, '$.purpose') = 'title');
