@@ -1,5 +1,5 @@
 // History in a real browser: newest first, filters, Chinese and English search, open a session to
-// read and continue it, rename, end, delete with confirmation, export as Markdown and JSON.
+// read and continue it, rename, end, delete with confirmation, export as Markdown and JSON (with files too).
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { Page } from 'playwright-core';
@@ -7,6 +7,8 @@ import { startE2E, type E2E } from './harness.ts';
 import { requirePackage } from '../support/requirements.ts';
 
 const chromium = requirePackage('chromium');
+/** A 16×16 PNG. */
+const BLANK_PNG = 'iVBORw0KGgoAAAANSUhEUgAAABAAAAAQCAIAAACQkWg2AAAACXBIWXMAAAPoAAAD6AG1e1JrAAAAHUlEQVQokWP4TyJgGNVABGAgRhEyGNVADKB9KAEAr639H8LdEzEAAAAASUVORK5CYII=';
 
 let e2e: E2E;
 let page: Page;
@@ -20,8 +22,9 @@ beforeAll(async () => {
     ids[name] = r.session_id;
     await e2e.api.updateSession({ id: r.session_id, title: name });
   };
-  // Oldest first, so "Physics chat" is the newest.
-  await send('Maths in Chinese', '我想复习数学里的二次函数');
+  // Oldest first, so "Physics chat" is the newest. The first carries a photo (for the export with files).
+  const photo = await e2e.api.uploadAttachment({ name: '草稿.png', data: BLANK_PNG });
+  await send('Maths in Chinese', '我想复习数学里的二次函数', { attachments: [{ sha256: photo.sha256, name: '草稿.png' }] });
   await send('Algebra help', 'How do I factor x^2 - 5x + 6?', { mode: 'homework', assignment_id: 'hw-alg' });
   await send('Deep question', 'Why does a prime have exactly two divisors?', { mode: 'deep_think' });
   await send('Physics chat', 'What is momentum in physics?');
@@ -103,8 +106,16 @@ describe.skipIf(chromium.skip)(`history${chromium.note}`, () => {
     expect(mdText).toContain('我想复习数学里的二次函数');
     const [json] = await Promise.all([page.waitForEvent('download'), row.getByTestId('export-json').click()]);
     expect(json.suggestedFilename()).toMatch(/\.json$/);
-    const parsed = JSON.parse(readFileSync((await json.path())!, 'utf8')) as unknown;
+    const parsed = JSON.parse(readFileSync((await json.path())!, 'utf8')) as { attachments?: unknown };
     expect(JSON.stringify(parsed)).toContain('我想复习数学里的二次函数');
+    // Plain JSON names the photo; only the export with files carries its bytes.
+    expect(parsed.attachments).toBeUndefined();
+    const [withFiles] = await Promise.all([page.waitForEvent('download'), row.getByTestId('export-json-files').click()]);
+    const files = (JSON.parse(readFileSync((await withFiles.path())!, 'utf8')) as { attachments: Record<string, { name: string; mime: string; data: string }> }).attachments;
+    const [file] = Object.values(files);
+    expect(Object.keys(files)).toHaveLength(1);
+    expect(file).toMatchObject({ name: '草稿.png', mime: 'image/png' });
+    expect(Buffer.from(file!.data, 'base64').subarray(1, 4).toString()).toBe('PNG');
   });
 
   test('exports every session of an assignment', async () => {
@@ -113,6 +124,10 @@ describe.skipIf(chromium.skip)(`history${chromium.note}`, () => {
     const text = readFileSync((await md.path())!, 'utf8');
     expect(text).toContain('Algebra homework');
     expect(text).toContain('How do I factor');
+    const [json] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-assignment-json-files').click()]);
+    const exported = JSON.parse(readFileSync((await json.path())!, 'utf8')) as { sessions: unknown[]; attachments: Record<string, unknown> };
+    expect(exported.sessions).toHaveLength(1);
+    expect(exported.attachments).toEqual({});
     await page.getByTestId('filter-assignment').selectOption('');
     await expect.poll(() => page.locator('.session-row').count()).toBe(4);
   });

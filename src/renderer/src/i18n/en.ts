@@ -258,6 +258,8 @@ export const en = {
     reopen: 'Reopen session',
     exportMd: 'Export as Markdown',
     exportJson: 'Export as JSON',
+    exportJsonFiles: 'Export as JSON with the attached photos and PDFs',
+    jsonWithFiles: 'JSON with files',
     exportAssignment: 'Export every session of this assignment:',
     deleteTitle: 'Delete this session?',
     deleteBody: '“{{title}}” and all its messages will be deleted from this computer. This cannot be undone.',

@@ -256,6 +256,8 @@ export const zhCN: Translation = {
     reopen: '重新打开会话',
     exportMd: '导出为 Markdown',
     exportJson: '导出为 JSON',
+    exportJsonFiles: '导出为 JSON（含附带的照片和 PDF）',
+    jsonWithFiles: 'JSON（含附件）',
     exportAssignment: '导出这份作业的所有会话：',
     deleteTitle: '删除这个会话？',
     deleteBody: '“{{title}}”及其所有消息将从这台电脑上删除，且无法恢复。',

@@ -1,4 +1,4 @@
-import { BookOpen, Download, FileJson, MessageSquare, Search } from 'lucide-react';
+import { BookOpen, Download, FileJson, MessageSquare, Paperclip, Search } from 'lucide-react';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { MODES } from '../../../../shared/api/vocabulary.ts';
@@ -106,6 +106,15 @@ export default function HistoryScreen() {
             data-testid="export-assignment-json"
           >
             <FileJson size={14} aria-hidden="true" /> JSON
+          </button>
+          <button
+            type="button"
+            className="btn btn-small"
+            onClick={() => exporter.run({ assignment_id: assignmentId }, 'json-with-files')}
+            disabled={exporter.busy}
+            data-testid="export-assignment-json-files"
+          >
+            <Paperclip size={14} aria-hidden="true" /> {t('history.jsonWithFiles')}
           </button>
           <ErrorText error={exporter.error} />
         </div>

@@ -1,4 +1,4 @@
-import { BookOpen, Download, Flag, FlagOff, Pencil, Trash2 } from 'lucide-react';
+import { BookOpen, Download, Flag, FlagOff, Paperclip, Pencil, Trash2 } from 'lucide-react';
 import { useCallback, useState, type FormEvent, type ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { Mode, Session } from '../../../../shared/api/schemas.ts';
@@ -28,18 +28,20 @@ export function sessionTitle(session: Session, untitled: string): string {
   return typeof session.meta.title === 'string' && session.meta.title ? session.meta.title : untitled;
 }
 
-/** Downloads one session, or every session of an assignment, as the server renders it. */
-export function useExport(): { run: (target: { session_id: string } | { assignment_id: string }, format: 'md' | 'json') => Promise<void>; error: UiError | null; busy: boolean } {
+type ExportFormat = 'md' | 'json' | 'json-with-files';
+
+/** Downloads one session, or every session of an assignment, as the server renders it ('json-with-files': the attached photos and PDFs inside the JSON). */
+export function useExport(): { run: (target: { session_id: string } | { assignment_id: string }, format: ExportFormat) => Promise<void>; error: UiError | null; busy: boolean } {
   const cache = useApiCache();
   const [error, setError] = useState<UiError | null>(null);
   const [busy, setBusy] = useState(false);
   const run = useCallback(
-    async (target: { session_id: string } | { assignment_id: string }, format: 'md' | 'json') => {
+    async (target: { session_id: string } | { assignment_id: string }, format: ExportFormat) => {
       setBusy(true);
       setError(null);
       try {
         // A download, not state to keep: asked for each time, past the cache.
-        const file = await cache.client.exportSessions({ ...target, format });
+        const file = await cache.client.exportSessions(format === 'json-with-files' ? { ...target, format: 'json', attachments: '1' } : { ...target, format });
         downloadText(file.filename, file.content_type, file.content);
       } catch (e) {
         setError(toClientError(e));
@@ -161,6 +163,16 @@ export function SessionList({ filters, emptyText }: { filters: SessionFilters; e
                 <Download size={14} aria-hidden="true" />
                 <span aria-hidden="true">JSON</span>
                 <span className="visually-hidden">{t('history.exportJson')}</span>
+              </button>
+              <button
+                type="button"
+                className="btn btn-ghost btn-small"
+                title={t('history.exportJsonFiles')}
+                onClick={() => exporter.run({ session_id: s.id }, 'json-with-files')}
+                data-testid="export-json-files"
+              >
+                <Paperclip size={14} aria-hidden="true" />
+                <span className="visually-hidden">{t('history.exportJsonFiles')}</span>
               </button>
               <button type="button" className="btn btn-ghost btn-small btn-danger-text" title={t('common.delete')} onClick={() => remove.ask(s)}>
                 <Trash2 size={14} aria-hidden="true" />
