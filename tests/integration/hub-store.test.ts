@@ -1,10 +1,11 @@
 // The hub's store on both databases: identity (classes, class codes, rosters, devices), push
 // verified by the hash chain and idempotent by turn id, pull, the dashboard's queries, and search
-// that finds a two-character Chinese word. PostgreSQL is a real throwaway cluster (support/postgres.ts).
+// that finds a two-character Chinese word and pages newest first across its recent window.
+// PostgreSQL is a real throwaway cluster (support/postgres.ts).
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { v7 as uuidv7 } from 'uuid';
 import { isApiError } from '../../src/shared/errors.ts';
-import type { HubCaller, HubStore } from '../../src/main/core/hub/store.ts';
+import { SEARCH_RECENT_MS, type HubCaller, type HubStore } from '../../src/main/core/hub/store.ts';
 import { startPostgres, type PgServer } from '../support/postgres.ts';
 import { requirePackage } from '../support/requirements.ts';
 import { chained, hubTeacher, openHub, session } from '../support/hub.ts';
@@ -156,6 +157,30 @@ describe.each([
     expect(await store.search(teacher, klass.id, '学数')).toHaveLength(1);
     expect(await store.search(teacher, klass.id, '数理')).toHaveLength(0);
     expect((await store.search(teacher, klass.id, '提示')).length).toBe(4);
+    await store.close();
+  });
+  test.skipIf(skip)('search pages newest first across its recent window: recent turns, then older ones to fill the limit', async () => {
+    let clock = 1_800_000_000_000;
+    const store = await openHub(kind, server, () => clock);
+    const { teacher, klass, student } = await classWithStudent(store);
+    const pushed = async (contents: string[]) => {
+      const id = uuidv7();
+      const turns = chained(
+        id,
+        contents.map((content) => ({ content })),
+      );
+      await store.push(student, { sessions: [session(id, turns)] });
+      return turns.map((t) => t.id);
+    };
+    const old = await pushed(['数学一', '数学二', '别的']);
+    clock += SEARCH_RECENT_MS + 86_400_000;
+    const recent = await pushed(['数学三', '数学四']);
+    const ids = async (limit: number) => (await store.search(teacher, klass.id, '数学', limit)).map((h) => h.turn_id);
+    // One push shares its received_at: newest id first within it.
+    expect(await ids(50)).toEqual([recent[1], recent[0], old[1], old[0]]);
+    expect(await ids(3)).toEqual([recent[1], recent[0], old[1]]);
+    expect(await ids(2)).toEqual([recent[1], recent[0]]);
+    expect(await ids(1)).toEqual([recent[1]]);
     await store.close();
   });
 });

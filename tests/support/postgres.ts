@@ -31,8 +31,11 @@ function run(command: string, args: string[], asPostgres: boolean): void {
   if (result.status !== 0) throw new Error(`${command} ${args.join(' ')} failed (${result.status}): ${result.stderr || result.stdout}`);
 }
 
-/** Starts a throwaway cluster (or points at HUB_TEST_DATABASE_URL). */
-export async function startPostgres(): Promise<PgServer> {
+/**
+ * Starts a throwaway cluster (or points at HUB_TEST_DATABASE_URL). `settings` are extra server
+ * settings (`-c name=value`), e.g. bench/hub.ts's memory and WAL sizes for a full term.
+ */
+export async function startPostgres(settings: Record<string, string> = {}): Promise<PgServer> {
   if (process.env.HUB_TEST_DATABASE_URL) return { adminUrl: process.env.HUB_TEST_DATABASE_URL, stop: () => {} };
   const bin = postgresBinDir();
   if (!bin) throw new Error('PostgreSQL is not installed (apt-get install postgresql).');
@@ -47,7 +50,9 @@ export async function startPostgres(): Promise<PgServer> {
   run(path.join(bin, 'initdb'), ['-D', data, '-U', 'postgres', '--auth=trust', '--encoding=UTF8', '--locale=C.UTF-8', '-N'], asPostgres);
   const port = await freePort();
   // fsync off: a test cluster's durability is not under test, and 2 cores are shared.
-  const options = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off`;
+  const options = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off${Object.entries(settings)
+    .map(([name, value]) => ` -c ${name}=${value}`)
+    .join('')}`;
   run(path.join(bin, 'pg_ctl'), ['-D', data, '-o', options, '-l', path.join(dir, 'log'), '-w', 'start'], asPostgres);
   return {
     adminUrl: `postgres://postgres@127.0.0.1:${port}/postgres`,

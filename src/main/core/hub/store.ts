@@ -53,6 +53,8 @@ export const WORKED_MIN = 2;
 export const WORKED_SHARE = 0.3;
 /** Triage looks at what arrived in the last two weeks: current work, and a query that does not grow with the term. */
 export const TRIAGE_WINDOW_MS = 14 * 86_400_000;
+/** Search reads this much of the newest turns first, and older ones only when they do not fill the page. */
+export const SEARCH_RECENT_MS = 14 * 86_400_000;
 /** A pull repeats what changed in the last few seconds: a write stamped just before a pull but committed after it is not missed. */
 export const PULL_OVERLAP_MS = 5_000;
 
@@ -821,16 +823,27 @@ export class HubStore {
     return { stuck: stuck.map(num), worked_solutions: worked.map(num), flagged: flagged.map(num) };
   }
 
-  /** Turns of the class's students containing every word of `query` (Chinese words of any length), newest first. */
+  /**
+   * Turns of the class's students containing every word of `query` (Chinese words of any length),
+   * newest first. What arrived in the last SEARCH_RECENT_MS is searched first and older turns only
+   * when it does not fill the page (the same rows in the same order): a common word is then found
+   * among two weeks of the class's turns instead of the whole term's (bench/HUB-NOTES.md).
+   */
   async search(caller: HubCaller, classId: string, query: string, limit = 50): Promise<SearchHit[]> {
     await this.assertTeaches(caller, classId);
     const condition = searchCondition(this.db.dialect, query);
     if (!condition) return [];
-    return this.db.all<SearchHit>(
-      sql`SELECT t.id AS turn_id, t.session_id, t.user_id, u.name, t.role, t.content, t.created_at
-          FROM hub_turn t JOIN hub_user u ON u.id = t.user_id
-          JOIN hub_member m ON m.user_id = t.user_id AND m.class_id = ${classId} AND m.role = 'student'
-          WHERE ${condition} ORDER BY t.received_at DESC, t.id DESC LIMIT ${Math.min(Math.max(limit, 1), 200)}`,
-    );
+    const max = Math.min(Math.max(limit, 1), 200);
+    const since = this.#now() - SEARCH_RECENT_MS;
+    const page = (when: SQL, n: number) =>
+      this.db.all<SearchHit>(
+        sql`SELECT t.id AS turn_id, t.session_id, t.user_id, u.name, t.role, t.content, t.created_at
+            FROM hub_turn t JOIN hub_user u ON u.id = t.user_id
+            JOIN hub_member m ON m.user_id = t.user_id AND m.class_id = ${classId} AND m.role = 'student'
+            WHERE ${condition} AND ${when} ORDER BY t.received_at DESC, t.id DESC LIMIT ${n}`,
+      );
+    const recent = await page(sql`t.received_at >= ${since}`, max);
+    if (recent.length === max) return recent;
+    return [...recent, ...(await page(sql`t.received_at < ${since}`, max - recent.length))];
   }
 }
