@@ -331,14 +331,14 @@ async function main() {
     '',
     ...(existsSync(hubResults)
       ? [
-          "Not run by `npm run bench`: the hub's own bench (`bench/hub.ts`, README) writes bench/HUB-RESULTS.md, copied here as it was last written (read bench/HUB-NOTES.md with it).",
+          'Not run by `npm run bench`: `npm run bench:hub -- --term` (a whole school term, minutes) writes bench/HUB-RESULTS.md, copied here as it was last written (read bench/HUB-NOTES.md with it).',
           '',
           ...readFileSync(hubResults, 'utf8')
             .split('\n')
             .filter((line) => !line.startsWith('# '))
             .map((line) => (line.startsWith('## ') ? `#${line}` : line)),
         ]
-      : ["bench/HUB-RESULTS.md is missing: run the hub's bench (`bench/hub.ts`) to measure the hub.", '']),
+      : ['bench/HUB-RESULTS.md is missing: run `npm run bench:hub -- --term` to measure the hub.', '']),
   );
 
   const c16 = b1Numbers[16]!;
