@@ -147,6 +147,16 @@ describe.skipIf(chromium.skip)(`settings${chromium.note}`, () => {
     await expect.poll(() => card.locator('textarea').inputValue()).toBe('');
   });
 
+  test('the section list scrolls the settings panel, never the page (the app’s navigation stays)', async () => {
+    await page.locator('.settings-toc a').last().click();
+    // The tokens section (the last) is in view inside the app's main panel; the page itself has not moved.
+    const inView =
+      "(() => { const s = document.getElementById('set-tokens').getBoundingClientRect(); const m = document.querySelector('main').getBoundingClientRect(); return s.top >= m.top && s.top < m.bottom; })()";
+    await expect.poll(() => page.evaluate(inView)).toBe(true);
+    expect(await page.evaluate('document.scrollingElement.scrollTop')).toBe(0);
+    await page.locator('.settings-toc a').first().click();
+  });
+
   test('the LAN server settings are saved', async () => {
     const section = page.locator('#set-server');
     await section.getByLabel('Turn the server on').check();

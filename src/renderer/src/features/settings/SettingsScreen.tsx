@@ -21,6 +21,18 @@ const LANGUAGE_NAMES: Record<Language, string> = { 'zh-CN': '中文（简体）'
 const STUDENT_SECTIONS = ['appearance'] as const;
 const ALL_SECTIONS = [...STUDENT_SECTIONS, 'providers', 'policies', 'hub', 'server', 'tokens'] as const;
 
+/**
+ * Brings a section to the top of the settings panel. `scrollIntoView` would also scroll the page
+ * itself (every scrollable ancestor), sliding the app's navigation off the top.
+ */
+function scrollToSection(id: string): void {
+  const section = document.getElementById(id);
+  let panel = section?.parentElement ?? null;
+  while (panel && !/(auto|scroll)/.test(getComputedStyle(panel).overflowY)) panel = panel.parentElement;
+  if (!section || !panel) return;
+  panel.scrollTo({ top: panel.scrollTop + section.getBoundingClientRect().top - panel.getBoundingClientRect().top });
+}
+
 export default function SettingsScreen() {
   const { t } = useTranslation();
   const { isAdmin, me, transport, signOut } = useIdentity();
@@ -34,7 +46,7 @@ export default function SettingsScreen() {
       </header>
       <nav className="settings-toc" aria-label={t('settings.sections')}>
         {(isAdmin ? ALL_SECTIONS : STUDENT_SECTIONS).map((section) => (
-          <a key={section} href="#/settings" onClick={(e) => (e.preventDefault(), document.getElementById(`set-${section}`)?.scrollIntoView())}>
+          <a key={section} href="#/settings" onClick={(e) => (e.preventDefault(), scrollToSection(`set-${section}`))}>
             {t(`settings.${section}`)}
           </a>
         ))}
