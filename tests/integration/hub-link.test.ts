@@ -67,8 +67,10 @@ describe(`joining a class hub from the desktop, and the background sync (${kind 
     expect(joined.status).toBe(200);
     expect(joined.json).toMatchObject({ joined: true, class_name: '初二（3）班', student_name: '王小明', hub_url: hub.url, last_error: null });
     expect((joined.json as HubLinkStatus).last_success_at).toBeGreaterThan(0);
-    // The token is in the keychain, and nowhere in the database.
-    const token = api.secrets.secrets.get(HUB_TOKEN_ACCOUNT)!;
+    // The token is in the keychain under this link's own account (hub:device-token:<device id>), and nowhere in the database.
+    const device = await store.db.all<{ id: string }>(sql`SELECT d.id FROM hub_device d JOIN hub_user u ON u.id = d.user_id WHERE u.role = 'student'`);
+    expect(device).toHaveLength(1);
+    const token = api.secrets.secrets.get(`${HUB_TOKEN_ACCOUNT}:${device[0]!.id}`)!;
     expect(token).toMatch(/^slh_/);
     api.core.store.sqlite.pragma('wal_checkpoint(TRUNCATE)');
     expect(readFileSync(path.join(api.dataDir, 'studylog.db')).includes(Buffer.from(token.slice(-20)))).toBe(false);
@@ -102,7 +104,7 @@ describe(`joining a class hub from the desktop, and the background sync (${kind 
     expect(api.core.hub.status().background).toBe(false);
     // Leaving deletes the token from the keychain; what was sent stays sent.
     expect((await api.api('DELETE', '/hub/link')).json).toMatchObject({ joined: false, pending: 0 });
-    expect(api.secrets.secrets.has(HUB_TOKEN_ACCOUNT)).toBe(false);
+    expect([...api.secrets.secrets.keys()].filter((account) => account.startsWith(HUB_TOKEN_ACCOUNT))).toEqual([]);
   });
 
   test('joining needs the keychain (checked before the hub issues a token), a known class code and a hub at the address', async () => {

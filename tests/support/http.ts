@@ -98,6 +98,8 @@ export interface ApiOptions {
   apiKey?: string;
   provider?: Partial<Provider>;
   core?: Partial<CoreOptions>;
+  /** An existing data directory (a restart of the same Studylog): kept on close(). Default: a fresh one, removed on close(). */
+  dataDir?: string;
 }
 
 export interface ApiFixture {
@@ -125,7 +127,7 @@ export interface ApiFixture {
 export async function startApi(options: ApiOptions = {}): Promise<ApiFixture> {
   const apiKey = options.apiKey ?? TEST_API_KEY;
   const openai = await startOpenAITestServer({ requiredApiKey: apiKey, ...(options.defaults ? { defaults: options.defaults } : {}) });
-  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'studylog-http-'));
+  const dataDir = options.dataDir ?? mkdtempSync(path.join(os.tmpdir(), 'studylog-http-'));
   const secrets = new MemorySecretStore();
   // The key in STUDYLOG_TEST_KEY is sent only to STUDYLOG_TEST_BASE_URL's origin (providers.ts).
   const env = { STUDYLOG_TEST_KEY: apiKey, STUDYLOG_TEST_BASE_URL: options.provider?.base_url ?? openai.url };
@@ -153,7 +155,7 @@ export async function startApi(options: ApiOptions = {}): Promise<ApiFixture> {
     ['hw_001', '数学作业一'],
     ['hw_1', 'Algebra 1'],
   ] as const)
-    core.assignments.create(testWrites(core.store), { id, title });
+    if (!core.assignments.get(id)) core.assignments.create(testWrites(core.store), { id, title });
   const server = await startHttpServer({ core, dispatch: { validateOutput: true }, ...options.server });
   const agent = new http.Agent({ keepAlive: true, maxSockets: 32 });
   const url = server.url;
@@ -199,7 +201,7 @@ export async function startApi(options: ApiOptions = {}): Promise<ApiFixture> {
       await server.close();
       await openai.close();
       core.close();
-      rmSync(dataDir, { recursive: true, force: true });
+      if (!options.dataDir) rmSync(dataDir, { recursive: true, force: true });
     },
   };
 }

@@ -14,6 +14,7 @@
  * installation (a `studylog serve` with students' tokens), and no student token can be made while
  * joined (users.repo.ts) — `hub_shared_install` either way (SECURITY.md "The class hub").
  */
+import { randomUUID } from 'node:crypto';
 import os from 'node:os';
 import { HUB_PREFIX, normalizeJoinCode, parseClassQr, type HubLinkStatus, type JoinHubInput } from '../../../shared/api/hub.ts';
 import { ApiError, type ErrorCode } from '../../../shared/errors.ts';
@@ -25,7 +26,14 @@ import { Outbox } from './outbox.ts';
 
 export const LINK_KEY = 'hub.link';
 export const SYNC_STATE_KEY = 'hub.sync_state';
-/** The keychain account of this device's hub token (a colon: never a provider's id). */
+/**
+ * The keychain account of a hub device token (a colon: never a provider's id). Each link keeps its
+ * own, `hub:device-token:<device id>` (Link.token_account): the keychain is the OS user's, shared
+ * by every Studylog data directory of that user, and one account for all of them let a second
+ * data directory's join overwrite the first's token — the first laptop then sent its student's
+ * work under the second student's identity, and leaving from either signed both out. Links made
+ * before use this account alone.
+ */
 export const HUB_TOKEN_ACCOUNT = 'hub:device-token';
 /** How often the serving process tries a round (a round not yet due after failures is skipped). */
 export const SYNC_INTERVAL_MS = 60_000;
@@ -40,6 +48,13 @@ interface Link {
   joined_at: number;
   /** The local user whose items go with this link (links made before it existed: the owner). */
   local_user_id?: string;
+  /** The keychain account holding this link's device token (links made before it existed: HUB_TOKEN_ACCOUNT). */
+  token_account?: string;
+}
+
+/** Where a link's device token is in the keychain. */
+export function hubTokenAccount(link: Pick<Link, 'token_account'> | null): string {
+  return link?.token_account ?? HUB_TOKEN_ACCOUNT;
 }
 interface SyncStateRow {
   last_attempt_at: number | null;
@@ -176,8 +191,9 @@ export class HubLink {
       if (body?.code) throw new ApiError(body.code, body.detail ?? `The hub answered ${response.status}.`);
       throw new ApiError('hub_unreachable', `${hubUrl} did not answer as a Studylog class hub (HTTP ${response.status}).`);
     }
+    const tokenAccount = `${HUB_TOKEN_ACCOUNT}:${body.device_id || randomUUID()}`;
     try {
-      await secrets.set(HUB_TOKEN_ACCOUNT, body.token);
+      await secrets.set(tokenAccount, body.token);
     } catch (error) {
       throw noKeychain(error instanceof ApiError ? error.detail : 'the keychain refused to store the token');
     }
@@ -190,6 +206,7 @@ export class HubLink {
       device_id: body.device_id ?? '',
       joined_at: this.#now(),
       local_user_id: this.#o.ownerId,
+      token_account: tokenAccount,
     };
     await this.#o.store.writes.run('join the class hub', (db) => {
       putSetting(db, LINK_KEY, link);
@@ -204,7 +221,7 @@ export class HubLink {
   async leave(): Promise<HubLinkStatus> {
     await this.#running;
     try {
-      await this.#o.secrets?.delete(HUB_TOKEN_ACCOUNT);
+      await this.#o.secrets?.delete(hubTokenAccount(this.#link()));
     } catch (error) {
       throw noKeychain(error instanceof ApiError ? error.detail : 'the keychain could not be reached');
     }
@@ -235,7 +252,7 @@ export class HubLink {
   async #round(link: Link, force: boolean): Promise<SyncReport | null> {
     let token: string | null;
     try {
-      token = (await this.#o.secrets?.get(HUB_TOKEN_ACCOUNT)) ?? null;
+      token = (await this.#o.secrets?.get(hubTokenAccount(link))) ?? null;
     } catch (error) {
       this.#record({ code: 'keychain_unavailable', detail: error instanceof ApiError ? error.detail : String(error) }, false);
       return null;
