@@ -81,7 +81,7 @@ function classCode(): string {
 /**
  * Wrong join codes one roster entry takes in a window of JOIN_CODE_WINDOW_MS: the last of them
  * locks it until the window ends (it unlocks by itself). At 10 an hour, finding one code among
- * 31^8 takes tens of millions of years; an entry whose code was spent is never counted or locked
+ * 31^8 takes about 5 million years on average; an entry whose code was spent is never counted or locked
  * (guessing a used code gains nothing, and a joined student must not be locked by others).
  */
 export const JOIN_CODE_MAX_FAILURES = 10;
