@@ -1,7 +1,8 @@
 // The teacher's dashboard on the hub, in real Chromium: the hub (SQLite) serves the built web app,
 // a teacher's token opens #/hub, and the class's overview, triage and search (数学) show what
 // students shared, a hand-in that reached the hub is read and graded, and the roster screen issues
-// and reissues per-student join codes (shown once, with QR codes) — in Chinese, the first users'
+// and reissues per-student join codes (shown once, with QR codes, kept on screen across actions and
+// tabs until the teacher says they are saved) — in Chinese, the first users'
 // language.
 import { generateKeyPairSync } from 'node:crypto';
 import path from 'node:path';
@@ -153,6 +154,8 @@ describe.skipIf(chromium.skip)(`the hub's teacher dashboard${chromium.note}`, ()
     await page.getByRole('tab', { name: '概览' }).click();
     await page.getByRole('tab', { name: '名单与加入码' }).click();
     await expect.poll(() => rows.nth(2).textContent()).toMatch(/^3王五已使用1/);
+    // The codes shown outlive a tab switch (the hub cannot show them again).
+    expect(await issued.count()).toBe(1);
 
     // Reissued (after a confirmation naming the devices): the new code is shown, the old device is out.
     await rows.nth(2).getByRole('button', { name: '重发加入码' }).click();
@@ -161,6 +164,56 @@ describe.skipIf(chromium.skip)(`the hub's teacher dashboard${chromium.note}`, ()
     await expect.poll(() => issued.locator('code').textContent()).not.toBe(code);
     expect(await store.authenticate(wang.token)).toBe('revoked');
     await expect.poll(() => rows.nth(2).textContent()).toMatch(/^3王五已发放，未使用0/);
+    // The reissued code replaced 王五's earlier one in the list (that one no longer works).
+    expect(await issued.count()).toBe(1);
+    const reissued = (await issued.locator('code').textContent()) ?? '';
+
+    // Another student added: appended to the codes still shown, not in their place; kept across tabs.
+    await page.getByLabel('学号', { exact: true }).last().fill('4');
+    await page.getByLabel('姓名', { exact: true }).fill('赵六');
+    await page.getByRole('button', { name: '添加学生' }).click();
+    await expect.poll(() => issued.locator('td:first-child').allTextContents()).toEqual(['3', '4']);
+    await page.getByRole('tab', { name: '搜索' }).click();
+    await page.getByRole('tab', { name: '名单与加入码' }).click();
+    await expect.poll(() => issued.locator('td:first-child').allTextContents()).toEqual(['3', '4']);
+    const csv = decodeURIComponent((await page.getByRole('link', { name: '下载 CSV' }).getAttribute('href')) ?? '');
+    expect(csv).toContain(`3,王五,${reissued}`);
+    expect(csv).toContain('4,赵六,');
+
+    // Leaving the page with codes not saved asks first (the dialog dismissed: the page stays).
+    const asked = page.waitForEvent('dialog');
+    await page.close({ runBeforeUnload: true });
+    const dialog = await asked;
+    expect(dialog.type()).toBe('beforeunload');
+    await dialog.dismiss();
+    expect(page.isClosed()).toBe(false);
+    // Saved: the teacher dismisses them, and the page closes without asking.
+    await page.getByRole('button', { name: '我已保存' }).click();
+    await expect.poll(() => page.getByTestId('hub-issued-codes').count()).toBe(0);
+    const closed = page.waitForEvent('close');
+    await page.close({ runBeforeUnload: true });
+    await closed;
+    await context.close();
+  });
+
+  test('in English: the roster’s CSV example is English, and an entry locked by wrong codes says until when (it unlocks by itself)', async () => {
+    const klass = (await store.listClasses((await store.authenticate(teacherToken)) as HubCaller))[0]!;
+    const roster = await store.roster((await store.authenticate(teacherToken)) as HubCaller, klass.id);
+    const li = roster.find((r) => r.student_no === '2')!;
+    for (let i = 0; i < 10; i++)
+      await store.joinClass({ code: classCode, name: 'x', student_no: '2', join_code: `WRNG-${String(i).padStart(4, 'A')}`, device_name: 'l' }).catch(() => undefined);
+    const until = (await store.roster((await store.authenticate(teacherToken)) as HubCaller, klass.id)).find((r) => r.user_id === li.user_id)!.locked_until!;
+    expect(until).toBeGreaterThan(Date.now());
+    const context = await browser.newContext({ locale: 'en-US' });
+    await context.addInitScript((token: string) => localStorage.setItem('studylog.hub.token', token), teacherToken);
+    const page = await context.newPage();
+    await page.goto(`${hub.url}/#/hub`);
+    await page.getByRole('tab', { name: 'Roster and join codes' }).click();
+    expect(await page.getByTestId('hub-roster-csv').getAttribute('placeholder')).toBe('student_no,name\n2024001,Zhang San');
+    const time = await page.evaluate((ms) => new Date(ms).toLocaleTimeString('en-US'), until);
+    await expect
+      .poll(() => page.getByTestId('hub-roster-row').filter({ hasText: '李四' }).textContent())
+      .toContain(`locked until ${time} (too many wrong tries; unlocks by itself)`);
     await context.close();
   });
 

@@ -1,9 +1,12 @@
 // Per-student join codes over real HTTP, on a real PostgreSQL hub (support/postgres.ts) and on the
 // SQLite hub: a roster entry cannot be claimed with the class code and a student number alone; its
 // own one-time code (issued on import, kept only as a hash) joins once and is spent; a reissued code
-// replaces the old one and signs out the entry's devices; wrong codes lock the entry after
-// JOIN_CODE_MAX_FAILURES tries (guessing is bounded per entry); a class with a roster takes no one
-// off it unless its teacher opens it.
+// replaces the old one and signs out the entry's devices; JOIN_CODE_MAX_FAILURES wrong codes in
+// JOIN_CODE_WINDOW_MS lock the entry until the window ends (guessing is bounded per entry), never
+// an entry already joined; a number off the roster reads exactly as a wrong code (no probing which
+// numbers are listed); a class with a roster takes no one off it unless its teacher opens it, and
+// one without (numbers typed by students who joined on their own are no roster) keeps their numbers.
+import { createHash } from 'node:crypto';
 import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -13,12 +16,12 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { drizzle as drizzleSqlite, migrate as migrateSqlite } from '../../src/main/core/db/drizzle.ts';
 import { drizzle as drizzlePg, migrate as migratePg } from '../../src/main/core/hub/drizzle-pg.ts';
 import { openPgHub, openSqliteHub } from '../../src/main/core/hub/sql.ts';
-import { HubStore } from '../../src/main/core/hub/store.ts';
+import { HubStore, type HubCaller } from '../../src/main/core/hub/store.ts';
 import { createDatabase } from '../support/postgres.ts';
-import { CLASS_QR_PREFIX, HUB_PREFIX, normalizeJoinCode, parseClassQr, type IssuedJoinCode, type RosterRow } from '../../src/shared/api/hub.ts';
+import { CLASS_QR_PREFIX, HUB_PREFIX, JoinHubInputSchema, normalizeJoinCode, parseClassQr, type IssuedJoinCode, type RosterRow } from '../../src/shared/api/hub.ts';
 import { startHubServer } from '../../src/main/core/hub/server.ts';
 import { sql } from '../../src/main/core/hub/sql.ts';
-import { JOIN_CODE_MAX_FAILURES } from '../../src/main/core/hub/store.ts';
+import { JOIN_CODE_MAX_FAILURES, JOIN_CODE_WINDOW_MS } from '../../src/main/core/hub/store.ts';
 import { hubTeacher, openHub } from '../support/hub.ts';
 import { startApi } from '../support/http.ts';
 import { startPostgres, type PgServer } from '../support/postgres.ts';
@@ -32,8 +35,8 @@ beforeAll(async () => {
 });
 afterAll(() => server?.stop());
 
-async function hub(kind: 'pg' | 'sqlite') {
-  const store = await openHub(kind, server);
+async function hub(kind: 'pg' | 'sqlite', now?: () => number) {
+  const store = await openHub(kind, server, now);
   const running = await startHubServer({ store, port: 0 });
   onCleanup(() => void running.close().then(() => store.close()));
   const call = async <T = Record<string, unknown>>(method: string, route: string, token: string | null, body?: unknown, contentType = 'application/json') => {
@@ -46,7 +49,8 @@ async function hub(kind: 'pg' | 'sqlite') {
   };
   const teacher = await hubTeacher(store, '李老师');
   const klass = (await call<{ id: string; code: string; open_join: boolean | null }>('POST', '/classes', teacher.token, { name: '初二（3）班' })).json;
-  const join = (body: Record<string, unknown>) => call<{ code?: string; token?: string; user_id?: string }>('POST', '/join', null, { code: klass.code, name: '某同学', ...body });
+  const join = (body: Record<string, unknown>) =>
+    call<{ code?: string; detail?: string; token?: string; user_id?: string }>('POST', '/join', null, { code: klass.code, name: '某同学', ...body });
   return { store, call, teacher, klass, join, url: running.url };
 }
 
@@ -75,9 +79,14 @@ describe.each([
     }
 
     // The class code and the number alone, or with someone else's code: refused, stable codes.
-    expect(await join({ student_no: '7' })).toMatchObject({ status: 403, json: { code: 'join_code_required' } });
-    expect(await join({ student_no: '7', join_code: wu.join_code })).toMatchObject({ status: 403, json: { code: 'join_code_invalid' } });
-    expect(await join({ student_no: '9', join_code: zhou.join_code })).toMatchObject({ status: 404, json: { code: 'not_found' } });
+    const required = await join({ student_no: '7' });
+    expect(required).toMatchObject({ status: 403, json: { code: 'join_code_required' } });
+    const wrong = await join({ student_no: '7', join_code: wu.join_code });
+    expect(wrong).toMatchObject({ status: 403, json: { code: 'join_code_invalid' } });
+    // A number not on the roster reads exactly as a listed one with a wrong (or no) code: which
+    // numbers are listed cannot be probed with the class code.
+    expect(await join({ student_no: '9', join_code: zhou.join_code })).toEqual(wrong);
+    expect(await join({ student_no: '9' })).toEqual(required);
     // With a roster, the class code alone no longer lets anyone in.
     expect(await join({ name: '冒名者' })).toMatchObject({ status: 403, json: { code: 'class_closed' } });
 
@@ -118,19 +127,82 @@ describe.each([
     expect((await call('POST', `/classes/${klass.id}/roster/no-such-user/code`, teacher.token)).json).toMatchObject({ code: 'not_found' });
   });
 
-  test.skipIf(skip)('guessing is bounded: wrong codes lock the entry, even against the right code, until the teacher reissues', async () => {
-    const { store, call, teacher, klass, join } = await hub(kind);
+  test.skipIf(skip)('guessing is bounded: wrong codes lock the entry for the rest of the hour, even against the right code; it unlocks by itself', async () => {
+    let now = Date.UTC(2026, 8, 1, 8);
+    const { store, call, teacher, klass, join } = await hub(kind, () => now);
     const added = (await call<IssuedJoinCode>('POST', `/classes/${klass.id}/students`, teacher.token, { student_no: '42', name: '王五' })).json;
     const answers: string[] = [];
     for (let i = 0; i < JOIN_CODE_MAX_FAILURES + 2; i++) answers.push((await join({ student_no: '42', join_code: `WRNG-${String(i).padStart(4, 'A')}` })).json.code!);
     expect(answers).toEqual([...Array<string>(JOIN_CODE_MAX_FAILURES - 1).fill('join_code_invalid'), 'join_code_locked', 'join_code_locked', 'join_code_locked']);
-    // The count is stored (a restart does not reset it), and the right code no longer opens the entry.
-    const failures = await store.db.all<{ n: number }>(sql`SELECT join_code_failures AS n FROM hub_member WHERE user_id = ${added.user_id}`);
-    expect(Number(failures[0]!.n)).toBe(JOIN_CODE_MAX_FAILURES);
-    expect(await join({ student_no: '42', join_code: added.join_code })).toMatchObject({ status: 403, json: { code: 'join_code_locked' } });
-    expect((await call<RosterRow[]>('GET', `/classes/${klass.id}/roster`, teacher.token)).json).toMatchObject([{ code_state: 'locked' }]);
-    const fresh = (await call<IssuedJoinCode>('POST', `/classes/${klass.id}/roster/${added.user_id}/code`, teacher.token)).json;
-    expect((await join({ student_no: '42', join_code: fresh.join_code })).status).toBe(201);
+    // The count and its window's start are stored (a restart does not reset them), and the right code no longer opens the entry.
+    const window = await store.db.all<{ n: number; since: number }>(
+      sql`SELECT join_code_failures AS n, join_code_failures_since AS since FROM hub_member WHERE user_id = ${added.user_id}`,
+    );
+    expect([Number(window[0]!.n), Number(window[0]!.since)]).toEqual([JOIN_CODE_MAX_FAILURES, now]);
+    const locked = await join({ student_no: '42', join_code: added.join_code });
+    expect(locked).toMatchObject({ status: 403, json: { code: 'join_code_locked' } });
+    expect(locked.json.detail).toContain('try again in 60 minutes');
+    expect((await call<RosterRow[]>('GET', `/classes/${klass.id}/roster`, teacher.token)).json).toMatchObject([{ code_state: 'locked', locked_until: now + JOIN_CODE_WINDOW_MS }]);
+
+    // Half an hour on: still locked, and the error says how long is left.
+    now += 30 * 60_000 + 1;
+    expect((await join({ student_no: '42', join_code: added.join_code })).json.detail).toContain('try again in 30 minutes');
+    // The hour over: unlocked by itself, with nothing for the teacher to do; a wrong code counts in a new window.
+    now += 30 * 60_000;
+    expect((await call<RosterRow[]>('GET', `/classes/${klass.id}/roster`, teacher.token)).json).toMatchObject([{ code_state: 'waiting', locked_until: null }]);
+    expect((await join({ student_no: '42', join_code: 'WRNG-AGAN' })).json.code).toBe('join_code_invalid');
+    const joined = await join({ student_no: '42', join_code: added.join_code });
+    expect([joined.status, joined.json.user_id]).toEqual([201, added.user_id]);
+
+    // Joined, the entry is never counted or locked: a classmate's wrong codes cannot mark it locked
+    // (which would lead the teacher to a reissue that signs the student out).
+    for (let i = 0; i < JOIN_CODE_MAX_FAILURES + 2; i++)
+      expect((await join({ student_no: '42', join_code: `WRNG-${String(i).padStart(4, 'B')}` })).json.code).toBe('join_code_invalid');
+    const after = await store.db.all<{ n: number }>(sql`SELECT join_code_failures AS n FROM hub_member WHERE user_id = ${added.user_id}`);
+    expect(Number(after[0]!.n)).toBe(0);
+    expect((await call<RosterRow[]>('GET', `/classes/${klass.id}/roster`, teacher.token)).json).toMatchObject([{ code_state: 'spent', locked_until: null, devices: 1 }]);
+    expect((await join({ student_no: '42', join_code: added.join_code })).json.code).toBe('join_code_spent');
+    expect((await call('GET', '/me', joined.json.token!)).json).toMatchObject({ role: 'student', name: '王五' });
+
+    // A reissue ends a lock at once.
+    const other = (await call<IssuedJoinCode>('POST', `/classes/${klass.id}/students`, teacher.token, { student_no: '43', name: '赵六' })).json;
+    for (let i = 0; i < JOIN_CODE_MAX_FAILURES; i++) await join({ student_no: '43', join_code: `WRNG-${String(i).padStart(4, 'C')}` });
+    expect((await join({ student_no: '43', join_code: other.join_code })).json.code).toBe('join_code_locked');
+    const fresh = (await call<IssuedJoinCode>('POST', `/classes/${klass.id}/roster/${other.user_id}/code`, teacher.token)).json;
+    expect((await join({ student_no: '43', join_code: fresh.join_code })).status).toBe(201);
+  });
+
+  test.skipIf(skip)('a class open to students off the roster keeps the numbers they type; only imported or added entries make a roster', async () => {
+    const { call, teacher, klass, join } = await hub(kind);
+    // No roster: a student who types their number joins with it, as before join codes.
+    const typed = await join({ name: '孙七', student_no: '2024001' });
+    expect(typed.status).toBe(201);
+    expect((await join({ name: '周八', student_no: '2024002' })).status).toBe(201);
+    // Numbers typed that way are no roster: the class stays open to the class code alone.
+    expect((await join({ name: '旁听生' })).status).toBe(201);
+    // A number taken that way is not taken twice while its device is signed in.
+    expect((await join({ name: '冒名者', student_no: '2024001' })).json).toMatchObject({ code: 'conflict' });
+    const roster = (await call<RosterRow[]>('GET', `/classes/${klass.id}/roster`, teacher.token)).json;
+    expect(roster.map((r) => [r.student_no, r.code_state, r.devices])).toEqual([
+      ['2024001', 'none', 1],
+      ['2024002', 'none', 1],
+    ]);
+
+    // The teacher adds a student: now the class has a roster and takes no one off it; a number that
+    // is no roster entry (typed by a student earlier, or never seen) reads as a wrong code.
+    const added = (await call<IssuedJoinCode>('POST', `/classes/${klass.id}/students`, teacher.token, { student_no: '2024100', name: '郑九' })).json;
+    expect((await join({ name: '旁听生' })).json).toMatchObject({ code: 'class_closed' });
+    const wrong = await join({ student_no: '2024100', join_code: 'WRNG-CODE' });
+    expect(wrong.json.code).toBe('join_code_invalid');
+    expect(await join({ student_no: '2024003', join_code: 'WRNG-CODE' })).toEqual(wrong);
+    expect(await join({ student_no: '2024001', join_code: 'WRNG-CODE' })).toEqual(wrong);
+    expect((await join({ student_no: '2024003' })).json.code).toBe('join_code_required');
+    expect((await join({ student_no: '2024100', join_code: added.join_code })).status).toBe(201);
+
+    // Opened by the teacher: a number off the roster joins again, keeping its number.
+    await call('POST', `/classes/${klass.id}/join-policy`, teacher.token, { open_join: true });
+    expect((await join({ name: '吴十', student_no: '2024003' })).status).toBe(201);
+    expect((await call<RosterRow[]>('GET', `/classes/${klass.id}/roster`, teacher.token)).json.map((r) => r.student_no)).toEqual(['2024001', '2024002', '2024003', '2024100']);
   });
 
   test.skipIf(skip)('open joining is the class’s choice: the teacher opens a class with a roster, or closes one without', async () => {
@@ -160,23 +232,32 @@ describe.each([
     expect((await call<RosterRow[]>('GET', `/classes/${klass.id}/roster`, teacher.token)).json).toMatchObject([{ student_no: '2024007', code_state: 'spent', devices: 1 }]);
   });
 
-  test.skipIf(skip)('a hub from before join codes upgrades: its unclaimed roster entries get codes on the next import, a claimed one keeps its device', async () => {
-    // The hub's migrations up to the one before join codes, in a copy of the folder.
+  test.skipIf(skip)('a student’s QR text with a Chinese student number (URL-encoded, far longer than a class code) joins from the desktop', async () => {
+    const { call, teacher, klass, url } = await hub(kind);
+    const studentNo = '初二三班第二〇二四〇〇七号';
+    const added = (await call<IssuedJoinCode>('POST', `/classes/${klass.id}/students`, teacher.token, { student_no: studentNo, name: '陈七' })).json;
+    expect(added.qr_text.length).toBeGreaterThan(100);
+    expect(parseClassQr(added.qr_text)).toEqual({ code: klass.code, student_no: studentNo, join_code: normalizeJoinCode(added.join_code) });
+    const api = await startApi();
+    onCleanup(() => void api.close());
+    const joined = await api.api('POST', '/hub/join', { body: { hub_url: url, code: added.qr_text, name: '陈七' } });
+    expect(joined.json).toMatchObject({ joined: true, last_error: null });
+    expect((await call<RosterRow[]>('GET', `/classes/${klass.id}/roster`, teacher.token)).json).toMatchObject([{ student_no: studentNo, code_state: 'spent', devices: 1 }]);
+    // Still bounded: the desktop takes up to 512 characters there.
+    expect(JoinHubInputSchema.safeParse({ hub_url: url, code: 'x'.repeat(512), name: '陈七' }).success).toBe(true);
+    expect(JoinHubInputSchema.safeParse({ hub_url: url, code: 'x'.repeat(513), name: '陈七' }).success).toBe(false);
+  });
+
+  /** A hub migrated up to the migration before `tag`, seeded, then opened (the store runs the rest). */
+  async function upgraded(beforeTag: string, seed: string[]): Promise<{ store: HubStore; teacher: HubCaller }> {
     const dir = path.join(tempDir('studylog-hub-migrations-'), kind);
     cpSync(fileURLToPath(new URL(`../../migrations-hub/${kind}`, import.meta.url)), dir, { recursive: true });
     const journalFile = path.join(dir, 'meta', '_journal.json');
     const journal = JSON.parse(readFileSync(journalFile, 'utf8')) as { entries: { tag: string }[] };
-    journal.entries = journal.entries.slice(
-      0,
-      journal.entries.findIndex((e) => e.tag.endsWith('_hub_join_codes')),
-    );
+    const at = journal.entries.findIndex((e) => e.tag.endsWith(beforeTag));
+    expect(at).toBeGreaterThan(0);
+    journal.entries = journal.entries.slice(0, at);
     writeFileSync(journalFile, JSON.stringify(journal));
-    const seed = [
-      `INSERT INTO hub_class (id, name, code, created_at) VALUES ('c1', '旧班', 'OLDCLASS', 1)`,
-      `INSERT INTO hub_user (id, name, role, created_at) VALUES ('t1', '老师', 'teacher', 1), ('u1', '甲', 'student', 1), ('u2', '乙', 'student', 1)`,
-      `INSERT INTO hub_member (class_id, user_id, role, student_no, joined_at) VALUES ('c1', 't1', 'teacher', NULL, 1), ('c1', 'u1', 'student', '1', 1), ('c1', 'u2', 'student', '2', 1)`,
-      `INSERT INTO hub_device (id, user_id, name, secret_hash, created_at) VALUES ('d1', 'u1', 'laptop', '${'0'.repeat(64)}', 1)`,
-    ];
     let store: HubStore;
     if (kind === 'pg') {
       const url = await createDatabase(server!);
@@ -195,16 +276,61 @@ describe.each([
     }
     onCleanup(() => void store.close());
     const device = await store.issueDevice('t1', 'browser');
-    const teacher = (await store.authenticate(device.token)) as Exclude<Awaited<ReturnType<HubStore['authenticate']>>, 'revoked' | null>;
+    return { store, teacher: (await store.authenticate(device.token)) as HubCaller };
+  }
+  const codeOf = (p: Promise<unknown>) =>
+    p.then(
+      () => 'joined',
+      (e: { code: string }) => e.code,
+    );
+
+  test.skipIf(skip)('a hub from before join codes upgrades: its classes stay open (their numbers are no roster) until the teacher issues codes', async () => {
+    // Entries of the old hub: '1' and '2' imported or typed by students (the old hub cannot tell), '1' joined.
+    const { store, teacher } = await upgraded('_hub_join_codes', [
+      `INSERT INTO hub_class (id, name, code, created_at) VALUES ('c1', '旧班', 'OLDCLASS', 1)`,
+      `INSERT INTO hub_user (id, name, role, created_at) VALUES ('t1', '老师', 'teacher', 1), ('u1', '甲', 'student', 1), ('u2', '乙', 'student', 1)`,
+      `INSERT INTO hub_member (class_id, user_id, role, student_no, joined_at) VALUES ('c1', 't1', 'teacher', NULL, 1), ('c1', 'u1', 'student', '1', 1), ('c1', 'u2', 'student', '2', 1)`,
+      `INSERT INTO hub_device (id, user_id, name, secret_hash, created_at) VALUES ('d1', 'u1', 'laptop', '${'0'.repeat(64)}', 1)`,
+    ]);
     expect((await store.roster(teacher, 'c1')).map((r) => [r.student_no, r.code_state, r.devices])).toEqual([
       ['1', 'none', 1],
       ['2', 'none', 0],
     ]);
-    // Nobody claims an entry without a code, and the class (it has a roster) is closed to the class code alone.
-    expect(await store.joinClass({ code: 'OLDCLASS', name: 'x', student_no: '2', device_name: 'l' }).catch((e: { code: string }) => e.code)).toBe('join_code_required');
-    expect(await store.joinClass({ code: 'OLDCLASS', name: 'x', device_name: 'l' }).catch((e: { code: string }) => e.code)).toBe('class_closed');
+    // Still open, as before the upgrade: the class code alone, or with a new number (kept), joins;
+    // a number already joined is not taken twice.
+    expect(await codeOf(store.joinClass({ code: 'OLDCLASS', name: '丙', device_name: 'l' }))).toBe('joined');
+    expect((await store.joinClass({ code: 'OLDCLASS', name: '丁', student_no: '3', device_name: 'l' })).user_id).not.toBe('u1');
+    expect(await codeOf(store.joinClass({ code: 'OLDCLASS', name: 'x', student_no: '1', device_name: 'l' }))).toBe('conflict');
+    expect((await store.roster(teacher, 'c1')).map((r) => r.student_no)).toEqual(['1', '2', '3']);
+    // The teacher imports the roster: unclaimed entries get codes, and the class closes to everyone else.
     const imported = await store.importRoster(teacher, 'c1', 'student_no,name\n1,甲\n2,乙\n');
     expect(imported.codes.map((c) => c.student_no)).toEqual(['2']);
+    expect(await codeOf(store.joinClass({ code: 'OLDCLASS', name: 'x', device_name: 'l' }))).toBe('class_closed');
+    expect(await codeOf(store.joinClass({ code: 'OLDCLASS', name: 'x', student_no: '2', device_name: 'l' }))).toBe('join_code_required');
     expect((await store.joinClass({ code: 'OLDCLASS', name: '乙', student_no: '2', join_code: imported.codes[0]!.join_code, device_name: 'l' })).user_id).toBe('u2');
+  });
+
+  test.skipIf(skip)('a hub from the first join codes upgrades: entries locked for good by the old rule unlock, a joined one is no longer shown locked', async () => {
+    // The stored form of a code (a salted SHA-256) must read the same after the upgrade.
+    const hash = (user: string, code: string) =>
+      createHash('sha256')
+        .update(`studylog-join:c1:${user}:${normalizeJoinCode(code)}`)
+        .digest('hex');
+    const { store, teacher } = await upgraded('_hub_join_code_window', [
+      `INSERT INTO hub_class (id, name, code, created_at) VALUES ('c1', '旧班', 'OLDCLASS', 1)`,
+      `INSERT INTO hub_user (id, name, role, created_at) VALUES ('t1', '老师', 'teacher', 1), ('u1', '甲', 'student', 1), ('u2', '乙', 'student', 1)`,
+      `INSERT INTO hub_member (class_id, user_id, role, student_no, joined_at, join_code_hash, join_code_issued_at, join_code_spent_at, join_code_failures) VALUES
+        ('c1', 't1', 'teacher', NULL, 1, NULL, NULL, NULL, 0),
+        ('c1', 'u1', 'student', '1', 1, '${hash('u1', 'AAAA-BBBB')}', 1, 2, ${JOIN_CODE_MAX_FAILURES}),
+        ('c1', 'u2', 'student', '2', 1, '${hash('u2', 'CCCC-DDDD')}', 1, NULL, ${JOIN_CODE_MAX_FAILURES + 3})`,
+      `INSERT INTO hub_device (id, user_id, name, secret_hash, created_at) VALUES ('d1', 'u1', 'laptop', '${'0'.repeat(64)}', 1)`,
+    ]);
+    expect((await store.roster(teacher, 'c1')).map((r) => [r.student_no, r.code_state, r.locked_until])).toEqual([
+      ['1', 'spent', null],
+      ['2', 'waiting', null],
+    ]);
+    expect(await codeOf(store.joinClass({ code: 'OLDCLASS', name: 'x', device_name: 'l' }))).toBe('class_closed');
+    expect(await codeOf(store.joinClass({ code: 'OLDCLASS', name: '甲', student_no: '1', join_code: 'AAAA-BBBB', device_name: 'l' }))).toBe('join_code_spent');
+    expect((await store.joinClass({ code: 'OLDCLASS', name: '乙', student_no: '2', join_code: 'cccc dddd', device_name: 'l' })).user_id).toBe('u2');
   });
 });

@@ -2,10 +2,12 @@
 // hub: a hub device token is one student's identity, so such an installation cannot join (the hub
 // issues nothing), no student token can be made while joined, and — whatever is in the local
 // database or the outbox — only the joined owner's shared items go to the hub under that token,
-// never another local student's. Real HTTP both ways; the hub on PostgreSQL when installed.
+// never another local student's — also when the student's token is made while the join is on its
+// way to the hub. Real HTTP both ways; the hub on PostgreSQL when installed.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { startHubServer } from '../../src/main/core/hub/server.ts';
 import { sql } from '../../src/main/core/hub/sql.ts';
+import { HUB_TOKEN_ACCOUNT, HubLink } from '../../src/main/core/sync/link.ts';
 import { Outbox } from '../../src/main/core/sync/outbox.ts';
 import { hubTeacher, openHub } from '../support/hub.ts';
 import { startApi } from '../support/http.ts';
@@ -68,5 +70,41 @@ describe(`a Studylog shared by several students and a class hub (${kind === 'pg'
     expect(JSON.stringify(onHub)).not.toContain('李四的问题');
     expect(new Set(onHub.map((t) => t.user_id)).size).toBe(1);
     expect(await store.overview(teacher.caller, klass.id)).toMatchObject([{ name: '王小明', sessions: 1, turns: 2 }]);
+  });
+
+  test('a student token made while the hub answers the join: the link is not stored, the token leaves the keychain and is revoked on the hub', async () => {
+    const store = await openHub(kind, server);
+    onCleanup(() => void store.close());
+    const hub = await startHubServer({ store, port: 0 });
+    onCleanup(() => void hub.close());
+    const teacher = await hubTeacher(store);
+    const klass = await store.createClass(teacher.caller, '初二（6）班');
+    const api = await startApi();
+    onCleanup(() => void api.close());
+    // The real hub answers; when its answer to the join arrives, another student's token is made
+    // (the window between the check before the round trip and the write after it).
+    let made = false;
+    const link = new HubLink({
+      store: api.core.store,
+      secrets: api.secrets,
+      ownerId: api.core.owner.id,
+      fetch: async (input, init) => {
+        const response = await fetch(input, init);
+        if (String(input).endsWith('/join')) {
+          api.core.users.createToken({ name: '李四', role: 'student' });
+          made = true;
+        }
+        return response;
+      },
+    });
+    await expect(link.join({ hub_url: hub.url, code: klass.code, name: '王小明' })).rejects.toMatchObject({ code: 'hub_shared_install' });
+    expect(made).toBe(true);
+    expect(link.status().joined).toBe(false);
+    expect(api.core.hub.status().joined).toBe(false);
+    expect(await api.secrets.get(HUB_TOKEN_ACCOUNT)).toBeNull();
+    // The hub issued a device for the join; it is revoked, so no working token is left anywhere.
+    const devices = await store.db.all<{ revoked_at: number | null }>(sql`SELECT d.revoked_at FROM hub_device d JOIN hub_user u ON u.id = d.user_id WHERE u.role = 'student'`);
+    expect(devices).toHaveLength(1);
+    expect(devices[0]!.revoked_at).not.toBeNull();
   });
 });

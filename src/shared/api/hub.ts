@@ -224,13 +224,15 @@ export interface RosterImportResult {
 export interface ReissuedJoinCode extends IssuedJoinCode {
   revoked_devices: number;
 }
-/** A roster entry's join code: none issued yet, issued and waiting, used, or locked after too many wrong tries. */
+/** A roster entry's join code: none issued yet, issued and waiting, used, or locked for now after too many wrong tries (it unlocks by itself). */
 export type JoinCodeState = 'none' | 'waiting' | 'spent' | 'locked';
 export interface RosterRow {
   user_id: string;
   student_no: string;
   name: string;
   code_state: JoinCodeState;
+  /** While `locked`: when it unlocks by itself (epoch ms); else null. */
+  locked_until: number | null;
   code_issued_at: number | null;
   code_spent_at: number | null;
   /** Devices of this student not revoked. */
@@ -333,8 +335,11 @@ export const JoinHubInputSchema = z.strictObject({
         return false;
       }
     }, 'must be an http:// or https:// address, e.g. http://hub.school.lan:5124'),
-  /** The class code, or the QR code's content. */
-  code: z.string().trim().min(4, 'must be the class code from your teacher').max(64),
+  /**
+   * The class code, or the QR code's content — a student's own QR text carries their number
+   * URL-encoded (a Chinese or long number triples in length), hence the room.
+   */
+  code: z.string().trim().min(4, 'must be the class code from your teacher').max(512),
   /** The student's name as the teacher knows it. */
   name: z.string().trim().min(1, 'must not be empty').max(200),
   /** The school's student number, when the class has a roster. */

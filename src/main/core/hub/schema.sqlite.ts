@@ -44,14 +44,17 @@ export const hubMember = sqliteTable(
     joined_at: ms('joined_at').notNull(),
     /**
      * A roster entry's one-time join code (store.ts issueJoinCode): only a SHA-256 of it, the one it
-     * replaced (so a reissued code is named as such), when it was issued and spent, and the wrong
-     * codes tried since it was issued (JOIN_CODE_MAX_FAILURES locks it until the teacher reissues).
+     * replaced (so a reissued code is named as such), when it was issued (not null: the entry came
+     * from an import or a teacher's add — the class "has a roster") and spent, and the wrong codes
+     * tried in the current window, which began at join_code_failures_since (JOIN_CODE_MAX_FAILURES
+     * in JOIN_CODE_WINDOW_MS lock the entry until the window ends; never counted once spent).
      */
     join_code_hash: text('join_code_hash'),
     join_code_old_hash: text('join_code_old_hash'),
     join_code_issued_at: ms('join_code_issued_at'),
     join_code_spent_at: ms('join_code_spent_at'),
     join_code_failures: integer('join_code_failures').notNull().default(0),
+    join_code_failures_since: ms('join_code_failures_since'),
   },
   (t) => [primaryKey({ columns: [t.class_id, t.user_id] }), uniqueIndex('hub_member_student_no_idx').on(t.class_id, t.student_no), index('hub_member_user_idx').on(t.user_id)],
 );

@@ -78,8 +78,14 @@ function classCode(): string {
   return code;
 }
 
-/** Wrong join codes tried on one roster entry before it is locked (until the teacher reissues its code). */
+/**
+ * Wrong join codes one roster entry takes in a window of JOIN_CODE_WINDOW_MS: the last of them
+ * locks it until the window ends (it unlocks by itself). At 10 an hour, finding one code among
+ * 31^8 takes about 5 million years on average; an entry whose code was spent is never counted or locked
+ * (guessing a used code gains nothing, and a joined student must not be locked by others).
+ */
 export const JOIN_CODE_MAX_FAILURES = 10;
+export const JOIN_CODE_WINDOW_MS = 3_600_000;
 
 /** A one-time join code: 8 characters of CODE_ALPHABET (31^8, about 8.5 × 10^11), shown as ABCD-EFGH. */
 function joinCode(): string {
@@ -93,26 +99,47 @@ const joinCodeHash = (classId: string, userId: string, code: string) => sha256(`
 interface JoinCodeRow {
   join_code_hash: string | null;
   join_code_old_hash: string | null;
+  join_code_issued_at: number | null;
   join_code_spent_at: number | null;
   join_code_failures: number;
+  join_code_failures_since: number | null;
 }
 type JoinVerdict = 'ok' | 'join_code_invalid' | 'join_code_spent' | 'join_code_reissued' | 'join_code_locked';
 
 const sameHash = (a: string | null, b: string) => a !== null && a.length === b.length && timingSafeEqual(Buffer.from(a), Buffer.from(b));
 
-function checkJoinCode(entry: JoinCodeRow, given: string): JoinVerdict {
-  if (Number(entry.join_code_failures) >= JOIN_CODE_MAX_FAILURES) return 'join_code_locked';
-  if (sameHash(entry.join_code_hash, given)) return entry.join_code_spent_at === null ? 'ok' : 'join_code_spent';
+/** Until when an entry is locked by wrong codes (its window's end), or null: not locked. A spent entry never is. */
+function lockedUntil(entry: JoinCodeRow, now: number): number | null {
+  if (entry.join_code_spent_at !== null || entry.join_code_failures_since === null) return null;
+  const until = Number(entry.join_code_failures_since) + JOIN_CODE_WINDOW_MS;
+  return now < until && Number(entry.join_code_failures) >= JOIN_CODE_MAX_FAILURES ? until : null;
+}
+
+function checkJoinCode(entry: JoinCodeRow, given: string, now: number): JoinVerdict {
+  // A spent entry first: it is neither locked nor counted, so a wrong code reads as wrong.
+  if (entry.join_code_spent_at !== null)
+    return sameHash(entry.join_code_hash, given) ? 'join_code_spent' : sameHash(entry.join_code_old_hash, given) ? 'join_code_reissued' : 'join_code_invalid';
+  // Locked: not even the right code is compared (a guess made now tells nothing).
+  if (lockedUntil(entry, now) !== null) return 'join_code_locked';
+  if (sameHash(entry.join_code_hash, given)) return 'ok';
   if (sameHash(entry.join_code_old_hash, given)) return 'join_code_reissued';
   return 'join_code_invalid';
 }
 
-function joinCodeError(code: Exclude<JoinVerdict, 'ok'>): ApiError {
+/** Whole minutes until `until`, at least 1 (said in the error of a locked entry). */
+const minutesUntil = (until: number, now: number) => Math.max(1, Math.ceil((until - now) / 60_000));
+
+function joinCodeError(code: Exclude<JoinVerdict, 'ok'> | 'join_code_required', wait?: { until: number; now: number }): ApiError {
+  const minutes = wait ? minutesUntil(wait.until, wait.now) : 0;
   const detail = {
-    join_code_invalid: 'This join code is not the one for this student number. Check both with your teacher (letters and digits; no O, I, L, 0 or 1).',
+    join_code_required: 'Joining this class with a student number needs your own join code from your teacher (or scan your own QR code).',
+    // The same words whether the number is not on the roster or the code is not its own: a
+    // stranger with the class code cannot tell which numbers are listed.
+    join_code_invalid:
+      'This student number and join code do not match an entry of the class roster: a typo in either is enough. Check both with your teacher (join codes use letters and digits, never O, I, L, 0 or 1).',
     join_code_spent: 'This join code was already used to join. Add this device from your first one, or ask your teacher for a new code.',
     join_code_reissued: 'This join code was replaced by a new one. Ask your teacher for the new code.',
-    join_code_locked: `Too many wrong join codes were tried for this student number (${JOIN_CODE_MAX_FAILURES}): it is locked until your teacher issues a new code.`,
+    join_code_locked: `Too many wrong join codes were tried for this student number (${JOIN_CODE_MAX_FAILURES} within an hour): try again in ${minutes} minute${minutes === 1 ? '' : 's'}, or ask your teacher for a new code.`,
   }[code];
   return new ApiError(code, detail);
 }
@@ -247,14 +274,18 @@ export class HubStore {
 
   /**
    * A student joins with the class code (returns the new device's token):
-   *   - with a student number, they claim that entry of the class's roster, and only with the
-   *     entry's own one-time join code (issued to the teacher on import, shown once, kept here as a
-   *     hash): a right code is spent by this join; a wrong one counts, and after
-   *     JOIN_CODE_MAX_FAILURES wrong tries the entry is locked until the teacher reissues its code
-   *     (so guessing is bounded per entry, whatever the addresses it comes from); a second device
-   *     is added from the first (POST /devices);
-   *   - without one, as a student not on the roster — only if the class is open to that
-   *     (`open_join`, by default: while it has no roster).
+   *   - with the student number of a roster entry (imported or added by a teacher: its
+   *     join_code_issued_at is set), they claim it, and only with the entry's own one-time join
+   *     code (issued to the teacher, shown once, kept here as a hash): a right code is spent by this
+   *     join; a wrong one counts, and JOIN_CODE_MAX_FAILURES wrong codes in JOIN_CODE_WINDOW_MS lock
+   *     the entry until the window ends (guessing is bounded per entry, whatever the addresses it
+   *     comes from); an entry already joined is never counted or locked. A second device is added
+   *     from the first (POST /devices);
+   *   - otherwise as a student not on the roster — only if the class is open to that (`open_join`,
+   *     by default: while it has no roster), keeping the number typed, as before join codes (a
+   *     number taken by such a join is taken again only while none of its devices is signed in).
+   *     In a class closed to them, a number that is not a roster entry is answered exactly as a
+   *     wrong code (or a missing one) would be: which numbers are listed cannot be probed.
    * Failures after a wrong code are committed before the error is thrown (the count must stick).
    */
   async joinClass(input: { code: string; name: string; student_no?: string | undefined; join_code?: string | undefined; device_name: string }) {
@@ -264,35 +295,57 @@ export class HubStore {
       );
       const klass = classes[0];
       if (!klass) throw new ApiError('not_found', 'No class has this class code. Check it with your teacher.');
-      let userId: string;
+      const open = await this.#openToUnlisted(tx, klass.id, klass.open_join);
+      const now = this.#now();
+      let userId: string | null = null;
       if (input.student_no) {
-        const lock = tx.dialect === 'pg' ? sql` FOR UPDATE` : sql``;
+        const lock = tx.dialect === 'pg' ? sql` FOR UPDATE OF m` : sql``;
         const entry = (
-          await tx.all<JoinCodeRow & { user_id: string }>(
-            sql`SELECT user_id, join_code_hash, join_code_old_hash, join_code_spent_at, join_code_failures FROM hub_member
-                WHERE class_id = ${klass.id} AND student_no = ${input.student_no} AND role = 'student'${lock}`,
+          await tx.all<JoinCodeRow & { user_id: string; devices: number }>(
+            sql`SELECT m.user_id, m.join_code_hash, m.join_code_old_hash, m.join_code_issued_at, m.join_code_spent_at, m.join_code_failures, m.join_code_failures_since,
+                  (SELECT count(*) FROM hub_device d WHERE d.user_id = m.user_id AND d.revoked_at IS NULL) AS devices
+                FROM hub_member m WHERE m.class_id = ${klass.id} AND m.student_no = ${input.student_no} AND m.role = 'student'${lock}`,
           )
         )[0];
-        if (!entry) throw new ApiError('not_found', `Student number ${input.student_no} is not on this class's roster. Check it, or ask your teacher to add you.`);
-        if (!input.join_code) throw new ApiError('join_code_required', 'This student number is on the class roster: joining as it needs your own join code from your teacher.');
-        const verdict = checkJoinCode(entry, joinCodeHash(klass.id, entry.user_id, input.join_code));
-        if (verdict !== 'ok') {
-          if (verdict === 'join_code_invalid') {
-            await tx.run(sql`UPDATE hub_member SET join_code_failures = join_code_failures + 1 WHERE class_id = ${klass.id} AND user_id = ${entry.user_id}`);
-            if (Number(entry.join_code_failures) + 1 >= JOIN_CODE_MAX_FAILURES) return { refused: joinCodeError('join_code_locked') };
+        if (entry && entry.join_code_issued_at !== null) {
+          // A roster entry: only with its own code.
+          if (!input.join_code) return { refused: joinCodeError('join_code_required') };
+          const verdict = checkJoinCode(entry, joinCodeHash(klass.id, entry.user_id, input.join_code), now);
+          if (verdict === 'join_code_locked') return { refused: joinCodeError(verdict, { until: lockedUntil(entry, now)!, now }) };
+          if (verdict === 'join_code_invalid' && entry.join_code_spent_at === null) {
+            // Counted in the current window, or the first of a new one.
+            const since = entry.join_code_failures_since === null ? null : Number(entry.join_code_failures_since);
+            const fresh = since === null || now - since >= JOIN_CODE_WINDOW_MS;
+            const failures = fresh ? 1 : Number(entry.join_code_failures) + 1;
+            const start = fresh ? now : since;
+            await tx.run(
+              sql`UPDATE hub_member SET join_code_failures = ${failures}, join_code_failures_since = ${start} WHERE class_id = ${klass.id} AND user_id = ${entry.user_id}`,
+            );
+            if (failures >= JOIN_CODE_MAX_FAILURES) return { refused: joinCodeError('join_code_locked', { until: start + JOIN_CODE_WINDOW_MS, now }) };
           }
-          return { refused: joinCodeError(verdict) };
-        }
-        await tx.run(sql`UPDATE hub_member SET join_code_spent_at = ${this.#now()}, join_code_failures = 0 WHERE class_id = ${klass.id} AND user_id = ${entry.user_id}`);
-        userId = entry.user_id;
-      } else {
-        if (!(await this.#openToUnlisted(tx, klass.id, klass.open_join)))
-          throw new ApiError(
-            'class_closed',
-            'This class takes only the students on its roster, each with their own join code: give your student number and join code, or ask your teacher.',
+          if (verdict !== 'ok') return { refused: joinCodeError(verdict) };
+          await tx.run(
+            sql`UPDATE hub_member SET join_code_spent_at = ${now}, join_code_failures = 0, join_code_failures_since = NULL WHERE class_id = ${klass.id} AND user_id = ${entry.user_id}`,
           );
+          userId = entry.user_id;
+        } else if (!open) {
+          // Not a roster entry, in a class closed to students off the roster: the answer a listed
+          // number with a wrong (or no) code gets, word for word.
+          return { refused: joinCodeError(input.join_code ? 'join_code_invalid' : 'join_code_required') };
+        } else if (entry) {
+          // A number an earlier join off the roster took (or a hub from before join codes): as then.
+          if (Number(entry.devices) > 0)
+            throw new ApiError('conflict', 'This student number has already joined this class. Add this device from your first device, or ask your teacher.');
+          userId = entry.user_id;
+        }
+      } else if (!open)
+        throw new ApiError(
+          'class_closed',
+          'This class takes only the students on its roster, each with their own join code: give your student number and join code, or ask your teacher.',
+        );
+      if (userId === null) {
         userId = (await this.createUser(input.name, 'student', tx)).id;
-        await tx.run(sql`INSERT INTO hub_member (class_id, user_id, role, joined_at) VALUES (${klass.id}, ${userId}, 'student', ${this.#now()})`);
+        await tx.run(sql`INSERT INTO hub_member (class_id, user_id, role, student_no, joined_at) VALUES (${klass.id}, ${userId}, 'student', ${input.student_no ?? null}, ${now})`);
       }
       const device = await this.issueDevice(userId, input.device_name, tx);
       const { open_join: _open, ...shown } = klass;
@@ -302,11 +355,16 @@ export class HubStore {
     return outcome;
   }
 
-  /** May a student not on the roster join with the class code alone? The class's choice, by default: while it has no roster. */
+  /**
+   * May a student not on the roster join with the class code alone? The class's choice, by default:
+   * while it has no roster — entries from an import or a teacher's add (a join code issued). Numbers
+   * typed by students who joined on their own (or on a hub from before join codes) are no roster:
+   * such a class stays open until its teacher issues codes.
+   */
   async #openToUnlisted(tx: HubSql, classId: string, openJoin: unknown): Promise<boolean> {
     const chosen = boolOf(openJoin);
     if (chosen !== null) return chosen;
-    const rows = await tx.all<{ n: number }>(sql`SELECT count(*) AS n FROM hub_member WHERE class_id = ${classId} AND role = 'student' AND student_no IS NOT NULL`);
+    const rows = await tx.all<{ n: number }>(sql`SELECT count(*) AS n FROM hub_member WHERE class_id = ${classId} AND role = 'student' AND join_code_issued_at IS NOT NULL`);
     return Number(rows[0]?.n ?? 0) === 0;
   }
 
@@ -317,12 +375,12 @@ export class HubStore {
     return this.getClass(caller, classId);
   }
 
-  /** A new one-time join code for a roster entry: the one before it stops working (named as replaced), the wrong-try count restarts. */
+  /** A new one-time join code for a roster entry: the one before it stops working (named as replaced), the wrong-try count restarts (a lock ends). */
   async #issueJoinCode(tx: HubSql, classId: string, userId: string): Promise<string> {
     const code = joinCode();
     await tx.run(
       sql`UPDATE hub_member SET join_code_old_hash = join_code_hash, join_code_hash = ${joinCodeHash(classId, userId, code)}, join_code_issued_at = ${this.#now()},
-            join_code_spent_at = NULL, join_code_failures = 0
+            join_code_spent_at = NULL, join_code_failures = 0, join_code_failures_since = NULL
           WHERE class_id = ${classId} AND user_id = ${userId}`,
     );
     return code;
@@ -409,21 +467,27 @@ export class HubStore {
   /** The class's roster, for its teachers: each entry's join code state (never the code) and devices. */
   async roster(caller: HubCaller, classId: string): Promise<RosterRow[]> {
     await this.assertTeaches(caller, classId);
-    const rows = await this.db.all<JoinCodeRow & { user_id: string; student_no: string; name: string; join_code_issued_at: number | null; devices: number }>(
+    const rows = await this.db.all<JoinCodeRow & { user_id: string; student_no: string; name: string; devices: number }>(
       sql`SELECT m.user_id, m.student_no, u.name, m.join_code_hash, m.join_code_old_hash, m.join_code_issued_at, m.join_code_spent_at, m.join_code_failures,
+            m.join_code_failures_since,
             (SELECT count(*) FROM hub_device d WHERE d.user_id = m.user_id AND d.revoked_at IS NULL) AS devices
           FROM hub_member m JOIN hub_user u ON u.id = m.user_id
           WHERE m.class_id = ${classId} AND m.role = 'student' AND m.student_no IS NOT NULL ORDER BY m.student_no`,
     );
-    return rows.map((r) => ({
-      user_id: r.user_id,
-      student_no: r.student_no,
-      name: r.name,
-      code_state: Number(r.join_code_failures) >= JOIN_CODE_MAX_FAILURES ? 'locked' : r.join_code_spent_at !== null ? 'spent' : r.join_code_hash !== null ? 'waiting' : 'none',
-      code_issued_at: r.join_code_issued_at === null ? null : Number(r.join_code_issued_at),
-      code_spent_at: r.join_code_spent_at === null ? null : Number(r.join_code_spent_at),
-      devices: Number(r.devices),
-    }));
+    const now = this.#now();
+    return rows.map((r) => {
+      const locked = lockedUntil(r, now);
+      return {
+        user_id: r.user_id,
+        student_no: r.student_no,
+        name: r.name,
+        code_state: locked !== null ? 'locked' : r.join_code_spent_at !== null ? 'spent' : r.join_code_hash !== null ? 'waiting' : 'none',
+        locked_until: locked,
+        code_issued_at: r.join_code_issued_at === null ? null : Number(r.join_code_issued_at),
+        code_spent_at: r.join_code_spent_at === null ? null : Number(r.join_code_spent_at),
+        devices: Number(r.devices),
+      };
+    });
   }
 
   // ---- sync: push ------------------------------------------------------------------------------

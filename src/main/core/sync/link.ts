@@ -78,13 +78,22 @@ const noKeychain = (why: string) =>
   );
 
 /** Students other than the owner who can use this installation (a token not revoked): each would need their own hub identity. */
-export function otherStudents(store: Store, ownerId: string): string[] {
-  return store.sqlite
+export function otherStudents(db: Pick<Store['sqlite'], 'prepare'>, ownerId: string): string[] {
+  return db
     .prepare(
       `SELECT DISTINCT u.name FROM user u WHERE u.role = 'student' AND u.id <> ? AND EXISTS (SELECT 1 FROM api_token t WHERE t.user_id = u.id AND t.revoked_at IS NULL) ORDER BY u.name`,
     )
     .pluck()
     .all(ownerId) as string[];
+}
+
+/** The refusal to join while other students use this installation, or null when it is one student's. */
+function sharedInstall(others: string[]): ApiError | null {
+  if (others.length === 0) return null;
+  return new ApiError(
+    'hub_shared_install',
+    `Other students use this Studylog with their own API tokens (${others.slice(0, 5).join(', ')}${others.length > 5 ? ', …' : ''}): a class hub link is one student's identity, so each student joins from their own Studylog. Revoke those tokens first to join from here.`,
+  );
 }
 
 export class HubLink {
@@ -144,12 +153,8 @@ export class HubLink {
    */
   async join(input: JoinHubInput): Promise<HubLinkStatus> {
     if (this.#link()) throw new ApiError('conflict', 'This laptop is already in a class hub. Leave it first to join another.');
-    const others = otherStudents(this.#o.store, this.#o.ownerId);
-    if (others.length > 0)
-      throw new ApiError(
-        'hub_shared_install',
-        `Other students use this Studylog with their own API tokens (${others.slice(0, 5).join(', ')}${others.length > 5 ? ', …' : ''}): a class hub link is one student's identity, so each student joins from their own Studylog. Revoke those tokens first to join from here.`,
-      );
+    const shared = sharedInstall(otherStudents(this.#o.store.sqlite, this.#o.ownerId));
+    if (shared) throw shared;
     const secrets = this.#o.secrets;
     if (!secrets) throw noKeychain('this Studylog runs without one');
     try {
@@ -208,10 +213,27 @@ export class HubLink {
       local_user_id: this.#o.ownerId,
       token_account: tokenAccount,
     };
-    await this.#o.store.writes.run('join the class hub', (db) => {
-      putSetting(db, LINK_KEY, link);
-      putSetting(db, SYNC_STATE_KEY, { last_attempt_at: null, last_success_at: null, last_error: null } satisfies SyncStateRow);
-    });
+    // Checked again in the write that stores the link: a student token made while the hub was
+    // answering (users.repo.ts refuses one only once the link is stored) would otherwise share
+    // under this student's hub identity. Refused then, the new token leaves the keychain.
+    try {
+      await this.#o.store.writes.run('join the class hub', (db) => {
+        const refused = sharedInstall(otherStudents(db, this.#o.ownerId));
+        if (refused) throw refused;
+        putSetting(db, LINK_KEY, link);
+        putSetting(db, SYNC_STATE_KEY, { last_attempt_at: null, last_success_at: null, last_error: null } satisfies SyncStateRow);
+      });
+    } catch (error) {
+      await secrets.delete(HUB_TOKEN_ACCOUNT).catch(() => undefined);
+      // And the hub is told to revoke the device (best effort): no working token is left behind.
+      if (body.device_id)
+        await this.#fetch(`${hubUrl}${HUB_PREFIX}/devices/${encodeURIComponent(body.device_id)}/revoke`, {
+          method: 'POST',
+          headers: { Authorization: `Bearer ${body.token}` },
+          signal: AbortSignal.timeout(10_000),
+        }).catch(() => undefined);
+      throw error;
+    }
     this.#client = null;
     await this.sync({ force: true });
     return this.status();

@@ -3,8 +3,10 @@
  * shared work), the assignment inbox (with the hand-ins that reached the hub, to read and grade:
  * the score and feedback go back to the student's laptop on its next sync), triage (stuck at a hint level, leaning on worked solutions,
  * flagged replies), search across the class's shared turns, and the roster with each student's
- * one-time join code (issued on import or reissue, shown that once: printable, as CSV and as QR
- * codes; the hub keeps only hashes) and whether students off the roster may join. Rendered instead of the student
+ * one-time join code (issued on import, add or reissue, shown that once: printable, as CSV and as QR
+ * codes; the hub keeps only hashes — so the codes shown stay, across actions and tabs, until the
+ * teacher says they are saved, and leaving the page first asks) and whether students off the
+ * roster may join. Rendered instead of the student
  * app when the page is opened at #/hub (main.tsx): the hub has no /api/v1/llm routes.
  */
 import { useEffect, useState } from 'react';
@@ -77,8 +79,44 @@ function HubSignIn({ onToken }: { onToken: (token: string) => void }) {
   );
 }
 
-function Dashboard({ token, signOut }: { token: string; signOut: () => void }) {
+/**
+ * Codes issued and not yet saved, per class: each action adds its codes (a reissued code replaces
+ * the same student's earlier one, which no longer works), until the teacher dismisses them.
+ */
+function useIssuedCodes() {
+  const { t } = useTranslation();
+  const [issued, setIssued] = useState<Record<string, IssuedJoinCode[]>>({});
+  const unsaved = Object.values(issued).some((codes) => codes.length > 0);
+  useEffect(() => {
+    if (!unsaved) return;
+    // The browser asks before the page is closed or reloaded (it shows its own words).
+    const warn = (e: BeforeUnloadEvent) => {
+      e.preventDefault();
+      e.returnValue = '';
+    };
+    window.addEventListener('beforeunload', warn);
+    return () => window.removeEventListener('beforeunload', warn);
+  }, [unsaved]);
+  return {
+    issued,
+    unsaved,
+    add: (classId: string, codes: IssuedJoinCode[]) =>
+      setIssued((all) => {
+        const fresh = new Set(codes.map((c) => c.user_id));
+        return { ...all, [classId]: [...(all[classId] ?? []).filter((c) => !fresh.has(c.user_id)), ...codes] };
+      }),
+    saved: (classId: string) => setIssued(({ [classId]: _saved, ...rest }) => rest),
+    /** Asks before something that would lose unsaved codes (signing out). */
+    confirmLeave: () => !unsaved || window.confirm(t('hub.roster.unsavedLeave')),
+  };
+}
+
+function Dashboard({ token, signOut: leave }: { token: string; signOut: () => void }) {
   const { t, i18n } = useTranslation();
+  const codes = useIssuedCodes();
+  const signOut = () => {
+    if (codes.confirmLeave()) leave();
+  };
   // A change of the class's join policy reads the classes again.
   const [classesVersion, setClassesVersion] = useState(0);
   const classes = useHub<HubClass[]>(token, `/classes?v=${classesVersion}`);
@@ -135,7 +173,17 @@ function Dashboard({ token, signOut }: { token: string; signOut: () => void }) {
           {tab === 'inbox' ? <Inbox token={token} classId={klass.id} locale={i18n.language} /> : null}
           {tab === 'triage' ? <TriagePanel token={token} classId={klass.id} /> : null}
           {tab === 'search' ? <Search token={token} classId={klass.id} locale={i18n.language} /> : null}
-          {tab === 'roster' ? <Roster key={klass.id} token={token} klass={klass} onClassChanged={() => setClassesVersion((v) => v + 1)} /> : null}
+          {tab === 'roster' ? (
+            <Roster
+              key={klass.id}
+              token={token}
+              klass={klass}
+              onClassChanged={() => setClassesVersion((v) => v + 1)}
+              issued={codes.issued[klass.id] ?? []}
+              onIssued={(issued) => codes.add(klass.id, issued)}
+              onSaved={() => codes.saved(klass.id)}
+            />
+          ) : null}
         </>
       ) : null}
     </main>
@@ -401,13 +449,29 @@ function codesCsv(codes: IssuedJoinCode[]): string {
   return `data:text/csv;charset=utf-8,${encodeURIComponent('\uFEFF' + lines.join('\r\n') + '\r\n')}`;
 }
 
-/** The class's roster: import or add students (each gets a one-time join code), see each code's state, reissue one. */
-function Roster({ token, klass, onClassChanged }: { token: string; klass: HubClass; onClassChanged: () => void }) {
-  const { t } = useTranslation();
+/**
+ * The class's roster: import or add students (each gets a one-time join code), see each code's state, reissue one.
+ * The codes issued are the Dashboard's (`issued`): they outlive this tab until `onSaved`.
+ */
+function Roster({
+  token,
+  klass,
+  onClassChanged,
+  issued,
+  onIssued,
+  onSaved,
+}: {
+  token: string;
+  klass: HubClass;
+  onClassChanged: () => void;
+  issued: IssuedJoinCode[];
+  onIssued: (codes: IssuedJoinCode[]) => void;
+  onSaved: () => void;
+}) {
+  const { t, i18n } = useTranslation();
   const base = `/classes/${encodeURIComponent(klass.id)}`;
   const [version, setVersion] = useState(0);
   const { data, error } = useHub<RosterRow[]>(token, `${base}/roster?v=${version}`);
-  const [issued, setIssued] = useState<IssuedJoinCode[]>([]);
   const [note, setNote] = useState<string | null>(null);
   const [failed, setFailed] = useState<HubCallError | null>(null);
   const [busy, setBusy] = useState(false);
@@ -457,7 +521,7 @@ function Roster({ token, klass, onClassChanged }: { token: string; klass: HubCla
             e.preventDefault();
             void act(async () => {
               const result = await hubPost<RosterImportResult>(token, `${base}/roster`, { csv });
-              setIssued(result.codes);
+              onIssued(result.codes);
               setNote(t('hub.roster.imported', { added: result.added, updated: result.updated, total: result.total }));
               setCsv('');
             });
@@ -465,7 +529,7 @@ function Roster({ token, klass, onClassChanged }: { token: string; klass: HubCla
         >
           <label className="field">
             <span className="field-label">{t('hub.roster.importLabel')}</span>
-            <textarea value={csv} onChange={(e) => setCsv(e.target.value)} rows={4} placeholder={'学号,姓名\n2024001,张三'} data-testid="hub-roster-csv" />
+            <textarea value={csv} onChange={(e) => setCsv(e.target.value)} rows={4} placeholder={t('hub.roster.csvPlaceholder')} data-testid="hub-roster-csv" />
           </label>
           <button type="submit" className="btn btn-small" disabled={busy || !csv.trim()}>
             {t('hub.roster.import')}
@@ -477,7 +541,7 @@ function Roster({ token, klass, onClassChanged }: { token: string; klass: HubCla
             e.preventDefault();
             void act(async () => {
               const code = await hubPost<IssuedJoinCode>(token, `${base}/students`, { student_no: studentNo.trim(), name: name.trim() });
-              setIssued([code]);
+              onIssued([code]);
               setStudentNo('');
               setName('');
             });
@@ -509,6 +573,9 @@ function Roster({ token, klass, onClassChanged }: { token: string; klass: HubCla
             <a className="btn btn-ghost btn-small" href={codesCsv(issued)} download={`${klass.name}-join-codes.csv`}>
               {t('hub.roster.downloadCsv')}
             </a>
+            <button type="button" className="btn btn-ghost btn-small" onClick={onSaved} data-testid="hub-codes-saved">
+              {t('hub.roster.codesSaved')}
+            </button>
           </div>
           <table className="data-table">
             <thead>
@@ -559,7 +626,7 @@ function Roster({ token, klass, onClassChanged }: { token: string; klass: HubCla
               <tr key={r.user_id} data-testid="hub-roster-row">
                 <td>{r.student_no}</td>
                 <td>{r.name}</td>
-                <td>{t(`hub.roster.states.${r.code_state}`)}</td>
+                <td>{t(`hub.roster.states.${r.code_state}`, { time: r.locked_until === null ? '' : new Date(r.locked_until).toLocaleTimeString(i18n.language) })}</td>
                 <td className="num">{r.devices}</td>
                 <td>
                   {confirming === r.user_id ? (
@@ -570,7 +637,7 @@ function Roster({ token, klass, onClassChanged }: { token: string; klass: HubCla
                       onClick={() =>
                         void act(async () => {
                           const code = await hubPost<ReissuedJoinCode>(token, `${base}/roster/${encodeURIComponent(r.user_id)}/code`, {});
-                          setIssued([code]);
+                          onIssued([code]);
                           setConfirming(null);
                           if (code.revoked_devices > 0) setNote(t('hub.roster.revokedDevices', { count: code.revoked_devices }));
                         })

@@ -1,0 +1,1 @@
+ALTER TABLE "hub_member" ADD COLUMN "join_code_failures_since" bigint;

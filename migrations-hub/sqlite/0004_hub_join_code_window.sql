@@ -1,0 +1,1 @@
+ALTER TABLE `hub_member` ADD `join_code_failures_since` integer;
