@@ -310,21 +310,26 @@ export class ProxyService {
    */
   #afterEarlierMessages(sessionId: string): { waiting: boolean; ready: Promise<void>; done: () => void } {
     const earlier = this.#inFlight.get(sessionId);
-    const ready = earlier ?? Promise.resolve();
+    let earlierOver = earlier === undefined;
+    const ready = earlier ? earlier.then(() => void (earlierOver = true)) : Promise.resolve();
     let release!: () => void;
     const released = new Promise<void>((resolve) => (release = resolve));
     // Never rejects: both are resolve-only.
     const mine = Promise.all([ready, released]).then(() => undefined);
     this.#inFlight.set(sessionId, mine);
     let over = false;
+    const forget = () => {
+      if (this.#inFlight.get(sessionId) === mine) this.#inFlight.delete(sessionId);
+    };
     const done = () => {
       if (over) return;
       over = true;
       release();
-      // The session's entry goes once this one is over and nothing queued behind it.
-      void mine.then(() => {
-        if (this.#inFlight.get(sessionId) === mine) this.#inFlight.delete(sessionId);
-      });
+      // The session's entry goes when nothing is queued behind this one: at once when the earlier
+      // message is over too (so a message sent right after this answer does not count as waiting),
+      // else once it is.
+      if (earlierOver) forget();
+      else void mine.then(forget);
     };
     return { waiting: earlier !== undefined, ready, done };
   }
