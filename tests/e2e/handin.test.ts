@@ -113,6 +113,8 @@ describe.skipIf(skip)(`hand-in and review${chromium.note}${keyring.note}`, () =>
     await expect
       .poll(async () => (await tp.locator('[data-code="payload_too_large"] .error-next').textContent())?.trim())
       .toBe('这份作业有 7.7 MB（8100000 字节），超过了上限 7 MB（7340032 字节）。请少交几个会话或更小的文件。');
+    // Its details line too, in the UI's language.
+    await expect(tp.locator('[data-code="payload_too_large"] .error-detail').textContent()).resolves.toBe('huge.studylog：8100000 字节');
 
     // The student sees the grade in History.
     await sp.goto(`${e2e.url}/#/history`);

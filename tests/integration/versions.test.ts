@@ -5,7 +5,7 @@
 // never over the student's own name.
 import { cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { dispatch, dispatchStream } from '../../src/main/core/api/dispatch.ts';
 import type { Core } from '../../src/main/core/app.ts';
 import { DEFAULT_MIGRATIONS_FOLDER, openDatabase } from '../../src/main/core/db/connection.ts';
@@ -457,5 +457,124 @@ describe('versions under an assignment policy', () => {
     core.assignments.update(testWrites(core.store), 'hw_regen', { policy: { hint_ceiling: 3, allowance: { tokens: 1 } } });
     await expect(regenerate(core, { id: first.session_id, turn_id: more.turn_id })).rejects.toMatchObject({ code: 'allowance_exhausted' });
     expect(core.chatRequests()).toHaveLength(sent);
+  });
+});
+
+describe('a message sent while the session’s last one is being answered (the queue)', () => {
+  /** The session's turn with this text (GET /sessions/{id}/turns), once it is there. */
+  const turnWith = (core: Core, session: string, content: string) =>
+    vi.waitFor(async () => {
+      const found = (await turnsOf(core, session)).find((t) => t.content === content);
+      expect(found, `no turn '${content}' yet`).toBeDefined();
+      return found!;
+    });
+  /** A message whose answer streams until it is stopped; resolves once the model is asked. */
+  async function longAnswer(core: TestCore, session: string) {
+    const stop = new AbortController();
+    core.server.script({ endless: 'content', chunkDelayMs: 5, chunkSize: 3 });
+    const events = collect(core.proxy.stream(TEST_CALLER, { message: 'long', meta: { session_id: session } }, stop.signal));
+    await core.server.waitForRequest((r) => r.body?.messages?.at(-1)?.content === 'long');
+    return {
+      /** Stops it: the answer so far is kept ('aborted') and is the end of the branch. */
+      stop: async () => {
+        stop.abort();
+        const done = (await events).at(-1)!;
+        if (done.type !== 'done') throw new Error(`no done event: ${JSON.stringify(done)}`);
+        return done.response;
+      },
+    };
+  }
+  const askedFor = (core: TestCore, content: string) => core.chatRequests().filter((r) => r.body.messages.at(-1).content === content).length;
+
+  it('is written at once (in GET turns, pending, while it waits), then takes its place after the answer; a retry of it is a conflict, then a replay', async () => {
+    const core = await setupCore();
+    const c = await conversation(core);
+    const first = await longAnswer(core, c.session);
+    const queued = core.proxy.send(TEST_CALLER, { message: 'queued', meta: { session_id: c.session }, client_request_id: 'queued-0001' });
+    const waiting = await turnWith(core, c.session, 'queued');
+    expect(waiting.meta).toMatchObject({ status: 'pending', queued: true, client_request_id: 'queued-0001' });
+    expect(askedFor(core, 'queued')).toBe(0);
+    // The same request again (a client that timed out): the message is there, being answered.
+    await expect(core.proxy.send(TEST_CALLER, { message: 'queued', meta: { session_id: c.session }, client_request_id: 'queued-0001' })).rejects.toMatchObject({
+      code: 'conflict',
+      detail: 'This message is still being answered.',
+    });
+
+    const answer = await first.stop();
+    expect(answer.meta.status).toBe('aborted');
+    const response = await queued;
+    expect(response.meta.user_turn_id).toBe(waiting.id);
+    const turns = await turnsOf(core, c.session);
+    const message = turns.find((t) => t.id === waiting.id)!;
+    // Parent → child: the message follows the answer before it, and is newer than it.
+    expect(message.parent_id).toBe(answer.turn_id);
+    expect(message.created_at).toBeGreaterThan(turns.find((t) => t.id === answer.turn_id)!.created_at);
+    expect(message.meta).toMatchObject({ status: 'answered', assistant_turn_id: response.turn_id });
+    expect(message.meta.queued).toBeUndefined();
+    expect(lastSent(core).slice(-3)).toEqual([
+      ['user', 'long'],
+      ['assistant', answer.content],
+      ['user', 'queued'],
+    ]);
+    expect((await activeOf(core, c.session)).map((t) => t.content).slice(-4)).toEqual(['long', answer.content, 'queued', 'Echo: queued']);
+
+    // Answered: the same request is the stored answer again, with no second call and no second turn.
+    const calls = core.chatRequests().length;
+    expect(await core.proxy.send(TEST_CALLER, { message: 'queued', meta: { session_id: c.session }, client_request_id: 'queued-0001' })).toEqual(response);
+    expect(core.chatRequests()).toHaveLength(calls);
+    expect((await turnsOf(core, c.session)).filter((t) => t.content === 'queued')).toHaveLength(1);
+  });
+
+  it('stopped while it waits: kept, failed (aborted), the model never asked, no answer written; sent again, it takes its place then', async () => {
+    const core = await setupCore();
+    const c = await conversation(core);
+    const first = await longAnswer(core, c.session);
+    const stop = new AbortController();
+    const streamed = collect(core.proxy.stream(TEST_CALLER, { message: 'never mind', meta: { session_id: c.session }, client_request_id: 'queued-stop-1' }, stop.signal));
+    const waiting = await turnWith(core, c.session, 'never mind');
+    stop.abort(new Error('stopped by the user'));
+    // Ends at once, while the answer before it still streams (which never ends by itself).
+    await expect(streamed).rejects.toMatchObject({ code: 'aborted' });
+    const stopped = core.turns.getTurnById(waiting.id)!;
+    expect(stopped.meta).toMatchObject({ status: 'failed', error: { code: 'aborted' }, queued: true });
+    expect((await turnsOf(core, c.session)).filter((t) => t.role === 'assistant' && t.meta.user_turn_id === waiting.id)).toEqual([]);
+
+    const answer = await first.stop();
+    expect(askedFor(core, 'never mind')).toBe(0);
+    // A new message passes over the stopped one: it follows the last answer.
+    const next = await core.proxy.send(TEST_CALLER, { message: 'next', meta: { session_id: c.session } });
+    expect(core.turns.getTurnById(next.meta.user_turn_id)!.parent_id).toBe(answer.turn_id);
+    // Sent again (its retry): it takes its place at the end of the branch, with that branch as context.
+    const retried = await core.proxy.send(TEST_CALLER, { message: 'never mind', meta: { session_id: c.session }, client_request_id: 'queued-stop-1' });
+    expect(retried.meta.user_turn_id).toBe(waiting.id);
+    expect(core.turns.getTurnById(waiting.id)).toMatchObject({ parent_id: next.turn_id, meta: { status: 'answered', retries: 1 } });
+    expect(core.turns.getTurnById(waiting.id)!.meta.queued).toBeUndefined();
+    expect(lastSent(core).slice(-5)).toEqual([
+      ['user', 'long'],
+      ['assistant', answer.content],
+      ['user', 'next'],
+      ['assistant', 'Echo: next'],
+      ['user', 'never mind'],
+    ]);
+  });
+
+  it('every path lets the next one go: a queued message refused when its turn comes is failed, and the one queued behind it is answered after the answer', async () => {
+    const core = await setupCore();
+    const c = await conversation(core);
+    const first = await longAnswer(core, c.session);
+    // Refused when its turn comes (a model no provider offers): nothing is sent for it.
+    const refused = core.proxy.send(TEST_CALLER, { message: 'odd model', model: 'no-such-model', meta: { session_id: c.session } });
+    const waiting = await turnWith(core, c.session, 'odd model');
+    const behind = core.proxy.send(TEST_CALLER, { message: 'behind', meta: { session_id: c.session } });
+    await turnWith(core, c.session, 'behind');
+    const answer = await first.stop();
+    await expect(refused).rejects.toMatchObject({ code: 'validation_error' });
+    expect(core.turns.getTurnById(waiting.id)!.meta).toMatchObject({ status: 'failed', error: { code: 'validation_error' }, queued: true });
+    expect(askedFor(core, 'odd model')).toBe(0);
+    // The one behind it follows the last answer (passing over the refused one, which never took a place).
+    const after = await behind;
+    expect(core.turns.getTurnById(after.meta.user_turn_id)!.parent_id).toBe(answer.turn_id);
+    // And the queue is empty again: the next message is answered at once.
+    await core.proxy.send(TEST_CALLER, { message: 'then', meta: { session_id: c.session } });
   });
 });

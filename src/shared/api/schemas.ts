@@ -271,6 +271,12 @@ export const UserTurnMetaSchema = z.looseObject({
   hint_request: z.literal('more').optional(),
   /** Photos and PDFs sent with the message, in order (their text and bytes: the attachment tables). */
   attachments: z.array(TurnAttachmentMetaSchema).max(ATTACHMENT_LIMITS.perMessage).optional(),
+  /**
+   * Sent while an earlier message of its session was being answered, and not yet given its place:
+   * its parent_id is provisional (the newest turn when it arrived). Dropped when it takes its place
+   * at the end of the branch — or, stopped or cut while it waited, when it is sent again.
+   */
+  queued: z.literal(true).optional(),
 });
 export type UserTurnMeta = z.infer<typeof UserTurnMetaSchema>;
 
@@ -394,6 +400,9 @@ export const TurnPatchSchema = z.strictObject({
   tokens_out: TokenCountSchema.optional(),
   cost: MicroCentsSchema.optional(),
   tool_calls: ToolCallsSchema.optional(),
+  /** A queued message taking its place (proxy.service.ts): its parent, and the time it took it (a child is newer than its parent). */
+  parent_id: IdSchema.nullable().optional(),
+  created_at: TimestampSchema.optional(),
   /** The whole new meta (the caller merges). Its fields are typed by the role; the store checks its size. */
   meta: z.union([UserTurnMetaSchema, AssistantTurnMetaSchema]).refine(jsonSized, jsonSizedMessage).optional(),
 });

@@ -226,17 +226,22 @@ export class TurnsRepo {
   /**
    * Versions (src/shared/turn-tree.ts): the leaf of a session's active branch — `chosenLeafId` when
    * it is a message or answer of that session, else the newest one; null for a session with none.
+   * `placedOnly`: where a new message goes (versions.ts) — queued messages not yet given their
+   * place (meta.queued, proxy.service.ts) are passed over.
    */
-  activeLeafId(sessionId: string, chosenLeafId?: string | null): string | null {
+  activeLeafId(sessionId: string, chosenLeafId?: string | null, placedOnly = false): string | null {
     const id = parseInput(IdSchema, sessionId, 'session id');
+    const placed = placedOnly ? ` AND json_extract(t.meta, '$.queued') IS NULL` : '';
     if (chosenLeafId) {
-      const chosen = this.#store.sqlite.prepare(`SELECT t.id FROM turn t WHERE t.id = ? AND t.session_id = ? AND t.role IN ('user', 'assistant')`).pluck().get(chosenLeafId, id) as
-        string | undefined;
+      const chosen = this.#store.sqlite
+        .prepare(`SELECT t.id FROM turn t WHERE t.id = ? AND t.session_id = ? AND t.role IN ('user', 'assistant')${placed}`)
+        .pluck()
+        .get(chosenLeafId, id) as string | undefined;
       if (chosen) return chosen;
     }
     // Walks turn(session_id, created_at, id) from the end: system turns (the title's record) are skipped.
     const newest = this.#store.sqlite
-      .prepare(`SELECT t.id FROM turn t WHERE t.session_id = ? AND t.role IN ('user', 'assistant') ORDER BY t.created_at DESC, t.id DESC LIMIT 1`)
+      .prepare(`SELECT t.id FROM turn t WHERE t.session_id = ? AND t.role IN ('user', 'assistant')${placed} ORDER BY t.created_at DESC, t.id DESC LIMIT 1`)
       .pluck()
       .get(id) as string | undefined;
     return newest ?? null;

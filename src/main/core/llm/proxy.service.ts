@@ -25,6 +25,7 @@ import type {
   Turn,
   TurnAttachmentMeta,
   UserTurn,
+  UserTurnMeta,
 } from '../../../shared/api/schemas.ts';
 import { modelInfo } from '../../../shared/presets.ts';
 import { ApiError, type ErrorCode } from '../../../shared/errors.ts';
@@ -49,7 +50,7 @@ import { countTokens } from './tokens.ts';
 import { upstreamError } from './upstream-errors.ts';
 import { DEFAULT_MAX_REQUEST_MS } from './upstream-limits.ts';
 import { ModelTitles } from './model-title.ts';
-import { contextOf, followNewTurn, parentOfNewMessage } from './versions.ts';
+import { contextOf, followNewTurn, parentOfNewMessage, placedAt } from './versions.ts';
 
 export type { PolicySnapshot, ProxyMessage } from '../../../shared/api/schemas.ts';
 export type { AssignmentInfo, AssignmentLookup, AssignmentRegistrar } from './session-policy.ts';
@@ -122,7 +123,7 @@ export class ProxyService {
 
   /** Sends one message and waits for the whole answer. */
   async send(caller: Caller, input: ProxyMessage, signal?: AbortSignal): Promise<ProxyMessageResponse> {
-    const step = await this.#prepare(caller, input);
+    const step = await this.#prepare(caller, input, signal);
     if (step.kind === 'replay') return step.response;
     const p = step.prepared;
     let turn: AssistantTurn;
@@ -147,7 +148,7 @@ export class ProxyService {
    * ApiError after the partial answer (if any) is stored with status 'interrupted'.
    */
   async *stream(caller: Caller, input: ProxyMessage, signal?: AbortSignal): AsyncGenerator<ProxyStreamEvent, void, undefined> {
-    const step = await this.#prepare(caller, input);
+    const step = await this.#prepare(caller, input, signal);
     if (step.kind === 'replay') {
       const r = step.response;
       yield { type: 'start', session_id: r.session_id, user_turn_id: r.meta.user_turn_id, turn_id: r.turn_id, model: r.model };
@@ -243,28 +244,42 @@ export class ProxyService {
 
   // -------------------------------------------------------------------------------------------
 
-  async #prepare(caller: Caller, req: ProxyMessage): Promise<Prepare> {
-    // An idempotent retry: never a second user turn.
+  async #prepare(caller: Caller, req: ProxyMessage, signal: AbortSignal | undefined): Promise<Prepare> {
+    // An idempotent retry: never a second user turn. (A message waiting in the queue was written
+    // when it arrived, so its retry finds it: 'pending' is a conflict, answered a replay.)
     const ledgered = this.#ledger.lookup(caller, req.client_request_id);
     if (ledgered.kind === 'replay') return { kind: 'replay', response: this.#recorder.response(ledgered.session, ledgered.answer) };
     const retried: UserTurn | null = ledgered.kind === 'retry' ? ledgered.turn : null;
 
     let plan = retried ? this.#policy.sessionOfRetry(retried.session_id) : this.#policy.sessionFor(caller, req);
-    let done = () => {};
-    if (!retried && !plan.isNew && req.parent_id === undefined) {
-      done = await this.#afterEarlierMessages(plan.session.id);
-      // The session as the earlier message left it (its answer is the new end of the branch, its hint level).
-      try {
-        plan = this.#policy.sessionFor(caller, req);
-      } catch (error) {
-        done();
-        throw error;
-      }
+    // A retry keeps its place — unless it never took one (stopped or cut while it waited): then it
+    // takes it now, as a new message does.
+    const placed = retried !== null && retried.meta.queued !== true;
+    if (placed || plan.isNew || req.parent_id !== undefined) {
+      return { kind: 'call', prepared: await this.#prepareCall(caller, req, retried, plan, null), done: () => {} };
     }
+    const slot = this.#afterEarlierMessages(plan.session.id);
+    let unplaced: UserTurn | null = null;
     try {
-      return { kind: 'call', prepared: await this.#prepareCall(caller, req, retried, plan), done };
+      if (slot.waiting || retried) {
+        // Durable before it waits: never only in memory (see #recordArrival).
+        unplaced = await this.#recordArrival(caller, req, plan, retried);
+        try {
+          await unlessStopped(slot.ready, signal);
+        } catch (stop) {
+          // Stopped while it waited (the student, a closed window, a shutdown): kept, failed; the
+          // model is never asked and no answer is written. A retry sends it.
+          throw await this.#recorder.markFailed(unplaced, stop instanceof ApiError ? stop : stoppedWhileQueued(), []);
+        }
+      }
+      // The session as the earlier message left it (its answer is the new end of the branch, its hint level).
+      plan = retried ? this.#policy.sessionOfRetry(retried.session_id) : this.#policy.sessionFor(caller, req);
+      return { kind: 'call', prepared: await this.#prepareCall(caller, req, retried, plan, unplaced), done: slot.done };
     } catch (error) {
-      done();
+      slot.done();
+      // Written on arrival and refused before it was sent (the session ended meanwhile, a model the
+      // policy forbids …): failed with that reason, not left 'pending'.
+      if (unplaced) await this.#failIfPending(unplaced.id, error);
       throw error;
     }
   }
@@ -274,35 +289,117 @@ export class ProxyService {
    * branch") must follow one another, not both pick the same parent and become sibling versions.
    * The parent is the end of the branch once the earlier message is answered (its answer), so
    * picking it again inside the group-committed write is not enough: the earlier message may
-   * still be waiting for its answer. So such messages queue per session, in this process: each
-   * waits until the previous one's exchange is over (answered, failed, stopped), then is prepared
-   * as usual. Edits and regenerations name their parent on purpose and never wait; a retry keeps
-   * its place; a replay or a conflict answers at once. Resolves with the release of this turn.
+   * still be waiting for its answer. So such messages queue per session: each waits until the
+   * previous one's exchange is over (answered, failed, stopped), then is prepared as usual. Edits
+   * and regenerations name their parent on purpose and never wait; a retry keeps its place; a
+   * replay or a conflict answers at once.
+   *
+   * A message that has to wait is written first (#recordArrival), so it is never only in memory,
+   * and takes its place when its turn comes (#place). Its wait ends early when it is stopped.
+   *
+   * The queue lives in this process's memory, per session: another process writing the same
+   * database (a second `studylog serve` on the data dir, which the serving lock refuses) would not
+   * see it. Nothing else needs it to survive a restart — a message that was waiting is failed by
+   * the start-up repair, and sent again it queues anew.
+   *
+   * Returns at once (no await, so messages queue in the order they arrived): `waiting` (an earlier
+   * message is in flight), `ready` (resolves when it is over), `done` (this message's exchange is
+   * over; idempotent; every path calls it). The next message waits for both this one's `done` and
+   * the earlier one's end, so an early `done` (a refusal, a stop while waiting) never lets it
+   * overtake the earlier message.
    */
-  async #afterEarlierMessages(sessionId: string): Promise<() => void> {
-    const earlier = this.#inFlight.get(sessionId) ?? Promise.resolve();
+  #afterEarlierMessages(sessionId: string): { waiting: boolean; ready: Promise<void>; done: () => void } {
+    const earlier = this.#inFlight.get(sessionId);
+    let earlierOver = earlier === undefined;
+    const ready = earlier ? earlier.then(() => void (earlierOver = true)) : Promise.resolve();
     let release!: () => void;
-    const mine = new Promise<void>((resolve) => (release = resolve));
+    const released = new Promise<void>((resolve) => (release = resolve));
+    // Never rejects: both are resolve-only.
+    const mine = Promise.all([ready, released]).then(() => undefined);
     this.#inFlight.set(sessionId, mine);
-    await earlier;
-    let released = false;
-    return () => {
-      if (released) return;
-      released = true;
-      release();
+    let over = false;
+    const forget = () => {
       if (this.#inFlight.get(sessionId) === mine) this.#inFlight.delete(sessionId);
     };
+    const done = () => {
+      if (over) return;
+      over = true;
+      release();
+      // The session's entry goes when nothing is queued behind this one: at once when the earlier
+      // message is over too (so a message sent right after this answer does not count as waiting),
+      // else once it is.
+      if (earlierOver) forget();
+      else void mine.then(forget);
+    };
+    return { waiting: earlier !== undefined, ready, done };
   }
 
-  async #prepareCall(caller: Caller, req: ProxyMessage, retried: UserTurn | null, plan: SessionPlan): Promise<Prepared> {
-    // Versions: where the message goes in the session's tree (versions.ts).
-    const parentId = retried ? retried.parent_id : parentOfNewMessage(this.#o.turns, plan.session, plan.isNew, req.parent_id);
+  /**
+   * A message that must wait behind an earlier one of its session is written when it arrives, as
+   * every message is before the model is called: 'pending', with its attachments, marked
+   * meta.queued, below the newest turn for now — its real place, the end of the branch once the
+   * earlier exchange is over, is set when its turn comes (#place). So it is in GET
+   * /sessions/{id}/turns while it waits, a retry with its client_request_id finds it, and a crash,
+   * kill or shutdown leaves it failed (the start-up repair), for a retry. A message that never
+   * took its place, sent again, is set 'pending' again here (its retries counted).
+   */
+  async #recordArrival(caller: Caller, req: ProxyMessage, plan: SessionPlan, retried: UserTurn | null): Promise<UserTurn> {
+    const { session } = plan;
+    if (retried) {
+      return this.#o.store.writes.run('record the message', (db) => {
+        this.#ledger.checkInWrite(caller, req.client_request_id, retried);
+        return this.#ledger.record(db, caller, req, session, retried.model, retried, retried.parent_id);
+      });
+    }
+    const provisional = this.#o.turns.activeLeafId(session.id, session.meta.active_leaf_id);
+    const files = this.#files(caller, req, null, { sessionId: session.id, parentId: provisional });
+    return this.#o.store.writes.run('record the message', (db) => {
+      if (req.client_request_id) this.#ledger.checkInWrite(caller, req.client_request_id, null);
+      const turn = this.#ledger.record(db, caller, req, session, req.model ?? null, null, provisional, { queued: true });
+      return this.#attach(db, turn, files, null, null);
+    });
+  }
+
+  /**
+   * Inside the write that sends a queued message: it takes its place — `parentId`, the end of the
+   * branch as the earlier exchange left it — and the time it took it (versions.ts placedAt), and
+   * gets what a new message is written with (the model, the hint level).
+   */
+  #place(db: WritableDB, turnId: string, parentId: string | null, model: string | null, extra: UserTurnMeta): UserTurn {
+    const turn = this.#o.turns.getTurnById(turnId);
+    if (turn?.role !== 'user') throw new ApiError('not_found', `There is no message '${turnId}' to send (its session was deleted).`);
+    const { queued: _placed, ...meta } = turn.meta;
+    const moved = this.#o.turns.updateTurnById(db, turnId, {
+      parent_id: parentId,
+      created_at: placedAt(this.#o.turns, turn.session_id),
+      model,
+      meta: { ...meta, ...extra, status: 'pending' },
+    });
+    if (moved?.role !== 'user') throw new ApiError('not_found', `There is no message '${turnId}' to send.`);
+    return moved;
+  }
+
+  /** A queued message refused before it was sent: failed with the reason (unless already settled). */
+  async #failIfPending(turnId: string, error: unknown): Promise<void> {
+    const turn = this.#o.turns.getTurnById(turnId);
+    if (turn?.role !== 'user' || turn.meta.status !== 'pending') return;
+    const failure = error instanceof ApiError ? error : new ApiError('internal_error', `The message could not be sent: ${String(error)}`);
+    await this.#recorder.markFailed(turn, failure, []).catch(() => undefined);
+  }
+
+  /** `unplaced`: the message, written already while it waited (#recordArrival); it takes its place in the write below. */
+  async #prepareCall(caller: Caller, req: ProxyMessage, retried: UserTurn | null, plan: SessionPlan, unplaced: UserTurn | null): Promise<Prepared> {
+    // Versions: where the message goes in the session's tree (versions.ts); a queued one, at the
+    // end of the branch as the earlier exchange left it.
+    const parentId = retried && !unplaced ? retried.parent_id : parentOfNewMessage(this.#o.turns, plan.session, plan.isNew, req.parent_id);
+    // Stored with the message already (a retry, or a queued message: linked when it arrived).
+    const stored = retried ?? unplaced;
     // The assignment's policy, from the local database before the provider is asked (so offline
     // too): refusals that keep the message end here (assignment-policy.ts).
     // Its attachments (each checked to be the caller's): kept with the message whatever happens next.
-    const files = this.#files(caller, req, retried, plan.isNew ? undefined : { sessionId: plan.session.id, parentId });
+    const files = this.#files(caller, req, stored, plan.isNew ? undefined : { sessionId: plan.session.id, parentId });
     const gate = this.#gate.check(plan, req, retried);
-    if (gate?.refusal) throw await this.#keepRefused(caller, req, plan, retried, parentId, files, gate);
+    if (gate?.refusal) throw await this.#keepRefused(caller, req, plan, retried, unplaced, parentId, files, gate);
     if (plan.isNew && gate) plan = { ...plan, session: { ...plan.session, meta: this.#gate.newSessionMeta(gate, plan.session.meta) } };
     const { session } = plan;
     let choice: Awaited<ReturnType<SessionPolicy['choose']>>;
@@ -311,7 +408,7 @@ export class ProxyService {
       const allowed = this.#gate.modelToRetry(gate, req.model, choice.model);
       if (allowed) choice = await this.#policy.choose(plan, allowed);
     } catch (error) {
-      throw await this.#keepUnsent(caller, req, plan, retried, parentId, files, error);
+      throw await this.#keepUnsent(caller, req, plan, retried, unplaced, parentId, files, error);
     }
     this.#gate.checkModel(gate, choice.model);
     // The policy as applied lands in a new session's snapshot (a running one's: recordInWrite).
@@ -322,7 +419,7 @@ export class ProxyService {
     // session this message starts has none yet: no query.
     const history = plan.isNew ? [] : contextOf(this.#o.turns, parentId);
     const systemPrompt = this.#policy.systemPrompt(snapshot, session.assignment_id, this.#gate.promptAdditions(gate, snapshot.system_prompt.language));
-    const message = retried ? retried.content : req.message;
+    const message = stored ? stored.content : req.message;
     const { messages, composed, imageTokens } = upstreamMessages(snapshot, model, systemPrompt, history, message, files, this.#filesOf);
 
     // Durable before the upstream call: the new session (if any) and the user turn, together.
@@ -330,12 +427,14 @@ export class ProxyService {
     // and it: what they could have changed is checked again inside it.
     const userTurn = await this.#o.store.writes.run('record the message', (db) => {
       this.#policy.checkInWrite(db, plan, choice);
-      if (req.client_request_id) this.#ledger.checkInWrite(caller, req.client_request_id, retried);
+      // A queued message holds its client_request_id since it arrived.
+      if (req.client_request_id && !unplaced) this.#ledger.checkInWrite(caller, req.client_request_id, retried);
       this.#policy.createInWrite(db, plan, choice);
       this.#gate.recordInWrite(db, plan, gate);
       if (!plan.isNew) followNewTurn(db, this.#o.sessions, session.id);
-      const recorded = this.#ledger.record(db, caller, req, session, model, retried, parentId, this.#gate.userTurnMeta(gate));
-      return this.#attach(db, recorded, files, composed, retried);
+      const extra = this.#gate.userTurnMeta(gate);
+      const recorded = unplaced ? this.#place(db, unplaced.id, parentId, model, extra) : this.#ledger.record(db, caller, req, session, model, retried, parentId, extra);
+      return this.#attach(db, recorded, files, composed, stored);
     });
 
     // The key is fetched only now: a locked keychain or a missing key leaves the message saved,
@@ -391,16 +490,28 @@ export class ProxyService {
    * kept — the session created if new, with the applied policy in its snapshot, and the user turn
    * failed with the refusal's code, in one write — and the provider is never asked.
    */
-  async #keepRefused(caller: Caller, req: ProxyMessage, plan: SessionPlan, retried: UserTurn | null, parentId: string | null, files: MessageFile[], gate: Gate): Promise<ApiError> {
+  async #keepRefused(
+    caller: Caller,
+    req: ProxyMessage,
+    plan: SessionPlan,
+    retried: UserTurn | null,
+    unplaced: UserTurn | null,
+    parentId: string | null,
+    files: MessageFile[],
+    gate: Gate,
+  ): Promise<ApiError> {
     const refusal = gate.refusal!;
     await this.#o.store.writes.run('record the refused message', (db) => {
-      if (req.client_request_id) this.#ledger.checkInWrite(caller, req.client_request_id, retried);
+      if (req.client_request_id && !unplaced) this.#ledger.checkInWrite(caller, req.client_request_id, retried);
       const session = plan.isNew ? { ...plan.session, meta: this.#gate.newSessionMeta(gate, plan.session.meta) } : plan.session;
       this.#policy.createUnchosenInWrite(db, { ...plan, session });
       if (plan.isNew) this.#o.sessions.updateSessionById(db, session.id, { policy_snapshot: { assignment_policy: gate.policy } });
       if (!plan.isNew) followNewTurn(db, this.#o.sessions, session.id);
-      const recorded = this.#ledger.record(db, caller, req, session, req.model ?? null, retried, parentId, this.#gate.userTurnMeta(gate));
-      const turn = this.#attach(db, recorded, files, null, retried);
+      const extra = this.#gate.userTurnMeta(gate);
+      const recorded = unplaced
+        ? this.#place(db, unplaced.id, parentId, req.model ?? null, extra)
+        : this.#ledger.record(db, caller, req, session, req.model ?? null, retried, parentId, extra);
+      const turn = this.#attach(db, recorded, files, null, retried ?? unplaced);
       this.#o.turns.updateTurnById(db, turn.id, { meta: userTurnMeta(turn, { status: 'failed', error: { code: refusal.code, message: refusal.detail } }) });
     });
     return refusal;
@@ -418,16 +529,20 @@ export class ProxyService {
     req: ProxyMessage,
     plan: SessionPlan,
     retried: UserTurn | null,
+    unplaced: UserTurn | null,
     parentId: string | null,
     files: MessageFile[],
     error: unknown,
   ): Promise<unknown> {
     if (!(error instanceof ModelsUnreadable || (error instanceof ApiError && KEPT_WHEN_UNCHOSEN.has(error.code)))) return error;
     const userTurn = await this.#o.store.writes.run('record the message', (db) => {
-      if (req.client_request_id) this.#ledger.checkInWrite(caller, req.client_request_id, retried);
+      if (req.client_request_id && !unplaced) this.#ledger.checkInWrite(caller, req.client_request_id, retried);
       this.#policy.createUnchosenInWrite(db, plan);
       if (!plan.isNew) followNewTurn(db, this.#o.sessions, plan.session.id);
-      return this.#attach(db, this.#ledger.record(db, caller, req, plan.session, req.model ?? null, retried, parentId), files, null, retried);
+      const recorded = unplaced
+        ? this.#place(db, unplaced.id, parentId, req.model ?? null, {})
+        : this.#ledger.record(db, caller, req, plan.session, req.model ?? null, retried, parentId);
+      return this.#attach(db, recorded, files, null, retried ?? unplaced);
     });
     return this.#recorder.markFailed(userTurn, error, []);
   }
@@ -545,4 +660,23 @@ function preparedCall(o: {
     imageTokens: o.imageTokens,
     ...(o.gate?.level != null ? { hintLevel: o.gate.level } : {}),
   };
+}
+
+/** Why a queued message was not sent: stopped while it waited for the earlier one. */
+function stoppedWhileQueued(): ApiError {
+  return new ApiError('aborted', 'The message was stopped while it waited for the answer before it; it is kept, not sent — retry to send it.');
+}
+
+/** `ready`, or a rejection as soon as `signal` is aborted (it may already be). */
+function unlessStopped(ready: Promise<void>, signal: AbortSignal | undefined): Promise<void> {
+  if (!signal) return ready;
+  if (signal.aborted) return Promise.reject(stoppedWhileQueued());
+  return new Promise<void>((resolve, reject) => {
+    const onAbort = () => reject(stoppedWhileQueued());
+    signal.addEventListener('abort', onAbort, { once: true });
+    void ready.then(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve();
+    });
+  });
 }

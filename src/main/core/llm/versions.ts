@@ -5,7 +5,8 @@
  * - A new message follows `parent_id` when the request names one (an edit sends the edited
  *   message's parent), else the end of the active branch: its last answer — or, when the branch
  *   ends on a message that got none (failed), that message's parent, so the new message is a
- *   version beside the unanswered one and user and assistant turns keep alternating.
+ *   version beside the unanswered one and user and assistant turns keep alternating. A message
+ *   that waited behind an earlier one (queued) takes that place when its turn comes.
  * - Its context is the branch down to its parent, never "every turn in order".
  * - A new turn makes the newest turn the end of the active branch again: a chosen leaf
  *   (meta.active_leaf_id) is dropped in the same write.
@@ -31,10 +32,22 @@ export function parentOfNewMessage(turns: TurnsRepo, session: Session, isNew: bo
     if (parent.role !== 'assistant') throw badParent('must be an answer (an assistant turn): a message follows an answer');
     return parent.id;
   }
-  const leafId = turns.activeLeafId(session.id, session.meta.active_leaf_id);
+  // Queued messages not yet given their place are passed over (proxy.service.ts #afterEarlierMessages).
+  const leafId = turns.activeLeafId(session.id, session.meta.active_leaf_id, true);
   const leaf = leafId ? turns.getTurnById(leafId) : null;
   if (!leaf) return null;
   return leaf.role === 'assistant' ? leaf.id : leaf.parent_id;
+}
+
+/**
+ * Inside the write where a queued message takes its place: when it takes it — now, or just after
+ * the newest turn already placed (written in the same millisecond), so that a child stays newer
+ * than its parent and the newest turn stays the end of the active branch.
+ */
+export function placedAt(turns: TurnsRepo, sessionId: string, now = Date.now()): number {
+  const leafId = turns.activeLeafId(sessionId, null, true);
+  const leaf = leafId ? turns.getTurnById(leafId) : null;
+  return leaf ? Math.max(now, leaf.created_at + 1) : now;
 }
 
 /** The turns before a message whose parent is `parentId`: its branch, oldest first. */

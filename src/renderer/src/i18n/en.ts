@@ -308,6 +308,7 @@ export const en = {
     inboxEmpty: 'Nothing handed in yet.',
     import: 'Import .studylog file…',
     importHelp: 'Students on another computer hand in a .studylog file (through your school’s system or on a USB stick). Importing checks it and files it here.',
+    fileTooLarge: '{{file}}: {{bytes}} bytes',
     importReturned: 'This student’s hand-in was already returned with a grade; a new file is not accepted.',
     importStudentRole: 'The file names a teacher or an admin of this Studylog as its student.',
     imported: '{{file}}: verified and filed ({{student}}).',

@@ -305,6 +305,7 @@ export const zhCN: Translation = {
     inboxEmpty: '还没有人提交。',
     import: '导入 .studylog 文件…',
     importHelp: '在其他电脑上完成的学生会交来一个 .studylog 文件（通过学校的平台或 U 盘）。导入时会校验文件，并归档到这里。',
+    fileTooLarge: '{{file}}：{{bytes}} 字节',
     importReturned: '这名学生的作业已经批改退回，不再接受新的文件。',
     importStudentRole: '文件中的学生是本 Studylog 的教师或管理员。',
     imported: '{{file}}：校验通过并已归档（{{student}}）。',

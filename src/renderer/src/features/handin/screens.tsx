@@ -33,9 +33,10 @@ function withSize(error: UiError | null, language: string): UiError | null {
   return { ...error, issues: undefined, localized: describeBundleSize(bytes, language === 'zh-CN' ? 'zh-CN' : 'en') };
 }
 
-const tooLargeFile = (file: File): UiError => ({
+/** A file larger than any hand-in, refused before it is read; `detail` (its name and size) in the UI's language. */
+const tooLargeFile = (file: File, detail: string): UiError => ({
   code: 'payload_too_large',
-  detail: `${file.name}: ${file.size} bytes`,
+  detail,
   issues: [{ path: 'bundle', message: '', params: { bytes: file.size, max_bytes: MAX_BUNDLE_BYTES } }],
 });
 
@@ -305,7 +306,7 @@ export function ReviewScreen({ assignmentId }: { assignmentId: string }) {
     setError(null);
     setImported(null);
     // Larger than any hand-in: said at once, not after uploading it.
-    if (file.size > MAX_BUNDLE_BYTES) return setError(tooLargeFile(file));
+    if (file.size > MAX_BUNDLE_BYTES) return setError(tooLargeFile(file, t('handin.fileTooLarge', { file: file.name, bytes: file.size })));
     try {
       const s = await cache.write('importSubmission', { bundle: await file.text() });
       setImported(t('handin.imported', { file: file.name, student: s.student_name ?? s.user_id }));
