@@ -2,7 +2,9 @@
 // (content addressing, dedupe, nothing half-stored, metadata stripped), bad input, and what the
 // model receives — image content parts for a vision model, OCR text for a text model, a PDF's text
 // for both — with the real openai SDK against the OpenAI-compatible test server.
+import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { dispatch, dispatchStream } from '../../src/main/core/api/dispatch.ts';
@@ -126,6 +128,20 @@ describe('OCR', () => {
     expect(a.text).toContain('三角形的面积');
     // Tesseract may run two English words together; the words themselves must be there.
     expect(a.text.toLowerCase().replace(/\s+/g, '')).toContain('areaofatriangle');
+  });
+
+  it('prints nothing to the terminal: no sub-language is tried (chi_sim asks for chi_sim_vert, which tesseract garbled)', async () => {
+    const dir = tempDir();
+    const image = path.join(dir, 'problem.png');
+    writeFileSync(image, await textImage(['牛顿第二定律', 'Newton'], { fontSize: 64, width: 1000 }));
+    const child = spawnSync(process.execPath, [fileURLToPath(new URL('../support/ocr-child.ts', import.meta.url)), image, path.join(dir, 'ocr')], {
+      encoding: 'utf8',
+      timeout: 120_000,
+    });
+    expect(child.stderr).toBe('');
+    expect(child.status).toBe(0);
+    // stdout is the recognized text alone: tesseract's own lines ("Error opening data file …") would come before it.
+    expect((JSON.parse(child.stdout) as string).replace(/\s+/g, '')).toContain('牛顿第二定律');
   });
 });
 
