@@ -2,7 +2,9 @@
 // (content addressing, dedupe, nothing half-stored, metadata stripped), bad input, and what the
 // model receives — image content parts for a vision model, OCR text for a text model, a PDF's text
 // for both — with the real openai SDK against the OpenAI-compatible test server.
+import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { dispatch, dispatchStream } from '../../src/main/core/api/dispatch.ts';
@@ -10,7 +12,7 @@ import { createCore } from '../../src/main/core/app.ts';
 import type { Caller } from '../../src/main/core/caller.ts';
 import { estimateImageTokens } from '../../src/main/core/attachments/process.ts';
 import type { Attachment, ProxyMessageResponse } from '../../src/shared/api/schemas.ts';
-import { encryptedPdf, jpegWithGps, plainImage, textImage, textPdf } from '../support/files.ts';
+import { cjkPdf, encryptedPdf, jpegWithGps, plainImage, textImage, textPdf } from '../support/files.ts';
 import { runCli } from '../support/cli.ts';
 import { startApi } from '../support/http.ts';
 import { collect, sendThroughDispatch, setupCore, TEST_CALLER, type TestCore } from '../support/core.ts';
@@ -127,6 +129,20 @@ describe('OCR', () => {
     // Tesseract may run two English words together; the words themselves must be there.
     expect(a.text.toLowerCase().replace(/\s+/g, '')).toContain('areaofatriangle');
   });
+
+  it('prints nothing to the terminal: no sub-language is tried (chi_sim asks for chi_sim_vert, which tesseract garbled)', async () => {
+    const dir = tempDir();
+    const image = path.join(dir, 'problem.png');
+    writeFileSync(image, await textImage(['牛顿第二定律', 'Newton'], { fontSize: 64, width: 1000 }));
+    const child = spawnSync(process.execPath, [fileURLToPath(new URL('../support/ocr-child.ts', import.meta.url)), image, path.join(dir, 'ocr')], {
+      encoding: 'utf8',
+      timeout: 120_000,
+    });
+    expect(child.stderr).toBe('');
+    expect(child.status).toBe(0);
+    // stdout is the recognized text alone: tesseract's own lines ("Error opening data file …") would come before it.
+    expect((JSON.parse(child.stdout) as string).replace(/\s+/g, '')).toContain('牛顿第二定律');
+  });
 });
 
 describe('what the model receives', () => {
@@ -220,6 +236,34 @@ describe('what the model receives', () => {
     expect(rowCount(core.store, 'turn_attachment')).toBe(0);
     expect(rowCount(core.store, 'attachment')).toBe(0);
     expect(core.turns.searchTurns(TEST_CALLER.user_id, 'pythagorean').items).toEqual([]);
+  });
+
+  it('a PDF whose font maps 牛 to the Kangxi radical ⽜: stored, sent and found as 牛顿; the hit shows the file and the words', async () => {
+    const core = await setupCore();
+    // U+2F5C ⽜, U+2F06 ⼆, U+2F00 ⼀, U+2F54 ⽔, U+2F12 ⼒: what pdf.js reads from such a PDF.
+    const pdf = await uploaded(core, cjkPdf(['物理作业：\u2F5C顿第\u2F06定律', '\u2F00个物体在\u2F54平拉\u2F12作用下的加速度']), '物理作业.pdf');
+    expect(pdf.text).toBe('物理作业：牛顿第二定律\n一个物体在水平拉力作用下的加速度');
+    const r = await sendThroughDispatch(core, TEST_CALLER, { message: '请帮我看看这份作业', model: 'deepseek-chat', attachments: [{ sha256: pdf.sha256, name: '物理作业.pdf' }] });
+    expect(JSON.stringify(lastUserContent(core))).toContain('牛顿第二定律');
+    expect(JSON.stringify(lastUserContent(core))).not.toMatch(/[\u2E80-\u2FDF]/u);
+
+    const userHits = (q: string) => core.turns.searchTurns(TEST_CALLER.user_id, q).items.filter((h) => h.role === 'user');
+    const [hit] = userHits('牛顿');
+    expect(hit?.id).toBe(r.meta.user_turn_id);
+    // The message says none of it: the snippet is the attachment's, after its name, the words marked.
+    expect(hit!.snippet).toBe('📎 物理作业.pdf：物理作业：牛顿第二定律 一个物体在水平拉力作用下的加速度');
+    expect(hit!.highlights.map(([a, b]) => hit!.snippet.slice(a, b))).toEqual(['牛顿']);
+    // Typed with the radical (copied from another PDF), the same message, marked the same.
+    expect(userHits('\u2F5C顿').map((h) => [h.id, h.highlights])).toEqual([[r.meta.user_turn_id, hit!.highlights]]);
+    const [far] = userHits('加速度');
+    expect(far!.highlights.map(([a, b]) => far!.snippet.slice(a, b))).toEqual(['加速度']);
+    // A match in the message's own words shows the message, as before.
+    expect(userHits('作业')[0]!.snippet).toBe('请帮我看看这份作业');
+
+    // Through the API (its output checked against the route's schema): the same shape, the same snippet.
+    const reply = await dispatch(core, 'searchTurns', TEST_CALLER, { q: '牛顿' });
+    expect(reply.ok).toBe(true);
+    expect((reply.body as { items: { id: string; snippet: string }[] }).items.find((h) => h.id === r.meta.user_turn_id)?.snippet).toBe(hit!.snippet);
   });
 
   it('refuses more than 8 attachments or one named twice, writing nothing', async () => {
@@ -542,6 +586,48 @@ describe('migration 0010', () => {
     expect(turns.searchTurns('u1', '勾股').items.map((t) => t.id)).toEqual(['t1']);
     store.sqlite.prepare("DELETE FROM session WHERE id = 's1'").run();
     expect(rowCount(store, 'attachment')).toBe(0);
+  });
+});
+
+describe('migration nfkc_attachment_text', () => {
+  it('normalizes attachment text stored before, and the index: a search for 牛顿 finds the old PDF', () => {
+    const file = path.join(tempDir(), 'studylog.db');
+    const folder = path.join(tempDir('studylog-migrations-'), 'migrations');
+    cpSync(DEFAULT_MIGRATIONS_FOLDER, folder, { recursive: true });
+    const journalFile = path.join(folder, 'meta', '_journal.json');
+    const journal = JSON.parse(readFileSync(journalFile, 'utf8')) as { entries: { tag: string }[] };
+    journal.entries = journal.entries.slice(
+      0,
+      journal.entries.findIndex((e) => e.tag.endsWith('_nfkc_attachment_text')),
+    );
+    writeFileSync(journalFile, JSON.stringify(journal));
+    const old = openDatabase(file, { migrationsFolder: folder });
+    const radicals = '物理作业：\u2F5C顿第\u2F06定律';
+    old.sqlite.prepare("INSERT INTO session VALUES ('s1', 'u1', NULL, 'chat', 1, NULL, '{}', '{}')").run();
+    old.sqlite
+      .prepare(
+        `INSERT INTO turn (id, session_id, role, content, tool_calls, model, tokens_in, tokens_out, cost, created_at, meta) VALUES ('t1', 's1', 'user', '看一下', NULL, NULL, 0, 0, 0, 2, '{}')`,
+      )
+      .run();
+    old.sqlite
+      .prepare(`INSERT INTO attachment (sha256, kind, mime, bytes, text, data, created_at) VALUES (?, 'pdf', 'application/pdf', 5, ?, ?, 0)`)
+      .run('b'.repeat(64), radicals, Buffer.from('%PDF-'));
+    old.sqlite.prepare(`INSERT INTO turn_attachment (turn_id, position, sha256, name, text) VALUES ('t1', 0, ?, '物理作业.pdf', ?)`).run('b'.repeat(64), radicals);
+    // The index as a version before this one wrote it: the radicals' bigrams, not the ideographs'.
+    const rowid = old.sqlite.prepare("SELECT rowid FROM turn WHERE id = 't1'").pluck().get();
+    old.sqlite.prepare('DELETE FROM turn_fts WHERE rowid = ?').run(rowid);
+    old.sqlite.prepare('INSERT INTO turn_fts(rowid, body) VALUES (?, ?)').run(rowid, ' 看一 一下 下 物理 理作 作业 业 ： \u2F5C顿 顿第 第\u2F06 \u2F06定 定律 律 ');
+    expect(old.sqlite.prepare(`SELECT count(*) FROM turn_fts WHERE turn_fts MATCH '"牛顿"'`).pluck().get()).toBe(0);
+    old.close();
+
+    const store = openDatabase(file);
+    onCleanup(() => store.sqlite.open && store.close());
+    expect(store.sqlite.prepare('SELECT text FROM attachment').pluck().get()).toBe('物理作业：牛顿第二定律');
+    expect(store.sqlite.prepare('SELECT text FROM turn_attachment').pluck().get()).toBe('物理作业：牛顿第二定律');
+    const turns = new TurnsRepo(store);
+    const [hit] = turns.searchTurns('u1', '牛顿').items;
+    expect(hit).toMatchObject({ id: 't1', snippet: '📎 物理作业.pdf：物理作业：牛顿第二定律' });
+    expect(turns.searchTurns('u1', '看一下').items.map((t) => t.id)).toEqual(['t1']);
   });
 });
 

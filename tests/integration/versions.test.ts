@@ -10,7 +10,7 @@ import { dispatch, dispatchStream } from '../../src/main/core/api/dispatch.ts';
 import type { Core } from '../../src/main/core/app.ts';
 import { DEFAULT_MIGRATIONS_FOLDER, openDatabase } from '../../src/main/core/db/connection.ts';
 import { TurnsRepo } from '../../src/main/core/db/turns.repo.ts';
-import { MODEL_TITLE_MAX, titleFromReply } from '../../src/main/core/llm/model-title.ts';
+import { titleFromReply } from '../../src/main/core/llm/model-title.ts';
 import type { RouteInput, RouteName, UnaryRouteName } from '../../src/shared/api/routes.ts';
 import type { ProxyMessageResponse, Session, Turn } from '../../src/shared/api/schemas.ts';
 import { activePath, childrenOf, versionsOf } from '../../src/shared/turn-tree.ts';
@@ -276,8 +276,8 @@ describe('the model-made title', () => {
     await core.proxy.titles.request(first.session_id);
     const title = core.sessions.getSessionById(first.session_id)!.meta;
     expect(title.title_source).toBe('model');
-    expect(Array.from(title.title!)).toHaveLength(MODEL_TITLE_MAX);
-    expect(title.title).toBe('二次函数顶点坐标的求法与配方法详解以及…');
+    // 15 Chinese characters and the ellipsis: as wide as about 30 Latin letters.
+    expect(title.title).toBe('二次函数顶点坐标的求法与配方法…');
     // The call: the session's model, not streamed, the question and a request for a short title.
     const request = core.chatRequests().at(-1)!.body;
     expect(request).toMatchObject({ model: 'gpt-4o-mini', stream: false });
@@ -363,6 +363,18 @@ describe('the model-made title', () => {
     expect(titleFromReply('标题：《勾股定理》\n\n这是一个关于……')).toBe('勾股定理');
     expect(titleFromReply('<think>hmm</think>\n"Why the sky is blue."')).toBe('Why the sky is blue');
     expect(titleFromReply('  \n ')).toBeNull();
+  });
+
+  it('drops Markdown, LaTeX and the filler a chatty model starts with; keeps the first sentence; cuts by width', () => {
+    // A reply that answers instead of titling (seen with a local model): the filler and the "*" go.
+    expect(titleFromReply('好的！我们一步一步来。首先，回忆一下*牛顿第二定律*的内容。然后……')).toBe('回忆一下牛顿第二定律的内容');
+    expect(titleFromReply('**牛顿第二定律** $F=ma$ 的应用')).toBe('牛顿第二定律 F=ma 的应用');
+    expect(titleFromReply('# 求 $\\frac{1}{2}x^2$ 的导数')).toBe('求 1/2x² 的导数');
+    expect(titleFromReply("Sure! Here's a title: Solving quadratic equations by completing the square")).toBe('Solving quadratic equations by…');
+    expect(titleFromReply('Okay.')).toBeNull();
+    // Words that only begin like filler stay.
+    expect(titleFromReply('Okayama: a field trip')).toBe('Okayama: a field trip');
+    expect(titleFromReply('可以导的函数')).toBe('可以导的函数');
   });
 });
 

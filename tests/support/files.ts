@@ -58,6 +58,11 @@ export function textPdf(lines: readonly string[], options: { trailerExtra?: (fir
   });
   const firstExtra = objects.length + 1;
   objects.push(...(options.extraObjects ?? []));
+  return pdfOf(objects, options.trailerExtra?.(firstExtra) ?? '');
+}
+
+/** A PDF of these objects (object 1 the catalog), with a correct cross-reference table. */
+function pdfOf(objects: readonly string[], trailerExtra = ''): Buffer {
   let body = '%PDF-1.4\n';
   const offsets: number[] = [];
   objects.forEach((object, i) => {
@@ -66,8 +71,39 @@ export function textPdf(lines: readonly string[], options: { trailerExtra?: (fir
   });
   const xref = Buffer.byteLength(body, 'latin1');
   body += `xref\n0 ${objects.length + 1}\n0000000000 65535 f \n${offsets.map((o) => `${String(o).padStart(10, '0')} 00000 n \n`).join('')}`;
-  body += `trailer\n<< /Size ${objects.length + 1} /Root 1 0 R ${options.trailerExtra?.(firstExtra) ?? ''} >>\nstartxref\n${xref}\n%%EOF\n`;
+  body += `trailer\n<< /Size ${objects.length + 1} /Root 1 0 R ${trailerExtra} >>\nstartxref\n${xref}\n%%EOF\n`;
   return Buffer.from(body, 'latin1');
+}
+
+/**
+ * A one-page PDF of Chinese text as a CJK font writes it: a Type0 font (Identity-H, glyph ids in
+ * the content stream) whose ToUnicode map says which character each glyph is. Whatever that map
+ * says is what a reader extracts — write "\u2F5C顿" and the PDF holds the Kangxi radical ⽜ where
+ * 牛 is shown, as PDFs made with Noto / Source Han fonts often do. No font file is embedded: text
+ * extraction needs only the map.
+ */
+export function cjkPdf(lines: readonly string[]): Buffer {
+  const chars = [...new Set(lines.flatMap((l) => Array.from(l)))];
+  const gid = (c: string) => (chars.indexOf(c) + 1).toString(16).padStart(4, '0');
+  const utf16 = (c: string) => Buffer.from(c, 'utf16le').swap16().toString('hex');
+  const cmap = [
+    '/CIDInit /ProcSet findresource begin 12 dict begin begincmap',
+    '/CIDSystemInfo << /Registry (Adobe) /Ordering (UCS) /Supplement 0 >> def /CMapName /Adobe-Identity-UCS def /CMapType 2 def',
+    '1 begincodespacerange <0000> <FFFF> endcodespacerange',
+    ...chars.map((c) => `1 beginbfchar <${gid(c)}> <${utf16(c)}> endbfchar`),
+    'endcmap CMapName currentdict /CMap defineresource pop end end',
+  ].join('\n');
+  const stream = `BT /F1 16 Tf 40 760 Td ${lines.map((l, i) => `${i ? '0 -28 Td ' : ''}<${Array.from(l).map(gid).join('')}> Tj`).join(' ')} ET`;
+  return pdfOf([
+    '<< /Type /Catalog /Pages 2 0 R >>',
+    '<< /Type /Pages /Kids [3 0 R] /Count 1 >>',
+    '<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /Font << /F1 5 0 R >> >> /Contents 4 0 R >>',
+    `<< /Length ${stream.length} >>\nstream\n${stream}\nendstream`,
+    '<< /Type /Font /Subtype /Type0 /BaseFont /NotoSansCJKsc-Regular /Encoding /Identity-H /DescendantFonts [6 0 R] /ToUnicode 8 0 R >>',
+    '<< /Type /Font /Subtype /CIDFontType0 /BaseFont /NotoSansCJKsc-Regular /CIDSystemInfo << /Registry (Adobe) /Ordering (Identity) /Supplement 0 >> /FontDescriptor 7 0 R /DW 1000 >>',
+    '<< /Type /FontDescriptor /FontName /NotoSansCJKsc-Regular /Flags 4 /FontBBox [0 -120 1000 880] /ItalicAngle 0 /Ascent 880 /Descent -120 /CapHeight 700 /StemV 80 >>',
+    `<< /Length ${cmap.length} >>\nstream\n${cmap}\nendstream`,
+  ]);
 }
 
 /**

@@ -16,6 +16,14 @@ import { createWorker, OEM, type Worker } from 'tesseract.js';
 const LANGUAGES = ['chi_sim', 'eng'] as const;
 /** The integer "best" LSTM models: as accurate as tesseract's best, several times smaller and faster. */
 const MODEL_FOLDER = '4.0.0_best_int';
+/**
+ * Tesseract's init-only settings (a config file read after each language's own). chi_sim's data
+ * names a sub-language to load as well (`tessedit_load_sublangs chi_sim_vert`, for vertical
+ * text); that file is not in any package here, and tesseract's WebAssembly build asks for it
+ * under a garbled name ("Error opening data file ./玂traineddata … Failed loading language '玂'",
+ * printed to the terminal on every start). Set to nothing: only the languages above are loaded.
+ */
+const INIT_CONFIG = 'tessedit_load_sublangs \n';
 
 export interface Ocr {
   recognize(image: Buffer): Promise<string>;
@@ -62,12 +70,17 @@ export class TesseractOcr implements Ocr {
   }
 
   async recognize(image: Buffer): Promise<string> {
-    this.#worker ??= createWorker([...LANGUAGES], OEM.LSTM_ONLY, {
-      langPath: prepareLanguageFolder(this.#langDir),
-      // Read the folder only: no copy of the unpacked data written to the working directory.
-      cacheMethod: 'none',
-      gzip: true,
-    });
+    this.#worker ??= createWorker(
+      [...LANGUAGES],
+      OEM.LSTM_ONLY,
+      {
+        langPath: prepareLanguageFolder(this.#langDir),
+        // Read the folder only: no copy of the unpacked data written to the working directory.
+        cacheMethod: 'none',
+        gzip: true,
+      },
+      INIT_CONFIG,
+    );
     let worker: Worker;
     try {
       worker = await this.#worker;

@@ -3,7 +3,8 @@
  * bytes (never from its name or a declared MIME type), its size checked against the limits, an
  * image decoded and re-encoded without its metadata (EXIF, GPS, XMP, ICC are all dropped) and
  * shrunk to ATTACHMENT_LIMITS.imageMaxSide, its text read by local OCR (ocr.ts); a PDF opened and
- * its text extracted (unpdf, the pdf.js build for servers). Anything wrong is an ApiError with its
+ * its text extracted (unpdf, the pdf.js build for servers); the text read either way normalized
+ * (normalize.ts: a PDF's ⽜顿 becomes 牛顿). Anything wrong is an ApiError with its
  * own code, so the app can say exactly what in both languages; nothing is stored before this passes.
  */
 import { createHash } from 'node:crypto';
@@ -12,6 +13,7 @@ import { extractText, getDocumentProxy } from 'unpdf';
 import { ATTACHMENT_LIMITS } from '../../../shared/api/schemas.ts';
 import { ApiError } from '../../../shared/errors.ts';
 import type { NewAttachment } from '../db/attachments.repo.ts';
+import { normalizeText } from './normalize.ts';
 import type { Ocr } from './ocr.ts';
 
 /** An upload made ready to store, and whether its text had to be cut. */
@@ -37,7 +39,8 @@ export function sniff(data: Buffer): Sniffed {
 const sha256Of = (data: Buffer) => createHash('sha256').update(data).digest('hex');
 
 function cutText(text: string): { text: string; text_truncated: boolean } {
-  const clean = text.replaceAll('\u0000', '').trim();
+  // Radicals as ideographs, compatibility forms folded (normalize.ts): stored, sent and indexed so.
+  const clean = normalizeText(text.replaceAll('\u0000', '')).trim();
   if (clean.length <= ATTACHMENT_LIMITS.textChars) return { text: clean, text_truncated: false };
   return { text: clean.slice(0, ATTACHMENT_LIMITS.textChars), text_truncated: true };
 }

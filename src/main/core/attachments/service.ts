@@ -9,6 +9,7 @@ import { ApiError } from '../../../shared/errors.ts';
 import type { Caller } from '../caller.ts';
 import type { Store } from '../db/connection.ts';
 import type { AttachmentsRepo, StoredAttachment } from '../db/attachments.repo.ts';
+import { normalizeText } from './normalize.ts';
 import type { Ocr } from './ocr.ts';
 import { estimateImageTokens, processAttachment, thumbnailOf } from './process.ts';
 
@@ -81,7 +82,8 @@ export class AttachmentService {
     return list.map((item) => {
       const stored = this.#visible(caller, item.sha256, `attachment '${item.name}' (${item.sha256.slice(0, 12)}…) — attach the file again`);
       const sent = item.text === undefined && within ? this.#repo.sentText(within.sessionId, item.sha256, within.parentId) : null;
-      return this.#file(stored, item.name, item.text ?? sent ?? stored.text);
+      // The text the student confirmed is normalized as the text read from the file is.
+      return this.#file(stored, item.name, item.text === undefined ? (sent ?? stored.text) : normalizeText(item.text));
     });
   }
 

@@ -7,8 +7,12 @@
  * approach of Lucene's CJK analyzer): 数学题 → "数学 学题 题". Every character then starts a token or
  * ends its run (the trailing unigram), so a one-character query is a prefix query and a longer
  * one is a phrase of bigrams. Latin words go to unicode61 as they are (case- and accent-folded).
+ *
+ * The indexed text and the query are both normalized first (attachments/normalize.ts: a PDF's
+ * radical ⽜ is the ideograph 牛, Ａ is A), so either form typed finds either form written.
  */
 import type Database from 'better-sqlite3';
+import { foldForMatching, normalizeText } from '../attachments/normalize.ts';
 
 // Han (incl. extensions), Hiragana, Katakana, Hangul, CJK symbols used as word characters.
 const CJK_RUN = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}]+/gu;
@@ -24,7 +28,7 @@ function bigramsOf(run: string): string[] {
 
 /** The text FTS5 indexes for one turn's content. Deterministic: the delete trigger relies on it. */
 export function ftsText(content: string): string {
-  return content.replace(CJK_RUN, (run) => ` ${bigramsOf(run).join(' ')} `);
+  return normalizeText(content).replace(CJK_RUN, (run) => ` ${bigramsOf(run).join(' ')} `);
 }
 
 const quote = (token: string) => `"${token.replaceAll('"', '""')}"`;
@@ -36,7 +40,7 @@ const quote = (token: string) => `"${token.replaceAll('"', '""')}"`;
  */
 export function ftsQuery(input: string): string | null {
   const terms: string[] = [];
-  for (const term of input.split(/\s+/u)) {
+  for (const term of normalizeText(input).split(/\s+/u)) {
     const parts: string[] = [];
     let last = 0;
     for (const match of term.matchAll(CJK_RUN)) {
@@ -105,8 +109,12 @@ export const ATTACHMENT_FTS_TRIGGERS: Record<string, string> = {
 END`,
 };
 
+export const NORMALIZE_FUNCTION = 'studylog_normalize_text';
+
 export function registerFtsFunction(db: Database.Database): void {
   db.function(FTS_FUNCTION, { deterministic: true }, (content: unknown) => ftsText(String(content ?? '')));
+  // For migration nfkc_attachment_text, which normalizes attachment text stored before.
+  db.function(NORMALIZE_FUNCTION, { deterministic: true }, (text: unknown) => normalizeText(String(text ?? '')));
 }
 
 /** Re-indexes every turn: after a migration (a rebuilt `turn` renumbers rowids) or a repair. */
@@ -143,13 +151,15 @@ export function titleMatchSql(expr: string, terms: string[]): { sql: string; par
 }
 
 /**
- * Where the query's terms occur in `text` (case-insensitive), as [start, end) ranges of UTF-16
+ * Where the query's terms occur in `text` (case-insensitive, radicals and full-width forms as
+ * their ideographs and letters), as [start, end) ranges of UTF-16
  * offsets, sorted and merged: what a search result marks.
  */
 export function highlightRanges(text: string, query: string): [number, number][] {
-  const haystack = text.toLowerCase();
+  // Folded one character for one (normalize.ts): 牛顿 marks ⽜顿 too, at the same offsets.
+  const haystack = foldForMatching(text.toLowerCase());
   const ranges: [number, number][] = [];
-  for (const term of titleTerms(query)) {
+  for (const term of titleTerms(foldForMatching(query))) {
     for (let at = haystack.indexOf(term); at >= 0; at = haystack.indexOf(term, at + term.length)) ranges.push([at, at + term.length]);
   }
   ranges.sort((a, b) => a[0] - b[0]);

@@ -89,6 +89,29 @@ export function snippetOf(content: string, query: string): { snippet: string; hi
   return { snippet, highlights: highlightRanges(snippet, query) };
 }
 
+/** How much of an attachment's text a snippet shows before the match (after the file's name). */
+const ATTACHMENT_SNIPPET_LEAD = 20;
+
+/**
+ * For a message found by the text of one of its attachments (a photo's OCR, a PDF's text), not by
+ * its own words: an excerpt of the first attachment whose text holds a term, after the file's
+ * name — "📎 物理作业.pdf：…加速度…" — with the terms marked. Null when no attachment's text does.
+ */
+export function attachmentSnippetOf(files: readonly { name: string; text: string }[], query: string): { snippet: string; highlights: [number, number][] } | null {
+  for (const file of files) {
+    const plain = file.text.replace(/\s+/gu, ' ').trim();
+    const first = highlightRanges(plain, query)[0]?.[0];
+    if (first === undefined) continue;
+    const start = Math.max(0, first - ATTACHMENT_SNIPPET_LEAD);
+    const end = Math.min(plain.length, first + SNIPPET_RADIUS * 2);
+    // No words, so nothing to translate: the colon is a Chinese one after a Chinese name.
+    const label = `📎 ${file.name}${/[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}]/u.test(file.name) ? '：' : ': '}`;
+    const snippet = label + (start > 0 ? '…' : '') + plain.slice(start, end) + (end < plain.length ? '…' : '');
+    return { snippet, highlights: highlightRanges(snippet, query) };
+  }
+  return null;
+}
+
 /**
  * Reads rows (limit + 1 of them at most) into a page: stops at `limit` turns or before the JSON
  * would pass TURN_PAGE_BYTES, and says where the next page starts.
@@ -380,11 +403,19 @@ export class TurnsRepo {
       .all(match, owner, limit, skip) as (TurnRow & { session_mode: TurnSearchHit['session_mode'] })[];
     const counted = (this.#store.sqlite.prepare(`SELECT count(*) AS n FROM (SELECT 1 ${from} LIMIT ?)`).get(match, owner, SEARCH_SCAN_LIMIT + 1) as { n: number }).n;
     return {
-      items: rows.map((r) => ({ ...hydrateTurn(r), session_mode: r.session_mode, kind: 'turn' as const, ...snippetOf(r.content, text) })),
+      items: rows.map((r) => ({ ...hydrateTurn(r), session_mode: r.session_mode, kind: 'turn' as const, ...this.#hitSnippet(r, text) })),
       total: Math.min(counted, SEARCH_SCAN_LIMIT),
       total_capped: counted > SEARCH_SCAN_LIMIT,
       ...titles,
     };
+  }
+
+  /** A search hit's excerpt: from the message, or from its attachments when the match is only there. */
+  #hitSnippet(row: TurnRow, query: string): { snippet: string; highlights: [number, number][] } {
+    const own = snippetOf(row.content, query);
+    if (own.highlights.length > 0 || row.role !== 'user') return own;
+    const files = this.#store.sqlite.prepare('SELECT name, text FROM turn_attachment WHERE turn_id = ? ORDER BY position').all(row.id) as { name: string; text: string }[];
+    return attachmentSnippetOf(files, query) ?? own;
   }
 
   /** The user's sessions (newest first) and the assignments whose titles hold every term, TITLE_HIT_LIMIT of each at most. */

@@ -2,7 +2,8 @@
  * A session's title made by its model. The server names a new session after its first message at
  * once (session-title.ts); after the session's first complete answer — so it never delays one —
  * one small non-streamed call to the session's model asks for a short title (at most 12 Chinese
- * characters or 6 words), cut to MODEL_TITLE_MAX characters, which replaces the derived one.
+ * characters or 6 words), tidied and cut to MODEL_TITLE_MAX_WIDTH (titleFromReply), which replaces
+ * the derived one.
  *
  * Made when the app asks for it (GET /sessions/{id}/title, which the chat calls after a first
  * answer), not for every new session: a script, an editor extension on the OpenAI-compatible face
@@ -25,9 +26,14 @@ import type { Prepared } from './prepared.ts';
 import { costOf } from './pricing.ts';
 import { countPromptTokens, countTokens } from './tokens.ts';
 import { redact } from './upstream-errors.ts';
+import { markdownToText } from '../../../shared/markdown-text.ts';
 
-/** The longest model-made title, in characters (code points), the ellipsis included. */
-export const MODEL_TITLE_MAX = 20;
+/**
+ * The widest model-made title, the ellipsis included: a Chinese character (or any full-width one)
+ * counts two, a Latin letter one — 16 汉字 (the prompt asks for at most 12) or about 6 English
+ * words, so a Chinese title is cut where it would be as wide as an English one.
+ */
+export const MODEL_TITLE_MAX_WIDTH = 32;
 /** Room for the title (and a reasoning model's thinking before it). */
 const TITLE_MAX_TOKENS = 256;
 /** The most of the question the title call sends. */
@@ -40,7 +46,39 @@ const PROMPTS = {
   en: "Write a title of at most 6 words for the student's question below. Reply with the title only: no quotes, no punctuation at the end, no explanation.",
 } as const;
 
-/** The model's reply as a title: its first line, without quotes or a "标题：" label, cut to MODEL_TITLE_MAX. Null when nothing is left. */
+/**
+ * What a model says before its answer instead of a title ("好的！我们一步一步来。首先，…",
+ * "Sure! Let's think step by step."), removed from the start, one after another.
+ */
+const LEADING_FILLER = [
+  /^(好的|好|当然可以|当然|没问题|可以|行|嗯|哦|OK|Okay|Sure|Of course|Certainly|Alright|All right|Great)(?![\p{L}\p{N}])[\s!！,，.。~～…]*/iu,
+  /^(我们|让我们|我来|我们来)?(一起)?(来)?(一步一步|一步步|逐步)(地)?(来|分析|思考|解答|看)?[\s!！,，.。:：]*/u,
+  /^let'?s (think|go|work|solve (it|this)|break (it|this) down)( through (it|this))?( step by step)?[\s!.,:]*/iu,
+  /^(首先|第一步|其次|下面|接下来|First(ly)?|To start)[\s,，:：]*/iu,
+  /^(here('s| is) (a|the|my) (short |concise )?title|标题(是|为)?)[\s:：]*/iu,
+];
+
+/** How wide a character is in a title: full-width (Han, kana, Hangul, full-width forms) two, others one. */
+const widthOf = (c: string) => (/[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}\u3000-\u303f\uff01-\uff60]/u.test(c) ? 2 : 1);
+
+/** `text` cut to MODEL_TITLE_MAX_WIDTH with an ellipsis; an English title at a word's end where one is near. */
+function capWidth(text: string): string {
+  const chars = Array.from(text);
+  if (chars.reduce((sum, c) => sum + widthOf(c), 0) <= MODEL_TITLE_MAX_WIDTH) return text;
+  let width = 1; // the ellipsis
+  let end = 0;
+  while (end < chars.length && width + widthOf(chars[end]!) <= MODEL_TITLE_MAX_WIDTH) width += widthOf(chars[end++]!);
+  let kept = chars.slice(0, end).join('');
+  const space = kept.lastIndexOf(' ');
+  if (/[A-Za-z]/.test(chars[end] ?? '') && space >= kept.length / 2) kept = kept.slice(0, space);
+  return `${kept.trimEnd()}…`;
+}
+
+/**
+ * The model's reply as a title, or null when nothing usable is left: its first line, read as plain
+ * text (Markdown and LaTeX markup gone: markdown-text.ts), without quotes, a "标题：" label or the
+ * filler a chatty model starts with, its first sentence only, cut to MODEL_TITLE_MAX_WIDTH.
+ */
 export function titleFromReply(reply: string): string | null {
   const line =
     reply
@@ -48,14 +86,20 @@ export function titleFromReply(reply: string): string | null {
       .split('\n')
       .map((l) => l.trim())
       .find(Boolean) ?? '';
-  const text = line
-    .replace(/^(标题|title)\s*[:：]\s*/i, '')
-    .replace(/^[\s"'“”‘’《》「」*#]+|[\s"'“”‘’《》「」*。.!！]+$/g, '')
+  // Markup the parser leaves (an emphasis never closed: "回忆一下*…"), and its own bullets.
+  let text = markdownToText(line, { math: 'text' })
+    .replace(/[*_`#$~\\]|^[•>]\s*|^\d+[.)]\s+/g, '')
     .replace(/\s+/g, ' ')
     .trim();
-  if (!text) return null;
-  const chars = Array.from(text);
-  return chars.length > MODEL_TITLE_MAX ? `${chars.slice(0, MODEL_TITLE_MAX - 1).join('')}…` : text;
+  for (let before = ''; before !== text;) {
+    before = text;
+    text = text.replace(/^(标题|title)\s*[:：]\s*/i, '').replace(/^[\s"'“”‘’《》「」【】]+/, '');
+    for (const filler of LEADING_FILLER) text = text.replace(filler, '');
+  }
+  // The first sentence: a reply that goes on to answer the question is not a title.
+  const sentence = text.split(/(?<=[。！？!?；;])|(?<=\.)\s/u)[0] ?? '';
+  const title = sentence.replace(/[\s"'“”‘’《》「」【】。.!！?？；;:：,，、…]+$/u, '').trim();
+  return title ? capWidth(title) : null;
 }
 
 export interface ModelTitlesOptions {
