@@ -174,6 +174,7 @@ async function serve(dataDir: string, values: Record<string, string | boolean | 
 }
 
 async function token(dataDir: string, sub: string | undefined, args: string[], values: Record<string, string | boolean | undefined>): Promise<number> {
+  const zh = systemLanguage() === 'zh-CN';
   const core = openCore(dataDir);
   try {
     if (sub === 'create') {
@@ -189,15 +190,31 @@ async function token(dataDir: string, sub: string | undefined, args: string[], v
         ? core.users.issueLocalOwnerToken(name)
         : core.users.createToken(values.user !== undefined ? { name, user_id: values.user } : { name, role: values.role });
       process.stdout.write(`${created.token}\n`);
-      process.stderr.write(`Created token ${created.info.id} for ${created.info.user_name} (${created.info.role}, user ${created.info.user_id}). It is shown only this once.\n`);
+      process.stderr.write(
+        zh
+          ? `已为 ${created.info.user_name}（${created.info.role}，用户 ${created.info.user_id}）创建令牌 ${created.info.id}。它只显示这一次。\n`
+          : `Created token ${created.info.id} for ${created.info.user_name} (${created.info.role}, user ${created.info.user_id}). It is shown only this once.\n`,
+      );
       return 0;
     }
     if (sub === 'list') {
       const rows = core.users.listTokens();
-      if (rows.length === 0) process.stderr.write('No tokens yet: studylog token create --name N --role student\n');
+      if (rows.length === 0)
+        process.stderr.write(zh ? '还没有令牌：studylog token create --name 名称 --role student\n' : 'No tokens yet: studylog token create --name N --role student\n');
       for (const t of rows) {
-        const state = t.revoked_at ? `revoked ${new Date(t.revoked_at).toISOString()}` : t.last_used_at ? `last used ${new Date(t.last_used_at).toISOString()}` : 'never used';
-        process.stdout.write(`${t.id}\t${t.name}\t${t.user_name} (${t.role}, user ${t.user_id})\t${state}\n`);
+        const at = (ms: number) => new Date(ms).toISOString();
+        const state = t.revoked_at
+          ? zh
+            ? `已于 ${at(t.revoked_at)} 吊销`
+            : `revoked ${at(t.revoked_at)}`
+          : t.last_used_at
+            ? zh
+              ? `上次使用 ${at(t.last_used_at)}`
+              : `last used ${at(t.last_used_at)}`
+            : zh
+              ? '从未使用'
+              : 'never used';
+        process.stdout.write(`${t.id}\t${t.name}\t${t.user_name} (${t.role}, ${zh ? '用户' : 'user'} ${t.user_id})\t${state}\n`);
       }
       return 0;
     }
@@ -206,7 +223,7 @@ async function token(dataDir: string, sub: string | undefined, args: string[], v
       if (!id) throw usageError('token revoke needs the token id (see token list).');
       const revoked = core.users.revokeToken(id);
       if (!revoked) throw new ApiError('not_found', `There is no token '${id}'.`);
-      process.stderr.write(`Revoked token ${id} (${revoked.name}).\n`);
+      process.stderr.write(zh ? `已吊销令牌 ${id}（${revoked.name}）。\n` : `Revoked token ${id} (${revoked.name}).\n`);
       return 0;
     }
     throw usageError(`Unknown token command '${sub ?? ''}'.`);

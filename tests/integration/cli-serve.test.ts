@@ -253,6 +253,21 @@ describe('studylog serve', () => {
     expect(await exited).toBe(0);
   });
 
+  it('token create, list and revoke speak Chinese to a Chinese terminal too; the token alone on stdout', async () => {
+    const dataDir = mkdtempSync(path.join(os.tmpdir(), 'studylog-token-'));
+    onTestFinished(() => rmSync(dataDir, { recursive: true, force: true }));
+    const env = { STUDYLOG_DATA_DIR: '', LC_ALL: '', LC_MESSAGES: '', LANG: 'zh_CN.UTF-8' };
+    const cli = (...args: string[]) => runCliAsync([...args, '--data-dir', dataDir], env);
+    const created = await cli('token', 'create', '--name', '小明的电脑', '--role', 'student');
+    expect(created.code, created.stderr).toBe(0);
+    expect(created.stdout).toMatch(/^slk_\S+\n$/);
+    const id = /^已为 小明的电脑（student，用户 \S+）创建令牌 (\S+)。它只显示这一次。$/m.exec(created.stderr)?.[1];
+    expect(id, created.stderr).toBeDefined();
+    expect((await cli('token', 'list')).stdout).toContain('\t从未使用\n');
+    expect((await cli('token', 'revoke', id!)).stderr).toBe(`已吊销令牌 ${id}（小明的电脑）。\n`);
+    expect((await cli('token', 'list')).stdout).toMatch(/\t已于 \S+ 吊销\n/);
+  });
+
   it('refuses a bad --port with usage (exit 2)', async () => {
     const dataDir = mkdtempSync(path.join(os.tmpdir(), 'studylog-serve-'));
     onTestFinished(() => rmSync(dataDir, { recursive: true, force: true }));
