@@ -137,20 +137,20 @@ describe('migrations', () => {
     turn.run('a1b', 's1', 'assistant', '另一个答案', 'm', 100, 200, 30, 12, '{"status":"complete"}', 'q1'); // a regeneration: a version, counted
     turn.run('q2', 's1', 'user', '失败的问题', null, 0, 0, 0, 13, '{"status":"failed"}', 'a1b'); // failed: no call
     turn.run('a2', 's1', 'assistant', '半个答案', 'm', 1000, 2000, 300, 14, '{"status":"interrupted"}', 'q2');
-    turn.run('title', 's1', 'system', '标题', 'm', 5, 6, 7, 15, '{"purpose":"title"}', null); // the title's call
+    turn.run('title', 's1', 'system', '标题', 'm', 5, 6, 7, 15, '{"purpose":"title"}', null); // the title's call: the app's, not charged
     turn.run('sys', 's1', 'system', 'other', 'm', 50_000, 0, 0, 16, '{}', null); // not a call
     turn.run('a3', 's2', 'assistant', '答案', 'm', 1, 2, 3, 17, '{}', null);
     turn.run('a4', 's3', 'assistant', 'chat', 'm', 70_000, 0, 0, 18, '{}', null);
     turn.run('a5', 's4', 'assistant', 'other student', 'm', 80_000, 0, 0, 19, '{}', null);
     const before = new UsageRepo(old).assignmentUse('u1', 'hw');
-    expect(before).toEqual({ tokens: 10 + 20 + 100 + 200 + 1000 + 2000 + 5 + 6 + 1 + 2, cost: 3 + 30 + 300 + 7 + 3 });
+    expect(before).toEqual({ tokens: 10 + 20 + 100 + 200 + 1000 + 2000 + 1 + 2, cost: 3 + 30 + 300 + 3 });
     old.close();
     const upgraded = open(file);
     expect(upgraded.openReport.appliedMigrations[0]).toBe(tag);
     expect(new UsageRepo(upgraded).assignmentUse('u1', 'hw')).toEqual(before);
     // The turns are read through the index alone (a student's whole history is never scanned for it).
     const plan = (upgraded.sqlite.prepare(`EXPLAIN QUERY PLAN ${ASSIGNMENT_USE_SQL}`).all('hw', 'u1') as { detail: string }[]).map((r) => r.detail);
-    expect(plan).toContainEqual(expect.stringMatching(/^SEARCH t USING COVERING INDEX turn_call_usage_idx \(session_id=\?\)$/));
+    expect(plan).toContainEqual(expect.stringMatching(/^SEARCH t USING COVERING INDEX turn_call_usage_idx \(session_id=\? AND role=\?\)$/));
   });
 
   it('refuses a database with an applied migration this build does not know, bytes untouched', () => {

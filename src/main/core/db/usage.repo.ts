@@ -50,13 +50,16 @@ const FROM_TURNS = {
 };
 
 /**
- * What one student has used on one assignment (assignmentUse). It reads the student's sessions on
- * the assignment and, of their turns, only the index turn_call_usage_idx (migration allowance_sum:
- * the call turns, with the columns this sum and CALL read): never the turns themselves.
+ * What one student has used on one assignment (assignmentUse): the answers they asked for. A
+ * model-made title is the app's own call, made without the student asking: usage and the
+ * teacher's card count it, the allowance does not (as the hub's daily allowance counts answers
+ * only). It reads the student's sessions on the assignment and, of their turns, only the index
+ * turn_call_usage_idx (migration allowance_sum: the call turns, with the columns this sum and
+ * CALL read): never the turns themselves. CALL stays in the WHERE so that index applies.
  */
 export const ASSIGNMENT_USE_SQL = `SELECT coalesce(sum(t.tokens_in + t.tokens_out), 0) AS tokens, coalesce(sum(t.cost), 0) AS cost
   FROM session s CROSS JOIN turn t ON t.session_id = s.id
-  WHERE s.assignment_id = ? AND s.user_id = ? AND ${CALL('t')}`;
+  WHERE s.assignment_id = ? AND s.user_id = ? AND ${CALL('t')} AND t.role = 'assistant'`;
 
 export class UsageRepo {
   readonly #store: Store;
@@ -67,7 +70,7 @@ export class UsageRepo {
 
   /**
    * What one student has used on one assignment: tokens (in + out) and cost of the answers in all
-   * their sessions on it — the figure an assignment's allowance is checked against (before every
+   * their sessions on it (not the titles' calls: ASSIGNMENT_USE_SQL) — the figure an assignment's allowance is checked against (before every
    * upstream call, from the local database, so offline too).
    */
   assignmentUse(userId: string, assignmentId: string): { tokens: number; cost: number } {
