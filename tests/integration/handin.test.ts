@@ -19,11 +19,16 @@ import { ApiError } from '../../src/shared/errors.ts';
 import { runCli } from '../support/cli.ts';
 import { plainImage, textPdf } from '../support/files.ts';
 import { setupCore } from '../support/core.ts';
-import { MemorySecretStore, startApi, type ApiFixture } from '../support/http.ts';
+import { API_PREFIX } from '../../src/shared/api/routes.ts';
+import { MemorySecretStore, rawRequest, startApi, type ApiFixture } from '../support/http.ts';
+import { requirePackage } from '../support/requirements.ts';
+import { startServe } from '../support/serve-process.ts';
 import { onCleanup, tempDir, testWrites } from '../support/temp.ts';
 
 const EN = { LANG: 'en_US.UTF-8', LC_ALL: '', LC_MESSAGES: '' };
 const ZH = { LANG: 'zh_CN.UTF-8', LC_ALL: '', LC_MESSAGES: '' };
+/** keytar's Linux binary links libsecret: without it the keychain fails another way (tests/integration/keychain.test.ts). */
+const libsecret = requirePackage('libsecret-1-0');
 
 async function refusal(promise: Promise<unknown> | (() => unknown)): Promise<ApiError> {
   try {
@@ -314,9 +319,39 @@ describe('the hand-in bundle through a file', () => {
     await core.proxy.send(student, { message: 'hi', mode: 'homework', assignment_id: 'hw_001' });
     const draft = await core.handin.create(student, 'hw_001', { answer: 'mine' });
     const error = await refusal(core.handin.submit(student, draft.id));
-    expect(error.code).toBe('keychain_unavailable');
-    expect(error.detail).toMatch(/^The hand-in cannot be signed/);
+    expect(error.code).toBe('signing_key_unavailable');
+    expect(error.detail).toMatch(/^The hand-in could not be signed: the computer running Studylog has no usable system keychain/);
     expect(core.handin.submissions.get(draft.id)).toMatchObject({ status: 'draft', answer: 'mine' });
+  });
+
+  // A headless class server: the real keytar, no D-Bus session. The API-key message (and its
+  // STUDYLOG_API_KEY_… advice, which does not exist for the signing key) must not come back.
+  it.skipIf(libsecret.skip)(`with the real keychain unreachable (no D-Bus): signing_key_unavailable, what to do, no API-key advice; the draft stays${libsecret.note}`, async () => {
+    const serve = await startServe({ dataDir: tempDir(), env: { DBUS_SESSION_BUS_ADDRESS: '', DISPLAY: '' } });
+    const owner = serve.adminToken!;
+    const api = async (method: string, apiPath: string, body?: unknown) => {
+      const reply = await rawRequest(serve.url, {
+        method,
+        path: `${API_PREFIX}${apiPath}`,
+        headers: { Authorization: `Bearer ${owner}`, ...(body !== undefined ? { 'Content-Type': 'application/json' } : {}) },
+        ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+      });
+      return { status: reply.status, json: reply.json as Record<string, unknown> };
+    };
+    const assignment = await api('POST', '/assignments', { title: '第三章 练习' });
+    expect(assignment.status).toBe(200);
+    const draft = await api('POST', `/assignments/${String(assignment.json.id)}/submissions`, { answer: '我的答案' });
+    expect(draft.status).toBe(200);
+    const refused = await api('POST', `/submissions/${String(draft.json.id)}/submit`);
+    expect(refused.status).toBe(503);
+    expect(refused.json.code).toBe('signing_key_unavailable');
+    const detail = String(refused.json.detail);
+    expect(detail).toMatch(/^The hand-in could not be signed: the computer running Studylog has no usable system keychain \(there is no D-Bus session/);
+    expect(detail).toContain('Your draft is kept.');
+    expect(detail).toMatch(/start a Secret Service .* or hand in from Studylog on the student's own laptop/);
+    expect(detail).not.toMatch(/STUDYLOG_API_KEY|API key|Keys are never stored|and The/);
+    expect((await api('GET', `/submissions/${String(draft.json.id)}`)).json).toMatchObject({ submission: { status: 'draft', answer: '我的答案' } });
+    await serve.stop();
   });
 
   it('a session deleted after it was picked is left out of the hand-in', async () => {

@@ -603,6 +603,7 @@ export const en = {
     upstream_error: 'The provider had an error.',
     provider_not_configured: 'No model is set up yet.',
     keychain_unavailable: 'The system keychain is not available: API keys cannot be stored or read.',
+    signing_key_unavailable: 'The hand-in could not be signed: the computer running Studylog has no usable system keychain for its signing key. Your draft is kept.',
     aborted: 'Stopped.',
     db_corrupt: 'The local database is damaged.',
     db_unknown_migration: 'The local database was written by a newer Studylog.',
@@ -651,6 +652,8 @@ export const en = {
     upstream_error: 'The problem is on the provider’s side: try again in a moment.',
     provider_not_configured: 'Set up a model: choose a provider, paste its API key and pick the models.',
     keychain_unavailable: 'Install or unlock a keyring, or give the key in an environment variable (Settings → Model providers shows how).',
+    signing_key_unavailable:
+      'Whoever runs this Studylog (e.g. a class server): start a Secret Service (GNOME Keyring or KWallet, unlocked) for the user it runs as, or hand in from Studylog on your own laptop. Then hand in again.',
     aborted: 'Send the message again when you are ready.',
     interrupted: 'Retry the message to get a complete answer.',
     db_corrupt: 'Restore the latest backup (studylog.db.*.bak in the data folder), or ask for help.',

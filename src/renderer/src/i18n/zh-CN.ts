@@ -598,6 +598,7 @@ export const zhCN: Translation = {
     upstream_error: '服务商出错了。',
     provider_not_configured: '还没有设置模型。',
     keychain_unavailable: '系统钥匙串不可用：无法保存或读取 API 密钥。',
+    signing_key_unavailable: '作业无法签名：运行 Studylog 的这台电脑没有可用的系统钥匙串来保存签名密钥。你的草稿已保留。',
     aborted: '已停止。',
     db_corrupt: '本地数据库已损坏。',
     db_unknown_migration: '本地数据库由更新版本的 Studylog 写入。',
@@ -645,6 +646,8 @@ export const zhCN: Translation = {
     upstream_error: '问题出在服务商那边：请稍后重试。',
     provider_not_configured: '先设置一个模型：选择服务商、粘贴 API 密钥、选好模型。',
     keychain_unavailable: '请安装或解锁密钥环，或者用环境变量提供密钥（“设置 → 模型服务商”中有说明）。',
+    signing_key_unavailable:
+      '请运行这个 Studylog 的人（例如班级服务器的管理员）为运行它的用户启动并解锁 Secret Service（GNOME Keyring 或 KWallet），或者改在你自己的电脑上用 Studylog 提交；然后再提交一次。',
     aborted: '准备好后再发送一次。',
     interrupted: '重试这条消息，获取完整回答。',
     db_corrupt: '请恢复最近的备份（数据文件夹里的 studylog.db.*.bak），或向他人求助。',
