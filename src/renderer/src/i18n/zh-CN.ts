@@ -658,7 +658,7 @@ export const zhCN: Translation = {
     provider_not_configured: '先设置一个模型：选择服务商、粘贴 API 密钥、选好模型。',
     keychain_unavailable: '请安装或解锁密钥环，或者用环境变量提供密钥（“设置 → 模型服务商”中有说明）。',
     signing_key_unavailable:
-      '请运行这个 Studylog 的人（例如班级服务器的管理员）为运行它的用户启动并解锁 Secret Service（GNOME Keyring 或 KWallet），或者改在你自己的电脑上用 Studylog 提交；然后再提交一次。',
+      '请运行这个 Studylog 的人（例如班级服务器的管理员）为运行它的系统用户启动并解锁密钥环服务（例如 GNOME 密钥环或 KWallet），或者改在你自己的电脑上用 Studylog 提交；然后再提交一次。',
     aborted: '准备好后再发送一次。',
     interrupted: '重试这条消息，获取完整回答。',
     db_corrupt: '请恢复最近的备份（数据文件夹里的 studylog.db.*.bak），或向他人求助。',
