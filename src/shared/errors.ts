@@ -38,6 +38,8 @@ export const ERROR_STATUS = {
   upstream_error: 502,
   provider_not_configured: 503,
   keychain_unavailable: 503,
+  /** A hand-in cannot be signed: the installation's signing key needs a keychain this computer lacks (the draft is kept). */
+  signing_key_unavailable: 503,
   aborted: 499,
   /** Recorded on a message whose answer a stopped process left unfinished (never an HTTP reply). */
   interrupted: 503,

@@ -35,7 +35,8 @@ async function pageAs(token: string): Promise<Page> {
 
 beforeAll(async () => {
   if (skip) return;
-  e2e = await startE2E({ language: 'zh-CN', keychain: 'private' });
+  // Model-made titles on: the transcript test below records a title call (a system turn) on purpose.
+  e2e = await startE2E({ language: 'zh-CN', keychain: 'private', env: () => ({ STUDYLOG_MODEL_TITLES: 'on' }) });
   const as = async (role: 'student' | 'teacher', name: string) => {
     const { token } = await e2e.api.createToken({ name, role });
     return { token, api: createClient(httpTransport({ baseUrl: e2e.url, token })) };
@@ -64,8 +65,10 @@ describe.skipIf(skip)(`hand-in and review${chromium.note}${keyring.note}`, () =>
     await sp.locator('textarea[name=answer]').fill('顶点是 (-b/2a, c - b²/4a)。');
     await sp.locator('textarea[name=ai_note]').fill('用 Studylog 问了一次顶点公式的提示。');
     await sp.getByTestId('handin-submit').click();
-    await expect.poll(() => sp.getByTestId('handin-saved').textContent()).toContain('已提交');
+    await expect.poll(() => sp.getByTestId('handin-saved').textContent()).toBe('已提交，老师现在可以看到了。你也可以下载 .studylog 文件，用其他方式提交。');
     await expect.poll(() => sp.getByTestId('handin-status').getAttribute('data-status')).toBe('submitted');
+    // Not a class hub's assignment: nothing is waiting for a sync.
+    await expect(sp.getByTestId('handin-delivery').count()).resolves.toBe(0);
     await e2e.screenshot(sp, 'handin-student');
 
     // The signed file downloads and verifies.
@@ -89,6 +92,9 @@ describe.skipIf(skip)(`hand-in and review${chromium.note}${keyring.note}`, () =>
     await expect(tp.getByTestId('sum-turns').textContent()).resolves.toBe('2');
     await expect(tp.getByTestId('sum-verification').getAttribute('data-ok')).resolves.toBe('true');
     await expect(tp.getByTestId('sum-worked').textContent()).resolves.toBe('否');
+    await expect(tp.getByTestId('sum-flagged').textContent()).resolves.toBe('0');
+    // One question, one answer: no versions, so no version mark.
+    await expect(tp.getByTestId('turn-version').count()).resolves.toBe(0);
     await expect(tp.getByTestId('submission-answer').textContent()).resolves.toBe('顶点是 (-b/2a, c - b²/4a)。');
     await expect(tp.getByTestId('submission-note').textContent()).resolves.toBe('用 Studylog 问了一次顶点公式的提示。');
     await expect(tp.locator('.transcript-turn').first().textContent()).resolves.toContain('二次函数的顶点怎么求？');
@@ -121,5 +127,73 @@ describe.skipIf(skip)(`hand-in and review${chromium.note}${keyring.note}`, () =>
     const mine = sp.getByTestId('my-handins');
     await expect.poll(() => mine.getByTestId('handin-status').getAttribute('data-status')).toBe('returned');
     await expect(mine.getByTestId('handin-grade').textContent()).resolves.toBe('得分：95 — 推导清楚。');
+  });
+
+  test('the teacher’s transcript: the title call left out, versions marked only where there are versions, the flagged answer marked and counted, answers as Markdown with KaTeX', async () => {
+    await teacher.api.createAssignment({ id: 'hw-e2e-2', title: '一元二次方程', subject: '数学', due_at: '2099-01-01', policy: { hint_ceiling: 3 } });
+    const reply = (text: string) => `[[test:${JSON.stringify({ reply: text })}]]`;
+    const first = await student.api.sendProxyMessage({
+      message: `怎么解 x² − 5x + 6 = 0？${reply('**先因式分解**。答案是 x = 2 或 x = 3。')}`,
+      mode: 'homework',
+      assignment_id: 'hw-e2e-2',
+    });
+    // The automatic title: one small model call, recorded as a system turn (meta.purpose 'title').
+    await student.api.waitSessionTitle({ id: first.session_id });
+    // The answer asked for again: two versions of it under the one question.
+    await student.api.regenerateAnswer({ id: first.session_id, turn_id: first.turn_id });
+    await student.api.sendProxyMessage({ message: `求根公式是什么？${reply('求根公式：$$x = \\frac{-b \\pm \\sqrt{b^2 - 4ac}}{2a}$$')}`, meta: { session_id: first.session_id } });
+    const turns = await student.api.getSessionTurns({ id: first.session_id });
+    expect(turns.filter((t) => t.role === 'system' && t.meta.purpose === 'title')).toHaveLength(1);
+
+    // The student hands in at the bottom of a long form: the notice is beside the button, focused, in view.
+    const sp = await pageAs(student.token);
+    await sp.goto(`${e2e.url}/#/handin/hw-e2e-2`);
+    await sp.getByRole('heading', { name: '交作业：一元二次方程' }).waitFor();
+    await sp.locator('textarea[name=answer]').fill('x = 2 或 x = 3');
+    await sp.getByTestId('handin-submit').click();
+    const saved = sp.getByTestId('handin-saved');
+    await expect.poll(() => saved.textContent()).toContain('已提交');
+    await expect.poll(() => saved.evaluate((el: { ownerDocument: { activeElement: unknown } }) => el === el.ownerDocument.activeElement)).toBe(true);
+    const box = (await saved.boundingBox())!;
+    expect(box.y).toBeGreaterThanOrEqual(0);
+    expect(box.y + box.height).toBeLessThanOrEqual(800);
+
+    const [handedIn] = await teacher.api.listSubmissions({ id: 'hw-e2e-2' });
+    const tp = await pageAs(teacher.token);
+    await tp.goto(`${e2e.url}/#/submission/${handedIn!.id}`);
+    await tp.getByTestId('summary-card').waitFor();
+    // Two questions and three answers; the title call is not a message, but its tokens count, said so.
+    await expect(tp.getByTestId('sum-turns').textContent()).resolves.toBe('5');
+    await expect(tp.getByTestId('sum-tokens').textContent()).resolves.toContain('(含 1 次自动生成标题)');
+    await expect(tp.locator('.transcript-turn').count()).resolves.toBe(5);
+    await expect(tp.locator('.transcript-turn.role-system').count()).resolves.toBe(0);
+    await expect(tp.locator('.transcript').textContent()).resolves.not.toContain('系统');
+    // Only the regenerated answer's two versions are marked; the follow-up's answer is not.
+    await expect(tp.getByTestId('turn-version').allTextContents()).resolves.toEqual([' · 第 1 版，共 2 版', ' · 第 2 版，共 2 版']);
+    // "答案是 …" at hint level 1: flagged by the hint-ladder check, marked on the answer and counted on the card.
+    const flagged = await tp.locator('.transcript-turn[data-flagged=true]').count();
+    expect(flagged).toBeGreaterThan(0);
+    await expect(tp.getByTestId('sum-flagged').textContent()).resolves.toBe(String(flagged));
+    await expect(tp.getByTestId('turn-flagged').first().textContent()).resolves.toContain('可能直接给出了答案');
+    // Answers as the chat shows them: Markdown and KaTeX, not their source.
+    await expect.poll(() => tp.locator('.transcript .markdown strong').first().textContent()).toBe('先因式分解');
+    await expect.poll(() => tp.locator('.transcript .katex').count()).toBeGreaterThan(0);
+    const answers = await tp.locator('.transcript-turn.role-assistant').allTextContents();
+    expect(answers).toHaveLength(3);
+    expect(answers.filter((text) => text.includes('$$') || text.includes('**'))).toEqual([]);
+    await e2e.screenshot(tp, 'handin-teacher-transcript');
+  });
+
+  test('an assignment from the class hub: handing in says it goes to the teacher at the next sync, and that it is not sent yet', async () => {
+    // What a sync writes on the laptop for a hub's assignment (sync/client.ts): meta.hub_class_id.
+    await teacher.api.createAssignment({ id: 'hw-hub', title: '班级中心作业', due_at: '2099-01-01', meta: { hub_class_id: 'class-1' } });
+    const sp = await pageAs(student.token);
+    await sp.goto(`${e2e.url}/#/handin/hw-hub`);
+    await sp.getByRole('heading', { name: '交作业：班级中心作业' }).waitFor();
+    await sp.locator('textarea[name=answer]').fill('我的答案');
+    await sp.getByTestId('handin-submit').click();
+    await expect.poll(() => sp.getByTestId('handin-saved').textContent()).toBe('已提交并签名。下次与班级中心同步时会发送给老师；你也可以下载 .studylog 文件。');
+    await expect.poll(() => sp.getByTestId('handin-delivery').textContent()).toBe('还没有发送到班级中心：会在下次同步时发送。');
+    await expect(sp.getByTestId('handin-delivery').getAttribute('data-delivered')).resolves.toBe('false');
   });
 });

@@ -59,17 +59,29 @@ describe.skipIf(chromium.skip)(`the hub's teacher dashboard${chromium.note}`, ()
     ]);
     specs.push({ content: '我们今天学数学' });
     await store.push(student, { sessions: [session(sid, chained(sid, specs), { assignment_id: hw.id })] });
-    // 张三's laptop handed in (a bundle signed with its key) and synced.
+    // 张三's laptop handed in (a bundle signed with its key) and synced. On the laptop 张三 is its
+    // owner ("owner"): the hub shows the roster's name. The session: an answer asked for again (two
+    // versions), the title call's record, a flagged answer, Markdown and LaTeX, a very long line.
     const { privateKey } = generateKeyPairSync('ed25519');
+    const handedSid = uuidv7();
+    const [q1, a1, a2, q2] = [uuidv7(), uuidv7(), uuidv7(), uuidv7()];
+    const handedSpecs = [
+      { id: q1, role: 'user' as const, content: '第1步怎么做？' },
+      { id: a1, parent_id: q1, role: 'assistant' as const, content: '**先移项**：$$x = \\frac{20 - 5}{3}$$', meta: { hint_level: 1 } },
+      { id: uuidv7(), role: 'system' as const, content: '第一步', meta: { purpose: 'title' } },
+      { id: a2, parent_id: q1, role: 'assistant' as const, content: '答案是 x = 5。', meta: { hint_level: 1, flagged: 'final_answer_above_level' } },
+      { id: q2, parent_id: a2, role: 'user' as const, content: '为什么？' },
+      { id: uuidv7(), parent_id: q2, role: 'assistant' as const, content: `因为${'移项后两边同时除以三'.repeat(40)}`, meta: { hint_level: 2 } },
+    ];
     const bundle = buildBundle(
       {
         assignment: { id: hw.id, title: hw.title, subject: null, due_at: null },
-        student: { id: 'laptop-user', name: '张三' },
+        student: { id: 'laptop-user', name: 'owner' },
         submission: { id: uuidv7(), submitted_at: Date.now(), late: false },
         sessions: [
           {
-            session: { id: sid, assignment_id: hw.id, mode: 'homework', started_at: 1, ended_at: null, title: null, models: [] },
-            turns: chained(sid, specs.slice(0, 2)).map(({ prev_hash: _p, hash: _h, ...t }) => ({ ...t, session_id: sid })),
+            session: { id: handedSid, assignment_id: hw.id, mode: 'homework', started_at: 1, ended_at: null, title: null, models: [] },
+            turns: chained(handedSid, handedSpecs).map(({ prev_hash: _p, hash: _h, ...t }) => ({ ...t, session_id: handedSid })),
           },
         ],
         answer: 'y = 2x + 1',
@@ -97,6 +109,8 @@ describe.skipIf(chromium.skip)(`the hub's teacher dashboard${chromium.note}`, ()
     const overview = page.getByTestId('hub-overview');
     await expect.poll(() => overview.locator('tbody tr').count()).toBe(2);
     await expect.poll(() => overview.locator('tbody tr', { hasText: '张三' }).locator('td').nth(3).textContent()).toBe('9');
+    // Model tokens are "token 数", as everywhere else in the app (not 令牌, which is a sign-in token).
+    await expect(overview.locator('thead th').allTextContents()).resolves.toContain('token 数');
     await expect.poll(() => page.getByTestId('hub-class-code').textContent()).toMatch(/^班级码：[A-Z2-9]{8}/);
 
     await page.getByRole('tab', { name: '需要关注' }).click();
@@ -121,6 +135,24 @@ describe.skipIf(chromium.skip)(`the hub's teacher dashboard${chromium.note}`, ()
     const detail = page.getByTestId('hub-handin-detail');
     await expect.poll(() => detail.textContent()).toContain('已验证：哈希链和签名完整');
     await expect.poll(() => detail.textContent()).toContain('y = 2x + 1');
+    // The app's date format, not the browser's default (2026/12/6 23:33:20).
+    await expect(page.getByTestId('hub-handin').textContent()).resolves.toMatch(/\d{4}年\d{1,2}月\d{1,2}日 \d{2}:\d{2}/);
+    // Who handed it in, as the roster knows them (the laptop's own name was "owner").
+    await expect(detail.getByTestId('hub-handin-student').textContent()).resolves.toBe('学生：张三（学号 1）');
+    await expect(detail.getByTestId('hub-handin-flagged').textContent()).resolves.toBe('有 1 条回复被标记为可能直接给出了答案。');
+    // The transcript: five messages (the title call is not one), rendered like the app's, wrapped inside the card.
+    await detail.getByText('对话记录（5 条消息）').click();
+    const turns = detail.locator('.transcript-turn');
+    await expect.poll(() => turns.count()).toBe(5);
+    await expect(detail.locator('.transcript-turn.role-system').count()).resolves.toBe(0);
+    await expect(detail.getByTestId('turn-version').allTextContents()).resolves.toEqual([' · 第 1 版，共 2 版', ' · 第 2 版，共 2 版']);
+    await expect(detail.locator('.transcript-turn[data-flagged=true]').count()).resolves.toBe(1);
+    await expect.poll(() => detail.locator('.transcript .katex').count()).toBeGreaterThan(0);
+    await expect(detail.locator('.transcript .markdown strong').first().textContent()).resolves.toBe('先移项');
+    await expect(detail.textContent()).resolves.not.toMatch(/owner|回复 [0-9a-f-]{36}|\$\$/);
+    const overflow = (el: { scrollWidth: number; clientWidth: number }) => el.scrollWidth - el.clientWidth;
+    await expect(page.getByTestId('hub-handins').evaluate(overflow)).resolves.toBeLessThanOrEqual(0);
+    await expect(page.locator('html').evaluate(overflow)).resolves.toBeLessThanOrEqual(0);
     await detail.getByLabel('分数').fill('95');
     await detail.getByLabel('评语').fill('很好，步骤清楚。');
     await detail.getByRole('button', { name: '按此成绩发回' }).click();

@@ -153,6 +153,12 @@ describe.skipIf(skip)(`the Sprint 1 loop${chromium.note}${keyring.note}`, () => 
     await sp.getByTestId('handin-submit').click();
     await expect.poll(() => sp.getByTestId('handin-status').getAttribute('data-status')).toBe('submitted');
     await expect(sp.getByTestId('handin-saved').textContent()).resolves.toContain('已提交');
+    // Said beside the button that was clicked (the bottom of a long form), and focused: in view, not at the top of the page.
+    const notice = (await sp.getByTestId('handin-saved').boundingBox())!;
+    const button = (await sp.getByTestId('handin-submit').boundingBox())!;
+    expect(notice.y).toBeGreaterThanOrEqual(0);
+    expect(notice.y + notice.height).toBeLessThanOrEqual(800);
+    expect(Math.abs(button.y - notice.y)).toBeLessThan(200);
     // Saved with the hand-in: the files are now the draft's, listed by name.
     await expect(sp.getByTestId('answer-files').locator('.attachment-name').allTextContents()).resolves.toEqual(['草稿纸.png', '解答.pdf']);
     await shoot(sp, '3-student-submitted');
@@ -176,6 +182,9 @@ describe.skipIf(skip)(`the Sprint 1 loop${chromium.note}${keyring.note}`, () => 
     await expect(tp.getByTestId('sum-verification').textContent()).resolves.toContain('校验通过');
     await expect(tp.getByTestId('submission-answer').textContent()).resolves.toBe('x² − 5x + 6 = (x − 2)(x − 3) = 0，所以 x = 2 或 x = 3。');
     await expect(tp.locator('.transcript-turn').count()).resolves.toBe(6);
+    // Three questions, three answers, none asked for again: no answer is marked as a version.
+    await expect(tp.locator('.transcript').textContent()).resolves.not.toMatch(/另一个版本|版，共/);
+    await expect(tp.getByTestId('sum-flagged').textContent()).resolves.toBe('0');
     // The answer's files, from the signed bundle: the photo as a thumbnail, the PDF by name.
     const files = tp.getByTestId('answer-files');
     await expect(files.locator('.attachment-name').allTextContents()).resolves.toEqual(['草稿纸.png', '解答.pdf']);

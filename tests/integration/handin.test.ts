@@ -11,7 +11,8 @@ import { createCore, type Core } from '../../src/main/core/app.ts';
 import type { Caller } from '../../src/main/core/caller.ts';
 import { DEFAULT_MIGRATIONS_FOLDER, openDatabase } from '../../src/main/core/db/connection.ts';
 import { canonicalJson } from '../../src/main/core/handin/chain.ts';
-import { buildBundle, bundleText, chainSessions, signedText } from '../../src/main/core/handin/bundle.ts';
+import { buildBundle, bundleText, chainSessions, signedText, summarize } from '../../src/main/core/handin/bundle.ts';
+import { Outbox } from '../../src/main/core/sync/outbox.ts';
 import { publicKeyOf, signText, SIGNING_KEY_ACCOUNT } from '../../src/main/core/handin/signing.ts';
 import { MAX_BUNDLE_BYTES, MAX_IMPORT_BODY_BYTES, megabytes, type Bundle, type Submission, type SubmissionDetail } from '../../src/shared/api/handin.ts';
 import type { LearnerDay } from '../../src/shared/api/schemas.ts';
@@ -19,11 +20,17 @@ import { ApiError } from '../../src/shared/errors.ts';
 import { runCli } from '../support/cli.ts';
 import { plainImage, textPdf } from '../support/files.ts';
 import { setupCore } from '../support/core.ts';
-import { MemorySecretStore, startApi, type ApiFixture } from '../support/http.ts';
+import { API_PREFIX } from '../../src/shared/api/routes.ts';
+import { MemorySecretStore, rawRequest, startApi, type ApiFixture } from '../support/http.ts';
+import { requirePackage } from '../support/requirements.ts';
+import { startServe } from '../support/serve-process.ts';
+import { chained, type TurnSpec } from '../support/hub-chain.ts';
 import { onCleanup, tempDir, testWrites } from '../support/temp.ts';
 
 const EN = { LANG: 'en_US.UTF-8', LC_ALL: '', LC_MESSAGES: '' };
 const ZH = { LANG: 'zh_CN.UTF-8', LC_ALL: '', LC_MESSAGES: '' };
+/** keytar's Linux binary links libsecret: without it the keychain fails another way (tests/integration/keychain.test.ts). */
+const libsecret = requirePackage('libsecret-1-0');
 
 async function refusal(promise: Promise<unknown> | (() => unknown)): Promise<ApiError> {
   try {
@@ -314,9 +321,39 @@ describe('the hand-in bundle through a file', () => {
     await core.proxy.send(student, { message: 'hi', mode: 'homework', assignment_id: 'hw_001' });
     const draft = await core.handin.create(student, 'hw_001', { answer: 'mine' });
     const error = await refusal(core.handin.submit(student, draft.id));
-    expect(error.code).toBe('keychain_unavailable');
-    expect(error.detail).toMatch(/^The hand-in cannot be signed/);
+    expect(error.code).toBe('signing_key_unavailable');
+    expect(error.detail).toMatch(/^The hand-in could not be signed: the computer running Studylog has no usable system keychain/);
     expect(core.handin.submissions.get(draft.id)).toMatchObject({ status: 'draft', answer: 'mine' });
+  });
+
+  // A headless class server: the real keytar, no D-Bus session. The API-key message (and its
+  // STUDYLOG_API_KEY_… advice, which does not exist for the signing key) must not come back.
+  it.skipIf(libsecret.skip)(`with the real keychain unreachable (no D-Bus): signing_key_unavailable, what to do, no API-key advice; the draft stays${libsecret.note}`, async () => {
+    const serve = await startServe({ dataDir: tempDir(), env: { DBUS_SESSION_BUS_ADDRESS: '', DISPLAY: '' } });
+    const owner = serve.adminToken!;
+    const api = async (method: string, apiPath: string, body?: unknown) => {
+      const reply = await rawRequest(serve.url, {
+        method,
+        path: `${API_PREFIX}${apiPath}`,
+        headers: { Authorization: `Bearer ${owner}`, ...(body !== undefined ? { 'Content-Type': 'application/json' } : {}) },
+        ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+      });
+      return { status: reply.status, json: reply.json as Record<string, unknown> };
+    };
+    const assignment = await api('POST', '/assignments', { title: '第三章 练习' });
+    expect(assignment.status).toBe(200);
+    const draft = await api('POST', `/assignments/${String(assignment.json.id)}/submissions`, { answer: '我的答案' });
+    expect(draft.status).toBe(200);
+    const refused = await api('POST', `/submissions/${String(draft.json.id)}/submit`);
+    expect(refused.status).toBe(503);
+    expect(refused.json.code).toBe('signing_key_unavailable');
+    const detail = String(refused.json.detail);
+    expect(detail).toMatch(/^The hand-in could not be signed: the computer running Studylog has no usable system keychain \(there is no D-Bus session/);
+    expect(detail).toContain('Your draft is kept.');
+    expect(detail).toMatch(/start a Secret Service .* or hand in from Studylog on the student's own laptop/);
+    expect(detail).not.toMatch(/STUDYLOG_API_KEY|API key|Keys are never stored|and The/);
+    expect((await api('GET', `/submissions/${String(draft.json.id)}`)).json).toMatchObject({ submission: { status: 'draft', answer: '我的答案' } });
+    await serve.stop();
   });
 
   it('a session deleted after it was picked is left out of the hand-in', async () => {
@@ -340,6 +377,85 @@ describe('the hand-in bundle through a file', () => {
     // The resubmission replaced the bundle and kept the previous one's hash.
     expect(again.meta.history).toEqual([{ bundle_hash: a.submission.bundle_hash, submitted_at: a.submission.submitted_at, source: 'server' }]);
     expect(again.bundle_hash).not.toBe(a.submission.bundle_hash);
+  });
+});
+
+describe('what the teacher reads of the sessions: the summary card and the bundle’s Markdown', () => {
+  // One question answered twice (a regeneration: two versions), the title call's record between
+  // them, the second answer flagged by the hint-ladder check, then a follow-up and its answer.
+  const sid = 'sess-versions';
+  const specs: TurnSpec[] = [
+    { id: 'q1', role: 'user', content: '第1步怎么做？' },
+    { id: 'a1', parent_id: 'q1', role: 'assistant', content: '先移项。', meta: { hint_level: 1 } },
+    { id: 'title-call', role: 'system', content: '移项练习', meta: { purpose: 'title' } },
+    { id: 'a2', parent_id: 'q1', role: 'assistant', content: '答案是 x = 5。', meta: { hint_level: 1, flagged: 'final_answer_above_level' } },
+    { id: 'q2', parent_id: 'a2', role: 'user', content: '为什么？' },
+    { id: 'a3', parent_id: 'q2', role: 'assistant', content: '两边同时除以三。', meta: { hint_level: 2 } },
+  ];
+  const session = { id: sid, assignment_id: 'hw_001', mode: 'homework', started_at: 1, ended_at: null, title: null, models: ['gpt-4o-mini'] };
+  const turns = chained(sid, specs).map(({ prev_hash: _p, hash: _h, ...t }) => ({ ...t, session_id: sid }));
+
+  it('counts the conversation’s messages (not the title call), its tokens and cost with the title call, and the flagged answers', () => {
+    expect(summarize([{ session, turns }])).toMatchObject({ sessions: 1, turns: 5, title_calls: 1, flagged: 1, regenerations: 1, tokens_in: 60, tokens_out: 120, cost: 18 });
+  });
+
+  it('writes "version k of n" only where there are versions, marks the flagged answer, and leaves the title call out', () => {
+    const key = (() => {
+      const { privateKey } = generateKeyPairSync('ed25519');
+      return { privateKey, publicKey: publicKeyOf(privateKey) };
+    })();
+    const markdown = (language: 'zh-CN' | 'en') =>
+      buildBundle(
+        {
+          assignment: { id: 'hw_001', title: '数学作业一', subject: null, due_at: null },
+          student: { id: 'stu-1', name: '王小明' },
+          submission: { id: 'sub-1', submitted_at: Date.now(), late: false },
+          sessions: [{ session, turns }],
+          answer: 'x = 5',
+          note: '',
+          language,
+        },
+        key,
+      ).transcript_md;
+    const zh = markdown('zh-CN');
+    const headings = zh.split('\n').filter((line) => line.startsWith('### '));
+    expect(headings).toHaveLength(5);
+    expect(headings.map((h) => h.replace(/ — \d{4}-\d{2}-\d{2} \d{2}:\d{2}/, ''))).toEqual([
+      '### 学生',
+      '### 助手（第 1 版，共 2 版） · 提示级别 1',
+      '### 助手（第 2 版，共 2 版） · 提示级别 1 · ⚠ 可能直接给出了答案',
+      '### 学生',
+      '### 助手 · 提示级别 2',
+    ]);
+    expect(zh).not.toContain('移项练习');
+    expect(zh).not.toMatch(/回复 \w+ 的一个版本|系统/);
+    const en = markdown('en');
+    expect(en).toContain('### Assistant (version 2 of 2)');
+    expect(en).toContain('· ⚠ may give the final answer');
+    expect(en).not.toMatch(/a version of the reply to|### System/);
+  });
+
+  it('a hand-in to a class hub’s assignment: not delivered until the outbox has sent it, then when it was', async () => {
+    const { core, student } = await studentSide();
+    // What a sync writes for a hub's assignment (sync/client.ts): meta.hub_class_id.
+    await core.store.writes.run('test', (db) => core.assignments.update(db, 'hw_001', { meta: { hub_class_id: 'class-1' } }));
+    const { submission } = await handIn(core, student);
+    expect(core.handin.detail(student, submission.id).hub_delivery).toEqual({ delivered_at: null });
+    const outbox = new Outbox(core.store, { now: () => 1_800_000_000_000 });
+    expect(outbox.collect()).toBeGreaterThan(0);
+    outbox.ack([`handin:${submission.bundle_hash}`]);
+    expect(core.handin.detail(student, submission.id).hub_delivery).toEqual({ delivered_at: 1_800_000_000_000 });
+    // Handed in again (the answer changed): a new bundle, not delivered yet.
+    await core.handin.update(student, submission.id, { answer: 'x = -b/(2a)' });
+    const again = await core.handin.submit(student, submission.id);
+    expect(again.bundle_hash).not.toBe(submission.bundle_hash);
+    expect(core.handin.detail(student, submission.id).hub_delivery).toEqual({ delivered_at: null });
+  });
+
+  it('a hand-in of the laptop’s own assignment goes by file: no delivery to speak of', async () => {
+    const { core, student } = await studentSide();
+    const { submission } = await handIn(core, student);
+    expect(core.handin.detail(student, submission.id).hub_delivery).toBeNull();
   });
 });
 

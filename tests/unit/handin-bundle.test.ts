@@ -176,12 +176,21 @@ describe('the summary card', () => {
       tokens_in: 70,
       tokens_out: 35,
       cost: 700,
+      title_calls: 0,
       models: ['gpt-4o-mini'],
     });
-    // Two answers to the same question: one regeneration.
+    // Two answers to the same question: one regeneration. The title call's record is not a message; its tokens and cost count.
     const again = summarize([
-      { session: session('s'), turns: [turn('s', 1), turn('s', 2, { parent_id: 's-t1' }), turn('s', 4, { parent_id: 's-t1', meta: { flagged: 'final_answer_above_level' } })] },
+      {
+        session: session('s'),
+        turns: [
+          turn('s', 1),
+          turn('s', 2, { parent_id: 's-t1' }),
+          turn('s', 3, { role: 'system', meta: { purpose: 'title' } }),
+          turn('s', 4, { parent_id: 's-t1', meta: { flagged: 'final_answer_above_level' } }),
+        ],
+      },
     ]);
-    expect(again).toMatchObject({ regenerations: 1, flagged: 1 });
+    expect(again).toMatchObject({ turns: 3, title_calls: 1, regenerations: 1, flagged: 1, tokens_in: 40, tokens_out: 20, cost: 400 });
   });
 });

@@ -201,6 +201,7 @@ export type Submission = z.infer<typeof SubmissionSchema>;
 
 export const HandinSummarySchema = z.object({
   sessions: z.number().int(),
+  /** The conversation's messages and answers, every version (not the title calls). */
   turns: z.number().int(),
   first_at: TimestampSchema.nullable(),
   last_at: TimestampSchema.nullable(),
@@ -211,11 +212,14 @@ export const HandinSummarySchema = z.object({
   worked_solution: z.boolean(),
   /** Answers asked for again: assistant turns beyond the first sharing a parent (0 where turns have no parent_id). */
   regenerations: z.number().int(),
-  /** Answers flagged by the policy (turn meta.flagged). */
+  /** Answers flagged by the policy (turn meta.flagged): the hint-ladder check found what may be the final answer. */
   flagged: z.number().int(),
+  /** Every call's, the automatic title calls' included (those are not messages: see `title_calls`). */
   tokens_in: z.number().int(),
   tokens_out: z.number().int(),
   cost: z.number().int(),
+  /** The automatic title calls (system turns, meta.purpose 'title'): counted in tokens and cost, not in `turns` nor the transcript. */
+  title_calls: z.number().int(),
   models: z.array(z.string()),
 });
 export type HandinSummary = z.infer<typeof HandinSummarySchema>;
@@ -227,6 +231,12 @@ export const SubmissionDetailSchema = z.object({
   sessions: z.array(BundleSessionSchema.extend({ turns: z.array(BundleTurnSchema.partial({ prev_hash: true, hash: true })) })),
   /** For a draft: an AI-use note written from the sessions (tools, models, dates, hint levels) to start from. */
   suggested_ai_note: z.string(),
+  /**
+   * A hand-in (not a draft) to an assignment from the class hub (meta.hub_class_id), handed in on
+   * this laptop: `delivered_at` is when the sync outbox delivered this very bundle to the hub,
+   * null until the next sync has. null for every other hand-in (it goes by file or is already here).
+   */
+  hub_delivery: z.object({ delivered_at: TimestampSchema.nullable() }).nullable(),
 });
 export type SubmissionDetail = z.infer<typeof SubmissionDetailSchema>;
 

@@ -31,6 +31,7 @@ import {
   type Verification,
 } from '../../../shared/api/handin.ts';
 import type { Assignment, Language, Session, Turn } from '../../../shared/api/schemas.ts';
+import { isFlagged, transcriptTurns, versionNumbers } from '../../../shared/transcript.ts';
 import { canonicalJson, chainTurn, GENESIS_HASH, turnHash, type ChainTurn } from './chain.ts';
 import { keyFingerprint, signText, verifyText, type SigningKey } from './signing.ts';
 
@@ -227,7 +228,9 @@ const hintLevel = (turn: AnyTurn): number | null => {
 };
 
 export function summarize(sessions: { session: { models: string[] }; turns: AnyTurn[] }[]): HandinSummary {
-  const turns = sessions.flatMap((s) => s.turns);
+  // Tokens and cost count every call, the title calls' too; the messages are the conversation's.
+  const calls = sessions.flatMap((s) => s.turns);
+  const turns = transcriptTurns(calls);
   let highest: number | null = null;
   let highestAt: number | null = null;
   const parents = new Map<string, number>();
@@ -239,7 +242,7 @@ export function summarize(sessions: { session: { models: string[] }; turns: AnyT
       highestAt = turn.created_at;
     }
     if (turn.role === 'assistant' && turn.parent_id) parents.set(turn.parent_id, (parents.get(turn.parent_id) ?? 0) + 1);
-    if (turn.meta.flagged) flagged++;
+    if (isFlagged(turn)) flagged++;
   }
   const times = turns.map((t) => t.created_at);
   return {
@@ -252,9 +255,10 @@ export function summarize(sessions: { session: { models: string[] }; turns: AnyT
     worked_solution: highest === 5,
     regenerations: [...parents.values()].reduce((sum, n) => sum + (n - 1), 0),
     flagged,
-    tokens_in: turns.reduce((sum, t) => sum + t.tokens_in, 0),
-    tokens_out: turns.reduce((sum, t) => sum + t.tokens_out, 0),
-    cost: turns.reduce((sum, t) => sum + t.cost, 0),
+    tokens_in: calls.reduce((sum, t) => sum + t.tokens_in, 0),
+    tokens_out: calls.reduce((sum, t) => sum + t.tokens_out, 0),
+    cost: calls.reduce((sum, t) => sum + t.cost, 0),
+    title_calls: calls.length - turns.length,
     models: [...new Set(sessions.flatMap((s) => s.session.models))],
   };
 }
@@ -302,11 +306,15 @@ function transcriptMarkdown(title: string, student: string, sessions: BundleSess
   const out = [`# ${title}`, '', `${zh ? '学生' : 'Student'}: ${student}`, ''];
   sessions.forEach((s, i) => {
     out.push(`## ${s.session.title ?? (zh ? `会话 ${i + 1}` : `Session ${i + 1}`)}`, '');
-    for (const t of s.turns) {
+    const versions = versionNumbers(s.turns);
+    // Title calls are usage, not conversation (shared/transcript.ts).
+    for (const t of transcriptTurns(s.turns)) {
       const level = t.role === 'assistant' ? hintLevel(t) : null;
-      const version = t.parent_id && t.role === 'assistant' ? (zh ? `（回复 ${t.parent_id} 的一个版本）` : ` (a version of the reply to ${t.parent_id})`) : '';
+      const v = versions.get(t.id);
+      const version = v ? (zh ? `（第 ${v.n} 版，共 ${v.of} 版）` : ` (version ${v.n} of ${v.of})`) : '';
+      const flag = isFlagged(t) ? (zh ? ' · ⚠ 可能直接给出了答案' : ' · ⚠ may give the final answer') : '';
       out.push(
-        `### ${role(t.role)} — ${time(t.created_at)}${t.model && t.role === 'assistant' ? ` · ${t.model}` : ''}${level ? ` · ${zh ? '提示级别' : 'hint level'} ${level}` : ''}${version}`,
+        `### ${role(t.role)}${version} — ${time(t.created_at)}${t.model && t.role === 'assistant' ? ` · ${t.model}` : ''}${level ? ` · ${zh ? '提示级别' : 'hint level'} ${level}` : ''}${flag}`,
         '',
         t.content,
         '',

@@ -395,7 +395,16 @@ export class HandinService {
       summary: summarize(sessions),
       sessions,
       suggested_ai_note: found.user_id === caller.user_id ? suggestAiNote(draft, this.#language()) : '',
+      hub_delivery: this.#hubDelivery(found),
     };
+  }
+
+  /** Whether the sync outbox (sync/outbox.ts, item `handin:<bundle hash>`) has delivered this bundle to the class hub, and when. */
+  #hubDelivery(found: Submission): SubmissionDetail['hub_delivery'] {
+    if (found.status === 'draft' || found.source !== 'server' || !found.bundle_hash) return null;
+    if (typeof this.#d.assignments.get(found.assignment_id)?.meta.hub_class_id !== 'string') return null;
+    const row = this.#d.store.sqlite.prepare('SELECT acked_at FROM sync_outbox WHERE item_id = ?').get(`handin:${found.bundle_hash}`) as { acked_at: number | null } | undefined;
+    return { delivered_at: row?.acked_at ?? null };
   }
 
   /**

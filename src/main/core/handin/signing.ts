@@ -6,7 +6,7 @@
  */
 import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, sign, verify, type KeyObject } from 'node:crypto';
 import { ApiError } from '../../../shared/errors.ts';
-import type { SecretStore } from '../secrets/keychain.ts';
+import { KeychainUnavailableError, type SecretStore } from '../secrets/keychain.ts';
 
 /** A colon cannot appear in a provider id, so this account never collides with a provider's key. */
 export const SIGNING_KEY_ACCOUNT = 'handin:signing-key';
@@ -17,11 +17,23 @@ export interface SigningKey {
   publicKey: string;
 }
 
+/**
+ * signing_key_unavailable, not keychain_unavailable: that one is about API keys and points to
+ * their environment variables, which do not exist for the signing key (it is never read from the
+ * environment nor kept in plain text). Says what is missing and what whoever runs this Studylog
+ * can do: a keyring for the user it runs as, or hand in from the student's own laptop.
+ */
 const noKeychain = (why: string) =>
   new ApiError(
-    'keychain_unavailable',
-    `The hand-in cannot be signed: the installation's signing key lives in the system keychain, and ${why}. Unlock or install a keyring (see Settings) and hand in again; your draft is kept.`,
+    'signing_key_unavailable',
+    `The hand-in could not be signed: the computer running Studylog has no usable system keychain (${why}), and the installation's signing key is kept only there. ` +
+      'Your draft is kept. Whoever runs this Studylog: start a Secret Service (GNOME Keyring or KWallet, unlocked) for the user it runs as, ' +
+      "or hand in from Studylog on the student's own laptop; then hand in again.",
   );
+
+/** What is missing, from the keychain's error (never its API-key advice). */
+const missingFrom = (error: unknown, fallback: string): string =>
+  error instanceof KeychainUnavailableError ? error.missing : error instanceof Error ? error.message.split('\n')[0]!.slice(0, 200) : fallback;
 
 export function publicKeyOf(privateKey: KeyObject): string {
   return createPublicKey(privateKey).export({ type: 'spki', format: 'der' }).toString('base64');
@@ -46,12 +58,12 @@ export class SigningKeys {
 
   async #load(): Promise<SigningKey> {
     const secrets = this.#secrets;
-    if (!secrets) throw noKeychain('this Studylog runs without one');
+    if (!secrets) throw noKeychain('this Studylog runs without a keychain');
     let stored: string | null;
     try {
       stored = await secrets.get(SIGNING_KEY_ACCOUNT);
     } catch (error) {
-      throw noKeychain(error instanceof ApiError ? error.detail : 'the keychain could not be reached');
+      throw noKeychain(missingFrom(error, 'the keychain could not be reached'));
     }
     if (stored) {
       const privateKey = createPrivateKey({ key: Buffer.from(stored, 'base64'), format: 'der', type: 'pkcs8' });
@@ -61,7 +73,7 @@ export class SigningKeys {
     try {
       await secrets.set(SIGNING_KEY_ACCOUNT, privateKey.export({ type: 'pkcs8', format: 'der' }).toString('base64'));
     } catch (error) {
-      throw noKeychain(error instanceof ApiError ? error.detail : 'the keychain refused to store the key');
+      throw noKeychain(missingFrom(error, 'the keychain refused to store the key'));
     }
     return { privateKey, publicKey: publicKeyOf(privateKey) };
   }

@@ -70,9 +70,23 @@ export function keychainUnavailableDetail(what: string, providerId: string): str
   );
 }
 
+/**
+ * keychain_unavailable as the keychain raised it. `missing` is what is missing on its own (with
+ * keytar's words), for a caller whose message is not about API keys (the hand-in signing key:
+ * handin/signing.ts) and so must not repeat the provider's environment-variable advice.
+ */
+export class KeychainUnavailableError extends ApiError {
+  readonly missing: string;
+
+  constructor(missing: string, account: string) {
+    super('keychain_unavailable', keychainUnavailableDetail(missing, account));
+    this.missing = missing;
+  }
+}
+
 function unavailable(error: unknown, account: string): ApiError {
   const reason = (error instanceof Error ? error.message : String(error)).split('\n')[0]!.slice(0, 200);
-  return new ApiError('keychain_unavailable', keychainUnavailableDetail(`${whatIsMissing(reason)} (${reason})`, account));
+  return new KeychainUnavailableError(`${whatIsMissing(reason)} (${reason})`, account);
 }
 
 export class KeytarSecretStore implements SecretStore {

@@ -63,6 +63,7 @@ export const ERROR_TABLE: Readonly<Record<UiErrorCode, { action: NextAction }>> 
   upstream_error: { action: 'retry' },
   provider_not_configured: { action: 'setup' },
   keychain_unavailable: { action: 'settings' },
+  signing_key_unavailable: { action: 'none' },
   aborted: { action: 'retry' },
   interrupted: { action: 'retry' },
   db_corrupt: { action: 'none' },

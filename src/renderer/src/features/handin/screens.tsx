@@ -19,6 +19,7 @@ import { hrefFor, navigate } from '../../lib/route.ts';
 import { ErrorText } from '../../ui/ErrorText.tsx';
 import { Spinner } from '../../ui/Spinner.tsx';
 import { HandinStatus } from './HandinStatus.tsx';
+import { Transcript } from './Transcript.tsx';
 import '../../styles/handin.css';
 
 const canTeach = (role: string) => role === 'teacher' || role === 'admin';
@@ -149,7 +150,7 @@ export function HandinScreen({ assignmentId }: { assignmentId: string }) {
         <h1 id="handin-title">{t('handin.title', { title: assignment.data?.title ?? assignmentId })}</h1>
       </header>
       {assignment.data?.due_at != null ? <p className="muted">{t('assignments.due', { date: formatDateTime(assignment.data.due_at, i18n.language) })}</p> : null}
-      <HandinForm key={opened.id} draft={opened} detail={detail.data} sessions={sessions.data?.items ?? []} />
+      <HandinForm key={opened.id} draft={opened} detail={detail.data} sessions={sessions.data?.items ?? []} viaHub={typeof assignment.data?.meta.hub_class_id === 'string'} />
     </section>
   );
 }
@@ -159,10 +160,13 @@ function HandinForm({
   draft,
   detail,
   sessions,
+  viaHub,
 }: {
   draft: Submission;
   detail: SubmissionDetail;
   sessions: { id: string; started_at: number; meta: { title?: string | undefined } }[];
+  /** The assignment came from the class hub: a hand-in reaches the teacher with the next sync. */
+  viaHub: boolean;
 }) {
   const { t, i18n } = useTranslation();
   const cache = useApiCache();
@@ -179,6 +183,13 @@ function HandinForm({
   const [error, setError] = useState<UiError | null>(null);
   const [saved, setSaved] = useState<'saved' | 'submitted' | null>(null);
   const locked = s.status === 'returned';
+  // The buttons are at the bottom of a long form: what they did is said beside them, and focused
+  // (so scrolled into view and read out), not at the top of the page out of sight.
+  const notice = useRef<HTMLParagraphElement>(null);
+  useEffect(() => {
+    if (saved) notice.current?.focus();
+  }, [saved]);
+  const delivery = detail.hub_delivery;
 
   const save = async () => {
     const added = tray.items.flatMap((i): AnswerFile[] =>
@@ -216,11 +227,6 @@ function HandinForm({
   return (
     <div className="form handin-form">
       <HandinStatus submission={s} />
-      {saved ? (
-        <p className="notice notice-ok" role="status" data-testid="handin-saved">
-          {t(saved === 'submitted' ? 'handin.submittedNotice' : 'handin.savedNotice')}
-        </p>
-      ) : null}
       <fieldset className="field" disabled={locked}>
         <legend className="field-label">{t('handin.sessions')}</legend>
         {sessions.length === 0 ? <p className="muted">{t('handin.noSessions')}</p> : null}
@@ -265,6 +271,16 @@ function HandinForm({
         </button>
       ) : null}
       <ErrorText error={withSize(error, i18n.language)} />
+      {saved ? (
+        <p ref={notice} tabIndex={-1} className="notice notice-ok" role="status" data-testid="handin-saved">
+          {t(saved === 'saved' ? 'handin.savedNotice' : viaHub ? 'handin.submittedNoticeHub' : 'handin.submittedNotice')}
+        </p>
+      ) : null}
+      {delivery ? (
+        <p className="muted small" data-testid="handin-delivery" data-delivered={delivery.delivered_at !== null ? 'true' : 'false'}>
+          {delivery.delivered_at !== null ? t('handin.deliveredAt', { date: formatDateTime(delivery.delivered_at, i18n.language) }) : t('handin.deliveryPending')}
+        </p>
+      ) : null}
       <div className="form-footer">
         {!locked ? (
           <>
@@ -446,12 +462,22 @@ export function SubmissionScreen({ id }: { id: string }) {
             </dd>
           </div>
           <div className="stat">
+            <dt className="stat-label">{t('handin.sum.flagged')}</dt>
+            <dd className="stat-value" data-testid="sum-flagged" title={t('handin.flaggedTitle')}>
+              {formatNumber(summary.flagged, i18n.language)}
+            </dd>
+          </div>
+          <div className="stat">
             <dt className="stat-label">{t('handin.sum.regenerations')}</dt>
             <dd className="stat-value">{summary.regenerations}</dd>
           </div>
           <div className="stat">
             <dt className="stat-label">{t('handin.sum.tokens')}</dt>
-            <dd className="stat-value">{formatNumber(summary.tokens_in + summary.tokens_out, i18n.language)}</dd>
+            <dd className="stat-value" data-testid="sum-tokens">
+              {formatNumber(summary.tokens_in + summary.tokens_out, i18n.language)}
+              {/* The title calls are not messages, but they cost tokens: said so here. */}
+              {summary.title_calls > 0 ? <span className="muted small"> ({t('handin.sum.withTitleCalls', { count: summary.title_calls })})</span> : null}
+            </dd>
           </div>
           <div className="stat">
             <dt className="stat-label">{t('handin.sum.cost')}</dt>
@@ -491,24 +517,7 @@ export function SubmissionScreen({ id }: { id: string }) {
         {s.ai_note || '—'}
       </div>
       <h2>{t('handin.transcript')}</h2>
-      {sessions.map((session, i) => (
-        <div key={session.session.id} className="card transcript" data-session-id={session.session.id}>
-          <h3>{session.session.title ?? t('handin.sessionN', { n: i + 1 })}</h3>
-          <ol className="transcript-turns">
-            {session.turns.map((turn) => (
-              <li key={turn.id} className={`transcript-turn role-${turn.role}`} data-turn-id={turn.id}>
-                <div className="muted small">
-                  {t(`handin.role.${turn.role === 'assistant' ? 'assistant' : turn.role === 'system' ? 'system' : 'user'}`)} · {when(turn.created_at)}
-                  {turn.model && turn.role === 'assistant' ? ` · ${turn.model}` : ''}
-                  {typeof turn.meta.hint_level === 'number' ? ` · ${t('handin.hintLevel', { n: turn.meta.hint_level })}` : ''}
-                  {turn.parent_id && turn.role === 'assistant' ? ` · ${t('handin.version')}` : ''}
-                </div>
-                <div className="plain-text">{turn.content}</div>
-              </li>
-            ))}
-          </ol>
-        </div>
-      ))}
+      <Transcript sessions={sessions} />
     </section>
   );
 }

@@ -26,6 +26,8 @@ import type {
   TriageRow,
 } from '../../../../shared/api/hub.ts';
 import { errorHeadline } from '../../lib/errors.ts';
+import { formatDateTime } from '../../lib/format.ts';
+import { Transcript } from '../handin/Transcript.tsx';
 import { hubGet, HubCallError, hubPost, storedHubToken, storeHubToken } from './hub-api.ts';
 
 type Tab = 'overview' | 'inbox' | 'triage' | 'search' | 'roster';
@@ -47,7 +49,8 @@ function useHub<T>(token: string, route: string | null): { data: T | null; error
   return state.route === route ? state : { data: null, error: null };
 }
 
-const when = (ms: number | null, locale: string) => (ms === null ? '—' : new Date(ms).toLocaleString(locale));
+// The app's date format (lib/format.ts), as on every other screen.
+const when = (ms: number | null, locale: string) => (ms === null ? '—' : formatDateTime(ms, locale));
 
 export function HubDashboard() {
   const [token, setToken] = useState(storedHubToken());
@@ -331,13 +334,23 @@ function HandinDetail({ token, row, onGraded }: { token: string; row: HubHandinR
           <p className={data.verification.ok ? 'muted' : 'error-text'}>
             {data.verification.ok ? t('hub.verified', { fingerprint: data.verification.key_fingerprint ?? '—' }) : t('hub.notVerified')}
           </p>
+          {/* Who handed it in as the roster knows them: the bundle's own name is the laptop user's (often "owner"). */}
+          <p data-testid="hub-handin-student">{t('hub.handinBy', { name: row.name, no: row.student_no ?? '—' })}</p>
+          {data.summary.flagged > 0 ? (
+            <p className="status-flagged" data-testid="hub-handin-flagged">
+              {t('hub.handinFlagged', { count: data.summary.flagged })}
+            </p>
+          ) : null}
           <h3>{t('hub.answer')}</h3>
-          <pre className="hub-pre">{data.bundle.answer || '—'}</pre>
+          <div className="plain-text" data-testid="hub-handin-answer">
+            {data.bundle.answer || '—'}
+          </div>
           <h3>{t('hub.aiNote')}</h3>
-          <pre className="hub-pre">{data.bundle.note || '—'}</pre>
+          <div className="plain-text">{data.bundle.note || '—'}</div>
           <details>
             <summary>{t('hub.transcript', { turns: data.summary.turns })}</summary>
-            <pre className="hub-pre">{data.bundle.transcript_md}</pre>
+            {/* Rendered from the signed sessions, as the app's hand-in page does (not the bundle's Markdown text). */}
+            <Transcript sessions={data.bundle.sessions} />
           </details>
         </>
       ) : null}

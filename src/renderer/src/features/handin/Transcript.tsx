@@ -1,0 +1,86 @@
+/**
+ * A hand-in's conversation as its teacher reads it — the app's hand-in page and the class hub's
+ * alike: every version of each message and answer, "version k of n" only where there are
+ * versions, the hint level, and a mark on an answer the hint-ladder check flagged as possibly
+ * giving the final answer. Answers are rendered with the chat's Markdown + KaTeX view (loaded
+ * lazily, as the chat does: it stays out of the first load); messages stay plain text. The record
+ * of a title call is left out (shared/transcript.ts).
+ */
+import { AlertTriangle } from 'lucide-react';
+import { lazy, Suspense } from 'react';
+import { useTranslation } from 'react-i18next';
+import { isFlagged, transcriptTurns, versionNumbers } from '../../../../shared/transcript.ts';
+import { formatDateTime } from '../../lib/format.ts';
+import '../../styles/handin.css';
+
+const Markdown = lazy(() => import('../chat/Markdown.tsx'));
+
+export interface TranscriptTurn {
+  id: string;
+  parent_id: string | null;
+  role: string;
+  content: string;
+  model: string | null;
+  created_at: number;
+  meta: Record<string, unknown>;
+}
+
+export interface TranscriptSession {
+  session: { id: string; title: string | null };
+  turns: TranscriptTurn[];
+}
+
+function Plain({ text }: { text: string }) {
+  return <div className="plain-text">{text}</div>;
+}
+
+export function Transcript({ sessions }: { sessions: TranscriptSession[] }) {
+  const { t, i18n } = useTranslation();
+  return (
+    <>
+      {sessions.map((session, i) => {
+        const versions = versionNumbers(session.turns);
+        return (
+          <div key={session.session.id} className="card transcript" data-session-id={session.session.id} data-testid="transcript">
+            <h3>{session.session.title ?? t('handin.sessionN', { n: i + 1 })}</h3>
+            <ol className="transcript-turns">
+              {transcriptTurns(session.turns).map((turn) => {
+                const version = versions.get(turn.id);
+                const flagged = isFlagged(turn);
+                const role = turn.role === 'assistant' ? 'assistant' : turn.role === 'system' ? 'system' : 'user';
+                return (
+                  <li key={turn.id} className={`transcript-turn role-${role}`} data-turn-id={turn.id} data-flagged={flagged ? 'true' : undefined}>
+                    <div className="muted small transcript-turn-head">
+                      {t(`handin.role.${role}`)} · {formatDateTime(turn.created_at, i18n.language)}
+                      {turn.model && role === 'assistant' ? ` · ${turn.model}` : ''}
+                      {typeof turn.meta.hint_level === 'number' ? ` · ${t('handin.hintLevel', { n: turn.meta.hint_level })}` : ''}
+                      {version ? (
+                        <span data-testid="turn-version">
+                          {' · '}
+                          {t('handin.versionOf', { n: version.n, count: version.of })}
+                        </span>
+                      ) : null}
+                      {flagged ? (
+                        <span className="status-flagged transcript-flag" data-testid="turn-flagged" title={t('handin.flaggedTitle')}>
+                          {' · '}
+                          <AlertTriangle size={12} aria-hidden="true" /> {t('handin.flagged')}
+                        </span>
+                      ) : null}
+                    </div>
+                    {role === 'assistant' ? (
+                      <Suspense fallback={<Plain text={turn.content} />}>
+                        <Markdown text={turn.content} />
+                      </Suspense>
+                    ) : (
+                      <Plain text={turn.content} />
+                    )}
+                  </li>
+                );
+              })}
+            </ol>
+          </div>
+        );
+      })}
+    </>
+  );
+}
