@@ -1,7 +1,8 @@
 /**
- * What can be wrong with a hand-in file, and how to say it in Chinese or English: plain data and
- * a function, no validator, so the renderer words a refused import in its own language without
- * loading zod (the bundle's schemas, api/handin.ts, re-export these).
+ * What can be wrong with a hand-in file (its chain, its size), and how to say it in Chinese or
+ * English: plain data and functions, no validator, so the renderer words a refused import or an
+ * oversized hand-in in its own language without loading zod (the bundle's schemas, api/handin.ts,
+ * re-export these).
  */
 
 /**
@@ -84,4 +85,23 @@ export function describeProblem(p: BundleProblem, language: Lang): string {
         ? `答案的第 ${p.file_index ?? '?'} 个附件（${p.field ?? '?'}）在签名后被改动过：内容与签名时的 SHA-256 不一致。`
         : `The answer's file ${p.file_index ?? '?'} (${p.field ?? '?'}) was changed after signing: its bytes do not match the signed SHA-256.`;
   }
+}
+
+/**
+ * The largest bundle, in UTF-8 bytes (never characters: a Chinese character is 3 bytes): a file
+ * accepted on import or by the class hub, and a hand-in as its download carries it (the text as
+ * a JSON string, handin.service.ts submit) — so its download stays within the 8 MiB reply cap
+ * (MAX_RESPONSE_BYTES) with room for the rest of the reply.
+ */
+export const MAX_BUNDLE_BYTES = 7 * 1024 * 1024;
+/** A size in MB with one decimal, as the too-large messages say it (1 MB = 1024 × 1024 bytes). */
+export const megabytes = (bytes: number) => `${Math.round((bytes / (1024 * 1024)) * 10) / 10} MB`;
+
+/** A hand-in larger than MAX_BUNDLE_BYTES, in words (the server's refusal, and the UI's in its own language). */
+export function describeBundleSize(bytes: number, language: 'zh-CN' | 'en'): string {
+  const size = `${megabytes(bytes)} (${bytes} bytes)`;
+  const max = `${megabytes(MAX_BUNDLE_BYTES)} (${MAX_BUNDLE_BYTES} bytes)`;
+  return language === 'zh-CN'
+    ? `这份作业有 ${megabytes(bytes)}（${bytes} 字节），超过了上限 ${megabytes(MAX_BUNDLE_BYTES)}（${MAX_BUNDLE_BYTES} 字节）。请少交几个会话或更小的文件。`
+    : `This hand-in is ${size}, more than the largest a hand-in may be, ${max}. Hand in fewer sessions or smaller files.`;
 }

@@ -9,10 +9,10 @@
  * older Studylog reads it; one with files is version 2, which an older Studylog refuses as newer.
  */
 import { z } from 'zod';
-import { BUNDLE_PROBLEM_CODES, describeProblem, type BundleProblem, type BundleProblemCode } from '../handin-problems.ts';
+import { BUNDLE_PROBLEM_CODES, describeBundleSize, describeProblem, MAX_BUNDLE_BYTES, megabytes, type BundleProblem, type BundleProblemCode } from '../handin-problems.ts';
 import { ATTACHMENT_KINDS, ATTACHMENT_LIMITS, IdSchema, JsonObjectSchema, Sha256Schema, TimestampSchema } from './schemas.ts';
 
-export { BUNDLE_PROBLEM_CODES, describeProblem, type BundleProblem, type BundleProblemCode };
+export { BUNDLE_PROBLEM_CODES, describeBundleSize, describeProblem, MAX_BUNDLE_BYTES, megabytes, type BundleProblem, type BundleProblemCode };
 
 export const BUNDLE_FORMAT = 'studylog.handin';
 /** The newest version this Studylog writes and reads (it reads every version from 1). */
@@ -32,29 +32,11 @@ export const MAX_FEEDBACK_CHARS = 20_000;
 /** Whole points; a teacher's scale (out of 100, out of 10 …) is theirs. */
 export const MAX_SCORE = 1000;
 /**
- * The largest bundle, in UTF-8 bytes (never characters: a Chinese character is 3 bytes): a file
- * accepted on import or by the class hub, and a hand-in as its download carries it (the text as
- * a JSON string, handin.service.ts submit) — so its download stays within the 8 MiB reply cap
- * (MAX_RESPONSE_BYTES) with room for the rest of the reply.
- */
-export const MAX_BUNDLE_BYTES = 7 * 1024 * 1024;
-/**
  * The largest body of an import over HTTP: the file's text as a JSON string (quotes and
  * backslashes in it are escaped, so up to twice its bytes) and room around it.
  */
 export const MAX_IMPORT_BODY_BYTES = 2 * MAX_BUNDLE_BYTES + 64 * 1024;
 
-/** A size in MB with one decimal, as the too-large messages say it (1 MB = 1024 × 1024 bytes). */
-export const megabytes = (bytes: number) => `${Math.round((bytes / (1024 * 1024)) * 10) / 10} MB`;
-
-/** A hand-in larger than MAX_BUNDLE_BYTES, in words (the server's refusal, and the UI's in its own language). */
-export function describeBundleSize(bytes: number, language: 'zh-CN' | 'en'): string {
-  const size = `${megabytes(bytes)} (${bytes} bytes)`;
-  const max = `${megabytes(MAX_BUNDLE_BYTES)} (${MAX_BUNDLE_BYTES} bytes)`;
-  return language === 'zh-CN'
-    ? `这份作业有 ${megabytes(bytes)}（${bytes} 字节），超过了上限 ${megabytes(MAX_BUNDLE_BYTES)}（${MAX_BUNDLE_BYTES} 字节）。请少交几个会话或更小的文件。`
-    : `This hand-in is ${size}, more than the largest a hand-in may be, ${max}. Hand in fewer sessions or smaller files.`;
-}
 /** An answer's files: at most as many as a message's attachments, and this many bytes together (they travel base64 in the bundle). */
 export const MAX_ANSWER_FILES = ATTACHMENT_LIMITS.perMessage;
 export const MAX_ANSWER_FILES_BYTES = 4 * 1024 * 1024;

@@ -16,7 +16,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import os from 'node:os';
-import { HUB_PREFIX, normalizeJoinCode, parseClassQr, type HubLinkStatus, type JoinHubInput } from '../../../shared/api/hub.ts';
+import { HUB_PREFIX, type HubLinkStatus, type JoinHubInput } from '../../../shared/api/hub.ts';
+import { normalizeJoinCode, parseClassQr } from '../../../shared/class-qr.ts';
 import { ApiError, type ErrorCode } from '../../../shared/errors.ts';
 import type { Store } from '../db/connection.ts';
 import { putSetting } from '../db/setting-rows.ts';

@@ -6,8 +6,8 @@
 import { CheckCircle2, Download, FileText, FileUp, Paperclip, Send, ShieldAlert, X } from 'lucide-react';
 import { useCallback, useEffect, useRef, useState, type ChangeEvent } from 'react';
 import { useTranslation } from 'react-i18next';
-import { describeBundleSize, MAX_BUNDLE_BYTES, type AnswerFile, type Submission, type SubmissionDetail } from '../../../../shared/api/handin.ts';
-import { describeProblem, isBundleProblemCode, type BundleProblem } from '../../../../shared/handin-problems.ts';
+import type { AnswerFile, Submission, SubmissionDetail } from '../../../../shared/api/handin.ts';
+import { describeBundleSize, describeProblem, isBundleProblemCode, MAX_BUNDLE_BYTES, type BundleProblem } from '../../../../shared/handin-problems.ts';
 import { AttachButton, AttachmentTray, formatSize, useAttachmentTray } from '../chat/Attachments.tsx';
 import { useIdentity } from '../../app/identity.tsx';
 import { useApiCache, useRouteMutation, useRouteQuery } from '../../data/queries.tsx';

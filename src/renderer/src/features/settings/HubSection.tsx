@@ -8,7 +8,8 @@
  */
 import { useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
-import { parseClassQr, type HubLinkStatus } from '../../../../shared/api/hub.ts';
+import type { HubLinkStatus } from '../../../../shared/api/hub.ts';
+import { parseClassQr } from '../../../../shared/class-qr.ts';
 import { useRouteMutation, useRouteQuery } from '../../data/queries.tsx';
 import { errorHeadline } from '../../lib/errors.ts';
 import { formatDateTime } from '../../lib/format.ts';
