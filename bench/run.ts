@@ -12,7 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
-import { SERVE_NODE_FLAGS } from '../scripts/serve-flags.mjs';
+import { SERVE_NODE_FLAGS, serveEnv } from '../scripts/serve-flags.mjs';
 import { startOpenAITestServer } from '../tests/support/openai-test-server.ts';
 import { B2_SESSIONS, B2_TURNS, ensureHistory } from './generate.ts';
 import { measureFloor } from './floor.ts';
@@ -38,8 +38,8 @@ class Child {
   readonly proc: ChildProcess;
   #waiting: ((m: unknown) => void)[] = [];
   constructor() {
-    // Measured as `npm start` / `npm run serve` run it: with the serving process's Node flags.
-    this.proc = fork(CHILD, [], { execArgv: [...process.execArgv, ...SERVE_NODE_FLAGS], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    // Measured as `npm start` / `npm run serve` run it: with the serving process's Node flags and environment.
+    this.proc = fork(CHILD, [], { execArgv: [...process.execArgv, ...SERVE_NODE_FLAGS], env: serveEnv(ROOT), stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     this.proc.on('message', (m) => this.#waiting.shift()?.(m));
   }
   next<T>(): Promise<T> {
@@ -164,6 +164,9 @@ async function main() {
   const tmp = mkdtempSync(path.join(os.tmpdir(), 'studylog-bench-'));
 
   // ---- B1 + B3 + B4(B1) ----
+  // The serving process as it runs from its second start on: with the modules' compile cache
+  // filled (scripts/serve-flags.mjs), which a first start after an update fills.
+  spawnSync(process.execPath, [...SERVE_NODE_FLAGS, CHILD, 'warm'], { env: serveEnv(ROOT), stdio: 'ignore' });
   log('B1: proxy overhead…');
   const b1 = new Child();
   await b1.next();

@@ -1,7 +1,7 @@
 /**
  * The process being measured: the same core and HTTP server `studylog serve` runs, plus an IPC
  * channel for the bench to ask for its memory and event-loop lag, and to run the B2 queries
- * in-process. Usage: node bench/serve-child.ts (then IPC), or `coldstart <db file>`.
+ * in-process. Usage: node bench/serve-child.ts (then IPC), `coldstart <db file>`, or `warm`.
  */
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { createCore, type Core } from '../src/main/core/app.ts';
@@ -14,6 +14,10 @@ import { timeSync } from './stats.ts';
 
 type Command =
   { cmd: 'start'; dataDir: string; providerUrl: string; apiKey: string } | { cmd: 'resetLag' } | { cmd: 'stats' } | { cmd: 'b2'; iterations: number } | { cmd: 'stop' };
+
+// Loads every module the serving process runs (the imports above), then exits: Node writes its
+// compile cache (NODE_COMPILE_CACHE) at exit, as a first start does.
+if (process.argv[2] === 'warm') process.exit(0);
 
 if (process.argv[2] === 'coldstart') {
   const started = performance.now();

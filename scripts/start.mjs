@@ -9,7 +9,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildIsStale } from './build-state.mjs';
-import { SERVE_NODE_FLAGS } from './serve-flags.mjs';
+import { SERVE_NODE_FLAGS, serveEnv } from './serve-flags.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const headless = process.argv.includes('--headless');
@@ -115,5 +115,5 @@ if (electron) {
 } else {
   if (!headless) process.stdout.write(say.noElectron);
   build(node);
-  runForeground(node, [...SERVE_NODE_FLAGS, path.join(root, 'src', 'main', 'cli.ts'), 'serve', ...args]);
+  runForeground(node, [...SERVE_NODE_FLAGS, path.join(root, 'src', 'main', 'cli.ts'), 'serve', ...args], serveEnv(root));
 }

@@ -266,6 +266,23 @@ describe('upstream limits (item 10): a provider that never stops', () => {
     const upstream = slow.openai.requests.at(-1)!;
     await vi.waitFor(() => expect(upstream.response.closed).toBe(true));
   });
+
+  it('a non-streamed answer gets max_request_ms too (its deadline timer ends with the call): then upstream_timeout, the user turn kept', async () => {
+    const slow = await startApi({ provider: { max_request_ms: 1_500, timeout_ms: 5_000 }, server: { limits: false } });
+    onTestFinished(() => slow.close());
+    const student = slow.token('student');
+    // The provider answers after 3 s: within the idle timeout (5 s), past the deadline (1.5 s).
+    slow.openai.script({ latencyMs: 3_000 });
+    const reply = await slow.api('POST', '/proxy', { token: student.token, body: { message: 'answer forever', client_request_id: 'endless-plain-1' } });
+    expect(reply.status).toBe(504);
+    expect(reply.json).toMatchObject({ code: 'upstream_timeout', detail: expect.stringContaining('took longer than 2 s') });
+    expect(slow.core.turns.findByClientRequestId(student.user_id, 'endless-plain-1')).toBeDefined();
+    // Calls that end in time leave the server answering as before (the timer of each was cleared).
+    slow.openai.script({}, {});
+    for (const id of ['plain-after-1', 'plain-after-2']) {
+      expect((await slow.api('POST', '/proxy', { token: student.token, body: { message: 'quick', client_request_id: id } })).status).toBe(200);
+    }
+  });
 });
 
 describe('studylog serve --rate-limit (issue 15 item 3)', () => {

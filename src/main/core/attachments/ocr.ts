@@ -11,7 +11,7 @@
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { createWorker, OEM, type Worker } from 'tesseract.js';
+import type { Worker } from 'tesseract.js';
 
 const LANGUAGES = ['chi_sim', 'eng'] as const;
 /** The integer "best" LSTM models: as accurate as tesseract's best, several times smaller and faster. */
@@ -70,16 +70,19 @@ export class TesseractOcr implements Ocr {
   }
 
   async recognize(image: Buffer): Promise<string> {
-    this.#worker ??= createWorker(
-      [...LANGUAGES],
-      OEM.LSTM_ONLY,
-      {
-        langPath: prepareLanguageFolder(this.#langDir),
-        // Read the folder only: no copy of the unpacked data written to the working directory.
-        cacheMethod: 'none',
-        gzip: true,
-      },
-      INIT_CONFIG,
+    // tesseract.js is loaded with the first image, not with the app.
+    this.#worker ??= import('tesseract.js').then(({ createWorker, OEM }) =>
+      createWorker(
+        [...LANGUAGES],
+        OEM.LSTM_ONLY,
+        {
+          langPath: prepareLanguageFolder(this.#langDir),
+          // Read the folder only: no copy of the unpacked data written to the working directory.
+          cacheMethod: 'none',
+          gzip: true,
+        },
+        INIT_CONFIG,
+      ),
     );
     let worker: Worker;
     try {

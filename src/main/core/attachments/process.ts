@@ -8,8 +8,7 @@
  * own code, so the app can say exactly what in both languages; nothing is stored before this passes.
  */
 import { createHash } from 'node:crypto';
-import sharp, { type OutputInfo } from 'sharp';
-import { extractText, getDocumentProxy } from 'unpdf';
+import type { OutputInfo } from 'sharp';
 import { ATTACHMENT_LIMITS } from '../../../shared/api/schemas.ts';
 import { ApiError } from '../../../shared/errors.ts';
 import type { NewAttachment } from '../db/attachments.repo.ts';
@@ -17,6 +16,12 @@ import { normalizeText } from './normalize.ts';
 import type { Ocr } from './ocr.ts';
 
 /** An upload made ready to store, and whether its text had to be cut. */
+/**
+ * sharp (libvips) and unpdf (pdf.js) are loaded at the first attachment, not with the app: a
+ * server that never sees one keeps ~10 MB less (bench/NOTES.md, issue 15).
+ */
+const loadSharp = async () => (await import('sharp')).default;
+
 export interface ProcessedAttachment extends NewAttachment {
   text_truncated: boolean;
 }
@@ -73,7 +78,7 @@ async function processImage(data: Buffer, name: string, format: 'jpeg' | 'png' |
   try {
     // rotate(): turn the pixels as the EXIF orientation says, before the EXIF goes. Without
     // withMetadata()/keepMetadata(), sharp writes no EXIF, GPS, XMP or ICC at all.
-    const pipeline = sharp(data, { failOn: 'error', limitInputPixels: ATTACHMENT_LIMITS.imageMaxPixels })
+    const pipeline = (await loadSharp())(data, { failOn: 'error', limitInputPixels: ATTACHMENT_LIMITS.imageMaxPixels })
       .rotate()
       .resize({ width: ATTACHMENT_LIMITS.imageMaxSide, height: ATTACHMENT_LIMITS.imageMaxSide, fit: 'inside', withoutEnlargement: true });
     const encoded = format === 'jpeg' ? pipeline.jpeg({ quality: 88 }) : format === 'png' ? pipeline.png() : pipeline.webp({ quality: 88 });
@@ -99,6 +104,7 @@ async function processImage(data: Buffer, name: string, format: 'jpeg' | 'png' |
 async function processPdf(data: Buffer, name: string): Promise<ProcessedAttachment> {
   let pages: number;
   let text: string;
+  const { extractText, getDocumentProxy } = await import('unpdf');
   // pdf.js takes ownership of the array it is given: hand it a copy, keep `data` for storage.
   const pdf = await getDocumentProxy(new Uint8Array(data)).catch((error: unknown) => {
     if ((error as { name?: unknown } | null)?.name === 'PasswordException') {
@@ -124,7 +130,9 @@ async function processPdf(data: Buffer, name: string): Promise<ProcessedAttachme
  * Decoded under the upload's pixel limit: an imported hand-in's file was never checked by an upload.
  */
 export async function thumbnailOf(data: Buffer): Promise<string> {
-  const jpeg = await sharp(data, { limitInputPixels: ATTACHMENT_LIMITS.imageMaxPixels })
+  const jpeg = await (
+    await loadSharp()
+  )(data, { limitInputPixels: ATTACHMENT_LIMITS.imageMaxPixels })
     .resize({ width: 320, height: 320, fit: 'inside', withoutEnlargement: true })
     .flatten({ background: '#ffffff' })
     .jpeg({ quality: 75 })

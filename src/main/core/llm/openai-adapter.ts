@@ -51,15 +51,25 @@ function tooSlow(p: Prepared): ApiError {
  */
 export async function complete(p: Prepared, signal?: AbortSignal): Promise<Completion> {
   let completion: OpenAI.Chat.Completions.ChatCompletion;
-  const deadline = AbortSignal.timeout(p.maxRequestMs);
+  // A timer cleared when the call ends, not AbortSignal.timeout(): that one's timer (and the signal
+  // AbortSignal.any() joins it to) stayed alive for the whole maxRequestMs (10 minutes) after every
+  // call — thousands of them on a busy server (bench/NOTES.md, issue 15).
+  const deadline = new AbortController();
+  const timer = setTimeout(() => deadline.abort(), p.maxRequestMs);
+  const onAbort = () => deadline.abort(signal?.reason);
+  signal?.addEventListener('abort', onAbort, { once: true });
   try {
-    completion = await p.client.chat.completions.create({ ...requestParams(p), stream: false }, { signal: signal ? AbortSignal.any([signal, deadline]) : deadline });
+    if (signal?.aborted) onAbort();
+    completion = await p.client.chat.completions.create({ ...requestParams(p), stream: false }, { signal: deadline.signal });
     if (!completion || typeof completion !== 'object' || !Array.isArray(completion.choices)) throw new SyntaxError('no choices in the reply');
   } catch (error) {
-    if (deadline.aborted && !signal?.aborted) throw tooSlow(p);
+    if (deadline.signal.aborted && !signal?.aborted) throw tooSlow(p);
     const tooLarge = tooLargeIn(error);
     if (tooLarge) throw new ApiError('upstream_bad_response', `${p.providerName} sent a reply larger than ${tooLarge.limitBytes} bytes; it was not kept.`);
     throw upstreamError(error, errorContext(p));
+  } finally {
+    clearTimeout(timer);
+    signal?.removeEventListener('abort', onAbort);
   }
   const choice = completion.choices[0];
   const message = choice?.message as (OpenAI.Chat.Completions.ChatCompletionMessage & { reasoning_content?: unknown }) | undefined;
