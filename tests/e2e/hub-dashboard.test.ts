@@ -315,6 +315,10 @@ describe.skipIf(chromium.skip)(`the hub's teacher dashboard${chromium.note}`, ()
     expect(after).toHaveLength(1);
     expect(after[0]).toMatchObject({ id: assignment!.id, title: '第四章 应用题（改）', policy: { share_sessions: true, allowed_modes: ['chat', 'homework'], hint_ceiling: 3 } });
     expect(after[0]!.policy).not.toHaveProperty('allowance');
+    // Another teacher's class's assignments are not this teacher's to read.
+    const theirs = (await store.listClasses((await store.authenticate(teacherToken)) as HubCaller))[0]!;
+    const refused = await fetch(`${hub.url}/api/v1/hub/classes/${theirs.id}/assignments`, { headers: { Authorization: `Bearer ${fresh.token}` } });
+    expect(refused.status).toBe(403);
 
     // A second class from the header: the picker switches to it.
     await page.getByRole('button', { name: '新建班级' }).click();
