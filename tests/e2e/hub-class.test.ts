@@ -4,8 +4,8 @@
 // their hub device tokens in one real Secret Service (gnome-keyring over a private D-Bus).
 //
 // The story: the teacher (token from `studylog hub token create`) makes the class and its
-// assignment through the hub API (the dashboard has no button for either), imports a roster of
-// three from CSV in the dashboard and reads their one-time join codes there; 张三 joins from
+// assignment (sessions shared with the teacher) in the dashboard, imports a roster of
+// three from CSV there and reads their one-time join codes; 张三 joins from
 // Settings → Class hub in Chromium, 李四 and 王五 through the desktop API. The assignment (policy
 // share_sessions) comes down to each app; each student works a homework session against the
 // OpenAI-compatible test server; the hub process stops while 张三 keeps working (answered locally,
@@ -24,7 +24,7 @@ import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { KeytarSecretStore } from '../../src/main/core/secrets/keychain.ts';
 import { HUB_TOKEN_ACCOUNT, LINK_KEY } from '../../src/main/core/sync/link.ts';
-import { HUB_PREFIX, type HubClass, type HubLinkStatus } from '../../src/shared/api/hub.ts';
+import type { HubLinkStatus } from '../../src/shared/api/hub.ts';
 import { ensureAppBuilt, launchBrowser } from '../support/browser.ts';
 import { CLI } from '../support/cli.ts';
 import { runCliAsync, startApi, type ApiFixture } from '../support/http.ts';
@@ -39,7 +39,6 @@ declare const localStorage: { setItem(key: string, value: string): void };
 
 const needs = requirePackage(['postgresql', 'chromium', 'libsecret-1-0', 'dbus', 'gnome-keyring', 'libglib2.0-bin']);
 const RENDERER = path.resolve(import.meta.dirname, '../../out/renderer');
-const ASSIGNMENT = 'hw_linear';
 /** The background sync's interval in the three apps (the app's is a minute): a few requests a second, under the hub's per-device limit. */
 const ROUND_MS = 250;
 
@@ -122,18 +121,6 @@ describe.skipIf(needs.skip)(`the class hub, whole: three student apps and a teac
     const teacherToken = await runCliAsync(['hub', 'token', 'create', '--name', '王老师', '--role', 'teacher', '--database-url', databaseUrl]);
     expect(teacherToken.code).toBe(0);
     const teacher = teacherToken.stdout.trim();
-    const hubCall = async <T>(route: string, body?: unknown): Promise<T> => {
-      const response = await fetch(hub.url + HUB_PREFIX + route, {
-        method: body === undefined ? 'GET' : 'POST',
-        headers: { Authorization: `Bearer ${teacher}`, ...(body !== undefined ? { 'Content-Type': 'application/json' } : {}) },
-        ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-      });
-      expect(response.ok, `${route}: ${response.status}`).toBe(true);
-      return (await response.json()) as T;
-    };
-    // The dashboard has no "new class" or "new assignment" button: both through the hub API.
-    const klass = await hubCall<HubClass>('/classes', { name: '初二（3）班' });
-    await hubCall('/assignments', { id: ASSIGNMENT, class_id: klass.id, title: '一次函数', description: '求直线的斜率和截距。', due_at: null, policy: { share_sessions: true } });
 
     // The teacher's browser: the roster imported from CSV, the join codes read off the screen.
     const contexts: BrowserContext[] = [];
@@ -151,7 +138,27 @@ describe.skipIf(needs.skip)(`the class hub, whole: three student apps and a teac
     };
     const desk = await newPage({ key: 'studylog.hub.token', value: teacher });
     await desk.goto(`${hub.url}/#/hub`);
-    await expect.poll(() => desk.getByTestId('hub-class-code').textContent()).toContain(`班级码：${klass.code}`);
+    // The class and its assignment, made in the dashboard (no curl).
+    await desk.getByLabel('班级名称').fill('初二（3）班');
+    await desk.getByRole('button', { name: '创建班级' }).click();
+    await expect.poll(() => desk.getByTestId('hub-class-code').textContent()).toMatch(/^班级码：[A-Z2-9]{8}（/);
+    const klass = (await db.query<{ id: string; code: string }>('SELECT id, code FROM hub_class')).rows[0]!;
+    expect(await desk.getByTestId('hub-class-code').textContent()).toContain(`班级码：${klass.code}`);
+    await shot(desk, 'teacher-class-created');
+    await desk.getByRole('button', { name: '布置作业' }).first().click();
+    const form = desk.getByTestId('hub-assignment-form');
+    await form.getByLabel('标题', { exact: true }).fill('一次函数');
+    await form.getByLabel('说明（学生能看到）').fill('求直线的斜率和截距。');
+    // Sessions on it are shared with the teacher (the form's default for a new assignment).
+    expect(await form.getByRole('checkbox', { name: '学生在这份作业上和 AI 的对话分享给老师', exact: false }).isChecked()).toBe(true);
+    await form.getByRole('button', { name: '布置', exact: true }).click();
+    await expect.poll(() => desk.getByTestId('hub-inbox-row').allTextContents()).toEqual([expect.stringContaining('一次函数')]);
+    const ASSIGNMENT = (await db.query<{ id: string }>('SELECT id FROM hub_assignment')).rows[0]!.id;
+    // Its editor starts from what was set, read back from PostgreSQL (GET /classes/:id/assignments).
+    await desk.getByTestId('hub-inbox-row').getByRole('button', { name: '编辑' }).click();
+    await expect.poll(() => form.getByLabel('说明（学生能看到）').inputValue()).toBe('求直线的斜率和截距。');
+    expect(await form.getByRole('checkbox', { name: '学生在这份作业上和 AI 的对话分享给老师', exact: false }).isChecked()).toBe(true);
+    await form.getByRole('button', { name: '取消' }).click();
     await desk.getByRole('tab', { name: '名单与加入码' }).click();
     await desk.getByTestId('hub-roster-csv').fill('学号,姓名\n2024001,张三\n2024002,李四\n2024003,王五\n');
     await desk.getByRole('button', { name: '导入名单' }).click();
@@ -334,8 +341,8 @@ describe.skipIf(needs.skip)(`the class hub, whole: three student apps and a teac
     }
     await shot(desk, 'teacher-overview');
     await desk.getByRole('tab', { name: '作业收件箱' }).click();
-    await desk.getByTestId(`hub-open-handins-${ASSIGNMENT}`).click();
-    await expect.poll(() => desk.getByTestId(`hub-open-handins-${ASSIGNMENT}`).textContent()).toBe('已交 1 份，已批改 0 份');
+    await desk.getByRole('button', { name: '查看提交（1）' }).click();
+    await expect.poll(() => desk.getByTestId(`hub-handin-counts-${ASSIGNMENT}`).textContent()).toBe('已交 1 份，已批改 0 份');
     const handin = desk.getByTestId('hub-handin');
     await expect.poll(() => handin.textContent()).toContain('李四');
     await handin.getByRole('button', { name: '查看并批改' }).click();
@@ -346,7 +353,7 @@ describe.skipIf(needs.skip)(`the class hub, whole: three student apps and a teac
     await detail.getByLabel('评语').fill('斜率和截距都对，写出过程更好。');
     await shot(desk, 'teacher-grading');
     await detail.getByRole('button', { name: '按此成绩发回' }).click();
-    await expect.poll(() => desk.getByTestId(`hub-open-handins-${ASSIGNMENT}`).textContent()).toBe('已交 1 份，已批改 1 份');
+    await expect.poll(() => desk.getByTestId(`hub-handin-counts-${ASSIGNMENT}`).textContent()).toBe('已交 1 份，已批改 1 份');
     await expect.poll(() => handin.textContent()).toContain('得分 92');
     await shot(desk, 'teacher-graded');
 

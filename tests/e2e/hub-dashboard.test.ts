@@ -2,7 +2,9 @@
 // a teacher's token opens #/hub, and the class's overview, triage and search (数学) show what
 // students shared, a hand-in that reached the hub is read and graded, and the roster screen issues
 // and reissues per-student join codes (shown once, with QR codes, kept on screen across actions and
-// tabs until the teacher says they are saved) — in Chinese, the first users'
+// tabs until the teacher says they are saved); a teacher with no class makes one and sets an
+// assignment with its AI rules from the page (no curl), edits it, and opens hand-ins from a visible
+// button; the sign-in page shows the token command as code — in Chinese, the first users'
 // language.
 import { generateKeyPairSync } from 'node:crypto';
 import path from 'node:path';
@@ -20,6 +22,7 @@ import { ensureAppBuilt, launchBrowser } from '../support/browser.ts';
 import { chained, hubTeacher, session } from '../support/hub.ts';
 import { requirePackage } from '../support/requirements.ts';
 import { tempDir } from '../support/temp.ts';
+import { SCREENSHOTS } from './harness.ts';
 
 // Runs in the page (addInitScript); the tests compile without the DOM library.
 declare const localStorage: { setItem(key: string, value: string): void };
@@ -129,8 +132,9 @@ describe.skipIf(chromium.skip)(`the hub's teacher dashboard${chromium.note}`, ()
     const page = await context.newPage();
     await page.goto(`${hub.url}/#/hub`);
     await page.getByRole('tab', { name: '作业收件箱' }).click();
-    await page.getByTestId('hub-open-handins-hw_1').click();
-    await expect.poll(() => page.getByTestId('hub-open-handins-hw_1').textContent()).toBe('已交 1 份，已批改 0 份');
+    // The hand-ins open from a button that says so, with their count; the counts beside it.
+    await page.getByRole('button', { name: '查看提交（1）' }).click();
+    await expect.poll(() => page.getByTestId('hub-handin-counts-hw_1').textContent()).toBe('已交 1 份，已批改 0 份');
     await page.getByTestId('hub-handin').getByRole('button', { name: '查看并批改' }).click();
     const detail = page.getByTestId('hub-handin-detail');
     await expect.poll(() => detail.textContent()).toContain('已验证：哈希链和签名完整');
@@ -156,7 +160,7 @@ describe.skipIf(chromium.skip)(`the hub's teacher dashboard${chromium.note}`, ()
     await detail.getByLabel('分数').fill('95');
     await detail.getByLabel('评语').fill('很好，步骤清楚。');
     await detail.getByRole('button', { name: '按此成绩发回' }).click();
-    await expect.poll(() => page.getByTestId('hub-open-handins-hw_1').textContent()).toBe('已交 1 份，已批改 1 份');
+    await expect.poll(() => page.getByTestId('hub-handin-counts-hw_1').textContent()).toBe('已交 1 份，已批改 1 份');
     await expect.poll(() => page.getByTestId('hub-handin').textContent()).toContain('得分 95');
     const rows = await store.db.all<{ status: string; score: number; feedback: string }>(sql`SELECT status, score, feedback FROM hub_handin`);
     expect(rows).toEqual([{ status: 'returned', score: 95, feedback: '很好，步骤清楚。' }]);
@@ -247,6 +251,98 @@ describe.skipIf(chromium.skip)(`the hub's teacher dashboard${chromium.note}`, ()
       .poll(() => page.getByTestId('hub-roster-row').filter({ hasText: '李四' }).textContent())
       .toContain(`locked until ${time} (too many wrong tries; unlocks by itself)`);
     await context.close();
+  });
+
+  test('a new teacher with no class: makes one (its code and QR code shown), sets an assignment with AI rules, edits it — no curl', async () => {
+    const fresh = await hubTeacher(store, '周老师');
+    const context = await browser.newContext({ locale: 'zh-CN' });
+    await context.addInitScript((token: string) => localStorage.setItem('studylog.hub.token', token), fresh.token);
+    const page = await context.newPage();
+    await page.goto(`${hub.url}/#/hub`);
+    // No API route named to a teacher any more: a form to make the class.
+    await expect.poll(() => page.getByTestId('hub-dashboard').textContent()).toContain('还没有班级。先新建一个班级');
+    await expect(page.getByTestId('hub-dashboard').textContent()).resolves.not.toContain('/api/v1/hub');
+    await page.screenshot({ path: path.join(SCREENSHOTS, 'hub-dashboard-no-class.png') });
+    await page.getByLabel('班级名称').fill('初一（2）班 数学');
+    await page.getByRole('button', { name: '创建班级' }).click();
+    await expect.poll(() => page.getByTestId('hub-class-created').textContent()).toContain('已创建班级“初一（2）班 数学”');
+    const made = (await store.listClasses(fresh.caller))[0]!;
+    expect(made.name).toBe('初一（2）班 数学');
+    await expect.poll(() => page.getByTestId('hub-class-code').textContent()).toBe(`班级码：${made.code}（学生用它加入班级）`);
+    // The class code's QR code (read with the token: the route needs it).
+    await expect.poll(() => page.getByRole('img', { name: `班级码 ${made.code} 的二维码` }).getAttribute('src')).toMatch(/^data:image\/svg\+xml/);
+
+    await page.screenshot({ path: path.join(SCREENSHOTS, 'hub-dashboard-class-created.png') });
+    // Set an assignment: title, description, due date and the AI rules in words.
+    await page.getByRole('button', { name: '布置作业' }).first().click();
+    const form = page.getByTestId('hub-assignment-form');
+    await form.getByLabel('标题', { exact: true }).fill('第四章 应用题');
+    await form.getByLabel('说明（学生能看到）').fill('做第 3、5、7 题。');
+    await form.getByLabel('截止时间（可不填）').fill('2026-12-06T18:00');
+    await expect(form.getByLabel('学生在这份作业上和 AI 的对话分享给老师', { exact: false }).isChecked()).resolves.toBe(true);
+    await form.getByRole('group', { name: '学生可用的 AI 模式' }).getByLabel('深度思考').uncheck();
+    await form.getByLabel('AI 最多给到第几级提示').selectOption({ label: '第 3 级：下一步' });
+    await form.getByLabel('每个学生在这份作业上最多可用的 token 数').fill('0');
+    await expect.poll(() => form.textContent()).toContain('token 数必须是大于 0 的整数');
+    await expect(form.getByRole('button', { name: '布置', exact: true }).isDisabled()).resolves.toBe(true);
+    await form.getByLabel('每个学生在这份作业上最多可用的 token 数').fill('20000');
+    await page.screenshot({ path: path.join(SCREENSHOTS, 'hub-dashboard-new-assignment.png'), fullPage: true });
+    await form.getByRole('button', { name: '布置', exact: true }).click();
+    await expect.poll(() => page.getByTestId('hub-assignment-saved').textContent()).toBe('已保存“第四章 应用题”。学生的 Studylog 下次同步时会收到。');
+    // In the class's inbox, and on the hub with its policy as the desktop reads it.
+    const row = page.getByTestId('hub-inbox-row');
+    await expect.poll(() => row.allTextContents()).toEqual([expect.stringContaining('第四章 应用题')]);
+    await expect(row.textContent()).resolves.toContain('查看提交（0）');
+    await page.screenshot({ path: path.join(SCREENSHOTS, 'hub-dashboard-inbox.png'), fullPage: true });
+    const [assignment] = await store.listAssignments(fresh.caller, made.id);
+    expect(assignment).toMatchObject({
+      title: '第四章 应用题',
+      description: '做第 3、5、7 题。',
+      due_at: new Date(2026, 11, 6, 18, 0).getTime(),
+      policy: { share_sessions: true, allowed_modes: ['chat', 'homework'], hint_ceiling: 3, allowance: { tokens: 20000 } },
+    });
+
+    // Edited: the form starts from what was set; the same assignment is updated (an upsert by id).
+    await row.getByRole('button', { name: '编辑' }).click();
+    await expect(form.getByLabel('标题', { exact: true }).inputValue()).resolves.toBe('第四章 应用题');
+    await expect(form.getByLabel('AI 最多给到第几级提示').inputValue()).resolves.toBe('3');
+    await expect(form.getByLabel('每个学生在这份作业上最多可用的 token 数').inputValue()).resolves.toBe('20000');
+    await form.getByLabel('标题', { exact: true }).fill('第四章 应用题（改）');
+    await form.getByLabel('每个学生在这份作业上最多可用的 token 数').fill('');
+    await form.getByRole('button', { name: '保存修改' }).click();
+    await expect.poll(() => row.allTextContents()).toEqual([expect.stringContaining('第四章 应用题（改）')]);
+    const after = await store.listAssignments(fresh.caller, made.id);
+    expect(after).toHaveLength(1);
+    expect(after[0]).toMatchObject({ id: assignment!.id, title: '第四章 应用题（改）', policy: { share_sessions: true, allowed_modes: ['chat', 'homework'], hint_ceiling: 3 } });
+    expect(after[0]!.policy).not.toHaveProperty('allowance');
+    // Another teacher's class's assignments are not this teacher's to read.
+    const theirs = (await store.listClasses((await store.authenticate(teacherToken)) as HubCaller))[0]!;
+    const refused = await fetch(`${hub.url}/api/v1/hub/classes/${theirs.id}/assignments`, { headers: { Authorization: `Bearer ${fresh.token}` } });
+    expect(refused.status).toBe(403);
+
+    // A second class from the header: the picker switches to it.
+    await page.getByRole('button', { name: '新建班级' }).click();
+    await page.getByLabel('班级名称').fill('初一（5）班');
+    await page.getByRole('button', { name: '创建班级' }).click();
+    await expect.poll(() => page.getByRole('combobox', { name: '班级', exact: true }).locator('option:checked').textContent()).toBe('初一（5）班');
+    await expect.poll(() => store.listClasses(fresh.caller).then((c) => c.length)).toBe(2);
+    await context.close();
+  });
+
+  test('the sign-in page shows the token command as code, without backticks, in both languages', async () => {
+    for (const [locale, command] of [
+      ['zh-CN', 'studylog hub token create --name 王老师 --role teacher'],
+      ['en-US', 'studylog hub token create --name "Ms Wang" --role teacher'],
+    ] as const) {
+      const context = await browser.newContext({ locale });
+      const page = await context.newPage();
+      await page.goto(`${hub.url}/#/hub`);
+      const hint = page.getByTestId('hub-signin-hint');
+      await expect.poll(() => hint.locator('code').textContent()).toBe(command);
+      await expect(hint.textContent()).resolves.not.toContain('`');
+      await page.screenshot({ path: path.join(SCREENSHOTS, `hub-dashboard-signin-${locale}.png`) });
+      await context.close();
+    }
   });
 
   test('without a token it asks for one; a wrong one is named', async () => {

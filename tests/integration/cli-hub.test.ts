@@ -1,7 +1,8 @@
 // `studylog hub` as a real child process: on SQLite without a database URL, on PostgreSQL with
 // --database-url; the first start prints an admin token once; `hub token create` prints a
-// teacher's token alone on stdout; the banner is in the terminal's language. And `studylog sync`
-// sends a laptop's shared sessions to it.
+// teacher's token alone on stdout; the banner is in the terminal's language; `hub class create`,
+// `hub class list` and `hub assignment create` make a class and its assignment without curl, in the
+// terminal's language. And `studylog sync` sends a laptop's shared sessions to it.
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import path from 'node:path';
@@ -10,6 +11,8 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { HUB_PREFIX } from '../../src/shared/api/hub.ts';
 import { DB_FILE_NAME, openDatabase } from '../../src/main/core/db/connection.ts';
 import { UsersRepo } from '../../src/main/core/db/users.repo.ts';
+import { openSqliteHub } from '../../src/main/core/hub/sql.ts';
+import { HubStore, type HubCaller } from '../../src/main/core/hub/store.ts';
 import { CLI, runCli } from '../support/cli.ts';
 import { createDatabase, startPostgres, type PgServer } from '../support/postgres.ts';
 import { requirePackage } from '../support/requirements.ts';
@@ -84,6 +87,81 @@ describe('studylog hub', () => {
     expect(made.code).toBe(0);
     expect(made.stdout).toMatch(/^slh_\S+\n$/);
     expect(runCli(['hub', 'token', 'create', '--name', 'x', '--role', 'student', '--data-dir', dataDir])).toMatchObject({ code: 2 });
+  });
+
+  test('hub class create / list and assignment create, in Chinese and in English', async () => {
+    const dataDir = tempDir();
+    const zh = { LANG: 'zh_CN.UTF-8', LC_ALL: 'zh_CN.UTF-8' };
+    const en = { LANG: 'en_US.UTF-8', LC_ALL: 'en_US.UTF-8' };
+    const teacherToken = runCli(['hub', 'token', 'create', '--name', '王老师', '--role', 'teacher', '--data-dir', dataDir], en).stdout.trim();
+    expect(teacherToken).toMatch(/^slh_/);
+
+    // Nothing yet: list says how to make one.
+    const empty = runCli(['hub', 'class', 'list', '--data-dir', dataDir], zh);
+    expect(empty).toMatchObject({ code: 0, stdout: '' });
+    expect(empty.stderr).toBe('还没有班级。用 studylog hub class create --name … 创建。\n');
+
+    // In Chinese: the class code alone on stdout, the sentence (with the code) on stderr.
+    const made = runCli(['hub', 'class', 'create', '--name', '初二（3）班', '--teacher', '王老师', '--data-dir', dataDir], zh);
+    expect(made.code, made.stderr).toBe(0);
+    const code = made.stdout.trim();
+    expect(made.stdout).toMatch(/^[A-Z2-9]{8}\n$/);
+    expect(made.stderr).toContain(`已创建班级“初二（3）班”，班级码 ${code}`);
+    expect(made.stderr).toContain('教师：王老师。');
+    // In English, without a teacher: admins only, and it says so.
+    const other = runCli(['hub', 'class', 'create', '--name', 'Grade 9 Physics', '--data-dir', dataDir], en);
+    expect(other.code, other.stderr).toBe(0);
+    const otherCode = other.stdout.trim();
+    expect(other.stderr).toMatch(new RegExp(`^Created the class 'Grade 9 Physics', class code ${otherCode} \\(id [0-9a-f-]{36}\\)\\. No teacher given: only admins see it`));
+    // A teacher who does not exist is named, in the terminal's language.
+    const nobody = runCli(['hub', 'class', 'create', '--name', 'x', '--teacher', '李老师', '--data-dir', dataDir], zh);
+    expect(nobody.code).toBe(1);
+    expect(nobody.stderr).toContain('没有名为“李老师”的教师。先创建：studylog hub token create --name 李老师 --role teacher');
+    expect(runCli(['hub', 'class', 'create', '--data-dir', dataDir], en)).toMatchObject({ code: 2 });
+
+    // The list, both languages: code, name, teachers, students.
+    const listed = runCli(['hub', 'class', 'list', '--data-dir', dataDir], en);
+    expect(listed.code).toBe(0);
+    const lines = listed.stdout.trim().split('\n');
+    expect(lines[0]).toBe('Code      Name');
+    expect(lines.slice(1)).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(new RegExp(`^${code}  初二（3）班  teachers: 王老师  students: 0  id `)),
+        expect.stringMatching(new RegExp(`^${otherCode}  Grade 9 Physics  teachers: \\(none\\)  students: 0  id `)),
+      ]),
+    );
+    expect(lines).toHaveLength(3);
+    const listedZh = runCli(['hub', 'class', 'list', '--data-dir', dataDir], zh).stdout;
+    expect(listedZh).toContain(`${code}  初二（3）班  教师：王老师  学生 0 人  编号 `);
+
+    // An assignment for the class by its code: shared sessions, due at the end of that local day.
+    const set = runCli(['hub', 'assignment', 'create', '--class', code.toLowerCase(), '--title', '一次函数', '--due', '2026-12-06', '--share', '--data-dir', dataDir], zh);
+    expect(set.code, set.stderr).toBe(0);
+    expect(set.stderr).toContain('已给“初二（3）班”布置作业“一次函数”');
+    expect(runCli(['hub', 'assignment', 'create', '--class', 'NOPE2345', '--title', 't', '--data-dir', dataDir], en).stderr).toContain(
+      "There is no class with the code or id 'NOPE2345' (see: studylog hub class list).",
+    );
+    expect(runCli(['hub', 'assignment', 'create', '--class', code, '--title', 't', '--due', 'friday', '--data-dir', dataDir], en)).toMatchObject({ code: 2 });
+
+    // The teacher's token sees the class made for them (not the other), with the assignment in it.
+    const store = new HubStore(openSqliteHub(path.join(dataDir, 'hub.db')));
+    try {
+      const teacher = (await store.authenticate(teacherToken)) as HubCaller;
+      const classes = await store.listClasses(teacher);
+      expect(classes.map((c) => [c.name, c.code])).toEqual([['初二（3）班', code]]);
+      const assignments = await store.listAssignments(teacher, classes[0]!.id);
+      expect(assignments).toEqual([
+        expect.objectContaining({
+          id: set.stdout.trim(),
+          title: '一次函数',
+          description: null,
+          due_at: new Date(2026, 11, 6, 23, 59, 59, 999).getTime(),
+          policy: { share_sessions: true },
+        }),
+      ]);
+    } finally {
+      await store.close();
+    }
   });
 
   test.skipIf(postgres.skip)(`on PostgreSQL with --database-url${postgres.note}`, async () => {

@@ -7,13 +7,14 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { parseIsoDate } from '../../../shared/api/schemas.ts';
 import { ApiError } from '../../../shared/errors.ts';
 import { createCore } from '../app.ts';
 import { resolveDataDir, systemLanguage } from '../config.ts';
 import { SyncClient } from '../sync/client.ts';
 import { startHubServer } from './server.ts';
 import { openPgHub, openSqliteHub, sql } from './sql.ts';
-import { HubStore } from './store.ts';
+import { HubStore, type HubCaller } from './store.ts';
 
 export const HUB_DEFAULT_PORT = 5124;
 const RENDERER_DIR = fileURLToPath(new URL('../../../../out/renderer', import.meta.url));
@@ -21,6 +22,9 @@ const RENDERER_DIR = fileURLToPath(new URL('../../../../out/renderer', import.me
 export const HUB_USAGE = `Usage: studylog hub [serve] [--database-url postgres://…] [--host H] [--port P] [--lan] [--allowed-host NAME]…
        studylog hub token create --name N --role teacher|admin
        studylog hub token revoke DEVICE_ID
+       studylog hub class create --name N [--teacher NAME|USER_ID]
+       studylog hub class list
+       studylog hub assignment create --class CODE --title T [--description D] [--due YYYY-MM-DD] [--share]
        studylog sync --hub URL [--token T]      (one sync round of this laptop; token also from STUDYLOG_HUB_TOKEN)
 
   hub serve      the class hub: its API under /api/v1/hub and the teacher's dashboard (#/hub),
@@ -30,6 +34,11 @@ export const HUB_USAGE = `Usage: studylog hub [serve] [--database-url postgres:/
   --allowed-host NAME  a host name students' laptops use for the hub (e.g. hub.school.lan); other
                  Host headers are refused (DNS rebinding). localhost, the bound address and, with
                  --lan, this machine's LAN addresses and name are always accepted.
+  class create   a class; prints its class code (students join with it). --teacher: the teacher
+                 (from hub token create) whose dashboard shows it; without it, admins only.
+  class list     every class: its code, name, teachers and students.
+  assignment create  an assignment of a class (its code); --share shares students' sessions on it
+                 with the teacher. The dashboard sets the rest of its AI rules.
   --data-dir D   where the SQLite hub (and a desktop's data) lives`;
 
 const zh = () => systemLanguage() === 'zh-CN';
@@ -61,6 +70,12 @@ export async function hubMain(argv: string[]): Promise<number> {
       'allowed-host': { type: 'string', multiple: true },
       name: { type: 'string' },
       role: { type: 'string' },
+      teacher: { type: 'string' },
+      class: { type: 'string' },
+      title: { type: 'string' },
+      description: { type: 'string' },
+      due: { type: 'string' },
+      share: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -94,6 +109,15 @@ export async function hubMain(argv: string[]): Promise<number> {
         return 0;
       }
       throw usage(`Unknown hub token command '${action ?? ''}'.`);
+    }
+    if (sub === 'class') {
+      if (action === 'create') return await createClass(store, values);
+      if (action === 'list') return await listClasses(store);
+      throw usage(`Unknown hub class command '${action ?? ''}'.`);
+    }
+    if (sub === 'assignment') {
+      if (action === 'create') return await createAssignment(store, values);
+      throw usage(`Unknown hub assignment command '${action ?? ''}'.`);
     }
     if (sub !== 'serve') throw usage(`Unknown hub command '${sub}'.`);
     const port = values.port === undefined ? HUB_DEFAULT_PORT : Number(values.port);
@@ -131,6 +155,97 @@ export async function hubMain(argv: string[]): Promise<number> {
   } finally {
     await store.close();
   }
+}
+
+/** Whoever runs the CLI on the hub's machine (it can read the database) acts as an admin. */
+const OPERATOR: HubCaller = { user_id: 'cli', name: 'cli', role: 'admin', device_id: 'cli' };
+
+/** A teacher named on the command line, by user id or by name (as `hub token create --name` made them). */
+async function findTeacher(store: HubStore, who: string): Promise<HubCaller> {
+  const rows = await store.db.all<{ id: string; name: string }>(sql`SELECT id, name FROM hub_user WHERE role = 'teacher' AND (id = ${who} OR name = ${who}) ORDER BY created_at`);
+  if (rows.length === 0)
+    throw new ApiError(
+      'not_found',
+      zh()
+        ? `没有名为“${who}”的教师。先创建：studylog hub token create --name ${who} --role teacher`
+        : `There is no teacher '${who}'. Make one first: studylog hub token create --name ${who} --role teacher`,
+    );
+  if (rows.length > 1)
+    throw new ApiError(
+      'conflict',
+      zh()
+        ? `有 ${rows.length} 位教师叫“${who}”：用编号指定其中一位（--teacher ${rows.map((r) => r.id).join(' 或 ')}）。`
+        : `${rows.length} teachers are named '${who}': name one by id (--teacher ${rows.map((r) => r.id).join(' or ')}).`,
+    );
+  return { user_id: rows[0]!.id, name: rows[0]!.name, role: 'teacher', device_id: 'cli' };
+}
+
+async function createClass(store: HubStore, values: { name?: string | undefined; teacher?: string | undefined }): Promise<number> {
+  const name = values.name?.trim();
+  if (!name) throw usage('hub class create needs --name.');
+  if (name.length > 200) throw usage('--name must be at most 200 characters.');
+  const teacher = values.teacher ? await findTeacher(store, values.teacher) : null;
+  const klass = await store.createClass(teacher ?? OPERATOR, name);
+  // The code alone on stdout (what a script captures), the rest for the person at the terminal.
+  process.stdout.write(`${klass.code}\n`);
+  process.stderr.write(
+    zh()
+      ? `已创建班级“${klass.name}”，班级码 ${klass.code}（编号 ${klass.id}）。${teacher ? `教师：${teacher.name}。` : '没有指定教师：只有管理员在教师面板里看得到它（用 --teacher 指定）。'}学生在 Studylog 的“设置 → 班级中心”里用班级码加入；名单和每个学生的加入码在教师面板的“名单与加入码”里。\n`
+      : `Created the class '${klass.name}', class code ${klass.code} (id ${klass.id}). ${teacher ? `Teacher: ${teacher.name}.` : 'No teacher given: only admins see it on the dashboard (name one with --teacher).'} Students join with the class code in Studylog's Settings → Class hub; the roster and each student's join code are on the dashboard's "Roster and join codes".\n`,
+  );
+  return 0;
+}
+
+async function listClasses(store: HubStore): Promise<number> {
+  const classes = await store.listClasses(OPERATOR);
+  if (classes.length === 0) {
+    process.stderr.write(zh() ? '还没有班级。用 studylog hub class create --name … 创建。\n' : 'No classes yet. Create one with: studylog hub class create --name …\n');
+    return 0;
+  }
+  const members = await store.db.all<{ class_id: string; role: string; name: string }>(
+    sql`SELECT m.class_id, m.role, u.name FROM hub_member m JOIN hub_user u ON u.id = m.user_id ORDER BY m.joined_at`,
+  );
+  const lines = classes.map((c) => {
+    const teachers = members.filter((m) => m.class_id === c.id && m.role === 'teacher').map((m) => m.name);
+    const students = members.filter((m) => m.class_id === c.id && m.role === 'student').length;
+    return zh()
+      ? `${c.code}  ${c.name}  教师：${teachers.join('、') || '（无）'}  学生 ${students} 人  编号 ${c.id}`
+      : `${c.code}  ${c.name}  teachers: ${teachers.join(', ') || '(none)'}  students: ${students}  id ${c.id}`;
+  });
+  process.stdout.write([zh() ? '班级码    名称' : 'Code      Name', ...lines].join('\n') + '\n');
+  return 0;
+}
+
+async function createAssignment(
+  store: HubStore,
+  values: { class?: string | undefined; title?: string | undefined; description?: string | undefined; due?: string | undefined; share?: boolean | undefined },
+): Promise<number> {
+  const title = values.title?.trim();
+  if (!values.class || !title) throw usage('hub assignment create needs --class (the class code) and --title.');
+  if (title.length > 500) throw usage('--title must be at most 500 characters.');
+  const due = values.due === undefined ? null : parseIsoDate(values.due, 'end-of-local-day');
+  if (due === null && values.due !== undefined) throw usage(`--due must be a date like 2026-12-06 (or 2026-12-06T18:00), not '${values.due}'.`);
+  const wanted = values.class.trim();
+  const found = await store.db.all<{ id: string; name: string }>(sql`SELECT id, name FROM hub_class WHERE code = ${wanted.toUpperCase()} OR id = ${wanted}`);
+  if (!found[0])
+    throw new ApiError(
+      'not_found',
+      zh() ? `没有班级码或编号为“${wanted}”的班级（看：studylog hub class list）。` : `There is no class with the code or id '${wanted}' (see: studylog hub class list).`,
+    );
+  const made = await store.upsertAssignment(OPERATOR, {
+    class_id: found[0].id,
+    title,
+    description: values.description?.trim() || null,
+    due_at: due,
+    policy: values.share ? { share_sessions: true } : {},
+  });
+  process.stdout.write(`${made.id}\n`);
+  process.stderr.write(
+    zh()
+      ? `已给“${found[0].name}”布置作业“${made.title}”（编号 ${made.id}）${values.share ? '，学生在这份作业上的对话会分享给老师' : ''}。学生的 Studylog 下次同步时会收到。\n`
+      : `Set the assignment '${made.title}' (id ${made.id}) for '${found[0].name}'${values.share ? "; students' sessions on it are shared with the teacher" : ''}. Students' Studylog gets it at its next sync.\n`,
+  );
+  return 0;
 }
 
 export async function syncMain(argv: string[]): Promise<number> {

@@ -223,6 +223,7 @@ export function hubApp(options: HubServerOptions): Hono<Env> {
   r.get('/classes/:id/inbox', async (c) => reply(c, await store.inbox(c.get('caller'), c.req.param('id'))));
   r.get('/classes/:id/triage', async (c) => reply(c, await store.triage(c.get('caller'), c.req.param('id'))));
   r.get('/classes/:id/search', async (c) => reply(c, await store.search(c.get('caller'), c.req.param('id'), c.req.query('q') ?? '')));
+  r.get('/classes/:id/assignments', async (c) => reply(c, await store.listAssignments(c.get('caller'), c.req.param('id'))));
   r.post('/assignments', async (c) => reply(c, await store.upsertAssignment(c.get('caller'), parseInput(AssignmentInputSchema, await jsonBody(c), 'assignment'))));
   r.post('/feedback', async (c) => reply(c, await store.setFeedback(c.get('caller'), parseInput(FeedbackInputSchema, await jsonBody(c), 'feedback'))));
   r.post('/allowances', async (c) => reply(c, await store.setAllowance(c.get('caller'), parseInput(AllowanceInputSchema, await jsonBody(c), 'allowance'))));

@@ -651,6 +651,15 @@ export class HubStore {
     return { id, class_id: input.class_id, title: input.title, description: input.description, due_at: input.due_at, policy: input.policy, updated_at: now };
   }
 
+  /** A class's assignments as its teacher set them (the dashboard's editor starts from these). */
+  async listAssignments(caller: HubCaller, classId: string): Promise<HubAssignment[]> {
+    await this.assertTeaches(caller, classId);
+    const rows = await this.db.all<HubAssignment>(
+      sql`SELECT id, class_id, title, description, due_at, policy, updated_at FROM hub_assignment WHERE class_id = ${classId} ORDER BY coalesce(due_at, created_at) DESC, id`,
+    );
+    return rows.map((a) => ({ ...a, due_at: a.due_at === null ? null : Number(a.due_at), updated_at: Number(a.updated_at), policy: jsonValue(a.policy) }));
+  }
+
   /** Grades and allowances go to a student of that class only (never a co-teacher, never someone outside it). */
   async #assertStudentOf(classId: string, userId: string): Promise<void> {
     const rows = await this.db.all<{ n: number }>(sql`SELECT count(*) AS n FROM hub_member WHERE class_id = ${classId} AND user_id = ${userId} AND role = 'student'`);

@@ -6,12 +6,14 @@
  * one-time join code (issued on import, add or reissue, shown that once: printable, as CSV and as QR
  * codes; the hub keeps only hashes — so the codes shown stay, across actions and tabs, until the
  * teacher says they are saved, and leaving the page first asks) and whether students off the
- * roster may join. Rendered instead of the student
+ * roster may join. A teacher makes a class (its code and QR code shown) and sets assignments with
+ * their AI policy here too (HubForms.tsx), without curl. Rendered instead of the student
  * app when the page is opened at #/hub (main.tsx): the hub has no /api/v1/llm routes.
  */
 import { useEffect, useState } from 'react';
-import { useTranslation } from 'react-i18next';
+import { Trans, useTranslation } from 'react-i18next';
 import type {
+  HubAssignment,
   HubClass,
   HubHandinDetail,
   HubHandinRow,
@@ -29,6 +31,8 @@ import { errorHeadline } from '../../lib/errors.ts';
 import { formatDateTime } from '../../lib/format.ts';
 import { Transcript } from '../handin/Transcript.tsx';
 import { hubGet, HubCallError, hubPost, storedHubToken, storeHubToken } from './hub-api.ts';
+import { AssignmentForm, ClassQr, NewClassForm } from './HubForms.tsx';
+import './hub.css';
 
 type Tab = 'overview' | 'inbox' | 'triage' | 'search' | 'roster';
 const TABS: Tab[] = ['overview', 'inbox', 'triage', 'search', 'roster'];
@@ -63,7 +67,10 @@ function HubSignIn({ onToken }: { onToken: (token: string) => void }) {
   return (
     <main className="screen hub-signin" data-testid="hub-signin">
       <h1>{t('hub.title')}</h1>
-      <p className="muted">{t('hub.signInHint')}</p>
+      {/* The command as code (the translation marks it <cmd>…</cmd>), not in literal backticks. */}
+      <p className="muted" data-testid="hub-signin-hint">
+        <Trans i18nKey="hub.signInHint" components={{ cmd: <code /> }} />
+      </p>
       <form
         onSubmit={(e) => {
           e.preventDefault();
@@ -125,8 +132,19 @@ function Dashboard({ token, signOut: leave }: { token: string; signOut: () => vo
   const classes = useHub<HubClass[]>(token, `/classes?v=${classesVersion}`);
   const [picked, setPicked] = useState<string | null>(null);
   const [tab, setTab] = useState<Tab>('overview');
+  const [newClass, setNewClass] = useState(false);
+  // The class just made (named in a note above its code), and a count of "set an assignment" clicks (the inbox opens its form).
+  const [created, setCreated] = useState<HubClass | null>(null);
+  const [compose, setCompose] = useState(0);
   const classId = picked ?? classes.data?.[0]?.id ?? null;
   const klass = classes.data?.find((c) => c.id === classId) ?? null;
+  const onCreated = (made: HubClass) => {
+    setNewClass(false);
+    setCreated(made);
+    setPicked(made.id);
+    setTab('overview');
+    setClassesVersion((v) => v + 1);
+  };
   if (classes.error)
     return (
       <main className="screen" data-testid="hub-dashboard">
@@ -146,7 +164,7 @@ function Dashboard({ token, signOut: leave }: { token: string; signOut: () => vo
         {classes.data && classes.data.length > 0 ? (
           <label>
             <span className="visually-hidden">{t('hub.class')}</span>
-            <select value={classId ?? ''} onChange={(e) => setPicked(e.target.value)}>
+            <select value={classId ?? ''} onChange={(e) => (setPicked(e.target.value), setCreated(null))}>
               {classes.data.map((c) => (
                 <option key={c.id} value={c.id}>
                   {c.name}
@@ -155,16 +173,47 @@ function Dashboard({ token, signOut: leave }: { token: string; signOut: () => vo
             </select>
           </label>
         ) : null}
+        {classes.data && classes.data.length > 0 ? (
+          <button type="button" className="btn btn-small" onClick={() => setNewClass(true)} disabled={newClass}>
+            {t('hub.newClass.open')}
+          </button>
+        ) : null}
         <button type="button" className="btn btn-ghost btn-small" onClick={signOut}>
           {t('hub.signOut')}
         </button>
       </header>
-      {classes.data && classes.data.length === 0 ? <p className="muted">{t('hub.noClasses')}</p> : null}
+      {classes.data && classes.data.length === 0 ? (
+        <>
+          <p className="muted">{t('hub.noClasses')}</p>
+          <NewClassForm token={token} onCreated={onCreated} />
+        </>
+      ) : null}
+      {newClass ? <NewClassForm token={token} onCreated={onCreated} onCancel={() => setNewClass(false)} /> : null}
       {klass ? (
         <>
-          <p className="muted" data-testid="hub-class-code">
-            {t('hub.classCode', { code: klass.code })}
-          </p>
+          {created?.id === klass.id ? (
+            <p className="notice" role="status" data-testid="hub-class-created">
+              {t('hub.newClass.created', { name: klass.name })}
+            </p>
+          ) : null}
+          <div className="hub-class-head">
+            <div>
+              <p className="muted" data-testid="hub-class-code">
+                {t('hub.classCode', { code: klass.code })}
+              </p>
+              <button
+                type="button"
+                className="btn btn-small"
+                onClick={() => {
+                  setTab('inbox');
+                  setCompose((n) => n + 1);
+                }}
+              >
+                {t('hub.assignmentForm.open')}
+              </button>
+            </div>
+            <ClassQr token={token} klass={klass} />
+          </div>
           <div className="segmented" role="tablist">
             {TABS.map((name) => (
               <button key={name} type="button" role="tab" aria-selected={tab === name} className={tab === name ? 'active' : ''} onClick={() => setTab(name)}>
@@ -173,7 +222,7 @@ function Dashboard({ token, signOut: leave }: { token: string; signOut: () => vo
             ))}
           </div>
           {tab === 'overview' ? <Overview token={token} classId={klass.id} locale={i18n.language} /> : null}
-          {tab === 'inbox' ? <Inbox token={token} classId={klass.id} locale={i18n.language} /> : null}
+          {tab === 'inbox' ? <Inbox key={`${klass.id}-${compose}`} token={token} classId={klass.id} locale={i18n.language} startNew={compose > 0} /> : null}
           {tab === 'triage' ? <TriagePanel token={token} classId={klass.id} /> : null}
           {tab === 'search' ? <Search token={token} classId={klass.id} locale={i18n.language} /> : null}
           {tab === 'roster' ? (
@@ -235,16 +284,48 @@ function Overview({ token, classId, locale }: { token: string; classId: string; 
   );
 }
 
-function Inbox({ token, classId, locale }: { token: string; classId: string; locale: string }) {
+/**
+ * The class's assignments: set a new one or edit one (AssignmentForm), each one's progress, and its
+ * hand-ins (a button with their count opens them to read and grade).
+ */
+function Inbox({ token, classId, locale, startNew }: { token: string; classId: string; locale: string; startNew: boolean }) {
   const { t } = useTranslation();
   const [open, setOpen] = useState<InboxRow | null>(null);
-  // A grade given below changes the counts: the inbox is read again.
+  // A grade given below, or an assignment saved, changes the rows: the inbox is read again.
   const [version, setVersion] = useState(0);
   const { data, error } = useHub<InboxRow[]>(token, `/classes/${encodeURIComponent(classId)}/inbox?v=${version}`);
+  // The assignments as set (description, policy): what the editor starts from.
+  const assignments = useHub<HubAssignment[]>(token, `/classes/${encodeURIComponent(classId)}/assignments?v=${version}`);
+  const [editing, setEditing] = useState<HubAssignment | 'new' | null>(startNew ? 'new' : null);
+  const [saved, setSaved] = useState<string | null>(null);
   return (
     <>
+      {editing ? (
+        <AssignmentForm
+          key={editing === 'new' ? 'new' : editing.id}
+          token={token}
+          classId={classId}
+          assignment={editing === 'new' ? null : editing}
+          onCancel={() => setEditing(null)}
+          onSaved={(a) => {
+            setEditing(null);
+            setSaved(a.title);
+            setVersion((v) => v + 1);
+          }}
+        />
+      ) : null}
       <section className="card table-card" data-testid="hub-inbox">
-        <Failed error={error} />
+        <div className="form-actions">
+          <button type="button" className="btn btn-small" onClick={() => (setEditing('new'), setSaved(null))} disabled={editing === 'new'}>
+            {t('hub.assignmentForm.open')}
+          </button>
+          {saved ? (
+            <span className="muted" role="status" data-testid="hub-assignment-saved">
+              {t('hub.assignmentForm.saved', { title: saved })}
+            </span>
+          ) : null}
+        </div>
+        <Failed error={error ?? assignments.error} />
         {data?.length === 0 ? <p className="muted">{t('hub.noAssignments')}</p> : null}
         <table className="data-table">
           <thead>
@@ -255,21 +336,39 @@ function Inbox({ token, classId, locale }: { token: string; classId: string; loc
               <th className="num">{t('hub.turns')}</th>
               <th>{t('hub.handIns')}</th>
               <th>{t('hub.lastActivity')}</th>
+              <th />
             </tr>
           </thead>
           <tbody>
             {data?.map((r) => (
-              <tr key={r.assignment_id}>
+              <tr key={r.assignment_id} data-testid="hub-inbox-row">
                 <td>{r.title}</td>
                 <td>{when(r.due_at, locale)}</td>
                 <td className="num">{t('hub.startedOf', { started: r.students_started, total: r.students_in_class })}</td>
                 <td className="num">{r.turns}</td>
                 <td>
-                  <button type="button" className="btn btn-ghost btn-small" onClick={() => setOpen(r)} data-testid={`hub-open-handins-${r.assignment_id}`}>
+                  <span className="muted" data-testid={`hub-handin-counts-${r.assignment_id}`}>
                     {t('hub.handedInOf', { handed: r.handed_in, graded: r.graded })}
+                  </span>{' '}
+                  <button type="button" className="btn btn-small" onClick={() => setOpen(r)} data-testid={`hub-open-handins-${r.assignment_id}`}>
+                    {t('hub.viewHandins', { count: r.handed_in })}
                   </button>
                 </td>
                 <td>{when(r.last_received_at, locale)}</td>
+                <td>
+                  {/* Editable once the assignment as set has been read (the inbox row has no description or policy). */}
+                  <button
+                    type="button"
+                    className="btn btn-ghost btn-small"
+                    disabled={!assignments.data?.some((a) => a.id === r.assignment_id)}
+                    onClick={() => {
+                      setSaved(null);
+                      setEditing(assignments.data?.find((a) => a.id === r.assignment_id) ?? null);
+                    }}
+                  >
+                    {t('hub.assignmentForm.edit')}
+                  </button>
+                </td>
               </tr>
             ))}
           </tbody>

@@ -29,6 +29,19 @@ export async function hubPost<T>(token: string, route: string, body: unknown): P
   return hubCall<T>(token, 'POST', route, body);
 }
 
+/** A route that answers with text (the class's QR code, an SVG): an <img> cannot send the bearer token. */
+export async function hubGetText(token: string, route: string): Promise<string> {
+  let response: Response;
+  try {
+    response = await fetch(HUB_PREFIX + route, { headers: { Authorization: `Bearer ${token}` } });
+  } catch (error) {
+    throw new HubCallError('network_error', error instanceof Error ? error.message : String(error));
+  }
+  if (response.ok) return response.text();
+  const { code, detail } = ((await response.json().catch(() => null)) ?? {}) as { code?: ErrorCode; detail?: string };
+  throw new HubCallError(code ?? 'internal_error', detail ?? String(response.status));
+}
+
 async function hubCall<T>(token: string, method: 'GET' | 'POST', route: string, body?: unknown): Promise<T> {
   let response: Response;
   try {

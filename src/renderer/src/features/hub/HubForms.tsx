@@ -1,0 +1,243 @@
+/**
+ * What a teacher makes on the hub's dashboard without curl: a class (POST /classes; its code and QR
+ * code are then shown in the class view) and an assignment with its AI policy (POST /assignments,
+ * an upsert: the same form edits one). The policy fields are the ones the desktop applies
+ * (AssignmentPolicySchema in shared/api/schemas.ts), in plain words; fields the form does not
+ * show (set through the API) are kept as they were.
+ */
+import { useEffect, useState, type FormEvent } from 'react';
+import { useTranslation } from 'react-i18next';
+import type { HubAssignment, HubClass } from '../../../../shared/api/hub.ts';
+import type { Mode } from '../../../../shared/api/schemas.ts';
+import { MODES } from '../../../../shared/api/vocabulary.ts';
+import { DEFAULT_HINT_CEILING, HINT_LADDER } from '../../../../shared/hint-ladder.ts';
+import { errorHeadline } from '../../lib/errors.ts';
+import { fromDateTimeInput, toDateTimeInput } from '../../lib/format.ts';
+import { hubGetText, HubCallError, hubPost } from './hub-api.ts';
+
+const asCallError = (e: unknown) => (e instanceof HubCallError ? e : new HubCallError('internal_error', String(e)));
+
+function Failed({ error }: { error: HubCallError | null }) {
+  return error ? (
+    <p role="alert" className="error-text">
+      {errorHeadline(error.code)} {error.message}
+    </p>
+  ) : null;
+}
+
+/** A new class: its name; the hub makes its code. */
+export function NewClassForm({ token, onCreated, onCancel }: { token: string; onCreated: (klass: HubClass) => void; onCancel?: () => void }) {
+  const { t } = useTranslation();
+  const [name, setName] = useState('');
+  const [busy, setBusy] = useState(false);
+  const [failed, setFailed] = useState<HubCallError | null>(null);
+  const submit = async (e: FormEvent) => {
+    e.preventDefault();
+    setBusy(true);
+    setFailed(null);
+    try {
+      onCreated(await hubPost<HubClass>(token, '/classes', { name: name.trim() }));
+    } catch (error) {
+      setFailed(asCallError(error));
+      setBusy(false);
+    }
+  };
+  return (
+    <section className="card" data-testid="hub-new-class">
+      <h2 className="section-title">{t('hub.newClass.title')}</h2>
+      <form className="form-row align-end" onSubmit={(e) => void submit(e)}>
+        <label className="field field-grow">
+          <span className="field-label">{t('hub.newClass.name')}</span>
+          <input value={name} onChange={(e) => setName(e.target.value)} maxLength={200} placeholder={t('hub.newClass.namePlaceholder')} autoFocus />
+        </label>
+        <button type="submit" className="btn" disabled={busy || !name.trim()}>
+          {t('hub.newClass.create')}
+        </button>
+        {onCancel ? (
+          <button type="button" className="btn btn-ghost" onClick={onCancel}>
+            {t('common.cancel')}
+          </button>
+        ) : null}
+      </form>
+      <Failed error={failed} />
+    </section>
+  );
+}
+
+/** The class code's QR code (what students scan to join), read with the teacher's token: an <img src> could not send it. */
+export function ClassQr({ token, klass }: { token: string; klass: HubClass }) {
+  const { t } = useTranslation();
+  const [svg, setSvg] = useState<string | null>(null);
+  useEffect(() => {
+    let live = true;
+    setSvg(null);
+    hubGetText(token, `/classes/${encodeURIComponent(klass.id)}/qr`).then(
+      (text) => live && setSvg(text),
+      // Without it the code above is still there to type: nothing more to say.
+      () => undefined,
+    );
+    return () => {
+      live = false;
+    };
+  }, [token, klass.id]);
+  return svg ? (
+    <img
+      className="hub-qr"
+      width={112}
+      height={112}
+      alt={t('hub.classQr', { code: klass.code })}
+      src={`data:image/svg+xml;charset=utf-8,${encodeURIComponent(svg)}`}
+      data-testid="hub-class-qr"
+    />
+  ) : null;
+}
+
+interface PolicyFields {
+  share: boolean;
+  modes: Mode[];
+  ceiling: number;
+  tokens: string;
+}
+
+function fieldsOf(policy: Record<string, unknown> | undefined, isNew: boolean): PolicyFields {
+  const p = policy ?? {};
+  const modes = Array.isArray(p.allowed_modes) ? MODES.filter((m) => (p.allowed_modes as unknown[]).includes(m)) : [...MODES];
+  const allowance = p.allowance && typeof p.allowance === 'object' ? (p.allowance as { tokens?: unknown }) : {};
+  return {
+    // A new assignment shares its sessions: the dashboard's overview, triage and search read them.
+    share: isNew ? true : p.share_sessions === true,
+    modes: modes.length ? modes : [...MODES],
+    ceiling: typeof p.hint_ceiling === 'number' ? p.hint_ceiling : DEFAULT_HINT_CEILING,
+    tokens: typeof allowance.tokens === 'number' ? String(allowance.tokens) : '',
+  };
+}
+
+/**
+ * The policy the fields describe, over the one the assignment had (so what the form does not show
+ * stays): a field at its default is left out, as the desktop's assignment editor does.
+ */
+function policyOf(before: Record<string, unknown>, f: PolicyFields): Record<string, unknown> {
+  const { share_sessions: _s, allowed_modes: _m, hint_ceiling: _c, allowance: oldAllowance, ...rest } = before;
+  const { tokens: _t, ...otherAllowance } = oldAllowance && typeof oldAllowance === 'object' ? (oldAllowance as Record<string, unknown>) : {};
+  const allowance = { ...otherAllowance, ...(f.tokens.trim() ? { tokens: Number(f.tokens) } : {}) };
+  return {
+    ...rest,
+    ...(f.share ? { share_sessions: true } : {}),
+    ...(f.modes.length < MODES.length ? { allowed_modes: f.modes } : {}),
+    ...(f.ceiling !== DEFAULT_HINT_CEILING ? { hint_ceiling: f.ceiling } : {}),
+    ...(Object.keys(allowance).length ? { allowance } : {}),
+  };
+}
+
+/** A new assignment for the class, or one of its assignments edited (the route is an upsert by id). */
+export function AssignmentForm({
+  token,
+  classId,
+  assignment,
+  onSaved,
+  onCancel,
+}: {
+  token: string;
+  classId: string;
+  assignment: HubAssignment | null;
+  onSaved: (saved: HubAssignment) => void;
+  onCancel: () => void;
+}) {
+  const { t } = useTranslation();
+  const [title, setTitle] = useState(assignment?.title ?? '');
+  const [description, setDescription] = useState(assignment?.description ?? '');
+  const [due, setDue] = useState(toDateTimeInput(assignment?.due_at ?? null));
+  const [fields, setFields] = useState<PolicyFields>(() => fieldsOf(assignment?.policy, assignment === null));
+  const [busy, setBusy] = useState(false);
+  const [failed, setFailed] = useState<HubCallError | null>(null);
+  const tokensValid = !fields.tokens.trim() || (Number.isInteger(Number(fields.tokens)) && Number(fields.tokens) > 0);
+  const set = (change: Partial<PolicyFields>) => setFields((f) => ({ ...f, ...change }));
+  const submit = async (e: FormEvent) => {
+    e.preventDefault();
+    setBusy(true);
+    setFailed(null);
+    try {
+      const saved = await hubPost<HubAssignment>(token, '/assignments', {
+        ...(assignment ? { id: assignment.id } : {}),
+        class_id: classId,
+        title: title.trim(),
+        description: description.trim() || null,
+        due_at: fromDateTimeInput(due),
+        policy: policyOf(assignment?.policy ?? {}, fields),
+      });
+      onSaved(saved);
+    } catch (error) {
+      setFailed(asCallError(error));
+      setBusy(false);
+    }
+  };
+  return (
+    <section className="card" data-testid="hub-assignment-form">
+      <h2 className="section-title">{assignment ? t('hub.assignmentForm.editTitle', { title: assignment.title }) : t('hub.assignmentForm.newTitle')}</h2>
+      <form className="form" onSubmit={(e) => void submit(e)}>
+        <div className="form-row">
+          <label className="field field-grow">
+            <span className="field-label">{t('hub.assignmentForm.title')}</span>
+            <input value={title} onChange={(e) => setTitle(e.target.value)} maxLength={500} required autoFocus />
+          </label>
+          <label className="field">
+            <span className="field-label">{t('hub.assignmentForm.due')}</span>
+            <input type="datetime-local" value={due} onChange={(e) => setDue(e.target.value)} />
+          </label>
+        </div>
+        <label className="field">
+          <span className="field-label">{t('hub.assignmentForm.description')}</span>
+          <textarea value={description} onChange={(e) => setDescription(e.target.value)} rows={4} maxLength={20_000} />
+        </label>
+        <fieldset className="form hub-policy">
+          <legend className="field-label">{t('hub.assignmentForm.rules')}</legend>
+          <label className="checkbox">
+            <input type="checkbox" checked={fields.share} onChange={(e) => set({ share: e.target.checked })} />
+            {t('hub.assignmentForm.share')}
+          </label>
+          <div className="form-row" role="group" aria-label={t('hub.assignmentForm.modes')}>
+            <span className="field-label">{t('hub.assignmentForm.modes')}</span>
+            {MODES.map((m) => (
+              <label key={m} className="checkbox">
+                <input
+                  type="checkbox"
+                  checked={fields.modes.includes(m)}
+                  onChange={(e) => set({ modes: e.target.checked ? MODES.filter((x) => x === m || fields.modes.includes(x)) : fields.modes.filter((x) => x !== m) })}
+                />
+                {t(`modes.${m}.name`)}
+              </label>
+            ))}
+          </div>
+          {fields.modes.length === 0 ? <p className="error-text">{t('hub.assignmentForm.modesNone')}</p> : null}
+          <div className="form-row">
+            <label className="field field-grow">
+              <span className="field-label">{t('hub.assignmentForm.ceiling')}</span>
+              <select value={fields.ceiling} onChange={(e) => set({ ceiling: Number(e.target.value) })}>
+                {HINT_LADDER.map((step) => (
+                  <option key={step.level} value={step.level}>
+                    {t('hub.assignmentForm.level', { level: step.level, name: t(`homework.levels.${step.id}`) })}
+                  </option>
+                ))}
+              </select>
+            </label>
+            <label className="field field-grow">
+              <span className="field-label">{t('hub.assignmentForm.tokens')}</span>
+              <input type="number" min={1} step={1} value={fields.tokens} onChange={(e) => set({ tokens: e.target.value })} placeholder={t('hub.assignmentForm.unlimited')} />
+            </label>
+          </div>
+          {tokensValid ? null : <p className="error-text">{t('hub.assignmentForm.tokensInvalid')}</p>}
+          <p className="muted small">{t('hub.assignmentForm.rulesHelp')}</p>
+        </fieldset>
+        <Failed error={failed} />
+        <div className="form-actions">
+          <button type="submit" className="btn" disabled={busy || !title.trim() || fields.modes.length === 0 || !tokensValid}>
+            {assignment ? t('hub.assignmentForm.save') : t('hub.assignmentForm.publish')}
+          </button>
+          <button type="button" className="btn btn-ghost" onClick={onCancel}>
+            {t('common.cancel')}
+          </button>
+        </div>
+      </form>
+    </section>
+  );
+}
