@@ -49,6 +49,7 @@ describe.skipIf(chromium.skip)(`homework${chromium.note}`, () => {
     await expect(panel().getByTestId('panel-ceiling').textContent()).resolves.toBe('最多提示到第 3 级：下一步');
     await expect(panel().getByTestId('panel-models').textContent()).resolves.toBe('可用模型：gpt-4o-mini、deepseek-chat');
     await expect.poll(tokensLeft).toBe(100_000);
+    await expect(panel().getByTestId('panel-allowance-tokens').textContent()).resolves.toMatch(/剩余额度：[\d,]+ \/ 100,000 个 token$/);
     await expect(panel().getByTestId('hint-level').textContent()).resolves.toBe('当前提示：第 1 级 · 该复习什么');
     await expect(panel().getByTestId('hand-in').textContent()).resolves.toBe('交作业');
   });
@@ -89,8 +90,17 @@ describe.skipIf(chromium.skip)(`homework${chromium.note}`, () => {
     await card.getByRole('button', { name: '编辑' }).click();
     const dialog = page.getByRole('dialog');
     await expect(dialog.locator('select[name="hint_ceiling"]').inputValue()).resolves.toBe('3');
-    await expect(dialog.locator('input[name="allowed_models"]').inputValue()).resolves.toBe('gpt-4o-mini, deepseek-chat');
+    // The allowed models are the installation's, ticked (no free text a typo could spoil).
+    const models = dialog.getByTestId('allowed-models');
+    await expect.poll(() => models.locator('input[type="checkbox"]').count()).toBeGreaterThan(2);
+    await expect(models.locator('input:checked').evaluateAll((els) => els.map((e) => (e as unknown as { value: string }).value))).resolves.toEqual([
+      'gpt-4o-mini',
+      'deepseek-chat',
+    ]);
+    await expect(models.locator('[data-unknown]').count()).resolves.toBe(0);
     await expect(dialog.locator('input[name="allowance_tokens"]').inputValue()).resolves.toBe('100000');
+    // "token" as the rest of the Chinese UI writes it (not "tokens").
+    await expect(dialog.getByText('每位学生的额度（token 数）').count()).resolves.toBe(1);
     await expect(dialog.locator('textarea[name="context"]').inputValue()).resolves.toBe('本班只学过因式分解。');
     await dialog.locator('select[name="hint_ceiling"]').selectOption('5');
     await dialog.locator('input[name="mode-deep_think"]').uncheck();
@@ -104,6 +114,11 @@ describe.skipIf(chromium.skip)(`homework${chromium.note}`, () => {
         allowance: { tokens: 100_000 },
         context: '本班只学过因式分解。',
       });
+
+    // The card says in one line what the policy now allows.
+    await expect
+      .poll(() => card.getByTestId('policy-summary').textContent())
+      .toBe('AI 规则：仅聊天、作业辅导 · 提示最多到第 5 级 · 每人 100,000 个 token · 模型：gpt-4o-mini、deepseek-chat · 附背景材料');
 
     await page.goto(chatUrl);
     await expect.poll(() => panel().getByTestId('panel-ceiling').textContent()).toBe('最多提示到第 5 级：完整解答');
