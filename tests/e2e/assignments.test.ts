@@ -112,7 +112,9 @@ describe.skipIf(chromium.skip)(`assignments${chromium.note}`, () => {
     await expect(dialog.locator('input[name="allowance_cost"]').inputValue()).resolves.toBe('1');
     await e2e.screenshot(page, 'assignments-policy-editor');
     // Replace the misspelt model with a real one; the untouched cost is kept exactly.
+    // Unticked, it stays listed (the untick can be undone).
     await unknown.locator('input').uncheck();
+    await expect(unknown.locator('input').isChecked()).resolves.toBe(false);
     await models.locator('input[value="gpt-4o-mini"]').check();
     await dialog.getByRole('button', { name: 'Save' }).click();
     await expect

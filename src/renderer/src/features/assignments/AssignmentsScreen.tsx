@@ -445,7 +445,9 @@ function ModelChoice({ value, onChange }: { value: string[]; onChange: (next: st
   const { t } = useTranslation();
   const { models } = useModels();
   const offered = [...new Set(models?.providers.flatMap((p) => MODES.flatMap((m) => p.allowed[m] ?? [])) ?? [])];
-  const unknown = value.filter((m) => !offered.includes(m));
+  // The saved ids (as the dialog opened) stay listed when unticked, so an untick can be undone.
+  const [saved] = useState(value);
+  const unknown = [...new Set([...saved, ...value])].filter((m) => !offered.includes(m));
   const toggle = (model: string, on: boolean) => onChange(on ? [...value.filter((m) => m !== model), model] : value.filter((m) => m !== model));
   return (
     <fieldset className="field model-choice" data-testid="allowed-models">
@@ -462,14 +464,14 @@ function ModelChoice({ value, onChange }: { value: string[]; onChange: (next: st
         {models
           ? unknown.map((m) => (
               <label key={m} className="checkbox model-unknown" title={t('assignments.policyModelUnknownTitle')} data-unknown="true">
-                <input type="checkbox" name="allowed_model" value={m} checked onChange={(e) => toggle(m, e.target.checked)} />
+                <input type="checkbox" name="allowed_model" value={m} checked={value.includes(m)} onChange={(e) => toggle(m, e.target.checked)} />
                 {t('assignments.policyModelUnknown', { model: m })}
               </label>
             ))
           : // Before the list arrives: the saved ids, unmarked (not known yet to be unknown).
             unknown.map((m) => (
               <label key={m} className="checkbox">
-                <input type="checkbox" name="allowed_model" value={m} checked onChange={(e) => toggle(m, e.target.checked)} />
+                <input type="checkbox" name="allowed_model" value={m} checked={value.includes(m)} onChange={(e) => toggle(m, e.target.checked)} />
                 {m}
               </label>
             ))}
