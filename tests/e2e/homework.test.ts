@@ -83,6 +83,24 @@ describe.skipIf(chromium.skip)(`homework${chromium.note}`, () => {
     await e2e.screenshot(page, 'homework-panel');
   });
 
+  test('at 1280 px the header’s assignment pill shows the whole name beside a long session title (the title gives way first)', async () => {
+    await page.setViewportSize({ width: 1280, height: 800 });
+    try {
+      const chip = page.getByTestId('assignment-chip');
+      await expect(chip.getAttribute('title')).resolves.toContain('数学作业：一元二次方程');
+      const cut = (selector: string) =>
+        page
+          .locator(selector)
+          .evaluate((el) => (el as unknown as { scrollWidth: number; clientWidth: number }).scrollWidth > (el as unknown as { clientWidth: number }).clientWidth);
+      await expect.poll(() => cut('[data-testid="assignment-chip"] .chip-text')).toBe(false);
+      // The session's title (the first question, long) is what is cut.
+      await expect(cut('#chat-title')).resolves.toBe(true);
+      await e2e.screenshot(page, 'homework-header-1280');
+    } finally {
+      await page.setViewportSize({ width: 1024, height: 640 });
+    }
+  });
+
   test('the teacher’s editor shows the policy; raising the ceiling there lets the student climb again', async () => {
     const chatUrl = page.url();
     await page.goto(`${e2e.url}/#/assignments`);
