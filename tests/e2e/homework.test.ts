@@ -52,6 +52,14 @@ describe.skipIf(chromium.skip)(`homework${chromium.note}`, () => {
     await expect(panel().getByTestId('panel-allowance-tokens').textContent()).resolves.toMatch(/剩余额度：[\d,]+ \/ 100,000 个 token$/);
     await expect(panel().getByTestId('hint-level').textContent()).resolves.toBe('当前提示：第 1 级 · 该复习什么');
     await expect(panel().getByTestId('hand-in').textContent()).resolves.toBe('交作业');
+    // An assignment that names no models says so in plain Chinese.
+    await e2e.api.createAssignment({ id: 'hw-any-model', title: '没有模型限制的作业' });
+    await page.reload();
+    await page.locator('label.mode-option', { has: page.locator('input[data-mode="homework"]') }).click();
+    await page.getByTestId('assignment-picker').selectOption('hw-any-model');
+    await expect.poll(() => panel().getByTestId('panel-models').textContent()).toBe('可使用该模式允许的任意模型');
+    await page.getByTestId('assignment-picker').selectOption('hw-ladder');
+    await expect.poll(() => panel().getByTestId('panel-models').textContent()).toBe('可用模型：gpt-4o-mini、deepseek-chat');
   });
 
   test('a first question is answered at level 1; the allowance left shrinks; a final answer is flagged', async () => {
