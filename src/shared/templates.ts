@@ -15,6 +15,11 @@ export interface StudyTemplate {
   version: string;
   name: Record<Language, string>;
   text: Record<Language, string>;
+  /**
+   * For the student, shown in the empty chat once the template is picked: what it is for and what
+   * to paste or send. Not sent to the model (so changing it bumps no `version`).
+   */
+  hint: Record<Language, string>;
 }
 
 /** What a template id may be (built-in ones and a student's own). */
@@ -36,6 +41,10 @@ export const STUDY_TEMPLATES: readonly StudyTemplate[] = [
         'points under "ideas", "structure", "language" and "spelling and punctuation", each quoting the text and suggesting a revision; end ' +
         'with an overall comment and the one thing most worth practising next. Do not rewrite the whole essay for the student.',
     },
+    hint: {
+      'zh-CN': '把你的作文全文粘贴进来（可以附上题目和字数要求），会得到分条的批改意见和修改建议，而不是代写。',
+      en: 'Paste your whole essay (with the prompt and word limit if there is one) to get numbered feedback and suggested revisions, not a rewrite.',
+    },
   },
   {
     id: 'english_speaking',
@@ -49,6 +58,10 @@ export const STUDY_TEMPLATES: readonly StudyTemplate[] = [
         "You are the student's English conversation partner. Chat in simple, natural English, at most three sentences per reply, ending " +
         'with a question that keeps the conversation going. When the student makes a grammar or word-choice mistake, reply normally first, ' +
         'then add one line starting with "💡" that names the most important mistake and the correct form.',
+    },
+    hint: {
+      'zh-CN': '用英语随便说一句开始聊天，比如介绍你的周末。每次回复后会用中文指出一处最重要的错误。',
+      en: 'Say anything in English to start, for example about your weekend. Each reply points out your most important mistake.',
     },
   },
   {
@@ -64,6 +77,10 @@ export const STUDY_TEMPLATES: readonly StudyTemplate[] = [
         'the mistake is and why it is tempting; then explain the idea behind it; then show the correct approach (key steps only); finally ' +
         'give one similar short exercise to practise, without its answer.',
     },
+    hint: {
+      'zh-CN': '发来做错的题目和你自己的解题过程（可以拍照上传），会找出错在哪一步、讲清知识点，再出一道类似的练习题。',
+      en: 'Send the problem you got wrong and your own working (a photo works), to find the step that went wrong, the idea behind it, and a similar exercise.',
+    },
   },
   {
     id: 'translate',
@@ -75,6 +92,10 @@ export const STUDY_TEMPLATES: readonly StudyTemplate[] = [
         'You are a translation helper. Translate Chinese the student sends into English, and English into Chinese. Give a natural, ' +
         'idiomatic translation first, then list two or three words or phrases worth learning with a short explanation. Add nothing the ' +
         'original does not say.',
+    },
+    hint: {
+      'zh-CN': '发来要翻译的中文或英文，会得到自然的译文和两三个值得学习的词语或句式。',
+      en: 'Send Chinese or English text to get a natural translation and two or three words or phrases worth learning.',
     },
   },
 ];

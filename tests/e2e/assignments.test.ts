@@ -7,6 +7,9 @@ import { requirePackage } from '../support/requirements.ts';
 
 const chromium = requirePackage('chromium');
 
+// page.evaluate callbacks run in the browser; the tests compile without the DOM library.
+declare const localStorage: { setItem(key: string, value: string): void; removeItem(key: string): void };
+
 let e2e: E2E;
 let page: Page;
 
@@ -78,6 +81,83 @@ describe.skipIf(chromium.skip)(`assignments${chromium.note}`, () => {
     await page.getByRole('dialog').getByRole('button', { name: 'Delete' }).click();
     await expect.poll(cardTitles).not.toContain('Physics lab report (pendulum)');
     expect((await e2e.api.listAssignments()).some((a) => a.title.startsWith('Physics'))).toBe(false);
+  });
+
+  test('the policy editor offers the installation’s models (a saved unknown id marked), the cost allowance in the display currency, and the card sums the policy up', async () => {
+    await e2e.api.createAssignment({
+      id: 'policy-01',
+      title: 'Policy check',
+      policy: { allowed_modes: ['homework'], hint_ceiling: 3, allowed_models: ['deepsek-chat'], allowance: { tokens: 3000, cost: 100_000_000 } },
+    });
+    await page.reload();
+    const card = page.locator('.assignment-card', { hasText: 'Policy check' });
+    await expect
+      .poll(() => card.getByTestId('policy-summary').textContent())
+      .toBe('AI rules: only Homework · hints up to level 3 · 3,000 tokens per student · $1.00 per student · models: deepsek-chat');
+    // An assignment without a policy says so, rather than nothing.
+    await expect(page.locator('.assignment-card', { hasText: 'English: persuasive essay' }).getByTestId('policy-summary').textContent()).resolves.toBe(
+      'AI rules: No limits on AI use',
+    );
+
+    await card.getByRole('button', { name: 'Edit' }).click();
+    let dialog = page.getByRole('dialog');
+    const models = dialog.getByTestId('allowed-models');
+    // Every model the test provider lists, as a checkbox; the misspelt saved id stays, ticked and marked.
+    await expect.poll(() => models.locator('input[value="gpt-4o-mini"]').count()).toBe(1);
+    await expect(models.locator('input[value="llama3.2"]').isChecked()).resolves.toBe(false);
+    const unknown = models.locator('[data-unknown]');
+    await expect(unknown.textContent()).resolves.toBe('deepsek-chat (not offered here)');
+    await expect(unknown.locator('input').isChecked()).resolves.toBe(true);
+    await expect(dialog.getByTestId('allowance-cost-label').textContent()).resolves.toBe('Allowance per student (US$)');
+    await expect(dialog.locator('input[name="allowance_cost"]').inputValue()).resolves.toBe('1');
+    await e2e.screenshot(page, 'assignments-policy-editor');
+    // Replace the misspelt model with a real one; the untouched cost is kept exactly.
+    // Unticked, it stays listed (the untick can be undone).
+    await unknown.locator('input').uncheck();
+    await expect(unknown.locator('input').isChecked()).resolves.toBe(false);
+    await models.locator('input[value="gpt-4o-mini"]').check();
+    await dialog.getByRole('button', { name: 'Save' }).click();
+    await expect
+      .poll(async () => (await e2e.api.getAssignment({ id: 'policy-01' })).policy)
+      .toMatchObject({ allowed_models: ['gpt-4o-mini'], allowance: { tokens: 3000, cost: 100_000_000 } });
+
+    // Costs shown in yuan (Settings): the allowance is edited in yuan at the same rate, stored in US$ micro-cents.
+    await page.evaluate(() => {
+      localStorage.setItem('studylog.currency', 'CNY');
+      localStorage.setItem('studylog.cnyRate', '7');
+    });
+    await page.reload();
+    await expect.poll(() => card.getByTestId('policy-summary').textContent()).toContain('¥7.00 per student');
+    await card.getByRole('button', { name: 'Edit' }).click();
+    dialog = page.getByRole('dialog');
+    await expect(dialog.getByTestId('allowance-cost-label').textContent()).resolves.toBe('Allowance per student (yuan)');
+    await expect(dialog.getByTestId('allowance-cost-note').textContent()).resolves.toContain('US$1 = ¥7');
+    await expect(dialog.locator('input[name="allowance_cost"]').inputValue()).resolves.toBe('7');
+    await dialog.locator('input[name="allowance_cost"]').fill('14');
+    await dialog.getByRole('button', { name: 'Save' }).click();
+    await expect.poll(async () => (await e2e.api.getAssignment({ id: 'policy-01' })).policy.allowance).toEqual({ tokens: 3000, cost: 200_000_000 });
+    await page.evaluate(() => {
+      localStorage.removeItem('studylog.currency');
+      localStorage.removeItem('studylog.cnyRate');
+    });
+    await page.reload();
+  });
+
+  test('the page’s introduction speaks to a teacher as a teacher, and to the desktop’s owner as a student', async () => {
+    await expect(page.getByTestId('import-help').textContent()).resolves.toContain("Import a teacher's assignments file");
+    const { token } = await e2e.api.createToken({ name: 'Ms Li', role: 'teacher' });
+    const context = await e2e.browser.newContext({ viewport: { width: 1024, height: 640 }, locale: 'en-US' });
+    try {
+      await context.addInitScript((t) => localStorage.setItem('studylog.token', t), token);
+      const teacher = await context.newPage();
+      await teacher.goto(`${e2e.url}/#/assignments`);
+      const help = teacher.getByTestId('import-help');
+      await help.waitFor();
+      await expect(help.textContent()).resolves.toContain('You can import several assignments at once');
+      await expect(help.textContent()).resolves.not.toContain('a teacher gave you');
+    } finally {
+      await context.close();
+    }
   });
 
   test('each assignment shows its sessions, and homework starts from it', async () => {

@@ -17,6 +17,7 @@ declare class DataTransfer {
 declare class DragEvent {
   constructor(type: string, init: { dataTransfer: DataTransfer; bubbles: boolean; cancelable: boolean });
 }
+declare function getComputedStyle(element: unknown): { color: string };
 interface Droppable {
   dispatchEvent(event: DragEvent): boolean;
 }
@@ -108,6 +109,13 @@ describe.skipIf(chromium.skip)(`attachments${chromium.note}`, () => {
     const ocr = page.getByTestId('attachment-ocr');
     await expect(ocr.inputValue()).resolves.toContain('三角形的面积');
     await expect(page.getByTestId('ocr-hint').textContent()).resolves.toContain('不能识别图片');
+    // A neutral note above the text it is about: not below it, not in the error colour.
+    const hintBox = (await page.getByTestId('ocr-hint').boundingBox())!;
+    const ocrBox = (await ocr.boundingBox())!;
+    expect(hintBox.y + hintBox.height).toBeLessThanOrEqual(ocrBox.y);
+    const colour = (testId: string) => page.getByTestId(testId).evaluate((el) => getComputedStyle(el).color);
+    const muted = await page.locator('.composer-keys').evaluate((el) => getComputedStyle(el).color);
+    await expect(colour('ocr-hint')).resolves.toBe(muted);
     await ocr.fill('三角形的面积：底是 6，高是 4');
     // No text typed: the message says to look at the attachment.
     await page.getByTestId('send').click();

@@ -67,8 +67,21 @@ describe.skipIf(chromium.skip)(`chat${chromium.note}`, () => {
     await expect(lastAssistant().locator('strong').textContent()).resolves.toBe('x squared');
     await expect(lastAssistant().locator('pre code.hljs, pre code[class*="language-"]').count()).resolves.toBe(1);
     await expect(lastAssistant().getByTestId('reply-usage').textContent()).resolves.toMatch(/in \/ \d+ out tokens · \$/);
-    await expect(page.getByTestId('session-totals').textContent()).resolves.toMatch(/Session: [\d,]+ tokens · \$/);
+    await expect(page.getByTestId('session-totals').textContent()).resolves.toMatch(/This branch: [\d,]+ tokens · \$/);
     await e2e.screenshot(page, 'chat');
+  });
+
+  test('a model without a price on a local server (loopback) is free, in the reply and in the header alike; the header says it counts this branch', async () => {
+    await newChat('chat');
+    await page.getByTestId('model-picker').selectOption('llama3.2');
+    await send('Hi from a local model');
+    await expect.poll(() => lastAssistant().getAttribute('data-status')).toBe('complete');
+    const cost = lastAssistant().getByTestId('reply-cost');
+    await expect(cost.getAttribute('data-cost')).resolves.toBe('free');
+    await expect(cost.textContent()).resolves.toBe('free');
+    const totals = page.getByTestId('session-totals');
+    await expect(totals.textContent()).resolves.toMatch(/^This branch: [\d,]+ tokens · free$/);
+    await expect(totals.getAttribute('title')).resolves.toContain('Usage counts every call');
   });
 
   test('Shift+Enter makes a new line instead of sending', async () => {

@@ -138,7 +138,21 @@ describe.skipIf(chromium.skip)(`find and copy${chromium.note}`, () => {
   test('a template picked beside 新对话 seeds the new session’s system prompt', async () => {
     await page.goto(`${e2e.url}#/chat`);
     await page.getByTestId('chat-header-actions').getByRole('button', { name: '新对话' }).click();
+    // The picker is labelled where it stands, not only for screen readers.
+    await expect(
+      page
+        .getByTestId('chat-header-actions')
+        .locator('label', { has: page.getByTestId('template-picker') })
+        .locator('.field-label')
+        .textContent(),
+    ).resolves.toBe('学习模板');
     await page.getByTestId('template-picker').selectOption({ label: '作文批改' });
+    // The empty chat says what the template is for and what to send, not the mode's blurb.
+    const empty = page.getByTestId('template-empty');
+    await expect(empty.locator('.chat-empty-title').textContent()).resolves.toBe('作文批改');
+    await expect(empty.locator('.chat-empty-hint').textContent()).resolves.toBe(builtinTemplate('essay_feedback')!.hint['zh-CN']);
+    await expect(empty.textContent()).resolves.not.toContain('有问必答的学习助手');
+    await e2e.screenshot(page, 'chat-template-picked');
     await page.getByTestId('composer').fill('请批改：我的家乡很美。');
     await page.getByTestId('composer').press('Enter');
     await expect.poll(() => page.getByTestId('template-chip').textContent()).toBe('作文批改');

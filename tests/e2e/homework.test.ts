@@ -10,6 +10,9 @@ import { requirePackage } from '../support/requirements.ts';
 
 const chromium = requirePackage('chromium');
 
+// page.evaluate callbacks run in the browser; the tests compile without the DOM library.
+declare function getComputedStyle(element: unknown): { minWidth: string };
+
 let e2e: E2E;
 let page: Page;
 
@@ -49,8 +52,17 @@ describe.skipIf(chromium.skip)(`homework${chromium.note}`, () => {
     await expect(panel().getByTestId('panel-ceiling').textContent()).resolves.toBe('最多提示到第 3 级：下一步');
     await expect(panel().getByTestId('panel-models').textContent()).resolves.toBe('可用模型：gpt-4o-mini、deepseek-chat');
     await expect.poll(tokensLeft).toBe(100_000);
+    await expect(panel().getByTestId('panel-allowance-tokens').textContent()).resolves.toMatch(/剩余额度：[\d,]+ \/ 100,000 个 token$/);
     await expect(panel().getByTestId('hint-level').textContent()).resolves.toBe('当前提示：第 1 级 · 该复习什么');
     await expect(panel().getByTestId('hand-in').textContent()).resolves.toBe('交作业');
+    // An assignment that names no models says so in plain Chinese.
+    await e2e.api.createAssignment({ id: 'hw-any-model', title: '没有模型限制的作业' });
+    await page.reload();
+    await page.locator('label.mode-option', { has: page.locator('input[data-mode="homework"]') }).click();
+    await page.getByTestId('assignment-picker').selectOption('hw-any-model');
+    await expect.poll(() => panel().getByTestId('panel-models').textContent()).toBe('可使用该模式允许的任意模型');
+    await page.getByTestId('assignment-picker').selectOption('hw-ladder');
+    await expect.poll(() => panel().getByTestId('panel-models').textContent()).toBe('可用模型：gpt-4o-mini、deepseek-chat');
   });
 
   test('a first question is answered at level 1; the allowance left shrinks; a final answer is flagged', async () => {
@@ -82,6 +94,30 @@ describe.skipIf(chromium.skip)(`homework${chromium.note}`, () => {
     await e2e.screenshot(page, 'homework-panel');
   });
 
+  test('at 1280 px the header’s assignment pill takes the room before a long session title does, and names the assignment in full on hover', async () => {
+    await page.setViewportSize({ width: 1280, height: 800 });
+    try {
+      const chip = page.getByTestId('assignment-chip');
+      await expect(chip.getAttribute('title')).resolves.toContain('数学作业：一元二次方程');
+      type Box = { scrollWidth: number; clientWidth: number; getBoundingClientRect(): { width: number } };
+      const title = page.locator('#chat-title');
+      // The title (the first question, long) gives way first: it is down to its minimum width
+      // (computed min-width, in px) while the pill has the rest of the line.
+      const sizes = () => title.evaluate((el) => ({ width: (el as unknown as Box).getBoundingClientRect().width, min: parseFloat(getComputedStyle(el).minWidth) }));
+      await expect
+        .poll(async () => {
+          const { width, min } = await sizes();
+          return width <= min + 1;
+        })
+        .toBe(true);
+      const chipWidth = (await chip.boundingBox())!.width;
+      expect(chipWidth).toBeGreaterThan((await title.boundingBox())!.width * 1.5);
+      await e2e.screenshot(page, 'homework-header-1280');
+    } finally {
+      await page.setViewportSize({ width: 1024, height: 640 });
+    }
+  });
+
   test('the teacher’s editor shows the policy; raising the ceiling there lets the student climb again', async () => {
     const chatUrl = page.url();
     await page.goto(`${e2e.url}/#/assignments`);
@@ -89,8 +125,17 @@ describe.skipIf(chromium.skip)(`homework${chromium.note}`, () => {
     await card.getByRole('button', { name: '编辑' }).click();
     const dialog = page.getByRole('dialog');
     await expect(dialog.locator('select[name="hint_ceiling"]').inputValue()).resolves.toBe('3');
-    await expect(dialog.locator('input[name="allowed_models"]').inputValue()).resolves.toBe('gpt-4o-mini, deepseek-chat');
+    // The allowed models are the installation's, ticked (no free text a typo could spoil).
+    const models = dialog.getByTestId('allowed-models');
+    await expect.poll(() => models.locator('input[type="checkbox"]').count()).toBeGreaterThan(2);
+    await expect(models.locator('input:checked').evaluateAll((els) => els.map((e) => (e as unknown as { value: string }).value))).resolves.toEqual([
+      'gpt-4o-mini',
+      'deepseek-chat',
+    ]);
+    await expect(models.locator('[data-unknown]').count()).resolves.toBe(0);
     await expect(dialog.locator('input[name="allowance_tokens"]').inputValue()).resolves.toBe('100000');
+    // "token" as the rest of the Chinese UI writes it (not "tokens").
+    await expect(dialog.getByText('每位学生的额度（token 数）').count()).resolves.toBe(1);
     await expect(dialog.locator('textarea[name="context"]').inputValue()).resolves.toBe('本班只学过因式分解。');
     await dialog.locator('select[name="hint_ceiling"]').selectOption('5');
     await dialog.locator('input[name="mode-deep_think"]').uncheck();
@@ -104,6 +149,11 @@ describe.skipIf(chromium.skip)(`homework${chromium.note}`, () => {
         allowance: { tokens: 100_000 },
         context: '本班只学过因式分解。',
       });
+
+    // The card says in one line what the policy now allows.
+    await expect
+      .poll(() => card.getByTestId('policy-summary').textContent())
+      .toBe('AI 规则：仅聊天、作业辅导 · 提示最多到第 5 级 · 每人 100,000 个 token · 模型：gpt-4o-mini、deepseek-chat · 附背景材料');
 
     await page.goto(chatUrl);
     await expect.poll(() => panel().getByTestId('panel-ceiling').textContent()).toBe('最多提示到第 5 级：完整解答');

@@ -34,7 +34,7 @@ describe.skipIf(chromium.skip)(`a 5,000-turn session${chromium.note}`, () => {
     const slots = await page.locator('.message-slot').count();
     expect(slots).toBeGreaterThan(2);
     expect(slots).toBeLessThan(60);
-    await expect(page.getByTestId('session-totals').textContent()).resolves.toMatch(/Session: 80,000 tokens · \$0\.00038/);
+    await expect(page.getByTestId('session-totals').textContent()).resolves.toMatch(/This branch: 80,000 tokens · \$0\.00038/);
     await e2e.screenshot(page, 'chat-long-session');
   });
 

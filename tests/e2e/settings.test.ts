@@ -147,6 +147,22 @@ describe.skipIf(chromium.skip)(`settings${chromium.note}`, () => {
     await expect.poll(() => card.locator('textarea').inputValue()).toBe('');
   });
 
+  test('a mode whose only change is its model (as the setup wizard writes) says "Model chosen", not "Customised"', async () => {
+    const badge = (mode: string) => page.locator(`.policy-card[data-mode="${mode}"]`).getByTestId('policy-badge');
+    const before = (await e2e.api.getSettings()).policies;
+    // What the wizard stores per mode (SetupDialog): the provider and the model, nothing else.
+    await e2e.api.updateSettings({ policies: { chat: { provider_id: 'test', model: 'gpt-4o-mini' }, homework: { provider_id: 'test', model: 'gpt-4o-mini', temperature: 0.3 } } });
+    await page.reload();
+    await expect.poll(() => badge('chat').getAttribute('data-badge')).toBe('model');
+    await expect(badge('chat').textContent()).resolves.toBe('Model chosen');
+    await expect(badge('homework').textContent()).resolves.toBe('Customised');
+    await expect(badge('deep_think').getAttribute('data-badge')).resolves.toBe('defaults');
+    await expect(badge('deep_think').textContent()).resolves.toBe('Defaults');
+    await e2e.api.updateSettings({ policies: before });
+    await page.reload();
+    await expect.poll(() => badge('chat').getAttribute('data-badge')).toBe('defaults');
+  });
+
   test('the section list scrolls the settings panel, never the page (the app’s navigation stays)', async () => {
     await page.locator('.settings-toc a').last().click();
     // The tokens section (the last) is in view inside the app's main panel; the page itself has not moved.

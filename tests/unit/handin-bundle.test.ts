@@ -2,7 +2,7 @@
 // called, and that a sound bundle (even an empty one) passes.
 import { createHash, generateKeyPairSync } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { buildBundle, bundleText, summarize, verifyBundle, type BundleInput } from '../../src/main/core/handin/bundle.ts';
+import { buildBundle, bundleText, suggestAiNote, summarize, verifyBundle, type BundleInput } from '../../src/main/core/handin/bundle.ts';
 import type { ChainTurn } from '../../src/main/core/handin/chain.ts';
 import { publicKeyOf } from '../../src/main/core/handin/signing.ts';
 import type { Bundle } from '../../src/shared/api/handin.ts';
@@ -192,5 +192,20 @@ describe('the summary card', () => {
       },
     ]);
     expect(again).toMatchObject({ turns: 3, title_calls: 1, regenerations: 1, flagged: 1, tokens_in: 40, tokens_out: 20, cost: 400 });
+  });
+});
+
+describe('the suggested AI-use note', () => {
+  it('counts the questions that were answered, not one refused (the allowance used up) that has no answer', () => {
+    const turns = [
+      turn('s', 1),
+      turn('s', 2, { parent_id: 's-t1' }),
+      turn('s', 3, { parent_id: 's-t2' }),
+      turn('s', 4, { parent_id: 's-t3' }),
+      // Refused before the model saw it: the message is kept (failed), nothing answers it.
+      turn('s', 5, { parent_id: 's-t4', meta: { status: 'failed', error: { code: 'allowance_exhausted', detail: 'allowance used up' } } }),
+    ];
+    expect(suggestAiNote([{ session: session('s'), turns }], 'zh-CN')).toContain('1 个会话，提问 2 次');
+    expect(suggestAiNote([{ session: session('s'), turns }], 'en')).toContain('1 session(s), 2 question(s)');
   });
 });

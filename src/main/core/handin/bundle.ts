@@ -220,7 +220,7 @@ export function verifyBundle(text: string, options: { knownKey?: string | null; 
 // ---------------------------------------------------------------------------------------------
 // What the teacher's summary card and the AI-use note are made of.
 
-type AnyTurn = Pick<ChainTurn, 'role' | 'parent_id' | 'created_at' | 'tokens_in' | 'tokens_out' | 'cost' | 'meta' | 'model'>;
+type AnyTurn = Pick<ChainTurn, 'id' | 'role' | 'parent_id' | 'created_at' | 'tokens_in' | 'tokens_out' | 'cost' | 'meta' | 'model'>;
 
 const hintLevel = (turn: AnyTurn): number | null => {
   const level = turn.meta.hint_level;
@@ -280,7 +280,11 @@ export function suggestAiNote(sessions: { session: { models: string[] }; turns: 
   if (s.turns === 0) return zh ? '这次作业我没有使用 AI。' : 'I did not use AI for this assignment.';
   const dates = s.first_at !== null && s.last_at !== null ? (day(s.first_at) === day(s.last_at) ? day(s.first_at) : `${day(s.first_at)} – ${day(s.last_at)}`) : '—';
   const models = s.models.length ? s.models.join(', ') : '—';
-  const asked = sessions.flatMap((x) => x.turns).filter((t) => t.role === 'user').length;
+  // Questions that got an answer: a message refused before the model saw it (the allowance used
+  // up, the hint ceiling reached, offline and never retried) has no answer under it.
+  const all = sessions.flatMap((x) => x.turns);
+  const answered = new Set(all.flatMap((t) => (t.role === 'assistant' && t.parent_id ? [t.parent_id] : [])));
+  const asked = all.filter((t) => t.role === 'user' && answered.has(t.id)).length;
   const lines = zh
     ? [
         `工具：Studylog（${models}）`,

@@ -5,12 +5,13 @@ import type { Assignment, AssignmentImportResult, AssignmentPolicy, Mode } from 
 import { MODES } from '../../../../shared/api/vocabulary.ts';
 import { DEFAULT_HINT_CEILING, HINT_LADDER } from '../../../../shared/hint-ladder.ts';
 import { useIdentity } from '../../app/identity.tsx';
-import { useAssignments } from '../../app/server-state.ts';
+import { useAssignments, useModels } from '../../app/server-state.ts';
 import { useApiCache, useRouteQuery } from '../../data/queries.tsx';
 import { HandinStatus } from '../handin/HandinStatus.tsx';
 import { useChat } from '../chat/chat-context.tsx';
 import { issuesFromDetail, issuesText, toClientError, type UiError } from '../../lib/errors.ts';
-import { formatDateTime, fromDateTimeInput, MICRO_CENTS_PER_USD, toDateTimeInput } from '../../lib/format.ts';
+import { convertCost, formatCost, formatDateTime, formatNumber, fromDateTimeInput, MICRO_CENTS_PER_USD, toDateTimeInput, type Money } from '../../lib/format.ts';
+import { useMoney } from '../../lib/prefs.ts';
 import { hrefFor, navigate } from '../../lib/route.ts';
 import { ConfirmDialog, Dialog, FormFooter } from '../../ui/Dialog.tsx';
 import { ErrorText } from '../../ui/ErrorText.tsx';
@@ -84,7 +85,8 @@ export default function AssignmentsScreen() {
       </header>
       {isAdmin ? (
         <div className="muted import-help" data-testid="import-help">
-          <p>{t('assignments.importHelp')}</p>
+          {/* A teacher makes assignments; the desktop's owner (a student) imports the ones a teacher gave. */}
+          <p>{me.role === 'teacher' ? t('assignments.importHelpTeacher') : t('assignments.importHelp')}</p>
           <details>
             <summary>{t('assignments.importFormat')}</summary>
             <p>{t('assignments.importFormatNote')}</p>
@@ -221,6 +223,7 @@ function AssignmentCard({ assignment: a, onEdit, onDelete }: { assignment: Assig
           ) : null}
         </div>
       </div>
+      <PolicySummary policy={a.policy} />
       {handin ? <HandinStatus submission={handin} /> : null}
       {a.description ? (
         <div className="card-desc">
@@ -249,9 +252,14 @@ function AssignmentDialog({ assignment, onClose, onSaved }: { assignment: Assign
   const policy = assignment?.policy ?? {};
   const [modes, setModes] = useState<Mode[]>(policy.allowed_modes ?? [...MODES]);
   const [ceiling, setCeiling] = useState(String(policy.hint_ceiling ?? DEFAULT_HINT_CEILING));
-  const [models, setModels] = useState((policy.allowed_models ?? []).join(', '));
+  const [models, setModels] = useState<string[]>(policy.allowed_models ?? []);
   const [tokens, setTokens] = useState(policy.allowance?.tokens !== undefined ? String(policy.allowance.tokens) : '');
-  const [costUsd, setCostUsd] = useState(policy.allowance?.cost !== undefined ? String(policy.allowance.cost / MICRO_CENTS_PER_USD) : '');
+  // The cost allowance in the currency costs are shown in (Settings); stored as micro-cents (USD).
+  // Left untouched, the stored amount is kept exactly (no round trip through the rate).
+  const money = useMoney();
+  const savedCost = policy.allowance?.cost;
+  const [cost, setCost] = useState(savedCost !== undefined ? amountText(savedCost, money) : '');
+  const [costEdited, setCostEdited] = useState(false);
   const [opens, setOpens] = useState(toDateTimeInput(policy.opens_at ?? null));
   const [closes, setCloses] = useState(toDateTimeInput(policy.closes_at ?? null));
   const [context, setContext] = useState(policy.context ?? '');
@@ -267,7 +275,7 @@ function AssignmentDialog({ assignment, onClose, onSaved }: { assignment: Assign
       subject: subject.trim() || null,
       description: description.trim() || null,
       due_at: fromDateTimeInput(due),
-      policy: policyOf({ modes, ceiling, models, tokens, costUsd, opens, closes, context }),
+      policy: policyOf({ modes, ceiling, models, tokens, cost: costEdited ? microCentsOf(cost, money) : savedCost, opens, closes, context }),
     };
     try {
       if (assignment) await cache.write('updateAssignment', { id: assignment.id, ...fields });
@@ -337,10 +345,7 @@ function AssignmentDialog({ assignment, onClose, onSaved }: { assignment: Assign
               <input type="datetime-local" value={closes} onChange={(e) => setCloses(e.target.value)} name="closes_at" />
             </label>
           </div>
-          <label className="field">
-            <span className="field-label">{t('assignments.policyModels')}</span>
-            <input value={models} onChange={(e) => setModels(e.target.value)} name="allowed_models" placeholder={t('assignments.policyModelsPlaceholder')} />
-          </label>
+          <ModelChoice value={models} onChange={setModels} />
           <div className="form-row">
             <label className="field field-grow">
               <span className="field-label">{t('assignments.policyTokens')}</span>
@@ -355,18 +360,26 @@ function AssignmentDialog({ assignment, onClose, onSaved }: { assignment: Assign
               />
             </label>
             <label className="field field-grow">
-              <span className="field-label">{t('assignments.policyCost')}</span>
+              <span className="field-label" data-testid="allowance-cost-label">
+                {t('assignments.policyCost', { currency: money.currency === 'CNY' ? t('assignments.currencyCNY') : t('assignments.currencyUSD') })}
+              </span>
               <input
                 type="number"
                 min={0}
                 step="any"
-                value={costUsd}
-                onChange={(e) => setCostUsd(e.target.value)}
+                value={cost}
+                onChange={(e) => {
+                  setCost(e.target.value);
+                  setCostEdited(true);
+                }}
                 name="allowance_cost"
                 placeholder={t('assignments.policyUnlimited')}
               />
             </label>
           </div>
+          <p className="muted small" data-testid="allowance-cost-note">
+            {money.currency === 'CNY' ? t('assignments.policyCostRate', { rate: money.rate }) : t('assignments.policyCostUsdNote')}
+          </p>
           <label className="field">
             <span className="field-label">{t('assignments.policyContext')}</span>
             <textarea value={context} onChange={(e) => setContext(e.target.value)} rows={3} name="context" placeholder={t('assignments.policyContextPlaceholder')} />
@@ -383,13 +396,19 @@ function AssignmentDialog({ assignment, onClose, onSaved }: { assignment: Assign
  * The policy the editor's fields describe: only what differs from the defaults (every mode, ceiling
  * 4, any model, no allowance, open now, no context), so an untouched form stores no policy.
  */
-function policyOf(f: { modes: Mode[]; ceiling: string; models: string; tokens: string; costUsd: string; opens: string; closes: string; context: string }): AssignmentPolicy {
-  const models = f.models
-    .split(/[,，\s]+/)
-    .map((m) => m.trim())
-    .filter(Boolean);
+function policyOf(f: {
+  modes: Mode[];
+  ceiling: string;
+  models: string[];
+  tokens: string;
+  cost: number | undefined;
+  opens: string;
+  closes: string;
+  context: string;
+}): AssignmentPolicy {
+  const models = f.models;
   const tokens = f.tokens.trim() ? Number(f.tokens) : undefined;
-  const cost = f.costUsd.trim() ? Math.round(Number(f.costUsd) * MICRO_CENTS_PER_USD) : undefined;
+  const cost = f.cost;
   const opens = fromDateTimeInput(f.opens);
   const closes = fromDateTimeInput(f.closes);
   const ceiling = Number(f.ceiling);
@@ -402,4 +421,86 @@ function policyOf(f: { modes: Mode[]; ceiling: string; models: string; tokens: s
     ...(closes !== null ? { closes_at: closes } : {}),
     ...(f.context.trim() ? { context: f.context.trim() } : {}),
   };
+}
+
+/** A cost allowance (micro-cents, USD) as the editor shows it: in the display currency, without float noise. */
+function amountText(microCents: number, money: Money): string {
+  return String(Number(convertCost(microCents, money).toFixed(6)));
+}
+
+/** What the teacher typed, in the display currency → micro-cents (USD), as the policy stores it; '' → none. */
+function microCentsOf(text: string, money: Money): number | undefined {
+  if (!text.trim()) return undefined;
+  const amount = Number(text);
+  const usd = money.currency === 'CNY' ? amount / money.rate : amount;
+  return Math.round(usd * MICRO_CENTS_PER_USD);
+}
+
+/**
+ * The models a policy allows, as checkboxes: the models the server lists for this installation
+ * (GET /models, as the chat's picker), so a typo cannot lock students out. A saved id the server
+ * does not list stays visible, checked and marked, so it can be kept or removed knowingly.
+ */
+function ModelChoice({ value, onChange }: { value: string[]; onChange: (next: string[]) => void }) {
+  const { t } = useTranslation();
+  const { models } = useModels();
+  const offered = [...new Set(models?.providers.flatMap((p) => MODES.flatMap((m) => p.allowed[m] ?? [])) ?? [])];
+  // The saved ids (as the dialog opened) stay listed when unticked, so an untick can be undone.
+  const [saved] = useState(value);
+  const unknown = [...new Set([...saved, ...value])].filter((m) => !offered.includes(m));
+  const toggle = (model: string, on: boolean) => onChange(on ? [...value.filter((m) => m !== model), model] : value.filter((m) => m !== model));
+  return (
+    <fieldset className="field model-choice" data-testid="allowed-models">
+      <legend className="field-label">{t('assignments.policyModels')}</legend>
+      <p className="muted small">{t('assignments.policyModelsHelp')}</p>
+      {models && offered.length === 0 ? <p className="muted small">{t('assignments.policyModelsNone')}</p> : null}
+      <div className="model-choice-list">
+        {offered.map((m) => (
+          <label key={m} className="checkbox">
+            <input type="checkbox" name="allowed_model" value={m} checked={value.includes(m)} onChange={(e) => toggle(m, e.target.checked)} />
+            {m}
+          </label>
+        ))}
+        {models
+          ? unknown.map((m) => (
+              <label key={m} className="checkbox model-unknown" title={t('assignments.policyModelUnknownTitle')} data-unknown="true">
+                <input type="checkbox" name="allowed_model" value={m} checked={value.includes(m)} onChange={(e) => toggle(m, e.target.checked)} />
+                {t('assignments.policyModelUnknown', { model: m })}
+              </label>
+            ))
+          : // Before the list arrives: the saved ids, unmarked (not known yet to be unknown).
+            unknown.map((m) => (
+              <label key={m} className="checkbox">
+                <input type="checkbox" name="allowed_model" value={m} checked={value.includes(m)} onChange={(e) => toggle(m, e.target.checked)} />
+                {m}
+              </label>
+            ))}
+      </div>
+    </fieldset>
+  );
+}
+
+/** One line under an assignment's title: the AI rules its policy sets (or that there are none). */
+function PolicySummary({ policy }: { policy: AssignmentPolicy }) {
+  const { t, i18n } = useTranslation();
+  const money = useMoney();
+  const sep = t('homework.listSeparator');
+  const parts: string[] = [];
+  if (policy.allowed_modes && policy.allowed_modes.length < MODES.length) {
+    parts.push(t('assignments.summaryModes', { modes: policy.allowed_modes.map((m) => t(`modes.${m}.name`)).join(sep) }));
+  }
+  if (policy.hint_ceiling !== undefined && policy.hint_ceiling !== DEFAULT_HINT_CEILING) parts.push(t('assignments.summaryCeiling', { level: policy.hint_ceiling }));
+  if (policy.allowance?.tokens !== undefined) parts.push(t('assignments.summaryTokens', { n: formatNumber(policy.allowance.tokens, i18n.language) }));
+  if (policy.allowance?.cost !== undefined) parts.push(t('assignments.summaryCost', { cost: formatCost(policy.allowance.cost, money) }));
+  if (policy.allowed_models?.length) parts.push(t('assignments.summaryModels', { models: policy.allowed_models.join(sep) }));
+  if (policy.opens_at !== undefined && policy.opens_at !== null) parts.push(t('assignments.summaryOpens', { date: formatDateTime(policy.opens_at, i18n.language) }));
+  if (policy.closes_at !== undefined && policy.closes_at !== null) parts.push(t('assignments.summaryCloses', { date: formatDateTime(policy.closes_at, i18n.language) }));
+  if (policy.context) parts.push(t('assignments.summaryContext'));
+  const text = parts.length ? parts.join(' · ') : t('assignments.summaryAny');
+  return (
+    <p className="muted small policy-summary" data-testid="policy-summary" title={text}>
+      <strong>{t('assignments.summaryLabel')}</strong>
+      {text}
+    </p>
+  );
 }

@@ -1,8 +1,9 @@
 import { BookOpen, NotebookPen, Plus } from 'lucide-react';
 import { useEffect, useId, useMemo, useState, useSyncExternalStore } from 'react';
 import { useTranslation } from 'react-i18next';
-import { MODES } from '../../../../shared/api/vocabulary.ts';
-import type { Mode } from '../../../../shared/api/schemas.ts';
+import { MODES, type LANGUAGES } from '../../../../shared/api/vocabulary.ts';
+import type { Mode, Template } from '../../../../shared/api/schemas.ts';
+import { builtinTemplate } from '../../../../shared/templates.ts';
 import { needsAssignment } from '../../../../shared/modes.ts';
 import { modelInfo } from '../../../../shared/presets.ts';
 import { useAssignments, useModels } from '../../app/server-state.ts';
@@ -21,9 +22,22 @@ import { SidebarToggle } from './ConversationSidebar.tsx';
 import { useChat } from './chat-context.tsx';
 import { blockerOf } from './composer.ts';
 import { sessionTotals } from './messages.ts';
+import { isLocalReply, totalCost } from './cost.ts';
 import { Composer } from './Composer.tsx';
 import { MessageList } from './MessageList.tsx';
 import { providerLabel } from '../setup/readiness.ts';
+
+type Language = (typeof LANGUAGES)[number];
+
+/** A template's name as the student sees it: their own name for it, else the built-in one. */
+function templateName(tpl: Template, language: Language): string {
+  return tpl.custom?.name || tpl.name[language];
+}
+
+/** What a built-in template is for and what to send (shared/templates.ts); null for one the student wrote. */
+function templateHint(tpl: Template, language: Language): string | null {
+  return builtinTemplate(tpl.id)?.hint[language] ?? null;
+}
 
 export function ChatScreen({ routeSessionId, routeTurnId = null }: { routeSessionId: string | null; routeTurnId?: string | null }) {
   const { t, i18n } = useTranslation();
@@ -36,8 +50,9 @@ export function ChatScreen({ routeSessionId, routeTurnId = null }: { routeSessio
   const session = useRouteQuery('getSession', { id: state.sessionId ?? '' }, { enabled: state.sessionId !== null }).data ?? null;
   const money = useMoney();
   const templates = useRouteQuery('listTemplates', {}).data ?? [];
-  const language = i18n.language === 'en' ? 'en' : 'zh-CN';
+  const language: Language = i18n.language === 'en' ? 'en' : 'zh-CN';
   const sessionTemplate = session?.policy_snapshot.template ?? null;
+  const pickedTemplate = state.templateId ? (templates.find((tpl) => tpl.id === state.templateId) ?? null) : null;
   const needsSetup = useNeedsSetup();
   const [setupOpen, setSetupOpen] = useState(false);
   const modeGroup = useId();
@@ -62,9 +77,20 @@ export function ChatScreen({ routeSessionId, routeTurnId = null }: { routeSessio
       onRegenerate: (key: string, model: string | null) => chat.regenerate(key, model),
       onVersion: (turnId: string) => void chat.showVersion(turnId),
       models: [...new Set(models?.providers.flatMap((p) => p.allowed[state.mode] ?? []) ?? [])],
+      isLocal: (providerId: string | null | undefined, model: string | null) => isLocalReply(models?.providers ?? [], providerId, model),
     }),
     [chat, models, state.mode],
   );
+  // The header's cost: free when every reply came from a local model; "price unknown" beside the
+  // priced part when some reply has no price (never a bare "$0" for a cost we do not know).
+  const cost = totalCost(state.messages, actions.isLocal);
+  const costText = cost.allFree
+    ? t('chat.free')
+    : cost.unknown === 0
+      ? formatCost(cost.cost, money)
+      : cost.cost > 0
+        ? t('chat.costPartlyUnknown', { cost: formatCost(cost.cost, money) })
+        : t('chat.priceUnknown');
   // The model the next message goes to: the one picked, else the session's, else the mode's default.
   const modeProvider = models?.providers.find((p) => (p.allowed[state.mode]?.length ?? 0) > 0 && p.defaults[state.mode]);
   const nextModel = state.model || sessionModel || modeProvider?.defaults[state.mode] || '';
@@ -142,27 +168,29 @@ export function ChatScreen({ routeSessionId, routeTurnId = null }: { routeSessio
           <div className="chat-header-actions" data-testid="chat-header-actions">
             {totals.replies > 0 ? (
               <span className="session-totals" data-testid="session-totals" title={t('chat.sessionTotalsTitle')}>
-                {t('chat.sessionTotals', { tokens: formatNumber(totals.tokens, i18n.language), cost: formatCost(totals.cost, money) })}
+                {t('chat.sessionTotals', { tokens: formatNumber(totals.tokens, i18n.language), cost: costText })}
               </span>
             ) : null}
             <ShortcutsButton />
             {/* The new chat's study template: chosen before its first message, by "new chat". */}
             {!started && templates.length > 0 ? (
-              <select
-                className="template-picker"
-                value={state.templateId ?? ''}
-                onChange={(e) => chat.setTemplate(e.target.value || null)}
-                aria-label={t('templates.picker')}
-                title={t('templates.picker')}
-                data-testid="template-picker"
-              >
-                <option value="">{t('templates.none')}</option>
-                {templates.map((tpl) => (
-                  <option key={tpl.id} value={tpl.id}>
-                    {tpl.custom?.name || tpl.name[language]}
-                  </option>
-                ))}
-              </select>
+              <label className="field field-inline template-field">
+                <span className="field-label">{t('templates.title')}</span>
+                <select
+                  className="template-picker"
+                  value={state.templateId ?? ''}
+                  onChange={(e) => chat.setTemplate(e.target.value || null)}
+                  title={t('templates.picker')}
+                  data-testid="template-picker"
+                >
+                  <option value="">{t('templates.none')}</option>
+                  {templates.map((tpl) => (
+                    <option key={tpl.id} value={tpl.id}>
+                      {templateName(tpl, language)}
+                    </option>
+                  ))}
+                </select>
+              </label>
             ) : null}
             <button type="button" className="btn btn-small" onClick={startNewChat}>
               <Plus size={14} aria-hidden="true" />
@@ -252,6 +280,13 @@ export function ChatScreen({ routeSessionId, routeTurnId = null }: { routeSessio
         </div>
       ) : state.messages.length === 0 && (needsSetup || setupOpen) ? (
         <SetupPrompt open={setupOpen} setOpen={setSetupOpen} />
+      ) : state.messages.length === 0 && pickedTemplate ? (
+        // A study template is picked: say what it is for and what to send, not the mode's blurb.
+        <div className="chat-empty" data-testid="template-empty">
+          <p className="chat-empty-title">{templateName(pickedTemplate, language)}</p>
+          <p className="chat-empty-hint">{templateHint(pickedTemplate, language) ?? t('templates.ownHint')}</p>
+          <p className="muted small">{t('templates.emptyMode', { mode: t(`modes.${state.mode}.name`) })}</p>
+        </div>
       ) : state.messages.length === 0 ? (
         <div className="chat-empty">
           <p className="chat-empty-title">{t(`modes.${state.mode}.name`)}</p>

@@ -76,12 +76,13 @@ export function Composer(props: {
           ) : null}
         </p>
       ) : null}
-      <AttachmentTray items={tray.items} textOnly={props.textOnly} onRemove={tray.remove} onText={tray.setText} />
+      {/* A note, not an error: above the recognized text it is about, in the muted colour. */}
       {props.textOnly && ready.some((a) => a.kind === 'image') ? (
-        <p className="muted composer-hint" data-testid="ocr-hint">
+        <p className="muted composer-note" data-testid="ocr-hint">
           {t('attachments.textOnlyHint')}
         </p>
       ) : null}
+      <AttachmentTray items={tray.items} textOnly={props.textOnly} onRemove={tray.remove} onText={tray.setText} />
       <div className="composer-row">
         <AttachButton
           tray={tray}

@@ -10,6 +10,7 @@ import { Spinner } from '../../ui/Spinner.tsx';
 import { MessageAttachments } from './Attachments.tsx';
 import { CopyMenu } from './CopyMenu.tsx';
 import type { AssistantMessage, ChatMessage, MessageAttachmentView, UserMessage, Versions } from './messages.ts';
+import { replyCost } from './cost.ts';
 
 /** What a message can do besides being read (versions): edit, regenerate, switch ‹ ›. */
 export interface MessageActions {
@@ -19,6 +20,8 @@ export interface MessageActions {
   onVersion: (turnId: string) => void;
   /** The models a regeneration may use (the mode's allowed ones). */
   models: readonly string[];
+  /** Whether a reply came from a local server (its missing price then means free): cost.ts. */
+  isLocal: (providerId: string | null | undefined, model: string | null) => boolean;
 }
 
 // Markdown, KaTeX and the highlighter load after the first screen is up.
@@ -177,6 +180,7 @@ function AssistantItem({ message, busy, actions }: { message: AssistantMessage; 
   const money = useMoney();
   const live = message.status === 'waiting' || message.status === 'streaming';
   const u = message.usage;
+  const cost = u ? replyCost(u, actions.isLocal(message.providerId, message.model)) : null;
   return (
     <article className="message message-assistant" data-role="assistant" data-status={message.status} aria-label={t('chat.assistant')} aria-busy={live}>
       {message.reasoning ? (
@@ -218,7 +222,9 @@ function AssistantItem({ message, busy, actions }: { message: AssistantMessage; 
         {u && !live ? (
           <span className="reply-usage muted" data-testid="reply-usage" title={t('chat.usageTitle')}>
             {t('chat.replyUsage', { tokensIn: formatNumber(u.tokens_in, i18n.language), tokensOut: formatNumber(u.tokens_out, i18n.language) })} ·{' '}
-            {u.price_known ? formatCost(u.cost, money) : t('chat.priceUnknown')}
+            <span data-testid="reply-cost" data-cost={cost?.kind}>
+              {cost?.kind === 'priced' ? formatCost(cost.cost, money) : cost?.kind === 'free' ? t('chat.free') : t('chat.priceUnknown')}
+            </span>
             {u.estimated ? ` · ${t('chat.estimated')}` : ''}
           </span>
         ) : null}

@@ -63,6 +63,8 @@ export interface AssistantMessage {
   reasoning: string;
   status: AssistantStatus;
   model: string | null;
+  /** The provider that answered (turn meta.provider_id): says whether a model without a price is a free local one. */
+  providerId?: string | null;
   usage: ReplyUsage | null;
   createdAt: number;
   /** Homework: the hint level this answer was given at, and whether the check pass flagged a final answer in it. */
@@ -112,6 +114,7 @@ export function messagesFromTurns(turns: Turn[], chosenLeafId?: string | null): 
         reasoning: meta.reasoning ?? '',
         status: status === 'streaming' || status === 'aborted' || status === 'interrupted' ? status : 'complete',
         model: turn.model,
+        providerId: meta.provider_id ?? null,
         usage: { tokens_in: turn.tokens_in, tokens_out: turn.tokens_out, cost: turn.cost, estimated: usage.estimated === true, price_known: usage.price_known !== false },
         createdAt: turn.created_at,
         hintLevel: meta.hint_level,

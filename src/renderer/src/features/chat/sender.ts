@@ -146,6 +146,7 @@ export class Sender {
         reasoning: response.meta.reasoning ?? (box.message(assistant.key) as AssistantMessage).reasoning,
         status: response.meta.status === 'streaming' ? 'complete' : response.meta.status,
         model: response.model,
+        providerId: typeof response.meta.provider_id === 'string' ? response.meta.provider_id : null,
         usage: response.meta.usage,
         hintLevel: response.meta.hint_level,
         flagged: response.meta.flagged === 'final_answer_above_level',

@@ -26,6 +26,19 @@ export function PoliciesSection() {
 
 const SEP = '\u0000';
 
+/**
+ * What the card's badge says. The setup wizard stores each mode's model (provider_id + model) in
+ * its override; that is a choice of model, not a change to the mode's behaviour, so it reads
+ * "model chosen". "Customised" is kept for anything else (temperature, prompt, output limits …).
+ */
+function policyBadge(override: PolicyOverride | undefined): 'defaults' | 'model' | 'customised' {
+  if (!override) return 'defaults';
+  const { provider_id: _p, model, ...rest } = override;
+  const changed = Object.values(rest).some((v) => v !== undefined && v !== null);
+  if (changed) return 'customised';
+  return model ? 'model' : 'defaults';
+}
+
 function PolicyCard({ mode }: { mode: Mode }) {
   const { t } = useTranslation();
   const { settings } = useSettings();
@@ -38,6 +51,7 @@ function PolicyCard({ mode }: { mode: Mode }) {
   const { error, saved, run } = useSave();
   if (!settings) return null;
   const overridden = settings.policies[mode] !== undefined;
+  const badge = policyBadge(settings.policies[mode]);
 
   const save = async (e: FormEvent) => {
     e.preventDefault();
@@ -70,7 +84,16 @@ function PolicyCard({ mode }: { mode: Mode }) {
   return (
     <form className="policy-card" onSubmit={save} data-mode={mode}>
       <h3>
-        {t(`modes.${mode}.name`)} {overridden ? <span className="badge">{t('policies.customised')}</span> : <span className="muted">{t('policies.defaults')}</span>}
+        {t(`modes.${mode}.name`)}{' '}
+        {badge === 'defaults' ? (
+          <span className="muted" data-testid="policy-badge" data-badge={badge}>
+            {t('policies.defaults')}
+          </span>
+        ) : (
+          <span className="badge" data-testid="policy-badge" data-badge={badge} title={badge === 'model' ? t('policies.modelChosenTitle') : undefined}>
+            {badge === 'customised' ? t('policies.customised') : t('policies.modelChosen')}
+          </span>
+        )}
       </h3>
       <p className="muted small">{t(`modes.${mode}.description`)}</p>
       <label className="field">

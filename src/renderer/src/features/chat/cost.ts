@@ -1,0 +1,75 @@
+/**
+ * What a reply cost, said honestly. The server prices a reply from its price table; a model it has
+ * no price for costs 0 with `price_known: false`. For a model on a local server (Ollama, LM
+ * Studio, anything on this machine's loopback address) that 0 is the truth — it is free — so the
+ * chat says "free"; for any other model it says "price unknown", and the session's total never
+ * shows a bare "$0" for replies whose price is not known.
+ */
+import type { ChatMessage } from './messages.ts';
+
+/** A provider as GET /models lists it (only what locality needs). */
+export interface ProviderPlace {
+  id: string;
+  kind: string;
+  base_url: string;
+  models: string[];
+}
+
+const LOCAL_KINDS = new Set(['ollama', 'lmstudio']);
+
+function isLoopbackHost(host: string): boolean {
+  const h = host.replace(/^\[|\]$/g, '').toLowerCase();
+  return h === 'localhost' || h.endsWith('.localhost') || h === '::1' || /^127(\.\d{1,3}){3}$/.test(h);
+}
+
+/** A local server: its kind says so, or its address is this machine's. */
+export function isLocalProvider(p: Pick<ProviderPlace, 'kind' | 'base_url'>): boolean {
+  if (LOCAL_KINDS.has(p.kind)) return true;
+  try {
+    return isLoopbackHost(new URL(p.base_url).hostname);
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Whether a reply came from a local server: by the provider it records, else (older turns) by its
+ * model, when every provider listing that model is local. Unknown: false (never claim "free").
+ */
+export function isLocalReply(providers: readonly ProviderPlace[], providerId: string | null | undefined, model: string | null): boolean {
+  if (providerId) {
+    const p = providers.find((x) => x.id === providerId);
+    if (p) return isLocalProvider(p);
+  }
+  if (!model) return false;
+  const serving = providers.filter((p) => p.models.includes(model));
+  return serving.length > 0 && serving.every(isLocalProvider);
+}
+
+export type ReplyCost = { kind: 'priced'; cost: number } | { kind: 'free' } | { kind: 'unknown' };
+
+/** One reply's cost: priced, free (a local model without a price) or unknown. */
+export function replyCost(usage: { cost: number; price_known: boolean }, local: boolean): ReplyCost {
+  if (usage.price_known) return { kind: 'priced', cost: usage.cost };
+  return local ? { kind: 'free' } : { kind: 'unknown' };
+}
+
+/**
+ * The replies on screen together: the priced cost, whether every reply was free, and how many
+ * replies have no known price (their cost is missing from `cost`).
+ */
+export function totalCost(messages: readonly ChatMessage[], isLocal: (providerId: string | null | undefined, model: string | null) => boolean) {
+  let cost = 0;
+  let unknown = 0;
+  let free = 0;
+  let replies = 0;
+  for (const m of messages) {
+    if (m.kind !== 'assistant' || !m.usage) continue;
+    replies++;
+    const c = replyCost(m.usage, isLocal(m.providerId, m.model));
+    if (c.kind === 'priced') cost += c.cost;
+    else if (c.kind === 'free') free++;
+    else unknown++;
+  }
+  return { cost, unknown, allFree: replies > 0 && free === replies };
+}

@@ -1,0 +1,61 @@
+// What the chat says a reply cost (src/renderer/src/features/chat/cost.ts): a model without a
+// price is free on a local server and "price unknown" anywhere else; the header never turns an
+// unknown price into "$0".
+import { describe, expect, it } from 'vitest';
+import { isLocalProvider, isLocalReply, replyCost, totalCost } from '../../src/renderer/src/features/chat/cost.ts';
+import type { ChatMessage } from '../../src/renderer/src/features/chat/messages.ts';
+
+const providers = [
+  { id: 'ollama', kind: 'ollama', base_url: 'http://192.168.1.20:11434/v1', models: ['llama3.2'] },
+  { id: 'lan', kind: 'other', base_url: 'http://127.0.0.1:1234/v1', models: ['qwen2.5:7b', 'shared-model'] },
+  { id: 'cloud', kind: 'other', base_url: 'https://api.example.com/v1', models: ['mystery-model', 'shared-model'] },
+];
+
+const reply = (model: string, cost: number, price_known: boolean, providerId: string | null = null): ChatMessage => ({
+  kind: 'assistant',
+  key: `${model}-${cost}`,
+  turnId: null,
+  content: 'x',
+  reasoning: '',
+  status: 'complete',
+  model,
+  providerId,
+  usage: { tokens_in: 10, tokens_out: 5, cost, estimated: false, price_known },
+  createdAt: 0,
+});
+
+describe('local providers', () => {
+  it('are Ollama and LM Studio by kind, or anything on a loopback address', () => {
+    expect(isLocalProvider({ kind: 'ollama', base_url: 'http://192.168.1.20:11434/v1' })).toBe(true);
+    expect(isLocalProvider({ kind: 'lmstudio', base_url: 'http://example.com' })).toBe(true);
+    expect(isLocalProvider({ kind: 'other', base_url: 'http://127.0.0.1:1234/v1' })).toBe(true);
+    expect(isLocalProvider({ kind: 'other', base_url: 'http://localhost:8080' })).toBe(true);
+    expect(isLocalProvider({ kind: 'other', base_url: 'http://[::1]:8080' })).toBe(true);
+    expect(isLocalProvider({ kind: 'other', base_url: 'https://api.example.com/v1' })).toBe(false);
+    expect(isLocalProvider({ kind: 'other', base_url: 'not a url' })).toBe(false);
+  });
+
+  it('a reply is local by its recorded provider, else when every provider listing its model is local', () => {
+    expect(isLocalReply(providers, 'cloud', 'llama3.2')).toBe(false);
+    expect(isLocalReply(providers, null, 'llama3.2')).toBe(true);
+    expect(isLocalReply(providers, null, 'shared-model')).toBe(false);
+    expect(isLocalReply(providers, null, 'nowhere')).toBe(false);
+    expect(isLocalReply(providers, 'gone', null)).toBe(false);
+  });
+});
+
+describe('costs', () => {
+  it('one reply: priced, free (local, no price) or unknown', () => {
+    expect(replyCost({ cost: 120, price_known: true }, true)).toEqual({ kind: 'priced', cost: 120 });
+    expect(replyCost({ cost: 0, price_known: false }, true)).toEqual({ kind: 'free' });
+    expect(replyCost({ cost: 0, price_known: false }, false)).toEqual({ kind: 'unknown' });
+  });
+
+  it('the replies together: all free, priced, or with some prices unknown', () => {
+    const isLocal = (p: string | null | undefined, m: string | null) => isLocalReply(providers, p, m);
+    expect(totalCost([reply('llama3.2', 0, false), reply('qwen2.5:7b', 0, false)], isLocal)).toEqual({ cost: 0, unknown: 0, allFree: true });
+    expect(totalCost([reply('llama3.2', 0, false), reply('gpt-4o-mini', 300, true)], isLocal)).toEqual({ cost: 300, unknown: 0, allFree: false });
+    expect(totalCost([reply('mystery-model', 0, false), reply('gpt-4o-mini', 300, true)], isLocal)).toEqual({ cost: 300, unknown: 1, allFree: false });
+    expect(totalCost([], isLocal)).toEqual({ cost: 0, unknown: 0, allFree: false });
+  });
+});
