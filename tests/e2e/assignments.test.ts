@@ -83,6 +83,20 @@ describe.skipIf(chromium.skip)(`assignments${chromium.note}`, () => {
     expect((await e2e.api.listAssignments()).some((a) => a.title.startsWith('Physics'))).toBe(false);
   });
 
+  test('editing keeps what the form does not show (a class hub’s share_sessions)', async () => {
+    await e2e.api.createAssignment({ id: 'hw-shared', title: 'Shared with the teacher', policy: { share_sessions: true, hint_ceiling: 3 } });
+    await page.reload();
+    const card = page.locator('.assignment-card', { hasText: 'Shared with the teacher' });
+    await card.getByRole('button', { name: 'Edit' }).click();
+    const dialog = page.getByRole('dialog');
+    await dialog.locator('input[name="title"]').fill('Shared with the teacher (edited)');
+    await dialog.getByRole('button', { name: 'Save' }).click();
+    await expect.poll(cardTitles).toContain('Shared with the teacher (edited)');
+    expect((await e2e.api.getAssignment({ id: 'hw-shared' })).policy).toEqual({ share_sessions: true, hint_ceiling: 3 });
+    await e2e.api.deleteAssignment({ id: 'hw-shared' });
+    await page.reload();
+  });
+
   test('the policy editor offers the installation’s models (a saved unknown id marked), the cost allowance in the display currency, and the card sums the policy up', async () => {
     await e2e.api.createAssignment({
       id: 'policy-01',

@@ -275,7 +275,8 @@ function AssignmentDialog({ assignment, onClose, onSaved }: { assignment: Assign
       subject: subject.trim() || null,
       description: description.trim() || null,
       due_at: fromDateTimeInput(due),
-      policy: policyOf({ modes, ceiling, models, tokens, cost: costEdited ? microCentsOf(cost, money) : savedCost, opens, closes, context }),
+      // What the form does not show (a hub's share_sessions) is kept as it was.
+      policy: { ...notInForm(policy), ...policyOf({ modes, ceiling, models, tokens, cost: costEdited ? microCentsOf(cost, money) : savedCost, opens, closes, context }) },
     };
     try {
       if (assignment) await cache.write('updateAssignment', { id: assignment.id, ...fields });
@@ -421,6 +422,11 @@ function policyOf(f: {
     ...(closes !== null ? { closes_at: closes } : {}),
     ...(f.context.trim() ? { context: f.context.trim() } : {}),
   };
+}
+
+/** The policy's fields the editor does not show (share_sessions, set by a class hub): kept on save. */
+function notInForm(policy: AssignmentPolicy): AssignmentPolicy {
+  return policy.share_sessions === undefined ? {} : { share_sessions: policy.share_sessions };
 }
 
 /** A cost allowance (micro-cents, USD) as the editor shows it: in the display currency, without float noise. */
