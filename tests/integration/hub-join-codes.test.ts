@@ -181,11 +181,15 @@ describe.each([
     expect((await join({ name: '周八', student_no: '2024002' })).status).toBe(201);
     // Numbers typed that way are no roster: the class stays open to the class code alone.
     expect((await join({ name: '旁听生' })).status).toBe(201);
-    // A number taken that way is not taken twice while its device is signed in.
+    // A number taken that way is not taken twice while its device is signed in — nor after: with
+    // its device signed out (lost, revoked) it is still somebody's account, grades and all.
+    expect((await join({ name: '冒名者', student_no: '2024001' })).json).toMatchObject({ code: 'conflict' });
+    const device = (await call<{ device_id: string }>('GET', '/me', typed.json.token!)).json.device_id;
+    expect((await call('POST', `/devices/${device}/revoke`, typed.json.token!)).status).toBe(200);
     expect((await join({ name: '冒名者', student_no: '2024001' })).json).toMatchObject({ code: 'conflict' });
     const roster = (await call<RosterRow[]>('GET', `/classes/${klass.id}/roster`, teacher.token)).json;
     expect(roster.map((r) => [r.student_no, r.code_state, r.devices])).toEqual([
-      ['2024001', 'none', 1],
+      ['2024001', 'none', 0],
       ['2024002', 'none', 1],
     ]);
 

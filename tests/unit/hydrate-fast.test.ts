@@ -5,7 +5,7 @@
  * way — for any stored meta, fitting or not.
  */
 import { describe, expect, it } from 'vitest';
-import type { z } from 'zod';
+import { z } from 'zod';
 import { SessionMetaSchema, StoredPolicySnapshotSchema, TURN_META_SCHEMAS } from '../../src/shared/api/schemas.ts';
 import { readJsonColumn } from '../../src/main/core/db/hydrate.ts';
 import { mulberry32 } from '../support/random.ts';
@@ -98,5 +98,12 @@ describe('readJsonColumn: the parsed meta kept as it is only where zod would ret
     ] as const) {
       expect(JSON.stringify(readJsonColumn(TURN_META_SCHEMAS[role], stored))).toBe(stored);
     }
+  });
+
+  it('a string check that rewrites the value (trim, lowercase) is read through zod, never as stored', () => {
+    const schema = z.looseObject({ id: z.string().trim().optional(), tag: z.string().toLowerCase().optional(), n: z.string().min(1).optional() });
+    const stored = '{"id":" ab ","tag":"ABC","n":"x"}';
+    expect(readJsonColumn(schema, stored)).toEqual({ id: 'ab', tag: 'abc', n: 'x' });
+    expect(readJsonColumn(schema, stored)).toEqual(zodRead(schema, stored));
   });
 });

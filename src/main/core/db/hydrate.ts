@@ -62,7 +62,12 @@ function buildAsIsCheck(schema: z.ZodType): AsIs {
     case 'string':
     case 'boolean':
       if (!def.checks?.length) return (value) => typeof value === def.type;
-      return (value) => primitive(value) && schema.safeParse(value).success;
+      // Some checks rewrite the value (trim, toLowerCase, normalize): as is only if zod returns it unchanged.
+      return (value) => {
+        if (!primitive(value)) return false;
+        const parsed = schema.safeParse(value);
+        return parsed.success && parsed.data === value;
+      };
     case 'enum':
     case 'literal': {
       const allowed = new Set<unknown>(def.type === 'enum' ? Object.values(def.entries!) : def.values);

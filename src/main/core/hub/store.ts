@@ -303,7 +303,7 @@ export class HubStore {
         const entry = (
           await tx.all<JoinCodeRow & { user_id: string; devices: number }>(
             sql`SELECT m.user_id, m.join_code_hash, m.join_code_old_hash, m.join_code_issued_at, m.join_code_spent_at, m.join_code_failures, m.join_code_failures_since,
-                  (SELECT count(*) FROM hub_device d WHERE d.user_id = m.user_id AND d.revoked_at IS NULL) AS devices
+                  (SELECT count(*) FROM hub_device d WHERE d.user_id = m.user_id) AS devices
                 FROM hub_member m WHERE m.class_id = ${klass.id} AND m.student_no = ${input.student_no} AND m.role = 'student'${lock}`,
           )
         )[0];
@@ -333,9 +333,14 @@ export class HubStore {
           // number with a wrong (or no) code gets, word for word.
           return { refused: joinCodeError(input.join_code ? 'join_code_invalid' : 'join_code_required') };
         } else if (entry) {
-          // A number an earlier join off the roster took (or a hub from before join codes): as then.
+          // A number an earlier join off the roster took (or a hub from before join codes). Only
+          // an entry that never had a device is taken: one that did is somebody's account — its
+          // grades, feedback and hand-ins — even with every device signed out (revoked, lost).
           if (Number(entry.devices) > 0)
-            throw new ApiError('conflict', 'This student number has already joined this class. Add this device from your first device, or ask your teacher.');
+            throw new ApiError(
+              'conflict',
+              'This student number has already joined this class. Add this device from your first device, or ask your teacher for a join code for this number.',
+            );
           userId = entry.user_id;
         }
       } else if (!open)

@@ -225,7 +225,8 @@ export class HubLink {
         putSetting(db, SYNC_STATE_KEY, { last_attempt_at: null, last_success_at: null, last_error: null } satisfies SyncStateRow);
       });
     } catch (error) {
-      await secrets.delete(HUB_TOKEN_ACCOUNT).catch(() => undefined);
+      // This link's own account (never the shared one an older link may still use).
+      await secrets.delete(tokenAccount).catch(() => undefined);
       // And the hub is told to revoke the device (best effort): no working token is left behind.
       if (body.device_id)
         await this.#fetch(`${hubUrl}${HUB_PREFIX}/devices/${encodeURIComponent(body.device_id)}/revoke`, {
