@@ -497,6 +497,13 @@ describe('a message sent while the session’s last one is being answered (the q
     };
   }
   const askedFor = (core: TestCore, content: string) => core.chatRequests().filter((r) => r.body.messages.at(-1).content === content).length;
+  /** The message once it has taken its place (meta.queued dropped): in the background after a stop. */
+  const placedTurn = (core: Core, id: string) =>
+    vi.waitFor(() => {
+      const turn = core.turns.getTurnById(id);
+      expect(turn?.meta.queued, 'not placed yet').toBeUndefined();
+      return turn!;
+    });
 
   it('is written at once (in GET turns, pending, while it waits), then takes its place after the answer; a retry of it is a conflict, then a replay', async () => {
     const core = await setupCore();
@@ -537,7 +544,7 @@ describe('a message sent while the session’s last one is being answered (the q
     expect((await turnsOf(core, c.session)).filter((t) => t.content === 'queued')).toHaveLength(1);
   });
 
-  it('stopped while it waits: kept, failed (aborted), the model never asked, no answer written; sent again, it takes its place then', async () => {
+  it('stopped while it waits: kept, failed (aborted), the model never asked, no answer written; it takes its place once the answer before it ends, and its retry answers it there', async () => {
     const core = await setupCore();
     const c = await conversation(core);
     const first = await longAnswer(core, c.session);
@@ -553,21 +560,27 @@ describe('a message sent while the session’s last one is being answered (the q
 
     const answer = await first.stop();
     expect(askedFor(core, 'never mind')).toBe(0);
-    // A new message passes over the stopped one: it follows the last answer.
-    const next = await core.proxy.send(TEST_CALLER, { message: 'next', meta: { session_id: c.session } });
-    expect(core.turns.getTurnById(next.meta.user_turn_id)!.parent_id).toBe(answer.turn_id);
-    // Sent again (its retry): it takes its place at the end of the branch, with that branch as context.
+    // Once the answer before it ends, it takes its place after that answer, still failed: the
+    // end of the active branch, where the student sees it and its retry.
+    const placed = await placedTurn(core, waiting.id);
+    expect(placed).toMatchObject({ parent_id: answer.turn_id, meta: { status: 'failed', error: { code: 'aborted' } } });
+    expect((await activeOf(core, c.session)).map((t) => [t.content, t.meta.status]).slice(-3)).toEqual([
+      ['long', 'answered'],
+      [answer.content, 'aborted'],
+      ['never mind', 'failed'],
+    ]);
+    // Sent again (its retry): answered where it is, with its branch as context.
     const retried = await core.proxy.send(TEST_CALLER, { message: 'never mind', meta: { session_id: c.session }, client_request_id: 'queued-stop-1' });
     expect(retried.meta.user_turn_id).toBe(waiting.id);
-    expect(core.turns.getTurnById(waiting.id)).toMatchObject({ parent_id: next.turn_id, meta: { status: 'answered', retries: 1 } });
-    expect(core.turns.getTurnById(waiting.id)!.meta.queued).toBeUndefined();
-    expect(lastSent(core).slice(-5)).toEqual([
+    expect(core.turns.getTurnById(waiting.id)).toMatchObject({ parent_id: answer.turn_id, created_at: placed.created_at, meta: { status: 'answered', retries: 1 } });
+    expect(lastSent(core).slice(-3)).toEqual([
       ['user', 'long'],
       ['assistant', answer.content],
-      ['user', 'next'],
-      ['assistant', 'Echo: next'],
       ['user', 'never mind'],
     ]);
+    // A new message after it follows its answer.
+    const next = await core.proxy.send(TEST_CALLER, { message: 'next', meta: { session_id: c.session } });
+    expect(core.turns.getTurnById(next.meta.user_turn_id)!.parent_id).toBe(retried.turn_id);
   });
 
   it('every path lets the next one go: a queued message refused when its turn comes is failed, and the one queued behind it is answered after the answer', async () => {
@@ -581,11 +594,17 @@ describe('a message sent while the session’s last one is being answered (the q
     await turnWith(core, c.session, 'behind');
     const answer = await first.stop();
     await expect(refused).rejects.toMatchObject({ code: 'validation_error' });
-    expect(core.turns.getTurnById(waiting.id)!.meta).toMatchObject({ status: 'failed', error: { code: 'validation_error' }, queued: true });
+    // Refused, it took its place (after the answer) before the refusal was told, failed.
+    const placed = core.turns.getTurnById(waiting.id)!;
+    expect(placed).toMatchObject({ parent_id: answer.turn_id, meta: { status: 'failed', error: { code: 'validation_error' } } });
+    expect(placed.meta.queued).toBeUndefined();
     expect(askedFor(core, 'odd model')).toBe(0);
-    // The one behind it follows the last answer (passing over the refused one, which never took a place).
+    // The one behind it went after it: beside it (a new message after a failed one is its
+    // version), following the last answer.
     const after = await behind;
-    expect(core.turns.getTurnById(after.meta.user_turn_id)!.parent_id).toBe(answer.turn_id);
+    const behindTurn = core.turns.getTurnById(after.meta.user_turn_id)!;
+    expect(behindTurn.parent_id).toBe(answer.turn_id);
+    expect(behindTurn.created_at).toBeGreaterThan(placed.created_at);
     // And the queue is empty again: the next message is answered at once.
     await core.proxy.send(TEST_CALLER, { message: 'then', meta: { session_id: c.session } });
   });
