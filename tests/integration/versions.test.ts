@@ -12,11 +12,12 @@ import { DEFAULT_MIGRATIONS_FOLDER, openDatabase } from '../../src/main/core/db/
 import { TurnsRepo } from '../../src/main/core/db/turns.repo.ts';
 import { titleFromReply } from '../../src/main/core/llm/model-title.ts';
 import type { RouteInput, RouteName, UnaryRouteName } from '../../src/shared/api/routes.ts';
-import type { ProxyMessageResponse, Session, Turn } from '../../src/shared/api/schemas.ts';
+import type { ProxyMessage, ProxyMessageResponse, Session, Turn } from '../../src/shared/api/schemas.ts';
 import { activePath, childrenOf, versionsOf } from '../../src/shared/turn-tree.ts';
 import { collect, setupCore, TEST_CALLER, type TestCore } from '../support/core.ts';
 import { onCleanup, tempDir, testWrites } from '../support/temp.ts';
 import { HINT_LADDER } from '../../src/shared/hint-ladder.ts';
+import { messagesFromTurns } from '../../src/renderer/src/features/chat/messages.ts';
 
 /** A unary route through dispatch, as both faces call it; throws with the error envelope. */
 async function call<N extends UnaryRouteName>(core: Core, name: N, input: RouteInput<N>): Promise<unknown> {
@@ -581,6 +582,82 @@ describe('a message sent while the session’s last one is being answered (the q
     // A new message after it follows its answer.
     const next = await core.proxy.send(TEST_CALLER, { message: 'next', meta: { session_id: c.session } });
     expect(core.turns.getTurnById(next.meta.user_turn_id)!.parent_id).toBe(retried.turn_id);
+  });
+
+  /**
+   * A message whose model has sent nothing yet (a long think before the first token: its answer
+   * is not written yet), and a message sent behind it: that one's provisional parent is the
+   * earlier message itself. Resolves once both are written.
+   */
+  async function behindASilentModel(core: TestCore, session: string, queued: ProxyMessage, signal?: AbortSignal) {
+    const stop = new AbortController();
+    core.server.script({ fault: { kind: 'hang' } });
+    const earlier = collect(core.proxy.stream(TEST_CALLER, { message: 'long', meta: { session_id: session } }, stop.signal));
+    await core.server.waitForRequest((r) => r.body?.messages?.at(-1)?.content === 'long');
+    const sent = collect(core.proxy.stream(TEST_CALLER, { ...queued, meta: { session_id: session } }, signal));
+    const waiting = await turnWith(core, session, queued.message);
+    const long = await turnWith(core, session, 'long');
+    expect(waiting.parent_id).toBe(long.id);
+    expect(waiting.meta.queued).toBe(true);
+    return {
+      waiting,
+      sent,
+      /** Stops the earlier answer (kept, empty, 'aborted': the end of the branch). */
+      stopEarlier: async () => {
+        stop.abort();
+        const done = (await earlier).at(-1)!;
+        if (done.type !== 'done') throw new Error(`no done event: ${JSON.stringify(done)}`);
+        return done.response;
+      },
+    };
+  }
+
+  /** The message is on the active branch (what GET …/turns?path=active and the chat show), its last turn, failed with `code`. */
+  async function expectShownFailed(core: Core, session: string, id: string, code: string) {
+    const active = await activeOf(core, session);
+    expect(active.at(-1)).toMatchObject({ id, meta: { status: 'failed', error: { code } } });
+    const shown = messagesFromTurns(await turnsOf(core, session)).at(-1)!;
+    expect(shown).toMatchObject({ kind: 'user', turnId: id, status: 'failed', error: { code } });
+  }
+
+  it('sent before the earlier answer’s first token and stopped while it waits: placed after that answer once it ends, shown failed, its retry answers it there', async () => {
+    const core = await setupCore();
+    const c = await conversation(core);
+    const stop = new AbortController();
+    const q = await behindASilentModel(core, c.session, { message: 'stopped early', client_request_id: 'queued-silent-1' }, stop.signal);
+    stop.abort();
+    await expect(q.sent).rejects.toMatchObject({ code: 'aborted' });
+    const answer = await q.stopEarlier();
+    const placed = await placedTurn(core, q.waiting.id);
+    expect(placed.parent_id).toBe(answer.turn_id);
+    await expectShownFailed(core, c.session, q.waiting.id, 'aborted');
+    expect(askedFor(core, 'stopped early')).toBe(0);
+
+    const retried = await core.proxy.send(TEST_CALLER, { message: 'stopped early', meta: { session_id: c.session }, client_request_id: 'queued-silent-1' });
+    expect(retried.meta.user_turn_id).toBe(q.waiting.id);
+    expect(core.turns.getTurnById(q.waiting.id)).toMatchObject({ parent_id: answer.turn_id, meta: { status: 'answered' } });
+    expect((await activeOf(core, c.session)).map((t) => t.content).slice(-4)).toEqual(['long', '', 'stopped early', 'Echo: stopped early']);
+  });
+
+  it('sent before the earlier answer’s first token and refused when its turn comes: placed after that answer, shown failed, its retry answers it there', async () => {
+    const core = await setupCore();
+    const c = await conversation(core);
+    const q = await behindASilentModel(core, c.session, { message: 'odd model', model: 'no-such-model', client_request_id: 'queued-silent-2' });
+    const answer = await q.stopEarlier();
+    await expect(q.sent).rejects.toMatchObject({ code: 'validation_error' });
+    expect(core.turns.getTurnById(q.waiting.id)!.parent_id).toBe(answer.turn_id);
+    await expectShownFailed(core, c.session, q.waiting.id, 'validation_error');
+
+    // Its retry, with a model there is: answered where it is.
+    const retried = await core.proxy.send(TEST_CALLER, { message: 'odd model', meta: { session_id: c.session }, client_request_id: 'queued-silent-2' });
+    expect(retried.meta.user_turn_id).toBe(q.waiting.id);
+    expect(core.turns.getTurnById(q.waiting.id)).toMatchObject({ parent_id: answer.turn_id, meta: { status: 'answered' } });
+    // Its context is its branch (the empty stopped answer is not sent).
+    expect(lastSent(core).slice(-3)).toEqual([
+      ['assistant', 'Echo: q2'],
+      ['user', 'long'],
+      ['user', 'odd model'],
+    ]);
   });
 
   it('every path lets the next one go: a queued message refused when its turn comes is failed, and the one queued behind it is answered after the answer', async () => {
