@@ -2,11 +2,12 @@
 // in order and frozen, and the upgrade of a database from before migration sync_outbox.
 import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { describe, expect, test } from 'vitest';
+import { describe, expect, test, vi } from 'vitest';
 import { DEFAULT_MIGRATIONS_FOLDER, openDatabase } from '../../src/main/core/db/connection.ts';
 import { chainHashes } from '../../src/main/core/handin/chain.ts';
 import type { WritableDB } from '../../src/main/core/db/handles.ts';
 import { Outbox } from '../../src/main/core/sync/outbox.ts';
+import { collect, setupCore, TEST_CALLER } from '../support/core.ts';
 import { onCleanup, openTempStore, tempDir, testWrites } from '../support/temp.ts';
 
 function seed(sqlite: WritableDB) {
@@ -52,6 +53,71 @@ describe('the outbox', () => {
     expect(outbox.counts()).toEqual({ pending: 4, acked: 2 });
     expect(outbox.resendAfter('s_hw', '0'.repeat(64))).toBe(2); // …the hub lost everything: the two it had go again
     expect(outbox.counts()).toEqual({ pending: 6, acked: 0 });
+  });
+
+  test('a message that has not taken its place yet (meta.queued) waits, even failed: its parent and time will change', () => {
+    const store = openTempStore();
+    const db = testWrites(store);
+    seed(db);
+    // Failed while it waited behind the answer s_hw_2 (written before it, its parent for now),
+    // then that answer's next message… as a database the proxy had not placed it in yet holds.
+    db.prepare(
+      `INSERT INTO turn (id, session_id, role, content, created_at, meta) VALUES ('s_hw_3', 's_hw', 'user', '排队', 30, '{"status":"failed","queued":true}'), ('s_hw_4', 's_hw', 'user', '再问', 40, '{"status":"failed"}')`,
+    ).run();
+    const outbox = new Outbox(store, { now: () => 5 });
+    outbox.collect();
+    expect(
+      outbox
+        .pending(100)
+        .filter((e) => e.session_id === 's_hw')
+        .map((e) => e.item_id),
+    ).toEqual(['s_hw_1', 's_hw_2']);
+    // Placed (parent, time, queued dropped): frozen as it is now, in its new order.
+    db.prepare(`UPDATE turn SET parent_id = 's_hw_2', created_at = 50, meta = '{"status":"failed"}' WHERE id = 's_hw_3'`).run();
+    outbox.collect();
+    const hw = outbox.pending(100).filter((e) => e.session_id === 's_hw');
+    expect(hw.map((e) => e.item_id)).toEqual(['s_hw_1', 's_hw_2', 's_hw_4', 's_hw_3']);
+    expect(hw.at(-1)!.payload).toMatchObject({ parent_id: 's_hw_2', created_at: 50, meta: { status: 'failed' } });
+  });
+
+  test('through the proxy: a queued message stopped while it waits reaches the hub only in its place, as the student has it', async () => {
+    const core = await setupCore();
+    const first = await core.proxy.send(TEST_CALLER, { message: 'q1' });
+    const session = first.session_id;
+    await core.store.writes.run('share it', (db) => db.prepare(`UPDATE session SET meta = json_set(meta, '$.share_with_teacher', json('true')) WHERE id = ?`).run(session));
+    // The earlier answer has not begun (a model thinking before its first token): the queued
+    // message waits below the earlier message itself for now.
+    const stopEarlier = new AbortController();
+    core.server.script({ fault: { kind: 'hang' } });
+    const earlier = collect(core.proxy.stream(TEST_CALLER, { message: 'long', meta: { session_id: session } }, stopEarlier.signal));
+    await core.server.waitForRequest((r) => r.body?.messages?.at(-1)?.content === 'long');
+    const stop = new AbortController();
+    const queued = collect(core.proxy.stream(TEST_CALLER, { message: 'queued', meta: { session_id: session }, client_request_id: 'outbox-q-1' }, stop.signal));
+    const waiting = await vi.waitFor(() => {
+      const id = core.store.sqlite.prepare(`SELECT id FROM turn WHERE content = 'queued'`).pluck().get() as string | undefined;
+      expect(id).toBeDefined();
+      return core.turns.getTurnById(id!)!;
+    });
+    stop.abort();
+    await expect(queued).rejects.toMatchObject({ code: 'aborted' });
+    const outbox = new Outbox(core.store);
+    outbox.collect();
+    expect(outbox.pending(100).map((e) => e.item_id)).not.toContain(waiting.id);
+    stopEarlier.abort();
+    await earlier;
+    outbox.collect();
+    const retried = await core.proxy.send(TEST_CALLER, { message: 'queued', meta: { session_id: session }, client_request_id: 'outbox-q-1' });
+    outbox.collect();
+    const local = core.turns.getTurnById(retried.meta.user_turn_id)!;
+    const long = core.store.sqlite.prepare(`SELECT id FROM turn WHERE content = 'long'`).pluck().get() as string;
+    expect(waiting.parent_id).toBe(long);
+    expect(local.parent_id).not.toBe(long);
+    const entries = outbox.pending(100);
+    const sent = entries.find((e) => e.item_id === local.id)!.payload;
+    expect({ parent_id: sent.parent_id, created_at: sent.created_at }).toEqual({ parent_id: local.parent_id, created_at: local.created_at });
+    // In the hub's order, as on the branch: the message after the answer it follows.
+    const order = entries.map((e) => e.item_id);
+    expect(order.indexOf(local.id)).toBeGreaterThan(order.indexOf(local.parent_id!));
   });
 
   test('a database from before the outbox upgrades, and its shared history is collected', () => {

@@ -12,11 +12,12 @@ import { DEFAULT_MIGRATIONS_FOLDER, openDatabase } from '../../src/main/core/db/
 import { TurnsRepo } from '../../src/main/core/db/turns.repo.ts';
 import { titleFromReply } from '../../src/main/core/llm/model-title.ts';
 import type { RouteInput, RouteName, UnaryRouteName } from '../../src/shared/api/routes.ts';
-import type { ProxyMessageResponse, Session, Turn } from '../../src/shared/api/schemas.ts';
+import type { ProxyMessage, ProxyMessageResponse, Session, Turn } from '../../src/shared/api/schemas.ts';
 import { activePath, childrenOf, versionsOf } from '../../src/shared/turn-tree.ts';
 import { collect, setupCore, TEST_CALLER, type TestCore } from '../support/core.ts';
 import { onCleanup, tempDir, testWrites } from '../support/temp.ts';
 import { HINT_LADDER } from '../../src/shared/hint-ladder.ts';
+import { messagesFromTurns } from '../../src/renderer/src/features/chat/messages.ts';
 
 /** A unary route through dispatch, as both faces call it; throws with the error envelope. */
 async function call<N extends UnaryRouteName>(core: Core, name: N, input: RouteInput<N>): Promise<unknown> {
@@ -497,6 +498,13 @@ describe('a message sent while the session’s last one is being answered (the q
     };
   }
   const askedFor = (core: TestCore, content: string) => core.chatRequests().filter((r) => r.body.messages.at(-1).content === content).length;
+  /** The message once it has taken its place (meta.queued dropped): in the background after a stop. */
+  const placedTurn = (core: Core, id: string) =>
+    vi.waitFor(() => {
+      const turn = core.turns.getTurnById(id);
+      expect(turn?.meta.queued, 'not placed yet').toBeUndefined();
+      return turn!;
+    });
 
   it('is written at once (in GET turns, pending, while it waits), then takes its place after the answer; a retry of it is a conflict, then a replay', async () => {
     const core = await setupCore();
@@ -537,7 +545,7 @@ describe('a message sent while the session’s last one is being answered (the q
     expect((await turnsOf(core, c.session)).filter((t) => t.content === 'queued')).toHaveLength(1);
   });
 
-  it('stopped while it waits: kept, failed (aborted), the model never asked, no answer written; sent again, it takes its place then', async () => {
+  it('stopped while it waits: kept, failed (aborted), the model never asked, no answer written; it takes its place once the answer before it ends, and its retry answers it there', async () => {
     const core = await setupCore();
     const c = await conversation(core);
     const first = await longAnswer(core, c.session);
@@ -553,20 +561,102 @@ describe('a message sent while the session’s last one is being answered (the q
 
     const answer = await first.stop();
     expect(askedFor(core, 'never mind')).toBe(0);
-    // A new message passes over the stopped one: it follows the last answer.
-    const next = await core.proxy.send(TEST_CALLER, { message: 'next', meta: { session_id: c.session } });
-    expect(core.turns.getTurnById(next.meta.user_turn_id)!.parent_id).toBe(answer.turn_id);
-    // Sent again (its retry): it takes its place at the end of the branch, with that branch as context.
+    // Once the answer before it ends, it takes its place after that answer, still failed: the
+    // end of the active branch, where the student sees it and its retry.
+    const placed = await placedTurn(core, waiting.id);
+    expect(placed).toMatchObject({ parent_id: answer.turn_id, meta: { status: 'failed', error: { code: 'aborted' } } });
+    expect((await activeOf(core, c.session)).map((t) => [t.content, t.meta.status]).slice(-3)).toEqual([
+      ['long', 'answered'],
+      [answer.content, 'aborted'],
+      ['never mind', 'failed'],
+    ]);
+    // Sent again (its retry): answered where it is, with its branch as context.
     const retried = await core.proxy.send(TEST_CALLER, { message: 'never mind', meta: { session_id: c.session }, client_request_id: 'queued-stop-1' });
     expect(retried.meta.user_turn_id).toBe(waiting.id);
-    expect(core.turns.getTurnById(waiting.id)).toMatchObject({ parent_id: next.turn_id, meta: { status: 'answered', retries: 1 } });
-    expect(core.turns.getTurnById(waiting.id)!.meta.queued).toBeUndefined();
-    expect(lastSent(core).slice(-5)).toEqual([
+    expect(core.turns.getTurnById(waiting.id)).toMatchObject({ parent_id: answer.turn_id, created_at: placed.created_at, meta: { status: 'answered', retries: 1 } });
+    expect(lastSent(core).slice(-3)).toEqual([
       ['user', 'long'],
       ['assistant', answer.content],
-      ['user', 'next'],
-      ['assistant', 'Echo: next'],
       ['user', 'never mind'],
+    ]);
+    // A new message after it follows its answer.
+    const next = await core.proxy.send(TEST_CALLER, { message: 'next', meta: { session_id: c.session } });
+    expect(core.turns.getTurnById(next.meta.user_turn_id)!.parent_id).toBe(retried.turn_id);
+  });
+
+  /**
+   * A message whose model has sent nothing yet (a long think before the first token: its answer
+   * is not written yet), and a message sent behind it: that one's provisional parent is the
+   * earlier message itself. Resolves once both are written.
+   */
+  async function behindASilentModel(core: TestCore, session: string, queued: ProxyMessage, signal?: AbortSignal) {
+    const stop = new AbortController();
+    core.server.script({ fault: { kind: 'hang' } });
+    const earlier = collect(core.proxy.stream(TEST_CALLER, { message: 'long', meta: { session_id: session } }, stop.signal));
+    await core.server.waitForRequest((r) => r.body?.messages?.at(-1)?.content === 'long');
+    const sent = collect(core.proxy.stream(TEST_CALLER, { ...queued, meta: { session_id: session } }, signal));
+    const waiting = await turnWith(core, session, queued.message);
+    const long = await turnWith(core, session, 'long');
+    expect(waiting.parent_id).toBe(long.id);
+    expect(waiting.meta.queued).toBe(true);
+    return {
+      waiting,
+      sent,
+      /** Stops the earlier answer (kept, empty, 'aborted': the end of the branch). */
+      stopEarlier: async () => {
+        stop.abort();
+        const done = (await earlier).at(-1)!;
+        if (done.type !== 'done') throw new Error(`no done event: ${JSON.stringify(done)}`);
+        return done.response;
+      },
+    };
+  }
+
+  /** The message is on the active branch (what GET …/turns?path=active and the chat show), its last turn, failed with `code`. */
+  async function expectShownFailed(core: Core, session: string, id: string, code: string) {
+    const active = await activeOf(core, session);
+    expect(active.at(-1)).toMatchObject({ id, meta: { status: 'failed', error: { code } } });
+    const shown = messagesFromTurns(await turnsOf(core, session)).at(-1)!;
+    expect(shown).toMatchObject({ kind: 'user', turnId: id, status: 'failed', error: { code } });
+  }
+
+  it('sent before the earlier answer’s first token and stopped while it waits: placed after that answer once it ends, shown failed, its retry answers it there', async () => {
+    const core = await setupCore();
+    const c = await conversation(core);
+    const stop = new AbortController();
+    const q = await behindASilentModel(core, c.session, { message: 'stopped early', client_request_id: 'queued-silent-1' }, stop.signal);
+    stop.abort();
+    await expect(q.sent).rejects.toMatchObject({ code: 'aborted' });
+    const answer = await q.stopEarlier();
+    const placed = await placedTurn(core, q.waiting.id);
+    expect(placed.parent_id).toBe(answer.turn_id);
+    await expectShownFailed(core, c.session, q.waiting.id, 'aborted');
+    expect(askedFor(core, 'stopped early')).toBe(0);
+
+    const retried = await core.proxy.send(TEST_CALLER, { message: 'stopped early', meta: { session_id: c.session }, client_request_id: 'queued-silent-1' });
+    expect(retried.meta.user_turn_id).toBe(q.waiting.id);
+    expect(core.turns.getTurnById(q.waiting.id)).toMatchObject({ parent_id: answer.turn_id, meta: { status: 'answered' } });
+    expect((await activeOf(core, c.session)).map((t) => t.content).slice(-4)).toEqual(['long', '', 'stopped early', 'Echo: stopped early']);
+  });
+
+  it('sent before the earlier answer’s first token and refused when its turn comes: placed after that answer, shown failed, its retry answers it there', async () => {
+    const core = await setupCore();
+    const c = await conversation(core);
+    const q = await behindASilentModel(core, c.session, { message: 'odd model', model: 'no-such-model', client_request_id: 'queued-silent-2' });
+    const answer = await q.stopEarlier();
+    await expect(q.sent).rejects.toMatchObject({ code: 'validation_error' });
+    expect(core.turns.getTurnById(q.waiting.id)!.parent_id).toBe(answer.turn_id);
+    await expectShownFailed(core, c.session, q.waiting.id, 'validation_error');
+
+    // Its retry, with a model there is: answered where it is.
+    const retried = await core.proxy.send(TEST_CALLER, { message: 'odd model', meta: { session_id: c.session }, client_request_id: 'queued-silent-2' });
+    expect(retried.meta.user_turn_id).toBe(q.waiting.id);
+    expect(core.turns.getTurnById(q.waiting.id)).toMatchObject({ parent_id: answer.turn_id, meta: { status: 'answered' } });
+    // Its context is its branch (the empty stopped answer is not sent).
+    expect(lastSent(core).slice(-3)).toEqual([
+      ['assistant', 'Echo: q2'],
+      ['user', 'long'],
+      ['user', 'odd model'],
     ]);
   });
 
@@ -581,11 +671,17 @@ describe('a message sent while the session’s last one is being answered (the q
     await turnWith(core, c.session, 'behind');
     const answer = await first.stop();
     await expect(refused).rejects.toMatchObject({ code: 'validation_error' });
-    expect(core.turns.getTurnById(waiting.id)!.meta).toMatchObject({ status: 'failed', error: { code: 'validation_error' }, queued: true });
+    // Refused, it took its place (after the answer) before the refusal was told, failed.
+    const placed = core.turns.getTurnById(waiting.id)!;
+    expect(placed).toMatchObject({ parent_id: answer.turn_id, meta: { status: 'failed', error: { code: 'validation_error' } } });
+    expect(placed.meta.queued).toBeUndefined();
     expect(askedFor(core, 'odd model')).toBe(0);
-    // The one behind it follows the last answer (passing over the refused one, which never took a place).
+    // The one behind it went after it: beside it (a new message after a failed one is its
+    // version), following the last answer.
     const after = await behind;
-    expect(core.turns.getTurnById(after.meta.user_turn_id)!.parent_id).toBe(answer.turn_id);
+    const behindTurn = core.turns.getTurnById(after.meta.user_turn_id)!;
+    expect(behindTurn.parent_id).toBe(answer.turn_id);
+    expect(behindTurn.created_at).toBeGreaterThan(placed.created_at);
     // And the queue is empty again: the next message is answered at once.
     await core.proxy.send(TEST_CALLER, { message: 'then', meta: { session_id: c.session } });
   });

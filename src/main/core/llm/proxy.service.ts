@@ -239,7 +239,22 @@ export class ProxyService {
    * become 'interrupted'; messages that never got an answer become 'failed' (retry offers itself).
    */
   recoverInterrupted(): { assistant_turns: number; user_turns: number } {
-    return this.#recorder.recoverInterrupted();
+    // Only a session with an exchange left open can hold a message left waiting behind it (one
+    // stopped or refused while it waited is placed once that exchange is over): found before the
+    // repair settles them, so start-up reads those sessions and never every turn.
+    const open = new Set(this.#o.turns.getOpenTurns().map((t) => t.session_id));
+    const repaired = this.#recorder.recoverInterrupted();
+    // Messages that were waiting (meta.queued) take the place they never took: the end of their
+    // session's active branch, failed as the repair left them, in the order they arrived — so
+    // the student sees each one and its retry (which answers it where it is).
+    this.#o.store.transaction('place the messages the last run left waiting', (db) => {
+      for (const sessionId of open) {
+        for (const turn of this.#o.turns.getTurnsBySessionId(sessionId)) {
+          if (turn.role === 'user' && turn.meta.queued === true) this.#placeFailed(db, turn.id);
+        }
+      }
+    });
+    return repaired;
   }
 
   // -------------------------------------------------------------------------------------------
@@ -260,6 +275,7 @@ export class ProxyService {
     }
     const slot = this.#afterEarlierMessages(plan.session.id);
     let unplaced: UserTurn | null = null;
+    let stoppedWaiting = false;
     try {
       if (slot.waiting || retried) {
         // Durable before it waits: never only in memory (see #recordArrival).
@@ -269,6 +285,7 @@ export class ProxyService {
         } catch (stop) {
           // Stopped while it waited (the student, a closed window, a shutdown): kept, failed; the
           // model is never asked and no answer is written. A retry sends it.
+          stoppedWaiting = true;
           throw await this.#recorder.markFailed(unplaced, stop instanceof ApiError ? stop : stoppedWhileQueued(), []);
         }
       }
@@ -276,10 +293,19 @@ export class ProxyService {
       plan = retried ? this.#policy.sessionOfRetry(retried.session_id) : this.#policy.sessionFor(caller, req);
       return { kind: 'call', prepared: await this.#prepareCall(caller, req, retried, plan, unplaced), done: slot.done };
     } catch (error) {
-      slot.done();
+      if (!unplaced) {
+        slot.done();
+        throw error;
+      }
       // Written on arrival and refused before it was sent (the session ended meanwhile, a model the
       // policy forbids …): failed with that reason, not left 'pending'.
-      if (unplaced) await this.#failIfPending(unplaced.id, error);
+      await this.#failIfPending(unplaced.id, error);
+      // Never left where it arrived (below the newest turn then, maybe the earlier message itself,
+      // off every branch the student can see): once the earlier exchange is over it takes its
+      // place, failed — before the next message goes, so that one follows it. A message stopped
+      // while it waits is told so at once; its place follows when the earlier answer ends.
+      const placing = this.#placeWhenReady(unplaced.id, slot.ready).finally(slot.done);
+      if (!stoppedWaiting) await placing;
       throw error;
     }
   }
@@ -377,6 +403,38 @@ export class ProxyService {
     });
     if (moved?.role !== 'user') throw new ApiError('not_found', `There is no message '${turnId}' to send.`);
     return moved;
+  }
+
+  /** A failed message that never took its place takes it once `ready` (the earlier exchange is over). Never rejects. */
+  async #placeWhenReady(turnId: string, ready: Promise<void>): Promise<void> {
+    await ready;
+    try {
+      await this.#o.store.writes.run('place the unsent message', (db) => this.#placeFailed(db, turnId));
+    } catch {
+      // The store closed meanwhile (a shutdown): the start-up repair places it.
+    }
+  }
+
+  /**
+   * Inside a write: a failed message that never took its place (stopped or refused while it
+   * waited, or cut by a crash) takes it as it would have when sent — the end of the active
+   * branch (versions.ts parentOfNewMessage) at the time it takes it (placedAt) — and stays
+   * failed, so the student sees it on the branch with its retry. One sent again meanwhile
+   * ('pending': its retry places it), answered, or deleted with its session is left alone.
+   */
+  #placeFailed(db: WritableDB, turnId: string): void {
+    const turn = this.#o.turns.getTurnById(turnId);
+    if (turn?.role !== 'user' || turn.meta.queued !== true || turn.meta.status !== 'failed') return;
+    const session = this.#o.sessions.getSessionById(turn.session_id);
+    if (!session) return;
+    const { queued: _placed, ...meta } = turn.meta;
+    this.#o.turns.updateTurnById(db, turnId, {
+      parent_id: parentOfNewMessage(this.#o.turns, session, false, undefined),
+      created_at: placedAt(this.#o.turns, session.id),
+      meta,
+    });
+    // The newest turn is the end of the active branch again: the student sees it.
+    followNewTurn(db, this.#o.sessions, session.id);
   }
 
   /** A queued message refused before it was sent: failed with the reason (unless already settled). */

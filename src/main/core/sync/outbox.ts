@@ -11,7 +11,8 @@
  *     `handin:<bundle hash>`, payload {submission_id, assignment_id, bundle} with the bundle's text
  *     exactly as signed; a hand-in handed in again is a new entry (the hub replaces the old one
  *     until it is graded). Hand-ins of the laptop's own assignments stay here (they go by file).
- * Only finished turns are appended: a session's turns up to its first one still being written.
+ * Only finished turns are appended: a session's turns up to its first one still being written or
+ * not yet in its place (a message waiting behind an earlier one, meta.queued).
  *
  * Whose: with `userId`, only that local user's sessions and hand-ins are collected and sent (a
  * hub link is one student's identity: link.ts passes the user who joined), and entries collected
@@ -149,6 +150,9 @@ export class Outbox {
         for (const row of newTurns.all(sessionId) as TurnRow[]) {
           const meta = JSON.parse(row.meta) as Record<string, unknown>;
           if (typeof meta.status === 'string' && OPEN_STATUSES.has(meta.status)) break;
+          // A message that has not taken its place yet (proxy.service.ts: it waited behind an
+          // earlier one) will move — its parent and created_at — so it is not frozen yet either.
+          if (meta.queued === true) break;
           const payload: ChainTurn = {
             id: row.id,
             session_id: row.session_id,
