@@ -315,6 +315,25 @@ describe.each([
     expect((await store.joinClass({ code: 'OLDCLASS', name: '乙', student_no: '2', join_code: imported.codes[0]!.join_code, device_name: 'l' })).user_id).toBe('u2');
   });
 
+  test.skipIf(skip)('a hub that stored the laptop’s flag string as unflagged upgrades: those replies are listed as flagged', async () => {
+    // Before the fix the hub set the flagged column only for `flagged: true`; the laptop writes a reason string.
+    const now = Date.now();
+    const turn = (id: string, meta: string, flagged: boolean, ago: number) =>
+      `('${id}', 's1', 'u1', NULL, 'assistant', '答案 ${id}', NULL, 0, 0, 0, 1, ${now - ago}, '${meta}', '${id.padEnd(64, '0')}', 5, ${flagged}${kind === 'pg' ? `, '{}'` : ''})`;
+    const { store, teacher } = await upgraded('_hub_flagged_backfill', [
+      `INSERT INTO hub_class (id, name, code, created_at) VALUES ('c1', '旧班', 'OLDCLASS', 1)`,
+      `INSERT INTO hub_user (id, name, role, created_at) VALUES ('t1', '老师', 'teacher', 1), ('u1', '甲', 'student', 1)`,
+      `INSERT INTO hub_member (class_id, user_id, role, student_no, joined_at) VALUES ('c1', 't1', 'teacher', NULL, 1), ('c1', 'u1', 'student', '1', 1)`,
+      `INSERT INTO hub_session (id, user_id, device_id, assignment_id, mode, started_at, meta, received_at, chain_head, turn_count, tokens) VALUES ('s1', 'u1', 'd1', 'hw', 'homework', 1, '{}', ${now}, 'x', 4, 0)`,
+      `INSERT INTO hub_turn (id, session_id, user_id, parent_id, role, content, model, tokens_in, tokens_out, cost, created_at, received_at, meta, hash, hint_level, flagged${kind === 'pg' ? ', grams' : ''}) VALUES
+        ${turn('ta', '{"flagged":"final_answer_above_level"}', false, 1000)},
+        ${turn('tb', '{"flagged":true}', true, 2000)},
+        ${turn('tc', '{"hint_level":5}', false, 3000)},
+        ${turn('td', '{"flagged":""}', false, 4000)}`,
+    ]);
+    expect((await store.triage(teacher, 'c1')).flagged.map((f) => f.turn_id)).toEqual(['ta', 'tb']);
+  });
+
   test.skipIf(skip)('a hub from the first join codes upgrades: entries locked for good by the old rule unlock, a joined one is no longer shown locked', async () => {
     // The stored form of a code (a salted SHA-256) must read the same after the upgrade.
     const hash = (user: string, code: string) =>

@@ -152,6 +152,13 @@ function boolOf(value: unknown): boolean | null {
 /** A join code as the store returns it (the HTTP face adds the QR code's SVG). */
 export type IssuedCode = Omit<IssuedJoinCode, 'qr_svg'>;
 
+/**
+ * A turn is flagged when its meta carries a flag: the laptop writes the reason as a string
+ * (AssistantTurnMetaSchema's `flagged: 'final_answer_above_level'`); `true` is accepted too.
+ * The hub_flagged_backfill migration marks rows stored before this read the string.
+ */
+const isFlagged = (flag: unknown): boolean => flag === true || (typeof flag === 'string' && flag.trim() !== '');
+
 function issued(classCode: string, userId: string, entry: { student_no: string; name: string }, code: string): IssuedCode {
   return { user_id: userId, student_no: entry.student_no, name: entry.name, join_code: code, qr_text: studentQrText(classCode, entry.student_no, code) };
 }
@@ -595,7 +602,7 @@ export class HubStore {
       const rows = batch.map(({ turn: t, hash }) => {
         const level = typeof t.meta.hint_level === 'number' && Number.isInteger(t.meta.hint_level) ? t.meta.hint_level : null;
         const grams = tx.dialect === 'pg' ? sql`, ${sql.param(searchGrams(t.content))}::text[]` : sql``;
-        return sql`(${t.id}, ${sessionId}, ${userId}, ${t.parent_id}, ${t.role}, ${t.content}, ${t.model}, ${t.tokens_in}, ${t.tokens_out}, ${t.cost}, ${t.created_at}, ${receivedAt}, ${jsonParam(tx.dialect, t.meta)}, ${hash}, ${level}, ${boolParam(tx.dialect, t.meta.flagged === true)}${grams})`;
+        return sql`(${t.id}, ${sessionId}, ${userId}, ${t.parent_id}, ${t.role}, ${t.content}, ${t.model}, ${t.tokens_in}, ${t.tokens_out}, ${t.cost}, ${t.created_at}, ${receivedAt}, ${jsonParam(tx.dialect, t.meta)}, ${hash}, ${level}, ${boolParam(tx.dialect, isFlagged(t.meta.flagged))}${grams})`;
       });
       const gramsColumn = tx.dialect === 'pg' ? sql`, grams` : sql``;
       await tx.run(
