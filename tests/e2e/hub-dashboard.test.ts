@@ -26,6 +26,8 @@ import { SCREENSHOTS } from './harness.ts';
 
 // Runs in the page (addInitScript); the tests compile without the DOM library.
 declare const localStorage: { setItem(key: string, value: string): void };
+declare function dispatchEvent(event: unknown): boolean;
+declare const Event: new (type: string) => unknown;
 
 const chromium = requirePackage('chromium');
 const RENDERER = fileURLToPath(new URL('../../out/renderer', import.meta.url));
@@ -36,6 +38,10 @@ describe.skipIf(chromium.skip)(`the hub's teacher dashboard${chromium.note}`, ()
   let store: HubStore;
   let teacherToken = '';
   let classCode = '';
+  let classId = '';
+  let teacherCaller: HubCaller;
+  let student: HubCaller;
+  let handInAgain: (assignmentId: string, title: string) => Promise<unknown>;
 
   beforeAll(async () => {
     await ensureAppBuilt();
@@ -44,6 +50,8 @@ describe.skipIf(chromium.skip)(`the hub's teacher dashboard${chromium.note}`, ()
     teacherToken = teacher.token;
     const klass = await store.createClass(teacher.caller, '初二（3）班');
     classCode = klass.code;
+    classId = klass.id;
+    teacherCaller = teacher.caller;
     const roster = await store.importRoster(teacher.caller, klass.id, '学号,姓名\n1,张三\n2,李四\n');
     const hw = await store.upsertAssignment(teacher.caller, {
       id: 'hw_1',
@@ -54,7 +62,7 @@ describe.skipIf(chromium.skip)(`the hub's teacher dashboard${chromium.note}`, ()
       policy: { share_sessions: true },
     });
     const joined = await store.joinClass({ code: klass.code, name: '张三', student_no: '1', join_code: roster.codes[0]!.join_code, device_name: 'laptop' });
-    const student = (await store.authenticate(joined.token)) as HubCaller;
+    student = (await store.authenticate(joined.token)) as HubCaller;
     const sid = uuidv7();
     const specs = [1, 2, 2, 2].flatMap((level, i) => [
       { content: `第${i + 1}步怎么做？` },
@@ -94,6 +102,28 @@ describe.skipIf(chromium.skip)(`the hub's teacher dashboard${chromium.note}`, ()
       { privateKey, publicKey: publicKeyOf(privateKey) },
     );
     await store.receiveHandin(student, bundleText(bundle), 'zh-CN');
+    // Another hand-in by 张三, made while a test's page is open.
+    handInAgain = (assignmentId, title) => {
+      const sid = uuidv7();
+      const again = buildBundle(
+        {
+          assignment: { id: assignmentId, title, subject: null, due_at: null },
+          student: { id: 'laptop-user', name: 'owner' },
+          submission: { id: uuidv7(), submitted_at: Date.now(), late: false },
+          sessions: [
+            {
+              session: { id: sid, assignment_id: assignmentId, mode: 'homework', started_at: 1, ended_at: null, title: null, models: [] },
+              turns: chained(sid, [{ content: '怎么做？' }]).map(({ prev_hash: _p, hash: _h, ...t }) => ({ ...t, session_id: sid })),
+            },
+          ],
+          answer: '42',
+          note: '',
+          language: 'zh-CN',
+        },
+        { privateKey, publicKey: publicKeyOf(privateKey) },
+      );
+      return store.receiveHandin(student, bundleText(again), 'zh-CN');
+    };
     hub = await startHubServer({ store, port: 0, staticDir: RENDERER });
     browser = await launchBrowser();
   });
@@ -164,6 +194,27 @@ describe.skipIf(chromium.skip)(`the hub's teacher dashboard${chromium.note}`, ()
     await expect.poll(() => page.getByTestId('hub-handin').textContent()).toContain('得分 95');
     const rows = await store.db.all<{ status: string; score: number; feedback: string }>(sql`SELECT status, score, feedback FROM hub_handin`);
     expect(rows).toEqual([{ status: 'returned', score: 95, feedback: '很好，步骤清楚。' }]);
+    await context.close();
+  });
+
+  test('the inbox reads again when its tab is opened and when the window regains focus: a hand-in that arrives shows without a reload', async () => {
+    await store.upsertAssignment(teacherCaller, { id: 'hw_refresh', class_id: classId, title: '刷新', description: null, due_at: null, policy: {} });
+    const context = await browser.newContext({ locale: 'zh-CN' });
+    await context.addInitScript((token: string) => localStorage.setItem('studylog.hub.token', token), teacherToken);
+    const page = await context.newPage();
+    await page.goto(`${hub.url}/#/hub`);
+    await page.getByRole('tab', { name: '作业收件箱' }).click();
+    const counts = page.getByTestId('hub-handin-counts-hw_refresh');
+    await expect.poll(() => counts.textContent()).toBe('已交 0 份，已批改 0 份');
+    // A hand-in arrives; the teacher comes back to the window.
+    await handInAgain('hw_refresh', '刷新');
+    await page.evaluate(() => dispatchEvent(new Event('focus')));
+    await expect.poll(() => counts.textContent()).toBe('已交 1 份，已批改 0 份');
+    // Another assignment is set and handed in (a student hands in once per assignment); the teacher clicks the tab it is on.
+    await store.upsertAssignment(teacherCaller, { id: 'hw_refresh2', class_id: classId, title: '刷新二', description: null, due_at: null, policy: {} });
+    await handInAgain('hw_refresh2', '刷新二');
+    await page.getByRole('tab', { name: '作业收件箱' }).click();
+    await expect.poll(() => page.getByTestId('hub-handin-counts-hw_refresh2').textContent()).toBe('已交 1 份，已批改 0 份');
     await context.close();
   });
 

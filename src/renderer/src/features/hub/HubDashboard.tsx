@@ -10,7 +10,7 @@
  * their AI policy here too (HubForms.tsx), without curl. Rendered instead of the student
  * app when the page is opened at #/hub (main.tsx): the hub has no /api/v1/llm routes.
  */
-import { useEffect, useState } from 'react';
+import { createContext, useContext, useEffect, useState } from 'react';
 import { Trans, useTranslation } from 'react-i18next';
 import type {
   HubAssignment,
@@ -37,8 +37,16 @@ import './hub.css';
 type Tab = 'overview' | 'inbox' | 'triage' | 'search' | 'roster';
 const TABS: Tab[] = ['overview', 'inbox', 'triage', 'search', 'roster'];
 
+/**
+ * Bumped by the Dashboard when a tab is opened and when the window regains focus: every read below
+ * it is made again, so hand-ins and work that reached the hub meanwhile show without a reload.
+ * The rows shown stay until the new ones arrive (no flicker).
+ */
+const Refresh = createContext(0);
+
 function useHub<T>(token: string, route: string | null): { data: T | null; error: HubCallError | null } {
   const [state, setState] = useState<{ route: string | null; data: T | null; error: HubCallError | null }>({ route: null, data: null, error: null });
+  const refresh = useContext(Refresh);
   useEffect(() => {
     if (!route) return;
     let live = true;
@@ -49,7 +57,7 @@ function useHub<T>(token: string, route: string | null): { data: T | null; error
     return () => {
       live = false;
     };
-  }, [token, route]);
+  }, [token, route, refresh]);
   return state.route === route ? state : { data: null, error: null };
 }
 
@@ -132,6 +140,19 @@ function Dashboard({ token, signOut: leave }: { token: string; signOut: () => vo
   const classes = useHub<HubClass[]>(token, `/classes?v=${classesVersion}`);
   const [picked, setPicked] = useState<string | null>(null);
   const [tab, setTab] = useState<Tab>('overview');
+  const [refresh, setRefresh] = useState(0);
+  const again = () => setRefresh((n) => n + 1);
+  useEffect(() => {
+    // Back from another window (the teacher's mail, a student's laptop): read the tab again.
+    const onFocus = () => setRefresh((n) => n + 1);
+    const onVisible = () => document.visibilityState === 'visible' && onFocus();
+    window.addEventListener('focus', onFocus);
+    document.addEventListener('visibilitychange', onVisible);
+    return () => {
+      window.removeEventListener('focus', onFocus);
+      document.removeEventListener('visibilitychange', onVisible);
+    };
+  }, []);
   const [newClass, setNewClass] = useState(false);
   // The class just made (named in a note above its code), and a count of "set an assignment" clicks (the inbox opens its form).
   const [created, setCreated] = useState<HubClass | null>(null);
@@ -216,26 +237,28 @@ function Dashboard({ token, signOut: leave }: { token: string; signOut: () => vo
           </div>
           <div className="segmented" role="tablist">
             {TABS.map((name) => (
-              <button key={name} type="button" role="tab" aria-selected={tab === name} className={tab === name ? 'active' : ''} onClick={() => setTab(name)}>
+              <button key={name} type="button" role="tab" aria-selected={tab === name} className={tab === name ? 'active' : ''} onClick={() => (setTab(name), again())}>
                 {t(`hub.tabs.${name}`)}
               </button>
             ))}
           </div>
-          {tab === 'overview' ? <Overview token={token} classId={klass.id} locale={i18n.language} /> : null}
-          {tab === 'inbox' ? <Inbox key={`${klass.id}-${compose}`} token={token} classId={klass.id} locale={i18n.language} startNew={compose > 0} /> : null}
-          {tab === 'triage' ? <TriagePanel token={token} classId={klass.id} /> : null}
-          {tab === 'search' ? <Search token={token} classId={klass.id} locale={i18n.language} /> : null}
-          {tab === 'roster' ? (
-            <Roster
-              key={klass.id}
-              token={token}
-              klass={klass}
-              onClassChanged={() => setClassesVersion((v) => v + 1)}
-              issued={codes.issued[klass.id] ?? []}
-              onIssued={(issued) => codes.add(klass.id, issued)}
-              onSaved={() => codes.saved(klass.id)}
-            />
-          ) : null}
+          <Refresh.Provider value={refresh}>
+            {tab === 'overview' ? <Overview token={token} classId={klass.id} locale={i18n.language} /> : null}
+            {tab === 'inbox' ? <Inbox key={`${klass.id}-${compose}`} token={token} classId={klass.id} locale={i18n.language} startNew={compose > 0} /> : null}
+            {tab === 'triage' ? <TriagePanel token={token} classId={klass.id} /> : null}
+            {tab === 'search' ? <Search token={token} classId={klass.id} locale={i18n.language} /> : null}
+            {tab === 'roster' ? (
+              <Roster
+                key={klass.id}
+                token={token}
+                klass={klass}
+                onClassChanged={() => setClassesVersion((v) => v + 1)}
+                issued={codes.issued[klass.id] ?? []}
+                onIssued={(issued) => codes.add(klass.id, issued)}
+                onSaved={() => codes.saved(klass.id)}
+              />
+            ) : null}
+          </Refresh.Provider>
         </>
       ) : null}
     </main>
