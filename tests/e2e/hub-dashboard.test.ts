@@ -218,6 +218,30 @@ describe.skipIf(chromium.skip)(`the hub's teacher dashboard${chromium.note}`, ()
     await context.close();
   });
 
+  test('the roster import: a header it cannot read is named in Chinese with what it has; a file (UTF-8 or GBK, as Excel saves) fills the box', async () => {
+    const context = await browser.newContext({ locale: 'zh-CN' });
+    await context.addInitScript((token: string) => localStorage.setItem('studylog.hub.token', token), teacherToken);
+    const page = await context.newPage();
+    await page.goto(`${hub.url}/#/hub`);
+    await page.getByRole('tab', { name: '名单与加入码' }).click();
+    const box = page.getByTestId('hub-roster-csv');
+    await box.fill('编号\t名字\n1\t张三\n');
+    await page.getByRole('button', { name: '导入名单' }).click();
+    await expect
+      .poll(() => page.getByTestId('hub-roster').getByRole('alert').textContent())
+      .toContain('名单的第一行（表头）要写明学号列和姓名列（学号、姓名，或 student_no、name），现在的第一行是：“编号”, “名字”。');
+    await expect(page.getByTestId('hub-roster').getByRole('alert').textContent()).resolves.not.toMatch(/header row|it has/);
+    const file = page.getByTestId('hub-roster-file');
+    await file.setInputFiles({ name: '名单.txt', mimeType: 'text/plain', buffer: Buffer.from('\uFEFF学号\t姓名\r\n9\t王五\r\n') });
+    // (A text box keeps line ends as \n; the BOM is dropped.)
+    await expect.poll(() => box.inputValue()).toBe('学号\t姓名\n9\t王五\n');
+    // 学号,姓名 / 9,王五 in GBK.
+    const gbk = Buffer.from([0xd1, 0xa7, 0xba, 0xc5, 0x2c, 0xd0, 0xd5, 0xc3, 0xfb, 0x0a, 0x39, 0x2c, 0xcd, 0xf5, 0xce, 0xe5, 0x0a]);
+    await file.setInputFiles({ name: 'roster.csv', mimeType: 'text/csv', buffer: gbk });
+    await expect.poll(() => box.inputValue()).toBe('学号,姓名\n9,王五\n');
+    await context.close();
+  });
+
   test('the roster: each entry’s join code state; a student added gets a code shown once (with a QR code) that joins; a reissue signs the old holder out', async () => {
     const context = await browser.newContext({ locale: 'zh-CN' });
     await context.addInitScript((token: string) => localStorage.setItem('studylog.hub.token', token), teacherToken);

@@ -87,6 +87,9 @@ export const en = {
     },
     viewHandins: 'View hand-ins ({{count}})',
     roster: {
+      headerError: 'The roster’s first row (its header) must name a student number column and a name column (学号 and 姓名, or student_no and name); it has {{found}}.',
+      importHint: 'Paste straight from Excel or WPS (with the header row): commas, full-width commas (，) or tabs between the cells all work. Or pick a .csv or .txt file.',
+      importFile: 'Or read a file (.csv, .txt)',
       help: 'Each student on the roster joins with their own one-time join code (with their student number): the class code alone cannot take a roster entry. The hub keeps only a hash of each code, so a code is shown once, when it is issued — print it or download the list now.',
       empty: 'No roster yet. Import one (CSV with the columns 学号,姓名 or student_no,name) or add students one by one.',
       importLabel: 'Roster CSV',

@@ -84,6 +84,9 @@ export const zhCN: Translation = {
     },
     viewHandins: '查看提交（{{count}}）',
     roster: {
+      headerError: '名单的第一行（表头）要写明学号列和姓名列（学号、姓名，或 student_no、name），现在的第一行是：{{found}}。',
+      importHint: '可以直接从 Excel 或 WPS 复制粘贴（连同表头行），用逗号、全角逗号或制表符分隔都可以；也可以选择 .csv 或 .txt 文件。',
+      importFile: '或从文件读取（.csv、.txt）',
       help: '名单上的每个学生用自己的一次性加入码（加上学号）加入：只凭班级码不能占用名单上的位置。中心只保存每个加入码的哈希，所以加入码只在发放时显示一次——请现在打印或下载名单。',
       empty: '还没有名单。可导入名单（CSV，列为 学号,姓名 或 student_no,name），或逐个添加学生。',
       importLabel: '名单 CSV',

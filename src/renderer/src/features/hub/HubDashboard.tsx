@@ -27,6 +27,7 @@ import type {
   Triage,
   TriageRow,
 } from '../../../../shared/api/hub.ts';
+import { ROSTER_HEADER_ISSUE } from '../../../../shared/api/hub.ts';
 import { errorHeadline } from '../../lib/errors.ts';
 import { formatDateTime } from '../../lib/format.ts';
 import { Transcript } from '../handin/Transcript.tsx';
@@ -266,11 +267,26 @@ function Dashboard({ token, signOut: leave }: { token: string; signOut: () => vo
 }
 
 function Failed({ error }: { error: HubCallError | null }) {
-  return error ? (
+  const { t } = useTranslation();
+  if (!error) return null;
+  // The hub words its errors in English; the ones a teacher meets while working are worded here in theirs.
+  const header = error.issues.find((i) => i.path === ROSTER_HEADER_ISSUE);
+  const detail = header ? t('hub.roster.headerError', { found: header.params?.found ?? '' }) : error.message;
+  return (
     <p role="alert" className="error-text">
-      {errorHeadline(error.code)} {error.message}
+      {errorHeadline(error.code)} {detail}
     </p>
-  ) : null;
+  );
+}
+
+/** A roster file as text: UTF-8 (with or without a BOM), else GB18030 — what Excel on a Chinese Windows saves "CSV" in. */
+async function rosterFileText(file: Blob): Promise<string> {
+  const bytes = await file.arrayBuffer();
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    return new TextDecoder('gb18030').decode(bytes);
+  }
 }
 
 function Overview({ token, classId, locale }: { token: string; classId: string; locale: string }) {
@@ -665,6 +681,25 @@ function Roster({
           <label className="field">
             <span className="field-label">{t('hub.roster.importLabel')}</span>
             <textarea value={csv} onChange={(e) => setCsv(e.target.value)} rows={4} placeholder={t('hub.roster.csvPlaceholder')} data-testid="hub-roster-csv" />
+          </label>
+          <p className="muted">{t('hub.roster.importHint')}</p>
+          <label className="field">
+            <span className="field-label">{t('hub.roster.importFile')}</span>
+            <input
+              type="file"
+              accept=".csv,.txt,text/csv,text/plain"
+              data-testid="hub-roster-file"
+              onChange={(e) => {
+                const input = e.target;
+                const file = input.files?.[0];
+                if (!file) return;
+                // The file's text goes into the box above, to look at before importing.
+                void rosterFileText(file).then((text) => {
+                  setCsv(text);
+                  input.value = '';
+                });
+              }}
+            />
           </label>
           <button type="submit" className="btn btn-small" disabled={busy || !csv.trim()}>
             {t('hub.roster.import')}
