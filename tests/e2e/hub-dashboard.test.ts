@@ -279,6 +279,10 @@ describe.skipIf(chromium.skip)(`the hub's teacher dashboard${chromium.note}`, ()
     expect(await issued.count()).toBe(1);
     const reissued = (await issued.locator('code').textContent()) ?? '';
 
+    // A student with no device: the confirmation says no device is signed out (not "0 台设备").
+    await rows.nth(1).getByRole('button', { name: '重发加入码' }).click();
+    await expect(rows.nth(1).getByRole('button', { name: '确认重发：旧加入码失效（这个学生没有已登录的设备，不会登出任何设备）' }).count()).resolves.toBe(1);
+
     // Another student added: appended to the codes still shown, not in their place; kept across tabs.
     await page.getByLabel('学号', { exact: true }).last().fill('4');
     await page.getByLabel('姓名', { exact: true }).fill('赵六');
@@ -287,7 +291,11 @@ describe.skipIf(chromium.skip)(`the hub's teacher dashboard${chromium.note}`, ()
     await page.getByRole('tab', { name: '搜索' }).click();
     await page.getByRole('tab', { name: '名单与加入码' }).click();
     await expect.poll(() => issued.locator('td:first-child').allTextContents()).toEqual(['3', '4']);
-    const csv = decodeURIComponent((await page.getByRole('link', { name: '下载 CSV' }).getAttribute('href')) ?? '');
+    const link = page.getByRole('link', { name: '下载 CSV' });
+    const csv = decodeURIComponent((await link.getAttribute('href')) ?? '');
+    // In the UI's language: Chinese column names and file name.
+    expect(csv).toContain('\uFEFF学号,姓名,加入码,二维码内容\r\n');
+    expect(await link.getAttribute('download')).toBe('初二（3）班-加入码.csv');
     expect(csv).toContain(`3,王五,${reissued}`);
     expect(csv).toContain('4,赵六,');
 

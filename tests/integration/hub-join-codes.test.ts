@@ -18,7 +18,7 @@ import { drizzle as drizzlePg, migrate as migratePg } from '../../src/main/core/
 import { openPgHub, openSqliteHub } from '../../src/main/core/hub/sql.ts';
 import { HubStore, type HubCaller } from '../../src/main/core/hub/store.ts';
 import { createDatabase } from '../support/postgres.ts';
-import { HUB_PREFIX, JoinHubInputSchema, type IssuedJoinCode, type RosterRow } from '../../src/shared/api/hub.ts';
+import { HUB_PREFIX, JoinHubInputSchema, lockedWaitMinutes, type IssuedJoinCode, type RosterRow } from '../../src/shared/api/hub.ts';
 import { CLASS_QR_PREFIX, normalizeJoinCode, parseClassQr } from '../../src/shared/class-qr.ts';
 import { startHubServer } from '../../src/main/core/hub/server.ts';
 import { sql } from '../../src/main/core/hub/sql.ts';
@@ -143,6 +143,8 @@ describe.each([
     const locked = await join({ student_no: '42', join_code: added.join_code });
     expect(locked).toMatchObject({ status: 403, json: { code: 'join_code_locked' } });
     expect(locked.json.detail).toContain('try again in 60 minutes');
+    // The desktop's join form reads the wait back from the detail, to say it in the student's language.
+    expect(lockedWaitMinutes(locked.json.detail)).toBe(60);
     expect((await call<RosterRow[]>('GET', `/classes/${klass.id}/roster`, teacher.token)).json).toMatchObject([{ code_state: 'locked', locked_until: now + JOIN_CODE_WINDOW_MS }]);
 
     // Half an hour on: still locked, and the error says how long is left.

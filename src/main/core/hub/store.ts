@@ -31,6 +31,7 @@ import type {
   Triage,
   TriageRow,
 } from '../../../shared/api/hub.ts';
+import { lockedWaitText } from '../../../shared/api/hub.ts';
 import { normalizeJoinCode, studentQrText } from '../../../shared/class-qr.ts';
 import { ApiError } from '../../../shared/errors.ts';
 import { acceptBundle } from '../handin/accept.ts';
@@ -139,7 +140,7 @@ function joinCodeError(code: Exclude<JoinVerdict, 'ok'> | 'join_code_required', 
       'This student number and join code do not match an entry of the class roster: a typo in either is enough. Check both with your teacher (join codes use letters and digits, never O, I, L, 0 or 1).',
     join_code_spent: 'This join code was already used to join. Add this device from your first one, or ask your teacher for a new code.',
     join_code_reissued: 'This join code was replaced by a new one. Ask your teacher for the new code.',
-    join_code_locked: `Too many wrong join codes were tried for this student number (${JOIN_CODE_MAX_FAILURES} within an hour): try again in ${minutes} minute${minutes === 1 ? '' : 's'}, or ask your teacher for a new code.`,
+    join_code_locked: `Too many wrong join codes were tried for this student number (${JOIN_CODE_MAX_FAILURES} within an hour): ${lockedWaitText(minutes)}, or ask your teacher for a new code.`,
   }[code];
   return new ApiError(code, detail);
 }

@@ -593,10 +593,10 @@ function Search({ token, classId, locale }: { token: string; classId: string; lo
 
 const asCallError = (e: unknown) => (e instanceof HubCallError ? e : new HubCallError('internal_error', String(e)));
 
-/** The issued codes as a CSV file (UTF-8 with a BOM, so Excel reads the Chinese names). */
-function codesCsv(codes: IssuedJoinCode[]): string {
+/** The issued codes as a CSV file (UTF-8 with a BOM, so Excel reads the Chinese names); `header`: the UI language's column names. */
+function codesCsv(codes: IssuedJoinCode[], header: string): string {
   const cell = (v: string) => (/[",\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v);
-  const lines = ['student_no,name,join_code,qr_text', ...codes.map((c) => [c.student_no, c.name, c.join_code, c.qr_text].map(cell).join(','))];
+  const lines = [header, ...codes.map((c) => [c.student_no, c.name, c.join_code, c.qr_text].map(cell).join(','))];
   return `data:text/csv;charset=utf-8,${encodeURIComponent('\uFEFF' + lines.join('\r\n') + '\r\n')}`;
 }
 
@@ -740,7 +740,7 @@ function Roster({
             <button type="button" className="btn btn-small" onClick={() => window.print()}>
               {t('hub.roster.print')}
             </button>
-            <a className="btn btn-ghost btn-small" href={codesCsv(issued)} download={`${klass.name}-join-codes.csv`}>
+            <a className="btn btn-ghost btn-small" href={codesCsv(issued, t('hub.roster.csvHeader'))} download={t('hub.roster.csvFileName', { name: klass.name })}>
               {t('hub.roster.downloadCsv')}
             </a>
             <button type="button" className="btn btn-ghost btn-small" onClick={onSaved} data-testid="hub-codes-saved">
@@ -813,7 +813,7 @@ function Roster({
                         })
                       }
                     >
-                      {t('hub.roster.reissueConfirm', { count: r.devices })}
+                      {r.devices > 0 ? t('hub.roster.reissueConfirm', { count: r.devices }) : t('hub.roster.reissueConfirmNone')}
                     </button>
                   ) : (
                     <button type="button" className="btn btn-ghost btn-small" onClick={() => setConfirming(r.user_id)}>
