@@ -26,6 +26,8 @@ import { SCREENSHOTS } from './harness.ts';
 
 // Runs in the page (addInitScript); the tests compile without the DOM library.
 declare const localStorage: { setItem(key: string, value: string): void };
+declare function dispatchEvent(event: unknown): boolean;
+declare const Event: new (type: string) => unknown;
 
 const chromium = requirePackage('chromium');
 const RENDERER = fileURLToPath(new URL('../../out/renderer', import.meta.url));
@@ -36,6 +38,10 @@ describe.skipIf(chromium.skip)(`the hub's teacher dashboard${chromium.note}`, ()
   let store: HubStore;
   let teacherToken = '';
   let classCode = '';
+  let classId = '';
+  let teacherCaller: HubCaller;
+  let student: HubCaller;
+  let handInAgain: (assignmentId: string, title: string) => Promise<unknown>;
 
   beforeAll(async () => {
     await ensureAppBuilt();
@@ -44,6 +50,8 @@ describe.skipIf(chromium.skip)(`the hub's teacher dashboard${chromium.note}`, ()
     teacherToken = teacher.token;
     const klass = await store.createClass(teacher.caller, '初二（3）班');
     classCode = klass.code;
+    classId = klass.id;
+    teacherCaller = teacher.caller;
     const roster = await store.importRoster(teacher.caller, klass.id, '学号,姓名\n1,张三\n2,李四\n');
     const hw = await store.upsertAssignment(teacher.caller, {
       id: 'hw_1',
@@ -54,7 +62,7 @@ describe.skipIf(chromium.skip)(`the hub's teacher dashboard${chromium.note}`, ()
       policy: { share_sessions: true },
     });
     const joined = await store.joinClass({ code: klass.code, name: '张三', student_no: '1', join_code: roster.codes[0]!.join_code, device_name: 'laptop' });
-    const student = (await store.authenticate(joined.token)) as HubCaller;
+    student = (await store.authenticate(joined.token)) as HubCaller;
     const sid = uuidv7();
     const specs = [1, 2, 2, 2].flatMap((level, i) => [
       { content: `第${i + 1}步怎么做？` },
@@ -94,6 +102,28 @@ describe.skipIf(chromium.skip)(`the hub's teacher dashboard${chromium.note}`, ()
       { privateKey, publicKey: publicKeyOf(privateKey) },
     );
     await store.receiveHandin(student, bundleText(bundle), 'zh-CN');
+    // Another hand-in by 张三, made while a test's page is open.
+    handInAgain = (assignmentId, title) => {
+      const sid = uuidv7();
+      const again = buildBundle(
+        {
+          assignment: { id: assignmentId, title, subject: null, due_at: null },
+          student: { id: 'laptop-user', name: 'owner' },
+          submission: { id: uuidv7(), submitted_at: Date.now(), late: false },
+          sessions: [
+            {
+              session: { id: sid, assignment_id: assignmentId, mode: 'homework', started_at: 1, ended_at: null, title: null, models: [] },
+              turns: chained(sid, [{ content: '怎么做？' }]).map(({ prev_hash: _p, hash: _h, ...t }) => ({ ...t, session_id: sid })),
+            },
+          ],
+          answer: '42',
+          note: '',
+          language: 'zh-CN',
+        },
+        { privateKey, publicKey: publicKeyOf(privateKey) },
+      );
+      return store.receiveHandin(student, bundleText(again), 'zh-CN');
+    };
     hub = await startHubServer({ store, port: 0, staticDir: RENDERER });
     browser = await launchBrowser();
   });
@@ -167,6 +197,51 @@ describe.skipIf(chromium.skip)(`the hub's teacher dashboard${chromium.note}`, ()
     await context.close();
   });
 
+  test('the inbox reads again when its tab is opened and when the window regains focus: a hand-in that arrives shows without a reload', async () => {
+    await store.upsertAssignment(teacherCaller, { id: 'hw_refresh', class_id: classId, title: '刷新', description: null, due_at: null, policy: {} });
+    const context = await browser.newContext({ locale: 'zh-CN' });
+    await context.addInitScript((token: string) => localStorage.setItem('studylog.hub.token', token), teacherToken);
+    const page = await context.newPage();
+    await page.goto(`${hub.url}/#/hub`);
+    await page.getByRole('tab', { name: '作业收件箱' }).click();
+    const counts = page.getByTestId('hub-handin-counts-hw_refresh');
+    await expect.poll(() => counts.textContent()).toBe('已交 0 份，已批改 0 份');
+    // A hand-in arrives; the teacher comes back to the window.
+    await handInAgain('hw_refresh', '刷新');
+    await page.evaluate(() => dispatchEvent(new Event('focus')));
+    await expect.poll(() => counts.textContent()).toBe('已交 1 份，已批改 0 份');
+    // Another assignment is set and handed in (a student hands in once per assignment); the teacher clicks the tab it is on.
+    await store.upsertAssignment(teacherCaller, { id: 'hw_refresh2', class_id: classId, title: '刷新二', description: null, due_at: null, policy: {} });
+    await handInAgain('hw_refresh2', '刷新二');
+    await page.getByRole('tab', { name: '作业收件箱' }).click();
+    await expect.poll(() => page.getByTestId('hub-handin-counts-hw_refresh2').textContent()).toBe('已交 1 份，已批改 0 份');
+    await context.close();
+  });
+
+  test('the roster import: a header it cannot read is named in Chinese with what it has; a file (UTF-8 or GBK, as Excel saves) fills the box', async () => {
+    const context = await browser.newContext({ locale: 'zh-CN' });
+    await context.addInitScript((token: string) => localStorage.setItem('studylog.hub.token', token), teacherToken);
+    const page = await context.newPage();
+    await page.goto(`${hub.url}/#/hub`);
+    await page.getByRole('tab', { name: '名单与加入码' }).click();
+    const box = page.getByTestId('hub-roster-csv');
+    await box.fill('编号\t名字\n1\t张三\n');
+    await page.getByRole('button', { name: '导入名单' }).click();
+    await expect
+      .poll(() => page.getByTestId('hub-roster').getByRole('alert').textContent())
+      .toContain('名单的第一行（表头）要写明学号列和姓名列（学号、姓名，或 student_no、name），现在的第一行是：“编号”, “名字”。');
+    await expect(page.getByTestId('hub-roster').getByRole('alert').textContent()).resolves.not.toMatch(/header row|it has/);
+    const file = page.getByTestId('hub-roster-file');
+    await file.setInputFiles({ name: '名单.txt', mimeType: 'text/plain', buffer: Buffer.from('\uFEFF学号\t姓名\r\n9\t王五\r\n') });
+    // (A text box keeps line ends as \n; the BOM is dropped.)
+    await expect.poll(() => box.inputValue()).toBe('学号\t姓名\n9\t王五\n');
+    // 学号,姓名 / 9,王五 in GBK.
+    const gbk = Buffer.from([0xd1, 0xa7, 0xba, 0xc5, 0x2c, 0xd0, 0xd5, 0xc3, 0xfb, 0x0a, 0x39, 0x2c, 0xcd, 0xf5, 0xce, 0xe5, 0x0a]);
+    await file.setInputFiles({ name: 'roster.csv', mimeType: 'text/csv', buffer: gbk });
+    await expect.poll(() => box.inputValue()).toBe('学号,姓名\n9,王五\n');
+    await context.close();
+  });
+
   test('the roster: each entry’s join code state; a student added gets a code shown once (with a QR code) that joins; a reissue signs the old holder out', async () => {
     const context = await browser.newContext({ locale: 'zh-CN' });
     await context.addInitScript((token: string) => localStorage.setItem('studylog.hub.token', token), teacherToken);
@@ -204,6 +279,10 @@ describe.skipIf(chromium.skip)(`the hub's teacher dashboard${chromium.note}`, ()
     expect(await issued.count()).toBe(1);
     const reissued = (await issued.locator('code').textContent()) ?? '';
 
+    // A student with no device: the confirmation says no device is signed out (not "0 台设备").
+    await rows.nth(1).getByRole('button', { name: '重发加入码' }).click();
+    await expect(rows.nth(1).getByRole('button', { name: '确认重发：旧加入码失效（这个学生没有已登录的设备，不会登出任何设备）' }).count()).resolves.toBe(1);
+
     // Another student added: appended to the codes still shown, not in their place; kept across tabs.
     await page.getByLabel('学号', { exact: true }).last().fill('4');
     await page.getByLabel('姓名', { exact: true }).fill('赵六');
@@ -212,7 +291,11 @@ describe.skipIf(chromium.skip)(`the hub's teacher dashboard${chromium.note}`, ()
     await page.getByRole('tab', { name: '搜索' }).click();
     await page.getByRole('tab', { name: '名单与加入码' }).click();
     await expect.poll(() => issued.locator('td:first-child').allTextContents()).toEqual(['3', '4']);
-    const csv = decodeURIComponent((await page.getByRole('link', { name: '下载 CSV' }).getAttribute('href')) ?? '');
+    const link = page.getByRole('link', { name: '下载 CSV' });
+    const csv = decodeURIComponent((await link.getAttribute('href')) ?? '');
+    // In the UI's language: Chinese column names and file name.
+    expect(csv).toContain('\uFEFF学号,姓名,加入码,二维码内容\r\n');
+    expect(await link.getAttribute('download')).toBe('初二（3）班-加入码.csv');
     expect(csv).toContain(`3,王五,${reissued}`);
     expect(csv).toContain('4,赵六,');
 

@@ -9,6 +9,10 @@ import { SEARCH_RECENT_MS, type HubCaller, type HubStore } from '../../src/main/
 import { startPostgres, type PgServer } from '../support/postgres.ts';
 import { requirePackage } from '../support/requirements.ts';
 import { chained, hubTeacher, openHub, session } from '../support/hub.ts';
+import { AssistantTurnMetaSchema } from '../../src/shared/api/schemas.ts';
+
+// The flag exactly as the laptop writes it (not `true`: the hub once only counted `true`).
+const FLAG = AssistantTurnMetaSchema.shape.flagged.unwrap().value;
 
 const postgres = requirePackage('postgresql');
 let server: PgServer | null = null;
@@ -134,7 +138,7 @@ describe.each([
       { content: '直接给答案' },
       { content: '完整解答……', role: 'assistant', meta: { hint_level: 5 } },
       { content: '下一题也要' },
-      { content: '完整解答……', role: 'assistant', meta: { hint_level: 5, flagged: true } },
+      { content: '完整解答……', role: 'assistant', meta: { hint_level: 5, flagged: FLAG } },
     ]);
     await store.push(student, { sessions: [session(s2, worked, { assignment_id: hw2.id })] });
 

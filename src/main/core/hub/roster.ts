@@ -1,13 +1,19 @@
 /**
  * A class roster from CSV (csv-parse): a header row naming the columns — `student_no` and `name`,
- * or 学号 and 姓名 as a school's export writes them — then one student per row. A UTF-8 BOM
- * (Excel) is fine. Errors name the row.
+ * or 学号 and 姓名 as a school's export writes them — then one student per row. Cells may be
+ * separated by commas, tabs (rows pasted from Excel or WPS) or full-width commas (，, typed with a
+ * Chinese input method). A UTF-8 BOM (Excel) is fine. Errors name the row; a header without those
+ * columns is refused with the issue `roster.header` (params.found: the cells it has), which the
+ * dashboard words in the teacher's language.
  */
 import { parse } from 'csv-parse/sync';
+import { ROSTER_HEADER_ISSUE } from '../../../shared/api/hub.ts';
 import { ApiError } from '../../../shared/errors.ts';
 
 const NUMBER_HEADERS = ['student_no', 'student number', 'number', 'id', '学号'];
 const NAME_HEADERS = ['name', 'student', '姓名', '名字'];
+/** Comma, tab (a paste from a spreadsheet), full-width comma. */
+const DELIMITERS = [',', '\t', '，'];
 
 export interface RosterEntry {
   student_no: string;
@@ -17,7 +23,7 @@ export interface RosterEntry {
 export function parseRoster(csv: string): RosterEntry[] {
   let records: string[][];
   try {
-    records = parse(csv, { bom: true, skip_empty_lines: true, trim: true, relax_column_count: true }) as string[][];
+    records = parse(csv, { bom: true, skip_empty_lines: true, trim: true, relax_column_count: true, delimiter: DELIMITERS }) as string[][];
   } catch (error) {
     throw new ApiError('validation_error', `The roster is not valid CSV: ${error instanceof Error ? error.message : String(error)}`);
   }
@@ -26,8 +32,12 @@ export function parseRoster(csv: string): RosterEntry[] {
   const lower = header.map((h) => h.toLowerCase());
   const noAt = lower.findIndex((h) => NUMBER_HEADERS.includes(h));
   const nameAt = lower.findIndex((h) => NAME_HEADERS.includes(h));
-  if (noAt < 0 || nameAt < 0)
-    throw new ApiError('validation_error', `The roster's header row must name the columns student_no and name (or 学号 and 姓名); it has: ${header.join(', ')}.`);
+  if (noAt < 0 || nameAt < 0) {
+    const found = header.map((h) => `“${h}”`).join(', ');
+    throw new ApiError('validation_error', `The roster's first row must name a student number column and a name column (学号 and 姓名, or student_no and name); it has ${found}.`, [
+      { path: ROSTER_HEADER_ISSUE, message: 'The header row names no student number or no name column.', params: { found } },
+    ]);
+  }
   const seen = new Set<string>();
   return rows.map((row, i) => {
     const student_no = row[noAt]?.trim() ?? '';

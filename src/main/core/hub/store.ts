@@ -31,6 +31,7 @@ import type {
   Triage,
   TriageRow,
 } from '../../../shared/api/hub.ts';
+import { lockedWaitText } from '../../../shared/api/hub.ts';
 import { normalizeJoinCode, studentQrText } from '../../../shared/class-qr.ts';
 import { ApiError } from '../../../shared/errors.ts';
 import { acceptBundle } from '../handin/accept.ts';
@@ -139,7 +140,7 @@ function joinCodeError(code: Exclude<JoinVerdict, 'ok'> | 'join_code_required', 
       'This student number and join code do not match an entry of the class roster: a typo in either is enough. Check both with your teacher (join codes use letters and digits, never O, I, L, 0 or 1).',
     join_code_spent: 'This join code was already used to join. Add this device from your first one, or ask your teacher for a new code.',
     join_code_reissued: 'This join code was replaced by a new one. Ask your teacher for the new code.',
-    join_code_locked: `Too many wrong join codes were tried for this student number (${JOIN_CODE_MAX_FAILURES} within an hour): try again in ${minutes} minute${minutes === 1 ? '' : 's'}, or ask your teacher for a new code.`,
+    join_code_locked: `Too many wrong join codes were tried for this student number (${JOIN_CODE_MAX_FAILURES} within an hour): ${lockedWaitText(minutes)}, or ask your teacher for a new code.`,
   }[code];
   return new ApiError(code, detail);
 }
@@ -151,6 +152,13 @@ function boolOf(value: unknown): boolean | null {
 
 /** A join code as the store returns it (the HTTP face adds the QR code's SVG). */
 export type IssuedCode = Omit<IssuedJoinCode, 'qr_svg'>;
+
+/**
+ * A turn is flagged when its meta carries a flag: the laptop writes the reason as a string
+ * (AssistantTurnMetaSchema's `flagged: 'final_answer_above_level'`); `true` is accepted too.
+ * The hub_flagged_backfill migration marks rows stored before this read the string.
+ */
+const isFlagged = (flag: unknown): boolean => flag === true || (typeof flag === 'string' && flag.trim() !== '');
 
 function issued(classCode: string, userId: string, entry: { student_no: string; name: string }, code: string): IssuedCode {
   return { user_id: userId, student_no: entry.student_no, name: entry.name, join_code: code, qr_text: studentQrText(classCode, entry.student_no, code) };
@@ -595,7 +603,7 @@ export class HubStore {
       const rows = batch.map(({ turn: t, hash }) => {
         const level = typeof t.meta.hint_level === 'number' && Number.isInteger(t.meta.hint_level) ? t.meta.hint_level : null;
         const grams = tx.dialect === 'pg' ? sql`, ${sql.param(searchGrams(t.content))}::text[]` : sql``;
-        return sql`(${t.id}, ${sessionId}, ${userId}, ${t.parent_id}, ${t.role}, ${t.content}, ${t.model}, ${t.tokens_in}, ${t.tokens_out}, ${t.cost}, ${t.created_at}, ${receivedAt}, ${jsonParam(tx.dialect, t.meta)}, ${hash}, ${level}, ${boolParam(tx.dialect, t.meta.flagged === true)}${grams})`;
+        return sql`(${t.id}, ${sessionId}, ${userId}, ${t.parent_id}, ${t.role}, ${t.content}, ${t.model}, ${t.tokens_in}, ${t.tokens_out}, ${t.cost}, ${t.created_at}, ${receivedAt}, ${jsonParam(tx.dialect, t.meta)}, ${hash}, ${level}, ${boolParam(tx.dialect, isFlagged(t.meta.flagged))}${grams})`;
       });
       const gramsColumn = tx.dialect === 'pg' ? sql`, grams` : sql``;
       await tx.run(

@@ -87,6 +87,12 @@ export const en = {
     },
     viewHandins: 'View hand-ins ({{count}})',
     roster: {
+      reissueConfirmNone: 'Issue a new code: the old one stops working (this student has no signed-in device, none is signed out)',
+      csvHeader: 'student_no,name,join_code,qr_text',
+      csvFileName: '{{name}}-join-codes.csv',
+      headerError: 'The roster’s first row (its header) must name a student number column and a name column (学号 and 姓名, or student_no and name); it has {{found}}.',
+      importHint: 'Paste straight from Excel or WPS (with the header row): commas, full-width commas (，) or tabs between the cells all work. Or pick a .csv or .txt file.',
+      importFile: 'Or read a file (.csv, .txt)',
       help: 'Each student on the roster joins with their own one-time join code (with their student number): the class code alone cannot take a roster entry. The hub keeps only a hash of each code, so a code is shown once, when it is issued — print it or download the list now.',
       empty: 'No roster yet. Import one (CSV with the columns 学号,姓名 or student_no,name) or add students one by one.',
       importLabel: 'Roster CSV',
@@ -507,6 +513,7 @@ export const en = {
     signedInAs: 'Signed in as {{name}} ({{role}}).',
   },
   hubLink: {
+    lockedWait: 'It unlocks by itself in {{minutes}} min: try again then, or ask your teacher for a new code now.',
     help: 'Join your class on the school’s class hub: your teacher sees the hand-ins you make and the conversations the assignment asks you to share, and sends back grades and feedback. Studylog syncs by itself whenever the hub can be reached; nothing else leaves this computer.',
     url: 'Class hub address',
     code: 'Class code',

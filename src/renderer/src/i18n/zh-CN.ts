@@ -84,6 +84,12 @@ export const zhCN: Translation = {
     },
     viewHandins: '查看提交（{{count}}）',
     roster: {
+      reissueConfirmNone: '确认重发：旧加入码失效（这个学生没有已登录的设备，不会登出任何设备）',
+      csvHeader: '学号,姓名,加入码,二维码内容',
+      csvFileName: '{{name}}-加入码.csv',
+      headerError: '名单的第一行（表头）要写明学号列和姓名列（学号、姓名，或 student_no、name），现在的第一行是：{{found}}。',
+      importHint: '可以直接从 Excel 或 WPS 复制粘贴（连同表头行），用逗号、全角逗号或制表符分隔都可以；也可以选择 .csv 或 .txt 文件。',
+      importFile: '或从文件读取（.csv、.txt）',
       help: '名单上的每个学生用自己的一次性加入码（加上学号）加入：只凭班级码不能占用名单上的位置。中心只保存每个加入码的哈希，所以加入码只在发放时显示一次——请现在打印或下载名单。',
       empty: '还没有名单。可导入名单（CSV，列为 学号,姓名 或 student_no,name），或逐个添加学生。',
       importLabel: '名单 CSV',
@@ -500,6 +506,7 @@ export const zhCN: Translation = {
     signedInAs: '当前登录：{{name}}（{{role}}）。',
   },
   hubLink: {
+    lockedWait: '{{minutes}} 分钟后会自动解锁：到时再试，或现在请老师重新发一个加入码。',
     help: '加入学校班级中心上的班级：老师能看到你交的作业和作业要求分享的对话，并把分数和评语发回给你。只要能连上中心，Studylog 就会自动同步；其他内容不会离开这台电脑。',
     url: '班级中心地址',
     code: '班级码',

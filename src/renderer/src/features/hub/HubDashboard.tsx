@@ -10,7 +10,7 @@
  * their AI policy here too (HubForms.tsx), without curl. Rendered instead of the student
  * app when the page is opened at #/hub (main.tsx): the hub has no /api/v1/llm routes.
  */
-import { useEffect, useState } from 'react';
+import { createContext, useContext, useEffect, useState } from 'react';
 import { Trans, useTranslation } from 'react-i18next';
 import type {
   HubAssignment,
@@ -27,6 +27,7 @@ import type {
   Triage,
   TriageRow,
 } from '../../../../shared/api/hub.ts';
+import { ROSTER_HEADER_ISSUE } from '../../../../shared/api/hub.ts';
 import { errorHeadline } from '../../lib/errors.ts';
 import { formatDateTime } from '../../lib/format.ts';
 import { Transcript } from '../handin/Transcript.tsx';
@@ -37,8 +38,16 @@ import './hub.css';
 type Tab = 'overview' | 'inbox' | 'triage' | 'search' | 'roster';
 const TABS: Tab[] = ['overview', 'inbox', 'triage', 'search', 'roster'];
 
+/**
+ * Bumped by the Dashboard when a tab is opened and when the window regains focus: every read below
+ * it is made again, so hand-ins and work that reached the hub meanwhile show without a reload.
+ * The rows shown stay until the new ones arrive (no flicker).
+ */
+const Refresh = createContext(0);
+
 function useHub<T>(token: string, route: string | null): { data: T | null; error: HubCallError | null } {
   const [state, setState] = useState<{ route: string | null; data: T | null; error: HubCallError | null }>({ route: null, data: null, error: null });
+  const refresh = useContext(Refresh);
   useEffect(() => {
     if (!route) return;
     let live = true;
@@ -49,7 +58,7 @@ function useHub<T>(token: string, route: string | null): { data: T | null; error
     return () => {
       live = false;
     };
-  }, [token, route]);
+  }, [token, route, refresh]);
   return state.route === route ? state : { data: null, error: null };
 }
 
@@ -132,6 +141,19 @@ function Dashboard({ token, signOut: leave }: { token: string; signOut: () => vo
   const classes = useHub<HubClass[]>(token, `/classes?v=${classesVersion}`);
   const [picked, setPicked] = useState<string | null>(null);
   const [tab, setTab] = useState<Tab>('overview');
+  const [refresh, setRefresh] = useState(0);
+  const again = () => setRefresh((n) => n + 1);
+  useEffect(() => {
+    // Back from another window (the teacher's mail, a student's laptop): read the tab again.
+    const onFocus = () => setRefresh((n) => n + 1);
+    const onVisible = () => document.visibilityState === 'visible' && onFocus();
+    window.addEventListener('focus', onFocus);
+    document.addEventListener('visibilitychange', onVisible);
+    return () => {
+      window.removeEventListener('focus', onFocus);
+      document.removeEventListener('visibilitychange', onVisible);
+    };
+  }, []);
   const [newClass, setNewClass] = useState(false);
   // The class just made (named in a note above its code), and a count of "set an assignment" clicks (the inbox opens its form).
   const [created, setCreated] = useState<HubClass | null>(null);
@@ -216,26 +238,28 @@ function Dashboard({ token, signOut: leave }: { token: string; signOut: () => vo
           </div>
           <div className="segmented" role="tablist">
             {TABS.map((name) => (
-              <button key={name} type="button" role="tab" aria-selected={tab === name} className={tab === name ? 'active' : ''} onClick={() => setTab(name)}>
+              <button key={name} type="button" role="tab" aria-selected={tab === name} className={tab === name ? 'active' : ''} onClick={() => (setTab(name), again())}>
                 {t(`hub.tabs.${name}`)}
               </button>
             ))}
           </div>
-          {tab === 'overview' ? <Overview token={token} classId={klass.id} locale={i18n.language} /> : null}
-          {tab === 'inbox' ? <Inbox key={`${klass.id}-${compose}`} token={token} classId={klass.id} locale={i18n.language} startNew={compose > 0} /> : null}
-          {tab === 'triage' ? <TriagePanel token={token} classId={klass.id} /> : null}
-          {tab === 'search' ? <Search token={token} classId={klass.id} locale={i18n.language} /> : null}
-          {tab === 'roster' ? (
-            <Roster
-              key={klass.id}
-              token={token}
-              klass={klass}
-              onClassChanged={() => setClassesVersion((v) => v + 1)}
-              issued={codes.issued[klass.id] ?? []}
-              onIssued={(issued) => codes.add(klass.id, issued)}
-              onSaved={() => codes.saved(klass.id)}
-            />
-          ) : null}
+          <Refresh.Provider value={refresh}>
+            {tab === 'overview' ? <Overview token={token} classId={klass.id} locale={i18n.language} /> : null}
+            {tab === 'inbox' ? <Inbox key={`${klass.id}-${compose}`} token={token} classId={klass.id} locale={i18n.language} startNew={compose > 0} /> : null}
+            {tab === 'triage' ? <TriagePanel token={token} classId={klass.id} /> : null}
+            {tab === 'search' ? <Search token={token} classId={klass.id} locale={i18n.language} /> : null}
+            {tab === 'roster' ? (
+              <Roster
+                key={klass.id}
+                token={token}
+                klass={klass}
+                onClassChanged={() => setClassesVersion((v) => v + 1)}
+                issued={codes.issued[klass.id] ?? []}
+                onIssued={(issued) => codes.add(klass.id, issued)}
+                onSaved={() => codes.saved(klass.id)}
+              />
+            ) : null}
+          </Refresh.Provider>
         </>
       ) : null}
     </main>
@@ -243,11 +267,26 @@ function Dashboard({ token, signOut: leave }: { token: string; signOut: () => vo
 }
 
 function Failed({ error }: { error: HubCallError | null }) {
-  return error ? (
+  const { t } = useTranslation();
+  if (!error) return null;
+  // The hub words its errors in English; the ones a teacher meets while working are worded here in theirs.
+  const header = error.issues.find((i) => i.path === ROSTER_HEADER_ISSUE);
+  const detail = header ? t('hub.roster.headerError', { found: header.params?.found ?? '' }) : error.message;
+  return (
     <p role="alert" className="error-text">
-      {errorHeadline(error.code)} {error.message}
+      {errorHeadline(error.code)} {detail}
     </p>
-  ) : null;
+  );
+}
+
+/** A roster file as text: UTF-8 (with or without a BOM), else GB18030 — what Excel on a Chinese Windows saves "CSV" in. */
+async function rosterFileText(file: Blob): Promise<string> {
+  const bytes = await file.arrayBuffer();
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    return new TextDecoder('gb18030').decode(bytes);
+  }
 }
 
 function Overview({ token, classId, locale }: { token: string; classId: string; locale: string }) {
@@ -554,10 +593,10 @@ function Search({ token, classId, locale }: { token: string; classId: string; lo
 
 const asCallError = (e: unknown) => (e instanceof HubCallError ? e : new HubCallError('internal_error', String(e)));
 
-/** The issued codes as a CSV file (UTF-8 with a BOM, so Excel reads the Chinese names). */
-function codesCsv(codes: IssuedJoinCode[]): string {
+/** The issued codes as a CSV file (UTF-8 with a BOM, so Excel reads the Chinese names); `header`: the UI language's column names. */
+function codesCsv(codes: IssuedJoinCode[], header: string): string {
   const cell = (v: string) => (/[",\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v);
-  const lines = ['student_no,name,join_code,qr_text', ...codes.map((c) => [c.student_no, c.name, c.join_code, c.qr_text].map(cell).join(','))];
+  const lines = [header, ...codes.map((c) => [c.student_no, c.name, c.join_code, c.qr_text].map(cell).join(','))];
   return `data:text/csv;charset=utf-8,${encodeURIComponent('\uFEFF' + lines.join('\r\n') + '\r\n')}`;
 }
 
@@ -643,6 +682,25 @@ function Roster({
             <span className="field-label">{t('hub.roster.importLabel')}</span>
             <textarea value={csv} onChange={(e) => setCsv(e.target.value)} rows={4} placeholder={t('hub.roster.csvPlaceholder')} data-testid="hub-roster-csv" />
           </label>
+          <p className="muted">{t('hub.roster.importHint')}</p>
+          <label className="field">
+            <span className="field-label">{t('hub.roster.importFile')}</span>
+            <input
+              type="file"
+              accept=".csv,.txt,text/csv,text/plain"
+              data-testid="hub-roster-file"
+              onChange={(e) => {
+                const input = e.target;
+                const file = input.files?.[0];
+                if (!file) return;
+                // The file's text goes into the box above, to look at before importing.
+                void rosterFileText(file).then((text) => {
+                  setCsv(text);
+                  input.value = '';
+                });
+              }}
+            />
+          </label>
           <button type="submit" className="btn btn-small" disabled={busy || !csv.trim()}>
             {t('hub.roster.import')}
           </button>
@@ -682,7 +740,7 @@ function Roster({
             <button type="button" className="btn btn-small" onClick={() => window.print()}>
               {t('hub.roster.print')}
             </button>
-            <a className="btn btn-ghost btn-small" href={codesCsv(issued)} download={`${klass.name}-join-codes.csv`}>
+            <a className="btn btn-ghost btn-small" href={codesCsv(issued, t('hub.roster.csvHeader'))} download={t('hub.roster.csvFileName', { name: klass.name })}>
               {t('hub.roster.downloadCsv')}
             </a>
             <button type="button" className="btn btn-ghost btn-small" onClick={onSaved} data-testid="hub-codes-saved">
@@ -755,7 +813,7 @@ function Roster({
                         })
                       }
                     >
-                      {t('hub.roster.reissueConfirm', { count: r.devices })}
+                      {r.devices > 0 ? t('hub.roster.reissueConfirm', { count: r.devices }) : t('hub.roster.reissueConfirmNone')}
                     </button>
                   ) : (
                     <button type="button" className="btn btn-ghost btn-small" onClick={() => setConfirming(r.user_id)}>

@@ -3,7 +3,7 @@
  * token kept in this browser, errors as the `{code, detail}` envelope the rest of the app reads.
  */
 import { HUB_PREFIX } from '../../../../shared/api/manifest.ts';
-import type { ErrorCode } from '../../../../shared/errors.ts';
+import type { ErrorCode, FieldIssue } from '../../../../shared/errors.ts';
 
 const TOKEN_KEY = 'studylog.hub.token';
 
@@ -15,9 +15,12 @@ export const storeHubToken = (token: string | null): void => {
 
 export class HubCallError extends Error {
   readonly code: ErrorCode | 'network_error';
-  constructor(code: ErrorCode | 'network_error', detail: string) {
+  /** The hub's issues, for the ones the dashboard words in the teacher's language (e.g. a roster's header). */
+  readonly issues: FieldIssue[];
+  constructor(code: ErrorCode | 'network_error', detail: string, issues: FieldIssue[] = []) {
     super(detail);
     this.code = code;
+    this.issues = issues;
   }
 }
 
@@ -55,6 +58,6 @@ async function hubCall<T>(token: string, method: 'GET' | 'POST', route: string, 
   }
   const answer = (await response.json().catch(() => null)) as unknown;
   if (response.ok) return answer as T;
-  const { code, detail } = (answer ?? {}) as { code?: ErrorCode; detail?: string };
-  throw new HubCallError(code ?? 'internal_error', detail ?? String(response.status));
+  const { code, detail, issues } = (answer ?? {}) as { code?: ErrorCode; detail?: string; issues?: FieldIssue[] };
+  throw new HubCallError(code ?? 'internal_error', detail ?? String(response.status), Array.isArray(issues) ? issues : []);
 }

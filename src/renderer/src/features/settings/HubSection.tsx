@@ -7,8 +7,9 @@
  * background (README "The class hub").
  */
 import { useState, type FormEvent } from 'react';
+import i18next from 'i18next';
 import { useTranslation } from 'react-i18next';
-import type { HubLinkStatus } from '../../../../shared/api/hub.ts';
+import { lockedWaitMinutes, type HubLinkStatus } from '../../../../shared/api/hub.ts';
 import { parseClassQr } from '../../../../shared/class-qr.ts';
 import { useRouteMutation, useRouteQuery } from '../../data/queries.tsx';
 import { errorHeadline } from '../../lib/errors.ts';
@@ -92,7 +93,8 @@ function JoinForm() {
       <p id="hub-join-code-help" className="field-help muted">
         {t('hubLink.joinCodeHelp')}
       </p>
-      <ErrorText error={join.error} />
+      {/* A locked join code: how long to wait, from the hub's detail, in the student's language. */}
+      <ErrorText error={join.error} next={lockedNext(join.error)} />
       <div className="form-actions">
         <button type="submit" className="btn btn-primary btn-small" disabled={join.busy || !hubUrl.trim() || !code.trim() || !name.trim()}>
           {join.busy ? t('hubLink.joining') : t('hubLink.join')}
@@ -141,4 +143,9 @@ function Joined({ status }: { status: HubLinkStatus }) {
       </div>
     </div>
   );
+}
+
+function lockedNext(error: { code: string; detail?: string } | null | undefined): string | undefined {
+  const minutes = error?.code === 'join_code_locked' ? lockedWaitMinutes(error.detail) : null;
+  return minutes === null ? undefined : i18next.t('hubLink.lockedWait', { minutes });
 }
