@@ -18,8 +18,8 @@ import { drizzle as drizzlePg, migrate as migratePg } from '../../src/main/core/
 import { openPgHub, openSqliteHub } from '../../src/main/core/hub/sql.ts';
 import { HubStore, type HubCaller } from '../../src/main/core/hub/store.ts';
 import { createDatabase } from '../support/postgres.ts';
-import { HUB_PREFIX, JoinHubInputSchema, lockedWaitMinutes, type IssuedJoinCode, type RosterRow } from '../../src/shared/api/hub.ts';
-import { CLASS_QR_PREFIX, normalizeJoinCode, parseClassQr } from '../../src/shared/class-qr.ts';
+import { HUB_PREFIX, JoinHubInputSchema, type IssuedJoinCode, type RosterRow } from '../../src/shared/api/hub.ts';
+import { CLASS_QR_PREFIX, lockedWaitMinutes, normalizeJoinCode, parseClassQr } from '../../src/shared/hub-text.ts';
 import { startHubServer } from '../../src/main/core/hub/server.ts';
 import { sql } from '../../src/main/core/hub/sql.ts';
 import { JOIN_CODE_MAX_FAILURES, JOIN_CODE_WINDOW_MS } from '../../src/main/core/hub/store.ts';

@@ -12,7 +12,7 @@ import { sql } from '../../src/main/core/hub/sql.ts';
 import type { HubStore } from '../../src/main/core/hub/store.ts';
 import { HUB_TOKEN_ACCOUNT } from '../../src/main/core/sync/link.ts';
 import type { HubLinkStatus } from '../../src/shared/api/hub.ts';
-import { CLASS_QR_PREFIX } from '../../src/shared/class-qr.ts';
+import { CLASS_QR_PREFIX } from '../../src/shared/hub-text.ts';
 import { hubTeacher, openHub } from '../support/hub.ts';
 import { startApi, type ApiFixture } from '../support/http.ts';
 import { startPostgres, type PgServer } from '../support/postgres.ts';

@@ -4,7 +4,7 @@
 // words in the teacher's language, naming the cells it found.
 import { describe, expect, test } from 'vitest';
 import { parseRoster } from '../../src/main/core/hub/roster.ts';
-import { ROSTER_HEADER_ISSUE } from '../../src/shared/api/hub.ts';
+import { ROSTER_HEADER_ISSUE } from '../../src/shared/hub-text.ts';
 import { ApiError } from '../../src/shared/errors.ts';
 
 const expected = [

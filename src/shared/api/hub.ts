@@ -36,19 +36,6 @@ export const AddStudentSchema = z.object({ student_no: z.string().trim().min(1).
 export const AddTeacherSchema = z.object({ user_id: Id });
 export const NewDeviceSchema = z.object({ name: z.string().trim().min(1).max(200) });
 export const RosterImportSchema = z.object({ csv: z.string().min(1).max(2_000_000) });
-/**
- * The wait of a join code locked after too many wrong tries, as the hub's (English) detail says it,
- * and read back from that detail by the desktop's join form, which says it in the student's language.
- */
-export const lockedWaitText = (minutes: number): string => `try again in ${minutes} minute${minutes === 1 ? '' : 's'}`;
-export function lockedWaitMinutes(detail: string | undefined): number | null {
-  const match = /try again in (\d+) minutes?/.exec(detail ?? '');
-  return match ? Number(match[1]) : null;
-}
-
-/** The issue path of a roster whose header names no student number or name column (params.found: its cells, quoted). */
-export const ROSTER_HEADER_ISSUE = 'roster.header';
-
 /** One turn as pushed: the chain fields (handin/chain.ts ChainTurn, minus session_id) and its link. */
 export const PushTurnSchema = z.object({
   id: Id,

@@ -7,7 +7,7 @@
  * dashboard words in the teacher's language.
  */
 import { parse } from 'csv-parse/sync';
-import { ROSTER_HEADER_ISSUE } from '../../../shared/api/hub.ts';
+import { ROSTER_HEADER_ISSUE } from '../../../shared/hub-text.ts';
 import { ApiError } from '../../../shared/errors.ts';
 
 const NUMBER_HEADERS = ['student_no', 'student number', 'number', 'id', '学号'];

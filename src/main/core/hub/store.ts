@@ -31,8 +31,7 @@ import type {
   Triage,
   TriageRow,
 } from '../../../shared/api/hub.ts';
-import { lockedWaitText } from '../../../shared/api/hub.ts';
-import { normalizeJoinCode, studentQrText } from '../../../shared/class-qr.ts';
+import { lockedWaitText, normalizeJoinCode, studentQrText } from '../../../shared/hub-text.ts';
 import { ApiError } from '../../../shared/errors.ts';
 import { acceptBundle } from '../handin/accept.ts';
 import { bundleHash, summarize } from '../handin/bundle.ts';

@@ -17,7 +17,7 @@
 import { randomUUID } from 'node:crypto';
 import os from 'node:os';
 import { HUB_PREFIX, type HubLinkStatus, type JoinHubInput } from '../../../shared/api/hub.ts';
-import { normalizeJoinCode, parseClassQr } from '../../../shared/class-qr.ts';
+import { normalizeJoinCode, parseClassQr } from '../../../shared/hub-text.ts';
 import { ApiError, type ErrorCode } from '../../../shared/errors.ts';
 import type { Store } from '../db/connection.ts';
 import { putSetting } from '../db/setting-rows.ts';

@@ -27,7 +27,7 @@ import type {
   Triage,
   TriageRow,
 } from '../../../../shared/api/hub.ts';
-import { ROSTER_HEADER_ISSUE } from '../../../../shared/api/hub.ts';
+import { ROSTER_HEADER_ISSUE } from '../../../../shared/hub-text.ts';
 import { errorHeadline } from '../../lib/errors.ts';
 import { formatDateTime } from '../../lib/format.ts';
 import { Transcript } from '../handin/Transcript.tsx';

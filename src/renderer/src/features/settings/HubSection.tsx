@@ -9,8 +9,8 @@
 import { useState, type FormEvent } from 'react';
 import i18next from 'i18next';
 import { useTranslation } from 'react-i18next';
-import { lockedWaitMinutes, type HubLinkStatus } from '../../../../shared/api/hub.ts';
-import { parseClassQr } from '../../../../shared/class-qr.ts';
+import type { HubLinkStatus } from '../../../../shared/api/hub.ts';
+import { lockedWaitMinutes, parseClassQr } from '../../../../shared/hub-text.ts';
 import { useRouteMutation, useRouteQuery } from '../../data/queries.tsx';
 import { errorHeadline } from '../../lib/errors.ts';
 import { formatDateTime } from '../../lib/format.ts';

@@ -1,7 +1,8 @@
 /**
- * The class hub's QR codes and join codes as text: what a class's and a student's QR code hold,
- * and a join code as typed. Free of zod, so the renderer's join form can use it (the first load
- * carries no zod: tests/e2e/bundle.test.ts).
+ * The class hub's words the renderer uses as values: what a class's and a student's QR code hold,
+ * a join code as typed, a locked code's wait, the roster import's header issue. Free of zod, so
+ * the join form and the dashboard can import it (the first load carries no zod:
+ * tests/e2e/bundle.test.ts).
  */
 
 /**
@@ -32,3 +33,16 @@ export function parseClassQr(input: string): { code: string; student_no?: string
 export function studentQrText(classCode: string, studentNo: string, joinCode: string): string {
   return `${CLASS_QR_PREFIX}${classCode}?${new URLSearchParams({ no: studentNo, key: joinCode }).toString()}`;
 }
+
+/**
+ * The wait of a join code locked after too many wrong tries, as the hub's (English) detail says it,
+ * and read back from that detail by the desktop's join form, which says it in the student's language.
+ */
+export const lockedWaitText = (minutes: number): string => `try again in ${minutes} minute${minutes === 1 ? '' : 's'}`;
+export function lockedWaitMinutes(detail: string | undefined): number | null {
+  const match = /try again in (\d+) minutes?/.exec(detail ?? '');
+  return match ? Number(match[1]) : null;
+}
+
+/** The issue path of a roster whose header names no student number or name column (params.found: its cells, quoted). */
+export const ROSTER_HEADER_ISSUE = 'roster.header';
