@@ -52,6 +52,8 @@ export const ERROR_TABLE: Readonly<Record<UiErrorCode, { action: NextAction }>> 
   hint_ceiling_reached: { action: 'none' },
   allowance_exhausted: { action: 'none' },
   assignment_not_open: { action: 'none' },
+  mode_not_allowed: { action: 'none' },
+  hub_managed: { action: 'none' },
   upstream_unreachable: { action: 'retry' },
   upstream_auth: { action: 'settings' },
   model_not_found: { action: 'settings' },
