@@ -20,6 +20,10 @@ export const ERROR_STATUS = {
   hint_ceiling_reached: 409,
   allowance_exhausted: 403,
   assignment_not_open: 403,
+  /** The message's mode is one the assignment's policy does not allow: nothing is written. */
+  mode_not_allowed: 403,
+  /** An assignment from a class hub (meta.hub_class_id): only its teacher changes it, on the hub. */
+  hub_managed: 403,
   // An attachment that cannot be taken (README "Attachments"): nothing of it was stored.
   attachment_too_large: 413,
   attachment_unsupported: 415,

@@ -97,6 +97,24 @@ describe.skipIf(chromium.skip)(`assignments${chromium.note}`, () => {
     await page.reload();
   });
 
+  test('an assignment from the class hub is read-only: no Edit or Delete, a note that the teacher sets it', async () => {
+    await e2e.api.createAssignment({ id: 'hw-from-hub', title: 'From the class hub', policy: { hint_ceiling: 2 }, meta: { hub_class_id: 'class-1' } });
+    await page.reload();
+    const card = page.locator('.assignment-card', { hasText: 'From the class hub' });
+    await expect(card.getByTestId('hub-managed').textContent()).resolves.toBe('This assignment is set by your teacher on the class hub.');
+    expect(await card.getByRole('button', { name: 'Edit' }).count()).toBe(0);
+    expect(await card.getByRole('button', { name: 'Delete' }).count()).toBe(0);
+    // A card of the laptop's own still has both.
+    await e2e.api.createAssignment({ id: 'hw-own', title: 'The laptop’s own', policy: {} });
+    await page.reload();
+    const own = page.locator('.assignment-card', { hasText: 'The laptop’s own' });
+    await own.getByRole('button', { name: 'Edit' }).waitFor();
+    expect(await own.getByTestId('hub-managed').count()).toBe(0);
+    await e2e.screenshot(page, 'assignments-from-hub');
+    await e2e.api.deleteAssignment({ id: 'hw-own' });
+    await page.reload();
+  });
+
   test('the policy editor offers the installation’s models (a saved unknown id marked), the cost allowance in the display currency, and the card sums the policy up', async () => {
     await e2e.api.createAssignment({
       id: 'policy-01',

@@ -273,4 +273,23 @@ describe.skipIf(chromium.skip)(`chat${chromium.note}`, () => {
     const foreign = e2e.requests.filter((u) => !u.startsWith(e2e.url) && !u.startsWith('data:') && !u.startsWith('blob:'));
     expect(foreign).toEqual([]);
   });
+
+  test('an assignment that allows only some modes: the others are disabled with a reason, and the chat moves to an allowed one', async () => {
+    await e2e.api.createAssignment({ id: 'hw-only', title: 'Homework only', policy: { allowed_modes: ['homework'] } });
+    await page.goto(`${e2e.url}/#/chat`);
+    await page.reload();
+    await newChat('chat');
+    await page.getByTestId('assignment-picker').selectOption('hw-only');
+    await expect.poll(() => page.locator('input[data-mode="homework"]').isChecked()).toBe(true);
+    for (const mode of ['chat', 'deep_think']) {
+      await expect(page.locator(`input[data-mode="${mode}"]`).isDisabled()).resolves.toBe(true);
+      await expect(page.locator('label.mode-option', { has: page.locator(`input[data-mode="${mode}"]`) }).getAttribute('title')).resolves.toBe(
+        '“Homework only” does not allow this mode (its teacher chose the modes).',
+      );
+    }
+    // Without the assignment every mode is open again.
+    await page.getByTestId('assignment-picker').selectOption('');
+    await expect(page.locator('input[data-mode="chat"]').isDisabled()).resolves.toBe(false);
+    await e2e.api.deleteAssignment({ id: 'hw-only' });
+  });
 });

@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { dispatch } from '../../src/main/core/api/dispatch.ts';
 import type { AssignmentPolicy } from '../../src/shared/api/schemas.ts';
-import { ApiError } from '../../src/shared/errors.ts';
+import { ApiError, ERROR_STATUS } from '../../src/shared/errors.ts';
 import { HINT_LADDER } from '../../src/shared/hint-ladder.ts';
 import { sendThroughDispatch, setupCore, TEST_CALLER, type TestCore } from '../support/core.ts';
 import { rowCount, testWrites } from '../support/temp.ts';
@@ -238,15 +238,17 @@ describe('assignment policy', () => {
     expect(core.chatRequests()[0]!.body.model).toBe('deepseek-chat');
   });
 
-  it('a mode the policy does not allow is refused, nothing written', async () => {
+  it('a mode the policy does not allow is refused with its own code (403), naming the allowed modes; the message is kept', async () => {
     const core = await setupCore();
-    withPolicy(core, 'hw_modes', { allowed_modes: ['homework'] });
-    expect(await failure(core.proxy.send(TEST_CALLER, { message: 'hi', mode: 'deep_think', assignment_id: 'hw_modes' }))).toMatchObject({
-      code: 'validation_error',
-      issues: [{ path: 'mode' }],
-    });
-    expect(rowCount(core.store, 'session')).toBe(0);
+    withPolicy(core, 'hw_modes', { allowed_modes: ['homework', 'chat'] });
+    const refused = await failure(sendThroughDispatch(core, TEST_CALLER, { message: 'hi', mode: 'deep_think', assignment_id: 'hw_modes' }));
+    expect(refused).toMatchObject({ code: 'mode_not_allowed', detail: expect.stringContaining('allows only these modes: homework, chat') });
+    expect(ERROR_STATUS[(refused as ApiError).code]).toBe(403);
+    expect(core.chatRequests()).toHaveLength(0);
+    const [session] = core.store.sqlite.prepare('SELECT id FROM session').all() as { id: string }[];
+    expect(core.turns.getTurnsBySessionId(session!.id)).toMatchObject([{ role: 'user', content: 'hi', meta: { status: 'failed', error: { code: 'mode_not_allowed' } } }]);
     await core.proxy.send(TEST_CALLER, { message: 'hi', mode: 'homework', assignment_id: 'hw_modes' });
+    expect(core.chatRequests()).toHaveLength(1);
   });
 
   it('before opens_at messages are refused, nothing written; once open they go', async () => {

@@ -6,6 +6,7 @@ import { describe, expect, test } from 'vitest';
 import { startHubServer } from '../../src/main/core/hub/server.ts';
 import { hubDailyAllowance, startOfDay } from '../../src/main/core/sync/allowances.ts';
 import { SyncClient } from '../../src/main/core/sync/client.ts';
+import { dispatch } from '../../src/main/core/api/dispatch.ts';
 import { HUB_PREFIX } from '../../src/shared/api/hub.ts';
 import { ApiError } from '../../src/shared/errors.ts';
 import { setupCore, TEST_CALLER } from '../support/core.ts';
@@ -99,5 +100,50 @@ describe('assignments from the class hub', () => {
     expect(core.assignments.get('hw_local')).toMatchObject({ title: 'The laptop’s own', policy: { hint_ceiling: 2 } });
     expect(core.assignments.get('hw_local')!.meta).not.toHaveProperty('hub_class_id');
     expect(core.assignments.get('hw_new')).toMatchObject({ title: 'Only on the hub', meta: { hub_class_id: klass.id } });
+  });
+
+  test('belong to the hub: nobody changes or deletes them here, and every sync sets a hand-edited copy back', async () => {
+    // The hub's clock: moved on below so that the later pull brings nothing (the hub resends a few seconds back).
+    let clock = Date.now();
+    const store = await openHub('sqlite', null, () => clock);
+    onCleanup(() => void store.close());
+    const hub = await startHubServer({ store, port: 0 });
+    onCleanup(() => void hub.close());
+    const teacher = await hubTeacher(store);
+    const klass = await store.createClass(teacher.caller, '初二（3）班');
+    const policy = { hint_ceiling: 2 as const, allowance: { tokens: 500 } };
+    await store.upsertAssignment(teacher.caller, { id: 'hw_hub', class_id: klass.id, title: '一次函数', description: null, due_at: null, policy });
+    const joined = await store.joinClass({ code: klass.code, name: '王小明', device_name: 'laptop' });
+
+    clock += 60_000;
+    const core = await setupCore();
+    const client = new SyncClient({ store: core.store, hubUrl: hub.url, token: joined.token });
+    await client.sync();
+    expect(core.assignments.get('hw_hub')).toMatchObject({ policy, meta: { hub_class_id: klass.id } });
+
+    // The laptop's owner (an admin: a student on their own laptop) is refused, with its own code;
+    // a student account (a shared install) may not change assignments at all.
+    const owner = { user_id: 'owner', role: 'admin' as const, local_owner: true };
+    const loosen = { id: 'hw_hub', policy: { hint_ceiling: 5, allowance: { tokens: 999_999 } } };
+    expect(await dispatch(core, 'updateAssignment', owner, loosen)).toMatchObject({
+      ok: false,
+      body: { code: 'hub_managed', detail: expect.stringContaining('set by your teacher on the class hub') },
+    });
+    expect(await dispatch(core, 'deleteAssignment', owner, { id: 'hw_hub' })).toMatchObject({ ok: false, body: { code: 'hub_managed' } });
+    expect(await dispatch(core, 'updateAssignment', TEST_CALLER, loosen)).toMatchObject({ ok: false, body: { code: 'forbidden' } });
+    // Nor through a file import with its id.
+    const imported = await dispatch(core, 'importAssignments', owner, { assignments: [{ id: 'hw_hub', title: 'mine now', policy: { hint_ceiling: 5 } }] });
+    expect(imported).toMatchObject({ ok: true, body: { imported: 0, updated: 0, errors: [{ index: 0, detail: expect.stringContaining('class hub') }] } });
+    expect(core.assignments.get('hw_hub')).toMatchObject({ title: '一次函数', policy });
+
+    // The database edited by hand: the next sync (nothing changed on the hub) sets the hub's policy back.
+    core.store.sqlite
+      .prepare("UPDATE assignment SET title = 'loosened', meta = json_set(meta, '$.policy', json(?)) WHERE id = 'hw_hub'")
+      .run(JSON.stringify({ hint_ceiling: 5, allowance: { tokens: 999_999 } }));
+    expect(core.assignments.get('hw_hub')).toMatchObject({ policy: { hint_ceiling: 5 } });
+    const again = await client.sync({ force: true });
+    expect(again.pulled.assignments).toBe(0);
+    expect(again.conflicts ?? []).toEqual([]);
+    expect(core.assignments.get('hw_hub')).toMatchObject({ title: '一次函数', policy, meta: { hub_class_id: klass.id } });
   });
 });

@@ -25,6 +25,17 @@ beforeAll(async () => {
 });
 
 describe('the error table', () => {
+  test('a mode the assignment does not allow: the next step names the modes it allows, in the UI language', async () => {
+    const detail = "Assignment 'hw' allows only these modes: homework, chat (this message is in deep_think); the message is kept, not sent.";
+    expect(errorNext('mode_not_allowed', detail)).toContain('它只允许：作业辅导、聊天。');
+    await i18next.changeLanguage('en');
+    try {
+      expect(errorNext('mode_not_allowed', detail)).toContain('It allows only: Homework, Chat.');
+    } finally {
+      await i18next.changeLanguage('zh-CN');
+    }
+  });
+
   test('has every code of src/shared/errors.ts, and only those (plus client-only codes)', () => {
     expect(Object.keys(ERROR_TABLE).sort()).toEqual([...serverCodes, ...CLIENT_ERROR_CODES].sort());
   });

@@ -72,6 +72,16 @@ function taughtAssignment(core: Core, caller: Caller, id: string) {
   return assignment;
 }
 
+/**
+ * An assignment that came from a class hub (meta.hub_class_id) belongs to the hub: its teacher
+ * sets it there, and sync re-applies the hub's copy at every pull. Nobody changes or deletes it
+ * here — not a student (who could loosen its AI rules), not a local teacher or admin either.
+ */
+function notFromHub(assignment: { id: string; meta: Record<string, unknown> }): void {
+  if (typeof assignment.meta.hub_class_id === 'string')
+    throw new ApiError('hub_managed', `Assignment '${assignment.id}' is set by your teacher on the class hub; it cannot be changed or deleted here.`);
+}
+
 function found<T>(value: T | null, what: string): T {
   if (value === null) throw new ApiError('not_found', `There is no ${what}.`);
   return value;
@@ -146,12 +156,12 @@ export const unaryHandlers: UnaryHandlers = {
   createAssignment: (core, caller, input) => core.store.writes.run('create the assignment', (db) => core.assignments.create(db, input, caller.user_id)),
   updateAssignment: (core, caller, { id, ...patch }) =>
     core.store.writes.run('update the assignment', (db) => {
-      taughtAssignment(core, caller, id);
+      notFromHub(taughtAssignment(core, caller, id));
       return found(core.assignments.update(db, id, patch), `assignment '${id}'`);
     }),
   deleteAssignment: (core, caller, { id }) =>
     core.store.writes.run('delete the assignment', (db) => {
-      taughtAssignment(core, caller, id);
+      notFromHub(taughtAssignment(core, caller, id));
       if (!core.assignments.delete(db, id)) throw new ApiError('not_found', `There is no assignment '${id}'.`);
       return { deleted: true };
     }),

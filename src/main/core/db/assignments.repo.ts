@@ -173,6 +173,9 @@ export class AssignmentsRepo {
         errors.push({ index, detail: parsed.error.issues.map((i) => `${i.path.map(String).join('.') || '(entry)'}: ${i.message}`).join('; ') });
       } else if (parsed.data.id && seen.has(parsed.data.id)) {
         errors.push({ index, detail: `id: '${parsed.data.id}' appears earlier in the file` });
+      } else if (parsed.data.id && typeof this.get(parsed.data.id)?.meta.hub_class_id === 'string') {
+        // A class hub's assignment is its teacher's, set on the hub (api/handlers.ts notFromHub).
+        errors.push({ index, detail: `id: '${parsed.data.id}' is set by your teacher on the class hub` });
       } else if (parsed.data.id && this.get(parsed.data.id) && this.get(parsed.data.id)!.meta[REGISTERED_FROM] !== 'message' && !canEdit(this.get(parsed.data.id)!)) {
         errors.push({ index, detail: `id: '${parsed.data.id}' is another teacher's assignment` });
       } else {

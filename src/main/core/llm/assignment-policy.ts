@@ -5,10 +5,11 @@
  * (applyPolicy). It is checked before anything is sent upstream, from the local database only,
  * so offline too:
  *
- * - not open yet, a mode or a model the policy does not allow, a hint request outside homework:
+ * - not open yet, a model the policy does not allow, a hint request outside homework:
  *   refused, nothing written (like any invalid message);
- * - the allowance used up, or "more help" past the ceiling: refused with `allowance_exhausted` /
- *   `hint_ceiling_reached`, the student's message kept (its user turn failed with that code), and
+ * - a mode the policy does not allow, the allowance used up, or "more help" past the ceiling:
+ *   refused with `mode_not_allowed` / `allowance_exhausted` / `hint_ceiling_reached`, the
+ *   student's message kept (its user turn failed with that code), and
  *   the provider never asked.
  *
  * The hint ladder (src/shared/hint-ladder.ts) applies to homework sessions: the session's level
@@ -138,11 +139,13 @@ export class AssignmentGate {
     if (policy.opens_at !== null && now < policy.opens_at) {
       throw new ApiError('assignment_not_open', `Assignment '${assignmentId}' opens at ${isoOf(policy.opens_at)}; no message on it is answered before then.`);
     }
-    if (!policy.allowed_modes.includes(session.mode)) {
-      throw new ApiError('validation_error', `Invalid message: mode: assignment '${assignmentId}' allows only ${policy.allowed_modes.join(', ')}`, [
-        { path: 'mode', message: `assignment '${assignmentId}' allows only ${policy.allowed_modes.join(', ')}` },
-      ]);
-    }
+    // A mode the assignment does not allow: refused with its own code, the message kept (below).
+    const modeRefusal = policy.allowed_modes.includes(session.mode)
+      ? null
+      : new ApiError(
+          'mode_not_allowed',
+          `Assignment '${assignmentId}' allows only these modes: ${policy.allowed_modes.join(', ')} (this message is in ${session.mode}); the message is kept, not sent.`,
+        );
 
     let level: HintLevel | null = null;
     let raised = false;
@@ -193,6 +196,8 @@ export class AssignmentGate {
         `Today's AI allowance from your class hub is used up: ${daily.used_today} of ${daily.daily_tokens} tokens today on this class's assignments; the message is kept, not sent. It starts again tomorrow.`,
       );
     }
+    // The mode outranks the rest: in another mode the ladder and the allowance do not apply yet.
+    if (modeRefusal) refusal = modeRefusal;
     if (refusal) raised = false;
     return { assignmentId, policy, level, asked: !retried && req.hint_request === 'more', raised, refusal };
   }

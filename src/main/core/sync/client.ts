@@ -16,7 +16,7 @@
  * device stops syncing (nothing is dropped: the outbox keeps its entries); a session the hub
  * refuses (chain_broken) is held back and reported; chain_gap resends from the hub's head.
  */
-import type { HandinPushResult, PullResult, PushResult, PushSession } from '../../../shared/api/hub.ts';
+import type { HandinPushResult, HubAssignment, PullResult, PushResult, PushSession } from '../../../shared/api/hub.ts';
 import { HUB_PREFIX } from '../../../shared/api/hub.ts';
 import { ApiError, type ErrorCode } from '../../../shared/errors.ts';
 import type { Store } from '../db/connection.ts';
@@ -29,6 +29,12 @@ export const BACKOFF_MAX_MS = 30 * 60_000;
 export const PULL_CURSOR_KEY = 'hub.pull_cursor';
 export const FEEDBACK_KEY = 'hub.feedback';
 export const ALLOWANCES_KEY = 'hub.allowances';
+/**
+ * The hub's last copy of each of its assignments (id → HubAssignment). The pull only brings what
+ * changed on the hub, so every pull re-applies all of these: a hub assignment changed on this
+ * computer (an old build's editor, a database edited by hand) is set back at the next sync.
+ */
+export const HUB_ASSIGNMENTS_KEY = 'hub.assignments';
 
 export interface SyncClientOptions {
   store: Store;
@@ -213,7 +219,9 @@ export class SyncClient {
   async #pull(report: SyncReport): Promise<void> {
     const store = this.#options.store;
     const cursorRow = store.sqlite.prepare('SELECT value FROM setting WHERE key = ?').get(PULL_CURSOR_KEY) as { value: string } | undefined;
-    const since = cursorRow ? Number(JSON.parse(cursorRow.value)) : 0;
+    // A link made before the hub's copies were kept (HUB_ASSIGNMENTS_KEY) pulls from the start once, to have them.
+    const hadCopies = store.sqlite.prepare('SELECT 1 FROM setting WHERE key = ?').get(HUB_ASSIGNMENTS_KEY) !== undefined;
+    const since = cursorRow && hadCopies ? Number(JSON.parse(cursorRow.value)) : 0;
     const pulled = await this.#call<PullResult>('GET', `/sync/pull?since=${since}`);
     const readMap = (key: string) => {
       const row = store.sqlite.prepare('SELECT value FROM setting WHERE key = ?').get(key) as { value: string } | undefined;
@@ -230,7 +238,10 @@ export class SyncClient {
            meta = json_set(assignment.meta, '$.policy', json(@policy), '$.hub_class_id', @class_id)
          WHERE json_extract(assignment.meta, '$.hub_class_id') IS NOT NULL`,
       );
-      for (const a of pulled.assignments) {
+      const hubCopies = readMap(HUB_ASSIGNMENTS_KEY) as Record<string, HubAssignment>;
+      for (const a of pulled.assignments) hubCopies[a.id] = a;
+      const changedNow = new Set(pulled.assignments.map((a) => a.id));
+      for (const a of Object.values(hubCopies)) {
         const applied = upsert.run({
           id: a.id,
           title: a.title,
@@ -240,7 +251,9 @@ export class SyncClient {
           policy: JSON.stringify(a.policy),
           class_id: a.class_id,
         });
-        if (applied.changes === 0) report.conflicts = [...(report.conflicts ?? []), `assignment '${a.id}' exists on this computer and is not the hub's: not replaced`];
+        // A conflict is reported when the hub's copy arrives, not again at every later pull.
+        if (applied.changes === 0 && changedNow.has(a.id))
+          report.conflicts = [...(report.conflicts ?? []), `assignment '${a.id}' exists on this computer and is not the hub's: not replaced`];
       }
       const feedback = readMap(FEEDBACK_KEY);
       for (const f of pulled.feedback) feedback[f.assignment_id] = { grade: f.grade, feedback: f.feedback, updated_at: f.updated_at };
@@ -260,6 +273,7 @@ export class SyncClient {
         });
         report.pulled.grades++;
       }
+      if (pulled.assignments.length || !hadCopies) putSetting(db, HUB_ASSIGNMENTS_KEY, hubCopies);
       if (pulled.feedback.length) putSetting(db, FEEDBACK_KEY, feedback);
       if (pulled.allowances.length) putSetting(db, ALLOWANCES_KEY, allowances);
       putSetting(db, PULL_CURSOR_KEY, pulled.cursor);

@@ -22,7 +22,7 @@ import { ApiError, type ErrorCode } from '../../../shared/errors.ts';
 import type { Store } from '../db/connection.ts';
 import { putSetting } from '../db/setting-rows.ts';
 import type { SecretStore } from '../secrets/keychain.ts';
-import { SyncClient, type SyncReport } from './client.ts';
+import { HUB_ASSIGNMENTS_KEY, SyncClient, type SyncReport } from './client.ts';
 import { Outbox } from './outbox.ts';
 
 export const LINK_KEY = 'hub.link';
@@ -250,7 +250,8 @@ export class HubLink {
       throw noKeychain(error instanceof ApiError ? error.detail : 'the keychain could not be reached');
     }
     await this.#o.store.writes.run('leave the class hub', (db) => {
-      db.prepare('DELETE FROM setting WHERE key IN (?, ?)').run(LINK_KEY, SYNC_STATE_KEY);
+      // The hub's copies go too: a class joined later pulls its own from the start.
+      db.prepare('DELETE FROM setting WHERE key IN (?, ?, ?)').run(LINK_KEY, SYNC_STATE_KEY, HUB_ASSIGNMENTS_KEY);
     });
     this.#client = null;
     return this.status();

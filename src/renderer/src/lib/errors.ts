@@ -52,6 +52,8 @@ export const ERROR_TABLE: Readonly<Record<UiErrorCode, { action: NextAction }>> 
   hint_ceiling_reached: { action: 'none' },
   allowance_exhausted: { action: 'none' },
   assignment_not_open: { action: 'none' },
+  mode_not_allowed: { action: 'none' },
+  hub_managed: { action: 'none' },
   upstream_unreachable: { action: 'retry' },
   upstream_auth: { action: 'settings' },
   model_not_found: { action: 'settings' },
@@ -93,9 +95,25 @@ export function errorHeadline(code: string): string {
   return i18next.t(`errors.${known(code)}`);
 }
 
-/** The localized next step for a code: what the student can do about it. */
-export function errorNext(code: string): string {
-  return i18next.t(`errorNext.${known(code)}`);
+/** The localized next step for a code: what the student can do about it (`detail`: the server's, for what it names). */
+export function errorNext(code: string, detail?: string): string {
+  // A dynamic key with values defeats i18next's types; tests/unit/error-table.test.ts checks the keys.
+  return String(i18next.t(`errorNext.${known(code)}` as never, nextParams(code, detail) as never));
+}
+
+/**
+ * Values a next step names, read from the server's detail: mode_not_allowed names the modes the
+ * assignment allows (assignment-policy.ts: "allows only these modes: homework, chat (…").
+ */
+function nextParams(code: string, detail: string | undefined): Record<string, string> {
+  if (code !== 'mode_not_allowed') return {};
+  const modes =
+    /allows only these modes: ([a-z_, ]+)/
+      .exec(detail ?? '')?.[1]
+      ?.split(',')
+      .map((m) => m.trim()) ?? [];
+  const names = modes.map((m) => (i18next.exists(`modes.${m}.name`) ? i18next.t(`modes.${m}.name` as never) : m));
+  return { modes: names.length ? names.join(i18next.t('homework.listSeparator')) : '—' };
 }
 
 export function errorAction(code: string): NextAction {

@@ -24,7 +24,7 @@ export function ErrorText(props: {
   return (
     <div className={`error-text ${props.className ?? ''}`} role="alert" data-code={error.code}>
       <strong className="error-headline">{props.headline ?? errorHeadline(error.code)}</strong>
-      <span className="error-next"> {props.next ?? error.localized ?? errorNext(error.code)}</span>
+      <span className="error-next"> {props.next ?? error.localized ?? errorNext(error.code, error.detail)}</span>
       {error.issues?.length ? <IssueList issues={error.issues} fields={props.fields} /> : null}
       {props.children}
       <ErrorDetails detail={error.detail} />

@@ -156,6 +156,8 @@ function AssignmentCard({ assignment: a, onEdit, onDelete }: { assignment: Assig
   const [open, setOpen] = useState(false);
   const exporter = useExport();
   const overdue = a.due_at !== null && a.due_at < Date.now();
+  // A class hub's assignment is its teacher's (set on the hub, re-applied at every sync): read-only here.
+  const fromHub = typeof a.meta.hub_class_id === 'string';
   return (
     <li className="card assignment-card" data-assignment-id={a.id}>
       <div className="card-head">
@@ -209,7 +211,7 @@ function AssignmentCard({ assignment: a, onEdit, onDelete }: { assignment: Assig
             <span aria-hidden="true">JSON</span>
             <span className="visually-hidden">{t('history.exportJson')}</span>
           </button>
-          {isAdmin ? (
+          {isAdmin && !fromHub ? (
             <>
               <button type="button" className="btn btn-ghost btn-small" title={t('common.edit')} onClick={onEdit}>
                 <Pencil size={14} aria-hidden="true" />
@@ -223,6 +225,11 @@ function AssignmentCard({ assignment: a, onEdit, onDelete }: { assignment: Assig
           ) : null}
         </div>
       </div>
+      {fromHub ? (
+        <p className="muted small" data-testid="hub-managed">
+          {t('errors.hub_managed')}
+        </p>
+      ) : null}
       <PolicySummary policy={a.policy} />
       {handin ? <HandinStatus submission={handin} /> : null}
       {a.description ? (

@@ -78,7 +78,7 @@ export function ChatBanner({ notice, mode, onDismiss }: { notice: UiError | null
     <div className="banner banner-error" role="alert" data-testid="chat-banner" data-code={notice.code}>
       <div className="banner-text">
         <strong>{errorHeadline(notice.code)}</strong>
-        <span>{errorNext(notice.code)}</span>
+        <span>{errorNext(notice.code, notice.detail)}</span>
         <ErrorDetails detail={notice.detail} />
       </div>
       {button ? (

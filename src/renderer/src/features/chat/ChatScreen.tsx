@@ -69,6 +69,13 @@ export function ChatScreen({ routeSessionId, routeTurnId = null }: { routeSessio
   const blocker = blockerOf(state, session ?? undefined);
   const sessionModel = typeof session?.policy_snapshot.model === 'string' ? session.policy_snapshot.model : null;
   const assignmentRequired = needsAssignment(state.mode);
+  // The modes the chosen assignment allows (its policy; none set: all). The server refuses the
+  // others (mode_not_allowed), so the picker disables them and a new chat moves to an allowed one.
+  const allowedModes: readonly Mode[] = assignment?.policy.allowed_modes?.length ? assignment.policy.allowed_modes : MODES;
+  const firstAllowed = allowedModes.includes(state.mode) ? null : (allowedModes[0] ?? null);
+  useEffect(() => {
+    if (!started && firstAllowed) chat.setMode(firstAllowed);
+  }, [started, firstAllowed, chat]);
   // What a message can do (versions): regenerating may pick any model the mode allows.
   const actions = useMemo(
     () => ({
@@ -205,8 +212,20 @@ export function ChatScreen({ routeSessionId, routeTurnId = null }: { routeSessio
               <fieldset className="mode-picker">
                 <legend className="visually-hidden">{t('chat.mode')}</legend>
                 {MODES.map((mode) => (
-                  <label key={mode} className={`mode-option${state.mode === mode ? ' selected' : ''}`}>
-                    <input type="radio" name={modeGroup} value={mode} checked={state.mode === mode} onChange={() => pickMode(mode)} data-mode={mode} />
+                  <label
+                    key={mode}
+                    className={`mode-option${state.mode === mode ? ' selected' : ''}${allowedModes.includes(mode) ? '' : ' disabled'}`}
+                    title={allowedModes.includes(mode) ? undefined : t('chat.modeNotAllowed', { title: assignment?.title ?? '' })}
+                  >
+                    <input
+                      type="radio"
+                      name={modeGroup}
+                      value={mode}
+                      checked={state.mode === mode}
+                      disabled={!allowedModes.includes(mode)}
+                      onChange={() => pickMode(mode)}
+                      data-mode={mode}
+                    />
                     <span className="mode-name">{t(`modes.${mode}.name`)}</span>
                     <span className="mode-desc">{t(`modes.${mode}.description`)}</span>
                   </label>
