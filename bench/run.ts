@@ -321,8 +321,8 @@ async function main() {
     'skipped' in peer
       ? 'The peer harness did not run, so the floor is not compared with the gateway.'
       : floor.floor >= peer.portkeyAdded
-        ? `The floor alone (${ms(floor.floor)}) is at or above the gateway's added latency (${ms(peer.portkeyAdded)}): with the SDK and two synchronous=FULL commits in series, "added p50 at c=1 ≤ the gateway's" cannot be met on this machine whatever Studylog's own code does.`
-        : `The floor (${ms(floor.floor)}) is below the gateway's added latency (${ms(peer.portkeyAdded)}): Studylog's own work above the floor (${ms(b1Numbers[1]!.proxied.p50 - b1Numbers[1]!.direct.p50 - floor.floor)} in B1) is what misses the target.`,
+        ? `In this run the floor alone (${ms(floor.floor)}) is at or above the gateway's added latency (${ms(peer.portkeyAdded)}, measured in B6's harness, not this one): with the SDK and two synchronous=FULL commits in series, "added p50 at c=1 ≤ the gateway's" is out of reach here whatever Studylog's own code does. Studylog's own work above the floor: ${ms(b1Numbers[1]!.proxied.p50 - b1Numbers[1]!.direct.p50 - floor.floor)}.`
+        : `In this run the floor (${ms(floor.floor)}) is below the gateway's added latency (${ms(peer.portkeyAdded)}, measured in B6's harness, not this one): Studylog's own work above the floor (${ms(b1Numbers[1]!.proxied.p50 - b1Numbers[1]!.direct.p50 - floor.floor)} in B1) is what misses the target.`,
     '',
   );
 
