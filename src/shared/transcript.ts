@@ -5,17 +5,11 @@
  * - The record of a title call (a system turn, meta.purpose 'title': llm/model-title.ts) is usage,
  *   not conversation: it is left out of transcripts and message counts (not of tokens and cost).
  * - "Version k of n" only for a message or an answer that has versions: siblings of the same role
- *   under the same parent (an edited message, a regenerated answer), oldest first — as the export
- *   numbers them (turns.repo.ts versionNumbers).
+ *   under the same parent (an edited message, a regenerated answer), oldest first — the app's ‹ k / n ›
+ *   (turn-tree.ts), as the export numbers them (turns.repo.ts versionNumbers).
  */
 
-/** What the version numbers need of a turn (a bundle's turns carry their role as a string). */
-interface VersionedTurn {
-  id: string;
-  parent_id: string | null;
-  role: string;
-  created_at: number;
-}
+import { childrenOf, inConversation, versionsOf, type TreeTurn } from './turn-tree.ts';
 
 /** The record of the automatic title call. */
 export function isTitleCall(turn: { role: string; meta: Record<string, unknown> }): boolean {
@@ -27,21 +21,16 @@ export function transcriptTurns<T extends { role: string; meta: Record<string, u
   return turns.filter((t) => !isTitleCall(t));
 }
 
-/** Each message or answer that has versions: its number among them (from 1) and how many there are. */
-export function versionNumbers(turns: readonly VersionedTurn[]): Map<string, { n: number; of: number }> {
-  const groups = new Map<string, VersionedTurn[]>();
-  for (const turn of turns) {
-    if (turn.role !== 'user' && turn.role !== 'assistant') continue;
-    const key = `${turn.role}\u0000${turn.parent_id ?? ''}`;
-    const list = groups.get(key);
-    if (list) list.push(turn);
-    else groups.set(key, [turn]);
-  }
+/** Each message or answer that has versions: its number among them (from 1) and how many there are (turn-tree.ts). */
+export function versionNumbers(turns: readonly { id: string; parent_id: string | null; role: string; created_at: number }[]): Map<string, { n: number; of: number }> {
+  // A bundle's turns carry their role as a string; the tree keeps the conversation's (user, assistant).
+  const tree = turns as readonly TreeTurn[];
+  const children = childrenOf(tree);
   const numbers = new Map<string, { n: number; of: number }>();
-  for (const same of groups.values()) {
-    if (same.length < 2) continue;
-    same.sort((a, b) => a.created_at - b.created_at || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-    same.forEach((t, i) => numbers.set(t.id, { n: i + 1, of: same.length }));
+  for (const turn of tree) {
+    if (!inConversation(turn)) continue;
+    const { index, count } = versionsOf(turn, children);
+    if (count > 1) numbers.set(turn.id, { n: index + 1, of: count });
   }
   return numbers;
 }

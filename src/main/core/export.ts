@@ -10,6 +10,7 @@ import { ApiError } from '../../shared/errors.ts';
 import { canSee, type Caller } from './caller.ts';
 import type { Core } from './app.ts';
 import type { ExportedFile } from './db/attachments.repo.ts';
+import { isTitleCall } from '../../shared/transcript.ts';
 
 export interface ExportFile {
   filename: string;
@@ -123,7 +124,7 @@ function* sessionMarkdown(session: Session, pages: Iterable<Turn[]>, versions: M
   for (const turns of pages) {
     const lines: string[] = [];
     for (const turn of turns) {
-      if (turn.role === 'system' && turn.meta.purpose === 'title') continue;
+      if (isTitleCall(turn)) continue;
       const version = versions.get(turn.id);
       const status =
         typeof turn.meta.status === 'string' && turn.meta.status !== 'answered' && turn.meta.status !== 'complete' ? ` _(${l.status[turn.meta.status] ?? turn.meta.status})_` : '';
