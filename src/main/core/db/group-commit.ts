@@ -24,9 +24,34 @@ export class GroupCommit {
   readonly #db: WritableDB;
   #queue: QueuedWrite[] = [];
 
+  /**
+   * The batch's transaction and each write's savepoint, wrapped once: better-sqlite3 builds four
+   * wrappers and their properties on every `transaction()` call, per batch and per write.
+   * IMMEDIATE: take the write lock first (waiting busy_timeout for another process's writer, such
+   * as a CLI command). A deferred transaction that reads before it writes cannot wait for it:
+   * SQLite refuses the upgrade at once with SQLITE_BUSY.
+   */
+  readonly #inBatch: (batch: QueuedWrite[], outcomes: Outcome[]) => void;
+  /** Inside the batch's transaction this is a savepoint (better-sqlite3 nests that way). */
+  readonly #inSavepoint: (item: QueuedWrite) => unknown;
+
   constructor(sqlite: Database.Database) {
     this.#sqlite = sqlite;
     this.#db = writeHandle(sqlite);
+    this.#inSavepoint = sqlite.transaction((item: QueuedWrite) => item.write(this.#db));
+    this.#inBatch = sqlite.transaction((batch: QueuedWrite[], outcomes: Outcome[]) => {
+      for (const item of batch) {
+        try {
+          outcomes.push({ ok: true, value: this.#inSavepoint(item) });
+        } catch (error) {
+          // Some failures (a full disk, an I/O error) make SQLite roll back the whole
+          // transaction: nothing of this batch is written then, and the rest must not run
+          // outside it.
+          if (!this.#sqlite.inTransaction) throw error;
+          outcomes.push({ ok: false, error });
+        }
+      }
+    }).immediate;
   }
 
   /**
@@ -48,24 +73,7 @@ export class GroupCommit {
     this.#queue = [];
     const outcomes: Outcome[] = [];
     try {
-      // IMMEDIATE: take the write lock first (waiting busy_timeout for another process's
-      // writer, such as a CLI command). A deferred transaction that reads before it writes cannot
-      // wait for it: SQLite refuses the upgrade at once with SQLITE_BUSY.
-      this.#sqlite
-        .transaction(() => {
-          for (const item of batch) {
-            try {
-              outcomes.push({ ok: true, value: this.#sqlite.transaction(() => item.write(this.#db))() });
-            } catch (error) {
-              // Some failures (a full disk, an I/O error) make SQLite roll back the whole
-              // transaction: nothing of this batch is written then, and the rest must not run
-              // outside it.
-              if (!this.#sqlite.inTransaction) throw error;
-              outcomes.push({ ok: false, error });
-            }
-          }
-        })
-        .immediate();
+      this.#inBatch(batch, outcomes);
     } catch (error) {
       for (const item of batch) item.reject(toApiError(item.action, error));
       return;
