@@ -35,12 +35,25 @@ export function studentQrText(classCode: string, studentNo: string, joinCode: st
 }
 
 /**
- * The wait of a join code locked after too many wrong tries, as the hub's (English) detail says it,
- * and read back from that detail by the desktop's join form, which says it in the student's language.
+ * A join code locked after too many wrong tries: the hub's refusal (join_code_locked) carries the
+ * wait as an issue at this path, `params: { minutes, locked_until }` (whole minutes left, at least
+ * 1; epoch ms), which the desktop's join form says in the student's language. Its English detail
+ * says it too (lockedWaitText), for people and scripts.
  */
+export const JOIN_CODE_LOCKED_ISSUE = 'join_code.locked';
 export const lockedWaitText = (minutes: number): string => `try again in ${minutes} minute${minutes === 1 ? '' : 's'}`;
-export function lockedWaitMinutes(detail: string | undefined): number | null {
-  const match = /try again in (\d+) minutes?/.exec(detail ?? '');
+
+/**
+ * The minutes a locked join code waits, from the refusal's structured field; from the English
+ * detail only for a hub from before that field; null for any other error.
+ */
+export function lockedWaitMinutes(
+  error: { code: string; detail?: string | undefined; issues?: { path: string; params?: Record<string, string | number> | undefined }[] | undefined } | null | undefined,
+): number | null {
+  if (error?.code !== 'join_code_locked') return null;
+  const minutes = error.issues?.find((i) => i.path === JOIN_CODE_LOCKED_ISSUE)?.params?.minutes;
+  if (typeof minutes === 'number' && Number.isFinite(minutes)) return minutes;
+  const match = /try again in (\d+) minutes?/.exec(error.detail ?? '');
   return match ? Number(match[1]) : null;
 }
 

@@ -28,6 +28,7 @@ import { SCREENSHOTS } from './harness.ts';
 declare const localStorage: { setItem(key: string, value: string): void };
 declare function dispatchEvent(event: unknown): boolean;
 declare const Event: new (type: string) => unknown;
+declare function getComputedStyle(element: unknown): { fontSize: string };
 
 const chromium = requirePackage('chromium');
 const RENDERER = fileURLToPath(new URL('../../out/renderer', import.meta.url));
@@ -435,6 +436,74 @@ describe.skipIf(chromium.skip)(`the hub's teacher dashboard${chromium.note}`, ()
     await page.getByLabel('Hub token').fill('slh_not-a-real-token');
     await page.getByRole('button', { name: 'Open the dashboard' }).click();
     await expect.poll(() => page.getByRole('alert').textContent()).toContain('The hub token is not valid.');
+    await context.close();
+  });
+
+  test('an assignment whose stored policy the hub now refuses: editing it names the field in Chinese', async () => {
+    // Stored before the hub checked policies (a script's typo): the form keeps fields it does not show.
+    await store.upsertAssignment(teacherCaller, { id: 'hw_typo', class_id: classId, title: '旧作业', description: null, due_at: null, policy: { hint_celing: 2 } });
+    const context = await browser.newContext({ locale: 'zh-CN' });
+    await context.addInitScript((token: string) => localStorage.setItem('studylog.hub.token', token), teacherToken);
+    const page = await context.newPage();
+    await page.goto(`${hub.url}/#/hub`);
+    await page.getByRole('combobox', { name: '班级', exact: true }).selectOption({ label: '初二（3）班' });
+    await page.getByRole('tab', { name: '作业收件箱' }).click();
+    await page.getByTestId('hub-inbox-row').filter({ hasText: '旧作业' }).getByRole('button', { name: '编辑' }).click();
+    await page.getByTestId('hub-assignment-form').getByRole('button', { name: '保存修改' }).click();
+    await expect
+      .poll(() => page.getByTestId('hub-assignment-form').getByRole('alert').textContent())
+      .toBe('有输入不符合要求。 中心没有接受这份作业：AI 使用规则: 包含 Studylog 不认识的字段。');
+    await context.close();
+  });
+
+  test('printing join codes prints only the codes: each class on its own page, its name and each student’s number, name and code', async () => {
+    const second = await store.createClass(teacherCaller, '初二（4）班');
+    const context = await browser.newContext({ locale: 'zh-CN' });
+    await context.addInitScript((token: string) => localStorage.setItem('studylog.hub.token', token), teacherToken);
+    const page = await context.newPage();
+    await page.goto(`${hub.url}/#/hub`);
+    const picker = page.getByRole('combobox', { name: '班级', exact: true });
+    const add = async (klass: string, no: string, name: string) => {
+      await picker.selectOption({ label: klass });
+      await page.getByRole('tab', { name: '名单与加入码' }).click();
+      await page.getByLabel('学号', { exact: true }).last().fill(no);
+      await page.getByLabel('姓名', { exact: true }).fill(name);
+      await page.getByRole('button', { name: '添加学生' }).click();
+      await expect.poll(() => page.getByTestId('hub-issued-code').filter({ hasText: name }).count()).toBe(1);
+      return (await page.getByTestId('hub-issued-code').filter({ hasText: name }).locator('code').textContent()) ?? '';
+    };
+    const chen = await add('初二（4）班', '1', '陈一');
+    const lin = await add('初二（4）班', '2', '林二');
+    const sun = await add('初二（3）班', '9', '孙九');
+    // On screen the printed list is not shown.
+    await expect(page.getByTestId('hub-print').isVisible()).resolves.toBe(false);
+
+    await page.emulateMedia({ media: 'print' });
+    await expect(page.getByTestId('hub-print').isVisible()).resolves.toBe(true);
+    // Nothing of the dashboard itself: no header, tabs, forms, buttons or QR images.
+    for (const hidden of [page.getByRole('heading', { name: '班级中心' }), page.getByRole('tablist'), page.getByTestId('hub-roster'), page.getByTestId('hub-class-code')])
+      await expect(hidden.isVisible()).resolves.toBe(false);
+    await expect(page.getByRole('button').filter({ visible: true }).count()).resolves.toBe(0);
+    await expect(page.getByRole('img').filter({ visible: true }).count()).resolves.toBe(0);
+    const classes = page.getByTestId('hub-print-class');
+    await expect(classes.locator('h1').allTextContents()).resolves.toEqual(['初二（4）班', '初二（3）班']);
+    await expect(classes.nth(0).locator('p').textContent()).resolves.toBe(`班级码：${second.code}（学生用它加入班级）`);
+    const rows = async (i: number) => (await classes.nth(i).locator('tbody tr').all()).map((r) => r.locator('td').allTextContents());
+    await expect(Promise.all(await rows(0))).resolves.toEqual([
+      ['1', '陈一', chen],
+      ['2', '林二', lin],
+    ]);
+    await expect(Promise.all(await rows(1))).resolves.toEqual([['9', '孙九', sun]]);
+    // Legible: the codes in print large enough to read out and cut into slips.
+    const size = await classes
+      .locator('.hub-print-code')
+      .first()
+      .evaluate((el) => getComputedStyle(el).fontSize);
+    expect(parseFloat(size)).toBeGreaterThanOrEqual(20);
+    await page.screenshot({ path: path.join(SCREENSHOTS, 'hub-dashboard-print-codes.png'), fullPage: true });
+    // As printed (Chromium's PDF): one page a class.
+    const pdf = await page.pdf({ format: 'A4' });
+    expect(pdf.toString('latin1').match(/\/Type\s*\/Page\b(?!s)/g)).toHaveLength(2);
     await context.close();
   });
 });

@@ -145,5 +145,33 @@ describe('assignments from the class hub', () => {
     expect(again.pulled.assignments).toBe(0);
     expect(again.conflicts ?? []).toEqual([]);
     expect(core.assignments.get('hw_hub')).toMatchObject({ title: '一次函数', policy, meta: { hub_class_id: klass.id } });
+
+    // Nothing new on the hub: the pull writes nothing at all (a student's database is not rewritten every minute).
+    const changes = () => core.store.sqlite.prepare('SELECT total_changes()').pluck().get() as number;
+    clock += 60_000;
+    let before = changes();
+    expect(await client.sync({ force: true })).toMatchObject({ status: 'synced', pulled: { assignments: 0, feedback: 0, allowances: 0 } });
+    expect(changes()).toBe(before);
+
+    // Changed on the hub (and a grade given): written once; the same sent again (the pull repeats
+    // its last seconds) writes only the pull's cursor.
+    await store.upsertAssignment(teacher.caller, { id: 'hw_hub', class_id: klass.id, title: '一次函数（二）', description: null, due_at: null, policy });
+    await store.setFeedback(teacher.caller, { assignment_id: 'hw_hub', user_id: joined.user_id, grade: 'A', feedback: '好' });
+    await store.setAllowance(teacher.caller, { class_id: klass.id, user_id: joined.user_id, daily_tokens: 5_000 });
+    before = changes();
+    expect(await client.sync({ force: true })).toMatchObject({ pulled: { assignments: 1, feedback: 1, allowances: 1 } });
+    expect(core.assignments.get('hw_hub')).toMatchObject({ title: '一次函数（二）', policy });
+    expect(changes()).toBe(before + 5); // the assignment, the hub's copies, feedback, allowances, the cursor
+    before = changes();
+    expect(await client.sync({ force: true })).toMatchObject({ pulled: { assignments: 1, feedback: 1, allowances: 1 } });
+    expect(changes()).toBe(before + 1);
+    // A minute on, the last repeat (sent since the cursor: only the cursor moves), then nothing at all.
+    clock += 60_000;
+    before = changes();
+    await client.sync({ force: true });
+    expect(changes()).toBe(before + 1);
+    before = changes();
+    expect(await client.sync({ force: true })).toMatchObject({ pulled: { assignments: 0, feedback: 0, allowances: 0 } });
+    expect(changes()).toBe(before);
   });
 });

@@ -69,6 +69,43 @@ describe('the hub over HTTP', () => {
     expect((await call('GET', '/me', student.token)).json()).toMatchObject({ code: 'device_revoked' });
   });
 
+  test('an assignment’s policy is checked with the desktop’s schema: a bad one is refused naming its field, nothing stored', async () => {
+    const { store, call } = await hub();
+    const teacher = await hubTeacher(store);
+    const klass = (await call('POST', '/classes', teacher.token, { name: '初二（3）班' })).json() as { id: string };
+    const set = (policy: unknown) => call('POST', '/assignments', teacher.token, { class_id: klass.id, title: '一次函数', policy });
+    const refusals: [unknown, string][] = [
+      [{ hint_ceiling: 9 }, 'policy.hint_ceiling'],
+      [{ allowed_modes: ['cheat'] }, 'policy.allowed_modes.0'],
+      [{ allowed_modes: [] }, 'policy.allowed_modes'],
+      [{ allowance: { tokens: -5 } }, 'policy.allowance.tokens'],
+      [{ share_sessions: 'yes' }, 'policy.share_sessions'],
+      [{ closes_at: 'next friday' }, 'policy.closes_at'],
+      // A field no Studylog knows (a typo of a script) would be silently ignored by every laptop.
+      [{ hint_celing: 2 }, 'policy'],
+    ];
+    for (const [policy, path] of refusals) {
+      const refused = await set(policy);
+      expect(refused.status, JSON.stringify(policy)).toBe(422);
+      const body = refused.json() as { code: string; detail: string; issues: { path: string }[] };
+      expect(body.code).toBe('validation_error');
+      expect(body.issues.map((i) => i.path)).toContain(path);
+      expect(body.detail).toContain(path);
+    }
+    expect((await call('GET', `/classes/${klass.id}/assignments`, teacher.token)).json()).toEqual([]);
+    // A valid one is stored as the desktop reads it: a date as epoch milliseconds.
+    const saved = await set({ hint_ceiling: 2, allowed_modes: ['homework'], share_sessions: true, closes_at: '2026-12-10T18:00:00Z' });
+    expect(saved.status).toBe(200);
+    expect((saved.json() as { policy: unknown }).policy).toEqual({
+      hint_ceiling: 2,
+      allowed_modes: ['homework'],
+      share_sessions: true,
+      closes_at: Date.parse('2026-12-10T18:00:00Z'),
+    });
+    const listed = (await call('GET', `/classes/${klass.id}/assignments`, teacher.token)).json() as unknown as { policy: unknown }[];
+    expect(listed.map((a) => a.policy)).toEqual([{ hint_ceiling: 2, allowed_modes: ['homework'], share_sessions: true, closes_at: Date.parse('2026-12-10T18:00:00Z') }]);
+  });
+
   test('bad tokens, bad bodies and unknown routes get stable codes', async () => {
     const { store, call } = await hub();
     const teacher = await hubTeacher(store);

@@ -187,4 +187,28 @@ describe.each([
     expect(await ids(1)).toEqual([recent[1]]);
     await store.close();
   });
+
+  test.skipIf(skip)('search normalizes as the desktop’s does: 牛顿 finds a PDF’s ⽜顿, Ａ finds A, and the other way round', async () => {
+    const store = await openHub(kind, server);
+    const { teacher, klass, student } = await classWithStudent(store);
+    const id = uuidv7();
+    // Kangxi radicals (⽜ U+2F5C, ⼆ U+2F06) as a Noto-typeset PDF gives them; a CJK Radicals
+    // Supplement character NFKC leaves alone (⻄ U+2EC4); full-width Latin; plain text to find with odd forms.
+    const contents = ['⽜顿第⼆定律怎么用？', '⻄瓜和冬瓜', 'ＡＢＣ 猜想的证明', '牛顿第三定律', 'Newton 说 F=ma'];
+    const turns = chained(
+      id,
+      contents.map((content) => ({ content })),
+    );
+    await store.push(student, { sessions: [session(id, turns)] });
+    const found = async (query: string) => (await store.search(teacher, klass.id, query)).map((h) => h.content).sort();
+    expect(await found('牛顿')).toEqual(['⽜顿第⼆定律怎么用？', '牛顿第三定律'].sort());
+    expect(await found('第二定律')).toEqual(['⽜顿第⼆定律怎么用？']);
+    expect(await found('⽜顿')).toEqual(['⽜顿第⼆定律怎么用？', '牛顿第三定律'].sort());
+    expect(await found('西瓜')).toEqual(['⻄瓜和冬瓜']);
+    expect(await found('ABC')).toEqual(['ＡＢＣ 猜想的证明']);
+    expect(await found('abc 猜想')).toEqual(['ＡＢＣ 猜想的证明']);
+    expect(await found('ｎｅｗｔｏｎ')).toEqual(['Newton 说 F=ma']);
+    expect(await found('顿第四')).toEqual([]);
+    await store.close();
+  });
 });

@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { HUB_PREFIX } from './manifest.ts';
 import { MAX_FEEDBACK_CHARS, MAX_SCORE, type Bundle, type HandinSummary, type Verification } from './handin.ts';
+import { AssignmentPolicySchema } from './schemas.ts';
 
 export { HUB_PREFIX };
 
@@ -88,7 +89,12 @@ export const AssignmentInputSchema = z.object({
   title: z.string().trim().min(1).max(500),
   description: z.string().max(20_000).nullable().default(null),
   due_at: Ms.nullable().default(null),
-  policy: JsonObject.default({}),
+  /**
+   * The desktop's own schema for an assignment's AI policy: a policy the laptops would misread (a
+   * hint ceiling of 9, a mode that does not exist, a field no Studylog knows) is refused here as a
+   * validation_error naming the field (`policy.hint_ceiling`), and dates are stored as epoch ms.
+   */
+  policy: AssignmentPolicySchema.default({}),
 });
 export const FeedbackInputSchema = z.object({
   assignment_id: Id,

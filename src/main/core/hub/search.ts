@@ -6,8 +6,14 @@
  * A query needs all its tokens (`grams @> …`, served by the index) and then the words themselves
  * in the content (`strpos`), which removes bigrams that occur apart. 数学 is one bigram, so it
  * finds 我们今天学数学. On SQLite the hub uses FTS5 over the desktop's bigram text (db/fts.ts).
+ *
+ * Both normalize as the desktop's search does (attachments/normalize.ts): a PDF's ⽜顿 (a Kangxi
+ * radical) is indexed and found as 牛顿, full-width Ａ as A. On PostgreSQL the grams are made from
+ * the normalized text and the query normalized alike; the content check folds both sides with
+ * NFKC (PostgreSQL's normalize(): a UTF8 database) and the CJK Radicals Supplement's ideographs.
  */
 import type { SQL } from 'drizzle-orm';
+import { normalizeText } from '../attachments/normalize.ts';
 import { ftsQuery, ftsText } from '../db/fts.ts';
 import { sql, type Dialect } from './sql.ts';
 
@@ -34,10 +40,32 @@ function tokensOf(text: string, withUnigrams: boolean): string[] {
   return tokens;
 }
 
-/** What a turn is indexed under on PostgreSQL (distinct, sorted: a stable array). */
+/** What a turn is indexed under on PostgreSQL (distinct, sorted: a stable array), from its normalized text. */
 export function searchGrams(content: string): string[] {
-  return [...new Set(tokensOf(content, true))].sort();
+  return [...new Set(tokensOf(normalizeText(content), true))].sort();
 }
+
+/**
+ * The CJK Radicals Supplement characters normalizeText maps to ideographs and NFKC leaves alone
+ * (all but ⺟ and ⻳): PostgreSQL's translate() maps them in the content check, as normalizeText does.
+ */
+const SUPPLEMENT: [string, string][] = [];
+for (let cp = 0x2e80; cp <= 0x2eff; cp++) {
+  const c = String.fromCodePoint(cp);
+  const to = normalizeText(c);
+  if (to !== c && to.normalize('NFKC') !== c.normalize('NFKC') && Array.from(to).length === 1) SUPPLEMENT.push([c, to]);
+}
+const SUPPLEMENT_FROM = SUPPLEMENT.map(([from]) => from).join('');
+const SUPPLEMENT_TO = SUPPLEMENT.map(([, to]) => to).join('');
+const SUPPLEMENT_MAP = new Map(SUPPLEMENT);
+
+/** A word as the content check compares it: NFKC, the supplement's radicals as ideographs, lower case — what foldedContent does in SQL. */
+function foldedTerm(term: string): string {
+  return Array.from(term.normalize('NFKC'), (c) => SUPPLEMENT_MAP.get(c) ?? c)
+    .join('')
+    .toLowerCase();
+}
+const foldedContent = sql`lower(translate(normalize(t.content, NFKC), ${SUPPLEMENT_FROM}, ${SUPPLEMENT_TO}))`;
 
 /** The text the SQLite hub's FTS5 table indexes (the desktop's bigram text). */
 export const sqliteSearchText = ftsText;
@@ -47,7 +75,7 @@ export const sqliteSearchText = ftsText;
  * searchable. Every whitespace-separated term must occur.
  */
 export function searchCondition(dialect: Dialect, query: string): SQL | null {
-  const terms = query
+  const terms = normalizeText(query)
     .split(/\s+/u)
     .map((t) => t.trim())
     .filter((t) => tokensOf(t, false).length > 0);
@@ -58,7 +86,7 @@ export function searchCondition(dialect: Dialect, query: string): SQL | null {
   }
   const grams = [...new Set(terms.flatMap((t) => tokensOf(t, false)))];
   const conditions = [sql`t.grams @> ${sql.param(grams)}::text[]`];
-  // The index narrows; the words themselves (case-folded) decide.
-  for (const term of terms) conditions.push(sql`strpos(lower(t.content), ${term.toLowerCase()}) > 0`);
+  // The index narrows; the words themselves (folded alike on both sides) decide.
+  for (const term of terms) conditions.push(sql`strpos(${foldedContent}, ${foldedTerm(term)}) > 0`);
   return sql.join(conditions, sql` AND `);
 }

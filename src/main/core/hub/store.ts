@@ -31,7 +31,7 @@ import type {
   Triage,
   TriageRow,
 } from '../../../shared/api/hub.ts';
-import { lockedWaitText, normalizeJoinCode, studentQrText } from '../../../shared/hub-text.ts';
+import { JOIN_CODE_LOCKED_ISSUE, lockedWaitText, normalizeJoinCode, studentQrText } from '../../../shared/hub-text.ts';
 import { ApiError } from '../../../shared/errors.ts';
 import { acceptBundle } from '../handin/accept.ts';
 import { bundleHash, summarize } from '../handin/bundle.ts';
@@ -141,6 +141,9 @@ function joinCodeError(code: Exclude<JoinVerdict, 'ok'> | 'join_code_required', 
     join_code_reissued: 'This join code was replaced by a new one. Ask your teacher for the new code.',
     join_code_locked: `Too many wrong join codes were tried for this student number (${JOIN_CODE_MAX_FAILURES} within an hour): ${lockedWaitText(minutes)}, or ask your teacher for a new code.`,
   }[code];
+  // The wait as a structured field too: the desktop says it in the student's language (hub-text.ts).
+  if (code === 'join_code_locked' && wait)
+    return new ApiError(code, detail, [{ path: JOIN_CODE_LOCKED_ISSUE, message: lockedWaitText(minutes), params: { minutes, locked_until: wait.until } }]);
   return new ApiError(code, detail);
 }
 

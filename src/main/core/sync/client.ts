@@ -16,6 +16,7 @@
  * device stops syncing (nothing is dropped: the outbox keeps its entries); a session the hub
  * refuses (chain_broken) is held back and reported; chain_gap resends from the hub's head.
  */
+import { isDeepStrictEqual } from 'node:util';
 import type { HandinPushResult, HubAssignment, PullResult, PushResult, PushSession } from '../../../shared/api/hub.ts';
 import { HUB_PREFIX } from '../../../shared/api/hub.ts';
 import { ApiError, type ErrorCode } from '../../../shared/errors.ts';
@@ -227,43 +228,68 @@ export class SyncClient {
       const row = store.sqlite.prepare('SELECT value FROM setting WHERE key = ?').get(key) as { value: string } | undefined;
       return row ? (JSON.parse(row.value) as Record<string, unknown>) : {};
     };
+    // Nothing came (the usual pull): nothing to write — the copies below are re-applied only
+    // where the database differs from them, and the cursor stays (the next pull asks the same).
+    const sentNothing = hadCopies && !pulled.assignments.length && !pulled.feedback.length && !pulled.allowances.length && !(pulled.handins ?? []).length;
     store.transaction('apply what the class hub sent', (db) => {
       // An assignment from the hub: its policy and class go into meta (policy: what sessions of it may do and share).
       // Only the hub's own rows are updated: an assignment of this laptop's with the same id (a
       // local teacher's, one imported from a file) is never taken over — its hand-ins would go to
       // the hub's teacher — and the hub's is not applied here (reported in the sync state).
+      // Each is compared with what is stored first and written only if it differs: a pull does
+      // not rewrite a student's assignments (tests/integration/hub-allowances.test.ts).
+      const stored = db.prepare(
+        `SELECT title, description, due_at, json_extract(meta, '$.policy') AS policy, json_extract(meta, '$.hub_class_id') AS hub_class_id FROM assignment WHERE id = ?`,
+      );
       const upsert = db.prepare(
         `INSERT INTO assignment (id, title, description, due_at, created_at, meta) VALUES (@id, @title, @description, @due_at, @now, json_object('policy', json(@policy), 'hub_class_id', @class_id))
          ON CONFLICT(id) DO UPDATE SET title = excluded.title, description = excluded.description, due_at = excluded.due_at,
            meta = json_set(assignment.meta, '$.policy', json(@policy), '$.hub_class_id', @class_id)
          WHERE json_extract(assignment.meta, '$.hub_class_id') IS NOT NULL`,
       );
-      const hubCopies = readMap(HUB_ASSIGNMENTS_KEY) as Record<string, HubAssignment>;
+      const copiesBefore = readMap(HUB_ASSIGNMENTS_KEY) as Record<string, HubAssignment>;
+      const hubCopies = { ...copiesBefore };
       for (const a of pulled.assignments) hubCopies[a.id] = a;
       const changedNow = new Set(pulled.assignments.map((a) => a.id));
       for (const a of Object.values(hubCopies)) {
-        const applied = upsert.run({
-          id: a.id,
-          title: a.title,
-          description: a.description,
-          due_at: a.due_at,
-          now: this.#now(),
-          policy: JSON.stringify(a.policy),
-          class_id: a.class_id,
-        });
-        // A conflict is reported when the hub's copy arrives, not again at every later pull.
-        if (applied.changes === 0 && changedNow.has(a.id))
-          report.conflicts = [...(report.conflicts ?? []), `assignment '${a.id}' exists on this computer and is not the hub's: not replaced`];
+        const row = stored.get(a.id) as { title: string; description: string | null; due_at: number | null; policy: string | null; hub_class_id: string | null } | undefined;
+        if (row && row.hub_class_id === null) {
+          // A conflict is reported when the hub's copy arrives, not again at every later pull.
+          if (changedNow.has(a.id)) report.conflicts = [...(report.conflicts ?? []), `assignment '${a.id}' exists on this computer and is not the hub's: not replaced`];
+          continue;
+        }
+        const same =
+          row !== undefined &&
+          row.title === a.title &&
+          row.description === a.description &&
+          row.due_at === a.due_at &&
+          row.hub_class_id === a.class_id &&
+          row.policy !== null &&
+          isDeepStrictEqual(JSON.parse(row.policy), a.policy);
+        if (same) continue;
+        upsert.run({ id: a.id, title: a.title, description: a.description, due_at: a.due_at, now: this.#now(), policy: JSON.stringify(a.policy), class_id: a.class_id });
       }
+      if (sentNothing) return;
       const feedback = readMap(FEEDBACK_KEY);
+      const feedbackBefore = structuredClone(feedback);
       for (const f of pulled.feedback) feedback[f.assignment_id] = { grade: f.grade, feedback: f.feedback, updated_at: f.updated_at };
       const allowances = readMap(ALLOWANCES_KEY);
+      const allowancesBefore = structuredClone(allowances);
       for (const a of pulled.allowances) allowances[a.class_id] = { daily_tokens: a.daily_tokens, updated_at: a.updated_at };
-      // A grade given on the hub: onto this laptop's own hand-in (one made on another device of the student is not here).
+      // A grade given on the hub: onto this laptop's own hand-in (one made on another device of the
+      // student is not here), unless it is there already (the pull repeats its last seconds).
       const submissions = new SubmissionsRepo(store);
       for (const g of pulled.handins ?? []) {
         const mine = submissions.get(g.submission_id);
         if (!mine) continue;
+        if (
+          mine.status === 'returned' &&
+          mine.score === g.score &&
+          mine.feedback === g.feedback &&
+          mine.returned_at === g.returned_at &&
+          mine.meta.hub_graded_bundle === g.bundle_hash
+        )
+          continue;
         submissions.update(db, mine.id, {
           status: 'returned',
           score: g.score,
@@ -273,9 +299,9 @@ export class SyncClient {
         });
         report.pulled.grades++;
       }
-      if (pulled.assignments.length || !hadCopies) putSetting(db, HUB_ASSIGNMENTS_KEY, hubCopies);
-      if (pulled.feedback.length) putSetting(db, FEEDBACK_KEY, feedback);
-      if (pulled.allowances.length) putSetting(db, ALLOWANCES_KEY, allowances);
+      if (!hadCopies || !isDeepStrictEqual(hubCopies, copiesBefore)) putSetting(db, HUB_ASSIGNMENTS_KEY, hubCopies);
+      if (!isDeepStrictEqual(feedback, feedbackBefore)) putSetting(db, FEEDBACK_KEY, feedback);
+      if (!isDeepStrictEqual(allowances, allowancesBefore)) putSetting(db, ALLOWANCES_KEY, allowances);
       putSetting(db, PULL_CURSOR_KEY, pulled.cursor);
     });
     report.pulled = { ...report.pulled, assignments: pulled.assignments.length, feedback: pulled.feedback.length, allowances: pulled.allowances.length };

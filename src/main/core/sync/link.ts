@@ -18,7 +18,7 @@ import { randomUUID } from 'node:crypto';
 import os from 'node:os';
 import { HUB_PREFIX, type HubLinkStatus, type JoinHubInput } from '../../../shared/api/hub.ts';
 import { normalizeJoinCode, parseClassQr } from '../../../shared/hub-text.ts';
-import { ApiError, type ErrorCode } from '../../../shared/errors.ts';
+import { ApiError, type ErrorCode, type FieldIssue } from '../../../shared/errors.ts';
 import type { Store } from '../db/connection.ts';
 import { putSetting } from '../db/setting-rows.ts';
 import type { SecretStore } from '../secrets/keychain.ts';
@@ -192,9 +192,11 @@ export class HubLink {
       class?: { id: string; name: string };
       code?: ErrorCode;
       detail?: string;
+      issues?: FieldIssue[];
     } | null;
     if (!response.ok || !body?.token || !body.class) {
-      if (body?.code) throw new ApiError(body.code, body.detail ?? `The hub answered ${response.status}.`);
+      // The hub's issues go on to the join form (a locked code's wait: hub-text.ts JOIN_CODE_LOCKED_ISSUE).
+      if (body?.code) throw new ApiError(body.code, body.detail ?? `The hub answered ${response.status}.`, Array.isArray(body.issues) ? body.issues : undefined);
       throw new ApiError('hub_unreachable', `${hubUrl} did not answer as a Studylog class hub (HTTP ${response.status}).`);
     }
     const tokenAccount = `${HUB_TOKEN_ACCOUNT}:${body.device_id || randomUUID()}`;

@@ -84,6 +84,14 @@ export const en = {
       publish: 'Set assignment',
       save: 'Save changes',
       saved: 'Saved “{{title}}”. Students’ Studylog gets it at its next sync.',
+      refused: 'The hub refused the assignment: {{issues}}.',
+    },
+    policyFields: {
+      opens_at: 'Opens at',
+      closes_at: 'Closes at (hand-ins refused after it)',
+      context: 'Context given to the AI',
+      allowed_models: 'Models students may use',
+      cost: 'Cost each student may use',
     },
     viewHandins: 'View hand-ins ({{count}})',
     roster: {

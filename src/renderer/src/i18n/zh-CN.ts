@@ -81,6 +81,14 @@ export const zhCN: Translation = {
       publish: '布置',
       save: '保存修改',
       saved: '已保存“{{title}}”。学生的 Studylog 下次同步时会收到。',
+      refused: '中心没有接受这份作业：{{issues}}。',
+    },
+    policyFields: {
+      opens_at: '开放时间',
+      closes_at: '关闭时间（之后不再接受提交）',
+      context: '给 AI 的背景说明',
+      allowed_models: '学生可用的模型',
+      cost: '每个学生最多可用的费用',
     },
     viewHandins: '查看提交（{{count}}）',
     roster: {

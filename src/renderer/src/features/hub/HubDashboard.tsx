@@ -179,7 +179,7 @@ function Dashboard({ token, signOut: leave }: { token: string; signOut: () => vo
       </main>
     );
   return (
-    <main className="screen" data-testid="hub-dashboard">
+    <main className="screen hub-dashboard" data-testid="hub-dashboard">
       <header className="screen-header">
         <h1>{t('hub.title')}</h1>
         <div className="spacer" />
@@ -262,7 +262,47 @@ function Dashboard({ token, signOut: leave }: { token: string; signOut: () => vo
           </Refresh.Provider>
         </>
       ) : null}
+      <PrintedCodes classes={classes.data ?? []} issued={codes.issued} />
     </main>
+  );
+}
+
+/**
+ * What "Print" prints (hub.css, @media print: the rest of the dashboard is hidden): each class with
+ * codes not yet saved on a page of its own — its name and class code, and each student's number,
+ * name and join code in print large enough to read across a classroom and cut into slips.
+ */
+function PrintedCodes({ classes, issued }: { classes: HubClass[]; issued: Record<string, IssuedJoinCode[]> }) {
+  const { t } = useTranslation();
+  const pages = classes.filter((c) => (issued[c.id]?.length ?? 0) > 0);
+  if (pages.length === 0) return null;
+  return (
+    <div className="hub-print" data-testid="hub-print">
+      {pages.map((c) => (
+        <section key={c.id} className="hub-print-class" data-testid="hub-print-class">
+          <h1>{c.name}</h1>
+          <p>{t('hub.classCode', { code: c.code })}</p>
+          <table>
+            <thead>
+              <tr>
+                <th>{t('hub.studentNo')}</th>
+                <th>{t('hub.student')}</th>
+                <th>{t('hub.roster.joinCode')}</th>
+              </tr>
+            </thead>
+            <tbody>
+              {issued[c.id]!.map((code) => (
+                <tr key={code.user_id}>
+                  <td>{code.student_no}</td>
+                  <td>{code.name}</td>
+                  <td className="hub-print-code">{code.join_code}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </section>
+      ))}
+    </div>
   );
 }
 

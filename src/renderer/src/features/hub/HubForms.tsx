@@ -7,22 +7,51 @@
  */
 import { useEffect, useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
+import type { TFunction } from 'i18next';
 import type { HubAssignment, HubClass } from '../../../../shared/api/hub.ts';
 import type { Mode } from '../../../../shared/api/schemas.ts';
 import { MODES } from '../../../../shared/api/vocabulary.ts';
 import { DEFAULT_HINT_CEILING, HINT_LADDER } from '../../../../shared/hint-ladder.ts';
-import { errorHeadline } from '../../lib/errors.ts';
+import { errorHeadline, issuesText } from '../../lib/errors.ts';
 import { fromDateTimeInput, toDateTimeInput } from '../../lib/format.ts';
 import { hubGetText, HubCallError, hubPost } from './hub-api.ts';
 
 const asCallError = (e: unknown) => (e instanceof HubCallError ? e : new HubCallError('internal_error', String(e)));
 
 function Failed({ error }: { error: HubCallError | null }) {
-  return error ? (
+  const { t } = useTranslation();
+  if (!error) return null;
+  // The hub names a refused field in English (`policy.hint_ceiling: must be 1 to 5`): said here in
+  // the teacher's language, field by field (a policy kept from before the hub checked it can be refused).
+  const refused = error.code === 'validation_error' && error.issues.length > 0;
+  return (
     <p role="alert" className="error-text">
-      {errorHeadline(error.code)} {error.message}
+      {errorHeadline(error.code)} {refused ? t('hub.assignmentForm.refused', { issues: issuesText(error.issues.map(byField), fieldLabels(t)) }) : error.message}
     </p>
-  ) : null;
+  );
+}
+
+/** An issue of one item of a list (`policy.allowed_modes.0`) is said of the list. */
+const byField = (issue: { path: string; message: string }) => ({ ...issue, path: issue.path.replace(/(\.\d+)+$/, '') });
+
+/** The form's words for the fields the hub may refuse (the others are named by their path). */
+function fieldLabels(t: TFunction): Record<string, string> {
+  return {
+    title: t('hub.assignmentForm.title'),
+    description: t('hub.assignmentForm.description'),
+    due_at: t('hub.assignmentForm.due'),
+    policy: t('hub.assignmentForm.rules'),
+    'policy.share_sessions': t('hub.assignmentForm.share'),
+    'policy.allowed_modes': t('hub.assignmentForm.modes'),
+    'policy.hint_ceiling': t('hub.assignmentForm.ceiling'),
+    'policy.allowance': t('hub.assignmentForm.tokens'),
+    'policy.allowance.tokens': t('hub.assignmentForm.tokens'),
+    'policy.allowance.cost': t('hub.policyFields.cost'),
+    'policy.allowed_models': t('hub.policyFields.allowed_models'),
+    'policy.opens_at': t('hub.policyFields.opens_at'),
+    'policy.closes_at': t('hub.policyFields.closes_at'),
+    'policy.context': t('hub.policyFields.context'),
+  };
 }
 
 /** A new class: its name; the hub makes its code. */

@@ -10,9 +10,9 @@ import { useState, type FormEvent } from 'react';
 import i18next from 'i18next';
 import { useTranslation } from 'react-i18next';
 import type { HubLinkStatus } from '../../../../shared/api/hub.ts';
-import { lockedWaitMinutes, parseClassQr } from '../../../../shared/hub-text.ts';
+import { JOIN_CODE_LOCKED_ISSUE, lockedWaitMinutes, parseClassQr } from '../../../../shared/hub-text.ts';
 import { useRouteMutation, useRouteQuery } from '../../data/queries.tsx';
-import { errorHeadline } from '../../lib/errors.ts';
+import { errorHeadline, type UiError } from '../../lib/errors.ts';
 import { formatDateTime } from '../../lib/format.ts';
 import { ErrorText } from '../../ui/ErrorText.tsx';
 
@@ -93,8 +93,8 @@ function JoinForm() {
       <p id="hub-join-code-help" className="field-help muted">
         {t('hubLink.joinCodeHelp')}
       </p>
-      {/* A locked join code: how long to wait, from the hub's detail, in the student's language. */}
-      <ErrorText error={join.error} next={lockedNext(join.error)} />
+      {/* A locked join code: how long to wait (the hub's structured field), in the student's language. */}
+      <JoinError error={join.error} />
       <div className="form-actions">
         <button type="submit" className="btn btn-primary btn-small" disabled={join.busy || !hubUrl.trim() || !code.trim() || !name.trim()}>
           {join.busy ? t('hubLink.joining') : t('hubLink.join')}
@@ -145,7 +145,9 @@ function Joined({ status }: { status: HubLinkStatus }) {
   );
 }
 
-function lockedNext(error: { code: string; detail?: string } | null | undefined): string | undefined {
-  const minutes = error?.code === 'join_code_locked' ? lockedWaitMinutes(error.detail) : null;
-  return minutes === null ? undefined : i18next.t('hubLink.lockedWait', { minutes });
+/** A refused join; for a locked join code, how long it waits (the hub's structured field: not a field issue to list). */
+function JoinError({ error }: { error: UiError | null }) {
+  const minutes = lockedWaitMinutes(error);
+  if (minutes === null || !error) return <ErrorText error={error} />;
+  return <ErrorText error={{ ...error, issues: error.issues?.filter((i) => i.path !== JOIN_CODE_LOCKED_ISSUE) }} next={i18next.t('hubLink.lockedWait', { minutes })} />;
 }
