@@ -7,13 +7,13 @@ import { closeSync, existsSync, mkdirSync, openSync, readFileSync, writeFileSync
 import { once } from 'node:events';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
 import { USER_ROLES } from '../shared/api/schemas.ts';
-import { ApiError, isApiError } from '../shared/errors.ts';
+import { ApiError } from '../shared/errors.ts';
 import { createCore, type Core } from './core/app.ts';
 import type { RateLimits } from './core/http/rate-limit.ts';
 import { DEFAULT_LIMITS } from './core/http/rate-limit.ts';
 import { resolveDataDir, systemLanguage } from './core/config.ts';
+import { describeFailure, parseCommandLine, UsageError, words } from './core/cli-text.ts';
 import { openExport } from './core/export.ts';
 import { verifyBundle } from './core/handin/bundle.ts';
 import { bundleAnswerFiles, describeProblem } from '../shared/api/handin.ts';
@@ -22,7 +22,9 @@ import { KeytarSecretStore } from './core/secrets/keychain.ts';
 import { hubMain, syncMain } from './core/hub/command.ts';
 import { SERVER_TOKEN_NAMES } from '../shared/token-names.ts';
 
-const USAGE = `Usage: studylog <command> [options]
+/** `studylog --help`, and what a usage error shows after what is wrong. */
+const USAGE = words(
+  `Usage: studylog <command> [options]
 
 Commands:
   serve [--host H] [--port P] [--lan] [--rate-limit off|R[,B[,C]]]
@@ -50,13 +52,43 @@ Commands:
 Options:
   --data-dir D   where Studylog keeps its data (default: STUDYLOG_DATA_DIR, else the
                  platform's app-data folder for "Studylog")
-  -h, --help     show this help`;
+  -h, --help     show this help`,
+  `用法：studylog <命令> [选项]
+
+命令：
+  serve [--host H] [--port P] [--lan] [--rate-limit off|R[,B[,C]]]
+                 启动 HTTP API 和网页应用（默认 http://127.0.0.1:5123）；
+                 打印一个一次性登录链接（15 分钟内有效），第一次使用一个数据目录时
+                 还会打印一次管理员令牌。
+                 --rate-limit：按令牌限流，每秒持续 R 个请求，突发最多 B 个，
+                 同时最多 C 个（默认 10,60,16）；'off' 表示不限（例如班级服务器）
+  token create --name N (--role student|teacher|admin | --user ID | --owner)
+                 打印一个新的 API 令牌（stdout 上只有令牌本身；它只显示这一次）；
+                 在这里为本机所有者创建的令牌，在这台电脑上还可以修改服务商的
+                 地址和密钥，以及局域网服务器的设置
+  token list     列出所有令牌（从不显示令牌本身）
+  token revoke ID
+  migrate        创建或升级数据库，并打印摘要
+  export (--session ID | --assignment ID) [--format md|json] [--out FILE] [--attachments]
+                 --attachments：连同照片和 PDF 一起导出——JSON 中以 base64 写入（文件
+                 总共最多 64 MB）；Markdown 则写在 FILE 旁边，即它所链接的
+                 attachments/<sha256>.<ext>
+  verify FILE    校验一个 .studylog 交作业文件：它的哈希链和签名；
+                 打印 OK，或者具体哪里不一致（退出码 0 或 1）
+  hub [serve] [--database-url postgres://…]   班级中心（见：studylog hub --help）
+  sync --hub URL [--token T]                   让这台电脑与班级中心同步一轮
+
+选项：
+  --data-dir D   Studylog 存放数据的数据目录（默认：STUDYLOG_DATA_DIR，否则是
+                 系统为 “Studylog” 准备的应用数据文件夹）
+  -h, --help     显示这份帮助`,
+);
 
 export const DEFAULT_PORT = 5123;
 const RENDERER_DIR = fileURLToPath(new URL('../../out/renderer', import.meta.url));
 
-function usageError(message: string): ApiError {
-  return new ApiError('validation_error', `${message}\n\n${USAGE}`);
+function usageError(en: string, zh: string): UsageError {
+  return new UsageError(words(en, zh), USAGE);
 }
 
 function openCore(dataDir: string, options: { serving?: boolean } = {}): Core {
@@ -76,9 +108,17 @@ function openCore(dataDir: string, options: { serving?: boolean } = {}): Core {
 function summary(core: Core): string {
   const count = (table: string) => (core.store.sqlite.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n;
   const r = core.store.openReport;
+  const applied = r.appliedMigrations.join(', ');
+  if (systemLanguage() === 'zh-CN')
+    return [
+      `数据库：${core.store.file}${r.created ? '（新建）' : ''}`,
+      `本次应用的迁移：${applied || '无（已是最新）'}`,
+      ...(r.backupFile ? [`迁移前的备份：${r.backupFile}`] : []),
+      `会话 ${count('session')} 个，消息 ${count('turn')} 条，作业 ${count('assignment')} 份`,
+    ].join('\n');
   return [
     `database: ${core.store.file}${r.created ? ' (created)' : ''}`,
-    `migrations applied now: ${r.appliedMigrations.length ? r.appliedMigrations.join(', ') : 'none (up to date)'}`,
+    `migrations applied now: ${applied || 'none (up to date)'}`,
     ...(r.backupFile ? [`backup before migrating: ${r.backupFile}`] : []),
     `sessions: ${count('session')}, turns: ${count('turn')}, assignments: ${count('assignment')}`,
   ].join('\n');
@@ -114,7 +154,11 @@ export function parseRateLimit(value: string | undefined): Partial<RateLimits> |
   const parts = value.split(',').map((p) => p.trim());
   const numbers = parts.map(Number);
   const ok = parts.length <= 3 && numbers.every((n, i) => parts[i] !== '' && Number.isFinite(n) && n > 0 && (i === 0 || Number.isInteger(n)) && n <= 1_000_000);
-  if (!ok) throw usageError(`--rate-limit must be 'off' or <per-second>[,<burst>[,<in-flight>]] with positive numbers (e.g. 20,120,32), not '${value}'.`);
+  if (!ok)
+    throw usageError(
+      `--rate-limit must be 'off' or <per-second>[,<burst>[,<in-flight>]] with positive numbers (e.g. 20,120,32), not '${value}'.`,
+      `--rate-limit 应为 'off' 或 <每秒请求数>[,<突发数>[,<同时进行数>]]，都是正数（例如 20,120,32），而不是 '${value}'。`,
+    );
   const [perSecond, burst, concurrent] = numbers as [number, number?, number?];
   // A burst smaller than one second's worth would make the sustained rate unreachable.
   return { perSecond, burst: burst ?? Math.max(DEFAULT_LIMITS.burst, Math.ceil(perSecond)), ...(concurrent !== undefined ? { concurrent } : {}) };
@@ -126,7 +170,8 @@ async function serve(dataDir: string, values: Record<string, string | boolean | 
   const fresh = !core.users.listTokens().some((t) => t.user_id === core.owner.id);
   const port = values.port === undefined ? DEFAULT_PORT : Number(values.port);
   const limits = parseRateLimit(typeof values['rate-limit'] === 'string' ? values['rate-limit'] : undefined);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw usageError(`--port must be a number from 0 to 65535, not '${values.port}'.`);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw usageError(`--port must be a number from 0 to 65535, not '${values.port}'.`, `--port 应为 0 到 65535 之间的数字，而不是 '${values.port}'。`);
   const staticDir = existsSync(path.join(RENDERER_DIR, 'index.html')) ? RENDERER_DIR : null;
   // Listen for a stop before saying we are up: a SIGTERM right after the URL must still stop cleanly.
   let stop!: () => void;
@@ -179,10 +224,19 @@ async function token(dataDir: string, sub: string | undefined, args: string[], v
   try {
     if (sub === 'create') {
       const name = values.name;
-      if (typeof name !== 'string') throw usageError('token create needs --name.');
+      if (typeof name !== 'string') throw usageError('token create needs --name.', 'token create 需要 --name（令牌的名称）。');
       const given = [values.role !== undefined, values.user !== undefined, values.owner === true].filter(Boolean).length;
-      if (given > 1) throw usageError('Give one of --role (a new user), --user (an existing one) or --owner, not several.');
-      if (given === 0) throw usageError(`token create needs --role (${USER_ROLES.join('|')}), --user ID or --owner.`);
+      if (given > 1)
+        throw usageError('Give one of --role (a new user), --user (an existing one) or --owner, not several.', '--role（新用户）、--user（已有用户）和 --owner 只能给出其中一个。');
+      if (given === 0)
+        throw usageError(
+          `token create needs --role (${USER_ROLES.join('|')}), --user ID or --owner.`,
+          `token create 需要 --role（${USER_ROLES.join('|')}）、--user ID 或 --owner 之一。`,
+        );
+      // Said here, in the terminal's language: the core's refusal names only the schema's path.
+      const role = values.role;
+      if (typeof role === 'string' && !(USER_ROLES as readonly string[]).includes(role))
+        throw usageError(`--role must be ${USER_ROLES.join(', ')}, not '${role}'.`, `--role 应为 ${USER_ROLES.join('、')} 之一，而不是 '${role}'。`);
       // A token for the owner made here, on this machine, is a local-owner token (caller.ts):
       // from this machine it may also change providers' addresses and keys and the LAN settings.
       const forOwner = values.owner === true || values.user === core.owner.id;
@@ -205,7 +259,7 @@ async function token(dataDir: string, sub: string | undefined, args: string[], v
         const at = (ms: number) => new Date(ms).toISOString();
         const state = t.revoked_at
           ? zh
-            ? `已于 ${at(t.revoked_at)} 吊销`
+            ? `已于 ${at(t.revoked_at)} 撤销`
             : `revoked ${at(t.revoked_at)}`
           : t.last_used_at
             ? zh
@@ -220,13 +274,13 @@ async function token(dataDir: string, sub: string | undefined, args: string[], v
     }
     if (sub === 'revoke') {
       const id = args[0];
-      if (!id) throw usageError('token revoke needs the token id (see token list).');
+      if (!id) throw usageError('token revoke needs the token id (see token list).', 'token revoke 需要令牌的编号（见 token list）。');
       const revoked = core.users.revokeToken(id);
-      if (!revoked) throw new ApiError('not_found', `There is no token '${id}'.`);
-      process.stderr.write(zh ? `已吊销令牌 ${id}（${revoked.name}）。\n` : `Revoked token ${id} (${revoked.name}).\n`);
+      if (!revoked) throw new ApiError('not_found', zh ? `没有编号为 '${id}' 的令牌（见 token list）。` : `There is no token '${id}'.`);
+      process.stderr.write(zh ? `已撤销令牌 ${id}（${revoked.name}）。\n` : `Revoked token ${id} (${revoked.name}).\n`);
       return 0;
     }
-    throw usageError(`Unknown token command '${sub ?? ''}'.`);
+    throw usageError(`Unknown token command '${sub ?? ''}'.`, sub ? `没有 token ${sub} 这个命令（可用：create、list、revoke）。` : 'token 后面要跟 create、list 或 revoke。');
   } finally {
     core.close();
   }
@@ -237,13 +291,14 @@ async function token(dataDir: string, sub: string | undefined, args: string[], v
  * Whether that key is the student's is for the teacher's Studylog, which keeps the keys on record.
  */
 export function verifyFile(file: string | undefined): number {
-  if (!file) throw usageError('verify needs the .studylog file to check.');
+  if (!file) throw usageError('verify needs the .studylog file to check.', 'verify 需要要校验的 .studylog 文件。');
   const zh = systemLanguage() === 'zh-CN';
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
   } catch (error) {
-    throw new ApiError('not_found', `Cannot read ${file}: ${error instanceof Error ? error.message : String(error)}`);
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new ApiError('not_found', zh ? `无法读取 ${file}：${reason}` : `Cannot read ${file}: ${reason}`);
   }
   const { verification, bundle } = verifyBundle(text);
   if (verification.ok && bundle) {
@@ -268,31 +323,34 @@ export async function main(argv: string[]): Promise<number> {
   // The hub and sync commands parse their own options (core/hub/command.ts).
   if (argv[0] === 'hub') return hubMain(argv.slice(1));
   if (argv[0] === 'sync') return syncMain(argv.slice(1));
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    strict: true,
-    options: {
-      'data-dir': { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-      host: { type: 'string' },
-      port: { type: 'string' },
-      lan: { type: 'boolean' },
-      'rate-limit': { type: 'string' },
-      name: { type: 'string' },
-      role: { type: 'string' },
-      user: { type: 'string' },
-      owner: { type: 'boolean' },
-      session: { type: 'string' },
-      assignment: { type: 'string' },
-      format: { type: 'string' },
-      out: { type: 'string' },
-      attachments: { type: 'boolean' },
+  const { values, positionals } = parseCommandLine(
+    {
+      args: argv,
+      allowPositionals: true,
+      strict: true,
+      options: {
+        'data-dir': { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+        host: { type: 'string' },
+        port: { type: 'string' },
+        lan: { type: 'boolean' },
+        'rate-limit': { type: 'string' },
+        name: { type: 'string' },
+        role: { type: 'string' },
+        user: { type: 'string' },
+        owner: { type: 'boolean' },
+        session: { type: 'string' },
+        assignment: { type: 'string' },
+        format: { type: 'string' },
+        out: { type: 'string' },
+        attachments: { type: 'boolean' },
+      },
     },
-  });
+    USAGE,
+  );
   const [command, sub, ...rest] = positionals;
   if (values.help || !command) {
-    (command || values.help ? process.stdout : process.stderr).write(USAGE + '\n');
+    (command || values.help ? process.stdout : process.stderr).write(USAGE[systemLanguage()] + '\n');
     return command || values.help ? 0 : 2;
   }
   // Reads one file; needs no data directory.
@@ -314,14 +372,19 @@ export async function main(argv: string[]): Promise<number> {
     }
     case 'export': {
       const format = values.format ?? 'md';
-      if (format !== 'md' && format !== 'json') throw usageError(`--format must be md or json, not '${format}'.`);
-      if (!values.session === !values.assignment) throw usageError('export needs exactly one of --session ID or --assignment ID.');
+      if (format !== 'md' && format !== 'json') throw usageError(`--format must be md or json, not '${format}'.`, `--format 应为 md 或 json，而不是 '${format}'。`);
+      if (!values.session === !values.assignment)
+        throw usageError('export needs exactly one of --session ID or --assignment ID.', 'export 需要 --session ID 或 --assignment ID，且只能给出其中一个。');
       const core = openCore(dataDir);
       try {
         const caller = { user_id: core.owner.id, role: 'admin' as const };
         // Written as it is read, a page of turns at a time: a large assignment is never held whole.
         const withFiles = values.attachments === true;
-        if (withFiles && format === 'md' && !values.out) throw usageError('export --format md --attachments needs --out FILE: the files are written beside it.');
+        if (withFiles && format === 'md' && !values.out)
+          throw usageError(
+            'export --format md --attachments needs --out FILE: the files are written beside it.',
+            'export --format md --attachments 需要 --out FILE：附件会写在这个文件旁边。',
+          );
         const file = openExport(core, caller, { session_id: values.session, assignment_id: values.assignment, format, attachments: withFiles && format === 'json' });
         const fd = values.out ? openSync(values.out, 'w') : null;
         // stdout may be a pipe: wait for it to drain rather than buffer the whole export.
@@ -340,7 +403,8 @@ export async function main(argv: string[]): Promise<number> {
         } finally {
           if (fd !== null) closeSync(fd);
         }
-        if (values.out) process.stderr.write(`Wrote ${values.out}\n`);
+        const zh = systemLanguage() === 'zh-CN';
+        if (values.out) process.stderr.write(zh ? `已写入 ${values.out}\n` : `Wrote ${values.out}\n`);
         if (withFiles && format === 'md' && values.out) {
           // The Markdown links each file as attachments/<sha256>.<ext>, relative to itself.
           let count = 0;
@@ -350,7 +414,8 @@ export async function main(argv: string[]): Promise<number> {
             writeFileSync(target, f.data);
             count++;
           }
-          process.stderr.write(`Wrote ${count} attachment${count === 1 ? '' : 's'} to ${path.join(path.dirname(values.out), 'attachments')}\n`);
+          const dir = path.join(path.dirname(values.out), 'attachments');
+          process.stderr.write(zh ? `已把 ${count} 个附件写入 ${dir}\n` : `Wrote ${count} attachment${count === 1 ? '' : 's'} to ${dir}\n`);
         }
       } finally {
         core.close();
@@ -358,7 +423,7 @@ export async function main(argv: string[]): Promise<number> {
       return 0;
     }
     default:
-      throw usageError(`Unknown command '${command}'.`);
+      throw usageError(`Unknown command '${command}'.`, `没有 ${command} 这个命令。`);
   }
 }
 
@@ -367,10 +432,11 @@ export async function run(argv: string[]): Promise<number> {
   try {
     return await main(argv);
   } catch (error) {
-    // A known failure (corrupt database, unknown migration, bad flag) is a message, not a stack.
-    const message = isApiError(error) ? `${error.detail}${error.code === 'validation_error' ? '' : ` [${error.code}]`}` : error instanceof Error ? error.message : String(error);
-    process.stderr.write(`studylog: ${message}\n`);
-    return isApiError(error) && error.code === 'validation_error' ? 2 : 1;
+    // A known failure (corrupt database, unknown migration, bad flag) is a message, not a stack,
+    // in the terminal's language (cli-text.ts).
+    const failure = describeFailure(error);
+    process.stderr.write(failure.text);
+    return failure.exitCode;
   }
 }
 

@@ -264,8 +264,8 @@ describe('studylog serve', () => {
     const id = /^已为 小明的电脑（student，用户 \S+）创建令牌 (\S+)。它只显示这一次。$/m.exec(created.stderr)?.[1];
     expect(id, created.stderr).toBeDefined();
     expect((await cli('token', 'list')).stdout).toContain('\t从未使用\n');
-    expect((await cli('token', 'revoke', id!)).stderr).toBe(`已吊销令牌 ${id}（小明的电脑）。\n`);
-    expect((await cli('token', 'list')).stdout).toMatch(/\t已于 \S+ 吊销\n/);
+    expect((await cli('token', 'revoke', id!)).stderr).toBe(`已撤销令牌 ${id}（小明的电脑）。\n`);
+    expect((await cli('token', 'list')).stdout).toMatch(/\t已于 \S+ 撤销\n/);
   });
 
   it('refuses a bad --port with usage (exit 2)', async () => {

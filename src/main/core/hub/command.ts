@@ -6,10 +6,10 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
 import { parseIsoDate } from '../../../shared/api/schemas.ts';
 import { ApiError } from '../../../shared/errors.ts';
 import { createCore } from '../app.ts';
+import { parseCommandLine, UsageError, words, type Words } from '../cli-text.ts';
 import { resolveDataDir, systemLanguage } from '../config.ts';
 import { SyncClient } from '../sync/client.ts';
 import { startHubServer } from './server.ts';
@@ -19,7 +19,9 @@ import { HubStore, type HubCaller } from './store.ts';
 export const HUB_DEFAULT_PORT = 5124;
 const RENDERER_DIR = fileURLToPath(new URL('../../../../out/renderer', import.meta.url));
 
-export const HUB_USAGE = `Usage: studylog hub [serve] [--database-url postgres://…] [--host H] [--port P] [--lan] [--allowed-host NAME]…
+/** `studylog hub --help`, and what a usage error of `studylog hub` shows after what is wrong. */
+export const HUB_USAGE = words(
+  `Usage: studylog hub [serve] [--database-url postgres://…] [--host H] [--port P] [--lan] [--allowed-host NAME]…
        studylog hub token create --name N --role teacher|admin
        studylog hub token revoke DEVICE_ID
        studylog hub class create --name N [--teacher NAME|USER_ID]
@@ -39,48 +41,92 @@ export const HUB_USAGE = `Usage: studylog hub [serve] [--database-url postgres:/
   class list     every class: its code, name, teachers and students.
   assignment create  an assignment of a class (its code); --share shares students' sessions on it
                  with the teacher. The dashboard sets the rest of its AI rules.
-  --data-dir D   where the SQLite hub (and a desktop's data) lives`;
+  --data-dir D   where the SQLite hub (and a desktop's data) lives`,
+  `用法：studylog hub [serve] [--database-url postgres://…] [--host H] [--port P] [--lan] [--allowed-host NAME]…
+      studylog hub token create --name N --role teacher|admin
+      studylog hub token revoke DEVICE_ID
+      studylog hub class create --name N [--teacher NAME|USER_ID]
+      studylog hub class list
+      studylog hub assignment create --class CODE --title T [--description D] [--due YYYY-MM-DD] [--share]
+      studylog sync --hub URL [--token T]      （让这台电脑同步一轮；令牌也可以来自 STUDYLOG_HUB_TOKEN）
+
+  hub serve      班级中心：/api/v1/hub 下的 API 和教师面板（#/hub）；给出 --database-url
+                 （或 STUDYLOG_HUB_DATABASE_URL）时用 PostgreSQL，否则用 SQLite（数据目录中的
+                 hub.db）；默认 http://127.0.0.1:${HUB_DEFAULT_PORT}。
+                 第一次启动时打印一次管理员令牌。
+  --allowed-host NAME  学生电脑访问班级中心时用的主机名（例如 hub.school.lan）；其他
+                 Host 请求头一律拒绝（防止 DNS 重绑定）。localhost、绑定的地址，以及给出 --lan 时
+                 本机的局域网地址和名称总是接受。
+  class create   创建一个班级，并打印它的班级码（学生用它加入）。--teacher：在教师面板上
+                 看到这个班级的教师（由 hub token create 创建）；不指定时只有管理员看得到。
+  class list     列出所有班级：班级码、名称、教师和学生。
+  assignment create  给一个班级（用班级码指定）布置作业；--share 把学生在这份作业上的会话
+                 分享给教师。作业的其他 AI 规则在教师面板里设置。
+  --data-dir D   SQLite 班级中心（以及这台电脑的数据）所在的数据目录`,
+);
+
+/** `studylog sync --help`. */
+export const SYNC_USAGE = words(
+  `Usage: studylog sync --hub URL [--token T] [--data-dir D]
+
+  One sync round of this laptop with a class hub: sends what is shared with the teacher (sessions,
+  hand-ins), then fetches what the teacher changed (assignments, grades and feedback, allowances).
+  Prints the round's report as JSON; exit code 0 when it synced, else 1.
+  --hub URL      the class hub's address
+  --token T      this laptop's hub token (default: STUDYLOG_HUB_TOKEN)
+  --data-dir D   where Studylog keeps its data`,
+  `用法：studylog sync --hub URL [--token T] [--data-dir D]
+
+  让这台电脑与班级中心同步一轮：先发送分享给教师的内容（会话、交的作业），再取回教师的修改
+  （作业、评分和评语、AI 额度）。以 JSON 打印这一轮的结果；同步成功时退出码为 0，否则为 1。
+  --hub URL      班级中心的地址
+  --token T      这台电脑的中心令牌（默认：STUDYLOG_HUB_TOKEN）
+  --data-dir D   Studylog 存放数据的数据目录`,
+);
 
 const zh = () => systemLanguage() === 'zh-CN';
 
-function usage(message: string): ApiError {
-  return new ApiError('validation_error', `${message}\n\n${HUB_USAGE}`);
+function usage(en: string, zh: string, text: Words = HUB_USAGE): UsageError {
+  return new UsageError(words(en, zh), text);
 }
 
 async function openHubStore(values: { 'database-url'?: string | undefined; 'data-dir'?: string | undefined }): Promise<HubStore> {
   const url = values['database-url'] ?? process.env.STUDYLOG_HUB_DATABASE_URL;
   if (url) {
-    if (!/^postgres(ql)?:\/\//.test(url)) throw usage(`--database-url must be a postgres:// URL, not '${url}'.`);
+    if (!/^postgres(ql)?:\/\//.test(url)) throw usage(`--database-url must be a postgres:// URL, not '${url}'.`, `--database-url 应为 postgres:// 开头的地址，而不是 '${url}'。`);
     return new HubStore(await openPgHub(url));
   }
   return new HubStore(openSqliteHub(path.join(resolveDataDir(values['data-dir']), 'hub.db')));
 }
 
 export async function hubMain(argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    strict: true,
-    options: {
-      'database-url': { type: 'string' },
-      'data-dir': { type: 'string' },
-      host: { type: 'string' },
-      port: { type: 'string' },
-      lan: { type: 'boolean' },
-      'allowed-host': { type: 'string', multiple: true },
-      name: { type: 'string' },
-      role: { type: 'string' },
-      teacher: { type: 'string' },
-      class: { type: 'string' },
-      title: { type: 'string' },
-      description: { type: 'string' },
-      due: { type: 'string' },
-      share: { type: 'boolean' },
-      help: { type: 'boolean', short: 'h' },
+  const { values, positionals } = parseCommandLine(
+    {
+      args: argv,
+      allowPositionals: true,
+      strict: true,
+      options: {
+        'database-url': { type: 'string' },
+        'data-dir': { type: 'string' },
+        host: { type: 'string' },
+        port: { type: 'string' },
+        lan: { type: 'boolean' },
+        'allowed-host': { type: 'string', multiple: true },
+        name: { type: 'string' },
+        role: { type: 'string' },
+        teacher: { type: 'string' },
+        class: { type: 'string' },
+        title: { type: 'string' },
+        description: { type: 'string' },
+        due: { type: 'string' },
+        share: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
     },
-  });
+    HUB_USAGE,
+  );
   if (values.help) {
-    process.stdout.write(HUB_USAGE + '\n');
+    process.stdout.write(HUB_USAGE[systemLanguage()] + '\n');
     return 0;
   }
   const [sub = 'serve', action, ...rest] = positionals;
@@ -88,8 +134,12 @@ export async function hubMain(argv: string[]): Promise<number> {
   try {
     if (sub === 'token') {
       if (action === 'create') {
-        if (!values.name) throw usage('hub token create needs --name.');
-        if (values.role !== 'teacher' && values.role !== 'admin') throw usage('hub token create needs --role teacher or --role admin (students join with a class code).');
+        if (!values.name) throw usage('hub token create needs --name.', 'hub token create 需要 --name（教师或管理员的名字）。');
+        if (values.role !== 'teacher' && values.role !== 'admin')
+          throw usage(
+            'hub token create needs --role teacher or --role admin (students join with a class code).',
+            'hub token create 需要 --role teacher 或 --role admin（学生用班级码加入，不需要令牌）。',
+          );
         const user = await store.createUser(values.name, values.role);
         const device = await store.issueDevice(user.id, 'cli');
         process.stdout.write(`${device.token}\n`);
@@ -102,26 +152,27 @@ export async function hubMain(argv: string[]): Promise<number> {
       }
       if (action === 'revoke') {
         const id = rest[0];
-        if (!id) throw usage('hub token revoke needs the device id.');
+        if (!id) throw usage('hub token revoke needs the device id.', 'hub token revoke 需要设备编号。');
         const changed = await store.db.run(sql`UPDATE hub_device SET revoked_at = ${Date.now()} WHERE id = ${id} AND revoked_at IS NULL`);
-        if (!changed) throw new ApiError('not_found', `There is no active device '${id}'.`);
-        process.stderr.write(zh() ? `已吊销设备 ${id}。\n` : `Revoked device ${id}.\n`);
+        if (!changed) throw new ApiError('not_found', zh() ? `没有编号为 '${id}' 的有效设备。` : `There is no active device '${id}'.`);
+        process.stderr.write(zh() ? `已撤销设备 ${id}。\n` : `Revoked device ${id}.\n`);
         return 0;
       }
-      throw usage(`Unknown hub token command '${action ?? ''}'.`);
+      throw usage(`Unknown hub token command '${action ?? ''}'.`, action ? `没有 hub token ${action} 这个命令（可用：create、revoke）。` : 'hub token 后面要跟 create 或 revoke。');
     }
     if (sub === 'class') {
       if (action === 'create') return await createClass(store, values);
       if (action === 'list') return await listClasses(store);
-      throw usage(`Unknown hub class command '${action ?? ''}'.`);
+      throw usage(`Unknown hub class command '${action ?? ''}'.`, action ? `没有 hub class ${action} 这个命令（可用：create、list）。` : 'hub class 后面要跟 create 或 list。');
     }
     if (sub === 'assignment') {
       if (action === 'create') return await createAssignment(store, values);
-      throw usage(`Unknown hub assignment command '${action ?? ''}'.`);
+      throw usage(`Unknown hub assignment command '${action ?? ''}'.`, action ? `没有 hub assignment ${action} 这个命令（可用：create）。` : 'hub assignment 后面要跟 create。');
     }
-    if (sub !== 'serve') throw usage(`Unknown hub command '${sub}'.`);
+    if (sub !== 'serve') throw usage(`Unknown hub command '${sub}'.`, `没有 hub ${sub} 这个命令。`);
     const port = values.port === undefined ? HUB_DEFAULT_PORT : Number(values.port);
-    if (!Number.isInteger(port) || port < 0 || port > 65535) throw usage(`--port must be a number from 0 to 65535, not '${values.port}'.`);
+    if (!Number.isInteger(port) || port < 0 || port > 65535)
+      throw usage(`--port must be a number from 0 to 65535, not '${values.port}'.`, `--port 应为 0 到 65535 之间的数字，而不是 '${values.port}'。`);
     const admins = await store.db.all<{ n: number }>(sql`SELECT count(*) AS n FROM hub_user WHERE role = 'admin'`);
     let adminToken: string | null = null;
     if (Number(admins[0]?.n ?? 0) === 0) {
@@ -182,8 +233,8 @@ async function findTeacher(store: HubStore, who: string): Promise<HubCaller> {
 
 async function createClass(store: HubStore, values: { name?: string | undefined; teacher?: string | undefined }): Promise<number> {
   const name = values.name?.trim();
-  if (!name) throw usage('hub class create needs --name.');
-  if (name.length > 200) throw usage('--name must be at most 200 characters.');
+  if (!name) throw usage('hub class create needs --name.', 'hub class create 需要 --name（班级名称）。');
+  if (name.length > 200) throw usage('--name must be at most 200 characters.', '--name 最多 200 个字符。');
   const teacher = values.teacher ? await findTeacher(store, values.teacher) : null;
   const klass = await store.createClass(teacher ?? OPERATOR, name);
   // The code alone on stdout (what a script captures), the rest for the person at the terminal.
@@ -221,10 +272,15 @@ async function createAssignment(
   values: { class?: string | undefined; title?: string | undefined; description?: string | undefined; due?: string | undefined; share?: boolean | undefined },
 ): Promise<number> {
   const title = values.title?.trim();
-  if (!values.class || !title) throw usage('hub assignment create needs --class (the class code) and --title.');
-  if (title.length > 500) throw usage('--title must be at most 500 characters.');
+  if (!values.class || !title)
+    throw usage('hub assignment create needs --class (the class code) and --title.', 'hub assignment create 需要 --class（班级码）和 --title（作业标题）。');
+  if (title.length > 500) throw usage('--title must be at most 500 characters.', '--title 最多 500 个字符。');
   const due = values.due === undefined ? null : parseIsoDate(values.due, 'end-of-local-day');
-  if (due === null && values.due !== undefined) throw usage(`--due must be a date like 2026-12-06 (or 2026-12-06T18:00), not '${values.due}'.`);
+  if (due === null && values.due !== undefined)
+    throw usage(
+      `--due must be a date like 2026-12-06 (or 2026-12-06T18:00), not '${values.due}'.`,
+      `--due 应为日期，例如 2026-12-06（或 2026-12-06T18:00），而不是 '${values.due}'。`,
+    );
   const wanted = values.class.trim();
   const found = await store.db.all<{ id: string; name: string }>(sql`SELECT id, name FROM hub_class WHERE code = ${wanted.toUpperCase()} OR id = ${wanted}`);
   if (!found[0])
@@ -249,9 +305,17 @@ async function createAssignment(
 }
 
 export async function syncMain(argv: string[]): Promise<number> {
-  const { values } = parseArgs({ args: argv, strict: true, options: { hub: { type: 'string' }, token: { type: 'string' }, 'data-dir': { type: 'string' } } });
+  const { values } = parseCommandLine(
+    { args: argv, strict: true, options: { hub: { type: 'string' }, token: { type: 'string' }, 'data-dir': { type: 'string' }, help: { type: 'boolean', short: 'h' } } },
+    SYNC_USAGE,
+  );
+  if (values.help) {
+    process.stdout.write(SYNC_USAGE[systemLanguage()] + '\n');
+    return 0;
+  }
   const token = values.token ?? process.env.STUDYLOG_HUB_TOKEN;
-  if (!values.hub || !token) throw usage('sync needs --hub URL and a token (--token, or STUDYLOG_HUB_TOKEN).');
+  if (!values.hub || !token)
+    throw usage('sync needs --hub URL and a token (--token, or STUDYLOG_HUB_TOKEN).', 'sync 需要 --hub URL 和一个中心令牌（--token，或环境变量 STUDYLOG_HUB_TOKEN）。', SYNC_USAGE);
   const core = createCore({ dataDir: resolveDataDir(values['data-dir']), secrets: null });
   try {
     // This installation's owner's items only: a hub token is one student's identity.
