@@ -22,11 +22,14 @@ type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
 export class GroupCommit {
   readonly #sqlite: Database.Database;
   readonly #db: WritableDB;
+  readonly #afterCommit: (() => void) | undefined;
   #queue: QueuedWrite[] = [];
 
-  constructor(sqlite: Database.Database) {
+  /** `afterCommit` runs after each committed batch (the full-text indexer's cue: fts-indexer.ts). */
+  constructor(sqlite: Database.Database, afterCommit?: () => void) {
     this.#sqlite = sqlite;
     this.#db = writeHandle(sqlite);
+    this.#afterCommit = afterCommit;
   }
 
   /**
@@ -70,6 +73,7 @@ export class GroupCommit {
       for (const item of batch) item.reject(toApiError(item.action, error));
       return;
     }
+    this.#afterCommit?.();
     batch.forEach((item, i) => {
       const outcome = outcomes[i]!;
       if (outcome.ok) item.resolve(outcome.value);
