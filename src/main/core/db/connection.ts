@@ -250,10 +250,10 @@ export function openDatabase(file: string, options: OpenOptions = {}): Store {
     })();
     sqlite.pragma('foreign_keys = ON');
 
-    // Every commit reminds the indexer: the turns it noted are indexed shortly after.
-    let searchIndex: SearchIndexer | undefined;
-    const writes = new GroupCommit(sqlite, () => searchIndex?.soon());
-    searchIndex = new SearchIndexer(sqlite, db, writes);
+    // Every commit reminds the indexer: the turns it noted are indexed shortly after. (No commit
+    // can happen before the indexer exists: the first is at the earliest in the next tick.)
+    const writes = new GroupCommit(sqlite, () => searchIndex.soon());
+    const searchIndex = new SearchIndexer(sqlite, db, writes);
     return {
       file,
       sqlite,
