@@ -6,7 +6,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { openDatabase, type Store } from '../../src/main/core/db/connection.ts';
 import { AttachmentsRepo } from '../../src/main/core/db/attachments.repo.ts';
-import { ftsQuery } from '../../src/main/core/db/fts.ts';
+import { ftsQuery, pendingTextSql } from '../../src/main/core/db/fts.ts';
 import { INDEX_DELAY_MS } from '../../src/main/core/db/fts-indexer.ts';
 import { SessionsRepo } from '../../src/main/core/db/sessions.repo.ts';
 import { TurnsRepo } from '../../src/main/core/db/turns.repo.ts';
@@ -160,5 +160,19 @@ describe('full-text indexing after the write', () => {
     const hits = (q: string) => core.turns.searchTurns(TEST_CALLER.user_id, q).items.filter((t) => t.role === 'assistant');
     expect(hits('zulu').map((t) => [t.id, t.content])).toEqual([[turnId, reply]]);
     expect(hits('alpha').map((t) => t.id)).toEqual([turnId]);
+  });
+
+  it('reads only the noted turns, each by its rowid: never a scan of the whole history', async () => {
+    const store = open(path.join(tempDir(), 'studylog.db'));
+    const { turns, session } = await message(store, 'first');
+    await store.writes.run('record a history', (db) => {
+      for (let i = 0; i < 2000; i++) turns.insertNewTurn(db, { session_id: session.id, role: 'user', content: `turn ${i}` });
+    });
+    store.searchIndex.catchUp();
+    // Statistics as a migration leaves them (connection.ts): many turns, nothing noted at the time.
+    store.sqlite.exec('ANALYZE');
+    await store.writes.run('record', (db) => turns.insertNewTurn(db, { session_id: session.id, role: 'user', content: 'one more' }));
+    const plan = (store.sqlite.prepare(`EXPLAIN QUERY PLAN ${pendingTextSql(store.sqlite)}`).all() as { detail: string }[]).map((r) => r.detail);
+    expect(plan.slice(0, 2)).toEqual(['SCAN p', 'SEARCH t USING INTEGER PRIMARY KEY (rowid=?)']);
   });
 });
