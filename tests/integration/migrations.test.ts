@@ -153,6 +153,47 @@ describe('migrations', () => {
     expect(plan).toContainEqual(expect.stringMatching(/^SEARCH t USING COVERING INDEX turn_call_usage_idx \(session_id=\? AND role=\?\)$/));
   });
 
+  it('fts_pending: the index triggers note turns from then on; the index built before stays, without a rebuild', async () => {
+    const file = path.join(tempDir(), 'studylog.db');
+    const tag = ALL.find((t) => t.endsWith('_fts_pending'))!;
+    const old = open(file, { migrationsFolder: migrationsFolder(ALL.indexOf(tag)) });
+    // Before the migration the triggers index inside the write (what that version installed).
+    expect(old.sqlite.prepare("SELECT count(*) FROM sqlite_master WHERE name = 'turn_fts_pending'").pluck().get()).toBe(0);
+    old.sqlite.prepare("INSERT INTO session VALUES ('s1', 'u1', NULL, 'chat', 1, NULL, '{}', '{}')").run();
+    const turn = old.sqlite.prepare(
+      "INSERT INTO turn (id, session_id, role, content, tool_calls, model, tokens_in, tokens_out, cost, created_at, meta) VALUES (?, 's1', 'user', ?, NULL, NULL, 0, 0, 0, ?, '{}')",
+    );
+    turn.run('t1', '以前的数学问题', 2);
+    turn.run('t2', 'an old question on vectors', 3);
+    const matches = (s: typeof old, q: string) => s.sqlite.prepare('SELECT count(*) FROM turn_fts WHERE turn_fts MATCH ?').pluck().get(q) as number;
+    expect(matches(old, '"数学"')).toBe(1);
+    // A marker a rebuild of the index would drop: t2's entry says something its text does not.
+    const rowid = old.sqlite.prepare("SELECT rowid FROM turn WHERE id = 't2'").pluck().get();
+    old.sqlite.prepare('DELETE FROM turn_fts WHERE rowid = ?').run(rowid);
+    old.sqlite.prepare('INSERT INTO turn_fts(rowid, body) VALUES (?, ?)').run(rowid, 'an old question on vectors kept');
+    old.close();
+
+    const upgraded = open(file);
+    expect(upgraded.openReport.appliedMigrations).toEqual([tag]);
+    // Replaced, not rebuilt: the marker is still in the index.
+    expect(upgraded.openReport.repairedTriggers.sort()).toEqual(['turn_attachment_fts_after_insert', 'turn_fts_after_delete', 'turn_fts_after_insert', 'turn_fts_after_update']);
+    expect(matches(upgraded, '"kept"')).toBe(1);
+    const turns = new TurnsRepo(upgraded);
+    expect(turns.searchTurns('u1', '数学').items.map((t) => t.id)).toEqual(['t1']);
+    expect(turns.searchTurns('u1', 'vectors').items.map((t) => t.id)).toEqual(['t2']);
+    // New writes are noted, not indexed in the write, and found by search all the same.
+    const fresh = await upgraded.writes.run('record', (db) => turns.insertNewTurn(db, { session_id: 's1', role: 'user', content: '新的物理问题' }));
+    await upgraded.writes.run('edit', (db) => turns.updateTurnById(db, 't1', { content: '以前的化学问题' }));
+    expect(upgraded.sqlite.prepare('SELECT count(*) FROM turn_fts_pending').pluck().get()).toBe(2);
+    expect(matches(upgraded, '"物理"')).toBe(0);
+    expect(turns.searchTurns('u1', '物理').items.map((t) => t.id)).toEqual([fresh.id]);
+    expect(turns.searchTurns('u1', '化学').items.map((t) => t.id)).toEqual(['t1']);
+    expect(turns.searchTurns('u1', '数学').total).toBe(0);
+    // And the next open finds every trigger as it should be.
+    upgraded.close();
+    expect(open(file).openReport.repairedTriggers).toEqual([]);
+  });
+
   it('refuses a database with an applied migration this build does not know, bytes untouched', () => {
     const file = path.join(tempDir(), 'studylog.db');
     const newer = open(file, { migrationsFolder: migrationsFolder(ALL.length, [{ tag: '9000_from_the_future', sql: 'CREATE TABLE future (id text);' }]) });

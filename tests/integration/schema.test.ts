@@ -103,7 +103,7 @@ describe('migrated schema', () => {
     expect(s.sqlite.pragma('synchronous', { simple: true })).toBe(2); // FULL
   });
 
-  it('has the FTS5 table and its three sync triggers', () => {
+  it('has the FTS5 table, the table of turns due for indexing and the three sync triggers', () => {
     const s = store();
     const objects = s.sqlite.prepare("SELECT type, name FROM sqlite_master WHERE name LIKE 'turn_fts%' AND type IN ('table','trigger') ORDER BY name").all();
     expect(objects).toEqual(
@@ -112,6 +112,7 @@ describe('migrated schema', () => {
         { type: 'trigger', name: 'turn_fts_after_delete' },
         { type: 'trigger', name: 'turn_fts_after_insert' },
         { type: 'trigger', name: 'turn_fts_after_update' },
+        { type: 'table', name: 'turn_fts_pending' },
       ]),
     );
   });

@@ -21,7 +21,8 @@ import { drizzle, migrate, readMigrationFiles } from './drizzle.ts';
 import { inTransaction } from './db-errors.ts';
 import { GroupCommit } from './group-commit.ts';
 import { writeHandle, type WritableDB } from './handles.ts';
-import { registerFtsFunction } from './fts.ts';
+import { hasPendingTable, indexPendingTurns, registerFtsFunction } from './fts.ts';
+import { SearchIndexer } from './fts-indexer.ts';
 
 export const DEFAULT_MIGRATIONS_FOLDER = fileURLToPath(new URL('../../../../migrations', import.meta.url));
 export const DB_FILE_NAME = 'studylog.db';
@@ -42,6 +43,11 @@ export interface Store {
    * every write of a running app is made (`store.writes.run(action, (db) => repo.write(db, …))`).
    */
   readonly writes: GroupCommit;
+  /**
+   * The full-text index follows the turns outside their writes (fts-indexer.ts): whatever reads
+   * turn_fts calls `searchIndex.catchUp()` first.
+   */
+  readonly searchIndex: SearchIndexer;
   /**
    * Runs `write` at once in its own transaction, outside the group commit: start-up repair,
    * one-shot commands, imports and tests. SQLite's failures become ApiErrors naming `action`.
@@ -229,10 +235,13 @@ export function openDatabase(file: string, options: OpenOptions = {}): Store {
       sqlite.exec('ANALYZE');
       report.appliedMigrations = pending.map((m) => m.tag);
     }
+    const db = writeHandle(sqlite);
     sqlite.transaction(() => {
       // Missing triggers mean a table was rebuilt (DROP TABLE drops them) or predates the derived
       // table: rowids may have changed, so the derived tables are rebuilt. Otherwise left alone.
       report.repairedTriggers = ensureDerivedTables(sqlite);
+      // Turns a crash (or a process that stopped) left noted for the full-text index (fts.ts).
+      if (hasPendingTable(sqlite)) indexPendingTurns(db);
       // Only after a migration ran: the check reads every row (a second on a large history).
       const violations = report.appliedMigrations.length > 0 ? (sqlite.pragma('foreign_key_check') as unknown[]) : [];
       if (violations.length > 0) {
@@ -241,16 +250,20 @@ export function openDatabase(file: string, options: OpenOptions = {}): Store {
     })();
     sqlite.pragma('foreign_keys = ON');
 
-    const writes = new GroupCommit(sqlite);
-    const db = writeHandle(sqlite);
+    // Every commit reminds the indexer: the turns it noted are indexed shortly after. (No commit
+    // can happen before the indexer exists: the first is at the earliest in the next tick.)
+    const writes = new GroupCommit(sqlite, () => searchIndex.soon());
+    const searchIndex = new SearchIndexer(sqlite, db, writes);
     return {
       file,
       sqlite,
       orm,
       openReport: report,
       writes,
+      searchIndex,
       transaction: (action, write) => inTransaction(sqlite, action, () => write(db)),
       close: () => {
+        searchIndex.stop();
         writes.flush();
         sqlite.close();
       },

@@ -13,6 +13,7 @@
  */
 import type Database from 'better-sqlite3';
 import { foldForMatching, normalizeText } from '../attachments/normalize.ts';
+import type { ReadableDB, WritableDB } from './handles.ts';
 
 // Han (incl. extensions), Hiragana, Katakana, Hangul, CJK symbols used as word characters.
 const CJK_RUN = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}]+/gu;
@@ -83,8 +84,50 @@ export const FTS_FUNCTION = 'studylog_fts_text';
  */
 export const SEARCH_SCAN_LIMIT = 1_000;
 
+/**
+ * Turns whose index entry is due. Indexing is not part of the write that records a message (it
+ * would run the text through JavaScript and FTS5 inside the transaction the model call waits for,
+ * and again at every flush of a streamed answer): the triggers below only note the turn's rowid
+ * here, one b-tree insert, and fts-indexer.ts indexes every noted turn in one write — in the
+ * background shortly after, before anything reads turn_fts, and at open for what a crash left.
+ * The table is in the database, so whichever process reads next catches up on any process's writes.
+ */
+export const FTS_PENDING_TABLE = 'turn_fts_pending';
+
 /** The triggers that keep turn_fts in step with turn (verified on every open: derived.ts). */
 export const FTS_TRIGGERS: Record<string, string> = {
+  turn_fts_after_insert: `CREATE TRIGGER turn_fts_after_insert AFTER INSERT ON turn BEGIN
+  INSERT OR IGNORE INTO turn_fts_pending(turn_rowid) VALUES (new.rowid);
+END`,
+  // A turn deleted before it was indexed leaves nothing behind: neither an entry nor a note.
+  turn_fts_after_delete: `CREATE TRIGGER turn_fts_after_delete AFTER DELETE ON turn BEGIN
+  DELETE FROM turn_fts WHERE rowid = old.rowid;
+  DELETE FROM turn_fts_pending WHERE turn_rowid = old.rowid;
+END`,
+  turn_fts_after_update: `CREATE TRIGGER turn_fts_after_update AFTER UPDATE OF content ON turn WHEN new.content IS NOT old.content BEGIN
+  INSERT OR IGNORE INTO turn_fts_pending(turn_rowid) VALUES (new.rowid);
+END`,
+};
+
+/**
+ * A message's attachments are found by their text too (OCR of a photo, a PDF's text): when a user
+ * turn is linked to its attachments (in the write that records it), the turn is noted for
+ * indexing again, and its entry then holds that text after its content (TURN_TEXT). Verified on
+ * every open like the others (derived.ts).
+ */
+export const ATTACHMENT_FTS_TRIGGERS: Record<string, string> = {
+  turn_attachment_fts_after_insert: `CREATE TRIGGER turn_attachment_fts_after_insert AFTER INSERT ON turn_attachment BEGIN
+  INSERT OR IGNORE INTO turn_fts_pending(turn_rowid) SELECT rowid FROM turn WHERE id = new.turn_id;
+END`,
+};
+
+/**
+ * The triggers as they were before turn_fts_pending (migration fts_pending), indexing inside the
+ * write. A database at an earlier migration (a test's partial folder) gets these, since the table
+ * the new ones write is not there yet; and they kept the index in step just as the new ones do, so
+ * replacing them on upgrade needs no rebuild of the index (derived.ts).
+ */
+export const FTS_TRIGGERS_BEFORE_PENDING: Record<string, string> = {
   turn_fts_after_insert: `CREATE TRIGGER turn_fts_after_insert AFTER INSERT ON turn BEGIN
   INSERT INTO turn_fts(rowid, body) VALUES (new.rowid, ${FTS_FUNCTION}(new.content));
 END`,
@@ -97,12 +140,8 @@ END`,
 END`,
 };
 
-/**
- * A message's attachments are found by their text too (OCR of a photo, a PDF's text): when a user
- * turn is linked to its attachments (in the write that records it), its index entry is written
- * again with that text after its content. Verified on every open like the others (derived.ts).
- */
-export const ATTACHMENT_FTS_TRIGGERS: Record<string, string> = {
+/** See FTS_TRIGGERS_BEFORE_PENDING. */
+export const ATTACHMENT_FTS_TRIGGERS_BEFORE_PENDING: Record<string, string> = {
   turn_attachment_fts_after_insert: `CREATE TRIGGER turn_attachment_fts_after_insert AFTER INSERT ON turn_attachment BEGIN
   DELETE FROM turn_fts WHERE rowid = (SELECT rowid FROM turn WHERE id = new.turn_id);
   INSERT INTO turn_fts(rowid, body) SELECT rowid, ${FTS_FUNCTION}(content || ' ' || (SELECT group_concat(text, ' ') FROM turn_attachment WHERE turn_id = new.turn_id)) FROM turn WHERE id = new.turn_id;
@@ -117,13 +156,54 @@ export function registerFtsFunction(db: Database.Database): void {
   db.function(NORMALIZE_FUNCTION, { deterministic: true }, (text: unknown) => normalizeText(String(text ?? '')));
 }
 
+const hasTable = (db: Database.Database, name: string) => db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").get(name) !== undefined;
+
+/** Whether the database has turn_fts_pending (it is at migration fts_pending or later). */
+export const hasPendingTable = (db: Database.Database): boolean => hasTable(db, FTS_PENDING_TABLE);
+
+/**
+ * What the index holds for the turn `t`: its content and its attachments' text (a database from
+ * before attachments has no such table). One expression for the rebuild and the indexer alike.
+ */
+function turnText(db: Database.Database): string {
+  const attachments = hasTable(db, 'turn_attachment') ? `coalesce(' ' || (SELECT group_concat(a.text, ' ') FROM turn_attachment a WHERE a.turn_id = t.id), '')` : `''`;
+  return `${FTS_FUNCTION}(t.content || ${attachments})`;
+}
+
 /** Re-indexes every turn: after a migration (a rebuilt `turn` renumbers rowids) or a repair. */
 export function rebuildFtsIndex(db: Database.Database): void {
-  // With the text of each turn's attachments (a database from before them has no such table).
-  const attachments = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'turn_attachment'").get()
-    ? `coalesce(' ' || (SELECT group_concat(a.text, ' ') FROM turn_attachment a WHERE a.turn_id = turn.id), '')`
-    : `''`;
-  db.exec(`DELETE FROM turn_fts; INSERT INTO turn_fts(rowid, body) SELECT rowid, ${FTS_FUNCTION}(content || ${attachments}) FROM turn;`);
+  db.exec(`DELETE FROM turn_fts; INSERT INTO turn_fts(rowid, body) SELECT t.rowid, ${turnText(db)} FROM turn t;`);
+  if (hasPendingTable(db)) db.exec(`DELETE FROM ${FTS_PENDING_TABLE}`);
+}
+
+/**
+ * The noted turns' rowids and text, in rowid order. CROSS JOIN makes SQLite read the notes and
+ * look each turn up by rowid: with a plain JOIN it preferred to scan all of `turn` in rowid order
+ * (no sort needed) — 0.2 s for one noted turn among a million (bench/NOTES.md).
+ */
+export function pendingTextSql(db: Database.Database): string {
+  return `SELECT p.turn_rowid, ${turnText(db)} FROM ${FTS_PENDING_TABLE} p CROSS JOIN turn t ON t.rowid = p.turn_rowid ORDER BY p.turn_rowid`;
+}
+
+/** Whether any turn waits for its index entry (a read of one row). */
+export function hasPendingTurns(db: ReadableDB): boolean {
+  return db.prepare(`SELECT 1 FROM ${FTS_PENDING_TABLE} LIMIT 1`).get() !== undefined;
+}
+
+/**
+ * Indexes every noted turn in the write `db` is in: their old entries out, their text now in, the
+ * notes cleared. Returns how many turns it indexed. A noted rowid whose turn is gone (not possible
+ * through the triggers, which clear the note with the turn) only loses its entry.
+ */
+export function indexPendingTurns(db: WritableDB): number {
+  const pending = (db.prepare(`SELECT count(*) FROM ${FTS_PENDING_TABLE}`).pluck().get() as number) ?? 0;
+  if (pending === 0) return 0;
+  // turn_fts is contentless with contentless_delete=1: its rows are deleted by rowid (one lookup
+  // each through the IN list; a new turn's rowid is past every segment, so its delete is free).
+  db.prepare(`DELETE FROM turn_fts WHERE rowid IN (SELECT turn_rowid FROM ${FTS_PENDING_TABLE})`).run();
+  db.prepare(`INSERT INTO turn_fts(rowid, body) ${pendingTextSql(db)}`).run();
+  db.prepare(`DELETE FROM ${FTS_PENDING_TABLE}`).run();
+  return pending;
 }
 
 // ---------------------------------------------------------------------------------------------

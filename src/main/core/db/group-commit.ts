@@ -22,6 +22,7 @@ type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
 export class GroupCommit {
   readonly #sqlite: Database.Database;
   readonly #db: WritableDB;
+  readonly #afterCommit: (() => void) | undefined;
   #queue: QueuedWrite[] = [];
 
   /**
@@ -35,9 +36,11 @@ export class GroupCommit {
   /** Inside the batch's transaction this is a savepoint (better-sqlite3 nests that way). */
   readonly #inSavepoint: (item: QueuedWrite) => unknown;
 
-  constructor(sqlite: Database.Database) {
+  /** `afterCommit` runs after each committed batch (the full-text indexer's cue: fts-indexer.ts). */
+  constructor(sqlite: Database.Database, afterCommit?: () => void) {
     this.#sqlite = sqlite;
     this.#db = writeHandle(sqlite);
+    this.#afterCommit = afterCommit;
     this.#inSavepoint = sqlite.transaction((item: QueuedWrite) => item.write(this.#db));
     this.#inBatch = sqlite.transaction((batch: QueuedWrite[], outcomes: Outcome[]) => {
       for (const item of batch) {
@@ -78,6 +81,7 @@ export class GroupCommit {
       for (const item of batch) item.reject(toApiError(item.action, error));
       return;
     }
+    this.#afterCommit?.();
     batch.forEach((item, i) => {
       const outcome = outcomes[i]!;
       if (outcome.ok) item.resolve(outcome.value);

@@ -3,6 +3,7 @@
  * write method takes a WritableDB, and only two places hand one out: the group commit
  * (`store.writes.run(action, (db) => …)`, every write of a running app) and a transaction
  * (`store.transaction(action, (db) => …)`, for start-up repair, one-shot commands and tests).
+ * (The full-text indexer, given the handle by connection.ts, writes through both: fts-indexer.ts.)
  * So no write can happen outside a transaction, or skip the group commit by accident: the type
  * checker refuses a write without the handle. Both are the same better-sqlite3 connection; the
  * brands exist only for the type checker.

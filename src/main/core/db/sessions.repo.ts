@@ -100,6 +100,7 @@ export class SessionsRepo {
     if (filters.q !== undefined) {
       const text = parseInput(SearchQuerySchema, filters.q, 'search query');
       const match = ftsQuery(text);
+      if (match !== null) this.#store.searchIndex.catchUp(); // turns written since the last indexing (fts-indexer.ts)
       const matched =
         match === null
           ? []

@@ -396,6 +396,7 @@ export class TurnsRepo {
     const titles = skip === 0 ? { title_hits: this.searchTitles(owner, text, assignmentsOf) } : {};
     const match = ftsQuery(text);
     if (match === null) return { items: [], total: 0, total_capped: false, ...titles };
+    this.#store.searchIndex.catchUp(); // turns written since the last indexing (fts-indexer.ts)
     const from = `FROM turn_fts f JOIN turn t ON t.rowid = f.rowid JOIN session s ON s.id = t.session_id
                   WHERE turn_fts MATCH ? AND s.user_id = ?`;
     const rows = this.#store.sqlite

@@ -1,0 +1,72 @@
+/**
+ * Keeps the full-text index (fts.ts) following the turns, outside the writes that record them.
+ * The triggers note each written turn in turn_fts_pending; this indexes every noted turn in ONE
+ * write (indexPendingTurns), at three moments:
+ *   - in the background, INDEX_DELAY_MS after a commit, queued on the group commit like any write:
+ *     it never holds up a message's commit, shares an fsync with the messages of its batch, and
+ *     indexes a streamed answer once, with its final text, rather than at every flush;
+ *   - synchronously before any read of turn_fts (catchUp), so a search right after a message finds
+ *     it: an index that is behind is never read;
+ *   - at open (connection.ts), for what a crash, or a process that stopped, left noted.
+ * The notes are in the database, so a CLI command writing beside the server is caught up by
+ * whichever process reads or indexes next.
+ */
+import type Database from 'better-sqlite3';
+import { withDbErrors } from './db-errors.ts';
+import { hasPendingTable, hasPendingTurns, indexPendingTurns } from './fts.ts';
+import type { GroupCommit } from './group-commit.ts';
+import type { WritableDB } from './handles.ts';
+
+/** How long after a commit the background indexing runs: turns written meanwhile join its write. */
+export const INDEX_DELAY_MS = 250;
+
+const ACTION = 'index new messages for search';
+
+export class SearchIndexer {
+  readonly #sqlite: Database.Database;
+  readonly #db: WritableDB;
+  readonly #writes: GroupCommit;
+  /** False on a database at a migration before fts_pending, whose triggers still index in place. */
+  readonly #deferred: boolean;
+  #timer: NodeJS.Timeout | null = null;
+  #stopped = false;
+
+  /** `db` is `sqlite`'s write handle (connection.ts hands it out), migrated. */
+  constructor(sqlite: Database.Database, db: WritableDB, writes: GroupCommit) {
+    this.#sqlite = sqlite;
+    this.#db = db;
+    this.#writes = writes;
+    this.#deferred = hasPendingTable(sqlite);
+  }
+
+  /** After a commit: index what is noted by then a little later, in the background (one timer at a time). */
+  soon(): void {
+    if (!this.#deferred || this.#stopped || this.#timer !== null) return;
+    this.#timer = setTimeout(() => {
+      this.#timer = null;
+      if (!this.#sqlite.open || !hasPendingTurns(this.#db)) return;
+      // A failure leaves the notes in place: the next read, timer or open indexes them.
+      this.#writes.run(ACTION, indexPendingTurns).catch(() => {});
+    }, INDEX_DELAY_MS);
+    // Pending indexing never keeps a process alive: what it leaves is indexed at the next open.
+    this.#timer.unref();
+  }
+
+  /**
+   * Before reading turn_fts: indexes every noted turn now, in a write of its own (IMMEDIATE, so it
+   * waits busy_timeout for another process's writer instead of failing on the upgrade). Costs one
+   * indexed read when nothing is noted. Writes queued on the group commit but not yet committed
+   * are not part of it, as they are not yet visible to the search either.
+   */
+  catchUp(): void {
+    if (!this.#deferred || !hasPendingTurns(this.#db)) return;
+    withDbErrors(ACTION, () => this.#sqlite.transaction(() => indexPendingTurns(this.#db)).immediate());
+  }
+
+  /** Before the connection closes: no background indexing after it. */
+  stop(): void {
+    this.#stopped = true;
+    if (this.#timer !== null) clearTimeout(this.#timer);
+    this.#timer = null;
+  }
+}
