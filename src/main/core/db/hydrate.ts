@@ -79,9 +79,13 @@ function buildAsIsCheck(schema: z.ZodType): AsIs {
     case 'object': {
       const shape = def.shape!;
       const keys = Object.keys(shape);
-      const position = new Map(keys.map((key, i) => [key, i]));
+      // Each known key's place in the schema (a null-prototype object: no inherited names), its
+      // check, and whether it may be absent.
+      const position = Object.create(null) as Record<string, number>;
+      for (const [i, key] of keys.entries()) position[key] = i;
       const checks = keys.map((key) => asIsCheck(shape[key]!));
-      const required = keys.filter((key) => shape[key]!._zod.def.type !== 'optional').length;
+      const optional = keys.map((key) => shape[key]!._zod.def.type === 'optional');
+      const required = optional.filter((o) => !o).length;
       const loose = def.catchall?._zod.def.type === 'unknown';
       if (def.catchall && !loose) return () => false;
       return (value) => {
@@ -89,8 +93,13 @@ function buildAsIsCheck(schema: z.ZodType): AsIs {
         let last = -1;
         let unknownSeen = false;
         let present = 0;
-        for (const key of Object.keys(value)) {
-          const i = position.get(key);
+        // for…in, not Object.keys: the same own keys in the same order without an array per
+        // object (a day of turns made two per turn). It also lists inherited enumerable names,
+        // which Object.keys does not (a polluted Object.prototype): a key that is not the object's
+        // own is not as is.
+        for (const key in value) {
+          if (!Object.hasOwn(value, key)) return false;
+          const i = position[key];
           if (i === undefined) {
             if (!loose || key === '__proto__') return false;
             unknownSeen = true;
@@ -98,7 +107,7 @@ function buildAsIsCheck(schema: z.ZodType): AsIs {
           }
           if (unknownSeen || i < last || !checks[i]!((value as Record<string, unknown>)[key])) return false;
           last = i;
-          if (shape[key]!._zod.def.type !== 'optional') present++;
+          if (!optional[i]) present++;
         }
         return present === required;
       };
@@ -110,8 +119,13 @@ function buildAsIsCheck(schema: z.ZodType): AsIs {
 
 /** A JSON column's value, read with its schema; every column schema accepts `{}`. */
 export function readJsonColumn<S extends ColumnSchema>(schema: S, stored: unknown): z.output<S> {
-  const value: unknown = typeof stored === 'string' ? JSON.parse(stored) : stored;
-  if (typeof stored === 'string' && asIsCheck(schema)(value)) return value as z.output<S>;
+  if (typeof stored !== 'string') return readBySchema(schema, stored);
+  const value: unknown = JSON.parse(stored);
+  return asIsCheck(schema)(value) ? (value as z.output<S>) : readBySchema(schema, value);
+}
+
+/** zod's read of a value: misfitting keys are left out, the rest kept (the file's comment). */
+function readBySchema<S extends ColumnSchema>(schema: S, value: unknown): z.output<S> {
   const parsed = schema.safeParse(value);
   if (parsed.success) return parsed.data;
   const entries = value !== null && typeof value === 'object' && !Array.isArray(value) ? Object.entries(value) : [];
@@ -134,13 +148,31 @@ export function hydrateSession(row: SessionRow): Session {
 }
 
 /**
+ * A role's meta check (asIsCheck), picked by comparing the role: looking it up by the row's role
+ * string as a key cost more (the string SQLite gave is not an interned property name).
+ */
+const userMetaAsIs = asIsCheck(TURN_META_SCHEMAS.user);
+const assistantMetaAsIs = asIsCheck(TURN_META_SCHEMAS.assistant);
+const systemMetaAsIs = asIsCheck(TURN_META_SCHEMAS.system);
+
+/**
  * A turn row, its JSON columns parsed in place: reading a month of history builds tens of
  * thousands of these, and a copy of each would double the memory it takes.
  */
 export function hydrateTurn(row: TurnRow): Turn {
   const turn = row as unknown as { role: Turn['role']; tool_calls: unknown[] | null; meta: unknown };
-  turn.tool_calls = row.tool_calls === null ? null : (JSON.parse(row.tool_calls) as unknown[]);
-  turn.meta = readJsonColumn(TURN_META_SCHEMAS[turn.role], row.meta);
+  // A turn without tool calls (most) keeps its null as read: no store.
+  if (row.tool_calls !== null) turn.tool_calls = JSON.parse(row.tool_calls) as unknown[];
+  const meta: unknown = JSON.parse(row.meta);
+  const role = turn.role;
+  const asIs = role === 'assistant' ? assistantMetaAsIs(meta) : role === 'user' ? userMetaAsIs(meta) : role === 'system' && systemMetaAsIs(meta);
+  turn.meta = asIs ? meta : readBySchema(TURN_META_SCHEMAS[role], meta);
   // The role and its meta now agree, as the discriminated union says.
   return turn as Turn;
+}
+
+/** Rows hydrated in place (hydrateTurn), the same array returned: no second array of a day's turns. */
+export function hydrateTurns(rows: TurnRow[]): Turn[] {
+  for (const row of rows) hydrateTurn(row);
+  return rows as unknown as Turn[];
 }
