@@ -107,6 +107,44 @@ describe('readJsonColumn: the parsed meta kept as it is only where zod would ret
     expect(readJsonColumn(schema, stored)).toEqual(zodRead(schema, stored));
   });
 
+  it('a number is kept as stored exactly where zod accepts it (int, bounds, other checks through zod)', () => {
+    const numbers = { int: z.int(), intCheck: z.number().int(), level: z.number().int().min(1).max(5), count: z.int().nonnegative(), positive: z.number().positive() };
+    const others = { open: z.number().int().lt(3).gt(-2), even: z.number().multipleOf(2), int32: z.int32(), any: z.number() };
+    const stored = [
+      '0',
+      '-0',
+      '1',
+      '2',
+      '3',
+      '5',
+      '6',
+      '2.5',
+      '-1',
+      '-2',
+      '1e-7',
+      '1e999',
+      '-1e999',
+      '9007199254740991',
+      '9007199254740992',
+      '-9007199254740992',
+      '4294967296',
+      '"1"',
+    ];
+    let kept = 0;
+    for (const [name, schema] of Object.entries({ ...numbers, ...others })) {
+      const column = z.looseObject({ n: schema.optional(), m: z.string().optional() });
+      for (const n of stored) {
+        const text = `{"n":${n},"m":"after"}`;
+        const actual = readJsonColumn(column, text);
+        const expected = zodRead(column, text);
+        expect(JSON.stringify(actual), `${name}: ${n}`).toBe(JSON.stringify(expected));
+        expect(Object.is(actual.n, expected && (expected as { n?: unknown }).n), `${name}: ${n}`).toBe(true);
+        if (schema.safeParse(JSON.parse(n)).success) kept++;
+      }
+    }
+    expect(kept).toBeGreaterThan(40);
+  });
+
   it('an enumerable name on Object.prototype (for…in lists it, Object.keys does not) sends the read through zod', () => {
     const stored = '{"status":"complete"}';
     const proto = Object.prototype as Record<string, unknown>;

@@ -73,9 +73,15 @@ function buildAsIsCheck(schema: z.ZodType): AsIs {
       const allowed = new Set<unknown>(def.type === 'enum' ? Object.values(def.entries!) : def.values);
       return (value) => allowed.has(value);
     }
-    case 'number':
-      // Its checks (integer, bounds) by zod; the output of a primitive is itself.
-      return (value) => typeof value === 'number' && schema.safeParse(value).success;
+    case 'number': {
+      // The output of a primitive is itself; only whether zod accepts it matters. The checks the
+      // metas use (int, bounds) are read from the schema, as zod runs them: zod's safeParse for
+      // every number made two objects per number (a month of answers has five numbers each).
+      // A schema that is itself a check (z.int()) runs that check before its others.
+      const tests = numberTests([...('check' in def ? [schema] : []), ...(def.checks ?? [])]);
+      if (!tests) return (value) => typeof value === 'number' && schema.safeParse(value).success;
+      return (value) => typeof value === 'number' && Number.isFinite(value) && tests.every((test) => test(value));
+    }
     case 'object': {
       const shape = def.shape!;
       const keys = Object.keys(shape);
@@ -115,6 +121,24 @@ function buildAsIsCheck(schema: z.ZodType): AsIs {
     default:
       return () => false;
   }
+}
+
+/**
+ * A number schema's checks as tests, the way zod runs them (its $ZodNumber takes finite numbers
+ * only; `.int()` is the safeint format; `.min`/`.max`/`.nonnegative()` are greater_than and
+ * less_than); null when a check is of another kind, which zod then decides.
+ */
+function numberTests(checks: unknown[]): ((value: number) => boolean)[] | null {
+  const tests: ((value: number) => boolean)[] = [];
+  for (const check of checks) {
+    const def = (check as { _zod: { def: { check: string; format?: string; value?: unknown; inclusive?: boolean } } })._zod.def;
+    const bound = def.value;
+    if (def.check === 'number_format' && def.format === 'safeint') tests.push(Number.isSafeInteger);
+    else if (def.check === 'greater_than' && typeof bound === 'number') tests.push(def.inclusive ? (v) => v >= bound : (v) => v > bound);
+    else if (def.check === 'less_than' && typeof bound === 'number') tests.push(def.inclusive ? (v) => v <= bound : (v) => v < bound);
+    else return null;
+  }
+  return tests;
 }
 
 /** A JSON column's value, read with its schema; every column schema accepts `{}`. */
