@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { SessionMetaSchema, StoredPolicySnapshotSchema, TURN_META_SCHEMAS } from '../../src/shared/api/schemas.ts';
-import { readJsonColumn } from '../../src/main/core/db/hydrate.ts';
+import { hydrateTurn, hydrateTurns, readJsonColumn, type TurnRow } from '../../src/main/core/db/hydrate.ts';
 import { mulberry32 } from '../support/random.ts';
 
 /** The read as it was before the fast path: zod's output, misfitting keys left out. */
@@ -105,5 +105,99 @@ describe('readJsonColumn: the parsed meta kept as it is only where zod would ret
     const stored = '{"id":" ab ","tag":"ABC","n":"x"}';
     expect(readJsonColumn(schema, stored)).toEqual({ id: 'ab', tag: 'abc', n: 'x' });
     expect(readJsonColumn(schema, stored)).toEqual(zodRead(schema, stored));
+  });
+
+  it('a number is kept as stored exactly where zod accepts it (int, bounds, other checks through zod)', () => {
+    const numbers = { int: z.int(), intCheck: z.number().int(), level: z.number().int().min(1).max(5), count: z.int().nonnegative(), positive: z.number().positive() };
+    const others = { open: z.number().int().lt(3).gt(-2), even: z.number().multipleOf(2), int32: z.int32(), any: z.number() };
+    const stored = [
+      '0',
+      '-0',
+      '1',
+      '2',
+      '3',
+      '5',
+      '6',
+      '2.5',
+      '-1',
+      '-2',
+      '1e-7',
+      '1e999',
+      '-1e999',
+      '9007199254740991',
+      '9007199254740992',
+      '-9007199254740992',
+      '4294967296',
+      '"1"',
+    ];
+    let kept = 0;
+    for (const [name, schema] of Object.entries({ ...numbers, ...others })) {
+      const column = z.looseObject({ n: schema.optional(), m: z.string().optional() });
+      for (const n of stored) {
+        const text = `{"n":${n},"m":"after"}`;
+        const actual = readJsonColumn(column, text);
+        const expected = zodRead(column, text);
+        expect(JSON.stringify(actual), `${name}: ${n}`).toBe(JSON.stringify(expected));
+        expect(Object.is(actual.n, expected && (expected as { n?: unknown }).n), `${name}: ${n}`).toBe(true);
+        if (schema.safeParse(JSON.parse(n)).success) kept++;
+      }
+    }
+    expect(kept).toBeGreaterThan(40);
+  });
+
+  it('an enumerable name on Object.prototype (for…in lists it, Object.keys does not) sends the read through zod', () => {
+    const stored = '{"status":"complete"}';
+    const proto = Object.prototype as Record<string, unknown>;
+    try {
+      proto.polluted_meta_key = 'inherited';
+      const actual = readJsonColumn(TURN_META_SCHEMAS.assistant, stored);
+      const expected = zodRead(TURN_META_SCHEMAS.assistant, stored);
+      // zod reads the inherited name as a key of the loose object and makes it the copy's own.
+      expect(Object.keys(expected as object)).toEqual(['status', 'polluted_meta_key']);
+      expect(Object.keys(actual)).toEqual(Object.keys(expected as object));
+    } finally {
+      delete proto.polluted_meta_key;
+    }
+  });
+});
+
+describe('hydrateTurn: each role’s meta as zod reads it, the tool calls parsed', () => {
+  const row = (role: 'user' | 'assistant' | 'system', meta: string, tool_calls: string | null): TurnRow => ({
+    id: 't1',
+    session_id: 's1',
+    role,
+    content: '内容',
+    tool_calls,
+    model: null,
+    tokens_in: 0,
+    tokens_out: 0,
+    cost: 0,
+    created_at: 1,
+    meta,
+    parent_id: null,
+  });
+
+  it('returns zod’s read of the meta for 5,000 random rows of every role, and the tool calls as stored', () => {
+    for (let i = 0; i < 5_000; i++) {
+      const role = pick(['user', 'assistant', 'system'] as const);
+      const stored = randomMeta();
+      const toolCalls = pick([null, '[]', '[{"id":"c1","type":"function","function":{"name":"f","arguments":"{}"}}]']);
+      const turn = hydrateTurn(row(role, stored, toolCalls));
+      expect(JSON.stringify(turn.meta), `${role}: ${stored}`).toBe(JSON.stringify(zodRead(TURN_META_SCHEMAS[role], stored)));
+      expect(turn.tool_calls).toEqual(toolCalls === null ? null : JSON.parse(toolCalls));
+      expect(Object.keys(turn)).toEqual(['id', 'session_id', 'role', 'content', 'tool_calls', 'model', 'tokens_in', 'tokens_out', 'cost', 'created_at', 'meta', 'parent_id']);
+    }
+  });
+
+  it('hydrateTurns hydrates the rows in place and returns them, each turn its own meta', () => {
+    const rows = [row('user', '{"status":"answered"}', null), row('user', '{"status":"answered"}', '[]')];
+    const turns = hydrateTurns(rows);
+    expect(turns).toBe(rows);
+    expect(turns.map((t) => [t.meta, t.tool_calls])).toEqual([
+      [{ status: 'answered' }, null],
+      [{ status: 'answered' }, []],
+    ]);
+    // Equal metas are separate objects: a caller may change one.
+    expect(turns[0]!.meta).not.toBe(turns[1]!.meta);
   });
 });

@@ -73,15 +73,25 @@ function buildAsIsCheck(schema: z.ZodType): AsIs {
       const allowed = new Set<unknown>(def.type === 'enum' ? Object.values(def.entries!) : def.values);
       return (value) => allowed.has(value);
     }
-    case 'number':
-      // Its checks (integer, bounds) by zod; the output of a primitive is itself.
-      return (value) => typeof value === 'number' && schema.safeParse(value).success;
+    case 'number': {
+      // The output of a primitive is itself; only whether zod accepts it matters. The checks the
+      // metas use (int, bounds) are read from the schema, as zod runs them: zod's safeParse for
+      // every number made two objects per number (a month of answers has five numbers each).
+      // A schema that is itself a check (z.int()) runs that check before its others.
+      const tests = numberTests([...('check' in def ? [schema] : []), ...(def.checks ?? [])]);
+      if (!tests) return (value) => typeof value === 'number' && schema.safeParse(value).success;
+      return (value) => typeof value === 'number' && Number.isFinite(value) && tests.every((test) => test(value));
+    }
     case 'object': {
       const shape = def.shape!;
       const keys = Object.keys(shape);
-      const position = new Map(keys.map((key, i) => [key, i]));
+      // Each known key's place in the schema (a null-prototype object: no inherited names), its
+      // check, and whether it may be absent.
+      const position = Object.create(null) as Record<string, number>;
+      for (const [i, key] of keys.entries()) position[key] = i;
       const checks = keys.map((key) => asIsCheck(shape[key]!));
-      const required = keys.filter((key) => shape[key]!._zod.def.type !== 'optional').length;
+      const optional = keys.map((key) => shape[key]!._zod.def.type === 'optional');
+      const required = optional.filter((o) => !o).length;
       const loose = def.catchall?._zod.def.type === 'unknown';
       if (def.catchall && !loose) return () => false;
       return (value) => {
@@ -89,8 +99,13 @@ function buildAsIsCheck(schema: z.ZodType): AsIs {
         let last = -1;
         let unknownSeen = false;
         let present = 0;
-        for (const key of Object.keys(value)) {
-          const i = position.get(key);
+        // for…in, not Object.keys: the same own keys in the same order without an array per
+        // object (a day of turns made two per turn). It also lists inherited enumerable names,
+        // which Object.keys does not (a polluted Object.prototype): a key that is not the object's
+        // own is not as is.
+        for (const key in value) {
+          if (!Object.hasOwn(value, key)) return false;
+          const i = position[key];
           if (i === undefined) {
             if (!loose || key === '__proto__') return false;
             unknownSeen = true;
@@ -98,7 +113,7 @@ function buildAsIsCheck(schema: z.ZodType): AsIs {
           }
           if (unknownSeen || i < last || !checks[i]!((value as Record<string, unknown>)[key])) return false;
           last = i;
-          if (shape[key]!._zod.def.type !== 'optional') present++;
+          if (!optional[i]) present++;
         }
         return present === required;
       };
@@ -108,10 +123,33 @@ function buildAsIsCheck(schema: z.ZodType): AsIs {
   }
 }
 
+/**
+ * A number schema's checks as tests, the way zod runs them (its $ZodNumber takes finite numbers
+ * only; `.int()` is the safeint format; `.min`/`.max`/`.nonnegative()` are greater_than and
+ * less_than); null when a check is of another kind, which zod then decides.
+ */
+function numberTests(checks: unknown[]): ((value: number) => boolean)[] | null {
+  const tests: ((value: number) => boolean)[] = [];
+  for (const check of checks) {
+    const def = (check as { _zod: { def: { check: string; format?: string; value?: unknown; inclusive?: boolean } } })._zod.def;
+    const bound = def.value;
+    if (def.check === 'number_format' && def.format === 'safeint') tests.push(Number.isSafeInteger);
+    else if (def.check === 'greater_than' && typeof bound === 'number') tests.push(def.inclusive ? (v) => v >= bound : (v) => v > bound);
+    else if (def.check === 'less_than' && typeof bound === 'number') tests.push(def.inclusive ? (v) => v <= bound : (v) => v < bound);
+    else return null;
+  }
+  return tests;
+}
+
 /** A JSON column's value, read with its schema; every column schema accepts `{}`. */
 export function readJsonColumn<S extends ColumnSchema>(schema: S, stored: unknown): z.output<S> {
-  const value: unknown = typeof stored === 'string' ? JSON.parse(stored) : stored;
-  if (typeof stored === 'string' && asIsCheck(schema)(value)) return value as z.output<S>;
+  if (typeof stored !== 'string') return readBySchema(schema, stored);
+  const value: unknown = JSON.parse(stored);
+  return asIsCheck(schema)(value) ? (value as z.output<S>) : readBySchema(schema, value);
+}
+
+/** zod's read of a value: misfitting keys are left out, the rest kept (the file's comment). */
+function readBySchema<S extends ColumnSchema>(schema: S, value: unknown): z.output<S> {
   const parsed = schema.safeParse(value);
   if (parsed.success) return parsed.data;
   const entries = value !== null && typeof value === 'object' && !Array.isArray(value) ? Object.entries(value) : [];
@@ -134,13 +172,31 @@ export function hydrateSession(row: SessionRow): Session {
 }
 
 /**
+ * A role's meta check (asIsCheck), picked by comparing the role: looking it up by the row's role
+ * string as a key cost more (the string SQLite gave is not an interned property name).
+ */
+const userMetaAsIs = asIsCheck(TURN_META_SCHEMAS.user);
+const assistantMetaAsIs = asIsCheck(TURN_META_SCHEMAS.assistant);
+const systemMetaAsIs = asIsCheck(TURN_META_SCHEMAS.system);
+
+/**
  * A turn row, its JSON columns parsed in place: reading a month of history builds tens of
  * thousands of these, and a copy of each would double the memory it takes.
  */
 export function hydrateTurn(row: TurnRow): Turn {
   const turn = row as unknown as { role: Turn['role']; tool_calls: unknown[] | null; meta: unknown };
-  turn.tool_calls = row.tool_calls === null ? null : (JSON.parse(row.tool_calls) as unknown[]);
-  turn.meta = readJsonColumn(TURN_META_SCHEMAS[turn.role], row.meta);
+  // A turn without tool calls (most) keeps its null as read: no store.
+  if (row.tool_calls !== null) turn.tool_calls = JSON.parse(row.tool_calls) as unknown[];
+  const meta: unknown = JSON.parse(row.meta);
+  const role = turn.role;
+  const asIs = role === 'assistant' ? assistantMetaAsIs(meta) : role === 'user' ? userMetaAsIs(meta) : role === 'system' && systemMetaAsIs(meta);
+  turn.meta = asIs ? meta : readBySchema(TURN_META_SCHEMAS[role], meta);
   // The role and its meta now agree, as the discriminated union says.
   return turn as Turn;
+}
+
+/** Rows hydrated in place (hydrateTurn), the same array returned: no second array of a day's turns. */
+export function hydrateTurns(rows: TurnRow[]): Turn[] {
+  for (const row of rows) hydrateTurn(row);
+  return rows as unknown as Turn[];
 }

@@ -25,7 +25,7 @@ import { withDbErrors } from './db-errors.ts';
 import { markdownToText } from '../../../shared/markdown-text.ts';
 import { ftsQuery, highlightRanges, SEARCH_SCAN_LIMIT, titleMatchSql, titleTerms } from './fts.ts';
 import type { WritableDB } from './handles.ts';
-import { hydrateTurn, type TurnRow } from './hydrate.ts';
+import { hydrateTurn, hydrateTurns, type TurnRow } from './hydrate.ts';
 
 const TURN_FIELDS = ['id', 'session_id', 'role', 'content', 'tool_calls', 'model', 'tokens_in', 'tokens_out', 'cost', 'created_at', 'meta', 'parent_id'] as const;
 const TURN_COLUMNS = TURN_FIELDS.map((f) => `t.${f}`).join(', ');
@@ -362,7 +362,7 @@ export class TurnsRepo {
          ORDER BY t.created_at, t.id`,
       )
       .all(owner, range.from, range.to) as TurnRow[];
-    return rows.map(hydrateTurn);
+    return hydrateTurns(rows);
   }
 
   /**
