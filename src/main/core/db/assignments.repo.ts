@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { asc, desc, eq, sql } from './drizzle.ts';
-import { v7 as uuidv7 } from 'uuid';
+import { newId } from '../ids.ts';
 import {
   AssignmentPatchSchema,
   AssignmentPolicySchema,
@@ -82,7 +82,7 @@ export class AssignmentsRepo {
   /** Writes take the write handle (handles.ts): inside `store.writes.run` or `store.transaction`. */
   create(db: WritableDB, input: NewAssignment, ownerId: string | null = null): Assignment {
     const data = parseInput(NewAssignmentSchema, input, 'assignment');
-    const id = data.id ?? uuidv7();
+    const id = data.id ?? newId();
     const existing = this.get(id);
     // One a message registered is only a placeholder: creating it for real fills it in.
     if (existing && existing.meta[REGISTERED_FROM] === 'message') return withDbErrors('create the assignment', () => this.#fillIn(db, existing, data, ownerId));
@@ -199,7 +199,7 @@ export class AssignmentsRepo {
           return this.#update(db, existing.id, { ...fields, meta: metaWithPolicy(fields.meta, policy, existing) })!;
         }
         imported++;
-        return this.#insert(db, this.#newRow(data, data.id ?? uuidv7(), ownerId));
+        return this.#insert(db, this.#newRow(data, data.id ?? newId(), ownerId));
       }),
     );
     return { imported, updated, errors, items };

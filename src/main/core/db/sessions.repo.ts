@@ -1,6 +1,6 @@
 import type { SQL } from 'drizzle-orm';
 import { and, count, desc, eq, gte, inArray, lt, or, sql } from './drizzle.ts';
-import { v7 as uuidv7 } from 'uuid';
+import { newId } from '../ids.ts';
 import { ApiError } from '../../../shared/errors.ts';
 import {
   IdSchema,
@@ -58,7 +58,7 @@ export class SessionsRepo {
   insertNewSession(db: WritableDB, input: NewSession): Session {
     const data = parseInput(NewSessionSchema, input, 'session');
     const row: Session = {
-      id: data.id ?? uuidv7(),
+      id: data.id ?? newId(),
       user_id: data.user_id,
       assignment_id: data.assignment_id,
       mode: data.mode,

@@ -1,4 +1,4 @@
-import { v7 as uuidv7 } from 'uuid';
+import { newId } from '../ids.ts';
 import {
   IdSchema,
   NewTurnSchema,
@@ -157,7 +157,7 @@ export class TurnsRepo {
   insertNewTurn<I extends NewTurn>(db: WritableDB, input: I): Extract<Turn, { role: I['role'] }> {
     const data = parseInput(NewTurnSchema, input, 'turn');
     // The schema keeps the role as given, and the meta as that role's.
-    const row = { ...data, id: data.id ?? uuidv7(), created_at: data.created_at ?? Date.now() } as Extract<Turn, { role: I['role'] }>;
+    const row = { ...data, id: data.id ?? newId(), created_at: data.created_at ?? Date.now() } as Extract<Turn, { role: I['role'] }>;
     // A turn written without a parent (history written directly: imports, seeds) follows the
     // session's turns in the order written, as migration 0008 linked the turns before it.
     if (data.parent_id === undefined) row.parent_id = data.role === 'system' ? null : this.#writtenParent(row);

@@ -5,7 +5,7 @@
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { desc, eq } from './drizzle.ts';
-import { v7 as uuidv7 } from 'uuid';
+import { newId } from '../ids.ts';
 import { CreateTokenSchema, type ApiTokenInfo, type User, type UserRole } from '../../../shared/api/schemas.ts';
 import type { Caller } from '../caller.ts';
 import { ApiError } from '../../../shared/errors.ts';
@@ -98,7 +98,7 @@ export class UsersRepo {
   }
 
   #insertUser(db: WritableDB, name: string, role: UserRole): User {
-    const row: User = { id: uuidv7(), name, role, created_at: Date.now() };
+    const row: User = { id: newId(), name, role, created_at: Date.now() };
     db.prepare('INSERT INTO user (id, name, role, created_at) VALUES (@id, @name, @role, @created_at)').run(row);
     return row;
   }
@@ -143,7 +143,7 @@ export class UsersRepo {
           'hub_shared_install',
           'This Studylog is joined to a class hub as one student: no token for another student can be made while it is. Each student joins from their own Studylog (or leave the class hub first).',
         );
-      const id = uuidv7();
+      const id = newId();
       const secret = randomBytes(32).toString('base64url');
       const row = {
         id,

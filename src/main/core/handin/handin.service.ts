@@ -14,7 +14,7 @@
  * teacher returns it: the new bundle replaces the old, whose hash stays in meta.history. Edits
  * after handing in change only the draft fields; the teacher sees the bundle last handed in.
  */
-import { v7 as uuidv7 } from 'uuid';
+import { newId } from '../ids.ts';
 import {
   BundleSchema,
   bundleAnswerFiles,
@@ -186,7 +186,7 @@ export class HandinService {
     const files = fields.answer_files ? this.#checkFiles(caller, fields.answer_files) : [];
     return this.#d.store.writes.run('start the hand-in', (db) =>
       this.submissions.insert(db, {
-        id: uuidv7(),
+        id: newId(),
         assignment_id: assignment.id,
         user_id: caller.user_id,
         session_ids: sessionIds,
@@ -320,7 +320,7 @@ export class HandinService {
         verification,
       };
       if (!existing) {
-        const id = this.submissions.get(bundle.submission.id) ? uuidv7() : bundle.submission.id;
+        const id = this.submissions.get(bundle.submission.id) ? newId() : bundle.submission.id;
         return this.submissions.insert(db, { id, assignment_id: assignment.id, user_id: bundle.student.id, ...fields });
       }
       if (existing.bundle_hash === hash) return existing; // the same file again

@@ -5,7 +5,7 @@
  */
 import { createHash, randomBytes, randomInt, timingSafeEqual } from 'node:crypto';
 import type { SQL } from 'drizzle-orm';
-import { v7 as uuidv7 } from 'uuid';
+import { newId } from '../ids.ts';
 import { BundleSchema } from '../../../shared/api/handin.ts';
 import type { Language } from '../../../shared/api/schemas.ts';
 import type {
@@ -188,14 +188,14 @@ export class HubStore {
   // ---- identity ---------------------------------------------------------------------------
 
   async createUser(name: string, role: HubRole, db: HubSql = this.db): Promise<{ id: string; name: string; role: HubRole }> {
-    const row = { id: uuidv7(), name, role };
+    const row = { id: newId(), name, role };
     await db.run(sql`INSERT INTO hub_user (id, name, role, created_at) VALUES (${row.id}, ${name}, ${role}, ${this.#now()})`);
     return row;
   }
 
   /** A new token for one device of a user: `slh_<device id>_<secret>`, shown once; only its hash is kept. */
   async issueDevice(userId: string, name: string, db: HubSql = this.db): Promise<{ token: string; device_id: string }> {
-    const id = uuidv7();
+    const id = newId();
     const secret = randomBytes(32).toString('base64url');
     await db.run(sql`INSERT INTO hub_device (id, user_id, name, secret_hash, created_at) VALUES (${id}, ${userId}, ${name}, ${sha256(secret)}, ${this.#now()})`);
     return { token: `slh_${id}_${secret}`, device_id: id };
@@ -229,7 +229,7 @@ export class HubStore {
   async createClass(caller: HubCaller, name: string, openJoin: boolean | null = null): Promise<HubClass> {
     if (caller.role === 'student') throw new ApiError('forbidden', 'Only a teacher or an admin may create a class.');
     return this.db.transaction(async (tx) => {
-      const row: HubClass = { id: uuidv7(), name, code: classCode(), created_at: this.#now(), open_join: openJoin };
+      const row: HubClass = { id: newId(), name, code: classCode(), created_at: this.#now(), open_join: openJoin };
       await tx.run(
         sql`INSERT INTO hub_class (id, name, code, created_at, open_join) VALUES (${row.id}, ${row.name}, ${row.code}, ${row.created_at}, ${openJoin === null ? null : boolParam(tx.dialect, openJoin)})`,
       );
@@ -655,7 +655,7 @@ export class HubStore {
   ): Promise<HubAssignment> {
     await this.assertTeaches(caller, input.class_id);
     const now = this.#now();
-    const id = input.id ?? uuidv7();
+    const id = input.id ?? newId();
     const existing = await this.db.all<{ class_id: string }>(sql`SELECT class_id FROM hub_assignment WHERE id = ${id}`);
     if (existing[0] && existing[0].class_id !== input.class_id) throw new ApiError('conflict', `Assignment '${id}' belongs to another class.`);
     await this.db.run(
@@ -738,7 +738,7 @@ export class HubStore {
       const device = await tx.all<{ revoked_at: number | null }>(sql`SELECT revoked_at FROM hub_device WHERE id = ${caller.device_id}`);
       if (!device[0] || device[0].revoked_at !== null) throw new ApiError('device_revoked', 'This device’s hub token was revoked; nothing more is accepted from it.');
       await tx.run(sql`INSERT INTO hub_handin_key (user_id, public_key, first_seen_at) VALUES (${caller.user_id}, ${bundle.public_key}, ${now}) ON CONFLICT (user_id) DO NOTHING`);
-      const id = uuidv7();
+      const id = newId();
       // ON CONFLICT: two sends of one hand-in racing (a retry storm) file it once; the loser reads the winner's row.
       const inserted = await tx.run(
         sql`INSERT INTO hub_handin (id, assignment_id, user_id, device_id, submission_id, bundle, bundle_hash, submitted_at, late, received_at, verification, status, updated_at, meta)

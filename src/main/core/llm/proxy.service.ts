@@ -13,7 +13,7 @@
  * repositories still check the rows they write — the store's own invariants, as the CHECK
  * constraints do for raw SQL.) Every write goes through the group commit (store.writes).
  */
-import { v7 as uuidv7 } from 'uuid';
+import { newId } from '../ids.ts';
 import type {
   AssistantTurn,
   Language,
@@ -178,7 +178,7 @@ export class ProxyService {
 
   /** The answer to a prepared message, streamed and recorded (`stream`, `regenerate`). */
   async *#streamAnswer(p: Prepared, signal: AbortSignal | undefined): AsyncGenerator<ProxyStreamEvent, void, undefined> {
-    const turnId = uuidv7();
+    const turnId = newId();
     yield { type: 'start', session_id: p.session.id, user_turn_id: p.userTurn.id, turn_id: turnId, model: p.model };
 
     const answer = new AnswerStream(p, signal);

@@ -7,7 +7,7 @@
  * in the assignment's history stay true: a request whose mode or assignment differs from its
  * session's is refused (conflict); omitting them in a follow-up means "the session's own".
  */
-import { v7 as uuidv7 } from 'uuid';
+import { newId } from '../ids.ts';
 import type { AssignmentPolicy, Language, Mode, PolicySnapshot, Provider, ProxyMessage, Session } from '../../../shared/api/schemas.ts';
 import { PolicySnapshotSchema } from '../../../shared/api/schemas.ts';
 import { ApiError } from '../../../shared/errors.ts';
@@ -131,7 +131,7 @@ export class SessionPolicy {
       template = this.#o.templates(caller.user_id, req.template_id, this.#language());
     }
     const session: Session = {
-      id: sessionId ?? uuidv7(),
+      id: sessionId ?? newId(),
       user_id: caller.user_id,
       assignment_id: req.assignment_id ?? null,
       mode,
