@@ -162,6 +162,44 @@ describe('full-text indexing after the write', () => {
     expect(hits('alpha').map((t) => t.id)).toEqual([turnId]);
   });
 
+  it('another process holding the write lock: the database still opens and a search still answers, from the index as it is; the notes wait', async () => {
+    const file = path.join(tempDir(), 'studylog.db');
+    const writer = open(file);
+    const other = open(file);
+    const { turns, turn } = await message(writer, 'noted before the lock');
+    writer.searchIndex.stop();
+    // A CLI command (or the server beside one) in the middle of its write.
+    other.sqlite.prepare('BEGIN IMMEDIATE').run();
+    try {
+      // Before: open indexed the notes inside its own transaction and failed with "database is
+      // locked" (db_unavailable); a search waited the whole busy_timeout, then failed.
+      const cli = open(file);
+      expect(noted(cli)).toBe(1);
+      expect(new TurnsRepo(cli).searchTurns('u1', 'lock').items).toEqual([]);
+      expect(turns.searchTurns('u1', 'lock').items).toEqual([]);
+    } finally {
+      other.sqlite.prepare('ROLLBACK').run();
+    }
+    // The lock is gone: the next search catches up.
+    expect(turns.searchTurns('u1', 'lock').items.map((t) => t.id)).toEqual([turn.id]);
+    expect(noted(writer)).toBe(0);
+  });
+
+  it('on a database that refuses writes, a search answers from what is indexed and leaves the notes', async () => {
+    const file = path.join(tempDir(), 'studylog.db');
+    const writer = open(file);
+    const reader = open(file);
+    const { turn } = await message(writer, 'indexed first');
+    writer.searchIndex.catchUp();
+    await message(writer, 'noted only');
+    writer.searchIndex.stop();
+    // Every write refused, as on a read-only file (chattr +i needs root: tests/torture/storage.test.ts opens one).
+    reader.sqlite.pragma('query_only = ON');
+    expect(reader.searchIndex.catchUp()).toBe(false);
+    expect(new TurnsRepo(reader).searchTurns('u1', 'indexed').items.map((t) => t.id)).toEqual([turn.id]);
+    expect(noted(reader)).toBe(1);
+  });
+
   it('reads only the noted turns, each by its rowid: never a scan of the whole history', async () => {
     const store = open(path.join(tempDir(), 'studylog.db'));
     const { turns, session } = await message(store, 'first');

@@ -21,7 +21,7 @@ import { drizzle, migrate, readMigrationFiles } from './drizzle.ts';
 import { inTransaction } from './db-errors.ts';
 import { GroupCommit } from './group-commit.ts';
 import { writeHandle, type WritableDB } from './handles.ts';
-import { hasPendingTable, indexPendingTurns, registerFtsFunction } from './fts.ts';
+import { registerFtsFunction } from './fts.ts';
 import { SearchIndexer } from './fts-indexer.ts';
 
 export const DEFAULT_MIGRATIONS_FOLDER = fileURLToPath(new URL('../../../../migrations', import.meta.url));
@@ -240,8 +240,6 @@ export function openDatabase(file: string, options: OpenOptions = {}): Store {
       // Missing triggers mean a table was rebuilt (DROP TABLE drops them) or predates the derived
       // table: rowids may have changed, so the derived tables are rebuilt. Otherwise left alone.
       report.repairedTriggers = ensureDerivedTables(sqlite);
-      // Turns a crash (or a process that stopped) left noted for the full-text index (fts.ts).
-      if (hasPendingTable(sqlite)) indexPendingTurns(db);
       // Only after a migration ran: the check reads every row (a second on a large history).
       const violations = report.appliedMigrations.length > 0 ? (sqlite.pragma('foreign_key_check') as unknown[]) : [];
       if (violations.length > 0) {
@@ -254,6 +252,10 @@ export function openDatabase(file: string, options: OpenOptions = {}): Store {
     // can happen before the indexer exists: the first is at the earliest in the next tick.)
     const writes = new GroupCommit(sqlite, () => searchIndex.soon());
     const searchIndex = new SearchIndexer(sqlite, db, writes);
+    // Turns a crash (or a process that stopped) left noted for the full-text index: after the
+    // open's transaction, not inside it (a read there cannot wait for another process's writer,
+    // and a read-only file must still open), best-effort (fts-indexer.ts).
+    searchIndex.catchUp();
     return {
       file,
       sqlite,
@@ -261,7 +263,12 @@ export function openDatabase(file: string, options: OpenOptions = {}): Store {
       openReport: report,
       writes,
       searchIndex,
-      transaction: (action, write) => inTransaction(sqlite, action, () => write(db)),
+      transaction: (action, write) => {
+        const result = inTransaction(sqlite, action, () => write(db));
+        // Turns it noted (an import, a one-shot command) are indexed in the background too.
+        searchIndex.soon();
+        return result;
+      },
       close: () => {
         searchIndex.stop();
         writes.flush();

@@ -6,19 +6,25 @@
  *     it never holds up a message's commit, shares an fsync with the messages of its batch, and
  *     indexes a streamed answer once, with its final text, rather than at every flush;
  *   - synchronously before any read of turn_fts (catchUp), so a search right after a message finds
- *     it: an index that is behind is never read;
+ *     it;
  *   - at open (connection.ts), for what a crash, or a process that stopped, left noted.
+ * The last two are best-effort: they wait at most CATCH_UP_WAIT_MS for another process's writer
+ * (a CLI command beside the server, the server beside a CLI command) and give up on any failure
+ * (that wait over, a read-only file, a full disk): the notes stay for the next timer, search or
+ * open, and a search then reads the index as it is — missing only what is still noted, never
+ * failing or holding the event loop for the full busy_timeout because of the index.
  * The notes are in the database, so a CLI command writing beside the server is caught up by
  * whichever process reads or indexes next.
  */
 import type Database from 'better-sqlite3';
-import { withDbErrors } from './db-errors.ts';
 import { hasPendingTable, hasPendingTurns, indexPendingTurns } from './fts.ts';
 import type { GroupCommit } from './group-commit.ts';
 import type { WritableDB } from './handles.ts';
 
 /** How long after a commit the background indexing runs: turns written meanwhile join its write. */
 export const INDEX_DELAY_MS = 250;
+/** How long a catch-up (before a search, at open) waits for another connection's write lock. */
+export const CATCH_UP_WAIT_MS = 100;
 
 const ACTION = 'index new messages for search';
 
@@ -53,14 +59,27 @@ export class SearchIndexer {
   }
 
   /**
-   * Before reading turn_fts: indexes every noted turn now, in a write of its own (IMMEDIATE, so it
-   * waits busy_timeout for another process's writer instead of failing on the upgrade). Costs one
-   * indexed read when nothing is noted. Writes queued on the group commit but not yet committed
-   * are not part of it, as they are not yet visible to the search either.
+   * Before reading turn_fts, and at open: indexes every noted turn now, in a write of its own
+   * (IMMEDIATE: it waits for another writer instead of failing on a read's upgrade), when it can
+   * within CATCH_UP_WAIT_MS. Returns whether nothing is left noted. Costs one indexed read when
+   * nothing is noted. Writes queued on the group commit but not yet committed are not part of it,
+   * as they are not yet visible to the search either.
    */
-  catchUp(): void {
-    if (!this.#deferred || !hasPendingTurns(this.#db)) return;
-    withDbErrors(ACTION, () => this.#sqlite.transaction(() => indexPendingTurns(this.#db)).immediate());
+  catchUp(): boolean {
+    if (!this.#deferred || !hasPendingTurns(this.#db)) return true;
+    // The connection's busy_timeout (seconds, for a message's write) only for this one write.
+    const busyTimeout = this.#sqlite.pragma('busy_timeout', { simple: true }) as number;
+    this.#sqlite.pragma(`busy_timeout = ${CATCH_UP_WAIT_MS}`);
+    try {
+      this.#sqlite.transaction(() => indexPendingTurns(this.#db)).immediate();
+      return true;
+    } catch {
+      // Left noted (see the top of this file); the background timer tries again.
+      this.soon();
+      return false;
+    } finally {
+      this.#sqlite.pragma(`busy_timeout = ${busyTimeout}`);
+    }
   }
 
   /** Before the connection closes: no background indexing after it. */
