@@ -230,3 +230,15 @@ export const hubHandinKey = pgTable('hub_handin_key', {
   public_key: text('public_key').notNull(),
   first_seen_at: ms('first_seen_at').notNull(),
 });
+
+/**
+ * One-time re-computations of a derived column over every stored row, done at open in batches
+ * (hub/reindex.ts). A migration asks for one by inserting (or resetting) its row; `cursor` is how
+ * far it got (a restart continues there), `done_at` when it finished. `search_index`: each turn's
+ * search grams (here) or FTS text (SQLite) made again with the function new turns use.
+ */
+export const hubReindex = pgTable('hub_reindex', {
+  name: text('name').primaryKey(),
+  cursor: text('cursor'),
+  done_at: ms('done_at'),
+});

@@ -212,3 +212,10 @@ export const hubHandinKey = sqliteTable('hub_handin_key', {
   public_key: text('public_key').notNull(),
   first_seen_at: ms('first_seen_at').notNull(),
 });
+
+/** One-time re-computations of a derived column at open (schema.pg.ts hubReindex). */
+export const hubReindex = sqliteTable('hub_reindex', {
+  name: text('name').primaryKey(),
+  cursor: text('cursor'),
+  done_at: ms('done_at'),
+});

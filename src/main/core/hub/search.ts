@@ -10,12 +10,15 @@
  * Both normalize as the desktop's search does (attachments/normalize.ts): a PDF's ⽜顿 (a Kangxi
  * radical) is indexed and found as 牛顿, full-width Ａ as A. On PostgreSQL the grams are made from
  * the normalized text and the query normalized alike; the content check folds both sides with
- * NFKC (PostgreSQL's normalize(): a UTF8 database) and the CJK Radicals Supplement's ideographs.
+ * NFKC (PostgreSQL's normalize(): a UTF8 database, the only kind the hub opens, sql.ts) and the
+ * CJK Radicals Supplement's ideographs. Turns indexed before this are indexed again once (reindex.ts).
  */
 import type { SQL } from 'drizzle-orm';
 import { normalizeText } from '../attachments/normalize.ts';
+import { sql } from '../db/drizzle.ts';
 import { ftsQuery, ftsText } from '../db/fts.ts';
-import { sql, type Dialect } from './sql.ts';
+// The type alone: sql.ts opens the hub and runs reindex.ts, which imports this file.
+import type { Dialect } from './sql.ts';
 
 const CJK_RUN = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}]+/gu;
 const WORD = /[\p{L}\p{N}_]+/gu;
@@ -59,11 +62,13 @@ const SUPPLEMENT_FROM = SUPPLEMENT.map(([from]) => from).join('');
 const SUPPLEMENT_TO = SUPPLEMENT.map(([, to]) => to).join('');
 const SUPPLEMENT_MAP = new Map(SUPPLEMENT);
 
-/** A word as the content check compares it: NFKC, the supplement's radicals as ideographs, lower case — what foldedContent does in SQL. */
+/**
+ * A word as the content check compares it: NFKC and the supplement's radicals as ideographs, what
+ * foldedContent does in SQL. Lower case is left to SQL's lower() on both sides, so they agree
+ * whatever the database's LC_CTYPE (under C it folds only A–Z: Δx typed as stored still finds Δx).
+ */
 function foldedTerm(term: string): string {
-  return Array.from(term.normalize('NFKC'), (c) => SUPPLEMENT_MAP.get(c) ?? c)
-    .join('')
-    .toLowerCase();
+  return Array.from(term.normalize('NFKC'), (c) => SUPPLEMENT_MAP.get(c) ?? c).join('');
 }
 const foldedContent = sql`lower(translate(normalize(t.content, NFKC), ${SUPPLEMENT_FROM}, ${SUPPLEMENT_TO}))`;
 
@@ -87,6 +92,6 @@ export function searchCondition(dialect: Dialect, query: string): SQL | null {
   const grams = [...new Set(terms.flatMap((t) => tokensOf(t, false)))];
   const conditions = [sql`t.grams @> ${sql.param(grams)}::text[]`];
   // The index narrows; the words themselves (folded alike on both sides) decide.
-  for (const term of terms) conditions.push(sql`strpos(${foldedContent}, ${foldedTerm(term)}) > 0`);
+  for (const term of terms) conditions.push(sql`strpos(${foldedContent}, lower(${foldedTerm(term)}::text)) > 0`);
   return sql.join(conditions, sql` AND `);
 }

@@ -13,8 +13,10 @@ import Database from 'better-sqlite3';
 import type { SQL } from 'drizzle-orm';
 import pg from 'pg';
 import { ApiError } from '../../../shared/errors.ts';
+import { systemLanguage } from '../config.ts';
 import { drizzle as drizzleSqlite, migrate as migrateSqlite, sql } from '../db/drizzle.ts';
 import { drizzle as drizzlePg, migrate as migratePg } from './drizzle-pg.ts';
+import { reindexPg, reindexSqlite, type ReindexOptions } from './reindex.ts';
 
 export { sql };
 export type Dialect = 'pg' | 'sqlite';
@@ -83,30 +85,72 @@ function pgSql(runner: PgRunner, where: string, close: () => Promise<void>, inTr
   };
 }
 
-/** Connects to PostgreSQL and applies the hub's pending migrations. */
-export async function openPgHub(url: string, options: { poolSize?: number } = {}): Promise<HubSql> {
+/**
+ * The hub refuses a PostgreSQL database whose encoding is not UTF8, before it changes anything in
+ * it. Search folds the content with normalize(…, NFKC), which PostgreSQL has only in UTF8
+ * databases (elsewhere it is an error, and every search would fail). Skipping it there was the
+ * other choice, and was not taken: on SQL_ASCII (bytes kept unchecked) PostgreSQL's text
+ * functions work on bytes, so lower() does not fold Δ and triage's excerpt (substr) cuts a
+ * Chinese character in half; any other server encoding (LATIN1, EUC_CN, …) cannot store all that
+ * students write (Chinese, or a PDF's ⽜ and emoji), so pushes would fail in the middle of a
+ * sync. A clear refusal at start, naming the fix, is better than a hub that half works.
+ */
+export function encodingError(database: string, encoding: string): ApiError {
+  const create = `createdb -E UTF8 --locale=C.UTF-8 -T template0 studylog_hub`;
+  const copy = `pg_dump -d ${database} | psql -d studylog_hub`;
+  return new ApiError(
+    'db_unavailable',
+    systemLanguage() === 'zh-CN'
+      ? `班级中心的 PostgreSQL 数据库 ${database} 的编码是 ${encoding}，班级中心需要 UTF8 编码的数据库（搜索要用只有 UTF8 数据库才有的 normalize() 统一字形，中文也要按字符而不是按字节处理）。请新建一个 UTF8 数据库：${create}，把原有数据复制过去：${copy}，再用 --database-url 指向新数据库启动班级中心。`
+      : `The hub's PostgreSQL database ${database} uses the encoding ${encoding}; the hub needs a UTF8 database (its search folds text with normalize(), which PostgreSQL has only in UTF8 databases, and Chinese text must be handled by characters, not bytes). Create a UTF8 database: ${create}, copy the data into it: ${copy}, and start the hub with --database-url naming the new database.`,
+  );
+}
+
+/** Connects to PostgreSQL (UTF8 only: encodingError), applies the hub's pending migrations and finishes any pending re-index (reindex.ts). */
+export async function openPgHub(url: string, options: { poolSize?: number; reindex?: ReindexOptions } = {}): Promise<HubSql> {
   const pool = new pg.Pool({ connectionString: url, max: options.poolSize ?? 10 });
   // An idle client's error (the server restarted) must not end the process; the next query fails instead.
   pool.on('error', () => {});
   const db = drizzlePg(pool);
+  let encoding: { server_encoding: string; database: string } | undefined;
   try {
-    await migratePg(db, { migrationsFolder: path.join(MIGRATIONS, 'pg') });
+    encoding = (
+      await pool.query<{ server_encoding: string; database: string }>('SELECT current_setting($1) AS server_encoding, current_database() AS database', ['server_encoding'])
+    ).rows[0];
+    if (encoding?.server_encoding === 'UTF8') await migratePg(db, { migrationsFolder: path.join(MIGRATIONS, 'pg') });
   } catch (error) {
     await pool.end();
     throw new ApiError('db_unavailable', `Could not open the hub database at ${redact(url)}: ${error instanceof Error ? error.message : String(error)}`);
   }
-  return pgSql(db, redact(url), () => pool.end(), false);
+  if (encoding?.server_encoding !== 'UTF8') {
+    await pool.end();
+    throw encodingError(encoding?.database ?? redact(url), encoding?.server_encoding ?? 'unknown');
+  }
+  const hub = pgSql(db, redact(url), () => pool.end(), false);
+  try {
+    await reindexPg(hub, options.reindex);
+  } catch (error) {
+    await pool.end();
+    throw error;
+  }
+  return hub;
 }
 
-/** Opens (creating) the hub's SQLite file and applies its pending migrations. */
-export function openSqliteHub(file: string): HubSql {
+/** Opens (creating) the hub's SQLite file, applies its pending migrations and finishes any pending re-index (reindex.ts). */
+export function openSqliteHub(file: string, options: { reindex?: ReindexOptions } = {}): HubSql {
   mkdirSync(path.dirname(file), { recursive: true });
   const sqlite = new Database(file);
   sqlite.pragma('journal_mode = WAL');
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('busy_timeout = 5000');
   const db = drizzleSqlite(sqlite);
-  migrateSqlite(db, { migrationsFolder: path.join(MIGRATIONS, 'sqlite') });
+  try {
+    migrateSqlite(db, { migrationsFolder: path.join(MIGRATIONS, 'sqlite') });
+    reindexSqlite(sqlite, options.reindex);
+  } catch (error) {
+    sqlite.close();
+    throw error;
+  }
   // One statement or transaction at a time on the one connection.
   let queue: Promise<unknown> = Promise.resolve();
   const serial = <T>(work: () => Promise<T>): Promise<T> => {
