@@ -26,7 +26,8 @@ export const INDEX_DELAY_MS = 250;
 /** How long a catch-up (before a search, at open) waits for another connection's write lock. */
 export const CATCH_UP_WAIT_MS = 100;
 
-const ACTION = 'index new messages for search';
+/** The background write's name (as errors and tests see it). */
+export const INDEX_ACTION = 'index new messages for search';
 
 export class SearchIndexer {
   readonly #sqlite: Database.Database;
@@ -52,7 +53,7 @@ export class SearchIndexer {
       this.#timer = null;
       if (!this.#sqlite.open || !hasPendingTurns(this.#db)) return;
       // A failure leaves the notes in place: the next read, timer or open indexes them.
-      this.#writes.run(ACTION, indexPendingTurns).catch(() => {});
+      this.#writes.run(INDEX_ACTION, indexPendingTurns).catch(() => {});
     }, INDEX_DELAY_MS);
     // Pending indexing never keeps a process alive: what it leaves is indexed at the next open.
     this.#timer.unref();
