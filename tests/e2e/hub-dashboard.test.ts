@@ -439,20 +439,36 @@ describe.skipIf(chromium.skip)(`the hub's teacher dashboard${chromium.note}`, ()
     await context.close();
   });
 
-  test('an assignment whose stored policy the hub now refuses: editing it names the field in Chinese', async () => {
-    // Stored before the hub checked policies (a script's typo): the form keeps fields it does not show.
-    await store.upsertAssignment(teacherCaller, { id: 'hw_typo', class_id: classId, title: '旧作业', description: null, due_at: null, policy: { hint_celing: 2 } });
+  test('an assignment whose stored policy the hub now refuses: a field no Studylog knows is named and dropped on saving; a wrong kind is named in Chinese', async () => {
+    // Stored before the hub checked policies (a script's typo; a number for the context): the form keeps fields it does not show.
+    await store.upsertAssignment(teacherCaller, {
+      id: 'hw_typo',
+      class_id: classId,
+      title: '旧作业',
+      description: null,
+      due_at: null,
+      policy: { hint_celing: 2, context: '一次函数' },
+    });
+    await store.upsertAssignment(teacherCaller, { id: 'hw_kind', class_id: classId, title: '旧作业二', description: null, due_at: null, policy: { context: 42 } });
     const context = await browser.newContext({ locale: 'zh-CN' });
     await context.addInitScript((token: string) => localStorage.setItem('studylog.hub.token', token), teacherToken);
     const page = await context.newPage();
     await page.goto(`${hub.url}/#/hub`);
     await page.getByRole('combobox', { name: '班级', exact: true }).selectOption({ label: '初二（3）班' });
     await page.getByRole('tab', { name: '作业收件箱' }).click();
-    await page.getByTestId('hub-inbox-row').filter({ hasText: '旧作业' }).getByRole('button', { name: '编辑' }).click();
-    await page.getByTestId('hub-assignment-form').getByRole('button', { name: '保存修改' }).click();
+    const form = page.getByTestId('hub-assignment-form');
+    // The unknown field: named when the form opens, left out of what is saved (the rest kept).
+    await page.getByTestId('hub-inbox-row').filter({ hasText: '旧作业' }).filter({ hasNotText: '旧作业二' }).getByRole('button', { name: '编辑' }).click();
     await expect
-      .poll(() => page.getByTestId('hub-assignment-form').getByRole('alert').textContent())
-      .toBe('有输入不符合要求。 中心没有接受这份作业：AI 使用规则: 包含 Studylog 不认识的字段。');
+      .poll(() => form.getByTestId('hub-policy-dropped').textContent())
+      .toBe('这份作业的 AI 使用规则里有 Studylog 不认识的字段（hint_celing，由脚本或旧版本写入）：保存时会删除它们，其他规则保持不变。');
+    await form.getByRole('button', { name: '保存修改' }).click();
+    await expect.poll(async () => (await store.listAssignments(teacherCaller, classId)).find((a) => a.id === 'hw_typo')?.policy).toEqual({ context: '一次函数' });
+    // A value of the wrong kind: refused, and said as what it should be, full-width, one line.
+    await page.getByTestId('hub-inbox-row').filter({ hasText: '旧作业二' }).getByRole('button', { name: '编辑' }).click();
+    await expect(form.getByTestId('hub-policy-dropped').count()).resolves.toBe(0);
+    await form.getByRole('button', { name: '保存修改' }).click();
+    await expect.poll(() => form.getByRole('alert').textContent()).toBe('有输入不符合要求。中心没有接受这份作业：给 AI 的背景说明：应为文字。');
     await context.close();
   });
 

@@ -83,6 +83,7 @@ export const zhCN: Translation = {
       save: '保存修改',
       saved: '已保存“{{title}}”。学生的 Studylog 下次同步时会收到。',
       refused: '中心没有接受这份作业：{{issues}}。',
+      unknownDropped: '这份作业的 AI 使用规则里有 Studylog 不认识的字段（{{keys}}，由脚本或旧版本写入）：保存时会删除它们，其他规则保持不变。',
     },
     policyFields: {
       opens_at: '开放时间',
@@ -516,6 +517,11 @@ export const zhCN: Translation = {
     signedInAs: '当前登录：{{name}}（{{role}}）。',
   },
   hubLink: {
+    // The hub's device token lives in the system keychain (link.ts): nothing to do with API keys.
+    keychainJoin: '无法保存班级中心的令牌：系统钥匙串不可用。',
+    keychainRead: '无法读取班级中心的令牌：系统钥匙串不可用。',
+    keychainNext:
+      '加入班级后，班级中心发给这台电脑的令牌保存在系统钥匙串里（与 API 密钥无关）。在 Linux 上请安装并解锁一个密钥环，例如 gnome-keyring（Ubuntu：sudo apt install gnome-keyring，然后注销并重新登录桌面），再试一次。',
     lockedWait: '{{minutes}} 分钟后会自动解锁：到时再试，或现在请老师重新发一个加入码。',
     help: '加入学校班级中心上的班级：老师能看到你交的作业和作业要求分享的对话，并把分数和评语发回给你。只要能连上中心，Studylog 就会自动同步；其他内容不会离开这台电脑。',
     url: '班级中心地址',
@@ -723,9 +729,11 @@ export const zhCN: Translation = {
     id: '只能用小写字母、数字、- 和 _（最多 40 个字符）',
     idChars: '只能用文字、数字和 _ - . : @ + ~，不能有空格或斜杠，也不能只由点组成',
     duplicate: '文件前面已经出现过相同的 ID',
-    unknownKey: '包含 Studylog 不认识的字段',
+    unknownKey: '包含 Studylog 不认识的字段：{{keys}}',
+    unknownKeyUnnamed: '包含 Studylog 不认识的字段',
     required: '缺少这一项',
-    type: '类型不对（例如应该是文字的地方写了数字）',
+    type: '值的类型不符合要求',
+    expected: { string: '应为文字', number: '应为数字', boolean: '应为是或否（true/false）', array: '应为列表', object: '应为一组字段' },
     envVar: '必须是 OPENAI_API_KEY、…_API_KEY 或 STUDYLOG_…KEY 形式的变量',
     fields: {
       entry: '条目',

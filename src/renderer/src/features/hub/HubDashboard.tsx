@@ -28,7 +28,7 @@ import type {
   TriageRow,
 } from '../../../../shared/api/hub.ts';
 import { ROSTER_HEADER_ISSUE } from '../../../../shared/hub-text.ts';
-import { errorHeadline } from '../../lib/errors.ts';
+import { errorHeadline, sentences } from '../../lib/errors.ts';
 import { formatDateTime } from '../../lib/format.ts';
 import { Transcript } from '../handin/Transcript.tsx';
 import { hubGet, HubCallError, hubPost, storedHubToken, storeHubToken } from './hub-api.ts';
@@ -314,7 +314,7 @@ function Failed({ error }: { error: HubCallError | null }) {
   const detail = header ? t('hub.roster.headerError', { found: header.params?.found ?? '' }) : error.message;
   return (
     <p role="alert" className="error-text">
-      {errorHeadline(error.code)} {detail}
+      {sentences(errorHeadline(error.code), detail)}
     </p>
   );
 }
