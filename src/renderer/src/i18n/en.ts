@@ -97,6 +97,16 @@ export const en = {
       allowed_models: 'Models students may use',
       cost: 'Cost each student may use',
     },
+    /** The printed join codes: a page per class, a slip per student to cut out. */
+    print: {
+      address: 'Class hub address: {{url}}',
+      addressMissing: 'Class hub address: ______________________ (ask your teacher)',
+      howTo: 'In Studylog, open Settings → Class hub and fill in the class hub address, the class code, your student number and your join code.',
+      classCode: 'Class code: {{code}}',
+      studentNo: 'Student no.: {{no}}',
+      name: 'Name: {{name}}',
+      joinCodeLabel: 'Join code: ',
+    },
     viewHandins: 'View hand-ins ({{count}})',
     roster: {
       reissueConfirmNone: 'Issue a new code: the old one stops working (this student has no signed-in device, none is signed out)',
@@ -124,6 +134,11 @@ export const en = {
       qr: 'QR code',
       qrOf: 'QR code for {{name}}',
       print: 'Print',
+      printUrl: 'Class hub address printed with the codes (students type it in Settings → Class hub)',
+      printUrlLocal:
+        '{{url}} works only on this computer; students’ laptops cannot reach it. Type an address they can reach: started with studylog hub serve --lan, it is this computer’s LAN address (e.g. http://192.168.1.20:5124); a school server’s name is given with --allowed-host.',
+      printUrlEmpty:
+        'No address yet: the printed sheet leaves a line for it, and you tell students the address. Start the hub with studylog hub serve --lan and this computer’s LAN address is offered here.',
       downloadCsv: 'Download as CSV',
       codesSaved: 'I have saved these codes',
       unsavedLeave: 'The join codes shown have not been saved (they cannot be shown again). Leave anyway?',

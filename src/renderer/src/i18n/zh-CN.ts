@@ -92,6 +92,16 @@ export const zhCN: Translation = {
       allowed_models: '学生可用的模型',
       cost: '每个学生最多可用的费用',
     },
+    /** The printed join codes: a page per class, a slip per student to cut out. */
+    print: {
+      address: '班级中心地址：{{url}}',
+      addressMissing: '班级中心地址：＿＿＿＿＿＿＿＿＿＿＿＿＿＿（请向老师询问）',
+      howTo: '在 Studylog 的 设置 → 班级中心 中填写：班级中心地址、班级码、学号和加入码。',
+      classCode: '班级码：{{code}}',
+      studentNo: '学号：{{no}}',
+      name: '姓名：{{name}}',
+      joinCodeLabel: '加入码：',
+    },
     viewHandins: '查看提交（{{count}}）',
     roster: {
       reissueConfirmNone: '确认重发：旧加入码失效（这个学生没有已登录的设备，不会登出任何设备）',
@@ -119,6 +129,10 @@ export const zhCN: Translation = {
       qr: '二维码',
       qrOf: '{{name}} 的二维码',
       print: '打印',
+      printUrl: '印在加入码上的班级中心地址（学生在“设置 → 班级中心”里填写）',
+      printUrlLocal:
+        '{{url}} 只在这台电脑上有效，学生的电脑连不上：请填写学生能访问的地址。用 studylog hub serve --lan 启动时，它是这台电脑的局域网地址（例如 http://192.168.1.20:5124）；学校服务器的名称要用 --allowed-host 给出。',
+      printUrlEmpty: '还没有地址：打印出来的纸上会留一条横线，需要你告诉学生。用 studylog hub serve --lan 启动班级中心后，这里会给出这台电脑的局域网地址。',
       downloadCsv: '下载 CSV',
       codesSaved: '我已保存',
       unsavedLeave: '显示的加入码还没有保存（以后不能再显示）。仍要离开吗？',
