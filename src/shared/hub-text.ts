@@ -59,3 +59,30 @@ export function lockedWaitMinutes(
 
 /** The issue path of a roster whose header names no student number or name column (params.found: its cells, quoted). */
 export const ROSTER_HEADER_ISSUE = 'roster.header';
+
+/**
+ * The fields an assignment's AI policy may have (AssignmentPolicySchema in api/schemas.ts, a strict
+ * object: the hub refuses any other) and those of its allowance, as plain data for the dashboard;
+ * tests/unit/hub-text.test.ts checks they are the schema's.
+ */
+export const POLICY_FIELDS = ['allowed_modes', 'hint_ceiling', 'allowed_models', 'allowance', 'opens_at', 'closes_at', 'context', 'share_sessions'] as const;
+export const ALLOWANCE_FIELDS = ['tokens', 'cost'] as const;
+
+/**
+ * A stored policy without the fields the schema does not know (a script's typo, a field of a newer
+ * or older Studylog), and their names (`allowance.x` for one inside the allowance): the dashboard
+ * drops them when it edits the assignment, saying so, since the hub would refuse the whole policy.
+ */
+export function withoutUnknownPolicyFields(policy: Record<string, unknown>): { policy: Record<string, unknown>; dropped: string[] } {
+  const known = new Set<string>(POLICY_FIELDS);
+  const dropped = Object.keys(policy).filter((k) => !known.has(k));
+  const kept = Object.fromEntries(Object.entries(policy).filter(([k]) => known.has(k)));
+  const allowance = kept.allowance;
+  if (allowance && typeof allowance === 'object' && !Array.isArray(allowance)) {
+    const inner = new Set<string>(ALLOWANCE_FIELDS);
+    const entries = Object.entries(allowance as Record<string, unknown>);
+    dropped.push(...entries.filter(([k]) => !inner.has(k)).map(([k]) => `allowance.${k}`));
+    kept.allowance = Object.fromEntries(entries.filter(([k]) => inner.has(k)));
+  }
+  return { policy: kept, dropped };
+}

@@ -4,7 +4,7 @@
 // and reissues per-student join codes (shown once, with QR codes, kept on screen across actions and
 // tabs until the teacher says they are saved); a teacher with no class makes one and sets an
 // assignment with its AI rules from the page (no curl), edits it, and opens hand-ins from a visible
-// button; the sign-in page shows the token command as code — in Chinese, the first users'
+// button; join codes print with the hub's address and a slip per student; the sign-in page shows the token command as code — in Chinese, the first users'
 // language.
 import { generateKeyPairSync } from 'node:crypto';
 import path from 'node:path';
@@ -28,7 +28,7 @@ import { SCREENSHOTS } from './harness.ts';
 declare const localStorage: { setItem(key: string, value: string): void };
 declare function dispatchEvent(event: unknown): boolean;
 declare const Event: new (type: string) => unknown;
-declare function getComputedStyle(element: unknown): { fontSize: string };
+declare function getComputedStyle(element: unknown): { fontSize: string; borderTopStyle: string };
 
 const chromium = requirePackage('chromium');
 const RENDERER = fileURLToPath(new URL('../../out/renderer', import.meta.url));
@@ -42,6 +42,7 @@ describe.skipIf(chromium.skip)(`the hub's teacher dashboard${chromium.note}`, ()
   let classId = '';
   let teacherCaller: HubCaller;
   let student: HubCaller;
+  let studentToken = '';
   let handInAgain: (assignmentId: string, title: string) => Promise<unknown>;
 
   beforeAll(async () => {
@@ -64,6 +65,7 @@ describe.skipIf(chromium.skip)(`the hub's teacher dashboard${chromium.note}`, ()
     });
     const joined = await store.joinClass({ code: klass.code, name: '张三', student_no: '1', join_code: roster.codes[0]!.join_code, device_name: 'laptop' });
     student = (await store.authenticate(joined.token)) as HubCaller;
+    studentToken = joined.token;
     const sid = uuidv7();
     const specs = [1, 2, 2, 2].flatMap((level, i) => [
       { content: `第${i + 1}步怎么做？` },
@@ -125,7 +127,8 @@ describe.skipIf(chromium.skip)(`the hub's teacher dashboard${chromium.note}`, ()
       );
       return store.receiveHandin(student, bundleText(again), 'zh-CN');
     };
-    hub = await startHubServer({ store, port: 0, staticDir: RENDERER });
+    // The name students' laptops use for the hub (as `--allowed-host`): the dashboard prints it with the join codes.
+    hub = await startHubServer({ store, port: 0, staticDir: RENDERER, allowedHosts: ['hub.school.test'] });
     browser = await launchBrowser();
   });
 
@@ -439,24 +442,40 @@ describe.skipIf(chromium.skip)(`the hub's teacher dashboard${chromium.note}`, ()
     await context.close();
   });
 
-  test('an assignment whose stored policy the hub now refuses: editing it names the field in Chinese', async () => {
-    // Stored before the hub checked policies (a script's typo): the form keeps fields it does not show.
-    await store.upsertAssignment(teacherCaller, { id: 'hw_typo', class_id: classId, title: '旧作业', description: null, due_at: null, policy: { hint_celing: 2 } });
+  test('an assignment whose stored policy the hub now refuses: a field no Studylog knows is named and dropped on saving; a wrong kind is named in Chinese', async () => {
+    // Stored before the hub checked policies (a script's typo; a number for the context): the form keeps fields it does not show.
+    await store.upsertAssignment(teacherCaller, {
+      id: 'hw_typo',
+      class_id: classId,
+      title: '旧作业',
+      description: null,
+      due_at: null,
+      policy: { hint_celing: 2, context: '一次函数' },
+    });
+    await store.upsertAssignment(teacherCaller, { id: 'hw_kind', class_id: classId, title: '旧作业二', description: null, due_at: null, policy: { context: 42 } });
     const context = await browser.newContext({ locale: 'zh-CN' });
     await context.addInitScript((token: string) => localStorage.setItem('studylog.hub.token', token), teacherToken);
     const page = await context.newPage();
     await page.goto(`${hub.url}/#/hub`);
     await page.getByRole('combobox', { name: '班级', exact: true }).selectOption({ label: '初二（3）班' });
     await page.getByRole('tab', { name: '作业收件箱' }).click();
-    await page.getByTestId('hub-inbox-row').filter({ hasText: '旧作业' }).getByRole('button', { name: '编辑' }).click();
-    await page.getByTestId('hub-assignment-form').getByRole('button', { name: '保存修改' }).click();
+    const form = page.getByTestId('hub-assignment-form');
+    // The unknown field: named when the form opens, left out of what is saved (the rest kept).
+    await page.getByTestId('hub-inbox-row').filter({ hasText: '旧作业' }).filter({ hasNotText: '旧作业二' }).getByRole('button', { name: '编辑' }).click();
     await expect
-      .poll(() => page.getByTestId('hub-assignment-form').getByRole('alert').textContent())
-      .toBe('有输入不符合要求。 中心没有接受这份作业：AI 使用规则: 包含 Studylog 不认识的字段。');
+      .poll(() => form.getByTestId('hub-policy-dropped').textContent())
+      .toBe('这份作业的 AI 使用规则里有 Studylog 不认识的字段（hint_celing，由脚本或旧版本写入）：保存时会删除它们，其他规则保持不变。');
+    await form.getByRole('button', { name: '保存修改' }).click();
+    await expect.poll(async () => (await store.listAssignments(teacherCaller, classId)).find((a) => a.id === 'hw_typo')?.policy).toEqual({ context: '一次函数' });
+    // A value of the wrong kind: refused, and said as what it should be, full-width, one line.
+    await page.getByTestId('hub-inbox-row').filter({ hasText: '旧作业二' }).getByRole('button', { name: '编辑' }).click();
+    await expect(form.getByTestId('hub-policy-dropped').count()).resolves.toBe(0);
+    await form.getByRole('button', { name: '保存修改' }).click();
+    await expect.poll(() => form.getByRole('alert').textContent()).toBe('有输入不符合要求。中心没有接受这份作业：给 AI 的背景说明：应为文字。');
     await context.close();
   });
 
-  test('printing join codes prints only the codes: each class on its own page, its name and each student’s number, name and code', async () => {
+  test('printing join codes prints only the codes: each class on its own page with the hub’s address and what to do, a slip per student', async () => {
     const second = await store.createClass(teacherCaller, '初二（4）班');
     const context = await browser.newContext({ locale: 'zh-CN' });
     await context.addInitScript((token: string) => localStorage.setItem('studylog.hub.token', token), teacherToken);
@@ -475,6 +494,10 @@ describe.skipIf(chromium.skip)(`the hub's teacher dashboard${chromium.note}`, ()
     const chen = await add('初二（4）班', '1', '陈一');
     const lin = await add('初二（4）班', '2', '林二');
     const sun = await add('初二（3）班', '9', '孙九');
+    // The page is open at 127.0.0.1 (no laptop reaches that): the address offered is the one the hub is known by.
+    const address = `http://hub.school.test:${hub.address.port}`;
+    await expect.poll(() => page.getByTestId('hub-print-url').inputValue()).toBe(address);
+    await expect(page.getByTestId('hub-print-url-warning').count()).resolves.toBe(0);
     // On screen the printed list is not shown.
     await expect(page.getByTestId('hub-print').isVisible()).resolves.toBe(false);
 
@@ -487,14 +510,29 @@ describe.skipIf(chromium.skip)(`the hub's teacher dashboard${chromium.note}`, ()
     await expect(page.getByRole('img').filter({ visible: true }).count()).resolves.toBe(0);
     const classes = page.getByTestId('hub-print-class');
     await expect(classes.locator('h1').allTextContents()).resolves.toEqual(['初二（4）班', '初二（3）班']);
-    await expect(classes.nth(0).locator('p').textContent()).resolves.toBe(`班级码：${second.code}（学生用它加入班级）`);
-    const rows = async (i: number) => (await classes.nth(i).locator('tbody tr').all()).map((r) => r.locator('td').allTextContents());
-    await expect(Promise.all(await rows(0))).resolves.toEqual([
-      ['1', '陈一', chen],
-      ['2', '林二', lin],
+    await expect(classes.nth(0).getByTestId('hub-print-class-code').textContent()).resolves.toBe(`班级码：${second.code}（学生用它加入班级）`);
+    // Each page says where to join and what to do, in the teacher's language.
+    await expect(classes.getByTestId('hub-print-address').allTextContents()).resolves.toEqual([`班级中心地址：${address}`, `班级中心地址：${address}`]);
+    await expect(classes.nth(1).getByTestId('hub-print-howto').textContent()).resolves.toBe('在 Studylog 的 设置 → 班级中心 中填写：班级中心地址、班级码、学号和加入码。');
+    // A slip per student, to cut out: enough on it alone to join.
+    const slips = async (i: number) =>
+      Promise.all(
+        (await classes.nth(i).getByTestId('hub-print-slip').all()).map(async (slip) =>
+          Promise.all(['hub-slip-no', 'hub-slip-name', 'hub-slip-code', 'hub-slip-address', 'hub-slip-class-code'].map((id) => slip.getByTestId(id).textContent())),
+        ),
+      );
+    await expect(slips(0)).resolves.toEqual([
+      ['学号：1', '姓名：陈一', chen, `班级中心地址：${address}`, `班级码：${second.code}`],
+      ['学号：2', '姓名：林二', lin, `班级中心地址：${address}`, `班级码：${second.code}`],
     ]);
-    await expect(Promise.all(await rows(1))).resolves.toEqual([['9', '孙九', sun]]);
-    // Legible: the codes in print large enough to read out and cut into slips.
+    await expect(slips(1)).resolves.toEqual([['学号：9', '姓名：孙九', sun, `班级中心地址：${address}`, `班级码：${classCode}`]]);
+    await expect(
+      classes
+        .getByTestId('hub-print-slip')
+        .first()
+        .evaluate((el) => getComputedStyle(el).borderTopStyle),
+    ).resolves.toBe('dashed');
+    // Legible: the codes in print large enough to read out.
     const size = await classes
       .locator('.hub-print-code')
       .first()
@@ -504,6 +542,23 @@ describe.skipIf(chromium.skip)(`the hub's teacher dashboard${chromium.note}`, ()
     // As printed (Chromium's PDF): one page a class.
     const pdf = await page.pdf({ format: 'A4' });
     expect(pdf.toString('latin1').match(/\/Type\s*\/Page\b(?!s)/g)).toHaveLength(2);
+
+    // An address that means "this computer": the card says to give the LAN address, the sheet leaves a line for it.
+    await page.emulateMedia({ media: 'screen' });
+    await page.getByTestId('hub-print-url').fill(hub.url);
+    await expect
+      .poll(() => page.getByTestId('hub-print-url-warning').textContent())
+      .toBe(
+        `${hub.url} 只在这台电脑上有效，学生的电脑连不上：请填写学生能访问的地址。用 studylog hub serve --lan 启动时，它是这台电脑的局域网地址（例如 http://192.168.1.20:5124）；学校服务器的名称要用 --allowed-host 给出。`,
+      );
+    await expect(classes.nth(0).getByTestId('hub-print-address').textContent()).resolves.toBe('班级中心地址：＿＿＿＿＿＿＿＿＿＿＿＿＿＿（请向老师询问）');
     await context.close();
+  });
+
+  test('the hub’s addresses are for teachers: a student’s token is refused', async () => {
+    const asStudent = await fetch(`${hub.url}/api/v1/hub/addresses`, { headers: { Authorization: `Bearer ${studentToken}` } });
+    expect(asStudent.status).toBe(403);
+    const asTeacher = await fetch(`${hub.url}/api/v1/hub/addresses`, { headers: { Authorization: `Bearer ${teacherToken}` } });
+    await expect(asTeacher.json()).resolves.toEqual({ urls: [`http://hub.school.test:${hub.address.port}`] });
   });
 });

@@ -92,8 +92,37 @@ describe('field issues in words', () => {
   test("an import entry's detail becomes localized fields and messages", () => {
     const issues = issuesFromDetail('title: Invalid input: expected string, received undefined; due_at: must be epoch milliseconds or an ISO date');
     expect(issues.map((i) => i.path)).toEqual(['title', 'due_at']);
-    expect(issuesText(issues)).toBe('标题: 缺少这一项；截止时间: 必须是日期，例如 2026-09-01（或毫秒时间戳）');
-    expect(issuesText(issuesFromDetail("id: 'x' appears earlier in the file"))).toBe('ID: 文件前面已经出现过相同的 ID');
+    expect(issuesText(issues)).toBe('标题：缺少这一项；截止时间：必须是日期，例如 2026-09-01（或毫秒时间戳）');
+    expect(issuesText(issuesFromDetail("id: 'x' appears earlier in the file"))).toBe('ID：文件前面已经出现过相同的 ID');
+  });
+
+  test('unknown fields are named: from the issue’s params (the hub’s parseInput), else from zod’s message', () => {
+    expect(issueMessage('Unrecognized keys: "hint_celing", "extra"', { keys: 'hint_celing, extra' })).toBe('包含 Studylog 不认识的字段：hint_celing、extra');
+    expect(issueMessage('Unrecognized key: "hint_celing"')).toBe('包含 Studylog 不认识的字段：hint_celing');
+    expect(issueMessage('Unrecognized key')).toBe('包含 Studylog 不认识的字段');
+  });
+
+  test('a value of the wrong kind says what was expected, not a guess', () => {
+    expect(issueMessage('Invalid input: expected number, received string')).toBe('应为数字');
+    expect(issueMessage('Invalid input: expected string, received number')).toBe('应为文字');
+    expect(issueMessage('Invalid input: expected boolean, received string')).toBe('应为是或否（true/false）');
+    expect(issueMessage('something custom', { expected: 'number' })).toBe('这个值无效');
+    expect(issueMessage('Invalid input: expected string, received number', { expected: 'number' })).toBe('应为数字');
+    expect(issueMessage('Invalid input: expected date, received string')).toBe('这个值无效');
+    // Still "missing", not "should be text", when nothing was given.
+    expect(issueMessage('Invalid input: expected string, received undefined')).toBe('缺少这一项');
+  });
+
+  test('in English: the keys, the expected kind, and a colon with a space', async () => {
+    await i18next.changeLanguage('en');
+    try {
+      expect(issuesText([{ path: 'policy', message: 'Unrecognized keys: "a", "b"', params: { keys: 'a, b' } }], { policy: 'AI rules' })).toBe(
+        'AI rules: contains fields Studylog does not know: a, b',
+      );
+      expect(issueMessage('Invalid input: expected number, received string')).toBe('must be a number');
+    } finally {
+      await i18next.changeLanguage('zh-CN');
+    }
   });
 });
 

@@ -210,6 +210,11 @@ export interface HubClass {
  * shown to the teacher this once — the hub keeps only its hash. `qr_text` is what the student's
  * QR code holds (`studylog-class:CLASS?no=…&key=…`), `qr_svg` that QR code.
  */
+/** GET /addresses (teachers and admins): the addresses students' laptops can reach the hub at, the likeliest first (may be empty). */
+export interface HubAddresses {
+  urls: string[];
+}
+
 export interface IssuedJoinCode {
   user_id: string;
   student_no: string;

@@ -87,7 +87,8 @@ const errorResponse = (c: Context, error: ApiError, headers: Record<string, stri
   return c.json(error.toBody(), error.status as 400);
 };
 
-function lanAddresses(): string[] {
+/** This machine's IPv4 addresses on its networks (not loopback): what another computer on the LAN reaches it at. */
+export function lanAddresses(): string[] {
   return Object.values(os.networkInterfaces())
     .flat()
     .filter((a): a is os.NetworkInterfaceInfo => !!a && a.family === 'IPv4' && !a.internal)

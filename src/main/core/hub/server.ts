@@ -31,12 +31,13 @@ import {
   ReturnHandinSchema,
   RosterImportSchema,
   type HandinPushResult,
+  type HubAddresses,
   type IssuedJoinCode,
   type PushResult,
 } from '../../../shared/api/hub.ts';
 import { ApiError, isApiError } from '../../../shared/errors.ts';
 import { parseInput } from '../../../shared/validation.ts';
-import { CONTENT_SECURITY_POLICY, addressKey, allowedHostNames, boundedJson, hostAllowed } from '../http/server.ts';
+import { CONTENT_SECURITY_POLICY, addressKey, allowedHostNames, boundedJson, hostAllowed, lanAddresses } from '../http/server.ts';
 import { DEFAULT_ANONYMOUS_LIMITS, RateLimiter, type RateLimits } from '../http/rate-limit.ts';
 import type { HubCaller, HubStore, IssuedCode } from './store.ts';
 
@@ -103,7 +104,8 @@ function languageOf(c: Context): Language {
 export function hubApp(options: HubServerOptions): Hono<Env> {
   const { store } = options;
   // Bound on all interfaces, the machine's LAN addresses and name are its names too (as the desktop's --lan).
-  const hosts = allowedHostNames({ ...options, lan: options.lan ?? (options.host === '0.0.0.0' || options.host === '::') });
+  const lan = options.lan ?? (options.host === '0.0.0.0' || options.host === '::');
+  const hosts = allowedHostNames({ ...options, lan });
   const anonymous = new RateLimiter(DEFAULT_ANONYMOUS_LIMITS);
   // Per device token, with the desktop's defaults (http/rate-limit.ts): a laptop syncs in a few
   // requests, a teacher's dashboard loads four at once.
@@ -177,6 +179,18 @@ export function hubApp(options: HubServerOptions): Hono<Env> {
     return reply(c, { token: joined.token, device_id: joined.device_id, user_id: joined.user_id, class: { id: joined.class.id, name: joined.class.name } }, 201);
   });
   r.get('/me', (c) => reply(c, c.get('caller')));
+  // Where students' laptops reach this hub, for the dashboard to print on the join codes (a teacher
+  // on the hub's own machine browses it at 127.0.0.1, which no laptop can use): the names given
+  // with --allowed-host, the address it is bound to, and with --lan this machine's LAN addresses,
+  // each on the port it listens on (behind a proxy on another port, the teacher corrects it there).
+  r.get('/addresses', (c) => {
+    if (c.get('caller').role === 'student') throw new ApiError('forbidden', 'Only teachers and admins read the hub’s addresses.');
+    const bound = options.host && !['0.0.0.0', '::', '127.0.0.1', '::1', 'localhost'].includes(options.host) ? [options.host] : [];
+    const names = [...new Set([...(options.allowedHosts ?? []).map((h) => h.toLowerCase()), ...bound, ...(lan ? lanAddresses() : [])])];
+    const port = incomingOf(c)?.socket.localPort;
+    const addresses: HubAddresses = { urls: names.map((h) => `http://${h.includes(':') ? `[${h}]` : h}${port ? `:${port}` : ''}`) };
+    return reply(c, addresses);
+  });
   r.post('/devices', async (c) => {
     const caller = c.get('caller');
     const input = parseInput(NewDeviceSchema, await jsonBody(c), 'device');

@@ -87,6 +87,8 @@ export const en = {
       save: 'Save changes',
       saved: 'Saved “{{title}}”. Students’ Studylog gets it at its next sync.',
       refused: 'The hub refused the assignment: {{issues}}.',
+      unknownDropped:
+        'This assignment’s AI rules contain fields Studylog does not know ({{keys}}, set by a script or an older version): saving removes them; the other rules stay as they are.',
     },
     policyFields: {
       opens_at: 'Opens at',
@@ -94,6 +96,16 @@ export const en = {
       context: 'Context given to the AI',
       allowed_models: 'Models students may use',
       cost: 'Cost each student may use',
+    },
+    /** The printed join codes: a page per class, a slip per student to cut out. */
+    print: {
+      address: 'Class hub address: {{url}}',
+      addressMissing: 'Class hub address: ______________________ (ask your teacher)',
+      howTo: 'In Studylog, open Settings → Class hub and fill in the class hub address, the class code, your student number and your join code.',
+      classCode: 'Class code: {{code}}',
+      studentNo: 'Student no.: {{no}}',
+      name: 'Name: {{name}}',
+      joinCodeLabel: 'Join code: ',
     },
     viewHandins: 'View hand-ins ({{count}})',
     roster: {
@@ -122,6 +134,11 @@ export const en = {
       qr: 'QR code',
       qrOf: 'QR code for {{name}}',
       print: 'Print',
+      printUrl: 'Class hub address printed with the codes (students type it in Settings → Class hub)',
+      printUrlLocal:
+        '{{url}} works only on this computer; students’ laptops cannot reach it. Type an address they can reach: started with studylog hub serve --lan, it is this computer’s LAN address (e.g. http://192.168.1.20:5124); a school server’s name is given with --allowed-host.',
+      printUrlEmpty:
+        'No address yet: the printed sheet leaves a line for it, and you tell students the address. Start the hub with studylog hub serve --lan and this computer’s LAN address is offered here.',
       downloadCsv: 'Download as CSV',
       codesSaved: 'I have saved these codes',
       unsavedLeave: 'The join codes shown have not been saved (they cannot be shown again). Leave anyway?',
@@ -524,6 +541,11 @@ export const en = {
     signedInAs: 'Signed in as {{name}} ({{role}}).',
   },
   hubLink: {
+    // The hub's device token lives in the system keychain (link.ts): nothing to do with API keys.
+    keychainJoin: 'Cannot store the class hub’s token: the system keychain is not available.',
+    keychainRead: 'Cannot read the class hub’s token: the system keychain is not available.',
+    keychainNext:
+      'Once joined, the token the class hub gives this computer is kept in the system keychain (this has nothing to do with API keys). On Linux, install and unlock a keyring such as gnome-keyring (Ubuntu: sudo apt install gnome-keyring, then sign out of the desktop and in again), then try again.',
     lockedWait: 'It unlocks by itself in {{minutes}} min: try again then, or ask your teacher for a new code now.',
     help: 'Join your class on the school’s class hub: your teacher sees the hand-ins you make and the conversations the assignment asks you to share, and sends back grades and feedback. Studylog syncs by itself whenever the hub can be reached; nothing else leaves this computer.',
     url: 'Class hub address',
@@ -734,9 +756,12 @@ export const en = {
     id: 'may use only lowercase letters, digits, - and _ (at most 40)',
     idChars: 'may use only letters, digits and _ - . : @ + ~ (no spaces or slashes, not only dots)',
     duplicate: 'the same id appears earlier in the file',
-    unknownKey: 'contains a field Studylog does not know',
+    unknownKey: 'contains fields Studylog does not know: {{keys}}',
+    unknownKeyUnnamed: 'contains a field Studylog does not know',
     required: 'is missing',
-    type: 'has the wrong type (e.g. a number where text is expected)',
+    type: 'is not the kind of value expected here',
+    /** What zod expected (invalid_type): the value given was another kind. */
+    expected: { string: 'must be text', number: 'must be a number', boolean: 'must be yes or no (true/false)', array: 'must be a list', object: 'must be a group of fields' },
     envVar: 'must be OPENAI_API_KEY, a …_API_KEY or a STUDYLOG_…KEY variable',
     fields: {
       entry: 'Entry',

@@ -83,6 +83,7 @@ export const zhCN: Translation = {
       save: '保存修改',
       saved: '已保存“{{title}}”。学生的 Studylog 下次同步时会收到。',
       refused: '中心没有接受这份作业：{{issues}}。',
+      unknownDropped: '这份作业的 AI 使用规则里有 Studylog 不认识的字段（{{keys}}，由脚本或旧版本写入）：保存时会删除它们，其他规则保持不变。',
     },
     policyFields: {
       opens_at: '开放时间',
@@ -90,6 +91,16 @@ export const zhCN: Translation = {
       context: '给 AI 的背景说明',
       allowed_models: '学生可用的模型',
       cost: '每个学生最多可用的费用',
+    },
+    /** The printed join codes: a page per class, a slip per student to cut out. */
+    print: {
+      address: '班级中心地址：{{url}}',
+      addressMissing: '班级中心地址：＿＿＿＿＿＿＿＿＿＿＿＿＿＿（请向老师询问）',
+      howTo: '在 Studylog 的 设置 → 班级中心 中填写：班级中心地址、班级码、学号和加入码。',
+      classCode: '班级码：{{code}}',
+      studentNo: '学号：{{no}}',
+      name: '姓名：{{name}}',
+      joinCodeLabel: '加入码：',
     },
     viewHandins: '查看提交（{{count}}）',
     roster: {
@@ -118,6 +129,10 @@ export const zhCN: Translation = {
       qr: '二维码',
       qrOf: '{{name}} 的二维码',
       print: '打印',
+      printUrl: '印在加入码上的班级中心地址（学生在“设置 → 班级中心”里填写）',
+      printUrlLocal:
+        '{{url}} 只在这台电脑上有效，学生的电脑连不上：请填写学生能访问的地址。用 studylog hub serve --lan 启动时，它是这台电脑的局域网地址（例如 http://192.168.1.20:5124）；学校服务器的名称要用 --allowed-host 给出。',
+      printUrlEmpty: '还没有地址：打印出来的纸上会留一条横线，需要你告诉学生。用 studylog hub serve --lan 启动班级中心后，这里会给出这台电脑的局域网地址。',
       downloadCsv: '下载 CSV',
       codesSaved: '我已保存',
       unsavedLeave: '显示的加入码还没有保存（以后不能再显示）。仍要离开吗？',
@@ -516,6 +531,11 @@ export const zhCN: Translation = {
     signedInAs: '当前登录：{{name}}（{{role}}）。',
   },
   hubLink: {
+    // The hub's device token lives in the system keychain (link.ts): nothing to do with API keys.
+    keychainJoin: '无法保存班级中心的令牌：系统钥匙串不可用。',
+    keychainRead: '无法读取班级中心的令牌：系统钥匙串不可用。',
+    keychainNext:
+      '加入班级后，班级中心发给这台电脑的令牌保存在系统钥匙串里（与 API 密钥无关）。在 Linux 上请安装并解锁一个密钥环，例如 gnome-keyring（Ubuntu：sudo apt install gnome-keyring，然后注销并重新登录桌面），再试一次。',
     lockedWait: '{{minutes}} 分钟后会自动解锁：到时再试，或现在请老师重新发一个加入码。',
     help: '加入学校班级中心上的班级：老师能看到你交的作业和作业要求分享的对话，并把分数和评语发回给你。只要能连上中心，Studylog 就会自动同步；其他内容不会离开这台电脑。',
     url: '班级中心地址',
@@ -723,9 +743,11 @@ export const zhCN: Translation = {
     id: '只能用小写字母、数字、- 和 _（最多 40 个字符）',
     idChars: '只能用文字、数字和 _ - . : @ + ~，不能有空格或斜杠，也不能只由点组成',
     duplicate: '文件前面已经出现过相同的 ID',
-    unknownKey: '包含 Studylog 不认识的字段',
+    unknownKey: '包含 Studylog 不认识的字段：{{keys}}',
+    unknownKeyUnnamed: '包含 Studylog 不认识的字段',
     required: '缺少这一项',
-    type: '类型不对（例如应该是文字的地方写了数字）',
+    type: '值的类型不符合要求',
+    expected: { string: '应为文字', number: '应为数字', boolean: '应为是或否（true/false）', array: '应为列表', object: '应为一组字段' },
     envVar: '必须是 OPENAI_API_KEY、…_API_KEY 或 STUDYLOG_…KEY 形式的变量',
     fields: {
       entry: '条目',

@@ -139,21 +139,43 @@ const ISSUE_PATTERNS: { test: RegExp; key: string; vars?: (m: RegExpExecArray) =
   { test: /lowercase letters, digits/i, key: 'id' },
   { test: /only letters, digits and _|must not be only dots/i, key: 'idChars' },
   { test: /appears earlier in the file/i, key: 'duplicate' },
-  { test: /Unrecognized key/i, key: 'unknownKey' },
+  // zod: `Unrecognized keys: "a", "b"` — the keys are named (a field hidden from a form is otherwise unfindable).
+  { test: /Unrecognized keys?:?(.*)/i, key: 'unknownKey', vars: (m) => ({ keys: [...(m[1] ?? '').matchAll(/"([^"]*)"/g)].map((k) => k[1]).join(', ') }) },
   { test: /received undefined|Required/i, key: 'required' },
-  { test: /expected (string|number|object|array|boolean)/i, key: 'type' },
+  { test: /expected (string|number|boolean|array|object), received/i, key: 'type', vars: (m) => ({ expected: (m[1] ?? '').toLowerCase() }) },
   { test: /_API_KEY|STUDYLOG_…KEY/i, key: 'envVar' },
 ];
 
-/** A localized sentence for one zod issue message. */
-export function issueMessage(message: string): string {
+/** What zod says a value should have been (`expected`), in words: the type message names it. */
+const EXPECTED_KINDS = new Set(['string', 'number', 'boolean', 'array', 'object']);
+
+/**
+ * A localized sentence for one zod issue message. `params`: what the server's issue carries beside
+ * its message (src/shared/validation.ts: `keys` of unrecognized_keys, `expected` of invalid_type),
+ * preferred to what the English message says.
+ */
+export function issueMessage(message: string, params?: Readonly<Record<string, string | number>>): string {
   for (const p of ISSUE_PATTERNS) {
     const m = p.test.exec(message);
+    if (!m) continue;
+    const vars = { ...(p.vars ? p.vars(m) : {}), ...stringParams(params) };
+    if (p.key === 'unknownKey') {
+      const keys = (vars.keys ?? '').split(/,\s*/).filter(Boolean);
+      if (keys.length === 0) return i18next.t('validation.unknownKeyUnnamed');
+      return i18next.t('validation.unknownKey', { keys: keys.join(i18next.t('homework.listSeparator')) });
+    }
+    if (p.key === 'type') {
+      const kind = String(vars.expected ?? '');
+      return EXPECTED_KINDS.has(kind) ? String(i18next.t(`validation.expected.${kind}` as never)) : i18next.t('validation.type');
+    }
     // Keys and placeholders are checked by the unit test (a dynamic key defeats i18next's types).
-    if (m) return String(i18next.t(`validation.${p.key}` as never, (p.vars ? p.vars(m) : {}) as never));
+    return String(i18next.t(`validation.${p.key}` as never, vars as never));
   }
   return i18next.t('validation.invalid');
 }
+
+const stringParams = (params: Readonly<Record<string, string | number>> | undefined): Record<string, string> =>
+  Object.fromEntries(Object.entries(params ?? {}).map(([k, v]) => [k, String(v)]));
 
 /** The localized name of a field, or the path itself when the form does not know it. */
 export function fieldName(path: string, labels?: Readonly<Record<string, string>>): string {
@@ -179,8 +201,24 @@ export function issuesFromDetail(detail: string): { path: string; message: strin
     });
 }
 
+type Issue = { path: string; message: string; params?: Readonly<Record<string, string | number>> | undefined };
+
+/** One issue as "Title: must not be empty" (Chinese: full-width "标题：不能为空"). */
+export function issueLine(issue: Issue, labels?: Readonly<Record<string, string>>): string {
+  const colon = i18next.language === 'zh-CN' ? '：' : ': ';
+  return `${fieldName(issue.path, labels)}${colon}${issueMessage(issue.message, issue.params)}`;
+}
+
 /** Issues as one localized line: "Title: must not be empty; Due: must be a date …". */
-export function issuesText(issues: { path: string; message: string }[], labels?: Readonly<Record<string, string>>): string {
+export function issuesText(issues: Issue[], labels?: Readonly<Record<string, string>>): string {
   const sep = i18next.language === 'zh-CN' ? '；' : '; ';
-  return issues.map((i) => `${fieldName(i.path, labels)}: ${issueMessage(i.message)}`).join(sep);
+  return issues.map((i) => issueLine(i, labels)).join(sep);
+}
+
+/**
+ * Two sentences as one line: a space between them in English, none in Chinese (a Chinese
+ * sentence ends with its full-width 。, which carries its own spacing).
+ */
+export function sentences(...parts: string[]): string {
+  return parts.filter(Boolean).join(i18next.language === 'zh-CN' ? '' : ' ');
 }

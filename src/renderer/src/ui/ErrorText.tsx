@@ -1,6 +1,6 @@
 import type { ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
-import { errorHeadline, errorNext, fieldName, issueMessage, type UiError } from '../lib/errors.ts';
+import { errorHeadline, errorNext, issueLine, type UiError } from '../lib/errors.ts';
 
 export { errorHeadline };
 
@@ -32,12 +32,18 @@ export function ErrorText(props: {
   );
 }
 
-export function IssueList({ issues, fields }: { issues: { path: string; message: string }[]; fields?: Readonly<Record<string, string>> | undefined }) {
+export function IssueList({
+  issues,
+  fields,
+}: {
+  issues: { path: string; message: string; params?: Readonly<Record<string, string | number>> | undefined }[];
+  fields?: Readonly<Record<string, string>> | undefined;
+}) {
   return (
     <ul className="error-issues">
       {issues.map((issue, i) => (
         <li key={i} data-path={issue.path}>
-          {fieldName(issue.path, fields)}: {issueMessage(issue.message)}
+          {issueLine(issue, fields)}
         </li>
       ))}
     </ul>

@@ -13,6 +13,7 @@
 import { createContext, useContext, useEffect, useState } from 'react';
 import { Trans, useTranslation } from 'react-i18next';
 import type {
+  HubAddresses,
   HubAssignment,
   HubClass,
   HubHandinDetail,
@@ -28,7 +29,7 @@ import type {
   TriageRow,
 } from '../../../../shared/api/hub.ts';
 import { ROSTER_HEADER_ISSUE } from '../../../../shared/hub-text.ts';
-import { errorHeadline } from '../../lib/errors.ts';
+import { errorHeadline, sentences } from '../../lib/errors.ts';
 import { formatDateTime } from '../../lib/format.ts';
 import { Transcript } from '../handin/Transcript.tsx';
 import { hubGet, HubCallError, hubPost, storedHubToken, storeHubToken } from './hub-api.ts';
@@ -155,6 +156,10 @@ function Dashboard({ token, signOut: leave }: { token: string; signOut: () => vo
     };
   }, []);
   const [newClass, setNewClass] = useState(false);
+  // The hub's address printed with the join codes: suggested, and the teacher's own once typed.
+  const addresses = useHub<HubAddresses>(token, '/addresses');
+  const [typedUrl, setTypedUrl] = useState<string | null>(null);
+  const printUrl = typedUrl ?? suggestedHubUrl(window.location.origin, addresses.data?.urls ?? []);
   // The class just made (named in a note above its code), and a count of "set an assignment" clicks (the inbox opens its form).
   const [created, setCreated] = useState<HubClass | null>(null);
   const [compose, setCompose] = useState(0);
@@ -257,49 +262,80 @@ function Dashboard({ token, signOut: leave }: { token: string; signOut: () => vo
                 issued={codes.issued[klass.id] ?? []}
                 onIssued={(issued) => codes.add(klass.id, issued)}
                 onSaved={() => codes.saved(klass.id)}
+                printUrl={printUrl}
+                knownUrls={addresses.data?.urls ?? []}
+                onPrintUrl={setTypedUrl}
               />
             ) : null}
           </Refresh.Provider>
         </>
       ) : null}
-      <PrintedCodes classes={classes.data ?? []} issued={codes.issued} />
+      <PrintedCodes classes={classes.data ?? []} issued={codes.issued} url={printUrl.trim() && !isLoopbackUrl(printUrl.trim()) ? printUrl.trim() : null} />
     </main>
   );
 }
 
+/** An address that means "this computer" (127.0.0.1, localhost, ::1): no student's laptop reaches the hub there. */
+export function isLoopbackUrl(url: string): boolean {
+  try {
+    const host = new URL(url).hostname.replace(/^\[|\]$/g, '');
+    return host === 'localhost' || host.endsWith('.localhost') || host === '::1' || /^127\./.test(host);
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The hub's address as students type it: the one this page was opened at, unless that is this
+ * computer's own (a teacher on the hub's machine) — then the first the hub knows it is reached at
+ * (GET /addresses: --allowed-host names, --lan addresses), else that loopback one, which the roster
+ * card warns about and the printed sheet leaves blank.
+ */
+function suggestedHubUrl(origin: string, known: string[]): string {
+  return !isLoopbackUrl(origin) ? origin : (known[0] ?? origin);
+}
+
 /**
  * What "Print" prints (hub.css, @media print: the rest of the dashboard is hidden): each class with
- * codes not yet saved on a page of its own — its name and class code, and each student's number,
- * name and join code in print large enough to read across a classroom and cut into slips.
+ * codes not yet saved on a page of its own — its name, class code, the hub's address and what to
+ * do with them — and each student's slip to cut out (a dashed border): number, name, join code in
+ * print large enough to read across a classroom, the address and the class code, so a slip alone
+ * is enough to join. `url`: the address students type; null when none usable is known (a line to fill in).
  */
-function PrintedCodes({ classes, issued }: { classes: HubClass[]; issued: Record<string, IssuedJoinCode[]> }) {
+function PrintedCodes({ classes, issued, url }: { classes: HubClass[]; issued: Record<string, IssuedJoinCode[]>; url: string | null }) {
   const { t } = useTranslation();
   const pages = classes.filter((c) => (issued[c.id]?.length ?? 0) > 0);
   if (pages.length === 0) return null;
+  const address = url ? t('hub.print.address', { url }) : t('hub.print.addressMissing');
   return (
     <div className="hub-print" data-testid="hub-print">
       {pages.map((c) => (
         <section key={c.id} className="hub-print-class" data-testid="hub-print-class">
           <h1>{c.name}</h1>
-          <p>{t('hub.classCode', { code: c.code })}</p>
-          <table>
-            <thead>
-              <tr>
-                <th>{t('hub.studentNo')}</th>
-                <th>{t('hub.student')}</th>
-                <th>{t('hub.roster.joinCode')}</th>
-              </tr>
-            </thead>
-            <tbody>
-              {issued[c.id]!.map((code) => (
-                <tr key={code.user_id}>
-                  <td>{code.student_no}</td>
-                  <td>{code.name}</td>
-                  <td className="hub-print-code">{code.join_code}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+          <p data-testid="hub-print-class-code">{t('hub.classCode', { code: c.code })}</p>
+          <p data-testid="hub-print-address">{address}</p>
+          <p data-testid="hub-print-howto">{t('hub.print.howTo')}</p>
+          <div className="hub-print-slips">
+            {issued[c.id]!.map((code) => (
+              <div key={code.user_id} className="hub-print-slip" data-testid="hub-print-slip">
+                <p className="hub-print-who">
+                  <span data-testid="hub-slip-no">{t('hub.print.studentNo', { no: code.student_no })}</span>
+                  <span data-testid="hub-slip-name">{t('hub.print.name', { name: code.name })}</span>
+                </p>
+                <p>
+                  {t('hub.print.joinCodeLabel')}
+                  <span className="hub-print-code" data-testid="hub-slip-code">
+                    {code.join_code}
+                  </span>
+                </p>
+                <p className="hub-print-where">
+                  <span data-testid="hub-slip-address">{address}</span>
+                  <span data-testid="hub-slip-class-code">{t('hub.print.classCode', { code: c.code })}</span>
+                </p>
+                <p className="hub-print-where">{t('hub.print.howTo')}</p>
+              </div>
+            ))}
+          </div>
         </section>
       ))}
     </div>
@@ -314,7 +350,7 @@ function Failed({ error }: { error: HubCallError | null }) {
   const detail = header ? t('hub.roster.headerError', { found: header.params?.found ?? '' }) : error.message;
   return (
     <p role="alert" className="error-text">
-      {errorHeadline(error.code)} {detail}
+      {sentences(errorHeadline(error.code), detail)}
     </p>
   );
 }
@@ -651,6 +687,9 @@ function Roster({
   issued,
   onIssued,
   onSaved,
+  printUrl,
+  knownUrls,
+  onPrintUrl,
 }: {
   token: string;
   klass: HubClass;
@@ -658,6 +697,10 @@ function Roster({
   issued: IssuedJoinCode[];
   onIssued: (codes: IssuedJoinCode[]) => void;
   onSaved: () => void;
+  /** The hub's address printed with the codes (students type it), the ones the hub knows it by, and a change of it. */
+  printUrl: string;
+  knownUrls: string[];
+  onPrintUrl: (url: string) => void;
 }) {
   const { t, i18n } = useTranslation();
   const base = `/classes/${encodeURIComponent(klass.id)}`;
@@ -776,6 +819,24 @@ function Roster({
         <section className="card" data-testid="hub-issued-codes">
           <h2 className="section-title">{t('hub.roster.issuedTitle')}</h2>
           <p className="muted">{t('hub.roster.issuedHelp')}</p>
+          <label className="field">
+            <span className="field-label">{t('hub.roster.printUrl')}</span>
+            <input value={printUrl} onChange={(e) => onPrintUrl(e.target.value)} list="hub-print-urls" inputMode="url" autoComplete="off" data-testid="hub-print-url" />
+            <datalist id="hub-print-urls">
+              {knownUrls.map((u) => (
+                <option key={u} value={u} />
+              ))}
+            </datalist>
+          </label>
+          {!printUrl.trim() ? (
+            <p className="notice notice-warning" data-testid="hub-print-url-warning">
+              {t('hub.roster.printUrlEmpty')}
+            </p>
+          ) : isLoopbackUrl(printUrl.trim()) ? (
+            <p className="notice notice-warning" data-testid="hub-print-url-warning">
+              {t('hub.roster.printUrlLocal', { url: printUrl.trim() })}
+            </p>
+          ) : null}
           <div className="form-actions">
             <button type="button" className="btn btn-small" onClick={() => window.print()}>
               {t('hub.roster.print')}

@@ -3,7 +3,8 @@
  * code are then shown in the class view) and an assignment with its AI policy (POST /assignments,
  * an upsert: the same form edits one). The policy fields are the ones the desktop applies
  * (AssignmentPolicySchema in shared/api/schemas.ts), in plain words; fields the form does not
- * show (set through the API) are kept as they were.
+ * show (set through the API) are kept as they were — except fields no Studylog knows, which the hub
+ * would refuse: those are dropped on saving, and the form names them.
  */
 import { useEffect, useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
@@ -12,7 +13,8 @@ import type { HubAssignment, HubClass } from '../../../../shared/api/hub.ts';
 import type { Mode } from '../../../../shared/api/schemas.ts';
 import { MODES } from '../../../../shared/api/vocabulary.ts';
 import { DEFAULT_HINT_CEILING, HINT_LADDER } from '../../../../shared/hint-ladder.ts';
-import { errorHeadline, issuesText } from '../../lib/errors.ts';
+import { withoutUnknownPolicyFields } from '../../../../shared/hub-text.ts';
+import { errorHeadline, issuesText, sentences } from '../../lib/errors.ts';
 import { fromDateTimeInput, toDateTimeInput } from '../../lib/format.ts';
 import { hubGetText, HubCallError, hubPost } from './hub-api.ts';
 
@@ -26,13 +28,13 @@ function Failed({ error }: { error: HubCallError | null }) {
   const refused = error.code === 'validation_error' && error.issues.length > 0;
   return (
     <p role="alert" className="error-text">
-      {errorHeadline(error.code)} {refused ? t('hub.assignmentForm.refused', { issues: issuesText(error.issues.map(byField), fieldLabels(t)) }) : error.message}
+      {sentences(errorHeadline(error.code), refused ? t('hub.assignmentForm.refused', { issues: issuesText(error.issues.map(byField), fieldLabels(t)) }) : error.message)}
     </p>
   );
 }
 
 /** An issue of one item of a list (`policy.allowed_modes.0`) is said of the list. */
-const byField = (issue: { path: string; message: string }) => ({ ...issue, path: issue.path.replace(/(\.\d+)+$/, '') });
+const byField = <I extends { path: string }>(issue: I): I => ({ ...issue, path: issue.path.replace(/(\.\d+)+$/, '') });
 
 /** The form's words for the fields the hub may refuse (the others are named by their path). */
 function fieldLabels(t: TFunction): Record<string, string> {
@@ -176,7 +178,10 @@ export function AssignmentForm({
   const [title, setTitle] = useState(assignment?.title ?? '');
   const [description, setDescription] = useState(assignment?.description ?? '');
   const [due, setDue] = useState(toDateTimeInput(assignment?.due_at ?? null));
-  const [fields, setFields] = useState<PolicyFields>(() => fieldsOf(assignment?.policy, assignment === null));
+  // Fields no Studylog knows (a script's typo) would make the hub refuse the whole policy, and the
+  // form cannot show them: they are left out of what is saved, and the form says which.
+  const [stored] = useState(() => withoutUnknownPolicyFields(assignment?.policy ?? {}));
+  const [fields, setFields] = useState<PolicyFields>(() => fieldsOf(stored.policy, assignment === null));
   const [busy, setBusy] = useState(false);
   const [failed, setFailed] = useState<HubCallError | null>(null);
   const tokensValid = !fields.tokens.trim() || (Number.isInteger(Number(fields.tokens)) && Number(fields.tokens) > 0);
@@ -192,7 +197,7 @@ export function AssignmentForm({
         title: title.trim(),
         description: description.trim() || null,
         due_at: fromDateTimeInput(due),
-        policy: policyOf(assignment?.policy ?? {}, fields),
+        policy: policyOf(stored.policy, fields),
       });
       onSaved(saved);
     } catch (error) {
@@ -256,6 +261,11 @@ export function AssignmentForm({
           </div>
           {tokensValid ? null : <p className="error-text">{t('hub.assignmentForm.tokensInvalid')}</p>}
           <p className="muted small">{t('hub.assignmentForm.rulesHelp')}</p>
+          {stored.dropped.length > 0 ? (
+            <p className="notice notice-warning" role="status" data-testid="hub-policy-dropped">
+              {t('hub.assignmentForm.unknownDropped', { keys: stored.dropped.join(t('homework.listSeparator')) })}
+            </p>
+          ) : null}
         </fieldset>
         <Failed error={failed} />
         <div className="form-actions">

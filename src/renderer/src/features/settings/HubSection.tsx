@@ -119,7 +119,11 @@ function Joined({ status }: { status: HubLinkStatus }) {
         <dd data-testid="hub-link-pending">{status.pending === 0 ? t('hubLink.nothingPending') : t('hubLink.pendingItems', { count: status.pending })}</dd>
         <dt>{t('hubLink.lastError')}</dt>
         <dd data-testid="hub-link-error">
-          {status.last_error ? (
+          {status.last_error?.code === 'keychain_unavailable' ? (
+            <>
+              <span className="error-text">{t('hubLink.keychainRead')}</span> <span>{t('hubLink.keychainNext')}</span> <span className="muted">{status.last_error.detail}</span>
+            </>
+          ) : status.last_error ? (
             <>
               <span className="error-text">{errorHeadline(status.last_error.code)}</span> <span className="muted">{status.last_error.detail}</span>
             </>
@@ -145,8 +149,13 @@ function Joined({ status }: { status: HubLinkStatus }) {
   );
 }
 
-/** A refused join; for a locked join code, how long it waits (the hub's structured field: not a field issue to list). */
+/**
+ * A refused join; for a locked join code, how long it waits (the hub's structured field: not a field
+ * issue to list). Without a keychain the hub's token cannot be kept: said as such, not as the
+ * error table's API-key sentence.
+ */
 function JoinError({ error }: { error: UiError | null }) {
+  if (error?.code === 'keychain_unavailable') return <ErrorText error={error} headline={i18next.t('hubLink.keychainJoin')} next={i18next.t('hubLink.keychainNext')} />;
   const minutes = lockedWaitMinutes(error);
   if (minutes === null || !error) return <ErrorText error={error} />;
   return <ErrorText error={{ ...error, issues: error.issues?.filter((i) => i.path !== JOIN_CODE_LOCKED_ISSUE) }} next={i18next.t('hubLink.lockedWait', { minutes })} />;
