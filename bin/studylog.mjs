@@ -7,7 +7,7 @@ if (major < 22 || (major === 22 && minor < 18)) {
   const zh = /^zh([-_.@]|$)/i.test(LC_ALL || LC_MESSAGES || LANG || Intl.DateTimeFormat().resolvedOptions().locale);
   process.stderr.write(
     zh
-      ? `studylog 需要 Node 22.18 或更新的版本（当前是 ${process.versions.node}）；请用 'npm run studylog -- …' 运行，它使用项目固定的 Node 24。\n`
+      ? `studylog 需要 Node 22.18 或更新的版本（当前是 ${process.versions.node}）；请用“npm run studylog -- …”运行，它使用项目固定的 Node 24。\n`
       : `studylog needs Node 22.18 or newer (this is ${process.versions.node}); run it with 'npm run studylog -- …' to use the pinned Node 24.\n`,
   );
   process.exit(1);

@@ -7,13 +7,14 @@ import { closeSync, existsSync, mkdirSync, openSync, readFileSync, writeFileSync
 import { once } from 'node:events';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
 import { USER_ROLES } from '../shared/api/schemas.ts';
-import { ApiError } from '../shared/errors.ts';
+import { isApiError } from '../shared/errors.ts';
 import { createCore, type Core } from './core/app.ts';
 import type { RateLimits } from './core/http/rate-limit.ts';
 import { DEFAULT_LIMITS } from './core/http/rate-limit.ts';
-import { resolveDataDir, systemLanguage } from './core/config.ts';
-import { describeFailure, parseCommandLine, UsageError, words } from './core/cli-text.ts';
+import { systemLanguage } from './core/config.ts';
+import { commandDataDir, commandUsage, describeFailure, notFound, parseCommandLine, unreadableFile, UsageError, words, type Words } from './core/cli-text.ts';
 import { openExport } from './core/export.ts';
 import { verifyBundle } from './core/handin/bundle.ts';
 import { bundleAnswerFiles, describeProblem } from '../shared/api/handin.ts';
@@ -22,8 +23,8 @@ import { KeytarSecretStore } from './core/secrets/keychain.ts';
 import { hubMain, syncMain } from './core/hub/command.ts';
 import { SERVER_TOKEN_NAMES } from '../shared/token-names.ts';
 
-/** `studylog --help`, and what a usage error shows after what is wrong. */
-const USAGE = words(
+/** `studylog --help`, and what a usage error shows after what is wrong when its command is unknown. */
+export const USAGE = words(
   `Usage: studylog <command> [options]
 
 Commands:
@@ -39,6 +40,7 @@ Commands:
                  providers' addresses and keys and the LAN server settings
   token list     list tokens (never the tokens themselves)
   token revoke ID
+                 revoke a token (its id as token list shows it): it stops working
   migrate        create or upgrade the database and print a summary
   export (--session ID | --assignment ID) [--format md|json] [--out FILE] [--attachments]
                  --attachments: with the photos and PDFs — in the JSON (base64, at most
@@ -61,13 +63,14 @@ Options:
                  打印一个一次性登录链接（15 分钟内有效），第一次使用一个数据目录时
                  还会打印一次管理员令牌。
                  --rate-limit：按令牌限流，每秒持续 R 个请求，突发最多 B 个，
-                 同时最多 C 个（默认 10,60,16）；'off' 表示不限（例如班级服务器）
+                 同时最多 C 个（默认 10,60,16）；“off”表示不限（例如班级服务器）
   token create --name N (--role student|teacher|admin | --user ID | --owner)
                  打印一个新的 API 令牌（stdout 上只有令牌本身；它只显示这一次）；
                  在这里为本机所有者创建的令牌，在这台电脑上还可以修改服务商的
                  地址和密钥，以及局域网服务器的设置
   token list     列出所有令牌（从不显示令牌本身）
   token revoke ID
+                 撤销一个令牌（编号见 token list）：它从此不能再用
   migrate        创建或升级数据库，并打印摘要
   export (--session ID | --assignment ID) [--format md|json] [--out FILE] [--attachments]
                  --attachments：连同照片和 PDF 一起导出——JSON 中以 base64 写入（文件
@@ -75,20 +78,38 @@ Options:
                  attachments/<sha256>.<ext>
   verify FILE    校验一个 .studylog 交作业文件：它的哈希链和签名；
                  打印 OK，或者具体哪里不一致（退出码 0 或 1）
-  hub [serve] [--database-url postgres://…]   班级中心（见：studylog hub --help）
+  hub [serve] [--database-url postgres://…]   班级中心（详见 studylog hub --help）
   sync --hub URL [--token T]                   让这台电脑与班级中心同步一轮
 
 选项：
   --data-dir D   Studylog 存放数据的数据目录（默认：STUDYLOG_DATA_DIR，否则是
-                 系统为 “Studylog” 准备的应用数据文件夹）
+                 系统为“Studylog”准备的应用数据文件夹）
   -h, --help     显示这份帮助`,
 );
 
 export const DEFAULT_PORT = 5123;
 const RENDERER_DIR = fileURLToPath(new URL('../../out/renderer', import.meta.url));
 
-function usageError(en: string, zh: string): UsageError {
-  return new UsageError(words(en, zh), USAGE);
+/**
+ * Each command's usage lines, as `studylog --help` lists them: what a usage error of that command
+ * shows (`hub` and `sync` have their own help, core/hub/command.ts).
+ */
+export const COMMAND_LINES: Readonly<Record<string, readonly string[]>> = {
+  serve: ['serve [--host H] [--port P] [--lan] [--rate-limit off|R[,B[,C]]] [--data-dir D]'],
+  token: ['token create --name N (--role student|teacher|admin | --user ID | --owner) [--data-dir D]', 'token list [--data-dir D]', 'token revoke ID [--data-dir D]'],
+  migrate: ['migrate [--data-dir D]'],
+  export: ['export (--session ID | --assignment ID) [--format md|json] [--out FILE] [--attachments] [--data-dir D]'],
+  verify: ['verify FILE'],
+};
+
+/** The usage a usage error of `command` shows: its own lines, or the whole help for an unknown command. */
+export function usageFor(command: string | undefined): Words {
+  const lines = command !== undefined && Object.hasOwn(COMMAND_LINES, command) ? COMMAND_LINES[command] : undefined;
+  return lines ? commandUsage(lines) : USAGE;
+}
+
+function usageError(command: string, en: string, zh: string): UsageError {
+  return new UsageError(words(en, zh), usageFor(command));
 }
 
 function openCore(dataDir: string, options: { serving?: boolean } = {}): Core {
@@ -156,8 +177,9 @@ export function parseRateLimit(value: string | undefined): Partial<RateLimits> |
   const ok = parts.length <= 3 && numbers.every((n, i) => parts[i] !== '' && Number.isFinite(n) && n > 0 && (i === 0 || Number.isInteger(n)) && n <= 1_000_000);
   if (!ok)
     throw usageError(
+      'serve',
       `--rate-limit must be 'off' or <per-second>[,<burst>[,<in-flight>]] with positive numbers (e.g. 20,120,32), not '${value}'.`,
-      `--rate-limit 应为 'off' 或 <每秒请求数>[,<突发数>[,<同时进行数>]]，都是正数（例如 20,120,32），而不是 '${value}'。`,
+      `--rate-limit 应为“off”或 <每秒请求数>[,<突发数>[,<同时进行数>]]，都是正数（例如 20,120,32），而不是“${value}”。`,
     );
   const [perSecond, burst, concurrent] = numbers as [number, number?, number?];
   // A burst smaller than one second's worth would make the sustained rate unreachable.
@@ -171,7 +193,7 @@ async function serve(dataDir: string, values: Record<string, string | boolean | 
   const port = values.port === undefined ? DEFAULT_PORT : Number(values.port);
   const limits = parseRateLimit(typeof values['rate-limit'] === 'string' ? values['rate-limit'] : undefined);
   if (!Number.isInteger(port) || port < 0 || port > 65535)
-    throw usageError(`--port must be a number from 0 to 65535, not '${values.port}'.`, `--port 应为 0 到 65535 之间的数字，而不是 '${values.port}'。`);
+    throw usageError('serve', `--port must be a number from 0 to 65535, not '${values.port}'.`, `--port 应为 0 到 65535 之间的数字，而不是“${values.port}”。`);
   const staticDir = existsSync(path.join(RENDERER_DIR, 'index.html')) ? RENDERER_DIR : null;
   // Listen for a stop before saying we are up: a SIGTERM right after the URL must still stop cleanly.
   let stop!: () => void;
@@ -224,19 +246,24 @@ async function token(dataDir: string, sub: string | undefined, args: string[], v
   try {
     if (sub === 'create') {
       const name = values.name;
-      if (typeof name !== 'string') throw usageError('token create needs --name.', 'token create 需要 --name（令牌的名称）。');
+      if (typeof name !== 'string') throw usageError('token', 'token create needs --name.', 'token create 需要 --name（令牌的名称）。');
       const given = [values.role !== undefined, values.user !== undefined, values.owner === true].filter(Boolean).length;
       if (given > 1)
-        throw usageError('Give one of --role (a new user), --user (an existing one) or --owner, not several.', '--role（新用户）、--user（已有用户）和 --owner 只能给出其中一个。');
+        throw usageError(
+          'token',
+          'Give one of --role (a new user), --user (an existing one) or --owner, not several.',
+          '--role（新用户）、--user（已有用户）和 --owner 只能给出其中一个。',
+        );
       if (given === 0)
         throw usageError(
+          'token',
           `token create needs --role (${USER_ROLES.join('|')}), --user ID or --owner.`,
           `token create 需要 --role（${USER_ROLES.join('|')}）、--user ID 或 --owner 之一。`,
         );
       // Said here, in the terminal's language: the core's refusal names only the schema's path.
       const role = values.role;
       if (typeof role === 'string' && !(USER_ROLES as readonly string[]).includes(role))
-        throw usageError(`--role must be ${USER_ROLES.join(', ')}, not '${role}'.`, `--role 应为 ${USER_ROLES.join('、')} 之一，而不是 '${role}'。`);
+        throw usageError('token', `--role must be ${USER_ROLES.join(', ')}, not '${role}'.`, `--role 应为 ${USER_ROLES.join('、')} 之一，而不是“${role}”。`);
       // A token for the owner made here, on this machine, is a local-owner token (caller.ts):
       // from this machine it may also change providers' addresses and keys and the LAN settings.
       const forOwner = values.owner === true || values.user === core.owner.id;
@@ -274,13 +301,17 @@ async function token(dataDir: string, sub: string | undefined, args: string[], v
     }
     if (sub === 'revoke') {
       const id = args[0];
-      if (!id) throw usageError('token revoke needs the token id (see token list).', 'token revoke 需要令牌的编号（见 token list）。');
+      if (!id) throw usageError('token', 'token revoke needs the token id (see token list).', 'token revoke 需要令牌的编号（用 studylog token list 查看）。');
       const revoked = core.users.revokeToken(id);
-      if (!revoked) throw new ApiError('not_found', zh ? `没有编号为 '${id}' 的令牌（见 token list）。` : `There is no token '${id}'.`);
+      if (!revoked) throw notFound('token', id);
       process.stderr.write(zh ? `已撤销令牌 ${id}（${revoked.name}）。\n` : `Revoked token ${id} (${revoked.name}).\n`);
       return 0;
     }
-    throw usageError(`Unknown token command '${sub ?? ''}'.`, sub ? `没有 token ${sub} 这个命令（可用：create、list、revoke）。` : 'token 后面要跟 create、list 或 revoke。');
+    throw usageError(
+      'token',
+      `Unknown token command '${sub ?? ''}'.`,
+      sub ? `没有 token ${sub} 这个命令（可用：create、list、revoke）。` : 'token 后面要跟 create、list 或 revoke。',
+    );
   } finally {
     core.close();
   }
@@ -291,14 +322,14 @@ async function token(dataDir: string, sub: string | undefined, args: string[], v
  * Whether that key is the student's is for the teacher's Studylog, which keeps the keys on record.
  */
 export function verifyFile(file: string | undefined): number {
-  if (!file) throw usageError('verify needs the .studylog file to check.', 'verify 需要要校验的 .studylog 文件。');
+  if (!file) throw usageError('verify', 'verify needs the .studylog file to check.', 'verify 需要要校验的 .studylog 文件。');
   const zh = systemLanguage() === 'zh-CN';
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
   } catch (error) {
-    const reason = error instanceof Error ? error.message : String(error);
-    throw new ApiError('not_found', zh ? `无法读取 ${file}：${reason}` : `Cannot read ${file}: ${reason}`);
+    // A missing file is the person's to fix: said in their language, not as Node's ENOENT.
+    throw unreadableFile(file, error);
   }
   const { verification, bundle } = verifyBundle(text);
   if (verification.ok && bundle) {
@@ -323,31 +354,32 @@ export async function main(argv: string[]): Promise<number> {
   // The hub and sync commands parse their own options (core/hub/command.ts).
   if (argv[0] === 'hub') return hubMain(argv.slice(1));
   if (argv[0] === 'sync') return syncMain(argv.slice(1));
-  const { values, positionals } = parseCommandLine(
-    {
-      args: argv,
-      allowPositionals: true,
-      strict: true,
-      options: {
-        'data-dir': { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-        host: { type: 'string' },
-        port: { type: 'string' },
-        lan: { type: 'boolean' },
-        'rate-limit': { type: 'string' },
-        name: { type: 'string' },
-        role: { type: 'string' },
-        user: { type: 'string' },
-        owner: { type: 'boolean' },
-        session: { type: 'string' },
-        assignment: { type: 'string' },
-        format: { type: 'string' },
-        out: { type: 'string' },
-        attachments: { type: 'boolean' },
-      },
+  const config = {
+    args: argv,
+    allowPositionals: true,
+    strict: true,
+    options: {
+      'data-dir': { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+      host: { type: 'string' },
+      port: { type: 'string' },
+      lan: { type: 'boolean' },
+      'rate-limit': { type: 'string' },
+      name: { type: 'string' },
+      role: { type: 'string' },
+      user: { type: 'string' },
+      owner: { type: 'boolean' },
+      session: { type: 'string' },
+      assignment: { type: 'string' },
+      format: { type: 'string' },
+      out: { type: 'string' },
+      attachments: { type: 'boolean' },
     },
-    USAGE,
-  );
+  } as const;
+  // The command the line is for even when it does not parse (`export --session` with no value):
+  // a refusal shows that command's usage, not the whole help.
+  const intended = parseArgs({ ...config, strict: false }).positionals[0];
+  const { values, positionals } = parseCommandLine(config, usageFor(intended));
   const [command, sub, ...rest] = positionals;
   if (values.help || !command) {
     (command || values.help ? process.stdout : process.stderr).write(USAGE[systemLanguage()] + '\n');
@@ -355,7 +387,8 @@ export async function main(argv: string[]): Promise<number> {
   }
   // Reads one file; needs no data directory.
   if (command === 'verify') return verifyFile(sub);
-  const dataDir = resolveDataDir(values['data-dir']);
+  if (!Object.hasOwn(COMMAND_LINES, command)) throw usageError(command, `Unknown command '${command}'.`, `没有 ${command} 这个命令。`);
+  const dataDir = commandDataDir(values['data-dir'], usageFor(command));
   switch (command) {
     case 'serve':
       return serve(dataDir, values);
@@ -372,9 +405,9 @@ export async function main(argv: string[]): Promise<number> {
     }
     case 'export': {
       const format = values.format ?? 'md';
-      if (format !== 'md' && format !== 'json') throw usageError(`--format must be md or json, not '${format}'.`, `--format 应为 md 或 json，而不是 '${format}'。`);
+      if (format !== 'md' && format !== 'json') throw usageError('export', `--format must be md or json, not '${format}'.`, `--format 应为 md 或 json，而不是“${format}”。`);
       if (!values.session === !values.assignment)
-        throw usageError('export needs exactly one of --session ID or --assignment ID.', 'export 需要 --session ID 或 --assignment ID，且只能给出其中一个。');
+        throw usageError('export', 'export needs exactly one of --session ID or --assignment ID.', 'export 需要 --session ID 或 --assignment ID，且只能给出其中一个。');
       const core = openCore(dataDir);
       try {
         const caller = { user_id: core.owner.id, role: 'admin' as const };
@@ -382,10 +415,18 @@ export async function main(argv: string[]): Promise<number> {
         const withFiles = values.attachments === true;
         if (withFiles && format === 'md' && !values.out)
           throw usageError(
+            'export',
             'export --format md --attachments needs --out FILE: the files are written beside it.',
             'export --format md --attachments 需要 --out FILE：附件会写在这个文件旁边。',
           );
-        const file = openExport(core, caller, { session_id: values.session, assignment_id: values.assignment, format, attachments: withFiles && format === 'json' });
+        let file;
+        try {
+          file = openExport(core, caller, { session_id: values.session, assignment_id: values.assignment, format, attachments: withFiles && format === 'json' });
+        } catch (error) {
+          // Its only not_found: the session or assignment asked for (said in the terminal's language).
+          if (isApiError(error) && error.code === 'not_found') throw values.session ? notFound('session', values.session) : notFound('assignment', values.assignment!);
+          throw error;
+        }
         const fd = values.out ? openSync(values.out, 'w') : null;
         // stdout may be a pipe: wait for it to drain rather than buffer the whole export.
         const write = async (text: string) => {
@@ -423,7 +464,7 @@ export async function main(argv: string[]): Promise<number> {
       return 0;
     }
     default:
-      throw usageError(`Unknown command '${command}'.`, `没有 ${command} 这个命令。`);
+      throw usageError(command, `Unknown command '${command}'.`, `没有 ${command} 这个命令。`);
   }
 }
 

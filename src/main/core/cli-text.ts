@@ -4,10 +4,12 @@
  * LC_MESSAGES, LANG, else the system's locale: config.ts systemLanguage) reads Chinese; any other
  * reads English. Flags and command names stay as they are typed.
  */
+import { statSync } from 'node:fs';
+import path from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { ERROR_HEADLINES } from '../../shared/error-headlines.ts';
-import { ApiError, isApiError } from '../../shared/errors.ts';
-import { systemLanguage } from './config.ts';
+import { ApiError, isApiError, type ErrorCode } from '../../shared/errors.ts';
+import { resolveDataDir, systemLanguage } from './config.ts';
 
 export type CliLanguage = 'zh-CN' | 'en';
 
@@ -36,6 +38,17 @@ export class UsageError extends ApiError {
 }
 
 /**
+ * What a usage error of one command shows after what is wrong: that command's usage lines (as
+ * `studylog --help` lists them, without their descriptions), then where the rest is. The whole
+ * help is for an unknown command (or none).
+ */
+export function commandUsage(lines: readonly string[]): Words {
+  const block = (first: string, indent: string) => lines.map((line, i) => `${i === 0 ? first : indent}studylog ${line}`).join('\n');
+  // "用法：" is as wide as six Latin letters in a terminal.
+  return words(`${block('Usage: ', '       ')}\nRun studylog --help for all commands.`, `${block('用法：', '      ')}\n运行 studylog --help 查看全部用法。`);
+}
+
+/**
  * `parseArgs` (strict) whose refusals — an unknown option, an option without its value, a value
  * given to a flag — are usage errors in the terminal's language instead of Node's English TypeError.
  */
@@ -58,13 +71,13 @@ function parseProblem(error: unknown): Words | null {
   const option = /--[\w-]+/.exec(quoted)?.[0] ?? quoted.split(/[\s,]/)[0] ?? quoted;
   switch (error.code) {
     case 'ERR_PARSE_ARGS_UNKNOWN_OPTION':
-      return words(`Unknown option '${option}'.`, `没有 '${option}' 这个选项。`);
+      return words(`Unknown option '${option}'.`, `没有“${option}”这个选项。`);
     case 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE':
       return /does not take an argument/.test(error.message)
         ? words(`${option} takes no value.`, `${option} 后面不能带值。`)
         : words(`${option} needs a value.`, `${option} 后面要跟一个值。`);
     case 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL':
-      return words(`Unexpected argument '${quoted}': this command takes only options.`, `多了参数 '${quoted}'：这个命令只接受选项。`);
+      return words(`Unexpected argument '${quoted}': this command takes only options.`, `多了参数“${quoted}”：这个命令只接受选项。`);
     default:
       return words(error.message, error.message);
   }
@@ -79,7 +92,105 @@ const SYSTEM_ERROR_HEADLINES: Record<string, string> = {
   ENOSPC: '磁盘空间不足。',
   EADDRINUSE: '这个端口已被其他程序占用。',
   EADDRNOTAVAIL: '这台电脑没有这个地址。',
+  // mkdir where a file is in the way (a data directory that is a file is caught before: dataDirProblem).
+  EEXIST: '这个位置已经有一个同名的文件。',
+  ENOTDIR: '路径中有一段是文件，不是文件夹。',
 };
+
+/**
+ * Why `dir` cannot be the data directory: a file at it, or at one of the folders above it (the
+ * database's mkdir would fail with EEXIST or ENOTDIR). `given` says where the path came from, so
+ * the message names what to change. Null when it is a folder or can be made.
+ */
+export function dataDirProblem(dir: string, given: '--data-dir' | 'STUDYLOG_DATA_DIR' | null): Words | null {
+  let blocker: string | null = null;
+  for (let at = path.resolve(dir); blocker === null; at = path.dirname(at)) {
+    let stat;
+    try {
+      stat = statSync(at, { throwIfNoEntry: false });
+    } catch {
+      stat = undefined; // ENOTDIR: a file further up; look there
+    }
+    if (stat?.isDirectory()) return null;
+    if (stat) blocker = at;
+    else if (path.dirname(at) === at) return null;
+  }
+  const name = given ?? 'The data directory';
+  const zhName = given ? `${given} 指向的` : '数据目录';
+  const file = blocker === path.resolve(dir) ? '' : ` (${blocker} is a file)`;
+  const zhFile = blocker === path.resolve(dir) ? '' : `（${blocker} 是一个文件）`;
+  return words(`${name} is not a folder: ${dir}${file}`, `${zhName}不是文件夹：${dir}${zhFile}`);
+}
+
+/** A command's data directory (--data-dir, else STUDYLOG_DATA_DIR, else the platform's), refused as a usage error when it cannot be a folder. */
+export function commandDataDir(flag: string | undefined, usage: Words): string {
+  const dir = resolveDataDir(flag);
+  const problem = dataDirProblem(dir, flag ? '--data-dir' : process.env.STUDYLOG_DATA_DIR ? 'STUDYLOG_DATA_DIR' : null);
+  if (problem) throw new UsageError(problem, usage);
+  return dir;
+}
+
+/**
+ * The failure of reading a file the command was given (verify FILE), in the terminal's language:
+ * a missing file is `not_found` ("There is no file …"), never Node's ENOENT text.
+ */
+export function unreadableFile(file: string, error: unknown, language: CliLanguage = systemLanguage()): ApiError {
+  const zh = language === 'zh-CN';
+  const errno = error instanceof Error && 'code' in error ? error.code : '';
+  if (errno === 'ENOENT') return new ApiError('not_found', zh ? `找不到文件 ${file}` : `There is no file ${file}`);
+  if (errno === 'EISDIR') return new ApiError('not_found', zh ? `${file} 是文件夹，不是文件` : `${file} is a folder, not a file`);
+  if (errno === 'EACCES' || errno === 'EPERM') return new ApiError('forbidden', zh ? `没有读取 ${file} 的权限` : `No permission to read ${file}`);
+  const reason = error instanceof Error ? error.message : String(error);
+  return new ApiError('not_found', zh ? `无法读取 ${file}：${reason}` : `Cannot read ${file}: ${reason}`);
+}
+
+/** What the command's own lookups did not find (export's session or assignment, a token to revoke). */
+export function notFound(what: 'session' | 'assignment' | 'token', id: string, language: CliLanguage = systemLanguage()): ApiError {
+  const zh = {
+    session: `没有编号为“${id}”的会话。`,
+    assignment: `没有编号为“${id}”的作业，也没有属于它的会话。`,
+    token: `没有编号为“${id}”的令牌（用 studylog token list 查看）。`,
+  };
+  return new ApiError('not_found', language === 'zh-CN' ? zh[what] : `There is no ${what} '${id}'.`);
+}
+
+/**
+ * The line `studylog sync` prints on stderr when its round did not sync (the report stays JSON on
+ * stdout, for scripts): what went wrong, in the terminal's language. Null for a round that synced.
+ */
+export function syncFailureLine(status: string, lastError: { code: ErrorCode } | null, language: CliLanguage = systemLanguage()): string | null {
+  if (status === 'synced') return null;
+  const code = lastError?.code ?? (status === 'revoked' ? 'device_revoked' : status === 'offline' ? 'hub_unreachable' : 'internal_error');
+  const headline = ERROR_HEADLINES[language][code] ?? ERROR_HEADLINES[language].internal_error;
+  return language === 'zh-CN' ? `studylog：没有同步成功：${headline}\n` : `studylog: Not synced: ${headline}\n`;
+}
+
+/**
+ * What to do about a database that cannot be used, in Chinese (the English detail says it already):
+ * the same advice as the detail, naming the file it names. Null for a detail already in Chinese.
+ */
+function databaseAdvice(error: ApiError): string | null {
+  const { code, detail } = error;
+  if ((code !== 'db_corrupt' && code !== 'db_unavailable' && code !== 'db_unknown_migration') || /[\u4e00-\u9fff]/.test(detail)) return null;
+  if (detail === 'Studylog is shutting down.') return 'Studylog 正在关闭，请稍后再试。';
+  const hub = /^Could not open the hub database at (.+?): /.exec(detail)?.[1];
+  if (hub) return `无法打开班级中心的数据库 ${hub}：请检查 PostgreSQL 是否在运行，以及地址、用户名和密码是否正确。`;
+  // db/connection.ts names the file: "The Studylog database FILE cannot be …" / "… has a migration applied",
+  // or "Could not prepare the Studylog database FILE: …"; db-errors.ts does not.
+  const file = /\bStudylog database (.+?)(?: cannot be | has a migration applied|: )/.exec(detail)?.[1];
+  const copy = /A copy from before the attempt is at (.+)\.$/.exec(detail)?.[1];
+  const it = file ? `数据库文件 ${file} ` : '数据库文件（数据目录里的 studylog.db）';
+  const unchanged = /was not changed|Nothing was written/.test(detail);
+  const backup = copy ? `尝试之前的副本在 ${copy}。` : '';
+  switch (code) {
+    case 'db_corrupt':
+      return `${it}${unchanged ? '没有被改动' : '无法使用'}。请用它旁边的备份（studylog.db.*.bak）恢复，或者把它移到别处，重新开始。${backup}`;
+    case 'db_unavailable':
+      return `${it}无法读写${unchanged ? '，它没有被改动' : ''}。请检查当前用户能否写入这个文件和它所在的文件夹、磁盘是否已满、是否有其他程序占用着它。${backup}`;
+    case 'db_unknown_migration':
+      return `${it}是更新版本的 Studylog 写入的（有这个版本不认识的迁移）。请把 Studylog 更新到最新版本；文件没有被改动。`;
+  }
+}
 
 /**
  * The lines `run` prints on stderr for a failure, and the exit code: 2 for a usage or input
@@ -87,7 +198,8 @@ const SYSTEM_ERROR_HEADLINES: Record<string, string> = {
  *
  * English: `studylog: <detail> [code]` (the code left out for input errors), as always.
  * Chinese: `studylog：` and what the problem is in Chinese (the code's headline, shared with the
- * app), then the detail as above on its own line — it comes from the core and is often English.
+ * app), for a database that cannot be used what to do about it, then the detail as above on its
+ * own line — it comes from the core and is often English.
  * A usage error is entirely in the terminal's language: the problem, then the usage.
  */
 export function describeFailure(error: unknown, language: CliLanguage = systemLanguage()): { text: string; exitCode: number } {
@@ -98,7 +210,8 @@ export function describeFailure(error: unknown, language: CliLanguage = systemLa
     const detail = `${error.detail}${error.code === 'validation_error' ? '' : ` [${error.code}]`}`;
     // An unknown code (a newer core's) still gets a Chinese first line.
     const headline = ERROR_HEADLINES['zh-CN'][error.code] ?? ERROR_HEADLINES['zh-CN'].internal_error;
-    return { text: zh ? `${prefix}${headline}\n${detail}\n` : `${prefix}${detail}\n`, exitCode: error.code === 'validation_error' ? 2 : 1 };
+    const advice = zh ? databaseAdvice(error) : null;
+    return { text: zh ? `${prefix}${headline}\n${advice ? `${advice}\n` : ''}${detail}\n` : `${prefix}${detail}\n`, exitCode: error.code === 'validation_error' ? 2 : 1 };
   }
   const message = error instanceof Error ? error.message : String(error);
   if (!zh) return { text: `${prefix}${message}\n`, exitCode: 1 };

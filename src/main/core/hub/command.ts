@@ -9,8 +9,8 @@ import { fileURLToPath } from 'node:url';
 import { parseIsoDate } from '../../../shared/api/schemas.ts';
 import { ApiError } from '../../../shared/errors.ts';
 import { createCore } from '../app.ts';
-import { parseCommandLine, UsageError, words, type Words } from '../cli-text.ts';
-import { resolveDataDir, systemLanguage } from '../config.ts';
+import { commandDataDir, parseCommandLine, syncFailureLine, UsageError, words, type Words } from '../cli-text.ts';
+import { systemLanguage } from '../config.ts';
 import { SyncClient } from '../sync/client.ts';
 import { startHubServer } from './server.ts';
 import { openPgHub, openSqliteHub, sql } from './sql.ts';
@@ -36,6 +36,8 @@ export const HUB_USAGE = words(
   --allowed-host NAME  a host name students' laptops use for the hub (e.g. hub.school.lan); other
                  Host headers are refused (DNS rebinding). localhost, the bound address and, with
                  --lan, this machine's LAN addresses and name are always accepted.
+  token revoke   revoke a device's hub token (DEVICE_ID as hub token create printed it): it
+                 stops working
   class create   a class; prints its class code (students join with it). --teacher: the teacher
                  (from hub token create) whose dashboard shows it; without it, admins only.
   class list     every class: its code, name, teachers and students.
@@ -57,6 +59,8 @@ export const HUB_USAGE = words(
   --allowed-host NAME  学生电脑访问班级中心时用的主机名（例如 hub.school.lan）；其他
                  Host 请求头一律拒绝（防止 DNS 重绑定）。localhost、绑定的地址，以及给出 --lan 时
                  本机的局域网地址和名称总是接受。
+  token revoke   撤销一个设备的班级中心令牌（DEVICE_ID 即 hub token create 打印的设备编号）：
+                 它从此不能再用
   class create   创建一个班级，并打印它的班级码（学生用它加入）。--teacher：在教师面板上
                  看到这个班级的教师（由 hub token create 创建）；不指定时只有管理员看得到。
   class list     列出所有班级：班级码、名称、教师和学生。
@@ -71,16 +75,17 @@ export const SYNC_USAGE = words(
 
   One sync round of this laptop with a class hub: sends what is shared with the teacher (sessions,
   hand-ins), then fetches what the teacher changed (assignments, grades and feedback, allowances).
-  Prints the round's report as JSON; exit code 0 when it synced, else 1.
+  Prints the round's report as JSON; exit code 0 when it synced, else 1 (and a line on stderr
+  saying what went wrong).
   --hub URL      the class hub's address
   --token T      this laptop's hub token (default: STUDYLOG_HUB_TOKEN)
   --data-dir D   where Studylog keeps its data`,
   `用法：studylog sync --hub URL [--token T] [--data-dir D]
 
   让这台电脑与班级中心同步一轮：先发送分享给教师的内容（会话、交的作业），再取回教师的修改
-  （作业、评分和评语、AI 额度）。以 JSON 打印这一轮的结果；同步成功时退出码为 0，否则为 1。
+  （作业、评分和评语、AI 额度）。以 JSON 打印这一轮的结果；同步成功时退出码为 0，否则为 1（并在 stderr 上用一行说明出了什么问题）。
   --hub URL      班级中心的地址
-  --token T      这台电脑的中心令牌（默认：STUDYLOG_HUB_TOKEN）
+  --token T      这台电脑的班级中心令牌（默认：STUDYLOG_HUB_TOKEN）
   --data-dir D   Studylog 存放数据的数据目录`,
 );
 
@@ -93,10 +98,10 @@ function usage(en: string, zh: string, text: Words = HUB_USAGE): UsageError {
 async function openHubStore(values: { 'database-url'?: string | undefined; 'data-dir'?: string | undefined }): Promise<HubStore> {
   const url = values['database-url'] ?? process.env.STUDYLOG_HUB_DATABASE_URL;
   if (url) {
-    if (!/^postgres(ql)?:\/\//.test(url)) throw usage(`--database-url must be a postgres:// URL, not '${url}'.`, `--database-url 应为 postgres:// 开头的地址，而不是 '${url}'。`);
+    if (!/^postgres(ql)?:\/\//.test(url)) throw usage(`--database-url must be a postgres:// URL, not '${url}'.`, `--database-url 应为 postgres:// 开头的地址，而不是“${url}”。`);
     return new HubStore(await openPgHub(url));
   }
-  return new HubStore(openSqliteHub(path.join(resolveDataDir(values['data-dir']), 'hub.db')));
+  return new HubStore(openSqliteHub(path.join(commandDataDir(values['data-dir'], HUB_USAGE), 'hub.db')));
 }
 
 export async function hubMain(argv: string[]): Promise<number> {
@@ -154,7 +159,7 @@ export async function hubMain(argv: string[]): Promise<number> {
         const id = rest[0];
         if (!id) throw usage('hub token revoke needs the device id.', 'hub token revoke 需要设备编号。');
         const changed = await store.db.run(sql`UPDATE hub_device SET revoked_at = ${Date.now()} WHERE id = ${id} AND revoked_at IS NULL`);
-        if (!changed) throw new ApiError('not_found', zh() ? `没有编号为 '${id}' 的有效设备。` : `There is no active device '${id}'.`);
+        if (!changed) throw new ApiError('not_found', zh() ? `没有编号为“${id}”的有效设备。` : `There is no active device '${id}'.`);
         process.stderr.write(zh() ? `已撤销设备 ${id}。\n` : `Revoked device ${id}.\n`);
         return 0;
       }
@@ -172,7 +177,7 @@ export async function hubMain(argv: string[]): Promise<number> {
     if (sub !== 'serve') throw usage(`Unknown hub command '${sub}'.`, `没有 hub ${sub} 这个命令。`);
     const port = values.port === undefined ? HUB_DEFAULT_PORT : Number(values.port);
     if (!Number.isInteger(port) || port < 0 || port > 65535)
-      throw usage(`--port must be a number from 0 to 65535, not '${values.port}'.`, `--port 应为 0 到 65535 之间的数字，而不是 '${values.port}'。`);
+      throw usage(`--port must be a number from 0 to 65535, not '${values.port}'.`, `--port 应为 0 到 65535 之间的数字，而不是“${values.port}”。`);
     const admins = await store.db.all<{ n: number }>(sql`SELECT count(*) AS n FROM hub_user WHERE role = 'admin'`);
     let adminToken: string | null = null;
     if (Number(admins[0]?.n ?? 0) === 0) {
@@ -279,14 +284,14 @@ async function createAssignment(
   if (due === null && values.due !== undefined)
     throw usage(
       `--due must be a date like 2026-12-06 (or 2026-12-06T18:00), not '${values.due}'.`,
-      `--due 应为日期，例如 2026-12-06（或 2026-12-06T18:00），而不是 '${values.due}'。`,
+      `--due 应为日期，例如 2026-12-06（或 2026-12-06T18:00），而不是“${values.due}”。`,
     );
   const wanted = values.class.trim();
   const found = await store.db.all<{ id: string; name: string }>(sql`SELECT id, name FROM hub_class WHERE code = ${wanted.toUpperCase()} OR id = ${wanted}`);
   if (!found[0])
     throw new ApiError(
       'not_found',
-      zh() ? `没有班级码或编号为“${wanted}”的班级（看：studylog hub class list）。` : `There is no class with the code or id '${wanted}' (see: studylog hub class list).`,
+      zh() ? `没有班级码或编号为“${wanted}”的班级（用 studylog hub class list 查看）。` : `There is no class with the code or id '${wanted}' (see: studylog hub class list).`,
     );
   const made = await store.upsertAssignment(OPERATOR, {
     class_id: found[0].id,
@@ -315,13 +320,20 @@ export async function syncMain(argv: string[]): Promise<number> {
   }
   const token = values.token ?? process.env.STUDYLOG_HUB_TOKEN;
   if (!values.hub || !token)
-    throw usage('sync needs --hub URL and a token (--token, or STUDYLOG_HUB_TOKEN).', 'sync 需要 --hub URL 和一个中心令牌（--token，或环境变量 STUDYLOG_HUB_TOKEN）。', SYNC_USAGE);
-  const core = createCore({ dataDir: resolveDataDir(values['data-dir']), secrets: null });
+    throw usage(
+      'sync needs --hub URL and a token (--token, or STUDYLOG_HUB_TOKEN).',
+      'sync 需要 --hub URL 和一个班级中心令牌（--token，或环境变量 STUDYLOG_HUB_TOKEN）。',
+      SYNC_USAGE,
+    );
+  const core = createCore({ dataDir: commandDataDir(values['data-dir'], SYNC_USAGE), secrets: null });
   try {
     // This installation's owner's items only: a hub token is one student's identity.
     const client = new SyncClient({ store: core.store, hubUrl: values.hub, token, userId: core.owner.id });
     const report = await client.sync({ force: true });
     process.stdout.write(JSON.stringify({ ...report, error: client.state.last_error, refused: client.state.refused }) + '\n');
+    // The JSON is for scripts; the person at the terminal reads what went wrong in their language.
+    const failure = syncFailureLine(report.status, client.state.last_error);
+    if (failure) process.stderr.write(failure);
     return report.status === 'synced' ? 0 : 1;
   } finally {
     core.close();
