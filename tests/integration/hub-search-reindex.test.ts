@@ -215,6 +215,25 @@ describe.each([
   });
 });
 
+describe('a SQLite hub whose re-index is done', () => {
+  test('opens beside a process holding its write lock: a done re-index takes no lock', async () => {
+    const file = path.join(tempDir(), 'hub.db');
+    await openSqliteHub(file).close();
+    // A `studylog hub serve` in the middle of a write, and a one-shot `studylog hub class list` beside it.
+    const writer = new Database(file);
+    writer.prepare('BEGIN IMMEDIATE').run();
+    try {
+      const batches: number[] = [];
+      const hub = openSqliteHub(file, { reindex: { afterBatch: (seen) => batches.push(seen) } });
+      expect(batches).toEqual([]);
+      await hub.close();
+    } finally {
+      writer.prepare('ROLLBACK').run();
+      writer.close();
+    }
+  });
+});
+
 /** A new database on the test cluster with its encoding and locale; its URL. */
 async function databaseWith(options: string): Promise<{ name: string; url: string }> {
   const name = `hub_enc_${process.pid}_${Math.random().toString(36).slice(2, 8)}`;

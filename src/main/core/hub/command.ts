@@ -13,6 +13,7 @@ import { commandDataDir, parseCommandLine, syncFailureLine, UsageError, words, t
 import { systemLanguage } from '../config.ts';
 import { SyncClient } from '../sync/client.ts';
 import { startHubServer } from './server.ts';
+import type { ReindexOptions } from './reindex.ts';
 import { openPgHub, openSqliteHub, sql } from './sql.ts';
 import { HubStore, type HubCaller } from './store.ts';
 
@@ -95,13 +96,36 @@ function usage(en: string, zh: string, text: Words = HUB_USAGE): UsageError {
   return new UsageError(words(en, zh), text);
 }
 
+/**
+ * The first open after an upgrade may re-index a big hub's older turns for search (reindex.ts):
+ * minutes on a school's term, before the hub answers. Said on stderr as it goes, so a teacher does
+ * not take it for a hang: a line at the first batch and every REINDEX_PROGRESS_TURNS turns after.
+ */
+const REINDEX_PROGRESS_TURNS = 20_000;
+function reindexProgress(): ReindexOptions {
+  let done = 0;
+  let said = -1;
+  return {
+    afterBatch: (seen) => {
+      done += seen;
+      if (said >= 0 && done - said < REINDEX_PROGRESS_TURNS) return;
+      said = done;
+      process.stderr.write(
+        zh()
+          ? `studylog hub：正在为搜索重新索引升级前的消息（已处理 ${done} 条；可以随时中断，下次启动会接着做）…\n`
+          : `studylog hub: re-indexing the messages stored before the upgrade for search (${done} done; safe to stop, the next start continues)…\n`,
+      );
+    },
+  };
+}
+
 async function openHubStore(values: { 'database-url'?: string | undefined; 'data-dir'?: string | undefined }): Promise<HubStore> {
   const url = values['database-url'] ?? process.env.STUDYLOG_HUB_DATABASE_URL;
   if (url) {
     if (!/^postgres(ql)?:\/\//.test(url)) throw usage(`--database-url must be a postgres:// URL, not '${url}'.`, `--database-url 应为 postgres:// 开头的地址，而不是“${url}”。`);
-    return new HubStore(await openPgHub(url));
+    return new HubStore(await openPgHub(url, { reindex: reindexProgress() }));
   }
-  return new HubStore(openSqliteHub(path.join(commandDataDir(values['data-dir'], HUB_USAGE), 'hub.db')));
+  return new HubStore(openSqliteHub(path.join(commandDataDir(values['data-dir'], HUB_USAGE), 'hub.db'), { reindex: reindexProgress() }));
 }
 
 export async function hubMain(argv: string[]): Promise<number> {

@@ -39,6 +39,9 @@ const sameArray = (a: readonly string[], b: readonly string[]) => a.length === b
 /** Re-computes the grams of every turn of a PostgreSQL hub that still needs it (see above). */
 export async function reindexPg(db: HubSql, options: ReindexOptions = {}): Promise<void> {
   const size = options.batchSize ?? REINDEX_BATCH;
+  // Done already (every open after the first): a plain read, no row lock taken.
+  const first = (await db.all<{ done_at: number | null }>(sql`SELECT done_at FROM hub_reindex WHERE name = ${SEARCH_INDEX}`))[0];
+  if (!first || first.done_at !== null) return;
   for (;;) {
     const seen = await db.transaction(async (tx) => {
       // FOR UPDATE: another process doing the same waits for this batch, then reads its cursor.
@@ -94,6 +97,10 @@ export function reindexSqlite(sqlite: Database.Database, options: ReindexOptions
     writeMark.run(last ? String(last.rowid) : mark.cursor, done ? Date.now() : null, SEARCH_INDEX);
     return { seen: rows.length, done };
   });
+  // Done already (every open after the first): a plain read, so a one-shot command beside a
+  // process holding the write lock (or a read-only hub.db) is not held up here.
+  const first = readMark.get(SEARCH_INDEX);
+  if (!first || first.done_at !== null) return;
   for (;;) {
     // IMMEDIATE: the write lock from the start, so a second process reads the cursor after this batch.
     const seen = batch.immediate();

@@ -96,8 +96,11 @@ function pgSql(runner: PgRunner, where: string, close: () => Promise<void>, inTr
  * sync. A clear refusal at start, naming the fix, is better than a hub that half works.
  */
 export function encodingError(database: string, encoding: string): ApiError {
-  const create = `createdb -E UTF8 --locale=C.UTF-8 -T template0 studylog_hub`;
-  const copy = `pg_dump -d ${database} | psql -d studylog_hub`;
+  // A new name beside the old one (never the old one's: the copy would load into what it dumps);
+  // add the connection's -h/-U/-p to both commands when the server is not the local default.
+  const utf8 = `${database}_utf8`;
+  const create = `createdb -E UTF8 --locale=C.UTF-8 -T template0 ${utf8}`;
+  const copy = `pg_dump -d ${database} | psql -d ${utf8}`;
   return new ApiError(
     'db_unavailable',
     systemLanguage() === 'zh-CN'
