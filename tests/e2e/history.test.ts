@@ -1,10 +1,14 @@
 // History in a real browser: newest first, filters, Chinese and English search, open a session to
 // read and continue it, rename, end, delete with confirmation, export as Markdown and JSON (with files too).
+import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { Page } from 'playwright-core';
 import { startE2E, type E2E } from './harness.ts';
 import { requirePackage } from '../support/requirements.ts';
+import { DB_FILE_NAME } from '../../src/main/core/db/connection.ts';
 
 const chromium = requirePackage('chromium');
 /** A 16×16 PNG. */
@@ -161,5 +165,32 @@ describe.skipIf(chromium.skip)(`history${chromium.note}`, () => {
     await page.getByRole('dialog').getByRole('button', { name: 'Delete' }).click();
     await expect.poll(() => page.locator('.session-row').count()).toBe(3);
     await expect(e2e.api.getSession({ id: ids['Algebra help']! })).rejects.toMatchObject({ code: 'not_found' });
+  });
+
+  test('a search the index could not catch up with says the newest messages may be missing', async () => {
+    // Another process (a CLI command beside the server) writes a message, then holds the write
+    // lock: the server's search cannot index it and answers from the index as it is.
+    const other = new Database(path.join(e2e.dataDir, DB_FILE_NAME));
+    other.pragma('busy_timeout = 5000'); // waits out a write of the server's own, as any second process does
+    try {
+      other
+        .prepare(`INSERT INTO turn (id, session_id, role, content, created_at, meta) VALUES (?, ?, 'user', 'What is a zeppelin made of?', ?, '{}')`)
+        .run(randomUUID(), ids['Maths in Chinese']!, Date.now());
+      other.prepare('BEGIN IMMEDIATE').run();
+      try {
+        await page.getByTestId('history-search').fill('zeppelin');
+        await expect.poll(() => page.getByTestId('search-index-behind').textContent()).toBe('The newest messages may not be in these results yet; search again in a moment.');
+        expect(await page.getByTestId('search-hit').count()).toBe(0);
+      } finally {
+        other.prepare('ROLLBACK').run();
+      }
+    } finally {
+      other.close();
+    }
+    // The lock is gone: searching again finds it, and the line is gone.
+    await page.reload();
+    await page.getByTestId('history-search').fill('zeppelin');
+    await expect.poll(() => page.getByTestId('search-hit').count()).toBe(1);
+    expect(await page.getByTestId('search-index-behind').count()).toBe(0);
   });
 });

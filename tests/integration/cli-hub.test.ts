@@ -13,6 +13,7 @@ import { DB_FILE_NAME, openDatabase } from '../../src/main/core/db/connection.ts
 import { UsersRepo } from '../../src/main/core/db/users.repo.ts';
 import { openSqliteHub } from '../../src/main/core/hub/sql.ts';
 import { HubStore, type HubCaller } from '../../src/main/core/hub/store.ts';
+import { lanAddresses } from '../../src/main/core/http/server.ts';
 import { CLI, runCli } from '../support/cli.ts';
 import { createDatabase, startPostgres, type PgServer } from '../support/postgres.ts';
 import { requirePackage } from '../support/requirements.ts';
@@ -87,6 +88,33 @@ describe('studylog hub', () => {
     expect(made.code).toBe(0);
     expect(made.stdout).toMatch(/^slh_\S+\n$/);
     expect(runCli(['hub', 'token', 'create', '--name', 'x', '--role', 'student', '--data-dir', dataDir])).toMatchObject({ code: 2 });
+  });
+
+  test("with --lan or --allowed-host, the banner names the address students type, in the terminal's language", async () => {
+    const dataDir = tempDir();
+    const lan = lanAddresses();
+    // Without a LAN address this machine cannot show one; the --allowed-host case below still runs.
+    if (lan.length > 0) {
+      const zh = await startHub(['--lan', '--data-dir', dataDir], 'zh_CN.UTF-8');
+      const port = new URL(/运行：(\S+?)（/.exec(zh.lines[0]!)![1]!).port;
+      const urls = lan.map((a) => `http://${a}:${port}`);
+      expect(zh.lines).toContain(`学生电脑上填写的班级中心地址${urls.length > 1 ? '（任选其一）' : ''}：${urls.join('、')}`);
+      // The address printed is one the hub answers at (its Host is accepted).
+      expect((await fetch(`${urls[0]}${HUB_PREFIX}/health`)).status).toBe(200);
+      expect(await zh.stop()).toBe(0);
+      const en = await startHub(['--lan', '--data-dir', dataDir], 'C');
+      const enPort = /serving http:\/\/127\.0\.0\.1:(\d+)/.exec(en.lines[0]!)![1]!;
+      expect(en.lines).toContain(`The hub's address for students' laptops${lan.length > 1 ? ' (any one of these)' : ''}: ${lan.map((a) => `http://${a}:${enPort}`).join(', ')}`);
+      await en.stop();
+    }
+    const named = await startHub(['--allowed-host', 'Hub.School.lan', '--data-dir', dataDir], 'C');
+    const namedPort = /serving http:\/\/127\.0\.0\.1:(\d+)/.exec(named.lines[0]!)![1]!;
+    expect(named.lines).toContain(`The hub's address for students' laptops: http://hub.school.lan:${namedPort}`);
+    await named.stop();
+    // On loopback only, no such line: no laptop could use it.
+    const local = await startHub(['--data-dir', dataDir], 'C');
+    expect(local.lines.join('\n')).not.toMatch(/students' laptops/);
+    await local.stop();
   });
 
   test('hub class create / list and assignment create, in Chinese and in English', async () => {

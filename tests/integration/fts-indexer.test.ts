@@ -166,7 +166,7 @@ describe('full-text indexing after the write', () => {
     const file = path.join(tempDir(), 'studylog.db');
     const writer = open(file);
     const other = open(file);
-    const { turns, turn } = await message(writer, 'noted before the lock');
+    const { sessions, turns, turn } = await message(writer, 'noted before the lock');
     writer.searchIndex.stop();
     // A CLI command (or the server beside one) in the middle of its write.
     other.sqlite.prepare('BEGIN IMMEDIATE').run();
@@ -176,13 +176,18 @@ describe('full-text indexing after the write', () => {
       const cli = open(file);
       expect(noted(cli)).toBe(1);
       expect(new TurnsRepo(cli).searchTurns('u1', 'lock').items).toEqual([]);
-      expect(turns.searchTurns('u1', 'lock').items).toEqual([]);
+      // The answer says the newest messages may be missing (the History screen shows a line).
+      expect(turns.searchTurns('u1', 'lock')).toMatchObject({ items: [], index_behind: true });
+      expect(sessions.getSessionsByUserId('u1', {}, { q: 'lock' })).toMatchObject({ items: [], index_behind: true });
     } finally {
       other.sqlite.prepare('ROLLBACK').run();
     }
-    // The lock is gone: the next search catches up.
-    expect(turns.searchTurns('u1', 'lock').items.map((t) => t.id)).toEqual([turn.id]);
+    // The lock is gone: the next search catches up, and says nothing of it.
+    const after = turns.searchTurns('u1', 'lock');
+    expect(after.items.map((t) => t.id)).toEqual([turn.id]);
+    expect(after).not.toHaveProperty('index_behind');
     expect(noted(writer)).toBe(0);
+    expect(sessions.getSessionsByUserId('u1', {}, { q: 'lock' })).not.toHaveProperty('index_behind');
   });
 
   it('on a database that refuses writes, a search answers from what is indexed and leaves the notes', async () => {
@@ -196,7 +201,9 @@ describe('full-text indexing after the write', () => {
     // Every write refused, as on a read-only file (chattr +i needs root: tests/torture/storage.test.ts opens one).
     reader.sqlite.pragma('query_only = ON');
     expect(reader.searchIndex.catchUp()).toBe(false);
-    expect(new TurnsRepo(reader).searchTurns('u1', 'indexed').items.map((t) => t.id)).toEqual([turn.id]);
+    const found = new TurnsRepo(reader).searchTurns('u1', 'indexed');
+    expect(found.items.map((t) => t.id)).toEqual([turn.id]);
+    expect(found.index_behind).toBe(true);
     expect(noted(reader)).toBe(1);
   });
 

@@ -101,6 +101,12 @@ const Paged = <T extends z.ZodType>(item: T) =>
     total: z.number().int(),
     /** Full-text filters count matches up to a limit; true when there are more than `total`. */
     total_capped: z.boolean().optional(),
+    /**
+     * Full-text filters: true when the search index could not catch up (another process held the
+     * write lock, or the file refuses writes; db/fts-indexer.ts), so the newest messages may be
+     * missing from the results. Absent otherwise.
+     */
+    index_behind: z.boolean().optional(),
   });
 
 const SessionQuerySchema = z.strictObject({

@@ -88,7 +88,7 @@ export class SessionsRepo {
    * considered (and `total_capped` says there may be more): counting every match of a common
    * word in a large history would take longer than a student should wait.
    */
-  getSessionsByUserId(userId: string, page: Page = {}, filters: SessionFilters = {}): Paged<Session> & { total_capped?: boolean } {
+  getSessionsByUserId(userId: string, page: Page = {}, filters: SessionFilters = {}): Paged<Session> & { total_capped?: boolean; index_behind?: true } {
     const owner = parseInput(IdSchema, userId, 'user id');
     const { skip, limit } = parseInput(PageSchema, page, 'page');
     const conditions: SQL[] = [eq(session.user_id, owner)];
@@ -97,10 +97,12 @@ export class SessionsRepo {
     if (filters.from !== undefined) conditions.push(gte(session.started_at, filters.from));
     if (filters.to !== undefined) conditions.push(lt(session.started_at, filters.to));
     let totalCapped: boolean | undefined;
+    let behind: { index_behind?: true } = {}; // when the search index could not catch up (as searchTurns)
     if (filters.q !== undefined) {
       const text = parseInput(SearchQuerySchema, filters.q, 'search query');
       const match = ftsQuery(text);
-      if (match !== null) this.#store.searchIndex.catchUp(); // turns written since the last indexing (fts-indexer.ts)
+      // Turns written since the last indexing (fts-indexer.ts).
+      if (match !== null && !this.#store.searchIndex.catchUp()) behind = { index_behind: true as const };
       const matched =
         match === null
           ? []
@@ -122,7 +124,7 @@ export class SessionsRepo {
     const pageIds = this.#store.orm.select({ id: session.id }).from(session).where(where).orderBy(desc(session.started_at), desc(session.id)).limit(limit).offset(skip);
     const items = this.#store.orm.select().from(session).where(inArray(session.id, pageIds)).orderBy(desc(session.started_at), desc(session.id)).all().map(hydrateSession);
     const total = this.#store.orm.select({ n: count() }).from(session).where(where).get()?.n ?? 0;
-    return totalCapped === undefined ? { items, total } : { items, total, total_capped: totalCapped };
+    return totalCapped === undefined ? { items, total } : { items, total, total_capped: totalCapped, ...behind };
   }
 
   /** Applies the patch and returns the updated session, or null when there is no such session. */

@@ -388,15 +388,23 @@ export class TurnsRepo {
    * says there are more. A query with nothing searchable in it (only punctuation) finds no turns.
    * The first page (skip 0) also carries `title_hits`: the user's sessions and the assignments
    * whose titles hold every term of the query (`assignmentsOf`: only that teacher's assignments).
+   * `index_behind`: the index could not catch up, so the newest messages may be missing.
    */
-  searchTurns(userId: string, query: string, page: Page = {}, assignmentsOf?: string): Paged<TurnSearchHit> & { total_capped: boolean; title_hits?: TitleSearchHit[] } {
+  searchTurns(
+    userId: string,
+    query: string,
+    page: Page = {},
+    assignmentsOf?: string,
+  ): Paged<TurnSearchHit> & { total_capped: boolean; index_behind?: true; title_hits?: TitleSearchHit[] } {
     const owner = parseInput(IdSchema, userId, 'user id');
     const text = parseInput(SearchQuerySchema, query, 'search query');
     const { skip, limit } = parseInput(PageSchema, page, 'page');
     const titles = skip === 0 ? { title_hits: this.searchTitles(owner, text, assignmentsOf) } : {};
     const match = ftsQuery(text);
     if (match === null) return { items: [], total: 0, total_capped: false, ...titles };
-    this.#store.searchIndex.catchUp(); // turns written since the last indexing (fts-indexer.ts)
+    // Turns written since the last indexing (fts-indexer.ts); when that cannot happen now, the
+    // answer comes from the index as it is, and says so.
+    const behind = this.#store.searchIndex.catchUp() ? {} : { index_behind: true as const };
     const from = `FROM turn_fts f JOIN turn t ON t.rowid = f.rowid JOIN session s ON s.id = t.session_id
                   WHERE turn_fts MATCH ? AND s.user_id = ?`;
     const rows = this.#store.sqlite
@@ -407,6 +415,7 @@ export class TurnsRepo {
       items: rows.map((r) => ({ ...hydrateTurn(r), session_mode: r.session_mode, kind: 'turn' as const, ...this.#hitSnippet(r, text) })),
       total: Math.min(counted, SEARCH_SCAN_LIMIT),
       total_capped: counted > SEARCH_SCAN_LIMIT,
+      ...behind,
       ...titles,
     };
   }

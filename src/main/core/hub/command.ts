@@ -224,6 +224,14 @@ export async function hubMain(argv: string[]): Promise<number> {
     process.stdout.write(
       [
         zh() ? `Studylog 班级中心正在运行：${hub.url}（数据库：${where}）` : `Studylog hub is serving ${hub.url} (database: ${where})`,
+        // The teacher's browser uses 127.0.0.1; students' laptops need an address they can reach.
+        ...(hub.studentUrls.length
+          ? [
+              zh()
+                ? `学生电脑上填写的班级中心地址${hub.studentUrls.length > 1 ? '（任选其一）' : ''}：${hub.studentUrls.join('、')}`
+                : `The hub's address for students' laptops${hub.studentUrls.length > 1 ? ' (any one of these)' : ''}: ${hub.studentUrls.join(', ')}`,
+            ]
+          : []),
         ...(adminToken ? [zh() ? `管理员令牌（只显示这一次，请妥善保存）：${adminToken}` : `Admin token (shown only this once; keep it safe): ${adminToken}`] : []),
         // Last, so a script reading the block knows it has all of it.
         zh() ? `教师面板：${hub.url}/#/hub` : `Teacher dashboard: ${hub.url}/#/hub`,

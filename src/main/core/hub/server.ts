@@ -63,6 +63,8 @@ export interface HubServerOptions {
 
 export interface RunningHub {
   url: string;
+  /** Where students' laptops reach it (studentUrls); empty when it listens on loopback only. */
+  studentUrls: string[];
   address: AddressInfo;
   server: Server;
   close(): Promise<void>;
@@ -101,10 +103,23 @@ function languageOf(c: Context): Language {
   return header.startsWith('en') ? 'en' : 'zh-CN';
 }
 
+/** Bound on all interfaces, the machine's LAN addresses and name are its names too (as the desktop's --lan). */
+const servesLan = (options: Pick<HubServerOptions, 'lan' | 'host'>) => options.lan ?? (options.host === '0.0.0.0' || options.host === '::');
+
+/**
+ * Where students' laptops reach this hub (the dashboard's /addresses and `hub serve`'s banner): the
+ * names given with --allowed-host, the address it is bound to, and with --lan this machine's LAN
+ * addresses, each on `port`. Empty when it listens on loopback only.
+ */
+export function studentUrls(options: Pick<HubServerOptions, 'lan' | 'host' | 'allowedHosts'>, port: number | undefined): string[] {
+  const bound = options.host && !['0.0.0.0', '::', '127.0.0.1', '::1', 'localhost'].includes(options.host) ? [options.host] : [];
+  const names = [...new Set([...(options.allowedHosts ?? []).map((h) => h.toLowerCase()), ...bound, ...(servesLan(options) ? lanAddresses() : [])])];
+  return names.map((h) => `http://${h.includes(':') ? `[${h}]` : h}${port ? `:${port}` : ''}`);
+}
+
 export function hubApp(options: HubServerOptions): Hono<Env> {
   const { store } = options;
-  // Bound on all interfaces, the machine's LAN addresses and name are its names too (as the desktop's --lan).
-  const lan = options.lan ?? (options.host === '0.0.0.0' || options.host === '::');
+  const lan = servesLan(options);
   const hosts = allowedHostNames({ ...options, lan });
   const anonymous = new RateLimiter(DEFAULT_ANONYMOUS_LIMITS);
   // Per device token, with the desktop's defaults (http/rate-limit.ts): a laptop syncs in a few
@@ -185,10 +200,7 @@ export function hubApp(options: HubServerOptions): Hono<Env> {
   // each on the port it listens on (behind a proxy on another port, the teacher corrects it there).
   r.get('/addresses', (c) => {
     if (c.get('caller').role === 'student') throw new ApiError('forbidden', 'Only teachers and admins read the hub’s addresses.');
-    const bound = options.host && !['0.0.0.0', '::', '127.0.0.1', '::1', 'localhost'].includes(options.host) ? [options.host] : [];
-    const names = [...new Set([...(options.allowedHosts ?? []).map((h) => h.toLowerCase()), ...bound, ...(lan ? lanAddresses() : [])])];
-    const port = incomingOf(c)?.socket.localPort;
-    const addresses: HubAddresses = { urls: names.map((h) => `http://${h.includes(':') ? `[${h}]` : h}${port ? `:${port}` : ''}`) };
+    const addresses: HubAddresses = { urls: studentUrls(options, incomingOf(c)?.socket.localPort) };
     return reply(c, addresses);
   });
   r.post('/devices', async (c) => {
@@ -289,6 +301,7 @@ export async function startHubServer(options: HubServerOptions): Promise<Running
   const shown = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
   return {
     url: `http://${shown.includes(':') ? `[${shown}]` : shown}:${address.port}`,
+    studentUrls: studentUrls({ ...options, host }, address.port),
     address,
     server,
     close: () =>

@@ -324,6 +324,7 @@ export const en = {
     sessions: 'Sessions',
     matchingSessions: 'Sessions with matching messages',
     matchingMessages: 'Matching messages ({{n}})',
+    indexBehind: 'The newest messages may not be in these results yet; search again in a moment.',
     empty: 'No sessions yet. Start a chat and it appears here.',
     noMatches: 'No sessions match these filters.',
     loadMore: 'Load more ({{shown}} of {{total}})',

@@ -316,6 +316,7 @@ export const zhCN: Translation = {
     sessions: '会话',
     matchingSessions: '包含匹配消息的会话',
     matchingMessages: '匹配的消息（{{n}}）',
+    indexBehind: '最新的几条消息可能还没进入搜索结果，稍后再搜一次。',
     empty: '还没有会话。开始一次聊天，它就会出现在这里。',
     noMatches: '没有符合筛选条件的会话。',
     loadMore: '加载更多（已显示 {{shown}} / 共 {{total}}）',

@@ -163,6 +163,12 @@ export default function HistoryScreen() {
           <h2 id="hits-title" className="section-title">
             {t('history.matchingMessages', { n: hits?.total ?? 0 })}
           </h2>
+          {/* The search index could not catch up just now (another process was writing): say the newest may be missing. */}
+          {hits?.index_behind ? (
+            <p className="muted" data-testid="search-index-behind">
+              {t('history.indexBehind')}
+            </p>
+          ) : null}
           <ErrorText error={hitsError} />
           <ul className="rows">
             {hits?.items.map((hit) => (
