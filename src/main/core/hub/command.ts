@@ -99,7 +99,7 @@ function usage(en: string, zh: string, text: Words = HUB_USAGE): UsageError {
 /**
  * The first open after an upgrade may re-index a big hub's older turns for search (reindex.ts):
  * minutes on a school's term, before the hub answers. Said on stderr as it goes, so a teacher does
- * not take it for a hang: a line at the first batch and every REINDEX_PROGRESS_TURNS turns after.
+ * not take it for a hang: a line at the first batch with turns and every REINDEX_PROGRESS_TURNS turns after.
  */
 const REINDEX_PROGRESS_TURNS = 20_000;
 function reindexProgress(): ReindexOptions {
@@ -107,6 +107,8 @@ function reindexProgress(): ReindexOptions {
   let said = -1;
   return {
     afterBatch: (seen) => {
+      // A new hub's one empty batch (nothing stored before the upgrade) says nothing.
+      if (seen === 0) return;
       done += seen;
       if (said >= 0 && done - said < REINDEX_PROGRESS_TURNS) return;
       said = done;
