@@ -20,7 +20,7 @@ import { ensureDerivedTables } from './derived.ts';
 import { drizzle, migrate, readMigrationFiles } from './drizzle.ts';
 import { inTransaction } from './db-errors.ts';
 import { GroupCommit } from './group-commit.ts';
-import { writeHandle, type WritableDB } from './handles.ts';
+import { hasTable, writeHandle, type WritableDB } from './handles.ts';
 import { registerFtsFunction } from './fts.ts';
 import { SearchIndexer } from './fts-indexer.ts';
 
@@ -122,8 +122,7 @@ function inspect(file: string, known: KnownMigration[]): { pending: KnownMigrati
     // integrity check would read every page (seconds on a large history) on every start; damage
     // deeper in the file surfaces as db_corrupt on the query that meets it.
     db.pragma('schema_version');
-    const hasTable = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").get(MIGRATIONS_TABLE);
-    const applied = hasTable
+    const applied = hasTable(db, MIGRATIONS_TABLE)
       ? (db.prepare(`SELECT hash, created_at AS createdAt FROM ${MIGRATIONS_TABLE} ORDER BY created_at`).all() as { hash: string; createdAt: number }[])
       : [];
     const tableCount = (db.prepare("SELECT count(*) AS n FROM sqlite_master WHERE type = 'table'").get() as { n: number }).n;

@@ -5,6 +5,7 @@
  * where missing or different, and the derived table rebuilt from scratch when that happened.
  */
 import type Database from 'better-sqlite3';
+import { hasTable } from './handles.ts';
 import { ATTACHMENT_FTS_TRIGGERS, ATTACHMENT_FTS_TRIGGERS_BEFORE_PENDING, FTS_TRIGGERS, FTS_TRIGGERS_BEFORE_PENDING, hasPendingTable, rebuildFtsIndex } from './fts.ts';
 import { rebuildUsageBuckets, rebuildUsageDays, USAGE_DAY_OFFSET_KEY, USAGE_TRIGGERS, usageDayOffset, usageDayTriggers } from './usage-rollup.ts';
 
@@ -59,7 +60,7 @@ export function ensureDerivedTables(db: Database.Database): string[] {
   const repaired: string[] = [];
   for (const derived of DERIVED) {
     // Absent only on a database stopped before the migration that creates it (a test's partial folder).
-    if (!db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").get(derived.table)) continue;
+    if (!hasTable(db, derived.table)) continue;
     let changed = false;
     for (const [name, sql] of Object.entries(derived.triggers(db))) {
       const found = existing.get(name);

@@ -13,7 +13,7 @@
  */
 import type Database from 'better-sqlite3';
 import { foldForMatching, normalizeText } from '../attachments/normalize.ts';
-import type { ReadableDB, WritableDB } from './handles.ts';
+import { hasTable, type ReadableDB, type WritableDB } from './handles.ts';
 
 // Han (incl. extensions), Hiragana, Katakana, Hangul, CJK symbols used as word characters.
 const CJK_RUN = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}]+/gu;
@@ -155,8 +155,6 @@ export function registerFtsFunction(db: Database.Database): void {
   // For migration nfkc_attachment_text, which normalizes attachment text stored before.
   db.function(NORMALIZE_FUNCTION, { deterministic: true }, (text: unknown) => normalizeText(String(text ?? '')));
 }
-
-const hasTable = (db: Database.Database, name: string) => db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").get(name) !== undefined;
 
 /** Whether the database has turn_fts_pending (it is at migration fts_pending or later). */
 export const hasPendingTable = (db: Database.Database): boolean => hasTable(db, FTS_PENDING_TABLE);

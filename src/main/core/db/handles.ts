@@ -22,3 +22,8 @@ export type WritableDB = ReadableDB & { readonly [writable]: true };
 export function writeHandle(sqlite: Database.Database): WritableDB {
   return sqlite as WritableDB;
 }
+
+/** Whether the database has the table `name` (a migration not yet applied, an older file). */
+export function hasTable(db: Database.Database, name: string): boolean {
+  return db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").get(name) !== undefined;
+}
