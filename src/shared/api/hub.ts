@@ -295,6 +295,16 @@ export interface SearchHit {
   content: string;
   created_at: number;
 }
+/** GET /classes/:id/search: the hits, newest first. */
+export interface HubSearchResult {
+  items: SearchHit[];
+  /**
+   * As the desktop's search says it (routes.ts): true while the hub's one-time re-index of the
+   * turns stored before an upgrade is pending (hub/reindex.ts), so an older turn may be missing
+   * from the results. Absent otherwise.
+   */
+  index_behind?: true;
+}
 
 // ---- the desktop's link to a class hub (Settings → Class hub; routes under /api/v1/llm/hub) -----
 

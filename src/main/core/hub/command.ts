@@ -14,7 +14,7 @@ import { systemLanguage } from '../config.ts';
 import { SyncClient } from '../sync/client.ts';
 import { startHubServer } from './server.ts';
 import type { ReindexOptions } from './reindex.ts';
-import { openPgHub, openSqliteHub, sql } from './sql.ts';
+import { openPgHub, openSqliteHub, sql, type HubSql } from './sql.ts';
 import { HubStore, type HubCaller } from './store.ts';
 
 export const HUB_DEFAULT_PORT = 5124;
@@ -97,37 +97,59 @@ function usage(en: string, zh: string, text: Words = HUB_USAGE): UsageError {
 }
 
 /**
- * The first open after an upgrade may re-index a big hub's older turns for search (reindex.ts):
- * minutes on a school's term, before the hub answers. Said on stderr as it goes, so a teacher does
- * not take it for a hang: a line at the first batch with turns and every REINDEX_PROGRESS_TURNS turns after.
+ * `hub serve`'s search re-index of a hub's older turns (reindex.ts), run in the background after
+ * the server answers: minutes on a school's term. Said on stderr as it goes, so a teacher knows
+ * why search may miss older messages meanwhile: a line at the first batch with turns, every
+ * REINDEX_PROGRESS_TURNS turns after, and one when it is done. A failure is said there too and
+ * the hub keeps serving (the cursor stays at the last committed batch: the next start continues).
+ * Resolves (never rejects) when it is done, stopped (the hub closing) or failed; `extra` is for
+ * tests (afterBatch holds the work after a batch).
  */
 const REINDEX_PROGRESS_TURNS = 20_000;
-function reindexProgress(): ReindexOptions {
+export async function reindexInBackground(db: HubSql, extra: ReindexOptions = {}): Promise<'done' | 'stopped' | 'failed' | 'none'> {
+  const index = db.searchIndex;
+  if (!index?.pending) return 'none';
   let done = 0;
   let said = -1;
-  return {
-    afterBatch: (seen) => {
-      // A new hub's one empty batch (nothing stored before the upgrade) says nothing.
-      if (seen === 0) return;
-      done += seen;
-      if (said >= 0 && done - said < REINDEX_PROGRESS_TURNS) return;
+  const afterBatch = async (seen: number) => {
+    done += seen;
+    if (seen > 0 && (said < 0 || done - said >= REINDEX_PROGRESS_TURNS)) {
       said = done;
       process.stderr.write(
         zh()
-          ? `studylog hub：正在为搜索重新索引升级前的消息（已处理 ${done} 条；可以随时中断，下次启动会接着做）…\n`
-          : `studylog hub: re-indexing the messages stored before the upgrade for search (${done} done; safe to stop, the next start continues)…\n`,
+          ? `studylog hub：正在后台为搜索重新索引升级前的消息（已处理 ${done} 条；这期间搜索可能找不到部分旧消息；可以随时中断，下次启动会接着做）…\n`
+          : `studylog hub: re-indexing the messages stored before the upgrade for search in the background (${done} done; search may miss some older messages until then; safe to stop, the next start continues)…\n`,
       );
-    },
+    }
+    await extra.afterBatch?.(seen);
   };
+  try {
+    const end = await index.run({ ...extra, afterBatch });
+    if (end === 'done')
+      process.stderr.write(
+        zh()
+          ? `studylog hub：升级前的消息已全部重新索引（本次处理 ${done} 条），搜索能找到所有消息了。\n`
+          : `studylog hub: finished re-indexing the messages stored before the upgrade (${done} this time); search finds all messages again.\n`,
+      );
+    return end;
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    process.stderr.write(
+      zh()
+        ? `studylog hub：为搜索重新索引升级前的消息时出错，已停下：${reason}。班级中心照常运行（搜索可能找不到部分旧消息）；下次启动会从停下的地方接着做。\n`
+        : `studylog hub: re-indexing the messages stored before the upgrade for search failed: ${reason}. The hub keeps serving (search may miss some older messages); the next start continues where it stopped.\n`,
+    );
+    return 'failed';
+  }
 }
 
 async function openHubStore(values: { 'database-url'?: string | undefined; 'data-dir'?: string | undefined }): Promise<HubStore> {
   const url = values['database-url'] ?? process.env.STUDYLOG_HUB_DATABASE_URL;
   if (url) {
     if (!/^postgres(ql)?:\/\//.test(url)) throw usage(`--database-url must be a postgres:// URL, not '${url}'.`, `--database-url 应为 postgres:// 开头的地址，而不是“${url}”。`);
-    return new HubStore(await openPgHub(url, { reindex: reindexProgress() }));
+    return new HubStore(await openPgHub(url));
   }
-  return new HubStore(openSqliteHub(path.join(commandDataDir(values['data-dir'], HUB_USAGE), 'hub.db'), { reindex: reindexProgress() }));
+  return new HubStore(openSqliteHub(path.join(commandDataDir(values['data-dir'], HUB_USAGE), 'hub.db')));
 }
 
 export async function hubMain(argv: string[]): Promise<number> {
@@ -239,6 +261,8 @@ export async function hubMain(argv: string[]): Promise<number> {
         zh() ? `教师面板：${hub.url}/#/hub` : `Teacher dashboard: ${hub.url}/#/hub`,
       ].join('\n') + '\n',
     );
+    // After the banner: the hub answers while it re-indexes; store.close() (below) stops it between batches.
+    void reindexInBackground(store.db);
     await stopped;
     await hub.close();
     return 0;

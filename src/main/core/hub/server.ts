@@ -32,6 +32,7 @@ import {
   RosterImportSchema,
   type HandinPushResult,
   type HubAddresses,
+  type HubSearchResult,
   type IssuedJoinCode,
   type PushResult,
 } from '../../../shared/api/hub.ts';
@@ -248,7 +249,12 @@ export function hubApp(options: HubServerOptions): Hono<Env> {
   r.get('/classes/:id/overview', async (c) => reply(c, await store.overview(c.get('caller'), c.req.param('id'))));
   r.get('/classes/:id/inbox', async (c) => reply(c, await store.inbox(c.get('caller'), c.req.param('id'))));
   r.get('/classes/:id/triage', async (c) => reply(c, await store.triage(c.get('caller'), c.req.param('id'))));
-  r.get('/classes/:id/search', async (c) => reply(c, await store.search(c.get('caller'), c.req.param('id'), c.req.query('q') ?? '')));
+  r.get('/classes/:id/search', async (c) => {
+    const result: HubSearchResult = { items: await store.search(c.get('caller'), c.req.param('id'), c.req.query('q') ?? '') };
+    // Read after the search: pending then means the search may have missed an older turn.
+    if (store.db.searchIndex?.pending) result.index_behind = true;
+    return reply(c, result);
+  });
   r.get('/classes/:id/assignments', async (c) => reply(c, await store.listAssignments(c.get('caller'), c.req.param('id'))));
   r.post('/assignments', async (c) => reply(c, await store.upsertAssignment(c.get('caller'), parseInput(AssignmentInputSchema, await jsonBody(c), 'assignment'))));
   r.post('/feedback', async (c) => reply(c, await store.setFeedback(c.get('caller'), parseInput(FeedbackInputSchema, await jsonBody(c), 'feedback'))));

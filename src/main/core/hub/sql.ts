@@ -16,7 +16,7 @@ import { ApiError } from '../../../shared/errors.ts';
 import { systemLanguage } from '../config.ts';
 import { drizzle as drizzleSqlite, migrate as migrateSqlite, sql } from '../db/drizzle.ts';
 import { drizzle as drizzlePg, migrate as migratePg } from './drizzle-pg.ts';
-import { reindexPg, reindexSqlite, type ReindexOptions } from './reindex.ts';
+import { openSearchReindexPg, openSearchReindexSqlite, type SearchReindex } from './reindex.ts';
 
 export { sql };
 export type Dialect = 'pg' | 'sqlite';
@@ -31,6 +31,8 @@ export interface HubSql {
   close(): Promise<void>;
   /** Where the data lives, for messages (a URL without its password, or a file). */
   readonly where: string;
+  /** The opened hub's pending search re-index (reindex.ts; `hub serve` runs it); absent on a transaction's handle. */
+  readonly searchIndex?: SearchReindex;
 }
 
 const MIGRATIONS = fileURLToPath(new URL('../../../../migrations-hub/', import.meta.url));
@@ -109,8 +111,12 @@ export function encodingError(database: string, encoding: string): ApiError {
   );
 }
 
-/** Connects to PostgreSQL (UTF8 only: encodingError), applies the hub's pending migrations and finishes any pending re-index (reindex.ts). */
-export async function openPgHub(url: string, options: { poolSize?: number; reindex?: ReindexOptions } = {}): Promise<HubSql> {
+/**
+ * Connects to PostgreSQL (UTF8 only: encodingError) and applies the hub's pending migrations. A
+ * pending search re-index is not run here (`hub serve` runs it in the background: searchIndex);
+ * close() stops it between batches before it ends the pool.
+ */
+export async function openPgHub(url: string, options: { poolSize?: number } = {}): Promise<HubSql> {
   const pool = new pg.Pool({ connectionString: url, max: options.poolSize ?? 10 });
   // An idle client's error (the server restarted) must not end the process; the next query fails instead.
   pool.on('error', () => {});
@@ -129,38 +135,52 @@ export async function openPgHub(url: string, options: { poolSize?: number; reind
     await pool.end();
     throw encodingError(encoding?.database ?? redact(url), encoding?.server_encoding ?? 'unknown');
   }
-  const hub = pgSql(db, redact(url), () => pool.end(), false);
+  let searchIndex: SearchReindex | undefined;
+  const hub = pgSql(
+    db,
+    redact(url),
+    async () => {
+      await searchIndex?.stop();
+      await pool.end();
+    },
+    false,
+  );
   try {
-    await reindexPg(hub, options.reindex);
+    searchIndex = await openSearchReindexPg(hub);
   } catch (error) {
     await pool.end();
-    throw error;
+    throw new ApiError('db_unavailable', `Could not open the hub database at ${redact(url)}: ${error instanceof Error ? error.message : String(error)}`);
   }
-  return hub;
+  return { ...hub, searchIndex };
 }
 
-/** Opens (creating) the hub's SQLite file, applies its pending migrations and finishes any pending re-index (reindex.ts). */
-export function openSqliteHub(file: string, options: { reindex?: ReindexOptions } = {}): HubSql {
+/**
+ * Opens (creating) the hub's SQLite file and applies its pending migrations. A pending search
+ * re-index is not run here (`hub serve` runs it in the background: searchIndex); close() stops it
+ * between batches before it closes the file.
+ */
+export function openSqliteHub(file: string): HubSql {
   mkdirSync(path.dirname(file), { recursive: true });
   const sqlite = new Database(file);
   sqlite.pragma('journal_mode = WAL');
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('busy_timeout = 5000');
   const db = drizzleSqlite(sqlite);
-  try {
-    migrateSqlite(db, { migrationsFolder: path.join(MIGRATIONS, 'sqlite') });
-    reindexSqlite(sqlite, options.reindex);
-  } catch (error) {
-    sqlite.close();
-    throw error;
-  }
-  // One statement or transaction at a time on the one connection.
+  // One statement or transaction at a time on the one connection (the re-index's batches too).
   let queue: Promise<unknown> = Promise.resolve();
   const serial = <T>(work: () => Promise<T>): Promise<T> => {
     const next = queue.then(work, work);
     queue = next.catch(() => {});
     return next;
   };
+  let searchIndex: SearchReindex;
+  try {
+    migrateSqlite(db, { migrationsFolder: path.join(MIGRATIONS, 'sqlite') });
+    searchIndex = openSearchReindexSqlite(sqlite, serial);
+  } catch (error) {
+    sqlite.close();
+    throw error;
+  }
   const direct = (inTransaction: boolean): HubSql => ({
     dialect: 'sqlite',
     where: file,
@@ -190,6 +210,10 @@ export function openSqliteHub(file: string, options: { reindex?: ReindexOptions 
     all: (query) => serial(() => inner.all(query)),
     run: (query) => serial(() => inner.run(query)),
     transaction: (work) => serial(() => inner.transaction(work)),
-    close: () => inner.close(),
+    close: async () => {
+      await searchIndex.stop();
+      await inner.close();
+    },
+    searchIndex,
   };
 }

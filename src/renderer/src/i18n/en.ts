@@ -35,6 +35,7 @@ export const en = {
     searchLabel: 'Search the class’s shared conversations',
     searchPlaceholder: 'e.g. 数学 or integral',
     noResults: 'Nothing found.',
+    searchIndexBehind: 'The hub is still re-indexing the messages stored before its upgrade: some older messages may be missing from these results. Search again later.',
     handIns: 'Hand-ins',
     handedInOf: '{{handed}} handed in, {{graded}} graded',
     handinsOf: 'Hand-ins: {{title}}',

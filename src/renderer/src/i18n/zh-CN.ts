@@ -33,6 +33,7 @@ export const zhCN: Translation = {
     searchLabel: '搜索本班分享的对话',
     searchPlaceholder: '例如：数学 或 integral',
     noResults: '没有找到。',
+    searchIndexBehind: '班级中心还在为升级前的消息重新建立搜索索引：部分旧消息可能不在这些结果里，请稍后再搜一次。',
     handIns: '交上的作业',
     handedInOf: '已交 {{handed}} 份，已批改 {{graded}} 份',
     handinsOf: '交上的作业：{{title}}',

@@ -24,7 +24,7 @@ import type {
   ReissuedJoinCode,
   RosterImportResult,
   RosterRow,
-  SearchHit,
+  HubSearchResult,
   Triage,
   TriageRow,
 } from '../../../../shared/api/hub.ts';
@@ -639,7 +639,7 @@ function Search({ token, classId, locale }: { token: string; classId: string; lo
   const { t } = useTranslation();
   const [query, setQuery] = useState('');
   const [submitted, setSubmitted] = useState('');
-  const { data, error } = useHub<SearchHit[]>(token, submitted ? `/classes/${encodeURIComponent(classId)}/search?q=${encodeURIComponent(submitted)}` : null);
+  const { data, error } = useHub<HubSearchResult>(token, submitted ? `/classes/${encodeURIComponent(classId)}/search?q=${encodeURIComponent(submitted)}` : null);
   return (
     <section className="card" data-testid="hub-search">
       <form
@@ -654,9 +654,15 @@ function Search({ token, classId, locale }: { token: string; classId: string; lo
         </label>
       </form>
       <Failed error={error} />
-      {data && data.length === 0 ? <p className="muted">{t('hub.noResults')}</p> : null}
+      {/* The hub is still re-indexing the messages stored before its upgrade: older ones may be missing. */}
+      {data?.index_behind ? (
+        <p className="muted" data-testid="hub-search-index-behind">
+          {t('hub.searchIndexBehind')}
+        </p>
+      ) : null}
+      {data && data.items.length === 0 ? <p className="muted">{t('hub.noResults')}</p> : null}
       <ul>
-        {data?.map((h) => (
+        {data?.items.map((h) => (
           <li key={h.turn_id}>
             <strong>{h.name}</strong> <span className="muted">{when(h.created_at, locale)}</span>
             <div>{h.content}</div>
