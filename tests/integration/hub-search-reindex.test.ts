@@ -6,19 +6,26 @@
 // batches; one-shot commands do not do it. And a PostgreSQL database that is not UTF8 is refused at
 // open, untouched, with the fix named.
 // Both stores; PostgreSQL is a real throwaway cluster (support/postgres.ts).
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { HUB_PREFIX, type HubSearchResult } from '../../src/shared/api/hub.ts';
 import { isApiError } from '../../src/shared/errors.ts';
+import { reindexInBackground } from '../../src/main/core/hub/command.ts';
+import { startHubServer } from '../../src/main/core/hub/server.ts';
 import { drizzle as drizzleSqlite, migrate as migrateSqlite } from '../../src/main/core/db/drizzle.ts';
 import { drizzle as drizzlePg, migrate as migratePg } from '../../src/main/core/hub/drizzle-pg.ts';
 import { SEARCH_INDEX, type ReindexOptions } from '../../src/main/core/hub/reindex.ts';
 import { openPgHub, openSqliteHub } from '../../src/main/core/hub/sql.ts';
 import { HubStore, type HubCaller } from '../../src/main/core/hub/store.ts';
 import { v7 as uuidv7 } from 'uuid';
+import { CLI, runCli } from '../support/cli.ts';
 import { chained, hubTeacher, session } from '../support/hub.ts';
 import { createDatabase, startPostgres, type PgServer } from '../support/postgres.ts';
 import { requirePackage } from '../support/requirements.ts';
@@ -31,6 +38,41 @@ beforeAll(async () => {
   if (!postgres.skip) server = await startPostgres();
 });
 afterAll(() => server?.stop());
+
+/** `studylog hub serve` as a real child process in the language `lang`: its URL once it answers, its stderr lines as they come, and SIGTERM. */
+async function serveHub(target: string[], lang: string) {
+  const child = spawn(process.execPath, [CLI, 'hub', 'serve', '--port', '0', ...target], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, LANG: lang, LC_ALL: lang } });
+  onCleanup(() => child.kill('SIGKILL'));
+  const lines: string[] = [];
+  const waiting: { pattern: RegExp; resolve: (line: string) => void }[] = [];
+  createInterface({ input: child.stderr }).on('line', (line) => {
+    lines.push(line);
+    for (const w of waiting.filter((w) => w.pattern.test(line))) {
+      waiting.splice(waiting.indexOf(w), 1);
+      w.resolve(line);
+    }
+  });
+  let url = '';
+  for await (const line of createInterface({ input: child.stdout })) {
+    url ||= /(http:\/\/127\.0\.0\.1:\d+)/.exec(line)?.[1] ?? '';
+    if (/^(Teacher dashboard|教师面板)/.test(line)) break;
+  }
+  return {
+    url,
+    /** The first stderr line matching `pattern` (one already said, or the next). */
+    stderrLine: (pattern: RegExp) =>
+      new Promise<string>((resolve) => {
+        const said = lines.find((line) => pattern.test(line));
+        if (said !== undefined) resolve(said);
+        else waiting.push({ pattern, resolve });
+      }),
+    stop: async () => {
+      child.kill('SIGTERM');
+      const [code] = (await once(child, 'exit')) as [number | null];
+      return code;
+    },
+  };
+}
 
 // The index exactly as the hub wrote it before normalizing: hub/search.ts's tokens and db/fts.ts's
 // bigram text, of the raw content.
@@ -217,6 +259,176 @@ describe.each([
     const { found } = await open();
     expect(await found('ph值')).toEqual(['t01', 't02']);
     expect(await found('ＰＨ值')).toEqual(['t01', 't02']);
+  });
+
+  /** The hub's HTTP face on `store`, as `hub serve` starts it; its search as a teacher with `token` sees it. */
+  async function serving(store: HubStore, token: string) {
+    const running = await startHubServer({ store, port: 0, limits: false });
+    onCleanup(() => void running.close());
+    const get = (route: string) => fetch(`${running.url}${HUB_PREFIX}${route}`, { headers: { Authorization: `Bearer ${token}` } });
+    const search = async (query: string) => (await (await get(`/classes/c1/search?q=${encodeURIComponent(query)}`)).json()) as HubSearchResult;
+    return { running, get, search };
+  }
+
+  /** An afterBatch that holds the re-index after its first batch until release() (reached: that batch committed). */
+  function holdAfterFirst() {
+    const batches: number[] = [];
+    let release!: () => void;
+    let reach!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const reached = new Promise<void>((resolve) => (reach = resolve));
+    const afterBatch = async (seen: number) => {
+      batches.push(seen);
+      if (batches.length === 1) {
+        reach();
+        await held;
+      }
+    };
+    return { batches, afterBatch, reached, release };
+  }
+
+  /** Makes every write of the re-index's row fail in the database (as a full disk would), or stops that. */
+  const failingMark = (raw: (statement: string) => Promise<unknown[]>, on: boolean) =>
+    kind === 'pg'
+      ? raw(
+          on
+            ? `CREATE FUNCTION hub_reindex_fails() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'the disk is full'; END $$;
+               CREATE TRIGGER hub_reindex_fails BEFORE UPDATE ON hub_reindex FOR EACH ROW EXECUTE FUNCTION hub_reindex_fails()`
+            : 'DROP TRIGGER hub_reindex_fails ON hub_reindex',
+        )
+      : raw(on ? `CREATE TRIGGER hub_reindex_fails BEFORE UPDATE ON hub_reindex BEGIN SELECT RAISE(ABORT, 'the disk is full'); END` : 'DROP TRIGGER hub_reindex_fails');
+
+  test.skipIf(skip)('the hub answers while a pending re-index runs in the background; its search says index_behind until it is done', async () => {
+    const contents = Array.from({ length: 25 }, (_, i) => `ＰＨ值 第${i}题`);
+    const { open, mark } = await olderHub(contents);
+    const { store, token } = await open(null);
+    expect(store.db.searchIndex!.pending).toBe(true);
+    const { get, search } = await serving(store, token);
+    // Before any batch: nothing of the old index is found, and the reply says why.
+    expect(await search('ph值')).toEqual({ items: [], index_behind: true });
+    const hold = holdAfterFirst();
+    const background = reindexInBackground(store.db, { batchSize: 10, afterBatch: hold.afterBatch });
+    await hold.reached;
+    // Held after its first batch (not done): the hub answers, and its search is behind.
+    const health = await get('/health');
+    expect(health.status).toBe(200);
+    const halfway = await search('ph值');
+    expect(halfway.items).toHaveLength(10);
+    expect(halfway.index_behind).toBe(true);
+    expect((await mark()).done_at).toBeNull();
+    hold.release();
+    expect(await background).toBe('done');
+    expect(hold.batches).toEqual([10, 10, 5]);
+    const after = await search('ph值');
+    expect(after.items).toHaveLength(25);
+    expect(after).not.toHaveProperty('index_behind');
+    expect((await mark()).done_at).toEqual(expect.any(Number));
+  });
+
+  test.skipIf(skip)('the event loop runs between two batches (better-sqlite3 is synchronous: a batch at a time, then what waits)', async () => {
+    const { open } = await olderHub(Array.from({ length: 3 }, (_, i) => `第${i}题`));
+    const { store } = await open(null);
+    // Queued during the first batch's afterBatch: it runs before the second batch only if the re-index yields to the loop.
+    let ranAfter: number | null = null;
+    const batches: number[] = [];
+    const end = await store.db.searchIndex!.run({
+      batchSize: 1,
+      afterBatch: (seen) => {
+        batches.push(seen);
+        if (batches.length === 1) setImmediate(() => (ranAfter = batches.length));
+      },
+    });
+    expect(end).toBe('done');
+    expect(batches).toEqual([1, 1, 1, 0]);
+    expect(ranAfter).toBe(1);
+  });
+
+  test.skipIf(skip)('a failed batch is rolled back: the cursor stays at the last batch committed, the hub keeps serving, and the next start finishes', async () => {
+    const contents = Array.from({ length: 25 }, (_, i) => `ＰＨ值 第${i}题`);
+    const { open, mark, raw } = await olderHub(contents);
+    const { store, token } = await open(null);
+    const { get, search } = await serving(store, token);
+    // The second batch fails in the database, at its last write (the row's cursor), after it rewrote its turns.
+    const end = await reindexInBackground(store.db, {
+      batchSize: 10,
+      afterBatch: async () => {
+        if ((await mark()).cursor !== null) await failingMark(raw, true);
+      },
+    });
+    expect(end).toBe('failed');
+    expect(await mark()).toEqual({ cursor: kind === 'pg' ? 't10' : '10', done_at: null });
+    expect((await get('/health')).status).toBe(200);
+    const halfway = await search('ph值');
+    // The first batch's turns only: the second's rewrites were rolled back with the cursor.
+    expect(halfway.items).toHaveLength(10);
+    expect(halfway.index_behind).toBe(true);
+    expect(store.db.searchIndex!.pending).toBe(true);
+    await failingMark(raw, false);
+    await store.close();
+    const batches: number[] = [];
+    const next = await open({ batchSize: 10, afterBatch: (seen) => void batches.push(seen) });
+    expect(batches).toEqual([10, 5]);
+    expect(await next.found('ph值')).toHaveLength(25);
+  });
+
+  test.skipIf(skip)('closing the hub while it re-indexes stops it between batches, never under one: the cursor is the last batch’s, and the next start finishes', async () => {
+    const contents = Array.from({ length: 25 }, (_, i) => `ＰＨ值 第${i}题`);
+    const { open, mark } = await olderHub(contents);
+    const { store } = await open(null);
+    const hold = holdAfterFirst();
+    const background = reindexInBackground(store.db, { batchSize: 10, afterBatch: hold.afterBatch });
+    await hold.reached;
+    // Closed while the re-index is between its first batch and the next: the pool or file stays open until it stops.
+    const closed = store.close();
+    hold.release();
+    await closed;
+    expect(await background).toBe('stopped');
+    expect(hold.batches).toEqual([10]);
+    expect(await mark()).toEqual({ cursor: kind === 'pg' ? 't10' : '10', done_at: null });
+    const batches: number[] = [];
+    const next = await open({ batchSize: 10, afterBatch: (seen) => void batches.push(seen) });
+    expect(batches).toEqual([10, 5]);
+    expect(await next.found('ph值')).toHaveLength(25);
+    expect((await mark()).done_at).toEqual(expect.any(Number));
+  });
+
+  test.skipIf(skip)('one-shot hub commands work on a hub with a pending re-index and leave it untouched', async () => {
+    const { mark, where } = await olderHub(['ＰＨ值是多少？', '第１２３题']);
+    const target = kind === 'pg' ? ['--database-url', where] : ['--data-dir', path.dirname(where)];
+    const env = { LANG: 'en_US.UTF-8', LC_ALL: 'en_US.UTF-8' };
+    const made = runCli(['hub', 'token', 'create', '--name', 'Ms Wang', '--role', 'teacher', ...target], env);
+    expect(made.stderr).toContain('Created a token for Ms Wang');
+    expect(made.code).toBe(0);
+    const listed = runCli(['hub', 'class', 'list', ...target], env);
+    expect(listed.stdout).toContain('OLDCLASS');
+    expect(listed.stderr).toBe('');
+    expect(await mark()).toEqual({ cursor: null, done_at: null });
+  });
+
+  test.skipIf(skip)('`hub serve`: a failure of the re-index is said on stderr and the hub keeps serving; the next start finishes it and says so', async () => {
+    const { open, mark, raw, where } = await olderHub(['ＰＨ值是多少？', '第１２３题', '普通的问题']);
+    const target = kind === 'pg' ? ['--database-url', where] : ['--data-dir', path.dirname(where)];
+    const { store, token } = await open(null); // the remaining migrations (hub_reindex), and a teacher's token
+    await store.close();
+    await failingMark(raw, true);
+    const failing = await serveHub(target, 'en_US.UTF-8');
+    const failure = await failing.stderrLine(/failed/);
+    expect(failure).toMatch(/^studylog hub: re-indexing the messages stored before the upgrade for search failed: .*the disk is full.*\. The hub keeps serving/);
+    const get = (url: string, route: string) => fetch(`${url}${HUB_PREFIX}${route}`, { headers: { Authorization: `Bearer ${token}` } });
+    expect((await get(failing.url, '/health')).status).toBe(200);
+    expect(await (await get(failing.url, `/classes/c1/search?q=${encodeURIComponent('ph值')}`)).json()).toEqual({ items: [], index_behind: true });
+    expect(await failing.stop()).toBe(0);
+    expect(await mark()).toEqual({ cursor: null, done_at: null });
+    await failingMark(raw, false);
+    // In Chinese this time: the progress line, then the one saying it is done.
+    const next = await serveHub(target, 'zh_CN.UTF-8');
+    expect(await next.stderrLine(/正在后台为搜索重新索引/)).toContain('已处理 3 条');
+    expect(await next.stderrLine(/已全部重新索引/)).toBe('studylog hub：升级前的消息已全部重新索引（本次处理 3 条），搜索能找到所有消息了。');
+    const found = (await (await get(next.url, `/classes/c1/search?q=${encodeURIComponent('ph值')}`)).json()) as HubSearchResult;
+    expect(found.items.map((h) => h.turn_id)).toEqual(['t01']);
+    expect(found).not.toHaveProperty('index_behind');
+    expect(await next.stop()).toBe(0);
+    expect((await mark()).done_at).toEqual(expect.any(Number));
   });
 });
 

@@ -133,7 +133,9 @@ export async function reindexInBackground(db: HubSql, extra: ReindexOptions = {}
       );
     return end;
   } catch (error) {
-    const reason = error instanceof Error ? error.message : String(error);
+    // The database's own words: drizzle wraps them in "Failed query: …" (the SQL and its parameters) with them as the cause.
+    const cause = error instanceof Error && error.cause instanceof Error ? error.cause : error;
+    const reason = cause instanceof Error ? cause.message : String(cause);
     process.stderr.write(
       zh()
         ? `studylog hub：为搜索重新索引升级前的消息时出错，已停下：${reason}。班级中心照常运行（搜索可能找不到部分旧消息）；下次启动会从停下的地方接着做。\n`

@@ -136,15 +136,14 @@ export async function openPgHub(url: string, options: { poolSize?: number } = {}
     throw encodingError(encoding?.database ?? redact(url), encoding?.server_encoding ?? 'unknown');
   }
   let searchIndex: SearchReindex | undefined;
-  const hub = pgSql(
-    db,
-    redact(url),
-    async () => {
+  // Once, however often it is called (a server's stop and its caller's cleanup both close it).
+  let closed: Promise<void> | undefined;
+  const close = () =>
+    (closed ??= (async () => {
       await searchIndex?.stop();
       await pool.end();
-    },
-    false,
-  );
+    })());
+  const hub = pgSql(db, redact(url), close, false);
   try {
     searchIndex = await openSearchReindexPg(hub);
   } catch (error) {
@@ -204,16 +203,19 @@ export function openSqliteHub(file: string): HubSql {
     },
   });
   const inner = direct(false);
+  let closed: Promise<void> | undefined;
   return {
     dialect: 'sqlite',
     where: file,
     all: (query) => serial(() => inner.all(query)),
     run: (query) => serial(() => inner.run(query)),
     transaction: (work) => serial(() => inner.transaction(work)),
-    close: async () => {
-      await searchIndex.stop();
-      await inner.close();
-    },
+    // Once, however often it is called (a server's stop and its caller's cleanup both close it).
+    close: () =>
+      (closed ??= (async () => {
+        await searchIndex.stop();
+        await inner.close();
+      })()),
     searchIndex,
   };
 }
