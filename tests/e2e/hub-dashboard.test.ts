@@ -160,6 +160,46 @@ describe.skipIf(chromium.skip)(`the hub's teacher dashboard${chromium.note}`, ()
     await context.close();
   });
 
+  test('search while the hub re-indexes older messages says some may be missing, in both languages; not once it is done', async () => {
+    // A hub whose one-time search re-index is pending (as after an upgrade): its row reset by hand, then opened as `hub serve` opens it.
+    const file = path.join(tempDir('studylog-hub-e2e-'), 'hub.db');
+    const first = new HubStore(openSqliteHub(file));
+    const teacher = await hubTeacher(first, '王老师');
+    const klass = await first.createClass(teacher.caller, '初一（1）班');
+    const joined = await first.joinClass({ code: klass.code, name: '小红', device_name: 'laptop' });
+    const sid = uuidv7();
+    await first.push((await first.authenticate(joined.token)) as HubCaller, { sessions: [session(sid, chained(sid, [{ content: '光合作用是什么' }]))] });
+    await first.db.run(sql`UPDATE hub_reindex SET cursor = NULL, done_at = NULL`);
+    await first.close();
+    const pending = new HubStore(openSqliteHub(file));
+    const running = await startHubServer({ store: pending, port: 0, staticDir: RENDERER });
+    try {
+      expect(pending.db.searchIndex!.pending).toBe(true);
+      const search = async (locale: string, label: string, query: string) => {
+        const context = await browser.newContext({ locale });
+        await context.addInitScript((token: string) => localStorage.setItem('studylog.hub.token', token), teacher.token);
+        const page = await context.newPage();
+        await page.goto(`${running.url}/#/hub`);
+        await page.getByRole('tab', { name: locale === 'en' ? 'Search' : '搜索' }).click();
+        await page.getByLabel(label).fill(query);
+        await page.getByLabel(label).press('Enter');
+        await expect.poll(() => page.getByTestId('hub-search').locator('li').allTextContents()).toEqual([expect.stringContaining('光合作用是什么')]);
+        const behind = await page.getByTestId('hub-search-index-behind').allTextContents();
+        await context.close();
+        return behind;
+      };
+      expect(await search('zh-CN', '搜索本班分享的对话', '光合作用')).toEqual(['班级中心还在为升级前的消息重新建立搜索索引：部分旧消息可能不在这些结果里，请稍后再搜一次。']);
+      expect(await search('en', 'Search the class’s shared conversations', '光合')).toEqual([
+        'The hub is still re-indexing the messages stored before its upgrade: some older messages may be missing from these results. Search again later.',
+      ]);
+      expect(await pending.db.searchIndex!.run()).toBe('done');
+      expect(await search('zh-CN', '搜索本班分享的对话', '光合作用')).toEqual([]);
+    } finally {
+      await running.close();
+      await pending.close();
+    }
+  });
+
   test('a hand-in in the inbox: read, verified, graded — the grade is on the hub for the laptop to pull', async () => {
     const context = await browser.newContext({ locale: 'zh-CN' });
     await context.addInitScript((token: string) => localStorage.setItem('studylog.hub.token', token), teacherToken);
