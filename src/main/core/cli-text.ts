@@ -8,7 +8,7 @@ import { statSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { ERROR_HEADLINES } from '../../shared/error-headlines.ts';
-import { ApiError, isApiError, type ErrorCode } from '../../shared/errors.ts';
+import { ApiError, DATABASE_ISSUE, isApiError, type ErrorCode } from '../../shared/errors.ts';
 import { resolveDataDir, systemLanguage } from './config.ts';
 
 export type CliLanguage = 'zh-CN' | 'en';
@@ -167,20 +167,24 @@ export function syncFailureLine(status: string, lastError: { code: ErrorCode } |
 
 /**
  * What to do about a database that cannot be used, in Chinese (the English detail says it already):
- * the same advice as the detail, naming the file it names. Null for a detail already in Chinese.
+ * the same advice as the detail, naming the file (or the hub's address) its structured field names
+ * (DATABASE_ISSUE, set by db/connection.ts and hub/sql.ts). A failure of a write (db-errors.ts)
+ * has no such field and names no file: the advice points at the data directory's. Null for a
+ * detail already in Chinese.
  */
 function databaseAdvice(error: ApiError): string | null {
   const { code, detail } = error;
   if ((code !== 'db_corrupt' && code !== 'db_unavailable' && code !== 'db_unknown_migration') || /[\u4e00-\u9fff]/.test(detail)) return null;
   if (detail === 'Studylog is shutting down.') return 'Studylog 正在关闭，请稍后再试。';
-  const hub = /^Could not open the hub database at (.+?): /.exec(detail)?.[1];
+  const named = error.issues?.find((issue) => issue.path === DATABASE_ISSUE)?.params ?? {};
+  const text = (value: string | number | undefined) => (typeof value === 'string' && value !== '' ? value : null);
+  const hub = text(named.hub);
   if (hub) return `无法打开班级中心的数据库 ${hub}：请检查 PostgreSQL 是否在运行，以及地址、用户名和密码是否正确。`;
-  // db/connection.ts names the file: "The Studylog database FILE cannot be …" / "… has a migration applied",
-  // or "Could not prepare the Studylog database FILE: …"; db-errors.ts does not.
-  const file = /\bStudylog database (.+?)(?: cannot be | has a migration applied|: )/.exec(detail)?.[1];
-  const copy = /A copy from before the attempt is at (.+)\.$/.exec(detail)?.[1];
+  const file = text(named.file);
+  const copy = text(named.backup_file);
   const it = file ? `数据库文件 ${file} ` : '数据库文件（数据目录里的 studylog.db）';
-  const unchanged = /was not changed|Nothing was written/.test(detail);
+  // A failed write says "Nothing was written" (db-errors.ts): its statement was rolled back.
+  const unchanged = file ? named.unchanged === 1 : detail.endsWith('Nothing was written.');
   const backup = copy ? `尝试之前的副本在 ${copy}。` : '';
   switch (code) {
     case 'db_corrupt':
