@@ -5,7 +5,7 @@
 // tryout found: a usage error shows its command's usage lines only; no English reaches a Chinese
 // terminal for a missing file, a data dir that is a file, a failed sync round, a damaged database,
 // or an id the command looks up itself.
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, test } from 'vitest';
@@ -252,6 +252,28 @@ describe('an error the command prints, in the terminal’s language', () => {
     expect(en.stderr.split('\n')[0]).toBe(`studylog: --data-dir is not a folder: ${file}`);
     expect(zhBelow.stderr.split('\n')[0]).toBe(`studylog：--data-dir 指向的不是文件夹：${below}（${file} 是一个文件）`);
     expect(enFromEnv.stderr.split('\n')[0]).toBe(`studylog: STUDYLOG_DATA_DIR is not a folder: ${below} (${file} is a file)`);
+  });
+
+  test.each([
+    ['migrate', ['migrate']],
+    ['hub', ['hub', 'class', 'list']],
+  ])('a --data-dir that is a link to nothing (%s): a usage error naming the link and where it points, no EEXIST; a link to a folder works', async (_, args) => {
+    const dir = tempDir();
+    const link = path.join(dir, 'data');
+    const gone = path.join(dir, 'usb-stick', 'studylog');
+    symlinkSync(gone, link);
+    const [zh, en] = await Promise.all([cli([...args, '--data-dir', link], ZH), cli([...args, '--data-dir', link], ENGLISH.C)]);
+    for (const run of [zh, en]) {
+      expect(run.code, run.stderr).toBe(2);
+      expect(run.stderr).not.toMatch(/EEXIST|ENOENT|mkdir/);
+    }
+    expect(zh.stderr.split('\n')[0]).toBe(`studylog：--data-dir 指向的是一个链接，它指向的文件夹不存在：${link} → ${gone}`);
+    expect(en.stderr.split('\n')[0]).toBe(`studylog: --data-dir is a link to a folder that does not exist: ${link} → ${gone}`);
+    expect(en.stderr).not.toMatch(CJK);
+    // Once the folder is there, the same link is a data directory like any other.
+    mkdirSync(gone, { recursive: true });
+    const works = await cli([...args, '--data-dir', link], ENGLISH.C);
+    expect(works.code, works.stderr).toBe(0);
   });
 
   test('a sync round that fails: the JSON on stdout for scripts, and a line saying why on stderr', async () => {

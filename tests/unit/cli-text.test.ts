@@ -4,7 +4,7 @@
 // what a zh-CN tryout found: a usage error shows its command's usage lines only, a missing file, a
 // data dir that is a file, the CLI's own lookups and a failed sync round are said in the
 // terminal's language, a database that cannot be used gets Chinese advice, the help's wording.
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, test } from 'vitest';
@@ -151,6 +151,35 @@ describe('what the terminal reads is in its language', () => {
     mkdirSync(path.join(dir, 'folder'));
     expect(dataDirProblem(path.join(dir, 'folder'), '--data-dir')).toBeNull();
     expect(dataDirProblem(path.join(dir, 'not', 'yet'), '--data-dir')).toBeNull();
+  });
+
+  test('a data directory that is a link to nothing (or below one): the link and where it points, in both languages; a link to a folder is fine', () => {
+    const dir = tempDir();
+    const link = path.join(dir, 'data');
+    symlinkSync(path.join(dir, 'gone'), link);
+    expect(dataDirProblem(link, '--data-dir')).toEqual(
+      words(
+        `--data-dir is a link to a folder that does not exist: ${link} → ${path.join(dir, 'gone')}`,
+        `--data-dir 指向的是一个链接，它指向的文件夹不存在：${link} → ${path.join(dir, 'gone')}`,
+      ),
+    );
+    expect(dataDirProblem(link, null)?.['zh-CN']).toBe(`数据目录是一个链接，它指向的文件夹不存在：${link} → ${path.join(dir, 'gone')}`);
+    // A relative link points from its own folder; a link further up is named as the cause.
+    const relative = path.join(dir, 'relative');
+    symlinkSync(path.join('..', 'elsewhere', 'x'), relative);
+    const below = path.join(relative, 'studylog');
+    const target = path.resolve(dir, '..', 'elsewhere', 'x');
+    expect(dataDirProblem(below, 'STUDYLOG_DATA_DIR')).toEqual(
+      words(
+        `STUDYLOG_DATA_DIR cannot be made: ${below} (${relative} is a link to ${target}, which does not exist)`,
+        `无法创建 STUDYLOG_DATA_DIR 指向的文件夹：${below}（${relative} 是一个链接，它指向的 ${target} 不存在）`,
+      ),
+    );
+    // A link to a folder, or to where a folder can be made below one, keeps working.
+    mkdirSync(path.join(dir, 'real'));
+    symlinkSync(path.join(dir, 'real'), path.join(dir, 'good'));
+    expect(dataDirProblem(path.join(dir, 'good'), '--data-dir')).toBeNull();
+    expect(dataDirProblem(path.join(dir, 'good', 'new', 'sub'), '--data-dir')).toBeNull();
   });
 
   test('EEXIST and ENOTDIR (mkdir where a file is) get a Chinese first line', () => {

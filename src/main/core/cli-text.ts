@@ -4,7 +4,7 @@
  * LC_MESSAGES, LANG, else the system's locale: config.ts systemLanguage) reads Chinese; any other
  * reads English. Flags and command names stay as they are typed.
  */
-import { statSync } from 'node:fs';
+import { lstatSync, readlinkSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { ERROR_HEADLINES } from '../../shared/error-headlines.ts';
@@ -99,12 +99,14 @@ const SYSTEM_ERROR_HEADLINES: Record<string, string> = {
 
 /**
  * Why `dir` cannot be the data directory: a file at it, or at one of the folders above it (the
- * database's mkdir would fail with EEXIST or ENOTDIR). `given` says where the path came from, so
- * the message names what to change. Null when it is a folder or can be made.
+ * database's mkdir would fail with EEXIST or ENOTDIR), or a link there to something that does not
+ * exist (mkdir fails with EEXIST or ENOENT). `given` says where the path came from, so the message
+ * names what to change. Null when it is a folder (a link to one included) or can be made.
  */
 export function dataDirProblem(dir: string, given: '--data-dir' | 'STUDYLOG_DATA_DIR' | null): Words | null {
+  const resolved = path.resolve(dir);
   let blocker: string | null = null;
-  for (let at = path.resolve(dir); blocker === null; at = path.dirname(at)) {
+  for (let at = resolved; blocker === null; at = path.dirname(at)) {
     let stat;
     try {
       stat = statSync(at, { throwIfNoEntry: false });
@@ -113,13 +115,37 @@ export function dataDirProblem(dir: string, given: '--data-dir' | 'STUDYLOG_DATA
     }
     if (stat?.isDirectory()) return null;
     if (stat) blocker = at;
+    else if (isLink(at)) return brokenLink(dir, at, given);
     else if (path.dirname(at) === at) return null;
   }
   const name = given ?? 'The data directory';
   const zhName = given ? `${given} 指向的` : '数据目录';
-  const file = blocker === path.resolve(dir) ? '' : ` (${blocker} is a file)`;
-  const zhFile = blocker === path.resolve(dir) ? '' : `（${blocker} 是一个文件）`;
+  const file = blocker === resolved ? '' : ` (${blocker} is a file)`;
+  const zhFile = blocker === resolved ? '' : `（${blocker} 是一个文件）`;
   return words(`${name} is not a folder: ${dir}${file}`, `${zhName}不是文件夹：${dir}${zhFile}`);
+}
+
+function isLink(at: string): boolean {
+  try {
+    return lstatSync(at, { throwIfNoEntry: false })?.isSymbolicLink() ?? false;
+  } catch {
+    return false; // ENOTDIR: a file further up, found on the way there
+  }
+}
+
+/** A data directory that is (or is below) a link to nothing: the link and where it points, in both languages. */
+function brokenLink(dir: string, link: string, given: '--data-dir' | 'STUDYLOG_DATA_DIR' | null): Words {
+  // Where it points, as a full path (a relative target is relative to the link's folder).
+  const target = path.resolve(path.dirname(link), readlinkSync(link));
+  if (link === path.resolve(dir))
+    return words(
+      `${given ?? 'The data directory'} is a link to a folder that does not exist: ${dir} → ${target}`,
+      `${given ? `${given} 指向的` : '数据目录'}是一个链接，它指向的文件夹不存在：${dir} → ${target}`,
+    );
+  return words(
+    `${given ?? 'The data directory'} cannot be made: ${dir} (${link} is a link to ${target}, which does not exist)`,
+    `无法创建${given ? ` ${given} 指向的文件夹` : '数据目录'}：${dir}（${link} 是一个链接，它指向的 ${target} 不存在）`,
+  );
 }
 
 /** A command's data directory (--data-dir, else STUDYLOG_DATA_DIR, else the platform's), refused as a usage error when it cannot be a folder. */
