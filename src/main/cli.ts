@@ -49,6 +49,9 @@ Commands:
   verify FILE    check a .studylog hand-in file: its hash chain and its signature;
                  prints OK or exactly what does not match (exit code 0 or 1)
   hub [serve] [--database-url postgres://…]   the class hub (see: studylog hub --help)
+  hub token create --name N --role teacher|admin
+                 print a hub token for a teacher or an admin (alone on stdout; it is
+                 shown only this once)
   sync --hub URL [--token T]                   one sync round of this laptop with a class hub
 
 Options:
@@ -79,6 +82,9 @@ Options:
   verify FILE    校验一个 .studylog 交作业文件：它的哈希链和签名；
                  打印 OK，或者具体哪里不一致（退出码 0 或 1）
   hub [serve] [--database-url postgres://…]   班级中心（详见 studylog hub --help）
+  hub token create --name N --role teacher|admin
+                 为教师或管理员打印一个班级中心令牌（stdout 上只有令牌本身；
+                 它只显示这一次）
   sync --hub URL [--token T]                   让这台电脑与班级中心同步一轮
 
 选项：

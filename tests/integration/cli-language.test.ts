@@ -57,7 +57,7 @@ describe('studylog --help in the terminal’s language', () => {
     expect(prose(en.stdout).some((line) => ENGLISH_WORDS.test(line))).toBe(true);
   });
 
-  test('the help’s wording: token revoke described; Chinese quotes “”; natural pointers; the hub token as the app names it', async () => {
+  test('the help’s wording: token revoke and hub token create described; Chinese quotes “”; natural pointers; the hub token as the app names it', async () => {
     const [zh, en, hubZh, hubEn, syncZh] = await Promise.all([
       cli(['--help'], ZH),
       cli(['--help'], ENGLISH.C),
@@ -69,6 +69,10 @@ describe('studylog --help in the terminal’s language', () => {
     expect(en.stdout).toContain('  token revoke ID\n                 revoke a token');
     expect(hubZh.stdout).toMatch(/\n {2}token revoke {3}撤销一个设备的班级中心令牌/);
     expect(hubEn.stdout).toMatch(/\n {2}token revoke {3}revoke a device's hub token/);
+    expect(hubZh.stdout).toMatch(/\n {2}token create {3}为教师或管理员创建一个班级中心令牌/);
+    expect(hubEn.stdout).toMatch(/\n {2}token create {3}a hub token for a teacher or an admin/);
+    expect(zh.stdout).toContain('  hub token create --name N --role teacher|admin\n                 为教师或管理员打印一个班级中心令牌');
+    expect(en.stdout).toContain('  hub token create --name N --role teacher|admin\n                 print a hub token for a teacher or an admin');
     for (const text of [zh.stdout, hubZh.stdout, syncZh.stdout]) {
       expect(text).not.toMatch(/'[^'\n]+'|"[^"\n]+"/);
       expect(text).not.toMatch(/（(看|见)：/);

@@ -320,9 +320,11 @@ describe('the help’s wording', () => {
   const helps = { studylog: STUDYLOG_USAGE, hub: HUB_USAGE, sync: SYNC_USAGE };
 
   test.each([
-    [STUDYLOG_USAGE, '  token revoke ID\n'],
-    [HUB_USAGE, '  token revoke   '],
-  ])('token revoke has a description line in both languages', (usage, start) => {
+    ['token revoke', STUDYLOG_USAGE, '  token revoke ID\n', /^revoke /, /^撤销/],
+    ['hub token revoke', HUB_USAGE, '  token revoke   ', /^revoke /, /^撤销/],
+    ['hub token create', STUDYLOG_USAGE, '  hub token create --name N --role teacher|admin\n', /^print a hub token for a teacher or an admin /, /^为教师或管理员打印/],
+    ['hub token create', HUB_USAGE, '  token create   ', /^a hub token for a teacher or an admin /, /^为教师或管理员创建/],
+  ])('%s has a description line in both languages', (_, usage, start, en, zh) => {
     for (const language of ['en', 'zh-CN'] as const) {
       const text = usage[language];
       const at = text.indexOf(start);
@@ -336,7 +338,7 @@ describe('the help’s wording', () => {
           .slice(at + start.length)
           .split('\n')[1]!
           .trim();
-      expect(description).toMatch(language === 'en' ? /^revoke / : /^撤销/);
+      expect(description).toMatch(language === 'en' ? en : zh);
     }
   });
 

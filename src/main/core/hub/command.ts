@@ -37,6 +37,8 @@ export const HUB_USAGE = words(
   --allowed-host NAME  a host name students' laptops use for the hub (e.g. hub.school.lan); other
                  Host headers are refused (DNS rebinding). localhost, the bound address and, with
                  --lan, this machine's LAN addresses and name are always accepted.
+  token create   a hub token for a teacher or an admin (students join with a class code and
+                 need none): printed alone on stdout, shown only this once
   token revoke   revoke a device's hub token (DEVICE_ID as hub token create printed it): it
                  stops working
   class create   a class; prints its class code (students join with it). --teacher: the teacher
@@ -60,6 +62,8 @@ export const HUB_USAGE = words(
   --allowed-host NAME  学生电脑访问班级中心时用的主机名（例如 hub.school.lan）；其他
                  Host 请求头一律拒绝（防止 DNS 重绑定）。localhost、绑定的地址，以及给出 --lan 时
                  本机的局域网地址和名称总是接受。
+  token create   为教师或管理员创建一个班级中心令牌（学生用班级码加入，不需要令牌）：
+                 stdout 上只有令牌本身，它只显示这一次
   token revoke   撤销一个设备的班级中心令牌（DEVICE_ID 即 hub token create 打印的设备编号）：
                  它从此不能再用
   class create   创建一个班级，并打印它的班级码（学生用它加入）。--teacher：在教师面板上
