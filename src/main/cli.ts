@@ -273,9 +273,16 @@ async function token(dataDir: string, sub: string | undefined, args: string[], v
       // A token for the owner made here, on this machine, is a local-owner token (caller.ts):
       // from this machine it may also change providers' addresses and keys and the LAN settings.
       const forOwner = values.owner === true || values.user === core.owner.id;
-      const created = forOwner
-        ? core.users.issueLocalOwnerToken(name)
-        : core.users.createToken(values.user !== undefined ? { name, user_id: values.user } : { name, role: values.role });
+      let created;
+      try {
+        created = forOwner
+          ? core.users.issueLocalOwnerToken(name)
+          : core.users.createToken(values.user !== undefined ? { name, user_id: values.user } : { name, role: values.role });
+      } catch (error) {
+        // Its only not_found: the --user asked for (said in the terminal's language).
+        if (isApiError(error) && error.code === 'not_found' && typeof values.user === 'string') throw notFound('user', values.user);
+        throw error;
+      }
       process.stdout.write(`${created.token}\n`);
       process.stderr.write(
         zh

@@ -10,7 +10,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, test } from 'vitest';
 import { ERROR_HEADLINES } from '../../src/shared/error-headlines.ts';
-import { runCliAsync } from '../support/http.ts';
+import { runCliAsync, startApi } from '../support/http.ts';
 import { tempDir } from '../support/temp.ts';
 
 const locale = (lang: string) => ({ LC_ALL: '', LC_MESSAGES: '', LANG: lang, STUDYLOG_DATA_DIR: '' });
@@ -291,6 +291,32 @@ describe('an error the command prints, in the terminal’s language', () => {
     }
     expect(zh.stderr).toBe('studylog：没有同步成功：无法连接班级中心。\n');
     expect(en.stderr).toBe('studylog: Not synced: The class hub could not be reached.\n');
+  });
+
+  test('sync with --hub at an address that is no class hub (a desktop Studylog): says so and names the address, not a bare “Not found.”', async () => {
+    const desktop = await startApi();
+    try {
+      const args = ['sync', '--hub', desktop.url, '--token', 'fake-key-hub'];
+      const [zh, en] = await Promise.all([cli([...args, '--data-dir', tempDir()], ZH), cli([...args, '--data-dir', tempDir()], ENGLISH.C)]);
+      for (const run of [zh, en]) {
+        expect(run.code).toBe(1);
+        // What the server answered names what it did not find.
+        const report = JSON.parse(run.stdout) as { status: string; error: { code: string; detail: string } };
+        expect(report).toMatchObject({ status: 'error', error: { code: 'not_found' } });
+        expect(report.error.detail).toMatch(/^There is no GET \/api\/v1\/hub\/\S+ here\.$/);
+      }
+      expect(zh.stderr).toBe(`studylog：没有同步成功：${desktop.url} 上没有找到班级中心。请检查 --hub 的地址：应为 studylog hub serve 打印的、给学生电脑用的地址。\n`);
+      expect(en.stderr).toBe(`studylog: Not synced: no class hub was found at ${desktop.url}. Check --hub: it is the address studylog hub serve prints for students' laptops.\n`);
+    } finally {
+      await desktop.close();
+    }
+  });
+
+  test('token create --user of a user that is not there: named, in the terminal’s language', async () => {
+    const args = ['token', 'create', '--name', 'x', '--user', 'no-such-user'];
+    const [zh, en] = await Promise.all([cli([...args, '--data-dir', tempDir()], ZH), cli([...args, '--data-dir', tempDir()], ENGLISH.C)]);
+    expect(en).toMatchObject({ code: 1, stdout: '', stderr: "studylog: There is no user 'no-such-user'. [not_found]\n" });
+    expect(zh).toMatchObject({ code: 1, stdout: '', stderr: 'studylog：未找到。\n没有编号为“no-such-user”的用户（用 studylog token list 查看用户的编号）。 [not_found]\n' });
   });
 
   test.each([

@@ -201,9 +201,16 @@ describe('what the terminal reads is in its language', () => {
     expect(syncFailureLine('revoked', null, 'en')).toBe(`studylog: Not synced: ${ERROR_HEADLINES.en.device_revoked}\n`);
     expect(syncFailureLine('synced', null, 'zh-CN')).toBeNull();
     expect(syncFailureLine('synced', null, 'en')).toBeNull();
+    // A not_found: no class hub at that address (the bare headline "Not found." said nothing).
+    expect(syncFailureLine('error', { code: 'not_found' }, 'en', 'http://10.0.0.5:5123')).toBe(
+      "studylog: Not synced: no class hub was found at http://10.0.0.5:5123. Check --hub: it is the address studylog hub serve prints for students' laptops.\n",
+    );
+    expect(syncFailureLine('error', { code: 'not_found' }, 'zh-CN', 'http://10.0.0.5:5123')).toBe(
+      'studylog：没有同步成功：http://10.0.0.5:5123 上没有找到班级中心。请检查 --hub 的地址：应为 studylog hub serve 打印的、给学生电脑用的地址。\n',
+    );
   });
 
-  test.each(['session', 'assignment', 'token'] as const)('the command’s own lookup of a %s: not found, in both languages', (what) => {
+  test.each(['session', 'assignment', 'token', 'user'] as const)('the command’s own lookup of a %s: not found, in both languages', (what) => {
     expect(notFound(what, 'nonexist', 'en')).toMatchObject({ code: 'not_found', detail: `There is no ${what} 'nonexist'.` });
     const zh = notFound(what, 'nonexist', 'zh-CN');
     expect(zh.code).toBe('not_found');

@@ -170,12 +170,16 @@ export function unreadableFile(file: string, error: unknown, language: CliLangua
   return new ApiError('not_found', zh ? `无法读取 ${file}：${reason}` : `Cannot read ${file}: ${reason}`);
 }
 
-/** What the command's own lookups did not find (export's session or assignment, a token to revoke). */
-export function notFound(what: 'session' | 'assignment' | 'token', id: string, language: CliLanguage = systemLanguage()): ApiError {
+/**
+ * What the command's own lookups did not find (export's session or assignment, a token to revoke,
+ * the user `token create --user` names): under the bare "Not found." headline, the detail names it.
+ */
+export function notFound(what: 'session' | 'assignment' | 'token' | 'user', id: string, language: CliLanguage = systemLanguage()): ApiError {
   const zh = {
     session: `没有编号为“${id}”的会话。`,
     assignment: `没有编号为“${id}”的作业，也没有属于它的会话。`,
     token: `没有编号为“${id}”的令牌（用 studylog token list 查看）。`,
+    user: `没有编号为“${id}”的用户（用 studylog token list 查看用户的编号）。`,
   };
   return new ApiError('not_found', language === 'zh-CN' ? zh[what] : `There is no ${what} '${id}'.`);
 }
@@ -183,12 +187,22 @@ export function notFound(what: 'session' | 'assignment' | 'token', id: string, l
 /**
  * The line `studylog sync` prints on stderr when its round did not sync (the report stays JSON on
  * stdout, for scripts): what went wrong, in the terminal's language. Null for a round that synced.
+ * A not_found is the hub's answer to a route it does not have (a hand-in it refuses is in the
+ * report's `refused`, not here): nothing at `hub` is a class hub, and the line says so rather than
+ * the bare "Not found.".
  */
-export function syncFailureLine(status: string, lastError: { code: ErrorCode } | null, language: CliLanguage = systemLanguage()): string | null {
+export function syncFailureLine(status: string, lastError: { code: ErrorCode } | null, language: CliLanguage = systemLanguage(), hub?: string): string | null {
   if (status === 'synced') return null;
   const code = lastError?.code ?? (status === 'revoked' ? 'device_revoked' : status === 'offline' ? 'hub_unreachable' : 'internal_error');
+  const zh = language === 'zh-CN';
+  if (code === 'not_found') {
+    const at = hub ?? (zh ? '这个地址' : 'that address');
+    return zh
+      ? `studylog：没有同步成功：${at} 上没有找到班级中心。请检查 --hub 的地址：应为 studylog hub serve 打印的、给学生电脑用的地址。\n`
+      : `studylog: Not synced: no class hub was found at ${at}. Check --hub: it is the address studylog hub serve prints for students' laptops.\n`;
+  }
   const headline = ERROR_HEADLINES[language][code] ?? ERROR_HEADLINES[language].internal_error;
-  return language === 'zh-CN' ? `studylog：没有同步成功：${headline}\n` : `studylog: Not synced: ${headline}\n`;
+  return zh ? `studylog：没有同步成功：${headline}\n` : `studylog: Not synced: ${headline}\n`;
 }
 
 /**

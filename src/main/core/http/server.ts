@@ -467,7 +467,8 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
   } else {
     app.get('/', (c) => c.html(MINIMAL_PAGE));
   }
-  app.notFound((c) => errorResponse(c, new ApiError('not_found', 'Not found.')));
+  // Named like the API's own miss above: a bare "Not found." under the "Not found." headline says nothing.
+  app.notFound((c) => errorResponse(c, new ApiError('not_found', `There is no ${c.req.method} ${c.req.path} here.`)));
   app.onError((error, c) => {
     if (error instanceof ApiError) return errorResponse(c, error);
     // The connection ended while the body was still arriving (the client went away, or Node's

@@ -370,7 +370,7 @@ export async function syncMain(argv: string[]): Promise<number> {
     const report = await client.sync({ force: true });
     process.stdout.write(JSON.stringify({ ...report, error: client.state.last_error, refused: client.state.refused }) + '\n');
     // The JSON is for scripts; the person at the terminal reads what went wrong in their language.
-    const failure = syncFailureLine(report.status, client.state.last_error);
+    const failure = syncFailureLine(report.status, client.state.last_error, systemLanguage(), values.hub);
     if (failure) process.stderr.write(failure);
     return report.status === 'synced' ? 0 : 1;
   } finally {
