@@ -5,6 +5,7 @@
  */
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, writeFileSync, writeSync } from 'node:fs';
 import { once } from 'node:events';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -14,7 +15,8 @@ import { createCore, type Core } from './core/app.ts';
 import type { RateLimits } from './core/http/rate-limit.ts';
 import { DEFAULT_LIMITS } from './core/http/rate-limit.ts';
 import { systemLanguage } from './core/config.ts';
-import { commandDataDir, commandUsage, describeFailure, notFound, parseCommandLine, unreadableFile, UsageError, words, type Words } from './core/cli-text.ts';
+import { commandDataDir, commandUsage, describeFailure, noLanAddressWarning, notFound, parseCommandLine, unreadableFile, UsageError, words, type Words } from './core/cli-text.ts';
+import { chooseLanAddresses } from './core/http/lan.ts';
 import { openExport } from './core/export.ts';
 import { verifyBundle } from './core/handin/bundle.ts';
 import { bundleAnswerFiles, describeProblem } from '../shared/api/handin.ts';
@@ -229,6 +231,8 @@ async function serve(dataDir: string, values: Record<string, string | boolean | 
     }),
   );
   const zh = systemLanguage() === 'zh-CN';
+  // --lan on a machine with no address on a network: nobody else can reach it.
+  if (values.lan === true && !server.lanUrl) process.stderr.write(noLanAddressWarning('serve', chooseLanAddresses(os.networkInterfaces()).also.length > 0));
   if (!staticDir)
     process.stderr.write(
       zh ? 'studylog：网页应用尚未构建（npm run build），/ 处只提供一个简单页面。\n' : 'studylog: the web app is not built yet (npm run build); serving a minimal page at /.\n',

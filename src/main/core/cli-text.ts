@@ -185,6 +185,22 @@ export function notFound(what: 'session' | 'assignment' | 'token' | 'user', id: 
 }
 
 /**
+ * What `hub serve --lan` and `serve --lan` say on stderr when this machine has no address on a
+ * local network (only loopback, or only Docker's or a VPN's adapters: http/lan.ts): nobody else
+ * will reach it, and how to fix that.
+ */
+export function noLanAddressWarning(what: 'hub' | 'serve', onlyVirtual: boolean, language: CliLanguage = systemLanguage()): string {
+  if (language === 'zh-CN') {
+    const [prefix, who, again] =
+      what === 'hub' ? ['studylog hub：', '学生的电脑连不上这个班级中心', '重新启动班级中心'] : ['studylog：', '其他电脑连不上这个 Studylog', '重新启动 Studylog'];
+    return `${prefix}这台电脑没有局域网地址${onlyVirtual ? '（只有虚拟网卡或 VPN 的地址）' : ''}，${who}。请把这台电脑连接到班级的网络（教室的 Wi-Fi 或网线），然后${again}。\n`;
+  }
+  const [prefix, who, again] =
+    what === 'hub' ? ['studylog hub: ', "students' laptops will not reach this hub", 'the hub'] : ['studylog: ', 'other computers will not reach this Studylog', 'Studylog'];
+  return `${prefix}this machine has no address on a local network${onlyVirtual ? ' (only virtual or VPN adapters)' : ''}: ${who}. Connect it to the class network (the classroom's Wi-Fi or a cable), then start ${again} again.\n`;
+}
+
+/**
  * The line `studylog sync` prints on stderr when its round did not sync (the report stays JSON on
  * stdout, for scripts): what went wrong, in the terminal's language. Null for a round that synced.
  * A not_found is the hub's answer to a route it does not have (a hand-in it refuses is in the

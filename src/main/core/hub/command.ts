@@ -9,10 +9,10 @@ import { fileURLToPath } from 'node:url';
 import { parseIsoDate } from '../../../shared/api/schemas.ts';
 import { ApiError } from '../../../shared/errors.ts';
 import { createCore } from '../app.ts';
-import { commandDataDir, parseCommandLine, syncFailureLine, UsageError, words, type Words } from '../cli-text.ts';
+import { commandDataDir, noLanAddressWarning, parseCommandLine, syncFailureLine, UsageError, words, type CliLanguage, type Words } from '../cli-text.ts';
 import { systemLanguage } from '../config.ts';
 import { SyncClient } from '../sync/client.ts';
-import { startHubServer } from './server.ts';
+import { startHubServer, type StudentAddresses } from './server.ts';
 import type { ReindexOptions } from './reindex.ts';
 import { openPgHub, openSqliteHub, sql } from './sql.ts';
 import { HubStore, type HubCaller } from './store.ts';
@@ -227,28 +227,46 @@ export async function hubMain(argv: string[]): Promise<number> {
       staticDir: existsSync(path.join(RENDERER_DIR, 'index.html')) ? RENDERER_DIR : null,
     });
     const where = store.db.dialect === 'pg' ? `PostgreSQL ${store.db.where}` : `SQLite ${store.db.where}`;
+    const addresses = studentAddressLines(hub.studentAddresses, systemLanguage());
     process.stdout.write(
       [
         zh() ? `Studylog 班级中心正在运行：${hub.url}（数据库：${where}）` : `Studylog hub is serving ${hub.url} (database: ${where})`,
         // The teacher's browser uses 127.0.0.1; students' laptops need an address they can reach.
-        ...(hub.studentUrls.length
-          ? [
-              zh()
-                ? `学生电脑上填写的班级中心地址${hub.studentUrls.length > 1 ? '（任选其一）' : ''}：${hub.studentUrls.join('、')}`
-                : `The hub's address for students' laptops${hub.studentUrls.length > 1 ? ' (any one of these)' : ''}: ${hub.studentUrls.join(', ')}`,
-            ]
-          : []),
+        ...addresses.lines,
         ...(adminToken ? [zh() ? `管理员令牌（只显示这一次，请妥善保存）：${adminToken}` : `Admin token (shown only this once; keep it safe): ${adminToken}`] : []),
         // Last, so a script reading the block knows it has all of it.
         zh() ? `教师面板：${hub.url}/#/hub` : `Teacher dashboard: ${hub.url}/#/hub`,
       ].join('\n') + '\n',
     );
+    if (addresses.warning) process.stderr.write(addresses.warning);
     await stopped;
     await hub.close();
     return 0;
   } finally {
     await store.close();
   }
+}
+
+/**
+ * The banner's lines about where students' laptops reach the hub: the address(es) to type, then
+ * an "Also" line for each other address of this machine (another adapter, Docker's, a VPN's), in
+ * the terminal's language. `warning` (for stderr): serving the LAN with no address on a network,
+ * no student's laptop will reach it (noLanAddressWarning).
+ */
+export function studentAddressLines(addresses: StudentAddresses, language: CliLanguage): { lines: string[]; warning: string | null } {
+  const zh = language === 'zh-CN';
+  const { urls, also } = addresses;
+  const lines = [
+    ...(urls.length
+      ? [
+          zh
+            ? `学生电脑上填写的班级中心地址${urls.length > 1 ? '（任选其一）' : ''}：${urls.join('、')}`
+            : `The hub's address for students' laptops${urls.length > 1 ? ' (any one of these)' : ''}: ${urls.join(', ')}`,
+        ]
+      : []),
+    ...also.map((a) => (zh ? `这台电脑的其他地址：${a.url}（网卡 ${a.adapter}）` : `Also on this machine: ${a.url} (adapter ${a.adapter})`)),
+  ];
+  return { lines, warning: addresses.noLanAddress ? noLanAddressWarning('hub', also.length > 0, language) : null };
 }
 
 /** Whoever runs the CLI on the hub's machine (it can read the database) acts as an admin. */
