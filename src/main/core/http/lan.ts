@@ -41,7 +41,7 @@ function rank(adapter: string, address: string): number {
 
 /**
  * The LAN addresses in `interfaces` (the shape of `os.networkInterfaces()`): IPv4, not loopback,
- * the likeliest one first. Only a virtual or link-local address is never the primary one.
+ * the likeliest one first. A virtual or link-local address is never the primary one.
  */
 export function chooseLanAddresses(interfaces: NodeJS.Dict<NetworkInterfaceInfo[]>): LanChoice {
   const found: (LanAddress & { rank: number })[] = [];
