@@ -5,6 +5,7 @@
  */
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, writeFileSync, writeSync } from 'node:fs';
 import { once } from 'node:events';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -14,7 +15,8 @@ import { createCore, type Core } from './core/app.ts';
 import type { RateLimits } from './core/http/rate-limit.ts';
 import { DEFAULT_LIMITS } from './core/http/rate-limit.ts';
 import { systemLanguage } from './core/config.ts';
-import { commandDataDir, commandUsage, describeFailure, notFound, parseCommandLine, unreadableFile, UsageError, words, type Words } from './core/cli-text.ts';
+import { commandDataDir, commandUsage, describeFailure, noLanAddressWarning, notFound, parseCommandLine, unreadableFile, UsageError, words, type Words } from './core/cli-text.ts';
+import { chooseLanAddresses } from './core/http/lan.ts';
 import { openExport } from './core/export.ts';
 import { verifyBundle } from './core/handin/bundle.ts';
 import { bundleAnswerFiles, describeProblem } from '../shared/api/handin.ts';
@@ -49,6 +51,9 @@ Commands:
   verify FILE    check a .studylog hand-in file: its hash chain and its signature;
                  prints OK or exactly what does not match (exit code 0 or 1)
   hub [serve] [--database-url postgres://…]   the class hub (see: studylog hub --help)
+  hub token create --name N --role teacher|admin
+                 print a hub token for a teacher or an admin (alone on stdout; it is
+                 shown only this once)
   sync --hub URL [--token T]                   one sync round of this laptop with a class hub
 
 Options:
@@ -79,6 +84,9 @@ Options:
   verify FILE    校验一个 .studylog 交作业文件：它的哈希链和签名；
                  打印 OK，或者具体哪里不一致（退出码 0 或 1）
   hub [serve] [--database-url postgres://…]   班级中心（详见 studylog hub --help）
+  hub token create --name N --role teacher|admin
+                 为教师或管理员打印一个班级中心令牌（stdout 上只有令牌本身；
+                 它只显示这一次）
   sync --hub URL [--token T]                   让这台电脑与班级中心同步一轮
 
 选项：
@@ -223,6 +231,8 @@ async function serve(dataDir: string, values: Record<string, string | boolean | 
     }),
   );
   const zh = systemLanguage() === 'zh-CN';
+  // --lan on a machine with no address on a network: nobody else can reach it.
+  if (values.lan === true && !server.lanUrl) process.stderr.write(noLanAddressWarning('serve', chooseLanAddresses(os.networkInterfaces()).also.length > 0));
   if (!staticDir)
     process.stderr.write(
       zh ? 'studylog：网页应用尚未构建（npm run build），/ 处只提供一个简单页面。\n' : 'studylog: the web app is not built yet (npm run build); serving a minimal page at /.\n',
@@ -267,9 +277,16 @@ async function token(dataDir: string, sub: string | undefined, args: string[], v
       // A token for the owner made here, on this machine, is a local-owner token (caller.ts):
       // from this machine it may also change providers' addresses and keys and the LAN settings.
       const forOwner = values.owner === true || values.user === core.owner.id;
-      const created = forOwner
-        ? core.users.issueLocalOwnerToken(name)
-        : core.users.createToken(values.user !== undefined ? { name, user_id: values.user } : { name, role: values.role });
+      let created;
+      try {
+        created = forOwner
+          ? core.users.issueLocalOwnerToken(name)
+          : core.users.createToken(values.user !== undefined ? { name, user_id: values.user } : { name, role: values.role });
+      } catch (error) {
+        // Its only not_found: the --user asked for (said in the terminal's language).
+        if (isApiError(error) && error.code === 'not_found' && typeof values.user === 'string') throw notFound('user', values.user);
+        throw error;
+      }
       process.stdout.write(`${created.token}\n`);
       process.stderr.write(
         zh

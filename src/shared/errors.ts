@@ -119,3 +119,14 @@ export class ApiError extends Error {
 export function isApiError(value: unknown): value is ApiError {
   return value instanceof ApiError;
 }
+
+/**
+ * The database a db_* error is about, as an issue at this path (the same way a locked join code
+ * carries its wait, hub-text.ts): for the local database's open (db/connection.ts) `params: {
+ * file, unchanged, backup_file? }` — the file, 1 when it was left as it was (else 0), and the copy
+ * made before a migration that then failed; for the class hub's (hub/sql.ts) `params: { hub }`, its
+ * address with the password left out. The command line's Chinese advice reads it (cli-text.ts);
+ * the English detail says the same for people and scripts. Only on failures to open, never on a
+ * request's error (those keep their shape).
+ */
+export const DATABASE_ISSUE = 'database';

@@ -3,8 +3,9 @@
 // teacher's token alone on stdout; the banner is in the terminal's language; `hub class create`,
 // `hub class list` and `hub assignment create` make a class and its assignment without curl, in the
 // terminal's language. And `studylog sync` sends a laptop's shared sessions to it.
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
+import os from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
@@ -13,13 +14,15 @@ import { DB_FILE_NAME, openDatabase } from '../../src/main/core/db/connection.ts
 import { UsersRepo } from '../../src/main/core/db/users.repo.ts';
 import { openSqliteHub } from '../../src/main/core/hub/sql.ts';
 import { HubStore, type HubCaller } from '../../src/main/core/hub/store.ts';
-import { lanAddresses } from '../../src/main/core/http/server.ts';
+import { chooseLanAddresses } from '../../src/main/core/http/lan.ts';
 import { CLI, runCli } from '../support/cli.ts';
 import { createDatabase, startPostgres, type PgServer } from '../support/postgres.ts';
 import { requirePackage } from '../support/requirements.ts';
 import { onCleanup, tempDir, testWrites } from '../support/temp.ts';
 
 const postgres = requirePackage('postgresql');
+/** Whether this machine lets a process have a network of its own (`unshare -rn`): how a test runs with no LAN address. */
+const NETNS = spawnSync('unshare', ['-rn', 'true']).status === 0;
 let server: PgServer | null = null;
 beforeAll(async () => {
   if (!postgres.skip) server = await startPostgres();
@@ -92,19 +95,21 @@ describe('studylog hub', () => {
 
   test("with --lan or --allowed-host, the banner names the address students type, in the terminal's language", async () => {
     const dataDir = tempDir();
-    const lan = lanAddresses();
-    // Without a LAN address this machine cannot show one; the --allowed-host case below still runs.
-    if (lan.length > 0) {
+    // The address students type: this machine's Wi-Fi or cable one (http/lan.ts), the others as "also" lines.
+    const lan = chooseLanAddresses(os.networkInterfaces());
+    // Without a LAN address this machine cannot show one (the test below takes that case); the --allowed-host case still runs.
+    if (lan.primary) {
       const zh = await startHub(['--lan', '--data-dir', dataDir], 'zh_CN.UTF-8');
       const port = new URL(/运行：(\S+?)（/.exec(zh.lines[0]!)![1]!).port;
-      const urls = lan.map((a) => `http://${a}:${port}`);
-      expect(zh.lines).toContain(`学生电脑上填写的班级中心地址${urls.length > 1 ? '（任选其一）' : ''}：${urls.join('、')}`);
+      expect(zh.lines).toContain(`学生电脑上填写的班级中心地址：http://${lan.primary.address}:${port}`);
+      for (const other of lan.also) expect(zh.lines).toContain(`这台电脑的其他地址：http://${other.address}:${port}（网卡 ${other.adapter}）`);
       // The address printed is one the hub answers at (its Host is accepted).
-      expect((await fetch(`${urls[0]}${HUB_PREFIX}/health`)).status).toBe(200);
+      expect((await fetch(`http://${lan.primary.address}:${port}${HUB_PREFIX}/health`)).status).toBe(200);
       expect(await zh.stop()).toBe(0);
       const en = await startHub(['--lan', '--data-dir', dataDir], 'C');
       const enPort = /serving http:\/\/127\.0\.0\.1:(\d+)/.exec(en.lines[0]!)![1]!;
-      expect(en.lines).toContain(`The hub's address for students' laptops${lan.length > 1 ? ' (any one of these)' : ''}: ${lan.map((a) => `http://${a}:${enPort}`).join(', ')}`);
+      expect(en.lines).toContain(`The hub's address for students' laptops: http://${lan.primary.address}:${enPort}`);
+      for (const other of lan.also) expect(en.lines).toContain(`Also on this machine: http://${other.address}:${enPort} (adapter ${other.adapter})`);
       await en.stop();
     }
     const named = await startHub(['--allowed-host', 'Hub.School.lan', '--data-dir', dataDir], 'C');
@@ -116,6 +121,37 @@ describe('studylog hub', () => {
     expect(local.lines.join('\n')).not.toMatch(/students' laptops/);
     await local.stop();
   });
+
+  // A machine on no network, for real: the hub in a network namespace of its own (only a loopback).
+  test.skipIf(!NETNS)(
+    `--lan on a machine with no LAN address: no address for students, and stderr says so and how to fix it${NETNS ? '' : ' (skipped: needs unshare -rn, user and network namespaces)'}`,
+    async () => {
+      for (const [lang, warning] of [
+        ['C', /^studylog hub: this machine has no address on a local network: students' laptops will not reach this hub\. Connect it to the class network/],
+        ['zh_CN.UTF-8', /^studylog hub：这台电脑没有局域网地址，学生的电脑连不上这个班级中心。请把这台电脑连接到班级的网络/],
+      ] as const) {
+        const child = spawn('unshare', ['-rn', process.execPath, CLI, 'hub', 'serve', '--lan', '--port', '0', '--data-dir', tempDir()], {
+          stdio: ['ignore', 'pipe', 'pipe'],
+          env: { ...process.env, LANG: lang, LC_ALL: lang },
+        });
+        onCleanup(() => child.kill('SIGKILL'));
+        const stdout: string[] = [];
+        for await (const line of createInterface({ input: child.stdout })) {
+          stdout.push(line);
+          if (/^(Teacher dashboard|教师面板)/.test(line)) break;
+        }
+        let said = '';
+        for await (const line of createInterface({ input: child.stderr })) {
+          said = line;
+          if (/no address on a local network|没有局域网地址/.test(line)) break;
+        }
+        expect(said).toMatch(warning);
+        expect(stdout.join('\n')).not.toMatch(/students' laptops|学生电脑上填写|Also on this machine|其他地址/);
+        child.kill('SIGTERM');
+        await once(child, 'exit');
+      }
+    },
+  );
 
   test('hub class create / list and assignment create, in Chinese and in English', async () => {
     const dataDir = tempDir();

@@ -5,12 +5,12 @@
 // tryout found: a usage error shows its command's usage lines only; no English reaches a Chinese
 // terminal for a missing file, a data dir that is a file, a failed sync round, a damaged database,
 // or an id the command looks up itself.
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, test } from 'vitest';
 import { ERROR_HEADLINES } from '../../src/shared/error-headlines.ts';
-import { runCliAsync } from '../support/http.ts';
+import { runCliAsync, startApi } from '../support/http.ts';
 import { tempDir } from '../support/temp.ts';
 
 const locale = (lang: string) => ({ LC_ALL: '', LC_MESSAGES: '', LANG: lang, STUDYLOG_DATA_DIR: '' });
@@ -57,7 +57,7 @@ describe('studylog --help in the terminal’s language', () => {
     expect(prose(en.stdout).some((line) => ENGLISH_WORDS.test(line))).toBe(true);
   });
 
-  test('the help’s wording: token revoke described; Chinese quotes “”; natural pointers; the hub token as the app names it', async () => {
+  test('the help’s wording: token revoke and hub token create described; Chinese quotes “”; natural pointers; the hub token as the app names it', async () => {
     const [zh, en, hubZh, hubEn, syncZh] = await Promise.all([
       cli(['--help'], ZH),
       cli(['--help'], ENGLISH.C),
@@ -69,6 +69,10 @@ describe('studylog --help in the terminal’s language', () => {
     expect(en.stdout).toContain('  token revoke ID\n                 revoke a token');
     expect(hubZh.stdout).toMatch(/\n {2}token revoke {3}撤销一个设备的班级中心令牌/);
     expect(hubEn.stdout).toMatch(/\n {2}token revoke {3}revoke a device's hub token/);
+    expect(hubZh.stdout).toMatch(/\n {2}token create {3}为教师或管理员创建一个班级中心令牌/);
+    expect(hubEn.stdout).toMatch(/\n {2}token create {3}a hub token for a teacher or an admin/);
+    expect(zh.stdout).toContain('  hub token create --name N --role teacher|admin\n                 为教师或管理员打印一个班级中心令牌');
+    expect(en.stdout).toContain('  hub token create --name N --role teacher|admin\n                 print a hub token for a teacher or an admin');
     for (const text of [zh.stdout, hubZh.stdout, syncZh.stdout]) {
       expect(text).not.toMatch(/'[^'\n]+'|"[^"\n]+"/);
       expect(text).not.toMatch(/（(看|见)：/);
@@ -254,6 +258,28 @@ describe('an error the command prints, in the terminal’s language', () => {
     expect(enFromEnv.stderr.split('\n')[0]).toBe(`studylog: STUDYLOG_DATA_DIR is not a folder: ${below} (${file} is a file)`);
   });
 
+  test.each([
+    ['migrate', ['migrate']],
+    ['hub', ['hub', 'class', 'list']],
+  ])('a --data-dir that is a link to nothing (%s): a usage error naming the link and where it points, no EEXIST; a link to a folder works', async (_, args) => {
+    const dir = tempDir();
+    const link = path.join(dir, 'data');
+    const gone = path.join(dir, 'usb-stick', 'studylog');
+    symlinkSync(gone, link);
+    const [zh, en] = await Promise.all([cli([...args, '--data-dir', link], ZH), cli([...args, '--data-dir', link], ENGLISH.C)]);
+    for (const run of [zh, en]) {
+      expect(run.code, run.stderr).toBe(2);
+      expect(run.stderr).not.toMatch(/EEXIST|ENOENT|mkdir/);
+    }
+    expect(zh.stderr.split('\n')[0]).toBe(`studylog：--data-dir 指向的是一个链接，它指向的文件夹不存在：${link} → ${gone}`);
+    expect(en.stderr.split('\n')[0]).toBe(`studylog: --data-dir is a link to a folder that does not exist: ${link} → ${gone}`);
+    expect(en.stderr).not.toMatch(CJK);
+    // Once the folder is there, the same link is a data directory like any other.
+    mkdirSync(gone, { recursive: true });
+    const works = await cli([...args, '--data-dir', link], ENGLISH.C);
+    expect(works.code, works.stderr).toBe(0);
+  });
+
   test('a sync round that fails: the JSON on stdout for scripts, and a line saying why on stderr', async () => {
     const [zh, en] = await Promise.all([
       cli(['sync', '--hub', 'http://127.0.0.1:1', '--token', 'fake-key-hub', '--data-dir', tempDir()], ZH),
@@ -265,6 +291,32 @@ describe('an error the command prints, in the terminal’s language', () => {
     }
     expect(zh.stderr).toBe('studylog：没有同步成功：无法连接班级中心。\n');
     expect(en.stderr).toBe('studylog: Not synced: The class hub could not be reached.\n');
+  });
+
+  test('sync with --hub at an address that is no class hub (a desktop Studylog): says so and names the address, not a bare “Not found.”', async () => {
+    const desktop = await startApi();
+    try {
+      const args = ['sync', '--hub', desktop.url, '--token', 'fake-key-hub'];
+      const [zh, en] = await Promise.all([cli([...args, '--data-dir', tempDir()], ZH), cli([...args, '--data-dir', tempDir()], ENGLISH.C)]);
+      for (const run of [zh, en]) {
+        expect(run.code).toBe(1);
+        // What the server answered names what it did not find.
+        const report = JSON.parse(run.stdout) as { status: string; error: { code: string; detail: string } };
+        expect(report).toMatchObject({ status: 'error', error: { code: 'not_found' } });
+        expect(report.error.detail).toMatch(/^There is no GET \/api\/v1\/hub\/\S+ here\.$/);
+      }
+      expect(zh.stderr).toBe(`studylog：没有同步成功：${desktop.url} 上没有找到班级中心。请检查 --hub 的地址：应为 studylog hub serve 打印的、给学生电脑用的地址。\n`);
+      expect(en.stderr).toBe(`studylog: Not synced: no class hub was found at ${desktop.url}. Check --hub: it is the address studylog hub serve prints for students' laptops.\n`);
+    } finally {
+      await desktop.close();
+    }
+  });
+
+  test('token create --user of a user that is not there: named, in the terminal’s language', async () => {
+    const args = ['token', 'create', '--name', 'x', '--user', 'no-such-user'];
+    const [zh, en] = await Promise.all([cli([...args, '--data-dir', tempDir()], ZH), cli([...args, '--data-dir', tempDir()], ENGLISH.C)]);
+    expect(en).toMatchObject({ code: 1, stdout: '', stderr: "studylog: There is no user 'no-such-user'. [not_found]\n" });
+    expect(zh).toMatchObject({ code: 1, stdout: '', stderr: 'studylog：未找到。\n没有编号为“no-such-user”的用户（用 studylog token list 查看用户的编号）。 [not_found]\n' });
   });
 
   test.each([

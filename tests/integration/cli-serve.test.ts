@@ -4,7 +4,7 @@
 // one); `studylog token …` manages tokens while it runs; `studylog export` prints a conversation;
 // SIGTERM stops it cleanly. The model is the OpenAI test server, configured only through the
 // environment (OPENAI_BASE_URL + OPENAI_API_KEY → provider "env", STUDYLOG_MODEL picks the model).
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -13,6 +13,8 @@ import { CLI } from '../support/cli.ts';
 import { runCliAsync } from '../support/http.ts';
 import { startOpenAITestServer } from '../support/openai-test-server.ts';
 import { parseServeBlock, SERVE_LOCALE_ENV, type ServeBlock } from '../support/serve-output.ts';
+import { startServe } from '../support/serve-process.ts';
+import { tempDir } from '../support/temp.ts';
 
 const KEY = 'fake-key-cli-serve-test-key-0123456789';
 
@@ -97,6 +99,21 @@ async function curl(url: string, token: string, body?: unknown): Promise<{ statu
 }
 
 describe('studylog serve', () => {
+  // A machine on no network, for real: serve in a network namespace of its own (only a loopback).
+  const netns = spawnSync('unshare', ['-rn', 'true']).status === 0;
+  it.skipIf(!netns)(
+    `--lan with no LAN address: no (LAN: …) in the block, and stderr says nobody else will reach it and how to fix it${netns ? '' : ' (skipped: needs unshare -rn, user and network namespaces)'}`,
+    async () => {
+      const served = await startServe({ dataDir: tempDir(), prefix: ['unshare', '-rn'], args: ['--lan'] });
+      expect(served.stdout()).not.toContain('(LAN:');
+      expect(await served.waitForStderr(/no address on a local network.*\n/, 20_000)).not.toBeNull();
+      expect(served.stderr()).toContain(
+        "studylog: this machine has no address on a local network: other computers will not reach this Studylog. Connect it to the class network (the classroom's Wi-Fi or a cable), then start Studylog again.\n",
+      );
+      expect((await served.stop()).code).toBe(0);
+    },
+  );
+
   it('serves the seed’s curl calls, manages tokens and exports while running, and stops on SIGTERM', async () => {
     const openai = await startOpenAITestServer({ requiredApiKey: KEY });
     const dataDir = mkdtempSync(path.join(os.tmpdir(), 'studylog-serve-'));

@@ -4,15 +4,17 @@
 // what a zh-CN tryout found: a usage error shows its command's usage lines only, a missing file, a
 // data dir that is a file, the CLI's own lookups and a failed sync round are said in the
 // terminal's language, a database that cannot be used gets Chinese advice, the help's wording.
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import Database from 'better-sqlite3';
 import { describe, expect, test } from 'vitest';
 import { COMMAND_LINES, USAGE as STUDYLOG_USAGE, usageFor } from '../../src/main/cli.ts';
 import { commandUsage, dataDirProblem, describeFailure, notFound, parseCommandLine, syncFailureLine, unreadableFile, UsageError, words } from '../../src/main/core/cli-text.ts';
 import { openDatabase } from '../../src/main/core/db/connection.ts';
 import { HUB_USAGE, SYNC_USAGE } from '../../src/main/core/hub/command.ts';
+import { openPgHub } from '../../src/main/core/hub/sql.ts';
 import { ERROR_HEADLINES } from '../../src/shared/error-headlines.ts';
-import { ApiError, ERROR_STATUS, isApiError, type ErrorCode } from '../../src/shared/errors.ts';
+import { ApiError, DATABASE_ISSUE, ERROR_STATUS, isApiError, type ErrorCode } from '../../src/shared/errors.ts';
 import { tempDir } from '../support/temp.ts';
 
 const USAGE = words('Usage: studylog test', '用法：studylog test');
@@ -151,6 +153,35 @@ describe('what the terminal reads is in its language', () => {
     expect(dataDirProblem(path.join(dir, 'not', 'yet'), '--data-dir')).toBeNull();
   });
 
+  test('a data directory that is a link to nothing (or below one): the link and where it points, in both languages; a link to a folder is fine', () => {
+    const dir = tempDir();
+    const link = path.join(dir, 'data');
+    symlinkSync(path.join(dir, 'gone'), link);
+    expect(dataDirProblem(link, '--data-dir')).toEqual(
+      words(
+        `--data-dir is a link to a folder that does not exist: ${link} → ${path.join(dir, 'gone')}`,
+        `--data-dir 指向的是一个链接，它指向的文件夹不存在：${link} → ${path.join(dir, 'gone')}`,
+      ),
+    );
+    expect(dataDirProblem(link, null)?.['zh-CN']).toBe(`数据目录是一个链接，它指向的文件夹不存在：${link} → ${path.join(dir, 'gone')}`);
+    // A relative link points from its own folder; a link further up is named as the cause.
+    const relative = path.join(dir, 'relative');
+    symlinkSync(path.join('..', 'elsewhere', 'x'), relative);
+    const below = path.join(relative, 'studylog');
+    const target = path.resolve(dir, '..', 'elsewhere', 'x');
+    expect(dataDirProblem(below, 'STUDYLOG_DATA_DIR')).toEqual(
+      words(
+        `STUDYLOG_DATA_DIR cannot be made: ${below} (${relative} is a link to ${target}, which does not exist)`,
+        `无法创建 STUDYLOG_DATA_DIR 指向的文件夹：${below}（${relative} 是一个链接，它指向的 ${target} 不存在）`,
+      ),
+    );
+    // A link to a folder, or to where a folder can be made below one, keeps working.
+    mkdirSync(path.join(dir, 'real'));
+    symlinkSync(path.join(dir, 'real'), path.join(dir, 'good'));
+    expect(dataDirProblem(path.join(dir, 'good'), '--data-dir')).toBeNull();
+    expect(dataDirProblem(path.join(dir, 'good', 'new', 'sub'), '--data-dir')).toBeNull();
+  });
+
   test('EEXIST and ENOTDIR (mkdir where a file is) get a Chinese first line', () => {
     for (const [code, headline] of [
       ['EEXIST', '这个位置已经有一个同名的文件。'],
@@ -170,9 +201,16 @@ describe('what the terminal reads is in its language', () => {
     expect(syncFailureLine('revoked', null, 'en')).toBe(`studylog: Not synced: ${ERROR_HEADLINES.en.device_revoked}\n`);
     expect(syncFailureLine('synced', null, 'zh-CN')).toBeNull();
     expect(syncFailureLine('synced', null, 'en')).toBeNull();
+    // A not_found: no class hub at that address (the bare headline "Not found." said nothing).
+    expect(syncFailureLine('error', { code: 'not_found' }, 'en', 'http://10.0.0.5:5123')).toBe(
+      "studylog: Not synced: no class hub was found at http://10.0.0.5:5123. Check --hub: it is the address studylog hub serve prints for students' laptops.\n",
+    );
+    expect(syncFailureLine('error', { code: 'not_found' }, 'zh-CN', 'http://10.0.0.5:5123')).toBe(
+      'studylog：没有同步成功：http://10.0.0.5:5123 上没有找到班级中心。请检查 --hub 的地址：应为 studylog hub serve 打印的、给学生电脑用的地址。\n',
+    );
   });
 
-  test.each(['session', 'assignment', 'token'] as const)('the command’s own lookup of a %s: not found, in both languages', (what) => {
+  test.each(['session', 'assignment', 'token', 'user'] as const)('the command’s own lookup of a %s: not found, in both languages', (what) => {
     expect(notFound(what, 'nonexist', 'en')).toMatchObject({ code: 'not_found', detail: `There is no ${what} 'nonexist'.` });
     const zh = notFound(what, 'nonexist', 'zh-CN');
     expect(zh.code).toBe('not_found');
@@ -198,31 +236,85 @@ describe('a database that cannot be used: a Chinese line of advice, naming the f
     expect(describeFailure(error, 'en').text).toBe(`studylog: ${error.detail} [db_corrupt]\n`);
   });
 
+  test('the file comes from the error’s structured field, not from its English detail: a folder named with “: ” or “ cannot be ” is named whole', () => {
+    for (const folder of ['notes: term 1', 'what cannot be lost', 'x has a migration applied']) {
+      const dir = path.join(tempDir(), folder);
+      mkdirSync(dir);
+      const file = path.join(dir, 'studylog.db');
+      writeFileSync(file, 'garbage'.repeat(1000));
+      const error = thrown(() => openDatabase(file));
+      expect(error.issues).toEqual([{ path: DATABASE_ISSUE, message: file, params: { file, unchanged: 1 } }]);
+      expect(describeFailure(error, 'zh-CN').text.split('\n')[1]).toBe(`数据库文件 ${file} 没有被改动。请用它旁边的备份（studylog.db.*.bak）恢复，或者把它移到别处，重新开始。`);
+      // The detail users read is as before.
+      expect(error.detail).toMatch(/^The Studylog database .* cannot be read \(.*\)\. It was not changed\. Restore it from a backup/);
+    }
+  });
+
+  test('db_unknown_migration, from a database a newer Studylog migrated: the file from its field', () => {
+    const file = path.join(tempDir(), 'studylog.db');
+    openDatabase(file).close();
+    const raw = new Database(file);
+    raw.prepare('UPDATE __drizzle_migrations SET hash = ? WHERE created_at = (SELECT max(created_at) FROM __drizzle_migrations)').run('0'.repeat(64));
+    raw.close();
+    const error = thrown(() => openDatabase(file));
+    expect(error.code).toBe('db_unknown_migration');
+    expect(error.issues).toEqual([{ path: DATABASE_ISSUE, message: file, params: { file, unchanged: 1 } }]);
+    expect(describeFailure(error, 'zh-CN').text.split('\n')[1]).toBe(
+      `数据库文件 ${file} 是更新版本的 Studylog 写入的（有这个版本不认识的迁移）。请把 Studylog 更新到最新版本；文件没有被改动。`,
+    );
+  });
+
+  test('a hub database that cannot be reached: its address (password left out) from the field', async () => {
+    const error: unknown = await openPgHub('postgres://teacher:fake-pass@127.0.0.1:1/hub', { poolSize: 1 }).then(
+      () => null,
+      (e: unknown) => e,
+    );
+    if (!isApiError(error)) throw error;
+    expect(error.code).toBe('db_unavailable');
+    expect(error.issues).toEqual([{ path: DATABASE_ISSUE, message: 'postgres://teacher:***@127.0.0.1:1/hub', params: { hub: 'postgres://teacher:***@127.0.0.1:1/hub' } }]);
+    expect(describeFailure(error, 'zh-CN').text.split('\n')[1]).toBe(
+      '无法打开班级中心的数据库 postgres://teacher:***@127.0.0.1:1/hub：请检查 PostgreSQL 是否在运行，以及地址、用户名和密码是否正确。',
+    );
+  });
+
+  /** An error as db/connection.ts (or hub/sql.ts) makes it: the English detail and the structured field. */
+  const named = (code: ErrorCode, detail: string, params: Record<string, string | number>) => new ApiError(code, detail, [{ path: DATABASE_ISSUE, message: 'x', params }]);
   test.each([
     [
-      'db_unavailable',
-      'The Studylog database /d/studylog.db cannot be opened for reading and writing (attempt to write a readonly database). It was not changed. Check that the file and its folder are writable by this user, that the disk is not full, and that no other program holds it.',
+      named(
+        'db_unavailable',
+        'The Studylog database /d/studylog.db cannot be opened for reading and writing (attempt to write a readonly database). It was not changed. Check that the file and its folder are writable by this user, that the disk is not full, and that no other program holds it.',
+        { file: '/d/studylog.db', unchanged: 1 },
+      ),
       '数据库文件 /d/studylog.db 无法读写，它没有被改动。请检查当前用户能否写入这个文件和它所在的文件夹、磁盘是否已满、是否有其他程序占用着它。',
     ],
     [
-      'db_unknown_migration',
-      'The Studylog database /d/studylog.db has a migration applied (created 2030-01-01T00:00:00.000Z) that this version of Studylog does not know. It was probably written by a newer Studylog. Update Studylog; the file was not changed.',
-      '数据库文件 /d/studylog.db 是更新版本的 Studylog 写入的（有这个版本不认识的迁移）。请把 Studylog 更新到最新版本；文件没有被改动。',
-    ],
-    [
-      'db_corrupt',
-      'Could not prepare the Studylog database /d/studylog.db: no such table: x. A copy from before the attempt is at /d/studylog.db.20260101T000000Z.bak.',
+      named('db_corrupt', 'Could not prepare the Studylog database /d/studylog.db: no such table: x. A copy from before the attempt is at /d/studylog.db.20260101T000000Z.bak.', {
+        file: '/d/studylog.db',
+        unchanged: 0,
+        backup_file: '/d/studylog.db.20260101T000000Z.bak',
+      }),
       '数据库文件 /d/studylog.db 无法使用。请用它旁边的备份（studylog.db.*.bak）恢复，或者把它移到别处，重新开始。尝试之前的副本在 /d/studylog.db.20260101T000000Z.bak。',
     ],
     [
-      'db_unavailable',
-      'Could not save the turn: the disk is full. Nothing was written.',
+      named('db_unavailable', 'Could not open the hub database at postgres://teacher@db.school.lan/hub: connect ECONNREFUSED 10.0.0.2:5432', {
+        hub: 'postgres://teacher@db.school.lan/hub',
+      }),
+      '无法打开班级中心的数据库 postgres://teacher@db.school.lan/hub：请检查 PostgreSQL 是否在运行，以及地址、用户名和密码是否正确。',
+    ],
+    // A failed write (db-errors.ts) names no file, and has no field: the data directory's file.
+    [
+      new ApiError('db_unavailable', 'Could not save the turn: the disk is full. Nothing was written.'),
       '数据库文件（数据目录里的 studylog.db）无法读写，它没有被改动。请检查当前用户能否写入这个文件和它所在的文件夹、磁盘是否已满、是否有其他程序占用着它。',
     ],
-  ] as const)('%s: %s', (code, detail, advice) => {
-    const error = new ApiError(code, detail);
-    expect(describeFailure(error, 'zh-CN').text).toBe(`studylog：${ERROR_HEADLINES['zh-CN'][code]}\n${advice}\n${detail} [${code}]\n`);
-    expect(describeFailure(error, 'en').text).toBe(`studylog: ${detail} [${code}]\n`);
+    // The English detail alone no longer names a file for the advice (it used to be parsed).
+    [
+      new ApiError('db_corrupt', 'The Studylog database /d/studylog.db cannot be read (file is not a database). It was not changed.'),
+      '数据库文件（数据目录里的 studylog.db）无法使用。请用它旁边的备份（studylog.db.*.bak）恢复，或者把它移到别处，重新开始。',
+    ],
+  ] as const)('%#: %s', (error, advice) => {
+    expect(describeFailure(error, 'zh-CN').text).toBe(`studylog：${ERROR_HEADLINES['zh-CN'][error.code]}\n${advice}\n${error.detail} [${error.code}]\n`);
+    expect(describeFailure(error, 'en').text).toBe(`studylog: ${error.detail} [${error.code}]\n`);
   });
 
   test('a detail already in Chinese (the hub’s encoding refusal) gets no second advice', () => {
@@ -235,9 +327,11 @@ describe('the help’s wording', () => {
   const helps = { studylog: STUDYLOG_USAGE, hub: HUB_USAGE, sync: SYNC_USAGE };
 
   test.each([
-    [STUDYLOG_USAGE, '  token revoke ID\n'],
-    [HUB_USAGE, '  token revoke   '],
-  ])('token revoke has a description line in both languages', (usage, start) => {
+    ['token revoke', STUDYLOG_USAGE, '  token revoke ID\n', /^revoke /, /^撤销/],
+    ['hub token revoke', HUB_USAGE, '  token revoke   ', /^revoke /, /^撤销/],
+    ['hub token create', STUDYLOG_USAGE, '  hub token create --name N --role teacher|admin\n', /^print a hub token for a teacher or an admin /, /^为教师或管理员打印/],
+    ['hub token create', HUB_USAGE, '  token create   ', /^a hub token for a teacher or an admin /, /^为教师或管理员创建/],
+  ])('%s has a description line in both languages', (_, usage, start, en, zh) => {
     for (const language of ['en', 'zh-CN'] as const) {
       const text = usage[language];
       const at = text.indexOf(start);
@@ -251,7 +345,7 @@ describe('the help’s wording', () => {
           .slice(at + start.length)
           .split('\n')[1]!
           .trim();
-      expect(description).toMatch(language === 'en' ? /^revoke / : /^撤销/);
+      expect(description).toMatch(language === 'en' ? en : zh);
     }
   });
 

@@ -4,11 +4,11 @@
  * LC_MESSAGES, LANG, else the system's locale: config.ts systemLanguage) reads Chinese; any other
  * reads English. Flags and command names stay as they are typed.
  */
-import { statSync } from 'node:fs';
+import { lstatSync, readlinkSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { ERROR_HEADLINES } from '../../shared/error-headlines.ts';
-import { ApiError, isApiError, type ErrorCode } from '../../shared/errors.ts';
+import { ApiError, DATABASE_ISSUE, isApiError, type ErrorCode } from '../../shared/errors.ts';
 import { resolveDataDir, systemLanguage } from './config.ts';
 
 export type CliLanguage = 'zh-CN' | 'en';
@@ -99,12 +99,14 @@ const SYSTEM_ERROR_HEADLINES: Record<string, string> = {
 
 /**
  * Why `dir` cannot be the data directory: a file at it, or at one of the folders above it (the
- * database's mkdir would fail with EEXIST or ENOTDIR). `given` says where the path came from, so
- * the message names what to change. Null when it is a folder or can be made.
+ * database's mkdir would fail with EEXIST or ENOTDIR), or a link there to something that does not
+ * exist (mkdir fails with EEXIST or ENOENT). `given` says where the path came from, so the message
+ * names what to change. Null when it is a folder (a link to one included) or can be made.
  */
 export function dataDirProblem(dir: string, given: '--data-dir' | 'STUDYLOG_DATA_DIR' | null): Words | null {
+  const resolved = path.resolve(dir);
   let blocker: string | null = null;
-  for (let at = path.resolve(dir); blocker === null; at = path.dirname(at)) {
+  for (let at = resolved; blocker === null; at = path.dirname(at)) {
     let stat;
     try {
       stat = statSync(at, { throwIfNoEntry: false });
@@ -113,13 +115,37 @@ export function dataDirProblem(dir: string, given: '--data-dir' | 'STUDYLOG_DATA
     }
     if (stat?.isDirectory()) return null;
     if (stat) blocker = at;
+    else if (isLink(at)) return brokenLink(dir, at, given);
     else if (path.dirname(at) === at) return null;
   }
   const name = given ?? 'The data directory';
   const zhName = given ? `${given} 指向的` : '数据目录';
-  const file = blocker === path.resolve(dir) ? '' : ` (${blocker} is a file)`;
-  const zhFile = blocker === path.resolve(dir) ? '' : `（${blocker} 是一个文件）`;
+  const file = blocker === resolved ? '' : ` (${blocker} is a file)`;
+  const zhFile = blocker === resolved ? '' : `（${blocker} 是一个文件）`;
   return words(`${name} is not a folder: ${dir}${file}`, `${zhName}不是文件夹：${dir}${zhFile}`);
+}
+
+function isLink(at: string): boolean {
+  try {
+    return lstatSync(at, { throwIfNoEntry: false })?.isSymbolicLink() ?? false;
+  } catch {
+    return false; // ENOTDIR: a file further up, found on the way there
+  }
+}
+
+/** A data directory that is (or is below) a link to nothing: the link and where it points, in both languages. */
+function brokenLink(dir: string, link: string, given: '--data-dir' | 'STUDYLOG_DATA_DIR' | null): Words {
+  // Where it points, as a full path (a relative target is relative to the link's folder).
+  const target = path.resolve(path.dirname(link), readlinkSync(link));
+  if (link === path.resolve(dir))
+    return words(
+      `${given ?? 'The data directory'} is a link to a folder that does not exist: ${dir} → ${target}`,
+      `${given ? `${given} 指向的` : '数据目录'}是一个链接，它指向的文件夹不存在：${dir} → ${target}`,
+    );
+  return words(
+    `${given ?? 'The data directory'} cannot be made: ${dir} (${link} is a link to ${target}, which does not exist)`,
+    `无法创建${given ? ` ${given} 指向的文件夹` : '数据目录'}：${dir}（${link} 是一个链接，它指向的 ${target} 不存在）`,
+  );
 }
 
 /** A command's data directory (--data-dir, else STUDYLOG_DATA_DIR, else the platform's), refused as a usage error when it cannot be a folder. */
@@ -144,43 +170,77 @@ export function unreadableFile(file: string, error: unknown, language: CliLangua
   return new ApiError('not_found', zh ? `无法读取 ${file}：${reason}` : `Cannot read ${file}: ${reason}`);
 }
 
-/** What the command's own lookups did not find (export's session or assignment, a token to revoke). */
-export function notFound(what: 'session' | 'assignment' | 'token', id: string, language: CliLanguage = systemLanguage()): ApiError {
+/**
+ * What the command's own lookups did not find (export's session or assignment, a token to revoke,
+ * the user `token create --user` names): under the bare "Not found." headline, the detail names it.
+ */
+export function notFound(what: 'session' | 'assignment' | 'token' | 'user', id: string, language: CliLanguage = systemLanguage()): ApiError {
   const zh = {
     session: `没有编号为“${id}”的会话。`,
     assignment: `没有编号为“${id}”的作业，也没有属于它的会话。`,
     token: `没有编号为“${id}”的令牌（用 studylog token list 查看）。`,
+    user: `没有编号为“${id}”的用户（用 studylog token list 查看用户的编号）。`,
   };
   return new ApiError('not_found', language === 'zh-CN' ? zh[what] : `There is no ${what} '${id}'.`);
 }
 
 /**
+ * What `hub serve --lan` and `serve --lan` say on stderr when this machine has no address on a
+ * local network (only loopback, or only Docker's or a VPN's adapters: http/lan.ts): nobody else
+ * will reach it, and how to fix that.
+ */
+export function noLanAddressWarning(what: 'hub' | 'serve', onlyVirtual: boolean, language: CliLanguage = systemLanguage()): string {
+  if (language === 'zh-CN') {
+    const [prefix, who, again] =
+      what === 'hub' ? ['studylog hub：', '学生的电脑连不上这个班级中心', '重新启动班级中心'] : ['studylog：', '其他电脑连不上这个 Studylog', '重新启动 Studylog'];
+    return `${prefix}这台电脑没有局域网地址${onlyVirtual ? '（只有虚拟网卡或 VPN 的地址）' : ''}，${who}。请把这台电脑连接到班级的网络（教室的 Wi-Fi 或网线），然后${again}。\n`;
+  }
+  const [prefix, who, again] =
+    what === 'hub' ? ['studylog hub: ', "students' laptops will not reach this hub", 'the hub'] : ['studylog: ', 'other computers will not reach this Studylog', 'Studylog'];
+  return `${prefix}this machine has no address on a local network${onlyVirtual ? ' (only virtual or VPN adapters)' : ''}: ${who}. Connect it to the class network (the classroom's Wi-Fi or a cable), then start ${again} again.\n`;
+}
+
+/**
  * The line `studylog sync` prints on stderr when its round did not sync (the report stays JSON on
  * stdout, for scripts): what went wrong, in the terminal's language. Null for a round that synced.
+ * A not_found is the hub's answer to a route it does not have (a hand-in it refuses is in the
+ * report's `refused`, not here): nothing at `hub` is a class hub, and the line says so rather than
+ * the bare "Not found.".
  */
-export function syncFailureLine(status: string, lastError: { code: ErrorCode } | null, language: CliLanguage = systemLanguage()): string | null {
+export function syncFailureLine(status: string, lastError: { code: ErrorCode } | null, language: CliLanguage = systemLanguage(), hub?: string): string | null {
   if (status === 'synced') return null;
   const code = lastError?.code ?? (status === 'revoked' ? 'device_revoked' : status === 'offline' ? 'hub_unreachable' : 'internal_error');
+  const zh = language === 'zh-CN';
+  if (code === 'not_found') {
+    const at = hub ?? (zh ? '这个地址' : 'that address');
+    return zh
+      ? `studylog：没有同步成功：${at} 上没有找到班级中心。请检查 --hub 的地址：应为 studylog hub serve 打印的、给学生电脑用的地址。\n`
+      : `studylog: Not synced: no class hub was found at ${at}. Check --hub: it is the address studylog hub serve prints for students' laptops.\n`;
+  }
   const headline = ERROR_HEADLINES[language][code] ?? ERROR_HEADLINES[language].internal_error;
-  return language === 'zh-CN' ? `studylog：没有同步成功：${headline}\n` : `studylog: Not synced: ${headline}\n`;
+  return zh ? `studylog：没有同步成功：${headline}\n` : `studylog: Not synced: ${headline}\n`;
 }
 
 /**
  * What to do about a database that cannot be used, in Chinese (the English detail says it already):
- * the same advice as the detail, naming the file it names. Null for a detail already in Chinese.
+ * the same advice as the detail, naming the file (or the hub's address) its structured field names
+ * (DATABASE_ISSUE, set by db/connection.ts and hub/sql.ts). A failure of a write (db-errors.ts)
+ * has no such field and names no file: the advice points at the data directory's. Null for a
+ * detail already in Chinese.
  */
 function databaseAdvice(error: ApiError): string | null {
   const { code, detail } = error;
   if ((code !== 'db_corrupt' && code !== 'db_unavailable' && code !== 'db_unknown_migration') || /[\u4e00-\u9fff]/.test(detail)) return null;
   if (detail === 'Studylog is shutting down.') return 'Studylog 正在关闭，请稍后再试。';
-  const hub = /^Could not open the hub database at (.+?): /.exec(detail)?.[1];
+  const named = error.issues?.find((issue) => issue.path === DATABASE_ISSUE)?.params ?? {};
+  const text = (value: string | number | undefined) => (typeof value === 'string' && value !== '' ? value : null);
+  const hub = text(named.hub);
   if (hub) return `无法打开班级中心的数据库 ${hub}：请检查 PostgreSQL 是否在运行，以及地址、用户名和密码是否正确。`;
-  // db/connection.ts names the file: "The Studylog database FILE cannot be …" / "… has a migration applied",
-  // or "Could not prepare the Studylog database FILE: …"; db-errors.ts does not.
-  const file = /\bStudylog database (.+?)(?: cannot be | has a migration applied|: )/.exec(detail)?.[1];
-  const copy = /A copy from before the attempt is at (.+)\.$/.exec(detail)?.[1];
+  const file = text(named.file);
+  const copy = text(named.backup_file);
   const it = file ? `数据库文件 ${file} ` : '数据库文件（数据目录里的 studylog.db）';
-  const unchanged = /was not changed|Nothing was written/.test(detail);
+  // A failed write says "Nothing was written" (db-errors.ts): its statement was rolled back.
+  const unchanged = file ? named.unchanged === 1 : detail.endsWith('Nothing was written.');
   const backup = copy ? `尝试之前的副本在 ${copy}。` : '';
   switch (code) {
     case 'db_corrupt':

@@ -14,7 +14,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import type { BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
-import { ApiError } from '../../../shared/errors.ts';
+import { ApiError, DATABASE_ISSUE } from '../../../shared/errors.ts';
 import * as schema from './schema.ts';
 import { ensureDerivedTables } from './derived.ts';
 import { drizzle, migrate, readMigrationFiles } from './drizzle.ts';
@@ -91,11 +91,29 @@ function isAccessProblem(file: string, cause: unknown): boolean {
   return !statSync(file, { throwIfNoEntry: false })?.isDirectory();
 }
 
-function unavailable(file: string, reason: string): ApiError {
-  return new ApiError(
+/**
+ * A failure to open `file`, with the file (and whether it was left unchanged, and a backup made
+ * before a failed migration) as a structured field: the command line's Chinese advice names them
+ * from there, not from the English detail (cli-text.ts databaseAdvice).
+ */
+function databaseError(
+  code: 'db_corrupt' | 'db_unavailable' | 'db_unknown_migration',
+  file: string,
+  detail: string,
+  facts: { unchanged: boolean; backupFile?: string | null },
+): ApiError {
+  const params = { file, unchanged: facts.unchanged ? 1 : 0, ...(facts.backupFile ? { backup_file: facts.backupFile } : {}) };
+  const message = `${detail}${facts.backupFile ? ` A copy from before the attempt is at ${facts.backupFile}.` : ''}`;
+  return new ApiError(code, message, [{ path: DATABASE_ISSUE, message: file, params }]);
+}
+
+function unavailable(file: string, reason: string, backupFile: string | null = null): ApiError {
+  return databaseError(
     'db_unavailable',
+    file,
     `The Studylog database ${file} cannot be opened for reading and writing (${reason}). It was not changed. ` +
       'Check that the file and its folder are writable by this user, that the disk is not full, and that no other program holds it.',
+    { unchanged: true, backupFile },
   );
 }
 
@@ -104,9 +122,11 @@ function corrupt(file: string, cause: unknown): ApiError {
   // A read-only folder, a full disk or a missing permission is not damage: "restore a backup"
   // or "move it away" would be the wrong advice.
   if (isAccessProblem(file, cause)) return unavailable(file, reason);
-  return new ApiError(
+  return databaseError(
     'db_corrupt',
+    file,
     `The Studylog database ${file} cannot be read (${reason}). It was not changed. ` + 'Restore it from a backup (studylog.db.*.bak beside it) or move it away to start afresh.',
+    { unchanged: true },
   );
 }
 
@@ -129,11 +149,13 @@ function inspect(file: string, known: KnownMigration[]): { pending: KnownMigrati
     for (const row of applied) {
       const match = known.find((k) => k.createdAt === Number(row.createdAt));
       if (!match || match.hash !== row.hash) {
-        throw new ApiError(
+        throw databaseError(
           'db_unknown_migration',
+          file,
           `The Studylog database ${file} has a migration applied (created ${new Date(Number(row.createdAt)).toISOString()}) ` +
             `that this version of Studylog does not know${match ? ' (its contents differ from ours)' : ''}. ` +
             'It was probably written by a newer Studylog. Update Studylog; the file was not changed.',
+          { unchanged: true },
         );
       }
     }
@@ -278,13 +300,7 @@ export function openDatabase(file: string, options: OpenOptions = {}): Store {
     sqlite.close();
     if (error instanceof ApiError) throw error;
     const reason = error instanceof Error ? error.message : String(error);
-    if (isAccessProblem(file, error)) {
-      const unopened = unavailable(file, reason);
-      throw report.backupFile ? new ApiError(unopened.code, `${unopened.detail} A copy from before the attempt is at ${report.backupFile}.`) : unopened;
-    }
-    throw new ApiError(
-      'db_corrupt',
-      `Could not prepare the Studylog database ${file}: ${reason}.` + (report.backupFile ? ` A copy from before the attempt is at ${report.backupFile}.` : ''),
-    );
+    if (isAccessProblem(file, error)) throw unavailable(file, reason, report.backupFile);
+    throw databaseError('db_corrupt', file, `Could not prepare the Studylog database ${file}: ${reason}.`, { unchanged: false, backupFile: report.backupFile });
   }
 }

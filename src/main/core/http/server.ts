@@ -39,6 +39,7 @@ import { authorize, validate, type DispatchOptions } from '../api/dispatch.ts';
 import { TransportRuntime } from '../api/runtime.ts';
 import { openExport, type ExportInput } from '../export.ts';
 import { openApiDocument } from './openapi.ts';
+import { chooseLanAddresses } from './lan.ts';
 import { ASSIGNMENT_HEADER, MODE_HEADER, mountOpenAIFace, OPENAI_PREFIX, openAIErrorShape, SESSION_HEADER } from './openai-face.ts';
 import { DEFAULT_ANONYMOUS_LIMITS, RateLimiter, type RateLimits } from './rate-limit.ts';
 
@@ -73,7 +74,7 @@ export interface HttpServerOptions {
 export interface RunningHttpServer {
   /** e.g. http://127.0.0.1:5123 */
   url: string;
-  /** With LAN access on: the address other devices use. */
+  /** With LAN access on: the address other devices use; null when this machine has none (only loopback, Docker or VPN adapters). */
   lanUrl: string | null;
   address: AddressInfo;
   server: Server;
@@ -87,12 +88,14 @@ const errorResponse = (c: Context, error: ApiError, headers: Record<string, stri
   return c.json(error.toBody(), error.status as 400);
 };
 
-/** This machine's IPv4 addresses on its networks (not loopback): what another computer on the LAN reaches it at. */
+/**
+ * This machine's IPv4 addresses on its networks (not loopback): what another computer on the LAN
+ * reaches it at, the one students would type first (a Wi-Fi or cable adapter's before Docker's
+ * or a VPN's: lan.ts).
+ */
 export function lanAddresses(): string[] {
-  return Object.values(os.networkInterfaces())
-    .flat()
-    .filter((a): a is os.NetworkInterfaceInfo => !!a && a.family === 'IPv4' && !a.internal)
-    .map((a) => a.address);
+  const { primary, also } = chooseLanAddresses(os.networkInterfaces());
+  return [...(primary ? [primary] : []), ...also].map((a) => a.address);
 }
 
 /** Host names this server answers to; anything else is a DNS-rebinding attempt or a mistake. (The class hub's server uses it too.) */
@@ -467,7 +470,8 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
   } else {
     app.get('/', (c) => c.html(MINIMAL_PAGE));
   }
-  app.notFound((c) => errorResponse(c, new ApiError('not_found', 'Not found.')));
+  // Named like the API's own miss above: a bare "Not found." under the "Not found." headline says nothing.
+  app.notFound((c) => errorResponse(c, new ApiError('not_found', `There is no ${c.req.method} ${c.req.path} here.`)));
   app.onError((error, c) => {
     if (error instanceof ApiError) return errorResponse(c, error);
     // The connection ended while the body was still arriving (the client went away, or Node's
@@ -504,7 +508,8 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
   });
   const address = server.address() as AddressInfo;
   const shownHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
-  const lan = options.lan ? lanAddresses()[0] : undefined;
+  // The address to show (a Docker bridge's or a VPN's is none: lan.ts); all of them are accepted.
+  const lan = options.lan ? chooseLanAddresses(os.networkInterfaces()).primary?.address : undefined;
 
   return {
     url: `http://${shownHost}:${address.port}`,

@@ -9,10 +9,10 @@ import { fileURLToPath } from 'node:url';
 import { parseIsoDate } from '../../../shared/api/schemas.ts';
 import { ApiError } from '../../../shared/errors.ts';
 import { createCore } from '../app.ts';
-import { commandDataDir, parseCommandLine, syncFailureLine, UsageError, words, type Words } from '../cli-text.ts';
+import { commandDataDir, noLanAddressWarning, parseCommandLine, syncFailureLine, UsageError, words, type CliLanguage, type Words } from '../cli-text.ts';
 import { systemLanguage } from '../config.ts';
 import { SyncClient } from '../sync/client.ts';
-import { startHubServer } from './server.ts';
+import { startHubServer, type StudentAddresses } from './server.ts';
 import type { ReindexOptions } from './reindex.ts';
 import { openPgHub, openSqliteHub, sql, type HubSql } from './sql.ts';
 import { HubStore, type HubCaller } from './store.ts';
@@ -37,6 +37,8 @@ export const HUB_USAGE = words(
   --allowed-host NAME  a host name students' laptops use for the hub (e.g. hub.school.lan); other
                  Host headers are refused (DNS rebinding). localhost, the bound address and, with
                  --lan, this machine's LAN addresses and name are always accepted.
+  token create   a hub token for a teacher or an admin (students join with a class code and
+                 need none): printed alone on stdout, shown only this once
   token revoke   revoke a device's hub token (DEVICE_ID as hub token create printed it): it
                  stops working
   class create   a class; prints its class code (students join with it). --teacher: the teacher
@@ -60,6 +62,8 @@ export const HUB_USAGE = words(
   --allowed-host NAME  学生电脑访问班级中心时用的主机名（例如 hub.school.lan）；其他
                  Host 请求头一律拒绝（防止 DNS 重绑定）。localhost、绑定的地址，以及给出 --lan 时
                  本机的局域网地址和名称总是接受。
+  token create   为教师或管理员创建一个班级中心令牌（学生用班级码加入，不需要令牌）：
+                 stdout 上只有令牌本身，它只显示这一次
   token revoke   撤销一个设备的班级中心令牌（DEVICE_ID 即 hub token create 打印的设备编号）：
                  它从此不能再用
   class create   创建一个班级，并打印它的班级码（学生用它加入）。--teacher：在教师面板上
@@ -247,22 +251,18 @@ export async function hubMain(argv: string[]): Promise<number> {
       staticDir: existsSync(path.join(RENDERER_DIR, 'index.html')) ? RENDERER_DIR : null,
     });
     const where = store.db.dialect === 'pg' ? `PostgreSQL ${store.db.where}` : `SQLite ${store.db.where}`;
+    const addresses = studentAddressLines(hub.studentAddresses, systemLanguage());
     process.stdout.write(
       [
         zh() ? `Studylog 班级中心正在运行：${hub.url}（数据库：${where}）` : `Studylog hub is serving ${hub.url} (database: ${where})`,
         // The teacher's browser uses 127.0.0.1; students' laptops need an address they can reach.
-        ...(hub.studentUrls.length
-          ? [
-              zh()
-                ? `学生电脑上填写的班级中心地址${hub.studentUrls.length > 1 ? '（任选其一）' : ''}：${hub.studentUrls.join('、')}`
-                : `The hub's address for students' laptops${hub.studentUrls.length > 1 ? ' (any one of these)' : ''}: ${hub.studentUrls.join(', ')}`,
-            ]
-          : []),
+        ...addresses.lines,
         ...(adminToken ? [zh() ? `管理员令牌（只显示这一次，请妥善保存）：${adminToken}` : `Admin token (shown only this once; keep it safe): ${adminToken}`] : []),
         // Last, so a script reading the block knows it has all of it.
         zh() ? `教师面板：${hub.url}/#/hub` : `Teacher dashboard: ${hub.url}/#/hub`,
       ].join('\n') + '\n',
     );
+    if (addresses.warning) process.stderr.write(addresses.warning);
     // After the banner: the hub answers while it re-indexes; store.close() (below) stops it between batches.
     void reindexInBackground(store.db);
     await stopped;
@@ -271,6 +271,28 @@ export async function hubMain(argv: string[]): Promise<number> {
   } finally {
     await store.close();
   }
+}
+
+/**
+ * The banner's lines about where students' laptops reach the hub: the address(es) to type, then
+ * an "Also" line for each other address of this machine (another adapter, Docker's, a VPN's), in
+ * the terminal's language. `warning` (for stderr): serving the LAN with no address on a network,
+ * no student's laptop will reach it (noLanAddressWarning).
+ */
+export function studentAddressLines(addresses: StudentAddresses, language: CliLanguage): { lines: string[]; warning: string | null } {
+  const zh = language === 'zh-CN';
+  const { urls, also } = addresses;
+  const lines = [
+    ...(urls.length
+      ? [
+          zh
+            ? `学生电脑上填写的班级中心地址${urls.length > 1 ? '（任选其一）' : ''}：${urls.join('、')}`
+            : `The hub's address for students' laptops${urls.length > 1 ? ' (any one of these)' : ''}: ${urls.join(', ')}`,
+        ]
+      : []),
+    ...also.map((a) => (zh ? `这台电脑的其他地址：${a.url}（网卡 ${a.adapter}）` : `Also on this machine: ${a.url} (adapter ${a.adapter})`)),
+  ];
+  return { lines, warning: addresses.noLanAddress ? noLanAddressWarning('hub', also.length > 0, language) : null };
 }
 
 /** Whoever runs the CLI on the hub's machine (it can read the database) acts as an admin. */
@@ -392,7 +414,7 @@ export async function syncMain(argv: string[]): Promise<number> {
     const report = await client.sync({ force: true });
     process.stdout.write(JSON.stringify({ ...report, error: client.state.last_error, refused: client.state.refused }) + '\n');
     // The JSON is for scripts; the person at the terminal reads what went wrong in their language.
-    const failure = syncFailureLine(report.status, client.state.last_error);
+    const failure = syncFailureLine(report.status, client.state.last_error, systemLanguage(), values.hub);
     if (failure) process.stderr.write(failure);
     return report.status === 'synced' ? 0 : 1;
   } finally {

@@ -8,6 +8,7 @@
  * page).
  */
 import type { AddressInfo } from 'node:net';
+import os from 'node:os';
 import { createAdaptorServer } from '@hono/node-server';
 import { serveStatic } from '@hono/node-server/serve-static';
 import { Hono, type Context } from 'hono';
@@ -38,7 +39,8 @@ import {
 } from '../../../shared/api/hub.ts';
 import { ApiError, isApiError } from '../../../shared/errors.ts';
 import { parseInput } from '../../../shared/validation.ts';
-import { CONTENT_SECURITY_POLICY, addressKey, allowedHostNames, boundedJson, hostAllowed, lanAddresses } from '../http/server.ts';
+import { CONTENT_SECURITY_POLICY, addressKey, allowedHostNames, boundedJson, hostAllowed } from '../http/server.ts';
+import { chooseLanAddresses, type LanChoice } from '../http/lan.ts';
 import { DEFAULT_ANONYMOUS_LIMITS, RateLimiter, type RateLimits } from '../http/rate-limit.ts';
 import type { HubCaller, HubStore, IssuedCode } from './store.ts';
 
@@ -66,6 +68,8 @@ export interface RunningHub {
   url: string;
   /** Where students' laptops reach it (studentUrls); empty when it listens on loopback only. */
   studentUrls: string[];
+  /** The same, as `hub serve` prints it: what students type, the other addresses, none on a network. */
+  studentAddresses: StudentAddresses;
   address: AddressInfo;
   server: Server;
   close(): Promise<void>;
@@ -107,15 +111,39 @@ function languageOf(c: Context): Language {
 /** Bound on all interfaces, the machine's LAN addresses and name are its names too (as the desktop's --lan). */
 const servesLan = (options: Pick<HubServerOptions, 'lan' | 'host'>) => options.lan ?? (options.host === '0.0.0.0' || options.host === '::');
 
+/** Where students' laptops reach this hub, as `hub serve` prints it. */
+export interface StudentAddresses {
+  /** What students type: the names given with --allowed-host, the address it is bound to, with --lan the likeliest LAN address. */
+  urls: string[];
+  /** With --lan, this machine's other LAN addresses (another adapter, Docker's, a VPN's), each with its adapter. */
+  also: { url: string; adapter: string }[];
+  /** With --lan, and no address on a network (only loopback, Docker or VPN adapters): no student's laptop reaches the hub. */
+  noLanAddress: boolean;
+}
+
 /**
- * Where students' laptops reach this hub (the dashboard's /addresses and `hub serve`'s banner): the
- * names given with --allowed-host, the address it is bound to, and with --lan this machine's LAN
- * addresses, each on `port`. Empty when it listens on loopback only.
+ * Where students' laptops reach this hub: the names given with --allowed-host, the address it is
+ * bound to, and with --lan this machine's LAN addresses (the likeliest first, the others as `also`:
+ * http/lan.ts), each on `port`. Empty when it listens on loopback only. `lan`: the machine's
+ * addresses (tests give made-up ones).
  */
-export function studentUrls(options: Pick<HubServerOptions, 'lan' | 'host' | 'allowedHosts'>, port: number | undefined): string[] {
+export function studentAddresses(
+  options: Pick<HubServerOptions, 'lan' | 'host' | 'allowedHosts'>,
+  port: number | undefined,
+  lan: LanChoice = chooseLanAddresses(os.networkInterfaces()),
+): StudentAddresses {
+  const url = (h: string) => `http://${h.includes(':') ? `[${h}]` : h}${port ? `:${port}` : ''}`;
   const bound = options.host && !['0.0.0.0', '::', '127.0.0.1', '::1', 'localhost'].includes(options.host) ? [options.host] : [];
-  const names = [...new Set([...(options.allowedHosts ?? []).map((h) => h.toLowerCase()), ...bound, ...(servesLan(options) ? lanAddresses() : [])])];
-  return names.map((h) => `http://${h.includes(':') ? `[${h}]` : h}${port ? `:${port}` : ''}`);
+  const onLan = servesLan(options);
+  const names = [...new Set([...(options.allowedHosts ?? []).map((h) => h.toLowerCase()), ...bound, ...(onLan && lan.primary ? [lan.primary.address] : [])])];
+  const also = onLan ? lan.also.filter((a) => !names.includes(a.address)).map((a) => ({ url: url(a.address), adapter: a.adapter })) : [];
+  return { urls: names.map(url), also, noLanAddress: onLan && lan.primary === null };
+}
+
+/** All of studentAddresses' URLs, the likeliest first (the dashboard's /addresses prints them on the join codes). */
+export function studentUrls(options: Pick<HubServerOptions, 'lan' | 'host' | 'allowedHosts'>, port: number | undefined): string[] {
+  const { urls, also } = studentAddresses(options, port);
+  return [...urls, ...also.map((a) => a.url)];
 }
 
 export function hubApp(options: HubServerOptions): Hono<Env> {
@@ -308,6 +336,7 @@ export async function startHubServer(options: HubServerOptions): Promise<Running
   return {
     url: `http://${shown.includes(':') ? `[${shown}]` : shown}:${address.port}`,
     studentUrls: studentUrls({ ...options, host }, address.port),
+    studentAddresses: studentAddresses({ ...options, host }, address.port),
     address,
     server,
     close: () =>

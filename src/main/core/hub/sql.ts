@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import type { SQL } from 'drizzle-orm';
 import pg from 'pg';
-import { ApiError } from '../../../shared/errors.ts';
+import { ApiError, DATABASE_ISSUE } from '../../../shared/errors.ts';
 import { systemLanguage } from '../config.ts';
 import { drizzle as drizzleSqlite, migrate as migrateSqlite, sql } from '../db/drizzle.ts';
 import { drizzle as drizzlePg, migrate as migratePg } from './drizzle-pg.ts';
@@ -129,7 +129,10 @@ export async function openPgHub(url: string, options: { poolSize?: number } = {}
     if (encoding?.server_encoding === 'UTF8') await migratePg(db, { migrationsFolder: path.join(MIGRATIONS, 'pg') });
   } catch (error) {
     await pool.end();
-    throw new ApiError('db_unavailable', `Could not open the hub database at ${redact(url)}: ${error instanceof Error ? error.message : String(error)}`);
+    const hub = redact(url);
+    throw new ApiError('db_unavailable', `Could not open the hub database at ${hub}: ${error instanceof Error ? error.message : String(error)}`, [
+      { path: DATABASE_ISSUE, message: hub, params: { hub } },
+    ]);
   }
   if (encoding?.server_encoding !== 'UTF8') {
     await pool.end();
