@@ -111,6 +111,14 @@ export function encodingError(database: string, encoding: string): ApiError {
   );
 }
 
+/** A PostgreSQL hub that could not be opened; the address (without its password) travels as an issue for the CLI's advice (cli-text.ts). */
+function openError(url: string, error: unknown): ApiError {
+  const hub = redact(url);
+  return new ApiError('db_unavailable', `Could not open the hub database at ${hub}: ${error instanceof Error ? error.message : String(error)}`, [
+    { path: DATABASE_ISSUE, message: hub, params: { hub } },
+  ]);
+}
+
 /**
  * Connects to PostgreSQL (UTF8 only: encodingError) and applies the hub's pending migrations. A
  * pending search re-index is not run here (`hub serve` runs it in the background: searchIndex);
@@ -129,10 +137,7 @@ export async function openPgHub(url: string, options: { poolSize?: number } = {}
     if (encoding?.server_encoding === 'UTF8') await migratePg(db, { migrationsFolder: path.join(MIGRATIONS, 'pg') });
   } catch (error) {
     await pool.end();
-    const hub = redact(url);
-    throw new ApiError('db_unavailable', `Could not open the hub database at ${hub}: ${error instanceof Error ? error.message : String(error)}`, [
-      { path: DATABASE_ISSUE, message: hub, params: { hub } },
-    ]);
+    throw openError(url, error);
   }
   if (encoding?.server_encoding !== 'UTF8') {
     await pool.end();
@@ -151,7 +156,7 @@ export async function openPgHub(url: string, options: { poolSize?: number } = {}
     searchIndex = await openSearchReindexPg(hub);
   } catch (error) {
     await pool.end();
-    throw new ApiError('db_unavailable', `Could not open the hub database at ${redact(url)}: ${error instanceof Error ? error.message : String(error)}`);
+    throw openError(url, error);
   }
   return { ...hub, searchIndex };
 }
