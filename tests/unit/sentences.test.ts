@@ -1,34 +1,21 @@
 // Two sentences shown as one line (src/renderer/src/lib/errors.ts sentenceGap / sentences): nothing
-// between Chinese sentences (they end with 。！？), a space after Latin punctuation; and ErrorText,
-// which shows a headline and a next step side by side, joins them so in both languages.
+// between Chinese sentences (they end with 。！？), a space after Latin punctuation. ErrorText joins
+// its headline and next step so: tests/e2e/setup.test.ts (zh-CN) and settings.test.ts (en).
 import i18next from 'i18next';
-import { createElement } from 'react';
-import { renderToStaticMarkup } from 'react-dom/server';
-import { initReactI18next } from 'react-i18next';
 import { beforeAll, describe, expect, test } from 'vitest';
 import { en } from '../../src/renderer/src/i18n/en.ts';
 import { zhCN } from '../../src/renderer/src/i18n/zh-CN.ts';
 import { sentenceGap, sentences } from '../../src/renderer/src/lib/errors.ts';
-import { ErrorText } from '../../src/renderer/src/ui/ErrorText.tsx';
 
 beforeAll(async () => {
-  await i18next.use(initReactI18next).init({
+  await i18next.init({
     resources: { en: { translation: en }, 'zh-CN': { translation: zhCN } },
     lng: 'zh-CN',
     fallbackLng: false,
     returnNull: false,
     interpolation: { escapeValue: false },
-    initAsync: false,
   });
 });
-
-/** The text a reader sees (tags dropped, React's entities decoded). */
-const textOf = (html: string) =>
-  html
-    .replace(/<[^>]+>/g, '')
-    .replace(/&quot;/g, '"')
-    .replace(/&#x27;/g, "'")
-    .replace(/&amp;/g, '&');
 
 describe('sentences on one line', () => {
   test('Chinese sentences: nothing between them', () => {
@@ -65,32 +52,3 @@ describe('sentences on one line', () => {
     expect(sentenceGap('Failed.')).toBe(' ');
   });
 });
-
-describe('ErrorText', () => {
-  const render = (props: Parameters<typeof ErrorText>[0]) => textOf(renderToStaticMarkup(createElement(ErrorText, props)));
-
-  test('zh-CN: the headline and the next step with nothing between them', () => {
-    expect(render({ error: { code: 'upstream_error', detail: 'boom' } })).toMatch(/^服务商出错了。问题出在服务商那边：请稍后重试。/);
-    expect(render({ error: { code: 'rate_limited', detail: 'x' }, headline: '请求太多。', next: '等一下再试。' })).toMatch(/^请求太多。等一下再试。/);
-    // The localized sentence the renderer wrote itself, likewise.
-    expect(render({ error: { code: 'not_found', detail: 'x', localized: '这个对话已被删除。' } })).toMatch(/^未找到。这个对话已被删除。/);
-  });
-
-  test('en: one space after the headline', async () => {
-    await i18next.changeLanguage('en');
-    try {
-      expect(render({ error: { code: 'rate_limited', detail: 'x' }, headline: 'Too many requests.', next: 'Wait a moment.' })).toMatch(/^Too many requests\. Wait a moment\./);
-      expect(render({ error: { code: 'upstream_error', detail: 'boom' } })).toMatch(new RegExp(`^${escape(en.errors.upstream_error)} \\S`));
-    } finally {
-      await i18next.changeLanguage('zh-CN');
-    }
-  });
-
-  test('no next step: no trailing space after the headline', () => {
-    expect(render({ error: { code: 'rate_limited', detail: '' }, headline: 'Too many requests.', next: '' })).toBe('Too many requests.');
-  });
-});
-
-function escape(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-}
