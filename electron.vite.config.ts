@@ -38,6 +38,9 @@ export default defineConfig({
       // for any current browser rather than only Electron's Chromium.
       minify: true,
       target: 'es2022',
+      // .vite/manifest.json: which chunks and styles each module loads with it (static imports),
+      // read by tests/e2e/bundle.test.ts to check what the first screen and the Markdown view pull in.
+      manifest: true,
       rolldownOptions: {
         input: { index: here('src/renderer/index.html') },
         // The Markdown view (loaded lazily with the first answer) pulls in KaTeX and highlight.js;

@@ -52,6 +52,33 @@ describe('the built desktop bundles', () => {
     expect(gzipped).toBeLessThanOrEqual(200 * 1024);
   });
 
+  // KaTeX (~260 kB of JS, its CSS and fonts) loads only with a text that has maths
+  // (features/chat/markdown-math.ts): neither the first load nor the Markdown view (every answer)
+  // pulls it in. What a module loads with it: its chunk, the chunks it imports and their styles
+  // (Vite's manifest, electron.vite.config.ts).
+  it('KaTeX is neither in the first load nor loaded with the Markdown view, only with maths', () => {
+    const dir = path.join(ROOT, 'out/renderer');
+    type Chunk = { file: string; imports?: string[]; css?: string[] };
+    const manifest = JSON.parse(readFileSync(path.join(dir, '.vite/manifest.json'), 'utf8')) as Record<string, Chunk>;
+    const loads = (key: string, seen = new Set<string>()): Set<string> => {
+      const chunk = manifest[key];
+      if (!chunk) throw new Error(`${key} is not in the build's manifest`);
+      if (seen.has(chunk.file)) return seen;
+      seen.add(chunk.file);
+      for (const css of chunk.css ?? []) seen.add(css);
+      for (const imported of chunk.imports ?? []) loads(imported, seen);
+      return seen;
+    };
+    // KaTeX's code says its name ("KaTeX parse error"), its styles name its fonts (KaTeX_Main).
+    const withKatex = (files: Set<string>) => [...files].filter((f) => readFileSync(path.join(dir, f), 'utf8').includes('KaTeX'));
+    expect(withKatex(loads('index.html'))).toEqual([]);
+    expect(withKatex(loads('src/features/chat/Markdown.tsx'))).toEqual([]);
+    // The check finds KaTeX where it is: in what the maths plugins load, JS and CSS.
+    const maths = withKatex(loads('src/features/chat/markdown-math.ts'));
+    expect(maths.some((f) => f.endsWith('.js'))).toBe(true);
+    expect(maths.some((f) => f.endsWith('.css'))).toBe(true);
+  });
+
   it.each(['out/main/index.js', 'out/preload/index.cjs'])('%s parses', (file) => {
     const check = spawnSync(process.execPath, ['--check', path.join(ROOT, file)], { encoding: 'utf8' });
     expect(check.stderr).toBe('');

@@ -114,6 +114,8 @@ describe.skipIf(chromium.skip)(`settings${chromium.note}`, () => {
     await dialog.getByTestId('setup-test').click();
     await expect.poll(() => dialog.locator('.error-text').getAttribute('data-code')).toBe('upstream_auth');
     await expect(dialog.locator('.error-text').textContent()).resolves.toContain('The provider refused the API key.');
+    // One space between the headline and the next step in English (none in Chinese: setup.test.ts).
+    await expect(dialog.locator('.error-text').textContent()).resolves.toMatch(/^The provider refused the API key\. [A-Z]/);
     // Where nothing answers, a local provider is set up with a typed model name.
     await dialog.locator('input[name="base_url"]').fill('http://127.0.0.1:9/v1');
     await dialog.getByTestId('setup-test').click();

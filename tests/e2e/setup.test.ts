@@ -199,7 +199,9 @@ describe.skipIf(chromiumAndKeyring.skip)(`first run with a keychain${chromiumAnd
     const error = dialog.locator('.error-text');
     await expect.poll(() => error.getAttribute('data-code')).toBe('upstream_auth');
     // The key field is right there: not "go to Settings".
-    await expect(error.locator('.error-next').textContent()).resolves.toBe(' 请在上面的“API 密钥”输入框中粘贴正确的密钥，然后再点“测试并继续”。');
+    await expect(error.locator('.error-next').textContent()).resolves.toBe('请在上面的“API 密钥”输入框中粘贴正确的密钥，然后再点“测试并继续”。');
+    // Two Chinese sentences: no space after the headline's 。
+    await expect(error.textContent()).resolves.toMatch(/^服务商拒绝了 API 密钥。请在上面/);
     await expect(error.textContent()).resolves.not.toContain('设置 → 模型服务商');
     expect(await englishOn(page)).toEqual([]);
     // Saved (with the refused key stored) but never connected.

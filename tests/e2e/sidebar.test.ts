@@ -9,6 +9,7 @@ import type { Page } from 'playwright-core';
 import { DB_FILE_NAME, openDatabase } from '../../src/main/core/db/connection.ts';
 import { SessionsRepo } from '../../src/main/core/db/sessions.repo.ts';
 import { TurnsRepo } from '../../src/main/core/db/turns.repo.ts';
+import { FTS_PENDING_TABLE } from '../../src/main/core/db/fts.ts';
 import { requirePackage } from '../support/requirements.ts';
 import { startE2E, type E2E } from './harness.ts';
 
@@ -111,6 +112,38 @@ describe.skipIf(chromium.skip)(`conversation sidebar${chromium.note}`, () => {
     await sidebar().getByTestId('conv-search').fill('没有这样的词');
     await expect.poll(() => sidebar().locator('.conv-empty').textContent()).toBe('没有匹配的对话。');
     await sidebar().getByTestId('conv-search').fill('');
+    await expect.poll(async () => (await groups()).length).toBe(3);
+  });
+
+  // As tests/integration/fts-indexer.test.ts: another process (a CLI command) writes a message,
+  // noted for the full-text index, then holds the write lock, so the server's search cannot index
+  // it first. The sidebar then says so, with History's line (the same i18n key).
+  test('a search the index could not catch up with says the newest messages may be missing', async () => {
+    const other = openDatabase(path.join(e2e.dataDir, DB_FILE_NAME));
+    try {
+      other.searchIndex.stop(); // this process indexes nothing itself
+      const turns = new TurnsRepo(other);
+      other.transaction('a message from another process', (db) =>
+        turns.insertNewTurn(db, { session_id: ids['今天的物理']!, role: 'user', content: '光合作用需要阳光吗？', meta: { status: 'answered' } }),
+      );
+      other.sqlite.prepare('BEGIN IMMEDIATE').run();
+      try {
+        expect(other.sqlite.prepare(`SELECT count(*) FROM ${FTS_PENDING_TABLE}`).pluck().get(), 'the message is still only noted').toBe(1);
+        await sidebar().getByTestId('conv-search').fill('光合作用');
+        await expect.poll(() => sidebar().getByTestId('conv-index-behind').textContent()).toBe('最新的几条消息可能还没进入搜索结果，稍后再搜一次。');
+        await expect(sidebar().locator('.conv-empty').textContent()).resolves.toBe('没有匹配的对话。');
+      } finally {
+        other.sqlite.prepare('ROLLBACK').run();
+      }
+      // The lock gone, the next search catches up: the message is found, and the line is gone.
+      await sidebar().getByTestId('conv-search').fill('光合');
+      await expect.poll(() => sidebar().getByTestId('conv-message-hit').count()).toBe(1);
+      await expect.poll(groups).toEqual([{ title: '今天', sessions: ['今天的物理'] }]);
+      expect(await sidebar().getByTestId('conv-index-behind').count()).toBe(0);
+    } finally {
+      other.close();
+      await sidebar().getByTestId('conv-search').fill('');
+    }
     await expect.poll(async () => (await groups()).length).toBe(3);
   });
 

@@ -4,7 +4,7 @@
 import { SERVER_TOKEN_NAMES } from '../../src/shared/token-names.ts';
 import { describe, expect, test } from 'vitest';
 import { IMPORT_EXAMPLE, importPayload, isGeneratedId } from '../../src/renderer/src/features/assignments/import.ts';
-import { normalizeMathDelimiters } from '../../src/renderer/src/features/chat/math.ts';
+import { hasMath, normalizeMathDelimiters } from '../../src/renderer/src/features/chat/math.ts';
 import { tokenDisplayName, userDisplayName } from '../../src/renderer/src/lib/display-names.ts';
 import { en } from '../../src/renderer/src/i18n/en.ts';
 import { zhCN } from '../../src/renderer/src/i18n/zh-CN.ts';
@@ -137,6 +137,15 @@ describe('normalizeMathDelimiters', () => {
   test('a LaTeX line break \\\\[2pt] is not a delimiter; $$ in code is left alone', () => {
     expect(normalizeMathDelimiters('$$a \\\\[2pt] b$$')).toBe('$$\na \\\\[2pt] b\n$$');
     expect(normalizeMathDelimiters('`$$y$$` and\n```\n$$z$$\n```')).toBe('`$$y$$` and\n```\n$$z$$\n```');
+  });
+});
+
+// Whether the Markdown view loads KaTeX for a text: generous (a lone $ counts), but never for code.
+describe('hasMath', () => {
+  test('a dollar outside code is maths; code and plain text are not', () => {
+    for (const text of ['$x^2$', 'so $a$ and', '$$\ny = 1\n$$', normalizeMathDelimiters('so \\(x\\) here'), 'it costs $5']) expect(hasMath(text), text).toBe(true);
+    for (const text of ['**bold** and `code`', '二次函数的顶点', '`echo $HOME`', '```sh\n$ npm test\n```', '```\n$x$', normalizeMathDelimiters('`\\(x\\)`')])
+      expect(hasMath(text), text).toBe(false);
   });
 });
 

@@ -73,6 +73,8 @@ export interface PagedQuery<T> {
   /** A page (the first, or the next) is on its way. */
   loading: boolean;
   loadMore: () => void;
+  /** A full-text filter's page said the search index could not catch up (`index_behind`): the newest may be missing. */
+  indexBehind: boolean;
 }
 
 /** A skip-paged route as one growing list: the first page, then `loadMore`. A write refreshes every loaded page. */
@@ -97,6 +99,7 @@ export function usePagedQuery<N extends SkipPaged>(name: N, input: Omit<RouteInp
     error: query.error ? toClientError(query.error) : null,
     loading: query.isFetching,
     loadMore: () => void query.fetchNextPage(),
+    indexBehind: pages.some((p) => p.index_behind === true),
   };
 }
 

@@ -215,10 +215,26 @@ export function issuesText(issues: Issue[], labels?: Readonly<Record<string, str
   return issues.map((i) => issueLine(i, labels)).join(sep);
 }
 
+/** Full-width punctuation (。！？，；：、）」 …: the CJK symbols and full-width forms blocks). */
+const FULL_WIDTH_END = /[\u3000-\u303f\uff00-\uffef]$/u;
+const HAN_END = /\p{Script=Han}$/u;
+const HAN_OR_FULL_WIDTH_START = /^[\p{Script=Han}\u3000-\u303f\uff00-\uffef]/u;
+
 /**
- * Two sentences as one line: a space between them in English, none in Chinese (a Chinese
- * sentence ends with its full-width 。, which carries its own spacing).
+ * What goes between two sentences shown as one line: nothing after full-width punctuation (a
+ * Chinese sentence ends with 。！？, which carry their own spacing) or between two runs of Chinese;
+ * a space after Latin punctuation or words ("Not found. Try again."). By the text, not the UI
+ * language: a Chinese headline may be followed by the server's English detail and vice versa.
+ * `after` unknown (a React node): decided by `before` alone.
  */
+export function sentenceGap(before: string, after?: string): '' | ' ' {
+  if (!before || after === '') return '';
+  if (FULL_WIDTH_END.test(before)) return '';
+  if (HAN_END.test(before) && after !== undefined && HAN_OR_FULL_WIDTH_START.test(after)) return '';
+  return ' ';
+}
+
+/** Sentences as one line, each gap by sentenceGap (the hub's pages and ErrorText both join so). */
 export function sentences(...parts: string[]): string {
-  return parts.filter(Boolean).join(i18next.language === 'zh-CN' ? '' : ' ');
+  return parts.filter(Boolean).reduce((line, part) => line + sentenceGap(line, part) + part, '');
 }

@@ -1,6 +1,6 @@
 import type { ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
-import { errorHeadline, errorNext, issueLine, type UiError } from '../lib/errors.ts';
+import { errorHeadline, errorNext, issueLine, sentenceGap, type UiError } from '../lib/errors.ts';
 
 export { errorHeadline };
 
@@ -21,10 +21,16 @@ export function ErrorText(props: {
   useTranslation(); // re-render on language change
   const { error } = props;
   if (!error) return null;
+  const headline = props.headline ?? errorHeadline(error.code);
+  const next = props.next ?? error.localized ?? errorNext(error.code, error.detail);
   return (
     <div className={`error-text ${props.className ?? ''}`} role="alert" data-code={error.code}>
-      <strong className="error-headline">{props.headline ?? errorHeadline(error.code)}</strong>
-      <span className="error-next"> {props.next ?? error.localized ?? errorNext(error.code, error.detail)}</span>
+      <strong className="error-headline">{headline}</strong>
+      {/* No space after a Chinese headline's 。 (sentenceGap, as the hub's pages join sentences). */}
+      <span className="error-next">
+        {sentenceGap(headline, typeof next === 'string' ? next : undefined)}
+        {next}
+      </span>
       {error.issues?.length ? <IssueList issues={error.issues} fields={props.fields} /> : null}
       {props.children}
       <ErrorDetails detail={error.detail} />

@@ -102,9 +102,12 @@ function ConversationSidebar({ onLeave }: { onLeave: () => void }) {
   const activeId = useSyncExternalStore(chat.subscribe, () => chat.getState().sessionId);
   const [q, setQ] = useState('');
   const query = useDebounced(q.trim(), 300);
-  const { items, total, loading, error, loadMore } = usePagedQuery('getUserSessions', query ? { q: query } : {}, PAGE);
+  const { items, total, loading, error, loadMore, indexBehind } = usePagedQuery('getUserSessions', query ? { q: query } : {}, PAGE);
   // Searching: the messages that match too, each opening its session at that message.
-  const messageHits = useRouteQuery('searchTurns', { q: query, limit: 10 }, { enabled: query !== '' }).data?.items ?? [];
+  const messageSearch = useRouteQuery('searchTurns', { q: query, limit: 10 }, { enabled: query !== '' });
+  const messageHits = messageSearch.data?.items ?? [];
+  // The search index could not catch up just now (another process was writing): History's line.
+  const behind = query !== '' && (indexBehind || messageSearch.data?.index_behind === true);
   // "Today" as of when the sidebar opened; the groups are by the local calendar day.
   const [now] = useState(Date.now);
   const groups = groupSessions(items, now);
@@ -133,6 +136,11 @@ function ConversationSidebar({ onLeave }: { onLeave: () => void }) {
       </div>
       <div className="conv-scroll">
         <ErrorText error={error ?? update.error ?? remove.error} />
+        {behind ? (
+          <p className="muted conv-index-behind" data-testid="conv-index-behind">
+            {t('history.indexBehind')}
+          </p>
+        ) : null}
         {items.length === 0 && !loading && !error ? <p className="muted conv-empty">{query ? t('convs.noMatches') : t('convs.empty')}</p> : null}
         {groups.map((group) => (
           <section key={group.key} className="conv-group" aria-label={t(`convs.groups.${group.key}`)} data-group={group.key}>

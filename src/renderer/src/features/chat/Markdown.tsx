@@ -2,23 +2,39 @@
  * A reply as the model wrote it: GitHub-flavoured Markdown, LaTeX maths through KaTeX (CSS and
  * fonts bundled, nothing fetched), highlighted code. Images load only from data: URLs — anything
  * else becomes a link, so no reply can make the app fetch from the network.
+ *
+ * KaTeX (with remark-math: markdown-math.ts) loads only once a text with maths shows: a text
+ * without maths renders at once without it, the same as with it. A text that has maths when it
+ * first shows waits for KaTeX behind its parent's Suspense fallback (the plain text, as while this
+ * view itself loads), so it is typeset in one step; maths that appear later in a streamed answer
+ * show as their source for the moment KaTeX takes to load.
  */
-import 'katex/dist/katex.min.css';
-import { memo, useCallback, useRef, useState, type ComponentProps, type MouseEvent } from 'react';
+import { memo, use, useCallback, useEffect, useRef, useState, type ComponentProps, type MouseEvent } from 'react';
 import ReactMarkdown, { type Components } from 'react-markdown';
 import rehypeHighlight from 'rehype-highlight';
-import rehypeKatex from 'rehype-katex';
 import remarkGfm from 'remark-gfm';
-import remarkMath from 'remark-math';
 import { CopyButton } from '../../ui/CopyButton.tsx';
 import { FormulaMenu, latexAt } from './CopyMenu.tsx';
-import { normalizeMathDelimiters } from './math.ts';
+import { hasMath, normalizeMathDelimiters } from './math.ts';
+// Types only: the module itself is imported dynamically (loadMath).
+import type * as MathModule from './markdown-math.ts';
 
-const remarkPlugins = [remarkGfm, remarkMath];
-const rehypePlugins: ComponentProps<typeof ReactMarkdown>['rehypePlugins'] = [
-  [rehypeKatex, { throwOnError: false, strict: 'ignore', output: 'htmlAndMathml' }],
-  [rehypeHighlight, { detect: false }],
-];
+type Plugins = NonNullable<ComponentProps<typeof ReactMarkdown>['remarkPlugins']>;
+type MathPlugins = typeof MathModule;
+
+const remarkPlugins: Plugins = [remarkGfm];
+const rehypePlugins: Plugins = [[rehypeHighlight, { detect: false }]];
+
+/** KaTeX's plugins once loaded; the one load, shared by every answer (null if it failed: maths then stay as source). */
+let mathPlugins: MathPlugins | null = null;
+let mathLoad: Promise<MathPlugins | null> | null = null;
+function loadMath(): Promise<MathPlugins | null> {
+  mathLoad ??= import('./markdown-math.ts').then(
+    (m) => (mathPlugins = m),
+    () => null,
+  );
+  return mathLoad;
+}
 
 function CodeBlock(props: ComponentProps<'pre'>) {
   const ref = useRef<HTMLPreElement>(null);
@@ -54,6 +70,19 @@ const components: Components = {
 };
 
 function Markdown({ text }: { text: string }) {
+  const source = normalizeMathDelimiters(text);
+  const needsMath = hasMath(source);
+  const [math, setMath] = useState(mathPlugins);
+  // Maths from the first render: wait for KaTeX (suspends; mounted again once it is here).
+  const [mathAtFirst] = useState(needsMath);
+  useEffect(() => {
+    if (!needsMath || math) return;
+    let live = true;
+    void loadMath().then((loaded) => live && loaded && setMath(loaded));
+    return () => {
+      live = false;
+    };
+  }, [needsMath, math]);
   // A right-click (or a click that selected nothing) on a formula offers to copy its LaTeX.
   const [formula, setFormula] = useState<{ latex: string; x: number; y: number } | null>(null);
   const closeFormula = useCallback(() => setFormula(null), []);
@@ -63,10 +92,16 @@ function Markdown({ text }: { text: string }) {
     e.preventDefault();
     setFormula({ latex, x: e.clientX, y: e.clientY });
   };
+  if (mathAtFirst && !math) use(loadMath());
+  const typeset = needsMath ? (math ?? mathPlugins) : null;
   return (
     <div className="markdown" onContextMenu={(e) => onFormula(e, false)} onClick={(e) => onFormula(e, true)}>
-      <ReactMarkdown remarkPlugins={remarkPlugins} rehypePlugins={rehypePlugins} components={components}>
-        {normalizeMathDelimiters(text)}
+      <ReactMarkdown
+        remarkPlugins={typeset ? [...remarkPlugins, ...typeset.remarkMathPlugins] : remarkPlugins}
+        rehypePlugins={typeset ? [...typeset.rehypeKatexPlugins, ...rehypePlugins] : rehypePlugins}
+        components={components}
+      >
+        {source}
       </ReactMarkdown>
       {formula ? <FormulaMenu {...formula} onClose={closeFormula} /> : null}
     </div>

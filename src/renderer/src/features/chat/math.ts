@@ -1,2 +1,2 @@
 // The rewrite lives in src/shared: the server's search snippets and the copy menu read maths the same way.
-export { normalizeMathDelimiters } from '../../../../shared/math-delimiters.ts';
+export { hasMath, normalizeMathDelimiters } from '../../../../shared/math-delimiters.ts';

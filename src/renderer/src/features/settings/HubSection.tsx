@@ -12,7 +12,7 @@ import { useTranslation } from 'react-i18next';
 import type { HubLinkStatus } from '../../../../shared/api/hub.ts';
 import { JOIN_CODE_LOCKED_ISSUE, lockedWaitMinutes, parseClassQr } from '../../../../shared/hub-text.ts';
 import { useRouteMutation, useRouteQuery } from '../../data/queries.tsx';
-import { errorHeadline, type UiError } from '../../lib/errors.ts';
+import { errorHeadline, sentenceGap, type UiError } from '../../lib/errors.ts';
 import { formatDateTime } from '../../lib/format.ts';
 import { ErrorText } from '../../ui/ErrorText.tsx';
 
@@ -121,11 +121,17 @@ function Joined({ status }: { status: HubLinkStatus }) {
         <dd data-testid="hub-link-error">
           {status.last_error?.code === 'keychain_unavailable' ? (
             <>
-              <span className="error-text">{t('hubLink.keychainRead')}</span> <span>{t('hubLink.keychainNext')}</span> <span className="muted">{status.last_error.detail}</span>
+              <span className="error-text">{t('hubLink.keychainRead')}</span>
+              {sentenceGap(t('hubLink.keychainRead'), t('hubLink.keychainNext'))}
+              <span>{t('hubLink.keychainNext')}</span>
+              {sentenceGap(t('hubLink.keychainNext'), status.last_error.detail)}
+              <span className="muted">{status.last_error.detail}</span>
             </>
           ) : status.last_error ? (
             <>
-              <span className="error-text">{errorHeadline(status.last_error.code)}</span> <span className="muted">{status.last_error.detail}</span>
+              <span className="error-text">{errorHeadline(status.last_error.code)}</span>
+              {sentenceGap(errorHeadline(status.last_error.code), status.last_error.detail)}
+              <span className="muted">{status.last_error.detail}</span>
             </>
           ) : (
             t('hubLink.noError')
