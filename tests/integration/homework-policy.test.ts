@@ -146,6 +146,17 @@ describe('homework: the check pass', () => {
     expect(done.type === 'done' && done.response.meta.flagged).toBe('final_answer_above_level');
   });
 
+  it('flags the usual Chinese phrasing of a final answer at level 1, not a question back (tryout 7)', async () => {
+    const core = await setupCore();
+    core.server.script({ reply: '设 $y=kx+b$，代入两点得 $k=2$，$b=1$，所以解析式是 $y=2x+1$。' });
+    const given = await core.proxy.send(TEST_CALLER, { message: '这题怎么做？直接告诉我答案吧', mode: 'homework', assignment_id: 'hw_001' });
+    expect(given.meta).toMatchObject({ hint_level: 1, flagged: 'final_answer_above_level' });
+    core.server.script({ reply: '已知 $y=kx+b$ 经过两个点。所以你觉得把一个点代入后，$k$ 和 $b$ 满足什么关系？' });
+    const asked = await core.proxy.send(TEST_CALLER, { message: '还是不会', meta: { session_id: given.session_id } });
+    expect(asked.meta.hint_level).toBe(1);
+    expect(asked.meta.flagged).toBeUndefined();
+  });
+
   it('does not flag at level 5 (a worked solution is allowed there)', async () => {
     const core = await setupCore();
     withPolicy(core, 'hw_open', { hint_ceiling: 5 });

@@ -18,11 +18,13 @@
  *
  * The check pass (finalAnswerFlag) is a local heuristic, not a second model call: it costs
  * nothing, works offline and is predictable in tests, but it only sees phrasing. Below level 5, an
- * answer containing an explicit final-answer phrase ("答案是", "最终答案", "the answer is",
- * "final answer", a LaTeX \boxed{…}) is flagged meta.flagged = 'final_answer_above_level' and
- * the chat marks it; the answer is kept and shown as it is (regenerating would cost the
- * student's allowance and could still fail). It misses a final answer given without such a
- * phrase, and flags a reply that only quotes one ("the answer is not 5 yet").
+ * answer that states a result — an answer word or a conclusion followed by a value ("所以解析式是
+ * $y=2x+1$", "解得 k=2", "答案为 B", "therefore x = 3", "the answer is 4", a LaTeX \boxed{…}) — is
+ * flagged meta.flagged = 'final_answer_above_level' and the chat marks it; the answer is kept and
+ * shown as it is (regenerating would cost the student's allowance and could still fail). How it
+ * reads a reply, and what it leaves alone (questions back, restated givens, "答案不是…"), is
+ * described with its patterns ("The check pass", below); tests/unit/final-answer-check.test.ts is
+ * its table of tutor replies.
  */
 import type { AssignmentStatus, Language, ProxyMessage, Session, UserTurn } from '../../../shared/api/schemas.ts';
 import { ApiError } from '../../../shared/errors.ts';
@@ -81,12 +83,124 @@ function exhaustedBy(policy: AppliedAssignmentPolicy, used: { tokens: number; co
   return null;
 }
 
-const FINAL_ANSWER_PATTERNS: readonly RegExp[] = [/(最终|正确)?答案\s*(是|为|[:：])/, /\b(the\s+)?(final|correct)\s+answer\s*(is|:)/i, /\bthe\s+answer\s+is\b/i, /\\boxed\s*\{/];
+// ── The check pass ────────────────────────────────────────────────────────────────────────────
+// A reply is read sentence by sentence and, inside a sentence, clause by clause (split at commas),
+// after the maths delimiters are dropped ("$y=2x+1$" reads as "y=2x+1"). A clause gives a final
+// answer when it has one of the phrasings below followed by a value; a question (a sentence that
+// ends in ？/?, or a clause with 多少/什么/是不是/吗 …), a restated given (已知/设/given …), a verdict
+// on the student's work (不对/not right …) and the student's own result (你的答案是 …) never do.
+
+/** A variable on its own, as a result is stated: x, k, x_1, f(x). */
+const VAR = String.raw`[a-zA-Z](?:_\{?\w+\}?)?(?:\s*\(\s*[a-z]\s*\))?`;
+/**
+ * What a result looks like after 是/为/is …: an equation for one variable, a number (not a
+ * coefficient: "2k = 4" is a step), a point, a fraction or root, a choice A–E, a boxed value.
+ */
+const VALUE = String.raw`\s*[:：]?\s*(?:\\boxed|\\d?frac|\\sqrt|√|${VAR}\s*=|[-+−]?\d+(?:\.\d+)?(?!\s*(?:[a-zA-Z]\b|[=(+\-*/^]))|[(（]\s*[-+−]?\d|[A-E](?![A-Za-z]))`;
+/** A conclusion: 所以/因此/故/综上(所述)/由此可得/可得/最终/最后 …; 故 only at a clause's start (故事, 缘故). */
+const CUE_ZH = String.raw`(?:所以|因此|因而|从而|于是|综上所述|综上|由此可得|由此可知|由此得|可得|可知|最终|最后|(?:^|\s)故)`;
+/** What the words between a conclusion and its verb may not hold: method talk, a plan, a given. */
+const NOT_A_RESULT_ZH =
+  /公式|形式|方法|思路|步|关键|目标|重点|问题|题目|已知|条件|意思|原因|区别|做法|想法|提示|技巧|要|需|先|把|接下来|设|令|假设|检查|验证|代入|带入|验算|试|想|看|回忆|记得|注意|写出|可能/;
+/**
+ * English words, either case at their start ("So …", "… so …"). The patterns are case-sensitive so
+ * that a choice "B" is not the article "a" ("the answer is a whole number").
+ */
+const EN = (alternatives: string) => `(?:${alternatives.replace(/(^|\|)([a-z])/g, (_, bar: string, c: string) => `${bar}[${c}${c.toUpperCase()}]`)})`;
+const EN_CUES = 'so|therefore|thus|hence|in conclusion';
+const NOT_A_RESULT_EN = /\b(general form|formula|form|method|step|hint|idea|key|goal|question|trick)\b/i;
+
+/**
+ * Phrasings that state a result; each is tried on one clause (maths delimiters dropped). A match
+ * does not count when its first group (the words before the verb) matches `gapGuard`, or the
+ * clause matches `clauseGuard`.
+ */
+const RESULT_PATTERNS: readonly { re: RegExp; gapGuard?: RegExp; clauseGuard?: RegExp }[] = [
+  // 答案是 5 / 最终答案：x=2 / 结果为 12π / 答案选 B — not "你的答案是 …" (the student's own).
+  {
+    re: new RegExp(
+      String.raw`(?<!你的|你算的|你求的|你写的|你得到的|你算出的|你求出的|你的最终|你的正确)(?:最终|正确)?(?:答案|结果)\s*(?:应该|应|就|即|显然|其实)?\s*(?:是|为|等于|=|选|[:：])(?!不|否)${VALUE}`,
+    ),
+  },
+  // 所以 y = 2x + 1 / 故 x = 3 / 最后得到 y = 2x + 1: a conclusion, a few Chinese words, one variable =.
+  { re: new RegExp(String.raw`${CUE_ZH}[，,\s]*([\u4e00-\u9fff\s]{0,12}?)\s*${VAR}\s*=\s*\S`), gapGuard: NOT_A_RESULT_ZH },
+  // 所以解析式是 y=2x+1 / 因此 x 的值为 -3 / 所以应该选 C: a conclusion, its subject, 是/为/等于/得 and a value.
+  {
+    re: new RegExp(String.raw`${CUE_ZH}[，,\s]*([^不没非未+\-*/^=<>]{0,24}?)(?<![化变成作认因称以设令])(?:就是|是|为|等于|得到|得出|得|求得|选)(?!不|否)${VALUE}`),
+    gapGuard: NOT_A_RESULT_ZH,
+  },
+  // 解得 k=2 / 求得 x = 4 — not "还没求出".
+  { re: new RegExp(String.raw`(?<![没未不])(?:解得|解之得|求得|算得|算出|求出|得出)${VALUE}`) },
+  // the answer is 4 / the final answer: 7 / the solution is x = -2 — not "the answer is not …".
+  {
+    re: new RegExp(
+      String.raw`\b${EN('the')}\s+(?:final\s+|correct\s+|right\s+)?(?:answer|solution|result|option|choice)\s+(?:is|would\s+be|should\s+be|equals)(?!\s+not\b)${VALUE}`,
+    ),
+  },
+  { re: new RegExp(String.raw`\b${EN('final|correct')}\s+answer\s*(?:is\b)?(?!\s+not\b)${VALUE}`) },
+  // so x = 3 / therefore y = 2x + 1 / you get y = 2x + 1.
+  { re: new RegExp(String.raw`\b${EN(EN_CUES + '|which gives|this gives|that gives|we get|you get|giving')}\b[,，]?\s*${VAR}\s*=\s*\S`), clauseGuard: NOT_A_RESULT_EN },
+  // so the line is y = 2x + 1 / thus, the slope is 2 — not "so the general form is …".
+  { re: new RegExp(String.raw`\b${EN(EN_CUES)}\b[,，]?\s*(the\s+(?:[a-z]+\s+){0,5}?)(?:is|equals)(?!\s+not\b)${VALUE}`), gapGuard: NOT_A_RESULT_EN },
+  // x = 2 is the answer.
+  { re: new RegExp(String.raw`${VAR}\s*=\s*[^,;]{1,20}?\s+is\s+(?:the|our)\s+(?:final\s+)?(?:answer|solution)\b`) },
+];
+
+/** A clause that asks rather than tells (a Chinese question need not end in ？). */
+const QUESTION_ZH = /多少|什么|哪|几(?!何)|吗|呢|是否|是不是|对不对|能不能|会不会|可不可以|怎么|怎样|如何|为什么|为何/;
+/** A verdict on the student's work quotes their result, it does not give one. */
+const VERDICT = /不对|不正确|错了|是错的|有误|\bnot\s+(?:right|correct)\b|\bisn't\s+(?:right|correct)\b|\bis\s+wrong\b|\bincorrect\b/i;
+/** A restated given or a recalled form. */
+const GIVEN = /^\s*(?:已知|设|令|假设|题目(?:中|里)?(?:已知|给出|说|告诉)|given\b|we\s+know\b|recall\b|remember\b|note\s+that\b)/i;
+/** A clause that is only a conclusion word, joined to the clause after it ("所以，解析式是 …"). */
+const CUE_ONLY = /^\s*(?:所以|因此|因而|从而|于是|综上所述|综上|由此可得|由此可知|故|最终|最后|so|therefore|thus|hence|in conclusion)\s*$/i;
+
+/** The reply as plain sentences: maths delimiters dropped, a display formula joined to its line. */
+function sentencesOf(content: string): { text: string; question: boolean }[] {
+  const plain = content
+    // "解析式为：\n$$y=2x+1$$" is one statement: join a line ending in a colon, and a display formula, to the line before.
+    .replace(/([：:])[ \t]*\n+/g, '$1 ')
+    .replace(/\n+[ \t]*(?=\$\$|\\\[)/g, ' ')
+    .replace(/\$\$?|\\[()[\]]/g, ' ')
+    // Markdown emphasis: "**答案**：" is "答案：".
+    .replace(/\*\*|__/g, '')
+    .replace(/＝/g, '=')
+    // A full stop ends an English sentence (not the point in 2.5).
+    .replace(/\.(?=\s|$)/g, '。');
+  const out: { text: string; question: boolean }[] = [];
+  for (const m of plain.matchAll(/[^。！？!?；;\n]+([。！？!?；;\n]?)/g)) {
+    if (m[0].trim()) out.push({ text: m[0].replace(/[。！？!?；;\n]$/, ''), question: m[1] === '？' || m[1] === '?' });
+  }
+  return out;
+}
+
+/** Does this reply state a final answer (the check pass's heuristic; the level is not its business)? */
+export function statesFinalAnswer(content: string): boolean {
+  if (/\\boxed\s*\{/.test(content)) return true;
+  for (const sentence of sentencesOf(content)) {
+    if (sentence.question) continue;
+    const clauses: string[] = [];
+    for (const part of sentence.text.split(/[，,]/)) {
+      const last = clauses.length - 1;
+      if (last >= 0 && CUE_ONLY.test(clauses[last]!)) clauses[last] += `，${part}`;
+      else clauses.push(part);
+    }
+    for (const clause of clauses) {
+      if (QUESTION_ZH.test(clause) || VERDICT.test(clause) || GIVEN.test(clause)) continue;
+      for (const { re, gapGuard, clauseGuard } of RESULT_PATTERNS) {
+        const m = re.exec(clause);
+        if (!m || (gapGuard && m[1] !== undefined && gapGuard.test(m[1])) || clauseGuard?.test(clause)) continue;
+        return true;
+      }
+    }
+  }
+  return false;
+}
 
 /** The check pass: does this answer look like it gives a final answer above the allowed level? */
 export function finalAnswerFlag(content: string, level: number): 'final_answer_above_level' | undefined {
   if (level >= WORKED_SOLUTION_LEVEL) return undefined;
-  return FINAL_ANSWER_PATTERNS.some((p) => p.test(content)) ? 'final_answer_above_level' : undefined;
+  return statesFinalAnswer(content) ? 'final_answer_above_level' : undefined;
 }
 
 /** What the policy decided about one message on an assignment. */
