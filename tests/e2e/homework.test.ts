@@ -66,7 +66,8 @@ describe.skipIf(chromium.skip)(`homework${chromium.note}`, () => {
   });
 
   test('a first question is answered at level 1; the allowance left shrinks; a final answer is flagged', async () => {
-    await page.getByTestId('composer').fill('这道题怎么开始？[[test:{"reply":"先复习因式分解。答案是 x = 2 或 x = 3。"}]]');
+    // The usual Chinese way of stating the result (tryout 7: "所以…是 …" was not flagged).
+    await page.getByTestId('composer').fill('这道题怎么开始？[[test:{"reply":"先复习因式分解。所以方程的解为 $x = 2$ 或 $x = 3$。"}]]');
     await page.getByTestId('composer').press('Enter');
     await expect.poll(() => assistants().last().getAttribute('data-status')).toBe('complete');
     expect(lastSystemPrompt()).toContain(HINT_LADDER[0]!.prompt['zh-CN']);
@@ -74,6 +75,7 @@ describe.skipIf(chromium.skip)(`homework${chromium.note}`, () => {
     await expect.poll(tokensLeft).toBeLessThan(100_000);
     await expect(assistants().last().getByTestId('flagged').textContent()).resolves.toBe('可能直接给出了答案');
     await expect(assistants().last().getByTestId('reply-hint-level').textContent()).resolves.toBe('提示第 1 级');
+    await e2e.screenshot(page, 'homework-flagged');
   });
 
   test('更多帮助 climbs one level at a time; at the ceiling the button is disabled with the reason', async () => {

@@ -9,7 +9,7 @@ import { useTranslation } from 'react-i18next';
 import type { Mode } from '../../../../shared/api/schemas.ts';
 import { useAssignments } from '../../app/server-state.ts';
 import { useRouteMutation, useRouteQuery } from '../../data/queries.tsx';
-import { localDayKey, nextLocalDay, startOfLocalDay } from '../../lib/format.ts';
+import { dateInputToMs, formatDate, localDayKey, nextLocalDay, startOfLocalDay } from '../../lib/format.ts';
 import { ErrorText } from '../../ui/ErrorText.tsx';
 
 const DAYS = 7;
@@ -25,6 +25,11 @@ export function LearnerDays() {
   const days = useRouteQuery('getLearnerSummary', range);
   const run = useRouteMutation('runLearnerSummary');
   const minutes = (ms: number) => t('learner.minutes', { n: Math.round(ms / 60_000).toLocaleString(i18n.language) });
+  // A day is its YYYY-MM-DD key; shown as the app shows every date (2026年11月29日 / Nov 29, 2026).
+  const dayLabel = (day: string) => {
+    const ms = dateInputToMs(day);
+    return ms === undefined ? day : formatDate(ms, i18n.language);
+  };
 
   return (
     <section className="card learner-days" aria-labelledby="learner-title" data-testid="learner-days">
@@ -42,12 +47,14 @@ export function LearnerDays() {
       <ul className="learner-list">
         {[...(days.data ?? [])].reverse().map(({ day, summary }) => (
           <li key={day} className="learner-day" data-day={day} data-testid="learner-day">
-            <h3 className="learner-date">{day}</h3>
+            <h3 className="learner-date" data-testid="learner-date">
+              {dayLabel(day)}
+            </h3>
             <dl className="learner-facts">
               <dt>{t('learner.timeOnTask')}</dt>
               <dd data-testid="learner-time">{minutes(summary.time_on_task_ms)}</dd>
               <dt>{t('learner.messages')}</dt>
-              <dd>{summary.messages}</dd>
+              <dd data-testid="learner-messages">{summary.messages}</dd>
               <dt>{t('learner.sessions')}</dt>
               <dd>
                 {summary.sessions}

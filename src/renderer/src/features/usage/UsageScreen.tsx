@@ -78,9 +78,11 @@ export default function UsageScreen() {
               </span>
               <span className="muted">{t('usage.tokensN', { n: formatNumber(total.tokens_in + total.tokens_out, i18n.language) })}</span>
             </div>
-            <div className="stat">
+            {/* Model calls (answers and automatic titles), not the student's messages: those are in the learner summary below. */}
+            <div className="stat" data-testid="usage-calls">
               <span className="stat-label">{t('usage.turns')}</span>
               <span className="stat-value">{formatNumber(total.turns, i18n.language)}</span>
+              <span className="muted">{t('usage.callsNote')}</span>
               {total.estimated_turns ? <span className="muted">{t('usage.estimatedN', { n: total.estimated_turns })}</span> : null}
             </div>
           </div>
@@ -154,7 +156,7 @@ function UsageTable({ title, column, report, label, testId }: { title: string; c
               <tr>
                 <th scope="col">{column}</th>
                 <th scope="col" className="num">
-                  {t('usage.turns')}
+                  {t('usage.calls')}
                 </th>
                 <th scope="col" className="num">
                   {t('usage.tokensIn')}
