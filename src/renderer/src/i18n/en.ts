@@ -356,7 +356,8 @@ export const en = {
   },
   handin: {
     open: 'Hand in',
-    inbox: 'Hand-ins',
+    inbox: 'Received hand-ins',
+    inboxCount: 'Received hand-ins ({{count}})',
     title: 'Hand in: {{title}}',
     sessions: 'Sessions to hand in (this assignment’s only)',
     noSessions: 'No sessions for this assignment yet. You can still hand in an answer.',
@@ -383,7 +384,7 @@ export const en = {
     late: 'Late',
     score: 'Score: {{score}}',
     mine: 'My hand-ins',
-    inboxTitle: 'Hand-ins: {{title}}',
+    inboxTitle: 'Received hand-ins: {{title}}',
     inboxEmpty: 'Nothing handed in yet.',
     import: 'Import .studylog file…',
     importHelp: 'Students on another computer hand in a .studylog file (through your school’s system or on a USB stick). Importing checks it and files it here.',
@@ -575,6 +576,7 @@ export const en = {
     syncNow: 'Sync now',
     syncing: 'Syncing…',
     leave: 'Leave the class',
+    tokenMissing: 'This computer’s class hub token is missing: leave the class and join it again.',
   },
   providers: {
     help: 'Any OpenAI-compatible endpoint: DeepSeek, Qwen, Kimi, Zhipu GLM, SiliconFlow, OpenAI, OpenRouter, or a local Ollama / LM Studio. API keys go to the system keychain and are never shown again.',
@@ -606,6 +608,11 @@ export const en = {
     urlDropsKey:
       'The address changed: the saved key only goes to the address it was entered for, so after saving you must enter the key again (or type it in the API key field above now).',
     keySaved: 'Key saved to the keychain.',
+    keyRefusedStatus: 'Saved key refused',
+    keyRefused: 'The provider refused the saved API key.',
+    keyRefusedNext: 'It may be mistyped or expired: copy a valid key from the provider’s website, paste it into “API key” above, click “Save key”, then “Test connection”.',
+    keyRefusedNextEnv: 'This key comes from the environment variable ${{name}}: set it to a valid key, then restart Studylog.',
+    keyPlaceholderRefused: 'Paste a new key to replace the refused one',
     fromEnv: 'Key read from ${{name}}',
     cachedModels: 'Offline: showing the last model list seen',
     noKeyYet: 'No key yet — paste the API key in the field above and save it, then test again.',
