@@ -47,7 +47,11 @@ export function ProviderRow(props: { provider: Provider; info: ProviderStatus | 
   // here — never "key set" in green beside it, nor "go to Settings → Model providers".
   const refusal = test ? (testFailure?.code === 'upstream_auth' ? testFailure : null) : props.info?.error?.code === 'upstream_auth' ? props.info.error : null;
   const refusedNext =
-    p.api_key_ref.source === 'env' ? t('providers.keyRefusedNextEnv', { name: p.api_key_ref.var }) : p.api_key_ref.source === 'keychain' ? t('providers.keyRefusedNext') : undefined;
+    p.api_key_ref.source === 'env'
+      ? t('providers.keyRefusedNextEnv', { name: p.api_key_ref.var })
+      : p.api_key_ref.source === 'keychain'
+        ? t('providers.keyRefusedNext')
+        : undefined;
 
   return (
     <li className="row provider-row" data-provider-id={p.id}>
