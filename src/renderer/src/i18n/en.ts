@@ -358,6 +358,10 @@ export const en = {
     open: 'Hand in',
     inbox: 'Received hand-ins',
     inboxCount: 'Received hand-ins ({{count}})',
+    nameTitle: 'Your name, before you hand in',
+    nameBody: 'Your teacher sees this name on your hand-in, and the file is named after it (it is “This computer’s owner” now). You can change it later in Settings → Account.',
+    nameFromHub: 'Filled in from the class roster: check it, then hand in.',
+    nameAndSubmit: 'Save name and hand in',
     title: 'Hand in: {{title}}',
     sessions: 'Sessions to hand in (this assignment’s only)',
     noSessions: 'No sessions for this assignment yet. You can still hand in an answer.',
@@ -542,6 +546,12 @@ export const en = {
     tokens: 'API tokens',
     account: 'Account',
     signedInAs: 'Signed in as {{name}} ({{role}}).',
+    yourName: 'Your name',
+    yourNameHelp:
+      'Written on your hand-ins (the student’s name in the .studylog file and its file name) and shown at the bottom left. Work already handed in keeps the name it was handed in with.',
+    yourNamePlaceholder: 'e.g. Alex Chen',
+    yourNameFromHub: 'Filled in from the class roster: “{{name}}”. Click Save to confirm.',
+    yourNameSaved: 'Name saved.',
   },
   hubLink: {
     // The hub's device token lives in the system keychain (link.ts): nothing to do with API keys.

@@ -350,6 +350,10 @@ export const zhCN: Translation = {
     open: '交作业',
     inbox: '收到的作业',
     inboxCount: '收到的作业（{{count}}）',
+    nameTitle: '交作业前，请写上你的姓名',
+    nameBody: '老师看到的学生姓名和作业文件名都用这个名字（现在是“本机所有者”）。以后可以在“设置 → 账户”中修改。',
+    nameFromHub: '已按班级名单填入，确认无误后提交。',
+    nameAndSubmit: '保存姓名并提交',
     title: '交作业：{{title}}',
     sessions: '要提交的会话（仅限本作业的会话）',
     noSessions: '这份作业还没有会话。你仍然可以只提交答案。',
@@ -532,6 +536,11 @@ export const zhCN: Translation = {
     tokens: 'API 令牌',
     account: '账户',
     signedInAs: '当前登录：{{name}}（{{role}}）。',
+    yourName: '你的姓名',
+    yourNameHelp: '写在你交的作业上（作业文件里的学生姓名和文件名），也显示在左下角。已经交出的作业保留交的时候的名字。',
+    yourNamePlaceholder: '例如：张小明',
+    yourNameFromHub: '已按班级名单填入“{{name}}”：点“保存”确认。',
+    yourNameSaved: '姓名已保存。',
   },
   hubLink: {
     // The hub's device token lives in the system keychain (link.ts): nothing to do with API keys.

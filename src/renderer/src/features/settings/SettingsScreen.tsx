@@ -9,19 +9,19 @@ import { useRouteQuery } from '../../data/queries.tsx';
 import { CURRENCIES, parseRate, type Currency } from '../../lib/format.ts';
 import { storeMoney, useMoney } from '../../lib/prefs.ts';
 import { ErrorText } from '../../ui/ErrorText.tsx';
+import { AccountSection } from './AccountSection.tsx';
 import { HubSection } from './HubSection.tsx';
 import { PoliciesSection } from './PoliciesSection.tsx';
 import { ProvidersSection } from './providers/ProvidersSection.tsx';
 import { ServerSection } from './ServerSection.tsx';
 import { TemplatesSection } from './TemplatesSection.tsx';
 import { TokensSection } from './TokensSection.tsx';
-import { userDisplayName } from '../../lib/display-names.ts';
 import { navigate, useRoute } from '../../lib/route.ts';
 
 const LANGUAGE_NAMES: Record<Language, string> = { 'zh-CN': '中文（简体）', en: 'English' };
 /** The sections in page order; each is the card with id `set-<name>`, titled `settings.<name>`. */
-const STUDENT_SECTIONS = ['appearance'] as const;
-const ALL_SECTIONS = [...STUDENT_SECTIONS, 'providers', 'policies', 'hub', 'server', 'tokens'] as const;
+const STUDENT_SECTIONS = ['appearance', 'account'] as const;
+const ALL_SECTIONS = ['appearance', 'providers', 'policies', 'hub', 'server', 'tokens', 'account'] as const;
 
 /**
  * Brings a section to the top of the settings panel. `scrollIntoView` would also scroll the page
@@ -56,7 +56,7 @@ function useSectionFromRoute(ready: boolean): void {
 
 export default function SettingsScreen() {
   const { t } = useTranslation();
-  const { isAdmin, me, transport, signOut } = useIdentity();
+  const { isAdmin } = useIdentity();
   const { settings, error: settingsError } = useSettings();
   const { languagePref, setLanguagePref, theme, setTheme } = usePrefs();
   // The admin's sections appear once the settings have loaded, below the templates (which would
@@ -128,19 +128,7 @@ export default function SettingsScreen() {
         <p className="notice">{t('settings.adminOnly')}</p>
       )}
 
-      {transport === 'http' ? (
-        <section className="card settings-section" aria-labelledby="account-title">
-          <h2 id="account-title" className="section-title">
-            {t('settings.account')}
-          </h2>
-          <p>{t('settings.signedInAs', { name: userDisplayName(me, t), role: t(`roles.${me.role}`) })}</p>
-          {signOut ? (
-            <button type="button" className="btn" onClick={signOut}>
-              {t('auth.signOut')}
-            </button>
-          ) : null}
-        </section>
-      ) : null}
+      <AccountSection />
     </section>
   );
 }
