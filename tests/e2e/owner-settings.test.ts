@@ -149,7 +149,7 @@ describe.skipIf(skip)(`the owner’s settings and hand-ins, in Chinese${chromium
     await account.getByTestId('your-name').fill('张晓明');
     await account.getByTestId('your-name-save').click();
     await expect.poll(() => account.getByTestId('your-name-saved').textContent()).toBe('姓名已保存。');
-    await expect((await e2e.api.getMe()).name).toBe('张晓明');
+    expect((await e2e.api.getMe()).name).toBe('张晓明');
     await expect(page.locator('.me-name').textContent()).resolves.toBe('张晓明');
     await e2e.screenshot(page, 'owner-account-zh');
   });
