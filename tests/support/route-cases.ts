@@ -630,6 +630,13 @@ export const ROUTE_CASES: Record<RouteName, RouteCase> = {
   leaveHub: { guard: 'admin', sample: inClass, valid: inClassAlone, invalid: () => [{ all: true }], volatile: true, fuzz: () => ({}) },
   listModels: { guard: 'user', sample: () => ({}), valid: () => ({}), invalid: () => [{ provider: 'test' }], fuzz: () => ({}) },
   getMe: { guard: 'user', sample: () => ({}), valid: () => ({}), invalid: () => [{ id: 'x' }], fuzz: () => ({}) },
+  updateMe: {
+    guard: 'teacher',
+    sample: () => ({ name: '王老师' }),
+    valid: () => ({ name: '王老师' }),
+    invalid: () => [{}, { name: '' }, { name: '   ' }, { name: 'x'.repeat(101) }, { name: '王老师', role: 'admin' }],
+    fuzz: () => ({ name: '王老师' }),
+  },
   getSettings: { guard: 'admin', sample: () => ({}), valid: () => ({}), invalid: () => [{ section: 'all' }], fuzz: () => ({}) },
   updateSettings: {
     guard: 'admin',

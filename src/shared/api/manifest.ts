@@ -360,6 +360,14 @@ export const manifest = {
   }),
   listModels: spec({ method: 'GET', path: '/models', access: 'user', summary: 'Configured providers and their models (cached when offline)' }),
   getMe: spec({ method: 'GET', path: '/me', access: 'user', summary: 'Who the caller is' }),
+  updateMe: spec({
+    method: 'PATCH',
+    path: '/me',
+    access: 'teacher',
+    summary:
+      "Set the caller's own name: shown in the app and written on their hand-ins (the student's name in a .studylog file, its file name). Teachers and admins (the installation's owner); a student's name is the one their token was made with",
+    examples: [{ summary: 'The owner of a student’s laptop names themself', input: { name: '张小明' } }],
+  }),
   getSettings: spec({ method: 'GET', path: '/settings', access: 'admin', summary: 'Providers, mode policies, prices, language (never a key)' }),
   updateSettings: spec({
     method: 'PATCH',

@@ -43,6 +43,7 @@ import {
   TurnSearchHitSchema,
   USAGE_GROUPS,
   UsageReportSchema,
+  UpdateMeSchema,
   UserSchema,
 } from './schemas.ts';
 import { HubLinkStatusSchema, JoinHubInputSchema } from './hub.ts';
@@ -265,6 +266,7 @@ export const routeSchemas = {
   leaveHub: { input: Empty, output: HubLinkStatusSchema },
   listModels: { input: Empty, output: ModelsSchema },
   getMe: { input: Empty, output: UserSchema },
+  updateMe: { input: UpdateMeSchema, output: UserSchema },
   getSettings: { input: Empty, output: SettingsSchema },
   updateSettings: { input: SettingsPatchSchema, output: SettingsSchema },
   setProviderKey: { input: z.strictObject({ id: IdSchema, api_key: z.string().trim().min(1, 'must not be empty').max(500) }), output: z.object({ key_status: z.literal('set') }) },

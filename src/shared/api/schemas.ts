@@ -862,6 +862,9 @@ export type ApiTokenInfo = z.infer<typeof ApiTokenInfoSchema>;
 
 export const TokenNameSchema = z.string().trim().min(1, 'must not be empty').max(100, 'must be at most 100 characters');
 
+/** The caller's own name (PATCH /me): as a token's user is named. */
+export const UpdateMeSchema = z.strictObject({ name: TokenNameSchema });
+
 export const CreateTokenSchema = z.union([
   /** A new user with this name and role, and a token for them. */
   z.strictObject({ name: TokenNameSchema, role: UserRoleSchema }),

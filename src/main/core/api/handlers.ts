@@ -226,6 +226,8 @@ export const unaryHandlers: UnaryHandlers = {
     return core.hub.leave();
   },
   getMe: (core, caller) => found(core.users.getUser(caller.user_id), 'such user'),
+  // Teachers and admins only (the manifest): a student's name is the one their token was made with.
+  updateMe: (core, caller, input) => found(core.users.rename(caller.user_id, input.name), 'such user'),
 
   getSettings: (core) => core.settings.get(),
   updateSettings: async (core, caller, patch) => {

@@ -103,6 +103,18 @@ export class UsersRepo {
     return row;
   }
 
+  /**
+   * A user's new name (the owner's "owner" until they give theirs: Settings → Account, or when
+   * they first hand in). Hand-ins made from now on carry it; those already signed keep the name
+   * they were signed with. Null when there is no such user.
+   */
+  rename(id: string, name: string): User | null {
+    return this.#store.transaction('rename the user', (db) => {
+      db.prepare('UPDATE user SET name = ? WHERE id = ?').run(name, id);
+      return this.getUser(id);
+    });
+  }
+
   getUser(id: string): User | null {
     return (this.#store.orm.select().from(user).where(eq(user.id, id)).get() as User | undefined) ?? null;
   }

@@ -106,4 +106,9 @@ export const WRITES: { [N in RouteName]?: WriteEffect<N> } = {
   leaveHub: { stale: ['getHubLink'] },
   createToken: { stale: ['listTokens'] },
   revokeToken: { stale: ['listTokens'] },
+  // The caller's name: the sidebar and Settings read it from getMe; token lists and hand-ins name them.
+  updateMe: {
+    stale: ['listTokens', ...HANDINS],
+    answers: (user) => ({ route: 'getMe', input: {}, value: user }),
+  },
 };

@@ -356,7 +356,12 @@ export const en = {
   },
   handin: {
     open: 'Hand in',
-    inbox: 'Hand-ins',
+    inbox: 'Received hand-ins',
+    inboxCount: 'Received hand-ins ({{count}})',
+    nameTitle: 'Your name, before you hand in',
+    nameBody: 'Your teacher sees this name on your hand-in, and the file is named after it (it is “This computer’s owner” now). You can change it later in Settings → Account.',
+    nameFromHub: 'Filled in from the class roster: check it, then hand in.',
+    nameAndSubmit: 'Save name and hand in',
     title: 'Hand in: {{title}}',
     sessions: 'Sessions to hand in (this assignment’s only)',
     noSessions: 'No sessions for this assignment yet. You can still hand in an answer.',
@@ -383,7 +388,7 @@ export const en = {
     late: 'Late',
     score: 'Score: {{score}}',
     mine: 'My hand-ins',
-    inboxTitle: 'Hand-ins: {{title}}',
+    inboxTitle: 'Received hand-ins: {{title}}',
     inboxEmpty: 'Nothing handed in yet.',
     import: 'Import .studylog file…',
     importHelp: 'Students on another computer hand in a .studylog file (through your school’s system or on a USB stick). Importing checks it and files it here.',
@@ -543,6 +548,12 @@ export const en = {
     tokens: 'API tokens',
     account: 'Account',
     signedInAs: 'Signed in as {{name}} ({{role}}).',
+    yourName: 'Your name',
+    yourNameHelp:
+      'Written on your hand-ins (the student’s name in the .studylog file and its file name) and shown at the bottom left. Work already handed in keeps the name it was handed in with.',
+    yourNamePlaceholder: 'e.g. Alex Chen',
+    yourNameFromHub: 'Filled in from the class roster: “{{name}}”. Click Save to confirm.',
+    yourNameSaved: 'Name saved.',
   },
   hubLink: {
     // The hub's device token lives in the system keychain (link.ts): nothing to do with API keys.
@@ -577,6 +588,7 @@ export const en = {
     syncNow: 'Sync now',
     syncing: 'Syncing…',
     leave: 'Leave the class',
+    tokenMissing: 'This computer’s class hub token is missing: leave the class and join it again.',
   },
   providers: {
     help: 'Any OpenAI-compatible endpoint: DeepSeek, Qwen, Kimi, Zhipu GLM, SiliconFlow, OpenAI, OpenRouter, or a local Ollama / LM Studio. API keys go to the system keychain and are never shown again.',
@@ -608,6 +620,11 @@ export const en = {
     urlDropsKey:
       'The address changed: the saved key only goes to the address it was entered for, so after saving you must enter the key again (or type it in the API key field above now).',
     keySaved: 'Key saved to the keychain.',
+    keyRefusedStatus: 'Saved key refused',
+    keyRefused: 'The provider refused the saved API key.',
+    keyRefusedNext: 'It may be mistyped or expired: copy a valid key from the provider’s website, paste it into “API key” above, click “Save key”, then “Test connection”.',
+    keyRefusedNextEnv: 'This key comes from the environment variable ${{name}}: set it to a valid key, then restart Studylog.',
+    keyPlaceholderRefused: 'Paste a new key to replace the refused one',
     fromEnv: 'Key read from ${{name}}',
     cachedModels: 'Offline: showing the last model list seen',
     noKeyYet: 'No key yet — paste the API key in the field above and save it, then test again.',

@@ -25,5 +25,13 @@ export function tokenDisplayName(name: string, t: Translate): string {
  * UsersRepo.ensureOwner) is "this computer's owner" in the UI's language; anyone else as named.
  */
 export function userDisplayName(user: { name: string; role: string }, t: Translate): string {
-  return user.name === 'owner' && user.role === 'admin' ? t('users.owner') : user.name;
+  return hasDefaultName(user) ? t('users.owner') : user.name;
+}
+
+/**
+ * The owner has not given their name yet (still the 'owner' ensureOwner made): Settings → Account
+ * asks for it, and so does the first hand-in (a hand-in carries its student's name).
+ */
+export function hasDefaultName(user: { name: string; role: string }): boolean {
+  return user.name === 'owner' && user.role === 'admin';
 }

@@ -34,6 +34,10 @@ export default function AssignmentsScreen() {
   const [error, setError] = useState<UiError | null>(null);
   const [importResult, setImportResult] = useState<(AssignmentImportResult & { file: string }) | null>(null);
   const fileRef = useRef<HTMLInputElement>(null);
+  // Joined to a class hub, this Studylog is one student's (sync/link.ts): its owner hands in, and
+  // only hand-ins actually received would make an inbox worth showing. null: not known yet.
+  const hubLink = useRouteQuery('getHubLink', {}, { enabled: me.role === 'admin' });
+  const joinedHub = me.role !== 'admin' ? false : hubLink.data ? hubLink.data.joined : hubLink.error ? false : null;
 
   const onFile = async (e: ChangeEvent<HTMLInputElement>) => {
     const file = e.target.files?.[0];
@@ -119,7 +123,7 @@ export default function AssignmentsScreen() {
       {assignments.length === 0 ? <p className="muted empty">{t('assignments.empty')}</p> : null}
       <ul className="cards">
         {assignments.map((a) => (
-          <AssignmentCard key={a.id} assignment={a} onEdit={() => setEditing(a)} onDelete={() => setDeleting(a)} />
+          <AssignmentCard key={a.id} assignment={a} joinedHub={joinedHub} onEdit={() => setEditing(a)} onDelete={() => setDeleting(a)} />
         ))}
       </ul>
 
@@ -146,7 +150,18 @@ export default function AssignmentsScreen() {
   );
 }
 
-function AssignmentCard({ assignment: a, onEdit, onDelete }: { assignment: Assignment; onEdit: () => void; onDelete: () => void }) {
+function AssignmentCard({
+  assignment: a,
+  joinedHub,
+  onEdit,
+  onDelete,
+}: {
+  assignment: Assignment;
+  /** This Studylog is joined to a class hub (its owner is a student); null: not known yet. */
+  joinedHub: boolean | null;
+  onEdit: () => void;
+  onDelete: () => void;
+}) {
   const { t, i18n } = useTranslation();
   const { me } = useIdentity();
   const isAdmin = me.role === 'admin' || me.role === 'teacher';
@@ -158,6 +173,12 @@ function AssignmentCard({ assignment: a, onEdit, onDelete }: { assignment: Assig
   const overdue = a.due_at !== null && a.due_at < Date.now();
   // A class hub's assignment is its teacher's (set on the hub, re-applied at every sync): read-only here.
   const fromHub = typeof a.meta.hub_class_id === 'string';
+  // The teacher's inbox, beside "Hand in" only where someone may hand in to this Studylog: always
+  // for a teacher; for the owner (an admin), unless it is a student's (joined to a class hub, or a
+  // hub's assignment, whose hand-ins go to the hub) — then only once others' hand-ins are here.
+  const inbox = useRouteQuery('listSubmissions', { id: a.id }, { enabled: me.role === 'admin' });
+  const received = inbox.data?.filter((s) => s.user_id !== me.id).length ?? 0;
+  const showInbox = me.role === 'teacher' || (me.role === 'admin' && (received > 0 || (joinedHub === false && !fromHub)));
   return (
     <li className="card assignment-card" data-assignment-id={a.id}>
       <div className="card-head">
@@ -189,16 +210,16 @@ function AssignmentCard({ assignment: a, onEdit, onDelete }: { assignment: Assig
             <MessageSquare size={14} aria-hidden="true" />
             {t('assignments.startHomework')}
           </button>
-          {isAdmin ? (
-            <a className="btn btn-small" href={hrefFor('review', a.id)} data-testid="open-inbox">
-              <Inbox size={14} aria-hidden="true" />
-              {t('handin.inbox')}
-            </a>
-          ) : null}
           {me.role !== 'teacher' ? (
             <a className="btn btn-small" href={hrefFor('handin', a.id)} data-testid="open-handin">
               <Send size={14} aria-hidden="true" />
               {t('handin.open')}
+            </a>
+          ) : null}
+          {showInbox ? (
+            <a className="btn btn-small btn-ghost" href={hrefFor('review', a.id)} data-testid="open-inbox">
+              <Inbox size={14} aria-hidden="true" />
+              {received > 0 ? t('handin.inboxCount', { count: received }) : t('handin.inbox')}
             </a>
           ) : null}
           <button type="button" className="btn btn-ghost btn-small" title={t('history.exportMd')} onClick={() => exporter.run({ assignment_id: a.id }, 'md')}>

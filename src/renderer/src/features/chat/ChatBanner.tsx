@@ -70,7 +70,9 @@ export function ChatBanner({ notice, mode, onDismiss }: { notice: UiError | null
   const action = errorAction(notice.code);
   let button: { label: string; icon: typeof Sparkles; run: () => void } | null = null;
   if (action === 'setup' && isAdmin) button = { label: t('errorUi.actions.setup'), icon: Sparkles, run: () => setSetupOpen(true) };
-  else if ((action === 'settings' || action === 'setup') && isAdmin) button = { label: t('errorUi.actions.settings'), icon: SettingsIcon, run: () => navigate('settings') };
+  // Every 'settings' code is about a provider (its key, model or keychain): Settings opens at Model providers.
+  else if ((action === 'settings' || action === 'setup') && isAdmin)
+    button = { label: t('errorUi.actions.settings'), icon: SettingsIcon, run: () => navigate('settings', 'providers') };
   else if (action === 'sign_in' && signOut) button = { label: t('errorUi.actions.sign_in'), icon: RefreshCw, run: signOut };
   else if (action === 'new_chat') button = { label: t('errorUi.actions.new_chat'), icon: RefreshCw, run: () => (chat.newChat(), navigate('chat')) };
 

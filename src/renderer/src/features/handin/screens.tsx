@@ -4,12 +4,15 @@
  * summary card, the transcript with every version, the answer, the note, and the grade.
  */
 import { CheckCircle2, Download, FileText, FileUp, Paperclip, Send, ShieldAlert, X } from 'lucide-react';
-import { useCallback, useEffect, useRef, useState, type ChangeEvent } from 'react';
+import { useCallback, useEffect, useRef, useState, type ChangeEvent, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { AnswerFile, Submission, SubmissionDetail } from '../../../../shared/api/handin.ts';
 import { describeBundleSize, describeProblem, isBundleProblemCode, MAX_BUNDLE_BYTES, type BundleProblem } from '../../../../shared/handin-problems.ts';
 import { AttachButton, AttachmentTray, formatSize, useAttachmentTray } from '../chat/Attachments.tsx';
 import { useIdentity } from '../../app/identity.tsx';
+import { hasDefaultName } from '../../lib/display-names.ts';
+import { Dialog } from '../../ui/Dialog.tsx';
+import { useRosterName } from '../settings/AccountSection.tsx';
 import { useApiCache, useRouteMutation, useRouteQuery } from '../../data/queries.tsx';
 import { downloadText } from '../../lib/download.ts';
 import { toClientError, type UiError } from '../../lib/errors.ts';
@@ -190,6 +193,9 @@ function HandinForm({
     if (saved) notice.current?.focus();
   }, [saved]);
   const delivery = detail.hub_delivery;
+  // The owner not yet named ("owner"): asked once, before the first hand-in that would carry it.
+  const { me } = useIdentity();
+  const [askName, setAskName] = useState(false);
 
   const save = async () => {
     const added = tray.items.flatMap((i): AnswerFile[] =>
@@ -287,7 +293,13 @@ function HandinForm({
             <button type="button" className="btn" disabled={busy || uploading} onClick={() => void act('save')} data-testid="handin-save">
               {t('handin.saveDraft')}
             </button>
-            <button type="button" className="btn btn-primary" disabled={busy || uploading} onClick={() => void act('submit')} data-testid="handin-submit">
+            <button
+              type="button"
+              className="btn btn-primary"
+              disabled={busy || uploading}
+              onClick={() => (hasDefaultName(me) ? setAskName(true) : void act('submit'))}
+              data-testid="handin-submit"
+            >
               <Send size={14} aria-hidden="true" />
               {s.status === 'submitted' ? t('handin.resubmit') : t('handin.submit')}
             </button>
@@ -301,7 +313,64 @@ function HandinForm({
         ) : null}
       </div>
       <p className="muted small">{t('handin.rules')}</p>
+      {askName ? (
+        <NameDialog
+          onCancel={() => setAskName(false)}
+          onNamed={() => {
+            setAskName(false);
+            void act('submit');
+          }}
+        />
+      ) : null}
     </div>
+  );
+}
+
+/**
+ * "Your name, before you hand in": the owner is still "owner", and a hand-in carries its student's
+ * name (the `.studylog` file, its file name, what the teacher reads). Filled in from the class
+ * roster when this laptop has joined a class; saved as the owner's name (Settings → Account).
+ */
+function NameDialog({ onCancel, onNamed }: { onCancel: () => void; onNamed: () => void }) {
+  const { t } = useTranslation();
+  const roster = useRosterName();
+  const rename = useRouteMutation('updateMe');
+  const [typed, setTyped] = useState<string | null>(null);
+  // The roster's name arrives with the hub link: filled in until the student types.
+  const name = typed ?? roster ?? '';
+  const submit = async (e: FormEvent) => {
+    e.preventDefault();
+    if ((await rename.run({ name: name.trim() })) !== null) onNamed();
+  };
+  return (
+    <Dialog title={t('handin.nameTitle')} onClose={onCancel}>
+      <form className="form" onSubmit={(e) => void submit(e)} data-testid="handin-name">
+        <p>{t('handin.nameBody')}</p>
+        <label className="field">
+          <span className="field-label">{t('settings.yourName')}</span>
+          <input
+            value={name}
+            onChange={(e) => setTyped(e.target.value)}
+            maxLength={100}
+            placeholder={t('settings.yourNamePlaceholder')}
+            required
+            autoFocus
+            data-testid="handin-name-input"
+          />
+        </label>
+        {typed === null && roster ? <p className="field-help muted">{t('handin.nameFromHub')}</p> : null}
+        <ErrorText error={rename.error} />
+        <div className="dialog-footer">
+          <button type="button" className="btn" onClick={onCancel}>
+            {t('common.cancel')}
+          </button>
+          <button type="submit" className="btn btn-primary" disabled={rename.busy || !name.trim()} data-testid="handin-name-save">
+            <Send size={14} aria-hidden="true" />
+            {t('handin.nameAndSubmit')}
+          </button>
+        </div>
+      </form>
+    </Dialog>
   );
 }
 

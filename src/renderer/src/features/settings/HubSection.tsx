@@ -12,9 +12,9 @@ import { useTranslation } from 'react-i18next';
 import type { HubLinkStatus } from '../../../../shared/api/hub.ts';
 import { JOIN_CODE_LOCKED_ISSUE, lockedWaitMinutes, parseClassQr } from '../../../../shared/hub-text.ts';
 import { useRouteMutation, useRouteQuery } from '../../data/queries.tsx';
-import { errorHeadline, sentenceGap, type UiError } from '../../lib/errors.ts';
+import { errorHeadline, errorNext, sentenceGap, type UiError } from '../../lib/errors.ts';
 import { formatDateTime } from '../../lib/format.ts';
-import { ErrorText } from '../../ui/ErrorText.tsx';
+import { ErrorDetails, ErrorText } from '../../ui/ErrorText.tsx';
 
 export function HubSection() {
   const { t } = useTranslation();
@@ -104,6 +104,16 @@ function JoinForm() {
   );
 }
 
+/**
+ * What to do about a failed sync round, where the error table's sentence fits a sync (an
+ * unreachable hub, a revoked device); a missing device token means joining again, not signing in.
+ */
+function syncNext(code: string): string | undefined {
+  if (code === 'hub_unreachable' || code === 'device_revoked') return errorNext(code);
+  if (code === 'unauthorized') return i18next.t('hubLink.tokenMissing');
+  return undefined;
+}
+
 function Joined({ status }: { status: HubLinkStatus }) {
   const { t, i18n } = useTranslation();
   const sync = useRouteMutation('syncHub');
@@ -124,14 +134,20 @@ function Joined({ status }: { status: HubLinkStatus }) {
               <span className="error-text">{t('hubLink.keychainRead')}</span>
               {sentenceGap(t('hubLink.keychainRead'), t('hubLink.keychainNext'))}
               <span>{t('hubLink.keychainNext')}</span>
-              {sentenceGap(t('hubLink.keychainNext'), status.last_error.detail)}
-              <span className="muted">{status.last_error.detail}</span>
+              {/* The sync's own (English) words: folded under 详细信息, as every error shows them. */}
+              <ErrorDetails detail={status.last_error.detail} />
             </>
           ) : status.last_error ? (
             <>
               <span className="error-text">{errorHeadline(status.last_error.code)}</span>
-              {sentenceGap(errorHeadline(status.last_error.code), status.last_error.detail)}
-              <span className="muted">{status.last_error.detail}</span>
+              {syncNext(status.last_error.code) ? (
+                <>
+                  {sentenceGap(errorHeadline(status.last_error.code), syncNext(status.last_error.code))}
+                  <span>{syncNext(status.last_error.code)}</span>
+                </>
+              ) : null}
+              {/* The sync's own (English) words: folded under 详细信息, as every error shows them. */}
+              <ErrorDetails detail={status.last_error.detail} />
             </>
           ) : (
             t('hubLink.noError')

@@ -1,25 +1,27 @@
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { LANGUAGES, THEMES } from '../../../../shared/api/vocabulary.ts';
 import type { Language } from '../../../../shared/api/schemas.ts';
 import { useIdentity } from '../../app/identity.tsx';
 import { usePrefs } from '../../app/prefs.tsx';
 import { useSettings } from '../../app/server-state.ts';
+import { useRouteQuery } from '../../data/queries.tsx';
 import { CURRENCIES, parseRate, type Currency } from '../../lib/format.ts';
 import { storeMoney, useMoney } from '../../lib/prefs.ts';
 import { ErrorText } from '../../ui/ErrorText.tsx';
+import { AccountSection } from './AccountSection.tsx';
 import { HubSection } from './HubSection.tsx';
 import { PoliciesSection } from './PoliciesSection.tsx';
 import { ProvidersSection } from './providers/ProvidersSection.tsx';
 import { ServerSection } from './ServerSection.tsx';
 import { TemplatesSection } from './TemplatesSection.tsx';
 import { TokensSection } from './TokensSection.tsx';
-import { userDisplayName } from '../../lib/display-names.ts';
+import { navigate, useRoute } from '../../lib/route.ts';
 
 const LANGUAGE_NAMES: Record<Language, string> = { 'zh-CN': '中文（简体）', en: 'English' };
 /** The sections in page order; each is the card with id `set-<name>`, titled `settings.<name>`. */
-const STUDENT_SECTIONS = ['appearance'] as const;
-const ALL_SECTIONS = [...STUDENT_SECTIONS, 'providers', 'policies', 'hub', 'server', 'tokens'] as const;
+const STUDENT_SECTIONS = ['appearance', 'account'] as const;
+const ALL_SECTIONS = ['appearance', 'providers', 'policies', 'hub', 'server', 'tokens', 'account'] as const;
 
 /**
  * Brings a section to the top of the settings panel. `scrollIntoView` would also scroll the page
@@ -33,11 +35,34 @@ function scrollToSection(id: string): void {
   panel.scrollTo({ top: panel.scrollTop + section.getBoundingClientRect().top - panel.getBoundingClientRect().top });
 }
 
+/**
+ * `#/settings/<section>` (the chat banner's "Go to settings": `providers`): once that section is on
+ * the page, it is scrolled to the top and focused (read out, and Tab goes on inside it); the
+ * address goes back to `#/settings`, so the same link works again.
+ */
+function useSectionFromRoute(ready: boolean): void {
+  const route = useRoute();
+  const wanted = route.screen === 'settings' ? route.id : null;
+  useEffect(() => {
+    if (!wanted || !ready) return;
+    const section = document.getElementById(`set-${wanted}`);
+    if (!section) return;
+    scrollToSection(section.id);
+    section.tabIndex = -1;
+    section.focus({ preventScroll: true });
+    navigate('settings', null, { replace: true });
+  }, [wanted, ready]);
+}
+
 export default function SettingsScreen() {
   const { t } = useTranslation();
-  const { isAdmin, me, transport, signOut } = useIdentity();
+  const { isAdmin } = useIdentity();
   const { settings, error: settingsError } = useSettings();
   const { languagePref, setLanguagePref, theme, setTheme } = usePrefs();
+  // The admin's sections appear once the settings have loaded, below the templates (which would
+  // push a section scrolled to before they arrive out of sight).
+  const templates = useRouteQuery('listTemplates', {});
+  useSectionFromRoute((!isAdmin || settings !== null) && (templates.data !== undefined || templates.error !== null));
 
   return (
     <section className="screen settings" aria-labelledby="settings-title">
@@ -103,19 +128,7 @@ export default function SettingsScreen() {
         <p className="notice">{t('settings.adminOnly')}</p>
       )}
 
-      {transport === 'http' ? (
-        <section className="card settings-section" aria-labelledby="account-title">
-          <h2 id="account-title" className="section-title">
-            {t('settings.account')}
-          </h2>
-          <p>{t('settings.signedInAs', { name: userDisplayName(me, t), role: t(`roles.${me.role}`) })}</p>
-          {signOut ? (
-            <button type="button" className="btn" onClick={signOut}>
-              {t('auth.signOut')}
-            </button>
-          ) : null}
-        </section>
-      ) : null}
+      <AccountSection />
     </section>
   );
 }

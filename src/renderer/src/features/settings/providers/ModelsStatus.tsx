@@ -3,9 +3,10 @@ import { errorHeadline } from '../../../lib/errors.ts';
 import { isProviderOffline, type ProviderStatus } from '../../setup/readiness.ts';
 
 /**
- * Failures the key status beside it already names ("No key", "Keychain not reachable"): said once.
+ * Failures the key status beside it already names ("No key", "Keychain not reachable", "Saved key
+ * refused"): said once.
  */
-const KEY_PROBLEMS = new Set(['provider_not_configured', 'keychain_unavailable']);
+const KEY_PROBLEMS = new Set(['provider_not_configured', 'keychain_unavailable', 'upstream_auth']);
 
 /**
  * What the last model-list fetch said: "offline" only when it failed to connect (a provider never

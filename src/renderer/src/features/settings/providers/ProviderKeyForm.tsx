@@ -64,7 +64,8 @@ export function useKeyForm(provider: Provider, onSaved: () => void): KeyForm {
   return { key, setKey, busy, error, saved, save, remove };
 }
 
-export function ProviderKeyForm({ provider: p, status, form }: { provider: Provider; status: KeyStatus | null; form: KeyForm }) {
+/** `refused`: the provider refused the stored key (the row says so): no "saved" beside it. */
+export function ProviderKeyForm({ provider: p, status, form, refused = false }: { provider: Provider; status: KeyStatus | null; form: KeyForm; refused?: boolean }) {
   const { t } = useTranslation();
   return (
     <>
@@ -78,7 +79,7 @@ export function ProviderKeyForm({ provider: p, status, form }: { provider: Provi
               onChange={(e) => form.setKey(e.target.value)}
               autoComplete="off"
               spellCheck={false}
-              placeholder={status === 'set' ? t('providers.keyPlaceholderSet') : t('providers.keyPlaceholder')}
+              placeholder={refused ? t('providers.keyPlaceholderRefused') : status === 'set' ? t('providers.keyPlaceholderSet') : t('providers.keyPlaceholder')}
               data-testid="api-key-input"
             />
           </label>
@@ -90,7 +91,7 @@ export function ProviderKeyForm({ provider: p, status, form }: { provider: Provi
               {t('providers.removeKey')}
             </button>
           ) : null}
-          {form.saved ? (
+          {form.saved && !refused ? (
             <span className="ok-text" role="status">
               {t('providers.keySaved')}
             </span>

@@ -42,19 +42,34 @@ export function ProviderRow(props: { provider: Provider; info: ProviderStatus | 
   // provider set up".
   const testFailure = test && !test.ok ? (test.error ?? { code: 'upstream_error', detail: '' }) : null;
   const missingKey = testFailure?.code === 'provider_not_configured' && p.api_key_ref.source === 'keychain';
+  // The provider refused the key it was sent (the connection test, else the last model-list fetch;
+  // a test that passed since says otherwise): the row says so once, in red, with how to replace it
+  // here — never "key set" in green beside it, nor "go to Settings → Model providers".
+  const refusal = test ? (testFailure?.code === 'upstream_auth' ? testFailure : null) : props.info?.error?.code === 'upstream_auth' ? props.info.error : null;
+  const refusedNext =
+    p.api_key_ref.source === 'env'
+      ? t('providers.keyRefusedNextEnv', { name: p.api_key_ref.var })
+      : p.api_key_ref.source === 'keychain'
+        ? t('providers.keyRefusedNext')
+        : undefined;
 
   return (
     <li className="row provider-row" data-provider-id={p.id}>
       <div className="row-main">
         <div className="row-title-line">
-          <strong>{p.name}</strong>
-          <span className="muted mono">{p.id}</span>
+          {/* Its display name only: the id (e.g. "other") is for scripts and the API, not the student. */}
+          <strong title={p.id}>{p.name}</strong>
           <span className="chip">{t(`providers.kinds.${p.kind}`)}</span>
           {props.isDefault ? <span className="badge">{t('providers.default')}</span> : null}
         </div>
         <div className="row-sub">
           <span className="mono">{p.base_url}</span>
-          {status ? (
+          {refusal ? (
+            <span className="key-status key-refused" data-testid="key-status" data-state="refused">
+              <KeyRound size={12} aria-hidden="true" />
+              {t('providers.keyRefusedStatus')}
+            </span>
+          ) : status ? (
             <span className={`key-status key-${status}`} data-testid="key-status">
               <KeyRound size={12} aria-hidden="true" />
               {t(`providers.keyStatus.${status}`)}
@@ -63,7 +78,7 @@ export function ProviderRow(props: { provider: Provider; info: ProviderStatus | 
           {p.api_key_ref.source === 'env' ? <span className="muted">{t('providers.fromEnv', { name: p.api_key_ref.var })}</span> : null}
           <ModelsStatus info={props.info} />
         </div>
-        <ProviderKeyForm provider={p} status={status} form={keyForm} />
+        <ProviderKeyForm provider={p} status={status} form={keyForm} refused={refusal !== null} />
         {test?.ok ? (
           <p className="ok-text" role="status" data-testid="test-result">
             {t('providers.testOk', { n: test.models.length })}
@@ -73,7 +88,9 @@ export function ProviderRow(props: { provider: Provider; info: ProviderStatus | 
           <p className="notice notice-warning" role="alert" data-testid="test-result" data-code="provider_not_configured">
             {t('providers.noKeyYet')}
           </p>
-        ) : testFailure?.code === 'keychain_unavailable' && keyForm.error?.code === 'keychain_unavailable' ? null /* said once, above */ : (
+        ) : testFailure?.code === 'keychain_unavailable' && keyForm.error?.code === 'keychain_unavailable' ? null /* said once, above */ : refusal ? (
+          <ErrorText error={refusal} headline={t('providers.keyRefused')} {...(refusedNext ? { next: refusedNext } : {})} />
+        ) : (
           <ErrorText error={testFailure} {...(testFailure?.code === 'keychain_unavailable' ? { next: '' } : {})}>
             {testFailure?.code === 'keychain_unavailable' ? <KeychainHint providerId={p.id} baseUrl={p.base_url} /> : null}
           </ErrorText>

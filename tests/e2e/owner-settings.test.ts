@@ -1,0 +1,209 @@
+// Tryout 7 in Chinese, on a student's laptop (the owner, joined to a class hub): the owner's name
+// (asked at the first hand-in, filled in from the class roster, carried by the hand-in file; set in
+// 设置 → 账户), the hub's sync error with its English detail folded under 详细信息, a provider that
+// refuses its saved key said once and plainly (no Latin id, no green "key set" beside it, no "go to
+// Settings" while there), the chat banner's 去设置 landing on 模型服务商, and the teacher's inbox only
+// where hand-ins come.
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import path from 'node:path';
+import { createClient, httpTransport } from '../../src/shared/api/client.ts';
+import type { Bundle } from '../../src/shared/api/handin.ts';
+import { DB_FILE_NAME, openDatabase } from '../../src/main/core/db/connection.ts';
+import { putSetting } from '../../src/main/core/db/setting-rows.ts';
+import { LINK_KEY, SYNC_STATE_KEY } from '../../src/main/core/sync/link.ts';
+import { requirePackage } from '../support/requirements.ts';
+import { startE2E, type E2E } from './harness.ts';
+
+const chromium = requirePackage('chromium');
+const keyring = requirePackage(['libsecret-1-0', 'dbus', 'gnome-keyring']);
+const skip = chromium.skip || keyring.skip;
+
+// page.evaluate callbacks run in the browser; the tests compile without the DOM library.
+declare const document: { activeElement: { id: string } | null; getElementById(id: string): { getBoundingClientRect(): { top: number } } | null };
+
+const WRONG_KEY = 'fake-key-wrong-for-the-test-server-1a2b';
+
+let e2e: E2E;
+let page: Page;
+
+/**
+ * Joins "初二（3）班" as 张小明 the way HubLink.join stores it (the hub itself is not needed: its
+ * last round failed, as when the school network is down).
+ */
+function seedHubLink(ownerId: string): void {
+  const store = openDatabase(path.join(e2e.dataDir, DB_FILE_NAME));
+  try {
+    store.transaction('seed a class hub link', (db) => {
+      putSetting(db, LINK_KEY, {
+        hub_url: 'http://127.0.0.1:9',
+        class_id: 'class-1',
+        class_name: '初二（3）班',
+        student_name: '张小明',
+        user_id: 'hub-user-1',
+        device_id: 'device-1',
+        joined_at: Date.now(),
+        local_user_id: ownerId,
+        token_account: 'hub:device-token:device-1',
+      });
+      putSetting(db, SYNC_STATE_KEY, {
+        last_attempt_at: Date.now(),
+        last_success_at: null,
+        last_error: { code: 'hub_unreachable', detail: 'The class hub could not be reached: fetch failed' },
+      });
+    });
+  } finally {
+    store.close();
+  }
+}
+
+beforeAll(async () => {
+  if (skip) return;
+  e2e = await startE2E({ language: 'zh-CN', keychain: 'private' });
+  // Two of the laptop's own assignments; a student of this Studylog hands in to the first.
+  await e2e.api.createAssignment({ id: 'hw-received', title: '二次函数', due_at: '2099-01-01' });
+  await e2e.api.createAssignment({ id: 'hw-mine', title: '一次函数：求解析式', due_at: '2099-01-01' });
+  const { token } = await e2e.api.createToken({ name: '王小红', role: 'student' });
+  const student = createClient(httpTransport({ baseUrl: e2e.url, token }));
+  const draft = await student.createSubmission({ id: 'hw-received' });
+  await student.updateSubmission({ id: draft.id, answer: '顶点 (1, 2)' });
+  await student.submitSubmission({ id: draft.id });
+  // The provider the student set up with a mistyped key ("其他 OpenAI 兼容服务", id "other").
+  const settings = await e2e.api.getSettings();
+  await e2e.api.updateSettings({
+    providers: [
+      ...settings.providers,
+      {
+        id: 'other',
+        name: '其他 OpenAI 兼容服务',
+        kind: 'other',
+        base_url: e2e.llm.url,
+        models: e2e.llm.models,
+        default_model: 'gpt-4o-mini',
+        api_key_ref: { source: 'keychain' },
+        timeout_ms: 5_000,
+        max_retries: 0,
+      },
+    ],
+  });
+  page = await e2e.newPage({ locale: 'zh-CN' });
+  await page.setViewportSize({ width: 1280, height: 800 });
+}, 120_000);
+
+afterAll(async () => {
+  await e2e?.close();
+});
+
+describe.skipIf(skip)(`the owner’s settings and hand-ins, in Chinese${chromium.note}${keyring.note}`, () => {
+  test('an owner not in a class (maybe a teacher) has the inbox, named as received work, after 交作业', async () => {
+    await page.goto(`${e2e.url}/#/assignments`);
+    const card = page.locator('.assignment-card[data-assignment-id="hw-mine"]');
+    await card.getByTestId('open-handin').waitFor();
+    await expect.poll(() => card.getByTestId('open-inbox').textContent()).toBe('收到的作业');
+    await expect(page.locator('.assignment-card[data-assignment-id="hw-received"]').getByTestId('open-inbox').textContent()).resolves.toBe('收到的作业（1）');
+  });
+
+  test('joined to a class: no inbox beside 交作业, unless hand-ins were received here', async () => {
+    seedHubLink((await e2e.api.getMe()).id);
+    await page.goto(`${e2e.url}/#/settings`);
+    await page.getByTestId('hub-link-class').waitFor();
+    await page.goto(`${e2e.url}/#/assignments`);
+    const mine = page.locator('.assignment-card[data-assignment-id="hw-mine"]');
+    const received = page.locator('.assignment-card[data-assignment-id="hw-received"]');
+    await expect.poll(() => received.getByTestId('open-inbox').textContent()).toBe('收到的作业（1）');
+    await expect(mine.getByTestId('open-handin').textContent()).resolves.toBe('交作业');
+    await expect(mine.getByTestId('open-inbox').count()).resolves.toBe(0);
+    await expect(page.locator('.assignment-card').filter({ hasText: '作业提交' }).count()).resolves.toBe(0);
+    await e2e.screenshot(page, 'owner-assignments-zh');
+  });
+
+  test('the first hand-in asks for the name, filled in from the roster; the file carries it', async () => {
+    await page.goto(`${e2e.url}/#/handin/hw-mine`);
+    await page.locator('textarea[name=answer]').fill('设 y=kx+b，代入两点得 k=2，b=1，所以 y=2x+1。');
+    await page.getByTestId('handin-submit').click();
+    const dialog = page.getByTestId('handin-name');
+    await expect.poll(() => dialog.getByTestId('handin-name-input').inputValue()).toBe('张小明');
+    await expect(dialog.textContent()).resolves.toContain('已按班级名单填入');
+    await e2e.screenshot(page, 'owner-handin-name-zh');
+    await dialog.getByTestId('handin-name-save').click();
+    await expect.poll(() => page.getByTestId('handin-status').getAttribute('data-status')).toBe('submitted');
+    await expect(page.locator('.me-name').textContent()).resolves.toBe('张小明');
+
+    const me = await e2e.api.getMe();
+    expect(me.name).toBe('张小明');
+    const [mine] = (await e2e.api.listMySubmissions()).filter((s) => s.assignment_id === 'hw-mine');
+    const file = await e2e.api.getSubmissionBundle({ id: mine!.id });
+    expect(file.filename).toBe('一次函数-求解析式-张小明.studylog');
+    expect((JSON.parse(file.content) as Bundle).student).toEqual({ id: me.id, name: '张小明' });
+
+    // Named now: handing in again asks nothing.
+    await page.getByTestId('handin-submit').click();
+    await expect.poll(() => page.getByTestId('handin-saved').textContent()).toContain('已提交');
+    await expect(page.getByTestId('handin-name').count()).resolves.toBe(0);
+  });
+
+  test('设置 → 账户: the name, changed there', async () => {
+    await page.goto(`${e2e.url}/#/settings`);
+    const account = page.getByTestId('account');
+    await expect.poll(() => account.getByTestId('your-name').inputValue()).toBe('张小明');
+    await account.getByTestId('your-name').fill('张晓明');
+    await account.getByTestId('your-name-save').click();
+    await expect.poll(() => account.getByTestId('your-name-saved').textContent()).toBe('姓名已保存。');
+    expect((await e2e.api.getMe()).name).toBe('张晓明');
+    await expect(page.locator('.me-name').textContent()).resolves.toBe('张晓明');
+    await e2e.screenshot(page, 'owner-account-zh');
+  });
+
+  test('班级中心: the sync error in Chinese, its English detail folded under 详细信息', async () => {
+    const error = page.getByTestId('hub-link-error');
+    await expect.poll(() => error.locator('.error-text').textContent()).toMatch(/^无法/);
+    await expect(error.locator('summary').textContent()).resolves.toBe('详细信息');
+    await expect(error.locator('.error-detail').isVisible()).resolves.toBe(false);
+    // Nothing in English shows until it is opened.
+    expect((await error.innerText()).replace('Studylog', '')).not.toMatch(/[A-Za-z]{4,}/);
+    await page.locator('#set-hub').scrollIntoViewIfNeeded();
+    await e2e.screenshot(page, 'owner-hub-error-zh');
+    await error.locator('summary').click();
+    await expect(error.locator('.error-detail').isVisible()).resolves.toBe(true);
+  });
+
+  test('a refused key: the provider’s name (not "other"), said once in red, how to replace it here', async () => {
+    const row = page.locator('.provider-row[data-provider-id="other"]');
+    await row.getByTestId('api-key-input').fill(WRONG_KEY);
+    await row.getByTestId('save-key').click();
+    // Saved, then refused when its models are asked for: said so at once, not "saved" in green.
+    await expect.poll(() => row.getByTestId('key-status').getAttribute('data-state')).toBe('refused');
+    await expect(row.getByTestId('api-key-input').getAttribute('placeholder')).resolves.toBe('粘贴新的密钥以替换被拒绝的密钥');
+    await row.getByTestId('test-connection').click();
+    await expect.poll(() => row.getByTestId('test-connection').isEnabled()).toBe(true);
+    const error = row.locator('.error-text');
+    await expect.poll(() => error.getAttribute('data-code')).toBe('upstream_auth');
+    await expect(error.locator('.error-headline').textContent()).resolves.toBe('服务商拒绝了保存的 API 密钥。');
+    await expect(error.locator('.error-next').textContent()).resolves.toContain('粘贴到上面的“API 密钥”框里');
+    await expect(row.getByTestId('key-status').textContent()).resolves.toBe('保存的密钥被拒绝');
+    const text = await row.innerText();
+    for (const wrong of ['已设置密钥', '密钥已保存到钥匙串', '设置 → 模型服务商', '模型列表']) expect(text).not.toContain(wrong);
+    await expect(row.locator('.row-title-line').innerText()).resolves.not.toMatch(/\bother\b/);
+    await expect(row.locator('.row-title-line strong').textContent()).resolves.toBe('其他 OpenAI 兼容服务');
+    await row.scrollIntoViewIfNeeded();
+    await e2e.screenshot(page, 'owner-wrong-key-zh');
+  });
+
+  test('the chat banner’s 去设置 opens Settings at 模型服务商, focused', async () => {
+    await e2e.api.updateSettings({ default_provider_id: 'other' });
+    await page.goto(`${e2e.url}/#/chat`);
+    await page.getByTestId('composer').fill('细胞膜有什么功能？');
+    await page.getByTestId('composer').press('Enter');
+    const banner = page.getByTestId('chat-banner');
+    await expect.poll(() => banner.getAttribute('data-code')).toBe('upstream_auth');
+    await banner.getByTestId('banner-action').click();
+    await expect.poll(() => page.evaluate(() => document.activeElement?.id)).toBe('set-providers');
+    expect(await page.evaluate(() => window.location.hash)).toBe('#/settings');
+    // At the top of the settings panel (its heading and the table of contents above it scrolled away).
+    const top = await page.evaluate(() => document.getElementById('set-providers')!.getBoundingClientRect().top);
+    expect(Math.abs(top)).toBeLessThan(40);
+    await e2e.screenshot(page, 'owner-goto-providers-zh');
+  });
+});
+
+declare const window: { location: { hash: string } };
