@@ -38,7 +38,8 @@ const say = zh
       buildFailed: 'studylog: the build failed (see above).\n',
       cannotStart: (name, message) => `studylog: could not start ${name}: ${message}\n`,
       noElectron: "Electron's binary is not available on this machine; serving the same app headless instead.\n",
-      died: (signal) => `studylog: Studylog stopped unexpectedly (killed by ${signal}). Pages open on it cannot reach it now; run 'npm start' again to restart it — saved chats are all kept.\n`,
+      died: (signal) =>
+        `studylog: Studylog stopped unexpectedly (killed by ${signal}). Pages open on it cannot reach it now; run 'npm start' again to restart it — saved chats are all kept.\n`,
     };
 
 /** The Electron executable if it is really on disk, else null (what electron/index.js would download). */

@@ -102,7 +102,10 @@ describe.skipIf(chromium.skip)(`chat fixes (tryout 7)${chromium.note}`, () => {
     const title = page.locator('#chat-title');
     const { width, fontSize } = await title.evaluate((node) => {
       const el = node as unknown as El;
-      return { width: el.getBoundingClientRect().width, fontSize: parseFloat((globalThis as unknown as { getComputedStyle(e: El): { fontSize: string } }).getComputedStyle(el).fontSize) };
+      return {
+        width: el.getBoundingClientRect().width,
+        fontSize: parseFloat((globalThis as unknown as { getComputedStyle(e: El): { fontSize: string } }).getComputedStyle(el).fontSize),
+      };
     });
     expect(width).toBeGreaterThanOrEqual(8 * fontSize);
     // Nothing of the header's first line runs past the header.
@@ -210,7 +213,9 @@ describe.skipIf(chromium.skip)(`chat fixes (tryout 7)${chromium.note}`, () => {
     };
     const dialog = await ask(shared);
     await expect.poll(() => dialog.getByTestId('delete-hub-copy').count()).toBe(1);
-    await expect(dialog.getByTestId('delete-hub-copy').textContent()).resolves.toMatch(/^老师已经在班级中心保存了这个会话的副本（\d{4}年\d{1,2}月\d{1,2}日 [\d:]+ 同步）。在这里删除不会删除老师那里的副本。$/);
+    await expect(dialog.getByTestId('delete-hub-copy').textContent()).resolves.toMatch(
+      /^老师已经在班级中心保存了这个会话的副本（\d{4}年\d{1,2}月\d{1,2}日 [\d:]+ 同步）。在这里删除不会删除老师那里的副本。$/,
+    );
     await e2e.screenshot(page, 'chatfix-delete-shared');
     await dialog.getByRole('button', { name: '取消' }).click();
     const other = await ask(own);
@@ -231,7 +236,12 @@ describe.skipIf(chromium.skip)(`chat fixes (tryout 7)${chromium.note}`, () => {
       store.transaction('seed an interrupted answer', (db) => {
         const session = sessions.insertNewSession(db, { user_id: me.id, mode: 'chat', meta: { title: '被中断的回答' } });
         id = session.id;
-        const user = turns.insertNewTurn(db, { session_id: id, role: 'user', content: '再说说呼吸作用的场所', meta: { status: 'failed', error: { code: 'interrupted', message: 'Studylog stopped.' } } });
+        const user = turns.insertNewTurn(db, {
+          session_id: id,
+          role: 'user',
+          content: '再说说呼吸作用的场所',
+          meta: { status: 'failed', error: { code: 'interrupted', message: 'Studylog stopped.' } },
+        });
         // As answer-recorder.ts recoverInterrupted leaves it: what arrived counted, nothing else.
         turns.insertNewTurn(db, {
           session_id: id,
