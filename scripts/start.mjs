@@ -30,6 +30,7 @@ const say = zh
       buildFailed: 'studylog：构建失败（见上方输出）。\n',
       cannotStart: (name, message) => `studylog：无法启动 ${name}：${message}\n`,
       noElectron: '本机没有可用的 Electron 程序，改为以无界面方式运行同一个应用（在浏览器中使用）。\n',
+      died: (signal) => `studylog：Studylog 意外停止了（被信号 ${signal} 终止）。打开的页面现在无法连接到它；再次运行 'npm start' 即可重新启动，已保存的对话都还在。\n`,
     }
   : {
       noNode: "studylog: the pinned Node 24 is missing (node_modules/.bin/node); run 'npm ci' first.\n",
@@ -37,6 +38,8 @@ const say = zh
       buildFailed: 'studylog: the build failed (see above).\n',
       cannotStart: (name, message) => `studylog: could not start ${name}: ${message}\n`,
       noElectron: "Electron's binary is not available on this machine; serving the same app headless instead.\n",
+      died: (signal) =>
+        `studylog: Studylog stopped unexpectedly (killed by ${signal}). Pages open on it cannot reach it now; run 'npm start' again to restart it — saved chats are all kept.\n`,
     };
 
 /** The Electron executable if it is really on disk, else null (what electron/index.js would download). */
@@ -101,7 +104,14 @@ function runForeground(command, childArgs, env = process.env) {
     process.exit(1);
   });
   const signalNumber = { SIGINT: 2, SIGTERM: 15, SIGHUP: 1, SIGKILL: 9 };
-  child.on('exit', (code, signal) => process.exit(code ?? 128 + (signalNumber[signal] ?? 0)));
+  child.on('exit', (code, signal) => {
+    // Killed by a signal that did not come through us (a Ctrl-C, a SIGTERM we passed on): from
+    // outside, the out-of-memory killer, a crash. It could say nothing itself, so say it here, or
+    // the terminal would just return to the prompt while the browser tab stops getting answers.
+    // (An exit with a code is its own: it printed why.)
+    if (signal !== null && !forwarded.has(signal)) process.stderr.write(say.died(signal));
+    process.exit(code ?? 128 + (signalNumber[signal] ?? 0));
+  });
 }
 
 const node = pinnedNode();

@@ -142,8 +142,11 @@ describe.skipIf(chromium.skip)(`chat${chromium.note}`, () => {
     await expect(page.getByTestId('assignment-picker').count()).resolves.toBe(0);
     await page.getByRole('button', { name: 'New chat' }).first().click();
     await expect(page.locator('[data-role="user"]').count()).resolves.toBe(0);
-    // The new chat keeps the mode and assignment, and they can be changed again.
-    await expect(page.locator('input[data-mode="homework"]').isChecked()).resolves.toBe(true);
+    // The new chat is a plain chat with no assignment (tryout 7: a homework's assignment rode
+    // along into an unrelated question); mode and assignment are chosen again, on purpose.
+    await expect(page.locator('input[data-mode="chat"]').isChecked()).resolves.toBe(true);
+    await expect(page.getByTestId('assignment-picker').inputValue()).resolves.toBe('');
+    await page.locator('label.mode-option', { has: page.locator('input[data-mode="homework"]') }).click();
     await page.getByTestId('assignment-picker').selectOption('hw-essay');
     await expect(page.getByTestId('assignment-chip').textContent()).resolves.toContain('Essay outline');
   });

@@ -68,6 +68,28 @@ describe('search over titles', () => {
   });
 });
 
+describe('search over messages', () => {
+  it('never returns the record of a title call (role system, purpose title): its session comes as a title hit (tryout 7)', () => {
+    const { turns, sessions, db } = seeded();
+    // As llm/model-title.ts records it after a first answer: the call and the title it made.
+    const named = sessions.insertNewSession(db, { user_id: 'u1', started_at: 60, meta: { title: '二次函数的顶点', title_source: 'model' } });
+    const question = turns.insertNewTurn(db, { session_id: named.id, role: 'user', content: '抛物线 y=2x²-4x+1 的最低点在哪？', created_at: 61 });
+    turns.insertNewTurn(db, { session_id: named.id, role: 'assistant', content: '先配方：y=2(x-1)²-1。', created_at: 62 });
+    turns.insertNewTurn(db, { session_id: named.id, role: 'system', content: '二次函数的顶点', created_at: 63, meta: { purpose: 'title' } });
+    // An imported system prompt is not part of the conversation either (shared/turn-tree.ts inConversation).
+    turns.insertNewTurn(db, { session_id: named.id, role: 'system', content: '你是顶点专家', created_at: 64 });
+    const hits = turns.searchTurns('u1', '顶点');
+    expect(hits.items).toEqual([]);
+    expect(hits.total).toBe(0);
+    expect(hits.title_hits?.map((h) => h.title)).toEqual(['二次函数的顶点']);
+    // A message of the same session is still found.
+    expect(turns.searchTurns('u1', '最低点').items.map((t) => t.id)).toEqual([question.id]);
+    // The sessions route's q: only the title brings this session; a word only the system prompt holds finds nothing.
+    expect(sessions.getSessionsByUserId('u1', {}, { q: '顶点' }).items.map((s) => s.id)).toEqual([named.id]);
+    expect(sessions.getSessionsByUserId('u1', {}, { q: '专家' }).total).toBe(0);
+  });
+});
+
 describe('search snippets', () => {
   it('are plain text — no Markdown or LaTeX — with the match marked', () => {
     const { turns } = seeded();

@@ -2,7 +2,10 @@
 // binary is missing): with out/ already built, nothing but Studylog's own short block — no bundler
 // lines (chunk-size warnings, "built in …", vite's banner) — then a clean stop on SIGTERM.
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { LOCK_FILE_NAME } from '../../src/main/core/serving-lock.ts';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildIsStale, ensureAppBuilt } from '../support/browser.ts';
 import { parseServeBlock, SERVE_LOCALE_ENV } from '../support/serve-output.ts';
@@ -107,4 +110,51 @@ describe('npm start (headless)', () => {
     expect(await exited).toBe(0);
     expect(err).toBe('studylog：正在停止（等待进行中的回答完成）…\n');
   });
+  // Tryout 7: the server killed from outside (here SIGKILL, as the out-of-memory killer would) left
+  // the terminal at its prompt without a word while the browser tab stopped getting answers.
+  for (const [language, env, line] of [
+    ['zh-CN', { LC_ALL: '', LC_MESSAGES: '', LANG: 'zh_CN.UTF-8' }, /^studylog：Studylog 意外停止了（被信号 SIGKILL 终止）。.*再次运行 'npm start' 即可重新启动/],
+    ['en', SERVE_LOCALE_ENV, /^studylog: Studylog stopped unexpectedly \(killed by SIGKILL\)\..*run 'npm start' again to restart it/],
+  ] as const) {
+    it(`says so, in the terminal's language (${language}), when its server is killed`, async () => {
+      const dataDir = tempDir('studylog-start-');
+      const base: NodeJS.ProcessEnv = {};
+      for (const [k, v] of Object.entries(process.env)) if (!/^(STUDYLOG_|OPENAI_)/.test(k)) base[k] = v;
+      const child = spawn(process.execPath, [START, '--headless', '--data-dir', dataDir, '--port', '0'], {
+        env: { ...base, ...env },
+        stdio: ['ignore', 'pipe', 'pipe'],
+        detached: true,
+      });
+      onCleanup(() => {
+        if (child.exitCode === null && child.signalCode === null) {
+          try {
+            process.kill(-child.pid!, 'SIGKILL');
+          } catch {
+            // the group is gone already
+          }
+        }
+      });
+      let out = '';
+      let err = '';
+      child.stdout!.setEncoding('utf8').on('data', (d: string) => (out += d));
+      child.stderr!.setEncoding('utf8').on('data', (d: string) => (err += d));
+      const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+      // Serving: the block's last line (the admin token) is out.
+      await new Promise<void>((resolve) => {
+        const check = () => {
+          if (/(token|令牌).*\n/i.test(out)) resolve();
+        };
+        child.stdout!.on('data', check);
+        void exited.then(() => resolve());
+      });
+      expect(err, `stdout: ${out}`).toBe('');
+      // The server (start.mjs's child) holds the data directory's serving lock under its own pid.
+      const server = Number(readFileSync(path.join(dataDir, LOCK_FILE_NAME), 'utf8').trim());
+      expect(server).not.toBe(child.pid);
+      process.kill(server, 'SIGKILL');
+      expect(await exited).toBe(137);
+      expect(err).toMatch(line);
+      expect(err.trim().split('\n')).toHaveLength(1);
+    });
+  }
 });

@@ -8,6 +8,7 @@ import { chainHashes } from '../../src/main/core/handin/chain.ts';
 import type { WritableDB } from '../../src/main/core/db/handles.ts';
 import { Outbox } from '../../src/main/core/sync/outbox.ts';
 import { collect, setupCore, TEST_CALLER } from '../support/core.ts';
+import { dispatch } from '../../src/main/core/api/dispatch.ts';
 import { onCleanup, openTempStore, tempDir, testWrites } from '../support/temp.ts';
 
 function seed(sqlite: WritableDB) {
@@ -118,6 +119,48 @@ describe('the outbox', () => {
     // In the hub's order, as on the branch: the message after the answer it follows.
     const order = entries.map((e) => e.item_id);
     expect(order.indexOf(local.id)).toBeGreaterThan(order.indexOf(local.parent_id!));
+  });
+
+  test('what the hub holds of a session: sharedAt once a turn or a hand-in carrying it is acknowledged; GET /sessions/{id} says so (hub_shared_at)', async () => {
+    const core = await setupCore();
+    const db = testWrites(core.store);
+    seed(db);
+    const mine = `UPDATE session SET user_id = '${TEST_CALLER.user_id}'`;
+    db.prepare(mine).run();
+    let now = 100;
+    const outbox = new Outbox(core.store, { now: () => now });
+    const sharedAt = async (id: string) => {
+      const envelope = await dispatch(core, 'getSession', TEST_CALLER, { id }, { validateOutput: true });
+      expect(envelope.ok).toBe(true);
+      return (envelope.body as { hub_shared_at?: number }).hub_shared_at;
+    };
+    outbox.collect();
+    // Collected, not yet acknowledged: the teacher has nothing yet.
+    expect(outbox.sharedAt('s_hw')).toBeNull();
+    await expect(sharedAt('s_hw')).resolves.toBeUndefined();
+    now = 200;
+    outbox.ack(['s_hw_1']);
+    expect(outbox.sharedAt('s_hw')).toBe(200);
+    await expect(sharedAt('s_hw')).resolves.toBe(200);
+    // Never shared (a practice chat, a private assignment): nothing, whatever else was acknowledged.
+    now = 300;
+    outbox.ack(outbox.pending(100).map((e) => e.item_id));
+    expect(outbox.sharedAt('s_hw')).toBe(300);
+    await expect(sharedAt('s_chat')).resolves.toBeUndefined();
+    await expect(sharedAt('s_private_hw')).resolves.toBeUndefined();
+    // A hand-in to a hub assignment carries its sessions, the private one too: once the hub has it, so does the teacher.
+    db.prepare(`UPDATE assignment SET meta = '{"hub_class_id":"c1"}' WHERE id = 'private'`).run();
+    db.prepare(
+      `INSERT INTO submission (id, assignment_id, user_id, status, session_ids, answer, ai_note, bundle, bundle_hash, submitted_at, source, created_at, updated_at, meta)
+       VALUES ('sub1', 'private', ?, 'submitted', '["s_private_hw"]', '', '', '{}', 'h1', 1, 'server', 1, 1, '{}')`,
+    ).run(TEST_CALLER.user_id);
+    expect(outbox.collectHandins()).toBe(1);
+    expect(outbox.sharedAt('s_private_hw')).toBeNull();
+    now = 400;
+    outbox.ack(outbox.pendingHandins().map((e) => e.item_id));
+    expect(outbox.sharedAt('s_private_hw')).toBe(400);
+    await expect(sharedAt('s_private_hw')).resolves.toBe(400);
+    await expect(sharedAt('s_chat')).resolves.toBeUndefined();
   });
 
   test('a database from before the outbox upgrades, and its shared history is collected', () => {

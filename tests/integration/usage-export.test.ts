@@ -5,6 +5,28 @@ import { testWrites } from '../support/temp.ts';
 
 const DAY = 86_400_000;
 
+describe('a session export’s file name (tryout 7: it was studylog-session-<uuid>.md)', () => {
+  it('is the title made safe for any file system, and the day the session started; the id only without a usable title', async () => {
+    const core = await setupCore();
+    const db = testWrites(core.store);
+    const started = new Date(2026, 10, 29, 11, 14).getTime(); // local time: the file's day is the server's
+    const session = (title?: string) => core.sessions.insertNewSession(db, { user_id: TEST_CALLER.user_id, started_at: started, meta: title === undefined ? {} : { title } }).id;
+    const name = (id: string) => exportSessions(core, TEST_CALLER, { session_id: id, format: 'md' }).filename;
+    expect(name(session('光合作用需要哪些条件？'))).toBe('studylog-光合作用需要哪些条件-2026-11-29.md');
+    // Slashes, colons, quotes, spaces, maths: never a path or a character a file system refuses.
+    expect(name(session('设 y=kx+b，代入 (1,3)/(0,1): "k"?'))).toBe('studylog-设-y-kx-b-代入-1-3-0-1-k-2026-11-29.md');
+    expect(name(session('../../etc/passwd'))).toBe('studylog-etc-passwd-2026-11-29.md');
+    // A long title is cut (to 60 characters, whole characters, no dangling dash).
+    const long = name(session('二次函数'.repeat(30)));
+    expect(long).toBe(`studylog-${'二次函数'.repeat(15)}-2026-11-29.md`);
+    // Nothing usable left, or no title: the id, as before.
+    const punctuation = session('？？？');
+    expect(name(punctuation)).toBe(`studylog-session-${punctuation}.md`);
+    const untitled = session();
+    expect(name(untitled)).toBe(`studylog-session-${untitled}.md`);
+  });
+});
+
 describe('usage and export', () => {
   async function seeded() {
     const core = await setupCore();
@@ -81,7 +103,8 @@ describe('usage and export', () => {
     try {
       // No language in the settings: Chinese labels, as the proxy's prompts.
       const md = exportSessions(core, TEST_CALLER, { session_id: hw.id, format: 'md' });
-      expect(md.filename).toBe(`studylog-session-${hw.id}.md`);
+      // Named by its title and the day it started (the server's local day: 3 November in Shanghai).
+      expect(md.filename).toBe('studylog-代数作业-2026-11-03.md');
       expect(md.content).toContain('## 代数作业');
       expect(md.content).toContain('- 模式：作业辅导');
       expect(md.content).toContain('- 开始：2026-11-03 07:30 (UTC+08:00)\n- 结束：—\n');
@@ -98,6 +121,7 @@ describe('usage and export', () => {
       else process.env.TZ = tz;
     }
     const json = JSON.parse(exportSessions(core, TEST_CALLER, { session_id: hw.id, format: 'json' }).content);
+    expect(exportSessions(core, TEST_CALLER, { session_id: hw.id, format: 'json' }).filename).toMatch(/^studylog-代数作业-2026-11-0[23]\.json$/);
     expect(json.sessions[0].turns).toHaveLength(2);
     const byAssignment = exportSessions(core, TEST_CALLER, { assignment_id: 'hw_1', format: 'md' });
     expect(byAssignment.filename).toBe('studylog-Algebra-1.md');

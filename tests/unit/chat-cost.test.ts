@@ -2,7 +2,7 @@
 // price is free on a local server and "price unknown" anywhere else; the header never turns an
 // unknown price into "$0".
 import { describe, expect, it } from 'vitest';
-import { isLocalProvider, isLocalReply, replyCost, totalCost } from '../../src/renderer/src/features/chat/cost.ts';
+import { inputCounted, isLocalProvider, isLocalReply, replyCost, totalCost } from '../../src/renderer/src/features/chat/cost.ts';
 import type { ChatMessage } from '../../src/renderer/src/features/chat/messages.ts';
 
 const providers = [
@@ -49,6 +49,16 @@ describe('costs', () => {
     expect(replyCost({ cost: 120, price_known: true }, true)).toEqual({ kind: 'priced', cost: 120 });
     expect(replyCost({ cost: 0, price_known: false }, true)).toEqual({ kind: 'free' });
     expect(replyCost({ cost: 0, price_known: false }, false)).toEqual({ kind: 'unknown' });
+  });
+
+  it('an answer cut by a stop of Studylog (input never counted: estimated 0) has no known cost — never "$0" (tryout 7)', () => {
+    const cut = { tokens_in: 0, tokens_out: 16, cost: 0, price_known: true, estimated: true };
+    expect(inputCounted(cut)).toBe(false);
+    expect(replyCost(cut, false)).toEqual({ kind: 'unknown' });
+    expect(replyCost(cut, true)).toEqual({ kind: 'free' });
+    // A reported 0 (not estimated) and an estimate of a real prompt stay as they are.
+    expect(inputCounted({ tokens_in: 0, estimated: false })).toBe(true);
+    expect(replyCost({ tokens_in: 248, cost: 20, price_known: true, estimated: true }, false)).toEqual({ kind: 'priced', cost: 20 });
   });
 
   it('the replies together: all free, priced, or with some prices unknown', () => {

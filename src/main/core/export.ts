@@ -97,11 +97,27 @@ const localTime = (ms: number | null) => {
   const zone = `UTC${offset < 0 ? '-' : '+'}${pad(Math.floor(Math.abs(offset) / 60))}:${pad(Math.abs(offset) % 60)}`;
   return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())} ${pad(date.getHours())}:${pad(date.getMinutes())} (${zone})`;
 };
-const safeName = (text: string) =>
-  text
-    .replace(/[^\p{L}\p{N}_-]+/gu, '-')
-    .replace(/^-+|-+$/g, '')
-    .slice(0, 60) || 'export';
+/** Letters (any script), digits, _ and - only, at most 60 characters; `fallback` when nothing is left. */
+const safeName = (text: string, fallback = 'export') =>
+  Array.from(text.replace(/[^\p{L}\p{N}_-]+/gu, '-').replace(/^-+|-+$/g, ''))
+    .slice(0, 60)
+    .join('')
+    .replace(/-+$/, '') || fallback;
+
+/** The server's local calendar day of a time, as 2026-11-29 (sorts by date in a folder). */
+const localDay = (ms: number) => {
+  const date = new Date(ms);
+  return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}`;
+};
+
+/**
+ * A session's file name (without extension): its title made safe for any file system, and the day
+ * it started — "studylog-光合作用需要哪些条件-2026-11-29". The id only when it has no usable title.
+ */
+function sessionFileBase(session: Session): string {
+  const title = typeof session.meta.title === 'string' ? safeName(session.meta.title, '') : '';
+  return title ? `studylog-${title}-${localDay(session.started_at)}` : `studylog-session-${session.id}`;
+}
 
 /**
  * One session in Markdown: every turn in the order written — every version of an edited message or
@@ -234,7 +250,7 @@ export function openExport(core: Core, caller: Caller, input: ExportInput): Expo
     }
   }
   const pagesOf = (id: string) => core.turns.iterateTurnsBySessionId(id);
-  const base = assignment ? `studylog-${safeName(assignment.title)}` : `studylog-session-${sessionIds[0]}`;
+  const base = assignment ? `studylog-${safeName(assignment.title)}` : sessionFileBase(core.sessions.getSessionById(sessionIds[0]!)!);
   const files = withAttachments(input) ? exportedFiles(core, input, sessionIds) : null;
   function* linked(): Generator<{ path: string; data: Buffer }> {
     for (const f of core.attachments.repo.ofSessions(sessionIds)) {

@@ -323,6 +323,12 @@ export const SessionSchema = z.object({
   ended_at: TimestampSchema.nullable(),
   policy_snapshot: StoredPolicySnapshotSchema,
   meta: SessionMetaSchema,
+  /**
+   * GET /sessions/{id} only: when the class hub last acknowledged a copy of this session (its
+   * shared turns, or a hand-in carrying it). Absent when the teacher has none. Deleting the
+   * session here leaves that copy on the hub.
+   */
+  hub_shared_at: TimestampSchema.optional(),
 });
 export type Session = z.infer<typeof SessionSchema>;
 

@@ -11,6 +11,7 @@ import type { Core } from '../app.ts';
 import { canSee, type Caller } from '../caller.ts';
 import { teaches } from '../handin/handin.service.ts';
 import { exportSessions } from '../export.ts';
+import { Outbox } from '../sync/outbox.ts';
 import { assignmentStatus } from '../llm/assignment-policy.ts';
 import { destinationChanges } from '../settings/destinations.ts';
 import { SERVER_TOKEN_NAMES } from '../../../shared/token-names.ts';
@@ -96,7 +97,12 @@ export const unaryHandlers: UnaryHandlers = {
   getAttachment: (core, caller, { sha256, thumbnail }) => core.attachments.get(caller, sha256, thumbnail === '1' || thumbnail === 'true'),
 
   getUserSessions: (core, caller, { skip, limit, user_id, ...filters }) => core.sessions.getSessionsByUserId(subject(caller, user_id), { skip, limit }, filters),
-  getSession: (core, caller, { id }) => visibleSession(core, caller, id),
+  getSession: (core, caller, { id }) => {
+    const session = visibleSession(core, caller, id);
+    // What the class hub holds of it (the delete dialog warns that the teacher keeps that copy).
+    const sharedAt = new Outbox(core.store).sharedAt(id);
+    return sharedAt === null ? session : { ...session, hub_shared_at: sharedAt };
+  },
   updateSession: (core, caller, { id, title, meta, ended_at }) =>
     core.store.writes.run('update the session', (db) => {
       const session = visibleSession(core, caller, id);

@@ -107,7 +107,8 @@ export class SessionsRepo {
         match === null
           ? []
           : (this.#store.sqlite
-              .prepare(`SELECT t.session_id FROM turn_fts f JOIN turn t ON t.rowid = f.rowid WHERE turn_fts MATCH ? ORDER BY f.rowid DESC LIMIT ?`)
+              // Messages and answers only, as searchTurns (a title call's record is not the conversation).
+              .prepare(`SELECT t.session_id FROM turn_fts f JOIN turn t ON t.rowid = f.rowid WHERE turn_fts MATCH ? AND t.role <> 'system' ORDER BY f.rowid DESC LIMIT ?`)
               .pluck()
               .all(match, SEARCH_SCAN_LIMIT) as string[]);
       totalCapped = matched.length === SEARCH_SCAN_LIMIT;

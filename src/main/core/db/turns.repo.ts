@@ -405,8 +405,11 @@ export class TurnsRepo {
     // Turns written since the last indexing (fts-indexer.ts); when that cannot happen now, the
     // answer comes from the index as it is, and says so.
     const behind = this.#store.searchIndex.catchUp() ? {} : { index_behind: true as const };
+    // Messages and answers only: a system turn (the record of the call that named the session,
+    // an imported prompt) is not shown in any chat, so a hit on it would open nothing; a title
+    // match comes as a title hit instead.
     const from = `FROM turn_fts f JOIN turn t ON t.rowid = f.rowid JOIN session s ON s.id = t.session_id
-                  WHERE turn_fts MATCH ? AND s.user_id = ?`;
+                  WHERE turn_fts MATCH ? AND s.user_id = ? AND t.role <> 'system'`;
     const rows = this.#store.sqlite
       .prepare(`SELECT ${TURN_COLUMNS}, s.mode AS session_mode ${from} ORDER BY f.rowid DESC LIMIT ? OFFSET ?`)
       .all(match, owner, limit, skip) as (TurnRow & { session_mode: TurnSearchHit['session_mode'] })[];

@@ -217,6 +217,22 @@ export class Outbox {
     });
   }
 
+  /**
+   * When the class hub last acknowledged something of this session — one of its turns, or a
+   * hand-in that carries it — or null when it never did. The teacher then has a copy that
+   * deleting the session here does not remove (the delete dialog says so).
+   */
+  sharedAt(sessionId: string): number | null {
+    const row = this.#store.sqlite
+      .prepare(
+        `SELECT max(o.acked_at) AS at FROM sync_outbox o
+         WHERE o.acked_at IS NOT NULL AND ((o.kind = 'turn' AND o.session_id = ?)
+           OR (o.kind = 'handin' AND EXISTS (SELECT 1 FROM submission m, json_each(m.session_ids) j WHERE m.id = json_extract(o.payload, '$.submission_id') AND j.value = ?)))`,
+      )
+      .get(sessionId, sessionId) as { at: number | null };
+    return row.at;
+  }
+
   counts(): { pending: number; acked: number } {
     const row = this.#store.sqlite.prepare(`SELECT count(*) - count(acked_at) AS pending, count(acked_at) AS acked FROM sync_outbox WHERE 1 = 1${this.#ownedEntry()}`).get() as {
       pending: number;

@@ -107,6 +107,11 @@ export class ApiCache {
     return output;
   }
 
+  /** Reads that changed on the server before a write answered (a session a stream just created): asked again where shown. */
+  async refresh(reads: readonly RouteName[]): Promise<void> {
+    await Promise.all(reads.map((read) => this.queries.invalidateQueries({ queryKey: [read] })));
+  }
+
   async #applied<N extends RouteName>(name: N, input: RouteInput<N>, output: RouteOutput<N>): Promise<void> {
     const effect = WRITES[name] as WriteEffect<N> | undefined;
     const answer = effect?.answers?.(output, input);

@@ -265,6 +265,11 @@ export const en = {
     versionOf: 'Version {{n}} of {{count}}',
     free: 'free',
     costPartlyUnknown: '{{cost}} + some prices unknown',
+    serverLostTitle: 'Studylog could not be reached.',
+    serverLostBody: 'Studylog may have stopped running. Start it again, then open this chat again: what was saved shows there; a message that does not show needs sending again.',
+    replyUsageOut: '{{tokensOut}} out tokens (input not recorded)',
+    usageOutTitle: 'The answer was cut before the tokens sent to the model were recorded: only what arrived is counted, and the cost is unknown',
+    modelTitle: 'Model: {{model}}',
   },
   homework: {
     panel: 'Assignment',
@@ -342,6 +347,7 @@ export const en = {
     exportAssignment: 'Export every session of this assignment:',
     deleteTitle: 'Delete this session?',
     deleteBody: '“{{title}}” and all its messages will be deleted from this computer. This cannot be undone.',
+    deleteHubCopy: 'Your teacher already has a copy of this session on the class hub (synced {{date}}). Deleting it here does not remove that copy.',
   },
   convs: {
     title: 'Conversations',

@@ -257,6 +257,11 @@ export const zhCN: Translation = {
     versionOf: '第 {{n}} 版，共 {{count}} 版',
     free: '免费',
     costPartlyUnknown: '{{cost}} + 部分价格未知',
+    serverLostTitle: '无法连接到 Studylog。',
+    serverLostBody: 'Studylog 可能已经停止运行。请重新启动 Studylog，再打开这个对话：已保存的内容会显示出来，没有显示的消息需要重新发送。',
+    replyUsageOut: '输出 {{tokensOut}} 个 token（输入未记录）',
+    usageOutTitle: '回答中断时没有记录发送给模型的 token 数：只显示收到的部分，费用未知',
+    modelTitle: '模型：{{model}}',
   },
   homework: {
     panel: '作业',
@@ -334,6 +339,7 @@ export const zhCN: Translation = {
     exportAssignment: '导出这份作业的所有会话：',
     deleteTitle: '删除这个会话？',
     deleteBody: '“{{title}}”及其所有消息将从这台电脑上删除，且无法恢复。',
+    deleteHubCopy: '老师已经在班级中心保存了这个会话的副本（{{date}} 同步）。在这里删除不会删除老师那里的副本。',
   },
   convs: {
     title: '对话列表',

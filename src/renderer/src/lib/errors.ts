@@ -120,8 +120,12 @@ export function errorAction(code: string): NextAction {
   return ERROR_TABLE[known(code)].action;
 }
 
-/** The provider (or Studylog itself) could not be reached: the message is kept and can be retried. */
-export const OFFLINE_CODES: ReadonlySet<string> = new Set(['upstream_unreachable', 'network_error']);
+/**
+ * The model's provider could not be reached: Studylog kept the message (marked unsent) and it can
+ * be retried. Not network_error: that is Studylog itself out of reach (its server stopped), which
+ * the client cannot know kept anything — the chat says so in its own banner (ChatBanner).
+ */
+export const OFFLINE_CODES: ReadonlySet<string> = new Set(['upstream_unreachable']);
 
 export function isOffline(code: string | undefined): boolean {
   return code !== undefined && OFFLINE_CODES.has(code);

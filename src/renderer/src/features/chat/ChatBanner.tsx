@@ -1,4 +1,4 @@
-import { RefreshCw, Settings as SettingsIcon, Sparkles, WifiOff, X } from 'lucide-react';
+import { RefreshCw, ServerOff, Settings as SettingsIcon, Sparkles, WifiOff, X } from 'lucide-react';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { Mode } from '../../../../shared/api/schemas.ts';
@@ -40,6 +40,24 @@ export function ChatBanner({ notice, mode, onDismiss }: { notice: UiError | null
 
   if (!notice && !providerOffline) return setup;
 
+  // Studylog itself did not answer (its server stopped, or the way to it broke): not the model,
+  // and nothing here can say whether the message was saved — restarting Studylog is the fix.
+  if (notice?.code === 'network_error') {
+    return (
+      <div className="banner banner-error" role="alert" data-testid="chat-banner" data-code={notice.code}>
+        <ServerOff size={18} aria-hidden="true" />
+        <div className="banner-text">
+          <strong>{t('chat.serverLostTitle')}</strong>
+          <span>{t('chat.serverLostBody')}</span>
+          <ErrorDetails detail={notice.detail} />
+        </div>
+        <button type="button" className="btn btn-ghost btn-small" onClick={onDismiss} aria-label={t('common.dismiss')}>
+          <X size={14} aria-hidden="true" />
+        </button>
+      </div>
+    );
+  }
+
   if (!notice || isOffline(notice.code)) {
     const check = async () => {
       setChecking(true);
@@ -74,7 +92,11 @@ export function ChatBanner({ notice, mode, onDismiss }: { notice: UiError | null
   else if ((action === 'settings' || action === 'setup') && isAdmin)
     button = { label: t('errorUi.actions.settings'), icon: SettingsIcon, run: () => navigate('settings', 'providers') };
   else if (action === 'sign_in' && signOut) button = { label: t('errorUi.actions.sign_in'), icon: RefreshCw, run: signOut };
-  else if (action === 'new_chat') button = { label: t('errorUi.actions.new_chat'), icon: RefreshCw, run: () => (chat.newChat(), navigate('chat')) };
+  else if (action === 'new_chat') {
+    // The same work in a new session (this one cannot go on): its mode and assignment, on purpose.
+    const { mode: sameMode, assignmentId } = chat.getState();
+    button = { label: t('errorUi.actions.new_chat'), icon: RefreshCw, run: () => (chat.newChat({ mode: sameMode, assignmentId }), navigate('chat')) };
+  }
 
   return (
     <div className="banner banner-error" role="alert" data-testid="chat-banner" data-code={notice.code}>

@@ -120,7 +120,8 @@ export function ChatScreen({ routeSessionId, routeTurnId = null }: { routeSessio
       value={state.model}
       onChange={(e) => chat.setModel(e.target.value)}
       aria-label={t('chat.model')}
-      title={t('chat.model')}
+      // The whole name on hover, should a long one ever be cut.
+      title={nextModel ? t('chat.modelTitle', { model: nextModel }) : t('chat.model')}
       data-testid="model-picker"
     >
       <option value="">{sessionModel ? (className ? sessionModel : t('chat.sessionModel', { model: sessionModel })) : t('chat.defaultModel')}</option>

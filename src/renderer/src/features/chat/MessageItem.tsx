@@ -10,7 +10,7 @@ import { Spinner } from '../../ui/Spinner.tsx';
 import { MessageAttachments } from './Attachments.tsx';
 import { CopyMenu } from './CopyMenu.tsx';
 import type { AssistantMessage, ChatMessage, MessageAttachmentView, UserMessage, Versions } from './messages.ts';
-import { replyCost } from './cost.ts';
+import { inputCounted, replyCost } from './cost.ts';
 
 /** What a message can do besides being read (versions): edit, regenerate, switch ‹ ›. */
 export interface MessageActions {
@@ -220,8 +220,11 @@ function AssistantItem({ message, busy, actions }: { message: AssistantMessage; 
           </span>
         ) : null}
         {u && !live ? (
-          <span className="reply-usage muted" data-testid="reply-usage" title={t('chat.usageTitle')}>
-            {t('chat.replyUsage', { tokensIn: formatNumber(u.tokens_in, i18n.language), tokensOut: formatNumber(u.tokens_out, i18n.language) })} ·{' '}
+          <span className="reply-usage muted" data-testid="reply-usage" title={inputCounted(u) ? t('chat.usageTitle') : t('chat.usageOutTitle')}>
+            {inputCounted(u)
+              ? t('chat.replyUsage', { tokensIn: formatNumber(u.tokens_in, i18n.language), tokensOut: formatNumber(u.tokens_out, i18n.language) })
+              : t('chat.replyUsageOut', { tokensOut: formatNumber(u.tokens_out, i18n.language) })}{' '}
+            ·{' '}
             <span data-testid="reply-cost" data-cost={cost?.kind}>
               {cost?.kind === 'priced' ? formatCost(cost.cost, money) : cost?.kind === 'free' ? t('chat.free') : t('chat.priceUnknown')}
             </span>

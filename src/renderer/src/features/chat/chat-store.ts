@@ -40,11 +40,19 @@ export class ChatStore {
     return this.#box.started;
   }
 
-  /** A fresh chat. A reply still streaming for the old one is left to finish on the server. */
+  /**
+   * A fresh chat. A reply still streaming for the old one is left to finish on the server.
+   * Without options it is a plain 聊天 with no assignment, whatever the last chat was: an
+   * assignment must never ride along into an unrelated question (it would be filed under that
+   * homework, use its allowance and — on a class hub — be shared with the teacher). Homework is
+   * chosen on purpose: 开始辅导 on an assignment, or the mode and assignment pickers. The model
+   * picked stays only for a chat of the same mode (another mode allows other models).
+   */
   newChat(options: NewChatOptions = {}): void {
     this.#sender.detach();
-    const { mode, assignmentId, model } = this.#box.getState();
-    this.#box.replace({ ...EMPTY_CHAT, mode: options.mode ?? mode, assignmentId: options.assignmentId !== undefined ? options.assignmentId : assignmentId, model });
+    const { mode: oldMode, model } = this.#box.getState();
+    const mode = options.mode ?? 'chat';
+    this.#box.replace({ ...EMPTY_CHAT, mode, assignmentId: options.assignmentId ?? null, model: mode === oldMode ? model : '' });
   }
 
   open(sessionId: string): Promise<void> {

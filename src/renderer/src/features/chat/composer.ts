@@ -47,7 +47,8 @@ export class ComposerChoices {
 
   setAssignment(assignmentId: string | null): void {
     if (assignmentId === this.#box.getState().assignmentId) return;
-    if (this.#box.started) this.#newChat({ assignmentId });
+    // A new chat keeps this chat's mode (it starts as plain chat otherwise).
+    if (this.#box.started) this.#newChat({ mode: this.#box.getState().mode, assignmentId });
     else this.#box.set({ assignmentId });
   }
 

@@ -48,9 +48,19 @@ export function isLocalReply(providers: readonly ProviderPlace[], providerId: st
 
 export type ReplyCost = { kind: 'priced'; cost: number } | { kind: 'free' } | { kind: 'unknown' };
 
-/** One reply's cost: priced, free (a local model without a price) or unknown. */
-export function replyCost(usage: { cost: number; price_known: boolean }, local: boolean): ReplyCost {
-  if (usage.price_known) return { kind: 'priced', cost: usage.cost };
+/**
+ * Whether the tokens sent for a reply were counted. An estimate of a prompt is never 0: an
+ * estimated input of 0 is an answer cut by a stop of Studylog itself (answer-recorder.ts
+ * recoverInterrupted counts what arrived, not what was sent), so its input — and its cost — are
+ * not known, whatever the stored 0 says.
+ */
+export function inputCounted(usage: { tokens_in?: number; estimated?: boolean }): boolean {
+  return !(usage.estimated === true && usage.tokens_in === 0);
+}
+
+/** One reply's cost: priced, free (a local model without a price) or unknown (never a "$0" for a cost not known). */
+export function replyCost(usage: { cost: number; price_known: boolean; tokens_in?: number; estimated?: boolean }, local: boolean): ReplyCost {
+  if (usage.price_known && inputCounted(usage)) return { kind: 'priced', cost: usage.cost };
   return local ? { kind: 'free' } : { kind: 'unknown' };
 }
 

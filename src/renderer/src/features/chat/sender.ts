@@ -253,6 +253,9 @@ export class Sender {
    */
   #sessionStarted(sessionId: string): void {
     this.#box.set({ sessionId });
+    // The session exists on the server from now on: the sidebar lists it while the first answer
+    // still streams (it would say "no conversations yet" until the stream ends).
+    void this.#cache.refresh(['getUserSessions']);
     // Only when the student is looking at this new chat: elsewhere the URL is theirs.
     const hash = window.location.hash.split('?')[0];
     if (hash === '' || hash === '#' || hash === '#/' || hash === hrefFor('chat')) navigate('chat', sessionId, { replace: true });

@@ -3,7 +3,7 @@ import { useCallback, useState, type FormEvent, type ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { Mode, Session } from '../../../../shared/api/schemas.ts';
 import { useAssignments } from '../../app/server-state.ts';
-import { useApiCache, usePagedQuery, useRouteMutation } from '../../data/queries.tsx';
+import { useApiCache, usePagedQuery, useRouteMutation, useRouteQuery } from '../../data/queries.tsx';
 import { useChat } from '../chat/chat-context.tsx';
 import { downloadText } from '../../lib/download.ts';
 import { toClientError, type UiError } from '../../lib/errors.ts';
@@ -65,14 +65,25 @@ export function useDeleteSession(options: { afterOpenChatDeleted?: () => void } 
   dialog: ReactNode;
   error: UiError | null;
 } {
-  const { t } = useTranslation();
+  const { t, i18n } = useTranslation();
   const chat = useChat();
   const remove = useRouteMutation('deleteSession');
   const [deleting, setDeleting] = useState<Session | null>(null);
+  // The session as GET /sessions/{id} has it: whether the class hub already holds a copy.
+  const shared = useRouteQuery('getSession', { id: deleting?.id ?? '' }, { enabled: deleting !== null }).data?.hub_shared_at;
   const dialog = deleting ? (
     <ConfirmDialog
       title={t('history.deleteTitle')}
-      message={<span data-testid="delete-session-confirm">{t('history.deleteBody', { title: sessionTitle(deleting, t('chat.untitled')) })}</span>}
+      message={
+        <>
+          <span data-testid="delete-session-confirm">{t('history.deleteBody', { title: sessionTitle(deleting, t('chat.untitled')) })}</span>
+          {shared !== undefined ? (
+            <strong className="delete-hub-copy" data-testid="delete-hub-copy">
+              {t('history.deleteHubCopy', { date: formatDateTime(shared, i18n.language) })}
+            </strong>
+          ) : null}
+        </>
+      }
       confirmLabel={t('common.delete')}
       danger
       onCancel={() => setDeleting(null)}
