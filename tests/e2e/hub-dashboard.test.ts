@@ -7,6 +7,7 @@
 // button; join codes print with the hub's address and a slip per student; the sign-in page shows the token command as code — in Chinese, the first users'
 // language.
 import { generateKeyPairSync } from 'node:crypto';
+import { mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Browser } from 'playwright-core';
@@ -20,6 +21,7 @@ import { publicKeyOf } from '../../src/main/core/handin/signing.ts';
 import { sql } from '../../src/main/core/hub/sql.ts';
 import { ensureAppBuilt, launchBrowser } from '../support/browser.ts';
 import { chained, hubTeacher, session } from '../support/hub.ts';
+import { plainImage, textPdf } from '../support/files.ts';
 import { requirePackage } from '../support/requirements.ts';
 import { tempDir } from '../support/temp.ts';
 import { SCREENSHOTS } from './harness.ts';
@@ -44,6 +46,8 @@ describe.skipIf(chromium.skip)(`the hub's teacher dashboard${chromium.note}`, ()
   let student: HubCaller;
   let studentToken = '';
   let handInAgain: (assignmentId: string, title: string) => Promise<unknown>;
+  let handedPhoto: Buffer;
+  let handedPdf: Buffer;
 
   beforeAll(async () => {
     await ensureAppBuilt();
@@ -77,6 +81,8 @@ describe.skipIf(chromium.skip)(`the hub's teacher dashboard${chromium.note}`, ()
     // owner ("owner"): the hub shows the roster's name. The session: an answer asked for again (two
     // versions), the title call's record, a flagged answer, Markdown and LaTeX, a very long line.
     const { privateKey } = generateKeyPairSync('ed25519');
+    handedPhoto = await plainImage('png', 240, 160);
+    handedPdf = textPdf(['y = 2x + 1']);
     const handedSid = uuidv7();
     const [q1, a1, a2, q2] = [uuidv7(), uuidv7(), uuidv7(), uuidv7()];
     const handedSpecs = [
@@ -100,6 +106,11 @@ describe.skipIf(chromium.skip)(`the hub's teacher dashboard${chromium.note}`, ()
         ],
         answer: 'y = 2x + 1',
         note: '我用 AI 要了两次提示。',
+        // A photo of the handwritten work and a PDF, handed in with the answer.
+        files: [
+          { name: '解题过程.png', kind: 'image', mime: 'image/png', data: handedPhoto },
+          { name: '答案.pdf', kind: 'pdf', mime: 'application/pdf', data: handedPdf },
+        ],
         language: 'zh-CN',
       },
       { privateKey, publicKey: publicKeyOf(privateKey) },
@@ -218,6 +229,21 @@ describe.skipIf(chromium.skip)(`the hub's teacher dashboard${chromium.note}`, ()
     // Who handed it in, as the roster knows them (the laptop's own name was "owner").
     await expect(detail.getByTestId('hub-handin-student').textContent()).resolves.toBe('学生：张三（学号 1）');
     await expect(detail.getByTestId('hub-handin-flagged').textContent()).resolves.toBe('有 1 条回复被标记为可能直接给出了答案。');
+    // The answer's files: the photo shown in the view, each file downloadable under its own name with its bytes.
+    const files = detail.getByTestId('hub-answer-file');
+    await expect.poll(() => files.count()).toBe(2);
+    const photo = detail.getByRole('img', { name: '解题过程.png' });
+    await expect.poll(() => photo.evaluate((img: { naturalWidth: number }) => img.naturalWidth)).toBe(240);
+    await expect.poll(() => detail.getByTestId('hub-answer-download').count()).toBe(2);
+    expect(await files.nth(1).getByTestId('hub-answer-image').count()).toBe(0);
+    expect(await files.nth(1).textContent()).toMatch(/^答案\.pdf [\d.]+ KB 下载$/);
+    const [download] = await Promise.all([page.waitForEvent('download'), files.nth(1).getByRole('link', { name: '下载' }).click()]);
+    expect(download.suggestedFilename()).toBe('答案.pdf');
+    const saved = path.join(tempDir('studylog-hub-e2e-'), 'saved.pdf');
+    await download.saveAs(saved);
+    expect(readFileSync(saved).equals(handedPdf)).toBe(true);
+    mkdirSync(SCREENSHOTS, { recursive: true });
+    await page.screenshot({ path: path.join(SCREENSHOTS, 'hub-handin-files.png'), fullPage: true });
     // The transcript: five messages (the title call is not one), rendered like the app's, wrapped inside the card.
     await detail.getByText('对话记录（5 条消息）').click();
     const turns = detail.locator('.transcript-turn');

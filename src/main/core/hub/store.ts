@@ -6,7 +6,7 @@
 import { createHash, randomBytes, randomInt, timingSafeEqual } from 'node:crypto';
 import type { SQL } from 'drizzle-orm';
 import { newId } from '../ids.ts';
-import { BundleSchema } from '../../../shared/api/handin.ts';
+import { BundleSchema, bundleAnswerFiles, MAX_ANSWER_FILES_BYTES, type AnswerFile } from '../../../shared/api/handin.ts';
 import type { Language } from '../../../shared/api/schemas.ts';
 import type {
   HandinPushResult,
@@ -34,7 +34,7 @@ import type {
 import { JOIN_CODE_LOCKED_ISSUE, lockedWaitText, normalizeJoinCode, studentQrText } from '../../../shared/hub-text.ts';
 import { ApiError } from '../../../shared/errors.ts';
 import { acceptBundle } from '../handin/accept.ts';
-import { bundleHash, summarize } from '../handin/bundle.ts';
+import { bundleFileData, bundleHash, summarize } from '../handin/bundle.ts';
 import { GENESIS_HASH, turnHash, type ChainTurn } from '../handin/chain.ts';
 import { parseRoster, type RosterEntry } from './roster.ts';
 import { searchCondition, searchGrams, sqliteSearchText } from './search.ts';
@@ -803,6 +803,24 @@ export class HubStore {
     const bundle = BundleSchema.parse(JSON.parse(texts[0]!.bundle));
     const { verification, ...handin } = found;
     return { handin, verification: jsonValue(verification), summary: summarize(bundle.sessions), bundle };
+  }
+
+  /**
+   * One of a hand-in's answer files (a photo of handwritten work, a PDF), for the teachers of its
+   * class only: its bytes as the stored bundle carries them, checked against the sha256 the student
+   * signed (and no larger than a hand-in's files may be together), with its name, kind and type as
+   * the bundle says. A file the bundle does not name, or whose bytes do not match, is not_found.
+   */
+  async handinFile(caller: HubCaller, id: string, sha256: string): Promise<AnswerFile & { data: Buffer }> {
+    await this.#handinOfTeacher(caller, id);
+    const texts = await this.db.all<{ bundle: string }>(sql`SELECT bundle FROM hub_handin WHERE id = ${id}`);
+    const bundle = BundleSchema.parse(JSON.parse(texts[0]!.bundle));
+    const file = bundleAnswerFiles(bundle).find((f) => f.sha256 === sha256);
+    if (!file) throw new ApiError('not_found', `Hand-in '${id}' has no answer file '${sha256}'.`);
+    const data = bundleFileData(bundle, sha256);
+    if (!data || data.length > MAX_ANSWER_FILES_BYTES || createHash('sha256').update(data).digest('hex') !== sha256)
+      throw new ApiError('not_found', `Hand-in '${id}' does not hold the bytes of its answer file '${file.name}' as signed.`);
+    return { ...file, data };
   }
 
   /** The teacher's grade: score and feedback, sent back to the student's laptop on its next pull. */

@@ -28,11 +28,13 @@ import type {
   Triage,
   TriageRow,
 } from '../../../../shared/api/hub.ts';
+import type { AnswerFile } from '../../../../shared/api/handin.ts';
 import { ROSTER_HEADER_ISSUE } from '../../../../shared/hub-text.ts';
 import { errorHeadline, sentences } from '../../lib/errors.ts';
 import { formatDateTime } from '../../lib/format.ts';
+import { formatSize } from '../chat/Attachments.tsx';
 import { Transcript } from '../handin/Transcript.tsx';
-import { hubGet, HubCallError, hubPost, storedHubToken, storeHubToken } from './hub-api.ts';
+import { hubGet, HubCallError, hubGetDataUrl, hubPost, storedHubToken, storeHubToken } from './hub-api.ts';
 import { AssignmentForm, ClassQr, NewClassForm } from './HubForms.tsx';
 import './hub.css';
 
@@ -559,6 +561,7 @@ function HandinDetail({ token, row, onGraded }: { token: string; row: HubHandinR
           <div className="plain-text" data-testid="hub-handin-answer">
             {data.bundle.answer || '—'}
           </div>
+          <HubAnswerFiles token={token} handinId={row.id} files={data.bundle.version === 2 ? data.bundle.answer_files : []} />
           <h3>{t('hub.aiNote')}</h3>
           <div className="plain-text">{data.bundle.note || '—'}</div>
           <details>
@@ -588,6 +591,57 @@ function HandinDetail({ token, row, onGraded }: { token: string; row: HubHandinR
       </form>
       <Failed error={failed} />
     </div>
+  );
+}
+
+/**
+ * The answer's files as handed in (a photo of handwritten work is the common case): each read from
+ * the hub (GET /handins/:id/files/:sha256, with the teacher's token), an image shown in the view,
+ * every file with a link to save it under its own name.
+ */
+function HubAnswerFiles({ token, handinId, files }: { token: string; handinId: string; files: AnswerFile[] }) {
+  const { t } = useTranslation();
+  if (files.length === 0) return null;
+  return (
+    <>
+      <h3>{t('hub.answerFiles')}</h3>
+      <ul className="hub-answer-files" data-testid="hub-answer-files">
+        {files.map((f) => (
+          <HubAnswerFile key={f.sha256} token={token} handinId={handinId} file={f} />
+        ))}
+      </ul>
+    </>
+  );
+}
+
+function HubAnswerFile({ token, handinId, file }: { token: string; handinId: string; file: AnswerFile }) {
+  const { t, i18n } = useTranslation();
+  const [state, setState] = useState<{ url: string | null; error: HubCallError | null }>({ url: null, error: null });
+  useEffect(() => {
+    let live = true;
+    hubGetDataUrl(token, `/handins/${encodeURIComponent(handinId)}/files/${file.sha256}`).then(
+      (url) => live && setState({ url, error: null }),
+      (error: unknown) => live && setState({ url: null, error: asCallError(error) }),
+    );
+    return () => {
+      live = false;
+    };
+  }, [token, handinId, file.sha256]);
+  return (
+    <li className="hub-answer-file" data-testid="hub-answer-file" data-kind={file.kind}>
+      {file.kind === 'image' && state.url ? <img className="hub-answer-image" src={state.url} alt={file.name} data-testid="hub-answer-image" /> : null}
+      <div className="hub-answer-file-line">
+        <span className="attachment-name">{file.name}</span> <span className="muted">{formatSize(file.bytes, i18n.language)}</span>{' '}
+        {state.url ? (
+          <a className="btn btn-ghost btn-small" href={state.url} download={file.name} data-testid="hub-answer-download">
+            {t('hub.fileDownload')}
+          </a>
+        ) : state.error ? null : (
+          <span className="muted">{t('hub.fileLoading')}</span>
+        )}
+      </div>
+      <Failed error={state.error} />
+    </li>
   );
 }
 
