@@ -283,6 +283,10 @@ export function hubApp(options: HubServerOptions): Hono<Env> {
     if (store.db.searchIndex?.pending) result.index_behind = true;
     return reply(c, result);
   });
+  // One session a student of the class shared, to read whole (a search hit opens it).
+  r.get('/classes/:id/sessions/:session_id', async (c) => reply(c, await store.sessionView(c.get('caller'), c.req.param('id'), c.req.param('session_id'))));
+  // What one AI answer typically costs in tokens, for the assignment form's sense of scale.
+  r.get('/classes/:id/answer-tokens', async (c) => reply(c, await store.answerTokens(c.get('caller'), c.req.param('id'))));
   r.get('/classes/:id/assignments', async (c) => reply(c, await store.listAssignments(c.get('caller'), c.req.param('id'))));
   r.post('/assignments', async (c) => reply(c, await store.upsertAssignment(c.get('caller'), parseInput(AssignmentInputSchema, await jsonBody(c), 'assignment'))));
   r.post('/feedback', async (c) => reply(c, await store.setFeedback(c.get('caller'), parseInput(FeedbackInputSchema, await jsonBody(c), 'feedback'))));
