@@ -27,10 +27,20 @@ export const en = {
     startedOf: '{{started}} of {{total}}',
     noAssignments: 'No assignments in this class yet.',
     stuck: 'Stuck at a hint level',
-    stuckLine: 'has had {{count}} replies in a row at hint level {{level}} on {{assignment}}',
+    stuckLine: 'has had {{count}} replies in a row at hint level {{level}} on “{{assignment}}”',
     worked: 'Leaning on worked solutions',
-    workedLine: 'got a full worked solution in {{count}} of {{of}} replies on {{assignment}}',
+    workedLine: 'got a full worked solution in {{count}} of {{of}} replies on “{{assignment}}”',
     flagged: 'Flagged replies',
+    onAssignment: 'on “{{title}}”',
+    outOfAllowance: 'Out of an assignment’s AI allowance',
+    outOfAllowanceLine: 'has used {{used}} tokens on “{{title}}” (allowance {{allowance}})',
+    allowanceUnseen:
+      '{{titles}}: a token allowance is set but the students’ conversations are not shared with the teacher. The allowance is enforced on each student’s computer, so the hub cannot see who has run out.',
+    quoted: '“{{title}}”',
+    openSession: 'Open the conversation',
+    sessionOf: '{{name}}’s conversation',
+    closeSession: 'Close',
+    sessionTruncated: 'Only the first {{n}} messages are shown.',
     triageNone: 'Nobody right now.',
     searchLabel: 'Search the class’s shared conversations',
     searchPlaceholder: 'e.g. 数学 or integral',
@@ -84,6 +94,15 @@ export const en = {
       level: 'Level {{level}}: {{name}}',
       tokens: 'Tokens each student may use on this assignment',
       unlimited: 'Empty: no limit',
+      tokensScaleClass:
+        'For scale: the class’s latest {{answers}} AI answers cost about {{median}} tokens each (most between {{low}} and {{high}}; the longer the conversation, the more each costs).',
+      tokensScaleHub:
+        'For scale: this hub’s latest {{answers}} AI answers cost about {{median}} tokens each (most between {{low}} and {{high}}; the longer the conversation, the more each costs).',
+      tokensScaleDefault:
+        'For scale: one question and answer usually costs 300–2,000 tokens (the question, the conversation so far and the answer all count; longer conversations cost more). A small allowance may be gone after one or two questions.',
+      tokensAbout: 'With this allowance, each student can ask about {{n}} times.',
+      tokensTooSmall: 'This allowance is less than one answer (about {{median}} tokens).',
+      discard: 'The assignment being edited has not been saved; the changes will be lost. Continue anyway?',
       tokensInvalid: 'The tokens must be a whole number above 0 (or empty for no limit).',
       rulesHelp:
         'Homework help climbs the hint levels one at a time: level 1 only names what to review, level 5 gives a worked solution. Once a student’s tokens are used up, the AI answers no more questions on this assignment.',
