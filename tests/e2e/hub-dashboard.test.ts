@@ -7,6 +7,7 @@
 // button; join codes print with the hub's address and a slip per student; the sign-in page shows the token command as code — in Chinese, the first users'
 // language.
 import { generateKeyPairSync } from 'node:crypto';
+import { mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Browser } from 'playwright-core';
@@ -20,6 +21,7 @@ import { publicKeyOf } from '../../src/main/core/handin/signing.ts';
 import { sql } from '../../src/main/core/hub/sql.ts';
 import { ensureAppBuilt, launchBrowser } from '../support/browser.ts';
 import { chained, hubTeacher, session } from '../support/hub.ts';
+import { plainImage, textPdf } from '../support/files.ts';
 import { requirePackage } from '../support/requirements.ts';
 import { tempDir } from '../support/temp.ts';
 import { SCREENSHOTS } from './harness.ts';
@@ -44,6 +46,8 @@ describe.skipIf(chromium.skip)(`the hub's teacher dashboard${chromium.note}`, ()
   let student: HubCaller;
   let studentToken = '';
   let handInAgain: (assignmentId: string, title: string) => Promise<unknown>;
+  let handedPhoto: Buffer;
+  let handedPdf: Buffer;
 
   beforeAll(async () => {
     await ensureAppBuilt();
@@ -77,6 +81,8 @@ describe.skipIf(chromium.skip)(`the hub's teacher dashboard${chromium.note}`, ()
     // owner ("owner"): the hub shows the roster's name. The session: an answer asked for again (two
     // versions), the title call's record, a flagged answer, Markdown and LaTeX, a very long line.
     const { privateKey } = generateKeyPairSync('ed25519');
+    handedPhoto = await plainImage('png', 240, 160);
+    handedPdf = textPdf(['y = 2x + 1']);
     const handedSid = uuidv7();
     const [q1, a1, a2, q2] = [uuidv7(), uuidv7(), uuidv7(), uuidv7()];
     const handedSpecs = [
@@ -100,6 +106,11 @@ describe.skipIf(chromium.skip)(`the hub's teacher dashboard${chromium.note}`, ()
         ],
         answer: 'y = 2x + 1',
         note: '我用 AI 要了两次提示。',
+        // A photo of the handwritten work and a PDF, handed in with the answer.
+        files: [
+          { name: '解题过程.png', kind: 'image', mime: 'image/png', data: handedPhoto },
+          { name: '答案.pdf', kind: 'pdf', mime: 'application/pdf', data: handedPdf },
+        ],
         language: 'zh-CN',
       },
       { privateKey, publicKey: publicKeyOf(privateKey) },
@@ -151,13 +162,121 @@ describe.skipIf(chromium.skip)(`the hub's teacher dashboard${chromium.note}`, ()
     await expect.poll(() => page.getByTestId('hub-class-code').textContent()).toMatch(/^班级码：[A-Z2-9]{8}/);
 
     await page.getByRole('tab', { name: '需要关注' }).click();
-    await expect.poll(() => page.getByTestId('hub-stuck').textContent()).toContain('张三 在 hw_1 上连续 3 次回复停在提示级别 2');
+    // The assignment by its title, not its id.
+    await expect.poll(() => page.getByTestId('hub-stuck').textContent()).toContain('张三 在“一次函数”上连续 3 次回复停在提示级别 2');
 
     await page.getByRole('tab', { name: '搜索' }).click();
     await page.getByLabel('搜索本班分享的对话').fill('数学');
     await page.getByLabel('搜索本班分享的对话').press('Enter');
     await expect.poll(() => page.getByTestId('hub-search').locator('li').allTextContents()).toEqual([expect.stringContaining('我们今天学数学')]);
     await context.close();
+  });
+
+  test('needs attention typesets a flagged reply’s maths and lists who ran out of an allowance; a search hit opens its conversation; the form’s token scale comes from the class’s answers', async () => {
+    const own = new HubStore(openSqliteHub(path.join(tempDir('studylog-hub-e2e-'), 'hub.db')));
+    const running = await startHubServer({ store: own, port: 0, staticDir: RENDERER });
+    try {
+      const teacher = await hubTeacher(own, '王老师');
+      const klass = await own.createClass(teacher.caller, '初二（3）班');
+      const policy = { allowance: { tokens: 150 } };
+      await own.upsertAssignment(teacher.caller, {
+        id: 'hw_a',
+        class_id: klass.id,
+        title: '一次函数：求解析式',
+        description: null,
+        due_at: null,
+        policy: { ...policy, share_sessions: true },
+      });
+      await own.upsertAssignment(teacher.caller, { id: 'hw_b', class_id: klass.id, title: '二元一次方程组', description: null, due_at: null, policy });
+      const zhang = (await own.authenticate((await own.joinClass({ code: klass.code, name: '张小明', device_name: 'laptop' })).token)) as HubCaller;
+      // The tryout's session: one answer of 242 tokens spent the 150-token allowance, flagged for giving the answer in LaTeX.
+      const hw = uuidv7();
+      const practice = uuidv7();
+      const ids = Array.from({ length: 22 }, () => uuidv7());
+      const question = ids[20]!;
+      await own.push(zhang, {
+        sessions: [
+          session(
+            hw,
+            chained(hw, [
+              { content: '已知直线过 (1,3) 和 (2,5)，求解析式。' },
+              {
+                content: '你先回忆一下一次函数的一般形式。其实答案是 $y=2x+1$。',
+                role: 'assistant',
+                tokens_in: 191,
+                tokens_out: 51,
+                meta: { hint_level: 1, flagged: 'final_answer_above_level' },
+              },
+            ]),
+            { assignment_id: 'hw_a' },
+          ),
+          // Practice: ten answers of 500 tokens, and the question a search finds (each message answering the one before).
+          session(
+            practice,
+            chained(
+              practice,
+              [
+                ...Array.from({ length: 10 }, (_, i) => [
+                  { content: `第 ${i + 1} 题怎么做？` },
+                  { content: `先看第 ${i + 1} 题的条件。`, role: 'assistant' as const, tokens_in: 450, tokens_out: 50 },
+                ]).flat(),
+                { content: '光合作用需要哪些条件？', role: 'user' as const },
+                { content: '需要光、水和二氧化碳。', role: 'assistant' as const, tokens_in: 300, tokens_out: 40 },
+              ].map((spec, i) => ({ ...spec, id: ids[i]!, parent_id: i === 0 ? null : ids[i - 1]! })),
+            ),
+          ),
+        ],
+      });
+      const context = await browser.newContext({ locale: 'zh-CN' });
+      await context.addInitScript((token: string) => localStorage.setItem('studylog.hub.token', token), teacher.token);
+      const page = await context.newPage();
+      await page.goto(`${running.url}/#/hub`);
+      await page.getByRole('tab', { name: '需要关注' }).click();
+      // The flagged reply as the transcripts show answers: its maths typeset, no "$" left.
+      const flagged = page.getByTestId('hub-flagged');
+      await expect.poll(() => flagged.locator('.katex').count()).toBe(1);
+      await expect(flagged.locator('.hub-excerpt').textContent()).resolves.not.toContain('$');
+      await expect(flagged.locator('li').textContent()).resolves.toMatch(/^张小明 在“一次函数：求解析式”上你先回忆一下一次函数的一般形式。其实答案是 /);
+      // Out of the allowance: what the shared session shows; the assignment that shares nothing is named as unseen.
+      const allowance = page.getByTestId('hub-allowance');
+      await expect.poll(() => allowance.locator('li').allTextContents()).toEqual(['张小明 在“一次函数：求解析式”上已用 242 个 token（额度 150）']);
+      await expect(allowance.getByTestId('hub-allowance-unseen').textContent()).resolves.toBe(
+        '“二元一次方程组” 设了 token 额度，但学生的对话没有分享给老师：额度在每个学生的电脑上执行，班级中心看不到谁已经用完。',
+      );
+      mkdirSync(SCREENSHOTS, { recursive: true });
+      await page.screenshot({ path: path.join(SCREENSHOTS, 'hub-triage-maths-allowance.png'), fullPage: true });
+
+      // A search hit opens its conversation, at the message found.
+      await page.getByRole('tab', { name: '搜索' }).click();
+      await page.getByLabel('搜索本班分享的对话').fill('光合作用');
+      await page.getByLabel('搜索本班分享的对话').press('Enter');
+      const hit = page.getByTestId('hub-search-hit');
+      await expect.poll(() => hit.count()).toBe(1);
+      await hit.getByRole('button', { name: /查看对话/ }).click();
+      const opened = page.getByTestId('hub-session');
+      await expect.poll(() => opened.locator('.transcript-turn').count()).toBe(22);
+      await expect(opened.locator('h3').first().textContent()).resolves.toBe('张小明 的对话');
+      await expect.poll(() => opened.locator('.transcript-turn-hit').getAttribute('data-turn-id')).toBe(question);
+      await expect(opened.locator('.transcript-turn-hit').textContent()).resolves.toContain('光合作用需要哪些条件？');
+      await page.screenshot({ path: path.join(SCREENSHOTS, 'hub-search-session.png') });
+
+      // The assignment form: the allowance's scale from the class's twelve answers, and what an allowance buys.
+      await page.getByRole('button', { name: '布置作业' }).first().click();
+      const form = page.getByTestId('hub-assignment-form');
+      await expect
+        .poll(() => form.getByTestId('hub-tokens-scale').textContent())
+        .toBe('参考：本班最近 12 次 AI 回答，每次约 500 个 token（大多在 340–500 之间；对话越长，每次越多）。');
+      const tokens = form.getByLabel('每个学生在这份作业上最多可用的 token 数');
+      await tokens.fill('150');
+      await expect.poll(() => form.getByTestId('hub-tokens-estimate').textContent()).toBe('这个额度还不够一次回答（一次约 500 个 token）。');
+      await tokens.fill('20000');
+      await expect.poll(() => form.getByTestId('hub-tokens-estimate').textContent()).toBe('按这个额度，每个学生大约能问 40 次。');
+      await form.screenshot({ path: path.join(SCREENSHOTS, 'hub-assignment-token-scale.png') });
+      await context.close();
+    } finally {
+      await running.close();
+      await own.close();
+    }
   });
 
   test('search while the hub re-indexes older messages says some may be missing, in both languages; not once it is done', async () => {
@@ -218,6 +337,21 @@ describe.skipIf(chromium.skip)(`the hub's teacher dashboard${chromium.note}`, ()
     // Who handed it in, as the roster knows them (the laptop's own name was "owner").
     await expect(detail.getByTestId('hub-handin-student').textContent()).resolves.toBe('学生：张三（学号 1）');
     await expect(detail.getByTestId('hub-handin-flagged').textContent()).resolves.toBe('有 1 条回复被标记为可能直接给出了答案。');
+    // The answer's files: the photo shown in the view, each file downloadable under its own name with its bytes.
+    const files = detail.getByTestId('hub-answer-file');
+    await expect.poll(() => files.count()).toBe(2);
+    const photo = detail.getByRole('img', { name: '解题过程.png' });
+    await expect.poll(() => photo.evaluate((img: { naturalWidth: number }) => img.naturalWidth)).toBe(240);
+    await expect.poll(() => detail.getByTestId('hub-answer-download').count()).toBe(2);
+    expect(await files.nth(1).getByTestId('hub-answer-image').count()).toBe(0);
+    expect(await files.nth(1).textContent()).toMatch(/^答案\.pdf [\d.]+ KB 下载$/);
+    const [download] = await Promise.all([page.waitForEvent('download'), files.nth(1).getByRole('link', { name: '下载' }).click()]);
+    expect(download.suggestedFilename()).toBe('答案.pdf');
+    const saved = path.join(tempDir('studylog-hub-e2e-'), 'saved.pdf');
+    await download.saveAs(saved);
+    expect(readFileSync(saved).equals(handedPdf)).toBe(true);
+    mkdirSync(SCREENSHOTS, { recursive: true });
+    await page.screenshot({ path: path.join(SCREENSHOTS, 'hub-handin-files.png'), fullPage: true });
     // The transcript: five messages (the title call is not one), rendered like the app's, wrapped inside the card.
     await detail.getByText('对话记录（5 条消息）').click();
     const turns = detail.locator('.transcript-turn');
@@ -403,6 +537,13 @@ describe.skipIf(chromium.skip)(`the hub's teacher dashboard${chromium.note}`, ()
     // Set an assignment: title, description, due date and the AI rules in words.
     await page.getByRole('button', { name: '布置作业' }).first().click();
     const form = page.getByTestId('hub-assignment-form');
+    // The note about the class just made is gone with the next action (it said what was just done).
+    await expect.poll(() => form.count()).toBe(1);
+    expect(await page.getByTestId('hub-class-created').count()).toBe(0);
+    // The allowance's scale: the hub has too few answers of its own, so the usual range.
+    await expect
+      .poll(() => form.getByTestId('hub-tokens-scale').textContent())
+      .toBe('参考：一次问答通常要 300–2000 个 token（题目、之前的对话和 AI 的回答都算在内；对话越长越多）。额度太小，学生可能问一两次就用完了。');
     await form.getByLabel('标题', { exact: true }).fill('第四章 应用题');
     await form.getByLabel('说明（学生能看到）').fill('做第 3、5、7 题。');
     await form.getByLabel('截止时间（可不填）').fill('2026-12-06T18:00');
@@ -436,12 +577,27 @@ describe.skipIf(chromium.skip)(`the hub's teacher dashboard${chromium.note}`, ()
     await expect(form.getByLabel('每个学生在这份作业上最多可用的 token 数').inputValue()).resolves.toBe('20000');
     await form.getByLabel('标题', { exact: true }).fill('第四章 应用题（改）');
     await form.getByLabel('每个学生在这份作业上最多可用的 token 数').fill('');
+    // "Set an assignment" (or another tab) now would drop the edits: it asks first; declined, the edits stay.
+    for (const leave of [page.getByRole('button', { name: '布置作业' }).first(), page.getByRole('tab', { name: '概览' })]) {
+      const asked = page.waitForEvent('dialog');
+      const clicked = leave.click();
+      const dialog = await asked;
+      expect([dialog.type(), dialog.message()]).toEqual(['confirm', '正在编辑的作业还没有保存，修改会丢失。仍要继续吗？']);
+      await dialog.dismiss();
+      await clicked;
+      await expect(form.getByLabel('标题', { exact: true }).inputValue()).resolves.toBe('第四章 应用题（改）');
+      await expect(form.getByRole('heading').textContent()).resolves.toBe('编辑作业：第四章 应用题');
+    }
     await form.getByRole('button', { name: '保存修改' }).click();
     await expect.poll(() => row.allTextContents()).toEqual([expect.stringContaining('第四章 应用题（改）')]);
     const after = await store.listAssignments(fresh.caller, made.id);
     expect(after).toHaveLength(1);
     expect(after[0]).toMatchObject({ id: assignment!.id, title: '第四章 应用题（改）', policy: { share_sessions: true, allowed_modes: ['chat', 'homework'], hint_ceiling: 3 } });
     expect(after[0]!.policy).not.toHaveProperty('allowance');
+    // Saved: nothing to lose, so nothing is asked (a dialog would be dismissed and the form not open).
+    await page.getByRole('button', { name: '布置作业' }).first().click();
+    await expect.poll(() => form.getByRole('heading').textContent()).toBe('布置作业');
+    await form.getByRole('button', { name: '取消' }).click();
     // Another teacher's class's assignments are not this teacher's to read.
     const theirs = (await store.listClasses((await store.authenticate(teacherToken)) as HubCaller))[0]!;
     const refused = await fetch(`${hub.url}/api/v1/hub/classes/${theirs.id}/assignments`, { headers: { Authorization: `Bearer ${fresh.token}` } });

@@ -159,6 +159,11 @@ describe('studylog hub', () => {
     const en = { LANG: 'en_US.UTF-8', LC_ALL: 'en_US.UTF-8' };
     const teacherToken = runCli(['hub', 'token', 'create', '--name', '王老师', '--role', 'teacher', '--data-dir', dataDir], en).stdout.trim();
     expect(teacherToken).toMatch(/^slh_/);
+    // The note on stderr names the role in the terminal's language (a zh-CN tryout saw "王老师（teacher）").
+    const zhTeacher = runCli(['hub', 'token', 'create', '--name', '赵老师', '--role', 'teacher', '--data-dir', dataDir], zh);
+    expect(zhTeacher.stderr).toMatch(/^已为 赵老师（教师）创建令牌，设备 \S+。它只显示这一次。\n$/);
+    expect(runCli(['hub', 'token', 'create', '--name', '张主任', '--role', 'admin', '--data-dir', dataDir], zh).stderr).toContain('已为 张主任（管理员）创建令牌');
+    expect(runCli(['hub', 'token', 'create', '--name', 'Ms Li', '--role', 'teacher', '--data-dir', dataDir], en).stderr).toContain('Created a token for Ms Li (teacher)');
 
     // Nothing yet: list says how to make one.
     const empty = runCli(['hub', 'class', 'list', '--data-dir', dataDir], zh);

@@ -19,6 +19,7 @@ import { setupCore } from '../support/core.ts';
 import { hubTeacher, openHub } from '../support/hub.ts';
 import { MemorySecretStore } from '../support/http.ts';
 import { startPostgres, type PgServer } from '../support/postgres.ts';
+import { plainImage, textPdf } from '../support/files.ts';
 import { requirePackage } from '../support/requirements.ts';
 import { onCleanup, testWrites } from '../support/temp.ts';
 
@@ -122,6 +123,58 @@ describe.each([
     expect(mine.returned_at).toBeGreaterThan(0);
     // Graded: handing in again is refused on the laptop, as after a desktop return.
     await expect(core.handin.submit(student, submitted.id)).rejects.toMatchObject({ code: 'conflict' });
+  });
+
+  test.skipIf(skip)('a hand-in’s answer files: its class’s teachers fetch each one (typed, inline or to download); nobody else does', async () => {
+    const hub = await hubWithClass(kind);
+    const { core, student, client } = await laptop(hub.hub.url, hub.token);
+    // A photo of handwritten work and a PDF, handed in with the answer (the bundle carries their bytes).
+    const photo = await core.attachments.upload(student, { name: 'x.png', data: (await plainImage('png', 40, 30)).toString('base64') });
+    const pdf = await core.attachments.upload(student, { name: 'y.pdf', data: textPdf(['y = 2x + 1']).toString('base64') });
+    const draft = await core.handin.create(student, 'hw_001', { answer: '见附件。' });
+    await core.handin.update(student, draft.id, {
+      answer_files: [
+        { sha256: photo.sha256, name: '解题过程.png' },
+        { sha256: pdf.sha256, name: '答案 "最终".pdf' },
+      ],
+    });
+    await core.handin.submit(student, draft.id);
+    expect(await client.sync()).toMatchObject({ status: 'synced', handins: 1 });
+    const [row] = (await hub.call<HubHandinRow[]>('GET', '/assignments/hw_001/handins', hub.teacher.token)).body;
+    const get = (route: string, token: string | null) =>
+      fetch(hub.hub.url + HUB_PREFIX + route, { headers: token ? { Authorization: `Bearer ${token}` } : {} }).then(async (r) => ({
+        status: r.status,
+        headers: r.headers,
+        bytes: Buffer.from(await r.arrayBuffer()),
+      }));
+    const fileRoute = (sha256: string) => `/handins/${row!.id}/files/${sha256}`;
+
+    const image = await get(fileRoute(photo.sha256), hub.teacher.token);
+    expect(image.status).toBe(200);
+    expect(image.headers.get('content-type')).toBe('image/png');
+    expect(image.headers.get('content-disposition')).toBe(`inline; filename="____.png"; filename*=UTF-8''${encodeURIComponent('解题过程.png')}`);
+    expect(image.headers.get('content-security-policy')).toBe("default-src 'none'; sandbox");
+    expect(image.bytes.equals(core.attachments.repo.data(photo.sha256)!)).toBe(true);
+    const paper = await get(`${fileRoute(pdf.sha256)}?download=1`, hub.teacher.token);
+    expect(paper.status).toBe(200);
+    expect(paper.headers.get('content-type')).toBe('application/pdf');
+    expect(paper.headers.get('content-disposition')).toBe(`attachment; filename="__ ____.pdf"; filename*=UTF-8''${encodeURIComponent('答案 "最终".pdf')}`);
+    expect(paper.bytes.equals(core.attachments.repo.data(pdf.sha256)!)).toBe(true);
+
+    // Nobody else: the student (their own hand-in included), a teacher of another class, no token.
+    const json = (r: { bytes: Buffer }) => JSON.parse(r.bytes.toString('utf8')) as { code: string };
+    const byStudent = await get(fileRoute(photo.sha256), hub.token);
+    expect([byStudent.status, json(byStudent).code]).toEqual([403, 'forbidden']);
+    const stranger = await hubTeacher(hub.store, '别班老师');
+    await hub.store.createClass(stranger.caller, '初三（1）班');
+    const byStranger = await get(fileRoute(photo.sha256), stranger.token);
+    expect([byStranger.status, json(byStranger).code]).toEqual([403, 'forbidden']);
+    expect((await get(fileRoute(photo.sha256), null)).status).toBe(401);
+    // A file the hand-in does not name (another upload of the student's), or no hash at all.
+    const unnamed = await get(fileRoute('0'.repeat(64)), hub.teacher.token);
+    expect([unnamed.status, json(unnamed).code]).toEqual([404, 'not_found']);
+    expect((await get(fileRoute('x.png'), hub.teacher.token)).status).toBe(422);
+    expect((await get(`/handins/nope/files/${photo.sha256}`, hub.teacher.token)).status).toBe(404);
   });
 
   test.skipIf(skip)('a tampered bundle, or one signed by another key, is refused with bundle_invalid and nothing is filed', async () => {

@@ -154,7 +154,7 @@ describe.each([
 
     // Triage is about current work: two weeks later, nobody is listed.
     clock += 15 * 86_400_000;
-    expect(await store.triage(teacher, klass.id)).toEqual({ stuck: [], worked_solutions: [], flagged: [] });
+    expect(await store.triage(teacher, klass.id)).toEqual({ stuck: [], worked_solutions: [], flagged: [], out_of_allowance: [], allowance_unseen: [] });
 
     const hits = await store.search(teacher, klass.id, '数学');
     expect(hits.map((h) => h.content)).toEqual(['我们今天学数学']);
@@ -163,6 +163,112 @@ describe.each([
     expect((await store.search(teacher, klass.id, '提示')).length).toBe(4);
     await store.close();
   });
+  test.skipIf(skip)('needs attention lists who ran out of a shared assignment’s token allowance, and names the allowances it cannot see', async () => {
+    const store = await openHub(kind, server);
+    const { teacher, klass, student } = await classWithStudent(store);
+    const other = (await store.authenticate((await store.joinClass({ code: klass.code, name: '李华', device_name: 'laptop' })).token)) as HubCaller;
+    await store.upsertAssignment(teacher, {
+      id: 'hw_a',
+      class_id: klass.id,
+      title: '一次函数',
+      description: null,
+      due_at: null,
+      policy: { share_sessions: true, allowance: { tokens: 150 } },
+    });
+    await store.upsertAssignment(teacher, { id: 'hw_b', class_id: klass.id, title: '二元一次方程组', description: null, due_at: null, policy: { allowance: { tokens: 150 } } });
+    await store.upsertAssignment(teacher, { id: 'hw_c', class_id: klass.id, title: '不限额', description: null, due_at: null, policy: { share_sessions: true } });
+    // 王小明: one answer of 242 tokens (the tryout's trivial exchange) and a title call the allowance does not count; 李华: 100 tokens.
+    const s1 = uuidv7();
+    await store.push(student, {
+      sessions: [
+        session(
+          s1,
+          chained(s1, [
+            { content: '二次函数是什么？' },
+            { content: '先想一想……', role: 'assistant', tokens_in: 191, tokens_out: 51 },
+            { content: '一次函数', role: 'system', tokens_in: 400, tokens_out: 10, meta: { purpose: 'title' } },
+            { content: '然后呢？', role: 'user', meta: { status: 'failed', error: { code: 'allowance_exhausted' } } },
+          ]),
+          { assignment_id: 'hw_a' },
+        ),
+      ],
+    });
+    const s2 = uuidv7();
+    await store.push(other, {
+      sessions: [session(s2, chained(s2, [{ content: '怎么做？' }, { content: '提示', role: 'assistant', tokens_in: 60, tokens_out: 40 }]), { assignment_id: 'hw_a' })],
+    });
+    const triage = await store.triage(teacher, klass.id);
+    expect(triage.out_of_allowance).toEqual([{ user_id: student.user_id, name: '王小明', assignment_id: 'hw_a', title: '一次函数', used: 242, allowance: 150 }]);
+    // hw_b has an allowance and shares nothing: the hub cannot tell who ran out, and says so.
+    expect(triage.allowance_unseen).toEqual([{ assignment_id: 'hw_b', title: '二元一次方程组' }]);
+    expect(await codeOf(store.triage(student, klass.id))).toBe('forbidden');
+    await store.close();
+  });
+
+  test.skipIf(skip)('what one answer costs in tokens: the class’s answers, else the hub’s, else none', async () => {
+    const store = await openHub(kind, server, () => 1_700_000_100_000);
+    const { teacher, klass, student } = await classWithStudent(store);
+    expect(await store.answerTokens(teacher, klass.id)).toEqual({ scope: 'none', answers: 0, median: null, low: null, high: null });
+    // Another class's students answered 12 times (100 … 1200 tokens): this class borrows the hub's figure.
+    const other = await hubTeacher(store, '王老师');
+    const otherClass = await store.createClass(other.caller, '初三（1）班');
+    const elsewhere = (await store.authenticate((await store.joinClass({ code: otherClass.code, name: '张三', device_name: 'l' })).token)) as HubCaller;
+    const answers = (sid: string, sizes: number[]) =>
+      chained(
+        sid,
+        sizes.flatMap((n) => [{ content: '问' }, { content: '答', role: 'assistant' as const, tokens_in: n - 50, tokens_out: 50 }]),
+      );
+    const o1 = uuidv7();
+    await store.push(elsewhere, { sessions: [session(o1, answers(o1, [100, 200, 300, 400, 500, 600, 700, 800, 900, 1000, 1100, 1200]))] });
+    expect(await store.answerTokens(teacher, klass.id)).toEqual({ scope: 'hub', answers: 12, median: 700, low: 200, high: 1100 });
+    // Once the class has enough of its own: its own.
+    const s1 = uuidv7();
+    await store.push(student, { sessions: [session(s1, answers(s1, [300, 300, 300, 300, 300, 300, 300, 300, 300, 2000]))] });
+    expect(await store.answerTokens(teacher, klass.id)).toEqual({ scope: 'class', answers: 10, median: 300, low: 300, high: 2000 });
+    expect(await codeOf(store.answerTokens(student, klass.id))).toBe('forbidden');
+    await store.close();
+  });
+
+  test.skipIf(skip)('a shared session, for its class’s teachers: its turns and title; not another class’s assignment, not a student', async () => {
+    const store = await openHub(kind, server);
+    const { teacher, klass, student } = await classWithStudent(store);
+    await store.upsertAssignment(teacher, { id: 'hw_a', class_id: klass.id, title: '一次函数', description: null, due_at: null, policy: { share_sessions: true } });
+    // The same student in a physics class too, with a session on its assignment.
+    const physics = await hubTeacher(store, '物理老师');
+    const physicsClass = await store.createClass(physics.caller, '物理');
+    await store.upsertAssignment(physics.caller, { id: 'hw_p', class_id: physicsClass.id, title: '浮力', description: null, due_at: null, policy: { share_sessions: true } });
+    const sid = uuidv7();
+    const turns = chained(sid, [
+      { content: '$y=2x+1$ 怎么画？' },
+      { content: '先取两个点。', role: 'assistant', meta: { hint_level: 1 } },
+      { content: '画一次函数', role: 'system', meta: { purpose: 'title' } },
+    ]);
+    const { sql } = await import('../../src/main/core/hub/sql.ts');
+    await store.db.run(sql`INSERT INTO hub_member (class_id, user_id, role, joined_at) VALUES (${physicsClass.id}, ${student.user_id}, 'student', 1)`);
+    const psid = uuidv7();
+    const pushed = await store.push(student, {
+      sessions: [session(sid, turns, { assignment_id: 'hw_a' }), session(psid, chained(psid, [{ content: '浮力' }]), { assignment_id: 'hw_p' })],
+    });
+    expect(pushed.sessions.map((r) => r.error)).toEqual([undefined, undefined]);
+    const view = await store.sessionView(teacher, klass.id, sid);
+    expect(view.session).toEqual({
+      id: sid,
+      user_id: student.user_id,
+      name: '王小明',
+      assignment_id: 'hw_a',
+      mode: 'homework',
+      started_at: 1_700_000_000_000,
+      title: '画一次函数',
+    });
+    expect(view.turns.map((t) => [t.id, t.role, t.content, t.meta])).toEqual(turns.map((t) => [t.id, t.role, t.content, t.meta]));
+    expect(view.truncated).toBeUndefined();
+    expect(await codeOf(store.sessionView(teacher, klass.id, psid))).toBe('not_found');
+    expect(await codeOf(store.sessionView(physics.caller, klass.id, sid))).toBe('forbidden');
+    expect(await codeOf(store.sessionView(student, klass.id, sid))).toBe('forbidden');
+    expect((await store.sessionView(physics.caller, physicsClass.id, psid)).turns).toHaveLength(1);
+    await store.close();
+  });
+
   test.skipIf(skip)('search pages newest first across its recent window: recent turns, then older ones to fill the limit', async () => {
     let clock = 1_800_000_000_000;
     const store = await openHub(kind, server, () => clock);

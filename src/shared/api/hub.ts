@@ -281,11 +281,57 @@ export interface TriageRow {
   turn_id: string | null;
   excerpt: string | null;
 }
+/**
+ * A student whose shared answers on an assignment reached its token allowance (policy.allowance.tokens):
+ * what the hub has of their use — the answers' tokens, as the desktop counts them (titles left out) — so
+ * at most what the laptop itself counted (a laptop not synced since is behind).
+ */
+export interface AllowanceTriageRow {
+  user_id: string;
+  name: string;
+  assignment_id: string;
+  title: string;
+  used: number;
+  allowance: number;
+}
 export interface Triage {
   stuck: TriageRow[];
   worked_solutions: TriageRow[];
   flagged: TriageRow[];
+  /** Students out of an assignment's token allowance, as far as their shared sessions show (older hubs leave it out). */
+  out_of_allowance?: AllowanceTriageRow[];
+  /**
+   * Assignments with a token allowance whose sessions are not shared with the teacher: the allowance
+   * is enforced on each laptop, and the hub hears nothing of their use — it cannot say who ran out.
+   */
+  allowance_unseen?: { assignment_id: string; title: string }[];
 }
+/**
+ * GET /classes/:id/answer-tokens: what one AI answer costs in tokens (input + output), from the
+ * hub's own records — the latest answers of the class's students, or the whole hub's while the
+ * class has fewer than ANSWER_TOKENS_MIN — for the assignment form's sense of scale. `scope`
+ * 'none': the hub has too few answers; the numbers are then null.
+ */
+export interface HubAnswerTokens {
+  scope: 'class' | 'hub' | 'none';
+  answers: number;
+  median: number | null;
+  /** The 10th and 90th percentiles: most answers cost between them. */
+  low: number | null;
+  high: number | null;
+}
+export const ANSWER_TOKENS_MIN = 10;
+/**
+ * GET /classes/:id/sessions/:session_id: one session a student of the class shared, as its teacher
+ * reads it (a search hit opens it): its turns in order, at most HUB_SESSION_MAX_TURNS.
+ */
+export interface HubSessionView {
+  session: { id: string; user_id: string; name: string; assignment_id: string | null; mode: string; started_at: number; title: string | null };
+  turns: { id: string; parent_id: string | null; role: string; content: string; model: string | null; created_at: number; meta: Record<string, unknown> }[];
+  /** It has more turns than a reply holds: the first HUB_SESSION_MAX_TURNS are given. */
+  truncated?: true;
+}
+export const HUB_SESSION_MAX_TURNS = 2000;
 export interface SearchHit {
   turn_id: string;
   session_id: string;

@@ -283,6 +283,10 @@ export function hubApp(options: HubServerOptions): Hono<Env> {
     if (store.db.searchIndex?.pending) result.index_behind = true;
     return reply(c, result);
   });
+  // One session a student of the class shared, to read whole (a search hit opens it).
+  r.get('/classes/:id/sessions/:session_id', async (c) => reply(c, await store.sessionView(c.get('caller'), c.req.param('id'), c.req.param('session_id'))));
+  // What one AI answer typically costs in tokens, for the assignment form's sense of scale.
+  r.get('/classes/:id/answer-tokens', async (c) => reply(c, await store.answerTokens(c.get('caller'), c.req.param('id'))));
   r.get('/classes/:id/assignments', async (c) => reply(c, await store.listAssignments(c.get('caller'), c.req.param('id'))));
   r.post('/assignments', async (c) => reply(c, await store.upsertAssignment(c.get('caller'), parseInput(AssignmentInputSchema, await jsonBody(c), 'assignment'))));
   r.post('/feedback', async (c) => reply(c, await store.setFeedback(c.get('caller'), parseInput(FeedbackInputSchema, await jsonBody(c), 'feedback'))));
@@ -301,6 +305,22 @@ export function hubApp(options: HubServerOptions): Hono<Env> {
   });
   r.get('/assignments/:id/handins', async (c) => reply(c, await store.listHandins(c.get('caller'), c.req.param('id'))));
   r.get('/handins/:id', async (c) => reply(c, await store.handinDetail(c.get('caller'), c.req.param('id'))));
+  // One answer file of a hand-in (teachers of its class only): its bytes, typed as the bundle says
+  // when that is a type Studylog makes (else as bytes to save), shown inline or, with ?download=1,
+  // as a download under its own name.
+  r.get('/handins/:id/files/:sha256', async (c) => {
+    const sha256 = c.req.param('sha256');
+    if (!/^[0-9a-f]{64}$/.test(sha256)) throw new ApiError('validation_error', 'The file must be named by its SHA-256 (64 lowercase hex digits).');
+    const file = await store.handinFile(c.get('caller'), c.req.param('id'), sha256);
+    const type = SERVED_FILE_TYPES.has(file.mime) ? file.mime : 'application/octet-stream';
+    const inline = c.req.query('download') === undefined && type !== 'application/octet-stream';
+    c.header('Content-Type', type);
+    c.header('Content-Disposition', contentDisposition(inline ? 'inline' : 'attachment', file.name));
+    // The student's file, never run as a page of the hub's, and kept by no shared cache.
+    c.header('Content-Security-Policy', "default-src 'none'; sandbox");
+    c.header('Cache-Control', 'private, no-store');
+    return c.body(new Uint8Array(file.data));
+  });
   r.post('/handins/:id/return', async (c) => reply(c, await store.returnHandin(c.get('caller'), c.req.param('id'), parseInput(ReturnHandinSchema, await jsonBody(c), 'grade'))));
   r.get('/sync/pull', async (c) => {
     const since = Number(c.req.query('since') ?? '0');
@@ -316,6 +336,15 @@ export function hubApp(options: HubServerOptions): Hono<Env> {
   if (options.staticDir) app.use('*', serveStatic({ root: options.staticDir }));
   app.get('*', (c) => c.html(PAGE));
   return app;
+}
+
+/** The answer files' types as Studylog makes them (attachments/process.ts): served as such; anything else as bytes. */
+const SERVED_FILE_TYPES = new Set(['image/png', 'image/jpeg', 'image/webp', 'application/pdf']);
+
+/** A Content-Disposition naming the file: an ASCII fallback and the UTF-8 name (RFC 6266), as a Chinese file name needs. */
+export function contentDisposition(kind: 'inline' | 'attachment', name: string): string {
+  const ascii = name.replace(/[^\x20-\x7e]|["\\]/g, '_');
+  return `${kind}; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(name).replace(/['()*]/g, (ch) => `%${ch.charCodeAt(0).toString(16).toUpperCase()}`)}`;
 }
 
 /** A student's join code with its QR code (what the teacher prints or shows the student). */

@@ -6,11 +6,15 @@
 import { createHash, randomBytes, randomInt, timingSafeEqual } from 'node:crypto';
 import type { SQL } from 'drizzle-orm';
 import { newId } from '../ids.ts';
-import { BundleSchema } from '../../../shared/api/handin.ts';
+import { BundleSchema, bundleAnswerFiles, MAX_ANSWER_FILES_BYTES, type AnswerFile } from '../../../shared/api/handin.ts';
 import type { Language } from '../../../shared/api/schemas.ts';
+import { ANSWER_TOKENS_MIN, HUB_SESSION_MAX_TURNS } from '../../../shared/api/hub.ts';
 import type {
+  AllowanceTriageRow,
   HandinPushResult,
   HubAllowance,
+  HubAnswerTokens,
+  HubSessionView,
   HubAssignment,
   HubClass,
   HubFeedback,
@@ -34,7 +38,7 @@ import type {
 import { JOIN_CODE_LOCKED_ISSUE, lockedWaitText, normalizeJoinCode, studentQrText } from '../../../shared/hub-text.ts';
 import { ApiError } from '../../../shared/errors.ts';
 import { acceptBundle } from '../handin/accept.ts';
-import { bundleHash, summarize } from '../handin/bundle.ts';
+import { bundleFileData, bundleHash, summarize } from '../handin/bundle.ts';
 import { GENESIS_HASH, turnHash, type ChainTurn } from '../handin/chain.ts';
 import { parseRoster, type RosterEntry } from './roster.ts';
 import { searchCondition, searchGrams, sqliteSearchText } from './search.ts';
@@ -805,6 +809,24 @@ export class HubStore {
     return { handin, verification: jsonValue(verification), summary: summarize(bundle.sessions), bundle };
   }
 
+  /**
+   * One of a hand-in's answer files (a photo of handwritten work, a PDF), for the teachers of its
+   * class only: its bytes as the stored bundle carries them, checked against the sha256 the student
+   * signed (and no larger than a hand-in's files may be together), with its name, kind and type as
+   * the bundle says. A file the bundle does not name, or whose bytes do not match, is not_found.
+   */
+  async handinFile(caller: HubCaller, id: string, sha256: string): Promise<AnswerFile & { data: Buffer }> {
+    await this.#handinOfTeacher(caller, id);
+    const texts = await this.db.all<{ bundle: string }>(sql`SELECT bundle FROM hub_handin WHERE id = ${id}`);
+    const bundle = BundleSchema.parse(JSON.parse(texts[0]!.bundle));
+    const file = bundleAnswerFiles(bundle).find((f) => f.sha256 === sha256);
+    if (!file) throw new ApiError('not_found', `Hand-in '${id}' has no answer file '${sha256}'.`);
+    const data = bundleFileData(bundle, sha256);
+    if (!data || data.length > MAX_ANSWER_FILES_BYTES || createHash('sha256').update(data).digest('hex') !== sha256)
+      throw new ApiError('not_found', `Hand-in '${id}' does not hold the bytes of its answer file '${file.name}' as signed.`);
+    return { ...file, data };
+  }
+
   /** The teacher's grade: score and feedback, sent back to the student's laptop on its next pull. */
   async returnHandin(caller: HubCaller, id: string, input: { score: number | null; feedback: string }): Promise<HubHandinRow> {
     await this.#handinOfTeacher(caller, id);
@@ -908,7 +930,94 @@ export class HubStore {
           WHERE t.flagged = ${boolParam(this.db.dialect, true)} AND t.received_at >= ${since} ORDER BY t.received_at DESC LIMIT 100`,
     );
     const num = (r: TriageRow): TriageRow => ({ ...r, level: r.level === null ? null : Number(r.level), count: Number(r.count), of: Number(r.of) });
-    return { stuck: stuck.map(num), worked_solutions: worked.map(num), flagged: flagged.map(num) };
+    return { stuck: stuck.map(num), worked_solutions: worked.map(num), flagged: flagged.map(num), ...(await this.#allowanceTriage(classId)) };
+  }
+
+  /**
+   * Who ran out of an assignment's token allowance, as far as the hub can tell. The allowance is
+   * enforced on each laptop (llm/assignment-policy.ts, from its own records, offline too); the hub
+   * only has what was shared: the sessions of an assignment that shares them (policy.share_sessions).
+   * Their answers' tokens (role assistant: the title calls, system turns, are left out as the
+   * desktop leaves them out) are summed per student; reaching the allowance lists them. For an
+   * assignment with an allowance whose sessions are not shared, the hub says it cannot see.
+   */
+  async #allowanceTriage(classId: string): Promise<Pick<Triage, 'out_of_allowance' | 'allowance_unseen'>> {
+    const assignments = await this.db.all<{ id: string; title: string; policy: unknown }>(sql`SELECT id, title, policy FROM hub_assignment WHERE class_id = ${classId}`);
+    const limited = assignments.flatMap((a) => {
+      const policy = jsonValue<{ share_sessions?: unknown; allowance?: { tokens?: unknown } }>(a.policy) ?? {};
+      const tokens = policy.allowance?.tokens;
+      return typeof tokens === 'number' && tokens > 0 ? [{ id: a.id, title: a.title, allowance: tokens, shared: policy.share_sessions === true }] : [];
+    });
+    const shared = limited.filter((a) => a.shared);
+    const out: AllowanceTriageRow[] = [];
+    if (shared.length > 0) {
+      const used = await this.db.all<{ user_id: string; name: string; assignment_id: string; used: number }>(
+        sql`SELECT s.user_id, u.name, s.assignment_id, coalesce(sum(t.tokens_in + t.tokens_out), 0) AS used
+            FROM hub_session s JOIN hub_turn t ON t.session_id = s.id JOIN hub_user u ON u.id = s.user_id
+            JOIN hub_member m ON m.user_id = s.user_id AND m.class_id = ${classId} AND m.role = 'student'
+            WHERE s.assignment_id IN (${inList(shared.map((a) => a.id))}) AND t.role = 'assistant'
+            GROUP BY s.user_id, u.name, s.assignment_id`,
+      );
+      for (const row of used) {
+        const assignment = shared.find((a) => a.id === row.assignment_id)!;
+        if (Number(row.used) >= assignment.allowance)
+          out.push({ user_id: row.user_id, name: row.name, assignment_id: row.assignment_id, title: assignment.title, used: Number(row.used), allowance: assignment.allowance });
+      }
+      out.sort((a, b) => a.title.localeCompare(b.title) || a.name.localeCompare(b.name));
+    }
+    return { out_of_allowance: out, allowance_unseen: limited.filter((a) => !a.shared).map((a) => ({ assignment_id: a.id, title: a.title })) };
+  }
+
+  /**
+   * What one AI answer costs in tokens, from the hub's records (HubAnswerTokens): the class's
+   * students' latest answers, or, while the class has too few, the whole hub's — a median and its
+   * spread, nothing of any one student. Bounded: the latest 500 of the last 60 days.
+   */
+  async answerTokens(caller: HubCaller, classId: string): Promise<HubAnswerTokens> {
+    await this.assertTeaches(caller, classId);
+    const since = this.#now() - 60 * 86_400_000;
+    const latest = (scope: SQL) =>
+      this.db.all<{ tokens: number }>(
+        sql`SELECT t.tokens_in + t.tokens_out AS tokens FROM hub_turn t ${scope}
+            WHERE t.role = 'assistant' AND t.tokens_in + t.tokens_out > 0 AND t.received_at >= ${since} ORDER BY t.received_at DESC, t.id DESC LIMIT 500`,
+      );
+    let scope: HubAnswerTokens['scope'] = 'class';
+    let rows = await latest(sql`JOIN hub_member m ON m.user_id = t.user_id AND m.class_id = ${classId} AND m.role = 'student'`);
+    if (rows.length < ANSWER_TOKENS_MIN) {
+      scope = 'hub';
+      rows = await latest(sql``);
+    }
+    if (rows.length < ANSWER_TOKENS_MIN) return { scope: 'none', answers: rows.length, median: null, low: null, high: null };
+    const sorted = rows.map((r) => Number(r.tokens)).sort((a, b) => a - b);
+    const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
+    return { scope, answers: sorted.length, median: at(0.5), low: at(0.1), high: at(0.9) };
+  }
+
+  /**
+   * One session a student of the class shared, for the class's teachers (a search hit opens it):
+   * the student must be in the class, and a session on an assignment must be on one of this
+   * class's (a student in two classes: the other class's teacher does not read it here).
+   */
+  async sessionView(caller: HubCaller, classId: string, sessionId: string): Promise<HubSessionView> {
+    await this.assertTeaches(caller, classId);
+    const rows = await this.db.all<{ id: string; user_id: string; name: string; assignment_id: string | null; mode: string; started_at: number }>(
+      sql`SELECT s.id, s.user_id, u.name, s.assignment_id, s.mode, s.started_at FROM hub_session s JOIN hub_user u ON u.id = s.user_id
+          JOIN hub_member m ON m.user_id = s.user_id AND m.class_id = ${classId} AND m.role = 'student'
+          WHERE s.id = ${sessionId} AND (s.assignment_id IS NULL OR s.assignment_id IN (SELECT id FROM hub_assignment WHERE class_id = ${classId}))`,
+    );
+    const found = rows[0];
+    if (!found) throw new ApiError('not_found', `Class '${classId}' has no shared session '${sessionId}'.`);
+    const turns = await this.db.all<HubSessionView['turns'][number]>(
+      sql`SELECT id, parent_id, role, content, model, created_at, meta FROM hub_turn WHERE session_id = ${sessionId} ORDER BY created_at, id LIMIT ${HUB_SESSION_MAX_TURNS + 1}`,
+    );
+    const shown = turns.slice(0, HUB_SESSION_MAX_TURNS).map((t) => ({ ...t, created_at: Number(t.created_at), meta: jsonValue(t.meta) }));
+    // Its title as the laptop made it: the latest title call's record (a system turn, left out of the transcript).
+    const title = shown.filter((t) => t.role === 'system' && t.meta.purpose === 'title').at(-1)?.content ?? null;
+    return {
+      session: { ...found, started_at: Number(found.started_at), title },
+      turns: shown,
+      ...(turns.length > HUB_SESSION_MAX_TURNS ? { truncated: true as const } : {}),
+    };
   }
 
   /**

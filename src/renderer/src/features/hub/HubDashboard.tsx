@@ -10,7 +10,7 @@
  * their AI policy here too (HubForms.tsx), without curl. Rendered instead of the student
  * app when the page is opened at #/hub (main.tsx): the hub has no /api/v1/llm routes.
  */
-import { createContext, useContext, useEffect, useState } from 'react';
+import { createContext, lazy, Suspense, useContext, useEffect, useRef, useState, type ReactNode } from 'react';
 import { Trans, useTranslation } from 'react-i18next';
 import type {
   HubAddresses,
@@ -18,6 +18,7 @@ import type {
   HubClass,
   HubHandinDetail,
   HubHandinRow,
+  HubSessionView,
   InboxRow,
   IssuedJoinCode,
   OverviewRow,
@@ -25,14 +26,17 @@ import type {
   RosterImportResult,
   RosterRow,
   HubSearchResult,
+  SearchHit,
   Triage,
   TriageRow,
 } from '../../../../shared/api/hub.ts';
+import type { AnswerFile } from '../../../../shared/api/handin.ts';
 import { ROSTER_HEADER_ISSUE } from '../../../../shared/hub-text.ts';
 import { errorHeadline, sentences } from '../../lib/errors.ts';
-import { formatDateTime } from '../../lib/format.ts';
+import { formatDateTime, formatNumber } from '../../lib/format.ts';
+import { formatSize } from '../chat/Attachments.tsx';
 import { Transcript } from '../handin/Transcript.tsx';
-import { hubGet, HubCallError, hubPost, storedHubToken, storeHubToken } from './hub-api.ts';
+import { hubGet, HubCallError, hubGetDataUrl, hubPost, storedHubToken, storeHubToken } from './hub-api.ts';
 import { AssignmentForm, ClassQr, NewClassForm } from './HubForms.tsx';
 import './hub.css';
 
@@ -61,6 +65,46 @@ function useHub<T>(token: string, route: string | null): { data: T | null; error
     };
   }, [token, route, refresh]);
   return state.route === route ? state : { data: null, error: null };
+}
+
+// The chat's Markdown + KaTeX view, loaded lazily as the transcripts load it (handin/Transcript.tsx).
+const Markdown = lazy(() => import('../chat/Markdown.tsx'));
+
+/**
+ * A message's text as the dashboard's transcripts show it: an answer as Markdown with its maths
+ * typeset (never raw "$y=2x+1$"), the plain text while that view loads; a student's message plain.
+ */
+function MessageText({ text, role }: { text: string; role: string }) {
+  const plain = <div className="plain-text">{text}</div>;
+  return role === 'assistant' ? (
+    <Suspense fallback={plain}>
+      <Markdown text={text} />
+    </Suspense>
+  ) : (
+    plain
+  );
+}
+
+/** The hub cuts a flagged reply's excerpt at this many characters (store.ts triage). */
+const EXCERPT_CHARS = 160;
+
+/**
+ * An excerpt the hub cut (EXCERPT_CHARS) ends with "…", and maths left open by the cut is dropped,
+ * so the rest still renders as maths rather than a stray "$".
+ */
+export function excerptText(text: string): string {
+  if (text.length < EXCERPT_CHARS) return text;
+  let cut = text;
+  if ((cut.match(/\$\$/g)?.length ?? 0) % 2 === 1) cut = cut.slice(0, cut.lastIndexOf('$$'));
+  if ((cut.replace(/\$\$/g, '').match(/(?<!\\)\$/g)?.length ?? 0) % 2 === 1) cut = cut.slice(0, cut.lastIndexOf('$'));
+  for (const [open, close] of [
+    ['\\(', '\\)'],
+    ['\\[', '\\]'],
+  ] as const) {
+    const at = cut.lastIndexOf(open);
+    if (at >= 0 && !cut.includes(close, at)) cut = cut.slice(0, at);
+  }
+  return `${cut.trimEnd()}…`;
 }
 
 // The app's date format (lib/format.ts), as on every other screen.
@@ -134,8 +178,20 @@ function useIssuedCodes() {
 function Dashboard({ token, signOut: leave }: { token: string; signOut: () => void }) {
   const { t, i18n } = useTranslation();
   const codes = useIssuedCodes();
+  // An assignment being edited and not saved (the inbox's form): an action that would drop it asks first.
+  const [formDirty, setFormDirty] = useState(false);
+  const confirmDiscard = () => !formDirty || window.confirm(t('hub.assignmentForm.discard'));
+  useEffect(() => {
+    if (!formDirty) return;
+    const warn = (e: BeforeUnloadEvent) => {
+      e.preventDefault();
+      e.returnValue = '';
+    };
+    window.addEventListener('beforeunload', warn);
+    return () => window.removeEventListener('beforeunload', warn);
+  }, [formDirty]);
   const signOut = () => {
-    if (codes.confirmLeave()) leave();
+    if (confirmDiscard() && codes.confirmLeave()) leave();
   };
   // A change of the class's join policy reads the classes again.
   const [classesVersion, setClassesVersion] = useState(0);
@@ -184,14 +240,21 @@ function Dashboard({ token, signOut: leave }: { token: string; signOut: () => vo
       </main>
     );
   return (
-    <main className="screen hub-dashboard" data-testid="hub-dashboard">
+    <main
+      className="screen hub-dashboard"
+      data-testid="hub-dashboard"
+      // A note about what was just done ("class created") stays only until the next action.
+      onClickCapture={(e) => {
+        if (created && e.target instanceof Element && e.target.closest('button, a, select, summary, input[type=checkbox]')) setCreated(null);
+      }}
+    >
       <header className="screen-header">
         <h1>{t('hub.title')}</h1>
         <div className="spacer" />
         {classes.data && classes.data.length > 0 ? (
           <label>
             <span className="visually-hidden">{t('hub.class')}</span>
-            <select value={classId ?? ''} onChange={(e) => (setPicked(e.target.value), setCreated(null))}>
+            <select value={classId ?? ''} onChange={(e) => confirmDiscard() && (setPicked(e.target.value), setCreated(null))}>
               {classes.data.map((c) => (
                 <option key={c.id} value={c.id}>
                   {c.name}
@@ -201,7 +264,7 @@ function Dashboard({ token, signOut: leave }: { token: string; signOut: () => vo
           </label>
         ) : null}
         {classes.data && classes.data.length > 0 ? (
-          <button type="button" className="btn btn-small" onClick={() => setNewClass(true)} disabled={newClass}>
+          <button type="button" className="btn btn-small" onClick={() => confirmDiscard() && setNewClass(true)} disabled={newClass}>
             {t('hub.newClass.open')}
           </button>
         ) : null}
@@ -232,6 +295,7 @@ function Dashboard({ token, signOut: leave }: { token: string; signOut: () => vo
                 type="button"
                 className="btn btn-small"
                 onClick={() => {
+                  if (!confirmDiscard()) return;
                   setTab('inbox');
                   setCompose((n) => n + 1);
                 }}
@@ -243,14 +307,31 @@ function Dashboard({ token, signOut: leave }: { token: string; signOut: () => vo
           </div>
           <div className="segmented" role="tablist">
             {TABS.map((name) => (
-              <button key={name} type="button" role="tab" aria-selected={tab === name} className={tab === name ? 'active' : ''} onClick={() => (setTab(name), again())}>
+              <button
+                key={name}
+                type="button"
+                role="tab"
+                aria-selected={tab === name}
+                className={tab === name ? 'active' : ''}
+                onClick={() => (name === tab || confirmDiscard()) && (setTab(name), again())}
+              >
                 {t(`hub.tabs.${name}`)}
               </button>
             ))}
           </div>
           <Refresh.Provider value={refresh}>
             {tab === 'overview' ? <Overview token={token} classId={klass.id} locale={i18n.language} /> : null}
-            {tab === 'inbox' ? <Inbox key={`${klass.id}-${compose}`} token={token} classId={klass.id} locale={i18n.language} startNew={compose > 0} /> : null}
+            {tab === 'inbox' ? (
+              <Inbox
+                key={`${klass.id}-${compose}`}
+                token={token}
+                classId={klass.id}
+                locale={i18n.language}
+                startNew={compose > 0}
+                onDirty={setFormDirty}
+                confirmDiscard={confirmDiscard}
+              />
+            ) : null}
             {tab === 'triage' ? <TriagePanel token={token} classId={klass.id} /> : null}
             {tab === 'search' ? <Search token={token} classId={klass.id} locale={i18n.language} /> : null}
             {tab === 'roster' ? (
@@ -403,7 +484,22 @@ function Overview({ token, classId, locale }: { token: string; classId: string; 
  * The class's assignments: set a new one or edit one (AssignmentForm), each one's progress, and its
  * hand-ins (a button with their count opens them to read and grade).
  */
-function Inbox({ token, classId, locale, startNew }: { token: string; classId: string; locale: string; startNew: boolean }) {
+function Inbox({
+  token,
+  classId,
+  locale,
+  startNew,
+  onDirty,
+  confirmDiscard,
+}: {
+  token: string;
+  classId: string;
+  locale: string;
+  startNew: boolean;
+  /** The form's edits not saved, and the question before dropping them (the Dashboard's). */
+  onDirty: (dirty: boolean) => void;
+  confirmDiscard: () => boolean;
+}) {
   const { t } = useTranslation();
   const [open, setOpen] = useState<InboxRow | null>(null);
   // A grade given below, or an assignment saved, changes the rows: the inbox is read again.
@@ -422,6 +518,7 @@ function Inbox({ token, classId, locale, startNew }: { token: string; classId: s
           classId={classId}
           assignment={editing === 'new' ? null : editing}
           onCancel={() => setEditing(null)}
+          onDirty={onDirty}
           onSaved={(a) => {
             setEditing(null);
             setSaved(a.title);
@@ -431,7 +528,7 @@ function Inbox({ token, classId, locale, startNew }: { token: string; classId: s
       ) : null}
       <section className="card table-card" data-testid="hub-inbox">
         <div className="form-actions">
-          <button type="button" className="btn btn-small" onClick={() => (setEditing('new'), setSaved(null))} disabled={editing === 'new'}>
+          <button type="button" className="btn btn-small" onClick={() => confirmDiscard() && (setEditing('new'), setSaved(null))} disabled={editing === 'new'}>
             {t('hub.assignmentForm.open')}
           </button>
           {saved ? (
@@ -477,6 +574,8 @@ function Inbox({ token, classId, locale, startNew }: { token: string; classId: s
                     className="btn btn-ghost btn-small"
                     disabled={!assignments.data?.some((a) => a.id === r.assignment_id)}
                     onClick={() => {
+                      if (editing !== null && editing !== 'new' && editing.id === r.assignment_id) return;
+                      if (!confirmDiscard()) return;
                       setSaved(null);
                       setEditing(assignments.data?.find((a) => a.id === r.assignment_id) ?? null);
                     }}
@@ -559,6 +658,7 @@ function HandinDetail({ token, row, onGraded }: { token: string; row: HubHandinR
           <div className="plain-text" data-testid="hub-handin-answer">
             {data.bundle.answer || '—'}
           </div>
+          <HubAnswerFiles token={token} handinId={row.id} files={data.bundle.version === 2 ? data.bundle.answer_files : []} />
           <h3>{t('hub.aiNote')}</h3>
           <div className="plain-text">{data.bundle.note || '—'}</div>
           <details>
@@ -591,26 +691,81 @@ function HandinDetail({ token, row, onGraded }: { token: string; row: HubHandinR
   );
 }
 
-function TriageList({ title, rows, line, testId }: { title: string; rows: TriageRow[]; line: (r: TriageRow) => string; testId: string }) {
+/**
+ * The answer's files as handed in (a photo of handwritten work is the common case): each read from
+ * the hub (GET /handins/:id/files/:sha256, with the teacher's token), an image shown in the view,
+ * every file with a link to save it under its own name.
+ */
+function HubAnswerFiles({ token, handinId, files }: { token: string; handinId: string; files: AnswerFile[] }) {
+  const { t } = useTranslation();
+  if (files.length === 0) return null;
+  return (
+    <>
+      <h3>{t('hub.answerFiles')}</h3>
+      <ul className="hub-answer-files" data-testid="hub-answer-files">
+        {files.map((f) => (
+          <HubAnswerFile key={f.sha256} token={token} handinId={handinId} file={f} />
+        ))}
+      </ul>
+    </>
+  );
+}
+
+function HubAnswerFile({ token, handinId, file }: { token: string; handinId: string; file: AnswerFile }) {
+  const { t, i18n } = useTranslation();
+  const [state, setState] = useState<{ url: string | null; error: HubCallError | null }>({ url: null, error: null });
+  useEffect(() => {
+    let live = true;
+    hubGetDataUrl(token, `/handins/${encodeURIComponent(handinId)}/files/${file.sha256}`).then(
+      (url) => live && setState({ url, error: null }),
+      (error: unknown) => live && setState({ url: null, error: asCallError(error) }),
+    );
+    return () => {
+      live = false;
+    };
+  }, [token, handinId, file.sha256]);
+  return (
+    <li className="hub-answer-file" data-testid="hub-answer-file" data-kind={file.kind}>
+      {file.kind === 'image' && state.url ? <img className="hub-answer-image" src={state.url} alt={file.name} data-testid="hub-answer-image" /> : null}
+      <div className="hub-answer-file-line">
+        <span className="attachment-name">{file.name}</span> <span className="muted">{formatSize(file.bytes, i18n.language)}</span>{' '}
+        {state.url ? (
+          <a className="btn btn-ghost btn-small" href={state.url} download={file.name} data-testid="hub-answer-download">
+            {t('hub.fileDownload')}
+          </a>
+        ) : state.error ? null : (
+          <span className="muted">{t('hub.fileLoading')}</span>
+        )}
+      </div>
+      <Failed error={state.error} />
+    </li>
+  );
+}
+
+function TriageList<R>({ title, rows, item, testId, note }: { title: string; rows: R[]; item: (r: R, i: number) => ReactNode; testId: string; note?: ReactNode }) {
   const { t } = useTranslation();
   return (
     <section className="card" data-testid={testId}>
       <h2 className="section-title">{title}</h2>
       {rows.length === 0 ? <p className="muted">{t('hub.triageNone')}</p> : null}
-      <ul>
-        {rows.map((r, i) => (
-          <li key={`${r.user_id}-${r.assignment_id ?? ''}-${r.turn_id ?? i}`}>
-            <strong>{r.name}</strong> {line(r)}
-          </li>
-        ))}
-      </ul>
+      <ul>{rows.map(item)}</ul>
+      {note}
     </section>
   );
 }
 
 function TriagePanel({ token, classId }: { token: string; classId: string }) {
-  const { t } = useTranslation();
+  const { t, i18n } = useTranslation();
   const { data, error } = useHub<Triage>(token, `/classes/${encodeURIComponent(classId)}/triage`);
+  // The assignments' titles, to name them (the rows carry their ids).
+  const assignments = useHub<HubAssignment[]>(token, `/classes/${encodeURIComponent(classId)}/assignments`);
+  const titleOf = (id: string | null) => (id === null ? '' : (assignments.data?.find((a) => a.id === id)?.title ?? id));
+  const line = (r: TriageRow, i: number, text: string) => (
+    <li key={`${r.user_id}-${r.assignment_id ?? ''}-${r.turn_id ?? i}`}>
+      <strong>{r.name}</strong> {text}
+    </li>
+  );
+  const unseen = data?.allowance_unseen ?? [];
   return (
     <div className="tables">
       <Failed error={error} />
@@ -620,15 +775,47 @@ function TriagePanel({ token, classId }: { token: string; classId: string }) {
             testId="hub-stuck"
             title={t('hub.stuck')}
             rows={data.stuck}
-            line={(r) => t('hub.stuckLine', { level: r.level ?? 0, count: r.count, assignment: r.assignment_id ?? '' })}
+            item={(r, i) => line(r, i, t('hub.stuckLine', { level: r.level ?? 0, count: r.count, assignment: titleOf(r.assignment_id) }))}
           />
           <TriageList
             testId="hub-worked"
             title={t('hub.worked')}
             rows={data.worked_solutions}
-            line={(r) => t('hub.workedLine', { count: r.count, of: r.of, assignment: r.assignment_id ?? '' })}
+            item={(r, i) => line(r, i, t('hub.workedLine', { count: r.count, of: r.of, assignment: titleOf(r.assignment_id) }))}
           />
-          <TriageList testId="hub-flagged" title={t('hub.flagged')} rows={data.flagged} line={(r) => `“${r.excerpt ?? ''}”`} />
+          {/* The reply as the transcripts render it: Markdown and typeset maths, not its LaTeX source. */}
+          <TriageList
+            testId="hub-flagged"
+            title={t('hub.flagged')}
+            rows={data.flagged}
+            item={(r, i) => (
+              <li key={`${r.user_id}-${r.turn_id ?? i}`} className="hub-flagged-item">
+                <strong>{r.name}</strong> {r.assignment_id ? <span className="muted">{t('hub.onAssignment', { title: titleOf(r.assignment_id) })}</span> : null}
+                <blockquote className="hub-excerpt">
+                  <MessageText text={excerptText(r.excerpt ?? '')} role="assistant" />
+                </blockquote>
+              </li>
+            )}
+          />
+          {/* Out of an assignment's allowance: what the shared sessions show; the hub cannot see the others. */}
+          <TriageList
+            testId="hub-allowance"
+            title={t('hub.outOfAllowance')}
+            rows={data.out_of_allowance ?? []}
+            item={(r) => (
+              <li key={`${r.user_id}-${r.assignment_id}`}>
+                <strong>{r.name}</strong>{' '}
+                {t('hub.outOfAllowanceLine', { title: r.title, used: formatNumber(r.used, i18n.language), allowance: formatNumber(r.allowance, i18n.language) })}
+              </li>
+            )}
+            note={
+              unseen.length > 0 ? (
+                <p className="muted small" data-testid="hub-allowance-unseen">
+                  {t('hub.allowanceUnseen', { titles: unseen.map((a) => t('hub.quoted', { title: a.title })).join(t('homework.listSeparator')) })}
+                </p>
+              ) : null
+            }
+          />
         </>
       ) : null}
     </div>
@@ -639,6 +826,7 @@ function Search({ token, classId, locale }: { token: string; classId: string; lo
   const { t } = useTranslation();
   const [query, setQuery] = useState('');
   const [submitted, setSubmitted] = useState('');
+  const [open, setOpen] = useState<SearchHit | null>(null);
   const { data, error } = useHub<HubSearchResult>(token, submitted ? `/classes/${encodeURIComponent(classId)}/search?q=${encodeURIComponent(submitted)}` : null);
   return (
     <section className="card" data-testid="hub-search">
@@ -661,15 +849,45 @@ function Search({ token, classId, locale }: { token: string; classId: string; lo
         </p>
       ) : null}
       {data && data.items.length === 0 ? <p className="muted">{t('hub.noResults')}</p> : null}
-      <ul>
+      {/* A hit opens its whole session below, at the message found. */}
+      <ul className="hub-hits">
         {data?.items.map((h) => (
-          <li key={h.turn_id}>
-            <strong>{h.name}</strong> <span className="muted">{when(h.created_at, locale)}</span>
-            <div>{h.content}</div>
+          <li key={h.turn_id} className={open?.turn_id === h.turn_id ? 'hub-hit active' : 'hub-hit'} data-testid="hub-search-hit" onClick={() => setOpen(h)}>
+            <button type="button" className="hub-hit-open" onClick={(e) => (e.stopPropagation(), setOpen(h))}>
+              <strong>{h.name}</strong> <span className="muted">{when(h.created_at, locale)}</span> <span className="hub-hit-action">{t('hub.openSession')}</span>
+            </button>
+            <MessageText text={h.content} role={h.role} />
           </li>
         ))}
       </ul>
+      {open ? <SessionPanel key={open.turn_id} token={token} classId={classId} hit={open} onClose={() => setOpen(null)} /> : null}
     </section>
+  );
+}
+
+/** A shared session as its teacher reads it (GET /classes/:id/sessions/:session_id), opened at a search hit: that message marked and scrolled to. */
+function SessionPanel({ token, classId, hit, onClose }: { token: string; classId: string; hit: SearchHit; onClose: () => void }) {
+  const { t } = useTranslation();
+  const { data, error } = useHub<HubSessionView>(token, `/classes/${encodeURIComponent(classId)}/sessions/${encodeURIComponent(hit.session_id)}`);
+  const box = useRef<HTMLDivElement>(null);
+  useEffect(() => {
+    if (!data) return;
+    const turn = box.current?.querySelector(`[data-turn-id="${CSS.escape(hit.turn_id)}"]`);
+    turn?.classList.add('transcript-turn-hit');
+    turn?.scrollIntoView({ block: 'center' });
+  }, [data, hit.turn_id]);
+  return (
+    <div className="hub-session" data-testid="hub-session" ref={box}>
+      <div className="form-actions">
+        <h3 className="section-title">{t('hub.sessionOf', { name: hit.name })}</h3>
+        <button type="button" className="btn btn-ghost btn-small" onClick={onClose}>
+          {t('hub.closeSession')}
+        </button>
+      </div>
+      <Failed error={error} />
+      {data ? <Transcript sessions={[{ session: { id: data.session.id, title: data.session.title }, turns: data.turns }]} /> : null}
+      {data?.truncated ? <p className="muted small">{t('hub.sessionTruncated', { n: data.turns.length })}</p> : null}
+    </div>
   );
 }
 

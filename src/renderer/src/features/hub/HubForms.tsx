@@ -6,17 +6,17 @@
  * show (set through the API) are kept as they were — except fields no Studylog knows, which the hub
  * would refuse: those are dropped on saving, and the form names them.
  */
-import { useEffect, useState, type FormEvent } from 'react';
+import { useEffect, useRef, useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { TFunction } from 'i18next';
-import type { HubAssignment, HubClass } from '../../../../shared/api/hub.ts';
+import type { HubAnswerTokens, HubAssignment, HubClass } from '../../../../shared/api/hub.ts';
 import type { Mode } from '../../../../shared/api/schemas.ts';
 import { MODES } from '../../../../shared/api/vocabulary.ts';
 import { DEFAULT_HINT_CEILING, HINT_LADDER } from '../../../../shared/hint-ladder.ts';
 import { withoutUnknownPolicyFields } from '../../../../shared/hub-text.ts';
 import { errorHeadline, issuesText, sentences } from '../../lib/errors.ts';
-import { fromDateTimeInput, toDateTimeInput } from '../../lib/format.ts';
-import { hubGetText, HubCallError, hubPost } from './hub-api.ts';
+import { formatNumber, fromDateTimeInput, toDateTimeInput } from '../../lib/format.ts';
+import { hubGet, hubGetText, HubCallError, hubPost } from './hub-api.ts';
 
 const asCallError = (e: unknown) => (e instanceof HubCallError ? e : new HubCallError('internal_error', String(e)));
 
@@ -160,19 +160,70 @@ function policyOf(before: Record<string, unknown>, f: PolicyFields): Record<stri
   };
 }
 
-/** A new assignment for the class, or one of its assignments edited (the route is an upsert by id). */
+/**
+ * A sense of scale for the token allowance: what one answer costs, from the hub's own records
+ * (GET /classes/:id/answer-tokens: the class's answers, else the hub's), else the usual range;
+ * and, with the hub's figure, about how many questions the allowance typed buys.
+ */
+function TokenScale({ token, classId, tokens }: { token: string; classId: string; tokens: string }) {
+  const { t, i18n } = useTranslation();
+  const [scale, setScale] = useState<HubAnswerTokens | null>(null);
+  useEffect(() => {
+    let live = true;
+    hubGet<HubAnswerTokens>(token, `/classes/${encodeURIComponent(classId)}/answer-tokens`).then(
+      (answer) => live && setScale(answer),
+      // Without it the usual range below still gives the scale.
+      () => undefined,
+    );
+    return () => {
+      live = false;
+    };
+  }, [token, classId]);
+  const n = (value: number) => formatNumber(value, i18n.language);
+  const median = scale?.scope !== 'none' ? (scale?.median ?? null) : null;
+  const typed = Number(tokens);
+  const line =
+    scale && median !== null && scale.low !== null && scale.high !== null
+      ? t(scale.scope === 'class' ? 'hub.assignmentForm.tokensScaleClass' : 'hub.assignmentForm.tokensScaleHub', {
+          answers: n(scale.answers),
+          median: n(median),
+          low: n(scale.low),
+          high: n(scale.high),
+        })
+      : t('hub.assignmentForm.tokensScaleDefault');
+  return (
+    <>
+      <p className="muted small" data-testid="hub-tokens-scale">
+        {line}
+      </p>
+      {median !== null && tokens.trim() && Number.isInteger(typed) && typed > 0 ? (
+        <p className="small" data-testid="hub-tokens-estimate">
+          {typed < median ? t('hub.assignmentForm.tokensTooSmall', { median: n(median) }) : t('hub.assignmentForm.tokensAbout', { n: n(Math.floor(typed / median)) })}
+        </p>
+      ) : null}
+    </>
+  );
+}
+
+/**
+ * A new assignment for the class, or one of its assignments edited (the route is an upsert by id).
+ * `onDirty`: told whether the form differs from what it opened with (the dashboard asks before an
+ * action would drop the edits), and false once it closes.
+ */
 export function AssignmentForm({
   token,
   classId,
   assignment,
   onSaved,
   onCancel,
+  onDirty,
 }: {
   token: string;
   classId: string;
   assignment: HubAssignment | null;
   onSaved: (saved: HubAssignment) => void;
   onCancel: () => void;
+  onDirty?: (dirty: boolean) => void;
 }) {
   const { t } = useTranslation();
   const [title, setTitle] = useState(assignment?.title ?? '');
@@ -186,6 +237,14 @@ export function AssignmentForm({
   const [failed, setFailed] = useState<HubCallError | null>(null);
   const tokensValid = !fields.tokens.trim() || (Number.isInteger(Number(fields.tokens)) && Number(fields.tokens) > 0);
   const set = (change: Partial<PolicyFields>) => setFields((f) => ({ ...f, ...change }));
+  // Edited: anything differs from what the form opened with.
+  const now = JSON.stringify([title, description, due, fields]);
+  const [opened] = useState(now);
+  const dirty = now !== opened;
+  const tell = useRef(onDirty);
+  tell.current = onDirty;
+  useEffect(() => tell.current?.(dirty), [dirty]);
+  useEffect(() => () => tell.current?.(false), []);
   const submit = async (e: FormEvent) => {
     e.preventDefault();
     setBusy(true);
@@ -260,6 +319,7 @@ export function AssignmentForm({
             </label>
           </div>
           {tokensValid ? null : <p className="error-text">{t('hub.assignmentForm.tokensInvalid')}</p>}
+          <TokenScale token={token} classId={classId} tokens={fields.tokens} />
           <p className="muted small">{t('hub.assignmentForm.rulesHelp')}</p>
           {stored.dropped.length > 0 ? (
             <p className="notice notice-warning" role="status" data-testid="hub-policy-dropped">

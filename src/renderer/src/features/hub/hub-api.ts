@@ -45,6 +45,31 @@ export async function hubGetText(token: string, route: string): Promise<string> 
   throw new HubCallError(code ?? 'internal_error', detail ?? String(response.status));
 }
 
+/**
+ * A route that answers with a file (a hand-in's answer file), as a data: URL: what an <img> shows
+ * and a download link saves — the page's CSP allows data: images, and an <img src> of the route
+ * could not send the bearer token.
+ */
+export async function hubGetDataUrl(token: string, route: string): Promise<string> {
+  let response: Response;
+  try {
+    response = await fetch(HUB_PREFIX + route, { headers: { Authorization: `Bearer ${token}` } });
+  } catch (error) {
+    throw new HubCallError('network_error', error instanceof Error ? error.message : String(error));
+  }
+  if (!response.ok) {
+    const { code, detail } = ((await response.json().catch(() => null)) ?? {}) as { code?: ErrorCode; detail?: string };
+    throw new HubCallError(code ?? 'internal_error', detail ?? String(response.status));
+  }
+  const blob = await response.blob();
+  return new Promise((resolve, reject) => {
+    const reader = new FileReader();
+    reader.onload = () => resolve(String(reader.result));
+    reader.onerror = () => reject(new HubCallError('network_error', reader.error?.message ?? 'the file could not be read'));
+    reader.readAsDataURL(blob);
+  });
+}
+
 async function hubCall<T>(token: string, method: 'GET' | 'POST', route: string, body?: unknown): Promise<T> {
   let response: Response;
   try {
