@@ -229,45 +229,59 @@ describe.each([
     await store.close();
   });
 
-  test.skipIf(skip)('a shared session, for its class’s teachers: its turns and title; not another class’s assignment, not a student', async () => {
-    const store = await openHub(kind, server);
-    const { teacher, klass, student } = await classWithStudent(store);
-    await store.upsertAssignment(teacher, { id: 'hw_a', class_id: klass.id, title: '一次函数', description: null, due_at: null, policy: { share_sessions: true } });
-    // The same student in a physics class too, with a session on its assignment.
-    const physics = await hubTeacher(store, '物理老师');
-    const physicsClass = await store.createClass(physics.caller, '物理');
-    await store.upsertAssignment(physics.caller, { id: 'hw_p', class_id: physicsClass.id, title: '浮力', description: null, due_at: null, policy: { share_sessions: true } });
-    const sid = uuidv7();
-    const turns = chained(sid, [
-      { content: '$y=2x+1$ 怎么画？' },
-      { content: '先取两个点。', role: 'assistant', meta: { hint_level: 1 } },
-      { content: '画一次函数', role: 'system', meta: { purpose: 'title' } },
-    ]);
-    const { sql } = await import('../../src/main/core/hub/sql.ts');
-    await store.db.run(sql`INSERT INTO hub_member (class_id, user_id, role, joined_at) VALUES (${physicsClass.id}, ${student.user_id}, 'student', 1)`);
-    const psid = uuidv7();
-    const pushed = await store.push(student, {
-      sessions: [session(sid, turns, { assignment_id: 'hw_a' }), session(psid, chained(psid, [{ content: '浮力' }]), { assignment_id: 'hw_p' })],
-    });
-    expect(pushed.sessions.map((r) => r.error)).toEqual([undefined, undefined]);
-    const view = await store.sessionView(teacher, klass.id, sid);
-    expect(view.session).toEqual({
-      id: sid,
-      user_id: student.user_id,
-      name: '王小明',
-      assignment_id: 'hw_a',
-      mode: 'homework',
-      started_at: 1_700_000_000_000,
-      title: '画一次函数',
-    });
-    expect(view.turns.map((t) => [t.id, t.role, t.content, t.meta])).toEqual(turns.map((t) => [t.id, t.role, t.content, t.meta]));
-    expect(view.truncated).toBeUndefined();
-    expect(await codeOf(store.sessionView(teacher, klass.id, psid))).toBe('not_found');
-    expect(await codeOf(store.sessionView(physics.caller, klass.id, sid))).toBe('forbidden');
-    expect(await codeOf(store.sessionView(student, klass.id, sid))).toBe('forbidden');
-    expect((await store.sessionView(physics.caller, physicsClass.id, psid)).turns).toHaveLength(1);
-    await store.close();
-  });
+  test.skipIf(skip)(
+    'a shared session, for its class’s teachers: its turns and title; not another class’s assignment (view, search, overview, flagged), not a student',
+    async () => {
+      const store = await openHub(kind, server);
+      const { teacher, klass, student } = await classWithStudent(store);
+      await store.upsertAssignment(teacher, { id: 'hw_a', class_id: klass.id, title: '一次函数', description: null, due_at: null, policy: { share_sessions: true } });
+      // The same student in a physics class too, with a session on its assignment.
+      const physics = await hubTeacher(store, '物理老师');
+      const physicsClass = await store.createClass(physics.caller, '物理');
+      await store.upsertAssignment(physics.caller, { id: 'hw_p', class_id: physicsClass.id, title: '浮力', description: null, due_at: null, policy: { share_sessions: true } });
+      const sid = uuidv7();
+      const turns = chained(sid, [
+        { content: '$y=2x+1$ 怎么画？' },
+        { content: '先取两个点。', role: 'assistant', meta: { hint_level: 1 } },
+        { content: '画一次函数', role: 'system', meta: { purpose: 'title' } },
+      ]);
+      const { sql } = await import('../../src/main/core/hub/sql.ts');
+      await store.db.run(sql`INSERT INTO hub_member (class_id, user_id, role, joined_at) VALUES (${physicsClass.id}, ${student.user_id}, 'student', 1)`);
+      const psid = uuidv7();
+      const pushed = await store.push(student, {
+        sessions: [
+          session(sid, turns, { assignment_id: 'hw_a' }),
+          session(psid, chained(psid, [{ content: '浮力' }, { content: '答案是 5 N。', role: 'assistant', meta: { hint_level: 1, flagged: FLAG } }]), { assignment_id: 'hw_p' }),
+        ],
+      });
+      expect(pushed.sessions.map((r) => r.error)).toEqual([undefined, undefined]);
+      const view = await store.sessionView(teacher, klass.id, sid);
+      expect(view.session).toEqual({
+        id: sid,
+        user_id: student.user_id,
+        name: '王小明',
+        assignment_id: 'hw_a',
+        mode: 'homework',
+        started_at: 1_700_000_000_000,
+        title: '画一次函数',
+      });
+      expect(view.turns.map((t) => [t.id, t.role, t.content, t.meta])).toEqual(turns.map((t) => [t.id, t.role, t.content, t.meta]));
+      expect(view.truncated).toBeUndefined();
+      expect(await codeOf(store.sessionView(teacher, klass.id, psid))).toBe('not_found');
+      expect(await codeOf(store.sessionView(physics.caller, klass.id, sid))).toBe('forbidden');
+      expect(await codeOf(store.sessionView(student, klass.id, sid))).toBe('forbidden');
+      expect((await store.sessionView(physics.caller, physicsClass.id, psid)).turns).toHaveLength(2);
+      // Search, the overview and the flagged list keep to the class's own sessions too.
+      expect(await store.search(teacher, klass.id, '浮力')).toEqual([]);
+      expect((await store.search(physics.caller, physicsClass.id, '浮力')).map((h) => h.session_id)).toEqual([psid]);
+      expect((await store.overview(teacher, klass.id)).map((r) => [r.user_id, r.sessions, r.turns])).toEqual([[student.user_id, 1, 3]]);
+      expect((await store.triage(teacher, klass.id)).flagged).toEqual([]);
+      expect((await store.triage(physics.caller, physicsClass.id)).flagged.map((r) => r.user_id)).toEqual([student.user_id]);
+      // A title's record (a system turn) is not a message hit: the session's title shows in its view.
+      expect(await store.search(teacher, klass.id, '画一次函数')).toEqual([]);
+      await store.close();
+    },
+  );
 
   test.skipIf(skip)('search pages newest first across its recent window: recent turns, then older ones to fill the limit', async () => {
     let clock = 1_800_000_000_000;

@@ -176,6 +176,13 @@ const inList = (values: string[]): SQL =>
     sql`, `,
   );
 
+/**
+ * A shared session (`s`) a teacher of the class may read: on one of the class's assignments, or on
+ * none (a session the student shared on their own goes to the teachers of all their classes).
+ * A student in two classes: a session on the other class's assignment is that class's teachers' only.
+ */
+const sharedWithClass = (classId: string): SQL => sql`(s.assignment_id IS NULL OR s.assignment_id IN (SELECT id FROM hub_assignment WHERE class_id = ${classId}))`;
+
 export class HubStore {
   readonly db: HubSql;
   readonly #now: () => number;
@@ -861,7 +868,7 @@ export class HubStore {
     const rows = await this.db.all<OverviewRow>(
       sql`SELECT u.id AS user_id, u.name, m.student_no, count(s.id) AS sessions, coalesce(sum(s.turn_count), 0) AS turns,
             coalesce(sum(s.tokens), 0) AS tokens, max(s.received_at) AS last_received_at
-          FROM hub_member m JOIN hub_user u ON u.id = m.user_id LEFT JOIN hub_session s ON s.user_id = u.id
+          FROM hub_member m JOIN hub_user u ON u.id = m.user_id LEFT JOIN hub_session s ON s.user_id = u.id AND ${sharedWithClass(classId)}
           WHERE m.class_id = ${classId} AND m.role = 'student'
           GROUP BY u.id, u.name, m.student_no ORDER BY u.name, u.id`,
     );
@@ -927,7 +934,8 @@ export class HubStore {
       sql`SELECT t.user_id, u.name, s.assignment_id, t.hint_level AS level, 1 AS count, 1 AS "of", t.id AS turn_id, substr(t.content, 1, 160) AS excerpt
           FROM hub_turn t JOIN hub_session s ON s.id = t.session_id JOIN hub_user u ON u.id = t.user_id
           JOIN hub_member m ON m.user_id = t.user_id AND m.class_id = ${classId} AND m.role = 'student'
-          WHERE t.flagged = ${boolParam(this.db.dialect, true)} AND t.received_at >= ${since} ORDER BY t.received_at DESC LIMIT 100`,
+          WHERE t.flagged = ${boolParam(this.db.dialect, true)} AND t.received_at >= ${since} AND ${sharedWithClass(classId)}
+          ORDER BY t.received_at DESC LIMIT 100`,
     );
     const num = (r: TriageRow): TriageRow => ({ ...r, level: r.level === null ? null : Number(r.level), count: Number(r.count), of: Number(r.of) });
     return { stuck: stuck.map(num), worked_solutions: worked.map(num), flagged: flagged.map(num), ...(await this.#allowanceTriage(classId)) };
@@ -1003,7 +1011,7 @@ export class HubStore {
     const rows = await this.db.all<{ id: string; user_id: string; name: string; assignment_id: string | null; mode: string; started_at: number }>(
       sql`SELECT s.id, s.user_id, u.name, s.assignment_id, s.mode, s.started_at FROM hub_session s JOIN hub_user u ON u.id = s.user_id
           JOIN hub_member m ON m.user_id = s.user_id AND m.class_id = ${classId} AND m.role = 'student'
-          WHERE s.id = ${sessionId} AND (s.assignment_id IS NULL OR s.assignment_id IN (SELECT id FROM hub_assignment WHERE class_id = ${classId}))`,
+          WHERE s.id = ${sessionId} AND ${sharedWithClass(classId)}`,
     );
     const found = rows[0];
     if (!found) throw new ApiError('not_found', `Class '${classId}' has no shared session '${sessionId}'.`);
@@ -1035,9 +1043,10 @@ export class HubStore {
     const page = (when: SQL, n: number) =>
       this.db.all<SearchHit>(
         sql`SELECT t.id AS turn_id, t.session_id, t.user_id, u.name, t.role, t.content, t.created_at
-            FROM hub_turn t JOIN hub_user u ON u.id = t.user_id
+            FROM hub_turn t JOIN hub_user u ON u.id = t.user_id JOIN hub_session s ON s.id = t.session_id
             JOIN hub_member m ON m.user_id = t.user_id AND m.class_id = ${classId} AND m.role = 'student'
-            WHERE ${condition} AND ${when} ORDER BY t.received_at DESC, t.id DESC LIMIT ${n}`,
+            WHERE ${condition} AND ${when} AND t.role <> 'system' AND ${sharedWithClass(classId)}
+            ORDER BY t.received_at DESC, t.id DESC LIMIT ${n}`,
       );
     const recent = await page(sql`t.received_at >= ${since}`, max);
     if (recent.length === max) return recent;
