@@ -15,7 +15,19 @@ import { createCore, type Core } from './core/app.ts';
 import type { RateLimits } from './core/http/rate-limit.ts';
 import { DEFAULT_LIMITS } from './core/http/rate-limit.ts';
 import { systemLanguage } from './core/config.ts';
-import { commandDataDir, commandUsage, describeFailure, noLanAddressWarning, notFound, parseCommandLine, unreadableFile, UsageError, words, type Words } from './core/cli-text.ts';
+import {
+  commandDataDir,
+  commandUsage,
+  describeFailure,
+  noLanAddressWarning,
+  notFound,
+  parseCommandLine,
+  roleWord,
+  unreadableFile,
+  UsageError,
+  words,
+  type Words,
+} from './core/cli-text.ts';
 import { chooseLanAddresses } from './core/http/lan.ts';
 import { openExport } from './core/export.ts';
 import { verifyBundle } from './core/handin/bundle.ts';
@@ -290,7 +302,7 @@ async function token(dataDir: string, sub: string | undefined, args: string[], v
       process.stdout.write(`${created.token}\n`);
       process.stderr.write(
         zh
-          ? `已为 ${created.info.user_name}（${created.info.role}，用户 ${created.info.user_id}）创建令牌 ${created.info.id}。它只显示这一次。\n`
+          ? `已为 ${created.info.user_name}（${roleWord(created.info.role, 'zh-CN')}，用户 ${created.info.user_id}）创建令牌 ${created.info.id}。它只显示这一次。\n`
           : `Created token ${created.info.id} for ${created.info.user_name} (${created.info.role}, user ${created.info.user_id}). It is shown only this once.\n`,
       );
       return 0;
@@ -312,7 +324,7 @@ async function token(dataDir: string, sub: string | undefined, args: string[], v
             : zh
               ? '从未使用'
               : 'never used';
-        process.stdout.write(`${t.id}\t${t.name}\t${t.user_name} (${t.role}, ${zh ? '用户' : 'user'} ${t.user_id})\t${state}\n`);
+        process.stdout.write(`${t.id}\t${t.name}\t${t.user_name} (${roleWord(t.role)}, ${zh ? '用户' : 'user'} ${t.user_id})\t${state}\n`);
       }
       return 0;
     }

@@ -312,6 +312,15 @@ describe('an error the command prints, in the terminal’s language', () => {
     }
   });
 
+  test('token create and list name the role in the terminal’s language', async () => {
+    const dir = tempDir();
+    const created = await cli(['token', 'create', '--name', '李老师', '--role', 'teacher', '--data-dir', dir], ZH);
+    expect(created.code).toBe(0);
+    expect(created.stderr).toMatch(/^已为 李老师（教师，用户 \S+）创建令牌 \S+。它只显示这一次。\n$/);
+    expect((await cli(['token', 'list', '--data-dir', dir], ZH)).stdout).toMatch(/\t李老师 \(教师, 用户 \S+\)\t从未使用\n$/);
+    expect((await cli(['token', 'list', '--data-dir', dir], ENGLISH.C)).stdout).toMatch(/\t李老师 \(teacher, user \S+\)\tnever used\n$/);
+  });
+
   test('token create --user of a user that is not there: named, in the terminal’s language', async () => {
     const args = ['token', 'create', '--name', 'x', '--user', 'no-such-user'];
     const [zh, en] = await Promise.all([cli([...args, '--data-dir', tempDir()], ZH), cli([...args, '--data-dir', tempDir()], ENGLISH.C)]);

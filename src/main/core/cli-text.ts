@@ -184,6 +184,12 @@ export function notFound(what: 'session' | 'assignment' | 'token' | 'user', id: 
   return new ApiError('not_found', language === 'zh-CN' ? zh[what] : `There is no ${what} '${id}'.`);
 }
 
+/** A role as the terminal's language names it (token create and list, hub token create). */
+export function roleWord(role: string, language: CliLanguage = systemLanguage()): string {
+  const zh: Record<string, string> = { student: '学生', teacher: '教师', admin: '管理员' };
+  return language === 'zh-CN' ? (zh[role] ?? role) : role;
+}
+
 /**
  * What `hub serve --lan` and `serve --lan` say on stderr when this machine has no address on a
  * local network (only loopback, or only Docker's or a VPN's adapters: http/lan.ts): nobody else

@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { parseIsoDate } from '../../../shared/api/schemas.ts';
 import { ApiError } from '../../../shared/errors.ts';
 import { createCore } from '../app.ts';
-import { commandDataDir, noLanAddressWarning, parseCommandLine, syncFailureLine, UsageError, words, type CliLanguage, type Words } from '../cli-text.ts';
+import { commandDataDir, noLanAddressWarning, parseCommandLine, roleWord, syncFailureLine, UsageError, words, type CliLanguage, type Words } from '../cli-text.ts';
 import { systemLanguage } from '../config.ts';
 import { SyncClient } from '../sync/client.ts';
 import { startHubServer, type StudentAddresses } from './server.ts';
@@ -204,7 +204,7 @@ export async function hubMain(argv: string[]): Promise<number> {
         process.stdout.write(`${device.token}\n`);
         process.stderr.write(
           zh()
-            ? `已为 ${values.name}（${values.role === 'admin' ? '管理员' : '教师'}）创建令牌，设备 ${device.device_id}。它只显示这一次。\n`
+            ? `已为 ${values.name}（${roleWord(values.role, 'zh-CN')}）创建令牌，设备 ${device.device_id}。它只显示这一次。\n`
             : `Created a token for ${values.name} (${values.role}), device ${device.device_id}. It is shown only this once.\n`,
         );
         return 0;
