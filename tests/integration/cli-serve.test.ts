@@ -278,7 +278,7 @@ describe('studylog serve', () => {
     const created = await cli('token', 'create', '--name', '小明的电脑', '--role', 'student');
     expect(created.code, created.stderr).toBe(0);
     expect(created.stdout).toMatch(/^slk_\S+\n$/);
-    const id = /^已为 小明的电脑（student，用户 \S+）创建令牌 (\S+)。它只显示这一次。$/m.exec(created.stderr)?.[1];
+    const id = /^已为 小明的电脑（学生，用户 \S+）创建令牌 (\S+)。它只显示这一次。$/m.exec(created.stderr)?.[1];
     expect(id, created.stderr).toBeDefined();
     expect((await cli('token', 'list')).stdout).toContain('\t从未使用\n');
     expect((await cli('token', 'revoke', id!)).stderr).toBe(`已撤销令牌 ${id}（小明的电脑）。\n`);

@@ -177,11 +177,12 @@ const inList = (values: string[]): SQL =>
   );
 
 /**
- * A shared session (`s`) a teacher of the class may read: on one of the class's assignments, or on
- * none (a session the student shared on their own goes to the teachers of all their classes).
- * A student in two classes: a session on the other class's assignment is that class's teachers' only.
+ * A shared session (`s`) a teacher of the class may read: any but one on another class's
+ * assignment. A student in two classes: a session on the other class's assignment is that class's
+ * teachers' only. A session on no assignment, or on one the hub does not know (the laptop's own,
+ * shared by its policy), the student shared with the teachers of all their classes.
  */
-const sharedWithClass = (classId: string): SQL => sql`(s.assignment_id IS NULL OR s.assignment_id IN (SELECT id FROM hub_assignment WHERE class_id = ${classId}))`;
+const sharedWithClass = (classId: string): SQL => sql`NOT EXISTS (SELECT 1 FROM hub_assignment other WHERE other.id = s.assignment_id AND other.class_id <> ${classId})`;
 
 export class HubStore {
   readonly db: HubSql;

@@ -385,7 +385,6 @@ export const en = {
   handin: {
     open: 'Hand in',
     inbox: 'Received hand-ins',
-    inboxCount: 'Received hand-ins ({{count}})',
     nameTitle: 'Your name, before you hand in',
     nameBody: 'Your teacher sees this name on your hand-in, and the file is named after it (it is “This computer’s owner” now). You can change it later in Settings → Account.',
     nameFromHub: 'Filled in from the class roster: check it, then hand in.',
