@@ -197,6 +197,8 @@ describe.skipIf(skip)(`the Sprint 1 loop${chromium.note}${keyring.note}`, () => 
     await expect.poll(() => days.locator('tbody tr').count()).toBe(1);
     await expect(days.getByTestId('day-messages').textContent()).resolves.toBe('3');
     await expect(days.getByTestId('day-hint').textContent()).resolves.toBe('3');
+    // Its day as the app writes dates (2026年11月29日), not the day's key (2026-11-29).
+    await expect(days.getByTestId('day-date').textContent()).resolves.toMatch(/^\d{4}年\d{1,2}月\d{1,2}日$/);
     await expect(days.textContent()).resolves.not.toMatch(/恐龙|化石/);
     await days.scrollIntoViewIfNeeded();
     await shoot(tp, '4-teacher-days');

@@ -15,7 +15,9 @@
  * - Runs once a day (a timer in the serving process compares the last run's day with today: no
  *   cron) for the days since the last run (at most a week back), and on demand for a range.
  * - A teacher never reads the stored rows (a day mixes practice chats with homework): their view
- *   is recomputed from the turns handed in to them (`summarizeDays`, handin.service.ts).
+ *   is recomputed from the turns handed in to them (`summarizeDays`, handin.service.ts) — on the
+ *   class hub, from what the hub holds of that student for that class (the same summarizeDays, fed
+ *   a page at a time: `DaySummaries`, hub/learner-days.ts).
  */
 import type { LearnerDay, LearnerSummary, Mode } from '../../shared/api/schemas.ts';
 import { ApiError } from '../../shared/errors.ts';
@@ -171,6 +173,50 @@ class DayAccumulator {
 }
 
 /**
+ * summarizeDays fed a page at a time (the hub reads a student's turns so: hub/learner-days.ts):
+ * `add` takes the turns in (created_at, id) order, each once; a day's counters are closed when the
+ * next day's first turn comes, so one day's are kept at a time. Turns outside [from, to) are left out.
+ */
+export class DaySummaries {
+  readonly #sessionOf: (id: string) => SessionInfo | null;
+  readonly #from: string;
+  readonly #to: string;
+  readonly #days: { day: string; summary: LearnerSummary }[] = [];
+  #day: string | null = null;
+  #acc: DayAccumulator | null = null;
+
+  constructor(sessionOf: (id: string) => SessionInfo | null, from: string, to: string) {
+    this.#sessionOf = sessionOf;
+    this.#from = from;
+    this.#to = to;
+  }
+
+  add(turn: SummaryTurn): void {
+    const day = dayOf(turn.created_at);
+    if (day < this.#from || day >= this.#to) return;
+    if (day !== this.#day) {
+      this.#close();
+      this.#day = day;
+      this.#acc = new DayAccumulator(this.#sessionOf);
+    }
+    this.#acc!.add(turn);
+  }
+
+  #close(): void {
+    const summary = this.#acc?.result();
+    if (this.#day !== null && summary) this.#days.push({ day: this.#day, summary });
+    this.#acc = null;
+  }
+
+  /** The days with a turn, oldest first. */
+  result(): { day: string; summary: LearnerSummary }[] {
+    this.#close();
+    this.#day = null;
+    return this.#days;
+  }
+}
+
+/**
  * Per-day summaries of exactly these turns (whatever else the student did those days), for the
  * days in [from, to): what a teacher sees, from the sessions handed in to them.
  */
@@ -180,21 +226,15 @@ export function summarizeDays(
   from: string,
   to: string,
 ): { day: string; summary: LearnerSummary }[] {
-  const byDay = new Map<string, DayAccumulator>();
-  const ordered = [...new Map(turns.map((t) => [t.id, t])).values()].sort((a, b) => a.created_at - b.created_at || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-  for (const turn of ordered) {
-    const day = dayOf(turn.created_at);
-    if (day < from || day >= to) continue;
-    let acc = byDay.get(day);
-    if (!acc) byDay.set(day, (acc = new DayAccumulator(sessionOf)));
-    acc.add(turn);
-  }
-  return [...byDay]
-    .sort(([a], [b]) => (a < b ? -1 : 1))
-    .flatMap(([day, acc]) => {
-      const summary = acc.result();
-      return summary ? [{ day, summary }] : [];
-    });
+  const days = new DaySummaries(sessionOf, from, to);
+  const ordered = [...new Map(turns.map((t) => [t.id, t])).values()].sort(byTime);
+  for (const turn of ordered) days.add(turn);
+  return days.result();
+}
+
+/** The order summarizeDays reads turns in: by time, then by id. */
+export function byTime(a: { created_at: number; id: string }, b: { created_at: number; id: string }): number {
+  return a.created_at - b.created_at || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 }
 
 export class LearnerSummaries {

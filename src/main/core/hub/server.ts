@@ -27,6 +27,7 @@ import {
   HUB_PREFIX,
   JoinClassSchema,
   JoinPolicySchema,
+  LearnerDaysQuerySchema,
   NewDeviceSchema,
   PushSchema,
   ReturnHandinSchema,
@@ -42,6 +43,7 @@ import { parseInput } from '../../../shared/validation.ts';
 import { CONTENT_SECURITY_POLICY, addressKey, allowedHostNames, boundedJson, hostAllowed } from '../http/server.ts';
 import { chooseLanAddresses, type LanChoice } from '../http/lan.ts';
 import { DEFAULT_ANONYMOUS_LIMITS, RateLimiter, type RateLimits } from '../http/rate-limit.ts';
+import { hubLearnerDays } from './learner-days.ts';
 import type { HubCaller, HubStore, IssuedCode } from './store.ts';
 
 export interface HubServerOptions {
@@ -287,6 +289,10 @@ export function hubApp(options: HubServerOptions): Hono<Env> {
   r.get('/classes/:id/sessions/:session_id', async (c) => reply(c, await store.sessionView(c.get('caller'), c.req.param('id'), c.req.param('session_id'))));
   // What one AI answer typically costs in tokens, for the assignment form's sense of scale.
   r.get('/classes/:id/answer-tokens', async (c) => reply(c, await store.answerTokens(c.get('caller'), c.req.param('id'))));
+  // One student's learner summary per day, from what they shared with the class and handed in to it (learner-days.ts).
+  r.get('/classes/:id/students/:user_id/learner-days', async (c) =>
+    reply(c, await hubLearnerDays(store, c.get('caller'), c.req.param('id'), c.req.param('user_id'), parseInput(LearnerDaysQuerySchema, c.req.query(), 'range'))),
+  );
   r.get('/classes/:id/assignments', async (c) => reply(c, await store.listAssignments(c.get('caller'), c.req.param('id'))));
   r.post('/assignments', async (c) => reply(c, await store.upsertAssignment(c.get('caller'), parseInput(AssignmentInputSchema, await jsonBody(c), 'assignment'))));
   r.post('/feedback', async (c) => reply(c, await store.setFeedback(c.get('caller'), parseInput(FeedbackInputSchema, await jsonBody(c), 'feedback'))));

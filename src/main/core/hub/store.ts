@@ -182,7 +182,7 @@ const inList = (values: string[]): SQL =>
  * teachers' only. A session on no assignment, or on one the hub does not know (the laptop's own,
  * shared by its policy), the student shared with the teachers of all their classes.
  */
-const sharedWithClass = (classId: string): SQL => sql`NOT EXISTS (SELECT 1 FROM hub_assignment other WHERE other.id = s.assignment_id AND other.class_id <> ${classId})`;
+export const sharedWithClass = (classId: string): SQL => sql`NOT EXISTS (SELECT 1 FROM hub_assignment other WHERE other.id = s.assignment_id AND other.class_id <> ${classId})`;
 
 export class HubStore {
   readonly db: HubSql;

@@ -916,6 +916,21 @@ export const en = {
     assignments: 'Assignments',
     hintLevel: 'highest hint level {{n}}',
     topics: 'Topics',
+    /** One assignment of a day: its title, its conversations that day, the highest hint level reached. */
+    assignmentFacts: '{{title}} ({{sessions}}, {{level}})',
+    assignmentSessions_one: '{{count}} conversation',
+    assignmentSessions_other: '{{count}} conversations',
+    assignmentSeparator: '; ',
+    /** A student's learner summary on the class hub, for a teacher of the class (hub/HubLearnerDays.tsx). */
+    hubView: {
+      open: 'Study days',
+      openFor: 'Study days of {{name}}',
+      title: 'Study days: {{name}}',
+      help: 'Per day, worked out from only what this student shared with this class and handed in to its assignments — never their other chats. Days are the hub computer’s calendar days.',
+      range: 'Days',
+      lastDays: 'Last {{n}} days',
+      close: 'Close',
+    },
   },
 };
 

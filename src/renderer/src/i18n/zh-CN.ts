@@ -897,5 +897,18 @@ export const zhCN: Translation = {
     assignments: '作业',
     hintLevel: '最高提示级别 {{n}}',
     topics: '话题',
+    assignmentFacts: '{{title}}（{{sessions}}，{{level}}）',
+    assignmentSessions_one: '{{count}} 个对话',
+    assignmentSessions_other: '{{count}} 个对话',
+    assignmentSeparator: '；',
+    hubView: {
+      open: '学习小结',
+      openFor: '{{name}} 的学习小结',
+      title: '学习小结：{{name}}',
+      help: '按天统计，只根据这名学生分享给本班的对话和交给本班作业的内容计算，不包括其他对话。日期按班级中心所在电脑的日历计。',
+      range: '时间范围',
+      lastDays: '最近 {{n}} 天',
+      close: '关闭',
+    },
   },
 };

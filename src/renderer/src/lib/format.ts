@@ -101,6 +101,12 @@ export function dateInputToMs(value: string): number | undefined {
   return new Date(Number(m[1]), Number(m[2]) - 1, Number(m[3])).getTime();
 }
 
+/** A YYYY-MM-DD day key (a learner summary's day) as the app writes dates: 2026年11月29日 / Nov 29, 2026; anything else as it is. */
+export function formatDayKey(day: string, language: string): string {
+  const ms = dateInputToMs(day);
+  return ms === undefined ? day : formatDate(ms, language);
+}
+
 /** Local day after `ms`'s day, at midnight (daylight-saving safe). */
 export function nextLocalDay(ms: number): number {
   const d = new Date(ms);

@@ -16,7 +16,7 @@ import { useRosterName } from '../settings/AccountSection.tsx';
 import { useApiCache, useRouteMutation, useRouteQuery } from '../../data/queries.tsx';
 import { downloadText } from '../../lib/download.ts';
 import { toClientError, type UiError } from '../../lib/errors.ts';
-import { formatCost, formatDateTime, formatNumber, localDayKey, nextLocalDay, startOfLocalDay } from '../../lib/format.ts';
+import { formatCost, formatDateTime, formatDayKey, formatNumber, localDayKey, nextLocalDay, startOfLocalDay } from '../../lib/format.ts';
 import { useMoney } from '../../lib/prefs.ts';
 import { hrefFor, navigate } from '../../lib/route.ts';
 import { ErrorText } from '../../ui/ErrorText.tsx';
@@ -625,7 +625,8 @@ function HandedInDays({ userId, first, last }: { userId: string; first: number; 
           <tbody>
             {days.data.map(({ day, summary: d }) => (
               <tr key={day} data-day={day}>
-                <td>{day}</td>
+                {/* As the app writes dates (2026年11月29日), not the day's key. */}
+                <td data-testid="day-date">{formatDayKey(day, i18n.language)}</td>
                 <td data-testid="day-time">{minutes(d.time_on_task_ms)}</td>
                 <td data-testid="day-messages">{d.messages}</td>
                 <td>{d.answers}</td>

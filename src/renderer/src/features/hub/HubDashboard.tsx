@@ -38,6 +38,7 @@ import { formatSize } from '../chat/Attachments.tsx';
 import { Transcript } from '../handin/Transcript.tsx';
 import { hubGet, HubCallError, hubGetDataUrl, hubPost, storedHubToken, storeHubToken } from './hub-api.ts';
 import { AssignmentForm, ClassQr, NewClassForm } from './HubForms.tsx';
+import { HubLearnerDays } from './HubLearnerDays.tsx';
 import './hub.css';
 
 type Tab = 'overview' | 'inbox' | 'triage' | 'search' | 'roster';
@@ -449,6 +450,8 @@ async function rosterFileText(file: Blob): Promise<string> {
 function Overview({ token, classId, locale }: { token: string; classId: string; locale: string }) {
   const { t } = useTranslation();
   const { data, error } = useHub<OverviewRow[]>(token, `/classes/${encodeURIComponent(classId)}/overview`);
+  // The student whose 学习小结 is open below the table (HubLearnerDays.tsx).
+  const [learner, setLearner] = useState<OverviewRow | null>(null);
   return (
     <section className="card table-card" data-testid="hub-overview">
       <Failed error={error} />
@@ -461,6 +464,7 @@ function Overview({ token, classId, locale }: { token: string; classId: string; 
             <th className="num">{t('hub.turns')}</th>
             <th className="num">{t('hub.tokens')}</th>
             <th>{t('hub.lastActivity')}</th>
+            <th />
           </tr>
         </thead>
         <tbody>
@@ -472,10 +476,23 @@ function Overview({ token, classId, locale }: { token: string; classId: string; 
               <td className="num">{r.turns}</td>
               <td className="num">{r.tokens}</td>
               <td>{when(r.last_received_at, locale)}</td>
+              <td>
+                <button
+                  type="button"
+                  className="btn btn-ghost btn-small"
+                  aria-pressed={learner?.user_id === r.user_id}
+                  aria-label={t('learner.hubView.openFor', { name: r.name })}
+                  onClick={() => setLearner(r)}
+                  data-testid="hub-open-learner"
+                >
+                  {t('learner.hubView.open')}
+                </button>
+              </td>
             </tr>
           ))}
         </tbody>
       </table>
+      {learner ? <HubLearnerDays key={learner.user_id} token={token} classId={classId} student={learner} onClose={() => setLearner(null)} /> : null}
     </section>
   );
 }
