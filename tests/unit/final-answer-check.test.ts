@@ -110,7 +110,30 @@ const TABLE: readonly (readonly [string, boolean])[] = [
   ['The answer is in your second line: check the sign.', NO_FLAG],
   ['You wrote x = 5; is that what you get when you check it?', NO_FLAG],
   ['Hence the name "slope-intercept form".', NO_FLAG],
+  // A review's hints that were flagged: a condition, a general form, a definition, an either-or.
+  ['所以当 x = 0 时，y 的值就是截距 b。你能从图上读出来吗？', NO_FLAG],
+  ['所以 y = kx + b 中有两个未知数，需要两个条件。', NO_FLAG],
+  ['所以 x=1 时 y=3，这给了我们一个方程。', NO_FLAG],
+  ['因此 b 为 1 的话，直线经过哪个点', NO_FLAG],
+  ['因此当 x = 2 时，y = 5。把它代入试试？', NO_FLAG],
+  ['结果是 2 还是 -2，要看方向。', NO_FLAG],
+  ['所以这道题其实考的是 k = 斜率 的意义。', NO_FLAG],
+  ['So k = rise over run. Can you compute rise and run?', NO_FLAG],
+  ['If x = 3, then y = 7; try another point.', NO_FLAG],
 ];
+
+describe('the check pass on a reply of long runs of spaces (a model stuck repeating them)', () => {
+  // Without one space for each run, these took seconds to hours on the serving thread: the test
+  // would run into vitest's timeout. The verdicts are the same as for one space.
+  test.each([
+    ['所以' + ' '.repeat(200_000) + 'x = 3', FLAG],
+    ['x =' + '\t'.repeat(200_000) + '3 is the answer', FLAG],
+    ['答案是' + ' '.repeat(200_000), NO_FLAG],
+    [('所以 ' + ' '.repeat(50)).repeat(20_000), NO_FLAG],
+  ] as const)('%#', (text, flagged) => {
+    expect(finalAnswerFlag(text, 1) === 'final_answer_above_level').toBe(flagged);
+  });
+});
 
 describe('the check pass on real-looking tutor replies', () => {
   test('the table holds both outcomes in both languages', () => {

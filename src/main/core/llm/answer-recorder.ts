@@ -271,8 +271,8 @@ export class AnswerRecorder {
     fields: { status: AssistantStatus; usage?: Usage; content: string; reasoning: string; finish_reason?: string | null; error?: ApiError; truncated?: boolean },
   ): AssistantTurnMeta {
     const truncated = fields.truncated === true || fields.content.length > MAX_CONTENT_CHARS || fields.reasoning.length > MAX_REASONING_CHARS;
-    // Homework: the level the answer was given at, and the check pass once it is settled (assignment-policy.ts).
-    const flagged = p.hintLevel !== undefined && fields.status !== 'streaming' ? finalAnswerFlag(fields.content, p.hintLevel) : undefined;
+    // Homework: the level the answer was given at, and the check pass once it is settled (assignment-policy.ts), on what is stored of it.
+    const flagged = p.hintLevel !== undefined && fields.status !== 'streaming' ? finalAnswerFlag(fields.content.slice(0, MAX_CONTENT_CHARS), p.hintLevel) : undefined;
     return {
       user_turn_id: p.userTurn.id,
       mode: p.session.mode,

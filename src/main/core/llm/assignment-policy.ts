@@ -96,7 +96,7 @@ const VAR = String.raw`[a-zA-Z](?:_\{?\w+\}?)?(?:\s*\(\s*[a-z]\s*\))?`;
  * What a result looks like after 是/为/is …: an equation for one variable, a number (not a
  * coefficient: "2k = 4" is a step), a point, a fraction or root, a choice A–E, a boxed value.
  */
-const VALUE = String.raw`\s*[:：]?\s*(?:\\boxed|\\d?frac|\\sqrt|√|${VAR}\s*=|[-+−]?\d+(?:\.\d+)?(?!\s*(?:[a-zA-Z]\b|[=(+\-*/^]))|[(（]\s*[-+−]?\d|[A-E](?![A-Za-z]))`;
+const VALUE = String.raw`\s*[:：]?\s*(?:\\boxed|\\d?frac|\\sqrt|√|${VAR}\s*=(?!\s*[\u4e00-\u9fff])|[-+−]?\d+(?:\.\d+)?(?!\s*(?:[a-zA-Z]\b|[=(+\-*/^]))|[(（]\s*[-+−]?\d|[A-E](?![A-Za-z]))`;
 /** A conclusion: 所以/因此/故/综上(所述)/由此可得/可得/最终/最后 …; 故 only at a clause's start (故事, 缘故). */
 const CUE_ZH = String.raw`(?:所以|因此|因而|从而|于是|综上所述|综上|由此可得|由此可知|由此得|可得|可知|最终|最后|(?:^|\s)故)`;
 /** What the words between a conclusion and its verb may not hold: method talk, a plan, a given. */
@@ -123,7 +123,7 @@ const RESULT_PATTERNS: readonly { re: RegExp; gapGuard?: RegExp; clauseGuard?: R
     ),
   },
   // 所以 y = 2x + 1 / 故 x = 3 / 最后得到 y = 2x + 1: a conclusion, a few Chinese words, one variable =.
-  { re: new RegExp(String.raw`${CUE_ZH}[，,\s]*([\u4e00-\u9fff\s]{0,12}?)\s*${VAR}\s*=\s*\S`), gapGuard: NOT_A_RESULT_ZH },
+  { re: new RegExp(String.raw`${CUE_ZH}[，,\s]*([\u4e00-\u9fff\s]{0,12}?)\s*${VAR}\s*=\s*(?<rhs>[^\u4e00-\u9fff]{1,40})`), gapGuard: NOT_A_RESULT_ZH },
   // 所以解析式是 y=2x+1 / 因此 x 的值为 -3 / 所以应该选 C: a conclusion, its subject, 是/为/等于/得 and a value.
   {
     re: new RegExp(String.raw`${CUE_ZH}[，,\s]*([^不没非未+\-*/^=<>]{0,24}?)(?<![化变成作认因称以设令])(?:就是|是|为|等于|得到|得出|得|求得|选)(?!不|否)${VALUE}`),
@@ -139,15 +139,35 @@ const RESULT_PATTERNS: readonly { re: RegExp; gapGuard?: RegExp; clauseGuard?: R
   },
   { re: new RegExp(String.raw`\b${EN('final|correct')}\s+answer\s*(?:is\b)?(?!\s+not\b)${VALUE}`) },
   // so x = 3 / therefore y = 2x + 1 / you get y = 2x + 1.
-  { re: new RegExp(String.raw`\b${EN(EN_CUES + '|which gives|this gives|that gives|we get|you get|giving')}\b[,，]?\s*${VAR}\s*=\s*\S`), clauseGuard: NOT_A_RESULT_EN },
+  {
+    re: new RegExp(String.raw`\b${EN(EN_CUES + '|which gives|this gives|that gives|we get|you get|giving')}\b[,，]?\s*${VAR}\s*=\s*(?<rhs>.{1,40})`),
+    clauseGuard: NOT_A_RESULT_EN,
+  },
   // so the line is y = 2x + 1 / thus, the slope is 2 — not "so the general form is …".
   { re: new RegExp(String.raw`\b${EN(EN_CUES)}\b[,，]?\s*(the\s+(?:[a-z]+\s+){0,5}?)(?:is|equals)(?!\s+not\b)${VALUE}`), gapGuard: NOT_A_RESULT_EN },
   // x = 2 is the answer.
   { re: new RegExp(String.raw`${VAR}\s*=\s*[^,;]{1,20}?\s+is\s+(?:the|our)\s+(?:final\s+)?(?:answer|solution)\b`) },
 ];
 
+/**
+ * What follows "x =" when it is a result: an expression with digits and at most one variable
+ * ("2x + 1", "-3", "√3/2"), up to the first English word ("3 is …"). Not the general form
+ * ("kx + b"), a word ("斜率", "rise over run") or an empty right side.
+ */
+function valueLike(rhs: string): boolean {
+  // LaTeX's own words and braces are not variables: "-\\frac{1}{2}" is a number.
+  const expr = rhs
+    .replace(/\\(?:d?frac|sqrt|pi|cdot|times|left|right)/g, ' ')
+    .replace(/[{}]/g, ' ')
+    .split(/\s+(?=[a-zA-Z]{2,})/)[0]!
+    .trim();
+  return /[\d√π]/.test(expr) && /^[\d.a-zA-Z√π()+\-−*/^\s]+$/.test(expr) && new Set(expr.match(/[a-zA-Z]/g)).size <= 1;
+}
+
 /** A clause that asks rather than tells (a Chinese question need not end in ？). */
-const QUESTION_ZH = /多少|什么|哪|几(?!何)|吗|呢|是否|是不是|对不对|能不能|会不会|可不可以|怎么|怎样|如何|为什么|为何/;
+const QUESTION_ZH = /多少|什么|哪|几(?!何)|吗|呢|是否|是不是|还是|对不对|能不能|会不会|可不可以|怎么|怎样|如何|为什么|为何/;
+/** A condition ("当 x = 0 时", "x=1 时", "…的话", "if x = 2"): what follows holds under it, it is not the result. */
+const CONDITION = /当[^，,。]*时|=[^，,。=]{1,12}时|的话|如果|假如|倘若|(?<!若)若(?!干)|\b(?:if|when|whenever)\b/i;
 /** A verdict on the student's work quotes their result, it does not give one. */
 const VERDICT = /不对|不正确|错了|是错的|有误|\bnot\s+(?:right|correct)\b|\bisn't\s+(?:right|correct)\b|\bis\s+wrong\b|\bincorrect\b/i;
 /** A restated given or a recalled form. */
@@ -166,7 +186,10 @@ function sentencesOf(content: string): { text: string; question: boolean }[] {
     .replace(/\*\*|__/g, '')
     .replace(/＝/g, '=')
     // A full stop ends an English sentence (not the point in 2.5).
-    .replace(/\.(?=\s|$)/g, '。');
+    .replace(/\.(?=\s|$)/g, '。')
+    // One space for any run of spaces and tabs: the patterns' \s* next to each other would take
+    // time growing with a run's length (a model stuck repeating spaces), on the serving thread.
+    .replace(/[^\S\n]+/g, ' ');
   const out: { text: string; question: boolean }[] = [];
   for (const m of plain.matchAll(/[^。！？!?；;\n]+([。！？!?；;\n]?)/g)) {
     if (m[0].trim()) out.push({ text: m[0].replace(/[。！？!?；;\n]$/, ''), question: m[1] === '？' || m[1] === '?' });
@@ -186,10 +209,11 @@ export function statesFinalAnswer(content: string): boolean {
       else clauses.push(part);
     }
     for (const clause of clauses) {
-      if (QUESTION_ZH.test(clause) || VERDICT.test(clause) || GIVEN.test(clause)) continue;
+      if (QUESTION_ZH.test(clause) || VERDICT.test(clause) || GIVEN.test(clause) || CONDITION.test(clause)) continue;
       for (const { re, gapGuard, clauseGuard } of RESULT_PATTERNS) {
         const m = re.exec(clause);
         if (!m || (gapGuard && m[1] !== undefined && gapGuard.test(m[1])) || clauseGuard?.test(clause)) continue;
+        if (m.groups?.rhs !== undefined && !valueLike(m.groups.rhs)) continue;
         return true;
       }
     }
