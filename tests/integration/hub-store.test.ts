@@ -283,6 +283,27 @@ describe.each([
     },
   );
 
+  test.skipIf(skip)('a session view and search hits stay bounded: huge turns are given in part, a hit is its first 2,000 characters', async () => {
+    const store = await openHub(kind, server);
+    const { teacher, klass, student } = await classWithStudent(store);
+    const sid = uuidv7();
+    // Five turns of 500,000 characters: 2.5 million, over the view's 2 million.
+    const big = (n: number) => `第${n}段数学` + '很长的解题过程。'.repeat(62_500).slice(0, 500_000 - 5);
+    const turns = chained(
+      sid,
+      [1, 2, 3, 4, 5].map((n) => ({ content: big(n), ...(n % 2 === 0 ? { role: 'assistant' as const } : {}) })),
+    );
+    expect((await store.push(student, { sessions: [session(sid, turns)] })).sessions[0]!.error).toBeUndefined();
+    const view = await store.sessionView(teacher, klass.id, sid);
+    expect(view.turns.map((t) => t.id)).toEqual(turns.slice(0, 4).map((t) => t.id));
+    expect(view.truncated).toBe(true);
+    const hits = await store.search(teacher, klass.id, '数学');
+    expect(hits).toHaveLength(5);
+    for (const hit of hits) expect(hit.content).toHaveLength(2000);
+    expect(hits.map((h) => h.content.slice(0, 5)).sort()).toEqual(['第1段数学', '第2段数学', '第3段数学', '第4段数学', '第5段数学']);
+    await store.close();
+  });
+
   test.skipIf(skip)('search pages newest first across its recent window: recent turns, then older ones to fill the limit', async () => {
     let clock = 1_800_000_000_000;
     const store = await openHub(kind, server, () => clock);

@@ -328,10 +328,18 @@ export const ANSWER_TOKENS_MIN = 10;
 export interface HubSessionView {
   session: { id: string; user_id: string; name: string; assignment_id: string | null; mode: string; started_at: number; title: string | null };
   turns: { id: string; parent_id: string | null; role: string; content: string; model: string | null; created_at: number; meta: Record<string, unknown> }[];
-  /** It has more turns than a reply holds: the first HUB_SESSION_MAX_TURNS are given. */
+  /** It has more than a reply holds: its first turns are given, at most HUB_SESSION_MAX_TURNS and HUB_SESSION_MAX_CHARS of text. */
   truncated?: true;
 }
 export const HUB_SESSION_MAX_TURNS = 2000;
+/**
+ * The text one session view carries at most (its turns' content, in characters): a pushed turn
+ * may hold up to a million, and the reply must stay under the hub's largest (HUB_MAX_RESPONSE_BYTES,
+ * 15 MB) — three bytes a character in UTF-8 JSON is 6 MB. The first turn is given whatever its size.
+ */
+export const HUB_SESSION_MAX_CHARS = 2_000_000;
+/** A search hit's content is its first this many characters (the hit opens the whole conversation). */
+export const SEARCH_HIT_MAX_CHARS = 2000;
 export interface SearchHit {
   turn_id: string;
   session_id: string;

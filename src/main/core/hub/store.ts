@@ -8,7 +8,7 @@ import type { SQL } from 'drizzle-orm';
 import { newId } from '../ids.ts';
 import { BundleSchema, bundleAnswerFiles, MAX_ANSWER_FILES_BYTES, type AnswerFile } from '../../../shared/api/handin.ts';
 import type { Language } from '../../../shared/api/schemas.ts';
-import { ANSWER_TOKENS_MIN, HUB_SESSION_MAX_TURNS } from '../../../shared/api/hub.ts';
+import { ANSWER_TOKENS_MIN, HUB_SESSION_MAX_CHARS, HUB_SESSION_MAX_TURNS, SEARCH_HIT_MAX_CHARS } from '../../../shared/api/hub.ts';
 import type {
   AllowanceTriageRow,
   HandinPushResult,
@@ -175,6 +175,9 @@ const inList = (values: string[]): SQL =>
     values.map((v) => sql`${v}`),
     sql`, `,
   );
+
+/** Turns a session view reads per query (sessionView). */
+const SESSION_VIEW_PAGE = 50;
 
 /**
  * A shared session (`s`) a teacher of the class may read: any but one on another class's
@@ -1016,16 +1019,37 @@ export class HubStore {
     );
     const found = rows[0];
     if (!found) throw new ApiError('not_found', `Class '${classId}' has no shared session '${sessionId}'.`);
-    const turns = await this.db.all<HubSessionView['turns'][number]>(
-      sql`SELECT id, parent_id, role, content, model, created_at, meta FROM hub_turn WHERE session_id = ${sessionId} ORDER BY created_at, id LIMIT ${HUB_SESSION_MAX_TURNS + 1}`,
-    );
-    const shown = turns.slice(0, HUB_SESSION_MAX_TURNS).map((t) => ({ ...t, created_at: Number(t.created_at), meta: jsonValue(t.meta) }));
+    // A page at a time, up to HUB_SESSION_MAX_TURNS turns and HUB_SESSION_MAX_CHARS of text: a
+    // session of huge turns is given in part (truncated), never read whole into memory.
+    type Row = HubSessionView['turns'][number] & { chars: number };
+    const shown: HubSessionView['turns'] = [];
+    let chars = 0;
+    let truncated = false;
+    let after: { created_at: number; id: string } | null = null;
+    for (let full = false; !full && !truncated;) {
+      const page: Row[] = await this.db.all<Row>(
+        sql`SELECT id, parent_id, role, content, model, created_at, meta, length(content) AS chars FROM hub_turn WHERE session_id = ${sessionId}
+            ${after ? sql`AND (created_at > ${after.created_at} OR (created_at = ${after.created_at} AND id > ${after.id}))` : sql``}
+            ORDER BY created_at, id LIMIT ${SESSION_VIEW_PAGE}`,
+      );
+      for (const { chars: size, ...t } of page) {
+        if (shown.length === HUB_SESSION_MAX_TURNS || (shown.length > 0 && chars + Number(size) > HUB_SESSION_MAX_CHARS)) {
+          truncated = true;
+          break;
+        }
+        chars += Number(size);
+        shown.push({ ...t, created_at: Number(t.created_at), meta: jsonValue(t.meta) });
+      }
+      full = page.length < SESSION_VIEW_PAGE;
+      const last = page.at(-1);
+      if (last) after = { created_at: Number(last.created_at), id: last.id };
+    }
     // Its title as the laptop made it: the latest title call's record (a system turn, left out of the transcript).
     const title = shown.filter((t) => t.role === 'system' && t.meta.purpose === 'title').at(-1)?.content ?? null;
     return {
       session: { ...found, started_at: Number(found.started_at), title },
       turns: shown,
-      ...(turns.length > HUB_SESSION_MAX_TURNS ? { truncated: true as const } : {}),
+      ...(truncated ? { truncated: true as const } : {}),
     };
   }
 
@@ -1043,7 +1067,7 @@ export class HubStore {
     const since = this.#now() - SEARCH_RECENT_MS;
     const page = (when: SQL, n: number) =>
       this.db.all<SearchHit>(
-        sql`SELECT t.id AS turn_id, t.session_id, t.user_id, u.name, t.role, t.content, t.created_at
+        sql`SELECT t.id AS turn_id, t.session_id, t.user_id, u.name, t.role, substr(t.content, 1, ${SEARCH_HIT_MAX_CHARS}) AS content, t.created_at
             FROM hub_turn t JOIN hub_user u ON u.id = t.user_id JOIN hub_session s ON s.id = t.session_id
             JOIN hub_member m ON m.user_id = t.user_id AND m.class_id = ${classId} AND m.role = 'student'
             WHERE ${condition} AND ${when} AND t.role <> 'system' AND ${sharedWithClass(classId)}
