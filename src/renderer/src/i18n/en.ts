@@ -288,7 +288,7 @@ export const en = {
     free: 'free',
     costPartlyUnknown: '{{cost}} + some prices unknown',
     serverLostTitle: 'Studylog could not be reached.',
-    serverLostBody: 'Studylog may have stopped running. Start it again, then open this chat again: what was saved shows there; a message that does not show needs sending again.',
+    serverLostBody: 'Studylog may have stopped running, or the network to it dropped. Start it again (or check the connection to the computer it runs on), then open this chat again: what was saved shows there; a message that does not show needs sending again.',
     replyUsageOut: '{{tokensOut}} out tokens (input not recorded)',
     usageOutTitle: 'The answer was cut before the tokens sent to the model were recorded: only what arrived is counted, and the cost is unknown',
     modelTitle: 'Model: {{model}}',
