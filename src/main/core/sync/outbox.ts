@@ -225,9 +225,14 @@ export class Outbox {
   sharedAt(sessionId: string): number | null {
     const row = this.#store.sqlite
       .prepare(
-        `SELECT max(o.acked_at) AS at FROM sync_outbox o
-         WHERE o.acked_at IS NOT NULL AND ((o.kind = 'turn' AND o.session_id = ?)
-           OR (o.kind = 'handin' AND EXISTS (SELECT 1 FROM submission m, json_each(m.session_ids) j WHERE m.id = json_extract(o.payload, '$.submission_id') AND j.value = ?)))`,
+        // Two lookups by index (the session's turn entries; each hand-in holding the session by its
+        // item id): one query with an OR walked every acknowledged entry of the outbox.
+        `SELECT max(at) AS at FROM (
+           SELECT o.acked_at AS at FROM sync_outbox o WHERE o.session_id = ? AND o.kind = 'turn' AND o.acked_at IS NOT NULL
+           UNION ALL
+           SELECT o.acked_at FROM submission m JOIN json_each(m.session_ids) j ON j.value = ?
+             JOIN sync_outbox o ON o.item_id = 'handin:' || m.bundle_hash
+           WHERE m.bundle_hash IS NOT NULL AND o.acked_at IS NOT NULL)`,
       )
       .get(sessionId, sessionId) as { at: number | null };
     return row.at;
