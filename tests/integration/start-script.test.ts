@@ -16,37 +16,60 @@ const BUNDLER = /chunk|vite|rolldown|built in|modules transformed|transforming|\
 
 beforeAll(() => ensureAppBuilt(), 180_000);
 
+/** The environment without the developer's own Studylog and OpenAI settings. */
+function cleanEnv(): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [k, v] of Object.entries(process.env)) if (!/^(STUDYLOG_|OPENAI_)/.test(k)) env[k] = v;
+  return env;
+}
+
+/**
+ * `npm start`'s script with these arguments and environment, its output collected; taken down
+ * (its process group: start.mjs runs the server in its own) if the test ends with it running.
+ */
+function runStart(args: string[], env: NodeJS.ProcessEnv) {
+  const child = spawn(process.execPath, [START, ...args], { env: { ...cleanEnv(), ...env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  onCleanup(() => {
+    if (child.exitCode === null && child.signalCode === null) {
+      try {
+        process.kill(-child.pid!, 'SIGKILL');
+      } catch {
+        // the group is gone already
+      }
+    }
+  });
+  const run = { child, out: '', err: '', exited: new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code))) };
+  child.stdout!.setEncoding('utf8').on('data', (d: string) => (run.out += d));
+  child.stderr!.setEncoding('utf8').on('data', (d: string) => (run.err += d));
+  /** Resolves once stdout so far gives `read` a value (or the script exits: then what it gives). */
+  const until = <T>(read: (out: string) => T | null) =>
+    new Promise<T | null>((resolve) => {
+      child.stdout!.on('data', () => {
+        const value = read(run.out);
+        if (value !== null) resolve(value);
+      });
+      void run.exited.then(() => resolve(read(run.out)));
+    });
+  return {
+    ...run,
+    get out() {
+      return run.out;
+    },
+    get err() {
+      return run.err;
+    },
+    until,
+  };
+}
+
 describe('npm start (headless)', () => {
   it('prints only the short block on a normal start, and stops cleanly', async () => {
     expect(buildIsStale()).toBe(false);
     const dataDir = tempDir('studylog-start-');
-    const env: NodeJS.ProcessEnv = {};
-    for (const [k, v] of Object.entries(process.env)) if (!/^(STUDYLOG_|OPENAI_)/.test(k)) env[k] = v;
-    const child = spawn(process.execPath, [START, '--headless', '--data-dir', dataDir, '--port', '0'], { env: { ...env, ...SERVE_LOCALE_ENV }, stdio: ['ignore', 'pipe', 'pipe'] });
-    onCleanup(() => {
-      // start.mjs runs the server in its own process group: take both down if the test failed.
-      if (child.exitCode === null && child.signalCode === null) {
-        try {
-          process.kill(-child.pid!, 'SIGKILL');
-        } catch {
-          // the group is gone already
-        }
-        child.kill('SIGKILL');
-      }
-    });
-    let out = '';
-    let err = '';
-    child.stdout!.setEncoding('utf8').on('data', (d: string) => (out += d));
-    child.stderr!.setEncoding('utf8').on('data', (d: string) => (err += d));
-    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-    const block = await new Promise<ReturnType<typeof parseServeBlock>>((resolve) => {
-      const check = () => {
-        const parsed = parseServeBlock(out);
-        if (parsed) resolve(parsed);
-      };
-      child.stdout!.on('data', check);
-      void exited.then(() => resolve(parseServeBlock(out)));
-    });
+    const run = runStart(['--headless', '--data-dir', dataDir, '--port', '0'], SERVE_LOCALE_ENV);
+    const block = await run.until(parseServeBlock);
+    const { child, exited } = run;
+    const { out, err } = run;
     expect(block, `stdout: ${out}\nstderr: ${err}`).not.toBeNull();
 
     const lines = out.trim().split('\n');
@@ -74,41 +97,21 @@ describe('npm start (headless)', () => {
   it('speaks Chinese to a Chinese terminal (LANG=zh_CN.UTF-8): its own note, the block and the stop', async () => {
     expect(buildIsStale()).toBe(false);
     const dataDir = tempDir('studylog-start-');
-    const env: NodeJS.ProcessEnv = {};
-    for (const [k, v] of Object.entries(process.env)) if (!/^(STUDYLOG_|OPENAI_)/.test(k)) env[k] = v;
     // No --headless, and Electron's binary looked for in an empty folder: the "no Electron here" path.
-    const child = spawn(process.execPath, [START, '--data-dir', dataDir, '--port', '0'], {
-      env: { ...env, LC_ALL: '', LC_MESSAGES: '', LANG: 'zh_CN.UTF-8', ELECTRON_OVERRIDE_DIST_PATH: tempDir('studylog-no-electron-') },
-      stdio: ['ignore', 'pipe', 'pipe'],
-      detached: true,
+    const run = runStart(['--data-dir', dataDir, '--port', '0'], {
+      LC_ALL: '',
+      LC_MESSAGES: '',
+      LANG: 'zh_CN.UTF-8',
+      ELECTRON_OVERRIDE_DIST_PATH: tempDir('studylog-no-electron-'),
     });
-    onCleanup(() => {
-      if (child.exitCode === null && child.signalCode === null) {
-        try {
-          process.kill(-child.pid!, 'SIGKILL');
-        } catch {
-          // the group is gone already
-        }
-      }
-    });
-    let out = '';
-    let err = '';
-    child.stdout!.setEncoding('utf8').on('data', (d: string) => (out += d));
-    child.stderr!.setEncoding('utf8').on('data', (d: string) => (err += d));
-    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-    await new Promise<void>((resolve) => {
-      const check = () => {
-        if (/令牌.*\n/.test(out)) resolve();
-      };
-      child.stdout!.on('data', check);
-      void exited.then(() => resolve());
-    });
+    await run.until((out) => (/令牌.*\n/.test(out) ? true : null));
+    const { child, exited, out } = run;
     const lines = out.trim().split('\n');
-    expect(lines[0], `stdout: ${out}\nstderr: ${err}`).toBe('本机没有可用的 Electron 程序，改为以无界面方式运行同一个应用（在浏览器中使用）。');
+    expect(lines[0], `stdout: ${out}\nstderr: ${run.err}`).toBe('本机没有可用的 Electron 程序，改为以无界面方式运行同一个应用（在浏览器中使用）。');
     expect(lines[1]).toMatch(/^Studylog 正在运行：http:\/\/\S+$/);
     child.kill('SIGTERM');
     expect(await exited).toBe(0);
-    expect(err).toBe('studylog：正在停止（等待进行中的回答完成）…\n');
+    expect(run.err).toBe('studylog：正在停止（等待进行中的回答完成）…\n');
   });
   // Tryout 7: the server killed from outside (here SIGKILL, as the out-of-memory killer would) left
   // the terminal at its prompt without a word while the browser tab stopped getting answers.
@@ -118,43 +121,18 @@ describe('npm start (headless)', () => {
   ] as const) {
     it(`says so, in the terminal's language (${language}), when its server is killed`, async () => {
       const dataDir = tempDir('studylog-start-');
-      const base: NodeJS.ProcessEnv = {};
-      for (const [k, v] of Object.entries(process.env)) if (!/^(STUDYLOG_|OPENAI_)/.test(k)) base[k] = v;
-      const child = spawn(process.execPath, [START, '--headless', '--data-dir', dataDir, '--port', '0'], {
-        env: { ...base, ...env },
-        stdio: ['ignore', 'pipe', 'pipe'],
-        detached: true,
-      });
-      onCleanup(() => {
-        if (child.exitCode === null && child.signalCode === null) {
-          try {
-            process.kill(-child.pid!, 'SIGKILL');
-          } catch {
-            // the group is gone already
-          }
-        }
-      });
-      let out = '';
-      let err = '';
-      child.stdout!.setEncoding('utf8').on('data', (d: string) => (out += d));
-      child.stderr!.setEncoding('utf8').on('data', (d: string) => (err += d));
-      const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+      const run = runStart(['--headless', '--data-dir', dataDir, '--port', '0'], env);
       // Serving: the block's last line (the admin token) is out.
-      await new Promise<void>((resolve) => {
-        const check = () => {
-          if (/(token|令牌).*\n/i.test(out)) resolve();
-        };
-        child.stdout!.on('data', check);
-        void exited.then(() => resolve());
-      });
-      expect(err, `stdout: ${out}`).toBe('');
+      await run.until((out) => (/(token|令牌).*\n/i.test(out) ? true : null));
+      const { child, exited } = run;
+      expect(run.err, `stdout: ${run.out}`).toBe('');
       // The server (start.mjs's child) holds the data directory's serving lock under its own pid.
       const server = Number(readFileSync(path.join(dataDir, LOCK_FILE_NAME), 'utf8').trim());
       expect(server).not.toBe(child.pid);
       process.kill(server, 'SIGKILL');
       expect(await exited).toBe(137);
-      expect(err).toMatch(line);
-      expect(err.trim().split('\n')).toHaveLength(1);
+      expect(run.err).toMatch(line);
+      expect(run.err.trim().split('\n')).toHaveLength(1);
     });
   }
 });
