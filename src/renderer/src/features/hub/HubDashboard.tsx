@@ -906,19 +906,26 @@ function Search({ token, classId, locale }: { token: string; classId: string; lo
         </>
       ) : null}
       {/* A hit opens its whole session below, at the message found. */}
-      <ul className="hub-hits">
-        {data?.items.map((h) => {
-          const target = { session_id: h.session_id, name: h.name, turn_id: h.turn_id };
-          return (
-            <li key={h.turn_id} className={openKey === `${h.session_id}:${h.turn_id}` ? 'hub-hit active' : 'hub-hit'} data-testid="hub-search-hit" onClick={() => setOpen(target)}>
-              <button type="button" className="hub-hit-open" onClick={(e) => (e.stopPropagation(), setOpen(target))}>
-                <strong>{h.name}</strong> <span className="muted">{when(h.created_at, locale)}</span> <span className="hub-hit-action">{t('hub.openSession')}</span>
-              </button>
-              <MessageText text={h.content} role={h.role} />
-            </li>
-          );
-        })}
-      </ul>
+      {data && data.items.length > 0 ? (
+        <ul className="hub-hits">
+          {data.items.map((h) => {
+            const target = { session_id: h.session_id, name: h.name, turn_id: h.turn_id };
+            return (
+              <li
+                key={h.turn_id}
+                className={openKey === `${h.session_id}:${h.turn_id}` ? 'hub-hit active' : 'hub-hit'}
+                data-testid="hub-search-hit"
+                onClick={() => setOpen(target)}
+              >
+                <button type="button" className="hub-hit-open" onClick={(e) => (e.stopPropagation(), setOpen(target))}>
+                  <strong>{h.name}</strong> <span className="muted">{when(h.created_at, locale)}</span> <span className="hub-hit-action">{t('hub.openSession')}</span>
+                </button>
+                <MessageText text={h.content} role={h.role} />
+              </li>
+            );
+          })}
+        </ul>
+      ) : null}
       {open ? <SessionPanel key={openKey} token={token} classId={classId} hit={open} onClose={() => setOpen(null)} /> : null}
     </section>
   );
