@@ -371,7 +371,7 @@ export interface TitleHit {
 /** GET /classes/:id/search: the hits, newest first. */
 export interface HubSearchResult {
   items: SearchHit[];
-  /** The sessions whose titles match, as the desktop's History lists 匹配的标题 (older hubs leave it out). */
+  /** The sessions whose titles match, as the desktop's History lists 匹配的标题: absent when none does (and from older hubs). */
   title_hits?: TitleHit[];
   /**
    * As the desktop's search says it (routes.ts): true while the hub's one-time re-index of the
