@@ -166,8 +166,8 @@ try {
 
   /** Days [from, to): one session a student a day on one of their class's 10 assignments, 40 turns each. */
   async function synthesize(from: number, to: number): Promise<void> {
-    await db.run(sql`INSERT INTO hub_session (id, user_id, device_id, assignment_id, mode, started_at, meta, received_at, chain_head, turn_count, tokens)
-      SELECT 's' || d || '_' || u, 'u' || u, 'dev', 'a' || (1 + (u - 1) / ${n(CLASS_SIZE)}) || '_' || (1 + (d % 10)), 'homework', ${n(T0)} + d::bigint * ${n(DAY)}, '{}'::jsonb, ${n(T0)} + d::bigint * ${n(DAY)} + 3600000, repeat('0', 64), ${n(TURNS_PER_DAY)}, ${n(TURNS_PER_DAY * 80)}
+    await db.run(sql`INSERT INTO hub_session (id, user_id, device_id, assignment_id, mode, started_at, meta, received_at, chain_head, turn_count, messages, tokens)
+      SELECT 's' || d || '_' || u, 'u' || u, 'dev', 'a' || (1 + (u - 1) / ${n(CLASS_SIZE)}) || '_' || (1 + (d % 10)), 'homework', ${n(T0)} + d::bigint * ${n(DAY)}, '{}'::jsonb, ${n(T0)} + d::bigint * ${n(DAY)} + 3600000, repeat('0', 64), ${n(TURNS_PER_DAY)}, ${n(TURNS_PER_DAY)}, ${n((TURNS_PER_DAY / 2) * 80)}
       FROM generate_series(${n(from)}, ${n(to - 1)}) d, generate_series(1, ${n(STUDENTS)}) u`);
     // Every 20th turn (a user's) mentions 数学; five user turns a day in the school mention
     // 光合作用; assistant turns carry hint levels (a few students stuck, a few at 5); one reply

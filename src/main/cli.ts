@@ -30,7 +30,7 @@ import {
 } from './core/cli-text.ts';
 import { chooseLanAddresses } from './core/http/lan.ts';
 import { openExport } from './core/export.ts';
-import { verifyBundle } from './core/handin/bundle.ts';
+import { summarize, verifyBundle } from './core/handin/bundle.ts';
 import { bundleAnswerFiles, describeProblem } from '../shared/api/handin.ts';
 import { startHttpServer } from './core/http/server.ts';
 import { KeytarSecretStore } from './core/secrets/keychain.ts';
@@ -362,11 +362,20 @@ export function verifyFile(file: string | undefined): number {
   }
   const { verification, bundle } = verifyBundle(text);
   if (verification.ok && bundle) {
+    // Messages as the teacher's hand-in view counts them (its transcript: the student's and the
+    // AI's, summarize), not the chain's turns, which hold the automatic title calls too.
+    const { turns: messages, title_calls: titleCalls } = summarize(bundle.sessions);
     process.stdout.write(
       zh
-        ? `OK：${file} 校验通过（${verification.sessions} 个会话，${verification.turns} 条消息，学生 ${bundle.student.name}，作业 ${bundle.assignment.title}）。\n签名密钥指纹：${verification.key_fingerprint}\n`
-        : `OK: ${file} verified (${verification.sessions} session(s), ${verification.turns} turn(s), student ${bundle.student.name}, assignment ${bundle.assignment.title}).\nSigning key fingerprint: ${verification.key_fingerprint}\n`,
+        ? `OK：${file} 校验通过（${verification.sessions} 个会话，${messages} 条消息，学生 ${bundle.student.name}，作业 ${bundle.assignment.title}）。\n签名密钥指纹：${verification.key_fingerprint}\n`
+        : `OK: ${file} verified (${verification.sessions} session(s), ${messages} message(s), student ${bundle.student.name}, assignment ${bundle.assignment.title}).\nSigning key fingerprint: ${verification.key_fingerprint}\n`,
     );
+    if (titleCalls > 0)
+      process.stdout.write(
+        zh
+          ? `消息数与老师看到的对话记录相同（学生的消息和 AI 的回答）；哈希链里另有 ${titleCalls} 次自动生成标题的调用，也已校验。\n`
+          : `Messages are counted as the teacher's transcript counts them (the student's and the AI's); the hash chain also holds ${titleCalls} automatic title call(s), verified too.\n`,
+      );
     const files = bundleAnswerFiles(bundle);
     if (files.length) {
       const names = files.map((f) => f.name).join(zh ? '、' : ', ');

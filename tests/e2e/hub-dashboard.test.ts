@@ -157,8 +157,8 @@ describe.skipIf(chromium.skip)(`the hub's teacher dashboard${chromium.note}`, ()
     const overview = page.getByTestId('hub-overview');
     await expect.poll(() => overview.locator('tbody tr').count()).toBe(2);
     await expect.poll(() => overview.locator('tbody tr', { hasText: '张三' }).locator('td').nth(3).textContent()).toBe('9');
-    // Model tokens are "token 数", as everywhere else in the app (not 令牌, which is a sign-in token).
-    await expect(overview.locator('thead th').allTextContents()).resolves.toContain('token 数');
+    // Model tokens are "token", as everywhere else in the app (not 令牌, which is a sign-in token): the answers' (hub-counts.test.ts).
+    await expect(overview.locator('thead th').allTextContents()).resolves.toContain('AI 回答的 token 数');
     await expect.poll(() => page.getByTestId('hub-class-code').textContent()).toMatch(/^班级码：[A-Z2-9]{8}/);
 
     await page.getByRole('tab', { name: '需要关注' }).click();

@@ -113,7 +113,7 @@ describe('the hand-in bundle through a file', () => {
 
     const ok = verifyCli(file);
     expect(ok.code, ok.stderr).toBe(0);
-    expect(ok.stdout).toMatch(/^OK: .* verified \(2 session\(s\), 6 turn\(s\), student 王小明, assignment 数学作业一\)/);
+    expect(ok.stdout).toMatch(/^OK: .* verified \(2 session\(s\), 6 message\(s\), student 王小明, assignment 数学作业一\)/);
     expect(verifyCli(file, ZH).stdout).toMatch(/^OK：.*校验通过（2 个会话，6 条消息/);
 
     const { core: tcore, teacher } = teacherSide();
@@ -397,6 +397,33 @@ describe('what the teacher reads of the sessions: the summary card and the bundl
 
   it('counts the conversation’s messages (not the title call), its tokens and cost with the title call, and the flagged answers', () => {
     expect(summarize([{ session, turns }])).toMatchObject({ sessions: 1, turns: 5, title_calls: 1, flagged: 1, regenerations: 1, tokens_in: 60, tokens_out: 120, cost: 18 });
+  });
+
+  it('`studylog verify` counts the messages the hand-in view counts (not the title call) and says the title call was verified too', () => {
+    const { privateKey } = generateKeyPairSync('ed25519');
+    const bundle = buildBundle(
+      {
+        assignment: { id: 'hw_001', title: '数学作业一', subject: null, due_at: null },
+        student: { id: 'stu-1', name: '王小明' },
+        submission: { id: 'sub-1', submitted_at: Date.now(), late: false },
+        sessions: [{ session, turns }],
+        answer: 'x = 5',
+        note: '',
+        language: 'zh-CN',
+      },
+      { privateKey, publicKey: publicKeyOf(privateKey) },
+    );
+    const file = path.join(tempDir(), 'titled.studylog');
+    writeFileSync(file, bundleText(bundle));
+    // Six turns in the chain: five messages (the view's 对话记录（5 条消息）) and the title call.
+    expect(summarize(bundle.sessions).turns).toBe(5);
+    const zh = verifyCli(file, ZH);
+    expect(zh.code, zh.stderr).toBe(0);
+    expect(zh.stdout).toMatch(/^OK：.*校验通过（1 个会话，5 条消息，学生 王小明，作业 数学作业一）/);
+    expect(zh.stdout).toContain('哈希链里另有 1 次自动生成标题的调用，也已校验。');
+    const en = verifyCli(file);
+    expect(en.stdout).toMatch(/^OK: .* verified \(1 session\(s\), 5 message\(s\), student 王小明/);
+    expect(en.stdout).toContain('the hash chain also holds 1 automatic title call(s), verified too.');
   });
 
   it('writes "version k of n" only where there are versions, marks the flagged answer, and leaves the title call out', () => {

@@ -353,6 +353,38 @@ describe.each([
     expect((await store.triage(teacher, 'c1')).flagged.map((f) => f.turn_id)).toEqual(['ta', 'tb']);
   });
 
+  test.skipIf(skip)('a hub whose overview counted the title calls upgrades: its sessions count messages and answers’ tokens as push now does, and are found by title', async () => {
+    // As the older push kept them: turn_count and tokens over every turn, the title calls' too.
+    const now = Date.now();
+    const turn = (id: string, session: string, role: string, tokens: number, meta: string, content = `内容 ${id}`, at = 1) =>
+      `('${id}', '${session}', 'u1', NULL, '${role}', '${content}', NULL, ${tokens}, 0, 0, ${at}, ${now}, '${meta}', '${id.padEnd(64, '0')}', NULL, ${kind === 'pg' ? 'false' : '0'}${kind === 'pg' ? `, '{}'` : ''})`;
+    const { store, teacher } = await upgraded('_hub_session_counts', [
+      `INSERT INTO hub_class (id, name, code, created_at) VALUES ('c1', '旧班', 'OLDCLASS', 1)`,
+      `INSERT INTO hub_user (id, name, role, created_at) VALUES ('t1', '老师', 'teacher', 1), ('u1', '李明', 'student', 1)`,
+      `INSERT INTO hub_member (class_id, user_id, role, student_no, joined_at) VALUES ('c1', 't1', 'teacher', NULL, 1), ('c1', 'u1', 'student', '2024001', 1)`,
+      `INSERT INTO hub_assignment (id, class_id, title, description, due_at, policy, created_at, updated_at) VALUES ('hw', 'c1', '一次函数', NULL, NULL, '{}', 1, 1)`,
+      `INSERT INTO hub_session (id, user_id, device_id, assignment_id, mode, started_at, meta, received_at, chain_head, turn_count, tokens) VALUES
+        ('s1', 'u1', 'd1', 'hw', 'homework', 1, '{}', ${now}, 'x', 5, 1439),
+        ('s2', 'u1', 'd1', NULL, 'chat', 2, '{}', ${now}, 'x', 4, 300),
+        ('s3', 'u1', 'd1', NULL, 'chat', 3, '{}', ${now}, 'x', 0, 0)`,
+      `INSERT INTO hub_turn (id, session_id, user_id, parent_id, role, content, model, tokens_in, tokens_out, cost, created_at, received_at, meta, hash, hint_level, flagged${kind === 'pg' ? ', grams' : ''}) VALUES
+        ${turn('a1', 's1', 'user', 0, '{}')},
+        ${turn('a2', 's1', 'assistant', 690, '{"hint_level":1}')},
+        ${turn('a3', 's1', 'system', 92, '{"purpose":"title"}', '一次函数求解析式')},
+        ${turn('a4', 's1', 'user', 0, '{}')},
+        ${turn('a5', 's1', 'assistant', 657, '{"hint_level":1}')},
+        ${turn('b1', 's2', 'user', 0, '{}')},
+        ${turn('b2', 's2', 'assistant', 100, '{}')},
+        ${turn('b3', 's2', 'system', 100, '{"purpose":"title"}', '旧标题', 2)},
+        ${turn('b4', 's2', 'system', 100, '{"purpose":"title"}', '二次函数的顶点', 3)}`,
+    ]);
+    expect((await store.overview(teacher, 'c1')).map((r) => [r.sessions, r.turns, r.tokens])).toEqual([[3, 6, 690 + 657 + 100]]);
+    expect((await store.inbox(teacher, 'c1')).map((r) => r.turns)).toEqual([4]);
+    expect((await store.searchTitles(teacher, 'c1', '求解析式')).map((h) => h.session_id)).toEqual(['s1']);
+    expect((await store.searchTitles(teacher, 'c1', '二次函数')).map((h) => h.session_id)).toEqual(['s2']);
+    expect(await store.searchTitles(teacher, 'c1', '旧标题')).toEqual([]);
+  });
+
   test.skipIf(skip)('a hub from the first join codes upgrades: entries locked for good by the old rule unlock, a joined one is no longer shown locked', async () => {
     // The stored form of a code (a salted SHA-256) must read the same after the upgrade.
     const hash = (user: string, code: string) =>

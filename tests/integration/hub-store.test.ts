@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { v7 as uuidv7 } from 'uuid';
 import { isApiError } from '../../src/shared/errors.ts';
-import { SEARCH_RECENT_MS, type HubCaller, type HubStore } from '../../src/main/core/hub/store.ts';
+import { SEARCH_RECENT_MS, TITLE_HIT_LIMIT, type HubCaller, type HubStore } from '../../src/main/core/hub/store.ts';
 import { startPostgres, type PgServer } from '../support/postgres.ts';
 import { requirePackage } from '../support/requirements.ts';
 import { chained, hubTeacher, openHub, session } from '../support/hub.ts';
@@ -205,6 +205,85 @@ describe.each([
     await store.close();
   });
 
+  test.skipIf(skip)('the overview and the inbox count what the laptop counts: messages without the title calls, the answers’ tokens; who has not joined', async () => {
+    const store = await openHub(kind, server);
+    const { teacher, klass, student } = await classWithStudent(store);
+    await store.upsertAssignment(teacher, {
+      id: 'hw_a',
+      class_id: klass.id,
+      title: '一次函数：求解析式',
+      description: null,
+      due_at: null,
+      policy: { share_sessions: true, allowance: { tokens: 1000 } },
+    });
+    const roster = await store.importRoster(teacher, klass.id, '学号,姓名\n2024002,张华\n');
+    // Two questions, two answers, and the title call (a system turn) between them, pushed in two
+    // parts as a laptop syncs: the title call after the first answer.
+    const sid = uuidv7();
+    const turns = chained(sid, [
+      { content: '一次函数过 (1,3)、(2,5)，怎么求？' },
+      { content: '先设 y = kx + b。', role: 'assistant', tokens_in: 600, tokens_out: 90 },
+      { content: '一次函数求解析式', role: 'system', tokens_in: 80, tokens_out: 12, meta: { purpose: 'title' } },
+      { content: '代入以后呢？', role: 'user', tokens_in: 0, tokens_out: 0 },
+      { content: '两式相减求 k。', role: 'assistant', tokens_in: 560, tokens_out: 97 },
+    ]);
+    await store.push(student, { sessions: [session(sid, turns.slice(0, 3), { assignment_id: 'hw_a' })] });
+    const pushed = await store.push(student, { sessions: [session(sid, turns.slice(3), { assignment_id: 'hw_a' })] });
+    // The chain's count stays the chain's (what push answers): all five turns.
+    expect(pushed.sessions[0]).toMatchObject({ turn_count: 5 });
+    const used = 600 + 90 + 560 + 97;
+    expect((await store.triage(teacher, klass.id)).out_of_allowance).toMatchObject([{ user_id: student.user_id, used }]);
+    const overview = await store.overview(teacher, klass.id);
+    // By name as the database's collation orders them: compared here in code-point order.
+    const rows = overview.map((r) => [r.name, r.sessions, r.turns, r.tokens, r.joined]).sort((a, b) => (a[0]! < b[0]! ? -1 : 1));
+    expect(rows).toEqual([
+      ['张华', 0, 0, 0, false],
+      ['王小明', 1, 4, used, true],
+    ]);
+    expect(roster.codes).toHaveLength(1);
+    // The hand-in's transcript counts the same four messages.
+    expect((await store.inbox(teacher, klass.id)).map((r) => [r.assignment_id, r.turns])).toEqual([['hw_a', 4]]);
+    await store.close();
+  });
+
+  test.skipIf(skip)('search finds a shared conversation by its title: the latest title, every term, bounded, scoped as message hits', async () => {
+    const store = await openHub(kind, server);
+    const { teacher, klass, student } = await classWithStudent(store);
+    const other = (await store.authenticate((await store.joinClass({ code: klass.code, name: '李华', device_name: 'laptop' })).token)) as HubCaller;
+    const titled = async (who: HubCaller, titles: string[], extra: Partial<Parameters<typeof session>[2]> = {}) => {
+      const sid = uuidv7();
+      const specs = titles.flatMap((title) => [
+        { content: '问一个问题' },
+        { content: '回答', role: 'assistant' as const },
+        { content: title, role: 'system' as const, meta: { purpose: 'title' } },
+      ]);
+      await store.push(who, { sessions: [session(sid, chained(sid, specs), extra)] });
+      return sid;
+    };
+    const linear = await titled(student, ['一次函数求解析式']);
+    // Retitled: only its latest title counts (the one its view shows).
+    const renamed = await titled(other, ['一次函数的图像', '二次函数的顶点']);
+    const percent = await titled(other, ['100% 正确率的 Review']);
+    expect((await store.searchTitles(teacher, klass.id, '求解析式')).map((h) => [h.session_id, h.name, h.title, h.highlights])).toEqual([
+      [linear, '王小明', '一次函数求解析式', [[4, 8]]],
+    ]);
+    expect((await store.searchTitles(teacher, klass.id, '一次函数')).map((h) => h.session_id)).toEqual([linear]);
+    expect((await store.searchTitles(teacher, klass.id, '二次函数')).map((h) => h.session_id)).toEqual([renamed]);
+    // Every term, anywhere, case-insensitive; LIKE's wildcards are taken literally.
+    expect((await store.searchTitles(teacher, klass.id, '函数 顶点')).map((h) => h.session_id)).toEqual([renamed]);
+    expect(await store.searchTitles(teacher, klass.id, '函数 图像')).toEqual([]);
+    expect((await store.searchTitles(teacher, klass.id, 'review 100%')).map((h) => h.session_id)).toEqual([percent]);
+    expect(await store.searchTitles(teacher, klass.id, '%')).toHaveLength(1);
+    expect(await store.searchTitles(teacher, klass.id, '_')).toEqual([]);
+    expect(await store.searchTitles(teacher, klass.id, '   ')).toEqual([]);
+    // Bounded: the most recently active TITLE_HIT_LIMIT.
+    for (let i = 0; i < TITLE_HIT_LIMIT + 2; i++) await titled(student, [`练习 ${i}`]);
+    const many = await store.searchTitles(teacher, klass.id, '练习');
+    expect(many).toHaveLength(TITLE_HIT_LIMIT);
+    expect(many[0]!.title).toBe(`练习 ${TITLE_HIT_LIMIT + 1}`);
+    await store.close();
+  });
+
   test.skipIf(skip)('what one answer costs in tokens: the class’s answers, else the hub’s, else none', async () => {
     const store = await openHub(kind, server, () => 1_700_000_100_000);
     const { teacher, klass, student } = await classWithStudent(store);
@@ -274,11 +353,15 @@ describe.each([
       // Search, the overview and the flagged list keep to the class's own sessions too.
       expect(await store.search(teacher, klass.id, '浮力')).toEqual([]);
       expect((await store.search(physics.caller, physicsClass.id, '浮力')).map((h) => h.session_id)).toEqual([psid]);
-      expect((await store.overview(teacher, klass.id)).map((r) => [r.user_id, r.sessions, r.turns])).toEqual([[student.user_id, 1, 3]]);
+      expect((await store.overview(teacher, klass.id)).map((r) => [r.user_id, r.sessions, r.turns])).toEqual([[student.user_id, 1, 2]]);
       expect((await store.triage(teacher, klass.id)).flagged).toEqual([]);
       expect((await store.triage(physics.caller, physicsClass.id)).flagged.map((r) => r.user_id)).toEqual([student.user_id]);
-      // A title's record (a system turn) is not a message hit: the session's title shows in its view.
+      // A title's record (a system turn) is not a message hit: the session's title shows in its view,
+      // and is found as a title hit — by this class's teacher only.
       expect(await store.search(teacher, klass.id, '画一次函数')).toEqual([]);
+      expect((await store.searchTitles(teacher, klass.id, '一次函数')).map((h) => [h.session_id, h.title, h.highlights])).toEqual([[sid, '画一次函数', [[1, 5]]]]);
+      expect(await store.searchTitles(physics.caller, physicsClass.id, '一次函数')).toEqual([]);
+      expect(await codeOf(store.searchTitles(student, klass.id, '一次函数'))).toBe('forbidden');
       await store.close();
     },
   );

@@ -254,9 +254,13 @@ export interface OverviewRow {
   name: string;
   student_no: string | null;
   sessions: number;
+  /** Messages: the student's and the AI's turns of the shared sessions, not the title calls (a hand-in transcript's count). */
   turns: number;
+  /** The answers' tokens (input + output of role assistant: what the allowance counts; title calls left out). */
   tokens: number;
   last_received_at: number | null;
+  /** A device of theirs has signed in to the hub (false: a roster entry that has not joined yet). Older hubs leave it out. */
+  joined?: boolean;
 }
 export interface InboxRow {
   assignment_id: string;
@@ -267,6 +271,7 @@ export interface InboxRow {
   /** Hand-ins that reached the hub, and how many of them were graded. */
   handed_in: number;
   graded: number;
+  /** Messages on the assignment, as OverviewRow counts them. */
   turns: number;
   last_received_at: number | null;
 }
@@ -349,9 +354,25 @@ export interface SearchHit {
   content: string;
   created_at: number;
 }
+/** A shared session whose title holds the query (the latest title call's text): it opens the session. */
+export interface TitleHit {
+  session_id: string;
+  user_id: string;
+  name: string;
+  title: string;
+  assignment_id: string | null;
+  mode: string;
+  started_at: number;
+  /** When the hub last received a turn of it (title hits come most recently active first). */
+  received_at: number;
+  /** Where the query's terms are in `title`: [start, end) UTF-16 offsets (db/fts.ts highlightRanges). */
+  highlights: [number, number][];
+}
 /** GET /classes/:id/search: the hits, newest first. */
 export interface HubSearchResult {
   items: SearchHit[];
+  /** The sessions whose titles match, as the desktop's History lists 匹配的标题: absent when none does (and from older hubs). */
+  title_hits?: TitleHit[];
   /**
    * As the desktop's search says it (routes.ts): true while the hub's one-time re-index of the
    * turns stored before an upgrade is pending (hub/reindex.ts), so an older turn may be missing

@@ -142,9 +142,18 @@ export const hubSession = sqliteTable(
     meta: text('meta', { mode: 'json' }).$type<JsonObject>().notNull(),
     received_at: ms('received_at').notNull(),
     chain_head: text('chain_head').notNull(),
+    /** The turns of its hash chain the hub holds (push's turn_count), title calls included. */
     turn_count: integer('turn_count').notNull(),
-    /** tokens_in + tokens_out of its turns, and the newest turn's arrival: the overview reads sessions, not turns. */
+    /**
+     * What the dashboard counts, kept by push so the overview and the inbox read sessions, not
+     * turns: `messages`, its student's messages and the AI's answers (not the title calls, system
+     * turns: the count a hand-in's transcript gives); `tokens`, tokens_in + tokens_out of its
+     * answers (role assistant, as the allowance counts them); `title`, the latest title call's
+     * text (its first 500 characters), for search. hub_session_counts recomputed older rows.
+     */
+    messages: integer('messages').notNull().default(0),
     tokens: integer('tokens').notNull().default(0),
+    title: text('title'),
   },
   (t) => [index('hub_session_user_idx').on(t.user_id, t.started_at), index('hub_session_assignment_idx').on(t.assignment_id)],
 );

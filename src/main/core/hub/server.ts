@@ -280,7 +280,11 @@ export function hubApp(options: HubServerOptions): Hono<Env> {
   r.get('/classes/:id/inbox', async (c) => reply(c, await store.inbox(c.get('caller'), c.req.param('id'))));
   r.get('/classes/:id/triage', async (c) => reply(c, await store.triage(c.get('caller'), c.req.param('id'))));
   r.get('/classes/:id/search', async (c) => {
-    const result: HubSearchResult = { items: await store.search(c.get('caller'), c.req.param('id'), c.req.query('q') ?? '') };
+    const query = c.req.query('q') ?? '';
+    const result: HubSearchResult = { items: await store.search(c.get('caller'), c.req.param('id'), query) };
+    // The sessions whose title matches, when there are any (absent otherwise, as index_behind).
+    const titles = await store.searchTitles(c.get('caller'), c.req.param('id'), query);
+    if (titles.length > 0) result.title_hits = titles;
     // Read after the search: pending then means the search may have missed an older turn.
     if (store.db.searchIndex?.pending) result.index_behind = true;
     return reply(c, result);

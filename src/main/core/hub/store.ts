@@ -32,11 +32,14 @@ import type {
   PushResult,
   RosterRow,
   SearchHit,
+  TitleHit,
   Triage,
   TriageRow,
 } from '../../../shared/api/hub.ts';
 import { JOIN_CODE_LOCKED_ISSUE, lockedWaitText, normalizeJoinCode, studentQrText } from '../../../shared/hub-text.ts';
 import { ApiError } from '../../../shared/errors.ts';
+import { isTitleCall } from '../../../shared/transcript.ts';
+import { highlightRanges, likePattern, titleTerms } from '../db/fts.ts';
 import { acceptBundle } from '../handin/accept.ts';
 import { bundleFileData, bundleHash, summarize } from '../handin/bundle.ts';
 import { GENESIS_HASH, turnHash, type ChainTurn } from '../handin/chain.ts';
@@ -59,6 +62,10 @@ export const WORKED_SHARE = 0.3;
 export const TRIAGE_WINDOW_MS = 14 * 86_400_000;
 /** Search reads this much of the newest turns first, and older ones only when they do not fill the page. */
 export const SEARCH_RECENT_MS = 14 * 86_400_000;
+/** A session's title as kept for search (hub_session.title): its first this many characters. */
+export const SESSION_TITLE_MAX_CHARS = 500;
+/** Title hits a search gives at most (the desktop's History gives as many). */
+export const TITLE_HIT_LIMIT = 20;
 /** A pull repeats what changed in the last few seconds: a write stamped just before a pull but committed after it is not missed. */
 export const PULL_OVERLAP_MS = 5_000;
 
@@ -602,9 +609,20 @@ export class HubStore {
         }
         await this.#insertTurns(tx, s.id, caller.user_id, receivedAt, fresh);
         const count = Number(head.turn_count) + fresh.length;
-        const tokens = fresh.reduce((n, f) => n + f.turn.tokens_in + f.turn.tokens_out, 0);
+        // What the dashboard counts, as the laptop counts it: messages are the student's and the
+        // AI's turns (a title call, a system turn, is not one), tokens the answers' (the allowance's sum).
+        const messages = fresh.filter((f) => f.turn.role !== 'system').length;
+        const tokens = fresh.reduce((n, f) => n + (f.turn.role === 'assistant' ? f.turn.tokens_in + f.turn.tokens_out : 0), 0);
+        // The latest title call names the session (what its view shows): kept for search.
+        const title = fresh
+          .filter((f) => isTitleCall(f.turn))
+          .at(-1)
+          ?.turn.content.slice(0, SESSION_TITLE_MAX_CHARS);
         if (fresh.length)
-          await tx.run(sql`UPDATE hub_session SET chain_head = ${cur}, turn_count = ${count}, tokens = tokens + ${tokens}, received_at = ${receivedAt} WHERE id = ${s.id}`);
+          await tx.run(
+            sql`UPDATE hub_session SET chain_head = ${cur}, turn_count = ${count}, messages = messages + ${messages}, tokens = tokens + ${tokens}, received_at = ${receivedAt}
+                  ${title === undefined ? sql`` : sql`, title = ${title}`} WHERE id = ${s.id}`,
+          );
         return { session_id: s.id, stored, duplicate, head: cur, turn_count: count };
       });
     } catch (error) {
@@ -864,22 +882,27 @@ export class HubStore {
 
   // ---- the teacher's dashboard ------------------------------------------------------------------------
 
-  /** Each student of the class: sessions, turns and tokens shared, and when the hub last heard of them. */
+  /**
+   * Each student of the class: sessions shared, their messages (the student's and the AI's, not the
+   * title calls) and their answers' tokens — what the laptop counts (the hand-in's transcript, the
+   * allowance) — when the hub last heard of them, and whether they have joined (a device signed in).
+   */
   async overview(caller: HubCaller, classId: string): Promise<OverviewRow[]> {
     await this.assertTeaches(caller, classId);
     // From sessions (one row per ~40 turns, kept by push), not from turns: this page is opened
     // often and must not grow with every turn of the term (bench/HUB-RESULTS.md).
-    const rows = await this.db.all<OverviewRow>(
-      sql`SELECT u.id AS user_id, u.name, m.student_no, count(s.id) AS sessions, coalesce(sum(s.turn_count), 0) AS turns,
-            coalesce(sum(s.tokens), 0) AS tokens, max(s.received_at) AS last_received_at
+    const rows = await this.db.all<OverviewRow & { devices: number }>(
+      sql`SELECT u.id AS user_id, u.name, m.student_no, count(s.id) AS sessions, coalesce(sum(s.messages), 0) AS turns,
+            coalesce(sum(s.tokens), 0) AS tokens, max(s.received_at) AS last_received_at,
+            (SELECT count(*) FROM hub_device d WHERE d.user_id = u.id) AS devices
           FROM hub_member m JOIN hub_user u ON u.id = m.user_id LEFT JOIN hub_session s ON s.user_id = u.id AND ${sharedWithClass(classId)}
           WHERE m.class_id = ${classId} AND m.role = 'student'
           GROUP BY u.id, u.name, m.student_no ORDER BY u.name, u.id`,
     );
-    return rows.map((r) => ({ ...r, sessions: Number(r.sessions), turns: Number(r.turns), tokens: Number(r.tokens) }));
+    return rows.map(({ devices, ...r }) => ({ ...r, sessions: Number(r.sessions), turns: Number(r.turns), tokens: Number(r.tokens), joined: Number(devices) > 0 }));
   }
 
-  /** The assignment inbox: per assignment, how many students started, how much they worked, the latest activity. */
+  /** The assignment inbox: per assignment, how many students started, their messages (as the overview counts them), the latest activity. */
   async inbox(caller: HubCaller, classId: string): Promise<InboxRow[]> {
     await this.assertTeaches(caller, classId);
     const rows = await this.db.all<InboxRow>(
@@ -888,7 +911,7 @@ export class HubStore {
             (SELECT count(*) FROM hub_member m WHERE m.class_id = a.class_id AND m.role = 'student') AS students_in_class,
             (SELECT count(*) FROM hub_handin h WHERE h.assignment_id = a.id) AS handed_in,
             (SELECT count(*) FROM hub_handin h WHERE h.assignment_id = a.id AND h.status = 'returned') AS graded,
-            (SELECT coalesce(sum(s.turn_count), 0) FROM hub_session s WHERE s.assignment_id = a.id) AS turns,
+            (SELECT coalesce(sum(s.messages), 0) FROM hub_session s WHERE s.assignment_id = a.id) AS turns,
             (SELECT max(s.received_at) FROM hub_session s WHERE s.assignment_id = a.id) AS last_received_at
           FROM hub_assignment a WHERE a.class_id = ${classId} ORDER BY coalesce(a.due_at, a.created_at) DESC, a.id`,
     );
@@ -1051,6 +1074,31 @@ export class HubStore {
       turns: shown,
       ...(truncated ? { truncated: true as const } : {}),
     };
+  }
+
+  /**
+   * The class's students' shared sessions whose title (the latest title call's text, kept by push)
+   * holds every whitespace-separated term of `query`, as the desktop's History finds titles
+   * (db/fts.ts titleTerms, likePattern: anywhere, case-insensitive, no word boundary), the most
+   * recently active first, TITLE_HIT_LIMIT at most. Scoped as message hits are (the class's
+   * students, sharedWithClass), and read from sessions, not turns: bounded by the class's sessions.
+   */
+  async searchTitles(caller: HubCaller, classId: string, query: string): Promise<TitleHit[]> {
+    await this.assertTeaches(caller, classId);
+    const terms = titleTerms(query);
+    if (terms.length === 0) return [];
+    const match = sql.join(
+      terms.map((term) => sql`lower(s.title) LIKE lower(${likePattern(term)}) ESCAPE '\\'`),
+      sql` AND `,
+    );
+    const rows = await this.db.all<Omit<TitleHit, 'highlights'>>(
+      sql`SELECT s.id AS session_id, s.user_id, u.name, s.title, s.assignment_id, s.mode, s.started_at, s.received_at
+          FROM hub_session s JOIN hub_user u ON u.id = s.user_id
+          JOIN hub_member m ON m.user_id = s.user_id AND m.class_id = ${classId} AND m.role = 'student'
+          WHERE s.title IS NOT NULL AND ${match} AND ${sharedWithClass(classId)}
+          ORDER BY s.received_at DESC, s.id DESC LIMIT ${TITLE_HIT_LIMIT}`,
+    );
+    return rows.map((r) => ({ ...r, started_at: Number(r.started_at), received_at: Number(r.received_at), highlights: highlightRanges(r.title, query) }));
   }
 
   /**

@@ -18,8 +18,12 @@ export const en = {
     student: 'Student',
     studentNo: 'Student no.',
     sessions: 'Sessions',
-    turns: 'Turns',
-    tokens: 'Tokens',
+    turns: 'Messages',
+    turnsHelp: 'The student’s messages and the AI’s answers (counted as a hand-in’s transcript counts them), not the automatic title calls',
+    tokens: 'Answers’ tokens',
+    tokensHelp: 'Tokens of the AI’s answers (input plus output), counted as an assignment’s AI allowance counts them; the automatic title calls are left out',
+    countsNote:
+      'Messages: the student’s messages and the AI’s answers, as a hand-in’s transcript counts them; the automatic title calls are not counted. Answers’ tokens: input plus output tokens of each AI answer, as an assignment’s AI allowance and Triage count them. Usage on the student’s computer counts model calls and tokens with the title calls, so its numbers are a little higher.',
     lastActivity: 'Last activity',
     assignment: 'Assignment',
     due: 'Due',
@@ -288,7 +292,8 @@ export const en = {
     free: 'free',
     costPartlyUnknown: '{{cost}} + some prices unknown',
     serverLostTitle: 'Studylog could not be reached.',
-    serverLostBody: 'Studylog may have stopped running, or the network to it dropped. Start it again (or check the connection to the computer it runs on), then open this chat again: what was saved shows there; a message that does not show needs sending again.',
+    serverLostBody:
+      'Studylog may have stopped running, or the network to it dropped. Start it again (or check the connection to the computer it runs on), then open this chat again: what was saved shows there; a message that does not show needs sending again.',
     replyUsageOut: '{{tokensOut}} out tokens (input not recorded)',
     usageOutTitle: 'The answer was cut before the tokens sent to the model were recorded: only what arrived is counted, and the cost is unknown',
     modelTitle: 'Model: {{model}}',
@@ -930,6 +935,7 @@ export const en = {
       range: 'Days',
       lastDays: 'Last {{n}} days',
       close: 'Close',
+      notJoined: '{{name}} has not joined the class yet (has not joined it in Studylog with a join code or the class code), so there is nothing to summarize yet.',
     },
   },
 };

@@ -17,7 +17,11 @@ export const zhCN: Translation = {
     studentNo: '学号',
     sessions: '会话',
     turns: '消息',
-    tokens: 'token 数',
+    turnsHelp: '学生发出的消息和 AI 的回答（与交上的作业里“对话记录”的条数算法相同），不含自动生成标题的调用',
+    tokens: 'AI 回答的 token 数',
+    tokensHelp: 'AI 回答用的 token（输入加输出），与作业的 AI 额度算法相同；不含自动生成标题的调用',
+    countsNote:
+      '消息：学生发出的消息和 AI 的回答，与交上的作业里“对话记录”的条数算法相同，不含自动生成标题的调用。AI 回答的 token 数：每次 AI 回答的输入加输出 token，与作业的 AI 额度和“需要关注”的算法相同。学生电脑上“用量”里的模型调用次数和 token 还包括自动生成标题的调用，所以会稍多一些。',
     lastActivity: '最近活动',
     assignment: '作业',
     due: '截止',
@@ -276,7 +280,8 @@ export const zhCN: Translation = {
     free: '免费',
     costPartlyUnknown: '{{cost}} + 部分价格未知',
     serverLostTitle: '无法连接到 Studylog。',
-    serverLostBody: 'Studylog 可能已经停止运行，或者到它的网络断了。请重新启动 Studylog（或检查到运行它的那台电脑的网络），再打开这个对话：已保存的内容会显示出来，没有显示的消息需要重新发送。',
+    serverLostBody:
+      'Studylog 可能已经停止运行，或者到它的网络断了。请重新启动 Studylog（或检查到运行它的那台电脑的网络），再打开这个对话：已保存的内容会显示出来，没有显示的消息需要重新发送。',
     replyUsageOut: '输出 {{tokensOut}} 个 token（输入未记录）',
     usageOutTitle: '回答中断时没有记录发送给模型的 token 数：只显示收到的部分，费用未知',
     modelTitle: '模型：{{model}}',
@@ -909,6 +914,7 @@ export const zhCN: Translation = {
       range: '时间范围',
       lastDays: '最近 {{n}} 天',
       close: '关闭',
+      notJoined: '{{name}}还没有加入班级（还没有在 Studylog 里用加入码或班级码加入），所以还没有学习小结。',
     },
   },
 };

@@ -26,7 +26,6 @@ import type {
   RosterImportResult,
   RosterRow,
   HubSearchResult,
-  SearchHit,
   Triage,
   TriageRow,
 } from '../../../../shared/api/hub.ts';
@@ -34,6 +33,7 @@ import type { AnswerFile } from '../../../../shared/api/handin.ts';
 import { ROSTER_HEADER_ISSUE } from '../../../../shared/hub-text.ts';
 import { errorHeadline, sentences } from '../../lib/errors.ts';
 import { formatDateTime, formatNumber } from '../../lib/format.ts';
+import { Marked } from '../../ui/Marked.tsx';
 import { formatSize } from '../chat/Attachments.tsx';
 import { Transcript } from '../handin/Transcript.tsx';
 import { hubGet, HubCallError, hubGetDataUrl, hubPost, storedHubToken, storeHubToken } from './hub-api.ts';
@@ -448,7 +448,8 @@ async function rosterFileText(file: Blob): Promise<string> {
 }
 
 function Overview({ token, classId, locale }: { token: string; classId: string; locale: string }) {
-  const { t } = useTranslation();
+  const { t, i18n } = useTranslation();
+  const n = (value: number) => formatNumber(value, i18n.language);
   const { data, error } = useHub<OverviewRow[]>(token, `/classes/${encodeURIComponent(classId)}/overview`);
   // The student whose 学习小结 is open below the table (HubLearnerDays.tsx).
   const [learner, setLearner] = useState<OverviewRow | null>(null);
@@ -461,8 +462,12 @@ function Overview({ token, classId, locale }: { token: string; classId: string; 
             <th>{t('hub.student')}</th>
             <th>{t('hub.studentNo')}</th>
             <th className="num">{t('hub.sessions')}</th>
-            <th className="num">{t('hub.turns')}</th>
-            <th className="num">{t('hub.tokens')}</th>
+            <th className="num" title={t('hub.turnsHelp')}>
+              {t('hub.turns')}
+            </th>
+            <th className="num" title={t('hub.tokensHelp')}>
+              {t('hub.tokens')}
+            </th>
             <th>{t('hub.lastActivity')}</th>
             <th />
           </tr>
@@ -472,9 +477,9 @@ function Overview({ token, classId, locale }: { token: string; classId: string; 
             <tr key={r.user_id}>
               <td>{r.name}</td>
               <td>{r.student_no ?? '—'}</td>
-              <td className="num">{r.sessions}</td>
-              <td className="num">{r.turns}</td>
-              <td className="num">{r.tokens}</td>
+              <td className="num">{n(r.sessions)}</td>
+              <td className="num">{n(r.turns)}</td>
+              <td className="num">{n(r.tokens)}</td>
               <td>{when(r.last_received_at, locale)}</td>
               <td>
                 <button
@@ -492,6 +497,10 @@ function Overview({ token, classId, locale }: { token: string; classId: string; 
           ))}
         </tbody>
       </table>
+      {/* What each count counts: the laptop's counts (the hand-in's transcript, the allowance), not the model calls. */}
+      <p className="muted small" data-testid="hub-counts-note">
+        {t('hub.countsNote')}
+      </p>
       {learner ? <HubLearnerDays key={learner.user_id} token={token} classId={classId} student={learner} onClose={() => setLearner(null)} /> : null}
     </section>
   );
@@ -517,7 +526,7 @@ function Inbox({
   onDirty: (dirty: boolean) => void;
   confirmDiscard: () => boolean;
 }) {
-  const { t } = useTranslation();
+  const { t, i18n } = useTranslation();
   const [open, setOpen] = useState<InboxRow | null>(null);
   // A grade given below, or an assignment saved, changes the rows: the inbox is read again.
   const [version, setVersion] = useState(0);
@@ -562,7 +571,9 @@ function Inbox({
               <th>{t('hub.assignment')}</th>
               <th>{t('hub.due')}</th>
               <th className="num">{t('hub.started')}</th>
-              <th className="num">{t('hub.turns')}</th>
+              <th className="num" title={t('hub.turnsHelp')}>
+                {t('hub.turns')}
+              </th>
               <th>{t('hub.handIns')}</th>
               <th>{t('hub.lastActivity')}</th>
               <th />
@@ -573,11 +584,11 @@ function Inbox({
               <tr key={r.assignment_id} data-testid="hub-inbox-row">
                 <td>{r.title}</td>
                 <td>{when(r.due_at, locale)}</td>
-                <td className="num">{t('hub.startedOf', { started: r.students_started, total: r.students_in_class })}</td>
-                <td className="num">{r.turns}</td>
+                <td className="num">{t('hub.startedOf', { started: formatNumber(r.students_started, i18n.language), total: formatNumber(r.students_in_class, i18n.language) })}</td>
+                <td className="num">{formatNumber(r.turns, i18n.language)}</td>
                 <td>
                   <span className="muted" data-testid={`hub-handin-counts-${r.assignment_id}`}>
-                    {t('hub.handedInOf', { handed: r.handed_in, graded: r.graded })}
+                    {t('hub.handedInOf', { handed: formatNumber(r.handed_in, i18n.language), graded: formatNumber(r.graded, i18n.language) })}
                   </span>{' '}
                   <button type="button" className="btn btn-small" onClick={() => setOpen(r)} data-testid={`hub-open-handins-${r.assignment_id}`}>
                     {t('hub.viewHandins', { count: r.handed_in })}
@@ -638,7 +649,7 @@ function Handins({ token, assignment, locale, onGraded }: { token: string; assig
 }
 
 function HandinDetail({ token, row, onGraded }: { token: string; row: HubHandinRow; onGraded: () => void }) {
-  const { t } = useTranslation();
+  const { t, i18n } = useTranslation();
   const { data, error } = useHub<HubHandinDetail>(token, `/handins/${encodeURIComponent(row.id)}`);
   const [score, setScore] = useState(row.score === null ? '' : String(row.score));
   const [feedback, setFeedback] = useState(row.feedback ?? '');
@@ -679,7 +690,7 @@ function HandinDetail({ token, row, onGraded }: { token: string; row: HubHandinR
           <h3>{t('hub.aiNote')}</h3>
           <div className="plain-text">{data.bundle.note || '—'}</div>
           <details>
-            <summary>{t('hub.transcript', { turns: data.summary.turns })}</summary>
+            <summary>{t('hub.transcript', { turns: formatNumber(data.summary.turns, i18n.language) })}</summary>
             {/* Rendered from the signed sessions, as the app's hand-in page does (not the bundle's Markdown text). */}
             <Transcript sessions={data.bundle.sessions} />
           </details>
@@ -843,8 +854,11 @@ function Search({ token, classId, locale }: { token: string; classId: string; lo
   const { t } = useTranslation();
   const [query, setQuery] = useState('');
   const [submitted, setSubmitted] = useState('');
-  const [open, setOpen] = useState<SearchHit | null>(null);
+  // What is open below: a message hit (opened at that message) or a title hit (the whole session).
+  const [open, setOpen] = useState<OpenSession | null>(null);
   const { data, error } = useHub<HubSearchResult>(token, submitted ? `/classes/${encodeURIComponent(classId)}/search?q=${encodeURIComponent(submitted)}` : null);
+  const titles = data?.title_hits ?? [];
+  const openKey = open ? `${open.session_id}:${open.turn_id ?? ''}` : null;
   return (
     <section className="card" data-testid="hub-search">
       <form
@@ -865,33 +879,76 @@ function Search({ token, classId, locale }: { token: string; classId: string; lo
           {t('hub.searchIndexBehind')}
         </p>
       ) : null}
-      {data && data.items.length === 0 ? <p className="muted">{t('hub.noResults')}</p> : null}
+      {data && data.items.length === 0 && titles.length === 0 ? <p className="muted">{t('hub.noResults')}</p> : null}
+      {/* Sessions whose title matches, as the desktop's History lists them: a title hit opens its session. */}
+      {titles.length > 0 ? (
+        <>
+          <h3 className="section-title" data-testid="hub-title-hits-heading">
+            {t('find.matchingTitles', { n: titles.length })}
+          </h3>
+          <ul className="hub-hits" data-testid="hub-title-hits">
+            {titles.map((h) => {
+              const target = { session_id: h.session_id, name: h.name };
+              const key = `${h.session_id}:`;
+              return (
+                <li key={h.session_id} className={openKey === key ? 'hub-hit active' : 'hub-hit'} data-testid="hub-title-hit" onClick={() => setOpen(target)}>
+                  <button type="button" className="hub-hit-open" onClick={(e) => (e.stopPropagation(), setOpen(target))}>
+                    <strong>{h.name}</strong> <span className="muted">{when(h.started_at, locale)}</span> <span className="hub-hit-action">{t('hub.openSession')}</span>
+                  </button>
+                  <div className="hub-hit-title">
+                    <Marked text={h.title} ranges={h.highlights} />
+                  </div>
+                </li>
+              );
+            })}
+          </ul>
+          {data && data.items.length > 0 ? <h3 className="section-title">{t('find.messageHits')}</h3> : null}
+        </>
+      ) : null}
       {/* A hit opens its whole session below, at the message found. */}
-      <ul className="hub-hits">
-        {data?.items.map((h) => (
-          <li key={h.turn_id} className={open?.turn_id === h.turn_id ? 'hub-hit active' : 'hub-hit'} data-testid="hub-search-hit" onClick={() => setOpen(h)}>
-            <button type="button" className="hub-hit-open" onClick={(e) => (e.stopPropagation(), setOpen(h))}>
-              <strong>{h.name}</strong> <span className="muted">{when(h.created_at, locale)}</span> <span className="hub-hit-action">{t('hub.openSession')}</span>
-            </button>
-            <MessageText text={h.content} role={h.role} />
-          </li>
-        ))}
-      </ul>
-      {open ? <SessionPanel key={open.turn_id} token={token} classId={classId} hit={open} onClose={() => setOpen(null)} /> : null}
+      {data && data.items.length > 0 ? (
+        <ul className="hub-hits">
+          {data.items.map((h) => {
+            const target = { session_id: h.session_id, name: h.name, turn_id: h.turn_id };
+            return (
+              <li
+                key={h.turn_id}
+                className={openKey === `${h.session_id}:${h.turn_id}` ? 'hub-hit active' : 'hub-hit'}
+                data-testid="hub-search-hit"
+                onClick={() => setOpen(target)}
+              >
+                <button type="button" className="hub-hit-open" onClick={(e) => (e.stopPropagation(), setOpen(target))}>
+                  <strong>{h.name}</strong> <span className="muted">{when(h.created_at, locale)}</span> <span className="hub-hit-action">{t('hub.openSession')}</span>
+                </button>
+                <MessageText text={h.content} role={h.role} />
+              </li>
+            );
+          })}
+        </ul>
+      ) : null}
+      {open ? <SessionPanel key={openKey} token={token} classId={classId} hit={open} onClose={() => setOpen(null)} /> : null}
     </section>
   );
 }
 
+/** A session to open below the search: whose it is, and the message hit to mark (none for a title hit). */
+interface OpenSession {
+  session_id: string;
+  name: string;
+  turn_id?: string;
+}
+
 /** A shared session as its teacher reads it (GET /classes/:id/sessions/:session_id), opened at a search hit: that message marked and scrolled to. */
-function SessionPanel({ token, classId, hit, onClose }: { token: string; classId: string; hit: SearchHit; onClose: () => void }) {
-  const { t } = useTranslation();
+function SessionPanel({ token, classId, hit, onClose }: { token: string; classId: string; hit: OpenSession; onClose: () => void }) {
+  const { t, i18n } = useTranslation();
   const { data, error } = useHub<HubSessionView>(token, `/classes/${encodeURIComponent(classId)}/sessions/${encodeURIComponent(hit.session_id)}`);
   const box = useRef<HTMLDivElement>(null);
   useEffect(() => {
     if (!data) return;
-    const turn = box.current?.querySelector(`[data-turn-id="${CSS.escape(hit.turn_id)}"]`);
+    // A title hit opens the session at its start (the panel itself is scrolled to).
+    const turn = hit.turn_id ? box.current?.querySelector(`[data-turn-id="${CSS.escape(hit.turn_id)}"]`) : null;
     turn?.classList.add('transcript-turn-hit');
-    turn?.scrollIntoView({ block: 'center' });
+    (turn ?? box.current)?.scrollIntoView({ block: turn ? 'center' : 'start' });
   }, [data, hit.turn_id]);
   return (
     <div className="hub-session" data-testid="hub-session" ref={box}>
@@ -903,7 +960,7 @@ function SessionPanel({ token, classId, hit, onClose }: { token: string; classId
       </div>
       <Failed error={error} />
       {data ? <Transcript sessions={[{ session: { id: data.session.id, title: data.session.title }, turns: data.turns }]} /> : null}
-      {data?.truncated ? <p className="muted small">{t('hub.sessionTruncated', { n: data.turns.length })}</p> : null}
+      {data?.truncated ? <p className="muted small">{t('hub.sessionTruncated', { n: formatNumber(data.turns.length, i18n.language) })}</p> : null}
     </div>
   );
 }

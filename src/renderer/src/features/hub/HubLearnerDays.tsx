@@ -24,7 +24,17 @@ function lastDays(n: number, now = Date.now()): { from: string; to: string } {
   return { from: localDayKey(first.getTime()), to: localDayKey(nextLocalDay(today)) };
 }
 
-export function HubLearnerDays({ token, classId, student, onClose }: { token: string; classId: string; student: { user_id: string; name: string }; onClose: () => void }) {
+export function HubLearnerDays({
+  token,
+  classId,
+  student,
+  onClose,
+}: {
+  token: string;
+  classId: string;
+  student: { user_id: string; name: string; joined?: boolean | undefined };
+  onClose: () => void;
+}) {
   const { t } = useTranslation();
   const [span, setSpan] = useState<(typeof RANGES)[number]>(7);
   const [state, setState] = useState<{ key: string; days: LearnerDay[] | null; error: HubCallError | null }>({ key: '', days: null, error: null });
@@ -83,9 +93,10 @@ export function HubLearnerDays({ token, classId, student, onClose }: { token: st
           {sentences(errorHeadline(current.error.code), current.error.message)}
         </p>
       ) : null}
+      {/* Nothing to summarize: a roster entry not joined yet has shared nothing at all — said as such, not as a quiet week. */}
       {current.days && current.days.length === 0 ? (
         <p className="muted" data-testid="hub-learner-empty">
-          {t('learner.empty')}
+          {student.joined === false ? t('learner.hubView.notJoined', { name: student.name }) : t('learner.empty')}
         </p>
       ) : null}
       <LearnerDayList days={current.days ?? []} titleOf={(id) => titles[id]} />
