@@ -679,7 +679,14 @@ function HandinDetail({ token, row, onGraded }: { token: string; row: HubHandinR
           <h3>{t('hub.aiNote')}</h3>
           <div className="plain-text">{data.bundle.note || '—'}</div>
           <details>
-            <summary>{t('hub.transcript', { turns: data.summary.turns })}</summary>
+            <summary data-testid="hub-transcript-counts">
+              {t(data.summary.unanswered > 0 ? 'hub.transcriptCountsUnanswered' : 'hub.transcriptCounts', {
+                turns: data.summary.turns,
+                asked: data.summary.asked,
+                answers: data.summary.answers,
+                unanswered: data.summary.unanswered,
+              })}
+            </summary>
             {/* Rendered from the signed sessions, as the app's hand-in page does (not the bundle's Markdown text). */}
             <Transcript sessions={data.bundle.sessions} />
           </details>
