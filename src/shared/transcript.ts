@@ -39,3 +39,51 @@ export function versionNumbers(turns: readonly { id: string; parent_id: string |
 export function isFlagged(turn: { role: string; meta: Record<string, unknown> }): boolean {
   return turn.role === 'assistant' && turn.meta.flagged === 'final_answer_above_level';
 }
+
+/** The messages that got an answer: the parents of the answers (every version). */
+export function answeredMessages(turns: readonly { role: string; parent_id: string | null }[]): Set<string> {
+  return new Set(turns.flatMap((t) => (t.role === 'assistant' && t.parent_id ? [t.parent_id] : [])));
+}
+
+/**
+ * A student's message that got no answer — refused before the model saw it (the allowance used up:
+ * 'allowance_exhausted', the hint ceiling, a mode the assignment does not allow) or failed and
+ * never answered (offline, the provider's error): meta.status 'failed' and no answer under it (a
+ * message retried later has one, whatever an older copy's status says). Its error code ('failed'
+ * when none was recorded), or null for a message that was answered or is still on its way.
+ */
+export function unansweredCode(turn: { id: string; role: string; meta: Record<string, unknown> }, answered: ReadonlySet<string>): string | null {
+  if (turn.role !== 'user' || turn.meta.status !== 'failed' || answered.has(turn.id)) return null;
+  const error = turn.meta.error;
+  const code = error && typeof error === 'object' ? (error as { code?: unknown }).code : undefined;
+  return typeof code === 'string' && code ? code : 'failed';
+}
+
+/** Codes of a message refused before it was sent to the model (proxy.service.ts keeps it, failed with the code). */
+export const REFUSED_CODES = ['allowance_exhausted', 'hint_ceiling_reached', 'mode_not_allowed'] as const;
+export type RefusedCode = (typeof REFUSED_CODES)[number];
+export const isRefusedCode = (code: string): code is RefusedCode => (REFUSED_CODES as readonly string[]).includes(code);
+
+/**
+ * What a transcript's student messages were, counted as the AI-use note and the transcript's
+ * heading both say it: `asked`, the student's messages except those that got no answer ("提问 N
+ * 次"; every version), `answers` (every version), and `unanswered` messages (refused or failed,
+ * see unansweredCode). asked + answers + unanswered is every message and answer. Title calls are not counted.
+ */
+export function messageCounts(turns: readonly { id: string; role: string; parent_id: string | null; meta: Record<string, unknown> }[]): {
+  asked: number;
+  answers: number;
+  unanswered: number;
+} {
+  const shown = transcriptTurns(turns);
+  const answered = answeredMessages(shown);
+  let asked = 0;
+  let answers = 0;
+  let unanswered = 0;
+  for (const t of shown) {
+    if (t.role === 'assistant') answers++;
+    else if (unansweredCode(t, answered) !== null) unanswered++;
+    else if (t.role === 'user') asked++;
+  }
+  return { asked, answers, unanswered };
+}

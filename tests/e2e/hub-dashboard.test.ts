@@ -84,14 +84,22 @@ describe.skipIf(chromium.skip)(`the hub's teacher dashboard${chromium.note}`, ()
     handedPhoto = await plainImage('png', 240, 160);
     handedPdf = textPdf(['y = 2x + 1']);
     const handedSid = uuidv7();
-    const [q1, a1, a2, q2] = [uuidv7(), uuidv7(), uuidv7(), uuidv7()];
+    const [q1, a1, a2, q2, a3] = [uuidv7(), uuidv7(), uuidv7(), uuidv7(), uuidv7()];
     const handedSpecs = [
       { id: q1, role: 'user' as const, content: '第1步怎么做？' },
       { id: a1, parent_id: q1, role: 'assistant' as const, content: '**先移项**：$$x = \\frac{20 - 5}{3}$$', meta: { hint_level: 1 } },
       { id: uuidv7(), role: 'system' as const, content: '第一步', meta: { purpose: 'title' } },
       { id: a2, parent_id: q1, role: 'assistant' as const, content: '答案是 x = 5。', meta: { hint_level: 1, flagged: 'final_answer_above_level' } },
       { id: q2, parent_id: a2, role: 'user' as const, content: '为什么？' },
-      { id: uuidv7(), parent_id: q2, role: 'assistant' as const, content: `因为${'移项后两边同时除以三'.repeat(40)}`, meta: { hint_level: 2 } },
+      { id: a3, parent_id: q2, role: 'assistant' as const, content: `因为${'移项后两边同时除以三'.repeat(40)}`, meta: { hint_level: 2 } },
+      // Refused on the laptop, the allowance used up (tryout 8): kept, failed, no answer under it.
+      {
+        id: uuidv7(),
+        parent_id: a3,
+        role: 'user' as const,
+        content: 'k 的几何意义是斜率吗？',
+        meta: { status: 'failed', hint_level: 2, error: { code: 'allowance_exhausted', message: 'The AI allowance is used up.' } },
+      },
     ];
     const bundle = buildBundle(
       {
@@ -352,10 +360,19 @@ describe.skipIf(chromium.skip)(`the hub's teacher dashboard${chromium.note}`, ()
     expect(readFileSync(saved).equals(handedPdf)).toBe(true);
     mkdirSync(SCREENSHOTS, { recursive: true });
     await page.screenshot({ path: path.join(SCREENSHOTS, 'hub-handin-files.png'), fullPage: true });
-    // The transcript: five messages (the title call is not one), rendered like the app's, wrapped inside the card.
-    await detail.getByText('对话记录（5 条消息）').click();
+    // The transcript: six messages (the title call is not one), rendered like the app's, wrapped inside the card.
+    // Its heading counts as the AI-use note does ("提问 N 次"), the refused message apart (tryout 8).
+    await detail.getByText('对话记录（6 条消息：提问 2 次，回答 3 条，另有 1 条没有得到回答）').click();
     const turns = detail.locator('.transcript-turn');
-    await expect.poll(() => turns.count()).toBe(5);
+    await expect.poll(() => turns.count()).toBe(6);
+    // The message refused for the allowance is marked, not an ordinary question.
+    const refused = detail.locator('.transcript-turn[data-unsent]');
+    await expect(refused.count()).resolves.toBe(1);
+    await expect(refused.getAttribute('data-unsent')).resolves.toBe('allowance_exhausted');
+    await expect(refused.getByTestId('turn-unsent').textContent()).resolves.toMatch(/^ · +未发送：额度已用完$/);
+    await expect(refused.textContent()).resolves.toContain('k 的几何意义是斜率吗？');
+    await refused.scrollIntoViewIfNeeded();
+    await page.screenshot({ path: path.join(SCREENSHOTS, 'hub-handin-refused-turn.png') });
     await expect(detail.locator('.transcript-turn.role-system').count()).resolves.toBe(0);
     await expect(detail.getByTestId('turn-version').allTextContents()).resolves.toEqual([' · 第 1 版，共 2 版', ' · 第 2 版，共 2 版']);
     await expect(detail.locator('.transcript-turn[data-flagged=true]').count()).resolves.toBe(1);

@@ -125,6 +125,37 @@ describe.each([
     await expect(core.handin.submit(student, submitted.id)).rejects.toMatchObject({ code: 'conflict' });
   });
 
+  test.skipIf(skip)(
+    'a message refused with the allowance used up reaches the teacher marked (failed, allowance_exhausted), counted apart from the questions (tryout 8)',
+    async () => {
+      const hub = await hubWithClass(kind);
+      // The teacher's allowance: one token, so the first answer uses it up and the next message is refused.
+      await hub.store.upsertAssignment(hub.teacher.caller, {
+        id: 'hw_001',
+        class_id: hub.klass.id,
+        title: '二次函数',
+        description: null,
+        due_at: null,
+        policy: { allowance: { tokens: 1 } },
+      });
+      const { core, student, client } = await laptop(hub.hub.url, hub.token);
+      await expect(core.proxy.send(student, { message: '那对称轴呢？', mode: 'homework', assignment_id: 'hw_001' })).rejects.toMatchObject({ code: 'allowance_exhausted' });
+      core.settings.update({ language: 'zh-CN' });
+      const draft = await core.handin.create(student, 'hw_001', { answer: '顶点 (-b/2a, …)' });
+      await core.handin.submit(student, draft.id);
+      expect(await client.sync()).toMatchObject({ status: 'synced', handins: 1 });
+
+      const list = await hub.call<HubHandinRow[]>('GET', '/assignments/hw_001/handins', hub.teacher.token);
+      const detail = await hub.call<HubHandinDetail>('GET', `/handins/${list.body[0]!.id}`, hub.teacher.token);
+      // Three messages: one question, its answer, and the refused one — the note's "提问 1 次" and the transcript say the same.
+      expect(detail.body.summary).toMatchObject({ turns: 3, asked: 1, answers: 1, unanswered: 1 });
+      const refused = detail.body.bundle.sessions.flatMap((x) => x.turns).find((t) => t.content === '那对称轴呢？')!;
+      expect(refused.meta).toMatchObject({ status: 'failed', error: { code: 'allowance_exhausted' } });
+      expect(detail.body.bundle.note).toMatch(/个会话，提问 1 次（另有 1 条消息没有得到回答）/);
+      expect(detail.body.bundle.transcript_md).toMatch(/### 学生 — [\d: -]+ · 未发送：额度已用完\n\n那对称轴呢？/);
+    },
+  );
+
   test.skipIf(skip)('a hand-in’s answer files: its class’s teachers fetch each one (typed, inline or to download); nobody else does', async () => {
     const hub = await hubWithClass(kind);
     const { core, student, client } = await laptop(hub.hub.url, hub.token);

@@ -1,6 +1,6 @@
 // What the chat says a reply cost (src/renderer/src/features/chat/cost.ts): a model without a
-// price is free on a local server and "price unknown" anywhere else; the header never turns an
-// unknown price into "$0".
+// price is free on a local server and "price unknown" anywhere else; a reply whose input was not
+// counted is "price unknown" everywhere; the header never turns an unknown price into "$0".
 import { describe, expect, it } from 'vitest';
 import { inputCounted, isLocalProvider, isLocalReply, replyCost, totalCost } from '../../src/renderer/src/features/chat/cost.ts';
 import type { ChatMessage } from '../../src/renderer/src/features/chat/messages.ts';
@@ -55,7 +55,10 @@ describe('costs', () => {
     const cut = { tokens_in: 0, tokens_out: 16, cost: 0, price_known: true, estimated: true };
     expect(inputCounted(cut)).toBe(false);
     expect(replyCost(cut, false)).toEqual({ kind: 'unknown' });
-    expect(replyCost(cut, true)).toEqual({ kind: 'free' });
+    // Not free either on a local provider (tryout 8: a relay on 127.0.0.1 in front of DeepSeek
+    // showed the cut answer as "免费" beside priced ones), whether or not its model has a price.
+    expect(replyCost(cut, true)).toEqual({ kind: 'unknown' });
+    expect(replyCost({ ...cut, price_known: false }, true)).toEqual({ kind: 'unknown' });
     // A reported 0 (not estimated) and an estimate of a real prompt stay as they are.
     expect(inputCounted({ tokens_in: 0, estimated: false })).toBe(true);
     expect(replyCost({ tokens_in: 248, cost: 20, price_known: true, estimated: true }, false)).toEqual({ kind: 'priced', cost: 20 });
@@ -67,5 +70,9 @@ describe('costs', () => {
     expect(totalCost([reply('llama3.2', 0, false), reply('gpt-4o-mini', 300, true)], isLocal)).toEqual({ cost: 300, unknown: 0, allFree: false });
     expect(totalCost([reply('mystery-model', 0, false), reply('gpt-4o-mini', 300, true)], isLocal)).toEqual({ cost: 300, unknown: 1, allFree: false });
     expect(totalCost([], isLocal)).toEqual({ cost: 0, unknown: 0, allFree: false });
+    // A cut answer (input not counted) from a loopback provider: the header's total is unknown, not free.
+    const cut = { ...reply('qwen2.5:7b', 0, true, 'lan'), usage: { tokens_in: 0, tokens_out: 11, cost: 0, estimated: true, price_known: true } } as ChatMessage;
+    expect(totalCost([cut], isLocal)).toEqual({ cost: 0, unknown: 1, allFree: false });
+    expect(totalCost([reply('qwen2.5:7b', 0, false, 'lan'), cut], isLocal)).toEqual({ cost: 0, unknown: 1, allFree: false });
   });
 });

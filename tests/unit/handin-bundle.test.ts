@@ -6,6 +6,7 @@ import { buildBundle, bundleText, suggestAiNote, summarize, verifyBundle, type B
 import type { ChainTurn } from '../../src/main/core/handin/chain.ts';
 import { publicKeyOf } from '../../src/main/core/handin/signing.ts';
 import type { Bundle } from '../../src/shared/api/handin.ts';
+import { NOTE_COUNT_PREFIXES, refreshNoteCounts } from '../../src/shared/ai-note.ts';
 
 const key = (() => {
   const { privateKey } = generateKeyPairSync('ed25519');
@@ -166,6 +167,9 @@ describe('the summary card', () => {
     expect(summarize(b.sessions)).toEqual({
       sessions: 2,
       turns: 7,
+      asked: 3,
+      answers: 4,
+      unanswered: 0,
       first_at: 1_700_000_001_000,
       last_at: 1_700_000_004_000,
       highest_hint_level: 5,
@@ -207,5 +211,49 @@ describe('the suggested AI-use note', () => {
     ];
     expect(suggestAiNote([{ session: session('s'), turns }], 'zh-CN')).toContain('1 个会话，提问 2 次');
     expect(suggestAiNote([{ session: session('s'), turns }], 'en')).toContain('1 session(s), 2 question(s)');
+  });
+
+  it('says the refused message apart, with the counts the transcript heading uses (tryout 8: "提问 2 次" beside 9 messages)', () => {
+    const turns = [
+      turn('s', 1),
+      turn('s', 2, { parent_id: 's-t1' }),
+      turn('s', 3, { parent_id: 's-t2', meta: { status: 'failed', error: { code: 'allowance_exhausted', message: 'used up' } } }),
+      // A message that failed offline and was answered after a retry: an answer under it, whatever its copy's status says.
+      turn('s', 5, { parent_id: 's-t2', meta: { status: 'failed', error: { code: 'network_error', message: 'offline' } } }),
+      turn('s', 6, { parent_id: 's-t5' }),
+    ];
+    const sessions = [{ session: session('s'), turns }];
+    expect(summarize(sessions)).toMatchObject({ turns: 5, asked: 2, answers: 2, unanswered: 1 });
+    expect(suggestAiNote(sessions, 'zh-CN')).toContain('1 个会话，提问 2 次（另有 1 条消息没有得到回答）');
+    expect(suggestAiNote(sessions, 'en')).toContain('1 session(s), 2 question(s) (and 1 message(s) that got no answer)');
+    // The signed transcript text marks it too.
+    const b = buildBundle({ ...input(), sessions, language: 'zh-CN' }, key);
+    expect(b.transcript_md).toMatch(/### 学生（第 1 版，共 2 版） — [\d: -]+ · 未发送：额度已用完\n\nturn 3 of s/);
+    expect(b.transcript_md.match(/未发送|没有得到回答/g)).toHaveLength(1);
+  });
+});
+
+describe("the note's counted lines follow the sessions (shared/ai-note.ts)", () => {
+  it('only the lines Studylog wrote are brought up to date; what the student wrote stays', () => {
+    const before = [turn('s', 1), turn('s', 2, { parent_id: 's-t1' })];
+    const after = [...before, turn('s', 3, { parent_id: 's-t2' }), turn('s', 4, { parent_id: 's-t3' })];
+    const old = `${suggestAiNote([{ session: session('s'), turns: before }], 'zh-CN')}先自己设了解析式，卡住时请 AI 提示下一步。\n最后自己检查了两遍。`;
+    expect(old).toContain('提问 1 次');
+    const fresh = suggestAiNote([{ session: session('s'), turns: after }], 'zh-CN');
+    const { note, changed } = refreshNoteCounts(old, fresh);
+    expect(changed).toEqual([fresh.split('\n')[1]]);
+    expect(note).toContain('提问 2 次');
+    expect(note).not.toContain('提问 1 次');
+    expect(note).toContain('我是这样使用 AI 的：先自己设了解析式，卡住时请 AI 提示下一步。\n最后自己检查了两遍。');
+    // Already up to date, or rewritten by the student (no counted line), or in the other language: left as it is.
+    expect(refreshNoteCounts(fresh, fresh)).toEqual({ note: fresh, changed: [] });
+    expect(refreshNoteCounts('我只用 AI 检查了答案。', fresh)).toEqual({ note: '我只用 AI 检查了答案。', changed: [] });
+    const en = suggestAiNote([{ session: session('s'), turns: before }], 'en');
+    expect(refreshNoteCounts(en, fresh)).toEqual({ note: en, changed: [] });
+    // Every counted line Studylog writes starts as refreshNoteCounts expects.
+    for (const language of ['zh-CN', 'en'] as const) {
+      const lines = suggestAiNote([{ session: session('s'), turns: after }], language).split('\n');
+      expect(lines.slice(0, 3).every((l) => NOTE_COUNT_PREFIXES.some((p) => l.startsWith(p)))).toBe(true);
+    }
   });
 });

@@ -185,6 +185,12 @@ export const HandinSummarySchema = z.object({
   sessions: z.number().int(),
   /** The conversation's messages and answers, every version (not the title calls). */
   turns: z.number().int(),
+  /** The student's messages except those that got no answer (the AI-use note's "提问 N 次"), every version (shared/transcript.ts messageCounts). */
+  asked: z.number().int(),
+  /** The answers, every version. */
+  answers: z.number().int(),
+  /** The student's messages that got none: refused (the allowance used up, …) or failed and never retried. */
+  unanswered: z.number().int(),
   first_at: TimestampSchema.nullable(),
   last_at: TimestampSchema.nullable(),
   /** The highest hint level an answer reached (assistant turn meta.hint_level, 1..5), and when first. */

@@ -31,7 +31,7 @@ import {
   type Verification,
 } from '../../../shared/api/handin.ts';
 import type { Assignment, Language, Session, Turn } from '../../../shared/api/schemas.ts';
-import { isFlagged, transcriptTurns, versionNumbers } from '../../../shared/transcript.ts';
+import { answeredMessages, isFlagged, isRefusedCode, messageCounts, transcriptTurns, unansweredCode, versionNumbers } from '../../../shared/transcript.ts';
 import { canonicalJson, chainTurn, GENESIS_HASH, turnHash, type ChainTurn } from './chain.ts';
 import { keyFingerprint, signText, verifyText, type SigningKey } from './signing.ts';
 
@@ -248,6 +248,7 @@ export function summarize(sessions: { session: { models: string[] }; turns: AnyT
   return {
     sessions: sessions.length,
     turns: turns.length,
+    ...messageCounts(turns),
     first_at: times.length ? Math.min(...times) : null,
     last_at: times.length ? Math.max(...times) : null,
     highest_hint_level: highest,
@@ -280,25 +281,34 @@ export function suggestAiNote(sessions: { session: { models: string[] }; turns: 
   if (s.turns === 0) return zh ? '这次作业我没有使用 AI。' : 'I did not use AI for this assignment.';
   const dates = s.first_at !== null && s.last_at !== null ? (day(s.first_at) === day(s.last_at) ? day(s.first_at) : `${day(s.first_at)} – ${day(s.last_at)}`) : '—';
   const models = s.models.length ? s.models.join(', ') : '—';
-  // Questions that got an answer: a message refused before the model saw it (the allowance used
-  // up, the hint ceiling reached, offline and never retried) has no answer under it.
-  const all = sessions.flatMap((x) => x.turns);
-  const answered = new Set(all.flatMap((t) => (t.role === 'assistant' && t.parent_id ? [t.parent_id] : [])));
-  const asked = all.filter((t) => t.role === 'user' && answered.has(t.id)).length;
+  // The questions, counted as the transcript's heading counts them (summary.asked): a message
+  // refused before the model saw it (the allowance used up, the hint ceiling reached) or failed and
+  // never retried has no answer under it, and is said apart (summary.unanswered).
+  const { asked, unanswered } = s;
   const lines = zh
     ? [
         `工具：Studylog（${models}）`,
-        `时间：${dates}，${s.sessions} 个会话，提问 ${asked} 次`,
+        `时间：${dates}，${s.sessions} 个会话，提问 ${asked} 次${unanswered ? `（另有 ${unanswered} 条消息没有得到回答）` : ''}`,
         `最高提示级别：${s.highest_hint_level ?? '—'}${s.worked_solution ? '（得到了完整解答）' : ''}`,
         '我是这样使用 AI 的：',
       ]
     : [
         `Tool: Studylog (${models})`,
-        `When: ${dates}, ${s.sessions} session(s), ${asked} question(s)`,
+        `When: ${dates}, ${s.sessions} session(s), ${asked} question(s)${unanswered ? ` (and ${unanswered} message(s) that got no answer)` : ''}`,
         `Highest hint level: ${s.highest_hint_level ?? '—'}${s.worked_solution ? ' (a worked solution was given)' : ''}`,
         'How I used it:',
       ];
   return lines.join('\n');
+}
+
+/** The mark on a message that got no answer (shared/transcript.ts unansweredCode), as the app's transcript words it. */
+function unsentZh(code: string): string {
+  if (!isRefusedCode(code)) return '没有得到回答';
+  return { allowance_exhausted: '未发送：额度已用完', hint_ceiling_reached: '未发送：已到提示级别上限', mode_not_allowed: '未发送：作业不允许这个模式' }[code];
+}
+function unsentEn(code: string): string {
+  if (!isRefusedCode(code)) return 'got no answer';
+  return { allowance_exhausted: 'not sent: allowance used up', hint_ceiling_reached: 'not sent: hint ceiling reached', mode_not_allowed: 'not sent: mode not allowed' }[code];
 }
 
 function transcriptMarkdown(title: string, student: string, sessions: BundleSession[], answer: string, files: AnswerFile[], note: string, language: Language): string {
@@ -311,14 +321,18 @@ function transcriptMarkdown(title: string, student: string, sessions: BundleSess
   sessions.forEach((s, i) => {
     out.push(`## ${s.session.title ?? (zh ? `会话 ${i + 1}` : `Session ${i + 1}`)}`, '');
     const versions = versionNumbers(s.turns);
+    const answered = answeredMessages(s.turns);
     // Title calls are usage, not conversation (shared/transcript.ts).
     for (const t of transcriptTurns(s.turns)) {
       const level = t.role === 'assistant' ? hintLevel(t) : null;
       const v = versions.get(t.id);
       const version = v ? (zh ? `（第 ${v.n} 版，共 ${v.of} 版）` : ` (version ${v.n} of ${v.of})`) : '';
       const flag = isFlagged(t) ? (zh ? ' · ⚠ 可能直接给出了答案' : ' · ⚠ may give the final answer') : '';
+      // A message that got no answer is marked, not shown as an ordinary question (tryout 8).
+      const code = unansweredCode(t, answered);
+      const unsent = code === null ? '' : zh ? ` · ${unsentZh(code)}` : ` · ${unsentEn(code)}`;
       out.push(
-        `### ${role(t.role)}${version} — ${time(t.created_at)}${t.model && t.role === 'assistant' ? ` · ${t.model}` : ''}${level ? ` · ${zh ? '提示级别' : 'hint level'} ${level}` : ''}${flag}`,
+        `### ${role(t.role)}${version} — ${time(t.created_at)}${t.model && t.role === 'assistant' ? ` · ${t.model}` : ''}${level ? ` · ${zh ? '提示级别' : 'hint level'} ${level}` : ''}${flag}${unsent}`,
         '',
         t.content,
         '',

@@ -68,7 +68,9 @@ export const en = {
     fileDownload: 'Download',
     fileLoading: 'Loading…',
     aiNote: 'AI-use note',
-    transcript: 'The conversation ({{turns}} messages)',
+    // What the count counts, in the words of the AI-use note beside it ("N questions": messages that got an answer).
+    transcriptCounts: 'The conversation ({{turns}} messages: questions answered {{asked}}, answers {{answers}})',
+    transcriptCountsUnanswered: 'The conversation ({{turns}} messages: questions answered {{asked}}, answers {{answers}}, messages that got no answer {{unanswered}})',
     score: 'Score',
     feedback: 'Feedback',
     returnGrade: 'Return with this grade',
@@ -250,6 +252,11 @@ export const en = {
     noAssignmentsYet: 'No assignments yet: create or import one.',
     needsAssignment: 'Choose an assignment above to start a homework session.',
     endedHint: 'This session has ended.',
+    // The assignment's allowance is used up: said in the composer, with what to do; the typed text stays.
+    allowanceOutHint:
+      'The AI allowance for this assignment is used up, so nothing more can be sent. Ask your teacher to raise it; what you type stays here and can be sent once it is raised.',
+    allowanceRecheck: 'Raised already? Check again',
+    allowanceBlocked: 'The AI allowance for this assignment is used up: ask your teacher to raise it.',
     placeholder: 'Ask anything… (maths in LaTeX: $x^2$)',
     messageLabel: 'Message',
     keys: 'Enter to send · Shift+Enter for a new line · Esc stops an answer',
@@ -386,6 +393,8 @@ export const en = {
     pin: 'Pin to the top',
     unpin: 'Unpin',
     groups: { pinned: 'Pinned', today: 'Today', yesterday: 'Yesterday', earlier: 'Earlier' },
+    // A delete button's name for a screen reader: which conversation it deletes.
+    deleteNamed: 'Delete conversation: {{title}}',
   },
   handin: {
     open: 'Hand in',
@@ -461,6 +470,14 @@ export const en = {
     versionOf: 'version {{n}} of {{count}}',
     flagged: 'may give the final answer',
     flaggedTitle: 'The hint-ladder check found what looks like the final answer in this reply, above the hint level allowed at that point.',
+    // A student's message that got no answer (shared/transcript.ts unansweredCode): refused, or failed and never retried.
+    unsent: { allowance_exhausted: 'Not sent: allowance used up', hint_ceiling_reached: 'Not sent: hint ceiling reached', mode_not_allowed: 'Not sent: mode not allowed' },
+    unanswered: 'Got no answer',
+    unsentTitle: 'This message got no answer from the AI; it is not counted as a question.',
+    askedStat: 'Questions (answered)',
+    askedUnanswered: '{{count}} more got no answer',
+    noteStatsUpdated: 'The counts in the AI-use note were brought up to date with the sessions now: “{{lines}}”. What you wrote yourself is unchanged; save or hand in to keep it.',
+    noteLineSeparator: '”, “',
     daysTitle: 'Learner summary (the work handed in to you)',
     daysHelp: 'Per day, worked out from only the sessions this student handed in to your assignments — never their other chats.',
     daysDay: 'Day',

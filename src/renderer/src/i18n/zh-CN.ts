@@ -65,7 +65,9 @@ export const zhCN: Translation = {
     fileDownload: '下载',
     fileLoading: '正在读取…',
     aiNote: 'AI 使用说明',
-    transcript: '对话记录（{{turns}} 条消息）',
+    // What the count counts, in the words of the AI-use note beside it ("提问 N 次": messages that got an answer).
+    transcriptCounts: '对话记录（{{turns}} 条消息：提问 {{asked}} 次，回答 {{answers}} 条）',
+    transcriptCountsUnanswered: '对话记录（{{turns}} 条消息：提问 {{asked}} 次，回答 {{answers}} 条，另有 {{unanswered}} 条没有得到回答）',
     score: '分数',
     feedback: '评语',
     returnGrade: '按此成绩发回',
@@ -239,6 +241,10 @@ export const zhCN: Translation = {
     noAssignmentsYet: '还没有作业：先新建或导入一份。',
     needsAssignment: '请先在上方选择一份作业，才能开始作业辅导。',
     endedHint: '这个会话已经结束。',
+    // The assignment's allowance is used up: said in the composer, with what to do; the typed text stays.
+    allowanceOutHint: '这份作业的 AI 额度已用完，现在不能再发送。请老师增加额度；你写的内容会留在这里，增加后就能发送。',
+    allowanceRecheck: '额度增加了吗？再查一次',
+    allowanceBlocked: '这份作业的 AI 额度已用完：请老师增加额度。',
     placeholder: '输入你的问题…（数学公式用 LaTeX：$x^2$）',
     messageLabel: '消息',
     keys: 'Enter 发送 · Shift+Enter 换行 · Esc 停止回答',
@@ -374,6 +380,8 @@ export const zhCN: Translation = {
     pin: '置顶',
     unpin: '取消置顶',
     groups: { pinned: '置顶', today: '今天', yesterday: '昨天', earlier: '更早' },
+    // A delete button's name for a screen reader: which conversation it deletes.
+    deleteNamed: '删除对话：{{title}}',
   },
   handin: {
     open: '交作业',
@@ -448,6 +456,14 @@ export const zhCN: Translation = {
     versionOf: '第 {{n}} 版，共 {{count}} 版',
     flagged: '可能直接给出了答案',
     flaggedTitle: '提示阶梯检查发现这条回复似乎给出了最终答案，超出了当时允许的提示级别。',
+    // A student's message that got no answer (shared/transcript.ts unansweredCode): refused, or failed and never retried.
+    unsent: { allowance_exhausted: '未发送：额度已用完', hint_ceiling_reached: '未发送：已到提示级别上限', mode_not_allowed: '未发送：作业不允许这个模式' },
+    unanswered: '没有得到回答',
+    unsentTitle: '这条消息没有得到 AI 的回答，不计入“提问”次数。',
+    askedStat: '提问（得到回答的）',
+    askedUnanswered: '另有 {{count}} 条没有得到回答',
+    noteStatsUpdated: 'AI 使用说明里的统计已按现在的会话更新：“{{lines}}”。你自己写的内容没有改动；保存或提交后生效。',
+    noteLineSeparator: '”“',
     daysTitle: '学习小结（交给你的作业）',
     daysHelp: '按天统计，只根据这名学生交给你的作业中的会话计算，不包括其他对话。',
     daysDay: '日期',

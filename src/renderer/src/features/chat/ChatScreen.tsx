@@ -66,7 +66,11 @@ export function ChatScreen({ routeSessionId, routeTurnId = null }: { routeSessio
   const assignment = assignments.find((a) => a.id === state.assignmentId) ?? null;
   const totals = sessionTotals(state.messages);
   const title = typeof session?.meta.title === 'string' ? session.meta.title : started ? t('chat.untitled') : t('chat.newChat');
-  const blocker = blockerOf(state, session ?? undefined);
+  // The student's standing on the chat's assignment (the query AssignmentPanel reads too): out of
+  // allowance, nothing more can be sent in this chat until the teacher raises it.
+  const assignmentStatus = useRouteQuery('getAssignmentStatus', { id: state.assignmentId ?? '' }, { enabled: state.assignmentId !== null && assignment !== null });
+  const blocker = blockerOf(state, session ?? undefined, assignmentStatus.data);
+  const outOfAllowance = blocker === 'allowance';
   const sessionModel = typeof session?.policy_snapshot.model === 'string' ? session.policy_snapshot.model : null;
   const assignmentRequired = needsAssignment(state.mode);
   // The modes the chosen assignment allows (its policy; none set: all). The server refuses the
@@ -85,8 +89,10 @@ export function ChatScreen({ routeSessionId, routeTurnId = null }: { routeSessio
       onVersion: (turnId: string) => void chat.showVersion(turnId),
       models: [...new Set(models?.providers.flatMap((p) => p.allowed[state.mode] ?? []) ?? [])],
       isLocal: (providerId: string | null | undefined, model: string | null) => isLocalReply(models?.providers ?? [], providerId, model),
+      // Retrying, editing and regenerating send too: out of allowance they wait, saying why.
+      blocked: outOfAllowance ? t('chat.allowanceBlocked') : null,
     }),
-    [chat, models, state.mode],
+    [chat, models, state.mode, outOfAllowance, t],
   );
   // The header's cost: free when every reply came from a local model; "price unknown" beside the
   // priced part when some reply has no price (never a bare "$0" for a cost we do not know).
@@ -329,6 +335,7 @@ export function ChatScreen({ routeSessionId, routeTurnId = null }: { routeSessio
         onUpload={(name, data) => chat.uploadAttachment(name, data)}
         onStop={() => chat.stop()}
         onNewChat={startNewChat}
+        onRecheck={() => void assignmentStatus.refetch()}
       />
     </section>
   );

@@ -1,15 +1,17 @@
-import { Paperclip, Send, Square } from 'lucide-react';
+import { Paperclip, RefreshCw, Send, Square } from 'lucide-react';
 import { useRef, useState, type ClipboardEvent, type DragEvent, type KeyboardEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { Attachment } from '../../../../shared/api/schemas.ts';
 import { AttachButton, AttachmentTray, sentAttachments, useAttachmentTray } from './Attachments.tsx';
+import type { Blocker } from './composer.ts';
 import type { MessageAttachmentView } from './messages.ts';
 
-type Blocker = 'busy' | 'needs_assignment' | 'ended' | 'loading' | null;
-
-/** Enter sends, Shift+Enter is a new line; an IME composition (Chinese input) never sends. */
+/**
+ * Enter sends, Shift+Enter is a new line; an IME composition (Chinese input) never sends. Blocked
+ * (the allowance used up, …) the text area stays writable and keeps what was typed; only sending waits.
+ */
 export function Composer(props: {
-  blocker: Blocker;
+  blocker: Blocker | null;
   sending: boolean;
   /** The model this message goes to takes no images: an image is sent as its (editable) recognized text. */
   textOnly: boolean;
@@ -17,6 +19,8 @@ export function Composer(props: {
   onUpload: (name: string, data: string) => Promise<Attachment>;
   onStop: () => void;
   onNewChat: () => void;
+  /** The allowance is used up: ask the server again (the teacher may have raised it). */
+  onRecheck?: () => void;
 }) {
   const { t } = useTranslation();
   const [text, setText] = useState('');
@@ -62,16 +66,29 @@ export function Composer(props: {
     send();
   };
 
-  const hint = props.blocker === 'needs_assignment' ? t('chat.needsAssignment') : props.blocker === 'ended' ? t('chat.endedHint') : null;
+  const hint =
+    props.blocker === 'needs_assignment'
+      ? t('chat.needsAssignment')
+      : props.blocker === 'ended'
+        ? t('chat.endedHint')
+        : props.blocker === 'allowance'
+          ? t('chat.allowanceOutHint')
+          : null;
 
   return (
     <div className={`composer${dragging ? ' composer-dragging' : ''}`} onDragOver={onDragOver} onDragLeave={() => setDragging(false)} onDrop={onDrop} data-testid="composer-area">
       {hint ? (
-        <p className="composer-hint" id="composer-hint" data-testid="composer-hint" role="status">
+        <p className="composer-hint" id="composer-hint" data-testid="composer-hint" data-blocker={props.blocker ?? undefined} role="status">
           {hint}
           {props.blocker === 'ended' ? (
             <button type="button" className="btn btn-small btn-link" onClick={props.onNewChat}>
               {t('chat.newChat')}
+            </button>
+          ) : null}
+          {props.blocker === 'allowance' && props.onRecheck ? (
+            <button type="button" className="btn btn-small btn-link" onClick={props.onRecheck} data-testid="allowance-recheck">
+              <RefreshCw size={13} aria-hidden="true" />
+              {t('chat.allowanceRecheck')}
             </button>
           ) : null}
         </p>
@@ -115,7 +132,14 @@ export function Composer(props: {
             {t('chat.stop')}
           </button>
         ) : (
-          <button type="button" className="btn btn-primary composer-button" onClick={send} disabled={!canSend} data-testid="send">
+          <button
+            type="button"
+            className="btn btn-primary composer-button"
+            onClick={send}
+            disabled={!canSend}
+            title={props.blocker === 'allowance' ? t('chat.allowanceBlocked') : undefined}
+            data-testid="send"
+          >
             <Send size={16} aria-hidden="true" />
             {t('chat.send')}
           </button>

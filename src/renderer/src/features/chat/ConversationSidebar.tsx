@@ -184,7 +184,8 @@ function ConversationSidebar({ onLeave }: { onLeave: () => void }) {
                         data-testid="conv-delete"
                       >
                         <Trash2 size={14} aria-hidden="true" />
-                        <span className="visually-hidden">{t('common.delete')}</span>
+                        {/* Named by its conversation: a screen reader's list of buttons is not twenty "删除". */}
+                        <span className="visually-hidden">{t('convs.deleteNamed', { title: sessionTitle(s, t('chat.untitled')) })}</span>
                       </button>
                     </span>
                   </li>

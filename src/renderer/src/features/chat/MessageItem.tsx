@@ -22,6 +22,8 @@ export interface MessageActions {
   models: readonly string[];
   /** Whether a reply came from a local server (its missing price then means free): cost.ts. */
   isLocal: (providerId: string | null | undefined, model: string | null) => boolean;
+  /** Why nothing can be sent now (the assignment's allowance used up), or null: retry, edit and regenerate wait. */
+  blocked: string | null;
 }
 
 // Markdown, KaTeX and the highlighter load after the first screen is up.
@@ -136,13 +138,27 @@ function UserItem({ message, sending, busy, cut, actions }: { message: UserMessa
           </span>
         ) : null}
         {failed && message.clientRequestId ? (
-          <button type="button" className="btn btn-small" onClick={() => onRetry(message.key)} disabled={busy} data-testid="retry">
+          <button
+            type="button"
+            className="btn btn-small"
+            onClick={() => onRetry(message.key)}
+            disabled={busy || actions.blocked !== null}
+            title={actions.blocked ?? undefined}
+            data-testid="retry"
+          >
             <RotateCcw size={13} aria-hidden="true" />
             {t('chat.retry')}
           </button>
         ) : null}
         {!editing && message.turnId && message.status !== 'sending' ? (
-          <button type="button" className="btn btn-small" onClick={() => setEditing(true)} disabled={busy} data-testid="edit" title={t('chat.editLabel')}>
+          <button
+            type="button"
+            className="btn btn-small"
+            onClick={() => setEditing(true)}
+            disabled={busy || actions.blocked !== null}
+            data-testid="edit"
+            title={actions.blocked ?? t('chat.editLabel')}
+          >
             <Pencil size={13} aria-hidden="true" />
             {t('chat.edit')}
           </button>
@@ -167,7 +183,14 @@ function Regenerate({ message, busy, actions }: { message: AssistantMessage; bus
           </option>
         ))}
       </select>
-      <button type="button" className="btn btn-small" onClick={() => actions.onRegenerate(message.key, model || null)} disabled={busy} data-testid="regenerate">
+      <button
+        type="button"
+        className="btn btn-small"
+        onClick={() => actions.onRegenerate(message.key, model || null)}
+        disabled={busy || actions.blocked !== null}
+        title={actions.blocked ?? undefined}
+        data-testid="regenerate"
+      >
         <RefreshCw size={13} aria-hidden="true" />
         {t('chat.regenerate')}
       </button>

@@ -81,10 +81,14 @@ export class ChatStore {
     this.#box.set({ notice: null });
   }
 
-  /** Why sending is not possible right now, or null (the session as the cache has it). */
+  /** Why sending is not possible right now, or null (the session and the assignment's allowance as the cache has them). */
   blocker(): Blocker | null {
-    const { sessionId } = this.#box.getState();
-    return blockerOf(this.#box.getState(), sessionId ? this.#cache.cached('getSession', { id: sessionId }) : undefined);
+    const { sessionId, assignmentId } = this.#box.getState();
+    return blockerOf(
+      this.#box.getState(),
+      sessionId ? this.#cache.cached('getSession', { id: sessionId }) : undefined,
+      assignmentId ? this.#cache.cached('getAssignmentStatus', { id: assignmentId }) : undefined,
+    );
   }
 
   /** `text` may be empty when there are attachments: `fallback` (a localized "see the attachment") is sent then. */

@@ -5,18 +5,25 @@
  * - A mode whose assignment is 'required' (homework) cannot send without one; in the others it is
  *   optional (it then appears with the assignment in history and exports, and the assignment's
  *   text goes into the model's context).
+ * - An assignment whose allowance is used up (GET /assignments/{id}/status `exhausted`) takes no
+ *   more messages (allowance_exhausted): sending, retrying, editing, regenerating and "more help"
+ *   wait until the teacher raises it. The composer stays writable — what the student typed is kept.
  */
-import type { Mode, Session } from '../../../../shared/api/schemas.ts';
+import type { AssignmentStatus, Mode, Session } from '../../../../shared/api/schemas.ts';
 import { needsAssignment } from '../../../../shared/modes.ts';
 import type { ChatBox, ChatState } from './chat-state.ts';
 
-export type Blocker = 'busy' | 'needs_assignment' | 'ended' | 'loading';
+export type Blocker = 'busy' | 'needs_assignment' | 'ended' | 'loading' | 'allowance';
 
-/** Why sending is not possible in this state, or null. `session`: the chat's session as the cache has it. */
-export function blockerOf(state: ChatState, session: Session | undefined): Blocker | null {
+/**
+ * Why sending is not possible in this state, or null. `session`: the chat's session as the cache
+ * has it; `status`: the student's standing on the chat's assignment, as the cache has it.
+ */
+export function blockerOf(state: ChatState, session: Session | undefined, status?: Pick<AssignmentStatus, 'assignment_id' | 'exhausted'>): Blocker | null {
   if (state.loading) return 'loading';
   if (state.sendingKey) return 'busy';
   if (session?.ended_at) return 'ended';
+  if (state.assignmentId !== null && status?.assignment_id === state.assignmentId && status.exhausted) return 'allowance';
   if (!state.sessionId && needsAssignment(state.mode) && !state.assignmentId) return 'needs_assignment';
   return null;
 }

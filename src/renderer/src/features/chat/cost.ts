@@ -3,7 +3,8 @@
  * no price for costs 0 with `price_known: false`. For a model on a local server (Ollama, LM
  * Studio, anything on this machine's loopback address) that 0 is the truth — it is free — so the
  * chat says "free"; for any other model it says "price unknown", and the session's total never
- * shows a bare "$0" for replies whose price is not known.
+ * shows a bare "$0" for replies whose price is not known. A reply whose input was not counted (an
+ * answer cut by a stop of Studylog) is "price unknown" on every provider, a local one too.
  */
 import type { ChatMessage } from './messages.ts';
 
@@ -58,9 +59,15 @@ export function inputCounted(usage: { tokens_in?: number; estimated?: boolean })
   return !(usage.estimated === true && usage.tokens_in === 0);
 }
 
-/** One reply's cost: priced, free (a local model without a price) or unknown (never a "$0" for a cost not known). */
+/**
+ * One reply's cost: priced, free (a local model without a price) or unknown (never a "$0" for a
+ * cost not known). A reply whose input was not counted is unknown for every provider: "local" is
+ * only a guess from the address (a relay on 127.0.0.1 in front of a paid API is local too — tryout
+ * 8 showed such a cut answer as "free" beside priced answers from the same model).
+ */
 export function replyCost(usage: { cost: number; price_known: boolean; tokens_in?: number; estimated?: boolean }, local: boolean): ReplyCost {
-  if (usage.price_known && inputCounted(usage)) return { kind: 'priced', cost: usage.cost };
+  if (!inputCounted(usage)) return { kind: 'unknown' };
+  if (usage.price_known) return { kind: 'priced', cost: usage.cost };
   return local ? { kind: 'free' } : { kind: 'unknown' };
 }
 

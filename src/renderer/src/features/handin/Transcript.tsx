@@ -4,12 +4,14 @@
  * versions, the hint level, and a mark on an answer the hint-ladder check flagged as possibly
  * giving the final answer. Answers are rendered with the chat's Markdown + KaTeX view (loaded
  * lazily, as the chat does: it stays out of the first load); messages stay plain text. The record
- * of a title call is left out (shared/transcript.ts).
+ * of a title call is left out (shared/transcript.ts). A message that got no answer — refused with
+ * the allowance used up, or failed and never retried — is marked as such ("未发送：额度已用完"),
+ * not shown as an ordinary question.
  */
-import { AlertTriangle } from 'lucide-react';
+import { AlertTriangle, Ban } from 'lucide-react';
 import { lazy, Suspense } from 'react';
 import { useTranslation } from 'react-i18next';
-import { isFlagged, transcriptTurns, versionNumbers } from '../../../../shared/transcript.ts';
+import { answeredMessages, isFlagged, isRefusedCode, transcriptTurns, unansweredCode, versionNumbers } from '../../../../shared/transcript.ts';
 import { formatDateTime } from '../../lib/format.ts';
 import '../../styles/handin.css';
 
@@ -40,6 +42,7 @@ export function Transcript({ sessions }: { sessions: TranscriptSession[] }) {
     <>
       {sessions.map((session, i) => {
         const versions = versionNumbers(session.turns);
+        const answered = answeredMessages(session.turns);
         return (
           <div key={session.session.id} className="card transcript" data-session-id={session.session.id} data-testid="transcript">
             <h3>{session.session.title ?? t('handin.sessionN', { n: i + 1 })}</h3>
@@ -48,8 +51,15 @@ export function Transcript({ sessions }: { sessions: TranscriptSession[] }) {
                 const version = versions.get(turn.id);
                 const flagged = isFlagged(turn);
                 const role = turn.role === 'assistant' ? 'assistant' : turn.role === 'system' ? 'system' : 'user';
+                const unsent = unansweredCode(turn, answered);
                 return (
-                  <li key={turn.id} className={`transcript-turn role-${role}`} data-turn-id={turn.id} data-flagged={flagged ? 'true' : undefined}>
+                  <li
+                    key={turn.id}
+                    className={`transcript-turn role-${role}${unsent ? ' transcript-turn-unsent' : ''}`}
+                    data-turn-id={turn.id}
+                    data-flagged={flagged ? 'true' : undefined}
+                    data-unsent={unsent ?? undefined}
+                  >
                     <div className="muted small transcript-turn-head">
                       {t(`handin.role.${role}`)} · {formatDateTime(turn.created_at, i18n.language)}
                       {turn.model && role === 'assistant' ? ` · ${turn.model}` : ''}
@@ -64,6 +74,12 @@ export function Transcript({ sessions }: { sessions: TranscriptSession[] }) {
                         <span className="status-flagged transcript-flag" data-testid="turn-flagged" title={t('handin.flaggedTitle')}>
                           {' · '}
                           <AlertTriangle size={12} aria-hidden="true" /> {t('handin.flagged')}
+                        </span>
+                      ) : null}
+                      {unsent ? (
+                        <span className="status-failed transcript-unsent" data-testid="turn-unsent" title={t('handin.unsentTitle')}>
+                          {' · '}
+                          <Ban size={12} aria-hidden="true" /> {isRefusedCode(unsent) ? t(`handin.unsent.${unsent}`) : t('handin.unanswered')}
                         </span>
                       ) : null}
                     </div>

@@ -4,8 +4,9 @@
  * summary card, the transcript with every version, the answer, the note, and the grade.
  */
 import { CheckCircle2, Download, FileText, FileUp, Paperclip, Send, ShieldAlert, X } from 'lucide-react';
-import { useCallback, useEffect, useRef, useState, type ChangeEvent, type FormEvent } from 'react';
+import { useCallback, useEffect, useEffectEvent, useRef, useState, type ChangeEvent, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
+import { refreshNoteCounts } from '../../../../shared/ai-note.ts';
 import type { AnswerFile, Submission, SubmissionDetail } from '../../../../shared/api/handin.ts';
 import { describeBundleSize, describeProblem, isBundleProblemCode, MAX_BUNDLE_BYTES, type BundleProblem } from '../../../../shared/handin-problems.ts';
 import { AttachButton, AttachmentTray, formatSize, useAttachmentTray } from '../chat/Attachments.tsx';
@@ -193,6 +194,20 @@ function HandinForm({
     if (saved) notice.current?.focus();
   }, [saved]);
   const delivery = detail.hub_delivery;
+  // The note's counted lines ("时间：…，提问 N 次") follow the sessions as they are now: the draft's
+  // were written when it was made, and a hand-in handed in again after more questions said
+  // "提问 2 次" beside a 9-message transcript (tryout 8). Only those lines change, and the note says so.
+  const [noteUpdated, setNoteUpdated] = useState<string[]>([]);
+  const suggestion = detail.suggested_ai_note;
+  const refreshCounts = useEffectEvent((fresh: string) => {
+    const refreshed = refreshNoteCounts(note, fresh);
+    if (refreshed.changed.length === 0) return;
+    setNote(refreshed.note);
+    setNoteUpdated(refreshed.changed);
+  });
+  useEffect(() => {
+    if (!locked && suggestion) refreshCounts(suggestion);
+  }, [suggestion, locked]);
   // The owner not yet named ("owner"): asked once, before the first hand-in that would carry it.
   const { me } = useIdentity();
   const [askName, setAskName] = useState(false);
@@ -271,6 +286,11 @@ function HandinForm({
         <span className="muted small">{t('handin.noteHelp')}</span>
         <textarea value={note} onChange={(e) => setNote(e.target.value)} rows={6} name="ai_note" disabled={locked} />
       </label>
+      {noteUpdated.length > 0 && !locked ? (
+        <p className="muted small" role="status" data-testid="note-counts-updated">
+          {t('handin.noteStatsUpdated', { lines: noteUpdated.join(t('handin.noteLineSeparator')) })}
+        </p>
+      ) : null}
       {!locked ? (
         <button type="button" className="btn btn-link btn-small" onClick={() => setNote(detail.suggested_ai_note)}>
           {t('handin.noteRewrite')}
@@ -509,6 +529,13 @@ export function SubmissionScreen({ id }: { id: string }) {
             <dt className="stat-label">{t('handin.sum.turns')}</dt>
             <dd className="stat-value" data-testid="sum-turns">
               {formatNumber(summary.turns, i18n.language)}
+            </dd>
+          </div>
+          <div className="stat">
+            <dt className="stat-label">{t('handin.askedStat')}</dt>
+            <dd className="stat-value" data-testid="sum-asked">
+              {formatNumber(summary.asked, i18n.language)}
+              {summary.unanswered > 0 ? <span className="muted small"> ({t('handin.askedUnanswered', { count: summary.unanswered })})</span> : null}
             </dd>
           </div>
           <div className="stat">

@@ -187,7 +187,7 @@ export function SessionList({ filters, emptyText }: { filters: SessionFilters; e
               </button>
               <button type="button" className="btn btn-ghost btn-small btn-danger-text" title={t('common.delete')} onClick={() => remove.ask(s)}>
                 <Trash2 size={14} aria-hidden="true" />
-                <span className="visually-hidden">{t('common.delete')}</span>
+                <span className="visually-hidden">{t('convs.deleteNamed', { title: sessionTitle(s, t('chat.untitled')) })}</span>
               </button>
             </div>
           </li>

@@ -690,7 +690,14 @@ function HandinDetail({ token, row, onGraded }: { token: string; row: HubHandinR
           <h3>{t('hub.aiNote')}</h3>
           <div className="plain-text">{data.bundle.note || '—'}</div>
           <details>
-            <summary>{t('hub.transcript', { turns: formatNumber(data.summary.turns, i18n.language) })}</summary>
+            <summary data-testid="hub-transcript-counts">
+              {t(data.summary.unanswered > 0 ? 'hub.transcriptCountsUnanswered' : 'hub.transcriptCounts', {
+                turns: formatNumber(data.summary.turns, i18n.language),
+                asked: formatNumber(data.summary.asked, i18n.language),
+                answers: formatNumber(data.summary.answers, i18n.language),
+                unanswered: formatNumber(data.summary.unanswered, i18n.language),
+              })}
+            </summary>
             {/* Rendered from the signed sessions, as the app's hand-in page does (not the bundle's Markdown text). */}
             <Transcript sessions={data.bundle.sessions} />
           </details>
