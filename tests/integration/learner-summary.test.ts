@@ -7,7 +7,7 @@ import { dispatch } from '../../src/main/core/api/dispatch.ts';
 import { DEFAULT_MIGRATIONS_FOLDER, openDatabase } from '../../src/main/core/db/connection.ts';
 import { SessionsRepo } from '../../src/main/core/db/sessions.repo.ts';
 import { TurnsRepo } from '../../src/main/core/db/turns.repo.ts';
-import { addDays, dayOf, dayRange, IDLE_CAP_MS, LearnerSummaries, topicTerms } from '../../src/main/core/learner-summary.ts';
+import { addDays, dayOf, dayRange, IDLE_CAP_MS, LearnerSummaries, summarizeDays, topicTerms } from '../../src/main/core/learner-summary.ts';
 import type { TurnPage } from '../../src/shared/api/schemas.ts';
 import { setupCore, TEST_CALLER } from '../support/core.ts';
 import { onCleanup, openTempStore, tempDir, testWrites } from '../support/temp.ts';
@@ -59,10 +59,9 @@ describe('the learner summary of a day', () => {
       sessions: 4,
       by_mode: { chat: 1, homework: 2, deep_think: 1 },
       assignments: [{ assignment_id: 'hw_1', sessions: 2, messages: 3, max_hint_level: 3 }],
+      // Words, not overlapping pairs (二次 次函 函数); 二次 and 函数 only ever inside 二次函数.
       topics: [
-        { term: '二次', count: 3 },
-        { term: '次函', count: 3 },
-        { term: '函数', count: 3 },
+        { term: '二次函数', count: 3 },
         { term: 'photosynthesis', count: 2 },
       ],
       first_at: dayRange(DAY).from + 9 * 60 * MIN,
@@ -86,8 +85,63 @@ describe('the learner summary of a day', () => {
   });
 
   it('leaves common words out of the topics', () => {
-    expect(topicTerms('请问这道数学题怎么做')).toEqual(['数学', '学题']);
+    expect(topicTerms('请问这道数学题怎么做')).toEqual(['数学', '数学题']);
     expect(topicTerms('Please explain the integral of x squared')).toEqual(['integral', 'squared']);
+    // Requests, feelings and function words are no topic (难了, 一天: one character that is not a function character).
+    for (const text of ['我想问一下这道题怎么做', '这题太难了', '谢谢老师', '两个点都满足了', '前一天的问题', '我算出 k=2，b=1，怎么检查？'])
+      expect(topicTerms(text), text).toEqual([]);
+  });
+});
+
+describe('topics are words (tryout 8 item 5: 光合作用 was shown as 光合 合作 作用)', () => {
+  // The words a student of the tryout sent that day, as they sent them.
+  const TRYOUT_DAY = [
+    '二次函数的顶点怎么求？',
+    '直角边是3和4，斜边多长？',
+    '光合作用的产物是什么？',
+    '这道题怎么开始做？',
+    '设 y=kx+b，然后呢？',
+    '光合作用需要哪些条件？',
+    '我算出 k=2，b=1，怎么检查？',
+    '两个点都满足了',
+    '细胞的结构有哪些？',
+    'k 的几何意义是斜率吗？',
+    '第 3 题怎么列方程？',
+  ];
+  const dayOfMessages = (texts: string[]) =>
+    summarizeDays(
+      texts.map((content, i) => ({ id: `t${i}`, session_id: 's1', role: 'user', content, created_at: dayRange(DAY).from + 9 * 60 * MIN + i * MIN, meta: {} })),
+      () => ({ mode: 'chat', assignment_id: null }),
+      DAY,
+      addDays(DAY, 1),
+    )[0]!.summary.topics;
+
+  it('segments Chinese with ICU’s dictionary on this runtime (full ICU, as Node and Electron ship)', () => {
+    const words = (text: string) => Array.from(new Intl.Segmenter('zh', { granularity: 'word' }).segment(text), (s) => s.segment);
+    expect(words('光合作用的产物是什么')).toEqual(['光合作用', '的', '产物', '是', '什么']);
+  });
+
+  it('the tryout’s day: 光合作用, said twice, is its topic — not 光合, 合作 (cooperation), 作用', () => {
+    expect(dayOfMessages(TRYOUT_DAY)).toEqual([{ term: '光合作用', count: 2 }]);
+    expect(topicTerms('光合作用的产物是什么？')).toEqual(['光合作用', '产物']);
+  });
+
+  it('school terms the dictionary splits come back whole: 一次函数, 解析式, 截距, 对称轴', () => {
+    const terms = topicTerms('已知一次函数的图像经过点(1,3)和(2,5)，求这个一次函数的解析式');
+    expect(terms).toEqual(expect.arrayContaining(['一次函数', '解析式']));
+    expect(terms).not.toContain('次函');
+    expect(terms).not.toContain('析式');
+    expect(terms).not.toContain('求解析'); // a one-character word ends a term, never starts one
+    expect(topicTerms('那截距呢？')).toEqual(['截距']); // 截|距: single characters joined back
+    expect(topicTerms('对称轴怎么求')).toEqual(['对称轴']); // 对称|轴 (对 is a function character: 对称 alone is no term)
+    expect(topicTerms('叶绿体叶绿体')).toEqual(['叶绿体', '叶绿体']); // not 叶绿体叶绿体
+    // A day on 一次函数: the words only said inside a longer one (一次, 函数, 解析) are left out.
+    expect(dayOfMessages(['已知一次函数的图像经过点(1,3)和(2,5)，求这个一次函数的解析式', '一次函数的解析式怎么检查？'])).toEqual([
+      { term: '一次函数', count: 3 },
+      { term: '解析式', count: 2 },
+    ]);
+    // …but one said on its own too stays (函数: also in 二次函数 and alone).
+    expect(dayOfMessages(['一次函数的图像', '一次函数和二次函数', '函数是什么']).map((t) => t.term)).toEqual(['函数', '一次函数']);
   });
 });
 

@@ -120,9 +120,40 @@ const TABLE: readonly (readonly [string, boolean])[] = [
   ['所以这道题其实考的是 k = 斜率 的意义。', NO_FLAG],
   ['So k = rise over run. Can you compute rise and run?', NO_FLAG],
   ['If x = 3, then y = 7; try another point.', NO_FLAG],
+  // Tryout 8: a result after 得到/就得到/就是/即 (its three misses first), and hints with the same words.
+  ['这样就得到 y = 2x + 1 了。', FLAG],
+  ['把两个点代入以后，这个一次函数就是 $y=2x+1$。', FLAG],
+  ['即 $y=2x+1$。', FLAG],
+  ['把 $k=2$ 代入第一个方程，得到 $b=1$。', FLAG],
+  ['两边同时除以 2，就得到了 $x = 3$。', FLAG],
+  ['解这个方程组，我们得到 $k=2$，$b=1$。', FLAG],
+  ['纵坐标之差除以横坐标之差，斜率就是 $2$。', FLAG],
+  ['$x=3$ 即为所求。', FLAG],
+  ['$y=2x+1$ 就是我们要求的解析式。', FLAG],
+  ['也就是说 $k = 2$，$b = 1$。', FLAG],
+  ['当 $x=0$ 时 $y=1$，即 $b=1$。', FLAG],
+  ['两边同时除以 2，化简后即得 $x=4$。', FLAG],
+  ['这样就得到一个关于 $k$ 的方程。', NO_FLAG],
+  ['即 $k$ 是斜率。', NO_FLAG],
+  ['就是把两点代入 $y=kx+b$。', NO_FLAG],
+  ['把 $k$ 求出来，代入即可。', NO_FLAG],
+  ['也就是说我们需要两个条件。', NO_FLAG],
+  ['代入第一个点，得到 $k+b=3$。', NO_FLAG],
+  ['两边同时减去 1，得到 $2x = 4$，再除以系数就行。', NO_FLAG],
+  ['一次函数的一般形式就是 $y = kx + b$。', NO_FLAG],
+  ['所以一次函数的一般式是 $y=kx+b$。', NO_FLAG],
+  ['圆的面积公式就是 $S = \\pi r^2$。', NO_FLAG],
+  ['代入以后你会得到 2 个方程。', NO_FLAG],
+  ['你得到 $x = 5$，再检查一下第二步。', NO_FLAG],
+  ['当 $x=0$ 时，$y$ 就是 $1$，你在图上找找这个点。', NO_FLAG],
+  ['即使 $x = 2$，也要代回原方程检查一下。', NO_FLAG],
+  ['即 $2k + b = 5$，这是第二个方程。', NO_FLAG],
+  ['把 $x=0$ 代入，得到的 $y$ 值就是截距。', NO_FLAG],
+  ['这一步的关键就是 2 个方程要联立。', NO_FLAG],
+  ['化简以后结果是 12k，还要再代入 k 的值。', NO_FLAG],
 ];
 
-describe('the check pass on a reply of long runs of spaces (a model stuck repeating them)', () => {
+describe('the check pass on a reply of long runs of spaces or words (a model stuck repeating them)', () => {
   // Without one space for each run, these took seconds to hours on the serving thread: the test
   // would run into vitest's timeout. The verdicts are the same as for one space.
   test.each([
@@ -130,6 +161,10 @@ describe('the check pass on a reply of long runs of spaces (a model stuck repeat
     ['x =' + '\t'.repeat(200_000) + '3 is the answer', FLAG],
     ['答案是' + ' '.repeat(200_000), NO_FLAG],
     [('所以 ' + ' '.repeat(50)).repeat(20_000), NO_FLAG],
+    // …and of the words before a value (得到/就是/即), read from a clause's start.
+    ['得到'.repeat(100_000) + ' x = 3', FLAG],
+    ['即 '.repeat(100_000), NO_FLAG],
+    ['x=x='.repeat(50_000) + '即为所求', NO_FLAG],
   ] as const)('%#', (text, flagged) => {
     expect(finalAnswerFlag(text, 1) === 'final_answer_above_level').toBe(flagged);
   });

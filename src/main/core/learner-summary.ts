@@ -9,9 +9,14 @@
  *   whatever the day holds; only counters, the day's sessions and its term counts are kept.
  * - Time on task: the sum of the gaps between consecutive turns of the day (any session), each
  *   gap counted up to IDLE_CAP_MS — a pause longer than that is a break, not study.
- * - Topics: Chinese text as overlapping bigrams (as the search index reads it) and English words of
- *   3+ letters, from the student's own messages; bigrams holding a common function character
- *   (的, 了, 我, 这 …) and English stop-words are left out; a term must occur twice in the day.
+ * - Topics: from the student's own messages, Chinese words as Intl.Segmenter('zh') cuts them
+ *   (ICU's dictionary: 光合作用 is one word, not 光合 合作 作用) and English words of 3+ letters.
+ *   ICU's dictionary does not know many school terms (一次|函数, 解析|式, 平行|四边|形), so runs of up
+ *   to three adjacent words count too (一次函数, 解析式), and a day's topics leave out a term that
+ *   only occurs inside a longer one (一次 when every 一次 was in 一次函数). Function words — made
+ *   only of common function characters (的, 我们, 怎么, 这个 …) or in STOP_WORDS_ZH (需要, 已知,
+ *   请问 …) — and English stop-words are left out and end a run; a one-character word is no topic
+ *   and only ends a run (数学|题, never 求|解析); a term must occur twice in the day.
  * - Runs once a day (a timer in the serving process compares the last run's day with today: no
  *   cron) for the days since the last run (at most a week back), and on demand for a range.
  * - A teacher never reads the stored rows (a day mixes practice chats with homework): their view
@@ -38,21 +43,66 @@ const TOP_TOPICS = 8;
 const LAST_RUN_KEY = 'learner_summary:last_run';
 
 const CJK_RUN = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}]+/gu;
-// Function characters: a bigram holding one is rarely a topic (的问, 我想, 这道 …).
-const STOP_CHARS = new Set([...'的了是我你他她它们这那个吗呢吧啊呀在有和与及就都也还很把被给让么什怎请帮一不没要会能可以为对到说看想做过着得地吗嘛哦哪谁些道']);
+const CJK_CHAR = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}]/u;
+// ICU's word breaking (with its Chinese dictionary: Node and Electron ship full ICU).
+const WORDS_ZH = new Intl.Segmenter('zh', { granularity: 'word' });
+// Function characters: a word made only of them is no topic (的, 我们, 怎么, 这个, 为什么 …).
+const STOP_CHARS = new Set([...'的了是我你他她它们这那个吗呢吧啊呀在有和与及就都也还很把被给让么什怎请帮一不没要会能可以为对到说看想做过着得地吗嘛哦哪谁些道太好再问求算啥']);
+// Words of a question or request, not of its subject ("光合作用需要哪些条件", "已知一次函数…").
+const STOP_WORDS_ZH = new Set(
+  '需要 已知 请问 问题 题目 老师 知道 觉得 认为 应该 可能 还是 然后 因为 所以 如果 但是 而且 已经 现在 一下 不太 不懂 明白 理解 意思 答案 步骤 过程 开始 检查 满足 帮忙 谢谢 告诉 解释 讲讲 为啥 如何 怎样 这样 那样 哪些 有些 一些 所有 之后 以后 之前 以前 时候 东西 比如 例如 算出 求出 得出'.split(
+    ' ',
+  ),
+);
+/** A run of adjacent words counts as a term up to this many words and characters. */
+const MAX_RUN_WORDS = 3;
+const MAX_TERM_CHARS = 8;
 const STOP_WORDS = new Set(
   'the and for are but not you your with this that what how why who when where which can could would should will about from have has had was were been into than then them they their there these those does did doing just also very please help explain tell give show want need know like make get one two'.split(
     ' ',
   ),
 );
 
-/** The topic terms of one message. */
+const isStopWord = (word: string) => STOP_WORDS_ZH.has(word) || Array.from(word).every((c) => STOP_CHARS.has(c));
+/** Characters that are not function characters: a term has two (一次函数, not 一次, 难了, 好难). */
+const contentChars = (term: string) => Array.from(term).filter((c) => !STOP_CHARS.has(c)).length;
+
+/**
+ * The words of a run of Chinese text. A word the dictionary does not know comes out as single
+ * characters (截|距, 韦|达|定理): adjacent single characters that are not function characters are
+ * joined back (截距, 韦达).
+ */
+function wordsOf(run: string): string[] {
+  const words: string[] = [];
+  let single = false; // the last word is joined single characters
+  for (const { segment } of WORDS_ZH.segment(run)) {
+    const one = Array.from(segment).length === 1 && !STOP_CHARS.has(segment);
+    if (one && single) words[words.length - 1] += segment;
+    else words.push(segment);
+    single = one;
+  }
+  return words;
+}
+
+/**
+ * The topic terms of one message: each Chinese word of 2+ characters and each run of up to
+ * MAX_RUN_WORDS adjacent words starting with one (一次函数, 解析式, 平行四边形; not a word
+ * repeated: 叶绿体叶绿体) — with two characters that are not function characters (not 一次, 难了) —
+ * then English words.
+ */
 export function topicTerms(text: string): string[] {
   const terms: string[] = [];
   for (const run of text.match(CJK_RUN) ?? []) {
-    const chars = Array.from(run);
-    for (let i = 0; i + 1 < chars.length; i++) {
-      if (!STOP_CHARS.has(chars[i]!) && !STOP_CHARS.has(chars[i + 1]!)) terms.push(chars[i]! + chars[i + 1]!);
+    const words = wordsOf(run);
+    for (let i = 0; i < words.length; i++) {
+      if (Array.from(words[i]!).length < 2 || isStopWord(words[i]!)) continue;
+      let term = words[i]!;
+      if (contentChars(term) >= 2) terms.push(term);
+      for (let j = i + 1; j < words.length && j - i < MAX_RUN_WORDS && !isStopWord(words[j]!) && words[j] !== words[j - 1]; j++) {
+        term += words[j]!;
+        if (Array.from(term).length > MAX_TERM_CHARS) break;
+        if (contentChars(term) >= 2) terms.push(term);
+      }
     }
   }
   for (const word of text
@@ -161,15 +211,35 @@ class DayAccumulator {
       sessions: this.#sessions.size,
       by_mode: byMode,
       assignments: [...this.#byAssignment].map(([assignment_id, a]) => ({ assignment_id, sessions: a.sessions.size, messages: a.messages, max_hint_level: a.max_hint_level })),
-      topics: [...this.#terms]
-        .filter(([, count]) => count >= 2)
-        .sort((a, b) => b[1] - a[1])
-        .slice(0, TOP_TOPICS)
-        .map(([term, count]) => ({ term, count })),
+      topics: topTopics(this.#terms),
       first_at: this.#first,
       last_at: this.#last,
     };
   }
+}
+
+/**
+ * A day's topics: its terms said at least twice, most said first, without a term that occurs only
+ * inside a longer one said as often (一次 and 函数 when each was said in 一次函数: only 一次函数).
+ */
+function topTopics(terms: ReadonlyMap<string, number>): { term: string; count: number }[] {
+  const said = [...terms].filter(([, count]) => count >= 2);
+  const inside = new Set<string>();
+  for (const [term, count] of said) {
+    if (!CJK_CHAR.test(term)) continue; // English words as before
+    const chars = Array.from(term);
+    // Each shorter piece of a term (at most MAX_TERM_CHARS characters: a few dozen look-ups).
+    for (let from = 0; from < chars.length; from++)
+      for (let to = from + 2; to <= chars.length; to++) {
+        const piece = chars.slice(from, to).join('');
+        if (piece !== term && (terms.get(piece) ?? 0) <= count) inside.add(piece);
+      }
+  }
+  return said
+    .filter(([term]) => !inside.has(term))
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, TOP_TOPICS)
+    .map(([term, count]) => ({ term, count }));
 }
 
 /**

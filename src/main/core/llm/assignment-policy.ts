@@ -19,7 +19,8 @@
  * The check pass (finalAnswerFlag) is a local heuristic, not a second model call: it costs
  * nothing, works offline and is predictable in tests, but it only sees phrasing. Below level 5, an
  * answer that states a result — an answer word or a conclusion followed by a value ("所以解析式是
- * $y=2x+1$", "解得 k=2", "答案为 B", "therefore x = 3", "the answer is 4", a LaTeX \boxed{…}) — is
+ * $y=2x+1$", "解得 k=2", "答案为 B", "这样就得到 y=2x+1", "即 y=2x+1", "therefore x = 3", "the
+ * answer is 4", a LaTeX \boxed{…}) — is
  * flagged meta.flagged = 'final_answer_above_level' and the chat marks it; the answer is kept and
  * shown as it is (regenerating would cost the student's allowance and could still fail). How it
  * reads a reply, and what it leaves alone (questions back, restated givens, "答案不是…"), is
@@ -88,15 +89,26 @@ function exhaustedBy(policy: AppliedAssignmentPolicy, used: { tokens: number; co
 // after the maths delimiters are dropped ("$y=2x+1$" reads as "y=2x+1"). A clause gives a final
 // answer when it has one of the phrasings below followed by a value; a question (a sentence that
 // ends in ？/?, or a clause with 多少/什么/是不是/吗 …), a restated given (已知/设/given …), a verdict
-// on the student's work (不对/not right …) and the student's own result (你的答案是 …) never do.
+// on the student's work (不对/not right …) and the student's own result (你的答案是 …) never do;
+// nor does a condition (当 x=0 时, 的话, if …) or the clause right after one, unless that clause
+// starts with a conclusion ("当 x=0 时，y 就是 1" is not a result; "…时 y=1，即 b=1" is).
 
 /** A variable on its own, as a result is stated: x, k, x_1, f(x). */
 const VAR = String.raw`[a-zA-Z](?:_\{?\w+\}?)?(?:\s*\(\s*[a-z]\s*\))?`;
+/** A number as a result: not a coefficient ("2k = 4" is a step) nor the start of a longer number. */
+const NUMBER = String.raw`[-+−]?\d+(?:\.\d+)?(?![\d.])(?!\s*(?:[a-zA-Z]\b|[=(+\-*/^]))`;
 /**
- * What a result looks like after 是/为/is …: an equation for one variable, a number (not a
- * coefficient: "2k = 4" is a step), a point, a fraction or root, a choice A–E, a boxed value.
+ * What a result looks like after 是/为/is …: an equation for one variable whose right side is a
+ * value (its `rhs` group, read by valueLike: not the general form "y = kx + b"), a number, a point,
+ * a fraction or root, a choice A–E, a boxed value.
  */
-const VALUE = String.raw`\s*[:：]?\s*(?:\\boxed|\\d?frac|\\sqrt|√|${VAR}\s*=(?!\s*[\u4e00-\u9fff])|[-+−]?\d+(?:\.\d+)?(?!\s*(?:[a-zA-Z]\b|[=(+\-*/^]))|[(（]\s*[-+−]?\d|[A-E](?![A-Za-z]))`;
+const VALUE = String.raw`\s*[:：]?\s*(?:\\boxed|\\d?frac|\\sqrt|√|${VAR}\s*=\s*(?<rhs>[^\u4e00-\u9fff]{1,40})|${NUMBER}|[(（]\s*[-+−]?\d|[A-E](?![A-Za-z]))`;
+/**
+ * The same after 得到/就是/即, words a hint uses all the time ("即 k 是斜率", "就是把两点代入",
+ * "得到 2 个方程"): no choice letter or point (a letter or point there is mostly a name: "即 A
+ * 点"), and no count (2 个, 2 倍).
+ */
+const PLAIN_VALUE = String.raw`\s*[:：]?\s*(?:\\boxed|\\d?frac|\\sqrt|√|${VAR}\s*=\s*(?<rhs>[^\u4e00-\u9fff]{1,40})|${NUMBER}(?!\s*[个条种组项倍次步]))`;
 /** A conclusion: 所以/因此/故/综上(所述)/由此可得/可得/最终/最后 …; 故 only at a clause's start (故事, 缘故). */
 const CUE_ZH = String.raw`(?:所以|因此|因而|从而|于是|综上所述|综上|由此可得|由此可知|由此得|可得|可知|最终|最后|(?:^|\s)故)`;
 /** What the words between a conclusion and its verb may not hold: method talk, a plan, a given. */
@@ -131,6 +143,15 @@ const RESULT_PATTERNS: readonly { re: RegExp; gapGuard?: RegExp; clauseGuard?: R
   },
   // 解得 k=2 / 求得 x = 4 — not "还没求出".
   { re: new RegExp(String.raw`(?<![没未不])(?:解得|解之得|求得|算得|算出|求出|得出)${VALUE}`) },
+  // 这样就得到 y = 2x + 1 了 / 这个函数就是 y=2x+1 / 即 y=2x+1 / 也就是说 k = 2: the word right
+  // before a value — not "你得到 x = 5" (the student's own, also 你的答案就是 …) or a formula
+  // ("面积公式就是 S = πr^2"), the words before it in the clause being the first group.
+  {
+    re: new RegExp(String.raw`^(.*?)(?<![没未不你])(?:得到了?|就是说?|即为|即是|即得|便是|便得|即)${PLAIN_VALUE}`),
+    gapGuard: /你(?:们)?(?:的|算|求|写|得|刚|之前|已经)|公式|形式|一般式|定义|方法|思路|已知|条件|提示|比如|例如/,
+  },
+  // x=3 即为所求 / y=2x+1 就是我们要求的解析式 / x = 2 是方程的解.
+  { re: new RegExp(String.raw`${VAR}\s*=\s*(?<rhs>[^\u4e00-\u9fff]{1,40})(?:就|即|便|正)?(?:是|为)[\u4e00-\u9fff]{0,10}?(?:所求|答案|结果|解(?![题法决]))`) },
   // the answer is 4 / the final answer: 7 / the solution is x = -2 — not "the answer is not …".
   {
     re: new RegExp(
@@ -175,6 +196,9 @@ const GIVEN = /^\s*(?:已知|设|令|假设|题目(?:中|里)?(?:已知|给出|�
 /** A clause that is only a conclusion word, joined to the clause after it ("所以，解析式是 …"). */
 const CUE_ONLY = /^\s*(?:所以|因此|因而|从而|于是|综上所述|综上|由此可得|由此可知|故|最终|最后|so|therefore|thus|hence|in conclusion)\s*$/i;
 
+/** A clause that starts with a conclusion: it stands on its own after a condition ("…时，y=1，即 b=1"). */
+const CONCLUDES = /^\s*(?:所以|因此|因而|从而|于是|综上|由此|故|即|最终|最后|可得|so\b|therefore\b|thus\b|hence\b)/i;
+
 /** The reply as plain sentences: maths delimiters dropped, a display formula joined to its line. */
 function sentencesOf(content: string): { text: string; question: boolean }[] {
   const plain = content
@@ -208,8 +232,10 @@ export function statesFinalAnswer(content: string): boolean {
       if (last >= 0 && CUE_ONLY.test(clauses[last]!)) clauses[last] += `，${part}`;
       else clauses.push(part);
     }
-    for (const clause of clauses) {
+    for (const [i, clause] of clauses.entries()) {
       if (QUESTION_ZH.test(clause) || VERDICT.test(clause) || GIVEN.test(clause) || CONDITION.test(clause)) continue;
+      // "当 x=0 时，y 就是 1": the clause after a condition holds under it, unless it concludes.
+      if (i > 0 && CONDITION.test(clauses[i - 1]!) && !CONCLUDES.test(clause)) continue;
       for (const { re, gapGuard, clauseGuard } of RESULT_PATTERNS) {
         const m = re.exec(clause);
         if (!m || (gapGuard && m[1] !== undefined && gapGuard.test(m[1])) || clauseGuard?.test(clause)) continue;
