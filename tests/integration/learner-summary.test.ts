@@ -126,6 +126,21 @@ describe('topics are words (tryout 8 item 5: 光合作用 was shown as 光合 �
     expect(topicTerms('光合作用的产物是什么？')).toEqual(['光合作用', '产物']);
   });
 
+  it('a long run of characters the dictionary does not know (pasted mojibake, Hangul without spaces) stays a few short terms', () => {
+    // Before, such a run became one term as long as the message, and a day's topics built every
+    // piece of it: 2,000 characters said twice took gigabytes (a review's finding).
+    const mojibake = '锟斤拷烫烫烫屯屯屯'.repeat(250);
+    const hangul = '한국어문장'.repeat(400);
+    for (const text of [mojibake, hangul]) {
+      const terms = topicTerms(text);
+      expect(Math.max(...terms.map((t) => Array.from(t).length), 0)).toBeLessThanOrEqual(8);
+      expect(terms.length).toBeLessThan(Array.from(text).length * 3);
+    }
+    const topics = dayOfMessages([mojibake, mojibake, `${hangul} ${hangul}`]);
+    expect(topics.length).toBeLessThanOrEqual(8);
+    for (const { term } of topics) expect(Array.from(term).length).toBeLessThanOrEqual(8);
+  });
+
   it('school terms the dictionary splits come back whole: 一次函数, 解析式, 截距, 对称轴', () => {
     const terms = topicTerms('已知一次函数的图像经过点(1,3)和(2,5)，求这个一次函数的解析式');
     expect(terms).toEqual(expect.arrayContaining(['一次函数', '解析式']));

@@ -77,7 +77,9 @@ function wordsOf(run: string): string[] {
   let single = false; // the last word is joined single characters
   for (const { segment } of WORDS_ZH.segment(run)) {
     const one = Array.from(segment).length === 1 && !STOP_CHARS.has(segment);
-    if (one && single) words[words.length - 1] += segment;
+    // Joined up to MAX_TERM_CHARS: a run of characters the dictionary does not know (pasted
+    // mojibake, 锟斤拷…) stays a handful of words, not one word as long as the message.
+    if (one && single && Array.from(words[words.length - 1]!).length < MAX_TERM_CHARS) words[words.length - 1] += segment;
     else words.push(segment);
     single = one;
   }
@@ -95,7 +97,9 @@ export function topicTerms(text: string): string[] {
   for (const run of text.match(CJK_RUN) ?? []) {
     const words = wordsOf(run);
     for (let i = 0; i < words.length; i++) {
-      if (Array.from(words[i]!).length < 2 || isStopWord(words[i]!)) continue;
+      // A word longer than a term may be (ICU gives a run of Hangul, or of unknown characters, as one) is no topic.
+      const length = Array.from(words[i]!).length;
+      if (length < 2 || length > MAX_TERM_CHARS || isStopWord(words[i]!)) continue;
       let term = words[i]!;
       if (contentChars(term) >= 2) terms.push(term);
       for (let j = i + 1; j < words.length && j - i < MAX_RUN_WORDS && !isStopWord(words[j]!) && words[j] !== words[j - 1]; j++) {
@@ -228,11 +232,13 @@ function topTopics(terms: ReadonlyMap<string, number>): { term: string; count: n
   for (const [term, count] of said) {
     if (!CJK_CHAR.test(term)) continue; // English words as before
     const chars = Array.from(term);
-    // Each shorter piece of a term (at most MAX_TERM_CHARS characters: a few dozen look-ups).
+    if (chars.length > MAX_TERM_CHARS) continue; // none is (topicTerms): kept bounded whatever comes in
+    // Each shorter piece of a term that is itself a term (at most MAX_TERM_CHARS characters: a few dozen look-ups).
     for (let from = 0; from < chars.length; from++)
       for (let to = from + 2; to <= chars.length; to++) {
         const piece = chars.slice(from, to).join('');
-        if (piece !== term && (terms.get(piece) ?? 0) <= count) inside.add(piece);
+        const pieceCount = terms.get(piece);
+        if (piece !== term && pieceCount !== undefined && pieceCount <= count) inside.add(piece);
       }
   }
   return said
