@@ -248,6 +248,13 @@ describe("the note's counted lines follow the sessions (shared/ai-note.ts)", () 
     // Already up to date, or rewritten by the student (no counted line), or in the other language: left as it is.
     expect(refreshNoteCounts(fresh, fresh)).toEqual({ note: fresh, changed: [] });
     expect(refreshNoteCounts('我只用 AI 检查了答案。', fresh)).toEqual({ note: '我只用 AI 检查了答案。', changed: [] });
+    // A counted line the student wrote over, or added to, is theirs now (a review's finding).
+    const own = old.replace(/^时间：.*$/m, '时间：周日晚上，大约 40 分钟').replace(/^最高提示级别：(.*)$/m, '最高提示级别：$1（只用了一次）');
+    expect(refreshNoteCounts(own, fresh)).toEqual({ note: own, changed: [] });
+    // The remark on unanswered messages coming (or going) still refreshes the line.
+    const withRefused = fresh.replace(/提问 2 次/, '提问 2 次（另有 1 条消息没有得到回答）');
+    expect(refreshNoteCounts(old, withRefused).note).toContain('提问 2 次（另有 1 条消息没有得到回答）');
+    expect(refreshNoteCounts(withRefused, fresh).note).toContain('提问 2 次\n');
     const en = suggestAiNote([{ session: session('s'), turns: before }], 'en');
     expect(refreshNoteCounts(en, fresh)).toEqual({ note: en, changed: [] });
     // Every counted line Studylog writes starts as refreshNoteCounts expects.
