@@ -151,6 +151,16 @@ const TABLE: readonly (readonly [string, boolean])[] = [
   ['把 $x=0$ 代入，得到的 $y$ 值就是截距。', NO_FLAG],
   ['这一步的关键就是 2 个方程要联立。', NO_FLAG],
   ['化简以后结果是 12k，还要再代入 k 的值。', NO_FLAG],
+  // A second review's false alarms: a definition, a restated given, the student's own step, a
+  // tutor confirming the student's answer, a word that starts with 解.
+  ['偶数就是 2 的倍数。', NO_FLAG],
+  ['直角就是 90 度。', NO_FLAG],
+  ['也就是说 3 小时后两车相遇。', NO_FLAG],
+  ['你代入后得到 k = 2，这一步很好。', NO_FLAG],
+  ['你的 x = 5 是正确答案吗', NO_FLAG],
+  ['k = 2 是解析式 y=kx+1 的斜率。', NO_FLAG],
+  ['这样就得到 x = 4。', FLAG],
+  ['所以最后就是 7。', FLAG],
 ];
 
 describe('the check pass on a reply of long runs of spaces or words (a model stuck repeating them)', () => {

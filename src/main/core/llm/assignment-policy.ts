@@ -94,7 +94,7 @@ function exhaustedBy(policy: AppliedAssignmentPolicy, used: { tokens: number; co
 // starts with a conclusion ("当 x=0 时，y 就是 1" is not a result; "…时 y=1，即 b=1" is).
 
 /** A variable on its own, as a result is stated: x, k, x_1, f(x). */
-const VAR = String.raw`[a-zA-Z](?:_\{?\w+\}?)?(?:\s*\(\s*[a-z]\s*\))?`;
+const VAR = String.raw`[a-zA-Z](?:_\{?\w{1,8}\}?)?(?:\s*\(\s*[a-z]\s*\))?`;
 /** A number as a result: not a coefficient ("2k = 4" is a step) nor the start of a longer number. */
 const NUMBER = String.raw`[-+−]?\d+(?:\.\d+)?(?![\d.])(?!\s*(?:[a-zA-Z]\b|[=(+\-*/^]))`;
 /**
@@ -106,9 +106,9 @@ const VALUE = String.raw`\s*[:：]?\s*(?:\\boxed|\\d?frac|\\sqrt|√|${VAR}\s*=\
 /**
  * The same after 得到/就是/即, words a hint uses all the time ("即 k 是斜率", "就是把两点代入",
  * "得到 2 个方程"): no choice letter or point (a letter or point there is mostly a name: "即 A
- * 点"), and no count (2 个, 2 倍).
+ * 点"), and a number only where it ends the clause (not 2 个, "偶数就是 2 的倍数", "90 度").
  */
-const PLAIN_VALUE = String.raw`\s*[:：]?\s*(?:\\boxed|\\d?frac|\\sqrt|√|${VAR}\s*=\s*(?<rhs>[^\u4e00-\u9fff]{1,40})|${NUMBER}(?!\s*[个条种组项倍次步]))`;
+const PLAIN_VALUE = String.raw`\s*[:：]?\s*(?:\\boxed|\\d?frac|\\sqrt|√|${VAR}\s*=\s*(?<rhs>[^\u4e00-\u9fff]{1,40})|${NUMBER}(?=\s*[了呀啊吧]?\s*$))`;
 /** A conclusion: 所以/因此/故/综上(所述)/由此可得/可得/最终/最后 …; 故 only at a clause's start (故事, 缘故). */
 const CUE_ZH = String.raw`(?:所以|因此|因而|从而|于是|综上所述|综上|由此可得|由此可知|由此得|可得|可知|最终|最后|(?:^|\s)故)`;
 /** What the words between a conclusion and its verb may not hold: method talk, a plan, a given. */
@@ -148,10 +148,13 @@ const RESULT_PATTERNS: readonly { re: RegExp; gapGuard?: RegExp; clauseGuard?: R
   // ("面积公式就是 S = πr^2"), the words before it in the clause being the first group.
   {
     re: new RegExp(String.raw`^(.*?)(?<![没未不你])(?:得到了?|就是说?|即为|即是|即得|便是|便得|即)${PLAIN_VALUE}`),
-    gapGuard: /你(?:们)?(?:的|算|求|写|得|刚|之前|已经)|公式|形式|一般式|定义|方法|思路|已知|条件|提示|比如|例如/,
+    gapGuard: /你(?!就)|公式|形式|一般式|定义|方法|思路|已知|条件|提示|比如|例如/,
   },
   // x=3 即为所求 / y=2x+1 就是我们要求的解析式 / x = 2 是方程的解.
-  { re: new RegExp(String.raw`${VAR}\s*=\s*(?<rhs>[^\u4e00-\u9fff]{1,40})(?:就|即|便|正)?(?:是|为)[\u4e00-\u9fff]{0,10}?(?:所求|答案|结果|解(?![题法决]))`) },
+  {
+    re: new RegExp(String.raw`${VAR}\s*=\s*(?<rhs>[^\u4e00-\u9fff]{1,40})(?:就|即|便|正)?(?:是|为)[\u4e00-\u9fff]{0,10}?(?:所求|答案|结果|解(?:析式\s*$|(?![题法决析集])))`),
+    clauseGuard: /你(?:们)?(?:的|算|求|写|得)/,
+  },
   // the answer is 4 / the final answer: 7 / the solution is x = -2 — not "the answer is not …".
   {
     re: new RegExp(
@@ -188,7 +191,7 @@ function valueLike(rhs: string): boolean {
 /** A clause that asks rather than tells (a Chinese question need not end in ？). */
 const QUESTION_ZH = /多少|什么|哪|几(?!何)|吗|呢|是否|是不是|还是|对不对|能不能|会不会|可不可以|怎么|怎样|如何|为什么|为何/;
 /** A condition ("当 x = 0 时", "x=1 时", "…的话", "if x = 2"): what follows holds under it, it is not the result. */
-const CONDITION = /当[^，,。]*时|=[^，,。=]{1,12}时|的话|如果|假如|倘若|(?<!若)若(?!干)|\b(?:if|when|whenever)\b/i;
+const CONDITION = /当[^，,。]{0,40}时|=[^，,。=]{1,12}时|的话|如果|假如|倘若|(?<!若)若(?!干)|\b(?:if|when|whenever)\b/i;
 /** A verdict on the student's work quotes their result, it does not give one. */
 const VERDICT = /不对|不正确|错了|是错的|有误|\bnot\s+(?:right|correct)\b|\bisn't\s+(?:right|correct)\b|\bis\s+wrong\b|\bincorrect\b/i;
 /** A restated given or a recalled form. */
