@@ -885,7 +885,7 @@ export class HubStore {
   /**
    * Each student of the class: sessions shared, their messages (the student's and the AI's, not the
    * title calls) and their answers' tokens — what the laptop counts (the hand-in's transcript, the
-   * allowance) — when the hub last heard of them, and whether they have joined (a device signed in).
+   * allowance) — when the hub last heard of them, and whether they have joined (a device signed in and not revoked).
    */
   async overview(caller: HubCaller, classId: string): Promise<OverviewRow[]> {
     await this.assertTeaches(caller, classId);
@@ -894,7 +894,7 @@ export class HubStore {
     const rows = await this.db.all<OverviewRow & { devices: number }>(
       sql`SELECT u.id AS user_id, u.name, m.student_no, count(s.id) AS sessions, coalesce(sum(s.messages), 0) AS turns,
             coalesce(sum(s.tokens), 0) AS tokens, max(s.received_at) AS last_received_at,
-            (SELECT count(*) FROM hub_device d WHERE d.user_id = u.id) AS devices
+            (SELECT count(*) FROM hub_device d WHERE d.user_id = u.id AND d.revoked_at IS NULL) AS devices
           FROM hub_member m JOIN hub_user u ON u.id = m.user_id LEFT JOIN hub_session s ON s.user_id = u.id AND ${sharedWithClass(classId)}
           WHERE m.class_id = ${classId} AND m.role = 'student'
           GROUP BY u.id, u.name, m.student_no ORDER BY u.name, u.id`,
