@@ -987,10 +987,11 @@ export class HubStore {
     const out: AllowanceTriageRow[] = [];
     if (shared.length > 0) {
       const used = await this.db.all<{ user_id: string; name: string; assignment_id: string; used: number }>(
-        sql`SELECT s.user_id, u.name, s.assignment_id, coalesce(sum(t.tokens_in + t.tokens_out), 0) AS used
-            FROM hub_session s JOIN hub_turn t ON t.session_id = s.id JOIN hub_user u ON u.id = s.user_id
+        // hub_session.tokens is the answers' sum, kept by push: no walk over the term's turns.
+        sql`SELECT s.user_id, u.name, s.assignment_id, coalesce(sum(s.tokens), 0) AS used
+            FROM hub_session s JOIN hub_user u ON u.id = s.user_id
             JOIN hub_member m ON m.user_id = s.user_id AND m.class_id = ${classId} AND m.role = 'student'
-            WHERE s.assignment_id IN (${inList(shared.map((a) => a.id))}) AND t.role = 'assistant'
+            WHERE s.assignment_id IN (${inList(shared.map((a) => a.id))})
             GROUP BY s.user_id, u.name, s.assignment_id`,
       );
       for (const row of used) {
