@@ -7,7 +7,7 @@
 // check with a newer npm, so the check needs no network and is seen when it happens: a project
 // without the file asks it (the control), `npm start` in this repository does not, and prints
 // nothing of npm's own after Studylog's line.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -16,7 +16,8 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LOCK_FILE_NAME } from '../../src/main/core/serving-lock.ts';
 import { ensureAppBuilt } from '../support/browser.ts';
-import { onCleanup, tempDir } from '../support/temp.ts';
+import { spawnGroup } from '../support/process-group.ts';
+import { tempDir } from '../support/temp.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const NEWER_NPM = '99.0.0';
@@ -76,20 +77,7 @@ function personEnv(run: string, extra: Record<string, string> = {}): NodeJS.Proc
 }
 
 function npm(args: string[], cwd: string, env: NodeJS.ProcessEnv) {
-  const child = spawn('npm', args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
-  onCleanup(() => {
-    if (child.exitCode === null && child.signalCode === null) {
-      try {
-        process.kill(-child.pid!, 'SIGKILL');
-      } catch {
-        // the group is gone already
-      }
-    }
-  });
-  const run = { child, out: '', err: '', exited: new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code))) };
-  child.stdout.setEncoding('utf8').on('data', (d: string) => (run.out += d));
-  child.stderr.setEncoding('utf8').on('data', (d: string) => (run.err += d));
-  return run;
+  return spawnGroup('npm', args, { cwd, env });
 }
 
 describe("npm's update banner", () => {

@@ -1,7 +1,6 @@
 // `npm start` as a person meets it (scripts/start.mjs --headless, what it does where Electron's
 // binary is missing): with out/ already built, nothing but Studylog's own short block — no bundler
 // lines (chunk-size warnings, "built in …", vite's banner) — then a clean stop on SIGTERM.
-import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -9,7 +8,8 @@ import { LOCK_FILE_NAME } from '../../src/main/core/serving-lock.ts';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildIsStale, ensureAppBuilt } from '../support/browser.ts';
 import { parseServeBlock, SERVE_LOCALE_ENV } from '../support/serve-output.ts';
-import { onCleanup, tempDir } from '../support/temp.ts';
+import { spawnGroup } from '../support/process-group.ts';
+import { tempDir } from '../support/temp.ts';
 
 const START = fileURLToPath(new URL('../../scripts/start.mjs', import.meta.url));
 const BUNDLER = /chunk|vite|rolldown|built in|modules transformed|transforming|\.js\s+\d|kB/i;
@@ -28,38 +28,18 @@ function cleanEnv(): NodeJS.ProcessEnv {
  * (its process group: start.mjs runs the server in its own) if the test ends with it running.
  */
 function runStart(args: string[], env: NodeJS.ProcessEnv) {
-  const child = spawn(process.execPath, [START, ...args], { env: { ...cleanEnv(), ...env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
-  onCleanup(() => {
-    if (child.exitCode === null && child.signalCode === null) {
-      try {
-        process.kill(-child.pid!, 'SIGKILL');
-      } catch {
-        // the group is gone already
-      }
-    }
-  });
-  const run = { child, out: '', err: '', exited: new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code))) };
-  child.stdout!.setEncoding('utf8').on('data', (d: string) => (run.out += d));
-  child.stderr!.setEncoding('utf8').on('data', (d: string) => (run.err += d));
+  const run = spawnGroup(process.execPath, [START, ...args], { env: { ...cleanEnv(), ...env } });
+  const { child } = run;
   /** Resolves once stdout so far gives `read` a value (or the script exits: then what it gives). */
   const until = <T>(read: (out: string) => T | null) =>
     new Promise<T | null>((resolve) => {
-      child.stdout!.on('data', () => {
+      child.stdout.on('data', () => {
         const value = read(run.out);
         if (value !== null) resolve(value);
       });
       void run.exited.then(() => resolve(read(run.out)));
     });
-  return {
-    ...run,
-    get out() {
-      return run.out;
-    },
-    get err() {
-      return run.err;
-    },
-    until,
-  };
+  return Object.assign(run, { until });
 }
 
 describe('npm start (headless)', () => {
