@@ -12,7 +12,7 @@ import { DB_FILE_NAME, openDatabase } from '../../src/main/core/db/connection.ts
 import { SessionsRepo } from '../../src/main/core/db/sessions.repo.ts';
 import { TurnsRepo } from '../../src/main/core/db/turns.repo.ts';
 import { requirePackage } from '../support/requirements.ts';
-import { startE2E, type E2E } from './harness.ts';
+import { currentSessionId, startE2E, type E2E } from './harness.ts';
 
 const chromium = requirePackage('chromium');
 // Handing in signs with the installation's key, kept in the system keychain.
@@ -41,7 +41,6 @@ afterAll(async () => {
 
 const assistants = () => page.locator('[data-role="assistant"]');
 const users = () => page.locator('[data-role="user"]');
-const currentSessionId = () => page.evaluate(() => (globalThis as unknown as { location: { hash: string } }).location.hash.match(/chat\/([^?]+)/)?.[1] ?? null);
 
 describe.skipIf(chromium.skip || keyring.skip)(`chat allowance and costs (tryout 8)${chromium.note}${keyring.note}`, () => {
   let sessionId = '';
@@ -52,8 +51,8 @@ describe.skipIf(chromium.skip || keyring.skip)(`chat allowance and costs (tryout
     await page.getByTestId('composer').fill('这道题怎么开始做？');
     await page.getByTestId('composer').press('Enter');
     await expect.poll(() => assistants().last().getAttribute('data-status')).toBe('complete');
-    await expect.poll(currentSessionId).not.toBeNull();
-    sessionId = (await currentSessionId())!;
+    await expect.poll(() => currentSessionId(page)).not.toBeNull();
+    sessionId = (await currentSessionId(page))!;
 
     // The answer used the allowance up: the card and the composer say so, the composer with what to do.
     const hint = page.getByTestId('composer-hint');

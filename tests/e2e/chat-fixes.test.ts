@@ -13,7 +13,7 @@ import { SessionsRepo } from '../../src/main/core/db/sessions.repo.ts';
 import { TurnsRepo } from '../../src/main/core/db/turns.repo.ts';
 import { Outbox } from '../../src/main/core/sync/outbox.ts';
 import { requirePackage } from '../support/requirements.ts';
-import { startE2E, type E2E } from './harness.ts';
+import { currentSessionId, startE2E, type E2E } from './harness.ts';
 
 const chromium = requirePackage('chromium');
 
@@ -54,7 +54,6 @@ afterAll(async () => {
 
 const assistants = () => page.locator('[data-role="assistant"]');
 const modeChecked = (mode: string) => page.locator(`input[data-mode="${mode}"]`).isChecked();
-const currentSessionId = () => page.evaluate(() => (globalThis as unknown as { location: { hash: string } }).location.hash.match(/chat\/([^?]+)/)?.[1] ?? null);
 
 async function send(text: string) {
   await page.getByTestId('composer').fill(text);
@@ -71,8 +70,8 @@ describe.skipIf(chromium.skip)(`chat fixes (tryout 7)${chromium.note}`, () => {
     await expect.poll(() => page.getByTestId('assignment-picker').inputValue()).toBe('hw-linear');
     await expect.poll(() => modeChecked('homework')).toBe(true);
     await send('设 y=kx+b，代入两点得 k=2，b=1，对吗？这道题我想多问几句，看看解析式还有什么别的写法和检验的办法');
-    await expect.poll(currentSessionId).not.toBeNull();
-    homeworkSession = (await currentSessionId())!;
+    await expect.poll(() => currentSessionId(page)).not.toBeNull();
+    homeworkSession = (await currentSessionId(page))!;
 
     // The header's 新对话, then the sidebar's: each a plain chat, every mode choosable.
     for (const button of [page.getByTestId('chat-header').getByRole('button', { name: '新对话' }), page.getByTestId('conv-new')]) {
@@ -85,7 +84,7 @@ describe.skipIf(chromium.skip)(`chat fixes (tryout 7)${chromium.note}`, () => {
     }
     await e2e.screenshot(page, 'chatfix-newchat-after-homework');
     await send('光合作用需要哪些条件？');
-    const chatSession = (await currentSessionId())!;
+    const chatSession = (await currentSessionId(page))!;
     expect(chatSession).not.toBe(homeworkSession);
     await expect(e2e.api.getSession({ id: chatSession })).resolves.toMatchObject({ mode: 'chat', assignment_id: null });
     await expect(e2e.api.getSession({ id: homeworkSession })).resolves.toMatchObject({ mode: 'homework', assignment_id: 'hw-linear' });

@@ -194,6 +194,11 @@ export async function startE2E(options: E2EOptions = {}): Promise<E2E> {
   };
 }
 
+/** The id of the session the chat shows (from `#/chat/<id>`), or null on a new chat. */
+export function currentSessionId(page: Page): Promise<string | null> {
+  return page.evaluate(() => (globalThis as unknown as { location: { hash: string } }).location.hash.match(/chat\/([^?]+)/)?.[1] ?? null);
+}
+
 /** Waits until `fn` returns something truthy (polling), or throws with `what`. */
 export async function eventually<T>(fn: () => Promise<T> | T, what: string, timeoutMs = 10_000): Promise<NonNullable<T>> {
   const deadline = Date.now() + timeoutMs;
