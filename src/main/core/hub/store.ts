@@ -1036,8 +1036,8 @@ export class HubStore {
    */
   async sessionView(caller: HubCaller, classId: string, sessionId: string): Promise<HubSessionView> {
     await this.assertTeaches(caller, classId);
-    const rows = await this.db.all<{ id: string; user_id: string; name: string; assignment_id: string | null; mode: string; started_at: number }>(
-      sql`SELECT s.id, s.user_id, u.name, s.assignment_id, s.mode, s.started_at FROM hub_session s JOIN hub_user u ON u.id = s.user_id
+    const rows = await this.db.all<HubSessionView['session']>(
+      sql`SELECT s.id, s.user_id, u.name, s.assignment_id, s.mode, s.started_at, s.title FROM hub_session s JOIN hub_user u ON u.id = s.user_id
           JOIN hub_member m ON m.user_id = s.user_id AND m.class_id = ${classId} AND m.role = 'student'
           WHERE s.id = ${sessionId} AND ${sharedWithClass(classId)}`,
     );
@@ -1068,10 +1068,9 @@ export class HubStore {
       const last = page.at(-1);
       if (last) after = { created_at: Number(last.created_at), id: last.id };
     }
-    // Its title as the laptop made it: the latest title call's record (a system turn, left out of the transcript).
-    const title = shown.filter((t) => t.role === 'system' && t.meta.purpose === 'title').at(-1)?.content ?? null;
+    // Its title as the laptop made it: the one push keeps (hub_session.title), what title search reads too.
     return {
-      session: { ...found, started_at: Number(found.started_at), title },
+      session: { ...found, started_at: Number(found.started_at) },
       turns: shown,
       ...(truncated ? { truncated: true as const } : {}),
     };
