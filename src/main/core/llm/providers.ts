@@ -17,7 +17,7 @@ import { ApiError } from '../../../shared/errors.ts';
 import { PROVIDER_PRESETS, isChatCapable, pickDefaultModel, presetForBaseUrl } from '../../../shared/presets.ts';
 import type { SettingsStore } from '../settings/settings.store.ts';
 import { envBaseUrlName, envKeyName, keychainUnavailableDetail, type SecretStore } from '../secrets/keychain.ts';
-import { cappedFetch } from './upstream-limits.ts';
+import { upstreamFetch } from './upstream-fetch.ts';
 import { upstreamError } from './upstream-errors.ts';
 
 export const ENV_PROVIDER_ID = 'env';
@@ -447,8 +447,8 @@ export class ProviderRegistry {
     let client = this.#clients.get(cacheKey);
     if (!client) {
       if (this.#clients.size >= 20) this.#clients.clear(); // settings changed many times: start afresh
-      // cappedFetch: no reply may be larger than a bound (see upstream-limits.ts).
-      client = new OpenAI({ apiKey, baseURL: provider.base_url, timeout: provider.timeout_ms, maxRetries: provider.max_retries, logLevel: 'off', fetch: cappedFetch() });
+      // upstreamFetch: a lean transport under the SDK; no reply may be larger than a bound (upstream-fetch.ts).
+      client = new OpenAI({ apiKey, baseURL: provider.base_url, timeout: provider.timeout_ms, maxRetries: provider.max_retries, logLevel: 'off', fetch: upstreamFetch() });
       this.#clients.set(cacheKey, client);
     }
     return { client, secrets: provider.api_key_ref.source === 'none' ? [] : [apiKey] };

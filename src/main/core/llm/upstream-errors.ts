@@ -16,6 +16,7 @@ import {
   UnprocessableEntityError,
 } from 'openai';
 import { ApiError } from '../../../shared/errors.ts';
+import { UpstreamConnectionLostError } from './upstream-fetch.ts';
 
 export const REDACTED = '[redacted]';
 /** A run of this many characters of a key (after folding, see below) is removed. */
@@ -289,11 +290,8 @@ export function upstreamError(error: unknown, context: { provider: string; model
     return make('upstream_bad_request', `${provider} rejected the request (HTTP ${error.status}).${providerSaid(error)}`);
   }
   if (error instanceof APIError) return make('upstream_error', `${provider} answered with HTTP ${error.status ?? 'error'}.${providerSaid(error)}`);
-  // Node's fetch reports a connection dropped mid-body as TypeError('terminated').
-  if (
-    error instanceof Error &&
-    (error.message === 'terminated' || /ECONNRESET|socket hang up|other side closed/i.test(String((error as { cause?: unknown }).cause ?? error.message)))
-  ) {
+  // A connection dropped mid-body (upstream-fetch.ts), or reset by the provider.
+  if (error instanceof UpstreamConnectionLostError || (error instanceof Error && ((error as { code?: unknown }).code === 'ECONNRESET' || /socket hang up/i.test(error.message)))) {
     return make('upstream_unreachable', `The connection to ${provider} was lost before the answer was complete. Your message is saved; retry it.`);
   }
   if (error instanceof SyntaxError) return make('upstream_bad_response', `${provider} sent a reply that is not valid JSON.`);

@@ -1,9 +1,9 @@
 /**
  * How much a provider may send and for how long, so that no provider — broken, hostile, or one
  * that streams without end — can exhaust the process. The proxy enforces the per-turn caps on the
- * text itself (MAX_CONTENT_CHARS, MAX_REASONING_CHARS) and the time limits; this module adds a
- * byte cap on every upstream response below the SDK, which also bounds what the SDK buffers (a
- * non-streamed body, or a stream line that never ends).
+ * text itself (MAX_CONTENT_CHARS, MAX_REASONING_CHARS) and the time limits; the SDK's transport
+ * (upstream-fetch.ts) caps every upstream response's bytes below the SDK, which also bounds what
+ * the SDK buffers (a non-streamed body, or a stream line that never ends).
  */
 
 /** Reasoning kept in an assistant turn's meta (a JSON column of at most MAX_JSON_CHARS). */
@@ -32,45 +32,4 @@ export function tooLargeIn(error: unknown): UpstreamTooLargeError | null {
     if (e instanceof UpstreamTooLargeError) return e;
   }
   return null;
-}
-
-/**
- * A fetch for the SDK whose response bodies end in an error (and close the connection) past a byte
- * cap: MAX_UPSTREAM_STREAM_BYTES for a streamed completion, MAX_UPSTREAM_BODY_BYTES otherwise.
- */
-export function cappedFetch(limits: { body: number; stream: number } = { body: MAX_UPSTREAM_BODY_BYTES, stream: MAX_UPSTREAM_STREAM_BYTES }): typeof fetch {
-  return async (input, init) => {
-    const response = await fetch(input, init);
-    if (!response.body) return response;
-    const streamed = typeof init?.body === 'string' && /"stream"\s*:\s*true/.test(init.body);
-    const limit = streamed ? limits.stream : limits.body;
-    // A body of a declared length within the cap needs no counting (fetch refuses a body longer
-    // than its content-length): most replies, and the wrapper below was a few percent of the CPU
-    // of a message.
-    const declared = response.headers.get('content-length');
-    if (declared !== null && /^\d+$/.test(declared) && !response.headers.has('content-encoding')) {
-      if (Number(declared) <= limit) return response;
-      void response.body.cancel().catch(() => undefined);
-      throw new UpstreamTooLargeError(limit);
-    }
-    const reader = response.body.getReader();
-    let seen = 0;
-    const body = new ReadableStream<Uint8Array>({
-      async pull(controller) {
-        const { done, value } = await reader.read();
-        if (done) return controller.close();
-        seen += value.byteLength;
-        if (seen > limit) {
-          // Stop reading: cancelling the source closes the upstream connection.
-          void reader.cancel().catch(() => undefined);
-          return controller.error(new UpstreamTooLargeError(limit));
-        }
-        controller.enqueue(value);
-      },
-      cancel(reason) {
-        return reader.cancel(reason);
-      },
-    });
-    return new Response(body, { status: response.status, statusText: response.statusText, headers: response.headers });
-  };
 }

@@ -1,0 +1,195 @@
+// upstreamFetch (upstream-fetch.ts), the SDK's transport, over a real loopback server: the byte
+// caps (a declared length past the cap refused before it is read; an undeclared one counted as it
+// arrives), streams passed on as they arrive, the caller's signal, a dropped connection, redirects
+// not followed, a compressed reply decoded — and the real `openai` SDK over it.
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import zlib from 'node:zlib';
+import OpenAI, { APIConnectionError, APIError, APIUserAbortError } from 'openai';
+import { describe, expect, it } from 'vitest';
+import { UpstreamConnectionLostError, upstreamFetch } from '../../src/main/core/llm/upstream-fetch.ts';
+import { UpstreamTooLargeError } from '../../src/main/core/llm/upstream-limits.ts';
+import { onCleanup } from '../support/temp.ts';
+
+interface Seen {
+  method: string;
+  headers: http.IncomingHttpHeaders;
+  body: string;
+}
+
+/** A loopback server whose path says what it answers; `seen` holds each request as it came. */
+async function server(): Promise<{ url: string; seen: Seen[] }> {
+  const seen: Seen[] = [];
+  const srv = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      seen.push({ method: req.method!, headers: req.headers, body: Buffer.concat(chunks).toString() });
+      const url = new URL(req.url!, 'http://x');
+      const size = Number(url.searchParams.get('size'));
+      if (url.pathname === '/declared') {
+        res.writeHead(200, { 'content-type': 'text/plain', 'content-length': size });
+        res.end('x'.repeat(size));
+      } else if (url.pathname === '/chunked') {
+        res.writeHead(200, { 'content-type': 'text/plain' });
+        res.end('x'.repeat(size));
+      } else if (url.pathname === '/events') {
+        // One event now, the rest when the client asks for more (/events/more).
+        res.writeHead(200, { 'content-type': 'text/event-stream' });
+        res.write('data: first\n\n');
+        srv.once('more', () => res.end('data: second\n\n'));
+      } else if (url.pathname === '/events/more') {
+        srv.emit('more');
+        res.end();
+      } else if (url.pathname === '/events/whole') {
+        res.writeHead(200, { 'content-type': 'text/event-stream' });
+        for (let i = 0; i < 200; i++) res.write(`data: ${'z'.repeat(1000)}\n\n`);
+        res.end('data: [DONE]\n\n');
+      } else if (url.pathname === '/drop') {
+        res.writeHead(200, { 'content-type': 'text/event-stream' });
+        res.write('data: first\n\n', () => res.socket!.destroy());
+      } else if (url.pathname === '/redirect') {
+        res.writeHead(307, { location: 'http://127.0.0.1:9/elsewhere' });
+        res.end();
+      } else if (url.pathname === '/gzip') {
+        const body = zlib.gzipSync('y'.repeat(size));
+        res.writeHead(200, { 'content-type': 'text/plain', 'content-encoding': 'gzip', 'content-length': body.length });
+        res.end(body);
+      } else if (url.pathname === '/empty') {
+        res.writeHead(204);
+        res.end();
+      } else if (url.pathname === '/v1/chat/completions') {
+        const reply = {
+          id: 'c1',
+          object: 'chat.completion',
+          created: 1,
+          model: 'm',
+          choices: [{ index: 0, message: { role: 'assistant', content: '你好' }, finish_reason: 'stop' }],
+        };
+        res.writeHead(200, { 'content-type': 'application/json', 'x-request-id': 'req-1' });
+        res.end(JSON.stringify(reply));
+      } else if (url.pathname === '/v1/bad/chat/completions') {
+        res.writeHead(400, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ error: { message: 'no such parameter' } }));
+      } else {
+        res.writeHead(404);
+        res.end();
+      }
+    });
+  });
+  await new Promise<void>((resolve) => srv.listen(0, '127.0.0.1', resolve));
+  onCleanup(() => srv.close());
+  onCleanup(() => srv.closeAllConnections());
+  return { url: `http://127.0.0.1:${(srv.address() as AddressInfo).port}`, seen };
+}
+
+describe('upstreamFetch', () => {
+  const capped = upstreamFetch({ body: 100, stream: 1_000 });
+
+  it('passes a reply of a declared length within the cap', async () => {
+    const { url } = await server();
+    expect(await (await capped(`${url}/declared?size=100`, { method: 'POST', body: '{}' })).text()).toBe('x'.repeat(100));
+  });
+
+  it('refuses a reply that declares more than the cap, before reading it', async () => {
+    const { url } = await server();
+    await expect(capped(`${url}/declared?size=101`, { method: 'POST', body: '{}' })).rejects.toBeInstanceOf(UpstreamTooLargeError);
+  });
+
+  it('counts a reply of no declared length and cuts it past the cap; a stream has the larger cap', async () => {
+    const { url } = await server();
+    await expect(capped(`${url}/chunked?size=101`, { method: 'POST', body: '{}' }).then((r) => r.text())).rejects.toBeInstanceOf(UpstreamTooLargeError);
+    expect((await (await capped(`${url}/chunked?size=101`, { method: 'POST', body: '{"stream": true}' })).text()).length).toBe(101);
+    expect((await (await capped(`${url}/declared?size=500`, { method: 'POST', body: '{"stream": true}' })).text()).length).toBe(500);
+    await expect(capped(`${url}/chunked?size=1001`, { method: 'POST', body: '{"stream": true}' }).then((r) => r.text())).rejects.toBeInstanceOf(UpstreamTooLargeError);
+  });
+
+  it('sends the method, the headers and the body with its length, and asks for no compression', async () => {
+    const { url, seen } = await server();
+    const body = '{"q":"光合作用"}';
+    await (await capped(`${url}/declared?size=1`, { method: 'POST', headers: new Headers({ 'content-type': 'application/json', 'accept-encoding': 'gzip' }), body })).text();
+    expect(seen[0]).toMatchObject({ method: 'POST', body });
+    expect(seen[0]!.headers['content-length']).toBe(String(Buffer.byteLength(body)));
+    expect(seen[0]!.headers['content-type']).toBe('application/json');
+    expect(seen[0]!.headers['accept-encoding']).toBeUndefined();
+  });
+
+  it('passes a stream on as it arrives: the first event is readable before the provider sends the rest', async () => {
+    const { url } = await server();
+    const response = await capped(`${url}/events`, { method: 'POST', body: '{"stream":true}' });
+    const reader = response.body!.getReader();
+    expect(new TextDecoder().decode((await reader.read()).value)).toBe('data: first\n\n');
+    await (await capped(`${url}/events/more`, {})).text();
+    expect(new TextDecoder().decode((await reader.read()).value)).toBe('data: second\n\n');
+    expect((await reader.read()).done).toBe(true);
+  });
+
+  it('takes nothing more into a stream the SDK cancelled, whatever the provider still sends', async () => {
+    const { url } = await server();
+    const response = await capped(`${url}/events`, { method: 'POST', body: '{"stream":true}' });
+    const reader = response.body!.getReader();
+    await reader.read();
+    const cancelled = reader.cancel();
+    // The provider goes on (another event, then the end) after the cancel: no "controller is closed" error escapes.
+    await (await capped(`${url}/events/more`, {})).text();
+    await cancelled;
+    // A long reply sent at once, cancelled after its first part (as the proxy stops an answer past
+    // a turn's size): its end is already on its way.
+    for (let i = 0; i < 10; i++) {
+      const whole = (await upstreamFetch()(`${url}/events/whole`, { method: 'POST', body: '{"stream":true}' })).body!.getReader();
+      for (let j = 0; j < 3; j++) await whole.read();
+      await whole.cancel();
+    }
+    await (await capped(`${url}/declared?size=1`, {})).text();
+  });
+
+  it("ends a stream with the caller's reason when its signal aborts mid-body", async () => {
+    const { url } = await server();
+    const stop = new AbortController();
+    const response = await capped(`${url}/events`, { method: 'POST', body: '{"stream":true}', signal: stop.signal });
+    const reader = response.body!.getReader();
+    await reader.read();
+    const reason = new Error('the student pressed stop');
+    stop.abort(reason);
+    await expect(reader.read()).rejects.toBe(reason);
+    await expect(capped(`${url}/declared?size=1`, { signal: stop.signal })).rejects.toBe(reason);
+  });
+
+  it('ends a stream with UpstreamConnectionLostError when the connection drops before the reply ends', async () => {
+    const { url } = await server();
+    const response = await capped(`${url}/drop`, { method: 'POST', body: '{"stream":true}' });
+    await expect(response.text()).rejects.toBeInstanceOf(UpstreamConnectionLostError);
+  });
+
+  it('does not follow a redirect; answers 204 with no body; decodes a compressed reply and caps what it decodes to', async () => {
+    const { url, seen } = await server();
+    const redirected = await capped(`${url}/redirect`, { method: 'POST', headers: { authorization: 'Bearer k' }, body: '{}' });
+    expect(redirected.status).toBe(307);
+    expect(seen).toHaveLength(1);
+    expect((await capped(`${url}/empty`, {})).status).toBe(204);
+    expect(await (await capped(`${url}/gzip?size=100`, {})).text()).toBe('y'.repeat(100));
+    await expect(capped(`${url}/gzip?size=101`, {})).rejects.toBeInstanceOf(UpstreamTooLargeError);
+  });
+
+  it('carries the openai SDK: a reply with its headers, an error status as an APIError, an abort and an unreachable address as the SDK names them', async () => {
+    const { url } = await server();
+    const client = new OpenAI({ baseURL: `${url}/v1`, apiKey: 'k', maxRetries: 0, logLevel: 'off', fetch: upstreamFetch() });
+    const { data, response } = await client.chat.completions.create({ model: 'm', messages: [{ role: 'user', content: 'hi' }] }).withResponse();
+    expect(data.choices[0]!.message.content).toBe('你好');
+    expect(response.headers.get('x-request-id')).toBe('req-1');
+
+    const bad = new OpenAI({ baseURL: `${url}/v1/bad`, apiKey: 'k', maxRetries: 0, logLevel: 'off', fetch: upstreamFetch() });
+    const error = await bad.chat.completions.create({ model: 'm', messages: [{ role: 'user', content: 'hi' }] }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(APIError);
+    expect(error).toMatchObject({ status: 400, error: { message: 'no such parameter' } });
+
+    const stop = new AbortController();
+    stop.abort();
+    const aborted = await client.chat.completions.create({ model: 'm', messages: [{ role: 'user', content: 'hi' }] }, { signal: stop.signal }).catch((e: unknown) => e);
+    expect(aborted).toBeInstanceOf(APIUserAbortError);
+
+    const nowhere = new OpenAI({ baseURL: 'http://127.0.0.1:9/v1', apiKey: 'k', maxRetries: 0, logLevel: 'off', fetch: upstreamFetch() });
+    const unreachable = await nowhere.chat.completions.create({ model: 'm', messages: [{ role: 'user', content: 'hi' }] }).catch((e: unknown) => e);
+    expect(unreachable).toBeInstanceOf(APIConnectionError);
+  });
+});
