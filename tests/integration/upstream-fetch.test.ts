@@ -2,14 +2,22 @@
 // caps (a declared length past the cap refused before it is read; an undeclared one counted as it
 // arrives), streams passed on as they arrive, the caller's signal, a dropped connection, redirects
 // not followed, a compressed reply decoded — and the real `openai` SDK over it.
+import { execFile, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
 import http from 'node:http';
+import https from 'node:https';
 import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { promisify } from 'node:util';
 import zlib from 'node:zlib';
 import OpenAI, { APIConnectionError, APIError, APIUserAbortError } from 'openai';
 import { describe, expect, it } from 'vitest';
 import { UpstreamConnectionLostError, upstreamFetch } from '../../src/main/core/llm/upstream-fetch.ts';
 import { UpstreamTooLargeError } from '../../src/main/core/llm/upstream-limits.ts';
-import { onCleanup } from '../support/temp.ts';
+import { onCleanup, tempDir } from '../support/temp.ts';
+
+const HAS_OPENSSL = spawnSync('openssl', ['version']).status === 0;
+const MODULE = path.resolve(import.meta.dirname, '../../src/main/core/llm/upstream-fetch.ts');
 
 interface Seen {
   method: string;
@@ -191,5 +199,42 @@ describe('upstreamFetch', () => {
     const nowhere = new OpenAI({ baseURL: 'http://127.0.0.1:9/v1', apiKey: 'k', maxRetries: 0, logLevel: 'off', fetch: upstreamFetch() });
     const unreachable = await nowhere.chat.completions.create({ model: 'm', messages: [{ role: 'user', content: 'hi' }] }).catch((e: unknown) => e);
     expect(unreachable).toBeInstanceOf(APIConnectionError);
+  });
+
+  it.skipIf(!HAS_OPENSSL)('reaches an https provider and checks its certificate (skipped where openssl cannot make a test certificate)', async () => {
+    const dir = tempDir();
+    const [key, cert] = [path.join(dir, 'key.pem'), path.join(dir, 'cert.pem')];
+    const made = spawnSync('openssl', [
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-keyout',
+      key,
+      '-out',
+      cert,
+      '-days',
+      '1',
+      '-subj',
+      '/CN=localhost',
+      '-addext',
+      'subjectAltName=IP:127.0.0.1',
+    ]);
+    expect(made.status).toBe(0);
+    const srv = https.createServer({ key: fs.readFileSync(key), cert: fs.readFileSync(cert) }, (_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end('{"answer":"勾股定理"}');
+    });
+    await new Promise<void>((resolve) => srv.listen(0, '127.0.0.1', resolve));
+    onCleanup(() => srv.close());
+    onCleanup(() => srv.closeAllConnections());
+    const url = `https://127.0.0.1:${(srv.address() as AddressInfo).port}/v1/chat/completions`;
+    // Not trusted here: the certificate is refused, as a stranger's would be.
+    await expect(upstreamFetch()(url, { method: 'POST', body: '{}' })).rejects.toThrow(/self[- ]signed/i);
+    // Trusted in a process told about it: two calls, the second on the kept connection.
+    const script = `import { upstreamFetch } from ${JSON.stringify(MODULE)}; const f = upstreamFetch(); for (let i = 0; i < 2; i++) console.log(await (await f(${JSON.stringify(url)}, { method: 'POST', body: '{}' })).text());`;
+    const { stdout } = await promisify(execFile)(process.execPath, ['--input-type=module', '-e', script], { env: { ...process.env, NODE_EXTRA_CA_CERTS: cert }, timeout: 30_000 });
+    expect(stdout.trim().split('\n')).toEqual(['{"answer":"勾股定理"}', '{"answer":"勾股定理"}']);
   });
 });
