@@ -131,7 +131,8 @@ export class ModelTitles {
     if (!this.#o.enabled || this.#closing.signal.aborted || answer.meta.status !== 'complete' || this.#inFlight.has(sessionId)) return;
     // A session's first message has no parent (versions.ts): any later one is not a first answer, no query needed.
     if (p.userTurn.parent_id !== null) return;
-    if (this.#o.sessions.getSessionById(sessionId)?.meta.title_source !== undefined) return;
+    // The session as the message found it (a rename since is caught by the title's write, which checks again).
+    if (p.session.meta.title_source !== undefined) return;
     const complete = this.#o.store.sqlite
       .prepare(`SELECT count(*) FROM turn WHERE session_id = ? AND role = 'assistant' AND json_extract(meta, '$.status') = 'complete'`)
       .pluck()

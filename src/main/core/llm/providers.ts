@@ -491,11 +491,20 @@ export class ProviderRegistry {
     }
   }
 
+  /** The environment's provider, built again only when the three variables it reads change (it was read and checked for every message). */
+  #envProviderMade: { from: string; provider: Provider } | null = null;
+
   #envProvider(): Provider | null {
     const baseUrl = this.#env.OPENAI_BASE_URL;
     if (!baseUrl && !this.#env.OPENAI_API_KEY) return null;
     // An OPENAI_BASE_URL at a known provider's host gets that provider's kind (its per-mode defaults).
     const model = this.#env.STUDYLOG_MODEL;
+    const from = JSON.stringify([baseUrl, !!this.#env.OPENAI_API_KEY, model]);
+    if (this.#envProviderMade?.from !== from) this.#envProviderMade = { from, provider: this.#makeEnvProvider(baseUrl, model) };
+    return this.#envProviderMade.provider;
+  }
+
+  #makeEnvProvider(baseUrl: string | undefined, model: string | undefined): Provider {
     return ProviderSchema.parse({
       id: ENV_PROVIDER_ID,
       name: baseUrl ? `Environment (${new URL(baseUrl).host})` : 'OpenAI (environment)',
