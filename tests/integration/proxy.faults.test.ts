@@ -42,6 +42,18 @@ describe('proxy: upstream faults', () => {
     expect(rowCount(core.store, 'turn')).toBe(2);
   });
 
+  it('a redirect is not followed: the key never reaches the address it names, and the error says where it pointed', async () => {
+    const core = await setupCore();
+    const elsewhere = await setupCore();
+    const location = `${elsewhere.server.url}/chat/completions`;
+    for (const status of [307, 308, 301] as const) {
+      core.server.script({ fault: { kind: 'redirect', status, location } });
+      const error = await core.proxy.send(TEST_CALLER, { message: '重定向' }).catch((e: unknown) => e);
+      expect(error).toMatchObject({ code: 'upstream_error', detail: expect.stringContaining(`HTTP ${status}, to ${location}`) });
+    }
+    expect(elsewhere.chatRequests()).toHaveLength(0);
+  });
+
   it('429 is retried by the SDK (honouring retry-after) up to max_retries, then upstream_rate_limited', async () => {
     const core = await setupCore({ provider: { max_retries: 1 } });
     core.server.script({ fault: { kind: 'status', status: 429, retryAfterSeconds: 0 } }, { fault: { kind: 'status', status: 429, retryAfterSeconds: 0 } });

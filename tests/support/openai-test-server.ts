@@ -22,7 +22,8 @@ export type Fault =
   | { kind: 'reset' } // destroy the socket before any response
   | { kind: 'cut'; afterChunks: number } // streaming: send this many content chunks, then destroy the socket (no finish, no usage, no [DONE]); non-streaming: same as reset
   | { kind: 'hang' } // accept the request, never answer (until the client gives up / server closes)
-  | { kind: 'malformed' }; // 200 with a body that is not valid JSON (non-stream) / a data: line with broken JSON (stream)
+  | { kind: 'malformed' } // 200 with a body that is not valid JSON (non-stream) / a data: line with broken JSON (stream)
+  | { kind: 'redirect'; status: 301 | 302 | 307 | 308; location: string }; // a redirect elsewhere, no body
 
 export interface Behaviour {
   reply?: string; // assistant text; default: `Echo: ${last user message content}`
@@ -384,6 +385,11 @@ class TestServer implements OpenAITestServer {
       return;
     }
     if (fault?.kind === 'hang') return; // the socket stays open until the client gives up or close() runs
+    if (fault?.kind === 'redirect') {
+      res.writeHead(fault.status, { location: fault.location, 'content-length': 0 });
+      res.end();
+      return;
+    }
     if (fault?.kind === 'status') {
       const base = STATUS_ERRORS[fault.status] ?? STATUS_ERRORS[500]!;
       const headers: Record<string, string> = {};

@@ -289,6 +289,14 @@ export function upstreamError(error: unknown, context: { provider: string; model
   if (error instanceof BadRequestError || error instanceof UnprocessableEntityError) {
     return make('upstream_bad_request', `${provider} rejected the request (HTTP ${error.status}).${providerSaid(error)}`);
   }
+  if (error instanceof APIError && error.status !== undefined && error.status >= 300 && error.status < 400) {
+    // upstream-fetch.ts follows no redirect: the key stays with the address it was entered for.
+    const location = error.headers?.get('location');
+    return make(
+      'upstream_error',
+      `${provider} sent the request on to another address (HTTP ${error.status}${location ? `, to ${location.slice(0, 200)}` : ''}). Studylog does not follow redirects, so your key never goes where you did not enter it; if you trust that address, make it the provider's base URL.`,
+    );
+  }
   if (error instanceof APIError) return make('upstream_error', `${provider} answered with HTTP ${error.status ?? 'error'}.${providerSaid(error)}`);
   // A connection dropped mid-body (upstream-fetch.ts), or reset by the provider.
   if (error instanceof UpstreamConnectionLostError || (error instanceof Error && ((error as { code?: unknown }).code === 'ECONNRESET' || /socket hang up/i.test(error.message)))) {
