@@ -8,7 +8,8 @@
  * while recording every turn.
  *
  * Run as a child (`node bench/floor.ts forwarder <fetch|sdk> <provider url> <key>`) it is the
- * forwarder: node:http in, one upstream call, the reply out; nothing recorded.
+ * forwarder: node:http in, one upstream call (Node's fetch, or the SDK on Studylog's transport),
+ * the reply out; nothing recorded.
  */
 import { fork } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -18,14 +19,16 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import OpenAI from 'openai';
+import { upstreamFetch } from '../src/main/core/llm/upstream-fetch.ts';
 import { summarize, type Summary } from './stats.ts';
 
 const SELF = fileURLToPath(import.meta.url);
 
 if (process.argv[2] === 'forwarder') {
   const [, , , kind, providerUrl, apiKey] = process.argv as [string, string, string, 'fetch' | 'sdk', string, string];
-  // One client for the process, as a gateway keeps one per provider.
-  const client = new OpenAI({ baseURL: providerUrl, apiKey, maxRetries: 0 });
+  // One client for the process, as a gateway keeps one per provider; on Studylog's own transport
+  // (upstream-fetch.ts), so the floor is what Studylog's client stack costs, not Node's fetch.
+  const client = new OpenAI({ baseURL: providerUrl, apiKey, maxRetries: 0, fetch: upstreamFetch() });
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));

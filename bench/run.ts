@@ -310,7 +310,7 @@ async function main() {
     '| part | added p50 at c=1 |',
     '|---|---|',
     `| a forwarder with \`fetch\` | ${ms(floor.fetchAdded)} |`,
-    `| a forwarder with the \`openai\` SDK (Studylog must use it) | ${ms(floor.sdkAdded)} |`,
+    `| a forwarder with the \`openai\` SDK (Studylog must use it) on Studylog's transport (upstream-fetch.ts) | ${ms(floor.sdkAdded)} |`,
     `| one commit of a small row, WAL, synchronous=FULL (500 in a row) | ${ms(floor.commit.p50)} p50, ${ms(floor.commit.p95)} p95 |`,
     `| **floor**: the SDK forwarder + two commits in series (the user turn before the upstream call, the answer before the reply) | **${ms(floor.floor)}** |`,
     `| Studylog \`/proxy\` (B1) | ${ms(b1Numbers[1]!.proxied.p50 - b1Numbers[1]!.direct.p50)} |`,

@@ -1,22 +1,26 @@
 // upstreamFetch (upstream-fetch.ts), the SDK's transport, over a real loopback server: the byte
-// caps (a declared length past the cap refused before it is read; an undeclared one counted as it
-// arrives), streams passed on as they arrive, the caller's signal, a dropped connection, redirects
-// not followed, a compressed reply decoded — and the real `openai` SDK over it.
-import { execFile, spawnSync } from 'node:child_process';
+// caps (a declared length past the cap refused before it is read, an undeclared one counted as it
+// arrives; either fails as the body is read, which the SDK does not retry), streams passed on as
+// they arrive, the caller's signal, a dropped connection, the connect timeout, redirects not
+// followed, a compressed reply decoded — and the real `openai` SDK over it, over http and https.
+import { execFile, spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
-import type { AddressInfo } from 'node:net';
+import net, { type AddressInfo } from 'node:net';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import zlib from 'node:zlib';
-import OpenAI, { APIConnectionError, APIError, APIUserAbortError } from 'openai';
+import OpenAI, { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from 'openai';
 import { describe, expect, it } from 'vitest';
 import { UpstreamConnectionLostError, upstreamFetch } from '../../src/main/core/llm/upstream-fetch.ts';
+import { upstreamError } from '../../src/main/core/llm/upstream-errors.ts';
 import { UpstreamTooLargeError } from '../../src/main/core/llm/upstream-limits.ts';
 import { onCleanup, tempDir } from '../support/temp.ts';
 
 const HAS_OPENSSL = spawnSync('openssl', ['version']).status === 0;
+/** A child that listens (a queue of one) and then blocks its own event loop, so it never accepts. */
+const LISTEN_AND_NEVER_ACCEPT = `const s = require('node:net').createServer(); s.listen({ port: 0, host: '127.0.0.1', backlog: 1 }, () => { console.log(s.address().port); setTimeout(() => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0), 50); });`;
 const MODULE = path.resolve(import.meta.dirname, '../../src/main/core/llm/upstream-fetch.ts');
 
 interface Seen {
@@ -76,6 +80,13 @@ async function server(): Promise<{ url: string; seen: Seen[] }> {
         };
         res.writeHead(200, { 'content-type': 'application/json', 'x-request-id': 'req-1' });
         res.end(JSON.stringify(reply));
+      } else if (url.pathname === '/v1/midbody/chat/completions') {
+        // Headers, a start, then the connection closes: the reply breaks after its headers.
+        res.writeHead(200, { 'content-type': 'application/json', 'content-length': 500 });
+        res.write('{"id":"x","choices":[', () => req.socket.end());
+      } else if (url.pathname === '/sse-unasked') {
+        res.writeHead(200, { 'content-type': 'text/event-stream' });
+        res.end(`data: ${'s'.repeat(size)}\n\n`);
       } else if (url.pathname === '/v1/bad/chat/completions') {
         res.writeHead(400, { 'content-type': 'application/json' });
         res.end(JSON.stringify({ error: { message: 'no such parameter' } }));
@@ -101,7 +112,7 @@ describe('upstreamFetch', () => {
 
   it('refuses a reply that declares more than the cap, before reading it', async () => {
     const { url } = await server();
-    await expect(capped(`${url}/declared?size=101`, { method: 'POST', body: '{}' })).rejects.toBeInstanceOf(UpstreamTooLargeError);
+    await expect(capped(`${url}/declared?size=101`, { method: 'POST', body: '{}' }).then((r) => r.text())).rejects.toBeInstanceOf(UpstreamTooLargeError);
   });
 
   it('counts a reply of no declared length and cuts it past the cap; a stream has the larger cap', async () => {
@@ -176,7 +187,7 @@ describe('upstreamFetch', () => {
     expect(seen).toHaveLength(1);
     expect((await capped(`${url}/empty`, {})).status).toBe(204);
     expect(await (await capped(`${url}/gzip?size=100`, {})).text()).toBe('y'.repeat(100));
-    await expect(capped(`${url}/gzip?size=101`, {})).rejects.toBeInstanceOf(UpstreamTooLargeError);
+    await expect(capped(`${url}/gzip?size=101`, {}).then((r) => r.text())).rejects.toBeInstanceOf(UpstreamTooLargeError);
   });
 
   it('carries the openai SDK: a reply with its headers, an error status as an APIError, an abort and an unreachable address as the SDK names them', async () => {
@@ -236,5 +247,42 @@ describe('upstreamFetch', () => {
     const script = `import { upstreamFetch } from ${JSON.stringify(MODULE)}; const f = upstreamFetch(); for (let i = 0; i < 2; i++) console.log(await (await f(${JSON.stringify(url)}, { method: 'POST', body: '{}' })).text());`;
     const { stdout } = await promisify(execFile)(process.execPath, ['--input-type=module', '-e', script], { env: { ...process.env, NODE_EXTRA_CA_CERTS: cert }, timeout: 30_000 });
     expect(stdout.trim().split('\n')).toEqual(['{"answer":"勾股定理"}', '{"answer":"勾股定理"}']);
+  });
+
+  it('a non-streamed reply that breaks after its headers is asked for once (the SDK does not retry it) and told as a lost connection', async () => {
+    const { url, seen } = await server();
+    const client = new OpenAI({ baseURL: `${url}/v1/midbody`, apiKey: 'k', maxRetries: 2, logLevel: 'off', fetch: upstreamFetch() });
+    const error = await client.chat.completions.create({ model: 'm', messages: [{ role: 'user', content: '你好' }] }).catch((e: unknown) => e);
+    expect(seen).toHaveLength(1);
+    expect(error).toBeInstanceOf(UpstreamConnectionLostError);
+    expect(upstreamError(error, { provider: 'P', model: 'm', secrets: [] })).toMatchObject({
+      code: 'upstream_unreachable',
+      detail: expect.stringContaining('lost before the answer was complete'),
+    });
+  });
+
+  it('an event stream sent to a request that did not ask for one has the non-streamed cap', async () => {
+    const { url } = await server();
+    await expect(capped(`${url}/sse-unasked?size=200`, { method: 'POST', body: '{}' }).then((r) => r.text())).rejects.toBeInstanceOf(UpstreamTooLargeError);
+  });
+
+  it('gives up on a connection that is not made in time, as a timeout the SDK recognises', async () => {
+    // A listener whose process never accepts: once its queue is full the kernel drops new
+    // connection attempts, as a firewall that drops packets does.
+    const child = spawn(process.execPath, ['-e', LISTEN_AND_NEVER_ACCEPT], { stdio: ['ignore', 'pipe', 'inherit'] });
+    onCleanup(() => child.kill('SIGKILL'));
+    const port = Number(await new Promise<string>((resolve) => child.stdout.once('data', (d: Buffer) => resolve(String(d).trim()))));
+    const fillers = Array.from({ length: 4 }, () => net.connect(port, '127.0.0.1').on('error', () => {}));
+    onCleanup(() => fillers.forEach((socket) => socket.destroy()));
+    const client = new OpenAI({
+      baseURL: `http://127.0.0.1:${port}/v1`,
+      apiKey: 'k',
+      maxRetries: 0,
+      timeout: 600_000,
+      logLevel: 'off',
+      fetch: upstreamFetch({ connectTimeoutMs: 300 }),
+    });
+    const error = await client.chat.completions.create({ model: 'm', messages: [{ role: 'user', content: 'hi' }] }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(APIConnectionTimeoutError);
   });
 });

@@ -360,6 +360,23 @@ describe('the model-made title', () => {
     expect(core.usage.report(TEST_CALLER.user_id, { from: 0, to: Date.now() + 60_000 }, 'mode').total.turns).toBe(2);
   });
 
+  it('is not made when the student renamed the session while its first answer came (no call to pay for)', async () => {
+    const core = await titled();
+    core.server.script({ chunkDelayMs: 20 });
+    const opened = dispatchStream(core, 'streamProxyMessage', TEST_CALLER, { message: 'why is the sky blue' }, new AbortController().signal);
+    if (!opened.ok) throw new Error(opened.envelope.body.detail);
+    let sessionId = '';
+    for await (const event of opened.events) {
+      if (event.type === 'start' && !sessionId) {
+        sessionId = event.session_id;
+        await call(core, 'updateSession', { id: sessionId, title: '我的名字' });
+      }
+    }
+    await call(core, 'waitSessionTitle', { id: sessionId });
+    expect(core.chatRequests()).toHaveLength(1);
+    expect(core.sessions.getSessionById(sessionId)!.meta).toMatchObject({ title: '我的名字', title_source: 'student' });
+  });
+
   it('reads a title out of a chatty reply', () => {
     expect(titleFromReply('标题：《勾股定理》\n\n这是一个关于……')).toBe('勾股定理');
     expect(titleFromReply('<think>hmm</think>\n"Why the sky is blue."')).toBe('Why the sky is blue');

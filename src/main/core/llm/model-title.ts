@@ -131,13 +131,15 @@ export class ModelTitles {
     if (!this.#o.enabled || this.#closing.signal.aborted || answer.meta.status !== 'complete' || this.#inFlight.has(sessionId)) return;
     // A session's first message has no parent (versions.ts): any later one is not a first answer, no query needed.
     if (p.userTurn.parent_id !== null) return;
-    // The session as the message found it (a rename since is caught by the title's write, which checks again).
-    if (p.session.meta.title_source !== undefined) return;
-    const complete = this.#o.store.sqlite
-      .prepare(`SELECT count(*) FROM turn WHERE session_id = ? AND role = 'assistant' AND json_extract(meta, '$.status') = 'complete'`)
-      .pluck()
-      .get(sessionId) as number;
-    if (complete !== 1) return;
+    // One statement, no session hydration: not renamed (a rename while the answer came counts),
+    // and this is the session's one complete answer.
+    const { renamed, complete } = this.#o.store.sqlite
+      .prepare(
+        `SELECT (SELECT json_extract(meta, '$.title_source') IS NOT NULL FROM session WHERE id = @id) AS renamed,
+                (SELECT count(*) FROM turn WHERE session_id = @id AND role = 'assistant' AND json_extract(meta, '$.status') = 'complete') AS complete`,
+      )
+      .get({ id: sessionId }) as { renamed: number | null; complete: number };
+    if (renamed !== 0 || complete !== 1) return;
     this.#ready.set(sessionId, p);
     // Bounded: a session nobody asks a title for soon is left with the one from its first message.
     if (this.#ready.size > READY_KEPT) this.#ready.delete(this.#ready.keys().next().value!);

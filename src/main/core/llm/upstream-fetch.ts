@@ -10,9 +10,10 @@
  * stream; this module only moves bytes.
  *
  * What it does, and does not do, compared with the global fetch:
- * - A non-streamed reply is read whole (at most `limits.body` bytes) before the Response is made;
- *   a streamed one (the request asks `"stream": true`, or the reply is text/event-stream) is
- *   passed on as it arrives, at most `limits.stream` bytes, paused while the SDK has not read it.
+ * - A non-streamed reply is read whole (at most `body` bytes) before the Response is made;
+ *   a streamed one (the request asks `"stream": true`) is passed on as it arrives, at most
+ *   `stream` bytes, paused while the SDK has not read it. A reply that breaks after its
+ *   headers reaches the SDK as a body that fails, never as a failed call the SDK would retry.
  * - Redirects are not followed: a 3xx reaches the SDK as an error status, so a key is never sent
  *   on to another address.
  * - Replies come uncompressed (no accept-encoding is sent); one compressed anyway is decoded, and
@@ -33,10 +34,23 @@ export class UpstreamConnectionLostError extends Error {
   }
 }
 
-/** One pool of connections per scheme for the process, as a browser keeps them. Idle sockets do not keep the process alive. */
+/** How long a connection (with its TLS handshake) may take: undici's figure, which the global fetch had. */
+const CONNECT_TIMEOUT_MS = 10_000;
+
+/**
+ * One pool of connections per scheme for the process, as a browser keeps them:
+ * - an idle connection is closed after 4 s (undici's figure), before a provider that closes idle
+ *   connections without saying when (no Keep-Alive header; 5 s is common) does, which would fail
+ *   a call made on it at that moment (the SDK retries one, but title calls make no retries);
+ * - proxies from HTTP_PROXY / HTTPS_PROXY / NO_PROXY only when Node is told to use them
+ *   (NODE_USE_ENV_PROXY=1 or --use-env-proxy), as the global fetch does;
+ * - idle sockets do not keep the process alive (Node unrefs them).
+ */
+const USE_ENV_PROXY = process.env.NODE_USE_ENV_PROXY === '1' || process.execArgv.includes('--use-env-proxy');
+const AGENT_OPTIONS: http.AgentOptions = { keepAlive: true, timeout: 4_000, ...(USE_ENV_PROXY ? { proxyEnv: process.env } : {}) };
 const AGENTS: Record<string, http.Agent> = {
-  'http:': new http.Agent({ keepAlive: true }),
-  'https:': new https.Agent({ keepAlive: true }),
+  'http:': new http.Agent(AGENT_OPTIONS),
+  'https:': new https.Agent(AGENT_OPTIONS),
 };
 
 /** Statuses whose Response may not have a body. */
@@ -171,7 +185,14 @@ function streamed(res: http.IncomingMessage, source: Readable, limit: number, fa
   });
 }
 
-export function upstreamFetch(limits: { body: number; stream: number } = { body: MAX_UPSTREAM_BODY_BYTES, stream: MAX_UPSTREAM_STREAM_BYTES }): typeof fetch {
+/** A Response whose body fails with `error` when read: how a reply that broke after its headers reaches the SDK. */
+function failedBody(error: unknown, head: ResponseInit): Response {
+  return new Response(new ReadableStream({ start: (controller) => controller.error(error) }), head);
+}
+
+/** `body` and `stream` cap a reply's bytes; `connectTimeoutMs` bounds making the connection. */
+export function upstreamFetch(options: { body?: number; stream?: number; connectTimeoutMs?: number } = {}): typeof fetch {
+  const { body: bodyLimit = MAX_UPSTREAM_BODY_BYTES, stream: streamLimit = MAX_UPSTREAM_STREAM_BYTES, connectTimeoutMs = CONNECT_TIMEOUT_MS } = options;
   return (input, init = {}) =>
     new Promise<Response>((resolve, reject) => {
       const url = new URL(input instanceof Request ? input.url : String(input));
@@ -181,29 +202,43 @@ export function upstreamFetch(limits: { body: number; stream: number } = { body:
       if (body !== undefined && typeof body !== 'string' && !(body instanceof Uint8Array)) {
         return reject(new TypeError('Studylog sends providers JSON text only'));
       }
-      const askedToStream = typeof body === 'string' && /"stream"\s*:\s*true/.test(body);
-      const options: http.RequestOptions = { method: init.method ?? 'GET', headers: requestHeaders(init, body), agent };
+      const streaming = typeof body === 'string' && /"stream"\s*:\s*true/.test(body);
+      const request: http.RequestOptions = { method: init.method ?? 'GET', headers: requestHeaders(init, body), agent };
       const signal = init.signal ?? undefined;
-      if (signal) options.signal = signal;
+      if (signal) request.signal = signal;
       const failure: Failure = (error) => (signal?.aborted ? signal.reason : error);
-      const req = (url.protocol === 'https:' ? https : http).request(url, options, (res) => {
+      let responded = false;
+      const req = (url.protocol === 'https:' ? https : http).request(url, request, (res) => {
+        responded = true;
+        const status = res.statusCode ?? 502;
+        const head = { status, statusText: res.statusMessage ?? '', headers: responseHeaders(res.rawHeaders) };
+        // Past the headers a failure is the reply's, which the SDK meets while reading it and does
+        // not retry (the provider may have worked, and billed, for it), as with the global fetch.
+        // Only the caller's abort (the SDK's timeout too) still rejects the call itself.
+        const broken = (error: unknown) => (signal?.aborted ? reject(failure(error)) : resolve(failedBody(error, head)));
         try {
-          const status = res.statusCode ?? 502;
-          const head = { status, statusText: res.statusMessage ?? '', headers: responseHeaders(res.rawHeaders) };
           if (NULL_BODY_STATUSES.has(status)) {
             res.resume();
             return resolve(new Response(null, head));
           }
           const source = decodedBody(res);
-          if (askedToStream || /^text\/event-stream/i.test(res.headers['content-type'] ?? '')) {
-            return resolve(new Response(streamed(res, source, limits.stream, failure), head));
-          }
-          readWhole(res, source, limits.body, failure).then((bytes) => resolve(new Response(bytes, head)), reject);
+          if (streaming) return resolve(new Response(streamed(res, source, streamLimit, failure), head));
+          readWhole(res, source, bodyLimit, failure).then((bytes) => resolve(new Response(bytes, head)), broken);
         } catch (error) {
-          reject(failure(error));
+          broken(error);
         }
       });
-      req.on('error', (error) => reject(failure(error)));
+      // After the headers the reply's own handlers above report a failure.
+      req.on('error', (error) => responded || reject(failure(error)));
+      // As undici does: a connection not made within connectTimeoutMs fails, with words ('timed
+      // out') the SDK counts as a timeout; without it a silently dropped connection waited the SDK's
+      // whole timeout at every try.
+      req.once('socket', (socket) => {
+        if (!socket.connecting) return;
+        const timer = setTimeout(() => req.destroy(new Error(`connecting to the provider timed out after ${connectTimeoutMs} ms`)), connectTimeoutMs);
+        socket.once(url.protocol === 'https:' ? 'secureConnect' : 'connect', () => clearTimeout(timer));
+        socket.once('close', () => clearTimeout(timer));
+      });
       req.end(body);
     });
 }
