@@ -195,7 +195,9 @@ export function upstreamFetch(options: { body?: number; stream?: number; connect
   const { body: bodyLimit = MAX_UPSTREAM_BODY_BYTES, stream: streamLimit = MAX_UPSTREAM_STREAM_BYTES, connectTimeoutMs = CONNECT_TIMEOUT_MS } = options;
   return (input, init = {}) =>
     new Promise<Response>((resolve, reject) => {
-      const url = new URL(input instanceof Request ? input.url : String(input));
+      // The SDK passes the address; a Request's own method, headers and body would be lost here.
+      if (input instanceof Request) return reject(new TypeError("Studylog's provider calls take an address, not a Request"));
+      const url = new URL(String(input));
       const agent = AGENTS[url.protocol];
       if (!agent) return reject(new TypeError(`a provider address must start with http:// or https:// (not ${url.protocol})`));
       const body = init.body ?? undefined;
