@@ -242,6 +242,21 @@ describe('limits', () => {
     expect(under.status).toBe(422);
   });
 
+  it('a JSON body is read the same with a declared length (from Node directly) and chunked (through Hono): UTF-8, Chinese, a byte-order mark', async () => {
+    const api = await fixture();
+    for (const chunked of [false, true]) {
+      const reply = await rawRequest(api.url, {
+        method: 'POST',
+        path: `${API_PREFIX}/proxy`,
+        headers: { Authorization: `Bearer ${api.adminToken}`, 'Content-Type': 'application/json' },
+        body: Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(JSON.stringify({ message: `二次函数的顶点 ${chunked ? 'chunked' : 'declared'} 🙂` }))]),
+        chunked,
+      });
+      expect(reply.status).toBe(200);
+      expect((reply.json as { content: string }).content).toBe(`Echo: 二次函数的顶点 ${chunked ? 'chunked' : 'declared'} 🙂`);
+    }
+  });
+
   it('a client that goes away halfway through its body is not an internal error, and writes nothing', async () => {
     const api = await fixture();
     const logged = vi.spyOn(console, 'error').mockImplementation(() => {});

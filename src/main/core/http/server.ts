@@ -12,7 +12,7 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import { createAdaptorServer } from '@hono/node-server';
 import { serveStatic } from '@hono/node-server/serve-static';
-import { Hono, type Context } from 'hono';
+import { Hono, type Context, type MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { cors } from 'hono/cors';
 import { stream as streamBody, streamSSE } from 'hono/streaming';
@@ -156,6 +156,26 @@ export function addressKey(address: string | undefined): string {
 
 const incomingOf = (c: Context) => (c.env as { incoming?: IncomingMessage } | undefined)?.incoming;
 
+/**
+ * Hono's bodyLimit, with a body of declared length checked from Node's own request instead. Hono's
+ * reads `c.req.raw.body` to see whether there is a body, which makes the Node adapter build a web
+ * Request and a web stream around every request — a few percent of a message's CPU (bench/NOTES.md,
+ * issue 15) — only to compare Content-Length when it is declared; without it, `c.req.text()` reads
+ * Node's request directly. A chunked body still goes through Hono's, which counts it as it arrives.
+ * Node's parser refuses a malformed Content-Length and holds the body to the one declared; with
+ * neither header, HTTP/1.1 says there is no body.
+ */
+function declaredFirstBodyLimit(options: { maxSize: number; onError: (c: Context) => Response | Promise<Response> }): MiddlewareHandler {
+  const counted = bodyLimit(options);
+  return async (c, next) => {
+    const headers = incomingOf(c)?.headers;
+    if (!headers || headers['transfer-encoding'] !== undefined) return counted(c, next);
+    const declared = headers['content-length'];
+    if (declared !== undefined && Number(declared) > options.maxSize) return options.onError(c);
+    await next();
+  };
+}
+
 /** The request names one of `hosts`, in its Host header and in an absolute-form target (DNS-rebinding guard). */
 export function hostAllowed(c: Context, hosts: Set<string>): boolean {
   const host = hostName(c.req.header('host'));
@@ -220,7 +240,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
         }),
       );
 
-  const limitBody = bodyLimit({
+  const limitBody = declaredFirstBodyLimit({
     maxSize: options.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES,
     // The body was not read: close the connection, or a keep-alive client would send its next
     // request on a socket that is about to be closed under it.
@@ -231,7 +251,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
   });
   // An attachment's upload may be larger (a 20 MB PDF, base64-encoded): that one route alone.
   const uploadPath = API_PREFIX + routeSpecs.uploadAttachment.path;
-  const limitUpload = bodyLimit({
+  const limitUpload = declaredFirstBodyLimit({
     maxSize: MAX_UPLOAD_BODY_BYTES,
     onError: (c) =>
       errorResponse(c, new ApiError('attachment_too_large', `The upload is larger than ${MAX_UPLOAD_BODY_BYTES} bytes: images may be up to 10 MB, PDFs up to 20 MB.`), {
@@ -240,7 +260,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
   });
   // A teacher's import of a .studylog file (which may carry the answer's files): up to the largest bundle.
   const importPath = API_PREFIX + routeSpecs.importSubmission.path;
-  const limitImport = bodyLimit({
+  const limitImport = declaredFirstBodyLimit({
     maxSize: MAX_IMPORT_BODY_BYTES,
     onError: (c) =>
       errorResponse(
