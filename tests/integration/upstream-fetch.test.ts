@@ -20,7 +20,7 @@ import { onCleanup, tempDir } from '../support/temp.ts';
 
 const HAS_OPENSSL = spawnSync('openssl', ['version']).status === 0;
 /** A child that listens (a queue of one) and then blocks its own event loop, so it never accepts. */
-const LISTEN_AND_NEVER_ACCEPT = `const s = require('node:net').createServer(); s.listen({ port: 0, host: '127.0.0.1', backlog: 1 }, () => { console.log(s.address().port); setTimeout(() => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0), 50); });`;
+const LISTEN_AND_NEVER_ACCEPT = `const s = require('node:net').createServer(); s.listen({ port: 0, host: '127.0.0.1', backlog: 1 }, () => { process.stdout.write(s.address().port + '\\n', () => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0)); });`;
 const MODULE = path.resolve(import.meta.dirname, '../../src/main/core/llm/upstream-fetch.ts');
 
 interface Seen {
