@@ -394,14 +394,13 @@ describe('what the teacher reads of the sessions: the summary card and the bundl
   ];
   const session = { id: sid, assignment_id: 'hw_001', mode: 'homework', started_at: 1, ended_at: null, title: null, models: ['gpt-4o-mini'] };
   const turns = chained(sid, specs).map(({ prev_hash: _p, hash: _h, ...t }) => ({ ...t, session_id: sid }));
-
-  it('counts the conversation’s messages (not the title call), its tokens and cost with the title call, and the flagged answers', () => {
-    expect(summarize([{ session, turns }])).toMatchObject({ sessions: 1, turns: 5, title_calls: 1, flagged: 1, regenerations: 1, tokens_in: 60, tokens_out: 120, cost: 18 });
-  });
-
-  it('`studylog verify` counts the messages the hand-in view counts (not the title call) and says the title call was verified too', () => {
+  const newKey = () => {
     const { privateKey } = generateKeyPairSync('ed25519');
-    const bundle = buildBundle(
+    return { privateKey, publicKey: publicKeyOf(privateKey) };
+  };
+  /** 王小明's hand-in of these turns, signed with `key`. */
+  const bundleOf = (language: 'zh-CN' | 'en', key: ReturnType<typeof newKey>) =>
+    buildBundle(
       {
         assignment: { id: 'hw_001', title: '数学作业一', subject: null, due_at: null },
         student: { id: 'stu-1', name: '王小明' },
@@ -409,10 +408,17 @@ describe('what the teacher reads of the sessions: the summary card and the bundl
         sessions: [{ session, turns }],
         answer: 'x = 5',
         note: '',
-        language: 'zh-CN',
+        language,
       },
-      { privateKey, publicKey: publicKeyOf(privateKey) },
+      key,
     );
+
+  it('counts the conversation’s messages (not the title call), its tokens and cost with the title call, and the flagged answers', () => {
+    expect(summarize([{ session, turns }])).toMatchObject({ sessions: 1, turns: 5, title_calls: 1, flagged: 1, regenerations: 1, tokens_in: 60, tokens_out: 120, cost: 18 });
+  });
+
+  it('`studylog verify` counts the messages the hand-in view counts (not the title call) and says the title call was verified too', () => {
+    const bundle = bundleOf('zh-CN', newKey());
     const file = path.join(tempDir(), 'titled.studylog');
     writeFileSync(file, bundleText(bundle));
     // Six turns in the chain: five messages (the view's 对话记录（5 条消息）) and the title call.
@@ -427,23 +433,8 @@ describe('what the teacher reads of the sessions: the summary card and the bundl
   });
 
   it('writes "version k of n" only where there are versions, marks the flagged answer, and leaves the title call out', () => {
-    const key = (() => {
-      const { privateKey } = generateKeyPairSync('ed25519');
-      return { privateKey, publicKey: publicKeyOf(privateKey) };
-    })();
-    const markdown = (language: 'zh-CN' | 'en') =>
-      buildBundle(
-        {
-          assignment: { id: 'hw_001', title: '数学作业一', subject: null, due_at: null },
-          student: { id: 'stu-1', name: '王小明' },
-          submission: { id: 'sub-1', submitted_at: Date.now(), late: false },
-          sessions: [{ session, turns }],
-          answer: 'x = 5',
-          note: '',
-          language,
-        },
-        key,
-      ).transcript_md;
+    const key = newKey();
+    const markdown = (language: 'zh-CN' | 'en') => bundleOf(language, key).transcript_md;
     const zh = markdown('zh-CN');
     const headings = zh.split('\n').filter((line) => line.startsWith('### '));
     expect(headings).toHaveLength(5);

@@ -11,6 +11,7 @@ import { canSee, type Caller } from './caller.ts';
 import type { Core } from './app.ts';
 import type { ExportedFile } from './db/attachments.repo.ts';
 import { isTitleCall } from '../../shared/transcript.ts';
+import { dayOf } from './learner-summary.ts';
 
 export interface ExportFile {
   filename: string;
@@ -104,19 +105,13 @@ const safeName = (text: string, fallback = 'export') =>
     .join('')
     .replace(/-+$/, '') || fallback;
 
-/** The server's local calendar day of a time, as 2026-11-29 (sorts by date in a folder). */
-const localDay = (ms: number) => {
-  const date = new Date(ms);
-  return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}`;
-};
-
 /**
  * A session's file name (without extension): its title made safe for any file system, and the day
  * it started — "studylog-光合作用需要哪些条件-2026-11-29". The id only when it has no usable title.
  */
 function sessionFileBase(session: Session): string {
   const title = typeof session.meta.title === 'string' ? safeName(session.meta.title, '') : '';
-  return title ? `studylog-${title}-${localDay(session.started_at)}` : `studylog-session-${session.id}`;
+  return title ? `studylog-${title}-${dayOf(session.started_at)}` : `studylog-session-${session.id}`;
 }
 
 /**
@@ -226,10 +221,11 @@ function* exportJson(
 export function openExport(core: Core, caller: Caller, input: ExportInput): ExportStream {
   let sessionIds: string[];
   let assignment: Assignment | null = null;
+  let single: Session | null = null;
   if (input.session_id) {
-    const session = core.sessions.getSessionById(input.session_id);
-    if (!session || !canSee(caller, session.user_id)) throw new ApiError('not_found', `There is no session '${input.session_id}'.`);
-    sessionIds = [session.id];
+    single = core.sessions.getSessionById(input.session_id);
+    if (!single || !canSee(caller, single.user_id)) throw new ApiError('not_found', `There is no session '${input.session_id}'.`);
+    sessionIds = [single.id];
   } else {
     assignment = core.assignments.get(input.assignment_id!);
     // Only the ids are held (a few dozen bytes each); each session is read when its turn comes.
@@ -250,7 +246,7 @@ export function openExport(core: Core, caller: Caller, input: ExportInput): Expo
     }
   }
   const pagesOf = (id: string) => core.turns.iterateTurnsBySessionId(id);
-  const base = assignment ? `studylog-${safeName(assignment.title)}` : sessionFileBase(core.sessions.getSessionById(sessionIds[0]!)!);
+  const base = assignment ? `studylog-${safeName(assignment.title)}` : sessionFileBase(single!);
   const files = withAttachments(input) ? exportedFiles(core, input, sessionIds) : null;
   function* linked(): Generator<{ path: string; data: Buffer }> {
     for (const f of core.attachments.repo.ofSessions(sessionIds)) {

@@ -154,7 +154,7 @@ export function addressKey(address: string | undefined): string {
     .join(':')}::/64`;
 }
 
-const incomingOf = (c: Context) => (c.env as { incoming?: IncomingMessage } | undefined)?.incoming;
+export const incomingOf = (c: Context) => (c.env as { incoming?: IncomingMessage } | undefined)?.incoming;
 
 /**
  * Hono's bodyLimit, with a body of declared length checked from Node's own request instead. Hono's
@@ -165,7 +165,7 @@ const incomingOf = (c: Context) => (c.env as { incoming?: IncomingMessage } | un
  * Node's parser refuses a malformed Content-Length and holds the body to the one declared; with
  * neither header, HTTP/1.1 says there is no body.
  */
-function declaredFirstBodyLimit(options: { maxSize: number; onError: (c: Context) => Response | Promise<Response> }): MiddlewareHandler {
+export function declaredFirstBodyLimit(options: { maxSize: number; onError: (c: Context) => Response | Promise<Response> }): MiddlewareHandler {
   const counted = bodyLimit(options);
   return async (c, next) => {
     const headers = incomingOf(c)?.headers;

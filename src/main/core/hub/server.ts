@@ -12,8 +12,7 @@ import os from 'node:os';
 import { createAdaptorServer } from '@hono/node-server';
 import { serveStatic } from '@hono/node-server/serve-static';
 import { Hono, type Context } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
-import type { IncomingMessage, Server } from 'node:http';
+import type { Server } from 'node:http';
 import QRCode from 'qrcode';
 import { MAX_BUNDLE_BYTES } from '../../../shared/api/handin.ts';
 import type { Language } from '../../../shared/api/schemas.ts';
@@ -40,7 +39,7 @@ import {
 } from '../../../shared/api/hub.ts';
 import { ApiError, isApiError } from '../../../shared/errors.ts';
 import { parseInput } from '../../../shared/validation.ts';
-import { CONTENT_SECURITY_POLICY, addressKey, allowedHostNames, boundedJson, hostAllowed } from '../http/server.ts';
+import { CONTENT_SECURITY_POLICY, addressKey, allowedHostNames, boundedJson, declaredFirstBodyLimit, hostAllowed, incomingOf } from '../http/server.ts';
 import { chooseLanAddresses, type LanChoice } from '../http/lan.ts';
 import { DEFAULT_ANONYMOUS_LIMITS, RateLimiter, type RateLimits } from '../http/rate-limit.ts';
 import { hubLearnerDays } from './learner-days.ts';
@@ -158,7 +157,6 @@ export function hubApp(options: HubServerOptions): Hono<Env> {
   const perToken = options.limits === false ? null : new RateLimiter(options.limits);
   const maxResponseBytes = options.maxResponseBytes ?? HUB_MAX_RESPONSE_BYTES;
   const app = new Hono<Env>();
-  const incomingOf = (c: Context) => (c.env as { incoming?: IncomingMessage } | undefined)?.incoming;
   const reply = (c: Context, body: unknown, status = 200) => boundedJson(c, body, status, maxResponseBytes);
 
   app.onError((error, c) => {
@@ -173,12 +171,12 @@ export function hubApp(options: HubServerOptions): Hono<Env> {
     c.header('Referrer-Policy', 'no-referrer');
     await next();
   });
-  const limitBody = bodyLimit({
+  const limitBody = declaredFirstBodyLimit({
     maxSize: options.bodyLimitBytes ?? HUB_BODY_LIMIT_BYTES,
     onError: (c) => errorResponse(c, new ApiError('payload_too_large', `The request body is larger than ${options.bodyLimitBytes ?? HUB_BODY_LIMIT_BYTES} bytes.`)),
   });
   // A hand-in's bundle may be larger than a push: that route alone.
-  const limitHandin = bodyLimit({
+  const limitHandin = declaredFirstBodyLimit({
     maxSize: HUB_HANDIN_BODY_LIMIT_BYTES,
     onError: (c) => errorResponse(c, new ApiError('payload_too_large', `The hand-in is larger than ${HUB_HANDIN_BODY_LIMIT_BYTES} bytes.`)),
   });

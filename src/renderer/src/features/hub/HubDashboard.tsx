@@ -144,6 +144,19 @@ function HubSignIn({ onToken }: { onToken: (token: string) => void }) {
   );
 }
 
+/** While `active`, the browser asks before the page is closed or reloaded (in its own words). */
+function useWarnBeforeUnload(active: boolean) {
+  useEffect(() => {
+    if (!active) return;
+    const warn = (e: BeforeUnloadEvent) => {
+      e.preventDefault();
+      e.returnValue = '';
+    };
+    window.addEventListener('beforeunload', warn);
+    return () => window.removeEventListener('beforeunload', warn);
+  }, [active]);
+}
+
 /**
  * Codes issued and not yet saved, per class: each action adds its codes (a reissued code replaces
  * the same student's earlier one, which no longer works), until the teacher dismisses them.
@@ -152,16 +165,7 @@ function useIssuedCodes() {
   const { t } = useTranslation();
   const [issued, setIssued] = useState<Record<string, IssuedJoinCode[]>>({});
   const unsaved = Object.values(issued).some((codes) => codes.length > 0);
-  useEffect(() => {
-    if (!unsaved) return;
-    // The browser asks before the page is closed or reloaded (it shows its own words).
-    const warn = (e: BeforeUnloadEvent) => {
-      e.preventDefault();
-      e.returnValue = '';
-    };
-    window.addEventListener('beforeunload', warn);
-    return () => window.removeEventListener('beforeunload', warn);
-  }, [unsaved]);
+  useWarnBeforeUnload(unsaved);
   return {
     issued,
     unsaved,
@@ -182,15 +186,7 @@ function Dashboard({ token, signOut: leave }: { token: string; signOut: () => vo
   // An assignment being edited and not saved (the inbox's form): an action that would drop it asks first.
   const [formDirty, setFormDirty] = useState(false);
   const confirmDiscard = () => !formDirty || window.confirm(t('hub.assignmentForm.discard'));
-  useEffect(() => {
-    if (!formDirty) return;
-    const warn = (e: BeforeUnloadEvent) => {
-      e.preventDefault();
-      e.returnValue = '';
-    };
-    window.addEventListener('beforeunload', warn);
-    return () => window.removeEventListener('beforeunload', warn);
-  }, [formDirty]);
+  useWarnBeforeUnload(formDirty);
   const signOut = () => {
     if (confirmDiscard() && codes.confirmLeave()) leave();
   };
