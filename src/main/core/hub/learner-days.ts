@@ -47,8 +47,7 @@ export async function hubLearnerDays(
   // As the class's other routes: no class → not_found; not its teacher (a student, another class's teacher) → forbidden.
   await store.assertTeaches(caller, classId);
   const { db } = store;
-  const member = await db.all<{ n: number }>(sql`SELECT count(*) AS n FROM hub_member WHERE class_id = ${classId} AND user_id = ${userId} AND role = 'student'`);
-  if (Number(member[0]?.n ?? 0) === 0) throw new ApiError('not_found', `There is no student '${userId}' in class '${classId}'.`);
+  await store.assertStudentOf(classId, userId);
   if (daysBetween(range.from, range.to).length > MAX_RUN_DAYS)
     throw new ApiError('validation_error', `Invalid range: to: at most ${MAX_RUN_DAYS} days at a time`, [{ path: 'to', message: `at most ${MAX_RUN_DAYS} days at a time` }]);
   const start = dayRange(range.from).from;

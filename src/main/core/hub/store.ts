@@ -708,8 +708,8 @@ export class HubStore {
     return rows.map((a) => ({ ...a, due_at: a.due_at === null ? null : Number(a.due_at), updated_at: Number(a.updated_at), policy: jsonValue(a.policy) }));
   }
 
-  /** Grades and allowances go to a student of that class only (never a co-teacher, never someone outside it). */
-  async #assertStudentOf(classId: string, userId: string): Promise<void> {
+  /** Grades, allowances and a learner's days are about a student of that class only (never a co-teacher, never someone outside it). */
+  async assertStudentOf(classId: string, userId: string): Promise<void> {
     const rows = await this.db.all<{ n: number }>(sql`SELECT count(*) AS n FROM hub_member WHERE class_id = ${classId} AND user_id = ${userId} AND role = 'student'`);
     if (Number(rows[0]?.n ?? 0) === 0) throw new ApiError('not_found', `There is no student '${userId}' in class '${classId}'.`);
   }
@@ -718,7 +718,7 @@ export class HubStore {
     const rows = await this.db.all<{ class_id: string }>(sql`SELECT class_id FROM hub_assignment WHERE id = ${input.assignment_id}`);
     if (!rows[0]) throw new ApiError('not_found', `There is no assignment '${input.assignment_id}'.`);
     await this.assertTeaches(caller, rows[0].class_id);
-    await this.#assertStudentOf(rows[0].class_id, input.user_id);
+    await this.assertStudentOf(rows[0].class_id, input.user_id);
     const now = this.#now();
     await this.db.run(
       sql`INSERT INTO hub_feedback (assignment_id, user_id, grade, feedback, updated_at) VALUES (${input.assignment_id}, ${input.user_id}, ${input.grade}, ${input.feedback}, ${now})
@@ -729,7 +729,7 @@ export class HubStore {
 
   async setAllowance(caller: HubCaller, input: { class_id: string; user_id: string; daily_tokens: number }): Promise<HubAllowance> {
     await this.assertTeaches(caller, input.class_id);
-    await this.#assertStudentOf(input.class_id, input.user_id);
+    await this.assertStudentOf(input.class_id, input.user_id);
     const now = this.#now();
     await this.db.run(
       sql`INSERT INTO hub_allowance (class_id, user_id, daily_tokens, updated_at) VALUES (${input.class_id}, ${input.user_id}, ${input.daily_tokens}, ${now})
