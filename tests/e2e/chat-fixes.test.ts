@@ -220,7 +220,7 @@ describe.skipIf(chromium.skip)(`chat fixes (tryout 7)${chromium.note}`, () => {
     const other = await ask(own);
     await other.getByTestId('delete-session-confirm').waitFor();
     // The answer about `own` has come once the session was read: still no warning.
-    await expect.poll(async () => (await e2e.api.getSession({ id: own })).hub_shared_at).toBeUndefined();
+    await expect.poll(async () => (await e2e.api.getSession({ id: own, include: 'hub_shared_at' })).hub_shared_at).toBeUndefined();
     await expect(other.getByTestId('delete-hub-copy').count()).resolves.toBe(0);
     await other.getByRole('button', { name: '取消' }).click();
   });

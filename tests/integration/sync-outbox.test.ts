@@ -121,7 +121,7 @@ describe('the outbox', () => {
     expect(order.indexOf(local.id)).toBeGreaterThan(order.indexOf(local.parent_id!));
   });
 
-  test('what the hub holds of a session: sharedAt once a turn or a hand-in carrying it is acknowledged; GET /sessions/{id} says so (hub_shared_at)', async () => {
+  test('what the hub holds of a session: sharedAt once a turn or a hand-in carrying it is acknowledged; GET /sessions/{id}?include=hub_shared_at says so, a plain GET does not look', async () => {
     const core = await setupCore();
     const db = testWrites(core.store);
     seed(db);
@@ -130,10 +130,11 @@ describe('the outbox', () => {
     let now = 100;
     const outbox = new Outbox(core.store, { now: () => now });
     const sharedAt = async (id: string) => {
-      const envelope = await dispatch(core, 'getSession', TEST_CALLER, { id }, { validateOutput: true });
+      const envelope = await dispatch(core, 'getSession', TEST_CALLER, { id, include: 'hub_shared_at' }, { validateOutput: true });
       expect(envelope.ok).toBe(true);
       return (envelope.body as { hub_shared_at?: number }).hub_shared_at;
     };
+    const plainRead = async (id: string) => ((await dispatch(core, 'getSession', TEST_CALLER, { id }, { validateOutput: true })).body as { hub_shared_at?: number }).hub_shared_at;
     outbox.collect();
     // Collected, not yet acknowledged: the teacher has nothing yet.
     expect(outbox.sharedAt('s_hw')).toBeNull();
@@ -142,6 +143,8 @@ describe('the outbox', () => {
     outbox.ack(['s_hw_1']);
     expect(outbox.sharedAt('s_hw')).toBe(200);
     await expect(sharedAt('s_hw')).resolves.toBe(200);
+    // The chat reads the session after every message: that read leaves the outbox alone.
+    await expect(plainRead('s_hw')).resolves.toBeUndefined();
     // Never shared (a practice chat, a private assignment): nothing, whatever else was acknowledged.
     now = 300;
     outbox.ack(outbox.pending(100).map((e) => e.item_id));

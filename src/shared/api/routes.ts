@@ -206,7 +206,14 @@ export const routeSchemas = {
     output: AttachmentSchema.extend({ thumbnail: z.string().nullable() }),
   },
   getUserSessions: { input: SessionQuerySchema, output: Paged(SessionSchema) },
-  getSession: { input: ById, output: SessionSchema },
+  getSession: {
+    input: z.strictObject({
+      id: IdSchema,
+      /** `hub_shared_at`: also say what the class hub holds of it (the delete dialog). Not on every read: the chat reads the session after each message. */
+      include: z.enum(['hub_shared_at']).optional(),
+    }),
+    output: SessionSchema,
+  },
   updateSession: { input: SessionPatchInput, output: SessionSchema },
   deleteSession: { input: ById, output: Deleted },
   getSessionTurns: {

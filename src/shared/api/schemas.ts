@@ -324,7 +324,7 @@ export const SessionSchema = z.object({
   policy_snapshot: StoredPolicySnapshotSchema,
   meta: SessionMetaSchema,
   /**
-   * GET /sessions/{id} only: when the class hub last acknowledged a copy of this session (its
+   * GET /sessions/{id}?include=hub_shared_at only: when the class hub last acknowledged a copy of this session (its
    * shared turns, or a hand-in carrying it). Absent when the teacher has none. Deleting the
    * session here leaves that copy on the hub.
    */

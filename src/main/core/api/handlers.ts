@@ -97,8 +97,9 @@ export const unaryHandlers: UnaryHandlers = {
   getAttachment: (core, caller, { sha256, thumbnail }) => core.attachments.get(caller, sha256, thumbnail === '1' || thumbnail === 'true'),
 
   getUserSessions: (core, caller, { skip, limit, user_id, ...filters }) => core.sessions.getSessionsByUserId(subject(caller, user_id), { skip, limit }, filters),
-  getSession: (core, caller, { id }) => {
+  getSession: (core, caller, { id, include }) => {
     const session = visibleSession(core, caller, id);
+    if (include !== 'hub_shared_at') return session;
     // What the class hub holds of it (the delete dialog warns that the teacher keeps that copy).
     const sharedAt = new Outbox(core.store).sharedAt(id);
     return sharedAt === null ? session : { ...session, hub_shared_at: sharedAt };

@@ -69,8 +69,8 @@ export function useDeleteSession(options: { afterOpenChatDeleted?: () => void } 
   const chat = useChat();
   const remove = useRouteMutation('deleteSession');
   const [deleting, setDeleting] = useState<Session | null>(null);
-  // The session as GET /sessions/{id} has it: whether the class hub already holds a copy.
-  const shared = useRouteQuery('getSession', { id: deleting?.id ?? '' }, { enabled: deleting !== null }).data?.hub_shared_at;
+  // The session as GET /sessions/{id}?include=hub_shared_at has it: whether the class hub already holds a copy.
+  const shared = useRouteQuery('getSession', { id: deleting?.id ?? '', include: 'hub_shared_at' }, { enabled: deleting !== null }).data?.hub_shared_at;
   const dialog = deleting ? (
     <ConfirmDialog
       title={t('history.deleteTitle')}
