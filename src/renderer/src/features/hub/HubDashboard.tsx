@@ -63,15 +63,12 @@ function MessageText({ text, role }: { text: string; role: string }) {
   );
 }
 
-/** The hub cuts a flagged reply's excerpt at this many characters (store.ts triage). */
-const EXCERPT_CHARS = 160;
-
 /**
- * An excerpt the hub cut (EXCERPT_CHARS) ends with "…", and maths left open by the cut is dropped,
- * so the rest still renders as maths rather than a stray "$".
+ * An excerpt the hub cut (it says so: `excerpt_truncated`) ends with "…", and maths left open by the
+ * cut is dropped, so the rest still renders as maths rather than a stray "$".
  */
-export function excerptText(text: string): string {
-  if (text.length < EXCERPT_CHARS) return text;
+export function excerptText(text: string, truncated: boolean): string {
+  if (!truncated) return text;
   let cut = text;
   if ((cut.match(/\$\$/g)?.length ?? 0) % 2 === 1) cut = cut.slice(0, cut.lastIndexOf('$$'));
   if ((cut.replace(/\$\$/g, '').match(/(?<!\\)\$/g)?.length ?? 0) % 2 === 1) cut = cut.slice(0, cut.lastIndexOf('$'));
@@ -831,7 +828,7 @@ function TriagePanel({ token, classId }: { token: string; classId: string }) {
               <li key={`${r.user_id}-${r.turn_id ?? i}`} className="hub-flagged-item">
                 <strong>{r.name}</strong> {r.assignment_id ? <span className="muted">{t('hub.onAssignment', { title: titleOf(r.assignment_id) })}</span> : null}
                 <blockquote className="hub-excerpt">
-                  <MessageText text={excerptText(r.excerpt ?? '')} role="assistant" />
+                  <MessageText text={excerptText(r.excerpt ?? '', r.excerpt_truncated)} role="assistant" />
                 </blockquote>
               </li>
             )}
