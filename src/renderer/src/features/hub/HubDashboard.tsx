@@ -206,7 +206,9 @@ function Dashboard({ token, signOut: leave }: { token: string; signOut: () => vo
     setTab('overview');
     void refresh('/classes');
   };
-  if (classes.error)
+  // No classes to show (a wrong token, the hub not reached): said instead of the dashboard. A later
+  // read that fails (on a refresh) leaves the classes shown.
+  if (classes.error && !classes.data)
     return (
       <main className="screen" data-testid="hub-dashboard">
         <p role="alert" className="error-text">
@@ -507,8 +509,8 @@ function Inbox({
   const { data, error } = useHubQuery<InboxRow[]>(token, inboxRoute);
   // The assignments as set (description, policy): what the editor starts from.
   const assignments = useHubQuery<HubAssignment[]>(token, assignmentsRoute(classId));
-  // A grade given below, or an assignment saved, changes the rows: they are read again (and a
-  // grade closes the hand-ins' list it was given in, opened again).
+  // A grade given below, or an assignment saved, changes the rows: they are read again (after a
+  // grade, the assignment's hand-ins are shown afresh, the graded one closed).
   const refresh = useHubRefresh();
   const [graded, setGraded] = useState(0);
   const [editing, setEditing] = useState<HubAssignment | 'new' | null>(startNew ? 'new' : null);
