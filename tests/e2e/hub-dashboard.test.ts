@@ -202,8 +202,19 @@ describe.skipIf(chromium.skip)(`the hub's teacher dashboard${chromium.note}`, ()
       const practice = uuidv7();
       const ids = Array.from({ length: 22 }, () => uuidv7());
       const question = ids[20]!;
+      // Two more flagged replies, in Chinese: 160 characters (the hub's excerpt, whole) and 161 (cut);
+      // no tokens, so the form's scale below is the twelve answers' alone.
+      const long = uuidv7();
+      const flaggedReply = (content: string) => ({
+        content,
+        role: 'assistant' as const,
+        tokens_in: 0,
+        tokens_out: 0,
+        meta: { hint_level: 5, flagged: 'final_answer_above_level' },
+      });
       await own.push(zhang, {
         sessions: [
+          session(long, chained(long, [{ content: '直接告诉我' }, flaggedReply('解'.repeat(160)), { content: '再来一题' }, flaggedReply('答'.repeat(161))])),
           session(
             hw,
             chained(hw, [
@@ -243,8 +254,12 @@ describe.skipIf(chromium.skip)(`the hub's teacher dashboard${chromium.note}`, ()
       // The flagged reply as the transcripts show answers: its maths typeset, no "$" left.
       const flagged = page.getByTestId('hub-flagged');
       await expect.poll(() => flagged.locator('.katex').count()).toBe(1);
-      await expect(flagged.locator('.hub-excerpt').textContent()).resolves.not.toContain('$');
-      await expect(flagged.locator('li').textContent()).resolves.toMatch(/^张小明 在“一次函数：求解析式”上你先回忆一下一次函数的一般形式。其实答案是 /);
+      const maths = flagged.locator('li', { hasText: '一般形式' });
+      await expect(maths.locator('.hub-excerpt').textContent()).resolves.not.toContain('$');
+      await expect(maths.textContent()).resolves.toMatch(/^张小明 在“一次函数：求解析式”上你先回忆一下一次函数的一般形式。其实答案是 /);
+      // "…" only where the hub says it cut the reply: 160 characters are the whole reply.
+      await expect(flagged.locator('li', { hasText: '解解' }).locator('.hub-excerpt').textContent()).resolves.toBe('解'.repeat(160));
+      await expect(flagged.locator('li', { hasText: '答答' }).locator('.hub-excerpt').textContent()).resolves.toBe(`${'答'.repeat(160)}…`);
       // Out of the allowance: what the shared session shows; the assignment that shares nothing is named as unseen.
       const allowance = page.getByTestId('hub-allowance');
       await expect.poll(() => allowance.locator('li').allTextContents()).toEqual(['张小明 在“一次函数：求解析式”上已用 242 个 token（额度 150）']);
@@ -331,6 +346,11 @@ describe.skipIf(chromium.skip)(`the hub's teacher dashboard${chromium.note}`, ()
     const context = await browser.newContext({ locale: 'zh-CN' });
     await context.addInitScript((token: string) => localStorage.setItem('studylog.hub.token', token), teacherToken);
     const page = await context.newPage();
+    // The answer files the page reads from the hub.
+    const fileReads: string[] = [];
+    page.on('request', (request) => {
+      if (request.url().includes('/files/')) fileReads.push(request.url());
+    });
     await page.goto(`${hub.url}/#/hub`);
     await page.getByRole('tab', { name: '作业收件箱' }).click();
     // The hand-ins open from a button that says so, with their count; the counts beside it.
@@ -353,11 +373,21 @@ describe.skipIf(chromium.skip)(`the hub's teacher dashboard${chromium.note}`, ()
     await expect.poll(() => detail.getByTestId('hub-answer-download').count()).toBe(2);
     expect(await files.nth(1).getByTestId('hub-answer-image').count()).toBe(0);
     expect(await files.nth(1).textContent()).toMatch(/^答案\.pdf [\d.]+ KB 下载$/);
-    const [download] = await Promise.all([page.waitForEvent('download'), files.nth(1).getByRole('link', { name: '下载' }).click()]);
+    // Opening the hand-in read the photo it shows, not the PDF: that is read when it is downloaded.
+    expect(fileReads).toHaveLength(1);
+    const [download] = await Promise.all([page.waitForEvent('download'), files.nth(1).getByRole('button', { name: '下载' }).click()]);
     expect(download.suggestedFilename()).toBe('答案.pdf');
     const saved = path.join(tempDir('studylog-hub-e2e-'), 'saved.pdf');
     await download.saveAs(saved);
     expect(readFileSync(saved).equals(handedPdf)).toBe(true);
+    expect(fileReads).toHaveLength(2);
+    // The photo saved is the one shown, not read again.
+    const [photoDownload] = await Promise.all([page.waitForEvent('download'), files.nth(0).getByRole('button', { name: '下载' }).click()]);
+    expect(photoDownload.suggestedFilename()).toBe('解题过程.png');
+    const savedPhoto = path.join(tempDir('studylog-hub-e2e-'), 'saved.png');
+    await photoDownload.saveAs(savedPhoto);
+    expect(readFileSync(savedPhoto).equals(handedPhoto)).toBe(true);
+    expect(fileReads).toHaveLength(2);
     mkdirSync(SCREENSHOTS, { recursive: true });
     await page.screenshot({ path: path.join(SCREENSHOTS, 'hub-handin-files.png'), fullPage: true });
     // The transcript: six messages (the title call is not one), rendered like the app's, wrapped inside the card.

@@ -5,6 +5,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { v7 as uuidv7 } from 'uuid';
 import { isApiError } from '../../src/shared/errors.ts';
+import { TRIAGE_EXCERPT_CHARS } from '../../src/shared/api/hub.ts';
 import { SEARCH_RECENT_MS, TITLE_HIT_LIMIT, type HubCaller, type HubStore } from '../../src/main/core/hub/store.ts';
 import { startPostgres, type PgServer } from '../support/postgres.ts';
 import { requirePackage } from '../support/requirements.ts';
@@ -161,6 +162,36 @@ describe.each([
     expect(await store.search(teacher, klass.id, '学数')).toHaveLength(1);
     expect(await store.search(teacher, klass.id, '数理')).toHaveLength(0);
     expect((await store.search(teacher, klass.id, '提示')).length).toBe(4);
+    await store.close();
+  });
+  test.skipIf(skip)('a flagged reply’s excerpt: its first 160 characters (a 𠀀 is one), and whether the hub cut it', async () => {
+    const store = await openHub(kind, server);
+    const { teacher, klass, student } = await classWithStudent(store);
+    // Chinese replies at, and one over, the limit; astral characters (two UTF-16 units each) too.
+    const replies = {
+      short: '完整解答……',
+      at: '解'.repeat(TRIAGE_EXCERPT_CHARS),
+      over: '答'.repeat(TRIAGE_EXCERPT_CHARS + 1),
+      astralAt: '𠀀'.repeat(TRIAGE_EXCERPT_CHARS),
+      astralOver: `${'𠀀'.repeat(TRIAGE_EXCERPT_CHARS - 1)}解𠀁`,
+    };
+    const sid = uuidv7();
+    const turns = chained(
+      sid,
+      Object.values(replies).flatMap((content) => [{ content: '给我答案' }, { content, role: 'assistant' as const, meta: { hint_level: 5, flagged: FLAG } }]),
+    );
+    await store.push(student, { sessions: [session(sid, turns)] });
+    const flagged = new Map((await store.triage(teacher, klass.id)).flagged.map((r) => [r.turn_id, r]));
+    const of = (content: string) => {
+      const row = flagged.get(turns.find((t) => t.content === content)!.id)!;
+      return { excerpt: row.excerpt, excerpt_truncated: row.excerpt_truncated };
+    };
+    expect(of(replies.short)).toEqual({ excerpt: '完整解答……', excerpt_truncated: false });
+    expect(of(replies.at)).toEqual({ excerpt: replies.at, excerpt_truncated: false });
+    expect(of(replies.over)).toEqual({ excerpt: '答'.repeat(TRIAGE_EXCERPT_CHARS), excerpt_truncated: true });
+    // 320 UTF-16 units, 160 characters: whole, not cut (what the dashboard's length guess got wrong).
+    expect(of(replies.astralAt)).toEqual({ excerpt: replies.astralAt, excerpt_truncated: false });
+    expect(of(replies.astralOver)).toEqual({ excerpt: `${'𠀀'.repeat(TRIAGE_EXCERPT_CHARS - 1)}解`, excerpt_truncated: true });
     await store.close();
   });
   test.skipIf(skip)('needs attention lists who ran out of a shared assignment’s token allowance, and names the allowances it cannot see', async () => {

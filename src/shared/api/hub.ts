@@ -284,8 +284,13 @@ export interface TriageRow {
   count: number;
   of: number;
   turn_id: string | null;
+  /** flagged: the reply's first TRIAGE_EXCERPT_CHARS characters (code points); the others: null. */
   excerpt: string | null;
+  /** The reply is longer than its excerpt (the hub cut it): the dashboard ends it with "…". */
+  excerpt_truncated: boolean;
 }
+/** A flagged reply's excerpt in triage: this many characters (code points, as SQL counts them). */
+export const TRIAGE_EXCERPT_CHARS = 160;
 /**
  * A student whose shared answers on an assignment reached its token allowance (policy.allowance.tokens):
  * what the hub has of their use — the answers' tokens, as the desktop counts them (titles left out) — so

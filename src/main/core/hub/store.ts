@@ -8,7 +8,7 @@ import type { SQL } from 'drizzle-orm';
 import { newId } from '../ids.ts';
 import { BundleSchema, bundleAnswerFiles, MAX_ANSWER_FILES_BYTES, type AnswerFile } from '../../../shared/api/handin.ts';
 import type { Language } from '../../../shared/api/schemas.ts';
-import { ANSWER_TOKENS_MIN, HUB_SESSION_MAX_CHARS, HUB_SESSION_MAX_TURNS, SEARCH_HIT_MAX_CHARS } from '../../../shared/api/hub.ts';
+import { ANSWER_TOKENS_MIN, HUB_SESSION_MAX_CHARS, HUB_SESSION_MAX_TURNS, SEARCH_HIT_MAX_CHARS, TRIAGE_EXCERPT_CHARS } from '../../../shared/api/hub.ts';
 import type {
   AllowanceTriageRow,
   HandinPushResult,
@@ -958,13 +958,21 @@ export class HubStore {
           ORDER BY count DESC, u.name`,
     );
     const flagged = await this.db.all<TriageRow>(
-      sql`SELECT t.user_id, u.name, s.assignment_id, t.hint_level AS level, 1 AS count, 1 AS "of", t.id AS turn_id, substr(t.content, 1, 160) AS excerpt
+      sql`SELECT t.user_id, u.name, s.assignment_id, t.hint_level AS level, 1 AS count, 1 AS "of", t.id AS turn_id,
+            substr(t.content, 1, ${sql.raw(String(TRIAGE_EXCERPT_CHARS))}) AS excerpt, length(t.content) > ${sql.raw(String(TRIAGE_EXCERPT_CHARS))} AS excerpt_truncated
           FROM hub_turn t JOIN hub_session s ON s.id = t.session_id JOIN hub_user u ON u.id = t.user_id
           JOIN hub_member m ON m.user_id = t.user_id AND m.class_id = ${classId} AND m.role = 'student'
           WHERE t.flagged = ${boolParam(this.db.dialect, true)} AND t.received_at >= ${since} AND ${sharedWithClass(classId)}
           ORDER BY t.received_at DESC LIMIT 100`,
     );
-    const num = (r: TriageRow): TriageRow => ({ ...r, level: r.level === null ? null : Number(r.level), count: Number(r.count), of: Number(r.of) });
+    // excerpt_truncated: SQLite's comparison is 0/1, PostgreSQL's a boolean; the rows without an excerpt have none.
+    const num = (r: TriageRow): TriageRow => ({
+      ...r,
+      level: r.level === null ? null : Number(r.level),
+      count: Number(r.count),
+      of: Number(r.of),
+      excerpt_truncated: Number(r.excerpt_truncated ?? 0) === 1,
+    });
     return { stuck: stuck.map(num), worked_solutions: worked.map(num), flagged: flagged.map(num), ...(await this.#allowanceTriage(classId)) };
   }
 

@@ -112,6 +112,9 @@ export function nextLocalDay(ms: number): number {
   const d = new Date(ms);
   d.setHours(0, 0, 0, 0);
   d.setDate(d.getDate() + 1);
+  // Where a daylight-saving change skips midnight (Chile's spring), `ms`'s day starts at 1:00 and
+  // setDate kept that hour: the next day's own first instant.
+  d.setHours(0, 0, 0, 0);
   return d.getTime();
 }
 

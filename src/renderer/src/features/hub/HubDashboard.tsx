@@ -10,7 +10,7 @@
  * their AI policy here too (HubForms.tsx), without curl. Rendered instead of the student
  * app when the page is opened at #/hub (main.tsx): the hub has no /api/v1/llm routes.
  */
-import { createContext, lazy, Suspense, useContext, useEffect, useRef, useState, type ReactNode } from 'react';
+import { lazy, Suspense, useEffect, useRef, useState, type ReactNode } from 'react';
 import { Trans, useTranslation } from 'react-i18next';
 import type {
   HubAddresses,
@@ -36,37 +36,14 @@ import { formatDateTime, formatNumber } from '../../lib/format.ts';
 import { Marked } from '../../ui/Marked.tsx';
 import { formatSize } from '../chat/Attachments.tsx';
 import { Transcript } from '../handin/Transcript.tsx';
-import { hubGet, HubCallError, hubGetDataUrl, hubPost, storedHubToken, storeHubToken } from './hub-api.ts';
+import { asCallError, type HubCallError, hubPost, storedHubToken, storeHubToken } from './hub-api.ts';
+import { assignmentsRoute, HubQueries, useHubFile, useHubFileFetch, useHubQuery, useHubRefresh } from './hub-hooks.tsx';
 import { AssignmentForm, ClassQr, NewClassForm } from './HubForms.tsx';
 import { HubLearnerDays } from './HubLearnerDays.tsx';
 import './hub.css';
 
 type Tab = 'overview' | 'inbox' | 'triage' | 'search' | 'roster';
 const TABS: Tab[] = ['overview', 'inbox', 'triage', 'search', 'roster'];
-
-/**
- * Bumped by the Dashboard when a tab is opened and when the window regains focus: every read below
- * it is made again, so hand-ins and work that reached the hub meanwhile show without a reload.
- * The rows shown stay until the new ones arrive (no flicker).
- */
-const Refresh = createContext(0);
-
-function useHub<T>(token: string, route: string | null): { data: T | null; error: HubCallError | null } {
-  const [state, setState] = useState<{ route: string | null; data: T | null; error: HubCallError | null }>({ route: null, data: null, error: null });
-  const refresh = useContext(Refresh);
-  useEffect(() => {
-    if (!route) return;
-    let live = true;
-    hubGet<T>(token, route).then(
-      (data) => live && setState({ route, data, error: null }),
-      (error: unknown) => live && setState({ route, data: null, error: error instanceof HubCallError ? error : new HubCallError('internal_error', String(error)) }),
-    );
-    return () => {
-      live = false;
-    };
-  }, [token, route, refresh]);
-  return state.route === route ? state : { data: null, error: null };
-}
 
 // The chat's Markdown + KaTeX view, loaded lazily as the transcripts load it (handin/Transcript.tsx).
 const Markdown = lazy(() => import('../chat/Markdown.tsx'));
@@ -86,15 +63,12 @@ function MessageText({ text, role }: { text: string; role: string }) {
   );
 }
 
-/** The hub cuts a flagged reply's excerpt at this many characters (store.ts triage). */
-const EXCERPT_CHARS = 160;
-
 /**
- * An excerpt the hub cut (EXCERPT_CHARS) ends with "…", and maths left open by the cut is dropped,
- * so the rest still renders as maths rather than a stray "$".
+ * An excerpt the hub cut (it says so: `excerpt_truncated`) ends with "…", and maths left open by the
+ * cut is dropped, so the rest still renders as maths rather than a stray "$".
  */
-export function excerptText(text: string): string {
-  if (text.length < EXCERPT_CHARS) return text;
+export function excerptText(text: string, truncated: boolean): string {
+  if (!truncated) return text;
   let cut = text;
   if ((cut.match(/\$\$/g)?.length ?? 0) % 2 === 1) cut = cut.slice(0, cut.lastIndexOf('$$'));
   if ((cut.replace(/\$\$/g, '').match(/(?<!\\)\$/g)?.length ?? 0) % 2 === 1) cut = cut.slice(0, cut.lastIndexOf('$'));
@@ -113,7 +87,14 @@ const when = (ms: number | null, locale: string) => (ms === null ? '—' : forma
 
 export function HubDashboard() {
   const [token, setToken] = useState(storedHubToken());
-  return token ? <Dashboard token={token} signOut={() => (storeHubToken(null), setToken(null))} /> : <HubSignIn onToken={(t) => (storeHubToken(t), setToken(t))} />;
+  return token ? (
+    // One cache per token: signing in again (as another teacher) starts empty.
+    <HubQueries key={token}>
+      <Dashboard token={token} signOut={() => (storeHubToken(null), setToken(null))} />
+    </HubQueries>
+  ) : (
+    <HubSignIn onToken={(t) => (storeHubToken(t), setToken(t))} />
+  );
 }
 
 function HubSignIn({ onToken }: { onToken: (token: string) => void }) {
@@ -190,16 +171,16 @@ function Dashboard({ token, signOut: leave }: { token: string; signOut: () => vo
   const signOut = () => {
     if (confirmDiscard() && codes.confirmLeave()) leave();
   };
-  // A change of the class's join policy reads the classes again.
-  const [classesVersion, setClassesVersion] = useState(0);
-  const classes = useHub<HubClass[]>(token, `/classes?v=${classesVersion}`);
+  const classes = useHubQuery<HubClass[]>(token, '/classes');
   const [picked, setPicked] = useState<string | null>(null);
   const [tab, setTab] = useState<Tab>('overview');
-  const [refresh, setRefresh] = useState(0);
-  const again = () => setRefresh((n) => n + 1);
+  // A tab opened reads what it shows again, so hand-ins and work that reached the hub meanwhile
+  // show without a reload (the rows shown stay until the new ones arrive).
+  const refresh = useHubRefresh();
+  const again = () => void refresh();
   useEffect(() => {
     // Back from another window (the teacher's mail, a student's laptop): read the tab again.
-    const onFocus = () => setRefresh((n) => n + 1);
+    const onFocus = () => void refresh();
     const onVisible = () => document.visibilityState === 'visible' && onFocus();
     window.addEventListener('focus', onFocus);
     document.addEventListener('visibilitychange', onVisible);
@@ -207,10 +188,10 @@ function Dashboard({ token, signOut: leave }: { token: string; signOut: () => vo
       window.removeEventListener('focus', onFocus);
       document.removeEventListener('visibilitychange', onVisible);
     };
-  }, []);
+  }, [refresh]);
   const [newClass, setNewClass] = useState(false);
   // The hub's address printed with the join codes: suggested, and the teacher's own once typed.
-  const addresses = useHub<HubAddresses>(token, '/addresses');
+  const addresses = useHubQuery<HubAddresses>(token, '/addresses');
   const [typedUrl, setTypedUrl] = useState<string | null>(null);
   const printUrl = typedUrl ?? suggestedHubUrl(window.location.origin, addresses.data?.urls ?? []);
   // The class just made (named in a note above its code), and a count of "set an assignment" clicks (the inbox opens its form).
@@ -223,9 +204,11 @@ function Dashboard({ token, signOut: leave }: { token: string; signOut: () => vo
     setCreated(made);
     setPicked(made.id);
     setTab('overview');
-    setClassesVersion((v) => v + 1);
+    void refresh('/classes');
   };
-  if (classes.error)
+  // No classes to show (a wrong token, the hub not reached): said instead of the dashboard. A later
+  // read that fails (on a refresh) leaves the classes shown.
+  if (classes.error && !classes.data)
     return (
       <main className="screen" data-testid="hub-dashboard">
         <p role="alert" className="error-text">
@@ -316,36 +299,34 @@ function Dashboard({ token, signOut: leave }: { token: string; signOut: () => vo
               </button>
             ))}
           </div>
-          <Refresh.Provider value={refresh}>
-            {tab === 'overview' ? <Overview token={token} classId={klass.id} locale={i18n.language} /> : null}
-            {tab === 'inbox' ? (
-              <Inbox
-                key={`${klass.id}-${compose}`}
-                token={token}
-                classId={klass.id}
-                locale={i18n.language}
-                startNew={compose > 0}
-                onDirty={setFormDirty}
-                confirmDiscard={confirmDiscard}
-              />
-            ) : null}
-            {tab === 'triage' ? <TriagePanel token={token} classId={klass.id} /> : null}
-            {tab === 'search' ? <Search token={token} classId={klass.id} locale={i18n.language} /> : null}
-            {tab === 'roster' ? (
-              <Roster
-                key={klass.id}
-                token={token}
-                klass={klass}
-                onClassChanged={() => setClassesVersion((v) => v + 1)}
-                issued={codes.issued[klass.id] ?? []}
-                onIssued={(issued) => codes.add(klass.id, issued)}
-                onSaved={() => codes.saved(klass.id)}
-                printUrl={printUrl}
-                knownUrls={addresses.data?.urls ?? []}
-                onPrintUrl={setTypedUrl}
-              />
-            ) : null}
-          </Refresh.Provider>
+          {tab === 'overview' ? <Overview token={token} classId={klass.id} locale={i18n.language} /> : null}
+          {tab === 'inbox' ? (
+            <Inbox
+              key={`${klass.id}-${compose}`}
+              token={token}
+              classId={klass.id}
+              locale={i18n.language}
+              startNew={compose > 0}
+              onDirty={setFormDirty}
+              confirmDiscard={confirmDiscard}
+            />
+          ) : null}
+          {tab === 'triage' ? <TriagePanel token={token} classId={klass.id} /> : null}
+          {tab === 'search' ? <Search token={token} classId={klass.id} locale={i18n.language} /> : null}
+          {tab === 'roster' ? (
+            <Roster
+              key={klass.id}
+              token={token}
+              klass={klass}
+              onClassChanged={() => void refresh('/classes')}
+              issued={codes.issued[klass.id] ?? []}
+              onIssued={(issued) => codes.add(klass.id, issued)}
+              onSaved={() => codes.saved(klass.id)}
+              printUrl={printUrl}
+              knownUrls={addresses.data?.urls ?? []}
+              onPrintUrl={setTypedUrl}
+            />
+          ) : null}
         </>
       ) : null}
       <PrintedCodes classes={classes.data ?? []} issued={codes.issued} url={printUrl.trim() && !isLoopbackUrl(printUrl.trim()) ? printUrl.trim() : null} />
@@ -446,7 +427,7 @@ async function rosterFileText(file: Blob): Promise<string> {
 function Overview({ token, classId, locale }: { token: string; classId: string; locale: string }) {
   const { t, i18n } = useTranslation();
   const n = (value: number) => formatNumber(value, i18n.language);
-  const { data, error } = useHub<OverviewRow[]>(token, `/classes/${encodeURIComponent(classId)}/overview`);
+  const { data, error } = useHubQuery<OverviewRow[]>(token, `/classes/${encodeURIComponent(classId)}/overview`);
   // The student whose 学习小结 is open below the table (HubLearnerDays.tsx).
   const [learner, setLearner] = useState<OverviewRow | null>(null);
   return (
@@ -524,11 +505,14 @@ function Inbox({
 }) {
   const { t, i18n } = useTranslation();
   const [open, setOpen] = useState<InboxRow | null>(null);
-  // A grade given below, or an assignment saved, changes the rows: the inbox is read again.
-  const [version, setVersion] = useState(0);
-  const { data, error } = useHub<InboxRow[]>(token, `/classes/${encodeURIComponent(classId)}/inbox?v=${version}`);
+  const inboxRoute = `/classes/${encodeURIComponent(classId)}/inbox`;
+  const { data, error } = useHubQuery<InboxRow[]>(token, inboxRoute);
   // The assignments as set (description, policy): what the editor starts from.
-  const assignments = useHub<HubAssignment[]>(token, `/classes/${encodeURIComponent(classId)}/assignments?v=${version}`);
+  const assignments = useHubQuery<HubAssignment[]>(token, assignmentsRoute(classId));
+  // A grade given below, or an assignment saved, changes the rows: they are read again (after a
+  // grade, the assignment's hand-ins are shown afresh, the graded one closed).
+  const refresh = useHubRefresh();
+  const [graded, setGraded] = useState(0);
   const [editing, setEditing] = useState<HubAssignment | 'new' | null>(startNew ? 'new' : null);
   const [saved, setSaved] = useState<string | null>(null);
   return (
@@ -544,7 +528,7 @@ function Inbox({
           onSaved={(a) => {
             setEditing(null);
             setSaved(a.title);
-            setVersion((v) => v + 1);
+            void refresh(inboxRoute, assignmentsRoute(classId));
           }}
         />
       ) : null}
@@ -612,15 +596,28 @@ function Inbox({
           </tbody>
         </table>
       </section>
-      {open ? <Handins key={`${open.assignment_id}-${version}`} token={token} assignment={open} locale={locale} onGraded={() => setVersion((v) => v + 1)} /> : null}
+      {open ? (
+        <Handins
+          key={`${open.assignment_id}-${graded}`}
+          token={token}
+          assignment={open}
+          locale={locale}
+          onGraded={() => {
+            void refresh(inboxRoute, handinsRoute(open.assignment_id));
+            setGraded((n) => n + 1);
+          }}
+        />
+      ) : null}
     </>
   );
 }
 
+const handinsRoute = (assignmentId: string) => `/assignments/${encodeURIComponent(assignmentId)}/handins`;
+
 /** An assignment's hand-ins on the hub: read one (answer, AI-use note, transcript, verification) and grade it. */
 function Handins({ token, assignment, locale, onGraded }: { token: string; assignment: InboxRow; locale: string; onGraded: () => void }) {
   const { t } = useTranslation();
-  const { data, error } = useHub<HubHandinRow[]>(token, `/assignments/${encodeURIComponent(assignment.assignment_id)}/handins`);
+  const { data, error } = useHubQuery<HubHandinRow[]>(token, handinsRoute(assignment.assignment_id));
   const [shown, setShown] = useState<string | null>(null);
   return (
     <section className="card" data-testid="hub-handins">
@@ -646,7 +643,7 @@ function Handins({ token, assignment, locale, onGraded }: { token: string; assig
 
 function HandinDetail({ token, row, onGraded }: { token: string; row: HubHandinRow; onGraded: () => void }) {
   const { t, i18n } = useTranslation();
-  const { data, error } = useHub<HubHandinDetail>(token, `/handins/${encodeURIComponent(row.id)}`);
+  const { data, error } = useHubQuery<HubHandinDetail>(token, `/handins/${encodeURIComponent(row.id)}`);
   const [score, setScore] = useState(row.score === null ? '' : String(row.score));
   const [feedback, setFeedback] = useState(row.feedback ?? '');
   const [failed, setFailed] = useState<HubCallError | null>(null);
@@ -658,7 +655,7 @@ function HandinDetail({ token, row, onGraded }: { token: string; row: HubHandinR
       await hubPost<HubHandinRow>(token, `/handins/${encodeURIComponent(row.id)}/return`, { score: score.trim() === '' ? null : Number(score), feedback });
       onGraded();
     } catch (e) {
-      setFailed(e instanceof HubCallError ? e : new HubCallError('internal_error', String(e)));
+      setFailed(asCallError(e));
     } finally {
       setBusy(false);
     }
@@ -723,9 +720,11 @@ function HandinDetail({ token, row, onGraded }: { token: string; row: HubHandinR
 }
 
 /**
- * The answer's files as handed in (a photo of handwritten work is the common case): each read from
- * the hub (GET /handins/:id/files/:sha256, with the teacher's token), an image shown in the view,
- * every file with a link to save it under its own name.
+ * The answer's files as handed in (a photo of handwritten work is the common case), read from the
+ * hub (GET /handins/:id/files/:sha256, with the teacher's token) only when needed: a photo when the
+ * hand-in is opened — it is the work being graded, and a teacher expects to see it without another
+ * click — and any other file (a PDF, which the dashboard cannot show) only when its "download" is
+ * clicked. Each file is read once: the image shown is what "download" saves.
  */
 function HubAnswerFiles({ token, handinId, files }: { token: string; handinId: string; files: AnswerFile[] }) {
   const { t } = useTranslation();
@@ -744,33 +743,41 @@ function HubAnswerFiles({ token, handinId, files }: { token: string; handinId: s
 
 function HubAnswerFile({ token, handinId, file }: { token: string; handinId: string; file: AnswerFile }) {
   const { t, i18n } = useTranslation();
-  const [state, setState] = useState<{ url: string | null; error: HubCallError | null }>({ url: null, error: null });
-  useEffect(() => {
-    let live = true;
-    hubGetDataUrl(token, `/handins/${encodeURIComponent(handinId)}/files/${file.sha256}`).then(
-      (url) => live && setState({ url, error: null }),
-      (error: unknown) => live && setState({ url: null, error: asCallError(error) }),
-    );
-    return () => {
-      live = false;
-    };
-  }, [token, handinId, file.sha256]);
+  const route = `/handins/${encodeURIComponent(handinId)}/files/${file.sha256}`;
+  // Shown at once: an image. Anything else is in the cache only once it was downloaded.
+  const shown = useHubFile(token, route, file.kind === 'image');
+  const read = useHubFileFetch(token);
+  const [failed, setFailed] = useState<HubCallError | null>(null);
+  const download = async () => {
+    setFailed(null);
+    try {
+      saveDataUrl(file.name, await read(route));
+    } catch (error) {
+      setFailed(asCallError(error));
+    }
+  };
   return (
     <li className="hub-answer-file" data-testid="hub-answer-file" data-kind={file.kind}>
-      {file.kind === 'image' && state.url ? <img className="hub-answer-image" src={state.url} alt={file.name} data-testid="hub-answer-image" /> : null}
+      {file.kind === 'image' && shown.data ? <img className="hub-answer-image" src={shown.data} alt={file.name} data-testid="hub-answer-image" /> : null}
       <div className="hub-answer-file-line">
         <span className="attachment-name">{file.name}</span> <span className="muted">{formatSize(file.bytes, i18n.language)}</span>{' '}
-        {state.url ? (
-          <a className="btn btn-ghost btn-small" href={state.url} download={file.name} data-testid="hub-answer-download">
-            {t('hub.fileDownload')}
-          </a>
-        ) : state.error ? null : (
-          <span className="muted">{t('hub.fileLoading')}</span>
-        )}
+        <button type="button" className="btn btn-ghost btn-small" onClick={() => void download()} disabled={shown.loading} data-testid="hub-answer-download">
+          {shown.loading ? t('hub.fileLoading') : t('hub.fileDownload')}
+        </button>
       </div>
-      <Failed error={state.error} />
+      <Failed error={failed ?? shown.error} />
     </li>
   );
+}
+
+/** Saves a file read as a data: URL under its own name, through the browser's download. */
+function saveDataUrl(name: string, url: string): void {
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = name;
+  document.body.append(a);
+  a.click();
+  a.remove();
 }
 
 function TriageList<R>({ title, rows, item, testId, note }: { title: string; rows: R[]; item: (r: R, i: number) => ReactNode; testId: string; note?: ReactNode }) {
@@ -787,9 +794,9 @@ function TriageList<R>({ title, rows, item, testId, note }: { title: string; row
 
 function TriagePanel({ token, classId }: { token: string; classId: string }) {
   const { t, i18n } = useTranslation();
-  const { data, error } = useHub<Triage>(token, `/classes/${encodeURIComponent(classId)}/triage`);
+  const { data, error } = useHubQuery<Triage>(token, `/classes/${encodeURIComponent(classId)}/triage`);
   // The assignments' titles, to name them (the rows carry their ids).
-  const assignments = useHub<HubAssignment[]>(token, `/classes/${encodeURIComponent(classId)}/assignments`);
+  const assignments = useHubQuery<HubAssignment[]>(token, assignmentsRoute(classId));
   const titleOf = (id: string | null) => (id === null ? '' : (assignments.data?.find((a) => a.id === id)?.title ?? id));
   const line = (r: TriageRow, i: number, text: string) => (
     <li key={`${r.user_id}-${r.assignment_id ?? ''}-${r.turn_id ?? i}`}>
@@ -823,7 +830,7 @@ function TriagePanel({ token, classId }: { token: string; classId: string }) {
               <li key={`${r.user_id}-${r.turn_id ?? i}`} className="hub-flagged-item">
                 <strong>{r.name}</strong> {r.assignment_id ? <span className="muted">{t('hub.onAssignment', { title: titleOf(r.assignment_id) })}</span> : null}
                 <blockquote className="hub-excerpt">
-                  <MessageText text={excerptText(r.excerpt ?? '')} role="assistant" />
+                  <MessageText text={excerptText(r.excerpt ?? '', r.excerpt_truncated)} role="assistant" />
                 </blockquote>
               </li>
             )}
@@ -859,7 +866,7 @@ function Search({ token, classId, locale }: { token: string; classId: string; lo
   const [submitted, setSubmitted] = useState('');
   // What is open below: a message hit (opened at that message) or a title hit (the whole session).
   const [open, setOpen] = useState<OpenSession | null>(null);
-  const { data, error } = useHub<HubSearchResult>(token, submitted ? `/classes/${encodeURIComponent(classId)}/search?q=${encodeURIComponent(submitted)}` : null);
+  const { data, error } = useHubQuery<HubSearchResult>(token, submitted ? `/classes/${encodeURIComponent(classId)}/search?q=${encodeURIComponent(submitted)}` : null);
   const titles = data?.title_hits ?? [];
   const openKey = open ? `${open.session_id}:${open.turn_id ?? ''}` : null;
   return (
@@ -944,7 +951,7 @@ interface OpenSession {
 /** A shared session as its teacher reads it (GET /classes/:id/sessions/:session_id), opened at a search hit: that message marked and scrolled to. */
 function SessionPanel({ token, classId, hit, onClose }: { token: string; classId: string; hit: OpenSession; onClose: () => void }) {
   const { t, i18n } = useTranslation();
-  const { data, error } = useHub<HubSessionView>(token, `/classes/${encodeURIComponent(classId)}/sessions/${encodeURIComponent(hit.session_id)}`);
+  const { data, error } = useHubQuery<HubSessionView>(token, `/classes/${encodeURIComponent(classId)}/sessions/${encodeURIComponent(hit.session_id)}`);
   const box = useRef<HTMLDivElement>(null);
   useEffect(() => {
     if (!data) return;
@@ -967,8 +974,6 @@ function SessionPanel({ token, classId, hit, onClose }: { token: string; classId
     </div>
   );
 }
-
-const asCallError = (e: unknown) => (e instanceof HubCallError ? e : new HubCallError('internal_error', String(e)));
 
 /** The issued codes as a CSV file (UTF-8 with a BOM, so Excel reads the Chinese names); `header`: the UI language's column names. */
 function codesCsv(codes: IssuedJoinCode[], header: string): string {
@@ -1005,8 +1010,9 @@ function Roster({
 }) {
   const { t, i18n } = useTranslation();
   const base = `/classes/${encodeURIComponent(klass.id)}`;
-  const [version, setVersion] = useState(0);
-  const { data, error } = useHub<RosterRow[]>(token, `${base}/roster?v=${version}`);
+  const rosterRoute = `${base}/roster`;
+  const { data, error } = useHubQuery<RosterRow[]>(token, rosterRoute);
+  const refresh = useHubRefresh();
   const [note, setNote] = useState<string | null>(null);
   const [failed, setFailed] = useState<HubCallError | null>(null);
   const [busy, setBusy] = useState(false);
@@ -1020,7 +1026,7 @@ function Roster({
     setNote(null);
     try {
       await work();
-      setVersion((v) => v + 1);
+      await refresh(rosterRoute);
     } catch (e) {
       setFailed(asCallError(e));
     } finally {

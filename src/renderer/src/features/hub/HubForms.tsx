@@ -16,9 +16,8 @@ import { DEFAULT_HINT_CEILING, HINT_LADDER } from '../../../../shared/hint-ladde
 import { withoutUnknownPolicyFields } from '../../../../shared/hub-text.ts';
 import { errorHeadline, issuesText, sentences } from '../../lib/errors.ts';
 import { formatNumber, fromDateTimeInput, toDateTimeInput } from '../../lib/format.ts';
-import { hubGet, hubGetText, HubCallError, hubPost } from './hub-api.ts';
-
-const asCallError = (e: unknown) => (e instanceof HubCallError ? e : new HubCallError('internal_error', String(e)));
+import { asCallError, type HubCallError, hubPost } from './hub-api.ts';
+import { useHubQuery, useHubText } from './hub-hooks.tsx';
 
 function Failed({ error }: { error: HubCallError | null }) {
   const { t } = useTranslation();
@@ -98,19 +97,8 @@ export function NewClassForm({ token, onCreated, onCancel }: { token: string; on
 /** The class code's QR code (what students scan to join), read with the teacher's token: an <img src> could not send it. */
 export function ClassQr({ token, klass }: { token: string; klass: HubClass }) {
   const { t } = useTranslation();
-  const [svg, setSvg] = useState<string | null>(null);
-  useEffect(() => {
-    let live = true;
-    setSvg(null);
-    hubGetText(token, `/classes/${encodeURIComponent(klass.id)}/qr`).then(
-      (text) => live && setSvg(text),
-      // Without it the code above is still there to type: nothing more to say.
-      () => undefined,
-    );
-    return () => {
-      live = false;
-    };
-  }, [token, klass.id]);
+  // Without it the code above is still there to type: nothing more to say.
+  const { data: svg } = useHubText(token, `/classes/${encodeURIComponent(klass.id)}/qr`);
   return svg ? (
     <img
       className="hub-qr"
@@ -167,18 +155,8 @@ function policyOf(before: Record<string, unknown>, f: PolicyFields): Record<stri
  */
 function TokenScale({ token, classId, tokens }: { token: string; classId: string; tokens: string }) {
   const { t, i18n } = useTranslation();
-  const [scale, setScale] = useState<HubAnswerTokens | null>(null);
-  useEffect(() => {
-    let live = true;
-    hubGet<HubAnswerTokens>(token, `/classes/${encodeURIComponent(classId)}/answer-tokens`).then(
-      (answer) => live && setScale(answer),
-      // Without it the usual range below still gives the scale.
-      () => undefined,
-    );
-    return () => {
-      live = false;
-    };
-  }, [token, classId]);
+  // Without it the usual range below still gives the scale.
+  const { data: scale } = useHubQuery<HubAnswerTokens>(token, `/classes/${encodeURIComponent(classId)}/answer-tokens`);
   const n = (value: number) => formatNumber(value, i18n.language);
   const median = scale?.scope !== 'none' ? (scale?.median ?? null) : null;
   const typed = Number(tokens);

@@ -5,24 +5,16 @@
  * assignments (GET /classes/:id/students/:user_id/learner-days, hub/learner-days.ts). The last
  * 7, 14 or 31 days (the hub's limit), today included; assignments named by their titles.
  */
-import { useEffect, useState } from 'react';
+import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { HubAssignment } from '../../../../shared/api/hub.ts';
 import type { LearnerDay } from '../../../../shared/api/schemas.ts';
 import { errorHeadline, sentences } from '../../lib/errors.ts';
-import { localDayKey, nextLocalDay, startOfLocalDay } from '../../lib/format.ts';
+import { lastLocalDayKeys } from '../../lib/days.ts';
 import { LearnerDayList } from '../usage/LearnerDayList.tsx';
-import { hubGet, HubCallError } from './hub-api.ts';
+import { assignmentsRoute, useHubQuery } from './hub-hooks.tsx';
 
 const RANGES = [7, 14, 31] as const;
-
-/** [from, to) of the last `n` days, today included, as YYYY-MM-DD. */
-function lastDays(n: number, now = Date.now()): { from: string; to: string } {
-  const today = startOfLocalDay(now);
-  const first = new Date(today);
-  first.setDate(first.getDate() - (n - 1));
-  return { from: localDayKey(first.getTime()), to: localDayKey(nextLocalDay(today)) };
-}
 
 export function HubLearnerDays({
   token,
@@ -37,34 +29,12 @@ export function HubLearnerDays({
 }) {
   const { t } = useTranslation();
   const [span, setSpan] = useState<(typeof RANGES)[number]>(7);
-  const [state, setState] = useState<{ key: string; days: LearnerDay[] | null; error: HubCallError | null }>({ key: '', days: null, error: null });
-  const [titles, setTitles] = useState<Record<string, string>>({});
-  const { from, to } = lastDays(span);
-  const route = `/classes/${encodeURIComponent(classId)}/students/${encodeURIComponent(student.user_id)}/learner-days?from=${from}&to=${to}`;
-
-  useEffect(() => {
-    let live = true;
-    hubGet<LearnerDay[]>(token, route).then(
-      (days) => live && setState({ key: route, days, error: null }),
-      (error: unknown) => live && setState({ key: route, days: null, error: error instanceof HubCallError ? error : new HubCallError('internal_error', String(error)) }),
-    );
-    return () => {
-      live = false;
-    };
-  }, [token, route]);
-  // The assignments' titles (a day names the assignments worked on by id); without them, the ids.
-  useEffect(() => {
-    let live = true;
-    hubGet<HubAssignment[]>(token, `/classes/${encodeURIComponent(classId)}/assignments`).then(
-      (list) => live && setTitles(Object.fromEntries(list.map((a) => [a.id, a.title]))),
-      () => undefined,
-    );
-    return () => {
-      live = false;
-    };
-  }, [token, classId]);
-
-  const current = state.key === route ? state : { days: null, error: null };
+  const { from, to } = lastLocalDayKeys(span);
+  const current = useHubQuery<LearnerDay[]>(token, `/classes/${encodeURIComponent(classId)}/students/${encodeURIComponent(student.user_id)}/learner-days?from=${from}&to=${to}`);
+  // The assignments' titles (a day names the assignments worked on by id), read once for the
+  // dashboard (the inbox and triage show them too); without them, the ids.
+  const assignments = useHubQuery<HubAssignment[]>(token, assignmentsRoute(classId));
+  const titleOf = (id: string) => assignments.data?.find((a) => a.id === id)?.title;
   return (
     <section className="learner-days hub-learner-days" aria-labelledby="hub-learner-title" data-testid="hub-learner-days" data-user={student.user_id}>
       <div className="learner-head">
@@ -94,12 +64,12 @@ export function HubLearnerDays({
         </p>
       ) : null}
       {/* Nothing to summarize: a roster entry not joined yet has shared nothing at all — said as such, not as a quiet week. */}
-      {current.days && current.days.length === 0 ? (
+      {current.data && current.data.length === 0 ? (
         <p className="muted" data-testid="hub-learner-empty">
           {student.joined === false ? t('learner.hubView.notJoined', { name: student.name }) : t('learner.empty')}
         </p>
       ) : null}
-      <LearnerDayList days={current.days ?? []} titleOf={(id) => titles[id]} />
+      <LearnerDayList days={current.data ?? []} titleOf={titleOf} />
     </section>
   );
 }

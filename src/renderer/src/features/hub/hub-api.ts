@@ -24,6 +24,9 @@ export class HubCallError extends Error {
   }
 }
 
+/** Whatever a call threw, as the HubCallError the dashboard shows (a bug's error as internal_error). */
+export const asCallError = (e: unknown): HubCallError => (e instanceof HubCallError ? e : new HubCallError('internal_error', String(e)));
+
 export async function hubGet<T>(token: string, route: string): Promise<T> {
   return hubCall<T>(token, 'GET', route);
 }
@@ -34,15 +37,7 @@ export async function hubPost<T>(token: string, route: string, body: unknown): P
 
 /** A route that answers with text (the class's QR code, an SVG): an <img> cannot send the bearer token. */
 export async function hubGetText(token: string, route: string): Promise<string> {
-  let response: Response;
-  try {
-    response = await fetch(HUB_PREFIX + route, { headers: { Authorization: `Bearer ${token}` } });
-  } catch (error) {
-    throw new HubCallError('network_error', error instanceof Error ? error.message : String(error));
-  }
-  if (response.ok) return response.text();
-  const { code, detail } = ((await response.json().catch(() => null)) ?? {}) as { code?: ErrorCode; detail?: string };
-  throw new HubCallError(code ?? 'internal_error', detail ?? String(response.status));
+  return (await hubFetch(token, 'GET', route)).text();
 }
 
 /**
@@ -51,17 +46,7 @@ export async function hubGetText(token: string, route: string): Promise<string> 
  * could not send the bearer token.
  */
 export async function hubGetDataUrl(token: string, route: string): Promise<string> {
-  let response: Response;
-  try {
-    response = await fetch(HUB_PREFIX + route, { headers: { Authorization: `Bearer ${token}` } });
-  } catch (error) {
-    throw new HubCallError('network_error', error instanceof Error ? error.message : String(error));
-  }
-  if (!response.ok) {
-    const { code, detail } = ((await response.json().catch(() => null)) ?? {}) as { code?: ErrorCode; detail?: string };
-    throw new HubCallError(code ?? 'internal_error', detail ?? String(response.status));
-  }
-  const blob = await response.blob();
+  const blob = await (await hubFetch(token, 'GET', route)).blob();
   return new Promise((resolve, reject) => {
     const reader = new FileReader();
     reader.onload = () => resolve(String(reader.result));
@@ -71,6 +56,16 @@ export async function hubGetDataUrl(token: string, route: string): Promise<strin
 }
 
 async function hubCall<T>(token: string, method: 'GET' | 'POST', route: string, body?: unknown): Promise<T> {
+  const response = await hubFetch(token, method, route, body);
+  return (await response.json().catch(() => null)) as T;
+}
+
+/**
+ * Every call's one way to the hub: the request with the teacher's token, and a refusal (or no
+ * answer at all) thrown as a HubCallError from the hub's `{code, detail, issues}` envelope. The
+ * answer's body is left to the caller (JSON, text or a file).
+ */
+async function hubFetch(token: string, method: 'GET' | 'POST', route: string, body?: unknown): Promise<Response> {
   let response: Response;
   try {
     response = await fetch(HUB_PREFIX + route, {
@@ -81,8 +76,7 @@ async function hubCall<T>(token: string, method: 'GET' | 'POST', route: string, 
   } catch (error) {
     throw new HubCallError('network_error', error instanceof Error ? error.message : String(error));
   }
-  const answer = (await response.json().catch(() => null)) as unknown;
-  if (response.ok) return answer as T;
-  const { code, detail, issues } = (answer ?? {}) as { code?: ErrorCode; detail?: string; issues?: FieldIssue[] };
+  if (response.ok) return response;
+  const { code, detail, issues } = ((await response.json().catch(() => null)) ?? {}) as { code?: ErrorCode; detail?: string; issues?: FieldIssue[] };
   throw new HubCallError(code ?? 'internal_error', detail ?? String(response.status), Array.isArray(issues) ? issues : []);
 }

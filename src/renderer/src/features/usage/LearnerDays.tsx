@@ -8,7 +8,7 @@ import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useAssignments } from '../../app/server-state.ts';
 import { useRouteMutation, useRouteQuery } from '../../data/queries.tsx';
-import { localDayKey, nextLocalDay, startOfLocalDay } from '../../lib/format.ts';
+import { lastLocalDayKeys } from '../../lib/days.ts';
 import { ErrorText } from '../../ui/ErrorText.tsx';
 import { LearnerDayList } from './LearnerDayList.tsx';
 
@@ -18,10 +18,7 @@ export function LearnerDays() {
   const { t } = useTranslation();
   const { assignments } = useAssignments();
   // The range as of when the screen opened.
-  const [range] = useState(() => {
-    const today = startOfLocalDay(Date.now());
-    return { from: localDayKey(new Date(today).setDate(new Date(today).getDate() - (DAYS - 1))), to: localDayKey(nextLocalDay(today)) };
-  });
+  const [range] = useState(() => lastLocalDayKeys(DAYS));
   const days = useRouteQuery('getLearnerSummary', range);
   const run = useRouteMutation('runLearnerSummary');
 

@@ -4,7 +4,8 @@ import type { Mode, UsageReport, UsageRow } from '../../../../shared/api/schemas
 import { usePrefs } from '../../app/prefs.tsx';
 import { useAssignments } from '../../app/server-state.ts';
 import { useRouteQuery } from '../../data/queries.tsx';
-import { formatCost, formatNumber, localDayKey, nextLocalDay, startOfLocalDay } from '../../lib/format.ts';
+import { lastLocalDays } from '../../lib/days.ts';
+import { formatCost, formatNumber, localDayKey, nextLocalDay } from '../../lib/format.ts';
 import { useMoney } from '../../lib/prefs.ts';
 import { ErrorText } from '../../ui/ErrorText.tsx';
 import { Spinner } from '../../ui/Spinner.tsx';
@@ -14,20 +15,13 @@ import type { DayPoint } from './UsageChart.tsx';
 const UsageChart = lazy(() => import('./UsageChart.tsx'));
 const RANGES = [7, 30, 90] as const;
 
-function daysBack(n: number): number {
-  const d = new Date(startOfLocalDay(Date.now()));
-  d.setDate(d.getDate() - (n - 1));
-  return d.getTime();
-}
-
 export default function UsageScreen() {
   const { t, i18n } = useTranslation();
   const { assignments } = useAssignments();
   const { theme } = usePrefs();
   const money = useMoney();
   const [days, setDays] = useState<(typeof RANGES)[number]>(30);
-  const from = daysBack(days);
-  const to = nextLocalDay(Date.now());
+  const { from, to } = lastLocalDays(days);
   // Minutes east of UTC, so the server cuts days at the student's midnight.
   const tz = -new Date().getTimezoneOffset();
 
