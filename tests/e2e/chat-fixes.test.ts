@@ -170,14 +170,32 @@ describe.skipIf(chromium.skip)(`chat fixes (tryout 7)${chromium.note}`, () => {
       const banner = page.getByTestId('chat-banner');
       await expect.poll(() => banner.getAttribute('data-code')).toBe('network_error');
       const text = (await banner.textContent())!;
-      expect(text).toContain('无法连接到 Studylog。');
+      // The headline once (the shared errors.network_error), then the chat's own next step.
+      expect(text.split('无法连接到 Studylog。')).toHaveLength(2);
       expect(text).toContain('重新启动 Studylog');
+      expect(text).toContain('再打开这个对话');
       expect(text).not.toContain('离线');
       expect(text).not.toContain('已保存并标记为未发送');
       expect(text).not.toContain('模型');
+      await expect(banner.locator('svg.lucide-server-off').count()).resolves.toBe(1);
       await e2e.screenshot(page, 'chatfix-studylog-unreachable');
+
+      // The same in English.
+      await e2e.api.updateSettings({ language: 'en' });
+      await page.reload();
+      await page.getByTestId('conv-new').click();
+      await page.getByTestId('composer').fill('Where does respiration happen?');
+      await page.getByTestId('composer').press('Enter');
+      await expect.poll(() => banner.getAttribute('data-code')).toBe('network_error');
+      const en = (await banner.textContent())!;
+      expect(en.split('Studylog could not be reached.')).toHaveLength(2);
+      expect(en).toContain('Start it again');
+      expect(en).toContain('open this chat again');
+      expect(en).not.toMatch(/offline|is saved and marked unsent|model/i);
     } finally {
       await page.unroute('**/proxy/stream');
+      await e2e.api.updateSettings({ language: 'zh-CN' });
+      await page.reload();
     }
   });
 
