@@ -2,7 +2,7 @@
 // index), create, edit, delete, see an assignment's sessions and start homework from it.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { Page } from 'playwright-core';
-import { startE2E, type E2E } from './harness.ts';
+import { sendMessage, startE2E, type E2E } from './harness.ts';
 import { requirePackage } from '../support/requirements.ts';
 
 const chromium = requirePackage('chromium');
@@ -15,9 +15,7 @@ let page: Page;
 
 beforeAll(async () => {
   e2e = await startE2E();
-  page = await e2e.newPage();
-  await page.goto(`${e2e.url}/#/assignments`);
-  await page.getByTestId('import-button').waitFor();
+  page = await e2e.open({ route: 'assignments', ready: (p) => p.getByTestId('import-button') });
 }, 90_000);
 
 afterAll(async () => {
@@ -204,8 +202,7 @@ describe.skipIf(chromium.skip)(`assignments${chromium.note}`, () => {
     await expect(page.getByTestId('assignment-chip').textContent()).resolves.toContain('数学：一元二次方程');
     await expect(page.locator('input[data-mode="homework"]').isChecked()).resolves.toBe(true);
     await expect(page.getByTestId('send').isDisabled()).resolves.toBe(true); // nothing typed yet
-    await page.getByTestId('composer').fill('从哪里开始？');
-    await page.getByTestId('composer').press('Enter');
+    await sendMessage(page, '从哪里开始？');
     await expect.poll(() => page.locator('[data-role="assistant"][data-status="complete"]').count()).toBe(1);
     const sessions = await e2e.api.getUserSessions({ assignment_id: 'math-01' });
     expect(sessions.total).toBe(2);

@@ -27,9 +27,7 @@ let page: Page;
 
 beforeAll(async () => {
   e2e = await startE2E({ language: 'zh-CN' });
-  page = await e2e.newPage({ locale: 'zh-CN' });
-  await page.goto(e2e.url);
-  await page.getByTestId('composer').waitFor();
+  page = await e2e.open();
 }, 120_000);
 
 afterAll(async () => {

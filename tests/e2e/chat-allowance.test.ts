@@ -12,7 +12,7 @@ import { DB_FILE_NAME, openDatabase } from '../../src/main/core/db/connection.ts
 import { SessionsRepo } from '../../src/main/core/db/sessions.repo.ts';
 import { TurnsRepo } from '../../src/main/core/db/turns.repo.ts';
 import { requirePackage } from '../support/requirements.ts';
-import { currentSessionId, startE2E, type E2E } from './harness.ts';
+import { currentSessionId, sendMessage, startE2E, type E2E } from './harness.ts';
 
 const chromium = requirePackage('chromium');
 // Handing in signs with the installation's key, kept in the system keychain.
@@ -29,10 +29,7 @@ const POLICY = { allowed_modes: ['homework' as const], allowance: { tokens: 1 } 
 beforeAll(async () => {
   e2e = await startE2E({ language: 'zh-CN', keychain: 'private' });
   await e2e.api.createAssignment({ id: HW, title: ASSIGNMENT, subject: '数学', policy: POLICY });
-  page = await e2e.newPage({ locale: 'zh-CN' });
-  await page.setViewportSize({ width: 1280, height: 800 });
-  await page.goto(e2e.url);
-  await page.getByTestId('composer').waitFor();
+  page = await e2e.open({ viewport: { width: 1280, height: 800 } });
 }, 90_000);
 
 afterAll(async () => {
@@ -48,8 +45,7 @@ describe.skipIf(chromium.skip || keyring.skip)(`chat allowance and costs (tryout
   test('out of allowance: the composer says so and what to do, nothing can be sent, the typed text stays; raised, it goes', async () => {
     await page.goto(`${e2e.url}/#/assignments`);
     await page.locator('.assignment-card', { hasText: ASSIGNMENT }).getByRole('button', { name: '开始辅导' }).click();
-    await page.getByTestId('composer').fill('这道题怎么开始做？');
-    await page.getByTestId('composer').press('Enter');
+    await sendMessage(page, '这道题怎么开始做？');
     await expect.poll(() => assistants().last().getAttribute('data-status')).toBe('complete');
     await expect.poll(() => currentSessionId(page)).not.toBeNull();
     sessionId = (await currentSessionId(page))!;
@@ -98,8 +94,7 @@ describe.skipIf(chromium.skip || keyring.skip)(`chat allowance and costs (tryout
     // The teacher lowers it again while the chat is open (this page does not know yet): the
     // message is refused, kept as failed, and the composer then says the allowance is used up.
     await e2e.api.updateAssignment({ id: HW, policy: POLICY });
-    await page.getByTestId('composer').fill('那 b 的意义呢？');
-    await page.getByTestId('composer').press('Enter');
+    await sendMessage(page, '那 b 的意义呢？');
     await expect.poll(() => users().last().getAttribute('data-status')).toBe('failed');
     await expect(users().last().getByTestId('unsent').textContent()).resolves.toBe('未获回答：这份作业的 AI 额度已用完。');
     await expect.poll(() => page.getByTestId('composer-hint').getAttribute('data-blocker')).toBe('allowance');

@@ -13,7 +13,7 @@ import { SessionsRepo } from '../../src/main/core/db/sessions.repo.ts';
 import { TurnsRepo } from '../../src/main/core/db/turns.repo.ts';
 import { Outbox } from '../../src/main/core/sync/outbox.ts';
 import { requirePackage } from '../support/requirements.ts';
-import { currentSessionId, startE2E, type E2E } from './harness.ts';
+import { currentSessionId, sendMessage, startE2E, type E2E } from './harness.ts';
 
 const chromium = requirePackage('chromium');
 
@@ -42,10 +42,7 @@ beforeAll(async () => {
   e2e = await startE2E({ language: 'zh-CN' });
   // As a class hub sets it: homework only, its sessions shared with the teacher.
   await e2e.api.createAssignment({ id: 'hw-linear', title: ASSIGNMENT, subject: '数学', policy: { allowed_modes: ['homework'], share_sessions: true } });
-  page = await e2e.newPage({ locale: 'zh-CN' });
-  await page.setViewportSize({ width: 1280, height: 800 });
-  await page.goto(e2e.url);
-  await page.getByTestId('composer').waitFor();
+  page = await e2e.open({ viewport: { width: 1280, height: 800 } });
 }, 90_000);
 
 afterAll(async () => {
@@ -56,8 +53,7 @@ const assistants = () => page.locator('[data-role="assistant"]');
 const modeChecked = (mode: string) => page.locator(`input[data-mode="${mode}"]`).isChecked();
 
 async function send(text: string) {
-  await page.getByTestId('composer').fill(text);
-  await page.getByTestId('composer').press('Enter');
+  await sendMessage(page, text);
   await expect.poll(() => assistants().last().getAttribute('data-status')).toBe('complete');
 }
 
@@ -149,8 +145,7 @@ describe.skipIf(chromium.skip)(`chat fixes (tryout 7)${chromium.note}`, () => {
     await page.goto(`${e2e.url}/#/chat`);
     await page.reload();
     await expect.poll(() => page.getByTestId('conv-sidebar').textContent()).toContain('还没有对话。');
-    await page.getByTestId('composer').fill('讲讲细胞膜的功能 [[test:{"endless":"content","chunkDelayMs":20}]]');
-    await page.getByTestId('composer').press('Enter');
+    await sendMessage(page, '讲讲细胞膜的功能 [[test:{"endless":"content","chunkDelayMs":20}]]');
     await expect.poll(() => assistants().last().getAttribute('data-status')).toBe('streaming');
     await expect.poll(() => page.getByTestId('conv-sidebar').locator('.conv-row').count()).toBe(1);
     await expect(page.getByTestId('conv-sidebar').textContent()).resolves.not.toContain('还没有对话。');
@@ -165,19 +160,35 @@ describe.skipIf(chromium.skip)(`chat fixes (tryout 7)${chromium.note}`, () => {
     // The connection to Studylog breaks (as when its server is killed): the request never arrives.
     await page.route('**/proxy/stream', (route) => route.abort('connectionrefused'));
     try {
-      await page.getByTestId('composer').fill('再说说呼吸作用的场所');
-      await page.getByTestId('composer').press('Enter');
+      await sendMessage(page, '再说说呼吸作用的场所');
       const banner = page.getByTestId('chat-banner');
       await expect.poll(() => banner.getAttribute('data-code')).toBe('network_error');
       const text = (await banner.textContent())!;
-      expect(text).toContain('无法连接到 Studylog。');
+      // The headline once (the shared errors.network_error), then the chat's own next step.
+      expect(text.split('无法连接到 Studylog。')).toHaveLength(2);
       expect(text).toContain('重新启动 Studylog');
+      expect(text).toContain('再打开这个对话');
       expect(text).not.toContain('离线');
       expect(text).not.toContain('已保存并标记为未发送');
       expect(text).not.toContain('模型');
+      await expect(banner.locator('svg.lucide-server-off').count()).resolves.toBe(1);
       await e2e.screenshot(page, 'chatfix-studylog-unreachable');
+
+      // The same in English.
+      await e2e.api.updateSettings({ language: 'en' });
+      await page.reload();
+      await page.getByTestId('conv-new').click();
+      await sendMessage(page, 'Where does respiration happen?');
+      await expect.poll(() => banner.getAttribute('data-code')).toBe('network_error');
+      const en = (await banner.textContent())!;
+      expect(en.split('Studylog could not be reached.')).toHaveLength(2);
+      expect(en).toContain('Start it again');
+      expect(en).toContain('open this chat again');
+      expect(en).not.toMatch(/offline|is saved and marked unsent|model/i);
     } finally {
       await page.unroute('**/proxy/stream');
+      await e2e.api.updateSettings({ language: 'zh-CN' });
+      await page.reload();
     }
   });
 

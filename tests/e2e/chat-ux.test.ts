@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { Page } from 'playwright-core';
 import { requirePackage } from '../support/requirements.ts';
-import { seedLongSession, startE2E, type E2E } from './harness.ts';
+import { seedLongSession, sendMessage, startE2E, type E2E } from './harness.ts';
 
 // page.evaluate callbacks run in the browser; the tests compile without the DOM library.
 interface Box {
@@ -30,9 +30,7 @@ beforeAll(async () => {
   await e2e.api.updateSettings({ language: 'zh-CN' });
   await e2e.api.createAssignment({ id: 'hw-ux', title: '物理作业：牛顿第二定律' });
   longSession = await seedLongSession(e2e, 400);
-  page = await e2e.newPage({ locale: 'zh-CN' });
-  await page.goto(e2e.url);
-  await page.getByTestId('composer').waitFor();
+  page = await e2e.open({ locale: 'zh-CN' });
 }, 120_000);
 
 afterAll(async () => {
@@ -41,11 +39,6 @@ afterAll(async () => {
 
 const lastAssistant = () => page.locator('[data-role="assistant"]').last();
 const lastUser = () => page.locator('[data-role="user"]').last();
-
-async function send(text: string) {
-  await page.getByTestId('composer').fill(text);
-  await page.getByTestId('composer').press('Enter');
-}
 
 /** Directive for the test server: `reply` streamed in `chunkSize`-character pieces. */
 const reply = (text: string, extra: Record<string, unknown> = {}) => `[[test:${JSON.stringify({ reply: text, ...extra })}]]`;
@@ -87,7 +80,7 @@ describe.skipIf(chromium.skip)(`scrolling${chromium.note}`, () => {
     await page.getByTestId('jump-latest').waitFor();
     await e2e.screenshot(page, 'chat-jump-latest');
 
-    await send(`从顶部发送的新问题 ${reply('这是新的回答，应该在屏幕上。')}`);
+    await sendMessage(page, `从顶部发送的新问题 ${reply('这是新的回答，应该在屏幕上。')}`);
     await expect.poll(() => lastAssistant().getAttribute('data-status')).toBe('complete');
     await expect(lastAssistant().textContent()).resolves.toContain('这是新的回答');
     await expect.poll(() => inView('user')).toBe(true);
@@ -107,7 +100,7 @@ describe.skipIf(chromium.skip)(`scrolling${chromium.note}`, () => {
   });
 
   test('while an answer streams, a student who scrolled up is not pulled back down', async () => {
-    await send(`讲一个长故事 ${reply('很长的故事。'.repeat(150), { chunkDelayMs: 30, chunkSize: 6 })}`);
+    await sendMessage(page, `讲一个长故事 ${reply('很长的故事。'.repeat(150), { chunkDelayMs: 30, chunkSize: 6 })}`);
     await expect.poll(() => lastAssistant().getAttribute('data-status')).toBe('streaming');
     await scrollToTop();
     await expect.poll(() => lastAssistant().getAttribute('data-status')).toBe('complete');
@@ -121,7 +114,7 @@ describe.skipIf(chromium.skip)(`maths${chromium.note}`, () => {
   test('one-line $$…$$, multi-line $$ and \\[…\\] are display maths; \\(…\\) is inline', async () => {
     await page.keyboard.press('Control+Shift+O');
     const text = ['单行公式：', '', '$$E = mc^2$$', '', '多行：', '$$', 'F = ma', '$$', '', '方括号：\\[a^2 + b^2 = c^2\\]', '', '行内 \\(v = at\\) 结束。'].join('\n');
-    await send(`公式 ${reply(text)}`);
+    await sendMessage(page, `公式 ${reply(text)}`);
     await expect.poll(() => lastAssistant().getAttribute('data-status')).toBe('complete');
     const answer = lastAssistant();
     await expect.poll(() => answer.locator('.katex-display').count()).toBe(3);
@@ -138,7 +131,7 @@ describe.skipIf(chromium.skip)(`maths${chromium.note}`, () => {
 describe.skipIf(chromium.skip)(`an answer the provider cuts${chromium.note}`, () => {
   test('the question says the answer was cut off (not "not sent"), with the partial answer below and a retry', async () => {
     await page.keyboard.press('Control+Shift+O');
-    await send(`会被切断的问题 ${reply('第一部分已经到达，后面的部分不会来了。', { fault: { kind: 'cut', afterChunks: 3 } })}`);
+    await sendMessage(page, `会被切断的问题 ${reply('第一部分已经到达，后面的部分不会来了。', { fault: { kind: 'cut', afterChunks: 3 } })}`);
     await expect.poll(() => lastAssistant().getAttribute('data-status')).toBe('interrupted');
     await expect(lastAssistant().textContent()).resolves.not.toBe('');
     const status = lastUser().getByTestId('unsent');
@@ -152,7 +145,7 @@ describe.skipIf(chromium.skip)(`the header${chromium.note}`, () => {
     await page.keyboard.press('Control+Shift+O');
     await page.locator('label.mode-option', { has: page.locator('input[data-mode="homework"]') }).click();
     await page.getByTestId('assignment-picker').selectOption('hw-ux');
-    await send(`怎么求加速度？ ${reply('想一想：力和质量之间是什么关系？')}`);
+    await sendMessage(page, `怎么求加速度？ ${reply('想一想：力和质量之间是什么关系？')}`);
     await expect.poll(() => lastAssistant().getAttribute('data-status')).toBe('complete');
     await expect(page.getByTestId('assignment-picker').count()).resolves.toBe(0);
     await expect(page.locator('.mode-picker').count()).resolves.toBe(0);
@@ -197,7 +190,7 @@ describe.skipIf(chromium.skip)(`the header${chromium.note}`, () => {
 describe.skipIf(chromium.skip)(`keyboard shortcuts${chromium.note}`, () => {
   test('Esc stops a streaming answer', async () => {
     await page.keyboard.press('Control+Shift+O');
-    await send(`慢慢回答 ${reply('字'.repeat(600), { chunkDelayMs: 40, chunkSize: 4 })}`);
+    await sendMessage(page, `慢慢回答 ${reply('字'.repeat(600), { chunkDelayMs: 40, chunkSize: 4 })}`);
     await expect.poll(async () => ((await lastAssistant().locator('.markdown, .plain-text').first().textContent()) ?? '').length).toBeGreaterThan(10);
     await page.keyboard.press('Escape');
     await expect.poll(() => lastAssistant().getAttribute('data-status')).toBe('aborted');

@@ -3,7 +3,7 @@
 // needs an assignment that then rides on every turn of the session.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { Page } from 'playwright-core';
-import { eventually, startE2E, type E2E } from './harness.ts';
+import { eventually, sendMessage, startE2E, type E2E } from './harness.ts';
 import { requirePackage } from '../support/requirements.ts';
 
 const chromium = requirePackage('chromium');
@@ -29,8 +29,7 @@ beforeAll(async () => {
   e2e = await startE2E();
   await e2e.api.createAssignment({ id: 'hw-math-1', title: '数学作业：二次函数', subject: '数学', description: '求 y = x^2 - 4x + 3 的顶点。' });
   await e2e.api.createAssignment({ id: 'hw-essay', title: 'Essay outline', subject: 'English' });
-  page = await e2e.newPage();
-  await page.goto(e2e.url);
+  page = await e2e.open({ ready: null });
 }, 90_000);
 
 afterAll(async () => {
@@ -40,11 +39,6 @@ afterAll(async () => {
 async function newChat(mode: 'chat' | 'homework' | 'deep_think') {
   await page.getByRole('button', { name: 'New chat' }).first().click();
   await page.locator('label.mode-option', { has: page.locator(`input[data-mode="${mode}"]`) }).click();
-}
-
-async function send(text: string) {
-  await page.getByTestId('composer').fill(text);
-  await page.getByTestId('composer').press('Enter');
 }
 
 const lastAssistant = () => page.locator('[data-role="assistant"]').last();
@@ -60,7 +54,7 @@ describe.skipIf(chromium.skip)(`chat${chromium.note}`, () => {
 
   test('chat mode: Enter sends, the reply streams in and shows tokens and cost', async () => {
     await newChat('chat');
-    await send('Explain $x^2$ please [[test:{"chunkDelayMs":5,"reply":"Sure: $x^2$ is **x squared**.\\n\\n```js\\nconst y = x * x;\\n```"}]]');
+    await sendMessage(page, 'Explain $x^2$ please [[test:{"chunkDelayMs":5,"reply":"Sure: $x^2$ is **x squared**.\\n\\n```js\\nconst y = x * x;\\n```"}]]');
     await expect.poll(() => lastAssistant().getAttribute('data-status')).toBe('complete');
     // Markdown, KaTeX and the highlighter arrive in a lazily loaded chunk.
     await expect.poll(() => lastAssistant().locator('.katex').count()).toBeGreaterThan(0);
@@ -74,7 +68,7 @@ describe.skipIf(chromium.skip)(`chat${chromium.note}`, () => {
   test('a model without a price on a local server (loopback) is free, in the reply and in the header alike; the header says it counts this branch', async () => {
     await newChat('chat');
     await page.getByTestId('model-picker').selectOption('llama3.2');
-    await send('Hi from a local model');
+    await sendMessage(page, 'Hi from a local model');
     await expect.poll(() => lastAssistant().getAttribute('data-status')).toBe('complete');
     const cost = lastAssistant().getByTestId('reply-cost');
     await expect(cost.getAttribute('data-cost')).resolves.toBe('free');
@@ -95,7 +89,7 @@ describe.skipIf(chromium.skip)(`chat${chromium.note}`, () => {
 
   test('deep_think: the reasoning is shown collapsed above the answer', async () => {
     await newChat('deep_think');
-    await send('Why is the sky blue? [[test:{"reasoning":"Rayleigh scattering scales with 1/λ^4.","reply":"Because of Rayleigh scattering."}]]');
+    await sendMessage(page, 'Why is the sky blue? [[test:{"reasoning":"Rayleigh scattering scales with 1/λ^4.","reply":"Because of Rayleigh scattering."}]]');
     await expect.poll(() => lastAssistant().getAttribute('data-status')).toBe('complete');
     const details = lastAssistant().getByTestId('reasoning');
     await expect(details.getAttribute('open')).resolves.toBeNull();
@@ -121,7 +115,7 @@ describe.skipIf(chromium.skip)(`chat${chromium.note}`, () => {
     await expect(page.getByTestId('send').isDisabled()).resolves.toBe(false);
     await page.getByTestId('composer').press('Enter');
     await expect.poll(() => lastAssistant().getAttribute('data-status')).toBe('complete');
-    await send('And then?');
+    await sendMessage(page, 'And then?');
     await expect.poll(() => page.locator('[data-role="assistant"][data-status="complete"]').count()).toBe(2);
 
     const sessions = await e2e.api.getUserSessions({ mode: 'homework' });
@@ -154,7 +148,7 @@ describe.skipIf(chromium.skip)(`chat${chromium.note}`, () => {
   test('stop mid-stream keeps the partial answer, marked stopped (aborted on the server)', async () => {
     await newChat('chat');
     const long = 'word '.repeat(200);
-    await send(`Tell me a long story [[test:{"chunkDelayMs":40,"chunkSize":5,"reply":"${long}"}]]`);
+    await sendMessage(page, `Tell me a long story [[test:{"chunkDelayMs":40,"chunkSize":5,"reply":"${long}"}]]`);
     // Some of the answer's own text has arrived (not just the "Thinking…" placeholder).
     await expect.poll(async () => ((await lastAssistant().locator('.markdown, .plain-text').first().textContent()) ?? '').length).toBeGreaterThan(20);
     await page.getByTestId('stop').click();
@@ -183,7 +177,7 @@ describe.skipIf(chromium.skip)(`chat${chromium.note}`, () => {
   test('a failed message is retried with the same request id: one user turn, then the answer', async () => {
     await newChat('chat');
     e2e.llm.script({ fault: { kind: 'status', status: 500 } });
-    await send('Retry me please');
+    await sendMessage(page, 'Retry me please');
     await expect.poll(() => page.locator('[data-role="user"]').last().getAttribute('data-status')).toBe('failed');
     await expect(page.getByTestId('chat-banner').getAttribute('data-code')).resolves.toBe('upstream_error');
     await e2e.screenshot(page, 'chat-failed');
@@ -202,7 +196,7 @@ describe.skipIf(chromium.skip)(`chat${chromium.note}`, () => {
   test('offline: a clear banner, the message stays unsent with retry, history still works', async () => {
     await newChat('chat');
     e2e.llm.script({ fault: { kind: 'reset' } });
-    await send('Are you there?');
+    await sendMessage(page, 'Are you there?');
     const banner = page.getByTestId('chat-banner');
     await banner.waitFor();
     await expect(banner.getAttribute('data-code')).resolves.toBe('upstream_unreachable');

@@ -10,7 +10,7 @@ import { SessionsRepo } from '../../src/main/core/db/sessions.repo.ts';
 import { TurnsRepo } from '../../src/main/core/db/turns.repo.ts';
 import { builtinTemplate } from '../../src/shared/templates.ts';
 import { requirePackage } from '../support/requirements.ts';
-import { startE2E, type E2E } from './harness.ts';
+import { sendMessage, startE2E, type E2E } from './harness.ts';
 
 // page.evaluate callbacks run in the browser; the tests compile without the DOM library.
 interface Rect {
@@ -73,11 +73,8 @@ beforeAll(async () => {
   if (chromium.skip) return;
   e2e = await startE2E({ language: 'zh-CN' });
   await seed();
-  page = await e2e.newPage({ locale: 'zh-CN' });
+  page = await e2e.open({ viewport: { width: 1280, height: 720 }, ready: (p) => p.getByTestId('conv-sidebar').locator('.conv-row').first() });
   await page.context().grantPermissions(['clipboard-read', 'clipboard-write'], { origin: new URL(e2e.url).origin });
-  await page.setViewportSize({ width: 1280, height: 720 });
-  await page.goto(e2e.url);
-  await page.getByTestId('conv-sidebar').locator('.conv-row').first().waitFor();
 }, 120_000);
 
 afterAll(async () => {
@@ -153,8 +150,7 @@ describe.skipIf(chromium.skip)(`find and copy${chromium.note}`, () => {
     await expect(empty.locator('.chat-empty-hint').textContent()).resolves.toBe(builtinTemplate('essay_feedback')!.hint['zh-CN']);
     await expect(empty.textContent()).resolves.not.toContain('有问必答的学习助手');
     await e2e.screenshot(page, 'chat-template-picked');
-    await page.getByTestId('composer').fill('请批改：我的家乡很美。');
-    await page.getByTestId('composer').press('Enter');
+    await sendMessage(page, '请批改：我的家乡很美。');
     await expect.poll(() => page.getByTestId('template-chip').textContent()).toBe('作文批改');
     const call = e2e.llm.requests.filter((r) => r.path.endsWith('/chat/completions')).at(-1)!;
     expect(call.body.messages[0].content).toContain(builtinTemplate('essay_feedback')!.text['zh-CN']);

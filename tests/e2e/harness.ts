@@ -6,7 +6,7 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import { createClient, httpTransport, type StudylogClient } from '../../src/shared/api/client.ts';
 import { CLI } from '../support/cli.ts';
 import { DB_FILE_NAME, openDatabase } from '../../src/main/core/db/connection.ts';
@@ -18,6 +18,25 @@ import { startOpenAITestServer, type OpenAITestServer } from '../support/openai-
 
 // Runs in the page (addInitScript); the tests compile without the DOM library.
 declare const localStorage: { setItem(key: string, value: string): void };
+
+export interface PageOptions {
+  /** Signed in with the admin token (default true). */
+  signedIn?: boolean;
+  /** The browser's locale (default the world's language: zh-CN, or en-US). */
+  locale?: string;
+  colorScheme?: 'light' | 'dark';
+  /** The window's size (default 1024×640; from 1100 px wide the conversation sidebar sits beside the chat). */
+  viewport?: { width: number; height: number };
+  /** localStorage entries set before the app loads (e.g. `studylog.language`). */
+  storage?: Record<string, string>;
+}
+
+export interface OpenOptions extends PageOptions {
+  /** The hash route to open (`usage` → `#/usage`); default the app's address (the chat). */
+  route?: string;
+  /** What shows once the screen is ready (default the chat's composer); null: do not wait. */
+  ready?: ((page: Page) => Locator) | null;
+}
 
 export const PROVIDER_KEY = 'fake-key-e2e-NEVER-SHOWN-7f3a9c1d2e4b';
 export const SCREENSHOTS = fileURLToPath(new URL('../../test-results/screenshots/', import.meta.url));
@@ -33,7 +52,9 @@ export interface E2E {
   browser: Browser;
   /** Every URL any page of this world requested, to prove nothing leaves for the internet. */
   requests: string[];
-  newPage(options?: { signedIn?: boolean; locale?: string; colorScheme?: 'light' | 'dark' }): Promise<Page>;
+  newPage(options?: PageOptions): Promise<Page>;
+  /** A new page (newPage) opened at `route`, returned once `ready` shows. */
+  open(options?: OpenOptions): Promise<Page>;
   screenshot(page: Page, name: string): Promise<void>;
   close(): Promise<void>;
 }
@@ -111,6 +132,7 @@ async function spawnServe(
 }
 
 export async function startE2E(options: E2EOptions = {}): Promise<E2E> {
+  const language = options.language ?? 'en';
   const keychain = options.keychain ?? 'inherit';
   const [, llm] = await Promise.all([ensureAppBuilt(), startOpenAITestServer({ requiredApiKey: PROVIDER_KEY })]);
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'studylog-e2e-'));
@@ -124,7 +146,7 @@ export async function startE2E(options: E2EOptions = {}): Promise<E2E> {
   const api = createClient(httpTransport({ baseUrl: url, token }));
   if (options.provider === false) {
     // A first run: no provider at all.
-    await api.updateSettings({ language: options.language ?? 'en' });
+    await api.updateSettings({ language });
   } else {
     // The test provider: no SDK retries, so an injected failure fails at once.
     await api.updateSettings({
@@ -142,13 +164,34 @@ export async function startE2E(options: E2EOptions = {}): Promise<E2E> {
         },
       ],
       default_provider_id: 'test',
-      language: options.language ?? 'en',
+      language,
     });
   }
   const browser = await launchBrowser();
   const requests: string[] = [];
   const contexts: BrowserContext[] = [];
   mkdirSync(SCREENSHOTS, { recursive: true });
+  const newPage = async (options: PageOptions = {}): Promise<Page> => {
+    const context = await browser.newContext({
+      viewport: options.viewport ?? { width: 1024, height: 640 },
+      locale: options.locale ?? (language === 'zh-CN' ? 'zh-CN' : 'en-US'),
+      colorScheme: options.colorScheme ?? 'light',
+      acceptDownloads: true,
+    });
+    contexts.push(context);
+    const storage = { ...(options.signedIn !== false ? { 'studylog.token': token } : {}), ...options.storage };
+    if (Object.keys(storage).length > 0)
+      await context.addInitScript((entries) => {
+        for (const [key, value] of Object.entries(entries)) localStorage.setItem(key, value);
+      }, storage);
+    context.on('request', (r) => requests.push(r.url()));
+    const page = await context.newPage();
+    page.on('pageerror', (e) => console.error(`[page error] ${e.message}`));
+    page.on('console', (m) => {
+      if (m.type() === 'error' && !/status of (401|404|422|409|502|503)/.test(m.text())) console.error(`[console] ${JSON.stringify(m.text())} ${JSON.stringify(m.location())}`);
+    });
+    return page;
+  };
 
   return {
     url,
@@ -159,21 +202,11 @@ export async function startE2E(options: E2EOptions = {}): Promise<E2E> {
     api,
     browser,
     requests,
-    async newPage(options = {}) {
-      const context = await browser.newContext({
-        viewport: { width: 1024, height: 640 },
-        locale: options.locale ?? 'en-US',
-        colorScheme: options.colorScheme ?? 'light',
-        acceptDownloads: true,
-      });
-      contexts.push(context);
-      if (options.signedIn !== false) await context.addInitScript((t) => localStorage.setItem('studylog.token', t), token);
-      context.on('request', (r) => requests.push(r.url()));
-      const page = await context.newPage();
-      page.on('pageerror', (e) => console.error(`[page error] ${e.message}`));
-      page.on('console', (m) => {
-        if (m.type() === 'error' && !/status of (401|404|422|409|502|503)/.test(m.text())) console.error(`[console] ${JSON.stringify(m.text())} ${JSON.stringify(m.location())}`);
-      });
+    newPage,
+    async open({ route, ready = composer, ...options } = {}) {
+      const page = await newPage(options);
+      await page.goto(route === undefined ? url : `${url}/#/${route}`);
+      if (ready) await ready(page).waitFor();
       return page;
     },
     async screenshot(page, name) {
@@ -192,6 +225,17 @@ export async function startE2E(options: E2EOptions = {}): Promise<E2E> {
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+/** The chat's message box. */
+export function composer(page: Page): Locator {
+  return page.getByTestId('composer');
+}
+
+/** Types `text` into the chat's message box and sends it (Enter). */
+export async function sendMessage(page: Page, text: string): Promise<void> {
+  await composer(page).fill(text);
+  await composer(page).press('Enter');
 }
 
 /** The id of the session the chat shows (from `#/chat/<id>`), or null on a new chat. */

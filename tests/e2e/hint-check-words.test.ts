@@ -4,7 +4,7 @@
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { requirePackage } from '../support/requirements.ts';
-import { startE2E, type E2E } from './harness.ts';
+import { sendMessage, startE2E, type E2E } from './harness.ts';
 
 const chromium = requirePackage('chromium');
 
@@ -15,9 +15,7 @@ beforeAll(async () => {
   if (chromium.skip) return;
   e2e = await startE2E({ language: 'zh-CN' });
   await e2e.api.createAssignment({ id: 'hw-line', title: '一次函数：求解析式', subject: '数学', description: '直线经过 $(1,3)$ 和 $(2,5)$，求解析式。' });
-  page = await e2e.newPage({ locale: 'zh-CN' });
-  await page.goto(e2e.url);
-  await page.getByTestId('composer').waitFor();
+  page = await e2e.open();
   await page.locator('label.mode-option', { has: page.locator('input[data-mode="homework"]') }).click();
   await page.getByTestId('assignment-picker').selectOption('hw-line');
   await page.getByTestId('assignment-panel').waitFor();
@@ -32,8 +30,7 @@ const assistants = () => page.locator('[data-role="assistant"]');
 /** Sends a question the test provider answers with `reply`; resolves when the answer is complete. */
 async function ask(question: string, reply: string) {
   const answered = await assistants().count();
-  await page.getByTestId('composer').fill(`${question}[[test:${JSON.stringify({ reply })}]]`);
-  await page.getByTestId('composer').press('Enter');
+  await sendMessage(page, `${question}[[test:${JSON.stringify({ reply })}]]`);
   await expect.poll(() => assistants().count()).toBe(answered + 1);
   await expect.poll(() => assistants().last().getAttribute('data-status')).toBe('complete');
 }

@@ -6,7 +6,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { Page } from 'playwright-core';
-import { startE2E, type E2E } from './harness.ts';
+import { sendMessage, startE2E, type E2E } from './harness.ts';
 import { requirePackage } from '../support/requirements.ts';
 import { DB_FILE_NAME } from '../../src/main/core/db/connection.ts';
 
@@ -33,9 +33,7 @@ beforeAll(async () => {
   await send('Deep question', 'Why does a prime have exactly two divisors?', { mode: 'deep_think' });
   await send('Physics chat', 'What is momentum in physics?');
   await e2e.api.sendProxyMessage({ message: 'And what about impulse?', meta: { session_id: ids['Physics chat']! } });
-  page = await e2e.newPage();
-  await page.goto(`${e2e.url}/#/history`);
-  await page.locator('.session-row').first().waitFor();
+  page = await e2e.open({ route: 'history', ready: (p) => p.locator('.session-row').first() });
 }, 90_000);
 
 afterAll(async () => {
@@ -93,8 +91,7 @@ describe.skipIf(chromium.skip)(`history${chromium.note}`, () => {
     await expect.poll(() => page.url()).toContain(`#/chat/${ids['Physics chat']}`);
     await expect.poll(() => page.locator('[data-role="user"]').count()).toBe(2);
     await expect(page.locator('#chat-title').textContent()).resolves.toBe('Physics chat');
-    await page.getByTestId('composer').fill('One more question');
-    await page.getByTestId('composer').press('Enter');
+    await sendMessage(page, 'One more question');
     await expect.poll(() => page.locator('[data-role="assistant"][data-status="complete"]').count()).toBe(3);
     const turns = await e2e.api.getSessionTurns({ id: ids['Physics chat']! });
     expect(turns.filter((t) => t.role === 'user').map((t) => t.content)).toEqual(['What is momentum in physics?', 'And what about impulse?', 'One more question']);

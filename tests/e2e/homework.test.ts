@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { Page } from 'playwright-core';
 import { HINT_LADDER } from '../../src/shared/hint-ladder.ts';
-import { startE2E, type E2E } from './harness.ts';
+import { sendMessage, startE2E, type E2E } from './harness.ts';
 import { requirePackage } from '../support/requirements.ts';
 
 const chromium = requirePackage('chromium');
@@ -26,9 +26,7 @@ beforeAll(async () => {
     due_at: '2020-01-10',
     policy: { hint_ceiling: 3, allowed_models: ['gpt-4o-mini', 'deepseek-chat'], allowance: { tokens: 100_000 }, context: '本班只学过因式分解。' },
   });
-  page = await e2e.newPage({ locale: 'zh-CN' });
-  await page.goto(e2e.url);
-  await page.getByTestId('composer').waitFor();
+  page = await e2e.open();
 }, 90_000);
 
 afterAll(async () => {
@@ -67,8 +65,7 @@ describe.skipIf(chromium.skip)(`homework${chromium.note}`, () => {
 
   test('a first question is answered at level 1; the allowance left shrinks; a final answer is flagged', async () => {
     // The usual Chinese way of stating the result (tryout 7: "所以…是 …" was not flagged).
-    await page.getByTestId('composer').fill('这道题怎么开始？[[test:{"reply":"先复习因式分解。所以方程的解为 $x = 2$ 或 $x = 3$。"}]]');
-    await page.getByTestId('composer').press('Enter');
+    await sendMessage(page, '这道题怎么开始？[[test:{"reply":"先复习因式分解。所以方程的解为 $x = 2$ 或 $x = 3$。"}]]');
     await expect.poll(() => assistants().last().getAttribute('data-status')).toBe('complete');
     expect(lastSystemPrompt()).toContain(HINT_LADDER[0]!.prompt['zh-CN']);
     expect(lastSystemPrompt()).toContain('本班只学过因式分解。');

@@ -14,8 +14,7 @@ describe.skipIf(chromium.skip)(`joining a class without a keychain${chromium.not
   let page: Page;
   beforeAll(async () => {
     e2e = await startE2E({ language: 'zh-CN', keychain: 'none' });
-    page = await e2e.newPage({ locale: 'zh-CN' });
-    await page.goto(`${e2e.url}/#/settings`);
+    page = await e2e.open({ route: 'settings', ready: null });
   }, 90_000);
   afterAll(async () => {
     await e2e?.close();

@@ -7,7 +7,7 @@ import type { Page } from 'playwright-core';
 import { httpTransport } from '../../src/shared/api/client.ts';
 import type { StreamEvent } from '../../src/shared/api/envelope.ts';
 import type { StreamRouteName, UnaryRouteName } from '../../src/shared/api/routes.ts';
-import { startE2E, type E2E } from './harness.ts';
+import { sendMessage, startE2E, type E2E } from './harness.ts';
 import { requirePackage } from '../support/requirements.ts';
 
 const chromium = requirePackage('chromium');
@@ -87,13 +87,11 @@ describe.skipIf(chromium.skip)(`the renderer over the Electron bridge${chromium.
   });
 
   test('streams a reply and stops one through the bridge', async () => {
-    await page.getByTestId('composer').fill('Hello over IPC');
-    await page.getByTestId('composer').press('Enter');
+    await sendMessage(page, 'Hello over IPC');
     await expect.poll(() => page.locator('[data-role="assistant"]').last().getAttribute('data-status')).toBe('complete');
     await expect(page.locator('[data-role="assistant"]').last().textContent()).resolves.toContain('Echo: Hello over IPC');
 
-    await page.getByTestId('composer').fill(`Slowly [[test:{"chunkDelayMs":40,"reply":"${'slow '.repeat(150)}"}]]`);
-    await page.getByTestId('composer').press('Enter');
+    await sendMessage(page, `Slowly [[test:{"chunkDelayMs":40,"reply":"${'slow '.repeat(150)}"}]]`);
     // Some of the answer's own text has arrived (not just the "Thinking…" placeholder).
     await expect
       .poll(async () => ((await page.locator('[data-role="assistant"]').last().locator('.markdown, .plain-text').first().textContent()) ?? '').length)

@@ -7,9 +7,6 @@ import { localDayKey, nextLocalDay, startOfLocalDay } from '../../src/renderer/s
 import { requirePackage } from '../support/requirements.ts';
 import { startE2E, type E2E } from './harness.ts';
 
-// Runs in the page (addInitScript); the tests compile without the DOM library.
-declare const localStorage: { setItem(key: string, value: string): void };
-
 const chromium = requirePackage('chromium');
 
 let e2e: E2E;
@@ -23,11 +20,12 @@ beforeAll(async () => {
     await e2e.api.sendProxyMessage({ message });
   const today = startOfLocalDay(Date.now());
   await e2e.api.runLearnerSummary({ from: localDayKey(today), to: localDayKey(nextLocalDay(today)) });
-  page = await e2e.newPage({ locale: 'zh-CN' });
-  await page.addInitScript(() => localStorage.setItem('studylog.language', 'zh-CN'));
-  await page.setViewportSize({ width: 1280, height: 900 });
-  await page.goto(`${e2e.url}/#/usage`);
-  await page.getByTestId('learner-day').first().waitFor();
+  page = await e2e.open({
+    storage: { 'studylog.language': 'zh-CN' },
+    viewport: { width: 1280, height: 900 },
+    route: 'usage',
+    ready: (p) => p.getByTestId('learner-day').first(),
+  });
 }, 90_000);
 
 afterAll(async () => {

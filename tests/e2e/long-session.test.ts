@@ -18,9 +18,7 @@ let sessionId: string;
 beforeAll(async () => {
   e2e = await startE2E();
   sessionId = await seedLongSession(e2e, TURNS);
-  page = await e2e.newPage();
-  await page.goto(e2e.url);
-  await page.getByTestId('composer').waitFor();
+  page = await e2e.open();
 }, 120_000);
 
 afterAll(async () => {

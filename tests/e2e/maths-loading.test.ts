@@ -8,7 +8,7 @@ import { DB_FILE_NAME, openDatabase } from '../../src/main/core/db/connection.ts
 import { SessionsRepo } from '../../src/main/core/db/sessions.repo.ts';
 import { TurnsRepo } from '../../src/main/core/db/turns.repo.ts';
 import { requirePackage } from '../support/requirements.ts';
-import { startE2E, type E2E } from './harness.ts';
+import { sendMessage, startE2E, type E2E } from './harness.ts';
 
 const chromium = requirePackage('chromium');
 
@@ -93,8 +93,7 @@ describe.skipIf(chromium.skip)(`KaTeX loads only for maths${chromium.note}`, () 
     await page.goto(`${e2e.url}/#/chat/${ids.plain}`);
     await answer(page).locator('.markdown strong').waitFor();
     const text = `${'Some words first. '.repeat(20)}Then $y^2$.`;
-    await page.getByTestId('composer').fill(`maths at the end [[test:${JSON.stringify({ reply: text, chunkSize: 8, chunkDelayMs: 20 })}]]`);
-    await page.getByTestId('composer').press('Enter');
+    await sendMessage(page, `maths at the end [[test:${JSON.stringify({ reply: text, chunkSize: 8, chunkDelayMs: 20 })}]]`);
     await expect.poll(() => answer(page).getAttribute('data-status')).toBe('complete');
     await expect.poll(() => answer(page).locator('.katex annotation').textContent()).toBe('y^2');
     await page.context().close();

@@ -13,7 +13,7 @@ import { DB_FILE_NAME, openDatabase } from '../../src/main/core/db/connection.ts
 import { putSetting } from '../../src/main/core/db/setting-rows.ts';
 import { LINK_KEY, SYNC_STATE_KEY } from '../../src/main/core/sync/link.ts';
 import { requirePackage } from '../support/requirements.ts';
-import { startE2E, type E2E } from './harness.ts';
+import { sendMessage, startE2E, type E2E } from './harness.ts';
 
 const chromium = requirePackage('chromium');
 const keyring = requirePackage(['libsecret-1-0', 'dbus', 'gnome-keyring']);
@@ -86,8 +86,7 @@ beforeAll(async () => {
       },
     ],
   });
-  page = await e2e.newPage({ locale: 'zh-CN' });
-  await page.setViewportSize({ width: 1280, height: 800 });
+  page = await e2e.newPage({ viewport: { width: 1280, height: 800 } });
 }, 120_000);
 
 afterAll(async () => {
@@ -192,8 +191,7 @@ describe.skipIf(skip)(`the owner’s settings and hand-ins, in Chinese${chromium
   test('the chat banner’s 去设置 opens Settings at 模型服务商, focused', async () => {
     await e2e.api.updateSettings({ default_provider_id: 'other' });
     await page.goto(`${e2e.url}/#/chat`);
-    await page.getByTestId('composer').fill('细胞膜有什么功能？');
-    await page.getByTestId('composer').press('Enter');
+    await sendMessage(page, '细胞膜有什么功能？');
     const banner = page.getByTestId('chat-banner');
     await expect.poll(() => banner.getAttribute('data-code')).toBe('upstream_auth');
     await banner.getByTestId('banner-action').click();

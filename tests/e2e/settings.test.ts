@@ -46,9 +46,7 @@ beforeAll(async () => {
     expect(error).toMatchObject({ code: 'keychain_unavailable' });
     keychain = 'unavailable';
   }
-  page = await e2e.newPage();
-  await page.goto(`${e2e.url}/#/settings`);
-  await page.locator('.provider-row').nth(1).waitFor();
+  page = await e2e.open({ route: 'settings', ready: (p) => p.locator('.provider-row').nth(1) });
 }, 90_000);
 
 afterAll(async () => {

@@ -54,7 +54,7 @@ describe.skipIf(chromiumAndKeyring.skip)(`first run with a keychain${chromiumAnd
   });
 
   test('from the sign-in link npm start prints to a streamed answer in at most 8 clicks, all in Chinese', async () => {
-    const page = await e2e.newPage({ signedIn: false, locale: 'zh-CN' });
+    const page = await e2e.newPage({ signedIn: false });
     let clicks = 0;
     const click = async (target: Locator) => {
       clicks++;
@@ -133,9 +133,7 @@ describe.skipIf(chromiumAndKeyring.skip)(`first run with a keychain${chromiumAnd
   });
 
   test('a second provider of the same preset gets a suffixed id, from Settings → Model providers', async () => {
-    const page = await e2e.newPage({ locale: 'zh-CN' });
-    await page.goto(`${e2e.url}/#/settings`);
-    await page.locator('.provider-row[data-provider-id="other"]').waitFor();
+    const page = await e2e.open({ route: 'settings', ready: (p) => p.locator('.provider-row[data-provider-id="other"]') });
     await page.getByRole('button', { name: '添加服务商' }).click();
     const dialog = page.getByRole('dialog');
     await dialog.locator('[data-preset="other"]').click();
@@ -159,8 +157,7 @@ describe.skipIf(chromiumAndKeyring.skip)(`first run with a keychain${chromiumAnd
 
   test('editing a provider: moving it to another address warns, before saving, that its key must be entered again', async () => {
     await e2e.api.setProviderKey({ id: 'other', api_key: PROVIDER_KEY });
-    const page = await e2e.newPage({ locale: 'zh-CN' });
-    await page.goto(`${e2e.url}/#/settings`);
+    const page = await e2e.open({ route: 'settings', ready: null });
     const row = page.locator('.provider-row[data-provider-id="other"]');
     await expect.poll(() => row.getByTestId('key-status').textContent()).toBe('已设置密钥');
     await row.getByRole('button', { name: '编辑' }).click();
@@ -186,9 +183,7 @@ describe.skipIf(chromiumAndKeyring.skip)(`first run with a keychain${chromiumAnd
   });
 
   test('a refused key is corrected in the dialog; cancelling removes the provider that never connected, and its key', async () => {
-    const page = await e2e.newPage({ locale: 'zh-CN' });
-    await page.goto(`${e2e.url}/#/settings`);
-    await page.locator('.provider-row[data-provider-id="other"]').waitFor();
+    const page = await e2e.open({ route: 'settings', ready: (p) => p.locator('.provider-row[data-provider-id="other"]') });
     const before = await e2e.api.getSettings();
     await page.getByRole('button', { name: '添加服务商' }).click();
     const dialog = page.getByRole('dialog');
@@ -221,9 +216,7 @@ describe.skipIf(chromiumAndKeyring.skip)(`first run with a keychain${chromiumAnd
   });
 
   test('a provider that connected stays when the dialog is closed at the models step', async () => {
-    const page = await e2e.newPage({ locale: 'zh-CN' });
-    await page.goto(`${e2e.url}/#/settings`);
-    await page.locator('.provider-row[data-provider-id="other"]').waitFor();
+    const page = await e2e.open({ route: 'settings', ready: (p) => p.locator('.provider-row[data-provider-id="other"]') });
     await page.getByRole('button', { name: '添加服务商' }).click();
     const dialog = page.getByRole('dialog');
     await dialog.locator('[data-preset="other"]').click();
@@ -245,9 +238,7 @@ describe.skipIf(chromium.skip)(`first run without a keychain (no D-Bus session)$
   let page: Page;
   beforeAll(async () => {
     e2e = await startE2E({ provider: false, language: 'zh-CN', keychain: 'none' });
-    page = await e2e.newPage({ locale: 'zh-CN' });
-    await page.goto(e2e.url);
-    await page.getByTestId('setup-prompt').waitFor();
+    page = await e2e.open({ ready: (p) => p.getByTestId('setup-prompt') });
   }, 90_000);
   afterAll(async () => {
     await e2e?.close();
@@ -256,7 +247,7 @@ describe.skipIf(chromium.skip)(`first run without a keychain (no D-Bus session)$
   const KEY = 'fake-key-typed-no-keychain-5e6f7a8b';
 
   test('sign-in: a wrong token is explained in Chinese', async () => {
-    const p = await e2e.newPage({ signedIn: false, locale: 'zh-CN' });
+    const p = await e2e.newPage({ signedIn: false });
     await p.goto(e2e.url);
     await p.locator('input[name="token"]').fill('slk_not-a-real-token');
     await p.getByRole('button', { name: '登录' }).click();
@@ -431,10 +422,8 @@ describe.skipIf(chromium.skip)(`the environment provider (OPENAI_BASE_URL / OPEN
   });
 
   test('is shown read-only in Settings with its models and where it comes from, and the chat needs no setup', async () => {
-    const page = await e2e.newPage({ locale: 'zh-CN' });
-    await page.goto(`${e2e.url}/#/settings`);
+    const page = await e2e.open({ route: 'settings', ready: (p) => p.getByTestId('env-provider') });
     const row = page.getByTestId('env-provider');
-    await row.waitFor();
     await expect(row.textContent()).resolves.toContain(`环境变量中的服务商（${new URL(e2e.llm.url).host}）`);
     await expect(row.textContent()).resolves.toContain(e2e.llm.url);
     await expect(row.textContent()).resolves.toContain('OPENAI_BASE_URL / OPENAI_API_KEY');

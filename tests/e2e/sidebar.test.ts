@@ -11,7 +11,7 @@ import { SessionsRepo } from '../../src/main/core/db/sessions.repo.ts';
 import { TurnsRepo } from '../../src/main/core/db/turns.repo.ts';
 import { FTS_PENDING_TABLE } from '../../src/main/core/db/fts.ts';
 import { requirePackage } from '../support/requirements.ts';
-import { startE2E, type E2E } from './harness.ts';
+import { sendMessage, startE2E, type E2E } from './harness.ts';
 
 // page.evaluate callbacks run in the browser; the tests compile without the DOM library.
 interface Box {
@@ -73,11 +73,8 @@ beforeAll(async () => {
     // A minute ago, but never before today's midnight (a run just after midnight).
     { title: '今天的物理', started_at: Math.max(localDay(0, 0), now - 60_000), question: '动量守恒定律是什么？' },
   ]);
-  page = await e2e.newPage({ locale: 'zh-CN' });
   // Wide enough for the sidebar beside the chat (from 1100 px; below, it is an overlay).
-  await page.setViewportSize({ width: 1280, height: 720 });
-  await page.goto(e2e.url);
-  await page.getByTestId('conv-sidebar').locator('.conv-row').first().waitFor();
+  page = await e2e.open({ viewport: { width: 1280, height: 720 }, ready: (p) => p.getByTestId('conv-sidebar').locator('.conv-row').first() });
 }, 120_000);
 
 afterAll(async () => {
@@ -196,8 +193,7 @@ describe.skipIf(chromium.skip)(`conversation sidebar${chromium.note}`, () => {
     await expect.poll(() => page.locator('#chat-title').textContent()).toBe('新对话');
     await expect(sidebar().locator('.conv-row.active').count()).resolves.toBe(0);
 
-    await page.getByTestId('composer').fill('牛顿第一定律是什么？');
-    await page.getByTestId('composer').press('Enter');
+    await sendMessage(page, '牛顿第一定律是什么？');
     await expect.poll(() => page.locator('[data-role="assistant"]').count()).toBe(1);
     // The server titles the session from its first message.
     await expect.poll(async () => (await groups())[0]?.sessions.length).toBe(2);
@@ -239,13 +235,11 @@ describe.skipIf(chromium.skip)(`conversation sidebar${chromium.note}`, () => {
   });
 
   test('at 1024×640 and 800×600 the sidebar is closed and the chat keeps its width; the header button opens it over the chat', async () => {
-    const narrow = await e2e.newPage({ locale: 'zh-CN' });
+    const narrow = await e2e.open();
     const toggle = narrow.getByTestId('conv-toggle');
     // The chat fills the main area beside the app's navigation.
     const widths = () =>
       narrow.evaluate(() => ({ chat: document.querySelector('.chat')!.getBoundingClientRect().width, main: document.querySelector('#main')!.getBoundingClientRect().width }));
-    await narrow.goto(e2e.url);
-    await narrow.getByTestId('composer').waitFor();
     for (const [width, height] of [
       [1024, 640],
       [800, 600],
@@ -293,13 +287,9 @@ describe.skipIf(chromium.skip)(`the model-made title${chromium.note}`, () => {
   });
 
   test('shows in the header and the sidebar soon after the first answer', async () => {
-    const tab = await titled.newPage({ locale: 'zh-CN' });
-    await tab.setViewportSize({ width: 1280, height: 720 });
-    await tab.goto(titled.url);
-    await tab.getByTestId('composer').waitFor();
+    const tab = await titled.open({ viewport: { width: 1280, height: 720 } });
     titled.llm.script({}, { reply: '勾股定理入门', latencyMs: 1500 });
-    await tab.getByTestId('composer').fill('请解释一下勾股定理，并举一个直角三角形的例子');
-    await tab.getByTestId('composer').press('Enter');
+    await sendMessage(tab, '请解释一下勾股定理，并举一个直角三角形的例子');
     await tab.locator('[data-role="assistant"][data-status="complete"]').waitFor({ timeout: 30_000 });
     // Answered: the header still shows the title derived from the message …
     expect(await tab.locator('#chat-title').textContent()).not.toBe('勾股定理入门');

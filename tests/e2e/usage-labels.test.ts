@@ -8,9 +8,6 @@ import { formatDate, localDayKey, nextLocalDay, startOfLocalDay } from '../../sr
 import { requirePackage } from '../support/requirements.ts';
 import { startE2E, type E2E } from './harness.ts';
 
-// Runs in the page (addInitScript); the tests compile without the DOM library.
-declare const localStorage: { setItem(key: string, value: string): void };
-
 const chromium = requirePackage('chromium');
 
 let e2e: E2E;
@@ -25,11 +22,12 @@ beforeAll(async () => {
   await e2e.api.sendProxyMessage({ message: '那斜率是什么意思？', meta: { session_id: first.session_id } });
   const today = startOfLocalDay(Date.now());
   await e2e.api.runLearnerSummary({ from: localDayKey(today), to: localDayKey(nextLocalDay(today)) });
-  page = await e2e.newPage({ locale: 'zh-CN' });
-  await page.addInitScript(() => localStorage.setItem('studylog.language', 'zh-CN'));
-  await page.setViewportSize({ width: 1280, height: 900 });
-  await page.goto(`${e2e.url}/#/usage`);
-  await page.getByTestId('usage-today-cost').waitFor();
+  page = await e2e.open({
+    storage: { 'studylog.language': 'zh-CN' },
+    viewport: { width: 1280, height: 900 },
+    route: 'usage',
+    ready: (p) => p.getByTestId('usage-today-cost'),
+  });
 }, 90_000);
 
 afterAll(async () => {

@@ -69,9 +69,7 @@ beforeAll(async () => {
   await e2e.api.sendProxyMessage({ message: 'hello there, a chat message' });
   await e2e.api.sendProxyMessage({ message: 'a homework question', mode: 'homework', assignment_id: 'hw-u' });
   await e2e.api.sendProxyMessage({ message: 'think hard [[test:{"reasoning":"step one, step two"}]]', mode: 'deep_think', model: 'deepseek-reasoner' });
-  page = await e2e.newPage();
-  await page.goto(`${e2e.url}/#/usage`);
-  await page.getByTestId('usage-today-cost').waitFor();
+  page = await e2e.open({ route: 'usage', ready: (p) => p.getByTestId('usage-today-cost') });
 }, 90_000);
 
 afterAll(async () => {

@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { Page } from 'playwright-core';
 import { requirePackage } from '../support/requirements.ts';
-import { startE2E, type E2E } from './harness.ts';
+import { sendMessage, startE2E, type E2E } from './harness.ts';
 
 const chromium = requirePackage('chromium');
 
@@ -21,9 +21,7 @@ let page: Page;
 beforeAll(async () => {
   if (chromium.skip) return;
   e2e = await startE2E({ language: 'zh-CN' });
-  page = await e2e.newPage({ locale: 'zh-CN' });
-  await page.goto(e2e.url);
-  await page.getByTestId('composer').waitFor();
+  page = await e2e.open();
 }, 120_000);
 
 afterAll(async () => {
@@ -48,18 +46,14 @@ const lastSent = () =>
     .filter((m) => m.role !== 'system')
     .map((m) => m.content);
 
-async function send(text: string) {
-  await page.getByTestId('composer').fill(text);
-  await page.getByTestId('composer').press('Enter');
-}
 const idle = () => expect.poll(() => page.getByTestId('send').isVisible(), { timeout: 10_000 }).toBe(true);
 
 describe.skipIf(chromium.skip)(`versions${chromium.note}`, () => {
   test('edit a message, regenerate an answer, switch with ‹ › — the choice survives a reload', async () => {
-    await send('什么是勾股定理？');
+    await sendMessage(page, '什么是勾股定理？');
     await expect.poll(() => answers().count()).toBe(1);
     await idle();
-    await send('举个例子');
+    await sendMessage(page, '举个例子');
     await expect.poll(shown).toEqual(['什么是勾股定理？', 'Echo: 什么是勾股定理？', '举个例子', 'Echo: 举个例子']);
     await idle();
 
@@ -95,7 +89,7 @@ describe.skipIf(chromium.skip)(`versions${chromium.note}`, () => {
     await expect.poll(shown).toEqual(['什么是勾股定理？', 'Echo: 什么是勾股定理？', '举个例子 ‹1 / 2›', 'Echo: 举个例子']);
 
     // The next message continues the branch shown.
-    await send('再解释一下');
+    await sendMessage(page, '再解释一下');
     await expect.poll(() => answers().count()).toBe(3);
     await idle();
     expect(lastSent()).toEqual(['什么是勾股定理？', 'Echo: 什么是勾股定理？', '举个例子', 'Echo: 举个例子', '再解释一下']);

@@ -298,7 +298,6 @@ export const en = {
     versionOf: 'Version {{n}} of {{count}}',
     free: 'free',
     costPartlyUnknown: '{{cost}} + some prices unknown',
-    serverLostTitle: 'Studylog could not be reached.',
     serverLostBody:
       'Studylog may have stopped running, or the network to it dropped. Start it again (or check the connection to the computer it runs on), then open this chat again: what was saved shows there; a message that does not show needs sending again.',
     replyUsageOut: '{{tokensOut}} out tokens (input not recorded)',

@@ -285,7 +285,6 @@ export const zhCN: Translation = {
     versionOf: '第 {{n}} 版，共 {{count}} 版',
     free: '免费',
     costPartlyUnknown: '{{cost}} + 部分价格未知',
-    serverLostTitle: '无法连接到 Studylog。',
     serverLostBody:
       'Studylog 可能已经停止运行，或者到它的网络断了。请重新启动 Studylog（或检查到运行它的那台电脑的网络），再打开这个对话：已保存的内容会显示出来，没有显示的消息需要重新发送。',
     replyUsageOut: '输出 {{tokensOut}} 个 token（输入未记录）',

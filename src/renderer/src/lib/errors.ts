@@ -123,7 +123,7 @@ export function errorAction(code: string): NextAction {
 /**
  * The model's provider could not be reached: Studylog kept the message (marked unsent) and it can
  * be retried. Not network_error: that is Studylog itself out of reach (its server stopped), which
- * the client cannot know kept anything — the chat says so in its own banner (ChatBanner).
+ * the client cannot know kept anything — the chat's banner says so in its next step (ChatBanner).
  */
 export const OFFLINE_CODES: ReadonlySet<string> = new Set(['upstream_unreachable']);
 

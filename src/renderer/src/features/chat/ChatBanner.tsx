@@ -40,24 +40,6 @@ export function ChatBanner({ notice, mode, onDismiss }: { notice: UiError | null
 
   if (!notice && !providerOffline) return setup;
 
-  // Studylog itself did not answer (its server stopped, or the way to it broke): not the model,
-  // and nothing here can say whether the message was saved — restarting Studylog is the fix.
-  if (notice?.code === 'network_error') {
-    return (
-      <div className="banner banner-error" role="alert" data-testid="chat-banner" data-code={notice.code}>
-        <ServerOff size={18} aria-hidden="true" />
-        <div className="banner-text">
-          <strong>{t('chat.serverLostTitle')}</strong>
-          <span>{t('chat.serverLostBody')}</span>
-          <ErrorDetails detail={notice.detail} />
-        </div>
-        <button type="button" className="btn btn-ghost btn-small" onClick={onDismiss} aria-label={t('common.dismiss')}>
-          <X size={14} aria-hidden="true" />
-        </button>
-      </div>
-    );
-  }
-
   if (!notice || isOffline(notice.code)) {
     const check = async () => {
       setChecking(true);
@@ -98,11 +80,16 @@ export function ChatBanner({ notice, mode, onDismiss }: { notice: UiError | null
     button = { label: t('errorUi.actions.new_chat'), icon: RefreshCw, run: () => (chat.newChat({ mode: sameMode, assignmentId }), navigate('chat')) };
   }
 
+  // network_error: Studylog itself did not answer (its server stopped, or the way to it broke) —
+  // not the model, and nothing here can say whether the message was saved. The shared headline
+  // ("无法连接到 Studylog。"), with the chat's own next step: restart it, then reopen this chat.
+  const serverLost = notice.code === 'network_error';
   return (
     <div className="banner banner-error" role="alert" data-testid="chat-banner" data-code={notice.code}>
+      {serverLost ? <ServerOff size={18} aria-hidden="true" /> : null}
       <div className="banner-text">
         <strong>{errorHeadline(notice.code)}</strong>
-        <span>{errorNext(notice.code, notice.detail)}</span>
+        <span>{serverLost ? t('chat.serverLostBody') : errorNext(notice.code, notice.detail)}</span>
         <ErrorDetails detail={notice.detail} />
       </div>
       {button ? (

@@ -1,5 +1,5 @@
 import { AlertTriangle, Brain, ChevronLeft, ChevronRight, Pencil, RefreshCw, RotateCcw, WifiOff } from 'lucide-react';
-import { lazy, memo, Suspense, useState } from 'react';
+import { memo, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { isOffline } from '../../lib/errors.ts';
 import { formatCost, formatNumber } from '../../lib/format.ts';
@@ -9,6 +9,7 @@ import { errorHeadline } from '../../ui/ErrorText.tsx';
 import { Spinner } from '../../ui/Spinner.tsx';
 import { MessageAttachments } from './Attachments.tsx';
 import { CopyMenu } from './CopyMenu.tsx';
+import { MessageText, PlainText } from './MessageText.tsx';
 import type { AssistantMessage, ChatMessage, MessageAttachmentView, UserMessage, Versions } from './messages.ts';
 import { inputCounted, replyCost } from './cost.ts';
 
@@ -24,13 +25,6 @@ export interface MessageActions {
   isLocal: (providerId: string | null | undefined, model: string | null) => boolean;
   /** Why nothing can be sent now (the assignment's allowance used up), or null: retry, edit and regenerate wait. */
   blocked: string | null;
-}
-
-// Markdown, KaTeX and the highlighter load after the first screen is up.
-const Markdown = lazy(() => import('./Markdown.tsx'));
-
-function Plain({ text }: { text: string }) {
-  return <div className="plain-text">{text}</div>;
 }
 
 /** ‹ 2 / 3 ›: this message's or answer's place among its versions, and a switch to its neighbours. */
@@ -124,7 +118,7 @@ function UserItem({ message, sending, busy, cut, actions }: { message: UserMessa
         <EditBox initial={message.content} attachments={message.attachments} onSend={(text) => actions.onEdit(message.key, text)} onCancel={() => setEditing(false)} />
       ) : (
         <>
-          <Plain text={message.content} />
+          <PlainText text={message.content} />
           <MessageAttachments items={message.attachments} />
         </>
       )}
@@ -213,14 +207,12 @@ function AssistantItem({ message, busy, actions }: { message: AssistantMessage; 
             {live && !message.content ? t('chat.thinking') : t('chat.reasoning')}
           </summary>
           <div className="reasoning-body">
-            <Plain text={message.reasoning} />
+            <PlainText text={message.reasoning} />
           </div>
         </details>
       ) : null}
       {message.content ? (
-        <Suspense fallback={<Plain text={message.content} />}>
-          <Markdown text={message.content} />
-        </Suspense>
+        <MessageText text={message.content} role="assistant" />
       ) : live ? (
         <p className="typing muted">
           <Spinner label={t('chat.thinking')} /> {t('chat.thinking')}

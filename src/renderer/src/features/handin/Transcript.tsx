@@ -2,20 +2,18 @@
  * A hand-in's conversation as its teacher reads it — the app's hand-in page and the class hub's
  * alike: every version of each message and answer, "version k of n" only where there are
  * versions, the hint level, and a mark on an answer the hint-ladder check flagged as possibly
- * giving the final answer. Answers are rendered with the chat's Markdown + KaTeX view (loaded
- * lazily, as the chat does: it stays out of the first load); messages stay plain text. The record
- * of a title call is left out (shared/transcript.ts). A message that got no answer — refused with
- * the allowance used up, or failed and never retried — is marked as such ("未发送：额度已用完"),
- * not shown as an ordinary question.
+ * giving the final answer. Answers are rendered with the chat's Markdown + KaTeX view
+ * (MessageText: loaded lazily, as the chat does, so it stays out of the first load); messages stay
+ * plain text. The record of a title call is left out (shared/transcript.ts). A message that got no
+ * answer — refused with the allowance used up, or failed and never retried — is marked as such
+ * ("未发送：额度已用完"), not shown as an ordinary question.
  */
 import { AlertTriangle, Ban } from 'lucide-react';
-import { lazy, Suspense } from 'react';
 import { useTranslation } from 'react-i18next';
 import { answeredMessages, isFlagged, isRefusedCode, transcriptTurns, unansweredCode, versionNumbers } from '../../../../shared/transcript.ts';
 import { formatDateTime } from '../../lib/format.ts';
+import { MessageText } from '../chat/MessageText.tsx';
 import '../../styles/handin.css';
-
-const Markdown = lazy(() => import('../chat/Markdown.tsx'));
 
 export interface TranscriptTurn {
   id: string;
@@ -30,10 +28,6 @@ export interface TranscriptTurn {
 export interface TranscriptSession {
   session: { id: string; title: string | null };
   turns: TranscriptTurn[];
-}
-
-function Plain({ text }: { text: string }) {
-  return <div className="plain-text">{text}</div>;
 }
 
 export function Transcript({ sessions }: { sessions: TranscriptSession[] }) {
@@ -83,13 +77,7 @@ export function Transcript({ sessions }: { sessions: TranscriptSession[] }) {
                         </span>
                       ) : null}
                     </div>
-                    {role === 'assistant' ? (
-                      <Suspense fallback={<Plain text={turn.content} />}>
-                        <Markdown text={turn.content} />
-                      </Suspense>
-                    ) : (
-                      <Plain text={turn.content} />
-                    )}
+                    <MessageText text={turn.content} role={role} />
                   </li>
                 );
               })}
