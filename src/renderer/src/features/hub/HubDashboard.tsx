@@ -10,7 +10,7 @@
  * their AI policy here too (HubForms.tsx), without curl. Rendered instead of the student
  * app when the page is opened at #/hub (main.tsx): the hub has no /api/v1/llm routes.
  */
-import { lazy, Suspense, useEffect, useRef, useState, type ReactNode } from 'react';
+import { useEffect, useRef, useState, type ReactNode } from 'react';
 import { Trans, useTranslation } from 'react-i18next';
 import type {
   HubAddresses,
@@ -35,6 +35,7 @@ import { errorHeadline, sentences } from '../../lib/errors.ts';
 import { formatDateTime, formatNumber } from '../../lib/format.ts';
 import { Marked } from '../../ui/Marked.tsx';
 import { formatSize } from '../chat/Attachments.tsx';
+import { MessageText } from '../chat/MessageText.tsx';
 import { Transcript } from '../handin/Transcript.tsx';
 import { asCallError, type HubCallError, hubPost, storedHubToken, storeHubToken } from './hub-api.ts';
 import { assignmentsRoute, HubQueries, useHubFile, useHubFileFetch, useHubQuery, useHubRefresh } from './hub-hooks.tsx';
@@ -44,24 +45,6 @@ import './hub.css';
 
 type Tab = 'overview' | 'inbox' | 'triage' | 'search' | 'roster';
 const TABS: Tab[] = ['overview', 'inbox', 'triage', 'search', 'roster'];
-
-// The chat's Markdown + KaTeX view, loaded lazily as the transcripts load it (handin/Transcript.tsx).
-const Markdown = lazy(() => import('../chat/Markdown.tsx'));
-
-/**
- * A message's text as the dashboard's transcripts show it: an answer as Markdown with its maths
- * typeset (never raw "$y=2x+1$"), the plain text while that view loads; a student's message plain.
- */
-function MessageText({ text, role }: { text: string; role: string }) {
-  const plain = <div className="plain-text">{text}</div>;
-  return role === 'assistant' ? (
-    <Suspense fallback={plain}>
-      <Markdown text={text} />
-    </Suspense>
-  ) : (
-    plain
-  );
-}
 
 /**
  * An excerpt the hub cut (it says so: `excerpt_truncated`) ends with "…", and maths left open by the
