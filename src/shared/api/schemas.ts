@@ -3,6 +3,7 @@
  * every transport and the renderer. Types are inferred from these schemas, never written twice.
  */
 import { z } from 'zod';
+import { PERSON_NAME_MAX_CHARS } from '../person-name.ts';
 import { MAX_TEMPLATE_NAME, MAX_TEMPLATE_TEXT, TEMPLATE_ID_PATTERN } from '../templates.ts';
 import { ATTACHMENT_LIMITS, LANGUAGES, MAX_CONTENT_CHARS, MODES, PROVIDER_KINDS, THEMES, USER_ROLES } from './vocabulary.ts';
 
@@ -866,10 +867,14 @@ export const ApiTokenInfoSchema = z.object({
 });
 export type ApiTokenInfo = z.infer<typeof ApiTokenInfoSchema>;
 
-export const TokenNameSchema = z.string().trim().min(1, 'must not be empty').max(100, 'must be at most 100 characters');
+/** A person's display name (shared/person-name.ts): the hub's roster takes the same. */
+export const PersonNameSchema = z.string().trim().min(1, 'must not be empty').max(PERSON_NAME_MAX_CHARS, `must be at most ${PERSON_NAME_MAX_CHARS} characters`);
+
+/** A token's name — for a new user, also the user's name: a person's display name. */
+export const TokenNameSchema = PersonNameSchema;
 
 /** The caller's own name (PATCH /me): as a token's user is named. */
-export const UpdateMeSchema = z.strictObject({ name: TokenNameSchema });
+export const UpdateMeSchema = z.strictObject({ name: PersonNameSchema });
 
 export const CreateTokenSchema = z.union([
   /** A new user with this name and role, and a token for them. */

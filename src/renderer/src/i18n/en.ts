@@ -401,7 +401,6 @@ export const en = {
     inbox: 'Received hand-ins',
     nameTitle: 'Your name, before you hand in',
     nameBody: 'Your teacher sees this name on your hand-in, and the file is named after it (it is “This computer’s owner” now). You can change it later in Settings → Account.',
-    nameFromHub: 'Filled in from the class roster: check it, then hand in.',
     nameAndSubmit: 'Save name and hand in',
     title: 'Hand in: {{title}}',
     sessions: 'Sessions to hand in (this assignment’s only)',
@@ -601,7 +600,9 @@ export const en = {
     yourNameHelp:
       'Written on your hand-ins (the student’s name in the .studylog file and its file name) and shown at the bottom left. Work already handed in keeps the name it was handed in with.',
     yourNamePlaceholder: 'e.g. Alex Chen',
-    yourNameFromHub: 'Filled in from the class roster: “{{name}}”. Click Save to confirm.',
+    yourNameFromHub: 'Filled in from the class roster: check it, then save.',
+    yourNameEmpty: 'Write your name: it must not be empty.',
+    yourNameTooLong: 'This name is too long: at most {{max}} characters (it has {{length}}).',
     yourNameSaved: 'Name saved.',
   },
   hubLink: {

@@ -388,7 +388,6 @@ export const zhCN: Translation = {
     inbox: '收到的作业',
     nameTitle: '交作业前，请写上你的姓名',
     nameBody: '老师看到的学生姓名和作业文件名都用这个名字（现在是“本机所有者”）。以后可以在“设置 → 账户”中修改。',
-    nameFromHub: '已按班级名单填入，确认无误后提交。',
     nameAndSubmit: '保存姓名并提交',
     title: '交作业：{{title}}',
     sessions: '要提交的会话（仅限本作业的会话）',
@@ -585,7 +584,9 @@ export const zhCN: Translation = {
     yourName: '你的姓名',
     yourNameHelp: '写在你交的作业上（作业文件里的学生姓名和文件名），也显示在左下角。已经交出的作业保留交的时候的名字。',
     yourNamePlaceholder: '例如：张小明',
-    yourNameFromHub: '已按班级名单填入“{{name}}”：点“保存”确认。',
+    yourNameFromHub: '已按班级名单填入，确认无误后保存。',
+    yourNameEmpty: '请写上你的姓名，不能为空。',
+    yourNameTooLong: '姓名太长：最多 {{max}} 个字符（现在有 {{length}} 个）。',
     yourNameSaved: '姓名已保存。',
   },
   hubLink: {
