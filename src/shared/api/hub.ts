@@ -5,7 +5,7 @@
 import { z } from 'zod';
 import { HUB_PREFIX } from './manifest.ts';
 import { MAX_FEEDBACK_CHARS, MAX_SCORE, type Bundle, type HandinSummary, type Verification } from './handin.ts';
-import { AssignmentPolicySchema, DaySchema, PersonNameSchema } from './schemas.ts';
+import { AssignmentPolicySchema, checkDayRange, DaySchema, MAX_RANGE_DAYS, PersonNameSchema } from './schemas.ts';
 
 export { HUB_PREFIX };
 
@@ -383,11 +383,11 @@ export interface HubSearchResult {
 
 /**
  * GET /classes/:id/students/:user_id/learner-days?from=&to= (the class's teachers): the student's
- * learner summary per day in [from, to) (YYYY-MM-DD, the hub's calendar days, at most 31), as the
+ * learner summary per day in [from, to) (YYYY-MM-DD, the hub's calendar days, at most MAX_RANGE_DAYS), as the
  * desktop's LearnerDay rows — computed from what the hub holds of the student for that class: the
  * sessions they shared and their hand-ins to its assignments (hub/learner-days.ts).
  */
-export const LearnerDaysQuerySchema = z.object({ from: DaySchema, to: DaySchema }).refine((v) => v.from < v.to, { message: 'must be after from', path: ['to'] });
+export const LearnerDaysQuerySchema = z.object({ from: DaySchema, to: DaySchema }).superRefine(checkDayRange(MAX_RANGE_DAYS));
 
 // ---- the desktop's link to a class hub (Settings → Class hub; routes under /api/v1/llm/hub) -----
 

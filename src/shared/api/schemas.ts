@@ -952,6 +952,25 @@ export const DaySchema = z
   .regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a day as YYYY-MM-DD')
   .refine((d) => parseIsoDate(d) !== null, 'must be a real calendar day (years 1970-9999)');
 
+/**
+ * The most days one learner-summary range may cover: a desktop's run (POST /learner-summary/run)
+ * and a hub teacher's learner days (hub.ts LearnerDaysQuerySchema) are each computed on request.
+ */
+export const MAX_RANGE_DAYS = 31;
+
+/**
+ * The check of a range of days [from, to) — written once for the desktop's and the hub's: `to`
+ * after `from` and, given `maxDays`, at most that many days. Calendar days are counted as dates
+ * (UTC midnights), so the count is the same in every time zone.
+ */
+export function checkDayRange(maxDays?: number) {
+  return (v: { from: string; to: string }, ctx: z.RefinementCtx) => {
+    if (v.from >= v.to) ctx.addIssue({ code: 'custom', message: 'must be after from', path: ['to'] });
+    else if (maxDays !== undefined && (parseIsoDate(v.to)! - parseIsoDate(v.from)!) / 86_400_000 > maxDays)
+      ctx.addIssue({ code: 'custom', message: `at most ${maxDays} days at a time`, path: ['to'] });
+  };
+}
+
 export const LearnerSummarySchema = z.looseObject({
   /** Sum of the gaps between the day's consecutive turns, each gap counted up to 5 minutes. */
   time_on_task_ms: z.number().int().nonnegative(),
