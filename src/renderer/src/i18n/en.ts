@@ -3,6 +3,7 @@
  * so a missing or extra key fails the type check (and tests/unit/i18n.test.ts checks placeholders).
  */
 import { ERROR_HEADLINES } from '../../../shared/error-headlines.ts';
+import { UNSENT_LABELS } from '../../../shared/transcript.ts';
 
 export const en = {
   hub: {
@@ -470,8 +471,9 @@ export const en = {
     flagged: 'may give the final answer',
     flaggedTitle: 'The hint-ladder check found what looks like the final answer in this reply, above the hint level allowed at that point.',
     // A student's message that got no answer (shared/transcript.ts unansweredCode): refused, or failed and never retried.
-    unsent: { allowance_exhausted: 'Not sent: allowance used up', hint_ceiling_reached: 'Not sent: hint ceiling reached', mode_not_allowed: 'Not sent: mode not allowed' },
-    unanswered: 'Got no answer',
+    // One wording with the bundle's Markdown (shared/transcript.ts).
+    unsent: UNSENT_LABELS.en.unsent,
+    unanswered: UNSENT_LABELS.en.unanswered,
     unsentTitle: 'This message got no answer from the AI; it is not counted as a question.',
     askedStat: 'Questions (answered)',
     askedUnanswered: '{{count}} more got no answer',

@@ -1,4 +1,5 @@
 import { ERROR_HEADLINES } from '../../../shared/error-headlines.ts';
+import { UNSENT_LABELS } from '../../../shared/transcript.ts';
 import type { Translation } from './en.ts';
 
 /** 简体中文。键与 en.ts 完全一致（类型检查保证）。 */
@@ -456,8 +457,9 @@ export const zhCN: Translation = {
     flagged: '可能直接给出了答案',
     flaggedTitle: '提示阶梯检查发现这条回复似乎给出了最终答案，超出了当时允许的提示级别。',
     // A student's message that got no answer (shared/transcript.ts unansweredCode): refused, or failed and never retried.
-    unsent: { allowance_exhausted: '未发送：额度已用完', hint_ceiling_reached: '未发送：已到提示级别上限', mode_not_allowed: '未发送：作业不允许这个模式' },
-    unanswered: '没有得到回答',
+    // One wording with the bundle's Markdown (shared/transcript.ts).
+    unsent: UNSENT_LABELS['zh-CN'].unsent,
+    unanswered: UNSENT_LABELS['zh-CN'].unanswered,
     unsentTitle: '这条消息没有得到 AI 的回答，不计入“提问”次数。',
     askedStat: '提问（得到回答的）',
     askedUnanswered: '另有 {{count}} 条没有得到回答',
