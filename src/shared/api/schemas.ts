@@ -5,10 +5,10 @@
 import { z } from 'zod';
 import { PERSON_NAME_MAX_CHARS } from '../person-name.ts';
 import { MAX_TEMPLATE_NAME, MAX_TEMPLATE_TEXT, TEMPLATE_ID_PATTERN } from '../templates.ts';
-import { ATTACHMENT_LIMITS, LANGUAGES, MAX_CONTENT_CHARS, MODES, PROVIDER_KINDS, THEMES, USER_ROLES } from './vocabulary.ts';
+import { ATTACHMENT_LIMITS, LANGUAGES, MAX_CONTENT_CHARS, MAX_RANGE_DAYS, MODES, PROVIDER_KINDS, THEMES, USER_ROLES } from './vocabulary.ts';
 
 // Plain lists (no zod), so the renderer can import them without loading a validator.
-export { ATTACHMENT_LIMITS, LANGUAGES, MAX_CONTENT_CHARS, MODES, PROVIDER_KINDS, THEMES, USER_ROLES };
+export { ATTACHMENT_LIMITS, LANGUAGES, MAX_CONTENT_CHARS, MAX_RANGE_DAYS, MODES, PROVIDER_KINDS, THEMES, USER_ROLES };
 export const ModeSchema = z.enum(MODES);
 export type Mode = z.infer<typeof ModeSchema>;
 
@@ -951,12 +951,6 @@ export const DaySchema = z
   .string()
   .regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a day as YYYY-MM-DD')
   .refine((d) => parseIsoDate(d) !== null, 'must be a real calendar day (years 1970-9999)');
-
-/**
- * The most days one learner-summary range may cover: a desktop's run (POST /learner-summary/run)
- * and a hub teacher's learner days (hub.ts LearnerDaysQuerySchema) are each computed on request.
- */
-export const MAX_RANGE_DAYS = 31;
 
 /**
  * The check of a range of days [from, to) — written once for the desktop's and the hub's: `to`

@@ -12,9 +12,11 @@ import type { LearnerDay } from '../../../../shared/api/schemas.ts';
 import { errorHeadline, sentences } from '../../lib/errors.ts';
 import { localDayKey, nextLocalDay, startOfLocalDay } from '../../lib/format.ts';
 import { LearnerDayList } from '../usage/LearnerDayList.tsx';
+import { MAX_RANGE_DAYS } from '../../../../shared/api/vocabulary.ts';
 import { hubGet, HubCallError } from './hub-api.ts';
 
-const RANGES = [7, 14, 31] as const;
+// The longest: the hub's limit (the route refuses more).
+const RANGES = [7, 14, MAX_RANGE_DAYS] as const;
 
 /** [from, to) of the last `n` days, today included, as YYYY-MM-DD. */
 function lastDays(n: number, now = Date.now()): { from: string; to: string } {
