@@ -65,6 +65,28 @@ export type RefusedCode = (typeof REFUSED_CODES)[number];
 export const isRefusedCode = (code: string): code is RefusedCode => (REFUSED_CODES as readonly string[]).includes(code);
 
 /**
+ * The mark on a message that got no answer, by its code (unansweredCode) — one wording for the
+ * app's transcript (the renderer's i18n handin.unsent / handin.unanswered are these) and the
+ * bundle's Markdown (handin/bundle.ts).
+ */
+export const UNSENT_LABELS = {
+  'zh-CN': {
+    unsent: { allowance_exhausted: '未发送：额度已用完', hint_ceiling_reached: '未发送：已到提示级别上限', mode_not_allowed: '未发送：作业不允许这个模式' },
+    unanswered: '没有得到回答',
+  },
+  en: {
+    unsent: { allowance_exhausted: 'Not sent: allowance used up', hint_ceiling_reached: 'Not sent: hint ceiling reached', mode_not_allowed: 'Not sent: mode not allowed' },
+    unanswered: 'Got no answer',
+  },
+} satisfies Record<'zh-CN' | 'en', { unsent: Record<RefusedCode, string>; unanswered: string }>;
+
+/** The mark for a message that got no answer with this code: why it was refused, or just that it got none. */
+export function unsentLabel(code: string, language: keyof typeof UNSENT_LABELS): string {
+  const words = UNSENT_LABELS[language];
+  return isRefusedCode(code) ? words.unsent[code] : words.unanswered;
+}
+
+/**
  * What a transcript's student messages were, counted as the AI-use note and the transcript's
  * heading both say it: `asked`, the student's messages except those that got no answer ("提问 N
  * 次"; every version), `answers` (every version), and `unanswered` messages (refused or failed,

@@ -31,7 +31,7 @@ let page: Page;
  * Joins "初二（3）班" as 张小明 the way HubLink.join stores it (the hub itself is not needed: its
  * last round failed, as when the school network is down).
  */
-function seedHubLink(ownerId: string): void {
+function seedHubLink(ownerId: string, studentName = '张小明'): void {
   const store = openDatabase(path.join(e2e.dataDir, DB_FILE_NAME));
   try {
     store.transaction('seed a class hub link', (db) => {
@@ -39,7 +39,7 @@ function seedHubLink(ownerId: string): void {
         hub_url: 'http://127.0.0.1:9',
         class_id: 'class-1',
         class_name: '初二（3）班',
-        student_name: '张小明',
+        student_name: studentName,
         user_id: 'hub-user-1',
         device_id: 'device-1',
         joined_at: Date.now(),
@@ -121,10 +121,10 @@ describe.skipIf(skip)(`the owner’s settings and hand-ins, in Chinese${chromium
     await page.locator('textarea[name=answer]').fill('设 y=kx+b，代入两点得 k=2，b=1，所以 y=2x+1。');
     await page.getByTestId('handin-submit').click();
     const dialog = page.getByTestId('handin-name');
-    await expect.poll(() => dialog.getByTestId('handin-name-input').inputValue()).toBe('张小明');
+    await expect.poll(() => dialog.getByTestId('your-name').inputValue()).toBe('张小明');
     await expect(dialog.textContent()).resolves.toContain('已按班级名单填入');
     await e2e.screenshot(page, 'owner-handin-name-zh');
-    await dialog.getByTestId('handin-name-save').click();
+    await dialog.getByTestId('your-name-save').click();
     await expect.poll(() => page.getByTestId('handin-status').getAttribute('data-status')).toBe('submitted');
     await expect(page.locator('.me-name').textContent()).resolves.toBe('张小明');
 
@@ -151,6 +151,30 @@ describe.skipIf(skip)(`the owner’s settings and hand-ins, in Chinese${chromium
     expect((await e2e.api.getMe()).name).toBe('张晓明');
     await expect(page.locator('.me-name').textContent()).resolves.toBe('张晓明');
     await e2e.screenshot(page, 'owner-account-zh');
+  });
+
+  test('设置 → 账户: a 150-character roster name is filled in and saved (the hub’s limit is the desktop’s); an emptied name is said, not sent', async () => {
+    // The roster (the hub) takes names of up to PERSON_NAME_MAX_CHARS; the desktop once refused those over 100.
+    const long = Array.from({ length: 150 }, (_, i) => '欧阳明轩思远'[i % 6]).join('');
+    await e2e.api.updateMe({ name: 'owner' });
+    seedHubLink((await e2e.api.getMe()).id, long);
+    // Changed behind the app's back: a fresh load reads the name and the link again.
+    await page.goto(`${e2e.url}/#/settings`);
+    await page.reload();
+    const account = page.getByTestId('account');
+    await expect.poll(() => account.getByTestId('your-name').inputValue()).toBe(long);
+    await expect(account.textContent()).resolves.toContain('已按班级名单填入');
+    await account.getByTestId('your-name-save').click();
+    await expect.poll(() => account.getByTestId('your-name-saved').textContent()).toBe('姓名已保存。');
+    expect((await e2e.api.getMe()).name).toBe(long);
+
+    await account.getByTestId('your-name').fill('  ');
+    await expect(account.getByTestId('your-name-problem').textContent()).resolves.toBe('请写上你的姓名，不能为空。');
+    await expect(account.getByTestId('your-name-save').isDisabled()).resolves.toBe(true);
+    // The next tests' laptop: named 张晓明 again.
+    await e2e.api.updateMe({ name: '张晓明' });
+    seedHubLink((await e2e.api.getMe()).id);
+    await page.reload();
   });
 
   test('班级中心: the sync error in Chinese, its English detail folded under 详细信息', async () => {

@@ -192,6 +192,17 @@ describe.each([
     expect(paper.headers.get('content-disposition')).toBe(`attachment; filename="__ ____.pdf"; filename*=UTF-8''${encodeURIComponent('答案 "最终".pdf')}`);
     expect(paper.bytes.equals(core.attachments.repo.data(pdf.sha256)!)).toBe(true);
 
+    // The file route serves the stored bytes without hashing them again (store.ts handinFile): they
+    // were checked on arrival, and no bundle whose file bytes differ from the signed ones is stored.
+    const text = core.handin.submissions.bundleText(draft.id)!;
+    const swapped = JSON.parse(text) as Bundle & { file_data: Record<string, string> };
+    swapped.file_data[photo.sha256] = swapped.file_data[pdf.sha256]!;
+    const refused = await hub.call<{ code: string; issues: { path: string }[] }>('POST', '/sync/handins', hub.token, bundleText(swapped));
+    expect(refused.status).toBe(422);
+    expect(refused.body).toMatchObject({ code: 'bundle_invalid', issues: [{ path: 'file_changed' }] });
+    expect((await hub.store.db.all<{ bundle: string }>(sql`SELECT bundle FROM hub_handin`)).map((r) => r.bundle)).toEqual([text]);
+    expect((await get(fileRoute(photo.sha256), hub.teacher.token)).bytes.equals(core.attachments.repo.data(photo.sha256)!)).toBe(true);
+
     // Nobody else: the student (their own hand-in included), a teacher of another class, no token.
     const json = (r: { bytes: Buffer }) => JSON.parse(r.bytes.toString('utf8')) as { code: string };
     const byStudent = await get(fileRoute(photo.sha256), hub.token);

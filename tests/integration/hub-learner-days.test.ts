@@ -6,7 +6,7 @@
 // assignment, another student's turns and days outside the range do not count). Read a page at a
 // time: any page size gives the same days. Other classes' teachers and students get the same
 // not_found / forbidden as the class's other routes; the range is checked (days, order, at most
-// MAX_RUN_DAYS). On a real PostgreSQL (support/postgres.ts), and on the SQLite hub.
+// MAX_RANGE_DAYS). On a real PostgreSQL (support/postgres.ts), and on the SQLite hub.
 import { generateKeyPairSync } from 'node:crypto';
 import { v7 as uuidv7 } from 'uuid';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
@@ -16,9 +16,9 @@ import { hubLearnerDays } from '../../src/main/core/hub/learner-days.ts';
 import { startHubServer } from '../../src/main/core/hub/server.ts';
 import { sql } from '../../src/main/core/hub/sql.ts';
 import type { HubCaller } from '../../src/main/core/hub/store.ts';
-import { MAX_RUN_DAYS, summarizeDays, type SessionInfo } from '../../src/main/core/learner-summary.ts';
+import { summarizeDays, type SessionInfo } from '../../src/main/core/learner-summary.ts';
 import { HUB_PREFIX } from '../../src/shared/api/hub.ts';
-import type { LearnerDay } from '../../src/shared/api/schemas.ts';
+import { MAX_RANGE_DAYS, type LearnerDay } from '../../src/shared/api/schemas.ts';
 import { chained, hubAdmin, hubTeacher, openHub, session, type TurnSpec } from '../support/hub.ts';
 import { startPostgres, type PgServer } from '../support/postgres.ts';
 import { requirePackage } from '../support/requirements.ts';
@@ -247,7 +247,7 @@ describe.each([
     expect(await codeOf(w.daysRoute(w.klass.id, me, ...range), null)).toEqual([401, 'unauthorized']);
   });
 
-  test.skipIf(skip)('the range: real days, from before to, at most MAX_RUN_DAYS days', async () => {
+  test.skipIf(skip)('the range: real days, from before to, at most MAX_RANGE_DAYS days', async () => {
     const w = await world(kind);
     const me = w.student.caller.user_id;
     const invalid = async (route: string) => {
@@ -261,10 +261,10 @@ describe.each([
     expect((await invalid(w.daysRoute(w.klass.id, me, '2026-03-04', '2026-03-04'))).detail).toBe('Invalid range: to: must be after from');
     expect((await invalid(`/classes/${w.klass.id}/students/${me}/learner-days`)).issues.map((i) => i.path)).toEqual(['from', 'to']);
     // 31 days is the most; 32 are refused (from 1 March, 31 days end on 1 April).
-    expect(MAX_RUN_DAYS).toBe(31);
+    expect(MAX_RANGE_DAYS).toBe(31);
     const longest = await w.call<LearnerDay[]>(w.daysRoute(w.klass.id, me, '2026-03-01', '2026-04-01'), w.teacher.token);
     expect(longest.status).toBe(200);
     expect(longest.body.map((d) => d.day)).toEqual(['2026-03-01', '2026-03-02', '2026-03-03']);
-    expect((await invalid(w.daysRoute(w.klass.id, me, '2026-03-01', '2026-04-02'))).detail).toBe(`Invalid range: to: at most ${MAX_RUN_DAYS} days at a time`);
+    expect((await invalid(w.daysRoute(w.klass.id, me, '2026-03-01', '2026-04-02'))).detail).toBe(`Invalid range: to: at most ${MAX_RANGE_DAYS} days at a time`);
   });
 });

@@ -8,7 +8,9 @@ import { DEFAULT_MIGRATIONS_FOLDER, openDatabase } from '../../src/main/core/db/
 import { SessionsRepo } from '../../src/main/core/db/sessions.repo.ts';
 import { TurnsRepo } from '../../src/main/core/db/turns.repo.ts';
 import { addDays, dayOf, dayRange, IDLE_CAP_MS, LearnerSummaries, summarizeDays, topicTerms } from '../../src/main/core/learner-summary.ts';
-import type { TurnPage } from '../../src/shared/api/schemas.ts';
+import { LearnerDaysQuerySchema } from '../../src/shared/api/hub.ts';
+import { routes } from '../../src/shared/api/routes.ts';
+import { MAX_RANGE_DAYS, type TurnPage } from '../../src/shared/api/schemas.ts';
 import { setupCore, TEST_CALLER } from '../support/core.ts';
 import { onCleanup, openTempStore, tempDir, testWrites } from '../support/temp.ts';
 
@@ -209,6 +211,34 @@ describe('the learner summary routes', () => {
     const admin = { user_id: core.owner.id, role: 'admin' as const };
     expect((await dispatch(core, 'getLearnerSummary', admin, { ...range, user_id: TEST_CALLER.user_id })).body).toEqual(run.body);
     expect((await dispatch(core, 'runLearnerSummary', TEST_CALLER, { from: '2026-01-01', to: '2026-03-01' })).body).toMatchObject({ code: 'validation_error' });
+  });
+
+  it('run for at most MAX_RANGE_DAYS days, checked as the hub checks its learner days (one check, schemas.ts checkDayRange)', async () => {
+    const core = await setupCore();
+    // 31 days run (from 1 March, they end on 1 April); 32 are refused, naming `to`.
+    expect(MAX_RANGE_DAYS).toBe(31);
+    expect((await dispatch(core, 'runLearnerSummary', TEST_CALLER, { from: '2026-03-01', to: '2026-04-01' })).ok).toBe(true);
+    expect((await dispatch(core, 'runLearnerSummary', TEST_CALLER, { from: '2026-03-01', to: '2026-04-02' })).body).toMatchObject({
+      code: 'validation_error',
+      issues: [{ path: 'to', message: `at most ${MAX_RANGE_DAYS} days at a time` }],
+    });
+    // The desktop's run and the hub's learner days say the same of every range.
+    const issues = (r: { success: boolean; error?: { issues: { path: PropertyKey[]; message: string }[] } }) =>
+      r.success ? [] : r.error!.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
+    const ranges = [
+      ['2026-03-01', '2026-03-02'],
+      ['2026-03-01', '2026-04-01'],
+      ['2026-03-01', '2026-04-02'],
+      ['2026-12-15', '2027-01-16'],
+      ['2026-03-04', '2026-03-04'],
+      ['2026-03-05', '2026-03-04'],
+      ['2026-02-30', '2026-03-04'],
+    ];
+    for (const [from, to] of ranges) {
+      const desktop = issues(routes.runLearnerSummary.input.safeParse({ from, to }));
+      expect([from, to, issues(LearnerDaysQuerySchema.safeParse({ from, to }))]).toEqual([from, to, desktop]);
+    }
+    expect(issues(routes.runLearnerSummary.input.safeParse({ from: '2026-12-15', to: '2027-01-16' }))).toEqual([`to: at most ${MAX_RANGE_DAYS} days at a time`]);
   });
 });
 

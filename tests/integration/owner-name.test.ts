@@ -8,6 +8,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyBundle } from '../../src/main/core/handin/bundle.ts';
 import type { Bundle } from '../../src/shared/api/handin.ts';
+import { PERSON_NAME_MAX_CHARS } from '../../src/shared/person-name.ts';
 import { runCli } from '../support/cli.ts';
 import { startApi, type ApiFixture } from '../support/http.ts';
 import { tempDir } from '../support/temp.ts';
@@ -70,7 +71,7 @@ describe('the owner’s name on hand-ins', () => {
   it('refuses an empty or too long name, and a student renaming themself; nothing is written', async () => {
     const owner = api.client(api.adminToken);
     const name = (await owner.getMe()).name;
-    for (const body of [{ name: '   ' }, { name: 'x'.repeat(101) }, { name: '张三', role: 'admin' }]) {
+    for (const body of [{ name: '   ' }, { name: 'x'.repeat(PERSON_NAME_MAX_CHARS + 1) }, { name: '张三', role: 'admin' }]) {
       const reply = await api.api('PATCH', '/me', { body });
       expect(reply.status, JSON.stringify(body)).toBe(422);
     }

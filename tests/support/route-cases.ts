@@ -10,6 +10,7 @@ import { startHubServer } from '../../src/main/core/hub/server.ts';
 import { openSqliteHub } from '../../src/main/core/hub/sql.ts';
 import { HubStore, type HubCaller } from '../../src/main/core/hub/store.ts';
 import type { RouteName } from '../../src/shared/api/routes.ts';
+import { PERSON_NAME_MAX_CHARS } from '../../src/shared/person-name.ts';
 import { hubTeacher } from './hub.ts';
 import type { ApiFixture } from './http.ts';
 import { onCleanup, tempDir, testWrites } from './temp.ts';
@@ -634,7 +635,7 @@ export const ROUTE_CASES: Record<RouteName, RouteCase> = {
     guard: 'teacher',
     sample: () => ({ name: '王老师' }),
     valid: () => ({ name: '王老师' }),
-    invalid: () => [{}, { name: '' }, { name: '   ' }, { name: 'x'.repeat(101) }, { name: '王老师', role: 'admin' }],
+    invalid: () => [{}, { name: '' }, { name: '   ' }, { name: 'x'.repeat(PERSON_NAME_MAX_CHARS + 1) }, { name: '王老师', role: 'admin' }],
     fuzz: () => ({ name: '王老师' }),
   },
   getSettings: { guard: 'admin', sample: () => ({}), valid: () => ({}), invalid: () => [{ section: 'all' }], fuzz: () => ({}) },

@@ -7,6 +7,9 @@ import type { ChainTurn } from '../../src/main/core/handin/chain.ts';
 import { publicKeyOf } from '../../src/main/core/handin/signing.ts';
 import type { Bundle } from '../../src/shared/api/handin.ts';
 import { NOTE_COUNT_PREFIXES, refreshNoteCounts } from '../../src/shared/ai-note.ts';
+import { REFUSED_CODES, UNSENT_LABELS } from '../../src/shared/transcript.ts';
+import { en } from '../../src/renderer/src/i18n/en.ts';
+import { zhCN } from '../../src/renderer/src/i18n/zh-CN.ts';
 
 const key = (() => {
   const { privateKey } = generateKeyPairSync('ed25519');
@@ -261,6 +264,50 @@ describe("the note's counted lines follow the sessions (shared/ai-note.ts)", () 
     for (const language of ['zh-CN', 'en'] as const) {
       const lines = suggestAiNote([{ session: session('s'), turns: after }], language).split('\n');
       expect(lines.slice(0, 3).every((l) => NOTE_COUNT_PREFIXES.some((p) => l.startsWith(p)))).toBe(true);
+    }
+  });
+});
+
+describe('one wording: what bundle.ts writes is what ai-note.ts reads and what the app shows (shared/ai-note.ts, shared/transcript.ts)', () => {
+  // Four sessions' worth of states: a refused message, a regenerated answer, hint levels up to a worked solution.
+  const turnsUpTo = (n: number) =>
+    [
+      turn('s', 1),
+      turn('s', 2, { parent_id: 's-t1', meta: { hint_level: 2 } }),
+      turn('s', 3, { parent_id: 's-t2' }),
+      turn('s', 4, { parent_id: 's-t3', meta: { hint_level: 5 } }),
+      turn('s', 5, { parent_id: 's-t4', meta: { status: 'failed', error: { code: 'hint_ceiling_reached' } } }),
+    ].slice(0, n);
+  it.each(['zh-CN', 'en'] as const)('the note bundle.ts writes (%s) is read back by refreshNoteCounts, each counted line brought up to date', (language) => {
+    const written = (n: number) =>
+      buildBundle(
+        { ...input(), sessions: [{ session: session('s'), turns: turnsUpTo(n) }], language, note: suggestAiNote([{ session: session('s'), turns: turnsUpTo(n) }], language) },
+        key,
+      ).note;
+    const early = written(2);
+    const late = written(5);
+    // Every line but the last (the one the student continues) is a counted line.
+    const lines = late.split('\n');
+    expect(lines.slice(0, -1).map((l) => NOTE_COUNT_PREFIXES.some((p) => l.startsWith(p)))).toEqual([true, true, true]);
+    // The early note, as written, is still Studylog's: each line whose counts moved is replaced by the late one's.
+    const { note, changed } = refreshNoteCounts(`${early} …`, late);
+    expect(note).toBe(`${late} …`);
+    expect(changed).toEqual([lines[1], lines[2]]);
+  });
+
+  it('the transcript marks a message that got no answer in the app’s words (the renderer’s i18n is the same labels)', () => {
+    for (const [language, messages] of [
+      ['zh-CN', zhCN],
+      ['en', en],
+    ] as const) {
+      expect(messages.handin.unsent).toEqual(UNSENT_LABELS[language].unsent);
+      expect(messages.handin.unanswered).toBe(UNSENT_LABELS[language].unanswered);
+      for (const code of [...REFUSED_CODES, 'network_error']) {
+        const turns = [turn('s', 1), turn('s', 2, { parent_id: 's-t1' }), turn('s', 3, { parent_id: 's-t2', meta: { status: 'failed', error: { code } } })];
+        const md = buildBundle({ ...input(), sessions: [{ session: session('s'), turns }], language }, key).transcript_md;
+        const label = code === 'network_error' ? messages.handin.unanswered : messages.handin.unsent[code as (typeof REFUSED_CODES)[number]];
+        expect(md).toMatch(new RegExp(` · ${label.replace(/[()]/g, '\\$&')}\n\nturn 3 of s`));
+      }
     }
   });
 });

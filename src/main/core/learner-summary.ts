@@ -25,7 +25,6 @@
  *   a page at a time: `DaySummaries`, hub/learner-days.ts).
  */
 import type { LearnerDay, LearnerSummary, Mode } from '../../shared/api/schemas.ts';
-import { ApiError } from '../../shared/errors.ts';
 import type { Store } from './db/connection.ts';
 import type { WritableDB } from './db/handles.ts';
 import type { SessionsRepo } from './db/sessions.repo.ts';
@@ -36,8 +35,7 @@ import { putSetting } from './db/setting-rows.ts';
 export const IDLE_CAP_MS = 5 * 60_000;
 /** Turns read per page. */
 export const SUMMARY_PAGE_SIZE = 500;
-/** An on-demand run covers at most this many days; the daily run looks back at most a week. */
-export const MAX_RUN_DAYS = 31;
+/** The daily run looks back at most a week (an on-demand run: at most MAX_RANGE_DAYS, its route's schema checks). */
 const DAILY_LOOKBACK_DAYS = 7;
 const TOP_TOPICS = 8;
 const LAST_RUN_KEY = 'learner_summary:last_run';
@@ -347,10 +345,8 @@ export class LearnerSummaries {
 
   /** Computes and stores the days in [from, to) for these users (every user with turns then when omitted). Returns the rows written. */
   async run(from: string, to: string, userIds?: string[]): Promise<LearnerDay[]> {
+    // The range's length is checked where it comes in (schemas.ts checkDayRange, on the route's input).
     const days = daysBetween(from, to);
-    if (days.length > MAX_RUN_DAYS) {
-      throw new ApiError('validation_error', `Invalid request: to: at most ${MAX_RUN_DAYS} days at a time`, [{ path: 'to', message: `at most ${MAX_RUN_DAYS} days at a time` }]);
-    }
     const written: LearnerDay[] = [];
     for (const day of days) {
       const { from: start, to: end } = dayRange(day);

@@ -5,7 +5,7 @@
 import { z } from 'zod';
 import { HUB_PREFIX } from './manifest.ts';
 import { MAX_FEEDBACK_CHARS, MAX_SCORE, type Bundle, type HandinSummary, type Verification } from './handin.ts';
-import { AssignmentPolicySchema, DaySchema } from './schemas.ts';
+import { AssignmentPolicySchema, checkDayRange, DaySchema, MAX_RANGE_DAYS, PersonNameSchema } from './schemas.ts';
 
 export { HUB_PREFIX };
 
@@ -25,14 +25,14 @@ export const CreateClassSchema = z.object({ name: z.string().trim().min(1).max(2
 export const JoinPolicySchema = z.object({ open_join: z.boolean().nullable() });
 export const JoinClassSchema = z.object({
   code: z.string().trim().min(4).max(32),
-  name: z.string().trim().min(1).max(200),
+  name: PersonNameSchema,
   student_no: z.string().trim().min(1).max(64).optional(),
   /** The roster entry's own one-time join code (needed to claim an entry of the roster). */
   join_code: z.string().trim().min(1).max(32).optional(),
   device_name: z.string().trim().min(1).max(200).default('laptop'),
 });
 /** A teacher adds one student to the roster (as a one-line roster import would). */
-export const AddStudentSchema = z.object({ student_no: z.string().trim().min(1).max(64), name: z.string().trim().min(1).max(200) });
+export const AddStudentSchema = z.object({ student_no: z.string().trim().min(1).max(64), name: PersonNameSchema });
 /** An admin adds a teacher (a hub user with the teacher role) to a class. */
 export const AddTeacherSchema = z.object({ user_id: Id });
 export const NewDeviceSchema = z.object({ name: z.string().trim().min(1).max(200) });
@@ -388,11 +388,11 @@ export interface HubSearchResult {
 
 /**
  * GET /classes/:id/students/:user_id/learner-days?from=&to= (the class's teachers): the student's
- * learner summary per day in [from, to) (YYYY-MM-DD, the hub's calendar days, at most 31), as the
+ * learner summary per day in [from, to) (YYYY-MM-DD, the hub's calendar days, at most MAX_RANGE_DAYS), as the
  * desktop's LearnerDay rows — computed from what the hub holds of the student for that class: the
  * sessions they shared and their hand-ins to its assignments (hub/learner-days.ts).
  */
-export const LearnerDaysQuerySchema = z.object({ from: DaySchema, to: DaySchema }).refine((v) => v.from < v.to, { message: 'must be after from', path: ['to'] });
+export const LearnerDaysQuerySchema = z.object({ from: DaySchema, to: DaySchema }).superRefine(checkDayRange(MAX_RANGE_DAYS));
 
 // ---- the desktop's link to a class hub (Settings → Class hub; routes under /api/v1/llm/hub) -----
 
@@ -415,7 +415,7 @@ export const JoinHubInputSchema = z.strictObject({
    */
   code: z.string().trim().min(4, 'must be the class code from your teacher').max(512),
   /** The student's name as the teacher knows it. */
-  name: z.string().trim().min(1, 'must not be empty').max(200),
+  name: PersonNameSchema,
   /** The school's student number, when the class has a roster. */
   student_no: z.string().trim().max(64).optional(),
   /** The student's own one-time join code from the teacher (needed for an entry of the roster). */

@@ -202,7 +202,7 @@ export const manifest = {
     method: 'POST',
     path: '/learner-summary/run',
     access: 'user',
-    summary: "Compute the caller's learner summary now for the days in [from, to) (at most 31); admins may pass user_id. It also runs once a day by itself",
+    summary: "Compute the caller's learner summary now for the days in [from, to) (at most 31, MAX_RANGE_DAYS); admins may pass user_id. It also runs once a day by itself",
     examples: [{ summary: 'Today', input: { from: '2026-03-08', to: '2026-03-09' } }],
   }),
   exportSessions: spec({

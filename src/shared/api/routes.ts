@@ -17,12 +17,14 @@ import {
   AssignmentPatchSchema,
   AssignmentSchema,
   AssignmentStatusSchema,
+  checkDayRange,
   CreatedTokenSchema,
   CreateTokenSchema,
   DaySchema,
   IdSchema,
   JsonObjectSchema,
   LearnerDaySchema,
+  MAX_RANGE_DAYS,
   Sha256Schema,
   ModeSchema,
   NewAssignmentSchema,
@@ -130,17 +132,15 @@ const SessionPatchInput = z.strictObject({
   ended_at: TimestampSchema.nullable().optional(),
 });
 
-/** A range of local days, [from, to); admins may name another user. */
-const LearnerRangeInput = z
-  .strictObject({ from: DaySchema, to: DaySchema, user_id: IdSchema.optional() })
-  .refine((v) => v.from < v.to, { message: 'must be after from', path: ['to'] });
+/** A range of local days, [from, to), computed now (at most MAX_RANGE_DAYS); admins may name another user. */
+const LearnerRangeInput = z.strictObject({ from: DaySchema, to: DaySchema, user_id: IdSchema.optional() }).superRefine(checkDayRange(MAX_RANGE_DAYS));
 /**
  * Reading it: `scope: "handed_in"` (with `user_id`) asks for only the work that student handed in
  * to the caller's assignments, recomputed from it — what a teacher always gets for a student.
  */
 const LearnerReadInput = z
   .strictObject({ from: DaySchema, to: DaySchema, user_id: IdSchema.optional(), scope: z.literal('handed_in').optional() })
-  .refine((v) => v.from < v.to, { message: 'must be after from', path: ['to'] })
+  .superRefine(checkDayRange())
   .refine((v) => v.scope === undefined || v.user_id !== undefined, { message: 'needs user_id', path: ['scope'] });
 
 const ExportInput = z

@@ -3,11 +3,12 @@
  * every transport and the renderer. Types are inferred from these schemas, never written twice.
  */
 import { z } from 'zod';
+import { PERSON_NAME_MAX_CHARS } from '../person-name.ts';
 import { MAX_TEMPLATE_NAME, MAX_TEMPLATE_TEXT, TEMPLATE_ID_PATTERN } from '../templates.ts';
-import { ATTACHMENT_LIMITS, LANGUAGES, MAX_CONTENT_CHARS, MODES, PROVIDER_KINDS, THEMES, USER_ROLES } from './vocabulary.ts';
+import { ATTACHMENT_LIMITS, LANGUAGES, MAX_CONTENT_CHARS, MAX_RANGE_DAYS, MODES, PROVIDER_KINDS, THEMES, USER_ROLES } from './vocabulary.ts';
 
 // Plain lists (no zod), so the renderer can import them without loading a validator.
-export { ATTACHMENT_LIMITS, LANGUAGES, MAX_CONTENT_CHARS, MODES, PROVIDER_KINDS, THEMES, USER_ROLES };
+export { ATTACHMENT_LIMITS, LANGUAGES, MAX_CONTENT_CHARS, MAX_RANGE_DAYS, MODES, PROVIDER_KINDS, THEMES, USER_ROLES };
 export const ModeSchema = z.enum(MODES);
 export type Mode = z.infer<typeof ModeSchema>;
 
@@ -866,10 +867,14 @@ export const ApiTokenInfoSchema = z.object({
 });
 export type ApiTokenInfo = z.infer<typeof ApiTokenInfoSchema>;
 
-export const TokenNameSchema = z.string().trim().min(1, 'must not be empty').max(100, 'must be at most 100 characters');
+/** A person's display name (shared/person-name.ts): the hub's roster takes the same. */
+export const PersonNameSchema = z.string().trim().min(1, 'must not be empty').max(PERSON_NAME_MAX_CHARS, `must be at most ${PERSON_NAME_MAX_CHARS} characters`);
+
+/** A token's name — for a new user, also the user's name: a person's display name. */
+export const TokenNameSchema = PersonNameSchema;
 
 /** The caller's own name (PATCH /me): as a token's user is named. */
-export const UpdateMeSchema = z.strictObject({ name: TokenNameSchema });
+export const UpdateMeSchema = z.strictObject({ name: PersonNameSchema });
 
 export const CreateTokenSchema = z.union([
   /** A new user with this name and role, and a token for them. */
@@ -946,6 +951,19 @@ export const DaySchema = z
   .string()
   .regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a day as YYYY-MM-DD')
   .refine((d) => parseIsoDate(d) !== null, 'must be a real calendar day (years 1970-9999)');
+
+/**
+ * The check of a range of days [from, to) — written once for the desktop's and the hub's: `to`
+ * after `from` and, given `maxDays`, at most that many days. Calendar days are counted as dates
+ * (UTC midnights), so the count is the same in every time zone.
+ */
+export function checkDayRange(maxDays?: number) {
+  return (v: { from: string; to: string }, ctx: z.RefinementCtx) => {
+    if (v.from >= v.to) ctx.addIssue({ code: 'custom', message: 'must be after from', path: ['to'] });
+    else if (maxDays !== undefined && (parseIsoDate(v.to)! - parseIsoDate(v.from)!) / 86_400_000 > maxDays)
+      ctx.addIssue({ code: 'custom', message: `at most ${maxDays} days at a time`, path: ['to'] });
+  };
+}
 
 export const LearnerSummarySchema = z.looseObject({
   /** Sum of the gaps between the day's consecutive turns, each gap counted up to 5 minutes. */

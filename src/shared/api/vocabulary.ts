@@ -14,6 +14,13 @@ export const USER_ROLES = ['student', 'teacher', 'admin'] as const;
  */
 export const MAX_CONTENT_CHARS = 100_000;
 
+/**
+ * The most days one learner-summary range may cover (schemas.ts checkDayRange): a desktop's run
+ * (POST /learner-summary/run) and a hub teacher's learner days (hub.ts LearnerDaysQuerySchema, the
+ * dashboard's longest choice) are each computed on request.
+ */
+export const MAX_RANGE_DAYS = 31;
+
 /** The limits on attachments, named in the errors and documented in README and SECURITY.md. */
 export const ATTACHMENT_LIMITS = {
   /** An image as uploaded (PNG, JPEG, WebP). */

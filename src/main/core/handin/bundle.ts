@@ -31,7 +31,8 @@ import {
   type Verification,
 } from '../../../shared/api/handin.ts';
 import type { Assignment, Language, Session, Turn } from '../../../shared/api/schemas.ts';
-import { answeredMessages, isFlagged, isRefusedCode, messageCounts, transcriptTurns, unansweredCode, versionNumbers } from '../../../shared/transcript.ts';
+import { noteLines } from '../../../shared/ai-note.ts';
+import { answeredMessages, isFlagged, messageCounts, transcriptTurns, unansweredCode, unsentLabel, versionNumbers } from '../../../shared/transcript.ts';
 import { canonicalJson, chainTurn, GENESIS_HASH, turnHash, type ChainTurn } from './chain.ts';
 import { keyFingerprint, signText, verifyText, type SigningKey } from './signing.ts';
 
@@ -274,41 +275,26 @@ const time = (ms: number) => {
   return `${day(ms)} ${pad(d.getHours())}:${pad(d.getMinutes())}`;
 };
 
-/** The AI-use note a student starts from: the tool, models, dates and hint levels, to edit. */
+/** The AI-use note a student starts from: the tool, models, dates and hint levels, to edit (its words: shared/ai-note.ts). */
 export function suggestAiNote(sessions: { session: { models: string[] }; turns: AnyTurn[] }[], language: Language): string {
   const s = summarize(sessions);
-  const zh = language === 'zh-CN';
-  if (s.turns === 0) return zh ? '这次作业我没有使用 AI。' : 'I did not use AI for this assignment.';
+  if (s.turns === 0) return noteLines(null, language).join('\n');
   const dates = s.first_at !== null && s.last_at !== null ? (day(s.first_at) === day(s.last_at) ? day(s.first_at) : `${day(s.first_at)} – ${day(s.last_at)}`) : '—';
-  const models = s.models.length ? s.models.join(', ') : '—';
   // The questions, counted as the transcript's heading counts them (summary.asked): a message
   // refused before the model saw it (the allowance used up, the hint ceiling reached) or failed and
   // never retried has no answer under it, and is said apart (summary.unanswered).
-  const { asked, unanswered } = s;
-  const lines = zh
-    ? [
-        `工具：Studylog（${models}）`,
-        `时间：${dates}，${s.sessions} 个会话，提问 ${asked} 次${unanswered ? `（另有 ${unanswered} 条消息没有得到回答）` : ''}`,
-        `最高提示级别：${s.highest_hint_level ?? '—'}${s.worked_solution ? '（得到了完整解答）' : ''}`,
-        '我是这样使用 AI 的：',
-      ]
-    : [
-        `Tool: Studylog (${models})`,
-        `When: ${dates}, ${s.sessions} session(s), ${asked} question(s)${unanswered ? ` (and ${unanswered} message(s) that got no answer)` : ''}`,
-        `Highest hint level: ${s.highest_hint_level ?? '—'}${s.worked_solution ? ' (a worked solution was given)' : ''}`,
-        'How I used it:',
-      ];
-  return lines.join('\n');
-}
-
-/** The mark on a message that got no answer (shared/transcript.ts unansweredCode), as the app's transcript words it. */
-function unsentZh(code: string): string {
-  if (!isRefusedCode(code)) return '没有得到回答';
-  return { allowance_exhausted: '未发送：额度已用完', hint_ceiling_reached: '未发送：已到提示级别上限', mode_not_allowed: '未发送：作业不允许这个模式' }[code];
-}
-function unsentEn(code: string): string {
-  if (!isRefusedCode(code)) return 'got no answer';
-  return { allowance_exhausted: 'not sent: allowance used up', hint_ceiling_reached: 'not sent: hint ceiling reached', mode_not_allowed: 'not sent: mode not allowed' }[code];
+  return noteLines(
+    {
+      models: s.models.length ? s.models.join(', ') : '—',
+      dates,
+      sessions: s.sessions,
+      asked: s.asked,
+      unanswered: s.unanswered,
+      highest_hint_level: s.highest_hint_level,
+      worked_solution: s.worked_solution,
+    },
+    language,
+  ).join('\n');
 }
 
 function transcriptMarkdown(title: string, student: string, sessions: BundleSession[], answer: string, files: AnswerFile[], note: string, language: Language): string {
@@ -330,7 +316,7 @@ function transcriptMarkdown(title: string, student: string, sessions: BundleSess
       const flag = isFlagged(t) ? (zh ? ' · ⚠ 可能直接给出了答案' : ' · ⚠ may give the final answer') : '';
       // A message that got no answer is marked, not shown as an ordinary question (tryout 8).
       const code = unansweredCode(t, answered);
-      const unsent = code === null ? '' : zh ? ` · ${unsentZh(code)}` : ` · ${unsentEn(code)}`;
+      const unsent = code === null ? '' : ` · ${unsentLabel(code, language)}`;
       out.push(
         `### ${role(t.role)}${version} — ${time(t.created_at)}${t.model && t.role === 'assistant' ? ` · ${t.model}` : ''}${level ? ` · ${zh ? '提示级别' : 'hint level'} ${level}` : ''}${flag}${unsent}`,
         '',

@@ -10,15 +10,14 @@
  * A turn both shared and handed in (same id: the same chained turn) counts once. Never the
  * student's other chats: the hub has none of them.
  *
- * Bounded: at most MAX_RUN_DAYS days; the shared turns are read a page at a time in time order
+ * Bounded: at most MAX_RANGE_DAYS (schemas.ts) days; the shared turns are read a page at a time in time order
  * (keyset on created_at, id), merged with the hand-ins' turns of the range (each bundle read on
  * its own, only the fields a summary reads kept), and only one day's counters are held at once.
  * Days are calendar days where the hub runs (its process's time zone), as on the desktop.
  */
 import { BundleSchema } from '../../../shared/api/handin.ts';
 import type { LearnerDay, Mode } from '../../../shared/api/schemas.ts';
-import { ApiError } from '../../../shared/errors.ts';
-import { byTime, DaySummaries, daysBetween, dayRange, MAX_RUN_DAYS, SUMMARY_PAGE_SIZE, type SessionInfo, type SummaryTurn } from '../learner-summary.ts';
+import { byTime, DaySummaries, dayRange, SUMMARY_PAGE_SIZE, type SessionInfo, type SummaryTurn } from '../learner-summary.ts';
 import { sql } from './sql.ts';
 import { sharedWithClass, type HubCaller, type HubStore } from './store.ts';
 
@@ -48,8 +47,7 @@ export async function hubLearnerDays(
   await store.assertTeaches(caller, classId);
   const { db } = store;
   await store.assertStudentOf(classId, userId);
-  if (daysBetween(range.from, range.to).length > MAX_RUN_DAYS)
-    throw new ApiError('validation_error', `Invalid range: to: at most ${MAX_RUN_DAYS} days at a time`, [{ path: 'to', message: `at most ${MAX_RUN_DAYS} days at a time` }]);
+  // At most MAX_RANGE_DAYS days: checked where the range comes in (hub.ts LearnerDaysQuerySchema, as the desktop's run).
   const start = dayRange(range.from).from;
   const end = dayRange(range.to).from;
   const sessions = new Map<string, SessionInfo>();

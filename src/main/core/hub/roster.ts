@@ -9,6 +9,7 @@
 import { parse } from 'csv-parse/sync';
 import { ROSTER_HEADER_ISSUE } from '../../../shared/hub-text.ts';
 import { ApiError } from '../../../shared/errors.ts';
+import { PERSON_NAME_MAX_CHARS } from '../../../shared/person-name.ts';
 
 const NUMBER_HEADERS = ['student_no', 'student number', 'number', 'id', '学号'];
 const NAME_HEADERS = ['name', 'student', '姓名', '名字'];
@@ -44,7 +45,8 @@ export function parseRoster(csv: string): RosterEntry[] {
     const name = row[nameAt]?.trim() ?? '';
     const line = i + 2;
     if (!student_no || !name) throw new ApiError('validation_error', `Roster row ${line} needs both a student number and a name.`);
-    if (student_no.length > 64 || name.length > 200) throw new ApiError('validation_error', `Roster row ${line} is too long (student number ≤ 64, name ≤ 200 characters).`);
+    if (student_no.length > 64 || name.length > PERSON_NAME_MAX_CHARS)
+      throw new ApiError('validation_error', `Roster row ${line} is too long (student number ≤ 64, name ≤ ${PERSON_NAME_MAX_CHARS} characters).`);
     if (seen.has(student_no)) throw new ApiError('validation_error', `Roster row ${line} repeats student number ${student_no}.`);
     seen.add(student_no);
     return { student_no, name };

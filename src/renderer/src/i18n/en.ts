@@ -3,6 +3,7 @@
  * so a missing or extra key fails the type check (and tests/unit/i18n.test.ts checks placeholders).
  */
 import { ERROR_HEADLINES } from '../../../shared/error-headlines.ts';
+import { UNSENT_LABELS } from '../../../shared/transcript.ts';
 
 export const en = {
   hub: {
@@ -400,7 +401,6 @@ export const en = {
     inbox: 'Received hand-ins',
     nameTitle: 'Your name, before you hand in',
     nameBody: 'Your teacher sees this name on your hand-in, and the file is named after it (it is “This computer’s owner” now). You can change it later in Settings → Account.',
-    nameFromHub: 'Filled in from the class roster: check it, then hand in.',
     nameAndSubmit: 'Save name and hand in',
     title: 'Hand in: {{title}}',
     sessions: 'Sessions to hand in (this assignment’s only)',
@@ -470,8 +470,9 @@ export const en = {
     flagged: 'may give the final answer',
     flaggedTitle: 'The hint-ladder check found what looks like the final answer in this reply, above the hint level allowed at that point.',
     // A student's message that got no answer (shared/transcript.ts unansweredCode): refused, or failed and never retried.
-    unsent: { allowance_exhausted: 'Not sent: allowance used up', hint_ceiling_reached: 'Not sent: hint ceiling reached', mode_not_allowed: 'Not sent: mode not allowed' },
-    unanswered: 'Got no answer',
+    // One wording with the bundle's Markdown (shared/transcript.ts).
+    unsent: UNSENT_LABELS.en.unsent,
+    unanswered: UNSENT_LABELS.en.unanswered,
     unsentTitle: 'This message got no answer from the AI; it is not counted as a question.',
     askedStat: 'Questions (answered)',
     askedUnanswered: '{{count}} more got no answer',
@@ -600,7 +601,9 @@ export const en = {
     yourNameHelp:
       'Written on your hand-ins (the student’s name in the .studylog file and its file name) and shown at the bottom left. Work already handed in keeps the name it was handed in with.',
     yourNamePlaceholder: 'e.g. Alex Chen',
-    yourNameFromHub: 'Filled in from the class roster: “{{name}}”. Click Save to confirm.',
+    yourNameFromHub: 'Filled in from the class roster: check it, then save.',
+    yourNameEmpty: 'Write your name: it must not be empty.',
+    yourNameTooLong: 'This name is too long: at most {{max}} characters (it has {{length}}).',
     yourNameSaved: 'Name saved.',
   },
   hubLink: {

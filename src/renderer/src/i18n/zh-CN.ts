@@ -1,4 +1,5 @@
 import { ERROR_HEADLINES } from '../../../shared/error-headlines.ts';
+import { UNSENT_LABELS } from '../../../shared/transcript.ts';
 import type { Translation } from './en.ts';
 
 /** 简体中文。键与 en.ts 完全一致（类型检查保证）。 */
@@ -387,7 +388,6 @@ export const zhCN: Translation = {
     inbox: '收到的作业',
     nameTitle: '交作业前，请写上你的姓名',
     nameBody: '老师看到的学生姓名和作业文件名都用这个名字（现在是“本机所有者”）。以后可以在“设置 → 账户”中修改。',
-    nameFromHub: '已按班级名单填入，确认无误后提交。',
     nameAndSubmit: '保存姓名并提交',
     title: '交作业：{{title}}',
     sessions: '要提交的会话（仅限本作业的会话）',
@@ -456,8 +456,9 @@ export const zhCN: Translation = {
     flagged: '可能直接给出了答案',
     flaggedTitle: '提示阶梯检查发现这条回复似乎给出了最终答案，超出了当时允许的提示级别。',
     // A student's message that got no answer (shared/transcript.ts unansweredCode): refused, or failed and never retried.
-    unsent: { allowance_exhausted: '未发送：额度已用完', hint_ceiling_reached: '未发送：已到提示级别上限', mode_not_allowed: '未发送：作业不允许这个模式' },
-    unanswered: '没有得到回答',
+    // One wording with the bundle's Markdown (shared/transcript.ts).
+    unsent: UNSENT_LABELS['zh-CN'].unsent,
+    unanswered: UNSENT_LABELS['zh-CN'].unanswered,
     unsentTitle: '这条消息没有得到 AI 的回答，不计入“提问”次数。',
     askedStat: '提问（得到回答的）',
     askedUnanswered: '另有 {{count}} 条没有得到回答',
@@ -584,7 +585,9 @@ export const zhCN: Translation = {
     yourName: '你的姓名',
     yourNameHelp: '写在你交的作业上（作业文件里的学生姓名和文件名），也显示在左下角。已经交出的作业保留交的时候的名字。',
     yourNamePlaceholder: '例如：张小明',
-    yourNameFromHub: '已按班级名单填入“{{name}}”：点“保存”确认。',
+    yourNameFromHub: '已按班级名单填入，确认无误后保存。',
+    yourNameEmpty: '请写上你的姓名，不能为空。',
+    yourNameTooLong: '姓名太长：最多 {{max}} 个字符（现在有 {{length}} 个）。',
     yourNameSaved: '姓名已保存。',
   },
   hubLink: {

@@ -4,7 +4,7 @@
  * summary card, the transcript with every version, the answer, the note, and the grade.
  */
 import { CheckCircle2, Download, FileText, FileUp, Paperclip, Send, ShieldAlert, X } from 'lucide-react';
-import { useCallback, useEffect, useEffectEvent, useRef, useState, type ChangeEvent, type FormEvent } from 'react';
+import { useCallback, useEffect, useEffectEvent, useRef, useState, type ChangeEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import { refreshNoteCounts } from '../../../../shared/ai-note.ts';
 import type { AnswerFile, Submission, SubmissionDetail } from '../../../../shared/api/handin.ts';
@@ -13,7 +13,7 @@ import { AttachButton, AttachmentTray, formatSize, useAttachmentTray } from '../
 import { useIdentity } from '../../app/identity.tsx';
 import { hasDefaultName } from '../../lib/display-names.ts';
 import { Dialog } from '../../ui/Dialog.tsx';
-import { useRosterName } from '../settings/AccountSection.tsx';
+import { NameForm } from '../settings/NameForm.tsx';
 import { useApiCache, useRouteMutation, useRouteQuery } from '../../data/queries.tsx';
 import { downloadText } from '../../lib/download.ts';
 import { toClientError, type UiError } from '../../lib/errors.ts';
@@ -348,48 +348,16 @@ function HandinForm({
 
 /**
  * "Your name, before you hand in": the owner is still "owner", and a hand-in carries its student's
- * name (the `.studylog` file, its file name, what the teacher reads). Filled in from the class
- * roster when this laptop has joined a class; saved as the owner's name (Settings → Account).
+ * name (the `.studylog` file, its file name, what the teacher reads). The form is Settings →
+ * Account's (settings/NameForm.tsx): filled in from the class roster, saved as the owner's name.
  */
 function NameDialog({ onCancel, onNamed }: { onCancel: () => void; onNamed: () => void }) {
   const { t } = useTranslation();
-  const roster = useRosterName();
-  const rename = useRouteMutation('updateMe');
-  const [typed, setTyped] = useState<string | null>(null);
-  // The roster's name arrives with the hub link: filled in until the student types.
-  const name = typed ?? roster ?? '';
-  const submit = async (e: FormEvent) => {
-    e.preventDefault();
-    if ((await rename.run({ name: name.trim() })) !== null) onNamed();
-  };
   return (
     <Dialog title={t('handin.nameTitle')} onClose={onCancel}>
-      <form className="form" onSubmit={(e) => void submit(e)} data-testid="handin-name">
-        <p>{t('handin.nameBody')}</p>
-        <label className="field">
-          <span className="field-label">{t('settings.yourName')}</span>
-          <input
-            value={name}
-            onChange={(e) => setTyped(e.target.value)}
-            maxLength={100}
-            placeholder={t('settings.yourNamePlaceholder')}
-            required
-            autoFocus
-            data-testid="handin-name-input"
-          />
-        </label>
-        {typed === null && roster ? <p className="field-help muted">{t('handin.nameFromHub')}</p> : null}
-        <ErrorText error={rename.error} />
-        <div className="dialog-footer">
-          <button type="button" className="btn" onClick={onCancel}>
-            {t('common.cancel')}
-          </button>
-          <button type="submit" className="btn btn-primary" disabled={rename.busy || !name.trim()} data-testid="handin-name-save">
-            <Send size={14} aria-hidden="true" />
-            {t('handin.nameAndSubmit')}
-          </button>
-        </div>
-      </form>
+      <div data-testid="handin-name">
+        <NameForm handIn={{ onCancel, onNamed }} />
+      </div>
     </Dialog>
   );
 }

@@ -31,6 +31,7 @@ import type {
 } from '../../../../shared/api/hub.ts';
 import type { AnswerFile } from '../../../../shared/api/handin.ts';
 import { ROSTER_HEADER_ISSUE } from '../../../../shared/hub-text.ts';
+import { PERSON_NAME_MAX_CHARS } from '../../../../shared/person-name.ts';
 import { errorHeadline, sentences } from '../../lib/errors.ts';
 import { formatDateTime, formatNumber } from '../../lib/format.ts';
 import { Marked } from '../../ui/Marked.tsx';
@@ -1096,7 +1097,7 @@ function Roster({
           </label>
           <label className="field field-grow">
             <span className="field-label">{t('hub.roster.addName')}</span>
-            <input value={name} onChange={(e) => setName(e.target.value)} maxLength={200} />
+            <input value={name} onChange={(e) => setName(e.target.value)} maxLength={PERSON_NAME_MAX_CHARS} />
           </label>
           <button type="submit" className="btn btn-small" disabled={busy || !studentNo.trim() || !name.trim()}>
             {t('hub.roster.add')}

@@ -12,9 +12,11 @@ import type { LearnerDay } from '../../../../shared/api/schemas.ts';
 import { errorHeadline, sentences } from '../../lib/errors.ts';
 import { lastLocalDayKeys } from '../../lib/days.ts';
 import { LearnerDayList } from '../usage/LearnerDayList.tsx';
+import { MAX_RANGE_DAYS } from '../../../../shared/api/vocabulary.ts';
 import { assignmentsRoute, useHubQuery } from './hub-hooks.tsx';
 
-const RANGES = [7, 14, 31] as const;
+// The longest: the hub's limit (the route refuses more).
+const RANGES = [7, 14, MAX_RANGE_DAYS] as const;
 
 export function HubLearnerDays({
   token,

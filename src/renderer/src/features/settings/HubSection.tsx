@@ -11,6 +11,7 @@ import i18next from 'i18next';
 import { useTranslation } from 'react-i18next';
 import type { HubLinkStatus } from '../../../../shared/api/hub.ts';
 import { JOIN_CODE_LOCKED_ISSUE, lockedWaitMinutes, parseClassQr } from '../../../../shared/hub-text.ts';
+import { PERSON_NAME_MAX_CHARS } from '../../../../shared/person-name.ts';
 import { useRouteMutation, useRouteQuery } from '../../data/queries.tsx';
 import { errorHeadline, errorNext, sentenceGap, type UiError } from '../../lib/errors.ts';
 import { formatDateTime } from '../../lib/format.ts';
@@ -72,7 +73,7 @@ function JoinForm() {
       <div className="form-row">
         <label className="field field-grow">
           <span className="field-label">{t('hubLink.name')}</span>
-          <input value={name} onChange={(e) => setName(e.target.value)} required maxLength={200} />
+          <input value={name} onChange={(e) => setName(e.target.value)} required maxLength={PERSON_NAME_MAX_CHARS} />
         </label>
         <label className="field">
           <span className="field-label">{t('hubLink.studentNo')}</span>
