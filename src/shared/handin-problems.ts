@@ -22,6 +22,7 @@ export const BUNDLE_PROBLEM_CODES = [
   'key_mismatch',
   'file_missing',
   'file_changed',
+  'files_too_large',
 ] as const;
 export type BundleProblemCode = (typeof BUNDLE_PROBLEM_CODES)[number];
 
@@ -37,6 +38,8 @@ export interface BundleProblem {
   /** file_missing, file_changed: which of the answer's files (1-based) and its sha256 as signed. */
   file_index?: number | undefined;
   sha256?: string | undefined;
+  /** files_too_large: the answer's files together, in bytes as signed. */
+  bytes?: number | undefined;
 }
 
 export const isBundleProblemCode = (code: string): code is BundleProblemCode => (BUNDLE_PROBLEM_CODES as readonly string[]).includes(code);
@@ -84,6 +87,10 @@ export function describeProblem(p: BundleProblem, language: Lang): string {
       return zh
         ? `答案的第 ${p.file_index ?? '?'} 个附件（${p.field ?? '?'}）在签名后被改动过：内容与签名时的 SHA-256 不一致。`
         : `The answer's file ${p.file_index ?? '?'} (${p.field ?? '?'}) was changed after signing: its bytes do not match the signed SHA-256.`;
+    case 'files_too_large':
+      return zh
+        ? `答案的附件合计 ${megabytes(p.bytes ?? 0)}（${p.bytes ?? '?'} 字节），超过了上限 ${megabytes(MAX_ANSWER_FILES_BYTES)}（${MAX_ANSWER_FILES_BYTES} 字节）；Studylog 交作业时不会生成这样的文件。`
+        : `The answer's files are ${megabytes(p.bytes ?? 0)} (${p.bytes ?? '?'} bytes) together, more than the ${megabytes(MAX_ANSWER_FILES_BYTES)} (${MAX_ANSWER_FILES_BYTES} bytes) a hand-in may carry; Studylog never makes such a file.`;
   }
 }
 
@@ -94,6 +101,8 @@ export function describeProblem(p: BundleProblem, language: Lang): string {
  * (MAX_RESPONSE_BYTES) with room for the rest of the reply.
  */
 export const MAX_BUNDLE_BYTES = 7 * 1024 * 1024;
+/** An answer's files together, in bytes: checked where a hand-in is made (handin.service.ts) and where it is filed (verifyBundle). */
+export const MAX_ANSWER_FILES_BYTES = 4 * 1024 * 1024;
 /** A size in MB with one decimal, as the too-large messages say it (1 MB = 1024 × 1024 bytes). */
 export const megabytes = (bytes: number) => `${Math.round((bytes / (1024 * 1024)) * 10) / 10} MB`;
 

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { buildBundle, bundleText, suggestAiNote, summarize, verifyBundle, type BundleInput } from '../../src/main/core/handin/bundle.ts';
 import type { ChainTurn } from '../../src/main/core/handin/chain.ts';
 import { publicKeyOf } from '../../src/main/core/handin/signing.ts';
-import type { Bundle } from '../../src/shared/api/handin.ts';
+import { describeProblem, MAX_ANSWER_FILES_BYTES, type Bundle } from '../../src/shared/api/handin.ts';
 import { NOTE_COUNT_PREFIXES, refreshNoteCounts } from '../../src/shared/ai-note.ts';
 import { REFUSED_CODES, UNSENT_LABELS } from '../../src/shared/transcript.ts';
 import { en } from '../../src/renderer/src/i18n/en.ts';
@@ -139,6 +139,18 @@ describe('answer files (version 2)', () => {
     const result = verifyBundle(withFiles);
     expect(result.verification).toMatchObject({ ok: true, problems: [] });
     expect(result.bundle?.version).toBe(2);
+  });
+
+  it('files over 4 MB together are refused where the hand-in is filed, as where it is made (a modified app could sign them)', () => {
+    const big = (fill: number, bytes: number) => ({ name: `page-${fill}.png`, kind: 'image' as const, mime: 'image/png', data: Buffer.alloc(bytes, fill) });
+    const half = MAX_ANSWER_FILES_BYTES / 2;
+    const atLimit = bundleText(buildBundle({ ...input(), files: [big(1, half), big(2, half)] }, key, 1_700_000_200_000));
+    expect(verifyBundle(atLimit).verification).toMatchObject({ ok: true, problems: [] });
+    const over = bundleText(buildBundle({ ...input(), files: [big(1, half), big(2, half + 1)] }, key, 1_700_000_200_000));
+    const { problems } = verifyBundle(over).verification;
+    expect(problems).toEqual([{ code: 'files_too_large', bytes: MAX_ANSWER_FILES_BYTES + 1 }]);
+    expect(describeProblem(problems[0]!, 'zh-CN')).toBe('答案的附件合计 4 MB（4194305 字节），超过了上限 4 MB（4194304 字节）；Studylog 交作业时不会生成这样的文件。');
+    expect(describeProblem(problems[0]!, 'en')).toMatch(/^The answer's files are 4 MB \(4194305 bytes\) together, more than the 4 MB \(4194304 bytes\) a hand-in may carry/);
   });
 
   it('a file whose bytes do not match its sha256 is refused, by name; a missing one too', () => {

@@ -9,10 +9,19 @@
  * older Studylog reads it; one with files is version 2, which an older Studylog refuses as newer.
  */
 import { z } from 'zod';
-import { BUNDLE_PROBLEM_CODES, describeBundleSize, describeProblem, MAX_BUNDLE_BYTES, megabytes, type BundleProblem, type BundleProblemCode } from '../handin-problems.ts';
+import {
+  BUNDLE_PROBLEM_CODES,
+  describeBundleSize,
+  describeProblem,
+  MAX_ANSWER_FILES_BYTES,
+  MAX_BUNDLE_BYTES,
+  megabytes,
+  type BundleProblem,
+  type BundleProblemCode,
+} from '../handin-problems.ts';
 import { ATTACHMENT_KINDS, ATTACHMENT_LIMITS, IdSchema, JsonObjectSchema, Sha256Schema, TimestampSchema } from './schemas.ts';
 
-export { BUNDLE_PROBLEM_CODES, describeBundleSize, describeProblem, MAX_BUNDLE_BYTES, megabytes, type BundleProblem, type BundleProblemCode };
+export { BUNDLE_PROBLEM_CODES, describeBundleSize, describeProblem, MAX_ANSWER_FILES_BYTES, MAX_BUNDLE_BYTES, megabytes, type BundleProblem, type BundleProblemCode };
 
 export const BUNDLE_FORMAT = 'studylog.handin';
 /** The newest version this Studylog writes and reads (it reads every version from 1). */
@@ -37,9 +46,8 @@ export const MAX_SCORE = 1000;
  */
 export const MAX_IMPORT_BODY_BYTES = 2 * MAX_BUNDLE_BYTES + 64 * 1024;
 
-/** An answer's files: at most as many as a message's attachments, and this many bytes together (they travel base64 in the bundle). */
+/** An answer's files: at most as many as a message's attachments, and MAX_ANSWER_FILES_BYTES together (they travel base64 in the bundle). */
 export const MAX_ANSWER_FILES = ATTACHMENT_LIMITS.perMessage;
-export const MAX_ANSWER_FILES_BYTES = 4 * 1024 * 1024;
 
 /** A file of the answer (an attachment the student uploaded): what the hand-in and the bundle say of it. */
 export const AnswerFileSchema = z.object({
@@ -65,6 +73,8 @@ export const BundleProblemSchema = z.object({
   /** file_missing, file_changed: which of the answer's files (1-based) and its sha256 as signed. */
   file_index: z.number().int().optional(),
   sha256: z.string().optional(),
+  /** files_too_large: the answer's files together, in bytes as signed. */
+  bytes: z.number().int().optional(),
 });
 // The schema checks exactly the plain type the renderer words without zod (handin-problems.ts).
 BundleProblemSchema satisfies z.ZodType<BundleProblem>;

@@ -22,6 +22,7 @@ import {
   BUNDLE_VERSION,
   BUNDLE_VERSION_NO_FILES,
   BundleSchema,
+  MAX_ANSWER_FILES_BYTES,
   type AnswerFile,
   type Bundle,
   type BundleProblem,
@@ -201,6 +202,10 @@ export function verifyBundle(text: string, options: { knownKey?: string | null; 
       else if (data.length !== file.bytes || sha256Hex(data) !== file.sha256 || data.toString('base64') !== bundle.file_data[file.sha256])
         problems.push({ code: 'file_changed', ...where });
     });
+    // What the student's app never hands in (handin.service.ts refuses it when it is made): the
+    // hub's file route then serves only what this bound allows.
+    const bytes = bundle.answer_files.reduce((sum, file) => sum + file.bytes, 0);
+    if (bytes > MAX_ANSWER_FILES_BYTES) problems.push({ code: 'files_too_large', bytes });
   }
   if (!verifyText(bundle.public_key, signedText(bundle), bundle.signature)) problems.push({ code: 'signature_invalid' });
   if (options.knownKey && options.knownKey !== bundle.public_key) problems.push({ code: 'key_mismatch' });

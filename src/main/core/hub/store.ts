@@ -845,8 +845,8 @@ export class HubStore {
    *
    * The bytes are not hashed again here: `hub_handin.bundle` is written only by receiveHandin, with
    * the very text acceptBundle → verifyBundle checked on arrival — each file's bytes against the
-   * sha256 and size the student signed (`file_changed` / `file_missing` refuse the whole hand-in) —
-   * and never changed after (grading writes other columns). Whoever could change the stored text
+   * sha256 and size the student signed, at most MAX_ANSWER_FILES_BYTES together (`file_changed`,
+   * `file_missing`, `files_too_large` refuse the whole hand-in) — and never changed after (grading writes other columns). Whoever could change the stored text
    * could as well change the recorded verification, so a second hash would guard nothing.
    */
   async handinFile(caller: HubCaller, id: string, sha256: string): Promise<AnswerFile & { data: Buffer }> {

@@ -601,7 +601,7 @@ export const en = {
     yourNameHelp:
       'Written on your hand-ins (the student’s name in the .studylog file and its file name) and shown at the bottom left. Work already handed in keeps the name it was handed in with.',
     yourNamePlaceholder: 'e.g. Alex Chen',
-    yourNameFromHub: 'Filled in from the class roster: check it, then save.',
+    yourNameFromHub: 'Filled in from the class roster: check that it is right.',
     yourNameEmpty: 'Write your name: it must not be empty.',
     yourNameTooLong: 'This name is too long: at most {{max}} characters (it has {{length}}).',
     yourNameSaved: 'Name saved.',

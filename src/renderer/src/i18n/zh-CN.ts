@@ -585,7 +585,7 @@ export const zhCN: Translation = {
     yourName: '你的姓名',
     yourNameHelp: '写在你交的作业上（作业文件里的学生姓名和文件名），也显示在左下角。已经交出的作业保留交的时候的名字。',
     yourNamePlaceholder: '例如：张小明',
-    yourNameFromHub: '已按班级名单填入，确认无误后保存。',
+    yourNameFromHub: '已按班级名单填入，请确认无误。',
     yourNameEmpty: '请写上你的姓名，不能为空。',
     yourNameTooLong: '姓名太长：最多 {{max}} 个字符（现在有 {{length}} 个）。',
     yourNameSaved: '姓名已保存。',

@@ -283,7 +283,8 @@ function Dashboard({ token, signOut: leave }: { token: string; signOut: () => vo
               </button>
             ))}
           </div>
-          {tab === 'overview' ? <Overview token={token} classId={klass.id} locale={i18n.language} /> : null}
+          {/* Keyed by class: a student's 学习小结 left open does not follow to another class. */}
+          {tab === 'overview' ? <Overview key={klass.id} token={token} classId={klass.id} locale={i18n.language} /> : null}
           {tab === 'inbox' ? (
             <Inbox
               key={`${klass.id}-${compose}`}
@@ -586,8 +587,10 @@ function Inbox({
           token={token}
           assignment={open}
           locale={locale}
-          onGraded={() => {
-            void refresh(inboxRoute, handinsRoute(open.assignment_id));
+          onGraded={async () => {
+            // The rows re-read before the list is shown again: a hand-in opened at once must start
+            // from its grade, not from the row before it (saving that again would undo the grade).
+            await refresh(inboxRoute, handinsRoute(open.assignment_id));
             setGraded((n) => n + 1);
           }}
         />
@@ -599,7 +602,7 @@ function Inbox({
 const handinsRoute = (assignmentId: string) => `/assignments/${encodeURIComponent(assignmentId)}/handins`;
 
 /** An assignment's hand-ins on the hub: read one (answer, AI-use note, transcript, verification) and grade it. */
-function Handins({ token, assignment, locale, onGraded }: { token: string; assignment: InboxRow; locale: string; onGraded: () => void }) {
+function Handins({ token, assignment, locale, onGraded }: { token: string; assignment: InboxRow; locale: string; onGraded: () => Promise<void> }) {
   const { t } = useTranslation();
   const { data, error } = useHubQuery<HubHandinRow[]>(token, handinsRoute(assignment.assignment_id));
   const [shown, setShown] = useState<string | null>(null);
@@ -625,7 +628,7 @@ function Handins({ token, assignment, locale, onGraded }: { token: string; assig
   );
 }
 
-function HandinDetail({ token, row, onGraded }: { token: string; row: HubHandinRow; onGraded: () => void }) {
+function HandinDetail({ token, row, onGraded }: { token: string; row: HubHandinRow; onGraded: () => Promise<void> }) {
   const { t, i18n } = useTranslation();
   const { data, error } = useHubQuery<HubHandinDetail>(token, `/handins/${encodeURIComponent(row.id)}`);
   const [score, setScore] = useState(row.score === null ? '' : String(row.score));
@@ -637,7 +640,7 @@ function HandinDetail({ token, row, onGraded }: { token: string; row: HubHandinR
     setFailed(null);
     try {
       await hubPost<HubHandinRow>(token, `/handins/${encodeURIComponent(row.id)}/return`, { score: score.trim() === '' ? null : Number(score), feedback });
-      onGraded();
+      await onGraded();
     } catch (e) {
       setFailed(asCallError(e));
     } finally {

@@ -19,6 +19,8 @@ import { asCallError, hubGet, hubGetDataUrl, hubGetText, type HubCallError } fro
 const READ = 'hub';
 /** What one address always answers the same: never refreshed. */
 const KEPT = 'hub-kept';
+/** How long an answer file no part shows stays in memory. */
+const FILE_KEPT_MS = 30_000;
 
 export function HubQueries({ children }: { children: ReactNode }) {
   const [client] = useState(createQueryClient);
@@ -52,17 +54,22 @@ export function useHubText(token: string, route: string): HubRead<string> {
 
 /**
  * A file the hub keeps under its hash (an answer file), as a data: URL: asked for only while
- * `enabled`, once, and kept — closing and opening the hand-in again does not read it again.
+ * `enabled`, once while it is shown, and kept FILE_KEPT_MS after — closing and opening the hand-in
+ * again soon does not read it again, and a teacher paging through photo hand-ins does not hold
+ * every photo (up to 4 MB each) for the cache's usual five minutes.
  */
 export function useHubFile(token: string, route: string, enabled: boolean): HubRead<string> & { loading: boolean } {
-  const query = useQuery({ queryKey: [KEPT, 'file', route], queryFn: () => hubGetDataUrl(token, route), staleTime: Infinity, enabled });
+  const query = useQuery({ queryKey: [KEPT, 'file', route], queryFn: () => hubGetDataUrl(token, route), staleTime: Infinity, gcTime: FILE_KEPT_MS, enabled });
   return { data: query.data ?? null, error: query.error ? asCallError(query.error) : null, loading: query.isFetching };
 }
 
 /** Reads `route`'s file through the same cache as useHubFile (the image shown is not read again to save it). */
 export function useHubFileFetch(token: string): (route: string) => Promise<string> {
   const client = useQueryClient();
-  return useCallback((route: string) => client.fetchQuery({ queryKey: [KEPT, 'file', route], queryFn: () => hubGetDataUrl(token, route), staleTime: Infinity }), [client, token]);
+  return useCallback(
+    (route: string) => client.fetchQuery({ queryKey: [KEPT, 'file', route], queryFn: () => hubGetDataUrl(token, route), staleTime: Infinity, gcTime: FILE_KEPT_MS }),
+    [client, token],
+  );
 }
 
 /**

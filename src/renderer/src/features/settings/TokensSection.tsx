@@ -1,5 +1,6 @@
 import { useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
+import { PERSON_NAME_MAX_CHARS } from '../../../../shared/person-name.ts';
 import { USER_ROLES } from '../../../../shared/api/vocabulary.ts';
 import type { ApiTokenInfo, UserRole } from '../../../../shared/api/schemas.ts';
 import { useApiCache, useRouteQuery } from '../../data/queries.tsx';
@@ -41,7 +42,7 @@ export function TokensSection() {
       <form className="form-row align-end" onSubmit={create}>
         <label className="field field-grow">
           <span className="field-label">{t('tokens.name')}</span>
-          <input value={name} onChange={(e) => setName(e.target.value)} maxLength={100} required placeholder={t('tokens.namePlaceholder')} />
+          <input value={name} onChange={(e) => setName(e.target.value)} maxLength={PERSON_NAME_MAX_CHARS} required placeholder={t('tokens.namePlaceholder')} />
         </label>
         <label className="field">
           <span className="field-label">{t('tokens.role')}</span>
