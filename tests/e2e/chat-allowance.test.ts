@@ -11,6 +11,8 @@ import type { Page } from 'playwright-core';
 import { DB_FILE_NAME, openDatabase } from '../../src/main/core/db/connection.ts';
 import { SessionsRepo } from '../../src/main/core/db/sessions.repo.ts';
 import { TurnsRepo } from '../../src/main/core/db/turns.repo.ts';
+import { putSetting } from '../../src/main/core/db/setting-rows.ts';
+import { ALLOWANCES_KEY } from '../../src/main/core/sync/client.ts';
 import { requirePackage } from '../support/requirements.ts';
 import { currentSessionId, sendMessage, startE2E, type E2E } from './harness.ts';
 
@@ -198,5 +200,39 @@ describe.skipIf(chromium.skip || keyring.skip)(`chat allowance and costs (tryout
     await page.goto(`${e2e.url}/#/history`);
     await page.getByRole('button', { name: '删除对话：细胞的结构有哪些？', exact: true }).waitFor();
     await expect(page.getByRole('button', { name: '删除', exact: true }).count()).resolves.toBe(0);
+  });
+
+  test('a daily allowance from the class hub: the panel shows what is left today; used up, the composer says it starts again tomorrow', async () => {
+    // As a sync leaves it (tests/integration/hub-allowances.test.ts runs the real hub): an assignment
+    // of a hub class, and that class's daily allowance for this student — one token.
+    const store = openDatabase(path.join(e2e.dataDir, DB_FILE_NAME));
+    try {
+      store.transaction('seed a hub assignment and its daily allowance', (db) => {
+        db.prepare(`INSERT INTO assignment (id, title, created_at, meta) VALUES (?, ?, ?, json(?))`).run(
+          'hw-daily',
+          '二次函数：顶点式',
+          Date.now(),
+          JSON.stringify({ policy: { allowed_modes: ['homework'] }, hub_class_id: 'class-daily' }),
+        );
+        putSetting(db, ALLOWANCES_KEY, { 'class-daily': { daily_tokens: 1, updated_at: Date.now() } });
+      });
+    } finally {
+      store.close();
+    }
+    // Loaded afresh: what sync writes reaches an open app through its next read, not this page's cache.
+    await page.goto(`${e2e.url}/#/assignments`);
+    await page.reload();
+    await page.locator('.assignment-card', { hasText: '二次函数：顶点式' }).getByRole('button', { name: '开始辅导' }).click();
+    await expect(page.getByTestId('panel-allowance-daily').textContent()).resolves.toBe('今日班级额度剩余：1 / 1 个 token');
+    await sendMessage(page, '顶点式是什么？');
+    await expect.poll(() => assistants().last().getAttribute('data-status')).toBe('complete');
+
+    const hint = page.getByTestId('composer-hint');
+    await expect.poll(() => hint.getAttribute('data-blocker')).toBe('daily_allowance');
+    await expect(hint.textContent()).resolves.toBe('今天班级给你的 AI 额度已用完，今天不能再发送。明天会重新开始，也可以请老师增加；你写的内容会留在这里。额度增加了吗？再查一次');
+    await expect(page.getByTestId('send').getAttribute('title')).resolves.toBe('今天班级给你的 AI 额度已用完：明天会重新开始，或请老师增加额度。');
+    await expect(page.getByTestId('more-help-reason').textContent()).resolves.toBe('今天班级给你的 AI 额度已用完：明天会重新开始，或请老师增加额度。');
+    await expect.poll(() => page.getByTestId('panel-allowance-daily').textContent()).toMatch(/^今日班级额度剩余：0 \/ 1 个 token$/);
+    await e2e.screenshot(page, 'allowance-daily-out');
   });
 });

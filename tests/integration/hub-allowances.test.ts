@@ -8,6 +8,7 @@ import { hubDailyAllowance, startOfDay } from '../../src/main/core/sync/allowanc
 import { SyncClient } from '../../src/main/core/sync/client.ts';
 import { dispatch } from '../../src/main/core/api/dispatch.ts';
 import { HUB_PREFIX } from '../../src/shared/api/hub.ts';
+import type { AssignmentStatus } from '../../src/shared/api/schemas.ts';
 import { ApiError } from '../../src/shared/errors.ts';
 import { setupCore, TEST_CALLER } from '../support/core.ts';
 import { hubTeacher, openHub } from '../support/hub.ts';
@@ -38,6 +39,12 @@ describe('allowances from the class hub', () => {
     const client = new SyncClient({ store: core.store, hubUrl: hub.url, token: joined.token });
     expect((await client.sync()).pulled.assignments).toBe(1);
     // No allowance from the hub yet: no limit beyond the assignment's own.
+    const status = async (id: string) => {
+      const envelope = await dispatch(core, 'getAssignmentStatus', TEST_CALLER, { id }, { validateOutput: true });
+      expect(envelope.ok).toBe(true);
+      return envelope.body as AssignmentStatus;
+    };
+    await expect(status('hw_hub')).resolves.toMatchObject({ daily: null, exhausted: false });
     const first = await core.proxy.send(TEST_CALLER, { message: '斜率是什么？', mode: 'homework', assignment_id: 'hw_hub' });
     const used = core.turns.getTurnById(first.turn_id)!;
     const spent = used.tokens_in + used.tokens_out;
@@ -51,6 +58,9 @@ describe('allowances from the class hub', () => {
     });
     expect(set.status).toBe(200);
     expect((await client.sync({ force: true })).pulled.allowances).toBe(1);
+    // The assignment's status says so before a message is refused (the panel and the composer read it).
+    await expect(status('hw_hub')).resolves.toMatchObject({ left: { tokens: null, cost: null }, daily: { tokens: spent, used: spent, left: 0 }, exhausted: true });
+    await expect(status('hw_1')).resolves.toMatchObject({ daily: null, exhausted: false });
     const sent = core.chatRequests().length;
     const refused = await failure(core.proxy.send(TEST_CALLER, { message: '截距呢？', meta: { session_id: first.session_id } }));
     expect(refused).toMatchObject({ code: 'allowance_exhausted', detail: expect.stringContaining(`${spent} of ${spent} tokens today`) });
@@ -74,6 +84,7 @@ describe('allowances from the class hub', () => {
     // The teacher raises it: after the next sync the message goes.
     await store.setAllowance(teacher.caller, { class_id: klass.id, user_id: joined.user_id, daily_tokens: 100_000 });
     await client.sync({ force: true });
+    await expect(status('hw_hub')).resolves.toMatchObject({ daily: { tokens: 100_000, used: spent, left: 100_000 - spent }, exhausted: false });
     const after = await core.proxy.send(TEST_CALLER, { message: '截距呢？', meta: { session_id: first.session_id } });
     expect(after.content.length).toBeGreaterThan(0);
   });

@@ -18,6 +18,7 @@ import { UsageRepo } from './db/usage.repo.ts';
 import { UsersRepo } from './db/users.repo.ts';
 import { HandinService } from './handin/handin.service.ts';
 import { SigningKeys } from './handin/signing.ts';
+import type { DailyAllowance } from './llm/assignment-policy.ts';
 import { ProviderRegistry } from './llm/providers.ts';
 import { ProxyService } from './llm/proxy.service.ts';
 import type { SecretStore } from './secrets/keychain.ts';
@@ -81,6 +82,8 @@ export interface Core {
   owner: User;
   /** One-time sign-in codes, in this process's memory only (`studylog serve` prints one). */
   signinCodes: SigninCodes;
+  /** The class hub's daily allowance for a student on a class's assignment (sync/allowances.ts): what the proxy checks, what the assignment's status shows. */
+  dailyAllowance: DailyAllowance;
   /** What start-up repaired: streams a killed process left open. */
   recovered: { assistant_turns: number; user_turns: number };
   close(): void;
@@ -98,6 +101,7 @@ export function createCore(options: CoreOptions): Core {
     const settings = new SettingsStore(store);
     const usage = new UsageRepo(store);
     const templates = new TemplatesStore(store);
+    const dailyAllowance = hubDailyAllowance(store);
     const providers = new ProviderRegistry({ settings, secrets: options.secrets, env: options.env ?? process.env });
     const ocr = options.ocr ?? new TesseractOcr(path.join(options.dataDir, 'ocr'));
     const attachments = new AttachmentService({ store, repo: new AttachmentsRepo(store), ocr });
@@ -110,7 +114,7 @@ export function createCore(options: CoreOptions): Core {
       assignments: (id) => assignments.get(id),
       registerAssignment: (db, id) => assignments.registerFromMessage(db, id),
       assignmentUse: (userId, assignmentId) => usage.assignmentUse(userId, assignmentId),
-      dailyAllowance: hubDailyAllowance(store),
+      dailyAllowance,
       templates: (userId, id, language) => templates.snapshot(userId, id, language),
       attachments,
       ...(options.defaultLanguage ? { defaultLanguage: options.defaultLanguage } : {}),
@@ -165,6 +169,7 @@ export function createCore(options: CoreOptions): Core {
       hub,
       owner,
       signinCodes,
+      dailyAllowance,
       recovered,
       close,
     };

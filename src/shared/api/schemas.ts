@@ -823,6 +823,13 @@ export const AssignmentStatusSchema = z.object({
   used: z.object({ tokens: z.number().int(), cost: z.number().int() }),
   /** What is left of each allowance set (never below 0); null: no such allowance. */
   left: z.object({ tokens: z.number().int().nullable(), cost: z.number().int().nullable() }),
+  /**
+   * The class hub's daily token allowance for this student on its class's assignments (a teacher's
+   * change, pulled by sync): today's tokens — this laptop's local day — allowed, used and left
+   * (never below 0); null: the hub set none, or the assignment is not one of a hub class.
+   */
+  daily: z.object({ tokens: z.number().int(), used: z.number().int(), left: z.number().int() }).nullable(),
+  /** An allowance is used up (the assignment's, or today's from the class hub): messages are refused, kept. */
   exhausted: z.boolean(),
   /** Not opened yet (opens_at in the future): messages are refused. */
   not_open: z.boolean(),

@@ -159,7 +159,8 @@ export const unaryHandlers: UnaryHandlers = {
   // Students see every assignment (to work on it); a teacher sees and changes only their own.
   listAssignments: (core, caller) => core.assignments.list(caller.role === 'teacher' ? caller.user_id : undefined),
   getAssignment: (core, caller, { id }) => visibleAssignment(core, caller, id),
-  getAssignmentStatus: (core, caller, { id, user_id }) => assignmentStatus(visibleAssignment(core, caller, id), subject(caller, user_id), (u, a) => core.usage.assignmentUse(u, a)),
+  getAssignmentStatus: (core, caller, { id, user_id }) =>
+    assignmentStatus(visibleAssignment(core, caller, id), subject(caller, user_id), (u, a) => core.usage.assignmentUse(u, a), core.dailyAllowance),
   createAssignment: (core, caller, input) => core.store.writes.run('create the assignment', (db) => core.assignments.create(db, input, caller.user_id)),
   updateAssignment: (core, caller, { id, ...patch }) =>
     core.store.writes.run('update the assignment', (db) => {

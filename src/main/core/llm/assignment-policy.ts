@@ -61,17 +61,20 @@ export function applyPolicy(a: Pick<AssignmentInfo, 'policy' | 'due_at'> | null)
 }
 
 /** A student's standing on an assignment: the GET /assignments/{id}/status answer. */
-export function assignmentStatus(a: AssignmentInfo, userId: string, use: AssignmentUse, now = Date.now()): AssignmentStatus {
+export function assignmentStatus(a: AssignmentInfo, userId: string, use: AssignmentUse, daily: DailyAllowance, now = Date.now()): AssignmentStatus {
   const policy = applyPolicy(a);
   const used = use(userId, a.id);
   const left = (limit: number | undefined, spent: number) => (limit === undefined ? null : Math.max(0, limit - spent));
+  // What the gate checks before each message (AssignmentGate.check), so the panel can show it first.
+  const today = daily(userId, a, now);
   return {
     assignment_id: a.id,
     user_id: userId,
     policy,
     used,
     left: { tokens: left(policy.allowance.tokens, used.tokens), cost: left(policy.allowance.cost, used.cost) },
-    exhausted: exhaustedBy(policy, used) !== null,
+    daily: today ? { tokens: today.daily_tokens, used: today.used_today, left: Math.max(0, today.daily_tokens - today.used_today) } : null,
+    exhausted: exhaustedBy(policy, used) !== null || (today !== null && today.used_today >= today.daily_tokens),
     not_open: policy.opens_at !== null && now < policy.opens_at,
     late: policy.due_at !== null && now > policy.due_at,
   };

@@ -258,6 +258,10 @@ export const en = {
       'The AI allowance for this assignment is used up, so nothing more can be sent. Ask your teacher to raise it; what you type stays here and can be sent once it is raised.',
     allowanceRecheck: 'Raised already? Check again',
     allowanceBlocked: 'The AI allowance for this assignment is used up: ask your teacher to raise it.',
+    // Only today's allowance from the class hub is used up: it starts again tomorrow.
+    dailyAllowanceOutHint:
+      "Today's AI allowance from your class is used up, so nothing more can be sent today. It starts again tomorrow, or your teacher can raise it; what you type stays here.",
+    dailyAllowanceBlocked: "Today's AI allowance from your class is used up: it starts again tomorrow, or ask your teacher to raise it.",
     placeholder: 'Ask anything… (maths in LaTeX: $x^2$)',
     messageLabel: 'Message',
     keys: 'Enter to send · Shift+Enter for a new line · Esc stops an answer',
@@ -316,6 +320,7 @@ export const en = {
     anyModel: 'Any model the mode allows',
     listSeparator: ', ',
     tokensLeft: 'Allowance left: {{left}} of {{total}} tokens',
+    dailyTokensLeft: "Today's class allowance left: {{left}} of {{total}} tokens",
     costLeft: 'Allowance left: {{left}} of {{total}}',
     noAllowance: 'No AI allowance limit',
     currentLevel: 'Hint level {{level}}: {{name}}',

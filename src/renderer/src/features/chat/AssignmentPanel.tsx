@@ -15,6 +15,7 @@ import { useRouteQuery } from '../../data/queries.tsx';
 import { formatCost, formatDateTime, formatNumber } from '../../lib/format.ts';
 import { useMoney } from '../../lib/prefs.ts';
 import { HandinStatus } from '../handin/HandinStatus.tsx';
+import { allowanceBlocker } from './composer.ts';
 
 const Markdown = lazy(() => import('./Markdown.tsx'));
 
@@ -51,9 +52,17 @@ export function AssignmentPanel({ assignment, assignmentId, mode, session, busy,
   const homework = mode === 'homework';
   const level = Math.min(session?.meta.hint_level ?? FIRST_HINT_LEVEL, policy?.hint_ceiling ?? 5);
   const atCeiling = policy !== null && level >= policy.hint_ceiling;
-  const exhausted = status?.exhausted === true;
+  const exhausted = status ? allowanceBlocker(status) : null;
   const notOpen = status?.not_open === true;
-  const moreHelpBlocked = atCeiling ? t('homework.atCeiling') : exhausted ? t('errors.allowance_exhausted') : notOpen ? t('errors.assignment_not_open') : null;
+  const moreHelpBlocked = atCeiling
+    ? t('homework.atCeiling')
+    : exhausted === 'daily_allowance'
+      ? t('chat.dailyAllowanceBlocked')
+      : exhausted
+        ? t('errors.allowance_exhausted')
+        : notOpen
+          ? t('errors.assignment_not_open')
+          : null;
   const title = assignment?.title ?? assignmentId;
   // The student's hand-in of it, once handed in: its status, and the score and feedback once returned.
   const handin = useRouteQuery('listMySubmissions', {}).data?.find((s) => s.assignment_id === assignmentId && s.status !== 'draft') ?? null;
@@ -111,7 +120,16 @@ export function AssignmentPanel({ assignment, assignmentId, mode, session, busy,
               />
             </li>
           ) : null}
-          {policy.allowance.tokens === undefined && policy.allowance.cost === undefined ? <li>{t('homework.noAllowance')}</li> : null}
+          {status?.daily ? (
+            <li data-testid="panel-allowance-daily">
+              <AllowanceBar
+                left={status.daily.left}
+                total={status.daily.tokens}
+                label={t('homework.dailyTokensLeft', { left: formatNumber(status.daily.left, i18n.language), total: formatNumber(status.daily.tokens, i18n.language) })}
+              />
+            </li>
+          ) : null}
+          {policy.allowance.tokens === undefined && policy.allowance.cost === undefined && !status?.daily ? <li>{t('homework.noAllowance')}</li> : null}
         </ul>
       ) : null}
 

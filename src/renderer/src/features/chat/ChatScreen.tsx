@@ -70,7 +70,7 @@ export function ChatScreen({ routeSessionId, routeTurnId = null }: { routeSessio
   // allowance, nothing more can be sent in this chat until the teacher raises it.
   const assignmentStatus = useRouteQuery('getAssignmentStatus', { id: state.assignmentId ?? '' }, { enabled: state.assignmentId !== null && assignment !== null });
   const blocker = blockerOf(state, session ?? undefined, assignmentStatus.data);
-  const outOfAllowance = blocker === 'allowance';
+  const outOfAllowance = blocker === 'allowance' ? t('chat.allowanceBlocked') : blocker === 'daily_allowance' ? t('chat.dailyAllowanceBlocked') : null;
   const sessionModel = typeof session?.policy_snapshot.model === 'string' ? session.policy_snapshot.model : null;
   const assignmentRequired = needsAssignment(state.mode);
   // The modes the chosen assignment allows (its policy; none set: all). The server refuses the
@@ -90,9 +90,9 @@ export function ChatScreen({ routeSessionId, routeTurnId = null }: { routeSessio
       models: [...new Set(models?.providers.flatMap((p) => p.allowed[state.mode] ?? []) ?? [])],
       isLocal: (providerId: string | null | undefined, model: string | null) => isLocalReply(models?.providers ?? [], providerId, model),
       // Retrying, editing and regenerating send too: out of allowance they wait, saying why.
-      blocked: outOfAllowance ? t('chat.allowanceBlocked') : null,
+      blocked: outOfAllowance,
     }),
-    [chat, models, state.mode, outOfAllowance, t],
+    [chat, models, state.mode, outOfAllowance],
   );
   // The header's cost: free when every reply came from a local model; "price unknown" beside the
   // priced part when some reply has no price (never a bare "$0" for a cost we do not know).

@@ -73,7 +73,9 @@ export function Composer(props: {
         ? t('chat.endedHint')
         : props.blocker === 'allowance'
           ? t('chat.allowanceOutHint')
-          : null;
+          : props.blocker === 'daily_allowance'
+            ? t('chat.dailyAllowanceOutHint')
+            : null;
 
   return (
     <div className={`composer${dragging ? ' composer-dragging' : ''}`} onDragOver={onDragOver} onDragLeave={() => setDragging(false)} onDrop={onDrop} data-testid="composer-area">
@@ -85,7 +87,7 @@ export function Composer(props: {
               {t('chat.newChat')}
             </button>
           ) : null}
-          {props.blocker === 'allowance' && props.onRecheck ? (
+          {(props.blocker === 'allowance' || props.blocker === 'daily_allowance') && props.onRecheck ? (
             <button type="button" className="btn btn-small btn-link" onClick={props.onRecheck} data-testid="allowance-recheck">
               <RefreshCw size={13} aria-hidden="true" />
               {t('chat.allowanceRecheck')}
@@ -137,7 +139,7 @@ export function Composer(props: {
             className="btn btn-primary composer-button"
             onClick={send}
             disabled={!canSend}
-            title={props.blocker === 'allowance' ? t('chat.allowanceBlocked') : undefined}
+            title={props.blocker === 'allowance' ? t('chat.allowanceBlocked') : props.blocker === 'daily_allowance' ? t('chat.dailyAllowanceBlocked') : undefined}
             data-testid="send"
           >
             <Send size={16} aria-hidden="true" />

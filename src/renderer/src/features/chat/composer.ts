@@ -13,19 +13,30 @@ import type { AssignmentStatus, Mode, Session } from '../../../../shared/api/sch
 import { needsAssignment } from '../../../../shared/modes.ts';
 import type { ChatBox, ChatState } from './chat-state.ts';
 
-export type Blocker = 'busy' | 'needs_assignment' | 'ended' | 'loading' | 'allowance';
+/** `allowance`: the assignment's own is used up (the teacher must raise it); `daily_allowance`: only today's from the class hub (it starts again tomorrow). */
+export type Blocker = 'busy' | 'needs_assignment' | 'ended' | 'loading' | 'allowance' | 'daily_allowance';
 
 /**
  * Why sending is not possible in this state, or null. `session`: the chat's session as the cache
  * has it; `status`: the student's standing on the chat's assignment, as the cache has it.
  */
-export function blockerOf(state: ChatState, session: Session | undefined, status?: Pick<AssignmentStatus, 'assignment_id' | 'exhausted'>): Blocker | null {
+export function blockerOf(state: ChatState, session: Session | undefined, status?: Pick<AssignmentStatus, 'assignment_id' | 'exhausted' | 'left' | 'daily'>): Blocker | null {
   if (state.loading) return 'loading';
   if (state.sendingKey) return 'busy';
   if (session?.ended_at) return 'ended';
-  if (state.assignmentId !== null && status?.assignment_id === state.assignmentId && status.exhausted) return 'allowance';
+  if (state.assignmentId !== null && status?.assignment_id === state.assignmentId) {
+    const allowance = allowanceBlocker(status);
+    if (allowance) return allowance;
+  }
   if (!state.sessionId && needsAssignment(state.mode) && !state.assignmentId) return 'needs_assignment';
   return null;
+}
+
+/** Which allowance stops messages on the assignment, or null. The assignment's own first: tomorrow does not help with that one. */
+export function allowanceBlocker(status: Pick<AssignmentStatus, 'exhausted' | 'left' | 'daily'>): 'allowance' | 'daily_allowance' | null {
+  if (!status.exhausted) return null;
+  const ownUsedUp = status.left.tokens === 0 || status.left.cost === 0;
+  return !ownUsedUp && status.daily?.left === 0 ? 'daily_allowance' : 'allowance';
 }
 
 export interface NewChatOptions {
