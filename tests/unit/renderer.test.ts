@@ -4,6 +4,7 @@
 import { SERVER_TOKEN_NAMES } from '../../src/shared/token-names.ts';
 import { describe, expect, test } from 'vitest';
 import { IMPORT_EXAMPLE, importPayload, isGeneratedId } from '../../src/renderer/src/features/assignments/import.ts';
+import { allowanceBlocker } from '../../src/renderer/src/features/chat/composer.ts';
 import { hasMath, normalizeMathDelimiters } from '../../src/renderer/src/features/chat/math.ts';
 import { tokenDisplayName, userDisplayName } from '../../src/renderer/src/lib/display-names.ts';
 import { en } from '../../src/renderer/src/i18n/en.ts';
@@ -213,5 +214,25 @@ describe('translations', () => {
     const wordless = (text: string) => !/\p{L}/u.test(text.replace(/\{\{\w+\}\}/g, ''));
     const same = Object.keys(english).filter((k) => english[k] === chinese[k] && !sameOk.test(english[k]!) && !wordless(english[k]!));
     expect(same).toEqual([]);
+  });
+});
+
+describe('which allowance stops a message (the composer and the assignment panel)', () => {
+  const status = (own: number | null, daily: number | null, exhausted = true) => ({
+    exhausted,
+    left: { tokens: own, cost: null },
+    daily: daily === null ? null : { tokens: 1_000, used: 1_000 - daily, left: daily },
+  });
+  test('only today’s from the class hub: it starts again tomorrow', () => {
+    expect(allowanceBlocker(status(500, 0))).toBe('daily_allowance');
+    expect(allowanceBlocker(status(null, 0))).toBe('daily_allowance');
+  });
+  test('the assignment’s own first: tomorrow does not help with it, even when today’s is used up too', () => {
+    expect(allowanceBlocker(status(0, 0))).toBe('allowance');
+    expect(allowanceBlocker(status(0, null))).toBe('allowance');
+    expect(allowanceBlocker(status(0, 300))).toBe('allowance');
+  });
+  test('nothing used up: nothing stops it', () => {
+    expect(allowanceBlocker(status(500, 300, false))).toBeNull();
   });
 });
