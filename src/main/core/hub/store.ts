@@ -8,7 +8,7 @@ import type { SQL } from 'drizzle-orm';
 import { newId } from '../ids.ts';
 import { BundleSchema, bundleAnswerFiles, type AnswerFile } from '../../../shared/api/handin.ts';
 import type { Language } from '../../../shared/api/schemas.ts';
-import { ANSWER_TOKENS_MIN, HUB_SESSION_MAX_CHARS, HUB_SESSION_MAX_TURNS, SEARCH_HIT_MAX_CHARS, TRIAGE_EXCERPT_CHARS } from '../../../shared/api/hub.ts';
+import { ANSWER_TOKENS_MIN, HUB_SESSION_MAX_CHARS, HubHandinBundleSchema, HUB_SESSION_MAX_TURNS, SEARCH_HIT_MAX_CHARS, TRIAGE_EXCERPT_CHARS } from '../../../shared/api/hub.ts';
 import type {
   AllowanceTriageRow,
   HandinPushResult,
@@ -829,11 +829,16 @@ export class HubStore {
     return (await this.#handinRows(sql`h.assignment_id = ${assignmentId}`)).map(({ verification: _v, ...row }) => row);
   }
 
-  /** One hand-in as handed in: the bundle, its verification and the summary card (handin/bundle.ts summarize). */
+  /**
+   * One hand-in as handed in: the bundle, its verification and the summary card (handin/bundle.ts
+   * summarize). The bundle without its files' bytes (HubHandinBundleSchema: zod drops `file_data`,
+   * a key it does not name): the dashboard re-reads this whenever its window regains focus, and
+   * reads each file on its own (handinFile).
+   */
   async handinDetail(caller: HubCaller, id: string): Promise<HubHandinDetail> {
     const found = await this.#handinOfTeacher(caller, id);
     const texts = await this.db.all<{ bundle: string }>(sql`SELECT bundle FROM hub_handin WHERE id = ${id}`);
-    const bundle = BundleSchema.parse(JSON.parse(texts[0]!.bundle));
+    const bundle = HubHandinBundleSchema.parse(JSON.parse(texts[0]!.bundle));
     const { verification, ...handin } = found;
     return { handin, verification: jsonValue(verification), summary: summarize(bundle.sessions), bundle };
   }
