@@ -127,6 +127,29 @@ async function world(kind: 'pg' | 'sqlite') {
     { privateKey, publicKey: publicKeyOf(privateKey) },
   );
   await store.receiveHandin(student.caller, bundleText(bundle), 'zh-CN');
+  /** Another hand-in of 王小明's, signed with the same key: one session of `turns` to `assignmentId`. */
+  const handIn = async (assignmentId: string, turns: TurnSpec[], submittedAt: number) => {
+    const id = uuidv7();
+    const handed = buildBundle(
+      {
+        assignment: { id: assignmentId, title: assignmentId, subject: null, due_at: null },
+        student: { id: 'laptop-user', name: '王小明' },
+        submission: { id: uuidv7(), submitted_at: submittedAt, late: false },
+        sessions: [
+          {
+            session: { id, assignment_id: assignmentId, mode: 'homework', started_at: turns[0]!.created_at!, ended_at: null, title: null, models: [] },
+            turns: unchain(id, chained(id, turns)),
+          },
+        ],
+        answer: '见过程',
+        note: '',
+        language: 'zh-CN',
+      },
+      { privateKey, publicKey: publicKeyOf(privateKey) },
+    );
+    await store.receiveHandin(student.caller, bundleText(handed), 'zh-CN');
+    return id;
+  };
 
   const call = async <T>(route: string, token: string | null, headers: Record<string, string> = {}) => {
     const response = await fetch(hub.url + HUB_PREFIX + route, { headers: { ...(token ? { Authorization: `Bearer ${token}` } : {}), ...headers } });
@@ -134,7 +157,7 @@ async function world(kind: 'pg' | 'sqlite') {
   };
   const daysRoute = (classId: string, userId: string, from: string, to: string) =>
     `/classes/${classId}/students/${userId}/learner-days?from=${encodeURIComponent(from)}&to=${encodeURIComponent(to)}`;
-  return { store, teacher, other, admin, klass, otherClass, student, quiet, empty, elsewhere, call, daysRoute, bundle, p1, p2, h1 };
+  return { store, teacher, other, admin, klass, otherClass, student, quiet, empty, elsewhere, call, daysRoute, bundle, handIn, p1, p2, h1 };
 }
 
 describe.each([
@@ -218,6 +241,59 @@ describe.each([
     expect((await w.call<LearnerDay[]>(w.daysRoute(w.klass.id, w.empty.caller.user_id, '2026-03-02', '2026-03-04'), w.teacher.token)).body).toEqual([]);
     const admin = await w.store.issueDevice(w.admin.user_id, 'cli');
     expect((await w.call<LearnerDay[]>(w.daysRoute(w.klass.id, w.student.caller.user_id, '2026-03-02', '2026-03-04'), admin.token)).body).toHaveLength(2);
+  });
+
+  test.skipIf(skip)('a hand-in whose turns all fall outside the range is not read (its first and last turn times are kept), and the days are the same', async () => {
+    const w = await world(kind);
+    for (const id of ['hw_2', 'hw_3', 'hw_4'])
+      await w.store.upsertAssignment(w.teacher.caller, { id, class_id: w.klass.id, title: id, description: null, due_at: null, policy: {} });
+    // Before the range (handed in on 21 February), after it (10 March), and one made on a laptop
+    // whose clock said 1 February when it was handed in, its turns on 3 March: read by its turns' times.
+    await w.handIn(
+      'hw_2',
+      [
+        { content: '二月的问题', created_at: at(-7, 9, 0) },
+        { content: '二月的回答', role: 'assistant', created_at: at(-7, 9, 1) },
+      ],
+      at(-6, 9, 0),
+    );
+    await w.handIn('hw_3', [{ content: '三月十日的问题', created_at: at(10, 9, 0) }], at(10, 10, 0));
+    await w.handIn('hw_4', [{ content: '钟表不准的那天', created_at: at(3, 15, 0) }], new Date(2026, 1, 1).getTime());
+    const kept = await w.store.db.all<{ assignment_id: string; first_turn_at: number | null; last_turn_at: number | null }>(
+      sql`SELECT assignment_id, first_turn_at, last_turn_at FROM hub_handin ORDER BY assignment_id`,
+    );
+    expect(kept.map((r) => [r.assignment_id, Number(r.first_turn_at), Number(r.last_turn_at)])).toEqual([
+      ['hw_1', at(2, 9, 0), at(3, 10, 4)],
+      ['hw_2', at(-7, 9, 0), at(-7, 9, 1)],
+      ['hw_3', at(10, 9, 0), at(10, 9, 0)],
+      ['hw_4', at(3, 15, 0), at(3, 15, 0)],
+    ]);
+    const me = w.student.caller.user_id;
+    const days = async (from: string, to: string) => (await hubLearnerDays(w.store, w.teacher.caller, w.klass.id, me, { from, to })).map(({ day, summary }) => ({ day, summary }));
+    const got = await days('2026-03-02', '2026-03-04');
+    // 3 March has the clock-off hand-in's message besides P1's and H1's.
+    expect(got.map((d) => [d.day, d.summary.messages, d.summary.sessions])).toEqual([
+      ['2026-03-02', 3, 2],
+      ['2026-03-03', 3, 3],
+    ]);
+
+    // The bundles before and after the range are not read: stored as text no JSON reader takes,
+    // the days are the same — and a range holding their turns does read them (and fails).
+    const texts = await w.store.db.all<{ id: string; bundle: string }>(sql`SELECT id, bundle FROM hub_handin WHERE assignment_id IN ('hw_2', 'hw_3')`);
+    expect(texts).toHaveLength(2);
+    await w.store.db.run(sql`UPDATE hub_handin SET bundle = 'not a bundle' WHERE assignment_id IN ('hw_2', 'hw_3')`);
+    expect(await days('2026-03-02', '2026-03-04')).toEqual(got);
+    await expect(days('2026-02-21', '2026-03-04')).rejects.toThrow(SyntaxError);
+    await expect(days('2026-03-04', '2026-03-11')).rejects.toThrow(SyntaxError);
+    // Times not known (a hand-in the migration could not read): always read.
+    await w.store.db.run(sql`UPDATE hub_handin SET first_turn_at = NULL, last_turn_at = NULL WHERE assignment_id = 'hw_3'`);
+    await expect(days('2026-03-02', '2026-03-04')).rejects.toThrow(SyntaxError);
+
+    // Every bundle read, as before the times were kept (all NULL): the very same days.
+    for (const { id, bundle } of texts) await w.store.db.run(sql`UPDATE hub_handin SET bundle = ${bundle} WHERE id = ${id}`);
+    await w.store.db.run(sql`UPDATE hub_handin SET first_turn_at = NULL, last_turn_at = NULL`);
+    expect(await days('2026-03-02', '2026-03-04')).toEqual(got);
+    expect((await days('2026-02-21', '2026-02-22')).map((d) => [d.day, d.summary.messages])).toEqual([['2026-02-21', 1]]);
   });
 
   test.skipIf(skip)('other classes’ teachers and students get what the class’s other routes give them', async () => {
