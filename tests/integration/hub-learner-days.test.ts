@@ -8,21 +8,28 @@
 // not_found / forbidden as the class's other routes; the range is checked (days, order, at most
 // MAX_RANGE_DAYS). On a real PostgreSQL (support/postgres.ts), and on the SQLite hub.
 import { generateKeyPairSync } from 'node:crypto';
+import { cpSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import Database from 'better-sqlite3';
+import pg from 'pg';
 import { v7 as uuidv7 } from 'uuid';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { drizzle as drizzleSqlite, migrate as migrateSqlite } from '../../src/main/core/db/drizzle.ts';
 import { bundleText, buildBundle } from '../../src/main/core/handin/bundle.ts';
+import { drizzle as drizzlePg, migrate as migratePg } from '../../src/main/core/hub/drizzle-pg.ts';
 import { publicKeyOf } from '../../src/main/core/handin/signing.ts';
 import { hubLearnerDays } from '../../src/main/core/hub/learner-days.ts';
 import { startHubServer } from '../../src/main/core/hub/server.ts';
-import { sql } from '../../src/main/core/hub/sql.ts';
-import type { HubCaller } from '../../src/main/core/hub/store.ts';
+import { openPgHub, openSqliteHub, sql } from '../../src/main/core/hub/sql.ts';
+import { HubStore, type HubCaller } from '../../src/main/core/hub/store.ts';
 import { summarizeDays, type SessionInfo } from '../../src/main/core/learner-summary.ts';
 import { HUB_PREFIX } from '../../src/shared/api/hub.ts';
 import { MAX_RANGE_DAYS, type LearnerDay } from '../../src/shared/api/schemas.ts';
 import { chained, hubAdmin, hubTeacher, openHub, session, type TurnSpec } from '../support/hub.ts';
-import { startPostgres, type PgServer } from '../support/postgres.ts';
+import { createDatabase, startPostgres, type PgServer } from '../support/postgres.ts';
 import { requirePackage } from '../support/requirements.ts';
-import { onCleanup } from '../support/temp.ts';
+import { onCleanup, tempDir } from '../support/temp.ts';
 
 const postgres = requirePackage('postgresql');
 let server: PgServer | null = null;
@@ -294,6 +301,80 @@ describe.each([
     await w.store.db.run(sql`UPDATE hub_handin SET first_turn_at = NULL, last_turn_at = NULL`);
     expect(await days('2026-03-02', '2026-03-04')).toEqual(got);
     expect((await days('2026-02-21', '2026-02-22')).map((d) => [d.day, d.summary.messages])).toEqual([['2026-02-21', 1]]);
+  });
+
+  test.skipIf(skip)('a hub from before the kept turn times upgrades: each stored bundle’s first and last turn times are filled in, or left unknown', async () => {
+    // Migrated up to the migration before hub_handin_turn_times, holding hand-ins as that hub stored them.
+    const dir = path.join(tempDir('studylog-hub-migrations-'), kind);
+    cpSync(fileURLToPath(new URL(`../../migrations-hub/${kind}`, import.meta.url)), dir, { recursive: true });
+    const journalFile = path.join(dir, 'meta', '_journal.json');
+    const journal = JSON.parse(readFileSync(journalFile, 'utf8')) as { entries: { tag: string }[] };
+    const before = journal.entries.findIndex((e) => e.tag.endsWith('_hub_handin_turn_times'));
+    expect(before).toBeGreaterThan(0);
+    journal.entries = journal.entries.slice(0, before);
+    writeFileSync(journalFile, JSON.stringify(journal));
+    const turns = (...times: number[]) => times.map((created_at) => ({ content: '问题', created_at }));
+    const bundles: Record<string, string> = {
+      // Two sessions, their turns out of order: the smallest and the largest of all.
+      ok: JSON.stringify({ sessions: [{ turns: turns(300, 100) }, { turns: turns(200) }] }),
+      // A time with a fraction: PostgreSQL keeps it rounded down (as receiveHandin), SQLite as it is; either bounds the turns.
+      fraction: JSON.stringify({ sessions: [{ turns: turns(500.5) }] }),
+      // A message with a NUL character: JSON, and PostgreSQL's json type (not jsonb) reads it.
+      nul: JSON.stringify({ sessions: [{ turns: [{ content: 'a\u0000b', created_at: 700 }] }] }),
+      // An unpaired surrogate: JavaScript's JSON writes it as an escape, which both databases read.
+      surrogate: JSON.stringify({ sessions: [{ turns: [{ content: 'a\ud800b', created_at: 800 }] }] }),
+      // The same letters typed as text (an escaped backslash before them).
+      typed: JSON.stringify({ sessions: [{ turns: [{ content: 'C:\\u0000 \\ud800', created_at: 900 }] }] }),
+      // Not read: not JSON, no turns, a time beyond what a date can be.
+      bad: 'not a bundle',
+      empty: JSON.stringify({ sessions: [{ turns: [] }] }),
+      huge: JSON.stringify({ sessions: [{ turns: turns(100, 1e300) }] }),
+    };
+    const quote = (text: string) => `'${text.replaceAll("'", "''")}'`;
+    const names = Object.keys(bundles);
+    const seed = [
+      `INSERT INTO hub_class (id, name, code, created_at) VALUES ('c1', '旧班', 'OLDCLASS', 1)`,
+      `INSERT INTO hub_user (id, name, role, created_at) VALUES ${names.map((n) => `('u_${n}', '${n}', 'student', 1)`).join(', ')}`,
+      `INSERT INTO hub_assignment (id, class_id, title, policy, created_at, updated_at) VALUES ('a1', 'c1', '作业', '{}', 1, 1)`,
+      ...names.map(
+        (n) =>
+          `INSERT INTO hub_handin (id, assignment_id, user_id, device_id, submission_id, bundle, bundle_hash, submitted_at, late, received_at, verification, status, updated_at, meta)
+           VALUES ('h_${n}', 'a1', 'u_${n}', 'd1', 's_${n}', ${quote(bundles[n]!)}, '${'0'.repeat(64)}', 1, false, 1, '{}', 'submitted', 1, '{}')`,
+      ),
+    ];
+    let store: HubStore;
+    if (kind === 'pg') {
+      const url = await createDatabase(server!);
+      const pool = new pg.Pool({ connectionString: url });
+      await migratePg(drizzlePg(pool), { migrationsFolder: dir });
+      for (const statement of seed) await pool.query(statement);
+      await pool.end();
+      store = new HubStore(await openPgHub(url));
+    } else {
+      const file = path.join(tempDir(), 'hub.db');
+      const sqlite = new Database(file);
+      migrateSqlite(drizzleSqlite(sqlite), { migrationsFolder: dir });
+      for (const statement of seed) sqlite.exec(statement);
+      sqlite.close();
+      store = new HubStore(openSqliteHub(file));
+    }
+    onCleanup(() => void store.close());
+    const rows = await store.db.all<{ id: string; first_turn_at: number | null; last_turn_at: number | null }>(
+      sql`SELECT id, first_turn_at, last_turn_at FROM hub_handin ORDER BY id`,
+    );
+    const times = Object.fromEntries(
+      rows.map((r) => [r.id.slice(2), [r.first_turn_at === null ? null : Number(r.first_turn_at), r.last_turn_at === null ? null : Number(r.last_turn_at)]]),
+    );
+    expect(times).toEqual({
+      ok: [100, 300],
+      fraction: kind === 'pg' ? [500, 500] : [500.5, 500.5],
+      nul: [700, 700],
+      surrogate: [800, 800],
+      typed: [900, 900],
+      bad: [null, null],
+      empty: [null, null],
+      huge: [null, null],
+    });
   });
 
   test.skipIf(skip)('other classes’ teachers and students get what the class’s other routes give them', async () => {
