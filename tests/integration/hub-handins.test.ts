@@ -161,7 +161,9 @@ describe.each([
     const { core, student, client } = await laptop(hub.hub.url, hub.token);
     // A photo of handwritten work and a PDF, handed in with the answer (the bundle carries their bytes).
     const photo = await core.attachments.upload(student, { name: 'x.png', data: (await plainImage('png', 40, 30)).toString('base64') });
-    const pdf = await core.attachments.upload(student, { name: 'y.pdf', data: textPdf(['y = 2x + 1']).toString('base64') });
+    // A PDF of some weight (about 100 KB): what the hand-in's detail must not carry.
+    const lines = Array.from({ length: 2500 }, (_, i) => `y = 2x + ${i}`);
+    const pdf = await core.attachments.upload(student, { name: 'y.pdf', data: textPdf(lines).toString('base64') });
     const draft = await core.handin.create(student, 'hw_001', { answer: '见附件。' });
     await core.handin.update(student, draft.id, {
       answer_files: [
@@ -179,6 +181,28 @@ describe.each([
         bytes: Buffer.from(await r.arrayBuffer()),
       }));
     const fileRoute = (sha256: string) => `/handins/${row!.id}/files/${sha256}`;
+
+    // The hand-in's detail (re-read whenever the dashboard regains focus) carries none of the files'
+    // bytes: its bundle is the stored signed one, every field but file_data, and its reply is the
+    // size of the bundle's text without them.
+    const stored = (await hub.store.db.all<{ bundle: string }>(sql`SELECT bundle FROM hub_handin`))[0]!.bundle;
+    const { file_data: fileData, ...signed } = JSON.parse(stored) as Bundle & { file_data: Record<string, string> };
+    const base64 = Object.values(fileData);
+    expect(base64.map((b) => b.length).reduce((a, b) => a + b)).toBeGreaterThan(100_000);
+    const detailText = await fetch(hub.hub.url + HUB_PREFIX + `/handins/${row!.id}`, { headers: { Authorization: `Bearer ${hub.teacher.token}` } }).then((r) => r.text());
+    const detail = JSON.parse(detailText) as HubHandinDetail;
+    expect(detail.bundle).toEqual(signed);
+    expect(detail.bundle).not.toHaveProperty('file_data');
+    expect(detail.bundle).toMatchObject({
+      version: 2,
+      answer_files: [
+        { sha256: photo.sha256, name: '解题过程.png' },
+        { sha256: pdf.sha256, name: '答案 "最终".pdf' },
+      ],
+    });
+    for (const b of base64) expect(detailText).not.toContain(b.slice(0, 200));
+    expect(Buffer.byteLength(detailText)).toBeLessThan(Buffer.byteLength(JSON.stringify(signed)) + 8 * 1024);
+    expect(Buffer.byteLength(detailText)).toBeLessThan(Buffer.byteLength(stored) / 4);
 
     const image = await get(fileRoute(photo.sha256), hub.teacher.token);
     expect(image.status).toBe(200);

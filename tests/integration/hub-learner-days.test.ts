@@ -8,21 +8,28 @@
 // not_found / forbidden as the class's other routes; the range is checked (days, order, at most
 // MAX_RANGE_DAYS). On a real PostgreSQL (support/postgres.ts), and on the SQLite hub.
 import { generateKeyPairSync } from 'node:crypto';
+import { cpSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import Database from 'better-sqlite3';
+import pg from 'pg';
 import { v7 as uuidv7 } from 'uuid';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { drizzle as drizzleSqlite, migrate as migrateSqlite } from '../../src/main/core/db/drizzle.ts';
 import { bundleText, buildBundle } from '../../src/main/core/handin/bundle.ts';
+import { drizzle as drizzlePg, migrate as migratePg } from '../../src/main/core/hub/drizzle-pg.ts';
 import { publicKeyOf } from '../../src/main/core/handin/signing.ts';
 import { hubLearnerDays } from '../../src/main/core/hub/learner-days.ts';
 import { startHubServer } from '../../src/main/core/hub/server.ts';
-import { sql } from '../../src/main/core/hub/sql.ts';
-import type { HubCaller } from '../../src/main/core/hub/store.ts';
+import { openPgHub, openSqliteHub, sql } from '../../src/main/core/hub/sql.ts';
+import { HubStore, type HubCaller } from '../../src/main/core/hub/store.ts';
 import { summarizeDays, type SessionInfo } from '../../src/main/core/learner-summary.ts';
 import { HUB_PREFIX } from '../../src/shared/api/hub.ts';
 import { MAX_RANGE_DAYS, type LearnerDay } from '../../src/shared/api/schemas.ts';
 import { chained, hubAdmin, hubTeacher, openHub, session, type TurnSpec } from '../support/hub.ts';
-import { startPostgres, type PgServer } from '../support/postgres.ts';
+import { createDatabase, startPostgres, type PgServer } from '../support/postgres.ts';
 import { requirePackage } from '../support/requirements.ts';
-import { onCleanup } from '../support/temp.ts';
+import { onCleanup, tempDir } from '../support/temp.ts';
 
 const postgres = requirePackage('postgresql');
 let server: PgServer | null = null;
@@ -127,6 +134,29 @@ async function world(kind: 'pg' | 'sqlite') {
     { privateKey, publicKey: publicKeyOf(privateKey) },
   );
   await store.receiveHandin(student.caller, bundleText(bundle), 'zh-CN');
+  /** Another hand-in of 王小明's, signed with the same key: one session of `turns` to `assignmentId`. */
+  const handIn = async (assignmentId: string, turns: TurnSpec[], submittedAt: number) => {
+    const id = uuidv7();
+    const handed = buildBundle(
+      {
+        assignment: { id: assignmentId, title: assignmentId, subject: null, due_at: null },
+        student: { id: 'laptop-user', name: '王小明' },
+        submission: { id: uuidv7(), submitted_at: submittedAt, late: false },
+        sessions: [
+          {
+            session: { id, assignment_id: assignmentId, mode: 'homework', started_at: turns[0]!.created_at!, ended_at: null, title: null, models: [] },
+            turns: unchain(id, chained(id, turns)),
+          },
+        ],
+        answer: '见过程',
+        note: '',
+        language: 'zh-CN',
+      },
+      { privateKey, publicKey: publicKeyOf(privateKey) },
+    );
+    await store.receiveHandin(student.caller, bundleText(handed), 'zh-CN');
+    return id;
+  };
 
   const call = async <T>(route: string, token: string | null, headers: Record<string, string> = {}) => {
     const response = await fetch(hub.url + HUB_PREFIX + route, { headers: { ...(token ? { Authorization: `Bearer ${token}` } : {}), ...headers } });
@@ -134,7 +164,7 @@ async function world(kind: 'pg' | 'sqlite') {
   };
   const daysRoute = (classId: string, userId: string, from: string, to: string) =>
     `/classes/${classId}/students/${userId}/learner-days?from=${encodeURIComponent(from)}&to=${encodeURIComponent(to)}`;
-  return { store, teacher, other, admin, klass, otherClass, student, quiet, empty, elsewhere, call, daysRoute, bundle, p1, p2, h1 };
+  return { store, teacher, other, admin, klass, otherClass, student, quiet, empty, elsewhere, call, daysRoute, bundle, handIn, p1, p2, h1 };
 }
 
 describe.each([
@@ -218,6 +248,133 @@ describe.each([
     expect((await w.call<LearnerDay[]>(w.daysRoute(w.klass.id, w.empty.caller.user_id, '2026-03-02', '2026-03-04'), w.teacher.token)).body).toEqual([]);
     const admin = await w.store.issueDevice(w.admin.user_id, 'cli');
     expect((await w.call<LearnerDay[]>(w.daysRoute(w.klass.id, w.student.caller.user_id, '2026-03-02', '2026-03-04'), admin.token)).body).toHaveLength(2);
+  });
+
+  test.skipIf(skip)('a hand-in whose turns all fall outside the range is not read (its first and last turn times are kept), and the days are the same', async () => {
+    const w = await world(kind);
+    for (const id of ['hw_2', 'hw_3', 'hw_4'])
+      await w.store.upsertAssignment(w.teacher.caller, { id, class_id: w.klass.id, title: id, description: null, due_at: null, policy: {} });
+    // Before the range (handed in on 21 February), after it (10 March), and one made on a laptop
+    // whose clock said 1 February when it was handed in, its turns on 3 March: read by its turns' times.
+    await w.handIn(
+      'hw_2',
+      [
+        { content: '二月的问题', created_at: at(-7, 9, 0) },
+        { content: '二月的回答', role: 'assistant', created_at: at(-7, 9, 1) },
+      ],
+      at(-6, 9, 0),
+    );
+    await w.handIn('hw_3', [{ content: '三月十日的问题', created_at: at(10, 9, 0) }], at(10, 10, 0));
+    await w.handIn('hw_4', [{ content: '钟表不准的那天', created_at: at(3, 15, 0) }], new Date(2026, 1, 1).getTime());
+    const kept = await w.store.db.all<{ assignment_id: string; first_turn_at: number | null; last_turn_at: number | null }>(
+      sql`SELECT assignment_id, first_turn_at, last_turn_at FROM hub_handin ORDER BY assignment_id`,
+    );
+    expect(kept.map((r) => [r.assignment_id, Number(r.first_turn_at), Number(r.last_turn_at)])).toEqual([
+      ['hw_1', at(2, 9, 0), at(3, 10, 4)],
+      ['hw_2', at(-7, 9, 0), at(-7, 9, 1)],
+      ['hw_3', at(10, 9, 0), at(10, 9, 0)],
+      ['hw_4', at(3, 15, 0), at(3, 15, 0)],
+    ]);
+    const me = w.student.caller.user_id;
+    const days = async (from: string, to: string) => (await hubLearnerDays(w.store, w.teacher.caller, w.klass.id, me, { from, to })).map(({ day, summary }) => ({ day, summary }));
+    const got = await days('2026-03-02', '2026-03-04');
+    // 3 March has the clock-off hand-in's message besides P1's and H1's.
+    expect(got.map((d) => [d.day, d.summary.messages, d.summary.sessions])).toEqual([
+      ['2026-03-02', 3, 2],
+      ['2026-03-03', 3, 3],
+    ]);
+
+    // The bundles before and after the range are not read: stored as text no JSON reader takes,
+    // the days are the same — and a range holding their turns does read them (and fails).
+    const texts = await w.store.db.all<{ id: string; bundle: string }>(sql`SELECT id, bundle FROM hub_handin WHERE assignment_id IN ('hw_2', 'hw_3')`);
+    expect(texts).toHaveLength(2);
+    await w.store.db.run(sql`UPDATE hub_handin SET bundle = 'not a bundle' WHERE assignment_id IN ('hw_2', 'hw_3')`);
+    expect(await days('2026-03-02', '2026-03-04')).toEqual(got);
+    await expect(days('2026-02-21', '2026-03-04')).rejects.toThrow(SyntaxError);
+    await expect(days('2026-03-04', '2026-03-11')).rejects.toThrow(SyntaxError);
+    // Times not known (a hand-in the migration could not read): always read.
+    await w.store.db.run(sql`UPDATE hub_handin SET first_turn_at = NULL, last_turn_at = NULL WHERE assignment_id = 'hw_3'`);
+    await expect(days('2026-03-02', '2026-03-04')).rejects.toThrow(SyntaxError);
+
+    // Every bundle read, as before the times were kept (all NULL): the very same days.
+    for (const { id, bundle } of texts) await w.store.db.run(sql`UPDATE hub_handin SET bundle = ${bundle} WHERE id = ${id}`);
+    await w.store.db.run(sql`UPDATE hub_handin SET first_turn_at = NULL, last_turn_at = NULL`);
+    expect(await days('2026-03-02', '2026-03-04')).toEqual(got);
+    expect((await days('2026-02-21', '2026-02-22')).map((d) => [d.day, d.summary.messages])).toEqual([['2026-02-21', 1]]);
+  });
+
+  test.skipIf(skip)('a hub from before the kept turn times upgrades: each stored bundle’s first and last turn times are filled in, or left unknown', async () => {
+    // Migrated up to the migration before hub_handin_turn_times, holding hand-ins as that hub stored them.
+    const dir = path.join(tempDir('studylog-hub-migrations-'), kind);
+    cpSync(fileURLToPath(new URL(`../../migrations-hub/${kind}`, import.meta.url)), dir, { recursive: true });
+    const journalFile = path.join(dir, 'meta', '_journal.json');
+    const journal = JSON.parse(readFileSync(journalFile, 'utf8')) as { entries: { tag: string }[] };
+    const before = journal.entries.findIndex((e) => e.tag.endsWith('_hub_handin_turn_times'));
+    expect(before).toBeGreaterThan(0);
+    journal.entries = journal.entries.slice(0, before);
+    writeFileSync(journalFile, JSON.stringify(journal));
+    const turns = (...times: number[]) => times.map((created_at) => ({ content: '问题', created_at }));
+    const bundles: Record<string, string> = {
+      // Two sessions, their turns out of order: the smallest and the largest of all.
+      ok: JSON.stringify({ sessions: [{ turns: turns(300, 100) }, { turns: turns(200) }] }),
+      // A time with a fraction: PostgreSQL keeps it rounded down (as receiveHandin), SQLite as it is; either bounds the turns.
+      fraction: JSON.stringify({ sessions: [{ turns: turns(500.5) }] }),
+      // A message with a NUL character: JSON, and PostgreSQL's json type (not jsonb) reads it.
+      nul: JSON.stringify({ sessions: [{ turns: [{ content: 'a\u0000b', created_at: 700 }] }] }),
+      // An unpaired surrogate: JavaScript's JSON writes it as an escape, which both databases read.
+      surrogate: JSON.stringify({ sessions: [{ turns: [{ content: 'a\ud800b', created_at: 800 }] }] }),
+      // The same letters typed as text (an escaped backslash before them).
+      typed: JSON.stringify({ sessions: [{ turns: [{ content: 'C:\\u0000 \\ud800', created_at: 900 }] }] }),
+      // Not read: not JSON, no turns, a time beyond what a date can be.
+      bad: 'not a bundle',
+      empty: JSON.stringify({ sessions: [{ turns: [] }] }),
+      huge: JSON.stringify({ sessions: [{ turns: turns(100, 1e300) }] }),
+    };
+    const quote = (text: string) => `'${text.replaceAll("'", "''")}'`;
+    const names = Object.keys(bundles);
+    const seed = [
+      `INSERT INTO hub_class (id, name, code, created_at) VALUES ('c1', '旧班', 'OLDCLASS', 1)`,
+      `INSERT INTO hub_user (id, name, role, created_at) VALUES ${names.map((n) => `('u_${n}', '${n}', 'student', 1)`).join(', ')}`,
+      `INSERT INTO hub_assignment (id, class_id, title, policy, created_at, updated_at) VALUES ('a1', 'c1', '作业', '{}', 1, 1)`,
+      ...names.map(
+        (n) =>
+          `INSERT INTO hub_handin (id, assignment_id, user_id, device_id, submission_id, bundle, bundle_hash, submitted_at, late, received_at, verification, status, updated_at, meta)
+           VALUES ('h_${n}', 'a1', 'u_${n}', 'd1', 's_${n}', ${quote(bundles[n]!)}, '${'0'.repeat(64)}', 1, false, 1, '{}', 'submitted', 1, '{}')`,
+      ),
+    ];
+    let store: HubStore;
+    if (kind === 'pg') {
+      const url = await createDatabase(server!);
+      const pool = new pg.Pool({ connectionString: url });
+      await migratePg(drizzlePg(pool), { migrationsFolder: dir });
+      for (const statement of seed) await pool.query(statement);
+      await pool.end();
+      store = new HubStore(await openPgHub(url));
+    } else {
+      const file = path.join(tempDir(), 'hub.db');
+      const sqlite = new Database(file);
+      migrateSqlite(drizzleSqlite(sqlite), { migrationsFolder: dir });
+      for (const statement of seed) sqlite.exec(statement);
+      sqlite.close();
+      store = new HubStore(openSqliteHub(file));
+    }
+    onCleanup(() => void store.close());
+    const rows = await store.db.all<{ id: string; first_turn_at: number | null; last_turn_at: number | null }>(
+      sql`SELECT id, first_turn_at, last_turn_at FROM hub_handin ORDER BY id`,
+    );
+    const times = Object.fromEntries(
+      rows.map((r) => [r.id.slice(2), [r.first_turn_at === null ? null : Number(r.first_turn_at), r.last_turn_at === null ? null : Number(r.last_turn_at)]]),
+    );
+    expect(times).toEqual({
+      ok: [100, 300],
+      fraction: kind === 'pg' ? [500, 500] : [500.5, 500.5],
+      nul: [700, 700],
+      surrogate: [800, 800],
+      typed: [900, 900],
+      bad: [null, null],
+      empty: [null, null],
+      huge: [null, null],
+    });
   });
 
   test.skipIf(skip)('other classes’ teachers and students get what the class’s other routes give them', async () => {

@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 import { HUB_PREFIX } from './manifest.ts';
-import { MAX_FEEDBACK_CHARS, MAX_SCORE, type Bundle, type HandinSummary, type Verification } from './handin.ts';
+import { BundleV1Schema, BundleV2Schema, MAX_FEEDBACK_CHARS, MAX_SCORE, type HandinSummary, type Verification } from './handin.ts';
 import { AssignmentPolicySchema, checkDayRange, DaySchema, MAX_RANGE_DAYS, PersonNameSchema } from './schemas.ts';
 
 export { HUB_PREFIX };
@@ -184,12 +184,20 @@ export interface HubHandinRow {
   /** The signing key's fingerprint, what a teacher compares by eye. */
   key_fingerprint: string | null;
 }
-/** One hand-in as its teacher reads it: the row, what was handed in (the bundle) and its summary card. */
+/**
+ * The bundle as GET /handins/:id gives it: every field of the signed `.studylog` bundle but
+ * version 2's `file_data` (the answer files' bytes in base64, up to 4 MB of files): the dashboard
+ * reads each file on its own from GET /handins/:id/files/:sha256, named by `answer_files`. The
+ * signature does not cover `file_data` (handin.ts), so what is given here is still exactly what was signed.
+ */
+export const HubHandinBundleSchema = z.discriminatedUnion('version', [BundleV1Schema, BundleV2Schema.omit({ file_data: true })]);
+export type HubHandinBundle = z.infer<typeof HubHandinBundleSchema>;
+/** One hand-in as its teacher reads it: the row, what was handed in (the bundle, without its files' bytes) and its summary card. */
 export interface HubHandinDetail {
   handin: HubHandinRow;
   verification: Verification;
   summary: HandinSummary;
-  bundle: Bundle;
+  bundle: HubHandinBundle;
 }
 export const ReturnHandinSchema = z.object({
   score: z.number().int('must be a whole number').min(0, 'must not be negative').max(MAX_SCORE, `must be at most ${MAX_SCORE}`).nullable(),

@@ -12,7 +12,8 @@
  *
  * Bounded: at most MAX_RANGE_DAYS (schemas.ts) days; the shared turns are read a page at a time in time order
  * (keyset on created_at, id), merged with the hand-ins' turns of the range (each bundle read on
- * its own, only the fields a summary reads kept), and only one day's counters are held at once.
+ * its own, only the fields a summary reads kept; a hand-in whose stored first and last turn times
+ * put all its turns outside the range is not read), and only one day's counters are held at once.
  * Days are calendar days where the hub runs (its process's time zone), as on the desktop.
  */
 import { BundleSchema } from '../../../shared/api/handin.ts';
@@ -52,10 +53,16 @@ export async function hubLearnerDays(
   const end = dayRange(range.to).from;
   const sessions = new Map<string, SessionInfo>();
 
-  // The hand-ins' turns in the range, one bundle at a time.
+  // The hand-ins' turns in the range, one bundle at a time. A hand-in whose turns all fall outside
+  // the range (its first and last turn times, kept at receive: store.ts bundleTurnTimes) is not
+  // read: it could add no turn. Those times are the laptop's clock, as the turns' own — a hand-in
+  // received long ago still counts if a student's clock put its turns in the range. Unknown (NULL):
+  // always read.
   const handed = new Map<string, Turn>();
   const handins = await db.all<{ id: string }>(
-    sql`SELECT h.id FROM hub_handin h JOIN hub_assignment a ON a.id = h.assignment_id WHERE a.class_id = ${classId} AND h.user_id = ${userId} ORDER BY h.id`,
+    sql`SELECT h.id FROM hub_handin h JOIN hub_assignment a ON a.id = h.assignment_id WHERE a.class_id = ${classId} AND h.user_id = ${userId}
+          AND (h.last_turn_at IS NULL OR h.last_turn_at >= ${start}) AND (h.first_turn_at IS NULL OR h.first_turn_at < ${end})
+        ORDER BY h.id`,
   );
   for (const { id } of handins) {
     const text = (await db.all<{ bundle: string }>(sql`SELECT bundle FROM hub_handin WHERE id = ${id}`))[0]?.bundle;

@@ -227,6 +227,14 @@ export const hubHandin = pgTable(
     updated_at: ms('updated_at').notNull(),
     /** history: the bundles it replaced ({bundle_hash, submitted_at, received_at}). */
     meta: jsonb('meta').$type<JsonObject>().notNull(),
+    /**
+     * The bundle's first and last turn times (min and max of its turns' created_at, the laptop's
+     * clock, whole ms rounded down), kept at receive so the learner days (learner-days.ts) skip,
+     * in SQL, a hand-in that cannot hold a turn of the range without reading its bundle. Null: no
+     * turns, or a time out of range — such a hand-in is always read.
+     */
+    first_turn_at: ms('first_turn_at'),
+    last_turn_at: ms('last_turn_at'),
   },
   (t) => [uniqueIndex('hub_handin_assignment_user_idx').on(t.assignment_id, t.user_id), index('hub_handin_user_updated_idx').on(t.user_id, t.updated_at)],
 );

@@ -83,7 +83,7 @@ export const HUB_BODY_LIMIT_BYTES = 8 * 1024 * 1024;
  * size named in the caller's language (handin/accept.ts); the body limit leaves room for that.
  */
 export const HUB_HANDIN_BODY_LIMIT_BYTES = MAX_BUNDLE_BYTES + 64 * 1024;
-/** Replies: a hand-in as its teacher reads it (the whole bundle as a JSON string: up to twice its bytes) fits; nothing grows without bound. */
+/** Replies: a hand-in as its teacher reads it (its bundle without the files' bytes, whose text may double as JSON escapes it) fits; nothing grows without bound. */
 export const HUB_MAX_RESPONSE_BYTES = 2 * MAX_BUNDLE_BYTES + 1024 * 1024;
 export const HUB_HANDIN_PATH = `${HUB_PREFIX}/sync/handins`;
 

@@ -6,9 +6,9 @@
 import { createHash, randomBytes, randomInt, timingSafeEqual } from 'node:crypto';
 import type { SQL } from 'drizzle-orm';
 import { newId } from '../ids.ts';
-import { BundleSchema, bundleAnswerFiles, type AnswerFile } from '../../../shared/api/handin.ts';
+import { BundleSchema, bundleAnswerFiles, type AnswerFile, type Bundle } from '../../../shared/api/handin.ts';
 import type { Language } from '../../../shared/api/schemas.ts';
-import { ANSWER_TOKENS_MIN, HUB_SESSION_MAX_CHARS, HUB_SESSION_MAX_TURNS, SEARCH_HIT_MAX_CHARS, TRIAGE_EXCERPT_CHARS } from '../../../shared/api/hub.ts';
+import { ANSWER_TOKENS_MIN, HUB_SESSION_MAX_CHARS, HubHandinBundleSchema, HUB_SESSION_MAX_TURNS, SEARCH_HIT_MAX_CHARS, TRIAGE_EXCERPT_CHARS } from '../../../shared/api/hub.ts';
 import type {
   AllowanceTriageRow,
   HandinPushResult,
@@ -82,6 +82,27 @@ function closesAtOf(policy: Record<string, unknown>): number | null {
 }
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
+
+/** The farthest a date can be from 1970 (ms): a turn time beyond it is not kept (hub_handin.first_turn_at). */
+const MAX_DATE_MS = 8.64e15;
+
+/**
+ * A bundle's first and last turn times, kept with its hand-in (hub_handin.first_turn_at,
+ * last_turn_at) so the learner days skip a hand-in that holds no turn of their range without
+ * reading it: the laptop's clock, rounded down to whole ms (no turn is before `first` nor at or
+ * after `last` + 1). Null for a bundle without turns or with a time beyond a date's range: such a
+ * hand-in is always read. The migration hub_handin_turn_times filled in the hand-ins stored before.
+ */
+export function bundleTurnTimes(bundle: Bundle): { first: number | null; last: number | null } {
+  let first = Infinity;
+  let last = -Infinity;
+  for (const { turns } of bundle.sessions)
+    for (const turn of turns) {
+      first = Math.min(first, turn.created_at);
+      last = Math.max(last, turn.created_at);
+    }
+  return first >= -MAX_DATE_MS && last <= MAX_DATE_MS ? { first: Math.floor(first), last: Math.floor(last) } : { first: null, last: null };
+}
 
 function classCode(): string {
   let code = '';
@@ -767,6 +788,7 @@ export class HubStore {
     const dueAt = assignment.due_at === null ? null : Number(assignment.due_at);
     const late = dueAt !== null && bundle.submission.submitted_at > dueAt;
     const now = this.#now();
+    const times = bundleTurnTimes(bundle);
     return this.db.transaction(async (tx) => {
       const device = await tx.all<{ revoked_at: number | null }>(sql`SELECT revoked_at FROM hub_device WHERE id = ${caller.device_id}`);
       if (!device[0] || device[0].revoked_at !== null) throw new ApiError('device_revoked', 'This device’s hub token was revoked; nothing more is accepted from it.');
@@ -774,9 +796,10 @@ export class HubStore {
       const id = newId();
       // ON CONFLICT: two sends of one hand-in racing (a retry storm) file it once; the loser reads the winner's row.
       const inserted = await tx.run(
-        sql`INSERT INTO hub_handin (id, assignment_id, user_id, device_id, submission_id, bundle, bundle_hash, submitted_at, late, received_at, verification, status, updated_at, meta)
+        sql`INSERT INTO hub_handin (id, assignment_id, user_id, device_id, submission_id, bundle, bundle_hash, submitted_at, late, received_at, verification, status, updated_at, meta,
+              first_turn_at, last_turn_at)
             VALUES (${id}, ${bundle.assignment.id}, ${caller.user_id}, ${caller.device_id}, ${bundle.submission.id}, ${text}, ${hash}, ${bundle.submission.submitted_at},
-              ${boolParam(tx.dialect, late)}, ${now}, ${jsonParam(tx.dialect, verification)}, 'submitted', ${now}, ${jsonParam(tx.dialect, {})})
+              ${boolParam(tx.dialect, late)}, ${now}, ${jsonParam(tx.dialect, verification)}, 'submitted', ${now}, ${jsonParam(tx.dialect, {})}, ${times.first}, ${times.last})
             ON CONFLICT (assignment_id, user_id) DO NOTHING`,
       );
       const result = { submission_id: bundle.submission.id, bundle_hash: hash, late };
@@ -797,7 +820,8 @@ export class HubStore {
       await tx.run(
         sql`UPDATE hub_handin SET device_id = ${caller.device_id}, submission_id = ${bundle.submission.id}, bundle = ${text}, bundle_hash = ${hash},
               submitted_at = ${bundle.submission.submitted_at}, late = ${boolParam(tx.dialect, late)}, received_at = ${now},
-              verification = ${jsonParam(tx.dialect, verification)}, updated_at = ${now}, meta = ${jsonParam(tx.dialect, { ...meta, history })}
+              verification = ${jsonParam(tx.dialect, verification)}, updated_at = ${now}, meta = ${jsonParam(tx.dialect, { ...meta, history })},
+              first_turn_at = ${times.first}, last_turn_at = ${times.last}
             WHERE id = ${existing.id}`,
       );
       return { handin_id: existing.id, status: 'stored' as const, ...result };
@@ -829,11 +853,16 @@ export class HubStore {
     return (await this.#handinRows(sql`h.assignment_id = ${assignmentId}`)).map(({ verification: _v, ...row }) => row);
   }
 
-  /** One hand-in as handed in: the bundle, its verification and the summary card (handin/bundle.ts summarize). */
+  /**
+   * One hand-in as handed in: the bundle, its verification and the summary card (handin/bundle.ts
+   * summarize). The bundle without its files' bytes (HubHandinBundleSchema: zod drops `file_data`,
+   * a key it does not name): the dashboard re-reads this whenever its window regains focus, and
+   * reads each file on its own (handinFile).
+   */
   async handinDetail(caller: HubCaller, id: string): Promise<HubHandinDetail> {
     const found = await this.#handinOfTeacher(caller, id);
     const texts = await this.db.all<{ bundle: string }>(sql`SELECT bundle FROM hub_handin WHERE id = ${id}`);
-    const bundle = BundleSchema.parse(JSON.parse(texts[0]!.bundle));
+    const bundle = HubHandinBundleSchema.parse(JSON.parse(texts[0]!.bundle));
     const { verification, ...handin } = found;
     return { handin, verification: jsonValue(verification), summary: summarize(bundle.sessions), bundle };
   }
