@@ -1,5 +1,5 @@
 import { ChevronDown, ChevronRight, Download, Inbox, MessageSquare, Pencil, Plus, Send, Trash2, Upload } from 'lucide-react';
-import { lazy, Suspense, useRef, useState, type ChangeEvent, type FormEvent } from 'react';
+import { useRef, useState, type ChangeEvent, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { Assignment, AssignmentImportResult, AssignmentPolicy, Mode } from '../../../../shared/api/schemas.ts';
 import { MODES } from '../../../../shared/api/vocabulary.ts';
@@ -9,6 +9,7 @@ import { useAssignments, useModels } from '../../app/server-state.ts';
 import { useApiCache, useRouteQuery } from '../../data/queries.tsx';
 import { HandinStatus } from '../handin/HandinStatus.tsx';
 import { useChat } from '../chat/chat-context.tsx';
+import { LazyMarkdown } from '../chat/MessageText.tsx';
 import { issuesFromDetail, issuesText, toClientError, type UiError } from '../../lib/errors.ts';
 import { convertCost, formatCost, formatDateTime, formatNumber, fromDateTimeInput, MICRO_CENTS_PER_USD, toDateTimeInput, type Money } from '../../lib/format.ts';
 import { useMoney } from '../../lib/prefs.ts';
@@ -17,10 +18,6 @@ import { ConfirmDialog, Dialog, FormFooter } from '../../ui/Dialog.tsx';
 import { ErrorText } from '../../ui/ErrorText.tsx';
 import { SessionList, useExport } from '../history/SessionList.tsx';
 import { IMPORT_EXAMPLE, importPayload, isGeneratedId } from './import.ts';
-
-// The description is Markdown with maths, shown as the chat shows a reply; the renderer (KaTeX,
-// the highlighter) loads after the first screen is up, as in MessageItem.
-const Markdown = lazy(() => import('../chat/Markdown.tsx'));
 
 export default function AssignmentsScreen() {
   const { t } = useTranslation();
@@ -254,9 +251,7 @@ function AssignmentCard({
       {handin ? <HandinStatus submission={handin} /> : null}
       {a.description ? (
         <div className="card-desc">
-          <Suspense fallback={<p className="plain-text">{a.description}</p>}>
-            <Markdown text={a.description} />
-          </Suspense>
+          <LazyMarkdown text={a.description} />
         </div>
       ) : null}
       <ErrorText error={exporter.error} />

@@ -6,7 +6,6 @@
  * left) and the session's level (getSession: meta.hint_level).
  */
 import { BookOpen, HelpCircle, Send } from 'lucide-react';
-import { lazy, Suspense } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { Assignment, Mode, Session } from '../../../../shared/api/schemas.ts';
 import { FIRST_HINT_LEVEL, hintStep } from '../../../../shared/hint-ladder.ts';
@@ -16,8 +15,7 @@ import { formatCost, formatDateTime, formatNumber } from '../../lib/format.ts';
 import { useMoney } from '../../lib/prefs.ts';
 import { HandinStatus } from '../handin/HandinStatus.tsx';
 import { allowanceBlocker } from './composer.ts';
-
-const Markdown = lazy(() => import('./Markdown.tsx'));
+import { LazyMarkdown } from './MessageText.tsx';
 
 export interface AssignmentPanelProps {
   assignment: Assignment | null;
@@ -87,9 +85,7 @@ export function AssignmentPanel({ assignment, assignmentId, mode, session, busy,
       {assignment?.description ? (
         <details className="assignment-panel-text">
           <summary>{t('homework.text')}</summary>
-          <Suspense fallback={<p className="plain-text">{assignment.description}</p>}>
-            <Markdown text={assignment.description} />
-          </Suspense>
+          <LazyMarkdown text={assignment.description} />
         </details>
       ) : null}
 

@@ -13,12 +13,16 @@ export function PlainText({ text }: { text: string }) {
   return <div className="plain-text">{text}</div>;
 }
 
-/** `role` as the turn has it: only an `assistant` answer is read as Markdown. */
-export function MessageText({ text, role }: { text: string; role: string }) {
-  if (role !== 'assistant') return <PlainText text={text} />;
+/** Markdown with its maths typeset, the plain text while that view loads (answers, an assignment's text). */
+export function LazyMarkdown({ text }: { text: string }) {
   return (
     <Suspense fallback={<PlainText text={text} />}>
       <Markdown text={text} />
     </Suspense>
   );
+}
+
+/** `role` as the turn has it: only an `assistant` answer is read as Markdown. */
+export function MessageText({ text, role }: { text: string; role: string }) {
+  return role === 'assistant' ? <LazyMarkdown text={text} /> : <PlainText text={text} />;
 }
