@@ -1153,14 +1153,18 @@ export class HubStore {
     if (!condition) return [];
     const max = Math.min(Math.max(limit, 1), 200);
     const since = this.#now() - SEARCH_RECENT_MS;
-    const page = (when: SQL, n: number) =>
-      this.db.all<SearchHit>(
-        sql`SELECT t.id AS turn_id, t.session_id, t.user_id, u.name, t.role, substr(t.content, 1, ${SEARCH_HIT_MAX_CHARS}) AS content, t.created_at
+    // content_truncated: SQLite's comparison is 0/1, PostgreSQL's a boolean (as triage's excerpt_truncated).
+    const page = async (when: SQL, n: number): Promise<SearchHit[]> => {
+      const rows = await this.db.all<Omit<SearchHit, 'content_truncated'> & { cut: unknown }>(
+        sql`SELECT t.id AS turn_id, t.session_id, t.user_id, u.name, t.role, substr(t.content, 1, ${sql.raw(String(SEARCH_HIT_MAX_CHARS))}) AS content,
+              length(t.content) > ${sql.raw(String(SEARCH_HIT_MAX_CHARS))} AS cut, t.created_at
             FROM hub_turn t JOIN hub_user u ON u.id = t.user_id JOIN hub_session s ON s.id = t.session_id
             JOIN hub_member m ON m.user_id = t.user_id AND m.class_id = ${classId} AND m.role = 'student'
             WHERE ${condition} AND ${when} AND t.role <> 'system' AND ${sharedWithClass(classId)}
             ORDER BY t.received_at DESC, t.id DESC LIMIT ${n}`,
       );
+      return rows.map(({ cut, ...hit }) => (Number(cut) === 1 ? { ...hit, content_truncated: true as const } : hit));
+    };
     const recent = await page(sql`t.received_at >= ${since}`, max);
     if (recent.length === max) return recent;
     return [...recent, ...(await page(sql`t.received_at < ${since}`, max - recent.length))];
