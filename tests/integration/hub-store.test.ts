@@ -315,6 +315,40 @@ describe.each([
     await store.close();
   });
 
+  test.skipIf(skip)('title search folds full-width forms and radicals on both sides, as the desktop’s: ｆ（ｘ）, ＡＢＣ, ２次函数 find f(x), ABC, 2次函数', async () => {
+    const store = await openHub(kind, server);
+    const { teacher, klass, student } = await classWithStudent(store);
+    const titled = async (title: string) => {
+      const sid = uuidv7();
+      const specs = [{ content: '问一个问题' }, { content: '回答', role: 'assistant' as const }, { content: title, role: 'system' as const, meta: { purpose: 'title' } }];
+      await store.push(student, { sessions: [session(sid, chained(sid, specs))] });
+      return sid;
+    };
+    const fx = await titled('f(x) 的导数');
+    const abc = await titled('ABC 猜想');
+    const quadratic = await titled('2次函数的图像');
+    // Stored in full width, with a PDF's Kangxi radical (⽜ U+2F5C) and a Supplement one NFKC leaves alone (⻄ U+2EC4).
+    const gx = await titled('ｇ（ｘ）＝\u2F5C顿 \u2EC4瓜');
+    const found = async (q: string) => (await store.searchTitles(teacher, klass.id, q)).map((h) => [h.session_id, h.title, h.highlights]);
+    expect(await found('ｆ（ｘ）')).toEqual([[fx, 'f(x) 的导数', [[0, 4]]]]);
+    expect(await found('ａｂｃ')).toEqual([[abc, 'ABC 猜想', [[0, 3]]]]);
+    expect(await found('ＡＢＣ　猜想')).toEqual([
+      [
+        abc,
+        'ABC 猜想',
+        [
+          [0, 3],
+          [4, 6],
+        ],
+      ],
+    ]);
+    expect(await found('２次函数')).toEqual([[quadratic, '2次函数的图像', [[0, 4]]]]);
+    expect(await found('G(X)=牛顿')).toEqual([[gx, 'ｇ（ｘ）＝\u2F5C顿 \u2EC4瓜', [[0, 7]]]]);
+    expect(await found('西瓜')).toEqual([[gx, 'ｇ（ｘ）＝\u2F5C顿 \u2EC4瓜', [[8, 10]]]]);
+    expect(await found('ｆ（ｙ）')).toEqual([]);
+    await store.close();
+  });
+
   test.skipIf(skip)('what one answer costs in tokens: the class’s answers, else the hub’s, else none', async () => {
     const store = await openHub(kind, server, () => 1_700_000_100_000);
     const { teacher, klass, student } = await classWithStudent(store);

@@ -44,7 +44,7 @@ import { acceptBundle } from '../handin/accept.ts';
 import { bundleFileData, bundleHash, summarize } from '../handin/bundle.ts';
 import { GENESIS_HASH, turnHash, type ChainTurn } from '../handin/chain.ts';
 import { parseRoster, type RosterEntry } from './roster.ts';
-import { searchCondition, searchGrams, sqliteSearchText } from './search.ts';
+import { foldedTitleSql, searchCondition, searchGrams, sqliteSearchText } from './search.ts';
 import { boolParam, jsonParam, jsonValue, sql, type HubSql } from './sql.ts';
 
 export interface HubCaller {
@@ -1119,7 +1119,8 @@ export class HubStore {
   /**
    * The class's students' shared sessions whose title (the latest title call's text, kept by push)
    * holds every whitespace-separated term of `query`, as the desktop's History finds titles
-   * (db/fts.ts titleTerms, likePattern: anywhere, case-insensitive, no word boundary), the most
+   * (db/fts.ts titleTerms, likePattern: anywhere, case-insensitive, no word boundary, both sides
+   * folded by foldTitle: full-width forms as ASCII, radicals as ideographs), the most
    * recently active first, TITLE_HIT_LIMIT at most. Scoped as message hits are (the class's
    * students, sharedWithClass), and read from sessions, not turns: bounded by the class's sessions.
    */
@@ -1128,7 +1129,8 @@ export class HubStore {
     const terms = titleTerms(query);
     if (terms.length === 0) return [];
     const match = sql.join(
-      terms.map((term) => sql`lower(s.title) LIKE lower(${likePattern(term)}) ESCAPE '\\'`),
+      // Folded as the terms are (titleTerms): ｆ（ｘ） typed finds the title f(x) 的导数, and the other way round.
+      terms.map((term) => sql`lower(${foldedTitleSql(this.db.dialect, sql`s.title`)}) LIKE lower(${likePattern(term)}) ESCAPE '\\'`),
       sql` AND `,
     );
     const rows = await this.db.all<Omit<TitleHit, 'highlights'>>(
