@@ -169,9 +169,17 @@ function turnText(db: Database.Database): string {
   return `${FTS_FUNCTION}(t.content || ${attachments})`;
 }
 
+/**
+ * Which turns the index holds: messages and answers. A system turn (a title call's record, an
+ * imported prompt) is in no chat, and every search leaves it out anyway (turns.repo.ts,
+ * sessions.repo.ts: `t.role <> 'system'`); not indexing it keeps the index to what is searched.
+ * Entries made for system turns before this stay, unseen, until the next rebuild.
+ */
+const INDEXED_TURNS = `t.role <> 'system'`;
+
 /** Re-indexes every turn: after a migration (a rebuilt `turn` renumbers rowids) or a repair. */
 export function rebuildFtsIndex(db: Database.Database): void {
-  db.exec(`DELETE FROM turn_fts; INSERT INTO turn_fts(rowid, body) SELECT t.rowid, ${turnText(db)} FROM turn t;`);
+  db.exec(`DELETE FROM turn_fts; INSERT INTO turn_fts(rowid, body) SELECT t.rowid, ${turnText(db)} FROM turn t WHERE ${INDEXED_TURNS};`);
   if (hasPendingTable(db)) db.exec(`DELETE FROM ${FTS_PENDING_TABLE}`);
 }
 
@@ -181,7 +189,7 @@ export function rebuildFtsIndex(db: Database.Database): void {
  * (no sort needed) — 0.2 s for one noted turn among a million (bench/NOTES.md).
  */
 export function pendingTextSql(db: Database.Database): string {
-  return `SELECT p.turn_rowid, ${turnText(db)} FROM ${FTS_PENDING_TABLE} p CROSS JOIN turn t ON t.rowid = p.turn_rowid ORDER BY p.turn_rowid`;
+  return `SELECT p.turn_rowid, ${turnText(db)} FROM ${FTS_PENDING_TABLE} p CROSS JOIN turn t ON t.rowid = p.turn_rowid WHERE ${INDEXED_TURNS} ORDER BY p.turn_rowid`;
 }
 
 /** Whether any turn waits for its index entry (a read of one row). */
@@ -190,8 +198,8 @@ export function hasPendingTurns(db: ReadableDB): boolean {
 }
 
 /**
- * Indexes every noted turn in the write `db` is in: their old entries out, their text now in, the
- * notes cleared. Returns how many turns it indexed. A noted rowid whose turn is gone (not possible
+ * Indexes every noted turn in the write `db` is in: their old entries out, their text now in (a
+ * system turn's not: INDEXED_TURNS), the notes cleared. Returns how many noted turns it handled. A noted rowid whose turn is gone (not possible
  * through the triggers, which clear the note with the turn) only loses its entry.
  */
 export function indexPendingTurns(db: WritableDB): number {
