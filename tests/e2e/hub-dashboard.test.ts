@@ -25,6 +25,7 @@ import { plainImage, textPdf } from '../support/files.ts';
 import { requirePackage } from '../support/requirements.ts';
 import { tempDir } from '../support/temp.ts';
 import { SCREENSHOTS } from './harness.ts';
+import { SEARCH_HIT_MAX_CHARS } from '../../src/shared/api/hub.ts';
 
 // Runs in the page (addInitScript); the tests compile without the DOM library.
 declare const localStorage: { setItem(key: string, value: string): void };
@@ -214,7 +215,18 @@ describe.skipIf(chromium.skip)(`the hub's teacher dashboard${chromium.note}`, ()
       });
       await own.push(zhang, {
         sessions: [
-          session(long, chained(long, [{ content: '直接告诉我' }, flaggedReply('解'.repeat(160)), { content: '再来一题' }, flaggedReply('答'.repeat(161))])),
+          // Then two questions a search finds: one longer than a hit's 2,000 characters (cut, "…"), one short (whole).
+          session(
+            long,
+            chained(long, [
+              { content: '直接告诉我' },
+              flaggedReply('解'.repeat(160)),
+              { content: '再来一题' },
+              flaggedReply('答'.repeat(161)),
+              { content: `浮力${'长'.repeat(SEARCH_HIT_MAX_CHARS - 1)}`, role: 'user' as const, tokens_in: 0, tokens_out: 0 },
+              { content: '浮力是什么？', role: 'user' as const, tokens_in: 0, tokens_out: 0 },
+            ]),
+          ),
           session(
             hw,
             chained(hw, [
@@ -282,6 +294,12 @@ describe.skipIf(chromium.skip)(`the hub's teacher dashboard${chromium.note}`, ()
       await expect.poll(() => opened.locator('.transcript-turn-hit').getAttribute('data-turn-id')).toBe(question);
       await expect(opened.locator('.transcript-turn-hit').textContent()).resolves.toContain('光合作用需要哪些条件？');
       await page.screenshot({ path: path.join(SCREENSHOTS, 'hub-search-session.png') });
+      // A hit the hub cut ends with "…" (it says so: content_truncated); a whole one does not.
+      await page.getByLabel('搜索本班分享的对话').fill('浮力');
+      await page.getByLabel('搜索本班分享的对话').press('Enter');
+      await expect.poll(() => hit.count()).toBe(2);
+      await expect(hit.filter({ hasText: '长长' }).textContent()).resolves.toMatch(new RegExp(`浮力长{${SEARCH_HIT_MAX_CHARS - 2}}…$`, 'u'));
+      await expect(hit.filter({ hasText: '浮力是什么？' }).textContent()).resolves.toMatch(/浮力是什么？$/u);
 
       // The assignment form: the allowance's scale from the class's twelve answers, and what an allowance buys.
       await page.getByRole('button', { name: '布置作业' }).first().click();

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { openDatabase, type Store } from '../../src/main/core/db/connection.ts';
 import { AttachmentsRepo } from '../../src/main/core/db/attachments.repo.ts';
-import { ftsQuery, pendingTextSql } from '../../src/main/core/db/fts.ts';
+import { ftsQuery, pendingTextSql, rebuildFtsIndex } from '../../src/main/core/db/fts.ts';
 import { INDEX_DELAY_MS } from '../../src/main/core/db/fts-indexer.ts';
 import { SessionsRepo } from '../../src/main/core/db/sessions.repo.ts';
 import { TurnsRepo } from '../../src/main/core/db/turns.repo.ts';
@@ -84,6 +84,28 @@ describe('full-text indexing after the write', () => {
     expect(turns.searchTurns('u1', 'quadratic').total).toBe(0);
     expect(turns.searchTurns('u1', 'trigonometry').total).toBe(0);
     expect(indexed(store, 'trigonometry')).toBe(0);
+  });
+
+  it('a system turn (a title call’s record, an imported prompt) is not indexed: neither noted and caught up nor at a rebuild', async () => {
+    const store = open(path.join(tempDir(), 'studylog.db'));
+    const { turns, session } = await message(store, '抛物线的最低点在哪？');
+    await store.writes.run('name the session', (db) => {
+      turns.insertNewTurn(db, { session_id: session.id, role: 'system', content: '二次函数的顶点', meta: { purpose: 'title' } });
+      turns.insertNewTurn(db, { session_id: session.id, role: 'system', content: '你是顶点专家' });
+    });
+    expect(noted(store)).toBe(3);
+    expect(store.searchIndex.catchUp()).toBe(true);
+    expect(noted(store)).toBe(0);
+    expect(indexed(store, '最低点')).toBe(1);
+    expect(indexed(store, '顶点')).toBe(0);
+    // Its content changed (noted again): still out.
+    await store.writes.run('rename', (db) => db.prepare("UPDATE turn SET content = '二次函数顶点式' WHERE role = 'system' AND content = '二次函数的顶点'").run());
+    store.searchIndex.catchUp();
+    expect(indexed(store, '顶点')).toBe(0);
+    // A rebuild (after a migration, a repair) indexes the messages alone too.
+    rebuildFtsIndex(store.sqlite);
+    expect(indexed(store, '最低点')).toBe(1);
+    expect(indexed(store, '顶点')).toBe(0);
   });
 
   it('a changed turn is found by its new text only, once', async () => {

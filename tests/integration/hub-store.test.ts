@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { v7 as uuidv7 } from 'uuid';
 import { isApiError } from '../../src/shared/errors.ts';
-import { TRIAGE_EXCERPT_CHARS } from '../../src/shared/api/hub.ts';
+import { SEARCH_HIT_MAX_CHARS, TRIAGE_EXCERPT_CHARS } from '../../src/shared/api/hub.ts';
 import { SEARCH_RECENT_MS, TITLE_HIT_LIMIT, type HubCaller, type HubStore } from '../../src/main/core/hub/store.ts';
 import { startPostgres, type PgServer } from '../support/postgres.ts';
 import { requirePackage } from '../support/requirements.ts';
@@ -315,6 +315,40 @@ describe.each([
     await store.close();
   });
 
+  test.skipIf(skip)('title search folds full-width forms and radicals on both sides, as the desktop’s: ｆ（ｘ）, ＡＢＣ, ２次函数 find f(x), ABC, 2次函数', async () => {
+    const store = await openHub(kind, server);
+    const { teacher, klass, student } = await classWithStudent(store);
+    const titled = async (title: string) => {
+      const sid = uuidv7();
+      const specs = [{ content: '问一个问题' }, { content: '回答', role: 'assistant' as const }, { content: title, role: 'system' as const, meta: { purpose: 'title' } }];
+      await store.push(student, { sessions: [session(sid, chained(sid, specs))] });
+      return sid;
+    };
+    const fx = await titled('f(x) 的导数');
+    const abc = await titled('ABC 猜想');
+    const quadratic = await titled('2次函数的图像');
+    // Stored in full width, with a PDF's Kangxi radical (⽜ U+2F5C) and a Supplement one NFKC leaves alone (⻄ U+2EC4).
+    const gx = await titled('ｇ（ｘ）＝\u2F5C顿 \u2EC4瓜');
+    const found = async (q: string) => (await store.searchTitles(teacher, klass.id, q)).map((h) => [h.session_id, h.title, h.highlights]);
+    expect(await found('ｆ（ｘ）')).toEqual([[fx, 'f(x) 的导数', [[0, 4]]]]);
+    expect(await found('ａｂｃ')).toEqual([[abc, 'ABC 猜想', [[0, 3]]]]);
+    expect(await found('ＡＢＣ　猜想')).toEqual([
+      [
+        abc,
+        'ABC 猜想',
+        [
+          [0, 3],
+          [4, 6],
+        ],
+      ],
+    ]);
+    expect(await found('２次函数')).toEqual([[quadratic, '2次函数的图像', [[0, 4]]]]);
+    expect(await found('G(X)=牛顿')).toEqual([[gx, 'ｇ（ｘ）＝\u2F5C顿 \u2EC4瓜', [[0, 7]]]]);
+    expect(await found('西瓜')).toEqual([[gx, 'ｇ（ｘ）＝\u2F5C顿 \u2EC4瓜', [[8, 10]]]]);
+    expect(await found('ｆ（ｙ）')).toEqual([]);
+    await store.close();
+  });
+
   test.skipIf(skip)('what one answer costs in tokens: the class’s answers, else the hub’s, else none', async () => {
     const store = await openHub(kind, server, () => 1_700_000_100_000);
     const { teacher, klass, student } = await classWithStudent(store);
@@ -413,8 +447,28 @@ describe.each([
     expect(view.truncated).toBe(true);
     const hits = await store.search(teacher, klass.id, '数学');
     expect(hits).toHaveLength(5);
-    for (const hit of hits) expect(hit.content).toHaveLength(2000);
+    for (const hit of hits) expect(hit).toMatchObject({ content: expect.stringMatching(/^.{2000}$/su), content_truncated: true });
     expect(hits.map((h) => h.content.slice(0, 5)).sort()).toEqual(['第1段数学', '第2段数学', '第3段数学', '第4段数学', '第5段数学']);
+    await store.close();
+  });
+
+  test.skipIf(skip)('a search hit says when the hub cut it: Chinese of 2,001 characters is cut, of 2,000 or fewer is whole and says nothing', async () => {
+    const store = await openHub(kind, server);
+    const { teacher, klass, student } = await classWithStudent(store);
+    const sid = uuidv7();
+    // Characters, not bytes: 2,000 Chinese characters are 6,000 bytes in UTF-8, and still whole.
+    const exact = '物理' + '浮'.repeat(SEARCH_HIT_MAX_CHARS - 2);
+    const over = '物理' + '沉'.repeat(SEARCH_HIT_MAX_CHARS - 1);
+    const short = '物理课的浮力实验';
+    const turns = chained(sid, [{ content: exact }, { content: over, role: 'assistant' }, { content: short }]);
+    await store.push(student, { sessions: [session(sid, turns)] });
+    const hits = new Map((await store.search(teacher, klass.id, '物理')).map((h) => [h.turn_id, h]));
+    expect(hits.size).toBe(3);
+    expect(hits.get(turns[0]!.id)).toEqual(expect.objectContaining({ content: exact }));
+    expect(hits.get(turns[0]!.id)).not.toHaveProperty('content_truncated');
+    expect(hits.get(turns[1]!.id)).toEqual(expect.objectContaining({ content: over.slice(0, SEARCH_HIT_MAX_CHARS), content_truncated: true }));
+    expect(hits.get(turns[2]!.id)).toEqual(expect.objectContaining({ content: short }));
+    expect(hits.get(turns[2]!.id)).not.toHaveProperty('content_truncated');
     await store.close();
   });
 

@@ -62,6 +62,27 @@ describe('search over titles', () => {
     expect(sessions.getSessionsByUserId('u1', {}, { q: '_' }).total).toBe(0);
   });
 
+  it('folds full-width forms and radicals on both sides: a Chinese IME’s ｆ（ｘ）, ＡＢＣ, ２次函数 find f(x), ABC, 2次函数, and the other way round', () => {
+    const { turns, sessions, db } = seeded();
+    const fx = sessions.insertNewSession(db, { user_id: 'u1', started_at: 60, meta: { title: 'f(x) 的导数' } });
+    const abc = sessions.insertNewSession(db, { user_id: 'u1', started_at: 70, meta: { title: 'ABC 猜想' } });
+    const quadratic = sessions.insertNewSession(db, { user_id: 'u1', started_at: 80, meta: { title: '2次函数的图像' } });
+    // Stored in full width or with a PDF's radical (⽜ U+2F5C): found by what a half-width keyboard types.
+    const gx = sessions.insertNewSession(db, { user_id: 'u1', started_at: 90, meta: { title: 'ｇ（ｘ）＝\u2F5C顿' } });
+    const titles = (q: string) => turns.searchTurns('u1', q).title_hits?.map((h) => [h.title, h.highlights]);
+    expect(titles('ｆ（ｘ）')).toEqual([['f(x) 的导数', [[0, 4]]]]);
+    expect(titles('ａｂｃ')).toEqual([['ABC 猜想', [[0, 3]]]]);
+    expect(titles('２次函数')).toEqual([['2次函数的图像', [[0, 4]]]]);
+    expect(titles('g(x)=牛顿')).toEqual([['ｇ（ｘ）＝\u2F5C顿', [[0, 7]]]]);
+    // The sessions route's q (the sidebar's and the history's list) alike.
+    const ids = (q: string) => sessions.getSessionsByUserId('u1', {}, { q }).items.map((s) => s.id);
+    expect(ids('ｆ（ｘ）')).toEqual([fx.id]);
+    expect(ids('ＡＢＣ　猜想')).toEqual([abc.id]);
+    expect(ids('２次')).toEqual([quadratic.id]);
+    expect(ids('G(X)')).toEqual([gx.id]);
+    expect(ids('ｆ（ｙ）')).toEqual([]);
+  });
+
   it('gives title hits with the first page only', () => {
     const { turns } = seeded();
     expect(turns.searchTurns('u1', '数学', { skip: 20 }).title_hits).toBeUndefined();

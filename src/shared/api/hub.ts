@@ -364,7 +364,10 @@ export interface SearchHit {
   user_id: string;
   name: string;
   role: string;
+  /** The turn's first SEARCH_HIT_MAX_CHARS characters (code points, as SQL counts them). */
   content: string;
+  /** Present when the turn is longer than `content` (the hub cut it): the dashboard ends it with "…", as triage's excerpts. */
+  content_truncated?: true;
   created_at: number;
 }
 /** A shared session whose title holds the query (the latest title call's text): it opens the session. */

@@ -12,7 +12,7 @@
  * radical ⽜ is the ideograph 牛, Ａ is A), so either form typed finds either form written.
  */
 import type Database from 'better-sqlite3';
-import { foldForMatching, normalizeText } from '../attachments/normalize.ts';
+import { normalizeText } from '../attachments/normalize.ts';
 import { hasTable, type ReadableDB, type WritableDB } from './handles.ts';
 
 // Han (incl. extensions), Hiragana, Katakana, Hangul, CJK symbols used as word characters.
@@ -152,6 +152,7 @@ export const NORMALIZE_FUNCTION = 'studylog_normalize_text';
 
 export function registerFtsFunction(db: Database.Database): void {
   db.function(FTS_FUNCTION, { deterministic: true }, (content: unknown) => ftsText(String(content ?? '')));
+  registerTitleFoldFunction(db);
   // For migration nfkc_attachment_text, which normalizes attachment text stored before.
   db.function(NORMALIZE_FUNCTION, { deterministic: true }, (text: unknown) => normalizeText(String(text ?? '')));
 }
@@ -168,9 +169,17 @@ function turnText(db: Database.Database): string {
   return `${FTS_FUNCTION}(t.content || ${attachments})`;
 }
 
+/**
+ * Which turns the index holds: messages and answers. A system turn (a title call's record, an
+ * imported prompt) is in no chat, and every search leaves it out anyway (turns.repo.ts,
+ * sessions.repo.ts: `t.role <> 'system'`); not indexing it keeps the index to what is searched.
+ * Entries made for system turns before this stay, unseen, until the next rebuild.
+ */
+const INDEXED_TURNS = `t.role <> 'system'`;
+
 /** Re-indexes every turn: after a migration (a rebuilt `turn` renumbers rowids) or a repair. */
 export function rebuildFtsIndex(db: Database.Database): void {
-  db.exec(`DELETE FROM turn_fts; INSERT INTO turn_fts(rowid, body) SELECT t.rowid, ${turnText(db)} FROM turn t;`);
+  db.exec(`DELETE FROM turn_fts; INSERT INTO turn_fts(rowid, body) SELECT t.rowid, ${turnText(db)} FROM turn t WHERE ${INDEXED_TURNS};`);
   if (hasPendingTable(db)) db.exec(`DELETE FROM ${FTS_PENDING_TABLE}`);
 }
 
@@ -180,7 +189,7 @@ export function rebuildFtsIndex(db: Database.Database): void {
  * (no sort needed) — 0.2 s for one noted turn among a million (bench/NOTES.md).
  */
 export function pendingTextSql(db: Database.Database): string {
-  return `SELECT p.turn_rowid, ${turnText(db)} FROM ${FTS_PENDING_TABLE} p CROSS JOIN turn t ON t.rowid = p.turn_rowid ORDER BY p.turn_rowid`;
+  return `SELECT p.turn_rowid, ${turnText(db)} FROM ${FTS_PENDING_TABLE} p CROSS JOIN turn t ON t.rowid = p.turn_rowid WHERE ${INDEXED_TURNS} ORDER BY p.turn_rowid`;
 }
 
 /** Whether any turn waits for its index entry (a read of one row). */
@@ -189,8 +198,8 @@ export function hasPendingTurns(db: ReadableDB): boolean {
 }
 
 /**
- * Indexes every noted turn in the write `db` is in: their old entries out, their text now in, the
- * notes cleared. Returns how many turns it indexed. A noted rowid whose turn is gone (not possible
+ * Indexes every noted turn in the write `db` is in: their old entries out, their text now in (a
+ * system turn's not: INDEXED_TURNS), the notes cleared. Returns how many noted turns it handled. A noted rowid whose turn is gone (not possible
  * through the triggers, which clear the note with the turn) only loses its entry.
  */
 export function indexPendingTurns(db: WritableDB): number {
@@ -209,10 +218,31 @@ export function indexPendingTurns(db: WritableDB): number {
 // are matched without an index: every whitespace-separated term of the query must occur in the
 // title (LIKE, case-insensitive for Latin letters). Chinese needs nothing more — 数学 is found
 // inside 我们今天学数学 — and a Latin term matches inside a word as well as at its start.
+// Both sides are folded first (foldTitle): a Chinese IME in full-width mode types ｆ（ｘ）, ＡＢＣ,
+// ２次函数, and finds the title f(x) 的导数, ABC, 2次函数 (and the other way round).
 
-/** The query's terms as title matching uses them (lowercase). */
+/**
+ * A title or a query term as title matching compares them: the CJK radicals as ideographs (as
+ * normalizeText), then NFKC throughout — full-width punctuation and the ideographic space too
+ * (ｆ（ｘ） is f(x)), which normalizeText keeps in what is stored and shown, but which must not
+ * decide a match. The same fold on both sides, so it only ever joins forms, never splits them.
+ * The hub's PostgreSQL does it in SQL (hub/search.ts foldedTitleSql); SQLite calls this as
+ * TITLE_FOLD_FUNCTION.
+ */
+export function foldTitle(text: string): string {
+  return normalizeText(text).normalize('NFKC');
+}
+
+/** foldTitle in SQLite's SQL (registered on the desktop's connection and the hub's SQLite). */
+export const TITLE_FOLD_FUNCTION = 'studylog_fold_title';
+
+export function registerTitleFoldFunction(db: Database.Database): void {
+  db.function(TITLE_FOLD_FUNCTION, { deterministic: true }, (text: unknown) => (typeof text === 'string' ? foldTitle(text) : text));
+}
+
+/** The query's terms as title matching uses them (folded: foldTitle, and lowercase). */
 export function titleTerms(input: string): string[] {
-  return input
+  return foldTitle(input)
     .toLowerCase()
     .split(/\s+/u)
     .filter((term) => term !== '');
@@ -223,9 +253,24 @@ export function likePattern(term: string): string {
   return `%${term.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 }
 
-/** `expr LIKE ? ESCAPE '\' AND …` for every term, and its parameters. */
+/** `studylog_fold_title(expr) LIKE ? ESCAPE '\' AND …` for every term (titleTerms), and its parameters. */
 export function titleMatchSql(expr: string, terms: string[]): { sql: string; params: string[] } {
-  return { sql: terms.map(() => `${expr} LIKE ? ESCAPE '\\'`).join(' AND '), params: terms.map(likePattern) };
+  return { sql: terms.map(() => `${TITLE_FOLD_FUNCTION}(${expr}) LIKE ? ESCAPE '\\'`).join(' AND '), params: terms.map(likePattern) };
+}
+
+const titleFolded = new Map<string, string>();
+
+/** foldTitle one character at a time, where that keeps the text's length (as normalize.ts foldForMatching). */
+function foldTitleChars(text: string): string {
+  return text.replace(/[^\p{ASCII}]/gu, (c) => {
+    let to = titleFolded.get(c);
+    if (to === undefined) {
+      const n = foldTitle(c);
+      to = n.length === c.length ? n : c;
+      if (titleFolded.size < 10_000) titleFolded.set(c, to);
+    }
+    return to;
+  });
 }
 
 /**
@@ -234,10 +279,11 @@ export function titleMatchSql(expr: string, terms: string[]): { sql: string; par
  * offsets, sorted and merged: what a search result marks.
  */
 export function highlightRanges(text: string, query: string): [number, number][] {
-  // Folded one character for one (normalize.ts): 牛顿 marks ⽜顿 too, at the same offsets.
-  const haystack = foldForMatching(text.toLowerCase());
+  // Folded one character for one, as titleTerms folds the query (foldTitle): 牛顿 marks ⽜顿 too,
+  // ｆ（ｘ） marks f(x) and f(x) marks ｆ（ｘ）, at the same offsets.
+  const haystack = foldTitleChars(text.toLowerCase());
   const ranges: [number, number][] = [];
-  for (const term of titleTerms(foldForMatching(query))) {
+  for (const term of titleTerms(query)) {
     for (let at = haystack.indexOf(term); at >= 0; at = haystack.indexOf(term, at + term.length)) ranges.push([at, at + term.length]);
   }
   ranges.sort((a, b) => a[0] - b[0]);

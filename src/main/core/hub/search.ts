@@ -16,7 +16,7 @@
 import type { SQL } from 'drizzle-orm';
 import { normalizeText } from '../attachments/normalize.ts';
 import { sql } from '../db/drizzle.ts';
-import { ftsQuery, ftsText } from '../db/fts.ts';
+import { ftsQuery, ftsText, TITLE_FOLD_FUNCTION } from '../db/fts.ts';
 // The type alone: sql.ts opens the hub and runs reindex.ts, which imports this file.
 import type { Dialect } from './sql.ts';
 
@@ -71,6 +71,15 @@ function foldedTerm(term: string): string {
   return Array.from(term.normalize('NFKC'), (c) => SUPPLEMENT_MAP.get(c) ?? c).join('');
 }
 const foldedContent = sql`lower(translate(normalize(t.content, NFKC), ${SUPPLEMENT_FROM}, ${SUPPLEMENT_TO}))`;
+
+/**
+ * db/fts.ts foldTitle in SQL, for title search: on PostgreSQL NFKC and the supplement's radicals,
+ * as foldedContent (NFKC first, then translate(): the same result, since NFKC leaves those
+ * radicals alone and never makes one); on SQLite the function the hub registers (sql.ts).
+ */
+export function foldedTitleSql(dialect: Dialect, expr: SQL): SQL {
+  return dialect === 'pg' ? sql`translate(normalize(${expr}, NFKC), ${SUPPLEMENT_FROM}, ${SUPPLEMENT_TO})` : sql`${sql.raw(TITLE_FOLD_FUNCTION)}(${expr})`;
+}
 
 /** The text the SQLite hub's FTS5 table indexes (the desktop's bigram text). */
 export const sqliteSearchText = ftsText;

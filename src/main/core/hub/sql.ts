@@ -15,6 +15,7 @@ import pg from 'pg';
 import { ApiError, DATABASE_ISSUE } from '../../../shared/errors.ts';
 import { systemLanguage } from '../config.ts';
 import { drizzle as drizzleSqlite, migrate as migrateSqlite, sql } from '../db/drizzle.ts';
+import { registerTitleFoldFunction } from '../db/fts.ts';
 import { drizzle as drizzlePg, migrate as migratePg } from './drizzle-pg.ts';
 import { openSearchReindexPg, openSearchReindexSqlite, type SearchReindex } from './reindex.ts';
 
@@ -169,6 +170,8 @@ export async function openPgHub(url: string, options: { poolSize?: number } = {}
 export function openSqliteHub(file: string): HubSql {
   mkdirSync(path.dirname(file), { recursive: true });
   const sqlite = new Database(file);
+  // Title search folds the stored titles in SQL (db/fts.ts foldTitle; PostgreSQL has normalize()).
+  registerTitleFoldFunction(sqlite);
   sqlite.pragma('journal_mode = WAL');
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('busy_timeout = 5000');

@@ -44,7 +44,7 @@ import { acceptBundle } from '../handin/accept.ts';
 import { bundleFileData, bundleHash, summarize } from '../handin/bundle.ts';
 import { GENESIS_HASH, turnHash, type ChainTurn } from '../handin/chain.ts';
 import { parseRoster, type RosterEntry } from './roster.ts';
-import { searchCondition, searchGrams, sqliteSearchText } from './search.ts';
+import { foldedTitleSql, searchCondition, searchGrams, sqliteSearchText } from './search.ts';
 import { boolParam, jsonParam, jsonValue, sql, type HubSql } from './sql.ts';
 
 export interface HubCaller {
@@ -1119,7 +1119,8 @@ export class HubStore {
   /**
    * The class's students' shared sessions whose title (the latest title call's text, kept by push)
    * holds every whitespace-separated term of `query`, as the desktop's History finds titles
-   * (db/fts.ts titleTerms, likePattern: anywhere, case-insensitive, no word boundary), the most
+   * (db/fts.ts titleTerms, likePattern: anywhere, case-insensitive, no word boundary, both sides
+   * folded by foldTitle: full-width forms as ASCII, radicals as ideographs), the most
    * recently active first, TITLE_HIT_LIMIT at most. Scoped as message hits are (the class's
    * students, sharedWithClass), and read from sessions, not turns: bounded by the class's sessions.
    */
@@ -1128,7 +1129,8 @@ export class HubStore {
     const terms = titleTerms(query);
     if (terms.length === 0) return [];
     const match = sql.join(
-      terms.map((term) => sql`lower(s.title) LIKE lower(${likePattern(term)}) ESCAPE '\\'`),
+      // Folded as the terms are (titleTerms): ｆ（ｘ） typed finds the title f(x) 的导数, and the other way round.
+      terms.map((term) => sql`lower(${foldedTitleSql(this.db.dialect, sql`s.title`)}) LIKE lower(${likePattern(term)}) ESCAPE '\\'`),
       sql` AND `,
     );
     const rows = await this.db.all<Omit<TitleHit, 'highlights'>>(
@@ -1153,14 +1155,18 @@ export class HubStore {
     if (!condition) return [];
     const max = Math.min(Math.max(limit, 1), 200);
     const since = this.#now() - SEARCH_RECENT_MS;
-    const page = (when: SQL, n: number) =>
-      this.db.all<SearchHit>(
-        sql`SELECT t.id AS turn_id, t.session_id, t.user_id, u.name, t.role, substr(t.content, 1, ${SEARCH_HIT_MAX_CHARS}) AS content, t.created_at
+    // content_truncated: SQLite's comparison is 0/1, PostgreSQL's a boolean (as triage's excerpt_truncated).
+    const page = async (when: SQL, n: number): Promise<SearchHit[]> => {
+      const rows = await this.db.all<Omit<SearchHit, 'content_truncated'> & { cut: unknown }>(
+        sql`SELECT t.id AS turn_id, t.session_id, t.user_id, u.name, t.role, substr(t.content, 1, ${sql.raw(String(SEARCH_HIT_MAX_CHARS))}) AS content,
+              length(t.content) > ${sql.raw(String(SEARCH_HIT_MAX_CHARS))} AS cut, t.created_at
             FROM hub_turn t JOIN hub_user u ON u.id = t.user_id JOIN hub_session s ON s.id = t.session_id
             JOIN hub_member m ON m.user_id = t.user_id AND m.class_id = ${classId} AND m.role = 'student'
             WHERE ${condition} AND ${when} AND t.role <> 'system' AND ${sharedWithClass(classId)}
             ORDER BY t.received_at DESC, t.id DESC LIMIT ${n}`,
       );
+      return rows.map(({ cut, ...hit }) => (Number(cut) === 1 ? { ...hit, content_truncated: true as const } : hit));
+    };
     const recent = await page(sql`t.received_at >= ${since}`, max);
     if (recent.length === max) return recent;
     return [...recent, ...(await page(sql`t.received_at < ${since}`, max - recent.length))];

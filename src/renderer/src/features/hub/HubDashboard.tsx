@@ -917,7 +917,8 @@ function Search({ token, classId, locale }: { token: string; classId: string; lo
                 <button type="button" className="hub-hit-open" onClick={(e) => (e.stopPropagation(), setOpen(target))}>
                   <strong>{h.name}</strong> <span className="muted">{when(h.created_at, locale)}</span> <span className="hub-hit-action">{t('hub.openSession')}</span>
                 </button>
-                <MessageText text={h.content} role={h.role} />
+                {/* Cut by the hub (its first SEARCH_HIT_MAX_CHARS characters): "…", as triage's excerpts. */}
+                <MessageText text={excerptText(h.content, h.content_truncated === true)} role={h.role} />
               </li>
             );
           })}
