@@ -1,5 +1,6 @@
-import { describe, expect, it } from 'vitest';
-import { ftsQuery, ftsText } from '../../src/main/core/db/fts.ts';
+import Database from 'better-sqlite3';
+import { describe, expect, it, test } from 'vitest';
+import { foldedTitleSqlite, foldTitle, ftsQuery, ftsText, registerFtsFunction, TITLE_KEPT_RANGES } from '../../src/main/core/db/fts.ts';
 
 describe('ftsText (what is indexed)', () => {
   it('splits Chinese runs into overlapping bigrams plus the run’s last character', () => {
@@ -30,5 +31,32 @@ describe('ftsQuery (what is matched)', () => {
     expect(ftsQuery('NEAR(a b)')).toBe('"NEAR" + "a"* AND "b"*');
     expect(ftsQuery('"; DROP')).toBe('"DROP"*');
     expect(ftsQuery('*** --- !!!')).toBeNull();
+  });
+});
+
+describe('title folding skips what it cannot change', () => {
+  test('every character of TITLE_KEPT_RANGES is its own fold, so SQL may skip the call for a title made only of them', () => {
+    for (const [from, to] of TITLE_KEPT_RANGES) {
+      for (let code = from; code <= to; code++) {
+        const c = String.fromCodePoint(code);
+        if (foldTitle(c) !== c) throw new Error(`U+${code.toString(16)} (${c}) folds to ${foldTitle(c)}`);
+      }
+    }
+  });
+
+  test('SQLite folds a title with a character outside them, and leaves the others as they are', () => {
+    const db = new Database(':memory:');
+    registerFtsFunction(db);
+    const fold = (title: string) =>
+      db
+        .prepare(`SELECT ${foldedTitleSqlite('t')} FROM (SELECT ? AS t)`)
+        .pluck()
+        .get(title);
+    expect(fold('ｆ（ｘ）的导数')).toBe('f(x)的导数');
+    expect(fold('⽜顿第二定律')).toBe('牛顿第二定律');
+    expect(fold('二次函数　顶点')).toBe('二次函数 顶点');
+    expect(fold('二次函数的顶点《练习》')).toBe('二次函数的顶点《练习》');
+    expect(fold('Newton 2nd law')).toBe('Newton 2nd law');
+    db.close();
   });
 });

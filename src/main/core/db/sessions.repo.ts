@@ -18,7 +18,7 @@ import {
 import { parseInput } from '../../../shared/validation.ts';
 import type { Store } from './connection.ts';
 import { withDbErrors } from './db-errors.ts';
-import { ftsQuery, likePattern, SEARCH_SCAN_LIMIT, TITLE_FOLD_FUNCTION, titleTerms } from './fts.ts';
+import { foldedTitleSqlite, ftsQuery, likePattern, SEARCH_SCAN_LIMIT, titleTerms } from './fts.ts';
 import type { WritableDB } from './handles.ts';
 import { hydrateSession, type SessionRow } from './hydrate.ts';
 import { session } from './schema.ts';
@@ -115,9 +115,9 @@ export class SessionsRepo {
       // A session matches by a message, by its title or by its assignment's title (fts.ts, titles).
       const terms = titleTerms(text);
       if (match === null && terms.length === 0) return { items: [], total: 0, total_capped: false };
-      const like = (expr: SQL, term: string) => sql`${sql.raw(TITLE_FOLD_FUNCTION)}(${expr}) LIKE ${likePattern(term)} ESCAPE '\\'`;
-      const byTitle = terms.length ? and(sql`json_type(${session.meta}, '$.title') = 'text'`, ...terms.map((t) => like(sql`json_extract(${session.meta}, '$.title')`, t))) : sql`0`;
-      const byAssignment = terms.length ? sql`${session.assignment_id} IN (SELECT a.id FROM assignment a WHERE ${and(...terms.map((t) => like(sql.raw('a.title'), t)))})` : sql`0`;
+      const like = (expr: string, term: string) => sql`${sql.raw(foldedTitleSqlite(expr))} LIKE ${likePattern(term)} ESCAPE '\\'`;
+      const byTitle = terms.length ? and(sql`json_type(${session.meta}, '$.title') = 'text'`, ...terms.map((t) => like(`json_extract("session"."meta", '$.title')`, t))) : sql`0`;
+      const byAssignment = terms.length ? sql`${session.assignment_id} IN (SELECT a.id FROM assignment a WHERE ${and(...terms.map((t) => like('a.title', t)))})` : sql`0`;
       conditions.push(or(inArray(session.id, [...new Set(matched)]), byTitle, byAssignment)!);
     }
     const where = and(...conditions);

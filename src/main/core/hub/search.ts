@@ -16,7 +16,7 @@
 import type { SQL } from 'drizzle-orm';
 import { normalizeText } from '../attachments/normalize.ts';
 import { sql } from '../db/drizzle.ts';
-import { ftsQuery, ftsText, TITLE_FOLD_FUNCTION } from '../db/fts.ts';
+import { foldedTitleSqlite, ftsQuery, ftsText } from '../db/fts.ts';
 // The type alone: sql.ts opens the hub and runs reindex.ts, which imports this file.
 import type { Dialect } from './sql.ts';
 
@@ -77,8 +77,8 @@ const foldedContent = sql`lower(translate(normalize(t.content, NFKC), ${SUPPLEME
  * as foldedContent (NFKC first, then translate(): the same result, since NFKC leaves those
  * radicals alone and never makes one); on SQLite the function the hub registers (sql.ts).
  */
-export function foldedTitleSql(dialect: Dialect, expr: SQL): SQL {
-  return dialect === 'pg' ? sql`translate(normalize(${expr}, NFKC), ${SUPPLEMENT_FROM}, ${SUPPLEMENT_TO})` : sql`${sql.raw(TITLE_FOLD_FUNCTION)}(${expr})`;
+export function foldedTitleSql(dialect: Dialect, expr: string): SQL {
+  return dialect === 'pg' ? sql`translate(normalize(${sql.raw(expr)}, NFKC), ${SUPPLEMENT_FROM}, ${SUPPLEMENT_TO})` : sql.raw(foldedTitleSqlite(expr));
 }
 
 /** The text the SQLite hub's FTS5 table indexes (the desktop's bigram text). */

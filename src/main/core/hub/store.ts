@@ -1130,7 +1130,7 @@ export class HubStore {
     if (terms.length === 0) return [];
     const match = sql.join(
       // Folded as the terms are (titleTerms): ｆ（ｘ） typed finds the title f(x) 的导数, and the other way round.
-      terms.map((term) => sql`lower(${foldedTitleSql(this.db.dialect, sql`s.title`)}) LIKE lower(${likePattern(term)}) ESCAPE '\\'`),
+      terms.map((term) => sql`lower(${foldedTitleSql(this.db.dialect, 's.title')}) LIKE lower(${likePattern(term)}) ESCAPE '\\'`),
       sql` AND `,
     );
     const rows = await this.db.all<Omit<TitleHit, 'highlights'>>(
