@@ -19,6 +19,8 @@ export const ERROR_STATUS = {
   // message is kept (failed with this code) for the first two, nothing is written for the third.
   hint_ceiling_reached: 409,
   allowance_exhausted: 403,
+  /** Today's allowance from the class hub is used up (sync/allowances.ts): kept, failed; it starts again tomorrow. */
+  daily_allowance_exhausted: 403,
   assignment_not_open: 403,
   /** The message's mode is one the assignment's policy does not allow: nothing is written. */
   mode_not_allowed: 403,

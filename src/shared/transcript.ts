@@ -46,8 +46,8 @@ export function answeredMessages(turns: readonly { role: string; parent_id: stri
 }
 
 /**
- * A student's message that got no answer — refused before the model saw it (the allowance used up:
- * 'allowance_exhausted', the hint ceiling, a mode the assignment does not allow) or failed and
+ * A student's message that got no answer — refused before the model saw it (an allowance used up:
+ * 'allowance_exhausted' or 'daily_allowance_exhausted', the hint ceiling, a mode the assignment does not allow) or failed and
  * never answered (offline, the provider's error): meta.status 'failed' and no answer under it (a
  * message retried later has one, whatever an older copy's status says). Its error code ('failed'
  * when none was recorded), or null for a message that was answered or is still on its way.
@@ -60,7 +60,7 @@ export function unansweredCode(turn: { id: string; role: string; meta: Record<st
 }
 
 /** Codes of a message refused before it was sent to the model (proxy.service.ts keeps it, failed with the code). */
-export const REFUSED_CODES = ['allowance_exhausted', 'hint_ceiling_reached', 'mode_not_allowed'] as const;
+export const REFUSED_CODES = ['allowance_exhausted', 'daily_allowance_exhausted', 'hint_ceiling_reached', 'mode_not_allowed'] as const;
 export type RefusedCode = (typeof REFUSED_CODES)[number];
 export const isRefusedCode = (code: string): code is RefusedCode => (REFUSED_CODES as readonly string[]).includes(code);
 
@@ -71,11 +71,21 @@ export const isRefusedCode = (code: string): code is RefusedCode => (REFUSED_COD
  */
 export const UNSENT_LABELS = {
   'zh-CN': {
-    unsent: { allowance_exhausted: '未发送：额度已用完', hint_ceiling_reached: '未发送：已到提示级别上限', mode_not_allowed: '未发送：作业不允许这个模式' },
+    unsent: {
+      allowance_exhausted: '未发送：额度已用完',
+      daily_allowance_exhausted: '未发送：今日班级额度已用完',
+      hint_ceiling_reached: '未发送：已到提示级别上限',
+      mode_not_allowed: '未发送：作业不允许这个模式',
+    },
     unanswered: '没有得到回答',
   },
   en: {
-    unsent: { allowance_exhausted: 'Not sent: allowance used up', hint_ceiling_reached: 'Not sent: hint ceiling reached', mode_not_allowed: 'Not sent: mode not allowed' },
+    unsent: {
+      allowance_exhausted: 'Not sent: allowance used up',
+      daily_allowance_exhausted: "Not sent: today's class allowance used up",
+      hint_ceiling_reached: 'Not sent: hint ceiling reached',
+      mode_not_allowed: 'Not sent: mode not allowed',
+    },
     unanswered: 'Got no answer',
   },
 } satisfies Record<'zh-CN' | 'en', { unsent: Record<RefusedCode, string>; unanswered: string }>;

@@ -1,5 +1,5 @@
 // Allowance changes from the class hub are applied: a teacher sets a student's daily token
-// allowance on the hub, the laptop pulls it, and the proxy refuses (allowance_exhausted, the
+// allowance on the hub, the laptop pulls it, and the proxy refuses (daily_allowance_exhausted, the
 // message kept, the provider never asked) once the day's tokens on that class's assignments are
 // used — not on the laptop's own assignments. Raising it on the hub lets the next message through.
 import { describe, expect, test } from 'vitest';
@@ -63,15 +63,15 @@ describe('allowances from the class hub', () => {
     await expect(status('hw_1')).resolves.toMatchObject({ daily: null, exhausted: false });
     const sent = core.chatRequests().length;
     const refused = await failure(core.proxy.send(TEST_CALLER, { message: '截距呢？', meta: { session_id: first.session_id } }));
-    expect(refused).toMatchObject({ code: 'allowance_exhausted', detail: expect.stringContaining(`${spent} of ${spent} tokens today`) });
+    expect(refused).toMatchObject({ code: 'daily_allowance_exhausted', detail: expect.stringContaining(`${spent} of ${spent} tokens today`) });
     expect(core.chatRequests()).toHaveLength(sent);
     expect(core.turns.getTurnsBySessionId(first.session_id).at(-1)).toMatchObject({
       role: 'user',
       content: '截距呢？',
-      meta: { status: 'failed', error: { code: 'allowance_exhausted' } },
+      meta: { status: 'failed', error: { code: 'daily_allowance_exhausted' } },
     });
     // A new session on the class's assignment too; the laptop's own assignment (not from the hub) is not limited.
-    expect(await failure(core.proxy.send(TEST_CALLER, { message: '再问一次', mode: 'homework', assignment_id: 'hw_hub' }))).toMatchObject({ code: 'allowance_exhausted' });
+    expect(await failure(core.proxy.send(TEST_CALLER, { message: '再问一次', mode: 'homework', assignment_id: 'hw_hub' }))).toMatchObject({ code: 'daily_allowance_exhausted' });
     await core.proxy.send(TEST_CALLER, { message: 'own homework', mode: 'homework', assignment_id: 'hw_1' });
 
     // Tomorrow the day's count starts again.

@@ -361,8 +361,9 @@ export class AssignmentGate {
     // The class hub's daily allowance for this student (a teacher's change), on top of the assignment's own.
     const daily = found && this.#daily && refusal?.code !== 'allowance_exhausted' ? this.#daily(session.user_id, found, now) : null;
     if (daily && daily.used_today >= daily.daily_tokens) {
+      // Its own code: the student is told it starts again tomorrow (the assignment's own does not).
       refusal = new ApiError(
-        'allowance_exhausted',
+        'daily_allowance_exhausted',
         `Today's AI allowance from your class hub is used up: ${daily.used_today} of ${daily.daily_tokens} tokens today on this class's assignments; the message is kept, not sent. It starts again tomorrow.`,
       );
     }

@@ -2,7 +2,7 @@
  * The class hub's allowances, applied: a teacher's daily token allowance for a student in a class
  * (POST /api/v1/hub/allowances), pulled into setting `hub.allowances` ({class id: {daily_tokens,
  * updated_at}}, client.ts), limits what the proxy sends on that class's assignments (those pulled
- * from the hub, meta.hub_class_id) — assignment-policy.ts refuses with `allowance_exhausted` once
+ * from the hub, meta.hub_class_id) — assignment-policy.ts refuses with `daily_allowance_exhausted` once
  * the day's tokens are used. The day is this laptop's local day; what counts is the tokens
  * (in + out) of the student's answers on the class's assignments since local midnight, offline too.
  */

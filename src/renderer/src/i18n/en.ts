@@ -784,6 +784,7 @@ export const en = {
     rate_limited: 'Wait a few seconds, then try again.',
     hint_ceiling_reached: 'Your message is kept. Keep working at this level, or ask your teacher for a higher hint ceiling.',
     allowance_exhausted: 'Your message is kept. Ask your teacher to raise the allowance, then retry it.',
+    daily_allowance_exhausted: 'Your message is kept. Retry it tomorrow, when the allowance starts again, or once your teacher raises it.',
     assignment_not_open: 'Wait until the assignment opens (the assignment panel shows when).',
     mode_not_allowed: 'It allows only: {{modes}}. Your message is kept: start a new chat on the assignment in one of those modes and send it there.',
     hub_managed: 'Only your teacher can change or delete it, on the class hub; the next sync brings their changes.',

@@ -764,6 +764,7 @@ export const zhCN: Translation = {
     rate_limited: '请等几秒钟再试。',
     hint_ceiling_reached: '你的消息已保存。请在这一级继续思考，或请老师调高提示上限。',
     allowance_exhausted: '你的消息已保存。请老师增加额度后再重试。',
+    daily_allowance_exhausted: '你的消息已保存。明天额度重新开始后，或老师增加额度后，就可以重试。',
     assignment_not_open: '请等作业开放后再来（作业面板上写着开放时间）。',
     mode_not_allowed: '它只允许：{{modes}}。你的消息已保存：请用其中一个模式为这份作业新建对话，再发送一次。',
     hub_managed: '只有老师能在班级中心修改或删除它；下次同步时会带来老师的修改。',

@@ -51,6 +51,7 @@ export const ERROR_TABLE: Readonly<Record<UiErrorCode, { action: NextAction }>> 
   rate_limited: { action: 'wait' },
   hint_ceiling_reached: { action: 'none' },
   allowance_exhausted: { action: 'none' },
+  daily_allowance_exhausted: { action: 'none' },
   assignment_not_open: { action: 'none' },
   mode_not_allowed: { action: 'none' },
   hub_managed: { action: 'none' },

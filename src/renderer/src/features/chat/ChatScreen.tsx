@@ -7,7 +7,7 @@ import { builtinTemplate } from '../../../../shared/templates.ts';
 import { needsAssignment } from '../../../../shared/modes.ts';
 import { modelInfo } from '../../../../shared/presets.ts';
 import { useAssignments, useModels } from '../../app/server-state.ts';
-import { useRouteQuery } from '../../data/queries.tsx';
+import { useRouteMutation, useRouteQuery } from '../../data/queries.tsx';
 import { ShortcutsButton } from '../../app/shortcuts.tsx';
 import { formatCost, formatNumber } from '../../lib/format.ts';
 import { useMoney } from '../../lib/prefs.ts';
@@ -70,6 +70,14 @@ export function ChatScreen({ routeSessionId, routeTurnId = null }: { routeSessio
   // allowance, nothing more can be sent in this chat until the teacher raises it.
   const assignmentStatus = useRouteQuery('getAssignmentStatus', { id: state.assignmentId ?? '' }, { enabled: state.assignmentId !== null && assignment !== null });
   const blocker = blockerOf(state, session ?? undefined, assignmentStatus.data);
+  // "Raised already? Check again": an assignment from the class hub is raised there, so this
+  // laptop syncs first (the background sync may be a minute away). A caller who may not sync (a
+  // LAN student, not the laptop's admin) still gets the status as this laptop has it.
+  const syncHub = useRouteMutation('syncHub');
+  const recheck = async () => {
+    if (typeof assignment?.meta.hub_class_id === 'string') await syncHub.run({});
+    await assignmentStatus.refetch();
+  };
   const outOfAllowance = blocker === 'allowance' ? t('chat.allowanceBlocked') : blocker === 'daily_allowance' ? t('chat.dailyAllowanceBlocked') : null;
   const sessionModel = typeof session?.policy_snapshot.model === 'string' ? session.policy_snapshot.model : null;
   const assignmentRequired = needsAssignment(state.mode);
@@ -335,7 +343,7 @@ export function ChatScreen({ routeSessionId, routeTurnId = null }: { routeSessio
         onUpload={(name, data) => chat.uploadAttachment(name, data)}
         onStop={() => chat.stop()}
         onNewChat={startNewChat}
-        onRecheck={() => void assignmentStatus.refetch()}
+        onRecheck={() => void recheck()}
       />
     </section>
   );
