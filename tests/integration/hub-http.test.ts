@@ -2,6 +2,7 @@
 // a roster posted as text/csv, who may call what, and the stable codes for a bad token, a revoked
 // device, an unknown route and a bad body; the desktop server's hardening (Host header, per-token
 // rate limits, bounded replies and bodies). (The same routes on PostgreSQL: tests/torture/hub-sync.test.ts.)
+import { writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import path from 'node:path';
 import { v7 as uuidv7 } from 'uuid';
@@ -30,6 +31,19 @@ async function hub() {
 }
 
 describe('the hub over HTTP', () => {
+  test('before the web app is built, / says what to do in Chinese and English; built while the hub runs, the next reload serves it', async () => {
+    const store = new HubStore(openSqliteHub(path.join(tempDir(), 'hub.db')));
+    onCleanup(() => void store.close());
+    const staticDir = tempDir('studylog-hub-static-');
+    const running = await startHubServer({ store, port: 0, staticDir });
+    onCleanup(() => void running.close());
+    const page = await (await fetch(`${running.url}/`)).text();
+    expect(page).toContain('网页应用还没有构建：请在 Studylog 的目录中运行 <code>npm run build</code>');
+    expect(page).toContain('The web app has not been built');
+    writeFileSync(path.join(staticDir, 'index.html'), '<!doctype html><title>built</title>');
+    await expect((await fetch(`${running.url}/`)).text()).resolves.toContain('<title>built</title>');
+  });
+
   test('a teacher makes a class, shows its QR code, loads a roster; a student joins with the code', async () => {
     const { store, call } = await hub();
     const teacher = await hubTeacher(store);

@@ -41,6 +41,7 @@ import { openExport, type ExportInput } from '../export.ts';
 import { openApiDocument } from './openapi.ts';
 import { chooseLanAddresses } from './lan.ts';
 import { ASSIGNMENT_HEADER, MODE_HEADER, mountOpenAIFace, OPENAI_PREFIX, openAIErrorShape, SESSION_HEADER } from './openai-face.ts';
+import { notBuiltPage } from './not-built.ts';
 import { DEFAULT_ANONYMOUS_LIMITS, RateLimiter, type RateLimits } from './rate-limit.ts';
 
 export interface HttpServerOptions {
@@ -199,10 +200,10 @@ function requestCutOff(c: Context, error: unknown): boolean {
   return (error as { code?: unknown } | null)?.code === 'ECONNRESET';
 }
 
-const MINIMAL_PAGE = `<!doctype html><html lang="en"><meta charset="utf-8"><title>Studylog</title>
-<body style="font-family:system-ui;max-width:40rem;margin:4rem auto;line-height:1.5">
-<h1>Studylog</h1><p>The API is at <code>${API_PREFIX}</code> (see <code>${API_PREFIX}/openapi.json</code>, with a token).
-The web app has not been built: run <code>npm run build</code>.</p></body></html>`;
+const MINIMAL_PAGE = notBuiltPage({ zh: 'Studylog', en: 'Studylog' }, API_PREFIX, {
+  zh: `（说明见 <code>${API_PREFIX}/openapi.json</code>，需要令牌）`,
+  en: ` (see <code>${API_PREFIX}/openapi.json</code>, with a token)`,
+});
 
 export async function startHttpServer(options: HttpServerOptions): Promise<RunningHttpServer> {
   const { core } = options;

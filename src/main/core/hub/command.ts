@@ -248,9 +248,16 @@ export async function hubMain(argv: string[]): Promise<number> {
       host: values.host ?? (values.lan ? '0.0.0.0' : '127.0.0.1'),
       ...(values.lan ? { lan: true } : {}),
       allowedHosts: values['allowed-host'] ?? [],
-      staticDir: existsSync(path.join(RENDERER_DIR, 'index.html')) ? RENDERER_DIR : null,
+      // Always: a build made after the hub started is served from the teacher's next reload.
+      staticDir: RENDERER_DIR,
     });
     const where = store.db.dialect === 'pg' ? `PostgreSQL ${store.db.where}` : `SQLite ${store.db.where}`;
+    if (!existsSync(path.join(RENDERER_DIR, 'index.html')))
+      process.stderr.write(
+        zh()
+          ? 'studylog hub：网页应用还没有构建，教师面板暂时只显示一个说明页。请在 Studylog 的目录中运行 npm run build（或运行一次 npm start），然后刷新页面；班级中心不用重启。\n'
+          : "studylog hub: the web app is not built yet, so the teacher dashboard shows only a note. Run npm run build (or npm start once) in Studylog's folder, then reload the page; the hub need not restart.\n",
+      );
     const addresses = studentAddressLines(hub.studentAddresses, systemLanguage());
     process.stdout.write(
       [

@@ -42,6 +42,7 @@ import { parseInput } from '../../../shared/validation.ts';
 import { CONTENT_SECURITY_POLICY, addressKey, allowedHostNames, boundedJson, declaredFirstBodyLimit, hostAllowed, incomingOf } from '../http/server.ts';
 import { chooseLanAddresses, type LanChoice } from '../http/lan.ts';
 import { DEFAULT_ANONYMOUS_LIMITS, RateLimiter, type RateLimits } from '../http/rate-limit.ts';
+import { notBuiltPage } from '../http/not-built.ts';
 import { hubLearnerDays } from './learner-days.ts';
 import type { HubCaller, HubStore, IssuedCode } from './store.ts';
 
@@ -89,9 +90,8 @@ export const HUB_HANDIN_PATH = `${HUB_PREFIX}/sync/handins`;
 
 type Env = { Variables: { caller: HubCaller } };
 
-const PAGE = `<!doctype html><html lang="en"><meta charset="utf-8"><title>Studylog hub</title>
-<body style="font-family:system-ui;max-width:40rem;margin:4rem auto;line-height:1.5">
-<h1>Studylog hub</h1><p>The API is at <code>${HUB_PREFIX}</code>. The web app has not been built: run <code>npm run build</code>.</p></body></html>`;
+// Served where the web app is not (yet) built; a build made while the hub runs is served from the next reload on.
+const PAGE = notBuiltPage({ zh: 'Studylog 班级中心', en: 'Studylog hub' }, HUB_PREFIX);
 
 const errorResponse = (c: Context, error: ApiError) => c.json(error.toBody(), error.status as 400);
 
