@@ -104,6 +104,17 @@ export const FeedbackInputSchema = z.object({
 });
 /** The most a daily token allowance may be (a billion: far beyond any day's use). */
 export const DAILY_TOKENS_MAX = 1_000_000_000;
+/**
+ * A daily token allowance as a teacher types it (the dashboard, `studylog hub allowance set`), or
+ * null when it is not one: digits only — full-width ones (an IME's １２００) and thousands
+ * separators (5,000, 5，000, spaces) accepted — from 0 to DAILY_TOKENS_MAX.
+ */
+export function parseDailyTokens(text: string): number | null {
+  const digits = text.normalize('NFKC').replace(/[,\s_]/g, '');
+  if (!/^\d{1,10}$/.test(digits)) return null;
+  const n = Number(digits);
+  return n <= DAILY_TOKENS_MAX ? n : null;
+}
 /** A student's daily token allowance in a class: a whole number of tokens (0: no AI answers on its assignments), or null to clear it (no daily allowance). */
 export const AllowanceInputSchema = z.object({ class_id: Id, user_id: Id, daily_tokens: z.number().int().min(0).max(DAILY_TOKENS_MAX).nullable() });
 

@@ -7,7 +7,7 @@
  */
 import { useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
-import { DAILY_TOKENS_MAX, type AllowanceRow, type HubAllowance } from '../../../../shared/api/hub.ts';
+import { DAILY_TOKENS_MAX, parseDailyTokens, type AllowanceRow, type HubAllowance } from '../../../../shared/api/hub.ts';
 import { errorHeadline, sentences } from '../../lib/errors.ts';
 import { formatNumber } from '../../lib/format.ts';
 import { asCallError, type HubCallError, hubPost } from './hub-api.ts';
@@ -15,18 +15,6 @@ import { useHubQuery, useHubRefresh } from './hub-hooks.tsx';
 
 export const allowancesRoute = (classId: string) => `/classes/${encodeURIComponent(classId)}/allowances`;
 const triageRoute = (classId: string) => `/classes/${encodeURIComponent(classId)}/triage`;
-
-/**
- * What the teacher typed as a number of tokens, or null when it is not one: digits only — full-width
- * ones (an IME's １２００) and thousands separators (5,000 or 5，000, spaces) accepted — from 0 to
- * DAILY_TOKENS_MAX.
- */
-export function parseDailyTokens(text: string): number | null {
-  const digits = text.normalize('NFKC').replace(/[,\s_]/g, '');
-  if (!/^\d{1,10}$/.test(digits)) return null;
-  const n = Number(digits);
-  return n <= DAILY_TOKENS_MAX ? n : null;
-}
 
 /** The class's allowances, one read for the whole table (null while it loads or when it failed). */
 export function useClassAllowances(token: string, classId: string) {
