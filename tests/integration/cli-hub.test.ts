@@ -239,7 +239,7 @@ describe('studylog hub', () => {
     const en = { LANG: 'en_US.UTF-8', LC_ALL: 'en_US.UTF-8' };
     const code = runCli(['hub', 'class', 'create', '--name', '初二（3）班', '--data-dir', dataDir], en).stdout.trim();
     const store = new HubStore(openSqliteHub(path.join(dataDir, 'hub.db')));
-    let classId = '';
+    let classId: string;
     let userId = '';
     try {
       const admin = (await store.authenticate((await store.issueDevice((await store.createUser('Admin', 'admin')).id, 'test')).token)) as HubCaller;
