@@ -2,7 +2,7 @@
 // --database-url; the first start prints an admin token once; `hub token create` prints a
 // teacher's token alone on stdout; the banner is in the terminal's language; `hub class create`,
 // `hub class list` and `hub assignment create` make a class and its assignment without curl, in the
-// terminal's language. And `studylog sync` sends a laptop's shared sessions to it.
+// terminal's language; `hub allowance set|clear|list` a student's daily AI allowance. And `studylog sync` sends a laptop's shared sessions to it.
 import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import os from 'node:os';

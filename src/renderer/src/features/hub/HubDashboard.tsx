@@ -1,8 +1,8 @@
 /**
  * The teacher's dashboard on the hub (`#/hub`): pick a class, then its overview (each student's
- * shared work), the assignment inbox (with the hand-ins that reached the hub, to read and grade:
+ * shared work, and their daily AI allowance, set in place: HubAllowances.tsx), the assignment inbox (with the hand-ins that reached the hub, to read and grade:
  * the score and feedback go back to the student's laptop on its next sync), triage (stuck at a hint level, leaning on worked solutions,
- * flagged replies), search across the class's shared turns, and the roster with each student's
+ * flagged replies, out of an allowance), search across the class's shared turns, and the roster with each student's
  * one-time join code (issued on import, add or reissue, shown that once: printable, as CSV and as QR
  * codes; the hub keeps only hashes — so the codes shown stay, across actions and tabs, until the
  * teacher says they are saved, and leaving the page first asks) and whether students off the
