@@ -92,7 +92,7 @@ describe.skipIf(chromium.skip)(`what the hub dashboard counts, and its title sea
     const { context, page } = await teacherPage();
     const overview = page.getByTestId('hub-overview');
     await expect.poll(() => overview.locator('tbody tr').count()).toBe(2);
-    await expect(overview.locator('thead th').allTextContents()).resolves.toEqual(['学生', '学号', '会话', '消息', 'AI 回答的 token 数', '最近活动', '']);
+    await expect(overview.locator('thead th').allTextContents()).resolves.toEqual(['学生', '学号', '会话', '消息', 'AI 回答的 token 数', '最近活动', '每日 AI 额度', '']);
     const li = overview.locator('tbody tr', { hasText: '李明' }).locator('td');
     await expect.poll(() => li.nth(3).textContent()).toBe('4');
     await expect(li.nth(4).textContent()).resolves.toBe('1,347');

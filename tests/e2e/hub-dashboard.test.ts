@@ -15,7 +15,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { v7 as uuidv7 } from 'uuid';
 import { openSqliteHub } from '../../src/main/core/hub/sql.ts';
 import { startHubServer, type RunningHub } from '../../src/main/core/hub/server.ts';
-import { HubStore, type HubCaller } from '../../src/main/core/hub/store.ts';
+import { HubStore, startOfHubDay, type HubCaller } from '../../src/main/core/hub/store.ts';
 import { bundleText, buildBundle } from '../../src/main/core/handin/bundle.ts';
 import { publicKeyOf } from '../../src/main/core/handin/signing.ts';
 import { sql } from '../../src/main/core/hub/sql.ts';
@@ -313,6 +313,78 @@ describe.skipIf(chromium.skip)(`the hub's teacher dashboard${chromium.note}`, ()
       await tokens.fill('20000');
       await expect.poll(() => form.getByTestId('hub-tokens-estimate').textContent()).toBe('按这个额度，每个学生大约能问 40 次。');
       await form.screenshot({ path: path.join(SCREENSHOTS, 'hub-assignment-token-scale.png') });
+      await context.close();
+    } finally {
+      await running.close();
+      await own.close();
+    }
+  });
+
+  test('每日 AI 额度 on the overview: shown per student, set in place (a wrong number named, full-width digits read), cleared; needs attention lists who used up today’s, as of the last sync', async () => {
+    const own = new HubStore(openSqliteHub(path.join(tempDir('studylog-hub-e2e-'), 'hub.db')));
+    const running = await startHubServer({ store: own, port: 0, staticDir: RENDERER });
+    try {
+      const teacher = await hubTeacher(own, '王老师');
+      const klass = await own.createClass(teacher.caller, '初二（3）班');
+      await own.upsertAssignment(teacher.caller, { id: 'hw_a', class_id: klass.id, title: '一次函数', description: null, due_at: null, policy: {} });
+      const zhang = (await own.authenticate((await own.joinClass({ code: klass.code, name: '张小明', device_name: 'laptop' })).token)) as HubCaller;
+      // Today (by the hub's day): one answer of 300 tokens on the class's assignment, synced.
+      const sid = uuidv7();
+      const today = Math.max(startOfHubDay(Date.now()), Date.now() - 60_000);
+      await own.push(zhang, {
+        sessions: [
+          session(sid, chained(sid, [{ content: '斜率是什么？' }, { content: '想一想 y 随 x 怎么变。', role: 'assistant', tokens_in: 250, tokens_out: 50 }], undefined, today), {
+            assignment_id: 'hw_a',
+          }),
+        ],
+      });
+      const stored = async () => (await own.allowances(teacher.caller, klass.id))[0]!.daily_tokens;
+      const context = await browser.newContext({ locale: 'zh-CN' });
+      await context.addInitScript((token: string) => localStorage.setItem('studylog.hub.token', token), teacher.token);
+      const page = await context.newPage();
+      await page.goto(`${running.url}/#/hub`);
+      const overview = page.getByTestId('hub-overview');
+      await expect.poll(() => overview.locator('thead th').allTextContents()).toContain('每日 AI 额度');
+      const cell = overview.getByTestId('hub-daily-allowance');
+      await expect.poll(() => cell.textContent()).toBe('未设 修改今天已用 300');
+      await expect(overview.getByTestId('hub-daily-allowance-note').textContent()).resolves.toContain('学生的电脑下次同步时生效');
+
+      // Not a number of tokens: said in Chinese, nothing sent.
+      await cell.getByRole('button', { name: '修改张小明的每日 AI 额度' }).click();
+      const input = cell.getByLabel('张小明的每日 AI 额度（token）');
+      for (const bad of ['两百', '-5', '2.5']) {
+        await input.fill(bad);
+        await cell.getByRole('button', { name: '保存' }).click();
+        await expect
+          .poll(() => cell.getByTestId('hub-daily-allowance-invalid').textContent())
+          .toBe('请输入 0 到 1,000,000,000 之间的整数 token 数（0 表示当天不能在本班作业上用 AI）。');
+      }
+      expect(await stored()).toBeNull();
+      // Full-width digits, as a Chinese IME types them.
+      await input.fill('２００');
+      await cell.getByRole('button', { name: '保存' }).click();
+      await expect.poll(() => cell.getByTestId('hub-daily-allowance-saved').textContent()).toBe('已保存。学生的电脑下次同步时生效。');
+      await expect.poll(() => cell.textContent()).toMatch(/^200 token 修改今天已用 300/);
+      expect(await stored()).toBe(200);
+
+      // Used up today (300 of 200): needs attention says so, as of the last sync.
+      await page.getByRole('tab', { name: '需要关注' }).click();
+      const triage = page.getByTestId('hub-daily-allowance-triage');
+      await expect.poll(() => triage.locator('li').allTextContents()).toEqual(['张小明 今天已用 300 个 token（每日额度 200）']);
+      await expect(triage.textContent()).resolves.toContain('按学生电脑最近一次同步到班级中心的对话计算');
+      mkdirSync(SCREENSHOTS, { recursive: true });
+      await page.screenshot({ path: path.join(SCREENSHOTS, 'hub-daily-allowance-triage.png'), fullPage: true });
+
+      // Cleared: no daily allowance, and nobody out of it.
+      await page.getByRole('tab', { name: '概览' }).click();
+      await cell.getByRole('button', { name: '修改张小明的每日 AI 额度' }).click();
+      await cell.getByRole('button', { name: '清除额度' }).click();
+      await expect.poll(() => cell.getByTestId('hub-daily-allowance-saved').textContent()).toBe('已清除：不再限制每日额度。学生的电脑下次同步时生效。');
+      await expect.poll(() => cell.textContent()).toMatch(/^未设 修改/);
+      expect(await stored()).toBeNull();
+      await page.screenshot({ path: path.join(SCREENSHOTS, 'hub-daily-allowance.png'), fullPage: true });
+      await page.getByRole('tab', { name: '需要关注' }).click();
+      await expect.poll(() => triage.textContent()).toContain('目前没有。');
       await context.close();
     } finally {
       await running.close();

@@ -2,7 +2,7 @@
 // --database-url; the first start prints an admin token once; `hub token create` prints a
 // teacher's token alone on stdout; the banner is in the terminal's language; `hub class create`,
 // `hub class list` and `hub assignment create` make a class and its assignment without curl, in the
-// terminal's language. And `studylog sync` sends a laptop's shared sessions to it.
+// terminal's language; `hub allowance set|clear|list` a student's daily AI allowance. And `studylog sync` sends a laptop's shared sessions to it.
 import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import os from 'node:os';
@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { HUB_PREFIX } from '../../src/shared/api/hub.ts';
 import { DB_FILE_NAME, openDatabase } from '../../src/main/core/db/connection.ts';
 import { UsersRepo } from '../../src/main/core/db/users.repo.ts';
-import { openSqliteHub } from '../../src/main/core/hub/sql.ts';
+import { openSqliteHub, sql } from '../../src/main/core/hub/sql.ts';
 import { HubStore, type HubCaller } from '../../src/main/core/hub/store.ts';
 import { chooseLanAddresses } from '../../src/main/core/http/lan.ts';
 import { CLI, runCli } from '../support/cli.ts';
@@ -231,6 +231,76 @@ describe('studylog hub', () => {
     } finally {
       await store.close();
     }
+  });
+
+  test('hub allowance set / clear / list: a student’s daily AI allowance by class code and student number, in Chinese and in English', async () => {
+    const dataDir = tempDir();
+    const zh = { LANG: 'zh_CN.UTF-8', LC_ALL: 'zh_CN.UTF-8' };
+    const en = { LANG: 'en_US.UTF-8', LC_ALL: 'en_US.UTF-8' };
+    const code = runCli(['hub', 'class', 'create', '--name', '初二（3）班', '--data-dir', dataDir], en).stdout.trim();
+    const store = new HubStore(openSqliteHub(path.join(dataDir, 'hub.db')));
+    let classId: string;
+    let userId = '';
+    try {
+      const admin = (await store.authenticate((await store.issueDevice((await store.createUser('Admin', 'admin')).id, 'test')).token)) as HubCaller;
+      classId = (await store.listClasses(admin))[0]!.id;
+      const roster = await store.importRoster(admin, classId, '学号,姓名\n2024001,张三\n2024002,李四\n');
+      userId = roster.codes[0]!.user_id;
+    } finally {
+      await store.close();
+    }
+    const allowanceOf = async () => {
+      const hub = new HubStore(openSqliteHub(path.join(dataDir, 'hub.db')));
+      try {
+        return (await hub.db.all<{ daily_tokens: number | null }>(sql`SELECT daily_tokens FROM hub_allowance WHERE user_id = ${userId}`))[0]?.daily_tokens;
+      } finally {
+        await hub.close();
+      }
+    };
+
+    // The help names the commands, in both languages.
+    expect(runCli(['hub', '--help'], en).stdout).toContain('studylog hub allowance set --class CODE --student NO --tokens N');
+    expect(runCli(['hub', '--help'], zh).stdout).toContain('studylog hub allowance set --class CODE --student 学号 --tokens N');
+
+    const set = runCli(['hub', 'allowance', 'set', '--class', code.toLowerCase(), '--student', '2024001', '--tokens', '20000', '--data-dir', dataDir], zh);
+    expect(set.code, set.stderr).toBe(0);
+    expect(set.stderr).toBe('已把张三（学号 2024001）在“初二（3）班”的每日 AI 额度设为 20000 个 token。学生的 Studylog 下次同步时生效。\n');
+    expect(await allowanceOf()).toBe(20000);
+    // By the class's id, in English, with a thousands separator.
+    const again = runCli(['hub', 'allowance', 'set', '--class', classId, '--student', '2024001', '--tokens', '5,000', '--data-dir', dataDir], en);
+    expect(again.stderr).toBe("Set 张三 (student number 2024001)'s daily AI allowance in '初二（3）班' to 5000 tokens. Their Studylog applies it at its next sync.\n");
+    expect(await allowanceOf()).toBe(5000);
+
+    const listed = runCli(['hub', 'allowance', 'list', '--class', code, '--data-dir', dataDir], zh);
+    expect(listed.code, listed.stderr).toBe(0);
+    expect(listed.stdout).toBe('2024001  张三  每日额度：5000 token  今天已用 0\n2024002  李四  每日额度：未设  今天已用 0\n');
+
+    // Not a number of tokens, no --tokens, a student not in the class, a class that does not exist: named, nothing changed.
+    for (const bad of ['-5', '2.5', 'lots', '2000000000']) {
+      // --tokens=-5: parseArgs reads a separate -5 as an option (said as a missing value).
+      const refused = runCli(['hub', 'allowance', 'set', '--class', code, '--student', '2024001', `--tokens=${bad}`, '--data-dir', dataDir], zh);
+      expect(refused.code).toBe(2);
+      expect(refused.stderr).toContain(`--tokens 应为 0 到 1000000000 之间的整数 token 数（0 表示不能在本班作业上用 AI），而不是“${bad}”。`);
+    }
+    expect(runCli(['hub', 'allowance', 'set', '--class', code, '--student', '2024001', '--tokens', 'lots', '--data-dir', dataDir], en).stderr).toContain(
+      "--tokens must be a whole number of tokens from 0 to 1000000000 (0: no AI on the class's assignments), not 'lots'.",
+    );
+    expect(runCli(['hub', 'allowance', 'set', '--class', code, '--student', '2024001', '--data-dir', dataDir], zh)).toMatchObject({ code: 2 });
+    const stranger = runCli(['hub', 'allowance', 'set', '--class', code, '--student', '2099999', '--tokens', '100', '--data-dir', dataDir], zh);
+    expect(stranger.code).toBe(1);
+    expect(stranger.stderr).toContain(`“初二（3）班”里没有学号（或编号）为“2099999”的学生（用 studylog hub allowance list --class ${code} 查看）。`);
+    expect(runCli(['hub', 'allowance', 'set', '--class', 'NOPE2345', '--student', '2024001', '--tokens', '1', '--data-dir', dataDir], en).stderr).toContain(
+      "There is no class with the code or id 'NOPE2345'",
+    );
+    expect(await allowanceOf()).toBe(5000);
+
+    // Cleared: no daily limit (null, what the laptop reads as none).
+    const cleared = runCli(['hub', 'allowance', 'clear', '--class', code, '--student', '2024001', '--data-dir', dataDir], en);
+    expect(cleared.code, cleared.stderr).toBe(0);
+    expect(cleared.stderr).toBe("Cleared 张三 (student number 2024001)'s daily AI allowance in '初二（3）班': no daily limit. Their Studylog applies it at its next sync.\n");
+    expect(await allowanceOf()).toBeNull();
+    expect(runCli(['hub', 'allowance', 'list', '--class', code, '--data-dir', dataDir], en).stdout).toContain('2024001  张三  daily allowance: not set  used today: 0');
+    expect(runCli(['hub', 'allowance', 'grant', '--data-dir', dataDir], zh).stderr).toContain('没有 hub allowance grant 这个命令（可用：set、clear、list）。');
   });
 
   test.skipIf(postgres.skip)(`on PostgreSQL with --database-url${postgres.note}`, async () => {

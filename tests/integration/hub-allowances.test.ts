@@ -90,6 +90,63 @@ describe('allowances from the class hub', () => {
   });
 });
 
+describe('the class’s daily allowances over HTTP', () => {
+  test('its teachers read and set each student’s (another class’s teacher and a student may not), sensible numbers only; cleared, the laptop has no daily limit', async () => {
+    const store = await openHub('sqlite', null);
+    onCleanup(() => void store.close());
+    const hub = await startHubServer({ store, port: 0 });
+    onCleanup(() => void hub.close());
+    const call = async (method: string, route: string, token: string, body?: unknown) => {
+      const response = await fetch(`${hub.url}${HUB_PREFIX}${route}`, {
+        method,
+        headers: { Authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'Content-Type': 'application/json' }) },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      });
+      return { status: response.status, json: (await response.json()) as Record<string, unknown> & Record<number, Record<string, unknown>> };
+    };
+    const teacher = await hubTeacher(store);
+    const klass = await store.createClass(teacher.caller, '初二（3）班');
+    await store.upsertAssignment(teacher.caller, { id: 'hw_hub', class_id: klass.id, title: '一次函数', description: null, due_at: null, policy: {} });
+    const joined = await store.joinClass({ code: klass.code, name: '王小明', device_name: 'laptop' });
+    await store.importRoster(teacher.caller, klass.id, '学号,姓名\n2024001,张三\n');
+    const other = await hubTeacher(store, '赵老师');
+    await store.createClass(other.caller, '初二（4）班');
+
+    // Every student of the class, none set yet (the roster entry that has not joined too).
+    const first = await call('GET', `/classes/${klass.id}/allowances`, teacher.token);
+    expect(first.status).toBe(200);
+    expect(first.json).toEqual([
+      { user_id: expect.any(String), name: '张三', student_no: '2024001', daily_tokens: null, updated_at: null, used_today: 0 },
+      { user_id: joined.user_id, name: '王小明', student_no: null, daily_tokens: null, updated_at: null, used_today: 0 },
+    ]);
+    expect(await call('GET', `/classes/${klass.id}/allowances`, other.token)).toMatchObject({ status: 403, json: { code: 'forbidden' } });
+    expect(await call('GET', `/classes/${klass.id}/allowances`, joined.token)).toMatchObject({ status: 403, json: { code: 'forbidden' } });
+    expect(await call('GET', `/classes/nope/allowances`, teacher.token)).toMatchObject({ status: 404, json: { code: 'not_found' } });
+    const set = (token: string, daily_tokens: unknown, user_id = joined.user_id) => call('POST', '/allowances', token, { class_id: klass.id, user_id, daily_tokens });
+    expect(await set(other.token, 5000)).toMatchObject({ status: 403, json: { code: 'forbidden' } });
+    // Not a whole number of tokens from 0 to a billion: refused naming the field, nothing stored.
+    for (const bad of [-1, 2.5, '5000', 1e10]) {
+      const refused = await set(teacher.token, bad);
+      expect([refused.status, refused.json.code, (refused.json.issues as { path: string }[]).map((i) => i.path)]).toEqual([422, 'validation_error', ['daily_tokens']]);
+    }
+    expect((await call('GET', `/classes/${klass.id}/allowances`, teacher.token)).json[1]).toMatchObject({ daily_tokens: null });
+
+    expect(await set(teacher.token, 5000)).toMatchObject({ status: 200, json: { daily_tokens: 5000 } });
+    expect((await call('GET', `/classes/${klass.id}/allowances`, teacher.token)).json[1]).toMatchObject({ daily_tokens: 5000, updated_at: expect.any(Number) });
+
+    const core = await setupCore();
+    const client = new SyncClient({ store: core.store, hubUrl: hub.url, token: joined.token });
+    await client.sync();
+    const daily = hubDailyAllowance(core.store);
+    expect(daily(TEST_CALLER.user_id, core.assignments.get('hw_hub')!, Date.now())).toMatchObject({ daily_tokens: 5000 });
+    // Cleared: read back as none, and after its next sync the laptop applies no daily allowance.
+    expect(await set(teacher.token, null)).toMatchObject({ status: 200, json: { daily_tokens: null } });
+    expect((await call('GET', `/classes/${klass.id}/allowances`, teacher.token)).json[1]).toMatchObject({ daily_tokens: null, updated_at: expect.any(Number) });
+    expect((await client.sync({ force: true })).pulled.allowances).toBe(1);
+    expect(daily(TEST_CALLER.user_id, core.assignments.get('hw_hub')!, Date.now())).toBeNull();
+  });
+});
+
 describe('assignments from the class hub', () => {
   test('never take over one of this laptop’s own with the same id (its hand-ins would go to the hub’s teacher)', async () => {
     const store = await openHub('sqlite', null);

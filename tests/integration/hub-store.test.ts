@@ -2,14 +2,23 @@
 // verified by the hash chain and idempotent by turn id, pull, the dashboard's queries, and search
 // that finds a two-character Chinese word and pages newest first across its recent window.
 // PostgreSQL is a real throwaway cluster (support/postgres.ts).
+import { cpSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import Database from 'better-sqlite3';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { drizzle as drizzleSqlite, migrate as migrateSqlite } from '../../src/main/core/db/drizzle.ts';
+import { drizzle as drizzlePg, migrate as migratePg } from '../../src/main/core/hub/drizzle-pg.ts';
+import { openPgHub, openSqliteHub, sql } from '../../src/main/core/hub/sql.ts';
+import { tempDir } from '../support/temp.ts';
 import { v7 as uuidv7 } from 'uuid';
 import { isApiError } from '../../src/shared/errors.ts';
 import { SEARCH_HIT_MAX_CHARS, TRIAGE_EXCERPT_CHARS } from '../../src/shared/api/hub.ts';
-import { SEARCH_RECENT_MS, TITLE_HIT_LIMIT, type HubCaller, type HubStore } from '../../src/main/core/hub/store.ts';
-import { startPostgres, type PgServer } from '../support/postgres.ts';
+import { HubStore, SEARCH_RECENT_MS, startOfHubDay, TITLE_HIT_LIMIT, type HubCaller } from '../../src/main/core/hub/store.ts';
+import { createDatabase, startPostgres, type PgServer } from '../support/postgres.ts';
 import { requirePackage } from '../support/requirements.ts';
-import { chained, hubTeacher, openHub, session } from '../support/hub.ts';
+import { chained, hubTeacher, openHub, session, type TurnSpec } from '../support/hub.ts';
 import { AssistantTurnMetaSchema } from '../../src/shared/api/schemas.ts';
 
 // The flag exactly as the laptop writes it (not `true`: the hub once only counted `true`).
@@ -155,7 +164,7 @@ describe.each([
 
     // Triage is about current work: two weeks later, nobody is listed.
     clock += 15 * 86_400_000;
-    expect(await store.triage(teacher, klass.id)).toEqual({ stuck: [], worked_solutions: [], flagged: [], out_of_allowance: [], allowance_unseen: [] });
+    expect(await store.triage(teacher, klass.id)).toEqual({ stuck: [], worked_solutions: [], flagged: [], out_of_allowance: [], allowance_unseen: [], out_of_daily_allowance: [] });
 
     const hits = await store.search(teacher, klass.id, '数学');
     expect(hits.map((h) => h.content)).toEqual(['我们今天学数学']);
@@ -234,6 +243,111 @@ describe.each([
     expect(triage.allowance_unseen).toEqual([{ assignment_id: 'hw_b', title: '二元一次方程组' }]);
     expect(await codeOf(store.triage(student, klass.id))).toBe('forbidden');
     await store.close();
+  });
+
+  test.skipIf(skip)('needs attention lists who used up today’s daily allowance for the class (the hub’s day, from the turns pushed); the allowances read back', async () => {
+    let clock = Date.now();
+    const store = await openHub(kind, server, () => clock);
+    const { teacher, klass, student } = await classWithStudent(store);
+    const li = (await store.authenticate((await store.joinClass({ code: klass.code, name: '李华', device_name: 'laptop' })).token)) as HubCaller;
+    const zhao = (await store.authenticate((await store.joinClass({ code: klass.code, name: '赵敏', device_name: 'laptop' })).token)) as HubCaller;
+    await store.upsertAssignment(teacher, { id: 'hw_a', class_id: klass.id, title: '一次函数', description: null, due_at: null, policy: {} });
+    const midnight = startOfHubDay(clock);
+    // Made a minute apart from `at` (the laptop's clock), pushed now (the hub's).
+    const push = async (who: HubCaller, at: number, specs: TurnSpec[], assignment_id: string | null = 'hw_a') => {
+      const sid = uuidv7();
+      await store.push(who, { sessions: [session(sid, chained(sid, specs, undefined, at), { assignment_id, started_at: at })] });
+    };
+    const ask = (tokens: number): TurnSpec[] => [
+      { content: '怎么做？', role: 'user', tokens_in: 0, tokens_out: 0 },
+      { content: '先想一想……', role: 'assistant', tokens_in: tokens - 40, tokens_out: 40 },
+    ];
+    // 王小明: 350 today on the class's assignment (a title call not counted), 500 yesterday (pushed only today: not today's).
+    await push(student, midnight + 60_000, [...ask(200), { content: '一次函数', role: 'system', tokens_in: 900, tokens_out: 9, meta: { purpose: 'title' } }, ...ask(150)]);
+    await push(student, midnight - 3_600_000, ask(500));
+    // 李华: 300 on the class's assignment, 5000 on his own practice (not the class's: the laptop does not count it either).
+    await push(li, midnight + 60_000, ask(300));
+    await push(li, midnight + 60_000, ask(5000), null);
+    // 赵敏: 400 today, her allowance cleared.
+    await push(zhao, midnight + 60_000, ask(400));
+    await store.setAllowance(teacher, { class_id: klass.id, user_id: student.user_id, daily_tokens: 300 });
+    await store.setAllowance(teacher, { class_id: klass.id, user_id: li.user_id, daily_tokens: 1000 });
+    await store.setAllowance(teacher, { class_id: klass.id, user_id: zhao.user_id, daily_tokens: 100 });
+    await store.setAllowance(teacher, { class_id: klass.id, user_id: zhao.user_id, daily_tokens: null });
+
+    expect((await store.triage(teacher, klass.id)).out_of_daily_allowance).toEqual([{ user_id: student.user_id, name: '王小明', used: 350, allowance: 300 }]);
+    const read = new Map((await store.allowances(teacher, klass.id)).map((r) => [r.name, [r.daily_tokens, r.used_today]]));
+    expect(read).toEqual(
+      new Map([
+        ['王小明', [300, 350]],
+        ['李华', [1000, 300]],
+        ['赵敏', [null, 400]],
+      ]),
+    );
+    // Raised above what was used: no longer listed. An allowance of 0 ("no AI today") is not "used up".
+    await store.setAllowance(teacher, { class_id: klass.id, user_id: student.user_id, daily_tokens: 351 });
+    await store.setAllowance(teacher, { class_id: klass.id, user_id: li.user_id, daily_tokens: 0 });
+    expect((await store.triage(teacher, klass.id)).out_of_daily_allowance).toEqual([]);
+    await store.setAllowance(teacher, { class_id: klass.id, user_id: student.user_id, daily_tokens: 350 });
+    expect((await store.triage(teacher, klass.id)).out_of_daily_allowance).toMatchObject([{ name: '王小明', used: 350 }]);
+    // The next day of the hub's calendar: a new allowance, nobody has used it yet.
+    clock = midnight + 86_400_000 + 3_600_000;
+    expect((await store.triage(teacher, klass.id)).out_of_daily_allowance).toEqual([]);
+    expect((await store.allowances(teacher, klass.id)).map((r) => r.used_today)).toEqual([0, 0, 0]);
+    expect(await codeOf(store.allowances(student, klass.id))).toBe('forbidden');
+    await store.close();
+  });
+
+  test.skipIf(skip)('a hub from before an allowance could be cleared upgrades: its allowances kept, and one can now be cleared', async () => {
+    // Migrated up to the migration before hub_allowance_clear (daily_tokens NOT NULL), seeded, then opened.
+    const dir = path.join(tempDir('studylog-hub-migrations-'), kind);
+    cpSync(fileURLToPath(new URL(`../../migrations-hub/${kind}`, import.meta.url)), dir, { recursive: true });
+    const journalFile = path.join(dir, 'meta', '_journal.json');
+    const journal = JSON.parse(readFileSync(journalFile, 'utf8')) as { entries: { tag: string }[] };
+    const at = journal.entries.findIndex((e) => e.tag.endsWith('_hub_allowance_clear'));
+    expect(at).toBeGreaterThan(0);
+    journal.entries = journal.entries.slice(0, at);
+    writeFileSync(journalFile, JSON.stringify(journal));
+    const seed = [
+      `INSERT INTO hub_class (id, name, code, created_at) VALUES ('c1', '旧班', 'OLDCLASS', 1)`,
+      `INSERT INTO hub_user (id, name, role, created_at) VALUES ('t1', '老师', 'teacher', 1), ('u1', '甲', 'student', 1), ('u2', '乙', 'student', 1)`,
+      `INSERT INTO hub_member (class_id, user_id, role, student_no, joined_at) VALUES ('c1', 't1', 'teacher', NULL, 1), ('c1', 'u1', 'student', '1', 1), ('c1', 'u2', 'student', '2', 1)`,
+      `INSERT INTO hub_allowance (class_id, user_id, daily_tokens, updated_at) VALUES ('c1', 'u1', 5000, 7), ('c1', 'u2', 0, 8)`,
+    ];
+    let store: HubStore;
+    if (kind === 'pg') {
+      const url = await createDatabase(server!);
+      const pool = new pg.Pool({ connectionString: url });
+      await migratePg(drizzlePg(pool), { migrationsFolder: dir });
+      for (const statement of seed) await pool.query(statement);
+      await pool.end();
+      store = new HubStore(await openPgHub(url));
+    } else {
+      const file = path.join(tempDir(), 'hub.db');
+      const sqlite = new Database(file);
+      migrateSqlite(drizzleSqlite(sqlite), { migrationsFolder: dir });
+      for (const statement of seed) sqlite.exec(statement);
+      sqlite.close();
+      store = new HubStore(openSqliteHub(file));
+    }
+    try {
+      const teacher = (await store.authenticate((await store.issueDevice('t1', 'browser')).token)) as HubCaller;
+      const read = async () => new Map((await store.allowances(teacher, 'c1')).map((r) => [r.user_id, [r.daily_tokens, r.updated_at]]));
+      expect(await read()).toEqual(
+        new Map([
+          ['u1', [5000, 7]],
+          ['u2', [0, 8]],
+        ]),
+      );
+      await store.setAllowance(teacher, { class_id: 'c1', user_id: 'u1', daily_tokens: null });
+      expect((await read()).get('u1')).toEqual([null, expect.any(Number)]);
+      const student = (await store.authenticate((await store.issueDevice('u1', 'laptop')).token)) as HubCaller;
+      expect((await store.pull(student, 0)).allowances).toMatchObject([{ class_id: 'c1', user_id: 'u1', daily_tokens: null }]);
+      // The index the pull reads by survived the table's rebuild (SQLite).
+      if (kind === 'sqlite') expect(await store.db.all(sql`SELECT name FROM sqlite_master WHERE type = 'index' AND name = 'hub_allowance_user_updated_idx'`)).toHaveLength(1);
+    } finally {
+      await store.close();
+    }
   });
 
   test.skipIf(skip)('the overview and the inbox count what the laptop counts: messages without the title calls, the answers’ tokens; who has not joined', async () => {

@@ -102,7 +102,21 @@ export const FeedbackInputSchema = z.object({
   grade: z.string().max(100).nullable().default(null),
   feedback: z.string().max(20_000).nullable().default(null),
 });
-export const AllowanceInputSchema = z.object({ class_id: Id, user_id: Id, daily_tokens: z.number().int().min(0).max(1e9) });
+/** The most a daily token allowance may be (a billion: far beyond any day's use). */
+export const DAILY_TOKENS_MAX = 1_000_000_000;
+/**
+ * A daily token allowance as a teacher types it (the dashboard, `studylog hub allowance set`), or
+ * null when it is not one: digits only — full-width ones (an IME's １２００) and thousands
+ * separators (5,000, 5，000, spaces) accepted — from 0 to DAILY_TOKENS_MAX.
+ */
+export function parseDailyTokens(text: string): number | null {
+  const digits = text.normalize('NFKC').replace(/[,\s_]/g, '');
+  if (!/^\d{1,10}$/.test(digits)) return null;
+  const n = Number(digits);
+  return n <= DAILY_TOKENS_MAX ? n : null;
+}
+/** A student's daily token allowance in a class: a whole number of tokens (0: no AI answers on its assignments), or null to clear it (no daily allowance). */
+export const AllowanceInputSchema = z.object({ class_id: Id, user_id: Id, daily_tokens: z.number().int().min(0).max(DAILY_TOKENS_MAX).nullable() });
 
 export interface HubAssignment {
   id: string;
@@ -123,8 +137,24 @@ export interface HubFeedback {
 export interface HubAllowance {
   class_id: string;
   user_id: string;
-  daily_tokens: number;
+  /** null: cleared (the laptop then applies no daily allowance for the class). */
+  daily_tokens: number | null;
   updated_at: number;
+}
+/**
+ * GET /classes/:id/allowances: each student of the class with their daily token allowance
+ * (null: none set, or cleared) and what the hub has of their use today — the answers' tokens on the
+ * class's assignments, pushed so far and made since midnight of the hub's calendar day (the laptop
+ * counts its own local day, and is ahead until it syncs).
+ */
+export interface AllowanceRow {
+  user_id: string;
+  name: string;
+  student_no: string | null;
+  daily_tokens: number | null;
+  /** When the allowance was last set or cleared; null: never. */
+  updated_at: number | null;
+  used_today: number;
 }
 /**
  * A graded hand-in, as its laptop pulls it: written onto the laptop's own submission
@@ -312,6 +342,16 @@ export interface AllowanceTriageRow {
   used: number;
   allowance: number;
 }
+/**
+ * A student who used up today's daily token allowance for the class (AllowanceRow), as far as the
+ * hub knows from the turns pushed: `used` of `allowance` tokens since the hub's midnight.
+ */
+export interface DailyAllowanceTriageRow {
+  user_id: string;
+  name: string;
+  used: number;
+  allowance: number;
+}
 export interface Triage {
   stuck: TriageRow[];
   worked_solutions: TriageRow[];
@@ -323,6 +363,8 @@ export interface Triage {
    * is enforced on each laptop, and the hub hears nothing of their use — it cannot say who ran out.
    */
   allowance_unseen?: { assignment_id: string; title: string }[];
+  /** Students who used up today's daily token allowance for the class (older hubs leave it out). */
+  out_of_daily_allowance?: DailyAllowanceTriageRow[];
 }
 /**
  * GET /classes/:id/answer-tokens: what one AI answer costs in tokens (input + output), from the

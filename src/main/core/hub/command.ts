@@ -7,6 +7,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseIsoDate } from '../../../shared/api/schemas.ts';
+import { DAILY_TOKENS_MAX, parseDailyTokens } from '../../../shared/api/hub.ts';
 import { ApiError } from '../../../shared/errors.ts';
 import { createCore } from '../app.ts';
 import { commandDataDir, noLanAddressWarning, parseCommandLine, roleWord, syncFailureLine, UsageError, words, type CliLanguage, type Words } from '../cli-text.ts';
@@ -28,6 +29,9 @@ export const HUB_USAGE = words(
        studylog hub class create --name N [--teacher NAME|USER_ID]
        studylog hub class list
        studylog hub assignment create --class CODE --title T [--description D] [--due YYYY-MM-DD] [--share]
+       studylog hub allowance set --class CODE --student NO --tokens N
+       studylog hub allowance clear --class CODE --student NO
+       studylog hub allowance list --class CODE
        studylog sync --hub URL [--token T]      (one sync round of this laptop; token also from STUDYLOG_HUB_TOKEN)
 
   hub serve      the class hub: its API under /api/v1/hub and the teacher's dashboard (#/hub),
@@ -46,6 +50,11 @@ export const HUB_USAGE = words(
   class list     every class: its code, name, teachers and students.
   assignment create  an assignment of a class (its code); --share shares students' sessions on it
                  with the teacher. The dashboard sets the rest of its AI rules.
+  allowance set  a student's daily AI allowance in a class (its code or id): N tokens a day (the
+                 AI answers' input plus output) on the class's assignments, 0 for none; --student
+                 is the student number on the roster (or the student's id). clear: no daily
+                 limit. list: each student's, with what the hub has of their use today. The
+                 student's Studylog applies it at its next sync; the dashboard's overview sets it too.
   --data-dir D   where the SQLite hub (and a desktop's data) lives`,
   `用法：studylog hub [serve] [--database-url postgres://…] [--host H] [--port P] [--lan] [--allowed-host NAME]…
       studylog hub token create --name N --role teacher|admin
@@ -53,6 +62,9 @@ export const HUB_USAGE = words(
       studylog hub class create --name N [--teacher NAME|USER_ID]
       studylog hub class list
       studylog hub assignment create --class CODE --title T [--description D] [--due YYYY-MM-DD] [--share]
+      studylog hub allowance set --class CODE --student 学号 --tokens N
+      studylog hub allowance clear --class CODE --student 学号
+      studylog hub allowance list --class CODE
       studylog sync --hub URL [--token T]      （让这台电脑同步一轮；令牌也可以来自 STUDYLOG_HUB_TOKEN）
 
   hub serve      班级中心：/api/v1/hub 下的 API 和教师面板（#/hub）；给出 --database-url
@@ -71,6 +83,10 @@ export const HUB_USAGE = words(
   class list     列出所有班级：班级码、名称、教师和学生。
   assignment create  给一个班级（用班级码指定）布置作业；--share 把学生在这份作业上的会话
                  分享给教师。作业的其他 AI 规则在教师面板里设置。
+  allowance set  设置学生在一个班级（班级码或编号）的每日 AI 额度：每天在本班作业上最多 N 个
+                 token（AI 回答的输入加输出），0 表示不能用 AI；--student 是名单上的学号（或学生
+                 编号）。clear：清除额度，不再限制。list：列出每个学生的额度和班级中心记录的今天
+                 已用量。学生的 Studylog 下次同步时生效；也可以在教师面板的“概览”里设置。
   --data-dir D   SQLite 班级中心（以及这台电脑的数据）所在的数据目录`,
 );
 
@@ -179,6 +195,8 @@ export async function hubMain(argv: string[]): Promise<number> {
         description: { type: 'string' },
         due: { type: 'string' },
         share: { type: 'boolean' },
+        student: { type: 'string' },
+        tokens: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     },
@@ -227,6 +245,14 @@ export async function hubMain(argv: string[]): Promise<number> {
     if (sub === 'assignment') {
       if (action === 'create') return await createAssignment(store, values);
       throw usage(`Unknown hub assignment command '${action ?? ''}'.`, action ? `没有 hub assignment ${action} 这个命令（可用：create）。` : 'hub assignment 后面要跟 create。');
+    }
+    if (sub === 'allowance') {
+      if (action === 'set' || action === 'clear') return await setAllowance(store, action, values);
+      if (action === 'list') return await listAllowances(store, values);
+      throw usage(
+        `Unknown hub allowance command '${action ?? ''}'.`,
+        action ? `没有 hub allowance ${action} 这个命令（可用：set、clear、list）。` : 'hub allowance 后面要跟 set、clear 或 list。',
+      );
     }
     if (sub !== 'serve') throw usage(`Unknown hub command '${sub}'.`, `没有 hub ${sub} 这个命令。`);
     const port = values.port === undefined ? HUB_DEFAULT_PORT : Number(values.port);
@@ -375,15 +401,9 @@ async function createAssignment(
       `--due must be a date like 2026-12-06 (or 2026-12-06T18:00), not '${values.due}'.`,
       `--due 应为日期，例如 2026-12-06（或 2026-12-06T18:00），而不是“${values.due}”。`,
     );
-  const wanted = values.class.trim();
-  const found = await store.db.all<{ id: string; name: string }>(sql`SELECT id, name FROM hub_class WHERE code = ${wanted.toUpperCase()} OR id = ${wanted}`);
-  if (!found[0])
-    throw new ApiError(
-      'not_found',
-      zh() ? `没有班级码或编号为“${wanted}”的班级（用 studylog hub class list 查看）。` : `There is no class with the code or id '${wanted}' (see: studylog hub class list).`,
-    );
+  const klass = await findClass(store, values.class);
   const made = await store.upsertAssignment(OPERATOR, {
-    class_id: found[0].id,
+    class_id: klass.id,
     title,
     description: values.description?.trim() || null,
     due_at: due,
@@ -392,9 +412,94 @@ async function createAssignment(
   process.stdout.write(`${made.id}\n`);
   process.stderr.write(
     zh()
-      ? `已给“${found[0].name}”布置作业“${made.title}”（编号 ${made.id}）${values.share ? '，学生在这份作业上的对话会分享给老师' : ''}。学生的 Studylog 下次同步时会收到。\n`
-      : `Set the assignment '${made.title}' (id ${made.id}) for '${found[0].name}'${values.share ? "; students' sessions on it are shared with the teacher" : ''}. Students' Studylog gets it at its next sync.\n`,
+      ? `已给“${klass.name}”布置作业“${made.title}”（编号 ${made.id}）${values.share ? '，学生在这份作业上的对话会分享给老师' : ''}。学生的 Studylog 下次同步时会收到。\n`
+      : `Set the assignment '${made.title}' (id ${made.id}) for '${klass.name}'${values.share ? "; students' sessions on it are shared with the teacher" : ''}. Students' Studylog gets it at its next sync.\n`,
   );
+  return 0;
+}
+
+/** A class named on the command line by its code (any case) or its id. */
+async function findClass(store: HubStore, given: string): Promise<{ id: string; name: string }> {
+  const wanted = given.trim();
+  const found = await store.db.all<{ id: string; name: string }>(sql`SELECT id, name FROM hub_class WHERE code = ${wanted.toUpperCase()} OR id = ${wanted}`);
+  if (!found[0])
+    throw new ApiError(
+      'not_found',
+      zh() ? `没有班级码或编号为“${wanted}”的班级（用 studylog hub class list 查看）。` : `There is no class with the code or id '${wanted}' (see: studylog hub class list).`,
+    );
+  return found[0];
+}
+
+/** `hub allowance set|clear`: a student's daily token allowance in a class (store.setAllowance), as the dashboard's overview sets it. */
+async function setAllowance(
+  store: HubStore,
+  action: 'set' | 'clear',
+  values: { class?: string | undefined; student?: string | undefined; tokens?: string | undefined },
+): Promise<number> {
+  if (!values.class || !values.student)
+    throw usage(
+      `hub allowance ${action} needs --class (the class code) and --student (the student number).`,
+      `hub allowance ${action} 需要 --class（班级码）和 --student（学号）。`,
+    );
+  let tokens: number | null = null;
+  if (action === 'set') {
+    if (values.tokens === undefined)
+      throw usage(
+        'hub allowance set needs --tokens (tokens a day; clear it with hub allowance clear).',
+        'hub allowance set 需要 --tokens（每天的 token 数；要清除额度，用 hub allowance clear）。',
+      );
+    tokens = parseDailyTokens(values.tokens);
+    if (tokens === null)
+      throw usage(
+        `--tokens must be a whole number of tokens from 0 to ${DAILY_TOKENS_MAX} (0: no AI on the class's assignments), not '${values.tokens}'.`,
+        `--tokens 应为 0 到 ${DAILY_TOKENS_MAX} 之间的整数 token 数（0 表示不能在本班作业上用 AI），而不是“${values.tokens}”。`,
+      );
+  } else if (values.tokens !== undefined) throw usage('hub allowance clear takes no --tokens.', 'hub allowance clear 不需要 --tokens。');
+  const klass = await findClass(store, values.class);
+  const wanted = values.student.trim();
+  const students = await store.db.all<{ user_id: string; name: string; student_no: string | null }>(
+    sql`SELECT m.user_id, u.name, m.student_no FROM hub_member m JOIN hub_user u ON u.id = m.user_id
+        WHERE m.class_id = ${klass.id} AND m.role = 'student' AND (m.student_no = ${wanted} OR m.user_id = ${wanted})`,
+  );
+  const student = students[0];
+  if (!student)
+    throw new ApiError(
+      'not_found',
+      zh()
+        ? `“${klass.name}”里没有学号（或编号）为“${wanted}”的学生（用 studylog hub allowance list --class ${values.class.trim()} 查看）。`
+        : `'${klass.name}' has no student with the number (or id) '${wanted}' (see: studylog hub allowance list --class ${values.class.trim()}).`,
+    );
+  await store.setAllowance(OPERATOR, { class_id: klass.id, user_id: student.user_id, daily_tokens: tokens });
+  const who = student.student_no ? (zh() ? `${student.name}（学号 ${student.student_no}）` : `${student.name} (student number ${student.student_no})`) : student.name;
+  process.stderr.write(
+    tokens === null
+      ? zh()
+        ? `已清除${who}在“${klass.name}”的每日 AI 额度，不再限制。学生的 Studylog 下次同步时生效。\n`
+        : `Cleared ${who}'s daily AI allowance in '${klass.name}': no daily limit. Their Studylog applies it at its next sync.\n`
+      : zh()
+        ? `已把${who}在“${klass.name}”的每日 AI 额度设为 ${tokens} 个 token。学生的 Studylog 下次同步时生效。\n`
+        : `Set ${who}'s daily AI allowance in '${klass.name}' to ${tokens} tokens. Their Studylog applies it at its next sync.\n`,
+  );
+  return 0;
+}
+
+/** `hub allowance list`: each student of the class, their daily allowance and what the hub has of their use today. */
+async function listAllowances(store: HubStore, values: { class?: string | undefined }): Promise<number> {
+  if (!values.class) throw usage('hub allowance list needs --class (the class code).', 'hub allowance list 需要 --class（班级码）。');
+  const klass = await findClass(store, values.class);
+  const rows = await store.allowances(OPERATOR, klass.id);
+  if (rows.length === 0) {
+    process.stderr.write(zh() ? `“${klass.name}”还没有学生。\n` : `'${klass.name}' has no students yet.\n`);
+    return 0;
+  }
+  const lines = rows.map((r) =>
+    zh()
+      ? `${r.student_no ?? '—'}  ${r.name}  每日额度：${r.daily_tokens === null ? '未设' : `${r.daily_tokens} token`}  今天已用 ${r.used_today}`
+      : `${r.student_no ?? '—'}  ${r.name}  daily allowance: ${r.daily_tokens === null ? 'not set' : `${r.daily_tokens} tokens`}  used today: ${r.used_today}`,
+  );
+  process.stdout.write(lines.join('\n') + '\n');
+  // Today's use is what reached the hub (the hub's calendar day): a laptop not synced since is ahead.
+  process.stderr.write(zh() ? '“今天已用”按已同步到班级中心的对话计算，以班级中心的日期为准。\n' : '"Used today" counts what has reached the hub, by the hub\'s calendar day.\n');
   return 0;
 }
 

@@ -115,7 +115,7 @@ export const hubFeedback = pgTable(
   (t) => [primaryKey({ columns: [t.assignment_id, t.user_id] }), index('hub_feedback_user_updated_idx').on(t.user_id, t.updated_at)],
 );
 
-/** A teacher's change to a student's token allowance in a class (per day). */
+/** A teacher's change to a student's token allowance in a class (per day; daily_tokens null: cleared, no daily allowance). */
 export const hubAllowance = pgTable(
   'hub_allowance',
   {
@@ -125,7 +125,7 @@ export const hubAllowance = pgTable(
     user_id: text('user_id')
       .notNull()
       .references(() => hubUser.id, { onDelete: 'cascade' }),
-    daily_tokens: integer('daily_tokens').notNull(),
+    daily_tokens: integer('daily_tokens'),
     updated_at: ms('updated_at').notNull(),
   },
   (t) => [primaryKey({ columns: [t.class_id, t.user_id] }), index('hub_allowance_user_updated_idx').on(t.user_id, t.updated_at)],

@@ -295,6 +295,8 @@ export function hubApp(options: HubServerOptions): Hono<Env> {
   r.get('/classes/:id/students/:user_id/learner-days', async (c) =>
     reply(c, await hubLearnerDays(store, c.get('caller'), c.req.param('id'), c.req.param('user_id'), parseInput(LearnerDaysQuerySchema, c.req.query(), 'range'))),
   );
+  // Each student's daily token allowance in the class and what the hub has of their use today (the dashboard's 每日 AI 额度).
+  r.get('/classes/:id/allowances', async (c) => reply(c, await store.allowances(c.get('caller'), c.req.param('id'))));
   r.get('/classes/:id/assignments', async (c) => reply(c, await store.listAssignments(c.get('caller'), c.req.param('id'))));
   r.post('/assignments', async (c) => reply(c, await store.upsertAssignment(c.get('caller'), parseInput(AssignmentInputSchema, await jsonBody(c), 'assignment'))));
   r.post('/feedback', async (c) => reply(c, await store.setFeedback(c.get('caller'), parseInput(FeedbackInputSchema, await jsonBody(c), 'feedback'))));

@@ -10,7 +10,9 @@ import { BundleSchema, bundleAnswerFiles, type AnswerFile, type Bundle } from '.
 import type { Language } from '../../../shared/api/schemas.ts';
 import { ANSWER_TOKENS_MIN, HUB_SESSION_MAX_CHARS, HubHandinBundleSchema, HUB_SESSION_MAX_TURNS, SEARCH_HIT_MAX_CHARS, TRIAGE_EXCERPT_CHARS } from '../../../shared/api/hub.ts';
 import type {
+  AllowanceRow,
   AllowanceTriageRow,
+  DailyAllowanceTriageRow,
   HandinPushResult,
   HubAllowance,
   HubAnswerTokens,
@@ -79,6 +81,13 @@ function closesAtOf(policy: Record<string, unknown>): number | null {
   if (typeof value === 'number' && Number.isFinite(value)) return value;
   if (typeof value === 'string' && !Number.isNaN(Date.parse(value))) return Date.parse(value);
   return null;
+}
+
+/** Midnight of the hub's calendar day `now` falls in (its process's time zone, as the learner days and the laptop's own day). */
+export function startOfHubDay(now: number): number {
+  const d = new Date(now);
+  d.setHours(0, 0, 0, 0);
+  return d.getTime();
 }
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
@@ -748,7 +757,8 @@ export class HubStore {
     return { ...input, updated_at: now };
   }
 
-  async setAllowance(caller: HubCaller, input: { class_id: string; user_id: string; daily_tokens: number }): Promise<HubAllowance> {
+  /** Sets a student's daily token allowance in a class, or clears it (null); their laptop applies it at its next sync. */
+  async setAllowance(caller: HubCaller, input: { class_id: string; user_id: string; daily_tokens: number | null }): Promise<HubAllowance> {
     await this.assertTeaches(caller, input.class_id);
     await this.assertStudentOf(input.class_id, input.user_id);
     const now = this.#now();
@@ -757,6 +767,46 @@ export class HubStore {
           ON CONFLICT (class_id, user_id) DO UPDATE SET daily_tokens = excluded.daily_tokens, updated_at = excluded.updated_at`,
     );
     return { ...input, updated_at: now };
+  }
+
+  /**
+   * Each student of the class with their daily token allowance (null: none, or cleared) and what the
+   * hub has of their use today (AllowanceRow): the dashboard's 每日 AI 额度 column.
+   */
+  async allowances(caller: HubCaller, classId: string): Promise<AllowanceRow[]> {
+    await this.assertTeaches(caller, classId);
+    const rows = await this.db.all<Omit<AllowanceRow, 'used_today'>>(
+      sql`SELECT u.id AS user_id, u.name, m.student_no, a.daily_tokens, a.updated_at
+          FROM hub_member m JOIN hub_user u ON u.id = m.user_id LEFT JOIN hub_allowance a ON a.class_id = m.class_id AND a.user_id = m.user_id
+          WHERE m.class_id = ${classId} AND m.role = 'student' ORDER BY u.name, u.id`,
+    );
+    const used = await this.#usedToday(classId);
+    return rows.map((r) => ({
+      ...r,
+      daily_tokens: r.daily_tokens === null ? null : Number(r.daily_tokens),
+      updated_at: r.updated_at === null ? null : Number(r.updated_at),
+      used_today: used.get(r.user_id) ?? 0,
+    }));
+  }
+
+  /**
+   * The class's students' answers' tokens today (student id → tokens), as the laptop counts its
+   * daily allowance (sync/allowances.ts: role assistant, on the class's assignments, made since
+   * midnight) but from what was pushed, and with the hub's calendar day (its process's time zone,
+   * as the learner days): a turn made today by the laptop's clock and received today. Received
+   * today bounds the read by an index (hub_turn_user_received_idx), never the term's turns.
+   */
+  async #usedToday(classId: string, userIds?: string[]): Promise<Map<string, number>> {
+    const midnight = startOfHubDay(this.#now());
+    const rows = await this.db.all<{ user_id: string; used: number }>(
+      sql`SELECT t.user_id, coalesce(sum(t.tokens_in + t.tokens_out), 0) AS used
+          FROM hub_member m JOIN hub_turn t ON t.user_id = m.user_id JOIN hub_session s ON s.id = t.session_id
+          WHERE m.class_id = ${classId} AND m.role = 'student' ${userIds ? sql`AND m.user_id IN (${inList(userIds)})` : sql``}
+            AND t.received_at >= ${midnight} AND t.created_at >= ${midnight} AND t.role = 'assistant'
+            AND s.assignment_id IN (SELECT id FROM hub_assignment WHERE class_id = ${classId})
+          GROUP BY t.user_id`,
+    );
+    return new Map(rows.map((r) => [r.user_id, Number(r.used)]));
   }
 
   // ---- hand-ins ------------------------------------------------------------------------------------
@@ -1005,7 +1055,38 @@ export class HubStore {
       of: Number(r.of),
       excerpt_truncated: Number(r.excerpt_truncated ?? 0) === 1,
     });
-    return { stuck: stuck.map(num), worked_solutions: worked.map(num), flagged: flagged.map(num), ...(await this.#allowanceTriage(classId)) };
+    return {
+      stuck: stuck.map(num),
+      worked_solutions: worked.map(num),
+      flagged: flagged.map(num),
+      ...(await this.#allowanceTriage(classId)),
+      out_of_daily_allowance: await this.#dailyAllowanceTriage(classId),
+    };
+  }
+
+  /**
+   * Who used up today's daily token allowance for the class (set with setAllowance), as far as the
+   * hub knows from the turns pushed (#usedToday: the hub's calendar day): behind the laptop, which
+   * counts its own records, until it syncs.
+   */
+  async #dailyAllowanceTriage(classId: string): Promise<DailyAllowanceTriageRow[]> {
+    const set = await this.db.all<{ user_id: string; name: string; daily_tokens: number }>(
+      sql`SELECT a.user_id, u.name, a.daily_tokens FROM hub_allowance a JOIN hub_user u ON u.id = a.user_id
+          JOIN hub_member m ON m.user_id = a.user_id AND m.class_id = a.class_id AND m.role = 'student'
+          WHERE a.class_id = ${classId} AND a.daily_tokens IS NOT NULL`,
+    );
+    if (set.length === 0) return [];
+    const used = await this.#usedToday(
+      classId,
+      set.map((r) => r.user_id),
+    );
+    return (
+      set
+        .map((r) => ({ user_id: r.user_id, name: r.name, used: used.get(r.user_id) ?? 0, allowance: Number(r.daily_tokens) }))
+        // An allowance of 0 is a teacher's "no AI today", not something used up: not listed.
+        .filter((r) => r.allowance > 0 && r.used >= r.allowance)
+        .sort((a, b) => a.name.localeCompare(b.name))
+    );
   }
 
   /**

@@ -1,8 +1,8 @@
 /**
  * The teacher's dashboard on the hub (`#/hub`): pick a class, then its overview (each student's
- * shared work), the assignment inbox (with the hand-ins that reached the hub, to read and grade:
+ * shared work, and their daily AI allowance, set in place: HubAllowances.tsx), the assignment inbox (with the hand-ins that reached the hub, to read and grade:
  * the score and feedback go back to the student's laptop on its next sync), triage (stuck at a hint level, leaning on worked solutions,
- * flagged replies), search across the class's shared turns, and the roster with each student's
+ * flagged replies, out of an allowance), search across the class's shared turns, and the roster with each student's
  * one-time join code (issued on import, add or reissue, shown that once: printable, as CSV and as QR
  * codes; the hub keeps only hashes — so the codes shown stay, across actions and tabs, until the
  * teacher says they are saved, and leaving the page first asks) and whether students off the
@@ -41,6 +41,7 @@ import { Transcript } from '../handin/Transcript.tsx';
 import { asCallError, type HubCallError, hubPost, storedHubToken, storeHubToken } from './hub-api.ts';
 import { assignmentsRoute, HubQueries, useHubFile, useHubFileFetch, useHubQuery, useHubRefresh } from './hub-hooks.tsx';
 import { AssignmentForm, ClassQr, NewClassForm } from './HubForms.tsx';
+import { DailyAllowanceCell, useClassAllowances } from './HubAllowances.tsx';
 import { HubLearnerDays } from './HubLearnerDays.tsx';
 import './hub.css';
 
@@ -415,6 +416,8 @@ function Overview({ token, classId, locale }: { token: string; classId: string; 
   const { data, error } = useHubQuery<OverviewRow[]>(token, `/classes/${encodeURIComponent(classId)}/overview`);
   // The student whose 学习小结 is open below the table (HubLearnerDays.tsx).
   const [learner, setLearner] = useState<OverviewRow | null>(null);
+  // Each student's 每日 AI 额度, set in place in its column (HubAllowances.tsx).
+  const allowances = useClassAllowances(token, classId);
   return (
     <section className="card table-card" data-testid="hub-overview">
       <Failed error={error} />
@@ -431,6 +434,7 @@ function Overview({ token, classId, locale }: { token: string; classId: string; 
               {t('hub.tokens')}
             </th>
             <th>{t('hub.lastActivity')}</th>
+            <th title={t('hub.dailyAllowance.columnHelp')}>{t('hub.dailyAllowance.column')}</th>
             <th />
           </tr>
         </thead>
@@ -443,6 +447,9 @@ function Overview({ token, classId, locale }: { token: string; classId: string; 
               <td className="num">{n(r.turns)}</td>
               <td className="num">{n(r.tokens)}</td>
               <td>{when(r.last_received_at, locale)}</td>
+              <td>
+                <DailyAllowanceCell token={token} classId={classId} row={allowances.data?.find((a) => a.user_id === r.user_id)} />
+              </td>
               <td>
                 <button
                   type="button"
@@ -462,6 +469,9 @@ function Overview({ token, classId, locale }: { token: string; classId: string; 
       {/* What each count counts: the laptop's counts (the hand-in's transcript, the allowance), not the model calls. */}
       <p className="muted small" data-testid="hub-counts-note">
         {t('hub.countsNote')}
+      </p>
+      <p className="muted small" data-testid="hub-daily-allowance-note">
+        {t('hub.dailyAllowance.note')}
       </p>
       {learner ? <HubLearnerDays key={learner.user_id} token={token} classId={classId} student={learner} onClose={() => setLearner(null)} /> : null}
     </section>
@@ -840,6 +850,18 @@ function TriagePanel({ token, classId }: { token: string; classId: string }) {
                 </p>
               ) : null
             }
+          />
+          {/* Out of the class's daily allowance (set on the overview): from the turns synced, the hub's day. */}
+          <TriageList
+            testId="hub-daily-allowance-triage"
+            title={t('hub.outOfDailyAllowance')}
+            rows={data.out_of_daily_allowance ?? []}
+            item={(r) => (
+              <li key={r.user_id}>
+                <strong>{r.name}</strong> {t('hub.outOfDailyAllowanceLine', { used: formatNumber(r.used, i18n.language), allowance: formatNumber(r.allowance, i18n.language) })}
+              </li>
+            )}
+            note={<p className="muted small">{t('hub.dailyAsOfSync')}</p>}
           />
         </>
       ) : null}

@@ -1,0 +1,1 @@
+ALTER TABLE "hub_allowance" ALTER COLUMN "daily_tokens" DROP NOT NULL;
