@@ -75,6 +75,8 @@ export const en = {
     score: 'Score',
     feedback: 'Feedback',
     returnGrade: 'Return with this grade',
+    gradeDiscard: 'The grade being written has not been returned; the score and feedback typed will be lost. Continue anyway?',
+    discardBoth: 'The assignment being edited has not been saved, and the grade being written has not been returned; both will be lost. Continue anyway?',
     classQr: 'QR code of class code {{code}}',
     newClass: {
       open: 'New class',

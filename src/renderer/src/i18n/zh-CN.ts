@@ -72,6 +72,8 @@ export const zhCN: Translation = {
     score: '分数',
     feedback: '评语',
     returnGrade: '按此成绩发回',
+    gradeDiscard: '正在批改的作业还没有发回，填写的分数和评语会丢失。仍要继续吗？',
+    discardBoth: '正在编辑的作业还没有保存，正在批改的分数和评语也还没有发回，这些都会丢失。仍要继续吗？',
     classQr: '班级码 {{code}} 的二维码',
     newClass: {
       open: '新建班级',
