@@ -338,7 +338,9 @@ describe.skipIf(needs.skip)(`the class hub, whole: three student apps and a teac
     await roundUntil(li, async (s) => s.pending === 0 && s.last_error === null && (await db.query('SELECT 1 FROM hub_handin')).rowCount === 1);
 
     // The teacher's browser: three students in the overview, the hand-in verified in the inbox, graded.
+    // (Reloaded, the dashboard stays on the tab it showed, the roster: the overview is its own tab.)
     await desk.reload();
+    await desk.getByRole('tab', { name: '概览' }).click();
     const overview = desk.getByTestId('hub-overview');
     await expect.poll(() => overview.locator('tbody tr').count()).toBe(3);
     for (const [i, app] of apps.entries()) {
