@@ -200,12 +200,19 @@ describe.skipIf(needs.skip)(`the class hub, whole: three student apps and a teac
     const section = settings.getByTestId('hub-link');
     await section.getByLabel('班级中心地址').fill(hub.url);
     await section.getByLabel('班级码').fill(klass.code);
-    await section.getByLabel('你的姓名').fill('张三');
     await section.getByLabel('学号').fill('2024001');
+    // Without a join code the name is needed (the class code alone joins off the roster) ...
+    await expect(section.getByRole('button', { name: '加入班级' }).isDisabled()).resolves.toBe(true);
     await section.getByLabel('你的加入码').fill(codes.get('张三')!);
+    // ... with one it may stay empty: the roster's name is the one kept.
+    await expect(section.getByLabel('你的姓名').getAttribute('placeholder')).resolves.toBe('有加入码时可以不填');
+    await expect(section.getByRole('button', { name: '加入班级' }).isDisabled()).resolves.toBe(false);
     await shot(settings, 'student-settings-join', section);
     await section.getByRole('button', { name: '加入班级' }).click();
-    await expect.poll(() => section.getByTestId('hub-link-class').textContent()).toBe(`张三，初二（3）班（${hub.url}）`);
+    await expect.poll(() => section.getByTestId('hub-link-class').textContent()).toBe(`已加入：初二（3）班（${hub.url}）`);
+    // The name the teacher sees, labelled as the roster's.
+    await expect(section.locator('dt').first().textContent()).resolves.toBe('老师看到的姓名（班级名单）');
+    await expect(section.getByTestId('hub-link-name').textContent()).resolves.toBe('张三');
     await expect.poll(() => section.getByTestId('hub-link-error').textContent()).toBe('无');
     await shot(settings, 'student-settings-joined', section);
     // 李四 and 王五 through the desktop API (what the same form calls).
@@ -213,11 +220,12 @@ describe.skipIf(needs.skip)(`the class hub, whole: three student apps and a teac
       [li, students[1]!],
       [wang, students[2]!],
     ] as const) {
+      // A nickname typed: the roster's name wins.
       const joined = await app.api('POST', '/hub/join', {
-        body: { hub_url: hub.url, code: klass.code, name: student.name, student_no: student.no, join_code: codes.get(student.name) },
+        body: { hub_url: hub.url, code: klass.code, name: `小${student.name.slice(0, 1)}`, student_no: student.no, join_code: codes.get(student.name) },
       });
       expect(joined.status, joined.text).toBe(200);
-      expect(joined.json).toMatchObject({ joined: true, class_name: '初二（3）班', student_name: student.name, last_error: null });
+      expect(joined.json).toMatchObject({ joined: true, class_name: '初二（3）班', student_name: student.name, name_from_roster: true, last_error: null });
     }
     // Each app's token is its own entry in the one keyring (one account for all let the last join overwrite the others').
     const tokens = await Promise.all(
@@ -330,7 +338,9 @@ describe.skipIf(needs.skip)(`the class hub, whole: three student apps and a teac
     await roundUntil(li, async (s) => s.pending === 0 && s.last_error === null && (await db.query('SELECT 1 FROM hub_handin')).rowCount === 1);
 
     // The teacher's browser: three students in the overview, the hand-in verified in the inbox, graded.
+    // (Reloaded, the dashboard stays on the tab it showed, the roster: the overview is its own tab.)
     await desk.reload();
+    await desk.getByRole('tab', { name: '概览' }).click();
     const overview = desk.getByTestId('hub-overview');
     await expect.poll(() => overview.locator('tbody tr').count()).toBe(3);
     for (const [i, app] of apps.entries()) {

@@ -533,6 +533,104 @@ describe.skipIf(chromium.skip)(`the hub's teacher dashboard${chromium.note}`, ()
     await context.close();
   });
 
+  /** A second teacher of 初二（3）班 (added by an admin) with a class of their own, made after it (so listed first). */
+  async function coTeacher(name: string, className: string): Promise<{ token: string; own: string }> {
+    const admin = await store.createUser(`${name}的管理员`, 'admin');
+    const adminCaller = (await store.authenticate((await store.issueDevice(admin.id, 'cli')).token)) as HubCaller;
+    const teacher = await hubTeacher(store, name);
+    await store.addTeacher(adminCaller, classId, teacher.caller.user_id);
+    const own = await store.createClass(teacher.caller, className);
+    return { token: teacher.token, own: own.id };
+  }
+
+  test('a grade typed and not returned: switching class, tab or hand-in asks first (declined, it stays); leaving the page asks too', async () => {
+    const teacher = await coTeacher('赵老师', '初一（7）班');
+    const context = await browser.newContext({ locale: 'zh-CN' });
+    await context.addInitScript((token: string) => localStorage.setItem('studylog.hub.token', token), teacher.token);
+    const page = await context.newPage();
+    await page.goto(`${hub.url}/#/hub`);
+    const picker = page.getByRole('combobox', { name: '班级', exact: true });
+    await expect.poll(() => picker.locator('option:checked').textContent()).toBe('初一（7）班');
+    await picker.selectOption({ label: '初二（3）班' });
+    await page.getByRole('tab', { name: '作业收件箱' }).click();
+    await page.getByTestId('hub-open-handins-hw_1').click();
+    await page.getByTestId('hub-handin').first().getByRole('button', { name: '查看并批改' }).click();
+    const detail = page.getByTestId('hub-handin-detail');
+    await detail.getByLabel('评语').fill('第二步再写清楚一点。');
+    const message = '正在批改的作业还没有发回，填写的分数和评语会丢失。仍要继续吗？';
+    // Another class, another tab, closing the hand-in: each asks; declined, the grade typed stays.
+    for (const leave of [
+      () => picker.selectOption({ label: '初一（7）班' }),
+      () => page.getByRole('tab', { name: '概览' }).click(),
+      () => page.getByTestId('hub-handin').first().getByRole('button', { name: '查看并批改' }).click(),
+    ]) {
+      const asked = page.waitForEvent('dialog');
+      const done = leave();
+      const dialog = await asked;
+      expect([dialog.type(), dialog.message()]).toEqual(['confirm', message]);
+      await dialog.dismiss();
+      await done;
+      await expect(detail.getByLabel('评语').inputValue()).resolves.toBe('第二步再写清楚一点。');
+      await expect(picker.locator('option:checked').textContent()).resolves.toBe('初二（3）班');
+    }
+    // Leaving the page asks too (the browser's own question; dismissed, the page stays).
+    const unload = page.waitForEvent('dialog');
+    await page.close({ runBeforeUnload: true });
+    const before = await unload;
+    expect(before.type()).toBe('beforeunload');
+    await before.dismiss();
+    expect(page.isClosed()).toBe(false);
+    await expect(detail.getByLabel('评语').inputValue()).resolves.toBe('第二步再写清楚一点。');
+    // Accepted: the class switches and the grade is dropped (nothing reached the hub).
+    const asked = page.waitForEvent('dialog');
+    const done = picker.selectOption({ label: '初一（7）班' });
+    await (await asked).accept();
+    await done;
+    await expect.poll(() => picker.locator('option:checked').textContent()).toBe('初一（7）班');
+    const rows = await store.db.all<{ feedback: string | null }>(sql`SELECT feedback FROM hub_handin WHERE feedback = '第二步再写清楚一点。'`);
+    expect(rows).toEqual([]);
+    // Nothing typed now: switching back asks nothing (a dialog would be dismissed and the class not switch).
+    await picker.selectOption({ label: '初二（3）班' });
+    await expect.poll(() => picker.locator('option:checked').textContent()).toBe('初二（3）班');
+    await context.close();
+  });
+
+  test('the class and tab are in the address: a reload or a shared link opens them; an unknown class falls back to the first', async () => {
+    const teacher = await coTeacher('钱老师', '初一（8）班');
+    const context = await browser.newContext({ locale: 'zh-CN' });
+    await context.addInitScript((token: string) => localStorage.setItem('studylog.hub.token', token), teacher.token);
+    const page = await context.newPage();
+    await page.goto(`${hub.url}/#/hub`);
+    const picker = page.getByRole('combobox', { name: '班级', exact: true });
+    const selectedTab = page.getByRole('tab', { selected: true });
+    await expect.poll(() => picker.locator('option:checked').textContent()).toBe('初一（8）班');
+    await expect(selectedTab.textContent()).resolves.toBe('概览');
+    await picker.selectOption({ label: '初二（3）班' });
+    await page.getByRole('tab', { name: '作业收件箱' }).click();
+    await expect.poll(() => page.url()).toBe(`${hub.url}/#/hub/${classId}/inbox`);
+    await page.reload();
+    await expect.poll(() => picker.locator('option:checked').textContent()).toBe('初二（3）班');
+    await expect.poll(() => selectedTab.textContent()).toBe('作业收件箱');
+    await expect.poll(() => page.getByTestId('hub-open-handins-hw_1').count()).toBe(1);
+    // Back goes to the class and tab before.
+    await page.goBack();
+    await expect.poll(() => selectedTab.textContent()).toBe('概览');
+    await expect(picker.locator('option:checked').textContent()).resolves.toBe('初二（3）班');
+
+    // A link shared, opened in a new window: the same class and tab.
+    const shared = await context.newPage();
+    await shared.goto(`${hub.url}/#/hub/${classId}/search`);
+    await expect.poll(() => shared.getByRole('combobox', { name: '班级', exact: true }).locator('option:checked').textContent()).toBe('初二（3）班');
+    await expect.poll(() => shared.getByRole('tab', { selected: true }).textContent()).toBe('搜索');
+    // An unknown class (a stale link, another teacher's): the first class, on the tab asked for, the address corrected.
+    await shared.goto(`${hub.url}/#/hub/no-such-class/inbox`);
+    await shared.reload();
+    await expect.poll(() => shared.url()).toBe(`${hub.url}/#/hub/${teacher.own}/inbox`);
+    await expect(shared.getByRole('combobox', { name: '班级', exact: true }).locator('option:checked').textContent()).resolves.toBe('初一（8）班');
+    await expect(shared.getByRole('tab', { selected: true }).textContent()).resolves.toBe('作业收件箱');
+    await context.close();
+  });
+
   test('the roster import: a header it cannot read is named in Chinese with what it has; a file (UTF-8 or GBK, as Excel saves) fills the box', async () => {
     const context = await browser.newContext({ locale: 'zh-CN' });
     await context.addInitScript((token: string) => localStorage.setItem('studylog.hub.token', token), teacherToken);

@@ -29,9 +29,11 @@ let page: Page;
 
 /**
  * Joins "初二（3）班" as 张小明 the way HubLink.join stores it (the hub itself is not needed: its
- * last round failed, as when the school network is down).
+ * last round failed, as when the school network is down): by default a roster entry claimed with
+ * its join code (the name is the roster's); `fromRoster` false: joined with the class code alone,
+ * the name typed.
  */
-function seedHubLink(ownerId: string, studentName = '张小明'): void {
+function seedHubLink(ownerId: string, studentName = '张小明', fromRoster = true): void {
   const store = openDatabase(path.join(e2e.dataDir, DB_FILE_NAME));
   try {
     store.transaction('seed a class hub link', (db) => {
@@ -40,6 +42,7 @@ function seedHubLink(ownerId: string, studentName = '张小明'): void {
         class_id: 'class-1',
         class_name: '初二（3）班',
         student_name: studentName,
+        name_from_roster: fromRoster,
         user_id: 'hub-user-1',
         device_id: 'device-1',
         joined_at: Date.now(),
@@ -141,7 +144,7 @@ describe.skipIf(skip)(`the owner’s settings and hand-ins, in Chinese${chromium
     await expect(page.getByTestId('handin-name').count()).resolves.toBe(0);
   });
 
-  test('设置 → 账户: the name, changed there', async () => {
+  test('设置 → 账户: the name, changed there; 班级中心 still shows the roster’s, labelled as what the teacher sees', async () => {
     await page.goto(`${e2e.url}/#/settings`);
     const account = page.getByTestId('account');
     await expect.poll(() => account.getByTestId('your-name').inputValue()).toBe('张小明');
@@ -150,6 +153,10 @@ describe.skipIf(skip)(`the owner’s settings and hand-ins, in Chinese${chromium
     await expect.poll(() => account.getByTestId('your-name-saved').textContent()).toBe('姓名已保存。');
     expect((await e2e.api.getMe()).name).toBe('张晓明');
     await expect(page.locator('.me-name').textContent()).resolves.toBe('张晓明');
+    const hub = page.getByTestId('hub-link');
+    await expect(hub.locator('dt').first().textContent()).resolves.toBe('老师看到的姓名（班级名单）');
+    await expect(hub.getByTestId('hub-link-name').textContent()).resolves.toBe('张小明（本机“账户”里的姓名是“张晓明”，修改它不会改变老师那里的姓名。）');
+    await expect(hub.getByTestId('hub-link-class').textContent()).resolves.toBe('已加入：初二（3）班（http://127.0.0.1:9）');
     await e2e.screenshot(page, 'owner-account-zh');
   });
 
@@ -171,6 +178,15 @@ describe.skipIf(skip)(`the owner’s settings and hand-ins, in Chinese${chromium
     await account.getByTestId('your-name').fill('  ');
     await expect(account.getByTestId('your-name-problem').textContent()).resolves.toBe('请写上你的姓名，不能为空。');
     await expect(account.getByTestId('your-name-save').isDisabled()).resolves.toBe(true);
+
+    // Joined with the class code alone, the name typed then: filled in, never said to be the roster's.
+    await e2e.api.updateMe({ name: 'owner' });
+    seedHubLink((await e2e.api.getMe()).id, '小明同学', false);
+    await page.reload();
+    await expect.poll(() => account.getByTestId('your-name').inputValue()).toBe('小明同学');
+    await expect(account.getByTestId('your-name-help').textContent()).resolves.toContain('已填入你加入班级时写的姓名');
+    await expect(account.textContent()).resolves.not.toContain('已按班级名单填入');
+    await expect(page.getByTestId('hub-link').locator('dt').first().textContent()).resolves.toBe('老师看到的姓名（加入时填写）');
     // The next tests' laptop: named 张晓明 again.
     await e2e.api.updateMe({ name: '张晓明' });
     seedHubLink((await e2e.api.getMe()).id);

@@ -108,6 +108,42 @@ describe(`joining a class hub from the desktop, and the background sync (${kind 
     expect([...api.secrets.secrets.keys()].filter((account) => account.startsWith(HUB_TOKEN_ACCOUNT))).toEqual([]);
   });
 
+  test('with a join code the name is optional and the roster’s wins (said so); with the class code alone it is needed, and said to be the typed one', async () => {
+    const store = await openHub(kind, server);
+    onCleanup(() => void store.close());
+    const hub = await startHubServer({ store, port: 0 });
+    onCleanup(() => void hub.close());
+    const teacher = await hubTeacher(store);
+    const open = await store.createClass(teacher.caller, '初二（5）班');
+    const listed = await store.createClass(teacher.caller, '初二（3）班');
+    const { codes } = await store.importRoster(teacher.caller, listed.id, '学号,姓名\n2024001,欧阳小明\n2024002,李华\n');
+    const [ouyang, lihua] = codes as [(typeof codes)[0], (typeof codes)[0]];
+
+    // No name typed, the student's own join code: the link keeps the roster's name, and says it is the roster's.
+    const first = await startApi();
+    onCleanup(() => void first.close());
+    const joined = await first.api('POST', '/hub/join', { body: { hub_url: hub.url, code: listed.code, student_no: '2024001', join_code: ouyang.join_code } });
+    expect(joined.status, joined.text).toBe(200);
+    expect(joined.json).toMatchObject({ joined: true, class_name: '初二（3）班', student_name: '欧阳小明', name_from_roster: true });
+    // A nickname typed anyway: the roster's name is kept (the teacher's name for the student).
+    const second = await startApi();
+    onCleanup(() => void second.close());
+    const nick = await second.api('POST', '/hub/join', { body: { hub_url: hub.url, code: listed.code, name: '小李', student_no: '2024002', join_code: lihua.join_code } });
+    expect(nick.json).toMatchObject({ joined: true, student_name: '李华', name_from_roster: true });
+    const names = await store.db.all<{ name: string }>(sql`SELECT name FROM hub_user WHERE role = 'student' ORDER BY name`);
+    expect(names.map((n) => n.name)).toEqual(['李华', '欧阳小明']);
+
+    // With the class code alone the name is needed: refused by the hub, naming the field, and nothing issued.
+    const third = await startApi();
+    onCleanup(() => void third.close());
+    const nameless = await third.api('POST', '/hub/join', { body: { hub_url: hub.url, code: open.code } });
+    expect(nameless.json).toMatchObject({ code: 'validation_error', issues: [{ path: 'name' }] });
+    expect((await third.api('GET', '/hub/link')).json).toMatchObject({ joined: false });
+    // Given, it is the one kept, and not said to be the roster's.
+    const typed = await third.api('POST', '/hub/join', { body: { hub_url: hub.url, code: open.code, name: '王五' } });
+    expect(typed.json).toMatchObject({ joined: true, class_name: '初二（5）班', student_name: '王五', name_from_roster: false });
+  });
+
   test('joining needs the keychain (checked before the hub issues a token), a known class code and a hub at the address', async () => {
     const store = await openHub(kind, server);
     onCleanup(() => void store.close());

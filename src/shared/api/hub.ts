@@ -25,7 +25,11 @@ export const CreateClassSchema = z.object({ name: z.string().trim().min(1).max(2
 export const JoinPolicySchema = z.object({ open_join: z.boolean().nullable() });
 export const JoinClassSchema = z.object({
   code: z.string().trim().min(4).max(32),
-  name: PersonNameSchema,
+  /**
+   * The name the student typed: needed only to join off the roster (with the class code alone); a
+   * roster entry claimed with its join code keeps the roster's name, whatever was typed.
+   */
+  name: PersonNameSchema.optional(),
   student_no: z.string().trim().min(1).max(64).optional(),
   /** The roster entry's own one-time join code (needed to claim an entry of the roster). */
   join_code: z.string().trim().min(1).max(32).optional(),
@@ -467,8 +471,11 @@ export const JoinHubInputSchema = z.strictObject({
    * URL-encoded (a Chinese or long number triples in length), hence the room.
    */
   code: z.string().trim().min(4, 'must be the class code from your teacher').max(512),
-  /** The student's name as the teacher knows it. */
-  name: PersonNameSchema,
+  /**
+   * The student's name: needed only to join with the class code alone (off the roster); with a join
+   * code the hub answers the roster's name, which is the one kept.
+   */
+  name: PersonNameSchema.optional(),
   /** The school's student number, when the class has a roster. */
   student_no: z.string().trim().max(64).optional(),
   /** The student's own one-time join code from the teacher (needed for an entry of the roster). */
@@ -480,7 +487,13 @@ export const HubLinkStatusSchema = z.object({
   joined: z.boolean(),
   hub_url: z.string().nullable(),
   class_name: z.string().nullable(),
+  /** The name the class knows this student by (the roster's, for an entry claimed with a join code). */
   student_name: z.string().nullable(),
+  /**
+   * True when student_name is the roster's (the hub said so when this laptop joined); false for a
+   * name typed to join off the roster, and for links made before hubs said it.
+   */
+  name_from_roster: z.boolean(),
   joined_at: z.number().nullable(),
   /** The background sync runs in this process (the desktop app, `studylog serve`). */
   background: z.boolean(),

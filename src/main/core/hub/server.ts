@@ -220,7 +220,20 @@ export function hubApp(options: HubServerOptions): Hono<Env> {
   r.post('/join', async (c) => {
     const input = parseInput(JoinClassSchema, await jsonBody(c), 'join');
     const joined = await store.joinClass(input);
-    return reply(c, { token: joined.token, device_id: joined.device_id, user_id: joined.user_id, class: { id: joined.class.id, name: joined.class.name } }, 201);
+    // student_name: the name the class knows the student by — the roster's for an entry claimed
+    // with its join code (from_roster), whatever name was typed.
+    return reply(
+      c,
+      {
+        token: joined.token,
+        device_id: joined.device_id,
+        user_id: joined.user_id,
+        student_name: joined.student_name,
+        from_roster: joined.from_roster,
+        class: { id: joined.class.id, name: joined.class.name },
+      },
+      201,
+    );
   });
   r.get('/me', (c) => reply(c, c.get('caller')));
   // Where students' laptops reach this hub, for the dashboard to print on the join codes (a teacher

@@ -350,7 +350,7 @@ export class HubStore {
    *     wrong code (or a missing one) would be: which numbers are listed cannot be probed.
    * Failures after a wrong code are committed before the error is thrown (the count must stick).
    */
-  async joinClass(input: { code: string; name: string; student_no?: string | undefined; join_code?: string | undefined; device_name: string }) {
+  async joinClass(input: { code: string; name?: string | undefined; student_no?: string | undefined; join_code?: string | undefined; device_name: string }) {
     const outcome = await this.db.transaction(async (tx) => {
       const classes = await tx.all<HubClass & { open_join: unknown }>(
         sql`SELECT id, name, code, created_at, open_join FROM hub_class WHERE code = ${input.code.toUpperCase().replace(/\s+/g, '')}`,
@@ -360,6 +360,8 @@ export class HubStore {
       const open = await this.#openToUnlisted(tx, klass.id, klass.open_join);
       const now = this.#now();
       let userId: string | null = null;
+      // A roster entry claimed with its join code: the student is the roster's, name and all.
+      let fromRoster = false;
       if (input.student_no) {
         const lock = tx.dialect === 'pg' ? sql` FOR UPDATE OF m` : sql``;
         const entry = (
@@ -390,6 +392,7 @@ export class HubStore {
             sql`UPDATE hub_member SET join_code_spent_at = ${now}, join_code_failures = 0, join_code_failures_since = NULL WHERE class_id = ${klass.id} AND user_id = ${entry.user_id}`,
           );
           userId = entry.user_id;
+          fromRoster = true;
         } else if (!open) {
           // Not a roster entry, in a class closed to students off the roster: the answer a listed
           // number with a wrong (or no) code gets, word for word.
@@ -411,12 +414,25 @@ export class HubStore {
           'This class takes only the students on its roster, each with their own join code: give your student number and join code, or ask your teacher.',
         );
       if (userId === null) {
+        // Off the roster the typed name is the only one the class will know (nothing written yet).
+        if (!input.name)
+          throw new ApiError('validation_error', 'Give your name to join with the class code alone (a roster entry needs no name: its join code carries it).', [
+            { path: 'name', message: 'must not be empty' },
+          ]);
         userId = (await this.createUser(input.name, 'student', tx)).id;
         await tx.run(sql`INSERT INTO hub_member (class_id, user_id, role, student_no, joined_at) VALUES (${klass.id}, ${userId}, 'student', ${input.student_no ?? null}, ${now})`);
       }
       const device = await this.issueDevice(userId, input.device_name, tx);
       const { open_join: _open, ...shown } = klass;
-      return { ...device, user_id: userId, class: { ...shown, open_join: boolOf(klass.open_join) } };
+      // The name the class knows the student by: the roster's (or an earlier join's), not what was typed.
+      const named = await tx.all<{ name: string }>(sql`SELECT name FROM hub_user WHERE id = ${userId}`);
+      return {
+        ...device,
+        user_id: userId,
+        student_name: named[0]?.name ?? input.name ?? '',
+        from_roster: fromRoster,
+        class: { ...shown, open_join: boolOf(klass.open_join) },
+      };
     });
     if ('refused' in outcome) throw outcome.refused;
     return outcome;

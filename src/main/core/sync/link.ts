@@ -43,7 +43,10 @@ interface Link {
   hub_url: string;
   class_id: string;
   class_name: string;
+  /** The name the class knows the student by: the hub's answer (the roster's name wins over the typed one). */
   student_name: string;
+  /** student_name is the roster's (a roster entry claimed with its join code); absent in links made before. */
+  name_from_roster?: boolean;
   user_id: string;
   device_id: string;
   joined_at: number;
@@ -135,6 +138,7 @@ export class HubLink {
       hub_url: link?.hub_url ?? null,
       class_name: link?.class_name ?? null,
       student_name: link?.student_name ?? null,
+      name_from_roster: link?.name_from_roster ?? false,
       joined_at: link?.joined_at ?? null,
       background: this.#timer !== null,
       syncing: this.#running !== null,
@@ -175,7 +179,8 @@ export class HubLink {
         headers: { 'Content-Type': 'application/json' },
         body: JSON.stringify({
           code: scanned.code,
-          name: input.name,
+          // Optional with a join code: the hub answers the roster's name.
+          ...(input.name ? { name: input.name } : {}),
           ...(studentNo ? { student_no: studentNo } : {}),
           ...(joinCode ? { join_code: joinCode } : {}),
           device_name: os.hostname().slice(0, 200) || 'laptop',
@@ -189,6 +194,8 @@ export class HubLink {
       token?: string;
       device_id?: string;
       user_id?: string;
+      student_name?: string;
+      from_roster?: boolean;
       class?: { id: string; name: string };
       code?: ErrorCode;
       detail?: string;
@@ -209,7 +216,9 @@ export class HubLink {
       hub_url: hubUrl,
       class_id: body.class.id,
       class_name: body.class.name,
-      student_name: input.name,
+      // The hub's name for the student (hubs before it said so: the typed name).
+      student_name: body.student_name || input.name || '',
+      name_from_roster: body.from_roster === true,
       user_id: body.user_id ?? '',
       device_id: body.device_id ?? '',
       joined_at: this.#now(),

@@ -31,6 +31,11 @@ function subscribe(onChange: () => void): () => void {
 
 const getHash = () => window.location.hash;
 
+/** The address's hash as it changes (the hub dashboard reads its own `#/hub/…` from it). */
+export function useHash(): string {
+  return useSyncExternalStore(subscribe, getHash);
+}
+
 export function useRoute(): Route {
   const hash = useSyncExternalStore(subscribe, getHash);
   return parseHash(hash);

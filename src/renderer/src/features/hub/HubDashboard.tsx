@@ -33,6 +33,7 @@ import type { AnswerFile } from '../../../../shared/api/handin.ts';
 import { ROSTER_HEADER_ISSUE } from '../../../../shared/hub-text.ts';
 import { PERSON_NAME_MAX_CHARS } from '../../../../shared/person-name.ts';
 import { errorHeadline, sentences } from '../../lib/errors.ts';
+import { useHash } from '../../lib/route.ts';
 import { formatDateTime, formatNumber } from '../../lib/format.ts';
 import { Marked } from '../../ui/Marked.tsx';
 import { formatSize } from '../chat/Attachments.tsx';
@@ -47,6 +48,20 @@ import './hub.css';
 
 type Tab = 'overview' | 'inbox' | 'triage' | 'search' | 'roster';
 const TABS: Tab[] = ['overview', 'inbox', 'triage', 'search', 'roster'];
+
+/**
+ * The class and tab shown, kept in the address as the app's other screens keep theirs (lib/route.ts):
+ * `#/hub/<class id>/<tab>`, so a reload or a link shared opens the same class and tab. Either may be
+ * missing (`#/hub`: the first class, its overview); an unknown tab reads as the overview.
+ */
+export function parseHubHash(hash: string): { classId: string | null; tab: Tab } {
+  const [, classId, tab] = hash.replace(/^#\/?/, '').split('?')[0]!.split('/');
+  return { classId: classId ? decodeURIComponent(classId) : null, tab: (TABS as string[]).includes(tab ?? '') ? (tab as Tab) : 'overview' };
+}
+
+export function hubHref(classId: string, tab: Tab): string {
+  return `#/hub/${encodeURIComponent(classId)}/${tab}`;
+}
 
 /**
  * An excerpt the hub cut (it says so: `excerpt_truncated`) ends with "…", and maths left open by the
@@ -149,16 +164,23 @@ function useIssuedCodes() {
 function Dashboard({ token, signOut: leave }: { token: string; signOut: () => void }) {
   const { t, i18n } = useTranslation();
   const codes = useIssuedCodes();
-  // An assignment being edited and not saved (the inbox's form): an action that would drop it asks first.
-  const [formDirty, setFormDirty] = useState(false);
-  const confirmDiscard = () => !formDirty || window.confirm(t('hub.assignmentForm.discard'));
-  useWarnBeforeUnload(formDirty);
+  // An assignment being edited and not saved (the inbox's form), or a grade typed and not sent back
+  // (a hand-in's score or feedback): an action that would drop either asks first.
+  const [assignmentDirty, setAssignmentDirty] = useState(false);
+  const [gradeDirty, setGradeDirty] = useState(false);
+  const confirmDiscard = () =>
+    (!assignmentDirty && !gradeDirty) || window.confirm(t(assignmentDirty && gradeDirty ? 'hub.discardBoth' : gradeDirty ? 'hub.gradeDiscard' : 'hub.assignmentForm.discard'));
+  useWarnBeforeUnload(assignmentDirty || gradeDirty);
   const signOut = () => {
     if (confirmDiscard() && codes.confirmLeave()) leave();
   };
   const classes = useHubQuery<HubClass[]>(token, '/classes');
-  const [picked, setPicked] = useState<string | null>(null);
-  const [tab, setTab] = useState<Tab>('overview');
+  // The class and tab are the address's (a reload keeps them); each change is a new history entry.
+  const at = parseHubHash(useHash());
+  const tab = at.tab;
+  const show = (id: string | null, next: Tab) => {
+    if (id !== null) window.location.hash = hubHref(id, next);
+  };
   // A tab opened reads what it shows again, so hand-ins and work that reached the hub meanwhile
   // show without a reload (the rows shown stay until the new ones arrive).
   const refresh = useHubRefresh();
@@ -182,14 +204,20 @@ function Dashboard({ token, signOut: leave }: { token: string; signOut: () => vo
   // The class just made (named in a note above its code), and a count of "set an assignment" clicks (the inbox opens its form).
   const [created, setCreated] = useState<HubClass | null>(null);
   const [compose, setCompose] = useState(0);
-  const classId = picked ?? classes.data?.[0]?.id ?? null;
+  // A class not (or no longer) the teacher's — a stale link, another teacher's — falls back to the first.
+  const known = classes.data?.some((c) => c.id === at.classId) ? at.classId : null;
+  const classId = known ?? classes.data?.[0]?.id ?? null;
   const klass = classes.data?.find((c) => c.id === classId) ?? null;
+  const stale = classes.data !== undefined && at.classId !== null && known === null;
+  useEffect(() => {
+    // The address says what is shown: an unknown class's is replaced (not a new history entry).
+    if (stale && classId !== null) window.location.replace(hubHref(classId, tab));
+  }, [stale, classId, tab]);
   const onCreated = (made: HubClass) => {
     setNewClass(false);
     setCreated(made);
-    setPicked(made.id);
-    setTab('overview');
-    void refresh('/classes');
+    // Shown once the classes read again include it (before, it would read as unknown and fall back).
+    void refresh('/classes').then(() => show(made.id, 'overview'));
   };
   // No classes to show (a wrong token, the hub not reached): said instead of the dashboard. A later
   // read that fails (on a refresh) leaves the classes shown.
@@ -219,7 +247,7 @@ function Dashboard({ token, signOut: leave }: { token: string; signOut: () => vo
         {classes.data && classes.data.length > 0 ? (
           <label>
             <span className="visually-hidden">{t('hub.class')}</span>
-            <select value={classId ?? ''} onChange={(e) => confirmDiscard() && (setPicked(e.target.value), setCreated(null))}>
+            <select value={classId ?? ''} onChange={(e) => confirmDiscard() && (show(e.target.value, tab), setCreated(null))}>
               {classes.data.map((c) => (
                 <option key={c.id} value={c.id}>
                   {c.name}
@@ -261,7 +289,7 @@ function Dashboard({ token, signOut: leave }: { token: string; signOut: () => vo
                 className="btn btn-small"
                 onClick={() => {
                   if (!confirmDiscard()) return;
-                  setTab('inbox');
+                  show(classId, 'inbox');
                   setCompose((n) => n + 1);
                 }}
               >
@@ -278,7 +306,7 @@ function Dashboard({ token, signOut: leave }: { token: string; signOut: () => vo
                 role="tab"
                 aria-selected={tab === name}
                 className={tab === name ? 'active' : ''}
-                onClick={() => (name === tab || confirmDiscard()) && (setTab(name), again())}
+                onClick={() => (name === tab || confirmDiscard()) && (show(classId, name), again())}
               >
                 {t(`hub.tabs.${name}`)}
               </button>
@@ -293,7 +321,8 @@ function Dashboard({ token, signOut: leave }: { token: string; signOut: () => vo
               classId={klass.id}
               locale={i18n.language}
               startNew={compose > 0}
-              onDirty={setFormDirty}
+              onDirty={setAssignmentDirty}
+              onGradeDirty={setGradeDirty}
               confirmDiscard={confirmDiscard}
             />
           ) : null}
@@ -488,14 +517,16 @@ function Inbox({
   locale,
   startNew,
   onDirty,
+  onGradeDirty,
   confirmDiscard,
 }: {
   token: string;
   classId: string;
   locale: string;
   startNew: boolean;
-  /** The form's edits not saved, and the question before dropping them (the Dashboard's). */
+  /** The form's edits not saved, a grade typed and not sent back, and the question before dropping them (the Dashboard's). */
   onDirty: (dirty: boolean) => void;
+  onGradeDirty: (dirty: boolean) => void;
   confirmDiscard: () => boolean;
 }) {
   const { t, i18n } = useTranslation();
@@ -565,7 +596,13 @@ function Inbox({
                   <span className="muted" data-testid={`hub-handin-counts-${r.assignment_id}`}>
                     {t('hub.handedInOf', { handed: formatNumber(r.handed_in, i18n.language), graded: formatNumber(r.graded, i18n.language) })}
                   </span>{' '}
-                  <button type="button" className="btn btn-small" onClick={() => setOpen(r)} data-testid={`hub-open-handins-${r.assignment_id}`}>
+                  <button
+                    type="button"
+                    className="btn btn-small"
+                    // Another assignment's hand-ins close the one being graded.
+                    onClick={() => open?.assignment_id === r.assignment_id || (confirmDiscard() && setOpen(r))}
+                    data-testid={`hub-open-handins-${r.assignment_id}`}
+                  >
                     {t('hub.viewHandins', { count: r.handed_in })}
                   </button>
                 </td>
@@ -597,6 +634,8 @@ function Inbox({
           token={token}
           assignment={open}
           locale={locale}
+          onDirty={onGradeDirty}
+          confirmDiscard={confirmDiscard}
           onGraded={async () => {
             // The rows re-read before the list is shown again: a hand-in opened at once must start
             // from its grade, not from the row before it (saving that again would undo the grade).
@@ -612,7 +651,22 @@ function Inbox({
 const handinsRoute = (assignmentId: string) => `/assignments/${encodeURIComponent(assignmentId)}/handins`;
 
 /** An assignment's hand-ins on the hub: read one (answer, AI-use note, transcript, verification) and grade it. */
-function Handins({ token, assignment, locale, onGraded }: { token: string; assignment: InboxRow; locale: string; onGraded: () => Promise<void> }) {
+function Handins({
+  token,
+  assignment,
+  locale,
+  onGraded,
+  onDirty,
+  confirmDiscard,
+}: {
+  token: string;
+  assignment: InboxRow;
+  locale: string;
+  onGraded: () => Promise<void>;
+  /** A grade typed and not sent back, and the question before dropping it (the Dashboard's). */
+  onDirty: (dirty: boolean) => void;
+  confirmDiscard: () => boolean;
+}) {
   const { t } = useTranslation();
   const { data, error } = useHubQuery<HubHandinRow[]>(token, handinsRoute(assignment.assignment_id));
   const [shown, setShown] = useState<string | null>(null);
@@ -627,10 +681,11 @@ function Handins({ token, assignment, locale, onGraded }: { token: string; assig
             <strong>{h.name}</strong> {h.student_no ? <span className="muted">{h.student_no}</span> : null} <span className="muted">{when(h.submitted_at, locale)}</span>{' '}
             {h.late ? <span className="badge">{t('hub.late')}</span> : null} <span className="badge">{t(`hub.handinStatus.${h.status}`)}</span>
             {h.status === 'returned' ? <span> {t('hub.gradedWith', { score: h.score ?? '—' })}</span> : null}{' '}
-            <button type="button" className="btn btn-ghost btn-small" onClick={() => setShown(shown === h.id ? null : h.id)}>
+            {/* Closing a hand-in (or opening another) drops a grade typed in it: asked first. */}
+            <button type="button" className="btn btn-ghost btn-small" onClick={() => confirmDiscard() && setShown(shown === h.id ? null : h.id)}>
               {t('hub.show')}
             </button>
-            {shown === h.id ? <HandinDetail token={token} row={h} onGraded={onGraded} /> : null}
+            {shown === h.id ? <HandinDetail token={token} row={h} onGraded={onGraded} onDirty={onDirty} /> : null}
           </li>
         ))}
       </ul>
@@ -638,11 +693,17 @@ function Handins({ token, assignment, locale, onGraded }: { token: string; assig
   );
 }
 
-function HandinDetail({ token, row, onGraded }: { token: string; row: HubHandinRow; onGraded: () => Promise<void> }) {
+function HandinDetail({ token, row, onGraded, onDirty }: { token: string; row: HubHandinRow; onGraded: () => Promise<void>; onDirty: (dirty: boolean) => void }) {
   const { t, i18n } = useTranslation();
   const { data, error } = useHubQuery<HubHandinDetail>(token, `/handins/${encodeURIComponent(row.id)}`);
   const [score, setScore] = useState(row.score === null ? '' : String(row.score));
   const [feedback, setFeedback] = useState(row.feedback ?? '');
+  // Typed and not sent back: differs from the grade the hand-in opened with (as AssignmentForm tells its edits).
+  const dirty = score !== (row.score === null ? '' : String(row.score)) || feedback !== (row.feedback ?? '');
+  const tell = useRef(onDirty);
+  tell.current = onDirty;
+  useEffect(() => tell.current(dirty), [dirty]);
+  useEffect(() => () => tell.current(false), []);
   const [failed, setFailed] = useState<HubCallError | null>(null);
   const [busy, setBusy] = useState(false);
   const submit = async () => {

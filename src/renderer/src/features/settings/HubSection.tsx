@@ -3,6 +3,9 @@
  * QR code holds; `studylog-class:…` pasted whole also works) and, for a student on the class's
  * roster, their number and own one-time join code (a student's QR code text fills both), then see the sync state in words —
  * the last success, what is waiting to be sent, the last error — with "Sync now" and "Leave".
+ * With a join code the name is optional: the hub answers the roster's name, which is kept (the
+ * typed one is needed only to join off the roster, with the class code alone). Joined, the name
+ * shown is the one the teacher sees (renaming the account here does not change it on the hub).
  * The device token goes to the system keychain (like API keys); the serving process syncs in the
  * background (README "The class hub").
  */
@@ -12,7 +15,9 @@ import { useTranslation } from 'react-i18next';
 import type { HubLinkStatus } from '../../../../shared/api/hub.ts';
 import { JOIN_CODE_LOCKED_ISSUE, lockedWaitMinutes, parseClassQr } from '../../../../shared/hub-text.ts';
 import { PERSON_NAME_MAX_CHARS } from '../../../../shared/person-name.ts';
+import { useIdentity } from '../../app/identity.tsx';
 import { useRouteMutation, useRouteQuery } from '../../data/queries.tsx';
+import { hasDefaultName } from '../../lib/display-names.ts';
 import { errorHeadline, errorNext, sentenceGap, type UiError } from '../../lib/errors.ts';
 import { formatDateTime } from '../../lib/format.ts';
 import { ErrorDetails, ErrorText } from '../../ui/ErrorText.tsx';
@@ -45,11 +50,12 @@ function JoinForm() {
     await join.run({
       hub_url: hubUrl.trim(),
       code: code.trim(),
-      name: name.trim(),
+      ...(name.trim() ? { name: name.trim() } : {}),
       ...(studentNo.trim() ? { student_no: studentNo.trim() } : {}),
       ...(joinCode.trim() ? { join_code: joinCode.trim() } : {}),
     });
   };
+  const withCode = joinCode.trim() !== '';
   // A student's own QR code text carries their number and join code: fill them in.
   const onCode = (value: string) => {
     setCode(value);
@@ -73,7 +79,15 @@ function JoinForm() {
       <div className="form-row">
         <label className="field field-grow">
           <span className="field-label">{t('hubLink.name')}</span>
-          <input value={name} onChange={(e) => setName(e.target.value)} required maxLength={PERSON_NAME_MAX_CHARS} />
+          {/* Needed only without a join code: a roster entry's name comes from the roster. */}
+          <input
+            value={name}
+            onChange={(e) => setName(e.target.value)}
+            required={!withCode}
+            maxLength={PERSON_NAME_MAX_CHARS}
+            placeholder={withCode ? t('hubLink.nameFromRoster') : undefined}
+            aria-describedby="hub-name-help"
+          />
         </label>
         <label className="field">
           <span className="field-label">{t('hubLink.studentNo')}</span>
@@ -94,10 +108,13 @@ function JoinForm() {
       <p id="hub-join-code-help" className="field-help muted">
         {t('hubLink.joinCodeHelp')}
       </p>
+      <p id="hub-name-help" className="field-help muted">
+        {t('hubLink.nameHelp')}
+      </p>
       {/* A locked join code: how long to wait (the hub's structured field), in the student's language. */}
       <JoinError error={join.error} />
       <div className="form-actions">
-        <button type="submit" className="btn btn-primary btn-small" disabled={join.busy || !hubUrl.trim() || !code.trim() || !name.trim()}>
+        <button type="submit" className="btn btn-primary btn-small" disabled={join.busy || !hubUrl.trim() || !code.trim() || (!name.trim() && !withCode)}>
           {join.busy ? t('hubLink.joining') : t('hubLink.join')}
         </button>
       </div>
@@ -117,13 +134,25 @@ function syncNext(code: string): string | undefined {
 
 function Joined({ status }: { status: HubLinkStatus }) {
   const { t, i18n } = useTranslation();
+  const { me } = useIdentity();
   const sync = useRouteMutation('syncHub');
   const leave = useRouteMutation('leaveHub');
   const when = (ms: number | null) => (ms === null ? t('hubLink.never') : formatDateTime(ms, i18n.language));
   return (
     <div className="hub-link-state">
-      <p data-testid="hub-link-class">{t('hubLink.joinedAs', { name: status.student_name ?? '', klass: status.class_name ?? '', url: status.hub_url ?? '' })}</p>
+      <p data-testid="hub-link-class">{t('hubLink.joinedClass', { klass: status.class_name ?? '', url: status.hub_url ?? '' })}</p>
       <dl className="facts">
+        {/* The name the teacher sees: the roster's, or the one typed to join off the roster. */}
+        <dt>{status.name_from_roster ? t('hubLink.rosterName') : t('hubLink.joinName')}</dt>
+        <dd data-testid="hub-link-name">
+          {status.student_name ?? ''}
+          {status.student_name && me.name !== status.student_name && !hasDefaultName(me) ? (
+            <span className="muted" data-testid="hub-link-name-differs">
+              {sentenceGap(status.student_name, t('hubLink.nameDiffers', { name: me.name }))}
+              {t('hubLink.nameDiffers', { name: me.name })}
+            </span>
+          ) : null}
+        </dd>
         <dt>{t('hubLink.lastSuccess')}</dt>
         <dd data-testid="hub-link-last-success">{when(status.last_success_at)}</dd>
         <dt>{t('hubLink.pending')}</dt>

@@ -1,8 +1,9 @@
 /**
  * The owner's name form (PATCH /me), written once for its two places: Settings → Account and the
  * hand-in's "your name, before you hand in" dialog (handin/screens.tsx). The owner starts as
- * "owner" (shown as "This computer's owner"); joined to a class hub, the roster name they joined
- * with is filled in until they type. The name is checked as the server checks it
+ * "owner" (shown as "This computer's owner"); joined to a class hub, the name the class knows them
+ * by is filled in until they type — said to be the roster's only when the hub said it was (a join
+ * code's entry), else the name typed when joining. The name is checked as the server checks it
  * (shared/person-name.ts: the same limit as the hub's roster), with the same messages in both places.
  */
 import { useState, type FormEvent } from 'react';
@@ -14,11 +15,15 @@ import { useRouteMutation, useRouteQuery } from '../../data/queries.tsx';
 import { hasDefaultName } from '../../lib/display-names.ts';
 import { ErrorText } from '../../ui/ErrorText.tsx';
 
-/** The name this laptop joined its class hub with (the roster's), or null: not joined, or not the owner. */
-export function useRosterName(): string | null {
+/**
+ * The name the class hub knows this laptop's student by, and whether it is the roster's (else the
+ * name typed when joining off the roster), or null: not joined, or not the owner.
+ */
+export function useHubName(): { name: string; fromRoster: boolean } | null {
   const { me } = useIdentity();
   const link = useRouteQuery('getHubLink', {}, { enabled: me.role === 'admin' });
-  return link.data?.joined ? (link.data.student_name?.trim() ?? null) || null : null;
+  const name = link.data?.joined ? link.data.student_name?.trim() : undefined;
+  return name ? { name, fromRoster: link.data?.name_from_roster === true } : null;
 }
 
 /**
@@ -28,17 +33,17 @@ export function useRosterName(): string | null {
 export function NameForm({ handIn }: { handIn?: { onCancel: () => void; onNamed: () => void } }) {
   const { t } = useTranslation();
   const { me } = useIdentity();
-  const roster = useRosterName();
+  const hubName = useHubName();
   const rename = useRouteMutation('updateMe');
   // null: as saved (the owner's default shows empty, or the roster's name once it is known).
   const [typed, setTyped] = useState<string | null>(null);
   const [saved, setSaved] = useState(false);
-  const fromRoster = typed === null && hasDefaultName(me) && roster !== null;
-  const value = typed ?? (hasDefaultName(me) ? (roster ?? '') : me.name);
+  const fromHub = typed === null && hasDefaultName(me) && hubName !== null;
+  const value = typed ?? (hasDefaultName(me) ? (hubName?.name ?? '') : me.name);
   const problem = personNameProblem(value);
   // An empty field is said once the student has emptied it; a name too long at once (it cannot be saved).
   const shownProblem = problem === 'too_long' || (problem === 'empty' && typed !== null) ? problem : null;
-  const unchanged = !handIn && !fromRoster && value.trim() === me.name;
+  const unchanged = !handIn && !fromHub && value.trim() === me.name;
   const submit = async (e: FormEvent) => {
     e.preventDefault();
     if (problem) return;
@@ -60,7 +65,7 @@ export function NameForm({ handIn }: { handIn?: { onCancel: () => void; onNamed:
             onChange={(e) => (setTyped(e.target.value), setSaved(false))}
             maxLength={PERSON_NAME_MAX_CHARS}
             placeholder={t('settings.yourNamePlaceholder')}
-            aria-describedby={fromRoster || !handIn ? 'your-name-help' : undefined}
+            aria-describedby={fromHub || !handIn ? 'your-name-help' : undefined}
             aria-invalid={shownProblem ? true : undefined}
             autoFocus={handIn ? true : undefined}
             data-testid="your-name"
@@ -68,9 +73,9 @@ export function NameForm({ handIn }: { handIn?: { onCancel: () => void; onNamed:
         </label>
       </div>
       {/* The dialog says what the name is for above it (handin.nameBody). */}
-      {fromRoster || !handIn ? (
-        <p id="your-name-help" className="field-help muted">
-          {fromRoster ? `${t('settings.yourNameFromHub')} ` : null}
+      {fromHub || !handIn ? (
+        <p id="your-name-help" className="field-help muted" data-testid="your-name-help">
+          {fromHub ? `${t(hubName?.fromRoster ? 'settings.yourNameFromHub' : 'settings.yourNameFromJoin')} ` : null}
           {handIn ? null : t('settings.yourNameHelp')}
         </p>
       ) : null}
