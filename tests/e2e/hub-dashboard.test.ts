@@ -573,6 +573,15 @@ describe.skipIf(chromium.skip)(`the hub's teacher dashboard${chromium.note}`, ()
       await expect(detail.getByLabel('评语').inputValue()).resolves.toBe('第二步再写清楚一点。');
       await expect(picker.locator('option:checked').textContent()).resolves.toBe('初二（3）班');
     }
+    // The browser's Back asks too; declined, the address goes back to the inbox and the grade stays.
+    const back = page.waitForEvent('dialog');
+    const went = page.goBack();
+    const dialog = await back;
+    expect([dialog.type(), dialog.message()]).toEqual(['confirm', message]);
+    await dialog.dismiss();
+    await went;
+    await expect(detail.getByLabel('评语').inputValue()).resolves.toBe('第二步再写清楚一点。');
+    expect(new URL(page.url()).hash).toMatch(/\/inbox$/);
     // Leaving the page asks too (the browser's own question; dismissed, the page stays).
     const unload = page.waitForEvent('dialog');
     await page.close({ runBeforeUnload: true });

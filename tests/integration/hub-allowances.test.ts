@@ -87,6 +87,15 @@ describe('allowances from the class hub', () => {
     await expect(status('hw_hub')).resolves.toMatchObject({ daily: { tokens: 100_000, used: spent, left: 100_000 - spent }, exhausted: false });
     const after = await core.proxy.send(TEST_CALLER, { message: '截距呢？', meta: { session_id: first.session_id } });
     expect(after.content.length).toBeGreaterThan(0);
+
+    // 0 is the teacher's "no AI on this class's assignments": refused as the assignment's own, not "tomorrow".
+    await store.setAllowance(teacher.caller, { class_id: klass.id, user_id: joined.user_id, daily_tokens: 0 });
+    await client.sync({ force: true });
+    await expect(status('hw_hub')).resolves.toMatchObject({ daily: { tokens: 0, left: 0 }, exhausted: true });
+    expect(await failure(core.proxy.send(TEST_CALLER, { message: '还能问吗？', meta: { session_id: first.session_id } }))).toMatchObject({
+      code: 'allowance_exhausted',
+      detail: expect.stringContaining('turned AI off'),
+    });
   });
 });
 

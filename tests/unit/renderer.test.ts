@@ -232,6 +232,9 @@ describe('which allowance stops a message (the composer and the assignment panel
     expect(allowanceBlocker(status(0, null))).toBe('allowance');
     expect(allowanceBlocker(status(0, 300))).toBe('allowance');
   });
+  test('a daily allowance of 0 is the teacher’s “no AI here”: ask the teacher, not tomorrow', () => {
+    expect(allowanceBlocker({ exhausted: true, left: { tokens: null, cost: null }, daily: { tokens: 0, used: 0, left: 0 } })).toBe('allowance');
+  });
   test('nothing used up: nothing stops it', () => {
     expect(allowanceBlocker(status(500, 300, false))).toBeNull();
   });

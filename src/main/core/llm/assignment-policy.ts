@@ -360,7 +360,13 @@ export class AssignmentGate {
     }
     // The class hub's daily allowance for this student (a teacher's change), on top of the assignment's own.
     const daily = found && this.#daily && refusal?.code !== 'allowance_exhausted' ? this.#daily(session.user_id, found, now) : null;
-    if (daily && daily.used_today >= daily.daily_tokens) {
+    if (daily && daily.daily_tokens === 0) {
+      // 0 is the teacher's "no AI on this class's assignments": it does not start again tomorrow.
+      refusal = new ApiError(
+        'allowance_exhausted',
+        `Your teacher has turned AI off on this class's assignments (a daily allowance of 0 tokens from the class hub); the message is kept, not sent.`,
+      );
+    } else if (daily && daily.used_today >= daily.daily_tokens) {
       // Its own code: the student is told it starts again tomorrow (the assignment's own does not).
       refusal = new ApiError(
         'daily_allowance_exhausted',

@@ -343,6 +343,7 @@ export const en = {
     listSeparator: ', ',
     tokensLeft: 'Allowance left: {{left}} of {{total}} tokens',
     dailyTokensLeft: "Today's class allowance left: {{left}} of {{total}} tokens",
+    dailyOff: "Your teacher has turned AI off on this class's assignments (a daily allowance of 0).",
     costLeft: 'Allowance left: {{left}} of {{total}}',
     noAllowance: 'No AI allowance limit',
     currentLevel: 'Hint level {{level}}: {{name}}',

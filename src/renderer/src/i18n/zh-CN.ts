@@ -328,6 +328,7 @@ export const zhCN: Translation = {
     listSeparator: '、',
     tokensLeft: '剩余额度：{{left}} / {{total}} 个 token',
     dailyTokensLeft: '今日班级额度剩余：{{left}} / {{total}} 个 token',
+    dailyOff: '老师关闭了这个班级作业的 AI（每日额度为 0）。',
     costLeft: '剩余额度：{{left}} / {{total}}',
     noAllowance: 'AI 用量不限',
     currentLevel: '当前提示：第 {{level}} 级 · {{name}}',

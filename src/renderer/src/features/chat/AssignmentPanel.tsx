@@ -116,7 +116,9 @@ export function AssignmentPanel({ assignment, assignmentId, mode, session, busy,
               />
             </li>
           ) : null}
-          {status?.daily ? (
+          {status?.daily?.tokens === 0 ? (
+            <li data-testid="panel-allowance-daily">{t('homework.dailyOff')}</li>
+          ) : status?.daily ? (
             <li data-testid="panel-allowance-daily">
               <AllowanceBar
                 left={status.daily.left}

@@ -36,7 +36,8 @@ export function blockerOf(state: ChatState, session: Session | undefined, status
 export function allowanceBlocker(status: Pick<AssignmentStatus, 'exhausted' | 'left' | 'daily'>): 'allowance' | 'daily_allowance' | null {
   if (!status.exhausted) return null;
   const ownUsedUp = status.left.tokens === 0 || status.left.cost === 0;
-  return !ownUsedUp && status.daily?.left === 0 ? 'daily_allowance' : 'allowance';
+  // A daily allowance of 0 is the teacher's "no AI here": it does not start again tomorrow.
+  return !ownUsedUp && status.daily !== null && status.daily.left === 0 && status.daily.tokens > 0 ? 'daily_allowance' : 'allowance';
 }
 
 export interface NewChatOptions {

@@ -178,9 +178,29 @@ function Dashboard({ token, signOut: leave }: { token: string; signOut: () => vo
   // The class and tab are the address's (a reload keeps them); each change is a new history entry.
   const at = parseHubHash(useHash());
   const tab = at.tab;
+  // The address the dashboard shows now: a change made here (show) is not asked about again below.
+  const shownHash = useRef(window.location.hash);
   const show = (id: string | null, next: Tab) => {
-    if (id !== null) window.location.hash = hubHref(id, next);
+    if (id === null) return;
+    shownHash.current = hubHref(id, next);
+    window.location.hash = shownHash.current;
   };
+  // The browser's Back and Forward change the address before anything could ask: asked here, while
+  // the page still shows what was typed (confirm() holds the render), and refused, the address is
+  // put back without another history entry — the dashboard never sees the change.
+  useEffect(() => {
+    const onHashChange = () => {
+      if (window.location.hash === shownHash.current) return;
+      if (!confirmDiscard()) {
+        window.history.replaceState(window.history.state, '', shownHash.current);
+        return;
+      }
+      shownHash.current = window.location.hash;
+    };
+    // Capturing: before the listeners that re-render the dashboard for the new address (useHash).
+    window.addEventListener('hashchange', onHashChange, true);
+    return () => window.removeEventListener('hashchange', onHashChange, true);
+  });
   // A tab opened reads what it shows again, so hand-ins and work that reached the hub meanwhile
   // show without a reload (the rows shown stay until the new ones arrive).
   const refresh = useHubRefresh();
