@@ -86,3 +86,17 @@ export function withoutUnknownPolicyFields(policy: Record<string, unknown>): { p
   }
   return { policy: kept, dropped };
 }
+
+/** The most a daily token allowance may be (a billion: far beyond any day's use). */
+export const DAILY_TOKENS_MAX = 1_000_000_000;
+/**
+ * A daily token allowance as a teacher types it (the dashboard, `studylog hub allowance set`), or
+ * null when it is not one: digits only — full-width ones (an IME's １２００) and thousands
+ * separators (5,000, 5，000, spaces) accepted — from 0 to DAILY_TOKENS_MAX.
+ */
+export function parseDailyTokens(text: string): number | null {
+  const digits = text.normalize('NFKC').replace(/[,\s_]/g, '');
+  if (!/^\d{1,10}$/.test(digits)) return null;
+  const n = Number(digits);
+  return n <= DAILY_TOKENS_MAX ? n : null;
+}

@@ -3,6 +3,7 @@
  * and pulls, what a teacher sends and reads. JSON field names snake_case, as the desktop's.
  */
 import { z } from 'zod';
+import { DAILY_TOKENS_MAX } from '../hub-text.ts';
 import { HUB_PREFIX } from './manifest.ts';
 import { BundleV1Schema, BundleV2Schema, MAX_FEEDBACK_CHARS, MAX_SCORE, type HandinSummary, type Verification } from './handin.ts';
 import { AssignmentPolicySchema, checkDayRange, DaySchema, MAX_RANGE_DAYS, PersonNameSchema } from './schemas.ts';
@@ -106,19 +107,6 @@ export const FeedbackInputSchema = z.object({
   grade: z.string().max(100).nullable().default(null),
   feedback: z.string().max(20_000).nullable().default(null),
 });
-/** The most a daily token allowance may be (a billion: far beyond any day's use). */
-export const DAILY_TOKENS_MAX = 1_000_000_000;
-/**
- * A daily token allowance as a teacher types it (the dashboard, `studylog hub allowance set`), or
- * null when it is not one: digits only — full-width ones (an IME's １２００) and thousands
- * separators (5,000, 5，000, spaces) accepted — from 0 to DAILY_TOKENS_MAX.
- */
-export function parseDailyTokens(text: string): number | null {
-  const digits = text.normalize('NFKC').replace(/[,\s_]/g, '');
-  if (!/^\d{1,10}$/.test(digits)) return null;
-  const n = Number(digits);
-  return n <= DAILY_TOKENS_MAX ? n : null;
-}
 /** A student's daily token allowance in a class: a whole number of tokens (0: no AI answers on its assignments), or null to clear it (no daily allowance). */
 export const AllowanceInputSchema = z.object({ class_id: Id, user_id: Id, daily_tokens: z.number().int().min(0).max(DAILY_TOKENS_MAX).nullable() });
 

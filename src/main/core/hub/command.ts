@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseIsoDate } from '../../../shared/api/schemas.ts';
-import { DAILY_TOKENS_MAX, parseDailyTokens } from '../../../shared/api/hub.ts';
+import { DAILY_TOKENS_MAX, parseDailyTokens } from '../../../shared/hub-text.ts';
 import { ApiError } from '../../../shared/errors.ts';
 import { createCore } from '../app.ts';
 import { commandDataDir, noLanAddressWarning, parseCommandLine, roleWord, syncFailureLine, UsageError, words, type CliLanguage, type Words } from '../cli-text.ts';

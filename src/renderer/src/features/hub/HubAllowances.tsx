@@ -7,7 +7,8 @@
  */
 import { useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
-import { DAILY_TOKENS_MAX, parseDailyTokens, type AllowanceRow, type HubAllowance } from '../../../../shared/api/hub.ts';
+import type { AllowanceRow, HubAllowance } from '../../../../shared/api/hub.ts';
+import { DAILY_TOKENS_MAX, parseDailyTokens } from '../../../../shared/hub-text.ts';
 import { errorHeadline, sentences } from '../../lib/errors.ts';
 import { formatNumber } from '../../lib/format.ts';
 import { asCallError, type HubCallError, hubPost } from './hub-api.ts';

@@ -168,39 +168,26 @@ function Dashboard({ token, signOut: leave }: { token: string; signOut: () => vo
   // (a hand-in's score or feedback): an action that would drop either asks first.
   const [assignmentDirty, setAssignmentDirty] = useState(false);
   const [gradeDirty, setGradeDirty] = useState(false);
-  const confirmDiscard = () =>
-    (!assignmentDirty && !gradeDirty) || window.confirm(t(assignmentDirty && gradeDirty ? 'hub.discardBoth' : gradeDirty ? 'hub.gradeDiscard' : 'hub.assignmentForm.discard'));
+  // `only`: an action that drops just one of them (the inbox's form buttons, a hand-in's) asks about that one.
+  const confirmDiscard = (only?: 'assignment' | 'grade') => {
+    const assignment = assignmentDirty && only !== 'grade';
+    const grade = gradeDirty && only !== 'assignment';
+    return (!assignment && !grade) || window.confirm(t(assignment && grade ? 'hub.discardBoth' : grade ? 'hub.gradeDiscard' : 'hub.assignmentForm.discard'));
+  };
   useWarnBeforeUnload(assignmentDirty || gradeDirty);
   const signOut = () => {
     if (confirmDiscard() && codes.confirmLeave()) leave();
   };
   const classes = useHubQuery<HubClass[]>(token, '/classes');
-  // The class and tab are the address's (a reload keeps them); each change is a new history entry.
+  // The class and tab are the address's (a reload or a shared link keeps them).
   const at = parseHubHash(useHash());
   const tab = at.tab;
-  // The address the dashboard shows now: a change made here (show) is not asked about again below.
-  const shownHash = useRef(window.location.hash);
+  // The address follows the class and tab (a reload or a shared link opens them) without a history
+  // entry per switch: Back would otherwise switch tabs with nobody asked about an unsaved grade or
+  // assignment; it leaves the dashboard instead, where the page's unload warning asks.
   const show = (id: string | null, next: Tab) => {
-    if (id === null) return;
-    shownHash.current = hubHref(id, next);
-    window.location.hash = shownHash.current;
+    if (id !== null) window.location.replace(hubHref(id, next));
   };
-  // The browser's Back and Forward change the address before anything could ask: asked here, while
-  // the page still shows what was typed (confirm() holds the render), and refused, the address is
-  // put back without another history entry — the dashboard never sees the change.
-  useEffect(() => {
-    const onHashChange = () => {
-      if (window.location.hash === shownHash.current) return;
-      if (!confirmDiscard()) {
-        window.history.replaceState(window.history.state, '', shownHash.current);
-        return;
-      }
-      shownHash.current = window.location.hash;
-    };
-    // Capturing: before the listeners that re-render the dashboard for the new address (useHash).
-    window.addEventListener('hashchange', onHashChange, true);
-    return () => window.removeEventListener('hashchange', onHashChange, true);
-  });
   // A tab opened reads what it shows again, so hand-ins and work that reached the hub meanwhile
   // show without a reload (the rows shown stay until the new ones arrive).
   const refresh = useHubRefresh();
@@ -547,7 +534,7 @@ function Inbox({
   /** The form's edits not saved, a grade typed and not sent back, and the question before dropping them (the Dashboard's). */
   onDirty: (dirty: boolean) => void;
   onGradeDirty: (dirty: boolean) => void;
-  confirmDiscard: () => boolean;
+  confirmDiscard: (only?: 'assignment' | 'grade') => boolean;
 }) {
   const { t, i18n } = useTranslation();
   const [open, setOpen] = useState<InboxRow | null>(null);
@@ -580,7 +567,7 @@ function Inbox({
       ) : null}
       <section className="card table-card" data-testid="hub-inbox">
         <div className="form-actions">
-          <button type="button" className="btn btn-small" onClick={() => confirmDiscard() && (setEditing('new'), setSaved(null))} disabled={editing === 'new'}>
+          <button type="button" className="btn btn-small" onClick={() => confirmDiscard('assignment') && (setEditing('new'), setSaved(null))} disabled={editing === 'new'}>
             {t('hub.assignmentForm.open')}
           </button>
           {saved ? (
@@ -620,7 +607,7 @@ function Inbox({
                     type="button"
                     className="btn btn-small"
                     // Another assignment's hand-ins close the one being graded.
-                    onClick={() => open?.assignment_id === r.assignment_id || (confirmDiscard() && setOpen(r))}
+                    onClick={() => open?.assignment_id === r.assignment_id || (confirmDiscard('grade') && setOpen(r))}
                     data-testid={`hub-open-handins-${r.assignment_id}`}
                   >
                     {t('hub.viewHandins', { count: r.handed_in })}
@@ -635,7 +622,7 @@ function Inbox({
                     disabled={!assignments.data?.some((a) => a.id === r.assignment_id)}
                     onClick={() => {
                       if (editing !== null && editing !== 'new' && editing.id === r.assignment_id) return;
-                      if (!confirmDiscard()) return;
+                      if (!confirmDiscard('assignment')) return;
                       setSaved(null);
                       setEditing(assignments.data?.find((a) => a.id === r.assignment_id) ?? null);
                     }}
@@ -685,7 +672,7 @@ function Handins({
   onGraded: () => Promise<void>;
   /** A grade typed and not sent back, and the question before dropping it (the Dashboard's). */
   onDirty: (dirty: boolean) => void;
-  confirmDiscard: () => boolean;
+  confirmDiscard: (only?: 'assignment' | 'grade') => boolean;
 }) {
   const { t } = useTranslation();
   const { data, error } = useHubQuery<HubHandinRow[]>(token, handinsRoute(assignment.assignment_id));
@@ -702,7 +689,7 @@ function Handins({
             {h.late ? <span className="badge">{t('hub.late')}</span> : null} <span className="badge">{t(`hub.handinStatus.${h.status}`)}</span>
             {h.status === 'returned' ? <span> {t('hub.gradedWith', { score: h.score ?? '—' })}</span> : null}{' '}
             {/* Closing a hand-in (or opening another) drops a grade typed in it: asked first. */}
-            <button type="button" className="btn btn-ghost btn-small" onClick={() => confirmDiscard() && setShown(shown === h.id ? null : h.id)}>
+            <button type="button" className="btn btn-ghost btn-small" onClick={() => confirmDiscard('grade') && setShown(shown === h.id ? null : h.id)}>
               {t('hub.show')}
             </button>
             {shown === h.id ? <HandinDetail token={token} row={h} onGraded={onGraded} onDirty={onDirty} /> : null}
