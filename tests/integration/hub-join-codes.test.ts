@@ -7,27 +7,19 @@
 // numbers are listed); a class with a roster takes no one off it unless its teacher opens it, and
 // one without (numbers typed by students who joined on their own are no roster) keeps their numbers.
 import { createHash } from 'node:crypto';
-import { cpSync, readFileSync, writeFileSync } from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import Database from 'better-sqlite3';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { drizzle as drizzleSqlite, migrate as migrateSqlite } from '../../src/main/core/db/drizzle.ts';
-import { drizzle as drizzlePg, migrate as migratePg } from '../../src/main/core/hub/drizzle-pg.ts';
-import { openPgHub, openSqliteHub } from '../../src/main/core/hub/sql.ts';
-import { HubStore, type HubCaller } from '../../src/main/core/hub/store.ts';
-import { createDatabase } from '../support/postgres.ts';
+import type { HubStore } from '../../src/main/core/hub/store.ts';
+import { type HubCaller } from '../../src/main/core/hub/store.ts';
 import { HUB_PREFIX, JoinHubInputSchema, type IssuedJoinCode, type RosterRow } from '../../src/shared/api/hub.ts';
 import { CLASS_QR_PREFIX, JOIN_CODE_LOCKED_ISSUE, lockedWaitMinutes, normalizeJoinCode, parseClassQr } from '../../src/shared/hub-text.ts';
 import { startHubServer } from '../../src/main/core/hub/server.ts';
 import { sql } from '../../src/main/core/hub/sql.ts';
 import { JOIN_CODE_MAX_FAILURES, JOIN_CODE_WINDOW_MS } from '../../src/main/core/hub/store.ts';
-import { hubTeacher, openHub } from '../support/hub.ts';
+import { hubBeforeMigration, hubTeacher, openHub } from '../support/hub.ts';
 import { startApi } from '../support/http.ts';
 import { startPostgres, type PgServer } from '../support/postgres.ts';
 import { requirePackage } from '../support/requirements.ts';
-import { onCleanup, tempDir } from '../support/temp.ts';
+import { onCleanup } from '../support/temp.ts';
 
 const postgres = requirePackage('postgresql');
 let server: PgServer | null = null;
@@ -274,30 +266,7 @@ describe.each([
 
   /** A hub migrated up to the migration before `tag`, seeded, then opened (the store runs the rest). */
   async function upgraded(beforeTag: string, seed: string[]): Promise<{ store: HubStore; teacher: HubCaller }> {
-    const dir = path.join(tempDir('studylog-hub-migrations-'), kind);
-    cpSync(fileURLToPath(new URL(`../../migrations-hub/${kind}`, import.meta.url)), dir, { recursive: true });
-    const journalFile = path.join(dir, 'meta', '_journal.json');
-    const journal = JSON.parse(readFileSync(journalFile, 'utf8')) as { entries: { tag: string }[] };
-    const at = journal.entries.findIndex((e) => e.tag.endsWith(beforeTag));
-    expect(at).toBeGreaterThan(0);
-    journal.entries = journal.entries.slice(0, at);
-    writeFileSync(journalFile, JSON.stringify(journal));
-    let store: HubStore;
-    if (kind === 'pg') {
-      const url = await createDatabase(server!);
-      const pool = new pg.Pool({ connectionString: url });
-      await migratePg(drizzlePg(pool), { migrationsFolder: dir });
-      for (const statement of seed) await pool.query(statement);
-      await pool.end();
-      store = new HubStore(await openPgHub(url));
-    } else {
-      const file = path.join(tempDir(), 'hub.db');
-      const sqlite = new Database(file);
-      migrateSqlite(drizzleSqlite(sqlite), { migrationsFolder: dir });
-      for (const statement of seed) sqlite.exec(statement);
-      sqlite.close();
-      store = new HubStore(openSqliteHub(file));
-    }
+    const store = await hubBeforeMigration(kind, server, beforeTag, seed);
     onCleanup(() => void store.close());
     const device = await store.issueDevice('t1', 'browser');
     return { store, teacher: (await store.authenticate(device.token)) as HubCaller };

@@ -8,28 +8,21 @@
 // not_found / forbidden as the class's other routes; the range is checked (days, order, at most
 // MAX_RANGE_DAYS). On a real PostgreSQL (support/postgres.ts), and on the SQLite hub.
 import { generateKeyPairSync } from 'node:crypto';
-import { cpSync, readFileSync, writeFileSync } from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import Database from 'better-sqlite3';
-import pg from 'pg';
 import { v7 as uuidv7 } from 'uuid';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { drizzle as drizzleSqlite, migrate as migrateSqlite } from '../../src/main/core/db/drizzle.ts';
 import { bundleText, buildBundle } from '../../src/main/core/handin/bundle.ts';
-import { drizzle as drizzlePg, migrate as migratePg } from '../../src/main/core/hub/drizzle-pg.ts';
 import { publicKeyOf } from '../../src/main/core/handin/signing.ts';
 import { hubLearnerDays } from '../../src/main/core/hub/learner-days.ts';
 import { startHubServer } from '../../src/main/core/hub/server.ts';
-import { openPgHub, openSqliteHub, sql } from '../../src/main/core/hub/sql.ts';
-import { HubStore, type HubCaller } from '../../src/main/core/hub/store.ts';
+import { sql } from '../../src/main/core/hub/sql.ts';
+import { type HubCaller } from '../../src/main/core/hub/store.ts';
 import { summarizeDays, type SessionInfo } from '../../src/main/core/learner-summary.ts';
 import { HUB_PREFIX } from '../../src/shared/api/hub.ts';
 import { MAX_RANGE_DAYS, type LearnerDay } from '../../src/shared/api/schemas.ts';
-import { chained, hubAdmin, hubTeacher, openHub, session, type TurnSpec } from '../support/hub.ts';
-import { createDatabase, startPostgres, type PgServer } from '../support/postgres.ts';
+import { chained, hubAdmin, hubBeforeMigration, hubTeacher, openHub, session, type TurnSpec } from '../support/hub.ts';
+import { startPostgres, type PgServer } from '../support/postgres.ts';
 import { requirePackage } from '../support/requirements.ts';
-import { onCleanup, tempDir } from '../support/temp.ts';
+import { onCleanup } from '../support/temp.ts';
 
 const postgres = requirePackage('postgresql');
 let server: PgServer | null = null;
@@ -305,14 +298,6 @@ describe.each([
 
   test.skipIf(skip)('a hub from before the kept turn times upgrades: each stored bundle’s first and last turn times are filled in, or left unknown', async () => {
     // Migrated up to the migration before hub_handin_turn_times, holding hand-ins as that hub stored them.
-    const dir = path.join(tempDir('studylog-hub-migrations-'), kind);
-    cpSync(fileURLToPath(new URL(`../../migrations-hub/${kind}`, import.meta.url)), dir, { recursive: true });
-    const journalFile = path.join(dir, 'meta', '_journal.json');
-    const journal = JSON.parse(readFileSync(journalFile, 'utf8')) as { entries: { tag: string }[] };
-    const before = journal.entries.findIndex((e) => e.tag.endsWith('_hub_handin_turn_times'));
-    expect(before).toBeGreaterThan(0);
-    journal.entries = journal.entries.slice(0, before);
-    writeFileSync(journalFile, JSON.stringify(journal));
     const turns = (...times: number[]) => times.map((created_at) => ({ content: '问题', created_at }));
     const bundles: Record<string, string> = {
       // Two sessions, their turns out of order: the smallest and the largest of all.
@@ -342,22 +327,7 @@ describe.each([
            VALUES ('h_${n}', 'a1', 'u_${n}', 'd1', 's_${n}', ${quote(bundles[n]!)}, '${'0'.repeat(64)}', 1, false, 1, '{}', 'submitted', 1, '{}')`,
       ),
     ];
-    let store: HubStore;
-    if (kind === 'pg') {
-      const url = await createDatabase(server!);
-      const pool = new pg.Pool({ connectionString: url });
-      await migratePg(drizzlePg(pool), { migrationsFolder: dir });
-      for (const statement of seed) await pool.query(statement);
-      await pool.end();
-      store = new HubStore(await openPgHub(url));
-    } else {
-      const file = path.join(tempDir(), 'hub.db');
-      const sqlite = new Database(file);
-      migrateSqlite(drizzleSqlite(sqlite), { migrationsFolder: dir });
-      for (const statement of seed) sqlite.exec(statement);
-      sqlite.close();
-      store = new HubStore(openSqliteHub(file));
-    }
+    const store = await hubBeforeMigration(kind, server, '_hub_handin_turn_times', seed);
     onCleanup(() => void store.close());
     const rows = await store.db.all<{ id: string; first_turn_at: number | null; last_turn_at: number | null }>(
       sql`SELECT id, first_turn_at, last_turn_at FROM hub_handin ORDER BY id`,

@@ -2,23 +2,16 @@
 // verified by the hash chain and idempotent by turn id, pull, the dashboard's queries, and search
 // that finds a two-character Chinese word and pages newest first across its recent window.
 // PostgreSQL is a real throwaway cluster (support/postgres.ts).
-import { cpSync, readFileSync, writeFileSync } from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import Database from 'better-sqlite3';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { drizzle as drizzleSqlite, migrate as migrateSqlite } from '../../src/main/core/db/drizzle.ts';
-import { drizzle as drizzlePg, migrate as migratePg } from '../../src/main/core/hub/drizzle-pg.ts';
-import { openPgHub, openSqliteHub, sql } from '../../src/main/core/hub/sql.ts';
-import { tempDir } from '../support/temp.ts';
+import { sql } from '../../src/main/core/hub/sql.ts';
 import { v7 as uuidv7 } from 'uuid';
 import { isApiError } from '../../src/shared/errors.ts';
 import { SEARCH_HIT_MAX_CHARS, TRIAGE_EXCERPT_CHARS } from '../../src/shared/api/hub.ts';
-import { HubStore, SEARCH_RECENT_MS, startOfHubDay, TITLE_HIT_LIMIT, type HubCaller } from '../../src/main/core/hub/store.ts';
-import { createDatabase, startPostgres, type PgServer } from '../support/postgres.ts';
+import type { HubStore } from '../../src/main/core/hub/store.ts';
+import { SEARCH_RECENT_MS, startOfHubDay, TITLE_HIT_LIMIT, type HubCaller } from '../../src/main/core/hub/store.ts';
+import { startPostgres, type PgServer } from '../support/postgres.ts';
 import { requirePackage } from '../support/requirements.ts';
-import { chained, hubTeacher, openHub, session, type TurnSpec } from '../support/hub.ts';
+import { chained, hubBeforeMigration, hubTeacher, openHub, session, type TurnSpec } from '../support/hub.ts';
 import { AssistantTurnMetaSchema } from '../../src/shared/api/schemas.ts';
 
 // The flag exactly as the laptop writes it (not `true`: the hub once only counted `true`).
@@ -300,36 +293,13 @@ describe.each([
 
   test.skipIf(skip)('a hub from before an allowance could be cleared upgrades: its allowances kept, and one can now be cleared', async () => {
     // Migrated up to the migration before hub_allowance_clear (daily_tokens NOT NULL), seeded, then opened.
-    const dir = path.join(tempDir('studylog-hub-migrations-'), kind);
-    cpSync(fileURLToPath(new URL(`../../migrations-hub/${kind}`, import.meta.url)), dir, { recursive: true });
-    const journalFile = path.join(dir, 'meta', '_journal.json');
-    const journal = JSON.parse(readFileSync(journalFile, 'utf8')) as { entries: { tag: string }[] };
-    const at = journal.entries.findIndex((e) => e.tag.endsWith('_hub_allowance_clear'));
-    expect(at).toBeGreaterThan(0);
-    journal.entries = journal.entries.slice(0, at);
-    writeFileSync(journalFile, JSON.stringify(journal));
     const seed = [
       `INSERT INTO hub_class (id, name, code, created_at) VALUES ('c1', '旧班', 'OLDCLASS', 1)`,
       `INSERT INTO hub_user (id, name, role, created_at) VALUES ('t1', '老师', 'teacher', 1), ('u1', '甲', 'student', 1), ('u2', '乙', 'student', 1)`,
       `INSERT INTO hub_member (class_id, user_id, role, student_no, joined_at) VALUES ('c1', 't1', 'teacher', NULL, 1), ('c1', 'u1', 'student', '1', 1), ('c1', 'u2', 'student', '2', 1)`,
       `INSERT INTO hub_allowance (class_id, user_id, daily_tokens, updated_at) VALUES ('c1', 'u1', 5000, 7), ('c1', 'u2', 0, 8)`,
     ];
-    let store: HubStore;
-    if (kind === 'pg') {
-      const url = await createDatabase(server!);
-      const pool = new pg.Pool({ connectionString: url });
-      await migratePg(drizzlePg(pool), { migrationsFolder: dir });
-      for (const statement of seed) await pool.query(statement);
-      await pool.end();
-      store = new HubStore(await openPgHub(url));
-    } else {
-      const file = path.join(tempDir(), 'hub.db');
-      const sqlite = new Database(file);
-      migrateSqlite(drizzleSqlite(sqlite), { migrationsFolder: dir });
-      for (const statement of seed) sqlite.exec(statement);
-      sqlite.close();
-      store = new HubStore(openSqliteHub(file));
-    }
+    const store = await hubBeforeMigration(kind, server, '_hub_allowance_clear', seed);
     try {
       const teacher = (await store.authenticate((await store.issueDevice('t1', 'browser')).token)) as HubCaller;
       const read = async () => new Map((await store.allowances(teacher, 'c1')).map((r) => [r.user_id, [r.daily_tokens, r.updated_at]]));
