@@ -41,21 +41,25 @@ export function normalizeText(text: string): string {
   return ideographs.replace(NOT_KEPT, (run) => run.normalize('NFKC'));
 }
 
-const folded = new Map<string, string>();
-
 /**
- * normalizeText one character at a time, where that keeps the text's length (UTF-16 units): a
- * radical becomes its ideograph, Ａ becomes A, while ﬁ (two letters) stays. Offsets found in the
- * folded text are offsets in the original, so a search result can mark ⽜顿 for the query 牛顿.
+ * `fold` one character at a time, where that keeps the text's length (UTF-16 units): each
+ * character folded alone, kept as it is when its fold is longer or shorter (ﬁ, two letters, stays).
+ * Offsets found in the folded text are offsets in the original, so a search result can mark ⽜顿
+ * for the query 牛顿. Each character's fold is remembered (at most 10,000 of them).
  */
-export function foldForMatching(text: string): string {
-  return text.replace(/[^\p{ASCII}]/gu, (c) => {
-    let to = folded.get(c);
-    if (to === undefined) {
-      const n = normalizeText(c);
-      to = n.length === c.length ? n : c;
-      if (folded.size < 10_000) folded.set(c, to);
-    }
-    return to;
-  });
+export function foldEachCharacter(fold: (text: string) => string): (text: string) => string {
+  const folded = new Map<string, string>();
+  return (text) =>
+    text.replace(/[^\p{ASCII}]/gu, (c) => {
+      let to = folded.get(c);
+      if (to === undefined) {
+        const n = fold(c);
+        to = n.length === c.length ? n : c;
+        if (folded.size < 10_000) folded.set(c, to);
+      }
+      return to;
+    });
 }
+
+/** normalizeText one character at a time (foldEachCharacter): a radical becomes its ideograph, Ａ becomes A. */
+export const foldForMatching = foldEachCharacter(normalizeText);

@@ -12,7 +12,7 @@
  * radical ⽜ is the ideograph 牛, Ａ is A), so either form typed finds either form written.
  */
 import type Database from 'better-sqlite3';
-import { normalizeText } from '../attachments/normalize.ts';
+import { foldEachCharacter, normalizeText } from '../attachments/normalize.ts';
 import { hasTable, type ReadableDB, type WritableDB } from './handles.ts';
 
 // Han (incl. extensions), Hiragana, Katakana, Hangul, CJK symbols used as word characters.
@@ -278,20 +278,8 @@ export function titleMatchSql(expr: string, terms: string[]): { sql: string; par
   return { sql: terms.map(() => `${foldedTitleSqlite(expr)} LIKE ? ESCAPE '\\'`).join(' AND '), params: terms.map(likePattern) };
 }
 
-const titleFolded = new Map<string, string>();
-
-/** foldTitle one character at a time, where that keeps the text's length (as normalize.ts foldForMatching). */
-function foldTitleChars(text: string): string {
-  return text.replace(/[^\p{ASCII}]/gu, (c) => {
-    let to = titleFolded.get(c);
-    if (to === undefined) {
-      const n = foldTitle(c);
-      to = n.length === c.length ? n : c;
-      if (titleFolded.size < 10_000) titleFolded.set(c, to);
-    }
-    return to;
-  });
-}
+/** foldTitle one character at a time, keeping offsets (normalize.ts foldEachCharacter). */
+const foldTitleChars = foldEachCharacter(foldTitle);
 
 /**
  * Where the query's terms occur in `text` (case-insensitive, radicals and full-width forms as
