@@ -15,7 +15,8 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { v7 as uuidv7 } from 'uuid';
 import { openSqliteHub } from '../../src/main/core/hub/sql.ts';
 import { startHubServer, type RunningHub } from '../../src/main/core/hub/server.ts';
-import { HubStore, startOfHubDay, type HubCaller } from '../../src/main/core/hub/store.ts';
+import { HubStore, type HubCaller } from '../../src/main/core/hub/store.ts';
+import { startOfDay } from '../../src/main/core/learner-summary.ts';
 import { bundleText, buildBundle } from '../../src/main/core/handin/bundle.ts';
 import { publicKeyOf } from '../../src/main/core/handin/signing.ts';
 import { sql } from '../../src/main/core/hub/sql.ts';
@@ -330,7 +331,7 @@ describe.skipIf(chromium.skip)(`the hub's teacher dashboard${chromium.note}`, ()
       const zhang = (await own.authenticate((await own.joinClass({ code: klass.code, name: '张小明', device_name: 'laptop' })).token)) as HubCaller;
       // Today (by the hub's day): one answer of 300 tokens on the class's assignment, synced.
       const sid = uuidv7();
-      const today = Math.max(startOfHubDay(Date.now()), Date.now() - 60_000);
+      const today = Math.max(startOfDay(Date.now()), Date.now() - 60_000);
       await own.push(zhang, {
         sessions: [
           session(sid, chained(sid, [{ content: '斜率是什么？' }, { content: '想一想 y 随 x 怎么变。', role: 'assistant', tokens_in: 250, tokens_out: 50 }], undefined, today), {

@@ -4,7 +4,8 @@
 // used — not on the laptop's own assignments. Raising it on the hub lets the next message through.
 import { describe, expect, test } from 'vitest';
 import { startHubServer } from '../../src/main/core/hub/server.ts';
-import { hubDailyAllowance, startOfDay } from '../../src/main/core/sync/allowances.ts';
+import { startOfDay } from '../../src/main/core/learner-summary.ts';
+import { hubDailyAllowance } from '../../src/main/core/sync/allowances.ts';
 import { SyncClient } from '../../src/main/core/sync/client.ts';
 import { dispatch } from '../../src/main/core/api/dispatch.ts';
 import { HUB_PREFIX } from '../../src/shared/api/hub.ts';

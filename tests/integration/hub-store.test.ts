@@ -8,7 +8,8 @@ import { v7 as uuidv7 } from 'uuid';
 import { isApiError } from '../../src/shared/errors.ts';
 import { SEARCH_HIT_MAX_CHARS, TRIAGE_EXCERPT_CHARS } from '../../src/shared/api/hub.ts';
 import type { HubStore } from '../../src/main/core/hub/store.ts';
-import { SEARCH_RECENT_MS, startOfHubDay, TITLE_HIT_LIMIT, type HubCaller } from '../../src/main/core/hub/store.ts';
+import { SEARCH_RECENT_MS, TITLE_HIT_LIMIT, type HubCaller } from '../../src/main/core/hub/store.ts';
+import { startOfDay } from '../../src/main/core/learner-summary.ts';
 import { startPostgres, type PgServer } from '../support/postgres.ts';
 import { requirePackage } from '../support/requirements.ts';
 import { chained, hubBeforeMigration, hubTeacher, openHub, session, type TurnSpec } from '../support/hub.ts';
@@ -245,7 +246,7 @@ describe.each([
     const li = (await store.authenticate((await store.joinClass({ code: klass.code, name: '李华', device_name: 'laptop' })).token)) as HubCaller;
     const zhao = (await store.authenticate((await store.joinClass({ code: klass.code, name: '赵敏', device_name: 'laptop' })).token)) as HubCaller;
     await store.upsertAssignment(teacher, { id: 'hw_a', class_id: klass.id, title: '一次函数', description: null, due_at: null, policy: {} });
-    const midnight = startOfHubDay(clock);
+    const midnight = startOfDay(clock);
     // Made a minute apart from `at` (the laptop's clock), pushed now (the hub's).
     const push = async (who: HubCaller, at: number, specs: TurnSpec[], assignment_id: string | null = 'hw_a') => {
       const sid = uuidv7();

@@ -123,6 +123,12 @@ export function dayOf(ms: number): string {
   const d = new Date(ms);
   return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`;
 }
+/** Local midnight of the day `now` falls in (the laptop's day for its daily allowance, the hub's for its own). */
+export function startOfDay(now: number): number {
+  const d = new Date(now);
+  d.setHours(0, 0, 0, 0);
+  return d.getTime();
+}
 /** [start, end) of a local day in epoch ms (23 or 25 hours long across a DST change). */
 export function dayRange(day: string): { from: number; to: number } {
   const [y, m, d] = day.split('-').map(Number) as [number, number, number];

@@ -48,6 +48,7 @@ import { GENESIS_HASH, turnHash, type ChainTurn } from '../handin/chain.ts';
 import { parseRoster, type RosterEntry } from './roster.ts';
 import { foldedTitleSql, searchCondition, searchGrams, sqliteSearchText } from './search.ts';
 import { boolParam, jsonParam, jsonValue, sql, type HubSql } from './sql.ts';
+import { startOfDay } from '../learner-summary.ts';
 
 export interface HubCaller {
   user_id: string;
@@ -81,13 +82,6 @@ function closesAtOf(policy: Record<string, unknown>): number | null {
   if (typeof value === 'number' && Number.isFinite(value)) return value;
   if (typeof value === 'string' && !Number.isNaN(Date.parse(value))) return Date.parse(value);
   return null;
-}
-
-/** Midnight of the hub's calendar day `now` falls in (its process's time zone, as the learner days and the laptop's own day). */
-export function startOfHubDay(now: number): number {
-  const d = new Date(now);
-  d.setHours(0, 0, 0, 0);
-  return d.getTime();
 }
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
@@ -813,7 +807,8 @@ export class HubStore {
    * today bounds the read by an index (hub_turn_user_received_idx), never the term's turns.
    */
   async #usedToday(classId: string, userIds?: string[]): Promise<Map<string, number>> {
-    const midnight = startOfHubDay(this.#now());
+    // The hub's calendar day: its process's time zone, as the learner days and the laptop's own day.
+    const midnight = startOfDay(this.#now());
     const rows = await this.db.all<{ user_id: string; used: number }>(
       sql`SELECT t.user_id, coalesce(sum(t.tokens_in + t.tokens_out), 0) AS used
           FROM hub_member m JOIN hub_turn t ON t.user_id = m.user_id JOIN hub_session s ON s.id = t.session_id

@@ -8,14 +8,8 @@
  */
 import type { Store } from '../db/connection.ts';
 import type { DailyAllowance } from '../llm/assignment-policy.ts';
+import { startOfDay } from '../learner-summary.ts';
 import { ALLOWANCES_KEY } from './client.ts';
-
-/** Local midnight of the day `now` falls in. */
-export function startOfDay(now: number): number {
-  const d = new Date(now);
-  d.setHours(0, 0, 0, 0);
-  return d.getTime();
-}
 
 export function hubDailyAllowance(store: Store): DailyAllowance {
   return (userId, assignment, now) => {
