@@ -174,6 +174,13 @@ describe.skipIf(chromium.skip)(`the hub's teacher dashboard${chromium.note}`, ()
     await page.getByRole('tab', { name: '需要关注' }).click();
     // The assignment by its title, not its id.
     await expect.poll(() => page.getByTestId('hub-stuck').textContent()).toContain('张三 在“一次函数”上连续 3 次回复停在提示级别 2');
+    // Who is stuck opens at the latest reply: the one they are stuck at.
+    await page
+      .getByTestId('hub-stuck')
+      .getByRole('button', { name: /查看对话/ })
+      .first()
+      .click();
+    await expect.poll(() => page.getByTestId('hub-session').locator('.transcript-turn-hit').textContent()).toContain('提示（级别 2）');
 
     await page.getByRole('tab', { name: '搜索' }).click();
     await page.getByLabel('搜索本班分享的对话').fill('数学');
@@ -269,7 +276,7 @@ describe.skipIf(chromium.skip)(`the hub's teacher dashboard${chromium.note}`, ()
       await expect.poll(() => flagged.locator('.katex').count()).toBe(1);
       const maths = flagged.locator('li', { hasText: '一般形式' });
       await expect(maths.locator('.hub-excerpt').textContent()).resolves.not.toContain('$');
-      await expect(maths.textContent()).resolves.toMatch(/^张小明 在“一次函数：求解析式”上你先回忆一下一次函数的一般形式。其实答案是 /);
+      await expect(maths.textContent()).resolves.toMatch(/^张小明 在“一次函数：求解析式”上 查看对话你先回忆一下一次函数的一般形式。其实答案是 /);
       // "…" only where the hub says it cut the reply: 160 characters are the whole reply.
       await expect(flagged.locator('li', { hasText: '解解' }).locator('.hub-excerpt').textContent()).resolves.toBe('解'.repeat(160));
       await expect(flagged.locator('li', { hasText: '答答' }).locator('.hub-excerpt').textContent()).resolves.toBe(`${'答'.repeat(160)}…`);
@@ -281,6 +288,13 @@ describe.skipIf(chromium.skip)(`the hub's teacher dashboard${chromium.note}`, ()
       );
       mkdirSync(SCREENSHOTS, { recursive: true });
       await page.screenshot({ path: path.join(SCREENSHOTS, 'hub-triage-maths-allowance.png'), fullPage: true });
+      // A flagged reply opens its conversation below, at that reply.
+      await maths.getByRole('button', { name: /查看对话/ }).click();
+      const fromTriage = page.getByTestId('hub-session');
+      await expect.poll(() => fromTriage.locator('.transcript-turn').count()).toBe(2);
+      await expect.poll(() => fromTriage.locator('.transcript-turn-hit').textContent()).toContain('一次函数的一般形式');
+      await expect(fromTriage.locator('h3').first().textContent()).resolves.toBe('张小明 的对话');
+      await page.screenshot({ path: path.join(SCREENSHOTS, 'hub-triage-session.png') });
 
       // A search hit opens its conversation, at the message found.
       await page.getByRole('tab', { name: '搜索' }).click();

@@ -1,6 +1,6 @@
 // Tryout 7 in Chinese, on a student's laptop (the owner, joined to a class hub): the owner's name
 // (asked at the first hand-in, filled in from the class roster, carried by the hand-in file; set in
-// 设置 → 账户), the hub's sync error with its English detail folded under 详细信息, a provider that
+// 设置 → 账户), the hub's sync error with its English detail folded under 技术详情（英文）, a provider that
 // refuses its saved key said once and plainly (no Latin id, no green "key set" beside it, no "go to
 // Settings" while there), the chat banner's 去设置 landing on 模型服务商, and the teacher's inbox only
 // where hand-ins come.
@@ -193,10 +193,10 @@ describe.skipIf(skip)(`the owner’s settings and hand-ins, in Chinese${chromium
     await page.reload();
   });
 
-  test('班级中心: the sync error in Chinese, its English detail folded under 详细信息', async () => {
+  test('班级中心: the sync error in Chinese, its English detail folded under 技术详情（英文）', async () => {
     const error = page.getByTestId('hub-link-error');
     await expect.poll(() => error.locator('.error-text').textContent()).toMatch(/^无法/);
-    await expect(error.locator('summary').textContent()).resolves.toBe('详细信息');
+    await expect(error.locator('summary').textContent()).resolves.toBe('技术详情（英文）');
     await expect(error.locator('.error-detail').isVisible()).resolves.toBe(false);
     // Nothing in English shows until it is opened.
     expect((await error.innerText()).replace('Studylog', '')).not.toMatch(/[A-Za-z]{4,}/);

@@ -136,7 +136,8 @@ describe.each([
     const levels = [1, 3, 3, 3];
     const specs = levels.flatMap((level, i) => [{ content: `第${i}次提问` }, { content: `提示 ${level}`, role: 'assistant' as const, meta: { hint_level: level } }]);
     specs.push({ content: '我们今天学数学' });
-    await store.push(student, { sessions: [session(s1, chained(s1, specs), { assignment_id: hw.id })] });
+    const stuckTurns = chained(s1, specs);
+    await store.push(student, { sessions: [session(s1, stuckTurns, { assignment_id: hw.id })] });
     const s2 = uuidv7();
     const worked = chained(s2, [
       { content: '直接给答案' },
@@ -147,14 +148,16 @@ describe.each([
     await store.push(student, { sessions: [session(s2, worked, { assignment_id: hw2.id })] });
 
     const triage = await store.triage(teacher, klass.id);
-    expect(triage.stuck).toMatchObject([{ user_id: student.user_id, name: '王小明', assignment_id: 'hw_001', level: 3, count: 3, of: 4 }]);
+    // Each row opens at the reply it is about: the latest reply, the latest worked solution, the flagged reply.
+    const lastReply = stuckTurns.findLast((t) => t.role === 'assistant')!;
+    expect(triage.stuck).toMatchObject([{ user_id: student.user_id, name: '王小明', assignment_id: 'hw_001', level: 3, count: 3, of: 4, session_id: s1, turn_id: lastReply.id }]);
     const inbox = await store.inbox(teacher, klass.id);
     expect(inbox.find((r) => r.assignment_id === 'hw_001')).toMatchObject({ students_started: 1, students_in_class: 1, turns: 9 });
     expect(inbox.find((r) => r.assignment_id === 'hw_002')).toMatchObject({ students_started: 1, turns: 4 });
     const overview = await store.overview(teacher, klass.id);
     expect(overview).toMatchObject([{ user_id: student.user_id, sessions: 2, turns: 13 }]);
-    expect(triage.worked_solutions).toMatchObject([{ user_id: student.user_id, assignment_id: 'hw_002', level: 5, count: 2, of: 2 }]);
-    expect(triage.flagged).toMatchObject([{ turn_id: worked[3]!.id, excerpt: '完整解答……' }]);
+    expect(triage.worked_solutions).toMatchObject([{ user_id: student.user_id, assignment_id: 'hw_002', level: 5, count: 2, of: 2, session_id: s2, turn_id: worked[3]!.id }]);
+    expect(triage.flagged).toMatchObject([{ session_id: s2, turn_id: worked[3]!.id, excerpt: '完整解答……' }]);
 
     // Triage is about current work: two weeks later, nobody is listed.
     clock += 15 * 86_400_000;

@@ -313,7 +313,12 @@ export interface TriageRow {
   level: number | null;
   count: number;
   of: number;
-  turn_id: string | null;
+  /**
+   * The reply the row is about, in a session the teacher can open (GET /classes/:id/sessions/:session_id):
+   * stuck, the latest reply; worked, the latest worked solution; flagged, the flagged reply.
+   */
+  session_id: string;
+  turn_id: string;
   /** flagged: the reply's first TRIAGE_EXCERPT_CHARS characters (code points); the others: null. */
   excerpt: string | null;
   /** The reply is longer than its excerpt (the hub cut it): the dashboard ends it with "…". */

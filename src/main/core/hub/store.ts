@@ -1031,27 +1031,38 @@ export class HubStore {
       WHERE t.role = 'assistant' AND t.received_at >= ${since} AND s.assignment_id IN (SELECT id FROM hub_assignment WHERE class_id = ${classId})`;
     const stuck = await this.db.all<TriageRow>(
       sql`WITH a AS (
-            SELECT t.user_id, s.assignment_id, t.hint_level,
+            SELECT t.user_id, s.assignment_id, t.hint_level, t.id AS turn_id, t.session_id,
               row_number() OVER (PARTITION BY t.user_id, s.assignment_id ORDER BY t.created_at DESC, t.id DESC) AS rn
             ${scoped} AND t.hint_level IS NOT NULL
-          ), latest AS (SELECT user_id, assignment_id, hint_level FROM a WHERE rn = 1),
+          ), latest AS (SELECT user_id, assignment_id, hint_level, turn_id, session_id FROM a WHERE rn = 1),
           runs AS (
-            SELECT a.user_id, a.assignment_id, l.hint_level AS level, min(CASE WHEN a.hint_level <> l.hint_level THEN a.rn END) AS first_change, count(*) AS total
-            FROM a JOIN latest l ON l.user_id = a.user_id AND l.assignment_id = a.assignment_id GROUP BY a.user_id, a.assignment_id, l.hint_level
+            SELECT a.user_id, a.assignment_id, l.hint_level AS level, l.turn_id, l.session_id,
+              min(CASE WHEN a.hint_level <> l.hint_level THEN a.rn END) AS first_change, count(*) AS total
+            FROM a JOIN latest l ON l.user_id = a.user_id AND l.assignment_id = a.assignment_id
+            GROUP BY a.user_id, a.assignment_id, l.hint_level, l.turn_id, l.session_id
           )
-          SELECT r.user_id, u.name, r.assignment_id, r.level, coalesce(r.first_change - 1, r.total) AS count, r.total AS "of", NULL AS turn_id, NULL AS excerpt
+          SELECT r.user_id, u.name, r.assignment_id, r.level, coalesce(r.first_change - 1, r.total) AS count, r.total AS "of",
+            r.session_id, r.turn_id, NULL AS excerpt
           FROM runs r JOIN hub_user u ON u.id = r.user_id
           WHERE coalesce(r.first_change - 1, r.total) >= ${STUCK_RUN} ORDER BY count DESC, u.name`,
     );
+    // Opened at the latest worked solution (newest first among the level-5 replies: latest5 = 1).
     const worked = await this.db.all<TriageRow>(
-      sql`SELECT t.user_id, u.name, s.assignment_id, 5 AS level, sum(CASE WHEN t.hint_level = 5 THEN 1 ELSE 0 END) AS count, count(*) AS "of", NULL AS turn_id, NULL AS excerpt
-          ${scoped} AND t.hint_level IS NOT NULL GROUP BY t.user_id, u.name, s.assignment_id
-          HAVING sum(CASE WHEN t.hint_level = 5 THEN 1 ELSE 0 END) >= ${WORKED_MIN}
-             AND sum(CASE WHEN t.hint_level = 5 THEN 1 ELSE 0 END) >= ${sql.raw(String(WORKED_SHARE))} * count(*)
-          ORDER BY count DESC, u.name`,
+      sql`WITH w AS (
+            SELECT t.user_id, u.name, s.assignment_id, t.hint_level, t.id, t.session_id,
+              row_number() OVER (PARTITION BY t.user_id, s.assignment_id, t.hint_level = 5 ORDER BY t.created_at DESC, t.id DESC) AS latest5
+            ${scoped} AND t.hint_level IS NOT NULL
+          )
+          SELECT user_id, name, assignment_id, 5 AS level, sum(CASE WHEN hint_level = 5 THEN 1 ELSE 0 END) AS count, count(*) AS "of",
+            max(CASE WHEN hint_level = 5 AND latest5 = 1 THEN session_id END) AS session_id, max(CASE WHEN hint_level = 5 AND latest5 = 1 THEN id END) AS turn_id,
+            NULL AS excerpt
+          FROM w GROUP BY user_id, name, assignment_id
+          HAVING sum(CASE WHEN hint_level = 5 THEN 1 ELSE 0 END) >= ${WORKED_MIN}
+             AND sum(CASE WHEN hint_level = 5 THEN 1 ELSE 0 END) >= ${sql.raw(String(WORKED_SHARE))} * count(*)
+          ORDER BY count DESC, name`,
     );
     const flagged = await this.db.all<TriageRow>(
-      sql`SELECT t.user_id, u.name, s.assignment_id, t.hint_level AS level, 1 AS count, 1 AS "of", t.id AS turn_id,
+      sql`SELECT t.user_id, u.name, s.assignment_id, t.hint_level AS level, 1 AS count, 1 AS "of", t.session_id, t.id AS turn_id,
             substr(t.content, 1, ${sql.raw(String(TRIAGE_EXCERPT_CHARS))}) AS excerpt, length(t.content) > ${sql.raw(String(TRIAGE_EXCERPT_CHARS))} AS excerpt_truncated
           FROM hub_turn t JOIN hub_session s ON s.id = t.session_id JOIN hub_user u ON u.id = t.user_id
           JOIN hub_member m ON m.user_id = t.user_id AND m.class_id = ${classId} AND m.role = 'student'

@@ -850,7 +850,7 @@ export const en = {
     network_error: 'Check that Studylog is still running (and the network to it), then try again.',
   },
   errorUi: {
-    details: 'Details',
+    details: 'Technical details',
     actions: { setup: 'Set up a model', settings: 'Open Settings', retry: 'Try again', sign_in: 'Sign in again', new_chat: 'New chat', check: 'Check again' },
   },
   /** Field problems reported by the server (zod), in words. */

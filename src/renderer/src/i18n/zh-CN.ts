@@ -826,11 +826,11 @@ export const zhCN: Translation = {
     join_code_locked: '一小时内会自动解锁（详情里写着还要等多久）：到时再试，或现在请老师重新发一个加入码。',
     class_closed: '请填写学号和你自己的加入码，或请老师把你加入名单。',
     hub_shared_install: '请在只有你自己使用的电脑上的 Studylog 里加入（或先吊销其他人的 API 令牌：班级中心的连接只属于一个学生）。',
-    internal_error: '请重试；如果一直出现，请复制下面的详细信息并反馈。',
+    internal_error: '请重试；如果一直出现，请复制下面的技术详情并反馈。',
     network_error: '请确认 Studylog 仍在运行（以及到它的网络连接），然后重试。',
   },
   errorUi: {
-    details: '详细信息',
+    details: '技术详情（英文）',
     actions: { setup: '设置模型', settings: '去设置', retry: '重试', sign_in: '重新登录', new_chat: '新对话', check: '重新检查' },
   },
   validation: {

@@ -851,7 +851,7 @@ function TriageList<R>({ title, rows, item, testId, note }: { title: string; row
     <section className="card" data-testid={testId}>
       <h2 className="section-title">{title}</h2>
       {rows.length === 0 ? <p className="muted">{t('hub.triageNone')}</p> : null}
-      <ul>{rows.map(item)}</ul>
+      <ul className="hub-hits">{rows.map(item)}</ul>
       {note}
     </section>
   );
@@ -863,11 +863,25 @@ function TriagePanel({ token, classId }: { token: string; classId: string }) {
   // The assignments' titles, to name them (the rows carry their ids).
   const assignments = useHubQuery<HubAssignment[]>(token, assignmentsRoute(classId));
   const titleOf = (id: string | null) => (id === null ? '' : (assignments.data?.find((a) => a.id === id)?.title ?? id));
-  const line = (r: TriageRow, i: number, text: string) => (
-    <li key={`${r.user_id}-${r.assignment_id ?? ''}-${r.turn_id ?? i}`}>
-      <strong>{r.name}</strong> {text}
-    </li>
-  );
+  // A stuck, worked or flagged row opens its conversation below, at the reply it is about (as a search hit does).
+  const [open, setOpen] = useState<OpenSession | null>(null);
+  const openKey = open ? `${open.session_id}:${open.turn_id ?? ''}` : null;
+  const opener = (r: TriageRow, head: ReactNode, body?: ReactNode, className = '') => {
+    const target = { session_id: r.session_id, name: r.name, turn_id: r.turn_id };
+    return (
+      <li
+        key={`${r.user_id}-${r.assignment_id ?? ''}-${r.turn_id}`}
+        className={`hub-hit ${className} ${openKey === `${r.session_id}:${r.turn_id}` ? 'active' : ''}`}
+        data-testid="hub-triage-entry"
+        onClick={() => setOpen(target)}
+      >
+        <button type="button" className="hub-hit-open" onClick={(e) => (e.stopPropagation(), setOpen(target))}>
+          <PersonName name={r.name} /> {head} <span className="hub-hit-action">{t('hub.openSession')}</span>
+        </button>
+        {body}
+      </li>
+    );
+  };
   const unseen = data?.allowance_unseen ?? [];
   return (
     <div className="tables">
@@ -878,27 +892,29 @@ function TriagePanel({ token, classId }: { token: string; classId: string }) {
             testId="hub-stuck"
             title={t('hub.stuck')}
             rows={data.stuck}
-            item={(r, i) => line(r, i, t('hub.stuckLine', { level: r.level ?? 0, count: r.count, assignment: titleOf(r.assignment_id) }))}
+            item={(r) => opener(r, t('hub.stuckLine', { level: r.level ?? 0, count: r.count, assignment: titleOf(r.assignment_id) }))}
           />
           <TriageList
             testId="hub-worked"
             title={t('hub.worked')}
             rows={data.worked_solutions}
-            item={(r, i) => line(r, i, t('hub.workedLine', { count: r.count, of: r.of, assignment: titleOf(r.assignment_id) }))}
+            item={(r) => opener(r, t('hub.workedLine', { count: r.count, of: r.of, assignment: titleOf(r.assignment_id) }))}
           />
           {/* The reply as the transcripts render it: Markdown and typeset maths, not its LaTeX source. */}
           <TriageList
             testId="hub-flagged"
             title={t('hub.flagged')}
             rows={data.flagged}
-            item={(r, i) => (
-              <li key={`${r.user_id}-${r.turn_id ?? i}`} className="hub-flagged-item">
-                <strong>{r.name}</strong> {r.assignment_id ? <span className="muted">{t('hub.onAssignment', { title: titleOf(r.assignment_id) })}</span> : null}
+            item={(r) =>
+              opener(
+                r,
+                r.assignment_id ? <span className="muted">{t('hub.onAssignment', { title: titleOf(r.assignment_id) })}</span> : null,
                 <blockquote className="hub-excerpt">
                   <MessageText text={excerptText(r.excerpt ?? '', r.excerpt_truncated)} role="assistant" />
-                </blockquote>
-              </li>
-            )}
+                </blockquote>,
+                'hub-flagged-item',
+              )
+            }
           />
           {/* Out of an assignment's allowance: what the shared sessions show; the hub cannot see the others. */}
           <TriageList
@@ -907,7 +923,7 @@ function TriagePanel({ token, classId }: { token: string; classId: string }) {
             rows={data.out_of_allowance ?? []}
             item={(r) => (
               <li key={`${r.user_id}-${r.assignment_id}`}>
-                <strong>{r.name}</strong>{' '}
+                <PersonName name={r.name} />{' '}
                 {t('hub.outOfAllowanceLine', { title: r.title, used: formatNumber(r.used, i18n.language), allowance: formatNumber(r.allowance, i18n.language) })}
               </li>
             )}
@@ -926,14 +942,28 @@ function TriagePanel({ token, classId }: { token: string; classId: string }) {
             rows={data.out_of_daily_allowance ?? []}
             item={(r) => (
               <li key={r.user_id}>
-                <strong>{r.name}</strong> {t('hub.outOfDailyAllowanceLine', { used: formatNumber(r.used, i18n.language), allowance: formatNumber(r.allowance, i18n.language) })}
+                <PersonName name={r.name} /> {t('hub.outOfDailyAllowanceLine', { used: formatNumber(r.used, i18n.language), allowance: formatNumber(r.allowance, i18n.language) })}
               </li>
             )}
             note={<p className="muted small">{t('hub.dailyAsOfSync')}</p>}
           />
         </>
       ) : null}
+      {open ? (
+        <section className="card hub-triage-session">
+          <SessionPanel key={openKey} token={token} classId={classId} hit={open} onClose={() => setOpen(null)} />
+        </section>
+      ) : null}
     </div>
+  );
+}
+
+/** A student's name in a list line: a long one (up to 200 characters) is cut with "…", whole in its tooltip. */
+function PersonName({ name }: { name: string }) {
+  return (
+    <strong className="hub-person" title={name}>
+      {name}
+    </strong>
   );
 }
 

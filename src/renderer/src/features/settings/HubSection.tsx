@@ -164,7 +164,7 @@ function Joined({ status }: { status: HubLinkStatus }) {
               <span className="error-text">{t('hubLink.keychainRead')}</span>
               {sentenceGap(t('hubLink.keychainRead'), t('hubLink.keychainNext'))}
               <span>{t('hubLink.keychainNext')}</span>
-              {/* The sync's own (English) words: folded under 详细信息, as every error shows them. */}
+              {/* The sync's own (English) words: folded under 技术详情（英文）, as every error shows them. */}
               <ErrorDetails detail={status.last_error.detail} />
             </>
           ) : status.last_error ? (
@@ -176,7 +176,7 @@ function Joined({ status }: { status: HubLinkStatus }) {
                   <span>{syncNext(status.last_error.code)}</span>
                 </>
               ) : null}
-              {/* The sync's own (English) words: folded under 详细信息, as every error shows them. */}
+              {/* The sync's own (English) words: folded under 技术详情（英文）, as every error shows them. */}
               <ErrorDetails detail={status.last_error.detail} />
             </>
           ) : (
