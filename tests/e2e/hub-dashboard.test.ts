@@ -545,6 +545,18 @@ describe.skipIf(chromium.skip)(`the hub's teacher dashboard${chromium.note}`, ()
     await handInAgain('hw_refresh2', '刷新二');
     await page.getByRole('tab', { name: '作业收件箱' }).click();
     await expect.poll(() => page.getByTestId('hub-handin-counts-hw_refresh2').textContent()).toBe('已交 1 份，已批改 0 份');
+    // Back from another tab, the browser fires both focus and visibilitychange: one read of the inbox, not two.
+    const inboxReads: string[] = [];
+    page.on('request', (request) => {
+      if (new URL(request.url()).pathname.endsWith('/inbox')) inboxReads.push(request.url());
+    });
+    await page.evaluate(() => {
+      dispatchEvent(new Event('focus'));
+      (globalThis as unknown as { document: { dispatchEvent(event: unknown): boolean } }).document.dispatchEvent(new Event('visibilitychange'));
+    });
+    await expect.poll(() => inboxReads.length).toBe(1);
+    await page.getByRole('tab', { name: '作业收件箱' }).click();
+    await expect.poll(() => inboxReads.length).toBe(2);
     await context.close();
   });
 

@@ -40,7 +40,7 @@ import { formatSize } from '../chat/Attachments.tsx';
 import { MessageText } from '../chat/MessageText.tsx';
 import { Transcript } from '../handin/Transcript.tsx';
 import { asCallError, type HubCallError, hubPost, storedHubToken, storeHubToken } from './hub-api.ts';
-import { assignmentsRoute, HubQueries, useHubFile, useHubFileFetch, useHubQuery, useHubRefresh } from './hub-hooks.tsx';
+import { assignmentsRoute, HubQueries, useHubFile, useHubFileFetch, useHubQuery, useHubRefresh, useHubRefreshOnReturn } from './hub-hooks.tsx';
 import { AssignmentForm, ClassQr, NewClassForm } from './HubForms.tsx';
 import { DailyAllowanceCell, useClassAllowances } from './HubAllowances.tsx';
 import { HubLearnerDays } from './HubLearnerDays.tsx';
@@ -192,17 +192,7 @@ function Dashboard({ token, signOut: leave }: { token: string; signOut: () => vo
   // show without a reload (the rows shown stay until the new ones arrive).
   const refresh = useHubRefresh();
   const again = () => void refresh();
-  useEffect(() => {
-    // Back from another window (the teacher's mail, a student's laptop): read the tab again.
-    const onFocus = () => void refresh();
-    const onVisible = () => document.visibilityState === 'visible' && onFocus();
-    window.addEventListener('focus', onFocus);
-    document.addEventListener('visibilitychange', onVisible);
-    return () => {
-      window.removeEventListener('focus', onFocus);
-      document.removeEventListener('visibilitychange', onVisible);
-    };
-  }, [refresh]);
+  useHubRefreshOnReturn();
   const [newClass, setNewClass] = useState(false);
   // The hub's address printed with the join codes: suggested, and the teacher's own once typed.
   const addresses = useHubQuery<HubAddresses>(token, '/addresses');

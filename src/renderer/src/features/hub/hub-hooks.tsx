@@ -2,7 +2,7 @@
  * The dashboard's reads from the hub, through one TanStack Query cache, as the student app reads its
  * server (data/cache.ts, data/queries.tsx): one request per route however many parts show it (the
  * assignments' titles name rows in the inbox, triage and every student's 学习小结), kept until the
- * dashboard asks again — a tab opened, the window back in focus (useHubRefresh), a write that changed
+ * dashboard asks again — a tab opened, the window back in focus (useHubRefreshOnReturn), a write that changed
  * it. While a read is asked again the rows shown stay (no flicker).
  *
  * What never changes under its address is kept apart and never asked again: a class's QR code, and
@@ -11,7 +11,7 @@
  * One cache per token (HubQueries): signing in as another teacher starts empty.
  */
 import { QueryClientProvider, useQuery, useQueryClient } from '@tanstack/react-query';
-import { useCallback, useState, type ReactNode } from 'react';
+import { useCallback, useEffect, useState, type ReactNode } from 'react';
 import { createQueryClient } from '../../data/cache.ts';
 import { asCallError, hubGet, hubGetDataUrl, hubGetText, type HubCallError } from './hub-api.ts';
 
@@ -85,6 +85,25 @@ export function useHubRefresh(): (...routes: string[]) => Promise<void> {
     },
     [client],
   );
+}
+
+/**
+ * Back from another window (the teacher's mail, a student's laptop) or tab: every read shown asked
+ * again. Switching tabs fires both `focus` and `visibilitychange`: the second joins the read the
+ * first started (cancelRefetch: false) instead of cancelling it and asking again.
+ */
+export function useHubRefreshOnReturn(): void {
+  const client = useQueryClient();
+  useEffect(() => {
+    const onReturn = () => void client.invalidateQueries({ queryKey: [READ] }, { cancelRefetch: false });
+    const onVisible = () => document.visibilityState === 'visible' && onReturn();
+    window.addEventListener('focus', onReturn);
+    document.addEventListener('visibilitychange', onVisible);
+    return () => {
+      window.removeEventListener('focus', onReturn);
+      document.removeEventListener('visibilitychange', onVisible);
+    };
+  }, [client]);
 }
 
 /** The class's assignments as set (titles, description, policy): one read shared by the inbox, triage and 学习小结. */
