@@ -23,6 +23,17 @@ import { ApiError, type ErrorCode } from '../../../shared/errors.ts';
 import type { Store } from '../db/connection.ts';
 import { putSetting } from '../db/setting-rows.ts';
 import { SubmissionsRepo } from '../db/submissions.repo.ts';
+import {
+  hubFetch,
+  PulledAllowanceSchema,
+  PulledAssignmentSchema,
+  pulledEntry,
+  PulledFeedbackSchema,
+  PulledGradeSchema,
+  PullShapeSchema,
+  redirectRefusal,
+  unreadableReply,
+} from './hub-replies.ts';
 import { Outbox } from './outbox.ts';
 
 export const BACKOFF_BASE_MS = 2_000;
@@ -52,6 +63,7 @@ export interface SyncClientOptions {
   random?: () => number;
   /** Outbox entries per push. */
   batch?: number;
+  /** The transport (default: hubFetch — bounded replies, no redirects followed). */
   fetch?: typeof fetch;
 }
 
@@ -72,7 +84,11 @@ export interface SyncReport {
   handins: number;
   pending: number;
   pulled: { assignments: number; feedback: number; allowances: number; grades: number };
-  /** What the hub sent that was not applied here (an assignment id this computer already uses for its own). */
+  /**
+   * What the hub sent that was not applied here: an assignment id this computer already uses for
+   * its own, an entry this laptop cannot take (hub-replies.ts), a grade for a hand-in that is not
+   * one handed in on the hub's assignment.
+   */
   conflicts?: string[];
 }
 
@@ -102,7 +118,7 @@ export class SyncClient {
   async #call<T>(method: 'GET' | 'POST', route: string, body?: unknown): Promise<T> {
     let response: Response;
     try {
-      response = await (this.#options.fetch ?? fetch)(this.#options.hubUrl.replace(/\/+$/, '') + HUB_PREFIX + route, {
+      response = await (this.#options.fetch ?? hubFetch)(this.#options.hubUrl.replace(/\/+$/, '') + HUB_PREFIX + route, {
         method,
         headers: { Authorization: `Bearer ${this.#options.token}`, ...(body === undefined ? {} : { 'Content-Type': 'application/json' }) },
         ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }),
@@ -111,12 +127,14 @@ export class SyncClient {
     } catch (error) {
       throw new HubUnreachable(error instanceof Error ? error.message : String(error));
     }
+    const redirect = redirectRefusal(response);
+    if (redirect) throw new HubUnreachable(redirect);
     let parsed: unknown;
     try {
       parsed = await response.json();
     } catch (error) {
-      // A hub that stopped while answering: the same as one that never answered.
-      throw new HubUnreachable(`the hub's answer was cut off (${error instanceof Error ? error.message : String(error)})`);
+      // A hub that stopped while answering (or sent more than a hub may): as one that never answered.
+      throw new HubUnreachable(unreadableReply(error));
     }
     if (response.ok) return parsed as T;
     const { code, detail } = (parsed ?? {}) as { code?: ErrorCode; detail?: string };
@@ -223,7 +241,26 @@ export class SyncClient {
     // A link made before the hub's copies were kept (HUB_ASSIGNMENTS_KEY) pulls from the start once, to have them.
     const hadCopies = store.sqlite.prepare('SELECT 1 FROM setting WHERE key = ?').get(HUB_ASSIGNMENTS_KEY) !== undefined;
     const since = cursorRow && hadCopies ? Number(JSON.parse(cursorRow.value)) : 0;
-    const pulled = await this.#call<PullResult>('GET', `/sync/pull?since=${since}`);
+    const reply = PullShapeSchema.safeParse(await this.#call<unknown>('GET', `/sync/pull?since=${since}`));
+    if (!reply.success)
+      throw new HubUnreachable(`the hub's pull is not a Studylog class hub's (${reply.error.issues[0]?.path.join('.') ?? ''}: ${reply.error.issues[0]?.message ?? ''})`);
+    // Each entry checked on its own: one this laptop cannot take is reported, the rest applied.
+    const refused: string[] = [];
+    const valid = <T>(entries: unknown[], check: (value: unknown) => ReturnType<typeof pulledEntry<T>>): T[] =>
+      entries.flatMap((value) => {
+        const entry = check(value);
+        if (entry.ok) return [entry.value];
+        refused.push(entry.why);
+        return [];
+      });
+    const pulled: PullResult = {
+      assignments: valid(reply.data.assignments, (v) => pulledEntry(PulledAssignmentSchema, v, 'assignment')),
+      feedback: valid(reply.data.feedback, (v) => pulledEntry(PulledFeedbackSchema, v, 'feedback')),
+      allowances: valid(reply.data.allowances, (v) => pulledEntry(PulledAllowanceSchema, v, 'daily allowance')),
+      handins: valid(reply.data.handins ?? [], (v) => pulledEntry(PulledGradeSchema, v, 'grade')),
+      cursor: reply.data.cursor,
+    };
+    if (refused.length) report.conflicts = [...(report.conflicts ?? []), ...refused];
     const readMap = (key: string) => {
       const row = store.sqlite.prepare('SELECT value FROM setting WHERE key = ?').get(key) as { value: string } | undefined;
       return row ? (JSON.parse(row.value) as Record<string, unknown>) : {};
@@ -277,11 +314,18 @@ export class SyncClient {
       const allowancesBefore = structuredClone(allowances);
       for (const a of pulled.allowances) allowances[a.class_id] = { daily_tokens: a.daily_tokens, updated_at: a.updated_at };
       // A grade given on the hub: onto this laptop's own hand-in (one made on another device of the
-      // student is not here), unless it is there already (the pull repeats its last seconds).
+      // student is not here), unless it is there already (the pull repeats its last seconds). Only
+      // a hand-in handed in, on that assignment, and the assignment the hub's: a hub never grades
+      // (and so locks) a draft, or a hand-in on an assignment of this laptop's own.
       const submissions = new SubmissionsRepo(store);
+      const hubAssignment = db.prepare(`SELECT 1 FROM assignment WHERE id = ? AND json_extract(meta, '$.hub_class_id') IS NOT NULL`);
       for (const g of pulled.handins ?? []) {
         const mine = submissions.get(g.submission_id);
         if (!mine) continue;
+        if (mine.status === 'draft' || mine.assignment_id !== g.assignment_id || hubAssignment.get(mine.assignment_id) === undefined) {
+          report.conflicts = [...(report.conflicts ?? []), `a grade for hand-in '${mine.id}' is not one handed in on the hub's assignment here: not applied`];
+          continue;
+        }
         if (
           mine.status === 'returned' &&
           mine.score === g.score &&

@@ -18,11 +18,13 @@ import { randomUUID } from 'node:crypto';
 import os from 'node:os';
 import { HUB_PREFIX, type HubLinkStatus, type JoinHubInput } from '../../../shared/api/hub.ts';
 import { normalizeJoinCode, parseClassQr } from '../../../shared/hub-text.ts';
-import { ApiError, type ErrorCode, type FieldIssue } from '../../../shared/errors.ts';
+import { ApiError, ERROR_STATUS, type ErrorCode, type FieldIssue } from '../../../shared/errors.ts';
 import type { Store } from '../db/connection.ts';
 import { putSetting } from '../db/setting-rows.ts';
 import type { SecretStore } from '../secrets/keychain.ts';
+import { tooLargeIn } from '../llm/upstream-limits.ts';
 import { HUB_ASSIGNMENTS_KEY, SyncClient, type SyncReport } from './client.ts';
+import { hubFetch, JoinReplySchema, redirectRefusal, unreadableReply } from './hub-replies.ts';
 import { Outbox } from './outbox.ts';
 
 export const LINK_KEY = 'hub.link';
@@ -72,6 +74,7 @@ export interface HubLinkOptions {
   /** The installation's owner: who joins, and whose items the link sends. */
   ownerId: string;
   now?: () => number;
+  /** The transport (default: hubFetch — bounded replies, no redirects followed). */
   fetch?: typeof fetch;
 }
 
@@ -126,7 +129,7 @@ export class HubLink {
   }
 
   #fetch: typeof fetch = (input, init) =>
-    (this.#o.fetch ?? fetch)(input, { ...init, signal: init?.signal ? AbortSignal.any([init.signal, this.#closing.signal]) : this.#closing.signal });
+    (this.#o.fetch ?? hubFetch)(input, { ...init, signal: init?.signal ? AbortSignal.any([init.signal, this.#closing.signal]) : this.#closing.signal });
 
   status(): HubLinkStatus {
     const link = this.#link();
@@ -190,22 +193,25 @@ export class HubLink {
     } catch (error) {
       throw new ApiError('hub_unreachable', `The class hub at ${hubUrl} could not be reached: ${error instanceof Error ? error.message : String(error)}`);
     }
-    const body = (await response.json().catch(() => null)) as {
-      token?: string;
-      device_id?: string;
-      user_id?: string;
-      student_name?: string;
-      from_roster?: boolean;
-      class?: { id: string; name: string };
-      code?: ErrorCode;
-      detail?: string;
-      issues?: FieldIssue[];
-    } | null;
-    if (!response.ok || !body?.token || !body.class) {
+    const redirect = redirectRefusal(response);
+    if (redirect) throw new ApiError('hub_unreachable', `The class hub at ${hubUrl} could not be joined: ${redirect}.`);
+    let answer: unknown = null;
+    try {
+      answer = await response.json();
+    } catch (error) {
+      if (tooLargeIn(error)) throw new ApiError('hub_unreachable', `The class hub at ${hubUrl} could not be joined: ${unreadableReply(error)}.`);
+    }
+    const joined = response.ok ? JoinReplySchema.safeParse(answer) : null;
+    if (!joined?.success) {
       // The hub's issues go on to the join form (a locked code's wait: hub-text.ts JOIN_CODE_LOCKED_ISSUE).
-      if (body?.code) throw new ApiError(body.code, body.detail ?? `The hub answered ${response.status}.`, Array.isArray(body.issues) ? body.issues : undefined);
+      const refusal = (answer ?? {}) as { code?: unknown; detail?: unknown; issues?: unknown };
+      if (!response.ok && typeof refusal.code === 'string' && Object.hasOwn(ERROR_STATUS, refusal.code)) {
+        const detail = typeof refusal.detail === 'string' ? refusal.detail.slice(0, 2_000) : `The hub answered ${response.status}.`;
+        throw new ApiError(refusal.code as ErrorCode, detail, Array.isArray(refusal.issues) ? (refusal.issues.slice(0, 50) as FieldIssue[]) : undefined);
+      }
       throw new ApiError('hub_unreachable', `${hubUrl} did not answer as a Studylog class hub (HTTP ${response.status}).`);
     }
+    const body = joined.data;
     const tokenAccount = `${HUB_TOKEN_ACCOUNT}:${body.device_id || randomUUID()}`;
     try {
       await secrets.set(tokenAccount, body.token);
