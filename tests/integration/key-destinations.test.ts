@@ -205,6 +205,11 @@ describe('who may change where keys and the API go (HTTP vs the local owner)', (
   const test = () => base().providers.find((p) => p.id === 'test')!;
   const restricted = (): [string, Record<string, unknown>][] => [
     ['move a provider to another host', { providers: base().providers.map((p) => (p.id === 'test' ? { ...p, base_url: 'http://attacker.example/v1' } : p)) }],
+    // Same origin, another path: a gateway serving many accounts by path would take the key to the attacker's (attack probe).
+    [
+      'change the path of a provider with a key',
+      { providers: base().providers.map((p) => (p.id === 'test' ? { ...p, base_url: `${new URL(p.base_url).origin}/accounts/attacker/v1` } : p)) },
+    ],
     ['change a key reference', { providers: base().providers.map((p) => (p.id === 'test' ? { ...p, api_key_ref: { source: 'env', var: 'OPENAI_API_KEY' } } : p)) }],
     ['add a provider with a key', { providers: [...base().providers, { ...test(), id: 'new', api_key_ref: { source: 'keychain' } }] }],
     ['remove a provider with a key', { providers: base().providers.filter((p) => p.id !== 'kc') }],

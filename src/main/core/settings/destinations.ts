@@ -1,6 +1,6 @@
 /**
  * Which parts of a settings change decide where keys and the API go, and so belong to the local
- * owner alone (Caller.local_owner): a provider's origin or key reference (adding or removing a
+ * owner alone (Caller.local_owner): a provider's address or key reference (adding or removing a
  * provider that carries a key reference included) and the embedded server's exposure (on/off,
  * port, LAN, CORS origins). Everything else (names, models, policies, prices, language, theme,
  * a keyless provider's address) any admin may change.
@@ -21,6 +21,19 @@ export interface DestinationChange {
 }
 
 const carriesKey = (p: Provider | undefined) => !!p && p.api_key_ref.source !== 'none';
+/**
+ * A provider's whole address (origin, path, query; trailing slashes aside). A key is bound to its
+ * origin (providers.ts), but on one origin a gateway may serve many accounts by path
+ * (`…/accounts/<id>/…`): a keyed provider's path is the owner's to change too (attack probe).
+ */
+function addressOf(url: string): string {
+  try {
+    const parsed = new URL(url);
+    return `${originOf(url)}${parsed.pathname.replace(/\/+$/, '')}${parsed.search}`;
+  } catch {
+    return url;
+  }
+}
 const sameRef = (a: Provider, b: Provider) => JSON.stringify(a.api_key_ref) === JSON.stringify(b.api_key_ref);
 
 export function destinationChanges(before: Settings, next: Settings): DestinationChange {
@@ -37,6 +50,7 @@ export function destinationChanges(before: Settings, next: Settings): Destinatio
       if (!a) restricted.push(`adding provider '${id}' with a key`);
       else if (!b) restricted.push(`removing provider '${id}'`);
       else if (moved) restricted.push(`moving provider '${id}' to another address`);
+      else if (addressOf(a.base_url) !== addressOf(b.base_url)) restricted.push(`changing the path of provider '${id}'s address`);
       else if (!sameRef(a, b)) restricted.push(`changing where provider '${id}' takes its key from`);
     }
     // A removed provider's key must not outlive it (a provider re-added under its id must not find
