@@ -905,7 +905,7 @@ describe.skipIf(chromium.skip)(`the hub's teacher dashboard${chromium.note}`, ()
     await context.close();
   });
 
-  test('an assignment whose stored policy the hub now refuses: a field no Studylog knows is named and dropped on saving; a wrong kind is named in Chinese', async () => {
+  test('an assignment whose stored policy the hub now refuses: a field no Studylog knows is named and dropped on saving; a wrong kind is named in Chinese; so is an id no laptop can store', async () => {
     // Stored before the hub checked policies (a script's typo; a number for the context): the form keeps fields it does not show.
     await store.upsertAssignment(teacherCaller, {
       id: 'hw_typo',
@@ -916,6 +916,8 @@ describe.skipIf(chromium.skip)(`the hub's teacher dashboard${chromium.note}`, ()
       policy: { hint_celing: 2, context: '一次函数' },
     });
     await store.upsertAssignment(teacherCaller, { id: 'hw_kind', class_id: classId, title: '旧作业二', description: null, due_at: null, policy: { context: 42 } });
+    // An id with a space, stored before the hub checked ids (the store takes it; the route no longer would).
+    await store.upsertAssignment(teacherCaller, { id: '期中 复习', class_id: classId, title: '期中复习（旧编号）', description: null, due_at: null, policy: {} });
     const context = await browser.newContext({ locale: 'zh-CN' });
     await context.addInitScript((token: string) => localStorage.setItem('studylog.hub.token', token), teacherToken);
     const page = await context.newPage();
@@ -935,6 +937,15 @@ describe.skipIf(chromium.skip)(`the hub's teacher dashboard${chromium.note}`, ()
     await expect(form.getByTestId('hub-policy-dropped').count()).resolves.toBe(0);
     await form.getByRole('button', { name: '保存修改' }).click();
     await expect.poll(() => form.getByRole('alert').textContent()).toBe('有输入不符合要求。中心没有接受这份作业：给 AI 的背景说明：应为文字。');
+    // The id no laptop can store: named in Chinese, with what to do (the form cannot change an id).
+    await page.getByTestId('hub-inbox-row').filter({ hasText: '期中复习（旧编号）' }).getByRole('button', { name: '编辑' }).click();
+    await form.getByRole('button', { name: '保存修改' }).click();
+    await expect
+      .poll(() => form.getByRole('alert').textContent())
+      .toBe(
+        '有输入不符合要求。中心没有接受这份作业：作业编号：只能用文字、数字和 _ - . : @ + ~，不能有空格或斜杠，也不能只由点组成。' +
+          '这个编号是脚本或旧版本的中心写入的，学生的 Studylog 存不下它，所以收不到这份作业；编号改不了，请另外布置一份新作业代替它。',
+      );
     await context.close();
   });
 

@@ -298,6 +298,14 @@ describe.each([
     const text = core.handin.submissions.bundleText(draft.id)!;
     const bundle = JSON.parse(text) as Bundle;
     expect(bundle.assignment.id).toBe('hw_1');
-    expect((await hub.call<{ code: string }>('POST', '/sync/handins', hub.token, text)).body.code).toBe('not_found');
+    const unknown = await hub.call<{ code: string; detail: string }>('POST', '/sync/handins', hub.token, text);
+    expect(unknown.body.code).toBe('not_found');
+    // Another class's assignment of that id reads the same, word for word: a student cannot probe
+    // which assignment ids other classes have (and cannot hand in to them).
+    const stranger = await hubTeacher(hub.store, '别班老师');
+    const elsewhere = await hub.store.createClass(stranger.caller, '初三（1）班');
+    await hub.store.upsertAssignment(stranger.caller, { id: 'hw_1', class_id: elsewhere.id, title: '别班的作业', description: null, due_at: null, policy: {} });
+    expect(await hub.call('POST', '/sync/handins', hub.token, text)).toEqual(unknown);
+    expect(await handinRows(hub.store)).toBe(0);
   });
 });

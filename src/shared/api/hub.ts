@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { DAILY_TOKENS_MAX } from '../hub-text.ts';
 import { HUB_PREFIX } from './manifest.ts';
 import { BundleV1Schema, BundleV2Schema, MAX_FEEDBACK_CHARS, MAX_SCORE, type HandinSummary, type Verification } from './handin.ts';
-import { AssignmentPolicySchema, checkDayRange, DaySchema, MAX_RANGE_DAYS, PersonNameSchema } from './schemas.ts';
+import { AssignmentPolicySchema, checkDayRange, DaySchema, IdSchema, MAX_RANGE_DAYS, PersonNameSchema } from './schemas.ts';
 
 export { HUB_PREFIX };
 
@@ -88,8 +88,22 @@ export interface PushResult {
   sessions: PushSessionResult[];
 }
 
+/**
+ * The id a teacher (a script: the dashboard sends none for a new assignment, the hub makes a UUIDv7)
+ * gives an assignment: one a laptop can store it under (IdSchema: letters, digits and
+ * _ - . : @ + ~, no spaces or slashes, not only dots), refused here with IdSchema's own words
+ * (validation_error naming `id`; the dashboard says them in Chinese, lib/errors.ts idChars) so the
+ * teacher learns at once, not when no laptop takes the assignment. Checked as sent, never trimmed:
+ * ` hw1` is refused, not saved as another assignment `hw1`. Rows stored before this check keep
+ * their ids (no migration); saving one again is refused the same way, and the form says why.
+ */
+const AssignmentIdSchema = z
+  .string()
+  .refine((id) => id === id.trim(), 'must hold only letters, digits and _ - . : @ + ~ (no spaces, slashes or control characters)')
+  .pipe(IdSchema);
+
 export const AssignmentInputSchema = z.object({
-  id: Id.optional(),
+  id: AssignmentIdSchema.optional(),
   class_id: Id,
   title: z.string().trim().min(1).max(500),
   description: z.string().max(20_000).nullable().default(null),

@@ -39,8 +39,11 @@ export class RateLimiter {
     this.limits = { ...DEFAULT_LIMITS, ...limits };
   }
 
-  /** `inFlight: false`: counts against the rate only, not the requests at once (a stream's stop). */
-  acquire(key: string, now = Date.now(), { inFlight = true }: { inFlight?: boolean } = {}): Slot {
+  /**
+   * `inFlight: false`: counts against the rate only, not the requests at once (a stream's stop).
+   * `per`: what one key stands for, as the refusal says it ("per token"; the hub's students: "per student").
+   */
+  acquire(key: string, now = Date.now(), { inFlight = true, per = 'token' }: { inFlight?: boolean; per?: string } = {}): Slot {
     const { perSecond, burst, concurrent } = this.limits;
     let bucket = this.#buckets.get(key);
     if (!bucket) {
@@ -51,13 +54,13 @@ export class RateLimiter {
     bucket.tokens = Math.min(burst, bucket.tokens + ((now - bucket.refilledAt) / 1000) * perSecond);
     bucket.refilledAt = now;
     if (inFlight && bucket.active >= concurrent) {
-      return { ok: false, retryAfterSeconds: 1, detail: `Too many requests at once: at most ${concurrent} per token. Try again shortly.` };
+      return { ok: false, retryAfterSeconds: 1, detail: `Too many requests at once: at most ${concurrent} per ${per}. Try again shortly.` };
     }
     if (bucket.tokens < 1) {
       return {
         ok: false,
         retryAfterSeconds: Math.max(1, Math.ceil((1 - bucket.tokens) / perSecond)),
-        detail: `Too many requests: at most ${perSecond} per second per token. Try again shortly.`,
+        detail: `Too many requests: at most ${perSecond} per second per ${per}. Try again shortly.`,
       };
     }
     bucket.tokens -= 1;

@@ -44,7 +44,7 @@ export async function hubLearnerDays(
   range: { from: string; to: string },
   options: { pageSize?: number; now?: number } = {},
 ): Promise<LearnerDay[]> {
-  // As the class's other routes: no class → not_found; not its teacher (a student, another class's teacher) → forbidden.
+  // As the class's other routes: a student → forbidden (before any lookup); no class → not_found; another class's teacher → forbidden.
   await store.assertTeaches(caller, classId);
   const { db } = store;
   await store.assertStudentOf(classId, userId);

@@ -2,7 +2,7 @@
  * The hub's HTTP face (`studylog hub`): its own routes under /api/v1/hub/ (shared/api/hub.ts) on
  * Hono, to the desktop server's standard and with its pieces (http/server.ts, http/rate-limit.ts)
  * — the Host-header check against DNS rebinding, bearer tokens (one per device, hub/store.ts),
- * per-token rate and concurrency limits, a per-address limit on requests without a valid token
+ * per-token rate and concurrency limits (a student's devices share one), a per-address limit on requests without a valid token
  * (joining with a class code included), a body limit, replies bounded in size, stable error codes
  * in the `{code, detail}` envelope — plus the web app at `/` (the teacher's dashboard is its #/hub
  * page).
@@ -56,7 +56,7 @@ export interface HubServerOptions {
   /** Extra Host names to accept (the name students' laptops use for the hub, e.g. hub.school.lan). */
   allowedHosts?: string[];
   bodyLimitBytes?: number;
-  /** Per device token; `false` turns them off. */
+  /** Per device token (a student's devices together); `false` turns them off. */
   limits?: Partial<RateLimits> | false;
   /** The largest JSON reply (default HUB_MAX_RESPONSE_BYTES); a larger one is payload_too_large. */
   maxResponseBytes?: number;
@@ -188,8 +188,11 @@ export function hubApp(options: HubServerOptions): Hono<Env> {
     const caller = bearer ? await store.authenticate(bearer) : null;
     if (caller && caller !== 'revoked' && !publicPaths.has(c.req.path)) {
       c.set('caller', caller);
-      // Per device token, as the desktop server limits per token: rate and requests at once.
-      const slot = perToken?.acquire(`device:${caller.device_id}`);
+      // Per device token, as the desktop server limits per token: rate and requests at once. A
+      // student's devices share one budget (keyed by user): a second device (POST /devices) gives
+      // no second budget. Teachers and admins per device (a dashboard in two browsers, a script).
+      const student = caller.role === 'student';
+      const slot = perToken?.acquire(student ? `user:${caller.user_id}` : `device:${caller.device_id}`, Date.now(), { per: student ? 'student' : 'token' });
       if (slot && !slot.ok) {
         c.header('Retry-After', String(slot.retryAfterSeconds));
         return errorResponse(c, new ApiError('rate_limited', slot.detail));

@@ -69,6 +69,13 @@ export const SEARCH_RECENT_MS = 14 * 86_400_000;
 export const SESSION_TITLE_MAX_CHARS = 500;
 /** Title hits a search gives at most (the desktop's History gives as many). */
 export const TITLE_HIT_LIMIT = 20;
+/**
+ * Live (not revoked) devices one hub user may have (issueDevice). A student has a laptop, perhaps a
+ * phone or tablet, a school PC, and a reinstall or two before the old device is revoked: 20 is
+ * far above that, and keeps one student from minting tokens without end — each a rate-limit bucket
+ * of its own before the limiter keyed students by user, and each a row in the hub's database.
+ */
+export const MAX_LIVE_DEVICES = 20;
 /** A pull repeats what changed in the last few seconds: a write stamped just before a pull but committed after it is not missed. */
 export const PULL_OVERLAP_MS = 5_000;
 
@@ -239,12 +246,29 @@ export class HubStore {
     return row;
   }
 
-  /** A new token for one device of a user: `slh_<device id>_<secret>`, shown once; only its hash is kept. */
+  /**
+   * A new token for one device of a user: `slh_<device id>_<secret>`, shown once; only its hash is
+   * kept. At most MAX_LIVE_DEVICES live (not revoked) devices per user, counted in the transaction
+   * that inserts: on PostgreSQL under a per-user advisory lock (two issues for one user at once
+   * queue there, and the second counts the first's device; a lock on the hub_user row would also
+   * wait on a roster import renaming the student, and the two could deadlock with a join), on
+   * SQLite in its one writer's BEGIN IMMEDIATE.
+   */
   async issueDevice(userId: string, name: string, db: HubSql = this.db): Promise<{ token: string; device_id: string }> {
-    const id = newId();
-    const secret = randomBytes(32).toString('base64url');
-    await db.run(sql`INSERT INTO hub_device (id, user_id, name, secret_hash, created_at) VALUES (${id}, ${userId}, ${name}, ${sha256(secret)}, ${this.#now()})`);
-    return { token: `slh_${id}_${secret}`, device_id: id };
+    return db.transaction(async (tx) => {
+      if (tx.dialect === 'pg') await tx.all(sql`SELECT pg_advisory_xact_lock(hashtext(${`studylog-hub-device:${userId}`}))`);
+      const live = await tx.all<{ n: number }>(sql`SELECT count(*) AS n FROM hub_device WHERE user_id = ${userId} AND revoked_at IS NULL`);
+      if (Number(live[0]?.n ?? 0) >= MAX_LIVE_DEVICES)
+        throw new ApiError(
+          'conflict',
+          `This account already has ${MAX_LIVE_DEVICES} devices signed in to the hub, the most it may have: revoke an old device first ` +
+            '(POST /devices/{id}/revoke, the id being the part of its token after slh_), or ask a teacher of the class for a new join code, which signs out all of them.',
+        );
+      const id = newId();
+      const secret = randomBytes(32).toString('base64url');
+      await tx.run(sql`INSERT INTO hub_device (id, user_id, name, secret_hash, created_at) VALUES (${id}, ${userId}, ${name}, ${sha256(secret)}, ${this.#now()})`);
+      return { token: `slh_${id}_${secret}`, device_id: id };
+    });
   }
 
   /** The caller a bearer token stands for; `revoked` for a revoked device's token, null for anything unknown. */
@@ -266,7 +290,8 @@ export class HubStore {
   async revokeDevice(caller: HubCaller, deviceId: string): Promise<void> {
     const rows = await this.db.all<{ user_id: string }>(sql`SELECT user_id FROM hub_device WHERE id = ${deviceId}`);
     const device = rows[0];
-    if (!device) throw new ApiError('not_found', `There is no device '${deviceId}'.`);
+    // A student may revoke only their own devices: another's reads as one that does not exist (no probing ids).
+    if (!device || (caller.role === 'student' && device.user_id !== caller.user_id)) throw new ApiError('not_found', `There is no device '${deviceId}'.`);
     if (device.user_id !== caller.user_id && caller.role !== 'admin' && !(await this.#teachesStudent(caller, device.user_id)))
       throw new ApiError('forbidden', 'Only the device’s owner, their teacher or an admin may revoke it.');
     await this.db.run(sql`UPDATE hub_device SET revoked_at = ${this.#now()} WHERE id = ${deviceId} AND revoked_at IS NULL`);
@@ -312,7 +337,18 @@ export class HubStore {
     );
   }
 
+  /**
+   * The teachers' routes refuse a student before any lookup: the same `forbidden` whether the
+   * class, assignment or hand-in named exists or not, so a student cannot probe the ids of other
+   * classes (attack probe: `POST /feedback` said `not_found` for a made-up assignment, `forbidden`
+   * for a real one).
+   */
+  #assertStaff(caller: HubCaller): void {
+    if (caller.role === 'student') throw new ApiError('forbidden', 'Only the class’s teachers (and admins) may do this.');
+  }
+
   async assertTeaches(caller: HubCaller, classId: string): Promise<void> {
+    this.#assertStaff(caller);
     const exists = await this.db.all<{ id: string }>(sql`SELECT id FROM hub_class WHERE id = ${classId}`);
     if (!exists[0]) throw new ApiError('not_found', `There is no class '${classId}'.`);
     if (caller.role === 'admin') return;
@@ -755,6 +791,7 @@ export class HubStore {
   }
 
   async setFeedback(caller: HubCaller, input: { assignment_id: string; user_id: string; grade: string | null; feedback: string | null }): Promise<HubFeedback> {
+    this.#assertStaff(caller);
     const rows = await this.db.all<{ class_id: string }>(sql`SELECT class_id FROM hub_assignment WHERE id = ${input.assignment_id}`);
     if (!rows[0]) throw new ApiError('not_found', `There is no assignment '${input.assignment_id}'.`);
     await this.assertTeaches(caller, rows[0].class_id);
@@ -833,15 +870,18 @@ export class HubStore {
     const keys = await this.db.all<{ public_key: string }>(sql`SELECT public_key FROM hub_handin_key WHERE user_id = ${caller.user_id}`);
     const known = keys[0]?.public_key ?? null;
     const { bundle, verification } = acceptBundle(text, { language, knownKey: () => known, now: this.#now() });
+    // Only an assignment of a class the caller is a student of: another class's reads as one the hub
+    // does not have (the same answer whether it exists: no probing the ids of other classes).
     const assignments = await this.db.all<{ class_id: string; due_at: number | null; policy: unknown }>(
-      sql`SELECT class_id, due_at, policy FROM hub_assignment WHERE id = ${bundle.assignment.id}`,
+      sql`SELECT a.class_id, a.due_at, a.policy FROM hub_assignment a
+          JOIN hub_member m ON m.class_id = a.class_id AND m.user_id = ${caller.user_id} AND m.role = 'student' WHERE a.id = ${bundle.assignment.id}`,
     );
     const assignment = assignments[0];
-    if (!assignment) throw new ApiError('not_found', `The class hub has no assignment '${bundle.assignment.id}': only hand-ins of assignments set on the hub can be sent to it.`);
-    const members = await this.db.all<{ role: string }>(
-      sql`SELECT role FROM hub_member WHERE class_id = ${assignment.class_id} AND user_id = ${caller.user_id} AND role = 'student'`,
-    );
-    if (!members[0]) throw new ApiError('forbidden', 'Only a student of the assignment’s class may hand in to it.');
+    if (!assignment)
+      throw new ApiError(
+        'not_found',
+        `The class hub has no assignment '${bundle.assignment.id}' in your classes: only hand-ins of assignments set on the hub for a class you are a student of can be sent to it.`,
+      );
     const closes = closesAtOf(jsonValue(assignment.policy));
     if (closes !== null && bundle.submission.submitted_at > closes)
       throw new ApiError('handin_closed', `This hand-in was made at ${new Date(bundle.submission.submitted_at).toISOString()}, after the assignment closed.`);
@@ -961,12 +1001,14 @@ export class HubStore {
   }
 
   async #assignmentOfTeacher(caller: HubCaller, assignmentId: string): Promise<void> {
+    this.#assertStaff(caller);
     const rows = await this.db.all<{ class_id: string }>(sql`SELECT class_id FROM hub_assignment WHERE id = ${assignmentId}`);
     if (!rows[0]) throw new ApiError('not_found', `There is no assignment '${assignmentId}'.`);
     await this.assertTeaches(caller, rows[0].class_id);
   }
 
   async #handinOfTeacher(caller: HubCaller, id: string): Promise<HubHandinRow & { verification: unknown }> {
+    this.#assertStaff(caller);
     const found = (await this.#handinRows(sql`h.id = ${id}`))[0];
     if (!found) throw new ApiError('not_found', `There is no hand-in '${id}'.`);
     await this.#assignmentOfTeacher(caller, found.assignment_id);

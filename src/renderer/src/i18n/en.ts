@@ -139,6 +139,9 @@ export const en = {
       save: 'Save changes',
       saved: 'Saved “{{title}}”. Students’ Studylog gets it at its next sync.',
       refused: 'The hub refused the assignment: {{issues}}.',
+      id: 'Assignment id',
+      badId:
+        'This id was set by a script or an older hub; students’ Studylog cannot store it, so they never get this assignment. The id cannot be changed: set a new assignment in its place.',
       unknownDropped:
         'This assignment’s AI rules contain fields Studylog does not know ({{keys}}, set by a script or an older version): saving removes them; the other rules stay as they are.',
     },

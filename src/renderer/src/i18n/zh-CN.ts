@@ -131,6 +131,8 @@ export const zhCN: Translation = {
       save: '保存修改',
       saved: '已保存“{{title}}”。学生的 Studylog 下次同步时会收到。',
       refused: '中心没有接受这份作业：{{issues}}。',
+      id: '作业编号',
+      badId: '这个编号是脚本或旧版本的中心写入的，学生的 Studylog 存不下它，所以收不到这份作业；编号改不了，请另外布置一份新作业代替它。',
       unknownDropped: '这份作业的 AI 使用规则里有 Studylog 不认识的字段（{{keys}}，由脚本或旧版本写入）：保存时会删除它们，其他规则保持不变。',
     },
     policyFields: {

@@ -25,9 +25,16 @@ function Failed({ error }: { error: HubCallError | null }) {
   // The hub names a refused field in English (`policy.hint_ceiling: must be 1 to 5`): said here in
   // the teacher's language, field by field (a policy kept from before the hub checked it can be refused).
   const refused = error.code === 'validation_error' && error.issues.length > 0;
+  // An id the laptops cannot store: only an assignment a script or an older hub stored has one
+  // (the form sends none for a new assignment), and the form cannot change it — so say what to do.
+  const badId = refused && error.issues.some((i) => i.path === 'id');
   return (
     <p role="alert" className="error-text">
-      {sentences(errorHeadline(error.code), refused ? t('hub.assignmentForm.refused', { issues: issuesText(error.issues.map(byField), fieldLabels(t)) }) : error.message)}
+      {sentences(
+        errorHeadline(error.code),
+        refused ? t('hub.assignmentForm.refused', { issues: issuesText(error.issues.map(byField), fieldLabels(t)) }) : error.message,
+        badId ? t('hub.assignmentForm.badId') : '',
+      )}
     </p>
   );
 }
@@ -38,6 +45,7 @@ const byField = <I extends { path: string }>(issue: I): I => ({ ...issue, path: 
 /** The form's words for the fields the hub may refuse (the others are named by their path). */
 function fieldLabels(t: TFunction): Record<string, string> {
   return {
+    id: t('hub.assignmentForm.id'),
     title: t('hub.assignmentForm.title'),
     description: t('hub.assignmentForm.description'),
     due_at: t('hub.assignmentForm.due'),
