@@ -88,7 +88,18 @@ describe.skipIf(chromium.skip)(`the hub's teacher dashboard${chromium.note}`, ()
     const handedSid = uuidv7();
     const [q1, a1, a2, q2, a3] = [uuidv7(), uuidv7(), uuidv7(), uuidv7(), uuidv7()];
     const handedSpecs = [
-      { id: q1, role: 'user' as const, content: '第1步怎么做？' },
+      // The student showed the AI a photo (its text sent, the model takes no images) and a PDF: named in the transcript (tryout 10).
+      {
+        id: q1,
+        role: 'user' as const,
+        content: '第1步怎么做？',
+        meta: {
+          attachments: [
+            { sha256: 'a'.repeat(64), kind: 'image', mime: 'image/jpeg', name: '题目照片.jpg', bytes: 123_904, sent_as: 'text' },
+            { sha256: 'b'.repeat(64), kind: 'pdf', mime: 'application/pdf', name: '练习册.pdf', bytes: 2_202_010, pages: 3, sent_as: 'text' },
+          ],
+        },
+      },
       { id: a1, parent_id: q1, role: 'assistant' as const, content: '**先移项**：$$x = \\frac{20 - 5}{3}$$', meta: { hint_level: 1 } },
       { id: uuidv7(), role: 'system' as const, content: '第一步', meta: { purpose: 'title' } },
       { id: a2, parent_id: q1, role: 'assistant' as const, content: '答案是 x = 5。', meta: { hint_level: 1, flagged: 'final_answer_above_level' } },
@@ -513,6 +524,14 @@ describe.skipIf(chromium.skip)(`the hub's teacher dashboard${chromium.note}`, ()
     await expect(detail.locator('.transcript-turn[data-flagged=true]').count()).resolves.toBe(1);
     await expect.poll(() => detail.locator('.transcript .katex').count()).toBeGreaterThan(0);
     await expect(detail.locator('.transcript .markdown strong').first().textContent()).resolves.toBe('先移项');
+    await expect(detail.getByTestId('transcript-files').locator('li').allTextContents()).resolves.toEqual([
+      ' 题目照片.jpg（图片，121 KB） · 以文字发送',
+      ' 练习册.pdf（PDF，3 页，2.1 MB） · 以文字发送',
+    ]);
+    await detail
+      .locator('.transcript-turn')
+      .first()
+      .screenshot({ path: path.join(SCREENSHOTS, 'hub-transcript-files.png') });
     await expect(detail.textContent()).resolves.not.toMatch(/owner|回复 [0-9a-f-]{36}|\$\$/);
     const overflow = (el: { scrollWidth: number; clientWidth: number }) => el.scrollWidth - el.clientWidth;
     await expect(page.getByTestId('hub-handins').evaluate(overflow)).resolves.toBeLessThanOrEqual(0);

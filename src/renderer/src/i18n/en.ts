@@ -429,6 +429,9 @@ export const en = {
   },
   handin: {
     open: 'Hand in',
+    imageFile: 'image',
+    pdfFile: 'PDF, {{pages}}',
+    fileLine: '{{name}} ({{kind}}, {{size}})',
     inbox: 'Received hand-ins',
     nameTitle: 'Your name, before you hand in',
     nameBody: 'Your teacher sees this name on your hand-in, and the file is named after it (it is “This computer’s owner” now). You can change it later in Settings → Account.',

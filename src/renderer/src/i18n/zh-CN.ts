@@ -413,6 +413,9 @@ export const zhCN: Translation = {
   },
   handin: {
     open: '交作业',
+    imageFile: '图片',
+    pdfFile: 'PDF，{{pages}}',
+    fileLine: '{{name}}（{{kind}}，{{size}}）',
     inbox: '收到的作业',
     nameTitle: '交作业前，请写上你的姓名',
     nameBody: '老师看到的学生姓名和作业文件名都用这个名字（现在是“本机所有者”）。以后可以在“设置 → 账户”中修改。',

@@ -8,10 +8,11 @@
  * answer — refused with the allowance used up, or failed and never retried — is marked as such
  * ("未发送：额度已用完"), not shown as an ordinary question.
  */
-import { AlertTriangle, Ban } from 'lucide-react';
+import { AlertTriangle, Ban, Paperclip } from 'lucide-react';
 import { useTranslation } from 'react-i18next';
 import { answeredMessages, isFlagged, isRefusedCode, transcriptTurns, unansweredCode, versionNumbers } from '../../../../shared/transcript.ts';
 import { formatDateTime } from '../../lib/format.ts';
+import { formatSize } from '../chat/Attachments.tsx';
 import { MessageText } from '../chat/MessageText.tsx';
 import '../../styles/handin.css';
 
@@ -78,6 +79,7 @@ export function Transcript({ sessions }: { sessions: TranscriptSession[] }) {
                       ) : null}
                     </div>
                     <MessageText text={turn.content} role={role} />
+                    {role === 'user' ? <TurnFiles meta={turn.meta} /> : null}
                   </li>
                 );
               })}
@@ -88,3 +90,42 @@ export function Transcript({ sessions }: { sessions: TranscriptSession[] }) {
     </>
   );
 }
+
+/**
+ * The photos and PDFs a message showed the AI (meta.attachments): each by name, kind and size, and
+ * "sent as text" where the model got its recognized text instead (tryout 10: the teacher saw only
+ * "here is my homework photo and PDF" with no sign of the files). The files themselves stay on the
+ * student's laptop; a hand-in's answer files are shown apart.
+ */
+function TurnFiles({ meta }: { meta: Record<string, unknown> }) {
+  const { t, i18n } = useTranslation();
+  const files = Array.isArray(meta.attachments) ? (meta.attachments as unknown[]).filter(isFileMeta) : [];
+  if (files.length === 0) return null;
+  return (
+    <ul className="transcript-files muted small" data-testid="transcript-files" aria-label={t('attachments.sent')}>
+      {files.map((f, i) => (
+        <li key={`${f.sha256 ?? f.name}-${i}`}>
+          <Paperclip size={12} aria-hidden="true" />{' '}
+          {t('handin.fileLine', {
+            name: f.name,
+            kind: f.kind === 'pdf' ? t('handin.pdfFile', { pages: t('attachments.pages', { count: f.pages ?? 0 }) }) : t('handin.imageFile'),
+            size: formatSize(f.bytes, i18n.language),
+          })}
+          {f.sent_as === 'text' ? ` · ${t('attachments.sentAsText')}` : ''}
+        </li>
+      ))}
+    </ul>
+  );
+}
+
+interface FileMeta {
+  sha256?: string;
+  name: string;
+  kind: string;
+  bytes: number;
+  pages?: number | null;
+  sent_as?: string;
+}
+
+const isFileMeta = (value: unknown): value is FileMeta =>
+  typeof value === 'object' && value !== null && typeof (value as FileMeta).name === 'string' && typeof (value as FileMeta).bytes === 'number';
