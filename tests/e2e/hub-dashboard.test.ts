@@ -818,6 +818,8 @@ describe.skipIf(chromium.skip)(`the hub's teacher dashboard${chromium.note}`, ()
     await expect.poll(() => page.getByTestId('hub-class-code').textContent()).toBe(`班级码：${made.code}（学生用它加入班级）`);
     // The class code's QR code (read with the token: the route needs it).
     await expect.poll(() => page.getByRole('img', { name: `班级码 ${made.code} 的二维码` }).getAttribute('src')).toMatch(/^data:image\/svg\+xml/);
+    // A class with nobody in it yet says so, and how students get in (tryout 10: an empty table).
+    await expect.poll(() => page.getByTestId('hub-overview-empty').textContent()).toContain('班里还没有学生');
 
     await page.screenshot({ path: path.join(SCREENSHOTS, 'hub-dashboard-class-created.png') });
     // Set an assignment: title, description, due date and the AI rules in words.

@@ -15,6 +15,7 @@ export const en = {
     class: 'Class',
     noClasses: 'No classes yet. Create a class, then give students its class code (or each student their own join code).',
     classCode: 'Class code: {{code}} (students join with it)',
+    overviewEmpty: 'No students yet: import the roster or add students under “Roster and join codes”, or give students the class code to join with.',
     tabs: { overview: 'Overview', inbox: 'Assignment inbox', triage: 'Triage', search: 'Search', roster: 'Roster and join codes' },
     student: 'Student',
     studentNo: 'Student no.',

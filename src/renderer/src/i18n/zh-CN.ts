@@ -13,6 +13,7 @@ export const zhCN: Translation = {
     class: '班级',
     noClasses: '还没有班级。先新建一个班级，再把班级码（或每个学生的加入码）发给学生。',
     classCode: '班级码：{{code}}（学生用它加入班级）',
+    overviewEmpty: '班里还没有学生：在“名单与加入码”里导入名单或逐个添加学生，或者把班级码发给学生，让他们自己加入。',
     tabs: { overview: '概览', inbox: '作业收件箱', triage: '需要关注', search: '搜索', roster: '名单与加入码' },
     student: '学生',
     studentNo: '学号',

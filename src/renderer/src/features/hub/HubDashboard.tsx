@@ -295,7 +295,7 @@ function Dashboard({ token, signOut: leave }: { token: string; signOut: () => vo
             </div>
             <ClassQr token={token} klass={klass} />
           </div>
-          <div className="segmented" role="tablist">
+          <div className="hub-tabs" role="tablist">
             {TABS.map((name) => (
               <button
                 key={name}
@@ -492,6 +492,11 @@ function Overview({ token, classId, locale }: { token: string; classId: string; 
           ))}
         </tbody>
       </table>
+      {data && data.length === 0 ? (
+        <p className="muted" data-testid="hub-overview-empty">
+          {t('hub.overviewEmpty')}
+        </p>
+      ) : null}
       {/* What each count counts: the laptop's counts (the hand-in's transcript, the allowance), not the model calls. */}
       <p className="muted small" data-testid="hub-counts-note">
         {t('hub.countsNote')}
