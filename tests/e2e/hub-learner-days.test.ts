@@ -79,7 +79,15 @@ describe.skipIf(chromium.skip)(`a student's learner summary on the hub dashboard
           ]),
           { mode: 'chat' },
         ),
-        session(old, chained(old, [{ content: '十天前的问题', created_at: todayAt(15, 0, 10) }]), { mode: 'chat' }),
+        // Answered 20 seconds later: under a minute, not "0 分钟" (tryout 10).
+        session(
+          old,
+          chained(old, [
+            { content: '十天前的问题', created_at: todayAt(15, 0, 10) },
+            { content: '一个很快的回答', role: 'assistant', created_at: todayAt(15, 0, 10) + 20_000 },
+          ]),
+          { mode: 'chat' },
+        ),
       ],
     });
     // Handed in to 一次函数 (never shared): one more question, answered at level 3.
@@ -152,6 +160,7 @@ describe.skipIf(chromium.skip)(`a student's learner summary on the hub dashboard
     await view.getByTestId('hub-learner-range').selectOption('14');
     await expect.poll(() => view.getByTestId('learner-day').count()).toBe(2);
     await expect(view.getByTestId('learner-date').allTextContents()).resolves.toEqual([zhDate(Date.now()), zhDate(todayAt(15, 0, 10))]);
+    await expect(view.getByTestId('learner-time').allTextContents()).resolves.toEqual(['13 分钟', '不到 1 分钟']);
     await expect(view.getByTestId('hub-learner-range').locator('option').allTextContents()).resolves.toEqual(['最近 7 天', '最近 14 天', '最近 31 天']);
 
     // Another student, with nothing shared: no days.

@@ -977,6 +977,7 @@ export const en = {
     empty: 'Nothing summarised for these days yet.',
     timeOnTask: 'Time on task',
     minutes: '{{n}} min',
+    underAMinute: 'under a minute',
     messages: 'Messages sent',
     sessions: 'Conversations',
     assignments: 'Assignments',

@@ -954,6 +954,7 @@ export const zhCN: Translation = {
     empty: '这几天还没有小结。',
     timeOnTask: '学习时长',
     minutes: '{{n}} 分钟',
+    underAMinute: '不到 1 分钟',
     messages: '发出的消息',
     sessions: '对话',
     assignments: '作业',

@@ -22,6 +22,7 @@ import { useMoney } from '../../lib/prefs.ts';
 import { hrefFor, navigate } from '../../lib/route.ts';
 import { ErrorText } from '../../ui/ErrorText.tsx';
 import { Spinner } from '../../ui/Spinner.tsx';
+import { useStudyTime } from '../usage/LearnerDayList.tsx';
 import { HandinStatus } from './HandinStatus.tsx';
 import { Transcript } from './Transcript.tsx';
 import '../../styles/handin.css';
@@ -597,9 +598,9 @@ function HandedInDays({ userId, first, last }: { userId: string; first: number; 
   const from = localDayKey(startOfLocalDay(first) - 1);
   const to = localDayKey(nextLocalDay(nextLocalDay(last)));
   const days = useRouteQuery('getLearnerSummary', { from, to, user_id: userId, scope: 'handed_in' });
+  const minutes = useStudyTime();
   if (days.error) return <ErrorText error={days.error} />;
   if (!days.data || days.data.length === 0) return null;
-  const minutes = (ms: number) => t('learner.minutes', { n: formatNumber(Math.round(ms / 60_000), i18n.language) });
   return (
     <section className="card handed-in-days" aria-labelledby="handed-in-days-title" data-testid="handed-in-days">
       <h2 id="handed-in-days-title">{t('handin.daysTitle')}</h2>

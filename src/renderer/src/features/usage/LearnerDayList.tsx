@@ -10,7 +10,7 @@ import { formatDayKey, formatNumber } from '../../lib/format.ts';
  */
 export function LearnerDayList({ days, titleOf }: { days: readonly Pick<LearnerDay, 'day' | 'summary'>[]; titleOf: (assignmentId: string) => string | undefined }) {
   const { t, i18n } = useTranslation();
-  const minutes = (ms: number) => t('learner.minutes', { n: formatNumber(Math.round(ms / 60_000), i18n.language) });
+  const minutes = useStudyTime();
   return (
     <ul className="learner-list">
       {[...days].reverse().map(({ day, summary }) => (
@@ -64,4 +64,17 @@ export function LearnerDayList({ days, titleOf }: { days: readonly Pick<LearnerD
       ))}
     </ul>
   );
+}
+
+/**
+ * A day's time on task in minutes, as the learner cards and the hand-in's days show it: some time
+ * under a minute is "under a minute", not "0 minutes" (tryout 10: a day of eight quick messages).
+ */
+export function useStudyTime(): (ms: number) => string {
+  const { t, i18n } = useTranslation();
+  return (ms: number) => {
+    // Under half a minute would round to 0: said as under a minute (30 s and more round to 1).
+    if (ms > 0 && ms < 30_000) return t('learner.underAMinute');
+    return t('learner.minutes', { n: formatNumber(Math.round(ms / 60_000), i18n.language) });
+  };
 }
