@@ -93,7 +93,7 @@ Options:
                  --attachments：连同照片和 PDF 一起导出——JSON 中以 base64 写入（文件
                  总共最多 64 MB）；Markdown 则写在 FILE 旁边，即它所链接的
                  attachments/<sha256>.<ext>
-  verify FILE    校验一个 .studylog 交作业文件：它的哈希链和签名；
+  verify FILE    校验一个 .studylog 交作业文件：对话记录是否完整、签名是否有效；
                  打印 OK，或者具体哪里不一致（退出码 0 或 1）
   hub [serve] [--database-url postgres://…]   班级中心（详见 studylog hub --help）
   hub token create --name N --role teacher|admin
@@ -373,7 +373,7 @@ export function verifyFile(file: string | undefined): number {
     if (titleCalls > 0)
       process.stdout.write(
         zh
-          ? `消息数与老师看到的对话记录相同（学生的消息和 AI 的回答）；哈希链里另有 ${titleCalls} 次自动生成标题的调用，也已校验。\n`
+          ? `消息数与老师看到的对话记录相同（学生的消息和 AI 的回答）；签名的记录里另有 ${titleCalls} 次自动生成标题的调用，也已校验。\n`
           : `Messages are counted as the teacher's transcript counts them (the student's and the AI's); the hash chain also holds ${titleCalls} automatic title call(s), verified too.\n`,
       );
     const files = bundleAnswerFiles(bundle);

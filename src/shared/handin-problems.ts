@@ -64,13 +64,13 @@ export function describeProblem(p: BundleProblem, language: Lang): string {
         ? `这个交作业文件的格式版本（${p.field ?? '?'}）比本 Studylog 新，请更新 Studylog。`
         : `This hand-in file's format version (${p.field ?? '?'}) is newer than this Studylog knows; update Studylog.`;
     case 'turn_changed':
-      return zh ? `哈希链在${where}处断开：这条消息在签名后被改动过。` : `The hash chain is broken at ${where}: this turn was changed after it was signed.`;
+      return zh ? `对话记录在${where}处对不上：这条消息在签名后被改动过。` : `The hash chain is broken at ${where}: this turn was changed after it was signed.`;
     case 'turn_missing':
       return zh ? `${where}之前少了一条或多条消息（被删除了）。` : `One or more turns are missing (removed) before ${where}.`;
     case 'order_changed':
       return zh ? `${where}的顺序被改动过（消息被重新排列）。` : `The order was changed at ${where} (turns were rearranged).`;
     case 'end_missing':
-      return zh ? '最后的一条或多条消息被删除了：哈希链的末端与签名时不一致。' : 'The last turn(s) were removed: the end of the hash chain does not match what was signed.';
+      return zh ? '最后的一条或多条消息被删除了：对话记录的结尾与签名时不一致。' : 'The last turn(s) were removed: the end of the hash chain does not match what was signed.';
     case 'signature_invalid':
       return zh
         ? '签名不匹配：文件内容在签名后被改动过，或签名不属于文件中的密钥。'

@@ -111,7 +111,7 @@ describe.skipIf(skip)(`hand-in and review${chromium.note}${keyring.note}`, () =>
     writeFileSync(tampered, JSON.stringify(text));
     await tp.goto(`${e2e.url}/#/review/hw-e2e`);
     await tp.getByTestId('handin-import-file').setInputFiles(tampered);
-    await expect.poll(() => tp.getByTestId('bundle-problems').textContent()).toMatch(/哈希链在第 1 个会话（.*）的第 2 条消息处断开/);
+    await expect.poll(() => tp.getByTestId('bundle-problems').textContent()).toMatch(/对话记录在第 1 个会话（.*）的第 2 条消息处对不上/);
     // A file larger than any hand-in (counted in bytes: 2.7 million Chinese characters are 8.1 MB) is refused at once, naming its size.
     const huge = path.join(tempDir(), 'huge.studylog');
     writeFileSync(huge, '春'.repeat(2_700_000));

@@ -357,7 +357,7 @@ describe.skipIf(needs.skip)(`the class hub, whole: three student apps and a teac
     await expect.poll(() => handin.textContent()).toContain('李四');
     await handin.getByRole('button', { name: '查看并批改' }).click();
     const detail = desk.getByTestId('hub-handin-detail');
-    await expect.poll(() => detail.textContent()).toContain('已验证：哈希链和签名完整');
+    await expect.poll(() => detail.textContent()).toContain('已验证：对话记录和签名完整');
     await expect.poll(() => detail.textContent()).toContain('斜率 2，截距 1。');
     await detail.getByLabel('分数').fill('92');
     await detail.getByLabel('评语').fill('斜率和截距都对，写出过程更好。');

@@ -474,7 +474,7 @@ describe.skipIf(chromium.skip)(`the hub's teacher dashboard${chromium.note}`, ()
     await expect.poll(() => page.getByTestId('hub-handin-counts-hw_1').textContent()).toBe('已交 1 份，已批改 0 份');
     await page.getByTestId('hub-handin').getByRole('button', { name: '查看并批改' }).click();
     const detail = page.getByTestId('hub-handin-detail');
-    await expect.poll(() => detail.textContent()).toContain('已验证：哈希链和签名完整');
+    await expect.poll(() => detail.textContent()).toContain('已验证：对话记录和签名完整');
     await expect.poll(() => detail.textContent()).toContain('y = 2x + 1');
     // The app's date format, not the browser's default (2026/12/6 23:33:20).
     await expect(page.getByTestId('hub-handin').textContent()).resolves.toMatch(/\d{4}年\d{1,2}月\d{1,2}日 \d{2}:\d{2}/);

@@ -144,7 +144,7 @@ describe('the hand-in bundle through a file', () => {
         text: mutate(text, (b) => (b.sessions[0]!.turns[1]!.content = 'a better answer, written afterwards')),
         code: 'turn_changed',
         cli: /The hash chain is broken at turn 2 of session 1 \(/,
-        zh: /哈希链在第 1 个会话（.*）的第 2 条消息处断开/,
+        zh: /对话记录在第 1 个会话（.*）的第 2 条消息处对不上/,
       },
       {
         name: 'a turn removed',
@@ -426,7 +426,7 @@ describe('what the teacher reads of the sessions: the summary card and the bundl
     const zh = verifyCli(file, ZH);
     expect(zh.code, zh.stderr).toBe(0);
     expect(zh.stdout).toMatch(/^OK：.*校验通过（1 个会话，5 条消息，学生 王小明，作业 数学作业一）/);
-    expect(zh.stdout).toContain('哈希链里另有 1 次自动生成标题的调用，也已校验。');
+    expect(zh.stdout).toContain('签名的记录里另有 1 次自动生成标题的调用，也已校验。');
     const en = verifyCli(file);
     expect(en.stdout).toMatch(/^OK: .* verified \(1 session\(s\), 5 message\(s\), student 王小明/);
     expect(en.stdout).toContain('the hash chain also holds 1 automatic title call(s), verified too.');

@@ -259,7 +259,7 @@ describe.each([
     expect(refused.status).toBe(422);
     expect(refused.body.code).toBe('bundle_invalid');
     expect(refused.body.issues.map((d) => d.path)).toEqual(['turn_changed', 'signature_invalid']);
-    expect(refused.body.issues[0]!.message).toMatch(/哈希链/);
+    expect(refused.body.issues[0]!.message).toMatch(/对话记录在.*对不上/);
     expect((await hub.call<{ code: string }>('POST', '/sync/handins', hub.token, '{"format":"studylog.handin"')).body.code).toBe('bundle_invalid');
     expect(await handinRows(hub.store)).toBe(0);
 
