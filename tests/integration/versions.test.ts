@@ -176,7 +176,9 @@ describe('versions in the proxy', () => {
       ['lost', 'req-lost-001'],
       ['lost too', 'req-lost-002'],
     ]) {
-      await expect(core.proxy.send(TEST_CALLER, { message: message!, meta: { session_id: c.session }, client_request_id: id! })).rejects.toMatchObject({ code: expect.stringMatching(/^upstream_/) });
+      await expect(core.proxy.send(TEST_CALLER, { message: message!, meta: { session_id: c.session }, client_request_id: id! })).rejects.toMatchObject({
+        code: expect.stringMatching(/^upstream_/),
+      });
     }
     const next = await core.proxy.send(TEST_CALLER, { message: 'q3', meta: { session_id: c.session } });
     const turns = await turnsOf(core, c.session);
