@@ -388,6 +388,17 @@ describe('the model-made title', () => {
     expect(core.chatRequests()).toHaveLength(1);
   });
 
+  it('is made after the first answer when the first message got none (the answered one follows the failed one)', async () => {
+    const core = await titled();
+    core.server.script({ fault: { kind: 'status', status: 503 } }, {}, { reply: '离线后的问题' });
+    await expect(core.proxy.send(TEST_CALLER, { message: 'offline question', client_request_id: 'req-title-001' })).rejects.toMatchObject({ code: 'upstream_error' });
+    const session = core.sessions.getSessionsByUserId(TEST_CALLER.user_id).items[0]!;
+    const answered = await core.proxy.send(TEST_CALLER, { message: 'second question', meta: { session_id: session.id } });
+    expect(core.turns.getTurnById(answered.meta.user_turn_id)?.parent_id).not.toBeNull();
+    await core.proxy.titles.request(session.id);
+    expect(core.sessions.getSessionById(session.id)!.meta).toMatchObject({ title_source: 'model', title: '离线后的问题' });
+  });
+
   it('never replaces the student’s own name, even one given while the call runs', async () => {
     const core = await titled();
     core.server.script({}, { reply: 'Model title', latencyMs: 300 });
