@@ -168,21 +168,63 @@ describe('versions in the proxy', () => {
     expect((await activeOf(core, c.session)).map((t) => t.id)).toEqual([c.q1, c.a1, c.q2, c.a2]);
   });
 
-  it('a new message after a failed one is its sibling: user and assistant turns keep alternating', async () => {
+  it('a new message after a failed one follows it, as the chat showed them: a reload shows one after another, no versions', async () => {
+    const core = await setupCore();
+    const c = await conversation(core);
+    core.server.script({ fault: { kind: 'status', status: 429 } }, { fault: { kind: 'status', status: 503 } });
+    for (const [message, id] of [
+      ['lost', 'req-lost-001'],
+      ['lost too', 'req-lost-002'],
+    ]) {
+      await expect(core.proxy.send(TEST_CALLER, { message: message!, meta: { session_id: c.session }, client_request_id: id! })).rejects.toMatchObject({
+        code: expect.stringMatching(/^upstream_/),
+      });
+    }
+    const next = await core.proxy.send(TEST_CALLER, { message: 'q3', meta: { session_id: c.session } });
+    const turns = await turnsOf(core, c.session);
+    const lost = turns.find((t) => t.content === 'lost')!;
+    const lostToo = turns.find((t) => t.content === 'lost too')!;
+    expect(lost.parent_id).toBe(c.a2);
+    expect(lostToo.parent_id).toBe(lost.id);
+    expect(turns.find((t) => t.id === next.meta.user_turn_id)?.parent_id).toBe(lostToo.id);
+    // The model is sent the branch without the unanswered ones (they never reached it).
+    expect(lastSent(core).slice(-3)).toEqual([
+      ['user', 'q2'],
+      ['assistant', 'Echo: q2'],
+      ['user', 'q3'],
+    ]);
+    // The active branch — what a reload shows — is the thread as sent, and no message has versions.
+    expect((await activeOf(core, c.session)).map((t) => t.content)).toEqual(['q1', 'Echo: q1', 'q2', 'Echo: q2', 'lost', 'lost too', 'q3', 'Echo: q3']);
+    const shown = messagesFromTurns(turns);
+    expect(shown.map((m) => [m.content, m.versions ?? null])).toEqual([
+      ['q1', null],
+      ['Echo: q1', null],
+      ['q2', null],
+      ['Echo: q2', null],
+      ['lost', null],
+      ['lost too', null],
+      ['q3', null],
+      ['Echo: q3', null],
+    ]);
+    // An edit of the message after a failed one names that one as its parent: a version of the edited message.
+    const edited = await core.proxy.send(TEST_CALLER, { message: 'q3 again', parent_id: lostToo.id, meta: { session_id: c.session } });
+    expect(core.turns.getTurnById(edited.meta.user_turn_id)?.parent_id).toBe(lostToo.id);
+    const after = messagesFromTurns(await turnsOf(core, c.session));
+    expect(after.map((m) => m.content)).toEqual(['q1', 'Echo: q1', 'q2', 'Echo: q2', 'lost', 'lost too', 'q3 again', 'Echo: q3 again']);
+    expect(after.find((m) => m.content === 'q3 again')?.versions).toMatchObject({ index: 1, ids: [next.meta.user_turn_id, edited.meta.user_turn_id] });
+  });
+
+  it('retrying a failed message that nothing follows answers it where it is, with its own branch as context', async () => {
     const core = await setupCore();
     const c = await conversation(core);
     core.server.script({ fault: { kind: 'status', status: 500 } });
     await expect(core.proxy.send(TEST_CALLER, { message: 'lost', meta: { session_id: c.session }, client_request_id: 'req-lost-001' })).rejects.toMatchObject({
       code: 'upstream_error',
     });
-    const next = await core.proxy.send(TEST_CALLER, { message: 'q3', meta: { session_id: c.session } });
-    const turns = await turnsOf(core, c.session);
-    expect(turns.find((t) => t.content === 'lost')?.parent_id).toBe(c.a2);
-    expect(turns.find((t) => t.id === next.meta.user_turn_id)?.parent_id).toBe(c.a2);
-    // Retrying the failed one answers it where it is, with its own branch as context.
-    await core.proxy.send(TEST_CALLER, { message: 'lost', meta: { session_id: c.session }, client_request_id: 'req-lost-001' });
+    const retried = await core.proxy.send(TEST_CALLER, { message: 'lost', meta: { session_id: c.session }, client_request_id: 'req-lost-001' });
     expect(lastSent(core).at(-1)).toEqual(['user', 'lost']);
     expect(lastSent(core)).toHaveLength(5);
+    expect((await activeOf(core, c.session)).map((t) => t.id).slice(-2)).toEqual([retried.meta.user_turn_id, retried.turn_id]);
   });
 
   it('two messages sent to a session at the same moment follow one another (not sibling versions), both answered', async () => {
@@ -211,7 +253,7 @@ describe('versions in the proxy', () => {
       ['user', 'q4'],
     ]);
     expect((await activeOf(core, c.session)).map((t) => t.content)).toEqual(['q1', 'Echo: q1', 'q2', 'Echo: q2', 'q3', 'Echo: q3', 'q4', 'Echo: q4']);
-    // A failed first message lets the next one go (it then follows the last answer, beside the failed one).
+    // A failed first message lets the next one go (it then follows the failed one).
     core.server.script({ fault: { kind: 'status', status: 500 } });
     const [failed, after] = await Promise.allSettled([
       core.proxy.send(TEST_CALLER, { message: 'lost', meta: { session_id: c.session } }),
@@ -220,7 +262,7 @@ describe('versions in the proxy', () => {
     expect(failed).toMatchObject({ status: 'rejected', reason: { code: 'upstream_error' } });
     expect(after.status).toBe('fulfilled');
     const again = await turnsOf(core, c.session);
-    expect(again.find((t) => t.content === 'q5')?.parent_id).toBe(second.turn_id);
+    expect(again.find((t) => t.content === 'q5')?.parent_id).toBe(again.find((t) => t.content === 'lost')?.id);
   });
 
   it('usage counts every call: the first answers and each regeneration', async () => {
@@ -344,6 +386,17 @@ describe('the model-made title', () => {
     const session = core.sessions.getSessionsByUserId(TEST_CALLER.user_id).items[0]!;
     await core.proxy.titles.request(session.id);
     expect(core.chatRequests()).toHaveLength(1);
+  });
+
+  it('is made after the first answer when the first message got none (the answered one follows the failed one)', async () => {
+    const core = await titled();
+    core.server.script({ fault: { kind: 'status', status: 503 } }, {}, { reply: '离线后的问题' });
+    await expect(core.proxy.send(TEST_CALLER, { message: 'offline question', client_request_id: 'req-title-001' })).rejects.toMatchObject({ code: 'upstream_error' });
+    const session = core.sessions.getSessionsByUserId(TEST_CALLER.user_id).items[0]!;
+    const answered = await core.proxy.send(TEST_CALLER, { message: 'second question', meta: { session_id: session.id } });
+    expect(core.turns.getTurnById(answered.meta.user_turn_id)?.parent_id).not.toBeNull();
+    await core.proxy.titles.request(session.id);
+    expect(core.sessions.getSessionById(session.id)!.meta).toMatchObject({ title_source: 'model', title: '离线后的问题' });
   });
 
   it('never replaces the student’s own name, even one given while the call runs', async () => {
@@ -693,11 +746,10 @@ describe('a message sent while the session’s last one is being answered (the q
     expect(placed).toMatchObject({ parent_id: answer.turn_id, meta: { status: 'failed', error: { code: 'validation_error' } } });
     expect(placed.meta.queued).toBeUndefined();
     expect(askedFor(core, 'odd model')).toBe(0);
-    // The one behind it went after it: beside it (a new message after a failed one is its
-    // version), following the last answer.
+    // The one behind it went after it, following it (a new message after a failed one follows it).
     const after = await behind;
     const behindTurn = core.turns.getTurnById(after.meta.user_turn_id)!;
-    expect(behindTurn.parent_id).toBe(answer.turn_id);
+    expect(behindTurn.parent_id).toBe(waiting.id);
     expect(behindTurn.created_at).toBeGreaterThan(placed.created_at);
     // And the queue is empty again: the next message is answered at once.
     await core.proxy.send(TEST_CALLER, { message: 'then', meta: { session_id: c.session } });

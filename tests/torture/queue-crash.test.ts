@@ -58,12 +58,12 @@ describe('a queued message and a crash', () => {
     const message = stored.find((t) => t.content === 'queued')!;
     expect(message.meta).toMatchObject({ status: 'failed', error: { code: 'interrupted' }, client_request_id: 'queue-crash-0001' });
     expect(message.meta.queued).toBeUndefined();
-    // In its place: after the cut answer (or, had none been written, the answer before it: beside
-    // the cut message, as a new message after a failed one goes) — the end of the active branch.
+    // In its place: after the cut answer (or, had none been written, after the cut message itself,
+    // as a new message after a failed one goes) — the end of the active branch.
     const after = await history(restarted.url);
     const cut = after.find((t) => t.role === 'assistant' && t.meta.status === 'interrupted');
     const repaired = after.find((t) => t.id === message.id)!;
-    expect(repaired.parent_id).toBe(cut?.id ?? (first.body as ProxyMessageResponse).turn_id);
+    expect(repaired.parent_id).toBe(cut?.id ?? after.find((t) => t.role === 'user' && t.content.endsWith(']] long'))!.id);
     expect((await history(restarted.url, '?path=active')).at(-1)).toMatchObject({ id: message.id, meta: { status: 'failed' } });
 
     // Its retry sends it, on the same user turn, where it is, with the branch's answered exchanges as context.

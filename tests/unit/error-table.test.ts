@@ -82,6 +82,8 @@ describe('field issues in words', () => {
     ['Invalid input: expected string, received undefined', '缺少这一项'],
     ['must be an http(s) URL', '必须是以 http:// 或 https:// 开头的网址'],
     ['must be at most 200 characters', '太长了（最多 200）'],
+    // The chat's message limit, grouped as the composer writes it.
+    ['must be at most 100000 characters', '太长了（最多 100,000）'],
     ["'hw-1' appears earlier in the file", '文件前面已经出现过相同的 ID'],
     ['must be epoch milliseconds or an ISO date', '必须是日期，例如 2026-09-01（或毫秒时间戳）'],
     ['something nobody mapped', '这个值无效'],

@@ -534,8 +534,8 @@ export const ProxyMessageRequestSchema = z.strictObject({
    */
   hint_request: z.literal('more').optional(),
   /**
-   * Versions: the answer this message follows (an assistant turn of the session), or null for a new
-   * first message. Editing a message sends its text again with the edited turn's parent_id, so the
+   * Versions: the answer this message follows (an assistant turn of the session) — or a message of
+   * the session that got no answer (failed) — or null for a new first message. Editing a message sends its text again with the edited turn's parent_id, so the
    * edit becomes a sibling version. Omitted: the end of the session's active branch.
    */
   parent_id: IdSchema.nullable().optional(),

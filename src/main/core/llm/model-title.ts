@@ -129,8 +129,10 @@ export class ModelTitles {
   afterAnswer(p: Prepared, answer: AssistantTurn): void {
     const sessionId = p.session.id;
     if (!this.#o.enabled || this.#closing.signal.aborted || answer.meta.status !== 'complete' || this.#inFlight.has(sessionId)) return;
-    // A session's first message has no parent (versions.ts): any later one is not a first answer, no query needed.
-    if (p.userTurn.parent_id !== null) return;
+    // A session's first message has no parent (versions.ts), or follows only messages that got no
+    // answer (failed: never sent as context): a message sent after an answer is not a first
+    // answer, no query needed. (The count below decides; this only spares it.)
+    if (p.userTurn.parent_id !== null && p.messages.some((m) => m.role === 'assistant')) return;
     // One statement, no session hydration: not renamed (a rename while the answer came counts),
     // and this is the session's one complete answer.
     const { renamed, complete } = this.#o.store.sqlite

@@ -4,9 +4,11 @@
  *
  * - A new message follows `parent_id` when the request names one (an edit sends the edited
  *   message's parent), else the end of the active branch: its last answer — or, when the branch
- *   ends on a message that got none (failed), that message's parent, so the new message is a
- *   version beside the unanswered one and user and assistant turns keep alternating. A message
- *   that waited behind an earlier one (queued) takes that place when its turn comes.
+ *   ends on a message that got none (failed), that message: the new one follows it, as the chat
+ *   showed them, one after another (it was once put beside the unanswered one as its version,
+ *   which a reload then showed as ‹ 1 / 2 › and hid what followed). So two user turns may follow
+ *   one another; the model is not sent the unanswered one (context.ts: it never reached it). A message that waited
+ *   behind an earlier one (queued) takes that place when its turn comes.
  * - Its context is the branch down to its parent, never "every turn in order".
  * - A new turn makes the newest turn the end of the active branch again: a chosen leaf
  *   (meta.active_leaf_id) is dropped in the same write.
@@ -29,14 +31,18 @@ export function parentOfNewMessage(turns: TurnsRepo, session: Session, isNew: bo
   if (requested !== undefined) {
     const parent = turns.getTurnById(requested);
     if (!parent || parent.session_id !== session.id) throw badParent(`there is no turn '${requested}' in this session`);
-    if (parent.role !== 'assistant') throw badParent('must be an answer (an assistant turn): a message follows an answer');
+    // A message follows an answer, or a message that got none (an edit of the message after it).
+    if (parent.role === 'system') throw badParent('must be a message or an answer of the conversation');
+    if (parent.role === 'user' && parent.meta.status !== 'failed') throw badParent('a message follows an answer, or a message that got none (failed)');
     return parent.id;
   }
   // Queued messages not yet given their place are passed over (proxy.service.ts #afterEarlierMessages).
   const leafId = turns.activeLeafId(session.id, session.meta.active_leaf_id, true);
   const leaf = leafId ? turns.getTurnById(leafId) : null;
   if (!leaf) return null;
-  return leaf.role === 'assistant' ? leaf.id : leaf.parent_id;
+  // A message still waiting for its answer (another process wrote it; this one's queue never
+  // leaves one) is not followed: the new message goes beside it, as before.
+  return leaf.role === 'user' && leaf.meta.status === 'pending' ? leaf.parent_id : leaf.id;
 }
 
 /**

@@ -16,6 +16,8 @@ export interface UiError {
   issues?: { path: string; message: string; params?: Record<string, string | number> | undefined }[] | undefined;
   /** A sentence the renderer wrote itself (already localized): shown in place of the next step. */
   localized?: string;
+  /** The chat: the answer was cut part-way, its partial text kept on screen (ChatBanner says so, not "unsent"). */
+  cut?: boolean;
 }
 
 export function toClientError(error: unknown): UiError {
@@ -138,7 +140,11 @@ export function isOffline(code: string | undefined): boolean {
 
 const ISSUE_PATTERNS: { test: RegExp; key: string; vars?: (m: RegExpExecArray) => Record<string, string> }[] = [
   { test: /must not be empty|expected string to have >=1|Too small: expected string/i, key: 'empty' },
-  { test: /at most ([\d,]+) (characters|entries)|Too big: expected \w+ to have <=([\d,]+)/i, key: 'tooLong', vars: (m) => ({ max: (m[1] ?? m[3] ?? '').replace(/,/g, '') }) },
+  {
+    test: /at most ([\d,]+) (characters|entries)|Too big: expected \w+ to have <=([\d,]+)/i,
+    key: 'tooLong',
+    vars: (m) => ({ max: groupDigits((m[1] ?? m[3] ?? '').replace(/,/g, '')) }),
+  },
   { test: /http\(s\) URL|Invalid URL/i, key: 'url' },
   { test: /epoch milliseconds or an ISO date/i, key: 'date' },
   { test: /lowercase letters, digits/i, key: 'id' },
@@ -150,6 +156,11 @@ const ISSUE_PATTERNS: { test: RegExp; key: string; vars?: (m: RegExpExecArray) =
   { test: /expected (string|number|boolean|array|object), received/i, key: 'type', vars: (m) => ({ expected: (m[1] ?? '').toLowerCase() }) },
   { test: /_API_KEY|STUDYLOG_…KEY/i, key: 'envVar' },
 ];
+
+/** A number as the UI language writes it ("100000" → "100,000"); anything else as it is. */
+function groupDigits(digits: string): string {
+  return /^\d+$/.test(digits) ? new Intl.NumberFormat(i18next.language || 'en').format(Number(digits)) : digits;
+}
 
 /** What zod says a value should have been (`expected`), in words: the type message names it. */
 const EXPECTED_KINDS = new Set(['string', 'number', 'boolean', 'array', 'object']);

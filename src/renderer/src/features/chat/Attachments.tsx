@@ -28,6 +28,8 @@ export interface TrayItem {
   error: UiError | null;
   /** The text sent in place of an image to a text-only model (the OCR text, as edited). */
   text: string;
+  /** Back from a refused message that was sent without its text (as an image): the server's text goes unless edited. */
+  textUnknown?: boolean;
 }
 
 const ACCEPT = 'image/png,image/jpeg,image/webp,application/pdf,.png,.jpg,.jpeg,.webp,.pdf';
@@ -100,9 +102,38 @@ export function useAttachmentTray(upload: (name: string, data: string) => Promis
   );
 
   const remove = useCallback((key: string) => setItems((list) => list.filter((i) => i.key !== key)), []);
-  const setText = useCallback((key: string, text: string) => patch(key, { text }), [patch]);
+  const setText = useCallback((key: string, text: string) => patch(key, { text, textUnknown: false }), [patch]);
   const clear = useCallback(() => setItems([]), []);
-  return { items, add, remove, setText, clear, accept: ACCEPT };
+  /** Files of a message the server refused without storing it, back in the tray as they were sent (uploaded already). */
+  const restore = useCallback((sent: readonly MessageAttachmentView[]) => {
+    if (sent.length === 0) return;
+    const back = sent.map((a): TrayItem => ({
+      key: `att-${traySeq++}`,
+      name: a.name,
+      size: a.bytes,
+      preview: null,
+      status: 'ready',
+      // What the tray and sentAttachments read of it; the rest is the server's, kept there.
+      attachment: {
+        sha256: a.sha256,
+        kind: a.kind,
+        mime: '',
+        bytes: a.bytes,
+        width: null,
+        height: null,
+        pages: a.pages,
+        text: a.text ?? '',
+        text_truncated: false,
+        image_tokens: null,
+        created_at: 0,
+      },
+      error: null,
+      text: a.text ?? '',
+      ...(a.text === undefined ? { textUnknown: true } : {}),
+    }));
+    setItems((list) => [...list, ...back]);
+  }, []);
+  return { items, add, remove, setText, clear, restore, accept: ACCEPT };
 }
 
 /**
@@ -161,7 +192,7 @@ export function sentAttachments(items: readonly TrayItem[], textOnly: boolean): 
             bytes: i.attachment.bytes,
             pages: i.attachment.pages,
             sentAs: i.attachment.kind === 'image' && !textOnly ? ('image' as const) : ('text' as const),
-            ...(i.attachment.kind === 'image' && textOnly ? { text: i.text } : {}),
+            ...(i.attachment.kind === 'image' && textOnly && !i.textUnknown ? { text: i.text } : {}),
           },
         ]
       : [],

@@ -1,4 +1,4 @@
-import { RefreshCw, ServerOff, Settings as SettingsIcon, Sparkles, WifiOff, X } from 'lucide-react';
+import { AlertTriangle, RefreshCw, ServerOff, Settings as SettingsIcon, Sparkles, WifiOff, X } from 'lucide-react';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { Mode } from '../../../../shared/api/schemas.ts';
@@ -6,7 +6,7 @@ import { useIdentity } from '../../app/identity.tsx';
 import { useModels, useSettings } from '../../app/server-state.ts';
 import { errorAction, errorHeadline, errorNext, isOffline, type UiError } from '../../lib/errors.ts';
 import { navigate } from '../../lib/route.ts';
-import { ErrorDetails } from '../../ui/ErrorText.tsx';
+import { ErrorDetails, IssueList } from '../../ui/ErrorText.tsx';
 import { activeProvider, isProviderOffline } from '../setup/readiness.ts';
 import { SetupDialog } from '../setup/SetupDialog.tsx';
 import { useChat } from './chat-context.tsx';
@@ -39,6 +39,25 @@ export function ChatBanner({ notice, mode, onDismiss }: { notice: UiError | null
   ) : null;
 
   if (!notice && !providerOffline) return setup;
+
+  // The answer was cut part-way (the connection dropped, the provider failed mid-stream): the
+  // message was sent and the part that arrived is on screen — not "unsent", whatever the cause.
+  if (notice?.cut) {
+    return (
+      <div className="banner banner-offline" role="alert" data-testid="chat-banner" data-code={notice.code} data-cut="true">
+        <AlertTriangle size={18} aria-hidden="true" />
+        <div className="banner-text">
+          <strong>{t('chat.cutTitle')}</strong>
+          <span>{t('chat.cutBody')}</span>
+          <span className="muted">{t('chat.cutReason', { reason: errorHeadline(notice.code) })}</span>
+          <ErrorDetails detail={notice.detail} />
+        </div>
+        <button type="button" className="btn btn-ghost btn-small" onClick={onDismiss} aria-label={t('common.dismiss')}>
+          <X size={14} aria-hidden="true" />
+        </button>
+      </div>
+    );
+  }
 
   if (!notice || isOffline(notice.code)) {
     const check = async () => {
@@ -89,7 +108,9 @@ export function ChatBanner({ notice, mode, onDismiss }: { notice: UiError | null
       {serverLost ? <ServerOff size={18} aria-hidden="true" /> : null}
       <div className="banner-text">
         <strong>{errorHeadline(notice.code)}</strong>
-        <span>{serverLost ? t('chat.serverLostBody') : errorNext(notice.code, notice.detail)}</span>
+        <span>{serverLost ? t('chat.serverLostBody') : (notice.localized ?? errorNext(notice.code, notice.detail))}</span>
+        {/* What was wrong with the request, field by field (validation_error: "消息：太长了（最多 100,000）"). */}
+        {notice.issues?.length ? <IssueList issues={notice.issues} /> : null}
         <ErrorDetails detail={notice.detail} />
       </div>
       {button ? (

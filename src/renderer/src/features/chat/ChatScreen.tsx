@@ -344,6 +344,8 @@ export function ChatScreen({ routeSessionId, routeTurnId = null }: { routeSessio
         onStop={() => chat.stop()}
         onNewChat={startNewChat}
         onRecheck={() => void recheck()}
+        returned={state.returned}
+        onReturned={chat.tookReturned}
       />
     </section>
   );

@@ -1,10 +1,12 @@
 import { Paperclip, RefreshCw, Send, Square } from 'lucide-react';
-import { useRef, useState, type ClipboardEvent, type DragEvent, type KeyboardEvent } from 'react';
+import { useEffect, useRef, useState, type ClipboardEvent, type DragEvent, type KeyboardEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { Attachment } from '../../../../shared/api/schemas.ts';
 import { AttachButton, AttachmentTray, sentAttachments, useAttachmentTray } from './Attachments.tsx';
-import type { Blocker } from './composer.ts';
+import type { ReturnedMessage } from './chat-state.ts';
+import { isTooLong, type Blocker } from './composer.ts';
 import type { MessageAttachmentView } from './messages.ts';
+import { MessageLength } from './MessageLength.tsx';
 
 /**
  * Enter sends, Shift+Enter is a new line; an IME composition (Chinese input) never sends. Blocked
@@ -21,6 +23,9 @@ export function Composer(props: {
   onNewChat: () => void;
   /** The allowance is used up: ask the server again (the teacher may have raised it). */
   onRecheck?: () => void;
+  /** A sent message the server refused without storing it: put back here (then `onReturned`). */
+  returned?: ReturnedMessage | null;
+  onReturned?: () => void;
 }) {
   const { t } = useTranslation();
   const [text, setText] = useState('');
@@ -30,7 +35,20 @@ export function Composer(props: {
   const ready = sentAttachments(tray.items, props.textOnly);
   // A file still being read holds the message back: it would be sent without it.
   const uploading = tray.items.some((i) => i.status === 'uploading');
-  const canSend = props.blocker === null && !uploading && (text.trim().length > 0 || ready.length > 0);
+  // Over the server's limit the message would be refused whole: it waits, saying how much to cut.
+  const tooLong = isTooLong(text);
+  const canSend = props.blocker === null && !uploading && !tooLong && (text.trim().length > 0 || ready.length > 0);
+
+  // A message the server refused without storing it comes back: its text before what was typed
+  // since, its files back in the tray.
+  const { returned, onReturned } = props;
+  const restore = tray.restore;
+  useEffect(() => {
+    if (!returned) return;
+    setText((typed) => (typed.trim() ? `${returned.text}\n\n${typed}` : returned.text));
+    restore(returned.attachments);
+    onReturned?.();
+  }, [returned, onReturned, restore]);
 
   const send = () => {
     if (!canSend) return;
@@ -102,6 +120,7 @@ export function Composer(props: {
         </p>
       ) : null}
       <AttachmentTray items={tray.items} textOnly={props.textOnly} onRemove={tray.remove} onText={tray.setText} />
+      <MessageLength text={text} id="composer-length" />
       <div className="composer-row">
         <AttachButton
           tray={tray}
@@ -123,7 +142,7 @@ export function Composer(props: {
           onPaste={onPaste}
           placeholder={t('chat.placeholder')}
           aria-label={t('chat.messageLabel')}
-          aria-describedby={hint ? 'composer-hint' : undefined}
+          aria-describedby={[hint ? 'composer-hint' : '', tooLong ? 'composer-length' : ''].filter(Boolean).join(' ') || undefined}
           rows={Math.min(8, Math.max(2, text.split('\n').length))}
           disabled={props.blocker === 'ended'}
           data-testid="composer"

@@ -12,6 +12,8 @@ import { CopyMenu } from './CopyMenu.tsx';
 import { MessageText, PlainText } from './MessageText.tsx';
 import type { AssistantMessage, ChatMessage, MessageAttachmentView, UserMessage, Versions } from './messages.ts';
 import { inputCounted, replyCost } from './cost.ts';
+import { isTooLong } from './composer.ts';
+import { MessageLength } from './MessageLength.tsx';
 
 /** What a message can do besides being read (versions): edit, regenerate, switch ‹ ›. */
 export interface MessageActions {
@@ -87,6 +89,7 @@ function EditBox({ initial, attachments, onSend, onCancel }: { initial: string; 
           if (e.key === 'Escape') onCancel();
         }}
       />
+      <MessageLength text={text} />
       {attachments.length ? (
         <div className="message-edit-attachments" data-testid="edit-attachments">
           <p className="muted">{t('chat.editKeepsAttachments', { count: attachments.length })}</p>
@@ -97,7 +100,7 @@ function EditBox({ initial, attachments, onSend, onCancel }: { initial: string; 
         <button type="button" className="btn btn-small" onClick={onCancel} data-testid="edit-cancel">
           {t('common.cancel')}
         </button>
-        <button type="submit" className="btn btn-small btn-primary" disabled={!text.trim() || text.trim() === initial.trim()} data-testid="edit-send">
+        <button type="submit" className="btn btn-small btn-primary" disabled={!text.trim() || text.trim() === initial.trim() || isTooLong(text)} data-testid="edit-send">
           {t('chat.editSend')}
         </button>
       </div>
@@ -105,7 +108,22 @@ function EditBox({ initial, attachments, onSend, onCancel }: { initial: string; 
   );
 }
 
-function UserItem({ message, sending, busy, cut, actions }: { message: UserMessage; sending: boolean; busy: boolean; cut: boolean; actions: MessageActions }) {
+/** `followed`: another message came after this one (failed): no retry here (messages.ts isFollowed), editing sends it again as a version. */
+function UserItem({
+  message,
+  sending,
+  busy,
+  cut,
+  followed,
+  actions,
+}: {
+  message: UserMessage;
+  sending: boolean;
+  busy: boolean;
+  cut: boolean;
+  followed: boolean;
+  actions: MessageActions;
+}) {
   const { t } = useTranslation();
   const [editing, setEditing] = useState(false);
   const { onRetry } = actions;
@@ -131,7 +149,7 @@ function UserItem({ message, sending, busy, cut, actions }: { message: UserMessa
             {cut ? t('chat.cut') : offline ? t('chat.unsent') : t('chat.failed', { reason: errorHeadline(message.error?.code ?? 'internal_error') })}
           </span>
         ) : null}
-        {failed && message.clientRequestId ? (
+        {failed && message.clientRequestId && !followed ? (
           <button
             type="button"
             className="btn btn-small"
@@ -253,6 +271,6 @@ function AssistantItem({ message, busy, actions }: { message: AssistantMessage; 
   );
 }
 
-export const MessageItem = memo(function MessageItem(props: { message: ChatMessage; sending: boolean; busy: boolean; cut: boolean; actions: MessageActions }) {
+export const MessageItem = memo(function MessageItem(props: { message: ChatMessage; sending: boolean; busy: boolean; cut: boolean; followed: boolean; actions: MessageActions }) {
   return props.message.kind === 'user' ? <UserItem {...props} message={props.message} /> : <AssistantItem message={props.message} busy={props.busy} actions={props.actions} />;
 });

@@ -2,7 +2,7 @@ import { useVirtualizer } from '@tanstack/react-virtual';
 import { ArrowDown } from 'lucide-react';
 import { useEffectEvent, useLayoutEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import type { ChatMessage } from './messages.ts';
+import { isFollowed, type ChatMessage } from './messages.ts';
 import { MessageItem, type MessageActions } from './MessageItem.tsx';
 
 /** How close to the bottom (px) still counts as "at the bottom". */
@@ -102,6 +102,7 @@ export function MessageList(props: { messages: ChatMessage[]; sendingKey: string
             // A question whose answer the provider cut part-way (the partial answer follows it).
             const next = messages[item.index + 1];
             const cut = next?.kind === 'assistant' && next.status === 'interrupted' && next.content !== '';
+            const followed = message.kind === 'user' && message.status === 'failed' && isFollowed(messages, item.index);
             return (
               <div
                 key={item.key}
@@ -112,7 +113,7 @@ export function MessageList(props: { messages: ChatMessage[]; sendingKey: string
                 data-turn-id={message.turnId ?? undefined}
                 style={{ transform: `translateY(${item.start}px)` }}
               >
-                <MessageItem message={message} sending={sendingKey === message.key} busy={sendingKey !== null} cut={cut} actions={props.actions} />
+                <MessageItem message={message} sending={sendingKey === message.key} busy={sendingKey !== null} cut={cut} followed={followed} actions={props.actions} />
               </div>
             );
           })}

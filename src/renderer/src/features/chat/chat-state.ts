@@ -8,7 +8,15 @@
  */
 import type { Mode } from '../../../../shared/api/schemas.ts';
 import type { UiError } from '../../lib/errors.ts';
-import type { AssistantMessage, ChatMessage, UserMessage } from './messages.ts';
+import type { AssistantMessage, ChatMessage, MessageAttachmentView, UserMessage } from './messages.ts';
+
+/** A message the server refused before storing it (too long …): back in the composer, never lost. */
+export interface ReturnedMessage {
+  /** Changes with each message returned, so the composer takes each once. */
+  id: number;
+  text: string;
+  attachments: MessageAttachmentView[];
+}
 
 export interface ChatState {
   sessionId: string | null;
@@ -25,6 +33,8 @@ export interface ChatState {
   sendingKey: string | null;
   /** The last send's failure, shown as a banner until dismissed or the next send. */
   notice: UiError | null;
+  /** A message the server refused without storing it, for the composer to take back (then null). */
+  returned: ReturnedMessage | null;
 }
 
 export const EMPTY_CHAT: ChatState = {
@@ -38,6 +48,7 @@ export const EMPTY_CHAT: ChatState = {
   loadError: null,
   sendingKey: null,
   notice: null,
+  returned: null,
 };
 
 export class ChatBox {

@@ -12,7 +12,7 @@ import type { Attachment, Mode } from '../../../../shared/api/schemas.ts';
 import type { ApiCache } from '../../data/cache.ts';
 import { toClientError } from '../../lib/errors.ts';
 import { ChatBox, EMPTY_CHAT, type ChatState } from './chat-state.ts';
-import { blockerOf, ComposerChoices, type Blocker, type NewChatOptions } from './composer.ts';
+import { blockerOf, ComposerChoices, isTooLong, type Blocker, type NewChatOptions } from './composer.ts';
 import { parentOf, type MessageAttachmentView } from './messages.ts';
 import { retryMessage } from './retry.ts';
 import { Sender } from './sender.ts';
@@ -81,6 +81,11 @@ export class ChatStore {
     this.#box.set({ notice: null });
   }
 
+  /** The composer took back the message the server refused (ChatState.returned). */
+  tookReturned = (): void => {
+    if (this.#box.getState().returned) this.#box.set({ returned: null });
+  };
+
   /** Why sending is not possible right now, or null (the session and the assignment's allowance as the cache has them). */
   blocker(): Blocker | null {
     const { sessionId, assignmentId } = this.#box.getState();
@@ -94,7 +99,8 @@ export class ChatStore {
   /** `text` may be empty when there are attachments: `fallback` (a localized "see the attachment") is sent then. */
   send(text: string, attachments: MessageAttachmentView[] = [], fallback = ''): boolean {
     const content = text.trim() || (attachments.length ? fallback : '');
-    if (!content || this.blocker()) return false;
+    // Too long: kept in the composer, which says how much to cut (the server would refuse it whole).
+    if (!content || isTooLong(content) || this.blocker()) return false;
     this.#sender.send(content, { attachments });
     return true;
   }
@@ -130,7 +136,7 @@ export class ChatStore {
     const { messages } = this.#box.getState();
     const at = messages.findIndex((m) => m.key === userKey);
     const edited = messages[at];
-    if (!content || edited?.kind !== 'user' || this.blocker()) return false;
+    if (!content || isTooLong(content) || edited?.kind !== 'user' || this.blocker()) return false;
     const parentId = parentOf(messages, userKey);
     this.#box.set({ messages: messages.slice(0, at) });
     this.#sender.send(content, { parentId, attachments: edited.attachments });

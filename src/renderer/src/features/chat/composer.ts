@@ -9,9 +9,19 @@
  *   more messages (allowance_exhausted): sending, retrying, editing, regenerating and "more help"
  *   wait until the teacher raises it. The composer stays writable — what the student typed is kept.
  */
-import type { AssignmentStatus, Mode, Session } from '../../../../shared/api/schemas.ts';
+import { MAX_MESSAGE_CHARS, type AssignmentStatus, type Mode, type Session } from '../../../../shared/api/schemas.ts';
 import { needsAssignment } from '../../../../shared/modes.ts';
 import type { ChatBox, ChatState } from './chat-state.ts';
+
+/** A message's length as the server counts it (the request schema trims, then counts UTF-16 units). */
+export function messageLength(text: string): number {
+  return text.trim().length;
+}
+
+/** Longer than the server takes (MAX_MESSAGE_CHARS): it would be refused whole, so it is not sent (MessageLength.tsx says how much to cut). */
+export function isTooLong(text: string): boolean {
+  return messageLength(text) > MAX_MESSAGE_CHARS;
+}
 
 /** `allowance`: the assignment's own is used up (the teacher must raise it); `daily_allowance`: only today's from the class hub (it starts again tomorrow). */
 export type Blocker = 'busy' | 'needs_assignment' | 'ended' | 'loading' | 'allowance' | 'daily_allowance';

@@ -127,8 +127,9 @@ export function messagesFromTurns(turns: Turn[], chosenLeafId?: string | null): 
 }
 
 /**
- * The answer a message on screen follows: the stored parent, else the nearest answer above it
- * (what the server chose when it was sent). null: a first message.
+ * The turn a message on screen follows: the stored parent, else the nearest stored turn above it
+ * — its answer, or a message that got none (versions.ts in the proxy: a message sent after an
+ * unanswered one follows it). null: a first message.
  */
 export function parentOf(messages: readonly ChatMessage[], key: string): string | null {
   const at = messages.findIndex((m) => m.key === key);
@@ -136,9 +137,20 @@ export function parentOf(messages: readonly ChatMessage[], key: string): string 
   if (message?.kind === 'user' && message.parentId !== undefined) return message.parentId;
   for (let i = at - 1; i >= 0; i--) {
     const m = messages[i]!;
-    if (m.kind === 'assistant' && m.turnId) return m.turnId;
+    if (m.turnId) return m.turnId;
   }
   return null;
+}
+
+/**
+ * Whether another message follows the message at `index` (its own answers aside). Retrying a
+ * failed message that one follows would answer it off the thread: the answer, the newest turn,
+ * would end the branch and hide what follows (src/shared/turn-tree.ts) — so it is not offered then.
+ */
+export function isFollowed(messages: readonly ChatMessage[], index: number): boolean {
+  let next = index + 1;
+  while (messages[next]?.kind === 'assistant') next++;
+  return next < messages.length;
 }
 
 export function sessionTotals(messages: ChatMessage[]): { tokens: number; cost: number; replies: number } {

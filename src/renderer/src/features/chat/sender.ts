@@ -4,6 +4,7 @@
  * copy of the student's message. The send goes through the query cache, which marks what it
  * changes (the session list, the turns, usage …) stale when it is over.
  */
+import i18next from 'i18next';
 import type { StreamOptions } from '../../../../shared/api/client.ts';
 import type { ProxyMessageRequest, ProxyMessageResponse } from '../../../../shared/api/schemas.ts';
 import type { ApiCache } from '../../data/cache.ts';
@@ -12,6 +13,10 @@ import { hrefFor, navigate } from '../../lib/route.ts';
 import type { ChatBox } from './chat-state.ts';
 import { localKey, type AssistantMessage, type MessageAttachmentView, type UserMessage } from './messages.ts';
 import { refreshSession } from './session-loader.ts';
+
+/** Failures of a message that write nothing (the request refused as it came): the message is not stored. */
+const NOT_STORED_CODES: ReadonlySet<string> = new Set(['validation_error', 'payload_too_large']);
+let returnedSeq = 0;
 
 /** An answer placeholder, filled in as the stream arrives. */
 const waitingAnswer = (): AssistantMessage => ({
@@ -170,9 +175,42 @@ export class Sender {
     const error = failure ?? { code: 'internal_error', detail: '' };
     box.patchMessage(userKey, { status: 'failed', error });
     const partial = box.message(assistant.key) as AssistantMessage;
-    if (partial.content || partial.reasoning) box.patchMessage(assistant.key, { status: 'interrupted' });
+    // Cut part-way: the message was sent and part of its answer is on screen — the banner says
+    // that, not "unsent" (ChatBanner).
+    const cut = partial.content !== '' || partial.reasoning !== '';
+    if (cut) box.patchMessage(assistant.key, { status: 'interrupted' });
     else box.set({ messages: box.getState().messages.filter((m) => m.key !== assistant.key) });
-    box.set({ sendingKey: null, notice: error });
+    box.set({ notice: cut ? { ...error, cut: true } : error });
+    // Failed before the server named the message's turn (its `start`): stored or not, the thread
+    // is read again — it is then shown as stored, with its id (to edit it, to follow it) — and
+    // one the server refused without storing goes back to the composer.
+    const sent = box.message(userKey) as UserMessage | undefined;
+    if (sent && !sent.turnId) await this.#settleUnconfirmed(sent, error, generation);
+    if (live()) box.set({ sendingKey: null });
+  }
+
+  /**
+   * A message that failed before its turn id came: whether the server stored it. Read from the
+   * session (a turn with its client_request_id); in a chat with no session yet, by the code — a
+   * request refused as invalid or too large writes nothing (proxy.service.ts #keepUnsent), every
+   * other failure that early keeps the message in a new session. Not stored: off the list and
+   * back in the composer (ChatState.returned), with the banner saying why.
+   */
+  async #settleUnconfirmed(user: UserMessage, error: UiError, generation: number): Promise<void> {
+    const box = this.#box;
+    const { sessionId } = box.getState();
+    if (sessionId) {
+      const turns = await refreshSession(box, this.#cache, sessionId, generation);
+      // Not read: shown as it was (failed, with its retry).
+      if (!turns) return;
+      if (!user.clientRequestId || turns.some((t) => t.role === 'user' && t.meta.client_request_id === user.clientRequestId)) return;
+    } else if (!NOT_STORED_CODES.has(error.code)) return;
+    if (!box.isCurrent(generation)) return;
+    box.set({
+      messages: box.getState().messages.filter((m) => m.key !== user.key),
+      returned: { id: ++returnedSeq, text: user.content, attachments: user.attachments },
+      notice: { ...error, localized: i18next.t('chat.returnedToComposer') },
+    });
   }
 
   /**

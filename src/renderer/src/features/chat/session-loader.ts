@@ -2,6 +2,7 @@
  * Opening a stored session: the session and all its turns, read through the query cache (so the
  * chat header's `getSession` query has it too), become the chat on screen.
  */
+import type { Turn } from '../../../../shared/api/schemas.ts';
 import type { ApiCache } from '../../data/cache.ts';
 import { toClientError } from '../../lib/errors.ts';
 import { EMPTY_CHAT, type ChatBox } from './chat-state.ts';
@@ -23,13 +24,17 @@ export async function openSession(box: ChatBox, cache: ApiCache, sessionId: stri
 /**
  * Versions: reads the session's branch again (after an edit, a regeneration or a switch ‹ ›), in
  * place — no loading state — unless another chat took the screen meanwhile. A failure to read
- * leaves the chat as it is.
+ * leaves the chat as it is. Resolves with every turn of the session as read (null: not read, or
+ * not shown because another chat took the screen).
  */
-export async function refreshSession(box: ChatBox, cache: ApiCache, sessionId: string, generation: number): Promise<void> {
+export async function refreshSession(box: ChatBox, cache: ApiCache, sessionId: string, generation: number): Promise<Turn[] | null> {
   try {
     const [session, turns] = await Promise.all([cache.read('getSession', { id: sessionId }), cache.readAll('getSessionTurns', { id: sessionId })]);
-    if (box.isCurrent(generation) && box.getState().sessionId === sessionId) box.set({ messages: messagesFromTurns(turns, session.meta.active_leaf_id) });
+    if (!box.isCurrent(generation) || box.getState().sessionId !== sessionId) return null;
+    box.set({ messages: messagesFromTurns(turns, session.meta.active_leaf_id) });
+    return turns;
   } catch {
     // Shown as it was; the next open reads it again.
+    return null;
   }
 }
