@@ -6,7 +6,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { openDatabase, type Store } from '../../src/main/core/db/connection.ts';
 import { AttachmentsRepo } from '../../src/main/core/db/attachments.repo.ts';
-import { ftsQuery, pendingTextSql, rebuildFtsIndex } from '../../src/main/core/db/fts.ts';
+import { FTS_TEXT_VERSION, FTS_TEXT_VERSION_KEY, ftsQuery, ftsText, INDEX_BATCH, pendingTextSql, rebuildFtsIndex } from '../../src/main/core/db/fts.ts';
 import { INDEX_DELAY_MS } from '../../src/main/core/db/fts-indexer.ts';
 import { SessionsRepo } from '../../src/main/core/db/sessions.repo.ts';
 import { TurnsRepo } from '../../src/main/core/db/turns.repo.ts';
@@ -227,6 +227,82 @@ describe('full-text indexing after the write', () => {
     expect(found.items.map((t) => t.id)).toEqual([turn.id]);
     expect(found.index_behind).toBe(true);
     expect(noted(reader)).toBe(1);
+  });
+
+  /**
+   * Makes `store`'s index as the version before FTS_TEXT_VERSION 2 left it: each turn's entry made
+   * with Markdown's markers splitting Chinese runs, and no version recorded.
+   */
+  function asBeforeMarkupJoined(store: Store) {
+    store.searchIndex.catchUp();
+    const rows = store.sqlite.prepare('SELECT rowid, content FROM turn').all() as { rowid: number; content: string }[];
+    store.transaction('index as before', (db) => {
+      for (const row of rows) {
+        db.prepare('DELETE FROM turn_fts WHERE rowid = ?').run(row.rowid);
+        // The markers as spaces split the runs just as they did (ftsText's bigrams per run).
+        db.prepare('INSERT INTO turn_fts(rowid, body) VALUES (?, ?)').run(row.rowid, ftsText(row.content.replace(/[*_~`]+/g, ' ')));
+      }
+      db.prepare('DELETE FROM setting WHERE key = ?').run(FTS_TEXT_VERSION_KEY);
+    });
+  }
+  const textVersion = (store: Store) => store.sqlite.prepare('SELECT value FROM setting WHERE key = ?').pluck().get(FTS_TEXT_VERSION_KEY);
+
+  it('an index made before Markdown’s markers joined Chinese runs is made again at the next open (tryout 10, item 7)', async () => {
+    const file = path.join(tempDir(), 'studylog.db');
+    const store = open(file);
+    expect(textVersion(store)).toBe(JSON.stringify(FTS_TEXT_VERSION));
+    const { turns, session } = await message(store, '叶绿素在哪里？');
+    const answer = await store.writes.run('record the answer', (db) =>
+      turns.insertNewTurn(db, { session_id: session.id, role: 'assistant', content: '3. **叶绿体**中的叶绿素。' }),
+    );
+    expect(turns.searchTurns('u1', '叶绿体中').items.map((t) => t.id)).toEqual([answer.id]);
+    asBeforeMarkupJoined(store);
+    expect(indexed(store, '叶绿体中')).toBe(0);
+    expect(indexed(store, '叶绿素')).toBe(2);
+    store.close();
+
+    const reopened = open(file);
+    // Noted at open and indexed by the open's catch-up (a backlog of one batch); the version recorded.
+    expect(noted(reopened)).toBe(0);
+    expect(indexed(reopened, '叶绿体中')).toBe(1);
+    expect(indexed(reopened, '叶绿素')).toBe(2);
+    expect(textVersion(reopened)).toBe(JSON.stringify(FTS_TEXT_VERSION));
+    expect(new TurnsRepo(reopened).searchTurns('u1', '叶绿体中').items.map((t) => t.id)).toEqual([answer.id]);
+    reopened.close();
+    // Current: the next open notes nothing.
+    const again = open(file);
+    expect(noted(again)).toBe(0);
+  });
+
+  it('a re-index’s backlog goes in batches, newest first, a search saying meanwhile that the index is behind', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    const file = path.join(tempDir(), 'studylog.db');
+    const store = open(file);
+    const { turns, session } = await message(store, '**第一**条');
+    await store.writes.run('record a history', (db) => {
+      for (let i = 0; i < 2 * INDEX_BATCH; i++) turns.insertNewTurn(db, { session_id: session.id, role: 'user', content: `第${i}条 **旧**消息` });
+    });
+    asBeforeMarkupJoined(store);
+    store.close();
+
+    const reopened = open(file);
+    // The open indexed one batch, the newest: the oldest turns wait, with their former entries.
+    expect(noted(reopened)).toBe(INDEX_BATCH + 1);
+    expect(reopened.sqlite.prepare('SELECT max(turn_rowid) FROM turn_fts_pending').pluck().get()).toBe(INDEX_BATCH + 1);
+    expect(indexed(reopened, '第一条')).toBe(0);
+    expect(indexed(reopened, '旧消息')).toBe(INDEX_BATCH);
+    // A search indexes the next batch and says it is behind, finding what it found before.
+    const behind = new TurnsRepo(reopened).searchTurns('u1', '第一');
+    expect(behind.index_behind).toBe(true);
+    expect(noted(reopened)).toBe(1);
+    // The background finishes it (the timers the batches set), in writes of the group commit.
+    vi.runOnlyPendingTimers();
+    await reopened.writes.run('a later write', () => {});
+    expect(noted(reopened)).toBe(0);
+    expect(indexed(reopened, '第一条')).toBe(1);
+    const done = new TurnsRepo(reopened).searchTurns('u1', '第一条');
+    expect(done.index_behind).toBeUndefined();
+    expect(done.total).toBe(1);
   });
 
   it('reads only the noted turns, each by its rowid: never a scan of the whole history', async () => {

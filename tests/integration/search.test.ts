@@ -111,6 +111,34 @@ describe('search over messages', () => {
   });
 });
 
+describe('search over mixed text and Markdown (tryout 10, item 7)', () => {
+  it('finds 测试429 as typed and 叶绿体中 across **, with the snippet marking the words read', () => {
+    const { turns, sessions, db } = seeded();
+    const chat = sessions.insertNewSession(db, { user_id: 'u1', started_at: 70, meta: { title: '光合作用需要以下条件' } });
+    const message = turns.insertNewTurn(db, { session_id: chat.id, role: 'user', content: '测试429：太快了吗', created_at: 71 });
+    const answer = turns.insertNewTurn(db, {
+      session_id: chat.id,
+      role: 'assistant',
+      content: '光合作用需要：\n\n1. **光照**：提供能量；\n2. **叶绿体**中的叶绿素。',
+      created_at: 72,
+    });
+    const marked = (hit: { snippet: string; highlights: [number, number][] }) => hit.highlights.map(([s, e]) => hit.snippet.slice(s, e));
+
+    const mixed = turns.searchTurns('u1', '测试429');
+    expect(mixed.items.map((t) => t.id)).toEqual([message.id]);
+    expect(marked(mixed.items[0]!)).toEqual(['测试429']);
+    expect(turns.searchTurns('u1', '测试 429').items.map((t) => t.id)).toEqual([message.id]);
+
+    const emphasis = turns.searchTurns('u1', '叶绿体中');
+    expect(emphasis.items.map((t) => t.id)).toEqual([answer.id]);
+    expect(emphasis.items[0]!.snippet).toBe('光合作用需要： 1. 光照：提供能量； 2. 叶绿体中的叶绿素。');
+    expect(marked(emphasis.items[0]!)).toEqual(['叶绿体中']);
+    // The sessions route's q reads the same index.
+    expect(sessions.getSessionsByUserId('u1', {}, { q: '叶绿体中' }).items.map((s) => s.id)).toEqual([chat.id]);
+    expect(sessions.getSessionsByUserId('u1', {}, { q: '测试429' }).items.map((s) => s.id)).toEqual([chat.id]);
+  });
+});
+
 describe('search snippets', () => {
   it('are plain text — no Markdown or LaTeX — with the match marked', () => {
     const { turns } = seeded();

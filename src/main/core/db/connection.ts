@@ -275,7 +275,9 @@ export function openDatabase(file: string, options: OpenOptions = {}): Store {
     const searchIndex = new SearchIndexer(sqlite, db, writes);
     // Turns a crash (or a process that stopped) left noted for the full-text index: after the
     // open's transaction, not inside it (a read there cannot wait for another process's writer,
-    // and a read-only file must still open), best-effort (fts-indexer.ts).
+    // and a read-only file must still open), best-effort (fts-indexer.ts). Before that, an index
+    // made by an earlier version of what is indexed is queued to be made again (fts.ts FTS_TEXT_VERSION).
+    searchIndex.requeueOutdated();
     searchIndex.catchUp();
     return {
       file,

@@ -10,6 +10,14 @@
  *
  * The indexed text and the query are both normalized first (attachments/normalize.ts: a PDF's
  * radical ⽜ is the ideograph 牛, Ａ is A), so either form typed finds either form written.
+ *
+ * Two things keep a phrase whole across what does not split it for a reader:
+ * - Markdown's inline markers between two Chinese characters (`**叶绿体**中` reads 叶绿体中) are
+ *   dropped from the indexed text and the query alike (joinMarkup), so the run stays one run;
+ * - a Chinese run followed by more of the same term (测试429) ends the query's phrase with the
+ *   run's last character, as the index has it (测试 → "测试 试"), so 429 is adjacent.
+ * When what ftsText makes changes, FTS_TEXT_VERSION goes up and every turn is indexed again in
+ * the background (ensureFtsTextVersion, fts-indexer.ts).
  */
 import type Database from 'better-sqlite3';
 import { foldEachCharacter, normalizeText } from '../attachments/normalize.ts';
@@ -27,9 +35,33 @@ function bigramsOf(run: string): string[] {
   return grams;
 }
 
+/**
+ * Markdown's inline markers — emphasis and strong (`*`, `_`), strikethrough (`~`), code (`` ` ``) —
+ * between two CJK characters. They split a Chinese run where a reader sees none: an answer's
+ * `**叶绿体**中的叶绿素` reads 叶绿体中的叶绿素. Chinese text has no other use for these ASCII
+ * characters (its own punctuation is full-width), so dropping them there loses nothing a student
+ * would search for; elsewhere they are left to the tokenizer, which treats them as spaces.
+ */
+const MARKUP_BETWEEN_CJK =
+  /(?<=[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}])[*_~`]+(?=[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}])/gu;
+
+/** The text with Markdown's inline markers between CJK characters dropped (MARKUP_BETWEEN_CJK): the index and the query alike. */
+export function joinMarkup(text: string): string {
+  return text.replace(MARKUP_BETWEEN_CJK, '');
+}
+
+/**
+ * The version of what ftsText makes. An index made by an earlier version is indexed again, turn
+ * by turn in the background, at the next open (ensureFtsTextVersion): 2 joined Markdown's markers
+ * between Chinese characters (joinMarkup).
+ */
+export const FTS_TEXT_VERSION = 2;
+/** The setting row holding the FTS_TEXT_VERSION the index was made with (absent: version 1). */
+export const FTS_TEXT_VERSION_KEY = 'fts_text_version';
+
 /** The text FTS5 indexes for one turn's content. Deterministic: the delete trigger relies on it. */
 export function ftsText(content: string): string {
-  return normalizeText(content).replace(CJK_RUN, (run) => ` ${bigramsOf(run).join(' ')} `);
+  return joinMarkup(normalizeText(content)).replace(CJK_RUN, (run) => ` ${bigramsOf(run).join(' ')} `);
 }
 
 const quote = (token: string) => `"${token.replaceAll('"', '""')}"`;
@@ -41,18 +73,33 @@ const quote = (token: string) => `"${token.replaceAll('"', '""')}"`;
  */
 export function ftsQuery(input: string): string | null {
   const terms: string[] = [];
-  for (const term of normalizeText(input).split(/\s+/u)) {
+  for (const term of joinMarkup(normalizeText(input)).split(/\s+/u)) {
     const parts: string[] = [];
+    // The last character of the previous run, which the index has after its bigrams (bigramsOf):
+    // part of the phrase when anything follows the run in this term (测试429 is "测试" + "试" +
+    // "429"), not when the run ends it (测试 alone is found inside 测试题, whose "试" is no token).
+    let tail: string | null = null;
+    const push = (...tokens: string[]) => {
+      if (tokens.length === 0) return;
+      if (tail !== null) parts.push(tail);
+      tail = null;
+      parts.push(...tokens);
+    };
     let last = 0;
     for (const match of term.matchAll(CJK_RUN)) {
-      parts.push(...latinTokens(term.slice(last, match.index)));
+      push(...latinTokens(term.slice(last, match.index)));
       const run = match[0];
       const chars = Array.from(run);
-      if (chars.length === 1) parts.push(quote(run) + '*');
-      else for (let i = 0; i + 1 < chars.length; i++) parts.push(quote(chars[i]! + chars[i + 1]!));
+      if (chars.length === 1) push(quote(run) + '*');
+      else {
+        const grams: string[] = [];
+        for (let i = 0; i + 1 < chars.length; i++) grams.push(quote(chars[i]! + chars[i + 1]!));
+        push(...grams);
+        tail = quote(chars[chars.length - 1]!);
+      }
       last = match.index + run.length;
     }
-    parts.push(...latinTokens(term.slice(last)));
+    push(...latinTokens(term.slice(last)));
     if (parts.length === 0) continue;
     // Latin words match as prefixes ("integr" finds "integral"); a term's parts form one phrase.
     const lastPart = parts[parts.length - 1]!;
@@ -181,15 +228,57 @@ const INDEXED_TURNS = `t.role <> 'system'`;
 export function rebuildFtsIndex(db: Database.Database): void {
   db.exec(`DELETE FROM turn_fts; INSERT INTO turn_fts(rowid, body) SELECT t.rowid, ${turnText(db)} FROM turn t WHERE ${INDEXED_TURNS};`);
   if (hasPendingTable(db)) db.exec(`DELETE FROM ${FTS_PENDING_TABLE}`);
+  // Every entry is now of this version's text.
+  if (hasTable(db, 'setting')) writeFtsTextVersion(db);
+}
+
+function writeFtsTextVersion(db: Database.Database): void {
+  db.prepare('INSERT INTO setting (key, value, updated_at) VALUES (?, ?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at').run(
+    FTS_TEXT_VERSION_KEY,
+    JSON.stringify(FTS_TEXT_VERSION),
+    Date.now(),
+  );
 }
 
 /**
- * The noted turns' rowids and text, in rowid order. CROSS JOIN makes SQLite read the notes and
+ * Whether the index was made by an earlier ftsText (FTS_TEXT_VERSION): a plain read, nothing to
+ * do on every open but the first after an update. A database without turn_fts_pending (a test's
+ * partial folder) is left alone.
+ */
+export function ftsTextOutdated(db: Database.Database): boolean {
+  if (!hasPendingTable(db) || !hasTable(db, 'setting')) return false;
+  const stored = db.prepare('SELECT value FROM setting WHERE key = ?').pluck().get(FTS_TEXT_VERSION_KEY);
+  return stored !== JSON.stringify(FTS_TEXT_VERSION);
+}
+
+/**
+ * For an index made by an earlier ftsText: notes every indexed turn in turn_fts_pending (one
+ * b-tree insert each, a second or so for a million turns) and records the version, in the write
+ * `db` is in. The indexer then indexes them again, newest first, in batches (indexPendingTurns):
+ * meanwhile a turn keeps its old entry, so search finds what it found before, and says it is
+ * behind (fts-indexer.ts). Returns how many turns it noted (0 when the index is current).
+ */
+export function requeueOutdatedFtsText(db: WritableDB): number {
+  if (!ftsTextOutdated(db)) return 0;
+  const noted = db.prepare(`INSERT OR IGNORE INTO ${FTS_PENDING_TABLE}(turn_rowid) SELECT t.rowid FROM turn t WHERE ${INDEXED_TURNS}`).run().changes;
+  writeFtsTextVersion(db);
+  return noted;
+}
+
+/**
+ * The rowids indexPendingTurns takes next: the newest noted turns first, so a message just written
+ * is searchable before a re-index's backlog of old ones (requeueOutdatedFtsText).
+ */
+const nextPending = (limit: number) => `SELECT turn_rowid FROM ${FTS_PENDING_TABLE} ORDER BY turn_rowid DESC LIMIT ${limit}`;
+
+/**
+ * The noted turns' rowids and text (the newest `limit` of them when given). CROSS JOIN makes SQLite read the notes and
  * look each turn up by rowid: with a plain JOIN it preferred to scan all of `turn` in rowid order
  * (no sort needed) — 0.2 s for one noted turn among a million (bench/NOTES.md).
  */
-export function pendingTextSql(db: Database.Database): string {
-  return `SELECT p.turn_rowid, ${turnText(db)} FROM ${FTS_PENDING_TABLE} p CROSS JOIN turn t ON t.rowid = p.turn_rowid WHERE ${INDEXED_TURNS} ORDER BY p.turn_rowid`;
+export function pendingTextSql(db: Database.Database, limit?: number): string {
+  const notes = limit === undefined ? FTS_PENDING_TABLE : `(${nextPending(limit)})`;
+  return `SELECT p.turn_rowid, ${turnText(db)} FROM ${notes} p CROSS JOIN turn t ON t.rowid = p.turn_rowid WHERE ${INDEXED_TURNS} ORDER BY p.turn_rowid`;
 }
 
 /** Whether any turn waits for its index entry (a read of one row). */
@@ -198,19 +287,30 @@ export function hasPendingTurns(db: ReadableDB): boolean {
 }
 
 /**
- * Indexes every noted turn in the write `db` is in: their old entries out, their text now in (a
- * system turn's not: INDEXED_TURNS), the notes cleared. Returns how many noted turns it handled. A noted rowid whose turn is gone (not possible
+ * Noted turns one write indexes at most: the messages of a busy moment fit many times over, while a
+ * re-index's backlog (requeueOutdatedFtsText: every turn) goes in writes of about 0.1 s each,
+ * never one that holds the event loop and the write lock for a minute.
+ */
+export const INDEX_BATCH = 2_000;
+
+/**
+ * Indexes the noted turns in the write `db` is in — the newest `limit` of them (INDEX_BATCH): their old entries out, their text now in (a
+ * system turn's not: INDEXED_TURNS), their notes cleared. Returns how many notes are left. A noted rowid whose turn is gone (not possible
  * through the triggers, which clear the note with the turn) only loses its entry.
  */
-export function indexPendingTurns(db: WritableDB): number {
+export function indexPendingTurns(db: WritableDB, limit: number = INDEX_BATCH): number {
   const pending = (db.prepare(`SELECT count(*) FROM ${FTS_PENDING_TABLE}`).pluck().get() as number) ?? 0;
   if (pending === 0) return 0;
+  const some = pending > limit;
+  // The same notes three times: nothing else writes inside this write.
+  const notes = some ? `(${nextPending(limit)})` : FTS_PENDING_TABLE;
   // turn_fts is contentless with contentless_delete=1: its rows are deleted by rowid (one lookup
   // each through the IN list; a new turn's rowid is past every segment, so its delete is free).
-  db.prepare(`DELETE FROM turn_fts WHERE rowid IN (SELECT turn_rowid FROM ${FTS_PENDING_TABLE})`).run();
-  db.prepare(`INSERT INTO turn_fts(rowid, body) ${pendingTextSql(db)}`).run();
-  db.prepare(`DELETE FROM ${FTS_PENDING_TABLE}`).run();
-  return pending;
+  db.prepare(`DELETE FROM turn_fts WHERE rowid IN (SELECT turn_rowid FROM ${notes})`).run();
+  db.prepare(`INSERT INTO turn_fts(rowid, body) ${pendingTextSql(db, some ? limit : undefined)}`).run();
+  if (some) db.prepare(`DELETE FROM ${FTS_PENDING_TABLE} WHERE turn_rowid IN (SELECT turn_rowid FROM ${notes})`).run();
+  else db.prepare(`DELETE FROM ${FTS_PENDING_TABLE}`).run();
+  return Math.max(0, pending - limit);
 }
 
 // ---------------------------------------------------------------------------------------------

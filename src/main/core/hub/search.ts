@@ -16,7 +16,7 @@
 import type { SQL } from 'drizzle-orm';
 import { normalizeText } from '../attachments/normalize.ts';
 import { sql } from '../db/drizzle.ts';
-import { foldedTitleSqlite, ftsQuery, ftsText } from '../db/fts.ts';
+import { foldedTitleSqlite, ftsQuery, ftsText, joinMarkup } from '../db/fts.ts';
 // The type alone: sql.ts opens the hub and runs reindex.ts, which imports this file.
 import type { Dialect } from './sql.ts';
 
@@ -30,9 +30,10 @@ function cjkTokens(run: string, withUnigrams: boolean): string[] {
   return tokens;
 }
 
+/** A text's tokens; Markdown's markers between Chinese characters do not split a run (db/fts.ts joinMarkup), in a turn and a query alike. */
 function tokensOf(text: string, withUnigrams: boolean): string[] {
   const tokens: string[] = [];
-  const lower = text.toLowerCase();
+  const lower = joinMarkup(text).toLowerCase();
   let last = 0;
   for (const match of lower.matchAll(CJK_RUN)) {
     tokens.push(...(lower.slice(last, match.index).match(WORD) ?? []));
@@ -63,14 +64,24 @@ const SUPPLEMENT_TO = SUPPLEMENT.map(([, to]) => to).join('');
 const SUPPLEMENT_MAP = new Map(SUPPLEMENT);
 
 /**
- * A word as the content check compares it: NFKC and the supplement's radicals as ideographs, what
- * foldedContent does in SQL. Lower case is left to SQL's lower() on both sides, so they agree
- * whatever the database's LC_CTYPE (under C it folds only A–Z: Δx typed as stored still finds Δx).
+ * Markdown's inline markers (`*`, `_`, `~`, `` ` ``), which the content check drops on both sides:
+ * `**叶绿体**中` holds 叶绿体中 as a reader sees it. Dropped everywhere, not only between Chinese
+ * characters (the grams, db/fts.ts joinMarkup), which keeps the SQL a plain regexp_replace: the
+ * check only ever passes more, and the grams have narrowed already.
+ */
+const MARKUP = /[*_~`]+/gu;
+const MARKUP_SQL = '[*_~`]+';
+
+/**
+ * A word as the content check compares it: NFKC and the supplement's radicals as ideographs, and
+ * Markdown's markers dropped (MARKUP), what foldedContent does in SQL. Lower case is left to SQL's
+ * lower() on both sides, so they agree whatever the database's LC_CTYPE (under C it folds only
+ * A–Z: Δx typed as stored still finds Δx).
  */
 function foldedTerm(term: string): string {
-  return Array.from(term.normalize('NFKC'), (c) => SUPPLEMENT_MAP.get(c) ?? c).join('');
+  return Array.from(term.normalize('NFKC').replace(MARKUP, ''), (c) => SUPPLEMENT_MAP.get(c) ?? c).join('');
 }
-const foldedContent = sql`lower(translate(normalize(t.content, NFKC), ${SUPPLEMENT_FROM}, ${SUPPLEMENT_TO}))`;
+const foldedContent = sql`lower(translate(regexp_replace(normalize(t.content, NFKC), ${MARKUP_SQL}, '', 'g'), ${SUPPLEMENT_FROM}, ${SUPPLEMENT_TO}))`;
 
 /**
  * db/fts.ts foldTitle in SQL, for title search: on PostgreSQL NFKC and the supplement's radicals,
