@@ -246,9 +246,9 @@ export const en = {
   auth: {
     title: 'Sign in',
     explain:
-      'Open the sign-in link that “npm start” printed in its terminal, or paste an API token: the admin token it printed on the first start, or one your teacher or parent created for you in Settings → API tokens.',
-    token: 'API token',
-    tokenPlaceholder: 'slk_…',
+      'Open the sign-in link that “npm start” printed in its terminal (or paste it below), or paste an API token: the admin token it printed on the first start, or one your teacher or parent created for you in Settings → API tokens.',
+    token: 'Sign-in link or API token',
+    tokenPlaceholder: 'http://…/#/signin?code=… or slk_…',
     signIn: 'Sign in',
     signOut: 'Sign out',
     expired: 'Your token is no longer accepted (revoked or changed). Sign in again.',

@@ -234,9 +234,9 @@ export const zhCN: Translation = {
   },
   auth: {
     title: '登录',
-    explain: '打开 “npm start” 在终端里打印的登录链接，或粘贴 API 令牌：首次启动时打印的管理员令牌，或老师、家长在“设置 → API 令牌”中为你创建的令牌。',
-    token: 'API 令牌',
-    tokenPlaceholder: 'slk_…',
+    explain: '打开 “npm start” 在终端里打印的登录链接（或把链接粘贴到下面），或粘贴 API 令牌：首次启动时打印的管理员令牌，或老师、家长在“设置 → API 令牌”中为你创建的令牌。',
+    token: '登录链接或 API 令牌',
+    tokenPlaceholder: 'http://…/#/signin?code=… 或 slk_…',
     signIn: '登录',
     signOut: '退出登录',
     expired: '你的令牌已失效（被撤销或已更换），请重新登录。',
