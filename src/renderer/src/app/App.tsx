@@ -16,7 +16,7 @@ import { Spinner } from '../ui/Spinner.tsx';
 import { makeClient, storedToken, storeToken, transportKind } from './api.ts';
 import { SignedInProviders } from './context.tsx';
 import { useIdentity } from './identity.tsx';
-import { userDisplayName } from '../lib/display-names.ts';
+import { userDisplayName, userRoleLabel } from '../lib/display-names.ts';
 import { ShortcutsHelp, useShortcuts } from './shortcuts.tsx';
 
 // Only the chat is on the first screen; the rest load when first opened.
@@ -201,7 +201,11 @@ function Shell() {
         <div className="sidebar-foot">
           <div className="me" title={me.id}>
             <span className="me-name">{userDisplayName(me, t)}</span>
-            <span className="me-role">{t(`roles.${me.role}`)}</span>
+            {userRoleLabel(me, t) ? (
+              <span className="me-role" data-role={me.role}>
+                {userRoleLabel(me, t)}
+              </span>
+            ) : null}
           </div>
           {signOut ? (
             <button type="button" className="btn btn-ghost btn-small" onClick={signOut}>

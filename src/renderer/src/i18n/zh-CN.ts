@@ -572,7 +572,7 @@ export const zhCN: Translation = {
     turns: '模型调用次数',
     calls: '调用次数',
     callsNote: '每次回答算一次，自动生成标题也算',
-    tokens: 'Token',
+    tokens: 'token 数',
     tokensN: '{{n}} 个 token',
     tokensIn: '输入 token',
     tokensOut: '输出 token',
