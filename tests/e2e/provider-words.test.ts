@@ -75,7 +75,8 @@ describe.skipIf(chromiumAndKeyring.skip)(`the connection test's words${chromiumA
     await dialog.getByTestId('setup-key').fill(PROVIDER_KEY);
     await dialog.getByTestId('setup-test').click();
     await dialog.getByText('这个地址上找不到兼容 OpenAI 的接口。').waitFor();
-    await expect(dialog.textContent()).resolves.toContain('通常以 /v1 结尾');
+    // The address field is right here: the next step points at it, not at Settings.
+    await expect(dialog.textContent()).resolves.toContain('请检查上面的接口地址：通常以 /v1 结尾');
     await expect(dialog.textContent()).resolves.not.toContain('服务商没有这个模型');
     await e2e.screenshot(page, 'setup-wrong-base-url-zh');
 

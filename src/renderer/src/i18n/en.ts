@@ -917,6 +917,7 @@ export const en = {
     continueOffline: 'Continue without a connection',
     noKey: 'No key yet — paste the API key above, then test again.',
     wrongKey: 'Paste the correct key in the “API key” field above, then test again.',
+    wrongAddress: 'Check the address above: it usually ends in /v1 (the “OpenAI-compatible” address in the provider’s API documentation), then test again.',
     models: 'Models for each mode',
     modelsHelp: 'Suggested from the provider’s defaults; change them any time in Settings → Modes.',
     modelsTyped: 'The model list could not be fetched: type the model names (for Ollama, e.g. qwen2.5:7b).',

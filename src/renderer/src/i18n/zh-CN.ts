@@ -893,6 +893,7 @@ export const zhCN: Translation = {
     continueOffline: '不连接，先继续',
     noKey: '还没有密钥——请在上面粘贴 API 密钥，然后再测试。',
     wrongKey: '请在上面的“API 密钥”输入框中粘贴正确的密钥，然后再点“测试并继续”。',
+    wrongAddress: '请检查上面的接口地址：通常以 /v1 结尾（服务商的 API 文档里写着“OpenAI 兼容”的地址），改好后再点“测试并继续”。',
     models: '各模式使用的模型',
     modelsHelp: '已按服务商的推荐填好；之后随时可以在“设置 → 模式”中修改。',
     modelsTyped: '无法获取模型列表：请手动填写模型名称（Ollama 例如 qwen2.5:7b）。',

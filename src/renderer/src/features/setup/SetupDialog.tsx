@@ -304,7 +304,13 @@ export function SetupDialog(props: { onClose: () => void; onDone: () => void; ma
           <ErrorText
             error={error}
             fields={fields}
-            {...(error?.code === 'keychain_unavailable' ? { next: '' } : error?.code === 'upstream_auth' && preset.needs_key ? { next: t('setup.wrongKey') } : {})}
+            {...(error?.code === 'keychain_unavailable'
+              ? { next: '' }
+              : error?.code === 'upstream_auth' && preset.needs_key
+                ? { next: t('setup.wrongKey') }
+                : error?.code === 'upstream_not_found'
+                  ? { next: t('setup.wrongAddress') }
+                  : {})}
           >
             {error?.code === 'keychain_unavailable' && saved ? <KeychainHint providerId={saved.id} baseUrl={saved.base_url} /> : null}
           </ErrorText>
