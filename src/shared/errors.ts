@@ -35,6 +35,8 @@ export const ERROR_STATUS = {
   upstream_unreachable: 502,
   upstream_auth: 502,
   model_not_found: 502,
+  /** The provider's /models answered 404: no OpenAI-compatible API at its base URL (a wrong address, not a model). */
+  upstream_not_found: 502,
   upstream_rate_limited: 503,
   upstream_timeout: 504,
   upstream_bad_response: 502,

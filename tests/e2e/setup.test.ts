@@ -22,7 +22,7 @@ declare const localStorage: { length: number; key(i: number): string | null; get
  */
 const KEEP = [
   /https?:\/\/\S+/g,
-  /studylog serve|npm start/g, // the commands' names
+  /studylog serve|npm start|ollama serve/g, // the commands' names
   /\b[A-Z][A-Z0-9_]{2,}\b/g, // environment variables, API
   /sudo (apt|dnf) install [\w\s.-]+/g,
   /\b(Studylog|DeepSeek|OpenAI|OpenRouter|Kimi|Moonshot|GLM|SiliconFlow|Ollama|LM Studio|DashScope|Base URL|Enter|Shift|Debian|Ubuntu|Fedora|LaTeX)\b/g,

@@ -26,7 +26,9 @@ describe.skipIf(chromium.skip)(`signing in with the printed link${chromium.note}
     const p = await e2e.newPage({ signedIn: false });
     await p.goto(e2e.signinUrl);
     await p.getByTestId('composer').waitFor();
-    await expect(p.locator('.me-role').textContent()).resolves.toBe('admin');
+    // The owner (an admin by role, not named yet): "This computer's owner", with no role line under it.
+    await expect(p.locator('.me-name').textContent()).resolves.toBe("This computer's owner");
+    await expect(p.locator('.me-role').count()).resolves.toBe(0);
     expect(p.url()).toBe(`${e2e.url}/`);
     expect(p.url()).not.toContain('code');
     // Replaced, not pushed: Back goes to where the browser was before (a blank tab), never to the code.
@@ -45,7 +47,7 @@ describe.skipIf(chromium.skip)(`signing in with the printed link${chromium.note}
 
     await p.reload();
     await p.getByTestId('composer').waitFor();
-    await expect(p.locator('.me-role').textContent()).resolves.toBe('admin');
+    await expect(p.locator('.me-name').textContent()).resolves.toBe("This computer's owner");
     await expect(p.evaluate(() => localStorage.getItem('studylog.token'))).resolves.toBe(token);
     await e2e.screenshot(p, 'signin-link');
     await p.context().close();

@@ -109,6 +109,20 @@ describe('providers and keys', () => {
     expect(await dispatch(wrong, 'testProvider', ADMIN, { id: 'test' })).toMatchObject({ ok: true, body: { ok: false, error: { code: 'upstream_auth' } } });
   });
 
+  it('a base URL with no OpenAI-compatible API under it (the model list answers 404) → upstream_not_found, not a missing model', async () => {
+    // Tryout 10 #5: "…/wrong" read as "服务商没有这个模型" (model_not_found, naming the model '').
+    const core = await setupCore();
+    const wrong = `${core.server.url.replace(/\/v1$/, '')}/wrong`;
+    core.settings.update({ providers: [{ ...core.settings.get().providers[0]!, base_url: wrong }] });
+    await expect(core.providers.listModels('test')).rejects.toMatchObject({ code: 'upstream_not_found', detail: expect.stringContaining('/v1') });
+    const tested = await dispatch(core, 'testProvider', ADMIN, { id: 'test' });
+    expect(tested).toMatchObject({ ok: true, body: { ok: false, models: [], error: { code: 'upstream_not_found' } } });
+    expect(JSON.stringify(tested)).not.toContain("no model ''");
+    // A model the provider does not serve, at the right address, is still model_not_found.
+    core.settings.update({ providers: [{ ...core.settings.get().providers[0]!, base_url: core.server.url, models: [...core.server.models, 'gpt-9-ultra'] }] });
+    await expect(core.proxy.send(TEST_CALLER, { message: 'hi', model: 'gpt-9-ultra' })).rejects.toMatchObject({ code: 'model_not_found' });
+  });
+
   it('an unreachable provider with nothing cached → upstream_unreachable', async () => {
     const core = await setupCore({ provider: { base_url: 'http://127.0.0.1:9/v1' } });
     await expect(core.providers.listModels('test')).rejects.toMatchObject({ code: 'upstream_unreachable' });

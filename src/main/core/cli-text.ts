@@ -10,6 +10,7 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { ERROR_HEADLINES } from '../../shared/error-headlines.ts';
 import { ApiError, DATABASE_ISSUE, isApiError, type ErrorCode } from '../../shared/errors.ts';
 import { resolveDataDir, systemLanguage } from './config.ts';
+import { ServingLockHeld } from './serving-lock.ts';
 
 export type CliLanguage = 'zh-CN' | 'en';
 
@@ -272,6 +273,12 @@ export function describeFailure(error: unknown, language: CliLanguage = systemLa
   const zh = language === 'zh-CN';
   const prefix = zh ? 'studylog：' : 'studylog: ';
   if (error instanceof UsageError) return { text: `${prefix}${error.problem[language]}\n\n${error.usage[language]}\n`, exitCode: 2 };
+  // A second `npm start` (or serve) on the same data: say that Studylog is already running, in the terminal's language.
+  if (error instanceof ServingLockHeld && zh)
+    return {
+      text: `${prefix}Studylog 已经在运行（进程 ${error.pid}），正在使用数据目录 ${error.dataDir}。\n请打开它在终端里打印的链接继续使用；或者先停止它（在它的终端里按 Ctrl+C），再重新运行。\n`,
+      exitCode: 1,
+    };
   if (isApiError(error)) {
     const detail = `${error.detail}${error.code === 'validation_error' ? '' : ` [${error.code}]`}`;
     // An unknown code (a newer core's) still gets a Chinese first line.

@@ -19,7 +19,26 @@ function alive(pid: number): boolean {
   }
 }
 
-/** Takes the lock; returns its release. Throws `conflict` naming the process that holds it. */
+/**
+ * Another live process answers from this data directory (`conflict`): which one, so the command
+ * can say it in the terminal's language (cli-text.ts describeFailure) — a student who runs
+ * `npm start` in a second terminal reads that Studylog is already running, not a bare "conflict".
+ */
+export class ServingLockHeld extends ApiError {
+  readonly pid: number;
+  readonly dataDir: string;
+
+  constructor(pid: number, dataDir: string) {
+    super(
+      'conflict',
+      `Studylog is already running (process ${pid}) with the data in ${dataDir}. Open the address it printed in its terminal, or stop it first (Ctrl+C in its terminal) and start again. (The desktop app can turn on its own server in Settings.)`,
+    );
+    this.pid = pid;
+    this.dataDir = dataDir;
+  }
+}
+
+/** Takes the lock; returns its release. Throws ServingLockHeld (`conflict`) naming the process that holds it. */
 export function acquireServingLock(dataDir: string): () => void {
   const file = path.join(dataDir, LOCK_FILE_NAME);
   for (let attempt = 0; attempt < 2; attempt++) {
@@ -33,12 +52,7 @@ export function acquireServingLock(dataDir: string): () => void {
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
       const holder = Number(readFileSync(file, 'utf8').trim());
-      if (Number.isInteger(holder) && holder > 0 && alive(holder)) {
-        throw new ApiError(
-          'conflict',
-          `Another Studylog (process ${holder}) is already answering messages from ${dataDir}. Use that one (the desktop app can turn on its own server in Settings), or stop it first.`,
-        );
-      }
+      if (Number.isInteger(holder) && holder > 0 && alive(holder)) throw new ServingLockHeld(holder, dataDir);
       rmSync(file, { force: true }); // left by a process that is gone
     }
   }

@@ -282,6 +282,9 @@ export function upstreamError(error: unknown, context: { provider: string; model
   if (error instanceof AuthenticationError || error instanceof PermissionDeniedError) {
     return make('upstream_auth', `${provider} refused the API key (HTTP ${error.status}). Check the key in Settings.${providerSaid(error)}`);
   }
+  // No model in the request (the model list, GET /models): a 404 there is the address, not a model.
+  if (error instanceof NotFoundError && !model)
+    return make('upstream_not_found', `${provider} has no OpenAI-compatible API at its base URL (GET /models answered 404); it usually ends in /v1.${providerSaid(error)}`);
   if (error instanceof NotFoundError) return make('model_not_found', `${provider} has no model '${model}' (or its base URL is wrong).${providerSaid(error)}`);
   if (error instanceof RateLimitError)
     return make('upstream_rate_limited', `${provider} is rate-limiting requests; it still refused after retrying. Try again in a minute.${providerSaid(error)}`);

@@ -2,7 +2,7 @@ import { BookOpen, ChartColumn, History, LogOut, MessageSquare, Settings as Sett
 import { lazy, Suspense, useCallback, useEffect, useMemo, useState, useSyncExternalStore } from 'react';
 import { useTranslation } from 'react-i18next';
 import { SignIn } from '../features/auth/SignIn.tsx';
-import { exchangeSigninCode } from '../features/auth/signin-link.ts';
+import { exchangeSigninCode, onSigninLink } from '../features/auth/signin-link.ts';
 import { ApiCache } from '../data/cache.ts';
 import { ApiCacheProvider, useRouteQuery } from '../data/queries.tsx';
 import { useChat } from '../features/chat/chat-context.tsx';
@@ -16,7 +16,7 @@ import { Spinner } from '../ui/Spinner.tsx';
 import { makeClient, storedToken, storeToken, transportKind } from './api.ts';
 import { SignedInProviders } from './context.tsx';
 import { useIdentity } from './identity.tsx';
-import { userDisplayName } from '../lib/display-names.ts';
+import { userDisplayName, userRoleLabel } from '../lib/display-names.ts';
 import { ShortcutsHelp, useShortcuts } from './shortcuts.tsx';
 
 // Only the chat is on the first screen; the rest load when first opened.
@@ -36,6 +36,16 @@ export function Root({ signinCode = null }: { signinCode?: string | null }) {
   const [expired, setExpired] = useState(false);
   const [pendingCode, setPendingCode] = useState(kind === 'http' ? signinCode : null);
   const [linkError, setLinkError] = useState<UiError | null>(null);
+
+  // The printed link opened in this tab after it loaded (the sign-in page was already showing):
+  // only the hash changed, so no load took the code — take it now and sign in the same way.
+  useEffect(() => {
+    if (kind !== 'http') return;
+    return onSigninLink((code) => {
+      setLinkError(null);
+      setPendingCode(code);
+    });
+  }, [kind]);
 
   // A sign-in link: its code becomes the owner's token (replacing any stored one). A used or
   // expired link leaves a stored token as it was, else shows the sign-in form saying why.
@@ -191,7 +201,11 @@ function Shell() {
         <div className="sidebar-foot">
           <div className="me" title={me.id}>
             <span className="me-name">{userDisplayName(me, t)}</span>
-            <span className="me-role">{t(`roles.${me.role}`)}</span>
+            {userRoleLabel(me, t) ? (
+              <span className="me-role" data-role={me.role}>
+                {userRoleLabel(me, t)}
+              </span>
+            ) : null}
           </div>
           {signOut ? (
             <button type="button" className="btn btn-ghost btn-small" onClick={signOut}>

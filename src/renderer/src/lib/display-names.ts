@@ -29,6 +29,16 @@ export function userDisplayName(user: { name: string; role: string }, t: Transla
 }
 
 /**
+ * What the sidebar says under a user's name. An admin here is, on a student's own laptop, the
+ * installation's owner (the admin by role): "this computer's owner", never "admin" — and nothing
+ * while the name line already says it (hasDefaultName). Students and teachers by their role.
+ */
+export function userRoleLabel(user: { name: string; role: string }, t: (key: 'users.owner' | `roles.${'student' | 'teacher' | 'admin'}`) => string): string | null {
+  if (user.role === 'admin') return hasDefaultName(user) ? null : t('users.owner');
+  return t(`roles.${user.role as 'student' | 'teacher'}`);
+}
+
+/**
  * The owner has not given their name yet (still the 'owner' ensureOwner made): Settings → Account
  * asks for it, and so does the first hand-in (a hand-in carries its student's name).
  */

@@ -60,6 +60,7 @@ export const ERROR_TABLE: Readonly<Record<UiErrorCode, { action: NextAction }>> 
   upstream_unreachable: { action: 'retry' },
   upstream_auth: { action: 'settings' },
   model_not_found: { action: 'settings' },
+  upstream_not_found: { action: 'settings' },
   upstream_rate_limited: { action: 'wait' },
   upstream_timeout: { action: 'retry' },
   upstream_bad_response: { action: 'retry' },

@@ -4,16 +4,21 @@ import { useTranslation } from 'react-i18next';
 import { createClient, httpTransport } from '../../../../shared/api/client.ts';
 import { toClientError, type UiError } from '../../lib/errors.ts';
 import { ErrorText } from '../../ui/ErrorText.tsx';
+import { exchangeSigninCode, signinCodeIn } from './signin-link.ts';
 
 /**
- * The browser's way in: the API token from `studylog serve` (or one an admin created). Shown
- * after a sign-in link that did not work (`linkError`), saying why.
+ * The browser's way in: the API token from `studylog serve` (or one an admin created), or the
+ * sign-in link it printed pasted here (the link, or its code alone: exchanged like an opened
+ * link). Shown after a sign-in link that did not work (`linkError`), saying why.
  */
 export function SignIn({ expired, linkError = null, onSignedIn }: { expired: boolean; linkError?: UiError | null; onSignedIn: (token: string) => void }) {
   const { t } = useTranslation();
   const [token, setToken] = useState('');
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<UiError | null>(null);
+  /** A pasted sign-in link that did not work (shown like an opened one: `linkError`). */
+  const [pastedLinkError, setPastedLinkError] = useState<UiError | null>(null);
+  const shownLinkError = pastedLinkError ?? linkError;
 
   async function submit(e: FormEvent) {
     e.preventDefault();
@@ -21,11 +26,21 @@ export function SignIn({ expired, linkError = null, onSignedIn }: { expired: boo
     if (!value) return;
     setBusy(true);
     setError(null);
+    setPastedLinkError(null);
+    const code = signinCodeIn(value);
     try {
+      if (code) {
+        onSignedIn(await exchangeSigninCode(code));
+        return;
+      }
       await createClient(httpTransport({ baseUrl: '', token: value })).getMe();
       onSignedIn(value);
     } catch (err) {
-      setError(toClientError(err));
+      if (code) {
+        // Used up or mistyped, it cannot work again: the field empties for a token or a new link.
+        setPastedLinkError(toClientError(err));
+        setToken('');
+      } else setError(toClientError(err));
       setBusy(false);
     }
   }
@@ -41,13 +56,13 @@ export function SignIn({ expired, linkError = null, onSignedIn }: { expired: boo
             {t('auth.expired')}
           </p>
         ) : null}
-        {linkError ? (
-          linkError.code === 'unauthorized' ? (
+        {shownLinkError ? (
+          shownLinkError.code === 'unauthorized' ? (
             <p className="notice notice-warning" role="alert" data-testid="signin-link-error">
               {t('auth.linkInvalid')}
             </p>
           ) : (
-            <ErrorText error={linkError} />
+            <ErrorText error={shownLinkError} />
           )
         ) : null}
         <label className="field">

@@ -18,7 +18,7 @@ import { Dialog } from '../../ui/Dialog.tsx';
 import { ErrorText } from '../../ui/ErrorText.tsx';
 import { Spinner } from '../../ui/Spinner.tsx';
 import { KeychainHint } from './KeychainHint.tsx';
-import { newProviderId, PROVIDER_PRESETS, suggestedModels } from './readiness.ts';
+import { newProviderId, offlineWords, PROVIDER_PRESETS, suggestedModels } from './readiness.ts';
 
 type Step = 'pick' | 'connect' | 'models';
 
@@ -52,6 +52,8 @@ export function SetupDialog(props: { onClose: () => void; onDone: () => void; ma
   const [chosen, setChosen] = useState<Record<Mode, string>>({ chat: '', homework: '', deep_think: '' });
   const listId = useId();
   if (!settings) return null;
+  // A server on this computer is started by the student; a cloud one is reached over the network.
+  const offline = preset ? offlineWords(preset, baseUrl) : null;
 
   const pick = (p: ProviderPreset) => {
     setPreset(p);
@@ -292,7 +294,7 @@ export function SetupDialog(props: { onClose: () => void; onDone: () => void; ma
           ) : null}
           {unreachable ? (
             <div className="notice notice-warning" role="alert" data-testid="setup-unreachable">
-              <p>{t('setup.unreachable', { name: preset.name[language], url: baseUrl })}</p>
+              <p>{t(`setup.${offline!.unreachable}`, { name: preset.name[language], url: baseUrl })}</p>
               <button type="button" className="btn btn-small" onClick={continueOffline} data-testid="setup-continue-offline">
                 {t('setup.continueOffline')}
               </button>
@@ -302,7 +304,13 @@ export function SetupDialog(props: { onClose: () => void; onDone: () => void; ma
           <ErrorText
             error={error}
             fields={fields}
-            {...(error?.code === 'keychain_unavailable' ? { next: '' } : error?.code === 'upstream_auth' && preset.needs_key ? { next: t('setup.wrongKey') } : {})}
+            {...(error?.code === 'keychain_unavailable'
+              ? { next: '' }
+              : error?.code === 'upstream_auth' && preset.needs_key
+                ? { next: t('setup.wrongKey') }
+                : error?.code === 'upstream_not_found'
+                  ? { next: t('setup.wrongAddress') }
+                  : {})}
           >
             {error?.code === 'keychain_unavailable' && saved ? <KeychainHint providerId={saved.id} baseUrl={saved.base_url} /> : null}
           </ErrorText>
@@ -328,7 +336,9 @@ export function SetupDialog(props: { onClose: () => void; onDone: () => void; ma
               {t('setup.connected', { n: listed.length })}
             </p>
           ) : (
-            <p className="muted">{t('setup.modelsTyped')}</p>
+            <p className="muted" data-testid="setup-models-typed">
+              {t(`setup.${offline!.modelsTyped}`)}
+            </p>
           )}
           <p className="muted small">{t('setup.modelsHelp')}</p>
           <datalist id={listId}>

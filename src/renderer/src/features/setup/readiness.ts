@@ -5,6 +5,7 @@
 import type { RouteOutput } from '../../../../shared/api/routes.ts';
 import type { Mode, Settings } from '../../../../shared/api/schemas.ts';
 import { PROVIDER_PRESETS, modelInfo, type ProviderPreset } from '../../../../shared/presets.ts';
+import { isLocalProvider } from '../chat/cost.ts';
 
 export type ModelsInfo = RouteOutput<'listModels'>;
 export type ProviderStatus = ModelsInfo['providers'][number];
@@ -83,3 +84,17 @@ export function providerLabel(p: Pick<ProviderStatus, 'name' | 'source' | 'base_
 }
 
 export { PROVIDER_PRESETS };
+
+/**
+ * What the setup dialog says when the provider did not answer its test, and on the model step
+ * that follows without a list (i18n keys under `setup.`). A server on this computer (Ollama, LM
+ * Studio, any loopback address) is one the student starts — Ollama with `ollama serve`; a cloud
+ * provider is reached over the network, and its recommended models are already filled in.
+ */
+export function offlineWords(
+  preset: Pick<ProviderPreset, 'kind' | 'defaults'>,
+  baseUrl: string,
+): { unreachable: 'unreachable' | 'unreachableOllama' | 'unreachableCloud'; modelsTyped: 'modelsTyped' | 'modelsTypedCloud' | 'modelsTypedOther' } {
+  if (isLocalProvider({ kind: preset.kind, base_url: baseUrl })) return { unreachable: preset.kind === 'ollama' ? 'unreachableOllama' : 'unreachable', modelsTyped: 'modelsTyped' };
+  return { unreachable: 'unreachableCloud', modelsTyped: Object.keys(preset.defaults).length ? 'modelsTypedCloud' : 'modelsTypedOther' };
+}
