@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { Page } from 'playwright-core';
 import { MAX_MESSAGE_CHARS } from '../../src/shared/api/schemas.ts';
+import { textPdf } from '../support/files.ts';
 import { requirePackage } from '../support/requirements.ts';
 import { composer, currentSessionId, sendMessage, startE2E, type E2E } from './harness.ts';
 
@@ -93,6 +94,28 @@ describe.skipIf(chromium.skip)(`a too-long message (tryout 10 #2)${chromium.note
     await expect.poll(() => users().count()).toBe(2);
     await expect.poll(() => lastAssistant().getAttribute('data-status')).toBe('complete');
     await expect(composer(page).inputValue()).resolves.toBe('');
+  });
+
+  test('a message of attachments alone, refused unstored, comes back as its attachments — no text the student did not type', async () => {
+    await newChat();
+    await sendMessage(page, `先问一个问题 ${reply('好的。')}`);
+    await expect.poll(() => lastAssistant().getAttribute('data-status')).toBe('complete');
+    await page.route('**/proxy/stream', async (route) => {
+      const body = JSON.parse(route.request().postData() ?? '{}') as { message: string };
+      await route.continue({ postData: JSON.stringify({ ...body, message: body.message + 'x'.repeat(MAX_MESSAGE_CHARS) }) });
+    });
+    try {
+      await page.getByTestId('attach-input').setInputFiles({ name: '练习.pdf', mimeType: 'application/pdf', buffer: textPdf(['x = 1']) });
+      await expect.poll(() => page.locator('[data-testid="attachment-chip"][data-status="ready"]').count()).toBe(1);
+      await page.getByTestId('send').click();
+      await expect.poll(() => page.getByTestId('chat-banner').getAttribute('data-code')).toBe('validation_error');
+      await expect.poll(() => page.getByTestId('attachment-chip').count()).toBe(1);
+      // Sent with the localized "see the attachment" (请看附件。): that is not put in the composer as typed text.
+      await expect(composer(page).inputValue()).resolves.toBe('');
+    } finally {
+      await page.unroute('**/proxy/stream');
+    }
+    await page.getByTestId('attachment-remove').click();
   });
 
   test('the edit box counts too, and waits over the limit', async () => {

@@ -177,7 +177,7 @@ describe.skipIf(chromium.skip)(`usage${chromium.note}`, () => {
       await over.hover({ position: { x: (await over.boundingBox())!.width - 4, y: 100 } });
       await expect.poll(() => zh.getByTestId('usage-legend-cost').textContent()).toMatch(/^\$0\.\d+/);
       const legend = (await zh.getByTestId('usage-legend').textContent()) ?? '';
-      expect(legend).toMatch(/日期.+费用\$0\.\d+.+Token[\d,]+/);
+      expect(legend).toMatch(/日期.+费用\$0\.\d+.+token 数[\d,]+/);
       await e2e.screenshot(zh, 'usage-zh-CN');
     } finally {
       await e2e.api.updateSettings({ language: 'en' });

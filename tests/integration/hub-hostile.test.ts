@@ -23,8 +23,8 @@ type Answer = { status: number; headers?: Record<string, string>; body: string |
 async function hostileHub(answers: Record<string, () => Answer>): Promise<{ url: string; received: string[] }> {
   const received: string[] = [];
   const server = http.createServer((req, res) => {
-    const route = (req.url ?? '').replace(HUB_PREFIX, '').split('?')[0]!;
-    received.push(`${req.method} ${route}`);
+    const [route = '', query] = (req.url ?? '').replace(HUB_PREFIX, '').split('?');
+    received.push(`${req.method} ${route}${query ? `?${query}` : ''}`);
     req.resume();
     req.on('end', () => {
       const answer = answers[route]?.() ?? { status: 404, body: JSON.stringify({ code: 'not_found', detail: 'no such route' }) };
@@ -137,5 +137,42 @@ describe('a hostile class hub', () => {
     const third = await client.sync({ force: true });
     expect(third.status).toBe('offline');
     expect(client.state.last_error?.detail).toContain("the hub's pull is not a Studylog class hub's");
+  });
+
+  test('what a pull cannot apply is shown in the link’s status and asked for again; a newer hub’s unknown policy keys are dropped, not the assignment', async () => {
+    const { core } = await laptop();
+    const hub = await hostileHub({
+      '/join': () => ({ status: 201, body: JSON.stringify({ token: 'slh_dev1_secret', device_id: 'dev1', user_id: 'u1', class: { id: 'c1', name: '初二（3）班' } }) }),
+      '/sync/pull': () =>
+        json({
+          ...emptyPull,
+          cursor: 50,
+          assignments: [
+            // A newer hub: a key this version does not know, inside the allowance — dropped, the assignment taken.
+            { id: 'hw_new', class_id: 'c1', title: '新版中心的作业', description: null, due_at: null, policy: { allowance: { tokens: 500, requests: 3 } }, updated_at: 1 },
+            // An id an older hub let a script set: refused as sent, not trimmed into another assignment.
+            { id: ' hw1', class_id: 'c1', title: '前面有空格', description: null, due_at: null, policy: {}, updated_at: 1 },
+          ],
+        }),
+    });
+    const status = await core.hub.join({ hub_url: hub.url, code: 'ABCD2345', name: '王小明' });
+    expect(core.assignments.get('hw_new')).toMatchObject({ policy: { allowance: { tokens: 500 } } });
+    expect(core.assignments.get('hw1')).toBeNull();
+    expect(status.not_applied).toEqual([expect.stringMatching(/^assignment ' hw1' from the hub is not valid here \(id: /)]);
+    // The cursor stayed: the next pull asks from where the refused entry came again.
+    await core.hub.sync({ force: true });
+    expect(hub.received.filter((r) => r.startsWith('GET /sync/pull'))).toEqual(['GET /sync/pull?since=0', 'GET /sync/pull?since=0']);
+  });
+
+  test('a join answered in a shape this laptop cannot take revokes the device the hub issued', async () => {
+    const { core } = await laptop();
+    const hub = await hostileHub({
+      // No class in the answer: not a join this laptop can store.
+      '/join': () => ({ status: 201, body: JSON.stringify({ token: 'slh_dev2_secret', device_id: 'dev2' }) }),
+      '/devices/dev2/revoke': () => json({ revoked: true }),
+    });
+    await expect(core.hub.join({ hub_url: hub.url, code: 'ABCD2345', name: '王小明' })).rejects.toMatchObject({ code: 'hub_unreachable' });
+    expect(hub.received).toEqual(['POST /join', 'POST /devices/dev2/revoke']);
+    expect(core.hub.status().joined).toBe(false);
   });
 });

@@ -89,21 +89,22 @@ export interface PushResult {
 }
 
 /**
- * The id a teacher (a script: the dashboard sends none for a new assignment, the hub makes a UUIDv7)
- * gives an assignment: one a laptop can store it under (IdSchema: letters, digits and
+ * An id under the desktop's rules (IdSchema), checked as sent, never trimmed. The hub takes it for
+ * the id a teacher (a script: the dashboard sends none for a new assignment, the hub makes a UUIDv7)
+ * gives an assignment — one a laptop can store it under (IdSchema: letters, digits and
  * _ - . : @ + ~, no spaces or slashes, not only dots), refused here with IdSchema's own words
  * (validation_error naming `id`; the dashboard says them in Chinese, lib/errors.ts idChars) so the
  * teacher learns at once, not when no laptop takes the assignment. Checked as sent, never trimmed:
  * ` hw1` is refused, not saved as another assignment `hw1`. Rows stored before this check keep
  * their ids (no migration); saving one again is refused the same way, and the form says why.
  */
-const AssignmentIdSchema = z
+export const ExactIdSchema = z
   .string()
   .refine((id) => id === id.trim(), 'must hold only letters, digits and _ - . : @ + ~ (no spaces, slashes or control characters)')
   .pipe(IdSchema);
 
 export const AssignmentInputSchema = z.object({
-  id: AssignmentIdSchema.optional(),
+  id: ExactIdSchema.optional(),
   class_id: Id,
   title: z.string().trim().min(1).max(500),
   description: z.string().max(20_000).nullable().default(null),
@@ -511,6 +512,8 @@ export const HubLinkStatusSchema = z.object({
   pending: z.number().int(),
   /** Sessions or hand-ins the hub refused, held back (e.g. a changed chain). */
   refused: z.number().int(),
+  /** What the hub sent that this laptop cannot take (a newer hub's assignment, say), each with why (English): asked for again at every sync. */
+  not_applied: z.array(z.string()),
   /** The last failure, a stable code (errors.ts) and the detail; null after a success. */
   last_error: z.object({ code: z.string(), detail: z.string() }).nullable(),
   /** When the next background attempt is due after failures (backoff), or null. */

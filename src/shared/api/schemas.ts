@@ -5,10 +5,10 @@
 import { z } from 'zod';
 import { PERSON_NAME_MAX_CHARS } from '../person-name.ts';
 import { MAX_TEMPLATE_NAME, MAX_TEMPLATE_TEXT, TEMPLATE_ID_PATTERN } from '../templates.ts';
-import { ATTACHMENT_LIMITS, LANGUAGES, MAX_CONTENT_CHARS, MAX_RANGE_DAYS, MODES, PROVIDER_KINDS, THEMES, USER_ROLES } from './vocabulary.ts';
+import { ATTACHMENT_LIMITS, LANGUAGES, MAX_CONTENT_CHARS, MAX_MESSAGE_CHARS, MAX_RANGE_DAYS, MODES, PROVIDER_KINDS, THEMES, USER_ROLES } from './vocabulary.ts';
 
 // Plain lists (no zod), so the renderer can import them without loading a validator.
-export { ATTACHMENT_LIMITS, LANGUAGES, MAX_CONTENT_CHARS, MAX_RANGE_DAYS, MODES, PROVIDER_KINDS, THEMES, USER_ROLES };
+export { ATTACHMENT_LIMITS, LANGUAGES, MAX_CONTENT_CHARS, MAX_MESSAGE_CHARS, MAX_RANGE_DAYS, MODES, PROVIDER_KINDS, THEMES, USER_ROLES };
 export const ModeSchema = z.enum(MODES);
 export type Mode = z.infer<typeof ModeSchema>;
 
@@ -508,7 +508,6 @@ export type TitleSearchHit = z.infer<typeof TitleSearchHitSchema>;
 // The LLM proxy contract (seed: "LLM Proxy Router"). Field names exactly as the seed's examples;
 // fields are only ever added.
 
-export const MAX_MESSAGE_CHARS = MAX_CONTENT_CHARS;
 
 export const ProxyMessageRequestSchema = z.strictObject({
   message: z.string().trim().min(1, 'must not be empty').max(MAX_MESSAGE_CHARS, `must be at most ${MAX_MESSAGE_CHARS} characters`),
@@ -768,6 +767,17 @@ export const AssignmentPolicySchema = z.strictObject({
   share_sessions: z.boolean().optional(),
 });
 export type AssignmentPolicy = z.output<typeof AssignmentPolicySchema>;
+
+/**
+ * A policy as stored, or as a class hub sends it, read leniently: a key this version does not know
+ * — at the top or inside `allowance` (a newer Studylog's, a newer hub's) — is dropped, never the
+ * reason the rest of the policy goes unenforced or the assignment is not taken. A known key with a
+ * value this version would misread (a ceiling of 9, a mode it does not have) still fails.
+ */
+export const StoredPolicySchema = z.object({
+  ...AssignmentPolicySchema.shape,
+  allowance: z.object(AssignmentPolicySchema.shape.allowance.unwrap().shape).optional(),
+});
 
 export const AssignmentSchema = z.object({
   id: IdSchema,

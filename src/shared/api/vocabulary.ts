@@ -13,6 +13,8 @@ export const USER_ROLES = ['student', 'teacher', 'admin'] as const;
  * tokens beyond any model's useful context, yet far below what would slow the FTS index.
  */
 export const MAX_CONTENT_CHARS = 100_000;
+/** The longest message a student may send (the proxy's `message`): the same. The chat's composer counts against it. */
+export const MAX_MESSAGE_CHARS = MAX_CONTENT_CHARS;
 
 /**
  * The most days one learner-summary range may cover (schemas.ts checkDayRange): a desktop's run

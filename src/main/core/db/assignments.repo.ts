@@ -1,11 +1,10 @@
-import { z } from 'zod';
 import { asc, desc, eq, sql } from './drizzle.ts';
 import { newId } from '../ids.ts';
 import {
   AssignmentPatchSchema,
-  AssignmentPolicySchema,
   IdSchema,
   NewAssignmentSchema,
+  StoredPolicySchema,
   type Assignment,
   type AssignmentImportResult,
   type AssignmentPolicy,
@@ -29,15 +28,9 @@ const FIELDS = ['id', 'title', 'subject', 'description', 'due_at', 'created_at',
 type StoredAssignment = Omit<Assignment, 'policy'>;
 
 /**
- * A stored policy is read leniently: a key this version does not know (a newer Studylog's, a
- * class hub's) is dropped, never the reason the rest of the policy — ceiling, allowance, dates —
- * goes unenforced.
- */
-const StoredPolicySchema = z.object(AssignmentPolicySchema.shape);
-
-/**
- * A row as the routes show it: meta.policy moves to `policy` (a stored policy that no longer
- * fits the schema — raw SQL, an older version — reads as none rather than failing the row).
+ * A row as the routes show it: meta.policy moves to `policy`, read leniently (StoredPolicySchema:
+ * a key this version does not know is dropped); a stored policy that no longer fits the schema —
+ * raw SQL, an older version — reads as none rather than failing the row.
  */
 function withPolicy(row: StoredAssignment): Assignment {
   const { [POLICY_KEY]: stored, ...meta } = row.meta;

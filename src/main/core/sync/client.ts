@@ -74,6 +74,12 @@ export interface SyncState {
   revoked: boolean;
   /** Sessions the hub refused (chain_broken): held back, with why. */
   refused: Record<string, string>;
+  /**
+   * What the last pull brought that this laptop cannot take (hub-replies.ts: an id or a policy
+   * this version would misread), with why: not applied, and asked for again at every pull (the
+   * pull's cursor stays) until a newer Studylog takes it or the teacher changes it.
+   */
+  not_applied: string[];
 }
 
 export interface SyncReport {
@@ -104,7 +110,7 @@ class HubUnreachable extends Error {}
 
 export class SyncClient {
   readonly outbox: Outbox;
-  readonly state: SyncState = { attempts: 0, next_attempt_at: 0, last_error: null, revoked: false, refused: {} };
+  readonly state: SyncState = { attempts: 0, next_attempt_at: 0, last_error: null, revoked: false, refused: {}, not_applied: [] };
   readonly #options: SyncClientOptions;
   readonly #now: () => number;
 
@@ -261,6 +267,7 @@ export class SyncClient {
       cursor: reply.data.cursor,
     };
     if (refused.length) report.conflicts = [...(report.conflicts ?? []), ...refused];
+    this.state.not_applied = refused;
     const readMap = (key: string) => {
       const row = store.sqlite.prepare('SELECT value FROM setting WHERE key = ?').get(key) as { value: string } | undefined;
       return row ? (JSON.parse(row.value) as Record<string, unknown>) : {};
@@ -346,7 +353,9 @@ export class SyncClient {
       if (!hadCopies || !isDeepStrictEqual(hubCopies, copiesBefore)) putSetting(db, HUB_ASSIGNMENTS_KEY, hubCopies);
       if (!isDeepStrictEqual(feedback, feedbackBefore)) putSetting(db, FEEDBACK_KEY, feedback);
       if (!isDeepStrictEqual(allowances, allowancesBefore)) putSetting(db, ALLOWANCES_KEY, allowances);
-      putSetting(db, PULL_CURSOR_KEY, pulled.cursor);
+      // Past what was not applied only once nothing was refused: a refused entry is asked for again
+      // at the next pull (a newer Studylog may take it; the teacher may change it).
+      putSetting(db, PULL_CURSOR_KEY, refused.length ? since : pulled.cursor);
     });
     report.pulled = { ...report.pulled, assignments: pulled.assignments.length, feedback: pulled.feedback.length, allowances: pulled.allowances.length };
   }

@@ -6,7 +6,8 @@
  */
 import { z } from 'zod';
 import { MAX_FEEDBACK_CHARS, MAX_SCORE } from '../../../shared/api/handin.ts';
-import { AssignmentPolicySchema, IdSchema } from '../../../shared/api/schemas.ts';
+import { ExactIdSchema } from '../../../shared/api/hub.ts';
+import { StoredPolicySchema } from '../../../shared/api/schemas.ts';
 import { DAILY_TOKENS_MAX } from '../../../shared/hub-text.ts';
 import { upstreamFetch } from '../llm/upstream-fetch.ts';
 import { tooLargeIn } from '../llm/upstream-limits.ts';
@@ -22,10 +23,7 @@ export const HUB_MAX_REPLY_BYTES = 32 * 1024 * 1024;
 /** The transport of every call to a hub (join, sync): bounded replies, no redirects followed. */
 export const hubFetch: typeof fetch = upstreamFetch({ body: HUB_MAX_REPLY_BYTES, stream: HUB_MAX_REPLY_BYTES });
 
-/**
- * Why a reply that is not the hub's own answer is refused: a redirect (a hand-in or the turns
- * would go where it points) or a body past HUB_MAX_REPLY_BYTES. Null for an ordinary reply.
- */
+/** Why a redirect is refused (a hand-in or the turns would go where it points); null for any other reply. */
 export function redirectRefusal(response: Response): string | null {
   if (response.status < 300 || response.status > 399) return null;
   const to = response.headers.get('location');
@@ -52,18 +50,19 @@ export const PullShapeSchema = z.object({
 });
 
 /**
- * An assignment as this laptop stores it: its id under the desktop's own rules (it becomes a
- * local assignment's id), its texts within the hub's own limits, and a policy the desktop can
- * enforce — a key this version does not know (a newer hub's) is dropped, a value it would misread
- * refuses the assignment rather than storing a policy that would read as none.
+ * An assignment as this laptop stores it: its id under the desktop's own rules, as sent (it becomes
+ * a local assignment's id; ` hw1` is not trimmed into another assignment `hw1`), its texts within
+ * the hub's own limits, and a policy the desktop can enforce — a key this version does not know (a
+ * newer hub's, at the top or in `allowance`) is dropped, a value it would misread refuses the
+ * assignment (held, and asked for again: client.ts) rather than storing a policy that would read as none.
  */
 export const PulledAssignmentSchema = z.object({
-  id: IdSchema,
+  id: ExactIdSchema,
   class_id: HubId,
   title: z.string().trim().min(1).max(500),
   description: z.string().max(20_000).nullable(),
   due_at: Ms.nullable(),
-  policy: z.object(AssignmentPolicySchema.shape),
+  policy: StoredPolicySchema,
   updated_at: Ms,
 });
 
@@ -83,8 +82,8 @@ export const PulledAllowanceSchema = z.object({
 });
 
 export const PulledGradeSchema = z.object({
-  submission_id: IdSchema,
-  assignment_id: IdSchema,
+  submission_id: ExactIdSchema,
+  assignment_id: ExactIdSchema,
   bundle_hash: Hash,
   score: z.number().int().min(0).max(MAX_SCORE).nullable(),
   feedback: z.string().max(MAX_FEEDBACK_CHARS).nullable(),

@@ -68,6 +68,9 @@ interface SyncStateRow {
   last_error: { code: string; detail: string } | null;
 }
 
+/** What the status lists of a pull's refused entries at most (the count of a whole class's worth is not the point). */
+const NOT_APPLIED_SHOWN = 20;
+
 export interface HubLinkOptions {
   store: Store;
   secrets: SecretStore | null;
@@ -149,6 +152,7 @@ export class HubLink {
       last_success_at: state?.last_success_at ?? null,
       pending: counts.pending,
       refused: client ? Object.keys(client.state.refused).length : 0,
+      not_applied: client ? client.state.not_applied.slice(0, NOT_APPLIED_SHOWN) : [],
       last_error: state?.last_error ?? null,
       next_attempt_at: client && client.state.next_attempt_at > this.#now() ? client.state.next_attempt_at : null,
       revoked: client?.state.revoked ?? false,
@@ -209,6 +213,10 @@ export class HubLink {
         const detail = typeof refusal.detail === 'string' ? refusal.detail.slice(0, 2_000) : `The hub answered ${response.status}.`;
         throw new ApiError(refusal.code as ErrorCode, detail, Array.isArray(refusal.issues) ? (refusal.issues.slice(0, 50) as FieldIssue[]) : undefined);
       }
+      // A device the hub issued in an answer this laptop cannot take is revoked (best effort), as below.
+      const issued = (answer ?? {}) as { token?: unknown; device_id?: unknown };
+      if (response.ok && typeof issued.token === 'string' && typeof issued.device_id === 'string' && issued.token.length <= 512 && issued.device_id.length <= 128)
+        await this.#revokeIssued(hubUrl, issued.device_id, issued.token);
       throw new ApiError('hub_unreachable', `${hubUrl} did not answer as a Studylog class hub (HTTP ${response.status}).`);
     }
     const body = joined.data;
@@ -244,18 +252,21 @@ export class HubLink {
     } catch (error) {
       // This link's own account (never the shared one an older link may still use).
       await secrets.delete(tokenAccount).catch(() => undefined);
-      // And the hub is told to revoke the device (best effort): no working token is left behind.
-      if (body.device_id)
-        await this.#fetch(`${hubUrl}${HUB_PREFIX}/devices/${encodeURIComponent(body.device_id)}/revoke`, {
-          method: 'POST',
-          headers: { Authorization: `Bearer ${body.token}` },
-          signal: AbortSignal.timeout(10_000),
-        }).catch(() => undefined);
+      if (body.device_id) await this.#revokeIssued(hubUrl, body.device_id, body.token);
       throw error;
     }
     this.#client = null;
     await this.sync({ force: true });
     return this.status();
+  }
+
+  /** A join that did not complete: the hub is told to revoke the device it issued (best effort), so no working token is left behind. */
+  async #revokeIssued(hubUrl: string, deviceId: string, token: string): Promise<void> {
+    await this.#fetch(`${hubUrl}${HUB_PREFIX}/devices/${encodeURIComponent(deviceId)}/revoke`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${token}` },
+      signal: AbortSignal.timeout(10_000),
+    }).catch(() => undefined);
   }
 
   /** Leaves the class: the token is deleted from the keychain; the outbox stays (nothing shared is lost). */

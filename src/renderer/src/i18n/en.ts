@@ -680,6 +680,7 @@ export const en = {
     noError: 'none',
     revoked: 'This computer was disconnected from the class hub; nothing more is sent. Leave and join again, or ask your teacher.',
     refused: '{{count}} item(s) were refused by the hub (changed after they were recorded) and are held back.',
+    notApplied: '{{count}} item(s) the class hub sent cannot be used by this Studylog (it may need an update) and were skipped; each sync tries again.',
     nextAttempt: 'Next try: {{at}} (after a failure Studylog waits longer each time).',
     background: 'Syncing in the background while Studylog runs.',
     noBackground: 'No background sync in this process: use “Sync now”.',

@@ -661,6 +661,7 @@ export const zhCN: Translation = {
     noError: '无',
     revoked: '这台电脑已与班级中心断开，不再发送任何内容。请退出后重新加入，或联系老师。',
     refused: '有 {{count}} 项被中心拒收（记录后被改动过），已暂缓发送。',
+    notApplied: '班级中心发来的 {{count}} 项内容，这台电脑上的 Studylog 无法使用（可能需要更新 Studylog），已跳过；每次同步都会再试。',
     nextAttempt: '下次尝试：{{at}}（失败后 Studylog 会逐次延长等待时间）。',
     background: 'Studylog 运行时会在后台自动同步。',
     noBackground: '当前进程没有后台同步：请点“立即同步”。',

@@ -5,7 +5,7 @@
  * over the limit would be refused whole (validation_error).
  */
 import { useTranslation } from 'react-i18next';
-import { MAX_MESSAGE_CHARS } from '../../../../shared/api/schemas.ts';
+import { MAX_MESSAGE_CHARS } from '../../../../shared/api/vocabulary.ts';
 import { formatNumber } from '../../lib/format.ts';
 import { messageLength } from './composer.ts';
 

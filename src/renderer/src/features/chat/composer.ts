@@ -9,7 +9,8 @@
  *   more messages (allowance_exhausted): sending, retrying, editing, regenerating and "more help"
  *   wait until the teacher raises it. The composer stays writable — what the student typed is kept.
  */
-import { MAX_MESSAGE_CHARS, type AssignmentStatus, type Mode, type Session } from '../../../../shared/api/schemas.ts';
+import type { AssignmentStatus, Mode, Session } from '../../../../shared/api/schemas.ts';
+import { MAX_MESSAGE_CHARS } from '../../../../shared/api/vocabulary.ts';
 import { needsAssignment } from '../../../../shared/modes.ts';
 import type { ChatBox, ChatState } from './chat-state.ts';
 

@@ -208,7 +208,12 @@ export class Sender {
     if (!box.isCurrent(generation)) return;
     box.set({
       messages: box.getState().messages.filter((m) => m.key !== user.key),
-      returned: { id: ++returnedSeq, text: user.content, attachments: user.attachments },
+      // A message of attachments alone went with the localized "see the attachment": the student typed nothing.
+      returned: {
+        id: ++returnedSeq,
+        text: user.attachments.length > 0 && user.content === i18next.t('attachments.defaultMessage') ? '' : user.content,
+        attachments: user.attachments,
+      },
       notice: { ...error, localized: i18next.t('chat.returnedToComposer') },
     });
   }

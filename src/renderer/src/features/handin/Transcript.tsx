@@ -108,7 +108,8 @@ function TurnFiles({ meta }: { meta: Record<string, unknown> }) {
           <Paperclip size={12} aria-hidden="true" />{' '}
           {t('handin.fileLine', {
             name: f.name,
-            kind: f.kind === 'pdf' ? t('handin.pdfFile', { pages: t('attachments.pages', { count: f.pages ?? 0 }) }) : t('handin.imageFile'),
+            // A PDF whose page count is unknown (null) is just "PDF", not "0 pages".
+            kind: f.kind !== 'pdf' ? t('handin.imageFile') : typeof f.pages === 'number' ? t('handin.pdfFile', { pages: t('attachments.pages', { count: f.pages }) }) : 'PDF',
             size: formatSize(f.bytes, i18n.language),
           })}
           {f.sent_as === 'text' ? ` · ${t('attachments.sentAsText')}` : ''}

@@ -1056,11 +1056,16 @@ function SessionPanel({ token, classId, hit, onClose }: { token: string; classId
   const { t, i18n } = useTranslation();
   const { data, error } = useHubQuery<HubSessionView>(token, `/classes/${encodeURIComponent(classId)}/sessions/${encodeURIComponent(hit.session_id)}`);
   const box = useRef<HTMLDivElement>(null);
+  // Scrolled to once, when the session first shows: a refresh (the window back in focus) that
+  // brings newer turns marks the hit again but leaves the teacher where they are reading.
+  const scrolled = useRef(false);
   useEffect(() => {
     if (!data) return;
     // A title hit opens the session at its start (the panel itself is scrolled to).
     const turn = hit.turn_id ? box.current?.querySelector(`[data-turn-id="${CSS.escape(hit.turn_id)}"]`) : null;
     turn?.classList.add('transcript-turn-hit');
+    if (scrolled.current) return;
+    scrolled.current = true;
     (turn ?? box.current)?.scrollIntoView({ block: turn ? 'center' : 'start' });
   }, [data, hit.turn_id]);
   return (

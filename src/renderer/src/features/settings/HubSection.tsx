@@ -186,6 +186,12 @@ function Joined({ status }: { status: HubLinkStatus }) {
       </dl>
       {status.revoked ? <p className="notice notice-warning">{t('hubLink.revoked')}</p> : null}
       {status.refused > 0 ? <p className="notice notice-warning">{t('hubLink.refused', { count: status.refused })}</p> : null}
+      {status.not_applied.length > 0 ? (
+        <div className="notice notice-warning" data-testid="hub-not-applied">
+          {t('hubLink.notApplied', { count: status.not_applied.length })}
+          <ErrorDetails detail={status.not_applied.join('; ')} />
+        </div>
+      ) : null}
       {status.next_attempt_at !== null ? <p className="muted">{t('hubLink.nextAttempt', { at: when(status.next_attempt_at) })}</p> : null}
       <p className="muted">{status.background ? t('hubLink.background') : t('hubLink.noBackground')}</p>
       <ErrorText error={sync.error ?? leave.error} />
