@@ -508,7 +508,6 @@ export type TitleSearchHit = z.infer<typeof TitleSearchHitSchema>;
 // The LLM proxy contract (seed: "LLM Proxy Router"). Field names exactly as the seed's examples;
 // fields are only ever added.
 
-
 export const ProxyMessageRequestSchema = z.strictObject({
   message: z.string().trim().min(1, 'must not be empty').max(MAX_MESSAGE_CHARS, `must be at most ${MAX_MESSAGE_CHARS} characters`),
   chat_id: IdSchema.optional(),
