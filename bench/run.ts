@@ -6,13 +6,13 @@
  */
 import { execSync, fork, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
-import { gzipSync } from 'node:zlib';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { SERVE_NODE_FLAGS, serveEnv } from '../scripts/serve-flags.mjs';
+import { firstLoad } from '../tests/support/first-load.ts';
 import { startOpenAITestServer } from '../tests/support/openai-test-server.ts';
 import { B2_SESSIONS, B2_TURNS, ensureHistory } from './generate.ts';
 import { measureFloor } from './floor.ts';
@@ -133,15 +133,12 @@ function runPeer(requests: number): PeerResult | { skipped: string } {
 // ---------------------------------------------------------------------------------------------
 // B5: what a browser loads before the app can start (index.html's script, preloads and styles).
 
-function firstLoad(): { files: { name: string; gzip: number }[]; gzipBytes: number; zod: string[] } {
+function rendererFirstLoad(): { files: { name: string; gzip: number }[]; gzipBytes: number; zod: string[] } {
   const dir = path.join(ROOT, 'out', 'renderer');
-  const html = readFileSync(path.join(dir, 'index.html'), 'utf8');
-  const names = [...html.matchAll(/(?:src|href)="\.\/(assets\/[^"]+\.(?:js|css))"/g)].map((m) => m[1]!);
-  const files = names.map((name) => ({ name, gzip: gzipSync(readFileSync(path.join(dir, name)), { level: 9 }).length }));
   const zod = readdirSync(path.join(dir, 'assets'))
     .filter((f) => f.endsWith('.js') && /\$ZodType|ZodError/.test(readFileSync(path.join(dir, 'assets', f), 'utf8')))
     .map((f) => `assets/${f}`);
-  return { files, gzipBytes: files.reduce((sum, f) => sum + f.gzip, 0), zod };
+  return { ...firstLoad(dir), zod };
 }
 
 /** Electron's binary, where its package could fetch it (never on our CI machines: TOOLCHAIN.md). */
@@ -279,14 +276,14 @@ async function main() {
 
   log('B5: the app in Chromium…');
   const b5 = await measureRenderer(quick ? 5 : 20);
-  const first = firstLoad();
+  const first = rendererFirstLoad();
   const electron = electronBinary();
   results.push(
     '## B5 — the app in the browser',
     '',
     `Headless Chromium (Debian), 1024×640, against \`studylog serve\`. First usable screen (the composer, after the sign-in check and settings load), ${b5.firstScreen.n} reloads: p50 ${ms(b5.firstScreen.p50, 0)}, max ${ms(b5.firstScreen.max, 0)} (target ≤ 1 s). Scrolling a 5,000-turn session from the newest message to the first, one 5,000-px jump per frame (${b5.scroll.steps} frames): frame time median ${ms(b5.scroll.median, 1)}, p95 ${ms(b5.scroll.p95, 1)}; at most ${b5.scroll.maxNodes} messages in the DOM at once (virtualized).`,
     '',
-    `First load (what \`out/renderer/index.html\` loads before the app starts: its script, the chunks it preloads and its styles), gzip -9: **${kb(first.gzipBytes)}** (target ≤ 200 KB) — ${first.files.map((f) => `${f.name.replace(/^assets\//, '')} ${kb(f.gzip)}`).join(', ')}. zod in a renderer chunk: ${first.zod.length ? first.zod.join(', ') : 'none'}.`,
+    `First load (what \`out/renderer/index.html\` loads before the app starts: its script, the chunks it preloads and its styles, and the larger language's dictionary — tests/support/first-load.ts), gzip -9: **${kb(first.gzipBytes)}** (target ≤ 200 KB) — ${first.files.map((f) => `${f.name.replace(/^assets\//, '')} ${kb(f.gzip)}`).join(', ')}. zod in a renderer chunk: ${first.zod.length ? first.zod.join(', ') : 'none'}.`,
     '',
     electron
       ? `Start to first paint in Electron: not measured — the binary is at ${path.relative(ROOT, electron)}, but this bench does not drive it yet.`

@@ -8,8 +8,9 @@ import './styles/app.css';
 import './styles/setup.css';
 
 // Language and theme from the last visit (or the OS) before the first paint; settings refine them.
+// The language's dictionary is a chunk of its own (i18n/index.ts): rendered once it is loaded.
 applyTheme(storedTheme());
-initI18n(resolveLanguage(storedLanguagePref()));
+await initI18n(resolveLanguage(storedLanguagePref()));
 
 // A sign-in link's one-time code leaves the address bar before anything renders.
 const signinCode = takeSigninCode();

@@ -1,25 +1,35 @@
 import i18next from 'i18next';
 import { initReactI18next } from 'react-i18next';
 import type { Language } from '../../../shared/api/schemas.ts';
-import { en } from './en.ts';
-import { zhCN } from './zh-CN.ts';
+import type { Translation } from './en.ts';
 
-export const resources = { en: { translation: en }, 'zh-CN': { translation: zhCN } } as const;
+/**
+ * Each language's dictionary is its own chunk, loaded when it is first needed: a student starts with
+ * the one they read (the other, ~20 KB gzipped, only if they switch). Both are checked to hold the
+ * same keys by the type check (zh-CN.ts is a Translation).
+ */
+const DICTIONARIES: Readonly<Record<Language, () => Promise<Translation>>> = {
+  en: () => import('./en.ts').then((m) => m.en),
+  'zh-CN': () => import('./zh-CN.ts').then((m) => m.zhCN),
+};
 
-export function initI18n(language: Language): typeof i18next {
-  void i18next.use(initReactI18next).init({
-    resources,
+/** Starts i18next in `language`, its dictionary loaded first (main.tsx renders once this resolves). */
+export async function initI18n(language: Language): Promise<typeof i18next> {
+  const translation = await DICTIONARIES[language]();
+  await i18next.use(initReactI18next).init({
+    resources: { [language]: { translation } },
     lng: language,
-    fallbackLng: 'en',
+    // No fallback: every key is in both dictionaries (the type check), and the other may not be loaded.
+    fallbackLng: false,
     interpolation: { escapeValue: false }, // React escapes
     returnNull: false,
-    initAsync: false,
   });
   document.documentElement.lang = language;
   return i18next;
 }
 
 export async function setLanguage(language: Language): Promise<void> {
+  if (!i18next.hasResourceBundle(language, 'translation')) i18next.addResourceBundle(language, 'translation', await DICTIONARIES[language]());
   await i18next.changeLanguage(language);
   document.documentElement.lang = language;
 }
