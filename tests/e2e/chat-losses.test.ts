@@ -28,6 +28,18 @@ const users = () => page.locator('[data-role="user"]');
 const lastAssistant = () => page.locator('[data-role="assistant"]').last();
 const reply = (text: string, extra: Record<string, unknown> = {}) => `[[test:${JSON.stringify({ reply: text, ...extra })}]]`;
 
+/**
+ * The server is the judge: the messages sent from now on reach it longer than it takes (as from an
+ * older client that did not check), and are refused before anything is stored. Undone with
+ * `page.unroute` of the same pattern.
+ */
+async function lengthenSentMessages() {
+  await page.route('**/proxy/stream', async (route) => {
+    const body = JSON.parse(route.request().postData() ?? '{}') as { message: string };
+    await route.continue({ postData: JSON.stringify({ ...body, message: body.message + 'x'.repeat(MAX_MESSAGE_CHARS) }) });
+  });
+}
+
 async function newChat() {
   await page.getByTestId('conv-new').click();
   await expect.poll(() => currentSessionId(page)).toBeNull();
@@ -70,12 +82,7 @@ describe.skipIf(chromium.skip)(`a too-long message (tryout 10 #2)${chromium.note
     await newChat();
     await sendMessage(page, `先问一个问题 ${reply('好的。')}`);
     await expect.poll(() => lastAssistant().getAttribute('data-status')).toBe('complete');
-    // The server is the judge: this request reaches it longer than it takes (as from an older
-    // client that did not check), and is refused before anything is stored.
-    await page.route('**/proxy/stream', async (route) => {
-      const body = JSON.parse(route.request().postData() ?? '{}') as { message: string };
-      await route.continue({ postData: JSON.stringify({ ...body, message: body.message + 'x'.repeat(MAX_MESSAGE_CHARS) }) });
-    });
+    await lengthenSentMessages();
     try {
       await sendMessage(page, '这条消息会被服务器拒绝');
       const banner = page.getByTestId('chat-banner');
@@ -100,10 +107,7 @@ describe.skipIf(chromium.skip)(`a too-long message (tryout 10 #2)${chromium.note
     await newChat();
     await sendMessage(page, `先问一个问题 ${reply('好的。')}`);
     await expect.poll(() => lastAssistant().getAttribute('data-status')).toBe('complete');
-    await page.route('**/proxy/stream', async (route) => {
-      const body = JSON.parse(route.request().postData() ?? '{}') as { message: string };
-      await route.continue({ postData: JSON.stringify({ ...body, message: body.message + 'x'.repeat(MAX_MESSAGE_CHARS) }) });
-    });
+    await lengthenSentMessages();
     try {
       await page.getByTestId('attach-input').setInputFiles({ name: '练习.pdf', mimeType: 'application/pdf', buffer: textPdf(['x = 1']) });
       await expect.poll(() => page.locator('[data-testid="attachment-chip"][data-status="ready"]').count()).toBe(1);

@@ -3,6 +3,7 @@
 // headless Chromium. Everything is torn down in afterAll by the file that started it.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -333,4 +334,13 @@ export async function measureScroll(page: Page): Promise<{ steps: number; median
     gaps.sort((a, b) => a - b);
     return { steps: gaps.length, median: gaps[Math.floor(gaps.length / 2)]!, p95: gaps[Math.floor(gaps.length * 0.95)]!, maxNodes, top: el.scrollTop };
   });
+}
+
+/** A loopback port nothing listens on: a local model server that is not running. */
+export async function closedPort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const port = (server.address() as net.AddressInfo).port;
+  await new Promise((r) => server.close(r));
+  return port;
 }

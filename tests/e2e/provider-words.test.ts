@@ -6,25 +6,15 @@
 // - #6: a cloud address that cannot be reached asks to check the network, not to "start it";
 //   its offline model step names no Ollama model. A local one (Ollama) still says to start it.
 //   (Which words each preset gets, DeepSeek's included: tests/unit/setup-offline-words.test.ts.)
-import net from 'node:net';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { PROVIDER_KEY, startE2E, type E2E } from './harness.ts';
+import { closedPort, PROVIDER_KEY, startE2E, type E2E } from './harness.ts';
 import { requirePackage } from '../support/requirements.ts';
 
 const chromiumAndKeyring = requirePackage(['chromium', 'libsecret-1-0', 'dbus', 'gnome-keyring']);
 const VIEWPORT = { width: 1280, height: 800 };
 /** A cloud address that never resolves (the .invalid top-level domain is reserved for that). */
 const CLOUD_UNREACHABLE = 'https://studylog-test.invalid/v1';
-
-/** A loopback port nothing listens on: a local model server that is not running. */
-async function closedPort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const port = (server.address() as net.AddressInfo).port;
-  await new Promise((r) => server.close(r));
-  return port;
-}
 
 let e2e: E2E;
 

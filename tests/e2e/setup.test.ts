@@ -3,10 +3,9 @@
 // test → models prefilled → done → a streamed answer, in at most 8 clicks; the offline first run
 // (a local provider that is not running, no model list ever seen → the offline banner, not "no
 // provider"); and, with no D-Bus session at all, the keychain-unavailable hint that keeps the key.
-import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { Locator, Page } from 'playwright-core';
-import { PROVIDER_KEY, startE2E, type E2E } from './harness.ts';
+import { closedPort, PROVIDER_KEY, startE2E, type E2E } from './harness.ts';
 import { requirePackage } from '../support/requirements.ts';
 
 const chromium = requirePackage('chromium');
@@ -33,15 +32,6 @@ async function englishOn(page: Page): Promise<string[]> {
   let text = await page.evaluate(() => document.body.innerText);
   for (const re of KEEP) text = text.replace(re, ' ');
   return [...text.matchAll(/[A-Za-z]{3,}(?:[ ,']+[A-Za-z]{3,})+/g)].map((m) => m[0]);
-}
-
-/** A loopback port nothing listens on: a local model server that is not running. */
-async function closedPort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const port = (server.address() as net.AddressInfo).port;
-  await new Promise((r) => server.close(r));
-  return port;
 }
 
 describe.skipIf(chromiumAndKeyring.skip)(`first run with a keychain${chromiumAndKeyring.note}`, () => {
