@@ -17,7 +17,7 @@
  * - a Chinese run followed by more of the same term (测试429) ends the query's phrase with the
  *   run's last character, as the index has it (测试 → "测试 试"), so 429 is adjacent.
  * When what ftsText makes changes, FTS_TEXT_VERSION goes up and every turn is indexed again in
- * the background (ensureFtsTextVersion, fts-indexer.ts).
+ * the background (requeueOutdatedFtsText, fts-indexer.ts).
  */
 import type Database from 'better-sqlite3';
 import { foldEachCharacter, normalizeText } from '../attachments/normalize.ts';
@@ -52,7 +52,7 @@ export function joinMarkup(text: string): string {
 
 /**
  * The version of what ftsText makes. An index made by an earlier version is indexed again, turn
- * by turn in the background, at the next open (ensureFtsTextVersion): 2 joined Markdown's markers
+ * by turn in the background, at the next open (requeueOutdatedFtsText): 2 joined Markdown's markers
  * between Chinese characters (joinMarkup).
  */
 export const FTS_TEXT_VERSION = 2;
