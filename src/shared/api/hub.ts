@@ -11,6 +11,8 @@ import { AssignmentPolicySchema, checkDayRange, DaySchema, IdSchema, MAX_RANGE_D
 export { HUB_PREFIX };
 
 const Id = z.string().min(1).max(128);
+/** An id the hub makes or takes (its users, devices, classes): what a laptop checks in the hub's replies (sync/hub-replies.ts). */
+export const HubIdSchema = Id;
 const Ms = z.number().int().min(0).max(8.64e15);
 const Hash = z.string().regex(/^[0-9a-f]{64}$/, 'a hex SHA-256');
 const JsonObject = z.record(z.string(), z.unknown());

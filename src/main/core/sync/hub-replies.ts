@@ -5,10 +5,8 @@
  * and a pull is checked entry by entry before anything of it is stored (client.ts).
  */
 import { z } from 'zod';
-import { MAX_FEEDBACK_CHARS, MAX_SCORE } from '../../../shared/api/handin.ts';
-import { ExactIdSchema } from '../../../shared/api/hub.ts';
-import { StoredPolicySchema } from '../../../shared/api/schemas.ts';
-import { DAILY_TOKENS_MAX } from '../../../shared/hub-text.ts';
+import { AllowanceInputSchema, AssignmentInputSchema, CreateClassSchema, ExactIdSchema, FeedbackInputSchema, HubIdSchema, ReturnHandinSchema } from '../../../shared/api/hub.ts';
+import { Sha256Schema, StoredPolicySchema, TimestampSchema } from '../../../shared/api/schemas.ts';
 import { upstreamFetch } from '../llm/upstream-fetch.ts';
 import { tooLargeIn } from '../llm/upstream-limits.ts';
 
@@ -36,69 +34,47 @@ export function unreadableReply(error: unknown): string {
   return `the hub's answer was cut off (${error instanceof Error ? error.message : String(error)})`;
 }
 
-const Ms = z.number().int().min(0).max(8.64e15);
-const HubId = z.string().min(1).max(128);
-const Hash = z.string().regex(/^[0-9a-f]{64}$/);
-
 /** The shape of a pull; each entry of its lists is checked on its own below (one bad entry does not stop the rest). */
 export const PullShapeSchema = z.object({
   assignments: z.array(z.unknown()),
   feedback: z.array(z.unknown()),
   allowances: z.array(z.unknown()),
   handins: z.array(z.unknown()).optional(),
-  cursor: Ms,
+  cursor: TimestampSchema,
 });
 
 /**
- * An assignment as this laptop stores it: its id under the desktop's own rules, as sent (it becomes
- * a local assignment's id; ` hw1` is not trimmed into another assignment `hw1`), its texts within
- * the hub's own limits, and a policy the desktop can enforce — a key this version does not know (a
- * newer hub's, at the top or in `allowance`) is dropped, a value it would misread refuses the
- * assignment (held, and asked for again: client.ts) rather than storing a policy that would read as none.
+ * An assignment as this laptop stores it: what the hub itself takes from a teacher
+ * (AssignmentInputSchema: texts within its limits, the id under the desktop's rules as sent — ` hw1`
+ * is not trimmed into another assignment `hw1`), with a policy read leniently — a key this version
+ * does not know (a newer hub's, at the top or in `allowance`) is dropped, a value it would misread
+ * refuses the assignment (held, and asked for again: client.ts) rather than storing a policy that
+ * would read as none.
  */
-export const PulledAssignmentSchema = z.object({
-  id: ExactIdSchema,
-  class_id: HubId,
-  title: z.string().trim().min(1).max(500),
-  description: z.string().max(20_000).nullable(),
-  due_at: Ms.nullable(),
-  policy: StoredPolicySchema,
-  updated_at: Ms,
-});
+export const PulledAssignmentSchema = AssignmentInputSchema.extend({ id: ExactIdSchema, policy: StoredPolicySchema, updated_at: TimestampSchema });
 
-export const PulledFeedbackSchema = z.object({
-  assignment_id: HubId,
-  user_id: HubId,
-  grade: z.string().max(100).nullable(),
-  feedback: z.string().max(20_000).nullable(),
-  updated_at: Ms,
-});
+/** Feedback and allowances as the hub takes them from a teacher, stamped. */
+export const PulledFeedbackSchema = FeedbackInputSchema.extend({ updated_at: TimestampSchema });
+export const PulledAllowanceSchema = AllowanceInputSchema.extend({ updated_at: TimestampSchema });
 
-export const PulledAllowanceSchema = z.object({
-  class_id: HubId,
-  user_id: HubId,
-  daily_tokens: z.number().int().min(0).max(DAILY_TOKENS_MAX).nullable(),
-  updated_at: Ms,
-});
-
-export const PulledGradeSchema = z.object({
+/** A grade as the hub takes it (ReturnHandinSchema), with the hand-in it is for. */
+export const PulledGradeSchema = ReturnHandinSchema.extend({
   submission_id: ExactIdSchema,
   assignment_id: ExactIdSchema,
-  bundle_hash: Hash,
-  score: z.number().int().min(0).max(MAX_SCORE).nullable(),
-  feedback: z.string().max(MAX_FEEDBACK_CHARS).nullable(),
-  returned_at: Ms,
-  updated_at: Ms,
+  bundle_hash: Sha256Schema,
+  feedback: ReturnHandinSchema.shape.feedback.unwrap().nullable(),
+  returned_at: TimestampSchema,
+  updated_at: TimestampSchema,
 });
 
-/** The hub's answer to a join: the device token and the class, within the same bounds. */
+/** The hub's answer to a join: the device token and the class, within the hub's own bounds. */
 export const JoinReplySchema = z.object({
   token: z.string().min(1).max(512),
-  device_id: HubId.optional(),
-  user_id: HubId.optional(),
+  device_id: HubIdSchema.optional(),
+  user_id: HubIdSchema.optional(),
   student_name: z.string().max(200).optional(),
   from_roster: z.boolean().optional(),
-  class: z.object({ id: HubId, name: z.string().min(1).max(200) }),
+  class: z.object({ id: HubIdSchema, name: CreateClassSchema.shape.name }),
 });
 
 /** One entry of a pulled list, or why it was not taken (named in the sync report). */

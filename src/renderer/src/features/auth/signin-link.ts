@@ -11,10 +11,16 @@ import { createClient, httpTransport } from '../../../../shared/api/client.ts';
  * (main.tsx) and whenever the hash changes to one (onSigninLink).
  */
 export function takeSigninCode(): string | null {
-  const match = /^#\/signin\?(.*)$/.exec(window.location.hash);
-  if (!match) return null;
+  const code = linkCode(window.location.hash);
+  if (code === null) return null;
   window.history.replaceState(window.history.state, '', `${window.location.pathname}${window.location.search}`);
-  return new URLSearchParams(match[1]).get('code') || null;
+  return code || null;
+}
+
+/** The code of a sign-in link's fragment (`#/signin?code=…`) ending `text`: '' for such a link without one, null for no link. */
+function linkCode(text: string): string | null {
+  const match = /#\/signin\?(.*)$/.exec(text);
+  return match ? (new URLSearchParams(match[1]).get('code')?.trim() ?? '') : null;
 }
 
 /**
@@ -42,8 +48,8 @@ const CODE = /^[A-Za-z0-9_-]{32}$/;
  */
 export function signinCodeIn(pasted: string): string | null {
   const text = pasted.trim();
-  const inLink = /#\/signin\?(.*)$/.exec(text);
-  if (inLink) return (new URLSearchParams(inLink[1]).get('code')?.trim() || '-').slice(0, 128);
+  const inLink = linkCode(text);
+  if (inLink !== null) return (inLink || '-').slice(0, 128);
   return CODE.test(text) && !text.startsWith('slk_') ? text : null;
 }
 

@@ -10,6 +10,7 @@
  */
 import { AlertTriangle, Ban, Paperclip } from 'lucide-react';
 import { useTranslation } from 'react-i18next';
+import type { TurnAttachmentMeta } from '../../../../shared/api/schemas.ts';
 import { answeredMessages, isFlagged, isRefusedCode, transcriptTurns, unansweredCode, versionNumbers } from '../../../../shared/transcript.ts';
 import { formatDateTime } from '../../lib/format.ts';
 import { formatSize } from '../chat/Attachments.tsx';
@@ -104,7 +105,7 @@ function TurnFiles({ meta }: { meta: Record<string, unknown> }) {
   return (
     <ul className="transcript-files muted small" data-testid="transcript-files" aria-label={t('attachments.sent')}>
       {files.map((f, i) => (
-        <li key={`${f.sha256 ?? f.name}-${i}`}>
+        <li key={`${f.name}-${i}`}>
           <Paperclip size={12} aria-hidden="true" />{' '}
           {t('handin.fileLine', {
             name: f.name,
@@ -119,14 +120,8 @@ function TurnFiles({ meta }: { meta: Record<string, unknown> }) {
   );
 }
 
-interface FileMeta {
-  sha256?: string;
-  name: string;
-  kind: string;
-  bytes: number;
-  pages?: number | null;
-  sent_as?: string;
-}
+/** What the transcript reads of a turn's attachment (the renderer loads no zod to parse it: checked by hand below). */
+type FileMeta = Pick<TurnAttachmentMeta, 'sha256' | 'name' | 'kind' | 'bytes' | 'pages' | 'sent_as'>;
 
 const isFileMeta = (value: unknown): value is FileMeta =>
   typeof value === 'object' && value !== null && typeof (value as FileMeta).name === 'string' && typeof (value as FileMeta).bytes === 'number';
